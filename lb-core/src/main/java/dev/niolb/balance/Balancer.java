@@ -1,0 +1,37 @@
+package dev.niolb.balance;
+
+import dev.niolb.target.Server;
+
+/**
+ * Picks the server for a new session.
+ *
+ * <p>Threading: an instance belongs to one event loop (or one benchmark thread) and is not threadsafe; it may
+ * keep mutable state such as a round-robin cursor. It reads other loops' activity only through
+ * {@link Server#active()}. An instance is built for one snapshot of a group's servers and is replaced when the
+ * snapshot changes.
+ *
+ * <p>Hot path: {@code pick} allocates nothing.
+ */
+public interface Balancer {
+    /**
+     * Picks a server that {@link Server#acceptsNew() accepts new sessions}.
+     *
+     * @param clientHash a well-mixed hash of the client's IP address (not its port), see {@link ClientHash}
+     * @param excluded   servers already tried for this session: bit {@code i} set excludes the server with
+     *                   {@link Server#index()} {@code i} (servers at index 64 or more cannot be excluded)
+     * @return the server, or {@code null} when no server can take the session
+     */
+    Server pick(int clientHash, long excluded);
+
+    /** Whether {@code server} is excluded by the mask, see {@link #pick}. */
+    static boolean isExcluded(final Server server, final long excluded) {
+        final int i = server.index();
+        return i < 64 && (excluded & (1L << i)) != 0;
+    }
+
+    /** The mask bit of {@code server}, 0 for index 64 or more. */
+    static long bit(final Server server) {
+        final int i = server.index();
+        return i < 64 ? 1L << i : 0L;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.niolb.balance;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.target.Server;
+
+/** Builds the balancer for an algorithm over one snapshot of servers. */
+public final class Balancers {
+    private Balancers() {
+    }
+
+    /**
+     * @param servers a group snapshot's servers, in index order; not modified
+     * @param seed    seeds the random choices of {@code random} (per loop, so loops do not pick in lockstep)
+     */
+    public static Balancer create(final Algorithm algorithm, final Server[] servers, final long seed) {
+        throw new UnsupportedOperationException("not built yet: " + algorithm);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.niolb.config;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The whole, validated model of what niolb runs: the one thing both flags and (later) the config file produce.
+ *
+ * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions
+ * @param grace   how long a graceful stop lets sessions finish before closing them
+ */
+public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups) {
+    public static final int MAX_THREADS = 256;
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+
+    public Config {
+        Objects.requireNonNull(grace, "grace");
+        listeners = List.copyOf(listeners);
+        groups = List.copyOf(groups);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ", got " + threads);
+        }
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative");
+        }
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("needs at least one listener");
+        }
+        final Set<String> groupNames = new HashSet<>();
+        for (final TargetGroupConfig g : groups) {
+            if (!groupNames.add(g.name())) {
+                throw new IllegalArgumentException("group '" + g.name() + "' is defined twice");
+            }
+        }
+        final Set<String> listenerNames = new HashSet<>();
+        for (final ListenerConfig l : listeners) {
+            if (!listenerNames.add(l.name())) {
+                throw new IllegalArgumentException("listener '" + l.name() + "' is defined twice");
+            }
+            if (!groupNames.contains(l.group())) {
+                throw new IllegalArgumentException("listener '" + l.name() + "': no group named '" + l.group() + "'");
+            }
+            if (l.protocol() != Protocol.TCP) {
+                throw new IllegalArgumentException("listener '" + l.name() + "': " + l.protocol().scheme()
+                    + " listeners are not supported yet");
+            }
+        }
+    }
+
+    /** The default number of event loops: one per core. */
+    public static int defaultThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** One listener in front of one group: what {@code niolb run --listen … --server …} builds. */
+    public static Config single(final int threads, final Duration grace, final ListenerConfig listener,
+                                final TargetGroupConfig group) {
+        return new Config(threads, grace, List.of(listener), List.of(group));
+    }
+}

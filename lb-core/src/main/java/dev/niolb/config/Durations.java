@@ -1,0 +1,60 @@
+package dev.niolb.config;
+
+import java.time.Duration;
+
+/** Durations as users write them: {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 1d}, or {@code 0}. */
+public final class Durations {
+    private Durations() {
+    }
+
+    /**
+     * @throws IllegalArgumentException with a one-line message naming the bad input
+     */
+    public static Duration parse(final String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("empty duration: expected e.g. 250ms, 5s, 10m, 1h");
+        }
+        final String s = text.strip();
+        if (s.equals("0")) {
+            return Duration.ZERO;
+        }
+        int digits = 0;
+        while (digits < s.length() && Character.isDigit(s.charAt(digits))) {
+            digits++;
+        }
+        if (digits == 0 || digits > 12) {
+            throw new IllegalArgumentException("bad duration '" + text + "': expected e.g. 250ms, 5s, 10m, 1h");
+        }
+        final long amount = Long.parseLong(s.substring(0, digits));
+        return switch (s.substring(digits)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            case "d" -> Duration.ofDays(amount);
+            default -> throw new IllegalArgumentException(
+                "bad duration '" + text + "': unit must be ms, s, m, h or d");
+        };
+    }
+
+    /** The shortest exact text form ({@code 1500ms}, {@code 5s}, {@code 10m}), which {@link #parse} reads back. */
+    public static String format(final Duration d) {
+        final long ms = d.toMillis();
+        if (ms == 0) {
+            return "0";
+        }
+        if (ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+}

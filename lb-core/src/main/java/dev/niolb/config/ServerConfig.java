@@ -1,0 +1,78 @@
+package dev.niolb.config;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * One backend server of a group.
+ *
+ * @param name    a name for logs and metrics; defaults to {@code HOST:PORT}
+ * @param address where niolb connects
+ * @param weight  0..256; 0 takes no new sessions
+ */
+public record ServerConfig(String name, InetSocketAddress address, int weight) {
+    public static final int MAX_WEIGHT = 256;
+    public static final int DEFAULT_WEIGHT = 1;
+
+    public ServerConfig {
+        Objects.requireNonNull(address, "address");
+        if (address.getPort() == 0) {
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": port must be 1..65535");
+        }
+        if (weight < 0 || weight > MAX_WEIGHT) {
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": weight must be 0.."
+                + MAX_WEIGHT + ", got " + weight);
+        }
+        if (name == null || name.isBlank()) {
+            name = Endpoint.hostPort(address);
+        }
+    }
+
+    public ServerConfig(final InetSocketAddress address, final int weight) {
+        this(null, address, weight);
+    }
+
+    /**
+     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME]}.
+     *
+     * @throws IllegalArgumentException with a one-line message naming the bad part
+     */
+    public static ServerConfig parse(final String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N]");
+        }
+        final String[] parts = spec.split(",");
+        final Endpoint endpoint = Endpoint.parse(parts[0]);
+        int weight = DEFAULT_WEIGHT;
+        String name = null;
+        for (int i = 1; i < parts.length; i++) {
+            final String option = parts[i].strip();
+            final int eq = option.indexOf('=');
+            final String key = eq < 0 ? option : option.substring(0, eq);
+            final String value = eq < 0 ? "" : option.substring(eq + 1);
+            switch (key) {
+                case "weight" -> {
+                    try {
+                        weight = Integer.parseInt(value);
+                    } catch (final NumberFormatException e) {
+                        throw new IllegalArgumentException("server '" + spec + "': weight must be a number 0.."
+                            + MAX_WEIGHT + ", got '" + value + "'");
+                    }
+                }
+                case "name" -> {
+                    if (value.isBlank()) {
+                        throw new IllegalArgumentException("server '" + spec + "': name must not be empty");
+                    }
+                    name = value;
+                }
+                default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
+                    + "' (expected weight=N or name=NAME)");
+            }
+        }
+        try {
+            return new ServerConfig(name, endpoint.address(), weight);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
+        }
+    }
+}

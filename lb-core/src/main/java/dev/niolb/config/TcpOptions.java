@@ -1,0 +1,69 @@
+package dev.niolb.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a listener treats its TCP sessions.
+ *
+ * @param connectTimeout how long one connect to a server may take before another server is tried
+ * @param idleTimeout    a session with no bytes either way for this long is closed; {@code 0} never
+ * @param retries        further servers tried after a failed connect, invisibly to the client
+ * @param noDelay        {@code TCP_NODELAY} on both sockets
+ * @param keepAlive      {@code SO_KEEPALIVE} on both sockets
+ * @param backlog        the listen backlog
+ * @param bufferSize     the size of each pooled relay buffer in bytes
+ */
+public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retries, boolean noDelay,
+                         boolean keepAlive, int backlog, int bufferSize) {
+    public static final TcpOptions DEFAULTS =
+        new TcpOptions(Duration.ofSeconds(5), Duration.ofMinutes(10), 2, true, false, 1024, 64 * 1024);
+
+    public TcpOptions {
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connect-timeout must be positive, got " + Durations.format(connectTimeout));
+        }
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idle-timeout must not be negative");
+        }
+        if (retries < 0 || retries > 32) {
+            throw new IllegalArgumentException("retries must be 0..32, got " + retries);
+        }
+        if (backlog < 1 || backlog > 65535) {
+            throw new IllegalArgumentException("backlog must be 1..65535, got " + backlog);
+        }
+        if (bufferSize < 1024 || bufferSize > 16 * 1024 * 1024) {
+            throw new IllegalArgumentException("buffer size must be 1KiB..16MiB, got " + bufferSize);
+        }
+    }
+
+    public TcpOptions withConnectTimeout(final Duration d) {
+        return new TcpOptions(d, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize);
+    }
+
+    public TcpOptions withIdleTimeout(final Duration d) {
+        return new TcpOptions(connectTimeout, d, retries, noDelay, keepAlive, backlog, bufferSize);
+    }
+
+    public TcpOptions withRetries(final int n) {
+        return new TcpOptions(connectTimeout, idleTimeout, n, noDelay, keepAlive, backlog, bufferSize);
+    }
+
+    public TcpOptions withNoDelay(final boolean b) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, b, keepAlive, backlog, bufferSize);
+    }
+
+    public TcpOptions withKeepAlive(final boolean b) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, b, backlog, bufferSize);
+    }
+
+    public TcpOptions withBacklog(final int n) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, n, bufferSize);
+    }
+
+    public TcpOptions withBufferSize(final int n) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, n);
+    }
+}
