@@ -1,19 +1,50 @@
 package dev.niolb;
 
 import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.SessionInfo;
+import dev.niolb.tcp.TcpListener;
 import dev.niolb.target.TargetGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The engine's front door: {@link #start(Config)}, then {@link #stop(Duration)}.
  *
- * <p>Threading: start and stop from any one thread; the query methods from any thread.
+ * <p>Threading: start and stop from any one thread; the query methods from any thread. Each event loop runs
+ * on its own thread and owns its listening sockets and sessions; this class only starts, queries and stops them.
  */
 public final class LoadBalancer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
+    private static final long LOOP_STOP_TIMEOUT_MS = 5_000;
+    private static final long QUERY_TIMEOUT_MS = 2_000;
+
+    private final Config config;
+    private final EventLoop[] loops;
+    private final Map<String, TargetGroup> groups;
+    private final List<TcpListener> listeners;
+    private final Object stopLock = new Object();
+    private Boolean stopResult;
+
+    private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
+                         final List<TcpListener> listeners) {
+        this.config = config;
+        this.loops = loops;
+        this.groups = groups;
+        this.listeners = listeners;
+    }
 
     /**
      * Binds every listener on every loop and starts the loops.
@@ -22,25 +53,110 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IOException            on any other failure to open sockets or selectors; nothing is left running
      */
     public static LoadBalancer start(final Config config) throws IOException {
-        throw new UnsupportedOperationException("not built yet");
+        final EventLoop[] loops = new EventLoop[config.threads()];
+        final List<TcpListener> listeners = new ArrayList<>();
+        try {
+            for (int i = 0; i < loops.length; i++) {
+                loops[i] = new EventLoop(i);
+            }
+            final Map<String, TargetGroup> groups = new LinkedHashMap<>();
+            for (final TargetGroupConfig g : config.groups()) {
+                groups.put(g.name(), new TargetGroup(g, loops.length));
+            }
+            for (final ListenerConfig l : config.listeners()) {
+                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops);
+                listeners.add(listener);
+                listener.register();
+            }
+            for (final EventLoop loop : loops) {
+                loop.start();
+            }
+            return new LoadBalancer(config, loops, groups, List.copyOf(listeners));
+        } catch (final IOException | RuntimeException e) {
+            for (final TcpListener listener : listeners) {
+                listener.stopAccepting(0);
+            }
+            for (final EventLoop loop : loops) {
+                if (loop != null) {
+                    loop.stop();
+                }
+            }
+            throw e;
+        }
     }
 
     /** The address a listener is bound to (an ephemeral port 0 resolved to the real port). */
     public InetSocketAddress localAddress(final String listenerName) {
-        throw new UnsupportedOperationException("not built yet");
+        return listener(listenerName).localAddress();
     }
 
     /** The bound addresses of all listeners, in config order. */
     public List<InetSocketAddress> localAddresses() {
-        throw new UnsupportedOperationException("not built yet");
+        return listeners.stream().map(TcpListener::localAddress).toList();
+    }
+
+    public TcpListener listener(final String name) {
+        for (final TcpListener l : listeners) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("no listener named '" + name + "'");
+    }
+
+    public List<TcpListener> listeners() {
+        return listeners;
     }
 
     public TargetGroup group(final String name) {
-        throw new UnsupportedOperationException("not built yet");
+        final TargetGroup group = groups.get(name);
+        if (group == null) {
+            throw new IllegalArgumentException("no group named '" + name + "'");
+        }
+        return group;
     }
 
     public Config config() {
-        throw new UnsupportedOperationException("not built yet");
+        return config;
+    }
+
+    /** Sessions open now (connecting or relaying) over every listener and loop. */
+    public long activeSessions() {
+        long sum = 0;
+        for (final TcpListener l : listeners) {
+            sum += l.counters().active();
+        }
+        return sum;
+    }
+
+    /** The live connection table: a copy of every loop's sessions, taken on each loop. */
+    public List<SessionInfo> sessions() {
+        final List<CompletableFuture<List<SessionInfo>>> parts = new ArrayList<>();
+        for (final EventLoop loop : loops) {
+            parts.add(loop.submit(loop::sessionInfos));
+        }
+        final List<SessionInfo> all = new ArrayList<>();
+        for (final CompletableFuture<List<SessionInfo>> part : parts) {
+            try {
+                all.addAll(part.get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+            } catch (final Exception e) {
+                LOG.debug("connection table: a loop did not answer: {}", e.toString());
+            }
+        }
+        return all;
+    }
+
+    /** Relay buffers held by sessions now, over every loop: at most two per session, none for an idle one. */
+    public int buffersInUse() {
+        int sum = 0;
+        for (final EventLoop loop : loops) {
+            try {
+                sum += loop.submit(loop::buffersInUse).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (final Exception e) {
+                LOG.debug("buffers in use: a loop did not answer: {}", e.toString());
+            }
+        }
+        return sum;
     }
 
     /**
@@ -50,7 +166,40 @@ public final class LoadBalancer implements AutoCloseable {
      * @return true when every session had finished by itself within the grace period
      */
     public boolean stop(final Duration grace) {
-        throw new UnsupportedOperationException("not built yet");
+        synchronized (stopLock) {
+            if (stopResult != null) {
+                return stopResult;
+            }
+            for (final TcpListener listener : listeners) {
+                listener.stopAccepting(LOOP_STOP_TIMEOUT_MS);
+            }
+            final long deadline = System.nanoTime() + grace.toNanos();
+            try {
+                while (activeSessions() > 0 && System.nanoTime() - deadline < 0) {
+                    Thread.sleep(10);
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            final long left = activeSessions();
+            if (left > 0) {
+                LOG.info("grace period over: closing {} sessions", left);
+            }
+            for (final EventLoop loop : loops) {
+                loop.stop();
+            }
+            for (final EventLoop loop : loops) {
+                try {
+                    if (!loop.awaitTermination(LOOP_STOP_TIMEOUT_MS)) {
+                        LOG.warn("event loop {} did not stop within {} ms", loop.index(), LOOP_STOP_TIMEOUT_MS);
+                    }
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            stopResult = left == 0;
+            return stopResult;
+        }
     }
 
     /** {@link #stop(Duration)} with no grace. */

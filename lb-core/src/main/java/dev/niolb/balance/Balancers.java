@@ -13,6 +13,21 @@ public final class Balancers {
      * @param seed    seeds the random choices of {@code random} (per loop, so loops do not pick in lockstep)
      */
     public static Balancer create(final Algorithm algorithm, final Server[] servers, final long seed) {
-        throw new UnsupportedOperationException("not built yet: " + algorithm);
+        // placeholder until the balancer branch lands: a plain rotation for every algorithm
+        return new Balancer() {
+            private int next;
+
+            @Override
+            public Server pick(final int clientHash, final long excluded) {
+                for (int i = 0; i < servers.length; i++) {
+                    final Server s = servers[(next + i) % servers.length];
+                    if (s.acceptsNew() && !Balancer.isExcluded(s, excluded)) {
+                        next = (next + i + 1) % servers.length;
+                        return s;
+                    }
+                }
+                return null;
+            }
+        };
     }
 }

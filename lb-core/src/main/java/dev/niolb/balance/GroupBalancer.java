@@ -1,0 +1,36 @@
+package dev.niolb.balance;
+
+import dev.niolb.target.Server;
+import dev.niolb.target.TargetGroup;
+
+/**
+ * The balancer of one group on one event loop, rebuilt when the group publishes a new snapshot.
+ *
+ * <p>Not threadsafe: owned by one event loop. The check for a new snapshot is one volatile read per pick.
+ */
+public final class GroupBalancer {
+    private final TargetGroup group;
+    private final long seed;
+    private TargetGroup.Snapshot snapshot;
+    private Balancer balancer;
+
+    /** @param seed distinguishes loops, so that random choices on two loops are not made in lockstep */
+    public GroupBalancer(final TargetGroup group, final long seed) {
+        this.group = group;
+        this.seed = seed;
+    }
+
+    /** See {@link Balancer#pick}. */
+    public Server pick(final int clientHash, final long excluded) {
+        final TargetGroup.Snapshot current = group.snapshot();
+        if (current != snapshot) {
+            balancer = Balancers.create(current.balance(), current.servers(), seed);
+            snapshot = current;
+        }
+        return balancer.pick(clientHash, excluded);
+    }
+
+    public TargetGroup group() {
+        return group;
+    }
+}

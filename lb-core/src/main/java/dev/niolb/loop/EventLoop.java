@@ -1,0 +1,310 @@
+package dev.niolb.loop;
+
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * One thread with its own {@link Selector}, timer wheel, command queue, buffer pools and connection table.
+ *
+ * <p>Threading: everything a loop owns (channels registered with it, sessions, timers, pools) is touched only
+ * by its thread. Other threads talk to it through {@link #execute} (a lock-free queue plus a selector wake-up
+ * that is skipped when one is already pending) and read only what is published for them (counters, snapshots).
+ *
+ * <p>Timers: an Agrona {@link DeadlineTimerWheel} with {@value #TICK_MS} ms ticks; the select timeout is one
+ * tick while any timer is pending and unbounded otherwise, so an idle loop with no sessions does not wake up.
+ * Timeouts of a session (connect, idle) are one timer each at most, never a thread or a scheduled task.
+ */
+public final class EventLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+    static final int TICK_MS = 8; // a power of two, as the wheel requires
+    private static final int TICKS_PER_WHEEL = 512;
+    private static final int TIMER_POLL_LIMIT = 4096;
+    private static final int COMMAND_LIMIT = 4096;
+    private static final int MAX_POOLED_BUFFERS = 256;
+
+    private final int index;
+    private final Selector selector;
+    private final DeadlineTimerWheel wheel;
+    private final Long2ObjectHashMap<Timeout> timeouts = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<LoopSession> sessions = new Long2ObjectHashMap<>();
+    private final Int2ObjectHashMap<BufferPool> pools = new Int2ObjectHashMap<>();
+    private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final Consumer<SelectionKey> onSelected = this::onSelected;
+    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long nowMs;
+    private long sessionSequence;
+
+    public EventLoop(final int index) throws IOException {
+        this.index = index;
+        this.selector = Selector.open();
+        this.nowMs = clockMs();
+        this.wheel = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, TICK_MS, TICKS_PER_WHEEL);
+        this.thread = new Thread(this::run, "niolb-loop-" + index);
+    }
+
+    /** Starts the loop's thread. */
+    public void start() {
+        thread.start();
+    }
+
+    /** This loop's position among the engine's loops: the stripe it writes in shared counters. */
+    public int index() {
+        return index;
+    }
+
+    /** Whether the caller runs on this loop's thread. */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** The loop's millisecond clock (monotonic, not wall time), read once per wake-up. */
+    public long nowMs() {
+        return nowMs;
+    }
+
+    /**
+     * Runs {@code command} on this loop's thread, soon. Any thread.
+     *
+     * @return false when the loop has stopped and the command will not run
+     */
+    public boolean execute(final Runnable command) {
+        if (!running) {
+            return false;
+        }
+        commands.offer(command);
+        if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+        return true;
+    }
+
+    /** Computes a value on this loop's thread for a caller on another; completes exceptionally if stopped. */
+    public <T> CompletableFuture<T> submit(final Supplier<T> supplier) {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final boolean queued = execute(() -> {
+            try {
+                result.complete(supplier.get());
+            } catch (final RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        if (!queued) {
+            result.completeExceptionally(new IllegalStateException("event loop " + index + " has stopped"));
+        }
+        return result;
+    }
+
+    /** Registers a channel with this loop's selector. Loop thread, or before {@link #start()}. */
+    public SelectionKey register(final SelectableChannel channel, final int ops, final IoHandler handler)
+        throws ClosedChannelException {
+        return channel.register(selector, ops, handler);
+    }
+
+    /** Schedules {@code timeout} at {@code deadlineMs} on {@link #nowMs()}'s clock; returns the timer id. */
+    public long schedule(final long deadlineMs, final Timeout timeout) {
+        if (wheel.timerCount() == 0) {
+            // an empty wheel may be far behind the clock after a long idle block; restart it at now so that
+            // polling does not have to step through every missed tick
+            wheel.resetStartTime(nowMs);
+        }
+        final long id = wheel.scheduleTimer(deadlineMs);
+        timeouts.put(id, timeout);
+        return id;
+    }
+
+    /** Cancels a timer; ignores {@link DeadlineTimerWheel#NULL_DEADLINE} and timers already expired. */
+    public void cancel(final long timerId) {
+        if (timerId != DeadlineTimerWheel.NULL_DEADLINE && timeouts.remove(timerId) != null) {
+            wheel.cancelTimer(timerId);
+        }
+    }
+
+    /** The pool of direct buffers of {@code size} bytes for this loop. Loop thread, or before start. */
+    public BufferPool bufferPool(final int size) {
+        BufferPool pool = pools.get(size);
+        if (pool == null) {
+            pool = new BufferPool(size, MAX_POOLED_BUFFERS);
+            pools.put(size, pool);
+        }
+        return pool;
+    }
+
+    /** Pooled buffers handed out and not yet returned, over this loop's pools. Loop thread. */
+    public int buffersInUse() {
+        int n = 0;
+        for (final BufferPool pool : pools.values()) {
+            n += pool.inUse();
+        }
+        return n;
+    }
+
+    /** A new session id, unique across loops: the loop index in the top 16 bits. */
+    public long nextSessionId() {
+        return ((long) index << 48) | ++sessionSequence;
+    }
+
+    /** Adds a session to the connection table. Loop thread. */
+    public void add(final LoopSession session) {
+        sessions.put(session.id(), session);
+    }
+
+    /** Removes a session from the connection table. Loop thread. */
+    public void remove(final LoopSession session) {
+        sessions.remove(session.id());
+    }
+
+    /** Sessions in the table now. Loop thread. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Copies of the connection table's rows; from another thread use {@code submit(loop::sessionInfos)}. */
+    public List<SessionInfo> sessionInfos() {
+        final List<SessionInfo> infos = new ArrayList<>(sessions.size());
+        for (final LoopSession s : sessions.values()) {
+            infos.add(s.info());
+        }
+        return infos;
+    }
+
+    /** Closes every session in the table, counting each as {@code reason}. Loop thread. */
+    public void closeAll(final Termination reason) {
+        for (final LoopSession s : new ArrayList<>(sessions.values())) {
+            s.close(reason);
+        }
+    }
+
+    /** Asks the loop to stop after closing what it still has (sessions as {@link Termination#SHUTDOWN}). */
+    public void stop() {
+        running = false;
+        selector.wakeup();
+    }
+
+    /** Waits for the loop's thread to end. */
+    public boolean awaitTermination(final long timeoutMs) throws InterruptedException {
+        thread.join(Math.max(1, timeoutMs));
+        return !thread.isAlive();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                if (commands.isEmpty()) {
+                    selector.select(onSelected, wheel.timerCount() > 0 ? TICK_MS : 0);
+                } else {
+                    selector.selectNow(onSelected);
+                }
+                wakeupPending.set(false);
+                nowMs = clockMs();
+                runCommands();
+                pollTimers();
+            } catch (final IOException e) {
+                LOG.error("event loop {}: selector failed: {}", index, e.toString());
+            } catch (final RuntimeException | Error e) {
+                LOG.error("event loop {}: unexpected failure, going on", index, e);
+            }
+        }
+        shutdown();
+    }
+
+    private void onSelected(final SelectionKey key) {
+        final IoHandler handler = (IoHandler) key.attachment();
+        try {
+            handler.onReady(key);
+        } catch (final RuntimeException | Error failure) {
+            LOG.error("event loop {}: handler failed; closing it", index, failure);
+            try {
+                handler.onFailure(failure);
+            } catch (final RuntimeException | Error again) {
+                key.cancel();
+            }
+        }
+    }
+
+    private void runCommands() {
+        for (int i = 0; i < COMMAND_LIMIT; i++) {
+            final Runnable command = commands.poll();
+            if (command == null) {
+                return;
+            }
+            try {
+                command.run();
+            } catch (final RuntimeException | Error e) {
+                LOG.error("event loop {}: command failed", index, e);
+            }
+        }
+    }
+
+    private void pollTimers() {
+        if (wheel.timerCount() == 0) {
+            return;
+        }
+        // poll() advances the wheel by at most one tick per call: step until the wheel has caught up with now
+        int expired;
+        do {
+            expired = wheel.poll(nowMs, onExpiry, TIMER_POLL_LIMIT);
+        } while ((expired == TIMER_POLL_LIMIT || wheel.currentTickTime() <= nowMs) && wheel.timerCount() > 0);
+    }
+
+    private boolean onExpiry(final TimeUnit unit, final long now, final long timerId) {
+        final Timeout timeout = timeouts.remove(timerId);
+        if (timeout != null) {
+            try {
+                timeout.onTimeout(timerId, now);
+            } catch (final RuntimeException | Error e) {
+                LOG.error("event loop {}: timer failed", index, e);
+            }
+        }
+        return true;
+    }
+
+    private void shutdown() {
+        nowMs = clockMs();
+        runCommands();
+        closeAll(Termination.SHUTDOWN);
+        for (final SelectionKey key : selector.keys()) {
+            try {
+                key.channel().close();
+            } catch (final IOException ignored) {
+                // closing on the way out: nothing left to tell anyone
+            }
+        }
+        try {
+            selector.close();
+        } catch (final IOException e) {
+            LOG.warn("event loop {}: closing selector: {}", index, e.toString());
+        }
+        Runnable leftover;
+        while ((leftover = commands.poll()) != null) {
+            try {
+                leftover.run(); // completes futures of submit() callers; sessions are gone by now
+            } catch (final RuntimeException e) {
+                LOG.debug("event loop {}: command after stop failed", index, e);
+            }
+        }
+    }
+
+    private static long clockMs() {
+        return System.nanoTime() / 1_000_000L;
+    }
+}

@@ -1,0 +1,16 @@
+package dev.niolb.loop;
+
+/**
+ * A session (a TCP client/server pair, later a UDP flow) in its loop's connection table.
+ *
+ * <p>Threading: owned by one {@link EventLoop}; every method runs on that loop's thread.
+ */
+public interface LoopSession {
+    long id();
+
+    /** Closes both sides now, counting it as {@code reason}; removes itself from the table. Idempotent. */
+    void close(Termination reason);
+
+    /** A copy of the session's row, for readers on other threads. */
+    SessionInfo info();
+}

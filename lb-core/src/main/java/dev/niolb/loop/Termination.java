@@ -1,0 +1,31 @@
+package dev.niolb.loop;
+
+/** How a session ended: every way has a counter, and (later) a field in the access log. */
+public enum Termination {
+    /** Both sides closed cleanly: the client finished first. */
+    CLIENT_CLOSE,
+    /** Both sides closed cleanly: the server finished first. */
+    SERVER_CLOSE,
+    /** The client reset the connection or failed with an I/O error. */
+    CLIENT_RESET,
+    /** The server reset the connection or failed with an I/O error. */
+    SERVER_RESET,
+    /** No bytes either way for the idle timeout. */
+    IDLE_TIMEOUT,
+    /** Every connect try failed, or no server could take the session. */
+    NO_SERVER,
+    /** niolb stopped before the session ended by itself. */
+    SHUTDOWN,
+    /** A bug in niolb: an unexpected exception in the session's handler. */
+    INTERNAL_ERROR;
+
+    private static final Termination[] VALUES = values();
+
+    public static Termination of(final int ordinal) {
+        return VALUES[ordinal];
+    }
+
+    public static int count() {
+        return VALUES.length;
+    }
+}

@@ -1,0 +1,16 @@
+package dev.niolb.loop;
+
+/**
+ * A timer's callback.
+ *
+ * <p>Threading: called only on the owning {@link EventLoop}'s thread.
+ */
+@FunctionalInterface
+public interface Timeout {
+    /**
+     * The timer scheduled with {@link EventLoop#schedule} has expired; it is no longer scheduled.
+     *
+     * @param nowMs the loop's clock, see {@link EventLoop#nowMs()}
+     */
+    void onTimeout(long timerId, long nowMs);
+}

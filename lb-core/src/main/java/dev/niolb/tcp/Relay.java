@@ -1,0 +1,158 @@
+package dev.niolb.tcp;
+
+import dev.niolb.loop.BufferPool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One direction of a TCP session: bytes read from {@code src} are written to {@code dst}.
+ *
+ * <p>Not threadsafe: owned by its session's event loop.
+ *
+ * <p>Buffering: a pooled direct buffer is taken only when the source is readable and given back as soon as its
+ * bytes are written out, so an idle direction holds none and the pool's LIFO order hands the next read a
+ * cache-warm buffer. The same buffer the kernel read into is written from: no copy in user space. While a
+ * write is partial the buffer stays, the source is not read ({@link #wantsRead()} is false) and the destination
+ * waits for writability ({@link #wantsWrite()}): backpressure, and at most one buffer per direction, whatever
+ * the speeds of the two peers.
+ *
+ * <p>Half-close: end of stream from the source becomes {@code shutdownOutput} on the destination once every byte
+ * before it has been written; the other direction is unaffected.
+ */
+final class Relay {
+    /** All is well. */
+    static final int OK = 0;
+    /** Reading the source failed (reset, or another I/O error). */
+    static final int SRC_FAILED = 1;
+    /** Writing or shutting down the destination failed. */
+    static final int DST_FAILED = 2;
+
+    /** A read that filled the buffer may have left more behind; a few more reads per wake-up save a select. */
+    private static final int MAX_READS_PER_WAKEUP = 4;
+
+    private final BufferPool pool;
+    private SocketChannel src;
+    private SocketChannel dst;
+    private ByteBuffer buffer;
+    private boolean srcEnded;
+    private boolean dstShut;
+    private long bytes;
+
+    Relay(final BufferPool pool) {
+        this.pool = pool;
+    }
+
+    void connect(final SocketChannel src, final SocketChannel dst) {
+        this.src = src;
+        this.dst = dst;
+    }
+
+    /** The source is readable: read and write on as much as the destination takes now. */
+    int onReadable() {
+        for (int i = 0; i < MAX_READS_PER_WAKEUP; i++) {
+            final ByteBuffer b = pool.acquire();
+            buffer = b;
+            final int n;
+            try {
+                n = src.read(b);
+            } catch (final IOException e) {
+                return SRC_FAILED;
+            }
+            if (n <= 0) {
+                releaseBuffer();
+                if (n < 0) {
+                    srcEnded = true;
+                    return shutdownDst();
+                }
+                return OK;
+            }
+            bytes += n;
+            b.flip();
+            try {
+                dst.write(b);
+            } catch (final IOException e) {
+                return DST_FAILED;
+            }
+            if (b.hasRemaining()) {
+                return OK; // keep the buffer; wait for the destination to drain
+            }
+            releaseBuffer();
+            if (n < b.capacity()) {
+                return OK; // the source had no more than this: nothing left to read now
+            }
+        }
+        return OK;
+    }
+
+    /** The destination is writable again: write what is pending. */
+    int onWritable() {
+        final ByteBuffer b = buffer;
+        if (b == null) {
+            return OK;
+        }
+        try {
+            dst.write(b);
+        } catch (final IOException e) {
+            return DST_FAILED;
+        }
+        if (b.hasRemaining()) {
+            return OK;
+        }
+        releaseBuffer();
+        return srcEnded ? shutdownDst() : OK;
+    }
+
+    private int shutdownDst() {
+        if (!dstShut) {
+            dstShut = true;
+            try {
+                dst.shutdownOutput();
+            } catch (final IOException e) {
+                return DST_FAILED;
+            }
+        }
+        return OK;
+    }
+
+    /** Whether to watch the source for reading: not ended and nothing pending. */
+    boolean wantsRead() {
+        return !srcEnded && buffer == null;
+    }
+
+    /** Whether to watch the destination for writing: bytes pending. */
+    boolean wantsWrite() {
+        return buffer != null;
+    }
+
+    /** The source has ended and the end has been passed on. */
+    boolean done() {
+        return dstShut;
+    }
+
+    boolean srcEnded() {
+        return srcEnded;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    /** Bytes read but not yet written (0 or what is left in the one buffer). */
+    int pending() {
+        return buffer == null ? 0 : buffer.remaining();
+    }
+
+    /** Gives the buffer back, if held. Called when the session closes. */
+    void release() {
+        if (buffer != null) {
+            releaseBuffer();
+        }
+    }
+
+    private void releaseBuffer() {
+        pool.release(buffer);
+        buffer = null;
+    }
+}

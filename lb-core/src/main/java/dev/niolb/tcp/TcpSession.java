@@ -1,0 +1,352 @@
+package dev.niolb.tcp;
+
+import dev.niolb.balance.Balancer;
+import dev.niolb.balance.ClientHash;
+import dev.niolb.balance.GroupBalancer;
+import dev.niolb.loop.BufferPool;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.LoopSession;
+import dev.niolb.loop.SessionInfo;
+import dev.niolb.loop.SocketOptions;
+import dev.niolb.loop.Termination;
+import dev.niolb.loop.Timeout;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerCounters;
+import org.agrona.DeadlineTimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A client connection, the server connection niolb opened for it, and the two {@link Relay}s between them.
+ *
+ * <p>Not threadsafe: owned by one event loop for its whole life; both sockets are registered with that loop's
+ * selector and the session is the attachment of both keys.
+ *
+ * <p>Life: CONNECTING (the client is not read; a non-blocking connect runs with a connect timeout on the
+ * loop's timer wheel; a refused, unreachable or timed-out connect is counted against the server and the next
+ * server is tried, up to the listener's retries, so the client never sees a failed try) → RELAYING (both
+ * directions, half-close passed on, an idle timer re-armed lazily: reads only stamp the time, the timer checks
+ * it when it fires) → CLOSED (both directions ended, a reset or error on either side, idle, shutdown).
+ *
+ * <p>A reset on one side is passed on as a reset (SO_LINGER 0) to the other, so that a peer never mistakes
+ * an aborted stream for a complete one.
+ */
+final class TcpSession implements IoHandler, Timeout, LoopSession {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
+    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
+    private static final int NEW = 0;
+    private static final int CONNECTING = 1;
+    private static final int RELAYING = 2;
+    private static final int CLOSED = 3;
+
+    private final EventLoop loop;
+    private final TcpListener listener;
+    private final GroupBalancer balancer;
+    private final SocketChannel client;
+    private final InetSocketAddress clientAddress;
+    private final int clientHash;
+    private final int stripe;
+    private final long id;
+    private final long startEpochMs;
+    private final Relay up;   // client -> server
+    private final Relay down; // server -> client
+
+    private SelectionKey clientKey;
+    private SelectionKey serverKey;
+    private SocketChannel serverChannel;
+    private Server server;
+    private int state = NEW;
+    private int attempts;
+    private long tried;
+    private long timerId = NO_TIMER;
+    private long lastActivityMs;
+    private int clientInterest;
+    private int serverInterest;
+    private Termination cleanEnd;
+
+    TcpSession(final EventLoop loop, final TcpListener listener, final GroupBalancer balancer, final BufferPool pool,
+               final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
+        this.loop = loop;
+        this.listener = listener;
+        this.balancer = balancer;
+        this.client = client;
+        this.clientAddress = clientAddress;
+        this.clientHash = ClientHash.of(clientAddress);
+        this.stripe = stripe;
+        this.id = loop.nextSessionId();
+        this.startEpochMs = System.currentTimeMillis();
+        this.up = new Relay(pool);
+        this.down = new Relay(pool);
+    }
+
+    /** Takes the accepted client: registers it (not yet read) and starts connecting to a server. */
+    void start() {
+        listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
+        loop.add(this);
+        state = CONNECTING;
+        try {
+            SocketOptions.apply(client, listener.options());
+            clientKey = loop.register(client, 0, this);
+        } catch (final IOException e) {
+            close(Termination.CLIENT_RESET);
+            return;
+        }
+        connectNext();
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    // ---------------------------------------------------------------------------------------------- connect
+
+    private void connectNext() {
+        while (state == CONNECTING) {
+            if (attempts > listener.options().retries()) {
+                close(Termination.NO_SERVER);
+                return;
+            }
+            final Server next = balancer.pick(clientHash, tried);
+            if (next == null) {
+                close(Termination.NO_SERVER);
+                return;
+            }
+            attempts++;
+            tried |= Balancer.bit(next);
+            final SocketChannel channel;
+            try {
+                channel = SocketChannel.open();
+            } catch (final IOException e) {
+                // out of descriptors or similar: our problem, not the server's, so no server is blamed
+                LOG.warn("listener {}: cannot open a socket to a server: {}", listener.name(), e.getMessage());
+                close(Termination.NO_SERVER);
+                return;
+            }
+            server = next;
+            serverChannel = channel;
+            next.counters().add(stripe, ServerCounters.ACTIVE, 1);
+            try {
+                SocketOptions.apply(channel, listener.options());
+                if (channel.connect(next.address())) {
+                    onConnected();
+                } else {
+                    serverKey = loop.register(channel, SelectionKey.OP_CONNECT, this);
+                    timerId = loop.schedule(loop.nowMs() + listener.connectTimeoutMs(), this);
+                }
+                return;
+            } catch (final IOException e) {
+                connectFailed(describe(e));
+            }
+        }
+    }
+
+    private void finishConnect() {
+        try {
+            if (!serverChannel.finishConnect()) {
+                return;
+            }
+        } catch (final IOException e) {
+            connectFailed(describe(e));
+            connectNext();
+            return;
+        }
+        try {
+            onConnected();
+        } catch (final IOException e) {
+            connectFailed(describe(e));
+            connectNext();
+        }
+    }
+
+    /** Counts a failed try against its server and drops its socket; the caller tries the next server. */
+    private void connectFailed(final String why) {
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        final Server failed = server;
+        failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
+        failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
+        server = null;
+        if (serverKey != null) {
+            serverKey.cancel();
+            serverKey = null;
+        }
+        SocketOptions.close(serverChannel, false);
+        serverChannel = null;
+        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
+    }
+
+    private void onConnected() throws IOException {
+        if (serverKey == null) {
+            serverKey = loop.register(serverChannel, SelectionKey.OP_READ, this);
+        } else {
+            serverKey.interestOps(SelectionKey.OP_READ);
+        }
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        state = RELAYING;
+        server.counters().add(stripe, ServerCounters.TOTAL, 1);
+        up.connect(client, serverChannel);
+        down.connect(serverChannel, client);
+        serverInterest = SelectionKey.OP_READ;
+        clientKey.interestOps(SelectionKey.OP_READ);
+        clientInterest = SelectionKey.OP_READ;
+        lastActivityMs = loop.nowMs();
+        if (listener.idleTimeoutMs() > 0) {
+            timerId = loop.schedule(lastActivityMs + listener.idleTimeoutMs(), this);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ relay
+
+    @Override
+    public void onReady(final SelectionKey key) {
+        if (state == CONNECTING) {
+            if (key == serverKey) {
+                finishConnect();
+            }
+            return;
+        }
+        if (state != RELAYING) {
+            return;
+        }
+        lastActivityMs = loop.nowMs();
+        final int ready = key.readyOps();
+        final ServerCounters counters = server.counters();
+        if (key == clientKey) {
+            if ((ready & SelectionKey.OP_WRITE) != 0 && failed(down.onWritable(), Termination.SERVER_RESET,
+                Termination.CLIENT_RESET)) {
+                return;
+            }
+            if ((ready & SelectionKey.OP_READ) != 0) {
+                final long before = up.bytes();
+                final int status = up.onReadable();
+                counters.add(stripe, ServerCounters.BYTES_TO_SERVER, up.bytes() - before);
+                if (failed(status, Termination.CLIENT_RESET, Termination.SERVER_RESET)) {
+                    return;
+                }
+            }
+        } else {
+            if ((ready & SelectionKey.OP_WRITE) != 0 && failed(up.onWritable(), Termination.CLIENT_RESET,
+                Termination.SERVER_RESET)) {
+                return;
+            }
+            if ((ready & SelectionKey.OP_READ) != 0) {
+                final long before = down.bytes();
+                final int status = down.onReadable();
+                counters.add(stripe, ServerCounters.BYTES_FROM_SERVER, down.bytes() - before);
+                if (failed(status, Termination.SERVER_RESET, Termination.CLIENT_RESET)) {
+                    return;
+                }
+            }
+        }
+        if (cleanEnd == null && (up.srcEnded() || down.srcEnded())) {
+            cleanEnd = up.srcEnded() ? Termination.CLIENT_CLOSE : Termination.SERVER_CLOSE;
+        }
+        if (up.done() && down.done()) {
+            close(cleanEnd);
+            return;
+        }
+        updateInterest();
+    }
+
+    /** Closes on a relay failure: {@code ifSrc} when reading its source failed, {@code ifDst} for its destination. */
+    private boolean failed(final int status, final Termination ifSrc, final Termination ifDst) {
+        if (status == Relay.OK) {
+            return false;
+        }
+        close(status == Relay.SRC_FAILED ? ifSrc : ifDst);
+        return true;
+    }
+
+    private void updateInterest() {
+        final int c = (up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.wantsWrite() ? SelectionKey.OP_WRITE : 0);
+        if (c != clientInterest) {
+            clientKey.interestOps(c);
+            clientInterest = c;
+        }
+        final int s = (down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.wantsWrite() ? SelectionKey.OP_WRITE : 0);
+        if (s != serverInterest) {
+            serverKey.interestOps(s);
+            serverInterest = s;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------- timers
+
+    @Override
+    public void onTimeout(final long expiredTimerId, final long nowMs) {
+        timerId = NO_TIMER;
+        if (state == CONNECTING) {
+            connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+            connectNext();
+        } else if (state == RELAYING) {
+            final long idleUntil = lastActivityMs + listener.idleTimeoutMs();
+            if (nowMs >= idleUntil) {
+                close(Termination.IDLE_TIMEOUT);
+            } else {
+                timerId = loop.schedule(idleUntil, this); // activity since it was armed: check again then
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    @Override
+    public void onFailure(final Throwable failure) {
+        close(Termination.INTERNAL_ERROR);
+    }
+
+    @Override
+    public void close(final Termination reason) {
+        if (state == CLOSED) {
+            return;
+        }
+        state = CLOSED;
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR;
+        final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR;
+        SocketOptions.close(client, abortClient);
+        SocketOptions.close(serverChannel, abortServer);
+        up.release();
+        down.release();
+        if (server != null) {
+            server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        }
+        listener.counters().add(stripe, ListenerCounters.ACTIVE, -1);
+        listener.counters().terminated(stripe, reason);
+        loop.remove(this);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), clientAddress,
+                server, reason, up.bytes(), down.bytes());
+        }
+    }
+
+    @Override
+    public SessionInfo info() {
+        final String stateName = switch (state) {
+            case NEW, CONNECTING -> "connecting";
+            case RELAYING -> "relaying";
+            default -> "closed";
+        };
+        return new SessionInfo(id, listener.name(), clientAddress, server == null ? null : server.name(),
+            startEpochMs, up.bytes(), down.bytes(), stateName);
+    }
+
+    /** Bytes this session holds in buffers now (at most one buffer per direction). */
+    int bufferedBytes() {
+        return up.pending() + down.pending();
+    }
+
+    private static String describe(final IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.niolb.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ParsersTest {
+    @Test
+    void anEndpointWithoutSchemeIsTcp() {
+        final Endpoint e = Endpoint.parse("127.0.0.1:8080");
+        assertThat(e.protocol()).isEqualTo(Protocol.TCP);
+        assertThat(e.address()).isEqualTo(new InetSocketAddress("127.0.0.1", 8080));
+    }
+
+    @Test
+    void anEndpointTakesAUdpSchemeAndBracketedIpv6() {
+        final Endpoint e = Endpoint.parse("udp://[::1]:53");
+        assertThat(e.protocol()).isEqualTo(Protocol.UDP);
+        assertThat(e.address().getPort()).isEqualTo(53);
+        assertThat(e.address().getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(e.toString()).isEqualTo("udp://[0:0:0:0:0:0:0:1]:53");
+    }
+
+    @Test
+    void badEndpointsAreRejectedWithOneLineNamingTheInput() {
+        assertThatThrownBy(() -> Endpoint.parse("localhost")).hasMessage("bad address 'localhost': expected HOST:PORT");
+        assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:99999")).hasMessageContaining("port must be 0..65535");
+        assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:http")).hasMessageContaining("port must be a number");
+        assertThatThrownBy(() -> Endpoint.parse("::1:80")).hasMessageContaining("[::1]:80");
+        assertThatThrownBy(() -> Endpoint.parse("sctp://1.2.3.4:5")).hasMessageContaining("unknown scheme 'sctp'");
+        assertThatThrownBy(() -> Endpoint.parse(":80")).hasMessageContaining("missing host");
+    }
+
+    @Test
+    void durationsTakeTheUnitsUsersWrite() {
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("5s")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Durations.parse("10m")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.parse("0")).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void aDurationWithoutAKnownUnitIsRejected() {
+        assertThatThrownBy(() -> Durations.parse("5")).hasMessageContaining("unit must be ms, s, m, h or d");
+        assertThatThrownBy(() -> Durations.parse("fast")).hasMessageContaining("bad duration 'fast'");
+        assertThatThrownBy(() -> Durations.parse("-5s")).hasMessageContaining("bad duration");
+    }
+
+    @Test
+    void durationsFormatBackToTheShortestExactForm() {
+        for (final String text : new String[]{"250ms", "1500ms", "5s", "10m", "1h", "2d", "0"}) {
+            assertThat(Durations.format(Durations.parse(text))).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void aServerSpecTakesWeightAndName() {
+        final ServerConfig s = ServerConfig.parse("10.0.0.2:80,weight=3,name=web2");
+        assertThat(s.address()).isEqualTo(new InetSocketAddress("10.0.0.2", 80));
+        assertThat(s.weight()).isEqualTo(3);
+        assertThat(s.name()).isEqualTo("web2");
+        assertThat(ServerConfig.parse("10.0.0.1:80").name()).isEqualTo("10.0.0.1:80");
+    }
+
+    @Test
+    void aServerSpecWithABadOptionIsRejected() {
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,weight=900"))
+            .hasMessage("server '10.0.0.1:80,weight=900': weight must be 0..256, got 900");
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,weight=x")).hasMessageContaining("weight must be a number");
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,colour=red")).hasMessageContaining("unknown option 'colour'");
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:0")).hasMessageContaining("port must be 1..65535");
+    }
+
+    @Test
+    void algorithmsParseByTheirUserNames() {
+        for (final Algorithm a : Algorithm.values()) {
+            assertThat(Algorithm.parse(a.userName())).isEqualTo(a);
+        }
+        assertThatThrownBy(() -> Algorithm.parse("fastest"))
+            .hasMessage("unknown balance algorithm 'fastest' (expected one of roundrobin, weighted, leastconn, source, random)");
+    }
+
+    @Test
+    void aConfigWhoseListenerNamesAMissingGroupIsRejected() {
+        final ListenerConfig l = new ListenerConfig(new InetSocketAddress("127.0.0.1", 0), "nope", TcpOptions.DEFAULTS);
+        final TargetGroupConfig g = new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+            java.util.List.of(ServerConfig.parse("127.0.0.1:9")));
+        assertThatThrownBy(() -> Config.single(1, Duration.ZERO, l, g)).hasMessageContaining("no group named 'nope'");
+    }
+
+    @Test
+    void tcpOptionsRejectOutOfRangeValues() {
+        assertThatThrownBy(() -> TcpOptions.DEFAULTS.withRetries(-1)).hasMessageContaining("retries must be 0..32");
+        assertThatThrownBy(() -> TcpOptions.DEFAULTS.withConnectTimeout(Duration.ZERO)).hasMessageContaining("connect-timeout");
+        assertThatThrownBy(() -> TcpOptions.DEFAULTS.withBufferSize(10)).hasMessageContaining("buffer size");
+    }
+}
