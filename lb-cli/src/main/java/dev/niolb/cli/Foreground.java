@@ -7,8 +7,6 @@ import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
-import dev.niolb.target.Server;
-import dev.niolb.target.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +44,7 @@ final class Foreground {
         LOG.info(startLine(config, lb.localAddresses()));
         started.accept(lb);
         final String signal = signals.await();
-        final long sessions = activeSessions(lb);
+        final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
             Durations.format(config.grace()), signal);
         final boolean allFinished = lb.stop(config.grace());
@@ -111,16 +109,5 @@ final class Foreground {
     private static String describe(final ServerConfig s) {
         final String address = Endpoint.hostPort(s.address());
         return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + s.weight();
-    }
-
-    private long activeSessions(final LoadBalancer lb) {
-        long active = 0;
-        for (final TargetGroupConfig g : config.groups()) {
-            final TargetGroup group = lb.group(g.name());
-            for (final Server s : group.snapshot().servers()) {
-                active += s.active();
-            }
-        }
-        return active;
     }
 }
