@@ -45,8 +45,14 @@ public final class DemoCommand implements Callable<Integer> {
         description = "roundrobin, weighted, leastconn, source or random (default: ${DEFAULT-VALUE}).")
     private Algorithm balance;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Event loops (default: one per core).")
-    private Integer threads;
+    /**
+     * One loop by default, unlike {@code run}: each loop keeps its own round-robin position, so with several
+     * loops consecutive connections (spread over loops by the kernel) do not visit the backends in plain turn,
+     * and the demo should show the rotation plainly.
+     */
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+        description = "Event loops (default: ${DEFAULT-VALUE}, so that the rotation is easy to follow).")
+    private int threads;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -59,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
                 servers.add(new ServerConfig(backend.name(), backend.address(), ServerConfig.DEFAULT_WEIGHT));
             }
             final Config config = RunCommand.validConfig(spec, () -> new Config(
-                threads == null ? Config.defaultThreads() : threads, GRACE,
+                threads, GRACE,
                 List.of(new ListenerConfig(listen.address(), RunCommand.GROUP, TcpOptions.DEFAULTS)),
                 List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers))));
             return new Foreground(config).run(this::printHowToTry);

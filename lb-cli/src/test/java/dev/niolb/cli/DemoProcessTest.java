@@ -18,7 +18,7 @@ class DemoProcessTest {
 
     @Test
     void demoGreetsFromEachBackendInTurnEchoesAndStopsOnCtrlC() throws Exception {
-        try (NiolbProcess demo = NiolbProcess.start("demo", "--listen", "127.0.0.1:0", "--threads", "1")) {
+        try (NiolbProcess demo = NiolbProcess.start("demo", "--listen", "127.0.0.1:0")) {
             final int port = demo.awaitListeningPort();
             demo.awaitOut("nc 127\\.0\\.0\\.1 " + port, Duration.ofSeconds(10));
 
