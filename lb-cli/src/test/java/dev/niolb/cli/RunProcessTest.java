@@ -100,6 +100,24 @@ class RunProcessTest {
         }
     }
 
+    @Test
+    void aSecondSignalDuringTheGracePeriodExitsAtOnceWith128PlusItsNumber() throws Exception {
+        try (EchoServer server = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server),
+                 "--grace", "1h");
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), niolb.awaitListeningPort())) {
+            assertThat(readLine(client)).isEqualTo("hi");
+
+            niolb.signal("INT");
+            niolb.awaitOut("stopping: 1 session, grace 1h \\(SIGINT\\)", START);
+            niolb.signal("INT");
+
+            assertThat(niolb.awaitExit(EXIT)).isEqualTo(130);
+            assertThat(niolb.out()).anyMatch(
+                line -> line.endsWith("second signal (SIGINT): exiting now without waiting for sessions"));
+        }
+    }
+
     static String hostPort(final EchoServer server) {
         return "127.0.0.1:" + server.address().getPort();
     }
