@@ -3,6 +3,8 @@ package dev.niolb.balance;
 import dev.niolb.config.Algorithm;
 import dev.niolb.target.Server;
 
+import java.util.Objects;
+
 /** Builds the balancer for an algorithm over one snapshot of servers. */
 public final class Balancers {
     private Balancers() {
@@ -13,6 +15,15 @@ public final class Balancers {
      * @param seed    seeds the random choices of {@code random} (per loop, so loops do not pick in lockstep)
      */
     public static Balancer create(final Algorithm algorithm, final Server[] servers, final long seed) {
-        throw new UnsupportedOperationException("not built yet: " + algorithm);
+        Objects.requireNonNull(algorithm, "algorithm");
+        for (final Server server : servers) {
+            Objects.requireNonNull(server, "servers must not contain null");
+        }
+        return switch (algorithm) {
+            case ROUNDROBIN -> new RoundRobin(servers);
+            case WEIGHTED -> new SmoothWeightedRoundRobin(servers);
+            case LEASTCONN -> new LeastConnections(servers);
+            case SOURCE, RANDOM -> throw new UnsupportedOperationException("not built yet: " + algorithm);
+        };
     }
 }
