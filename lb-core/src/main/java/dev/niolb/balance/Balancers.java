@@ -23,7 +23,16 @@ public final class Balancers {
             case ROUNDROBIN -> new RoundRobin(servers);
             case WEIGHTED -> new SmoothWeightedRoundRobin(servers);
             case LEASTCONN -> new LeastConnections(servers);
-            case SOURCE, RANDOM -> throw new UnsupportedOperationException("not built yet: " + algorithm);
+            case SOURCE -> new Maglev(MaglevTable.build(servers));
+            case RANDOM -> throw new UnsupportedOperationException("not built yet: " + algorithm);
         };
+    }
+
+    /**
+     * A {@code source} balancer over a table built once for the snapshot: building takes milliseconds and the
+     * table is immutable, so every loop can share it instead of building its own.
+     */
+    public static Balancer source(final MaglevTable table) {
+        return new Maglev(Objects.requireNonNull(table, "table"));
     }
 }
