@@ -24,7 +24,7 @@ public final class Balancers {
             case WEIGHTED -> new SmoothWeightedRoundRobin(servers);
             case LEASTCONN -> new LeastConnections(servers);
             case SOURCE -> new Maglev(MaglevTable.build(servers));
-            case RANDOM -> throw new UnsupportedOperationException("not built yet: " + algorithm);
+            case RANDOM -> new PowerOfTwoChoices(servers, seed);
         };
     }
 
