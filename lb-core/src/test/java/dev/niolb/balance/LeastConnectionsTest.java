@@ -5,8 +5,8 @@ import dev.niolb.target.Server;
 import dev.niolb.target.ServerCounters;
 import org.junit.jupiter.api.Test;
 
-import static dev.niolb.balance.RoundRobinTest.picks;
 import static dev.niolb.balance.TestServers.equal;
+import static dev.niolb.balance.TestServers.picks;
 import static dev.niolb.balance.TestServers.setActive;
 import static dev.niolb.balance.TestServers.withWeights;
 import static org.assertj.core.api.Assertions.assertThat;

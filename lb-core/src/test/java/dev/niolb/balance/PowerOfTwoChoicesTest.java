@@ -6,9 +6,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
-import static dev.niolb.balance.RoundRobinTest.picks;
 import static dev.niolb.balance.TestServers.countPicks;
 import static dev.niolb.balance.TestServers.equal;
+import static dev.niolb.balance.TestServers.picks;
 import static dev.niolb.balance.TestServers.setActive;
 import static dev.niolb.balance.TestServers.withWeights;
 import static org.assertj.core.api.Assertions.assertThat;

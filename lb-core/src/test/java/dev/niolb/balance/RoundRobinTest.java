@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import static dev.niolb.balance.TestServers.countPicks;
 import static dev.niolb.balance.TestServers.equal;
 import static dev.niolb.balance.TestServers.excluding;
+import static dev.niolb.balance.TestServers.picks;
 import static dev.niolb.balance.TestServers.withWeights;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,13 +43,5 @@ class RoundRobinTest {
         assertThat(balancer.pick(0, 0)).isSameAs(s[0]);
         assertThat(balancer.pick(0, excluding(1))).isSameAs(s[2]);
         assertThat(picks(balancer, 3, 0)).containsExactly(s[0], s[1], s[2]);
-    }
-
-    static Server[] picks(final Balancer balancer, final int n, final long excluded) {
-        final Server[] picked = new Server[n];
-        for (int i = 0; i < n; i++) {
-            picked[i] = balancer.pick(i, excluded);
-        }
-        return picked;
     }
 }

@@ -4,9 +4,9 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.target.Server;
 import org.junit.jupiter.api.Test;
 
-import static dev.niolb.balance.RoundRobinTest.picks;
 import static dev.niolb.balance.TestServers.countPicks;
 import static dev.niolb.balance.TestServers.excluding;
+import static dev.niolb.balance.TestServers.picks;
 import static dev.niolb.balance.TestServers.withWeights;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -46,6 +46,15 @@ final class TestServers {
         return mask;
     }
 
+    /** The next {@code n} picks, with client hashes 0, 1, 2, … */
+    static Server[] picks(final Balancer balancer, final int n, final long excluded) {
+        final Server[] picked = new Server[n];
+        for (int i = 0; i < n; i++) {
+            picked[i] = balancer.pick(i, excluded);
+        }
+        return picked;
+    }
+
     /** How often each server index is picked in {@code picks} picks, with random (but repeatable) client hashes. */
     static int[] countPicks(final Balancer balancer, final int servers, final int picks, final long excluded) {
         final int[] counts = new int[servers];
