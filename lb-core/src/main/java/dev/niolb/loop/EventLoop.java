@@ -52,6 +52,7 @@ public final class EventLoop {
     private final Thread thread;
     private volatile boolean running = true;
     private long nowMs;
+    private boolean clockStale;
     private long sessionSequence;
 
     public EventLoop(final int index) throws IOException {
@@ -209,13 +210,16 @@ public final class EventLoop {
     private void run() {
         while (running) {
             try {
+                clockStale = true;
                 if (commands.isEmpty()) {
                     selector.select(onSelected, wheel.timerCount() > 0 ? TICK_MS : 0);
                 } else {
                     selector.selectNow(onSelected);
                 }
                 wakeupPending.set(false);
-                nowMs = clockMs();
+                if (clockStale) {
+                    nowMs = clockMs();
+                }
                 runCommands();
                 pollTimers();
             } catch (final IOException e) {
@@ -228,6 +232,12 @@ public final class EventLoop {
     }
 
     private void onSelected(final SelectionKey key) {
+        if (clockStale) {
+            // select(Consumer) runs handlers before it returns: after a long block the clock must move before
+            // the first handler arms a timer from it (a connect timeout armed from a stale clock fires at once)
+            nowMs = clockMs();
+            clockStale = false;
+        }
         final IoHandler handler = (IoHandler) key.attachment();
         try {
             handler.onReady(key);

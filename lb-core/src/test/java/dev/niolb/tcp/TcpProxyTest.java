@@ -230,6 +230,17 @@ class TcpProxyTest {
     }
 
     @Test
+    void aConnectionAfterTheLoopSatIdleLongerThanTheConnectTimeoutIsNotTimedOut() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(TcpOptions.DEFAULTS.withConnectTimeout(Duration.ofMillis(200)), 1, echo.address());
+        Thread.sleep(700); // no timers pending: the loop blocks in select with a clock that does not move
+        try (Socket s = connect()) {
+            assertThat(echoOnce(s, new byte[]{5, 6})).containsExactly(5, 6);
+        }
+        assertThat(lb.group("g").snapshot().servers()[0].counters().failedConnects()).isZero();
+    }
+
+    @Test
     void whenEveryServerIsDownTheClientIsClosedPromptlyAndCounted() throws Exception {
         start(TcpServers.refusingAddress(), TcpServers.refusingAddress());
         final long started = System.nanoTime();
