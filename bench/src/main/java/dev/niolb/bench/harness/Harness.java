@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
  * {@code report.html} and {@code .hgrm} files into the output directory. Every load stops by itself;
  * every process it starts it stops by PID.
  */
-@Command(name = "niolb-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "niolb-bench", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
     description = "Measures niolb side by side with a direct connection, HAProxy and nginx.",
     footer = {"", "With no options: the quick profile, all scenarios, targets direct,niolb,haproxy,nginx (a few minutes)."})
 public final class Harness implements Callable<Integer> {
@@ -143,13 +143,25 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory (default: bench-results/<timestamp> in the project).")
     Path out;
 
+    /** Descriptors a proxy needs besides two per held connection: listeners, epoll, logs, a JVM's jars. */
+    private static final int FD_HEADROOM = 256;
+
     private final List<AutoCloseable> started = new ArrayList<>();
     private String commandLine = "";
 
     public static void main(final String[] args) {
         final Harness harness = new Harness();
         harness.commandLine = "niolb-bench" + (args.length == 0 ? "" : " " + String.join(" ", args));
-        System.exit(new CommandLine(harness).execute(args));
+        final CommandLine command = new CommandLine(harness);
+        command.setExecutionExceptionHandler((e, line, parsed) -> {
+            final StringBuilder message = new StringBuilder("niolb-bench: ").append(e.getMessage());
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                message.append(": ").append(cause.getMessage());
+            }
+            line.getErr().println(message);
+            return 1;
+        });
+        System.exit(command.execute(args));
     }
 
     @Override
@@ -271,13 +283,11 @@ public final class Harness implements Callable<Integer> {
 
     /**
      * A proxy holding K client connections holds 2K sockets. Raise this process's open-file limit (the
-     * children inherit it) with prlimit when it is too low and we may; otherwise cap K and say so.
+     * children inherit it) with prlimit when it is too low and we may; otherwise cap K and say so. The
+     * proxies' own connection limits are sized from K, so this runs even without the concurrency scenario.
      */
-    private static int fitIdle(final int wanted, final boolean needed, final PrintStream console) {
-        if (!needed) {
-            return wanted;
-        }
-        final long need = 2L * wanted + 1024;
+    private static int fitIdle(final int wanted, final boolean announce, final PrintStream console) {
+        final long need = 2L * wanted + FD_HEADROOM;
         OptionalLong soft = FileLimit.soft();
         if (soft.isPresent() && soft.getAsLong() < need && Executables.find("prlimit").isPresent()) {
             try {
@@ -293,9 +303,11 @@ public final class Harness implements Callable<Integer> {
             soft = FileLimit.soft();
         }
         if (soft.isPresent() && soft.getAsLong() < need) {
-            final int capped = (int) Math.max(1, (soft.getAsLong() - 1024) / 2);
-            console.println("concurrency: capped at " + capped + " idle connections by the open-file limit "
-                + soft.getAsLong() + " (a proxy needs two descriptors per connection; raise it with ulimit -n)");
+            final int capped = (int) Math.max(1, (soft.getAsLong() - FD_HEADROOM) / 2);
+            if (announce) {
+                console.println("concurrency: capped at " + capped + " idle connections by the open-file limit "
+                    + soft.getAsLong() + " (a proxy needs two descriptors per connection; raise it with ulimit -n)");
+            }
             return capped;
         }
         return wanted;
@@ -338,9 +350,9 @@ public final class Harness implements Callable<Integer> {
                             run.proxyThreads(), backendTcp)));
                     }
                     case "haproxy" -> list.add(keep(Launchers.haproxy(binary("haproxy"), configs, run.proxyThreads(),
-                        backendTcp, run.idle() + 1024)));
+                        backendTcp, run.idle() + FD_HEADROOM / 8)));
                     case "nginx" -> list.add(keep(Launchers.nginx(binary("nginx"), configs, run.proxyThreads(),
-                        backendTcp, backendUdp, 2 * run.idle() + 1024)));
+                        backendTcp, backendUdp, 2 * run.idle() + FD_HEADROOM / 2)));
                     default -> list.add(Target.parseExternal(name));
                 }
             } catch (IOException | RuntimeException e) {

@@ -79,7 +79,8 @@ public final class ScenarioRunner {
                                 + (fixed ? "latency from the intended send time (coordinated-omission-corrected); "
                                 : "back to back; ")
                                 + "req/s " + rounds + ", percentiles over all rounds",
-                            latencyColumns("req/s", "proxy CPU µs/req"), true));
+                            fixed ? withServiceTime(latencyColumns("req/s", "proxy CPU µs/req"))
+                                : latencyColumns("req/s", "proxy CPU µs/req"), true));
                     }
                 }
                 case CONNRATE -> variants.add(new Variant("connrate", scenario, "", "connrate",
@@ -115,6 +116,15 @@ public final class ScenarioRunner {
             Column.plain("max", "max µs", 0, Better.LOWER),
             Column.peerRatio("cpu_per_op", cpu, 1, Better.LOWER),
             Column.plain("cpu_pct", "proxy CPU %", 0, Better.LOWER));
+    }
+
+    /** Adds the uncorrected p50/p99 (from the actual send time) after the corrected percentiles. */
+    private static List<Column> withServiceTime(final List<Column> columns) {
+        final List<Column> out = new ArrayList<>(columns);
+        final int at = out.indexOf(out.stream().filter(c -> c.key().equals("max")).findFirst().orElseThrow()) + 1;
+        out.add(at, Column.plain("svc_p99", "service p99 µs", 1, Better.LOWER));
+        out.add(at, Column.plain("svc_p50", "service p50 µs", 1, Better.LOWER));
+        return out;
     }
 
     /** Measures one variant once against one target. */
@@ -165,6 +175,13 @@ public final class ScenarioRunner {
         final Histogram latency = load.latency();
         if (latency != null && latency.getTotalCount() > 0) {
             putPercentiles(values, latency);
+        }
+        if (load instanceof RrClient rr) {
+            final Histogram service = rr.serviceTime();
+            if (service.getTotalCount() > 0) {
+                values.put("svc_p50", service.getValueAtPercentile(50) / 1000.0);
+                values.put("svc_p99", service.getValueAtPercentile(99) / 1000.0);
+            }
         }
         final long errors = load.errors();
         final String note = ops == 0 ? "no operation completed" + (errors > 0 ? " (" + errors + " errors)" : "")
@@ -272,7 +289,7 @@ public final class ScenarioRunner {
         final StringBuilder out = new StringBuilder();
         for (Column column : variant.columns()) {
             final Double value = m.values().get(column.key());
-            if (value != null && !Arrays.asList("p90", "p999").contains(column.key())) {
+            if (value != null && !Arrays.asList("p90", "p999", "svc_p50").contains(column.key())) {
                 out.append(column.header()).append(' ').append(ResultTable.number(value, column.decimals())).append("  ");
             }
         }

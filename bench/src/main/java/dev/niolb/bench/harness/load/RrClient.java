@@ -56,6 +56,9 @@ public final class RrClient extends LoadThreads {
     }
 
     private void run(final long firstIntended, final long interval) {
+        if (interval > 0) {
+            TimerSlack.set(1); // wake at the intended send time, not up to 50 µs after it
+        }
         final Histogram corrected = Load.newHistogram();
         final Histogram uncorrected = Load.newHistogram();
         final IntendedTimeRecorder recorder = new IntendedTimeRecorder(firstIntended, interval, window, corrected, uncorrected);

@@ -4,8 +4,9 @@ import java.net.InetSocketAddress;
 
 /**
  * A minimal HAProxy configuration for the comparison: one TCP frontend on {@code listen}, one backend
- * server, {@code threads} threads, no logging (logging would cost every connection, and niolb's access
- * log is off in the bench too). Timeouts are long enough for any run; health checks are off, as in niolb's.
+ * server, {@code threads} threads, no logging (logging would cost every connection), a listen backlog
+ * of 4096 like the harness backend's (the kernel's {@code somaxconn} here), so a burst of connects is not
+ * dropped and retried a second later. Timeouts are long enough for any run; health checks are off, as in niolb's.
  */
 public record HaproxyConfig(int threads, InetSocketAddress listen, InetSocketAddress server, int maxconn) {
 
@@ -21,6 +22,7 @@ public record HaproxyConfig(int threads, InetSocketAddress listen, InetSocketAdd
                 timeout connect 5s
                 timeout client 120s
                 timeout server 120s
+                backlog 4096
 
             frontend bench
                 bind %s

@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * A minimal nginx {@code stream} configuration for the comparison: {@code workers} worker processes,
  * one TCP server and (when {@code udpListen} is set) one UDP server proxying to the harness backend, run
- * in the foreground ({@code daemon off}) with its pid and error log in {@code dir}. {@code module} is the
+ * in the foreground ({@code daemon off}), the TCP listen backlog 4096 like the other targets' (nginx's
+ * default of 511 overflows when the concurrency scenario opens connections back to back), with its pid and error log in {@code dir}. {@code module} is the
  * stream module to load ({@code null} when nginx has it built in).
  */
 public record NginxConfig(int workers, InetSocketAddress listen, InetSocketAddress server,
@@ -35,12 +36,12 @@ public record NginxConfig(int workers, InetSocketAddress listen, InetSocketAddre
 
             stream {
                 server {
-                    listen %s;
+                    listen %s backlog=4096;
                     proxy_pass %s;
                     proxy_connect_timeout 5s;
                     proxy_timeout 120s;
                 }
-            """.formatted(workers, workerConnections + 256, dir.resolve("nginx.pid"), dir.resolve("nginx-error.log"),
+            """.formatted(workers, workerConnections + 64, dir.resolve("nginx.pid"), dir.resolve("nginx-error.log"),
                 workerConnections, Target.format(listen), Target.format(server)));
         if (udpListen != null) {
             // reuseport: each worker gets its own socket, so a UDP session stays with one worker
