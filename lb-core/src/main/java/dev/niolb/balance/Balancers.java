@@ -3,6 +3,8 @@ package dev.niolb.balance;
 import dev.niolb.config.Algorithm;
 import dev.niolb.target.Server;
 
+import java.util.Objects;
+
 /** Builds the balancer for an algorithm over one snapshot of servers. */
 public final class Balancers {
     private Balancers() {
@@ -13,21 +15,24 @@ public final class Balancers {
      * @param seed    seeds the random choices of {@code random} (per loop, so loops do not pick in lockstep)
      */
     public static Balancer create(final Algorithm algorithm, final Server[] servers, final long seed) {
-        // placeholder until the balancer branch lands: a plain rotation for every algorithm
-        return new Balancer() {
-            private int next;
-
-            @Override
-            public Server pick(final int clientHash, final long excluded) {
-                for (int i = 0; i < servers.length; i++) {
-                    final Server s = servers[(next + i) % servers.length];
-                    if (s.acceptsNew() && !Balancer.isExcluded(s, excluded)) {
-                        next = (next + i + 1) % servers.length;
-                        return s;
-                    }
-                }
-                return null;
-            }
+        Objects.requireNonNull(algorithm, "algorithm");
+        for (final Server server : servers) {
+            Objects.requireNonNull(server, "servers must not contain null");
+        }
+        return switch (algorithm) {
+            case ROUNDROBIN -> new RoundRobin(servers);
+            case WEIGHTED -> new SmoothWeightedRoundRobin(servers);
+            case LEASTCONN -> new LeastConnections(servers);
+            case SOURCE -> new Maglev(MaglevTable.build(servers));
+            case RANDOM -> new PowerOfTwoChoices(servers, seed);
         };
+    }
+
+    /**
+     * A {@code source} balancer over a table built once for the snapshot: building takes milliseconds and the
+     * table is immutable, so every loop can share it instead of building its own.
+     */
+    public static Balancer source(final MaglevTable table) {
+        return new Maglev(Objects.requireNonNull(table, "table"));
     }
 }

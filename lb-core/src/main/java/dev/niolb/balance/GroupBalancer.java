@@ -1,5 +1,6 @@
 package dev.niolb.balance;
 
+import dev.niolb.config.Algorithm;
 import dev.niolb.target.Server;
 import dev.niolb.target.TargetGroup;
 
@@ -24,7 +25,9 @@ public final class GroupBalancer {
     public Server pick(final int clientHash, final long excluded) {
         final TargetGroup.Snapshot current = group.snapshot();
         if (current != snapshot) {
-            balancer = Balancers.create(current.balance(), current.servers(), seed);
+            balancer = current.balance() == Algorithm.SOURCE
+                ? Balancers.source(current.maglevTable())
+                : Balancers.create(current.balance(), current.servers(), seed);
             snapshot = current;
         }
         return balancer.pick(clientHash, excluded);

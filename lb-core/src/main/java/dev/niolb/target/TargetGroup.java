@@ -1,5 +1,6 @@
 package dev.niolb.target;
 
+import dev.niolb.balance.MaglevTable;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
@@ -44,7 +45,43 @@ public final class TargetGroup {
      * One immutable view of the group: servers in a stable order (index = position).
      * The array must not be modified; it is exposed for allocation-free iteration on the hot path.
      */
-    public record Snapshot(long version, Algorithm balance, Server[] servers) {
+    public static final class Snapshot {
+        private final long version;
+        private final Algorithm balance;
+        private final Server[] servers;
+        private volatile MaglevTable maglev;
+
+        Snapshot(final long version, final Algorithm balance, final Server[] servers) {
+            this.version = version;
+            this.balance = balance;
+            this.servers = servers;
+        }
+
+        public long version() {
+            return version;
+        }
+
+        public Algorithm balance() {
+            return balance;
+        }
+
+        public Server[] servers() {
+            return servers;
+        }
+
+        /**
+         * The Maglev table of this snapshot, built on first use and shared by every loop (it is immutable and
+         * takes milliseconds to build). Two loops racing to build it build identical tables; one wins.
+         */
+        public MaglevTable maglevTable() {
+            MaglevTable table = maglev;
+            if (table == null) {
+                table = MaglevTable.build(servers);
+                maglev = table;
+            }
+            return table;
+        }
+
         public Server server(final String serverName) {
             for (final Server s : servers) {
                 if (s.name().equals(serverName)) {

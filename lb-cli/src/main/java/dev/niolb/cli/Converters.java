@@ -1,0 +1,82 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Durations;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * picocli converters for niolb's flag values. Each hands the text to the lb-core parser, so that flags and
+ * (later) the config file read values the same way and fail with the same one-line messages.
+ */
+final class Converters {
+    private Converters() {
+    }
+
+    /** A value a parser refused; its message names the value and what was expected, so it is shown as it is. */
+    static final class BadValue extends TypeConversionException {
+        private static final long serialVersionUID = 1L;
+
+        BadValue(final String message) {
+            super(message);
+        }
+    }
+
+    /** {@code HOST:PORT} to listen on; TCP only until the UDP engine exists. */
+    static final class ListenAddress implements ITypeConverter<Endpoint> {
+        @Override
+        public Endpoint convert(final String text) {
+            final Endpoint endpoint = parse(Endpoint::parse, text);
+            if (endpoint.protocol() != Protocol.TCP) {
+                throw new BadValue("udp listeners are not supported yet: '" + text + "' (tcp only for now)");
+            }
+            return endpoint;
+        }
+    }
+
+    /** {@code HOST:PORT[,weight=N][,name=NAME]}. */
+    static final class ServerSpec implements ITypeConverter<ServerConfig> {
+        @Override
+        public ServerConfig convert(final String text) {
+            return parse(ServerConfig::parse, text);
+        }
+    }
+
+    /** {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}. */
+    static final class DurationValue implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(final String text) {
+            return parse(Durations::parse, text);
+        }
+    }
+
+    /** {@code roundrobin}, {@code weighted}, {@code leastconn}, {@code source}, {@code random}. */
+    static final class AlgorithmName implements ITypeConverter<Algorithm> {
+        @Override
+        public Algorithm convert(final String text) {
+            return parse(Algorithm::parse, text);
+        }
+    }
+
+    /** {@code 65536}, {@code 16k}, {@code 64k}, {@code 1m}. */
+    static final class ByteSize implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(final String text) {
+            return parse(Sizes::parse, text);
+        }
+    }
+
+    private static <T> T parse(final Function<String, T> parser, final String text) {
+        try {
+            return parser.apply(text);
+        } catch (final IllegalArgumentException e) {
+            throw new BadValue(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.niolb.cli;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Config;
+import dev.niolb.config.Durations;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Runs the engine in the foreground: start, one start-up line, wait for SIGTERM or SIGINT, stop gracefully.
+ *
+ * <p>Threading: {@link #run} blocks the calling (main) thread for the life of the engine.
+ */
+final class Foreground {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
+
+    private final Config config;
+
+    Foreground(final Config config) {
+        this.config = config;
+    }
+
+    /**
+     * @param started called once the listeners are bound, e.g. to tell the user how to try them
+     * @return the exit code, 0
+     * @throws Failure when a listener cannot be bound or the engine cannot start
+     */
+    int run(final Consumer<LoadBalancer> started) throws InterruptedException {
+        // before start, so that a signal during start-up already means a graceful stop
+        final StopSignals signals = StopSignals.install();
+        final LoadBalancer lb = start();
+        LOG.info(startLine(config, lb.localAddresses()));
+        started.accept(lb);
+        final String signal = signals.await();
+        final long sessions = lb.activeSessions();
+        LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
+            Durations.format(config.grace()), signal);
+        final boolean allFinished = lb.stop(config.grace());
+        LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
+        return 0;
+    }
+
+    private LoadBalancer start() {
+        try {
+            return LoadBalancer.start(config);
+        } catch (final BindException e) {
+            throw new Failure("cannot listen on " + where(e) + ": " + reason(e));
+        } catch (final IOException e) {
+            throw new Failure("cannot start: " + e.getMessage());
+        }
+    }
+
+    /** The listener the exception names, or all of them when it names none (the JDK's messages do not). */
+    private String where(final BindException e) {
+        final String message = String.valueOf(e.getMessage());
+        final List<String> addresses = config.listeners().stream().map(l -> Endpoint.hostPort(l.bind())).toList();
+        return addresses.stream().filter(message::contains).findFirst()
+            .orElse(String.join(" or ", addresses));
+    }
+
+    /** The JDK's reason in lower case ({@code address already in use}), with a hint where there is an obvious one. */
+    private static String reason(final BindException e) {
+        final String message = String.valueOf(e.getMessage());
+        final String lower = message.toLowerCase(Locale.ROOT);
+        if (lower.contains("address already in use")) {
+            return "address already in use";
+        }
+        if (lower.contains("cannot assign requested address")) {
+            return "no such address on this host";
+        }
+        if (lower.contains("permission denied")) {
+            return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+        }
+        return lower;
+    }
+
+    /**
+     * {@code listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3;
+     * balance weighted; 4 threads}: the addresses as bound, so an ephemeral port shows its real number.
+     */
+    static String startLine(final Config config, final List<InetSocketAddress> bound) {
+        final StringBuilder line = new StringBuilder("listening on ");
+        for (int i = 0; i < config.listeners().size(); i++) {
+            final ListenerConfig l = config.listeners().get(i);
+            line.append(i == 0 ? "" : ", ").append(l.protocol().scheme()).append("://")
+                .append(Endpoint.hostPort(i < bound.size() ? bound.get(i) : l.bind()));
+        }
+        for (final TargetGroupConfig g : config.groups()) {
+            line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
+                .append(g.servers().stream().map(Foreground::describe).collect(Collectors.joining(", ")))
+                .append("; balance ").append(g.balance());
+        }
+        return line.append("; ").append(config.threads()).append(config.threads() == 1 ? " thread" : " threads")
+            .toString();
+    }
+
+    private static String describe(final ServerConfig s) {
+        final String address = Endpoint.hostPort(s.address());
+        return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + s.weight();
+    }
+}

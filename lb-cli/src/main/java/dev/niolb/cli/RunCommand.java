@@ -1,0 +1,125 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/**
+ * {@code niolb run}: flags to one {@link Config} (every listener in front of one group named {@code default}),
+ * then the engine in the foreground until SIGTERM or SIGINT.
+ *
+ * <p>The defaults written here are those of {@link TcpOptions#DEFAULTS} and {@link Config#DEFAULT_GRACE}, as
+ * text so that {@code --help} shows them; a test keeps the two the same.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    description = {"Balance TCP connections from the listen addresses over the servers.",
+        "Runs until SIGTERM or SIGINT, then stops accepting, lets sessions finish for up to --grace, and exits 0."},
+    footer = {"", "Durations: 250ms, 5s, 10m, 1h. Sizes: bytes, or 16k, 64k, 1m.",
+        "Example:", "  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 --server 10.0.0.2:80,weight=3 \\",
+        "            --balance weighted"})
+public final class RunCommand implements Callable<Integer> {
+    static final String GROUP = "default";
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+        description = "Address to accept on (HOST:PORT or [v6]:PORT). Repeat for more; all feed the same servers.")
+    private List<Endpoint> listen;
+
+    @Option(names = "--server", required = true, paramLabel = "SERVER",
+        converter = Converters.ServerSpec.class,
+        description = {"A backend server: HOST:PORT[,weight=N][,name=NAME]. Weight 0..256, default 1; 0 takes no new "
+            + "connections. Repeat for more."})
+    private List<ServerConfig> servers;
+
+    @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
+        converter = Converters.AlgorithmName.class,
+        description = "roundrobin, weighted, leastconn, source or random (default: ${DEFAULT-VALUE}).")
+    private Algorithm balance;
+
+    @Option(names = "--threads", paramLabel = "N",
+        description = "Event loops, each with its own selector and listening socket (default: one per core).")
+    private Integer threads;
+
+    @Option(names = "--connect-timeout", paramLabel = "D", defaultValue = "5s",
+        converter = Converters.DurationValue.class,
+        description = "Time a connect to one server may take before the next is tried (default: ${DEFAULT-VALUE}).")
+    private Duration connectTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "D", defaultValue = "10m",
+        converter = Converters.DurationValue.class,
+        description = "Close a session with no bytes either way for this long; 0 never (default: ${DEFAULT-VALUE}).")
+    private Duration idleTimeout;
+
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "2",
+        description = "Further servers tried after a failed connect, unseen by the client (default: ${DEFAULT-VALUE}).")
+    private int retries;
+
+    @Option(names = "--grace", paramLabel = "D", defaultValue = "30s", converter = Converters.DurationValue.class,
+        description = "On SIGTERM/SIGINT, how long sessions may finish before they are closed (default: ${DEFAULT-VALUE}).")
+    private Duration grace;
+
+    @Option(names = "--no-nodelay", description = "Turn TCP_NODELAY off (it is on for both sockets by default).")
+    private boolean noNoDelay;
+
+    @Option(names = "--keepalive", description = "Turn SO_KEEPALIVE on for both sockets.")
+    private boolean keepAlive;
+
+    @Option(names = "--backlog", paramLabel = "N", defaultValue = "1024",
+        description = "Listen backlog (default: ${DEFAULT-VALUE}).")
+    private int backlog;
+
+    @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "64k", converter = Converters.ByteSize.class,
+        description = "Size of each pooled relay buffer (default: ${DEFAULT-VALUE}).")
+    private int bufferSize;
+
+    /**
+     * The model the flags describe.
+     *
+     * @throws IllegalArgumentException when the model refuses a value (threads 0, a listener given twice …)
+     */
+    Config toConfig() {
+        final TcpOptions tcp = TcpOptions.DEFAULTS
+            .withConnectTimeout(connectTimeout)
+            .withIdleTimeout(idleTimeout)
+            .withRetries(retries)
+            .withNoDelay(!noNoDelay)
+            .withKeepAlive(keepAlive)
+            .withBacklog(backlog)
+            .withBufferSize(bufferSize);
+        final List<ListenerConfig> listeners = listen.stream()
+            .map(endpoint -> new ListenerConfig(endpoint.address(), GROUP, tcp))
+            .toList();
+        return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
+            List.of(new TargetGroupConfig(GROUP, balance, servers)));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        return new Foreground(validConfig(spec, this::toConfig)).run(lb -> { });
+    }
+
+    /** Builds the config, turning the model's refusal into a usage error (exit code 2) like a bad flag. */
+    static Config validConfig(final CommandSpec spec, final Supplier<Config> build) {
+        try {
+            return build.get();
+        } catch (final IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+}

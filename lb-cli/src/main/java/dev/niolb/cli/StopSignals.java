@@ -1,0 +1,62 @@
+package dev.niolb.cli;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * SIGTERM and SIGINT as a request to stop gracefully.
+ *
+ * <p>Why signal handlers and not a shutdown hook: a hook runs while the JVM is already exiting, and the process
+ * then ends with 143 (SIGTERM) or 130 (SIGINT) however cleanly sessions finished. A handler only wakes the main
+ * thread, which stops the engine and exits 0. {@code sun.misc.Signal} is in {@code jdk.unsupported}, exported
+ * to everyone, so it needs no JVM flags.
+ *
+ * <p>A second signal while the first stop is still waiting for sessions exits at once with 128 + the signal's
+ * number, as a shell expects of a process killed by that signal.
+ *
+ * <p>Threading: the handlers run on the JVM's signal-dispatch threads; {@link #await()} on the main thread.
+ */
+final class StopSignals {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
+
+    private final CountDownLatch requested = new CountDownLatch(1);
+    private final AtomicInteger received = new AtomicInteger();
+    private volatile String first = "";
+
+    private StopSignals() {
+    }
+
+    /** Installs the handlers; from now on SIGTERM and SIGINT no longer end the JVM by themselves. */
+    static StopSignals install() {
+        final StopSignals signals = new StopSignals();
+        for (final String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal.handle(new Signal(name), signals::onSignal);
+            } catch (final IllegalArgumentException e) {
+                // the JVM reserves the signal (e.g. with -Xrs): the default action then ends the process
+                LOG.warn("cannot handle SIG{}: {}", name, e.getMessage());
+            }
+        }
+        return signals;
+    }
+
+    private void onSignal(final Signal signal) {
+        if (received.incrementAndGet() == 1) {
+            first = "SIG" + signal.getName();
+            requested.countDown();
+        } else {
+            LOG.warn("second signal (SIG{}): exiting now without waiting for sessions", signal.getName());
+            System.exit(128 + signal.getNumber());
+        }
+    }
+
+    /** Blocks until the first signal; returns its name, e.g. {@code SIGTERM}. */
+    String await() throws InterruptedException {
+        requested.await();
+        return first;
+    }
+}

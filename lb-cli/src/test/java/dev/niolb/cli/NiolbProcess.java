@@ -1,0 +1,119 @@
+package dev.niolb.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code niolb ARGS} as a real child process: the test JVM's own java and class path, so that signals, exit
+ * codes and {@code System.exit} are the real thing. stdout and stderr are collected line by line.
+ */
+final class NiolbProcess implements AutoCloseable {
+    private final Process process;
+    private final List<String> out = new CopyOnWriteArrayList<>();
+    private final List<String> err = new CopyOnWriteArrayList<>();
+
+    private NiolbProcess(final Process process) {
+        this.process = process;
+        Thread.ofVirtual().start(() -> collect(process.getInputStream(), out));
+        Thread.ofVirtual().start(() -> collect(process.getErrorStream(), err));
+    }
+
+    static NiolbProcess start(final String... args) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx128m", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        return new NiolbProcess(new ProcessBuilder(command).start());
+    }
+
+    private static void collect(final InputStream stream, final List<String> lines) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+            }
+        } catch (final IOException e) {
+            // the process is gone
+        }
+    }
+
+    /** Waits for a stdout line matching {@code regex} and returns the match, so that groups can be read. */
+    Matcher awaitOut(final String regex, final Duration timeout) throws InterruptedException {
+        final Pattern pattern = Pattern.compile(regex);
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        while (System.nanoTime() - deadline < 0) {
+            for (; seen < out.size(); seen++) {
+                final Matcher m = pattern.matcher(out.get(seen));
+                if (m.find()) {
+                    return m;
+                }
+            }
+            if (!process.isAlive() && seen == out.size()) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no stdout line matching /" + regex + "/ within " + timeout + "\n" + this);
+    }
+
+    /** The port from the start-up line ({@code listening on tcp://127.0.0.1:40123; ...}). */
+    int awaitListeningPort() throws InterruptedException {
+        return Integer.parseInt(awaitOut("listening on tcp://127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(20)).group(1));
+    }
+
+    /** Sends a signal by name ({@code TERM}, {@code INT}) with kill(1). */
+    void signal(final String name) throws IOException, InterruptedException {
+        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    int awaitExit(final Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("still running after " + timeout + "\n" + this);
+        }
+        return process.exitValue();
+    }
+
+    /** stdout and stderr so far; once the process has exited, everything it wrote. */
+    List<String> out() throws InterruptedException {
+        drained();
+        return List.copyOf(out);
+    }
+
+    List<String> err() throws InterruptedException {
+        drained();
+        return List.copyOf(err);
+    }
+
+    private void drained() throws InterruptedException {
+        // the collectors may still be reading the last lines of a process that has just exited
+        if (!process.isAlive()) {
+            Thread.sleep(100);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+
+    @Override
+    public String toString() {
+        return "--- niolb stdout ---\n" + String.join("\n", out) + "\n--- niolb stderr ---\n" + String.join("\n", err);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RunFlagsTest {
+
+    /** Parses {@code niolb run ARGS} and builds the config, without starting anything. */
+    private static Config config(final String... args) {
+        final var cmd = Main.commandLine();
+        final String[] all = new String[args.length + 1];
+        all[0] = "run";
+        System.arraycopy(args, 0, all, 1, args.length);
+        cmd.parseArgs(all);
+        final RunCommand run = cmd.getSubcommands().get("run").getCommand();
+        return run.toConfig();
+    }
+
+    @Test
+    void listenAndServerAloneGiveTheDocumentedDefaults() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80");
+
+        assertThat(config.threads()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(config.grace()).isEqualTo(Config.DEFAULT_GRACE);
+        assertThat(config.listeners()).containsExactly(
+            new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS));
+        assertThat(config.groups()).containsExactly(new TargetGroupConfig("default", Algorithm.ROUNDROBIN,
+            java.util.List.of(new ServerConfig(new InetSocketAddress("10.0.0.1", 80), 1))));
+    }
+
+    @Test
+    void serverSpecsCarryTheirWeightsAndNames() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--balance", "weighted",
+            "--server", "10.0.0.1:80", "--server", "10.0.0.2:80,weight=3", "--server", "10.0.0.3:81,weight=0,name=spare");
+
+        final TargetGroupConfig group = config.groups().getFirst();
+        assertThat(group.balance()).isEqualTo(Algorithm.WEIGHTED);
+        assertThat(group.servers()).extracting(ServerConfig::name, ServerConfig::weight).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("10.0.0.1:80", 1),
+            org.assertj.core.groups.Tuple.tuple("10.0.0.2:80", 3),
+            org.assertj.core.groups.Tuple.tuple("spare", 0));
+        assertThat(group.servers().get(2).address()).isEqualTo(new InetSocketAddress("10.0.0.3", 81));
+    }
+
+    @Test
+    void everyFlagReachesTheConfigAsUsersWriteIt() {
+        final Config config = config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80",
+            "--balance", "leastconn", "--threads", "3", "--connect-timeout", "250ms", "--idle-timeout", "1h",
+            "--retries", "5", "--grace", "0", "--no-nodelay", "--keepalive", "--backlog", "50",
+            "--buffer-size", "16k");
+
+        assertThat(config.threads()).isEqualTo(3);
+        assertThat(config.grace()).isEqualTo(Duration.ZERO);
+        assertThat(config.groups().getFirst().balance()).isEqualTo(Algorithm.LEASTCONN);
+        assertThat(config.listeners().getFirst().tcp()).isEqualTo(
+            new TcpOptions(Duration.ofMillis(250), Duration.ofHours(1), 5, false, true, 50, 16 * 1024));
+    }
+
+    @Test
+    void everyListenAddressFeedsTheOneDefaultGroup() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--listen", "[::1]:8081",
+            "--server", "10.0.0.1:80");
+
+        assertThat(config.listeners()).extracting(ListenerConfig::bind).containsExactly(
+            new InetSocketAddress("127.0.0.1", 8080), new InetSocketAddress("::1", 8081));
+        assertThat(config.listeners()).extracting(ListenerConfig::group).containsOnly("default");
+        assertThat(config.groups()).extracting(TargetGroupConfig::name).containsExactly("default");
+    }
+
+    @Test
+    void bufferSizesAreBytesOrBinaryMultiples() {
+        assertThat(Sizes.parse("65536")).isEqualTo(65536);
+        assertThat(Sizes.parse("16k")).isEqualTo(16 * 1024);
+        assertThat(Sizes.parse("64K")).isEqualTo(64 * 1024);
+        assertThat(Sizes.parse("1m")).isEqualTo(1024 * 1024);
+        assertThat(config("--listen", "127.0.0.1:1", "--server", "10.0.0.1:80", "--buffer-size", "1m")
+            .listeners().getFirst().tcp().bufferSize()).isEqualTo(1024 * 1024);
+    }
+}

@@ -1,0 +1,152 @@
+package dev.niolb.cli;
+
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code niolb run} end to end: a child process, real sockets on loopback, real signals. */
+@Timeout(60)
+class RunProcessTest {
+    private static final Duration START = Duration.ofSeconds(20);
+    private static final Duration EXIT = Duration.ofSeconds(20);
+
+    @Test
+    void clientsGetTheirBytesEchoedThroughRunAndRoundRobinVisitsBothServers() throws Exception {
+        try (EchoServer a = new EchoServer("server-a"); EchoServer b = new EchoServer("server-b");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", hostPort(a), "--server", hostPort(b))) {
+            final int port = niolb.awaitListeningPort();
+            assertThat(niolb.out()).anySatisfy(line -> assertThat(line).contains(
+                "servers " + hostPort(a) + " weight 1, " + hostPort(b) + " weight 1; balance roundrobin; 1 thread"));
+
+            final Set<String> greetings = new HashSet<>();
+            for (int i = 0; i < 2; i++) {
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    greetings.add(readLine(client));
+                    final byte[] sent = new byte[256 * 1024];
+                    new Random(i).nextBytes(sent);
+                    final byte[] received = new byte[sent.length];
+                    // write from another thread: the echo comes back while we are still sending
+                    final Thread writer = Thread.ofVirtual().start(() -> write(client, sent));
+                    new DataInputStream(client.getInputStream()).readFully(received);
+                    writer.join();
+                    assertThat(received).isEqualTo(sent);
+                }
+            }
+            assertThat(greetings).containsExactlyInAnyOrder("server-a", "server-b");
+        }
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:" + taken.getLocalPort(),
+                 "--server", "127.0.0.1:9")) {
+            assertThat(niolb.awaitExit(EXIT)).isEqualTo(1);
+            assertThat(niolb.err()).containsExactly(
+                "niolb: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use");
+            assertThat(niolb.out()).noneMatch(line -> line.contains("Exception") || line.startsWith("\tat "));
+        }
+    }
+
+    @Test
+    void sigtermLetsASessionInFlightFinishThenExitsZero() throws Exception {
+        try (EchoServer server = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server),
+                 "--grace", "20s", "--threads", "2")) {
+            final int port = niolb.awaitListeningPort();
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(readLine(client)).isEqualTo("hi");
+
+                niolb.signal("TERM");
+                niolb.awaitOut("stopping: 1 session, grace 20s \\(SIGTERM\\)", START);
+                // the session still works during the grace period
+                client.getOutputStream().write("still here\n".getBytes(StandardCharsets.UTF_8));
+                assertThat(readLine(client)).isEqualTo("still here");
+                // and new connections are no longer accepted
+                assertThat(refused(port)).isTrue();
+            }
+            assertThat(niolb.awaitExit(EXIT)).isZero();
+            assertThat(niolb.out()).last().asString().endsWith(" - stopped");
+            assertThat(niolb.err()).isEmpty();
+        }
+    }
+
+    @Test
+    void sigintStopsGracefullyAndExitsZero() throws Exception {
+        try (EchoServer server = new EchoServer();
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server))) {
+            niolb.awaitListeningPort();
+            niolb.signal("INT");
+            assertThat(niolb.awaitExit(EXIT)).isZero();
+            assertThat(niolb.out()).anyMatch(line -> line.endsWith("stopping: 0 sessions, grace 30s (SIGINT)"));
+            assertThat(niolb.out()).last().asString().endsWith(" - stopped");
+        }
+    }
+
+    @Test
+    void aSecondSignalDuringTheGracePeriodExitsAtOnceWith128PlusItsNumber() throws Exception {
+        try (EchoServer server = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server),
+                 "--grace", "1h");
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), niolb.awaitListeningPort())) {
+            assertThat(readLine(client)).isEqualTo("hi");
+
+            niolb.signal("INT");
+            niolb.awaitOut("stopping: 1 session, grace 1h \\(SIGINT\\)", START);
+            niolb.signal("INT");
+
+            assertThat(niolb.awaitExit(EXIT)).isEqualTo(130);
+            assertThat(niolb.out()).anyMatch(
+                line -> line.endsWith("second signal (SIGINT): exiting now without waiting for sessions"));
+        }
+    }
+
+    static String hostPort(final EchoServer server) {
+        return "127.0.0.1:" + server.address().getPort();
+    }
+
+    /** One line, read byte by byte so that nothing after it is consumed. */
+    static String readLine(final Socket socket) throws IOException {
+        final StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = socket.getInputStream().read()) >= 0 && c != '\n') {
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+
+    private static void write(final Socket socket, final byte[] data) {
+        try {
+            final OutputStream out = socket.getOutputStream();
+            out.write(data);
+            out.flush();
+        } catch (final IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static boolean refused(final int port) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return false;
+        } catch (final IOException e) {
+            return true;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StartLineTest {
+
+    @Test
+    void theStartUpLineNamesBoundListenersServersWeightsAlgorithmAndThreads() {
+        final Config config = new Config(4, Duration.ofSeconds(30),
+            List.of(new ListenerConfig(new InetSocketAddress("127.0.0.1", 0), "default", TcpOptions.DEFAULTS),
+                new ListenerConfig(new InetSocketAddress("127.0.0.2", 9000), "default", TcpOptions.DEFAULTS)),
+            List.of(new TargetGroupConfig("default", Algorithm.WEIGHTED, List.of(
+                new ServerConfig(new InetSocketAddress("10.0.0.1", 80), 1),
+                new ServerConfig("web2", new InetSocketAddress("10.0.0.2", 80), 3)))));
+        final List<InetSocketAddress> bound =
+            List.of(new InetSocketAddress("127.0.0.1", 40123), new InetSocketAddress("127.0.0.2", 9000));
+
+        assertThat(Foreground.startLine(config, bound)).isEqualTo("listening on tcp://127.0.0.1:40123, tcp://127.0.0.2:9000;"
+            + " servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3; balance weighted; 4 threads");
+    }
+}

@@ -1,0 +1,83 @@
+package dev.niolb.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class UsageErrorsTest {
+    private static final String[] OK = {"run", "--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80"};
+
+    private static String[] ok(final String... more) {
+        return Stream.concat(Stream.of(OK), Stream.of(more)).toArray(String[]::new);
+    }
+
+    static Stream<Arguments> mistakes() {
+        return Stream.of(
+            arguments("no command", new String[] {}, "niolb: missing command"),
+            arguments("an unknown command", new String[] {"start"}, "niolb: Unmatched argument"),
+            arguments("an unknown flag", ok("--fast"), "niolb: Unknown option: '--fast'"),
+            arguments("a listen address without a port", new String[] {"run", "--listen", "foo", "--server", "10.0.0.1:80"},
+                "niolb: bad address 'foo': expected HOST:PORT"),
+            arguments("a port out of range", new String[] {"run", "--listen", "127.0.0.1:70000", "--server", "10.0.0.1:80"},
+                "niolb: bad address '127.0.0.1:70000'"),
+            arguments("a udp listener", new String[] {"run", "--listen", "udp://0.0.0.0:53", "--server", "10.0.0.1:53"},
+                "niolb: udp listeners are not supported yet"),
+            arguments("no server", new String[] {"run", "--listen", "127.0.0.1:8080"},
+                "niolb: Missing required option: '--server=SERVER'"),
+            arguments("no listener", new String[] {"run", "--server", "10.0.0.1:80"},
+                "niolb: Missing required option: '--listen=HOST:PORT'"),
+            arguments("a bad server address", new String[] {"run", "--listen", "127.0.0.1:8080", "--server", "10.0.0.1"},
+                "niolb: bad address '10.0.0.1': expected HOST:PORT"),
+            arguments("an unknown server option", ok("--server", "10.0.0.2:80,wieght=2"),
+                "niolb: server '10.0.0.2:80,wieght=2': unknown option 'wieght'"),
+            arguments("a weight out of range", ok("--server", "10.0.0.2:80,weight=999"),
+                "niolb: server '10.0.0.2:80,weight=999': weight must be 0..256, got 999"),
+            arguments("the same server twice", ok("--server", "10.0.0.1:80"),
+                "niolb: group 'default': server '10.0.0.1:80' appears twice"),
+            arguments("a duration without a unit", ok("--connect-timeout", "5"),
+                "niolb: bad duration '5': unit must be ms, s, m, h or d"),
+            arguments("a zero connect timeout", ok("--connect-timeout", "0"),
+                "niolb: connect-timeout must be positive, got 0"),
+            arguments("an unknown algorithm", ok("--balance", "fastest"),
+                "niolb: unknown balance algorithm 'fastest' (expected one of roundrobin, weighted, leastconn, source, random)"),
+            arguments("zero threads", ok("--threads", "0"), "niolb: threads must be 1..256, got 0"),
+            arguments("threads that are not a number", ok("--threads", "many"),
+                "niolb: Invalid value for option '--threads': 'many' is not an int"),
+            arguments("too many retries", ok("--retries", "100"), "niolb: retries must be 0..32, got 100"),
+            arguments("a size with a bad unit", ok("--buffer-size", "64q"), "niolb: bad size '64q'"),
+            arguments("a buffer too small", ok("--buffer-size", "16"), "niolb: buffer size must be 1KiB..16MiB, got 16"),
+            arguments("the same listener twice", ok("--listen", "127.0.0.1:8080"),
+                "niolb: listener 'tcp://127.0.0.1:8080' is defined twice"),
+            arguments("a bad demo address", new String[] {"demo", "--listen", "8080"},
+                "niolb: bad address '8080': expected HOST:PORT"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mistakes")
+    void aUserMistakeIsOneLineAHintAndExitCode2(final String what, final String[] args, final String expected) {
+        final Cli result = Cli.run(args);
+
+        assertThat(result.exitCode()).as("exit code").isEqualTo(2);
+        assertThat(result.out()).as("stdout").isEmpty();
+        assertThat(result.errLines()).hasSize(2);
+        assertThat(result.errLines().get(0)).startsWith(expected);
+        assertThat(result.errLines().get(1)).matches("(Did you mean .*\\? )?Try 'niolb( run| demo)? --help'\\.");
+        assertThat(result.err()).doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void aMisspeltFlagIsNamedWithTheFlagItResembles() {
+        final Cli result = Cli.run("run", "--listen", "127.0.0.1:8080", "--sever", "10.0.0.1:80");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines()).containsExactly(
+            "niolb: Unknown option: '--sever'",
+            "Did you mean --server? Try 'niolb run --help'.");
+    }
+}

@@ -1,0 +1,56 @@
+package dev.niolb.balance;
+
+import dev.niolb.target.Server;
+
+/**
+ * The server with the fewest active sessions relative to its weight.
+ *
+ * <p>Threading: not threadsafe; owned by one event loop. Reads every loop's counts through
+ * {@link Server#active()}.
+ *
+ * <p>Loads {@code active / weight} are compared by cross-multiplication, so there is no division and no
+ * rounding. The scan starts just after the previous pick and a later server must be strictly less loaded to
+ * win, so equally loaded servers take turns. Without the rotation a burst of accepts, which all see the same
+ * counts (a session shows in {@link Server#active()} only once it is recorded, other loops' a little later),
+ * would all go to the first of the equals.
+ */
+final class LeastConnections implements Balancer {
+    private final Server[] servers;
+    private int start;
+
+    LeastConnections(final Server[] servers) {
+        this.servers = servers.clone();
+    }
+
+    @Override
+    public Server pick(final int clientHash, final long excluded) {
+        final Server[] servers = this.servers;
+        final int n = servers.length;
+        int i = start;
+        int best = -1;
+        long bestActive = 0;
+        int bestWeight = 0;
+        for (int scanned = 0; scanned < n; scanned++, i++) {
+            if (i >= n) {
+                i = 0;
+            }
+            final Server server = servers[i];
+            final int weight = server.weight();
+            if (weight <= 0 || Balancer.isExcluded(server, excluded)) {
+                continue;
+            }
+            final long active = server.active();
+            // active / weight < bestActive / bestWeight, both weights positive
+            if (best < 0 || active * bestWeight < bestActive * weight) {
+                best = i;
+                bestActive = active;
+                bestWeight = weight;
+            }
+        }
+        if (best < 0) {
+            return null;
+        }
+        start = best + 1 < n ? best + 1 : 0;
+        return servers[best];
+    }
+}

@@ -1,0 +1,36 @@
+package dev.niolb.balance;
+
+import dev.niolb.target.Server;
+
+/**
+ * Each server in turn, ignoring weights except that weight 0 takes nothing.
+ *
+ * <p>Threading: not threadsafe; owned by one event loop (the cursor is plain state).
+ */
+final class RoundRobin implements Balancer {
+    private final Server[] servers;
+    private int next;
+
+    RoundRobin(final Server[] servers) {
+        this.servers = servers.clone();
+    }
+
+    @Override
+    public Server pick(final int clientHash, final long excluded) {
+        final Server[] servers = this.servers;
+        final int n = servers.length;
+        int i = next;
+        for (int tried = 0; tried < n; tried++) {
+            if (i >= n) {
+                i = 0;
+            }
+            final Server server = servers[i++];
+            if (server.acceptsNew() && !Balancer.isExcluded(server, excluded)) {
+                // continue after the one taken, so skipped servers do not shift the turn of the others
+                next = i;
+                return server;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.niolb.balance;
+
+import dev.niolb.target.Server;
+
+/**
+ * nginx's smooth weighted round robin: weights 5, 1, 1 give a a b a c a a, interleaving the light servers
+ * into the heavy one's turns instead of a a a a a b c.
+ *
+ * <p>Threading: not threadsafe; owned by one event loop.
+ *
+ * <p>Each pick adds every available server's weight to its current value, takes the server with the highest
+ * current value (the first in index order on a tie) and subtracts the total of the weights added from it.
+ * Weights are read live on every pick, so a weight change takes effect at once; excluded and weight-0 servers
+ * take no part and keep their current value.
+ */
+final class SmoothWeightedRoundRobin implements Balancer {
+    private final Server[] servers;
+    private final long[] current;
+
+    SmoothWeightedRoundRobin(final Server[] servers) {
+        this.servers = servers.clone();
+        this.current = new long[servers.length];
+    }
+
+    @Override
+    public Server pick(final int clientHash, final long excluded) {
+        final Server[] servers = this.servers;
+        final long[] current = this.current;
+        long total = 0;
+        int best = -1;
+        for (int i = 0; i < servers.length; i++) {
+            final Server server = servers[i];
+            final int weight = server.weight();
+            if (weight <= 0 || Balancer.isExcluded(server, excluded)) {
+                continue;
+            }
+            final long c = current[i] + weight;
+            current[i] = c;
+            total += weight;
+            if (best < 0 || c > current[best]) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            return null;
+        }
+        current[best] -= total;
+        return servers[best];
+    }
+}
