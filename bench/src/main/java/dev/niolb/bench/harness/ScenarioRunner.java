@@ -184,8 +184,9 @@ public final class ScenarioRunner {
             }
         }
         final long errors = load.errors();
-        final String note = ops == 0 ? "no operation completed" + (errors > 0 ? " (" + errors + " errors)" : "")
-            : errors > 0 ? errors + " errors" : "";
+        final String first = load.firstError() == null ? "" : ", first: " + load.firstError();
+        final String note = ops == 0 ? "no operation completed" + (errors > 0 ? " (" + errors + " errors" + first + ")" : "")
+            : errors > 0 ? errors + " errors" + first : "";
         return new Measurement(target.name(), values, latency, note, false);
     }
 

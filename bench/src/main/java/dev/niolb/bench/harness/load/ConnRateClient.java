@@ -50,7 +50,7 @@ public final class ConnRateClient extends LoadThreads {
                     Io.writeFully(channel, out.clear());
                     firstByte = Io.readFully(channel, in.clear());
                 } catch (IOException e) {
-                    failed();
+                    failed(e);
                     LoadWindow.parkUntil(System.nanoTime() + 1_000_000); // do not spin on a refusing target
                     continue;
                 } finally {
@@ -63,7 +63,7 @@ public final class ConnRateClient extends LoadThreads {
                 completed.increment();
             }
         } catch (IOException e) {
-            failed();
+            failed(e);
         } finally {
             merge(histogram);
         }

@@ -20,6 +20,9 @@ public interface Load {
     /** Operations that failed (connect refused, reset, timeout, wrong reply). */
     long errors();
 
+    /** The first failure's exception and message, or null. */
+    String firstError();
+
     /** Waits for the load to end (the window closing or the count reached), closing whatever is still open. */
     void awaitEnd();
 

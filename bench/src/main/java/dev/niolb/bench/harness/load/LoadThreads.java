@@ -23,6 +23,7 @@ abstract class LoadThreads implements Load {
     protected final LongAdder completed = new LongAdder();
     protected final LongAdder errors = new LongAdder();
     protected volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Queue<Closeable> open = new ConcurrentLinkedQueue<>();
     private final Histogram latency = Load.newHistogram();
@@ -56,10 +57,16 @@ abstract class LoadThreads implements Load {
     }
 
     /** Counts a failure unless the load is being torn down (closing sockets under blocked threads fails them). */
-    protected final void failed() {
+    protected final void failed(final Exception cause) {
         if (!stopping) {
             errors.increment();
+            firstError.compareAndSet(null, cause.getClass().getSimpleName() + ": " + cause.getMessage());
         }
+    }
+
+    @Override
+    public String firstError() {
+        return firstError.get();
     }
 
     protected final boolean running() {

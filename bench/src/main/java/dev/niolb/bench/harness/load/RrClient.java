@@ -12,7 +12,8 @@ import org.HdrHistogram.Histogram;
  * Request/response ping-pong over persistent connections to an echo: each connection sends
  * {@code messageSize} bytes, reads them back, and goes again, either at once (max rate) or on a fixed
  * schedule with latency taken from the intended send time ({@link IntendedTimeRecorder}). One thread
- * per connection, blocking I/O: one {@code write} and usually one {@code read} per request.
+ * per connection, blocking I/O: one {@code write} and usually one {@code read} per request. A connection
+ * that fails counts as an error and is replaced after 10 ms.
  *
  * <p>{@link #latency()} is the corrected histogram; {@link #serviceTime()} the uncorrected one.
  */
@@ -32,6 +33,8 @@ public final class RrClient extends LoadThreads {
             }
         }
     }
+
+    private static final long RETRY_PAUSE_NANOS = 10_000_000L;
 
     private final Settings settings;
     private final Histogram serviceTime = Load.newHistogram();
@@ -65,39 +68,42 @@ public final class RrClient extends LoadThreads {
         final ByteBuffer out = Io.payload(settings.messageSize());
         final ByteBuffer in = ByteBuffer.allocateDirect(settings.messageSize());
         final long max = settings.maxRequestsPerConnection() == 0 ? Long.MAX_VALUE : settings.maxRequestsPerConnection();
-        SocketChannel channel = null;
+        long n = 0;
         try {
-            channel = closeAtEnd(SocketChannel.open());
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.connect(settings.target());
-            Io.writeFully(channel, ByteBuffer.wrap(new byte[] {Backend.ECHO}));
-            for (long n = 0; n < max; n++) {
-                final long sendAt = recorder.nextSendTime(System.nanoTime());
-                if (sendAt >= window.measureEnd() || stopping) {
-                    break;
+            // a connection that fails is counted and replaced, as wrk does, until the window or the count ends
+            while (n < max && running()) {
+                final SocketChannel channel = closeAtEnd(SocketChannel.open());
+                try {
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    channel.connect(settings.target());
+                    Io.writeFully(channel, ByteBuffer.wrap(new byte[] {Backend.ECHO}));
+                    for (; n < max; n++) {
+                        final long sendAt = recorder.nextSendTime(System.nanoTime());
+                        if (sendAt >= window.measureEnd() || stopping) {
+                            return;
+                        }
+                        LoadWindow.parkUntil(sendAt);
+                        final long sent = System.nanoTime();
+                        Io.writeFully(channel, out.clear());
+                        Io.readFully(channel, in.clear());
+                        final long done = System.nanoTime();
+                        if (in.get(0) != out.get(0) || in.get(settings.messageSize() - 1) != out.get(settings.messageSize() - 1)) {
+                            throw new IOException("reply differs from request");
+                        }
+                        recorder.completed(sent, done);
+                        completed.increment();
+                    }
+                } catch (IOException e) {
+                    failed(e);
+                    LoadWindow.parkUntil(System.nanoTime() + RETRY_PAUSE_NANOS);
+                } finally {
+                    forget(channel);
+                    channel.close();
                 }
-                LoadWindow.parkUntil(sendAt);
-                final long sent = System.nanoTime();
-                Io.writeFully(channel, out.clear());
-                Io.readFully(channel, in.clear());
-                final long done = System.nanoTime();
-                if (in.get(0) != out.get(0) || in.get(settings.messageSize() - 1) != out.get(settings.messageSize() - 1)) {
-                    throw new IOException("reply differs from request");
-                }
-                recorder.completed(sent, done);
-                completed.increment();
             }
         } catch (IOException e) {
-            failed();
+            failed(e);
         } finally {
-            if (channel != null) {
-                forget(channel);
-                try {
-                    channel.close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-            }
             merge(corrected);
             synchronized (serviceTime) {
                 serviceTime.add(uncorrected);

@@ -12,7 +12,8 @@ import org.HdrHistogram.Histogram;
 /**
  * Bulk transfer over {@code connections} connections: {@code UP} writes to the backend's sink,
  * {@code DOWN} reads from its source, {@code BOTH} does both at once on each connection (a writer and a
- * reader thread per connection). {@link #completed()} counts bytes moved, both directions summed.
+ * reader thread per connection). {@link #completed()} counts bytes moved, both directions summed. A
+ * connection that fails counts as an error and is replaced after 10 ms.
  */
 public final class ThroughputClient extends LoadThreads {
 
@@ -43,31 +44,50 @@ public final class ThroughputClient extends LoadThreads {
     }
 
     private void connect(final int index, final Direction direction) {
-        try {
-            final SocketChannel channel = closeAtEnd(SocketChannel.open());
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.connect(target);
-            final byte mode = switch (direction) {
-                case UP -> Backend.SINK;
-                case DOWN -> Backend.SOURCE;
-                case BOTH -> Backend.DUPLEX;
-            };
-            Io.writeFully(channel, ByteBuffer.wrap(new byte[] {mode}));
-            if (direction == Direction.BOTH) {
-                final Thread reader = new Thread(() -> read(channel), "bulk-read-" + index);
-                reader.setDaemon(true);
-                reader.start();
-                write(channel);
-                reader.join();
-            } else if (direction == Direction.UP) {
-                write(channel);
-            } else {
-                read(channel);
+        final byte mode = switch (direction) {
+            case UP -> Backend.SINK;
+            case DOWN -> Backend.SOURCE;
+            case BOTH -> Backend.DUPLEX;
+        };
+        // a connection that fails is counted and replaced until the window ends
+        while (running()) {
+            SocketChannel channel = null;
+            try {
+                channel = closeAtEnd(SocketChannel.open());
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                channel.connect(target);
+                Io.writeFully(channel, ByteBuffer.wrap(new byte[] {mode}));
+                if (direction == Direction.BOTH) {
+                    final SocketChannel both = channel;
+                    final Thread reader = new Thread(() -> read(both), "bulk-read-" + index);
+                    reader.setDaemon(true);
+                    reader.start();
+                    write(channel);
+                    channel.close(); // a failed writer unblocks the reader, and the other way round
+                    reader.join();
+                } else if (direction == Direction.UP) {
+                    write(channel);
+                } else {
+                    read(channel);
+                }
+            } catch (IOException e) {
+                failed(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                if (channel != null) {
+                    forget(channel);
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // closing anyway
+                    }
+                }
             }
-        } catch (IOException e) {
-            failed();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (running()) {
+                LoadWindow.parkUntil(System.nanoTime() + 10_000_000L);
+            }
         }
     }
 
@@ -79,7 +99,7 @@ public final class ThroughputClient extends LoadThreads {
             }
             channel.shutdownOutput();
         } catch (IOException e) {
-            failed();
+            failed(e);
         }
     }
 
@@ -94,7 +114,12 @@ public final class ThroughputClient extends LoadThreads {
                 completed.add(n);
             }
         } catch (IOException e) {
-            failed();
+            failed(e);
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
     }
 

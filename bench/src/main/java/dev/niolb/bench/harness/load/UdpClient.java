@@ -56,7 +56,7 @@ public final class UdpClient extends LoadThreads {
                         reply.setLength(size);
                         socket.receive(reply);
                     } catch (SocketTimeoutException e) {
-                        failed();
+                        failed(e);
                         break;
                     }
                     if (reply.getLength() == size && inView.getLong(0) == seq) {
@@ -70,7 +70,7 @@ public final class UdpClient extends LoadThreads {
                 }
             }
         } catch (IOException e) {
-            failed();
+            failed(e);
         } finally {
             merge(histogram);
         }

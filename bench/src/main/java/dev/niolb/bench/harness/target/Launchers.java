@@ -17,10 +17,14 @@ import java.util.Map;
  */
 public final class Launchers {
 
-    /** The default niolb command; {@code {java} {project} {listen} {server} {threads}} are filled in. */
-    public static final String NIOLB_COMMAND = "{java} --add-exports java.base/jdk.internal.misc=ALL-UNNAMED"
+    /**
+     * The default niolb command; {@code {java} {project} {listen} {server} {threads}} are filled in. The JVM
+     * options are the ones the {@code ./niolb} launcher ships with; the backlog matches the peers' 4096.
+     */
+    public static final String NIOLB_COMMAND = "{java} -Xms64m -Xmx512m -XX:MaxDirectMemorySize=512m -XX:+UseZGC"
+        + " --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
         + " -cp {project}/lb-cli/target/lb-cli.jar:{project}/lb-cli/target/lib/*"
-        + " dev.niolb.cli.Main run --listen {listen} --server {server} --threads {threads}";
+        + " dev.niolb.cli.Main run --listen {listen} --server {server} --threads {threads} --backlog 4096";
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
