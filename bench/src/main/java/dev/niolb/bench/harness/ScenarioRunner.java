@@ -185,8 +185,9 @@ public final class ScenarioRunner {
         }
         final long errors = load.errors();
         final String first = load.firstError() == null ? "" : ", first: " + load.firstError();
-        final String note = ops == 0 ? "no operation completed" + (errors > 0 ? " (" + errors + " errors" + first + ")" : "")
-            : errors > 0 ? errors + " errors" + first : "";
+        final String count = errors == 1 ? "1 error" : errors + " errors";
+        final String note = ops == 0 ? "no operation completed" + (errors > 0 ? " (" + count + first + ")" : "")
+            : errors > 0 ? count + first : "";
         return new Measurement(target.name(), values, latency, note, false);
     }
 

@@ -12,7 +12,7 @@ import org.HdrHistogram.Histogram;
 /**
  * Writes a run's results into its output directory: {@code summary.md} (tables ready to paste into
  * docs/BENCHMARKS.md), {@code report.html} (the tables and one latency-percentile SVG chart per latency
- * scenario), and one {@code .hgrm} per target and latency scenario (HdrHistogram's percentile
+ * scenario, each also alone as {@code ID.svg}), and one {@code .hgrm} per target and latency scenario (HdrHistogram's percentile
  * distribution, in microseconds). Stateless.
  */
 public final class ReportWriter {
@@ -28,6 +28,10 @@ public final class ReportWriter {
                              final List<Chart> charts) throws IOException {
         Files.createDirectories(dir);
         writeHistograms(dir, charts);
+        for (Chart chart : charts) {
+            Files.writeString(dir.resolve(chart.id() + ".svg"), LatencyChart.svg(chart.title(), chart.histograms()),
+                StandardCharsets.UTF_8);
+        }
         Files.writeString(dir.resolve("summary.md"), markdown(header, tables), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("report.html"), html(header, tables, charts), StandardCharsets.UTF_8);
     }
