@@ -393,8 +393,15 @@ public final class Harness implements Callable<Integer> {
         return Path.of(System.getProperty("java.home"), "bin", "java");
     }
 
-    /** The checkout: two levels above bench/target/benchmarks.jar, else the working directory or a parent of it. */
+    /**
+     * The checkout: the {@code niolb.project} system property (the script sets it), else a directory above the
+     * jar or the working directory that holds {@code lb-cli/pom.xml}.
+     */
     static Path findProject() {
+        final String property = System.getProperty("niolb.project");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property).toAbsolutePath().normalize();
+        }
         try {
             final Path jar = Path.of(Harness.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
