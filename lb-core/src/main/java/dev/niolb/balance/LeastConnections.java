@@ -35,7 +35,7 @@ final class LeastConnections implements Balancer {
                 i = 0;
             }
             final Server server = servers[i];
-            final int weight = server.weight();
+            final int weight = server.effectiveWeight(); // 0 unless it accepts new sessions
             if (weight <= 0 || Balancer.isExcluded(server, excluded)) {
                 continue;
             }

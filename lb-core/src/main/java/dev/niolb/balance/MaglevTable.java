@@ -21,8 +21,10 @@ import java.util.Comparator;
  * <p>Each server walks its own permutation of the slots ({@code offset + j * skip mod size}, size prime) and
  * claims its next free slot in turn, so removing one of N servers leaves most slots of the others in place and
  * moves about 1/N of clients. Weights: in every round a server earns its weight in credit and claims a slot
- * per {@code maxWeight} of credit, so its share of slots is proportional to its weight. Weights are read once,
- * when the table is built: a server at weight 0 then has no slots, and a weight change needs a new table.
+ * per {@code maxWeight} of credit, so its share of slots is proportional to its weight. Weights
+ * ({@link Server#tableWeight()}: operator weight times agent percentage) are read once, when the table is built:
+ * a server at weight 0 then has no slots, and a weight change needs a new table (the group publishes a new
+ * snapshot for it). Health, drain and slow start are not in the table: the pick walks past such servers.
  */
 public final class MaglevTable {
     /** The size the Maglev paper uses for small groups: prime, and about 65k slots keep shares within 1%. */
@@ -67,14 +69,14 @@ public final class MaglevTable {
         final Server[] copy = servers.clone();
         final int[] order = placementOrder(copy);
         final int n = order.length;
-        final int[] weight = new int[n];
+        final long[] weight = new long[n];
         final int[] position = new int[n];
         final int[] skip = new int[n];
         final long[] credit = new long[n];
-        int maxWeight = 0;
+        long maxWeight = 0;
         for (int k = 0; k < n; k++) {
             final Server server = copy[order[k]];
-            weight[k] = server.weight();
+            weight[k] = server.tableWeight();
             final String name = server.name();
             position[k] = (int) Long.remainderUnsigned(hash(name, OFFSET_SEED), size);
             skip[k] = (int) Long.remainderUnsigned(hash(name, SKIP_SEED), size - 1) + 1;

@@ -10,8 +10,9 @@ import dev.niolb.target.Server;
  *
  * <p>Each pick adds every available server's weight to its current value, takes the server with the highest
  * current value (the first in index order on a tie) and subtracts the total of the weights added from it.
- * Weights are read live on every pick, so a weight change takes effect at once; excluded and weight-0 servers
- * take no part and keep their current value.
+ * Weights ({@link Server#effectiveWeight()}) are read live on every pick, so a weight change, a state change
+ * or a slow-start step takes effect at once; excluded servers and those that take no new sessions take no
+ * part and keep their current value.
  */
 final class SmoothWeightedRoundRobin implements Balancer {
     private final Server[] servers;
@@ -30,7 +31,7 @@ final class SmoothWeightedRoundRobin implements Balancer {
         int best = -1;
         for (int i = 0; i < servers.length; i++) {
             final Server server = servers[i];
-            final int weight = server.weight();
+            final int weight = server.effectiveWeight(); // 0 unless it accepts new sessions
             if (weight <= 0 || Balancer.isExcluded(server, excluded)) {
                 continue;
             }

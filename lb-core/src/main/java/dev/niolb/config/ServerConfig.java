@@ -9,8 +9,10 @@ import java.util.Objects;
  * @param name    a name for logs and metrics; defaults to {@code HOST:PORT}
  * @param address where niolb connects
  * @param weight  0..256; 0 takes no new sessions
+ * @param backup    takes new sessions only while no primary (non-backup) server of its group can
+ * @param checkPort the port active checks connect to instead of the server's; 0 for the server's own
  */
-public record ServerConfig(String name, InetSocketAddress address, int weight) {
+public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort) {
     public static final int MAX_WEIGHT = 256;
     public static final int DEFAULT_WEIGHT = 1;
 
@@ -23,28 +25,43 @@ public record ServerConfig(String name, InetSocketAddress address, int weight) {
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": weight must be 0.."
                 + MAX_WEIGHT + ", got " + weight);
         }
+        if (checkPort < 0 || checkPort > 65535) {
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": check-port must be 1..65535, got "
+                + checkPort);
+        }
         if (name == null || name.isBlank()) {
             name = Endpoint.hostPort(address);
         }
+    }
+
+    public ServerConfig(final String name, final InetSocketAddress address, final int weight) {
+        this(name, address, weight, false, 0);
     }
 
     public ServerConfig(final InetSocketAddress address, final int weight) {
         this(null, address, weight);
     }
 
+    /** Where active checks connect: the server's address, or its host at {@link #checkPort()}. */
+    public InetSocketAddress checkAddress() {
+        return checkPort == 0 ? address : new InetSocketAddress(address.getAddress(), checkPort);
+    }
+
     /**
-     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME]}.
+     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}.
      *
      * @throws IllegalArgumentException with a one-line message naming the bad part
      */
     public static ServerConfig parse(final String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N]");
+            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]");
         }
         final String[] parts = spec.split(",");
         final Endpoint endpoint = Endpoint.parse(parts[0]);
         int weight = DEFAULT_WEIGHT;
         String name = null;
+        boolean backup = false;
+        int checkPort = 0;
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
             final int eq = option.indexOf('=');
@@ -65,12 +82,29 @@ public record ServerConfig(String name, InetSocketAddress address, int weight) {
                     }
                     name = value;
                 }
+                case "backup" -> {
+                    if (eq >= 0) {
+                        throw new IllegalArgumentException("server '" + spec + "': backup takes no value");
+                    }
+                    backup = true;
+                }
+                case "check-port" -> {
+                    try {
+                        checkPort = Integer.parseInt(value);
+                    } catch (final NumberFormatException e) {
+                        checkPort = -1;
+                    }
+                    if (checkPort < 1 || checkPort > 65535) {
+                        throw new IllegalArgumentException("server '" + spec + "': check-port must be 1..65535, got '"
+                            + value + "'");
+                    }
+                }
                 default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N or name=NAME)");
+                    + "' (expected weight=N, name=NAME, backup or check-port=N)");
             }
         }
         try {
-            return new ServerConfig(name, endpoint.address(), weight);
+            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort);
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }

@@ -5,11 +5,34 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
-/** A named set of servers and the algorithm that balances over them. */
-public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfig> servers) {
+/**
+ * A named set of servers, the algorithm that balances over them, and how they are checked.
+ *
+ * @param hashBalanceFactor for {@code source}: a server takes at most this many percent of the average load
+ *                          before new clients overflow to the next server in the Maglev order; 0 for no bound
+ */
+public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfig> servers, HealthCheckConfig health,
+                                int hashBalanceFactor) {
+    public TargetGroupConfig(final String name, final Algorithm balance, final List<ServerConfig> servers) {
+        this(name, balance, servers, HealthCheckConfig.DEFAULTS, 0);
+    }
+
+    public TargetGroupConfig(final String name, final Algorithm balance, final List<ServerConfig> servers,
+                             final HealthCheckConfig health) {
+        this(name, balance, servers, health, 0);
+    }
+
     public TargetGroupConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(balance, "balance");
+        Objects.requireNonNull(health, "health");
+        if (hashBalanceFactor != 0 && (hashBalanceFactor < 101 || hashBalanceFactor > 10_000)) {
+            throw new IllegalArgumentException("hash-balance-factor must be 101..10000 (percent), or 0 for none, got "
+                + hashBalanceFactor);
+        }
+        if (hashBalanceFactor != 0 && balance != Algorithm.SOURCE) {
+            throw new IllegalArgumentException("hash-balance-factor applies to balance source only, not " + balance);
+        }
         servers = List.copyOf(servers);
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("group '" + name + "': needs at least one server");

@@ -5,30 +5,72 @@ import dev.niolb.config.ServerConfig;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A backend server as the engine sees it: where it is, how much traffic it should get, and its live counters.
+ * A backend server as the engine sees it: where it is, its state, how much traffic it should get, and its
+ * live counters.
  *
- * <p>Threading: immutable identity; {@link #weight()} is a volatile read (operators and health checks will
- * change it at runtime), counters are {@link ServerCounters} (single writer per loop, read by any thread).
+ * <p>Threading: immutable identity. What balancers read on the relay loops is published in volatile fields
+ * ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
+ * they are computed from (operator weight and mode, health, agent report, slow-start ramp) change only through
+ * the setters below, which serialise on the group's {@link Failover} monitor: rare, and never on a relay loop.
+ * Counters are {@link ServerCounters} (single writer per loop, read by any thread). The passive-failure count
+ * and the connect-time average are written by every relay loop without locks (see their methods).
+ *
+ * <p>Effective weight: {@code weight × agent percent × slow-start ramp}, in thousandths of a weight unit so
+ * that a ramp of a weight-1 server is not rounded away; 0 when the server takes no new sessions (not UP, a
+ * backup while a primary is UP, operator weight 0, agent weight 0%).
  */
 public final class Server {
+    /** Effective weight of one weight unit at full strength. */
+    public static final int WEIGHT_SCALE = 1000;
+    /** The share of its weight a server restarts from in slow start, in thousandths. */
+    static final int RAMP_START = 50;
+
     private final int index;
     private final String name;
     private final InetSocketAddress address;
+    private final InetSocketAddress checkAddress;
+    private final boolean backup;
     private final ServerCounters counters;
+    private final Failover failover;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+
+    // inputs, written under the failover's monitor; volatile where other threads read them
     private volatile int weight;
+    private volatile int agentPercent = 100;
+    private boolean healthy = true;
+    private ServerState operatorMode = ServerState.UP;
+    private ServerState agentMode = ServerState.UP;
+    private int rampPermille = 1000;
+    private long rampStartNanos;
+
+    // published for the relay loops
+    private volatile ServerState state = ServerState.UP;
+    private volatile int effectiveWeight;
+    private volatile long connectNanosEwma;
 
     /**
+     * A server on its own, in no group (balancer tests and benchmarks): it is never a backup in effect.
+     *
      * @param index   position in its group, stable for the group's life: balancers and retry masks use it
      * @param stripes the number of event loops that write its counters
      */
     public Server(final int index, final ServerConfig config, final int stripes) {
+        this(index, config, stripes, new Failover(config.name(), 0));
+        failover.servers(new Server[]{this});
+    }
+
+    Server(final int index, final ServerConfig config, final int stripes, final Failover failover) {
         this.index = index;
         this.name = config.name();
         this.address = Objects.requireNonNull(config.address());
+        this.checkAddress = config.checkAddress();
+        this.backup = config.backup();
         this.weight = config.weight();
         this.counters = new ServerCounters(stripes);
+        this.failover = failover;
     }
 
     public int index() {
@@ -43,21 +85,58 @@ public final class Server {
         return address;
     }
 
-    /** The current weight, 0..256; 0 takes no new sessions. */
+    /** Where active checks connect (the address, or its host at the configured check port). */
+    public InetSocketAddress checkAddress() {
+        return checkAddress;
+    }
+
+    /** Whether this is a backup server: it takes new sessions only while no primary of its group can. */
+    public boolean backup() {
+        return backup;
+    }
+
+    // ------------------------------------------------------------------------------------- read on hot path
+
+    /** Whether a balancer may give this server a new session. One volatile read. */
+    public boolean acceptsNew() {
+        return effectiveWeight > 0;
+    }
+
+    /**
+     * The weight balancers use, in {@link #WEIGHT_SCALE thousandths}: the operator weight scaled by the agent's
+     * percentage and the slow-start ramp; 0 when the server takes no new sessions. One volatile read.
+     */
+    public int effectiveWeight() {
+        return effectiveWeight;
+    }
+
+    /** The state now: UP, DOWN, DRAIN or MAINT. */
+    public ServerState state() {
+        return state;
+    }
+
+    /** The operator weight, 0..256 (the configured one unless changed); 0 takes no new sessions. */
     public int weight() {
         return weight;
     }
 
-    public void weight(final int weight) {
-        if (weight < 0 || weight > ServerConfig.MAX_WEIGHT) {
-            throw new IllegalArgumentException("weight must be 0.." + ServerConfig.MAX_WEIGHT + ", got " + weight);
-        }
-        this.weight = weight;
+    /** The last weight percentage the server's agent reported, 100 without an agent. */
+    public int agentPercent() {
+        return agentPercent;
     }
 
-    /** Whether a balancer may give this server a new session. */
-    public boolean acceptsNew() {
-        return weight > 0;
+    /**
+     * The weight a Maglev table is built from: operator weight times agent percentage. Health, drain and slow
+     * start are not in it (the table walks past a server that takes no new sessions), so a table changes only
+     * when an operator or an agent changes a weight, and instances that agree on weights agree on tables.
+     */
+    public long tableWeight() {
+        return (long) weight * agentPercent;
+    }
+
+    /** An exponentially weighted moving average of this server's connect times, in ns; 0 before the first. */
+    public long connectNanosEwma() {
+        return connectNanosEwma;
     }
 
     /** Active sessions across all loops. */
@@ -67,6 +146,157 @@ public final class Server {
 
     public ServerCounters counters() {
         return counters;
+    }
+
+    // ------------------------------------------------------------------------------ written by relay loops
+
+    /**
+     * A connect to this server failed during real traffic. Any relay loop; lock-free (an atomic increment on a
+     * path that is already slow).
+     *
+     * @return true exactly when this failure makes {@code threshold} in a row (the caller reports it once)
+     */
+    public boolean connectFailed(final int threshold) {
+        return consecutiveFailures.incrementAndGet() == threshold;
+    }
+
+    /**
+     * A connect to this server succeeded after {@code nanos}. Any relay loop; no lock, no atomic read-modify-
+     * write: the failure run is reset only when it is not already 0 (so the steady state only reads the shared
+     * line), and the average is updated with a plain read and a volatile write, so two loops updating at the
+     * same moment may lose one sample, which an average shrugs off.
+     */
+    public void connectSucceeded(final long nanos) {
+        if (consecutiveFailures.get() != 0) {
+            consecutiveFailures.set(0);
+        }
+        final long old = connectNanosEwma;
+        connectNanosEwma = old == 0 ? Math.max(1, nanos) : old + (nanos - old) / 8;
+    }
+
+    /** Connects failed in a row, across loops, since the last success or state change. */
+    public int consecutiveFailures() {
+        return consecutiveFailures.get();
+    }
+
+    // ------------------------------------------------------------------ written by operators and health
+
+    /** Sets the operator weight, 0..256; 0 takes no new sessions. */
+    public void weight(final int weight) {
+        if (weight < 0 || weight > ServerConfig.MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight must be 0.." + ServerConfig.MAX_WEIGHT + ", got " + weight);
+        }
+        failover.update(this, () -> this.weight = weight, "weight set to " + weight);
+    }
+
+    /**
+     * The operator's mode: {@link ServerState#UP} (in service), {@link ServerState#DRAIN} or
+     * {@link ServerState#MAINT}. DRAIN and MAINT take no new sessions; existing ones finish.
+     */
+    public void operatorMode(final ServerState mode, final String reason) {
+        if (mode == ServerState.DOWN) {
+            throw new IllegalArgumentException("an operator sets UP, DRAIN or MAINT; DOWN comes from checks");
+        }
+        failover.update(this, () -> operatorMode = mode, reason);
+    }
+
+    public ServerState operatorMode() {
+        synchronized (failover) {
+            return operatorMode;
+        }
+    }
+
+    /** The verdict of health checks (or of passive detection). Health loop. */
+    public void health(final boolean up, final String reason) {
+        failover.update(this, () -> {
+            healthy = up;
+            consecutiveFailures.set(0);
+        }, reason);
+    }
+
+    /** Whether checks consider the server healthy, whatever the operator or agent say. */
+    public boolean healthy() {
+        synchronized (failover) {
+            return healthy;
+        }
+    }
+
+    /**
+     * What the server's agent reported: a mode (UP, DOWN, DRAIN, MAINT) or null for no change, and a weight
+     * percentage 0..100 or -1 for no change. Health loop.
+     */
+    public void agentReport(final ServerState mode, final int percent, final String reason) {
+        if (percent < -1 || percent > 100) {
+            throw new IllegalArgumentException("agent weight must be 0..100%, got " + percent);
+        }
+        failover.update(this, () -> {
+            if (mode != null) {
+                agentMode = mode;
+            }
+            if (percent >= 0) {
+                agentPercent = percent;
+            }
+        }, reason);
+    }
+
+    /**
+     * Moves the slow-start ramp on to {@code nowNanos}; returns true while it is still ramping. Health loop.
+     */
+    public boolean advanceRamp(final long nowNanos) {
+        final long total = failover.slowStartNanos();
+        synchronized (failover) {
+            if (rampPermille >= 1000 || total <= 0) {
+                return false;
+            }
+        }
+        failover.update(this, () -> {
+            final long elapsed = nowNanos - rampStartNanos;
+            rampPermille = elapsed >= total ? 1000
+                : (int) Math.max(RAMP_START, RAMP_START + (1000 - RAMP_START) * elapsed / total);
+        }, null);
+        synchronized (failover) {
+            return rampPermille < 1000;
+        }
+    }
+
+    // ---------------------------------------------------------------------- under the failover's monitor
+
+    boolean ramping() {
+        return rampPermille < 1000;
+    }
+
+    void startRamp(final long nowNanos) {
+        rampStartNanos = nowNanos;
+        rampPermille = RAMP_START;
+    }
+
+    void endRamp() {
+        rampPermille = 1000;
+    }
+
+    ServerState computeState() {
+        if (operatorMode == ServerState.MAINT || agentMode == ServerState.MAINT) {
+            return ServerState.MAINT;
+        }
+        if (!healthy || agentMode == ServerState.DOWN) {
+            return ServerState.DOWN;
+        }
+        if (operatorMode == ServerState.DRAIN || agentMode == ServerState.DRAIN) {
+            return ServerState.DRAIN;
+        }
+        return ServerState.UP;
+    }
+
+    /** Recomputes and publishes the state and effective weight. */
+    void publish(final boolean backupsActive) {
+        final ServerState s = computeState();
+        int effective = 0;
+        if (s == ServerState.UP && (!backup || backupsActive)) {
+            final long w = (long) weight * agentPercent * rampPermille / 100;
+            effective = w == 0 && weight > 0 && agentPercent > 0 ? 1 : (int) w;
+        }
+        state = s;
+        effectiveWeight = effective;
     }
 
     @Override

@@ -1,0 +1,219 @@
+package dev.niolb.config;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What an active check of a group does, as users write it after {@code --check}.
+ *
+ * <ul>
+ *   <li>{@code tcp}: a connect succeeds within the timeout.</li>
+ *   <li>{@code send:TEXT,expect:TEXT}: send bytes, the reply must start with the expected bytes (Redis:
+ *       {@code send:PING,expect:+PONG}).</li>
+ *   <li>{@code http[:/path][,host=H][,method=M][,status=LO-HI]}: an HTTP/1.1 request; the status must be in the
+ *       range (default 200-399).</li>
+ *   <li>{@code agent:PORT}: HAProxy agent-check style: the server's agent answers a line such as
+ *       {@code up 75%}, {@code drain}, {@code maint}, {@code down}.</li>
+ * </ul>
+ */
+public sealed interface CheckSpec {
+
+    /** Whether this is the agent check (which reports state and weight) rather than a health check. */
+    default boolean isAgent() {
+        return this instanceof Agent;
+    }
+
+    /** The connect alone. */
+    record Tcp() implements CheckSpec {
+        @Override
+        public String toString() {
+            return "tcp";
+        }
+    }
+
+    /**
+     * Bytes out, a reply that starts with the expected bytes back.
+     *
+     * @param send   the text as written: escapes {@code \r \n \t \\ \xHH}; CRLF is appended unless it ends in a newline
+     * @param expect the text as written, same escapes; the reply must start with it
+     */
+    record SendExpect(String send, String expect) implements CheckSpec {
+        public SendExpect {
+            Objects.requireNonNull(send, "send");
+            Objects.requireNonNull(expect, "expect");
+            if (send.isEmpty() || expect.isEmpty()) {
+                throw new IllegalArgumentException("check 'send:…,expect:…': both texts must be non-empty");
+            }
+            unescape(send);
+            unescape(expect);
+        }
+
+        /** The bytes sent: the unescaped text, with CRLF appended unless it already ends with a newline. */
+        public byte[] sendBytes() {
+            final String s = unescape(send);
+            return (s.endsWith("\n") ? s : s + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        public byte[] expectBytes() {
+            return unescape(expect).getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public String toString() {
+            return "send:" + send + ",expect:" + expect;
+        }
+    }
+
+    /**
+     * An HTTP/1.1 request with {@code Connection: close}.
+     *
+     * @param host the Host header; null for the server's {@code HOST:PORT}
+     */
+    record Http(String method, String path, String host, int statusFrom, int statusTo) implements CheckSpec {
+        public Http {
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(path, "path");
+            if (!method.matches("[A-Z]+")) {
+                throw new IllegalArgumentException("check http: method must be upper-case letters, got '" + method + "'");
+            }
+            if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 127)) {
+                throw new IllegalArgumentException("check http: path must start with / and have no spaces, got '"
+                    + path + "'");
+            }
+            if (host != null && (host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c >= 127))) {
+                throw new IllegalArgumentException("check http: bad host '" + host + "'");
+            }
+            if (statusFrom < 100 || statusTo > 599 || statusFrom > statusTo) {
+                throw new IllegalArgumentException("check http: status must be a range within 100-599, got "
+                    + statusFrom + "-" + statusTo);
+            }
+        }
+
+        public Http(final String path) {
+            this("GET", path, null, 200, 399);
+        }
+
+        public boolean accepts(final int status) {
+            return status >= statusFrom && status <= statusTo;
+        }
+
+        @Override
+        public String toString() {
+            return "http:" + path + (method.equals("GET") ? "" : ",method=" + method)
+                + (host == null ? "" : ",host=" + host)
+                + (statusFrom == 200 && statusTo == 399 ? "" : ",status=" + statusFrom + "-" + statusTo);
+        }
+    }
+
+    /** The server's agent on {@code port} of the server's host. */
+    record Agent(int port) implements CheckSpec {
+        public Agent {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("check agent: port must be 1..65535, got " + port);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "agent:" + port;
+        }
+    }
+
+    /**
+     * Parses what users write after {@code --check}.
+     *
+     * @throws IllegalArgumentException with a one-line message naming the bad input
+     */
+    static CheckSpec parse(final String text) {
+        final String s = text == null ? "" : text.strip();
+        final String lower = s.toLowerCase(Locale.ROOT);
+        if (lower.equals("tcp")) {
+            return new Tcp();
+        }
+        if (lower.equals("http") || lower.startsWith("http:")) {
+            return parseHttp(s);
+        }
+        if (lower.startsWith("send:")) {
+            final int expect = s.indexOf(",expect:");
+            if (expect < 0) {
+                throw new IllegalArgumentException("bad check '" + text + "': expected send:TEXT,expect:TEXT");
+            }
+            return new SendExpect(s.substring(5, expect), s.substring(expect + 8));
+        }
+        if (lower.startsWith("agent:")) {
+            try {
+                return new Agent(Integer.parseInt(s.substring(6)));
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException("bad check '" + text + "': expected agent:PORT");
+            }
+        }
+        throw new IllegalArgumentException("bad check '" + text
+            + "': expected tcp, http:/PATH, send:TEXT,expect:TEXT or agent:PORT");
+    }
+
+    private static Http parseHttp(final String text) {
+        final String[] parts = text.length() > 4 ? text.substring(5).split(",") : new String[]{""};
+        final String path = parts[0].isEmpty() ? "/" : parts[0];
+        String method = "GET";
+        String host = null;
+        int from = 200;
+        int to = 399;
+        for (int i = 1; i < parts.length; i++) {
+            final int eq = parts[i].indexOf('=');
+            final String key = eq < 0 ? parts[i] : parts[i].substring(0, eq);
+            final String value = eq < 0 ? "" : parts[i].substring(eq + 1);
+            switch (key) {
+                case "method" -> method = value;
+                case "host" -> host = value;
+                case "status" -> {
+                    final String[] range = value.split("-", 2);
+                    try {
+                        from = Integer.parseInt(range[0]);
+                        to = range.length == 2 ? Integer.parseInt(range[1]) : from;
+                    } catch (final NumberFormatException e) {
+                        throw new IllegalArgumentException("bad check '" + text + "': status must be N or LO-HI");
+                    }
+                }
+                default -> throw new IllegalArgumentException("bad check '" + text + "': unknown option '" + key
+                    + "' (expected method=, host= or status=)");
+            }
+        }
+        return new Http(method, path, host, from, to);
+    }
+
+    /** Resolves {@code \r \n \t \\ \xHH}; each resulting char is one byte (ISO-8859-1). */
+    static String unescape(final String text) {
+        final StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            final char c = text.charAt(i);
+            if (c > 0xff) {
+                throw new IllegalArgumentException("check text '" + text + "': only ASCII and \\xHH escapes");
+            }
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            if (++i >= text.length()) {
+                throw new IllegalArgumentException("check text '" + text + "': ends with a lone backslash");
+            }
+            switch (text.charAt(i)) {
+                case 'r' -> out.append('\r');
+                case 'n' -> out.append('\n');
+                case 't' -> out.append('\t');
+                case '\\' -> out.append('\\');
+                case 'x' -> {
+                    try {
+                        out.append((char) Integer.parseInt(text.substring(i + 1, i + 3), 16));
+                    } catch (final NumberFormatException | StringIndexOutOfBoundsException e) {
+                        throw new IllegalArgumentException("check text '" + text + "': \\x needs two hex digits");
+                    }
+                    i += 2;
+                }
+                default -> throw new IllegalArgumentException("check text '" + text + "': unknown escape \\"
+                    + text.charAt(i));
+            }
+        }
+        return out.toString();
+    }
+}

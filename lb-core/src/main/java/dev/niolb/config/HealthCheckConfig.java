@@ -1,0 +1,93 @@
+package dev.niolb.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a group's servers are checked, actively and passively, and how a returning server is brought back.
+ *
+ * @param checks    at most one health check ({@code tcp}, {@code http}, {@code send/expect}) and at most one
+ *                  {@code agent}; empty for none (passive detection still works)
+ * @param interval  time between two checks of a server; also the first back-off of a passive re-probe
+ * @param timeout   how long one check may take, connect and reply together
+ * @param rise      checks passed in a row that bring a DOWN server UP
+ * @param fall      checks failed in a row that take an UP server DOWN
+ * @param slowStart how long a server that came back UP takes to ramp from a small share to its full weight;
+ *                  zero for none
+ * @param maxFails  connects failed in a row during real traffic that take a server DOWN at once; 0 turns
+ *                  passive detection off
+ */
+public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Duration timeout, int rise, int fall,
+                                Duration slowStart, int maxFails) {
+    public static final HealthCheckConfig DEFAULTS = new HealthCheckConfig(List.of(), Duration.ofSeconds(2),
+        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3);
+
+    public HealthCheckConfig {
+        checks = List.copyOf(checks);
+        Objects.requireNonNull(interval, "interval");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(slowStart, "slowStart");
+        if (interval.toMillis() < 10) {
+            throw new IllegalArgumentException("check-interval must be at least 10ms, got " + Durations.format(interval));
+        }
+        if (timeout.toMillis() < 1) {
+            throw new IllegalArgumentException("check-timeout must be positive, got " + Durations.format(timeout));
+        }
+        if (rise < 1 || rise > 100) {
+            throw new IllegalArgumentException("rise must be 1..100, got " + rise);
+        }
+        if (fall < 1 || fall > 100) {
+            throw new IllegalArgumentException("fall must be 1..100, got " + fall);
+        }
+        if (slowStart.isNegative()) {
+            throw new IllegalArgumentException("slowstart must not be negative");
+        }
+        if (maxFails < 0 || maxFails > 1000) {
+            throw new IllegalArgumentException("max-fails must be 0..1000, got " + maxFails);
+        }
+        if (checks.stream().filter(CheckSpec::isAgent).count() > 1
+            || checks.stream().filter(c -> !c.isAgent()).count() > 1) {
+            throw new IllegalArgumentException("at most one health check (tcp, http, send) and one agent check, got "
+                + checks);
+        }
+    }
+
+    /** The health check (tcp, http, send/expect), or null. */
+    public CheckSpec healthCheck() {
+        return checks.stream().filter(c -> !c.isAgent()).findFirst().orElse(null);
+    }
+
+    /** The agent check, or null. */
+    public CheckSpec.Agent agentCheck() {
+        return checks.stream().filter(CheckSpec::isAgent).map(CheckSpec.Agent.class::cast).findFirst().orElse(null);
+    }
+
+    public HealthCheckConfig withChecks(final List<CheckSpec> c) {
+        return new HealthCheckConfig(c, interval, timeout, rise, fall, slowStart, maxFails);
+    }
+
+    public HealthCheckConfig withInterval(final Duration d) {
+        return new HealthCheckConfig(checks, d, timeout, rise, fall, slowStart, maxFails);
+    }
+
+    public HealthCheckConfig withTimeout(final Duration d) {
+        return new HealthCheckConfig(checks, interval, d, rise, fall, slowStart, maxFails);
+    }
+
+    public HealthCheckConfig withRise(final int n) {
+        return new HealthCheckConfig(checks, interval, timeout, n, fall, slowStart, maxFails);
+    }
+
+    public HealthCheckConfig withFall(final int n) {
+        return new HealthCheckConfig(checks, interval, timeout, rise, n, slowStart, maxFails);
+    }
+
+    public HealthCheckConfig withSlowStart(final Duration d) {
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, d, maxFails);
+    }
+
+    public HealthCheckConfig withMaxFails(final int n) {
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, n);
+    }
+}

@@ -1,0 +1,156 @@
+package dev.niolb.target;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
+
+/**
+ * The servers of one group as their states change: recomputes what each may take and decides when the backups
+ * take over (no primary server can take new sessions) and when they hand back.
+ *
+ * <p>Threading: every change to a server's state or weight goes through {@link #update} under this object's
+ * monitor. Writers are rare and never relay loops: the health loop, operators, tests. Readers (balancers on
+ * the relay loops) never lock: they read each server's published volatile fields.
+ *
+ * <p>Each state change is logged once: DOWN at WARN, the others at INFO, with the reason.
+ */
+final class Failover {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
+
+    private final String group;
+    private final long slowStartNanos;
+    private Server[] servers = new Server[0];
+    private boolean backupsActive;
+    private boolean noneAccepting;
+    private Consumer<Server> onRampStart = s -> { };
+    private Runnable onTableWeights = () -> { };
+
+    Failover(final String group, final long slowStartNanos) {
+        this.group = group;
+        this.slowStartNanos = slowStartNanos;
+    }
+
+    synchronized void servers(final Server[] all) {
+        this.servers = all.clone();
+        this.backupsActive = !anyPrimaryAccepts();
+        for (final Server s : servers) {
+            s.publish(backupsActive);
+        }
+    }
+
+    /** Called when a server returns to UP and slow start is configured; the health loop ramps its weight. */
+    synchronized void onRampStart(final Consumer<Server> listener) {
+        this.onRampStart = listener;
+    }
+
+    /** Called when a weight that Maglev tables are built from changed, so that a new table is built. */
+    synchronized void onTableWeights(final Runnable listener) {
+        this.onTableWeights = listener;
+    }
+
+    long slowStartNanos() {
+        return slowStartNanos;
+    }
+
+    /**
+     * Applies {@code change} to {@code server}'s inputs, recomputes and publishes it, hands over to or back from
+     * the backups if that changed, and logs what changed with {@code reason}.
+     */
+    synchronized void update(final Server server, final Runnable change, final String reason) {
+        final ServerState before = server.state();
+        final long tableWeightBefore = server.tableWeight();
+        change.run();
+        final ServerState after = server.computeState();
+        if (after == ServerState.UP && (before == ServerState.DOWN || before == ServerState.MAINT)) {
+            if (slowStartNanos > 0) {
+                server.startRamp(System.nanoTime());
+                onRampStart.accept(server);
+            }
+        } else if (after != ServerState.UP) {
+            server.endRamp();
+        }
+        final boolean backups = !anyPrimaryAccepts();
+        final boolean handOver = backups != backupsActive;
+        // Order matters for clients: backups start taking sessions before the last primary stops, and a
+        // returning primary takes sessions before the backups stop, so a pick never finds nobody in between.
+        if (backups) {
+            backupsActive = true;
+            publishBackups(handOver);
+            server.publish(true);
+        } else {
+            server.publish(false);
+            backupsActive = false;
+            publishBackups(handOver);
+        }
+        if (after != before) {
+            final String line = "server " + server.name() + " " + after + (reason == null ? "" : ": " + reason)
+                + (after == ServerState.UP && server.ramping()
+                ? " (slow start over " + slowStartNanos / 1_000_000 + " ms)" : "");
+            if (after == ServerState.DOWN) {
+                LOG.warn("{}", line);
+            } else {
+                LOG.info("{}", line);
+            }
+        }
+        if (handOver && backupCount() > 0) {
+            if (backups) {
+                LOG.warn("group {}: no primary server is UP: backup servers take new sessions", group);
+            } else {
+                LOG.info("group {}: primary server {} is UP again: backup servers take no new sessions", group,
+                    server.name());
+            }
+        }
+        final boolean none = noneAccepts();
+        if (none != noneAccepting) {
+            noneAccepting = none;
+            if (none) {
+                LOG.warn("group {}: no server can take new sessions", group);
+            }
+        }
+        if (server.tableWeight() != tableWeightBefore) {
+            onTableWeights.run();
+        }
+    }
+
+    private void publishBackups(final boolean changed) {
+        if (!changed) {
+            return;
+        }
+        for (final Server s : servers) {
+            if (s.backup()) {
+                s.publish(backupsActive);
+            }
+        }
+    }
+
+    private int backupCount() {
+        int n = 0;
+        for (final Server s : servers) {
+            n += s.backup() ? 1 : 0;
+        }
+        return n;
+    }
+
+    boolean backupsActive() {
+        return backupsActive;
+    }
+
+    private boolean anyPrimaryAccepts() {
+        for (final Server s : servers) {
+            if (!s.backup() && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean noneAccepts() {
+        for (final Server s : servers) {
+            if (s.acceptsNew()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
