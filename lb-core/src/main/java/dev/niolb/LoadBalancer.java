@@ -3,6 +3,7 @@ package dev.niolb;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionInfo;
 import dev.niolb.tcp.TcpListener;
@@ -35,15 +36,17 @@ public final class LoadBalancer implements AutoCloseable {
     private final EventLoop[] loops;
     private final Map<String, TargetGroup> groups;
     private final List<TcpListener> listeners;
+    private final HealthChecker health;
     private final Object stopLock = new Object();
     private Boolean stopResult;
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
-                         final List<TcpListener> listeners) {
+                         final List<TcpListener> listeners, final HealthChecker health) {
         this.config = config;
         this.loops = loops;
         this.groups = groups;
         this.listeners = listeners;
+        this.health = health;
     }
 
     /**
@@ -55,6 +58,7 @@ public final class LoadBalancer implements AutoCloseable {
     public static LoadBalancer start(final Config config) throws IOException {
         final EventLoop[] loops = new EventLoop[config.threads()];
         final List<TcpListener> listeners = new ArrayList<>();
+        HealthChecker health = null;
         try {
             for (int i = 0; i < loops.length; i++) {
                 loops[i] = new EventLoop(i);
@@ -68,11 +72,15 @@ public final class LoadBalancer implements AutoCloseable {
                 listeners.add(listener);
                 listener.register();
             }
+            health = HealthChecker.start(groups.values()); // its own loop: checks never run on a relay loop
             for (final EventLoop loop : loops) {
                 loop.start();
             }
-            return new LoadBalancer(config, loops, groups, List.copyOf(listeners));
+            return new LoadBalancer(config, loops, groups, List.copyOf(listeners), health);
         } catch (final IOException | RuntimeException e) {
+            if (health != null) {
+                health.close();
+            }
             for (final TcpListener listener : listeners) {
                 listener.stopAccepting(0);
             }
@@ -185,6 +193,7 @@ public final class LoadBalancer implements AutoCloseable {
             if (left > 0) {
                 LOG.info("grace period over: closing {} sessions", left);
             }
+            health.close();
             for (final EventLoop loop : loops) {
                 loop.stop();
             }

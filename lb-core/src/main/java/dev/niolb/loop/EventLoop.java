@@ -52,15 +52,21 @@ public final class EventLoop {
     private final Thread thread;
     private volatile boolean running = true;
     private long nowMs;
+    private long nowNanos;
     private boolean clockStale;
     private long sessionSequence;
 
     public EventLoop(final int index) throws IOException {
+        this(index, "niolb-loop-" + index);
+    }
+
+    /** A loop whose thread has its own name (the health checks' loop is {@code niolb-health}). */
+    public EventLoop(final int index, final String threadName) throws IOException {
         this.index = index;
         this.selector = Selector.open();
-        this.nowMs = clockMs();
+        tick();
         this.wheel = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, TICK_MS, TICKS_PER_WHEEL);
-        this.thread = new Thread(this::run, "niolb-loop-" + index);
+        this.thread = new Thread(this::run, threadName);
     }
 
     /** Starts the loop's thread. */
@@ -81,6 +87,11 @@ public final class EventLoop {
     /** The loop's millisecond clock (monotonic, not wall time), read once per wake-up. */
     public long nowMs() {
         return nowMs;
+    }
+
+    /** The same clock in nanoseconds ({@link System#nanoTime()} as read at the wake-up). */
+    public long nowNanos() {
+        return nowNanos;
     }
 
     /**
@@ -218,7 +229,7 @@ public final class EventLoop {
                 }
                 wakeupPending.set(false);
                 if (clockStale) {
-                    nowMs = clockMs();
+                    tick();
                 }
                 runCommands();
                 pollTimers();
@@ -235,7 +246,7 @@ public final class EventLoop {
         if (clockStale) {
             // select(Consumer) runs handlers before it returns: after a long block the clock must move before
             // the first handler arms a timer from it (a connect timeout armed from a stale clock fires at once)
-            nowMs = clockMs();
+            tick();
             clockStale = false;
         }
         final IoHandler handler = (IoHandler) key.attachment();
@@ -289,7 +300,7 @@ public final class EventLoop {
     }
 
     private void shutdown() {
-        nowMs = clockMs();
+        tick();
         runCommands();
         closeAll(Termination.SHUTDOWN);
         for (final SelectionKey key : selector.keys()) {
@@ -314,7 +325,9 @@ public final class EventLoop {
         }
     }
 
-    private static long clockMs() {
-        return System.nanoTime() / 1_000_000L;
+    private void tick() {
+        nowNanos = System.nanoTime();
+        nowMs = nowNanos / 1_000_000L;
     }
+
 }

@@ -64,6 +64,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private int state = NEW;
     private int attempts;
     private long tried;
+    private long connectStartNanos;
     private long timerId = NO_TIMER;
     private long lastActivityMs;
     private int clientInterest;
@@ -132,6 +133,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             server = next;
             serverChannel = channel;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
+            connectStartNanos = loop.nowNanos();
             try {
                 SocketOptions.apply(channel, listener.options());
                 if (channel.connect(next.address())) {
@@ -181,6 +183,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
         listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
+        listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
     }
 
     private void onConnected() throws IOException {
@@ -193,6 +196,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         timerId = NO_TIMER;
         state = RELAYING;
         server.counters().add(stripe, ServerCounters.TOTAL, 1);
+        server.connectSucceeded(loop.nowNanos() - connectStartNanos); // on the loop clock: no extra clock read
         up.connect(client, serverChannel);
         down.connect(serverChannel, client);
         serverInterest = SelectionKey.OP_READ;

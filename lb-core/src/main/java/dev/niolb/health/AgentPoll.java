@@ -1,0 +1,92 @@
+package dev.niolb.health;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.Timeout;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import org.agrona.DeadlineTimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.SplittableRandom;
+
+/**
+ * Asks one server's agent for its state and weight every interval and applies each answer at once (no rise
+ * or fall: the agent speaks for the server). An agent that cannot be reached changes nothing, as in HAProxy:
+ * whether the server is alive is the health check's and passive detection's business; it is logged once
+ * when the agent stops answering and once when it answers again.
+ *
+ * <p>Not threadsafe: owned by the health loop.
+ */
+final class AgentPoll implements Timeout {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
+
+    private final EventLoop loop;
+    private final Server server;
+    private final InetSocketAddress agent;
+    private final long intervalMs;
+    private final long timeoutMs;
+    private final SplittableRandom random;
+    private final AgentCheck probe = new AgentCheck();
+    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private long startedMs;
+    private boolean reachable = true;
+    private boolean stopped;
+
+    AgentPoll(final EventLoop loop, final Server server, final int port, final long intervalMs, final long timeoutMs,
+              final SplittableRandom random) {
+        this.loop = loop;
+        this.server = server;
+        this.agent = new InetSocketAddress(server.address().getAddress(), port);
+        this.intervalMs = intervalMs;
+        this.timeoutMs = timeoutMs;
+        this.random = random;
+    }
+
+    void start() {
+        timerId = loop.schedule(loop.nowMs() + random.nextLong(Math.min(intervalMs, 1000) + 1), this);
+    }
+
+    void stop() {
+        stopped = true;
+        loop.cancel(timerId);
+    }
+
+    @Override
+    public void onTimeout(final long expiredTimerId, final long nowMs) {
+        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        if (stopped) {
+            return;
+        }
+        startedMs = nowMs;
+        new CheckConnection(loop, probe, agent, timeoutMs, this::onResult).start();
+    }
+
+    private void onResult(final CheckResult result) {
+        if (stopped) {
+            return;
+        }
+        final AgentReply reply = result.agent();
+        if (reply == null) {
+            if (reachable) {
+                reachable = false;
+                LOG.warn("server {}: agent at {} not answering: {}; its last word stands", server.name(),
+                    dev.niolb.config.Endpoint.hostPort(agent), result.detail());
+            }
+        } else {
+            if (!reachable) {
+                reachable = true;
+                LOG.info("server {}: agent answers again: '{}'", server.name(), reply.text());
+            }
+            final boolean weightChanges = reply.percent() >= 0 && reply.percent() != server.agentPercent();
+            final ServerState before = server.state();
+            server.agentReport(reply.mode(), reply.percent(), "agent says '" + reply.text() + "'");
+            if (weightChanges && server.state() == before) {
+                LOG.info("server {}: weight {}% of {} from its agent ('{}')", server.name(), reply.percent(),
+                    server.weight(), reply.text());
+            }
+        }
+        timerId = loop.schedule(Math.max(startedMs + intervalMs, loop.nowMs() + 1), this);
+    }
+}

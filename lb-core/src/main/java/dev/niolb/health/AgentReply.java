@@ -1,0 +1,50 @@
+package dev.niolb.health;
+
+import dev.niolb.target.ServerState;
+
+import java.util.Locale;
+
+/**
+ * What a server's agent said, HAProxy agent-check style: one line of words separated by spaces, tabs or
+ * commas, such as {@code up 75%}, {@code drain}, {@code maint}, {@code down # disk full}. {@code up} and
+ * {@code ready} put the server in service, {@code drain} and {@code maint} take it out, {@code down},
+ * {@code fail}, {@code failed} and {@code stopped} mark it DOWN; {@code N%} scales its weight (0..100).
+ * Anything after {@code #} is a comment; other words are ignored, as HAProxy does (so {@code weight 50%}
+ * reads as {@code 50%}).
+ *
+ * @param mode    the state the agent asks for, or null when it named none
+ * @param percent the weight percentage, or -1 when it gave none
+ * @param text    the line as received, for logs
+ */
+record AgentReply(ServerState mode, int percent, String text) {
+
+    /** Parses one line; returns null when it holds neither a state nor a weight. */
+    static AgentReply parse(final String line) {
+        final String text = line.strip();
+        final int hash = text.indexOf('#');
+        final String words = (hash < 0 ? text : text.substring(0, hash)).toLowerCase(Locale.ROOT);
+        ServerState mode = null;
+        int percent = -1;
+        for (final String word : words.split("[\\s,]+")) {
+            switch (word) {
+                case "up", "ready" -> mode = ServerState.UP;
+                case "drain" -> mode = ServerState.DRAIN;
+                case "maint" -> mode = ServerState.MAINT;
+                case "down", "fail", "failed", "stopped" -> mode = ServerState.DOWN;
+                default -> {
+                    if (word.endsWith("%") && word.length() > 1 && word.length() <= 5) {
+                        try {
+                            percent = Math.min(100, Integer.parseInt(word.substring(0, word.length() - 1)));
+                        } catch (final NumberFormatException ignored) {
+                            // not a weight: ignored like any unknown word
+                        }
+                        if (percent < -1) {
+                            percent = -1;
+                        }
+                    }
+                }
+            }
+        }
+        return mode == null && percent < 0 ? null : new AgentReply(mode, percent, text);
+    }
+}

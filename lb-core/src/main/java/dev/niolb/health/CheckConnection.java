@@ -1,0 +1,164 @@
+package dev.niolb.health;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.SocketOptions;
+import dev.niolb.loop.Timeout;
+import org.agrona.DeadlineTimerWheel;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * One check: a non-blocking connect to a server, the probe's request, its reply judged as it arrives, all
+ * within one timeout on the loop's timer wheel. Reports exactly one {@link CheckResult}, then is done.
+ *
+ * <p>Not threadsafe: owned by the health loop. It never blocks: a server that accepts and then says nothing
+ * costs one registered socket and one timer until the timeout, whatever the number of such servers.
+ *
+ * <p>The socket is closed with a reset (SO_LINGER 0), as HAProxy closes its checks, so that checks every
+ * second do not leave TIME_WAIT entries piling up on this host.
+ */
+final class CheckConnection implements IoHandler, Timeout {
+    private static final int CONNECTING = 0;
+    private static final int WRITING = 1;
+    private static final int READING = 2;
+    private static final int DONE = 3;
+
+    private final EventLoop loop;
+    private final Probe probe;
+    private final InetSocketAddress target;
+    private final long timeoutMs;
+    private final Consumer<CheckResult> done;
+    private final byte[] reply = new byte[Probe.MAX_REPLY];
+    private SocketChannel channel;
+    private SelectionKey key;
+    private ByteBuffer request;
+    private int replyLength;
+    private int phase = CONNECTING;
+    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+
+    CheckConnection(final EventLoop loop, final Probe probe, final InetSocketAddress target, final long timeoutMs,
+                    final Consumer<CheckResult> done) {
+        this.loop = loop;
+        this.probe = probe;
+        this.target = target;
+        this.timeoutMs = timeoutMs;
+        this.done = done;
+    }
+
+    /** Starts connecting. Health loop. */
+    void start() {
+        try {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            timerId = loop.schedule(loop.nowMs() + timeoutMs, this);
+            if (channel.connect(target)) {
+                connected();
+            } else {
+                key = loop.register(channel, SelectionKey.OP_CONNECT, this);
+            }
+        } catch (final IOException e) {
+            finish(CheckResult.failed(describe(e)));
+        }
+    }
+
+    @Override
+    public void onReady(final SelectionKey selected) {
+        try {
+            switch (phase) {
+                case CONNECTING -> {
+                    if (channel.finishConnect()) {
+                        connected();
+                    }
+                }
+                case WRITING -> write();
+                case READING -> read();
+                default -> { }
+            }
+        } catch (final IOException e) {
+            finish(CheckResult.failed(describe(e)));
+        }
+    }
+
+    private void connected() throws IOException {
+        if (probe.judgedOnConnect()) {
+            finish(probe.judge(reply, 0, false));
+            return;
+        }
+        request = ByteBuffer.wrap(probe.request(target));
+        if (key == null) {
+            key = loop.register(channel, 0, this);
+        }
+        phase = WRITING;
+        write();
+    }
+
+    private void write() throws IOException {
+        channel.write(request);
+        if (request.hasRemaining()) {
+            key.interestOps(SelectionKey.OP_WRITE);
+            return;
+        }
+        phase = READING;
+        key.interestOps(SelectionKey.OP_READ);
+    }
+
+    private void read() throws IOException {
+        final int n = channel.read(ByteBuffer.wrap(reply, replyLength, reply.length - replyLength));
+        if (n < 0) {
+            finish(probe.judge(reply, replyLength, true));
+            return;
+        }
+        replyLength += n;
+        final CheckResult verdict = probe.judge(reply, replyLength, false);
+        if (verdict != null) {
+            finish(verdict);
+        } else if (replyLength == reply.length) {
+            finish(CheckResult.failed("no verdict in the first " + reply.length + " bytes of the reply"));
+        }
+    }
+
+    @Override
+    public void onTimeout(final long expiredTimerId, final long nowMs) {
+        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        finish(CheckResult.failed(switch (phase) {
+            case CONNECTING -> "connect timed out after " + timeoutMs + " ms";
+            case WRITING -> "request not taken within " + timeoutMs + " ms";
+            default -> replyLength == 0 ? "no reply within " + timeoutMs + " ms"
+                : "incomplete reply within " + timeoutMs + " ms: '" + Probe.printable(reply, replyLength) + "'";
+        }));
+    }
+
+    @Override
+    public void onFailure(final Throwable failure) {
+        finish(CheckResult.failed("internal error: " + failure));
+    }
+
+    private void finish(final CheckResult result) {
+        if (phase == DONE) {
+            return;
+        }
+        phase = DONE;
+        loop.cancel(timerId);
+        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        if (key != null) {
+            key.cancel();
+        }
+        SocketOptions.close(channel, true);
+        done.accept(result);
+    }
+
+    /** {@code connection refused}, {@code no route to host}: the JDK's message in lower case. */
+    static String describe(final IOException e) {
+        final String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.toLowerCase(Locale.ROOT);
+    }
+}

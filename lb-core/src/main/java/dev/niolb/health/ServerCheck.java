@@ -1,0 +1,113 @@
+package dev.niolb.health;
+
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.Timeout;
+import dev.niolb.target.Server;
+import org.agrona.DeadlineTimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.SplittableRandom;
+
+/**
+ * The health of one server: its active check every interval with rise and fall, and the passive verdicts of
+ * the relay loops. Without an active check it re-probes a server that passive detection took DOWN with a plain
+ * connect, backing off from the interval up to {@value #MAX_BACKOFF_MS} ms, and brings it UP on the first
+ * connect that succeeds.
+ *
+ * <p>Not threadsafe: owned by the health loop.
+ */
+final class ServerCheck implements Timeout {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerCheck.class);
+    static final long MAX_BACKOFF_MS = 30_000;
+
+    private final EventLoop loop;
+    private final Server server;
+    private final Probe probe;
+    private final boolean reprobeOnly;
+    private final long intervalMs;
+    private final long timeoutMs;
+    private final RiseFall riseFall;
+    private final SplittableRandom random;
+    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private boolean running;
+    private long startedMs;
+    private long backoffMs;
+    private boolean stopped;
+
+    /** @param probe the active check, or null for a server whose group has none (passive re-probe only) */
+    ServerCheck(final EventLoop loop, final Server server, final Probe probe, final HealthCheckConfig config,
+                final SplittableRandom random) {
+        this.loop = loop;
+        this.server = server;
+        this.reprobeOnly = probe == null;
+        this.probe = probe == null ? new TcpCheck() : probe;
+        this.intervalMs = config.interval().toMillis();
+        this.timeoutMs = config.timeout().toMillis();
+        this.riseFall = new RiseFall(reprobeOnly ? 1 : config.rise(), config.fall(), true);
+        this.random = random;
+        this.backoffMs = intervalMs;
+    }
+
+    /** Schedules the first check soon, at a random point within the first interval (at most a second). Loop. */
+    void start() {
+        if (!reprobeOnly) {
+            final long jitter = random.nextLong(Math.min(intervalMs, 1000) + 1);
+            timerId = loop.schedule(loop.nowMs() + jitter, this);
+        }
+    }
+
+    void stop() {
+        stopped = true;
+        loop.cancel(timerId);
+    }
+
+    @Override
+    public void onTimeout(final long expiredTimerId, final long nowMs) {
+        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        if (stopped || running) {
+            return;
+        }
+        running = true;
+        startedMs = nowMs;
+        new CheckConnection(loop, probe, server.checkAddress(), timeoutMs, this::onResult).start();
+    }
+
+    private void onResult(final CheckResult result) {
+        running = false;
+        if (stopped) {
+            return;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("server {}: check {}: {}", server.name(), result.passed() ? "passed" : "failed", result.detail());
+        }
+        if (riseFall.record(result.passed())) {
+            final int n = riseFall.lastFlipCount();
+            server.health(riseFall.up(), (reprobeOnly ? "re-probe " : "") + n + (n == 1 ? " check " : " checks ")
+                + (result.passed() ? "passed" : "failed") + ": " + result.detail());
+        }
+        if (reprobeOnly) {
+            if (!riseFall.up()) {
+                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+                timerId = loop.schedule(loop.nowMs() + backoffMs, this);
+            }
+            return;
+        }
+        timerId = loop.schedule(Math.max(startedMs + intervalMs, loop.nowMs() + 1), this);
+    }
+
+    /** A relay loop saw {@code failures} connects in a row fail: DOWN now, whatever the checks said. Loop. */
+    void passiveDown(final int failures, final String lastError) {
+        if (stopped || !server.healthy()) {
+            return;
+        }
+        riseFall.forceDown();
+        server.health(false, failures + " connects in a row failed during traffic: " + lastError);
+        if (reprobeOnly) {
+            backoffMs = intervalMs;
+            loop.cancel(timerId);
+            timerId = loop.schedule(loop.nowMs() + backoffMs, this);
+        }
+    }
+}
