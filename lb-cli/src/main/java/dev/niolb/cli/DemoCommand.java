@@ -42,7 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
         converter = Converters.AlgorithmName.class,
-        description = "roundrobin, weighted, leastconn, source or random (default: ${DEFAULT-VALUE}).")
+        description = "roundrobin, weighted, leastconn, source, random or leasttime (default: ${DEFAULT-VALUE}).")
     private Algorithm balance;
 
     /**

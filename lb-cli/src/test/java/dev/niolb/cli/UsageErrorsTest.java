@@ -45,7 +45,7 @@ class UsageErrorsTest {
             arguments("a zero connect timeout", ok("--connect-timeout", "0"),
                 "niolb: connect-timeout must be positive, got 0"),
             arguments("an unknown algorithm", ok("--balance", "fastest"),
-                "niolb: unknown balance algorithm 'fastest' (expected one of roundrobin, weighted, leastconn, source, random)"),
+                "niolb: unknown balance algorithm 'fastest' (expected one of roundrobin, weighted, leastconn, source, random, leasttime)"),
             arguments("zero threads", ok("--threads", "0"), "niolb: threads must be 1..256, got 0"),
             arguments("threads that are not a number", ok("--threads", "many"),
                 "niolb: Invalid value for option '--threads': 'many' is not an int"),

@@ -25,6 +25,7 @@ public final class Balancers {
             case LEASTCONN -> new LeastConnections(servers);
             case SOURCE -> new Maglev(MaglevTable.build(servers));
             case RANDOM -> new PowerOfTwoChoices(servers, seed);
+            case LEASTTIME -> new PowerOfTwoChoices(servers, seed, true);
         };
     }
 

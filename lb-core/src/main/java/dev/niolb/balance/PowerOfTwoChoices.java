@@ -7,6 +7,11 @@ import dev.niolb.target.Server;
  * one with fewer active sessions relative to its weight. Nearly as even as least connections, but loops that
  * see the same stale counts do not all rush to the same least loaded server.
  *
+ * <p>{@code leasttime} is the same draw with another score: {@code (connect-time EWMA + 50 µs) × (active + 1)
+ * / weight}, so a server that answers connects slowly (far away, overloaded, its accept queue backing up) gets
+ * fewer new sessions, and equal times reduce to least connections. The 50 µs floor keeps a server with no
+ * measurement yet (EWMA 0) from winning every draw by a zero score.
+ *
  * <p>Threading: not threadsafe; owned by one event loop. Its SplitMix64 generator is per instance and seeded
  * per loop, so loops do not draw in lockstep.
  *
@@ -15,13 +20,21 @@ import dev.niolb.target.Server;
  */
 final class PowerOfTwoChoices implements Balancer {
     private static final int DRAWS = 4;
+    private static final double TIME_FLOOR_NANOS = 50_000;
 
     private final Server[] servers;
+    private final boolean byConnectTime;
     private long state;
 
     PowerOfTwoChoices(final Server[] servers, final long seed) {
+        this(servers, seed, false);
+    }
+
+    /** @param byConnectTime score by connect time and active sessions ({@code leasttime}) */
+    PowerOfTwoChoices(final Server[] servers, final long seed, final boolean byConnectTime) {
         this.servers = servers.clone();
         this.state = seed;
+        this.byConnectTime = byConnectTime;
     }
 
     @Override
@@ -44,7 +57,7 @@ final class PowerOfTwoChoices implements Balancer {
                 return servers[a];
             }
         }
-        return lessLoaded(servers[a], servers[b]);
+        return byConnectTime ? faster(servers[a], servers[b]) : lessLoaded(servers[a], servers[b]);
     }
 
     /** A random available position other than {@code other}, or -1 after {@link #DRAWS} misses. */
@@ -83,8 +96,8 @@ final class PowerOfTwoChoices implements Balancer {
 
     /** {@code a} unless {@code b} is strictly less loaded; a was drawn at random, so ties stay random. */
     private static Server lessLoaded(final Server a, final Server b) {
-        final int wa = a.weight();
-        final int wb = b.weight();
+        final int wa = a.effectiveWeight();
+        final int wb = b.effectiveWeight();
         // weights are read again here and may have dropped to 0 since the draw: such a server loses
         if (wa <= 0) {
             return b;
@@ -93,6 +106,21 @@ final class PowerOfTwoChoices implements Balancer {
             return a;
         }
         return b.active() * wa < a.active() * wb ? b : a;
+    }
+
+    /** {@code a} unless {@code b} has the strictly lower time score, see the class comment. */
+    private static Server faster(final Server a, final Server b) {
+        final int wa = a.effectiveWeight();
+        final int wb = b.effectiveWeight();
+        if (wa <= 0) {
+            return b;
+        }
+        if (wb <= 0) {
+            return a;
+        }
+        final double scoreA = (a.connectNanosEwma() + TIME_FLOOR_NANOS) * (a.active() + 1) * wb;
+        final double scoreB = (b.connectNanosEwma() + TIME_FLOOR_NANOS) * (b.active() + 1) * wa;
+        return scoreB < scoreA ? b : a;
     }
 
     private static boolean available(final Server server, final long excluded) {

@@ -15,7 +15,9 @@ public enum Algorithm {
     /** Maglev consistent hashing of the client IP. */
     SOURCE("source"),
     /** Power of two random choices on active connections. */
-    RANDOM("random");
+    RANDOM("random"),
+    /** Power of two random choices on an EWMA of connect time combined with active connections. */
+    LEASTTIME("leasttime");
 
     private final String userName;
 

@@ -82,7 +82,7 @@ class ParsersTest {
             assertThat(Algorithm.parse(a.userName())).isEqualTo(a);
         }
         assertThatThrownBy(() -> Algorithm.parse("fastest"))
-            .hasMessage("unknown balance algorithm 'fastest' (expected one of roundrobin, weighted, leastconn, source, random)");
+            .hasMessage("unknown balance algorithm 'fastest' (expected one of roundrobin, weighted, leastconn, source, random, leasttime)");
     }
 
     @Test
