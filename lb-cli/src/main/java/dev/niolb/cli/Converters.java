@@ -1,6 +1,7 @@
 package dev.niolb.cli;
 
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.Protocol;
@@ -40,7 +41,7 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT[,weight=N][,name=NAME]}. */
+    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}. */
     static final class ServerSpec implements ITypeConverter<ServerConfig> {
         @Override
         public ServerConfig convert(final String text) {
@@ -56,11 +57,19 @@ final class Converters {
         }
     }
 
-    /** {@code roundrobin}, {@code weighted}, {@code leastconn}, {@code source}, {@code random}. */
+    /** {@code roundrobin}, {@code weighted}, {@code leastconn}, {@code source}, {@code random}, {@code leasttime}. */
     static final class AlgorithmName implements ITypeConverter<Algorithm> {
         @Override
         public Algorithm convert(final String text) {
             return parse(Algorithm::parse, text);
+        }
+    }
+
+    /** {@code tcp}, {@code http:/PATH}, {@code send:TEXT,expect:TEXT}, {@code agent:PORT}. */
+    static final class Check implements ITypeConverter<CheckSpec> {
+        @Override
+        public CheckSpec convert(final String text) {
+            return parse(CheckSpec::parse, text);
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.niolb.cli;
 
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
@@ -43,14 +45,52 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--server", required = true, paramLabel = "SERVER",
         converter = Converters.ServerSpec.class,
-        description = {"A backend server: HOST:PORT[,weight=N][,name=NAME]. Weight 0..256, default 1; 0 takes no new "
-            + "connections. Repeat for more."})
+        description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]. Weight 0..256, "
+            + "default 1; 0 takes no new connections. A backup takes connections only while no other server is UP. "
+            + "Repeat for more."})
     private List<ServerConfig> servers;
 
     @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
         converter = Converters.AlgorithmName.class,
-        description = "roundrobin, weighted, leastconn, source or random (default: ${DEFAULT-VALUE}).")
+        description = "roundrobin, weighted, leastconn, source, random or leasttime (default: ${DEFAULT-VALUE}).")
     private Algorithm balance;
+
+    @Option(names = "--check", paramLabel = "CHECK", converter = Converters.Check.class,
+        description = {"Active health check of every server: tcp, http:/PATH[,host=H][,method=M][,status=LO-HI], "
+            + "send:TEXT,expect:TEXT (e.g. send:PING,expect:+PONG) or agent:PORT. Give one health check and/or one "
+            + "agent. Default: none (failed connects during traffic still take a server down)."})
+    private List<CheckSpec> checks;
+
+    @Option(names = "--check-interval", paramLabel = "D", defaultValue = "2s", converter = Converters.DurationValue.class,
+        description = "Time between two checks of a server (default: ${DEFAULT-VALUE}).")
+    private Duration checkInterval;
+
+    @Option(names = "--check-timeout", paramLabel = "D", defaultValue = "1s", converter = Converters.DurationValue.class,
+        description = "How long one check may take, connect and reply (default: ${DEFAULT-VALUE}).")
+    private Duration checkTimeout;
+
+    @Option(names = "--rise", paramLabel = "N", defaultValue = "2",
+        description = "Checks passed in a row that bring a DOWN server UP (default: ${DEFAULT-VALUE}).")
+    private int rise;
+
+    @Option(names = "--fall", paramLabel = "N", defaultValue = "3",
+        description = "Checks failed in a row that take an UP server DOWN (default: ${DEFAULT-VALUE}).")
+    private int fall;
+
+    @Option(names = "--max-fails", paramLabel = "N", defaultValue = "3",
+        description = "Connects failed in a row during traffic that take a server DOWN at once; 0 off "
+            + "(default: ${DEFAULT-VALUE}).")
+    private int maxFails;
+
+    @Option(names = "--slowstart", paramLabel = "D", defaultValue = "0", converter = Converters.DurationValue.class,
+        description = "Ramp a server that comes back UP from 5% to its full weight over this time; 0 off "
+            + "(default: ${DEFAULT-VALUE}).")
+    private Duration slowStart;
+
+    @Option(names = "--hash-balance-factor", paramLabel = "PERCENT", defaultValue = "0",
+        description = "With --balance source: a server takes at most this percentage of the average load "
+            + "(e.g. 125); clients over it go to the next server in the hash order. 0 off (default: ${DEFAULT-VALUE}).")
+    private int hashBalanceFactor;
 
     @Option(names = "--threads", paramLabel = "N",
         description = "Event loops, each with its own selector and listening socket (default: one per core).")
@@ -105,8 +145,16 @@ public final class RunCommand implements Callable<Integer> {
         final List<ListenerConfig> listeners = listen.stream()
             .map(endpoint -> new ListenerConfig(endpoint.address(), GROUP, tcp))
             .toList();
+        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
+            .withChecks(checks == null ? List.of() : checks)
+            .withInterval(checkInterval)
+            .withTimeout(checkTimeout)
+            .withRise(rise)
+            .withFall(fall)
+            .withMaxFails(maxFails)
+            .withSlowStart(slowStart);
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
-            List.of(new TargetGroupConfig(GROUP, balance, servers)));
+            List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)));
     }
 
     @Override
