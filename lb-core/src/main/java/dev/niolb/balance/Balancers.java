@@ -36,4 +36,9 @@ public final class Balancers {
     public static Balancer source(final MaglevTable table) {
         return new Maglev(Objects.requireNonNull(table, "table"));
     }
+
+    /** {@link #source(MaglevTable)} with bounded loads: {@code balanceFactor} percent of the average, 0 for none. */
+    public static Balancer source(final MaglevTable table, final int balanceFactor) {
+        return new Maglev(Objects.requireNonNull(table, "table"), balanceFactor);
+    }
 }

@@ -26,7 +26,7 @@ public final class GroupBalancer {
         final TargetGroup.Snapshot current = group.snapshot();
         if (current != snapshot) {
             balancer = current.balance() == Algorithm.SOURCE
-                ? Balancers.source(current.maglevTable())
+                ? Balancers.source(current.maglevTable(), current.hashBalanceFactor())
                 : Balancers.create(current.balance(), current.servers(), seed);
             snapshot = current;
         }

@@ -144,6 +144,15 @@ public final class MaglevTable {
         return false;
     }
 
+    /** The servers that hold at least one slot (a new array; build-time use only). */
+    public Server[] holders() {
+        final Server[] out = new Server[holders.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = servers[holders[i]];
+        }
+        return out;
+    }
+
     /** How many slots {@code server} holds. Not for the hot path. */
     public int slotsOf(final Server server) {
         int count = 0;
