@@ -103,7 +103,8 @@ final class ServerCheck implements Timeout {
             return;
         }
         riseFall.forceDown();
-        server.health(false, failures + " connects in a row failed during traffic: " + lastError);
+        server.health(false, failures + " connects in a row failed during traffic: "
+            + lastError.toLowerCase(java.util.Locale.ROOT));
         if (reprobeOnly) {
             backoffMs = intervalMs;
             loop.cancel(timerId);

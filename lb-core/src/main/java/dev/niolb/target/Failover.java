@@ -95,9 +95,9 @@ final class Failover {
         }
         if (handOver && backupCount() > 0) {
             if (backups) {
-                LOG.warn("group {}: no primary server is UP: backup servers take new sessions", group);
+                LOG.warn("group {}: no primary server takes new sessions: the backup servers take over", group);
             } else {
-                LOG.info("group {}: primary server {} is UP again: backup servers take no new sessions", group,
+                LOG.info("group {}: primary server {} takes new sessions again: the backup servers stand by", group,
                     server.name());
             }
         }

@@ -28,9 +28,15 @@ public final class EchoServer implements AutoCloseable {
     }
 
     public EchoServer(final String greeting) throws IOException {
+        this(new InetSocketAddress("127.0.0.1", 0), greeting);
+    }
+
+    /** An echo server on {@code bind}: a fixed port brings a "killed" server back where it was. */
+    public EchoServer(final InetSocketAddress bind, final String greeting) throws IOException {
         this.greeting = greeting;
         this.socket = new ServerSocket();
-        socket.bind(new InetSocketAddress("127.0.0.1", 0), 1024);
+        socket.setReuseAddress(true);
+        socket.bind(bind, 1024);
         this.acceptor = Thread.ofVirtual().start(this::acceptLoop);
     }
 

@@ -1,0 +1,62 @@
+package dev.niolb.balance;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.target.Server;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LeastTimeAndBoundedLoadTest {
+
+    @Test
+    void leasttimeSendsFewerSessionsToTheServerThatConnectsSlowly() {
+        final Server[] servers = TestServers.equal(2);
+        for (int i = 0; i < 20; i++) {
+            servers[0].connectSucceeded(200_000);    // 0.2 ms
+            servers[1].connectSucceeded(5_000_000);  // 5 ms
+        }
+        final int[] counts = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(counts[0]).isEqualTo(1000); // equal loads: the faster always wins the draw
+        TestServers.setActive(servers[0], 30);
+        final int[] loaded = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(loaded[1]).as("active sessions weigh in: 31 x 0.25 ms > 1 x 5.05 ms").isEqualTo(1000);
+    }
+
+    @Test
+    void leasttimeWithoutMeasurementsIsLeastConnections() {
+        final Server[] servers = TestServers.equal(3);
+        TestServers.setActive(servers[0], 5);
+        TestServers.setActive(servers[1], 5);
+        final int[] counts = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 7), 3, 300, 0);
+        assertThat(counts[2]).isGreaterThan(counts[0] + counts[1]);
+    }
+
+    @Test
+    void boundedLoadMaglevMovesNewClientsOffAnOverloadedServerAndBackWhenItCalms() {
+        final Server[] servers = TestServers.equal(4);
+        final MaglevTable table = MaglevTable.build(servers);
+        final Balancer bounded = Balancers.source(table, 125);
+        final Balancer plain = Balancers.source(table);
+        // clients whose home is s0
+        final int[] homeOfS0 = new int[200];
+        for (int h = 0, found = 0; found < homeOfS0.length; h++) {
+            if (plain.pick(h, 0) == servers[0]) {
+                homeOfS0[found++] = h;
+            }
+        }
+        assertThat(bounded.pick(homeOfS0[0], 0)).isSameAs(servers[0]);
+        TestServers.setActive(servers[0], 40);
+        TestServers.setActive(servers[1], 10);
+        TestServers.setActive(servers[2], 10);
+        TestServers.setActive(servers[3], 10);
+        // average (70 + 1) / 4 = 17.75; 125% of it is 22.2: s0 at 40 takes none of its own clients
+        for (final int h : homeOfS0) {
+            assertThat(bounded.pick(h, 0)).isNotSameAs(servers[0]);
+            assertThat(plain.pick(h, 0)).isSameAs(servers[0]);
+        }
+        TestServers.setActive(servers[0], 10);
+        for (final int h : homeOfS0) {
+            assertThat(bounded.pick(h, 0)).isSameAs(servers[0]);
+        }
+    }
+}

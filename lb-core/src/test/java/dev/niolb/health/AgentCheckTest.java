@@ -1,0 +1,89 @@
+package dev.niolb.health;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import dev.niolb.testing.TcpServers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The agent check end to end: a server's agent reports its state and weight and niolb follows. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class AgentCheckTest {
+    private final Rig rig = new Rig();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        rig.close();
+    }
+
+    @Test
+    void anAgentReportingHalfWeightThenDrainThenReadyIsFollowed() throws Exception {
+        final AtomicReference<String> says = new AtomicReference<>("up 100%");
+        final TcpServers.Scripted agent = rig.track(new TcpServers.Scripted(s -> {
+            try {
+                s.getOutputStream().write((says.get() + "\n").getBytes(StandardCharsets.US_ASCII));
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
+        // a on 127.0.0.1, where the agent listens; b on 127.0.0.2, where nothing answers at that port
+        rig.backend("a");
+        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
+        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
+            .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort())))
+            .withInterval(Duration.ofMillis(30));
+        rig.start(Algorithm.WEIGHTED, 1, health, rig.config("a"), rig.config("b"));
+        final Server a = rig.server("a");
+
+        says.set("up 50%");
+        Rig.await("a at 50%", () -> a.agentPercent() == 50, 3000);
+        assertThat(a.state()).isEqualTo(ServerState.UP);
+        assertThat(rig.spread(90).get("a")).as("a's share at half b's weight").isBetween(28, 32);
+
+        says.set("drain");
+        Rig.await("a draining", () -> a.state() == ServerState.DRAIN, 3000);
+        assertThat(rig.spread(20)).containsOnlyKeys("b");
+
+        says.set("ready 100%");
+        Rig.await("a back", () -> a.state() == ServerState.UP && a.agentPercent() == 100, 3000);
+        assertThat(rig.spread(20)).containsEntry("a", 10).containsEntry("b", 10);
+        // b's agent never answered: that alone changes nothing
+        assertThat(rig.server("b").state()).isEqualTo(ServerState.UP);
+    }
+
+    @Test
+    void anAgentSayingDownTakesTheServerDownUntilItSaysUp() throws Exception {
+        final AtomicReference<String> says = new AtomicReference<>("down # disk full");
+        final TcpServers.Scripted agent = rig.track(new TcpServers.Scripted(s -> {
+            try {
+                s.getOutputStream().write((says.get() + "\n").getBytes(StandardCharsets.US_ASCII));
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
+        rig.backend("a");
+        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
+                .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort()))).withInterval(Duration.ofMillis(30)),
+            rig.config("a"), rig.config("b"));
+        Rig.await("a DOWN", () -> rig.server("a").state() == ServerState.DOWN, 3000);
+        assertThat(rig.spread(6)).containsOnlyKeys("b");
+        says.set("up");
+        Rig.await("a UP", () -> rig.server("a").state() == ServerState.UP, 3000);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.niolb.health;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Drain, maintenance, backups and slow start, end to end on loopback. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class LifecycleTest {
+    private final Rig rig = new Rig();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        rig.close();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = ServerState.class, names = {"DRAIN", "MAINT"})
+    void aServerTakenOutFinishesItsOpenSessionsAndGetsNoNewOnes(final ServerState mode) throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
+        final List<Socket> onA = new ArrayList<>();
+        final List<Socket> all = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                final Socket s = rig.connect();
+                all.add(s);
+                if (Rig.greeting(s).equals("a")) {
+                    onA.add(s);
+                }
+            }
+            assertThat(onA).hasSize(3);
+            final Server a = rig.server("a");
+            a.operatorMode(mode, "test");
+            assertThat(a.state()).isEqualTo(mode);
+
+            assertThat(rig.spread(20)).containsOnlyKeys("b");
+            for (final Socket s : onA) { // long-lived sessions go on relaying
+                s.getOutputStream().write("still here\n".getBytes(StandardCharsets.UTF_8));
+                assertThat(s.getInputStream().readNBytes(11)).asString(StandardCharsets.UTF_8).isEqualTo("still here\n");
+            }
+            assertThat(a.active()).isEqualTo(3);
+        } finally {
+            for (final Socket s : all) {
+                s.close();
+            }
+        }
+        Rig.await("a's sessions ended", () -> rig.server("a").active() == 0, 3000);
+        rig.server("a").operatorMode(ServerState.UP, "test");
+        assertThat(rig.spread(4)).containsEntry("a", 2).containsEntry("b", 2);
+    }
+
+    @Test
+    void aBackupTakesOverWhenEveryPrimaryIsDownAndGivesBackWhenOneReturns() throws Exception {
+        final InetSocketAddress p1Address = rig.backend("p1").address();
+        rig.backend("p2");
+        rig.backend("spare");
+        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
+            .withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        rig.start(Algorithm.ROUNDROBIN, 1, health, rig.config("p1"), rig.config("p2"), rig.config("spare", true, 0));
+        assertThat(rig.spread(20)).containsOnlyKeys("p1", "p2");
+        assertThat(rig.server("spare").state()).isEqualTo(ServerState.UP);
+        assertThat(rig.lb.group("g").backupsActive()).isFalse();
+
+        rig.kill("p1");
+        rig.kill("p2");
+        Rig.await("backups take over", () -> rig.lb.group("g").backupsActive(), 3000);
+        assertThat(rig.spread(20)).containsOnlyKeys("spare");
+
+        rig.backend("p1", p1Address);
+        Rig.await("p1 UP", () -> rig.server("p1").state() == ServerState.UP, 3000);
+        assertThat(rig.lb.group("g").backupsActive()).isFalse();
+        assertThat(rig.spread(20)).containsOnlyKeys("p1");
+    }
+
+    @Test
+    void aServerBackUnderSlowStartGetsASmallShareFirstAndItsFullShareOnceRamped() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.WEIGHTED, 1, HealthCheckConfig.DEFAULTS.withSlowStart(Duration.ofSeconds(2)),
+            rig.config("a"), rig.config("b"));
+        final Server a = rig.server("a");
+        a.operatorMode(ServerState.MAINT, "test");
+        assertThat(rig.spread(10)).containsOnlyKeys("b");
+
+        a.operatorMode(ServerState.UP, "test");
+        final Map<String, Integer> early = rig.spread(100);
+        assertThat(early.getOrDefault("a", 0)).as("a's share just back").isBetween(1, 20);
+        Rig.await("a half way", () -> a.effectiveWeight() > 400 && a.effectiveWeight() < 700, 3000);
+        Rig.await("a at full weight", () -> a.effectiveWeight() == Server.WEIGHT_SCALE, 3000);
+        final Map<String, Integer> late = rig.spread(100);
+        assertThat(late.get("a")).as("a's share once ramped").isBetween(45, 55);
+    }
+
+    @Test
+    void aServerAtWeightZeroTakesNoNewSessionsAndTheBackupsStayIdleWhileAnotherPrimaryIsUp() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.backend("spare");
+        rig.start(Algorithm.LEASTCONN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"),
+            rig.config("spare", true, 0));
+        rig.server("a").weight(0);
+        assertThat(rig.spread(10)).containsOnlyKeys("b");
+        rig.server("b").weight(0);
+        assertThat(rig.lb.group("g").backupsActive()).isTrue();
+        assertThat(rig.spread(10)).containsOnlyKeys("spare");
+        rig.server("a").weight(1);
+        assertThat(rig.spread(10)).containsOnlyKeys("a");
+    }
+}

@@ -1,0 +1,121 @@
+package dev.niolb.health;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Failed connects during real traffic take a server DOWN at once; without active checks a re-probe brings it back. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class PassiveDetectionTest {
+    private final Rig rig = new Rig();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        rig.close();
+    }
+
+    @Test
+    void aServerKilledMidRunCostsNewConnectionsNothingAndTheyGoToTheOthers() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.backend("c");
+        rig.start(Algorithm.ROUNDROBIN, 2, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"), rig.config("c"));
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Map<String, Integer> served = new ConcurrentHashMap<>();
+        final ConcurrentLinkedQueue<Long> failedStarts = new ConcurrentLinkedQueue<>();
+        final long killedAt;
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < 4; c++) {
+                clients.submit(() -> {
+                    while (running.get()) {
+                        final long started = System.nanoTime();
+                        try {
+                            served.merge(rig.hello(), 1, Integer::sum);
+                        } catch (final IOException e) {
+                            failedStarts.add(started);
+                        }
+                    }
+                    return null;
+                });
+            }
+            Thread.sleep(300);
+            killedAt = System.nanoTime();
+            rig.kill("b");
+            Thread.sleep(700);
+            running.set(false);
+        }
+        // sessions already open on b when it died are cut (nothing can save those); every session that
+        // started after the kill was served, by a or c, whatever niolb tried first
+        assertThat(failedStarts).allSatisfy(started -> assertThat(started).isLessThan(killedAt));
+        assertThat(failedStarts.size()).isLessThanOrEqualTo(4);
+        assertThat(served.get("b")).isPositive();
+        final Server b = rig.server("b");
+        assertThat(b.state()).isEqualTo(ServerState.DOWN);
+        // 3 failures in a row took it out; a few more may race on the other loop before it sees DOWN
+        assertThat(b.counters().failedConnects()).isBetween(3L, 8L);
+        final long failedBefore = b.counters().failedConnects();
+        assertThat(rig.spread(30)).containsOnlyKeys("a", "c");
+        assertThat(b.counters().failedConnects()).isEqualTo(failedBefore);
+    }
+
+    @Test
+    void aServerTakenDownByFailedConnectsIsReprobedAndComesBackWhenItListensAgain() throws Exception {
+        rig.backend("a");
+        final InetSocketAddress bAddress = rig.backend("b").address();
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withInterval(Duration.ofMillis(100)),
+            rig.config("a"), rig.config("b"));
+        rig.kill("b");
+        assertThat(rig.spread(10)).containsOnlyKeys("a");
+        assertThat(rig.server("b").state()).isEqualTo(ServerState.DOWN);
+
+        rig.backend("b", bAddress);
+        Rig.await("b back UP", () -> rig.server("b").state() == ServerState.UP, 5000);
+        assertThat(rig.spread(10)).containsEntry("a", 5).containsEntry("b", 5);
+    }
+
+    @Test
+    void aStateChangeIsLoggedOnceWithItsReason() throws Exception {
+        final Logger log = (Logger) LoggerFactory.getLogger("dev.niolb.health");
+        final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        log.addAppender(appender);
+        try {
+            rig.backend("a");
+            rig.backend("b");
+            rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
+            rig.kill("b");
+            rig.spread(20);
+            Rig.await("b DOWN", () -> rig.server("b").state() == ServerState.DOWN, 2000);
+            final List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("server b ")).toList();
+            assertThat(lines).containsExactly(
+                "server b DOWN: 3 connects in a row failed during traffic: connection refused");
+            assertThat(appender.list.stream().filter(e -> e.getFormattedMessage().startsWith("server b DOWN")))
+                .allSatisfy(e -> assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN));
+        } finally {
+            log.detachAppender(appender);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.niolb.health;
+
+import dev.niolb.config.CheckSpec;
+import dev.niolb.target.ServerState;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How each probe judges replies, byte by byte, without sockets. */
+class ProbesTest {
+
+    private static CheckResult judge(final Probe probe, final String reply, final boolean eof) {
+        final byte[] bytes = reply.getBytes(StandardCharsets.ISO_8859_1);
+        return probe.judge(bytes, bytes.length, eof);
+    }
+
+    @Test
+    void sendExpectWaitsForEnoughBytesAndFailsAtTheFirstDifferentOne() {
+        final Probe redis = Probe.of(CheckSpec.parse("send:PING,expect:+PONG"));
+        assertThat(new String(redis.request(null), StandardCharsets.ISO_8859_1)).isEqualTo("PING\r\n");
+        assertThat(judge(redis, "+PO", false)).isNull();
+        assertThat(judge(redis, "+PONG\r\n", false).passed()).isTrue();
+        assertThat(judge(redis, "-ERR", false)).isEqualTo(CheckResult.failed("expected '+PONG', got '-ERR'"));
+        assertThat(judge(redis, "+PO", true).passed()).isFalse();
+    }
+
+    @Test
+    void httpPassesOnAnExpectedStatusAndNamesAnyOther() {
+        final Probe http = Probe.of(CheckSpec.parse("http:/status,host=example.org"));
+        assertThat(new String(http.request(new InetSocketAddress("127.0.0.1", 80)), StandardCharsets.ISO_8859_1))
+            .startsWith("GET /status HTTP/1.1\r\nHost: example.org\r\n").endsWith("Connection: close\r\n\r\n");
+        assertThat(judge(http, "HTTP/1.1 200", false)).isNull();
+        assertThat(judge(http, "HTTP/1.1 200 OK\r\n", false)).isEqualTo(CheckResult.passed("HTTP 200"));
+        assertThat(judge(http, "HTTP/1.1 302 Found\r\n", false).passed()).isTrue();
+        assertThat(judge(http, "HTTP/1.1 404 Not Found\r\n", false)).isEqualTo(CheckResult.failed("HTTP 404"));
+        assertThat(judge(http, "SSH-2.0-OpenSSH\r\n", false).detail()).startsWith("not an HTTP status line");
+        assertThat(judge(http, "", true)).isEqualTo(CheckResult.failed("connection closed without a reply"));
+    }
+
+    @Test
+    void httpTakesItsHostFromTheServerWhenNoneIsGiven() {
+        final Probe http = Probe.of(CheckSpec.parse("http"));
+        assertThat(new String(http.request(new InetSocketAddress("10.0.0.7", 8080)), StandardCharsets.ISO_8859_1))
+            .startsWith("GET / HTTP/1.1\r\nHost: 10.0.0.7:8080\r\n");
+    }
+
+    @Test
+    void anAgentLineGivesAStateAndAWeight() {
+        final Probe agent = Probe.of(new CheckSpec.Agent(9999));
+        assertThat(judge(agent, "drain 50%", false)).isNull(); // no newline yet, peer still open
+        final CheckResult result = judge(agent, "drain 50%\n", false);
+        assertThat(result.agent()).isEqualTo(new AgentReply(ServerState.DRAIN, 50, "drain 50%"));
+        assertThat(judge(agent, "up", true).agent().mode()).isEqualTo(ServerState.UP);
+        assertThat(judge(agent, "hello there\n", false).passed()).isFalse();
+    }
+
+    @Test
+    void agentRepliesAreReadTheWayHaproxyReadsThem() {
+        assertThat(AgentReply.parse("ready,75%")).isEqualTo(new AgentReply(ServerState.UP, 75, "ready,75%"));
+        assertThat(AgentReply.parse("maint")).isEqualTo(new AgentReply(ServerState.MAINT, -1, "maint"));
+        assertThat(AgentReply.parse("stopped # disk full").mode()).isEqualTo(ServerState.DOWN);
+        assertThat(AgentReply.parse("weight 50%")).isEqualTo(new AgentReply(null, 50, "weight 50%"));
+        assertThat(AgentReply.parse("250%").percent()).isEqualTo(100);
+        assertThat(AgentReply.parse("# up")).isNull();
+        assertThat(AgentReply.parse("")).isNull();
+    }
+}

@@ -1,0 +1,140 @@
+package dev.niolb.health;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.target.Server;
+import dev.niolb.testing.EchoServer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A load balancer in front of named greeting echo servers on loopback, for the health tests: each backend
+ * greets a connection with its name, so a client knows which one served it.
+ */
+final class Rig implements AutoCloseable {
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Map<String, EchoServer> backends = new LinkedHashMap<>();
+    LoadBalancer lb;
+
+    /** A greeting echo server named {@code name} on 127.0.0.1 and an ephemeral port. */
+    EchoServer backend(final String name) throws IOException {
+        return backend(name, new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    EchoServer backend(final String name, final InetSocketAddress bind) throws IOException {
+        final EchoServer server = new EchoServer(bind, name);
+        backends.put(name, server);
+        resources.add(server);
+        return server;
+    }
+
+    /** Closes a backend's listening socket and its connections, as a killed process would. */
+    void kill(final String name) throws IOException {
+        backends.remove(name).close();
+    }
+
+    <T extends AutoCloseable> T track(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** The config of a server in front of backend {@code name}, with extra options such as {@code backup}. */
+    ServerConfig config(final String name, final boolean backup, final int checkPort) {
+        return new ServerConfig(name, backends.get(name).address(), 1, backup, checkPort);
+    }
+
+    ServerConfig config(final String name) {
+        return config(name, false, 0);
+    }
+
+    LoadBalancer start(final Algorithm balance, final int threads, final HealthCheckConfig health,
+                       final ServerConfig... servers) throws IOException {
+        return start(balance, threads, health, TcpOptions.DEFAULTS, servers);
+    }
+
+    LoadBalancer start(final Algorithm balance, final int threads, final HealthCheckConfig health,
+                       final TcpOptions tcp, final ServerConfig... servers) throws IOException {
+        final Config config = Config.single(threads, Duration.ofSeconds(2),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", tcp),
+            new TargetGroupConfig("g", balance, List.of(servers), health));
+        lb = LoadBalancer.start(config);
+        return lb;
+    }
+
+    Server server(final String name) {
+        return lb.group("g").snapshot().server(name);
+    }
+
+    /** Opens a session through niolb; the caller closes it. */
+    Socket connect() throws IOException {
+        final Socket s = new Socket();
+        s.connect(lb.localAddress("front"), 2000);
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    /** One short session: the name of the backend that greeted it; throws when the session failed. */
+    String hello() throws IOException {
+        try (Socket s = connect()) {
+            return greeting(s);
+        }
+    }
+
+    /** The greeting line of an open session; throws when the session ended without one. */
+    static String greeting(final Socket s) throws IOException {
+        final BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        final String line = in.readLine();
+        if (line == null) {
+            throw new IOException("session closed before a greeting");
+        }
+        return line;
+    }
+
+    /** Which backend served each of {@code n} short sessions, counted by name. */
+    Map<String, Integer> spread(final int n) throws IOException {
+        final Map<String, Integer> counts = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            counts.merge(hello(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    static void await(final String what, final Callable<Boolean> condition, final long timeoutMs) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": not within " + timeoutMs + " ms");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources) {
+            r.close();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.niolb.target;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What a server takes as its inputs change: the rules every balancer gets through acceptsNew and effectiveWeight. */
+class ServerStateTest {
+
+    private static TargetGroup group(final Algorithm balance, final Duration slowStart, final ServerConfig... servers) {
+        return new TargetGroup(new TargetGroupConfig("g", balance, List.of(servers),
+            HealthCheckConfig.DEFAULTS.withSlowStart(slowStart)), 1);
+    }
+
+    private static ServerConfig config(final String name, final int weight, final boolean backup) {
+        return new ServerConfig(name, new InetSocketAddress("127.0.0.1", 1000 + name.length()), weight, backup, 0);
+    }
+
+    @Test
+    void onlyAnUpServerWithWeightTakesNewSessions() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 2, false));
+        final Server a = g.snapshot().server("a");
+        assertThat(a.acceptsNew()).isTrue();
+        assertThat(a.effectiveWeight()).isEqualTo(2 * Server.WEIGHT_SCALE);
+        for (final ServerState mode : List.of(ServerState.DRAIN, ServerState.MAINT)) {
+            a.operatorMode(mode, "test");
+            assertThat(a.state()).isEqualTo(mode);
+            assertThat(a.acceptsNew()).isFalse();
+        }
+        a.operatorMode(ServerState.UP, "test");
+        a.health(false, "test");
+        assertThat(a.state()).isEqualTo(ServerState.DOWN);
+        assertThat(a.acceptsNew()).isFalse();
+        a.health(true, "test");
+        a.weight(0);
+        assertThat(a.state()).isEqualTo(ServerState.UP);
+        assertThat(a.acceptsNew()).isFalse();
+        assertThatThrownBy(() -> a.operatorMode(ServerState.DOWN, "x")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void maintenanceWinsOverHealthAndDownOverDrain() {
+        final Server a = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false)).snapshot().server("a");
+        a.operatorMode(ServerState.DRAIN, "op");
+        a.health(false, "checks");
+        assertThat(a.state()).isEqualTo(ServerState.DOWN);
+        a.agentReport(ServerState.MAINT, -1, "agent");
+        assertThat(a.state()).isEqualTo(ServerState.MAINT);
+        a.agentReport(ServerState.UP, -1, "agent");
+        a.health(true, "checks");
+        assertThat(a.state()).isEqualTo(ServerState.DRAIN);
+    }
+
+    @Test
+    void backupsTakeNewSessionsOnlyWhileNoPrimaryDoes() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("p1", 1, false), config("p2", 1, false),
+            config("spare", 1, true));
+        final Server p1 = g.snapshot().server("p1");
+        final Server p2 = g.snapshot().server("p2");
+        final Server spare = g.snapshot().server("spare");
+        assertThat(spare.acceptsNew()).isFalse();
+        assertThat(spare.state()).isEqualTo(ServerState.UP);
+        p1.health(false, "t");
+        assertThat(spare.acceptsNew()).isFalse();
+        p2.operatorMode(ServerState.DRAIN, "t");
+        assertThat(spare.acceptsNew()).isTrue();
+        assertThat(g.backupsActive()).isTrue();
+        p1.health(true, "t");
+        assertThat(spare.acceptsNew()).isFalse();
+    }
+
+    @Test
+    void theAgentPercentScalesTheWeightAndANewMaglevTableFollowsIt() {
+        final TargetGroup g = group(Algorithm.SOURCE, Duration.ZERO, config("a", 4, false));
+        final Server a = g.snapshot().server("a");
+        final long version = g.snapshot().version();
+        a.agentReport(null, 25, "agent");
+        assertThat(a.effectiveWeight()).isEqualTo(Server.WEIGHT_SCALE);
+        assertThat(a.tableWeight()).isEqualTo(100);
+        assertThat(g.snapshot().version()).isEqualTo(version + 1);
+        a.agentReport(null, 0, "agent");
+        assertThat(a.acceptsNew()).isFalse();
+        a.operatorMode(ServerState.DRAIN, "drain does not change the table");
+        assertThat(g.snapshot().version()).isEqualTo(version + 2);
+    }
+
+    @Test
+    void slowStartRampsTheWeightFromAFractionToFullOverTheSlowStartTime() {
+        final TargetGroup g = group(Algorithm.WEIGHTED, Duration.ofSeconds(10), config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        assertThat(a.effectiveWeight()).as("at start: no ramp").isEqualTo(Server.WEIGHT_SCALE);
+        a.health(false, "t");
+        a.health(true, "t");
+        assertThat(a.effectiveWeight()).isEqualTo(Server.RAMP_START);
+        final long start = System.nanoTime();
+        assertThat(a.advanceRamp(start + Duration.ofSeconds(5).toNanos())).isTrue();
+        assertThat(a.effectiveWeight()).isBetween(500, 540);
+        assertThat(a.advanceRamp(start + Duration.ofSeconds(11).toNanos())).isFalse();
+        assertThat(a.effectiveWeight()).isEqualTo(Server.WEIGHT_SCALE);
+    }
+
+    @Test
+    void passiveFailuresAreReportedOnceAtTheThresholdAndResetByASuccess() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        final int[] reports = new int[1];
+        g.failureListener((server, failures, why) -> reports[0]++);
+        g.connectFailed(a, "refused");
+        g.connectFailed(a, "refused");
+        a.connectSucceeded(1000);
+        g.connectFailed(a, "refused");
+        g.connectFailed(a, "refused");
+        assertThat(reports[0]).isZero();
+        g.connectFailed(a, "refused");
+        g.connectFailed(a, "refused");
+        assertThat(reports[0]).isEqualTo(1);
+    }
+}
