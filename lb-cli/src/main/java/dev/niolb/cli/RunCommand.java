@@ -83,7 +83,7 @@ public final class RunCommand implements Callable<Integer> {
     private int maxFails;
 
     @Option(names = "--slowstart", paramLabel = "D", defaultValue = "0", converter = Converters.DurationValue.class,
-        description = "Ramp a server that comes back UP from 5% to its full weight over this time; 0 off "
+        description = "Ramp a server that comes back UP from 5%% to its full weight over this time; 0 off "
             + "(default: ${DEFAULT-VALUE}).")
     private Duration slowStart;
 

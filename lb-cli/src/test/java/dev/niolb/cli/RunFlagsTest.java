@@ -1,7 +1,9 @@
 package dev.niolb.cli;
 
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -75,6 +78,28 @@ class RunFlagsTest {
             new InetSocketAddress("127.0.0.1", 8080), new InetSocketAddress("::1", 8081));
         assertThat(config.listeners()).extracting(ListenerConfig::group).containsOnly("default");
         assertThat(config.groups()).extracting(TargetGroupConfig::name).containsExactly("default");
+    }
+
+    @Test
+    void healthFlagsReachTheGroupAsUsersWriteThem() {
+        final Config config = config("--listen", "127.0.0.1:9000", "--balance", "source",
+            "--server", "10.0.0.1:80,check-port=8081", "--server", "10.0.0.2:80,backup",
+            "--check", "http:/status", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
+            "--rise", "4", "--fall", "5", "--max-fails", "0", "--slowstart", "30s", "--hash-balance-factor", "125");
+
+        final TargetGroupConfig group = config.groups().getFirst();
+        assertThat(group.health()).isEqualTo(new HealthCheckConfig(
+            List.of(new CheckSpec.Http("/status"), new CheckSpec.Agent(9999)), Duration.ofMillis(500),
+            Duration.ofMillis(200), 4, 5, Duration.ofSeconds(30), 0));
+        assertThat(group.hashBalanceFactor()).isEqualTo(125);
+        assertThat(group.servers().get(0).checkPort()).isEqualTo(8081);
+        assertThat(group.servers().get(1).backup()).isTrue();
+    }
+
+    @Test
+    void theHealthDefaultsInTheHelpAreThoseOfTheModel() {
+        assertThat(config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80").groups().getFirst().health())
+            .isEqualTo(HealthCheckConfig.DEFAULTS);
     }
 
     @Test
