@@ -101,6 +101,10 @@ final class Foreground {
             line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
                 .append(g.servers().stream().map(Foreground::describe).collect(Collectors.joining(", ")))
                 .append("; balance ").append(g.balance());
+            if (!g.health().checks().isEmpty()) {
+                line.append("; check ").append(g.health().checks().stream().map(Object::toString)
+                    .collect(Collectors.joining(" and "))).append(" every ").append(Durations.format(g.health().interval()));
+            }
         }
         return line.append("; ").append(config.threads()).append(config.threads() == 1 ? " thread" : " threads")
             .toString();
@@ -108,6 +112,7 @@ final class Foreground {
 
     private static String describe(final ServerConfig s) {
         final String address = Endpoint.hostPort(s.address());
-        return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + s.weight();
+        return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + s.weight()
+            + (s.backup() ? " backup" : "");
     }
 }

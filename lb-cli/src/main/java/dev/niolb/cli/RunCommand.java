@@ -46,7 +46,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, paramLabel = "SERVER",
         converter = Converters.ServerSpec.class,
         description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]. Weight 0..256, "
-            + "default 1; 0 takes no new connections. A backup takes connections only while no other server is UP. "
+            + "default 1; 0 takes no new connections. A backup takes connections only while no primary server is UP. "
             + "Repeat for more."})
     private List<ServerConfig> servers;
 

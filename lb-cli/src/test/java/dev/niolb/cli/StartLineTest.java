@@ -1,7 +1,9 @@
 package dev.niolb.cli;
 
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
@@ -29,5 +31,19 @@ class StartLineTest {
 
         assertThat(Foreground.startLine(config, bound)).isEqualTo("listening on tcp://127.0.0.1:40123, tcp://127.0.0.2:9000;"
             + " servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3; balance weighted; 4 threads");
+    }
+
+    @Test
+    void theStartUpLineNamesBackupsAndTheChecks() {
+        final Config config = new Config(1, Duration.ofSeconds(30),
+            List.of(new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS)),
+            List.of(new TargetGroupConfig("default", Algorithm.ROUNDROBIN, List.of(
+                new ServerConfig(new InetSocketAddress("10.0.0.1", 80), 1),
+                new ServerConfig(null, new InetSocketAddress("10.0.0.2", 80), 1, true, 0)),
+                HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Http("/status"), new CheckSpec.Agent(9999))))));
+
+        assertThat(Foreground.startLine(config, List.of(new InetSocketAddress("127.0.0.1", 8080))))
+            .isEqualTo("listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, 10.0.0.2:80 weight 1 backup;"
+                + " balance roundrobin; check http:/status and agent:9999 every 2s; 1 thread");
     }
 }
