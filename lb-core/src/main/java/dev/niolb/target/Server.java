@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
  * they are computed from (operator weight and mode, health, agent report, slow-start ramp) change only through
  * the setters below, which serialise on the group's {@link Failover} monitor: rare, and never on a relay loop.
- * Counters are {@link ServerCounters} (single writer per loop, read by any thread). The passive-failure count
- * and the connect-time average are written by every relay loop without locks (see their methods).
+ * Counters, connect-time averages included, are {@link ServerCounters} (single writer per loop, read by any
+ * thread). The passive-failure count is shared by the relay loops: an atomic increment on a failed connect,
+ * a read (and a write only after failures) on a successful one.
  *
  * <p>Effective weight: {@code weight × agent percent × slow-start ramp}, in thousandths of a weight unit so
  * that a ramp of a weight-1 server is not rounded away; 0 when the server takes no new sessions (not UP, a
@@ -49,7 +50,6 @@ public final class Server {
     // published for the relay loops
     private volatile ServerState state = ServerState.UP;
     private volatile int effectiveWeight;
-    private volatile long connectNanosEwma;
 
     /**
      * A server on its own, in no group (balancer tests and benchmarks): it is never a backup in effect.
@@ -136,7 +136,7 @@ public final class Server {
 
     /** An exponentially weighted moving average of this server's connect times, in ns; 0 before the first. */
     public long connectNanosEwma() {
-        return connectNanosEwma;
+        return counters.connectNanosEwma();
     }
 
     /** Active sessions across all loops. */
@@ -161,17 +161,15 @@ public final class Server {
     }
 
     /**
-     * A connect to this server succeeded after {@code nanos}. Any relay loop; no lock, no atomic read-modify-
-     * write: the failure run is reset only when it is not already 0 (so the steady state only reads the shared
-     * line), and the average is updated with a plain read and a volatile write, so two loops updating at the
-     * same moment may lose one sample, which an average shrugs off.
+     * A connect to this server succeeded after {@code nanos}, on the loop that owns {@code stripe}. No lock and
+     * no atomic read-modify-write: the failure run is reset only when it is not already 0 (so the steady state
+     * only reads that shared line), and the connect-time average is the loop's own stripe.
      */
-    public void connectSucceeded(final long nanos) {
+    public void connectSucceeded(final int stripe, final long nanos) {
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
-        final long old = connectNanosEwma;
-        connectNanosEwma = old == 0 ? Math.max(1, nanos) : old + (nanos - old) / 8;
+        counters.recordConnectNanos(stripe, nanos);
     }
 
     /** Connects failed in a row, across loops, since the last success or state change. */

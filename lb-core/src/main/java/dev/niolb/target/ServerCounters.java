@@ -20,7 +20,10 @@ public final class ServerCounters {
     /** Bytes relayed from this server to clients. */
     public static final int BYTES_FROM_SERVER = 4;
 
-    private static final int FIELDS = 5;
+    /** Per stripe: the loop's exponentially weighted moving average of connect times, in ns (0: none yet). */
+    public static final int CONNECT_NANOS_EWMA = 5;
+
+    private static final int FIELDS = 6;
 
     private final StripedCounters counters;
 
@@ -56,6 +59,30 @@ public final class ServerCounters {
 
     public long bytesFromServer() {
         return get(BYTES_FROM_SERVER);
+    }
+
+    /**
+     * Folds one connect time into {@code stripe}'s average (weight 1/8, as TCP's smoothed RTT). Only the
+     * stripe's owning loop may call this: no loop writes another's line.
+     */
+    public void recordConnectNanos(final int stripe, final long nanos) {
+        final long old = counters.get(stripe, CONNECT_NANOS_EWMA);
+        final long next = old == 0 ? Math.max(1, nanos) : old + (nanos - old) / 8;
+        counters.add(stripe, CONNECT_NANOS_EWMA, next - old);
+    }
+
+    /** The mean of the loops' connect-time averages, over the loops that have measured one; 0 when none has. */
+    public long connectNanosEwma() {
+        long sum = 0;
+        int measured = 0;
+        for (int s = 0; s < counters.stripes(); s++) {
+            final long v = counters.get(s, CONNECT_NANOS_EWMA);
+            if (v > 0) {
+                sum += v;
+                measured++;
+            }
+        }
+        return measured == 0 ? 0 : sum / measured;
     }
 
     public int stripes() {

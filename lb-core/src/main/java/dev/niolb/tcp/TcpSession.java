@@ -196,7 +196,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         timerId = NO_TIMER;
         state = RELAYING;
         server.counters().add(stripe, ServerCounters.TOTAL, 1);
-        server.connectSucceeded(loop.nowNanos() - connectStartNanos); // on the loop clock: no extra clock read
+        server.connectSucceeded(stripe, loop.nowNanos() - connectStartNanos); // on the loop clock: no extra clock read
         up.connect(client, serverChannel);
         down.connect(serverChannel, client);
         serverInterest = SelectionKey.OP_READ;

@@ -12,8 +12,8 @@ class LeastTimeAndBoundedLoadTest {
     void leasttimeSendsFewerSessionsToTheServerThatConnectsSlowly() {
         final Server[] servers = TestServers.equal(2);
         for (int i = 0; i < 20; i++) {
-            servers[0].connectSucceeded(200_000);    // 0.2 ms
-            servers[1].connectSucceeded(5_000_000);  // 5 ms
+            servers[0].connectSucceeded(0, 200_000);    // 0.2 ms
+            servers[1].connectSucceeded(0, 5_000_000);  // 5 ms
         }
         final int[] counts = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
         assertThat(counts[0]).isEqualTo(1000); // equal loads: the faster always wins the draw

@@ -126,4 +126,15 @@ class LifecycleTest {
         rig.server("a").weight(1);
         assertThat(rig.spread(10)).containsOnlyKeys("a");
     }
+
+    @Test
+    void leasttimeServesRealSessionsAndMeasuresEachServersConnectTime() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.LEASTTIME, 2, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
+        final Map<String, Integer> spread = rig.spread(40);
+        assertThat(spread).containsOnlyKeys("a", "b");
+        assertThat(rig.server("a").connectNanosEwma()).isPositive();
+        assertThat(rig.server("b").connectNanosEwma()).isPositive();
+    }
 }

@@ -116,7 +116,7 @@ class ServerStateTest {
         g.failureListener((server, failures, why) -> reports[0]++);
         g.connectFailed(a, "refused");
         g.connectFailed(a, "refused");
-        a.connectSucceeded(1000);
+        a.connectSucceeded(0, 1000);
         g.connectFailed(a, "refused");
         g.connectFailed(a, "refused");
         assertThat(reports[0]).isZero();
