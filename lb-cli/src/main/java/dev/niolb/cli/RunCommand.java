@@ -55,6 +55,12 @@ public final class RunCommand implements Callable<Integer> {
         description = "roundrobin, weighted, leastconn, source, random or leasttime (default: ${DEFAULT-VALUE}).")
     private Algorithm balance;
 
+    @Option(names = "--max-connection-age", paramLabel = "D", defaultValue = "0",
+        converter = Converters.DurationValue.class,
+        description = "End a session after 90-100%% of this time, cleanly, at a moment niolb holds none of its bytes, "
+            + "so long-lived clients reconnect and load rebalances; 0 never (default: ${DEFAULT-VALUE}).")
+    private Duration maxConnectionAge;
+
     @Option(names = "--check", paramLabel = "CHECK", converter = Converters.Check.class,
         description = {"Active health check of every server: tcp, http:/PATH[,host=H][,method=M][,status=LO-HI], "
             + "send:TEXT,expect:TEXT (e.g. send:PING,expect:+PONG) or agent:PORT. Give one health check and/or one "
@@ -141,7 +147,8 @@ public final class RunCommand implements Callable<Integer> {
             .withNoDelay(!noNoDelay)
             .withKeepAlive(keepAlive)
             .withBacklog(backlog)
-            .withBufferSize(bufferSize);
+            .withBufferSize(bufferSize)
+            .withMaxConnectionAge(maxConnectionAge);
         final List<ListenerConfig> listeners = listen.stream()
             .map(endpoint -> new ListenerConfig(endpoint.address(), GROUP, tcp))
             .toList();

@@ -97,6 +97,12 @@ class RunFlagsTest {
     }
 
     @Test
+    void aMaximumConnectionAgeReachesTheListeners() {
+        assertThat(config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80", "--max-connection-age", "10m")
+            .listeners().getFirst().tcp().maxConnectionAge()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
     void theHealthDefaultsInTheHelpAreThoseOfTheModel() {
         assertThat(config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80").groups().getFirst().health())
             .isEqualTo(HealthCheckConfig.DEFAULTS);

@@ -13,15 +13,26 @@ import java.util.Objects;
  * @param keepAlive      {@code SO_KEEPALIVE} on both sockets
  * @param backlog        the listen backlog
  * @param bufferSize     the size of each pooled relay buffer in bytes
+ * @param maxConnectionAge a session is ended (cleanly, when niolb holds none of its bytes) after 90 to 100% of
+ *                       this time, so that long-lived clients reconnect and load rebalances; {@code 0} never
  */
 public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retries, boolean noDelay,
-                         boolean keepAlive, int backlog, int bufferSize) {
+                         boolean keepAlive, int backlog, int bufferSize, Duration maxConnectionAge) {
     public static final TcpOptions DEFAULTS =
-        new TcpOptions(Duration.ofSeconds(5), Duration.ofMinutes(10), 2, true, false, 1024, 64 * 1024);
+        new TcpOptions(Duration.ofSeconds(5), Duration.ofMinutes(10), 2, true, false, 1024, 64 * 1024, Duration.ZERO);
+
+    public TcpOptions(final Duration connectTimeout, final Duration idleTimeout, final int retries, final boolean noDelay,
+                      final boolean keepAlive, final int backlog, final int bufferSize) {
+        this(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, Duration.ZERO);
+    }
 
     public TcpOptions {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(maxConnectionAge, "maxConnectionAge");
+        if (maxConnectionAge.isNegative()) {
+            throw new IllegalArgumentException("max-connection-age must not be negative");
+        }
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connect-timeout must be positive, got " + Durations.format(connectTimeout));
         }
@@ -40,30 +51,34 @@ public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retr
     }
 
     public TcpOptions withConnectTimeout(final Duration d) {
-        return new TcpOptions(d, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize);
+        return new TcpOptions(d, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge);
     }
 
     public TcpOptions withIdleTimeout(final Duration d) {
-        return new TcpOptions(connectTimeout, d, retries, noDelay, keepAlive, backlog, bufferSize);
+        return new TcpOptions(connectTimeout, d, retries, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge);
     }
 
     public TcpOptions withRetries(final int n) {
-        return new TcpOptions(connectTimeout, idleTimeout, n, noDelay, keepAlive, backlog, bufferSize);
+        return new TcpOptions(connectTimeout, idleTimeout, n, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge);
     }
 
     public TcpOptions withNoDelay(final boolean b) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, b, keepAlive, backlog, bufferSize);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, b, keepAlive, backlog, bufferSize, maxConnectionAge);
     }
 
     public TcpOptions withKeepAlive(final boolean b) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, b, backlog, bufferSize);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, b, backlog, bufferSize, maxConnectionAge);
     }
 
     public TcpOptions withBacklog(final int n) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, n, bufferSize);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, n, bufferSize, maxConnectionAge);
     }
 
     public TcpOptions withBufferSize(final int n) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, n);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, n, maxConnectionAge);
+    }
+
+    public TcpOptions withMaxConnectionAge(final Duration d) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, d);
     }
 }

@@ -14,6 +14,8 @@ public enum Termination {
     IDLE_TIMEOUT,
     /** Every connect try failed, or no server could take the session. */
     NO_SERVER,
+    /** The session reached the listener's maximum connection age and was ended cleanly. */
+    MAX_AGE,
     /** niolb stopped before the session ended by itself. */
     SHUTDOWN,
     /** A bug in niolb: an unexpected exception in the session's handler. */

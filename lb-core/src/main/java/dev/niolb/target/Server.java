@@ -293,8 +293,9 @@ public final class Server {
             final long w = (long) weight * agentPercent * rampPermille / 100;
             effective = w == 0 && weight > 0 && agentPercent > 0 ? 1 : (int) w;
         }
-        state = s;
+        // weight first: a thread that reads the new state (a test, the admin API) then sees the weight that goes with it
         effectiveWeight = effective;
+        state = s;
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class TcpListener {
     private final TcpAcceptor[] acceptors;
     private final long connectTimeoutMs;
     private final long idleTimeoutMs;
+    private final long maxAgeMs;
     private volatile long nextConnectWarnMs;
     private volatile long suppressedConnectWarns;
 
@@ -45,6 +46,7 @@ public final class TcpListener {
         this.localAddress = localAddress;
         this.connectTimeoutMs = Math.max(1, config.tcp().connectTimeout().toMillis());
         this.idleTimeoutMs = config.tcp().idleTimeout().toMillis();
+        this.maxAgeMs = config.tcp().maxConnectionAge().toMillis();
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
             acceptors[i] = new TcpAcceptor(this, loops[i], channels[channels.length == 1 ? 0 : i], i);
@@ -162,6 +164,11 @@ public final class TcpListener {
 
     long idleTimeoutMs() {
         return idleTimeoutMs;
+    }
+
+    /** The maximum connection age in ms, 0 for none. */
+    long maxAgeMs() {
+        return maxAgeMs;
     }
 
     /**

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A client connection, the server connection niolb opened for it, and the two {@link Relay}s between them.
@@ -32,7 +33,8 @@ import java.nio.channels.SocketChannel;
  * loop's timer wheel; a refused, unreachable or timed-out connect is counted against the server and the next
  * server is tried, up to the listener's retries, so the client never sees a failed try) → RELAYING (both
  * directions, half-close passed on, an idle timer re-armed lazily: reads only stamp the time, the timer checks
- * it when it fires) → CLOSED (both directions ended, a reset or error on either side, idle, shutdown).
+ * it when it fires; the same timer ends the session at its maximum age, at a moment when no byte of it is
+ * held in a buffer) → CLOSED (both directions ended, a reset or error on either side, idle, age, shutdown).
  *
  * <p>A reset on one side is passed on as a reset (SO_LINGER 0) to the other, so that a peer never mistakes
  * an aborted stream for a complete one.
@@ -44,6 +46,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final int CONNECTING = 1;
     private static final int RELAYING = 2;
     private static final int CLOSED = 3;
+    private static final long AGE_RETRY_MS = 20;
 
     private final EventLoop loop;
     private final TcpListener listener;
@@ -67,6 +70,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private long connectStartNanos;
     private long timerId = NO_TIMER;
     private long lastActivityMs;
+    private long ageDeadlineMs; // 0: no maximum age
     private int clientInterest;
     private int serverInterest;
     private Termination cleanEnd;
@@ -203,8 +207,21 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         clientKey.interestOps(SelectionKey.OP_READ);
         clientInterest = SelectionKey.OP_READ;
         lastActivityMs = loop.nowMs();
-        if (listener.idleTimeoutMs() > 0) {
-            timerId = loop.schedule(lastActivityMs + listener.idleTimeoutMs(), this);
+        final long maxAge = listener.maxAgeMs();
+        if (maxAge > 0) {
+            // 90 to 100% of the age, so that sessions opened together (after a restart) do not end together
+            ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
+        }
+        armRelayTimer();
+    }
+
+    /** One timer for both the idle timeout and the maximum age: whichever comes first. */
+    private void armRelayTimer() {
+        final long idle = listener.idleTimeoutMs();
+        final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
+        final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
+        if (until != Long.MAX_VALUE) {
+            timerId = loop.schedule(until, this);
         }
     }
 
@@ -292,11 +309,17 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
             connectNext();
         } else if (state == RELAYING) {
-            final long idleUntil = lastActivityMs + listener.idleTimeoutMs();
-            if (nowMs >= idleUntil) {
+            final long idle = listener.idleTimeoutMs();
+            if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
+            } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {
+                if (up.pending() == 0 && down.pending() == 0) {
+                    close(Termination.MAX_AGE); // a clean close both ways: nothing of theirs is held here
+                } else {
+                    timerId = loop.schedule(nowMs + AGE_RETRY_MS, this); // bytes in flight: end between writes
+                }
             } else {
-                timerId = loop.schedule(idleUntil, this); // activity since it was armed: check again then
+                armRelayTimer(); // activity since it was armed: check again then
             }
         }
     }

@@ -3,6 +3,8 @@ package dev.niolb.health;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.loop.Termination;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerState;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -136,5 +141,48 @@ class LifecycleTest {
         assertThat(spread).containsOnlyKeys("a", "b");
         assertThat(rig.server("a").connectNanosEwma()).isPositive();
         assertThat(rig.server("b").connectNanosEwma()).isPositive();
+    }
+
+    @Test
+    void aSessionAtItsMaximumAgeIsEndedCleanlyAndCounted() throws Exception {
+        rig.backend("a");
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS,
+            TcpOptions.DEFAULTS.withMaxConnectionAge(Duration.ofMillis(300)), rig.config("a"));
+        try (Socket s = rig.connect()) {
+            final long opened = System.nanoTime();
+            assertThat(Rig.greeting(s)).isEqualTo("a");
+            assertThat(s.getInputStream().read()).as("a clean end of stream, not a reset").isEqualTo(-1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened)).isBetween(250L, 2000L);
+        }
+        Rig.await("counted", () -> rig.lb.listener("front").counters().terminated(Termination.MAX_AGE) == 1, 2000);
+    }
+
+    @Test
+    void aMaximumConnectionAgeMovesLongLivedClientsOntoAServerThatCameBack() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.LEASTCONN, 1, HealthCheckConfig.DEFAULTS,
+            TcpOptions.DEFAULTS.withMaxConnectionAge(Duration.ofMillis(400)), rig.config("a"), rig.config("b"));
+        rig.server("a").operatorMode(ServerState.MAINT, "test");
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final String[] current = new String[6];
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < current.length; c++) {
+                final int me = c;
+                clients.submit(() -> {
+                    while (running.get()) { // a client that reconnects whenever its connection ends
+                        try (Socket s = rig.connect()) {
+                            current[me] = Rig.greeting(s);
+                            s.getInputStream().read();
+                        }
+                    }
+                    return null;
+                });
+            }
+            Rig.await("all on b", () -> java.util.Arrays.stream(current).allMatch("b"::equals), 3000);
+            rig.server("a").operatorMode(ServerState.UP, "test");
+            Rig.await("half of them on a", () -> rig.server("a").active() == 3 && rig.server("b").active() == 3, 5000);
+            running.set(false);
+        }
     }
 }
