@@ -6,6 +6,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionInfo;
+import dev.niolb.tcp.TcpDrain;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.target.TargetGroup;
 import org.slf4j.Logger;
@@ -72,7 +73,8 @@ public final class LoadBalancer implements AutoCloseable {
                 listeners.add(listener);
                 listener.register();
             }
-            health = HealthChecker.start(groups.values()); // its own loop: checks never run on a relay loop
+            // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
+            health = HealthChecker.start(groups.values(), (server, count) -> TcpDrain.closeIdlest(loops, server, count));
             for (final EventLoop loop : loops) {
                 loop.start();
             }

@@ -93,6 +93,16 @@ public final class RunCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     private Duration slowStart;
 
+    @Option(names = "--drain-timeout", paramLabel = "D", defaultValue = "0", converter = Converters.DurationValue.class,
+        description = "How long a draining server's sessions may go on by themselves before niolb closes them "
+            + "(at --drain-rate, idlest first); 0 never (default: ${DEFAULT-VALUE}).")
+    private Duration drainTimeout;
+
+    @Option(names = "--drain-rate", paramLabel = "N", defaultValue = "0",
+        description = "Sessions of a draining server closed per second after --drain-timeout; 0 all at once "
+            + "(default: ${DEFAULT-VALUE}).")
+    private int drainRate;
+
     @Option(names = "--hash-balance-factor", paramLabel = "PERCENT", defaultValue = "0",
         description = "With --balance source: a server takes at most this percentage of the average load "
             + "(e.g. 125); clients over it go to the next server in the hash order. 0 off (default: ${DEFAULT-VALUE}).")
@@ -159,7 +169,8 @@ public final class RunCommand implements Callable<Integer> {
             .withRise(rise)
             .withFall(fall)
             .withMaxFails(maxFails)
-            .withSlowStart(slowStart);
+            .withSlowStart(slowStart)
+            .withDrain(drainTimeout, drainRate);
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
             List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)));
     }

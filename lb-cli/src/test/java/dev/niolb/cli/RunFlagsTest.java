@@ -97,6 +97,14 @@ class RunFlagsTest {
     }
 
     @Test
+    void drainFlagsReachTheGroup() {
+        final HealthCheckConfig health = config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80",
+            "--drain-timeout", "1m", "--drain-rate", "50").groups().getFirst().health();
+        assertThat(health.drainTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(health.drainRate()).isEqualTo(50);
+    }
+
+    @Test
     void aMaximumConnectionAgeReachesTheListeners() {
         assertThat(config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80", "--max-connection-age", "10m")
             .listeners().getFirst().tcp().maxConnectionAge()).isEqualTo(Duration.ofMinutes(10));

@@ -17,13 +17,29 @@ import java.util.Objects;
  *                  zero for none
  * @param maxFails  connects failed in a row during real traffic that take a server DOWN at once; 0 turns
  *                  passive detection off
+ * @param drainTimeout how long a DRAIN server's sessions may go on by themselves before niolb closes them;
+ *                  zero never closes them
+ * @param drainRate sessions closed per second once the drain timeout is over, idlest first; 0 closes them
+ *                  all at once
  */
 public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Duration timeout, int rise, int fall,
-                                Duration slowStart, int maxFails) {
+                                Duration slowStart, int maxFails, Duration drainTimeout, int drainRate) {
     public static final HealthCheckConfig DEFAULTS = new HealthCheckConfig(List.of(), Duration.ofSeconds(2),
-        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3);
+        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3, Duration.ZERO, 0);
+
+    public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
+                             final int rise, final int fall, final Duration slowStart, final int maxFails) {
+        this(checks, interval, timeout, rise, fall, slowStart, maxFails, Duration.ZERO, 0);
+    }
 
     public HealthCheckConfig {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drain-timeout must not be negative");
+        }
+        if (drainRate < 0 || drainRate > 1_000_000) {
+            throw new IllegalArgumentException("drain-rate must be 0..1000000 per second, got " + drainRate);
+        }
         checks = List.copyOf(checks);
         Objects.requireNonNull(interval, "interval");
         Objects.requireNonNull(timeout, "timeout");
@@ -64,30 +80,34 @@ public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Durat
     }
 
     public HealthCheckConfig withChecks(final List<CheckSpec> c) {
-        return new HealthCheckConfig(c, interval, timeout, rise, fall, slowStart, maxFails);
+        return new HealthCheckConfig(c, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate);
     }
 
     public HealthCheckConfig withInterval(final Duration d) {
-        return new HealthCheckConfig(checks, d, timeout, rise, fall, slowStart, maxFails);
+        return new HealthCheckConfig(checks, d, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate);
     }
 
     public HealthCheckConfig withTimeout(final Duration d) {
-        return new HealthCheckConfig(checks, interval, d, rise, fall, slowStart, maxFails);
+        return new HealthCheckConfig(checks, interval, d, rise, fall, slowStart, maxFails, drainTimeout, drainRate);
     }
 
     public HealthCheckConfig withRise(final int n) {
-        return new HealthCheckConfig(checks, interval, timeout, n, fall, slowStart, maxFails);
+        return new HealthCheckConfig(checks, interval, timeout, n, fall, slowStart, maxFails, drainTimeout, drainRate);
     }
 
     public HealthCheckConfig withFall(final int n) {
-        return new HealthCheckConfig(checks, interval, timeout, rise, n, slowStart, maxFails);
+        return new HealthCheckConfig(checks, interval, timeout, rise, n, slowStart, maxFails, drainTimeout, drainRate);
     }
 
     public HealthCheckConfig withSlowStart(final Duration d) {
-        return new HealthCheckConfig(checks, interval, timeout, rise, fall, d, maxFails);
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, d, maxFails, drainTimeout, drainRate);
     }
 
     public HealthCheckConfig withMaxFails(final int n) {
-        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, n);
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, n, drainTimeout, drainRate);
+    }
+
+    public HealthCheckConfig withDrain(final Duration timeout, final int rate) {
+        return new HealthCheckConfig(checks, interval, this.timeout, rise, fall, slowStart, maxFails, timeout, rate);
     }
 }

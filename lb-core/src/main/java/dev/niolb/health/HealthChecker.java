@@ -32,14 +32,32 @@ public final class HealthChecker implements AutoCloseable {
     private final Map<Server, ServerCheck> checks = new IdentityHashMap<>();
     private final List<AgentPoll> agents = new ArrayList<>();
     private final List<SlowStart> ramps = new ArrayList<>();
+    private final List<PacedDrain> drains = new ArrayList<>();
+    private final SessionCloser closer;
 
-    private HealthChecker(final EventLoop loop) {
+    /**
+     * Closes up to about {@code count} of a server's sessions, idlest first, on the relay loops. Any thread; must
+     * not wait for the loops.
+     */
+    @FunctionalInterface
+    public interface SessionCloser {
+        void closeIdlest(Server server, int count);
+    }
+
+    private HealthChecker(final EventLoop loop, final SessionCloser closer) {
         this.loop = loop;
+        this.closer = closer;
+    }
+
+    /** {@link #start(Collection, SessionCloser)} for groups whose drains never close sessions. */
+    public static HealthChecker start(final Collection<TargetGroup> groups) throws IOException {
+        return start(groups, (server, count) -> { });
     }
 
     /** Starts the health loop and, soon after (with jitter), every group's checks. */
-    public static HealthChecker start(final Collection<TargetGroup> groups) throws IOException {
-        final HealthChecker checker = new HealthChecker(new EventLoop(0, "niolb-health"));
+    public static HealthChecker start(final Collection<TargetGroup> groups, final SessionCloser closer)
+        throws IOException {
+        final HealthChecker checker = new HealthChecker(new EventLoop(0, "niolb-health"), closer);
         final SplittableRandom random = new SplittableRandom(System.nanoTime());
         for (final TargetGroup group : groups) {
             checker.add(group, random.split());
@@ -68,6 +86,11 @@ public final class HealthChecker implements AutoCloseable {
             ramps.add(ramp);
             group.onRampStart(server -> loop.execute(() -> ramp.add(server)));
         }
+        if (!config.drainTimeout().isZero()) {
+            final PacedDrain drain = new PacedDrain(loop, closer, config.drainTimeout().toMillis(), config.drainRate());
+            drains.add(drain);
+            group.onDrainStart(server -> loop.execute(() -> drain.add(server)));
+        }
     }
 
     private void startAll() {
@@ -93,6 +116,7 @@ public final class HealthChecker implements AutoCloseable {
             checks.values().forEach(ServerCheck::stop);
             agents.forEach(AgentPoll::stop);
             ramps.forEach(SlowStart::stop);
+            drains.forEach(PacedDrain::stop);
         });
         loop.stop();
         try {

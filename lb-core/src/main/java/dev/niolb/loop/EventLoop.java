@@ -199,6 +199,28 @@ public final class EventLoop {
         return infos;
     }
 
+    /**
+     * Closes up to {@code max} of the sessions that {@code which} selects, those idle the longest first, counting
+     * each as {@code reason}. Loop thread; for rare operator work (a paced drain), not the hot path.
+     *
+     * @return how many were closed
+     */
+    public int closeIdlest(final java.util.function.Predicate<LoopSession> which, final int max,
+                           final Termination reason) {
+        final List<LoopSession> selected = new ArrayList<>();
+        for (final LoopSession s : sessions.values()) {
+            if (which.test(s)) {
+                selected.add(s);
+            }
+        }
+        selected.sort(java.util.Comparator.comparingLong(LoopSession::lastActivityMs));
+        final int n = Math.min(max, selected.size());
+        for (int i = 0; i < n; i++) {
+            selected.get(i).close(reason);
+        }
+        return n;
+    }
+
     /** Closes every session in the table, counting each as {@code reason}. Loop thread. */
     public void closeAll(final Termination reason) {
         for (final LoopSession s : new ArrayList<>(sessions.values())) {

@@ -13,4 +13,9 @@ public interface LoopSession {
 
     /** A copy of the session's row, for readers on other threads. */
     SessionInfo info();
+
+    /** When bytes last moved, on the loop's clock; sessions that do not track it are the idlest of all. */
+    default long lastActivityMs() {
+        return Long.MIN_VALUE;
+    }
 }

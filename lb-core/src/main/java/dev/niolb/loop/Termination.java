@@ -16,6 +16,8 @@ public enum Termination {
     NO_SERVER,
     /** The session reached the listener's maximum connection age and was ended cleanly. */
     MAX_AGE,
+    /** Its server was draining and the drain timeout had passed: closed at the drain rate, idlest first. */
+    DRAINED,
     /** niolb stopped before the session ended by itself. */
     SHUTDOWN,
     /** A bug in niolb: an unexpected exception in the session's handler. */

@@ -24,6 +24,7 @@ final class Failover {
     private boolean backupsActive;
     private boolean noneAccepting;
     private Consumer<Server> onRampStart = s -> { };
+    private Consumer<Server> onDrainStart = s -> { };
     private Runnable onTableWeights = () -> { };
 
     Failover(final String group, final long slowStartNanos) {
@@ -42,6 +43,11 @@ final class Failover {
     /** Called when a server returns to UP and slow start is configured; the health loop ramps its weight. */
     synchronized void onRampStart(final Consumer<Server> listener) {
         this.onRampStart = listener;
+    }
+
+    /** Called when a server enters DRAIN; the health loop closes its sessions after the drain timeout. */
+    synchronized void onDrainStart(final Consumer<Server> listener) {
+        this.onDrainStart = listener;
     }
 
     /** Called when a weight that Maglev tables are built from changed, so that a new table is built. */
@@ -82,6 +88,9 @@ final class Failover {
             server.publish(false);
             backupsActive = false;
             publishBackups(handOver);
+        }
+        if (after == ServerState.DRAIN && before != ServerState.DRAIN) {
+            onDrainStart.accept(server);
         }
         if (after != before) {
             final String line = "server " + server.name() + " " + after + (reason == null ? "" : ": " + reason)

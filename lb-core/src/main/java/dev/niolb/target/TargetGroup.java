@@ -65,6 +65,11 @@ public final class TargetGroup {
         failover.onRampStart(listener);
     }
 
+    /** Called when a server enters DRAIN (the health checker closes its sessions after the drain timeout). */
+    public void onDrainStart(final Consumer<Server> listener) {
+        failover.onDrainStart(listener);
+    }
+
     /**
      * A connect to {@code server} failed during real traffic. Relay loop; lock-free. After {@code maxFails}
      * in a row the failure listener hears of it once.

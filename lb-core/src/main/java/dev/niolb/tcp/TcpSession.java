@@ -110,6 +110,16 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         return id;
     }
 
+    @Override
+    public long lastActivityMs() {
+        return lastActivityMs;
+    }
+
+    /** The server this session is connected (or connecting) to; null before the first pick and after a failure. */
+    Server server() {
+        return server;
+    }
+
     // ---------------------------------------------------------------------------------------------- connect
 
     private void connectNext() {

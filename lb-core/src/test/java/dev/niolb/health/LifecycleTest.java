@@ -185,4 +185,54 @@ class LifecycleTest {
             running.set(false);
         }
     }
+
+    @Test
+    void aPacedDrainClosesTheIdlestSessionsFirstAtTheRateOnceTheDrainTimeoutIsOver() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(300), 10),
+            rig.config("a"), rig.config("b"));
+        rig.server("b").operatorMode(ServerState.MAINT, "test");
+        final List<Socket> sessions = new ArrayList<>();
+        final long[] closedAt = new long[6];
+        try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < closedAt.length; i++) {
+                final Socket s = rig.connect();
+                sessions.add(s);
+                assertThat(Rig.greeting(s)).isEqualTo("a");
+            }
+            rig.server("b").operatorMode(ServerState.UP, "test");
+            Thread.sleep(30);
+            for (int i = 3; i < 6; i++) { // the last three have just been busy: the first three are the idlest
+                sessions.get(i).getOutputStream().write('x');
+                assertThat(sessions.get(i).getInputStream().read()).isEqualTo('x');
+            }
+            for (int i = 0; i < closedAt.length; i++) {
+                final int me = i;
+                readers.submit(() -> {
+                    assertThat(sessions.get(me).getInputStream().read()).isEqualTo(-1); // a clean end, no reset
+                    closedAt[me] = System.nanoTime();
+                    return null;
+                });
+            }
+            final long drainedAt = System.nanoTime();
+            rig.server("a").operatorMode(ServerState.DRAIN, "test");
+            assertThat(rig.spread(4)).containsOnlyKeys("b");
+            readers.shutdown();
+            assertThat(readers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+
+            final long first = java.util.Arrays.stream(closedAt).min().orElseThrow();
+            final long last = java.util.Arrays.stream(closedAt).max().orElseThrow();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(first - drainedAt)).as("nothing closed before the timeout")
+                .isGreaterThanOrEqualTo(280);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(last - first)).as("six closes at 10/s").isBetween(350L, 2000L);
+            assertThat(Math.max(closedAt[0], Math.max(closedAt[1], closedAt[2])))
+                .as("the idle ones went first").isLessThan(Math.min(closedAt[3], Math.min(closedAt[4], closedAt[5])));
+        } finally {
+            for (final Socket s : sessions) {
+                s.close();
+            }
+        }
+        assertThat(rig.lb.listener("front").counters().terminated(Termination.DRAINED)).isEqualTo(6);
+    }
 }

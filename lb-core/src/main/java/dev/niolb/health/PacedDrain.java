@@ -1,0 +1,114 @@
+package dev.niolb.health;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.Timeout;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import org.agrona.DeadlineTimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The paced drain of one group: a server that entered DRAIN keeps its sessions for the drain timeout; then they
+ * are closed at the drain rate, the idlest first, until none is left, so that their clients reconnect to
+ * the other servers a few at a time instead of in one storm. A server that leaves DRAIN stops its drain.
+ *
+ * <p>Not threadsafe: owned by the health loop. The closing itself runs on the relay loops (see
+ * {@link HealthChecker.SessionCloser}); this class only decides how many per {@value #STEP_MS} ms step.
+ */
+final class PacedDrain implements Timeout {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
+    static final long STEP_MS = 100;
+
+    private final EventLoop loop;
+    private final HealthChecker.SessionCloser closer;
+    private final long timeoutMs;
+    private final int ratePerSecond;
+    private final List<Draining> draining = new ArrayList<>();
+    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private boolean stopped;
+
+    /** One server being drained: when closing starts and the fraction of a session owed from earlier steps. */
+    private static final class Draining {
+        final Server server;
+        final long closeFromMs;
+        double credit;
+        boolean announced;
+
+        Draining(final Server server, final long closeFromMs) {
+            this.server = server;
+            this.closeFromMs = closeFromMs;
+        }
+    }
+
+    /** @param ratePerSecond sessions closed per second, 0 for all at once */
+    PacedDrain(final EventLoop loop, final HealthChecker.SessionCloser closer, final long timeoutMs,
+               final int ratePerSecond) {
+        this.loop = loop;
+        this.closer = closer;
+        this.timeoutMs = timeoutMs;
+        this.ratePerSecond = ratePerSecond;
+    }
+
+    void add(final Server server) {
+        if (stopped || server.state() != ServerState.DRAIN) {
+            return;
+        }
+        draining.removeIf(d -> d.server == server);
+        draining.add(new Draining(server, loop.nowMs() + timeoutMs));
+        if (timerId == DeadlineTimerWheel.NULL_DEADLINE) {
+            timerId = loop.schedule(loop.nowMs() + STEP_MS, this);
+        }
+    }
+
+    void stop() {
+        stopped = true;
+        loop.cancel(timerId);
+    }
+
+    @Override
+    public void onTimeout(final long expiredTimerId, final long nowMs) {
+        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        draining.removeIf(d -> step(d, nowMs));
+        if (!draining.isEmpty() && !stopped) {
+            timerId = loop.schedule(nowMs + STEP_MS, this);
+        }
+    }
+
+    /** One step for one server; true when its drain is over. */
+    private boolean step(final Draining d, final long nowMs) {
+        if (d.server.state() != ServerState.DRAIN) {
+            return true; // back in service, or DOWN/MAINT: its sessions are no longer ours to close
+        }
+        final long active = d.server.active();
+        if (active == 0) {
+            if (d.announced) {
+                LOG.info("server {} drained: no sessions left", d.server.name());
+            }
+            return true;
+        }
+        if (nowMs < d.closeFromMs) {
+            return false;
+        }
+        if (!d.announced) {
+            d.announced = true;
+            LOG.info("server {} DRAIN: drain timeout over, closing its {} sessions {}, idlest first", d.server.name(),
+                active, ratePerSecond == 0 ? "at once" : "at " + ratePerSecond + "/s");
+        }
+        final int count;
+        if (ratePerSecond == 0) {
+            count = Integer.MAX_VALUE;
+        } else {
+            d.credit += ratePerSecond * STEP_MS / 1000.0;
+            count = (int) Math.min(d.credit, active);
+            d.credit -= count;
+        }
+        if (count > 0) {
+            closer.closeIdlest(d.server, count);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.niolb.tcp;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.Termination;
+import dev.niolb.target.Server;
+
+/**
+ * Closes a server's TCP sessions on the relay loops, those idle the longest first: the hand of a paced drain.
+ *
+ * <p>Threading: any thread; the closing runs on each loop as a queued command, so a loop closes only its own
+ * sessions, and the caller does not wait for it.
+ */
+public final class TcpDrain {
+    private TcpDrain() {
+    }
+
+    /**
+     * Asks every loop to close up to its share of {@code count} of {@code server}'s sessions ({@link
+     * Termination#DRAINED}). The shares are rounded up, so a step may close a few more than {@code count}.
+     */
+    public static void closeIdlest(final EventLoop[] loops, final Server server, final int count) {
+        final int share = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ((long) count + loops.length - 1) / loops.length));
+        for (final EventLoop loop : loops) {
+            loop.execute(() -> loop.closeIdlest(s -> s instanceof TcpSession t && t.server() == server, share,
+                Termination.DRAINED));
+        }
+    }
+}
