@@ -6,10 +6,15 @@ import javax.management.MBeanServerConnection;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Live heap and direct-buffer memory of another JVM on this machine, read over JMX after attaching to it (the
@@ -29,8 +34,15 @@ public final class JvmMemory {
     public record Sample(long heapUsedBytes, long directUsedBytes) {
     }
 
-    /** Collects garbage in the target, then reads its memory; empty when it is not a JVM we may attach to. */
+    /**
+     * Collects garbage in the target, then reads its memory; empty when it is not a JVM we may attach to.
+     * Any other process is left alone: HotSpot's attach mechanism signals the target with SIGQUIT, which stops
+     * nginx and kills most programs, so only a process that has {@code libjvm.so} mapped is attached to.
+     */
     public static Optional<Sample> sample(final long pid) {
+        if (!isJvm(pid)) {
+            return Optional.empty();
+        }
         try {
             final VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
             final String address;
@@ -50,6 +62,15 @@ public final class JvmMemory {
             }
         } catch (final Exception e) {
             return Optional.empty();
+        }
+    }
+
+    /** Whether {@code pid} is a running HotSpot JVM (has {@code libjvm.so} mapped). */
+    static boolean isJvm(final long pid) {
+        try (Stream<String> maps = Files.lines(Path.of("/proc", Long.toString(pid), "maps"))) {
+            return maps.anyMatch(line -> line.endsWith("/libjvm.so"));
+        } catch (final IOException | UncheckedIOException e) {
+            return false;
         }
     }
 }

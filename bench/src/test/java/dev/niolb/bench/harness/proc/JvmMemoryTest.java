@@ -52,10 +52,13 @@ class JvmMemoryTest {
     }
 
     @Test
-    void aProcessThatIsNotAJvmGivesNoSample() throws Exception {
+    void aProcessThatIsNotAJvmGivesNoSampleAndIsLeftAlone() throws Exception {
+        // attaching signals SIGQUIT, which would kill sleep (and stop nginx): it must not be attempted
         final Process sleeper = new ProcessBuilder("sleep", "30").start();
         try {
             assertThat(JvmMemory.sample(sleeper.pid())).isEmpty();
+            assertThat(sleeper.waitFor(500, TimeUnit.MILLISECONDS)).isFalse();
+            assertThat(sleeper.isAlive()).isTrue();
         } finally {
             sleeper.destroy();
         }
