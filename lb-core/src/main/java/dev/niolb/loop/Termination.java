@@ -14,6 +14,8 @@ public enum Termination {
     IDLE_TIMEOUT,
     /** Every connect try failed, or no server could take the session. */
     NO_SERVER,
+    /** No relay buffer could be had: direct memory is exhausted (see {@code -XX:MaxDirectMemorySize}). */
+    NO_BUFFER,
     /** niolb stopped before the session ended by itself. */
     SHUTDOWN,
     /** A bug in niolb: an unexpected exception in the session's handler. */

@@ -36,6 +36,7 @@ public final class TcpListener {
     private final long idleTimeoutMs;
     private volatile long nextConnectWarnMs;
     private volatile long suppressedConnectWarns;
+    private volatile long nextBufferWarnMs;
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final ServerSocketChannel[] channels, final InetSocketAddress localAddress) {
@@ -162,6 +163,16 @@ public final class TcpListener {
 
     long idleTimeoutMs() {
         return idleTimeoutMs;
+    }
+
+    /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */
+    void warnNoBuffer(final long nowMs) {
+        if (nowMs < nextBufferWarnMs) {
+            return;
+        }
+        nextBufferWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: out of direct memory for relay buffers; closing sessions that need one"
+            + " (raise -XX:MaxDirectMemorySize or lower --buffer-size)", name());
     }
 
     /**
