@@ -1,6 +1,7 @@
 package dev.niolb.loop;
 
 import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
 
 /**
  * Direct buffers of one size, reused LIFO so that the buffer the next read gets is the one still warm in cache.
@@ -8,32 +9,56 @@ import java.nio.ByteBuffer;
  * <p>Not threadsafe: owned by one {@link EventLoop}. Buffers are taken when a direction has bytes to move and
  * returned as soon as they are written out, so an idle session holds none. At most {@code maxPooled} free
  * buffers are kept; more are left to the garbage collector (and their native memory to its cleaner).
+ *
+ * <p>When direct memory is exhausted ({@code -XX:MaxDirectMemorySize}) {@link #acquire} returns {@code null}
+ * and counts it, rather than throwing {@link OutOfMemoryError} through the event loop.
  */
 public final class BufferPool {
     private final int bufferSize;
+    private final IntFunction<ByteBuffer> allocator;
     private final ByteBuffer[] free;
     private int freeCount;
     private long allocated;
     private int inUse;
+    private long allocationFailures;
 
     public BufferPool(final int bufferSize, final int maxPooled) {
+        this(bufferSize, maxPooled, ByteBuffer::allocateDirect);
+    }
+
+    /** @param allocator makes a new buffer of the given size (tests make it fail) */
+    public BufferPool(final int bufferSize, final int maxPooled, final IntFunction<ByteBuffer> allocator) {
         if (bufferSize < 1 || maxPooled < 0) {
             throw new IllegalArgumentException("bad pool size");
         }
         this.bufferSize = bufferSize;
+        this.allocator = allocator;
         this.free = new ByteBuffer[maxPooled];
     }
 
-    /** A cleared buffer in fill mode. */
+    /** A cleared buffer in fill mode, or {@code null} when no more direct memory can be had. */
     public ByteBuffer acquire() {
-        inUse++;
         if (freeCount > 0) {
+            inUse++;
             final ByteBuffer b = free[--freeCount];
             free[freeCount] = null;
             return b;
         }
+        final ByteBuffer b;
+        try {
+            b = allocator.apply(bufferSize);
+        } catch (final OutOfMemoryError e) {
+            allocationFailures++;
+            return null;
+        }
         allocated++;
-        return ByteBuffer.allocateDirect(bufferSize);
+        inUse++;
+        return b;
+    }
+
+    /** Times {@link #acquire} found no direct memory left. */
+    public long allocationFailures() {
+        return allocationFailures;
     }
 
     /** Gives a buffer back; the caller must drop its reference. */

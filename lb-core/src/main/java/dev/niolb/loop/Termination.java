@@ -14,6 +14,8 @@ public enum Termination {
     IDLE_TIMEOUT,
     /** Every connect try failed, or no server could take the session. */
     NO_SERVER,
+    /** No relay buffer could be had: direct memory is exhausted (see {@code -XX:MaxDirectMemorySize}). */
+    NO_BUFFER,
     /** The session reached the listener's maximum connection age and was ended cleanly. */
     MAX_AGE,
     /** Its server was draining and the drain timeout had passed: closed at the drain rate, idlest first. */

@@ -28,6 +28,8 @@ final class Relay {
     static final int SRC_FAILED = 1;
     /** Writing or shutting down the destination failed. */
     static final int DST_FAILED = 2;
+    /** No relay buffer could be had: direct memory is exhausted. */
+    static final int NO_BUFFER = 3;
 
     /** A read that filled the buffer may have left more behind; a few more reads per wake-up save a select. */
     private static final int MAX_READS_PER_WAKEUP = 4;
@@ -53,6 +55,9 @@ final class Relay {
     int onReadable() {
         for (int i = 0; i < MAX_READS_PER_WAKEUP; i++) {
             final ByteBuffer b = pool.acquire();
+            if (b == null) {
+                return NO_BUFFER;
+            }
             buffer = b;
             final int n;
             try {

@@ -37,6 +37,7 @@ public final class TcpListener {
     private final long maxAgeMs;
     private volatile long nextConnectWarnMs;
     private volatile long suppressedConnectWarns;
+    private volatile long nextBufferWarnMs;
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final ServerSocketChannel[] channels, final InetSocketAddress localAddress) {
@@ -169,6 +170,16 @@ public final class TcpListener {
     /** The maximum connection age in ms, 0 for none. */
     long maxAgeMs() {
         return maxAgeMs;
+    }
+
+    /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */
+    void warnNoBuffer(final long nowMs) {
+        if (nowMs < nextBufferWarnMs) {
+            return;
+        }
+        nextBufferWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: out of direct memory for relay buffers; closing sessions that need one"
+            + " (raise -XX:MaxDirectMemorySize or lower --buffer-size)", name());
     }
 
     /**

@@ -290,11 +290,17 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** Closes on a relay failure: {@code ifSrc} when reading its source failed, {@code ifDst} for its destination. */
     private boolean failed(final int status, final Termination ifSrc, final Termination ifDst) {
-        if (status == Relay.OK) {
-            return false;
+        switch (status) {
+            case Relay.OK:
+                return false;
+            case Relay.NO_BUFFER:
+                listener.warnNoBuffer(loop.nowMs());
+                close(Termination.NO_BUFFER);
+                return true;
+            default:
+                close(status == Relay.SRC_FAILED ? ifSrc : ifDst);
+                return true;
         }
-        close(status == Relay.SRC_FAILED ? ifSrc : ifDst);
-        return true;
     }
 
     private void updateInterest() {

@@ -39,4 +39,14 @@ class BufferPoolTest {
         }
         assertThat(pool.pooled()).isEqualTo(2);
     }
+
+    @Test
+    void whenDirectMemoryRunsOutAcquireReturnsNullAndCountsIt() {
+        final BufferPool pool = new BufferPool(1024, 4, size -> {
+            throw new OutOfMemoryError("Cannot reserve 1024 bytes of direct buffer memory (test)");
+        });
+        assertThat(pool.acquire()).isNull();
+        assertThat(pool.allocationFailures()).isEqualTo(1);
+        assertThat(pool.inUse()).isZero();
+    }
 }

@@ -10,6 +10,7 @@ import dev.niolb.bench.harness.load.ThroughputClient;
 import dev.niolb.bench.harness.load.ThroughputClient.Direction;
 import dev.niolb.bench.harness.load.UdpClient;
 import dev.niolb.bench.harness.proc.ClockTicks;
+import dev.niolb.bench.harness.proc.JvmMemory;
 import dev.niolb.bench.harness.proc.ProcessTree;
 import dev.niolb.bench.harness.report.Column;
 import dev.niolb.bench.harness.report.Column.Better;
@@ -26,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.HdrHistogram.Histogram;
 
@@ -90,12 +92,15 @@ public final class ScenarioRunner {
                 case CONCURRENCY -> variants.add(new Variant("concurrency", scenario, "", "concurrency",
                     "hold " + ResultTable.number(settings.idle(), 0) + " idle connections for "
                         + settings.hold().toMillis() + " ms; answered = echoed a byte after the hold; "
-                        + "RSS of the proxy's processes; one round",
+                        + "RSS of the proxy's processes; for a JVM also its live heap (after a full GC) and "
+                        + "direct buffers per connection; one round",
                     List.of(Column.plain("held", "held", 0, Better.HIGHER),
                         Column.plain("answered", "answered", 0, Better.HIGHER),
                         Column.plain("rss_before", "RSS idle MiB", 1, Better.LOWER),
                         Column.plain("rss_after", "RSS held MiB", 1, Better.LOWER),
                         Column.peerRatio("kib_per_conn", "KiB/conn", 2, Better.LOWER),
+                        Column.plain("heap_per_conn", "JVM heap B/conn", 0, Better.LOWER),
+                        Column.plain("direct_per_conn", "JVM direct B/conn", 0, Better.LOWER),
                         Column.ratios("open_rate", "opened/s", 0, Better.HIGHER)),
                     false));
                 case UDP -> variants.add(new Variant("udp", scenario, "", "udp",
@@ -195,11 +200,21 @@ public final class ScenarioRunner {
         final Map<String, Double> values = new HashMap<>();
         String note = "";
         final long rssBefore = target.hasProcess() ? ProcessTree.rssKiB(target.pid()) : -1;
+        final Optional<JvmMemory.Sample> jvmBefore = target.hasProcess() ? JvmMemory.sample(target.pid())
+            : Optional.empty();
         try (IdleConnections connections = new IdleConnections(target.tcp())) {
             final int opened = connections.open(count, System.nanoTime() + OPEN_TIMEOUT.toNanos());
             final int first = connections.ping((byte) 'x', PING_TIMEOUT);
             LoadWindow.parkUntil(System.nanoTime() + settings.hold().toNanos());
             final long rssAfter = target.hasProcess() ? ProcessTree.rssKiB(target.pid()) : -1;
+            if (jvmBefore.isPresent() && opened > 0) {
+                JvmMemory.sample(target.pid()).ifPresent(after -> {
+                    values.put("heap_per_conn",
+                        (after.heapUsedBytes() - jvmBefore.get().heapUsedBytes()) / (double) opened);
+                    values.put("direct_per_conn",
+                        (after.directUsedBytes() - jvmBefore.get().directUsedBytes()) / (double) opened);
+                });
+            }
             final int answered = connections.ping((byte) 'y', PING_TIMEOUT);
             values.put("held", (double) opened);
             values.put("answered", (double) answered);

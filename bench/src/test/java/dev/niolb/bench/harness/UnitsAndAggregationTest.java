@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class UnitsAndAggregationTest {
 
     @Test
-    void durations_and_sizes_read_as_people_write_them() {
+    void durationsAndSizesReadAsPeopleWriteThem() {
         assertThat(Units.duration("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(Units.duration("2s")).isEqualTo(Duration.ofSeconds(2));
         assertThat(Units.duration("1.5s")).isEqualTo(Duration.ofMillis(1500));
@@ -27,7 +27,7 @@ class UnitsAndAggregationTest {
     }
 
     @Test
-    void rounds_aggregate_to_the_median_figure_and_all_rounds_latencies() {
+    void roundsAggregateToTheMedianFigureAndAllRoundsLatencies() {
         final Target nginx = new Target("nginx", Target.Role.PEER, new InetSocketAddress(1), null, 1, null);
         final Histogram a = Load.newHistogram();
         a.recordValue(10_000);
@@ -45,7 +45,7 @@ class UnitsAndAggregationTest {
     }
 
     @Test
-    void the_quick_profile_fits_in_five_minutes_for_four_targets() {
+    void theQuickProfileFitsInFiveMinutesForFourTargets() {
         final Settings quick = Settings.quick();
         final double perRun = quick.warmup().toMillis() + quick.duration().toMillis() + 300;
         final int windowedVariants = quick.bulkDirections().size() + quick.rrModes().size() + 1 /* connrate */ + 1 /* udp */;

@@ -31,7 +31,7 @@ class BackendTest {
     }
 
     @Test
-    void an_echo_connection_returns_every_byte_exactly_in_order() throws Exception {
+    void anEchoConnectionReturnsEveryByteExactlyInOrder() throws Exception {
         final byte[] sent = new byte[3 * 1024 * 1024 + 17];
         new Random(42).nextBytes(sent);
         try (SocketChannel channel = SocketChannel.open(backend.tcpAddress())) {
@@ -57,7 +57,7 @@ class BackendTest {
     }
 
     @Test
-    void a_sink_connection_swallows_everything_and_closes_at_end_of_stream() throws IOException {
+    void aSinkConnectionSwallowsEverythingAndClosesAtEndOfStream() throws IOException {
         try (SocketChannel channel = SocketChannel.open(backend.tcpAddress())) {
             final ByteBuffer out = ByteBuffer.allocate(1024 * 1024);
             out.put(Backend.SINK).position(0);
@@ -70,7 +70,7 @@ class BackendTest {
     }
 
     @Test
-    void a_source_connection_streams_bulk_letters() throws IOException {
+    void aSourceConnectionStreamsBulkLetters() throws IOException {
         try (SocketChannel channel = SocketChannel.open(backend.tcpAddress())) {
             channel.write(ByteBuffer.wrap(new byte[] {Backend.SOURCE}));
             final ByteBuffer in = ByteBuffer.allocate(2 * 1024 * 1024);
@@ -84,7 +84,7 @@ class BackendTest {
     }
 
     @Test
-    void a_duplex_connection_sinks_what_it_reads_while_it_streams() throws IOException {
+    void aDuplexConnectionSinksWhatItReadsWhileItStreams() throws IOException {
         try (SocketChannel channel = SocketChannel.open(backend.tcpAddress())) {
             channel.write(ByteBuffer.wrap(new byte[] {Backend.DUPLEX, 'x', 'y', 'z'}));
             final ByteBuffer in = ByteBuffer.allocate(256 * 1024);
@@ -96,7 +96,7 @@ class BackendTest {
     }
 
     @Test
-    void an_unknown_first_byte_closes_the_connection() throws IOException {
+    void anUnknownFirstByteClosesTheConnection() throws IOException {
         try (SocketChannel channel = SocketChannel.open(backend.tcpAddress())) {
             channel.write(ByteBuffer.wrap(new byte[] {'?', 'a'}));
             assertThat(channel.read(ByteBuffer.allocate(4))).isEqualTo(-1);
@@ -104,7 +104,7 @@ class BackendTest {
     }
 
     @Test
-    void the_udp_echo_returns_each_datagram_unchanged() throws IOException {
+    void theUdpEchoReturnsEachDatagramUnchanged() throws IOException {
         try (DatagramChannel channel = DatagramChannel.open()) {
             channel.connect(backend.udpAddress());
             for (int i = 0; i < 10; i++) {
@@ -121,7 +121,7 @@ class BackendTest {
     }
 
     @Test
-    void several_loops_share_one_port() throws IOException {
+    void severalLoopsShareOnePort() throws IOException {
         final InetSocketAddress address = backend.tcpAddress();
         for (int i = 0; i < 8; i++) {
             try (SocketChannel channel = SocketChannel.open(address)) {

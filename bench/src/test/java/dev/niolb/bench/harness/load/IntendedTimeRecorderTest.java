@@ -12,7 +12,7 @@ class IntendedTimeRecorderTest {
     private static final LoadWindow ALWAYS = new LoadWindow(0, 0, Long.MAX_VALUE);
 
     @Test
-    void latency_is_taken_from_the_intended_send_time_when_a_stall_delays_later_requests() {
+    void latencyIsTakenFromTheIntendedSendTimeWhenAStallDelaysLaterRequests() {
         final Histogram corrected = Load.newHistogram();
         final Histogram uncorrected = Load.newHistogram();
         final IntendedTimeRecorder recorder = new IntendedTimeRecorder(0, MS, ALWAYS, corrected, uncorrected);
@@ -38,7 +38,7 @@ class IntendedTimeRecorderTest {
     }
 
     @Test
-    void a_client_on_schedule_records_the_same_in_both_histograms() {
+    void aClientOnScheduleRecordsTheSameInBothHistograms() {
         final Histogram corrected = Load.newHistogram();
         final Histogram uncorrected = Load.newHistogram();
         final IntendedTimeRecorder recorder = new IntendedTimeRecorder(5 * MS, MS, ALWAYS, corrected, uncorrected);
@@ -52,7 +52,7 @@ class IntendedTimeRecorderTest {
     }
 
     @Test
-    void at_max_rate_a_request_is_meant_to_go_when_it_is_sent() {
+    void atMaxRateARequestIsMeantToGoWhenItIsSent() {
         final Histogram corrected = Load.newHistogram();
         final Histogram uncorrected = Load.newHistogram();
         final IntendedTimeRecorder recorder = new IntendedTimeRecorder(0, 0, ALWAYS, corrected, uncorrected);
@@ -63,7 +63,7 @@ class IntendedTimeRecorderTest {
     }
 
     @Test
-    void requests_meant_for_the_warm_up_are_not_recorded() {
+    void requestsMeantForTheWarmUpAreNotRecorded() {
         final Histogram corrected = Load.newHistogram();
         final IntendedTimeRecorder recorder = new IntendedTimeRecorder(0, MS, new LoadWindow(0, 2 * MS, 100 * MS),
             corrected, Load.newHistogram());
@@ -74,7 +74,7 @@ class IntendedTimeRecorderTest {
     }
 
     @Test
-    void a_negative_interval_is_refused() {
+    void aNegativeIntervalIsRefused() {
         assertThatThrownBy(() -> new IntendedTimeRecorder(0, -1, ALWAYS, Load.newHistogram(), Load.newHistogram()))
             .isInstanceOf(IllegalArgumentException.class);
     }

@@ -34,7 +34,7 @@ class LoadsAgainstDirectTest {
     }
 
     @Test
-    void an_rr_run_completes_exactly_its_count_of_requests() {
+    void anRrRunCompletesExactlyItsCountOfRequests() {
         final RrClient rr = new RrClient(new RrClient.Settings(backend.tcpAddress(), 2, 64, 0, 500), window(20_000));
         rr.start();
         rr.awaitEnd();
@@ -45,7 +45,7 @@ class LoadsAgainstDirectTest {
     }
 
     @Test
-    void a_fixed_rate_rr_run_completes_its_count_on_schedule() {
+    void aFixedRateRrRunCompletesItsCountOnSchedule() {
         final RrClient rr = new RrClient(new RrClient.Settings(backend.tcpAddress(), 1, 16, 2_000, 100), window(20_000));
         rr.start();
         rr.awaitEnd();
@@ -54,7 +54,7 @@ class LoadsAgainstDirectTest {
     }
 
     @Test
-    void an_rr_run_against_a_closed_port_counts_errors_retries_and_ends() throws IOException {
+    void anRrRunAgainstAClosedPortCountsErrorsRetriesAndEnds() throws IOException {
         final InetSocketAddress closed;
         try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             closed = (InetSocketAddress) server.getLocalAddress();
@@ -69,7 +69,7 @@ class LoadsAgainstDirectTest {
     }
 
     @Test
-    void a_connrate_run_opens_and_closes_connections_until_its_window_ends() {
+    void aConnrateRunOpensAndClosesConnectionsUntilItsWindowEnds() {
         final ConnRateClient connrate = new ConnRateClient(backend.tcpAddress(), 2, 32, window(300));
         connrate.start();
         connrate.awaitEnd();
@@ -79,7 +79,7 @@ class LoadsAgainstDirectTest {
     }
 
     @Test
-    void throughput_runs_move_bytes_each_way() {
+    void throughputRunsMoveBytesEachWay() {
         for (ThroughputClient.Direction direction : ThroughputClient.Direction.values()) {
             final ThroughputClient bulk = new ThroughputClient(backend.tcpAddress(), direction, 1, 64 * 1024, window(200));
             bulk.start();
@@ -90,7 +90,7 @@ class LoadsAgainstDirectTest {
     }
 
     @Test
-    void a_udp_run_gets_its_datagrams_back() {
+    void aUdpRunGetsItsDatagramsBack() {
         final UdpClient udp = new UdpClient(backend.udpAddress(), 2, 64, 200, window(300));
         udp.start();
         udp.awaitEnd();
@@ -99,7 +99,7 @@ class LoadsAgainstDirectTest {
     }
 
     @Test
-    void every_idle_connection_answers_after_the_hold() throws IOException {
+    void everyIdleConnectionAnswersAfterTheHold() throws IOException {
         try (IdleConnections idle = new IdleConnections(backend.tcpAddress())) {
             assertThat(idle.open(500, System.nanoTime() + Duration.ofSeconds(20).toNanos())).isEqualTo(500);
             assertThat(idle.ping((byte) 'x', Duration.ofSeconds(10))).isEqualTo(500);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LatencyChartTest {
 
     @Test
-    void the_chart_draws_one_curve_per_target_on_a_log_percentile_axis() {
+    void theChartDrawsOneCurvePerTargetOnALogPercentileAxis() {
         final Map<String, Histogram> histograms = new LinkedHashMap<>();
         final Histogram fast = Load.newHistogram();
         final Histogram slow = Load.newHistogram();
@@ -29,7 +29,7 @@ class LatencyChartTest {
     }
 
     @Test
-    void the_curve_climbs_to_the_maximum_at_the_last_nine() {
+    void theCurveClimbsToTheMaximumAtTheLastNine() {
         final Histogram histogram = Load.newHistogram();
         for (int i = 1; i <= 1000; i++) {
             histogram.recordValue(i * 1000L);

@@ -19,7 +19,7 @@ class ReportWriterTest {
     Path dir;
 
     @Test
-    void a_run_writes_markdown_html_svg_and_one_hgrm_per_target() throws Exception {
+    void aRunWritesMarkdownHtmlSvgAndOneHgrmPerTarget() throws Exception {
         final Histogram histogram = Load.newHistogram();
         for (int i = 1; i <= 1000; i++) {
             histogram.recordValue(20_000 + i);

@@ -24,7 +24,7 @@ class ResultTableTest {
     }
 
     @Test
-    void ratios_are_to_direct_and_to_the_best_peer_in_each_columns_direction() {
+    void ratiosAreToDirectAndToTheBestPeerInEachColumnsDirection() {
         final ResultTable table = table();
         final Row niolb = table.rows().get(1);
         assertThat(table.ratioToDirect(niolb, RATE)).isEqualTo(0.5);
@@ -37,7 +37,7 @@ class ResultTableTest {
     }
 
     @Test
-    void a_missing_figure_or_reference_gives_no_ratio() {
+    void aMissingFigureOrReferenceGivesNoRatio() {
         final ResultTable table = table();
         final Row direct = table.rows().getFirst();
         assertThat(table.ratioToBestPeer(direct, CPU)).isNaN();
@@ -47,7 +47,7 @@ class ResultTableTest {
     }
 
     @Test
-    void numbers_and_ratios_are_formatted_for_people() {
+    void numbersAndRatiosAreFormattedForPeople() {
         assertThat(ResultTable.number(12_345.678, 1)).isEqualTo("12,345.7");
         assertThat(ResultTable.number(0.5, 0)).isEqualTo("1");
         assertThat(ResultTable.number(Double.NaN, 2)).isEqualTo("—");
@@ -57,7 +57,7 @@ class ResultTableTest {
     }
 
     @Test
-    void each_ratio_column_follows_its_figure() {
+    void eachRatioColumnFollowsItsFigure() {
         assertThat(table().headers()).containsExactly("target", "req/s", "×direct", "×best peer", "p99 µs", "×direct",
             "×best peer", "CPU µs/req", "×best peer", "note");
         assertThat(table().cells().get(1)).containsExactly("niolb", "20,000", "0.50×", "1.25×", "70.0", "1.75×",
@@ -66,7 +66,7 @@ class ResultTableTest {
     }
 
     @Test
-    void the_text_table_aligns_its_columns() {
+    void theTextTableAlignsItsColumns() {
         final List<String> lines = table().toText().lines().toList();
         assertThat(lines.getFirst()).isEqualTo("== rr at max rate ==");
         assertThat(lines.get(1)).isEqualTo("1 connection");
@@ -81,7 +81,7 @@ class ResultTableTest {
     }
 
     @Test
-    void the_markdown_table_has_a_heading_a_right_aligned_rule_and_one_line_per_target() {
+    void theMarkdownTableHasAHeadingARightAlignedRuleAndOneLinePerTarget() {
         final List<String> lines = table().toMarkdown().lines().toList();
         assertThat(lines.getFirst()).isEqualTo("### rr at max rate");
         final int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("| target")).findFirst().orElseThrow());
@@ -91,7 +91,7 @@ class ResultTableTest {
     }
 
     @Test
-    void the_html_table_escapes_its_text() {
+    void theHtmlTableEscapesItsText() {
         final ResultTable table = new ResultTable("x", "a <b> & c", "", List.of(RATE),
             List.of(new Row("direct", Role.DIRECT, Map.of("rate", 1.0), "x<y")));
         assertThat(table.toHtml()).contains("a &lt;b&gt; &amp; c").contains("x&lt;y").doesNotContain("<b>");

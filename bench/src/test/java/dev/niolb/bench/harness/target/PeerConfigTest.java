@@ -22,7 +22,7 @@ class PeerConfigTest {
     Path dir;
 
     @Test
-    void the_haproxy_config_names_the_threads_the_listener_and_the_server() {
+    void theHaproxyConfigNamesTheThreadsTheListenerAndTheServer() {
         final String config = new HaproxyConfig(2, new InetSocketAddress(LOOPBACK, 8080),
             new InetSocketAddress(LOOPBACK, 9090), 5000).render();
         assertThat(config).contains("nbthread 2", "maxconn 5000", "mode tcp", "bind 127.0.0.1:8080",
@@ -30,7 +30,7 @@ class PeerConfigTest {
     }
 
     @Test
-    void haproxy_accepts_the_generated_config() throws Exception {
+    void haproxyAcceptsTheGeneratedConfig() throws Exception {
         final Path haproxy = Executables.find("haproxy").orElse(null);
         assumeTrue(haproxy != null, "haproxy is not installed (apt-get install haproxy)");
         final Path config = Files.writeString(dir.resolve("haproxy.cfg"), new HaproxyConfig(1,
@@ -39,7 +39,7 @@ class PeerConfigTest {
     }
 
     @Test
-    void the_nginx_config_loads_the_stream_module_and_proxies_tcp_and_udp() {
+    void theNginxConfigLoadsTheStreamModuleAndProxiesTcpAndUdp() {
         final String config = new NginxConfig(2, new InetSocketAddress(LOOPBACK, 8080), new InetSocketAddress(LOOPBACK, 9090),
             new InetSocketAddress(LOOPBACK, 8081), new InetSocketAddress(LOOPBACK, 9091), 4096, dir,
             NginxConfig.DEBIAN_STREAM_MODULE).render();
@@ -49,7 +49,7 @@ class PeerConfigTest {
     }
 
     @Test
-    void nginx_accepts_the_generated_config() throws Exception {
+    void nginxAcceptsTheGeneratedConfig() throws Exception {
         final Path nginx = Executables.find("nginx").orElse(null);
         assumeTrue(nginx != null, "nginx is not installed (apt-get install nginx libnginx-mod-stream)");
         final NginxConfig config = Launchers.nginxConfig(dir, 1, Ports.freeTcp(LOOPBACK), new InetSocketAddress(LOOPBACK, 9),
@@ -61,7 +61,7 @@ class PeerConfigTest {
     }
 
     @Test
-    void a_niolb_command_template_is_filled_in_word_by_word() {
+    void aNiolbCommandTemplateIsFilledInWordByWord() {
         final List<String> command = Launchers.expand("{java} -cp {project}/a.jar Main run --listen {listen} --threads {threads}",
             java.util.Map.of("{java}", "/jdk/bin/java", "{project}", "/my work", "{listen}", "127.0.0.1:1",
                 "{threads}", "2"));
@@ -70,7 +70,7 @@ class PeerConfigTest {
     }
 
     @Test
-    void an_external_target_is_parsed_with_its_optional_udp_address_and_pid() {
+    void anExternalTargetIsParsedWithItsOptionalUdpAddressAndPid() {
         final Target target = Target.parseExternal("envoy=127.0.0.1:10000,udp=127.0.0.1:10001,pid=42");
         assertThat(target.name()).isEqualTo("envoy");
         assertThat(target.role()).isEqualTo(Target.Role.PEER);

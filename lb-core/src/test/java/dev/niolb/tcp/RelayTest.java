@@ -1,0 +1,95 @@
+package dev.niolb.tcp;
+
+import dev.niolb.loop.BufferPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One direction of the relay over real loopback socket pairs: client → [in | relay | out] → server. */
+class RelayTest {
+    private SocketChannel client;
+    private SocketChannel in;
+    private SocketChannel out;
+    private SocketChannel server;
+
+    @BeforeEach
+    void connect() throws IOException {
+        final SocketChannel[] front = pair();
+        final SocketChannel[] back = pair();
+        client = front[0];
+        in = front[1];
+        out = back[0];
+        server = back[1];
+        in.configureBlocking(false);
+        out.configureBlocking(false);
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        for (final SocketChannel c : new SocketChannel[]{client, in, out, server}) {
+            c.close();
+        }
+    }
+
+    @Test
+    void bytesReadFromTheSourceAreWrittenToTheDestinationAndTheBufferGoesBack() throws Exception {
+        final BufferPool pool = new BufferPool(4096, 4);
+        final Relay relay = new Relay(pool);
+        relay.connect(in, out);
+        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        int status;
+        do {
+            status = relay.onReadable();
+        } while (relay.bytes() < 3 && status == Relay.OK);
+        assertThat(status).isEqualTo(Relay.OK);
+        final ByteBuffer got = ByteBuffer.allocate(3);
+        while (got.hasRemaining()) {
+            server.read(got);
+        }
+        assertThat(got.array()).containsExactly(1, 2, 3);
+        assertThat(pool.inUse()).isZero();
+        assertThat(relay.wantsRead()).isTrue();
+    }
+
+    @Test
+    void withNoBufferToBeHadTheRelaySaysSoInsteadOfThrowing() throws Exception {
+        final BufferPool exhausted = new BufferPool(4096, 4, size -> {
+            throw new OutOfMemoryError("Cannot reserve direct buffer memory (test)");
+        });
+        final Relay relay = new Relay(exhausted);
+        relay.connect(in, out);
+        client.write(ByteBuffer.wrap(new byte[]{1}));
+        assertThat(relay.onReadable()).isEqualTo(Relay.NO_BUFFER);
+        assertThat(relay.bytes()).isZero();
+        assertThat(exhausted.allocationFailures()).isEqualTo(1);
+    }
+
+    @Test
+    void endOfStreamFromTheSourceShutsTheDestinationsOutputDown() throws Exception {
+        final Relay relay = new Relay(new BufferPool(4096, 4));
+        relay.connect(in, out);
+        client.shutdownOutput();
+        int status;
+        do {
+            status = relay.onReadable();
+        } while (!relay.done() && status == Relay.OK);
+        assertThat(relay.done()).isTrue();
+        assertThat(server.read(ByteBuffer.allocate(1))).isEqualTo(-1);
+    }
+
+    private static SocketChannel[] pair() throws IOException {
+        try (ServerSocketChannel listener = ServerSocketChannel.open()) {
+            listener.bind(new InetSocketAddress("127.0.0.1", 0));
+            final SocketChannel a = SocketChannel.open(listener.getLocalAddress());
+            return new SocketChannel[]{a, listener.accept()};
+        }
+    }
+}
