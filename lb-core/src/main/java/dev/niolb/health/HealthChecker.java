@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Health for every group: active checks, agent polls, passive failure verdicts and slow-start ramps, all on
- * one event loop of its own ({@code niolb-health}), never on a relay loop.
+ * Health for every group: active checks, agent polls, passive failure verdicts, slow-start ramps and paced
+ * drains, all on one event loop of its own ({@code niolb-health}), never on a relay loop.
  *
  * <p>Threading: built and closed by the engine's control thread. Everything else runs on the health loop:
  * relay loops hand it passive verdicts through the loop's lock-free command queue (one command when a server
