@@ -113,7 +113,10 @@ class PassiveDetectionTest {
             assertThat(lines).containsExactly(
                 "server b DOWN: 3 connects in a row failed during traffic: connection refused");
             assertThat(appender.list.stream().filter(e -> e.getFormattedMessage().startsWith("server b DOWN")))
-                .allSatisfy(e -> assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN));
+                .allSatisfy(e -> {
+                    assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+                    assertThat(e.getThreadName()).as("decided on the health loop").isEqualTo("niolb-health");
+                });
         } finally {
             log.detachAppender(appender);
         }
