@@ -121,6 +121,11 @@ class BackendTest {
     }
 
     @Test
+    void the_udp_echo_takes_the_tcp_port_number_so_one_server_address_serves_both() {
+        assertThat(backend.udpAddress().getPort()).isEqualTo(backend.tcpAddress().getPort());
+    }
+
+    @Test
     void several_loops_share_one_port() throws IOException {
         final InetSocketAddress address = backend.tcpAddress();
         for (int i = 0; i < 8; i++) {

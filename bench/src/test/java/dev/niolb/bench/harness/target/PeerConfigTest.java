@@ -70,6 +70,15 @@ class PeerConfigTest {
     }
 
     @Test
+    void the_udp_listen_word_becomes_niolbs_udp_listener_flag_or_nothing() {
+        final String template = "java Main run --listen {listen} {udp-listen} --server {server}";
+        assertThat(Launchers.withUdpListen(template, new InetSocketAddress(LOOPBACK, 5353)))
+            .isEqualTo("java Main run --listen {listen} --listen udp://127.0.0.1:5353 --server {server}");
+        assertThat(Launchers.withUdpListen(template, null)).isEqualTo("java Main run --listen {listen} --server {server}");
+        assertThat(Launchers.NIOLB_COMMAND).contains("--listen {listen} {udp-listen} --server {server}");
+    }
+
+    @Test
     void an_external_target_is_parsed_with_its_optional_udp_address_and_pid() {
         final Target target = Target.parseExternal("envoy=127.0.0.1:10000,udp=127.0.0.1:10001,pid=42");
         assertThat(target.name()).isEqualTo("envoy");
