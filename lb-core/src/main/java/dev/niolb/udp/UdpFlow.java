@@ -291,8 +291,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         if (!started) {
             return; // never joined the table or the counters
         }
-        listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
+        // how it ended is written before the active count drops, so a reader that sees the drop sees why
         listener.counters().terminated(stripe, reason);
+        listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
         receiver.flows().remove(client, this);
         loop.remove(this);
         if (LOG.isDebugEnabled()) {
