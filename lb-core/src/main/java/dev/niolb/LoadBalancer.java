@@ -75,8 +75,7 @@ public final class LoadBalancer implements AutoCloseable {
             for (final ListenerConfig l : config.listeners()) {
                 if (l.protocol() == Protocol.UDP) {
                     final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops);
-                    udpListeners.add(listener);
-                    listener.register();
+                    udpListeners.add(listener); // registered once every listener is bound, see below
                     bound.add(listener.localAddress());
                     continue;
                 }
@@ -84,6 +83,11 @@ public final class LoadBalancer implements AutoCloseable {
                 listeners.add(listener);
                 listener.register();
                 bound.add(listener.localAddress());
+            }
+            // a channel registered with a selector is only really closed by that selector, and the loops of a
+            // failed start never run: registering UDP sockets last lets a failed start release their ports
+            for (final UdpListener listener : udpListeners) {
+                listener.register();
             }
             for (final EventLoop loop : loops) {
                 loop.start();

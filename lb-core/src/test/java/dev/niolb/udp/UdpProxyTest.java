@@ -373,6 +373,24 @@ class UdpProxyTest {
     }
 
     @Test
+    void aStartThatFailsOnALaterListenerReleasesTheUdpPortItHadBound() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        final int udpPort = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        final InetSocketAddress udp = new InetSocketAddress("127.0.0.1", udpPort);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> LoadBalancer.start(new Config(2, Duration.ZERO,
+                List.of(new ListenerConfig("u", Protocol.UDP, udp, "g", TcpOptions.DEFAULTS),
+                    new ListenerConfig("t", Protocol.TCP, (InetSocketAddress) taken.getLocalSocketAddress(), "g",
+                        TcpOptions.DEFAULTS)),
+                List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(server.address(), 1)))))))
+                .isInstanceOf(BindException.class);
+        }
+        try (DatagramSocket again = new DatagramSocket(udp)) {
+            assertThat(again.getLocalPort()).isEqualTo(udpPort);
+        }
+    }
+
+    @Test
     void aUdpAddressAlreadyBoundFailsWithAddressInUse() throws Exception {
         final UdpEchoServer server = servers(1).getFirst();
         try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
