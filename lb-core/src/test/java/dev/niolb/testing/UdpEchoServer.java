@@ -29,11 +29,16 @@ public final class UdpEchoServer implements AutoCloseable {
 
     /** @param port 0 for an ephemeral port */
     public UdpEchoServer(final String tag, final int repliesPerDatagram, final int port) throws IOException {
+        this(tag, repliesPerDatagram, new InetSocketAddress("127.0.0.1", port));
+    }
+
+    public UdpEchoServer(final String tag, final int repliesPerDatagram, final InetSocketAddress bind)
+        throws IOException {
         this.tag = tag == null ? new byte[0] : (tag + ":").getBytes(StandardCharsets.UTF_8);
         this.repliesPerDatagram = repliesPerDatagram;
         this.socket = new DatagramSocket(null);
         socket.setReceiveBufferSize(1 << 20);
-        socket.bind(new InetSocketAddress("127.0.0.1", port));
+        socket.bind(bind);
         Thread.ofPlatform().daemon().name("udp-echo-" + tag).start(this::serve);
     }
 

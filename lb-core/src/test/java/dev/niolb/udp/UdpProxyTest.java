@@ -391,6 +391,24 @@ class UdpProxyTest {
     }
 
     @Test
+    void anIpv6ListenerRelaysAnIpv6ClientToAnIpv6Server() throws Exception {
+        final InetSocketAddress v6 = new InetSocketAddress("::1", 0);
+        try (DatagramSocket probe = new DatagramSocket(v6)) {
+            assertThat(probe.getLocalPort()).isPositive();
+        } catch (final IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
+        }
+        final UdpEchoServer server = track(new UdpEchoServer("v6", 1, v6));
+        lb = LoadBalancer.start(Config.single(2, Duration.ZERO,
+            new ListenerConfig(FRONT, Protocol.UDP, v6, "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(server.address(), 1)))));
+        final UdpClient client = track(new UdpClient(lb.localAddress(FRONT), "::1"));
+
+        assertThat(client.ask("over v6")).isEqualTo("v6:over v6");
+        assertThat(client.lastSender()).isEqualTo(lb.localAddress(FRONT));
+    }
+
+    @Test
     void aUdpAddressAlreadyBoundFailsWithAddressInUse() throws Exception {
         final UdpEchoServer server = servers(1).getFirst();
         try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
