@@ -33,7 +33,7 @@ import java.util.function.Supplier;
     footer = {"", "Durations: 250ms, 5s, 10m, 1h. Sizes: bytes, or 16k, 64k, 1m.",
         "Example:", "  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 --server 10.0.0.2:80,weight=3 \\",
         "            --balance weighted",
-        "  niolb run --listen udp://0.0.0.0:53 --server 10.0.0.1:53 --server 10.0.0.2:53 --udp-responses 1"})
+        "  niolb run --listen udp://0.0.0.0:53 --server 10.0.0.1:53 --udp-responses 1"})
 public final class RunCommand implements Callable<Integer> {
     static final String GROUP = "default";
 
