@@ -2,6 +2,7 @@ package dev.niolb;
 
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
@@ -9,6 +10,7 @@ import dev.niolb.loop.SessionInfo;
 import dev.niolb.tcp.TcpDrain;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.target.TargetGroup;
+import dev.niolb.udp.UdpListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,16 +40,21 @@ public final class LoadBalancer implements AutoCloseable {
     private final Map<String, TargetGroup> groups;
     private final List<TcpListener> listeners;
     private final HealthChecker health;
+    private final List<UdpListener> udpListeners;
+    private final List<InetSocketAddress> boundAddresses;
     private final Object stopLock = new Object();
     private Boolean stopResult;
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
-                         final List<TcpListener> listeners, final HealthChecker health) {
+                         final List<TcpListener> listeners, final List<UdpListener> udpListeners,
+                         final List<InetSocketAddress> boundAddresses, final HealthChecker health) {
         this.config = config;
         this.loops = loops;
         this.groups = groups;
         this.listeners = listeners;
         this.health = health;
+        this.udpListeners = udpListeners;
+        this.boundAddresses = boundAddresses;
     }
 
     /**
@@ -60,6 +67,8 @@ public final class LoadBalancer implements AutoCloseable {
         final EventLoop[] loops = new EventLoop[config.threads()];
         final List<TcpListener> listeners = new ArrayList<>();
         HealthChecker health = null;
+        final List<UdpListener> udpListeners = new ArrayList<>();
+        final List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (int i = 0; i < loops.length; i++) {
                 loops[i] = new EventLoop(i);
@@ -69,8 +78,20 @@ public final class LoadBalancer implements AutoCloseable {
                 groups.put(g.name(), new TargetGroup(g, loops.length));
             }
             for (final ListenerConfig l : config.listeners()) {
+                if (l.protocol() == Protocol.UDP) {
+                    final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops);
+                    udpListeners.add(listener); // registered once every listener is bound, see below
+                    bound.add(listener.localAddress());
+                    continue;
+                }
                 final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops);
                 listeners.add(listener);
+                listener.register();
+                bound.add(listener.localAddress());
+            }
+            // a channel registered with a selector is only really closed by that selector, and the loops of a
+            // failed start never run: registering UDP sockets last lets a failed start release their ports
+            for (final UdpListener listener : udpListeners) {
                 listener.register();
             }
             // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
@@ -78,13 +99,17 @@ public final class LoadBalancer implements AutoCloseable {
             for (final EventLoop loop : loops) {
                 loop.start();
             }
-            return new LoadBalancer(config, loops, groups, List.copyOf(listeners), health);
+            return new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
+                List.copyOf(bound), health);
         } catch (final IOException | RuntimeException e) {
             if (health != null) {
                 health.close();
             }
             for (final TcpListener listener : listeners) {
                 listener.stopAccepting(0);
+            }
+            for (final UdpListener listener : udpListeners) {
+                listener.closeUnstarted();
             }
             for (final EventLoop loop : loops) {
                 if (loop != null) {
@@ -95,14 +120,19 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    /** The address a listener is bound to (an ephemeral port 0 resolved to the real port). */
+    /** The address a listener (TCP or UDP) is bound to (an ephemeral port 0 resolved to the real port). */
     public InetSocketAddress localAddress(final String listenerName) {
+        for (final UdpListener l : udpListeners) {
+            if (l.name().equals(listenerName)) {
+                return l.localAddress();
+            }
+        }
         return listener(listenerName).localAddress();
     }
 
-    /** The bound addresses of all listeners, in config order. */
+    /** The bound addresses of all listeners, TCP and UDP, in config order. */
     public List<InetSocketAddress> localAddresses() {
-        return listeners.stream().map(TcpListener::localAddress).toList();
+        return boundAddresses;
     }
 
     public TcpListener listener(final String name) {
@@ -118,6 +148,19 @@ public final class LoadBalancer implements AutoCloseable {
         return listeners;
     }
 
+    public UdpListener udpListener(final String name) {
+        for (final UdpListener l : udpListeners) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("no udp listener named '" + name + "'");
+    }
+
+    public List<UdpListener> udpListeners() {
+        return udpListeners;
+    }
+
     public TargetGroup group(final String name) {
         final TargetGroup group = groups.get(name);
         if (group == null) {
@@ -130,10 +173,13 @@ public final class LoadBalancer implements AutoCloseable {
         return config;
     }
 
-    /** Sessions open now (connecting or relaying) over every listener and loop. */
+    /** Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop. */
     public long activeSessions() {
         long sum = 0;
         for (final TcpListener l : listeners) {
+            sum += l.counters().active();
+        }
+        for (final UdpListener l : udpListeners) {
             sum += l.counters().active();
         }
         return sum;
@@ -182,6 +228,9 @@ public final class LoadBalancer implements AutoCloseable {
             }
             for (final TcpListener listener : listeners) {
                 listener.stopAccepting(LOOP_STOP_TIMEOUT_MS);
+            }
+            for (final UdpListener listener : udpListeners) {
+                listener.stopAccepting(LOOP_STOP_TIMEOUT_MS); // existing flows go on through the grace period
             }
             final long deadline = System.nanoTime() + grace.toNanos();
             try {

@@ -4,7 +4,6 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
-import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -29,15 +28,11 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT} to listen on; TCP only until the UDP engine exists. */
+    /** {@code HOST:PORT} to listen on, optionally {@code tcp://} (the default) or {@code udp://}. */
     static final class ListenAddress implements ITypeConverter<Endpoint> {
         @Override
         public Endpoint convert(final String text) {
-            final Endpoint endpoint = parse(Endpoint::parse, text);
-            if (endpoint.protocol() != Protocol.TCP) {
-                throw new BadValue("udp listeners are not supported yet: '" + text + "' (tcp only for now)");
-            }
-            return endpoint;
+            return parse(Endpoint::parse, text);
         }
     }
 

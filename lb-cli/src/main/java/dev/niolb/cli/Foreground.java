@@ -5,6 +5,7 @@ import dev.niolb.config.Config;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import org.slf4j.Logger;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -65,7 +67,11 @@ final class Foreground {
     /** The listener the exception names, or all of them when it names none (the JDK's messages do not). */
     private String where(final BindException e) {
         final String message = String.valueOf(e.getMessage());
-        final List<String> addresses = config.listeners().stream().map(l -> Endpoint.hostPort(l.bind())).toList();
+        // UDP listeners first and with their scheme, so that a TCP and a UDP listener on one port are told apart
+        final List<String> addresses = config.listeners().stream()
+            .sorted(Comparator.comparing((ListenerConfig l) -> l.protocol() != Protocol.UDP))
+            .map(l -> (l.protocol() == Protocol.UDP ? "udp://" : "") + Endpoint.hostPort(l.bind()))
+            .toList();
         return addresses.stream().filter(message::contains).findFirst()
             .orElse(String.join(" or ", addresses));
     }

@@ -9,6 +9,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,15 +25,17 @@ import java.util.function.Supplier;
  * {@code niolb run}: flags to one {@link Config} (every listener in front of one group named {@code default}),
  * then the engine in the foreground until SIGTERM or SIGINT.
  *
- * <p>The defaults written here are those of {@link TcpOptions#DEFAULTS} and {@link Config#DEFAULT_GRACE}, as
- * text so that {@code --help} shows them; a test keeps the two the same.
+ * <p>The defaults written here are those of {@link TcpOptions#DEFAULTS}, {@link UdpOptions#DEFAULTS} and
+ * {@link Config#DEFAULT_GRACE}, as text so that {@code --help} shows them; a test keeps them the same.
+ * A run may mix TCP and UDP listeners; the {@code --udp-*} flags apply to its UDP listeners.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
-    description = {"Balance TCP connections from the listen addresses over the servers.",
+    description = {"Balance TCP connections and UDP flows from the listen addresses over the servers.",
         "Runs until SIGTERM or SIGINT, then stops accepting, lets sessions finish for up to --grace, and exits 0."},
     footer = {"", "Durations: 250ms, 5s, 10m, 1h. Sizes: bytes, or 16k, 64k, 1m.",
         "Example:", "  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 --server 10.0.0.2:80,weight=3 \\",
-        "            --balance weighted"})
+        "            --balance weighted",
+        "  niolb run --listen udp://0.0.0.0:53 --server 10.0.0.1:53 --udp-responses 1"})
 public final class RunCommand implements Callable<Integer> {
     static final String GROUP = "default";
 
@@ -40,7 +43,8 @@ public final class RunCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
-        description = "Address to accept on (HOST:PORT or [v6]:PORT). Repeat for more; all feed the same servers.")
+        description = "Address to accept on (HOST:PORT or [v6]:PORT; udp://HOST:PORT for UDP). Repeat for more; "
+            + "all feed the same servers.")
     private List<Endpoint> listen;
 
     @Option(names = "--server", required = true, paramLabel = "SERVER",
@@ -123,7 +127,8 @@ public final class RunCommand implements Callable<Integer> {
     private Duration idleTimeout;
 
     @Option(names = "--retries", paramLabel = "N", defaultValue = "2",
-        description = "Further servers tried after a failed connect, unseen by the client (default: ${DEFAULT-VALUE}).")
+        description = "Further servers tried after a failed connect (UDP: after port unreachable), unseen by the client "
+            + "(default: ${DEFAULT-VALUE}).")
     private int retries;
 
     @Option(names = "--grace", paramLabel = "D", defaultValue = "30s", converter = Converters.DurationValue.class,
@@ -144,6 +149,21 @@ public final class RunCommand implements Callable<Integer> {
         description = "Size of each pooled relay buffer (default: ${DEFAULT-VALUE}).")
     private int bufferSize;
 
+    @Option(names = "--udp-idle-timeout", paramLabel = "D", defaultValue = "30s",
+        converter = Converters.DurationValue.class,
+        description = "End a UDP flow with no datagram either way for this long (default: ${DEFAULT-VALUE}).")
+    private Duration udpIdleTimeout;
+
+    @Option(names = "--udp-responses", paramLabel = "N", defaultValue = "0",
+        description = "End a UDP flow at once when it has had N replies per datagram it sent (1 for DNS); "
+            + "0 leaves it to the idle timeout (default: ${DEFAULT-VALUE}).")
+    private int udpResponses;
+
+    @Option(names = "--udp-max-flows", paramLabel = "N",
+        description = "UDP flows open at once per listener; datagrams from new clients past it are dropped and "
+            + "counted (default: half the open-file limit).")
+    private Integer udpMaxFlows;
+
     /**
      * The model the flags describe.
      *
@@ -159,8 +179,16 @@ public final class RunCommand implements Callable<Integer> {
             .withBacklog(backlog)
             .withBufferSize(bufferSize)
             .withMaxConnectionAge(maxConnectionAge);
+        if (udpMaxFlows != null && udpMaxFlows < 1) {
+            throw new IllegalArgumentException("udp-max-flows must be 1.." + UdpOptions.MAX_FLOWS + ", got " + udpMaxFlows);
+        }
+        final UdpOptions udp = UdpOptions.DEFAULTS
+            .withIdleTimeout(udpIdleTimeout)
+            .withResponses(udpResponses)
+            .withMaxFlows(udpMaxFlows == null ? 0 : udpMaxFlows)
+            .withRetries(retries);
         final List<ListenerConfig> listeners = listen.stream()
-            .map(endpoint -> new ListenerConfig(endpoint.address(), GROUP, tcp))
+            .map(endpoint -> new ListenerConfig(null, endpoint.protocol(), endpoint.address(), GROUP, tcp, udp))
             .toList();
         final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
             .withChecks(checks == null ? List.of() : checks)

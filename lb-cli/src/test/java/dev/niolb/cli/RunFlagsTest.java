@@ -5,9 +5,11 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -114,6 +116,34 @@ class RunFlagsTest {
     void theHealthDefaultsInTheHelpAreThoseOfTheModel() {
         assertThat(config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80").groups().getFirst().health())
             .isEqualTo(HealthCheckConfig.DEFAULTS);
+    }
+
+    @Test
+    void udpListenersGetTheUdpDefaultsWhenNoUdpFlagIsGiven() {
+        final Config config = config("--listen", "udp://127.0.0.1:53", "--server", "10.0.0.1:53");
+
+        assertThat(config.listeners()).containsExactly(new ListenerConfig(null, Protocol.UDP,
+            new InetSocketAddress("127.0.0.1", 53), "default", TcpOptions.DEFAULTS, UdpOptions.DEFAULTS));
+        assertThat(UdpOptions.DEFAULTS).isEqualTo(new UdpOptions(Duration.ofSeconds(30), 0, 0, 2));
+    }
+
+    @Test
+    void theUdpFlagsReachTheUdpListenersAsUsersWriteThem() {
+        final Config config = config("--listen", "udp://127.0.0.1:53", "--server", "10.0.0.1:53",
+            "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000", "--retries", "1");
+
+        assertThat(config.listeners().getFirst().udp()).isEqualTo(new UdpOptions(Duration.ofSeconds(5), 1, 1000, 1));
+    }
+
+    @Test
+    void aRunMayMixTcpAndUdpListenersEvenOnOnePortNumber() {
+        final Config config = config("--listen", "127.0.0.1:5353", "--listen", "udp://127.0.0.1:5353",
+            "--listen", "tcp://127.0.0.1:8080", "--server", "10.0.0.1:53");
+
+        assertThat(config.listeners()).extracting(ListenerConfig::name).containsExactly(
+            "tcp://127.0.0.1:5353", "udp://127.0.0.1:5353", "tcp://127.0.0.1:8080");
+        assertThat(config.listeners()).extracting(ListenerConfig::protocol).containsExactly(
+            Protocol.TCP, Protocol.UDP, Protocol.TCP);
     }
 
     @Test

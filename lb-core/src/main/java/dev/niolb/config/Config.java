@@ -43,10 +43,6 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
             if (!groupNames.contains(l.group())) {
                 throw new IllegalArgumentException("listener '" + l.name() + "': no group named '" + l.group() + "'");
             }
-            if (l.protocol() != Protocol.TCP) {
-                throw new IllegalArgumentException("listener '" + l.name() + "': " + l.protocol().scheme()
-                    + " listeners are not supported yet");
-            }
         }
     }
 

@@ -7,16 +7,26 @@ import java.util.Objects;
  * An address niolb accepts on and the group it sends sessions to.
  *
  * @param bind port 0 binds an ephemeral port (shared by every loop)
+ * @param tcp  what a TCP listener does with its sessions
+ * @param udp  what a UDP listener does with its flows
  */
-public record ListenerConfig(String name, Protocol protocol, InetSocketAddress bind, String group, TcpOptions tcp) {
+public record ListenerConfig(String name, Protocol protocol, InetSocketAddress bind, String group, TcpOptions tcp,
+                             UdpOptions udp) {
     public ListenerConfig {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(tcp, "tcp");
+        Objects.requireNonNull(udp, "udp");
         if (name == null || name.isBlank()) {
             name = protocol.scheme() + "://" + Endpoint.hostPort(bind);
         }
+    }
+
+    /** With the default {@link UdpOptions}. */
+    public ListenerConfig(final String name, final Protocol protocol, final InetSocketAddress bind, final String group,
+                          final TcpOptions tcp) {
+        this(name, protocol, bind, group, tcp, UdpOptions.DEFAULTS);
     }
 
     public ListenerConfig(final InetSocketAddress bind, final String group, final TcpOptions tcp) {

@@ -23,7 +23,9 @@ public enum Termination {
     /** niolb stopped before the session ended by itself. */
     SHUTDOWN,
     /** A bug in niolb: an unexpected exception in the session's handler. */
-    INTERNAL_ERROR;
+    INTERNAL_ERROR,
+    /** A UDP flow had every reply it expected (the listener's {@code responses} per client datagram). */
+    RESPONSES;
 
     private static final Termination[] VALUES = values();
 

@@ -137,7 +137,8 @@ public final class Harness implements Callable<Integer> {
     Path projectDir;
 
     @Option(names = "--niolb-cmd", paramLabel = "TEMPLATE",
-        description = "How to start niolb; {java} {project} {listen} {server} {threads} are filled in.")
+        description = "How to start niolb; {java} {project} {listen} {server} {threads} are filled in, {udp-listen} "
+            + "becomes niolb's UDP listener flag.")
     String niolbCommand = Launchers.NIOLB_COMMAND;
 
     @Option(names = "--out", description = "Output directory (default: bench-results/<timestamp> in the project).")
@@ -347,7 +348,7 @@ public final class Harness implements Callable<Integer> {
                             throw new IOException("not built: " + jar + " is missing (mvn -pl lb-core,lb-cli package)");
                         }
                         list.add(keep(Launchers.niolb(niolbCommand, java(), project, outDir.resolve("logs"),
-                            run.proxyThreads(), backendTcp)));
+                            run.proxyThreads(), backendTcp, backendUdp)));
                     }
                     case "haproxy" -> list.add(keep(Launchers.haproxy(binary("haproxy"), configs, run.proxyThreads(),
                         backendTcp, run.idle() + FD_HEADROOM / 8)));

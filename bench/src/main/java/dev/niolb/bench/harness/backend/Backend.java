@@ -38,7 +38,8 @@ public final class Backend implements AutoCloseable {
      * Binds and starts the servers.
      *
      * @param tcpPort 0 for an ephemeral port
-     * @param udpPort 0 for an ephemeral port
+     * @param udpPort 0 for the TCP port's number when UDP has it free (so that one {@code --server} of a proxy
+     *                serves both protocols), else an ephemeral port
      * @param threads TCP event loops, each with its own {@code SO_REUSEPORT} listening socket
      */
     public static Backend start(final InetAddress host, final int tcpPort, final int udpPort, final int threads)
@@ -52,13 +53,25 @@ public final class Backend implements AutoCloseable {
         for (int i = 1; i < threads; i++) {
             loops.add(new TcpBackendLoop(first.localAddress()));
         }
-        final UdpEchoLoop udp = new UdpEchoLoop(new InetSocketAddress(host, udpPort));
+        final UdpEchoLoop udp = udpEcho(host, udpPort == 0 ? first.localAddress().getPort() : udpPort, udpPort == 0);
         final Backend backend = new Backend(List.copyOf(loops), udp);
         for (int i = 0; i < loops.size(); i++) {
             daemon("backend-tcp-" + i, loops.get(i)).start();
         }
         daemon("backend-udp", udp).start();
         return backend;
+    }
+
+    private static UdpEchoLoop udpEcho(final InetAddress host, final int port, final boolean orAnyPort)
+        throws IOException {
+        try {
+            return new UdpEchoLoop(new InetSocketAddress(host, port));
+        } catch (java.net.BindException e) {
+            if (!orAnyPort) {
+                throw e;
+            }
+            return new UdpEchoLoop(new InetSocketAddress(host, 0));
+        }
     }
 
     private static Thread daemon(final String name, final Runnable task) {

@@ -18,13 +18,16 @@ import java.util.Map;
 public final class Launchers {
 
     /**
-     * The default niolb command; {@code {java} {project} {listen} {server} {threads}} are filled in. The JVM
-     * options are the ones the {@code ./niolb} launcher ships with; the backlog matches the peers' 4096.
+     * The default niolb command; {@code {java} {project} {listen} {server} {threads}} are filled in, and the word
+     * {@code {udp-listen}} becomes {@code --listen udp://HOST:PORT} (or nothing when niolb can have no UDP
+     * listener). The JVM options are the ones the {@code ./niolb} launcher ships with; the backlog matches the
+     * peers' 4096.
      */
     public static final String NIOLB_COMMAND = "{java} -Xms64m -Xmx512m -XX:MaxDirectMemorySize=512m -XX:+UseZGC"
         + " --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
         + " -cp {project}/lb-cli/target/lb-cli.jar:{project}/lb-cli/target/lib/*"
-        + " dev.niolb.cli.Main run --listen {listen} --server {server} --threads {threads} --backlog 4096";
+        + " dev.niolb.cli.Main run --listen {listen} {udp-listen} --server {server} --threads {threads} --backlog 4096";
+    private static final String UDP_LISTEN = "{udp-listen}";
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
@@ -77,21 +80,44 @@ public final class Launchers {
     /**
      * Starts niolb from a command template.
      *
-     * @param template words separated by spaces; {@code {java} {project} {listen} {server} {threads}} are
-     *                 replaced in each word (so paths with spaces survive)
+     * @param template   words separated by spaces; {@code {java} {project} {listen} {server} {threads}} are
+     *                   replaced in each word (so paths with spaces survive), and the word {@code {udp-listen}}
+     *                   by a UDP listener's flag when there can be one
+     * @param udpBackend the backend's UDP echo; niolb's one server list serves both protocols, so it gets a UDP
+     *                   listener only when this has the TCP backend's port number
      */
     public static RunningTarget niolb(final String template, final Path java, final Path project, final Path dir,
-                                      final int threads, final InetSocketAddress backend) throws IOException {
+                                      final int threads, final InetSocketAddress backend,
+                                      final InetSocketAddress udpBackend) throws IOException {
         final InetSocketAddress listen = Ports.freeTcp(backend.getAddress());
-        final List<String> command = expand(template, Map.of(
+        final boolean udpPossible = udpBackend != null && udpBackend.getPort() == backend.getPort()
+            && template.contains(UDP_LISTEN);
+        final InetSocketAddress udpListen = udpPossible ? Ports.freeUdp(backend.getAddress()) : null;
+        final List<String> command = expand(withUdpListen(template, udpListen), Map.of(
             "{java}", java.toString(),
             "{project}", project.toString(),
             "{listen}", Target.format(listen),
             "{server}", Target.format(backend),
             "{threads}", Integer.toString(threads)));
         final ManagedProcess process = ManagedProcess.start("niolb", command, dir.resolve("niolb.log"));
-        return started(process, new Target("niolb", Target.Role.SUBJECT, listen, null, process.pid(),
-            "no udp listener (niolb has no UDP yet)"), listen);
+        return started(process, new Target("niolb", Target.Role.SUBJECT, listen, udpListen, process.pid(),
+            udpListen != null ? null : udpBackend == null ? "no udp backend"
+                : !template.contains(UDP_LISTEN) ? "no {udp-listen} in --niolb-cmd"
+                : "no udp listener (the backend's UDP port differs from its TCP port)"), listen);
+    }
+
+    /** The template with its {@code {udp-listen}} word replaced by niolb's UDP listener flag, or removed. */
+    static String withUdpListen(final String template, final InetSocketAddress udpListen) {
+        final List<String> words = new ArrayList<>();
+        for (String word : template.strip().split("\\s+")) {
+            if (!word.equals(UDP_LISTEN)) {
+                words.add(word);
+            } else if (udpListen != null) {
+                words.add("--listen");
+                words.add("udp://" + Target.format(udpListen));
+            }
+        }
+        return String.join(" ", words);
     }
 
     static List<String> expand(final String template, final Map<String, String> values) {

@@ -121,6 +121,11 @@ class BackendTest {
     }
 
     @Test
+    void theUdpEchoTakesTheTcpPortNumberSoOneServerAddressServesBoth() {
+        assertThat(backend.udpAddress().getPort()).isEqualTo(backend.tcpAddress().getPort());
+    }
+
+    @Test
     void severalLoopsShareOnePort() throws IOException {
         final InetSocketAddress address = backend.tcpAddress();
         for (int i = 0; i < 8; i++) {

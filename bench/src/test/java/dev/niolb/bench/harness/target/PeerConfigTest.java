@@ -70,6 +70,15 @@ class PeerConfigTest {
     }
 
     @Test
+    void theUdpListenWordBecomesNiolbsUdpListenerFlagOrNothing() {
+        final String template = "java Main run --listen {listen} {udp-listen} --server {server}";
+        assertThat(Launchers.withUdpListen(template, new InetSocketAddress(LOOPBACK, 5353)))
+            .isEqualTo("java Main run --listen {listen} --listen udp://127.0.0.1:5353 --server {server}");
+        assertThat(Launchers.withUdpListen(template, null)).isEqualTo("java Main run --listen {listen} --server {server}");
+        assertThat(Launchers.NIOLB_COMMAND).contains("--listen {listen} {udp-listen} --server {server}");
+    }
+
+    @Test
     void anExternalTargetIsParsedWithItsOptionalUdpAddressAndPid() {
         final Target target = Target.parseExternal("envoy=127.0.0.1:10000,udp=127.0.0.1:10001,pid=42");
         assertThat(target.name()).isEqualTo("envoy");

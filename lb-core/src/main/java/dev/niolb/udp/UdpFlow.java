@@ -1,0 +1,318 @@
+package dev.niolb.udp;
+
+import dev.niolb.balance.Balancer;
+import dev.niolb.balance.ClientHash;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.LoopSession;
+import dev.niolb.loop.SessionInfo;
+import dev.niolb.loop.Termination;
+import dev.niolb.loop.Timeout;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerCounters;
+import org.agrona.DeadlineTimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+
+/**
+ * One client address and the socket niolb connected to a server for it: the client's datagrams go out of that
+ * socket, the server's replies come in on it and go back to the client from the listener's socket.
+ *
+ * <p>Not threadsafe: owned by the loop of the {@link UdpReceiver} that saw the client's first datagram; the
+ * server socket is registered with that loop and the flow is in its connection table.
+ *
+ * <p>Life: the first datagram picks a server with the group's balancer (which only picks servers that
+ * {@link Server#acceptsNew() accept new sessions}) and opens the flow; the flow ends when idle for the listener's
+ * idle timeout (one timer, re-armed lazily: datagrams only stamp the time), or at once when it has had
+ * {@code responses} replies for every datagram it sent (nginx's {@code proxy_responses}), or when its server
+ * fails and no other can take it.
+ *
+ * <p>ICMP port unreachable from the server (seen as {@link PortUnreachableException} on the connected socket) is
+ * counted against the server ({@link ServerCounters#FAILED_CONNECTS}). If the server has not replied yet, the flow
+ * moves to another server and sends its first datagram again (kept until the first reply, when small), so a
+ * client whose server just died is answered by another one without noticing, as a failed TCP connect is retried.
+ * A flow whose server fails after it replied ends; the client's next datagram opens a new flow.
+ */
+final class UdpFlow implements IoHandler, Timeout, LoopSession {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpFlow.class);
+    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
+    /** The first datagram is kept for a retry only up to this size: DNS queries, handshakes; not bulk. */
+    static final int KEEP_FIRST_MAX = 4096;
+
+    private final UdpReceiver receiver;
+    private final UdpListener listener;
+    private final EventLoop loop;
+    private final InetSocketAddress client;
+    private final int clientHash;
+    private final int stripe;
+    private final long id;
+    private final long startEpochMs;
+    private final long responses;
+
+    private DatagramChannel channel;
+    private Server server;
+    private int attempts;
+    private long tried;
+    private long requests;
+    private long replies;
+    private long bytesIn;
+    private long bytesOut;
+    private byte[] firstDatagram;
+    private long timerId = NO_TIMER;
+    private long lastActivityMs;
+    private boolean started;
+    private boolean closed;
+
+    UdpFlow(final UdpReceiver receiver, final InetSocketAddress client) {
+        this.receiver = receiver;
+        this.listener = receiver.listener();
+        this.loop = receiver.loop();
+        this.client = client;
+        this.clientHash = ClientHash.of(client);
+        this.stripe = receiver.stripe();
+        this.id = loop.nextSessionId();
+        this.startEpochMs = System.currentTimeMillis();
+        this.responses = listener.options().responses();
+    }
+
+    /**
+     * Picks a server and connects a socket to it; joins the loop's table and arms the idle timer.
+     *
+     * @return false when no server could take the flow (nothing was kept open)
+     */
+    boolean start() {
+        if (!connectNext()) {
+            return false;
+        }
+        started = true;
+        listener.counters().add(stripe, UdpListenerCounters.FLOWS, 1);
+        listener.counters().add(stripe, UdpListenerCounters.ACTIVE, 1);
+        loop.add(this);
+        lastActivityMs = loop.nowMs();
+        timerId = loop.schedule(lastActivityMs + listener.idleTimeoutMs(), this);
+        return true;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    /** Opens a socket connected to the next server the balancer picks; false when there is none left to try. */
+    private boolean connectNext() {
+        while (true) {
+            if (attempts > listener.options().retries()) {
+                return false;
+            }
+            final Server next = receiver.balancer().pick(clientHash, tried);
+            if (next == null) {
+                return false;
+            }
+            attempts++;
+            tried |= Balancer.bit(next);
+            final DatagramChannel opened;
+            try {
+                opened = DatagramChannel.open();
+            } catch (final IOException e) {
+                // out of descriptors or similar: our problem, not the server's, so no server is blamed
+                listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage());
+                return false;
+            }
+            try {
+                opened.configureBlocking(false);
+                opened.connect(next.address());
+                loop.register(opened, SelectionKey.OP_READ, this);
+            } catch (final IOException e) {
+                close(opened);
+                next.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
+                listener.warn(loop.nowMs(), "cannot connect a socket to server " + next + ": " + e.getMessage());
+                continue;
+            }
+            channel = opened;
+            server = next;
+            next.counters().add(stripe, ServerCounters.ACTIVE, 1);
+            next.counters().add(stripe, ServerCounters.TOTAL, 1);
+            return true;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- client -> server
+
+    /** A datagram from the client, in the receiver's buffer (read mode); sends it to the server. */
+    void fromClient(final ByteBuffer datagram) {
+        lastActivityMs = loop.nowMs();
+        requests++;
+        if (requests == 1 && datagram.remaining() <= KEEP_FIRST_MAX && listener.options().retries() > 0) {
+            firstDatagram = new byte[datagram.remaining()];
+            datagram.get(datagram.position(), firstDatagram);
+        }
+        send(datagram);
+    }
+
+    private void send(final ByteBuffer datagram) {
+        final int size = datagram.remaining();
+        try {
+            if (channel.write(datagram) != size) {
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1); // send buffer full
+                return;
+            }
+        } catch (final PortUnreachableException e) {
+            // an earlier datagram drew ICMP port unreachable; this one was not sent and can go elsewhere
+            serverUnreachable(datagram);
+            return;
+        } catch (final IOException e) {
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
+            listener.warn(loop.nowMs(), "send to server " + server + " failed: " + e.getMessage());
+            return;
+        }
+        bytesIn += size;
+        listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, 1);
+        server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+    }
+
+    // ------------------------------------------------------------------------------------- server -> client
+
+    @Override
+    public void onReady(final SelectionKey key) {
+        final ByteBuffer buffer = receiver.buffer();
+        for (int i = 0; i < UdpReceiver.DATAGRAMS_PER_WAKEUP && !closed; i++) {
+            buffer.clear();
+            try {
+                // receive, not read: read cannot tell an empty datagram from none. The sender is always the
+                // server, so the JDK hands back its cached address object: no allocation
+                if (channel.receive(buffer) == null) {
+                    return;
+                }
+            } catch (final PortUnreachableException e) {
+                serverUnreachable(null);
+                return;
+            } catch (final IOException e) {
+                listener.warn(loop.nowMs(), "receive from server " + server + " failed: " + e.getMessage());
+                close(Termination.SERVER_RESET);
+                return;
+            }
+            if (!buffer.hasRemaining()) {
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_TOO_LARGE, 1);
+                continue;
+            }
+            buffer.flip();
+            final int size = buffer.remaining();
+            lastActivityMs = loop.nowMs();
+            replies++;
+            firstDatagram = null; // the server answers: no retry any more
+            bytesOut += size;
+            server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
+            listener.counters().add(stripe, receiver.reply(buffer, client)
+                ? UdpListenerCounters.DATAGRAMS_OUT : UdpListenerCounters.DROPPED_SEND, 1);
+            if (responses > 0 && replies >= responses * requests) {
+                close(Termination.RESPONSES);
+                return;
+            }
+        }
+    }
+
+    /**
+     * The server answered ICMP port unreachable. Blames it; then moves to another server with {@code pending}
+     * (a datagram not sent), or the kept first datagram if the server never replied; else ends the flow.
+     */
+    private void serverUnreachable(final ByteBuffer pending) {
+        final Server failed = server;
+        failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
+        listener.counters().add(stripe, UdpListenerCounters.SERVER_UNREACHABLE, 1);
+        ByteBuffer again = pending;
+        if (again == null && firstDatagram != null) {
+            again = receiver.buffer().clear().put(firstDatagram).flip();
+        }
+        if (again == null) {
+            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + client);
+            close(Termination.SERVER_RESET);
+            return;
+        }
+        dropServer();
+        if (!connectNext()) {
+            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; no other server for " + client);
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            close(Termination.NO_SERVER);
+            return;
+        }
+        listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + client + " moved to " + server);
+        send(again);
+    }
+
+    private void dropServer() {
+        close(channel);
+        channel = null;
+        server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        server = null;
+    }
+
+    // ----------------------------------------------------------------------------------------------- timers
+
+    @Override
+    public void onTimeout(final long expiredTimerId, final long nowMs) {
+        timerId = NO_TIMER;
+        if (closed) {
+            return;
+        }
+        final long idleUntil = lastActivityMs + listener.idleTimeoutMs();
+        if (nowMs >= idleUntil) {
+            close(Termination.IDLE_TIMEOUT);
+        } else {
+            timerId = loop.schedule(idleUntil, this); // datagrams since it was armed: check again then
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    @Override
+    public void onFailure(final Throwable failure) {
+        close(Termination.INTERNAL_ERROR);
+    }
+
+    @Override
+    public void close(final Termination reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        firstDatagram = null;
+        if (server != null) {
+            dropServer();
+        }
+        if (!started) {
+            return; // never joined the table or the counters
+        }
+        // how it ended is written before the active count drops, so a reader that sees the drop sees why
+        listener.counters().terminated(stripe, reason);
+        listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
+        receiver.flows().remove(client, this);
+        loop.remove(this);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("flow {} {} closed: {} ({} datagrams in, {} replies; {} B in, {} B out)", Long.toHexString(id),
+                client, reason, requests, replies, bytesIn, bytesOut);
+        }
+    }
+
+    @Override
+    public SessionInfo info() {
+        return new SessionInfo(id, listener.name(), client, server == null ? null : server.name(), startEpochMs,
+            bytesIn, bytesOut, closed ? "closed" : "flow");
+    }
+
+    private static void close(final DatagramChannel c) {
+        try {
+            c.close(); // also cancels its selection key
+        } catch (final IOException ignored) {
+            // the descriptor is released either way
+        }
+    }
+}

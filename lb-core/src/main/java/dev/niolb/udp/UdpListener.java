@@ -1,0 +1,209 @@
+package dev.niolb.udp;
+
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.UdpOptions;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.target.TargetGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One UDP listener of the config: a socket on every event loop, all bound with {@code SO_REUSEPORT} to the same
+ * address. The kernel picks the socket for a datagram by hashing its addresses, so every datagram of one client
+ * address lands on the same loop, which keeps that client's flow in its own table without sharing anything.
+ *
+ * <p>Threading: built and started by the engine's control thread; each {@link UdpReceiver} then belongs to its
+ * loop. The counters and {@link #maxFlows()} are readable from any thread.
+ */
+public final class UdpListener {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpListener.class);
+    private static final long WARN_INTERVAL_MS = 1000;
+    /** Descriptors left for everything that is not a UDP flow when the flow cap is sized to the fd limit. */
+    private static final long FD_RESERVE = 256;
+
+    private final ListenerConfig config;
+    private final TargetGroup group;
+    private final UdpListenerCounters counters;
+    private final InetSocketAddress localAddress;
+    private final UdpReceiver[] receivers;
+    private final long idleTimeoutMs;
+    private final int maxFlows;
+    private volatile long nextWarnMs;
+    private volatile long suppressedWarns;
+
+    private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
+                        final DatagramChannel[] channels, final InetSocketAddress localAddress) {
+        this.config = config;
+        this.group = group;
+        this.counters = new UdpListenerCounters(loops.length);
+        this.localAddress = localAddress;
+        this.idleTimeoutMs = Math.max(1, config.udp().idleTimeout().toMillis());
+        this.maxFlows = config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows();
+        this.receivers = new UdpReceiver[channels.length];
+        for (int i = 0; i < channels.length; i++) {
+            receivers[i] = new UdpReceiver(this, loops[i], channels[i]);
+        }
+    }
+
+    /**
+     * Binds a socket per loop. Fails with a {@link BindException} naming the address when another UDP socket (in
+     * this process or any other) is bound there: a probe bind without {@code SO_REUSEPORT} comes first, because a
+     * plain {@code SO_REUSEPORT} bind would silently share the port with another niolb and take half its clients.
+     * A TCP listener on the same port number is no conflict: the two protocols have separate ports.
+     */
+    public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops)
+        throws IOException {
+        InetSocketAddress address = config.bind();
+        final boolean reusePort;
+        try (DatagramChannel probe = DatagramChannel.open()) {
+            reusePort = probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+            probe.bind(address);
+            if (address.getPort() == 0) {
+                address = new InetSocketAddress(address.getAddress(),
+                    ((InetSocketAddress) probe.getLocalAddress()).getPort());
+            }
+        } catch (final BindException e) {
+            throw bindFailure(config, e);
+        }
+        // Without SO_REUSEPORT only the first loop gets a socket: a socket shared by several selectors would hand
+        // one client's datagrams to different loops, and a flow must live on one loop.
+        final DatagramChannel[] channels = new DatagramChannel[reusePort ? loops.length : 1];
+        try {
+            for (int i = 0; i < channels.length; i++) {
+                final DatagramChannel channel = DatagramChannel.open();
+                channels[i] = channel;
+                channel.configureBlocking(false);
+                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                if (reusePort) {
+                    channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                }
+                channel.bind(address);
+            }
+        } catch (final IOException e) {
+            for (final DatagramChannel c : channels) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            throw e instanceof BindException be ? bindFailure(config, be) : e;
+        }
+        final InetSocketAddress bound = (InetSocketAddress) channels[0].getLocalAddress();
+        return new UdpListener(config, group, loops, channels, bound);
+    }
+
+    private static BindException bindFailure(final ListenerConfig config, final BindException cause) {
+        final String why = cause.getMessage() == null ? "cannot bind" : cause.getMessage().toLowerCase(Locale.ROOT);
+        final BindException e = new BindException("cannot listen on udp://" + Endpoint.hostPort(config.bind()) + ": "
+            + why);
+        e.initCause(cause);
+        return e;
+    }
+
+    /**
+     * Half the process's open-file limit less a reserve: each flow holds one descriptor, and TCP sessions
+     * (two each) need room too. At least 64.
+     */
+    static int defaultMaxFlows() {
+        long limit = 4096;
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            limit = unix.getMaxFileDescriptorCount();
+        }
+        return (int) Math.clamp((limit - FD_RESERVE) / 2, 64, UdpOptions.MAX_FLOWS);
+    }
+
+    /** Registers every receiver with its loop's selector. Before the loops start. */
+    public void register() throws IOException {
+        for (final UdpReceiver receiver : receivers) {
+            receiver.register();
+        }
+    }
+
+    /**
+     * Stops creating flows on every loop: datagrams from new clients are dropped and counted, flows in flight go
+     * on (their replies still leave from the listener's sockets), until they end or the engine stops.
+     * Waits up to {@code timeoutMs} for the loops to have done it.
+     */
+    public void stopAccepting(final long timeoutMs) {
+        final CompletableFuture<?>[] done = new CompletableFuture<?>[receivers.length];
+        for (int i = 0; i < receivers.length; i++) {
+            final UdpReceiver receiver = receivers[i];
+            done[i] = receiver.loop().submit(() -> {
+                receiver.stopAccepting();
+                return null;
+            });
+        }
+        try {
+            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (final Exception e) {
+            LOG.debug("listener {}: not every loop confirmed it stopped accepting: {}", name(), e.toString());
+        }
+    }
+
+    /** Closes the sockets of a listener whose loops never started (a failed start). */
+    public void closeUnstarted() {
+        for (final UdpReceiver receiver : receivers) {
+            receiver.closeSocket();
+        }
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public ListenerConfig config() {
+        return config;
+    }
+
+    public UdpOptions options() {
+        return config.udp();
+    }
+
+    public TargetGroup group() {
+        return group;
+    }
+
+    public UdpListenerCounters counters() {
+        return counters;
+    }
+
+    /** The bound address; an ephemeral port is resolved. */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    /** The flow cap in force: the configured one, or the one sized to the open-file limit. */
+    public int maxFlows() {
+        return maxFlows;
+    }
+
+    long idleTimeoutMs() {
+        return idleTimeoutMs;
+    }
+
+    /**
+     * A server failure is logged at WARN at most once a second per listener, with how many were not logged, so
+     * that a dead server under a flood of datagrams cannot flood the log.
+     */
+    void warn(final long nowMs, final String message) {
+        if (nowMs < nextWarnMs) {
+            suppressedWarns++; // racy across loops by design: a hint, not a counter (see counters())
+            return;
+        }
+        nextWarnMs = nowMs + WARN_INTERVAL_MS;
+        final long suppressed = suppressedWarns;
+        suppressedWarns = 0;
+        LOG.warn("listener {}: {}{}", name(), message,
+            suppressed > 0 ? " (" + suppressed + " more in the last second not logged)" : "");
+    }
+}

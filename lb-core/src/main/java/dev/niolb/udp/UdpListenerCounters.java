@@ -1,0 +1,75 @@
+package dev.niolb.udp;
+
+import dev.niolb.loop.Termination;
+import dev.niolb.metrics.StripedCounters;
+
+/**
+ * Counters of one UDP listener: flows, datagrams each way, every reason a datagram was dropped, and one counter
+ * for each way a flow ends. A datagram niolb does not forward is never lost silently: it lands in a counter.
+ *
+ * <p>Threading: {@link StripedCounters} — loop {@code i} writes stripe {@code i}; any thread reads sums.
+ */
+public final class UdpListenerCounters {
+    /** Flows ever created. */
+    public static final int FLOWS = 0;
+    /** Flows open now. */
+    public static final int ACTIVE = 1;
+    /** Datagrams from clients sent on to a server. */
+    public static final int DATAGRAMS_IN = 2;
+    /** Datagrams from servers sent back to a client. */
+    public static final int DATAGRAMS_OUT = 3;
+    /** Datagrams from new clients dropped because the listener had its maximum of flows. */
+    public static final int DROPPED_FLOW_LIMIT = 4;
+    /** Datagrams from new clients dropped because no server could take a flow (or no socket could be opened). */
+    public static final int DROPPED_NO_SERVER = 5;
+    /** Datagrams dropped because they filled the receive buffer and may have been cut (cannot happen at 64 KiB). */
+    public static final int DROPPED_TOO_LARGE = 6;
+    /** Datagrams dropped because a socket's send buffer was full or a send failed, either way. */
+    public static final int DROPPED_SEND = 7;
+    /** Datagrams from new clients dropped because the listener is stopping (existing flows go on). */
+    public static final int DROPPED_STOPPING = 8;
+    /** ICMP port unreachable from a server: the datagram was not taken, the server is blamed. */
+    public static final int SERVER_UNREACHABLE = 9;
+    /** Receives on the listening socket that failed with an I/O error. */
+    public static final int RECEIVE_ERRORS = 10;
+    private static final int TERMINATIONS = 11;
+
+    private final StripedCounters counters;
+
+    public UdpListenerCounters(final int stripes) {
+        this.counters = new StripedCounters(TERMINATIONS + Termination.count(), stripes);
+    }
+
+    public void add(final int stripe, final int field, final long delta) {
+        counters.add(stripe, field, delta);
+    }
+
+    public void terminated(final int stripe, final Termination how) {
+        counters.add(stripe, TERMINATIONS + how.ordinal(), 1);
+    }
+
+    public long get(final int field) {
+        return counters.sum(field);
+    }
+
+    public long flows() {
+        return get(FLOWS);
+    }
+
+    public long active() {
+        return get(ACTIVE);
+    }
+
+    public long datagramsIn() {
+        return get(DATAGRAMS_IN);
+    }
+
+    public long datagramsOut() {
+        return get(DATAGRAMS_OUT);
+    }
+
+    /** Flows that ended {@code how}. */
+    public long terminated(final Termination how) {
+        return counters.sum(TERMINATIONS + how.ordinal());
+    }
+}

@@ -1,0 +1,172 @@
+package dev.niolb.udp;
+
+import dev.niolb.balance.GroupBalancer;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+
+/**
+ * A UDP listener's socket on one event loop: receives client datagrams, finds or opens each client's
+ * {@link UdpFlow}, and sends the servers' replies back to clients from this socket, so that a client sees its
+ * answers come from the address it asked.
+ *
+ * <p>Not threadsafe: owned by one loop, like every flow it opens. One direct buffer per receiver carries every
+ * datagram of its flows both ways: a datagram is received into it and sent out of it before the next is read,
+ * so nothing is copied and nothing is allocated per datagram (the JDK caches the sender's address object while
+ * the sender repeats; a change of sender costs one {@link InetSocketAddress}, see {@code UdpPathBenchmark}).
+ */
+final class UdpReceiver implements IoHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpReceiver.class);
+    /**
+     * One byte more than the largest UDP payload (65,535 less the 8-byte UDP header, less the IP header): a
+     * datagram that fills the buffer would have been cut, so a full buffer is dropped and counted, never sent on.
+     */
+    static final int BUFFER_SIZE = 65_536;
+    /** Datagrams per wake-up: enough to drain a burst, few enough that other sockets are not starved. */
+    static final int DATAGRAMS_PER_WAKEUP = 64;
+
+    private final UdpListener listener;
+    private final EventLoop loop;
+    private final DatagramChannel channel;
+    private final int stripe;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    private final GroupBalancer balancer;
+    private final FlowTable flows = new FlowTable();
+    private SelectionKey key;
+    private boolean accepting = true;
+
+    UdpReceiver(final UdpListener listener, final EventLoop loop, final DatagramChannel channel) {
+        this.listener = listener;
+        this.loop = loop;
+        this.channel = channel;
+        this.stripe = loop.index();
+        this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+    }
+
+    void register() throws IOException {
+        key = loop.register(channel, SelectionKey.OP_READ, this);
+    }
+
+    @Override
+    public void onReady(final SelectionKey selected) {
+        for (int i = 0; i < DATAGRAMS_PER_WAKEUP; i++) {
+            buffer.clear();
+            final SocketAddress from;
+            try {
+                from = channel.receive(buffer);
+            } catch (final IOException e) {
+                listener.counters().add(stripe, UdpListenerCounters.RECEIVE_ERRORS, 1);
+                listener.warn(loop.nowMs(), "receive failed: " + e.getMessage());
+                return;
+            }
+            if (from == null) {
+                return;
+            }
+            if (!buffer.hasRemaining()) {
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_TOO_LARGE, 1);
+                continue;
+            }
+            buffer.flip();
+            final InetSocketAddress client = (InetSocketAddress) from;
+            UdpFlow flow = flows.get(client);
+            if (flow == null) {
+                flow = open(client);
+                if (flow == null) {
+                    continue;
+                }
+            }
+            flow.fromClient(buffer);
+        }
+    }
+
+    /** A flow for a new client, or null when the datagram is dropped (counted here or by the flow). */
+    private UdpFlow open(final InetSocketAddress client) {
+        if (!accepting) {
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_STOPPING, 1);
+            return null;
+        }
+        // a sum over every loop's stripe: two loops opening flows at the same instant may pass the cap by
+        // one each, which is the price of no shared atomic on this path
+        if (listener.counters().active() >= listener.maxFlows()) {
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_FLOW_LIMIT, 1);
+            return null;
+        }
+        final UdpFlow flow = new UdpFlow(this, client);
+        if (!flow.start()) {
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            return null;
+        }
+        flows.put(client, flow);
+        return flow;
+    }
+
+    /**
+     * Sends a server's reply to {@code client} from the listener's address.
+     *
+     * @return false when the datagram was dropped (send buffer full, or the send failed)
+     */
+    boolean reply(final ByteBuffer datagram, final InetSocketAddress client) {
+        final int size = datagram.remaining();
+        try {
+            return channel.send(datagram, client) == size;
+        } catch (final IOException e) {
+            LOG.debug("listener {}: reply to {} failed: {}", listener.name(), client, e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public void onFailure(final Throwable failure) {
+        // a bug while handling one datagram: the socket and the flows are fine, so the receiver goes on
+        listener.counters().add(stripe, UdpListenerCounters.RECEIVE_ERRORS, 1);
+    }
+
+    /** Stops opening flows; existing flows go on. Loop thread. */
+    void stopAccepting() {
+        accepting = false;
+    }
+
+    /** Closes the socket of a receiver whose loop never ran. */
+    void closeSocket() {
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            channel.close();
+        } catch (final IOException e) {
+            LOG.debug("listener {}: closing socket: {}", listener.name(), e.toString());
+        }
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    UdpListener listener() {
+        return listener;
+    }
+
+    GroupBalancer balancer() {
+        return balancer;
+    }
+
+    FlowTable flows() {
+        return flows;
+    }
+
+    ByteBuffer buffer() {
+        return buffer;
+    }
+
+    int stripe() {
+        return stripe;
+    }
+}

@@ -1,0 +1,424 @@
+package dev.niolb.udp;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import dev.niolb.loop.SessionInfo;
+import dev.niolb.loop.Termination;
+import dev.niolb.target.Server;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.UdpClient;
+import dev.niolb.testing.UdpEchoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The UDP engine end to end: real datagrams on loopback, in-process echo servers, {@link LoadBalancer} between. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class UdpProxyTest {
+    private static final String FRONT = "front";
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private LoadBalancer lb;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private List<UdpEchoServer> servers(final int n) throws IOException {
+        final List<UdpEchoServer> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(track(new UdpEchoServer("s" + i)));
+        }
+        return list;
+    }
+
+    private LoadBalancer start(final UdpOptions options, final int threads, final List<InetSocketAddress> servers)
+        throws IOException {
+        final List<ServerConfig> configs = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            configs.add(new ServerConfig("s" + i, servers.get(i), 1));
+        }
+        lb = LoadBalancer.start(Config.single(threads, Duration.ofSeconds(5),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                options),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, configs)));
+        return lb;
+    }
+
+    private LoadBalancer start(final UdpOptions options, final int threads, final UdpEchoServer... servers)
+        throws IOException {
+        return start(options, threads, java.util.Arrays.stream(servers).map(UdpEchoServer::address).toList());
+    }
+
+    private UdpClient client() throws IOException {
+        return track(new UdpClient(lb.localAddress(FRONT)));
+    }
+
+    private UdpListenerCounters counters() {
+        return lb.udpListener(FRONT).counters();
+    }
+
+    private static void awaitCondition(final Callable<Boolean> condition, final long timeoutMs) throws Exception {
+        Await.until(condition, timeoutMs);
+    }
+
+    /** The server tag of a reply {@code sN:payload}, after checking the payload came back unchanged. */
+    private static String answeredBy(final String reply, final String sent) {
+        assertThat(reply).as("reply to " + sent).isNotNull().endsWith(":" + sent);
+        return reply.substring(0, reply.indexOf(':'));
+    }
+
+    @Test
+    void everyDatagramOfManyConcurrentClientsIsAnsweredByTheirFlowsServer() throws Exception {
+        final List<UdpEchoServer> servers = servers(3);
+        start(UdpOptions.DEFAULTS, 2, servers.stream().map(UdpEchoServer::address).toList());
+        final int clients = 60;
+        final int datagrams = 25;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            final List<Future<Set<String>>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                final int id = c;
+                results.add(pool.submit(() -> {
+                    final Set<String> answeredBy = new HashSet<>();
+                    try (UdpClient client = new UdpClient(lb.localAddress(FRONT))) {
+                        for (int i = 0; i < datagrams; i++) {
+                            final String sent = "client-" + id + "-datagram-" + i;
+                            answeredBy.add(answeredBy(client.ask(sent), sent));
+                        }
+                    }
+                    return answeredBy;
+                }));
+            }
+            for (final Future<Set<String>> r : results) {
+                assertThat(r.get(20, TimeUnit.SECONDS)).as("servers that answered one client").hasSize(1);
+            }
+        }
+        assertThat(counters().flows()).isEqualTo(clients);
+        assertThat(counters().datagramsIn()).isEqualTo((long) clients * datagrams);
+        // the loop counts a reply just after sending it: the client may have it first
+        awaitCondition(() -> counters().datagramsOut() == (long) clients * datagrams, 2000);
+        assertThat(servers.stream().mapToInt(UdpEchoServer::received).sum()).isEqualTo(clients * datagrams);
+    }
+
+    @Test
+    void allDatagramsOfOneClientAddressGoToTheSameServerThroughOneSocket() throws Exception {
+        final List<UdpEchoServer> servers = servers(3);
+        start(UdpOptions.DEFAULTS, 1, servers.stream().map(UdpEchoServer::address).toList());
+        final UdpClient client = client();
+        final Set<String> answeredBy = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            answeredBy.add(answeredBy(client.ask("ping " + i), "ping " + i));
+        }
+        assertThat(answeredBy).hasSize(1);
+        final UdpEchoServer chosen = servers.get(Integer.parseInt(answeredBy.iterator().next().substring(1)));
+        assertThat(chosen.received()).isEqualTo(50);
+        assertThat(chosen.senders()).as("niolb's sockets the server saw").hasSize(1);
+        assertThat(counters().flows()).isEqualTo(1);
+    }
+
+    @Test
+    void newClientsAreSpreadOverTheServersByTheGroupsBalancer() throws Exception {
+        final List<UdpEchoServer> servers = servers(3);
+        start(UdpOptions.DEFAULTS, 1, servers.stream().map(UdpEchoServer::address).toList());
+        final Map<String, Integer> flowsPerServer = new HashMap<>();
+        for (int i = 0; i < 30; i++) {
+            flowsPerServer.merge(answeredBy(client().ask("hello"), "hello"), 1, Integer::sum);
+        }
+        assertThat(flowsPerServer).containsOnly(Map.entry("s0", 10), Map.entry("s1", 10), Map.entry("s2", 10));
+        for (final Server s : lb.group("g").snapshot().servers()) {
+            assertThat(s.counters().total()).as("flows of " + s.name()).isEqualTo(10);
+            assertThat(s.counters().bytesToServer()).isEqualTo(10 * "hello".length());
+            assertThat(s.counters().bytesFromServer()).isEqualTo(10 * "sN:hello".length());
+        }
+    }
+
+    @Test
+    void repliesComeFromTheListenersAddress() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS, 2, server);
+        final UdpClient client = client();
+
+        assertThat(client.ask("where from?")).isEqualTo("s0:where from?");
+        assertThat(client.lastSender()).isEqualTo(lb.localAddress(FRONT)).isNotEqualTo(server.address());
+    }
+
+    @Test
+    void aDatagramOfTheLargestUdpSizePassesIntactBothWays() throws Exception {
+        final UdpEchoServer server = track(new UdpEchoServer(null));
+        start(UdpOptions.DEFAULTS, 1, server);
+        final UdpClient client = client();
+        final byte[] sent = new byte[65_507]; // 65,535 less the IPv4 and UDP headers
+        new Random(7).nextBytes(sent);
+
+        client.send(sent);
+
+        assertThat(client.receive(2000)).isEqualTo(sent);
+        assertThat(counters().get(UdpListenerCounters.DROPPED_TOO_LARGE)).isZero();
+    }
+
+    @Test
+    void aFlowIdleForTheIdleTimeoutEndsAndTheClientsNextDatagramOpensANewOne() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(200)), 1, server);
+        final UdpClient client = client();
+        assertThat(client.ask("one")).isEqualTo("s0:one");
+        Thread.sleep(100);
+        assertThat(client.ask("two")).as("activity keeps the flow").isEqualTo("s0:two");
+        Thread.sleep(150);
+        assertThat(counters().active()).as("150 ms after the last datagram").isEqualTo(1);
+
+        awaitCondition(() -> counters().active() == 0, 2000);
+
+        assertThat(counters().terminated(Termination.IDLE_TIMEOUT)).isEqualTo(1);
+        assertThat(client.ask("three")).isEqualTo("s0:three");
+        assertThat(counters().flows()).isEqualTo(2);
+        assertThat(server.senders()).as("a new flow, a new socket").hasSize(2);
+    }
+
+    @Test
+    void withResponsesOneAFlowEndsAtItsFirstReply() throws Exception {
+        final UdpEchoServer server = track(new UdpEchoServer("s0", 2, 0)); // answers every datagram twice
+        start(UdpOptions.DEFAULTS.withResponses(1), 1, server);
+        final UdpClient client = client();
+
+        assertThat(client.ask("query")).isEqualTo("s0:query");
+
+        awaitCondition(() -> counters().terminated(Termination.RESPONSES) == 1, 2000);
+        assertThat(counters().active()).isZero();
+        assertThat(client.receiveText(200)).as("the second reply, after the flow ended").isNull();
+        assertThat(client.ask("again")).isEqualTo("s0:again");
+        assertThat(counters().flows()).isEqualTo(2);
+    }
+
+    @Test
+    void withResponsesOneAFlowWaitsForOneReplyPerDatagramItSent() throws Exception {
+        // glibc sends the A and AAAA queries from one socket before reading either answer
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS.withResponses(1), 1, server);
+        final UdpClient client = client();
+        client.send("A?");
+        client.send("AAAA?");
+
+        assertThat(List.of(client.receiveText(2000), client.receiveText(2000)))
+            .containsExactlyInAnyOrder("s0:A?", "s0:AAAA?");
+        awaitCondition(() -> counters().terminated(Termination.RESPONSES) == 1, 2000);
+        assertThat(counters().flows()).isEqualTo(1);
+    }
+
+    @Test
+    void pastTheFlowCapNewClientsAreDroppedAndCountedWhileExistingFlowsGoOn() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS.withMaxFlows(2), 2, server);
+        final UdpClient first = client();
+        final UdpClient second = client();
+        assertThat(first.ask("1")).isEqualTo("s0:1");
+        assertThat(second.ask("2")).isEqualTo("s0:2");
+
+        final UdpClient third = client();
+        third.send("3");
+
+        assertThat(third.receiveText(300)).as("no flow for a third client").isNull();
+        assertThat(counters().get(UdpListenerCounters.DROPPED_FLOW_LIMIT)).isEqualTo(1);
+        assertThat(first.ask("1 again")).isEqualTo("s0:1 again");
+        assertThat(second.ask("2 again")).isEqualTo("s0:2 again");
+        assertThat(counters().flows()).isEqualTo(2);
+        assertThat(lb.udpListener(FRONT).maxFlows()).isEqualTo(2);
+    }
+
+    @Test
+    void theDefaultFlowCapIsSizedToTheOpenFileLimit() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS, 1, server);
+        final long fdLimit = ((com.sun.management.UnixOperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+
+        assertThat((long) lb.udpListener(FRONT).maxFlows()).isEqualTo(Math.max(64, (fdLimit - 256) / 2));
+    }
+
+    @Test
+    void aServerAnsweringPortUnreachableIsBlamedAndItsFlowsMoveToAnotherUnseen() throws Exception {
+        final InetSocketAddress dead;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            dead = (InetSocketAddress) s.getLocalSocketAddress(); // nothing is bound there once it closes
+        }
+        final UdpEchoServer live = track(new UdpEchoServer("live"));
+        start(UdpOptions.DEFAULTS, 1, List.of(dead, live.address()));
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(client().ask("q" + i)).as("client " + i).isEqualTo("live:q" + i);
+        }
+
+        final Server deadServer = lb.group("g").snapshot().server("s0");
+        // until a health check marks it DOWN, round robin keeps giving the dead server new flows
+        assertThat(deadServer.counters().failedConnects()).isBetween(5L, 10L);
+        assertThat(counters().get(UdpListenerCounters.SERVER_UNREACHABLE))
+            .isEqualTo(deadServer.counters().failedConnects());
+        assertThat(deadServer.counters().active()).isZero();
+        assertThat(live.received()).isEqualTo(10);
+    }
+
+    @Test
+    void withNoServerLeftTheDatagramIsDroppedAndCounted() throws Exception {
+        final InetSocketAddress dead;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            dead = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        start(UdpOptions.DEFAULTS, 1, List.of(dead));
+
+        final UdpClient client = client();
+        client.send("anyone?");
+
+        assertThat(client.receiveText(300)).isNull();
+
+        assertThat(counters().get(UdpListenerCounters.DROPPED_NO_SERVER)).isEqualTo(1);
+        assertThat(counters().terminated(Termination.NO_SERVER)).isEqualTo(1);
+        assertThat(counters().active()).isZero();
+    }
+
+    @Test
+    void aServerWithWeightZeroKeepsItsFlowsAndGetsNoNewOnes() throws Exception {
+        final List<UdpEchoServer> servers = servers(2);
+        start(UdpOptions.DEFAULTS, 1, servers.stream().map(UdpEchoServer::address).toList());
+        final UdpClient early = client();
+        assertThat(early.ask("x")).isEqualTo("s0:x");
+
+        lb.group("g").snapshot().server("s0").weight(0);
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(client().ask("new " + i)).isEqualTo("s1:new " + i);
+        }
+        assertThat(early.ask("still here")).isEqualTo("s0:still here");
+    }
+
+    @Test
+    void flowsAreRowsOfTheConnectionTable() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS, 2, server);
+        final UdpClient client = client();
+        client.ask("12345");
+
+        final List<SessionInfo> rows = lb.sessions();
+
+        assertThat(rows).singleElement().satisfies(row -> {
+            assertThat(row.listener()).isEqualTo(FRONT);
+            assertThat(row.client()).isEqualTo(client.localAddress());
+            assertThat(row.server()).isEqualTo("s0");
+            assertThat(row.bytesIn()).isEqualTo(5);
+            assertThat(row.bytesOut()).isEqualTo(8);
+            assertThat(row.state()).isEqualTo("flow");
+        });
+        assertThat(lb.activeSessions()).isEqualTo(1);
+    }
+
+    @Test
+    void aGracefulStopRefusesNewClientsAndLetsFlowsFinish() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(400)), 1, server);
+        final UdpClient early = client();
+        assertThat(early.ask("before")).isEqualTo("s0:before");
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            final Future<Boolean> stopped = pool.submit(() -> lb.stop(Duration.ofSeconds(10)));
+            // a new client each time: one that came before the stop took effect has a flow like any other
+            final UdpClient[] late = new UdpClient[1];
+            awaitCondition(() -> {
+                late[0] = client();
+                late[0].send("late");
+                Thread.sleep(20);
+                return counters().get(UdpListenerCounters.DROPPED_STOPPING) > 0;
+            }, 5000);
+
+            assertThat(late[0].receiveText(200)).as("no flow for a new client").isNull();
+            assertThat(early.ask("during")).as("an existing flow goes on").isEqualTo("s0:during");
+            assertThat(stopped.get(5, TimeUnit.SECONDS)).as("every flow ended within the grace").isTrue();
+        }
+        assertThat(counters().terminated(Termination.SHUTDOWN)).isZero();
+    }
+
+    @Test
+    void aStartThatFailsOnALaterListenerReleasesTheUdpPortItHadBound() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        final int udpPort = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        final InetSocketAddress udp = new InetSocketAddress("127.0.0.1", udpPort);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> LoadBalancer.start(new Config(2, Duration.ZERO,
+                List.of(new ListenerConfig("u", Protocol.UDP, udp, "g", TcpOptions.DEFAULTS),
+                    new ListenerConfig("t", Protocol.TCP, (InetSocketAddress) taken.getLocalSocketAddress(), "g",
+                        TcpOptions.DEFAULTS)),
+                List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(server.address(), 1)))))))
+                .isInstanceOf(BindException.class);
+        }
+        try (DatagramSocket again = new DatagramSocket(udp)) {
+            assertThat(again.getLocalPort()).isEqualTo(udpPort);
+        }
+    }
+
+    @Test
+    void anIpv6ListenerRelaysAnIpv6ClientToAnIpv6Server() throws Exception {
+        final InetSocketAddress v6 = new InetSocketAddress("::1", 0);
+        try (DatagramSocket probe = new DatagramSocket(v6)) {
+            assertThat(probe.getLocalPort()).isPositive();
+        } catch (final IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
+        }
+        final UdpEchoServer server = track(new UdpEchoServer("v6", 1, v6));
+        lb = LoadBalancer.start(Config.single(2, Duration.ZERO,
+            new ListenerConfig(FRONT, Protocol.UDP, v6, "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(server.address(), 1)))));
+        final UdpClient client = track(new UdpClient(lb.localAddress(FRONT), "::1"));
+
+        assertThat(client.ask("over v6")).isEqualTo("v6:over v6");
+        assertThat(client.lastSender()).isEqualTo(lb.localAddress(FRONT));
+    }
+
+    @Test
+    void aUdpAddressAlreadyBoundFailsWithAddressInUse() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            final InetSocketAddress address = (InetSocketAddress) taken.getLocalSocketAddress();
+            assertThatThrownBy(() -> LoadBalancer.start(Config.single(2, Duration.ZERO,
+                new ListenerConfig(FRONT, Protocol.UDP, address, "g", TcpOptions.DEFAULTS),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(server.address(), 1))))))
+                .isInstanceOf(BindException.class)
+                .hasMessageContaining("udp://127.0.0.1:" + address.getPort())
+                .hasMessageContaining("already in use");
+        }
+    }
+}
