@@ -231,6 +231,12 @@ public final class EventLoop {
     /** Asks the loop to stop after closing what it still has (sessions as {@link Termination#SHUTDOWN}). */
     public void stop() {
         running = false;
+        if (thread.getState() == Thread.State.NEW) {
+            // never started (a failed start): no loop thread will ever close its selector, and a channel
+            // registered with a selector is only really closed by it, so release both here
+            shutdown();
+            return;
+        }
         selector.wakeup();
     }
 

@@ -411,6 +411,23 @@ class TcpProxyTest {
     }
 
     @Test
+    void aStartThatFailsOnALaterListenerReleasesThePortsOfTheEarlierOnes() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        final InetSocketAddress free = TcpServers.refusingAddress();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            final Config twoListeners = new Config(2, Duration.ZERO, List.of(
+                new ListenerConfig(free, "g", TcpOptions.DEFAULTS),
+                new ListenerConfig((InetSocketAddress) taken.getLocalSocketAddress(), "g", TcpOptions.DEFAULTS)),
+                List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(echo.address(), 1)))));
+            assertThatThrownBy(() -> LoadBalancer.start(twoListeners)).isInstanceOf(BindException.class);
+        }
+        try (java.net.ServerSocket again = new java.net.ServerSocket()) {
+            again.bind(free); // the first listener's sockets were closed when the start failed
+            assertThat(again.getLocalPort()).isEqualTo(free.getPort());
+        }
+    }
+
+    @Test
     void connectionsAreSpreadOverEveryLoopAndListedInTheConnectionTable() throws Exception {
         final EchoServer echo = track(new EchoServer());
         start(TcpOptions.DEFAULTS, 2, echo.address());
