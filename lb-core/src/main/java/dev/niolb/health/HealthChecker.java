@@ -72,7 +72,7 @@ public final class HealthChecker implements AutoCloseable {
         final CheckSpec health = config.healthCheck();
         final CheckSpec.Agent agent = config.agentCheck();
         for (final Server server : group.snapshot().servers()) {
-            checks.put(server, new ServerCheck(loop, server, health == null ? null : Probe.of(health), config,
+            checks.put(server, new ServerCheck(loop, server, health == null ? null : ActiveCheck.of(health), config,
                 random.split()));
             if (agent != null) {
                 agents.add(new AgentPoll(loop, server, agent.port(), config.interval().toMillis(),

@@ -1,5 +1,6 @@
 package dev.niolb.health;
 
+import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.Timeout;
@@ -24,7 +25,7 @@ final class ServerCheck implements Timeout {
 
     private final EventLoop loop;
     private final Server server;
-    private final Probe probe;
+    private final ActiveCheck check;
     private final boolean reprobeOnly;
     private final long intervalMs;
     private final long timeoutMs;
@@ -36,13 +37,13 @@ final class ServerCheck implements Timeout {
     private long backoffMs;
     private boolean stopped;
 
-    /** @param probe the active check, or null for a server whose group has none (passive re-probe only) */
-    ServerCheck(final EventLoop loop, final Server server, final Probe probe, final HealthCheckConfig config,
+    /** @param check the active check, or null for a server whose group has none (passive re-probe only) */
+    ServerCheck(final EventLoop loop, final Server server, final ActiveCheck check, final HealthCheckConfig config,
                 final SplittableRandom random) {
         this.loop = loop;
         this.server = server;
-        this.reprobeOnly = probe == null;
-        this.probe = probe == null ? new TcpCheck() : probe;
+        this.reprobeOnly = check == null;
+        this.check = check == null ? ActiveCheck.of(new CheckSpec.Tcp()) : check;
         this.intervalMs = config.interval().toMillis();
         this.timeoutMs = config.timeout().toMillis();
         this.riseFall = new RiseFall(reprobeOnly ? 1 : config.rise(), config.fall(), true);
@@ -71,7 +72,7 @@ final class ServerCheck implements Timeout {
         }
         running = true;
         startedMs = nowMs;
-        new CheckConnection(loop, probe, server.checkAddress(), timeoutMs, this::onResult).start();
+        check.start(loop, server.checkAddress(), timeoutMs, this::onResult);
     }
 
     private void onResult(final CheckResult result) {
