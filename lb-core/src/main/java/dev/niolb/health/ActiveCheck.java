@@ -25,4 +25,9 @@ interface ActiveCheck {
         final Probe probe = Probe.of(spec);
         return (loop, target, timeoutMs, done) -> new CheckConnection(loop, probe, target, timeoutMs, done).start();
     }
+
+    /** The passive re-probe of a server only UDP listeners use: see {@link DatagramReprobe}. */
+    static ActiveCheck datagramReprobe() {
+        return (loop, target, timeoutMs, done) -> new DatagramReprobe(loop, target, timeoutMs, done).start();
+    }
 }

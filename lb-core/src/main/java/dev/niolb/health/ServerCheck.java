@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 /**
  * The health of one server: its active check every interval with rise and fall, and the passive verdicts of
  * the relay loops. Without an active check it re-probes a server that passive detection took DOWN with a plain
- * connect, backing off from the interval up to {@value #MAX_BACKOFF_MS} ms, and brings it UP on the first
+ * connect (or, for a server only UDP listeners use, an empty datagram: {@link DatagramReprobe}), backing off from the interval up to {@value #MAX_BACKOFF_MS} ms, and brings it UP on the first
  * connect that succeeds.
  *
  * <p>Not threadsafe: owned by the health loop.
@@ -37,13 +37,20 @@ final class ServerCheck implements Timeout {
     private long backoffMs;
     private boolean stopped;
 
-    /** @param check the active check, or null for a server whose group has none (passive re-probe only) */
-    ServerCheck(final EventLoop loop, final Server server, final ActiveCheck check, final HealthCheckConfig config,
-                final SplittableRandom random) {
+    /**
+     * @param check        the active check, or null for a server whose group has none (passive re-probe only)
+     * @param datagramOnly only UDP listeners use the server: re-probe it with a datagram, not a TCP connect
+     */
+    ServerCheck(final EventLoop loop, final Server server, final ActiveCheck check, final boolean datagramOnly,
+                final HealthCheckConfig config, final SplittableRandom random) {
         this.loop = loop;
         this.server = server;
         this.reprobeOnly = check == null;
-        this.check = check == null ? ActiveCheck.of(new CheckSpec.Tcp()) : check;
+        if (check != null) {
+            this.check = check;
+        } else {
+            this.check = datagramOnly ? ActiveCheck.datagramReprobe() : ActiveCheck.of(new CheckSpec.Tcp());
+        }
         this.intervalMs = config.interval().toMillis();
         this.timeoutMs = config.timeout().toMillis();
         this.riseFall = new RiseFall(reprobeOnly ? 1 : config.rise(), config.fall(), true);

@@ -173,4 +173,26 @@ class UdpServerStatesTest {
         assertThat(server("s0").counters().failedConnects()).as("no datagram tried s0 once DOWN").isEqualTo(failed);
         assertThat(server("s0").counters().active()).isZero();
     }
+
+    @Test
+    void aUdpServerTakenDownByPortUnreachableIsReprobedWithADatagramAndComesBackWhenItListensAgain() throws Exception {
+        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+        final InetSocketAddress s0Address = s0.address();
+        final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+        start(HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
+                .withTimeout(Duration.ofMillis(200)),
+            List.of(new ServerConfig("s0", s0Address, 1), new ServerConfig("s1", s1.address(), 1)));
+        s0.close();
+        for (int i = 0; i < 4; i++) {
+            assertThat(client().ask("q" + i)).isEqualTo("s1:q" + i); // flows to s0 move to s1, unseen
+        }
+        Await.until(() -> server("s0").state() == ServerState.DOWN, 2000);
+        Thread.sleep(500); // re-probes at 100 and 200 ms: port unreachable, so it stays DOWN
+        assertThat(server("s0").state()).as("DOWN while nothing is bound").isEqualTo(ServerState.DOWN);
+
+        track(new UdpEchoServer("s0", 1, s0Address)); // no TCP port: a connect re-probe would never pass
+        Await.until(() -> server("s0").state() == ServerState.UP, 5000);
+
+        assertThat(client().ask("back")).isEqualTo("s0:back");
+    }
 }
