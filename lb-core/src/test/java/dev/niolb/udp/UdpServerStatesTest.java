@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -68,6 +69,22 @@ class UdpServerStatesTest {
 
     private Server server(final String name) {
         return lb.group("g").snapshot().server(name);
+    }
+
+    /**
+     * Closes an echo server and returns once its port is free: a socket closed while its thread is blocked in
+     * receive is released a moment later, and a datagram that reached it meanwhile would be lost without ICMP.
+     */
+    private static void stop(final UdpEchoServer server) throws Exception {
+        final InetSocketAddress address = server.address(); // a closed socket has none
+        server.close();
+        Await.until(() -> {
+            try (DatagramSocket probe = new DatagramSocket(address)) {
+                return true;
+            } catch (final java.net.SocketException e) {
+                return false;
+            }
+        }, 2000);
     }
 
     private UdpListenerCounters counters() {
@@ -153,7 +170,7 @@ class UdpServerStatesTest {
             clients.add(c);
         }
 
-        s0.close(); // its port now answers ICMP port unreachable
+        stop(s0); // its port now answers ICMP port unreachable
 
         // each client of s0 loses its datagram to the dead socket once (UDP: no retry of what was answered
         // before), then its next datagram opens a flow; every failure counts until max-fails takes s0 DOWN
@@ -182,7 +199,7 @@ class UdpServerStatesTest {
         start(HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
                 .withTimeout(Duration.ofMillis(200)),
             List.of(new ServerConfig("s0", s0Address, 1), new ServerConfig("s1", s1.address(), 1)));
-        s0.close();
+        stop(s0);
         for (int i = 0; i < 4; i++) {
             assertThat(client().ask("q" + i)).isEqualTo("s1:q" + i); // flows to s0 move to s1, unseen
         }
