@@ -156,15 +156,13 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     /**
      * A datagram from the client, in the receiver's buffer (read mode); sends it to the server, or first moves
-     * the flow to another server when its server is DOWN.
-     *
-     * @return false when the flow ended instead (its server is DOWN and no other takes it; the datagram is
-     *         dropped and counted)
+     * the flow to another server when its server is DOWN. When no other server takes it, the flow ends and the
+     * datagram is dropped and counted.
      */
-    boolean fromClient(final ByteBuffer datagram) {
+    void fromClient(final ByteBuffer datagram) {
         // one volatile read per datagram, no lock: DOWN moves the flow; DRAIN and MAINT keep it until it ends
         if (server.state() == ServerState.DOWN && !moveFromDown()) {
-            return false;
+            return;
         }
         lastActivityMs = loop.nowMs();
         requests++;
@@ -173,7 +171,6 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             datagram.get(datagram.position(), firstDatagram);
         }
         send(datagram);
-        return true;
     }
 
     /**

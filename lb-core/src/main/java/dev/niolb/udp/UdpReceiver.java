@@ -83,7 +83,7 @@ final class UdpReceiver implements IoHandler {
                     continue;
                 }
             }
-            flow.fromClient(buffer); // false: the flow ended and counted the datagram
+            flow.fromClient(buffer);
         }
     }
 
