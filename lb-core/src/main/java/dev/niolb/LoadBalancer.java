@@ -18,9 +18,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -95,7 +97,8 @@ public final class LoadBalancer implements AutoCloseable {
                 listener.register();
             }
             // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
-            health = HealthChecker.start(groups.values(), (server, count) -> TcpDrain.closeIdlest(loops, server, count));
+            health = HealthChecker.start(groups.values(), (server, count) -> TcpDrain.closeIdlest(loops, server, count),
+                datagramOnlyGroups(config));
             for (final EventLoop loop : loops) {
                 loop.start();
             }
@@ -266,5 +269,16 @@ public final class LoadBalancer implements AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ZERO);
+    }
+
+    /** The groups only UDP listeners use: passive health re-probes their servers with a datagram, not a connect. */
+    private static Set<String> datagramOnlyGroups(final Config config) {
+        final Set<String> udp = new HashSet<>();
+        final Set<String> tcp = new HashSet<>();
+        for (final ListenerConfig l : config.listeners()) {
+            (l.protocol() == Protocol.UDP ? udp : tcp).add(l.group());
+        }
+        udp.removeAll(tcp);
+        return udp;
     }
 }

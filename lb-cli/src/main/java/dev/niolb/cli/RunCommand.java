@@ -67,7 +67,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--check", paramLabel = "CHECK", converter = Converters.Check.class,
         description = {"Active health check of every server: tcp, http:/PATH[,host=H][,method=M][,status=LO-HI], "
-            + "send:TEXT,expect:TEXT (e.g. send:PING,expect:+PONG) or agent:PORT. Give one health check and/or one "
+            + "send:TEXT,expect:TEXT (e.g. send:PING,expect:+PONG), dns:NAME (a DNS query over UDP, e.g. "
+            + "dns:example.test) or agent:PORT. Give one health check and/or one "
             + "agent. Default: none (failed connects during traffic still take a server down)."})
     private List<CheckSpec> checks;
 

@@ -13,11 +13,15 @@ import java.util.Objects;
  *       {@code send:PING,expect:+PONG}).</li>
  *   <li>{@code http[:/path][,host=H][,method=M][,status=LO-HI]}: an HTTP/1.1 request; the status must be in the
  *       range (default 200-399).</li>
+ *   <li>{@code dns:NAME}: for DNS servers over UDP: a query for NAME's A record; passes when the server answers
+ *       (NOERROR or NXDOMAIN), fails on no answer, port unreachable, SERVFAIL or REFUSED.</li>
  *   <li>{@code agent:PORT}: HAProxy agent-check style: the server's agent answers a line such as
  *       {@code up 75%}, {@code drain}, {@code maint}, {@code down}.</li>
  * </ul>
  */
 public sealed interface CheckSpec {
+    /** The longest DNS name in its text form (RFC 1035: 255 octets on the wire). */
+    int MAX_DNS_NAME = 253;
 
     /** Whether this is the agent check (which reports state and weight) rather than a health check. */
     default boolean isAgent() {
@@ -106,6 +110,32 @@ public sealed interface CheckSpec {
         }
     }
 
+    /**
+     * A DNS query over UDP for the A record of {@code name} (letters, digits, {@code -} and {@code _}; labels of
+     * 1..63 characters; a final dot is allowed).
+     */
+    record Dns(String name) implements CheckSpec {
+        public Dns {
+            Objects.requireNonNull(name, "name");
+            final String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+            if (bare.isEmpty() || bare.length() > MAX_DNS_NAME
+                || !bare.matches("[A-Za-z0-9_-]{1,63}(\\.[A-Za-z0-9_-]{1,63})*")) {
+                throw new IllegalArgumentException("bad check 'dns:" + name + "': expected dns:NAME, a DNS name such as "
+                    + "example.test (labels of letters, digits, - or _, up to 63 characters each)");
+            }
+        }
+
+        /** The labels of the name, without the root's empty label. */
+        public String[] labels() {
+            return (name.endsWith(".") ? name.substring(0, name.length() - 1) : name).split("\\.");
+        }
+
+        @Override
+        public String toString() {
+            return "dns:" + name;
+        }
+    }
+
     /** The server's agent on {@code port} of the server's host. */
     record Agent(int port) implements CheckSpec {
         public Agent {
@@ -141,6 +171,9 @@ public sealed interface CheckSpec {
             }
             return new SendExpect(s.substring(5, expect), s.substring(expect + 8));
         }
+        if (lower.startsWith("dns:")) {
+            return new Dns(s.substring(4));
+        }
         if (lower.startsWith("agent:")) {
             try {
                 return new Agent(Integer.parseInt(s.substring(6)));
@@ -149,7 +182,7 @@ public sealed interface CheckSpec {
             }
         }
         throw new IllegalArgumentException("bad check '" + text
-            + "': expected tcp, http:/PATH, send:TEXT,expect:TEXT or agent:PORT");
+            + "': expected tcp, http:/PATH, send:TEXT,expect:TEXT, dns:NAME or agent:PORT");
     }
 
     private static Http parseHttp(final String text) {

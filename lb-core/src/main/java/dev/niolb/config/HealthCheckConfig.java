@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * How a group's servers are checked, actively and passively, and how a returning server is brought back.
  *
- * @param checks    at most one health check ({@code tcp}, {@code http}, {@code send/expect}) and at most one
+ * @param checks    at most one health check ({@code tcp}, {@code http}, {@code send/expect}, {@code dns}) and at most one
  *                  {@code agent}; empty for none (passive detection still works)
  * @param interval  time between two checks of a server; also the first back-off of a passive re-probe
  * @param timeout   how long one check may take, connect and reply together
@@ -64,12 +64,12 @@ public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Durat
         }
         if (checks.stream().filter(CheckSpec::isAgent).count() > 1
             || checks.stream().filter(c -> !c.isAgent()).count() > 1) {
-            throw new IllegalArgumentException("at most one health check (tcp, http, send) and one agent check, got "
+            throw new IllegalArgumentException("at most one health check (tcp, http, send, dns) and one agent check, got "
                 + checks);
         }
     }
 
-    /** The health check (tcp, http, send/expect), or null. */
+    /** The health check (tcp, http, send/expect, dns), or null. */
     public CheckSpec healthCheck() {
         return checks.stream().filter(c -> !c.isAgent()).findFirst().orElse(null);
     }

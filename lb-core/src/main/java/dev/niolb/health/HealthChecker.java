@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -49,30 +50,34 @@ public final class HealthChecker implements AutoCloseable {
         this.closer = closer;
     }
 
-    /** {@link #start(Collection, SessionCloser)} for groups whose drains never close sessions. */
+    /** {@link #start(Collection, SessionCloser, Set)} for groups whose drains never close sessions, all TCP. */
     public static HealthChecker start(final Collection<TargetGroup> groups) throws IOException {
-        return start(groups, (server, count) -> { });
+        return start(groups, (server, count) -> { }, Set.of());
     }
 
-    /** Starts the health loop and, soon after (with jitter), every group's checks. */
-    public static HealthChecker start(final Collection<TargetGroup> groups, final SessionCloser closer)
-        throws IOException {
+    /**
+     * Starts the health loop and, soon after (with jitter), every group's checks.
+     *
+     * @param datagramOnly names of the groups that only UDP listeners use: their passive re-probe is a datagram
+     */
+    public static HealthChecker start(final Collection<TargetGroup> groups, final SessionCloser closer,
+                                      final Set<String> datagramOnly) throws IOException {
         final HealthChecker checker = new HealthChecker(new EventLoop(0, "niolb-health"), closer);
         final SplittableRandom random = new SplittableRandom(System.nanoTime());
         for (final TargetGroup group : groups) {
-            checker.add(group, random.split());
+            checker.add(group, datagramOnly.contains(group.name()), random.split());
         }
         checker.loop.execute(checker::startAll);
         checker.loop.start();
         return checker;
     }
 
-    private void add(final TargetGroup group, final SplittableRandom random) {
+    private void add(final TargetGroup group, final boolean datagramOnly, final SplittableRandom random) {
         final HealthCheckConfig config = group.health();
         final CheckSpec health = config.healthCheck();
         final CheckSpec.Agent agent = config.agentCheck();
         for (final Server server : group.snapshot().servers()) {
-            checks.put(server, new ServerCheck(loop, server, health == null ? null : Probe.of(health), config,
+            checks.put(server, new ServerCheck(loop, server, health == null ? null : ActiveCheck.of(health), datagramOnly, config,
                 random.split()));
             if (agent != null) {
                 agents.add(new AgentPoll(loop, server, agent.port(), config.interval().toMillis(),

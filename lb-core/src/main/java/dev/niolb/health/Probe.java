@@ -5,7 +5,8 @@ import dev.niolb.config.CheckSpec;
 import java.net.InetSocketAddress;
 
 /**
- * What one kind of check sends and how it judges the reply; {@link CheckConnection} does the socket work.
+ * What one kind of TCP check sends and how it judges the reply; {@link CheckConnection} does the socket work.
+ * ({@code dns} is over UDP: {@link DnsCheck} and {@link DnsExchange}.)
  *
  * <p>Threading: immutable; used on the health loop.
  */
@@ -36,6 +37,8 @@ sealed interface Probe permits TcpCheck, SendExpectCheck, HttpCheck, AgentCheck 
             case CheckSpec.SendExpect s -> new SendExpectCheck(s.sendBytes(), s.expectBytes());
             case CheckSpec.Http h -> new HttpCheck(h);
             case CheckSpec.Agent _ -> new AgentCheck();
+            // a datagram exchange, not a connection: ActiveCheck.of runs it with a DnsExchange instead
+            case CheckSpec.Dns d -> throw new IllegalArgumentException("check " + d + " is not a TCP probe");
         };
     }
 

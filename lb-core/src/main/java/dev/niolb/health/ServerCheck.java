@@ -1,5 +1,6 @@
 package dev.niolb.health;
 
+import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.Timeout;
@@ -13,7 +14,7 @@ import java.util.SplittableRandom;
 /**
  * The health of one server: its active check every interval with rise and fall, and the passive verdicts of
  * the relay loops. Without an active check it re-probes a server that passive detection took DOWN with a plain
- * connect, backing off from the interval up to {@value #MAX_BACKOFF_MS} ms, and brings it UP on the first
+ * connect (or, for a server only UDP listeners use, an empty datagram: {@link DatagramReprobe}), backing off from the interval up to {@value #MAX_BACKOFF_MS} ms, and brings it UP on the first
  * connect that succeeds.
  *
  * <p>Not threadsafe: owned by the health loop.
@@ -24,7 +25,7 @@ final class ServerCheck implements Timeout {
 
     private final EventLoop loop;
     private final Server server;
-    private final Probe probe;
+    private final ActiveCheck check;
     private final boolean reprobeOnly;
     private final long intervalMs;
     private final long timeoutMs;
@@ -36,13 +37,20 @@ final class ServerCheck implements Timeout {
     private long backoffMs;
     private boolean stopped;
 
-    /** @param probe the active check, or null for a server whose group has none (passive re-probe only) */
-    ServerCheck(final EventLoop loop, final Server server, final Probe probe, final HealthCheckConfig config,
-                final SplittableRandom random) {
+    /**
+     * @param check        the active check, or null for a server whose group has none (passive re-probe only)
+     * @param datagramOnly only UDP listeners use the server: re-probe it with a datagram, not a TCP connect
+     */
+    ServerCheck(final EventLoop loop, final Server server, final ActiveCheck check, final boolean datagramOnly,
+                final HealthCheckConfig config, final SplittableRandom random) {
         this.loop = loop;
         this.server = server;
-        this.reprobeOnly = probe == null;
-        this.probe = probe == null ? new TcpCheck() : probe;
+        this.reprobeOnly = check == null;
+        if (check != null) {
+            this.check = check;
+        } else {
+            this.check = datagramOnly ? ActiveCheck.datagramReprobe() : ActiveCheck.of(new CheckSpec.Tcp());
+        }
         this.intervalMs = config.interval().toMillis();
         this.timeoutMs = config.timeout().toMillis();
         this.riseFall = new RiseFall(reprobeOnly ? 1 : config.rise(), config.fall(), true);
@@ -71,7 +79,7 @@ final class ServerCheck implements Timeout {
         }
         running = true;
         startedMs = nowMs;
-        new CheckConnection(loop, probe, server.checkAddress(), timeoutMs, this::onResult).start();
+        check.start(loop, server.checkAddress(), timeoutMs, this::onResult);
     }
 
     private void onResult(final CheckResult result) {

@@ -172,6 +172,16 @@ public final class Server {
         counters.recordConnectNanos(stripe, nanos);
     }
 
+    /**
+     * The server answered a datagram (UDP's counterpart of a successful connect): ends a run of passive failures.
+     * Any relay loop; only reads the shared count unless a run is in progress.
+     */
+    public void answered() {
+        if (consecutiveFailures.get() != 0) {
+            consecutiveFailures.set(0);
+        }
+    }
+
     /** Connects failed in a row, across loops, since the last success or state change. */
     public int consecutiveFailures() {
         return consecutiveFailures.get();

@@ -10,6 +10,7 @@ import dev.niolb.loop.Termination;
 import dev.niolb.loop.Timeout;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerCounters;
+import dev.niolb.target.ServerState;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +36,16 @@ import java.nio.channels.SelectionKey;
  * fails and no other can take it.
  *
  * <p>ICMP port unreachable from the server (seen as {@link PortUnreachableException} on the connected socket) is
- * counted against the server ({@link ServerCounters#FAILED_CONNECTS}). If the server has not replied yet, the flow
+ * counted against the server ({@link ServerCounters#FAILED_CONNECTS}) and reported for passive health as a failed
+ * TCP connect is ({@link dev.niolb.target.TargetGroup#connectFailed}: max-fails in a row take it DOWN); the
+ * server's first reply on a socket ends such a run. If the server has not replied yet, the flow
  * moves to another server and sends its first datagram again (kept until the first reply, when small), so a
  * client whose server just died is answered by another one without noticing, as a failed TCP connect is retried.
  * A flow whose server fails after it replied ends; the client's next datagram opens a new flow.
+ *
+ * <p>Server states: a flow whose server is DOWN (checks, passive failures, its agent) moves to another server on
+ * the client's next datagram, picked by the balancer as a new flow would be; a DRAIN or MAINT server keeps its
+ * flows until they end by themselves (idle, responses), as TCP sessions finish, and gets no new ones.
  */
 final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(UdpFlow.class);
@@ -67,6 +74,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private byte[] firstDatagram;
     private long timerId = NO_TIMER;
     private long lastActivityMs;
+    private boolean serverAnswered;
     private boolean started;
     private boolean closed;
 
@@ -137,6 +145,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             }
             channel = opened;
             server = next;
+            serverAnswered = false;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             next.counters().add(stripe, ServerCounters.TOTAL, 1);
             return true;
@@ -145,8 +154,16 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     // ------------------------------------------------------------------------------------- client -> server
 
-    /** A datagram from the client, in the receiver's buffer (read mode); sends it to the server. */
+    /**
+     * A datagram from the client, in the receiver's buffer (read mode); sends it to the server, or first moves
+     * the flow to another server when its server is DOWN. When no other server takes it, the flow ends and the
+     * datagram is dropped and counted.
+     */
     void fromClient(final ByteBuffer datagram) {
+        // one volatile read per datagram, no lock: DOWN moves the flow; DRAIN and MAINT keep it until it ends
+        if (server.state() == ServerState.DOWN && !moveFromDown()) {
+            return;
+        }
         lastActivityMs = loop.nowMs();
         requests++;
         if (requests == 1 && datagram.remaining() <= KEEP_FIRST_MAX && listener.options().retries() > 0) {
@@ -154,6 +171,30 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             datagram.get(datagram.position(), firstDatagram);
         }
         send(datagram);
+    }
+
+    /**
+     * Closes the socket to a server that went DOWN and connects to one the balancer picks instead (never the DOWN
+     * one): the client's datagrams go on, to a live server, without the client noticing. Rare, so it may log and
+     * allocate. False when no server takes the flow: it ends.
+     */
+    private boolean moveFromDown() {
+        final Server down = server;
+        dropServer();
+        firstDatagram = null; // it went to the DOWN server; the datagram in hand is what goes out next
+        attempts = 0;
+        tried = Balancer.bit(down);
+        if (!connectNext()) {
+            listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for " + client);
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            close(Termination.NO_SERVER);
+            return false;
+        }
+        listener.counters().add(stripe, UdpListenerCounters.MOVED, 1);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("flow {} {}: server {} is DOWN, moved to {}", Long.toHexString(id), client, down, server);
+        }
+        return true;
     }
 
     private void send(final ByteBuffer datagram) {
@@ -206,6 +247,10 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             final int size = buffer.remaining();
             lastActivityMs = loop.nowMs();
             replies++;
+            if (!serverAnswered) {
+                serverAnswered = true;
+                server.answered(); // ends a run of passive failures, as a connect that succeeds does for TCP
+            }
             firstDatagram = null; // the server answers: no retry any more
             bytesOut += size;
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
@@ -226,6 +271,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         listener.counters().add(stripe, UdpListenerCounters.SERVER_UNREACHABLE, 1);
+        // passive health, as a refused TCP connect: lock-free; at max-fails in a row the health loop takes it DOWN
+        listener.group().connectFailed(failed, "port unreachable");
         ByteBuffer again = pending;
         if (again == null && firstDatagram != null) {
             again = receiver.buffer().clear().put(firstDatagram).flip();

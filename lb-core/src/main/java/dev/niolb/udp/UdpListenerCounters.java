@@ -32,7 +32,9 @@ public final class UdpListenerCounters {
     public static final int SERVER_UNREACHABLE = 9;
     /** Receives on the listening socket that failed with an I/O error. */
     public static final int RECEIVE_ERRORS = 10;
-    private static final int TERMINATIONS = 11;
+    /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
+    public static final int MOVED = 11;
+    private static final int TERMINATIONS = 12;
 
     private final StripedCounters counters;
 

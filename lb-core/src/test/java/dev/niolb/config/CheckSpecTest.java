@@ -42,7 +42,7 @@ class CheckSpecTest {
     @Test
     void aBadCheckIsRejectedWithOneLineNamingIt() {
         assertThatThrownBy(() -> CheckSpec.parse("ping")).hasMessage(
-            "bad check 'ping': expected tcp, http:/PATH, send:TEXT,expect:TEXT or agent:PORT");
+            "bad check 'ping': expected tcp, http:/PATH, send:TEXT,expect:TEXT, dns:NAME or agent:PORT");
         assertThatThrownBy(() -> CheckSpec.parse("agent:x")).hasMessage("bad check 'agent:x': expected agent:PORT");
         assertThatThrownBy(() -> CheckSpec.parse("agent:70000")).hasMessageContaining("port must be 1..65535");
         assertThatThrownBy(() -> CheckSpec.parse("send:PING")).hasMessageContaining("expected send:TEXT,expect:TEXT");

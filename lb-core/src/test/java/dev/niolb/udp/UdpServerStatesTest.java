@@ -1,0 +1,215 @@
+package dev.niolb.udp;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.UdpClient;
+import dev.niolb.testing.UdpEchoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * UDP flows and server states: a flow leaves a DOWN server on its client's next datagram, DRAIN and MAINT keep
+ * their flows, and ICMP port unreachable counts for passive health as a refused TCP connect does.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class UdpServerStatesTest {
+    private static final String FRONT = "front";
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private LoadBalancer lb;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private void start(final HealthCheckConfig health, final List<ServerConfig> servers) throws IOException {
+        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, servers, health)));
+    }
+
+    private UdpClient client() throws IOException {
+        return track(new UdpClient(lb.localAddress(FRONT)));
+    }
+
+    private Server server(final String name) {
+        return lb.group("g").snapshot().server(name);
+    }
+
+    /**
+     * Closes an echo server and returns once its port is free: a socket closed while its thread is blocked in
+     * receive is released a moment later, and a datagram that reached it meanwhile would be lost without ICMP.
+     */
+    private static void stop(final UdpEchoServer server) throws Exception {
+        final InetSocketAddress address = server.address(); // a closed socket has none
+        server.close();
+        Await.until(() -> {
+            try (DatagramSocket probe = new DatagramSocket(address)) {
+                return true;
+            } catch (final java.net.SocketException e) {
+                return false;
+            }
+        }, 2000);
+    }
+
+    private UdpListenerCounters counters() {
+        return lb.udpListener(FRONT).counters();
+    }
+
+    @Test
+    void aFlowWhoseServerGoesDownMovesToAnotherServerOnItsClientsNextDatagram() throws Exception {
+        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+        final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+        // each also has a TCP port for a tcp check, as the issue has it for UDP servers with one: closing s0's is
+        // how it goes DOWN while its UDP socket still answers, so that only its state can move the flow
+        final ServerSocket s0CheckPort = track(new ServerSocket(0, 50, s0.address().getAddress()));
+        final ServerSocket s1CheckPort = track(new ServerSocket(0, 50, s1.address().getAddress()));
+        start(HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
+                .withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofMillis(500)).withRise(1).withFall(1),
+            List.of(new ServerConfig("s0", s0.address(), 1, false, s0CheckPort.getLocalPort()),
+                new ServerConfig("s1", s1.address(), 1, false, s1CheckPort.getLocalPort())));
+        final UdpClient client = client();
+        assertThat(client.ask("before")).isEqualTo("s0:before");
+        assertThat(client.ask("still s0")).isEqualTo("s0:still s0");
+
+        s0CheckPort.close();
+        Await.until(() -> server("s0").state() == ServerState.DOWN, 5000);
+
+        assertThat(client.ask("after")).isEqualTo("s1:after");
+        assertThat(client.ask("and on")).isEqualTo("s1:and on");
+        assertThat(s0.received()).isEqualTo(2);
+        assertThat(counters().get(UdpListenerCounters.MOVED)).isEqualTo(1);
+        assertThat(counters().flows()).as("the same flow, moved").isEqualTo(1);
+        assertThat(server("s0").counters().active()).isZero();
+        assertThat(server("s1").counters().active()).isEqualTo(1);
+    }
+
+    @Test
+    void aFlowWhoseServerIsDownWithNoOtherServerEndsAndItsDatagramIsCounted() throws Exception {
+        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+        start(HealthCheckConfig.DEFAULTS, List.of(new ServerConfig("s0", s0.address(), 1)));
+        final UdpClient client = client();
+        assertThat(client.ask("hi")).isEqualTo("s0:hi");
+
+        server("s0").health(false, "test");
+        client.send("anyone?");
+
+        assertThat(client.receiveText(300)).isNull();
+        assertThat(counters().get(UdpListenerCounters.DROPPED_NO_SERVER)).isEqualTo(1);
+        assertThat(counters().active()).isZero();
+        assertThat(s0.received()).isEqualTo(1);
+    }
+
+    @Test
+    void aDrainOrMaintServerKeepsItsFlowsUntilTheyEndAndGetsNoNewOnes() throws Exception {
+        for (final ServerState mode : List.of(ServerState.DRAIN, ServerState.MAINT)) {
+            final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+            final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+            start(HealthCheckConfig.DEFAULTS, List.of(new ServerConfig("s0", s0.address(), 1),
+                new ServerConfig("s1", s1.address(), 1)));
+            final UdpClient early = client();
+            assertThat(early.ask("x")).isEqualTo("s0:x");
+
+            server("s0").operatorMode(mode, "test");
+
+            for (int i = 0; i < 4; i++) {
+                assertThat(client().ask("new " + i)).as(mode + ": new client " + i).isEqualTo("s1:new " + i);
+            }
+            assertThat(early.ask("still here")).as(mode + ": the existing flow").isEqualTo("s0:still here");
+            assertThat(counters().get(UdpListenerCounters.MOVED)).isZero();
+            lb.stop(Duration.ZERO);
+            lb = null;
+        }
+    }
+
+    @Test
+    void aUdpServerThatStopsGoesDownAfterMaxFailsAndItsClientsDatagramsGoToTheOtherServer() throws Exception {
+        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+        final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+        start(HealthCheckConfig.DEFAULTS.withMaxFails(3).withInterval(Duration.ofSeconds(10)),
+            List.of(new ServerConfig("s0", s0.address(), 1), new ServerConfig("s1", s1.address(), 1)));
+        final List<UdpClient> clients = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            final UdpClient c = client();
+            assertThat(c.ask("c" + i)).isEqualTo((i % 2 == 0 ? "s0:" : "s1:") + "c" + i);
+            clients.add(c);
+        }
+
+        stop(s0); // its port now answers ICMP port unreachable
+
+        // each client of s0 loses its datagram to the dead socket once (UDP: no retry of what was answered
+        // before), then its next datagram opens a flow; every failure counts until max-fails takes s0 DOWN
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < clients.size(); i += 2) {
+                clients.get(i).send("lost? " + i);
+                clients.get(i).receiveText(100);
+            }
+        }
+        Await.until(() -> server("s0").state() == ServerState.DOWN, 2000);
+        final long failed = server("s0").counters().failedConnects();
+        assertThat(failed).isBetween(3L, 6L);
+
+        for (int i = 0; i < clients.size(); i++) {
+            assertThat(clients.get(i).ask("after " + i)).isEqualTo("s1:after " + i);
+        }
+        assertThat(server("s0").counters().failedConnects()).as("no datagram tried s0 once DOWN").isEqualTo(failed);
+        assertThat(server("s0").counters().active()).isZero();
+    }
+
+    @Test
+    void aUdpServerTakenDownByPortUnreachableIsReprobedWithADatagramAndComesBackWhenItListensAgain() throws Exception {
+        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+        final InetSocketAddress s0Address = s0.address();
+        final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+        start(HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
+                .withTimeout(Duration.ofMillis(200)),
+            List.of(new ServerConfig("s0", s0Address, 1), new ServerConfig("s1", s1.address(), 1)));
+        stop(s0);
+        for (int i = 0; i < 4; i++) {
+            assertThat(client().ask("q" + i)).isEqualTo("s1:q" + i); // flows to s0 move to s1, unseen
+        }
+        Await.until(() -> server("s0").state() == ServerState.DOWN, 2000);
+        Thread.sleep(500); // re-probes at 100 and 200 ms: port unreachable, so it stays DOWN
+        assertThat(server("s0").state()).as("DOWN while nothing is bound").isEqualTo(ServerState.DOWN);
+
+        track(new UdpEchoServer("s0", 1, s0Address)); // no TCP port: a connect re-probe would never pass
+        Await.until(() -> server("s0").state() == ServerState.UP, 5000);
+
+        assertThat(client().ask("back")).isEqualTo("s0:back");
+    }
+}
