@@ -48,8 +48,24 @@ final class Rig implements AutoCloseable {
     }
 
     /** Closes a backend's listening socket and its connections, as a killed process would. */
+    /**
+     * Stops a backend and returns once its port refuses connections: a listening socket closed while a thread
+     * is blocked in accept may keep completing handshakes for a moment, and "dead" must mean dead for the tests.
+     */
     void kill(final String name) throws IOException {
-        backends.remove(name).close();
+        final EchoServer backend = backends.remove(name);
+        final java.net.InetSocketAddress address = backend.address();
+        backend.close();
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket probe = new java.net.Socket()) {
+                probe.connect(address, 200);
+            } catch (final IOException refused) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        throw new IOException("backend " + name + " still accepts connections after close");
     }
 
     <T extends AutoCloseable> T track(final T resource) {
