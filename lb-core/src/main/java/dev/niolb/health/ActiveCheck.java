@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 
 /**
  * How one active check of a server is run: over a TCP connection ({@link CheckConnection} with a {@link Probe})
- * or, for {@code dns}, as a datagram exchange ({@link DnsExchange}).
+ * or, for {@code dns}, as a datagram exchange ({@link DatagramExchange} with {@link DnsExchange}).
  *
  * <p>Threading: implementations are immutable; {@link #start} is called on the health loop.
  */
@@ -20,7 +20,8 @@ interface ActiveCheck {
     static ActiveCheck of(final CheckSpec spec) {
         if (spec instanceof CheckSpec.Dns dns) {
             final DnsCheck check = new DnsCheck(dns.labels());
-            return (loop, target, timeoutMs, done) -> new DnsExchange(loop, check, target, timeoutMs, done).start();
+            return (loop, target, timeoutMs, done) -> new DatagramExchange(loop, target, timeoutMs, new DnsExchange(check),
+                DnsExchange.MAX_REPLY, done).start();
         }
         final Probe probe = Probe.of(spec);
         return (loop, target, timeoutMs, done) -> new CheckConnection(loop, probe, target, timeoutMs, done).start();
@@ -28,6 +29,7 @@ interface ActiveCheck {
 
     /** The passive re-probe of a server only UDP listeners use: see {@link DatagramReprobe}. */
     static ActiveCheck datagramReprobe() {
-        return (loop, target, timeoutMs, done) -> new DatagramReprobe(loop, target, timeoutMs, done).start();
+        return (loop, target, timeoutMs, done) -> new DatagramExchange(loop, target, timeoutMs, DatagramReprobe.INSTANCE, 1,
+                done).start();
     }
 }

@@ -1,0 +1,129 @@
+package dev.niolb.health;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Timeout;
+import org.agrona.DeadlineTimerWheel;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.util.function.Consumer;
+
+/**
+ * One request datagram to a server and the verdict on what comes back, within one timeout on the loop's timer
+ * wheel; what to send and how to judge is a {@link Dialogue}. Reports exactly one {@link CheckResult}, then is done.
+ *
+ * <p>Not threadsafe: owned by the health loop; it never blocks. The socket is connected, so that the kernel drops
+ * datagrams from anyone but the server and reports ICMP port unreachable (nothing bound there) as an exception,
+ * which fails the exchange at once instead of at the timeout. Each exchange has a new socket, so a new source port:
+ * a late reply to an older one cannot be taken for this one's.
+ */
+final class DatagramExchange implements IoHandler, Timeout {
+
+    /** What one kind of datagram check says and how it judges the answer. */
+    interface Dialogue {
+        /** The request datagram. */
+        byte[] request();
+
+        /** The verdict on one reply, or {@code null} when it is not the answer to this request (keep waiting). */
+        CheckResult judge(byte[] reply, int length);
+
+        /** The verdict when nothing (or nothing that counts) came back within the timeout. */
+        CheckResult silence(long timeoutMs);
+    }
+
+    private final EventLoop loop;
+    private final InetSocketAddress target;
+    private final long timeoutMs;
+    private final Dialogue dialogue;
+    private final byte[] reply;
+    private final Consumer<CheckResult> done;
+    private DatagramChannel channel;
+    private SelectionKey key;
+    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private boolean finished;
+
+    /** @param maxReply bytes of a reply kept for {@link Dialogue#judge}; a longer reply is cut to it */
+    DatagramExchange(final EventLoop loop, final InetSocketAddress target, final long timeoutMs,
+                     final Dialogue dialogue, final int maxReply, final Consumer<CheckResult> done) {
+        this.loop = loop;
+        this.target = target;
+        this.timeoutMs = timeoutMs;
+        this.dialogue = dialogue;
+        this.reply = new byte[maxReply];
+        this.done = done;
+    }
+
+    /** Sends the request. Health loop. */
+    void start() {
+        try {
+            channel = DatagramChannel.open();
+            channel.configureBlocking(false);
+            channel.connect(target);
+            timerId = loop.schedule(loop.nowMs() + timeoutMs, this);
+            key = loop.register(channel, SelectionKey.OP_READ, this);
+            if (channel.write(ByteBuffer.wrap(dialogue.request())) == 0) {
+                finish(CheckResult.failed("request not sent: socket send buffer full"));
+            }
+        } catch (final IOException e) {
+            finish(CheckResult.failed(describe(e)));
+        }
+    }
+
+    @Override
+    public void onReady(final SelectionKey selected) {
+        try {
+            while (!finished) {
+                final ByteBuffer in = ByteBuffer.wrap(reply);
+                if (channel.receive(in) == null) {
+                    return;
+                }
+                final CheckResult verdict = dialogue.judge(reply, in.position());
+                if (verdict != null) {
+                    finish(verdict);
+                }
+            }
+        } catch (final IOException e) {
+            finish(CheckResult.failed(describe(e)));
+        }
+    }
+
+    @Override
+    public void onTimeout(final long expiredTimerId, final long nowMs) {
+        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        finish(dialogue.silence(timeoutMs));
+    }
+
+    @Override
+    public void onFailure(final Throwable failure) {
+        finish(CheckResult.failed("internal error: " + failure));
+    }
+
+    private void finish(final CheckResult result) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        loop.cancel(timerId);
+        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        if (key != null) {
+            key.cancel();
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (final IOException ignored) {
+                // the descriptor is released either way
+            }
+        }
+        done.accept(result);
+    }
+
+    private static String describe(final IOException e) {
+        return e instanceof PortUnreachableException ? "port unreachable" : CheckConnection.describe(e);
+    }
+}
