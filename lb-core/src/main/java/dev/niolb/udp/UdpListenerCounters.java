@@ -1,15 +1,14 @@
 package dev.niolb.udp;
 
-import dev.niolb.loop.Termination;
-import dev.niolb.metrics.StripedCounters;
+import dev.niolb.metrics.SessionCounters;
 
 /**
  * Counters of one UDP listener: flows, datagrams each way, every reason a datagram was dropped, and one counter
  * for each way a flow ends. A datagram niolb does not forward is never lost silently: it lands in a counter.
  *
- * <p>Threading: {@link StripedCounters} — loop {@code i} writes stripe {@code i}; any thread reads sums.
+ * <p>Threading: {@link SessionCounters}.
  */
-public final class UdpListenerCounters {
+public final class UdpListenerCounters extends SessionCounters {
     /** Flows ever created. */
     public static final int FLOWS = 0;
     /** Flows open now. */
@@ -34,32 +33,14 @@ public final class UdpListenerCounters {
     public static final int RECEIVE_ERRORS = 10;
     /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
     public static final int MOVED = 11;
-    private static final int TERMINATIONS = 12;
-
-    private final StripedCounters counters;
+    private static final int FIELDS = 12;
 
     public UdpListenerCounters(final int stripes) {
-        this.counters = new StripedCounters(TERMINATIONS + Termination.count(), stripes);
-    }
-
-    public void add(final int stripe, final int field, final long delta) {
-        counters.add(stripe, field, delta);
-    }
-
-    public void terminated(final int stripe, final Termination how) {
-        counters.add(stripe, TERMINATIONS + how.ordinal(), 1);
-    }
-
-    public long get(final int field) {
-        return counters.sum(field);
+        super(FIELDS, ACTIVE, stripes);
     }
 
     public long flows() {
         return get(FLOWS);
-    }
-
-    public long active() {
-        return get(ACTIVE);
     }
 
     public long datagramsIn() {
@@ -68,10 +49,5 @@ public final class UdpListenerCounters {
 
     public long datagramsOut() {
         return get(DATAGRAMS_OUT);
-    }
-
-    /** Flows that ended {@code how}. */
-    public long terminated(final Termination how) {
-        return counters.sum(TERMINATIONS + how.ordinal());
     }
 }
