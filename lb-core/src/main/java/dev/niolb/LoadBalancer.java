@@ -1,5 +1,6 @@
 package dev.niolb;
 
+import dev.niolb.accesslog.AccessLog;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +47,8 @@ public final class LoadBalancer implements AutoCloseable {
     private final List<UdpListener> udpListeners;
     private final List<InetSocketAddress> boundAddresses;
     private final Object stopLock = new Object();
+    private final long startNanos = System.nanoTime();
+    private AccessLog accessLog = AccessLog.OFF;
     private Boolean stopResult;
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
@@ -71,6 +75,9 @@ public final class LoadBalancer implements AutoCloseable {
         HealthChecker health = null;
         final List<UdpListener> udpListeners = new ArrayList<>();
         final List<InetSocketAddress> bound = new ArrayList<>();
+        // loops hand it their closed sessions; it outlives them (stopped after the loops, see stop)
+        final AccessLog accessLog = AccessLog.start(config.accessLog(), config.threads());
+        LoadBalancer started = null;
         try {
             for (int i = 0; i < loops.length; i++) {
                 loops[i] = new EventLoop(i);
@@ -82,11 +89,13 @@ public final class LoadBalancer implements AutoCloseable {
             for (final ListenerConfig l : config.listeners()) {
                 if (l.protocol() == Protocol.UDP) {
                     final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops);
+                    listener.accessLog(accessLog);
                     udpListeners.add(listener); // registered once every listener is bound, see below
                     bound.add(listener.localAddress());
                     continue;
                 }
                 final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops);
+                listener.accessLog(accessLog);
                 listeners.add(listener);
                 listener.register();
                 bound.add(listener.localAddress());
@@ -102,9 +111,15 @@ public final class LoadBalancer implements AutoCloseable {
             for (final EventLoop loop : loops) {
                 loop.start();
             }
-            return new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
+            started = new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
                 List.copyOf(bound), health);
+            started.accessLog = accessLog;
+            return started;
         } catch (final IOException | RuntimeException e) {
+            if (started != null) {
+                started.stop(Duration.ZERO);
+                throw e;
+            }
             if (health != null) {
                 health.close();
             }
@@ -119,6 +134,7 @@ public final class LoadBalancer implements AutoCloseable {
                     loop.stop();
                 }
             }
+            accessLog.close();
             throw e;
         }
     }
@@ -175,6 +191,22 @@ public final class LoadBalancer implements AutoCloseable {
     public Config config() {
         return config;
     }
+
+    /** Every group, in config order. */
+    public Collection<TargetGroup> groups() {
+        return groups.values();
+    }
+
+    /** Milliseconds since the engine started. */
+    public long uptimeMs() {
+        return (System.nanoTime() - startNanos) / 1_000_000L;
+    }
+
+    /** The access log ({@link AccessLog#OFF} when the config has none). */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
 
     /** Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop. */
     public long activeSessions() {
@@ -260,6 +292,8 @@ public final class LoadBalancer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+            // after the loops: sessions they closed at shutdown are logged
+            accessLog.close();
             stopResult = left == 0;
             return stopResult;
         }

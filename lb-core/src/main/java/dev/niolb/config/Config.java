@@ -10,14 +10,19 @@ import java.util.Set;
  * The whole, validated model of what niolb runs: the one thing both flags and (later) the config file produce.
  *
  * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions
- * @param grace   how long a graceful stop lets sessions finish before closing them
+ * @param grace     how long a graceful stop lets sessions finish before closing them
+ * @param admin     the admin HTTP API ({@link AdminConfig#NONE} for none)
+ * @param accessLog the access log's format ({@link AccessLogFormat#OFF} for none)
  */
-public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups) {
+public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
+                     AdminConfig admin, AccessLogFormat accessLog) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
     public Config {
         Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(accessLog, "accessLog");
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
@@ -44,6 +49,20 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
                 throw new IllegalArgumentException("listener '" + l.name() + "': no group named '" + l.group() + "'");
             }
         }
+    }
+
+    /** No admin API, no access log. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups) {
+        this(threads, grace, listeners, groups, AdminConfig.NONE, AccessLogFormat.OFF);
+    }
+
+    public Config withAdmin(final AdminConfig value) {
+        return new Config(threads, grace, listeners, groups, value, accessLog);
+    }
+
+    public Config withAccessLog(final AccessLogFormat value) {
+        return new Config(threads, grace, listeners, groups, admin, value);
     }
 
     /** The default number of event loops: one per core. */

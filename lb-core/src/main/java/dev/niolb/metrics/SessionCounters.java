@@ -10,6 +10,7 @@ import dev.niolb.loop.Termination;
  */
 public abstract class SessionCounters {
     private final StripedCounters counters;
+    private final LatencyRecorder durations;
     private final int fields;
     private final int activeField;
 
@@ -19,6 +20,7 @@ public abstract class SessionCounters {
      */
     protected SessionCounters(final int fields, final int activeField, final int stripes) {
         this.counters = new StripedCounters(fields + Termination.count(), stripes);
+        this.durations = new LatencyRecorder(stripes);
         this.fields = fields;
         this.activeField = activeField;
     }
@@ -41,6 +43,11 @@ public abstract class SessionCounters {
     /** Sessions (or flows) open now. Any thread. */
     public final long active() {
         return counters.sum(activeField);
+    }
+
+    /** How long sessions (or flows) lasted, from accept (first datagram) to close, whatever their end. */
+    public final LatencyRecorder durations() {
+        return durations;
     }
 
     /** Sessions (or flows) that ended {@code how}. Any thread. */

@@ -1,5 +1,6 @@
 package dev.niolb.target;
 
+import dev.niolb.metrics.LatencyRecorder;
 import dev.niolb.metrics.StripedCounters;
 
 /**
@@ -26,9 +27,30 @@ public final class ServerCounters {
     private static final int FIELDS = 6;
 
     private final StripedCounters counters;
+    private final LatencyRecorder connectTimes;
+    private final LatencyRecorder sessionTimes;
+    private final LatencyRecorder replyTimes;
 
     public ServerCounters(final int stripes) {
         this.counters = new StripedCounters(FIELDS, stripes);
+        this.connectTimes = new LatencyRecorder(stripes);
+        this.sessionTimes = new LatencyRecorder(stripes);
+        this.replyTimes = new LatencyRecorder(stripes);
+    }
+
+    /** TCP connect times to this server, try by successful try (a failed try is counted, not timed). */
+    public LatencyRecorder connectTimes() {
+        return connectTimes;
+    }
+
+    /** How long this server's sessions lasted, from accept to close (TCP sessions and UDP flows). */
+    public LatencyRecorder sessionTimes() {
+        return sessionTimes;
+    }
+
+    /** UDP: from a client datagram sent to this server to the first reply after it. */
+    public LatencyRecorder replyTimes() {
+        return replyTimes;
     }
 
     /** Adds {@code delta} to {@code field} in {@code stripe}. Only the stripe's owning loop may call this. */

@@ -14,7 +14,11 @@ public final class ListenerCounters extends SessionCounters {
     public static final int CONNECT_FAILURES = 2;
     /** Times accept failed (e.g. out of file descriptors) and the acceptor backed off. */
     public static final int ACCEPT_ERRORS = 3;
-    private static final int FIELDS = 4;
+    /** Bytes relayed from clients to servers. */
+    public static final int BYTES_IN = 4;
+    /** Bytes relayed from servers to clients. */
+    public static final int BYTES_OUT = 5;
+    private static final int FIELDS = 6;
 
     public ListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);
@@ -30,5 +34,13 @@ public final class ListenerCounters extends SessionCounters {
 
     public long acceptErrors() {
         return get(ACCEPT_ERRORS);
+    }
+
+    public long bytesIn() {
+        return get(BYTES_IN);
+    }
+
+    public long bytesOut() {
+        return get(BYTES_OUT);
     }
 }

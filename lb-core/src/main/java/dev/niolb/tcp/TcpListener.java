@@ -1,5 +1,6 @@
 package dev.niolb.tcp;
 
+import dev.niolb.accesslog.AccessLog;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.TcpOptions;
@@ -35,6 +36,7 @@ public final class TcpListener {
     private final long connectTimeoutMs;
     private final long idleTimeoutMs;
     private final long maxAgeMs;
+    private volatile AccessLog accessLog = AccessLog.OFF;
     private volatile long nextConnectWarnMs;
     private volatile long suppressedConnectWarns;
     private volatile long nextBufferWarnMs;
@@ -152,6 +154,16 @@ public final class TcpListener {
 
     public ListenerCounters counters() {
         return counters;
+    }
+
+    /** Where closed sessions are logged; {@link AccessLog#OFF} unless the engine sets one. */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** Sets the access log, before {@link #register()} (later sessions see it; one volatile read per close). */
+    public void accessLog(final AccessLog log) {
+        this.accessLog = java.util.Objects.requireNonNull(log, "log");
     }
 
     /** The bound address; an ephemeral port is resolved. */

@@ -1,7 +1,10 @@
 package dev.niolb.udp;
 
+import dev.niolb.accesslog.AccessLog;
+import dev.niolb.accesslog.AccessRecord;
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
+import dev.niolb.config.Protocol;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.LoopSession;
@@ -61,10 +64,12 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private final int stripe;
     private final long id;
     private final long startEpochMs;
+    private final long startNanos; // loop clock
     private final long responses;
 
     private DatagramChannel channel;
     private Server server;
+    private Server lastServer; // for the access log and the duration, after the flow has let its server go
     private int attempts;
     private long tried;
     private long requests;
@@ -75,6 +80,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private long timerId = NO_TIMER;
     private long lastActivityMs;
     private boolean serverAnswered;
+    private boolean awaitingReply; // a datagram went out since the last reply: the next reply is timed
+    private long sentNanos;        // loop clock of that datagram
     private boolean started;
     private boolean closed;
 
@@ -87,6 +94,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         this.stripe = receiver.stripe();
         this.id = loop.nextSessionId();
         this.startEpochMs = System.currentTimeMillis();
+        this.startNanos = loop.nowNanos();
         this.responses = listener.options().responses();
     }
 
@@ -145,6 +153,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             }
             channel = opened;
             server = next;
+            lastServer = next;
             serverAnswered = false;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             next.counters().add(stripe, ServerCounters.TOTAL, 1);
@@ -214,7 +223,12 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             return;
         }
         bytesIn += size;
+        if (!awaitingReply) {
+            awaitingReply = true;
+            sentNanos = loop.nowNanos();
+        }
         listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, 1);
+        listener.counters().add(stripe, UdpListenerCounters.BYTES_IN, size);
         server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
     }
 
@@ -252,10 +266,18 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
                 server.answered(); // ends a run of passive failures, as a connect that succeeds does for TCP
             }
             firstDatagram = null; // the server answers: no retry any more
+            if (awaitingReply) {
+                awaitingReply = false;
+                server.counters().replyTimes().record(stripe, loop.nowNanos() - sentNanos);
+            }
             bytesOut += size;
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
-            listener.counters().add(stripe, receiver.reply(buffer, client)
-                ? UdpListenerCounters.DATAGRAMS_OUT : UdpListenerCounters.DROPPED_SEND, 1);
+            if (receiver.reply(buffer, client)) {
+                listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, 1);
+                listener.counters().add(stripe, UdpListenerCounters.BYTES_OUT, size);
+            } else {
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
+            }
             if (responses > 0 && replies >= responses * requests) {
                 close(Termination.RESPONSES);
                 return;
@@ -294,6 +316,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     }
 
     private void dropServer() {
+        awaitingReply = false; // a reply from the next server is not an answer to what this one was sent
         close(channel);
         channel = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
@@ -338,11 +361,23 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         if (!started) {
             return; // never joined the table or the counters
         }
+        final long durationNanos = loop.nowNanos() - startNanos;
+        listener.counters().durations().record(stripe, durationNanos);
+        if (lastServer != null) {
+            lastServer.counters().sessionTimes().record(stripe, durationNanos);
+        }
         // how it ended is written before the active count drops, so a reader that sees the drop sees why
         listener.counters().terminated(stripe, reason);
         listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
         receiver.flows().remove(client, this);
         loop.remove(this);
+        final AccessLog accessLog = listener.accessLog();
+        if (accessLog.enabled()) {
+            accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.UDP, client, listener.name(),
+                listener.group().name(), lastServer == null ? null : lastServer.name(), -1,
+                Math.max(0, durationNanos) / 1000, bytesIn, bytesOut, Math.max(0, attempts - 1), reason,
+                lastServer != null));
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("flow {} {} closed: {} ({} datagrams in, {} replies; {} B in, {} B out)", Long.toHexString(id),
                 client, reason, requests, replies, bytesIn, bytesOut);

@@ -1,5 +1,6 @@
 package dev.niolb.udp;
 
+import dev.niolb.accesslog.AccessLog;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.UdpOptions;
@@ -39,6 +40,7 @@ public final class UdpListener {
     private final UdpReceiver[] receivers;
     private final long idleTimeoutMs;
     private final int maxFlows;
+    private volatile AccessLog accessLog = AccessLog.OFF;
     private volatile long nextWarnMs;
     private volatile long suppressedWarns;
 
@@ -175,6 +177,16 @@ public final class UdpListener {
 
     public UdpListenerCounters counters() {
         return counters;
+    }
+
+    /** Where ended flows are logged; {@link AccessLog#OFF} unless the engine sets one. */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** Sets the access log, before {@link #register()} (later flows see it; one volatile read per flow end). */
+    public void accessLog(final AccessLog log) {
+        this.accessLog = java.util.Objects.requireNonNull(log, "log");
     }
 
     /** The bound address; an ephemeral port is resolved. */

@@ -33,7 +33,11 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int RECEIVE_ERRORS = 10;
     /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
     public static final int MOVED = 11;
-    private static final int FIELDS = 12;
+    /** Bytes of datagrams from clients sent on to servers. */
+    public static final int BYTES_IN = 12;
+    /** Bytes of datagrams from servers sent back to clients. */
+    public static final int BYTES_OUT = 13;
+    private static final int FIELDS = 14;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);
@@ -49,5 +53,13 @@ public final class UdpListenerCounters extends SessionCounters {
 
     public long datagramsOut() {
         return get(DATAGRAMS_OUT);
+    }
+
+    public long bytesIn() {
+        return get(BYTES_IN);
+    }
+
+    public long bytesOut() {
+        return get(BYTES_OUT);
     }
 }

@@ -1,0 +1,166 @@
+package dev.niolb.accesslog;
+
+import dev.niolb.config.AccessLogFormat;
+import dev.niolb.metrics.StripedCounters;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The access log: one line per closed TCP session and per ended UDP flow, written by a thread of its own.
+ *
+ * <p>Threading: each event loop hands its {@link AccessRecord}s to its own bounded single-producer queue
+ * ({@link #offer}: lock-free, allocation-free, never blocks); the {@code niolb-access-log} thread drains every
+ * queue, formats the lines and writes them to the sink (by default the SLF4J logger {@value #LOGGER}). A sink
+ * that stalls (a slow disk, a blocked pipe) fills the queues, and then records are dropped and counted
+ * ({@link #dropped()}), so logging never holds a loop up. Why not logback's {@code AsyncAppender}: it formats the
+ * message and copies the MDC on the calling thread (its {@code preprocess}), takes a lock per event, and
+ * discards INFO events silently when 80% full; here the loop does nothing but one queue offer, and every drop
+ * is counted.
+ */
+public final class AccessLog implements AutoCloseable {
+    /** The logger the default sink writes to, at INFO, one event per line. */
+    public static final String LOGGER = "niolb.access";
+    /** Records a loop may have waiting before it drops: a burst of closes while the sink is slow. */
+    static final int QUEUE_CAPACITY = 16_384;
+    private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);
+    private static final long MAX_IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final int DRAIN_LIMIT = 1024;
+
+    /** No access log: {@link #enabled()} is false, nothing runs. */
+    public static final AccessLog OFF = new AccessLog();
+
+    private final AccessLogFormat format;
+    private final OneToOneConcurrentArrayQueue<AccessRecord>[] queues;
+    private final StripedCounters counters; // 0: dropped, 1: offered; per loop stripe
+    private final Consumer<String> sink;
+    private final Thread writer;
+    private volatile boolean running;
+
+    private AccessLog() {
+        this.format = AccessLogFormat.OFF;
+        this.queues = null;
+        this.counters = null;
+        this.sink = null;
+        this.writer = null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private AccessLog(final AccessLogFormat format, final int stripes, final Consumer<String> sink) {
+        this.format = format;
+        this.sink = sink;
+        this.queues = new OneToOneConcurrentArrayQueue[stripes];
+        for (int i = 0; i < stripes; i++) {
+            queues[i] = new OneToOneConcurrentArrayQueue<>(QUEUE_CAPACITY);
+        }
+        this.counters = new StripedCounters(2, stripes);
+        this.running = true;
+        this.writer = new Thread(this::run, "niolb-access-log");
+        writer.setDaemon(true);
+    }
+
+    /** An access log writing to the {@value #LOGGER} logger; {@link #OFF} for {@link AccessLogFormat#OFF}. */
+    public static AccessLog start(final AccessLogFormat format, final int stripes) {
+        final Logger access = LoggerFactory.getLogger(LOGGER);
+        return start(format, stripes, access::info);
+    }
+
+    /** An access log writing each line to {@code sink} (on the access log's thread). */
+    public static AccessLog start(final AccessLogFormat format, final int stripes, final Consumer<String> sink) {
+        Objects.requireNonNull(format, "format");
+        if (format == AccessLogFormat.OFF) {
+            return OFF;
+        }
+        final AccessLog log = new AccessLog(format, stripes, Objects.requireNonNull(sink, "sink"));
+        log.writer.start();
+        return log;
+    }
+
+    public boolean enabled() {
+        return queues != null;
+    }
+
+    public AccessLogFormat format() {
+        return format;
+    }
+
+    /**
+     * Queues one record. Only the loop that owns {@code stripe} may call this: lock-free, no allocation, never
+     * waits; a full queue drops the record and counts it.
+     */
+    public void offer(final int stripe, final AccessRecord record) {
+        if (queues == null) {
+            return;
+        }
+        counters.add(stripe, 1, 1);
+        if (!queues[stripe].offer(record)) {
+            counters.add(stripe, 0, 1);
+        }
+    }
+
+    /** Records dropped because a queue was full (the sink could not keep up). Any thread. */
+    public long dropped() {
+        return counters == null ? 0 : counters.sum(0);
+    }
+
+    /** Records handed to the log, dropped ones included. Any thread. */
+    public long offered() {
+        return counters == null ? 0 : counters.sum(1);
+    }
+
+    private void run() {
+        long park = 1_000; // ns; doubles while idle up to MAX_IDLE_PARK_NS, so an idle log costs ~20 wake-ups/s
+        while (true) {
+            final boolean wasRunning = running; // read before draining: a stop is followed by one last full drain
+            final int n = drain();
+            if (n > 0) {
+                park = 1_000;
+                continue;
+            }
+            if (!wasRunning) {
+                return;
+            }
+            LockSupport.parkNanos(this, park);
+            park = Math.min(park * 2, MAX_IDLE_PARK_NS);
+        }
+    }
+
+    private int drain() {
+        int n = 0;
+        for (final OneToOneConcurrentArrayQueue<AccessRecord> queue : queues) {
+            n += queue.drain(this::write, DRAIN_LIMIT);
+        }
+        return n;
+    }
+
+    private void write(final AccessRecord record) {
+        try {
+            sink.accept(AccessLine.format(format, record));
+        } catch (final RuntimeException e) {
+            LOG.warn("access log: writing a line failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Writes what is queued and stops the thread; call after the loops have stopped so that sessions closed at
+     * shutdown are logged too. Waits up to 5 s for a slow sink.
+     */
+    @Override
+    public void close() {
+        if (writer == null || !running) {
+            return;
+        }
+        running = false;
+        LockSupport.unpark(writer);
+        try {
+            writer.join(5_000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.niolb.json;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parses JSON text (RFC 8259) into plain Java values: objects as {@link Map} (keys in document order), arrays as
+ * {@link List}, strings, numbers as {@link Long} when integral and {@link Double} otherwise, booleans, and
+ * {@code null}. For the admin API's request bodies and {@code niolb stats}: small documents, read whole.
+ *
+ * <p>Threadsafe (no state between calls). Bad input fails with an {@link IllegalArgumentException} whose one-line
+ * message says what and where.
+ */
+public final class JsonReader {
+    private static final int MAX_DEPTH = 64;
+
+    private final String text;
+    private int pos;
+
+    private JsonReader(final String text) {
+        this.text = text;
+    }
+
+    /** The value {@code text} holds; nothing but whitespace may follow it. */
+    public static Object parse(final String text) {
+        final JsonReader reader = new JsonReader(text);
+        final Object value = reader.value(0);
+        reader.skipSpace();
+        if (reader.pos != text.length()) {
+            throw reader.error("unexpected text after the value");
+        }
+        return value;
+    }
+
+    /** The object {@code text} holds, or a failure saying it is not one. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObject(final String text) {
+        final Object value = parse(text);
+        if (!(value instanceof Map)) {
+            throw new IllegalArgumentException("expected a JSON object");
+        }
+        return (Map<String, Object>) value;
+    }
+
+    private Object value(final int depth) {
+        if (depth > MAX_DEPTH) {
+            throw error("nested deeper than " + MAX_DEPTH);
+        }
+        skipSpace();
+        if (pos >= text.length()) {
+            throw error("unexpected end");
+        }
+        final char c = text.charAt(pos);
+        return switch (c) {
+            case '{' -> object(depth);
+            case '[' -> array(depth);
+            case '"' -> string();
+            case 't' -> literal("true", Boolean.TRUE);
+            case 'f' -> literal("false", Boolean.FALSE);
+            case 'n' -> literal("null", null);
+            default -> {
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    yield number();
+                }
+                throw error("unexpected character '" + c + "'");
+            }
+        };
+    }
+
+    private Map<String, Object> object(final int depth) {
+        pos++; // {
+        final Map<String, Object> map = new LinkedHashMap<>();
+        skipSpace();
+        if (peek() == '}') {
+            pos++;
+            return map;
+        }
+        while (true) {
+            skipSpace();
+            if (peek() != '"') {
+                throw error("expected a key in quotes");
+            }
+            final String key = string();
+            skipSpace();
+            expect(':');
+            map.put(key, value(depth + 1));
+            skipSpace();
+            final char c = next();
+            if (c == '}') {
+                return map;
+            }
+            if (c != ',') {
+                throw error("expected ',' or '}'");
+            }
+        }
+    }
+
+    private List<Object> array(final int depth) {
+        pos++; // [
+        final List<Object> list = new ArrayList<>();
+        skipSpace();
+        if (peek() == ']') {
+            pos++;
+            return Collections.unmodifiableList(list);
+        }
+        while (true) {
+            list.add(value(depth + 1));
+            skipSpace();
+            final char c = next();
+            if (c == ']') {
+                return Collections.unmodifiableList(list);
+            }
+            if (c != ',') {
+                throw error("expected ',' or ']'");
+            }
+        }
+    }
+
+    private String string() {
+        pos++; // "
+        final StringBuilder out = new StringBuilder();
+        while (true) {
+            if (pos >= text.length()) {
+                throw error("unterminated string");
+            }
+            final char c = text.charAt(pos++);
+            if (c == '"') {
+                return out.toString();
+            }
+            if (c < 0x20) {
+                throw error("control character in a string");
+            }
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            final char e = next();
+            switch (e) {
+                case '"', '\\', '/' -> out.append(e);
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'u' -> {
+                    if (pos + 4 > text.length()) {
+                        throw error("short \\u escape");
+                    }
+                    try {
+                        out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
+                    } catch (final NumberFormatException ex) {
+                        throw error("bad \\u escape");
+                    }
+                    pos += 4;
+                }
+                default -> throw error("bad escape '\\" + e + "'");
+            }
+        }
+    }
+
+    private Object number() {
+        final int start = pos;
+        if (peek() == '-') {
+            pos++;
+        }
+        boolean integral = true;
+        while (pos < text.length()) {
+            final char c = text.charAt(pos);
+            if (c >= '0' && c <= '9') {
+                pos++;
+            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+                integral = false;
+                pos++;
+            } else {
+                break;
+            }
+        }
+        final String n = text.substring(start, pos);
+        try {
+            if (integral) {
+                return Long.parseLong(n);
+            }
+            return Double.parseDouble(n);
+        } catch (final NumberFormatException e) {
+            if (integral) {
+                try {
+                    return Double.parseDouble(n); // beyond a long
+                } catch (final NumberFormatException ignored) {
+                    // reported below
+                }
+            }
+            throw error("bad number '" + n + "'");
+        }
+    }
+
+    private Object literal(final String word, final Object value) {
+        if (!text.startsWith(word, pos)) {
+            throw error("unexpected word");
+        }
+        pos += word.length();
+        return value;
+    }
+
+    private void expect(final char c) {
+        if (next() != c) {
+            throw error("expected '" + c + "'");
+        }
+    }
+
+    private char next() {
+        if (pos >= text.length()) {
+            throw error("unexpected end");
+        }
+        return text.charAt(pos++);
+    }
+
+    private char peek() {
+        return pos < text.length() ? text.charAt(pos) : '\0';
+    }
+
+    private void skipSpace() {
+        while (pos < text.length()) {
+            final char c = text.charAt(pos);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return;
+            }
+            pos++;
+        }
+    }
+
+    private IllegalArgumentException error(final String what) {
+        return new IllegalArgumentException("bad JSON at character " + (pos + 1) + ": " + what);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.niolb.metrics;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Writes the Prometheus text exposition format, version 0.0.4: for each metric family a {@code # HELP} and a
+ * {@code # TYPE} line, then its samples, one family's samples together.
+ *
+ * <p>Not threadsafe: one writer per scrape. The caller opens a family with {@link #family} and writes its
+ * samples with {@link #sample}; a family is written once (a second {@code family} of the same name is refused, as
+ * Prometheus refuses it). Label values and help text are escaped as the format says ({@code \\}, {@code \"},
+ * newline); values are written as Go's {@code ParseFloat} reads them ({@code NaN}, {@code +Inf}).
+ */
+public final class PrometheusText {
+    /** The {@code Content-Type} of this format. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+
+    /** The metric types this writer uses. */
+    public enum Type {
+        COUNTER, GAUGE, SUMMARY;
+
+        String text() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final StringBuilder out = new StringBuilder(8192);
+    private final Set<String> families = new HashSet<>();
+    private String family;
+    private Type type;
+
+    /** Opens a family: its {@code HELP} and {@code TYPE} lines. */
+    public PrometheusText family(final String name, final Type familyType, final String help) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("bad metric name '" + name + "'");
+        }
+        if (!families.add(name)) {
+            throw new IllegalStateException("metric family '" + name + "' written twice");
+        }
+        family = name;
+        type = familyType;
+        out.append("# HELP ").append(name).append(' ');
+        escape(help, false);
+        out.append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(familyType.text()).append('\n');
+        return this;
+    }
+
+    /**
+     * One sample of the open family. {@code suffix} is "" or, for a summary, {@code _sum} or {@code _count};
+     * {@code labels} alternate names and values.
+     */
+    public PrometheusText sample(final String suffix, final double value, final String... labels) {
+        if (family == null) {
+            throw new IllegalStateException("a sample needs a family");
+        }
+        if (!suffix.isEmpty() && !(type == Type.SUMMARY && (suffix.equals("_sum") || suffix.equals("_count")))) {
+            throw new IllegalArgumentException("suffix '" + suffix + "' does not fit a " + type.text());
+        }
+        if (labels.length % 2 != 0) {
+            throw new IllegalArgumentException("labels come in name/value pairs");
+        }
+        out.append(family).append(suffix);
+        if (labels.length > 0) {
+            out.append('{');
+            for (int i = 0; i < labels.length; i += 2) {
+                if (!LABEL.matcher(labels[i]).matches()) {
+                    throw new IllegalArgumentException("bad label name '" + labels[i] + "'");
+                }
+                out.append(i == 0 ? "" : ",").append(labels[i]).append("=\"");
+                escape(labels[i + 1] == null ? "" : labels[i + 1], true);
+                out.append('"');
+            }
+            out.append('}');
+        }
+        out.append(' ');
+        number(value);
+        out.append('\n');
+        return this;
+    }
+
+    /** A sample with no suffix. */
+    public PrometheusText sample(final double value, final String... labels) {
+        return sample("", value, labels);
+    }
+
+    /**
+     * A summary's samples from a {@link LatencySnapshot}, in seconds: the 0.5, 0.9 and 0.99 quantiles (NaN while
+     * the window is empty), then {@code _sum} and {@code _count} since start.
+     */
+    public PrometheusText summary(final LatencySnapshot s, final String... labels) {
+        if (type != Type.SUMMARY) {
+            throw new IllegalStateException("summary samples in a " + type.text() + " family");
+        }
+        final String[] withQuantile = java.util.Arrays.copyOf(labels, labels.length + 2);
+        withQuantile[labels.length] = "quantile";
+        quantile(withQuantile, "0.5", s.p50Micros());
+        quantile(withQuantile, "0.9", s.p90Micros());
+        quantile(withQuantile, "0.99", s.p99Micros());
+        sample("_sum", s.sumSeconds(), labels);
+        sample("_count", s.count(), labels);
+        return this;
+    }
+
+    private void quantile(final String[] labels, final String q, final long micros) {
+        labels[labels.length - 1] = q;
+        sample("", LatencySnapshot.seconds(micros), labels);
+    }
+
+    @Override
+    public String toString() {
+        return out.toString();
+    }
+
+    private void number(final double v) {
+        if (Double.isNaN(v)) {
+            out.append("NaN");
+        } else if (Double.isInfinite(v)) {
+            out.append(v > 0 ? "+Inf" : "-Inf");
+        } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            out.append((long) v);
+        } else {
+            out.append(v);
+        }
+    }
+
+    private void escape(final String text, final boolean quote) {
+        for (int i = 0; i < text.length(); i++) {
+            final char c = text.charAt(i);
+            switch (c) {
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '"' -> out.append(quote ? "\\\"" : "\"");
+                default -> out.append(c);
+            }
+        }
+    }
+}
