@@ -1,6 +1,7 @@
 package dev.niolb;
 
 import dev.niolb.accesslog.AccessLog;
+import dev.niolb.admin.AdminServer;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
@@ -49,6 +50,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Object stopLock = new Object();
     private final long startNanos = System.nanoTime();
     private AccessLog accessLog = AccessLog.OFF;
+    private volatile AdminServer admin;
     private Boolean stopResult;
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
@@ -114,6 +116,8 @@ public final class LoadBalancer implements AutoCloseable {
             started = new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
                 List.copyOf(bound), health);
             started.accessLog = accessLog;
+            // last: its handlers read the running engine; with an address it must bind, failing it fails the start
+            started.admin = AdminServer.start(started, config.admin());
             return started;
         } catch (final IOException | RuntimeException e) {
             if (started != null) {
@@ -207,6 +211,11 @@ public final class LoadBalancer implements AutoCloseable {
         return accessLog;
     }
 
+    /** The address the admin API listens on (a port 0 resolved), or null when it does not run. */
+    public InetSocketAddress adminAddress() {
+        final AdminServer server = admin;
+        return server == null ? null : server.address();
+    }
 
     /** Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop. */
     public long activeSessions() {
@@ -292,8 +301,12 @@ public final class LoadBalancer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            // after the loops: sessions they closed at shutdown are logged
+            // after the loops: sessions they closed at shutdown are logged; the admin API answered until now
             accessLog.close();
+            final AdminServer server = admin;
+            if (server != null) {
+                server.close();
+            }
             stopResult = left == 0;
             return stopResult;
         }

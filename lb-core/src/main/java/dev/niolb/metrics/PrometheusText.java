@@ -64,13 +64,15 @@ public final class PrometheusText {
         if (labels.length % 2 != 0) {
             throw new IllegalArgumentException("labels come in name/value pairs");
         }
+        for (int i = 0; i < labels.length; i += 2) {
+            if (!LABEL.matcher(labels[i]).matches()) {
+                throw new IllegalArgumentException("bad label name '" + labels[i] + "'"); // before writing anything
+            }
+        }
         out.append(family).append(suffix);
         if (labels.length > 0) {
             out.append('{');
             for (int i = 0; i < labels.length; i += 2) {
-                if (!LABEL.matcher(labels[i]).matches()) {
-                    throw new IllegalArgumentException("bad label name '" + labels[i] + "'");
-                }
                 out.append(i == 0 ? "" : ",").append(labels[i]).append("=\"");
                 escape(labels[i + 1] == null ? "" : labels[i + 1], true);
                 out.append('"');

@@ -1,0 +1,156 @@
+package dev.niolb.admin;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.accesslog.TerminationNames;
+import dev.niolb.config.Endpoint;
+import dev.niolb.loop.Termination;
+import dev.niolb.metrics.LatencySnapshot;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerCounters;
+import dev.niolb.target.ServerState;
+import dev.niolb.target.TargetGroup;
+import dev.niolb.tcp.ListenerCounters;
+import dev.niolb.tcp.TcpListener;
+import dev.niolb.udp.UdpListener;
+import dev.niolb.udp.UdpListenerCounters;
+
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything {@code /metrics}, {@code /api/stats} and the stats page show, read once from the engine's counters
+ * and recorders, so that the two renderings of one request agree.
+ *
+ * <p>Threading: {@link #take} runs on an admin thread; it only reads (striped counters, volatile snapshots,
+ * latency recorders under their own monitors) and asks each loop for its buffer count through its queue.
+ *
+ * @param uptimeMs          since the engine started
+ * @param loops             relay event loops
+ * @param sessions          sessions and flows open now
+ * @param buffersInUse      pooled relay buffers held by sessions now
+ * @param directMemoryBytes direct memory in use by the JVM's direct buffers (the relay pools are most of it)
+ */
+public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, long directMemoryBytes,
+                          long accessLogLines, long accessLogDropped, List<ListenerStats> listeners,
+                          List<GroupStats> groups) {
+
+    /**
+     * One listener.
+     *
+     * @param accepted       TCP connections accepted, or UDP flows opened
+     * @param bytesIn        from clients
+     * @param bytesOut       to clients
+     * @param connectFailures TCP connect tries that failed; UDP: ICMP port unreachable from servers
+     * @param ended          sessions (flows) ended, by how, in {@link Termination} order
+     * @param dropped        UDP datagrams dropped, by why (empty for TCP)
+     * @param durations      session (flow) durations
+     */
+    public record ListenerStats(String name, String protocol, String address, String group, long accepted,
+                                long active, long bytesIn, long bytesOut, long connectFailures,
+                                Map<String, Long> ended, Map<String, Long> dropped, LatencySnapshot durations) {
+    }
+
+    /** One group: its servers in their stable order. */
+    public record GroupStats(String name, String balance, long serversUp, boolean backupsActive,
+                             List<ServerStats> servers) {
+    }
+
+    /**
+     * One server.
+     *
+     * @param weight          the operator weight
+     * @param effectiveWeight what balancers use, in thousandths (0: takes no new sessions)
+     * @param bytesIn         from clients to this server
+     * @param bytesOut        from this server to clients
+     * @param connect         TCP connect times
+     * @param session         session (flow) durations
+     * @param reply           UDP: first reply after a datagram
+     */
+    public record ServerStats(String name, String address, String state, int weight, int effectiveWeight,
+                              boolean backup, long active, long total, long connectFailures, long bytesIn,
+                              long bytesOut, LatencySnapshot connect, LatencySnapshot session,
+                              LatencySnapshot reply) {
+    }
+
+    /** Reads the engine now. */
+    public static EngineStats take(final LoadBalancer lb) {
+        final long now = System.nanoTime() / 1_000_000L;
+        final List<ListenerStats> listeners = new ArrayList<>();
+        for (final TcpListener l : lb.listeners()) {
+            final ListenerCounters c = l.counters();
+            listeners.add(new ListenerStats(l.name(), "tcp", Endpoint.hostPort(l.localAddress()), l.group().name(),
+                c.accepted(), c.active(), c.bytesIn(), c.bytesOut(), c.connectFailures(), ended(c), Map.of(),
+                c.durations().snapshot(now)));
+        }
+        for (final UdpListener l : lb.udpListeners()) {
+            final UdpListenerCounters c = l.counters();
+            final Map<String, Long> dropped = new LinkedHashMap<>();
+            dropped.put("flow_limit", c.get(UdpListenerCounters.DROPPED_FLOW_LIMIT));
+            dropped.put("no_server", c.get(UdpListenerCounters.DROPPED_NO_SERVER));
+            dropped.put("too_large", c.get(UdpListenerCounters.DROPPED_TOO_LARGE));
+            dropped.put("send_failed", c.get(UdpListenerCounters.DROPPED_SEND));
+            dropped.put("stopping", c.get(UdpListenerCounters.DROPPED_STOPPING));
+            listeners.add(new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
+                c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
+                ended(c), dropped, c.durations().snapshot(now)));
+        }
+        final List<GroupStats> groups = new ArrayList<>();
+        for (final TargetGroup g : lb.groups()) {
+            final TargetGroup.Snapshot snapshot = g.snapshot();
+            final List<ServerStats> servers = new ArrayList<>();
+            long up = 0;
+            for (final Server s : snapshot.servers()) {
+                final ServerState state = s.state();
+                if (state == ServerState.UP) {
+                    up++;
+                }
+                servers.add(server(s, state, now));
+            }
+            groups.add(new GroupStats(g.name(), snapshot.balance().toString(), up, g.backupsActive(),
+                List.copyOf(servers)));
+        }
+        return new EngineStats(lb.uptimeMs(), lb.config().threads(), lb.activeSessions(), lb.buffersInUse(),
+            directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
+            List.copyOf(listeners), List.copyOf(groups));
+    }
+
+    /** One server now. */
+    public static ServerStats server(final Server s) {
+        return server(s, s.state(), System.nanoTime() / 1_000_000L);
+    }
+
+    private static ServerStats server(final Server s, final ServerState state, final long nowMs) {
+        final ServerCounters c = s.counters();
+        return new ServerStats(s.name(), Endpoint.hostPort(s.address()), stateName(state), s.weight(),
+            s.effectiveWeight(), s.backup(), c.active(), c.total(), c.failedConnects(), c.bytesToServer(),
+            c.bytesFromServer(), c.connectTimes().snapshot(nowMs), c.sessionTimes().snapshot(nowMs),
+            c.replyTimes().snapshot(nowMs));
+    }
+
+    /** {@code up}, {@code down}, {@code drain}, {@code maint}. */
+    public static String stateName(final ServerState state) {
+        return state.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static Map<String, Long> ended(final dev.niolb.metrics.SessionCounters c) {
+        final Map<String, Long> ended = new LinkedHashMap<>();
+        for (final Termination t : Termination.values()) {
+            ended.put(TerminationNames.of(t), c.terminated(t));
+        }
+        return ended;
+    }
+
+    private static long directMemoryUsed() {
+        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                return pool.getMemoryUsed();
+            }
+        }
+        return -1;
+    }
+}

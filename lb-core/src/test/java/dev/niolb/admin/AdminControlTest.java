@@ -1,0 +1,149 @@
+package dev.niolb.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.niolb.config.Algorithm;
+import dev.niolb.target.ServerState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** State-changing admin calls: what they do to real traffic, and who may make them. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AdminControlTest {
+
+    private static List<String> picks(final AdminRig rig, final int n) throws Exception {
+        final List<String> picks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            picks.add(rig.nextServer());
+        }
+        return picks;
+    }
+
+    @Test
+    void drainAndMaintThroughTheApiTakeNewSessionsAwayWhileExistingOnesGoOn() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, null)) {
+            Socket onS0 = rig.connect();
+            if (!AdminRig.greeting(onS0).equals("s0")) {
+                onS0 = rig.connect();
+                assertThat(AdminRig.greeting(onS0)).isEqualTo("s0");
+            }
+            final HttpResponse<String> drained = rig.http.post("/api/groups/g/servers/s0", "state=drain");
+            assertThat(drained.statusCode()).isEqualTo(200);
+            final JsonNode body = AdminRig.JSON.readTree(drained.body());
+            assertThat(body.get("group").asText()).isEqualTo("g");
+            assertThat(body.get("server").get("name").asText()).isEqualTo("s0");
+            assertThat(body.get("server").get("state").asText()).isEqualTo("drain");
+
+            assertThat(picks(rig, 6)).containsOnly("s1");
+            onS0.getOutputStream().write("still here\n".getBytes());
+            assertThat(AdminRig.greeting(onS0)).isEqualTo("still here"); // the drained server's session goes on
+            assertThat(rig.server(rig.stats(), "s0").get("active").asLong()).isEqualTo(1);
+
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "state=ready").statusCode()).isEqualTo(200);
+            assertThat(picks(rig, 4)).contains("s0", "s1");
+
+            assertThat(rig.http.json("/api/groups/g/servers/s0", "{\"state\": \"maint\"}").statusCode())
+                .isEqualTo(200);
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.MAINT);
+            assertThat(rig.server(rig.stats(), "s0").get("state").asText()).isEqualTo("maint");
+            assertThat(picks(rig, 4)).containsOnly("s1");
+        }
+    }
+
+    @Test
+    void weightThroughTheApiChangesEachServersShare() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.WEIGHTED, 1, null)) {
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=0").statusCode()).isEqualTo(200);
+            assertThat(picks(rig, 6)).containsOnly("s1");
+            assertThat(rig.server(rig.stats(), "s0").get("weight").asInt()).isZero();
+
+            assertThat(rig.http.json("/api/groups/g/servers/s0", "{\"weight\": 3}").statusCode()).isEqualTo(200);
+            final List<String> picks = picks(rig, 8);
+            assertThat(picks.stream().filter("s0"::equals).count()).as("s0 at weight 3 of 4: %s", picks)
+                .isBetween(5L, 7L);
+            assertThat(rig.server(rig.stats(), "s0").get("weight").asInt()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void stateChangesNeedTheBearerTokenWhenOneIsConfigured(@TempDir final Path dir) throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "s3cr3t-t0ken\n");
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+            final HttpResponse<String> none = rig.http.post("/api/groups/g/servers/s0", "state=drain");
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+            assertThat(none.body()).contains("bearer token");
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain", "Authorization", "Bearer s3cr3t")
+                .statusCode()).isEqualTo(401);
+            assertThat(rig.http.delete("/api/groups/g/servers/s0").statusCode()).isEqualTo(401);
+            assertThat(rig.http.post("/reload", "").statusCode()).isEqualTo(401);
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.UP);
+
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain", "Authorization", "Bearer s3cr3t-t0ken")
+                .statusCode()).isEqualTo(200);
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.DRAIN);
+            assertThat(rig.http.get("/api/stats").statusCode()).as("reading needs no token").isEqualTo(200);
+            assertThat(rig.http.get("/metrics").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aStateChangeFromAnotherOriginIsRefused() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final HttpResponse<String> r = rig.http.post("/api/groups/g/servers/s0", "state=maint",
+                "Origin", "http://evil.example");
+            assertThat(r.statusCode()).isEqualTo(403);
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.UP);
+            final String self = "http://127.0.0.1:" + rig.lb.adminAddress().getPort();
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "state=maint", "Origin", self).statusCode())
+                .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void badCallsChangeNothingAndSayWhyInOneLine() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            expect(rig.http.post("/api/groups/nope/servers/s0", "state=drain"), 404, "no group named 'nope'");
+            expect(rig.http.post("/api/groups/g/servers/nope", "state=drain"), 404, "no server named 'nope'");
+            expect(rig.http.post("/api/groups/g/servers/s0", "state=off"), 400, "bad state 'off'");
+            expect(rig.http.post("/api/groups/g/servers/s0", "state=drain&weight=999"), 400, "bad weight 999");
+            expect(rig.http.post("/api/groups/g/servers/s0", "colour=red"), 400, "unknown parameter 'colour'");
+            expect(rig.http.post("/api/groups/g/servers/s0", ""), 400, "nothing to change");
+            expect(rig.http.json("/api/groups/g/servers/s0", "{\"state\": "), 400, "bad JSON");
+            expect(rig.http.get("/api/groups/g/servers/s0"), 405, "GET is not allowed");
+            expect(rig.http.post("/metrics", ""), 405, "POST is not allowed");
+            expect(rig.http.get("/nope"), 404, "no such endpoint");
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.UP);
+            assertThat(rig.lb.group("g").snapshot().server("s0").weight()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void addRemoveAndReloadSayTheyAreNotAvailableWithoutRuntimeMembership() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            expect(rig.http.post("/api/groups/g/servers", "server=127.0.0.1:1,weight=2,name=extra"), 501,
+                "runtime membership");
+            expect(rig.http.post("/api/groups/g/servers", "server=nowhere"), 400, "bad address 'nowhere'");
+            expect(rig.http.delete("/api/groups/g/servers/s0"), 501, "runtime membership");
+            expect(rig.http.delete("/api/groups/g/servers/nope"), 404, "no server named 'nope'");
+            expect(rig.http.post("/reload", ""), 501, "reload");
+        }
+    }
+
+    private static void expect(final HttpResponse<String> r, final int status, final String message) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        final JsonNode body = AdminRig.JSON.readTree(r.body());
+        assertThat(body.get("error").asText()).contains(message).doesNotContain("\n");
+    }
+}

@@ -1,0 +1,119 @@
+package dev.niolb.admin;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.Http;
+import dev.niolb.testing.Ports;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** When the admin API runs, when it does not, and the page it serves. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AdminLifecycleTest {
+
+    private static Config config(final InetSocketAddress listen, final InetSocketAddress server, final AdminConfig admin) {
+        return Config.single(1, Duration.ofSeconds(1), new ListenerConfig(listen, "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", server, 1)))).withAdmin(admin);
+    }
+
+    @Test
+    void aRequiredAdminAddressInUseFailsTheStartAndReleasesTheListeners() throws Exception {
+        final int listenPort = Ports.freeForTcpAndUdp();
+        try (EchoServer echo = new EchoServer(); ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            final InetSocketAddress admin = (InetSocketAddress) busy.getLocalSocketAddress();
+            assertThatThrownBy(() -> LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", listenPort),
+                echo.address(), AdminConfig.on(admin))))
+                .isInstanceOf(BindException.class)
+                .hasMessage("cannot listen on admin address 127.0.0.1:" + admin.getPort() + ": address already in use");
+            try (ServerSocket again = new ServerSocket()) {
+                again.bind(new InetSocketAddress("127.0.0.1", listenPort)); // the listener's port was released
+            }
+        }
+    }
+
+    @Test
+    void aDefaultAdminAddressInUseLeavesTheEngineRunningWithoutIt() throws Exception {
+        try (EchoServer echo = new EchoServer("s0"); ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            final LoadBalancer lb = LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
+                new AdminConfig((InetSocketAddress) busy.getLocalSocketAddress(), null, false)));
+            try (Socket s = new Socket()) {
+                assertThat(lb.adminAddress()).isNull();
+                s.connect(lb.localAddresses().getFirst());
+                assertThat(AdminRig.greeting(s)).isEqualTo("s0");
+            } finally {
+                lb.stop(Duration.ZERO);
+            }
+        }
+    }
+
+    @Test
+    void anEngineStartedFromCodeHasNoAdminApiUnlessItAsks() throws Exception {
+        try (EchoServer echo = new EchoServer()) {
+            final LoadBalancer lb = LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
+                AdminConfig.NONE));
+            assertThat(lb.adminAddress()).isNull();
+            lb.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void aTokenFileThatCannotBeReadFailsTheStartNamingIt(@TempDir final Path dir) throws Exception {
+        final AdminConfig missing = AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)).withTokenFile(dir.resolve("nope"));
+        final Path empty = Files.writeString(dir.resolve("empty"), "\n");
+        try (EchoServer echo = new EchoServer()) {
+            assertThatThrownBy(() -> LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(), missing)))
+                .isInstanceOf(IOException.class)
+                .hasMessage("cannot read admin token file " + dir.resolve("nope") + ": no such file");
+            assertThatThrownBy(() -> LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
+                missing.withTokenFile(empty))))
+                .hasMessage("admin token file " + empty + " is empty");
+        }
+    }
+
+    @Test
+    void stoppingTheEngineClosesTheAdminApi() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            assertThat(admin.getPort()).isPositive();
+            rig.lb.stop(Duration.ZERO);
+            assertThatThrownBy(() -> new Socket(admin.getAddress(), admin.getPort()).close())
+                .isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
+    void theStatsPageIsOneSelfContainedHtmlPage() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final HttpResponse<String> page = rig.http.get("/");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+            assertThat(page.body()).contains("<title>niolb stats</title>", "fetch(\"api/stats\"", "setInterval(refresh, REFRESH_MS)")
+                .doesNotContain("<link", "src=\"http", "https://", "import(");
+            assertThat(new Http(rig.lb.adminAddress()).get("/index.html").statusCode()).isEqualTo(404);
+        }
+    }
+}

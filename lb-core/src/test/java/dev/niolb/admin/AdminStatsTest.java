@@ -1,0 +1,214 @@
+package dev.niolb.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.Http;
+import dev.niolb.testing.TcpServers;
+import dev.niolb.testing.UdpClient;
+import dev.niolb.testing.UdpEchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static dev.niolb.admin.AdminRig.sample;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What {@code /api/stats}, {@code /metrics} and {@code /api/connections} report for known traffic. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AdminStatsTest {
+
+    @Test
+    void countersMatchAKnownWorkloadExactlyInStatsAndMetrics() throws Exception {
+        final int sessions = 10;
+        final int size = 1000;
+        try (AdminRig rig = new AdminRig(2).start()) {
+            for (int i = 0; i < sessions; i++) {
+                try (Socket s = rig.connect()) {
+                    assertThat(AdminRig.greeting(s)).matches("s[01]");
+                    s.getOutputStream().write(new byte[size]);
+                    assertThat(TcpServers.readAll(s.getInputStream(), size)).hasSize(size);
+                    s.shutdownOutput();
+                    assertThat(s.getInputStream().read()).isEqualTo(-1);
+                }
+            }
+            Await.until(() -> rig.lb.activeSessions() == 0
+                && rig.lb.listener("front").counters().terminated(dev.niolb.loop.Termination.CLIENT_CLOSE) == sessions,
+                5000);
+            final long in = (long) sessions * size;
+            final long out = (long) sessions * (size + 3); // each server greets with "sN\n"
+
+            final JsonNode stats = rig.stats();
+            final JsonNode listener = stats.get("listeners").get(0);
+            assertThat(listener.get("name").asText()).isEqualTo("front");
+            assertThat(listener.get("accepted").asLong()).isEqualTo(sessions);
+            assertThat(listener.get("active").asLong()).isZero();
+            assertThat(listener.get("bytes_in").asLong()).isEqualTo(in);
+            assertThat(listener.get("bytes_out").asLong()).isEqualTo(out);
+            assertThat(listener.get("ended").get("client_close").asLong()).isEqualTo(sessions);
+            assertThat(listener.get("session_ms").get("count").asLong()).isEqualTo(sessions);
+            long total = 0;
+            long serverIn = 0;
+            long serverOut = 0;
+            long connects = 0;
+            for (final JsonNode s : stats.get("groups").get(0).get("servers")) {
+                total += s.get("total").asLong();
+                serverIn += s.get("bytes_in").asLong();
+                serverOut += s.get("bytes_out").asLong();
+                connects += s.get("connect_ms").get("count").asLong();
+                assertThat(s.get("state").asText()).isEqualTo("up");
+                assertThat(s.get("active").asLong()).isZero();
+            }
+            assertThat(total).isEqualTo(sessions);
+            assertThat(connects).isEqualTo(sessions);
+            assertThat(serverIn).isEqualTo(in);
+            assertThat(serverOut).isEqualTo(out);
+            assertThat(stats.get("groups").get(0).get("servers_up").asLong()).isEqualTo(2);
+            assertThat(stats.get("sessions").asLong()).isZero();
+            assertThat(stats.get("loops").asLong()).isEqualTo(2);
+
+            final String m = rig.metrics();
+            assertThat(sample(m, "niolb_listener_accepted_total", "listener=\"front\"")).isEqualTo(sessions);
+            assertThat(sample(m, "niolb_listener_active_connections", "listener=\"front\"")).isZero();
+            assertThat(sample(m, "niolb_listener_bytes_total", "direction=\"in\"")).isEqualTo(in);
+            assertThat(sample(m, "niolb_listener_bytes_total", "direction=\"out\"")).isEqualTo(out);
+            assertThat(sample(m, "niolb_listener_sessions_ended_total", "reason=\"client_close\"")).isEqualTo(sessions);
+            assertThat(sample(m, "niolb_listener_session_seconds_count", "listener=\"front\"")).isEqualTo(sessions);
+            assertThat(sample(m, "niolb_server_connections_total", "server=\"s0\"")
+                + sample(m, "niolb_server_connections_total", "server=\"s1\"")).isEqualTo(sessions);
+            assertThat(sample(m, "niolb_server_bytes_total", "server=\"s0\"", "direction=\"in\"")
+                + sample(m, "niolb_server_bytes_total", "server=\"s1\"", "direction=\"in\"")).isEqualTo(in);
+            assertThat(sample(m, "niolb_server_bytes_total", "server=\"s0\"", "direction=\"out\"")
+                + sample(m, "niolb_server_bytes_total", "server=\"s1\"", "direction=\"out\"")).isEqualTo(out);
+            assertThat(sample(m, "niolb_server_connect_seconds_count", "server=\"s0\"")
+                + sample(m, "niolb_server_connect_seconds_count", "server=\"s1\"")).isEqualTo(sessions);
+            assertThat(sample(m, "niolb_server_state", "server=\"s0\"", "state=\"up\"")).isEqualTo(1);
+            assertThat(sample(m, "niolb_server_state", "server=\"s0\"", "state=\"drain\"")).isZero();
+            assertThat(sample(m, "niolb_group_servers_up", "group=\"g\"")).isEqualTo(2);
+            assertThat(sample(m, "niolb_sessions")).isZero();
+            assertThat(sample(m, "niolb_event_loops")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void latencyQuantilesAreSane() throws Exception {
+        final long holdMs = 300;
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final List<Socket> open = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                final Socket s = rig.connect();
+                AdminRig.greeting(s);
+                open.add(s);
+            }
+            Thread.sleep(holdMs);
+            for (final Socket s : open) {
+                s.close();
+            }
+            Await.until(() -> rig.lb.activeSessions() == 0, 5000);
+            final JsonNode s0 = rig.server(rig.stats(), "s0");
+            final double connectP50 = s0.get("connect_ms").get("p50").asDouble();
+            final double connectP99 = s0.get("connect_ms").get("p99").asDouble();
+            assertThat(connectP50).isGreaterThan(0).isLessThanOrEqualTo(connectP99);
+            assertThat(connectP99).isLessThan(TcpOptions.DEFAULTS.connectTimeout().toMillis());
+            final JsonNode session = s0.get("session_ms");
+            assertThat(session.get("count").asLong()).isEqualTo(5);
+            assertThat(session.get("p50").asDouble()).isBetween(holdMs * 0.9, holdMs + 1000.0);
+            assertThat(session.get("max").asDouble()).isLessThan(holdMs + 2000.0);
+            assertThat(session.get("sum").asDouble()).isBetween(5 * holdMs * 0.9, 5 * (holdMs + 1000.0));
+
+            final String m = rig.metrics();
+            final double p50 = sample(m, "niolb_server_connect_seconds", "server=\"s0\"", "quantile=\"0.5\"");
+            assertThat(p50).isGreaterThan(0).isLessThan(5);
+            final double sessionP99 = sample(m, "niolb_server_session_seconds", "server=\"s0\"", "quantile=\"0.99\"");
+            assertThat(sessionP99).isBetween(holdMs * 0.9 / 1000, (holdMs + 2000.0) / 1000);
+        }
+    }
+
+    @Test
+    void connectionsListsLiveSessionsWithTheirBytes() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, null)) {
+            final Map<Integer, String> serverByPort = new HashMap<>();
+            final Map<Integer, Integer> sentByPort = new HashMap<>();
+            for (int i = 1; i <= 3; i++) {
+                final Socket s = rig.connect();
+                serverByPort.put(s.getLocalPort(), AdminRig.greeting(s));
+                s.getOutputStream().write(new byte[10 * i]);
+                assertThat(TcpServers.readAll(s.getInputStream(), 10 * i)).hasSize(10 * i);
+                sentByPort.put(s.getLocalPort(), 10 * i);
+            }
+            final JsonNode all = AdminRig.JSON.readTree(rig.http.get("/api/connections").body());
+            assertThat(all.get("total").asInt()).isEqualTo(3);
+            for (final JsonNode row : all.get("connections")) {
+                final int port = Integer.parseInt(row.get("client").asText().replaceAll(".*:", ""));
+                assertThat(row.get("client").asText()).startsWith("127.0.0.1:");
+                assertThat(row.get("listener").asText()).isEqualTo("front");
+                assertThat(row.get("server").asText()).isEqualTo(serverByPort.get(port));
+                assertThat(row.get("state").asText()).isEqualTo("relaying");
+                assertThat(row.get("bytes_in").asLong()).isEqualTo((long) sentByPort.get(port));
+                assertThat(row.get("bytes_out").asLong()).isEqualTo(sentByPort.get(port) + 3L);
+                assertThat(row.get("age_ms").asLong()).isGreaterThanOrEqualTo(0);
+                assertThat(row.get("id").asText()).matches("[0-9a-f]+");
+            }
+            final long onS0 = serverByPort.values().stream().filter("s0"::equals).count();
+            final JsonNode s0 = AdminRig.JSON.readTree(rig.http.get("/api/connections?server=s0").body());
+            assertThat(s0.get("total").asLong()).isEqualTo(onS0);
+            final JsonNode one = AdminRig.JSON.readTree(rig.http.get("/api/connections?limit=1").body());
+            assertThat(one.get("total").asInt()).isEqualTo(3);
+            assertThat(one.get("shown").asInt()).isEqualTo(1);
+            assertThat(one.get("connections")).hasSize(1);
+            final HttpResponse<String> bad = rig.http.get("/api/connections?limit=many");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("limit must be");
+        }
+    }
+
+    @Test
+    void udpReplyTimesAndFlowBytesAreReported() throws Exception {
+        try (UdpEchoServer echo = new UdpEchoServer("e")) {
+            final LoadBalancer lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+                    new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
+                        TcpOptions.DEFAULTS, UdpOptions.DEFAULTS),
+                    new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u0", echo.address(), 1))))
+                .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
+            try (UdpClient client = new UdpClient(lb.localAddress("dns"))) {
+                for (int i = 0; i < 5; i++) {
+                    client.send("ping");
+                    assertThat(client.receiveText(2000)).isEqualTo("e:ping");
+                }
+                final Http http = new Http(lb.adminAddress());
+                Await.until(() -> AdminRig.JSON.readTree(http.get("/api/stats").body()).get("listeners").get(0)
+                    .get("bytes_out").asLong() == 5 * 6, 5000);
+                final JsonNode stats = AdminRig.JSON.readTree(http.get("/api/stats").body());
+                final JsonNode listener = stats.get("listeners").get(0);
+                assertThat(listener.get("protocol").asText()).isEqualTo("udp");
+                assertThat(listener.get("accepted").asLong()).isEqualTo(1); // one flow
+                assertThat(listener.get("active").asLong()).isEqualTo(1);
+                assertThat(listener.get("bytes_in").asLong()).isEqualTo(5 * 4);
+                final JsonNode reply = stats.get("groups").get(0).get("servers").get(0).get("udp_reply_ms");
+                assertThat(reply.get("count").asLong()).isEqualTo(5);
+                assertThat(reply.get("p99").asDouble()).isGreaterThanOrEqualTo(0).isLessThan(2000);
+                assertThat(listener.get("dropped").get("flow_limit").asLong()).isZero();
+            } finally {
+                lb.stop(Duration.ZERO);
+            }
+        }
+    }
+}
