@@ -9,6 +9,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,6 +55,9 @@ public final class DemoCommand implements Callable<Integer> {
         description = "Event loops (default: ${DEFAULT-VALUE}, so that the rotation is easy to follow).")
     private int threads;
 
+    @Mixin
+    private AdminOptions observability;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         final List<DemoBackend> backends = new ArrayList<>();
@@ -67,7 +71,8 @@ public final class DemoCommand implements Callable<Integer> {
             final Config config = RunCommand.validConfig(spec, () -> new Config(
                 threads, GRACE,
                 List.of(new ListenerConfig(listen.address(), RunCommand.GROUP, TcpOptions.DEFAULTS)),
-                List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers))));
+                List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers)),
+                observability.adminConfig(), observability.accessLog()));
             return new Foreground(config).run(this::printHowToTry);
         } finally {
             backends.forEach(DemoBackend::close);
@@ -88,6 +93,12 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  nc " + host + " " + port + "      # then type a line: the backend echoes it");
         out.println("  for i in 1 2 3 4 5 6; do exec 3<>/dev/tcp/" + host + "/" + port
             + "; head -n1 <&3; exec 3<&-; done");
+        final InetSocketAddress admin = lb.adminAddress();
+        if (admin != null) {
+            final String where = Endpoint.hostPort(admin.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), admin.getPort()) : admin);
+            out.println("Stats page: http://" + where + "/  (in a terminal: niolb stats --admin " + where + " --watch)");
+        }
         out.println("Each backend logs the connections it serves. Ctrl-C stops niolb.");
         out.println();
         out.flush();

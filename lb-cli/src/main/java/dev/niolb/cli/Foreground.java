@@ -58,6 +58,9 @@ final class Foreground {
         try {
             return LoadBalancer.start(config);
         } catch (final BindException e) {
+            if (String.valueOf(e.getMessage()).startsWith("cannot listen on admin address")) {
+                throw new Failure(e.getMessage()); // names the address already; the listeners are not at fault
+            }
             throw new Failure("cannot listen on " + where(e) + ": " + reason(e));
         } catch (final IOException e) {
             throw new Failure("cannot start: " + e.getMessage());

@@ -11,6 +11,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -160,6 +161,9 @@ public final class RunCommand implements Callable<Integer> {
             + "0 leaves it to the idle timeout (default: ${DEFAULT-VALUE}).")
     private int udpResponses;
 
+    @Mixin
+    private AdminOptions observability;
+
     @Option(names = "--udp-max-flows", paramLabel = "N",
         description = "UDP flows open at once per listener; datagrams from new clients past it are dropped and "
             + "counted (default: half the open-file limit).")
@@ -201,7 +205,8 @@ public final class RunCommand implements Callable<Integer> {
             .withSlowStart(slowStart)
             .withDrain(drainTimeout, drainRate);
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
-            List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)));
+            List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)),
+            observability.adminConfig(), observability.accessLog());
     }
 
     @Override

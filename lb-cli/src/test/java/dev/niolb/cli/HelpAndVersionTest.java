@@ -27,7 +27,7 @@ class HelpAndVersionTest {
     }
 
     @ParameterizedTest(name = "niolb {0} --help")
-    @ValueSource(strings = {"", "run", "demo", "version"})
+    @ValueSource(strings = {"", "run", "demo", "stats", "version"})
     void everyCommandAnswersHelpWithItsUsageAndExitCode0(final String command) {
         final Cli result = command.isEmpty() ? Cli.run("--help") : Cli.run(command, "--help");
 

@@ -1,5 +1,7 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.AccessLogFormat;
+import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -154,5 +156,32 @@ class RunFlagsTest {
         assertThat(Sizes.parse("1m")).isEqualTo(1024 * 1024);
         assertThat(config("--listen", "127.0.0.1:1", "--server", "10.0.0.1:80", "--buffer-size", "1m")
             .listeners().getFirst().tcp().bufferSize()).isEqualTo(1024 * 1024);
+    }
+
+    @Test
+    void theAdminApiIsOnTheDefaultAddressUnlessToldOtherwiseAndTheAccessLogOff() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80");
+
+        assertThat(config.admin()).isEqualTo(new AdminConfig(new InetSocketAddress("127.0.0.1", 9900), null, false));
+        assertThat(config.accessLog()).isEqualTo(AccessLogFormat.OFF);
+    }
+
+    @Test
+    void anAdminAddressGivenMustBindAndCarriesItsTokenFile() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80",
+            "--admin", "[::1]:9901", "--admin-token-file", "/etc/niolb/token", "--access-log", "json");
+
+        assertThat(config.admin()).isEqualTo(new AdminConfig(new InetSocketAddress("::1", 9901),
+            java.nio.file.Path.of("/etc/niolb/token"), true));
+        assertThat(config.accessLog()).isEqualTo(AccessLogFormat.JSON);
+    }
+
+    @Test
+    void adminNoneRunsWithoutTheAdminApi() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80", "--admin", "none",
+            "--access-log", "PLAIN");
+
+        assertThat(config.admin()).isEqualTo(AdminConfig.NONE);
+        assertThat(config.accessLog()).isEqualTo(AccessLogFormat.PLAIN);
     }
 }

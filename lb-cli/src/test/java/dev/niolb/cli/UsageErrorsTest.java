@@ -79,7 +79,21 @@ class UsageErrorsTest {
             arguments("the same listener twice", ok("--listen", "127.0.0.1:8080"),
                 "niolb: listener 'tcp://127.0.0.1:8080' is defined twice"),
             arguments("a bad demo address", new String[] {"demo", "--listen", "8080"},
-                "niolb: bad address '8080': expected HOST:PORT"));
+                "niolb: bad address '8080': expected HOST:PORT"),
+            arguments("an admin address without a port", ok("--admin", "9900"),
+                "niolb: bad address '9900': expected HOST:PORT (or none)"),
+            arguments("a udp admin address", ok("--admin", "udp://127.0.0.1:9900"),
+                "niolb: bad admin address 'udp://127.0.0.1:9900': the admin API is HTTP over TCP"),
+            arguments("a token file without an admin API", ok("--admin", "none", "--admin-token-file", "/etc/token"),
+                "niolb: --admin-token-file needs the admin API: not with --admin none"),
+            arguments("an unknown access log format", ok("--access-log", "yaml"),
+                "niolb: bad access log format 'yaml': expected off, plain or json"),
+            arguments("a bad demo access log format", new String[] {"demo", "--access-log", "xml"},
+                "niolb: bad access log format 'xml'"),
+            arguments("a stats address without a port", new String[] {"stats", "--admin", "localhost"},
+                "niolb: bad address 'localhost': expected HOST:PORT"),
+            arguments("a zero watch interval", new String[] {"stats", "--watch", "0ms"},
+                "niolb: --watch interval must be positive"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -91,7 +105,7 @@ class UsageErrorsTest {
         assertThat(result.out()).as("stdout").isEmpty();
         assertThat(result.errLines()).hasSize(2);
         assertThat(result.errLines().get(0)).startsWith(expected);
-        assertThat(result.errLines().get(1)).matches("(Did you mean .*\\? )?Try 'niolb( run| demo)? --help'\\.");
+        assertThat(result.errLines().get(1)).matches("(Did you mean .*\\? )?Try 'niolb( run| demo| stats)? --help'\\.");
         assertThat(result.err()).doesNotContain("Exception", "\tat ");
     }
 

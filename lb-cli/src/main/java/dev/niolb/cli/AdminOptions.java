@@ -1,0 +1,85 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.AccessLogFormat;
+import dev.niolb.config.AdminConfig;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * The observability flags {@code run} and {@code demo} share: where the admin API listens, its token, and the
+ * access log's format.
+ *
+ * <p>{@code --admin} not given means the default address, not required: a second niolb on the host (its
+ * 9900 taken) runs without an admin API and says so, instead of failing. Given, the address must bind.
+ */
+final class AdminOptions {
+    /** {@code HOST:PORT} or {@code none}. */
+    static final class AdminAddress implements ITypeConverter<Address> {
+        @Override
+        public Address convert(final String text) {
+            try {
+                return new Address(AdminConfig.parseAddress(text));
+            } catch (final IllegalArgumentException e) {
+                throw new Converters.BadValue(e.getMessage());
+            }
+        }
+    }
+
+    /** A parsed {@code --admin}: null for {@code none}. */
+    record Address(InetSocketAddress address) {
+    }
+
+    /** {@code off}, {@code plain}, {@code json}. */
+    static final class Format implements ITypeConverter<AccessLogFormat> {
+        @Override
+        public AccessLogFormat convert(final String text) {
+            try {
+                return AccessLogFormat.parse(text);
+            } catch (final IllegalArgumentException e) {
+                throw new Converters.BadValue(e.getMessage());
+            }
+        }
+    }
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT|none", converter = AdminAddress.class,
+        description = "Admin HTTP API and stats page (GET / , /metrics, /api/stats; POST to drain, weigh, ...), "
+            + "or none (default: " + AdminConfig.DEFAULT_ADDRESS + "; if that is busy niolb runs without it).")
+    private Address admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+        description = "A file holding the bearer token that every state-changing admin call must send "
+            + "(Authorization: Bearer TOKEN). Default: none.")
+    private Path tokenFile;
+
+    @Option(names = "--access-log", paramLabel = "FORMAT", defaultValue = "off", converter = Format.class,
+        description = "One line per closed session and ended UDP flow on stdout (logger niolb.access): off, plain "
+            + "(HAProxy-tcplog-like fields) or json (default: ${DEFAULT-VALUE}).")
+    private AccessLogFormat accessLog;
+
+    /**
+     * The admin API these flags ask for.
+     *
+     * @throws IllegalArgumentException for a token file without an admin API
+     */
+    AdminConfig adminConfig() {
+        final AdminConfig config;
+        if (admin == null) {
+            config = new AdminConfig(AdminConfig.parseAddress(AdminConfig.DEFAULT_ADDRESS), null, false);
+        } else if (admin.address() == null) {
+            if (tokenFile != null) {
+                throw new IllegalArgumentException("--admin-token-file needs the admin API: not with --admin none");
+            }
+            return AdminConfig.NONE;
+        } else {
+            config = AdminConfig.on(admin.address());
+        }
+        return config.withTokenFile(tokenFile);
+    }
+
+    AccessLogFormat accessLog() {
+        return accessLog;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.niolb.cli;
+
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code niolb run} and {@code niolb demo} with the admin API and the access log, as child processes. */
+@Timeout(90)
+class RunAdminProcessTest {
+    private static final Duration START = Duration.ofSeconds(20);
+
+    private static String get(final String url) throws Exception {
+        final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    @Test
+    void runServesTheAdminApiAndWritesAnAccessLineOnStdoutPerSession() throws Exception {
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo) + ",name=web-1", "--admin", "127.0.0.1:0",
+                 "--access-log", "plain")) {
+            final int admin = Integer.parseInt(niolb.awaitOut("admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/",
+                START).group(1));
+            final int port = niolb.awaitListeningPort();
+            final int clientPort;
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                clientPort = client.getLocalPort();
+                assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
+            }
+            // client [time] proto listener group/server connect/duration in out retries termination; the listener
+            // is named as configured (port 0), its bound port is in the start-up line
+            niolb.awaitOut("^127\\.0\\.0\\.1:" + clientPort + " \\[\\S+Z] tcp tcp://127\\.0\\.0\\.1:0"
+                + " default/web-1 [\\d.]+/[\\d.]+ 0 3 0 client_close$", START);
+            assertThat(get("http://127.0.0.1:" + admin + "/api/stats")).contains("\"name\":\"web-1\"");
+            assertThat(get("http://127.0.0.1:" + admin + "/metrics"))
+                .contains("niolb_listener_accepted_total{listener=\"tcp://127.0.0.1:0\",protocol=\"tcp\"} 1");
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
+    void anAdminAddressInUseIsOneLineAndExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+                 "--admin", "127.0.0.1:" + taken.getLocalPort())) {
+            assertThat(niolb.awaitExit(START)).isEqualTo(1);
+            assertThat(niolb.err()).containsExactly(
+                "niolb: cannot listen on admin address 127.0.0.1:" + taken.getLocalPort() + ": address already in use");
+        }
+    }
+
+    @Test
+    void demoPrintsItsStatsPageAddress() throws Exception {
+        try (NiolbProcess demo = NiolbProcess.start("demo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")) {
+            final String page = demo.awaitOut("Stats page: (http://127\\.0\\.0\\.1:\\d+/)", START).group(1);
+            assertThat(get(page)).contains("<title>niolb stats</title>");
+            assertThat(get(page + "api/stats")).contains("\"name\":\"backend-1\"", "\"name\":\"backend-3\"");
+            demo.signal("INT");
+            assertThat(demo.awaitExit(START)).isZero();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.niolb.cli;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.target.ServerState;
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code niolb stats} against a running engine's admin API, and against none. */
+@Timeout(60)
+class StatsCommandTest {
+    private EchoServer one;
+    private EchoServer two;
+    private LoadBalancer lb;
+    private String admin;
+
+    @BeforeEach
+    void start() throws Exception {
+        one = new EchoServer("web-1");
+        two = new EchoServer("web-2");
+        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
+                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("web-1", one.address(), 1),
+                    new ServerConfig("web-2", two.address(), 2))))
+            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
+        admin = "127.0.0.1:" + lb.adminAddress().getPort();
+        for (int i = 0; i < 4; i++) {
+            try (Socket s = new Socket()) {
+                s.connect(lb.localAddress("front"));
+                RunProcessTest.readLine(s);
+            }
+        }
+        lb.group("web").snapshot().server("web-2").operatorMode(ServerState.DRAIN, "test");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        lb.stop(Duration.ZERO);
+        one.close();
+        two.close();
+    }
+
+    @Test
+    void statsPrintsTheListenersAndEachServerWithItsState() {
+        final Cli result = Cli.run("stats", "--admin", admin);
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.err()).isEmpty();
+        final List<String> lines = result.out().lines().toList();
+        assertThat(lines.getFirst()).startsWith("niolb  uptime ").contains("sessions 0", "loops 1");
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("LISTENER  PROTO  ADDRESS"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("front     tcp    127.0.0.1:")
+            .matches(".* web +0 +4 +0 B +\\d+ B .*"));
+        assertThat(lines).contains("GROUP web  1/2 up  balance roundrobin");
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches("web-1 +127\\.0\\.0\\.1:\\d+ +UP +1 +0 +2 +0 .*"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).matches("web-2 +127\\.0\\.0\\.1:\\d+ +DRAIN +2 \\(0\\) +0 +2 +0 .*"));
+    }
+
+    @Test
+    void anAdminApiThatCannotBeReachedIsOneLineAndExitCode1() throws Exception {
+        final int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + port);
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.errLines()).containsExactly("niolb: cannot reach the admin API at 127.0.0.1:" + port
+            + ": connection refused (is niolb running with --admin 127.0.0.1:" + port + "?)");
+    }
+
+    @Test
+    void watchRedrawsUntilInterrupted() throws Exception {
+        try (NiolbProcess stats = NiolbProcess.start("stats", "--admin", admin, "--watch", "200ms")) {
+            stats.awaitOut("GROUP web", Duration.ofSeconds(20));
+            final long start = System.nanoTime();
+            while (stats.out().stream().filter(l -> l.contains("niolb  uptime")).count() < 3) {
+                assertThat(System.nanoTime() - start).as("three redraws").isLessThan(Duration.ofSeconds(20).toNanos());
+                Thread.sleep(50);
+            }
+            assertThat(stats.out()).anySatisfy(l -> assertThat(l).startsWith("\033[H\033[2J"));
+            stats.signal("INT");
+            assertThat(stats.awaitExit(Duration.ofSeconds(10))).isNotZero(); // ended by the signal
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.niolb.cli;
+
+import dev.niolb.json.JsonReader;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatsTablesTest {
+    private static final String STATS = """
+        {"uptime_ms":3723000,"loops":2,"sessions":3,"buffers_in_use":1,"direct_memory_bytes":1572864,
+         "listeners":[{"name":"front","protocol":"tcp","address":"127.0.0.1:8080","group":"web","accepted":1234,
+           "active":3,"bytes_in":2048,"bytes_out":5242880,"connect_failures":2,
+           "ended":{"client_close":1000,"no_server":4,"client_reset":1,"server_reset":2},"dropped":{},
+           "session_ms":{"count":1231,"sum":9000,"p50":3.1,"p90":20,"p99":250.5,"max":1200}}],
+         "groups":[{"name":"web","balance":"weighted","servers_up":1,"backups_active":false,"servers":[
+           {"name":"web-1","address":"10.0.0.1:80","state":"up","weight":3,"effective_weight":1.5,"backup":false,
+            "active":2,"total":800,"connect_failures":0,"bytes_in":1024,"bytes_out":4194304,
+            "connect_ms":{"count":800,"sum":80,"p50":0.1,"p99":0.9,"max":1},
+            "session_ms":{"count":798,"sum":1,"p50":3,"p99":2500,"max":3000}},
+           {"name":"web-2","address":"10.0.0.2:80","state":"drain","weight":1,"effective_weight":0,"backup":true,
+            "active":1,"total":434,"connect_failures":2,"bytes_in":1024,"bytes_out":1048576,
+            "connect_ms":{"count":0,"sum":0,"p50":null,"p99":null,"max":null},
+            "session_ms":{"count":0,"sum":0,"p50":null,"p99":null,"max":null}}]}]}
+        """;
+
+    @Test
+    void statsBecomeAlignedTablesOfListenersAndServers() {
+        assertThat(StatsTables.render(JsonReader.parseObject(STATS))).isEqualTo("""
+            niolb  uptime 1h 2m 3s  sessions 3  loops 2  buffers in use 1  direct memory 1.5 MiB
+
+            LISTENER  PROTO  ADDRESS         GROUP  ACTIVE  TOTAL       IN      OUT  CONN ERR  REFUSED  RESETS     P50       P99
+            front     tcp    127.0.0.1:8080  web         3  1,234  2.0 KiB  5.0 MiB         2        4       3  3.1 ms  250.5 ms
+
+            GROUP web  1/2 up  balance weighted
+            SERVER          ADDRESS      STATE    WEIGHT  ACTIVE  TOTAL  CONN ERR       IN      OUT  CONNECT P50       P99  SESSION P50     P99
+            web-1           10.0.0.1:80  UP     3 (1.50)       2    800         0  1.0 KiB  4.0 MiB     0.100 ms  0.900 ms       3.0 ms  2.50 s
+            web-2 (backup)  10.0.0.2:80  DRAIN     1 (0)       1    434         2  1.0 KiB  1.0 MiB            -         -            -       -
+            """);
+    }
+
+    @Test
+    void missingFieldsShowAsDashes() {
+        assertThat(StatsTables.render(JsonReader.parseObject("{\"listeners\":[{\"name\":\"x\"}]}")))
+            .startsWith("niolb  uptime -  sessions -")
+            .contains("x         -      -        -           -      -   -    -         -        0       0    -    -");
+    }
+}
