@@ -1,0 +1,21 @@
+package dev.niolb.config.file;
+
+import dev.niolb.config.Config;
+
+/**
+ * Where a running niolb's config comes from, read again on demand: what a reload (SIGHUP, the admin API) asks for
+ * the new model.
+ *
+ * <p>Implementations are threadsafe: a reload may read from another thread than the start did.
+ */
+public interface ConfigSource {
+    /**
+     * Reads and validates the config afresh.
+     *
+     * @throws ConfigFileException with a one-line report when it cannot be read or does not validate
+     */
+    Config load();
+
+    /** What is read, for logs: a file's path. */
+    String describe();
+}
