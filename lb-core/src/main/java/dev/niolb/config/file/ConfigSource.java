@@ -18,4 +18,19 @@ public interface ConfigSource {
 
     /** What is read, for logs: a file's path. */
     String describe();
+
+    /** A config that is not read from anywhere (flags): every load gives it back unchanged. */
+    static ConfigSource fixed(final Config config, final String describe) {
+        return new ConfigSource() {
+            @Override
+            public Config load() {
+                return config;
+            }
+
+            @Override
+            public String describe() {
+                return describe;
+            }
+        };
+    }
 }
