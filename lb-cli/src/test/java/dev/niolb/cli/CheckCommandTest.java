@@ -65,6 +65,17 @@ class CheckCommandTest {
     }
 
     @Test
+    void theReadmesExampleConfigIsValid() throws IOException {
+        final String readme = Files.readString(Path.of("../README.md"));
+        final int section = readme.indexOf("## Config file");
+        final int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        final String example = readme.substring(start, readme.indexOf("```", start));
+
+        assertThat(section).isPositive();
+        assertThat(ConfigFile.parse(example, "README.md").groups()).extracting(g -> g.name()).containsExactly("web", "dns");
+    }
+
+    @Test
     void checkAnswersHelpWithItsUsage() {
         final Cli result = Cli.run("check", "--help");
 
