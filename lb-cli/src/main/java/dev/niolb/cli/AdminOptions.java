@@ -12,8 +12,9 @@ import java.nio.file.Path;
  * The observability flags {@code run} and {@code demo} share: where the admin API listens, its token, and the
  * access log's format.
  *
- * <p>{@code --admin} not given means the default address, not required: a second niolb on the host (its
- * 9900 taken) runs without an admin API and says so, instead of failing. Given, the address must bind.
+ * <p>The default address ({@code --admin} not given, or given as the default) is taken only when free: a second
+ * niolb on the host (its 9900 taken) runs without an admin API and says so, instead of failing. Any other address
+ * must bind. The config file's {@code admin:} keys follow the same rule ({@link AdminConfig#of}).
  */
 final class AdminOptions {
     /** {@code HOST:PORT} or {@code none}. */
@@ -65,18 +66,13 @@ final class AdminOptions {
      * @throws IllegalArgumentException for a token file without an admin API
      */
     AdminConfig adminConfig() {
-        final AdminConfig config;
         if (admin == null) {
-            config = new AdminConfig(AdminConfig.parseAddress(AdminConfig.DEFAULT_ADDRESS), null, false);
-        } else if (admin.address() == null) {
-            if (tokenFile != null) {
-                throw new IllegalArgumentException("--admin-token-file needs the admin API: not with --admin none");
-            }
-            return AdminConfig.NONE;
-        } else {
-            config = AdminConfig.on(admin.address());
+            return AdminConfig.DEFAULT.withTokenFile(tokenFile);
         }
-        return config.withTokenFile(tokenFile);
+        if (admin.address() == null && tokenFile != null) {
+            throw new IllegalArgumentException("--admin-token-file needs the admin API: not with --admin none");
+        }
+        return AdminConfig.of(admin.address(), tokenFile);
     }
 
     AccessLogFormat accessLog() {

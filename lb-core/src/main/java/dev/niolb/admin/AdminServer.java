@@ -66,10 +66,7 @@ public final class AdminServer implements AutoCloseable {
         http.setExecutor(executor);
         http.createContext("/", new AdminRoutes(lb, token));
         http.start();
-        final AdminServer server = new AdminServer(http, executor);
-        LOG.info("admin API and stats page on http://{}/{}", Endpoint.hostPort(server.address),
-            token == null ? "" : " (state changes need the bearer token)");
-        return server;
+        return new AdminServer(http, executor); // the caller says where it listens (niolb run: after its start-up line)
     }
 
     /** Where it listens (a port 0 resolved). */
