@@ -1,5 +1,6 @@
 package dev.niolb;
 
+import dev.niolb.acl.ConnectionLimit;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
@@ -75,6 +76,9 @@ public final class LoadBalancer implements AutoCloseable {
             for (int i = 0; i < loops.length; i++) {
                 loops[i] = new EventLoop(i);
             }
+            // the process's maxconn: one count over every TCP listener and loop, see ConnectionLimit
+            final ConnectionLimit global = config.maxconn() > 0 ? new ConnectionLimit(config.maxconn())
+                : ConnectionLimit.UNLIMITED;
             final Map<String, TargetGroup> groups = new LinkedHashMap<>();
             for (final TargetGroupConfig g : config.groups()) {
                 groups.put(g.name(), new TargetGroup(g, loops.length));
@@ -86,7 +90,7 @@ public final class LoadBalancer implements AutoCloseable {
                     bound.add(listener.localAddress());
                     continue;
                 }
-                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops);
+                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops, global);
                 listeners.add(listener);
                 listener.register();
                 bound.add(listener.localAddress());

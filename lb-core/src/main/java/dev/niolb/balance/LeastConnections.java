@@ -35,8 +35,8 @@ final class LeastConnections implements Balancer {
                 i = 0;
             }
             final Server server = servers[i];
-            final int weight = server.effectiveWeight(); // 0 unless it accepts new sessions
-            if (weight <= 0 || Balancer.isExcluded(server, excluded)) {
+            final int weight = server.effectiveWeight(); // 0 unless UP and in use; full() is its maxconn
+            if (weight <= 0 || server.full() || Balancer.isExcluded(server, excluded)) {
                 continue;
             }
             final long active = server.active();

@@ -11,8 +11,11 @@ import java.util.Set;
  *
  * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions
  * @param grace   how long a graceful stop lets sessions finish before closing them
+ * @param maxconn TCP connections open at once over every listener; at it every listener stops accepting (new
+ *                clients wait in the kernel's backlogs) until one ends; 0 for no cap
  */
-public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups) {
+public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
+                     int maxconn) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
@@ -22,6 +25,9 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ", got " + threads);
+        }
+        if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) {
+            throw new IllegalArgumentException("maxconn must be 0.." + ListenerLimits.MAX_CONN + ", got " + maxconn);
         }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative");
@@ -44,6 +50,16 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
                 throw new IllegalArgumentException("listener '" + l.name() + "': no group named '" + l.group() + "'");
             }
         }
+    }
+
+    /** With no global connection cap. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups) {
+        this(threads, grace, listeners, groups, 0);
+    }
+
+    public Config withMaxconn(final int n) {
+        return new Config(threads, grace, listeners, groups, n);
     }
 
     /** The default number of event loops: one per core. */

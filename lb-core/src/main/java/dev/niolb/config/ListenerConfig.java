@@ -9,18 +9,26 @@ import java.util.Objects;
  * @param bind port 0 binds an ephemeral port (shared by every loop)
  * @param tcp  what a TCP listener does with its sessions
  * @param udp  what a UDP listener does with its flows
+ * @param limits who it admits and how many: access list, maxconn, per-source limits
  */
 public record ListenerConfig(String name, Protocol protocol, InetSocketAddress bind, String group, TcpOptions tcp,
-                             UdpOptions udp) {
+                             UdpOptions udp, ListenerLimits limits) {
     public ListenerConfig {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(tcp, "tcp");
         Objects.requireNonNull(udp, "udp");
+        Objects.requireNonNull(limits, "limits");
         if (name == null || name.isBlank()) {
             name = protocol.scheme() + "://" + Endpoint.hostPort(bind);
         }
+    }
+
+    /** With no access list and no limits. */
+    public ListenerConfig(final String name, final Protocol protocol, final InetSocketAddress bind, final String group,
+                          final TcpOptions tcp, final UdpOptions udp) {
+        this(name, protocol, bind, group, tcp, udp, ListenerLimits.NONE);
     }
 
     /** With the default {@link UdpOptions}. */
@@ -31,5 +39,9 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
 
     public ListenerConfig(final InetSocketAddress bind, final String group, final TcpOptions tcp) {
         this(null, Protocol.TCP, bind, group, tcp);
+    }
+
+    public ListenerConfig withLimits(final ListenerLimits l) {
+        return new ListenerConfig(name, protocol, bind, group, tcp, udp, l);
     }
 }

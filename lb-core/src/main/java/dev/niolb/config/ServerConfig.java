@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param weight  0..256; 0 takes no new sessions
  * @param backup    takes new sessions only while no primary (non-backup) server of its group can
  * @param checkPort the port active checks connect to instead of the server's; 0 for the server's own
+ * @param maxconn   sessions (TCP connections and UDP flows) open at once to this server; at it, balancers pass it
+ *                  over for new sessions as if it were DOWN; 0 for no cap
  */
-public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort) {
+public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort,
+                           int maxconn) {
     public static final int MAX_WEIGHT = 256;
     public static final int DEFAULT_WEIGHT = 1;
 
@@ -29,13 +32,23 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": check-port must be 1..65535, got "
                 + checkPort);
         }
+        if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) {
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": maxconn must be 0.."
+                + ListenerLimits.MAX_CONN + ", got " + maxconn);
+        }
         if (name == null || name.isBlank()) {
             name = Endpoint.hostPort(address);
         }
     }
 
+    /** With no connection cap. */
+    public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
+                        final int checkPort) {
+        this(name, address, weight, backup, checkPort, 0);
+    }
+
     public ServerConfig(final String name, final InetSocketAddress address, final int weight) {
-        this(name, address, weight, false, 0);
+        this(name, address, weight, false, 0, 0);
     }
 
     public ServerConfig(final InetSocketAddress address, final int weight) {
@@ -48,13 +61,13 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
     }
 
     /**
-     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}.
+     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,maxconn=N]}.
      *
      * @throws IllegalArgumentException with a one-line message naming the bad part
      */
     public static ServerConfig parse(final String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]");
+            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,maxconn=N]");
         }
         final String[] parts = spec.split(",");
         final Endpoint endpoint = Endpoint.parse(parts[0]);
@@ -62,6 +75,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         String name = null;
         boolean backup = false;
         int checkPort = 0;
+        int maxconn = 0;
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
             final int eq = option.indexOf('=');
@@ -99,12 +113,23 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                             + value + "'");
                     }
                 }
+                case "maxconn" -> {
+                    try {
+                        maxconn = Integer.parseInt(value);
+                    } catch (final NumberFormatException e) {
+                        maxconn = -1;
+                    }
+                    if (maxconn < 1 || maxconn > ListenerLimits.MAX_CONN) {
+                        throw new IllegalArgumentException("server '" + spec + "': maxconn must be 1.."
+                            + ListenerLimits.MAX_CONN + ", got '" + value + "'");
+                    }
+                }
                 default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N, name=NAME, backup or check-port=N)");
+                    + "' (expected weight=N, name=NAME, backup, check-port=N or maxconn=N)");
             }
         }
         try {
-            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort);
+            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, maxconn);
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }

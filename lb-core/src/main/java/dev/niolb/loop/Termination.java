@@ -25,7 +25,9 @@ public enum Termination {
     /** A bug in niolb: an unexpected exception in the session's handler. */
     INTERNAL_ERROR,
     /** A UDP flow had every reply it expected (the listener's {@code responses} per client datagram). */
-    RESPONSES;
+    RESPONSES,
+    /** Every server that could take the session had its {@code maxconn} of sessions: closed, not queued. */
+    FULL;
 
     private static final Termination[] VALUES = values();
 

@@ -156,7 +156,7 @@ final class Failover {
 
     private boolean noneAccepts() {
         for (final Server s : servers) {
-            if (s.acceptsNew()) {
+            if (s.effectiveWeight() > 0) { // state and weight only: a server at its maxconn is busy, not out
                 return false;
             }
         }

@@ -19,6 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread). The passive-failure count is shared by the relay loops: an atomic increment on a failed connect,
  * a read (and a write only after failures) on a successful one.
  *
+ * <p>A server with a {@code maxconn} counts its sessions in one shared atomic, reserved when a session picks it
+ * ({@link #tryReserve}, on connect) and given back when the session leaves it ({@link #unreserve}): never on
+ * the relay path, and exact across loops, where the striped {@link #active()} sum could be passed by one per
+ * loop. At its maxconn the server is {@link #full()} and {@link #acceptsNew()} is false, so every balancer
+ * passes it over for new sessions as it would a DOWN one. Without a maxconn nothing is counted there.
+ *
  * <p>Effective weight: {@code weight × agent percent × slow-start ramp}, in thousandths of a weight unit so
  * that a ramp of a weight-1 server is not rounded away; 0 when the server takes no new sessions (not UP, a
  * backup while a primary is UP, operator weight 0, agent weight 0%).
@@ -37,6 +43,8 @@ public final class Server {
     private final ServerCounters counters;
     private final Failover failover;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final int maxconn;
+    private final AtomicInteger reserved = new AtomicInteger();
 
     // inputs, written under the failover's monitor; volatile where other threads read them
     private volatile int weight;
@@ -69,6 +77,7 @@ public final class Server {
         this.checkAddress = config.checkAddress();
         this.backup = config.backup();
         this.weight = config.weight();
+        this.maxconn = config.maxconn();
         this.counters = new ServerCounters(stripes);
         this.failover = failover;
     }
@@ -97,9 +106,47 @@ public final class Server {
 
     // ------------------------------------------------------------------------------------- read on hot path
 
-    /** Whether a balancer may give this server a new session. One volatile read. */
+    /**
+     * Whether a balancer may give this server a new session: it has a weight (UP, see {@link #effectiveWeight()})
+     * and is not at its maxconn. One volatile read, two with a maxconn.
+     */
     public boolean acceptsNew() {
-        return effectiveWeight > 0;
+        return effectiveWeight > 0 && !full();
+    }
+
+    /** Whether the server has its maxconn of sessions; never without a maxconn. One volatile read. */
+    public boolean full() {
+        return maxconn > 0 && reserved.get() >= maxconn;
+    }
+
+    /** Sessions this server takes at once; 0 for no cap. */
+    public int maxconn() {
+        return maxconn;
+    }
+
+    /**
+     * Counts a new session against the maxconn. False when another loop filled the last place since the pick: the
+     * caller passes this server over. Always true without a maxconn (and nothing is counted).
+     */
+    public boolean tryReserve() {
+        if (maxconn == 0) {
+            return true;
+        }
+        int n;
+        do {
+            n = reserved.get();
+            if (n >= maxconn) {
+                return false;
+            }
+        } while (!reserved.compareAndSet(n, n + 1));
+        return true;
+    }
+
+    /** A session reserved with {@link #tryReserve} has left this server. */
+    public void unreserve() {
+        if (maxconn > 0) {
+            reserved.decrementAndGet();
+        }
     }
 
     /**

@@ -1,7 +1,11 @@
 package dev.niolb.tcp;
 
+import dev.niolb.acl.AccessList;
+import dev.niolb.acl.Admission;
+import dev.niolb.acl.ConnectionLimit;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.target.TargetGroup;
@@ -10,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -21,27 +26,37 @@ import java.util.concurrent.TimeUnit;
  * to the same address so that the kernel spreads new connections over the loops.
  *
  * <p>Threading: built and started by the engine's control thread; each {@link TcpAcceptor} then belongs to its
- * loop. The counters are readable from any thread.
+ * loop. The counters are readable from any thread. The {@link Admission} and the two {@link ConnectionLimit}s
+ * (the listener's maxconn and the process's) are shared by the loops and touched only at accept and close.
  */
 public final class TcpListener {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
     private static final long WARN_INTERVAL_MS = 1000;
+    private static final long MAXCONN_NOTE_INTERVAL_MS = 10_000;
 
     private final ListenerConfig config;
     private final TargetGroup group;
     private final ListenerCounters counters;
     private final InetSocketAddress localAddress;
     private final TcpAcceptor[] acceptors;
+    private final Admission admission;
+    private final ConnectionLimit limit;
+    private final ConnectionLimit globalLimit;
     private final long connectTimeoutMs;
     private final long idleTimeoutMs;
     private final long maxAgeMs;
     private volatile long nextConnectWarnMs;
     private volatile long suppressedConnectWarns;
     private volatile long nextBufferWarnMs;
+    private volatile long nextMaxconnNoteMs;
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
-                        final ServerSocketChannel[] channels, final InetSocketAddress localAddress) {
+                        final ServerSocketChannel[] channels, final InetSocketAddress localAddress,
+                        final ConnectionLimit globalLimit) {
         this.config = config;
+        this.admission = admissionFor(config.limits());
+        this.limit = new ConnectionLimit(config.limits().maxconn());
+        this.globalLimit = globalLimit;
         this.group = group;
         this.counters = new ListenerCounters(loops.length);
         this.localAddress = localAddress;
@@ -51,7 +66,18 @@ public final class TcpListener {
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
             acceptors[i] = new TcpAcceptor(this, loops[i], channels[channels.length == 1 ? 0 : i], i);
+            limit.register(acceptors[i]);
+            globalLimit.register(acceptors[i]);
         }
+    }
+
+    /** The admission a listener's limits describe: the per-source table is allocated here, once, if needed. */
+    static Admission admissionFor(final ListenerLimits l) {
+        if (!l.limitsSources() && l.allow().isEmpty() && l.deny().isEmpty()) {
+            return Admission.OPEN;
+        }
+        return new Admission(new AccessList(l.allow(), l.deny()), l.sourceMaxconn(), l.sourceRate().intervalNanos(),
+            l.sourceRate().burst(), l.sourceTableSize());
     }
 
     /**
@@ -62,6 +88,12 @@ public final class TcpListener {
      */
     public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops)
         throws IOException {
+        return bind(config, group, loops, ConnectionLimit.UNLIMITED);
+    }
+
+    /** As {@link #bind(ListenerConfig, TargetGroup, EventLoop[])}, under the process's {@code globalLimit} too. */
+    public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
+                                   final ConnectionLimit globalLimit) throws IOException {
         InetSocketAddress address = config.bind();
         final boolean reusePort;
         try (ServerSocketChannel probe = ServerSocketChannel.open()) {
@@ -97,7 +129,7 @@ public final class TcpListener {
             throw e instanceof BindException be ? bindFailure(config, be) : e;
         }
         final InetSocketAddress bound = (InetSocketAddress) channels[0].getLocalAddress();
-        return new TcpListener(config, group, loops, channels, bound);
+        return new TcpListener(config, group, loops, channels, bound, globalLimit);
     }
 
     private static BindException bindFailure(final ListenerConfig config, final BindException cause) {
@@ -126,6 +158,8 @@ public final class TcpListener {
                 acceptor.close();
                 return null;
             });
+            limit.unregister(acceptor);
+            globalLimit.unregister(acceptor);
         }
         try {
             CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -152,6 +186,59 @@ public final class TcpListener {
 
     public ListenerCounters counters() {
         return counters;
+    }
+
+    /** Who this listener admits: the PROXY protocol path calls it with the address its header names. */
+    public Admission admission() {
+        return admission;
+    }
+
+    /** The listener's own maxconn (unlimited without one). */
+    public ConnectionLimit limit() {
+        return limit;
+    }
+
+    /**
+     * Takes a place for one more connection under the listener's maxconn and then the process's. Any loop.
+     *
+     * @return null when both had room (the place is taken), else the limit that is full (nothing is taken)
+     */
+    ConnectionLimit reserve() {
+        if (!limit.tryAcquire()) {
+            return limit;
+        }
+        if (!globalLimit.tryAcquire()) {
+            limit.release();
+            return globalLimit;
+        }
+        return null;
+    }
+
+    /** Gives back a place taken by {@link #reserve}. */
+    void unreserve() {
+        globalLimit.release();
+        limit.release();
+    }
+
+    /**
+     * A connection accepted on this listener has closed: gives back its maxconn place and, if it was admitted
+     * with a source ({@code source} not null), its place in the per-source count.
+     */
+    void ended(final InetAddress source) {
+        if (source != null) {
+            admission.release(source);
+        }
+        unreserve();
+    }
+
+    /** A loop stopped accepting at maxconn: logged at INFO at most once every ten seconds per listener. */
+    void noteMaxconn(final long nowMs, final ConnectionLimit full) {
+        if (nowMs < nextMaxconnNoteMs) {
+            return;
+        }
+        nextMaxconnNoteMs = nowMs + MAXCONN_NOTE_INTERVAL_MS;
+        LOG.info("listener {}: {} maxconn {} reached; new clients wait in the backlog until a connection ends",
+            name(), full == limit ? "its" : "the global", full.max());
     }
 
     /** The bound address; an ephemeral port is resolved. */

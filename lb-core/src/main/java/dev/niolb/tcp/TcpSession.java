@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -47,6 +48,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final int RELAYING = 2;
     private static final int CLOSED = 3;
     private static final long AGE_RETRY_MS = 20;
+    /** Servers passed over because another loop filled them between pick and reservation, before giving up. */
+    private static final int MAX_FULL_RACES = 64;
 
     private final EventLoop loop;
     private final TcpListener listener;
@@ -74,6 +77,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private int clientInterest;
     private int serverInterest;
     private Termination cleanEnd;
+    private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
 
     TcpSession(final EventLoop loop, final TcpListener listener, final GroupBalancer balancer, final BufferPool pool,
                final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
@@ -88,6 +92,16 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.startEpochMs = System.currentTimeMillis();
         this.up = new Relay(pool);
         this.down = new Relay(pool);
+    }
+
+    /**
+     * The listener's {@link dev.niolb.acl.Admission} admitted this connection as coming from {@code source}: it is
+     * released with the same address when the session closes. The acceptor's peer address, or (behind a PROXY
+     * protocol header) the address the header names.
+     */
+    TcpSession admitted(final InetAddress source) {
+        this.admittedSource = source;
+        return this;
     }
 
     /** Takes the accepted client: registers it (not yet read) and starts connecting to a server. */
@@ -123,6 +137,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     // ---------------------------------------------------------------------------------------------- connect
 
     private void connectNext() {
+        int fullRaces = 0;
         while (state == CONNECTING) {
             if (attempts > listener.options().retries()) {
                 close(Termination.NO_SERVER);
@@ -130,16 +145,25 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             }
             final Server next = balancer.pick(clientHash, tried);
             if (next == null) {
-                close(Termination.NO_SERVER);
+                close(fullRaces > 0 ? Termination.FULL : noServerReason());
                 return;
             }
-            attempts++;
             tried |= Balancer.bit(next);
+            if (!next.tryReserve()) {
+                // another loop took its last place since the pick: not a failed try, pass it over
+                if (++fullRaces > MAX_FULL_RACES) {
+                    close(Termination.FULL);
+                    return;
+                }
+                continue;
+            }
+            attempts++;
             final SocketChannel channel;
             try {
                 channel = SocketChannel.open();
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
+                next.unreserve();
                 LOG.warn("listener {}: cannot open a socket to a server: {}", listener.name(), e.getMessage());
                 close(Termination.NO_SERVER);
                 return;
@@ -188,6 +212,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        failed.unreserve();
         listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
         server = null;
         if (serverKey != null) {
@@ -198,6 +223,19 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         serverChannel = null;
         listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
         listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+    }
+
+    /**
+     * Why no server was found: {@link Termination#FULL} when a server that could have taken the session (UP, not
+     * tried yet) was at its maxconn, else {@link Termination#NO_SERVER}. Only on this path, so it may scan.
+     */
+    private Termination noServerReason() {
+        for (final Server s : listener.group().snapshot().servers()) {
+            if (s.full() && s.effectiveWeight() > 0 && !Balancer.isExcluded(s, tried)) {
+                return Termination.FULL;
+            }
+        }
+        return Termination.NO_SERVER;
     }
 
     private void onConnected() throws IOException {
@@ -363,9 +401,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         down.release();
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+            server.unreserve();
         }
         listener.counters().add(stripe, ListenerCounters.ACTIVE, -1);
         listener.counters().terminated(stripe, reason);
+        listener.ended(admittedSource);
         loop.remove(this);
         if (LOG.isDebugEnabled()) {
             LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), clientAddress,

@@ -115,6 +115,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     /** Opens a socket connected to the next server the balancer picks; false when there is none left to try. */
     private boolean connectNext() {
+        int fullRaces = 0;
         while (true) {
             if (attempts > listener.options().retries()) {
                 return false;
@@ -123,13 +124,21 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             if (next == null) {
                 return false;
             }
-            attempts++;
             tried |= Balancer.bit(next);
+            if (!next.tryReserve()) {
+                // another loop took its last place since the pick: pass it over, not a failed try
+                if (++fullRaces > 64) {
+                    return false;
+                }
+                continue;
+            }
+            attempts++;
             final DatagramChannel opened;
             try {
                 opened = DatagramChannel.open();
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
+                next.unreserve();
                 listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage());
                 return false;
             }
@@ -139,6 +148,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
                 loop.register(opened, SelectionKey.OP_READ, this);
             } catch (final IOException e) {
                 close(opened);
+                next.unreserve();
                 next.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
                 listener.warn(loop.nowMs(), "cannot connect a socket to server " + next + ": " + e.getMessage());
                 continue;
@@ -297,6 +307,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         close(channel);
         channel = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        server.unreserve();
         server = null;
     }
 

@@ -1,5 +1,6 @@
 package dev.niolb.udp;
 
+import dev.niolb.acl.AccessList;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.UdpOptions;
@@ -39,6 +40,7 @@ public final class UdpListener {
     private final UdpReceiver[] receivers;
     private final long idleTimeoutMs;
     private final int maxFlows;
+    private final AccessList access;
     private volatile long nextWarnMs;
     private volatile long suppressedWarns;
 
@@ -50,6 +52,7 @@ public final class UdpListener {
         this.localAddress = localAddress;
         this.idleTimeoutMs = Math.max(1, config.udp().idleTimeout().toMillis());
         this.maxFlows = config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows();
+        this.access = new AccessList(config.limits().allow(), config.limits().deny());
         this.receivers = new UdpReceiver[channels.length];
         for (int i = 0; i < channels.length; i++) {
             receivers[i] = new UdpReceiver(this, loops[i], channels[i]);
@@ -180,6 +183,15 @@ public final class UdpListener {
     /** The bound address; an ephemeral port is resolved. */
     public InetSocketAddress localAddress() {
         return localAddress;
+    }
+
+    /**
+     * The listener's access list. Checked when a datagram would open a flow: a refused source never has one, so
+     * each of its datagrams is dropped and counted ({@link UdpListenerCounters#DROPPED_ACL}); datagrams of
+     * existing flows pay nothing. (The per-source and maxconn limits are TCP's; {@code --udp-max-flows} caps flows.)
+     */
+    public AccessList access() {
+        return access;
     }
 
     /** The flow cap in force: the configured one, or the one sized to the open-file limit. */

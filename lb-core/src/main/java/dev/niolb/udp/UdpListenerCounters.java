@@ -33,7 +33,9 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int RECEIVE_ERRORS = 10;
     /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
     public static final int MOVED = 11;
-    private static final int FIELDS = 12;
+    /** Datagrams from sources the listener's access list refuses (no flow is opened for them). */
+    public static final int DROPPED_ACL = 12;
+    private static final int FIELDS = 13;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

@@ -93,6 +93,10 @@ final class UdpReceiver implements IoHandler {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_STOPPING, 1);
             return null;
         }
+        if (!listener.access().permits(client.getAddress())) {
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_ACL, 1);
+            return null;
+        }
         // a sum over every loop's stripe: two loops opening flows at the same instant may pass the cap by
         // one each, which is the price of no shared atomic on this path
         if (listener.counters().active() >= listener.maxFlows()) {

@@ -1,0 +1,260 @@
+package dev.niolb.tcp;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.acl.Admission;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.loop.Termination;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Access lists, maxconn (listener, global, server) and per-source limits end to end: real sockets on loopback,
+ * clients from distinct source addresses (127.0.0.2, 127.0.0.3 …), real echo servers.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AccessAndLimitsTest {
+    private static final String A = "127.0.0.2";
+    private static final String B = "127.0.0.3";
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private LoadBalancer lb;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources) {
+            r.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private static ListenerConfig listener(final String name, final ListenerLimits limits) {
+        return new ListenerConfig(name, Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS)
+            .withLimits(limits);
+    }
+
+    private void start(final int threads, final ListenerLimits limits, final ServerConfig... servers) throws IOException {
+        lb = LoadBalancer.start(Config.single(threads, Duration.ofSeconds(5), listener("front", limits),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(servers))));
+    }
+
+    private ListenerCounters counters() {
+        return lb.listener("front").counters();
+    }
+
+    private Socket connect(final String listener, final String from) throws IOException {
+        final Socket s = track(new Socket());
+        s.bind(new InetSocketAddress(from, 0));
+        s.connect(lb.localAddress(listener), 2000);
+        s.setSoTimeout(5_000);
+        return s;
+    }
+
+    private Socket connect(final String from) throws IOException {
+        return connect("front", from);
+    }
+
+    /** One byte there and back through niolb and the echo server. */
+    private static void roundTrip(final Socket s, final char c) throws IOException {
+        s.getOutputStream().write(c);
+        assertThat(s.getInputStream().read()).isEqualTo((int) c);
+    }
+
+    /** Whether bytes written now come back within {@code ms}: false when niolb has not taken the client yet. */
+    private static boolean servedWithin(final Socket s, final int ms) throws IOException {
+        s.setSoTimeout(ms);
+        try {
+            return s.getInputStream().read() >= 0;
+        } catch (final SocketTimeoutException e) {
+            return false;
+        } finally {
+            s.setSoTimeout(5_000);
+        }
+    }
+
+    private static ServerConfig server(final EchoServer echo) {
+        return new ServerConfig("s", echo.address(), 1);
+    }
+
+    /**
+     * A client from {@code from} is reset by niolb: on loopback the reset may come so soon that the client's own
+     * connect reports it, else its first read does.
+     */
+    private void assertRefused(final String from) {
+        assertThatThrownBy(() -> connect(from).getInputStream().read()).isInstanceOf(SocketException.class)
+            .hasMessageContaining("reset");
+    }
+
+    // ------------------------------------------------------------------------------------------------ ACL
+
+    @Test
+    void aDeniedSourceIsResetAtAcceptAndCountedWhileOthersAreServed() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(2, ListenerLimits.NONE.withAccess(CidrSet.EMPTY, CidrSet.parse(List.of(A + "/32"))), server(echo));
+
+        assertRefused(A);
+        roundTrip(connect(B), 'b');
+
+        Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 1, 2000);
+        assertThat(echo.accepted()).isEqualTo(1); // the denied client never reached a server
+        assertThat(counters().accepted()).isEqualTo(1);
+    }
+
+    @Test
+    void withAnAllowListOnlyItsSourcesAreServed() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(1, ListenerLimits.NONE.withAccess(CidrSet.parse(List.of(B + "/32", "::1/128")), CidrSet.EMPTY),
+            server(echo));
+
+        roundTrip(connect(B), 'b');
+        assertRefused(A);
+        assertRefused("127.0.0.1");
+
+        Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 2, 2000);
+    }
+
+    // -------------------------------------------------------------------------------------------- maxconn
+
+    @Test
+    void theSixthClientWaitsInTheBacklogUntilOneOfTheFirstFiveClosesThenIsServed() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(2, ListenerLimits.NONE.withMaxconn(5), server(echo));
+        final List<Socket> first = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            final Socket s = connect("127.0.0.1");
+            roundTrip(s, (char) ('0' + i));
+            first.add(s);
+        }
+
+        final Socket sixth = connect("127.0.0.1"); // the kernel completes the handshake: it is in the backlog
+        sixth.getOutputStream().write('6');
+        assertThat(servedWithin(sixth, 700)).as("served while five are open").isFalse();
+        assertThat(echo.accepted()).isEqualTo(5);
+        assertThat(counters().maxconnPauses()).isPositive();
+
+        first.get(2).close();
+        assertThat(servedWithin(sixth, 5_000)).as("served once one of the five closed").isTrue();
+        roundTrip(first.get(0), 'x'); // the others never noticed
+        assertThat(counters().active()).isEqualTo(5);
+    }
+
+    @Test
+    void theGlobalMaxconnCountsEveryListenerAndRoomOnOneWakesAnother() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        lb = LoadBalancer.start(new Config(2, Duration.ofSeconds(5),
+            List.of(listener("a", ListenerLimits.NONE), listener("b", ListenerLimits.NONE)),
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))), 3));
+        final Socket a1 = connect("a", "127.0.0.1");
+        final Socket a2 = connect("a", "127.0.0.1");
+        final Socket b1 = connect("b", "127.0.0.1");
+        roundTrip(a1, '1');
+        roundTrip(a2, '2');
+        roundTrip(b1, '3');
+
+        final Socket b2 = connect("b", "127.0.0.1");
+        b2.getOutputStream().write('4');
+        assertThat(servedWithin(b2, 700)).isFalse();
+
+        a1.close();
+        assertThat(servedWithin(b2, 5_000)).isTrue();
+    }
+
+    @Test
+    void aServerAtItsMaxconnGetsNoNewSessionsWhileAnotherHasRoom() throws Exception {
+        final EchoServer capped = track(new EchoServer());
+        final EchoServer open = track(new EchoServer());
+        start(2, ListenerLimits.NONE, new ServerConfig("capped", capped.address(), 1, false, 0, 1),
+            new ServerConfig("open", open.address(), 1));
+
+        for (int i = 0; i < 6; i++) {
+            roundTrip(connect("127.0.0.1"), 'x');
+        }
+
+        assertThat(capped.accepted()).isEqualTo(1);
+        assertThat(open.accepted()).isEqualTo(5);
+    }
+
+    @Test
+    void whenEveryServerIsAtItsMaxconnANewClientIsClosedAndCountedAsFull() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(1, ListenerLimits.NONE, new ServerConfig("s", echo.address(), 1, false, 0, 1));
+        final Socket first = connect("127.0.0.1");
+        roundTrip(first, 'a');
+
+        final Socket second = connect("127.0.0.1");
+        assertThat(second.getInputStream().read()).isEqualTo(-1);
+        Await.until(() -> counters().terminated(Termination.FULL) == 1, 2000);
+
+        first.close();
+        Await.until(() -> lb.group("g").snapshot().servers()[0].active() == 0, 2000);
+        roundTrip(connect("127.0.0.1"), 'c'); // its place is free again
+    }
+
+    // ----------------------------------------------------------------------------------------- per source
+
+    @Test
+    void aSourceAtItsConnectionLimitIsRefusedWhileAnotherSourceIsServed() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(2, ListenerLimits.NONE.withSourceMaxconn(2), server(echo));
+        final Socket a1 = connect(A);
+        final Socket a2 = connect(A);
+        roundTrip(a1, '1');
+        roundTrip(a2, '2');
+
+        assertRefused(A);
+        roundTrip(connect(B), 'b');
+        roundTrip(connect(B), 'c');
+        Await.until(() -> counters().rejected(Admission.Verdict.SOURCE_LIMIT) == 1, 2000);
+
+        a1.close();
+        Await.until(() -> lb.listener("front").admission().sources().open(a2.getLocalAddress()) == 1, 2000);
+        roundTrip(connect(A), '3'); // one of its places was given back
+    }
+
+    @Test
+    void aSourceOverItsRateIsRefusedUntilItsBucketRefills() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        // 4/s with a burst of 2: two at once, then one every 250 ms
+        start(2, ListenerLimits.NONE.withSourceRate(SourceRate.parse("4/s,burst=2")), server(echo));
+
+        roundTrip(connect(A), '1');
+        roundTrip(connect(A), '2');
+        assertRefused(A);
+        roundTrip(connect(B), 'b'); // another source has its own bucket
+
+        Thread.sleep(300);
+        roundTrip(connect(A), '3');
+        assertThat(counters().rejected(Admission.Verdict.SOURCE_RATE)).isEqualTo(1);
+    }
+}
