@@ -1,10 +1,12 @@
 package dev.niolb.cli;
 
+import dev.niolb.acl.Cidr;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -65,6 +67,22 @@ final class Converters {
         @Override
         public CheckSpec convert(final String text) {
             return parse(CheckSpec::parse, text);
+        }
+    }
+
+    /** {@code 10.0.0.0/8}, {@code 2001:db8::/32}, {@code 192.0.2.7} (one host). */
+    static final class CidrBlock implements ITypeConverter<Cidr> {
+        @Override
+        public Cidr convert(final String text) {
+            return parse(Cidr::parse, text);
+        }
+    }
+
+    /** {@code 20/s}, {@code 600/m}, {@code 10/s,burst=50}. */
+    static final class Rate implements ITypeConverter<SourceRate> {
+        @Override
+        public SourceRate convert(final String text) {
+            return parse(SourceRate::parse, text);
         }
     }
 

@@ -1,12 +1,16 @@
 package dev.niolb.cli;
 
+import dev.niolb.acl.Cidr;
+import dev.niolb.acl.CidrSet;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -49,9 +53,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--server", required = true, paramLabel = "SERVER",
         converter = Converters.ServerSpec.class,
-        description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]. Weight 0..256, "
-            + "default 1; 0 takes no new connections. A backup takes connections only while no primary server is UP. "
-            + "Repeat for more."})
+        description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,maxconn=N]. "
+            + "Weight 0..256, default 1; 0 takes no new connections. A backup takes connections only while no primary "
+            + "server is UP. maxconn: sessions at once; a full server gets no new ones. Repeat for more."})
     private List<ServerConfig> servers;
 
     @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
@@ -165,6 +169,40 @@ public final class RunCommand implements Callable<Integer> {
             + "counted (default: half the open-file limit).")
     private Integer udpMaxFlows;
 
+    @Option(names = "--allow", paramLabel = "CIDR", split = ",", converter = Converters.CidrBlock.class,
+        description = "Admit only clients from these blocks (10.0.0.0/8, 2001:db8::/32, 192.0.2.7); repeat or "
+            + "separate with commas. Default: everyone.")
+    private List<Cidr> allow;
+
+    @Option(names = "--deny", paramLabel = "CIDR", split = ",", converter = Converters.CidrBlock.class,
+        description = "Refuse clients from these blocks (reset at accept; UDP: datagrams dropped). Deny wins over "
+            + "--allow.")
+    private List<Cidr> deny;
+
+    @Option(names = "--maxconn", paramLabel = "N", defaultValue = "0",
+        description = "TCP connections at once over all listeners; at it niolb stops accepting and new clients wait "
+            + "in the backlog; 0 no cap (default: ${DEFAULT-VALUE}).")
+    private int maxconn;
+
+    @Option(names = "--listener-maxconn", paramLabel = "N", defaultValue = "0",
+        description = "TCP connections at once per listener, as --maxconn; 0 no cap (default: ${DEFAULT-VALUE}).")
+    private int listenerMaxconn;
+
+    @Option(names = "--source-maxconn", paramLabel = "N", defaultValue = "0",
+        description = "TCP connections at once from one client IP (IPv6: one /64); more are reset at accept; "
+            + "0 no cap (default: ${DEFAULT-VALUE}).")
+    private int sourceMaxconn;
+
+    @Option(names = "--source-rate", paramLabel = "RATE", defaultValue = "0", converter = Converters.Rate.class,
+        description = "New TCP connections per client IP: N/s, N/m or N/h, optionally ,burst=M (default burst: N); "
+            + "more are reset at accept; 0 no limit (default: ${DEFAULT-VALUE}).")
+    private SourceRate sourceRate;
+
+    @Option(names = "--source-table-size", paramLabel = "N", defaultValue = "65536",
+        description = "Client IPs remembered for --source-maxconn and --source-rate; the least recently seen is "
+            + "forgotten when full (default: ${DEFAULT-VALUE}).")
+    private int sourceTableSize;
+
     /**
      * The model the flags describe.
      *
@@ -188,8 +226,14 @@ public final class RunCommand implements Callable<Integer> {
             .withResponses(udpResponses)
             .withMaxFlows(udpMaxFlows == null ? 0 : udpMaxFlows)
             .withRetries(retries);
+        final ListenerLimits limits = ListenerLimits.NONE
+            .withAccess(new CidrSet(allow == null ? List.of() : allow), new CidrSet(deny == null ? List.of() : deny))
+            .withMaxconn(listenerMaxconn)
+            .withSourceMaxconn(sourceMaxconn)
+            .withSourceRate(sourceRate)
+            .withSourceTableSize(sourceTableSize);
         final List<ListenerConfig> listeners = listen.stream()
-            .map(endpoint -> new ListenerConfig(null, endpoint.protocol(), endpoint.address(), GROUP, tcp, udp))
+            .map(endpoint -> new ListenerConfig(null, endpoint.protocol(), endpoint.address(), GROUP, tcp, udp, limits))
             .toList();
         final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
             .withChecks(checks == null ? List.of() : checks)
@@ -201,7 +245,7 @@ public final class RunCommand implements Callable<Integer> {
             .withSlowStart(slowStart)
             .withDrain(drainTimeout, drainRate);
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
-            List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)));
+            List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)), maxconn);
     }
 
     @Override
