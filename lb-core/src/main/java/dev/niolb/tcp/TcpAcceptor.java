@@ -113,9 +113,14 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
                 continue;
             }
             counters.add(stripe, ListenerCounters.ACCEPTED, 1);
-            new TcpSession(loop, listener, balancer, pool, client, clientAddress, stripe)
-                .admitted(clientAddress.getAddress())
-                .start();
+            final TcpSession session = new TcpSession(loop, listener, balancer, pool, client, clientAddress, stripe)
+                .admitted(clientAddress.getAddress());
+            session.start();
+            if (session.waitingForDescriptor()) {
+                // it got the last descriptor: accepting more would only take clients out of the backlog to wait
+                backOff(null);
+                return;
+            }
         }
     }
 
@@ -155,10 +160,12 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
 
     // ----------------------------------------------------------------------------------- accept failures
 
+    /** Stops accepting for a while: {@code e} is why accept failed, null when a session found no descriptor. */
     private void backOff(final IOException e) {
-        listener.counters().add(stripe, ListenerCounters.ACCEPT_ERRORS, 1);
-        LOG.warn("listener {}: accept failed: {}; pausing accepts for {} ms on loop {}", listener.name(),
-            e.getMessage(), BACKOFF_MS, loop.index());
+        if (e != null) {
+            listener.counters().add(stripe, ListenerCounters.ACCEPT_ERRORS, 1);
+            listener.warnAcceptFailure(loop.nowMs(), e.getMessage(), BACKOFF_MS);
+        }
         backoffTimer = loop.schedule(loop.nowMs() + BACKOFF_MS, this);
         updateInterest();
     }

@@ -48,6 +48,8 @@ public final class TcpListener {
     private volatile long nextConnectWarnMs;
     private volatile long suppressedConnectWarns;
     private volatile long nextBufferWarnMs;
+    private volatile long nextDescriptorWarnMs;
+    private volatile long nextAcceptWarnMs;
     private volatile long nextMaxconnNoteMs;
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
@@ -267,6 +269,29 @@ public final class TcpListener {
         nextBufferWarnMs = nowMs + WARN_INTERVAL_MS;
         LOG.warn("listener {}: out of direct memory for relay buffers; closing sessions that need one"
             + " (raise -XX:MaxDirectMemorySize or lower --buffer-size)", name());
+    }
+
+    /**
+     * A failed accept (out of descriptors: EMFILE, ENFILE) is logged at WARN at most once a second per listener;
+     * each loop retries every {@code backoffMs} while it lasts, and {@link ListenerCounters#ACCEPT_ERRORS} counts them all.
+     */
+    void warnAcceptFailure(final long nowMs, final String why, final long backoffMs) {
+        if (nowMs < nextAcceptWarnMs) {
+            return;
+        }
+        nextAcceptWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: accept failed: {}; accepting again every {} ms while it lasts, new clients wait in"
+            + " the backlog", name(), why, backoffMs);
+    }
+
+    /** Out of descriptors for server sockets: logged at WARN at most once a second per listener. */
+    void warnNoDescriptor(final long nowMs, final String why) {
+        if (nowMs < nextDescriptorWarnMs) {
+            return;
+        }
+        nextDescriptorWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: cannot open a socket to a server: {}; clients wait (up to the connect timeout)"
+            + " while new ones stay in the backlog (raise the open-file limit, ulimit -n)", name(), why);
     }
 
     /**

@@ -50,6 +50,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final long AGE_RETRY_MS = 20;
     /** Servers passed over because another loop filled them between pick and reservation, before giving up. */
     private static final int MAX_FULL_RACES = 64;
+    /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
+    private static final long DESCRIPTOR_RETRY_MS = 100;
 
     private final EventLoop loop;
     private final TcpListener listener;
@@ -78,6 +80,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private int serverInterest;
     private Termination cleanEnd;
     private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
+    private long descriptorWaitUntilMs; // 0 until a server socket could not be opened for want of descriptors
 
     TcpSession(final EventLoop loop, final TcpListener listener, final GroupBalancer balancer, final BufferPool pool,
                final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
@@ -162,10 +165,9 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             try {
                 channel = SocketChannel.open();
             } catch (final IOException e) {
-                // out of descriptors or similar: our problem, not the server's, so no server is blamed
+                // out of descriptors (EMFILE) or similar: our problem, not the server's, so no server is blamed
                 next.unreserve();
-                LOG.warn("listener {}: cannot open a socket to a server: {}", listener.name(), e.getMessage());
-                close(Termination.NO_SERVER);
+                waitForDescriptor(next, e);
                 return;
             }
             server = next;
@@ -223,6 +225,32 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         serverChannel = null;
         listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
         listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+    }
+
+    /**
+     * No socket to a server could be opened, typically for want of descriptors. Closing the client would free
+     * its descriptor for the next accept, which would fail the same way: the backlog would be drained by
+     * accepting and closing every waiting client. Instead the client waits (registered, not read), the open is
+     * tried again every 100 ms up to the connect timeout, and the acceptor backs off ({@link #waitingForDescriptor}).
+     */
+    private void waitForDescriptor(final Server picked, final IOException e) {
+        attempts--;
+        tried &= ~Balancer.bit(picked); // not a try: the server was never asked
+        final long now = loop.nowMs();
+        if (descriptorWaitUntilMs == 0) {
+            descriptorWaitUntilMs = now + listener.connectTimeoutMs();
+        }
+        if (now >= descriptorWaitUntilMs) {
+            close(Termination.NO_SERVER);
+            return;
+        }
+        listener.warnNoDescriptor(now, describe(e));
+        timerId = loop.schedule(now + DESCRIPTOR_RETRY_MS, this);
+    }
+
+    /** Whether this session waits for a descriptor for its server socket (the acceptor then backs off). */
+    boolean waitingForDescriptor() {
+        return state == CONNECTING && serverChannel == null && timerId != NO_TIMER;
     }
 
     /**
@@ -360,7 +388,9 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     public void onTimeout(final long expiredTimerId, final long nowMs) {
         timerId = NO_TIMER;
         if (state == CONNECTING) {
-            connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+            if (serverChannel != null) {
+                connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+            } // else it waited for a descriptor: try again
             connectNext();
         } else if (state == RELAYING) {
             final long idle = listener.idleTimeoutMs();
