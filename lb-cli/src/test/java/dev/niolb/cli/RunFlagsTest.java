@@ -9,6 +9,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.Sizes;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
