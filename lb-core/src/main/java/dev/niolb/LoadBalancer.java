@@ -43,6 +43,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Map<String, TargetGroup> groups;
     private final List<TcpListener> listeners;
     private final HealthChecker health;
+    private final ConnectionLimit maxconn;
     private final List<UdpListener> udpListeners;
     private final List<InetSocketAddress> boundAddresses;
     private final Object stopLock = new Object();
@@ -50,7 +51,8 @@ public final class LoadBalancer implements AutoCloseable {
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
                          final List<TcpListener> listeners, final List<UdpListener> udpListeners,
-                         final List<InetSocketAddress> boundAddresses, final HealthChecker health) {
+                         final List<InetSocketAddress> boundAddresses, final HealthChecker health,
+                         final ConnectionLimit maxconn) {
         this.config = config;
         this.loops = loops;
         this.groups = groups;
@@ -58,6 +60,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.health = health;
         this.udpListeners = udpListeners;
         this.boundAddresses = boundAddresses;
+        this.maxconn = maxconn;
     }
 
     /**
@@ -107,7 +110,7 @@ public final class LoadBalancer implements AutoCloseable {
                 loop.start();
             }
             return new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
-                List.copyOf(bound), health);
+                List.copyOf(bound), health, global);
         } catch (final IOException | RuntimeException e) {
             if (health != null) {
                 health.close();
@@ -178,6 +181,14 @@ public final class LoadBalancer implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /**
+     * The process's maxconn over every TCP listener ({@link ConnectionLimit#UNLIMITED} without one): its
+     * {@code open()} is the connections counted now. A listener started later must be bound under it.
+     */
+    public ConnectionLimit maxconn() {
+        return maxconn;
     }
 
     /** Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop. */

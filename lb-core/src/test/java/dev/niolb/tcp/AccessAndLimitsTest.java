@@ -185,6 +185,7 @@ class AccessAndLimitsTest {
         final Socket b2 = connect("b", "127.0.0.1");
         b2.getOutputStream().write('4');
         assertThat(servedWithin(b2, 700)).isFalse();
+        assertThat(lb.maxconn().open()).isEqualTo(3);
 
         a1.close();
         assertThat(servedWithin(b2, 5_000)).isTrue();
