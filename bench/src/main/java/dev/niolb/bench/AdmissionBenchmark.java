@@ -58,8 +58,8 @@ public class AdmissionBenchmark {
         }
         admission = switch (mode) {
             case "open" -> Admission.OPEN;
-            case "acl" -> new Admission(new AccessList(blocks("172.16.%d.0/24", "10.9.0.0/16"), blocks("192.0.%d.0/24", null)),
-                0, 0, 1, 1);
+            case "acl" -> new Admission(
+                new AccessList(blocks("172.16.%d.0/24", "10.9.0.0/16"), blocks("192.0.%d.0/24", null)), 0, 0, 1, 1);
             case "sources" -> new Admission(AccessList.OPEN, 1_000, 1_000, 1_000_000, 65_536);
             default -> throw new IllegalArgumentException(mode);
         };

@@ -158,8 +158,8 @@ class RunFlagsTest {
             "--source-rate", "10/s,burst=30", "--source-table-size", "4096");
 
         final ListenerLimits expected = new ListenerLimits(
-            CidrSet.parse(List.of("10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32")), CidrSet.parse(List.of("10.6.6.0/24")),
-            500, 20, new SourceRate(10, Duration.ofSeconds(1), 30), 4096);
+            CidrSet.parse(List.of("10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32")),
+            CidrSet.parse(List.of("10.6.6.0/24")), 500, 20, new SourceRate(10, Duration.ofSeconds(1), 30), 4096);
         assertThat(config.listeners()).extracting(ListenerConfig::limits).containsExactly(expected, expected);
         assertThat(config.maxconn()).isEqualTo(1000);
         assertThat(config.groups().getFirst().servers().getFirst().maxconn()).isEqualTo(50);
