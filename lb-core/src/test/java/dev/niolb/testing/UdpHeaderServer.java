@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class UdpHeaderServer implements AutoCloseable {
     private final DatagramSocket socket;
     private final List<String> seen = new CopyOnWriteArrayList<>();
+    private final List<InetSocketAddress> destinations = new CopyOnWriteArrayList<>();
 
     public UdpHeaderServer() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
@@ -35,6 +36,11 @@ public final class UdpHeaderServer implements AutoCloseable {
     /** What each datagram said, as answered. */
     public List<String> seen() {
         return seen;
+    }
+
+    /** The destination of each header that carried addresses. */
+    public List<InetSocketAddress> destinations() {
+        return destinations;
     }
 
     private void serve() {
@@ -51,7 +57,10 @@ public final class UdpHeaderServer implements AutoCloseable {
             if (ProxyHeaderDecoder.decode(in) instanceof DecodeResult.Decoded d) {
                 in.position(d.length());
                 answer = switch (d.header()) {
-                    case ProxyHeader.Proxied p -> Endpoint.hostPort(p.source()) + " " + p.transport();
+                    case ProxyHeader.Proxied p -> {
+                        destinations.add(p.destination());
+                        yield Endpoint.hostPort(p.source()) + " " + p.transport();
+                    }
                     case ProxyHeader.Local l -> "local";
                     case ProxyHeader.Unknown u -> "unknown";
                 } + " " + StandardCharsets.UTF_8.decode(in);
