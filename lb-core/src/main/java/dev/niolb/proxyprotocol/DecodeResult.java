@@ -76,7 +76,12 @@ public sealed interface DecodeResult permits DecodeResult.NeedMore, DecodeResult
         /** v1: no CRLF within the first 107 bytes. */
         V1_TOO_LONG("no CRLF within 107 bytes", true),
         /** v2: longer than the receiver's bound. */
-        V2_TOO_LONG("longer than the header bound", true);
+        V2_TOO_LONG("longer than the header bound", true),
+        /**
+         * The input ended inside the header where no more can come: never from {@code decode} (which says
+         * {@code NEED_MORE}), but what a reader of whole datagrams makes of that answer.
+         */
+        TRUNCATED("cut short", false);
 
         private final String description;
         private final boolean oversize;

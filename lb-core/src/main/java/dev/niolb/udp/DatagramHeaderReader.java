@@ -39,7 +39,7 @@ final class DatagramHeaderReader {
         }
         final DecodeResult result = ProxyHeaderDecoder.decode(datagram, maxLength);
         if (!(result instanceof DecodeResult.Decoded decoded)) {
-            problem = result instanceof DecodeResult.Malformed m ? m.problem() : DecodeResult.Problem.BAD_LENGTH;
+            problem = result instanceof DecodeResult.Malformed m ? m.problem() : DecodeResult.Problem.TRUNCATED;
             return null;
         }
         if (decoded.length() <= KEEP_MAX) {
@@ -51,7 +51,7 @@ final class DatagramHeaderReader {
         return decoded;
     }
 
-    /** Why the last datagram refused had no valid header; a cut-short header counts as a bad length. */
+    /** Why the last datagram refused had no valid header. */
     DecodeResult.Problem problem() {
         return problem;
     }
