@@ -39,7 +39,7 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}. */
+    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy|send-proxy-v2][,proxy-udp=…]}. */
     static final class ServerSpec implements ITypeConverter<ServerConfig> {
         @Override
         public ServerConfig convert(final String text) {

@@ -11,11 +11,12 @@ import java.util.Objects;
  * @param weight  0..256; 0 takes no new sessions
  * @param backup    takes new sessions only while no primary (non-backup) server of its group can
  * @param checkPort the port active checks connect to instead of the server's; 0 for the server's own
+ * @param sendProxy whether a PROXY protocol header with the client's address goes to the server first
  * @param maxconn   sessions (TCP connections and UDP flows) open at once to this server; at it, balancers pass it
  *                  over for new sessions as if it were DOWN; 0 for no cap
  */
 public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort,
-                           int maxconn) {
+                           SendProxy sendProxy, int maxconn) {
     public static final int MAX_WEIGHT = 256;
     public static final int DEFAULT_WEIGHT = 1;
 
@@ -39,20 +40,33 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         if (name == null || name.isBlank()) {
             name = Endpoint.hostPort(address);
         }
+        if (sendProxy == null) {
+            sendProxy = SendProxy.NONE;
+        }
     }
 
     /** With no connection cap. */
     public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
+                        final int checkPort, final SendProxy sendProxy) {
+        this(name, address, weight, backup, checkPort, sendProxy, 0);
+    }
+
+    /** Without a PROXY header or a connection cap. */
+    public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
                         final int checkPort) {
-        this(name, address, weight, backup, checkPort, 0);
+        this(name, address, weight, backup, checkPort, SendProxy.NONE);
     }
 
     public ServerConfig(final String name, final InetSocketAddress address, final int weight) {
-        this(name, address, weight, false, 0, 0);
+        this(name, address, weight, false, 0);
     }
 
     public ServerConfig(final InetSocketAddress address, final int weight) {
         this(null, address, weight);
+    }
+
+    public ServerConfig withMaxconn(final int n) {
+        return new ServerConfig(name, address, weight, backup, checkPort, sendProxy, n);
     }
 
     /** Where active checks connect: the server's address, or its host at {@link #checkPort()}. */
@@ -61,13 +75,15 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
     }
 
     /**
-     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,maxconn=N]}.
+     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy]
+     * [,send-proxy-v2][,proxy-udp=first|every][,maxconn=N]}.
      *
      * @throws IllegalArgumentException with a one-line message naming the bad part
      */
     public static ServerConfig parse(final String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,maxconn=N]");
+            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup]"
+                + "[,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
         }
         final String[] parts = spec.split(",");
         final Endpoint endpoint = Endpoint.parse(parts[0]);
@@ -75,6 +91,8 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         String name = null;
         boolean backup = false;
         int checkPort = 0;
+        SendProxy.Version proxyVersion = SendProxy.Version.NONE;
+        SendProxy.UdpMode proxyUdp = null;
         int maxconn = 0;
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
@@ -113,6 +131,22 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                             + value + "'");
                     }
                 }
+                case "send-proxy", "send-proxy-v2" -> {
+                    if (eq >= 0) {
+                        throw new IllegalArgumentException("server '" + spec + "': " + key + " takes no value");
+                    }
+                    if (proxyVersion != SendProxy.Version.NONE) {
+                        throw new IllegalArgumentException("server '" + spec
+                            + "': give one of send-proxy and send-proxy-v2");
+                    }
+                    proxyVersion = key.equals("send-proxy") ? SendProxy.Version.V1 : SendProxy.Version.V2;
+                }
+                case "proxy-udp" -> proxyUdp = switch (value) {
+                    case "first" -> SendProxy.UdpMode.FIRST;
+                    case "every" -> SendProxy.UdpMode.EVERY;
+                    default -> throw new IllegalArgumentException("server '" + spec
+                        + "': proxy-udp must be first or every, got '" + value + "'");
+                };
                 case "maxconn" -> {
                     try {
                         maxconn = Integer.parseInt(value);
@@ -125,11 +159,16 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     }
                 }
                 default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N, name=NAME, backup, check-port=N or maxconn=N)");
+                    + "' (expected weight=N, name=NAME, backup, check-port=N, send-proxy, send-proxy-v2,"
+                    + " proxy-udp=first|every or maxconn=N)");
             }
         }
+        if (proxyUdp != null && proxyVersion != SendProxy.Version.V2) {
+            throw new IllegalArgumentException("server '" + spec + "': proxy-udp needs send-proxy-v2 (v1 is TCP only)");
+        }
+        final SendProxy sendProxy = new SendProxy(proxyVersion, proxyUdp == null ? SendProxy.UdpMode.FIRST : proxyUdp);
         try {
-            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, maxconn);
+            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, sendProxy, maxconn);
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }

@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
@@ -34,7 +35,8 @@ import java.nio.channels.SocketChannel;
  * </ul>
  * An accepted connection is then checked by the listener's {@link Admission} (access list, per-source limits)
  * before anything else is done for it: a refused one is closed at once with a reset (SO_LINGER 0, as HAProxy's
- * {@code tcp-request connection reject}) and counted by reason.
+ * {@code tcp-request connection reject}) and counted by reason. A connection from a trusted PROXY protocol peer
+ * is judged later, by its session, on the client address its header names.
  */
 final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     private static final Logger LOG = LoggerFactory.getLogger(TcpAcceptor.class);
@@ -102,7 +104,11 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
                 SocketOptions.close(client, false); // reset before we looked at it: nothing to serve
                 continue;
             }
-            final Admission.Verdict verdict = listener.admission().admit(clientAddress.getAddress(), loop.nowNanos());
+            final InetAddress peer = clientAddress.getAddress();
+            // a trusted proxy's connection is judged by the client its PROXY header names, once the session has it
+            final boolean proxied = listener.acceptProxy().expectsHeaderFrom(peer);
+            final Admission.Verdict verdict = proxied ? Admission.Verdict.OK
+                : listener.admission().admit(peer, loop.nowNanos());
             if (verdict != Admission.Verdict.OK) {
                 counters.add(stripe, ListenerCounters.rejectedField(verdict), 1);
                 SocketOptions.close(client, true);
@@ -114,7 +120,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
             }
             counters.add(stripe, ListenerCounters.ACCEPTED, 1);
             final TcpSession session = new TcpSession(loop, listener, balancer, pool, client, clientAddress, stripe)
-                .admitted(clientAddress.getAddress());
+                .admitted(proxied ? null : peer);
             session.start();
             if (session.waitingForDescriptor()) {
                 // it got the last descriptor: accepting more would only take clients out of the backlog to wait

@@ -33,9 +33,15 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int RECEIVE_ERRORS = 10;
     /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
     public static final int MOVED = 11;
+    /** Datagrams from trusted peers of an accept-proxy listener whose PROXY header was read and stripped. */
+    public static final int PROXY_HEADERS = 12;
+    /** Datagrams from trusted peers of an accept-proxy listener dropped for a missing or malformed PROXY header. */
+    public static final int DROPPED_PROXY_HEADER = 13;
+    /** Datagrams from peers of an accept-proxy listener outside its trusted sources, taken as from direct clients. */
+    public static final int PROXY_DIRECT = 14;
     /** Datagrams from sources the listener's access list refuses (no flow is opened for them). */
-    public static final int DROPPED_ACL = 12;
-    private static final int FIELDS = 13;
+    public static final int DROPPED_ACL = 15;
+    private static final int FIELDS = 16;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

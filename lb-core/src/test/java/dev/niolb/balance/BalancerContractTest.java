@@ -130,8 +130,8 @@ class BalancerContractTest {
     private static Server[] withMaxconn(final int... maxconn) {
         final Server[] servers = new Server[maxconn.length];
         for (int i = 0; i < servers.length; i++) {
-            servers[i] = new Server(i, new ServerConfig("s" + i, new InetSocketAddress("127.0.0.1", 10000 + i), 1, false,
-                0, maxconn[i]), 1);
+            servers[i] = new Server(i, new ServerConfig("s" + i, new InetSocketAddress("127.0.0.1", 10000 + i), 1)
+                .withMaxconn(maxconn[i]), 1);
         }
         return servers;
     }

@@ -3,6 +3,7 @@ package dev.niolb.tcp;
 import dev.niolb.LoadBalancer;
 import dev.niolb.acl.Admission;
 import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
@@ -144,6 +145,58 @@ class AccessAndLimitsTest {
         Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 2, 2000);
     }
 
+    // ------------------------------------------------------------------------------ behind a PROXY header
+
+    /** A listener that trusts 127.0.0.1 as a proxy, with {@code limits}. */
+    private void startBehindProxy(final ListenerLimits limits, final EchoServer echo) throws IOException {
+        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+            listener("front", limits).withAcceptProxy(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.1/32")))),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))));
+    }
+
+    /** A connection from the trusted proxy (127.0.0.1) that says it carries {@code client}. */
+    private Socket viaProxy(final String client) throws IOException {
+        final Socket s = connect("127.0.0.1");
+        s.getOutputStream().write(("PROXY TCP4 " + client + " 127.0.0.1 40000 80\r\n").getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    @Test
+    void behindATrustedProxyTheAccessListJudgesTheClientTheHeaderNamesNotTheProxy() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        // the proxy's own address is denied too: it must not matter, only the client in the header does
+        startBehindProxy(ListenerLimits.NONE.withAccess(CidrSet.EMPTY,
+            CidrSet.parse(List.of("203.0.113.0/24", "127.0.0.1/32"))), echo);
+
+        roundTrip(viaProxy("198.51.100.7"), 'a');
+        final Socket denied = viaProxy("203.0.113.9");
+        assertThatThrownBy(() -> denied.getInputStream().read()).isInstanceOf(SocketException.class)
+            .hasMessageContaining("reset");
+
+        Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 1, 2000);
+        Await.until(() -> counters().terminated(Termination.REJECTED) == 1, 2000);
+        assertThat(echo.accepted()).isEqualTo(1);
+    }
+
+    @Test
+    void behindATrustedProxyPerSourceLimitsCountTheClientsTheHeadersName() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        startBehindProxy(ListenerLimits.NONE.withSourceMaxconn(1), echo);
+        final Socket first = viaProxy("198.51.100.7");
+        roundTrip(first, 'a');
+
+        final Socket second = viaProxy("198.51.100.7");
+        assertThatThrownBy(() -> second.getInputStream().read()).isInstanceOf(SocketException.class);
+        roundTrip(viaProxy("198.51.100.8"), 'b'); // another client behind the same proxy has its own count
+        Await.until(() -> counters().rejected(Admission.Verdict.SOURCE_LIMIT) == 1, 2000);
+
+        first.close();
+        final java.net.InetAddress client = java.net.InetAddress.getByName("198.51.100.7");
+        Await.until(() -> lb.listener("front").admission().sources().open(client) == 0, 2000);
+        roundTrip(viaProxy("198.51.100.7"), 'c');
+    }
+
     // -------------------------------------------------------------------------------------------- maxconn
 
     @Test
@@ -195,7 +248,7 @@ class AccessAndLimitsTest {
     void aServerAtItsMaxconnGetsNoNewSessionsWhileAnotherHasRoom() throws Exception {
         final EchoServer capped = track(new EchoServer());
         final EchoServer open = track(new EchoServer());
-        start(2, ListenerLimits.NONE, new ServerConfig("capped", capped.address(), 1, false, 0, 1),
+        start(2, ListenerLimits.NONE, new ServerConfig("capped", capped.address(), 1).withMaxconn(1),
             new ServerConfig("open", open.address(), 1));
 
         for (int i = 0; i < 6; i++) {
@@ -209,7 +262,7 @@ class AccessAndLimitsTest {
     @Test
     void whenEveryServerIsAtItsMaxconnANewClientIsClosedAndCountedAsFull() throws Exception {
         final EchoServer echo = track(new EchoServer());
-        start(1, ListenerLimits.NONE, new ServerConfig("s", echo.address(), 1, false, 0, 1));
+        start(1, ListenerLimits.NONE, new ServerConfig("s", echo.address(), 1).withMaxconn(1));
         final Socket first = connect("127.0.0.1");
         roundTrip(first, 'a');
 

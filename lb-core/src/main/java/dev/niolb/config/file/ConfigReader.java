@@ -2,6 +2,7 @@ package dev.niolb.config.file;
 
 import dev.niolb.acl.Cidr;
 import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -10,6 +11,7 @@ import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
@@ -46,9 +48,9 @@ final class ConfigReader {
     }
 
     /** What a listener takes from {@code defaults} and may override. */
-    record ListenerOptions(TcpOptions tcp, UdpOptions udp, ListenerLimits limits) {
-        static final ListenerOptions DEFAULTS =
-            new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS, ListenerLimits.NONE);
+    record ListenerOptions(TcpOptions tcp, UdpOptions udp, AcceptProxy acceptProxy, ListenerLimits limits) {
+        static final ListenerOptions DEFAULTS = new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS,
+            AcceptProxy.DISABLED, ListenerLimits.NONE);
     }
 
     /** What a group takes from {@code defaults} and may override. */
@@ -100,6 +102,12 @@ final class ConfigReader {
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);
         udp = m.with("udp-responses", YamlValue::integer, udp, UdpOptions::withResponses);
         udp = m.with("udp-max-flows", ConfigReader::maxFlows, udp, UdpOptions::withMaxFlows);
+        AcceptProxy proxy = base.acceptProxy();
+        // trusted sources imply accept-proxy, as --accept-proxy-from does; an explicit accept-proxy has the last word
+        proxy = m.with("accept-proxy-from", ConfigReader::cidrs, proxy, (p, set) -> p.withTrusted(set).withEnabled(true));
+        proxy = m.with("accept-proxy", YamlValue::bool, proxy, AcceptProxy::withEnabled);
+        proxy = m.with("proxy-header-timeout", YamlValue::duration, proxy, AcceptProxy::withHeaderTimeout);
+        proxy = m.with("proxy-header-max", YamlValue::size, proxy, AcceptProxy::withMaxHeaderLength);
         ListenerLimits limits = base.limits();
         limits = m.with("allow", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(c, l.deny()));
         limits = m.with("deny", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(l.allow(), c));
@@ -107,7 +115,7 @@ final class ConfigReader {
         limits = m.with("source-maxconn", YamlValue::integer, limits, ListenerLimits::withSourceMaxconn);
         limits = m.with("source-rate", v -> v.as(SourceRate::parse), limits, ListenerLimits::withSourceRate);
         limits = m.with("source-table-size", YamlValue::integer, limits, ListenerLimits::withSourceTableSize);
-        return new ListenerOptions(tcp, udp, limits);
+        return new ListenerOptions(tcp, udp, proxy, limits);
     }
 
     /** The options a group has, each over {@code base}: in {@code defaults} over the built-in ones. */
@@ -152,7 +160,7 @@ final class ConfigReader {
         }
         m.end();
         return m.build(() -> new ListenerConfig(name, protocol, bind.address(), group, options.tcp(), options.udp(),
-            options.limits()));
+            options.acceptProxy(), options.limits()));
     }
 
     private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults) {
@@ -175,12 +183,34 @@ final class ConfigReader {
         final int weight = m.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
         final boolean backup = m.bool("backup", false);
         final int checkPort = m.intIn("check-port", 0, 65535, 0);
+        final SendProxy.Version proxy = m.value("send-proxy", ConfigReader::proxyVersion, SendProxy.Version.NONE);
+        final SendProxy.UdpMode proxyUdp = m.value("proxy-udp", ConfigReader::proxyUdp, SendProxy.UdpMode.FIRST);
         final int maxconn = m.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0);
         m.end();
-        return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort, maxconn));
+        return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort,
+            new SendProxy(proxy, proxyUdp), maxconn));
     }
 
-    /** CIDR blocks, a list or one: {@code allow: [10.0.0.0/8, "2001:db8::/32"]}. */
+    /** {@code none}, {@code v1} or {@code v2}: the PROXY header a server gets. */
+    private static SendProxy.Version proxyVersion(final YamlValue v) {
+        return switch (v.text().strip().toLowerCase(Locale.ROOT)) {
+            case "none" -> SendProxy.Version.NONE;
+            case "v1" -> SendProxy.Version.V1;
+            case "v2" -> SendProxy.Version.V2;
+            default -> throw v.error("must be v1, v2 or none, got '" + v.text() + "'");
+        };
+    }
+
+    /** {@code first} or {@code every}: which datagrams of a UDP flow carry the header. */
+    private static SendProxy.UdpMode proxyUdp(final YamlValue v) {
+        return switch (v.text().strip().toLowerCase(Locale.ROOT)) {
+            case "first" -> SendProxy.UdpMode.FIRST;
+            case "every" -> SendProxy.UdpMode.EVERY;
+            default -> throw v.error("must be first or every, got '" + v.text() + "'");
+        };
+    }
+
+    /** Address blocks, one or a list, each as for {@code --accept-proxy-from}, {@code --allow}, {@code --deny}. */
     private static CidrSet cidrs(final YamlValue v) {
         return new CidrSet(v.listOrOne().stream().map(c -> c.as(Cidr::parse)).toList());
     }

@@ -99,6 +99,11 @@ public final class ConfigWriter {
             .put("udp-idle-timeout", udp.idleTimeout())
             .put("udp-responses", udp.responses())
             .put("udp-max-flows", udp.maxFlows() == 0 ? AUTO : Integer.toString(udp.maxFlows()))
+            .put("accept-proxy", l.acceptProxy().enabled())
+            .put("accept-proxy-from", new SequenceNode(Tag.SEQ, l.acceptProxy().trusted().blocks().stream()
+                .map(c -> scalar(c.toString())).toList(), FlowStyle.BLOCK))
+            .put("proxy-header-timeout", l.acceptProxy().headerTimeout())
+            .put("proxy-header-max", Sizes.format(l.acceptProxy().maxHeaderLength()))
             .put("allow", cidrs(limits.allow()))
             .put("deny", cidrs(limits.deny()))
             .put("listener-maxconn", limits.maxconn())
@@ -121,6 +126,8 @@ public final class ConfigWriter {
                 .put("weight", s.weight())
                 .put("backup", s.backup())
                 .put("check-port", s.checkPort())
+                .put("send-proxy", s.sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
+                .put("proxy-udp", s.sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
                 .put("maxconn", s.maxconn())
                 .node());
         }
@@ -145,7 +152,7 @@ public final class ConfigWriter {
         for (final Cidr c : set.blocks()) {
             blocks.add(scalar(c.toString()));
         }
-        return new SequenceNode(Tag.SEQ, blocks, FlowStyle.FLOW);
+        return new SequenceNode(Tag.SEQ, blocks, FlowStyle.BLOCK);
     }
 
     /**
