@@ -1,14 +1,18 @@
 package dev.niolb;
 
+import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionInfo;
 import dev.niolb.tcp.TcpDrain;
 import dev.niolb.tcp.TcpListener;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
 import dev.niolb.target.TargetGroup;
 import dev.niolb.udp.UdpListener;
 import org.slf4j.Logger;
@@ -174,6 +178,78 @@ public final class LoadBalancer implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /** Every group, in config order. */
+    public java.util.Collection<TargetGroup> groups() {
+        return java.util.Collections.unmodifiableCollection(groups.values());
+    }
+
+    // ------------------------------------------------------------------------- membership at run time
+
+    /**
+     * Adds a server to a running group: it takes new sessions from the next pick (ramping up first under slow
+     * start) and its checks start. Any thread.
+     *
+     * @throws IllegalArgumentException no such group, or the group already has a server of that name
+     */
+    public Server addServer(final String group, final ServerConfig server) {
+        return group(group).add(server);
+    }
+
+    /**
+     * Takes a server out of a running group: no new sessions from the next pick, its sessions finish (closed at
+     * the group's drain rate after its drain timeout, if it has one), its checks stop, and it is forgotten once
+     * it has no session left ({@link TargetGroup#retiring()} until then). Any thread.
+     *
+     * @return the server, now retiring
+     * @throws IllegalArgumentException no such group or server
+     */
+    public Server removeServer(final String group, final String server) {
+        return group(group).remove(server);
+    }
+
+    /**
+     * Sets a server's weight, 0..256, for new sessions. It stays over a reload until the config file changes
+     * that server's weight. Any thread.
+     *
+     * @throws IllegalArgumentException no such group or server, or a weight out of range
+     */
+    public Server setWeight(final String group, final String server, final int weight) {
+        final Server s = server(group, server);
+        s.weight(weight);
+        return s;
+    }
+
+    /**
+     * The operator's mode for a server: {@link ServerState#UP} (ready, in service), {@link ServerState#DRAIN}
+     * or {@link ServerState#MAINT} (no new sessions, open ones finish). It stays over a reload. Any thread.
+     *
+     * @throws IllegalArgumentException no such group or server, or {@code DOWN} (checks decide that)
+     */
+    public Server setState(final String group, final String server, final ServerState mode) {
+        final Server s = server(group, server);
+        s.operatorMode(mode, "set by operator");
+        return s;
+    }
+
+    /**
+     * Changes a group's algorithm for new sessions (a {@code source} bounded-load factor is kept while the
+     * algorithm stays {@code source}). Any thread.
+     */
+    public void setBalance(final String group, final Algorithm balance) {
+        final TargetGroup g = group(group);
+        final TargetGroup.Snapshot s = g.snapshot();
+        g.balance(balance, balance == Algorithm.SOURCE ? s.hashBalanceFactor() : 0);
+    }
+
+    /** A member of a group (not a retiring one). */
+    public Server server(final String group, final String server) {
+        final Server s = group(group).snapshot().server(server);
+        if (s == null) {
+            throw new IllegalArgumentException("group '" + group + "' has no server named '" + server + "'");
+        }
+        return s;
     }
 
     /** Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop. */

@@ -26,13 +26,7 @@ public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfi
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(balance, "balance");
         Objects.requireNonNull(health, "health");
-        if (hashBalanceFactor != 0 && (hashBalanceFactor < 101 || hashBalanceFactor > 10_000)) {
-            throw new IllegalArgumentException("hash-balance-factor must be 101..10000 (percent), or 0 for none, got "
-                + hashBalanceFactor);
-        }
-        if (hashBalanceFactor != 0 && balance != Algorithm.SOURCE) {
-            throw new IllegalArgumentException("hash-balance-factor applies to balance source only, not " + balance);
-        }
+        checkHashBalanceFactor(balance, hashBalanceFactor);
         servers = List.copyOf(servers);
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("group '" + name + "': needs at least one server");
@@ -42,6 +36,19 @@ public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfi
             if (!names.add(s.name())) {
                 throw new IllegalArgumentException("group '" + name + "': server '" + s.name() + "' appears twice");
             }
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException unless the factor is 0, or 101..10000 with {@code source}
+     */
+    public static void checkHashBalanceFactor(final Algorithm balance, final int hashBalanceFactor) {
+        if (hashBalanceFactor != 0 && (hashBalanceFactor < 101 || hashBalanceFactor > 10_000)) {
+            throw new IllegalArgumentException("hash-balance-factor must be 101..10000 (percent), or 0 for none, got "
+                + hashBalanceFactor);
+        }
+        if (hashBalanceFactor != 0 && balance != Algorithm.SOURCE) {
+            throw new IllegalArgumentException("hash-balance-factor applies to balance source only, not " + balance);
         }
     }
 }
