@@ -9,6 +9,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionInfo;
+import dev.niolb.reload.ReloadResult;
 import dev.niolb.tcp.TcpDrain;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.target.Server;
@@ -28,26 +29,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The engine's front door: {@link #start(Config)}, then {@link #stop(Duration)}.
+ * The engine's front door: {@link #start(Config)}, {@link #reload(Config)}, then {@link #stop(Duration)}.
  *
- * <p>Threading: start and stop from any one thread; the query methods from any thread. Each event loop runs
- * on its own thread and owns its listening sockets and sessions; this class only starts, queries and stops them.
+ * <p>Threading: start, reload and stop from any thread (reload and stop serialise); the query and membership
+ * methods from any thread. Each event loop runs on its own thread and owns its listening sockets and sessions;
+ * this class only starts, changes, queries and stops them. What a reload replaces (config, groups, listener
+ * lists) is an immutable value behind a volatile field, so a query sees the state before or after a reload,
+ * never half of it.
  */
 public final class LoadBalancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
-    private static final long LOOP_STOP_TIMEOUT_MS = 5_000;
+    static final long LOOP_STOP_TIMEOUT_MS = 5_000;
     private static final long QUERY_TIMEOUT_MS = 2_000;
 
-    private final Config config;
-    private final EventLoop[] loops;
-    private final Map<String, TargetGroup> groups;
-    private final List<TcpListener> listeners;
-    private final HealthChecker health;
-    private final List<UdpListener> udpListeners;
-    private final List<InetSocketAddress> boundAddresses;
+    // written by reloads (under stopLock), read by anyone
+    volatile Config config;
+    volatile Map<String, TargetGroup> groups;
+    volatile List<TcpListener> listeners;
+    volatile List<UdpListener> udpListeners;
+    volatile List<InetSocketAddress> boundAddresses;
+    /** Listeners a reload removed whose sessions are still finishing: their sessions count as active. */
+    final List<TcpListener> retiredTcp = new CopyOnWriteArrayList<>();
+    final List<UdpListener> retiredUdp = new CopyOnWriteArrayList<>();
+    final EventLoop[] loops;
+    final HealthChecker health;
     private final Object stopLock = new Object();
     private Boolean stopResult;
 
@@ -56,7 +65,7 @@ public final class LoadBalancer implements AutoCloseable {
                          final List<InetSocketAddress> boundAddresses, final HealthChecker health) {
         this.config = config;
         this.loops = loops;
-        this.groups = groups;
+        this.groups = java.util.Collections.unmodifiableMap(groups);
         this.listeners = listeners;
         this.health = health;
         this.udpListeners = udpListeners;
@@ -102,7 +111,7 @@ public final class LoadBalancer implements AutoCloseable {
             }
             // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
             health = HealthChecker.start(groups.values(), (server, count) -> TcpDrain.closeIdlest(loops, server, count),
-                datagramOnlyGroups(config));
+                datagramOnlyGroups(config.listeners()));
             for (final EventLoop loop : loops) {
                 loop.start();
             }
@@ -252,7 +261,10 @@ public final class LoadBalancer implements AutoCloseable {
         return s;
     }
 
-    /** Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop. */
+    /**
+     * Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop, those of listeners
+     * a reload removed included.
+     */
     public long activeSessions() {
         long sum = 0;
         for (final TcpListener l : listeners) {
@@ -261,7 +273,40 @@ public final class LoadBalancer implements AutoCloseable {
         for (final UdpListener l : udpListeners) {
             sum += l.counters().active();
         }
+        retiredTcp.removeIf(l -> l.counters().active() == 0);
+        retiredUdp.removeIf(l -> l.counters().active() == 0);
+        for (final TcpListener l : retiredTcp) {
+            sum += l.counters().active();
+        }
+        for (final UdpListener l : retiredUdp) {
+            sum += l.counters().active();
+        }
         return sum;
+    }
+
+    /**
+     * Applies {@code next} to the running engine, in-process, and logs a one-line summary: new listeners start
+     * (bound before anything else changes: when one cannot be bound the reload fails and nothing changes),
+     * removed listeners stop accepting while their sessions finish, groups come and go, servers are added or
+     * drained, and changed weights, algorithms, health settings and timeouts apply to new sessions. Sessions in
+     * flight keep their server and are never cut. What operators set at run time ({@link #setState modes},
+     * {@link #setWeight weights}) and what the engine learned (health states, balancer positions, connection
+     * counts) stays, unless the new config changes that very value. A new thread count is not applied (it
+     * needs a restart) and is reported in the result.
+     *
+     * @throws java.net.BindException when a new listener cannot be bound; nothing changed
+     * @throws IOException            when a new listener cannot be started; nothing changed
+     * @throws IllegalStateException  after {@link #stop}
+     */
+    public ReloadResult reload(final Config next) throws IOException {
+        synchronized (stopLock) {
+            if (stopResult != null) {
+                throw new IllegalStateException("the load balancer has stopped");
+            }
+            final ReloadResult result = new Reconfiguration(this, next).apply();
+            LOG.info("reload: {}", result.summary());
+            return result;
+        }
     }
 
     /** The live connection table: a copy of every loop's sessions, taken on each loop. */
@@ -348,10 +393,10 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** The groups only UDP listeners use: passive health re-probes their servers with a datagram, not a connect. */
-    private static Set<String> datagramOnlyGroups(final Config config) {
+    static Set<String> datagramOnlyGroups(final List<ListenerConfig> listeners) {
         final Set<String> udp = new HashSet<>();
         final Set<String> tcp = new HashSet<>();
-        for (final ListenerConfig l : config.listeners()) {
+        for (final ListenerConfig l : listeners) {
             (l.protocol() == Protocol.UDP ? udp : tcp).add(l.group());
         }
         udp.removeAll(tcp);

@@ -89,35 +89,7 @@ public final class TargetGroup {
      * @throws IllegalArgumentException when the group already has a server of that name
      */
     public Server add(final ServerConfig config) {
-        synchronized (failover) {
-            final Snapshot s = snapshot;
-            if (s.server(config.name()) != null) {
-                throw new IllegalArgumentException("group '" + name + "' already has a server named '" + config.name() + "'");
-            }
-            Server server = null;
-            for (final Server r : retiring) {
-                if (r.sameAs(config)) {
-                    server = r;
-                }
-            }
-            final boolean rejoining = server != null;
-            if (rejoining) {
-                retiring.remove(server);
-            } else {
-                server = new Server(freeIndex(), config, stripes, failover);
-            }
-            failover.add(server, rejoining);
-            if (rejoining && !server.config().equals(config)) {
-                server.reconfigure(config);
-            }
-            final Server[] next = java.util.Arrays.copyOf(s.servers(), s.servers().length + 1);
-            next[next.length - 1] = server;
-            publish(s.balance(), next, s.hashBalanceFactor());
-            membershipListener.added(server);
-            LOG.info("group {}: server {} {} (weight {}{})", name, server, rejoining ? "back" : "added", server.weight(),
-                server.backup() ? ", backup" : "");
-            return server;
-        }
+        return change(List.of(), List.of(config)).getFirst();
     }
 
     /**
@@ -129,25 +101,98 @@ public final class TargetGroup {
      */
     public Server remove(final String serverName) {
         synchronized (failover) {
+            final Server server = snapshot.server(serverName);
+            change(List.of(serverName), List.of());
+            return server;
+        }
+    }
+
+    /**
+     * Removes and adds servers in one step, as {@link #remove} and {@link #add} would, published as one new
+     * snapshot: the servers that join take sessions (their weights are published) before the snapshot shows
+     * them, and the servers that leave go to DRAIN only after it no longer does, so a pick never finds the
+     * group empty in between, even when every server is replaced. A name may be both removed and added (a
+     * server that moved to a new address). Nothing changes when a name is wrong.
+     *
+     * @return the servers added, in order
+     * @throws IllegalArgumentException when a server to remove is not in the group, or one to add has the name
+     *                                  of a member that stays
+     */
+    public List<Server> change(final List<String> remove, final List<ServerConfig> add) {
+        synchronized (failover) {
             final Snapshot s = snapshot;
-            final Server server = s.server(serverName);
-            if (server == null) {
-                throw new IllegalArgumentException("group '" + name + "' has no server named '" + serverName + "'");
+            final List<Server> leaving = new ArrayList<>();
+            for (final String serverName : remove) {
+                final Server server = s.server(serverName);
+                if (server == null) {
+                    throw new IllegalArgumentException("group '" + name + "' has no server named '" + serverName + "'");
+                }
+                leaving.add(server);
             }
-            final Server[] next = new Server[s.servers().length - 1];
-            int n = 0;
-            for (final Server other : s.servers()) {
-                if (other != server) {
-                    next[n++] = other;
+            final java.util.Set<String> names = new java.util.HashSet<>();
+            for (final ServerConfig config : add) {
+                final Server member = s.server(config.name());
+                if (member != null && !leaving.contains(member) || !names.add(config.name())) {
+                    throw new IllegalArgumentException("group '" + name + "' already has a server named '"
+                        + config.name() + "'");
                 }
             }
-            failover.remove(server); // DRAIN first: a loop still on the old snapshot sends it nothing new
-            publish(s.balance(), next, s.hashBalanceFactor());
-            retiring.add(server);
-            membershipListener.removed(server);
-            LOG.info("group {}: server {} removed: takes no new sessions, its {} open sessions go on", name, server,
-                server.active());
-            return server;
+            final java.util.BitSet used = new java.util.BitSet(); // indexes of members, retiring and joining servers
+            for (final Server m : s.servers()) {
+                used.set(m.index());
+            }
+            for (final Server r : retiring) {
+                used.set(r.index());
+            }
+            final List<Server> joining = new ArrayList<>();
+            final List<Boolean> rejoined = new ArrayList<>();
+            for (final ServerConfig config : add) {
+                Server server = null;
+                for (final Server r : retiring) {
+                    if (r.sameAs(config)) {
+                        server = r;
+                    }
+                }
+                final boolean rejoining = server != null;
+                if (rejoining) {
+                    retiring.remove(server);
+                } else {
+                    server = new Server(used.nextClearBit(0), config, stripes, failover);
+                    used.set(server.index());
+                }
+                failover.add(server, rejoining); // takes sessions as soon as a snapshot shows it
+                if (rejoining && !server.config().equals(config)) {
+                    server.reconfigure(config);
+                }
+                joining.add(server);
+                rejoined.add(rejoining);
+            }
+            final List<Server> next = new ArrayList<>();
+            for (final Server m : s.servers()) {
+                if (!leaving.contains(m)) {
+                    next.add(m);
+                }
+            }
+            next.addAll(joining);
+            publish(s.balance(), next.toArray(new Server[0]), s.hashBalanceFactor());
+            for (final Server server : leaving) {
+                // DRAIN after the snapshot without it: a loop still on the old one may give it a session, which
+                // is fine (it finishes there), where DRAIN first could leave such a loop with no server at all
+                failover.remove(server);
+                retiring.add(server);
+            }
+            for (int i = 0; i < joining.size(); i++) {
+                final Server server = joining.get(i);
+                membershipListener.added(server);
+                LOG.info("group {}: server {} {} (weight {}{})", name, server, rejoined.get(i) ? "back" : "added",
+                    server.weight(), server.backup() ? ", backup" : "");
+            }
+            for (final Server server : leaving) {
+                membershipListener.removed(server);
+                LOG.info("group {}: server {} removed: takes no new sessions, its {} open sessions go on", name, server,
+                    server.active());
+            }
+            return joining;
         }
     }
 
@@ -210,18 +255,6 @@ public final class TargetGroup {
         synchronized (failover) {
             return retiring.remove(server);
         }
-    }
-
-    /** The lowest index no member and no retiring server holds, so retry masks never confuse two live servers. */
-    private int freeIndex() {
-        final java.util.BitSet used = new java.util.BitSet();
-        for (final Server s : snapshot.servers()) {
-            used.set(s.index());
-        }
-        for (final Server s : retiring) {
-            used.set(s.index());
-        }
-        return used.nextClearBit(0);
     }
 
     /** How this group's servers are checked. */

@@ -21,33 +21,27 @@ import java.util.concurrent.TimeUnit;
  * to the same address so that the kernel spreads new connections over the loops.
  *
  * <p>Threading: built and started by the engine's control thread; each {@link TcpAcceptor} then belongs to its
- * loop. The counters are readable from any thread.
+ * loop. The counters are readable from any thread. What sessions follow (options, timeouts, group) is one
+ * immutable {@link Settings} behind a volatile reference: a reload replaces it in place, without touching the
+ * sockets; each session keeps the settings it was accepted with, so a new timeout applies to new sessions.
  */
 public final class TcpListener {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
     private static final long WARN_INTERVAL_MS = 1000;
 
-    private final ListenerConfig config;
-    private final TargetGroup group;
     private final ListenerCounters counters;
     private final InetSocketAddress localAddress;
     private final TcpAcceptor[] acceptors;
-    private final long connectTimeoutMs;
-    private final long idleTimeoutMs;
-    private final long maxAgeMs;
+    private volatile Settings settings;
     private volatile long nextConnectWarnMs;
     private volatile long suppressedConnectWarns;
     private volatile long nextBufferWarnMs;
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final ServerSocketChannel[] channels, final InetSocketAddress localAddress) {
-        this.config = config;
-        this.group = group;
+        this.settings = Settings.of(config, group);
         this.counters = new ListenerCounters(loops.length);
         this.localAddress = localAddress;
-        this.connectTimeoutMs = Math.max(1, config.tcp().connectTimeout().toMillis());
-        this.idleTimeoutMs = config.tcp().idleTimeout().toMillis();
-        this.maxAgeMs = config.tcp().maxConnectionAge().toMillis();
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
             acceptors[i] = new TcpAcceptor(this, loops[i], channels[channels.length == 1 ? 0 : i], i);
@@ -107,11 +101,71 @@ public final class TcpListener {
         return e;
     }
 
+    /**
+     * What the listener's sessions follow: its config (options, timeouts), the group they go to, and the
+     * timeouts in milliseconds. A session keeps the one it was accepted with.
+     */
+    public record Settings(ListenerConfig config, TargetGroup group, long connectTimeoutMs, long idleTimeoutMs,
+                           long maxAgeMs) {
+        static Settings of(final ListenerConfig config, final TargetGroup group) {
+            return new Settings(config, group, Math.max(1, config.tcp().connectTimeout().toMillis()),
+                config.tcp().idleTimeout().toMillis(), config.tcp().maxConnectionAge().toMillis());
+        }
+
+        public TcpOptions options() {
+            return config.tcp();
+        }
+    }
+
     /** Registers every acceptor with its loop's selector. Before the loops start. */
     public void register() throws IOException {
         for (final TcpAcceptor acceptor : acceptors) {
             acceptor.register();
         }
+    }
+
+    /**
+     * Registers every acceptor with its loop's selector on the loop itself, for a listener added while the loops
+     * run (a reload). Waits up to {@code timeoutMs}.
+     *
+     * @throws IOException when a loop could not register its socket
+     */
+    public void registerOnLoops(final long timeoutMs) throws IOException {
+        final CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.length];
+        for (int i = 0; i < acceptors.length; i++) {
+            final TcpAcceptor acceptor = acceptors[i];
+            done[i] = acceptor.loop().submit(() -> {
+                try {
+                    acceptor.register();
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return null;
+            });
+        }
+        try {
+            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (final Exception e) {
+            throw new IOException("listener " + name() + ": could not start accepting on every loop: " + e, e);
+        }
+    }
+
+    /**
+     * New settings for new sessions (a reload): options, timeouts, the group. The socket stays as it is, so the
+     * protocol, bind address and backlog cannot change here. Any thread.
+     */
+    public void reconfigure(final ListenerConfig next, final TargetGroup group) {
+        final ListenerConfig now = settings.config();
+        if (next.protocol() != now.protocol() || !next.bind().equals(now.bind())) {
+            throw new IllegalArgumentException("listener " + now.name() + ": protocol and bind address are its socket's,"
+                + " a reload replaces the listener to change them");
+        }
+        settings = Settings.of(next, group);
+    }
+
+    /** What new sessions follow now. */
+    public Settings settings() {
+        return settings;
     }
 
     /**
@@ -135,19 +189,19 @@ public final class TcpListener {
     }
 
     public String name() {
-        return config.name();
+        return settings.config().name();
     }
 
     public ListenerConfig config() {
-        return config;
+        return settings.config();
     }
 
     public TcpOptions options() {
-        return config.tcp();
+        return settings.options();
     }
 
     public TargetGroup group() {
-        return group;
+        return settings.group();
     }
 
     public ListenerCounters counters() {
@@ -157,19 +211,6 @@ public final class TcpListener {
     /** The bound address; an ephemeral port is resolved. */
     public InetSocketAddress localAddress() {
         return localAddress;
-    }
-
-    long connectTimeoutMs() {
-        return connectTimeoutMs;
-    }
-
-    long idleTimeoutMs() {
-        return idleTimeoutMs;
-    }
-
-    /** The maximum connection age in ms, 0 for none. */
-    long maxAgeMs() {
-        return maxAgeMs;
     }
 
     /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */

@@ -50,6 +50,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private final EventLoop loop;
     private final TcpListener listener;
+    private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
     private final SocketChannel client;
     private final InetSocketAddress clientAddress;
@@ -79,6 +80,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
         this.loop = loop;
         this.listener = listener;
+        this.settings = listener.settings();
         this.balancer = balancer;
         this.client = client;
         this.clientAddress = clientAddress;
@@ -96,7 +98,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         loop.add(this);
         state = CONNECTING;
         try {
-            SocketOptions.apply(client, listener.options());
+            SocketOptions.apply(client, settings.options());
             clientKey = loop.register(client, 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
@@ -124,7 +126,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private void connectNext() {
         while (state == CONNECTING) {
-            if (attempts > listener.options().retries()) {
+            if (attempts > settings.options().retries()) {
                 close(Termination.NO_SERVER);
                 return;
             }
@@ -149,12 +151,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             connectStartNanos = loop.nowNanos();
             try {
-                SocketOptions.apply(channel, listener.options());
+                SocketOptions.apply(channel, settings.options());
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
                     serverKey = loop.register(channel, SelectionKey.OP_CONNECT, this);
-                    timerId = loop.schedule(loop.nowMs() + listener.connectTimeoutMs(), this);
+                    timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
                 }
                 return;
             } catch (final IOException e) {
@@ -196,8 +198,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
-        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
-        listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= settings.options().retries());
+        balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
     }
 
     private void onConnected() throws IOException {
@@ -217,7 +219,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         clientKey.interestOps(SelectionKey.OP_READ);
         clientInterest = SelectionKey.OP_READ;
         lastActivityMs = loop.nowMs();
-        final long maxAge = listener.maxAgeMs();
+        final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
             // 90 to 100% of the age, so that sessions opened together (after a restart) do not end together
             ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
@@ -227,7 +229,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** One timer for both the idle timeout and the maximum age: whichever comes first. */
     private void armRelayTimer() {
-        final long idle = listener.idleTimeoutMs();
+        final long idle = settings.idleTimeoutMs();
         final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
         final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
         if (until != Long.MAX_VALUE) {
@@ -322,10 +324,10 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     public void onTimeout(final long expiredTimerId, final long nowMs) {
         timerId = NO_TIMER;
         if (state == CONNECTING) {
-            connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+            connectFailed("timed out after " + settings.connectTimeoutMs() + " ms");
             connectNext();
         } else if (state == RELAYING) {
-            final long idle = listener.idleTimeoutMs();
+            final long idle = settings.idleTimeoutMs();
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
             } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {
