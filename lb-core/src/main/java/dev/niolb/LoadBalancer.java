@@ -2,10 +2,12 @@ package dev.niolb;
 
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionInfo;
@@ -57,12 +59,14 @@ public final class LoadBalancer implements AutoCloseable {
     final List<UdpListener> retiredUdp = new CopyOnWriteArrayList<>();
     final EventLoop[] loops;
     final HealthChecker health;
+    final DnsDiscovery dns;
     private final Object stopLock = new Object();
     private Boolean stopResult;
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
                          final List<TcpListener> listeners, final List<UdpListener> udpListeners,
-                         final List<InetSocketAddress> boundAddresses, final HealthChecker health) {
+                         final List<InetSocketAddress> boundAddresses, final HealthChecker health,
+                         final DnsDiscovery dns) {
         this.config = config;
         this.loops = loops;
         this.groups = java.util.Collections.unmodifiableMap(groups);
@@ -70,6 +74,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.health = health;
         this.udpListeners = udpListeners;
         this.boundAddresses = boundAddresses;
+        this.dns = dns;
     }
 
     /**
@@ -82,6 +87,7 @@ public final class LoadBalancer implements AutoCloseable {
         final EventLoop[] loops = new EventLoop[config.threads()];
         final List<TcpListener> listeners = new ArrayList<>();
         HealthChecker health = null;
+        DnsDiscovery dns = null;
         final List<UdpListener> udpListeners = new ArrayList<>();
         final List<InetSocketAddress> bound = new ArrayList<>();
         try {
@@ -92,6 +98,10 @@ public final class LoadBalancer implements AutoCloseable {
             for (final TargetGroupConfig g : config.groups()) {
                 groups.put(g.name(), new TargetGroup(g, loops.length));
             }
+            // servers by DNS name: resolved before any listener accepts (a name that does not resolve yet is
+            // retried; its group starts with the servers it has)
+            dns = DnsDiscovery.start(config.dns());
+            dns.watch(dnsSpecs(config.groups(), groups));
             for (final ListenerConfig l : config.listeners()) {
                 if (l.protocol() == Protocol.UDP) {
                     final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops);
@@ -116,8 +126,11 @@ public final class LoadBalancer implements AutoCloseable {
                 loop.start();
             }
             return new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
-                List.copyOf(bound), health);
+                List.copyOf(bound), health, dns);
         } catch (final IOException | RuntimeException e) {
+            if (dns != null) {
+                dns.close();
+            }
             if (health != null) {
                 health.close();
             }
@@ -368,6 +381,7 @@ public final class LoadBalancer implements AutoCloseable {
             if (left > 0) {
                 LOG.info("grace period over: closing {} sessions", left);
             }
+            dns.close();
             health.close();
             for (final EventLoop loop : loops) {
                 loop.stop();
@@ -390,6 +404,23 @@ public final class LoadBalancer implements AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ZERO);
+    }
+
+    /** Every DNS server spec of {@code configs}, with the group it feeds. */
+    static List<Map.Entry<TargetGroup, DnsServerSpec>> dnsSpecs(final List<TargetGroupConfig> configs,
+                                                               final Map<String, TargetGroup> groups) {
+        final List<Map.Entry<TargetGroup, DnsServerSpec>> specs = new ArrayList<>();
+        for (final TargetGroupConfig g : configs) {
+            for (final DnsServerSpec spec : g.dnsServers()) {
+                specs.add(Map.entry(groups.get(g.name()), spec));
+            }
+        }
+        return specs;
+    }
+
+    /** The DNS side of the engine: the servers a spec stands for now, for tests and the admin API. */
+    public List<ServerConfig> dnsServers(final String group, final String spec) {
+        return dns.servers(group(group), spec);
     }
 
     /** The groups only UDP listeners use: passive health re-probes their servers with a datagram, not a connect. */

@@ -1,6 +1,7 @@
 package dev.niolb;
 
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
@@ -64,6 +65,9 @@ final class Reconfiguration {
     }
 
     ReloadResult apply() throws IOException {
+        if (!next.dns().equals(lb.config.dns())) {
+            lb.dns.configure(next.dns()); // lookups from now on, the first ones of new specs included
+        }
         startListeners(); // may fail: then nothing has changed
         for (final TargetGroupConfig g : diff.groupsAdded()) {
             lb.health.addGroup(newGroups.get(g.name()), datagramOnlyAfter.contains(g.name()));
@@ -91,6 +95,7 @@ final class Reconfiguration {
             for (final Server server : group.snapshot().servers()) {
                 all.add(server.name());
             }
+            lb.dns.unwatchAll(group);
             group.change(all, List.of()); // they drain like any removed server
             lb.health.removeGroup(group);
         }
@@ -107,6 +112,8 @@ final class Reconfiguration {
         for (final TargetGroupConfig g : diff.groupsAdded()) {
             newGroups.put(g.name(), new TargetGroup(g, lb.loops.length));
         }
+        // a new group's servers by DNS name are resolved before a new listener can send it a session
+        lb.dns.watch(LoadBalancer.dnsSpecs(diff.groupsAdded(), newGroups));
         try {
             for (final ListenerConfig l : diff.listenersAdded()) {
                 final TargetGroup group = newGroups.containsKey(l.group()) ? newGroups.get(l.group()) : lb.groups.get(l.group());
@@ -129,6 +136,10 @@ final class Reconfiguration {
             for (final UdpListener l : newUdp) {
                 l.retire(); // registered or not, each loop closes its socket: it has no flow
             }
+            for (final TargetGroup g : newGroups.values()) {
+                lb.dns.unwatchAll(g);
+            }
+            lb.dns.configure(lb.config.dns());
             throw e;
         }
     }
@@ -186,6 +197,13 @@ final class Reconfiguration {
         if (change.changed("balance") || change.changed("hash-balance-factor")) {
             group.balance(after.balance(), after.hashBalanceFactor());
         }
+        for (final DnsServerSpec removed : change.dnsRemoved()) {
+            lb.dns.unwatch(group, removed.name(), true);
+        }
+        for (final DnsServerSpec changed : change.dnsChanged()) {
+            lb.dns.rewatch(group, changed);
+        }
+        lb.dns.watch(change.dnsAdded().stream().map(d -> Map.entry(group, d)).toList());
     }
 
     private void changeListener(final ConfigDiff.ListenerChange change, final Map<String, TargetGroup> groups) {

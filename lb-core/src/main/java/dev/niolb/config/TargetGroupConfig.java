@@ -10,9 +10,16 @@ import java.util.Set;
  *
  * @param hashBalanceFactor for {@code source}: a server takes at most this many percent of the average load
  *                          before new clients overflow to the next server in the Maglev order; 0 for no bound
+ * @param dnsServers        servers given by DNS name, resolved at run time, beside the {@code servers} given by
+ *                          address; a group needs at least one of either
  */
 public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfig> servers, HealthCheckConfig health,
-                                int hashBalanceFactor) {
+                                int hashBalanceFactor, List<DnsServerSpec> dnsServers) {
+    public TargetGroupConfig(final String name, final Algorithm balance, final List<ServerConfig> servers,
+                             final HealthCheckConfig health, final int hashBalanceFactor) {
+        this(name, balance, servers, health, hashBalanceFactor, List.of());
+    }
+
     public TargetGroupConfig(final String name, final Algorithm balance, final List<ServerConfig> servers) {
         this(name, balance, servers, HealthCheckConfig.DEFAULTS, 0);
     }
@@ -28,13 +35,19 @@ public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfi
         Objects.requireNonNull(health, "health");
         checkHashBalanceFactor(balance, hashBalanceFactor);
         servers = List.copyOf(servers);
-        if (servers.isEmpty()) {
+        dnsServers = List.copyOf(dnsServers);
+        if (servers.isEmpty() && dnsServers.isEmpty()) {
             throw new IllegalArgumentException("group '" + name + "': needs at least one server");
         }
         final Set<String> names = new HashSet<>();
         for (final ServerConfig s : servers) {
             if (!names.add(s.name())) {
                 throw new IllegalArgumentException("group '" + name + "': server '" + s.name() + "' appears twice");
+            }
+        }
+        for (final DnsServerSpec d : dnsServers) {
+            if (!names.add(d.name())) {
+                throw new IllegalArgumentException("group '" + name + "': server '" + d.name() + "' appears twice");
             }
         }
     }

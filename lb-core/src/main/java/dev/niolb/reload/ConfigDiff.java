@@ -1,6 +1,7 @@
 package dev.niolb.reload;
 
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
@@ -62,17 +63,24 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
     /**
      * A group that is in both configs and differs.
      *
-     * @param settings the group's own settings that differ: {@code balance}, {@code hash-balance-factor},
-     *                 {@code health.*} and anything a later version adds to {@link TargetGroupConfig}
+     * @param settings    the group's own settings that differ: {@code balance}, {@code hash-balance-factor},
+     *                    {@code health.*} and anything a later version adds to {@link TargetGroupConfig}
+     * @param dnsAdded    servers by DNS name new in the group (by spec name)
+     * @param dnsRemoved  servers by DNS name gone from it
+     * @param dnsChanged  specs of the same name whose name, port or options changed: the new one replaces the old
      */
     public record GroupChange(TargetGroupConfig before, TargetGroupConfig after, List<ServerConfig> serversAdded,
                               List<ServerConfig> serversRemoved, List<ServerChange> serversChanged,
-                              List<RecordDiff.Field> settings) {
+                              List<RecordDiff.Field> settings, List<DnsServerSpec> dnsAdded,
+                              List<DnsServerSpec> dnsRemoved, List<DnsServerSpec> dnsChanged) {
         public GroupChange {
             serversAdded = List.copyOf(serversAdded);
             serversRemoved = List.copyOf(serversRemoved);
             serversChanged = List.copyOf(serversChanged);
             settings = List.copyOf(settings);
+            dnsAdded = List.copyOf(dnsAdded);
+            dnsRemoved = List.copyOf(dnsRemoved);
+            dnsChanged = List.copyOf(dnsChanged);
         }
 
         public String name() {
@@ -157,8 +165,27 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
                 added.add(a);
             }
         }
+        final List<DnsServerSpec> dnsAdded = new ArrayList<>();
+        final List<DnsServerSpec> dnsRemoved = new ArrayList<>();
+        final List<DnsServerSpec> dnsChanged = new ArrayList<>();
+        final Map<String, DnsServerSpec> dBefore = byName(before.dnsServers(), DnsServerSpec::name);
+        final Map<String, DnsServerSpec> dAfter = byName(after.dnsServers(), DnsServerSpec::name);
+        for (final DnsServerSpec b : dBefore.values()) {
+            final DnsServerSpec a = dAfter.get(b.name());
+            if (a == null) {
+                dnsRemoved.add(b);
+            } else if (!a.equals(b)) {
+                dnsChanged.add(a);
+            }
+        }
+        for (final DnsServerSpec a : dAfter.values()) {
+            if (!dBefore.containsKey(a.name())) {
+                dnsAdded.add(a);
+            }
+        }
         return new GroupChange(before, after, added, removed, changed,
-            RecordDiff.between(before, after, Set.of("name", "servers")));
+            RecordDiff.between(before, after, Set.of("name", "servers", "dnsServers")), dnsAdded, dnsRemoved,
+            dnsChanged);
     }
 
     /** A listener that keeps a fixed address and protocol under a new name is the same listener, renamed. */
@@ -265,6 +292,9 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
                 parts.add(c.after().name() + " " + f);
             }
         }
+        g.dnsAdded().forEach(d -> parts.add("+dns " + d.name()));
+        g.dnsRemoved().forEach(d -> parts.add("-dns " + d.name() + " (draining)"));
+        g.dnsChanged().forEach(d -> parts.add("dns " + d.name() + " changed"));
         for (final RecordDiff.Field f : g.settings()) {
             parts.add(f.toString());
         }
