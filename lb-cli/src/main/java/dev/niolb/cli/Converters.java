@@ -4,7 +4,6 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
-import dev.niolb.config.ServerConfig;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -36,11 +35,11 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}. */
-    static final class ServerSpec implements ITypeConverter<ServerConfig> {
+    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}; HOST an address or a DNS name. */
+    static final class ServerSpec implements ITypeConverter<ServerArgument> {
         @Override
-        public ServerConfig convert(final String text) {
-            return parse(ServerConfig::parse, text);
+        public ServerArgument convert(final String text) {
+            return parse(ServerArgument::parse, text);
         }
     }
 

@@ -105,7 +105,8 @@ final class Foreground {
         }
         for (final TargetGroupConfig g : config.groups()) {
             line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
-                .append(g.servers().stream().map(Foreground::describe).collect(Collectors.joining(", ")))
+                .append(java.util.stream.Stream.concat(g.servers().stream().map(Foreground::describe),
+                    g.dnsServers().stream().map(Foreground::describe)).collect(Collectors.joining(", ")))
                 .append("; balance ").append(g.balance());
             if (!g.health().checks().isEmpty()) {
                 line.append("; check ").append(g.health().checks().stream().map(Object::toString)
@@ -114,6 +115,11 @@ final class Foreground {
         }
         return line.append("; ").append(config.threads()).append(config.threads() == 1 ? " thread" : " threads")
             .toString();
+    }
+
+    /** {@code api.internal:8080 (dns) weight 1}: what it resolves to is logged as it resolves. */
+    private static String describe(final dev.niolb.config.DnsServerSpec d) {
+        return d + " (dns) weight " + d.template().weight() + (d.template().backup() ? " backup" : "");
     }
 
     private static String describe(final ServerConfig s) {

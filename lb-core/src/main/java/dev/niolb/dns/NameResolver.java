@@ -14,6 +14,7 @@ import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.hosts.HostsFileParser;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -37,8 +38,12 @@ import java.util.Map;
 public final class NameResolver {
     private static final int MAX_WEIGHT = ServerConfig.MAX_WEIGHT;
 
+    /** Seconds an answer from the hosts file is kept: the file rarely changes, but it may. */
+    static final long HOSTS_TTL_SECONDS = 60;
+
     private final Resolver resolver;
     private final boolean system;
+    private final HostsFileParser hostsFile;
 
     /** The servers one spec stands for now, and how long the answer may be kept (seconds). */
     public record Answer(List<ServerConfig> servers, long ttlSeconds) {
@@ -53,11 +58,13 @@ public final class NameResolver {
             simple.setTimeout(config.timeout());
             this.resolver = simple;
             this.system = false;
+            this.hostsFile = null;
         } else {
             final ExtendedResolver extended = new ExtendedResolver(); // the system's servers (resolv.conf)
             extended.setTimeout(config.timeout());
             this.resolver = extended;
             this.system = true;
+            this.hostsFile = new HostsFileParser();
         }
     }
 
@@ -119,9 +126,22 @@ public final class NameResolver {
         return new Answer(List.copyOf(servers.values()), ttl[0]);
     }
 
-    /** A and AAAA addresses of {@code host}, in answer order; lowers {@code ttl[0]} to the records' smallest. */
+    /**
+     * A and AAAA addresses of {@code host}, in answer order; lowers {@code ttl[0]} to the records' smallest. With
+     * the system's resolver a name in the hosts file is answered from there alone, as the C library does
+     * ({@code localhost} with only an IPv4 line asks no DNS server for an IPv6 address).
+     */
     private List<InetAddress> addresses(final String host, final long[] ttl) throws IOException {
         final List<InetAddress> out = new ArrayList<>();
+        if (hostsFile != null) {
+            final Name name = Name.fromString(host.endsWith(".") ? host : host + ".");
+            hostsFile.getAddressForHost(name, Type.A).ifPresent(out::add);
+            hostsFile.getAddressForHost(name, Type.AAAA).ifPresent(out::add);
+            if (!out.isEmpty()) {
+                ttl[0] = Math.min(ttl[0], HOSTS_TTL_SECONDS);
+                return out;
+            }
+        }
         for (final Record r : lookup(host, Type.A, ttl)) {
             if (r instanceof ARecord a) {
                 out.add(a.getAddress());
@@ -147,9 +167,7 @@ public final class NameResolver {
         }
         lookup.setResolver(resolver);
         lookup.setCache(null); // a fresh answer with the server's TTLs, not a shared cache's
-        if (!system) {
-            lookup.setHostsFileParser(null);
-        }
+        lookup.setHostsFileParser(null); // looked at before, for names only (not SRV)
         final Record[] records = lookup.run();
         final int result = lookup.getResult();
         if (result == Lookup.HOST_NOT_FOUND || result == Lookup.TYPE_NOT_FOUND) {
