@@ -24,7 +24,7 @@ import java.util.Objects;
  */
 public record DnsServerSpec(String name, String host, int port, boolean srv, ServerConfig template) {
     /** The placeholder address of the template: never connected to. */
-    static final InetSocketAddress PLACEHOLDER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1);
+    public static final InetSocketAddress PLACEHOLDER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1);
 
     public DnsServerSpec {
         Objects.requireNonNull(host, "host");
@@ -37,6 +37,10 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
         }
         if (name == null || name.isBlank()) {
             name = srv ? "srv:" + host : host + ":" + port;
+        }
+        if (!template.address().equals(PLACEHOLDER) || !template.name().equals(Endpoint.hostPort(PLACEHOLDER))) {
+            // the options alone: two specs with the same options are equal however they were written
+            template = with(template, Endpoint.hostPort(PLACEHOLDER), PLACEHOLDER, template.weight(), template.backup());
         }
     }
 
@@ -114,6 +118,20 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
 
     private static String explicitName(final ServerConfig template) {
         return template.name().equals(Endpoint.hostPort(PLACEHOLDER)) ? null : template.name();
+    }
+
+    /**
+     * This spec with other options ({@code template}'s, its address ignored) and, when {@code name} is not null,
+     * another name: for a config file's server written as a map of options.
+     */
+    public DnsServerSpec withOptions(final String serverName, final ServerConfig options) {
+        return new DnsServerSpec(serverName, host, port, srv, with(options, Endpoint.hostPort(PLACEHOLDER), PLACEHOLDER,
+            options.weight(), options.backup()));
+    }
+
+    /** What a user writes for it: {@code HOST:PORT} or {@code srv:NAME}. */
+    public String target() {
+        return srv ? "srv:" + host : host + ":" + port;
     }
 
     /** Letters, digits, {@code -}, {@code _} and dots, not starting with a dot: what a DNS name may hold. */
