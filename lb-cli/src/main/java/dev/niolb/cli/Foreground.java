@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -59,12 +60,15 @@ final class Foreground {
         final StopSignals signals = StopSignals.install();
         final LoadBalancer lb = start();
         LOG.info(startLine(config, lb.localAddresses()));
+        final ReloadSignal reloads = ReloadSignal.install(lb, source); // SIGHUP: read the source again, reload
         started.accept(lb);
         final String signal = signals.await();
+        reloads.close();
+        final Duration grace = lb.config().grace(); // a reload may have changed it
         final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
-            Durations.format(config.grace()), signal);
-        final boolean allFinished = lb.stop(config.grace());
+            Durations.format(grace), signal);
+        final boolean allFinished = lb.stop(grace);
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
         return 0;
     }
