@@ -39,11 +39,10 @@ public final class DnsDiscovery implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Map<TargetGroup, Map<String, Watch>> watches = new IdentityHashMap<>(); // guarded by this
     private volatile DnsConfig config;
-    private volatile NameResolver resolver;
+    private NameResolver resolver; // made at the first lookup: a config without names never loads dnsjava
 
     private DnsDiscovery(final DnsConfig config) {
         this.config = config;
-        this.resolver = new NameResolver(config);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "niolb-dns");
             t.setDaemon(true);
@@ -56,9 +55,16 @@ public final class DnsDiscovery implements AutoCloseable {
     }
 
     /** New resolver settings, for every lookup from now on. */
-    public void configure(final DnsConfig next) {
-        this.resolver = new NameResolver(next);
+    public synchronized void configure(final DnsConfig next) {
+        this.resolver = null;
         this.config = next;
+    }
+
+    private synchronized NameResolver resolver() {
+        if (resolver == null) {
+            resolver = new NameResolver(config);
+        }
+        return resolver;
     }
 
     /**
@@ -189,7 +195,7 @@ public final class DnsDiscovery implements AutoCloseable {
             NameResolver.Answer answer = null;
             IOException failure = null;
             try {
-                answer = resolver.resolve(spec);
+                answer = resolver().resolve(spec);
             } catch (final IOException | RuntimeException e) {
                 failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
             }

@@ -279,11 +279,6 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    /** Servers checked now, for tests. Health loop. */
-    int checkedServers() {
-        return checks.size();
-    }
-
     /** Stops every check and the health loop; states stay as they are. */
     @Override
     public void close() {
