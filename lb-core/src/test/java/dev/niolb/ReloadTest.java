@@ -243,6 +243,48 @@ class ReloadTest {
     }
 
     @Test
+    void aServerDownWhenAReloadRestartsItsChecksComesBackWhenItRecovers() throws Exception {
+        backend("a");
+        final InetSocketAddress bAddress = backend("b").address();
+        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
+            .withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        final List<ServerConfig> servers = List.of(server("a"), server("b"));
+        lb = LoadBalancer.start(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
+        final Server b = lb.server("web", "b");
+        backends.remove("b").close();
+        Await.until(() -> b.state() == ServerState.DOWN, 3000);
+
+        lb.reload(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked.withInterval(Duration.ofMillis(40)))));
+        assertThat(b.state()).isEqualTo(ServerState.DOWN);
+        resources.add(new EchoServer(bAddress, "b"));
+
+        Await.until(() -> b.state() == ServerState.UP, 3000);
+    }
+
+    @Test
+    void aServerTakenDownByPassiveDetectionIsReprobedAfterAReloadRestartsItsChecks() throws Exception {
+        backend("a");
+        final InetSocketAddress bAddress = backend("b").address();
+        final HealthCheckConfig passive = HealthCheckConfig.DEFAULTS.withInterval(Duration.ofMillis(30)).withMaxFails(1);
+        final List<ServerConfig> servers = List.of(server("a"), server("b"));
+        lb = LoadBalancer.start(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, passive)));
+        final Server b = lb.server("web", "b");
+        backends.remove("b").close();
+        greeting("front"); // a
+        greeting("front"); // b refuses: DOWN, and the session goes to a
+        Await.until(() -> b.state() == ServerState.DOWN, 3000);
+
+        lb.reload(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, passive.withInterval(Duration.ofMillis(40)))));
+        resources.add(new EchoServer(bAddress, "b"));
+
+        Await.until(() -> b.state() == ServerState.UP, 3000);
+    }
+
+    @Test
     void aListenerMovedToAnotherGroupSendsNewSessionsThereAndKeepsItsOpenOnes() throws Exception {
         backend("a");
         backend("z");
