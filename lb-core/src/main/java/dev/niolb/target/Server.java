@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A backend server as the engine sees it: where it is, its state, how much traffic it should get, and its
  * live counters.
  *
- * <p>Threading: immutable identity. What balancers read on the relay loops is published in volatile fields
- * ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
+ * <p>Threading: its identity (index, name, address) never changes; a group carries the object over from one
+ * snapshot to the next for as long as the server is in it, and sessions hold it. A config reload may change
+ * its weight, backup flag and check port in place ({@link #reconfigure}). What balancers read on the relay
+ * loops is published in volatile fields ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
  * they are computed from (operator weight and mode, health, agent report, slow-start ramp) change only through
  * the setters below, which serialise on the group's {@link Failover} monitor: rare, and never on a relay loop.
  * Counters, connect-time averages included, are {@link ServerCounters} (single writer per loop, read by any
