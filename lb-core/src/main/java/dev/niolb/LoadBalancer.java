@@ -317,7 +317,10 @@ public final class LoadBalancer implements AutoCloseable {
                 throw new IllegalStateException("the load balancer has stopped");
             }
             final ReloadResult result = new Reconfiguration(this, next).apply();
-            LOG.info("reload: {}", result.summary());
+            LOG.info("reload: {}", result.diff().summary());
+            if (!result.notApplied().isEmpty()) {
+                LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));
+            }
             return result;
         }
     }
