@@ -361,6 +361,30 @@ class ReloadTest {
         }
     }
 
+    @Test
+    void aUdpListenerMovedToAnotherGroupKeepsItsPortAndItsFlowsAndSendsNewFlowsThere() throws Exception {
+        final UdpEchoServer u1 = new UdpEchoServer("u1");
+        final UdpEchoServer u2 = new UdpEchoServer("u2");
+        resources.add(u1);
+        resources.add(u2);
+        final TargetGroupConfig g1 = new TargetGroupConfig("g1", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u1", u1.address(), 1)));
+        final TargetGroupConfig g2 = new TargetGroupConfig("g2", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u2", u2.address(), 1)));
+        lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(1),
+            List.of(new ListenerConfig("dns", Protocol.UDP, ANY_PORT, "g1", TcpOptions.DEFAULTS)), List.of(g1, g2)));
+        final InetSocketAddress address = lb.localAddress("dns");
+        try (UdpClient early = new UdpClient(address); UdpClient late = new UdpClient(address, "127.0.0.2")) {
+            assertThat(early.ask("a")).isEqualTo("u1:a");
+
+            final ReloadResult result = lb.reload(new Config(1, Duration.ofSeconds(1),
+                List.of(new ListenerConfig("dns", Protocol.UDP, ANY_PORT, "g2", TcpOptions.DEFAULTS)), List.of(g1, g2)));
+
+            assertThat(result.summary()).isEqualTo("listener dns: group g1→g2");
+            assertThat(lb.localAddress("dns")).isEqualTo(address);
+            assertThat(early.ask("b")).as("its flow keeps its server").isEqualTo("u1:b");
+            assertThat(late.ask("c")).as("a new flow goes to the new group").isEqualTo("u2:c");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     private EchoServer backend(final String name) throws IOException {
