@@ -194,6 +194,10 @@ final class Reconfiguration {
         for (final ServerConfig u : update) {
             group.update(u);
         }
+        if (!change.changed("health") && checkedDifferently(change)) {
+            // a check's target port and PROXY header are taken when it is made: make them again
+            lb.health.reconfigure(group, datagramOnlyAfter.contains(after.name()));
+        }
         if (change.changed("balance") || change.changed("hash-balance-factor")) {
             group.balance(after.balance(), after.hashBalanceFactor());
         }
@@ -206,6 +210,18 @@ final class Reconfiguration {
         lb.dns.watch(change.dnsAdded().stream().map(d -> Map.entry(group, d)).toList());
     }
 
+    /** Whether a server's check port or PROXY header changed: what its active check is made with. */
+    private static boolean checkedDifferently(final ConfigDiff.GroupChange change) {
+        for (final ConfigDiff.ServerChange c : change.serversChanged()) {
+            for (final RecordDiff.Field f : c.fields()) {
+                if (f.path().equals("check-port") || f.path().startsWith("send-proxy")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private void changeListener(final ConfigDiff.ListenerChange change, final Map<String, TargetGroup> groups) {
         final ListenerConfig before = change.before();
         final ListenerConfig after = change.after();
@@ -216,7 +232,8 @@ final class Reconfiguration {
             tcp(before.name()).reconfigure(after, group);
         }
         for (final RecordDiff.Field f : change.fields()) {
-            if (f.path().equals("tcp.backlog") && after.protocol() == Protocol.TCP) {
+            if (f.path().equals("tcp.backlog") && after.protocol() == Protocol.TCP
+                || f.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP) {
                 notApplied.add("listener " + after.name() + ": " + f + " needs a restart");
             }
         }

@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.acl.Cidr;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
@@ -36,7 +37,10 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}; HOST an address or a DNS name. */
+    /**
+     * {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy|send-proxy-v2][,proxy-udp=…]};
+     * HOST an address or a DNS name.
+     */
     static final class ServerSpec implements ITypeConverter<ServerArgument> {
         @Override
         public ServerArgument convert(final String text) {
@@ -65,6 +69,14 @@ final class Converters {
         @Override
         public CheckSpec convert(final String text) {
             return parse(CheckSpec::parse, text);
+        }
+    }
+
+    /** {@code 10.0.0.0/8}, {@code 2001:db8::/32}, or one address. */
+    static final class CidrBlock implements ITypeConverter<Cidr> {
+        @Override
+        public Cidr convert(final String text) {
+            return parse(Cidr::parse, text);
         }
     }
 

@@ -214,7 +214,8 @@ public final class HealthChecker implements AutoCloseable {
     private void createChecks(final GroupHealth gh, final Server server) {
         final CheckSpec health = gh.config.healthCheck();
         final CheckSpec.Agent agent = gh.config.agentCheck();
-        checks.put(server, new ServerCheck(loop, server, health == null ? null : ActiveCheck.of(health),
+        checks.put(server, new ServerCheck(loop, server,
+            health == null ? null : ActiveCheck.of(health, ActiveCheck.proxyHeaderOf(server)),
             gh.datagramOnly, gh.config, random.split()));
         if (agent != null) {
             agents.put(server, new AgentPoll(loop, server, agent.port(), gh.config.interval().toMillis(),

@@ -1,6 +1,7 @@
 package dev.niolb.target;
 
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 
 import java.net.InetSocketAddress;
@@ -13,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Threading: its identity (index, name, address) never changes; a group carries the object over from one
  * snapshot to the next for as long as the server is in it, and sessions hold it. A config reload may change
- * its weight, backup flag and check port in place ({@link #reconfigure}). What balancers read on the relay
+ * its weight, backup flag, check port and PROXY header in place ({@link #reconfigure}). What balancers read on the relay
  * loops is published in volatile fields ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
  * they are computed from (operator weight and mode, health, agent report, slow-start ramp) change only through
  * the setters below, which serialise on the group's {@link Failover} monitor: rare, and never on a relay loop.
@@ -42,6 +43,7 @@ public final class Server {
     private volatile ServerConfig config;
     private volatile InetSocketAddress checkAddress;
     private volatile boolean backup;
+    private volatile SendProxy sendProxy;
     private volatile int weight;
     private volatile int agentPercent = 100;
     private boolean healthy = true;
@@ -73,6 +75,7 @@ public final class Server {
         this.config = config;
         this.checkAddress = config.checkAddress();
         this.backup = config.backup();
+        this.sendProxy = config.sendProxy();
         this.weight = config.weight();
         this.counters = new ServerCounters(stripes);
         this.failover = failover;
@@ -111,6 +114,11 @@ public final class Server {
     /** Whether this is a backup server: it takes new sessions only while no primary of its group can. */
     public boolean backup() {
         return backup;
+    }
+
+    /** Whether (and which) PROXY protocol header goes to this server before the first relayed byte. */
+    public SendProxy sendProxy() {
+        return sendProxy;
     }
 
     // ------------------------------------------------------------------------------------- read on hot path
@@ -300,6 +308,7 @@ public final class Server {
             config = next;
             checkAddress = next.checkAddress();
             backup = next.backup();
+            sendProxy = next.sendProxy(); // for connects from now on
             if (next.weight() != before.weight()) {
                 weight = next.weight();
             }

@@ -1,5 +1,6 @@
 package dev.niolb.tcp;
 
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.TcpOptions;
@@ -34,6 +35,7 @@ public final class TcpListener {
     private final TcpAcceptor[] acceptors;
     private volatile Settings settings;
     private volatile long nextConnectWarnMs;
+    private volatile long nextHeaderWarnMs;
     private volatile long suppressedConnectWarns;
     private volatile long nextBufferWarnMs;
 
@@ -106,10 +108,16 @@ public final class TcpListener {
      * timeouts in milliseconds. A session keeps the one it was accepted with.
      */
     public record Settings(ListenerConfig config, TargetGroup group, long connectTimeoutMs, long idleTimeoutMs,
-                           long maxAgeMs) {
+                           long maxAgeMs, long headerTimeoutMs) {
         static Settings of(final ListenerConfig config, final TargetGroup group) {
             return new Settings(config, group, Math.max(1, config.tcp().connectTimeout().toMillis()),
-                config.tcp().idleTimeout().toMillis(), config.tcp().maxConnectionAge().toMillis());
+                config.tcp().idleTimeout().toMillis(), config.tcp().maxConnectionAge().toMillis(),
+                Math.max(1, config.acceptProxy().headerTimeout().toMillis()));
+        }
+
+        /** Whether and from whom a PROXY protocol header is read. */
+        public AcceptProxy acceptProxy() {
+            return config.acceptProxy();
         }
 
         public TcpOptions options() {
@@ -211,6 +219,21 @@ public final class TcpListener {
     /** The bound address; an ephemeral port is resolved. */
     public InetSocketAddress localAddress() {
         return localAddress;
+    }
+
+    /** Whether and from whom a PROXY protocol header is read (for new sessions). */
+    public AcceptProxy acceptProxy() {
+        return settings.config().acceptProxy();
+    }
+
+    /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */
+    void warnProxyHeader(final long nowMs, final InetSocketAddress peer, final String why) {
+        if (nowMs < nextHeaderWarnMs) {
+            return;
+        }
+        nextHeaderWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: closed {}: PROXY protocol header refused: {} (more in the next second not logged)",
+            name(), Endpoint.hostPort(peer), why);
     }
 
     /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */
