@@ -49,6 +49,7 @@ class ReloadTest {
     private final Map<String, EchoServer> backends = new LinkedHashMap<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private LoadBalancer lb;
+    private long reloadNanos;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -83,8 +84,10 @@ class ReloadTest {
                     configs.add(new ServerConfig(s, backends.get(s).address(), 1 + random.nextInt(4)));
                 }
                 final boolean extra = round % 4 == 1 || round % 4 == 2; // added, kept, removed, absent
+                final long reloadStart = System.nanoTime();
                 final ReloadResult result = lb.reload(new Config(2, Duration.ofSeconds(1), listeners(extra),
                     List.of(new TargetGroupConfig("web", algorithms[round % algorithms.length], configs))));
+                reloadNanos = Math.max(reloadNanos, System.nanoTime() - reloadStart);
                 summaries.add(result.summary());
                 if (round == 1) {
                     throughExtra.longTransfers(1, 2 << 20); // in flight through a listener the next reloads remove
@@ -100,8 +103,8 @@ class ReloadTest {
             assertThat(load.transfersDone()).isEqualTo(3);
             assertThat(throughExtra.transfersDone()).isEqualTo(1);
             assertThat(load.sessions()).isGreaterThan(200);
-            System.out.printf("20 reloads under load: %d short sessions, 4 long transfers (26 MiB), 0 failures%n",
-                load.sessions());
+            System.out.printf("20 reloads under load: %d short sessions, 4 long transfers (26 MiB), 0 failures; "
+                + "slowest reload %d ms%n", load.sessions(), TimeUnit.NANOSECONDS.toMillis(reloadNanos));
         }
         assertThat(summaries).anySatisfy(s -> assertThat(s).contains("+listener extra"));
         assertThat(summaries).anySatisfy(s -> assertThat(s).contains("-listener extra"));
