@@ -99,7 +99,11 @@ final class Reconfiguration {
             group.change(all, List.of()); // they drain like any removed server
             lb.health.removeGroup(group);
         }
-        lb.groups = java.util.Collections.unmodifiableMap(groups);
+        final Map<String, TargetGroup> ordered = new LinkedHashMap<>(); // in the new config's order
+        for (final TargetGroupConfig g : next.groups()) {
+            ordered.put(g.name(), groups.get(g.name()));
+        }
+        lb.groups = java.util.Collections.unmodifiableMap(ordered);
         if (next.threads() != lb.loops.length) {
             notApplied.add("threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
         }
