@@ -382,7 +382,7 @@ public final class LoadBalancer implements AutoCloseable {
             }
             final long left = activeSessions();
             if (left > 0) {
-                LOG.info("grace period over: closing {} sessions", left);
+                LOG.info("grace period over: closing {} {}", left, left == 1 ? "session" : "sessions");
             }
             dns.close();
             health.close();
