@@ -48,9 +48,10 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     private final EventLoop loop;
     private final ServerSocketChannel channel;
     private final int stripe;
-    private final BufferPool pool;
-    private final GroupBalancer balancer;
     private final Runnable resume = this::resume;
+    private TcpListener.Settings settings;
+    private BufferPool pool;
+    private GroupBalancer balancer;
     private SelectionKey key;
     private long backoffTimer = DeadlineTimerWheel.NULL_DEADLINE;
     private boolean closed;
@@ -63,8 +64,20 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         this.loop = loop;
         this.channel = channel;
         this.stripe = stripe;
-        this.pool = loop.bufferPool(listener.options().bufferSize());
-        this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        this.settings = listener.settings();
+        this.pool = loop.bufferPool(settings.options().bufferSize());
+        this.balancer = new GroupBalancer(settings.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+    }
+
+    /** The listener's settings changed (a reload): a new group gets a new balancer, a new buffer size a pool. */
+    private void follow(final TcpListener.Settings next) {
+        if (next.group() != settings.group()) {
+            balancer = new GroupBalancer(next.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        }
+        if (next.options().bufferSize() != settings.options().bufferSize()) {
+            pool = loop.bufferPool(next.options().bufferSize());
+        }
+        settings = next;
     }
 
     void register() throws IOException {
@@ -79,7 +92,11 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     public void onReady(final SelectionKey selected) {
         final ListenerCounters counters = listener.counters();
         for (int i = 0; i < ACCEPTS_PER_WAKEUP && !closed; i++) {
-            final ConnectionLimit full = listener.reserve();
+            final TcpListener.Settings current = listener.settings(); // one volatile read per accept
+            if (current != settings) {
+                follow(current); // before the place is taken: a session gives it back to the limit it came from
+            }
+            final ConnectionLimit full = listener.reserve(settings);
             if (full != null) {
                 park(full);
                 return;
@@ -88,39 +105,39 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
             try {
                 client = channel.accept();
             } catch (final IOException e) {
-                listener.unreserve();
+                listener.unreserve(settings);
                 backOff(e);
                 return;
             }
             if (client == null) {
-                listener.unreserve();
+                listener.unreserve(settings);
                 return;
             }
             final InetSocketAddress clientAddress;
             try {
                 clientAddress = (InetSocketAddress) client.getRemoteAddress();
             } catch (final IOException e) {
-                listener.unreserve();
+                listener.unreserve(settings);
                 SocketOptions.close(client, false); // reset before we looked at it: nothing to serve
                 continue;
             }
             final InetAddress peer = clientAddress.getAddress();
             // a trusted proxy's connection is judged by the client its PROXY header names, once the session has it
-            final boolean proxied = listener.acceptProxy().expectsHeaderFrom(peer);
+            final boolean proxied = settings.acceptProxy().expectsHeaderFrom(peer);
             final Admission.Verdict verdict = proxied ? Admission.Verdict.OK
-                : listener.admission().admit(peer, loop.nowNanos());
+                : settings.admission().admit(peer, loop.nowNanos());
             if (verdict != Admission.Verdict.OK) {
                 counters.add(stripe, ListenerCounters.rejectedField(verdict), 1);
                 SocketOptions.close(client, true);
-                listener.unreserve();
+                listener.unreserve(settings);
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("listener {}: refused {}: {}", listener.name(), clientAddress, verdict);
                 }
                 continue;
             }
             counters.add(stripe, ListenerCounters.ACCEPTED, 1);
-            final TcpSession session = new TcpSession(loop, listener, balancer, pool, client, clientAddress, stripe)
-                .admitted(proxied ? null : peer);
+            final TcpSession session = new TcpSession(loop, listener, settings, balancer, pool, client, clientAddress,
+                stripe).admitted(proxied ? null : peer);
             session.start();
             if (session.waitingForDescriptor()) {
                 // it got the last descriptor: accepting more would only take clients out of the backlog to wait

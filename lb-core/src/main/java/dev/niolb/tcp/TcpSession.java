@@ -70,6 +70,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private final EventLoop loop;
     private final TcpListener listener;
+    private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
     private final SocketChannel client;
     private final InetSocketAddress peerAddress; // the TCP peer: the client, or a proxy in front of it
@@ -100,11 +101,14 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private Termination cleanEnd;
     private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
     private long descriptorWaitUntilMs; // 0 until a server socket could not be opened for want of descriptors
+    private boolean serverReserved; // counted against the server's maxconn: given back when the session leaves it
 
-    TcpSession(final EventLoop loop, final TcpListener listener, final GroupBalancer balancer, final BufferPool pool,
+    TcpSession(final EventLoop loop, final TcpListener listener, final TcpListener.Settings settings,
+               final GroupBalancer balancer, final BufferPool pool,
                final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
         this.loop = loop;
         this.listener = listener;
+        this.settings = settings; // those the acceptor took this connection's places under
         this.balancer = balancer;
         this.client = client;
         this.peerAddress = clientAddress;
@@ -134,11 +138,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     void start() {
         listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
         loop.add(this);
-        final AcceptProxy acceptProxy = listener.acceptProxy();
+        final AcceptProxy acceptProxy = settings.acceptProxy();
         final boolean readHeader = acceptProxy.expectsHeaderFrom(peerAddress.getAddress());
         state = readHeader ? HEADER : CONNECTING;
         try {
-            SocketOptions.apply(client, listener.options());
+            SocketOptions.apply(client, settings.options());
             clientKey = loop.register(client, readHeader ? SelectionKey.OP_READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
@@ -147,7 +151,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         if (readHeader) {
             headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
             clientInterest = SelectionKey.OP_READ;
-            timerId = loop.schedule(loop.nowMs() + listener.headerTimeoutMs(), this);
+            timerId = loop.schedule(loop.nowMs() + settings.headerTimeoutMs(), this);
             return;
         }
         if (acceptProxy.enabled()) {
@@ -191,7 +195,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         clientHash = ClientHash.of(clientAddress);
         // the access list and per-source limits judge the client the header names, not the proxy in front of it
         final InetAddress source = clientAddress.getAddress();
-        final Admission.Verdict verdict = listener.admission().admit(source, loop.nowNanos());
+        final Admission.Verdict verdict = settings.admission().admit(source, loop.nowNanos());
         if (verdict != Admission.Verdict.OK) {
             listener.counters().add(stripe, ListenerCounters.rejectedField(verdict), 1);
             close(Termination.REJECTED);
@@ -224,7 +228,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private void connectNext() {
         int fullRaces = 0;
         while (state == CONNECTING) {
-            if (attempts > listener.options().retries()) {
+            if (attempts > settings.options().retries()) {
                 close(Termination.NO_SERVER);
                 return;
             }
@@ -234,7 +238,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 return;
             }
             tried |= Balancer.bit(next);
-            if (!next.tryReserve()) {
+            final int reservation = next.reserve();
+            if (reservation == Server.FULL) {
                 // another loop took its last place since the pick: not a failed try, pass it over
                 if (++fullRaces > MAX_FULL_RACES) {
                     close(Termination.FULL);
@@ -242,13 +247,14 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 }
                 continue;
             }
+            serverReserved = reservation == Server.RESERVED;
             attempts++;
             final SocketChannel channel;
             try {
                 channel = SocketChannel.open();
             } catch (final IOException e) {
                 // out of descriptors (EMFILE) or similar: our problem, not the server's, so no server is blamed
-                next.unreserve();
+                releaseServer(next);
                 waitForDescriptor(next, e);
                 return;
             }
@@ -257,12 +263,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             connectStartNanos = loop.nowNanos();
             try {
-                SocketOptions.apply(channel, listener.options());
+                SocketOptions.apply(channel, settings.options());
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
                     serverKey = loop.register(channel, SelectionKey.OP_CONNECT, this);
-                    timerId = loop.schedule(loop.nowMs() + listener.connectTimeoutMs(), this);
+                    timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
                 }
                 return;
             } catch (final IOException e) {
@@ -296,7 +302,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
-        failed.unreserve();
+        releaseServer(failed);
         listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
         server = null;
         if (serverKey != null) {
@@ -305,8 +311,16 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
-        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
-        listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= settings.options().retries());
+        balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+    }
+
+    /** Gives back the place this session took under {@code s}'s maxconn, if it took one. */
+    private void releaseServer(final Server s) {
+        if (serverReserved) {
+            serverReserved = false;
+            s.unreserve();
+        }
     }
 
     /**
@@ -320,7 +334,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         tried &= ~Balancer.bit(picked); // not a try: the server was never asked
         final long now = loop.nowMs();
         if (descriptorWaitUntilMs == 0) {
-            descriptorWaitUntilMs = now + listener.connectTimeoutMs();
+            descriptorWaitUntilMs = now + settings.connectTimeoutMs();
         }
         if (now >= descriptorWaitUntilMs) {
             close(Termination.NO_SERVER);
@@ -365,7 +379,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         clientKey.interestOps(SelectionKey.OP_READ);
         clientInterest = SelectionKey.OP_READ;
         lastActivityMs = loop.nowMs();
-        final long maxAge = listener.maxAgeMs();
+        final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
             // 90 to 100% of the age, so that sessions opened together (after a restart) do not end together
             ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
@@ -408,7 +422,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** One timer for both the idle timeout and the maximum age: whichever comes first. */
     private void armRelayTimer() {
-        final long idle = listener.idleTimeoutMs();
+        final long idle = settings.idleTimeoutMs();
         final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
         final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
         if (until != Long.MAX_VALUE) {
@@ -510,15 +524,15 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         timerId = NO_TIMER;
         if (state == HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
-            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + listener.headerTimeoutMs() + " ms");
+            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + settings.headerTimeoutMs() + " ms");
             close(Termination.PROXY_HEADER);
         } else if (state == CONNECTING) {
             if (serverChannel != null) {
-                connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+                connectFailed("timed out after " + settings.connectTimeoutMs() + " ms");
             } // else it waited for a descriptor: try again
             connectNext();
         } else if (state == RELAYING) {
-            final long idle = listener.idleTimeoutMs();
+            final long idle = settings.idleTimeoutMs();
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
             } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {
@@ -560,11 +574,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         early = null;
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
-            server.unreserve();
+            releaseServer(server);
         }
         listener.counters().add(stripe, ListenerCounters.ACTIVE, -1);
         listener.counters().terminated(stripe, reason);
-        listener.ended(admittedSource);
+        listener.ended(settings, admittedSource);
         loop.remove(this);
         if (LOG.isDebugEnabled()) {
             LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), clientAddress,

@@ -102,9 +102,9 @@ class BalancerContractTest {
     void aServerAtItsMaxconnIsPassedOverUntilASessionLeavesIt(final Algorithm algorithm) {
         final Server[] servers = withMaxconn(0, 2, 0);
         final Balancer balancer = Balancers.create(algorithm, servers, 1);
-        assertThat(servers[1].tryReserve()).isTrue();
-        assertThat(servers[1].tryReserve()).isTrue();
-        assertThat(servers[1].tryReserve()).isFalse();
+        assertThat(servers[1].reserve()).isEqualTo(Server.RESERVED);
+        assertThat(servers[1].reserve()).isEqualTo(Server.RESERVED);
+        assertThat(servers[1].reserve()).isEqualTo(Server.FULL);
 
         final int[] full = countPicks(balancer, 3, 2_000, 0);
         servers[1].unreserve();
@@ -121,8 +121,8 @@ class BalancerContractTest {
     void pickGivesNullWhenEveryServerIsAtItsMaxconn(final Algorithm algorithm) {
         final Server[] servers = withMaxconn(1, 1);
         final Balancer balancer = Balancers.create(algorithm, servers, 1);
-        servers[0].tryReserve();
-        servers[1].tryReserve();
+        servers[0].reserve();
+        servers[1].reserve();
 
         assertThat(balancer.pick(12345, 0)).isNull();
     }

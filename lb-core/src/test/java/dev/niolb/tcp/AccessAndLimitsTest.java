@@ -15,6 +15,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.Termination;
 import dev.niolb.testing.Await;
+import dev.niolb.target.Server;
 import dev.niolb.testing.EchoServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -145,6 +146,92 @@ class AccessAndLimitsTest {
         Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 2, 2000);
     }
 
+    // ------------------------------------------------------------------------------------------- reload
+
+    /** The running config with new limits for its one listener. */
+    private Config withLimits(final ListenerLimits limits) {
+        final Config c = lb.config();
+        return new Config(c.threads(), c.grace(), List.of(c.listeners().getFirst().withLimits(limits)), c.groups(),
+            c.dns(), c.maxconn());
+    }
+
+    @Test
+    void aReloadChangesTheAccessListForNewClientsWhileOpenOnesGoOn() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(2, ListenerLimits.NONE, server(echo));
+        final Socket open = connect(A);
+        roundTrip(open, 'a');
+
+        assertThat(lb.reload(withLimits(ListenerLimits.NONE.withAccess(CidrSet.EMPTY,
+            CidrSet.parse(List.of(A + "/32"))))).notApplied()).isEmpty();
+
+        assertRefused(A);
+        roundTrip(connect(B), 'b');
+        roundTrip(open, 'c'); // admitted under the old list: it stays
+    }
+
+    @Test
+    void aReloadThatLowersTheListenerMaxconnHoldsNewClientsInTheBacklog() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(2, ListenerLimits.NONE.withMaxconn(10), server(echo));
+        final Socket first = connect("127.0.0.1");
+        roundTrip(first, '1');
+
+        lb.reload(withLimits(ListenerLimits.NONE.withMaxconn(1)));
+        final Socket second = connect("127.0.0.1");
+        roundTrip(second, '2'); // the new cap counts from the reload: the connection open before is not in it
+        final Socket third = connect("127.0.0.1");
+        third.getOutputStream().write('3');
+        assertThat(servedWithin(third, 700)).isFalse();
+
+        second.close();
+        assertThat(servedWithin(third, 5_000)).isTrue();
+        first.close(); // gives its place back to the old cap, not the new one
+        Await.until(() -> counters().active() == 1, 2000);
+        assertThat(lb.listener("front").limit().open()).isEqualTo(1);
+    }
+
+    @Test
+    void aReloadChangesAServersMaxconnForItsNextPicksAndEachSessionGivesBackWhatItTook() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        start(1, ListenerLimits.NONE, server(echo).withMaxconn(1));
+        final Socket first = connect("127.0.0.1");
+        roundTrip(first, '1');
+        assertThat(connect("127.0.0.1").getInputStream().read()).isEqualTo(-1); // FULL
+
+        lb.reload(withServer(server(echo))); // no cap: counted by nobody
+        final Socket uncounted = connect("127.0.0.1");
+        roundTrip(uncounted, '2');
+        lb.reload(withServer(server(echo).withMaxconn(2)));
+        final Server s = lb.group("g").snapshot().servers()[0];
+        assertThat(s.reserved()).isEqualTo(1); // the first session only: the uncounted one took nothing
+        roundTrip(connect("127.0.0.1"), '3');
+        assertThat(connect("127.0.0.1").getInputStream().read()).isEqualTo(-1);
+
+        first.close();
+        uncounted.close();
+        Await.until(() -> s.reserved() == 1, 2000); // the third one's place only
+    }
+
+    /** The running config with {@code server} as its group's one server. */
+    private Config withServer(final ServerConfig server) {
+        final Config c = lb.config();
+        final TargetGroupConfig g = c.groups().getFirst();
+        return new Config(c.threads(), c.grace(), c.listeners(),
+            List.of(new TargetGroupConfig(g.name(), g.balance(), List.of(server))), c.dns(), c.maxconn());
+    }
+
+    @Test
+    void aReloadCannotChangeTheProcessMaxconnAndSaysSo() throws Exception {
+        final EchoServer echo = track(new EchoServer());
+        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5), listener("front", ListenerLimits.NONE),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))).withMaxconn(100));
+
+        assertThat(lb.reload(lb.config().withMaxconn(50)).notApplied())
+            .containsExactly("maxconn 50 needs a restart (running 100)");
+        assertThat(lb.maxconn().max()).isEqualTo(100);
+    }
+
     // ------------------------------------------------------------------------------ behind a PROXY header
 
     /** A listener that trusts 127.0.0.1 as a proxy, with {@code limits}. */
@@ -227,7 +314,7 @@ class AccessAndLimitsTest {
         final EchoServer echo = track(new EchoServer());
         lb = LoadBalancer.start(new Config(2, Duration.ofSeconds(5),
             List.of(listener("a", ListenerLimits.NONE), listener("b", ListenerLimits.NONE)),
-            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))), 3));
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo))))).withMaxconn(3));
         final Socket a1 = connect("a", "127.0.0.1");
         final Socket a2 = connect("a", "127.0.0.1");
         final Socket b1 = connect("b", "127.0.0.1");

@@ -4,6 +4,8 @@ import dev.niolb.acl.Cidr;
 import dev.niolb.acl.CidrSet;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
@@ -41,6 +43,8 @@ import java.util.List;
 public final class ConfigWriter {
     /** The value of {@code threads} and {@code udp-max-flows} that leaves the number to niolb. */
     static final String AUTO = "auto";
+    /** The value of {@code dns.resolver} that asks the system's resolver. */
+    static final String SYSTEM = "system";
 
     private static final DumpSettings SETTINGS = DumpSettings.builder()
         .setDefaultFlowStyle(FlowStyle.BLOCK)
@@ -63,6 +67,12 @@ public final class ConfigWriter {
         final List<Node> groups = new ArrayList<>();
         config.groups().forEach(g -> groups.add(group(g).node()));
         root.put("groups", new SequenceNode(Tag.SEQ, groups, FlowStyle.BLOCK));
+        final DnsConfig dns = config.dns();
+        root.put("dns", new Map(FlowStyle.BLOCK)
+            .put("resolver", dns.resolver() == null ? SYSTEM : Endpoint.hostPort(dns.resolver()))
+            .put("min-ttl", dns.minTtl())
+            .put("max-ttl", dns.maxTtl())
+            .put("timeout", dns.timeout()));
         final StringWriter out = new StringWriter();
         new Dump(SETTINGS).dumpNode(root.node(), new StreamDataWriter() {
             @Override
@@ -129,6 +139,18 @@ public final class ConfigWriter {
                 .put("send-proxy", s.sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
                 .put("proxy-udp", s.sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
                 .put("maxconn", s.maxconn())
+                .node());
+        }
+        for (final DnsServerSpec d : g.dnsServers()) {
+            servers.add(new Map(FlowStyle.BLOCK)
+                .put("address", d.target())
+                .put("name", d.name())
+                .put("weight", d.template().weight())
+                .put("backup", d.template().backup())
+                .put("check-port", d.template().checkPort())
+                .put("send-proxy", d.template().sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
+                .put("proxy-udp", d.template().sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
+                .put("maxconn", d.template().maxconn())
                 .node());
         }
         return new Map(FlowStyle.BLOCK)

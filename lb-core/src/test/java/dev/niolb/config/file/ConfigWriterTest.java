@@ -46,8 +46,8 @@ class ConfigWriterTest {
                         new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY))), health, 150),
                 new TargetGroupConfig("dns", Algorithm.RANDOM, List.of(
                     new ServerConfig(new InetSocketAddress("10.0.0.3", 53), 1)),
-                    HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)),
-            10_000);
+                    HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)))
+            .withMaxconn(10_000);
     }
 
     @Test
