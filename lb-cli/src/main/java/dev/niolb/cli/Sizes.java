@@ -1,5 +1,7 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.Quoted;
+
 import java.util.Locale;
 
 /**
@@ -20,17 +22,17 @@ final class Sizes {
             digits++;
         }
         if (digits == 0 || digits > 10) {
-            throw new IllegalArgumentException("bad size '" + text + "': expected bytes or e.g. 16k, 64k, 1m");
+            throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": expected bytes or e.g. 16k, 64k, 1m");
         }
         final long unit = switch (s.substring(digits)) {
             case "" -> 1;
             case "k" -> 1024;
             case "m" -> 1024 * 1024;
-            default -> throw new IllegalArgumentException("bad size '" + text + "': unit must be k or m (or none for bytes)");
+            default -> throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": unit must be k or m (or none for bytes)");
         };
         final long bytes = Long.parseLong(s.substring(0, digits)) * unit;
         if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("bad size '" + text + "': too large");
+            throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": too large");
         }
         return (int) bytes;
     }

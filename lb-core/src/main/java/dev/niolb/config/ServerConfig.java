@@ -57,6 +57,10 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]");
         }
         final String[] parts = spec.split(",");
+        if (parts.length == 0) { // nothing but commas: split drops every empty part (found by fuzzing)
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": expected HOST:PORT[,weight=N][,name=NAME]"
+                + "[,backup][,check-port=N]");
+        }
         final Endpoint endpoint = Endpoint.parse(parts[0]);
         int weight = DEFAULT_WEIGHT;
         String name = null;
@@ -72,19 +76,19 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     try {
                         weight = Integer.parseInt(value);
                     } catch (final NumberFormatException e) {
-                        throw new IllegalArgumentException("server '" + spec + "': weight must be a number 0.."
-                            + MAX_WEIGHT + ", got '" + value + "'");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": weight must be a number 0.."
+                            + MAX_WEIGHT + ", got " + Quoted.of(value));
                     }
                 }
                 case "name" -> {
                     if (value.isBlank()) {
-                        throw new IllegalArgumentException("server '" + spec + "': name must not be empty");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": name must not be empty");
                     }
                     name = value;
                 }
                 case "backup" -> {
                     if (eq >= 0) {
-                        throw new IllegalArgumentException("server '" + spec + "': backup takes no value");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": backup takes no value");
                     }
                     backup = true;
                 }
@@ -95,18 +99,18 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                         checkPort = -1;
                     }
                     if (checkPort < 1 || checkPort > 65535) {
-                        throw new IllegalArgumentException("server '" + spec + "': check-port must be 1..65535, got '"
-                            + value + "'");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": check-port must be 1..65535, got "
+                            + Quoted.of(value));
                     }
                 }
-                default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N, name=NAME, backup or check-port=N)");
+                default -> throw new IllegalArgumentException("server " + Quoted.of(spec) + ": unknown option " + Quoted.of(key)
+                    + " (expected weight=N, name=NAME, backup or check-port=N)");
             }
         }
         try {
             return new ServerConfig(name, endpoint.address(), weight, backup, checkPort);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }
     }
 }

@@ -1,0 +1,37 @@
+package dev.niolb.config;
+
+/**
+ * User input inside an error message: between single quotes, with line breaks and other control characters
+ * escaped ({@code \n}, {@code \t}, {@code \x1b}, {@code \u2028}), so that the message stays one line on a terminal
+ * whatever was typed or read from a file. Found by fuzzing the parsers (see {@code docs/RELIABILITY.md}).
+ */
+public final class Quoted {
+    private Quoted() {
+    }
+
+    /** {@code 'text'}, escaped; {@code null} for a null text. */
+    public static String of(final String text) {
+        if (text == null) {
+            return "null";
+        }
+        final StringBuilder out = new StringBuilder(text.length() + 2).append('\'');
+        for (int i = 0; i < text.length(); i++) {
+            final char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x100 && Character.isISOControl(c)) {
+                        out.append(String.format("\\x%02x", (int) c));
+                    } else if (c == '\u2028' || c == '\u2029') {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('\'').toString();
+    }
+}
