@@ -2,8 +2,8 @@ package dev.niolb.config;
 
 /**
  * User input inside an error message: between single quotes, with line breaks and other control characters
- * escaped ({@code \n}, {@code \t}, {@code \x1b}, {@code \u2028}), so that the message stays one line on a terminal
- * whatever was typed or read from a file. Found by fuzzing the parsers (see {@code docs/RELIABILITY.md}).
+ * escaped (as {@code \n}, {@code \t}, {@code \x1b}; U+2028 as its escape), so that the message stays one line on
+ * a terminal whatever was typed or read from a file. Found by fuzzing the parsers (see {@code docs/RELIABILITY.md}).
  */
 public final class Quoted {
     private Quoted() {
@@ -11,10 +11,12 @@ public final class Quoted {
 
     /** {@code 'text'}, escaped; {@code null} for a null text. */
     public static String of(final String text) {
-        if (text == null) {
-            return "null";
-        }
-        final StringBuilder out = new StringBuilder(text.length() + 2).append('\'');
+        return text == null ? "null" : "'" + escaped(text) + "'";
+    }
+
+    /** The text with its line breaks and other control characters escaped, nothing else changed. */
+    public static String escaped(final String text) {
+        final StringBuilder out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             final char c = text.charAt(i);
             switch (c) {
@@ -32,6 +34,6 @@ public final class Quoted {
                 }
             }
         }
-        return out.append('\'').toString();
+        return out.toString();
     }
 }

@@ -1,5 +1,7 @@
 package dev.niolb.config;
 
+import dev.niolb.config.file.ConfigFile;
+import dev.niolb.config.file.ConfigFileException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,5 +33,23 @@ class FuzzFindingsTest {
     @Test
     void anHttpCheckOfNothingButCommasChecksTheRootPath() {
         assertThat(CheckSpec.parse("http:,,")).isEqualTo(new CheckSpec.Http("/"));
+    }
+
+    @Test
+    void aConfigFileReportStaysOneLineWhateverTheFileHolds() {
+        assertThatThrownBy(() -> ConfigFile.parse("""
+                listeners:
+                  - bind: "127.0.0.1:80\\n\\e[2K"
+                    group: g
+                groups:
+                  - name: g
+                    servers: [127.0.0.1:9000]
+                """, "t.yaml"))
+            .isInstanceOf(ConfigFileException.class)
+            .hasMessageStartingWith("t.yaml:2: listeners[0].bind: ")
+            .hasMessageContaining("127.0.0.1:80\\n\\x1b[2K")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "\u001b"));
+        assertThatThrownBy(() -> ConfigFile.parse("rrr\t- x", "t.yaml")).hasMessage("t.yaml:1: expected a map (key: value "
+            + "lines), got 'rrr\\t- x'");
     }
 }
