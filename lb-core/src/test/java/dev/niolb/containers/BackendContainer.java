@@ -45,7 +45,8 @@ final class BackendContainer implements AutoCloseable {
             .withCommand("nc", "-ll", "-p", String.valueOf(PORT), "-e", "/bin/sh", "-c", "echo " + name + "; exec cat")
             .withCreateContainerCmdModifier(cmd -> {
                 cmd.withExposedPorts(port);
-                cmd.getHostConfig().withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort), port));
+                cmd.getHostConfig()
+                    .withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort), port));
             });
     }
 
@@ -58,7 +59,7 @@ final class BackendContainer implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", hostPort);
     }
 
-    /** Creates and starts the container the first time, starts it again after {@link #kill()}; returns once it greets. */
+    /** Creates and starts the container, or starts it again after {@link #kill()}; returns once it greets. */
     void start() throws Exception {
         if (container.getContainerId() == null) {
             container.start();
@@ -99,8 +100,8 @@ final class BackendContainer implements AutoCloseable {
             try (Socket s = new Socket()) {
                 s.connect(address(), 1000);
                 s.setSoTimeout(1000);
-                final String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
-                    .readLine();
+                final String line =
+                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
                 if (name.equals(line)) {
                     return;
                 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 
@@ -49,6 +50,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BackendHostFailuresTest {
+    private static final Logger LOG = LoggerFactory.getLogger(BackendHostFailuresTest.class);
     private static final Duration IDLE_TIMEOUT = Duration.ofMillis(1500);
     private static final HealthCheckConfig HEALTH = HealthCheckConfig.DEFAULTS
         .withChecks(List.of(CheckSpec.parse("send:PING,expect:tc-")))
@@ -77,7 +79,7 @@ class BackendHostFailuresTest {
             }
         }
         if (skipReason != null) {
-            LoggerFactory.getLogger(BackendHostFailuresTest.class).warn(skipReason);
+            LOG.warn(skipReason);
         }
     }
 
@@ -127,9 +129,12 @@ class BackendHostFailuresTest {
         final List<Integer> onB = clientsOn("tc-b");
         assertThat(onB).as("round robin put long sessions on tc-b").isNotEmpty();
 
+        final long killAt = System.nanoTime();
         backends.get("tc-b").kill(); // returns once its port refuses
         final long killedAt = System.nanoTime();
         await("tc-b DOWN", () -> state("tc-b") == ServerState.DOWN, 3000);
+        figure("kill to DOWN", System.nanoTime() - killAt);
+        figure("kill to its port refusing", killedAt - killAt);
         Thread.sleep(100); // a pick on the other loop may race the DOWN snapshot
         final long triedWhileDown = server("tc-b").counters().failedConnects();
         Thread.sleep(1000);
@@ -154,7 +159,7 @@ class BackendHostFailuresTest {
             assertThat(traffic.serverOf(client)).as("client " + client + " failed over").isIn("tc-a", "tc-c");
         }
         // a session started once tc-b was dead was served, by the others, whatever niolb tried first
-        final List<Traffic.ShortSession> after = traffic.shorts.stream().filter(s -> s.startNanos() > killedAt).toList();
+        final List<Traffic.ShortSession> after = traffic.shortsStartedAfter(killedAt);
         assertThat(after).hasSizeGreaterThan(20).allSatisfy(s -> {
             assertThat(s.failure()).isNull();
             assertThat(s.server()).isIn("tc-a", "tc-c");
@@ -177,6 +182,7 @@ class BackendHostFailuresTest {
         backends.get("tc-b").pause();
         await("tc-b DOWN", () -> state("tc-b") == ServerState.DOWN, 3000);
         final long downAt = System.nanoTime();
+        figure("pause to DOWN", downAt - pausedAt);
         Thread.sleep(100); // a pick on the other loop may race the DOWN snapshot
         final long sentWhileDown = server("tc-b").counters().total();
         // the sessions on tc-b wait for an answer that never comes: niolb ends them at the idle timeout
@@ -193,12 +199,15 @@ class BackendHostFailuresTest {
                     .isGreaterThanOrEqualTo(IDLE_TIMEOUT.toNanos() - TimeUnit.MILLISECONDS.toNanos(100));
             }
         }
+        traffic.longEvents().stream().filter(Traffic.LongEvent::cut).mapToLong(e -> e.atNanos() - pausedAt).max()
+            .ifPresent(ns -> figure("pause to last idle-timeout cut", ns));
         assertThat(lb.listener("front").counters().terminated(Termination.IDLE_TIMEOUT) - idleBefore)
             .as("idle timeouts counted").isGreaterThanOrEqualTo(onB.size());
         for (final int client : onB) {
-            assertThat(traffic.serverOf(client)).as("client " + client + " reconnected to another").isIn("tc-a", "tc-c");
+            assertThat(traffic.serverOf(client)).as("client " + client + " reconnected to another")
+                .isIn("tc-a", "tc-c");
         }
-        final List<Traffic.ShortSession> afterDown = traffic.shorts.stream().filter(s -> s.startNanos() > downAt).toList();
+        final List<Traffic.ShortSession> afterDown = traffic.shortsStartedAfter(downAt);
         assertThat(afterDown).hasSizeGreaterThan(20).allSatisfy(s -> {
             assertThat(s.failure()).isNull();
             assertThat(s.server()).isIn("tc-a", "tc-c");
@@ -214,11 +223,13 @@ class BackendHostFailuresTest {
         final long unpausedAt = System.nanoTime();
         await("tc-b UP", () -> state("tc-b") == ServerState.UP, 3000);
         final long upAt = System.nanoTime();
+        figure("unpause to UP", upAt - unpausedAt);
         Thread.sleep(1000);
         traffic.stop();
 
-        assertThat(upAt - unpausedAt).as("back within rise x interval and a check").isLessThan(TimeUnit.SECONDS.toNanos(2));
-        final List<Traffic.ShortSession> afterUp = traffic.shorts.stream().filter(s -> s.startNanos() > upAt).toList();
+        assertThat(upAt - unpausedAt).as("back within rise x interval and a check")
+            .isLessThan(TimeUnit.SECONDS.toNanos(2));
+        final List<Traffic.ShortSession> afterUp = traffic.shortsStartedAfter(upAt);
         assertThat(afterUp).allSatisfy(s -> assertThat(s.failure()).isNull());
         assertThat(afterUp.stream().filter(s -> "tc-b".equals(s.server())).count()).as("tc-b takes its share again")
             .isGreaterThan(afterUp.size() / 6);
@@ -252,10 +263,14 @@ class BackendHostFailuresTest {
         watch.interrupt();
 
         assertThat(downAt.get()).as("tc-b was taken DOWN").isPositive();
+        figure("restart: DOWN after", downAt.get() - restartAt);
+        figure("restart: greeting again after", backAt - restartAt);
+        figure("restart: UP after", upAt - restartAt);
         // while DOWN (it was back, but had not yet passed its rise checks), no session went to it
         assertThat(traffic.shorts.stream().filter(s -> s.startNanos() > downAt.get()
             && s.endNanos() < upAt - TimeUnit.MILLISECONDS.toNanos(50)))
-            .isNotEmpty().allSatisfy(s -> assertThat(s.server()).as("served while tc-b DOWN: " + s).isNotEqualTo("tc-b"));
+            .isNotEmpty()
+            .allSatisfy(s -> assertThat(s.server()).as("served while tc-b DOWN: " + s).isNotEqualTo("tc-b"));
 
         // the restart cut tc-b's sessions (and only those); its clients reconnected at once
         for (final Traffic.LongEvent e : traffic.longEvents()) {
@@ -268,10 +283,15 @@ class BackendHostFailuresTest {
         // a short session can only fail while the restart was under way (accepted by docker-proxy as tc-b died)
         assertThat(traffic.shorts.stream().filter(s -> !s.served()))
             .allSatisfy(s -> assertThat(s.startNanos()).isBetween(restartAt - TimeUnit.SECONDS.toNanos(1), backAt));
-        final List<Traffic.ShortSession> afterUp = traffic.shorts.stream().filter(s -> s.startNanos() > upAt).toList();
+        final List<Traffic.ShortSession> afterUp = traffic.shortsStartedAfter(upAt);
         assertThat(afterUp).allSatisfy(s -> assertThat(s.failure()).isNull());
         assertThat(afterUp.stream().filter(s -> "tc-b".equals(s.server())).count()).as("tc-b takes its share again")
             .isGreaterThan(afterUp.size() / 6);
+    }
+
+    /** A measured time, logged for docs/RELIABILITY.md. */
+    private static void figure(final String what, final long nanos) {
+        LOG.info("{}: {} ms", what, TimeUnit.NANOSECONDS.toMillis(nanos));
     }
 
     private List<Integer> clientsOn(final String name) {

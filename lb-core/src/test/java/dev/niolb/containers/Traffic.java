@@ -130,6 +130,11 @@ final class Traffic {
         }
     }
 
+    /** The short sessions that started after {@code nanos} ({@link System#nanoTime()}). */
+    List<ShortSession> shortsStartedAfter(final long nanos) {
+        return shorts.stream().filter(s -> s.startNanos() > nanos).toList();
+    }
+
     /** The long clients' events in order of time. */
     List<LongEvent> longEvents() {
         return longs.stream().sorted(java.util.Comparator.comparingLong(LongEvent::atNanos)).toList();
