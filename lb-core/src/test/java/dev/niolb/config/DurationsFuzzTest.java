@@ -7,7 +7,7 @@ import java.time.Duration;
 
 /** {@link Durations#parse}: any text is a duration or one line of error, and a duration reads back its own text. */
 class DurationsFuzzTest {
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void anyTextIsADurationOrOneLineOfErrorAndADurationReadsBackItsOwnText(final byte[] input) {
         final Duration duration = OneLineErrors.parse(OneLineErrors.text(input), Durations::parse);
         if (duration != null) {

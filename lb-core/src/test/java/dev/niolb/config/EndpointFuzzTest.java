@@ -8,7 +8,7 @@ import dev.niolb.testing.OneLineErrors;
  * Host names resolve from the fuzz run's hosts file only (see lb-core's pom), so fuzzing sends no DNS query.
  */
 class EndpointFuzzTest {
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void anyTextIsAnEndpointOrOneLineOfErrorAndAnEndpointReadsBackItsOwnText(final byte[] input) {
         final Endpoint endpoint = OneLineErrors.parse(OneLineErrors.text(input), Endpoint::parse);
         if (endpoint != null && !Endpoint.parse(endpoint.toString()).equals(endpoint)) {

@@ -8,7 +8,7 @@ import dev.niolb.testing.OneLineErrors;
  * error. Host names resolve from the fuzz run's hosts file only (see lb-core's pom).
  */
 class ServerConfigFuzzTest {
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void anyTextIsAServerOrOneLineOfError(final byte[] input) {
         final ServerConfig server = OneLineErrors.parse(OneLineErrors.text(input), ServerConfig::parse);
         if (server != null && (server.weight() < 0 || server.weight() > ServerConfig.MAX_WEIGHT

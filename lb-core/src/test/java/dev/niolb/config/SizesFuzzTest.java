@@ -5,7 +5,7 @@ import dev.niolb.testing.OneLineErrors;
 
 /** {@link Sizes#parse}, the byte sizes of {@code --buffer-size} and the config file: a size or one line of error. */
 class SizesFuzzTest {
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     void anyTextIsASizeOrOneLineOfErrorAndASizeReadsBackItsOwnText(final byte[] input) {
         final Integer size = OneLineErrors.parse(OneLineErrors.text(input), Sizes::parse);
         if (size != null) {

@@ -17,7 +17,7 @@ class ConfigFileFuzzTest {
     private static final String NAME = "fuzz.yaml";
     private static final Pattern REPORT = Pattern.compile("fuzz\\.yaml(?::(\\d+))?: .+");
 
-    @FuzzTest(maxDuration = "3s")
+    @FuzzTest(maxDuration = "2s")
     @DictionaryEntries({"defaults:", "listeners:", "groups:", "servers:", "checks:", "- name: ", "bind: ", "group: ",
         "address: ", "protocol: ", "balance: ", "weight: ", "backup: ", "check-port: ", "threads: ", "grace: ",
         "connect-timeout: ", "idle-timeout: ", "retries: ", "check-interval: ", "check-timeout: ", "rise: ", "fall: ",
