@@ -5,7 +5,6 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
-import dev.niolb.config.ServerConfig;
 import dev.niolb.config.Sizes;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -38,11 +37,14 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy|send-proxy-v2][,proxy-udp=…]}. */
-    static final class ServerSpec implements ITypeConverter<ServerConfig> {
+    /**
+     * {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy|send-proxy-v2][,proxy-udp=…]};
+     * HOST an address or a DNS name.
+     */
+    static final class ServerSpec implements ITypeConverter<ServerArgument> {
         @Override
-        public ServerConfig convert(final String text) {
-            return parse(ServerConfig::parse, text);
+        public ServerArgument convert(final String text) {
+            return parse(ServerArgument::parse, text);
         }
     }
 

@@ -6,6 +6,8 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
@@ -68,9 +70,16 @@ public final class RunCommand implements Callable<Integer> {
             + "[,send-proxy|send-proxy-v2][,proxy-udp=first|every]. Weight 0..256, "
             + "default 1; 0 takes no new connections. A backup takes connections only while no primary server is UP. "
             + "send-proxy(-v2) writes a PROXY protocol v1 (v2) header with the client's address first; for UDP "
-            + "(v2 only) on the first datagram of a flow or on every one. Repeat for more. Required unless --config "
-            + "is given."})
-    private List<ServerConfig> servers;
+            + "(v2 only) on the first datagram of a flow or on every one. "
+            + "A host name stands for every address it resolves to, looked up again as its TTL runs out; "
+            + "srv:_service._tcp.NAME takes the ports and weights of SRV records. Repeat for more. "
+            + "Required unless --config is given."})
+    private List<ServerArgument> servers;
+
+    @Option(names = "--resolver", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+        description = "The DNS server that resolves server names (default: the system's, from /etc/resolv.conf, "
+            + "and /etc/hosts).")
+    private Endpoint resolver;
 
     @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
         converter = Converters.AlgorithmName.class,
@@ -240,8 +249,13 @@ public final class RunCommand implements Callable<Integer> {
             .withMaxFails(maxFails)
             .withSlowStart(slowStart)
             .withDrain(drainTimeout, drainRate);
+        final List<ServerConfig> byAddress = servers.stream().map(ServerArgument::address)
+            .filter(java.util.Objects::nonNull).toList();
+        final List<DnsServerSpec> byName = servers.stream().map(ServerArgument::name)
+            .filter(java.util.Objects::nonNull).toList();
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
-            List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)));
+            List.of(new TargetGroupConfig(GROUP, balance, byAddress, health, hashBalanceFactor, byName)),
+            resolver == null ? DnsConfig.DEFAULTS : DnsConfig.DEFAULTS.withResolver(resolver.address()));
     }
 
     @Override

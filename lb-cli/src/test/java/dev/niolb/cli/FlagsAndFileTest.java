@@ -19,6 +19,7 @@ class FlagsAndFileTest {
     private static final String[] EVERY_FLAG = {
         "--listen", "127.0.0.1:9000", "--listen", "udp://127.0.0.1:9053",
         "--server", "10.0.0.1:80,weight=3,name=a,check-port=8081", "--server", "10.0.0.2:80,backup,send-proxy-v2,proxy-udp=every",
+        "--server", "api.internal:8080,weight=2,send-proxy", "--resolver", "127.0.0.1:5353",
         "--balance", "source", "--hash-balance-factor", "125",
         "--check", "http:/health", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
         "--rise", "4", "--fall", "5", "--max-fails", "7", "--slowstart", "30s", "--drain-timeout", "1m",
@@ -74,6 +75,11 @@ class FlagsAndFileTest {
                 backup: true
                 send-proxy: v2
                 proxy-udp: every
+              - address: api.internal:8080
+                weight: 2
+                send-proxy: v1
+        dns:
+          resolver: 127.0.0.1:5353
         """;
 
     /** Parses {@code niolb run ARGS} and builds the config, without starting anything. */

@@ -48,6 +48,22 @@ class RunFlagsTest {
     }
 
     @Test
+    void aServerGivenByNameIsResolvedAtRunTimeAndTheResolverIsKept() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80",
+            "--server", "api.internal:8080,weight=2", "--server", "srv:_api._tcp.example.org",
+            "--resolver", "127.0.0.1:5353");
+
+        final TargetGroupConfig group = config.groups().getFirst();
+        assertThat(group.servers()).extracting(ServerConfig::name).containsExactly("10.0.0.1:80");
+        assertThat(group.dnsServers()).extracting(dev.niolb.config.DnsServerSpec::name)
+            .containsExactly("api.internal:8080", "srv:_api._tcp.example.org");
+        assertThat(group.dnsServers().getFirst().template().weight()).isEqualTo(2);
+        assertThat(config.dns().resolver()).isEqualTo(new InetSocketAddress("127.0.0.1", 5353));
+        assertThat(config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80").dns())
+            .isEqualTo(dev.niolb.config.DnsConfig.DEFAULTS);
+    }
+
+    @Test
     void serverSpecsCarryTheirWeightsAndNames() {
         final Config config = config("--listen", "127.0.0.1:8080", "--balance", "weighted",
             "--server", "10.0.0.1:80", "--server", "10.0.0.2:80,weight=3", "--server", "10.0.0.3:81,weight=0,name=spare");

@@ -22,6 +22,17 @@ final class LeastConnections implements Balancer {
         this.servers = servers.clone();
     }
 
+    /** Ties keep taking turns from where the previous balancer was. */
+    @Override
+    public void inherit(final Balancer previous) {
+        if (previous instanceof LeastConnections old && old.start > 0 && old.start <= old.servers.length) {
+            final int n = servers.length;
+            final int at = Balancer.indexOf(servers, old.servers[old.start - 1]);
+            final int next = at >= 0 ? at + 1 : old.start;
+            start = n == 0 || next >= n ? 0 : next;
+        }
+    }
+
     @Override
     public Server pick(final int clientHash, final long excluded) {
         final Server[] servers = this.servers;

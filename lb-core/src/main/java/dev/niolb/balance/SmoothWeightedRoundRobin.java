@@ -23,6 +23,19 @@ final class SmoothWeightedRoundRobin implements Balancer {
         this.current = new long[servers.length];
     }
 
+    /** Servers both snapshots share keep their current values; new ones start at 0, as in nginx. */
+    @Override
+    public void inherit(final Balancer previous) {
+        if (previous instanceof SmoothWeightedRoundRobin old) {
+            for (int i = 0; i < servers.length; i++) {
+                final int at = Balancer.indexOf(old.servers, servers[i]);
+                if (at >= 0) {
+                    current[i] = old.current[at];
+                }
+            }
+        }
+    }
+
     @Override
     public Server pick(final int clientHash, final long excluded) {
         final Server[] servers = this.servers;

@@ -11,13 +11,22 @@ import java.util.Set;
  *
  * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions
  * @param grace   how long a graceful stop lets sessions finish before closing them
+ * @param dns     how servers given by DNS name are resolved
  */
-public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups) {
+public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
+                     DnsConfig dns) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
+    /** With the default {@link DnsConfig}. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups) {
+        this(threads, grace, listeners, groups, DnsConfig.DEFAULTS);
+    }
+
     public Config {
         Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(dns, "dns");
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {

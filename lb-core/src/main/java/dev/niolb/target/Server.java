@@ -12,8 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A backend server as the engine sees it: where it is, its state, how much traffic it should get, and its
  * live counters.
  *
- * <p>Threading: immutable identity. What balancers read on the relay loops is published in volatile fields
- * ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
+ * <p>Threading: its identity (index, name, address) never changes; a group carries the object over from one
+ * snapshot to the next for as long as the server is in it, and sessions hold it. A config reload may change
+ * its weight, backup flag, check port and PROXY header in place ({@link #reconfigure}). What balancers read on the relay
+ * loops is published in volatile fields ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
  * they are computed from (operator weight and mode, health, agent report, slow-start ramp) change only through
  * the setters below, which serialise on the group's {@link Failover} monitor: rare, and never on a relay loop.
  * Counters, connect-time averages included, are {@link ServerCounters} (single writer per loop, read by any
@@ -33,14 +35,15 @@ public final class Server {
     private final int index;
     private final String name;
     private final InetSocketAddress address;
-    private final InetSocketAddress checkAddress;
-    private final boolean backup;
-    private final SendProxy sendProxy;
     private final ServerCounters counters;
     private final Failover failover;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
     // inputs, written under the failover's monitor; volatile where other threads read them
+    private volatile ServerConfig config;
+    private volatile InetSocketAddress checkAddress;
+    private volatile boolean backup;
+    private volatile SendProxy sendProxy;
     private volatile int weight;
     private volatile int agentPercent = 100;
     private boolean healthy = true;
@@ -48,6 +51,7 @@ public final class Server {
     private ServerState agentMode = ServerState.UP;
     private int rampPermille = 1000;
     private long rampStartNanos;
+    private ServerState modeBeforeRemoval;
 
     // published for the relay loops
     private volatile ServerState state = ServerState.UP;
@@ -68,6 +72,7 @@ public final class Server {
         this.index = index;
         this.name = config.name();
         this.address = Objects.requireNonNull(config.address());
+        this.config = config;
         this.checkAddress = config.checkAddress();
         this.backup = config.backup();
         this.sendProxy = config.sendProxy();
@@ -86,6 +91,19 @@ public final class Server {
 
     public InetSocketAddress address() {
         return address;
+    }
+
+    /**
+     * The settings this server was last given by a config (or by whoever added it at run time). Operator
+     * changes since ({@link #weight(int)}, {@link #operatorMode}) are not in it: {@link #weight()} is the weight in force.
+     */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Whether {@code other} names this server: same name and same address. */
+    public boolean sameAs(final ServerConfig other) {
+        return name.equals(other.name()) && address.equals(other.address());
     }
 
     /** Where active checks connect (the address, or its host at the configured check port). */
@@ -275,7 +293,43 @@ public final class Server {
         }
     }
 
+    /**
+     * The config changed this server's settings (same name and address): what the new settings change takes
+     * effect at once. The weight is set only when the config's weight changed, so a weight an operator set at run
+     * time stays until the config changes that value; operator modes are not in a config and stay.
+     */
+    void reconfigure(final ServerConfig next) {
+        if (!sameAs(next)) {
+            throw new IllegalArgumentException("server " + this + " cannot become " + next.name() + " at "
+                + Endpoint.hostPort(next.address()));
+        }
+        failover.update(this, () -> {
+            final ServerConfig before = config;
+            config = next;
+            checkAddress = next.checkAddress();
+            backup = next.backup();
+            sendProxy = next.sendProxy(); // for connects from now on
+            if (next.weight() != before.weight()) {
+                weight = next.weight();
+            }
+        }, "config changed");
+    }
+
     // ---------------------------------------------------------------------- under the failover's monitor
+
+    /** Leaves its group: DRAIN by the operator's hand, remembering the mode it had. */
+    void leave() {
+        modeBeforeRemoval = operatorMode;
+        operatorMode = ServerState.DRAIN;
+    }
+
+    /** Back in its group before it was forgotten: the mode it had before it left. */
+    void rejoin() {
+        if (modeBeforeRemoval != null) {
+            operatorMode = modeBeforeRemoval;
+            modeBeforeRemoval = null;
+        }
+    }
 
     boolean ramping() {
         return rampPermille < 1000;

@@ -32,8 +32,9 @@ final class TcpAcceptor implements IoHandler, Timeout {
     private final EventLoop loop;
     private final ServerSocketChannel channel;
     private final int stripe;
-    private final BufferPool pool;
-    private final GroupBalancer balancer;
+    private TcpListener.Settings settings;
+    private BufferPool pool;
+    private GroupBalancer balancer;
     private SelectionKey key;
     private long backoffTimer = DeadlineTimerWheel.NULL_DEADLINE;
     private boolean closed;
@@ -43,8 +44,20 @@ final class TcpAcceptor implements IoHandler, Timeout {
         this.loop = loop;
         this.channel = channel;
         this.stripe = stripe;
-        this.pool = loop.bufferPool(listener.options().bufferSize());
-        this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        this.settings = listener.settings();
+        this.pool = loop.bufferPool(settings.options().bufferSize());
+        this.balancer = new GroupBalancer(settings.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+    }
+
+    /** The listener's settings changed (a reload): a new group gets a new balancer, a new buffer size a pool. */
+    private void follow(final TcpListener.Settings next) {
+        if (next.group() != settings.group()) {
+            balancer = new GroupBalancer(next.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        }
+        if (next.options().bufferSize() != settings.options().bufferSize()) {
+            pool = loop.bufferPool(next.options().bufferSize());
+        }
+        settings = next;
     }
 
     void register() throws IOException {
@@ -76,6 +89,10 @@ final class TcpAcceptor implements IoHandler, Timeout {
                 continue;
             }
             listener.counters().add(stripe, ListenerCounters.ACCEPTED, 1);
+            final TcpListener.Settings current = listener.settings(); // one volatile read per accept
+            if (current != settings) {
+                follow(current);
+            }
             new TcpSession(loop, listener, balancer, pool, client, clientAddress, stripe).start();
         }
     }

@@ -22,21 +22,18 @@ import java.util.concurrent.TimeUnit;
  * to the same address so that the kernel spreads new connections over the loops.
  *
  * <p>Threading: built and started by the engine's control thread; each {@link TcpAcceptor} then belongs to its
- * loop. The counters are readable from any thread.
+ * loop. The counters are readable from any thread. What sessions follow (options, timeouts, group) is one
+ * immutable {@link Settings} behind a volatile reference: a reload replaces it in place, without touching the
+ * sockets; each session keeps the settings it was accepted with, so a new timeout applies to new sessions.
  */
 public final class TcpListener {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
     private static final long WARN_INTERVAL_MS = 1000;
 
-    private final ListenerConfig config;
-    private final TargetGroup group;
     private final ListenerCounters counters;
     private final InetSocketAddress localAddress;
     private final TcpAcceptor[] acceptors;
-    private final long connectTimeoutMs;
-    private final long idleTimeoutMs;
-    private final long maxAgeMs;
-    private final long headerTimeoutMs;
+    private volatile Settings settings;
     private volatile long nextConnectWarnMs;
     private volatile long nextHeaderWarnMs;
     private volatile long suppressedConnectWarns;
@@ -44,14 +41,9 @@ public final class TcpListener {
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final ServerSocketChannel[] channels, final InetSocketAddress localAddress) {
-        this.config = config;
-        this.group = group;
+        this.settings = Settings.of(config, group);
         this.counters = new ListenerCounters(loops.length);
         this.localAddress = localAddress;
-        this.connectTimeoutMs = Math.max(1, config.tcp().connectTimeout().toMillis());
-        this.idleTimeoutMs = config.tcp().idleTimeout().toMillis();
-        this.maxAgeMs = config.tcp().maxConnectionAge().toMillis();
-        this.headerTimeoutMs = Math.max(1, config.acceptProxy().headerTimeout().toMillis());
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
             acceptors[i] = new TcpAcceptor(this, loops[i], channels[channels.length == 1 ? 0 : i], i);
@@ -111,11 +103,77 @@ public final class TcpListener {
         return e;
     }
 
+    /**
+     * What the listener's sessions follow: its config (options, timeouts), the group they go to, and the
+     * timeouts in milliseconds. A session keeps the one it was accepted with.
+     */
+    public record Settings(ListenerConfig config, TargetGroup group, long connectTimeoutMs, long idleTimeoutMs,
+                           long maxAgeMs, long headerTimeoutMs) {
+        static Settings of(final ListenerConfig config, final TargetGroup group) {
+            return new Settings(config, group, Math.max(1, config.tcp().connectTimeout().toMillis()),
+                config.tcp().idleTimeout().toMillis(), config.tcp().maxConnectionAge().toMillis(),
+                Math.max(1, config.acceptProxy().headerTimeout().toMillis()));
+        }
+
+        /** Whether and from whom a PROXY protocol header is read. */
+        public AcceptProxy acceptProxy() {
+            return config.acceptProxy();
+        }
+
+        public TcpOptions options() {
+            return config.tcp();
+        }
+    }
+
     /** Registers every acceptor with its loop's selector. Before the loops start. */
     public void register() throws IOException {
         for (final TcpAcceptor acceptor : acceptors) {
             acceptor.register();
         }
+    }
+
+    /**
+     * Registers every acceptor with its loop's selector on the loop itself, for a listener added while the loops
+     * run (a reload). Waits up to {@code timeoutMs}.
+     *
+     * @throws IOException when a loop could not register its socket
+     */
+    public void registerOnLoops(final long timeoutMs) throws IOException {
+        final CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.length];
+        for (int i = 0; i < acceptors.length; i++) {
+            final TcpAcceptor acceptor = acceptors[i];
+            done[i] = acceptor.loop().submit(() -> {
+                try {
+                    acceptor.register();
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return null;
+            });
+        }
+        try {
+            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (final Exception e) {
+            throw new IOException("listener " + name() + ": could not start accepting on every loop: " + e, e);
+        }
+    }
+
+    /**
+     * New settings for new sessions (a reload): options, timeouts, the group. The socket stays as it is, so the
+     * protocol, bind address and backlog cannot change here. Any thread.
+     */
+    public void reconfigure(final ListenerConfig next, final TargetGroup group) {
+        final ListenerConfig now = settings.config();
+        if (next.protocol() != now.protocol() || !next.bind().equals(now.bind())) {
+            throw new IllegalArgumentException("listener " + now.name() + ": protocol and bind address are its socket's,"
+                + " a reload replaces the listener to change them");
+        }
+        settings = Settings.of(next, group);
+    }
+
+    /** What new sessions follow now. */
+    public Settings settings() {
+        return settings;
     }
 
     /**
@@ -139,19 +197,19 @@ public final class TcpListener {
     }
 
     public String name() {
-        return config.name();
+        return settings.config().name();
     }
 
     public ListenerConfig config() {
-        return config;
+        return settings.config();
     }
 
     public TcpOptions options() {
-        return config.tcp();
+        return settings.options();
     }
 
     public TargetGroup group() {
-        return group;
+        return settings.group();
     }
 
     public ListenerCounters counters() {
@@ -163,21 +221,9 @@ public final class TcpListener {
         return localAddress;
     }
 
-    long connectTimeoutMs() {
-        return connectTimeoutMs;
-    }
-
-    long idleTimeoutMs() {
-        return idleTimeoutMs;
-    }
-
-    /** Whether and from whom a PROXY protocol header is read. */
+    /** Whether and from whom a PROXY protocol header is read (for new sessions). */
     public AcceptProxy acceptProxy() {
-        return config.acceptProxy();
-    }
-
-    long headerTimeoutMs() {
-        return headerTimeoutMs;
+        return settings.config().acceptProxy();
     }
 
     /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */
@@ -188,11 +234,6 @@ public final class TcpListener {
         nextHeaderWarnMs = nowMs + WARN_INTERVAL_MS;
         LOG.warn("listener {}: closed {}: PROXY protocol header refused: {} (more in the next second not logged)",
             name(), Endpoint.hostPort(peer), why);
-    }
-
-    /** The maximum connection age in ms, 0 for none. */
-    long maxAgeMs() {
-        return maxAgeMs;
     }
 
     /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */

@@ -64,6 +64,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private final EventLoop loop;
     private final TcpListener listener;
+    private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
     private final SocketChannel client;
     private final InetSocketAddress peerAddress; // the TCP peer: the client, or a proxy in front of it
@@ -97,6 +98,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
         this.loop = loop;
         this.listener = listener;
+        this.settings = listener.settings();
         this.balancer = balancer;
         this.client = client;
         this.peerAddress = clientAddress;
@@ -116,11 +118,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     void start() {
         listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
         loop.add(this);
-        final AcceptProxy acceptProxy = listener.acceptProxy();
+        final AcceptProxy acceptProxy = settings.acceptProxy();
         final boolean readHeader = acceptProxy.expectsHeaderFrom(peerAddress.getAddress());
         state = readHeader ? HEADER : CONNECTING;
         try {
-            SocketOptions.apply(client, listener.options());
+            SocketOptions.apply(client, settings.options());
             clientKey = loop.register(client, readHeader ? SelectionKey.OP_READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
@@ -129,7 +131,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         if (readHeader) {
             headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
             clientInterest = SelectionKey.OP_READ;
-            timerId = loop.schedule(loop.nowMs() + listener.headerTimeoutMs(), this);
+            timerId = loop.schedule(loop.nowMs() + settings.headerTimeoutMs(), this);
             return;
         }
         if (acceptProxy.enabled()) {
@@ -196,7 +198,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private void connectNext() {
         while (state == CONNECTING) {
-            if (attempts > listener.options().retries()) {
+            if (attempts > settings.options().retries()) {
                 close(Termination.NO_SERVER);
                 return;
             }
@@ -221,12 +223,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             connectStartNanos = loop.nowNanos();
             try {
-                SocketOptions.apply(channel, listener.options());
+                SocketOptions.apply(channel, settings.options());
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
                     serverKey = loop.register(channel, SelectionKey.OP_CONNECT, this);
-                    timerId = loop.schedule(loop.nowMs() + listener.connectTimeoutMs(), this);
+                    timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
                 }
                 return;
             } catch (final IOException e) {
@@ -268,8 +270,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
-        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
-        listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= settings.options().retries());
+        balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
     }
 
     private void onConnected() throws IOException {
@@ -289,7 +291,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         clientKey.interestOps(SelectionKey.OP_READ);
         clientInterest = SelectionKey.OP_READ;
         lastActivityMs = loop.nowMs();
-        final long maxAge = listener.maxAgeMs();
+        final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
             // 90 to 100% of the age, so that sessions opened together (after a restart) do not end together
             ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
@@ -332,7 +334,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** One timer for both the idle timeout and the maximum age: whichever comes first. */
     private void armRelayTimer() {
-        final long idle = listener.idleTimeoutMs();
+        final long idle = settings.idleTimeoutMs();
         final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
         final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
         if (until != Long.MAX_VALUE) {
@@ -434,13 +436,13 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         timerId = NO_TIMER;
         if (state == HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
-            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + listener.headerTimeoutMs() + " ms");
+            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + settings.headerTimeoutMs() + " ms");
             close(Termination.PROXY_HEADER);
         } else if (state == CONNECTING) {
-            connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+            connectFailed("timed out after " + settings.connectTimeoutMs() + " ms");
             connectNext();
         } else if (state == RELAYING) {
-            final long idle = listener.idleTimeoutMs();
+            final long idle = settings.idleTimeoutMs();
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
             } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {

@@ -383,7 +383,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         // how it ended is written before the active count drops, so a reader that sees the drop sees why
         listener.counters().terminated(stripe, reason);
         listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
-        receiver.flows().remove(client, this);
+        receiver.flowEnded(client, this);
         loop.remove(this);
         if (LOG.isDebugEnabled()) {
             LOG.debug("flow {} {} closed: {} ({} datagrams in, {} replies; {} B in, {} B out)", Long.toHexString(id),

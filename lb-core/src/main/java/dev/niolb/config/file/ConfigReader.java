@@ -6,6 +6,8 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
@@ -31,7 +33,8 @@ import java.util.Map;
  * defaults:     threads, grace, and every listener and group option below (the values listeners and groups
  *               start from)
  * listeners:    name, protocol, bind, group, and the listener options
- * groups:       name, servers, and the group options
+ * groups:       name, servers (by address, or by DNS name: HOST:PORT or srv:NAME), and the group options
+ * dns:          resolver, min-ttl, max-ttl, timeout (how servers by DNS name are resolved)
  * </pre>
  *
  * <p><b>Adding a key</b> is one line where its record is built, e.g. in {@link #listenerOptions}:
@@ -78,8 +81,22 @@ final class ConfigReader {
                 throw l.error("listener '" + listener.name() + "' is defined twice");
             }
         }
+        final DnsConfig dns = dns(root.map("dns"));
         root.end();
-        return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values())));
+        return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
+            dns));
+    }
+
+    /** {@code resolver: HOST:PORT} (or {@code system}), {@code min-ttl}, {@code max-ttl}, {@code timeout}. */
+    private static DnsConfig dns(final YamlMap m) {
+        DnsConfig dns = DnsConfig.DEFAULTS;
+        dns = m.with("resolver", v -> v.text().strip().equals(ConfigWriter.SYSTEM) ? null : v.as(Endpoint::parse).address(),
+            dns, DnsConfig::withResolver);
+        dns = m.with("min-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(t, d.maxTtl()));
+        dns = m.with("max-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(d.minTtl(), t));
+        dns = m.with("timeout", YamlValue::duration, dns, DnsConfig::withTimeout);
+        m.end();
+        return dns;
     }
 
     /** The options a listener has, each over {@code base}: in {@code defaults} over the built-in ones. */
@@ -150,20 +167,35 @@ final class ConfigReader {
 
     private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults) {
         final String name = m.required("name").text();
-        final List<ServerConfig> servers = m.required("servers").listOrOne().stream().map(ConfigReader::server).toList();
+        final List<ServerConfig> servers = new java.util.ArrayList<>();
+        final List<DnsServerSpec> byName = new java.util.ArrayList<>();
+        for (final YamlValue v : m.required("servers").listOrOne()) {
+            final Object server = server(v);
+            if (server instanceof DnsServerSpec d) {
+                byName.add(d);
+            } else {
+                servers.add((ServerConfig) server);
+            }
+        }
         final GroupOptions options = groupOptions(m, defaults);
         m.end();
         return m.build(() -> new TargetGroupConfig(name, options.balance(), servers, options.health(),
-            options.hashBalanceFactor()));
+            options.hashBalanceFactor(), byName));
     }
 
-    /** {@code HOST:PORT[,weight=N]…} as for {@code --server}, or a map of the same options. */
-    private static ServerConfig server(final YamlValue v) {
+    /**
+     * {@code HOST:PORT[,weight=N]…} as for {@code --server}, or a map of the same options: a {@link ServerConfig},
+     * or a {@link DnsServerSpec} when HOST is a name (or the address is {@code srv:NAME}).
+     */
+    private static Object server(final YamlValue v) {
         if (v.isScalar()) {
-            return v.as(ServerConfig::parse);
+            return DnsServerSpec.isNameSpec(v.text()) ? v.as(DnsServerSpec::parse) : v.as(ServerConfig::parse);
         }
         final YamlMap m = v.map();
-        final Endpoint address = m.required("address").as(Endpoint::parse);
+        final YamlValue addressValue = m.required("address");
+        final boolean byName = DnsServerSpec.isNameSpec(addressValue.text());
+        final DnsServerSpec spec = byName ? addressValue.as(DnsServerSpec::parse) : null;
+        final Endpoint address = byName ? null : addressValue.as(Endpoint::parse);
         final String name = m.string("name", null);
         final int weight = m.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
         final boolean backup = m.bool("backup", false);
@@ -171,6 +203,10 @@ final class ConfigReader {
         final SendProxy.Version proxy = m.value("send-proxy", ConfigReader::proxyVersion, SendProxy.Version.NONE);
         final SendProxy.UdpMode proxyUdp = m.value("proxy-udp", ConfigReader::proxyUdp, SendProxy.UdpMode.FIRST);
         m.end();
+        if (byName) {
+            return m.build(() -> spec.withOptions(name, new ServerConfig(null, DnsServerSpec.PLACEHOLDER, weight, backup,
+                checkPort, new SendProxy(proxy, proxyUdp))));
+        }
         return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort,
             new SendProxy(proxy, proxyUdp)));
     }

@@ -2,6 +2,8 @@ package dev.niolb.config.file;
 
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
@@ -38,6 +40,8 @@ import java.util.List;
 public final class ConfigWriter {
     /** The value of {@code threads} and {@code udp-max-flows} that leaves the number to niolb. */
     static final String AUTO = "auto";
+    /** The value of {@code dns.resolver} that asks the system's resolver. */
+    static final String SYSTEM = "system";
 
     private static final DumpSettings SETTINGS = DumpSettings.builder()
         .setDefaultFlowStyle(FlowStyle.BLOCK)
@@ -59,6 +63,12 @@ public final class ConfigWriter {
         final List<Node> groups = new ArrayList<>();
         config.groups().forEach(g -> groups.add(group(g).node()));
         root.put("groups", new SequenceNode(Tag.SEQ, groups, FlowStyle.BLOCK));
+        final DnsConfig dns = config.dns();
+        root.put("dns", new Map(FlowStyle.BLOCK)
+            .put("resolver", dns.resolver() == null ? SYSTEM : Endpoint.hostPort(dns.resolver()))
+            .put("min-ttl", dns.minTtl())
+            .put("max-ttl", dns.maxTtl())
+            .put("timeout", dns.timeout()));
         final StringWriter out = new StringWriter();
         new Dump(SETTINGS).dumpNode(root.node(), new StreamDataWriter() {
             @Override
@@ -117,6 +127,17 @@ public final class ConfigWriter {
                 .put("check-port", s.checkPort())
                 .put("send-proxy", s.sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
                 .put("proxy-udp", s.sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
+                .node());
+        }
+        for (final DnsServerSpec d : g.dnsServers()) {
+            servers.add(new Map(FlowStyle.BLOCK)
+                .put("address", d.target())
+                .put("name", d.name())
+                .put("weight", d.template().weight())
+                .put("backup", d.template().backup())
+                .put("check-port", d.template().checkPort())
+                .put("send-proxy", d.template().sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
+                .put("proxy-udp", d.template().sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
                 .node());
         }
         return new Map(FlowStyle.BLOCK)

@@ -5,6 +5,8 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
@@ -54,6 +56,43 @@ class ConfigFileTest {
         assertThat(parse(MINIMAL)).isEqualTo(new Config(Config.defaultThreads(), Config.DEFAULT_GRACE,
             List.of(new ListenerConfig(at("127.0.0.1", 8080), "web", TcpOptions.DEFAULTS)),
             List.of(new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig(at("10.0.0.1", 80), 1))))));
+    }
+
+    @Test
+    void serversByDnsNameAndTheDnsSectionAreReadAndWrittenBack() {
+        final Config config = parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+            groups:
+              - name: web
+                servers:
+                  - 10.0.0.1:80
+                  - api.internal:8080,weight=2
+                  - srv:_api._tcp.example.org
+                  - address: db.internal:5432
+                    name: db
+                    backup: true
+            dns:
+              resolver: 127.0.0.1:5353
+              min-ttl: 500ms
+              max-ttl: 1m
+            """);
+
+        final TargetGroupConfig web = config.groups().getFirst();
+        assertThat(web.servers()).extracting(ServerConfig::name).containsExactly("10.0.0.1:80");
+        assertThat(web.dnsServers()).containsExactly(DnsServerSpec.parse("api.internal:8080,weight=2"),
+            DnsServerSpec.parse("srv:_api._tcp.example.org"), DnsServerSpec.parse("db.internal:5432,name=db,backup"));
+        assertThat(config.dns()).isEqualTo(DnsConfig.DEFAULTS.withResolver(at("127.0.0.1", 5353))
+            .withTtl(Duration.ofMillis(500), Duration.ofMinutes(1)));
+        assertThat(ConfigFile.parse(ConfigWriter.write(config), "effective.yaml")).isEqualTo(config);
+        assertThat(parse(MINIMAL).dns()).isEqualTo(DnsConfig.DEFAULTS);
+        assertThat(ConfigFile.parse(ConfigWriter.write(parse(MINIMAL)), "effective.yaml")).isEqualTo(parse(MINIMAL));
+    }
+
+    @Test
+    void aBadDnsKeyNamesItsLine() {
+        assertThatThrownBy(() -> parse(MINIMAL + "dns:\n  min-ttl: 10ms\n"))
+            .hasMessageContaining("niolb.yaml:").hasMessageContaining("min-ttl");
     }
 
     @Test
