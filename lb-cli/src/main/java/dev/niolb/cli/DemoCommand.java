@@ -71,8 +71,8 @@ public final class DemoCommand implements Callable<Integer> {
             final Config config = RunCommand.validConfig(spec, () -> new Config(
                 threads, GRACE,
                 List.of(new ListenerConfig(listen.address(), RunCommand.GROUP, TcpOptions.DEFAULTS)),
-                List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers)),
-                observability.adminConfig(), observability.accessLog()));
+                List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers)))
+                .withAdmin(observability.adminConfig()).withAccessLog(observability.accessLog()));
             return new Foreground(config).run(this::printHowToTry);
         } finally {
             backends.forEach(DemoBackend::close);

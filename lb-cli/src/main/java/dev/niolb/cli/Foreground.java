@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -63,12 +64,16 @@ final class Foreground {
             LOG.info("admin API and stats page on http://{}/{}", Endpoint.hostPort(lb.adminAddress()),
                 config.admin().tokenFile() == null ? "" : " (state changes need the bearer token)");
         }
+        final ReloadSignal reloads = ReloadSignal.install(lb, source); // SIGHUP: read the source again, reload
+        lb.configSource(source); // POST /reload on the admin API reads the same
         started.accept(lb);
         final String signal = signals.await();
+        reloads.close();
+        final Duration grace = lb.config().grace(); // a reload may have changed it
         final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
-            Durations.format(config.grace()), signal);
-        final boolean allFinished = lb.stop(config.grace());
+            Durations.format(grace), signal);
+        final boolean allFinished = lb.stop(grace);
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
         return 0;
     }
@@ -116,7 +121,8 @@ final class Foreground {
 
     /**
      * {@code listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3;
-     * balance weighted; 4 threads}: the addresses as bound, so an ephemeral port shows its real number.
+     * balance weighted; 4 threads}: the addresses as bound, so an ephemeral port shows its real number. PROXY
+     * protocol settings follow their listener ({@code accept-proxy from 10.0.0.0/8}) or server ({@code send-proxy}).
      */
     static String startLine(final Config config, final List<InetSocketAddress> bound) {
         final StringBuilder line = new StringBuilder("listening on ");
@@ -124,10 +130,18 @@ final class Foreground {
             final ListenerConfig l = config.listeners().get(i);
             line.append(i == 0 ? "" : ", ").append(l.protocol().scheme()).append("://")
                 .append(Endpoint.hostPort(i < bound.size() ? bound.get(i) : l.bind()));
+            if (l.acceptProxy().enabled()) {
+                line.append(" accept-proxy");
+                if (!l.acceptProxy().trusted().isEmpty()) {
+                    line.append(" from ").append(l.acceptProxy().trusted().blocks().stream().map(Object::toString)
+                        .collect(Collectors.joining(" ")));
+                }
+            }
         }
         for (final TargetGroupConfig g : config.groups()) {
             line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
-                .append(g.servers().stream().map(Foreground::describe).collect(Collectors.joining(", ")))
+                .append(java.util.stream.Stream.concat(g.servers().stream().map(Foreground::describe),
+                    g.dnsServers().stream().map(Foreground::describe)).collect(Collectors.joining(", ")))
                 .append("; balance ").append(g.balance());
             if (!g.health().checks().isEmpty()) {
                 line.append("; check ").append(g.health().checks().stream().map(Object::toString)
@@ -138,9 +152,14 @@ final class Foreground {
             .toString();
     }
 
+    /** {@code api.internal:8080 (dns) weight 1}: what it resolves to is logged as it resolves. */
+    private static String describe(final dev.niolb.config.DnsServerSpec d) {
+        return d + " (dns) weight " + d.template().weight() + (d.template().backup() ? " backup" : "");
+    }
+
     private static String describe(final ServerConfig s) {
         final String address = Endpoint.hostPort(s.address());
         return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + s.weight()
-            + (s.backup() ? " backup" : "");
+            + (s.backup() ? " backup" : "") + (s.sendProxy().enabled() ? " " + s.sendProxy() : "");
     }
 }

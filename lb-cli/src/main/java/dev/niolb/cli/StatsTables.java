@@ -29,11 +29,13 @@ final class StatsTables {
         for (final Map<String, Object> l : list(stats.get("listeners"))) {
             final Map<String, Object> ended = map(l.get("ended"));
             final Map<String, Object> dropped = map(l.get("dropped"));
+            final Map<String, Object> rejected = map(l.get("rejected"));
             final Map<String, Object> session = map(l.get("session_ms"));
             listeners.row(text(l.get("name")), text(l.get("protocol")), text(l.get("address")), text(l.get("group")),
                 count(l.get("active")), count(l.get("accepted")), bytes(l.get("bytes_in")), bytes(l.get("bytes_out")),
                 count(l.get("connect_failures")),
-                count(sum(ended, "no_server", "no_buffer") + sum(dropped, "flow_limit", "no_server", "stopping")),
+                count(sum(ended, "no_server", "no_buffer") + sum(rejected, rejected.keySet().toArray(String[]::new))
+                    + sum(dropped, "flow_limit", "no_server", "stopping", "acl", "proxy_header")),
                 count(sum(ended, "client_reset", "server_reset", "internal_error")),
                 millis(session.get("p50")), millis(session.get("p99")));
         }

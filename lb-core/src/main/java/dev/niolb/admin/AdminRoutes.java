@@ -30,7 +30,7 @@ import java.util.Map;
  * POST   /api/groups/{g}/servers/{s}        state=ready|drain|maint and/or weight=N
  * POST   /api/groups/{g}/servers            add a server: server=HOST:PORT[,weight=N][,name=NAME][,backup]
  * DELETE /api/groups/{g}/servers/{s}        remove a server
- * POST   /reload                            re-read the config file
+ * POST   /reload                            read the config file again and apply it (as SIGHUP)
  * </pre>
  * Parameters come as a form, a JSON object or the query string ({@link RequestParams}). With a token, every
  * POST and DELETE needs {@code Authorization: Bearer TOKEN} (401 otherwise); without one, only the listen

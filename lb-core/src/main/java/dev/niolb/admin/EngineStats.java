@@ -48,11 +48,14 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
      * @param connectFailures TCP connect tries that failed; UDP: ICMP port unreachable from servers
      * @param ended          sessions (flows) ended, by how, in {@link Termination} order
      * @param dropped        UDP datagrams dropped, by why (empty for TCP)
+     * @param rejected       TCP connections refused at accept (access list, per-source limits) or for their PROXY
+     *                       header, by why (empty for UDP, whose refusals are dropped datagrams)
      * @param durations      session (flow) durations
      */
     public record ListenerStats(String name, String protocol, String address, String group, long accepted,
                                 long active, long bytesIn, long bytesOut, long connectFailures,
-                                Map<String, Long> ended, Map<String, Long> dropped, LatencySnapshot durations) {
+                                Map<String, Long> ended, Map<String, Long> dropped, Map<String, Long> rejected,
+                                LatencySnapshot durations) {
     }
 
     /** One group: its servers in their stable order. */
@@ -83,9 +86,14 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         final List<ListenerStats> listeners = new ArrayList<>();
         for (final TcpListener l : lb.listeners()) {
             final ListenerCounters c = l.counters();
+            final Map<String, Long> rejected = new LinkedHashMap<>();
+            rejected.put("acl", c.get(ListenerCounters.REJECTED_ACL));
+            rejected.put("source_limit", c.get(ListenerCounters.REJECTED_SOURCE_LIMIT));
+            rejected.put("source_rate", c.get(ListenerCounters.REJECTED_SOURCE_RATE));
+            rejected.put("proxy_header", c.proxyHeaderErrors());
             listeners.add(new ListenerStats(l.name(), "tcp", Endpoint.hostPort(l.localAddress()), l.group().name(),
                 c.accepted(), c.active(), c.bytesIn(), c.bytesOut(), c.connectFailures(), ended(c), Map.of(),
-                c.durations().snapshot(now)));
+                rejected, c.durations().snapshot(now)));
         }
         for (final UdpListener l : lb.udpListeners()) {
             final UdpListenerCounters c = l.counters();
@@ -95,9 +103,11 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             dropped.put("too_large", c.get(UdpListenerCounters.DROPPED_TOO_LARGE));
             dropped.put("send_failed", c.get(UdpListenerCounters.DROPPED_SEND));
             dropped.put("stopping", c.get(UdpListenerCounters.DROPPED_STOPPING));
+            dropped.put("acl", c.get(UdpListenerCounters.DROPPED_ACL));
+            dropped.put("proxy_header", c.get(UdpListenerCounters.DROPPED_PROXY_HEADER));
             listeners.add(new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
                 c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
-                ended(c), dropped, c.durations().snapshot(now)));
+                ended(c), dropped, Map.of(), c.durations().snapshot(now)));
         }
         final List<GroupStats> groups = new ArrayList<>();
         for (final TargetGroup g : lb.groups()) {

@@ -70,6 +70,13 @@ final class MetricsPage {
                 p.sample(e.getValue(), "listener", l.name(), "protocol", l.protocol(), "reason", e.getKey());
             }
         }
+        p.family("niolb_listener_rejected_total", Type.COUNTER,
+            "TCP connections refused at accept (acl, source_limit, source_rate) or for their PROXY header.");
+        for (final EngineStats.ListenerStats l : s.listeners()) {
+            for (final Map.Entry<String, Long> e : l.rejected().entrySet()) {
+                p.sample(e.getValue(), "listener", l.name(), "protocol", l.protocol(), "reason", e.getKey());
+            }
+        }
         p.family("niolb_listener_datagrams_dropped_total", Type.COUNTER, "UDP datagrams not forwarded, by why.");
         for (final EngineStats.ListenerStats l : s.listeners()) {
             for (final Map.Entry<String, Long> e : l.dropped().entrySet()) {

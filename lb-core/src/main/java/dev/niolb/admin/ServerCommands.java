@@ -1,23 +1,31 @@
 package dev.niolb.admin;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.config.Config;
+import dev.niolb.config.Endpoint;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.file.ConfigFileException;
+import dev.niolb.config.file.ConfigSource;
+import dev.niolb.json.JsonWriter;
+import dev.niolb.reload.ReloadResult;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerState;
 import dev.niolb.target.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * What the admin API's state-changing calls do to the engine: a server's operator state and weight, and (where
- * the engine offers them) runtime membership and reload. Every input is checked before anything changes, so a
- * bad call changes nothing.
+ * What the admin API's state-changing calls do to the engine: a server's operator state and weight, runtime
+ * membership (add, remove) and reload, each through {@link LoadBalancer}'s own operations. Every input is checked
+ * before anything changes, so a bad call changes nothing.
  *
- * <p>Threading: admin virtual threads; changes go through {@link Server}'s setters, serialised by its group.
+ * <p>Threading: admin virtual threads; the engine serialises changes (a group's monitor, reloads under the
+ * engine's lock).
  */
 final class ServerCommands {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.admin");
@@ -66,11 +74,10 @@ final class ServerCommands {
         final ServerState mode = params.containsKey("state") ? mode(params.get("state")) : null;
         final Integer weight = params.containsKey("weight") ? weight(params.get("weight")) : null;
         if (weight != null) {
-            server.weight(weight);
+            lb.setWeight(groupName, serverName, weight);
         }
         if (mode != null) {
-            server.operatorMode(mode, "set to " + params.get("state").strip().toLowerCase(Locale.ROOT)
-                + " through the admin API");
+            lb.setState(groupName, serverName, mode);
         }
         LOG.info("admin: server {}/{}{}{}", groupName, serverName,
             mode == null ? "" : " state " + params.get("state").strip().toLowerCase(Locale.ROOT),
@@ -78,27 +85,71 @@ final class ServerCommands {
         return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
     }
 
-    /** Adds a server to a group at runtime. */
+    /** Adds a server to a group at runtime: 201 with its row; 409 when the group already has that name. */
     Outcome add(final String groupName, final Map<String, String> params) {
         group(groupName);
-        spec(params); // a bad spec is a 400 whether or not the engine can add servers
-        throw new Refused(501, "adding a server at runtime needs the engine's runtime membership API, which this "
-            + "build does not have");
+        final ServerConfig config = spec(params);
+        final Server server;
+        try {
+            server = lb.addServer(groupName, config);
+        } catch (final IllegalArgumentException e) {
+            throw new Refused(409, e.getMessage());
+        }
+        LOG.info("admin: server {}/{} added ({})", groupName, server.name(), Endpoint.hostPort(server.address()));
+        return new Outcome(201, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
     }
 
-    /** Removes a server from a group at runtime. */
+    /**
+     * Removes a server from a group at runtime: it takes no new session, its sessions finish (the group's drain
+     * timeout applies) and it is forgotten when it has none. 200 with its last row.
+     */
     Outcome remove(final String groupName, final String serverName) {
         final TargetGroup group = group(groupName);
         if (group.snapshot().server(serverName) == null) {
             throw new Refused(404, "group '" + groupName + "' has no server named '" + serverName + "'");
         }
-        throw new Refused(501, "removing a server at runtime needs the engine's runtime membership API, which "
-            + "this build does not have");
+        final Server server;
+        try {
+            server = lb.removeServer(groupName, serverName);
+        } catch (final IllegalArgumentException e) {
+            throw new Refused(404, e.getMessage()); // removed by someone else in between
+        }
+        LOG.info("admin: server {}/{} removed; its sessions finish", groupName, serverName);
+        return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
     }
 
-    /** Re-reads the config file and applies it. */
+    /**
+     * Reads the config again from where the engine was started from ({@code niolb run --config}: the file) and
+     * applies it as SIGHUP does. 200 with what changed; 422 when the file does not read or validate, 409 when it
+     * cannot be applied (a new listener's address in use): either way nothing changed.
+     */
     Outcome reload() {
-        throw new Refused(501, "reload needs a config file and the engine's reload, which this build does not have");
+        final ConfigSource source = lb.configSource();
+        if (source == null) {
+            throw new Refused(409, "this niolb has no config source to read again");
+        }
+        final Config next;
+        try {
+            next = source.load();
+        } catch (final ConfigFileException e) {
+            throw new Refused(422, "reload refused: " + e.getMessage() + "; the running config stays");
+        }
+        final ReloadResult result;
+        try {
+            result = lb.reload(next); // logs "reload: <what changed>"
+        } catch (final IOException e) {
+            throw new Refused(409, "reload refused: " + e.getMessage() + "; nothing changed");
+        } catch (final IllegalStateException e) {
+            throw new Refused(409, "reload refused: " + e.getMessage());
+        }
+        final JsonWriter json = new JsonWriter().beginObject()
+            .field("source", source.describe())
+            .field("summary", result.diff().summary());
+        json.name("not_applied").beginArray();
+        for (final String s : result.notApplied()) {
+            json.value(s);
+        }
+        return new Outcome(200, json.endArray().endObject().toString());
     }
 
     /**

@@ -42,6 +42,7 @@ final class StatsJson {
                 .field("connect_failures", l.connectFailures());
             counts(json, "ended", l.ended());
             counts(json, "dropped", l.dropped());
+            counts(json, "rejected", l.rejected());
             latency(json, "session_ms", l.durations());
             json.endObject();
         }

@@ -11,22 +11,41 @@ import java.util.Set;
  *
  * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions
  * @param grace     how long a graceful stop lets sessions finish before closing them
+ * @param dns       how servers given by DNS name are resolved
+ * @param maxconn   TCP connections open at once over every listener; at it every listener stops accepting (new
+ *                  clients wait in the kernel's backlogs) until one ends; 0 for no cap
  * @param admin     the admin HTTP API ({@link AdminConfig#NONE} for none)
  * @param accessLog the access log's format ({@link AccessLogFormat#OFF} for none)
  */
 public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
-                     AdminConfig admin, AccessLogFormat accessLog) {
+                     DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
+    /** With the default {@link DnsConfig} and no global connection cap. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups) {
+        this(threads, grace, listeners, groups, DnsConfig.DEFAULTS);
+    }
+
+    /** With no global connection cap. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups, final DnsConfig dns) {
+        this(threads, grace, listeners, groups, dns, 0);
+    }
+
     public Config {
         Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(accessLog, "accessLog");
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ", got " + threads);
+        }
+        if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) {
+            throw new IllegalArgumentException("maxconn must be 0.." + ListenerLimits.MAX_CONN + ", got " + maxconn);
         }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative");
@@ -37,32 +56,39 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         final Set<String> groupNames = new HashSet<>();
         for (final TargetGroupConfig g : groups) {
             if (!groupNames.add(g.name())) {
-                throw new IllegalArgumentException("group '" + g.name() + "' is defined twice");
+                throw new IllegalArgumentException("group " + Quoted.of(g.name()) + " is defined twice");
             }
         }
         final Set<String> listenerNames = new HashSet<>();
         for (final ListenerConfig l : listeners) {
             if (!listenerNames.add(l.name())) {
-                throw new IllegalArgumentException("listener '" + l.name() + "' is defined twice");
+                throw new IllegalArgumentException("listener " + Quoted.of(l.name()) + " is defined twice");
             }
             if (!groupNames.contains(l.group())) {
-                throw new IllegalArgumentException("listener '" + l.name() + "': no group named '" + l.group() + "'");
+                throw new IllegalArgumentException("listener " + Quoted.of(l.name()) + ": no group named " + Quoted.of(l.group()));
             }
+        }
+        for (final TargetGroupConfig g : groups) {
+            ProxyRules.checkUdpServers(g, listeners);
         }
     }
 
     /** No admin API, no access log. */
     public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
-                  final List<TargetGroupConfig> groups) {
-        this(threads, grace, listeners, groups, AdminConfig.NONE, AccessLogFormat.OFF);
+                  final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn) {
+        this(threads, grace, listeners, groups, dns, maxconn, AdminConfig.NONE, AccessLogFormat.OFF);
+    }
+
+    public Config withMaxconn(final int n) {
+        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog);
     }
 
     public Config withAdmin(final AdminConfig value) {
-        return new Config(threads, grace, listeners, groups, value, accessLog);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog);
     }
 
     public Config withAccessLog(final AccessLogFormat value) {
-        return new Config(threads, grace, listeners, groups, admin, value);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value);
     }
 
     /** The default number of event loops: one per core. */

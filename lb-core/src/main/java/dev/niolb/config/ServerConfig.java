@@ -11,8 +11,12 @@ import java.util.Objects;
  * @param weight  0..256; 0 takes no new sessions
  * @param backup    takes new sessions only while no primary (non-backup) server of its group can
  * @param checkPort the port active checks connect to instead of the server's; 0 for the server's own
+ * @param sendProxy whether a PROXY protocol header with the client's address goes to the server first
+ * @param maxconn   sessions (TCP connections and UDP flows) open at once to this server; at it, balancers pass it
+ *                  over for new sessions as if it were DOWN; 0 for no cap
  */
-public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort) {
+public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort,
+                           SendProxy sendProxy, int maxconn) {
     public static final int MAX_WEIGHT = 256;
     public static final int DEFAULT_WEIGHT = 1;
 
@@ -29,9 +33,28 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": check-port must be 1..65535, got "
                 + checkPort);
         }
+        if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) {
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": maxconn must be 0.."
+                + ListenerLimits.MAX_CONN + ", got " + maxconn);
+        }
         if (name == null || name.isBlank()) {
             name = Endpoint.hostPort(address);
         }
+        if (sendProxy == null) {
+            sendProxy = SendProxy.NONE;
+        }
+    }
+
+    /** With no connection cap. */
+    public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
+                        final int checkPort, final SendProxy sendProxy) {
+        this(name, address, weight, backup, checkPort, sendProxy, 0);
+    }
+
+    /** Without a PROXY header or a connection cap. */
+    public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
+                        final int checkPort) {
+        this(name, address, weight, backup, checkPort, SendProxy.NONE);
     }
 
     public ServerConfig(final String name, final InetSocketAddress address, final int weight) {
@@ -42,26 +65,39 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         this(null, address, weight);
     }
 
+    public ServerConfig withMaxconn(final int n) {
+        return new ServerConfig(name, address, weight, backup, checkPort, sendProxy, n);
+    }
+
     /** Where active checks connect: the server's address, or its host at {@link #checkPort()}. */
     public InetSocketAddress checkAddress() {
         return checkPort == 0 ? address : new InetSocketAddress(address.getAddress(), checkPort);
     }
 
     /**
-     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}.
+     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy]
+     * [,send-proxy-v2][,proxy-udp=first|every][,maxconn=N]}.
      *
      * @throws IllegalArgumentException with a one-line message naming the bad part
      */
     public static ServerConfig parse(final String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]");
+            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup]"
+                + "[,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
         }
         final String[] parts = spec.split(",");
+        if (parts.length == 0) { // nothing but commas: split drops every empty part (found by fuzzing)
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": expected HOST:PORT[,weight=N][,name=NAME]"
+                + "[,backup][,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
+        }
         final Endpoint endpoint = Endpoint.parse(parts[0]);
         int weight = DEFAULT_WEIGHT;
         String name = null;
         boolean backup = false;
         int checkPort = 0;
+        SendProxy.Version proxyVersion = SendProxy.Version.NONE;
+        SendProxy.UdpMode proxyUdp = null;
+        int maxconn = 0;
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
             final int eq = option.indexOf('=');
@@ -72,19 +108,19 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     try {
                         weight = Integer.parseInt(value);
                     } catch (final NumberFormatException e) {
-                        throw new IllegalArgumentException("server '" + spec + "': weight must be a number 0.."
-                            + MAX_WEIGHT + ", got '" + value + "'");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": weight must be a number 0.."
+                            + MAX_WEIGHT + ", got " + Quoted.of(value));
                     }
                 }
                 case "name" -> {
                     if (value.isBlank()) {
-                        throw new IllegalArgumentException("server '" + spec + "': name must not be empty");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": name must not be empty");
                     }
                     name = value;
                 }
                 case "backup" -> {
                     if (eq >= 0) {
-                        throw new IllegalArgumentException("server '" + spec + "': backup takes no value");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": backup takes no value");
                     }
                     backup = true;
                 }
@@ -95,18 +131,50 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                         checkPort = -1;
                     }
                     if (checkPort < 1 || checkPort > 65535) {
-                        throw new IllegalArgumentException("server '" + spec + "': check-port must be 1..65535, got '"
-                            + value + "'");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": check-port must be 1..65535, got "
+                            + Quoted.of(value));
                     }
                 }
-                default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N, name=NAME, backup or check-port=N)");
+                case "send-proxy", "send-proxy-v2" -> {
+                    if (eq >= 0) {
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": " + key + " takes no value");
+                    }
+                    if (proxyVersion != SendProxy.Version.NONE) {
+                        throw new IllegalArgumentException("server " + Quoted.of(spec)
+                            + ": give one of send-proxy and send-proxy-v2");
+                    }
+                    proxyVersion = key.equals("send-proxy") ? SendProxy.Version.V1 : SendProxy.Version.V2;
+                }
+                case "proxy-udp" -> proxyUdp = switch (value) {
+                    case "first" -> SendProxy.UdpMode.FIRST;
+                    case "every" -> SendProxy.UdpMode.EVERY;
+                    default -> throw new IllegalArgumentException("server " + Quoted.of(spec)
+                        + ": proxy-udp must be first or every, got " + Quoted.of(value));
+                };
+                case "maxconn" -> {
+                    try {
+                        maxconn = Integer.parseInt(value);
+                    } catch (final NumberFormatException e) {
+                        maxconn = -1;
+                    }
+                    if (maxconn < 1 || maxconn > ListenerLimits.MAX_CONN) {
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": maxconn must be 1.."
+                            + ListenerLimits.MAX_CONN + ", got " + Quoted.of(value));
+                    }
+                }
+                default -> throw new IllegalArgumentException("server " + Quoted.of(spec) + ": unknown option " + Quoted.of(key)
+                    + " (expected weight=N, name=NAME, backup, check-port=N, send-proxy, send-proxy-v2,"
+                    + " proxy-udp=first|every or maxconn=N)");
             }
         }
+        if (proxyUdp != null && proxyVersion != SendProxy.Version.V2) {
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": proxy-udp needs send-proxy-v2 (v1 is TCP only)");
+        }
+        final SendProxy sendProxy = new SendProxy(proxyVersion, proxyUdp == null ? SendProxy.UdpMode.FIRST : proxyUdp);
         try {
-            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort);
+            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, sendProxy, maxconn);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }
     }
 }

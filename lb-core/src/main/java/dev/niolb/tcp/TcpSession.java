@@ -2,10 +2,13 @@ package dev.niolb.tcp;
 
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.accesslog.AccessRecord;
+import dev.niolb.acl.Admission;
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.balance.GroupBalancer;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
@@ -14,6 +17,8 @@ import dev.niolb.loop.SessionInfo;
 import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Termination;
 import dev.niolb.loop.Timeout;
+import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerCounters;
 import org.agrona.DeadlineTimerWheel;
@@ -21,7 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,12 +39,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Not threadsafe: owned by one event loop for its whole life; both sockets are registered with that loop's
  * selector and the session is the attachment of both keys.
  *
- * <p>Life: CONNECTING (the client is not read; a non-blocking connect runs with a connect timeout on the
+ * <p>Life: [HEADER (on a listener that accepts the PROXY protocol, from a trusted peer: the client is read
+ * until its header is complete, with a header timeout on the wheel; a malformed, oversized, late or cut header
+ * closes this connection only, counted by reason; the decoded source becomes the client address, and bytes
+ * after the header are kept to be relayed first)] → CONNECTING (the client is not read; a non-blocking connect runs with a connect timeout on the
  * loop's timer wheel; a refused, unreachable or timed-out connect is counted against the server and the next
  * server is tried, up to the listener's retries, so the client never sees a failed try) → RELAYING (both
  * directions, half-close passed on, an idle timer re-armed lazily: reads only stamp the time, the timer checks
  * it when it fires; the same timer ends the session at its maximum age, at a moment when no byte of it is
  * held in a buffer) → CLOSED (both directions ended, a reset or error on either side, idle, age, shutdown).
+ *
+ * <p>The client address is one field, set at accept or from the PROXY header: what the balancer hashes, what
+ * {@link #info()} shows, and what a PROXY header to the server carries. When the server is to get a header
+ * ({@code send-proxy}), it is written on each successful connect, before any relayed byte, so a retry on
+ * another server sends it too.
  *
  * <p>A reset on one side is passed on as a reset (SO_LINGER 0) to the other, so that a peer never mistakes
  * an aborted stream for a complete one.
@@ -46,17 +61,27 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
     private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
     private static final int NEW = 0;
-    private static final int CONNECTING = 1;
-    private static final int RELAYING = 2;
-    private static final int CLOSED = 3;
+    private static final int HEADER = 1;
+    private static final int CONNECTING = 2;
+    private static final int RELAYING = 3;
+    private static final int CLOSED = 4;
     private static final long AGE_RETRY_MS = 20;
+    /** Servers passed over because another loop filled them between pick and reservation, before giving up. */
+    private static final int MAX_FULL_RACES = 64;
+    /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
+    private static final long DESCRIPTOR_RETRY_MS = 100;
 
     private final EventLoop loop;
     private final TcpListener listener;
+    private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
     private final SocketChannel client;
-    private final InetSocketAddress clientAddress;
-    private final int clientHash;
+    private final InetSocketAddress peerAddress; // the TCP peer: the client, or a proxy in front of it
+    private InetSocketAddress clientAddress;      // the peer, or the source its PROXY header gave
+    private int clientHash;
+    private ClientHeaderReader headerReader;      // while reading a PROXY header
+    private ProxyHeader.Proxied proxied;          // the decoded header, when it carried addresses
+    private ByteBuffer early;                     // bytes the client sent after its PROXY header
     private final int stripe;
     private final long id;
     private final long startEpochMs;
@@ -80,13 +105,19 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private int clientInterest;
     private int serverInterest;
     private Termination cleanEnd;
+    private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
+    private long descriptorWaitUntilMs; // 0 until a server socket could not be opened for want of descriptors
+    private boolean serverReserved; // counted against the server's maxconn: given back when the session leaves it
 
-    TcpSession(final EventLoop loop, final TcpListener listener, final GroupBalancer balancer, final BufferPool pool,
+    TcpSession(final EventLoop loop, final TcpListener listener, final TcpListener.Settings settings,
+               final GroupBalancer balancer, final BufferPool pool,
                final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
         this.loop = loop;
         this.listener = listener;
+        this.settings = settings; // those the acceptor took this connection's places under
         this.balancer = balancer;
         this.client = client;
+        this.peerAddress = clientAddress;
         this.clientAddress = clientAddress;
         this.clientHash = ClientHash.of(clientAddress);
         this.stripe = stripe;
@@ -97,18 +128,90 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.down = new Relay(pool);
     }
 
-    /** Takes the accepted client: registers it (not yet read) and starts connecting to a server. */
+    /**
+     * The listener's {@link Admission} admitted this connection as coming from {@code source}: it is released
+     * with the same address when the session closes. Set by the acceptor for a direct client; for a client behind
+     * a PROXY protocol header the session asks the admission itself once the header names the client.
+     */
+    TcpSession admitted(final InetAddress source) {
+        this.admittedSource = source;
+        return this;
+    }
+
+    /**
+     * Takes the accepted client: registers it and starts connecting to a server, or, from a peer that must send a
+     * PROXY header, starts reading that first.
+     */
     void start() {
         listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
         loop.add(this);
-        state = CONNECTING;
+        final AcceptProxy acceptProxy = settings.acceptProxy();
+        final boolean readHeader = acceptProxy.expectsHeaderFrom(peerAddress.getAddress());
+        state = readHeader ? HEADER : CONNECTING;
         try {
-            SocketOptions.apply(client, listener.options());
-            clientKey = loop.register(client, 0, this);
+            SocketOptions.apply(client, settings.options());
+            clientKey = loop.register(client, readHeader ? SelectionKey.OP_READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
             return;
         }
+        if (readHeader) {
+            headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
+            clientInterest = SelectionKey.OP_READ;
+            timerId = loop.schedule(loop.nowMs() + settings.headerTimeoutMs(), this);
+            return;
+        }
+        if (acceptProxy.enabled()) {
+            listener.counters().add(stripe, ListenerCounters.PROXY_DIRECT, 1);
+        }
+        connectNext();
+    }
+
+    /** The client is readable while its PROXY header is expected. */
+    private void readHeader() {
+        final int status = headerReader.onReadable(client);
+        switch (status) {
+            case ClientHeaderReader.NEED_MORE -> {
+            }
+            case ClientHeaderReader.DONE -> headerRead();
+            case ClientHeaderReader.MALFORMED, ClientHeaderReader.OVERSIZE -> {
+                listener.counters().add(stripe, status == ClientHeaderReader.MALFORMED
+                    ? ListenerCounters.PROXY_MALFORMED : ListenerCounters.PROXY_OVERSIZE, 1);
+                listener.warnProxyHeader(loop.nowMs(), peerAddress, headerReader.problem().description());
+                close(Termination.PROXY_HEADER);
+            }
+            default -> { // CLOSED, RESET
+                listener.counters().add(stripe, ListenerCounters.PROXY_INCOMPLETE, 1);
+                close(status == ClientHeaderReader.CLOSED ? Termination.CLIENT_CLOSE : Termination.CLIENT_RESET);
+            }
+        }
+    }
+
+    /** The header is in: the client address is final now; stop reading the client and connect. */
+    private void headerRead() {
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        listener.counters().add(stripe, ListenerCounters.PROXY_HEADERS, 1);
+        final ProxyHeader header = headerReader.header();
+        early = headerReader.leftover();
+        headerReader = null;
+        if (header instanceof ProxyHeader.Proxied p) {
+            proxied = p;
+        }
+        clientAddress = header.sourceOr(peerAddress);
+        clientHash = ClientHash.of(clientAddress);
+        // the access list and per-source limits judge the client the header names, not the proxy in front of it
+        final InetAddress source = clientAddress.getAddress();
+        final Admission.Verdict verdict = settings.admission().admit(source, loop.nowNanos());
+        if (verdict != Admission.Verdict.OK) {
+            listener.counters().add(stripe, ListenerCounters.rejectedField(verdict), 1);
+            close(Termination.REJECTED);
+            return;
+        }
+        admittedSource = source;
+        clientKey.interestOps(0); // the kernel holds what the client sends while we connect
+        clientInterest = 0;
+        state = CONNECTING;
         connectNext();
     }
 
@@ -130,25 +233,36 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     // ---------------------------------------------------------------------------------------------- connect
 
     private void connectNext() {
+        int fullRaces = 0;
         while (state == CONNECTING) {
-            if (attempts > listener.options().retries()) {
+            if (attempts > settings.options().retries()) {
                 close(Termination.NO_SERVER);
                 return;
             }
             final Server next = balancer.pick(clientHash, tried);
             if (next == null) {
-                close(Termination.NO_SERVER);
+                close(fullRaces > 0 ? Termination.FULL : noServerReason());
                 return;
             }
-            attempts++;
             tried |= Balancer.bit(next);
+            final int reservation = next.reserve();
+            if (reservation == Server.FULL) {
+                // another loop took its last place since the pick: not a failed try, pass it over
+                if (++fullRaces > MAX_FULL_RACES) {
+                    close(Termination.FULL);
+                    return;
+                }
+                continue;
+            }
+            serverReserved = reservation == Server.RESERVED;
+            attempts++;
             final SocketChannel channel;
             try {
                 channel = SocketChannel.open();
             } catch (final IOException e) {
-                // out of descriptors or similar: our problem, not the server's, so no server is blamed
-                LOG.warn("listener {}: cannot open a socket to a server: {}", listener.name(), e.getMessage());
-                close(Termination.NO_SERVER);
+                // out of descriptors (EMFILE) or similar: our problem, not the server's, so no server is blamed
+                releaseServer(next);
+                waitForDescriptor(next, e);
                 return;
             }
             server = next;
@@ -159,12 +273,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             // resolution, and the connect-time histogram must see it (two vDSO reads per session, ~40 ns)
             connectStartNanos = System.nanoTime();
             try {
-                SocketOptions.apply(channel, listener.options());
+                SocketOptions.apply(channel, settings.options());
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
                     serverKey = loop.register(channel, SelectionKey.OP_CONNECT, this);
-                    timerId = loop.schedule(loop.nowMs() + listener.connectTimeoutMs(), this);
+                    timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
                 }
                 return;
             } catch (final IOException e) {
@@ -198,6 +312,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        releaseServer(failed);
         listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
         server = null;
         if (serverKey != null) {
@@ -206,8 +321,55 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
-        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
-        listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= settings.options().retries());
+        balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+    }
+
+    /** Gives back the place this session took under {@code s}'s maxconn, if it took one. */
+    private void releaseServer(final Server s) {
+        if (serverReserved) {
+            serverReserved = false;
+            s.unreserve();
+        }
+    }
+
+    /**
+     * No socket to a server could be opened, typically for want of descriptors. Closing the client would free
+     * its descriptor for the next accept, which would fail the same way: the backlog would be drained by
+     * accepting and closing every waiting client. Instead the client waits (registered, not read), the open is
+     * tried again every 100 ms up to the connect timeout, and the acceptor backs off ({@link #waitingForDescriptor}).
+     */
+    private void waitForDescriptor(final Server picked, final IOException e) {
+        attempts--;
+        tried &= ~Balancer.bit(picked); // not a try: the server was never asked
+        final long now = loop.nowMs();
+        if (descriptorWaitUntilMs == 0) {
+            descriptorWaitUntilMs = now + settings.connectTimeoutMs();
+        }
+        if (now >= descriptorWaitUntilMs) {
+            close(Termination.NO_SERVER);
+            return;
+        }
+        listener.warnNoDescriptor(now, describe(e));
+        timerId = loop.schedule(now + DESCRIPTOR_RETRY_MS, this);
+    }
+
+    /** Whether this session waits for a descriptor for its server socket (the acceptor then backs off). */
+    boolean waitingForDescriptor() {
+        return state == CONNECTING && serverChannel == null && timerId != NO_TIMER;
+    }
+
+    /**
+     * Why no server was found: {@link Termination#FULL} when a server that could have taken the session (UP, not
+     * tried yet) was at its maxconn, else {@link Termination#NO_SERVER}. Only on this path, so it may scan.
+     */
+    private Termination noServerReason() {
+        for (final Server s : listener.group().snapshot().servers()) {
+            if (s.full() && s.effectiveWeight() > 0 && !Balancer.isExcluded(s, tried)) {
+                return Termination.FULL;
+            }
+        }
+        return Termination.NO_SERVER;
     }
 
     private void onConnected() throws IOException {
@@ -229,17 +391,50 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         clientKey.interestOps(SelectionKey.OP_READ);
         clientInterest = SelectionKey.OP_READ;
         lastActivityMs = loop.nowMs();
-        final long maxAge = listener.maxAgeMs();
+        final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
             // 90 to 100% of the age, so that sessions opened together (after a restart) do not end together
             ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
         }
         armRelayTimer();
+        final ByteBuffer header = headerForServer();
+        if (header != null || early != null) {
+            final long before = up.bytes();
+            final int status = up.prime(header, early);
+            early = null;
+            server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, up.bytes() - before);
+            if (!failed(status, Termination.CLIENT_RESET, Termination.SERVER_RESET)) {
+                updateInterest();
+            }
+        }
+    }
+
+    /**
+     * The PROXY header this server is to get, or null: the client address and the address it connected to (as
+     * its own header gave them, else this connection's local address).
+     */
+    private ByteBuffer headerForServer() {
+        final SendProxy send = server.sendProxy();
+        if (!send.enabled()) {
+            return null;
+        }
+        final InetSocketAddress destination = proxied != null ? proxied.destination() : localAddress();
+        return send.version() == SendProxy.Version.V1 ? ProxyHeaderEncoder.v1(clientAddress, destination)
+            : ProxyHeaderEncoder.v2(clientAddress, destination, ProxyHeader.Transport.STREAM);
+    }
+
+    /** The address the client connected to: the real one even on a wildcard listener. */
+    private InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) client.getLocalAddress();
+        } catch (final IOException e) {
+            return listener.localAddress();
+        }
     }
 
     /** One timer for both the idle timeout and the maximum age: whichever comes first. */
     private void armRelayTimer() {
-        final long idle = listener.idleTimeoutMs();
+        final long idle = settings.idleTimeoutMs();
         final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
         final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
         if (until != Long.MAX_VALUE) {
@@ -251,6 +446,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     @Override
     public void onReady(final SelectionKey key) {
+        if (state == HEADER) {
+            if (key == clientKey) {
+                readHeader();
+            }
+            return;
+        }
         if (state == CONNECTING) {
             if (key == serverKey) {
                 finishConnect();
@@ -337,11 +538,17 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
         timerId = NO_TIMER;
-        if (state == CONNECTING) {
-            connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+        if (state == HEADER) {
+            listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
+            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + settings.headerTimeoutMs() + " ms");
+            close(Termination.PROXY_HEADER);
+        } else if (state == CONNECTING) {
+            if (serverChannel != null) {
+                connectFailed("timed out after " + settings.connectTimeoutMs() + " ms");
+            } // else it waited for a descriptor: try again
             connectNext();
         } else if (state == RELAYING) {
-            final long idle = listener.idleTimeoutMs();
+            final long idle = settings.idleTimeoutMs();
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
             } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {
@@ -371,15 +578,20 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         state = CLOSED;
         loop.cancel(timerId);
         timerId = NO_TIMER;
-        final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR;
+        // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
+        final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
+            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR;
         SocketOptions.close(client, abortClient);
         SocketOptions.close(serverChannel, abortServer);
         up.release();
         down.release();
+        headerReader = null;
+        early = null;
         final long durationNanos = loop.nowNanos() - startNanos;
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+            releaseServer(server);
             if (connectNanos >= 0) {
                 server.counters().sessionTimes().record(stripe, durationNanos);
             }
@@ -387,12 +599,13 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         listener.counters().durations().record(stripe, durationNanos);
         listener.counters().terminated(stripe, reason);
         listener.counters().add(stripe, ListenerCounters.ACTIVE, -1);
+        listener.ended(settings, admittedSource);
         loop.remove(this);
         final AccessLog accessLog = listener.accessLog();
         if (accessLog.enabled()) {
             // one immutable record; the line is formatted on the access log's thread
             accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.TCP, clientAddress, listener.name(),
-                listener.group().name(), lastTried == null ? null : lastTried.name(),
+                balancer.group().name(), lastTried == null ? null : lastTried.name(),
                 connectNanos < 0 ? -1 : connectNanos / 1000, Math.max(0, durationNanos) / 1000, up.bytes(),
                 down.bytes(), Math.max(0, attempts - 1), reason, lastTried != null));
         }
@@ -405,6 +618,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     @Override
     public SessionInfo info() {
         final String stateName = switch (state) {
+            case HEADER -> "header";
             case NEW, CONNECTING -> "connecting";
             case RELAYING -> "relaying";
             default -> "closed";

@@ -5,12 +5,15 @@ import dev.niolb.accesslog.AccessRecord;
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.LoopSession;
 import dev.niolb.loop.SessionInfo;
 import dev.niolb.loop.Termination;
 import dev.niolb.loop.Timeout;
+import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerCounters;
 import dev.niolb.target.ServerState;
@@ -59,7 +62,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private final UdpReceiver receiver;
     private final UdpListener listener;
     private final EventLoop loop;
-    private final InetSocketAddress client;
+    private final InetSocketAddress client;       // the flow's key: the sender, or the source its PROXY header gave
+    private final InetSocketAddress destination;  // what the client sent to: this listener, or as its header gave it
+    private InetSocketAddress replyTo;            // where replies go: the sender of the client's last datagram
     private final int clientHash;
     private final int stripe;
     private final long id;
@@ -70,6 +75,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private DatagramChannel channel;
     private Server server;
     private Server lastServer; // for the access log and the duration, after the flow has let its server go
+    private boolean serverReserved; // counted against the server's maxconn: given back when the flow leaves it
     private int attempts;
     private long tried;
     private long requests;
@@ -79,17 +85,22 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private byte[] firstDatagram;
     private long timerId = NO_TIMER;
     private long lastActivityMs;
+    private ByteBuffer proxyHeader;              // built on first use, for servers with send-proxy-v2
+    private final ByteBuffer[] withHeader = new ByteBuffer[2];
+    private boolean headerSent;                  // to the current server
     private boolean serverAnswered;
     private boolean awaitingReply; // a datagram went out since the last reply: the next reply is timed
     private long sentNanos;        // loop clock of that datagram
     private boolean started;
     private boolean closed;
 
-    UdpFlow(final UdpReceiver receiver, final InetSocketAddress client) {
+    UdpFlow(final UdpReceiver receiver, final InetSocketAddress client, final InetSocketAddress destination) {
         this.receiver = receiver;
         this.listener = receiver.listener();
         this.loop = receiver.loop();
         this.client = client;
+        this.destination = destination;
+        this.replyTo = client;
         this.clientHash = ClientHash.of(client);
         this.stripe = receiver.stripe();
         this.id = loop.nextSessionId();
@@ -123,6 +134,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     /** Opens a socket connected to the next server the balancer picks; false when there is none left to try. */
     private boolean connectNext() {
+        int fullRaces = 0;
         while (true) {
             if (attempts > listener.options().retries()) {
                 return false;
@@ -131,13 +143,23 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             if (next == null) {
                 return false;
             }
-            attempts++;
             tried |= Balancer.bit(next);
+            final int reservation = next.reserve();
+            if (reservation == Server.FULL) {
+                // another loop took its last place since the pick: pass it over, not a failed try
+                if (++fullRaces > 64) {
+                    return false;
+                }
+                continue;
+            }
+            serverReserved = reservation == Server.RESERVED;
+            attempts++;
             final DatagramChannel opened;
             try {
                 opened = DatagramChannel.open();
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
+                releaseServer(next);
                 listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage());
                 return false;
             }
@@ -147,6 +169,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
                 loop.register(opened, SelectionKey.OP_READ, this);
             } catch (final IOException e) {
                 close(opened);
+                releaseServer(next);
                 next.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
                 listener.warn(loop.nowMs(), "cannot connect a socket to server " + next + ": " + e.getMessage());
                 continue;
@@ -155,6 +178,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             server = next;
             lastServer = next;
             serverAnswered = false;
+            headerSent = false;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             next.counters().add(stripe, ServerCounters.TOTAL, 1);
             return true;
@@ -167,8 +191,12 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
      * A datagram from the client, in the receiver's buffer (read mode); sends it to the server, or first moves
      * the flow to another server when its server is DOWN. When no other server takes it, the flow ends and the
      * datagram is dropped and counted.
+     *
+     * @param sender where it came from: the client, or the proxy that put a PROXY header in front of it; replies
+     *               go there
      */
-    void fromClient(final ByteBuffer datagram) {
+    void fromClient(final ByteBuffer datagram, final InetSocketAddress sender) {
+        replyTo = sender;
         // one volatile read per datagram, no lock: DOWN moves the flow; DRAIN and MAINT keep it until it ends
         if (server.state() == ServerState.DOWN && !moveFromDown()) {
             return;
@@ -209,7 +237,13 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private void send(final ByteBuffer datagram) {
         final int size = datagram.remaining();
         try {
-            if (channel.write(datagram) != size) {
+            final SendProxy proxy = server.sendProxy();
+            if (proxy.version() == SendProxy.Version.V2 && (proxy.udp() == SendProxy.UdpMode.EVERY || !headerSent)) {
+                if (!sendWithHeader(datagram, size)) {
+                    listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
+                    return;
+                }
+            } else if (channel.write(datagram) != size) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1); // send buffer full
                 return;
             }
@@ -230,6 +264,27 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, 1);
         listener.counters().add(stripe, UdpListenerCounters.BYTES_IN, size);
         server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+    }
+
+    /**
+     * One datagram of the PROXY v2 header and the client's bytes, gathered from both buffers (a connected datagram
+     * socket sends a gathering write as one datagram): the payload is not copied. False when the send buffer was
+     * full. A datagram that no longer fits the largest UDP payload with the header fails with an I/O error.
+     */
+    private boolean sendWithHeader(final ByteBuffer datagram, final int size) throws IOException {
+        if (proxyHeader == null) {
+            proxyHeader = ProxyHeaderEncoder.v2(client, destination, ProxyHeader.Transport.DGRAM);
+        }
+        proxyHeader.position(0);
+        withHeader[0] = proxyHeader;
+        withHeader[1] = datagram;
+        final long sent = channel.write(withHeader);
+        withHeader[1] = null;
+        if (sent != proxyHeader.limit() + size) {
+            return false;
+        }
+        headerSent = true;
+        return true;
     }
 
     // ------------------------------------------------------------------------------------- server -> client
@@ -272,7 +327,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             }
             bytesOut += size;
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
-            if (receiver.reply(buffer, client)) {
+            if (receiver.reply(buffer, replyTo)) {
                 listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, 1);
                 listener.counters().add(stripe, UdpListenerCounters.BYTES_OUT, size);
             } else {
@@ -315,11 +370,20 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         send(again);
     }
 
+    /** Gives back the place this flow took under {@code s}'s maxconn, if it took one. */
+    private void releaseServer(final Server s) {
+        if (serverReserved) {
+            serverReserved = false;
+            s.unreserve();
+        }
+    }
+
     private void dropServer() {
         awaitingReply = false; // a reply from the next server is not an answer to what this one was sent
         close(channel);
         channel = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        releaseServer(server);
         server = null;
     }
 
@@ -369,7 +433,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         // how it ended is written before the active count drops, so a reader that sees the drop sees why
         listener.counters().terminated(stripe, reason);
         listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
-        receiver.flows().remove(client, this);
+        receiver.flowEnded(client, this);
         loop.remove(this);
         final AccessLog accessLog = listener.accessLog();
         if (accessLog.enabled()) {

@@ -33,11 +33,19 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int RECEIVE_ERRORS = 10;
     /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
     public static final int MOVED = 11;
+    /** Datagrams from trusted peers of an accept-proxy listener whose PROXY header was read and stripped. */
+    public static final int PROXY_HEADERS = 12;
+    /** Datagrams from trusted peers of an accept-proxy listener dropped for a missing or malformed PROXY header. */
+    public static final int DROPPED_PROXY_HEADER = 13;
+    /** Datagrams from peers of an accept-proxy listener outside its trusted sources, taken as from direct clients. */
+    public static final int PROXY_DIRECT = 14;
+    /** Datagrams from sources the listener's access list refuses (no flow is opened for them). */
+    public static final int DROPPED_ACL = 15;
     /** Bytes of datagrams from clients sent on to servers. */
-    public static final int BYTES_IN = 12;
+    public static final int BYTES_IN = 16;
     /** Bytes of datagrams from servers sent back to clients. */
-    public static final int BYTES_OUT = 13;
-    private static final int FIELDS = 14;
+    public static final int BYTES_OUT = 17;
+    private static final int FIELDS = 18;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

@@ -2,6 +2,13 @@ package dev.niolb.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.file.ConfigFileException;
+import dev.niolb.config.file.ConfigSource;
+import dev.niolb.testing.EchoServer;
 import dev.niolb.target.ServerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -130,14 +137,66 @@ class AdminControlTest {
     }
 
     @Test
-    void addRemoveAndReloadSayTheyAreNotAvailableWithoutRuntimeMembership() throws Exception {
-        try (AdminRig rig = new AdminRig(1).start()) {
-            expect(rig.http.post("/api/groups/g/servers", "server=127.0.0.1:1,weight=2,name=extra"), 501,
-                "runtime membership");
+    void serversAddedAndRemovedThroughTheApiTakeAndLeaveRealTraffic() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null);
+             EchoServer extra = new EchoServer("s1")) {
+            final String spec = "server=" + Endpoint.hostPort(extra.address()) + ",name=s1,weight=2";
+            final HttpResponse<String> added = rig.http.post("/api/groups/g/servers", spec);
+            assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+            assertThat(AdminRig.JSON.readTree(added.body()).get("server").get("name").asText()).isEqualTo("s1");
+            assertThat(picks(rig, 4)).contains("s0", "s1");
+            assertThat(rig.stats().get("groups").get(0).get("servers")).hasSize(2);
+            expect(rig.http.post("/api/groups/g/servers", spec), 409, "already has a server named 's1'");
+
+            Socket onS1 = rig.connect();
+            for (int i = 0; i < 3 && !AdminRig.greeting(onS1).equals("s1"); i++) {
+                onS1 = rig.connect();
+            }
+            final HttpResponse<String> removed = rig.http.delete("/api/groups/g/servers/s1");
+            assertThat(removed.statusCode()).as(removed.body()).isEqualTo(200);
+            assertThat(picks(rig, 4)).containsOnly("s0");
+            onS1.getOutputStream().write("still here\n".getBytes());
+            assertThat(AdminRig.greeting(onS1)).isEqualTo("still here"); // a removed server's session finishes
+            expect(rig.http.delete("/api/groups/g/servers/s1"), 404, "no server named 's1'");
             expect(rig.http.post("/api/groups/g/servers", "server=nowhere"), 400, "bad address 'nowhere'");
-            expect(rig.http.delete("/api/groups/g/servers/s0"), 501, "runtime membership");
-            expect(rig.http.delete("/api/groups/g/servers/nope"), 404, "no server named 'nope'");
-            expect(rig.http.post("/reload", ""), 501, "reload");
+            expect(rig.http.post("/api/groups/nope/servers", spec), 404, "no group named 'nope'");
+        }
+    }
+
+    @Test
+    void reloadReadsTheConfigSourceAgainAndAppliesIt() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null);
+             EchoServer extra = new EchoServer("s1")) {
+            expect(rig.http.post("/reload", ""), 409, "no config source");
+
+            final Config running = rig.lb.config();
+            final TargetGroupConfig group = running.groups().getFirst();
+            final List<ServerConfig> servers = new ArrayList<>(group.servers());
+            servers.add(new ServerConfig("s1", extra.address(), 1));
+            final Config next = new Config(running.threads(), running.grace(), running.listeners(),
+                List.of(new TargetGroupConfig("g", group.balance(), servers))).withAdmin(running.admin());
+            rig.lb.configSource(ConfigSource.fixed(next, "test"));
+            final HttpResponse<String> reloaded = rig.http.post("/reload", "");
+            assertThat(reloaded.statusCode()).as(reloaded.body()).isEqualTo(200);
+            final JsonNode body = AdminRig.JSON.readTree(reloaded.body());
+            assertThat(body.get("source").asText()).isEqualTo("test");
+            assertThat(body.get("summary").asText()).contains("+server s1");
+            assertThat(body.get("not_applied")).isEmpty();
+            assertThat(picks(rig, 4)).contains("s0", "s1");
+
+            rig.lb.configSource(new ConfigSource() {
+                @Override
+                public Config load() {
+                    throw new ConfigFileException("niolb.yaml:3: listeners[0].bind: bad address 'x'");
+                }
+
+                @Override
+                public String describe() {
+                    return "niolb.yaml";
+                }
+            });
+            expect(rig.http.post("/reload", ""), 422, "reload refused: niolb.yaml:3: listeners[0].bind");
+            assertThat(rig.stats().get("groups").get(0).get("servers")).hasSize(2);
         }
     }
 

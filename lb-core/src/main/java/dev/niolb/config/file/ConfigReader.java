@@ -2,14 +2,22 @@ package dev.niolb.config.file;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
+import dev.niolb.acl.Cidr;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -29,11 +37,12 @@ import java.util.Optional;
  * same records, so flags and file cannot disagree.
  *
  * <pre>
- * defaults:     threads, grace, access-log, and every listener and group option below (the values listeners and
- *               groups start from)
+ * defaults:     threads, grace, maxconn (the process's), access-log, and every listener and group option below
+ *               (the values listeners and groups start from)
  * admin:        address (HOST:PORT or none), token-file
  * listeners:    name, protocol, bind, group, and the listener options
- * groups:       name, servers, and the group options
+ * groups:       name, servers (by address, or by DNS name: HOST:PORT or srv:NAME), and the group options
+ * dns:          resolver, min-ttl, max-ttl, timeout (how servers by DNS name are resolved)
  * </pre>
  *
  * <p><b>Adding a key</b> is one line where its record is built, e.g. in {@link #listenerOptions}:
@@ -48,8 +57,9 @@ final class ConfigReader {
     }
 
     /** What a listener takes from {@code defaults} and may override. */
-    record ListenerOptions(TcpOptions tcp, UdpOptions udp) {
-        static final ListenerOptions DEFAULTS = new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS);
+    record ListenerOptions(TcpOptions tcp, UdpOptions udp, AcceptProxy acceptProxy, ListenerLimits limits) {
+        static final ListenerOptions DEFAULTS = new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS,
+            AcceptProxy.DISABLED, ListenerLimits.NONE);
     }
 
     /** What a group takes from {@code defaults} and may override. */
@@ -61,6 +71,7 @@ final class ConfigReader {
         final YamlMap defaults = root.map("defaults");
         final int threads = defaults.value("threads", ConfigReader::threads, Config.defaultThreads());
         final Duration grace = defaults.duration("grace", Config.DEFAULT_GRACE);
+        final int maxconn = defaults.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0); // --maxconn: every listener's
         final AccessLogFormat accessLog = defaults.value("access-log", v -> v.as(AccessLogFormat::parse),
             AccessLogFormat.OFF);
         final ListenerOptions listenerDefaults = listenerOptions(defaults, ListenerOptions.DEFAULTS);
@@ -81,10 +92,23 @@ final class ConfigReader {
                 throw l.error("listener '" + listener.name() + "' is defined twice");
             }
         }
+        final DnsConfig dns = dns(root.map("dns"));
         final AdminConfig admin = admin(root.map("admin"));
         root.end();
         return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
-            admin, accessLog));
+            dns, maxconn, admin, accessLog));
+    }
+
+    /** {@code resolver: HOST:PORT} (or {@code system}), {@code min-ttl}, {@code max-ttl}, {@code timeout}. */
+    private static DnsConfig dns(final YamlMap m) {
+        DnsConfig dns = DnsConfig.DEFAULTS;
+        dns = m.with("resolver", v -> v.text().strip().equals(ConfigWriter.SYSTEM) ? null : v.as(Endpoint::parse).address(),
+            dns, DnsConfig::withResolver);
+        dns = m.with("min-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(t, d.maxTtl()));
+        dns = m.with("max-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(d.minTtl(), t));
+        dns = m.with("timeout", YamlValue::duration, dns, DnsConfig::withTimeout);
+        m.end();
+        return dns;
     }
 
     /** The options a listener has, each over {@code base}: in {@code defaults} over the built-in ones. */
@@ -103,7 +127,20 @@ final class ConfigReader {
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);
         udp = m.with("udp-responses", YamlValue::integer, udp, UdpOptions::withResponses);
         udp = m.with("udp-max-flows", ConfigReader::maxFlows, udp, UdpOptions::withMaxFlows);
-        return new ListenerOptions(tcp, udp);
+        AcceptProxy proxy = base.acceptProxy();
+        // trusted sources imply accept-proxy, as --accept-proxy-from does; an explicit accept-proxy has the last word
+        proxy = m.with("accept-proxy-from", ConfigReader::cidrs, proxy, (p, set) -> p.withTrusted(set).withEnabled(true));
+        proxy = m.with("accept-proxy", YamlValue::bool, proxy, AcceptProxy::withEnabled);
+        proxy = m.with("proxy-header-timeout", YamlValue::duration, proxy, AcceptProxy::withHeaderTimeout);
+        proxy = m.with("proxy-header-max", YamlValue::size, proxy, AcceptProxy::withMaxHeaderLength);
+        ListenerLimits limits = base.limits();
+        limits = m.with("allow", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(c, l.deny()));
+        limits = m.with("deny", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(l.allow(), c));
+        limits = m.with("listener-maxconn", YamlValue::integer, limits, ListenerLimits::withMaxconn);
+        limits = m.with("source-maxconn", YamlValue::integer, limits, ListenerLimits::withSourceMaxconn);
+        limits = m.with("source-rate", v -> v.as(SourceRate::parse), limits, ListenerLimits::withSourceRate);
+        limits = m.with("source-table-size", YamlValue::integer, limits, ListenerLimits::withSourceTableSize);
+        return new ListenerOptions(tcp, udp, proxy, limits);
     }
 
     /** The options a group has, each over {@code base}: in {@code defaults} over the built-in ones. */
@@ -142,32 +179,84 @@ final class ConfigReader {
                     .orElse(" (groups: " + String.join(", ", groups) + ")"));
         }
         final ListenerOptions options = listenerOptions(m, defaults);
+        if (m.has("maxconn")) { // HAProxy's frontend maxconn; here maxconn is the process's, as --maxconn
+            throw m.required("maxconn").error("a listener's cap is listener-maxconn (maxconn, in defaults, caps the"
+                + " whole process)");
+        }
         m.end();
-        return m.build(() -> new ListenerConfig(name, protocol, bind.address(), group, options.tcp(), options.udp()));
+        return m.build(() -> new ListenerConfig(name, protocol, bind.address(), group, options.tcp(), options.udp(),
+            options.acceptProxy(), options.limits()));
     }
 
     private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults) {
         final String name = m.required("name").text();
-        final List<ServerConfig> servers = m.required("servers").listOrOne().stream().map(ConfigReader::server).toList();
+        final List<ServerConfig> servers = new java.util.ArrayList<>();
+        final List<DnsServerSpec> byName = new java.util.ArrayList<>();
+        for (final YamlValue v : m.required("servers").listOrOne()) {
+            final Object server = server(v);
+            if (server instanceof DnsServerSpec d) {
+                byName.add(d);
+            } else {
+                servers.add((ServerConfig) server);
+            }
+        }
         final GroupOptions options = groupOptions(m, defaults);
         m.end();
         return m.build(() -> new TargetGroupConfig(name, options.balance(), servers, options.health(),
-            options.hashBalanceFactor()));
+            options.hashBalanceFactor(), byName));
     }
 
-    /** {@code HOST:PORT[,weight=N]…} as for {@code --server}, or a map of the same options. */
-    private static ServerConfig server(final YamlValue v) {
+    /**
+     * {@code HOST:PORT[,weight=N]…} as for {@code --server}, or a map of the same options: a {@link ServerConfig},
+     * or a {@link DnsServerSpec} when HOST is a name (or the address is {@code srv:NAME}).
+     */
+    private static Object server(final YamlValue v) {
         if (v.isScalar()) {
-            return v.as(ServerConfig::parse);
+            return DnsServerSpec.isNameSpec(v.text()) ? v.as(DnsServerSpec::parse) : v.as(ServerConfig::parse);
         }
         final YamlMap m = v.map();
-        final Endpoint address = m.required("address").as(Endpoint::parse);
+        final YamlValue addressValue = m.required("address");
+        final boolean byName = DnsServerSpec.isNameSpec(addressValue.text());
+        final DnsServerSpec spec = byName ? addressValue.as(DnsServerSpec::parse) : null;
+        final Endpoint address = byName ? null : addressValue.as(Endpoint::parse);
         final String name = m.string("name", null);
         final int weight = m.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
         final boolean backup = m.bool("backup", false);
         final int checkPort = m.intIn("check-port", 0, 65535, 0);
+        final SendProxy.Version proxy = m.value("send-proxy", ConfigReader::proxyVersion, SendProxy.Version.NONE);
+        final SendProxy.UdpMode proxyUdp = m.value("proxy-udp", ConfigReader::proxyUdp, SendProxy.UdpMode.FIRST);
+        final int maxconn = m.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0);
         m.end();
-        return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort));
+        if (byName) {
+            return m.build(() -> spec.withOptions(name, new ServerConfig(null, DnsServerSpec.PLACEHOLDER, weight, backup,
+                checkPort, new SendProxy(proxy, proxyUdp), maxconn)));
+        }
+        return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort,
+            new SendProxy(proxy, proxyUdp), maxconn));
+    }
+
+    /** {@code none}, {@code v1} or {@code v2}: the PROXY header a server gets. */
+    private static SendProxy.Version proxyVersion(final YamlValue v) {
+        return switch (v.text().strip().toLowerCase(Locale.ROOT)) {
+            case "none" -> SendProxy.Version.NONE;
+            case "v1" -> SendProxy.Version.V1;
+            case "v2" -> SendProxy.Version.V2;
+            default -> throw v.error("must be v1, v2 or none, got '" + v.text() + "'");
+        };
+    }
+
+    /** {@code first} or {@code every}: which datagrams of a UDP flow carry the header. */
+    private static SendProxy.UdpMode proxyUdp(final YamlValue v) {
+        return switch (v.text().strip().toLowerCase(Locale.ROOT)) {
+            case "first" -> SendProxy.UdpMode.FIRST;
+            case "every" -> SendProxy.UdpMode.EVERY;
+            default -> throw v.error("must be first or every, got '" + v.text() + "'");
+        };
+    }
+
+    /** Address blocks, one or a list, each as for {@code --accept-proxy-from}, {@code --allow}, {@code --deny}. */
+    private static CidrSet cidrs(final YamlValue v) {
+        return new CidrSet(v.listOrOne().stream().map(c -> c.as(Cidr::parse)).toList());
     }
 
     /** {@code address} (HOST:PORT or none) and {@code token-file}; absent, the default address. */

@@ -2,12 +2,17 @@ package dev.niolb.config.file;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
@@ -65,6 +70,43 @@ class ConfigFileTest {
             true));
         assertThat(parse("admin:\n  address: none\n" + MINIMAL).admin()).isEqualTo(AdminConfig.NONE);
         assertThat(parse("admin:\n  address: 127.0.0.1:9900\n" + MINIMAL).admin()).isEqualTo(AdminConfig.DEFAULT);
+    }
+
+    @Test
+    void serversByDnsNameAndTheDnsSectionAreReadAndWrittenBack() {
+        final Config config = parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+            groups:
+              - name: web
+                servers:
+                  - 10.0.0.1:80
+                  - api.internal:8080,weight=2
+                  - srv:_api._tcp.example.org
+                  - address: db.internal:5432
+                    name: db
+                    backup: true
+            dns:
+              resolver: 127.0.0.1:5353
+              min-ttl: 500ms
+              max-ttl: 1m
+            """);
+
+        final TargetGroupConfig web = config.groups().getFirst();
+        assertThat(web.servers()).extracting(ServerConfig::name).containsExactly("10.0.0.1:80");
+        assertThat(web.dnsServers()).containsExactly(DnsServerSpec.parse("api.internal:8080,weight=2"),
+            DnsServerSpec.parse("srv:_api._tcp.example.org"), DnsServerSpec.parse("db.internal:5432,name=db,backup"));
+        assertThat(config.dns()).isEqualTo(DnsConfig.DEFAULTS.withResolver(at("127.0.0.1", 5353))
+            .withTtl(Duration.ofMillis(500), Duration.ofMinutes(1)));
+        assertThat(ConfigFile.parse(ConfigWriter.write(config), "effective.yaml")).isEqualTo(config);
+        assertThat(parse(MINIMAL).dns()).isEqualTo(DnsConfig.DEFAULTS);
+        assertThat(ConfigFile.parse(ConfigWriter.write(parse(MINIMAL)), "effective.yaml")).isEqualTo(parse(MINIMAL));
+    }
+
+    @Test
+    void aBadDnsKeyNamesItsLine() {
+        assertThatThrownBy(() -> parse(MINIMAL + "dns:\n  min-ttl: 10ms\n"))
+            .hasMessageContaining("niolb.yaml:").hasMessageContaining("min-ttl");
     }
 
     @Test
@@ -188,6 +230,70 @@ class ConfigFileTest {
             Duration.ofSeconds(3), Duration.ofSeconds(2), 4, 5, Duration.ofMinutes(1), 0, Duration.ofSeconds(30), 10));
     }
 
+    @Test
+    void proxyProtocolKeysReachListenersAndServers() {
+        final Config config = parse("""
+            defaults:
+              accept-proxy-from: 10.0.0.0/8
+              proxy-header-timeout: 2s
+            listeners:
+              - bind: 127.0.0.1:8080
+                proxy-header-max: 1k
+              - bind: 127.0.0.1:8081
+                accept-proxy-from: [192.0.2.0/24, "2001:db8::/32"]
+              - bind: 127.0.0.1:8082
+                accept-proxy: false
+              - bind: 127.0.0.1:8083
+            groups:
+              - name: web
+                servers:
+                  - 10.0.0.1:80,send-proxy
+                  - address: 10.0.0.2:80
+                    send-proxy: v2
+                    proxy-udp: every
+                  - address: 10.0.0.3:80
+                    send-proxy: none
+            """);
+
+        final AcceptProxy base = new AcceptProxy(true, CidrSet.parse(List.of("10.0.0.0/8")), Duration.ofSeconds(2), 4096);
+        assertThat(config.listeners()).extracting(ListenerConfig::acceptProxy).containsExactly(
+            base.withMaxHeaderLength(1024),
+            base.withTrusted(CidrSet.parse(List.of("192.0.2.0/24", "2001:db8::/32"))),
+            base.withEnabled(false),
+            base);
+        assertThat(config.groups().getFirst().servers()).extracting(ServerConfig::sendProxy).containsExactly(
+            SendProxy.V1, new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY), SendProxy.NONE);
+    }
+
+    @Test
+    void accessListsAndLimitsAreListenerOptionsAndTheProcessCapIsInDefaults() {
+        final Config config = parse("""
+            defaults:
+              maxconn: 5000
+              deny: 192.0.2.0/24
+              source-maxconn: 10
+            listeners:
+              - bind: 127.0.0.1:8080
+                allow: [10.0.0.0/8, "2001:db8::/32"]
+                listener-maxconn: 100
+                source-rate: 5/s,burst=20
+                source-table-size: 1024
+              - bind: 127.0.0.1:8081
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """);
+
+        assertThat(config.maxconn()).isEqualTo(5000);
+        assertThat(config.listeners().get(0).limits()).isEqualTo(new dev.niolb.config.ListenerLimits(
+            dev.niolb.acl.CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")),
+            dev.niolb.acl.CidrSet.parse(List.of("192.0.2.0/24")), 100, 10,
+            dev.niolb.config.SourceRate.parse("5/s,burst=20"), 1024));
+        assertThat(config.listeners().get(1).limits()).isEqualTo(dev.niolb.config.ListenerLimits.NONE
+            .withAccess(dev.niolb.acl.CidrSet.EMPTY, dev.niolb.acl.CidrSet.parse(List.of("192.0.2.0/24")))
+            .withSourceMaxconn(10));
+    }
+
     static Stream<Arguments> mistakes() {
         return Stream.of(
             arguments("a YAML syntax error", "listeners: [\n", "niolb.yaml:2: not valid YAML: "),
@@ -249,8 +355,28 @@ class ConfigFileTest {
                 "niolb.yaml:5: groups[0].balance: unknown balance algorithm 'fastest'"),
             arguments("a key given twice", MINIMAL.replace("    servers:", "    name: db\n    servers:"),
                 "niolb.yaml:5: groups[0]: key 'name' given twice (first on line 4)"),
+            arguments("a bad trusted proxy block", MINIMAL.replace("8080", "8080\n    accept-proxy-from: 10.0.0.0/40"),
+                "niolb.yaml:3: listeners[0].accept-proxy-from: bad CIDR '10.0.0.0/40': prefix length must be 0..32"),
+            arguments("an unknown PROXY version", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, send-proxy: v3}"),
+                "niolb.yaml:6: groups[0].servers[0].send-proxy: must be v1, v2 or none, got 'v3'"),
+            arguments("proxy-udp without v2", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, proxy-udp: every}"),
+                "niolb.yaml:6: groups[0].servers[0].proxy-udp: needs send-proxy-v2 (v1 is TCP only)"),
+            arguments("a v1 header to a UDP listener's server", MINIMAL.replace("127.0.0.1:8080", "udp://127.0.0.1:53")
+                    .replace("- 10.0.0.1:80", "- 10.0.0.1:53,send-proxy"),
+                "send-proxy (v1) is TCP only"),
             arguments("a group key in a listener", MINIMAL.replace("8080", "8080\n    balance: source"),
                 "niolb.yaml:3: listeners[0]: unknown key 'balance'"),
+            arguments("a host name in an access list", MINIMAL.replace("8080", "8080\n    deny: [10.0.0.0/8, evil.example]"),
+                "niolb.yaml:3: listeners[0].deny[1]: bad CIDR 'evil.example': expected an IPv4 or IPv6 address[/length]"),
+            arguments("a source rate without a period", MINIMAL.replace("8080", "8080\n    source-rate: 10"),
+                "niolb.yaml:3: listeners[0].source-rate: bad source rate '10'"),
+            arguments("a negative listener maxconn", "defaults:\n  listener-maxconn: -1\n" + MINIMAL,
+                "niolb.yaml:2: defaults.listener-maxconn: must be 0..10000000, got -1"),
+            arguments("a server maxconn out of range", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, maxconn: -2}"),
+                "niolb.yaml:6: groups[0].servers[0].maxconn: must be 0..10000000, got -2"),
+            arguments("a listener's cap written as the process's", MINIMAL.replace("8080", "8080\n    maxconn: 10"),
+                "niolb.yaml:3: listeners[0].maxconn: a listener's cap is listener-maxconn (maxconn, in defaults, caps the"
+                    + " whole process)"),
             arguments("a bad admin address", "admin:\n  address: 9900\n" + MINIMAL,
                 "niolb.yaml:2: admin.address: bad address '9900': expected HOST:PORT (or none)"),
             arguments("a misspelt admin key", "admin:\n  adress: 127.0.0.1:9900\n" + MINIMAL,

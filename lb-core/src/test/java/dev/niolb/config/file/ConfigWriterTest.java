@@ -2,13 +2,18 @@ package dev.niolb.config.file;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -29,17 +34,24 @@ class ConfigWriterTest {
         final HealthCheckConfig health = new HealthCheckConfig(
             List.of(new CheckSpec.Http("HEAD", "/health", "example.test", 200, 204), new CheckSpec.Agent(9999)),
             Duration.ofMillis(750), Duration.ofMillis(300), 4, 5, Duration.ofSeconds(20), 7, Duration.ofMinutes(1), 25);
+        final ListenerLimits limits = new ListenerLimits(CidrSet.parse(List.of("10.0.0.0/8", "::1/128", "2001:db8::/32")),
+            CidrSet.parse(List.of("10.6.6.0/24")), 500, 20, SourceRate.parse("10/s,burst=30"), 4096);
         return new Config(3, Duration.ofSeconds(9),
-            List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080), "web", tcp, udp),
-                new ListenerConfig(null, Protocol.UDP, new InetSocketAddress("::1", 5353), "dns", tcp, udp)),
+            List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080), "web", tcp, udp,
+                    new AcceptProxy(true, CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")), Duration.ofSeconds(3),
+                        1024), limits),
+                new ListenerConfig(null, Protocol.UDP, new InetSocketAddress("::1", 5353), "dns", tcp, udp,
+                    AcceptProxy.fromAnyPeer())),
             List.of(new TargetGroupConfig("web", Algorithm.SOURCE, List.of(
-                    new ServerConfig("a", new InetSocketAddress("10.0.0.1", 80), 3, false, 8081),
-                    new ServerConfig(null, new InetSocketAddress("::2", 80), 0, true, 0)), health, 150),
+                    new ServerConfig("a", new InetSocketAddress("10.0.0.1", 80), 3, false, 8081, SendProxy.V1, 100),
+                    new ServerConfig(null, new InetSocketAddress("::2", 80), 0, true, 0,
+                        new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY))), health, 150),
                 new TargetGroupConfig("dns", Algorithm.RANDOM, List.of(
                     new ServerConfig(new InetSocketAddress("10.0.0.3", 53), 1)),
-                    HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)),
-            AdminConfig.of(new InetSocketAddress("::1", 9901), java.nio.file.Path.of("/etc/niolb/admin token")),
-            AccessLogFormat.PLAIN);
+                    HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)))
+            .withMaxconn(10_000)
+            .withAdmin(AdminConfig.of(new InetSocketAddress("::1", 9901), java.nio.file.Path.of("/etc/niolb/admin token")))
+            .withAccessLog(AccessLogFormat.PLAIN);
     }
 
     @Test
@@ -61,7 +73,8 @@ class ConfigWriterTest {
 
         assertThat(yaml).contains("  grace: 30s\n", "  access-log: off\n", "admin:\n  address: 127.0.0.1:9900\n", "    idle-timeout: 10m\n", "    buffer-size: 64k\n",
             "    udp-max-flows: auto\n", "    check-interval: 2s\n", "    checks: []\n", "      - address: 10.0.0.1:80\n",
-            "        weight: 1\n");
+            "        weight: 1\n", "    accept-proxy: false\n", "    proxy-header-timeout: 5s\n",
+            "    proxy-header-max: 4k\n", "        send-proxy: none\n");
     }
 
     @Test
