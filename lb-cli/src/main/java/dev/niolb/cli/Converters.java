@@ -5,6 +5,7 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.Sizes;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

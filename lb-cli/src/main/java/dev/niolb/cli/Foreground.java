@@ -8,6 +8,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.file.ConfigSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +30,23 @@ final class Foreground {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
 
     private final Config config;
+    /** Where the config came from, for a reload to read again (SIGHUP: wired with {@code LoadBalancer.reload}). */
+    private final ConfigSource source;
 
+    /** A config that cannot be read again (flags, the demo): a reload would find it unchanged. */
     Foreground(final Config config) {
+        this(config, ConfigSource.fixed(config, "the command line"));
+    }
+
+    /** @param config what {@code source} read to start with */
+    Foreground(final Config config, final ConfigSource source) {
         this.config = config;
+        this.source = source;
+    }
+
+    /** What a reload reads the new config from. */
+    ConfigSource source() {
+        return source;
     }
 
     /**

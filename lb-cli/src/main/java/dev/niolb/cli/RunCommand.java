@@ -10,20 +10,26 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
+import dev.niolb.config.file.ConfigFile;
+import dev.niolb.config.file.ConfigSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
- * {@code niolb run}: flags to one {@link Config} (every listener in front of one group named {@code default}),
- * then the engine in the foreground until SIGTERM or SIGINT.
+ * {@code niolb run}: flags to one {@link Config} (every listener in front of one group named {@code default}), or
+ * {@code --config FILE} alone, then the engine in the foreground until SIGTERM or SIGINT. The file's keys are the
+ * flags' names, read into the same records ({@link ConfigFile}); a test keeps the two equivalent.
  *
  * <p>The defaults written here are those of {@link TcpOptions#DEFAULTS}, {@link UdpOptions#DEFAULTS} and
  * {@link Config#DEFAULT_GRACE}, as text so that {@code --help} shows them; a test keeps them the same.
@@ -35,23 +41,29 @@ import java.util.function.Supplier;
     footer = {"", "Durations: 250ms, 5s, 10m, 1h. Sizes: bytes, or 16k, 64k, 1m.",
         "Example:", "  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 --server 10.0.0.2:80,weight=3 \\",
         "            --balance weighted",
-        "  niolb run --listen udp://0.0.0.0:53 --server 10.0.0.1:53 --udp-responses 1"})
+        "  niolb run --listen udp://0.0.0.0:53 --server 10.0.0.1:53 --udp-responses 1",
+        "  niolb run --config /etc/niolb/niolb.yaml"})
 public final class RunCommand implements Callable<Integer> {
     static final String GROUP = "default";
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Read listeners, groups and options from this YAML file instead of flags (see niolb check); "
+            + "no other flag may be given with it.")
+    private Path configFile;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
         description = "Address to accept on (HOST:PORT or [v6]:PORT; udp://HOST:PORT for UDP). Repeat for more; "
-            + "all feed the same servers.")
+            + "all feed the same servers. Required unless --config is given.")
     private List<Endpoint> listen;
 
-    @Option(names = "--server", required = true, paramLabel = "SERVER",
+    @Option(names = "--server", paramLabel = "SERVER",
         converter = Converters.ServerSpec.class,
         description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]. Weight 0..256, "
             + "default 1; 0 takes no new connections. A backup takes connections only while no primary server is UP. "
-            + "Repeat for more."})
+            + "Repeat for more. Required unless --config is given."})
     private List<ServerConfig> servers;
 
     @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
@@ -206,7 +218,41 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (configFile != null) {
+            requireNoFlagBesidesConfig();
+            final ConfigSource source = new ConfigFile(configFile);
+            return new Foreground(CheckCommand.load(source), source).run(lb -> { });
+        }
+        requireListenAndServer();
         return new Foreground(validConfig(spec, this::toConfig)).run(lb -> { });
+    }
+
+    /**
+     * A file and flags are one or the other: with flags overriding a file, what runs would be in neither place,
+     * and a reload of the file would silently drop or keep them.
+     */
+    private void requireNoFlagBesidesConfig() {
+        final List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
+            .map(OptionSpec::longestName).filter(name -> !name.equals("--config")).distinct().toList();
+        if (!others.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--config takes no other flag, got "
+                + String.join(", ", others) + ": set it in the file");
+        }
+    }
+
+    /** {@code --listen} and {@code --server} are required without {@code --config}; said as picocli says it. */
+    private void requireListenAndServer() {
+        final List<String> missing = new ArrayList<>();
+        if (listen == null || listen.isEmpty()) {
+            missing.add("'--listen=HOST:PORT'");
+        }
+        if (servers == null || servers.isEmpty()) {
+            missing.add("'--server=SERVER'");
+        }
+        if (!missing.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "Missing required option"
+                + (missing.size() > 1 ? "s" : "") + ": " + String.join(", ", missing) + " (or --config FILE)");
+        }
     }
 
     /** Builds the config, turning the model's refusal into a usage error (exit code 2) like a bad flag. */

@@ -28,15 +28,18 @@ final class UsageErrorHandler implements IParameterExceptionHandler {
 
     /**
      * picocli checks required options before it reports unknown ones, so {@code --sever x} would be reported as
-     * "missing --server"; the misspelt option is the real mistake and gets the "did you mean" hint.
+     * "missing --server"; the misspelt option is the real mistake and gets the "did you mean" hint. And it reports
+     * the value after a misspelt option as unknown too: only the option is named.
      */
     private static ParameterException mostUseful(final ParameterException ex) {
         final List<String> unmatched = ex.getCommandLine().getUnmatchedArguments();
-        if (ex instanceof UnmatchedArgumentException || unmatched.isEmpty()) {
+        if (unmatched.isEmpty()) {
             return ex;
         }
-        // report the misspelt option itself, not also the value that followed it
         final List<String> options = unmatched.stream().filter(a -> a.startsWith("-")).limit(1).toList();
+        if (ex instanceof UnmatchedArgumentException && (options.isEmpty() || options.size() == unmatched.size())) {
+            return ex;
+        }
         return new UnmatchedArgumentException(ex.getCommandLine(), options.isEmpty() ? unmatched : options);
     }
 

@@ -7,6 +7,7 @@ import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.Sizes;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;

@@ -1,19 +1,22 @@
-package dev.niolb.cli;
+package dev.niolb.config;
 
 import java.util.Locale;
 
 /**
  * Byte sizes as users write them: plain bytes ({@code 65536}) or binary multiples ({@code 16k}, {@code 64k},
- * {@code 1m}; k = 1024, m = 1024 * 1024). Here until lb-core's config package has sizes of its own.
+ * {@code 1m}; k = 1024, m = 1024 * 1024).
  */
-final class Sizes {
+public final class Sizes {
+    private static final int KIB = 1024;
+    private static final int MIB = 1024 * 1024;
+
     private Sizes() {
     }
 
     /**
      * @throws IllegalArgumentException with a one-line message naming the bad input
      */
-    static int parse(final String text) {
+    public static int parse(final String text) {
         final String s = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
         int digits = 0;
         while (digits < s.length() && Character.isDigit(s.charAt(digits))) {
@@ -24,8 +27,8 @@ final class Sizes {
         }
         final long unit = switch (s.substring(digits)) {
             case "" -> 1;
-            case "k" -> 1024;
-            case "m" -> 1024 * 1024;
+            case "k" -> KIB;
+            case "m" -> MIB;
             default -> throw new IllegalArgumentException("bad size '" + text + "': unit must be k or m (or none for bytes)");
         };
         final long bytes = Long.parseLong(s.substring(0, digits)) * unit;
@@ -33,5 +36,16 @@ final class Sizes {
             throw new IllegalArgumentException("bad size '" + text + "': too large");
         }
         return (int) bytes;
+    }
+
+    /** The shortest exact text form ({@code 64k}, {@code 1m}, {@code 1500}), which {@link #parse} reads back. */
+    public static String format(final int bytes) {
+        if (bytes != 0 && bytes % MIB == 0) {
+            return bytes / MIB + "m";
+        }
+        if (bytes != 0 && bytes % KIB == 0) {
+            return bytes / KIB + "k";
+        }
+        return Integer.toString(bytes);
     }
 }

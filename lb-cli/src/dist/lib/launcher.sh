@@ -1,0 +1,104 @@
+# niolb launcher functions, sourced by bin/niolb in the distribution and by ./niolb in a checkout, so that the two
+# find Java and start the JVM the same way. Not to be run by itself.
+#
+# shellcheck shell=bash
+
+readonly NIOLB_MIN_JAVA=25
+
+# The feature version (25 for 25.0.3, 8 for 1.8.0_x) of the java binary $1, or nothing.
+java_feature() {
+    local bin=$1 home v=""
+    home=$(cd -P "$(dirname "$bin")/.." 2>/dev/null && pwd) || return 0
+    if [[ -f $home/release ]]; then
+        # cheap: no JVM start
+        v=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")
+    fi
+    if [[ -z $v ]]; then
+        v=$("$bin" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1) || true
+    fi
+    v=${v#1.}
+    v=${v%%[.+-]*}
+    [[ $v =~ ^[0-9]+$ ]] && echo "$v"
+    return 0
+}
+
+# Sets JAVA to the java binary of a JDK >= NIOLB_MIN_JAVA, or to nothing; NEWEST_OLD to the newest older one seen.
+find_java() {
+    local bin v d best_v=0 old_v=0
+    JAVA="" NEWEST_OLD=""
+    # JAVA_HOME wins whenever it is new enough
+    if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+        v=$(java_feature "$JAVA_HOME/bin/java")
+        if [[ -n $v ]] && ((v >= NIOLB_MIN_JAVA)); then
+            JAVA=$JAVA_HOME/bin/java
+            return 0
+        fi
+    fi
+    # otherwise the newest of the usual install folders and java on PATH
+    local candidates=()
+    [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]] && candidates+=("$JAVA_HOME/bin/java")
+    # a service may run without HOME (systemd's DynamicUser)
+    local home_dirs=()
+    [[ -n ${HOME:-} ]] && home_dirs=("$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*)
+    # (${a[@]+"${a[@]}"}: an empty array under set -u in bash 3.2, macOS's)
+    for d in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* ${home_dirs[@]+"${home_dirs[@]}"} \
+        /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+        [[ -x $d/bin/java ]] && candidates+=("$d/bin/java")
+    done
+    if bin=$(command -v java 2>/dev/null); then
+        # /usr/bin/java is usually a symlink chain; its release file sits next to the real binary
+        if readlink -f / >/dev/null 2>&1; then
+            bin=$(readlink -f "$bin")
+        fi
+        candidates+=("$bin")
+    fi
+    for bin in ${candidates[@]+"${candidates[@]}"}; do
+        v=$(java_feature "$bin")
+        [[ -n $v ]] || continue
+        if ((v >= NIOLB_MIN_JAVA && v > best_v)); then
+            JAVA=$bin
+            best_v=$v
+        elif ((v < NIOLB_MIN_JAVA && v > old_v)); then
+            NEWEST_OLD="only Java $v ($bin)"
+            old_v=$v
+        fi
+    done
+    return 0
+}
+
+# find_java, or a message saying what to install and exit 1.
+require_java() {
+    find_java
+    if [[ -z $JAVA ]]; then
+        cat >&2 <<MSG
+niolb: needs Java $NIOLB_MIN_JAVA or newer, and found ${NEWEST_OLD:-no Java at all}.
+  Looked at JAVA_HOME, /usr/lib/jvm, /usr/java, /opt/java, /opt/jdk*, ~/.sdkman, ~/.jdks and java on PATH.
+  Install a JDK $NIOLB_MIN_JAVA, then run this again (or point JAVA_HOME at it):
+    Debian/Ubuntu:  sudo apt-get install openjdk-$NIOLB_MIN_JAVA-jdk    (where the release packages it)
+    any system:     Eclipse Temurin $NIOLB_MIN_JAVA from https://adoptium.net/temurin/releases/?version=$NIOLB_MIN_JAVA
+MSG
+        exit 1
+    fi
+}
+
+# Runs niolb with class path $1 and the remaining arguments, replacing this shell (so that signals, and systemd's
+# MAINPID, reach the JVM itself).
+#
+# JVM options for a proxy: a small heap (niolb's buffers are direct memory, pooled and bounded per session),
+# direct memory bounded, ZGC for short pauses, and exit on OutOfMemoryError rather than limp on (a service
+# manager restarts it). JAVA_OPTS is added after these, so its -Xmx or MaxDirectMemorySize wins; a default is
+# left out where JAVA_OPTS sets the same thing (a heap size, a collector), so that the two never conflict.
+exec_niolb() {
+    local classpath=$1
+    shift
+    local user=${JAVA_OPTS:-} opts=()
+    [[ $user == *-Xms* || $user == *-Xmx* ]] || opts+=(-Xms64m)
+    [[ $user == *-Xmx* ]] || opts+=(-Xmx512m)
+    [[ $user == *MaxDirectMemorySize* ]] || opts+=(-XX:MaxDirectMemorySize=512m)
+    [[ $user =~ -XX:[+-]Use[A-Za-z]*GC ]] || opts+=(-XX:+UseZGC)
+    [[ $user == *OnOutOfMemoryError* ]] || opts+=(-XX:+ExitOnOutOfMemoryError)
+    # Agrona reaches into jdk.internal.misc
+    opts+=(--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED)
+    # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
+    exec "$JAVA" "${opts[@]}" $user -cp "$classpath" dev.niolb.cli.Main "$@"
+}

@@ -1,0 +1,51 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Config;
+import dev.niolb.config.file.ConfigFile;
+import dev.niolb.config.file.ConfigFileException;
+import dev.niolb.config.file.ConfigSource;
+import dev.niolb.config.file.ConfigWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code niolb check --config FILE}: validates a config file the way {@code run --config} reads it and prints the
+ * effective config, every default filled in, as YAML that reads back to the same model. Exit 0 when valid, 1 with
+ * one line naming the file, the line and the key when not: {@code nginx -t}, {@code haproxy -c}.
+ */
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    description = {"Validate a config file and print the effective config, every default filled in.",
+        "Exits 0 when the file is valid, or 1 with one line naming the file, the line and the key."},
+    footer = {"", "Example:", "  niolb check --config /etc/niolb/niolb.yaml"})
+public final class CheckCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file to check.")
+    private Path config;
+
+    @Override
+    public Integer call() {
+        final Config effective = load(new ConfigFile(config));
+        final PrintWriter out = spec.commandLine().getOut();
+        out.println("# " + config + " is valid. The effective config, every default filled in:");
+        out.print(ConfigWriter.write(effective));
+        out.flush();
+        return 0;
+    }
+
+    /** The config the source reads, or a {@link Failure} (exit code 1) with its one-line report. */
+    static Config load(final ConfigSource source) {
+        try {
+            return source.load();
+        } catch (final ConfigFileException e) {
+            throw new Failure(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Config;
+import dev.niolb.config.file.ConfigFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CheckCommandTest {
+    /** The example shipped in the distribution as conf/niolb.yaml. */
+    static final Path EXAMPLE = Path.of("src/dist/conf/niolb.yaml");
+
+    private static final String VALID = """
+        listeners:
+          - bind: 127.0.0.1:8080
+        groups:
+          - name: web
+            servers: [10.0.0.1:80, "10.0.0.2:80,weight=3"]
+        """;
+
+    @Test
+    void aValidFileExitsZeroAndPrintsAnEffectiveConfigThatReadsBackEqual(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), VALID);
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.err()).isEmpty();
+        assertThat(result.out()).startsWith("# " + file + " is valid.").contains("    idle-timeout: 10m\n");
+        final Config effective = ConfigFile.parse(result.out(), "stdout");
+        assertThat(effective).isEqualTo(new ConfigFile(file).load());
+    }
+
+    @Test
+    void anInvalidFileIsOneLineNamingFileLineAndKeyAndExitCode1(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), VALID.replace("weight=3", "weight=900"));
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.errLines()).containsExactly("niolb: " + file
+            + ":5: groups[0].servers[1]: server '10.0.0.2:80,weight=900': weight must be 0..256, got 900");
+    }
+
+    @Test
+    void aMissingFileIsOneLineAndExitCode1(@TempDir final Path dir) {
+        final Cli result = Cli.run("check", "--config", dir.resolve("none.yaml").toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: cannot read " + dir.resolve("none.yaml") + ": no such file");
+    }
+
+    @Test
+    void checkWithoutAFileIsAUsageError() {
+        final Cli result = Cli.run("check");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines().getFirst()).isEqualTo("niolb: Missing required option: '--config=FILE'");
+    }
+
+    @Test
+    void theReadmesExampleConfigIsValid() throws IOException {
+        final String readme = Files.readString(Path.of("../README.md"));
+        final int section = readme.indexOf("## Config file");
+        final int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        final String example = readme.substring(start, readme.indexOf("```", start));
+
+        assertThat(section).isPositive();
+        assertThat(ConfigFile.parse(example, "README.md").groups()).extracting(g -> g.name()).containsExactly("web", "dns");
+    }
+
+    @Test
+    void checkAnswersHelpWithItsUsage() {
+        final Cli result = Cli.run("check", "--help");
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).startsWith("Usage: niolb check").contains("--config=FILE");
+    }
+
+    @Test
+    void theExampleConfigOfTheDistributionIsValid() {
+        final Cli result = Cli.run("check", "--config", EXAMPLE.toString());
+
+        assertThat(result.err()).isEmpty();
+        assertThat(result.exitCode()).isZero();
+        assertThat(ConfigFile.parse(result.out(), "stdout")).isEqualTo(new ConfigFile(EXAMPLE).load());
+    }
+}

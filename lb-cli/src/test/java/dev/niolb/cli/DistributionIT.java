@@ -1,0 +1,235 @@
+package dev.niolb.cli;
+
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The distribution as an operator gets it: {@code niolb-VERSION.tar.gz} from {@code mvn package}, unpacked into a
+ * temporary directory with tar, its {@code bin/niolb} run as a real process, its systemd unit checked with
+ * {@code systemd-analyze}. Runs in failsafe's integration-test phase, after the tarball is built.
+ */
+@Timeout(120)
+class DistributionIT {
+    private static final String TARBALL = System.getProperty("niolb.dist.tarball");
+    private static final String NAME = System.getProperty("niolb.dist.name");
+
+    @TempDir
+    static Path unpacked;
+    private static Path home;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        assertThat(TARBALL).as("niolb.dist.tarball, set by failsafe in lb-cli/pom.xml").isNotNull();
+        assertThat(Path.of(TARBALL)).as("the tarball mvn package builds").isRegularFile();
+        final Result tar = run(unpacked, Map.of(), "tar", "-xzf", TARBALL, "-C", unpacked.toString());
+        assertThat(tar.exitCode()).as(tar.toString()).isZero();
+        home = unpacked.resolve(NAME);
+    }
+
+    @Test
+    void theTarballHoldsTheLauncherTheJarsTheExampleConfigTheUnitAndTheReadme() throws IOException {
+        assertThat(Files.getPosixFilePermissions(home.resolve("bin/niolb"))).contains(PosixFilePermission.OWNER_EXECUTE,
+            PosixFilePermission.OTHERS_EXECUTE);
+        assertThat(home.resolve("conf/niolb.yaml")).hasSameTextualContentAs(CheckCommandTest.EXAMPLE);
+        assertThat(home.resolve("systemd/niolb.service")).isRegularFile();
+        assertThat(home.resolve("README.md")).isRegularFile();
+        try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
+            assertThat(jars.map(p -> p.getFileName().toString()).toList()).anyMatch(n -> n.startsWith("lb-cli-"))
+                .anyMatch(n -> n.startsWith("lb-core-")).anyMatch(n -> n.startsWith("snakeyaml-engine-"))
+                .anyMatch(n -> n.startsWith("logback-classic-")).anyMatch(n -> n.startsWith("picocli-"));
+        }
+    }
+
+    @Test
+    void checkAcceptsTheShippedExampleConfig() throws Exception {
+        final Result check = niolb(Map.of(), "check", "--config", "conf/niolb.yaml");
+
+        assertThat(check.exitCode()).as(check.toString()).isZero();
+        assertThat(check.out()).startsWith("# conf/niolb.yaml is valid.").contains("  - name: web\n");
+        assertThat(check.err()).isEmpty();
+    }
+
+    @Test
+    void checkOfABrokenConfigIsOneLineAndExitCode1(@TempDir final Path dir) throws Exception {
+        final Path broken = Files.writeString(dir.resolve("broken.yaml"),
+            Files.readString(home.resolve("conf/niolb.yaml")).replace("balance: leastconn", "balance: fastest"));
+
+        final Result check = niolb(Map.of(), "check", "--config", broken.toString());
+
+        assertThat(check.exitCode()).isEqualTo(1);
+        assertThat(check.out()).isEmpty();
+        assertThat(check.err().lines().toList()).singleElement().asString()
+            .startsWith("niolb: " + broken + ":").contains(": groups[0].balance: unknown balance algorithm 'fastest'");
+    }
+
+    @Test
+    void theLauncherGivesTheJvmOptionsForAProxyAndJavaOptsOverridesThem() throws Exception {
+        final Result defaults = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "version");
+        assertThat(defaults.exitCode()).as(defaults.toString()).isZero();
+        assertThat(defaults.out()).contains("-XX:MaxHeapSize=536870912", "-XX:InitialHeapSize=67108864",
+            "-XX:MaxDirectMemorySize=536870912", "-XX:+UseZGC", "-XX:+ExitOnOutOfMemoryError");
+
+        final Result overridden = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xmx32m -XX:+UseSerialGC"),
+            "version");
+        assertThat(overridden.exitCode()).as(overridden.toString()).isZero();
+        assertThat(overridden.out()).contains("-XX:MaxHeapSize=33554432", "-XX:+UseSerialGC")
+            .doesNotContain("UseZGC", "InitialHeapSize=67108864");
+    }
+
+    @Test
+    void theLauncherWorksThroughASymlinkFromAnyDirectory(@TempDir final Path dir) throws Exception {
+        final Path link = Files.createSymbolicLink(dir.resolve("niolb"), home.resolve("bin/niolb"));
+
+        final Result version = run(dir, javaHome(), link.toString(), "version");
+
+        assertThat(version.exitCode()).as(version.toString()).isZero();
+        assertThat(version.out()).startsWith("niolb ");
+    }
+
+    /** The launcher execs the JVM: the PID a service manager sees is niolb's own, so SIGTERM stops it gracefully. */
+    @Test
+    void runFromTheDistributionServesAndStopsGracefullyOnSigterm(@TempDir final Path dir) throws Exception {
+        try (EchoServer server = new EchoServer("dist")) {
+            final Path config = Files.writeString(dir.resolve("niolb.yaml"), """
+                defaults:
+                  threads: 1
+                  grace: 1s
+                listeners:
+                  - bind: 127.0.0.1:0
+                groups:
+                  - name: web
+                    servers: [127.0.0.1:%d]
+                """.formatted(server.address().getPort()));
+            final Path out = dir.resolve("out");
+            final ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/niolb").toString(), "run", "--config",
+                config.toString()).redirectOutput(out.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(javaHome());
+            final Process niolb = pb.start();
+            try {
+                final Matcher listening = awaitLine(out, Pattern.compile("listening on tcp://127\\.0\\.0\\.1:(\\d+)"));
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(listening.group(1)))) {
+                    assertThat(RunProcessTest.readLine(client)).isEqualTo("dist");
+                }
+                assertThat(niolb.info().command().orElse("")).as("the process is java, not the shell").endsWith("java");
+                new ProcessBuilder("kill", "-TERM", Long.toString(niolb.pid())).start().waitFor();
+                assertThat(niolb.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(niolb.exitValue()).as(Files.readString(out)).isZero();
+                assertThat(Files.readString(out)).contains("stopping: 0 sessions, grace 1s (SIGTERM)");
+            } finally {
+                niolb.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void theSystemdUnitPassesSystemdAnalyzeVerify(@TempDir final Path dir) throws Exception {
+        assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed (.ci/install-test-deps installs systemd)");
+        final Path unit = unitAt(dir);
+
+        final Result verify = run(dir, Map.of("SYSTEMD_LOG_COLOR", "0"), "systemd-analyze", "verify", unit.toString());
+
+        assertThat(verify.exitCode()).as(verify.toString()).isZero();
+        assertThat(verify.out() + verify.err()).as("warnings").isBlank();
+    }
+
+    /** {@code systemd-analyze security}: 0 is locked down, 10 unprotected; the README quotes the figure. */
+    @Test
+    void theSystemdUnitIsHardened(@TempDir final Path dir) throws Exception {
+        assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed (.ci/install-test-deps installs systemd)");
+        final Result security = run(dir, Map.of("SYSTEMD_LOG_COLOR", "0"), "systemd-analyze", "security",
+            "--offline=true", "--no-pager", unitAt(dir).toString());
+        assumeTrue(!security.err().contains("--offline"), "this systemd-analyze has no --offline (systemd < 250)");
+
+        final Matcher level = Pattern.compile("Overall exposure level for niolb\\.service: (\\d+\\.\\d+)")
+            .matcher(security.out());
+        assertThat(level.find()).as(security.toString()).isTrue();
+        assertThat(Double.parseDouble(level.group(1))).as(security.out()).isLessThanOrEqualTo(2.0);
+    }
+
+    /** The shipped unit with /opt/niolb pointing at the unpacked distribution, so that ExecStart exists. */
+    private static Path unitAt(final Path dir) throws IOException {
+        final String unit = Files.readString(home.resolve("systemd/niolb.service"));
+        assertThat(unit).contains("ExecStart=/opt/niolb/bin/niolb run --config /etc/niolb/niolb.yaml");
+        return Files.writeString(dir.resolve("niolb.service"), unit.replace("/opt/niolb/", home + "/"));
+    }
+
+    private static Result niolb(final Map<String, String> env, final String... args) throws Exception {
+        final List<String> command = new ArrayList<>(List.of(home.resolve("bin/niolb").toString()));
+        command.addAll(List.of(args));
+        final java.util.HashMap<String, String> all = new java.util.HashMap<>(javaHome());
+        all.putAll(env);
+        return run(home, all, command.toArray(String[]::new));
+    }
+
+    /** The JDK running this test, which is the one the build uses (>= 25). */
+    private static Map<String, String> javaHome() {
+        return Map.of("JAVA_HOME", System.getProperty("java.home"));
+    }
+
+    private static boolean onPath(final String command) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"), new String[] {"/usr/bin", "/bin"})
+            .flatMap(Stream::of).anyMatch(d -> Files.isExecutable(Path.of(d, command)));
+    }
+
+    private static Matcher awaitLine(final Path out, final Pattern pattern) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            final Matcher m = pattern.matcher(Files.readString(out));
+            if (m.find()) {
+                return m;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no line matching " + pattern + " in:\n" + Files.readString(out));
+    }
+
+    record Result(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout ---\n" + out + "--- stderr ---\n" + err;
+        }
+    }
+
+    private static Result run(final Path dir, final Map<String, String> env, final String... command) throws Exception {
+        final Path out = Files.createTempFile("niolb-it", ".out");
+        final Path err = Files.createTempFile("niolb-it", ".err");
+        try {
+            final ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().remove("JAVA_OPTS");
+            pb.environment().putAll(env);
+            final Process p = pb.start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("still running after 60s: " + String.join(" ", command));
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}

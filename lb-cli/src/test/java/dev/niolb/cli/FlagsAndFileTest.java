@@ -1,0 +1,105 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Config;
+import dev.niolb.config.file.ConfigFile;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Flags and file are one model: the same options written either way give equal {@link Config}s. */
+class FlagsAndFileTest {
+    /** Every flag of {@code niolb run}, each away from its default. */
+    private static final String[] EVERY_FLAG = {
+        "--listen", "127.0.0.1:9000", "--listen", "udp://127.0.0.1:9053",
+        "--server", "10.0.0.1:80,weight=3,name=a,check-port=8081", "--server", "10.0.0.2:80,backup",
+        "--balance", "source", "--hash-balance-factor", "125",
+        "--check", "http:/health", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
+        "--rise", "4", "--fall", "5", "--max-fails", "7", "--slowstart", "30s", "--drain-timeout", "1m",
+        "--drain-rate", "50",
+        "--threads", "3", "--grace", "9s",
+        "--connect-timeout", "250ms", "--idle-timeout", "1h", "--retries", "5", "--no-nodelay", "--keepalive",
+        "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m",
+        "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000"};
+
+    /** The same, as a file: listener options in defaults, group options in the group. */
+    private static final String SAME_AS_FILE = """
+        defaults:
+          threads: 3
+          grace: 9s
+          connect-timeout: 250ms
+          idle-timeout: 1h
+          retries: 5
+          nodelay: false
+          keepalive: true
+          backlog: 50
+          buffer-size: 16k
+          max-connection-age: 10m
+          udp-idle-timeout: 5s
+          udp-responses: 1
+          udp-max-flows: 1000
+        listeners:
+          - bind: 127.0.0.1:9000
+          - bind: udp://127.0.0.1:9053
+        groups:
+          - name: default
+            balance: source
+            hash-balance-factor: 125
+            checks:
+              - http:/health
+              - agent:9999
+            check-interval: 500ms
+            check-timeout: 200ms
+            rise: 4
+            fall: 5
+            max-fails: 7
+            slowstart: 30s
+            drain-timeout: 1m
+            drain-rate: 50
+            servers:
+              - 10.0.0.1:80,weight=3,name=a,check-port=8081
+              - address: 10.0.0.2:80
+                backup: true
+        """;
+
+    /** Parses {@code niolb run ARGS} and builds the config, without starting anything. */
+    private static Config flags(final String... args) {
+        final CommandLine cmd = Main.commandLine();
+        cmd.parseArgs(Stream.concat(Stream.of("run"), Stream.of(args)).toArray(String[]::new));
+        final RunCommand run = cmd.getSubcommands().get("run").getCommand();
+        return run.toConfig();
+    }
+
+    @Test
+    void aFileWithEveryKeyGivesTheConfigOfTheFlagsItNames() {
+        assertThat(ConfigFile.parse(SAME_AS_FILE, "every.yaml")).isEqualTo(flags(EVERY_FLAG));
+    }
+
+    @Test
+    void theDefaultsOfFlagsAndFileAreTheSame() {
+        assertThat(ConfigFile.parse("""
+            listeners:
+              - bind: 127.0.0.1:9000
+            groups:
+              - name: default
+                servers: [10.0.0.1:80]
+            """, "minimal.yaml")).isEqualTo(flags("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80"));
+    }
+
+    /** A flag added to {@code run} without a key in the file fails here until it is added to both. */
+    @Test
+    void everyRunFlagIsInTheEquivalenceAbove() {
+        final Set<String> runFlags = Main.commandLine().getSubcommands().get("run").getCommandSpec().options().stream()
+            .map(OptionSpec::longestName)
+            .filter(name -> !List.of("--help", "--version", "--config").contains(name))
+            .collect(Collectors.toSet());
+
+        assertThat(List.of(EVERY_FLAG)).containsAll(runFlags);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.niolb.config.file;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The keys of a niolb config file and the {@link Config} they build. A key is named as its {@code niolb run} flag
+ * ({@code --idle-timeout} is {@code idle-timeout}); the values are parsed by the same parsers and validated by the
+ * same records, so flags and file cannot disagree.
+ *
+ * <pre>
+ * defaults:     threads, grace, and every listener and group option below (the values listeners and groups
+ *               start from)
+ * listeners:    name, protocol, bind, group, and the listener options
+ * groups:       name, servers, and the group options
+ * </pre>
+ *
+ * <p><b>Adding a key</b> is one line where its record is built, e.g. in {@link #listenerOptions}:
+ * {@code tcp = m.with("my-key", YamlValue::duration, tcp, TcpOptions::withMyKey);} (read in {@link #listenerOptions}
+ * or {@link #groupOptions}, a key is also accepted in {@code defaults}); then one line in {@link ConfigWriter} so
+ * that {@code niolb check} prints it, and a row in the README's table. A key nobody reads is refused as unknown.
+ *
+ * <p>Not threadsafe: one reader per file read.
+ */
+final class ConfigReader {
+    private ConfigReader() {
+    }
+
+    /** What a listener takes from {@code defaults} and may override. */
+    record ListenerOptions(TcpOptions tcp, UdpOptions udp) {
+        static final ListenerOptions DEFAULTS = new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS);
+    }
+
+    /** What a group takes from {@code defaults} and may override. */
+    record GroupOptions(Algorithm balance, int hashBalanceFactor, HealthCheckConfig health) {
+        static final GroupOptions DEFAULTS = new GroupOptions(Algorithm.ROUNDROBIN, 0, HealthCheckConfig.DEFAULTS);
+    }
+
+    static Config read(final YamlMap root) {
+        final YamlMap defaults = root.map("defaults");
+        final int threads = defaults.value("threads", ConfigReader::threads, Config.defaultThreads());
+        final Duration grace = defaults.duration("grace", Config.DEFAULT_GRACE);
+        final ListenerOptions listenerDefaults = listenerOptions(defaults, ListenerOptions.DEFAULTS);
+        final GroupOptions groupDefaults = groupOptions(defaults, GroupOptions.DEFAULTS);
+        defaults.end();
+
+        final Map<String, TargetGroupConfig> groups = new LinkedHashMap<>();
+        for (final YamlValue g : root.required("groups").list()) {
+            final TargetGroupConfig group = group(g.map(), groupDefaults);
+            if (groups.putIfAbsent(group.name(), group) != null) {
+                throw g.error("group '" + group.name() + "' is defined twice");
+            }
+        }
+        final Map<String, ListenerConfig> listeners = new LinkedHashMap<>();
+        for (final YamlValue l : root.required("listeners").list()) {
+            final ListenerConfig listener = listener(l.map(), listenerDefaults, List.copyOf(groups.keySet()));
+            if (listeners.putIfAbsent(listener.name(), listener) != null) {
+                throw l.error("listener '" + listener.name() + "' is defined twice");
+            }
+        }
+        root.end();
+        return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values())));
+    }
+
+    /** The options a listener has, each over {@code base}: in {@code defaults} over the built-in ones. */
+    static ListenerOptions listenerOptions(final YamlMap m, final ListenerOptions base) {
+        TcpOptions tcp = base.tcp();
+        tcp = m.with("connect-timeout", YamlValue::duration, tcp, TcpOptions::withConnectTimeout);
+        tcp = m.with("idle-timeout", YamlValue::duration, tcp, TcpOptions::withIdleTimeout);
+        tcp = m.with("retries", YamlValue::integer, tcp, TcpOptions::withRetries);
+        tcp = m.with("nodelay", YamlValue::bool, tcp, TcpOptions::withNoDelay);
+        tcp = m.with("keepalive", YamlValue::bool, tcp, TcpOptions::withKeepAlive);
+        tcp = m.with("backlog", YamlValue::integer, tcp, TcpOptions::withBacklog);
+        tcp = m.with("buffer-size", YamlValue::size, tcp, TcpOptions::withBufferSize);
+        tcp = m.with("max-connection-age", YamlValue::duration, tcp, TcpOptions::withMaxConnectionAge);
+        UdpOptions udp = base.udp();
+        udp = m.with("retries", YamlValue::integer, udp, UdpOptions::withRetries);
+        udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);
+        udp = m.with("udp-responses", YamlValue::integer, udp, UdpOptions::withResponses);
+        udp = m.with("udp-max-flows", ConfigReader::maxFlows, udp, UdpOptions::withMaxFlows);
+        return new ListenerOptions(tcp, udp);
+    }
+
+    /** The options a group has, each over {@code base}: in {@code defaults} over the built-in ones. */
+    static GroupOptions groupOptions(final YamlMap m, final GroupOptions base) {
+        final Algorithm balance = m.value("balance", v -> v.as(Algorithm::parse), base.balance());
+        final int hashBalanceFactor = m.integer("hash-balance-factor", base.hashBalanceFactor());
+        HealthCheckConfig h = base.health();
+        h = m.with("checks", ConfigReader::checks, h, HealthCheckConfig::withChecks);
+        h = m.with("check-interval", YamlValue::duration, h, HealthCheckConfig::withInterval);
+        h = m.with("check-timeout", YamlValue::duration, h, HealthCheckConfig::withTimeout);
+        h = m.with("rise", YamlValue::integer, h, HealthCheckConfig::withRise);
+        h = m.with("fall", YamlValue::integer, h, HealthCheckConfig::withFall);
+        h = m.with("max-fails", YamlValue::integer, h, HealthCheckConfig::withMaxFails);
+        h = m.with("slowstart", YamlValue::duration, h, HealthCheckConfig::withSlowStart);
+        h = m.with("drain-timeout", YamlValue::duration, h, (x, d) -> x.withDrain(d, x.drainRate()));
+        h = m.with("drain-rate", YamlValue::integer, h, (x, n) -> x.withDrain(x.drainTimeout(), n));
+        return new GroupOptions(balance, hashBalanceFactor, h);
+    }
+
+    private static ListenerConfig listener(final YamlMap m, final ListenerOptions defaults, final List<String> groups) {
+        final String name = m.string("name", null);
+        final YamlValue bindValue = m.required("bind");
+        final Endpoint bind = bindValue.as(Endpoint::parse);
+        final Protocol protocol = m.value("protocol", ConfigReader::protocol, bind.protocol());
+        if (protocol != bind.protocol() && bindValue.text().contains("://")) {
+            throw m.required("protocol").error("is " + protocol.scheme() + " but bind says "
+                + bind.protocol().scheme() + "://");
+        }
+        final String group = m.value("group", YamlValue::text, groups.size() == 1 ? groups.getFirst() : null);
+        if (group == null) {
+            throw m.error("needs 'group': one of " + String.join(", ", groups));
+        }
+        if (!groups.contains(group)) {
+            throw m.required("group").error("no group named '" + group + "'"
+                + DidYouMean.closest(group, groups).map(g -> " (did you mean " + g + "?)")
+                    .orElse(" (groups: " + String.join(", ", groups) + ")"));
+        }
+        final ListenerOptions options = listenerOptions(m, defaults);
+        m.end();
+        return m.build(() -> new ListenerConfig(name, protocol, bind.address(), group, options.tcp(), options.udp()));
+    }
+
+    private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults) {
+        final String name = m.required("name").text();
+        final List<ServerConfig> servers = m.required("servers").listOrOne().stream().map(ConfigReader::server).toList();
+        final GroupOptions options = groupOptions(m, defaults);
+        m.end();
+        return m.build(() -> new TargetGroupConfig(name, options.balance(), servers, options.health(),
+            options.hashBalanceFactor()));
+    }
+
+    /** {@code HOST:PORT[,weight=N]…} as for {@code --server}, or a map of the same options. */
+    private static ServerConfig server(final YamlValue v) {
+        if (v.isScalar()) {
+            return v.as(ServerConfig::parse);
+        }
+        final YamlMap m = v.map();
+        final Endpoint address = m.required("address").as(Endpoint::parse);
+        final String name = m.string("name", null);
+        final int weight = m.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
+        final boolean backup = m.bool("backup", false);
+        final int checkPort = m.intIn("check-port", 0, 65535, 0);
+        m.end();
+        return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort));
+    }
+
+    private static List<CheckSpec> checks(final YamlValue v) {
+        return v.listOrOne().stream().map(c -> c.as(CheckSpec::parse)).toList();
+    }
+
+    /** {@code auto} (one per core) or 1..256. */
+    private static int threads(final YamlValue v) {
+        return v.text().strip().equals(ConfigWriter.AUTO) ? Config.defaultThreads() : v.intIn(1, Config.MAX_THREADS);
+    }
+
+    /** {@code auto} (half the open-file limit, decided at start) or 1..10000000. */
+    private static int maxFlows(final YamlValue v) {
+        return v.text().strip().equals(ConfigWriter.AUTO) ? 0 : v.intIn(1, UdpOptions.MAX_FLOWS);
+    }
+
+    private static Protocol protocol(final YamlValue v) {
+        return switch (v.text().strip().toLowerCase(Locale.ROOT)) {
+            case "tcp" -> Protocol.TCP;
+            case "udp" -> Protocol.UDP;
+            default -> throw v.error("must be tcp or udp, got '" + v.text() + "'");
+        };
+    }
+}

@@ -1,0 +1,179 @@
+package dev.niolb.config.file;
+
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.Durations;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.Sizes;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.api.StreamDataWriter;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link Config} as a config file, every option written out (the effective config {@code niolb check} prints):
+ * {@link ConfigFile#parse} reads it back to an equal {@code Config}. Keys and value forms are those of
+ * {@link ConfigReader}; a key added there is added here too.
+ *
+ * <p>Threadsafe: no state.
+ */
+public final class ConfigWriter {
+    /** The value of {@code threads} and {@code udp-max-flows} that leaves the number to niolb. */
+    static final String AUTO = "auto";
+
+    private static final DumpSettings SETTINGS = DumpSettings.builder()
+        .setDefaultFlowStyle(FlowStyle.BLOCK)
+        .setIndent(2).setIndicatorIndent(2).setIndentWithIndicator(true)
+        .setWidth(120)
+        .build();
+
+    private ConfigWriter() {
+    }
+
+    public static String write(final Config config) {
+        final Map root = new Map(FlowStyle.BLOCK);
+        root.put("defaults", new Map(FlowStyle.BLOCK)
+            .put("threads", config.threads())
+            .put("grace", config.grace()));
+        final List<Node> listeners = new ArrayList<>();
+        config.listeners().forEach(l -> listeners.add(listener(l).node()));
+        root.put("listeners", new SequenceNode(Tag.SEQ, listeners, FlowStyle.BLOCK));
+        final List<Node> groups = new ArrayList<>();
+        config.groups().forEach(g -> groups.add(group(g).node()));
+        root.put("groups", new SequenceNode(Tag.SEQ, groups, FlowStyle.BLOCK));
+        final StringWriter out = new StringWriter();
+        new Dump(SETTINGS).dumpNode(root.node(), new StreamDataWriter() {
+            @Override
+            public void write(final String str) {
+                out.write(str);
+            }
+
+            @Override
+            public void write(final String str, final int off, final int len) {
+                out.write(str, off, len);
+            }
+        });
+        return out.toString();
+    }
+
+    private static Map listener(final ListenerConfig l) {
+        final TcpOptions tcp = l.tcp();
+        final UdpOptions udp = l.udp();
+        return new Map(FlowStyle.BLOCK)
+            .put("name", l.name())
+            .put("protocol", l.protocol().scheme())
+            .put("bind", Endpoint.hostPort(l.bind()))
+            .put("group", l.group())
+            .put("connect-timeout", tcp.connectTimeout())
+            .put("idle-timeout", tcp.idleTimeout())
+            .put("retries", tcp.retries())
+            .put("nodelay", tcp.noDelay())
+            .put("keepalive", tcp.keepAlive())
+            .put("backlog", tcp.backlog())
+            .put("buffer-size", Sizes.format(tcp.bufferSize()))
+            .put("max-connection-age", tcp.maxConnectionAge())
+            // retries above is TCP's; a UDP-only difference cannot be written, so the two must agree
+            .put("udp-idle-timeout", udp.idleTimeout())
+            .put("udp-responses", udp.responses())
+            .put("udp-max-flows", udp.maxFlows() == 0 ? AUTO : Integer.toString(udp.maxFlows()));
+    }
+
+    private static Map group(final TargetGroupConfig g) {
+        final HealthCheckConfig h = g.health();
+        final List<Node> checks = new ArrayList<>();
+        for (final CheckSpec c : h.checks()) {
+            checks.add(scalar(c.toString()));
+        }
+        final List<Node> servers = new ArrayList<>();
+        for (final ServerConfig s : g.servers()) {
+            servers.add(new Map(FlowStyle.BLOCK)
+                .put("address", Endpoint.hostPort(s.address()))
+                .put("name", s.name())
+                .put("weight", s.weight())
+                .put("backup", s.backup())
+                .put("check-port", s.checkPort())
+                .node());
+        }
+        return new Map(FlowStyle.BLOCK)
+            .put("name", g.name())
+            .put("balance", g.balance().userName())
+            .put("hash-balance-factor", g.hashBalanceFactor())
+            .put("checks", new SequenceNode(Tag.SEQ, checks, FlowStyle.BLOCK))
+            .put("check-interval", h.interval())
+            .put("check-timeout", h.timeout())
+            .put("rise", h.rise())
+            .put("fall", h.fall())
+            .put("max-fails", h.maxFails())
+            .put("slowstart", h.slowStart())
+            .put("drain-timeout", h.drainTimeout())
+            .put("drain-rate", h.drainRate())
+            .put("servers", new SequenceNode(Tag.SEQ, servers, FlowStyle.BLOCK));
+    }
+
+    /**
+     * A plain scalar where YAML reads it back as the same text; the emitter quotes one that would read as
+     * something else. The tag is what the text resolves to ({@code 5} an int, {@code true} a bool), so that only
+     * text that is not a string (an empty one, a name such as {@code null}) gets quotes.
+     */
+    private static Node scalar(final String text) {
+        final Tag resolved = SETTINGS.getSchema().getScalarResolver().resolve(text, true);
+        return new ScalarNode(Tag.NULL.equals(resolved) ? Tag.STR : resolved, text, ScalarStyle.PLAIN);
+    }
+
+    /** A mapping node under construction, keys in insertion order. */
+    private static final class Map {
+        private final List<NodeTuple> tuples = new ArrayList<>();
+        private final FlowStyle style;
+
+        Map(final FlowStyle style) {
+            this.style = style;
+        }
+
+        Map put(final String key, final Node value) {
+            tuples.add(new NodeTuple(scalar(key), value));
+            return this;
+        }
+
+        Map put(final String key, final Map value) {
+            return put(key, value.node());
+        }
+
+        Map put(final String key, final String value) {
+            return put(key, scalar(value));
+        }
+
+        Map put(final String key, final int value) {
+            return put(key, Integer.toString(value));
+        }
+
+        Map put(final String key, final boolean value) {
+            return put(key, Boolean.toString(value));
+        }
+
+        Map put(final String key, final Duration value) {
+            return put(key, Durations.format(value));
+        }
+
+        MappingNode node() {
+            return new MappingNode(Tag.MAP, tuples, style);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.niolb.config.file;
+
+import dev.niolb.config.Durations;
+import dev.niolb.config.Sizes;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One node of a config file with where it is: the file, its line, and its path from the document's root
+ * ({@code groups[0].servers[2].weight}). The typed readers take a scalar's text whatever its YAML type, parse it
+ * the way the matching flag is parsed, and turn every refusal into a {@link ConfigFileException} at this node.
+ *
+ * <p>Not threadsafe; a reader is used by one thread while a file is read.
+ */
+public final class YamlValue {
+    private final String file;
+    private final String path;
+    private final Node node;
+
+    YamlValue(final String file, final String path, final Node node) {
+        this.file = file;
+        this.path = path;
+        this.node = node;
+    }
+
+    /** Where this value is, e.g. {@code groups[0].servers[2].weight}; empty for the document itself. */
+    public String path() {
+        return path;
+    }
+
+    /** The line the value starts on, from 1. */
+    public int line() {
+        return node.getStartMark().map(m -> m.getLine() + 1).orElse(1);
+    }
+
+    String file() {
+        return file;
+    }
+
+    /** Nothing written after the key ({@code key:}, {@code key: null}, {@code key: ~}). */
+    public boolean isNull() {
+        return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
+    }
+
+    public boolean isScalar() {
+        return node instanceof ScalarNode && !isNull();
+    }
+
+    /** The text of a scalar, as written (a number or {@code true} too: the parsers decide what it means). */
+    public String text() {
+        if (isScalar()) {
+            return ((ScalarNode) node).getValue();
+        }
+        throw error("expected a value, got " + kind());
+    }
+
+    /** A whole number. */
+    public int integer() {
+        final String t = text().strip();
+        try {
+            return Integer.parseInt(t);
+        } catch (final NumberFormatException e) {
+            throw error("must be a whole number, got '" + t + "'");
+        }
+    }
+
+    /** A whole number within {@code min..max}. */
+    public int intIn(final int min, final int max) {
+        final int v = integer();
+        if (v < min || v > max) {
+            throw error("must be " + min + ".." + max + ", got " + v);
+        }
+        return v;
+    }
+
+    /** {@code true} or {@code false} (YAML 1.2: not yes/no/on/off). */
+    public boolean bool() {
+        final String t = text().strip().toLowerCase(Locale.ROOT);
+        return switch (t) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw error("must be true or false, got '" + text() + "'");
+        };
+    }
+
+    /** {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 1d} or {@code 0}, as for the flags. */
+    public Duration duration() {
+        return as(Durations::parse);
+    }
+
+    /** Bytes, or {@code 16k}, {@code 64k}, {@code 1m}, as for the flags. */
+    public int size() {
+        return as(Sizes::parse);
+    }
+
+    /** The text through a parser of lb-core's model (e.g. {@code Endpoint::parse}); its refusal is reported here. */
+    public <T> T as(final Function<String, T> parser) {
+        final String t = text();
+        return check(() -> parser.apply(t));
+    }
+
+    /**
+     * Runs {@code build} (a record's constructor, a {@code with…} method) and reports the
+     * {@link IllegalArgumentException} it throws at this value, so that the records stay the one validator.
+     */
+    public <T> T check(final Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (final IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+    }
+
+    /** This value as a map; nothing at all ({@code key:}) is an empty one. */
+    public YamlMap map() {
+        if (node instanceof MappingNode || isNull()) {
+            return new YamlMap(this, node instanceof MappingNode m ? m : null);
+        }
+        throw error("expected a map (key: value lines), got " + kind());
+    }
+
+    /** The elements of a list; nothing at all ({@code key:}) is an empty one. */
+    public List<YamlValue> list() {
+        if (isNull()) {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode seq)) {
+            throw error("expected a list (lines starting with '- '), got " + kind());
+        }
+        final List<YamlValue> items = new ArrayList<>(seq.getValue().size());
+        for (final Node item : seq.getValue()) {
+            items.add(new YamlValue(file, path + "[" + items.size() + "]", item));
+        }
+        return items;
+    }
+
+    /** A list, or a single value taken as a list of one ({@code checks: tcp}). */
+    public List<YamlValue> listOrOne() {
+        return isScalar() ? List.of(this) : list();
+    }
+
+    /** A value of this node's map, at {@code key}. */
+    YamlValue child(final String key, final Node value) {
+        return new YamlValue(file, path.isEmpty() ? key : path + "." + key, value);
+    }
+
+    /** Another node at this value's path (a map's key node, for its line and text). */
+    YamlValue sibling(final Node other) {
+        return new YamlValue(file, path, other);
+    }
+
+    /** A key of this map that is not written: nothing, at this map's line. */
+    YamlValue absentChild(final String key) {
+        return child(key, new ScalarNode(Tag.NULL, true, "", ScalarStyle.PLAIN, node.getStartMark(), node.getEndMark()));
+    }
+
+    /**
+     * The error to throw for this value. A problem that starts with the value's own key ({@code retries must be
+     * 0..32}, as the records say it) drops the key, since the path already names it.
+     */
+    public ConfigFileException error(final String problem) {
+        return ConfigFileException.at(file, line(), path, withoutOwnKey(problem));
+    }
+
+    private String withoutOwnKey(final String problem) {
+        final String key = path.substring(path.lastIndexOf('.') + 1);
+        if (key.isEmpty() || key.endsWith("]")) {
+            return problem;
+        }
+        for (final String spelling : new String[] {key + " ", key.replace('-', ' ') + " "}) {
+            if (problem.startsWith(spelling) && problem.length() > spelling.length()) {
+                return problem.substring(spelling.length());
+            }
+        }
+        return problem;
+    }
+
+    private String kind() {
+        return switch (node) {
+            case MappingNode m -> "a map";
+            case SequenceNode s -> "a list" + (path.endsWith("bind") || path.endsWith("address")
+                ? " (write an IPv6 address in quotes: \"[::1]:80\")" : "");
+            default -> isNull() ? "nothing" : "'" + ((ScalarNode) node).getValue() + "'";
+        };
+    }
+}

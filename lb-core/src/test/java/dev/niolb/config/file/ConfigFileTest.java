@@ -1,0 +1,278 @@
+package dev.niolb.config.file;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class ConfigFileTest {
+    private static final String MINIMAL = """
+        listeners:
+          - bind: 127.0.0.1:8080
+        groups:
+          - name: web
+            servers:
+              - 10.0.0.1:80
+        """;
+
+    private static Config parse(final String yaml) {
+        return ConfigFile.parse(yaml, "niolb.yaml");
+    }
+
+    private static InetSocketAddress at(final String host, final int port) {
+        return new InetSocketAddress(host, port);
+    }
+
+    @Test
+    void aMinimalFileGivesTheModelsDefaults() {
+        assertThat(parse(MINIMAL)).isEqualTo(new Config(Config.defaultThreads(), Config.DEFAULT_GRACE,
+            List.of(new ListenerConfig(at("127.0.0.1", 8080), "web", TcpOptions.DEFAULTS)),
+            List.of(new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig(at("10.0.0.1", 80), 1))))));
+    }
+
+    @Test
+    void defaultsApplyToEveryListenerAndGroupThatDoesNotOverrideThem() {
+        final Config config = parse("""
+            defaults:
+              threads: 3
+              grace: 5s
+              idle-timeout: 1h
+              retries: 1
+              balance: leastconn
+              check-interval: 500ms
+            listeners:
+              - bind: 127.0.0.1:8080
+                group: web
+              - bind: 127.0.0.1:8081
+                group: db
+                idle-timeout: 8h
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+              - name: db
+                balance: source
+                servers: [10.0.0.2:5432]
+            """);
+
+        assertThat(config.threads()).isEqualTo(3);
+        assertThat(config.grace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.listeners()).extracting(l -> l.tcp().idleTimeout())
+            .containsExactly(Duration.ofHours(1), Duration.ofHours(8));
+        assertThat(config.listeners()).extracting(l -> l.tcp().retries()).containsExactly(1, 1);
+        assertThat(config.listeners()).extracting(l -> l.udp().retries()).containsExactly(1, 1);
+        assertThat(config.groups()).extracting(TargetGroupConfig::balance)
+            .containsExactly(Algorithm.LEASTCONN, Algorithm.SOURCE);
+        assertThat(config.groups()).extracting(g -> g.health().interval()).containsOnly(Duration.ofMillis(500));
+    }
+
+    @Test
+    void aServerMayBeWrittenAsForTheFlagOrAsAMap() {
+        final Config config = parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+            groups:
+              - name: web
+                servers:
+                  - 10.0.0.1:80,weight=3,name=a,backup,check-port=8081
+                  - address: 10.0.0.2:80
+                    name: b
+                    weight: 3
+                    backup: true
+                    check-port: 8081
+            """);
+
+        assertThat(config.groups().getFirst().servers()).containsExactly(
+            new ServerConfig("a", at("10.0.0.1", 80), 3, true, 8081),
+            new ServerConfig("b", at("10.0.0.2", 80), 3, true, 8081));
+    }
+
+    @Test
+    void aUdpListenerIsNamedByItsBindSchemeOrByProtocol() {
+        final Config config = parse("""
+            listeners:
+              - bind: udp://127.0.0.1:53
+                udp-responses: 1
+              - bind: 127.0.0.1:54
+                protocol: udp
+                udp-max-flows: 1000
+              - name: dns-tcp
+                bind: 127.0.0.1:53
+            groups:
+              - name: dns
+                servers: 10.0.0.1:53
+            """);
+
+        assertThat(config.listeners()).extracting(ListenerConfig::name, ListenerConfig::protocol).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("udp://127.0.0.1:53", Protocol.UDP),
+            org.assertj.core.groups.Tuple.tuple("udp://127.0.0.1:54", Protocol.UDP),
+            org.assertj.core.groups.Tuple.tuple("dns-tcp", Protocol.TCP));
+        assertThat(config.listeners().get(0).udp()).isEqualTo(UdpOptions.DEFAULTS.withResponses(1));
+        assertThat(config.listeners().get(1).udp()).isEqualTo(UdpOptions.DEFAULTS.withMaxFlows(1000));
+    }
+
+    @Test
+    void checksAreWrittenAsForTheFlagOneOrAList() {
+        final String one = MINIMAL.replace("    servers:", "    checks: tcp\n    servers:");
+        final String two = MINIMAL.replace("    servers:", "    checks: [\"http:/health,status=200\", agent:9999]\n    servers:");
+
+        assertThat(parse(one).groups().getFirst().health().checks()).containsExactly(new CheckSpec.Tcp());
+        assertThat(parse(two).groups().getFirst().health().checks()).containsExactly(
+            new CheckSpec.Http("GET", "/health", null, 200, 200), new CheckSpec.Agent(9999));
+    }
+
+    @Test
+    void threadsAndUdpMaxFlowsMayBeLeftToNiolbWithAuto() {
+        final Config config = parse("defaults:\n  threads: auto\n  udp-max-flows: auto\n" + MINIMAL);
+
+        assertThat(config.threads()).isEqualTo(Config.defaultThreads());
+        assertThat(config.listeners().getFirst().udp().maxFlows()).isZero();
+    }
+
+    @Test
+    void groupOptionsReachTheHealthConfig() {
+        final Config config = parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+            groups:
+              - name: web
+                checks: [tcp]
+                check-interval: 3s
+                check-timeout: 2s
+                rise: 4
+                fall: 5
+                max-fails: 0
+                slowstart: 1m
+                drain-timeout: 30s
+                drain-rate: 10
+                servers: [10.0.0.1:80]
+            """);
+
+        assertThat(config.groups().getFirst().health()).isEqualTo(new HealthCheckConfig(List.of(new CheckSpec.Tcp()),
+            Duration.ofSeconds(3), Duration.ofSeconds(2), 4, 5, Duration.ofMinutes(1), 0, Duration.ofSeconds(30), 10));
+    }
+
+    static Stream<Arguments> mistakes() {
+        return Stream.of(
+            arguments("a YAML syntax error", "listeners: [\n", "niolb.yaml:2: not valid YAML: "),
+            arguments("an empty file", "", "niolb.yaml:1: empty: expected listeners and groups"),
+            arguments("a document that is a list", "- a\n", "niolb.yaml:1: expected a map (key: value lines), got a list"),
+            arguments("a misspelt section", MINIMAL.replace("groups:", "grups:"),
+                "niolb.yaml:3: unknown key 'grups' (did you mean groups?)"),
+            arguments("a misspelt server key", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, wieght: 3}"),
+                "niolb.yaml:6: groups[0].servers[0]: unknown key 'wieght' (did you mean weight?)"),
+            arguments("a weight out of range", MINIMAL.replace("- 10.0.0.1:80", "- 10.0.0.1:80\n      - address: 10.0.0.2:80\n        weight: 900"),
+                "niolb.yaml:8: groups[0].servers[1].weight: must be 0..256, got 900"),
+            arguments("a bad server spec", MINIMAL.replace("- 10.0.0.1:80", "- 10.0.0.1:80,weight=900"),
+                "niolb.yaml:6: groups[0].servers[0]: server '10.0.0.1:80,weight=900': weight must be 0..256, got 900"),
+            arguments("a record's refusal in defaults", "defaults:\n  retries: 40\n" + MINIMAL,
+                "niolb.yaml:2: defaults.retries: must be 0..32, got 40"),
+            arguments("a record's refusal in a listener", MINIMAL.replace("8080", "8080\n    buffer-size: 16"),
+                "niolb.yaml:3: listeners[0].buffer-size: must be 1KiB..16MiB, got 16"),
+            arguments("an option for another algorithm", MINIMAL.replace("name: web", "name: web\n    hash-balance-factor: 125"),
+                "niolb.yaml:5: groups[0].hash-balance-factor: applies to balance source only, not roundrobin"),
+            arguments("a duration without a unit", MINIMAL.replace("8080", "8080\n    idle-timeout: 5"),
+                "niolb.yaml:3: listeners[0].idle-timeout: bad duration '5': unit must be ms, s, m, h or d"),
+            arguments("yes for a boolean", MINIMAL.replace("8080", "8080\n    keepalive: yes"),
+                "niolb.yaml:3: listeners[0].keepalive: must be true or false, got 'yes'"),
+            arguments("a word for a number", "defaults:\n  backlog: lots\n" + MINIMAL,
+                "niolb.yaml:2: defaults.backlog: must be a whole number, got 'lots'"),
+            arguments("zero threads", "defaults:\n  threads: 0\n" + MINIMAL,
+                "niolb.yaml:2: defaults.threads: must be 1..256, got 0"),
+            arguments("zero udp max flows", "defaults:\n  udp-max-flows: 0\n" + MINIMAL,
+                "niolb.yaml:2: defaults.udp-max-flows: must be 1..10000000, got 0"),
+            arguments("a listener without bind", MINIMAL.replace("- bind: 127.0.0.1:8080", "- name: x"),
+                "niolb.yaml:2: listeners[0]: needs 'bind'"),
+            arguments("a bad bind address", MINIMAL.replace("127.0.0.1:8080", "127.0.0.1"),
+                "niolb.yaml:2: listeners[0].bind: bad address '127.0.0.1': expected HOST:PORT"),
+            arguments("an unquoted IPv6 address", MINIMAL.replace("127.0.0.1:8080", "[::1]:8080"),
+                "write an IPv6 address in quotes"),
+            arguments("a protocol the bind contradicts", MINIMAL.replace("8080", "8080\n    protocol: udp").replace("- bind: ", "- bind: tcp://"),
+                "niolb.yaml:3: listeners[0].protocol: is udp but bind says tcp://"),
+            arguments("an unknown protocol", MINIMAL.replace("8080", "8080\n    protocol: sctp"),
+                "niolb.yaml:3: listeners[0].protocol: must be tcp or udp, got 'sctp'"),
+            arguments("a misspelt group", MINIMAL.replace("8080", "8080\n    group: wbe"),
+                "niolb.yaml:3: listeners[0].group: no group named 'wbe' (did you mean web?)"),
+            arguments("no group named when there are two", MINIMAL + "  - name: db\n    servers: 10.0.0.2:5432\n",
+                "niolb.yaml:2: listeners[0]: needs 'group': one of web, db"),
+            arguments("a group defined twice", MINIMAL + "  - name: web\n    servers: 10.0.0.2:80\n",
+                "niolb.yaml:7: groups[1]: group 'web' is defined twice"),
+            arguments("a listener defined twice", MINIMAL.replace("- bind: 127.0.0.1:8080", "- bind: 127.0.0.1:8080\n  - bind: 127.0.0.1:8080"),
+                "niolb.yaml:3: listeners[1]: listener 'tcp://127.0.0.1:8080' is defined twice"),
+            arguments("a server given twice", MINIMAL.replace("- 10.0.0.1:80", "- 10.0.0.1:80\n      - 10.0.0.1:80"),
+                "niolb.yaml:4: groups[0]: group 'web': server '10.0.0.1:80' appears twice"),
+            arguments("a group without servers", MINIMAL.replace("      - 10.0.0.1:80\n", "").replace("servers:", "servers: []"),
+                "niolb.yaml:4: groups[0]: group 'web': needs at least one server"),
+            arguments("no listeners", MINIMAL.replace("  - bind: 127.0.0.1:8080\n", "").replace("listeners:", "listeners: []"),
+                "niolb.yaml:1: needs at least one listener"),
+            arguments("two health checks", MINIMAL.replace("    servers:", "    checks: [tcp, \"http:/\"]\n    servers:"),
+                "niolb.yaml:5: groups[0].checks: at most one health check (tcp, http, send, dns) and one agent check"),
+            arguments("an unknown check", MINIMAL.replace("    servers:", "    checks: ping\n    servers:"),
+                "niolb.yaml:5: groups[0].checks: bad check 'ping'"),
+            arguments("an unknown algorithm", MINIMAL.replace("    servers:", "    balance: fastest\n    servers:"),
+                "niolb.yaml:5: groups[0].balance: unknown balance algorithm 'fastest'"),
+            arguments("a key given twice", MINIMAL.replace("    servers:", "    name: db\n    servers:"),
+                "niolb.yaml:5: groups[0]: key 'name' given twice (first on line 4)"),
+            arguments("a group key in a listener", MINIMAL.replace("8080", "8080\n    balance: source"),
+                "niolb.yaml:3: listeners[0]: unknown key 'balance'"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mistakes")
+    void eachMistakeIsOneLineNamingTheFileTheLineAndTheKey(final String what, final String yaml, final String expected) {
+        assertThatThrownBy(() -> parse(yaml))
+            .isInstanceOf(ConfigFileException.class)
+            .hasMessageContaining(expected)
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").startsWith("niolb.yaml:"));
+    }
+
+    @Test
+    void aFileThatIsNotThereIsOneLine(@TempDir final Path dir) {
+        final Path missing = dir.resolve("nope.yaml");
+
+        assertThatThrownBy(() -> new ConfigFile(missing).load())
+            .hasMessage("cannot read " + missing + ": no such file");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsRefused(@TempDir final Path dir) throws IOException {
+        final Path latin1 = Files.write(dir.resolve("l.yaml"), new byte[] {'a', ':', ' ', (byte) 0xe9, '\n'});
+
+        assertThatThrownBy(() -> new ConfigFile(latin1).load()).hasMessage("cannot read " + latin1 + ": not UTF-8 text");
+    }
+
+    @Test
+    void aFileIsReadAgainOnEveryLoad(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), MINIMAL);
+        final ConfigFile source = new ConfigFile(file);
+        final Config first = source.load();
+
+        Files.writeString(file, MINIMAL.replace("10.0.0.1:80", "10.0.0.9:80"));
+
+        assertThat(source.load()).isNotEqualTo(first);
+        assertThat(source.load().groups().getFirst().servers().getFirst().address()).isEqualTo(at("10.0.0.9", 80));
+        assertThat(source.describe()).isEqualTo(file.toString());
+    }
+}

@@ -1,0 +1,74 @@
+package dev.niolb.config.file;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConfigWriterTest {
+    /** Every option away from its default, so that a key the writer forgot shows as a difference. */
+    private static Config everything() {
+        final TcpOptions tcp = new TcpOptions(Duration.ofMillis(1500), Duration.ofHours(2), 5, false, true, 77,
+            16 * 1024, Duration.ofMinutes(10));
+        final UdpOptions udp = new UdpOptions(Duration.ofSeconds(7), 1, 5000, 5);
+        final HealthCheckConfig health = new HealthCheckConfig(
+            List.of(new CheckSpec.Http("HEAD", "/health", "example.test", 200, 204), new CheckSpec.Agent(9999)),
+            Duration.ofMillis(750), Duration.ofMillis(300), 4, 5, Duration.ofSeconds(20), 7, Duration.ofMinutes(1), 25);
+        return new Config(3, Duration.ofSeconds(9),
+            List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080), "web", tcp, udp),
+                new ListenerConfig(null, Protocol.UDP, new InetSocketAddress("::1", 5353), "dns", tcp, udp)),
+            List.of(new TargetGroupConfig("web", Algorithm.SOURCE, List.of(
+                    new ServerConfig("a", new InetSocketAddress("10.0.0.1", 80), 3, false, 8081),
+                    new ServerConfig(null, new InetSocketAddress("::2", 80), 0, true, 0)), health, 150),
+                new TargetGroupConfig("dns", Algorithm.RANDOM, List.of(
+                    new ServerConfig(new InetSocketAddress("10.0.0.3", 53), 1)),
+                    HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)));
+    }
+
+    @Test
+    void theEffectiveConfigReadsBackToAnEqualConfig() {
+        final Config config = everything();
+
+        assertThat(ConfigFile.parse(ConfigWriter.write(config), "effective.yaml")).isEqualTo(config);
+    }
+
+    @Test
+    void everyDefaultIsWrittenOut() {
+        final String yaml = ConfigWriter.write(ConfigFile.parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """, "t.yaml"));
+
+        assertThat(yaml).contains("  grace: 30s\n", "    idle-timeout: 10m\n", "    buffer-size: 64k\n",
+            "    udp-max-flows: auto\n", "    check-interval: 2s\n", "    checks: []\n", "      - address: 10.0.0.1:80\n",
+            "        weight: 1\n");
+    }
+
+    @Test
+    void namesThatYamlWouldReadAsSomethingElseAreQuoted() {
+        final InetSocketAddress a = new InetSocketAddress("10.0.0.1", 80);
+        for (final String name : List.of("null", "true", "123", "a: b", "#x", "[x]", "- x", "~", "0x10", "'q'")) {
+            final Config config = new Config(1, Duration.ZERO,
+                List.of(new ListenerConfig(name, Protocol.TCP, a, name, TcpOptions.DEFAULTS)),
+                List.of(new TargetGroupConfig(name, Algorithm.ROUNDROBIN, List.of(new ServerConfig(name, a, 1)))));
+
+            assertThat(ConfigFile.parse(ConfigWriter.write(config), "t.yaml")).as(name).isEqualTo(config);
+        }
+    }
+}
