@@ -60,7 +60,7 @@ public final class SoakCommand implements Callable<Integer> {
     @Option(names = "--flap-down", converter = Units.DurationConverter.class, description = "How long it stays down (default 6s).")
     Duration flapDown = Duration.ofSeconds(6);
 
-    @Option(names = "--reload", description = "auto, sighup or none (default auto: SIGHUP when niolb has run --config and SIGHUP reloads).")
+    @Option(names = "--reload", description = "auto, sighup or none (default auto: SIGHUP when a throwaway niolb run --config survives a SIGHUP).")
     String reload = "auto";
 
     @Option(names = "--fd-tolerance", description = "Descriptors allowed above the start level at the end (default 4).")

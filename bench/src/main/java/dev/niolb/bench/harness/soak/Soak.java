@@ -33,7 +33,7 @@ public final class Soak {
 
     /** How reloads are done. */
     public enum ReloadMode {
-        /** SIGHUP when niolb's {@code run --help} offers {@code --config} and SIGHUP, else none. */
+        /** SIGHUP when a throwaway niolb started with {@code run --config} survives a SIGHUP, else none. */
         AUTO,
         /** Rewrite the config file and send SIGHUP. */
         SIGHUP,
@@ -182,7 +182,7 @@ public final class Soak {
         }
     }
 
-    private boolean reloadsOn() throws IOException, InterruptedException {
+    private boolean reloadsOn() {
         return switch (settings.reload()) {
             case NONE -> false;
             case SIGHUP -> true;
@@ -200,32 +200,9 @@ public final class Soak {
         }
         if (!probed) {
             probed = true;
-            noReloadReason = probeReload(settings.niolbPrefix());
+            noReloadReason = ReloadProbe.whyNot(settings.niolbPrefix(), settings.out());
         }
         return noReloadReason;
-    }
-
-    /** Asks niolb's {@code run --help} whether it has {@code --config} and SIGHUP reloads. */
-    static String probeReload(final List<String> prefix) {
-        final List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of("run", "--help"));
-        try {
-            final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final String help = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(30, TimeUnit.SECONDS);
-            if (!help.contains("--config")) {
-                return "this niolb has no run --config";
-            }
-            if (!help.contains("SIGHUP")) {
-                return "this niolb's run --help does not mention SIGHUP reloads";
-            }
-            return null;
-        } catch (final IOException e) {
-            return "could not run niolb: " + e.getMessage();
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
     }
 
     private static ResourceSample max(final ResourceSample a, final ResourceSample b) {
