@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.acl.Cidr;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
@@ -37,7 +38,7 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}. */
+    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy|send-proxy-v2][,proxy-udp=…]}. */
     static final class ServerSpec implements ITypeConverter<ServerConfig> {
         @Override
         public ServerConfig convert(final String text) {
@@ -66,6 +67,14 @@ final class Converters {
         @Override
         public CheckSpec convert(final String text) {
             return parse(CheckSpec::parse, text);
+        }
+    }
+
+    /** {@code 10.0.0.0/8}, {@code 2001:db8::/32}, or one address. */
+    static final class CidrBlock implements ITypeConverter<Cidr> {
+        @Override
+        public Cidr convert(final String text) {
+            return parse(Cidr::parse, text);
         }
     }
 

@@ -109,7 +109,8 @@ final class Foreground {
 
     /**
      * {@code listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3;
-     * balance weighted; 4 threads}: the addresses as bound, so an ephemeral port shows its real number.
+     * balance weighted; 4 threads}: the addresses as bound, so an ephemeral port shows its real number. PROXY
+     * protocol settings follow their listener ({@code accept-proxy from 10.0.0.0/8}) or server ({@code send-proxy}).
      */
     static String startLine(final Config config, final List<InetSocketAddress> bound) {
         final StringBuilder line = new StringBuilder("listening on ");
@@ -117,6 +118,13 @@ final class Foreground {
             final ListenerConfig l = config.listeners().get(i);
             line.append(i == 0 ? "" : ", ").append(l.protocol().scheme()).append("://")
                 .append(Endpoint.hostPort(i < bound.size() ? bound.get(i) : l.bind()));
+            if (l.acceptProxy().enabled()) {
+                line.append(" accept-proxy");
+                if (!l.acceptProxy().trusted().isEmpty()) {
+                    line.append(" from ").append(l.acceptProxy().trusted().blocks().stream().map(Object::toString)
+                        .collect(Collectors.joining(" ")));
+                }
+            }
         }
         for (final TargetGroupConfig g : config.groups()) {
             line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
@@ -134,6 +142,6 @@ final class Foreground {
     private static String describe(final ServerConfig s) {
         final String address = Endpoint.hostPort(s.address());
         return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + s.weight()
-            + (s.backup() ? " backup" : "");
+            + (s.backup() ? " backup" : "") + (s.sendProxy().enabled() ? " " + s.sendProxy() : "");
     }
 }

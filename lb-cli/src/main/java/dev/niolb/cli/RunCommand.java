@@ -1,5 +1,8 @@
 package dev.niolb.cli;
 
+import dev.niolb.acl.Cidr;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -61,9 +64,12 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--server", paramLabel = "SERVER",
         converter = Converters.ServerSpec.class,
-        description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]. Weight 0..256, "
+        description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]"
+            + "[,send-proxy|send-proxy-v2][,proxy-udp=first|every]. Weight 0..256, "
             + "default 1; 0 takes no new connections. A backup takes connections only while no primary server is UP. "
-            + "Repeat for more. Required unless --config is given."})
+            + "send-proxy(-v2) writes a PROXY protocol v1 (v2) header with the client's address first; for UDP "
+            + "(v2 only) on the first datagram of a flow or on every one. Repeat for more. Required unless --config "
+            + "is given."})
     private List<ServerConfig> servers;
 
     @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
@@ -177,6 +183,25 @@ public final class RunCommand implements Callable<Integer> {
             + "counted (default: half the open-file limit).")
     private Integer udpMaxFlows;
 
+    @Option(names = "--accept-proxy",
+        description = "Read a PROXY protocol header (v1 or v2; UDP: v2 on each datagram) from peers before anything "
+            + "else; its source address becomes the client's. From every peer, unless --accept-proxy-from is given.")
+    private boolean acceptProxy;
+
+    @Option(names = "--accept-proxy-from", paramLabel = "CIDR", converter = Converters.CidrBlock.class,
+        description = "A trusted proxy's address block (repeat for more; implies --accept-proxy): only these peers "
+            + "must send a header; others are served as direct clients and nothing they send is read as one.")
+    private List<Cidr> acceptProxyFrom;
+
+    @Option(names = "--proxy-header-timeout", paramLabel = "D", defaultValue = "5s",
+        converter = Converters.DurationValue.class,
+        description = "Close a connection whose PROXY header is not complete within this time (default: ${DEFAULT-VALUE}).")
+    private Duration proxyHeaderTimeout;
+
+    @Option(names = "--proxy-header-max", paramLabel = "SIZE", defaultValue = "4k", converter = Converters.ByteSize.class,
+        description = "The longest PROXY header accepted, TLVs included (default: ${DEFAULT-VALUE}).")
+    private int proxyHeaderMax;
+
     /**
      * The model the flags describe.
      *
@@ -200,8 +225,11 @@ public final class RunCommand implements Callable<Integer> {
             .withResponses(udpResponses)
             .withMaxFlows(udpMaxFlows == null ? 0 : udpMaxFlows)
             .withRetries(retries);
+        final List<Cidr> trusted = acceptProxyFrom == null ? List.of() : acceptProxyFrom;
+        final AcceptProxy proxy = new AcceptProxy(acceptProxy || !trusted.isEmpty(), new CidrSet(trusted),
+            proxyHeaderTimeout, proxyHeaderMax);
         final List<ListenerConfig> listeners = listen.stream()
-            .map(endpoint -> new ListenerConfig(null, endpoint.protocol(), endpoint.address(), GROUP, tcp, udp))
+            .map(endpoint -> new ListenerConfig(null, endpoint.protocol(), endpoint.address(), GROUP, tcp, udp, proxy))
             .toList();
         final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
             .withChecks(checks == null ? List.of() : checks)

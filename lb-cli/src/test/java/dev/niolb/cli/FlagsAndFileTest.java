@@ -18,7 +18,7 @@ class FlagsAndFileTest {
     /** Every flag of {@code niolb run}, each away from its default. */
     private static final String[] EVERY_FLAG = {
         "--listen", "127.0.0.1:9000", "--listen", "udp://127.0.0.1:9053",
-        "--server", "10.0.0.1:80,weight=3,name=a,check-port=8081", "--server", "10.0.0.2:80,backup",
+        "--server", "10.0.0.1:80,weight=3,name=a,check-port=8081", "--server", "10.0.0.2:80,backup,send-proxy-v2,proxy-udp=every",
         "--balance", "source", "--hash-balance-factor", "125",
         "--check", "http:/health", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
         "--rise", "4", "--fall", "5", "--max-fails", "7", "--slowstart", "30s", "--drain-timeout", "1m",
@@ -26,7 +26,9 @@ class FlagsAndFileTest {
         "--threads", "3", "--grace", "9s",
         "--connect-timeout", "250ms", "--idle-timeout", "1h", "--retries", "5", "--no-nodelay", "--keepalive",
         "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m",
-        "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000"};
+        "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000",
+        "--accept-proxy", "--accept-proxy-from", "10.0.0.0/8", "--accept-proxy-from", "192.0.2.1",
+        "--proxy-header-timeout", "2s", "--proxy-header-max", "1k"};
 
     /** The same, as a file: listener options in defaults, group options in the group. */
     private static final String SAME_AS_FILE = """
@@ -44,6 +46,10 @@ class FlagsAndFileTest {
           udp-idle-timeout: 5s
           udp-responses: 1
           udp-max-flows: 1000
+          accept-proxy: true
+          accept-proxy-from: [10.0.0.0/8, 192.0.2.1]
+          proxy-header-timeout: 2s
+          proxy-header-max: 1k
         listeners:
           - bind: 127.0.0.1:9000
           - bind: udp://127.0.0.1:9053
@@ -66,6 +72,8 @@ class FlagsAndFileTest {
               - 10.0.0.1:80,weight=3,name=a,check-port=8081
               - address: 10.0.0.2:80
                 backup: true
+                send-proxy: v2
+                proxy-udp: every
         """;
 
     /** Parses {@code niolb run ARGS} and builds the config, without starting anything. */

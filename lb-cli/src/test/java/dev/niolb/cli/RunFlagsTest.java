@@ -1,11 +1,14 @@
 package dev.niolb.cli;
 
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.Sizes;
 import dev.niolb.config.TargetGroupConfig;
@@ -155,5 +158,27 @@ class RunFlagsTest {
         assertThat(Sizes.parse("1m")).isEqualTo(1024 * 1024);
         assertThat(config("--listen", "127.0.0.1:1", "--server", "10.0.0.1:80", "--buffer-size", "1m")
             .listeners().getFirst().tcp().bufferSize()).isEqualTo(1024 * 1024);
+    }
+
+    @Test
+    void theProxyFlagsReachEveryListenerAndTheServerSpecsTheirServers() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--listen", "udp://127.0.0.1:53",
+            "--server", "10.0.0.1:80,send-proxy-v2,proxy-udp=every", "--server", "10.0.0.2:80,send-proxy-v2",
+            "--accept-proxy-from", "10.0.0.0/8", "--accept-proxy-from", "2001:db8::/32",
+            "--proxy-header-timeout", "3s", "--proxy-header-max", "1k");
+
+        final AcceptProxy expected = new AcceptProxy(true, CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")),
+            Duration.ofSeconds(3), 1024);
+        assertThat(config.listeners()).extracting(ListenerConfig::acceptProxy).containsExactly(expected, expected);
+        assertThat(config.groups().getFirst().servers()).extracting(ServerConfig::sendProxy).containsExactly(
+            new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY), SendProxy.V2);
+    }
+
+    @Test
+    void acceptProxyAloneTrustsEveryPeerWithTheDefaultTimeoutAndBound() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80", "--accept-proxy");
+
+        assertThat(config.listeners().getFirst().acceptProxy()).isEqualTo(AcceptProxy.fromAnyPeer());
+        assertThat(AcceptProxy.fromAnyPeer()).isEqualTo(new AcceptProxy(true, CidrSet.EMPTY, Duration.ofSeconds(5), 4096));
     }
 }

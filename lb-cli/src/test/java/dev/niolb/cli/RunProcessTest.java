@@ -79,8 +79,8 @@ class RunProcessTest {
                 // the session still works during the grace period
                 client.getOutputStream().write("still here\n".getBytes(StandardCharsets.UTF_8));
                 assertThat(readLine(client)).isEqualTo("still here");
-                // and new connections are no longer accepted
-                assertThat(refused(port)).isTrue();
+                // and new connections are no longer accepted: "stopping" is logged just before the listeners close
+                assertThat(refusedWithin(port, 5_000)).isTrue();
             }
             assertThat(niolb.awaitExit(EXIT)).isZero();
             assertThat(niolb.out()).last().asString().endsWith(" - stopped");
@@ -140,6 +140,17 @@ class RunProcessTest {
         } catch (final IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private static boolean refusedWithin(final int port, final long millis) throws InterruptedException {
+        final long deadline = System.nanoTime() + millis * 1_000_000;
+        while (!refused(port)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
     }
 
     private static boolean refused(final int port) {

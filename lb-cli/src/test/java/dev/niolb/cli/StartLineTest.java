@@ -1,5 +1,7 @@
 package dev.niolb.cli;
 
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -45,5 +47,21 @@ class StartLineTest {
         assertThat(Foreground.startLine(config, List.of(new InetSocketAddress("127.0.0.1", 8080))))
             .isEqualTo("listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, 10.0.0.2:80 weight 1 backup;"
                 + " balance roundrobin; check http:/status and agent:9999 every 2s; 1 thread");
+    }
+
+    @Test
+    void theStartUpLineNamesThePROXYProtocolSettings() {
+        final Config config = new Config(1, Duration.ofSeconds(30),
+            List.of(new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS)
+                    .withAcceptProxy(AcceptProxy.from(CidrSet.parse(List.of("10.0.0.0/8", "192.0.2.7")))),
+                new ListenerConfig(new InetSocketAddress("127.0.0.1", 8081), "default", TcpOptions.DEFAULTS)
+                    .withAcceptProxy(AcceptProxy.fromAnyPeer())),
+            List.of(new TargetGroupConfig("default", Algorithm.ROUNDROBIN, List.of(
+                ServerConfig.parse("10.0.0.1:80,send-proxy"), ServerConfig.parse("10.0.0.2:80,send-proxy-v2")))));
+
+        assertThat(Foreground.startLine(config, List.of()))
+            .isEqualTo("listening on tcp://127.0.0.1:8080 accept-proxy from 10.0.0.0/8 192.0.2.7/32, tcp://127.0.0.1:8081"
+                + " accept-proxy; servers 10.0.0.1:80 weight 1 send-proxy, 10.0.0.2:80 weight 1 send-proxy-v2;"
+                + " balance roundrobin; 1 thread");
     }
 }

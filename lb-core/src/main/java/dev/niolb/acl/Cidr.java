@@ -69,24 +69,46 @@ public record Cidr(boolean ipv4, long high, long low, int prefixLength) {
 
     @Override
     public String toString() {
-        final byte[] bytes;
         if (ipv4) {
-            bytes = new byte[4];
-            for (int i = 0; i < 4; i++) {
-                bytes[i] = (byte) (low >>> (24 - 8 * i));
-            }
-        } else {
-            bytes = new byte[16];
-            for (int i = 0; i < 8; i++) {
-                bytes[i] = (byte) (high >>> (56 - 8 * i));
-                bytes[8 + i] = (byte) (low >>> (56 - 8 * i));
-            }
+            return (low >>> 24) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." + (low & 0xFF)
+                + "/" + prefixLength;
         }
-        try {
-            return InetAddress.getByAddress(bytes).getHostAddress() + "/" + prefixLength;
-        } catch (final java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
+        return ipv6Text() + "/" + prefixLength;
+    }
+
+    /** RFC 5952 text: lower case, the longest run of two or more zero groups written as {@code ::}. */
+    private String ipv6Text() {
+        final int[] groups = new int[8];
+        for (int i = 0; i < 4; i++) {
+            groups[i] = (int) (high >>> (48 - 16 * i)) & 0xFFFF;
+            groups[4 + i] = (int) (low >>> (48 - 16 * i)) & 0xFFFF;
         }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        final StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
     }
 
     private static byte[] literal(final String address, final String text) {

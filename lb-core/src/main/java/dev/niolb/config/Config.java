@@ -44,6 +44,9 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
                 throw new IllegalArgumentException("listener '" + l.name() + "': no group named '" + l.group() + "'");
             }
         }
+        for (final TargetGroupConfig g : groups) {
+            ProxyRules.checkUdpServers(g, listeners);
+        }
     }
 
     /** The default number of event loops: one per core. */

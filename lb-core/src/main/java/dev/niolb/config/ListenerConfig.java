@@ -9,18 +9,28 @@ import java.util.Objects;
  * @param bind port 0 binds an ephemeral port (shared by every loop)
  * @param tcp  what a TCP listener does with its sessions
  * @param udp  what a UDP listener does with its flows
+ * @param acceptProxy whether (and from whom) a PROXY protocol header is read before anything else
  */
 public record ListenerConfig(String name, Protocol protocol, InetSocketAddress bind, String group, TcpOptions tcp,
-                             UdpOptions udp) {
+                             UdpOptions udp, AcceptProxy acceptProxy) {
     public ListenerConfig {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(tcp, "tcp");
         Objects.requireNonNull(udp, "udp");
+        if (acceptProxy == null) {
+            acceptProxy = AcceptProxy.DISABLED;
+        }
         if (name == null || name.isBlank()) {
             name = protocol.scheme() + "://" + Endpoint.hostPort(bind);
         }
+    }
+
+    /** Without PROXY protocol headers. */
+    public ListenerConfig(final String name, final Protocol protocol, final InetSocketAddress bind, final String group,
+                          final TcpOptions tcp, final UdpOptions udp) {
+        this(name, protocol, bind, group, tcp, udp, AcceptProxy.DISABLED);
     }
 
     /** With the default {@link UdpOptions}. */
@@ -31,5 +41,9 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
 
     public ListenerConfig(final InetSocketAddress bind, final String group, final TcpOptions tcp) {
         this(null, Protocol.TCP, bind, group, tcp);
+    }
+
+    public ListenerConfig withAcceptProxy(final AcceptProxy proxy) {
+        return new ListenerConfig(name, protocol, bind, group, tcp, udp, proxy);
     }
 }

@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param weight  0..256; 0 takes no new sessions
  * @param backup    takes new sessions only while no primary (non-backup) server of its group can
  * @param checkPort the port active checks connect to instead of the server's; 0 for the server's own
+ * @param sendProxy whether a PROXY protocol header with the client's address goes to the server first
  */
-public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort) {
+public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort,
+                           SendProxy sendProxy) {
     public static final int MAX_WEIGHT = 256;
     public static final int DEFAULT_WEIGHT = 1;
 
@@ -32,6 +34,15 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         if (name == null || name.isBlank()) {
             name = Endpoint.hostPort(address);
         }
+        if (sendProxy == null) {
+            sendProxy = SendProxy.NONE;
+        }
+    }
+
+    /** Without a PROXY header. */
+    public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
+                        final int checkPort) {
+        this(name, address, weight, backup, checkPort, SendProxy.NONE);
     }
 
     public ServerConfig(final String name, final InetSocketAddress address, final int weight) {
@@ -48,13 +59,15 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
     }
 
     /**
-     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]}.
+     * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy]
+     * [,send-proxy-v2][,proxy-udp=first|every]}.
      *
      * @throws IllegalArgumentException with a one-line message naming the bad part
      */
     public static ServerConfig parse(final String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]");
+            throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup]"
+                + "[,check-port=N][,send-proxy|send-proxy-v2]");
         }
         final String[] parts = spec.split(",");
         final Endpoint endpoint = Endpoint.parse(parts[0]);
@@ -62,6 +75,8 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         String name = null;
         boolean backup = false;
         int checkPort = 0;
+        SendProxy.Version proxyVersion = SendProxy.Version.NONE;
+        SendProxy.UdpMode proxyUdp = null;
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
             final int eq = option.indexOf('=');
@@ -99,12 +114,33 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                             + value + "'");
                     }
                 }
+                case "send-proxy", "send-proxy-v2" -> {
+                    if (eq >= 0) {
+                        throw new IllegalArgumentException("server '" + spec + "': " + key + " takes no value");
+                    }
+                    if (proxyVersion != SendProxy.Version.NONE) {
+                        throw new IllegalArgumentException("server '" + spec
+                            + "': give one of send-proxy and send-proxy-v2");
+                    }
+                    proxyVersion = key.equals("send-proxy") ? SendProxy.Version.V1 : SendProxy.Version.V2;
+                }
+                case "proxy-udp" -> proxyUdp = switch (value) {
+                    case "first" -> SendProxy.UdpMode.FIRST;
+                    case "every" -> SendProxy.UdpMode.EVERY;
+                    default -> throw new IllegalArgumentException("server '" + spec
+                        + "': proxy-udp must be first or every, got '" + value + "'");
+                };
                 default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N, name=NAME, backup or check-port=N)");
+                    + "' (expected weight=N, name=NAME, backup, check-port=N, send-proxy, send-proxy-v2 or"
+                    + " proxy-udp=first|every)");
             }
         }
+        if (proxyUdp != null && proxyVersion != SendProxy.Version.V2) {
+            throw new IllegalArgumentException("server '" + spec + "': proxy-udp needs send-proxy-v2 (v1 is TCP only)");
+        }
+        final SendProxy sendProxy = new SendProxy(proxyVersion, proxyUdp == null ? SendProxy.UdpMode.FIRST : proxyUdp);
         try {
-            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort);
+            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, sendProxy);
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }

@@ -1,9 +1,11 @@
 package dev.niolb.health;
 
+import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Timeout;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
@@ -36,6 +38,7 @@ final class CheckConnection implements IoHandler, Timeout {
     private final InetSocketAddress target;
     private final long timeoutMs;
     private final Consumer<CheckResult> done;
+    private final SendProxy.Version proxy;
     private final byte[] reply = new byte[Probe.MAX_REPLY];
     private SocketChannel channel;
     private SelectionKey key;
@@ -46,11 +49,18 @@ final class CheckConnection implements IoHandler, Timeout {
 
     CheckConnection(final EventLoop loop, final Probe probe, final InetSocketAddress target, final long timeoutMs,
                     final Consumer<CheckResult> done) {
+        this(loop, probe, target, timeoutMs, done, SendProxy.Version.NONE);
+    }
+
+    /** @param proxy the PROXY header the connection opens with (see {@link ActiveCheck#of(dev.niolb.config.CheckSpec, SendProxy.Version)}) */
+    CheckConnection(final EventLoop loop, final Probe probe, final InetSocketAddress target, final long timeoutMs,
+                    final Consumer<CheckResult> done, final SendProxy.Version proxy) {
         this.loop = loop;
         this.probe = probe;
         this.target = target;
         this.timeoutMs = timeoutMs;
         this.done = done;
+        this.proxy = proxy;
     }
 
     /** Starts connecting. Health loop. */
@@ -89,11 +99,24 @@ final class CheckConnection implements IoHandler, Timeout {
     }
 
     private void connected() throws IOException {
+        final ByteBuffer header = switch (proxy) {
+            case NONE -> null;
+            case V1 -> ProxyHeaderEncoder.v1((InetSocketAddress) channel.getLocalAddress(), target);
+            case V2 -> ProxyHeaderEncoder.v2Local();
+        };
         if (probe.judgedOnConnect()) {
+            if (header != null) {
+                channel.write(header); // a fresh socket's buffer takes it whole; the server sees a polite check
+            }
             finish(probe.judge(reply, 0, false));
             return;
         }
-        request = ByteBuffer.wrap(probe.request(target));
+        final byte[] body = probe.request(target);
+        if (header == null) {
+            request = ByteBuffer.wrap(body);
+        } else {
+            request = ByteBuffer.allocate(header.remaining() + body.length).put(header).put(body).flip();
+        }
         if (key == null) {
             key = loop.register(channel, 0, this);
         }

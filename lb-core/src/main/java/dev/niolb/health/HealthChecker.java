@@ -77,7 +77,8 @@ public final class HealthChecker implements AutoCloseable {
         final CheckSpec health = config.healthCheck();
         final CheckSpec.Agent agent = config.agentCheck();
         for (final Server server : group.snapshot().servers()) {
-            checks.put(server, new ServerCheck(loop, server, health == null ? null : ActiveCheck.of(health), datagramOnly, config,
+            checks.put(server, new ServerCheck(loop, server,
+                health == null ? null : ActiveCheck.of(health, ActiveCheck.proxyHeaderOf(server)), datagramOnly, config,
                 random.split()));
             if (agent != null) {
                 agents.add(new AgentPoll(loop, server, agent.port(), config.interval().toMillis(),

@@ -49,7 +49,8 @@ final class ServerCheck implements Timeout {
         if (check != null) {
             this.check = check;
         } else {
-            this.check = datagramOnly ? ActiveCheck.datagramReprobe() : ActiveCheck.of(new CheckSpec.Tcp());
+            this.check = datagramOnly ? ActiveCheck.datagramReprobe()
+                : ActiveCheck.of(new CheckSpec.Tcp(), ActiveCheck.proxyHeaderOf(server));
         }
         this.intervalMs = config.interval().toMillis();
         this.timeoutMs = config.timeout().toMillis();

@@ -25,7 +25,9 @@ public enum Termination {
     /** A bug in niolb: an unexpected exception in the session's handler. */
     INTERNAL_ERROR,
     /** A UDP flow had every reply it expected (the listener's {@code responses} per client datagram). */
-    RESPONSES;
+    RESPONSES,
+    /** The client's PROXY protocol header was malformed, too long, or not complete within the header timeout. */
+    PROXY_HEADER;
 
     private static final Termination[] VALUES = values();
 

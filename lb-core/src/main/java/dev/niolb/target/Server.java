@@ -1,6 +1,7 @@
 package dev.niolb.target;
 
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 
 import java.net.InetSocketAddress;
@@ -34,6 +35,7 @@ public final class Server {
     private final InetSocketAddress address;
     private final InetSocketAddress checkAddress;
     private final boolean backup;
+    private final SendProxy sendProxy;
     private final ServerCounters counters;
     private final Failover failover;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -68,6 +70,7 @@ public final class Server {
         this.address = Objects.requireNonNull(config.address());
         this.checkAddress = config.checkAddress();
         this.backup = config.backup();
+        this.sendProxy = config.sendProxy();
         this.weight = config.weight();
         this.counters = new ServerCounters(stripes);
         this.failover = failover;
@@ -93,6 +96,11 @@ public final class Server {
     /** Whether this is a backup server: it takes new sessions only while no primary of its group can. */
     public boolean backup() {
         return backup;
+    }
+
+    /** Whether (and which) PROXY protocol header goes to this server before the first relayed byte. */
+    public SendProxy sendProxy() {
+        return sendProxy;
     }
 
     // ------------------------------------------------------------------------------------- read on hot path

@@ -14,7 +14,19 @@ public final class ListenerCounters extends SessionCounters {
     public static final int CONNECT_FAILURES = 2;
     /** Times accept failed (e.g. out of file descriptors) and the acceptor backed off. */
     public static final int ACCEPT_ERRORS = 3;
-    private static final int FIELDS = 4;
+    /** PROXY protocol headers read and accepted from trusted peers (LOCAL and UNKNOWN included). */
+    public static final int PROXY_HEADERS = 4;
+    /** Peers of an accept-proxy listener outside its trusted sources, served as direct clients without a header. */
+    public static final int PROXY_DIRECT = 5;
+    /** Connections closed because their PROXY header was malformed. */
+    public static final int PROXY_MALFORMED = 6;
+    /** Connections closed because their PROXY header was too long (v1 without CRLF in 107 bytes, v2 over the bound). */
+    public static final int PROXY_OVERSIZE = 7;
+    /** Connections closed because their PROXY header was not complete within the header timeout. */
+    public static final int PROXY_TIMEOUT = 8;
+    /** Connections whose peer closed or reset before its PROXY header was complete. */
+    public static final int PROXY_INCOMPLETE = 9;
+    private static final int FIELDS = 10;
 
     public ListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);
@@ -30,5 +42,14 @@ public final class ListenerCounters extends SessionCounters {
 
     public long acceptErrors() {
         return get(ACCEPT_ERRORS);
+    }
+
+    public long proxyHeaders() {
+        return get(PROXY_HEADERS);
+    }
+
+    /** Connections refused for their PROXY header, every reason: malformed, oversize, timeout, incomplete. */
+    public long proxyHeaderErrors() {
+        return get(PROXY_MALFORMED) + get(PROXY_OVERSIZE) + get(PROXY_TIMEOUT) + get(PROXY_INCOMPLETE);
     }
 }

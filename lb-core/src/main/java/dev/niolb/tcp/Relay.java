@@ -91,6 +91,37 @@ final class Relay {
         return OK;
     }
 
+    /**
+     * Writes {@code header} (not counted as relayed bytes: a PROXY protocol header for the server) and then
+     * {@code early} (bytes the source sent before the relay started: counted) to the destination, ahead of anything
+     * read from the source. What the destination does not take at once stays pending as after a partial write,
+     * so the source is not read until it is written. Either may be null; together they must fit in one buffer.
+     */
+    int prime(final ByteBuffer header, final ByteBuffer early) {
+        final ByteBuffer b = pool.acquire();
+        if (b == null) {
+            return NO_BUFFER;
+        }
+        buffer = b;
+        if (header != null) {
+            b.put(header);
+        }
+        if (early != null) {
+            bytes += early.remaining();
+            b.put(early);
+        }
+        b.flip();
+        try {
+            dst.write(b);
+        } catch (final IOException e) {
+            return DST_FAILED;
+        }
+        if (!b.hasRemaining()) {
+            releaseBuffer();
+        }
+        return OK;
+    }
+
     /** The destination is writable again: write what is pending. */
     int onWritable() {
         final ByteBuffer b = buffer;

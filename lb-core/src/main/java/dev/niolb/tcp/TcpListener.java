@@ -1,5 +1,6 @@
 package dev.niolb.tcp;
 
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.TcpOptions;
@@ -35,7 +36,9 @@ public final class TcpListener {
     private final long connectTimeoutMs;
     private final long idleTimeoutMs;
     private final long maxAgeMs;
+    private final long headerTimeoutMs;
     private volatile long nextConnectWarnMs;
+    private volatile long nextHeaderWarnMs;
     private volatile long suppressedConnectWarns;
     private volatile long nextBufferWarnMs;
 
@@ -48,6 +51,7 @@ public final class TcpListener {
         this.connectTimeoutMs = Math.max(1, config.tcp().connectTimeout().toMillis());
         this.idleTimeoutMs = config.tcp().idleTimeout().toMillis();
         this.maxAgeMs = config.tcp().maxConnectionAge().toMillis();
+        this.headerTimeoutMs = Math.max(1, config.acceptProxy().headerTimeout().toMillis());
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
             acceptors[i] = new TcpAcceptor(this, loops[i], channels[channels.length == 1 ? 0 : i], i);
@@ -165,6 +169,25 @@ public final class TcpListener {
 
     long idleTimeoutMs() {
         return idleTimeoutMs;
+    }
+
+    /** Whether and from whom a PROXY protocol header is read. */
+    public AcceptProxy acceptProxy() {
+        return config.acceptProxy();
+    }
+
+    long headerTimeoutMs() {
+        return headerTimeoutMs;
+    }
+
+    /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */
+    void warnProxyHeader(final long nowMs, final InetSocketAddress peer, final String why) {
+        if (nowMs < nextHeaderWarnMs) {
+            return;
+        }
+        nextHeaderWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: closed {}: PROXY protocol header refused: {} (more in the next second not logged)",
+            name(), Endpoint.hostPort(peer), why);
     }
 
     /** The maximum connection age in ms, 0 for none. */

@@ -3,6 +3,8 @@ package dev.niolb.tcp;
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.balance.GroupBalancer;
+import dev.niolb.config.AcceptProxy;
+import dev.niolb.config.SendProxy;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
@@ -11,6 +13,8 @@ import dev.niolb.loop.SessionInfo;
 import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Termination;
 import dev.niolb.loop.Timeout;
+import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerCounters;
 import org.agrona.DeadlineTimerWheel;
@@ -19,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ThreadLocalRandom;
@@ -29,12 +34,20 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Not threadsafe: owned by one event loop for its whole life; both sockets are registered with that loop's
  * selector and the session is the attachment of both keys.
  *
- * <p>Life: CONNECTING (the client is not read; a non-blocking connect runs with a connect timeout on the
+ * <p>Life: [HEADER (on a listener that accepts the PROXY protocol, from a trusted peer: the client is read
+ * until its header is complete, with a header timeout on the wheel; a malformed, oversized, late or cut header
+ * closes this connection only, counted by reason; the decoded source becomes the client address, and bytes
+ * after the header are kept to be relayed first)] → CONNECTING (the client is not read; a non-blocking connect runs with a connect timeout on the
  * loop's timer wheel; a refused, unreachable or timed-out connect is counted against the server and the next
  * server is tried, up to the listener's retries, so the client never sees a failed try) → RELAYING (both
  * directions, half-close passed on, an idle timer re-armed lazily: reads only stamp the time, the timer checks
  * it when it fires; the same timer ends the session at its maximum age, at a moment when no byte of it is
  * held in a buffer) → CLOSED (both directions ended, a reset or error on either side, idle, age, shutdown).
+ *
+ * <p>The client address is one field, set at accept or from the PROXY header: what the balancer hashes, what
+ * {@link #info()} shows, and what a PROXY header to the server carries. When the server is to get a header
+ * ({@code send-proxy}), it is written on each successful connect, before any relayed byte, so a retry on
+ * another server sends it too.
  *
  * <p>A reset on one side is passed on as a reset (SO_LINGER 0) to the other, so that a peer never mistakes
  * an aborted stream for a complete one.
@@ -43,17 +56,22 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
     private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
     private static final int NEW = 0;
-    private static final int CONNECTING = 1;
-    private static final int RELAYING = 2;
-    private static final int CLOSED = 3;
+    private static final int HEADER = 1;
+    private static final int CONNECTING = 2;
+    private static final int RELAYING = 3;
+    private static final int CLOSED = 4;
     private static final long AGE_RETRY_MS = 20;
 
     private final EventLoop loop;
     private final TcpListener listener;
     private final GroupBalancer balancer;
     private final SocketChannel client;
-    private final InetSocketAddress clientAddress;
-    private final int clientHash;
+    private final InetSocketAddress peerAddress; // the TCP peer: the client, or a proxy in front of it
+    private InetSocketAddress clientAddress;      // the peer, or the source its PROXY header gave
+    private int clientHash;
+    private ClientHeaderReader headerReader;      // while reading a PROXY header
+    private ProxyHeader.Proxied proxied;          // the decoded header, when it carried addresses
+    private ByteBuffer early;                     // bytes the client sent after its PROXY header
     private final int stripe;
     private final long id;
     private final long startEpochMs;
@@ -81,6 +99,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.listener = listener;
         this.balancer = balancer;
         this.client = client;
+        this.peerAddress = clientAddress;
         this.clientAddress = clientAddress;
         this.clientHash = ClientHash.of(clientAddress);
         this.stripe = stripe;
@@ -90,18 +109,71 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.down = new Relay(pool);
     }
 
-    /** Takes the accepted client: registers it (not yet read) and starts connecting to a server. */
+    /**
+     * Takes the accepted client: registers it and starts connecting to a server, or, from a peer that must send a
+     * PROXY header, starts reading that first.
+     */
     void start() {
         listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
         loop.add(this);
-        state = CONNECTING;
+        final AcceptProxy acceptProxy = listener.acceptProxy();
+        final boolean readHeader = acceptProxy.expectsHeaderFrom(peerAddress.getAddress());
+        state = readHeader ? HEADER : CONNECTING;
         try {
             SocketOptions.apply(client, listener.options());
-            clientKey = loop.register(client, 0, this);
+            clientKey = loop.register(client, readHeader ? SelectionKey.OP_READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
             return;
         }
+        if (readHeader) {
+            headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
+            clientInterest = SelectionKey.OP_READ;
+            timerId = loop.schedule(loop.nowMs() + listener.headerTimeoutMs(), this);
+            return;
+        }
+        if (acceptProxy.enabled()) {
+            listener.counters().add(stripe, ListenerCounters.PROXY_DIRECT, 1);
+        }
+        connectNext();
+    }
+
+    /** The client is readable while its PROXY header is expected. */
+    private void readHeader() {
+        final int status = headerReader.onReadable(client);
+        switch (status) {
+            case ClientHeaderReader.NEED_MORE -> {
+            }
+            case ClientHeaderReader.DONE -> headerRead();
+            case ClientHeaderReader.MALFORMED, ClientHeaderReader.OVERSIZE -> {
+                listener.counters().add(stripe, status == ClientHeaderReader.MALFORMED
+                    ? ListenerCounters.PROXY_MALFORMED : ListenerCounters.PROXY_OVERSIZE, 1);
+                listener.warnProxyHeader(loop.nowMs(), peerAddress, headerReader.problem().description());
+                close(Termination.PROXY_HEADER);
+            }
+            default -> { // CLOSED, RESET
+                listener.counters().add(stripe, ListenerCounters.PROXY_INCOMPLETE, 1);
+                close(status == ClientHeaderReader.CLOSED ? Termination.CLIENT_CLOSE : Termination.CLIENT_RESET);
+            }
+        }
+    }
+
+    /** The header is in: the client address is final now; stop reading the client and connect. */
+    private void headerRead() {
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        listener.counters().add(stripe, ListenerCounters.PROXY_HEADERS, 1);
+        final ProxyHeader header = headerReader.header();
+        early = headerReader.leftover();
+        headerReader = null;
+        if (header instanceof ProxyHeader.Proxied p) {
+            proxied = p;
+        }
+        clientAddress = header.sourceOr(peerAddress);
+        clientHash = ClientHash.of(clientAddress);
+        clientKey.interestOps(0); // the kernel holds what the client sends while we connect
+        clientInterest = 0;
+        state = CONNECTING;
         connectNext();
     }
 
@@ -223,6 +295,39 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
         }
         armRelayTimer();
+        final ByteBuffer header = headerForServer();
+        if (header != null || early != null) {
+            final long before = up.bytes();
+            final int status = up.prime(header, early);
+            early = null;
+            server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, up.bytes() - before);
+            if (!failed(status, Termination.CLIENT_RESET, Termination.SERVER_RESET)) {
+                updateInterest();
+            }
+        }
+    }
+
+    /**
+     * The PROXY header this server is to get, or null: the client address and the address it connected to (as
+     * its own header gave them, else this connection's local address).
+     */
+    private ByteBuffer headerForServer() {
+        final SendProxy send = server.sendProxy();
+        if (!send.enabled()) {
+            return null;
+        }
+        final InetSocketAddress destination = proxied != null ? proxied.destination() : localAddress();
+        return send.version() == SendProxy.Version.V1 ? ProxyHeaderEncoder.v1(clientAddress, destination)
+            : ProxyHeaderEncoder.v2(clientAddress, destination, ProxyHeader.Transport.STREAM);
+    }
+
+    /** The address the client connected to: the real one even on a wildcard listener. */
+    private InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) client.getLocalAddress();
+        } catch (final IOException e) {
+            return listener.localAddress();
+        }
     }
 
     /** One timer for both the idle timeout and the maximum age: whichever comes first. */
@@ -239,6 +344,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     @Override
     public void onReady(final SelectionKey key) {
+        if (state == HEADER) {
+            if (key == clientKey) {
+                readHeader();
+            }
+            return;
+        }
         if (state == CONNECTING) {
             if (key == serverKey) {
                 finishConnect();
@@ -321,7 +432,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
         timerId = NO_TIMER;
-        if (state == CONNECTING) {
+        if (state == HEADER) {
+            listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
+            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + listener.headerTimeoutMs() + " ms");
+            close(Termination.PROXY_HEADER);
+        } else if (state == CONNECTING) {
             connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
             connectNext();
         } else if (state == RELAYING) {
@@ -355,12 +470,16 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         state = CLOSED;
         loop.cancel(timerId);
         timerId = NO_TIMER;
-        final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR;
+        // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
+        final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
+            || reason == Termination.PROXY_HEADER;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR;
         SocketOptions.close(client, abortClient);
         SocketOptions.close(serverChannel, abortServer);
         up.release();
         down.release();
+        headerReader = null;
+        early = null;
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
         }
@@ -376,6 +495,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     @Override
     public SessionInfo info() {
         final String stateName = switch (state) {
+            case HEADER -> "header";
             case NEW, CONNECTING -> "connecting";
             case RELAYING -> "relaying";
             default -> "closed";

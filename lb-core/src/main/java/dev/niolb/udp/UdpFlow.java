@@ -2,12 +2,15 @@ package dev.niolb.udp;
 
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
+import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.LoopSession;
 import dev.niolb.loop.SessionInfo;
 import dev.niolb.loop.Termination;
 import dev.niolb.loop.Timeout;
+import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerCounters;
 import dev.niolb.target.ServerState;
@@ -56,7 +59,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private final UdpReceiver receiver;
     private final UdpListener listener;
     private final EventLoop loop;
-    private final InetSocketAddress client;
+    private final InetSocketAddress client;       // the flow's key: the sender, or the source its PROXY header gave
+    private final InetSocketAddress destination;  // what the client sent to: this listener, or as its header gave it
+    private InetSocketAddress replyTo;            // where replies go: the sender of the client's last datagram
     private final int clientHash;
     private final int stripe;
     private final long id;
@@ -74,15 +79,20 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private byte[] firstDatagram;
     private long timerId = NO_TIMER;
     private long lastActivityMs;
+    private ByteBuffer proxyHeader;              // built on first use, for servers with send-proxy-v2
+    private final ByteBuffer[] withHeader = new ByteBuffer[2];
+    private boolean headerSent;                  // to the current server
     private boolean serverAnswered;
     private boolean started;
     private boolean closed;
 
-    UdpFlow(final UdpReceiver receiver, final InetSocketAddress client) {
+    UdpFlow(final UdpReceiver receiver, final InetSocketAddress client, final InetSocketAddress destination) {
         this.receiver = receiver;
         this.listener = receiver.listener();
         this.loop = receiver.loop();
         this.client = client;
+        this.destination = destination;
+        this.replyTo = client;
         this.clientHash = ClientHash.of(client);
         this.stripe = receiver.stripe();
         this.id = loop.nextSessionId();
@@ -146,6 +156,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             channel = opened;
             server = next;
             serverAnswered = false;
+            headerSent = false;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             next.counters().add(stripe, ServerCounters.TOTAL, 1);
             return true;
@@ -158,8 +169,12 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
      * A datagram from the client, in the receiver's buffer (read mode); sends it to the server, or first moves
      * the flow to another server when its server is DOWN. When no other server takes it, the flow ends and the
      * datagram is dropped and counted.
+     *
+     * @param sender where it came from: the client, or the proxy that put a PROXY header in front of it; replies
+     *               go there
      */
-    void fromClient(final ByteBuffer datagram) {
+    void fromClient(final ByteBuffer datagram, final InetSocketAddress sender) {
+        replyTo = sender;
         // one volatile read per datagram, no lock: DOWN moves the flow; DRAIN and MAINT keep it until it ends
         if (server.state() == ServerState.DOWN && !moveFromDown()) {
             return;
@@ -200,7 +215,13 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private void send(final ByteBuffer datagram) {
         final int size = datagram.remaining();
         try {
-            if (channel.write(datagram) != size) {
+            final SendProxy proxy = server.sendProxy();
+            if (proxy.version() == SendProxy.Version.V2 && (proxy.udp() == SendProxy.UdpMode.EVERY || !headerSent)) {
+                if (!sendWithHeader(datagram, size)) {
+                    listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
+                    return;
+                }
+            } else if (channel.write(datagram) != size) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1); // send buffer full
                 return;
             }
@@ -216,6 +237,27 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         bytesIn += size;
         listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, 1);
         server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+    }
+
+    /**
+     * One datagram of the PROXY v2 header and the client's bytes, gathered from both buffers (a connected datagram
+     * socket sends a gathering write as one datagram): the payload is not copied. False when the send buffer was
+     * full. A datagram that no longer fits the largest UDP payload with the header fails with an I/O error.
+     */
+    private boolean sendWithHeader(final ByteBuffer datagram, final int size) throws IOException {
+        if (proxyHeader == null) {
+            proxyHeader = ProxyHeaderEncoder.v2(client, destination, ProxyHeader.Transport.DGRAM);
+        }
+        proxyHeader.position(0);
+        withHeader[0] = proxyHeader;
+        withHeader[1] = datagram;
+        final long sent = channel.write(withHeader);
+        withHeader[1] = null;
+        if (sent != proxyHeader.limit() + size) {
+            return false;
+        }
+        headerSent = true;
+        return true;
     }
 
     // ------------------------------------------------------------------------------------- server -> client
@@ -254,7 +296,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             firstDatagram = null; // the server answers: no retry any more
             bytesOut += size;
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
-            listener.counters().add(stripe, receiver.reply(buffer, client)
+            listener.counters().add(stripe, receiver.reply(buffer, replyTo)
                 ? UdpListenerCounters.DATAGRAMS_OUT : UdpListenerCounters.DROPPED_SEND, 1);
             if (responses > 0 && replies >= responses * requests) {
                 close(Termination.RESPONSES);

@@ -33,7 +33,13 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int RECEIVE_ERRORS = 10;
     /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
     public static final int MOVED = 11;
-    private static final int FIELDS = 12;
+    /** Datagrams from trusted peers of an accept-proxy listener whose PROXY header was read and stripped. */
+    public static final int PROXY_HEADERS = 12;
+    /** Datagrams from trusted peers of an accept-proxy listener dropped for a missing or malformed PROXY header. */
+    public static final int DROPPED_PROXY_HEADER = 13;
+    /** Datagrams from peers of an accept-proxy listener outside its trusted sources, taken as from direct clients. */
+    public static final int PROXY_DIRECT = 14;
+    private static final int FIELDS = 15;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

@@ -1,8 +1,11 @@
 package dev.niolb.udp;
 
 import dev.niolb.balance.GroupBalancer;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
+import dev.niolb.proxyprotocol.DecodeResult;
+import dev.niolb.proxyprotocol.ProxyHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +43,8 @@ final class UdpReceiver implements IoHandler {
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
     private final GroupBalancer balancer;
     private final FlowTable flows = new FlowTable();
+    private final AcceptProxy acceptProxy;
+    private final DatagramHeaderReader headers; // null unless the listener accepts PROXY headers
     private SelectionKey key;
     private boolean accepting = true;
 
@@ -49,6 +54,8 @@ final class UdpReceiver implements IoHandler {
         this.channel = channel;
         this.stripe = loop.index();
         this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        this.acceptProxy = listener.config().acceptProxy();
+        this.headers = acceptProxy.enabled() ? new DatagramHeaderReader(acceptProxy.maxHeaderLength()) : null;
     }
 
     void register() throws IOException {
@@ -75,20 +82,42 @@ final class UdpReceiver implements IoHandler {
                 continue;
             }
             buffer.flip();
-            final InetSocketAddress client = (InetSocketAddress) from;
+            final InetSocketAddress sender = (InetSocketAddress) from;
+            InetSocketAddress client = sender;
+            ProxyHeader header = null;
+            if (headers != null) {
+                if (acceptProxy.expectsHeaderFrom(sender.getAddress())) {
+                    final DecodeResult.Decoded decoded = headers.strip(buffer);
+                    if (decoded == null) {
+                        listener.counters().add(stripe, UdpListenerCounters.DROPPED_PROXY_HEADER, 1);
+                        listener.warn(loop.nowMs(), "dropped a datagram from " + sender + ": PROXY protocol header "
+                            + headers.problem().description());
+                        continue;
+                    }
+                    listener.counters().add(stripe, UdpListenerCounters.PROXY_HEADERS, 1);
+                    header = decoded.header();
+                    client = header.sourceOr(sender);
+                } else {
+                    listener.counters().add(stripe, UdpListenerCounters.PROXY_DIRECT, 1);
+                }
+            }
             UdpFlow flow = flows.get(client);
             if (flow == null) {
-                flow = open(client);
+                flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null);
                 if (flow == null) {
                     continue;
                 }
             }
-            flow.fromClient(buffer);
+            flow.fromClient(buffer, sender);
         }
     }
 
-    /** A flow for a new client, or null when the datagram is dropped (counted here or by the flow). */
-    private UdpFlow open(final InetSocketAddress client) {
+    /**
+     * A flow for a new client, or null when the datagram is dropped (counted here or by the flow).
+     *
+     * @param destination the address the client sent to, as a PROXY header gave it; null for this listener's
+     */
+    private UdpFlow open(final InetSocketAddress client, final InetSocketAddress destination) {
         if (!accepting) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_STOPPING, 1);
             return null;
@@ -99,7 +128,7 @@ final class UdpReceiver implements IoHandler {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_FLOW_LIMIT, 1);
             return null;
         }
-        final UdpFlow flow = new UdpFlow(this, client);
+        final UdpFlow flow = new UdpFlow(this, client, destination == null ? listener.localAddress() : destination);
         if (!flow.start()) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
             return null;

@@ -29,6 +29,16 @@ class CidrTest {
     }
 
     @Test
+    void ipv6BlocksPrintInTheirShortForm() {
+        assertThat(Cidr.parse("::1")).hasToString("::1/128");
+        assertThat(Cidr.parse("::/0")).hasToString("::/0");
+        assertThat(Cidr.parse("2001:DB8::/32")).hasToString("2001:db8::/32");
+        assertThat(Cidr.parse("2001:db8:0:1:0:0:0:1")).hasToString("2001:db8:0:1::1/128");
+        assertThat(Cidr.parse("2001:0:0:1:0:0:0:0/128")).hasToString("2001:0:0:1::/128");
+        assertThat(Cidr.parse("1:0:2:3:4:5:6:7")).hasToString("1:0:2:3:4:5:6:7/128");
+    }
+
+    @Test
     void aBareAddressIsOneHost() throws Exception {
         final Cidr host = Cidr.parse("127.0.0.2");
         assertThat(host.prefixLength()).isEqualTo(32);

@@ -76,7 +76,8 @@ class CheckSpecTest {
             .hasMessage("server '10.0.0.3:80,check-port=0': check-port must be 1..65535, got '0'");
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,backup=yes")).hasMessageContaining("backup takes no value");
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,bakup")).hasMessage(
-            "server '10.0.0.3:80,bakup': unknown option 'bakup' (expected weight=N, name=NAME, backup or check-port=N)");
+            "server '10.0.0.3:80,bakup': unknown option 'bakup' (expected weight=N, name=NAME, backup, check-port=N,"
+            + " send-proxy, send-proxy-v2 or proxy-udp=first|every)");
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.niolb.config.file;
 
+import dev.niolb.acl.Cidr;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -7,6 +10,7 @@ import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
@@ -42,8 +46,9 @@ final class ConfigReader {
     }
 
     /** What a listener takes from {@code defaults} and may override. */
-    record ListenerOptions(TcpOptions tcp, UdpOptions udp) {
-        static final ListenerOptions DEFAULTS = new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS);
+    record ListenerOptions(TcpOptions tcp, UdpOptions udp, AcceptProxy acceptProxy) {
+        static final ListenerOptions DEFAULTS =
+            new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS, AcceptProxy.DISABLED);
     }
 
     /** What a group takes from {@code defaults} and may override. */
@@ -93,7 +98,13 @@ final class ConfigReader {
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);
         udp = m.with("udp-responses", YamlValue::integer, udp, UdpOptions::withResponses);
         udp = m.with("udp-max-flows", ConfigReader::maxFlows, udp, UdpOptions::withMaxFlows);
-        return new ListenerOptions(tcp, udp);
+        AcceptProxy proxy = base.acceptProxy();
+        // trusted sources imply accept-proxy, as --accept-proxy-from does; an explicit accept-proxy has the last word
+        proxy = m.with("accept-proxy-from", ConfigReader::cidrs, proxy, (p, set) -> p.withTrusted(set).withEnabled(true));
+        proxy = m.with("accept-proxy", YamlValue::bool, proxy, AcceptProxy::withEnabled);
+        proxy = m.with("proxy-header-timeout", YamlValue::duration, proxy, AcceptProxy::withHeaderTimeout);
+        proxy = m.with("proxy-header-max", YamlValue::size, proxy, AcceptProxy::withMaxHeaderLength);
+        return new ListenerOptions(tcp, udp, proxy);
     }
 
     /** The options a group has, each over {@code base}: in {@code defaults} over the built-in ones. */
@@ -133,7 +144,8 @@ final class ConfigReader {
         }
         final ListenerOptions options = listenerOptions(m, defaults);
         m.end();
-        return m.build(() -> new ListenerConfig(name, protocol, bind.address(), group, options.tcp(), options.udp()));
+        return m.build(() -> new ListenerConfig(name, protocol, bind.address(), group, options.tcp(), options.udp(),
+            options.acceptProxy()));
     }
 
     private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults) {
@@ -156,8 +168,35 @@ final class ConfigReader {
         final int weight = m.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
         final boolean backup = m.bool("backup", false);
         final int checkPort = m.intIn("check-port", 0, 65535, 0);
+        final SendProxy.Version proxy = m.value("send-proxy", ConfigReader::proxyVersion, SendProxy.Version.NONE);
+        final SendProxy.UdpMode proxyUdp = m.value("proxy-udp", ConfigReader::proxyUdp, SendProxy.UdpMode.FIRST);
         m.end();
-        return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort));
+        return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort,
+            new SendProxy(proxy, proxyUdp)));
+    }
+
+    /** {@code none}, {@code v1} or {@code v2}: the PROXY header a server gets. */
+    private static SendProxy.Version proxyVersion(final YamlValue v) {
+        return switch (v.text().strip().toLowerCase(Locale.ROOT)) {
+            case "none" -> SendProxy.Version.NONE;
+            case "v1" -> SendProxy.Version.V1;
+            case "v2" -> SendProxy.Version.V2;
+            default -> throw v.error("must be v1, v2 or none, got '" + v.text() + "'");
+        };
+    }
+
+    /** {@code first} or {@code every}: which datagrams of a UDP flow carry the header. */
+    private static SendProxy.UdpMode proxyUdp(final YamlValue v) {
+        return switch (v.text().strip().toLowerCase(Locale.ROOT)) {
+            case "first" -> SendProxy.UdpMode.FIRST;
+            case "every" -> SendProxy.UdpMode.EVERY;
+            default -> throw v.error("must be first or every, got '" + v.text() + "'");
+        };
+    }
+
+    /** Address blocks, one or a list, each as for {@code --accept-proxy-from}. */
+    private static CidrSet cidrs(final YamlValue v) {
+        return new CidrSet(v.listOrOne().stream().map(c -> c.as(Cidr::parse)).toList());
     }
 
     private static List<CheckSpec> checks(final YamlValue v) {

@@ -93,7 +93,12 @@ public final class ConfigWriter {
             // retries above is TCP's; a UDP-only difference cannot be written, so the two must agree
             .put("udp-idle-timeout", udp.idleTimeout())
             .put("udp-responses", udp.responses())
-            .put("udp-max-flows", udp.maxFlows() == 0 ? AUTO : Integer.toString(udp.maxFlows()));
+            .put("udp-max-flows", udp.maxFlows() == 0 ? AUTO : Integer.toString(udp.maxFlows()))
+            .put("accept-proxy", l.acceptProxy().enabled())
+            .put("accept-proxy-from", new SequenceNode(Tag.SEQ, l.acceptProxy().trusted().blocks().stream()
+                .map(c -> scalar(c.toString())).toList(), FlowStyle.BLOCK))
+            .put("proxy-header-timeout", l.acceptProxy().headerTimeout())
+            .put("proxy-header-max", Sizes.format(l.acceptProxy().maxHeaderLength()));
     }
 
     private static Map group(final TargetGroupConfig g) {
@@ -110,6 +115,8 @@ public final class ConfigWriter {
                 .put("weight", s.weight())
                 .put("backup", s.backup())
                 .put("check-port", s.checkPort())
+                .put("send-proxy", s.sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
+                .put("proxy-udp", s.sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
                 .node());
         }
         return new Map(FlowStyle.BLOCK)

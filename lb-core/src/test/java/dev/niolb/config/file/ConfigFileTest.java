@@ -1,11 +1,14 @@
 package dev.niolb.config.file;
 
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
@@ -174,6 +177,41 @@ class ConfigFileTest {
             Duration.ofSeconds(3), Duration.ofSeconds(2), 4, 5, Duration.ofMinutes(1), 0, Duration.ofSeconds(30), 10));
     }
 
+    @Test
+    void proxyProtocolKeysReachListenersAndServers() {
+        final Config config = parse("""
+            defaults:
+              accept-proxy-from: 10.0.0.0/8
+              proxy-header-timeout: 2s
+            listeners:
+              - bind: 127.0.0.1:8080
+                proxy-header-max: 1k
+              - bind: 127.0.0.1:8081
+                accept-proxy-from: [192.0.2.0/24, "2001:db8::/32"]
+              - bind: 127.0.0.1:8082
+                accept-proxy: false
+              - bind: 127.0.0.1:8083
+            groups:
+              - name: web
+                servers:
+                  - 10.0.0.1:80,send-proxy
+                  - address: 10.0.0.2:80
+                    send-proxy: v2
+                    proxy-udp: every
+                  - address: 10.0.0.3:80
+                    send-proxy: none
+            """);
+
+        final AcceptProxy base = new AcceptProxy(true, CidrSet.parse(List.of("10.0.0.0/8")), Duration.ofSeconds(2), 4096);
+        assertThat(config.listeners()).extracting(ListenerConfig::acceptProxy).containsExactly(
+            base.withMaxHeaderLength(1024),
+            base.withTrusted(CidrSet.parse(List.of("192.0.2.0/24", "2001:db8::/32"))),
+            base.withEnabled(false),
+            base);
+        assertThat(config.groups().getFirst().servers()).extracting(ServerConfig::sendProxy).containsExactly(
+            SendProxy.V1, new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY), SendProxy.NONE);
+    }
+
     static Stream<Arguments> mistakes() {
         return Stream.of(
             arguments("a YAML syntax error", "listeners: [\n", "niolb.yaml:2: not valid YAML: "),
@@ -235,6 +273,15 @@ class ConfigFileTest {
                 "niolb.yaml:5: groups[0].balance: unknown balance algorithm 'fastest'"),
             arguments("a key given twice", MINIMAL.replace("    servers:", "    name: db\n    servers:"),
                 "niolb.yaml:5: groups[0]: key 'name' given twice (first on line 4)"),
+            arguments("a bad trusted proxy block", MINIMAL.replace("8080", "8080\n    accept-proxy-from: 10.0.0.0/40"),
+                "niolb.yaml:3: listeners[0].accept-proxy-from: bad CIDR '10.0.0.0/40': prefix length must be 0..32"),
+            arguments("an unknown PROXY version", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, send-proxy: v3}"),
+                "niolb.yaml:6: groups[0].servers[0].send-proxy: must be v1, v2 or none, got 'v3'"),
+            arguments("proxy-udp without v2", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, proxy-udp: every}"),
+                "niolb.yaml:6: groups[0].servers[0].proxy-udp: needs send-proxy-v2 (v1 is TCP only)"),
+            arguments("a v1 header to a UDP listener's server", MINIMAL.replace("127.0.0.1:8080", "udp://127.0.0.1:53")
+                    .replace("- 10.0.0.1:80", "- 10.0.0.1:53,send-proxy"),
+                "send-proxy (v1) is TCP only"),
             arguments("a group key in a listener", MINIMAL.replace("8080", "8080\n    balance: source"),
                 "niolb.yaml:3: listeners[0]: unknown key 'balance'"));
     }

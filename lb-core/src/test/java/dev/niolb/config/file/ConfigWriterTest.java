@@ -1,11 +1,14 @@
 package dev.niolb.config.file;
 
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
@@ -28,11 +31,15 @@ class ConfigWriterTest {
             List.of(new CheckSpec.Http("HEAD", "/health", "example.test", 200, 204), new CheckSpec.Agent(9999)),
             Duration.ofMillis(750), Duration.ofMillis(300), 4, 5, Duration.ofSeconds(20), 7, Duration.ofMinutes(1), 25);
         return new Config(3, Duration.ofSeconds(9),
-            List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080), "web", tcp, udp),
-                new ListenerConfig(null, Protocol.UDP, new InetSocketAddress("::1", 5353), "dns", tcp, udp)),
+            List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080), "web", tcp, udp,
+                    new AcceptProxy(true, CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")), Duration.ofSeconds(3),
+                        1024)),
+                new ListenerConfig(null, Protocol.UDP, new InetSocketAddress("::1", 5353), "dns", tcp, udp,
+                    AcceptProxy.fromAnyPeer())),
             List.of(new TargetGroupConfig("web", Algorithm.SOURCE, List.of(
-                    new ServerConfig("a", new InetSocketAddress("10.0.0.1", 80), 3, false, 8081),
-                    new ServerConfig(null, new InetSocketAddress("::2", 80), 0, true, 0)), health, 150),
+                    new ServerConfig("a", new InetSocketAddress("10.0.0.1", 80), 3, false, 8081, SendProxy.V1),
+                    new ServerConfig(null, new InetSocketAddress("::2", 80), 0, true, 0,
+                        new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY))), health, 150),
                 new TargetGroupConfig("dns", Algorithm.RANDOM, List.of(
                     new ServerConfig(new InetSocketAddress("10.0.0.3", 53), 1)),
                     HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)));
@@ -57,7 +64,8 @@ class ConfigWriterTest {
 
         assertThat(yaml).contains("  grace: 30s\n", "    idle-timeout: 10m\n", "    buffer-size: 64k\n",
             "    udp-max-flows: auto\n", "    check-interval: 2s\n", "    checks: []\n", "      - address: 10.0.0.1:80\n",
-            "        weight: 1\n");
+            "        weight: 1\n", "    accept-proxy: false\n", "    proxy-header-timeout: 5s\n",
+            "    proxy-header-max: 4k\n", "        send-proxy: none\n");
     }
 
     @Test

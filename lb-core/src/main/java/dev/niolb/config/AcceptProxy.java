@@ -1,0 +1,77 @@
+package dev.niolb.config;
+
+import dev.niolb.acl.CidrSet;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Whether a listener reads a PROXY protocol header (v1 or v2; UDP: v2 on every datagram) from its peers, and
+ * from which ones (HAProxy's {@code bind … accept-proxy}, narrowed to trusted sources as with
+ * {@code tcp-request connection expect-proxy layer4 if { src … }}).
+ *
+ * <p>A trusted peer must send a valid header before anything else: the address it carries becomes the session's
+ * client address (what {@code source} hashing, limits and logs see). A peer outside {@code trusted} is served as a
+ * direct client, its own address the client address, and nothing it sends is read as a header: the protocol must
+ * never be guessed, and an untrusted peer must not be able to claim another address.
+ *
+ * @param enabled         read headers at all
+ * @param trusted         peers whose headers are read; empty trusts every peer (HAProxy's plain {@code accept-proxy})
+ * @param headerTimeout   a TCP peer that has not sent its whole header within this time is closed
+ * @param maxHeaderLength the longest header accepted, in bytes (a v1 line is at most 107 by the specification)
+ */
+public record AcceptProxy(boolean enabled, CidrSet trusted, Duration headerTimeout, int maxHeaderLength) {
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_HEADER_LENGTH = 4096;
+    /** Room for a v1 line (107) and a v2 IPv6 header with a few TLVs. */
+    public static final int MIN_MAX_HEADER_LENGTH = 128;
+    /** The longest header v2 can express: 16 + 65,535. */
+    public static final int MAX_MAX_HEADER_LENGTH = 16 + 0xFFFF;
+    public static final AcceptProxy DISABLED =
+        new AcceptProxy(false, CidrSet.EMPTY, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_HEADER_LENGTH);
+
+    public AcceptProxy {
+        Objects.requireNonNull(trusted, "trusted");
+        Objects.requireNonNull(headerTimeout, "headerTimeout");
+        if (headerTimeout.isNegative() || headerTimeout.isZero()) {
+            throw new IllegalArgumentException("proxy-header-timeout must be positive, got "
+                + Durations.format(headerTimeout));
+        }
+        if (maxHeaderLength < MIN_MAX_HEADER_LENGTH || maxHeaderLength > MAX_MAX_HEADER_LENGTH) {
+            throw new IllegalArgumentException("proxy-header-max must be " + MIN_MAX_HEADER_LENGTH + ".."
+                + MAX_MAX_HEADER_LENGTH + " bytes, got " + maxHeaderLength);
+        }
+    }
+
+    /** Every peer must send a header. */
+    public static AcceptProxy fromAnyPeer() {
+        return DISABLED.withEnabled(true);
+    }
+
+    /** Only peers in {@code trusted} must (and may) send a header. */
+    public static AcceptProxy from(final CidrSet trusted) {
+        return new AcceptProxy(true, trusted, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_HEADER_LENGTH);
+    }
+
+    /** Whether a header is read from {@code peer}. */
+    public boolean expectsHeaderFrom(final InetAddress peer) {
+        return enabled && (trusted.isEmpty() || trusted.contains(peer));
+    }
+
+    public AcceptProxy withEnabled(final boolean b) {
+        return new AcceptProxy(b, trusted, headerTimeout, maxHeaderLength);
+    }
+
+    public AcceptProxy withTrusted(final CidrSet set) {
+        return new AcceptProxy(enabled, set, headerTimeout, maxHeaderLength);
+    }
+
+    public AcceptProxy withHeaderTimeout(final Duration d) {
+        return new AcceptProxy(enabled, trusted, d, maxHeaderLength);
+    }
+
+    public AcceptProxy withMaxHeaderLength(final int n) {
+        return new AcceptProxy(enabled, trusted, headerTimeout, n);
+    }
+}

@@ -1,0 +1,210 @@
+package dev.niolb.udp;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.SendProxy;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import dev.niolb.loop.SessionInfo;
+import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.UdpClient;
+import dev.niolb.testing.UdpEchoServer;
+import dev.niolb.testing.UdpHeaderServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * PROXY protocol v2 on UDP: niolb putting a DGRAM header on the first or every datagram of a flow to a server,
+ * and stripping the header a trusted peer puts on each datagram to a UDP listener. No open-source peer speaks
+ * this for generic UDP, so both ends are in-process: {@link UdpHeaderServer} decodes with niolb's decoder, and
+ * the "upstream proxy" is a plain socket on 127.0.0.2 writing headers built by the encoder.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ProxyProtocolUdpTest {
+    private static final String FRONT = "front";
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private LoadBalancer lb;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private void start(final AcceptProxy accept, final SendProxy send, final InetSocketAddress server)
+        throws IOException {
+        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS).withAcceptProxy(accept),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig("s", server, 1, false, 0, send)))));
+    }
+
+    private UdpListenerCounters counters() {
+        return lb.udpListener(FRONT).counters();
+    }
+
+    // -------------------------------------------------------------------------------------------------- send
+
+    @Test
+    void proxyUdpFirstPutsTheHeaderOnTheFirstDatagramOfAFlowOnly() throws Exception {
+        final UdpHeaderServer server = track(new UdpHeaderServer());
+        start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
+        try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            final String me = Endpoint.hostPort(client.localAddress());
+            assertThat(client.ask("one")).isEqualTo(me + " DGRAM one");
+            assertThat(client.ask("two")).isEqualTo("no header two");
+            assertThat(client.ask("three")).isEqualTo("no header three");
+            assertThat(client.lastSender()).isEqualTo(lb.localAddress(FRONT)); // replies come back unchanged
+        }
+    }
+
+    @Test
+    void proxyUdpEveryPutsTheHeaderOnEveryDatagram() throws Exception {
+        final UdpHeaderServer server = track(new UdpHeaderServer());
+        start(AcceptProxy.DISABLED, new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY), server.address());
+        try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.3")) {
+            final String me = Endpoint.hostPort(client.localAddress());
+            for (int i = 0; i < 5; i++) {
+                assertThat(client.ask("n" + i)).isEqualTo(me + " DGRAM n" + i);
+            }
+        }
+        assertThat(server.seen()).hasSize(5);
+    }
+
+    @Test
+    void theHeaderCarriesTheListenersAddressAsTheDestination() throws Exception {
+        final UdpHeaderServer server = track(new UdpHeaderServer());
+        start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
+        try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            assertThat(client.ask("x")).endsWith(" DGRAM x");
+        }
+        assertThat(server.destinations()).containsExactly(lb.localAddress(FRONT));
+    }
+
+    @Test
+    void aFlowMovedToAnotherServerSendsItsFirstDatagramThereWithTheHeader() throws Exception {
+        final UdpHeaderServer live = track(new UdpHeaderServer());
+        final InetSocketAddress dead;
+        try (java.net.DatagramSocket gone = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            dead = (InetSocketAddress) gone.getLocalSocketAddress(); // closed: port unreachable from now on
+        }
+        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(
+                new ServerConfig("dead", dead, 1, false, 0, SendProxy.V2),
+                new ServerConfig("live", live.address(), 1, false, 0, SendProxy.V2)))));
+        for (int i = 0; i < 2; i++) { // round robin: one of the two flows tries the dead server first
+            try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+                assertThat(client.ask("q" + i)).isEqualTo(Endpoint.hostPort(client.localAddress()) + " DGRAM q" + i);
+            }
+        }
+        Await.until(() -> counters().get(UdpListenerCounters.SERVER_UNREACHABLE) >= 1, 2000);
+    }
+
+    // ------------------------------------------------------------------------------------------------ accept
+
+    @Test
+    void aTrustedPeersHeaderIsStrippedAndItsSourceIdentifiesTheFlow() throws Exception {
+        final UdpEchoServer server = track(new UdpEchoServer("s"));
+        start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
+        final InetSocketAddress alice = new InetSocketAddress("198.51.100.1", 4000);
+        final InetSocketAddress bob = new InetSocketAddress("198.51.100.2", 4000);
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            proxy.send(withHeader(alice, "hi from alice"));
+            assertThat(proxy.receiveText(2000)).isEqualTo("s:hi from alice"); // the server got the payload only
+            proxy.send(withHeader(bob, "hi from bob"));
+            assertThat(proxy.receiveText(2000)).isEqualTo("s:hi from bob");
+            proxy.send(withHeader(alice, "again"));
+            assertThat(proxy.receiveText(2000)).isEqualTo("s:again");
+            assertThat(lb.sessions()).extracting(SessionInfo::client).containsExactlyInAnyOrder(alice, bob);
+        }
+        assertThat(counters().flows()).isEqualTo(2);
+        assertThat(counters().get(UdpListenerCounters.PROXY_HEADERS)).isEqualTo(3);
+        assertThat(server.senders()).hasSize(2); // a socket per decoded client, not one for the proxy
+    }
+
+    @Test
+    void theDecodedSourceIsWhatASendProxyServerHears() throws Exception {
+        final UdpHeaderServer server = track(new UdpHeaderServer());
+        start(AcceptProxy.fromAnyPeer(), new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY),
+            server.address());
+        final InetSocketAddress carol = new InetSocketAddress("2001:db8::c", 5353);
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            proxy.send(withHeader(carol, "query"));
+            assertThat(proxy.receiveText(2000)).isEqualTo(Endpoint.hostPort(carol) + " DGRAM query");
+        }
+    }
+
+    @Test
+    void aDatagramFromATrustedPeerWithoutAValidHeaderIsDroppedAndCounted() throws Exception {
+        final UdpEchoServer server = track(new UdpEchoServer("s"));
+        start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            proxy.send("no header here");
+            final ByteBuffer cut = ProxyHeaderEncoder.v2(new InetSocketAddress("10.0.0.1", 1),
+                new InetSocketAddress("10.0.0.2", 2), ProxyHeader.Transport.DGRAM);
+            final byte[] truncated = new byte[20];
+            cut.get(truncated);
+            proxy.send(truncated);
+            assertThat(proxy.receive(300)).isNull();
+            proxy.send(withHeader(new InetSocketAddress("10.0.0.1", 1), "fine"));
+            assertThat(proxy.receiveText(2000)).isEqualTo("s:fine");
+        }
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_PROXY_HEADER) == 2, 2000);
+        assertThat(server.received()).isEqualTo(1);
+    }
+
+    @Test
+    void aPeerOutsideTheTrustedSourcesIsTakenAsADirectClient() throws Exception {
+        final UdpHeaderServer server = track(new UdpHeaderServer());
+        start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.V2, server.address());
+        try (UdpClient direct = new UdpClient(lb.localAddress(FRONT), "127.0.0.3")) {
+            // its header is not read: it cannot claim 10.6.6.6, and the server hears its real address
+            direct.send(withHeader(new InetSocketAddress("10.6.6.6", 6), "spoof"));
+            assertThat(direct.receiveText(2000)).startsWith(Endpoint.hostPort(direct.localAddress()) + " DGRAM ");
+        }
+        assertThat(counters().get(UdpListenerCounters.PROXY_DIRECT)).isEqualTo(1);
+    }
+
+    private byte[] withHeader(final InetSocketAddress source, final String payload) {
+        final ByteBuffer header = ProxyHeaderEncoder.v2(source, lb.localAddress(FRONT), ProxyHeader.Transport.DGRAM);
+        final byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        final byte[] out = new byte[header.remaining() + body.length];
+        header.get(out, 0, header.remaining());
+        System.arraycopy(body, 0, out, out.length - body.length, body.length);
+        return out;
+    }
+}
