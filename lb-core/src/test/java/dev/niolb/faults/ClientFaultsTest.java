@@ -1,8 +1,10 @@
 package dev.niolb.faults;
 
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.Termination;
 import dev.niolb.target.Server;
+import dev.niolb.tcp.ListenerCounters;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;
 import dev.niolb.testing.FaultyServer;
@@ -152,6 +154,57 @@ class ClientFaultsTest {
         assertThat(server.headerTimeouts()).isEqualTo(clients);
         Await.until(() -> rig.terminated(Termination.SERVER_CLOSE) == clients, 5000);
         assertThat(rig.terminated(Termination.IDLE_TIMEOUT)).isZero();
+        rig.assertMemoryReturned();
+    }
+
+    @Test
+    void slowlorisClientsDrippingAProxyHeaderAreClosedByTheHeaderTimeoutBeforeAnyServerSeesThem() throws Exception {
+        final FaultyServer server = rig.track(new FaultyServer(FaultyServer.sink()));
+        rig.start(TcpOptions.DEFAULTS, AcceptProxy.fromAnyPeer().withHeaderTimeout(Duration.ofMillis(500)), 1,
+            server.address());
+        rig.measureBaseline();
+        final int clients = 100;
+        final AtomicInteger closedByNiolb = new AtomicInteger();
+        final List<Future<?>> drips = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            drips.add(rig.pool.submit(() -> {
+                // a PROXY v1 line one byte every 100 ms: 5 s for the whole line, against a 500 ms header timeout
+                try (Socket s = new Socket()) {
+                    s.connect(rig.front(), 2000);
+                    s.setSoTimeout(100);
+                    for (final byte b : "PROXY TCP4 192.0.2.1 198.51.100.1 56324 443\r\n".getBytes()) {
+                        try {
+                            s.getOutputStream().write(b);
+                            if (s.getInputStream().read() < 0) {
+                                closedByNiolb.incrementAndGet();
+                                return null;
+                            }
+                        } catch (final SocketTimeoutException stillOpen) {
+                            // drip again
+                        } catch (final IOException reset) {
+                            closedByNiolb.incrementAndGet(); // a drip after the close met a reset
+                            return null;
+                        }
+                    }
+                    return null;
+                }
+            }));
+        }
+        Await.until(() -> rig.counters().accepted() >= clients, 5000);
+        final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
+        Thread.sleep(200);
+        final int inUse = rig.lb().buffersInUse();
+        final BulkEcho.Result during = healthy.get(20, TimeUnit.SECONDS);
+        for (final Future<?> drip : drips) {
+            drip.get(10, TimeUnit.SECONDS);
+        }
+
+        rig.assertKeptItsThroughput(during);
+        assertThat(inUse).as("relay buffers in use while 100 headers drip in").isLessThanOrEqualTo(2);
+        assertThat(closedByNiolb).hasValue(clients);
+        assertThat(rig.counters().get(ListenerCounters.PROXY_TIMEOUT)).isEqualTo(clients);
+        assertThat(rig.terminated(Termination.PROXY_HEADER)).isEqualTo(clients);
+        assertThat(server.accepted()).as("connections the server saw").isZero();
         rig.assertMemoryReturned();
     }
 

@@ -1,6 +1,7 @@
 package dev.niolb.faults;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
@@ -68,13 +69,20 @@ final class FaultRig implements AutoCloseable {
     /** Starts niolb: {@code front} balances over {@code servers} round robin with {@code front}'s options. */
     LoadBalancer start(final TcpOptions frontOptions, final int loops, final InetSocketAddress... servers)
         throws IOException {
+        return start(frontOptions, AcceptProxy.DISABLED, loops, servers);
+    }
+
+    /** As above, with {@code front} reading a PROXY protocol header as {@code acceptProxy} says. */
+    LoadBalancer start(final TcpOptions frontOptions, final AcceptProxy acceptProxy, final int loops,
+                       final InetSocketAddress... servers) throws IOException {
         final List<ServerConfig> configs = new ArrayList<>();
         for (int i = 0; i < servers.length; i++) {
             configs.add(new ServerConfig("s" + i, servers[i], 1));
         }
         final InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         final Config config = new Config(loops, Duration.ZERO,
-            List.of(new ListenerConfig("front", Protocol.TCP, any, "faulty", frontOptions.withBufferSize(BUFFER)),
+            List.of(new ListenerConfig("front", Protocol.TCP, any, "faulty", frontOptions.withBufferSize(BUFFER))
+                    .withAcceptProxy(acceptProxy),
                 new ListenerConfig("healthy", Protocol.TCP, any, "good", TcpOptions.DEFAULTS.withBufferSize(BUFFER))),
             List.of(new TargetGroupConfig("faulty", Algorithm.ROUNDROBIN, configs),
                 new TargetGroupConfig("good", Algorithm.ROUNDROBIN,
