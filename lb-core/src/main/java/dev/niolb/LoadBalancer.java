@@ -1,14 +1,22 @@
 package dev.niolb;
 
+import dev.niolb.acl.ConnectionLimit;
+import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionInfo;
+import dev.niolb.reload.ReloadResult;
 import dev.niolb.tcp.TcpDrain;
 import dev.niolb.tcp.TcpListener;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
 import dev.niolb.target.TargetGroup;
 import dev.niolb.udp.UdpListener;
 import org.slf4j.Logger;
@@ -24,39 +32,52 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The engine's front door: {@link #start(Config)}, then {@link #stop(Duration)}.
+ * The engine's front door: {@link #start(Config)}, {@link #reload(Config)}, then {@link #stop(Duration)}.
  *
- * <p>Threading: start and stop from any one thread; the query methods from any thread. Each event loop runs
- * on its own thread and owns its listening sockets and sessions; this class only starts, queries and stops them.
+ * <p>Threading: start, reload and stop from any thread (reload and stop serialise); the query and membership
+ * methods from any thread. Each event loop runs on its own thread and owns its listening sockets and sessions;
+ * this class only starts, changes, queries and stops them. What a reload replaces (config, groups, listener
+ * lists) is an immutable value behind a volatile field, so a query sees the state before or after a reload,
+ * never half of it.
  */
 public final class LoadBalancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
-    private static final long LOOP_STOP_TIMEOUT_MS = 5_000;
+    static final long LOOP_STOP_TIMEOUT_MS = 5_000;
     private static final long QUERY_TIMEOUT_MS = 2_000;
 
-    private final Config config;
-    private final EventLoop[] loops;
-    private final Map<String, TargetGroup> groups;
-    private final List<TcpListener> listeners;
-    private final HealthChecker health;
-    private final List<UdpListener> udpListeners;
-    private final List<InetSocketAddress> boundAddresses;
+    // written by reloads (under stopLock), read by anyone
+    volatile Config config;
+    volatile Map<String, TargetGroup> groups;
+    volatile List<TcpListener> listeners;
+    volatile List<UdpListener> udpListeners;
+    volatile List<InetSocketAddress> boundAddresses;
+    /** Listeners a reload removed whose sessions are still finishing: their sessions count as active. */
+    final List<TcpListener> retiredTcp = new CopyOnWriteArrayList<>();
+    final List<UdpListener> retiredUdp = new CopyOnWriteArrayList<>();
+    final EventLoop[] loops;
+    final HealthChecker health;
+    final DnsDiscovery dns;
+    final ConnectionLimit maxconn;
     private final Object stopLock = new Object();
     private Boolean stopResult;
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
                          final List<TcpListener> listeners, final List<UdpListener> udpListeners,
-                         final List<InetSocketAddress> boundAddresses, final HealthChecker health) {
+                         final List<InetSocketAddress> boundAddresses, final HealthChecker health,
+                         final DnsDiscovery dns, final ConnectionLimit maxconn) {
         this.config = config;
         this.loops = loops;
-        this.groups = groups;
+        this.groups = java.util.Collections.unmodifiableMap(groups);
         this.listeners = listeners;
         this.health = health;
         this.udpListeners = udpListeners;
         this.boundAddresses = boundAddresses;
+        this.dns = dns;
+        this.maxconn = maxconn;
     }
 
     /**
@@ -69,16 +90,24 @@ public final class LoadBalancer implements AutoCloseable {
         final EventLoop[] loops = new EventLoop[config.threads()];
         final List<TcpListener> listeners = new ArrayList<>();
         HealthChecker health = null;
+        DnsDiscovery dns = null;
         final List<UdpListener> udpListeners = new ArrayList<>();
         final List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (int i = 0; i < loops.length; i++) {
                 loops[i] = new EventLoop(i);
             }
+            // the process's maxconn: one count over every TCP listener and loop, see ConnectionLimit
+            final ConnectionLimit global = config.maxconn() > 0 ? new ConnectionLimit(config.maxconn())
+                : ConnectionLimit.UNLIMITED;
             final Map<String, TargetGroup> groups = new LinkedHashMap<>();
             for (final TargetGroupConfig g : config.groups()) {
                 groups.put(g.name(), new TargetGroup(g, loops.length));
             }
+            // servers by DNS name: resolved before any listener accepts (a name that does not resolve yet is
+            // retried; its group starts with the servers it has)
+            dns = DnsDiscovery.start(config.dns());
+            dns.watch(dnsSpecs(config.groups(), groups));
             for (final ListenerConfig l : config.listeners()) {
                 if (l.protocol() == Protocol.UDP) {
                     final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops);
@@ -86,7 +115,7 @@ public final class LoadBalancer implements AutoCloseable {
                     bound.add(listener.localAddress());
                     continue;
                 }
-                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops);
+                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops, global);
                 listeners.add(listener);
                 listener.register();
                 bound.add(listener.localAddress());
@@ -98,13 +127,16 @@ public final class LoadBalancer implements AutoCloseable {
             }
             // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
             health = HealthChecker.start(groups.values(), (server, count) -> TcpDrain.closeIdlest(loops, server, count),
-                datagramOnlyGroups(config));
+                datagramOnlyGroups(config.listeners()));
             for (final EventLoop loop : loops) {
                 loop.start();
             }
             return new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
-                List.copyOf(bound), health);
+                List.copyOf(bound), health, dns, global);
         } catch (final IOException | RuntimeException e) {
+            if (dns != null) {
+                dns.close();
+            }
             if (health != null) {
                 health.close();
             }
@@ -176,7 +208,90 @@ public final class LoadBalancer implements AutoCloseable {
         return config;
     }
 
-    /** Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop. */
+    /**
+     * The process's maxconn over every TCP listener ({@link ConnectionLimit#UNLIMITED} without one): its
+     * {@code open()} is the connections counted now. A listener started later must be bound under it.
+     */
+    public ConnectionLimit maxconn() {
+        return maxconn;
+    }
+
+    /** Every group, in config order. */
+    public java.util.Collection<TargetGroup> groups() {
+        return java.util.Collections.unmodifiableCollection(groups.values());
+    }
+
+    // ------------------------------------------------------------------------- membership at run time
+
+    /**
+     * Adds a server to a running group: it takes new sessions from the next pick (ramping up first under slow
+     * start) and its checks start. Any thread.
+     *
+     * @throws IllegalArgumentException no such group, or the group already has a server of that name
+     */
+    public Server addServer(final String group, final ServerConfig server) {
+        return group(group).add(server);
+    }
+
+    /**
+     * Takes a server out of a running group: no new sessions from the next pick, its sessions finish (closed at
+     * the group's drain rate after its drain timeout, if it has one), its checks stop, and it is forgotten once
+     * it has no session left ({@link TargetGroup#retiring()} until then). Any thread.
+     *
+     * @return the server, now retiring
+     * @throws IllegalArgumentException no such group or server
+     */
+    public Server removeServer(final String group, final String server) {
+        return group(group).remove(server);
+    }
+
+    /**
+     * Sets a server's weight, 0..256, for new sessions. It stays over a reload until the config file changes
+     * that server's weight. Any thread.
+     *
+     * @throws IllegalArgumentException no such group or server, or a weight out of range
+     */
+    public Server setWeight(final String group, final String server, final int weight) {
+        final Server s = server(group, server);
+        s.weight(weight);
+        return s;
+    }
+
+    /**
+     * The operator's mode for a server: {@link ServerState#UP} (ready, in service), {@link ServerState#DRAIN}
+     * or {@link ServerState#MAINT} (no new sessions, open ones finish). It stays over a reload. Any thread.
+     *
+     * @throws IllegalArgumentException no such group or server, or {@code DOWN} (checks decide that)
+     */
+    public Server setState(final String group, final String server, final ServerState mode) {
+        final Server s = server(group, server);
+        s.operatorMode(mode, "set by operator");
+        return s;
+    }
+
+    /**
+     * Changes a group's algorithm for new sessions (a {@code source} bounded-load factor is kept while the
+     * algorithm stays {@code source}). Any thread.
+     */
+    public void setBalance(final String group, final Algorithm balance) {
+        final TargetGroup g = group(group);
+        final TargetGroup.Snapshot s = g.snapshot();
+        g.balance(balance, balance == Algorithm.SOURCE ? s.hashBalanceFactor() : 0);
+    }
+
+    /** A member of a group (not a retiring one). */
+    public Server server(final String group, final String server) {
+        final Server s = group(group).snapshot().server(server);
+        if (s == null) {
+            throw new IllegalArgumentException("group '" + group + "' has no server named '" + server + "'");
+        }
+        return s;
+    }
+
+    /**
+     * Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop, those of listeners
+     * a reload removed included.
+     */
     public long activeSessions() {
         long sum = 0;
         for (final TcpListener l : listeners) {
@@ -185,7 +300,43 @@ public final class LoadBalancer implements AutoCloseable {
         for (final UdpListener l : udpListeners) {
             sum += l.counters().active();
         }
+        retiredTcp.removeIf(l -> l.counters().active() == 0);
+        retiredUdp.removeIf(l -> l.counters().active() == 0);
+        for (final TcpListener l : retiredTcp) {
+            sum += l.counters().active();
+        }
+        for (final UdpListener l : retiredUdp) {
+            sum += l.counters().active();
+        }
         return sum;
+    }
+
+    /**
+     * Applies {@code next} to the running engine, in-process, and logs a one-line summary: new listeners start
+     * (bound before anything else changes: when one cannot be bound the reload fails and nothing changes),
+     * removed listeners stop accepting while their sessions finish, groups come and go, servers are added or
+     * drained, and changed weights, algorithms, health settings and timeouts apply to new sessions. Sessions in
+     * flight keep their server and are never cut. What operators set at run time ({@link #setState modes},
+     * {@link #setWeight weights}) and what the engine learned (health states, balancer positions, connection
+     * counts) stays, unless the new config changes that very value. A new thread count is not applied (it
+     * needs a restart) and is reported in the result.
+     *
+     * @throws java.net.BindException when a new listener cannot be bound; nothing changed
+     * @throws IOException            when a new listener cannot be started; nothing changed
+     * @throws IllegalStateException  after {@link #stop}
+     */
+    public ReloadResult reload(final Config next) throws IOException {
+        synchronized (stopLock) {
+            if (stopResult != null) {
+                throw new IllegalStateException("the load balancer has stopped");
+            }
+            final ReloadResult result = new Reconfiguration(this, next).apply();
+            LOG.info("reload: {}", result.diff().summary());
+            if (!result.notApplied().isEmpty()) {
+                LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));
+            }
+            return result;
+        }
     }
 
     /** The live connection table: a copy of every loop's sessions, taken on each loop. */
@@ -245,8 +396,9 @@ public final class LoadBalancer implements AutoCloseable {
             }
             final long left = activeSessions();
             if (left > 0) {
-                LOG.info("grace period over: closing {} sessions", left);
+                LOG.info("grace period over: closing {} {}", left, left == 1 ? "session" : "sessions");
             }
+            dns.close();
             health.close();
             for (final EventLoop loop : loops) {
                 loop.stop();
@@ -271,11 +423,28 @@ public final class LoadBalancer implements AutoCloseable {
         stop(Duration.ZERO);
     }
 
+    /** Every DNS server spec of {@code configs}, with the group it feeds. */
+    static List<Map.Entry<TargetGroup, DnsServerSpec>> dnsSpecs(final List<TargetGroupConfig> configs,
+                                                               final Map<String, TargetGroup> groups) {
+        final List<Map.Entry<TargetGroup, DnsServerSpec>> specs = new ArrayList<>();
+        for (final TargetGroupConfig g : configs) {
+            for (final DnsServerSpec spec : g.dnsServers()) {
+                specs.add(Map.entry(groups.get(g.name()), spec));
+            }
+        }
+        return specs;
+    }
+
+    /** The DNS side of the engine: the servers a spec stands for now, for tests and the admin API. */
+    public List<ServerConfig> dnsServers(final String group, final String spec) {
+        return dns.servers(group(group), spec);
+    }
+
     /** The groups only UDP listeners use: passive health re-probes their servers with a datagram, not a connect. */
-    private static Set<String> datagramOnlyGroups(final Config config) {
+    static Set<String> datagramOnlyGroups(final List<ListenerConfig> listeners) {
         final Set<String> udp = new HashSet<>();
         final Set<String> tcp = new HashSet<>();
-        for (final ListenerConfig l : config.listeners()) {
+        for (final ListenerConfig l : listeners) {
             (l.protocol() == Protocol.UDP ? udp : tcp).add(l.group());
         }
         udp.removeAll(tcp);

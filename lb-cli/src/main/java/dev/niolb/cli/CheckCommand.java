@@ -7,7 +7,9 @@ import dev.niolb.config.file.ConfigSource;
 import dev.niolb.config.file.ConfigWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import dev.niolb.reload.ConfigDiff;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -22,7 +24,8 @@ import java.util.concurrent.Callable;
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
     description = {"Validate a config file and print the effective config, every default filled in.",
         "Exits 0 when the file is valid, or 1 with one line naming the file, the line and the key."},
-    footer = {"", "Example:", "  niolb check --config /etc/niolb/niolb.yaml"})
+    footer = {"", "Examples:", "  niolb check --config /etc/niolb/niolb.yaml",
+        "  niolb check --config new.yaml --diff --against /etc/niolb/niolb.yaml"})
 public final class CheckCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -30,10 +33,27 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file to check.")
     private Path config;
 
+    @Option(names = "--diff", description = "Print what a reload from the config given with --against to this one "
+        + "would change, in one line, instead of the effective config.")
+    private boolean diff;
+
+    @Option(names = "--against", paramLabel = "FILE", description = "With --diff: the config running now (its file).")
+    private Path against;
+
     @Override
     public Integer call() {
+        if (diff != (against != null)) {
+            throw new ParameterException(spec.commandLine(), diff ? "--diff needs --against FILE (the config running now)"
+                : "--against goes with --diff");
+        }
         final Config effective = load(new ConfigFile(config));
         final PrintWriter out = spec.commandLine().getOut();
+        if (diff) {
+            final ConfigDiff changes = ConfigDiff.between(load(new ConfigFile(against)), effective);
+            out.println("reload: " + changes.summary());
+            out.flush();
+            return 0;
+        }
         out.println("# " + config + " is valid. The effective config, every default filled in:");
         out.print(ConfigWriter.write(effective));
         out.flush();

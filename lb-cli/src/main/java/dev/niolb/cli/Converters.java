@@ -5,8 +5,8 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
-import dev.niolb.config.ServerConfig;
 import dev.niolb.config.Sizes;
+import dev.niolb.config.SourceRate;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -38,11 +38,14 @@ final class Converters {
         }
     }
 
-    /** {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy|send-proxy-v2][,proxy-udp=…]}. */
-    static final class ServerSpec implements ITypeConverter<ServerConfig> {
+    /**
+     * {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy|send-proxy-v2][,proxy-udp=…]};
+     * HOST an address or a DNS name.
+     */
+    static final class ServerSpec implements ITypeConverter<ServerArgument> {
         @Override
-        public ServerConfig convert(final String text) {
-            return parse(ServerConfig::parse, text);
+        public ServerArgument convert(final String text) {
+            return parse(ServerArgument::parse, text);
         }
     }
 
@@ -70,11 +73,19 @@ final class Converters {
         }
     }
 
-    /** {@code 10.0.0.0/8}, {@code 2001:db8::/32}, or one address. */
+    /** {@code 10.0.0.0/8}, {@code 2001:db8::/32}, {@code 192.0.2.7} (one host). */
     static final class CidrBlock implements ITypeConverter<Cidr> {
         @Override
         public Cidr convert(final String text) {
             return parse(Cidr::parse, text);
+        }
+    }
+
+    /** {@code 20/s}, {@code 600/m}, {@code 10/s,burst=50}. */
+    static final class Rate implements ITypeConverter<SourceRate> {
+        @Override
+        public SourceRate convert(final String text) {
+            return parse(SourceRate::parse, text);
         }
     }
 

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -59,12 +60,15 @@ final class Foreground {
         final StopSignals signals = StopSignals.install();
         final LoadBalancer lb = start();
         LOG.info(startLine(config, lb.localAddresses()));
+        final ReloadSignal reloads = ReloadSignal.install(lb, source); // SIGHUP: read the source again, reload
         started.accept(lb);
         final String signal = signals.await();
+        reloads.close();
+        final Duration grace = lb.config().grace(); // a reload may have changed it
         final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
-            Durations.format(config.grace()), signal);
-        final boolean allFinished = lb.stop(config.grace());
+            Durations.format(grace), signal);
+        final boolean allFinished = lb.stop(grace);
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
         return 0;
     }
@@ -128,7 +132,8 @@ final class Foreground {
         }
         for (final TargetGroupConfig g : config.groups()) {
             line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
-                .append(g.servers().stream().map(Foreground::describe).collect(Collectors.joining(", ")))
+                .append(java.util.stream.Stream.concat(g.servers().stream().map(Foreground::describe),
+                    g.dnsServers().stream().map(Foreground::describe)).collect(Collectors.joining(", ")))
                 .append("; balance ").append(g.balance());
             if (!g.health().checks().isEmpty()) {
                 line.append("; check ").append(g.health().checks().stream().map(Object::toString)
@@ -137,6 +142,11 @@ final class Foreground {
         }
         return line.append("; ").append(config.threads()).append(config.threads() == 1 ? " thread" : " threads")
             .toString();
+    }
+
+    /** {@code api.internal:8080 (dns) weight 1}: what it resolves to is logged as it resolves. */
+    private static String describe(final dev.niolb.config.DnsServerSpec d) {
+        return d + " (dns) weight " + d.template().weight() + (d.template().backup() ? " backup" : "");
     }
 
     private static String describe(final ServerConfig s) {

@@ -6,10 +6,14 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -65,12 +69,20 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "SERVER",
         converter = Converters.ServerSpec.class,
         description = {"A backend server: HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N]"
-            + "[,send-proxy|send-proxy-v2][,proxy-udp=first|every]. Weight 0..256, "
+            + "[,send-proxy|send-proxy-v2][,proxy-udp=first|every][,maxconn=N]. Weight 0..256, "
             + "default 1; 0 takes no new connections. A backup takes connections only while no primary server is UP. "
             + "send-proxy(-v2) writes a PROXY protocol v1 (v2) header with the client's address first; for UDP "
-            + "(v2 only) on the first datagram of a flow or on every one. Repeat for more. Required unless --config "
-            + "is given."})
-    private List<ServerConfig> servers;
+            + "(v2 only) on the first datagram of a flow or on every one. maxconn: sessions at once; a full server "
+            + "gets no new ones. "
+            + "A host name stands for every address it resolves to, looked up again as its TTL runs out; "
+            + "srv:_service._tcp.NAME takes the ports and weights of SRV records. Repeat for more. "
+            + "Required unless --config is given."})
+    private List<ServerArgument> servers;
+
+    @Option(names = "--resolver", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+        description = "The DNS server that resolves server names (default: the system's, from /etc/resolv.conf, "
+            + "and /etc/hosts).")
+    private Endpoint resolver;
 
     @Option(names = "--balance", paramLabel = "ALG", defaultValue = "roundrobin",
         converter = Converters.AlgorithmName.class,
@@ -202,6 +214,40 @@ public final class RunCommand implements Callable<Integer> {
         description = "The longest PROXY header accepted, TLVs included (default: ${DEFAULT-VALUE}).")
     private int proxyHeaderMax;
 
+    @Option(names = "--allow", paramLabel = "CIDR", split = ",", converter = Converters.CidrBlock.class,
+        description = "Admit only clients from these blocks (10.0.0.0/8, 2001:db8::/32, 192.0.2.7); repeat or "
+            + "separate with commas. Default: everyone.")
+    private List<Cidr> allow;
+
+    @Option(names = "--deny", paramLabel = "CIDR", split = ",", converter = Converters.CidrBlock.class,
+        description = "Refuse clients from these blocks (reset at accept; UDP: datagrams dropped). Deny wins over "
+            + "--allow.")
+    private List<Cidr> deny;
+
+    @Option(names = "--maxconn", paramLabel = "N", defaultValue = "0",
+        description = "TCP connections at once over all listeners; at it niolb stops accepting and new clients wait "
+            + "in the backlog; 0 no cap (default: ${DEFAULT-VALUE}).")
+    private int maxconn;
+
+    @Option(names = "--listener-maxconn", paramLabel = "N", defaultValue = "0",
+        description = "TCP connections at once per listener, as --maxconn; 0 no cap (default: ${DEFAULT-VALUE}).")
+    private int listenerMaxconn;
+
+    @Option(names = "--source-maxconn", paramLabel = "N", defaultValue = "0",
+        description = "TCP connections at once from one client IP (IPv6: one /64); more are reset at accept; "
+            + "0 no cap (default: ${DEFAULT-VALUE}).")
+    private int sourceMaxconn;
+
+    @Option(names = "--source-rate", paramLabel = "RATE", defaultValue = "0", converter = Converters.Rate.class,
+        description = "New TCP connections per client IP: N/s, N/m or N/h, optionally ,burst=M (default burst: N); "
+            + "more are reset at accept; 0 no limit (default: ${DEFAULT-VALUE}).")
+    private SourceRate sourceRate;
+
+    @Option(names = "--source-table-size", paramLabel = "N", defaultValue = "65536",
+        description = "Client IPs remembered for --source-maxconn and --source-rate; the least recently seen is "
+            + "forgotten when full (default: ${DEFAULT-VALUE}).")
+    private int sourceTableSize;
+
     /**
      * The model the flags describe.
      *
@@ -228,8 +274,15 @@ public final class RunCommand implements Callable<Integer> {
         final List<Cidr> trusted = acceptProxyFrom == null ? List.of() : acceptProxyFrom;
         final AcceptProxy proxy = new AcceptProxy(acceptProxy || !trusted.isEmpty(), new CidrSet(trusted),
             proxyHeaderTimeout, proxyHeaderMax);
+        final ListenerLimits limits = ListenerLimits.NONE
+            .withAccess(new CidrSet(allow == null ? List.of() : allow), new CidrSet(deny == null ? List.of() : deny))
+            .withMaxconn(listenerMaxconn)
+            .withSourceMaxconn(sourceMaxconn)
+            .withSourceRate(sourceRate)
+            .withSourceTableSize(sourceTableSize);
         final List<ListenerConfig> listeners = listen.stream()
-            .map(endpoint -> new ListenerConfig(null, endpoint.protocol(), endpoint.address(), GROUP, tcp, udp, proxy))
+            .map(endpoint -> new ListenerConfig(null, endpoint.protocol(), endpoint.address(), GROUP, tcp, udp, proxy,
+                limits))
             .toList();
         final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
             .withChecks(checks == null ? List.of() : checks)
@@ -240,8 +293,13 @@ public final class RunCommand implements Callable<Integer> {
             .withMaxFails(maxFails)
             .withSlowStart(slowStart)
             .withDrain(drainTimeout, drainRate);
+        final List<ServerConfig> byAddress = servers.stream().map(ServerArgument::address)
+            .filter(java.util.Objects::nonNull).toList();
+        final List<DnsServerSpec> byName = servers.stream().map(ServerArgument::name)
+            .filter(java.util.Objects::nonNull).toList();
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
-            List.of(new TargetGroupConfig(GROUP, balance, servers, health, hashBalanceFactor)));
+            List.of(new TargetGroupConfig(GROUP, balance, byAddress, health, hashBalanceFactor, byName)),
+            resolver == null ? DnsConfig.DEFAULTS : DnsConfig.DEFAULTS.withResolver(resolver.address()), maxconn);
     }
 
     @Override

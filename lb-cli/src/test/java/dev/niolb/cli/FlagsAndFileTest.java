@@ -18,7 +18,9 @@ class FlagsAndFileTest {
     /** Every flag of {@code niolb run}, each away from its default. */
     private static final String[] EVERY_FLAG = {
         "--listen", "127.0.0.1:9000", "--listen", "udp://127.0.0.1:9053",
-        "--server", "10.0.0.1:80,weight=3,name=a,check-port=8081", "--server", "10.0.0.2:80,backup,send-proxy-v2,proxy-udp=every",
+        "--server", "10.0.0.1:80,weight=3,name=a,check-port=8081,maxconn=100",
+        "--server", "10.0.0.2:80,backup,send-proxy-v2,proxy-udp=every",
+        "--server", "api.internal:8080,weight=2,send-proxy,maxconn=7", "--resolver", "127.0.0.1:5353",
         "--balance", "source", "--hash-balance-factor", "125",
         "--check", "http:/health", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
         "--rise", "4", "--fall", "5", "--max-fails", "7", "--slowstart", "30s", "--drain-timeout", "1m",
@@ -28,13 +30,17 @@ class FlagsAndFileTest {
         "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m",
         "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000",
         "--accept-proxy", "--accept-proxy-from", "10.0.0.0/8", "--accept-proxy-from", "192.0.2.1",
-        "--proxy-header-timeout", "2s", "--proxy-header-max", "1k"};
+        "--proxy-header-timeout", "2s", "--proxy-header-max", "1k",
+        "--allow", "10.0.0.0/8,2001:db8::/32", "--deny", "10.6.6.0/24", "--maxconn", "10000",
+        "--listener-maxconn", "500", "--source-maxconn", "20", "--source-rate", "10/s,burst=30",
+        "--source-table-size", "4096"};
 
     /** The same, as a file: listener options in defaults, group options in the group. */
     private static final String SAME_AS_FILE = """
         defaults:
           threads: 3
           grace: 9s
+          maxconn: 10000
           connect-timeout: 250ms
           idle-timeout: 1h
           retries: 5
@@ -50,6 +56,12 @@ class FlagsAndFileTest {
           accept-proxy-from: [10.0.0.0/8, 192.0.2.1]
           proxy-header-timeout: 2s
           proxy-header-max: 1k
+          allow: [10.0.0.0/8, "2001:db8::/32"]
+          deny: 10.6.6.0/24
+          listener-maxconn: 500
+          source-maxconn: 20
+          source-rate: 10/s,burst=30
+          source-table-size: 4096
         listeners:
           - bind: 127.0.0.1:9000
           - bind: udp://127.0.0.1:9053
@@ -69,11 +81,17 @@ class FlagsAndFileTest {
             drain-timeout: 1m
             drain-rate: 50
             servers:
-              - 10.0.0.1:80,weight=3,name=a,check-port=8081
+              - 10.0.0.1:80,weight=3,name=a,check-port=8081,maxconn=100
               - address: 10.0.0.2:80
                 backup: true
                 send-proxy: v2
                 proxy-udp: every
+              - address: api.internal:8080
+                weight: 2
+                send-proxy: v1
+                maxconn: 7
+        dns:
+          resolver: 127.0.0.1:5353
         """;
 
     /** Parses {@code niolb run ARGS} and builds the config, without starting anything. */

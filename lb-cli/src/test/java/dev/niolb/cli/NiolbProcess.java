@@ -74,6 +74,15 @@ final class NiolbProcess implements AutoCloseable {
         return Integer.parseInt(awaitOut("listening on tcp://127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(20)).group(1));
     }
 
+    /** The child's process id. */
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Sends a signal by name ({@code TERM}, {@code INT}) with kill(1). */
     void signal(final String name) throws IOException, InterruptedException {
         final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();

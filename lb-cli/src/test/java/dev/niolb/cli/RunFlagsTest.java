@@ -7,10 +7,12 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.Sizes;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -45,6 +47,22 @@ class RunFlagsTest {
             new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS));
         assertThat(config.groups()).containsExactly(new TargetGroupConfig("default", Algorithm.ROUNDROBIN,
             java.util.List.of(new ServerConfig(new InetSocketAddress("10.0.0.1", 80), 1))));
+    }
+
+    @Test
+    void aServerGivenByNameIsResolvedAtRunTimeAndTheResolverIsKept() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80",
+            "--server", "api.internal:8080,weight=2", "--server", "srv:_api._tcp.example.org",
+            "--resolver", "127.0.0.1:5353");
+
+        final TargetGroupConfig group = config.groups().getFirst();
+        assertThat(group.servers()).extracting(ServerConfig::name).containsExactly("10.0.0.1:80");
+        assertThat(group.dnsServers()).extracting(dev.niolb.config.DnsServerSpec::name)
+            .containsExactly("api.internal:8080", "srv:_api._tcp.example.org");
+        assertThat(group.dnsServers().getFirst().template().weight()).isEqualTo(2);
+        assertThat(config.dns().resolver()).isEqualTo(new InetSocketAddress("127.0.0.1", 5353));
+        assertThat(config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80").dns())
+            .isEqualTo(dev.niolb.config.DnsConfig.DEFAULTS);
     }
 
     @Test
@@ -148,6 +166,30 @@ class RunFlagsTest {
             "tcp://127.0.0.1:5353", "udp://127.0.0.1:5353", "tcp://127.0.0.1:8080");
         assertThat(config.listeners()).extracting(ListenerConfig::protocol).containsExactly(
             Protocol.TCP, Protocol.UDP, Protocol.TCP);
+    }
+
+    @Test
+    void accessAndLimitFlagsReachEveryListenerAndTheGlobalCapTheConfig() {
+        final Config config = config("--listen", "127.0.0.1:9000", "--listen", "udp://127.0.0.1:53",
+            "--server", "10.0.0.1:80,maxconn=50", "--allow", "10.0.0.0/8,192.168.0.0/16", "--allow", "2001:db8::/32",
+            "--deny", "10.6.6.0/24", "--maxconn", "1000", "--listener-maxconn", "500", "--source-maxconn", "20",
+            "--source-rate", "10/s,burst=30", "--source-table-size", "4096");
+
+        final ListenerLimits expected = new ListenerLimits(
+            CidrSet.parse(List.of("10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32")),
+            CidrSet.parse(List.of("10.6.6.0/24")), 500, 20, new SourceRate(10, Duration.ofSeconds(1), 30), 4096);
+        assertThat(config.listeners()).extracting(ListenerConfig::limits).containsExactly(expected, expected);
+        assertThat(config.maxconn()).isEqualTo(1000);
+        assertThat(config.groups().getFirst().servers().getFirst().maxconn()).isEqualTo(50);
+    }
+
+    @Test
+    void withoutLimitFlagsNothingIsLimitedAsTheHelpSays() {
+        final Config config = config("--listen", "127.0.0.1:9000", "--server", "10.0.0.1:80");
+
+        assertThat(config.listeners().getFirst().limits()).isEqualTo(ListenerLimits.NONE);
+        assertThat(config.maxconn()).isZero();
+        assertThat(ListenerLimits.NONE.sourceTableSize()).isEqualTo(65536);
     }
 
     @Test

@@ -54,6 +54,20 @@ class RunProcessTest {
     }
 
     @Test
+    void aServerGivenAsLocalhostIsResolvedAndServes() throws Exception {
+        try (EchoServer a = new EchoServer("by-name");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", "localhost:" + a.address().getPort())) {
+            final int port = niolb.awaitListeningPort();
+            assertThat(niolb.out()).anySatisfy(line -> assertThat(line).contains(
+                "servers localhost:" + a.address().getPort() + " (dns) weight 1"));
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(readLine(client)).isEqualTo("by-name");
+            }
+        }
+    }
+
+    @Test
     void aPortInUseIsOneLineAndExitCode1() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:" + taken.getLocalPort(),

@@ -91,6 +91,17 @@ class UsageErrorsTest {
             arguments("a v1 header for a UDP listener's server",
                 new String[] {"run", "--listen", "udp://127.0.0.1:53", "--server", "10.0.0.1:53,send-proxy"},
                 "niolb: server 10.0.0.1:53: send-proxy (v1) is TCP only"),
+            arguments("a bad allow block", ok("--allow", "10.0.0.0/33"),
+                "niolb: bad CIDR '10.0.0.0/33': prefix length must be 0..32, got 33"),
+            arguments("a host name to deny", ok("--deny", "evil.example"),
+                "niolb: bad CIDR 'evil.example': expected an IPv4 or IPv6 address[/length]"),
+            arguments("a source rate without a period", ok("--source-rate", "10"),
+                "niolb: bad source rate '10': expected N/s, N/m or N/h"),
+            arguments("a negative maxconn", ok("--maxconn", "-1"), "niolb: maxconn must be 0..10000000, got -1"),
+            arguments("a negative listener maxconn", ok("--listener-maxconn", "-5"),
+                "niolb: listener maxconn must be 0..10000000, got -5"),
+            arguments("a server maxconn of zero", ok("--server", "10.0.0.2:80,maxconn=0"),
+                "niolb: server '10.0.0.2:80,maxconn=0': maxconn must be 1..10000000, got '0'"),
             arguments("a bad demo address", new String[] {"demo", "--listen", "8080"},
                 "niolb: bad address '8080': expected HOST:PORT"));
     }

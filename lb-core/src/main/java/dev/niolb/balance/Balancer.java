@@ -23,6 +23,25 @@ public interface Balancer {
      */
     Server pick(int clientHash, long excluded);
 
+    /**
+     * Takes over what {@code previous}, a balancer of the same algorithm over an earlier snapshot of the group,
+     * had learned (a round-robin turn, smooth weighted counters), for the servers both share, so that a change
+     * of membership or weights does not restart the rotation. Called once, before the first pick; not on the
+     * hot path. Balancers without such state ignore it.
+     */
+    default void inherit(final Balancer previous) {
+    }
+
+    /** Where {@code server} is in {@code servers} (by identity), or -1. */
+    static int indexOf(final Server[] servers, final Server server) {
+        for (int i = 0; i < servers.length; i++) {
+            if (servers[i] == server) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Whether {@code server} is excluded by the mask, see {@link #pick}. */
     static boolean isExcluded(final Server server, final long excluded) {
         final int i = server.index();

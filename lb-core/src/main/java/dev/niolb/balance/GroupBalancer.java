@@ -7,7 +7,9 @@ import dev.niolb.target.TargetGroup;
 /**
  * The balancer of one group on one event loop, rebuilt when the group publishes a new snapshot.
  *
- * <p>Not threadsafe: owned by one event loop. The check for a new snapshot is one volatile read per pick.
+ * <p>Not threadsafe: owned by one event loop. The check for a new snapshot is one volatile read per pick. A
+ * balancer built for a new snapshot of the same algorithm {@link Balancer#inherit inherits} the old one's
+ * position, so a reload or a membership change keeps the rotation where it was.
  */
 public final class GroupBalancer {
     private final TargetGroup group;
@@ -25,9 +27,13 @@ public final class GroupBalancer {
     public Server pick(final int clientHash, final long excluded) {
         final TargetGroup.Snapshot current = group.snapshot();
         if (current != snapshot) {
-            balancer = current.balance() == Algorithm.SOURCE
+            final Balancer next = current.balance() == Algorithm.SOURCE
                 ? Balancers.source(current.maglevTable(), current.hashBalanceFactor())
                 : Balancers.create(current.balance(), current.servers(), seed);
+            if (balancer != null && snapshot.balance() == current.balance()) {
+                next.inherit(balancer); // a new membership or weight does not restart the rotation
+            }
+            balancer = next;
             snapshot = current;
         }
         return balancer.pick(clientHash, excluded);

@@ -22,6 +22,17 @@ final class LeastConnections implements Balancer {
         this.servers = servers.clone();
     }
 
+    /** Ties keep taking turns from where the previous balancer was. */
+    @Override
+    public void inherit(final Balancer previous) {
+        if (previous instanceof LeastConnections old && old.start > 0 && old.start <= old.servers.length) {
+            final int n = servers.length;
+            final int at = Balancer.indexOf(servers, old.servers[old.start - 1]);
+            final int next = at >= 0 ? at + 1 : old.start;
+            start = n == 0 || next >= n ? 0 : next;
+        }
+    }
+
     @Override
     public Server pick(final int clientHash, final long excluded) {
         final Server[] servers = this.servers;
@@ -35,8 +46,8 @@ final class LeastConnections implements Balancer {
                 i = 0;
             }
             final Server server = servers[i];
-            final int weight = server.effectiveWeight(); // 0 unless it accepts new sessions
-            if (weight <= 0 || Balancer.isExcluded(server, excluded)) {
+            final int weight = server.effectiveWeight(); // 0 unless UP and in use; full() is its maxconn
+            if (weight <= 0 || server.full() || Balancer.isExcluded(server, excluded)) {
                 continue;
             }
             final long active = server.active();

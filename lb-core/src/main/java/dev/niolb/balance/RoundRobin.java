@@ -15,6 +15,15 @@ final class RoundRobin implements Balancer {
         this.servers = servers.clone();
     }
 
+    /** The turn goes on after the server the previous balancer picked last, wherever it is now. */
+    @Override
+    public void inherit(final Balancer previous) {
+        if (previous instanceof RoundRobin old && old.next > 0 && old.next <= old.servers.length) {
+            final int at = Balancer.indexOf(servers, old.servers[old.next - 1]);
+            next = at >= 0 ? at + 1 : Math.min(old.next, servers.length);
+        }
+    }
+
     @Override
     public Server pick(final int clientHash, final long excluded) {
         final Server[] servers = this.servers;

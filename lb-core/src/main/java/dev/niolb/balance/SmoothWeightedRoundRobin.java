@@ -23,6 +23,19 @@ final class SmoothWeightedRoundRobin implements Balancer {
         this.current = new long[servers.length];
     }
 
+    /** Servers both snapshots share keep their current values; new ones start at 0, as in nginx. */
+    @Override
+    public void inherit(final Balancer previous) {
+        if (previous instanceof SmoothWeightedRoundRobin old) {
+            for (int i = 0; i < servers.length; i++) {
+                final int at = Balancer.indexOf(old.servers, servers[i]);
+                if (at >= 0) {
+                    current[i] = old.current[at];
+                }
+            }
+        }
+    }
+
     @Override
     public Server pick(final int clientHash, final long excluded) {
         final Server[] servers = this.servers;
@@ -31,8 +44,8 @@ final class SmoothWeightedRoundRobin implements Balancer {
         int best = -1;
         for (int i = 0; i < servers.length; i++) {
             final Server server = servers[i];
-            final int weight = server.effectiveWeight(); // 0 unless it accepts new sessions
-            if (weight <= 0 || Balancer.isExcluded(server, excluded)) {
+            final int weight = server.effectiveWeight(); // 0 unless UP and in use; full() is its maxconn
+            if (weight <= 0 || server.full() || Balancer.isExcluded(server, excluded)) {
                 continue;
             }
             final long c = current[i] + weight;

@@ -11,17 +11,37 @@ import java.util.Set;
  *
  * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions
  * @param grace   how long a graceful stop lets sessions finish before closing them
+ * @param dns     how servers given by DNS name are resolved
+ * @param maxconn TCP connections open at once over every listener; at it every listener stops accepting (new
+ *                clients wait in the kernel's backlogs) until one ends; 0 for no cap
  */
-public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups) {
+public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
+                     DnsConfig dns, int maxconn) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
+    /** With the default {@link DnsConfig} and no global connection cap. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups) {
+        this(threads, grace, listeners, groups, DnsConfig.DEFAULTS);
+    }
+
+    /** With no global connection cap. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups, final DnsConfig dns) {
+        this(threads, grace, listeners, groups, dns, 0);
+    }
+
     public Config {
         Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(dns, "dns");
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ", got " + threads);
+        }
+        if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) {
+            throw new IllegalArgumentException("maxconn must be 0.." + ListenerLimits.MAX_CONN + ", got " + maxconn);
         }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative");
@@ -47,6 +67,10 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         for (final TargetGroupConfig g : groups) {
             ProxyRules.checkUdpServers(g, listeners);
         }
+    }
+
+    public Config withMaxconn(final int n) {
+        return new Config(threads, grace, listeners, groups, dns, n);
     }
 
     /** The default number of event loops: one per core. */

@@ -10,9 +10,10 @@ import java.util.Objects;
  * @param tcp  what a TCP listener does with its sessions
  * @param udp  what a UDP listener does with its flows
  * @param acceptProxy whether (and from whom) a PROXY protocol header is read before anything else
+ * @param limits who it admits and how many: access list, maxconn, per-source limits
  */
 public record ListenerConfig(String name, Protocol protocol, InetSocketAddress bind, String group, TcpOptions tcp,
-                             UdpOptions udp, AcceptProxy acceptProxy) {
+                             UdpOptions udp, AcceptProxy acceptProxy, ListenerLimits limits) {
     public ListenerConfig {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(bind, "bind");
@@ -22,12 +23,21 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
         if (acceptProxy == null) {
             acceptProxy = AcceptProxy.DISABLED;
         }
+        if (limits == null) {
+            limits = ListenerLimits.NONE;
+        }
         if (name == null || name.isBlank()) {
             name = protocol.scheme() + "://" + Endpoint.hostPort(bind);
         }
     }
 
-    /** Without PROXY protocol headers. */
+    /** With no access list and no limits. */
+    public ListenerConfig(final String name, final Protocol protocol, final InetSocketAddress bind, final String group,
+                          final TcpOptions tcp, final UdpOptions udp, final AcceptProxy acceptProxy) {
+        this(name, protocol, bind, group, tcp, udp, acceptProxy, ListenerLimits.NONE);
+    }
+
+    /** Without PROXY protocol headers, access list or limits. */
     public ListenerConfig(final String name, final Protocol protocol, final InetSocketAddress bind, final String group,
                           final TcpOptions tcp, final UdpOptions udp) {
         this(name, protocol, bind, group, tcp, udp, AcceptProxy.DISABLED);
@@ -44,6 +54,10 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
     }
 
     public ListenerConfig withAcceptProxy(final AcceptProxy proxy) {
-        return new ListenerConfig(name, protocol, bind, group, tcp, udp, proxy);
+        return new ListenerConfig(name, protocol, bind, group, tcp, udp, proxy, limits);
+    }
+
+    public ListenerConfig withLimits(final ListenerLimits l) {
+        return new ListenerConfig(name, protocol, bind, group, tcp, udp, acceptProxy, l);
     }
 }

@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param backup    takes new sessions only while no primary (non-backup) server of its group can
  * @param checkPort the port active checks connect to instead of the server's; 0 for the server's own
  * @param sendProxy whether a PROXY protocol header with the client's address goes to the server first
+ * @param maxconn   sessions (TCP connections and UDP flows) open at once to this server; at it, balancers pass it
+ *                  over for new sessions as if it were DOWN; 0 for no cap
  */
 public record ServerConfig(String name, InetSocketAddress address, int weight, boolean backup, int checkPort,
-                           SendProxy sendProxy) {
+                           SendProxy sendProxy, int maxconn) {
     public static final int MAX_WEIGHT = 256;
     public static final int DEFAULT_WEIGHT = 1;
 
@@ -31,6 +33,10 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": check-port must be 1..65535, got "
                 + checkPort);
         }
+        if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) {
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": maxconn must be 0.."
+                + ListenerLimits.MAX_CONN + ", got " + maxconn);
+        }
         if (name == null || name.isBlank()) {
             name = Endpoint.hostPort(address);
         }
@@ -39,7 +45,13 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         }
     }
 
-    /** Without a PROXY header. */
+    /** With no connection cap. */
+    public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
+                        final int checkPort, final SendProxy sendProxy) {
+        this(name, address, weight, backup, checkPort, sendProxy, 0);
+    }
+
+    /** Without a PROXY header or a connection cap. */
     public ServerConfig(final String name, final InetSocketAddress address, final int weight, final boolean backup,
                         final int checkPort) {
         this(name, address, weight, backup, checkPort, SendProxy.NONE);
@@ -53,6 +65,10 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         this(null, address, weight);
     }
 
+    public ServerConfig withMaxconn(final int n) {
+        return new ServerConfig(name, address, weight, backup, checkPort, sendProxy, n);
+    }
+
     /** Where active checks connect: the server's address, or its host at {@link #checkPort()}. */
     public InetSocketAddress checkAddress() {
         return checkPort == 0 ? address : new InetSocketAddress(address.getAddress(), checkPort);
@@ -60,14 +76,14 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
 
     /**
      * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy]
-     * [,send-proxy-v2][,proxy-udp=first|every]}.
+     * [,send-proxy-v2][,proxy-udp=first|every][,maxconn=N]}.
      *
      * @throws IllegalArgumentException with a one-line message naming the bad part
      */
     public static ServerConfig parse(final String spec) {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup]"
-                + "[,check-port=N][,send-proxy|send-proxy-v2]");
+                + "[,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
         }
         final String[] parts = spec.split(",");
         final Endpoint endpoint = Endpoint.parse(parts[0]);
@@ -77,6 +93,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         int checkPort = 0;
         SendProxy.Version proxyVersion = SendProxy.Version.NONE;
         SendProxy.UdpMode proxyUdp = null;
+        int maxconn = 0;
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
             final int eq = option.indexOf('=');
@@ -130,9 +147,20 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     default -> throw new IllegalArgumentException("server '" + spec
                         + "': proxy-udp must be first or every, got '" + value + "'");
                 };
+                case "maxconn" -> {
+                    try {
+                        maxconn = Integer.parseInt(value);
+                    } catch (final NumberFormatException e) {
+                        maxconn = -1;
+                    }
+                    if (maxconn < 1 || maxconn > ListenerLimits.MAX_CONN) {
+                        throw new IllegalArgumentException("server '" + spec + "': maxconn must be 1.."
+                            + ListenerLimits.MAX_CONN + ", got '" + value + "'");
+                    }
+                }
                 default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N, name=NAME, backup, check-port=N, send-proxy, send-proxy-v2 or"
-                    + " proxy-udp=first|every)");
+                    + "' (expected weight=N, name=NAME, backup, check-port=N, send-proxy, send-proxy-v2,"
+                    + " proxy-udp=first|every or maxconn=N)");
             }
         }
         if (proxyUdp != null && proxyVersion != SendProxy.Version.V2) {
@@ -140,7 +168,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         }
         final SendProxy sendProxy = new SendProxy(proxyVersion, proxyUdp == null ? SendProxy.UdpMode.FIRST : proxyUdp);
         try {
-            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, sendProxy);
+            return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, sendProxy, maxconn);
         } catch (final IllegalArgumentException e) {
             throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }

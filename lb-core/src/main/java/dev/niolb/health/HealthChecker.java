@@ -6,6 +6,9 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.Timeout;
 import dev.niolb.target.Server;
 import dev.niolb.target.TargetGroup;
+import org.agrona.DeadlineTimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,7 +21,9 @@ import java.util.SplittableRandom;
 
 /**
  * Health for every group: active checks, agent polls, passive failure verdicts, slow-start ramps and paced
- * drains, all on one event loop of its own ({@code niolb-health}), never on a relay loop.
+ * drains, all on one event loop of its own ({@code niolb-health}), never on a relay loop. It follows groups
+ * as they change at run time: a server that joins is checked from then on, one that leaves stops being
+ * checked and is {@link TargetGroup#forget forgotten} once it has had no session for a little while.
  *
  * <p>Threading: built and closed by the engine's control thread. Everything else runs on the health loop:
  * relay loops hand it passive verdicts through the loop's lock-free command queue (one command when a server
@@ -27,14 +32,19 @@ import java.util.SplittableRandom;
  * timer until the check's timeout, and delays neither other checks nor any relay loop.
  */
 public final class HealthChecker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
     private static final long LOOP_STOP_TIMEOUT_MS = 5_000;
+    /** How often servers that left their group are looked at: forgotten after two looks with no session. */
+    static final long RETIRE_STEP_MS = 100;
 
     private final EventLoop loop;
     private final Map<Server, ServerCheck> checks = new IdentityHashMap<>();
-    private final List<AgentPoll> agents = new ArrayList<>();
-    private final List<SlowStart> ramps = new ArrayList<>();
-    private final List<PacedDrain> drains = new ArrayList<>();
+    private final Map<Server, AgentPoll> agents = new IdentityHashMap<>();
+    private final Map<TargetGroup, GroupHealth> groups = new IdentityHashMap<>();
+    private final Retirement retirement;
     private final SessionCloser closer;
+    private final SplittableRandom random = new SplittableRandom(System.nanoTime());
+    private boolean started;
 
     /**
      * Closes up to about {@code count} of a server's sessions, idlest first, on the relay loops. Any thread; must
@@ -45,9 +55,24 @@ public final class HealthChecker implements AutoCloseable {
         void closeIdlest(Server server, int count);
     }
 
+    /** What the health loop keeps for one group: its settings, slow start and paced drain. Health loop. */
+    private static final class GroupHealth {
+        final TargetGroup group;
+        HealthCheckConfig config;
+        boolean datagramOnly;
+        SlowStart ramp;
+        PacedDrain drain;
+        boolean removed;
+
+        GroupHealth(final TargetGroup group) {
+            this.group = group;
+        }
+    }
+
     private HealthChecker(final EventLoop loop, final SessionCloser closer) {
         this.loop = loop;
         this.closer = closer;
+        this.retirement = new Retirement();
     }
 
     /** {@link #start(Collection, SessionCloser, Set)} for groups whose drains never close sessions, all TCP. */
@@ -63,47 +88,179 @@ public final class HealthChecker implements AutoCloseable {
     public static HealthChecker start(final Collection<TargetGroup> groups, final SessionCloser closer,
                                       final Set<String> datagramOnly) throws IOException {
         final HealthChecker checker = new HealthChecker(new EventLoop(0, "niolb-health"), closer);
-        final SplittableRandom random = new SplittableRandom(System.nanoTime());
         for (final TargetGroup group : groups) {
-            checker.add(group, datagramOnly.contains(group.name()), random.split());
+            checker.register(group, datagramOnly.contains(group.name()));
         }
         checker.loop.execute(checker::startAll);
         checker.loop.start();
         return checker;
     }
 
-    private void add(final TargetGroup group, final boolean datagramOnly, final SplittableRandom random) {
-        final HealthCheckConfig config = group.health();
-        final CheckSpec health = config.healthCheck();
-        final CheckSpec.Agent agent = config.agentCheck();
-        for (final Server server : group.snapshot().servers()) {
-            checks.put(server, new ServerCheck(loop, server,
-                health == null ? null : ActiveCheck.of(health, ActiveCheck.proxyHeaderOf(server)), datagramOnly, config,
-                random.split()));
-            if (agent != null) {
-                agents.add(new AgentPoll(loop, server, agent.port(), config.interval().toMillis(),
-                    config.timeout().toMillis(), random.split()));
+    /** Checks a group added at run time, from now on. Any thread. */
+    public void addGroup(final TargetGroup group, final boolean datagramOnly) {
+        loop.execute(() -> {
+            register(group, datagramOnly);
+            for (final Server server : group.snapshot().servers()) {
+                startServer(server);
             }
-        }
+        });
+    }
+
+    /**
+     * The group's health settings changed (or whether only UDP listeners use it): its checks start again with
+     * the new settings; servers keep their states, a paced drain or slow start in progress goes on under the new
+     * settings. Any thread.
+     */
+    public void reconfigure(final TargetGroup group, final boolean datagramOnly) {
+        loop.execute(() -> {
+            final GroupHealth gh = groups.get(group);
+            if (gh == null) {
+                return;
+            }
+            for (final Server server : group.snapshot().servers()) {
+                stopServer(server);
+            }
+            stopGroupTimers(gh);
+            configure(gh, group.health(), datagramOnly);
+            for (final Server server : group.snapshot().servers()) {
+                startServer(server);
+                if (gh.ramp != null && server.state() == dev.niolb.target.ServerState.UP) {
+                    gh.ramp.add(server); // goes on if it was ramping; dropped at the first step if not
+                }
+            }
+            if (gh.drain != null) {
+                for (final Server server : group.snapshot().servers()) {
+                    gh.drain.add(server); // only servers in DRAIN are taken
+                }
+                for (final Server server : group.retiring()) {
+                    gh.drain.add(server);
+                }
+            }
+        });
+    }
+
+    /**
+     * The group left the engine; its servers were removed from it first (and are draining). What is left of it
+     * here goes once the last of them is forgotten. Any thread.
+     */
+    public void removeGroup(final TargetGroup group) {
+        loop.execute(() -> {
+            final GroupHealth gh = groups.get(group);
+            if (gh != null) {
+                gh.removed = true;
+                dropIfDone(gh);
+            }
+        });
+    }
+
+    private void register(final TargetGroup group, final boolean datagramOnly) {
+        final GroupHealth gh = new GroupHealth(group);
+        configure(gh, group.health(), datagramOnly);
+        groups.put(group, gh);
         // relay loops: one queued command when a server crosses the threshold, then the health loop decides
         group.failureListener((server, failures, why) -> loop.execute(() -> onPassiveFailures(server, failures, why)));
-        if (!config.slowStart().isZero()) {
-            final SlowStart ramp = new SlowStart(loop, config.slowStart().toMillis());
-            ramps.add(ramp);
-            group.onRampStart(server -> loop.execute(() -> ramp.add(server)));
+        // the current ramp and drain of the group are looked up on the loop: a reload may have replaced them
+        group.onRampStart(server -> loop.execute(() -> {
+            if (gh.ramp != null) {
+                gh.ramp.add(server);
+            }
+        }));
+        group.onDrainStart(server -> loop.execute(() -> {
+            if (gh.drain != null) {
+                gh.drain.add(server);
+            }
+        }));
+        group.membershipListener(new TargetGroup.MembershipListener() {
+            @Override
+            public void added(final Server server) {
+                loop.execute(() -> {
+                    retirement.cancel(server);
+                    startServer(server);
+                });
+            }
+
+            @Override
+            public void removed(final Server server) {
+                loop.execute(() -> {
+                    stopServer(server);
+                    retirement.add(gh, server);
+                });
+            }
+        });
+        if (!started) {
+            for (final Server server : group.snapshot().servers()) {
+                createChecks(gh, server); // started all at once by startAll
+            }
         }
-        if (!config.drainTimeout().isZero()) {
-            final PacedDrain drain = new PacedDrain(loop, closer, config.drainTimeout().toMillis(), config.drainRate());
-            drains.add(drain);
-            group.onDrainStart(server -> loop.execute(() -> drain.add(server)));
+    }
+
+    private void configure(final GroupHealth gh, final HealthCheckConfig config, final boolean datagramOnly) {
+        gh.config = config;
+        gh.datagramOnly = datagramOnly;
+        gh.ramp = config.slowStart().isZero() ? null : new SlowStart(loop, config.slowStart().toMillis());
+        gh.drain = config.drainTimeout().isZero() ? null
+            : new PacedDrain(loop, closer, config.drainTimeout().toMillis(), config.drainRate());
+    }
+
+    private void stopGroupTimers(final GroupHealth gh) {
+        if (gh.ramp != null) {
+            gh.ramp.stop();
+        }
+        if (gh.drain != null) {
+            gh.drain.stop();
+        }
+    }
+
+    private void createChecks(final GroupHealth gh, final Server server) {
+        final CheckSpec health = gh.config.healthCheck();
+        final CheckSpec.Agent agent = gh.config.agentCheck();
+        checks.put(server, new ServerCheck(loop, server,
+            health == null ? null : ActiveCheck.of(health, ActiveCheck.proxyHeaderOf(server)),
+            gh.datagramOnly, gh.config, random.split()));
+        if (agent != null) {
+            agents.put(server, new AgentPoll(loop, server, agent.port(), gh.config.interval().toMillis(),
+                gh.config.timeout().toMillis(), random.split()));
+        }
+    }
+
+    /** Creates and starts the checks of a server (again, if it had some). Health loop. */
+    private void startServer(final Server server) {
+        GroupHealth owner = null;
+        for (final GroupHealth gh : groups.values()) {
+            if (gh.group.snapshot().server(server.name()) == server) {
+                owner = gh;
+            }
+        }
+        if (owner == null) {
+            return; // left again before this ran
+        }
+        stopServer(server);
+        createChecks(owner, server);
+        final ServerCheck check = checks.get(server);
+        check.start();
+        final AgentPoll agent = agents.get(server);
+        if (agent != null) {
+            agent.start();
+        }
+    }
+
+    private void stopServer(final Server server) {
+        final ServerCheck check = checks.remove(server);
+        if (check != null) {
+            check.stop();
+        }
+        final AgentPoll agent = agents.remove(server);
+        if (agent != null) {
+            agent.stop();
         }
     }
 
     private void startAll() {
+        started = true;
         for (final ServerCheck check : checks.values()) {
             check.start();
         }
-        for (final AgentPoll agent : agents) {
+        for (final AgentPoll agent : agents.values()) {
             agent.start();
         }
     }
@@ -115,20 +272,107 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
+    /** A removed group's last traces go once none of its servers is retiring any more. Health loop. */
+    private void dropIfDone(final GroupHealth gh) {
+        if (gh.removed && !retirement.has(gh)) {
+            stopGroupTimers(gh);
+            groups.remove(gh.group);
+        }
+    }
+
     /** Stops every check and the health loop; states stay as they are. */
     @Override
     public void close() {
         loop.execute(() -> {
             checks.values().forEach(ServerCheck::stop);
-            agents.forEach(AgentPoll::stop);
-            ramps.forEach(SlowStart::stop);
-            drains.forEach(PacedDrain::stop);
+            agents.values().forEach(AgentPoll::stop);
+            groups.values().forEach(this::stopGroupTimers);
+            retirement.stop();
         });
         loop.stop();
         try {
             loop.awaitTermination(LOOP_STOP_TIMEOUT_MS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Servers that left their group: each is looked at every {@value #RETIRE_STEP_MS} ms and forgotten by its
+     * group after two looks in a row with no session (two, so that a session a relay loop picked it for from
+     * an older snapshot just before it left has been counted).
+     *
+     * <p>Not threadsafe: owned by the health loop.
+     */
+    private final class Retirement implements Timeout {
+        private final List<Leaving> leaving = new ArrayList<>();
+        private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        private boolean stopped;
+
+        private static final class Leaving {
+            final GroupHealth group;
+            final Server server;
+            int idleLooks;
+
+            Leaving(final GroupHealth group, final Server server) {
+                this.group = group;
+                this.server = server;
+            }
+        }
+
+        void add(final GroupHealth group, final Server server) {
+            if (stopped) {
+                return;
+            }
+            cancel(server);
+            leaving.add(new Leaving(group, server));
+            if (timerId == DeadlineTimerWheel.NULL_DEADLINE) {
+                timerId = loop.schedule(loop.nowMs() + RETIRE_STEP_MS, this);
+            }
+        }
+
+        void cancel(final Server server) {
+            leaving.removeIf(l -> l.server == server);
+        }
+
+        boolean has(final GroupHealth group) {
+            for (final Leaving l : leaving) {
+                if (l.group == group) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void stop() {
+            stopped = true;
+            loop.cancel(timerId);
+        }
+
+        @Override
+        public void onTimeout(final long expiredTimerId, final long nowMs) {
+            timerId = DeadlineTimerWheel.NULL_DEADLINE;
+            final List<GroupHealth> touched = new ArrayList<>();
+            leaving.removeIf(l -> {
+                if (l.server.active() > 0) {
+                    l.idleLooks = 0;
+                    return false;
+                }
+                if (++l.idleLooks < 2) {
+                    return false;
+                }
+                if (l.group.group.forget(l.server)) {
+                    LOG.info("server {} left group {}: no sessions left", l.server.name(), l.group.group.name());
+                }
+                touched.add(l.group);
+                return true;
+            });
+            for (final GroupHealth gh : touched) {
+                dropIfDone(gh);
+            }
+            if (!leaving.isEmpty() && !stopped) {
+                timerId = loop.schedule(nowMs + RETIRE_STEP_MS, this);
+            }
         }
     }
 

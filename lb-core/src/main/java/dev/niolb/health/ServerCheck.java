@@ -54,16 +54,22 @@ final class ServerCheck implements Timeout {
         }
         this.intervalMs = config.interval().toMillis();
         this.timeoutMs = config.timeout().toMillis();
-        this.riseFall = new RiseFall(reprobeOnly ? 1 : config.rise(), config.fall(), true);
+        // from the server's state now: checks that restart (a reload, a server back in its group) go on from it
+        this.riseFall = new RiseFall(reprobeOnly ? 1 : config.rise(), config.fall(), server.healthy());
         this.random = random;
         this.backoffMs = intervalMs;
     }
 
-    /** Schedules the first check soon, at a random point within the first interval (at most a second). Loop. */
+    /**
+     * Schedules the first check soon, at a random point within the first interval (at most a second); without
+     * an active check, the first re-probe of a server that is DOWN already. Loop.
+     */
     void start() {
         if (!reprobeOnly) {
             final long jitter = random.nextLong(Math.min(intervalMs, 1000) + 1);
             timerId = loop.schedule(loop.nowMs() + jitter, this);
+        } else if (!server.healthy()) {
+            timerId = loop.schedule(loop.nowMs() + backoffMs, this);
         }
     }
 

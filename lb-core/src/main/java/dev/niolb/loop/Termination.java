@@ -27,7 +27,14 @@ public enum Termination {
     /** A UDP flow had every reply it expected (the listener's {@code responses} per client datagram). */
     RESPONSES,
     /** The client's PROXY protocol header was malformed, too long, or not complete within the header timeout. */
-    PROXY_HEADER;
+    PROXY_HEADER,
+    /** Every server that could take the session had its {@code maxconn} of sessions: closed, not queued. */
+    FULL,
+    /**
+     * Refused by the listener's access list or per-source limits once its PROXY protocol header named the client
+     * (a direct client is refused at accept, before it is a session, and only counted by reason).
+     */
+    REJECTED;
 
     private static final Termination[] VALUES = values();
 

@@ -19,7 +19,7 @@ final class Failover {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
 
     private final String group;
-    private final long slowStartNanos;
+    private volatile long slowStartNanos;
     private Server[] servers = new Server[0];
     private boolean backupsActive;
     private boolean noneAccepting;
@@ -57,6 +57,49 @@ final class Failover {
 
     long slowStartNanos() {
         return slowStartNanos;
+    }
+
+    /** A new slow-start time, for servers that come back from now on (a reload). */
+    void slowStartNanos(final long nanos) {
+        this.slowStartNanos = nanos;
+    }
+
+    /**
+     * {@code server} joins the group, or rejoins it before it was forgotten, and takes sessions at once. A new
+     * server starts its slow start when one is configured: a cold server is not handed a group's worth of
+     * connections at once (under {@code leastconn} it would get every new one).
+     */
+    synchronized void add(final Server server, final boolean rejoining) {
+        final Server[] next = java.util.Arrays.copyOf(servers, servers.length + 1);
+        next[servers.length] = server;
+        servers = next;
+        update(server, () -> {
+            if (rejoining) {
+                server.rejoin();
+            } else if (slowStartNanos > 0) {
+                server.startRamp(System.nanoTime());
+                onRampStart.accept(server);
+            }
+        }, rejoining ? "back in group " + group : "added to group " + group);
+    }
+
+    /** {@code server} leaves the group: DRAIN, so it takes no new session and its sessions finish. */
+    synchronized void remove(final Server server) {
+        if (servers.length == 0) {
+            return;
+        }
+        final Server[] next = new Server[servers.length - 1];
+        int n = 0;
+        for (final Server s : servers) {
+            if (s != server) {
+                if (n == next.length) {
+                    return; // not a member
+                }
+                next[n++] = s;
+            }
+        }
+        servers = next;
+        update(server, server::leave, "removed from group " + group);
     }
 
     /**
@@ -156,7 +199,7 @@ final class Failover {
 
     private boolean noneAccepts() {
         for (final Server s : servers) {
-            if (s.acceptsNew()) {
+            if (s.effectiveWeight() > 0) { // state and weight only: a server at its maxconn is busy, not out
                 return false;
             }
         }

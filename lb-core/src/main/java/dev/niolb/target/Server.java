@@ -12,13 +12,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A backend server as the engine sees it: where it is, its state, how much traffic it should get, and its
  * live counters.
  *
- * <p>Threading: immutable identity. What balancers read on the relay loops is published in volatile fields
- * ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
+ * <p>Threading: its identity (index, name, address) never changes; a group carries the object over from one
+ * snapshot to the next for as long as the server is in it, and sessions hold it. A config reload may change
+ * its weight, backup flag, check port and PROXY header in place ({@link #reconfigure}). What balancers read on the relay
+ * loops is published in volatile fields ({@link #acceptsNew()}, {@link #effectiveWeight()}, {@link #state()}), one read each, no lock. The inputs
  * they are computed from (operator weight and mode, health, agent report, slow-start ramp) change only through
  * the setters below, which serialise on the group's {@link Failover} monitor: rare, and never on a relay loop.
  * Counters, connect-time averages included, are {@link ServerCounters} (single writer per loop, read by any
  * thread). The passive-failure count is shared by the relay loops: an atomic increment on a failed connect,
  * a read (and a write only after failures) on a successful one.
+ *
+ * <p>A server with a {@code maxconn} counts its sessions in one shared atomic, reserved when a session picks it
+ * ({@link #reserve}, on connect) and given back when the session leaves it ({@link #unreserve}): never on
+ * the relay path, and exact across loops, where the striped {@link #active()} sum could be passed by one per
+ * loop. At its maxconn the server is {@link #full()} and {@link #acceptsNew()} is false, so every balancer
+ * passes it over for new sessions as it would a DOWN one. Without a maxconn nothing is counted there. A reload
+ * may change the maxconn: each session remembers whether it was counted and gives back only what it took, so
+ * sessions opened without a cap are not counted against a new one.
  *
  * <p>Effective weight: {@code weight × agent percent × slow-start ramp}, in thousandths of a weight unit so
  * that a ramp of a weight-1 server is not rounded away; 0 when the server takes no new sessions (not UP, a
@@ -33,14 +43,17 @@ public final class Server {
     private final int index;
     private final String name;
     private final InetSocketAddress address;
-    private final InetSocketAddress checkAddress;
-    private final boolean backup;
-    private final SendProxy sendProxy;
     private final ServerCounters counters;
     private final Failover failover;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final AtomicInteger reserved = new AtomicInteger();
 
     // inputs, written under the failover's monitor; volatile where other threads read them
+    private volatile ServerConfig config;
+    private volatile InetSocketAddress checkAddress;
+    private volatile boolean backup;
+    private volatile SendProxy sendProxy;
+    private volatile int maxconn;
     private volatile int weight;
     private volatile int agentPercent = 100;
     private boolean healthy = true;
@@ -48,6 +61,7 @@ public final class Server {
     private ServerState agentMode = ServerState.UP;
     private int rampPermille = 1000;
     private long rampStartNanos;
+    private ServerState modeBeforeRemoval;
 
     // published for the relay loops
     private volatile ServerState state = ServerState.UP;
@@ -68,10 +82,12 @@ public final class Server {
         this.index = index;
         this.name = config.name();
         this.address = Objects.requireNonNull(config.address());
+        this.config = config;
         this.checkAddress = config.checkAddress();
         this.backup = config.backup();
         this.sendProxy = config.sendProxy();
         this.weight = config.weight();
+        this.maxconn = config.maxconn();
         this.counters = new ServerCounters(stripes);
         this.failover = failover;
     }
@@ -86,6 +102,19 @@ public final class Server {
 
     public InetSocketAddress address() {
         return address;
+    }
+
+    /**
+     * The settings this server was last given by a config (or by whoever added it at run time). Operator
+     * changes since ({@link #weight(int)}, {@link #operatorMode}) are not in it: {@link #weight()} is the weight in force.
+     */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Whether {@code other} names this server: same name and same address. */
+    public boolean sameAs(final ServerConfig other) {
+        return name.equals(other.name()) && address.equals(other.address());
     }
 
     /** Where active checks connect (the address, or its host at the configured check port). */
@@ -105,9 +134,55 @@ public final class Server {
 
     // ------------------------------------------------------------------------------------- read on hot path
 
-    /** Whether a balancer may give this server a new session. One volatile read. */
+    /**
+     * Whether a balancer may give this server a new session: it has a weight (UP, see {@link #effectiveWeight()})
+     * and is not at its maxconn. One volatile read, two with a maxconn.
+     */
     public boolean acceptsNew() {
-        return effectiveWeight > 0;
+        return effectiveWeight > 0 && !full();
+    }
+
+    /** Whether the server has its maxconn of sessions; never without a maxconn. One volatile read. */
+    public boolean full() {
+        return maxconn > 0 && reserved.get() >= maxconn;
+    }
+
+    /** Sessions this server takes at once; 0 for no cap. */
+    public int maxconn() {
+        return maxconn;
+    }
+
+    /** {@link #reserve}: the session is counted against the maxconn; give it back with {@link #unreserve}. */
+    public static final int RESERVED = 1;
+    /** {@link #reserve}: no maxconn, nothing was counted (and nothing is to be given back). */
+    public static final int NOT_COUNTED = 0;
+    /** {@link #reserve}: another loop filled the last place since the pick; the caller passes this server over. */
+    public static final int FULL = -1;
+
+    /** Counts a new session against the maxconn: {@link #RESERVED}, {@link #NOT_COUNTED} or {@link #FULL}. */
+    public int reserve() {
+        final int max = maxconn;
+        if (max == 0) {
+            return NOT_COUNTED;
+        }
+        int n;
+        do {
+            n = reserved.get();
+            if (n >= max) {
+                return FULL;
+            }
+        } while (!reserved.compareAndSet(n, n + 1));
+        return RESERVED;
+    }
+
+    /** A session that {@link #reserve} returned {@link #RESERVED} for has left this server. */
+    public void unreserve() {
+        reserved.decrementAndGet();
+    }
+
+    /** Sessions counted against the maxconn now. */
+    public int reserved() {
+        return reserved.get();
     }
 
     /**
@@ -275,7 +350,44 @@ public final class Server {
         }
     }
 
+    /**
+     * The config changed this server's settings (same name and address): what the new settings change takes
+     * effect at once. The weight is set only when the config's weight changed, so a weight an operator set at run
+     * time stays until the config changes that value; operator modes are not in a config and stay.
+     */
+    void reconfigure(final ServerConfig next) {
+        if (!sameAs(next)) {
+            throw new IllegalArgumentException("server " + this + " cannot become " + next.name() + " at "
+                + Endpoint.hostPort(next.address()));
+        }
+        failover.update(this, () -> {
+            final ServerConfig before = config;
+            config = next;
+            checkAddress = next.checkAddress();
+            backup = next.backup();
+            sendProxy = next.sendProxy(); // for connects from now on
+            maxconn = next.maxconn(); // for picks from now on; sessions give back what they took
+            if (next.weight() != before.weight()) {
+                weight = next.weight();
+            }
+        }, "config changed");
+    }
+
     // ---------------------------------------------------------------------- under the failover's monitor
+
+    /** Leaves its group: DRAIN by the operator's hand, remembering the mode it had. */
+    void leave() {
+        modeBeforeRemoval = operatorMode;
+        operatorMode = ServerState.DRAIN;
+    }
+
+    /** Back in its group before it was forgotten: the mode it had before it left. */
+    void rejoin() {
+        if (modeBeforeRemoval != null) {
+            operatorMode = modeBeforeRemoval;
+            modeBeforeRemoval = null;
+        }
+    }
 
     boolean ramping() {
         return rampPermille < 1000;

@@ -6,6 +6,10 @@ import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -13,23 +17,35 @@ import java.util.function.Consumer;
  * A named group of servers behind one or more listeners.
  *
  * <p>Threading: the server list is an immutable snapshot behind a volatile reference. Writers (reload, admin,
- * health) publish a new {@link Snapshot}; event loops read it on every pick and rebuild their per-loop
+ * health, DNS) publish a new {@link Snapshot}; event loops read it on every pick and rebuild their per-loop
  * balancer state when it changed. Server states and weights change in place (see {@link Server}); a change of
  * a weight that Maglev tables are built from publishes a new snapshot, so {@code source} builds a new table.
- * The passive-failure listener is a volatile reference, set once by the health checker.
+ * Every writer serialises on one monitor (the group's {@link Failover}): membership, algorithm and server
+ * states change together or not at all, and a snapshot never loses another writer's change. The listeners
+ * are volatile references, set once by the health checker.
+ *
+ * <p>Membership at run time: {@link #add} puts a server in the next snapshot; {@link #remove} takes it out of
+ * the next snapshot and puts it in DRAIN, so it takes no new session while its sessions (which hold the
+ * {@link Server} itself) finish; it stays {@link #retiring()} until it has no session left and the health
+ * checker {@link #forget forgets} it. A server is the same server across snapshots as long as its name and
+ * address are the same: its state, counters, failure run and slow start live in the object and carry over.
  */
 public final class TargetGroup {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetGroup.class);
+
     private final String name;
-    private final HealthCheckConfig health;
-    private final int hashBalanceFactor;
+    private final int stripes;
     private final Failover failover;
+    private final List<Server> retiring = new ArrayList<>(); // under the failover's monitor
+    private volatile HealthCheckConfig health;
     private volatile Snapshot snapshot;
     private volatile FailureListener failureListener;
+    private volatile MembershipListener membershipListener = MembershipListener.NONE;
 
     public TargetGroup(final TargetGroupConfig config, final int stripes) {
         this.name = config.name();
+        this.stripes = stripes;
         this.health = config.health();
-        this.hashBalanceFactor = config.hashBalanceFactor();
         this.failover = new Failover(name, config.health().slowStart().toNanos());
         final List<ServerConfig> configs = config.servers();
         final Server[] servers = new Server[configs.size()];
@@ -37,8 +53,208 @@ public final class TargetGroup {
             servers[i] = new Server(i, configs.get(i), stripes, failover);
         }
         failover.servers(servers);
-        this.snapshot = new Snapshot(0, config.balance(), servers, hashBalanceFactor);
+        this.snapshot = new Snapshot(0, config.balance(), servers, config.hashBalanceFactor());
         failover.onTableWeights(this::republish);
+    }
+
+    /** Hears of servers joining and leaving the group (the health checker starts and stops their checks). */
+    public interface MembershipListener {
+        MembershipListener NONE = new MembershipListener() {
+            @Override
+            public void added(final Server server) {
+            }
+
+            @Override
+            public void removed(final Server server) {
+            }
+        };
+
+        /** {@code server} joined (or rejoined) the group. Called under the group's monitor: must not block. */
+        void added(Server server);
+
+        /** {@code server} left the group and is draining. Called under the group's monitor: must not block. */
+        void removed(Server server);
+    }
+
+    /** Sets who hears of membership changes (the health checker); once, before traffic. */
+    public void membershipListener(final MembershipListener listener) {
+        this.membershipListener = listener == null ? MembershipListener.NONE : listener;
+    }
+
+    /**
+     * Adds a server to the group; it takes new sessions from the next pick (under slow start, if configured,
+     * it ramps up first). A server removed a moment ago with the same name and address that still has sessions
+     * comes back as itself, with its counters and the operator mode it had.
+     *
+     * @throws IllegalArgumentException when the group already has a server of that name
+     */
+    public Server add(final ServerConfig config) {
+        return change(List.of(), List.of(config)).getFirst();
+    }
+
+    /**
+     * Takes a server out of the group: it takes no new session from the next pick, its sessions go on (a paced
+     * drain closes them if the group has a drain timeout) and it is forgotten once it has none.
+     *
+     * @return the server, now retiring
+     * @throws IllegalArgumentException when the group has no server of that name
+     */
+    public Server remove(final String serverName) {
+        synchronized (failover) {
+            final Server server = snapshot.server(serverName);
+            change(List.of(serverName), List.of());
+            return server;
+        }
+    }
+
+    /**
+     * Removes and adds servers in one step, as {@link #remove} and {@link #add} would, published as one new
+     * snapshot: the servers that join take sessions (their weights are published) before the snapshot shows
+     * them, and the servers that leave go to DRAIN only after it no longer does, so a pick never finds the
+     * group empty in between, even when every server is replaced. A name may be both removed and added (a
+     * server that moved to a new address). Nothing changes when a name is wrong.
+     *
+     * @return the servers added, in order
+     * @throws IllegalArgumentException when a server to remove is not in the group, or one to add has the name
+     *                                  of a member that stays
+     */
+    public List<Server> change(final List<String> remove, final List<ServerConfig> add) {
+        synchronized (failover) {
+            final Snapshot s = snapshot;
+            final List<Server> leaving = new ArrayList<>();
+            for (final String serverName : remove) {
+                final Server server = s.server(serverName);
+                if (server == null) {
+                    throw new IllegalArgumentException("group '" + name + "' has no server named '" + serverName + "'");
+                }
+                leaving.add(server);
+            }
+            final java.util.Set<String> names = new java.util.HashSet<>();
+            for (final ServerConfig config : add) {
+                final Server member = s.server(config.name());
+                if (member != null && !leaving.contains(member) || !names.add(config.name())) {
+                    throw new IllegalArgumentException("group '" + name + "' already has a server named '"
+                        + config.name() + "'");
+                }
+            }
+            final java.util.BitSet used = new java.util.BitSet(); // indexes of members, retiring and joining servers
+            for (final Server m : s.servers()) {
+                used.set(m.index());
+            }
+            for (final Server r : retiring) {
+                used.set(r.index());
+            }
+            final List<Server> joining = new ArrayList<>();
+            final List<Boolean> rejoined = new ArrayList<>();
+            for (final ServerConfig config : add) {
+                Server server = null;
+                for (final Server r : retiring) {
+                    if (r.sameAs(config)) {
+                        server = r;
+                    }
+                }
+                final boolean rejoining = server != null;
+                if (rejoining) {
+                    retiring.remove(server);
+                } else {
+                    server = new Server(used.nextClearBit(0), config, stripes, failover);
+                    used.set(server.index());
+                }
+                failover.add(server, rejoining); // takes sessions as soon as a snapshot shows it
+                if (rejoining && !server.config().equals(config)) {
+                    server.reconfigure(config);
+                }
+                joining.add(server);
+                rejoined.add(rejoining);
+            }
+            final List<Server> next = new ArrayList<>();
+            for (final Server m : s.servers()) {
+                if (!leaving.contains(m)) {
+                    next.add(m);
+                }
+            }
+            next.addAll(joining);
+            publish(s.balance(), next.toArray(new Server[0]), s.hashBalanceFactor());
+            for (final Server server : leaving) {
+                // DRAIN after the snapshot without it: a loop still on the old one may give it a session, which
+                // is fine (it finishes there), where DRAIN first could leave such a loop with no server at all
+                failover.remove(server);
+                retiring.add(server);
+            }
+            for (int i = 0; i < joining.size(); i++) {
+                final Server server = joining.get(i);
+                membershipListener.added(server);
+                LOG.info("group {}: server {} {} (weight {}{})", name, server, rejoined.get(i) ? "back" : "added",
+                    server.weight(), server.backup() ? ", backup" : "");
+            }
+            for (final Server server : leaving) {
+                membershipListener.removed(server);
+                LOG.info("group {}: server {} removed: takes no new sessions, its {} open sessions go on", name, server,
+                    server.active());
+            }
+            return joining;
+        }
+    }
+
+    /**
+     * The config changed the settings of a member (same name and address): weight (when the config's weight
+     * changed; a weight set at run time otherwise stays), backup, check port.
+     *
+     * @throws IllegalArgumentException when the group has no such server
+     */
+    public Server update(final ServerConfig config) {
+        synchronized (failover) {
+            final Server server = snapshot.server(config.name());
+            if (server == null || !server.sameAs(config)) {
+                throw new IllegalArgumentException("group '" + name + "' has no server '" + config.name() + "' at "
+                    + dev.niolb.config.Endpoint.hostPort(config.address()));
+            }
+            server.reconfigure(config);
+            return server;
+        }
+    }
+
+    /**
+     * Changes the algorithm (and, for {@code source}, the bounded-load factor) for new sessions. Balancers keep
+     * their position when the algorithm stays the same.
+     */
+    public void balance(final Algorithm balance, final int hashBalanceFactor) {
+        TargetGroupConfig.checkHashBalanceFactor(balance, hashBalanceFactor);
+        synchronized (failover) {
+            final Snapshot s = snapshot;
+            if (s.balance() != balance || s.hashBalanceFactor() != hashBalanceFactor) {
+                publish(balance, s.servers(), hashBalanceFactor);
+            }
+        }
+    }
+
+    /**
+     * New health settings: slow start applies to servers that come back from now on, passive detection to the
+     * next failure. The health checker restarts the group's checks with them.
+     */
+    public void health(final HealthCheckConfig next) {
+        synchronized (failover) {
+            this.health = java.util.Objects.requireNonNull(next, "health");
+            failover.slowStartNanos(next.slowStart().toNanos());
+        }
+    }
+
+    /** Servers taken out of the group that still have sessions. */
+    public List<Server> retiring() {
+        synchronized (failover) {
+            return List.copyOf(retiring);
+        }
+    }
+
+    /**
+     * Forgets a retiring server that has no session left (the health checker calls it).
+     *
+     * @return false when it is not retiring (any more): it was added back meanwhile
+     */
+    public boolean forget(final Server server) {
+        synchronized (failover) {
+            return retiring.remove(server);
+        }
     }
 
     /** How this group's servers are checked. */
@@ -92,8 +308,10 @@ public final class TargetGroup {
     }
 
     private void republish() {
-        final Snapshot s = snapshot;
-        publish(s.balance(), s.servers());
+        synchronized (failover) {
+            final Snapshot s = snapshot;
+            publish(s.balance(), s.servers(), s.hashBalanceFactor());
+        }
     }
 
     public String name() {
@@ -105,7 +323,13 @@ public final class TargetGroup {
     }
 
     /** Publishes a new membership; the next pick on every loop sees it. */
-    public synchronized void publish(final Algorithm balance, final Server[] servers) {
+    public void publish(final Algorithm balance, final Server[] servers) {
+        synchronized (failover) {
+            publish(balance, servers, snapshot.hashBalanceFactor());
+        }
+    }
+
+    private void publish(final Algorithm balance, final Server[] servers, final int hashBalanceFactor) {
         this.snapshot = new Snapshot(snapshot.version() + 1, balance, servers.clone(), hashBalanceFactor);
     }
 

@@ -1,9 +1,11 @@
 package dev.niolb.tcp;
 
+import dev.niolb.acl.Admission;
 import dev.niolb.metrics.SessionCounters;
 
 /**
- * Counters of one listener: accepted, active, failed connect tries, and one counter for each way a session ends.
+ * Counters of one listener: accepted, active, failed connect tries, connections refused at accept by reason,
+ * time spent at maxconn, and one counter for each way a session ends.
  *
  * <p>Threading: {@link SessionCounters}.
  */
@@ -26,7 +28,17 @@ public final class ListenerCounters extends SessionCounters {
     public static final int PROXY_TIMEOUT = 8;
     /** Connections whose peer closed or reset before its PROXY header was complete. */
     public static final int PROXY_INCOMPLETE = 9;
-    private static final int FIELDS = 10;
+    /** Connections refused at accept by the access list (closed with a reset; not in {@link #ACCEPTED}). */
+    public static final int REJECTED_ACL = 10;
+    /** Connections refused at accept: their source had its {@code source-maxconn} open. */
+    public static final int REJECTED_SOURCE_LIMIT = 11;
+    /** Connections refused at accept: their source opened connections faster than {@code source-rate}. */
+    public static final int REJECTED_SOURCE_RATE = 12;
+    /** Times a loop stopped accepting on this listener because it (or the process) was at its maxconn. */
+    public static final int MAXCONN_PAUSES = 13;
+    /** Milliseconds loops spent not accepting at maxconn, summed over loops (counted when a pause ends). */
+    public static final int MAXCONN_PAUSED_MS = 14;
+    private static final int FIELDS = 15;
 
     public ListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);
@@ -51,5 +63,28 @@ public final class ListenerCounters extends SessionCounters {
     /** Connections refused for their PROXY header, every reason: malformed, oversize, timeout, incomplete. */
     public long proxyHeaderErrors() {
         return get(PROXY_MALFORMED) + get(PROXY_OVERSIZE) + get(PROXY_TIMEOUT) + get(PROXY_INCOMPLETE);
+    }
+
+    /** The field that counts refusals for {@code verdict} (not {@link Admission.Verdict#OK}). */
+    public static int rejectedField(final Admission.Verdict verdict) {
+        return switch (verdict) {
+            case ACL -> REJECTED_ACL;
+            case SOURCE_LIMIT -> REJECTED_SOURCE_LIMIT;
+            case SOURCE_RATE -> REJECTED_SOURCE_RATE;
+            case OK -> throw new IllegalArgumentException("an admitted connection is not a refusal");
+        };
+    }
+
+    /** Connections refused at accept for {@code verdict}. */
+    public long rejected(final Admission.Verdict verdict) {
+        return get(rejectedField(verdict));
+    }
+
+    public long maxconnPauses() {
+        return get(MAXCONN_PAUSES);
+    }
+
+    public long maxconnPausedMs() {
+        return get(MAXCONN_PAUSED_MS);
     }
 }

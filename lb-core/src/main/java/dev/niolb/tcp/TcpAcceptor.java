@@ -1,28 +1,44 @@
 package dev.niolb.tcp;
 
+import dev.niolb.acl.Admission;
+import dev.niolb.acl.ConnectionLimit;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Timeout;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
- * A listener's socket on one event loop: accepts connections and starts a {@link TcpSession} for each.
+ * A listener's socket on one event loop: accepts connections, admits or refuses each, and starts a
+ * {@link TcpSession} for those admitted.
  *
- * <p>Not threadsafe: owned by one loop. When accept fails (typically out of file descriptors, EMFILE) the
- * acceptor stops watching the socket for a short back-off instead of spinning on a socket that stays readable;
- * sessions in flight go on, and new clients wait in the kernel's backlog.
+ * <p>Not threadsafe: owned by one loop ({@link #wake} is the one method other threads call). Three things make
+ * it stop watching its socket, each without spinning on a socket that stays readable, while sessions in flight
+ * go on and new clients wait in the kernel's backlog:
+ * <ul>
+ *   <li><b>maxconn</b>: a place is taken under the listener's and the process's {@link ConnectionLimit} before
+ *   each {@code accept}; when there is none the acceptor parks until a connection ends somewhere (HAProxy's
+ *   behaviour: stop accepting, not accept and drop);</li>
+ *   <li><b>accept failure</b> (typically out of file descriptors, EMFILE): a 100 ms back-off;</li>
+ *   <li><b>close</b>: for good.</li>
+ * </ul>
+ * An accepted connection is then checked by the listener's {@link Admission} (access list, per-source limits)
+ * before anything else is done for it: a refused one is closed at once with a reset (SO_LINGER 0, as HAProxy's
+ * {@code tcp-request connection reject}) and counted by reason. A connection from a trusted PROXY protocol peer
+ * is judged later, by its session, on the client address its header names.
  */
-final class TcpAcceptor implements IoHandler, Timeout {
+final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     private static final Logger LOG = LoggerFactory.getLogger(TcpAcceptor.class);
     /** Accepts per wake-up: enough to drain a burst, few enough that relaying sessions are not starved. */
     private static final int ACCEPTS_PER_WAKEUP = 64;
@@ -32,19 +48,36 @@ final class TcpAcceptor implements IoHandler, Timeout {
     private final EventLoop loop;
     private final ServerSocketChannel channel;
     private final int stripe;
-    private final BufferPool pool;
-    private final GroupBalancer balancer;
+    private final Runnable resume = this::resume;
+    private TcpListener.Settings settings;
+    private BufferPool pool;
+    private GroupBalancer balancer;
     private SelectionKey key;
     private long backoffTimer = DeadlineTimerWheel.NULL_DEADLINE;
     private boolean closed;
+    /** The limit this acceptor is parked on, or null; read by releasing threads in {@link #wake}. */
+    private volatile ConnectionLimit parkedOn;
+    private long parkedSinceMs;
 
     TcpAcceptor(final TcpListener listener, final EventLoop loop, final ServerSocketChannel channel, final int stripe) {
         this.listener = listener;
         this.loop = loop;
         this.channel = channel;
         this.stripe = stripe;
-        this.pool = loop.bufferPool(listener.options().bufferSize());
-        this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        this.settings = listener.settings();
+        this.pool = loop.bufferPool(settings.options().bufferSize());
+        this.balancer = new GroupBalancer(settings.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+    }
+
+    /** The listener's settings changed (a reload): a new group gets a new balancer, a new buffer size a pool. */
+    private void follow(final TcpListener.Settings next) {
+        if (next.group() != settings.group()) {
+            balancer = new GroupBalancer(next.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        }
+        if (next.options().bufferSize() != settings.options().bufferSize()) {
+            pool = loop.bufferPool(next.options().bufferSize());
+        }
+        settings = next;
     }
 
     void register() throws IOException {
@@ -57,43 +90,121 @@ final class TcpAcceptor implements IoHandler, Timeout {
 
     @Override
     public void onReady(final SelectionKey selected) {
+        final ListenerCounters counters = listener.counters();
         for (int i = 0; i < ACCEPTS_PER_WAKEUP && !closed; i++) {
+            final TcpListener.Settings current = listener.settings(); // one volatile read per accept
+            if (current != settings) {
+                follow(current); // before the place is taken: a session gives it back to the limit it came from
+            }
+            final ConnectionLimit full = listener.reserve(settings);
+            if (full != null) {
+                park(full);
+                return;
+            }
             final SocketChannel client;
             try {
                 client = channel.accept();
             } catch (final IOException e) {
+                listener.unreserve(settings);
                 backOff(e);
                 return;
             }
             if (client == null) {
+                listener.unreserve(settings);
                 return;
             }
             final InetSocketAddress clientAddress;
             try {
                 clientAddress = (InetSocketAddress) client.getRemoteAddress();
             } catch (final IOException e) {
-                closeQuietly(client); // reset before we looked at it: nothing to serve
+                listener.unreserve(settings);
+                SocketOptions.close(client, false); // reset before we looked at it: nothing to serve
                 continue;
             }
-            listener.counters().add(stripe, ListenerCounters.ACCEPTED, 1);
-            new TcpSession(loop, listener, balancer, pool, client, clientAddress, stripe).start();
+            final InetAddress peer = clientAddress.getAddress();
+            // a trusted proxy's connection is judged by the client its PROXY header names, once the session has it
+            final boolean proxied = settings.acceptProxy().expectsHeaderFrom(peer);
+            final Admission.Verdict verdict = proxied ? Admission.Verdict.OK
+                : settings.admission().admit(peer, loop.nowNanos());
+            if (verdict != Admission.Verdict.OK) {
+                counters.add(stripe, ListenerCounters.rejectedField(verdict), 1);
+                SocketOptions.close(client, true);
+                listener.unreserve(settings);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("listener {}: refused {}: {}", listener.name(), clientAddress, verdict);
+                }
+                continue;
+            }
+            counters.add(stripe, ListenerCounters.ACCEPTED, 1);
+            final TcpSession session = new TcpSession(loop, listener, settings, balancer, pool, client, clientAddress,
+                stripe).admitted(proxied ? null : peer);
+            session.start();
+            if (session.waitingForDescriptor()) {
+                // it got the last descriptor: accepting more would only take clients out of the backlog to wait
+                backOff(null);
+                return;
+            }
         }
     }
 
+    // ------------------------------------------------------------------------------------------- maxconn
+
+    private void park(final ConnectionLimit full) {
+        parkedOn = full; // before park(): a releaser that sees this waiter counted also sees where it waits
+        if (!full.park()) {
+            parkedOn = null; // room was made meanwhile: go on at the next wake-up
+            return;
+        }
+        parkedSinceMs = loop.nowMs();
+        listener.counters().add(stripe, ListenerCounters.MAXCONN_PAUSES, 1);
+        listener.noteMaxconn(parkedSinceMs, full);
+        updateInterest();
+    }
+
+    /** Room was made under the limit this acceptor is parked on. Any thread: hands over to the loop. */
+    @Override
+    public void wake() {
+        if (parkedOn != null) {
+            loop.execute(resume);
+        }
+    }
+
+    /** Loop thread. Idempotent: several releases may each have queued it. */
+    private void resume() {
+        final ConnectionLimit limit = parkedOn;
+        if (limit == null) {
+            return;
+        }
+        parkedOn = null;
+        limit.unpark();
+        listener.counters().add(stripe, ListenerCounters.MAXCONN_PAUSED_MS, loop.nowMs() - parkedSinceMs);
+        updateInterest(); // a client in the backlog makes the socket ready; another loop may take the place first
+    }
+
+    // ----------------------------------------------------------------------------------- accept failures
+
+    /** Stops accepting for a while: {@code e} is why accept failed, null when a session found no descriptor. */
     private void backOff(final IOException e) {
-        listener.counters().add(stripe, ListenerCounters.ACCEPT_ERRORS, 1);
-        LOG.warn("listener {}: accept failed: {}; pausing accepts for {} ms on loop {}", listener.name(),
-            e.getMessage(), BACKOFF_MS, loop.index());
-        key.interestOps(0);
+        if (e != null) {
+            listener.counters().add(stripe, ListenerCounters.ACCEPT_ERRORS, 1);
+            listener.warnAcceptFailure(loop.nowMs(), e.getMessage(), BACKOFF_MS);
+        }
         backoffTimer = loop.schedule(loop.nowMs() + BACKOFF_MS, this);
+        updateInterest();
     }
 
     @Override
     public void onTimeout(final long timerId, final long nowMs) {
         backoffTimer = DeadlineTimerWheel.NULL_DEADLINE;
-        if (!closed && key.isValid()) {
-            key.interestOps(SelectionKey.OP_ACCEPT);
+        updateInterest();
+    }
+
+    private void updateInterest() {
+        if (closed || key == null || !key.isValid()) {
+            return;
         }
+        final boolean accepting = parkedOn == null && backoffTimer == DeadlineTimerWheel.NULL_DEADLINE;
+        key.interestOps(accepting ? SelectionKey.OP_ACCEPT : 0);
     }
 
     @Override
@@ -106,6 +217,7 @@ final class TcpAcceptor implements IoHandler, Timeout {
         if (closed) {
             return;
         }
+        resume(); // leaves the limit's parked count right
         closed = true;
         loop.cancel(backoffTimer);
         if (key != null) {
@@ -115,14 +227,6 @@ final class TcpAcceptor implements IoHandler, Timeout {
             channel.close();
         } catch (final IOException e) {
             LOG.debug("listener {}: closing listening socket: {}", listener.name(), e.toString());
-        }
-    }
-
-    private static void closeQuietly(final SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (final IOException ignored) {
-            // it never became a session
         }
     }
 }

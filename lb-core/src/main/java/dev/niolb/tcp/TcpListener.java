@@ -1,8 +1,12 @@
 package dev.niolb.tcp;
 
+import dev.niolb.acl.AccessList;
+import dev.niolb.acl.Admission;
+import dev.niolb.acl.ConnectionLimit;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.target.TargetGroup;
@@ -11,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -22,39 +27,43 @@ import java.util.concurrent.TimeUnit;
  * to the same address so that the kernel spreads new connections over the loops.
  *
  * <p>Threading: built and started by the engine's control thread; each {@link TcpAcceptor} then belongs to its
- * loop. The counters are readable from any thread.
+ * loop. The counters are readable from any thread. What sessions follow (options, timeouts, group, admission,
+ * maxconn) is one immutable {@link Settings} behind a volatile reference: a reload replaces it in place, without
+ * touching the sockets; each session keeps the settings it was accepted with, so a new timeout applies to new
+ * sessions, and a session gives its places back to the limits it took them from. The {@link Admission} and the
+ * two {@link ConnectionLimit}s (the listener's maxconn and the process's) are shared by the loops and touched
+ * only at accept and close.
  */
 public final class TcpListener {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
     private static final long WARN_INTERVAL_MS = 1000;
+    private static final long MAXCONN_NOTE_INTERVAL_MS = 10_000;
 
-    private final ListenerConfig config;
-    private final TargetGroup group;
     private final ListenerCounters counters;
     private final InetSocketAddress localAddress;
     private final TcpAcceptor[] acceptors;
-    private final long connectTimeoutMs;
-    private final long idleTimeoutMs;
-    private final long maxAgeMs;
-    private final long headerTimeoutMs;
+    private final ConnectionLimit globalLimit;
+    private volatile Settings settings;
     private volatile long nextConnectWarnMs;
     private volatile long nextHeaderWarnMs;
     private volatile long suppressedConnectWarns;
     private volatile long nextBufferWarnMs;
+    private volatile long nextDescriptorWarnMs;
+    private volatile long nextAcceptWarnMs;
+    private volatile long nextMaxconnNoteMs;
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
-                        final ServerSocketChannel[] channels, final InetSocketAddress localAddress) {
-        this.config = config;
-        this.group = group;
+                        final ServerSocketChannel[] channels, final InetSocketAddress localAddress,
+                        final ConnectionLimit globalLimit) {
+        this.settings = Settings.of(config, group, null);
+        this.globalLimit = globalLimit;
         this.counters = new ListenerCounters(loops.length);
         this.localAddress = localAddress;
-        this.connectTimeoutMs = Math.max(1, config.tcp().connectTimeout().toMillis());
-        this.idleTimeoutMs = config.tcp().idleTimeout().toMillis();
-        this.maxAgeMs = config.tcp().maxConnectionAge().toMillis();
-        this.headerTimeoutMs = Math.max(1, config.acceptProxy().headerTimeout().toMillis());
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
             acceptors[i] = new TcpAcceptor(this, loops[i], channels[channels.length == 1 ? 0 : i], i);
+            settings.limit().register(acceptors[i]);
+            globalLimit.register(acceptors[i]);
         }
     }
 
@@ -66,6 +75,12 @@ public final class TcpListener {
      */
     public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops)
         throws IOException {
+        return bind(config, group, loops, ConnectionLimit.UNLIMITED);
+    }
+
+    /** As {@link #bind(ListenerConfig, TargetGroup, EventLoop[])}, under the process's {@code globalLimit} too. */
+    public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
+                                   final ConnectionLimit globalLimit) throws IOException {
         InetSocketAddress address = config.bind();
         final boolean reusePort;
         try (ServerSocketChannel probe = ServerSocketChannel.open()) {
@@ -101,7 +116,7 @@ public final class TcpListener {
             throw e instanceof BindException be ? bindFailure(config, be) : e;
         }
         final InetSocketAddress bound = (InetSocketAddress) channels[0].getLocalAddress();
-        return new TcpListener(config, group, loops, channels, bound);
+        return new TcpListener(config, group, loops, channels, bound, globalLimit);
     }
 
     private static BindException bindFailure(final ListenerConfig config, final BindException cause) {
@@ -111,11 +126,117 @@ public final class TcpListener {
         return e;
     }
 
+    /**
+     * What the listener's sessions follow: its config (options, timeouts), the group they go to, the timeouts in
+     * milliseconds, who is admitted ({@link Admission}: access list, per-source limits) and the listener's
+     * maxconn. A session keeps the one it was accepted with, and gives its places back to that admission and limit.
+     */
+    public record Settings(ListenerConfig config, TargetGroup group, long connectTimeoutMs, long idleTimeoutMs,
+                           long maxAgeMs, long headerTimeoutMs, Admission admission, ConnectionLimit limit) {
+        /**
+         * The settings {@code config} describes. The admission and the limit of {@code previous} are kept when the
+         * limits they were made from did not change, so that a reload that changes a timeout neither forgets the
+         * per-source counts nor loses the count of connections open.
+         */
+        static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous) {
+            final ListenerLimits l = config.limits();
+            final ListenerLimits was = previous == null ? null : previous.config().limits();
+            final Admission admission = was != null && sameAdmission(was, l) ? previous.admission() : admissionFor(l);
+            final ConnectionLimit limit = was != null && was.maxconn() == l.maxconn() ? previous.limit()
+                : new ConnectionLimit(l.maxconn());
+            return new Settings(config, group, Math.max(1, config.tcp().connectTimeout().toMillis()),
+                config.tcp().idleTimeout().toMillis(), config.tcp().maxConnectionAge().toMillis(),
+                Math.max(1, config.acceptProxy().headerTimeout().toMillis()), admission, limit);
+        }
+
+        private static boolean sameAdmission(final ListenerLimits a, final ListenerLimits b) {
+            return a.allow().equals(b.allow()) && a.deny().equals(b.deny()) && a.sourceMaxconn() == b.sourceMaxconn()
+                && a.sourceRate().equals(b.sourceRate()) && a.sourceTableSize() == b.sourceTableSize();
+        }
+
+        /** The admission a listener's limits describe: the per-source table is allocated here, once, if needed. */
+        private static Admission admissionFor(final ListenerLimits l) {
+            if (!l.limitsSources() && l.allow().isEmpty() && l.deny().isEmpty()) {
+                return Admission.OPEN;
+            }
+            return new Admission(new AccessList(l.allow(), l.deny()), l.sourceMaxconn(),
+                l.sourceRate().intervalNanos(), l.sourceRate().burst(), l.sourceTableSize());
+        }
+
+        /** Whether and from whom a PROXY protocol header is read. */
+        public AcceptProxy acceptProxy() {
+            return config.acceptProxy();
+        }
+
+        public TcpOptions options() {
+            return config.tcp();
+        }
+    }
+
     /** Registers every acceptor with its loop's selector. Before the loops start. */
     public void register() throws IOException {
         for (final TcpAcceptor acceptor : acceptors) {
             acceptor.register();
         }
+    }
+
+    /**
+     * Registers every acceptor with its loop's selector on the loop itself, for a listener added while the loops
+     * run (a reload). Waits up to {@code timeoutMs}.
+     *
+     * @throws IOException when a loop could not register its socket
+     */
+    public void registerOnLoops(final long timeoutMs) throws IOException {
+        final CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.length];
+        for (int i = 0; i < acceptors.length; i++) {
+            final TcpAcceptor acceptor = acceptors[i];
+            done[i] = acceptor.loop().submit(() -> {
+                try {
+                    acceptor.register();
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return null;
+            });
+        }
+        try {
+            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (final Exception e) {
+            throw new IOException("listener " + name() + ": could not start accepting on every loop: " + e, e);
+        }
+    }
+
+    /**
+     * New settings for new sessions (a reload): options, timeouts, the group, access list and limits. The socket
+     * stays as it is, so the protocol, bind address and backlog cannot change here. Sessions open now keep
+     * theirs: a new access list judges new clients, and a new maxconn counts from the connections accepted under
+     * it (those open under the old one are not counted against it). Any thread.
+     */
+    public void reconfigure(final ListenerConfig next, final TargetGroup group) {
+        final Settings before = settings;
+        final ListenerConfig now = before.config();
+        if (next.protocol() != now.protocol() || !next.bind().equals(now.bind())) {
+            throw new IllegalArgumentException("listener " + now.name() + ": protocol and bind address are its socket's,"
+                + " a reload replaces the listener to change them");
+        }
+        final Settings after = Settings.of(next, group, before);
+        if (after.limit() != before.limit()) {
+            for (final TcpAcceptor acceptor : acceptors) {
+                after.limit().register(acceptor);
+            }
+        }
+        settings = after;
+        if (after.limit() != before.limit()) {
+            for (final TcpAcceptor acceptor : acceptors) {
+                before.limit().unregister(acceptor);
+                acceptor.wake(); // one parked on the old cap tries again under the new one
+            }
+        }
+    }
+
+    /** What new sessions follow now. */
+    public Settings settings() {
+        return settings;
     }
 
     /**
@@ -130,6 +251,8 @@ public final class TcpListener {
                 acceptor.close();
                 return null;
             });
+            settings.limit().unregister(acceptor);
+            globalLimit.unregister(acceptor);
         }
         try {
             CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -139,23 +262,76 @@ public final class TcpListener {
     }
 
     public String name() {
-        return config.name();
+        return settings.config().name();
     }
 
     public ListenerConfig config() {
-        return config;
+        return settings.config();
     }
 
     public TcpOptions options() {
-        return config.tcp();
+        return settings.options();
     }
 
     public TargetGroup group() {
-        return group;
+        return settings.group();
     }
 
     public ListenerCounters counters() {
         return counters;
+    }
+
+    /** Who this listener admits now (new sessions): access list and per-source limits. */
+    public Admission admission() {
+        return settings.admission();
+    }
+
+    /** The listener's own maxconn now (unlimited without one). */
+    public ConnectionLimit limit() {
+        return settings.limit();
+    }
+
+    /**
+     * Takes a place for one more connection under {@code s}'s maxconn and then the process's. Any loop.
+     *
+     * @return null when both had room (the place is taken), else the limit that is full (nothing is taken)
+     */
+    ConnectionLimit reserve(final Settings s) {
+        if (!s.limit().tryAcquire()) {
+            return s.limit();
+        }
+        if (!globalLimit.tryAcquire()) {
+            s.limit().release();
+            return globalLimit;
+        }
+        return null;
+    }
+
+    /** Gives back a place taken by {@link #reserve} with the same settings. */
+    void unreserve(final Settings s) {
+        globalLimit.release();
+        s.limit().release();
+    }
+
+    /**
+     * A connection accepted with {@code s} has closed: gives back its maxconn places and, if it was admitted with
+     * a source ({@code source} not null), its place in that admission's per-source count.
+     */
+    void ended(final Settings s, final InetAddress source) {
+        if (source != null) {
+            s.admission().release(source);
+        }
+        unreserve(s);
+    }
+
+    /** A loop stopped accepting at maxconn: logged at INFO at most once every ten seconds per listener. */
+    void noteMaxconn(final long nowMs, final ConnectionLimit full) {
+        if (nowMs < nextMaxconnNoteMs) {
+            return;
+        }
+        nextMaxconnNoteMs = nowMs + MAXCONN_NOTE_INTERVAL_MS;
+        LOG.info("listener {}: {} maxconn {} reached; new clients wait in the backlog until a connection ends",
+            name(), full == globalLimit ? "the global" : "its", full.max());
     }
 
     /** The bound address; an ephemeral port is resolved. */
@@ -163,21 +339,9 @@ public final class TcpListener {
         return localAddress;
     }
 
-    long connectTimeoutMs() {
-        return connectTimeoutMs;
-    }
-
-    long idleTimeoutMs() {
-        return idleTimeoutMs;
-    }
-
-    /** Whether and from whom a PROXY protocol header is read. */
+    /** Whether and from whom a PROXY protocol header is read (for new sessions). */
     public AcceptProxy acceptProxy() {
-        return config.acceptProxy();
-    }
-
-    long headerTimeoutMs() {
-        return headerTimeoutMs;
+        return settings.config().acceptProxy();
     }
 
     /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */
@@ -190,11 +354,6 @@ public final class TcpListener {
             name(), Endpoint.hostPort(peer), why);
     }
 
-    /** The maximum connection age in ms, 0 for none. */
-    long maxAgeMs() {
-        return maxAgeMs;
-    }
-
     /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */
     void warnNoBuffer(final long nowMs) {
         if (nowMs < nextBufferWarnMs) {
@@ -203,6 +362,29 @@ public final class TcpListener {
         nextBufferWarnMs = nowMs + WARN_INTERVAL_MS;
         LOG.warn("listener {}: out of direct memory for relay buffers; closing sessions that need one"
             + " (raise -XX:MaxDirectMemorySize or lower --buffer-size)", name());
+    }
+
+    /**
+     * A failed accept (out of descriptors: EMFILE, ENFILE) is logged at WARN at most once a second per listener;
+     * each loop retries every {@code backoffMs} while it lasts, and {@link ListenerCounters#ACCEPT_ERRORS} counts them all.
+     */
+    void warnAcceptFailure(final long nowMs, final String why, final long backoffMs) {
+        if (nowMs < nextAcceptWarnMs) {
+            return;
+        }
+        nextAcceptWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: accept failed: {}; accepting again every {} ms while it lasts, new clients wait in"
+            + " the backlog", name(), why, backoffMs);
+    }
+
+    /** Out of descriptors for server sockets: logged at WARN at most once a second per listener. */
+    void warnNoDescriptor(final long nowMs, final String why) {
+        if (nowMs < nextDescriptorWarnMs) {
+            return;
+        }
+        nextDescriptorWarnMs = nowMs + WARN_INTERVAL_MS;
+        LOG.warn("listener {}: cannot open a socket to a server: {}; clients wait (up to the connect timeout)"
+            + " while new ones stay in the backlog (raise the open-file limit, ulimit -n)", name(), why);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.niolb.tcp;
 
+import dev.niolb.acl.Admission;
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.balance.GroupBalancer;
@@ -22,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -61,9 +63,14 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final int RELAYING = 3;
     private static final int CLOSED = 4;
     private static final long AGE_RETRY_MS = 20;
+    /** Servers passed over because another loop filled them between pick and reservation, before giving up. */
+    private static final int MAX_FULL_RACES = 64;
+    /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
+    private static final long DESCRIPTOR_RETRY_MS = 100;
 
     private final EventLoop loop;
     private final TcpListener listener;
+    private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
     private final SocketChannel client;
     private final InetSocketAddress peerAddress; // the TCP peer: the client, or a proxy in front of it
@@ -92,11 +99,16 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private int clientInterest;
     private int serverInterest;
     private Termination cleanEnd;
+    private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
+    private long descriptorWaitUntilMs; // 0 until a server socket could not be opened for want of descriptors
+    private boolean serverReserved; // counted against the server's maxconn: given back when the session leaves it
 
-    TcpSession(final EventLoop loop, final TcpListener listener, final GroupBalancer balancer, final BufferPool pool,
+    TcpSession(final EventLoop loop, final TcpListener listener, final TcpListener.Settings settings,
+               final GroupBalancer balancer, final BufferPool pool,
                final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
         this.loop = loop;
         this.listener = listener;
+        this.settings = settings; // those the acceptor took this connection's places under
         this.balancer = balancer;
         this.client = client;
         this.peerAddress = clientAddress;
@@ -110,17 +122,27 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     }
 
     /**
+     * The listener's {@link Admission} admitted this connection as coming from {@code source}: it is released
+     * with the same address when the session closes. Set by the acceptor for a direct client; for a client behind
+     * a PROXY protocol header the session asks the admission itself once the header names the client.
+     */
+    TcpSession admitted(final InetAddress source) {
+        this.admittedSource = source;
+        return this;
+    }
+
+    /**
      * Takes the accepted client: registers it and starts connecting to a server, or, from a peer that must send a
      * PROXY header, starts reading that first.
      */
     void start() {
         listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
         loop.add(this);
-        final AcceptProxy acceptProxy = listener.acceptProxy();
+        final AcceptProxy acceptProxy = settings.acceptProxy();
         final boolean readHeader = acceptProxy.expectsHeaderFrom(peerAddress.getAddress());
         state = readHeader ? HEADER : CONNECTING;
         try {
-            SocketOptions.apply(client, listener.options());
+            SocketOptions.apply(client, settings.options());
             clientKey = loop.register(client, readHeader ? SelectionKey.OP_READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
@@ -129,7 +151,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         if (readHeader) {
             headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
             clientInterest = SelectionKey.OP_READ;
-            timerId = loop.schedule(loop.nowMs() + listener.headerTimeoutMs(), this);
+            timerId = loop.schedule(loop.nowMs() + settings.headerTimeoutMs(), this);
             return;
         }
         if (acceptProxy.enabled()) {
@@ -171,6 +193,15 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         clientAddress = header.sourceOr(peerAddress);
         clientHash = ClientHash.of(clientAddress);
+        // the access list and per-source limits judge the client the header names, not the proxy in front of it
+        final InetAddress source = clientAddress.getAddress();
+        final Admission.Verdict verdict = settings.admission().admit(source, loop.nowNanos());
+        if (verdict != Admission.Verdict.OK) {
+            listener.counters().add(stripe, ListenerCounters.rejectedField(verdict), 1);
+            close(Termination.REJECTED);
+            return;
+        }
+        admittedSource = source;
         clientKey.interestOps(0); // the kernel holds what the client sends while we connect
         clientInterest = 0;
         state = CONNECTING;
@@ -195,25 +226,36 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     // ---------------------------------------------------------------------------------------------- connect
 
     private void connectNext() {
+        int fullRaces = 0;
         while (state == CONNECTING) {
-            if (attempts > listener.options().retries()) {
+            if (attempts > settings.options().retries()) {
                 close(Termination.NO_SERVER);
                 return;
             }
             final Server next = balancer.pick(clientHash, tried);
             if (next == null) {
-                close(Termination.NO_SERVER);
+                close(fullRaces > 0 ? Termination.FULL : noServerReason());
                 return;
             }
-            attempts++;
             tried |= Balancer.bit(next);
+            final int reservation = next.reserve();
+            if (reservation == Server.FULL) {
+                // another loop took its last place since the pick: not a failed try, pass it over
+                if (++fullRaces > MAX_FULL_RACES) {
+                    close(Termination.FULL);
+                    return;
+                }
+                continue;
+            }
+            serverReserved = reservation == Server.RESERVED;
+            attempts++;
             final SocketChannel channel;
             try {
                 channel = SocketChannel.open();
             } catch (final IOException e) {
-                // out of descriptors or similar: our problem, not the server's, so no server is blamed
-                LOG.warn("listener {}: cannot open a socket to a server: {}", listener.name(), e.getMessage());
-                close(Termination.NO_SERVER);
+                // out of descriptors (EMFILE) or similar: our problem, not the server's, so no server is blamed
+                releaseServer(next);
+                waitForDescriptor(next, e);
                 return;
             }
             server = next;
@@ -221,12 +263,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             connectStartNanos = loop.nowNanos();
             try {
-                SocketOptions.apply(channel, listener.options());
+                SocketOptions.apply(channel, settings.options());
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
                     serverKey = loop.register(channel, SelectionKey.OP_CONNECT, this);
-                    timerId = loop.schedule(loop.nowMs() + listener.connectTimeoutMs(), this);
+                    timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
                 }
                 return;
             } catch (final IOException e) {
@@ -260,6 +302,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        releaseServer(failed);
         listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
         server = null;
         if (serverKey != null) {
@@ -268,8 +311,55 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
-        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= listener.options().retries());
-        listener.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= settings.options().retries());
+        balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+    }
+
+    /** Gives back the place this session took under {@code s}'s maxconn, if it took one. */
+    private void releaseServer(final Server s) {
+        if (serverReserved) {
+            serverReserved = false;
+            s.unreserve();
+        }
+    }
+
+    /**
+     * No socket to a server could be opened, typically for want of descriptors. Closing the client would free
+     * its descriptor for the next accept, which would fail the same way: the backlog would be drained by
+     * accepting and closing every waiting client. Instead the client waits (registered, not read), the open is
+     * tried again every 100 ms up to the connect timeout, and the acceptor backs off ({@link #waitingForDescriptor}).
+     */
+    private void waitForDescriptor(final Server picked, final IOException e) {
+        attempts--;
+        tried &= ~Balancer.bit(picked); // not a try: the server was never asked
+        final long now = loop.nowMs();
+        if (descriptorWaitUntilMs == 0) {
+            descriptorWaitUntilMs = now + settings.connectTimeoutMs();
+        }
+        if (now >= descriptorWaitUntilMs) {
+            close(Termination.NO_SERVER);
+            return;
+        }
+        listener.warnNoDescriptor(now, describe(e));
+        timerId = loop.schedule(now + DESCRIPTOR_RETRY_MS, this);
+    }
+
+    /** Whether this session waits for a descriptor for its server socket (the acceptor then backs off). */
+    boolean waitingForDescriptor() {
+        return state == CONNECTING && serverChannel == null && timerId != NO_TIMER;
+    }
+
+    /**
+     * Why no server was found: {@link Termination#FULL} when a server that could have taken the session (UP, not
+     * tried yet) was at its maxconn, else {@link Termination#NO_SERVER}. Only on this path, so it may scan.
+     */
+    private Termination noServerReason() {
+        for (final Server s : listener.group().snapshot().servers()) {
+            if (s.full() && s.effectiveWeight() > 0 && !Balancer.isExcluded(s, tried)) {
+                return Termination.FULL;
+            }
+        }
+        return Termination.NO_SERVER;
     }
 
     private void onConnected() throws IOException {
@@ -289,7 +379,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         clientKey.interestOps(SelectionKey.OP_READ);
         clientInterest = SelectionKey.OP_READ;
         lastActivityMs = loop.nowMs();
-        final long maxAge = listener.maxAgeMs();
+        final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
             // 90 to 100% of the age, so that sessions opened together (after a restart) do not end together
             ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
@@ -332,7 +422,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** One timer for both the idle timeout and the maximum age: whichever comes first. */
     private void armRelayTimer() {
-        final long idle = listener.idleTimeoutMs();
+        final long idle = settings.idleTimeoutMs();
         final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
         final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
         if (until != Long.MAX_VALUE) {
@@ -434,13 +524,15 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         timerId = NO_TIMER;
         if (state == HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
-            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + listener.headerTimeoutMs() + " ms");
+            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + settings.headerTimeoutMs() + " ms");
             close(Termination.PROXY_HEADER);
         } else if (state == CONNECTING) {
-            connectFailed("timed out after " + listener.connectTimeoutMs() + " ms");
+            if (serverChannel != null) {
+                connectFailed("timed out after " + settings.connectTimeoutMs() + " ms");
+            } // else it waited for a descriptor: try again
             connectNext();
         } else if (state == RELAYING) {
-            final long idle = listener.idleTimeoutMs();
+            final long idle = settings.idleTimeoutMs();
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
             } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {
@@ -472,7 +564,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         timerId = NO_TIMER;
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
-            || reason == Termination.PROXY_HEADER;
+            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR;
         SocketOptions.close(client, abortClient);
         SocketOptions.close(serverChannel, abortServer);
@@ -482,9 +574,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         early = null;
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+            releaseServer(server);
         }
         listener.counters().add(stripe, ListenerCounters.ACTIVE, -1);
         listener.counters().terminated(stripe, reason);
+        listener.ended(settings, admittedSource);
         loop.remove(this);
         if (LOG.isDebugEnabled()) {
             LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), clientAddress,

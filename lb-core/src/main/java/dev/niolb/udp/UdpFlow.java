@@ -70,6 +70,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     private DatagramChannel channel;
     private Server server;
+    private boolean serverReserved; // counted against the server's maxconn: given back when the flow leaves it
     private int attempts;
     private long tried;
     private long requests;
@@ -125,6 +126,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     /** Opens a socket connected to the next server the balancer picks; false when there is none left to try. */
     private boolean connectNext() {
+        int fullRaces = 0;
         while (true) {
             if (attempts > listener.options().retries()) {
                 return false;
@@ -133,13 +135,23 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             if (next == null) {
                 return false;
             }
-            attempts++;
             tried |= Balancer.bit(next);
+            final int reservation = next.reserve();
+            if (reservation == Server.FULL) {
+                // another loop took its last place since the pick: pass it over, not a failed try
+                if (++fullRaces > 64) {
+                    return false;
+                }
+                continue;
+            }
+            serverReserved = reservation == Server.RESERVED;
+            attempts++;
             final DatagramChannel opened;
             try {
                 opened = DatagramChannel.open();
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
+                releaseServer(next);
                 listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage());
                 return false;
             }
@@ -149,6 +161,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
                 loop.register(opened, SelectionKey.OP_READ, this);
             } catch (final IOException e) {
                 close(opened);
+                releaseServer(next);
                 next.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
                 listener.warn(loop.nowMs(), "cannot connect a socket to server " + next + ": " + e.getMessage());
                 continue;
@@ -335,10 +348,19 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         send(again);
     }
 
+    /** Gives back the place this flow took under {@code s}'s maxconn, if it took one. */
+    private void releaseServer(final Server s) {
+        if (serverReserved) {
+            serverReserved = false;
+            s.unreserve();
+        }
+    }
+
     private void dropServer() {
         close(channel);
         channel = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        releaseServer(server);
         server = null;
     }
 
@@ -383,7 +405,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         // how it ended is written before the active count drops, so a reader that sees the drop sees why
         listener.counters().terminated(stripe, reason);
         listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
-        receiver.flows().remove(client, this);
+        receiver.flowEnded(client, this);
         loop.remove(this);
         if (LOG.isDebugEnabled()) {
             LOG.debug("flow {} {} closed: {} ({} datagrams in, {} replies; {} B in, {} B out)", Long.toHexString(id),

@@ -1,5 +1,6 @@
 package dev.niolb.udp;
 
+import dev.niolb.acl.AccessList;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.UdpOptions;
@@ -24,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * address lands on the same loop, which keeps that client's flow in its own table without sharing anything.
  *
  * <p>Threading: built and started by the engine's control thread; each {@link UdpReceiver} then belongs to its
- * loop. The counters and {@link #maxFlows()} are readable from any thread.
+ * loop. The counters and {@link #maxFlows()} are readable from any thread. Config and group are one immutable
+ * {@link Settings} behind a volatile reference that a reload replaces in place; a new group takes new flows,
+ * flows in flight take a new idle timeout at their next timer.
  */
 public final class UdpListener {
     private static final Logger LOG = LoggerFactory.getLogger(UdpListener.class);
@@ -32,24 +35,18 @@ public final class UdpListener {
     /** Descriptors left for everything that is not a UDP flow when the flow cap is sized to the fd limit. */
     private static final long FD_RESERVE = 256;
 
-    private final ListenerConfig config;
-    private final TargetGroup group;
     private final UdpListenerCounters counters;
     private final InetSocketAddress localAddress;
     private final UdpReceiver[] receivers;
-    private final long idleTimeoutMs;
-    private final int maxFlows;
+    private volatile Settings settings;
     private volatile long nextWarnMs;
     private volatile long suppressedWarns;
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final DatagramChannel[] channels, final InetSocketAddress localAddress) {
-        this.config = config;
-        this.group = group;
+        this.settings = Settings.of(config, group);
         this.counters = new UdpListenerCounters(loops.length);
         this.localAddress = localAddress;
-        this.idleTimeoutMs = Math.max(1, config.udp().idleTimeout().toMillis());
-        this.maxFlows = config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows();
         this.receivers = new UdpReceiver[channels.length];
         for (int i = 0; i < channels.length; i++) {
             receivers[i] = new UdpReceiver(this, loops[i], channels[i]);
@@ -122,6 +119,68 @@ public final class UdpListener {
         return (int) Math.clamp((limit - FD_RESERVE) / 2, 64, UdpOptions.MAX_FLOWS);
     }
 
+    /** The listener's config and group, and what follows from them; replaced whole by a reload. */
+    record Settings(ListenerConfig config, TargetGroup group, long idleTimeoutMs, int maxFlows, AccessList access) {
+        static Settings of(final ListenerConfig config, final TargetGroup group) {
+            return new Settings(config, group, Math.max(1, config.udp().idleTimeout().toMillis()),
+                config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows(),
+                new AccessList(config.limits().allow(), config.limits().deny()));
+        }
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    /**
+     * New settings (a reload): new flows go to {@code group} with the new options. The sockets stay, so the bind
+     * address cannot change here. Any thread.
+     */
+    public void reconfigure(final ListenerConfig next, final TargetGroup group) {
+        final ListenerConfig now = settings.config();
+        if (next.protocol() != now.protocol() || !next.bind().equals(now.bind())) {
+            throw new IllegalArgumentException("listener " + now.name() + ": protocol and bind address are its socket's,"
+                + " a reload replaces the listener to change them");
+        }
+        settings = Settings.of(next, group);
+    }
+
+    /**
+     * Registers every receiver on its own loop, for a listener added while the loops run (a reload). Waits up
+     * to {@code timeoutMs}.
+     *
+     * @throws IOException when a loop could not register its socket
+     */
+    public void registerOnLoops(final long timeoutMs) throws IOException {
+        final CompletableFuture<?>[] done = new CompletableFuture<?>[receivers.length];
+        for (int i = 0; i < receivers.length; i++) {
+            final UdpReceiver receiver = receivers[i];
+            done[i] = receiver.loop().submit(() -> {
+                try {
+                    receiver.register();
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return null;
+            });
+        }
+        try {
+            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (final Exception e) {
+            throw new IOException("listener " + name() + ": could not start receiving on every loop: " + e, e);
+        }
+    }
+
+    /**
+     * The listener leaves the config (a reload): no new flows, and each loop closes its socket as soon as its
+     * last flow has ended (replies leave from that socket until then). Does not wait.
+     */
+    public void retire() {
+        for (final UdpReceiver receiver : receivers) {
+            receiver.loop().execute(receiver::retire);
+        }
+    }
+
     /** Registers every receiver with its loop's selector. Before the loops start. */
     public void register() throws IOException {
         for (final UdpReceiver receiver : receivers) {
@@ -158,19 +217,19 @@ public final class UdpListener {
     }
 
     public String name() {
-        return config.name();
+        return settings.config().name();
     }
 
     public ListenerConfig config() {
-        return config;
+        return settings.config();
     }
 
     public UdpOptions options() {
-        return config.udp();
+        return settings.config().udp();
     }
 
     public TargetGroup group() {
-        return group;
+        return settings.group();
     }
 
     public UdpListenerCounters counters() {
@@ -182,13 +241,22 @@ public final class UdpListener {
         return localAddress;
     }
 
+    /**
+     * The listener's access list. Checked when a datagram would open a flow: a refused source never has one, so
+     * each of its datagrams is dropped and counted ({@link UdpListenerCounters#DROPPED_ACL}); datagrams of
+     * existing flows pay nothing. (The per-source and maxconn limits are TCP's; {@code --udp-max-flows} caps flows.)
+     */
+    public AccessList access() {
+        return settings.access();
+    }
+
     /** The flow cap in force: the configured one, or the one sized to the open-file limit. */
     public int maxFlows() {
-        return maxFlows;
+        return settings.maxFlows();
     }
 
     long idleTimeoutMs() {
-        return idleTimeoutMs;
+        return settings.idleTimeoutMs();
     }
 
     /**

@@ -39,7 +39,9 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int DROPPED_PROXY_HEADER = 13;
     /** Datagrams from peers of an accept-proxy listener outside its trusted sources, taken as from direct clients. */
     public static final int PROXY_DIRECT = 14;
-    private static final int FIELDS = 15;
+    /** Datagrams from sources the listener's access list refuses (no flow is opened for them). */
+    public static final int DROPPED_ACL = 15;
+    private static final int FIELDS = 16;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

@@ -41,12 +41,13 @@ final class UdpReceiver implements IoHandler {
     private final DatagramChannel channel;
     private final int stripe;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
-    private final GroupBalancer balancer;
+    private GroupBalancer balancer;
     private final FlowTable flows = new FlowTable();
     private final AcceptProxy acceptProxy;
     private final DatagramHeaderReader headers; // null unless the listener accepts PROXY headers
     private SelectionKey key;
     private boolean accepting = true;
+    private boolean retiring;
 
     UdpReceiver(final UdpListener listener, final EventLoop loop, final DatagramChannel channel) {
         this.listener = listener;
@@ -122,11 +123,18 @@ final class UdpReceiver implements IoHandler {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_STOPPING, 1);
             return null;
         }
+        if (!listener.access().permits(client.getAddress())) {
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_ACL, 1);
+            return null;
+        }
         // a sum over every loop's stripe: two loops opening flows at the same instant may pass the cap by
         // one each, which is the price of no shared atomic on this path
         if (listener.counters().active() >= listener.maxFlows()) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_FLOW_LIMIT, 1);
             return null;
+        }
+        if (balancer.group() != listener.group()) {
+            balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1)); // a reload moved it
         }
         final UdpFlow flow = new UdpFlow(this, client, destination == null ? listener.localAddress() : destination);
         if (!flow.start()) {
@@ -163,7 +171,24 @@ final class UdpReceiver implements IoHandler {
         accepting = false;
     }
 
-    /** Closes the socket of a receiver whose loop never ran. */
+    /** The listener left the config: no new flows; the socket closes with the last flow. Loop thread. */
+    void retire() {
+        accepting = false;
+        retiring = true;
+        if (flows.size() == 0) {
+            closeSocket();
+        }
+    }
+
+    /** A flow ended: it leaves the table, and a retiring receiver's socket closes with its last flow. Loop. */
+    void flowEnded(final InetSocketAddress client, final UdpFlow flow) {
+        flows.remove(client, flow);
+        if (retiring && flows.size() == 0) {
+            closeSocket();
+        }
+    }
+
+    /** Closes the socket of a receiver whose loop never ran (or that retired). */
     void closeSocket() {
         if (key != null) {
             key.cancel();

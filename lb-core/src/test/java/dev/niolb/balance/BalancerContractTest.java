@@ -2,11 +2,13 @@ package dev.niolb.balance;
 
 import com.sun.management.ThreadMXBean;
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.ServerConfig;
 import dev.niolb.target.Server;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.util.SplittableRandom;
 
 import static dev.niolb.balance.TestServers.countPicks;
@@ -93,6 +95,45 @@ class BalancerContractTest {
 
         assertThat(balancer.pick(12345, 0)).isNull();
         assertThat(Balancers.create(algorithm, withWeights(0, 0), 1).pick(12345, 0)).isNull();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void aServerAtItsMaxconnIsPassedOverUntilASessionLeavesIt(final Algorithm algorithm) {
+        final Server[] servers = withMaxconn(0, 2, 0);
+        final Balancer balancer = Balancers.create(algorithm, servers, 1);
+        assertThat(servers[1].reserve()).isEqualTo(Server.RESERVED);
+        assertThat(servers[1].reserve()).isEqualTo(Server.RESERVED);
+        assertThat(servers[1].reserve()).isEqualTo(Server.FULL);
+
+        final int[] full = countPicks(balancer, 3, 2_000, 0);
+        servers[1].unreserve();
+        final int[] room = countPicks(balancer, 3, 2_000, 0);
+
+        assertThat(full[1]).isZero();
+        assertThat(full[0]).isPositive();
+        assertThat(full[2]).isPositive();
+        assertThat(room[1]).isPositive();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void pickGivesNullWhenEveryServerIsAtItsMaxconn(final Algorithm algorithm) {
+        final Server[] servers = withMaxconn(1, 1);
+        final Balancer balancer = Balancers.create(algorithm, servers, 1);
+        servers[0].reserve();
+        servers[1].reserve();
+
+        assertThat(balancer.pick(12345, 0)).isNull();
+    }
+
+    private static Server[] withMaxconn(final int... maxconn) {
+        final Server[] servers = new Server[maxconn.length];
+        for (int i = 0; i < servers.length; i++) {
+            servers[i] = new Server(i, new ServerConfig("s" + i, new InetSocketAddress("127.0.0.1", 10000 + i), 1)
+                .withMaxconn(maxconn[i]), 1);
+        }
+        return servers;
     }
 
     @ParameterizedTest

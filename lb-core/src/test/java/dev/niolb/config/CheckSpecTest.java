@@ -77,7 +77,7 @@ class CheckSpecTest {
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,backup=yes")).hasMessageContaining("backup takes no value");
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,bakup")).hasMessage(
             "server '10.0.0.3:80,bakup': unknown option 'bakup' (expected weight=N, name=NAME, backup, check-port=N,"
-            + " send-proxy, send-proxy-v2 or proxy-udp=first|every)");
+            + " send-proxy, send-proxy-v2, proxy-udp=first|every or maxconn=N)");
     }
 
     @Test

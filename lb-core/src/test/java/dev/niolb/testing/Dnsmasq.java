@@ -40,14 +40,24 @@ public final class Dnsmasq implements AutoCloseable {
     /** Starts an instance whose {@code which.test} TXT record is {@code name}; returns once it answers. */
     public static Dnsmasq start(final Path binary, final String name, final Path dir) throws IOException,
         InterruptedException {
-        final int port = Ports.freeForTcpAndUdp(); // dnsmasq binds TCP as well as UDP
+        return start(binary, name, dir, 0, List.of());
+    }
+
+    /**
+     * Starts an instance as {@link #start(Path, String, Path)} does, on {@code port} (0: a free one), with more
+     * options, such as {@code --addn-hosts=FILE} (re-read on {@link #reread()}) or {@code --srv-host=…}.
+     */
+    public static Dnsmasq start(final Path binary, final String name, final Path dir, final int fixedPort,
+                                final List<String> options) throws IOException, InterruptedException {
+        final int port = fixedPort != 0 ? fixedPort : Ports.freeForTcpAndUdp(); // dnsmasq binds TCP as well as UDP
         final Path log = dir.resolve(name + ".log");
-        final Process p = new ProcessBuilder(List.of(binary.toString(),
+        final List<String> command = new java.util.ArrayList<>(List.of(binary.toString(),
             "--no-daemon", "--port=" + port, "--listen-address=127.0.0.1", "--bind-interfaces",
             "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--user=" + System.getProperty("user.name"),
             "--pid-file=" + dir.resolve(name + ".pid"), "--log-facility=-",
-            "--address=/example.test/" + EXAMPLE_ADDRESS, "--txt-record=which.test," + name))
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            "--address=/example.test/" + EXAMPLE_ADDRESS, "--txt-record=which.test," + name));
+        command.addAll(options);
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         final Dnsmasq dns = new Dnsmasq(p, new InetSocketAddress("127.0.0.1", port), log);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
@@ -68,6 +78,23 @@ public final class Dnsmasq implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /**
+     * Sends SIGHUP to its PID: dnsmasq clears its cache and reads its hosts files ({@code --addn-hosts}) again.
+     * Returns once it answers again.
+     */
+    public void reread() throws IOException, InterruptedException {
+        final Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -HUP " + process.pid() + " failed");
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (DnsQuery.resolve(address, "which.test", DnsQuery.TXT, 1, 100) == null) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("dnsmasq did not answer after SIGHUP: " + Files.readString(logFile));
+            }
+        }
     }
 
     /** Stops it with SIGTERM to its PID and waits for it to exit. */

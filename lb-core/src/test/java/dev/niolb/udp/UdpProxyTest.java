@@ -287,14 +287,20 @@ class UdpProxyTest {
         }
 
         final Server deadServer = lb.group("g").snapshot().server("s0");
-        // port unreachable counts for passive health: max-fails (3) in a row take it DOWN; a flow or two may
-        // still pick it while the health loop decides
-        assertThat(deadServer.counters().failedConnects()).isBetween(3L, 5L);
+        // port unreachable counts for passive health: max-fails (3) in a row take it DOWN; more flows may pick it
+        // while the health loop decides (how many depends on how busy the machine is), never more than one each
+        final long failures = deadServer.counters().failedConnects();
+        assertThat(failures).isBetween(3L, 10L);
         assertThat(deadServer.state()).isEqualTo(dev.niolb.target.ServerState.DOWN);
-        assertThat(counters().get(UdpListenerCounters.SERVER_UNREACHABLE))
-            .isEqualTo(deadServer.counters().failedConnects());
+        assertThat(counters().get(UdpListenerCounters.SERVER_UNREACHABLE)).isEqualTo(failures);
         assertThat(deadServer.counters().active()).isZero();
         assertThat(live.received()).isEqualTo(10);
+
+        // once DOWN, new flows no longer try it
+        for (int i = 10; i < 20; i++) {
+            assertThat(client().ask("q" + i)).as("client " + i).isEqualTo("live:q" + i);
+        }
+        assertThat(deadServer.counters().failedConnects()).isEqualTo(failures);
     }
 
     @Test

@@ -6,12 +6,16 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -28,10 +32,11 @@ import java.util.Map;
  * same records, so flags and file cannot disagree.
  *
  * <pre>
- * defaults:     threads, grace, and every listener and group option below (the values listeners and groups
- *               start from)
+ * defaults:     threads, grace, maxconn (the process's), and every listener and group option below (the values
+ *               listeners and groups start from)
  * listeners:    name, protocol, bind, group, and the listener options
- * groups:       name, servers, and the group options
+ * groups:       name, servers (by address, or by DNS name: HOST:PORT or srv:NAME), and the group options
+ * dns:          resolver, min-ttl, max-ttl, timeout (how servers by DNS name are resolved)
  * </pre>
  *
  * <p><b>Adding a key</b> is one line where its record is built, e.g. in {@link #listenerOptions}:
@@ -46,9 +51,9 @@ final class ConfigReader {
     }
 
     /** What a listener takes from {@code defaults} and may override. */
-    record ListenerOptions(TcpOptions tcp, UdpOptions udp, AcceptProxy acceptProxy) {
-        static final ListenerOptions DEFAULTS =
-            new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS, AcceptProxy.DISABLED);
+    record ListenerOptions(TcpOptions tcp, UdpOptions udp, AcceptProxy acceptProxy, ListenerLimits limits) {
+        static final ListenerOptions DEFAULTS = new ListenerOptions(TcpOptions.DEFAULTS, UdpOptions.DEFAULTS,
+            AcceptProxy.DISABLED, ListenerLimits.NONE);
     }
 
     /** What a group takes from {@code defaults} and may override. */
@@ -60,6 +65,7 @@ final class ConfigReader {
         final YamlMap defaults = root.map("defaults");
         final int threads = defaults.value("threads", ConfigReader::threads, Config.defaultThreads());
         final Duration grace = defaults.duration("grace", Config.DEFAULT_GRACE);
+        final int maxconn = defaults.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0); // --maxconn: every listener's
         final ListenerOptions listenerDefaults = listenerOptions(defaults, ListenerOptions.DEFAULTS);
         final GroupOptions groupDefaults = groupOptions(defaults, GroupOptions.DEFAULTS);
         defaults.end();
@@ -78,8 +84,22 @@ final class ConfigReader {
                 throw l.error("listener '" + listener.name() + "' is defined twice");
             }
         }
+        final DnsConfig dns = dns(root.map("dns"));
         root.end();
-        return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values())));
+        return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
+            dns, maxconn));
+    }
+
+    /** {@code resolver: HOST:PORT} (or {@code system}), {@code min-ttl}, {@code max-ttl}, {@code timeout}. */
+    private static DnsConfig dns(final YamlMap m) {
+        DnsConfig dns = DnsConfig.DEFAULTS;
+        dns = m.with("resolver", v -> v.text().strip().equals(ConfigWriter.SYSTEM) ? null : v.as(Endpoint::parse).address(),
+            dns, DnsConfig::withResolver);
+        dns = m.with("min-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(t, d.maxTtl()));
+        dns = m.with("max-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(d.minTtl(), t));
+        dns = m.with("timeout", YamlValue::duration, dns, DnsConfig::withTimeout);
+        m.end();
+        return dns;
     }
 
     /** The options a listener has, each over {@code base}: in {@code defaults} over the built-in ones. */
@@ -104,7 +124,14 @@ final class ConfigReader {
         proxy = m.with("accept-proxy", YamlValue::bool, proxy, AcceptProxy::withEnabled);
         proxy = m.with("proxy-header-timeout", YamlValue::duration, proxy, AcceptProxy::withHeaderTimeout);
         proxy = m.with("proxy-header-max", YamlValue::size, proxy, AcceptProxy::withMaxHeaderLength);
-        return new ListenerOptions(tcp, udp, proxy);
+        ListenerLimits limits = base.limits();
+        limits = m.with("allow", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(c, l.deny()));
+        limits = m.with("deny", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(l.allow(), c));
+        limits = m.with("listener-maxconn", YamlValue::integer, limits, ListenerLimits::withMaxconn);
+        limits = m.with("source-maxconn", YamlValue::integer, limits, ListenerLimits::withSourceMaxconn);
+        limits = m.with("source-rate", v -> v.as(SourceRate::parse), limits, ListenerLimits::withSourceRate);
+        limits = m.with("source-table-size", YamlValue::integer, limits, ListenerLimits::withSourceTableSize);
+        return new ListenerOptions(tcp, udp, proxy, limits);
     }
 
     /** The options a group has, each over {@code base}: in {@code defaults} over the built-in ones. */
@@ -143,36 +170,60 @@ final class ConfigReader {
                     .orElse(" (groups: " + String.join(", ", groups) + ")"));
         }
         final ListenerOptions options = listenerOptions(m, defaults);
+        if (m.has("maxconn")) { // HAProxy's frontend maxconn; here maxconn is the process's, as --maxconn
+            throw m.required("maxconn").error("a listener's cap is listener-maxconn (maxconn, in defaults, caps the"
+                + " whole process)");
+        }
         m.end();
         return m.build(() -> new ListenerConfig(name, protocol, bind.address(), group, options.tcp(), options.udp(),
-            options.acceptProxy()));
+            options.acceptProxy(), options.limits()));
     }
 
     private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults) {
         final String name = m.required("name").text();
-        final List<ServerConfig> servers = m.required("servers").listOrOne().stream().map(ConfigReader::server).toList();
+        final List<ServerConfig> servers = new java.util.ArrayList<>();
+        final List<DnsServerSpec> byName = new java.util.ArrayList<>();
+        for (final YamlValue v : m.required("servers").listOrOne()) {
+            final Object server = server(v);
+            if (server instanceof DnsServerSpec d) {
+                byName.add(d);
+            } else {
+                servers.add((ServerConfig) server);
+            }
+        }
         final GroupOptions options = groupOptions(m, defaults);
         m.end();
         return m.build(() -> new TargetGroupConfig(name, options.balance(), servers, options.health(),
-            options.hashBalanceFactor()));
+            options.hashBalanceFactor(), byName));
     }
 
-    /** {@code HOST:PORT[,weight=N]…} as for {@code --server}, or a map of the same options. */
-    private static ServerConfig server(final YamlValue v) {
+    /**
+     * {@code HOST:PORT[,weight=N]…} as for {@code --server}, or a map of the same options: a {@link ServerConfig},
+     * or a {@link DnsServerSpec} when HOST is a name (or the address is {@code srv:NAME}).
+     */
+    private static Object server(final YamlValue v) {
         if (v.isScalar()) {
-            return v.as(ServerConfig::parse);
+            return DnsServerSpec.isNameSpec(v.text()) ? v.as(DnsServerSpec::parse) : v.as(ServerConfig::parse);
         }
         final YamlMap m = v.map();
-        final Endpoint address = m.required("address").as(Endpoint::parse);
+        final YamlValue addressValue = m.required("address");
+        final boolean byName = DnsServerSpec.isNameSpec(addressValue.text());
+        final DnsServerSpec spec = byName ? addressValue.as(DnsServerSpec::parse) : null;
+        final Endpoint address = byName ? null : addressValue.as(Endpoint::parse);
         final String name = m.string("name", null);
         final int weight = m.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
         final boolean backup = m.bool("backup", false);
         final int checkPort = m.intIn("check-port", 0, 65535, 0);
         final SendProxy.Version proxy = m.value("send-proxy", ConfigReader::proxyVersion, SendProxy.Version.NONE);
         final SendProxy.UdpMode proxyUdp = m.value("proxy-udp", ConfigReader::proxyUdp, SendProxy.UdpMode.FIRST);
+        final int maxconn = m.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0);
         m.end();
+        if (byName) {
+            return m.build(() -> spec.withOptions(name, new ServerConfig(null, DnsServerSpec.PLACEHOLDER, weight, backup,
+                checkPort, new SendProxy(proxy, proxyUdp), maxconn)));
+        }
         return m.build(() -> new ServerConfig(name, address.address(), weight, backup, checkPort,
-            new SendProxy(proxy, proxyUdp)));
+            new SendProxy(proxy, proxyUdp), maxconn));
     }
 
     /** {@code none}, {@code v1} or {@code v2}: the PROXY header a server gets. */
@@ -194,7 +245,7 @@ final class ConfigReader {
         };
     }
 
-    /** Address blocks, one or a list, each as for {@code --accept-proxy-from}. */
+    /** Address blocks, one or a list, each as for {@code --accept-proxy-from}, {@code --allow}, {@code --deny}. */
     private static CidrSet cidrs(final YamlValue v) {
         return new CidrSet(v.listOrOne().stream().map(c -> c.as(Cidr::parse)).toList());
     }

@@ -1,11 +1,16 @@
 package dev.niolb.config.file;
 
+import dev.niolb.acl.Cidr;
+import dev.niolb.acl.CidrSet;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.Sizes;
 import dev.niolb.config.TargetGroupConfig;
@@ -38,6 +43,8 @@ import java.util.List;
 public final class ConfigWriter {
     /** The value of {@code threads} and {@code udp-max-flows} that leaves the number to niolb. */
     static final String AUTO = "auto";
+    /** The value of {@code dns.resolver} that asks the system's resolver. */
+    static final String SYSTEM = "system";
 
     private static final DumpSettings SETTINGS = DumpSettings.builder()
         .setDefaultFlowStyle(FlowStyle.BLOCK)
@@ -52,13 +59,20 @@ public final class ConfigWriter {
         final Map root = new Map(FlowStyle.BLOCK);
         root.put("defaults", new Map(FlowStyle.BLOCK)
             .put("threads", config.threads())
-            .put("grace", config.grace()));
+            .put("grace", config.grace())
+            .put("maxconn", config.maxconn()));
         final List<Node> listeners = new ArrayList<>();
         config.listeners().forEach(l -> listeners.add(listener(l).node()));
         root.put("listeners", new SequenceNode(Tag.SEQ, listeners, FlowStyle.BLOCK));
         final List<Node> groups = new ArrayList<>();
         config.groups().forEach(g -> groups.add(group(g).node()));
         root.put("groups", new SequenceNode(Tag.SEQ, groups, FlowStyle.BLOCK));
+        final DnsConfig dns = config.dns();
+        root.put("dns", new Map(FlowStyle.BLOCK)
+            .put("resolver", dns.resolver() == null ? SYSTEM : Endpoint.hostPort(dns.resolver()))
+            .put("min-ttl", dns.minTtl())
+            .put("max-ttl", dns.maxTtl())
+            .put("timeout", dns.timeout()));
         final StringWriter out = new StringWriter();
         new Dump(SETTINGS).dumpNode(root.node(), new StreamDataWriter() {
             @Override
@@ -77,6 +91,7 @@ public final class ConfigWriter {
     private static Map listener(final ListenerConfig l) {
         final TcpOptions tcp = l.tcp();
         final UdpOptions udp = l.udp();
+        final ListenerLimits limits = l.limits();
         return new Map(FlowStyle.BLOCK)
             .put("name", l.name())
             .put("protocol", l.protocol().scheme())
@@ -98,7 +113,13 @@ public final class ConfigWriter {
             .put("accept-proxy-from", new SequenceNode(Tag.SEQ, l.acceptProxy().trusted().blocks().stream()
                 .map(c -> scalar(c.toString())).toList(), FlowStyle.BLOCK))
             .put("proxy-header-timeout", l.acceptProxy().headerTimeout())
-            .put("proxy-header-max", Sizes.format(l.acceptProxy().maxHeaderLength()));
+            .put("proxy-header-max", Sizes.format(l.acceptProxy().maxHeaderLength()))
+            .put("allow", cidrs(limits.allow()))
+            .put("deny", cidrs(limits.deny()))
+            .put("listener-maxconn", limits.maxconn())
+            .put("source-maxconn", limits.sourceMaxconn())
+            .put("source-rate", limits.sourceRate().toString())
+            .put("source-table-size", limits.sourceTableSize());
     }
 
     private static Map group(final TargetGroupConfig g) {
@@ -117,6 +138,19 @@ public final class ConfigWriter {
                 .put("check-port", s.checkPort())
                 .put("send-proxy", s.sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
                 .put("proxy-udp", s.sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
+                .put("maxconn", s.maxconn())
+                .node());
+        }
+        for (final DnsServerSpec d : g.dnsServers()) {
+            servers.add(new Map(FlowStyle.BLOCK)
+                .put("address", d.target())
+                .put("name", d.name())
+                .put("weight", d.template().weight())
+                .put("backup", d.template().backup())
+                .put("check-port", d.template().checkPort())
+                .put("send-proxy", d.template().sendProxy().version().name().toLowerCase(java.util.Locale.ROOT))
+                .put("proxy-udp", d.template().sendProxy().udp().name().toLowerCase(java.util.Locale.ROOT))
+                .put("maxconn", d.template().maxconn())
                 .node());
         }
         return new Map(FlowStyle.BLOCK)
@@ -133,6 +167,14 @@ public final class ConfigWriter {
             .put("drain-timeout", h.drainTimeout())
             .put("drain-rate", h.drainRate())
             .put("servers", new SequenceNode(Tag.SEQ, servers, FlowStyle.BLOCK));
+    }
+
+    private static Node cidrs(final CidrSet set) {
+        final List<Node> blocks = new ArrayList<>();
+        for (final Cidr c : set.blocks()) {
+            blocks.add(scalar(c.toString()));
+        }
+        return new SequenceNode(Tag.SEQ, blocks, FlowStyle.BLOCK);
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
@@ -54,6 +56,43 @@ class ConfigFileTest {
         assertThat(parse(MINIMAL)).isEqualTo(new Config(Config.defaultThreads(), Config.DEFAULT_GRACE,
             List.of(new ListenerConfig(at("127.0.0.1", 8080), "web", TcpOptions.DEFAULTS)),
             List.of(new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig(at("10.0.0.1", 80), 1))))));
+    }
+
+    @Test
+    void serversByDnsNameAndTheDnsSectionAreReadAndWrittenBack() {
+        final Config config = parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+            groups:
+              - name: web
+                servers:
+                  - 10.0.0.1:80
+                  - api.internal:8080,weight=2
+                  - srv:_api._tcp.example.org
+                  - address: db.internal:5432
+                    name: db
+                    backup: true
+            dns:
+              resolver: 127.0.0.1:5353
+              min-ttl: 500ms
+              max-ttl: 1m
+            """);
+
+        final TargetGroupConfig web = config.groups().getFirst();
+        assertThat(web.servers()).extracting(ServerConfig::name).containsExactly("10.0.0.1:80");
+        assertThat(web.dnsServers()).containsExactly(DnsServerSpec.parse("api.internal:8080,weight=2"),
+            DnsServerSpec.parse("srv:_api._tcp.example.org"), DnsServerSpec.parse("db.internal:5432,name=db,backup"));
+        assertThat(config.dns()).isEqualTo(DnsConfig.DEFAULTS.withResolver(at("127.0.0.1", 5353))
+            .withTtl(Duration.ofMillis(500), Duration.ofMinutes(1)));
+        assertThat(ConfigFile.parse(ConfigWriter.write(config), "effective.yaml")).isEqualTo(config);
+        assertThat(parse(MINIMAL).dns()).isEqualTo(DnsConfig.DEFAULTS);
+        assertThat(ConfigFile.parse(ConfigWriter.write(parse(MINIMAL)), "effective.yaml")).isEqualTo(parse(MINIMAL));
+    }
+
+    @Test
+    void aBadDnsKeyNamesItsLine() {
+        assertThatThrownBy(() -> parse(MINIMAL + "dns:\n  min-ttl: 10ms\n"))
+            .hasMessageContaining("niolb.yaml:").hasMessageContaining("min-ttl");
     }
 
     @Test
@@ -212,6 +251,35 @@ class ConfigFileTest {
             SendProxy.V1, new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY), SendProxy.NONE);
     }
 
+    @Test
+    void accessListsAndLimitsAreListenerOptionsAndTheProcessCapIsInDefaults() {
+        final Config config = parse("""
+            defaults:
+              maxconn: 5000
+              deny: 192.0.2.0/24
+              source-maxconn: 10
+            listeners:
+              - bind: 127.0.0.1:8080
+                allow: [10.0.0.0/8, "2001:db8::/32"]
+                listener-maxconn: 100
+                source-rate: 5/s,burst=20
+                source-table-size: 1024
+              - bind: 127.0.0.1:8081
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """);
+
+        assertThat(config.maxconn()).isEqualTo(5000);
+        assertThat(config.listeners().get(0).limits()).isEqualTo(new dev.niolb.config.ListenerLimits(
+            dev.niolb.acl.CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")),
+            dev.niolb.acl.CidrSet.parse(List.of("192.0.2.0/24")), 100, 10,
+            dev.niolb.config.SourceRate.parse("5/s,burst=20"), 1024));
+        assertThat(config.listeners().get(1).limits()).isEqualTo(dev.niolb.config.ListenerLimits.NONE
+            .withAccess(dev.niolb.acl.CidrSet.EMPTY, dev.niolb.acl.CidrSet.parse(List.of("192.0.2.0/24")))
+            .withSourceMaxconn(10));
+    }
+
     static Stream<Arguments> mistakes() {
         return Stream.of(
             arguments("a YAML syntax error", "listeners: [\n", "niolb.yaml:2: not valid YAML: "),
@@ -283,7 +351,18 @@ class ConfigFileTest {
                     .replace("- 10.0.0.1:80", "- 10.0.0.1:53,send-proxy"),
                 "send-proxy (v1) is TCP only"),
             arguments("a group key in a listener", MINIMAL.replace("8080", "8080\n    balance: source"),
-                "niolb.yaml:3: listeners[0]: unknown key 'balance'"));
+                "niolb.yaml:3: listeners[0]: unknown key 'balance'"),
+            arguments("a host name in an access list", MINIMAL.replace("8080", "8080\n    deny: [10.0.0.0/8, evil.example]"),
+                "niolb.yaml:3: listeners[0].deny[1]: bad CIDR 'evil.example': expected an IPv4 or IPv6 address[/length]"),
+            arguments("a source rate without a period", MINIMAL.replace("8080", "8080\n    source-rate: 10"),
+                "niolb.yaml:3: listeners[0].source-rate: bad source rate '10'"),
+            arguments("a negative listener maxconn", "defaults:\n  listener-maxconn: -1\n" + MINIMAL,
+                "niolb.yaml:2: defaults.listener-maxconn: must be 0..10000000, got -1"),
+            arguments("a server maxconn out of range", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, maxconn: -2}"),
+                "niolb.yaml:6: groups[0].servers[0].maxconn: must be 0..10000000, got -2"),
+            arguments("a listener's cap written as the process's", MINIMAL.replace("8080", "8080\n    maxconn: 10"),
+                "niolb.yaml:3: listeners[0].maxconn: a listener's cap is listener-maxconn (maxconn, in defaults, caps the"
+                    + " whole process)"));
     }
 
     @ParameterizedTest(name = "{0}")

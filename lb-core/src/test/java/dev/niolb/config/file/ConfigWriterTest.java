@@ -7,9 +7,11 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -30,19 +32,22 @@ class ConfigWriterTest {
         final HealthCheckConfig health = new HealthCheckConfig(
             List.of(new CheckSpec.Http("HEAD", "/health", "example.test", 200, 204), new CheckSpec.Agent(9999)),
             Duration.ofMillis(750), Duration.ofMillis(300), 4, 5, Duration.ofSeconds(20), 7, Duration.ofMinutes(1), 25);
+        final ListenerLimits limits = new ListenerLimits(CidrSet.parse(List.of("10.0.0.0/8", "::1/128", "2001:db8::/32")),
+            CidrSet.parse(List.of("10.6.6.0/24")), 500, 20, SourceRate.parse("10/s,burst=30"), 4096);
         return new Config(3, Duration.ofSeconds(9),
             List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080), "web", tcp, udp,
                     new AcceptProxy(true, CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")), Duration.ofSeconds(3),
-                        1024)),
+                        1024), limits),
                 new ListenerConfig(null, Protocol.UDP, new InetSocketAddress("::1", 5353), "dns", tcp, udp,
                     AcceptProxy.fromAnyPeer())),
             List.of(new TargetGroupConfig("web", Algorithm.SOURCE, List.of(
-                    new ServerConfig("a", new InetSocketAddress("10.0.0.1", 80), 3, false, 8081, SendProxy.V1),
+                    new ServerConfig("a", new InetSocketAddress("10.0.0.1", 80), 3, false, 8081, SendProxy.V1, 100),
                     new ServerConfig(null, new InetSocketAddress("::2", 80), 0, true, 0,
                         new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY))), health, 150),
                 new TargetGroupConfig("dns", Algorithm.RANDOM, List.of(
                     new ServerConfig(new InetSocketAddress("10.0.0.3", 53), 1)),
-                    HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)));
+                    HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)))
+            .withMaxconn(10_000);
     }
 
     @Test

@@ -1,0 +1,84 @@
+package dev.niolb.cli;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Config;
+import dev.niolb.config.file.ConfigFileException;
+import dev.niolb.config.file.ConfigSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * SIGHUP as a request to read the config again and reload it in-process ({@code systemctl reload niolb}): a
+ * config that does not read or validate is refused with one ERROR line and the running one stays; a valid one
+ * goes through {@link LoadBalancer#reload}, which logs what changed in one line.
+ *
+ * <p>Threading: the handler runs on the JVM's signal-dispatch thread and only queues the work on one thread of
+ * its own ({@code niolb-reload}), so reloads run one at a time, in order; SIGHUPs that arrive while one is
+ * waiting to run are folded into it (it reads the file as it is then).
+ */
+final class ReloadSignal {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
+
+    private final LoadBalancer lb;
+    private final ConfigSource source;
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        final Thread t = new Thread(r, "niolb-reload");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private ReloadSignal(final LoadBalancer lb, final ConfigSource source) {
+        this.lb = lb;
+        this.source = source;
+    }
+
+    /** Installs the handler: from now on SIGHUP reloads instead of ending the process. */
+    static ReloadSignal install(final LoadBalancer lb, final ConfigSource source) {
+        final ReloadSignal reload = new ReloadSignal(lb, source);
+        try {
+            Signal.handle(new Signal("HUP"), signal -> reload.request());
+        } catch (final IllegalArgumentException e) {
+            LOG.warn("cannot handle SIGHUP: {}; reload by restarting", e.getMessage());
+        }
+        return reload;
+    }
+
+    /** Queues a reload unless one is already waiting to run. Any thread. */
+    void request() {
+        if (pending.compareAndSet(false, true)) {
+            worker.execute(this::reload);
+        }
+    }
+
+    private void reload() {
+        pending.set(false);
+        final Config next;
+        try {
+            next = source.load();
+        } catch (final ConfigFileException e) {
+            LOG.error("reload refused: {}; the running config stays", e.getMessage());
+            return;
+        }
+        try {
+            lb.reload(next); // logs "reload: <what changed>"
+        } catch (final IOException e) {
+            LOG.error("reload refused: {}; nothing changed", e.getMessage());
+        } catch (final IllegalStateException stopped) {
+            LOG.debug("reload after stop ignored: {}", stopped.getMessage());
+        } catch (final RuntimeException e) {
+            LOG.error("reload failed: {}", e.toString(), e);
+        }
+    }
+
+    /** Stops taking reloads (the engine is stopping). */
+    void close() {
+        worker.shutdownNow();
+    }
+}

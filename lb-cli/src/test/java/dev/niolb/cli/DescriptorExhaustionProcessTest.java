@@ -1,0 +1,159 @@
+package dev.niolb.cli;
+
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code niolb run} out of file descriptors, for real: a child process whose open-file limit is lowered (with
+ * prlimit(1), once it has started) to a few sessions' worth, then more clients than that.
+ */
+@Timeout(120)
+class DescriptorExhaustionProcessTest {
+    /**
+     * Six sessions (a client and a server socket each) and one more: the last client accepted finds no descriptor
+     * for its server socket, so both ways of running out are met (accept fails; a server socket cannot be opened).
+     */
+    private static final int SPARE_DESCRIPTORS = 13;
+    private static final int WAITING = 3;
+
+    @Test
+    void outOfDescriptorsNiolbKeepsItsSessionsDoesNotSpinAndServesTheWaitingClientsOnceOthersClose() throws Exception {
+        assumeTrue(new File("/proc/self/fd").isDirectory(), "needs Linux /proc");
+        assumeTrue(onPath("prlimit"), "needs prlimit(1) (util-linux) to lower the child's open-file limit");
+        final List<Socket> served = new ArrayList<>();
+        final List<Socket> waiting = new ArrayList<>();
+        try (EchoServer echo = new EchoServer();
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "2",
+                 "--server", echo.address().getHostString() + ":" + echo.address().getPort(),
+                 "--connect-timeout", "30s")) {
+            final int port = niolb.awaitListeningPort();
+            try (Socket warmUp = connect(port)) { // every class of the session path loaded before descriptors run out
+                assertThat(roundTrip(warmUp, 'w', 5_000)).isTrue();
+            }
+            Thread.sleep(300);
+            final int base = openDescriptors(niolb.pid());
+            lowerOpenFileLimit(niolb.pid(), base + SPARE_DESCRIPTORS);
+
+            // open clients until some are not served: the kernel takes them into the backlog, niolb does not
+            for (int i = 0; i < 40 && waiting.size() < WAITING; i++) {
+                final Socket s = connect(port);
+                (roundTrip(s, 'x', 1_000) ? served : waiting).add(s);
+            }
+            assertThat(waiting).as("clients left waiting").hasSize(WAITING);
+            assertThat(served.size()).as("clients served").isBetween(3, SPARE_DESCRIPTORS / 2 + 2);
+            niolb.awaitOut("accept failed: Too many open files", Duration.ofSeconds(5));
+
+            final double cores = cpuOverTwoSeconds(niolb.pid());
+            assertThat(cores).as("CPU (cores) while clients wait and accept fails").isLessThan(0.25);
+
+            for (final Socket s : served) {
+                assertThat(roundTrip(s, 'y', 5_000)).as("an established session still relays").isTrue();
+            }
+            for (int i = 0; i < WAITING; i++) {
+                served.removeFirst().close();
+            }
+            for (final Socket s : waiting) {
+                s.setSoTimeout(10_000);
+                assertThat(s.getInputStream().read()).as("a waiting client, served").isEqualTo('x');
+            }
+            assertThat(niolb.isAlive()).isTrue();
+
+            closeAll(served);
+            closeAll(waiting);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(Duration.ofSeconds(20))).isZero();
+            assertThat(niolb.out()).noneMatch(line -> line.contains("Exception") || line.startsWith("\tat "));
+        } finally {
+            closeAll(served);
+            closeAll(waiting);
+        }
+    }
+
+    private static Socket connect(final int port) throws IOException {
+        final Socket s = new Socket();
+        s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+        return s;
+    }
+
+    /** Writes one byte; true when it comes back within {@code ms}. */
+    private static boolean roundTrip(final Socket s, final char c, final int ms) throws IOException {
+        s.getOutputStream().write(c);
+        s.setSoTimeout(ms);
+        try {
+            return s.getInputStream().read() == c;
+        } catch (final SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    private static int openDescriptors(final long pid) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return (int) fds.count();
+        }
+    }
+
+    private static void lowerOpenFileLimit(final long pid, final int limit) throws Exception {
+        final Process p = new ProcessBuilder("prlimit", "--pid", Long.toString(pid), "--nofile=" + limit + ":" + limit)
+            .redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("prlimit: " + out).isZero();
+    }
+
+    /** CPU time (user + system) the process used over two seconds of wall time, in cores. */
+    private static double cpuOverTwoSeconds(final long pid) throws Exception {
+        final long before = cpuTicks(pid);
+        final long start = System.nanoTime();
+        Thread.sleep(2_000);
+        final long ticks = cpuTicks(pid) - before;
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        return ticks / (double) clockTicksPerSecond() / seconds;
+    }
+
+    /** utime + stime from /proc/PID/stat (fields 14 and 15), in clock ticks. */
+    private static long cpuTicks(final long pid) throws IOException {
+        final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields counted from the state (field 3)
+    }
+
+    private static long clockTicksPerSecond() throws Exception {
+        final Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+        final String out = new String(p.getInputStream().readAllBytes()).strip();
+        return p.waitFor() == 0 && !out.isEmpty() ? Long.parseLong(out) : 100;
+    }
+
+    private static boolean onPath(final String tool) {
+        for (final String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+            if (new File(dir, tool).canExecute()) {
+                return true;
+            }
+        }
+        return new File("/usr/bin/" + tool).canExecute();
+    }
+
+    private static void closeAll(final List<Socket> sockets) {
+        for (final Socket s : sockets) {
+            try {
+                s.close();
+            } catch (final IOException ignored) {
+                // closing on the way out
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.niolb.cli;
+
+import dev.niolb.testing.ClientLoad;
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** SIGHUP to a real {@code niolb run --config} process under load: the file is read again and reloaded in-process. */
+@Timeout(90)
+class ReloadProcessTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static String config(final EchoServer... servers) {
+        final StringBuilder yaml = new StringBuilder("""
+            defaults:
+              threads: 2
+              grace: 2s
+            listeners:
+              - name: front
+                bind: 127.0.0.1:0
+            groups:
+              - name: web
+                balance: leastconn
+                servers:
+            """);
+        for (final EchoServer s : servers) {
+            yaml.append("      - ").append(RunProcessTest.hostPort(s)).append('\n');
+        }
+        return yaml.toString();
+    }
+
+    @Test
+    void sighupReloadsTheFileUnderLoadAndABrokenFileLeavesItRunning(@TempDir final Path dir) throws Exception {
+        try (EchoServer a = new EchoServer("a"); EchoServer b = new EchoServer("b"); EchoServer c = new EchoServer("c")) {
+            final Path file = Files.writeString(dir.resolve("niolb.yaml"), config(a, b));
+            try (NiolbProcess niolb = NiolbProcess.start("run", "--config", file.toString())) {
+                final int port = niolb.awaitListeningPort();
+                final InetSocketAddress front = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+                try (ClientLoad load = new ClientLoad(() -> front).shortSessions(4).longTransfers(2, 32 << 20)) {
+                    Thread.sleep(300);
+                    assertThat(load.servedBy("c")).isZero();
+
+                    Files.writeString(file, config(a, b, c));
+                    niolb.signal("HUP");
+                    niolb.awaitOut("reload: group web: \\+server " + RunProcessTest.hostPort(c).replace(".", "\\."), WAIT);
+                    final long until = System.nanoTime() + WAIT.toNanos();
+                    while (load.servedBy("c") == 0 && System.nanoTime() < until) {
+                        Thread.sleep(20);
+                    }
+                    assertThat(load.servedBy("c")).as("the new server takes sessions").isPositive();
+
+                    Files.writeString(file, config(a, b, c).replace(RunProcessTest.hostPort(c),
+                        RunProcessTest.hostPort(c) + ",weight=900"));
+                    niolb.signal("HUP");
+                    niolb.awaitOut("ERROR .*reload refused: " + file + ":\\d+: .*weight.*; the running config stays", WAIT);
+                    final int before = load.sessions();
+                    Thread.sleep(300);
+                    assertThat(load.sessions()).as("still serving").isGreaterThan(before);
+
+                    final long transfers = System.nanoTime() + WAIT.toNanos();
+                    while (load.transfersDone() + load.failures().size() < 2 && System.nanoTime() < transfers) {
+                        Thread.sleep(20);
+                    }
+                    load.close();
+                    assertThat(load.failures()).isEmpty();
+                    assertThat(load.transfersDone()).isEqualTo(2);
+                }
+                niolb.signal("TERM");
+                assertThat(niolb.awaitExit(WAIT)).isZero();
+                assertThat(niolb.out()).noneMatch(line -> line.contains("Exception"));
+            }
+        }
+    }
+
+    @Test
+    void sighupWithFlagsChangesNothingAndDoesNotEndTheProcess() throws Exception {
+        try (EchoServer a = new EchoServer("a");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
+                 RunProcessTest.hostPort(a), "--threads", "1")) {
+            final int port = niolb.awaitListeningPort();
+            niolb.signal("HUP");
+            niolb.awaitOut("reload: no change", WAIT);
+            try (java.net.Socket client = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(RunProcessTest.readLine(client)).isEqualTo("a");
+            }
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+}

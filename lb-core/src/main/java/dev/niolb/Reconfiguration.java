@@ -1,0 +1,321 @@
+package dev.niolb;
+
+import dev.niolb.config.Config;
+import dev.niolb.config.DnsServerSpec;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.reload.ConfigDiff;
+import dev.niolb.reload.RecordDiff;
+import dev.niolb.reload.ReloadResult;
+import dev.niolb.target.Server;
+import dev.niolb.target.TargetGroup;
+import dev.niolb.tcp.TcpListener;
+import dev.niolb.udp.UdpListener;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One reload of a running {@link LoadBalancer}: the {@link ConfigDiff} from its config to the next, applied.
+ *
+ * <p>Order, so that a failure changes nothing and a client never meets a half-made change: (1) new groups are
+ * built (not yet visible) and every new listener is bound and registered with the loops; if any of that fails,
+ * what was made is closed and the reload fails; (2) groups are added and changed (servers removed, changed,
+ * added; algorithms and health settings), (3) listeners change in place, (4) the new listener lists are
+ * published, (5) removed listeners stop accepting (their sessions go on), (6) removed groups drain. What
+ * the diff does not name is not touched, so runtime changes an operator made stay.
+ *
+ * <p>Threading: runs on the caller's thread under the load balancer's stop lock; talks to loops through their
+ * command queues and to groups through their writer monitor.
+ */
+final class Reconfiguration {
+    private final LoadBalancer lb;
+    private final Config next;
+    private final ConfigDiff diff;
+    private final Set<String> datagramOnlyBefore;
+    private final Set<String> datagramOnlyAfter;
+    private final List<String> notApplied = new ArrayList<>();
+    private final Map<String, TargetGroup> newGroups = new LinkedHashMap<>();
+    private final List<TcpListener> newTcp = new ArrayList<>();
+    private final List<UdpListener> newUdp = new ArrayList<>();
+    // the running listeners the diff removes, found by their names before any rename
+    private final List<TcpListener> removedTcp = new ArrayList<>();
+    private final List<UdpListener> removedUdp = new ArrayList<>();
+
+    Reconfiguration(final LoadBalancer lb, final Config next) {
+        this.lb = lb;
+        this.next = next;
+        this.diff = ConfigDiff.between(lb.config, next);
+        this.datagramOnlyBefore = LoadBalancer.datagramOnlyGroups(lb.config.listeners());
+        this.datagramOnlyAfter = LoadBalancer.datagramOnlyGroups(next.listeners());
+        for (final ListenerConfig r : diff.listenersRemoved()) {
+            if (r.protocol() == Protocol.UDP) {
+                removedUdp.add(udp(r.name()));
+            } else {
+                removedTcp.add(tcp(r.name()));
+            }
+        }
+    }
+
+    ReloadResult apply() throws IOException {
+        if (!next.dns().equals(lb.config.dns())) {
+            lb.dns.configure(next.dns()); // lookups from now on, the first ones of new specs included
+        }
+        startListeners(); // may fail: then nothing has changed
+        for (final TargetGroupConfig g : diff.groupsAdded()) {
+            lb.health.addGroup(newGroups.get(g.name()), datagramOnlyAfter.contains(g.name()));
+        }
+        final Map<String, TargetGroup> groups = new LinkedHashMap<>(lb.groups);
+        groups.putAll(newGroups);
+        for (final ConfigDiff.GroupChange change : diff.groupsChanged()) {
+            applyGroup(groups.get(change.name()), change);
+        }
+        for (final Map.Entry<String, TargetGroup> e : groups.entrySet()) {
+            final boolean before = datagramOnlyBefore.contains(e.getKey());
+            final boolean after = datagramOnlyAfter.contains(e.getKey());
+            if (before != after && !newGroups.containsKey(e.getKey()) && !healthChanged(e.getKey())) {
+                lb.health.reconfigure(e.getValue(), after); // its passive re-probe changes transport
+            }
+        }
+        for (final ConfigDiff.ListenerChange change : diff.listenersChanged()) {
+            changeListener(change, groups);
+        }
+        publishListeners();
+        stopRemovedListeners();
+        for (final TargetGroupConfig removed : diff.groupsRemoved()) {
+            final TargetGroup group = groups.remove(removed.name());
+            final List<String> all = new ArrayList<>();
+            for (final Server server : group.snapshot().servers()) {
+                all.add(server.name());
+            }
+            lb.dns.unwatchAll(group);
+            group.change(all, List.of()); // they drain like any removed server
+            lb.health.removeGroup(group);
+        }
+        final Map<String, TargetGroup> ordered = new LinkedHashMap<>(); // in the new config's order
+        for (final TargetGroupConfig g : next.groups()) {
+            ordered.put(g.name(), groups.get(g.name()));
+        }
+        lb.groups = java.util.Collections.unmodifiableMap(ordered);
+        if (next.threads() != lb.loops.length) {
+            notApplied.add("threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
+        }
+        if (next.maxconn() != lb.maxconn.max()) {
+            // every listener and open connection counts under the running cap: a new one needs a restart
+            notApplied.add("maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max() + ")");
+        }
+        lb.config = next;
+        return new ReloadResult(diff, notApplied);
+    }
+
+    /** Builds new groups (unpublished) and binds and registers every new listener; on failure closes them all. */
+    private void startListeners() throws IOException {
+        for (final TargetGroupConfig g : diff.groupsAdded()) {
+            newGroups.put(g.name(), new TargetGroup(g, lb.loops.length));
+        }
+        // a new group's servers by DNS name are resolved before a new listener can send it a session
+        lb.dns.watch(LoadBalancer.dnsSpecs(diff.groupsAdded(), newGroups));
+        try {
+            for (final ListenerConfig l : diff.listenersAdded()) {
+                final TargetGroup group = newGroups.containsKey(l.group()) ? newGroups.get(l.group()) : lb.groups.get(l.group());
+                if (l.protocol() == Protocol.UDP) {
+                    newUdp.add(UdpListener.bind(l, group, lb.loops));
+                } else {
+                    newTcp.add(TcpListener.bind(l, group, lb.loops, lb.maxconn)); // under the running process cap
+                }
+            }
+            for (final TcpListener l : newTcp) {
+                l.registerOnLoops(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
+            }
+            for (final UdpListener l : newUdp) {
+                l.registerOnLoops(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
+            }
+        } catch (final IOException | RuntimeException e) {
+            for (final TcpListener l : newTcp) {
+                l.stopAccepting(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
+            }
+            for (final UdpListener l : newUdp) {
+                l.retire(); // registered or not, each loop closes its socket: it has no flow
+            }
+            for (final TargetGroup g : newGroups.values()) {
+                lb.dns.unwatchAll(g);
+            }
+            lb.dns.configure(lb.config.dns());
+            throw e;
+        }
+    }
+
+    private boolean healthChanged(final String group) {
+        for (final ConfigDiff.GroupChange c : diff.groupsChanged()) {
+            if (c.name().equals(group)) {
+                return c.changed("health");
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Applies a group's changes. Only what the diff names: a server an operator removed at run time and the file
+     * did not change stays removed, one an operator added stays, a weight an operator set stays unless the
+     * file changed that server's weight.
+     */
+    private void applyGroup(final TargetGroup group, final ConfigDiff.GroupChange change) {
+        final TargetGroupConfig after = change.after();
+        if (change.changed("health") || datagramOnlyBefore.contains(after.name()) != datagramOnlyAfter.contains(after.name())) {
+            group.health(after.health());
+            lb.health.reconfigure(group, datagramOnlyAfter.contains(after.name()));
+        }
+        final List<String> remove = new ArrayList<>();
+        final List<ServerConfig> add = new ArrayList<>();
+        final List<ServerConfig> update = new ArrayList<>();
+        for (final ServerConfig removed : change.serversRemoved()) {
+            final Server s = group.snapshot().server(removed.name());
+            if (s != null && s.sameAs(removed)) {
+                remove.add(removed.name());
+            }
+        }
+        for (final ConfigDiff.ServerChange changed : change.serversChanged()) {
+            final Server s = group.snapshot().server(changed.after().name());
+            if (s != null && s.sameAs(changed.after())) {
+                update.add(changed.after());
+            }
+        }
+        for (final ServerConfig added : change.serversAdded()) {
+            final Server s = group.snapshot().server(added.name());
+            if (s != null && s.sameAs(added)) {
+                update.add(added); // an operator added it already: the file's settings apply
+            } else {
+                if (s != null && !remove.contains(added.name())) {
+                    remove.add(added.name()); // an operator's server of that name elsewhere: the name is the file's
+                }
+                add.add(added);
+            }
+        }
+        group.change(remove, add); // one snapshot: the group is never empty in between
+        for (final ServerConfig u : update) {
+            group.update(u);
+        }
+        if (!change.changed("health") && checkedDifferently(change)) {
+            // a check's target port and PROXY header are taken when it is made: make them again
+            lb.health.reconfigure(group, datagramOnlyAfter.contains(after.name()));
+        }
+        if (change.changed("balance") || change.changed("hash-balance-factor")) {
+            group.balance(after.balance(), after.hashBalanceFactor());
+        }
+        for (final DnsServerSpec removed : change.dnsRemoved()) {
+            lb.dns.unwatch(group, removed.name(), true);
+        }
+        for (final DnsServerSpec changed : change.dnsChanged()) {
+            lb.dns.rewatch(group, changed);
+        }
+        lb.dns.watch(change.dnsAdded().stream().map(d -> Map.entry(group, d)).toList());
+    }
+
+    /** Whether a server's check port or PROXY header changed: what its active check is made with. */
+    private static boolean checkedDifferently(final ConfigDiff.GroupChange change) {
+        for (final ConfigDiff.ServerChange c : change.serversChanged()) {
+            for (final RecordDiff.Field f : c.fields()) {
+                if (f.path().equals("check-port") || f.path().startsWith("send-proxy")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void changeListener(final ConfigDiff.ListenerChange change, final Map<String, TargetGroup> groups) {
+        final ListenerConfig before = change.before();
+        final ListenerConfig after = change.after();
+        final TargetGroup group = groups.get(after.group());
+        if (after.protocol() == Protocol.UDP) {
+            udp(before.name()).reconfigure(after, group);
+        } else {
+            tcp(before.name()).reconfigure(after, group);
+        }
+        for (final RecordDiff.Field f : change.fields()) {
+            if (f.path().equals("tcp.backlog") && after.protocol() == Protocol.TCP
+                || f.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP) {
+                notApplied.add("listener " + after.name() + ": " + f + " needs a restart");
+            }
+        }
+    }
+
+    /**
+     * The listener lists of the next config, in its order: the kept ones (changed in place or not, renamed ones
+     * under their new names) and the new ones.
+     */
+    private void publishListeners() {
+        final Map<String, TcpListener> tcpByName = new LinkedHashMap<>();
+        final Map<String, UdpListener> udpByName = new LinkedHashMap<>();
+        for (final TcpListener l : lb.listeners) {
+            if (!removedTcp.contains(l)) {
+                tcpByName.put(l.name(), l);
+            }
+        }
+        for (final UdpListener l : lb.udpListeners) {
+            if (!removedUdp.contains(l)) {
+                udpByName.put(l.name(), l);
+            }
+        }
+        for (final TcpListener l : newTcp) {
+            tcpByName.put(l.name(), l);
+        }
+        for (final UdpListener l : newUdp) {
+            udpByName.put(l.name(), l);
+        }
+        final List<TcpListener> tcp = new ArrayList<>();
+        final List<UdpListener> udp = new ArrayList<>();
+        final List<InetSocketAddress> bound = new ArrayList<>();
+        for (final ListenerConfig l : next.listeners()) {
+            if (l.protocol() == Protocol.UDP) {
+                final UdpListener u = udpByName.get(l.name());
+                udp.add(u);
+                bound.add(u.localAddress());
+            } else {
+                final TcpListener t = tcpByName.get(l.name());
+                tcp.add(t);
+                bound.add(t.localAddress());
+            }
+        }
+        lb.listeners = List.copyOf(tcp);
+        lb.udpListeners = List.copyOf(udp);
+        lb.boundAddresses = List.copyOf(bound);
+    }
+
+    /** Removed listeners stop accepting; their sessions finish and count as active until then. */
+    private void stopRemovedListeners() {
+        for (final UdpListener l : removedUdp) {
+            l.retire();
+            lb.retiredUdp.add(l);
+        }
+        for (final TcpListener l : removedTcp) {
+            l.stopAccepting(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
+            lb.retiredTcp.add(l);
+        }
+    }
+
+    private TcpListener tcp(final String name) {
+        for (final TcpListener l : lb.listeners) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        throw new IllegalStateException("no running tcp listener " + name);
+    }
+
+    private UdpListener udp(final String name) {
+        for (final UdpListener l : lb.udpListeners) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        throw new IllegalStateException("no running udp listener " + name);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.niolb.config;
+
+import dev.niolb.acl.CidrSet;
+
+import java.util.Objects;
+
+/**
+ * Who a listener admits and how many: its access list, its connection cap and its per-source limits.
+ *
+ * <p>Access: a client in {@code deny} is refused; otherwise, when {@code allow} is not empty, only a client in
+ * it is admitted. Deny wins over allow, so {@code allow 10.0.0.0/8, deny 10.6.6.0/24} admits 10/8 but that /24.
+ *
+ * @param allow           only these sources are admitted, when not empty
+ * @param deny            these sources are refused, whatever {@code allow} says
+ * @param maxconn         TCP connections open at once over the listener; at it the listener stops accepting
+ *                        (new clients wait in the kernel's backlog); 0 for no cap
+ * @param sourceMaxconn   TCP connections open at once from one source; more are refused at accept; 0 for no cap
+ * @param sourceRate      new TCP connections per source (a token bucket); more are refused at accept
+ * @param sourceTableSize sources remembered for the per-source limits; the least recently seen is forgotten
+ *                        when a new one comes and the table is full
+ */
+public record ListenerLimits(CidrSet allow, CidrSet deny, int maxconn, int sourceMaxconn, SourceRate sourceRate,
+                             int sourceTableSize) {
+    public static final int MAX_CONN = 10_000_000;
+    public static final int DEFAULT_SOURCE_TABLE_SIZE = 65_536;
+    public static final int MAX_SOURCE_TABLE_SIZE = 16 * 1024 * 1024;
+    public static final ListenerLimits NONE =
+        new ListenerLimits(CidrSet.EMPTY, CidrSet.EMPTY, 0, 0, SourceRate.NONE, DEFAULT_SOURCE_TABLE_SIZE);
+
+    public ListenerLimits {
+        Objects.requireNonNull(allow, "allow");
+        Objects.requireNonNull(deny, "deny");
+        Objects.requireNonNull(sourceRate, "sourceRate");
+        if (maxconn < 0 || maxconn > MAX_CONN) {
+            throw new IllegalArgumentException("listener maxconn must be 0.." + MAX_CONN + ", got " + maxconn);
+        }
+        if (sourceMaxconn < 0 || sourceMaxconn > MAX_CONN) {
+            throw new IllegalArgumentException("source-maxconn must be 0.." + MAX_CONN + ", got " + sourceMaxconn);
+        }
+        if (sourceTableSize < 1 || sourceTableSize > MAX_SOURCE_TABLE_SIZE) {
+            throw new IllegalArgumentException("source-table-size must be 1.." + MAX_SOURCE_TABLE_SIZE + ", got "
+                + sourceTableSize);
+        }
+    }
+
+    /** Whether per-source state must be kept (a source table). */
+    public boolean limitsSources() {
+        return sourceMaxconn > 0 || sourceRate.limits();
+    }
+
+    public ListenerLimits withAccess(final CidrSet allowed, final CidrSet denied) {
+        return new ListenerLimits(allowed, denied, maxconn, sourceMaxconn, sourceRate, sourceTableSize);
+    }
+
+    public ListenerLimits withMaxconn(final int n) {
+        return new ListenerLimits(allow, deny, n, sourceMaxconn, sourceRate, sourceTableSize);
+    }
+
+    public ListenerLimits withSourceMaxconn(final int n) {
+        return new ListenerLimits(allow, deny, maxconn, n, sourceRate, sourceTableSize);
+    }
+
+    public ListenerLimits withSourceRate(final SourceRate rate) {
+        return new ListenerLimits(allow, deny, maxconn, sourceMaxconn, rate, sourceTableSize);
+    }
+
+    public ListenerLimits withSourceTableSize(final int n) {
+        return new ListenerLimits(allow, deny, maxconn, sourceMaxconn, sourceRate, n);
+    }
+}

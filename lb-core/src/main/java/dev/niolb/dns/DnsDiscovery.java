@@ -1,0 +1,308 @@
+package dev.niolb.dns;
+
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.target.Server;
+import dev.niolb.target.TargetGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps the servers of every {@link DnsServerSpec} in step with DNS: resolved when a spec is watched, then again
+ * when the answer's TTL runs out (clamped to the configured minimum and maximum). Addresses that appear join the
+ * group, addresses that vanish leave it (and drain), a changed SRV weight changes the server's weight; all
+ * through {@link TargetGroup#change}, so the health checker follows. A failed lookup keeps the last good set and
+ * is logged once, until a lookup works again.
+ *
+ * <p>Like the config file, DNS is the source of what it changes and nothing else: it removes only servers it
+ * added, and an operator's change to one of them (weight, mode, removal) stays until DNS changes that server.
+ *
+ * <p>Threading: one scheduler thread ({@code niolb-dns}) only times the refreshes; each lookup runs on a
+ * virtual thread of its own, off the relay and health loops. {@link #watch}, {@link #unwatch} and
+ * {@link #close} come from the engine's control thread; a watch serialises its refreshes on itself.
+ */
+public final class DnsDiscovery implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.dns");
+
+    private final ScheduledExecutorService scheduler;
+    private final Map<TargetGroup, Map<String, Watch>> watches = new IdentityHashMap<>(); // guarded by this
+    private volatile DnsConfig config;
+    private NameResolver resolver; // made at the first lookup: a config without names never loads dnsjava
+
+    private DnsDiscovery(final DnsConfig config) {
+        this.config = config;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "niolb-dns");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static DnsDiscovery start(final DnsConfig config) {
+        return new DnsDiscovery(config);
+    }
+
+    /** New resolver settings, for every lookup from now on. */
+    public synchronized void configure(final DnsConfig next) {
+        this.resolver = null;
+        this.config = next;
+    }
+
+    private synchronized NameResolver resolver() {
+        if (resolver == null) {
+            resolver = new NameResolver(config);
+        }
+        return resolver;
+    }
+
+    /**
+     * Starts keeping the servers of these specs in their groups: each is resolved now (all at once, each on a
+     * virtual thread; this returns when every first lookup has answered or failed), then on its TTL.
+     */
+    public void watch(final List<Map.Entry<TargetGroup, DnsServerSpec>> specs) {
+        final List<Thread> first = new ArrayList<>();
+        synchronized (this) {
+            for (final Map.Entry<TargetGroup, DnsServerSpec> e : specs) {
+                final Watch w = new Watch(e.getKey(), e.getValue());
+                final Watch old = watches.computeIfAbsent(e.getKey(), g -> new LinkedHashMap<>()).put(w.spec.name(), w);
+                if (old != null) {
+                    old.stop();
+                }
+                first.add(Thread.ofVirtual().name("niolb-dns-" + w.spec.name()).start(w::refresh));
+            }
+        }
+        for (final Thread t : first) {
+            try {
+                t.join();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** {@link #watch(List)} of one spec. */
+    public void watch(final TargetGroup group, final DnsServerSpec spec) {
+        watch(List.of(Map.entry(group, spec)));
+    }
+
+    /**
+     * Stops resolving a spec; with {@code removeServers}, the servers it added leave the group (and drain).
+     */
+    public void unwatch(final TargetGroup group, final String specName, final boolean removeServers) {
+        final Watch w;
+        synchronized (this) {
+            final Map<String, Watch> of = watches.get(group);
+            w = of == null ? null : of.remove(specName);
+            if (of != null && of.isEmpty()) {
+                watches.remove(group);
+            }
+        }
+        if (w != null) {
+            w.stop();
+            if (removeServers) {
+                w.removeServers();
+            }
+        }
+    }
+
+    /**
+     * A watched spec changed its options (or, under an explicit name, its host or port): the servers it added
+     * are carried over and brought in line with the new spec by a lookup now.
+     */
+    public void rewatch(final TargetGroup group, final DnsServerSpec spec) {
+        final Watch w = new Watch(group, spec);
+        final Watch old;
+        synchronized (this) {
+            old = watches.computeIfAbsent(group, g -> new LinkedHashMap<>()).put(spec.name(), w);
+        }
+        if (old != null) {
+            old.stop();
+            w.inherit(old);
+        }
+        w.refresh();
+    }
+
+    /** Stops resolving every spec of a group that is going away (its servers go with it). */
+    public void unwatchAll(final TargetGroup group) {
+        final Map<String, Watch> of;
+        synchronized (this) {
+            of = watches.remove(group);
+        }
+        if (of != null) {
+            of.values().forEach(Watch::stop);
+        }
+    }
+
+    /** The servers a spec stands for now (the last good answer), by name; empty before one. For tests and the API. */
+    public synchronized List<ServerConfig> servers(final TargetGroup group, final String specName) {
+        final Map<String, Watch> of = watches.get(group);
+        final Watch w = of == null ? null : of.get(specName);
+        return w == null ? List.of() : w.current();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            for (final Map<String, Watch> of : watches.values()) {
+                of.values().forEach(Watch::stop);
+            }
+            watches.clear();
+        }
+        scheduler.shutdownNow();
+    }
+
+    /** One spec in one group: its last good answer and its next refresh. */
+    private final class Watch {
+        private final TargetGroup group;
+        private final DnsServerSpec spec;
+        private Map<String, ServerConfig> applied = new LinkedHashMap<>(); // the servers it put in the group
+        private boolean failing;
+        private boolean stopped;
+        private ScheduledFuture<?> next;
+
+        Watch(final TargetGroup group, final DnsServerSpec spec) {
+            this.group = group;
+            this.spec = spec;
+        }
+
+        /** Takes over what an older watch of the same name put in the group. */
+        synchronized void inherit(final Watch old) {
+            synchronized (old) {
+                applied = new LinkedHashMap<>(old.applied);
+            }
+        }
+
+        synchronized List<ServerConfig> current() {
+            return List.copyOf(applied.values());
+        }
+
+        /** One lookup and what follows from it. Blocks for the lookup: a virtual thread. */
+        void refresh() {
+            final DnsConfig c = config;
+            NameResolver.Answer answer = null;
+            IOException failure = null;
+            try {
+                answer = resolver().resolve(spec);
+            } catch (final IOException | RuntimeException e) {
+                failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+            }
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
+                long delayMs;
+                if (answer == null) {
+                    if (!failing) {
+                        failing = true;
+                        LOG.warn("dns {} (group {}): {}; keeping its {} servers until a lookup works", spec, group.name(),
+                            failure.getMessage(), applied.size());
+                    }
+                    delayMs = c.minTtl().toMillis();
+                } else {
+                    if (failing) {
+                        failing = false;
+                        LOG.info("dns {} (group {}): lookups work again", spec, group.name());
+                    }
+                    apply(answer.servers());
+                    delayMs = Math.clamp(TimeUnit.SECONDS.toMillis(answer.ttlSeconds()), c.minTtl().toMillis(),
+                        c.maxTtl().toMillis());
+                }
+                try {
+                    next = scheduler.schedule(() -> Thread.ofVirtual().name("niolb-dns-" + spec.name()).start(this::refresh),
+                        delayMs, TimeUnit.MILLISECONDS);
+                } catch (final java.util.concurrent.RejectedExecutionException closed) {
+                    stopped = true;
+                }
+            }
+        }
+
+        /** Makes the group hold {@code desired} in place of what this watch put there last. Under this. */
+        private void apply(final List<ServerConfig> desired) {
+            final Map<String, ServerConfig> want = new LinkedHashMap<>();
+            for (final ServerConfig s : desired) {
+                want.put(s.name(), s);
+            }
+            final List<String> remove = new ArrayList<>();
+            final List<ServerConfig> add = new ArrayList<>();
+            final List<ServerConfig> update = new ArrayList<>();
+            for (final ServerConfig had : applied.values()) {
+                final ServerConfig now = want.get(had.name());
+                if ((now == null || !now.address().equals(had.address())) && present(had) != null) {
+                    remove.add(had.name()); // vanished, or its name now stands for another address
+                }
+            }
+            for (final ServerConfig s : want.values()) {
+                final ServerConfig had = applied.get(s.name());
+                final Server member = group.snapshot().server(s.name());
+                if (member != null && member.sameAs(s) && !remove.contains(s.name())) {
+                    // ours already (or added by hand): only a change DNS made is applied over an operator's
+                    if (had == null ? !member.config().equals(s) : !had.equals(s)) {
+                        update.add(s);
+                    }
+                } else if (member == null || remove.contains(s.name())) {
+                    add.add(s);
+                }
+            }
+            if (remove.isEmpty() && add.isEmpty() && update.isEmpty()) {
+                applied = want;
+                return;
+            }
+            try {
+                group.change(remove, add);
+                for (final ServerConfig u : update) {
+                    group.update(u);
+                }
+                applied = want;
+            } catch (final IllegalArgumentException e) {
+                // a server of that name added by hand meanwhile: retried at the next refresh
+                LOG.warn("dns {} (group {}): cannot apply the answer: {}", spec, group.name(), e.getMessage());
+                return;
+            }
+            final List<String> parts = new ArrayList<>();
+            add.forEach(s -> parts.add("+" + s.name()));
+            remove.forEach(n -> parts.add("-" + n + " (draining)"));
+            update.forEach(s -> parts.add(s.name() + " weight " + s.weight() + (s.backup() ? " backup" : "")));
+            LOG.info("dns {} (group {}): {}", spec, group.name(), String.join(", ", parts));
+        }
+
+        /** The group's member with this config's name and address, or null. */
+        private Server present(final ServerConfig s) {
+            final Server m = group.snapshot().server(s.name());
+            return m != null && m.sameAs(s) ? m : null;
+        }
+
+        synchronized void stop() {
+            stopped = true;
+            if (next != null) {
+                next.cancel(false);
+            }
+        }
+
+        /** The servers this watch added leave the group (the spec left the config). */
+        synchronized void removeServers() {
+            final List<String> remove = new ArrayList<>();
+            for (final ServerConfig s : applied.values()) {
+                if (present(s) != null) {
+                    remove.add(s.name());
+                }
+            }
+            if (!remove.isEmpty()) {
+                group.change(remove, List.of());
+            }
+            applied = new LinkedHashMap<>();
+        }
+    }
+}

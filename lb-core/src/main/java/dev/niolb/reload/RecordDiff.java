@@ -1,0 +1,103 @@
+package dev.niolb.reload;
+
+import dev.niolb.config.Durations;
+import dev.niolb.config.Endpoint;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What changed between two config records of one type, component by component, as users read it:
+ * {@code idle-timeout 10m→1h}. Nested records are compared inside ({@code tcp.idle-timeout}), so a component a
+ * later version adds to a record shows up here without this class knowing it.
+ *
+ * <p>Threading: stateless.
+ */
+public final class RecordDiff {
+    private RecordDiff() {
+    }
+
+    /** One changed value, at a dotted path of user names ({@code tcp.connect-timeout}). */
+    public record Field(String path, Object before, Object after) {
+        @Override
+        public String toString() {
+            return path + " " + format(before) + "→" + format(after);
+        }
+    }
+
+    /**
+     * The components of {@code before} and {@code after} that differ, nested records compared inside; the
+     * components named in {@code skip} (Java names, top level only) are left out.
+     */
+    public static List<Field> between(final Record before, final Record after, final Set<String> skip) {
+        if (before.getClass() != after.getClass()) {
+            throw new IllegalArgumentException("cannot compare " + before.getClass() + " with " + after.getClass());
+        }
+        final List<Field> out = new ArrayList<>();
+        collect("", before, after, skip, out);
+        return out;
+    }
+
+    private static void collect(final String prefix, final Record before, final Record after, final Set<String> skip,
+                                final List<Field> out) {
+        for (final RecordComponent c : before.getClass().getRecordComponents()) {
+            if (skip.contains(c.getName())) {
+                continue;
+            }
+            final Object a = value(c, before);
+            final Object b = value(c, after);
+            if (Objects.equals(a, b)) {
+                continue;
+            }
+            final String path = prefix + userName(c.getName());
+            if (a instanceof Record ra && b instanceof Record rb && a.getClass() == b.getClass()) {
+                collect(path + ".", ra, rb, Set.of(), out);
+            } else {
+                out.add(new Field(path, a, b));
+            }
+        }
+    }
+
+    private static Object value(final RecordComponent c, final Record r) {
+        try {
+            return c.getAccessor().invoke(r);
+        } catch (final IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** {@code maxConnectionAge} → {@code max-connection-age}: the names flags and config keys use. */
+    static String userName(final String javaName) {
+        final StringBuilder out = new StringBuilder();
+        for (int i = 0; i < javaName.length(); i++) {
+            final char ch = javaName.charAt(i);
+            if (Character.isUpperCase(ch)) {
+                out.append('-').append(Character.toLowerCase(ch));
+            } else {
+                out.append(ch);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A value as users write it: durations {@code 5s}, addresses {@code HOST:PORT}, enums by their names. */
+    static String format(final Object value) {
+        if (value instanceof Duration d) {
+            return Durations.format(d);
+        }
+        if (value instanceof InetSocketAddress a) {
+            return Endpoint.hostPort(a);
+        }
+        if (value instanceof Enum<?> e) {
+            return e.toString().toLowerCase(Locale.ROOT);
+        }
+        return String.valueOf(value);
+    }
+}

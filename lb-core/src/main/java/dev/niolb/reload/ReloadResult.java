@@ -1,0 +1,25 @@
+package dev.niolb.reload;
+
+import java.util.List;
+
+/**
+ * What a reload did: the {@link ConfigDiff} it applied and what it could not apply live (a new thread count
+ * takes a restart; so does a new listen backlog).
+ *
+ * <p>Threading: an immutable value.
+ */
+public record ReloadResult(ConfigDiff diff, List<String> notApplied) {
+    public ReloadResult {
+        notApplied = List.copyOf(notApplied);
+    }
+
+    /** One line: the diff's summary, then what was not applied ({@code no change} when nothing differs). */
+    public String summary() {
+        return notApplied.isEmpty() ? diff.summary() : diff.summary() + "; not applied: " + String.join("; ", notApplied);
+    }
+
+    @Override
+    public String toString() {
+        return summary();
+    }
+}

@@ -1,0 +1,459 @@
+package dev.niolb;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import dev.niolb.reload.ReloadResult;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.ClientLoad;
+import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.TcpServers;
+import dev.niolb.testing.UdpClient;
+import dev.niolb.testing.UdpEchoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link LoadBalancer#reload}: a new config applied to the running engine, with clients in the middle of it. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReloadTest {
+    private static final InetSocketAddress ANY_PORT = new InetSocketAddress("127.0.0.1", 0);
+
+    private final Map<String, EchoServer> backends = new LinkedHashMap<>();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private LoadBalancer lb;
+    private long reloadNanos;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources) {
+            r.close();
+        }
+    }
+
+    @Test
+    void reloadingTwentyTimesUnderLoadFailsNoClientAndLongTransfersStayExact() throws Exception {
+        for (final String name : List.of("a", "b", "c", "d", "e", "f")) {
+            backend(name);
+        }
+        lb = LoadBalancer.start(config(2, listeners(false), group("web", Algorithm.ROUNDROBIN, "a", "b", "c")));
+        final long started = System.nanoTime();
+        final SplittableRandom random = new SplittableRandom(42);
+        final Algorithm[] algorithms = {Algorithm.ROUNDROBIN, Algorithm.LEASTCONN, Algorithm.WEIGHTED, Algorithm.SOURCE,
+            Algorithm.RANDOM};
+        final List<String> summaries = new ArrayList<>();
+        try (ClientLoad load = new ClientLoad(() -> lb.localAddress("front")).shortSessions(8).longTransfers(3, 8 << 20);
+             ClientLoad throughExtra = new ClientLoad(() -> lb.localAddress("extra"))) {
+            for (int round = 1; round <= 20; round++) {
+                final List<String> servers = new ArrayList<>(List.of("a", "b", "c", "d", "e", "f"));
+                while (servers.size() > 2 + random.nextInt(3)) {
+                    servers.remove(random.nextInt(servers.size()));
+                }
+                final List<ServerConfig> configs = new ArrayList<>();
+                for (final String s : servers) {
+                    configs.add(new ServerConfig(s, backends.get(s).address(), 1 + random.nextInt(4)));
+                }
+                final boolean extra = round % 4 == 1 || round % 4 == 2; // added, kept, removed, absent
+                final long reloadStart = System.nanoTime();
+                final ReloadResult result = lb.reload(new Config(2, Duration.ofSeconds(1), listeners(extra),
+                    List.of(new TargetGroupConfig("web", algorithms[round % algorithms.length], configs))));
+                reloadNanos = Math.max(reloadNanos, System.nanoTime() - reloadStart);
+                summaries.add(result.summary());
+                if (round == 1) {
+                    throughExtra.longTransfers(1, 2 << 20); // in flight through a listener the next reloads remove
+                }
+                Thread.sleep(100);
+            }
+            Await.until(() -> load.transfersDone() + throughExtra.transfersDone() + load.failures().size()
+                + throughExtra.failures().size() >= 4, 20_000);
+            load.close();
+            throughExtra.close();
+            assertThat(load.failures()).isEmpty();
+            assertThat(throughExtra.failures()).isEmpty();
+            assertThat(load.transfersDone()).isEqualTo(3);
+            assertThat(throughExtra.transfersDone()).isEqualTo(1);
+            assertThat(load.sessions()).isGreaterThan(200);
+            System.out.printf("20 reloads under load: %d short sessions, 4 long transfers (26 MiB), 0 failures; "
+                + "slowest reload %d ms%n", load.sessions(), TimeUnit.NANOSECONDS.toMillis(reloadNanos));
+        }
+        assertThat(summaries).anySatisfy(s -> assertThat(s).contains("+listener extra"));
+        assertThat(summaries).anySatisfy(s -> assertThat(s).contains("-listener extra"));
+        assertThat(summaries).anySatisfy(s -> assertThat(s).contains("(draining)"));
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)).isLessThan(20);
+        for (final Server s : lb.group("web").snapshot().servers()) {
+            assertThat(s.state()).isEqualTo(ServerState.UP);
+        }
+    }
+
+    @Test
+    void aReloadThatCannotBindANewListenerFailsCleanlyAndChangesNothing() throws Exception {
+        backend("a");
+        backend("b");
+        final Config first = config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a"));
+        lb = LoadBalancer.start(first);
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(ANY_PORT);
+            final ListenerConfig clash = new ListenerConfig("clash", Protocol.TCP,
+                (InetSocketAddress) taken.getLocalSocketAddress(), "web", TcpOptions.DEFAULTS);
+            final Config next = config(1, List.of(listener("front"), listener("new"), clash),
+                group("web", Algorithm.LEASTCONN, "a", "b"));
+
+            assertThatThrownBy(() -> lb.reload(next)).isInstanceOf(BindException.class)
+                .hasMessageContaining("address already in use");
+        }
+        assertThat(lb.config()).isEqualTo(first);
+        assertThat(lb.listeners()).extracting(l -> l.name()).containsExactly("front");
+        assertThat(lb.group("web").snapshot().servers()).extracting(Server::name).containsExactly("a");
+        assertThat(lb.group("web").snapshot().balance()).isEqualTo(Algorithm.ROUNDROBIN);
+        assertThat(greeting("front")).isEqualTo("a");
+    }
+
+    @Test
+    void aRemovedListenerStopsAcceptingWhileItsOpenSessionGoesOn() throws Exception {
+        backend("a");
+        lb = LoadBalancer.start(config(1, List.of(listener("front"), listener("old")), group("web", Algorithm.ROUNDROBIN, "a")));
+        final InetSocketAddress oldAddress = lb.localAddress("old");
+        try (Socket open = connect(oldAddress)) {
+            assertThat(readLine(open)).isEqualTo("a");
+
+            final ReloadResult result = lb.reload(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+
+            assertThat(result.summary()).isEqualTo("-listener old");
+            assertThatThrownBy(() -> connect(oldAddress).close()).isInstanceOf(IOException.class);
+            assertThat(lb.activeSessions()).isEqualTo(1);
+            open.getOutputStream().write("still here\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(readLine(open)).isEqualTo("still here");
+        }
+        Await.until(() -> lb.activeSessions() == 0, 3000);
+    }
+
+    @Test
+    void operatorModesAndWeightsSurviveAReloadUntilTheFileChangesThatValue() throws Exception {
+        backend("a");
+        backend("b");
+        backend("c");
+        lb = LoadBalancer.start(config(1, List.of(listener("front")), group("web", Algorithm.WEIGHTED, "a", "b")));
+        lb.setState("web", "b", ServerState.MAINT);
+        lb.setWeight("web", "a", 5);
+        final Server a = lb.server("web", "a");
+
+        lb.reload(config(1, List.of(listener("front")), group("web", Algorithm.WEIGHTED, "a", "b", "c")));
+
+        assertThat(lb.server("web", "a")).isSameAs(a);
+        assertThat(a.weight()).isEqualTo(5);
+        assertThat(lb.server("web", "b").state()).isEqualTo(ServerState.MAINT);
+
+        final TargetGroupConfig aWeighs2 = new TargetGroupConfig("web", Algorithm.WEIGHTED, List.of(
+            new ServerConfig("a", backends.get("a").address(), 2), server("b"), server("c")));
+        final ReloadResult result = lb.reload(config(1, List.of(listener("front")), aWeighs2));
+
+        assertThat(result.summary()).isEqualTo("group web: a weight 1→2");
+        assertThat(a.weight()).isEqualTo(2);
+        assertThat(lb.server("web", "b").state()).isEqualTo(ServerState.MAINT);
+    }
+
+    @Test
+    void aServerTheOperatorAddedStaysAndOneTheFileRemovesDrainsWithItsSessionIntact() throws Exception {
+        backend("a");
+        backend("b");
+        backend("x");
+        lb = LoadBalancer.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a", "b")));
+        lb.addServer("web", server("x"));
+        try (Socket onB = sessionTo("b")) {
+            lb.reload(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+
+            assertThat(lb.group("web").snapshot().servers()).extracting(Server::name).containsExactly("a", "x");
+            assertThat(lb.group("web").retiring()).extracting(Server::name).containsExactly("b");
+            onB.getOutputStream().write("on b\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(readLine(onB)).isEqualTo("on b");
+        }
+    }
+
+    @Test
+    void healthStatesAndTheRoundRobinTurnSurviveAReload() throws Exception {
+        backend("a");
+        backend("b");
+        backend("c");
+        backend("d");
+        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
+            .withInterval(Duration.ofMillis(50)).withRise(5).withFall(1);
+        final List<ServerConfig> servers = new ArrayList<>(List.of(server("a"), server("b"), server("c"),
+            new ServerConfig("dead", TcpServers.refusingAddress(), 1)));
+        lb = LoadBalancer.start(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
+        final Server dead = lb.server("web", "dead");
+        Await.until(() -> dead.state() == ServerState.DOWN, 3000);
+        assertThat(greeting("front")).isEqualTo("a");
+        assertThat(greeting("front")).isEqualTo("b");
+
+        servers.add(server("d"));
+        lb.reload(config(1, List.of(listener("front")), new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
+
+        assertThat(dead.state()).isEqualTo(ServerState.DOWN);
+        assertThat(greeting("front")).as("the turn goes on after b").isEqualTo("c");
+        assertThat(greeting("front")).isEqualTo("d");
+    }
+
+    @Test
+    void aHealthCheckAddedByAReloadTakesADeadServerDown() throws Exception {
+        backend("a");
+        final List<ServerConfig> servers = List.of(server("a"), new ServerConfig("dead", TcpServers.refusingAddress(), 1));
+        lb = LoadBalancer.start(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, HealthCheckConfig.DEFAULTS.withMaxFails(0))));
+        final Server dead = lb.server("web", "dead");
+        Thread.sleep(100);
+        assertThat(dead.state()).as("no check, no passive detection").isEqualTo(ServerState.UP);
+
+        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withMaxFails(0)
+            .withChecks(List.of(new CheckSpec.Tcp())).withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        final ReloadResult result = lb.reload(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
+
+        assertThat(result.summary()).isEqualTo("group web: health.checks []→[tcp], health.interval 2s→30ms, "
+            + "health.rise 2→1, health.fall 3→1");
+        Await.until(() -> dead.state() == ServerState.DOWN, 3000);
+        assertThat(lb.server("web", "a").state()).isEqualTo(ServerState.UP);
+    }
+
+    @Test
+    void aServerDownWhenAReloadRestartsItsChecksComesBackWhenItRecovers() throws Exception {
+        backend("a");
+        final InetSocketAddress bAddress = backend("b").address();
+        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
+            .withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        final List<ServerConfig> servers = List.of(server("a"), server("b"));
+        lb = LoadBalancer.start(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
+        final Server b = lb.server("web", "b");
+        backends.remove("b").close();
+        Await.until(() -> b.state() == ServerState.DOWN, 3000);
+
+        lb.reload(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked.withInterval(Duration.ofMillis(40)))));
+        assertThat(b.state()).isEqualTo(ServerState.DOWN);
+        resources.add(new EchoServer(bAddress, "b"));
+
+        Await.until(() -> b.state() == ServerState.UP, 3000);
+    }
+
+    @Test
+    void aServerTakenDownByPassiveDetectionIsReprobedAfterAReloadRestartsItsChecks() throws Exception {
+        backend("a");
+        final InetSocketAddress bAddress = backend("b").address();
+        final HealthCheckConfig passive = HealthCheckConfig.DEFAULTS.withInterval(Duration.ofMillis(30)).withMaxFails(1);
+        final List<ServerConfig> servers = List.of(server("a"), server("b"));
+        lb = LoadBalancer.start(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, passive)));
+        final Server b = lb.server("web", "b");
+        backends.remove("b").close();
+        greeting("front"); // a
+        greeting("front"); // b refuses: DOWN, and the session goes to a
+        Await.until(() -> b.state() == ServerState.DOWN, 3000);
+
+        lb.reload(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, passive.withInterval(Duration.ofMillis(40)))));
+        resources.add(new EchoServer(bAddress, "b"));
+
+        Await.until(() -> b.state() == ServerState.UP, 3000);
+    }
+
+    @Test
+    void aListenerMovedToAnotherGroupSendsNewSessionsThereAndKeepsItsOpenOnes() throws Exception {
+        backend("a");
+        backend("z");
+        lb = LoadBalancer.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+        try (Socket onA = connect(lb.localAddress("front"))) {
+            assertThat(readLine(onA)).isEqualTo("a");
+
+            final ReloadResult result = lb.reload(new Config(1, Duration.ofSeconds(1),
+                List.of(new ListenerConfig("front", Protocol.TCP, ANY_PORT, "api", TcpOptions.DEFAULTS)),
+                List.of(group("api", Algorithm.ROUNDROBIN, "z"))));
+
+            assertThat(result.summary()).isEqualTo("listener front: group web→api, +group api, -group web (draining)");
+            assertThat(greeting("front")).isEqualTo("z");
+            onA.getOutputStream().write("still a\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(readLine(onA)).isEqualTo("still a");
+        }
+    }
+
+    @Test
+    void aNewIdleTimeoutAppliesToNewSessionsOnly() throws Exception {
+        backend("a");
+        lb = LoadBalancer.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+        try (Socket before = connect(lb.localAddress("front"))) {
+            assertThat(readLine(before)).isEqualTo("a");
+            lb.reload(new Config(1, Duration.ofSeconds(1), List.of(new ListenerConfig("front", Protocol.TCP, ANY_PORT,
+                "web", TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(200)))), List.of(group("web", Algorithm.ROUNDROBIN, "a"))));
+            try (Socket after = connect(lb.localAddress("front"))) {
+                assertThat(readLine(after)).isEqualTo("a");
+                assertThat(after.getInputStream().read()).as("closed after 200 ms idle").isEqualTo(-1);
+            }
+            before.getOutputStream().write("kept\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(readLine(before)).isEqualTo("kept");
+        }
+    }
+
+    @Test
+    void aNewThreadCountIsReportedAsNeedingARestartAndTheRestApplies() throws Exception {
+        backend("a");
+        backend("b");
+        lb = LoadBalancer.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+
+        final ReloadResult result = lb.reload(config(3, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a", "b")));
+
+        assertThat(result.summary()).isEqualTo("group web: +server b, threads 1→3; not applied: threads 3 needs a restart (running 1)");
+        assertThat(lb.group("web").snapshot().servers()).hasSize(2);
+    }
+
+    @Test
+    void aRemovedUdpListenerAnswersItsFlowAndFreesItsPortOnceTheFlowEnds() throws Exception {
+        final UdpEchoServer echo = new UdpEchoServer("u");
+        resources.add(echo);
+        final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig("u", echo.address(), 1)));
+        final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP, ANY_PORT, "udp", TcpOptions.DEFAULTS,
+            UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(400)));
+        backend("a");
+        lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(1), List.of(listener("front"), dns),
+            List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup)));
+        final InetSocketAddress address = lb.localAddress("dns");
+        try (UdpClient client = new UdpClient(address); UdpClient late = new UdpClient(address, "127.0.0.2")) {
+            assertThat(client.ask("one")).isEqualTo("u:one");
+
+            lb.reload(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+
+            assertThat(client.ask("two")).as("the flow in flight is answered").isEqualTo("u:two");
+            assertThat(late.ask("new")).as("no new flows").isNull();
+            Await.until(() -> {
+                try (DatagramSocket s = new DatagramSocket(address)) {
+                    return true;
+                } catch (final IOException inUse) {
+                    return false;
+                }
+            }, 3000);
+        }
+    }
+
+    @Test
+    void aUdpListenerMovedToAnotherGroupKeepsItsPortAndItsFlowsAndSendsNewFlowsThere() throws Exception {
+        final UdpEchoServer u1 = new UdpEchoServer("u1");
+        final UdpEchoServer u2 = new UdpEchoServer("u2");
+        resources.add(u1);
+        resources.add(u2);
+        final TargetGroupConfig g1 = new TargetGroupConfig("g1", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u1", u1.address(), 1)));
+        final TargetGroupConfig g2 = new TargetGroupConfig("g2", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u2", u2.address(), 1)));
+        lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(1),
+            List.of(new ListenerConfig("dns", Protocol.UDP, ANY_PORT, "g1", TcpOptions.DEFAULTS)), List.of(g1, g2)));
+        final InetSocketAddress address = lb.localAddress("dns");
+        try (UdpClient early = new UdpClient(address); UdpClient late = new UdpClient(address, "127.0.0.2")) {
+            assertThat(early.ask("a")).isEqualTo("u1:a");
+
+            final ReloadResult result = lb.reload(new Config(1, Duration.ofSeconds(1),
+                List.of(new ListenerConfig("dns", Protocol.UDP, ANY_PORT, "g2", TcpOptions.DEFAULTS)), List.of(g1, g2)));
+
+            assertThat(result.summary()).isEqualTo("listener dns: group g1→g2");
+            assertThat(lb.localAddress("dns")).isEqualTo(address);
+            assertThat(early.ask("b")).as("its flow keeps its server").isEqualTo("u1:b");
+            assertThat(late.ask("c")).as("a new flow goes to the new group").isEqualTo("u2:c");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    private EchoServer backend(final String name) throws IOException {
+        final EchoServer server = new EchoServer(name);
+        backends.put(name, server);
+        resources.add(server);
+        return server;
+    }
+
+    private ServerConfig server(final String name) {
+        return new ServerConfig(name, backends.get(name).address(), 1);
+    }
+
+    private TargetGroupConfig group(final String name, final Algorithm balance, final String... servers) {
+        final List<ServerConfig> configs = new ArrayList<>();
+        for (final String s : servers) {
+            configs.add(server(s));
+        }
+        return new TargetGroupConfig(name, balance, configs);
+    }
+
+    private static ListenerConfig listener(final String name) {
+        return new ListenerConfig(name, Protocol.TCP, ANY_PORT, "web", TcpOptions.DEFAULTS);
+    }
+
+    private static List<ListenerConfig> listeners(final boolean extra) {
+        return extra ? List.of(listener("front"), listener("extra")) : List.of(listener("front"));
+    }
+
+    private static Config config(final int threads, final List<ListenerConfig> listeners, final TargetGroupConfig group) {
+        return new Config(threads, Duration.ofSeconds(1), listeners, List.of(group));
+    }
+
+    private static Socket connect(final InetSocketAddress address) throws IOException {
+        final Socket s = new Socket();
+        s.connect(address, 2000);
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    private String greeting(final String listener) throws IOException {
+        try (Socket s = connect(lb.localAddress(listener))) {
+            return readLine(s);
+        }
+    }
+
+    private Socket sessionTo(final String name) throws IOException {
+        for (int i = 0; i < 50; i++) {
+            final Socket s = connect(lb.localAddress("front"));
+            if (readLine(s).equals(name)) {
+                return s;
+            }
+            s.close();
+        }
+        throw new AssertionError("no session reached " + name);
+    }
+
+    private static String readLine(final Socket s) throws IOException {
+        final StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = s.getInputStream().read()) != '\n') {
+            if (c < 0) {
+                throw new IOException("closed before the end of a line");
+            }
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.niolb.balance;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.target.Server;
+import dev.niolb.target.TargetGroup;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A loop's balancer across new snapshots of its group: what it keeps and what it starts afresh. */
+class GroupBalancerTest {
+
+    private static ServerConfig server(final String name, final int weight) {
+        return new ServerConfig(name, new InetSocketAddress("127.0.0.1", 10_000 + name.charAt(0)), weight);
+    }
+
+    private static TargetGroup group(final Algorithm balance, final ServerConfig... servers) {
+        return new TargetGroup(new TargetGroupConfig("g", balance, List.of(servers)), 1);
+    }
+
+    private static List<String> picks(final GroupBalancer balancer, final int n) {
+        final List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            names.add(balancer.pick(i, 0).name());
+        }
+        return names;
+    }
+
+    @Test
+    void roundRobinGoesOnAfterItsLastPickWhenAServerJoins() {
+        final TargetGroup group = group(Algorithm.ROUNDROBIN, server("a", 1), server("b", 1), server("c", 1));
+        final GroupBalancer balancer = new GroupBalancer(group, 0);
+        assertThat(picks(balancer, 2)).containsExactly("a", "b");
+
+        group.add(server("d", 1));
+
+        assertThat(picks(balancer, 4)).containsExactly("c", "d", "a", "b");
+    }
+
+    @Test
+    void roundRobinGoesOnAfterItsLastPickWhenAnEarlierServerLeaves() {
+        final TargetGroup group = group(Algorithm.ROUNDROBIN, server("a", 1), server("b", 1), server("c", 1));
+        final GroupBalancer balancer = new GroupBalancer(group, 0);
+        assertThat(picks(balancer, 2)).containsExactly("a", "b");
+
+        group.remove("a");
+
+        assertThat(picks(balancer, 3)).containsExactly("c", "b", "c");
+    }
+
+    @Test
+    void smoothWeightedKeepsItsCountersForServersThatStay() {
+        final TargetGroup group = group(Algorithm.WEIGHTED, server("a", 5), server("b", 1), server("c", 1));
+        final GroupBalancer balancer = new GroupBalancer(group, 0);
+        assertThat(picks(balancer, 3)).containsExactly("a", "a", "b");
+
+        group.update(server("c", 1)); // same settings: a new snapshot all the same
+        group.publish(Algorithm.WEIGHTED, group.snapshot().servers());
+
+        assertThat(picks(balancer, 4)).as("the rest of the 5,1,1 cycle a a b a c a a").containsExactly("a", "c", "a", "a");
+    }
+
+    @Test
+    void aNewAlgorithmStartsAfresh() {
+        final TargetGroup group = group(Algorithm.ROUNDROBIN, server("a", 1), server("b", 1), server("c", 1));
+        final GroupBalancer balancer = new GroupBalancer(group, 0);
+        assertThat(picks(balancer, 2)).containsExactly("a", "b");
+
+        group.balance(Algorithm.LEASTCONN, 0);
+        assertThat(picks(balancer, 1)).as("leastconn: all equal, the scan starts at the first").containsExactly("a");
+        group.balance(Algorithm.ROUNDROBIN, 0);
+        assertThat(picks(balancer, 2)).as("a new turn, not the old one's").containsExactly("a", "b");
+    }
+
+    @Test
+    void aServerThatLeavesIsDrainingAndTakesNoNewPick() {
+        final TargetGroup group = group(Algorithm.ROUNDROBIN, server("a", 1), server("b", 1));
+        final Server a = group.snapshot().server("a");
+
+        group.remove("a");
+
+        assertThat(picks(new GroupBalancer(group, 0), 3)).containsOnly("b");
+        assertThat(group.retiring()).containsExactly(a);
+        assertThat(a.acceptsNew()).isFalse();
+    }
+}

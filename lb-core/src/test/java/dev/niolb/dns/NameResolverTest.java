@@ -1,0 +1,47 @@
+package dev.niolb.dns;
+
+import dev.niolb.config.DnsConfig;
+import dev.niolb.config.DnsServerSpec;
+import dev.niolb.config.ServerConfig;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NameResolverTest {
+
+    @Test
+    void withTheSystemsResolverANameInTheHostsFileIsAnsweredFromThereAlone() throws Exception {
+        final Path hosts = Path.of("/etc/hosts");
+        Assumptions.assumeTrue(Files.isReadable(hosts) && Files.readString(hosts).matches("(?s).*127\\.0\\.0\\.1\\s+localhost.*"),
+            "/etc/hosts has no '127.0.0.1 localhost' line");
+        final long start = System.nanoTime();
+
+        final NameResolver.Answer answer = new NameResolver(DnsConfig.DEFAULTS).resolve(DnsServerSpec.of("localhost", 8080));
+
+        assertThat(answer.servers()).extracting(ServerConfig::address)
+            .contains(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080));
+        assertThat(answer.ttlSeconds()).isEqualTo(NameResolver.HOSTS_TTL_SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no DNS server asked").isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aResolverThatDoesNotAnswerIsAFailureNotAnEmptySet() throws Exception {
+        final InetSocketAddress nobody;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            nobody = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(nobody)
+            .withTimeout(Duration.ofMillis(200)));
+
+        assertThatThrownBy(() -> resolver.resolve(DnsServerSpec.of("api.test", 80)))
+            .isInstanceOf(java.io.IOException.class).hasMessageContaining("api.test");
+    }
+}

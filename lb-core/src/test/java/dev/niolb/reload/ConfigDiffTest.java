@@ -1,0 +1,160 @@
+package dev.niolb.reload;
+
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConfigDiffTest {
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private static ListenerConfig tcp(final String name, final int port, final String group) {
+        return new ListenerConfig(name, Protocol.TCP, new InetSocketAddress("127.0.0.1", port), group, TcpOptions.DEFAULTS);
+    }
+
+    private static ListenerConfig udp(final String name, final int port, final String group) {
+        return new ListenerConfig(name, Protocol.UDP, new InetSocketAddress("127.0.0.1", port), group, TcpOptions.DEFAULTS);
+    }
+
+    private static ServerConfig server(final String name, final int port, final int weight) {
+        return new ServerConfig(name, new InetSocketAddress("10.0.0.1", port), weight);
+    }
+
+    private static TargetGroupConfig group(final String name, final Algorithm balance, final ServerConfig... servers) {
+        return new TargetGroupConfig(name, balance, List.of(servers));
+    }
+
+    private static Config config(final List<ListenerConfig> listeners, final TargetGroupConfig... groups) {
+        return new Config(2, GRACE, listeners, List.of(groups));
+    }
+
+    private final TargetGroupConfig web = group("web", Algorithm.ROUNDROBIN, server("s1", 80, 1), server("s2", 81, 1));
+    private final Config running = config(List.of(tcp("front", 8080, "web"), udp("dns", 53, "web")), web);
+
+    @Test
+    void theSameConfigIsNoChange() {
+        final ConfigDiff diff = ConfigDiff.between(running, config(List.of(tcp("front", 8080, "web"),
+            udp("dns", 53, "web")), web));
+
+        assertThat(diff.isEmpty()).isTrue();
+        assertThat(diff.summary()).isEqualTo("no change");
+    }
+
+    @Test
+    void summarisesListenersAddedAndRemovedAndServerChangesInOneLine() {
+        final Config next = config(List.of(tcp("front", 8080, "web"), tcp("tcp-b", 8081, "web")),
+            group("web", Algorithm.LEASTCONN, server("s2", 81, 3), server("s3", 82, 1), server("s4", 83, 1)));
+
+        final ConfigDiff diff = ConfigDiff.between(running, next);
+
+        assertThat(diff.summary()).isEqualTo("+listener tcp-b, -listener dns, group web: +server s3, +server s4, "
+            + "-server s1 (draining), s2 weight 1→3, balance roundrobin→leastconn");
+        assertThat(diff.listenersAdded()).extracting(ListenerConfig::name).containsExactly("tcp-b");
+        assertThat(diff.listenersRemoved()).extracting(ListenerConfig::name).containsExactly("dns");
+        final ConfigDiff.GroupChange g = diff.groupsChanged().getFirst();
+        assertThat(g.changed("balance")).isTrue();
+        assertThat(g.changed("health")).isFalse();
+    }
+
+    @Test
+    void aServerAtANewAddressIsANewServerAndTheOldOneDrains() {
+        final Config next = config(running.listeners(),
+            group("web", Algorithm.ROUNDROBIN, server("s1", 90, 1), server("s2", 81, 1)));
+
+        final ConfigDiff.GroupChange g = ConfigDiff.between(running, next).groupsChanged().getFirst();
+
+        assertThat(g.serversRemoved()).extracting(s -> s.address().getPort()).containsExactly(80);
+        assertThat(g.serversAdded()).extracting(s -> s.address().getPort()).containsExactly(90);
+        assertThat(g.serversChanged()).isEmpty();
+    }
+
+    @Test
+    void listenerOptionsChangeInPlaceAndNameTheChangedField() {
+        final ListenerConfig slow = new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080),
+            "web", TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofHours(1)));
+        final ConfigDiff diff = ConfigDiff.between(running, config(List.of(slow, udp("dns", 53, "web")), web));
+
+        assertThat(diff.listenersAdded()).isEmpty();
+        assertThat(diff.listenersRemoved()).isEmpty();
+        assertThat(diff.summary()).isEqualTo("listener front: tcp.idle-timeout 10m→1h");
+    }
+
+    @Test
+    void aListenerOnANewPortIsReplacedAndSaidToHaveMoved() {
+        final ConfigDiff diff = ConfigDiff.between(running, config(List.of(tcp("front", 9090, "web"),
+            udp("dns", 53, "web")), web));
+
+        assertThat(diff.listenersAdded()).extracting(ListenerConfig::name).containsExactly("front");
+        assertThat(diff.listenersRemoved()).extracting(ListenerConfig::name).containsExactly("front");
+        assertThat(diff.summary()).isEqualTo("listener front moved tcp://127.0.0.1:8080→tcp://127.0.0.1:9090");
+    }
+
+    @Test
+    void aListenerRenamedOnTheSameAddressIsTheSameListener() {
+        final ConfigDiff diff = ConfigDiff.between(running, config(List.of(tcp("web-front", 8080, "web"),
+            udp("dns", 53, "web")), web));
+
+        assertThat(diff.listenersAdded()).isEmpty();
+        assertThat(diff.listenersRemoved()).isEmpty();
+        assertThat(diff.summary()).isEqualTo("listener front: name front→web-front");
+    }
+
+    @Test
+    void aTcpAndAUdpListenerOnOnePortAreNotTheSameListener() {
+        final ConfigDiff diff = ConfigDiff.between(running, config(List.of(tcp("front", 8080, "web"),
+            tcp("dns-tcp", 53, "web")), web));
+
+        assertThat(diff.summary()).isEqualTo("+listener dns-tcp, -listener dns");
+    }
+
+    @Test
+    void groupsComeAndGoAndHealthAndThreadsAreNamed() {
+        final TargetGroupConfig api = new TargetGroupConfig("api", Algorithm.ROUNDROBIN, List.of(server("a1", 90, 1)),
+            HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp())).withInterval(Duration.ofSeconds(5)));
+        final Config first = config(List.of(tcp("front", 8080, "web"), tcp("api", 9090, "api")), web, api);
+        final TargetGroupConfig checkedFaster = new TargetGroupConfig("api", Algorithm.ROUNDROBIN,
+            List.of(server("a1", 90, 1)), api.health().withInterval(Duration.ofSeconds(1)));
+        final TargetGroupConfig other = group("other", Algorithm.SOURCE, server("o1", 70, 1));
+        final Config second = new Config(4, Duration.ofSeconds(5), List.of(tcp("front", 8080, "other"),
+            tcp("api", 9090, "api")), List.of(checkedFaster, other));
+
+        final ConfigDiff diff = ConfigDiff.between(first, second);
+
+        assertThat(diff.summary()).isEqualTo("listener front: group web→other, +group other, -group web (draining), "
+            + "group api: health.interval 5s→1s, threads 2→4, grace 30s→5s");
+        assertThat(diff.groupsChanged().getFirst().changed("health")).isTrue();
+    }
+
+    @Test
+    void manyServersAreCounted() {
+        final Config next = config(running.listeners(), group("web", Algorithm.ROUNDROBIN, server("s1", 80, 1),
+            server("s2", 81, 1), server("n1", 1, 1), server("n2", 2, 1), server("n3", 3, 1), server("n4", 4, 1),
+            server("n5", 5, 1)));
+
+        assertThat(ConfigDiff.between(running, next).summary()).isEqualTo("group web: +5 servers");
+    }
+
+    @Test
+    void aServersBackupAndCheckPortChangeInPlace() {
+        final Config next = config(running.listeners(), group("web", Algorithm.ROUNDROBIN,
+            new ServerConfig("s1", new InetSocketAddress("10.0.0.1", 80), 1, true, 9000), server("s2", 81, 1)));
+
+        final ConfigDiff.GroupChange g = ConfigDiff.between(running, next).groupsChanged().getFirst();
+
+        assertThat(g.serversChanged()).hasSize(1);
+        assertThat(ConfigDiff.between(running, next).summary())
+            .isEqualTo("group web: s1 backup false→true, s1 check-port 0→9000");
+    }
+}
