@@ -26,6 +26,12 @@ java_feature() {
 find_java() {
     local bin v d best_v=0 old_v=0
     JAVA="" NEWEST_OLD=""
+    # the runtime packaged with niolb (the .deb's jlink image) wins over any other: niolb was tested on it and it
+    # holds the modules niolb needs; JAVA_HOME is for the tarball and a checkout
+    if [[ -n ${NIOLB_HOME:-} && -x $NIOLB_HOME/runtime/bin/java ]]; then
+        JAVA=$NIOLB_HOME/runtime/bin/java
+        return 0
+    fi
     # JAVA_HOME wins whenever it is new enough
     if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
         v=$(java_feature "$JAVA_HOME/bin/java")

@@ -188,12 +188,12 @@ class DistributionIT {
         return Map.of("JAVA_HOME", System.getProperty("java.home"));
     }
 
-    private static boolean onPath(final String command) {
+    static boolean onPath(final String command) {
         return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"), new String[] {"/usr/bin", "/bin"})
             .flatMap(Stream::of).anyMatch(d -> Files.isExecutable(Path.of(d, command)));
     }
 
-    private static Matcher awaitLine(final Path out, final Pattern pattern) throws Exception {
+    static Matcher awaitLine(final Path out, final Pattern pattern) throws Exception {
         final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             final Matcher m = pattern.matcher(Files.readString(out));
@@ -212,7 +212,7 @@ class DistributionIT {
         }
     }
 
-    private static Result run(final Path dir, final Map<String, String> env, final String... command) throws Exception {
+    static Result run(final Path dir, final Map<String, String> env, final String... command) throws Exception {
         final Path out = Files.createTempFile("niolb-it", ".out");
         final Path err = Files.createTempFile("niolb-it", ".err");
         try {

@@ -39,7 +39,7 @@ public enum Algorithm {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unknown balance algorithm '" + text + "' (expected one of "
+        throw new IllegalArgumentException("unknown balance algorithm " + Quoted.of(text) + " (expected one of "
             + Arrays.stream(values()).map(Algorithm::userName).collect(Collectors.joining(", ")) + ")");
     }
 

@@ -79,14 +79,14 @@ public sealed interface CheckSpec {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(path, "path");
             if (!method.matches("[A-Z]+")) {
-                throw new IllegalArgumentException("check http: method must be upper-case letters, got '" + method + "'");
+                throw new IllegalArgumentException("check http: method must be upper-case letters, got " + Quoted.of(method));
             }
             if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 127)) {
-                throw new IllegalArgumentException("check http: path must start with / and have no spaces, got '"
-                    + path + "'");
+                throw new IllegalArgumentException("check http: path must start with / and have no spaces, got "
+                    + Quoted.of(path));
             }
             if (host != null && (host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c >= 127))) {
-                throw new IllegalArgumentException("check http: bad host '" + host + "'");
+                throw new IllegalArgumentException("check http: bad host " + Quoted.of(host));
             }
             if (statusFrom < 100 || statusTo > 599 || statusFrom > statusTo) {
                 throw new IllegalArgumentException("check http: status must be a range within 100-599, got "
@@ -120,7 +120,7 @@ public sealed interface CheckSpec {
             final String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
             if (bare.isEmpty() || bare.length() > MAX_DNS_NAME
                 || !bare.matches("[A-Za-z0-9_-]{1,63}(\\.[A-Za-z0-9_-]{1,63})*")) {
-                throw new IllegalArgumentException("bad check 'dns:" + name + "': expected dns:NAME, a DNS name such as "
+                throw new IllegalArgumentException("bad check " + Quoted.of("dns:" + name) + ": expected dns:NAME, a DNS name such as "
                     + "example.test (labels of letters, digits, - or _, up to 63 characters each)");
             }
         }
@@ -167,7 +167,7 @@ public sealed interface CheckSpec {
         if (lower.startsWith("send:")) {
             final int expect = s.indexOf(",expect:");
             if (expect < 0) {
-                throw new IllegalArgumentException("bad check '" + text + "': expected send:TEXT,expect:TEXT");
+                throw new IllegalArgumentException("bad check " + Quoted.of(text) + ": expected send:TEXT,expect:TEXT");
             }
             return new SendExpect(s.substring(5, expect), s.substring(expect + 8));
         }
@@ -178,15 +178,17 @@ public sealed interface CheckSpec {
             try {
                 return new Agent(Integer.parseInt(s.substring(6)));
             } catch (final NumberFormatException e) {
-                throw new IllegalArgumentException("bad check '" + text + "': expected agent:PORT");
+                throw new IllegalArgumentException("bad check " + Quoted.of(text) + ": expected agent:PORT");
             }
         }
-        throw new IllegalArgumentException("bad check '" + text
-            + "': expected tcp, http:/PATH, send:TEXT,expect:TEXT, dns:NAME or agent:PORT");
+        throw new IllegalArgumentException("bad check " + Quoted.of(text)
+            + ": expected tcp, http:/PATH, send:TEXT,expect:TEXT, dns:NAME or agent:PORT");
     }
 
     private static Http parseHttp(final String text) {
-        final String[] parts = text.length() > 4 ? text.substring(5).split(",") : new String[]{""};
+        final String[] split = text.length() > 4 ? text.substring(5).split(",") : new String[0];
+        // "http:,," splits into nothing at all (found by fuzzing): no path, no options
+        final String[] parts = split.length == 0 ? new String[]{""} : split;
         final String path = parts[0].isEmpty() ? "/" : parts[0];
         String method = "GET";
         String host = null;
@@ -205,11 +207,11 @@ public sealed interface CheckSpec {
                         from = Integer.parseInt(range[0]);
                         to = range.length == 2 ? Integer.parseInt(range[1]) : from;
                     } catch (final NumberFormatException e) {
-                        throw new IllegalArgumentException("bad check '" + text + "': status must be N or LO-HI");
+                        throw new IllegalArgumentException("bad check " + Quoted.of(text) + ": status must be N or LO-HI");
                     }
                 }
-                default -> throw new IllegalArgumentException("bad check '" + text + "': unknown option '" + key
-                    + "' (expected method=, host= or status=)");
+                default -> throw new IllegalArgumentException("bad check " + Quoted.of(text) + ": unknown option " + Quoted.of(key)
+                    + " (expected method=, host= or status=)");
             }
         }
         return new Http(method, path, host, from, to);
@@ -221,14 +223,14 @@ public sealed interface CheckSpec {
         for (int i = 0; i < text.length(); i++) {
             final char c = text.charAt(i);
             if (c > 0xff) {
-                throw new IllegalArgumentException("check text '" + text + "': only ASCII and \\xHH escapes");
+                throw new IllegalArgumentException("check text " + Quoted.of(text) + ": only ASCII and \\xHH escapes");
             }
             if (c != '\\') {
                 out.append(c);
                 continue;
             }
             if (++i >= text.length()) {
-                throw new IllegalArgumentException("check text '" + text + "': ends with a lone backslash");
+                throw new IllegalArgumentException("check text " + Quoted.of(text) + ": ends with a lone backslash");
             }
             switch (text.charAt(i)) {
                 case 'r' -> out.append('\r');
@@ -239,12 +241,12 @@ public sealed interface CheckSpec {
                     try {
                         out.append((char) Integer.parseInt(text.substring(i + 1, i + 3), 16));
                     } catch (final NumberFormatException | StringIndexOutOfBoundsException e) {
-                        throw new IllegalArgumentException("check text '" + text + "': \\x needs two hex digits");
+                        throw new IllegalArgumentException("check text " + Quoted.of(text) + ": \\x needs two hex digits");
                     }
                     i += 2;
                 }
-                default -> throw new IllegalArgumentException("check text '" + text + "': unknown escape \\"
-                    + text.charAt(i));
+                default -> throw new IllegalArgumentException("check text " + Quoted.of(text) + ": unknown escape "
+                    + Quoted.of("\\" + text.charAt(i)));
             }
         }
         return out.toString();

@@ -52,16 +52,16 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         final Set<String> groupNames = new HashSet<>();
         for (final TargetGroupConfig g : groups) {
             if (!groupNames.add(g.name())) {
-                throw new IllegalArgumentException("group '" + g.name() + "' is defined twice");
+                throw new IllegalArgumentException("group " + Quoted.of(g.name()) + " is defined twice");
             }
         }
         final Set<String> listenerNames = new HashSet<>();
         for (final ListenerConfig l : listeners) {
             if (!listenerNames.add(l.name())) {
-                throw new IllegalArgumentException("listener '" + l.name() + "' is defined twice");
+                throw new IllegalArgumentException("listener " + Quoted.of(l.name()) + " is defined twice");
             }
             if (!groupNames.contains(l.group())) {
-                throw new IllegalArgumentException("listener '" + l.name() + "': no group named '" + l.group() + "'");
+                throw new IllegalArgumentException("listener " + Quoted.of(l.name()) + ": no group named " + Quoted.of(l.group()));
             }
         }
         for (final TargetGroupConfig g : groups) {

@@ -30,10 +30,10 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(template, "template");
         if (!isName(host)) {
-            throw new IllegalArgumentException("'" + host + "' is not a DNS name");
+            throw new IllegalArgumentException(Quoted.of(host) + " is not a DNS name");
         }
         if (!srv && (port < 1 || port > 65535)) {
-            throw new IllegalArgumentException("server " + host + ": port must be 1..65535, got " + port);
+            throw new IllegalArgumentException("server " + Quoted.escaped(host) + ": port must be 1..65535, got " + port);
         }
         if (name == null || name.isBlank()) {
             name = srv ? "srv:" + host : host + ":" + port;
@@ -84,23 +84,23 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
         if (target.regionMatches(true, 0, "srv:", 0, 4)) {
             final String host = target.substring(4);
             if (!isName(host)) {
-                throw new IllegalArgumentException("bad server '" + spec + "': expected srv:_service._proto.NAME");
+                throw new IllegalArgumentException("bad server " + Quoted.of(spec) + ": expected srv:_service._proto.NAME");
             }
             final ServerConfig template = template(spec, 1, options);
             return new DnsServerSpec(explicitName(template), host, 0, true, template);
         }
         final int colon = target.lastIndexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException("bad address '" + target + "': expected HOST:PORT");
+            throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": expected HOST:PORT");
         }
         final String host = target.substring(0, colon);
         final String port = target.substring(colon + 1);
         if (!isName(host)) {
-            throw new IllegalArgumentException("bad address '" + target + "': '" + host + "' is not a host name");
+            throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": " + Quoted.of(host) + " is not a host name");
         }
         if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)
             || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-            throw new IllegalArgumentException("bad address '" + target + "': port must be a number 1..65535");
+            throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": port must be a number 1..65535");
         }
         final ServerConfig template = template(spec, Integer.parseInt(port), options);
         return new DnsServerSpec(explicitName(template), host, Integer.parseInt(port), false, template);
@@ -111,8 +111,8 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
         try {
             return ServerConfig.parse(Endpoint.hostPort(PLACEHOLDER) + options);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage().replace("'" + Endpoint.hostPort(PLACEHOLDER) + options + "'",
-                "'" + spec + "'"));
+            throw new IllegalArgumentException(e.getMessage().replace(Quoted.of(Endpoint.hostPort(PLACEHOLDER) + options),
+                Quoted.of(spec)));
         }
     }
 

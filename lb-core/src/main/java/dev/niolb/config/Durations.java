@@ -4,6 +4,9 @@ import java.time.Duration;
 
 /** Durations as users write them: {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 1d}, or {@code 0}. */
 public final class Durations {
+    /** The longest duration: its milliseconds fit a {@code long}, as every user of a duration assumes. */
+    public static final Duration MAX = Duration.ofMillis(Long.MAX_VALUE);
+
     private Durations() {
     }
 
@@ -23,18 +26,23 @@ public final class Durations {
             digits++;
         }
         if (digits == 0 || digits > 12) {
-            throw new IllegalArgumentException("bad duration '" + text + "': expected e.g. 250ms, 5s, 10m, 1h");
+            throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": expected e.g. 250ms, 5s, 10m, 1h");
         }
         final long amount = Long.parseLong(s.substring(0, digits));
-        return switch (s.substring(digits)) {
+        final Duration duration = switch (s.substring(digits)) {
             case "ms" -> Duration.ofMillis(amount);
             case "s" -> Duration.ofSeconds(amount);
             case "m" -> Duration.ofMinutes(amount);
             case "h" -> Duration.ofHours(amount);
             case "d" -> Duration.ofDays(amount);
             default -> throw new IllegalArgumentException(
-                "bad duration '" + text + "': unit must be ms, s, m, h or d");
+                "bad duration " + Quoted.of(text) + ": unit must be ms, s, m, h or d");
         };
+        if (duration.compareTo(MAX) > 0) { // 12 digits of days overflow a long of milliseconds
+            throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": too long (at most "
+                + MAX.toDays() + "d)");
+        }
+        return duration;
     }
 
     /** The shortest exact text form ({@code 1500ms}, {@code 5s}, {@code 10m}), which {@link #parse} reads back. */

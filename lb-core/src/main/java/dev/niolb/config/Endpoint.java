@@ -34,7 +34,7 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
                 case "tcp" -> Protocol.TCP;
                 case "udp" -> Protocol.UDP;
                 default -> throw new IllegalArgumentException(
-                    "bad address '" + text + "': unknown scheme '" + name + "' (expected tcp:// or udp://)");
+                    "bad address " + Quoted.of(text) + ": unknown scheme " + Quoted.of(name) + " (expected tcp:// or udp://)");
             };
             rest = rest.substring(scheme + 3);
         }
@@ -43,40 +43,40 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
         if (rest.startsWith("[")) {
             final int close = rest.indexOf(']');
             if (close < 0 || close + 1 >= rest.length() || rest.charAt(close + 1) != ':') {
-                throw new IllegalArgumentException("bad address '" + text + "': expected [IPv6]:PORT");
+                throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": expected [IPv6]:PORT");
             }
             host = rest.substring(1, close);
             port = rest.substring(close + 2);
         } else {
             final int colon = rest.lastIndexOf(':');
             if (colon < 0) {
-                throw new IllegalArgumentException("bad address '" + text + "': expected HOST:PORT");
+                throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": expected HOST:PORT");
             }
             host = rest.substring(0, colon);
             port = rest.substring(colon + 1);
             if (host.indexOf(':') >= 0) {
                 throw new IllegalArgumentException(
-                    "bad address '" + text + "': write IPv6 addresses in brackets, as [" + host + "]:" + port);
+                    "bad address " + Quoted.of(text) + ": write IPv6 addresses in brackets, as " + Quoted.of("[" + host + "]:" + port));
             }
         }
         if (host.isEmpty()) {
-            throw new IllegalArgumentException("bad address '" + text + "': missing host");
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": missing host");
         }
         final int portNumber = parsePort(text, port);
         try {
             return new Endpoint(protocol, new InetSocketAddress(InetAddress.getByName(host), portNumber));
         } catch (final UnknownHostException e) {
-            throw new IllegalArgumentException("bad address '" + text + "': unknown host '" + host + "'");
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": unknown host " + Quoted.of(host));
         }
     }
 
     private static int parsePort(final String text, final String port) {
         if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)) {
-            throw new IllegalArgumentException("bad address '" + text + "': port must be a number 0..65535");
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be a number 0..65535");
         }
         final int value = Integer.parseInt(port);
         if (value > 65535) {
-            throw new IllegalArgumentException("bad address '" + text + "': port must be 0..65535, got " + value);
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be 0..65535, got " + value);
         }
         return value;
     }

@@ -16,8 +16,8 @@ final class ProxyRules {
         }
         for (final ServerConfig s : group.servers()) {
             if (s.sendProxy().version() == SendProxy.Version.V1) {
-                throw new IllegalArgumentException("server " + s.name() + ": send-proxy (v1) is TCP only, and group '"
-                    + group.name() + "' serves a UDP listener: use send-proxy-v2");
+                throw new IllegalArgumentException("server " + Quoted.escaped(s.name()) + ": send-proxy (v1) is TCP only, and group "
+                    + Quoted.of(group.name()) + " serves a UDP listener: use send-proxy-v2");
             }
         }
     }

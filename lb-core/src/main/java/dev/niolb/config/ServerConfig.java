@@ -86,6 +86,10 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                 + "[,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
         }
         final String[] parts = spec.split(",");
+        if (parts.length == 0) { // nothing but commas: split drops every empty part (found by fuzzing)
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": expected HOST:PORT[,weight=N][,name=NAME]"
+                + "[,backup][,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
+        }
         final Endpoint endpoint = Endpoint.parse(parts[0]);
         int weight = DEFAULT_WEIGHT;
         String name = null;
@@ -104,19 +108,19 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     try {
                         weight = Integer.parseInt(value);
                     } catch (final NumberFormatException e) {
-                        throw new IllegalArgumentException("server '" + spec + "': weight must be a number 0.."
-                            + MAX_WEIGHT + ", got '" + value + "'");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": weight must be a number 0.."
+                            + MAX_WEIGHT + ", got " + Quoted.of(value));
                     }
                 }
                 case "name" -> {
                     if (value.isBlank()) {
-                        throw new IllegalArgumentException("server '" + spec + "': name must not be empty");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": name must not be empty");
                     }
                     name = value;
                 }
                 case "backup" -> {
                     if (eq >= 0) {
-                        throw new IllegalArgumentException("server '" + spec + "': backup takes no value");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": backup takes no value");
                     }
                     backup = true;
                 }
@@ -127,25 +131,25 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                         checkPort = -1;
                     }
                     if (checkPort < 1 || checkPort > 65535) {
-                        throw new IllegalArgumentException("server '" + spec + "': check-port must be 1..65535, got '"
-                            + value + "'");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": check-port must be 1..65535, got "
+                            + Quoted.of(value));
                     }
                 }
                 case "send-proxy", "send-proxy-v2" -> {
                     if (eq >= 0) {
-                        throw new IllegalArgumentException("server '" + spec + "': " + key + " takes no value");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": " + key + " takes no value");
                     }
                     if (proxyVersion != SendProxy.Version.NONE) {
-                        throw new IllegalArgumentException("server '" + spec
-                            + "': give one of send-proxy and send-proxy-v2");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec)
+                            + ": give one of send-proxy and send-proxy-v2");
                     }
                     proxyVersion = key.equals("send-proxy") ? SendProxy.Version.V1 : SendProxy.Version.V2;
                 }
                 case "proxy-udp" -> proxyUdp = switch (value) {
                     case "first" -> SendProxy.UdpMode.FIRST;
                     case "every" -> SendProxy.UdpMode.EVERY;
-                    default -> throw new IllegalArgumentException("server '" + spec
-                        + "': proxy-udp must be first or every, got '" + value + "'");
+                    default -> throw new IllegalArgumentException("server " + Quoted.of(spec)
+                        + ": proxy-udp must be first or every, got " + Quoted.of(value));
                 };
                 case "maxconn" -> {
                     try {
@@ -154,23 +158,23 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                         maxconn = -1;
                     }
                     if (maxconn < 1 || maxconn > ListenerLimits.MAX_CONN) {
-                        throw new IllegalArgumentException("server '" + spec + "': maxconn must be 1.."
-                            + ListenerLimits.MAX_CONN + ", got '" + value + "'");
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": maxconn must be 1.."
+                            + ListenerLimits.MAX_CONN + ", got " + Quoted.of(value));
                     }
                 }
-                default -> throw new IllegalArgumentException("server '" + spec + "': unknown option '" + key
-                    + "' (expected weight=N, name=NAME, backup, check-port=N, send-proxy, send-proxy-v2,"
+                default -> throw new IllegalArgumentException("server " + Quoted.of(spec) + ": unknown option " + Quoted.of(key)
+                    + " (expected weight=N, name=NAME, backup, check-port=N, send-proxy, send-proxy-v2,"
                     + " proxy-udp=first|every or maxconn=N)");
             }
         }
         if (proxyUdp != null && proxyVersion != SendProxy.Version.V2) {
-            throw new IllegalArgumentException("server '" + spec + "': proxy-udp needs send-proxy-v2 (v1 is TCP only)");
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": proxy-udp needs send-proxy-v2 (v1 is TCP only)");
         }
         final SendProxy sendProxy = new SendProxy(proxyVersion, proxyUdp == null ? SendProxy.UdpMode.FIRST : proxyUdp);
         try {
             return new ServerConfig(name, endpoint.address(), weight, backup, checkPort, sendProxy, maxconn);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("server '" + spec + "': " + e.getMessage().replaceFirst("^server \\S+: ", ""));
+            throw new IllegalArgumentException("server " + Quoted.of(spec) + ": " + e.getMessage().replaceFirst("^server \\S+: ", ""));
         }
     }
 }

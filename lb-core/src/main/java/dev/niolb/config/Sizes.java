@@ -23,17 +23,17 @@ public final class Sizes {
             digits++;
         }
         if (digits == 0 || digits > 10) {
-            throw new IllegalArgumentException("bad size '" + text + "': expected bytes or e.g. 16k, 64k, 1m");
+            throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": expected bytes or e.g. 16k, 64k, 1m");
         }
         final long unit = switch (s.substring(digits)) {
             case "" -> 1;
             case "k" -> KIB;
             case "m" -> MIB;
-            default -> throw new IllegalArgumentException("bad size '" + text + "': unit must be k or m (or none for bytes)");
+            default -> throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": unit must be k or m (or none for bytes)");
         };
         final long bytes = Long.parseLong(s.substring(0, digits)) * unit;
         if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("bad size '" + text + "': too large");
+            throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": too large");
         }
         return (int) bytes;
     }

@@ -37,17 +37,17 @@ public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfi
         servers = List.copyOf(servers);
         dnsServers = List.copyOf(dnsServers);
         if (servers.isEmpty() && dnsServers.isEmpty()) {
-            throw new IllegalArgumentException("group '" + name + "': needs at least one server");
+            throw new IllegalArgumentException("group " + Quoted.of(name) + ": needs at least one server");
         }
         final Set<String> names = new HashSet<>();
         for (final ServerConfig s : servers) {
             if (!names.add(s.name())) {
-                throw new IllegalArgumentException("group '" + name + "': server '" + s.name() + "' appears twice");
+                throw new IllegalArgumentException("group " + Quoted.of(name) + ": server " + Quoted.of(s.name()) + " appears twice");
             }
         }
         for (final DnsServerSpec d : dnsServers) {
             if (!names.add(d.name())) {
-                throw new IllegalArgumentException("group '" + name + "': server '" + d.name() + "' appears twice");
+                throw new IllegalArgumentException("group " + Quoted.of(name) + ": server " + Quoted.of(d.name()) + " appears twice");
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.niolb.config.file;
 
+import dev.niolb.config.Quoted;
+
 /**
  * A config file that cannot be used: unreadable, not YAML, or a value the model refuses. The message is the whole
  * report, one line that names the file, the line and the key:
@@ -8,8 +10,9 @@ package dev.niolb.config.file;
 public final class ConfigFileException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message the report; a line break or other control character in it (from the file) is escaped */
     public ConfigFileException(final String message) {
-        super(message, null, false, false);
+        super(Quoted.escaped(message), null, false, false);
     }
 
     /** {@code FILE:LINE: PATH: PROBLEM}, leaving out the path when it is empty (the document itself). */

@@ -1,0 +1,55 @@
+package dev.niolb.config;
+
+import dev.niolb.config.file.ConfigFile;
+import dev.niolb.config.file.ConfigFileException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What fuzzing the parsers found, one behaviour each (the inputs also stay in the fuzz tests' seeds). */
+class FuzzFindingsTest {
+    @Test
+    void aMessageShowsControlCharactersOfTheInputEscapedSoThatItStaysOneLine() {
+        assertThatThrownBy(() -> Durations.parse("5\nsecs\u001b[2K"))
+            .hasMessage("bad duration '5\\nsecs\\x1b[2K': unit must be ms, s, m, h or d");
+        assertThatThrownBy(() -> Endpoint.parse("host\r:80x")).hasMessageStartingWith("bad address 'host\\r:80x': ");
+        assertThat(Quoted.of("tab\there\u2028")).isEqualTo("'tab\\there\\u2028'");
+    }
+
+    @Test
+    void aDurationWhoseMillisecondsOverflowALongIsRefused() {
+        assertThatThrownBy(() -> Durations.parse("999999999999d"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too long (at most 106751991167d)");
+        assertThat(Durations.parse("106751991167d")).isLessThanOrEqualTo(Durations.MAX);
+    }
+
+    @Test
+    void aServerOfNothingButCommasIsRefusedWithOneLine() {
+        assertThatThrownBy(() -> ServerConfig.parse(",,"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("server ',,': expected HOST:PORT");
+    }
+
+    @Test
+    void anHttpCheckOfNothingButCommasChecksTheRootPath() {
+        assertThat(CheckSpec.parse("http:,,")).isEqualTo(new CheckSpec.Http("/"));
+    }
+
+    @Test
+    void aConfigFileReportStaysOneLineWhateverTheFileHolds() {
+        assertThatThrownBy(() -> ConfigFile.parse("""
+                listeners:
+                  - bind: "127.0.0.1:80\\n\\e[2K"
+                    group: g
+                groups:
+                  - name: g
+                    servers: [127.0.0.1:9000]
+                """, "t.yaml"))
+            .isInstanceOf(ConfigFileException.class)
+            .hasMessageStartingWith("t.yaml:2: listeners[0].bind: ")
+            .hasMessageContaining("127.0.0.1:80\\n\\x1b[2K")
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "\u001b"));
+        assertThatThrownBy(() -> ConfigFile.parse("rrr\t- x", "t.yaml")).hasMessage("t.yaml:1: expected a map (key: value "
+            + "lines), got 'rrr\\t- x'");
+    }
+}
