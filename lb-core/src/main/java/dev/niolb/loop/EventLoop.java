@@ -228,6 +228,22 @@ public final class EventLoop {
         }
     }
 
+    /**
+     * Really closes channels closed on this loop since its last select. Loop thread only.
+     *
+     * <p>A channel registered with a selector keeps its socket until the selector deregisters it at its next
+     * select, so a listening socket "closed" by a command would still complete handshakes into its backlog
+     * until then. A non-blocking select with no action deregisters it now; the readiness it skips is
+     * reported again by the next select (epoll is level-triggered here).
+     */
+    public void flushClosedChannels() {
+        try {
+            selector.selectNow(ignored -> { });
+        } catch (final IOException | java.nio.channels.ClosedSelectorException e) {
+            LOG.debug("event loop {}: flushing closed channels: {}", index, e.toString());
+        }
+    }
+
     /** Asks the loop to stop after closing what it still has (sessions as {@link Termination#SHUTDOWN}). */
     public void stop() {
         running = false;

@@ -228,5 +228,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         } catch (final IOException e) {
             LOG.debug("listener {}: closing listening socket: {}", listener.name(), e.toString());
         }
+        // so that the port refuses connects once stopAccepting returns, not at the loop's next select
+        loop.flushClosedChannels();
     }
 }

@@ -43,6 +43,7 @@ import picocli.CommandLine.Option;
  * every process it starts it stops by PID.
  */
 @Command(name = "niolb-bench", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+    subcommands = SoakCommand.class,
     description = "Measures niolb side by side with a direct connection, HAProxy and nginx.",
     footer = {"", "With no options: the quick profile, all scenarios, targets direct,niolb,haproxy,nginx (a few minutes)."})
 public final class Harness implements Callable<Integer> {

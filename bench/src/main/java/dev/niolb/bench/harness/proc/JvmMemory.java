@@ -60,8 +60,8 @@ public final class JvmMemory {
                     "java.nio:type=BufferPool,name=direct", BufferPoolMXBean.class);
                 return Optional.of(new Sample(memory.getHeapMemoryUsage().getUsed(), direct.getMemoryUsed()));
             }
-        } catch (final Exception e) {
-            return Optional.empty();
+        } catch (final Exception | java.util.ServiceConfigurationError e) {
+            return Optional.empty(); // e.g. a broken resolver provider on our classpath: no sample, not a crash
         }
     }
 

@@ -1,0 +1,180 @@
+package dev.niolb.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One session that streams bytes to an echo server (through a proxy) and reads them back, checked: the SHA-256
+ * of what came back is compared with that of the same length of what was sent. A healthy session must come
+ * back whole ({@link Result#intact()}); a session whose server failed may end early, but what did come back
+ * must be an exact prefix ({@link Result#prefixIntact()}). Its rate is what a fault test compares with a
+ * baseline to show that a misbehaving peer did not slow other sessions down.
+ *
+ * <p>The stream is aperiodic: chunk {@code n} (64 KiB) is a slice of 1 MiB of random bytes at a position
+ * that moves with {@code n}, led by {@code n} itself, so a lost, duplicated or reordered chunk changes the
+ * digest. Each run uses the calling thread to read and one platform thread to write.
+ */
+public final class BulkEcho {
+    private static final int CHUNK = 64 * 1024;
+    private static final byte[] RANDOM = new byte[1 << 20];
+    /**
+     * The writer is a platform thread: a measured session must not queue behind thousands of virtual threads
+     * that a fault test may have runnable on the same few carriers.
+     */
+    private static final ThreadFactory PLATFORM = Thread.ofPlatform().name("bulk-echo-writer").daemon().factory();
+
+    static {
+        new Random(20_240_601).nextBytes(RANDOM);
+    }
+
+    /**
+     * What one run did.
+     *
+     * @param sent         bytes written before the run ended or the connection failed
+     * @param received     bytes read back before the end of stream or a failure
+     * @param prefixIntact what came back is exactly the first {@code received} bytes of the stream
+     * @param failure      how reading ended if not by a clean end of stream (e.g. "Connection reset"); null if clean
+     * @param nanos        from the connect to the end of the read side
+     */
+    public record Result(long sent, long received, boolean prefixIntact, String failure, long nanos) {
+        /** Everything sent came back, exactly, and the stream ended cleanly. */
+        public boolean intact() {
+            return failure == null && sent == received && prefixIntact;
+        }
+
+        /** Bytes echoed per second. */
+        public double bytesPerSecond() {
+            return received * 1e9 / Math.max(1, nanos);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%d B sent, %d B back (%s), %s, %.0f MB/s", sent, received,
+                prefixIntact ? "exact" : "CORRUPT", failure == null ? "clean end" : failure, bytesPerSecond() / 1e6);
+        }
+    }
+
+    private BulkEcho() {
+    }
+
+    /** Streams as fast as it can for {@code duration}, then half-closes and reads to the end of stream. */
+    public static Result run(final InetSocketAddress address, final Duration duration) throws IOException {
+        return run(address, duration, Duration.ZERO);
+    }
+
+    /**
+     * Streams for {@code duration} with {@code pause} after each 64 KiB chunk (zero: flat out), then half-closes
+     * and reads to the end of stream. A failure of the connection ends the run and is reported, not thrown.
+     *
+     * @throws IOException only when the connect itself fails
+     */
+    public static Result run(final InetSocketAddress address, final Duration duration, final Duration pause)
+        throws IOException {
+        final MessageDigest received = sha256();
+        final long start = System.nanoTime();
+        try (Socket s = new Socket(); ExecutorService writerThread = Executors.newThreadPerTaskExecutor(PLATFORM)) {
+            s.connect(address, 5000);
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(15_000);
+            final long stopAt = start + duration.toNanos();
+            final Future<Long> writer = writerThread.submit(() -> write(s, stopAt, pause.toNanos()));
+            final long[] count = new long[1];
+            final String failure = read(s.getInputStream(), received, count);
+            final long nanos = System.nanoTime() - start;
+            s.close(); // a healthy writer is done by now (the echo ends after our end); a stuck one fails
+            long sent;
+            try {
+                sent = writer.get(15, TimeUnit.SECONDS);
+            } catch (final ExecutionException | TimeoutException e) {
+                sent = -1;
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            final boolean prefix = MessageDigest.isEqual(received.digest(), prefixDigest(count[0]));
+            return new Result(sent, count[0], prefix, failure, nanos);
+        }
+    }
+
+    /** {@link #run(InetSocketAddress, Duration, Duration)} on {@code pool}, for a test that does something else meanwhile. */
+    public static Future<Result> start(final ExecutorService pool, final InetSocketAddress address,
+                                       final Duration duration, final Duration pause) {
+        return pool.submit(() -> run(address, duration, pause));
+    }
+
+    /** The SHA-256 of the first {@code length} bytes of the stream. */
+    static byte[] prefixDigest(final long length) {
+        final MessageDigest digest = sha256();
+        final byte[] chunk = new byte[CHUNK];
+        long left = length;
+        for (long n = 0; left > 0; n++) {
+            fill(chunk, n);
+            final int take = (int) Math.min(CHUNK, left);
+            digest.update(chunk, 0, take);
+            left -= take;
+        }
+        return digest.digest();
+    }
+
+    private static void fill(final byte[] chunk, final long n) {
+        final int from = (int) ((n * 4099) % (RANDOM.length - CHUNK));
+        System.arraycopy(RANDOM, from, chunk, 0, CHUNK);
+        ByteBuffer.wrap(chunk).putLong(0, n);
+    }
+
+    /** Writes chunks until {@code stopAt}, then half-closes; returns the bytes written (throws on failure). */
+    private static long write(final Socket s, final long stopAt, final long pauseNanos) throws IOException {
+        final OutputStream out = s.getOutputStream();
+        final byte[] chunk = new byte[CHUNK];
+        long sent = 0;
+        for (long n = 0; System.nanoTime() - stopAt < 0; n++) {
+            fill(chunk, n);
+            out.write(chunk);
+            sent += CHUNK;
+            if (pauseNanos > 0) {
+                LockSupport.parkNanos(pauseNanos);
+            }
+        }
+        s.shutdownOutput();
+        return sent;
+    }
+
+    /** Reads to the end of stream; returns null then, or what ended it otherwise. */
+    private static String read(final InputStream in, final MessageDigest digest, final long[] count) {
+        final byte[] buf = new byte[CHUNK];
+        try {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                digest.update(buf, 0, n);
+                count[0] += n;
+            }
+            return null;
+        } catch (final IOException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
