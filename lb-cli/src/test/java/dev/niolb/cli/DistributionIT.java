@@ -136,7 +136,8 @@ class DistributionIT {
                 new ProcessBuilder("kill", "-TERM", Long.toString(niolb.pid())).start().waitFor();
                 assertThat(niolb.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(niolb.exitValue()).as(Files.readString(out)).isZero();
-                assertThat(Files.readString(out)).contains("stopping: 0 sessions, grace 1s (SIGTERM)");
+                // the client's session may still be closing when the signal lands: 0 or 1 session
+                assertThat(Files.readString(out)).containsPattern("stopping: (0 sessions|1 session), grace 1s \\(SIGTERM\\)");
             } finally {
                 niolb.destroyForcibly();
             }

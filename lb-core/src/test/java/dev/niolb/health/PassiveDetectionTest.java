@@ -73,8 +73,9 @@ class PassiveDetectionTest {
         assertThat(served.get("b")).isPositive();
         final Server b = rig.server("b");
         assertThat(b.state()).isEqualTo(ServerState.DOWN);
-        // 3 failures in a row took it out; a few more may race on the other loop before it sees DOWN
-        assertThat(b.counters().failedConnects()).isBetween(3L, 8L);
+        // 3 failures in a row took it out; more may race on both loops until the health loop's DOWN is seen,
+        // how many depends on how busy the machine is (the check below proves DOWN ends them)
+        assertThat(b.counters().failedConnects()).isGreaterThanOrEqualTo(3L);
         final long failedBefore = b.counters().failedConnects();
         assertThat(rig.spread(30)).containsOnlyKeys("a", "c");
         assertThat(b.counters().failedConnects()).isEqualTo(failedBefore);
