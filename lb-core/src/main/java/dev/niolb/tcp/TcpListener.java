@@ -10,6 +10,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.target.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +21,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One TCP listener of the config: a listening socket on every event loop, all bound with {@code SO_REUSEPORT}
@@ -189,22 +188,11 @@ public final class TcpListener {
      * @throws IOException when a loop could not register its socket
      */
     public void registerOnLoops(final long timeoutMs) throws IOException {
-        final CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.length];
-        for (int i = 0; i < acceptors.length; i++) {
-            final TcpAcceptor acceptor = acceptors[i];
-            done[i] = acceptor.loop().submit(() -> {
-                try {
-                    acceptor.register();
-                } catch (final IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-                return null;
-            });
-        }
         try {
-            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (final Exception e) {
-            throw new IOException("listener " + name() + ": could not start accepting on every loop: " + e, e);
+            OnEveryLoop.run(acceptors, TcpAcceptor::loop, TcpAcceptor::register, timeoutMs);
+        } catch (final IOException e) {
+            throw new IOException("listener " + name() + ": could not start accepting on every loop: "
+                + e.getMessage(), e);
         }
     }
 
@@ -246,20 +234,14 @@ public final class TcpListener {
      * Waits up to {@code timeoutMs} for the loops to have done it.
      */
     public void stopAccepting(final long timeoutMs) {
-        final CompletableFuture<?>[] done = new CompletableFuture<?>[acceptors.length];
-        for (int i = 0; i < acceptors.length; i++) {
-            final TcpAcceptor acceptor = acceptors[i];
-            done[i] = acceptor.loop().submit(() -> {
-                acceptor.close();
-                return null;
-            });
+        for (final TcpAcceptor acceptor : acceptors) {
             settings.limit().unregister(acceptor);
             globalLimit.unregister(acceptor);
         }
         try {
-            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (final Exception e) {
-            LOG.debug("listener {}: not every loop confirmed it stopped accepting: {}", name(), e.toString());
+            OnEveryLoop.run(acceptors, TcpAcceptor::loop, TcpAcceptor::close, timeoutMs);
+        } catch (final IOException e) {
+            LOG.debug("listener {}: not every loop confirmed it stopped accepting: {}", name(), e.getMessage());
         }
     }
 

@@ -6,6 +6,7 @@ import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.target.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One UDP listener of the config: a socket on every event loop, all bound with {@code SO_REUSEPORT} to the same
@@ -154,22 +153,11 @@ public final class UdpListener {
      * @throws IOException when a loop could not register its socket
      */
     public void registerOnLoops(final long timeoutMs) throws IOException {
-        final CompletableFuture<?>[] done = new CompletableFuture<?>[receivers.length];
-        for (int i = 0; i < receivers.length; i++) {
-            final UdpReceiver receiver = receivers[i];
-            done[i] = receiver.loop().submit(() -> {
-                try {
-                    receiver.register();
-                } catch (final IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-                return null;
-            });
-        }
         try {
-            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (final Exception e) {
-            throw new IOException("listener " + name() + ": could not start receiving on every loop: " + e, e);
+            OnEveryLoop.run(receivers, UdpReceiver::loop, UdpReceiver::register, timeoutMs);
+        } catch (final IOException e) {
+            throw new IOException("listener " + name() + ": could not start receiving on every loop: "
+                + e.getMessage(), e);
         }
     }
 
@@ -196,18 +184,10 @@ public final class UdpListener {
      * Waits up to {@code timeoutMs} for the loops to have done it.
      */
     public void stopAccepting(final long timeoutMs) {
-        final CompletableFuture<?>[] done = new CompletableFuture<?>[receivers.length];
-        for (int i = 0; i < receivers.length; i++) {
-            final UdpReceiver receiver = receivers[i];
-            done[i] = receiver.loop().submit(() -> {
-                receiver.stopAccepting();
-                return null;
-            });
-        }
         try {
-            CompletableFuture.allOf(done).get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (final Exception e) {
-            LOG.debug("listener {}: not every loop confirmed it stopped accepting: {}", name(), e.toString());
+            OnEveryLoop.run(receivers, UdpReceiver::loop, UdpReceiver::stopAccepting, timeoutMs);
+        } catch (final IOException e) {
+            LOG.debug("listener {}: not every loop confirmed it stopped accepting: {}", name(), e.getMessage());
         }
     }
 
