@@ -151,8 +151,9 @@ final class TcpLoad {
                         sent.addAndGet(Pattern.CHUNK);
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(LONG_PACE_MS));
                     }
-                    s.shutdownOutput();
+                    // before the FIN: the whole echo, and its end, can reach the reader before this thread runs on
                     finished.set(true);
+                    s.shutdownOutput();
                 } catch (final IOException e) {
                     // the reader sees how the session ended
                 }
