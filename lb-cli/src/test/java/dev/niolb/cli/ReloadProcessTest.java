@@ -82,6 +82,44 @@ class ReloadProcessTest {
     }
 
     @Test
+    void sighupWithAnAliasBombOrADeeplyNestedFileIsRefusedInOneLineAndTheProcessGoesOn(@TempDir final Path dir)
+        throws Exception {
+        try (EchoServer a = new EchoServer("a")) {
+            final Path file = Files.writeString(dir.resolve("niolb.yaml"), config(a));
+            try (NiolbProcess niolb = NiolbProcess.start("run", "--config", file.toString())) {
+                final int port = niolb.awaitListeningPort();
+                try (java.net.Socket open = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    assertThat(RunProcessTest.readLine(open)).isEqualTo("a");
+
+                    final StringBuilder bomb = new StringBuilder(config(a)).append("x: &big ")
+                        .append("x".repeat(200_000)).append("\ny:\n");
+                    for (int i = 0; i < 5000; i++) {
+                        bomb.append("  - *big\n");
+                    }
+                    Files.writeString(file, bomb);
+                    niolb.signal("HUP");
+                    niolb.awaitOut("ERROR .*reload refused: " + file + ":\\d+: expands to more than 4 Mi characters "
+                        + "through its aliases; not read; the running config stays", WAIT);
+
+                    Files.writeString(file, "listeners: " + "[".repeat(2000) + "]".repeat(2000));
+                    niolb.signal("HUP");
+                    niolb.awaitOut("ERROR .*reload refused: " + file + ":1: nested deeper than 64 levels; not read; "
+                        + "the running config stays", WAIT);
+
+                    open.getOutputStream().write("still here\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    assertThat(RunProcessTest.readLine(open)).as("the session in flight goes on").isEqualTo("still here");
+                }
+                try (java.net.Socket client = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    assertThat(RunProcessTest.readLine(client)).as("new sessions too").isEqualTo("a");
+                }
+                niolb.signal("TERM");
+                assertThat(niolb.awaitExit(WAIT)).isZero();
+                assertThat(niolb.out()).noneMatch(line -> line.contains("Exception") || line.contains("Error"));
+            }
+        }
+    }
+
+    @Test
     void sighupWithFlagsChangesNothingAndDoesNotEndTheProcess() throws Exception {
         try (EchoServer a = new EchoServer("a");
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
