@@ -37,6 +37,8 @@ public final class Main implements Callable<Integer> {
 
     static CommandLine commandLine() {
         return new CommandLine(new Main())
+            .registerConverter(Integer.class, new Converters.WholeNumber())
+            .registerConverter(int.class, new Converters.WholeNumber())
             .setParameterExceptionHandler(new UsageErrorHandler())
             .setExecutionExceptionHandler(new FailureHandler());
     }

@@ -78,6 +78,35 @@ class CheckCommandTest {
     }
 
     @Test
+    void twoListenersOnTheSameAddressAreRefusedByCheckNotOnlyByRun(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), """
+            listeners:
+              - {name: a, bind: 127.0.0.1:8080}
+              - {name: b, bind: "tcp://127.0.0.1:8080"}
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """);
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).singleElement().asString()
+            .endsWith("'a' and 'b' both bind tcp://127.0.0.1:8080");
+    }
+
+    @Test
+    void aFullwidthDigitInTheFileIsNotANumber(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), "defaults:\n  threads: \uff12\n" + VALID);
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: " + file
+            + ":2: defaults.threads: must be a whole number, got '\uff12'");
+    }
+
+    @Test
     void aMissingFileIsOneLineAndExitCode1(@TempDir final Path dir) {
         final Cli result = Cli.run("check", "--config", dir.resolve("none.yaml").toString());
 

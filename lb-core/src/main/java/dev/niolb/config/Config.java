@@ -1,5 +1,7 @@
 package dev.niolb.config;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -71,6 +73,36 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         for (final TargetGroupConfig g : groups) {
             ProxyRules.checkUdpServers(g, listeners);
         }
+        checkBindsApart(listeners);
+    }
+
+    /**
+     * Two listeners of one protocol on the same port and address, or one on the wildcard address that covers the
+     * other's, cannot both bind: refused here so that {@code niolb check} says so, not {@code niolb run} later.
+     * Port 0 (any free port) never clashes.
+     */
+    private static void checkBindsApart(final List<ListenerConfig> listeners) {
+        for (int i = 0; i < listeners.size(); i++) {
+            for (int j = i + 1; j < listeners.size(); j++) {
+                final ListenerConfig a = listeners.get(i);
+                final ListenerConfig b = listeners.get(j);
+                if (a.protocol() == b.protocol() && a.bind().getPort() != 0 && a.bind().getPort() == b.bind().getPort()
+                    && overlap(a.bind().getAddress(), b.bind().getAddress())) {
+                    throw new IllegalArgumentException("listeners " + Quoted.of(a.name()) + " and " + Quoted.of(b.name())
+                        + " both bind " + a.protocol().scheme() + "://" + Endpoint.hostPort(a.bind())
+                        + (a.bind().equals(b.bind()) ? "" : " (" + Endpoint.hostPort(b.bind()) + ")"));
+                }
+            }
+        }
+    }
+
+    private static boolean overlap(final InetAddress a, final InetAddress b) {
+        if (a == null || b == null || a.equals(b)) {
+            return a == b || a != null && a.equals(b);
+        }
+        // the IPv6 wildcard is dual-stack (the JDK's default): it covers IPv4 addresses too
+        return a.isAnyLocalAddress() && (a instanceof Inet6Address || a.getClass() == b.getClass())
+            || b.isAnyLocalAddress() && (b instanceof Inet6Address || a.getClass() == b.getClass());
     }
 
     /** No admin API, no access log. */
