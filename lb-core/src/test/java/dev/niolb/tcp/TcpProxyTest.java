@@ -413,7 +413,7 @@ class TcpProxyTest {
     @Test
     void aStartThatFailsOnALaterListenerReleasesThePortsOfTheEarlierOnes() throws Exception {
         final EchoServer echo = track(new EchoServer());
-        final InetSocketAddress free = TcpServers.refusingAddress();
+        final InetSocketAddress free = TcpServers.freeAddress();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             final Config twoListeners = new Config(2, Duration.ZERO, List.of(
                 new ListenerConfig(free, "g", TcpOptions.DEFAULTS),
