@@ -124,4 +124,25 @@ class SkipGateScriptTest {
         assertThat(run.out()).contains("2 tests skipped (2 not in the allow-list), in 2 test reports",
             "2 × dnsmasq is not installed").doesNotContain("OldTest");
     }
+
+    @Test
+    void aClassNoneOfWhoseTestsRanCountsAsASkipThoughItsReportShowsNone() throws Exception {
+        // what Surefire writes when an assumption fails in @BeforeAll: zero tests, zero skipped
+        final Path file = dir.resolve("lb-cli/target/failsafe-reports/TEST-dev.niolb.x.PackageIT.xml");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <testsuite name="dev.niolb.x.PackageIT" time="0.1" tests="0" errors="0" skipped="0" failures="0">
+              <properties/>
+            </testsuite>
+            """, StandardCharsets.UTF_8);
+
+        final Run failed = gate("--allow", allowList("# none").toString(), dir.toString());
+        assertThat(failed.exit()).as(failed.out()).isEqualTo(1);
+        assertThat(failed.out()).contains("dev.niolb.x.PackageIT#* skipped and is not in", "@BeforeAll");
+
+        final Run allowed = gate("--allow", allowList("dev.niolb.x.PackageIT#*  no dpkg on this CI").toString(),
+            dir.toString());
+        assertThat(allowed.exit()).as(allowed.out()).isZero();
+    }
 }

@@ -8,13 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class ProcStatTest {
 
-    @BeforeAll
-    static void onLinux() {
+    // in @BeforeEach, not @BeforeAll: an assumption failing there would leave no trace in the test reports
+    @BeforeEach
+    void onLinux() {
         assumeTrue(Files.exists(Path.of("/proc/self/stat")), "needs Linux /proc");
     }
 
