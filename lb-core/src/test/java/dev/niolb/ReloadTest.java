@@ -92,7 +92,7 @@ class ReloadTest {
                 if (round == 1) {
                     throughExtra.longTransfers(1, 2 << 20); // in flight through a listener the next reloads remove
                 }
-                Thread.sleep(100);
+                Thread.sleep(100); // the behaviour: reloads spread over two seconds of load
             }
             Await.until(() -> load.transfersDone() + throughExtra.transfersDone() + load.failures().size()
                 + throughExtra.failures().size() >= 4, 20_000);
@@ -231,7 +231,7 @@ class ReloadTest {
         lb = LoadBalancer.start(config(1, List.of(listener("front")),
             new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, HealthCheckConfig.DEFAULTS.withMaxFails(0))));
         final Server dead = lb.server("web", "dead");
-        Thread.sleep(100);
+        Thread.sleep(100); // an absence (nothing takes it down): no event to wait for, only time for one to fail
         assertThat(dead.state()).as("no check, no passive detection").isEqualTo(ServerState.UP);
 
         final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withMaxFails(0)

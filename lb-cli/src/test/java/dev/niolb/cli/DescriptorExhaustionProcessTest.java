@@ -41,12 +41,13 @@ class DescriptorExhaustionProcessTest {
         try (EchoServer echo = new EchoServer();
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "2",
                  "--server", echo.address().getHostString() + ":" + echo.address().getPort(),
-                 "--connect-timeout", "30s")) {
+                 "--connect-timeout", "30s", "--access-log", "plain")) {
             final int port = niolb.awaitListeningPort();
             try (Socket warmUp = connect(port)) { // every class of the session path loaded before descriptors run out
                 assertThat(roundTrip(warmUp, 'w', 5_000)).isTrue();
             }
-            Thread.sleep(300);
+            // its access-log line is written once niolb has closed both of its sockets: count without them
+            niolb.awaitOut(" client_close$", Duration.ofSeconds(5));
             final int base = openDescriptors(niolb.pid());
             lowerOpenFileLimit(niolb.pid(), base + SPARE_DESCRIPTORS);
 

@@ -46,7 +46,7 @@ class ReloadProcessTest {
                 final int port = niolb.awaitListeningPort();
                 final InetSocketAddress front = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
                 try (ClientLoad load = new ClientLoad(() -> front).shortSessions(4).longTransfers(2, 32 << 20)) {
-                    Thread.sleep(300);
+                    awaitSessions(load, 40);
                     assertThat(load.servedBy("c")).isZero();
 
                     Files.writeString(file, config(a, b, c));
@@ -62,9 +62,7 @@ class ReloadProcessTest {
                         RunProcessTest.hostPort(c) + ",weight=900"));
                     niolb.signal("HUP");
                     niolb.awaitOut("ERROR .*reload refused: " + file + ":\\d+: .*weight.*; the running config stays", WAIT);
-                    final int before = load.sessions();
-                    Thread.sleep(300);
-                    assertThat(load.sessions()).as("still serving").isGreaterThan(before);
+                    awaitSessions(load, load.sessions() + 40); // still serving
 
                     final long transfers = System.nanoTime() + WAIT.toNanos();
                     while (load.transfersDone() + load.failures().size() < 2 && System.nanoTime() < transfers) {
@@ -132,6 +130,16 @@ class ReloadProcessTest {
             }
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    /** Waits until the load has had {@code count} sessions in all. */
+    private static void awaitSessions(final ClientLoad load, final int count) throws InterruptedException {
+        final long until = System.nanoTime() + WAIT.toNanos();
+        while (load.sessions() < count) {
+            assertThat(System.nanoTime()).as("%d sessions within %s (%d so far)", count, WAIT, load.sessions())
+                .isLessThan(until);
+            Thread.sleep(20);
         }
     }
 }
