@@ -1,49 +1,47 @@
 package dev.niolb.config;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
+import java.util.Objects;
 
 /**
- * Where syslog messages are sent: a UDP address ({@code udp://HOST:PORT}, or {@code HOST:PORT}) or a Unix
- * datagram socket ({@code unix:/dev/log}). Exactly one of the two is set.
+ * Where syslog messages are sent: a syslog server's UDP address ({@code udp://HOST:PORT}, or {@code HOST:PORT}).
  *
- * @param udp  the syslog server's UDP address; null for a Unix socket
- * @param unix the path of a Unix datagram socket; null for UDP
+ * <p>Unix sockets ({@code /dev/log}) are refused with a reason rather than half supported: they are datagram
+ * sockets, which the JDK cannot open. Under systemd, standard output already reaches the journal.
+ *
+ * @param udp the syslog server's UDP address
  */
-public record SyslogAddress(InetSocketAddress udp, Path unix) {
+public record SyslogAddress(InetSocketAddress udp) {
     public SyslogAddress {
-        if ((udp == null) == (unix == null)) {
-            throw new IllegalArgumentException("a syslog address is a UDP address or a Unix socket");
-        }
+        Objects.requireNonNull(udp, "udp");
     }
 
     /**
-     * {@code udp://HOST:PORT}, {@code HOST:PORT} or {@code unix:PATH}.
+     * {@code udp://HOST:PORT} or {@code HOST:PORT}.
      *
      * @throws IllegalArgumentException with a one-line message naming the bad input
      */
     public static SyslogAddress parse(final String text) {
         final String s = text == null ? "" : text.strip();
-        if (s.startsWith("unix:")) {
-            final String path = s.substring("unix:".length());
-            if (!path.startsWith("/")) {
-                throw new IllegalArgumentException("bad syslog address " + Quoted.of(text)
-                    + ": expected unix:/ABSOLUTE/PATH (e.g. unix:/dev/log)");
-            }
-            return new SyslogAddress(null, Path.of(path));
+        if (s.startsWith("unix:") || s.startsWith("/")) {
+            throw new IllegalArgumentException("bad syslog address " + Quoted.of(text) + ": Unix sockets are not "
+                + "supported (the JDK cannot send datagrams to them); use udp://HOST:PORT, e.g. rsyslog's imudp");
         }
         final Endpoint endpoint;
         try {
-            endpoint = Endpoint.parse(s.startsWith("udp://") ? s : "udp://" + s);
+            endpoint = Endpoint.parse(s.contains("://") ? s : "udp://" + s);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad syslog address " + Quoted.of(text)
-                + ": expected udp://HOST:PORT or unix:/PATH");
+            throw new IllegalArgumentException("bad syslog address " + Quoted.of(text) + ": expected udp://HOST:PORT");
         }
-        return new SyslogAddress(endpoint.address(), null);
+        if (endpoint.protocol() != Protocol.UDP) {
+            throw new IllegalArgumentException("bad syslog address " + Quoted.of(text) + ": syslog is sent over UDP, "
+                + "expected udp://HOST:PORT");
+        }
+        return new SyslogAddress(endpoint.address());
     }
 
     @Override
     public String toString() {
-        return udp != null ? "udp://" + Endpoint.hostPort(udp) : "unix:" + unix;
+        return "udp://" + Endpoint.hostPort(udp);
     }
 }

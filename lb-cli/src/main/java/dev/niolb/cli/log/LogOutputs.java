@@ -126,10 +126,6 @@ public final class LogOutputs {
             ProcessHandle.current().pid());
         layout.setContext(context);
         layout.start();
-        if (logs.syslog().udp() == null) {
-            throw new Refused("syslog to a Unix socket (" + logs.syslog() + ") is not supported yet: use "
-                + "udp://HOST:PORT");
-        }
         final SyslogUdpAppender appender = new SyslogUdpAppender(layout);
         appender.setContext(context);
         appender.setName("SYSLOG");
