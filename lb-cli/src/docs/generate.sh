@@ -26,7 +26,9 @@ cat >"$out/completion/_niolb" <<'ZSH'
 #compdef niolb
 # niolb's completion for zsh: picocli's bash completion through zsh's bashcompinit.
 autoload -U +X bashcompinit && bashcompinit
-for f in /usr/share/bash-completion/completions/niolb "${0:A:h}/niolb"; do
+# the .deb's copy, else the bash script beside this file (the tarball's completion/, put on fpath)
+zmodload -F zsh/parameter p:functions_source 2>/dev/null
+for f in /usr/share/bash-completion/completions/niolb "${functions_source[_niolb]:h}/niolb"; do
     if [[ -r $f ]]; then
         source "$f"
         break

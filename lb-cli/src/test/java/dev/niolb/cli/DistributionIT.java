@@ -94,13 +94,27 @@ class DistributionIT {
         assertThat(complete(dir, "niolb", "run", "--access-log-f")).containsExactly("--access-log-file");
     }
 
+    /**
+     * The zsh completion from the tarball's {@code completion/} on fpath, in an interactive zsh on a pseudo-terminal
+     * (zsh's zpty): TAB after {@code niolb server dr} completes the word, read back as the line zsh redraws.
+     */
     @Test
-    void theZshCompletionIsValidZsh(@TempDir final Path dir) throws Exception {
+    void theZshCompletionCompletesAServerVerbInARealZsh(@TempDir final Path dir) throws Exception {
         assumeTrue(onPath("zsh"), "zsh is not installed (.ci/install-test-deps installs it)");
+        final Path script = Files.writeString(dir.resolve("complete.zsh"), """
+            zmodload zsh/zpty
+            zpty shell 'zsh -f -i'
+            zpty -w shell 'PS1="> "; fpath=(%s $fpath); autoload -U compinit; compinit -u'
+            zpty -w -n shell $'niolb server dr\\t'
+            zpty -r shell line '*niolb server drain*'
+            print -r -- "$line"
+            zpty -d shell
+            """.formatted(home.resolve("completion")));
 
-        final Result zsh = run(dir, Map.of(), "zsh", "-n", home.resolve("completion/_niolb").toString());
+        final Result zsh = run(dir, Map.of("TERM", "dumb"), "timeout", "30", "zsh", "-f", script.toString());
 
         assertThat(zsh.exitCode()).as(zsh.toString()).isZero();
+        assertThat(zsh.out()).contains("niolb server drain");
     }
 
     /** The words bash would offer for the last of {@code words}. */
