@@ -78,7 +78,8 @@ final class AdminOptions {
 
     @Option(names = "--syslog", paramLabel = "ADDRESS", converter = Converters.Syslog.class,
         description = "Also send both logs (niolb's own and the access log) as RFC 5424 syslog messages to "
-            + "udp://HOST:PORT (MSGID access for access lines). Default: none.")
+            + "udp://HOST:PORT or a local Unix datagram socket unix:/PATH (e.g. unix:/dev/log); MSGID access for "
+            + "access lines. Default: none.")
     private SyslogAddress syslog;
 
     @Option(names = "--syslog-facility", paramLabel = "NAME", defaultValue = "daemon",

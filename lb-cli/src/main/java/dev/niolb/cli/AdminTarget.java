@@ -22,6 +22,8 @@ import java.nio.file.Path;
  *
  * <p>Without {@code --admin} and {@code --config}, {@value #DEFAULT_CONFIG} is read where it exists (the .deb's
  * service), else the default address is asked. A token file given as a flag wins over the file's.
+ *
+ * <p>Threading: picocli fills it on the main thread, which then uses it.
  */
 final class AdminTarget {
     static final String DEFAULT_CONFIG = "/etc/niolb/niolb.yaml";

@@ -97,7 +97,7 @@ final class Converters {
         }
     }
 
-    /** {@code udp://HOST:PORT} or {@code HOST:PORT}. */
+    /** {@code udp://HOST:PORT}, {@code HOST:PORT} or {@code unix:/PATH}. */
     static final class Syslog implements ITypeConverter<dev.niolb.config.SyslogAddress> {
         @Override
         public dev.niolb.config.SyslogAddress convert(final String text) {

@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
  * {@code niolb reload}: ask a running niolb to read its config file again and apply it ({@code POST /reload}, the
  * same as SIGHUP), and print what changed. A config that does not validate is refused with the admin's one-line
  * reason, exit code 1, and the running one stays.
+ *
+ * <p>Threading: the main thread, one request per run.
  */
 @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
     description = {"Make a running niolb read its config file again and apply it, as SIGHUP does.",

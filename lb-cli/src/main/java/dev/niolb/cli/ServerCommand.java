@@ -17,6 +17,8 @@ import java.util.concurrent.Callable;
  * {@code niolb server drain|ready|maint|weight|add|remove}: change a server of a running niolb through its admin
  * API ({@code POST/DELETE /api/groups/GROUP/servers[/SERVER]}), and print the server as it is after the change.
  * A refusal (no such group or server, a bad token) is the admin's message in one line, exit code 1.
+ *
+ * <p>Threading: the main thread, one request per run.
  */
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Change a server of a running niolb through its admin API.",

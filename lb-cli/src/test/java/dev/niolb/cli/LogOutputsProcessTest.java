@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.cli.log.UnixDatagramSocket;
 import dev.niolb.testing.EchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code niolb run} with its log outputs, as a real process: the access log in a file rotated at its size limit,
- * and both logs as RFC 5424 datagrams to a syslog receiver on a loopback UDP port.
+ * and both logs as RFC 5424 datagrams to a syslog receiver on a loopback UDP port or a Unix datagram socket.
  */
 @Timeout(90)
 class LogOutputsProcessTest {
@@ -94,7 +95,6 @@ class LogOutputsProcessTest {
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
                  "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
                  "--syslog", "udp://127.0.0.1:" + receiver.getLocalPort(), "--syslog-facility", "local3")) {
-            receiver.setSoTimeout(1000);
             // <PRI>1 TIMESTAMP HOST APP PROCID MSGID - MSG; local3 (19) * 8 + info (6) = 158
             final String header = "<158>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ niolb " + niolb.pid();
             final String started = receive(receiver, niolb, header + " run - listening on tcp://127\\.0\\.0\\.1:\\d+;.*");
@@ -108,20 +108,61 @@ class LogOutputsProcessTest {
         }
     }
 
-    /** The first datagram whose text matches {@code regex}, waiting for it up to {@link #START}. */
+    @Test
+    void bothLogsReachAUnixDatagramSocketAsRfc5424Messages(@TempDir final Path dir) throws Exception {
+        final Path devLog = dir.resolve("log.sock");
+        try (UnixDatagramSocket receiver = UnixDatagramSocket.bind(devLog);
+             EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "json",
+                 "--syslog", "unix:" + devLog)) {
+            final Datagrams datagrams = () -> {
+                final byte[] d = receiver.receive(65_536, 1000);
+                return d == null ? null : new String(d, StandardCharsets.UTF_8);
+            };
+            // daemon (3) * 8 + info (6) = 30
+            final String header = "<30>1 \\S+Z \\S+ niolb " + niolb.pid();
+            final String started = receive(datagrams, niolb, header + " run - listening on tcp://127\\.0\\.0\\.1:\\d+;.*");
+            final int port = Integer.parseInt(started.replaceFirst(".*listening on tcp://127\\.0\\.0\\.1:(\\d+);.*", "$1"));
+
+            session(port);
+
+            receive(datagrams, niolb, header + " access - \\{\"time\":.*\"termination\":\"client_close\"}");
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    /** The next datagram's text, or null when none came within a second. */
+    private interface Datagrams {
+        String next() throws IOException;
+    }
+
     private static String receive(final DatagramSocket socket, final NiolbProcess niolb, final String regex)
         throws IOException {
-        final long deadline = System.nanoTime() + START.toNanos();
-        final List<String> seen = new ArrayList<>();
+        socket.setSoTimeout(1000);
         final byte[] buffer = new byte[65_536];
-        while (System.nanoTime() - deadline < 0) {
+        return receive(() -> {
             final DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
             try {
                 socket.receive(packet);
             } catch (final SocketTimeoutException e) {
+                return null;
+            }
+            return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8);
+        }, niolb, regex);
+    }
+
+    /** The first datagram whose text matches {@code regex}, waiting for it up to {@link #START}. */
+    private static String receive(final Datagrams datagrams, final NiolbProcess niolb, final String regex)
+        throws IOException {
+        final long deadline = System.nanoTime() + START.toNanos();
+        final List<String> seen = new ArrayList<>();
+        while (System.nanoTime() - deadline < 0) {
+            final String text = datagrams.next();
+            if (text == null) {
                 continue;
             }
-            final String text = new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8);
             if (text.matches(regex)) {
                 return text;
             }

@@ -10,6 +10,8 @@ import java.util.Objects;
  * process log and the access log) to a syslog server. The engine only names what it logs (SLF4J loggers); the
  * command line sets the outputs up with Logback's appenders at start-up, and a reload cannot change them.
  *
+ * <p>Threadsafe: immutable.
+ *
  * @param accessLogFile       the file the access log is written to instead of standard output; null for none
  * @param accessLogMaxSize    the size in bytes at which the file is rotated (it is rotated each day too)
  * @param accessLogMaxHistory how many days of rotated files are kept

@@ -19,12 +19,17 @@ class LogConfigTest {
     }
 
     @Test
-    void aUnixSocketOrTcpIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> SyslogAddress.parse("unix:/dev/log"))
-            .hasMessage("bad syslog address 'unix:/dev/log': Unix sockets are not supported (the JDK cannot send "
-                + "datagrams to them); use udp://HOST:PORT, e.g. rsyslog's imudp");
+    void aSyslogAddressIsAUnixSocketByItsAbsolutePath() {
+        assertThat(SyslogAddress.parse("unix:/dev/log").unix()).isEqualTo(Path.of("/dev/log"));
+        assertThatThrownBy(() -> SyslogAddress.parse("unix:dev/log"))
+            .hasMessage("bad syslog address 'unix:dev/log': expected unix:/ABSOLUTE/PATH (e.g. unix:/dev/log)");
+    }
+
+    @Test
+    void tcpIsRefusedNamingTheTwoForms() {
         assertThatThrownBy(() -> SyslogAddress.parse("tcp://127.0.0.1:514"))
-            .hasMessageContaining("syslog is sent over UDP");
+            .hasMessage("bad syslog address 'tcp://127.0.0.1:514': syslog is sent over UDP or a Unix socket, "
+                + "expected udp://HOST:PORT or unix:/PATH");
     }
 
     @Test
@@ -46,7 +51,8 @@ class LogConfigTest {
     void anAccessLogFileWithTheAccessLogOffIsRefused() {
         final Config config = new Config(1, Duration.ZERO,
             List.of(new ListenerConfig(new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS)),
-            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of())));
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig(new InetSocketAddress("127.0.0.1", 9), 1)))));
 
         assertThatThrownBy(() -> config.withLogs(LogConfig.DEFAULTS.withAccessLogFile(Path.of("/tmp/a.log"))))
             .hasMessage("access-log-file needs access-log plain or json");

@@ -24,7 +24,8 @@ import java.util.Locale;
 /**
  * Sets up the log outputs a {@link LogConfig} asks for on top of logback.xml, with Logback's own appenders: the
  * access log ({@value AccessLog#LOGGER}) into a {@link RollingFileAppender} rotated daily and at a size
- * ({@code FILE.yyyy-MM-dd.N.gz}, kept for some days), and both logs to syslog ({@link SyslogUdpAppender}).
+ * ({@code FILE.yyyy-MM-dd.N.gz}, kept for some days), and both logs to syslog ({@link SyslogUdpAppender} over UDP,
+ * {@link SyslogUnixAppender} to a local socket such as {@code /dev/log}).
  *
  * <p>An access log file replaces the access logger's appenders (standard output in the shipped logback.xml, or
  * whatever an operator's own Logback configuration gave it). Syslog is added beside what is there. Where SLF4J is
@@ -126,6 +127,16 @@ public final class LogOutputs {
             ProcessHandle.current().pid());
         layout.setContext(context);
         layout.start();
+        if (logs.syslog().unix() != null) {
+            final SyslogUnixAppender appender = new SyslogUnixAppender(layout, logs.syslog().unix());
+            appender.setContext(context);
+            appender.setName("SYSLOG");
+            appender.start();
+            if (!appender.isStarted()) {
+                throw new Refused("cannot send syslog messages to " + logs.syslog());
+            }
+            return appender;
+        }
         final SyslogUdpAppender appender = new SyslogUdpAppender(layout);
         appender.setContext(context);
         appender.setName("SYSLOG");
