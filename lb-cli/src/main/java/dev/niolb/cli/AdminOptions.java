@@ -2,6 +2,8 @@ package dev.niolb.cli;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
+import dev.niolb.config.LogConfig;
+import dev.niolb.config.SyslogAddress;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
@@ -9,8 +11,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 /**
- * The observability flags {@code run} and {@code demo} share: where the admin API listens, its token, and the
- * access log's format.
+ * The observability flags {@code run} and {@code demo} share: where the admin API listens, its token, the
+ * access log's format, and where the logs go besides standard output (an access log file, syslog).
  *
  * <p>The default address ({@code --admin} not given, or given as the default) is taken only when free: a second
  * niolb on the host (its 9900 taken) runs without an admin API and says so, instead of failing. Any other address
@@ -60,6 +62,30 @@ final class AdminOptions {
             + "(HAProxy-tcplog-like fields) or json (default: ${DEFAULT-VALUE}).")
     private AccessLogFormat accessLog;
 
+    @Option(names = "--access-log-file", paramLabel = "FILE",
+        description = "Write the access log to this file instead of stdout, rotated daily and at "
+            + "--access-log-max-size (FILE.DATE.N.gz). Needs --access-log plain or json. Default: stdout.")
+    private Path accessLogFile;
+
+    @Option(names = "--access-log-max-size", paramLabel = "SIZE", defaultValue = "100m",
+        converter = Converters.ByteSize.class,
+        description = "Rotate the access log file when it reaches this size (default: ${DEFAULT-VALUE}).")
+    private int accessLogMaxSize;
+
+    @Option(names = "--access-log-max-history", paramLabel = "DAYS", defaultValue = "7",
+        description = "Days of rotated access log files kept (default: ${DEFAULT-VALUE}).")
+    private int accessLogMaxHistory;
+
+    @Option(names = "--syslog", paramLabel = "ADDRESS", converter = Converters.Syslog.class,
+        description = "Also send both logs (niolb's own and the access log) as RFC 5424 syslog messages to "
+            + "udp://HOST:PORT or a local Unix datagram socket unix:/PATH (e.g. unix:/dev/log); MSGID access for "
+            + "access lines. Default: none.")
+    private SyslogAddress syslog;
+
+    @Option(names = "--syslog-facility", paramLabel = "NAME", defaultValue = "daemon",
+        description = "The syslog facility: daemon, user, local0 ... local7, ... (default: ${DEFAULT-VALUE}).")
+    private String syslogFacility;
+
     /**
      * The admin API these flags ask for.
      *
@@ -77,5 +103,14 @@ final class AdminOptions {
 
     AccessLogFormat accessLog() {
         return accessLog;
+    }
+
+    /**
+     * Where the logs go besides standard output.
+     *
+     * @throws IllegalArgumentException for a value the model refuses
+     */
+    LogConfig logs() {
+        return new LogConfig(accessLogFile, accessLogMaxSize, accessLogMaxHistory, syslog, syslogFacility);
     }
 }

@@ -115,6 +115,14 @@ final class Converters {
         }
     }
 
+    /** {@code udp://HOST:PORT}, {@code HOST:PORT} or {@code unix:/PATH}. */
+    static final class Syslog implements ITypeConverter<dev.niolb.config.SyslogAddress> {
+        @Override
+        public dev.niolb.config.SyslogAddress convert(final String text) {
+            return parse(dev.niolb.config.SyslogAddress::parse, text);
+        }
+    }
+
     private static <T> T parse(final Function<String, T> parser, final String text) {
         try {
             return parser.apply(text);

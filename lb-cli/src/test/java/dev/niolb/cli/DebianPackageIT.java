@@ -116,7 +116,15 @@ class DebianPackageIT {
             .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./etc/niolb/niolb.yaml"))
             .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./lib/systemd/system/niolb.service"))
             .anyMatch(l -> l.startsWith("lrwxrwxrwx") && l.endsWith(" ./usr/bin/niolb -> /opt/niolb/bin/niolb"))
-            .anyMatch(l -> l.endsWith(" ./usr/share/doc/niolb/copyright"));
+            .anyMatch(l -> l.endsWith(" ./usr/share/doc/niolb/copyright"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/man/man1/niolb.1.gz"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/man/man1/niolb-server-drain.1.gz"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/man/man1/niolb-reload.1.gz"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--")
+                && l.endsWith(" ./usr/share/bash-completion/completions/niolb"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/zsh/vendor-completions/_niolb"));
+        assertThat(unpacked.resolve("usr/share/bash-completion/completions/niolb"))
+            .hasSameTextualContentAs(home.resolve("completion/niolb"));
         assertThat(unpacked.resolve("etc/niolb/niolb.yaml")).hasSameTextualContentAs(CheckCommandTest.EXAMPLE);
         assertThat(unpacked.resolve("lib/systemd/system/niolb.service"))
             .hasSameTextualContentAs(Path.of("src/dist/systemd/niolb.service"));

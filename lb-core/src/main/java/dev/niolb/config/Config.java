@@ -18,9 +18,10 @@ import java.util.Set;
  *                  clients wait in the kernel's backlogs) until one ends; 0 for no cap
  * @param admin     the admin HTTP API ({@link AdminConfig#NONE} for none)
  * @param accessLog the access log's format ({@link AccessLogFormat#OFF} for none)
+ * @param logs      where the logs go besides standard output (an access log file, syslog)
  */
 public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
-                     DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog) {
+                     DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog, LogConfig logs) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
@@ -41,6 +42,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(accessLog, "accessLog");
+        Objects.requireNonNull(logs, "logs");
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
@@ -51,6 +53,9 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative");
+        }
+        if (logs.accessLogFile() != null && accessLog == AccessLogFormat.OFF) {
+            throw new IllegalArgumentException("access-log-file needs access-log plain or json");
         }
         if (listeners.isEmpty()) {
             throw new IllegalArgumentException("needs at least one listener");
@@ -111,16 +116,27 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         this(threads, grace, listeners, groups, dns, maxconn, AdminConfig.NONE, AccessLogFormat.OFF);
     }
 
+    /** Logs on standard output only ({@link LogConfig#DEFAULTS}). */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn, final AdminConfig admin,
+                  final AccessLogFormat accessLog) {
+        this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, LogConfig.DEFAULTS);
+    }
+
     public Config withMaxconn(final int n) {
-        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog);
+        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs);
     }
 
     public Config withAdmin(final AdminConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs);
     }
 
     public Config withAccessLog(final AccessLogFormat value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs);
+    }
+
+    public Config withLogs(final LogConfig value) {
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value);
     }
 
     /** The default number of event loops: one per core. */
