@@ -60,7 +60,8 @@ final class RequestReader {
         }
         final String target = parts[1];
         if (!target.startsWith("/")) {
-            throw new Refused(400, "bad request target '" + ClientText.clip(target) + "': expected a path such as /api/stats");
+            throw new Refused(400, "bad request target '" + ClientText.clip(target)
+                + "': expected a path such as /api/stats");
         }
         final Map<String, List<String>> headers = new LinkedHashMap<>();
         int count = 0;
@@ -131,7 +132,10 @@ final class RequestReader {
         return Long.parseLong(value);
     }
 
-    /** One line without its CR LF; null at end of stream before any byte of a first line. {@code budget}: bytes left, limit. */
+    /**
+     * One line without its CR LF; null at end of stream before any byte of a first line.
+     * {@code budget}: bytes left, then the limit (for the message).
+     */
     private static String line(final InputStream in, final int[] budget, final boolean first) throws IOException {
         final StringBuilder line = new StringBuilder();
         boolean any = false;

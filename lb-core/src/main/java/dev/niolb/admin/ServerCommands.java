@@ -50,7 +50,8 @@ final class ServerCommands {
         final Server server = member(groupName, serverName);
         for (final String key : params.keySet()) {
             if (!SET_PARAMS.contains(key)) {
-                throw new Refused(400, "unknown parameter '" + ClientText.clip(key) + "': expected state and/or weight");
+                throw new Refused(400, "unknown parameter '" + ClientText.clip(key)
+                    + "': expected state and/or weight");
             }
         }
         if (params.isEmpty()) {
@@ -143,7 +144,8 @@ final class ServerCommands {
     static ServerConfig spec(final Map<String, String> params) {
         for (final String key : params.keySet()) {
             if (!Set.of("server", "address", "name", "weight", "backup").contains(key)) {
-                throw new Refused(400, "unknown parameter '" + ClientText.clip(key) + "': expected server=HOST:PORT[,weight=N]"
+                throw new Refused(400, "unknown parameter '" + ClientText.clip(key)
+                    + "': expected server=HOST:PORT[,weight=N]"
                     + "[,name=NAME][,backup], or address, name, weight, backup");
             }
         }
@@ -201,7 +203,8 @@ final class ServerCommands {
             case "ready" -> ServerState.UP;
             case "drain" -> ServerState.DRAIN;
             case "maint" -> ServerState.MAINT;
-            default -> throw new Refused(400, "bad state '" + ClientText.clip(text) + "': expected ready, drain or maint");
+            default -> throw new Refused(400, "bad state '" + ClientText.clip(text)
+                + "': expected ready, drain or maint");
         };
     }
 
@@ -210,7 +213,8 @@ final class ServerCommands {
         try {
             w = Integer.parseInt(text == null ? "" : text.strip());
         } catch (final NumberFormatException e) {
-            throw new Refused(400, "bad weight '" + ClientText.clip(text) + "': expected a number 0.." + ServerConfig.MAX_WEIGHT);
+            throw new Refused(400, "bad weight '" + ClientText.clip(text) + "': expected a number 0.."
+                + ServerConfig.MAX_WEIGHT);
         }
         if (w < 0 || w > ServerConfig.MAX_WEIGHT) {
             throw new Refused(400, "bad weight " + w + ": expected 0.." + ServerConfig.MAX_WEIGHT);

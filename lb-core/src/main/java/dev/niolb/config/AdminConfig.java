@@ -19,14 +19,17 @@ import java.util.regex.Pattern;
  *                  ({@link #of} decides it so for flags and file alike)
  * @param allowedHosts host names (or address literals) that requests may name in their {@code Host} header besides
  *                  loopback names and addresses and the address a request came in on; lower case, without port.
- *                  The guard against DNS rebinding: a page whose name was rebound to this address names itself
+ *                  The guard against DNS rebinding: a page whose name its owner rebinds to this address still
+ *                  sends that name, which is none of these
  */
 public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean required, List<String> allowedHosts) {
     /** The address {@code niolb run} and {@code niolb demo} listen on unless told otherwise. */
     public static final String DEFAULT_ADDRESS = "127.0.0.1:9900";
     /** No admin API: what an engine started from code gets unless it asks. */
     public static final AdminConfig NONE = new AdminConfig(null, null, false);
-    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
+    /** Dot-separated labels of letters, digits, '-' and '_' (not at a label's ends). */
+    private static final Pattern HOST_NAME =
+        Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
     /** What {@code niolb run} (flags or file) and {@code niolb demo} get unless told otherwise. */
     public static final AdminConfig DEFAULT = of(parseAddress(DEFAULT_ADDRESS), null);
 
@@ -34,7 +37,7 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
         if (address == null && tokenFile != null) {
             throw new IllegalArgumentException("an admin token file needs an admin address");
         }
-        allowedHosts = List.copyOf(allowedHosts);
+        allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
     }
 
     /** No host names beyond the built-in ones. */

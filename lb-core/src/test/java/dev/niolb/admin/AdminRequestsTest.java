@@ -98,7 +98,7 @@ class AdminRequestsTest {
             try {
                 for (int i = 0; i < 400; i++) {
                     final HttpResponse<String> r = rig.http.post("/api/groups/g/servers/s1",
-                        i % 2 == 0 ? "weight=" + (1 + i % 7) : "state=ready");
+                        "weight=" + (1 + i % 7) + "&state=ready");
                     statuses.merge(r.statusCode(), 1, Integer::sum);
                     final JsonNode body = AdminRig.JSON.readTree(r.body());
                     assertThat(r.statusCode()).as(r.body()).isIn(200, 404);
