@@ -9,6 +9,8 @@ import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The observability flags {@code run} and {@code demo} share: where the admin API listens, its token, the
@@ -35,6 +37,18 @@ final class AdminOptions {
     record Address(InetSocketAddress address) {
     }
 
+    /** A host name or address the admin API answers to. */
+    static final class AllowedHost implements ITypeConverter<String> {
+        @Override
+        public String convert(final String text) {
+            try {
+                return AdminConfig.parseAllowedHost(text);
+            } catch (final IllegalArgumentException e) {
+                throw new Converters.BadValue(e.getMessage());
+            }
+        }
+    }
+
     /** {@code off}, {@code plain}, {@code json}. */
     static final class Format implements ITypeConverter<AccessLogFormat> {
         @Override
@@ -56,6 +70,12 @@ final class AdminOptions {
         description = "A file holding the bearer token that every state-changing admin call must send "
             + "(Authorization: Bearer TOKEN). Default: none.")
     private Path tokenFile;
+
+    @Option(names = "--admin-allowed-host", paramLabel = "NAME", converter = AllowedHost.class,
+        description = "A host name (or address) the admin API answers to besides localhost, loopback addresses and "
+            + "the address it is reached on: what browsers send as Host when the API is reached by that name. "
+            + "Repeatable. Other names are refused (403), against DNS rebinding.")
+    private List<String> allowedHosts = new ArrayList<>();
 
     @Option(names = "--access-log", paramLabel = "FORMAT", defaultValue = "off", converter = Format.class,
         description = "One line per closed session and ended UDP flow on stdout (logger niolb.access): off, plain "
@@ -89,16 +109,19 @@ final class AdminOptions {
     /**
      * The admin API these flags ask for.
      *
-     * @throws IllegalArgumentException for a token file without an admin API
+     * @throws IllegalArgumentException for a token file or allowed hosts without an admin API
      */
     AdminConfig adminConfig() {
         if (admin == null) {
-            return AdminConfig.DEFAULT.withTokenFile(tokenFile);
+            return AdminConfig.DEFAULT.withTokenFile(tokenFile).withAllowedHosts(allowedHosts);
         }
         if (admin.address() == null && tokenFile != null) {
             throw new IllegalArgumentException("--admin-token-file needs the admin API: not with --admin none");
         }
-        return AdminConfig.of(admin.address(), tokenFile);
+        if (admin.address() == null && !allowedHosts.isEmpty()) {
+            throw new IllegalArgumentException("--admin-allowed-host needs the admin API: not with --admin none");
+        }
+        return AdminConfig.of(admin.address(), tokenFile).withAllowedHosts(allowedHosts);
     }
 
     AccessLogFormat accessLog() {

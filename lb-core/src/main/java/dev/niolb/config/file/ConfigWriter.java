@@ -70,6 +70,10 @@ public final class ConfigWriter {
         if (config.admin().tokenFile() != null) {
             admin.put("token-file", config.admin().tokenFile().toString());
         }
+        if (!config.admin().allowedHosts().isEmpty()) {
+            admin.put("allowed-hosts", new SequenceNode(Tag.SEQ, config.admin().allowedHosts().stream()
+                .map(ConfigWriter::scalar).toList(), FlowStyle.BLOCK));
+        }
         root.put("admin", admin);
         final List<Node> listeners = new ArrayList<>();
         config.listeners().forEach(l -> listeners.add(listener(l).node()));
