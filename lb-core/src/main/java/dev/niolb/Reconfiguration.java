@@ -209,7 +209,7 @@ final class Reconfiguration {
                 add.add(added);
             }
         }
-        group.change(remove, add); // one snapshot: the group is never empty in between
+        group.reconcile(remove, add); // one snapshot: never empty in between; an admin call meanwhile is no failure
         for (final ServerConfig u : update) {
             group.update(u);
         }

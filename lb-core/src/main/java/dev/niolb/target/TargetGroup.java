@@ -108,6 +108,32 @@ public final class TargetGroup {
     }
 
     /**
+     * {@link #change} as a reload applies it, against whatever the group holds when the writer lock is taken: the
+     * reload read the group's snapshot earlier, and an operator's admin call may have removed or added a server
+     * since. A name to remove that is gone already is skipped; a member holding a name the reload adds leaves
+     * (the name is the file's). Without this, such a race failed the reload halfway (issue 17 review).
+     *
+     * @return the servers added, in order
+     */
+    public List<Server> reconcile(final List<String> remove, final List<ServerConfig> add) {
+        synchronized (failover) {
+            final Snapshot s = snapshot;
+            final List<String> leaving = new ArrayList<>();
+            for (final String serverName : remove) {
+                if (s.server(serverName) != null && !leaving.contains(serverName)) {
+                    leaving.add(serverName);
+                }
+            }
+            for (final ServerConfig config : add) {
+                if (s.server(config.name()) != null && !leaving.contains(config.name())) {
+                    leaving.add(config.name());
+                }
+            }
+            return change(leaving, add);
+        }
+    }
+
+    /**
      * Removes and adds servers in one step, as {@link #remove} and {@link #add} would, published as one new
      * snapshot: the servers that join take sessions (their weights are published) before the snapshot shows
      * them, and the servers that leave go to DRAIN only after it no longer does, so a pick never finds the
