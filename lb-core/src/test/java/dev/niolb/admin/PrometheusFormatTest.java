@@ -110,7 +110,7 @@ class PrometheusFormatTest {
                     "niolb_server_active_connections", "niolb_server_connections", "niolb_server_connect_failures",
                     "niolb_server_bytes", "niolb_server_connect_seconds", "niolb_server_session_seconds",
                     "niolb_group_servers_up", "niolb_event_loops", "niolb_buffers_in_use",
-                    "niolb_direct_memory_bytes", "niolb_sessions", "niolb_build",
+                    "niolb_direct_memory_bytes", "niolb_sessions", "niolb_build_info",
                     // the standard families of the Prometheus Java client
                     "process_cpu_seconds", "process_open_fds", "process_max_fds", "process_start_time_seconds",
                     "process_resident_memory_bytes", "jvm_memory_used_bytes", "jvm_threads_current");
