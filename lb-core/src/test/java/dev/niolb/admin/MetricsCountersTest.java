@@ -12,6 +12,8 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.file.ConfigFileException;
+import dev.niolb.config.file.ConfigSource;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.Http;
@@ -92,6 +94,30 @@ class MetricsCountersTest {
         assertThat(sample(m, "niolb_reload_last_successful")).isEqualTo(1);
         assertThat(sample(m, "niolb_reload_last_success_timestamp_seconds"))
             .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(60.0));
+    }
+
+    @Test
+    void aReloadWhoseConfigDoesNotValidateIsCountedAsRefused() throws Exception {
+        final EchoServer s0 = echo("s0");
+        lb = LoadBalancer.start(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", s0.address(), 1)),
+                HealthCheckConfig.DEFAULTS, 0)));
+        lb.configSource(new ConfigSource() {
+            @Override
+            public Config load() {
+                throw new ConfigFileException("niolb.yaml:3: weight must be 0..256, got 900");
+            }
+
+            @Override
+            public String describe() {
+                return "niolb.yaml";
+            }
+        });
+        assertThat(new Http(lb.adminAddress()).post("/reload", "").statusCode()).isEqualTo(422);
+        final String m = metrics();
+        assertThat(sample(m, "niolb_reloads_total", "result=\"refused\"")).isEqualTo(1);
+        assertThat(sample(m, "niolb_reloads_total", "result=\"applied\"")).isZero();
+        assertThat(sample(m, "niolb_reload_last_successful")).isZero();
     }
 
     @Test
