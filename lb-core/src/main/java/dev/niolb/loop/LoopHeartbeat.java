@@ -9,9 +9,9 @@ import java.lang.invoke.VarHandle;
  * stuck in a system call, an endless loop) shows as stalled while an idle loop, blocked in its poll with nothing
  * to do, does not.
  *
- * <p>Threading: the loop's thread is the only writer: plain reads and release writes, two per iteration
- * ({@link #awake} when its poll returns, {@link #polling} before the next), no atomic read-modify-write, no
- * allocation. Any thread reads with acquire loads.
+ * <p>Threading: the loop's thread is the only writer: plain reads and release writes, three per iteration
+ * ({@link #awake} when its poll returns, {@link #polling} before the next: on x86 three plain stores), no atomic
+ * read-modify-write, no allocation. Any thread reads with acquire loads.
  */
 public final class LoopHeartbeat {
     private static final VarHandle ITERATIONS;
