@@ -15,6 +15,7 @@ import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionInfo;
+import dev.niolb.reload.ReloadCounters;
 import dev.niolb.reload.ReloadResult;
 import dev.niolb.tcp.TcpDrain;
 import dev.niolb.tcp.TcpListener;
@@ -65,6 +66,7 @@ public final class LoadBalancer implements AutoCloseable {
     final HealthChecker health;
     final DnsDiscovery dns;
     final ConnectionLimit maxconn;
+    private final ReloadCounters reloads = new ReloadCounters();
     private final Object stopLock = new Object();
     private final long startNanos = System.nanoTime();
     private AccessLog accessLog = AccessLog.OFF;
@@ -378,13 +380,38 @@ public final class LoadBalancer implements AutoCloseable {
             if (stopResult != null) {
                 throw new IllegalStateException("the load balancer has stopped");
             }
-            final ReloadResult result = new Reconfiguration(this, next).apply();
+            final ReloadResult result;
+            try {
+                result = new Reconfiguration(this, next).apply();
+            } catch (final IOException | RuntimeException e) {
+                reloads.refused();
+                throw e;
+            }
+            reloads.applied();
             LOG.info("reload: {}", result.diff().summary());
             if (!result.notApplied().isEmpty()) {
                 LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));
             }
             return result;
         }
+    }
+
+    /**
+     * Reloads applied and refused. {@link #reload} counts its own outcome; whoever refuses a config before it
+     * gets here (it does not read or validate) counts that with {@link ReloadCounters#refused()}.
+     */
+    public ReloadCounters reloads() {
+        return reloads;
+    }
+
+    /** The relay event loops, in stripe order: for their heartbeats ({@code /metrics}). */
+    public List<EventLoop> loops() {
+        return List.of(loops);
+    }
+
+    /** What DNS discovery has looked up, per name and group. */
+    public List<DnsDiscovery.LookupStats> dnsLookups() {
+        return dns.lookupStats();
     }
 
     /** The live connection table: a copy of every loop's sessions, taken on each loop. */

@@ -63,6 +63,7 @@ final class ReloadSignal {
         try {
             next = source.load();
         } catch (final ConfigFileException e) {
+            lb.reloads().refused();
             LOG.error("reload refused: {}; the running config stays", e.getMessage());
             return;
         }

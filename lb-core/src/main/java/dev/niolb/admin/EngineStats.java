@@ -4,7 +4,13 @@ import dev.niolb.LoadBalancer;
 import dev.niolb.accesslog.TerminationNames;
 import dev.niolb.config.Endpoint;
 import dev.niolb.loop.Termination;
+import dev.niolb.dns.DnsDiscovery;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopHeartbeat;
+import dev.niolb.metrics.BuildInfo;
 import dev.niolb.metrics.LatencySnapshot;
+import dev.niolb.reload.ReloadCounters;
+import dev.niolb.target.HealthCounters;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerCounters;
 import dev.niolb.target.ServerState;
@@ -34,10 +40,30 @@ import java.util.Map;
  * @param sessions          sessions and flows open now
  * @param buffersInUse      pooled relay buffers held by sessions now
  * @param directMemoryBytes direct memory in use by the JVM's direct buffers (the relay pools are most of it)
+ * @param version           niolb's version
+ * @param maxconn           the process's maxconn, 0 for none
+ * @param maxconnOpen       TCP connections counted against it now
+ * @param loopStats         each relay loop's heartbeat, in stripe order
+ * @param dns               lookups of servers given by DNS names
  */
 public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, long directMemoryBytes,
                           long accessLogLines, long accessLogDropped, List<ListenerStats> listeners,
-                          List<GroupStats> groups) {
+                          List<GroupStats> groups, String version, int maxconn, int maxconnOpen,
+                          ReloadStats reloads, List<LoopStats> loopStats, List<DnsDiscovery.LookupStats> dns) {
+
+    /**
+     * One relay loop.
+     *
+     * @param iterations  times it went back to its poll
+     * @param errors      failures it caught, logged and went on from
+     * @param busySeconds how long its current iteration has run; 0 while it waits for events
+     */
+    public record LoopStats(int index, long iterations, long errors, double busySeconds) {
+    }
+
+    /** Reloads applied and refused; whether the last one was applied, and when the running config was. */
+    public record ReloadStats(long applied, long refused, boolean lastApplied, long lastAppliedEpochMs) {
+    }
 
     /**
      * One listener.
@@ -51,11 +77,24 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
      * @param rejected       TCP connections refused at accept (access list, per-source limits) or for their PROXY
      *                       header, by why (empty for UDP, whose refusals are dropped datagrams)
      * @param durations      session (flow) durations
+     * @param maxconn        the listener's maxconn, 0 for none (and for UDP)
+     * @param acceptErrors   TCP: accepts that failed (out of descriptors), each followed by a back-off
+     * @param maxconnPauses  TCP: times a loop stopped accepting at a maxconn
+     * @param maxconnPausedMs TCP: milliseconds loops spent not accepting at a maxconn, summed over loops
+     * @param proxyHeaders   PROXY headers read and accepted from trusted peers (UDP: datagrams)
+     * @param proxyDirect    peers outside the trusted sources of an accept-proxy listener, served without a
+     *                       header (UDP: datagrams)
+     * @param datagramsIn    UDP: datagrams from clients sent on to servers (0 for TCP)
+     * @param datagramsOut   UDP: datagrams from servers sent back to clients (0 for TCP)
+     * @param receiveErrors  UDP: receives that failed with an I/O error (0 for TCP)
+     * @param flowsMoved     UDP: flows moved to another server because theirs went DOWN (0 for TCP)
      */
     public record ListenerStats(String name, String protocol, String address, String group, long accepted,
                                 long active, long bytesIn, long bytesOut, long connectFailures,
                                 Map<String, Long> ended, Map<String, Long> dropped, Map<String, Long> rejected,
-                                LatencySnapshot durations) {
+                                LatencySnapshot durations, int maxconn, long acceptErrors, long maxconnPauses,
+                                long maxconnPausedMs, long proxyHeaders, long proxyDirect, long datagramsIn,
+                                long datagramsOut, long receiveErrors, long flowsMoved) {
     }
 
     /** One group: its servers in their stable order. */
@@ -73,16 +112,26 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
      * @param connect         TCP connect times
      * @param session         session (flow) durations
      * @param reply           UDP: first reply after a datagram
+     * @param checksPassed    active checks and re-probes that passed
+     * @param checksFailed    and that failed
+     * @param stateChanges    times the server entered each state, by state name
      */
     public record ServerStats(String name, String address, String state, int weight, int effectiveWeight,
                               boolean backup, long active, long total, long connectFailures, long bytesIn,
                               long bytesOut, LatencySnapshot connect, LatencySnapshot session,
-                              LatencySnapshot reply) {
+                              LatencySnapshot reply, long checksPassed, long checksFailed,
+                              Map<String, Long> stateChanges) {
     }
 
     /** Reads the engine now. */
     public static EngineStats take(final LoadBalancer lb) {
-        final long now = System.nanoTime() / 1_000_000L;
+        final long nowNanos = System.nanoTime();
+        final long now = nowNanos / 1_000_000L;
+        final List<LoopStats> loopStats = new ArrayList<>();
+        for (final EventLoop loop : lb.loops()) {
+            final LoopHeartbeat h = loop.heartbeat();
+            loopStats.add(new LoopStats(h.index(), h.iterations(), h.errors(), h.busyNanos(nowNanos) / 1e9));
+        }
         final List<ListenerStats> listeners = new ArrayList<>();
         for (final TcpListener l : lb.listeners()) {
             final ListenerCounters c = l.counters();
@@ -93,7 +142,8 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             rejected.put("proxy_header", c.proxyHeaderErrors());
             listeners.add(new ListenerStats(l.name(), "tcp", Endpoint.hostPort(l.localAddress()), l.group().name(),
                 c.accepted(), c.active(), c.bytesIn(), c.bytesOut(), c.connectFailures(), ended(c), Map.of(),
-                rejected, c.durations().snapshot(now)));
+                rejected, c.durations().snapshot(now), l.limit().max(), c.acceptErrors(), c.maxconnPauses(),
+                c.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0));
         }
         for (final UdpListener l : lb.udpListeners()) {
             final UdpListenerCounters c = l.counters();
@@ -108,7 +158,9 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             dropped.put("empty", c.get(UdpListenerCounters.DROPPED_EMPTY));
             listeners.add(new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
                 c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
-                ended(c), dropped, Map.of(), c.durations().snapshot(now)));
+                ended(c), dropped, Map.of(), c.durations().snapshot(now), 0, 0, 0, 0,
+                c.get(UdpListenerCounters.PROXY_HEADERS), c.get(UdpListenerCounters.PROXY_DIRECT), c.datagramsIn(),
+                c.datagramsOut(), c.get(UdpListenerCounters.RECEIVE_ERRORS), c.get(UdpListenerCounters.MOVED)));
         }
         final List<GroupStats> groups = new ArrayList<>();
         for (final TargetGroup g : lb.groups()) {
@@ -125,9 +177,12 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             groups.add(new GroupStats(g.name(), snapshot.balance().toString(), up, g.backupsActive(),
                 List.copyOf(servers)));
         }
+        final ReloadCounters r = lb.reloads();
         return new EngineStats(lb.uptimeMs(), lb.config().threads(), lb.activeSessions(), lb.buffersInUse(),
             directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
-            List.copyOf(listeners), List.copyOf(groups));
+            List.copyOf(listeners), List.copyOf(groups), BuildInfo.version(), lb.maxconn().max(),
+            lb.maxconn().open(), new ReloadStats(r.appliedCount(), r.refusedCount(), r.lastApplied(),
+            r.lastAppliedEpochMs()), List.copyOf(loopStats), lb.dnsLookups());
     }
 
     /** One server now. */
@@ -137,10 +192,15 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
 
     private static ServerStats server(final Server s, final ServerState state, final long nowMs) {
         final ServerCounters c = s.counters();
+        final HealthCounters h = s.healthCounters();
+        final Map<String, Long> changes = new LinkedHashMap<>();
+        for (final ServerState to : ServerState.values()) {
+            changes.put(stateName(to), h.changesTo(to));
+        }
         return new ServerStats(s.name(), Endpoint.hostPort(s.address()), stateName(state), s.weight(),
             s.effectiveWeight(), s.backup(), c.active(), c.total(), c.failedConnects(), c.bytesToServer(),
             c.bytesFromServer(), c.connectTimes().snapshot(nowMs), c.sessionTimes().snapshot(nowMs),
-            c.replyTimes().snapshot(nowMs));
+            c.replyTimes().snapshot(nowMs), h.checksPassed(), h.checksFailed(), changes);
     }
 
     /** {@code up}, {@code down}, {@code drain}, {@code maint}. */

@@ -1,16 +1,22 @@
 package dev.niolb.admin;
 
+import dev.niolb.metrics.JvmFamilies;
+import dev.niolb.metrics.LatencyBuckets;
 import dev.niolb.metrics.PrometheusText;
 import dev.niolb.metrics.PrometheusText.Type;
+import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.target.ServerState;
 
 import java.util.Map;
 
 /**
- * {@code GET /metrics}: {@link EngineStats} in the Prometheus text format. Names: {@code niolb_} prefix, snake
- * case, labels {@code listener}, {@code group}, {@code server}; counters end in {@code _total}, times are in
+ * {@code GET /metrics}: {@link EngineStats} in the Prometheus text format, then the standard {@code jvm_*} and
+ * {@code process_*} families ({@link JvmFamilies}). Names: {@code niolb_} prefix, snake case, labels
+ * {@code listener}, {@code group}, {@code server}, {@code loop}; counters end in {@code _total}, times are in
  * seconds, bytes in bytes. Bytes {@code direction="in"} went from clients towards servers, {@code "out"} back
- * (HAProxy's bin/bout). Quantiles are over the last minute; {@code _sum} and {@code _count} since start.
+ * (HAProxy's bin/bout). Latencies are histograms with fixed buckets ({@link LatencyBuckets}), since start, so
+ * that a fleet's can be summed. Every family is written, with its {@code HELP} and {@code TYPE}, even when it
+ * has no sample (no listener with a maxconn, no DNS names): what niolb exports does not depend on its config.
  */
 final class MetricsPage {
     private MetricsPage() {
@@ -19,13 +25,18 @@ final class MetricsPage {
     static String render(final EngineStats stats) {
         final PrometheusText p = new PrometheusText();
         process(p, stats);
+        loops(p, stats);
         listeners(p, stats);
         groups(p, stats);
         servers(p, stats);
+        dns(p, stats);
+        p.families(JvmFamilies.scrape());
         return p.toString();
     }
 
     private static void process(final PrometheusText p, final EngineStats s) {
+        p.family("niolb_build_info", Type.GAUGE, "1, with the niolb version as a label.")
+            .sample(1, "version", s.version());
         p.family("niolb_uptime_seconds", Type.GAUGE, "Seconds since the engine started.")
             .sample(s.uptimeMs() / 1000.0);
         p.family("niolb_event_loops", Type.GAUGE, "Relay event loops (threads).").sample(s.loops());
@@ -39,6 +50,45 @@ final class MetricsPage {
             .sample(s.accessLogLines());
         p.family("niolb_access_log_dropped_total", Type.COUNTER,
             "Access log lines dropped because the log could not keep up.").sample(s.accessLogDropped());
+        p.family("niolb_maxconn_limit", Type.GAUGE,
+            "The process's maxconn: TCP connections open at once over every listener (absent without one).");
+        if (s.maxconn() > 0) {
+            p.sample(s.maxconn());
+        }
+        p.family("niolb_maxconn_connections", Type.GAUGE,
+            "TCP connections counted against the process's maxconn now (absent without one).");
+        if (s.maxconn() > 0) {
+            p.sample(s.maxconnOpen());
+        }
+        p.family("niolb_reloads_total", Type.COUNTER,
+            "Config reloads (SIGHUP, POST /reload), by result: applied, or refused (the config did not read, "
+                + "validate or apply, and the running one stayed).");
+        p.sample(s.reloads().applied(), "result", "applied");
+        p.sample(s.reloads().refused(), "result", "refused");
+        p.family("niolb_reload_last_successful", Type.GAUGE, "1 when the last reload was applied (or none was "
+            + "tried), 0 when it was refused.").sample(s.reloads().lastApplied() ? 1 : 0);
+        p.family("niolb_reload_last_success_timestamp_seconds", Type.GAUGE,
+            "When the running config was applied (start or last applied reload), in seconds since the epoch.")
+            .sample(s.reloads().lastAppliedEpochMs() / 1000.0);
+    }
+
+    private static void loops(final PrometheusText p, final EngineStats s) {
+        p.family("niolb_event_loop_iterations_total", Type.COUNTER,
+            "Times the relay loop went back to its poll: a heartbeat that moves while the loop has work.");
+        for (final EngineStats.LoopStats l : s.loopStats()) {
+            p.sample(l.iterations(), "loop", Integer.toString(l.index()));
+        }
+        p.family("niolb_event_loop_errors_total", Type.COUNTER,
+            "Failures a relay loop caught in a handler, command or timer, logged and went on from.");
+        for (final EngineStats.LoopStats l : s.loopStats()) {
+            p.sample(l.errors(), "loop", Integer.toString(l.index()));
+        }
+        p.family("niolb_event_loop_busy_seconds", Type.GAUGE,
+            "How long the relay loop's current iteration has run; 0 while it waits for events. Seconds mean a "
+                + "stalled loop, whose sessions all wait.");
+        for (final EngineStats.LoopStats l : s.loopStats()) {
+            p.sample(l.busySeconds(), "loop", Integer.toString(l.index()));
+        }
     }
 
     private static void listeners(final PrometheusText p, final EngineStats s) {
@@ -83,10 +133,60 @@ final class MetricsPage {
                 p.sample(e.getValue(), "listener", l.name(), "protocol", l.protocol(), "reason", e.getKey());
             }
         }
-        p.family("niolb_listener_session_seconds", Type.SUMMARY,
-            "Session (UDP: flow) durations from accept to close; quantiles over the last minute.");
+        p.family("niolb_listener_session_seconds", Type.HISTOGRAM,
+            "Session (UDP: flow) durations from accept to close.");
         for (final EngineStats.ListenerStats l : s.listeners()) {
-            p.summary(l.durations(), "listener", l.name(), "protocol", l.protocol());
+            p.histogram(l.durations(), "listener", l.name(), "protocol", l.protocol());
+        }
+        p.family("niolb_listener_maxconn_limit", Type.GAUGE,
+            "The listener's maxconn: its TCP connections open at once (absent without one).");
+        for (final EngineStats.ListenerStats l : s.listeners()) {
+            if (l.maxconn() > 0) {
+                p.sample(l.maxconn(), "listener", l.name(), "protocol", l.protocol());
+            }
+        }
+        listenerCounter(p, s, "niolb_listener_accept_errors_total", "tcp",
+            "Accepts that failed (out of file descriptors, EMFILE/ENFILE); the loop backs off and tries again.",
+            EngineStats.ListenerStats::acceptErrors);
+        listenerCounter(p, s, "niolb_listener_maxconn_pauses_total", "tcp",
+            "Times a loop stopped accepting because the listener (or the process) was at its maxconn.",
+            EngineStats.ListenerStats::maxconnPauses);
+        listenerCounter(p, s, "niolb_listener_maxconn_paused_seconds_total", "tcp",
+            "Seconds loops spent not accepting at a maxconn, summed over loops (counted when a pause ends).",
+            l -> l.maxconnPausedMs() / 1000.0);
+        listenerCounter(p, s, "niolb_listener_proxy_headers_total", null,
+            "PROXY protocol headers read and accepted from trusted peers (UDP: datagrams).",
+            EngineStats.ListenerStats::proxyHeaders);
+        listenerCounter(p, s, "niolb_listener_proxy_direct_total", null,
+            "Peers of an accept-proxy listener outside its trusted sources, served as direct clients without a "
+                + "header (TCP: connections, UDP: datagrams).", EngineStats.ListenerStats::proxyDirect);
+        p.family("niolb_listener_datagrams_total", Type.COUNTER,
+            "UDP datagrams forwarded: in from clients to servers, out from servers to clients.");
+        for (final EngineStats.ListenerStats l : s.listeners()) {
+            if (l.protocol().equals("udp")) {
+                p.sample(l.datagramsIn(), "listener", l.name(), "protocol", l.protocol(), "direction", "in");
+                p.sample(l.datagramsOut(), "listener", l.name(), "protocol", l.protocol(), "direction", "out");
+            }
+        }
+        listenerCounter(p, s, "niolb_listener_receive_errors_total", "udp",
+            "Receives on the UDP listening socket that failed with an I/O error.",
+            EngineStats.ListenerStats::receiveErrors);
+        listenerCounter(p, s, "niolb_listener_flows_moved_total", "udp",
+            "UDP flows moved to another server because theirs went down.", EngineStats.ListenerStats::flowsMoved);
+    }
+
+    private interface ListenerValue {
+        double of(EngineStats.ListenerStats listener);
+    }
+
+    /** A counter of every listener, or of those of one protocol. */
+    private static void listenerCounter(final PrometheusText p, final EngineStats s, final String name,
+                                        final String protocol, final String help, final ListenerValue value) {
+        p.family(name, Type.COUNTER, help);
+        for (final EngineStats.ListenerStats l : s.listeners()) {
+            if (protocol == null || protocol.equals(l.protocol())) {
+                p.sample(value.of(l), "listener", l.name(), "protocol", l.protocol());
+            }
         }
     }
 
@@ -134,26 +234,59 @@ final class MetricsPage {
                 p.sample(v.bytesOut(), "group", g.name(), "server", v.name(), "direction", "out");
             }
         }
-        p.family("niolb_server_connect_seconds", Type.SUMMARY,
-            "TCP connect times to the server; quantiles over the last minute.");
+        p.family("niolb_server_connect_seconds", Type.HISTOGRAM, "TCP connect times to the server.");
         for (final EngineStats.GroupStats g : s.groups()) {
             for (final EngineStats.ServerStats v : g.servers()) {
-                p.summary(v.connect(), "group", g.name(), "server", v.name());
+                p.histogram(v.connect(), "group", g.name(), "server", v.name());
             }
         }
-        p.family("niolb_server_session_seconds", Type.SUMMARY,
-            "Durations of the server's sessions (UDP: flows) from accept to close; quantiles over the last minute.");
+        p.family("niolb_server_session_seconds", Type.HISTOGRAM,
+            "Durations of the server's sessions (UDP: flows) from accept to close.");
         for (final EngineStats.GroupStats g : s.groups()) {
             for (final EngineStats.ServerStats v : g.servers()) {
-                p.summary(v.session(), "group", g.name(), "server", v.name());
+                p.histogram(v.session(), "group", g.name(), "server", v.name());
             }
         }
-        p.family("niolb_server_udp_reply_seconds", Type.SUMMARY,
-            "UDP: time from a datagram sent to the server to its first reply; quantiles over the last minute.");
+        p.family("niolb_server_udp_reply_seconds", Type.HISTOGRAM,
+            "UDP: time from a datagram sent to the server to its first reply.");
         for (final EngineStats.GroupStats g : s.groups()) {
             for (final EngineStats.ServerStats v : g.servers()) {
-                p.summary(v.reply(), "group", g.name(), "server", v.name());
+                p.histogram(v.reply(), "group", g.name(), "server", v.name());
             }
+        }
+        p.family("niolb_server_checks_total", Type.COUNTER,
+            "Health checks of the server (active checks and re-probes after passive failures), by result.");
+        for (final EngineStats.GroupStats g : s.groups()) {
+            for (final EngineStats.ServerStats v : g.servers()) {
+                p.sample(v.checksPassed(), "group", g.name(), "server", v.name(), "result", "passed");
+                p.sample(v.checksFailed(), "group", g.name(), "server", v.name(), "result", "failed");
+            }
+        }
+        p.family("niolb_server_state_changes_total", Type.COUNTER,
+            "Times the server entered a state (up, down, drain, maint) from another: health, agent or operator.");
+        for (final EngineStats.GroupStats g : s.groups()) {
+            for (final EngineStats.ServerStats v : g.servers()) {
+                for (final Map.Entry<String, Long> e : v.stateChanges().entrySet()) {
+                    p.sample(e.getValue(), "group", g.name(), "server", v.name(), "state", e.getKey());
+                }
+            }
+        }
+    }
+
+    private static void dns(final PrometheusText p, final EngineStats s) {
+        p.family("niolb_dns_lookups_total", Type.COUNTER,
+            "DNS lookups of servers given by name (at start, on TTL, after a failure), by group and name.");
+        for (final DnsDiscovery.LookupStats d : s.dns()) {
+            p.sample(d.lookups(), "group", d.group(), "name", d.name());
+        }
+        p.family("niolb_dns_lookup_failures_total", Type.COUNTER,
+            "DNS lookups that failed (timeout, SERVFAIL, no address); the group keeps the last good servers.");
+        for (final DnsDiscovery.LookupStats d : s.dns()) {
+            p.sample(d.failures(), "group", d.group(), "name", d.name());
+        }
+        p.family("niolb_dns_failing", Type.GAUGE, "1 while the last lookup of the name failed.");
+        for (final DnsDiscovery.LookupStats d : s.dns()) {
+            p.sample(d.failing() ? 1 : 0, "group", d.group(), "name", d.name());
         }
     }
 

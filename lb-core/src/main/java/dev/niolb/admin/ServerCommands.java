@@ -116,6 +116,7 @@ final class ServerCommands {
         try {
             next = source.load();
         } catch (final ConfigFileException e) {
+            lb.reloads().refused();
             throw new Refused(422, "reload refused: " + e.getMessage() + "; the running config stays");
         }
         final ReloadResult result;

@@ -79,6 +79,7 @@ public final class DnsDiscovery implements AutoCloseable {
                 final Watch old = watches.computeIfAbsent(e.getKey(), g -> new LinkedHashMap<>()).put(w.spec.name(), w);
                 if (old != null) {
                     old.stop();
+                    w.lookups = old.lookups; // the same name in the same group: its counts go on
                 }
                 first.add(Thread.ofVirtual().name("niolb-dns-" + w.spec.name()).start(w::refresh));
             }
@@ -153,6 +154,32 @@ public final class DnsDiscovery implements AutoCloseable {
         return w == null ? List.of() : w.current();
     }
 
+    /**
+     * Lookups and failed lookups of one watched spec since it was first watched (a reload that keeps the spec
+     * keeps its counts), and whether its last lookup failed.
+     */
+    public record LookupStats(String group, String name, long lookups, long failures, boolean failing) {
+    }
+
+    /** Every watched spec's lookups, by group then spec, in the order they were watched. Any thread. */
+    public synchronized List<LookupStats> lookupStats() {
+        final List<LookupStats> all = new ArrayList<>();
+        for (final Map.Entry<TargetGroup, Map<String, Watch>> g : watches.entrySet()) {
+            for (final Watch w : g.getValue().values()) {
+                final Lookups l = w.lookups;
+                all.add(new LookupStats(g.getKey().name(), w.spec.name(), l.done.get(), l.failed.get(), l.failing));
+            }
+        }
+        return all;
+    }
+
+    /** A spec's lookup counts, carried from one watch of it to the next. */
+    private static final class Lookups {
+        final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        volatile boolean failing;
+    }
+
     @Override
     public void close() {
         synchronized (this) {
@@ -170,6 +197,7 @@ public final class DnsDiscovery implements AutoCloseable {
         private final DnsServerSpec spec;
         private Map<String, ServerConfig> applied = new LinkedHashMap<>(); // the servers it put in the group
         private boolean failing;
+        private volatile Lookups lookups = new Lookups();
         private boolean stopped;
         private ScheduledFuture<?> next;
 
@@ -183,6 +211,7 @@ public final class DnsDiscovery implements AutoCloseable {
             synchronized (old) {
                 applied = new LinkedHashMap<>(old.applied);
             }
+            lookups = old.lookups;
         }
 
         synchronized List<ServerConfig> current() {
@@ -199,6 +228,12 @@ public final class DnsDiscovery implements AutoCloseable {
             } catch (final IOException | RuntimeException e) {
                 failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
             }
+            final Lookups counts = lookups;
+            counts.done.incrementAndGet();
+            if (answer == null) {
+                counts.failed.incrementAndGet();
+            }
+            counts.failing = answer == null;
             synchronized (this) {
                 if (stopped) {
                     return;

@@ -94,6 +94,7 @@ final class ServerCheck implements Timeout {
         if (stopped) {
             return;
         }
+        server.healthCounters().check(result.passed());
         if (LOG.isDebugEnabled()) {
             LOG.debug("server {}: check {}: {}", server.name(), result.passed() ? "passed" : "failed", result.detail());
         }

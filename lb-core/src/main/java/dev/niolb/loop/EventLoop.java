@@ -50,6 +50,7 @@ public final class EventLoop {
     private final Consumer<SelectionKey> onSelected = this::onSelected;
     private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
     private final Thread thread;
+    private final LoopHeartbeat heartbeat;
     private volatile boolean running = true;
     private long nowMs;
     private long nowNanos;
@@ -63,6 +64,7 @@ public final class EventLoop {
     /** A loop whose thread has its own name (the health checks' loop is {@code niolb-health}). */
     public EventLoop(final int index, final String threadName) throws IOException {
         this.index = index;
+        this.heartbeat = new LoopHeartbeat(index);
         this.selector = Selector.open();
         tick();
         this.wheel = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, TICK_MS, TICKS_PER_WHEEL);
@@ -77,6 +79,11 @@ public final class EventLoop {
     /** This loop's position among the engine's loops: the stripe it writes in shared counters. */
     public int index() {
         return index;
+    }
+
+    /** Iterations, caught failures and how long the current iteration has run, for {@code /metrics}. Any thread. */
+    public LoopHeartbeat heartbeat() {
+        return heartbeat;
     }
 
     /** Whether the caller runs on this loop's thread. */
@@ -274,6 +281,7 @@ public final class EventLoop {
         while (running) {
             try {
                 clockStale = true;
+                heartbeat.polling();
                 if (commands.isEmpty()) {
                     selector.select(onSelected, wheel.timerCount() > 0 ? TICK_MS : 0);
                 } else {
@@ -282,12 +290,15 @@ public final class EventLoop {
                 wakeupPending.set(false);
                 if (clockStale) {
                     tick();
+                    heartbeat.awake(nowNanos);
                 }
                 runCommands();
                 pollTimers();
             } catch (final IOException e) {
+                heartbeat.error();
                 LOG.error("event loop {}: selector failed: {}", index, e.toString());
             } catch (final RuntimeException | Error e) {
+                heartbeat.error();
                 LOG.error("event loop {}: unexpected failure, going on", index, e);
             }
         }
@@ -299,12 +310,14 @@ public final class EventLoop {
             // select(Consumer) runs handlers before it returns: after a long block the clock must move before
             // the first handler arms a timer from it (a connect timeout armed from a stale clock fires at once)
             tick();
+            heartbeat.awake(nowNanos);
             clockStale = false;
         }
         final IoHandler handler = (IoHandler) key.attachment();
         try {
             handler.onReady(key);
         } catch (final RuntimeException | Error failure) {
+            heartbeat.error();
             LOG.error("event loop {}: handler failed; closing it", index, failure);
             try {
                 handler.onFailure(failure);
@@ -323,6 +336,7 @@ public final class EventLoop {
             try {
                 command.run();
             } catch (final RuntimeException | Error e) {
+                heartbeat.error();
                 LOG.error("event loop {}: command failed", index, e);
             }
         }
@@ -345,6 +359,7 @@ public final class EventLoop {
             try {
                 timeout.onTimeout(timerId, now);
             } catch (final RuntimeException | Error e) {
+                heartbeat.error();
                 LOG.error("event loop {}: timer failed", index, e);
             }
         }

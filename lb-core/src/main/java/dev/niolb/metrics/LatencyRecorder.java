@@ -1,6 +1,7 @@
 package dev.niolb.metrics;
 
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 import org.HdrHistogram.SingleWriterRecorder;
 
 import java.lang.invoke.MethodHandles;
@@ -45,13 +46,18 @@ public final class LatencyRecorder {
     private final Histogram[] intervals;
     private final Histogram[] slots = new Histogram[SLOTS];
     private final long[] slotEpoch = new long[SLOTS];
+    private final LatencyBuckets buckets;
+    private final long[] bucketCounts; // per bucket, not cumulative; the last is +Inf
     private Histogram merged;
     private long count;
 
-    public LatencyRecorder(final int stripes) {
+    /** @param buckets the bounds of the Prometheus histogram this recorder exports */
+    public LatencyRecorder(final int stripes, final LatencyBuckets buckets) {
         this.recorders = new SingleWriterRecorder[stripes];
         this.intervals = new Histogram[stripes];
         this.sums = new StripedCounters(1, stripes);
+        this.buckets = buckets;
+        this.bucketCounts = new long[buckets.size() + 1];
     }
 
     /**
@@ -86,13 +92,21 @@ public final class LatencyRecorder {
             }
             count += n;
             slot(current, epoch).add(interval);
+            addToBuckets(interval);
         }
         long sumMicros = 0;
         for (int s = 0; s < sums.stripes(); s++) {
             sumMicros += sums.get(s, 0);
         }
+        final long[] cumulative = new long[bucketCounts.length];
+        long running = 0;
+        for (int i = 0; i < bucketCounts.length; i++) {
+            running += bucketCounts[i];
+            cumulative[i] = running;
+        }
+        final LatencySnapshot.Buckets histogram = new LatencySnapshot.Buckets(buckets, cumulative);
         if (merged == null) {
-            return LatencySnapshot.empty(count, sumMicros);
+            return LatencySnapshot.empty(count, sumMicros, histogram);
         }
         merged.reset();
         for (int i = 0; i < SLOTS; i++) {
@@ -101,11 +115,19 @@ public final class LatencyRecorder {
             }
         }
         if (merged.getTotalCount() == 0) {
-            return LatencySnapshot.empty(count, sumMicros);
+            return LatencySnapshot.empty(count, sumMicros, histogram);
         }
         return new LatencySnapshot(count, sumMicros, merged.getTotalCount(),
             merged.getValueAtPercentile(50), merged.getValueAtPercentile(90), merged.getValueAtPercentile(99),
-            merged.getMaxValue());
+            merged.getMaxValue(), histogram);
+    }
+
+    /** Adds an interval's values to the bucket counts: one step per distinct value recorded, not per value. */
+    private void addToBuckets(final Histogram interval) {
+        for (final HistogramIterationValue v : interval.recordedValues()) {
+            final long lowest = interval.lowestEquivalentValue(v.getValueIteratedTo());
+            bucketCounts[buckets.indexOf(lowest)] += v.getCountAtValueIteratedTo();
+        }
     }
 
     /** The slot of {@code epoch}, emptied when it last held an older epoch. */

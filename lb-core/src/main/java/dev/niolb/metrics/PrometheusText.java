@@ -21,7 +21,7 @@ public final class PrometheusText {
 
     /** The metric types this writer uses. */
     public enum Type {
-        COUNTER, GAUGE, SUMMARY;
+        COUNTER, GAUGE, HISTOGRAM;
 
         String text() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -51,14 +51,15 @@ public final class PrometheusText {
     }
 
     /**
-     * One sample of the open family. {@code suffix} is "" or, for a summary, {@code _sum} or {@code _count};
-     * {@code labels} alternate names and values.
+     * One sample of the open family. {@code suffix} is "" or, for a histogram, {@code _bucket}, {@code _sum} or
+     * {@code _count}; {@code labels} alternate names and values.
      */
     public PrometheusText sample(final String suffix, final double value, final String... labels) {
         if (family == null) {
             throw new IllegalStateException("a sample needs a family");
         }
-        if (!suffix.isEmpty() && !(type == Type.SUMMARY && (suffix.equals("_sum") || suffix.equals("_count")))) {
+        if (!suffix.isEmpty() && !(type == Type.HISTOGRAM
+            && (suffix.equals("_bucket") || suffix.equals("_sum") || suffix.equals("_count")))) {
             throw new IllegalArgumentException("suffix '" + suffix + "' does not fit a " + type.text());
         }
         if (labels.length % 2 != 0) {
@@ -91,26 +92,48 @@ public final class PrometheusText {
     }
 
     /**
-     * A summary's samples from a {@link LatencySnapshot}, in seconds: the 0.5, 0.9 and 0.99 quantiles (NaN while
-     * the window is empty), then {@code _sum} and {@code _count} since start.
+     * A histogram's samples from a {@link LatencySnapshot}, in seconds, all since start: one {@code _bucket} per
+     * bound of its {@link LatencyBuckets} and {@code +Inf}, cumulative, then {@code _sum} and {@code _count}.
      */
-    public PrometheusText summary(final LatencySnapshot s, final String... labels) {
-        if (type != Type.SUMMARY) {
-            throw new IllegalStateException("summary samples in a " + type.text() + " family");
+    public PrometheusText histogram(final LatencySnapshot s, final String... labels) {
+        if (type != Type.HISTOGRAM) {
+            throw new IllegalStateException("histogram samples in a " + type.text() + " family");
         }
-        final String[] withQuantile = java.util.Arrays.copyOf(labels, labels.length + 2);
-        withQuantile[labels.length] = "quantile";
-        quantile(withQuantile, "0.5", s.p50Micros());
-        quantile(withQuantile, "0.9", s.p90Micros());
-        quantile(withQuantile, "0.99", s.p99Micros());
+        final LatencySnapshot.Buckets b = s.buckets();
+        final String[] withLe = java.util.Arrays.copyOf(labels, labels.length + 2);
+        withLe[labels.length] = "le";
+        for (int i = 0; i < b.bounds().size(); i++) {
+            withLe[labels.length + 1] = b.bounds().label(i);
+            sample("_bucket", b.cumulative()[i], withLe);
+        }
+        withLe[labels.length + 1] = "+Inf";
+        // the +Inf bucket and _count are one number: both from the histogram, read at the same time
+        final long all = b.cumulative()[b.bounds().size()];
+        sample("_bucket", all, withLe);
         sample("_sum", s.sumSeconds(), labels);
-        sample("_count", s.count(), labels);
+        sample("_count", all, labels);
         return this;
     }
 
-    private void quantile(final String[] labels, final String q, final long micros) {
-        labels[labels.length - 1] = q;
-        sample("", LatencySnapshot.seconds(micros), labels);
+    /**
+     * Appends families another writer wrote in this format (the Prometheus client's JVM and process families):
+     * whole families, none of whose names this writer has written or will write.
+     */
+    public PrometheusText families(final String exposition) {
+        for (final String line : exposition.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                final String name = line.substring(7, line.indexOf(' ', 7));
+                if (!families.add(name)) {
+                    throw new IllegalStateException("metric family '" + name + "' written twice");
+                }
+            }
+        }
+        family = null; // no sample of ours may follow theirs without a family of its own
+        out.append(exposition);
+        if (!exposition.isEmpty() && !exposition.endsWith("\n")) {
+            out.append('\n');
+        }
+        return this;
     }
 
     @Override

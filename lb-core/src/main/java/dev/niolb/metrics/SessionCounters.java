@@ -20,7 +20,7 @@ public abstract class SessionCounters {
      */
     protected SessionCounters(final int fields, final int activeField, final int stripes) {
         this.counters = new StripedCounters(fields + Termination.count(), stripes);
-        this.durations = new LatencyRecorder(stripes);
+        this.durations = new LatencyRecorder(stripes, LatencyBuckets.DURATION);
         this.fields = fields;
         this.activeField = activeField;
     }

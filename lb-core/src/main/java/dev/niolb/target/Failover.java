@@ -136,6 +136,7 @@ final class Failover {
             onDrainStart.accept(server);
         }
         if (after != before) {
+            server.healthCounters().entered(after);
             final String line = "server " + server.name() + " " + after + (reason == null ? "" : ": " + reason)
                 + (after == ServerState.UP && server.ramping()
                 ? " (slow start over " + slowStartNanos / 1_000_000 + " ms)" : "");

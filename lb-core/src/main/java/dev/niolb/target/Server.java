@@ -44,6 +44,7 @@ public final class Server {
     private final String name;
     private final InetSocketAddress address;
     private final ServerCounters counters;
+    private final HealthCounters healthCounters = new HealthCounters();
     private final Failover failover;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger reserved = new AtomicInteger();
@@ -229,6 +230,11 @@ public final class Server {
 
     public ServerCounters counters() {
         return counters;
+    }
+
+    /** Checks passed and failed, state changes. */
+    public HealthCounters healthCounters() {
+        return healthCounters;
     }
 
     // ------------------------------------------------------------------------------ written by relay loops

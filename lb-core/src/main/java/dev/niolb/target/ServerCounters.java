@@ -1,5 +1,6 @@
 package dev.niolb.target;
 
+import dev.niolb.metrics.LatencyBuckets;
 import dev.niolb.metrics.LatencyRecorder;
 import dev.niolb.metrics.StripedCounters;
 
@@ -33,9 +34,9 @@ public final class ServerCounters {
 
     public ServerCounters(final int stripes) {
         this.counters = new StripedCounters(FIELDS, stripes);
-        this.connectTimes = new LatencyRecorder(stripes);
-        this.sessionTimes = new LatencyRecorder(stripes);
-        this.replyTimes = new LatencyRecorder(stripes);
+        this.connectTimes = new LatencyRecorder(stripes, LatencyBuckets.LATENCY);
+        this.sessionTimes = new LatencyRecorder(stripes, LatencyBuckets.DURATION);
+        this.replyTimes = new LatencyRecorder(stripes, LatencyBuckets.LATENCY);
     }
 
     /** TCP connect times to this server, try by successful try (a failed try is counted, not timed). */

@@ -135,10 +135,12 @@ class AdminStatsTest {
             assertThat(session.get("sum").asDouble()).isBetween(5 * holdMs * 0.9, 5 * (holdMs + 1000.0));
 
             final String m = rig.metrics();
-            final double p50 = sample(m, "niolb_server_connect_seconds", "server=\"s0\"", "quantile=\"0.5\"");
-            assertThat(p50).isGreaterThan(0).isLessThan(5);
-            final double sessionP99 = sample(m, "niolb_server_session_seconds", "server=\"s0\"", "quantile=\"0.99\"");
-            assertThat(sessionP99).isBetween(holdMs * 0.9 / 1000, (holdMs + 2000.0) / 1000);
+            assertThat(sample(m, "niolb_server_connect_seconds_bucket", "server=\"s0\"", "le=\"5\"")).isEqualTo(5);
+            // held 300 ms: none of the five under 0.1 s, all of them under 5 s
+            assertThat(sample(m, "niolb_server_session_seconds_bucket", "server=\"s0\"", "le=\"0.1\"")).isZero();
+            assertThat(sample(m, "niolb_server_session_seconds_bucket", "server=\"s0\"", "le=\"5\"")).isEqualTo(5);
+            assertThat(sample(m, "niolb_server_session_seconds_sum", "server=\"s0\""))
+                .isBetween(5 * holdMs * 0.9 / 1000, 5 * (holdMs + 1000.0) / 1000);
         }
     }
 

@@ -128,6 +128,9 @@ class DnsServersTest {
         records("127.0.0.3 api.test");
         dns = Dnsmasq.start(binary, "dns2", dir, dnsPort, options());
         Await.until(() -> names().equals(List.of("api.test:" + port + "#127.0.0.3")), 5000);
+        final DnsDiscovery.LookupStats counts = lb.dnsLookups().getFirst();
+        assertThat(counts.failing()).isFalse();
+        assertThat(counts.failures()).isPositive().isLessThan(counts.lookups());
     }
 
     @Test

@@ -19,7 +19,7 @@ class LatencyRecorderTest {
 
     @Test
     void quantilesComeFromTheValuesOfEveryStripe() {
-        final LatencyRecorder r = new LatencyRecorder(2);
+        final LatencyRecorder r = new LatencyRecorder(2, LatencyBuckets.LATENCY);
         for (int i = 1; i <= 100; i++) {
             r.record(i % 2, i * MS); // 1..100 ms, split over two loops
         }
@@ -34,7 +34,7 @@ class LatencyRecorderTest {
 
     @Test
     void countAndSumAccumulateOverReadsWhileTheWindowForgetsOldValues() {
-        final LatencyRecorder r = new LatencyRecorder(1);
+        final LatencyRecorder r = new LatencyRecorder(1, LatencyBuckets.LATENCY);
         r.record(0, 10 * MS);
         assertThat(r.snapshot(0).windowCount()).isEqualTo(1);
         r.record(0, 20 * MS);
@@ -52,7 +52,7 @@ class LatencyRecorderTest {
 
     @Test
     void aValueBeyondTheRangeIsCountedAtTheMaximumAndSummedExactly() {
-        final LatencyRecorder r = new LatencyRecorder(1);
+        final LatencyRecorder r = new LatencyRecorder(1, LatencyBuckets.LATENCY);
         final long days = TimeUnit.DAYS.toNanos(3);
         r.record(0, days);
         r.record(0, -5); // a clock step backwards counts as 0, it does not throw on the loop
@@ -63,9 +63,50 @@ class LatencyRecorderTest {
     }
 
     @Test
+    void bucketCountsAreCumulativeSinceStartAndEndWithEveryValue() {
+        final LatencyRecorder r = new LatencyRecorder(2, LatencyBuckets.LATENCY);
+        r.record(0, 80_000); // 80 µs: under the first bound, 100 µs
+        r.record(1, 3 * MS); // between 2.5 and 5 ms
+        assertThat(r.snapshot(0).buckets().cumulative()[0]).isEqualTo(1);
+        r.record(0, 3 * MS);
+        r.record(1, 60_000 * MS); // a minute: past the last bound, 10 s
+        final long[] c = r.snapshot(150_000).buckets().cumulative(); // the window has moved on; buckets have not
+        final LatencyBuckets b = LatencyBuckets.LATENCY;
+        for (int i = 0; i < b.size(); i++) {
+            final double bound = b.seconds(i);
+            final long expected = bound < 0.0001 ? 0 : bound < 0.003 ? 1 : 3;
+            assertThat(c[i]).as("le=%s", b.label(i)).isEqualTo(expected);
+        }
+        assertThat(c[b.size()]).as("+Inf").isEqualTo(4);
+    }
+
+    @Test
+    void aValueOnABoundCountsInThatBucket() {
+        final LatencyRecorder r = new LatencyRecorder(1, LatencyBuckets.LATENCY);
+        r.record(0, 5 * MS); // exactly le="0.005"
+        r.record(0, 5 * MS + 100 * 1000); // 5.1 ms: 2% over it, past the histogram's resolution
+        final long[] c = r.snapshot(0).buckets().cumulative();
+        int at5ms = 0;
+        while (!LatencyBuckets.LATENCY.label(at5ms).equals("0.005")) {
+            at5ms++;
+        }
+        assertThat(c[at5ms - 1]).isZero();
+        assertThat(c[at5ms]).isEqualTo(1);
+        assertThat(c[at5ms + 1]).isEqualTo(2);
+    }
+
+    @Test
+    void boundsAreWrittenAsPlainDecimals() {
+        assertThat(LatencyBuckets.LATENCY.label(0)).isEqualTo("0.0001");
+        assertThat(LatencyBuckets.LATENCY.label(LatencyBuckets.LATENCY.size() - 1)).isEqualTo("10");
+        assertThat(LatencyBuckets.DURATION.label(LatencyBuckets.DURATION.size() - 1)).isEqualTo("14400");
+    }
+
+    @Test
     void aStripeNeverRecordedCostsNoHistogram() {
-        final LatencyRecorder r = new LatencyRecorder(4);
-        assertThat(r.snapshot(0)).isEqualTo(new LatencySnapshot(0, 0, 0, -1, -1, -1, -1));
+        final LatencyRecorder r = new LatencyRecorder(4, LatencyBuckets.LATENCY);
+        assertThat(r.snapshot(0)).isEqualTo(new LatencySnapshot(0, 0, 0, -1, -1, -1, -1,
+            new LatencySnapshot.Buckets(LatencyBuckets.LATENCY, new long[LatencyBuckets.LATENCY.size() + 1])));
     }
 
     /**
@@ -76,7 +117,7 @@ class LatencyRecorderTest {
     void recordingAllocatesNothingInSteadyStateWhileAnotherThreadReads() throws Exception {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        final LatencyRecorder r = new LatencyRecorder(1);
+        final LatencyRecorder r = new LatencyRecorder(1, LatencyBuckets.LATENCY);
         final AtomicBoolean reading = new AtomicBoolean(true);
         final Thread reader = Thread.ofPlatform().start(() -> {
             long t = 0;

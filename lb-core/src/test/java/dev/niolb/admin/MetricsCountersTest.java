@@ -1,0 +1,201 @@
+package dev.niolb.admin;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
+import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.file.ConfigFileException;
+import dev.niolb.config.file.ConfigSource;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.Http;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.niolb.admin.AdminRig.sample;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Counters that {@code /metrics} exports beyond traffic: reloads, health checks, maxconn, the loops. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MetricsCountersTest {
+    private static final InetSocketAddress ANY = new InetSocketAddress("127.0.0.1", 0);
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private LoadBalancer lb;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources) {
+            r.close();
+        }
+    }
+
+    private EchoServer echo(final String name) throws IOException {
+        final EchoServer s = new EchoServer(name);
+        resources.add(s);
+        return s;
+    }
+
+    private String metrics() throws Exception {
+        return new Http(lb.adminAddress()).get("/metrics").body();
+    }
+
+    private static Config config(final ListenerConfig listener, final TargetGroupConfig group) {
+        return Config.single(1, Duration.ofSeconds(1), listener, group)
+            .withAdmin(AdminConfig.on(ANY));
+    }
+
+    @Test
+    void reloadsAreCountedAsAppliedOrRefusedAndTheLastOutcomeShows() throws Exception {
+        final EchoServer s0 = echo("s0");
+        final TargetGroupConfig g = new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig("s0", s0.address(), 1)), HealthCheckConfig.DEFAULTS, 0);
+        final Config first = config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS), g);
+        lb = LoadBalancer.start(first);
+        lb.reload(lb.config());
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final List<ListenerConfig> two = new ArrayList<>(lb.config().listeners());
+            two.add(new ListenerConfig("taken", Protocol.TCP, (InetSocketAddress) taken.getLocalSocketAddress(), "g",
+                TcpOptions.DEFAULTS));
+            final Config clash = new Config(1, Duration.ofSeconds(1), two, lb.config().groups())
+                .withAdmin(lb.config().admin());
+            assertThatThrownBy(() -> lb.reload(clash)).isInstanceOf(IOException.class);
+        }
+        String m = metrics();
+        assertThat(sample(m, "niolb_reloads_total", "result=\"applied\"")).isEqualTo(1);
+        assertThat(sample(m, "niolb_reloads_total", "result=\"refused\"")).isEqualTo(1);
+        assertThat(sample(m, "niolb_reload_last_successful")).isZero();
+
+        lb.reload(lb.config());
+        m = metrics();
+        assertThat(sample(m, "niolb_reloads_total", "result=\"applied\"")).isEqualTo(2);
+        assertThat(sample(m, "niolb_reload_last_successful")).isEqualTo(1);
+        assertThat(sample(m, "niolb_reload_last_success_timestamp_seconds"))
+            .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(60.0));
+    }
+
+    @Test
+    void aReloadWhoseConfigDoesNotValidateIsCountedAsRefused() throws Exception {
+        final EchoServer s0 = echo("s0");
+        lb = LoadBalancer.start(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", s0.address(), 1)),
+                HealthCheckConfig.DEFAULTS, 0)));
+        lb.configSource(new ConfigSource() {
+            @Override
+            public Config load() {
+                throw new ConfigFileException("niolb.yaml:3: weight must be 0..256, got 900");
+            }
+
+            @Override
+            public String describe() {
+                return "niolb.yaml";
+            }
+        });
+        assertThat(new Http(lb.adminAddress()).post("/reload", "").statusCode()).isEqualTo(422);
+        final String m = metrics();
+        assertThat(sample(m, "niolb_reloads_total", "result=\"refused\"")).isEqualTo(1);
+        assertThat(sample(m, "niolb_reloads_total", "result=\"applied\"")).isZero();
+        assertThat(sample(m, "niolb_reload_last_successful")).isZero();
+    }
+
+    @Test
+    void healthChecksAndStateChangesAreCountedPerServer() throws Exception {
+        final EchoServer up = echo("up");
+        final InetSocketAddress closed;
+        try (EchoServer gone = new EchoServer("gone")) {
+            closed = gone.address(); // nothing listens there once it is closed
+        }
+        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
+            .withInterval(Duration.ofMillis(100)).withTimeout(Duration.ofMillis(500)).withFall(1).withRise(1);
+        lb = LoadBalancer.start(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("up", up.address(), 1),
+                new ServerConfig("down", closed, 1)), health, 0)));
+        Await.until(() -> {
+            final String m = metrics();
+            return sample(m, "niolb_server_state", "server=\"down\"", "state=\"down\"") == 1
+                && sample(m, "niolb_server_checks_total", "server=\"up\"", "result=\"passed\"") >= 2;
+        }, 10_000);
+        final String m = metrics();
+        assertThat(sample(m, "niolb_server_checks_total", "server=\"down\"", "result=\"failed\"")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(m, "niolb_server_checks_total", "server=\"down\"", "result=\"passed\"")).isZero();
+        assertThat(sample(m, "niolb_server_state_changes_total", "server=\"down\"", "state=\"down\"")).isEqualTo(1);
+        assertThat(sample(m, "niolb_server_checks_total", "server=\"up\"", "result=\"failed\"")).isZero();
+        assertThat(sample(m, "niolb_server_state_changes_total", "server=\"up\"", "state=\"down\"")).isZero();
+        // an operator's drain is a state change too
+        lb.setState("g", "up", dev.niolb.target.ServerState.DRAIN);
+        assertThat(sample(metrics(), "niolb_server_state_changes_total", "server=\"up\"", "state=\"drain\"")).isEqualTo(1);
+    }
+
+    @Test
+    void aListenerAtItsMaxconnCountsItsPausesAndShowsItsLimit() throws Exception {
+        final EchoServer s0 = echo("s0");
+        final ListenerConfig capped = new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS)
+            .withLimits(ListenerLimits.NONE.withMaxconn(1));
+        lb = LoadBalancer.start(config(capped, new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig("s0", s0.address(), 1)), HealthCheckConfig.DEFAULTS, 0)).withMaxconn(5));
+        final Socket first = connect();
+        assertThat(AdminRig.greeting(first)).isEqualTo("s0");
+        final Socket second = connect(); // waits in the backlog: the loop stopped accepting
+        Await.until(() -> sample(metrics(), "niolb_listener_maxconn_pauses_total", "listener=\"front\"") >= 1, 5000);
+        String m = metrics();
+        assertThat(sample(m, "niolb_listener_maxconn_limit", "listener=\"front\"")).isEqualTo(1);
+        assertThat(sample(m, "niolb_maxconn_limit")).isEqualTo(5);
+        assertThat(sample(m, "niolb_maxconn_connections")).isEqualTo(1);
+        first.close();
+        assertThat(AdminRig.greeting(second)).isEqualTo("s0");
+        m = metrics();
+        assertThat(sample(m, "niolb_listener_maxconn_paused_seconds_total", "listener=\"front\"")).isGreaterThan(0);
+        assertThat(sample(m, "niolb_listener_accept_errors_total", "listener=\"front\"")).isZero();
+    }
+
+    @Test
+    void everyRelayLoopHasAHeartbeatAndNoneIsBusyWhenIdle() throws Exception {
+        final EchoServer s0 = echo("s0");
+        lb = LoadBalancer.start(Config.single(2, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", s0.address(), 1)),
+                    HealthCheckConfig.DEFAULTS, 0))
+            .withAdmin(AdminConfig.on(ANY)));
+        try (Socket s = connect()) {
+            assertThat(AdminRig.greeting(s)).isEqualTo("s0");
+        }
+        final String m = metrics();
+        for (final String loop : List.of("loop=\"0\"", "loop=\"1\"")) {
+            assertThat(sample(m, "niolb_event_loop_iterations_total", loop)).isGreaterThan(0);
+            assertThat(sample(m, "niolb_event_loop_errors_total", loop)).isZero();
+        }
+        Await.until(() -> sample(metrics(), "niolb_event_loop_busy_seconds", "loop=\"0\"") == 0
+            && sample(metrics(), "niolb_event_loop_busy_seconds", "loop=\"1\"") == 0, 5000);
+        assertThat(sample(m, "niolb_build_info", "version=\"")).isEqualTo(1);
+    }
+
+    private Socket connect() throws IOException {
+        final Socket s = new Socket();
+        s.connect(lb.localAddress("front"), 2000);
+        s.setSoTimeout(5000);
+        resources.add(s);
+        return s;
+    }
+}
