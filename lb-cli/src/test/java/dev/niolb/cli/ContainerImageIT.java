@@ -82,13 +82,15 @@ class ContainerImageIT {
         final GenericContainer<?> niolb = niolb(config(backend), 0);
 
         assertThat(LocalEngine.docker().inspectImageCmd(IMAGE).exec().getConfig().getUser()).isEqualTo("10001:10001");
-        assertThat(LocalEngine.sh(niolb, "grep '^Uid:' /proc/1/status")).matches("Uid:\\s+10001\\s+10001\\s+10001\\s+10001\\s*");
+        assertThat(LocalEngine.sh(niolb, "grep '^Uid:' /proc/1/status"))
+            .matches("Uid:\\s+10001\\s+10001\\s+10001\\s+10001\\s*");
         assertThat(LocalEngine.sh(niolb, "readlink /proc/1/exe").strip()).isEqualTo("/opt/niolb/runtime/bin/java");
         assertThat(niolb.execInContainer("sh", "-c", "command -v java").getExitCode())
             .as("no other Java in the image").isNotZero();
         assertThat(LocalEngine.sh(niolb, "tr '\\0' ' ' </proc/1/cmdline"))
             .as("the heap is a share of memory, not bin/niolb's fixed sizes")
-            .contains("-XX:MaxRAMPercentage=40", "-XX:MinRAMPercentage=40").doesNotContain("-Xmx", "-Xms", "MaxDirectMemorySize");
+            .contains("-XX:MaxRAMPercentage=40", "-XX:MinRAMPercentage=40")
+            .doesNotContain("-Xmx", "-Xms", "MaxDirectMemorySize");
     }
 
     /**
@@ -98,7 +100,7 @@ class ContainerImageIT {
     @Test
     void theMaximumHeapIsFortyPercentOfTheContainersMemoryLimit() throws Exception {
         for (final long limit : new long[] {256L << 20, 1L << 30}) {
-            final String flags = oneShot(limit, "JAVA_TOOL_OPTIONS=-XX:+PrintFlagsFinal", "version");
+            final String flags = jvmFlagsUnder(limit);
 
             final long maxHeap = flag(flags, "MaxHeapSize");
             // 40 % rounded to ZGC's 2 MiB granule
@@ -234,9 +236,11 @@ class ContainerImageIT {
         final GenericContainer<?> niolb = new GenericContainer<>(DockerImageName.parse(IMAGE))
             .withCreateContainerCmdModifier(cmd -> {
                 cmd.withExposedPorts(listener);
-                // the image's health check command, asked every half second (10 s in the image) so tests are quick
+                // the image's health check command, asked every half second (10 s in the image) and failures
+                // counted from the first millisecond (20 s in the image; a 0 here would mean the image's) so tests
+                // are quick
                 cmd.withHealthcheck(new HealthCheck().withInterval(TimeUnit.MILLISECONDS.toNanos(500))
-                    .withStartPeriod(0L));
+                    .withStartPeriod(TimeUnit.MILLISECONDS.toNanos(1)));
                 cmd.getHostConfig()
                     .withMemory(512L << 20)
                     .withBinds(new Bind(conf.toString(), new Volume("/etc/niolb"), AccessMode.ro))
@@ -270,11 +274,14 @@ class ContainerImageIT {
             .getIpAddress();
     }
 
-    /** {@code niolb version} in a container of the image under a memory limit, run to its end; its output. */
-    private static String oneShot(final long memoryLimit, final String env, final String... command) {
+    /**
+     * The JVM's final flags in a container of the image under {@code memoryLimit}: {@code niolb version} run to its
+     * end, with the image's JAVA_OPTS and {@code -XX:+PrintFlagsFinal} from JAVA_TOOL_OPTIONS (read beside them).
+     */
+    private static String jvmFlagsUnder(final long memoryLimit) {
         try (GenericContainer<?> once = new GenericContainer<>(DockerImageName.parse(IMAGE))
-            .withCommand(command)
-            .withEnv(env.substring(0, env.indexOf('=')), env.substring(env.indexOf('=') + 1))
+            .withCommand("version")
+            .withEnv("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal")
             .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withMemory(memoryLimit))
             .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(WAIT))) {
             once.start();

@@ -105,16 +105,21 @@ class DebianSystemdIT {
             .isEqualTo("/opt/niolb/runtime/bin/java");
         final String uid = LocalEngine.sh(debian, "awk '/^Uid:/{print $2}' /proc/" + pid + "/status").strip();
         assertThat(Integer.parseInt(uid)).as("DynamicUser: a user of its own, not root").isBetween(61184, 65519);
+        assertThat(LocalEngine.sh(debian, "getent passwd " + uid)).as("named by nss-systemd while it runs")
+            .startsWith("niolb:x:" + uid + ":");
 
         LocalEngine.sh(debian, "systemctl stop niolb");
 
         assertThat(systemctl("is-active", "niolb")).isEqualTo("inactive");
-        assertThat(systemctl("show", "-p", "Result", "--value", "niolb")).as("exited 0 on SIGTERM").isEqualTo("success");
+        // exited (code 1: CLD_EXITED) with status 0; systemd's Result would also say success for a death by SIGTERM
+        assertThat(systemctl("show", "-p", "ExecMainCode", "-p", "ExecMainStatus", "niolb"))
+            .as("exited 0 on SIGTERM").isEqualTo("ExecMainCode=1\nExecMainStatus=0");
         assertThat(LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"))
             .contains("listening on tcp://127.0.0.1:" + port)
             // the client's session may still be closing when the signal lands: 0 or 1 session
             .containsPattern("stopping: (0 sessions|1 session), grace 1s \\(SIGTERM\\)");
-        assertThat(LocalEngine.sh(debian, "getent passwd " + uid + " || true")).as("the dynamic user is gone").isBlank();
+        assertThat(LocalEngine.sh(debian, "getent passwd " + uid + " || true")).as("the dynamic user is gone")
+            .isBlank();
     }
 
     @Test
@@ -148,7 +153,8 @@ class DebianSystemdIT {
 
         LocalEngine.sh(debian, "dpkg -P niolb");
 
-        assertThat(LocalEngine.sh(debian, "dpkg-query -W niolb 2>&1 || true")).contains("no packages found matching niolb");
+        assertThat(LocalEngine.sh(debian, "dpkg-query -W niolb 2>&1 || true"))
+            .contains("no packages found matching niolb");
         assertThat(systemctl("list-unit-files", "niolb.service", "--no-legend")).isBlank();
         assertThat(LocalEngine.sh(debian, SNAPSHOT).lines().toList())
             .as("every file, directory, user and group as before the install")
