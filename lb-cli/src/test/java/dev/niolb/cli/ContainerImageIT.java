@@ -10,9 +10,11 @@ import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
@@ -58,10 +60,16 @@ class ContainerImageIT {
     @TempDir
     Path conf;
 
+    /** Why the tests skip, or null: asked once, said once (a skip in @BeforeAll would show as 0 tests run). */
+    private static String skipReason;
+
     @BeforeAll
     static void buildTheImage() throws Exception {
-        final String skip = LocalEngine.skipReason(LocalEngine.DEBIAN, LocalEngine.BUSYBOX);
-        assumeTrue(skip == null, skip);
+        skipReason = LocalEngine.skipReason(LocalEngine.DEBIAN, LocalEngine.BUSYBOX);
+        if (skipReason != null) {
+            LoggerFactory.getLogger(ContainerImageIT.class).warn("skipping the container image tests: {}", skipReason);
+            return;
+        }
         final Path deb = LocalEngine.deb();
         // the build context as .dockerignore makes it: the Dockerfile and the .deb, nothing else
         new ImageFromDockerfile(IMAGE, false)
@@ -69,6 +77,11 @@ class ContainerImageIT {
             .withFileFromPath("lb-cli/target/" + deb.getFileName(), deb)
             .withBuildArg("BASE", LocalEngine.DEBIAN)
             .get(5, TimeUnit.MINUTES);
+    }
+
+    @BeforeEach
+    void anEngineWithTheImages() {
+        assumeTrue(skipReason == null, skipReason);
     }
 
     @AfterEach

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -53,14 +54,20 @@ class DebianSystemdIT {
     private GenericContainer<?> debian;
     private EchoServer server;
 
+    /** Why the tests skip, or null: asked once, said once (a skip in @BeforeAll would show as 0 tests run). */
+    private static String skipReason;
+
     @BeforeAll
     static void anEngineWithTheDebianSystemdImage() {
-        final String skip = LocalEngine.skipReason(LocalEngine.DEBIAN_SYSTEMD);
-        assumeTrue(skip == null, skip);
+        skipReason = LocalEngine.skipReason(LocalEngine.DEBIAN_SYSTEMD);
+        if (skipReason != null) {
+            LoggerFactory.getLogger(DebianSystemdIT.class).warn("skipping the .deb under systemd: {}", skipReason);
+        }
     }
 
     @BeforeEach
     void bootDebian() throws Exception {
+        assumeTrue(skipReason == null, skipReason);
         server = new EchoServer("deb");
         debian = new GenericContainer<>(DockerImageName.parse(LocalEngine.DEBIAN_SYSTEMD))
             // a cgroup namespace of its own, where systemd's cgroup is the root: Testcontainers speaks Docker API
