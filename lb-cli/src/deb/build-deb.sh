@@ -10,6 +10,8 @@
 #   /opt/niolb/runtime/          the Java runtime, only the modules jdeps finds in lib/*.jar; bin/niolb prefers it
 #   /etc/niolb/niolb.yaml        the example config, a conffile (an upgrade keeps the operator's edits)
 #   /lib/systemd/system/niolb.service, /usr/bin/niolb -> /opt/niolb/bin/niolb
+#   /usr/share/man/man1/niolb*.1.gz, /usr/share/bash-completion/completions/niolb,
+#   /usr/share/zsh/vendor-completions/_niolb  (generated from the picocli model: src/docs/generate.sh)
 # Installed, not started: the service starts once its config names the operator's servers (README).
 set -euo pipefail
 
@@ -58,6 +60,15 @@ install -D -m 0644 "$home/conf/niolb.yaml" "$root/etc/niolb/niolb.yaml"
 install -D -m 0644 "$home/systemd/niolb.service" "$root/lib/systemd/system/niolb.service"
 mkdir -p "$root/usr/bin"
 ln -s /opt/niolb/bin/niolb "$root/usr/bin/niolb"
+
+# man pages and completion where man(1), bash-completion and zsh look for them; the tarball keeps its own copy
+mkdir -p "$root/usr/share/man/man1"
+for page in "$home"/man/man1/*.1; do
+    gzip -9n <"$page" >"$root/usr/share/man/man1/$(basename "$page").gz"
+    chmod 0644 "$root/usr/share/man/man1/$(basename "$page").gz"
+done
+install -D -m 0644 "$home/completion/niolb" "$root/usr/share/bash-completion/completions/niolb"
+install -D -m 0644 "$home/completion/_niolb" "$root/usr/share/zsh/vendor-completions/_niolb"
 
 doc=$root/usr/share/doc/niolb
 install -D -m 0644 "$HERE/copyright" "$doc/copyright"

@@ -70,6 +70,7 @@ public final class LoadBalancer implements AutoCloseable {
     private AccessLog accessLog = AccessLog.OFF;
     private volatile AdminServer admin;
     private volatile ConfigSource configSource;
+    private volatile boolean stopping;
     private Boolean stopResult;
 
     private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
@@ -423,6 +424,7 @@ public final class LoadBalancer implements AutoCloseable {
      * @return true when every session had finished by itself within the grace period
      */
     public boolean stop(final Duration grace) {
+        stopping = true; // first, and outside the lock a reload may hold: GET /ready answers 503 from now on
         synchronized (stopLock) {
             if (stopResult != null) {
                 return stopResult;
@@ -468,6 +470,11 @@ public final class LoadBalancer implements AutoCloseable {
             stopResult = left == 0;
             return stopResult;
         }
+    }
+
+    /** Whether {@link #stop} has begun: the listeners stop accepting, sessions finish (GET /ready says 503). */
+    public boolean stopping() {
+        return stopping;
     }
 
     /** {@link #stop(Duration)} with no grace. */

@@ -117,6 +117,9 @@ final class Reconfiguration {
         if (next.accessLog() != lb.config.accessLog()) {
             notApplied.add("access-log " + next.accessLog() + " needs a restart (running " + lb.config.accessLog() + ")");
         }
+        if (!next.logs().equals(lb.config.logs())) {
+            notApplied.add("log outputs (access-log-file, syslog) need a restart");
+        }
         lb.config = next;
         return new ReloadResult(diff, notApplied);
     }

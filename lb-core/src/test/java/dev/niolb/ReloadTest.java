@@ -92,7 +92,7 @@ class ReloadTest {
                 if (round == 1) {
                     throughExtra.longTransfers(1, 2 << 20); // in flight through a listener the next reloads remove
                 }
-                Thread.sleep(100);
+                Thread.sleep(100); // the behaviour: reloads spread over two seconds of load
             }
             Await.until(() -> load.transfersDone() + throughExtra.transfersDone() + load.failures().size()
                 + throughExtra.failures().size() >= 4, 20_000);
@@ -231,7 +231,7 @@ class ReloadTest {
         lb = LoadBalancer.start(config(1, List.of(listener("front")),
             new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, HealthCheckConfig.DEFAULTS.withMaxFails(0))));
         final Server dead = lb.server("web", "dead");
-        Thread.sleep(100);
+        Thread.sleep(100); // an absence (nothing takes it down): no event to wait for, only time for one to fail
         assertThat(dead.state()).as("no check, no passive detection").isEqualTo(ServerState.UP);
 
         final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withMaxFails(0)
@@ -386,6 +386,65 @@ class ReloadTest {
             assertThat(early.ask("b")).as("its flow keeps its server").isEqualTo("u1:b");
             assertThat(late.ask("c")).as("a new flow goes to the new group").isEqualTo("u2:c");
         }
+    }
+
+    @Test
+    void listenersRemovedAndAddedBackWhileStatsArePolledAlwaysAcceptAndStopTakesLessThanItsGrace() throws Exception {
+        // issue 17.2: the first remove/add pair with two threads reading the loops' tables used to leave the new
+        // listening socket unwatched (clients hung) or fail the reload after 10 s; stop then took 5 s a listener
+        backend("a");
+        final UdpEchoServer echo = new UdpEchoServer("u");
+        resources.add(echo);
+        final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig("u", echo.address(), 1)));
+        final List<ListenerConfig> base = new ArrayList<>();
+        for (final String name : List.of("front", "l2", "l3", "l4")) {
+            base.add(listener(name));
+        }
+        final UdpOptions shortFlows = UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300));
+        base.add(new ListenerConfig("dns", Protocol.UDP, ANY_PORT, "udp", TcpOptions.DEFAULTS, shortFlows));
+        final List<ListenerConfig> withExtra = new ArrayList<>(base);
+        withExtra.add(listener("extra"));
+        withExtra.add(new ListenerConfig("dns2", Protocol.UDP, ANY_PORT, "udp", TcpOptions.DEFAULTS, shortFlows));
+        final Duration grace = Duration.ofSeconds(2);
+        final Config with = new Config(2, grace, withExtra, List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup));
+        final Config without = new Config(2, grace, base, List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup));
+        lb = LoadBalancer.start(with);
+        final java.util.concurrent.atomic.AtomicBoolean polling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
+        final List<Thread> pollers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            final Thread poller = new Thread(() -> {
+                while (polling.get()) {
+                    lb.sessions(); // asks every loop for a copy of its table, as GET /api/stats does
+                    polls.incrementAndGet();
+                }
+            });
+            pollers.add(poller);
+            poller.start();
+        }
+        try {
+            for (int pair = 0; pair < 25; pair++) {
+                lb.reload(without);
+                lb.reload(with);
+                assertThat(greeting("extra")).as("pair %d: the listener added back accepts", pair).isEqualTo("a");
+                try (UdpClient client = new UdpClient(lb.localAddress("dns2"))) {
+                    assertThat(client.ask("x" + pair)).as("pair %d: the UDP listener added back answers", pair)
+                        .isEqualTo("u:x" + pair);
+                }
+            }
+        } finally {
+            polling.set(false);
+            for (final Thread poller : pollers) {
+                poller.join();
+            }
+        }
+        assertThat(polls.get()).isPositive();
+        Await.until(() -> lb.activeSessions() == 0, 5000); // the UDP flows end at their idle timeout
+        final long stopStart = System.nanoTime();
+        assertThat(lb.stop(grace)).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - stopStart)).as("stop with no sessions")
+            .isLessThan(grace);
     }
 
     // ------------------------------------------------------------------------------------------ helpers

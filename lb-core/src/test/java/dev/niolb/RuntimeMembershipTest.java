@@ -103,7 +103,7 @@ class RuntimeMembershipTest {
                     default -> lb.addServer("g", config("a"));
                 }
                 lb.setWeight("g", "b", 1 + round % 3);
-                Thread.sleep(50);
+                Thread.sleep(50); // the behaviour: membership churn spread over a second of load
             }
             Await.until(() -> load.transfersDone() + load.failures().size() >= 3, 20_000);
             load.close();
@@ -169,14 +169,17 @@ class RuntimeMembershipTest {
     void anAddedServerIsCheckedAndARemovedOneIsNot() throws Exception {
         final HealthCheckConfig health = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
             .withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
-        start(Algorithm.ROUNDROBIN, health, "a");
+        start(Algorithm.ROUNDROBIN, health, "a", "witness");
         final Server dead = lb.addServer("g", new ServerConfig("dead", TcpServers.refusingAddress(), 1));
         Await.until(() -> dead.state() == ServerState.DOWN, 3000);
 
         final Server a = lb.removeServer("g", "a");
         Await.until(() -> lb.group("g").retiring().isEmpty(), 3000);
-        backends.remove("a").close(); // were it still checked, it would go DOWN
-        Thread.sleep(200);
+        backends.remove("a").close(); // were it still checked, it would go DOWN (fall 1)
+        // checks of the witness (each one a connect it accepts) show that three more rounds of checks have run
+        final EchoServer witness = backends.get("witness");
+        final int checked = witness.accepted();
+        Await.until(() -> witness.accepted() >= checked + 3, 3000);
         assertThat(a.state()).isEqualTo(ServerState.DRAIN);
     }
 

@@ -1,5 +1,8 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.Numbers;
+import dev.niolb.config.Quoted;
+
 import dev.niolb.acl.Cidr;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
@@ -94,6 +97,29 @@ final class Converters {
         @Override
         public Integer convert(final String text) {
             return parse(Sizes::parse, text);
+        }
+    }
+
+    /**
+     * picocli's own int converter takes any Unicode digit ({@code --threads ２}); this one takes 0-9 only and
+     * says so as picocli would ("Invalid value for option '--threads': '２' is not an int").
+     */
+    static final class WholeNumber implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(final String text) {
+            try {
+                return Numbers.parseInt(text);
+            } catch (final NumberFormatException e) {
+                throw new TypeConversionException(Quoted.of(text) + " is not an int");
+            }
+        }
+    }
+
+    /** {@code udp://HOST:PORT}, {@code HOST:PORT} or {@code unix:/PATH}. */
+    static final class Syslog implements ITypeConverter<dev.niolb.config.SyslogAddress> {
+        @Override
+        public dev.niolb.config.SyslogAddress convert(final String text) {
+            return parse(dev.niolb.config.SyslogAddress::parse, text);
         }
     }
 

@@ -72,7 +72,8 @@ public final class DemoCommand implements Callable<Integer> {
                 threads, GRACE,
                 List.of(new ListenerConfig(listen.address(), RunCommand.GROUP, TcpOptions.DEFAULTS)),
                 List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers)))
-                .withAdmin(observability.adminConfig()).withAccessLog(observability.accessLog()));
+                .withAdmin(observability.adminConfig()).withAccessLog(observability.accessLog())
+                .withLogs(observability.logs()));
             return new Foreground(config).run(this::printHowToTry);
         } finally {
             backends.forEach(DemoBackend::close);

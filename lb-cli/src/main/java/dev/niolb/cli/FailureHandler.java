@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.Quoted;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -20,7 +21,7 @@ final class FailureHandler implements IExecutionExceptionHandler {
     public int handleExecutionException(final Exception ex, final CommandLine cmd, final ParseResult parsed) {
         final PrintWriter err = cmd.getErr();
         if (ex instanceof Failure) {
-            err.println("niolb: " + ex.getMessage());
+            err.println("niolb: " + Quoted.line(ex.getMessage()));
         } else {
             err.println("niolb: internal error: " + UsageErrorHandler.firstLine(String.valueOf(ex)));
             if (System.getenv("NIOLB_DEBUG") != null) {

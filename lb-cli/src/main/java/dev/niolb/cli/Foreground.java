@@ -9,6 +9,7 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.file.ConfigSource;
+import dev.niolb.cli.log.LogOutputs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,12 +59,18 @@ final class Foreground {
     int run(final Consumer<LoadBalancer> started) throws InterruptedException {
         // before start, so that a signal during start-up already means a graceful stop
         final StopSignals signals = StopSignals.install();
+        try {
+            LogOutputs.apply(config.logs()); // before the start, so that its lines reach syslog too
+        } catch (final LogOutputs.Refused e) {
+            throw new Failure(e.getMessage());
+        }
         final LoadBalancer lb = start();
         LOG.info(startLine(config, lb.localAddresses()));
         if (lb.adminAddress() != null) {
             LOG.info("admin API and stats page on http://{}/{}", Endpoint.hostPort(lb.adminAddress()),
                 config.admin().tokenFile() == null ? "" : " (state changes need the bearer token)");
         }
+        AdminExposure.warnIfOpen(config.admin(), lb.adminAddress(), LOG);
         final ReloadSignal reloads = ReloadSignal.install(lb, source); // SIGHUP: read the source again, reload
         lb.configSource(source); // POST /reload on the admin API reads the same
         started.accept(lb);

@@ -10,13 +10,15 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code niolb} command: {@code run}, {@code check}, {@code demo}, {@code stats}, {@code version}.
+ * The {@code niolb} command: {@code run}, {@code check}, {@code demo}, {@code stats}, {@code server},
+ * {@code reload}, {@code version}.
  *
  * <p>Exit codes: 0 ok, 1 runtime failure (a port in use, an address that cannot be bound), 2 usage error.
  */
 @Command(name = "niolb", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "An L4 TCP load balancer on plain JDK NIO.",
-    subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatsCommand.class, VersionCommand.class},
+    subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatsCommand.class, ServerCommand.class,
+        ReloadCommand.class, VersionCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage error."})
 public final class Main implements Callable<Integer> {
     @Spec
@@ -37,6 +39,8 @@ public final class Main implements Callable<Integer> {
 
     static CommandLine commandLine() {
         return new CommandLine(new Main())
+            .registerConverter(Integer.class, new Converters.WholeNumber())
+            .registerConverter(int.class, new Converters.WholeNumber())
             .setParameterExceptionHandler(new UsageErrorHandler())
             .setExecutionExceptionHandler(new FailureHandler());
     }
@@ -44,6 +48,6 @@ public final class Main implements Callable<Integer> {
     /** {@code niolb} alone: a usage error, reported like any other. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: expected run, check, demo, stats or version");
+        throw new ParameterException(spec.commandLine(), "missing command: expected run, check, demo, stats, server, reload or version");
     }
 }

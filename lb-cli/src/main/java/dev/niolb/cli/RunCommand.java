@@ -304,7 +304,7 @@ public final class RunCommand implements Callable<Integer> {
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
             List.of(new TargetGroupConfig(GROUP, balance, byAddress, health, hashBalanceFactor, byName)),
             resolver == null ? DnsConfig.DEFAULTS : DnsConfig.DEFAULTS.withResolver(resolver.address()), maxconn,
-            observability.adminConfig(), observability.accessLog());
+            observability.adminConfig(), observability.accessLog(), observability.logs());
     }
 
     @Override

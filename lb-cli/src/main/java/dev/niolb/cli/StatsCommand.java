@@ -1,23 +1,14 @@
 package dev.niolb.cli;
 
-import dev.niolb.config.AdminConfig;
-import dev.niolb.config.Endpoint;
 import dev.niolb.json.JsonReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -35,17 +26,17 @@ public final class StatsCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = AdminConfig.DEFAULT_ADDRESS,
-        converter = Converters.ListenAddress.class,
-        description = "The admin API of the niolb to ask (default: ${DEFAULT-VALUE}).")
-    private Endpoint admin;
+    @Mixin
+    private AdminTarget target;
+
+    @Option(names = "--json", description = "Print the admin API's JSON document (GET /api/stats) as it is, one "
+        + "line per sample with --watch, instead of tables.")
+    private boolean json;
 
     @Option(names = "--watch", paramLabel = "INTERVAL", arity = "0..1", fallbackValue = "2s",
         converter = Converters.DurationValue.class,
         description = "Redraw every INTERVAL (default 2s) until interrupted (Ctrl-C).")
     private Duration watch;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     @Override
     public Integer call() throws InterruptedException {
@@ -53,47 +44,38 @@ public final class StatsCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--watch interval must be positive");
         }
         final PrintWriter out = spec.commandLine().getOut();
-        String table = fetch(); // the first failure is final: a wrong address should not spin
+        final AdminClient admin = target.client();
+        String table = fetch(admin); // the first failure is final: a wrong address should not spin
         while (true) {
-            out.print(watch == null ? table : CLEAR + table);
+            out.print(watch == null || json ? table : CLEAR + table);
             out.flush();
             if (watch == null) {
                 return 0;
             }
             Thread.sleep(watch.toMillis());
             try {
-                table = fetch();
+                table = fetch(admin);
             } catch (final Failure e) {
-                table = "niolb: " + e.getMessage() + " (retrying every " + watch.toMillis() + " ms)\n";
+                final String line = "niolb: " + e.getMessage() + " (retrying every " + watch.toMillis() + " ms)\n";
+                if (json) { // stdout stays one JSON document per line
+                    spec.commandLine().getErr().print(line);
+                    spec.commandLine().getErr().flush();
+                    table = "";
+                } else {
+                    table = line;
+                }
             }
         }
     }
 
-    private String fetch() throws InterruptedException {
-        final String where = Endpoint.hostPort(admin.address());
-        final HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + where + "/api/stats"))
-            .timeout(Duration.ofSeconds(5)).GET().build();
-        final HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (final ConnectException e) {
-            throw new Failure("cannot reach the admin API at " + where + ": connection refused (is niolb running "
-                + "with --admin " + where + "?)");
-        } catch (final HttpTimeoutException e) {
-            throw new Failure("cannot reach the admin API at " + where + ": timed out");
-        } catch (final IOException e) {
-            throw new Failure("cannot reach the admin API at " + where + ": "
-                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().toLowerCase(Locale.ROOT)));
-        }
-        if (response.statusCode() != 200) {
-            throw new Failure("the admin API at " + where + " answered HTTP " + response.statusCode());
-        }
+    private String fetch(final AdminClient admin) throws InterruptedException {
+        final String body = admin.get("/api/stats");
         final Map<String, Object> stats;
         try {
-            stats = JsonReader.parseObject(response.body());
+            stats = JsonReader.parseObject(body);
         } catch (final IllegalArgumentException e) {
-            throw new Failure("the admin API at " + where + " did not answer with stats: " + e.getMessage());
+            throw new Failure("the admin API at " + admin.where() + " did not answer with stats: " + e.getMessage());
         }
-        return StatsTables.render(stats);
+        return json ? body.strip() + "\n" : StatsTables.render(stats);
     }
 }

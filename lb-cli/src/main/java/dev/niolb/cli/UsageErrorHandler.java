@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.Quoted;
 import picocli.CommandLine;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
@@ -68,6 +69,6 @@ final class UsageErrorHandler implements IParameterExceptionHandler {
         }
         final String s = text.strip();
         final int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl).strip();
+        return Quoted.line(nl < 0 ? s : s.substring(0, nl).strip()); // a 200 KB flag value is cut
     }
 }

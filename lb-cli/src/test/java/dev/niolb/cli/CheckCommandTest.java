@@ -49,6 +49,64 @@ class CheckCommandTest {
     }
 
     @Test
+    void aFileNestedTwoThousandLevelsDeepIsOneLineAndExitCode1NotAStackTrace(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("deep.yaml"), "listeners: " + "[".repeat(2000) + "]".repeat(2000));
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: " + file + ":1: nested deeper than 64 levels; not read");
+    }
+
+    @Test
+    void aScalarAliasedThousandsOfTimesIsOneLineAndExitCode1(@TempDir final Path dir) throws IOException {
+        // what a hostile tester sent: one 200 KB scalar named 5,000 times (here as group names, which the reader
+        // lists in its error message about a listener's group): it used to expand past the heap
+        final StringBuilder yaml = new StringBuilder("listeners:\n  - bind: 127.0.0.1:8080\n    group: nope\ngroups:\n")
+            .append("  - name: &big ").append("g".repeat(200_000)).append("\n    servers: [10.0.0.1:80]\n");
+        for (int i = 0; i < 5000; i++) {
+            yaml.append("  - {name: *big, servers: [10.0.0.1:80]}\n");
+        }
+        final Path file = Files.writeString(dir.resolve("bomb.yaml"), yaml);
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).singleElement().asString()
+            .matches("niolb: " + java.util.regex.Pattern.quote(file.toString())
+                + ":\\d+: expands to more than 4 Mi characters through its aliases; not read");
+    }
+
+    @Test
+    void twoListenersOnTheSameAddressAreRefusedByCheckNotOnlyByRun(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), """
+            listeners:
+              - {name: a, bind: 127.0.0.1:8080}
+              - {name: b, bind: "tcp://127.0.0.1:8080"}
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """);
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).singleElement().asString()
+            .endsWith("'a' and 'b' both bind tcp://127.0.0.1:8080");
+    }
+
+    @Test
+    void aFullwidthDigitInTheFileIsNotANumber(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), "defaults:\n  threads: \uff12\n" + VALID);
+
+        final Cli result = Cli.run("check", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: " + file
+            + ":2: defaults.threads: must be a whole number, got '\uff12'");
+    }
+
+    @Test
     void aMissingFileIsOneLineAndExitCode1(@TempDir final Path dir) {
         final Cli result = Cli.run("check", "--config", dir.resolve("none.yaml").toString());
 

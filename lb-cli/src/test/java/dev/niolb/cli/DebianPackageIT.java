@@ -3,6 +3,7 @@ package dev.niolb.cli;
 import dev.niolb.cli.DistributionIT.Result;
 import dev.niolb.testing.EchoServer;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,6 @@ import static dev.niolb.cli.DistributionIT.awaitLine;
 import static dev.niolb.cli.DistributionIT.onPath;
 import static dev.niolb.cli.DistributionIT.run;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -48,11 +48,22 @@ class DebianPackageIT {
     static Path noJavaBin;
     private static Path deb;
     private static Path home;
+    /**
+     * Why the tests skip, or null. An assumption that fails in {@code @BeforeAll} leaves no trace in the test
+     * reports (Surefire records the class as zero tests run), so each test assumes in {@code @BeforeEach} instead.
+     */
+    private static String skipReason;
 
     @BeforeAll
     static void unpack() throws Exception {
-        assumeFalse(Boolean.getBoolean("niolb.deb.skip"), "-Dniolb.deb.skip=true: no .deb built");
-        assumeTrue(onPath("dpkg-deb"), "dpkg-deb is not installed (not a Debian-like system): no .deb built");
+        if (Boolean.getBoolean("niolb.deb.skip")) {
+            skipReason = "-Dniolb.deb.skip=true: no .deb built";
+        } else if (!onPath("dpkg-deb")) {
+            skipReason = "dpkg-deb is not installed (not a Debian-like system): no .deb built";
+        }
+        if (skipReason != null) {
+            return;
+        }
         final Path dir = Path.of(System.getProperty("niolb.deb.dir", "target"));
         try (Stream<Path> debs = Files.list(dir)) {
             final List<Path> found = debs.filter(p -> p.getFileName().toString().matches("niolb_.*\\.deb")).toList();
@@ -67,6 +78,11 @@ class DebianPackageIT {
                 .findFirst().orElseThrow();
             Files.createSymbolicLink(noJavaBin.resolve(command), bin);
         }
+    }
+
+    @BeforeEach
+    void aDebWasBuilt() {
+        assumeTrue(skipReason == null, skipReason);
     }
 
     @Test
@@ -100,7 +116,15 @@ class DebianPackageIT {
             .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./etc/niolb/niolb.yaml"))
             .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./lib/systemd/system/niolb.service"))
             .anyMatch(l -> l.startsWith("lrwxrwxrwx") && l.endsWith(" ./usr/bin/niolb -> /opt/niolb/bin/niolb"))
-            .anyMatch(l -> l.endsWith(" ./usr/share/doc/niolb/copyright"));
+            .anyMatch(l -> l.endsWith(" ./usr/share/doc/niolb/copyright"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/man/man1/niolb.1.gz"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/man/man1/niolb-server-drain.1.gz"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/man/man1/niolb-reload.1.gz"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--")
+                && l.endsWith(" ./usr/share/bash-completion/completions/niolb"))
+            .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./usr/share/zsh/vendor-completions/_niolb"));
+        assertThat(unpacked.resolve("usr/share/bash-completion/completions/niolb"))
+            .hasSameTextualContentAs(home.resolve("completion/niolb"));
         assertThat(unpacked.resolve("etc/niolb/niolb.yaml")).hasSameTextualContentAs(CheckCommandTest.EXAMPLE);
         assertThat(unpacked.resolve("lib/systemd/system/niolb.service"))
             .hasSameTextualContentAs(Path.of("src/dist/systemd/niolb.service"));

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,12 +42,13 @@ class DescriptorExhaustionProcessTest {
         try (EchoServer echo = new EchoServer();
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "2",
                  "--server", echo.address().getHostString() + ":" + echo.address().getPort(),
-                 "--connect-timeout", "30s")) {
+                 "--connect-timeout", "30s", "--access-log", "plain")) {
             final int port = niolb.awaitListeningPort();
             try (Socket warmUp = connect(port)) { // every class of the session path loaded before descriptors run out
                 assertThat(roundTrip(warmUp, 'w', 5_000)).isTrue();
             }
-            Thread.sleep(300);
+            // its access-log line is written once niolb has closed both of its sockets: count without them
+            niolb.awaitOut(" client_close$", Duration.ofSeconds(5));
             final int base = openDescriptors(niolb.pid());
             lowerOpenFileLimit(niolb.pid(), base + SPARE_DESCRIPTORS);
 
@@ -83,6 +85,67 @@ class DescriptorExhaustionProcessTest {
             closeAll(served);
             closeAll(waiting);
         }
+    }
+
+    /**
+     * Slow admin clients (a request line and half a header, then nothing) far past the admin API's cap of 64
+     * connections, under an open-file limit with room for that cap and a few sessions: the data path still
+     * accepts and relays, and a GET on the admin API is still answered.
+     */
+    @Test
+    void slowAdminClientsCannotTakeTheDescriptorsTheDataPathNeeds() throws Exception {
+        assumeTrue(new File("/proc/self/fd").isDirectory(), "needs Linux /proc");
+        assumeTrue(onPath("prlimit"), "needs prlimit(1) (util-linux) to lower the child's open-file limit");
+        final List<Socket> slow = new ArrayList<>();
+        final List<Socket> clients = new ArrayList<>();
+        try (EchoServer echo = new EchoServer();
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "2",
+                 "--server", echo.address().getHostString() + ":" + echo.address().getPort(),
+                 "--admin", "127.0.0.1:0")) {
+            final int admin = Integer.parseInt(niolb.awaitOut(
+                "admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/", Duration.ofSeconds(20)).group(1));
+            final int port = niolb.awaitListeningPort();
+            try (Socket warmUp = connect(port)) {
+                assertThat(roundTrip(warmUp, 'w', 5_000)).isTrue();
+            }
+            assertThat(adminGet(admin)).isEqualTo(200);
+            lowerOpenFileLimit(niolb.pid(), openDescriptors(niolb.pid()) + 64 + 20);
+
+            for (int i = 0; i < 300; i++) {
+                final Socket s = new Socket();
+                slow.add(s);
+                try {
+                    s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), admin), 1_000);
+                    s.getOutputStream().write("GET /api/stats HTTP/1.1\r\nHost: 127".getBytes(StandardCharsets.US_ASCII));
+                } catch (final IOException e) {
+                    break; // the admin port's backlog is full: as slow as a client can make it
+                }
+            }
+            for (int i = 0; i < 5; i++) {
+                final Socket s = connect(port);
+                clients.add(s);
+                assertThat(roundTrip(s, 'x', 5_000)).as("client %d served", i).isTrue();
+            }
+            assertThat(adminGet(admin)).isEqualTo(200);
+            assertThat(niolb.out()).noneMatch(line -> line.contains("Too many open files"));
+
+            closeAll(slow);
+            closeAll(clients);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(Duration.ofSeconds(20))).isZero();
+        } finally {
+            closeAll(slow);
+            closeAll(clients);
+        }
+    }
+
+    /** The status of a GET of /api/stats on the admin port. */
+    private static int adminGet(final int admin) throws Exception {
+        final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin
+                + "/api/stats")).timeout(Duration.ofSeconds(10)).build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private static Socket connect(final int port) throws IOException {

@@ -63,6 +63,72 @@ class DistributionIT {
     }
 
     @Test
+    void theTarballHoldsAManPagePerCommandAndTheShellCompletion() {
+        for (final String page : List.of("niolb", "niolb-run", "niolb-check", "niolb-stats", "niolb-reload",
+            "niolb-server", "niolb-server-drain", "niolb-server-ready", "niolb-server-maint", "niolb-server-weight",
+            "niolb-server-add", "niolb-server-remove")) {
+            assertThat(home.resolve("man/man1/" + page + ".1")).isRegularFile().content().startsWith("'\\\" t");
+        }
+        assertThat(home.resolve("completion/niolb")).content().contains("complete -F _complete_niolb");
+        assertThat(home.resolve("completion/_niolb")).content().startsWith("#compdef niolb\n");
+    }
+
+    /** man(1) renders the page: the troff asciidoctor wrote is valid and names the command and its flags. */
+    @Test
+    void theServerDrainManPageRendersWithItsSynopsisAndFlags(@TempDir final Path dir) throws Exception {
+        assumeTrue(onPath("man"), "man is not installed (package man-db)");
+
+        final Result man = run(dir, Map.of("MANWIDTH", "100", "LC_ALL", "C.UTF-8"), "man", "-l",
+            home.resolve("man/man1/niolb-server-drain.1").toString());
+
+        assertThat(man.exitCode()).as(man.toString()).isZero();
+        assertThat(man.out()).contains("niolb-server-drain - Take no new sessions on the server",
+            "niolb server drain [-hV] [--admin=HOST:PORT] [--admin-token-file=FILE] [--config=FILE]", "GROUP SERVER");
+    }
+
+    /** The generated bash completion, sourced into a real bash and asked as bash asks on TAB. */
+    @Test
+    void theBashCompletionCompletesCommandsServerVerbsAndFlags(@TempDir final Path dir) throws Exception {
+        assertThat(complete(dir, "niolb", "ser")).containsExactly("server");
+        assertThat(complete(dir, "niolb", "server", "dr")).containsExactly("drain");
+        assertThat(complete(dir, "niolb", "run", "--access-log-f")).containsExactly("--access-log-file");
+    }
+
+    /**
+     * The zsh completion from the tarball's {@code completion/} on fpath, in an interactive zsh on a pseudo-terminal
+     * (zsh's zpty): TAB after {@code niolb server dr} completes the word, read back as the line zsh redraws.
+     */
+    @Test
+    void theZshCompletionCompletesAServerVerbInARealZsh(@TempDir final Path dir) throws Exception {
+        assumeTrue(onPath("zsh"), "zsh is not installed (.ci/install-test-deps installs it)");
+        final Path script = Files.writeString(dir.resolve("complete.zsh"), """
+            zmodload zsh/zpty
+            zpty shell 'zsh -f -i'
+            zpty -w shell 'PS1="> "; fpath=(%s $fpath); autoload -U compinit; compinit -u'
+            zpty -w -n shell $'niolb server dr\\t'
+            zpty -r shell line '*niolb server drain*'
+            print -r -- "$line"
+            zpty -d shell
+            """.formatted(home.resolve("completion")));
+
+        final Result zsh = run(dir, Map.of("TERM", "dumb"), "timeout", "30", "zsh", "-f", script.toString());
+
+        assertThat(zsh.exitCode()).as(zsh.toString()).isZero();
+        assertThat(zsh.out()).contains("niolb server drain");
+    }
+
+    /** The words bash would offer for the last of {@code words}. */
+    private static List<String> complete(final Path dir, final String... words) throws Exception {
+        final String script = "source '" + home.resolve("completion/niolb") + "'\n"
+            + "COMP_WORDS=(" + String.join(" ", words) + "); COMP_CWORD=" + (words.length - 1) + "\n"
+            + "COMP_LINE='" + String.join(" ", words) + "'; COMP_POINT=${#COMP_LINE}\n"
+            + "_complete_niolb; printf '%s\\n' \"${COMPREPLY[@]}\"\n";
+        final Result bash = run(dir, Map.of(), "bash", "-c", script);
+        assertThat(bash.exitCode()).as(bash.toString()).isZero();
+        return bash.out().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
+    @Test
     void checkAcceptsTheShippedExampleConfig() throws Exception {
         final Result check = niolb(Map.of(), "check", "--config", "conf/niolb.yaml");
 

@@ -34,7 +34,10 @@ class FlagsAndFileTest {
         "--allow", "10.0.0.0/8,2001:db8::/32", "--deny", "10.6.6.0/24", "--maxconn", "10000",
         "--listener-maxconn", "500", "--source-maxconn", "20", "--source-rate", "10/s,burst=30",
         "--source-table-size", "4096",
-        "--admin", "127.0.0.1:9901", "--admin-token-file", "/etc/niolb/admin-token", "--access-log", "json"};
+        "--admin", "127.0.0.1:9901", "--admin-token-file", "/etc/niolb/admin-token",
+        "--admin-allowed-host", "lb.example.com", "--admin-allowed-host", "[2001:db8::7]", "--access-log", "json",
+        "--access-log-file", "/var/log/niolb/access.log", "--access-log-max-size", "10m",
+        "--access-log-max-history", "30", "--syslog", "udp://127.0.0.1:5514", "--syslog-facility", "local3"};
 
     /** The same, as a file: listener options in defaults, group options in the group. */
     private static final String SAME_AS_FILE = """
@@ -64,9 +67,15 @@ class FlagsAndFileTest {
           source-rate: 10/s,burst=30
           source-table-size: 4096
           access-log: json
+          access-log-file: /var/log/niolb/access.log
+          access-log-max-size: 10m
+          access-log-max-history: 30
+          syslog: udp://127.0.0.1:5514
+          syslog-facility: local3
         admin:
           address: 127.0.0.1:9901
           token-file: /etc/niolb/admin-token
+          allowed-hosts: [lb.example.com, "2001:db8::7"]
         listeners:
           - bind: 127.0.0.1:9000
           - bind: udp://127.0.0.1:9053

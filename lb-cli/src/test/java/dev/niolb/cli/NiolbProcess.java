@@ -22,11 +22,13 @@ final class NiolbProcess implements AutoCloseable {
     private final Process process;
     private final List<String> out = new CopyOnWriteArrayList<>();
     private final List<String> err = new CopyOnWriteArrayList<>();
+    private final Thread outCollector;
+    private final Thread errCollector;
 
     private NiolbProcess(final Process process) {
         this.process = process;
-        Thread.ofVirtual().start(() -> collect(process.getInputStream(), out));
-        Thread.ofVirtual().start(() -> collect(process.getErrorStream(), err));
+        outCollector = Thread.ofVirtual().start(() -> collect(process.getInputStream(), out));
+        errCollector = Thread.ofVirtual().start(() -> collect(process.getErrorStream(), err));
     }
 
     static NiolbProcess start(final String... args) throws IOException {
@@ -112,9 +114,11 @@ final class NiolbProcess implements AutoCloseable {
     }
 
     private void drained() throws InterruptedException {
-        // the collectors may still be reading the last lines of a process that has just exited
+        // the collectors may still be reading the last lines of a process that has just exited: they end at the
+        // end of its streams (a child it left behind may hold them open, hence the bound)
         if (!process.isAlive()) {
-            Thread.sleep(100);
+            outCollector.join(Duration.ofSeconds(5));
+            errCollector.join(Duration.ofSeconds(5));
         }
     }
 

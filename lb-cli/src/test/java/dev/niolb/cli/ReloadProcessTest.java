@@ -46,7 +46,7 @@ class ReloadProcessTest {
                 final int port = niolb.awaitListeningPort();
                 final InetSocketAddress front = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
                 try (ClientLoad load = new ClientLoad(() -> front).shortSessions(4).longTransfers(2, 32 << 20)) {
-                    Thread.sleep(300);
+                    awaitSessions(load, 40);
                     assertThat(load.servedBy("c")).isZero();
 
                     Files.writeString(file, config(a, b, c));
@@ -62,9 +62,7 @@ class ReloadProcessTest {
                         RunProcessTest.hostPort(c) + ",weight=900"));
                     niolb.signal("HUP");
                     niolb.awaitOut("ERROR .*reload refused: " + file + ":\\d+: .*weight.*; the running config stays", WAIT);
-                    final int before = load.sessions();
-                    Thread.sleep(300);
-                    assertThat(load.sessions()).as("still serving").isGreaterThan(before);
+                    awaitSessions(load, load.sessions() + 40); // still serving
 
                     final long transfers = System.nanoTime() + WAIT.toNanos();
                     while (load.transfersDone() + load.failures().size() < 2 && System.nanoTime() < transfers) {
@@ -82,6 +80,44 @@ class ReloadProcessTest {
     }
 
     @Test
+    void sighupWithAnAliasBombOrADeeplyNestedFileIsRefusedInOneLineAndTheProcessGoesOn(@TempDir final Path dir)
+        throws Exception {
+        try (EchoServer a = new EchoServer("a")) {
+            final Path file = Files.writeString(dir.resolve("niolb.yaml"), config(a));
+            try (NiolbProcess niolb = NiolbProcess.start("run", "--config", file.toString())) {
+                final int port = niolb.awaitListeningPort();
+                try (java.net.Socket open = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    assertThat(RunProcessTest.readLine(open)).isEqualTo("a");
+
+                    final StringBuilder bomb = new StringBuilder(config(a)).append("x: &big ")
+                        .append("x".repeat(200_000)).append("\ny:\n");
+                    for (int i = 0; i < 5000; i++) {
+                        bomb.append("  - *big\n");
+                    }
+                    Files.writeString(file, bomb);
+                    niolb.signal("HUP");
+                    niolb.awaitOut("ERROR .*reload refused: " + file + ":\\d+: expands to more than 4 Mi characters "
+                        + "through its aliases; not read; the running config stays", WAIT);
+
+                    Files.writeString(file, "listeners: " + "[".repeat(2000) + "]".repeat(2000));
+                    niolb.signal("HUP");
+                    niolb.awaitOut("ERROR .*reload refused: " + file + ":1: nested deeper than 64 levels; not read; "
+                        + "the running config stays", WAIT);
+
+                    open.getOutputStream().write("still here\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    assertThat(RunProcessTest.readLine(open)).as("the session in flight goes on").isEqualTo("still here");
+                }
+                try (java.net.Socket client = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    assertThat(RunProcessTest.readLine(client)).as("new sessions too").isEqualTo("a");
+                }
+                niolb.signal("TERM");
+                assertThat(niolb.awaitExit(WAIT)).isZero();
+                assertThat(niolb.out()).noneMatch(line -> line.contains("Exception") || line.contains("Error"));
+            }
+        }
+    }
+
+    @Test
     void sighupWithFlagsChangesNothingAndDoesNotEndTheProcess() throws Exception {
         try (EchoServer a = new EchoServer("a");
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
@@ -94,6 +130,16 @@ class ReloadProcessTest {
             }
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    /** Waits until the load has had {@code count} sessions in all. */
+    private static void awaitSessions(final ClientLoad load, final int count) throws InterruptedException {
+        final long until = System.nanoTime() + WAIT.toNanos();
+        while (load.sessions() < count) {
+            assertThat(System.nanoTime()).as("%d sessions within %s (%d so far)", count, WAIT, load.sessions())
+                .isLessThan(until);
+            Thread.sleep(20);
         }
     }
 }

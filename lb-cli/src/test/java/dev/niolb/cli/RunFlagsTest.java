@@ -223,6 +223,18 @@ class RunFlagsTest {
     }
 
     @Test
+    void adminAllowedHostsRepeatAndABadOneIsAOneLineUsageError() {
+        final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80",
+            "--admin-allowed-host", "LB.example.com", "--admin-allowed-host", "[2001:db8::7]");
+        assertThat(config.admin().allowedHosts()).containsExactly("lb.example.com", "2001:db8::7");
+
+        final Cli bad = Cli.run("run", "--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80",
+            "--admin-allowed-host", "http://lb.example.com:9900");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.errLines().getFirst()).contains("bad admin host name 'http://lb.example.com:9900'");
+    }
+
+    @Test
     void adminNoneRunsWithoutTheAdminApi() {
         final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80", "--admin", "none",
             "--access-log", "PLAIN");

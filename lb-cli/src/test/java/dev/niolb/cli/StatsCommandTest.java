@@ -76,6 +76,17 @@ class StatsCommandTest {
     }
 
     @Test
+    void statsJsonPrintsTheAdminApisDocumentAsOneParsableLine() {
+        final Cli result = Cli.run("stats", "--json", "--admin", admin);
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out().lines().toList()).hasSize(1);
+        final java.util.Map<String, Object> stats = dev.niolb.json.JsonReader.parseObject(result.out());
+        assertThat(stats).containsKeys("uptime_ms", "listeners", "groups");
+        assertThat(result.out()).contains("\"name\":\"web-1\"", "\"state\":\"drain\"");
+    }
+
+    @Test
     void anAdminApiThatCannotBeReachedIsOneLineAndExitCode1() throws Exception {
         final int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -117,7 +117,20 @@ class UsageErrorsTest {
             arguments("a stats address without a port", new String[] {"stats", "--admin", "localhost"},
                 "niolb: bad address 'localhost': expected HOST:PORT"),
             arguments("a zero watch interval", new String[] {"stats", "--watch", "0ms"},
-                "niolb: --watch interval must be positive"));
+                "niolb: --watch interval must be positive"),
+            // issue 17: digits outside ASCII, names that forge log lines, values that fill a terminal
+            arguments("fullwidth digits for threads", ok("--threads", "\uff12"),
+                "niolb: Invalid value for option '--threads': '\uff12' is not an int"),
+            arguments("Arabic-Indic digits in a duration", ok("--idle-timeout", "\u0663s"),
+                "niolb: bad duration '\u0663s': expected e.g. 250ms, 5s, 10m, 1h"),
+            arguments("fullwidth digits in a port", new String[] {"run", "--listen", "127.0.0.1:\uff18\uff10", "--server",
+                "10.0.0.1:80"}, "niolb: bad address '127.0.0.1:\uff18\uff10'"),
+            arguments("fullwidth digits in a server weight", ok("--server", "10.0.0.2:80,weight=\uff13"),
+                "niolb: server '10.0.0.2:80,weight=\uff13'"),
+            arguments("a server name with a line break", ok("--server", "10.0.0.2:80,name=a\nINFO forged"),
+                "niolb: server '10.0.0.2:80,name=a\\nINFO forged': server name 'a\\nINFO forged': must not hold line breaks or other control characters"),
+            arguments("a 200 KB algorithm name", ok("--balance", "x".repeat(200_000)),
+                "niolb: unknown balance algorithm '" + "x".repeat(120) + "\u2026' (200000 characters)"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -39,7 +39,7 @@ public record Cidr(boolean ipv4, long high, long low, int prefixLength) {
         if (slash >= 0) {
             final String lengthPart = s.substring(slash + 1);
             try {
-                length = Integer.parseInt(lengthPart);
+                length = dev.niolb.config.Numbers.parseInt(lengthPart);
             } catch (final NumberFormatException e) {
                 throw new IllegalArgumentException("bad CIDR '" + text + "': prefix length '" + lengthPart
                     + "' is not a number");

@@ -1,6 +1,5 @@
 package dev.niolb.admin;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Endpoint;
@@ -10,30 +9,59 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The admin HTTP API and stats page: the JDK's {@code com.sun.net.httpserver} with one virtual thread per
- * request, never on a relay loop.
+ * The admin HTTP API and stats page: its own small HTTP/1.1 server, one virtual thread per connection, never on
+ * a relay loop.
  *
- * <p>Threading: the server's dispatcher thread accepts and parses; handlers run on virtual threads and only read
- * the engine (striped counters, snapshots, latency recorders), ask loops for copies of their tables through their
- * command queues, or change servers through their group's serialised setters. Nothing here can hold a loop up.
+ * <p>Why not the JDK's {@code com.sun.net.httpserver}: its only bounds on a slow client are system properties
+ * read once per JVM ({@code sun.net.httpserver.maxReqTime}, in whole seconds), a new connection past
+ * {@code jdk.httpserver.maxConnections} is closed even when every open one is a slow client, and without them
+ * a client dripping header bytes holds its connection and descriptor forever. Here each connection has
+ * deadlines ({@link AdminLimits}), at most {@link AdminLimits#maxConnections} are open, and a new one past that
+ * takes the place of the oldest still sending its request: slow clients cannot hold the admin API, nor take the
+ * file descriptors the data path needs.
+ *
+ * <p>Threading: one platform thread accepts; each connection is served on its own virtual thread; one timer
+ * thread closes connections past their deadline. Handlers only read the engine (striped counters, snapshots,
+ * latency recorders), ask loops for copies of their tables through their command queues, or change servers
+ * through their group's serialised setters. Nothing here can hold a loop up.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     private static final int BACKLOG = 64;
+    private static final long ACCEPT_PAUSE_MS = 100;
 
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private final ServerSocket socket;
+    private final AdminRoutes routes;
+    private final AdminLimits limits;
+    private final ScheduledThreadPoolExecutor timer;
     private final InetSocketAddress address;
+    private final Object lock = new Object();
+    private final LinkedHashSet<AdminConnection> open = new LinkedHashSet<>(); // oldest first; under lock
+    private final Thread acceptor;
+    private volatile boolean closed;
 
-    private AdminServer(final HttpServer http, final ExecutorService executor) {
-        this.http = http;
-        this.executor = executor;
-        this.address = http.getAddress();
+    private AdminServer(final ServerSocket socket, final AdminRoutes routes, final AdminLimits limits) {
+        this.socket = socket;
+        this.routes = routes;
+        this.limits = limits;
+        this.address = (InetSocketAddress) socket.getLocalSocketAddress();
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            final Thread t = new Thread(r, "niolb-admin-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.acceptor = Thread.ofPlatform().name("niolb-admin-accept").daemon().unstarted(this::acceptLoop);
     }
 
     /**
@@ -44,14 +72,20 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException   when the token file cannot be read
      */
     public static AdminServer start(final LoadBalancer lb, final AdminConfig config) throws IOException {
+        return start(lb, config, AdminLimits.DEFAULTS);
+    }
+
+    static AdminServer start(final LoadBalancer lb, final AdminConfig config, final AdminLimits limits)
+        throws IOException {
         if (!config.enabled()) {
             return null;
         }
         final BearerToken token = config.tokenFile() == null ? null : BearerToken.read(config.tokenFile());
-        final HttpServer http;
+        final ServerSocket socket = new ServerSocket();
         try {
-            http = HttpServer.create(config.address(), BACKLOG);
+            socket.bind(config.address(), BACKLOG);
         } catch (final BindException e) {
+            socket.close();
             final String why = "cannot listen on admin address " + Endpoint.hostPort(config.address()) + ": "
                 + (e.getMessage() == null ? "cannot bind" : e.getMessage().toLowerCase(Locale.ROOT));
             if (config.required()) {
@@ -62,11 +96,10 @@ public final class AdminServer implements AutoCloseable {
             LOG.warn("{}; running without the admin API (give --admin ADDR or --admin none)", why);
             return null;
         }
-        final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        http.setExecutor(executor);
-        http.createContext("/", new AdminRoutes(lb, token));
-        http.start();
-        return new AdminServer(http, executor); // the caller says where it listens (niolb run: after its start-up line)
+        final AdminServer server = new AdminServer(socket,
+            new AdminRoutes(lb, token, new HostGuard(config.allowedHosts())), limits);
+        server.acceptor.start();
+        return server; // the caller says where it listens (niolb run: after its start-up line)
     }
 
     /** Where it listens (a port 0 resolved). */
@@ -74,10 +107,97 @@ public final class AdminServer implements AutoCloseable {
         return address;
     }
 
-    /** Stops accepting and ends the exchanges in progress. */
+    /** Admin connections open now. */
+    int openConnections() {
+        synchronized (lock) {
+            return open.size();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            final Socket s;
+            try {
+                s = socket.accept();
+            } catch (final IOException e) {
+                if (closed) {
+                    return;
+                }
+                // e.g. EMFILE: the data path's listeners report theirs; pause instead of spinning on the backlog
+                LOG.debug("admin accept: {}", e.toString());
+                pause();
+                continue;
+            }
+            admit(s);
+        }
+    }
+
+    /** Takes a new connection, in place of the oldest one still sending its request when all places are taken. */
+    private void admit(final Socket s) {
+        final AdminConnection connection = new AdminConnection(s, routes, limits, timer);
+        AdminConnection evicted = null;
+        synchronized (lock) {
+            if (open.size() >= limits.maxConnections()) {
+                for (final AdminConnection c : open) {
+                    if (c.evictable()) {
+                        evicted = c;
+                        break;
+                    }
+                }
+                if (evicted == null) {
+                    closeQuietly(s); // every place is taken by a request being answered
+                    return;
+                }
+                open.remove(evicted);
+            }
+            open.add(connection);
+        }
+        if (evicted != null) {
+            evicted.close();
+        }
+        Thread.ofVirtual().name("niolb-admin").start(() -> {
+            try {
+                connection.serve();
+            } finally {
+                synchronized (lock) {
+                    open.remove(connection);
+                }
+            }
+        });
+    }
+
+    /** Stops accepting and closes every admin connection. */
     @Override
     public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+        closed = true;
+        closeQuietly(socket);
+        final List<AdminConnection> all;
+        synchronized (lock) {
+            all = new ArrayList<>(open);
+            open.clear();
+        }
+        all.forEach(AdminConnection::close);
+        timer.shutdownNow();
+        try {
+            acceptor.join(1_000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void pause() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ACCEPT_PAUSE_MS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(final java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (final IOException e) {
+            LOG.debug("admin: closing: {}", e.toString());
+        }
     }
 }

@@ -105,6 +105,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             dropped.put("stopping", c.get(UdpListenerCounters.DROPPED_STOPPING));
             dropped.put("acl", c.get(UdpListenerCounters.DROPPED_ACL));
             dropped.put("proxy_header", c.get(UdpListenerCounters.DROPPED_PROXY_HEADER));
+            dropped.put("empty", c.get(UdpListenerCounters.DROPPED_EMPTY));
             listeners.add(new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
                 c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
                 ended(c), dropped, Map.of(), c.durations().snapshot(now)));

@@ -32,7 +32,8 @@ final class RequestParams {
             for (final Map.Entry<String, Object> e : JsonReader.parseObject(body).entrySet()) {
                 final Object v = e.getValue();
                 if (v instanceof Map || v instanceof java.util.List) {
-                    throw new IllegalArgumentException("parameter '" + e.getKey() + "' must be a string or a number");
+                    throw new IllegalArgumentException("parameter '" + ClientText.clip(e.getKey())
+                        + "' must be a string or a number");
                 }
                 params.put(e.getKey(), v == null ? null : v.toString());
             }
@@ -61,7 +62,7 @@ final class RequestParams {
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad form encoding in '" + s + "'");
+            throw new IllegalArgumentException("bad form encoding in '" + ClientText.clip(s) + "'");
         }
     }
 }

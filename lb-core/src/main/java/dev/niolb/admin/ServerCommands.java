@@ -35,37 +35,23 @@ final class ServerCommands {
     record Outcome(int status, String body) {
     }
 
-    /** A call refused with an HTTP status and a one-line reason. */
-    static final class Refused extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final int status;
-
-        Refused(final int status, final String message) {
-            super(message, null, false, false);
-            this.status = status;
-        }
-
-        int status() {
-            return status;
-        }
-    }
-
     private final LoadBalancer lb;
 
     ServerCommands(final LoadBalancer lb) {
         this.lb = lb;
     }
 
-    /** {@code state=ready|drain|maint} and/or {@code weight=0..256} for one server. */
+    /**
+     * {@code state=ready|drain|maint} and/or {@code weight=0..256} for one server. The server is looked up once
+     * and changed as that object: when a reload or a DELETE takes it away meanwhile, the change lands on the
+     * server on its way out, and a server already gone is a 404, never an error.
+     */
     Outcome set(final String groupName, final String serverName, final Map<String, String> params) {
-        final TargetGroup group = group(groupName);
-        final Server server = group.snapshot().server(serverName);
-        if (server == null) {
-            throw new Refused(404, "group '" + groupName + "' has no server named '" + serverName + "'");
-        }
+        final Server server = member(groupName, serverName);
         for (final String key : params.keySet()) {
             if (!SET_PARAMS.contains(key)) {
-                throw new Refused(400, "unknown parameter '" + key + "': expected state and/or weight");
+                throw new Refused(400, "unknown parameter '" + ClientText.clip(key)
+                    + "': expected state and/or weight");
             }
         }
         if (params.isEmpty()) {
@@ -74,12 +60,12 @@ final class ServerCommands {
         final ServerState mode = params.containsKey("state") ? mode(params.get("state")) : null;
         final Integer weight = params.containsKey("weight") ? weight(params.get("weight")) : null;
         if (weight != null) {
-            lb.setWeight(groupName, serverName, weight);
+            server.weight(weight);
         }
         if (mode != null) {
-            lb.setState(groupName, serverName, mode);
+            server.operatorMode(mode, "set by operator");
         }
-        LOG.info("admin: server {}/{}{}{}", groupName, serverName,
+        LOG.info("admin: server {}/{}{}{}", groupName, server.name(),
             mode == null ? "" : " state " + params.get("state").strip().toLowerCase(Locale.ROOT),
             weight == null ? "" : " weight " + weight);
         return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
@@ -93,6 +79,7 @@ final class ServerCommands {
         try {
             server = lb.addServer(groupName, config);
         } catch (final IllegalArgumentException e) {
+            group(groupName); // a reload took the group away meanwhile: 404
             throw new Refused(409, e.getMessage());
         }
         LOG.info("admin: server {}/{} added ({})", groupName, server.name(), Endpoint.hostPort(server.address()));
@@ -104,15 +91,12 @@ final class ServerCommands {
      * timeout applies) and it is forgotten when it has none. 200 with its last row.
      */
     Outcome remove(final String groupName, final String serverName) {
-        final TargetGroup group = group(groupName);
-        if (group.snapshot().server(serverName) == null) {
-            throw new Refused(404, "group '" + groupName + "' has no server named '" + serverName + "'");
-        }
+        member(groupName, serverName);
         final Server server;
         try {
             server = lb.removeServer(groupName, serverName);
         } catch (final IllegalArgumentException e) {
-            throw new Refused(404, e.getMessage()); // removed by someone else in between
+            throw noServer(groupName, serverName); // removed by a reload or another call in between
         }
         LOG.info("admin: server {}/{} removed; its sessions finish", groupName, serverName);
         return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
@@ -160,7 +144,8 @@ final class ServerCommands {
     static ServerConfig spec(final Map<String, String> params) {
         for (final String key : params.keySet()) {
             if (!Set.of("server", "address", "name", "weight", "backup").contains(key)) {
-                throw new Refused(400, "unknown parameter '" + key + "': expected server=HOST:PORT[,weight=N]"
+                throw new Refused(400, "unknown parameter '" + ClientText.clip(key)
+                    + "': expected server=HOST:PORT[,weight=N]"
                     + "[,name=NAME][,backup], or address, name, weight, backup");
             }
         }
@@ -195,8 +180,22 @@ final class ServerCommands {
         try {
             return lb.group(name);
         } catch (final IllegalArgumentException e) {
-            throw new Refused(404, "no group named '" + name + "'");
+            throw new Refused(404, "no group named '" + ClientText.clip(name) + "'");
         }
+    }
+
+    /** A member of a group now (not a retiring one); 404 when the group or the server is not there. */
+    private Server member(final String groupName, final String serverName) {
+        final Server server = group(groupName).snapshot().server(serverName);
+        if (server == null) {
+            throw noServer(groupName, serverName);
+        }
+        return server;
+    }
+
+    private static Refused noServer(final String groupName, final String serverName) {
+        return new Refused(404, "group '" + ClientText.clip(groupName) + "' has no server named '"
+            + ClientText.clip(serverName) + "'");
     }
 
     private static ServerState mode(final String text) {
@@ -204,7 +203,8 @@ final class ServerCommands {
             case "ready" -> ServerState.UP;
             case "drain" -> ServerState.DRAIN;
             case "maint" -> ServerState.MAINT;
-            default -> throw new Refused(400, "bad state '" + text + "': expected ready, drain or maint");
+            default -> throw new Refused(400, "bad state '" + ClientText.clip(text)
+                + "': expected ready, drain or maint");
         };
     }
 
@@ -213,7 +213,8 @@ final class ServerCommands {
         try {
             w = Integer.parseInt(text == null ? "" : text.strip());
         } catch (final NumberFormatException e) {
-            throw new Refused(400, "bad weight '" + text + "': expected a number 0.." + ServerConfig.MAX_WEIGHT);
+            throw new Refused(400, "bad weight '" + ClientText.clip(text) + "': expected a number 0.."
+                + ServerConfig.MAX_WEIGHT);
         }
         if (w < 0 || w > ServerConfig.MAX_WEIGHT) {
             throw new Refused(400, "bad weight " + w + ": expected 0.." + ServerConfig.MAX_WEIGHT);

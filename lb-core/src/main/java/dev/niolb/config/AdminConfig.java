@@ -1,7 +1,12 @@
 package dev.niolb.config;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Where the admin HTTP API listens and what guards it.
@@ -12,12 +17,19 @@ import java.nio.file.Path;
  * @param required  whether an address that cannot be bound fails the start; false for the default address, so
  *                  that a second niolb on one host runs (without an admin API, with a warning) instead of failing
  *                  ({@link #of} decides it so for flags and file alike)
+ * @param allowedHosts host names (or address literals) that requests may name in their {@code Host} header besides
+ *                  loopback names and addresses and the address a request came in on; lower case, without port.
+ *                  The guard against DNS rebinding: a page whose name its owner rebinds to this address still
+ *                  sends that name, which is none of these
  */
-public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean required) {
+public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean required, List<String> allowedHosts) {
     /** The address {@code niolb run} and {@code niolb demo} listen on unless told otherwise. */
     public static final String DEFAULT_ADDRESS = "127.0.0.1:9900";
     /** No admin API: what an engine started from code gets unless it asks. */
     public static final AdminConfig NONE = new AdminConfig(null, null, false);
+    /** Dot-separated labels of letters, digits, '-' and '_' (not at a label's ends). */
+    private static final Pattern HOST_NAME =
+        Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
     /** What {@code niolb run} (flags or file) and {@code niolb demo} get unless told otherwise. */
     public static final AdminConfig DEFAULT = of(parseAddress(DEFAULT_ADDRESS), null);
 
@@ -25,6 +37,12 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
         if (address == null && tokenFile != null) {
             throw new IllegalArgumentException("an admin token file needs an admin address");
         }
+        allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+    }
+
+    /** No host names beyond the built-in ones. */
+    public AdminConfig(final InetSocketAddress address, final Path tokenFile, final boolean required) {
+        this(address, tokenFile, required, List.of());
     }
 
     /** An admin API on {@code address} that must start. */
@@ -51,7 +69,49 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
     }
 
     public AdminConfig withTokenFile(final Path file) {
-        return new AdminConfig(address, file, required);
+        return new AdminConfig(address, file, required, allowedHosts);
+    }
+
+    /** These host names ({@link #parseAllowedHost} each) besides the built-in ones. */
+    public AdminConfig withAllowedHosts(final List<String> hosts) {
+        if (address == null && !hosts.isEmpty()) {
+            throw new IllegalArgumentException("allowed admin host names need the admin API, not admin address none");
+        }
+        final List<String> names = new ArrayList<>();
+        for (final String host : hosts) {
+            final String name = parseAllowedHost(host);
+            if (!names.contains(name)) {
+                names.add(name);
+            }
+        }
+        return new AdminConfig(address, tokenFile, required, names);
+    }
+
+    /**
+     * A host name ({@code admin.example.com}) or an address literal ({@code 192.0.2.7}, {@code ::1} or
+     * {@code [::1]}) as a {@code Host} header names it, without port: the port is not compared.
+     *
+     * @return the name in lower case (an IPv6 literal without brackets)
+     * @throws IllegalArgumentException with a one-line message naming the bad input
+     */
+    public static String parseAllowedHost(final String text) {
+        final String name = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
+        final String unbracketed = name.startsWith("[") && name.endsWith("]") ? name.substring(1, name.length() - 1)
+            : name;
+        if (unbracketed.indexOf(':') >= 0) {
+            try {
+                InetAddress.ofLiteral(unbracketed); // a literal only: never a lookup
+                return unbracketed;
+            } catch (final IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad admin host name '" + text
+                    + "': give a name or an address without port (the port is not checked)");
+            }
+        }
+        if (name.length() > 253 || !HOST_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("bad admin host name '" + text
+                + "': give a name such as admin.example.com or an address, without scheme or port");
+        }
+        return name;
     }
 
     /**

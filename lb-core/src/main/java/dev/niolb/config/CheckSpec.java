@@ -176,7 +176,7 @@ public sealed interface CheckSpec {
         }
         if (lower.startsWith("agent:")) {
             try {
-                return new Agent(Integer.parseInt(s.substring(6)));
+                return new Agent(Numbers.parseInt(s.substring(6)));
             } catch (final NumberFormatException e) {
                 throw new IllegalArgumentException("bad check " + Quoted.of(text) + ": expected agent:PORT");
             }
@@ -204,8 +204,8 @@ public sealed interface CheckSpec {
                 case "status" -> {
                     final String[] range = value.split("-", 2);
                     try {
-                        from = Integer.parseInt(range[0]);
-                        to = range.length == 2 ? Integer.parseInt(range[1]) : from;
+                        from = Numbers.parseInt(range[0]);
+                        to = range.length == 2 ? Numbers.parseInt(range[1]) : from;
                     } catch (final NumberFormatException e) {
                         throw new IllegalArgumentException("bad check " + Quoted.of(text) + ": status must be N or LO-HI");
                     }

@@ -1,5 +1,7 @@
 package dev.niolb.config;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -16,9 +18,10 @@ import java.util.Set;
  *                  clients wait in the kernel's backlogs) until one ends; 0 for no cap
  * @param admin     the admin HTTP API ({@link AdminConfig#NONE} for none)
  * @param accessLog the access log's format ({@link AccessLogFormat#OFF} for none)
+ * @param logs      where the logs go besides standard output (an access log file, syslog)
  */
 public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
-                     DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog) {
+                     DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog, LogConfig logs) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
@@ -39,6 +42,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(accessLog, "accessLog");
+        Objects.requireNonNull(logs, "logs");
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
@@ -49,6 +53,9 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative");
+        }
+        if (logs.accessLogFile() != null && accessLog == AccessLogFormat.OFF) {
+            throw new IllegalArgumentException("access-log-file needs access-log plain or json");
         }
         if (listeners.isEmpty()) {
             throw new IllegalArgumentException("needs at least one listener");
@@ -71,6 +78,36 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         for (final TargetGroupConfig g : groups) {
             ProxyRules.checkUdpServers(g, listeners);
         }
+        checkBindsApart(listeners);
+    }
+
+    /**
+     * Two listeners of one protocol on the same port and address, or one on the wildcard address that covers the
+     * other's, cannot both bind: refused here so that {@code niolb check} says so, not {@code niolb run} later.
+     * Port 0 (any free port) never clashes.
+     */
+    private static void checkBindsApart(final List<ListenerConfig> listeners) {
+        for (int i = 0; i < listeners.size(); i++) {
+            for (int j = i + 1; j < listeners.size(); j++) {
+                final ListenerConfig a = listeners.get(i);
+                final ListenerConfig b = listeners.get(j);
+                if (a.protocol() == b.protocol() && a.bind().getPort() != 0 && a.bind().getPort() == b.bind().getPort()
+                    && overlap(a.bind().getAddress(), b.bind().getAddress())) {
+                    throw new IllegalArgumentException("listeners " + Quoted.of(a.name()) + " and " + Quoted.of(b.name())
+                        + " both bind " + a.protocol().scheme() + "://" + Endpoint.hostPort(a.bind())
+                        + (a.bind().equals(b.bind()) ? "" : " (" + Endpoint.hostPort(b.bind()) + ")"));
+                }
+            }
+        }
+    }
+
+    private static boolean overlap(final InetAddress a, final InetAddress b) {
+        if (a == null || b == null || a.equals(b)) {
+            return a == b || a != null && a.equals(b);
+        }
+        // the IPv6 wildcard is dual-stack (the JDK's default): it covers IPv4 addresses too
+        return a.isAnyLocalAddress() && (a instanceof Inet6Address || a.getClass() == b.getClass())
+            || b.isAnyLocalAddress() && (b instanceof Inet6Address || a.getClass() == b.getClass());
     }
 
     /** No admin API, no access log. */
@@ -79,16 +116,27 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         this(threads, grace, listeners, groups, dns, maxconn, AdminConfig.NONE, AccessLogFormat.OFF);
     }
 
+    /** Logs on standard output only ({@link LogConfig#DEFAULTS}). */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn, final AdminConfig admin,
+                  final AccessLogFormat accessLog) {
+        this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, LogConfig.DEFAULTS);
+    }
+
     public Config withMaxconn(final int n) {
-        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog);
+        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs);
     }
 
     public Config withAdmin(final AdminConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs);
     }
 
     public Config withAccessLog(final AccessLogFormat value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs);
+    }
+
+    public Config withLogs(final LogConfig value) {
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value);
     }
 
     /** The default number of event loops: one per core. */

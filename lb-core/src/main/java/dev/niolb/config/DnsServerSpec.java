@@ -67,7 +67,7 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
             return false;
         }
         final String host = address.substring(0, colon);
-        return isName(host) && !host.chars().allMatch(c -> Character.isDigit(c) || c == '.');
+        return isName(host) && !host.chars().allMatch(c -> Numbers.isDigit((char) c) || c == '.');
     }
 
     /**
@@ -98,12 +98,12 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
         if (!isName(host)) {
             throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": " + Quoted.of(host) + " is not a host name");
         }
-        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)
-            || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> Numbers.isDigit((char) c))
+            || Numbers.parseInt(port) < 1 || Numbers.parseInt(port) > 65535) {
             throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": port must be a number 1..65535");
         }
-        final ServerConfig template = template(spec, Integer.parseInt(port), options);
-        return new DnsServerSpec(explicitName(template), host, Integer.parseInt(port), false, template);
+        final ServerConfig template = template(spec, Numbers.parseInt(port), options);
+        return new DnsServerSpec(explicitName(template), host, Numbers.parseInt(port), false, template);
     }
 
     /** The options parsed by {@link ServerConfig#parse} on a placeholder address, so both forms take the same. */

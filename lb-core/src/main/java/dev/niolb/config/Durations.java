@@ -22,13 +22,13 @@ public final class Durations {
             return Duration.ZERO;
         }
         int digits = 0;
-        while (digits < s.length() && Character.isDigit(s.charAt(digits))) {
+        while (digits < s.length() && Numbers.isDigit(s.charAt(digits))) {
             digits++;
         }
         if (digits == 0 || digits > 12) {
             throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": expected e.g. 250ms, 5s, 10m, 1h");
         }
-        final long amount = Long.parseLong(s.substring(0, digits));
+        final long amount = Numbers.parseLong(s.substring(0, digits));
         final Duration duration = switch (s.substring(digits)) {
             case "ms" -> Duration.ofMillis(amount);
             case "s" -> Duration.ofSeconds(amount);

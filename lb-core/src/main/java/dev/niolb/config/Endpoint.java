@@ -71,10 +71,10 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
     }
 
     private static int parsePort(final String text, final String port) {
-        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)) {
+        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> Numbers.isDigit((char) c))) {
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be a number 0..65535");
         }
-        final int value = Integer.parseInt(port);
+        final int value = Numbers.parseInt(port);
         if (value > 65535) {
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be 0..65535, got " + value);
         }

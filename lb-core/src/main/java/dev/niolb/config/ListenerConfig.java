@@ -29,6 +29,7 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
         if (name == null || name.isBlank()) {
             name = protocol.scheme() + "://" + Endpoint.hostPort(bind);
         }
+        Names.check("listener", name);
     }
 
     /** With no access list and no limits. */

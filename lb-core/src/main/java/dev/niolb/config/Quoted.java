@@ -6,12 +6,44 @@ package dev.niolb.config;
  * a terminal whatever was typed or read from a file. Found by fuzzing the parsers (see {@code docs/RELIABILITY.md}).
  */
 public final class Quoted {
+    /** Longer input is cut in a quote: an error names the value, it need not echo 200 KB of it (issue 17). */
+    static final int MAX_QUOTED = 120;
+    /** Longer messages are cut: whatever quotes what, a report stays one readable line. */
+    static final int MAX_LINE = 1000;
+
     private Quoted() {
     }
 
-    /** {@code 'text'}, escaped; {@code null} for a null text. */
+    /**
+     * {@code 'text'}, escaped; {@code null} for a null text. Text longer than {@value #MAX_QUOTED} characters is
+     * cut: {@code 'xxxx…' (200000 characters)}.
+     */
     public static String of(final String text) {
-        return text == null ? "null" : "'" + escaped(text) + "'";
+        if (text == null) {
+            return "null";
+        }
+        if (text.length() <= MAX_QUOTED) {
+            return "'" + escaped(text) + "'";
+        }
+        return "'" + escaped(text.substring(0, cutAt(text, MAX_QUOTED))) + "\u2026' (" + text.length() + " characters)";
+    }
+
+    /**
+     * A whole message made safe to print as one line: {@link #escaped}, and cut after {@value #MAX_LINE}
+     * characters ({@code … (message of 250000 characters cut)}).
+     */
+    public static String line(final String message) {
+        final String escaped = escaped(String.valueOf(message));
+        if (escaped.length() <= MAX_LINE) {
+            return escaped;
+        }
+        return escaped.substring(0, cutAt(escaped, MAX_LINE)) + "\u2026 (message of " + escaped.length()
+            + " characters cut)";
+    }
+
+    /** {@code max}, or one less where that would split a surrogate pair. */
+    private static int cutAt(final String text, final int max) {
+        return Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
     }
 
     /** The text with its line breaks and other control characters escaped, nothing else changed. */

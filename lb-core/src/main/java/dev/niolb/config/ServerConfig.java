@@ -40,6 +40,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         if (name == null || name.isBlank()) {
             name = Endpoint.hostPort(address);
         }
+        Names.check("server", name);
         if (sendProxy == null) {
             sendProxy = SendProxy.NONE;
         }
@@ -106,7 +107,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             switch (key) {
                 case "weight" -> {
                     try {
-                        weight = Integer.parseInt(value);
+                        weight = Numbers.parseInt(value);
                     } catch (final NumberFormatException e) {
                         throw new IllegalArgumentException("server " + Quoted.of(spec) + ": weight must be a number 0.."
                             + MAX_WEIGHT + ", got " + Quoted.of(value));
@@ -126,7 +127,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                 }
                 case "check-port" -> {
                     try {
-                        checkPort = Integer.parseInt(value);
+                        checkPort = Numbers.parseInt(value);
                     } catch (final NumberFormatException e) {
                         checkPort = -1;
                     }
@@ -153,7 +154,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                 };
                 case "maxconn" -> {
                     try {
-                        maxconn = Integer.parseInt(value);
+                        maxconn = Numbers.parseInt(value);
                     } catch (final NumberFormatException e) {
                         maxconn = -1;
                     }

@@ -19,7 +19,7 @@ public final class Sizes {
     public static int parse(final String text) {
         final String s = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
         int digits = 0;
-        while (digits < s.length() && Character.isDigit(s.charAt(digits))) {
+        while (digits < s.length() && Numbers.isDigit(s.charAt(digits))) {
             digits++;
         }
         if (digits == 0 || digits > 10) {
@@ -31,7 +31,7 @@ public final class Sizes {
             case "m" -> MIB;
             default -> throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": unit must be k or m (or none for bytes)");
         };
-        final long bytes = Long.parseLong(s.substring(0, digits)) * unit;
+        final long bytes = Numbers.parseLong(s.substring(0, digits)) * unit;
         if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": too large");
         }

@@ -83,7 +83,7 @@ public record SourceRate(int count, Duration period, int burst) {
 
     private static int number(final String value, final String text, final String what) {
         try {
-            return Integer.parseInt(value);
+            return Numbers.parseInt(value);
         } catch (final NumberFormatException e) {
             throw new IllegalArgumentException("bad source rate '" + text + "': " + what + " '" + value
                 + "' is not a number");

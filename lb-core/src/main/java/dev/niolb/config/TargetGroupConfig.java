@@ -31,6 +31,7 @@ public record TargetGroupConfig(String name, Algorithm balance, List<ServerConfi
 
     public TargetGroupConfig {
         Objects.requireNonNull(name, "name");
+        Names.check("group", name);
         Objects.requireNonNull(balance, "balance");
         Objects.requireNonNull(health, "health");
         checkHashBalanceFactor(balance, hashBalanceFactor);

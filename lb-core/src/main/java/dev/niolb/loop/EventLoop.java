@@ -235,12 +235,20 @@ public final class EventLoop {
      * select, so a listening socket "closed" by a command would still complete handshakes into its backlog
      * until then. A non-blocking select with no action deregisters it now; the readiness it skips is
      * reported again by the next select (epoll is level-triggered here).
+     *
+     * <p>That select also consumes a wake-up another thread may have sent since the loop last cleared
+     * {@code wakeupPending}; the flag would stay set and every later {@link #execute} would skip its wake-up,
+     * leaving the loop blocked with commands queued (issue 17). So a wake-up it may have eaten is sent again.
      */
     public void flushClosedChannels() {
         try {
             selector.selectNow(ignored -> { });
         } catch (final IOException | java.nio.channels.ClosedSelectorException e) {
             LOG.debug("event loop {}: flushing closed channels: {}", index, e.toString());
+        } finally {
+            if (wakeupPending.get()) {
+                selector.wakeup();
+            }
         }
     }
 

@@ -243,6 +243,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
                     listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
                     return;
                 }
+            } else if (size == 0) {
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1); // see DROPPED_EMPTY
+                return;
             } else if (channel.write(datagram) != size) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1); // send buffer full
                 return;

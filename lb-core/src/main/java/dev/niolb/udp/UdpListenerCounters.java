@@ -45,7 +45,13 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int BYTES_IN = 16;
     /** Bytes of datagrams from servers sent back to clients. */
     public static final int BYTES_OUT = 17;
-    private static final int FIELDS = 18;
+    /**
+     * Empty datagrams from clients, which this transport cannot send on: the JDK's connected DatagramChannel
+     * writes nothing for an empty buffer (sun.nio.ch.IOUtil returns 0 before the syscall), and a flow's socket
+     * must stay connected for the server's replies to find it. Counted rather than lost silently (issue 17).
+     */
+    public static final int DROPPED_EMPTY = 18;
+    private static final int FIELDS = 19;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

@@ -103,6 +103,12 @@ final class UdpReceiver implements IoHandler {
                 }
             }
             UdpFlow flow = flows.get(client);
+            if (flow == null && !buffer.hasRemaining()) {
+                // an empty datagram cannot be sent on a flow's connected socket (UdpListenerCounters.DROPPED_EMPTY):
+                // opening a flow and picking a server for it would only hide the drop
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1);
+                continue;
+            }
             if (flow == null) {
                 flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null);
                 if (flow == null) {

@@ -191,11 +191,15 @@ class AccessLogSessionsTest {
 
     @Test
     void aServerResetIsLoggedAsServerReset() throws Exception {
+        // the reset only once the client has read the byte: a reset passed on before would discard it unread
+        final java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
         final TcpServers.Scripted server = track(new TcpServers.Scripted(s -> {
             try {
                 s.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
                 s.getOutputStream().flush();
-                Thread.sleep(100);
+                if (!read.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the client never read the byte");
+                }
                 s.setSoLinger(true, 0); // close() then sends RST
             } catch (final IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
@@ -205,6 +209,7 @@ class AccessLogSessionsTest {
         final Socket c = client();
         final InputStream in = c.getInputStream();
         assertThat(in.read()).isEqualTo('x');
+        read.countDown();
         final Line line = awaitLine(c);
         assertServerSide(line, c, "s0");
         assertThat(line.bytesOut()).isEqualTo(1);

@@ -41,11 +41,32 @@ final class AdminRig implements AutoCloseable {
     final List<Socket> clients = new ArrayList<>();
     LoadBalancer lb;
     Http http;
+    /** With {@link #limits}: the admin server the rig started itself (the engine then has none of its own). */
+    AdminServer admin;
+    private List<String> allowedHosts = List.of();
+    private AdminLimits limits;
 
     AdminRig(final int servers) throws IOException {
         for (int i = 0; i < servers; i++) {
             this.servers.add(new EchoServer("s" + i));
         }
+    }
+
+    /** Host names the admin API answers to besides the built-in ones. */
+    AdminRig allowHosts(final String... names) {
+        allowedHosts = List.of(names);
+        return this;
+    }
+
+    /** An admin server with these limits instead of the defaults. */
+    AdminRig limits(final AdminLimits adminLimits) {
+        limits = adminLimits;
+        return this;
+    }
+
+    /** Where the admin API listens. */
+    InetSocketAddress adminAddress() {
+        return admin != null ? admin.address() : lb.adminAddress();
     }
 
     AdminRig start(final Algorithm balance, final int threads, final Path tokenFile) throws IOException {
@@ -57,9 +78,16 @@ final class AdminRig implements AutoCloseable {
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
                     TcpOptions.DEFAULTS),
                 new TargetGroupConfig("g", balance, configs, HealthCheckConfig.DEFAULTS, 0))
-            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)).withTokenFile(tokenFile));
-        lb = LoadBalancer.start(config);
-        http = new Http(lb.adminAddress());
+            .withAdmin(AdminConfig.NONE);
+        final AdminConfig adminConfig = AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)).withTokenFile(tokenFile)
+            .withAllowedHosts(allowedHosts);
+        if (limits == null) {
+            lb = LoadBalancer.start(config.withAdmin(adminConfig));
+        } else {
+            lb = LoadBalancer.start(config);
+            admin = AdminServer.start(lb, adminConfig, limits);
+        }
+        http = new Http(adminAddress());
         return this;
     }
 
@@ -144,6 +172,9 @@ final class AdminRig implements AutoCloseable {
     public void close() throws IOException {
         for (final Socket s : clients) {
             s.close();
+        }
+        if (admin != null) {
+            admin.close();
         }
         if (lb != null) {
             lb.stop(Duration.ZERO);

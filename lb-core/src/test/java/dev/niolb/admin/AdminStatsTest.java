@@ -118,7 +118,7 @@ class AdminStatsTest {
                 AdminRig.greeting(s);
                 open.add(s);
             }
-            Thread.sleep(holdMs);
+            Thread.sleep(holdMs); // the behaviour: the sessions' length is the figure under test
             for (final Socket s : open) {
                 s.close();
             }

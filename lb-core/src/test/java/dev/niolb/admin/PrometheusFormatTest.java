@@ -82,7 +82,7 @@ class PrometheusFormatTest {
     @Test
     void metricsParseWithTheReferenceParserAndEveryFamilyHasHelpAndType() throws Exception {
         assumeTrue(parserAvailable(), "needs /usr/bin/python3 with prometheus_client (apt python3-prometheus-client)");
-        final String odd = "we\"b\\1\nx"; // a listener name that needs every escape of the format
+        final String odd = "we\"b\\1"; // a name that needs the format's escapes (line breaks are refused in names)
         try (EchoServer echo = new EchoServer("s0")) {
             final LoadBalancer lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(5), List.of(
                     new ListenerConfig(odd, Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),

@@ -139,7 +139,7 @@ class ClientFaultsTest {
         }
         Await.until(() -> rig.counters().accepted() >= clients, 5000);
         final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
-        Thread.sleep(300);
+        rig.awaitHealthyStreamFlowing();
         // every slowloris session is open and dripping, and not one of them holds a buffer
         assertThat(rig.lb().listener("front").counters().active()).isEqualTo(clients);
         final int inUse = rig.lb().buffersInUse();
@@ -192,7 +192,7 @@ class ClientFaultsTest {
         }
         Await.until(() -> rig.counters().accepted() >= clients, 5000);
         final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
-        Thread.sleep(200);
+        rig.awaitHealthyStreamFlowing();
         final int inUse = rig.lb().buffersInUse();
         final BulkEcho.Result during = healthy.get(20, TimeUnit.SECONDS);
         for (final Future<?> drip : drips) {
@@ -228,11 +228,11 @@ class ClientFaultsTest {
             long now = server.counters().bytesFromServer();
             do { // until every socket buffer on the way is full and the relays stop
                 before = now;
-                Thread.sleep(200);
+                Thread.sleep(200); // a poll: "stopped" is a counter that did not move for this long
                 now = server.counters().bytesFromServer();
             } while (now != before);
             final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
-            Thread.sleep(300);
+            rig.awaitHealthyStreamFlowing();
             final int inUse = rig.lb().buffersInUse();
             final BulkEcho.Result during = healthy.get(20, TimeUnit.SECONDS);
 
@@ -268,7 +268,7 @@ class ClientFaultsTest {
                     s.setSoTimeout(10_000);
                     s.getOutputStream().write(new byte[1000]);
                     s.shutdownOutput(); // half-open from here: the client only listens
-                    Thread.sleep(100);
+                    Thread.sleep(100); // the behaviour: a half-open client that is slow to read its answer
                     return MessageDigest.getInstance("SHA-256").digest(s.getInputStream().readAllBytes());
                 }
             }));
@@ -298,7 +298,7 @@ class ClientFaultsTest {
                 final Socket s = new Socket();
                 s.connect(rig.front(), 2000);
                 TcpServers.writeAll(s.getOutputStream(), new byte[256 * 1024], 16 * 1024);
-                Thread.sleep(50);
+                Thread.sleep(50); // the behaviour: the reset comes while its data is still on the way
                 s.setSoLinger(true, 0);
                 s.close(); // RST in the middle of the stream
                 return null;

@@ -55,6 +55,7 @@ final class FaultRig implements AutoCloseable {
     private int threads;
     private BulkEcho.Result baseline;
     private long directBaseline;
+    private long healthyBytesAtStart;
 
     FaultRig() throws IOException {
         healthyBackend = track(new FaultyServer(FaultyServer.echo(),
@@ -126,7 +127,20 @@ final class FaultRig implements AutoCloseable {
 
     /** The healthy session, started now on a virtual thread. */
     Future<BulkEcho.Result> healthyStream(final Duration duration) {
+        healthyBytesAtStart = healthyServer().counters().bytesToServer();
         return BulkEcho.start(measured, lb.localAddress("healthy"), duration, Duration.ZERO);
+    }
+
+    /**
+     * Waits until the healthy session {@link #healthyStream} started has moved a MiB through niolb: from then on
+     * what a test samples (buffers in use, open sessions) is sampled with the stream in flight.
+     */
+    void awaitHealthyStreamFlowing() throws Exception {
+        Await.until(() -> healthyServer().counters().bytesToServer() - healthyBytesAtStart >= 1 << 20, 5000);
+    }
+
+    private Server healthyServer() {
+        return lb.group("good").snapshot().servers()[0];
     }
 
     /** The healthy session came back whole, at {@link #KEEPS_THROUGHPUT} of its baseline rate or better. */

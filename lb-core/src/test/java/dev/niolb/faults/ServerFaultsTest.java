@@ -59,7 +59,9 @@ class ServerFaultsTest {
         }
         Await.until(() -> doomed.open() == clients / 2 && steady.open() == clients / 2, 5000);
         final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
-        Thread.sleep(400);
+        rig.awaitHealthyStreamFlowing();
+        // the doomed server's four sessions well into their 1.5 s transfers (~12 MB/s each) when it crashes
+        Await.until(() -> rig.server(0).counters().bytesToServer() >= 4L << 20, 5000);
         doomed.crash();
         final List<BulkEcho.Result> cut = new ArrayList<>();
         final List<BulkEcho.Result> whole = new ArrayList<>();
@@ -109,7 +111,7 @@ class ServerFaultsTest {
         }
         Await.until(() -> hang.accepted() == clients, 5000);
         final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
-        Thread.sleep(150);
+        rig.awaitHealthyStreamFlowing();
         final int inUse = rig.lb().buffersInUse();
         for (final Future<String> w : waits) {
             assertThat(w.get(10, TimeUnit.SECONDS)).isEqualTo("closed");

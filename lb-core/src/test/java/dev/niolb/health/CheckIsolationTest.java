@@ -36,7 +36,7 @@ class CheckIsolationTest {
         final TcpServers.Scripted hanging = rig.track(new TcpServers.Scripted(s -> {
             try {
                 hung.incrementAndGet();
-                s.getInputStream().readAllBytes(); // reads the request, never answers
+                TcpServers.readUntilPeerEnds(s.getInputStream()); // reads the request, never answers
             } catch (final IOException e) {
                 throw new UncheckedIOException(e);
             }

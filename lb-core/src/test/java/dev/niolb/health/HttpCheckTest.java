@@ -51,7 +51,7 @@ class HttpCheckTest {
                     s.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                     s.getOutputStream().flush();
                 }
-                s.getInputStream().read(); // hang until niolb gives up and closes
+                TcpServers.readUntilPeerEnds(s.getInputStream()); // hang until niolb gives up and resets
             } catch (final IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -202,7 +202,7 @@ class LifecycleTest {
                 assertThat(Rig.greeting(s)).isEqualTo("a");
             }
             rig.server("b").operatorMode(ServerState.UP, "test");
-            Thread.sleep(30);
+            Thread.sleep(30); // the behaviour: idle times that differ, for "idlest first"
             for (int i = 3; i < 6; i++) { // the last three have just been busy: the first three are the idlest
                 sessions.get(i).getOutputStream().write('x');
                 assertThat(sessions.get(i).getInputStream().read()).isEqualTo('x');

@@ -23,6 +23,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,6 +47,8 @@ class PassiveDetectionTest {
         final AtomicBoolean running = new AtomicBoolean(true);
         final Map<String, Integer> served = new ConcurrentHashMap<>();
         final ConcurrentLinkedQueue<Long> failedStarts = new ConcurrentLinkedQueue<>();
+        final AtomicLong killed = new AtomicLong(Long.MAX_VALUE);
+        final AtomicInteger servedSinceKilled = new AtomicInteger();
         final long killedAt;
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int c = 0; c < 4; c++) {
@@ -53,6 +57,9 @@ class PassiveDetectionTest {
                         final long started = System.nanoTime();
                         try {
                             served.merge(rig.hello(), 1, Integer::sum);
+                            if (started > killed.get()) {
+                                servedSinceKilled.incrementAndGet();
+                            }
                         } catch (final IOException e) {
                             failedStarts.add(started);
                         }
@@ -60,10 +67,11 @@ class PassiveDetectionTest {
                     return null;
                 });
             }
-            Thread.sleep(300);
+            Rig.await("b serving", () -> served.getOrDefault("b", 0) >= 20, 5000);
             rig.kill("b"); // its listening socket and open connections are closed when this returns
             killedAt = System.nanoTime();
-            Thread.sleep(700);
+            killed.set(killedAt);
+            Rig.await("sessions started after the kill", () -> servedSinceKilled.get() >= 200, 10_000);
             running.set(false);
         }
         // sessions already open on b, or being accepted, while it died are cut (nothing can save those);

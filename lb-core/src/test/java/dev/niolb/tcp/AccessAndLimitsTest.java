@@ -394,7 +394,7 @@ class AccessAndLimitsTest {
         assertRefused(A);
         roundTrip(connect(B), 'b'); // another source has its own bucket
 
-        Thread.sleep(1_100);
+        Thread.sleep(1_100); // the behaviour: the bucket refills at one a second
         roundTrip(connect(A), '3');
         assertThat(counters().rejected(Admission.Verdict.SOURCE_RATE)).isEqualTo(1);
     }

@@ -183,7 +183,7 @@ class ProxyProtocolTcpTest {
             for (final byte b : header) {
                 s.getOutputStream().write(b);
                 s.getOutputStream().flush();
-                Thread.sleep(2);
+                Thread.sleep(2); // the behaviour: a header that arrives a byte at a time
             }
             assertThat(readLine(s)).isEqualTo(HeaderEchoServer.line(client, dialled, 2));
         }
@@ -323,7 +323,7 @@ class ProxyProtocolTcpTest {
             final long start = System.nanoTime();
             for (int i = 0; i < 5; i++) { // the healthy one flows the whole time
                 assertThat(echo(healthy, "tick" + i)).isEqualTo("tick" + i);
-                Thread.sleep(100);
+                Thread.sleep(100); // the behaviour: the healthy client talks across the slow one's 300 ms timeout
             }
             assertThat(endOf(slow)).isTrue();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(250);

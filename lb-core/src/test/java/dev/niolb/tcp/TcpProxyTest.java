@@ -288,7 +288,7 @@ class TcpProxyTest {
             long now = server.counters().bytesFromServer();
             do {
                 previous = now;
-                Thread.sleep(300);
+                Thread.sleep(300); // a poll: "stopped" is a counter that did not move for this long
                 now = server.counters().bytesFromServer();
             } while (now != previous);
             assertThat(now).isLessThan(64L * 1024 * 1024);
@@ -343,7 +343,8 @@ class TcpProxyTest {
                 s.shutdownOutput();
                 return null;
             });
-            Thread.sleep(100);
+            // the transfer under way (it takes ~0.6 s) when the stop comes
+            awaitCondition(() -> lb.group("g").snapshot().servers()[0].counters().bytesToServer() > 0, 5000);
             final Future<Boolean> stopped = pool.submit(() -> lb.stop(Duration.ofSeconds(20)));
             writer.get(20, TimeUnit.SECONDS);
             assertThat(received.get(20, TimeUnit.SECONDS)).isEqualTo(data);
@@ -413,7 +414,7 @@ class TcpProxyTest {
     @Test
     void aStartThatFailsOnALaterListenerReleasesThePortsOfTheEarlierOnes() throws Exception {
         final EchoServer echo = track(new EchoServer());
-        final InetSocketAddress free = TcpServers.refusingAddress();
+        final InetSocketAddress free = TcpServers.freeAddress();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             final Config twoListeners = new Config(2, Duration.ZERO, List.of(
                 new ListenerConfig(free, "g", TcpOptions.DEFAULTS),

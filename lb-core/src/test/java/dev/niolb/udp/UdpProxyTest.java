@@ -200,9 +200,9 @@ class UdpProxyTest {
         start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(200)), 1, server);
         final UdpClient client = client();
         assertThat(client.ask("one")).isEqualTo("s0:one");
-        Thread.sleep(100);
+        Thread.sleep(100); // the behaviour: idle for half the idle timeout, then active again
         assertThat(client.ask("two")).as("activity keeps the flow").isEqualTo("s0:two");
-        Thread.sleep(150);
+        Thread.sleep(150); // the behaviour: idle for less than the idle timeout since the last datagram
         assertThat(counters().active()).as("150 ms after the last datagram").isEqualTo(1);
 
         awaitCondition(() -> counters().active() == 0, 2000);

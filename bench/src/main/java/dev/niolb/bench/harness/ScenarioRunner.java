@@ -166,15 +166,16 @@ public final class ScenarioRunner {
         final long ops = ops1 - ops0;
         final Map<String, Double> values = new HashMap<>();
         if (bytes) {
-            values.put("gbps", ops * 8 / seconds / 1e9);
+            values.put("gbps", Figures.gbitPerSecond(ops, seconds));
         } else {
-            values.put("rate", ops / seconds);
+            values.put("rate", Figures.perSecond(ops, seconds));
         }
         if (target.hasProcess()) {
-            final double cpuMicros = ClockTicks.toMicros(cpu1 - cpu0);
-            values.put("cpu_pct", cpuMicros / 1e4 / seconds);
+            final double cpuMicros = Figures.cpuMicros(cpu1 - cpu0, ClockTicks.perSecond());
+            values.put("cpu_pct", Figures.cpuPercent(cpuMicros, seconds));
             if (ops > 0) {
-                values.put("cpu_per_op", bytes ? cpuMicros / (ops / 1048576.0) : cpuMicros / ops);
+                values.put("cpu_per_op", bytes ? Figures.cpuMicrosPerMiB(cpuMicros, ops)
+                    : Figures.cpuMicrosPerOperation(cpuMicros, ops));
             }
         }
         final Histogram latency = load.latency();
@@ -210,20 +211,20 @@ public final class ScenarioRunner {
             if (jvmBefore.isPresent() && opened > 0) {
                 JvmMemory.sample(target.pid()).ifPresent(after -> {
                     values.put("heap_per_conn",
-                        (after.heapUsedBytes() - jvmBefore.get().heapUsedBytes()) / (double) opened);
+                        Figures.bytesPerConnection(jvmBefore.get().heapUsedBytes(), after.heapUsedBytes(), opened));
                     values.put("direct_per_conn",
-                        (after.directUsedBytes() - jvmBefore.get().directUsedBytes()) / (double) opened);
+                        Figures.bytesPerConnection(jvmBefore.get().directUsedBytes(), after.directUsedBytes(), opened));
                 });
             }
             final int answered = connections.ping((byte) 'y', PING_TIMEOUT);
             values.put("held", (double) opened);
             values.put("answered", (double) answered);
-            values.put("open_rate", opened / Math.max(1e-9, connections.openSeconds()));
+            values.put("open_rate", Figures.perSecond(opened, Math.max(1e-9, connections.openSeconds())));
             if (target.hasProcess()) {
-                values.put("rss_before", rssBefore / 1024.0);
-                values.put("rss_after", rssAfter / 1024.0);
+                values.put("rss_before", Figures.mib(rssBefore));
+                values.put("rss_after", Figures.mib(rssAfter));
                 if (opened > 0) {
-                    values.put("kib_per_conn", (rssAfter - rssBefore) / (double) opened);
+                    values.put("kib_per_conn", Figures.kibPerConnection(rssBefore, rssAfter, opened));
                 }
             }
             if (opened < count) {

@@ -9,6 +9,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ public record ConfigFile(Path path) implements ConfigSource {
         final String text;
         try {
             // a strict decoder: a file that is not UTF-8 is refused rather than read with replacement characters
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(path))).toString();
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(readAtMost(path))).toString();
         } catch (final NoSuchFileException e) {
             throw new ConfigFileException("cannot read " + path + ": no such file");
         } catch (final AccessDeniedException e) {
@@ -55,6 +56,21 @@ public record ConfigFile(Path path) implements ConfigSource {
             throw new ConfigFileException("cannot read " + path + ": " + e.getMessage());
         }
         return parse(text, path.toString());
+    }
+
+    /**
+     * The file's bytes, refused past {@link YamlLimits#MAX_FILE_BYTES}: never more than that is read, so
+     * {@code /dev/zero} or a FIFO that never ends is refused, not read until the heap is gone.
+     */
+    private static byte[] readAtMost(final Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            final byte[] bytes = in.readNBytes(YamlLimits.MAX_FILE_BYTES + 1);
+            if (bytes.length > YamlLimits.MAX_FILE_BYTES) {
+                throw new ConfigFileException("cannot read " + path + ": larger than "
+                    + (YamlLimits.MAX_FILE_BYTES >> 20) + " MiB");
+            }
+            return bytes;
+        }
     }
 
     @Override
@@ -81,6 +97,7 @@ public record ConfigFile(Path path) implements ConfigSource {
         final LoadSettings settings = LoadSettings.builder().setLabel(name).build();
         final Optional<Node> node;
         try {
+            YamlLimits.check(yaml, name, settings); // before the recursive parser and composer see it
             node = new Compose(settings).composeString(yaml);
         } catch (final MarkedYamlEngineException e) {
             final int line = e.getProblemMark().or(e::getContextMark).map(Mark::getLine).orElse(0) + 1;

@@ -10,9 +10,12 @@ import dev.niolb.config.Quoted;
 public final class ConfigFileException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message the report; a line break or other control character in it (from the file) is escaped */
+    /**
+     * @param message the report; a line break or other control character in it (from the file) is escaped, and
+     *                a report made long by a long value is cut ({@link Quoted#line})
+     */
     public ConfigFileException(final String message) {
-        super(Quoted.escaped(message), null, false, false);
+        super(Quoted.line(message), null, false, false);
     }
 
     /** {@code FILE:LINE: PATH: PROBLEM}, leaving out the path when it is empty (the document itself). */

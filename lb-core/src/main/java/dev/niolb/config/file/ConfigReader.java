@@ -2,6 +2,8 @@ package dev.niolb.config.file;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
+import dev.niolb.config.LogConfig;
+import dev.niolb.config.SyslogAddress;
 import dev.niolb.acl.Cidr;
 import dev.niolb.acl.CidrSet;
 import dev.niolb.config.AcceptProxy;
@@ -39,7 +41,7 @@ import java.util.Optional;
  * <pre>
  * defaults:     threads, grace, maxconn (the process's), access-log, and every listener and group option below
  *               (the values listeners and groups start from)
- * admin:        address (HOST:PORT or none), token-file
+ * admin:        address (HOST:PORT or none), token-file, allowed-hosts
  * listeners:    name, protocol, bind, group, and the listener options
  * groups:       name, servers (by address, or by DNS name: HOST:PORT or srv:NAME), and the group options
  * dns:          resolver, min-ttl, max-ttl, timeout (how servers by DNS name are resolved)
@@ -74,6 +76,7 @@ final class ConfigReader {
         final int maxconn = defaults.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0); // --maxconn: every listener's
         final AccessLogFormat accessLog = defaults.value("access-log", v -> v.as(AccessLogFormat::parse),
             AccessLogFormat.OFF);
+        final LogConfig logs = logs(defaults);
         final ListenerOptions listenerDefaults = listenerOptions(defaults, ListenerOptions.DEFAULTS);
         final GroupOptions groupDefaults = groupOptions(defaults, GroupOptions.DEFAULTS);
         defaults.end();
@@ -96,7 +99,18 @@ final class ConfigReader {
         final AdminConfig admin = admin(root.map("admin"));
         root.end();
         return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
-            dns, maxconn, admin, accessLog));
+            dns, maxconn, admin, accessLog, logs));
+    }
+
+    /** {@code access-log-file}, {@code access-log-max-size}, {@code access-log-max-history}, {@code syslog},
+     * {@code syslog-facility}: the process's log outputs, in {@code defaults} beside {@code access-log}. */
+    private static LogConfig logs(final YamlMap m) {
+        LogConfig logs = LogConfig.DEFAULTS;
+        logs = m.with("access-log-file", v -> Path.of(v.text().strip()), logs, LogConfig::withAccessLogFile);
+        logs = m.with("access-log-max-size", YamlValue::size, logs, LogConfig::withAccessLogMaxSize);
+        logs = m.with("access-log-max-history", YamlValue::integer, logs, LogConfig::withAccessLogMaxHistory);
+        logs = m.with("syslog", v -> v.as(SyslogAddress::parse), logs, LogConfig::withSyslog);
+        return m.with("syslog-facility", YamlValue::text, logs, LogConfig::withSyslogFacility);
     }
 
     /** {@code resolver: HOST:PORT} (or {@code system}), {@code min-ttl}, {@code max-ttl}, {@code timeout}. */
@@ -259,15 +273,17 @@ final class ConfigReader {
         return new CidrSet(v.listOrOne().stream().map(c -> c.as(Cidr::parse)).toList());
     }
 
-    /** {@code address} (HOST:PORT or none) and {@code token-file}; absent, the default address. */
+    /** {@code address} (HOST:PORT or none), {@code token-file}, {@code allowed-hosts}; absent, the default address. */
     private static AdminConfig admin(final YamlMap m) {
         // not value(): "none" reads as null, which value() would take for an absent key
         final Optional<YamlValue> given = m.get("address");
         final InetSocketAddress address = given.isPresent() ? given.get().as(AdminConfig::parseAddress)
             : AdminConfig.DEFAULT.address();
         final Path tokenFile = m.value("token-file", v -> Path.of(v.text().strip()), null);
+        final List<String> hosts = m.value("allowed-hosts",
+            v -> v.listOrOne().stream().map(h -> h.as(AdminConfig::parseAllowedHost)).toList(), List.of());
         m.end();
-        return m.build(() -> AdminConfig.of(address, tokenFile));
+        return m.build(() -> AdminConfig.of(address, tokenFile).withAllowedHosts(hosts));
     }
 
     private static List<CheckSpec> checks(final YamlValue v) {

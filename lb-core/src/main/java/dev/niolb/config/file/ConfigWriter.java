@@ -11,6 +11,7 @@ import dev.niolb.config.Endpoint;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ListenerLimits;
+import dev.niolb.config.LogConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.Sizes;
 import dev.niolb.config.TargetGroupConfig;
@@ -57,15 +58,21 @@ public final class ConfigWriter {
 
     public static String write(final Config config) {
         final Map root = new Map(FlowStyle.BLOCK);
-        root.put("defaults", new Map(FlowStyle.BLOCK)
+        final Map defaults = new Map(FlowStyle.BLOCK)
             .put("threads", config.threads())
             .put("grace", config.grace())
             .put("maxconn", config.maxconn())
-            .put("access-log", config.accessLog().toString()));
+            .put("access-log", config.accessLog().toString());
+        logs(defaults, config.logs());
+        root.put("defaults", defaults);
         final Map admin = new Map(FlowStyle.BLOCK)
             .put("address", config.admin().enabled() ? Endpoint.hostPort(config.admin().address()) : "none");
         if (config.admin().tokenFile() != null) {
             admin.put("token-file", config.admin().tokenFile().toString());
+        }
+        if (!config.admin().allowedHosts().isEmpty()) {
+            admin.put("allowed-hosts", new SequenceNode(Tag.SEQ, config.admin().allowedHosts().stream()
+                .map(ConfigWriter::scalar).toList(), FlowStyle.BLOCK));
         }
         root.put("admin", admin);
         final List<Node> listeners = new ArrayList<>();
@@ -195,6 +202,26 @@ public final class ConfigWriter {
     }
 
     /** A mapping node under construction, keys in insertion order. */
+    /** The log outputs, each key only where it differs from {@link LogConfig#DEFAULTS}: most configs have none. */
+    private static void logs(final Map defaults, final LogConfig logs) {
+        final LogConfig d = LogConfig.DEFAULTS;
+        if (logs.accessLogFile() != null) {
+            defaults.put("access-log-file", logs.accessLogFile().toString());
+        }
+        if (logs.accessLogMaxSize() != d.accessLogMaxSize()) {
+            defaults.put("access-log-max-size", Sizes.format(logs.accessLogMaxSize()));
+        }
+        if (logs.accessLogMaxHistory() != d.accessLogMaxHistory()) {
+            defaults.put("access-log-max-history", logs.accessLogMaxHistory());
+        }
+        if (logs.syslog() != null) {
+            defaults.put("syslog", logs.syslog().toString());
+        }
+        if (!logs.syslogFacility().equals(d.syslogFacility())) {
+            defaults.put("syslog-facility", logs.syslogFacility());
+        }
+    }
+
     private static final class Map {
         private final List<NodeTuple> tuples = new ArrayList<>();
         private final FlowStyle style;

@@ -1,6 +1,7 @@
 package dev.niolb.config.file;
 
 import dev.niolb.config.Durations;
+import dev.niolb.config.Numbers;
 import dev.niolb.config.Sizes;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -69,7 +70,7 @@ public final class YamlValue {
     public int integer() {
         final String t = text().strip();
         try {
-            return Integer.parseInt(t);
+            return Numbers.parseInt(t);
         } catch (final NumberFormatException e) {
             throw error("must be a whole number, got '" + t + "'");
         }

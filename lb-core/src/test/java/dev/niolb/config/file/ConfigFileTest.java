@@ -383,6 +383,8 @@ class ConfigFileTest {
                 "niolb.yaml:2: admin: unknown key 'adress' (did you mean address?)"),
             arguments("a token file without an admin API", "admin:\n  address: none\n  token-file: /t\n" + MINIMAL,
                 "niolb.yaml:2: admin: an admin token file needs the admin API, not admin address none"),
+            arguments("an allowed admin host with a port", "admin:\n  allowed-hosts: [lb.example.com:9900]\n" + MINIMAL,
+                "niolb.yaml:2: admin.allowed-hosts[0]: bad admin host name 'lb.example.com:9900'"),
             arguments("an unknown access log format", "defaults:\n  access-log: xml\n" + MINIMAL,
                 "niolb.yaml:2: defaults.access-log: bad access log format 'xml': expected off, plain or json"));
     }

@@ -50,8 +50,11 @@ class ConfigWriterTest {
                     new ServerConfig(new InetSocketAddress("10.0.0.3", 53), 1)),
                     HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)))
             .withMaxconn(10_000)
-            .withAdmin(AdminConfig.of(new InetSocketAddress("::1", 9901), java.nio.file.Path.of("/etc/niolb/admin token")))
-            .withAccessLog(AccessLogFormat.PLAIN);
+            .withAdmin(AdminConfig.of(new InetSocketAddress("::1", 9901), java.nio.file.Path.of("/etc/niolb/admin token"))
+                .withAllowedHosts(List.of("lb.example.com", "[2001:db8::7]")))
+            .withAccessLog(AccessLogFormat.PLAIN)
+            .withLogs(new dev.niolb.config.LogConfig(java.nio.file.Path.of("/var/log/niolb/access.log"), 10 * 1024,
+                30, dev.niolb.config.SyslogAddress.parse("udp://127.0.0.1:5514"), "local3"));
     }
 
     @Test

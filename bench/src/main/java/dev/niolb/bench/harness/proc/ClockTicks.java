@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** The kernel's clock ticks per second ({@code getconf CLK_TCK}), the unit of {@code /proc/PID/stat} CPU times. */
+/**
+ * The kernel's clock ticks per second ({@code getconf CLK_TCK}), the unit of {@code /proc/PID/stat} CPU times
+ * ({@code Figures#cpuMicros} converts them). Queried once; threadsafe.
+ */
 public final class ClockTicks {
 
     private static final long PER_SECOND = query();
@@ -14,11 +17,6 @@ public final class ClockTicks {
 
     public static long perSecond() {
         return PER_SECOND;
-    }
-
-    /** Converts ticks to microseconds. */
-    public static double toMicros(final long ticks) {
-        return ticks * 1_000_000.0 / PER_SECOND;
     }
 
     private static long query() {

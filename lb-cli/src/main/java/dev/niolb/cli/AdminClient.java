@@ -1,0 +1,142 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.Endpoint;
+import dev.niolb.json.JsonReader;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A client of a running niolb's admin API for the command line ({@code stats}, {@code server}, {@code reload}):
+ * one request, its JSON answer, and every way it can fail turned into a one-line {@link Failure} (exit code 1):
+ * the API not reachable, or a call it refused, shown with the admin's own message and the HTTP status.
+ *
+ * <p>Threading: one command's thread; not shared.
+ */
+final class AdminClient {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+    private final InetSocketAddress address;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+
+    /** @param token the bearer token state changes carry; null for none */
+    AdminClient(final InetSocketAddress address, final String token) {
+        this.address = address;
+        this.token = token;
+    }
+
+    /** {@code HOST:PORT} as the messages name it. */
+    String where() {
+        return Endpoint.hostPort(address);
+    }
+
+    /** {@code GET path}: the body of a 200 answer. */
+    String get(final String path) throws InterruptedException {
+        return send(request(path).GET(), "GET " + path).body();
+    }
+
+    /**
+     * {@code POST path} with the parameters as a form (in the order given): the answer's JSON object.
+     */
+    Map<String, Object> post(final String path, final Map<String, String> form) throws InterruptedException {
+        final String body = form.entrySet().stream()
+            .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+            .collect(Collectors.joining("&"));
+        return json(send(request(path).header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body)), "POST " + path));
+    }
+
+    /** {@code DELETE path}: the answer's JSON object. */
+    Map<String, Object> delete(final String path) throws InterruptedException {
+        return json(send(request(path).DELETE(), "DELETE " + path));
+    }
+
+    /** A path segment: a group or server name, which may hold any character ({@code api:8080#10.0.0.1}). */
+    static String segment(final String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private HttpRequest.Builder request(final String path) {
+        final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + where() + path))
+            .timeout(REQUEST_TIMEOUT);
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private HttpResponse<String> send(final HttpRequest.Builder request, final String what)
+        throws InterruptedException {
+        final HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (final ConnectException e) {
+            throw new Failure("cannot reach the admin API at " + where() + ": connection refused (is niolb running "
+                + "with --admin " + where() + "?)");
+        } catch (final HttpTimeoutException e) {
+            throw new Failure("cannot reach the admin API at " + where() + ": timed out");
+        } catch (final IOException e) {
+            throw new Failure("cannot reach the admin API at " + where() + ": "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().toLowerCase(Locale.ROOT)));
+        }
+        final int status = response.statusCode();
+        if (status / 100 != 2) {
+            throw new Failure(refusal(response.body(), status, what));
+        }
+        return response;
+    }
+
+    /** The admin's {@code {"error": "..."}} as one line, the status after it; a hint where the token is missing. */
+    private String refusal(final String body, final int status, final String what) {
+        String message;
+        try {
+            final Object error = JsonReader.parseObject(body).get("error");
+            message = error == null ? null : UsageErrorHandler.firstLine(error.toString());
+        } catch (final IllegalArgumentException e) {
+            message = null;
+        }
+        if (message == null) {
+            message = "the admin API at " + where() + " answered " + what + " with HTTP " + status;
+        } else {
+            message = message + " (HTTP " + status + ")";
+        }
+        if (status == 401) {
+            message += token == null ? "; give --admin-token-file FILE or --config FILE with admin.token-file"
+                : "; the token given is not the one niolb reads";
+        }
+        return message;
+    }
+
+    private Map<String, Object> json(final HttpResponse<String> response) {
+        try {
+            return JsonReader.parseObject(response.body());
+        } catch (final IllegalArgumentException e) {
+            throw new Failure("the admin API at " + where() + " did not answer with JSON: " + e.getMessage());
+        }
+    }
+
+    /** An ordered form of name and value pairs. */
+    static Map<String, String> form(final String... nameValue) {
+        final Map<String, String> form = new LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) {
+            form.put(nameValue[i], nameValue[i + 1]);
+        }
+        return form;
+    }
+}

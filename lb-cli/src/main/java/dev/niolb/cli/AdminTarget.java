@@ -1,0 +1,106 @@
+package dev.niolb.cli;
+
+import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Endpoint;
+import dev.niolb.config.file.ConfigFile;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The flags that say which niolb a client command ({@code stats}, {@code server}, {@code reload}) talks to, and
+ * with what token: {@code --admin} and {@code --admin-token-file}, or both read from a config file's
+ * {@code admin:} block, as the niolb that runs it reads them.
+ *
+ * <p>Without {@code --admin} and {@code --config}, {@value #DEFAULT_CONFIG} is read where it exists (the .deb's
+ * service), else the default address is asked. A token file given as a flag wins over the file's.
+ *
+ * <p>Threading: picocli fills it on the main thread, which then uses it.
+ */
+final class AdminTarget {
+    static final String DEFAULT_CONFIG = "/etc/niolb/niolb.yaml";
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+        description = "The admin API of the niolb to ask (default: the config file's admin.address, else "
+            + AdminConfig.DEFAULT_ADDRESS + ").")
+    private Endpoint admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+        description = "The file holding the admin bearer token (default: the config file's admin.token-file).")
+    private Path tokenFile;
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Take the admin address and token file from this niolb config file (default: "
+            + DEFAULT_CONFIG + " where it exists and --admin is not given).")
+    private Path config;
+
+    /** The client these flags describe; a {@link Failure} when the config or the token file cannot be read. */
+    AdminClient client() {
+        final AdminConfig fromFile = fileAdmin();
+        final InetSocketAddress address;
+        if (admin != null) {
+            address = admin.address();
+        } else if (fromFile != null) {
+            if (!fromFile.enabled()) {
+                throw new Failure(configPath() + " runs niolb without an admin API (admin.address: none)");
+            }
+            address = reachable(fromFile.address());
+        } else {
+            address = AdminConfig.DEFAULT.address();
+        }
+        final Path token = tokenFile != null ? tokenFile : fromFile == null ? null : fromFile.tokenFile();
+        return new AdminClient(address, token == null ? null : readToken(token));
+    }
+
+    /** The config file's admin block, or null when no file is named and the default one is absent. */
+    private AdminConfig fileAdmin() {
+        final Path path = configPath();
+        if (path == null) {
+            return null;
+        }
+        return CheckCommand.load(new ConfigFile(path)).admin();
+    }
+
+    private Path configPath() {
+        if (config != null) {
+            return config;
+        }
+        final Path standard = Path.of(DEFAULT_CONFIG);
+        return admin == null && Files.isReadable(standard) ? standard : null;
+    }
+
+    /** A wildcard listen address is asked on loopback, of its own family. */
+    static InetSocketAddress reachable(final InetSocketAddress listen) {
+        if (!listen.getAddress().isAnyLocalAddress()) {
+            return listen;
+        }
+        final InetAddress loopback = InetAddress.ofLiteral(listen.getAddress() instanceof Inet6Address ? "::1"
+            : "127.0.0.1");
+        return new InetSocketAddress(loopback, listen.getPort());
+    }
+
+    private static String readToken(final Path file) {
+        final String token;
+        try {
+            token = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (final NoSuchFileException e) {
+            throw new Failure("cannot read admin token file " + file + ": no such file");
+        } catch (final AccessDeniedException e) {
+            throw new Failure("cannot read admin token file " + file + ": permission denied");
+        } catch (final IOException e) {
+            throw new Failure("cannot read admin token file " + file + ": " + e.getMessage());
+        }
+        if (token.isEmpty()) {
+            throw new Failure("admin token file " + file + " is empty");
+        }
+        return token;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.niolb.cli.log;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.util.FileSize;
+import dev.niolb.accesslog.AccessLog;
+import dev.niolb.config.LogConfig;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * Sets up the log outputs a {@link LogConfig} asks for on top of logback.xml, with Logback's own appenders: the
+ * access log ({@value AccessLog#LOGGER}) into a {@link RollingFileAppender} rotated daily and at a size
+ * ({@code FILE.yyyy-MM-dd.N.gz}, kept for some days), and both logs to syslog ({@link SyslogUdpAppender} over UDP,
+ * {@link SyslogUnixAppender} to a local socket such as {@code /dev/log}).
+ *
+ * <p>An access log file replaces the access logger's appenders (standard output in the shipped logback.xml, or
+ * whatever an operator's own Logback configuration gave it). Syslog is added beside what is there. Where SLF4J is
+ * not bound to Logback (another binding on the class path) nothing can be set up and {@link #apply} says so.
+ *
+ * <p>Threading: called once at start-up, on the main thread, before the engine logs anything of its own.
+ */
+public final class LogOutputs {
+    /** Why an output could not be set up: the message is the whole report, for the user to act on. */
+    public static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(final String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private LogOutputs() {
+    }
+
+    /**
+     * Adds the outputs {@code logs} names to the running Logback configuration.
+     *
+     * @throws Refused when the access log file cannot be written or the syslog address is unusable
+     */
+    public static void apply(final LogConfig logs) {
+        if (logs.accessLogFile() == null && logs.syslog() == null) {
+            return;
+        }
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            throw new Refused("the log outputs need Logback, and SLF4J is bound to "
+                + LoggerFactory.getILoggerFactory().getClass().getName());
+        }
+        final Logger access = context.getLogger(AccessLog.LOGGER);
+        if (logs.accessLogFile() != null) {
+            final Appender<ILoggingEvent> file = accessFile(context, logs);
+            access.detachAndStopAllAppenders();
+            access.setAdditive(false);
+            access.addAppender(file);
+        }
+        if (logs.syslog() != null) {
+            final Appender<ILoggingEvent> syslog = syslog(context, logs);
+            context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(syslog);
+            if (!access.isAdditive()) { // the shipped logback.xml keeps access lines out of the root's appenders
+                access.addAppender(syslog);
+            }
+        }
+    }
+
+    private static Appender<ILoggingEvent> accessFile(final LoggerContext context, final LogConfig logs) {
+        final Path path = logs.accessLogFile().toAbsolutePath();
+        checkWritable(path);
+        final RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        appender.setContext(context);
+        appender.setName("ACCESS_FILE");
+        appender.setFile(path.toString());
+        final SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+        policy.setContext(context);
+        policy.setParent(appender);
+        policy.setFileNamePattern(path + ".%d{yyyy-MM-dd}.%i.gz");
+        policy.setMaxFileSize(new FileSize(logs.accessLogMaxSize()));
+        policy.setMaxHistory(logs.accessLogMaxHistory());
+        policy.start();
+        appender.setRollingPolicy(policy);
+        final PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%msg%n");
+        encoder.setCharset(java.nio.charset.StandardCharsets.UTF_8);
+        encoder.start();
+        appender.setEncoder(encoder);
+        appender.start();
+        if (!appender.isStarted()) {
+            throw new Refused("cannot write the access log to " + path + " (Logback refused it; run with "
+                + "-Dlogback.debug=true to see why)");
+        }
+        return appender;
+    }
+
+    /** Opens the file as Logback will, so that a missing directory or permission is one line before the start. */
+    private static void checkWritable(final Path path) {
+        try {
+            if (path.getParent() != null) {
+                Files.createDirectories(path.getParent());
+            }
+            try (FileChannel ignored = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                // only opened
+            }
+        } catch (final AccessDeniedException e) {
+            throw new Refused("cannot write the access log to " + path + ": permission denied");
+        } catch (final NoSuchFileException e) {
+            throw new Refused("cannot write the access log to " + path + ": no such directory");
+        } catch (final IOException e) {
+            throw new Refused("cannot write the access log to " + path + ": " + e.getMessage());
+        }
+    }
+
+    private static Appender<ILoggingEvent> syslog(final LoggerContext context, final LogConfig logs) {
+        final Rfc5424Layout layout = new Rfc5424Layout(logs.facilityCode(), Rfc5424Layout.localHostName(), "niolb",
+            ProcessHandle.current().pid());
+        layout.setContext(context);
+        layout.start();
+        if (logs.syslog().unix() != null) {
+            final SyslogUnixAppender appender = new SyslogUnixAppender(layout, logs.syslog().unix());
+            appender.setContext(context);
+            appender.setName("SYSLOG");
+            appender.start();
+            if (!appender.isStarted()) {
+                throw new Refused("cannot send syslog messages to " + logs.syslog());
+            }
+            return appender;
+        }
+        final SyslogUdpAppender appender = new SyslogUdpAppender(layout);
+        appender.setContext(context);
+        appender.setName("SYSLOG");
+        appender.setSyslogHost(logs.syslog().udp().getHostString());
+        appender.setPort(logs.syslog().udp().getPort());
+        appender.setFacility(logs.syslogFacility().toUpperCase(Locale.ROOT));
+        appender.start();
+        if (!appender.isStarted()) {
+            throw new Refused("cannot send syslog messages to " + logs.syslog());
+        }
+        return appender;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.niolb.cli.log;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Logback appender sending each event as one RFC 5424 datagram ({@link Rfc5424Layout}) to a local Unix datagram
+ * socket such as {@code /dev/log}, through {@link UnixDatagramSocket}. A message is cut at {@value #MAX_BYTES}
+ * bytes, rsyslog's default limit. A send that fails (no syslog daemon, its socket gone) drops the event; the first
+ * failure of a run of them is reported to Logback's status, so a restarted daemon is picked up again silently.
+ *
+ * <p>Threading: Logback's {@code AppenderBase} serialises appends.
+ */
+public final class SyslogUnixAppender extends AppenderBase<ILoggingEvent> {
+    static final int MAX_BYTES = 8192;
+
+    private final Rfc5424Layout layout;
+    private final Path path;
+    private UnixDatagramSocket socket;
+    private boolean failing;
+
+    public SyslogUnixAppender(final Rfc5424Layout layout, final Path path) {
+        this.layout = layout;
+        this.path = path;
+    }
+
+    @Override
+    public void start() {
+        try {
+            socket = UnixDatagramSocket.open();
+        } catch (final IOException | RuntimeException e) {
+            addError("cannot open a Unix datagram socket for " + path + ": " + e.getMessage());
+            return;
+        }
+        super.start();
+    }
+
+    @Override
+    protected void append(final ILoggingEvent event) {
+        final byte[] message = cut(layout.doLayout(event).getBytes(StandardCharsets.UTF_8));
+        try {
+            socket.send(path, message);
+            failing = false;
+        } catch (final IOException e) {
+            if (!failing) {
+                addWarn("syslog to " + path + ": " + e.getMessage() + "; messages are dropped until it answers");
+                failing = true;
+            }
+        }
+    }
+
+    /** At most {@link #MAX_BYTES}, cut before a UTF-8 continuation byte so that no character is split. */
+    static byte[] cut(final byte[] message) {
+        if (message.length <= MAX_BYTES) {
+            return message;
+        }
+        int end = MAX_BYTES;
+        while (end > 0 && (message[end] & 0xC0) == 0x80) {
+            end--;
+        }
+        return java.util.Arrays.copyOf(message, end);
+    }
+
+    @Override
+    public void stop() {
+        super.stop();
+        if (socket != null) {
+            socket.close();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.niolb.cli.log;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A Unix domain datagram socket ({@code AF_UNIX}, {@code SOCK_DGRAM}) through libc with the FFM API: what
+ * {@code /dev/log} is (rsyslog, syslog-ng, journald's {@code /run/systemd/journal/dev-log}), and what the JDK cannot
+ * open (its Unix domain sockets are streams only). Linux only: the constants are Linux's.
+ *
+ * <pre>
+ * struct sockaddr_un { sa_family_t sun_family;  // AF_UNIX = 1, 2 bytes
+ *                      char sun_path[108]; }    // the path, NUL-terminated
+ * </pre>
+ *
+ * <p>Threading: not threadsafe; one owner at a time (a Logback appender, which serialises its appends, or a test).
+ * Each call allocates its native memory in an arena of its own, so calls may come from any thread.
+ */
+public final class UnixDatagramSocket implements AutoCloseable {
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVTIMEO = 20;
+    private static final int PATH_MAX = 108;
+    private static final int ADDRESS_SIZE = 2 + PATH_MAX;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SOCKET = function("socket",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle SENDTO = function("sendto", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+        ValueLayout.JAVA_INT));
+    private static final MethodHandle BIND = function("bind",
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle RECV = function("recv", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = function("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+    private final int fd;
+    private boolean closed;
+
+    private UnixDatagramSocket(final int fd) {
+        this.fd = fd;
+    }
+
+    private static MethodHandle function(final String name, final FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
+            Linker.Option.captureCallState("errno"));
+    }
+
+    /** An unbound socket that sends to paths. */
+    public static UnixDatagramSocket open() throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment state = a.allocate(CALL_STATE);
+            final int fd = (int) SOCKET.invokeExact(state, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new IOException("socket(AF_UNIX, SOCK_DGRAM): errno " + (int) ERRNO.get(state, 0L));
+            }
+            return new UnixDatagramSocket(fd);
+        } catch (final IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** A socket bound to {@code path}, to receive on (a test's syslog server). */
+    public static UnixDatagramSocket bind(final Path path) throws IOException {
+        final UnixDatagramSocket socket = open();
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment state = a.allocate(CALL_STATE);
+            final int rc = (int) BIND.invokeExact(state, socket.fd, address(a, path), ADDRESS_SIZE);
+            check(state, rc, "bind " + path);
+            return socket;
+        } catch (final IOException | RuntimeException | Error e) {
+            socket.close();
+            throw e;
+        } catch (final Throwable t) {
+            socket.close();
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Sends one datagram to the socket at {@code path}.
+     *
+     * @throws IOException with the errno, e.g. when nothing listens there (ECONNREFUSED 111, ENOENT 2)
+     */
+    public void send(final Path path, final byte[] data) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment state = a.allocate(CALL_STATE);
+            final MemorySegment buffer = a.allocate(Math.max(1, data.length));
+            MemorySegment.copy(data, 0, buffer, ValueLayout.JAVA_BYTE, 0, data.length);
+            final long rc = (long) SENDTO.invokeExact(state, fd, buffer, (long) data.length, 0, address(a, path),
+                ADDRESS_SIZE);
+            check(state, rc, "sendto " + path);
+        } catch (final IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Receives one datagram, waiting up to {@code timeoutMillis}.
+     *
+     * @return its bytes, or null when none came in time
+     */
+    public byte[] receive(final int maxLength, final int timeoutMillis) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment state = a.allocate(CALL_STATE);
+            final MemorySegment timeval = a.allocate(16, 8); // struct timeval { long tv_sec; long tv_usec; }
+            timeval.set(ValueLayout.JAVA_LONG, 0, timeoutMillis / 1000);
+            timeval.set(ValueLayout.JAVA_LONG, 8, (timeoutMillis % 1000) * 1000L);
+            check(state, (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, timeval, 16), "setsockopt");
+            final MemorySegment buffer = a.allocate(maxLength);
+            final long n = (long) RECV.invokeExact(state, fd, buffer, (long) maxLength, 0);
+            if (n < 0) {
+                final int errno = (int) ERRNO.get(state, 0L);
+                if (errno == 11) { // EAGAIN: the timeout
+                    return null;
+                }
+                throw new IOException("recv: errno " + errno);
+            }
+            return buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        } catch (final IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static MemorySegment address(final Arena arena, final Path path) {
+        final byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= PATH_MAX) {
+            throw new IllegalArgumentException("a Unix socket path is at most " + (PATH_MAX - 1) + " bytes: " + path);
+        }
+        final MemorySegment address = arena.allocate(ADDRESS_SIZE, 2); // zeroed: the path ends with NUL
+        address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
+        return address;
+    }
+
+    private static void check(final MemorySegment state, final long rc, final String what) throws IOException {
+        if (rc < 0) {
+            final int errno = (int) ERRNO.get(state, 0L);
+            throw new IOException(what + ": " + describe(errno));
+        }
+    }
+
+    private static String describe(final int errno) {
+        return switch (errno) {
+            case 2 -> "no such file";
+            case 13 -> "permission denied";
+            case 91 -> "not a datagram socket";
+            case 98 -> "address already in use";
+            case 111 -> "connection refused (nothing listens there)";
+            default -> "errno " + errno;
+        };
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            final int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (final Throwable t) {
+            // closing is best effort
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.niolb.cli;
+
+import dev.niolb.cli.log.UnixDatagramSocket;
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code niolb run} with its log outputs, as a real process: the access log in a file rotated at its size limit,
+ * and both logs as RFC 5424 datagrams to a syslog receiver on a loopback UDP port or a Unix datagram socket.
+ */
+@Timeout(90)
+class LogOutputsProcessTest {
+    private static final Duration START = Duration.ofSeconds(20);
+    private static final int SESSIONS = 30;
+    private static final int MAX_SIZE = 1024;
+
+    private static void session(final int port) throws IOException {
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
+        }
+    }
+
+    @Test
+    void accessLinesLandInTheFileAndItIsRotatedAtTheSizeLimit(@TempDir final Path dir) throws Exception {
+        final Path file = dir.resolve("logs/access.log"); // a directory that does not exist yet
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+                 "--access-log-file", file.toString(), "--access-log-max-size", "1k")) {
+            final int port = niolb.awaitListeningPort();
+            for (int i = 0; i < SESSIONS; i++) {
+                session(port);
+            }
+            final long deadline = System.nanoTime() + START.toNanos();
+            Logs logs = Logs.read(file);
+            while (logs.total() < SESSIONS) {
+                assertThat(System.nanoTime()).as("all %d lines in %s: %s", SESSIONS, dir, logs).isLessThan(deadline);
+                Thread.sleep(50);
+                logs = Logs.read(file);
+            }
+
+            assertThat(logs.total()).isEqualTo(SESSIONS);
+            assertThat(logs.active()).allMatch(l -> l.matches("127\\.0\\.0\\.1:\\d+ \\[\\S+Z] tcp .* client_close"));
+            assertThat(logs.rotated()).as("files rotated at 1k").hasSizeGreaterThanOrEqualTo(2);
+            final int longest = Stream.concat(logs.active().stream(), logs.rotated().stream().flatMap(List::stream))
+                .mapToInt(l -> l.length() + 1).max().orElseThrow();
+            for (final List<String> rotated : logs.rotated()) {
+                final int bytes = rotated.stream().mapToInt(l -> l.length() + 1).sum();
+                assertThat(bytes).as("a rotated file's size: the limit reached, by at most one line")
+                    .isBetween(MAX_SIZE, MAX_SIZE + longest);
+            }
+            assertThat(String.join("\n", niolb.out())).as("no access line on stdout").doesNotContain("client_close");
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
+    void anAccessLogFileThatCannotBeWrittenIsOneLineAndExitCode1(@TempDir final Path dir) throws Exception {
+        final Path notADirectory = Files.writeString(dir.resolve("file"), "");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--access-log", "plain", "--access-log-file", notADirectory + "/access.log")) {
+            assertThat(niolb.awaitExit(START)).isEqualTo(1);
+            assertThat(niolb.err()).singleElement().asString()
+                .startsWith("niolb: cannot write the access log to " + notADirectory + "/access.log: ");
+        }
+    }
+
+    @Test
+    void bothLogsReachASyslogReceiverAsRfc5424Datagrams() throws Exception {
+        try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+                 "--syslog", "udp://127.0.0.1:" + receiver.getLocalPort(), "--syslog-facility", "local3")) {
+            // <PRI>1 TIMESTAMP HOST APP PROCID MSGID - MSG; local3 (19) * 8 + info (6) = 158
+            final String header = "<158>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ niolb " + niolb.pid();
+            final String started = receive(receiver, niolb, header + " run - listening on tcp://127\\.0\\.0\\.1:\\d+;.*");
+            final int port = Integer.parseInt(started.replaceFirst(".*listening on tcp://127\\.0\\.0\\.1:(\\d+);.*", "$1"));
+
+            session(port);
+
+            receive(receiver, niolb, header + " access - 127\\.0\\.0\\.1:\\d+ \\[\\S+Z] tcp .* client_close");
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
+    void bothLogsReachAUnixDatagramSocketAsRfc5424Messages(@TempDir final Path dir) throws Exception {
+        final Path devLog = dir.resolve("log.sock");
+        try (UnixDatagramSocket receiver = UnixDatagramSocket.bind(devLog);
+             EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "json",
+                 "--syslog", "unix:" + devLog)) {
+            final Datagrams datagrams = () -> {
+                final byte[] d = receiver.receive(65_536, 1000);
+                return d == null ? null : new String(d, StandardCharsets.UTF_8);
+            };
+            // daemon (3) * 8 + info (6) = 30
+            final String header = "<30>1 \\S+Z \\S+ niolb " + niolb.pid();
+            final String started = receive(datagrams, niolb, header + " run - listening on tcp://127\\.0\\.0\\.1:\\d+;.*");
+            final int port = Integer.parseInt(started.replaceFirst(".*listening on tcp://127\\.0\\.0\\.1:(\\d+);.*", "$1"));
+
+            session(port);
+
+            receive(datagrams, niolb, header + " access - \\{\"time\":.*\"termination\":\"client_close\"}");
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    /** The next datagram's text, or null when none came within a second. */
+    private interface Datagrams {
+        String next() throws IOException;
+    }
+
+    private static String receive(final DatagramSocket socket, final NiolbProcess niolb, final String regex)
+        throws IOException {
+        socket.setSoTimeout(1000);
+        final byte[] buffer = new byte[65_536];
+        return receive(() -> {
+            final DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+            try {
+                socket.receive(packet);
+            } catch (final SocketTimeoutException e) {
+                return null;
+            }
+            return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8);
+        }, niolb, regex);
+    }
+
+    /** The first datagram whose text matches {@code regex}, waiting for it up to {@link #START}. */
+    private static String receive(final Datagrams datagrams, final NiolbProcess niolb, final String regex)
+        throws IOException {
+        final long deadline = System.nanoTime() + START.toNanos();
+        final List<String> seen = new ArrayList<>();
+        while (System.nanoTime() - deadline < 0) {
+            final String text = datagrams.next();
+            if (text == null) {
+                continue;
+            }
+            if (text.matches(regex)) {
+                return text;
+            }
+            seen.add(text);
+        }
+        throw new AssertionError("no datagram matching /" + regex + "/; received " + seen + "\n" + niolb);
+    }
+
+    /** The access log's active file and its rotated, gzipped files, each as lines. */
+    private record Logs(List<String> active, List<List<String>> rotated) {
+        static Logs read(final Path file) throws IOException {
+            final List<String> active = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            final List<List<String>> rotated = new ArrayList<>();
+            if (Files.isDirectory(file.getParent())) {
+                try (Stream<Path> files = Files.list(file.getParent())) {
+                    for (final Path gz : files.filter(p -> p.getFileName().toString().endsWith(".gz")).sorted().toList()) {
+                        try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+                            rotated.add(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList());
+                        } catch (final EOFException stillBeingWritten) {
+                            // compressed in the background: read again on the next look
+                        }
+                    }
+                }
+            }
+            return new Logs(active, rotated);
+        }
+
+        int total() {
+            return active.size() + rotated.stream().mapToInt(List::size).sum();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.niolb.cli;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.target.ServerState;
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code niolb server …} against a real engine whose admin API listens on port 0 and wants a bearer token: the
+ * change is made (read back from the engine), the server is printed, and refusals are one line with exit code 1.
+ */
+@Timeout(60)
+class ServerCommandTest {
+    @TempDir
+    Path dir;
+    private EchoServer one;
+    private EchoServer two;
+    private LoadBalancer lb;
+    private String admin;
+    private Path token;
+
+    @BeforeEach
+    void start() throws Exception {
+        one = new EchoServer("web-1");
+        two = new EchoServer("web-2");
+        token = Files.writeString(dir.resolve("admin-token"), "s3cret-token\n");
+        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
+                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("web-1", one.address(), 1),
+                    new ServerConfig("web-2", two.address(), 2))))
+            .withAdmin(new AdminConfig(new InetSocketAddress("127.0.0.1", 0), token, true)));
+        admin = "127.0.0.1:" + lb.adminAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        lb.stop(Duration.ZERO);
+        one.close();
+        two.close();
+    }
+
+    private Cli server(final String... args) {
+        final String[] all = new String[args.length + 5];
+        all[0] = "server";
+        System.arraycopy(args, 0, all, 1, args.length);
+        System.arraycopy(new String[] {"--admin", admin, "--admin-token-file", token.toString()}, 0, all,
+            args.length + 1, 4);
+        return Cli.run(all);
+    }
+
+    private ServerState state(final String name) {
+        return lb.group("web").snapshot().server(name).state();
+    }
+
+    @Test
+    void drainPutsTheServerInDrainAndPrintsIt() {
+        final Cli result = server("drain", "web", "web-2");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(state("web-2")).isEqualTo(ServerState.DRAIN);
+        assertThat(result.out()).matches("web/web-2 127\\.0\\.0\\.1:\\d+ DRAIN weight 2, 0 active\n");
+    }
+
+    @Test
+    void maintThenReadyBringsTheServerBack() {
+        assertThat(server("maint", "web", "web-1").exitCode()).isZero();
+        assertThat(state("web-1")).isEqualTo(ServerState.MAINT);
+
+        final Cli ready = server("ready", "web", "web-1");
+
+        assertThat(ready.exitCode()).as(ready.err()).isZero();
+        assertThat(state("web-1")).isNotEqualTo(ServerState.MAINT).isNotEqualTo(ServerState.DRAIN);
+    }
+
+    @Test
+    void weightSetsTheServersWeight() {
+        final Cli result = server("weight", "web", "web-1", "7");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(lb.group("web").snapshot().server("web-1").weight()).isEqualTo(7);
+        assertThat(result.out()).contains("weight 7");
+    }
+
+    @Test
+    void addThenRemoveChangesTheGroupsMembers() throws Exception {
+        try (EchoServer three = new EchoServer("web-3")) {
+            final Cli added = server("add", "web", RunProcessTest.hostPort(three) + ",name=web-3,weight=4");
+
+            assertThat(added.exitCode()).as(added.err()).isZero();
+            assertThat(added.out()).startsWith("web/web-3 ").contains(" added, ", "weight 4");
+            assertThat(lb.group("web").snapshot().server("web-3")).isNotNull();
+
+            final Cli removed = server("remove", "web", "web-3");
+
+            assertThat(removed.exitCode()).as(removed.err()).isZero();
+            assertThat(removed.out()).startsWith("web/web-3 ").contains(" removed, ");
+            assertThat(lb.group("web").snapshot().server("web-3")).isNull();
+        }
+    }
+
+    @Test
+    void anUnknownServerIsTheAdminsReasonInOneLineAndExitCode1() {
+        final Cli result = server("drain", "web", "nope");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.errLines()).containsExactly("niolb: group 'web' has no server named 'nope' (HTTP 404)");
+    }
+
+    @Test
+    void withoutTheTokenTheChangeIsRefusedWithAHintAndNothingChanges() {
+        final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin", admin);
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).singleElement().asString()
+            .startsWith("niolb: this call needs the admin bearer token").contains("(HTTP 401)", "--admin-token-file");
+        assertThat(state("web-1")).isNotEqualTo(ServerState.DRAIN);
+    }
+
+    @Test
+    void theAddressAndTokenAreTakenFromTheConfigFile() throws Exception {
+        final Path config = Files.writeString(dir.resolve("niolb.yaml"), """
+            admin:
+              address: %s
+              token-file: %s
+            listeners:
+              - bind: 127.0.0.1:0
+            groups:
+              - name: default
+                servers: [127.0.0.1:9]
+            """.formatted(admin, token));
+
+        final Cli result = Cli.run("server", "drain", "web", "web-1", "--config", config.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(state("web-1")).isEqualTo(ServerState.DRAIN);
+    }
+
+    @Test
+    void aWeightOutOfRangeIsAUsageErrorAndIsNotSent() {
+        final Cli result = server("weight", "web", "web-1", "300");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines().getFirst()).isEqualTo("niolb: weight must be 0..256, got 300");
+        assertThat(lb.group("web").snapshot().server("web-1").weight()).isEqualTo(1);
+    }
+
+    @Test
+    void aMissingServerArgumentIsAUsageError() {
+        final Cli result = server("drain", "web");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines().getFirst()).startsWith("niolb: Missing required parameter");
+    }
+
+    @Test
+    void serverAloneIsAUsageErrorNamingTheSubcommands() {
+        final Cli result = Cli.run("server");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines().getFirst())
+            .isEqualTo("niolb: missing command: expected drain, ready, maint, weight, add or remove");
+    }
+
+    @Test
+    void anAdminApiThatCannotBeReachedIsOneLineAndExitCode1() throws Exception {
+        final int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin", "127.0.0.1:" + port);
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).singleElement().asString()
+            .startsWith("niolb: cannot reach the admin API at 127.0.0.1:" + port + ": connection refused");
+    }
+
+    @Test
+    void aMissingTokenFileIsOneLineAndExitCode1() {
+        final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin", admin, "--admin-token-file",
+            dir.resolve("absent").toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: cannot read admin token file " + dir.resolve("absent")
+            + ": no such file");
+    }
+}

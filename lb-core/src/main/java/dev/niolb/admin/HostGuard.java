@@ -1,0 +1,155 @@
+package dev.niolb.admin;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which requests the admin API answers, by the host they name: its guard against DNS rebinding. A page on
+ * {@code evil.example} whose name its owner rebinds to 127.0.0.1 makes the browser send the page's requests to
+ * the admin port as same-origin ones, but with {@code Host: evil.example}: so every request, reads included, must
+ * name
+ * <ul>
+ * <li>{@code localhost}, or a loopback address ({@code 127.0.0.0/8}, {@code [::1]});</li>
+ * <li>the address the connection came in on, as a literal: the bound address, or, for a wildcard bind, the
+ *     one of the machine's addresses the client connected to (an address literal cannot be rebound);</li>
+ * <li>or a name (or address) the operator allowed ({@code --admin-allowed-host}).</li>
+ * </ul>
+ * The port is not compared (a container's port may be published under another one). A request without a
+ * {@code Host} (HTTP/1.0) is answered: browsers always send one.
+ *
+ * <p>A state change a browser sends carries {@code Origin}: it must name an allowed host as above, with the
+ * port the request's {@code Host} names (http or https), so that a page of another site, or of another web
+ * application on this machine, cannot drive the API through the operator's browser. {@code Origin: null} is
+ * refused.
+ *
+ * <p>Threadsafe (immutable).
+ */
+final class HostGuard {
+    private final List<String> allowed;
+
+    /** @param allowed lower-case names and literals, as {@link dev.niolb.config.AdminConfig#parseAllowedHost} gives */
+    HostGuard(final List<String> allowed) {
+        this.allowed = List.copyOf(allowed);
+    }
+
+    /** Null when {@code host} (a Host header value, or null) may be answered; else why not, in one line. */
+    String refusal(final String host, final InetAddress local) {
+        if (host == null) {
+            return null;
+        }
+        final HostPort hp = HostPort.parse(host);
+        if (hp == null) {
+            return "bad Host header '" + ClientText.clip(host) + "'";
+        }
+        if (allows(hp.name(), local)) {
+            return null;
+        }
+        return "host '" + ClientText.clip(hp.name()) + "' is not one the admin API answers to (it answers to "
+            + "localhost, loopback addresses, the address it is reached on and the names given with "
+            + "--admin-allowed-host)";
+    }
+
+    /** Null when a state change with this {@code Origin} (or none) and {@code Host} may go on; else why not. */
+    String originRefusal(final String origin, final String host, final InetAddress local) {
+        if (origin == null) {
+            return null; // not from a browser: curl and scripts send none
+        }
+        final URI uri;
+        try {
+            uri = new URI(origin);
+        } catch (final URISyntaxException e) {
+            return "cross-origin state changes are refused (Origin '" + ClientText.clip(origin) + "')";
+        }
+        final String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        final int defaultPort = scheme.equals("https") ? 443 : 80;
+        final HostPort self = host == null ? null : HostPort.parse(host);
+        final String name = uri.getHost() == null ? null : unbracket(uri.getHost().toLowerCase(Locale.ROOT));
+        final boolean same = (scheme.equals("http") || scheme.equals("https")) && name != null && self != null
+            && uri.getRawPath() != null && (uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
+            && (uri.getPort() < 0 ? defaultPort : uri.getPort()) == (self.port() < 0 ? defaultPort : self.port())
+            && allows(name, local);
+        return same ? null : "cross-origin state changes are refused (Origin '" + ClientText.clip(origin) + "')";
+    }
+
+    private boolean allows(final String hostName, final InetAddress local) {
+        final String name = hostName.endsWith(".") ? hostName.substring(0, hostName.length() - 1) : hostName;
+        if (name.equals("localhost") || allowed.contains(name)) {
+            return true;
+        }
+        final InetAddress literal = literal(name);
+        if (literal == null) {
+            return false;
+        }
+        if (literal.isLoopbackAddress() || literal.equals(local)) {
+            return true;
+        }
+        for (final String a : allowed) {
+            if (literal.equals(literal(a))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An IPv4 or IPv6 literal, never looked up; null for a name. */
+    private static InetAddress literal(final String name) {
+        final boolean v4 = !name.isEmpty() && name.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
+        if (!v4 && name.indexOf(':') < 0) {
+            return null;
+        }
+        try {
+            return InetAddress.ofLiteral(name);
+        } catch (final IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String unbracket(final String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** A Host header's name (lower case, an IPv6 literal without brackets) and port, -1 for none. */
+    record HostPort(String name, int port) {
+        static HostPort parse(final String host) {
+            final String h = host.strip().toLowerCase(Locale.ROOT);
+            final String name;
+            final String port;
+            if (h.startsWith("[")) {
+                final int close = h.indexOf(']');
+                if (close < 0) {
+                    return null;
+                }
+                name = h.substring(1, close);
+                final String rest = h.substring(close + 1);
+                if (!rest.isEmpty() && !rest.startsWith(":")) {
+                    return null;
+                }
+                port = rest.isEmpty() ? null : rest.substring(1);
+                if (literal(name) == null) {
+                    return null;
+                }
+            } else {
+                final int colon = h.indexOf(':');
+                if (colon != h.lastIndexOf(':')) {
+                    return null; // an IPv6 literal must be in brackets
+                }
+                name = colon < 0 ? h : h.substring(0, colon);
+                port = colon < 0 ? null : h.substring(colon + 1);
+            }
+            if (name.isEmpty()) {
+                return null;
+            }
+            if (port == null) {
+                return new HostPort(name, -1);
+            }
+            if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Integer.parseInt(port) > 65_535) {
+                return null;
+            }
+            return new HostPort(name, Integer.parseInt(port));
+        }
+    }
+}

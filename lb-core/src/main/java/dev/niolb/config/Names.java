@@ -1,0 +1,38 @@
+package dev.niolb.config;
+
+/**
+ * What a listener, group or server name may hold: printable text of at most {@value #MAX_LENGTH} characters.
+ *
+ * <p>Why: names go into log lines, metrics labels, the stats page and access records. Metrics and the page
+ * escape them, a log line does not: a server named {@code "a\nINFO ... fake line"} (from the file, a flag or
+ * {@code POST /api/groups/g/servers}) forged log lines (issue 17). Refusing control characters where names are
+ * made keeps every consumer safe at once.
+ *
+ * <p>Threadsafe: stateless.
+ */
+public final class Names {
+    static final int MAX_LENGTH = 255;
+
+    private Names() {
+    }
+
+    /**
+     * {@code name} if it may be used; else an {@link IllegalArgumentException} naming {@code kind}.
+     *
+     * @param kind "server", "group" or "listener", for the message
+     */
+    public static String check(final String kind, final String name) {
+        if (name.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException(kind + " name " + Quoted.of(name) + ": longer than " + MAX_LENGTH
+                + " characters");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            final char c = name.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
+                    + ": must not hold line breaks or other control characters");
+            }
+        }
+        return name;
+    }
+}

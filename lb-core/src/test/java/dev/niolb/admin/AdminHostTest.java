@@ -1,0 +1,97 @@
+package dev.niolb.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.niolb.target.ServerState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** DNS rebinding: the admin API answers only requests that name a host it answers to, reads included. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AdminHostTest {
+
+    private static void refused(final RawHttp.Answer a) throws Exception {
+        assertThat(a.status()).as(a.body()).isEqualTo(403);
+        final JsonNode error = AdminRig.JSON.readTree(a.body());
+        assertThat(error.get("error").asText()).contains("is not one the admin API answers to").doesNotContain("\n");
+    }
+
+    @Test
+    void aPageRebindingItsNameToLoopbackCanNeitherReadNorChangeAnything() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final String evil = "evil.example:" + admin.getPort();
+            refused(RawHttp.get(admin, "/api/stats", evil));
+            refused(RawHttp.get(admin, "/api/connections", evil));
+            refused(RawHttp.get(admin, "/metrics", evil));
+            refused(RawHttp.get(admin, "/", evil));
+            // the rebound page's requests are same-origin: its Origin names the same host as its Host
+            refused(RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", evil, "state=maint",
+                "Origin", "http://" + evil));
+            refused(RawHttp.send(admin, "DELETE", "/api/groups/g/servers/s0", evil, null, "Origin", "http://" + evil));
+            refused(RawHttp.send(admin, "POST", "/api/groups/g/servers", evil, "server=127.0.0.1:9,name=x",
+                "Origin", "http://" + evil));
+
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.UP);
+        }
+    }
+
+    @Test
+    void loopbackNamesAndAddressesAreAnsweredWithAndWithoutPort() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final int port = admin.getPort();
+            for (final String host : new String[] {"localhost", "localhost:" + port, "LocalHost:" + port,
+                "localhost.:" + port, "127.0.0.1", "127.0.0.1:" + port, "127.0.0.2:" + port, "[::1]:" + port,
+                "[::1]"}) {
+                assertThat(RawHttp.get(admin, "/api/stats", host).status()).as(host).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void aGenuineLocalhostOriginIsNotRefused() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final int port = admin.getPort();
+            final RawHttp.Answer a = RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", "127.0.0.1:" + port,
+                "state=drain", "Origin", "http://localhost:" + port);
+
+            assertThat(a.status()).as(a.body()).isEqualTo(200);
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.DRAIN);
+        }
+    }
+
+    @Test
+    void anOriginOfAnotherApplicationOnThisMachineIsRefused() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final String host = "127.0.0.1:" + admin.getPort();
+            for (final String origin : new String[] {"http://localhost:3000", "http://evil.example", "null"}) {
+                final RawHttp.Answer a = RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", host,
+                    "state=maint", "Origin", origin);
+                assertThat(a.status()).as(origin).isEqualTo(403);
+                assertThat(a.body()).contains("cross-origin");
+            }
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.UP);
+        }
+    }
+
+    @Test
+    void aNameTheOperatorAllowsIsAnsweredAndNoOther() throws Exception {
+        try (AdminRig rig = new AdminRig(1).allowHosts("lb.example.com").start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final String allowed = "lb.example.com:" + admin.getPort();
+            assertThat(RawHttp.get(admin, "/api/stats", allowed).status()).isEqualTo(200);
+            assertThat(RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", allowed, "state=drain",
+                "Origin", "http://" + allowed).status()).isEqualTo(200);
+            refused(RawHttp.get(admin, "/api/stats", "other.example.com:" + admin.getPort()));
+            refused(RawHttp.get(admin, "/api/stats", "lb.example.com.evil.example"));
+        }
+    }
+}

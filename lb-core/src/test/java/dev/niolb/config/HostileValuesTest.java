@@ -1,0 +1,71 @@
+package dev.niolb.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Issue 17, item 7: values made to fool a reader of logs or to fill a terminal. */
+class HostileValuesTest {
+    @Test
+    void fullwidthAndArabicIndicDigitsAreNotNumbers() {
+        assertThatThrownBy(() -> Numbers.parseInt("\uff12")).isInstanceOf(NumberFormatException.class);
+        assertThatThrownBy(() -> Numbers.parseLong("\u0663")).isInstanceOf(NumberFormatException.class);
+        assertThatThrownBy(() -> Durations.parse("\u0663s")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Sizes.parse("\uff16\uff14k")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Endpoint.parse("127.0.0.1:\uff18\uff10")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void asciiDigitsAndANegativeSignStillParse() {
+        assertThat(Numbers.parseInt("-42")).isEqualTo(-42);
+        assertThat(Numbers.parseLong("9000000000")).isEqualTo(9_000_000_000L);
+        assertThatThrownBy(() -> Numbers.parseInt("-")).isInstanceOf(NumberFormatException.class);
+        assertThatThrownBy(() -> Numbers.parseInt("+1")).isInstanceOf(NumberFormatException.class);
+    }
+
+    @Test
+    void aServerNameWithALineBreakIsRefusedWhereverItComesFrom() {
+        final InetSocketAddress address = new InetSocketAddress("10.0.0.1", 80);
+        assertThatThrownBy(() -> new ServerConfig("a\nINFO forged line", address, 1))
+            .hasMessage("server name 'a\\nINFO forged line': must not hold line breaks or other control characters");
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,name=a\u2028b"))
+            .hasMessageContaining("must not hold line breaks");
+    }
+
+    @Test
+    void groupAndListenerNamesAreCheckedTheSameWay() {
+        final List<ServerConfig> servers = List.of(new ServerConfig(new InetSocketAddress("10.0.0.1", 80), 1));
+        assertThatThrownBy(() -> new TargetGroupConfig("web\r", Algorithm.ROUNDROBIN, servers))
+            .hasMessageStartingWith("group name 'web\\r'");
+        assertThatThrownBy(() -> new ListenerConfig("front\u001b[2J", Protocol.TCP,
+            new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS))
+            .hasMessageStartingWith("listener name 'front\\x1b[2J'");
+        assertThatThrownBy(() -> new TargetGroupConfig("g".repeat(256), Algorithm.ROUNDROBIN, servers))
+            .hasMessageEndingWith("longer than 255 characters");
+    }
+
+    @Test
+    void aLongValueIsCutInItsQuote() {
+        final String message = Quoted.of("x".repeat(200_000));
+        assertThat(message).isEqualTo("'" + "x".repeat(120) + "\u2026' (200000 characters)");
+        assertThat(Quoted.of("short")).isEqualTo("'short'");
+    }
+
+    @Test
+    void aLongMessageIsCutToOneReadableLine() {
+        final String line = Quoted.line("bad: " + "y".repeat(250_000) + "\nsecond line");
+        assertThat(line).hasSizeLessThan(1100).doesNotContain("\n")
+            .endsWith("\u2026 (message of 250018 characters cut)");
+    }
+
+    @Test
+    void aCutNeverSplitsASurrogatePair() {
+        final String emoji = "\ud83d\ude00";
+        final String text = "x".repeat(119) + emoji + "tail";
+        assertThat(Quoted.of(text)).startsWith("'" + "x".repeat(119) + "\u2026'");
+    }
+}

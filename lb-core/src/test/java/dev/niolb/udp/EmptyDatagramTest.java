@@ -1,0 +1,76 @@
+package dev.niolb.udp;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.UdpClient;
+import dev.niolb.testing.UdpEchoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 17, item 6: an empty datagram from a client. The JDK's connected DatagramChannel cannot send one, so it is
+ * counted as dropped ({@link UdpListenerCounters#DROPPED_EMPTY}), never lost silently, and opens no flow.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class EmptyDatagramTest {
+    private UdpEchoServer server;
+    private LoadBalancer lb;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new UdpEchoServer("s");
+        lb = LoadBalancer.start(Config.single(1, Duration.ZERO,
+            new ListenerConfig("front", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server.address(), 1)))));
+    }
+
+    @AfterEach
+    void stop() {
+        lb.stop(Duration.ZERO);
+        server.close();
+    }
+
+    private UdpListenerCounters counters() {
+        return lb.udpListener("front").counters();
+    }
+
+    @Test
+    void anEmptyDatagramFromANewClientIsCountedAndOpensNoFlow() throws Exception {
+        try (UdpClient client = new UdpClient(lb.localAddress("front"))) {
+            client.send(new byte[0]);
+            Await.until(() -> counters().get(UdpListenerCounters.DROPPED_EMPTY) == 1, 5000);
+            assertThat(counters().flows()).isZero();
+            assertThat(client.ask("after")).as("the client's next datagram opens its flow").isEqualTo("s:after");
+            assertThat(server.received()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anEmptyDatagramOnAnOpenFlowIsCountedAndTheFlowGoesOn() throws Exception {
+        try (UdpClient client = new UdpClient(lb.localAddress("front"))) {
+            assertThat(client.ask("one")).isEqualTo("s:one");
+            client.send(new byte[0]);
+            Await.until(() -> counters().get(UdpListenerCounters.DROPPED_EMPTY) == 1, 5000);
+            assertThat(client.ask("two")).isEqualTo("s:two");
+            assertThat(counters().flows()).isEqualTo(1);
+            assertThat(counters().datagramsIn()).isEqualTo(2);
+            assertThat(server.received()).isEqualTo(2);
+        }
+    }
+}
