@@ -94,13 +94,17 @@ MSG
 # direct memory bounded, ZGC for short pauses, and exit on OutOfMemoryError rather than limp on (a service
 # manager restarts it). JAVA_OPTS is added after these, so its -Xmx or MaxDirectMemorySize wins; a default is
 # left out where JAVA_OPTS sets the same thing (a heap size, a collector), so that the two never conflict.
+# A heap sized as a share of memory (-XX:MaxRAMPercentage, as the container image sets it) drops all three fixed
+# sizes: a fixed -Xmx would win over it, and a fixed direct memory could exceed a small container's limit, whereas
+# the JVM's own default for direct memory is the heap's maximum, so it follows the limit too.
 exec_niolb() {
     local classpath=$1
     shift
-    local user=${JAVA_OPTS:-} opts=()
-    [[ $user == *-Xms* || $user == *-Xmx* ]] || opts+=(-Xms64m)
-    [[ $user == *-Xmx* ]] || opts+=(-Xmx512m)
-    [[ $user == *MaxDirectMemorySize* ]] || opts+=(-XX:MaxDirectMemorySize=512m)
+    local user=${JAVA_OPTS:-} opts=() by_share=
+    [[ $user == *MaxRAMPercentage* || $user == *-XX:MaxRAM=* ]] && by_share=1
+    [[ $user == *-Xms* || $user == *-Xmx* || -n $by_share ]] || opts+=(-Xms64m)
+    [[ $user == *-Xmx* || -n $by_share ]] || opts+=(-Xmx512m)
+    [[ $user == *MaxDirectMemorySize* || -n $by_share ]] || opts+=(-XX:MaxDirectMemorySize=512m)
     [[ $user =~ -XX:[+-]Use[A-Za-z]*GC ]] || opts+=(-XX:+UseZGC)
     [[ $user == *OnOutOfMemoryError* ]] || opts+=(-XX:+ExitOnOutOfMemoryError)
     # Agrona reaches into jdk.internal.misc

@@ -166,6 +166,17 @@ class DistributionIT {
             .doesNotContain("UseZGC", "InitialHeapSize=67108864");
     }
 
+    /** The container image's JAVA_OPTS: the heap and direct memory follow the memory there is, no fixed size wins. */
+    @Test
+    void aHeapSizedAsAShareOfMemoryDropsTheLaunchersFixedSizes() throws Exception {
+        final Result share = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:MaxRAMPercentage=25"),
+            "version");
+
+        assertThat(share.exitCode()).as(share.toString()).isZero();
+        assertThat(share.out()).contains("-XX:MaxRAMPercentage=25.000000", "-XX:+UseZGC")
+            .doesNotContain("-XX:MaxHeapSize=536870912", "-XX:InitialHeapSize=67108864", "MaxDirectMemorySize");
+    }
+
     @Test
     void theLauncherWorksThroughASymlinkFromAnyDirectory(@TempDir final Path dir) throws Exception {
         final Path link = Files.createSymbolicLink(dir.resolve("niolb"), home.resolve("bin/niolb"));
