@@ -34,7 +34,11 @@ public final class ChannelClient implements AutoCloseable {
     }
 
     public void send(final String text) throws IOException {
-        channel.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), target);
+        send(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void send(final byte[] datagram) throws IOException {
+        channel.send(ByteBuffer.wrap(datagram), target);
     }
 
     /** The next datagram as text, or null when none comes within {@code timeoutMs}. */

@@ -2,6 +2,8 @@ package dev.niolb.udp;
 
 import dev.niolb.LoadBalancer;
 import dev.niolb.admin.EngineStats;
+import dev.niolb.acl.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
@@ -12,6 +14,8 @@ import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
+import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.ChannelClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -20,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,12 +56,20 @@ class UdpSourceLimitsTest {
     }
 
     private void start(final ListenerLimits limits, final UdpOptions udp) throws Exception {
+        start(limits, udp, AcceptProxy.DISABLED);
+    }
+
+    private void start(final ListenerLimits limits, final UdpOptions udp, final AcceptProxy proxy) throws Exception {
         echo = new UdpEchoServer("s");
         resources.add(echo);
-        lb = LoadBalancer.start(Config.single(2, Duration.ofSeconds(1),
+        lb = LoadBalancer.start(config(limits, udp, proxy));
+    }
+
+    private Config config(final ListenerLimits limits, final UdpOptions udp, final AcceptProxy proxy) {
+        return Config.single(2, Duration.ofSeconds(1),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
-                udp).withLimits(limits),
-            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1)))));
+                udp, proxy).withLimits(limits),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1))));
     }
 
     private ChannelClient client(final String host) throws Exception {
@@ -107,6 +121,55 @@ class UdpSourceLimitsTest {
         assertThat(counters().flows()).isEqualTo(3);
         assertThat(counters().get(UdpListenerCounters.DROPPED_SOURCE_RATE)).isEqualTo(1);
         assertThat(counters().get(UdpListenerCounters.DROPPED_SOURCE_LIMIT)).isZero();
+    }
+
+    @Test
+    void aReloadKeepsTheCountOfFlowsOpenUnlessItChangesTheLimits() throws Exception {
+        final ListenerLimits one = ListenerLimits.NONE.withSourceMaxconn(1);
+        start(one, UdpOptions.DEFAULTS);
+        assertThat(client("127.0.0.2").ask("one")).isEqualTo("s:one");
+
+        // another idle timeout, the same limits: the open flow still counts, a second one is refused
+        lb.reload(config(one, UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofSeconds(20)), AcceptProxy.DISABLED));
+        final ChannelClient second = client("127.0.0.2");
+        second.send("refused");
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_SOURCE_LIMIT) == 1, 2000);
+        assertThat(second.receive(200)).isNull();
+
+        // a higher cap is a new count: the flow opened before it is not in it
+        lb.reload(config(ListenerLimits.NONE.withSourceMaxconn(2), UdpOptions.DEFAULTS, AcceptProxy.DISABLED));
+        assertThat(client("127.0.0.2").ask("two")).isEqualTo("s:two");
+        assertThat(client("127.0.0.2").ask("three")).isEqualTo("s:three");
+        final ChannelClient fourth = client("127.0.0.2");
+        fourth.send("refused");
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_SOURCE_LIMIT) == 2, 2000);
+        assertThat(fourth.receive(200)).isNull();
+    }
+
+    @Test
+    void behindATrustedProxyEachClientItsHeadersNameIsASourceOfItsOwn() throws Exception {
+        start(ListenerLimits.NONE.withSourceMaxconn(1), UdpOptions.DEFAULTS,
+            AcceptProxy.from(CidrSet.parse(List.of("127.0.0.1/32"))));
+        final ChannelClient proxy = client("127.0.0.1");
+        final InetSocketAddress front = lb.localAddress(FRONT);
+        proxy.send(withHeader(new InetSocketAddress("198.51.100.7", 5353), front, "a"));
+        assertThat(proxy.receive(2000)).isEqualTo("s:a");
+        proxy.send(withHeader(new InetSocketAddress("198.51.100.8", 5353), front, "b"));
+        assertThat(proxy.receive(2000)).as("another client behind the same proxy").isEqualTo("s:b");
+        proxy.send(withHeader(new InetSocketAddress("198.51.100.7", 5354), front, "c"));
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_SOURCE_LIMIT) == 1, 2000);
+        assertThat(proxy.receive(200)).as("a second flow of 198.51.100.7").isNull();
+    }
+
+    /** A PROXY v2 DGRAM header naming {@code client}, then {@code payload}, as one datagram. */
+    private static byte[] withHeader(final InetSocketAddress client, final InetSocketAddress front,
+                                     final String payload) {
+        final ByteBuffer header = ProxyHeaderEncoder.v2(client, front, ProxyHeader.Transport.DGRAM);
+        final byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        final byte[] datagram = new byte[header.remaining() + body.length];
+        header.get(datagram, 0, header.remaining());
+        System.arraycopy(body, 0, datagram, datagram.length - body.length, body.length);
+        return datagram;
     }
 
     @Test
