@@ -57,6 +57,9 @@ modules=$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-rel
 chmod -R u+w "$home/runtime"
 
 install -D -m 0644 "$home/conf/niolb.yaml" "$root/etc/niolb/niolb.yaml"
+# the schema the example's modeline names (niolb.schema.json, beside it): a link, not a conffile, so that it
+# follows the installed version while the operator's niolb.yaml stays theirs
+ln -s /opt/niolb/conf/niolb.schema.json "$root/etc/niolb/niolb.schema.json"
 install -D -m 0644 "$home/systemd/niolb.service" "$root/lib/systemd/system/niolb.service"
 mkdir -p "$root/usr/bin"
 ln -s /opt/niolb/bin/niolb "$root/usr/bin/niolb"

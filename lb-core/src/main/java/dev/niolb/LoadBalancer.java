@@ -14,10 +14,10 @@ import dev.niolb.config.file.ConfigSource;
 import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.health.HealthChecker;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.SessionDrain;
 import dev.niolb.loop.SessionInfo;
 import dev.niolb.reload.ReloadCounters;
 import dev.niolb.reload.ReloadResult;
-import dev.niolb.tcp.TcpDrain;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerState;
@@ -141,7 +141,8 @@ public final class LoadBalancer implements AutoCloseable {
                 listener.register();
             }
             // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
-            health = HealthChecker.start(groups.values(), (server, count) -> TcpDrain.closeIdlest(loops, server, count),
+            health = HealthChecker.start(groups.values(),
+                (server, count) -> SessionDrain.closeIdlest(loops, server, count),
                 datagramOnlyGroups(config.listeners()));
             for (final EventLoop loop : loops) {
                 loop.start();

@@ -4,8 +4,10 @@ import dev.niolb.LoadBalancer;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
@@ -55,6 +57,13 @@ public class UdpPathBenchmark {
     @Param({"1", "2"})
     int clients;
 
+    /**
+     * With {@code source-maxconn} and {@code source-rate} set: the per-source table is asked when a flow opens,
+     * never for the datagrams of an open flow, so the rows must match those without.
+     */
+    @Param({"false", "true"})
+    boolean sourceLimits;
+
     private DatagramChannel echo;
     private Thread echoThread;
     private LoadBalancer lb;
@@ -71,7 +80,9 @@ public class UdpPathBenchmark {
         final InetSocketAddress echoAddress = (InetSocketAddress) echo.getLocalAddress();
         lb = LoadBalancer.start(Config.single(1, Duration.ZERO,
             new ListenerConfig("udp", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
-                UdpOptions.DEFAULTS),
+                UdpOptions.DEFAULTS).withLimits(sourceLimits
+                ? ListenerLimits.NONE.withSourceMaxconn(100).withSourceRate(SourceRate.parse("100/s"))
+                : ListenerLimits.NONE),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(echoAddress, 1)))));
         viaNiolb = new DatagramChannel[clients];
         direct = new DatagramChannel[clients];

@@ -130,7 +130,7 @@ public final class RunCommand implements Callable<Integer> {
     private Duration slowStart;
 
     @Option(names = "--drain-timeout", paramLabel = "D", defaultValue = "0", converter = Converters.DurationValue.class,
-        description = "How long a draining server's sessions may go on by themselves before niolb closes them "
+        description = "How long a draining server's sessions (UDP: flows) may go on by themselves before niolb closes them "
             + "(at --drain-rate, idlest first); 0 never (default: ${DEFAULT-VALUE}).")
     private Duration drainTimeout;
 
@@ -238,13 +238,13 @@ public final class RunCommand implements Callable<Integer> {
     private int listenerMaxconn;
 
     @Option(names = "--source-maxconn", paramLabel = "N", defaultValue = "0",
-        description = "TCP connections at once from one client IP (IPv6: one /64); more are reset at accept; "
-            + "0 no cap (default: ${DEFAULT-VALUE}).")
+        description = "TCP connections or UDP flows at once from one client IP (IPv6: one /64); more are reset at "
+            + "accept (UDP: the datagram that would open a flow is dropped); 0 no cap (default: ${DEFAULT-VALUE}).")
     private int sourceMaxconn;
 
     @Option(names = "--source-rate", paramLabel = "RATE", defaultValue = "0", converter = Converters.Rate.class,
-        description = "New TCP connections per client IP: N/s, N/m or N/h, optionally ,burst=M (default burst: N); "
-            + "more are reset at accept; 0 no limit (default: ${DEFAULT-VALUE}).")
+        description = "New TCP connections or UDP flows per client IP: N/s, N/m or N/h, optionally ,burst=M "
+            + "(default burst: N); more are reset at accept (UDP: dropped); 0 no limit (default: ${DEFAULT-VALUE}).")
     private SourceRate sourceRate;
 
     @Option(names = "--source-table-size", paramLabel = "N", defaultValue = "65536",

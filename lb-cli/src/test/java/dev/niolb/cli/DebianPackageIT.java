@@ -114,6 +114,8 @@ class DebianPackageIT {
             .anyMatch(l -> l.endsWith(" ./opt/niolb/runtime/lib/modules"))
             .anyMatch(l -> l.matches(".* \\./opt/niolb/lib/lb-cli-.*\\.jar"))
             .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./etc/niolb/niolb.yaml"))
+            .anyMatch(l -> l.startsWith("lrwxrwxrwx")
+                && l.endsWith(" ./etc/niolb/niolb.schema.json -> /opt/niolb/conf/niolb.schema.json"))
             .anyMatch(l -> l.startsWith("-rw-r--r--") && l.endsWith(" ./lib/systemd/system/niolb.service"))
             .anyMatch(l -> l.startsWith("lrwxrwxrwx") && l.endsWith(" ./usr/bin/niolb -> /opt/niolb/bin/niolb"))
             .anyMatch(l -> l.endsWith(" ./usr/share/doc/niolb/copyright"))

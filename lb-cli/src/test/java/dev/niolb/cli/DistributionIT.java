@@ -53,6 +53,8 @@ class DistributionIT {
         assertThat(Files.getPosixFilePermissions(home.resolve("bin/niolb"))).contains(PosixFilePermission.OWNER_EXECUTE,
             PosixFilePermission.OTHERS_EXECUTE);
         assertThat(home.resolve("conf/niolb.yaml")).hasSameTextualContentAs(CheckCommandTest.EXAMPLE);
+        assertThat(home.resolve("conf/niolb.schema.json")).as("the schema the example's modeline names")
+            .hasSameTextualContentAs(Path.of("src/dist/conf/niolb.schema.json"));
         assertThat(home.resolve("systemd/niolb.service")).isRegularFile();
         assertThat(home.resolve("README.md")).isRegularFile();
         assertThat(home.resolve("conf/grafana/niolb-dashboard.json")).hasSameTextualContentAs(MonitoringFilesTest.DASHBOARD);

@@ -5,7 +5,8 @@ import java.net.InetAddress;
 /**
  * Whether a listener admits a new connection from a client: its access list, then its per-source limits (open
  * connections and new-connection rate). One entry point for every path that learns a client address: the
- * acceptor with the peer's address, the PROXY protocol reader with the address the header names.
+ * acceptor with the peer's address, the PROXY protocol reader with the address the header names, and a UDP
+ * receiver with the client of a datagram that would open a new flow (a flow counts as a connection).
  *
  * <p>Contract: every {@link #admit} that returns {@link Verdict#OK} is matched by exactly one {@link #release}
  * with the same address when that connection ends; a refused one is not.
@@ -84,7 +85,7 @@ public final class Admission {
         }
     }
 
-    /** The access list alone (UDP listeners check only this). */
+    /** The access list alone, with no per-source count taken. */
     public boolean permits(final InetAddress client) {
         return access.permits(client);
     }

@@ -154,6 +154,8 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             dropped.put("send_failed", c.get(UdpListenerCounters.DROPPED_SEND));
             dropped.put("stopping", c.get(UdpListenerCounters.DROPPED_STOPPING));
             dropped.put("acl", c.get(UdpListenerCounters.DROPPED_ACL));
+            dropped.put("source_limit", c.get(UdpListenerCounters.DROPPED_SOURCE_LIMIT));
+            dropped.put("source_rate", c.get(UdpListenerCounters.DROPPED_SOURCE_RATE));
             dropped.put("proxy_header", c.get(UdpListenerCounters.DROPPED_PROXY_HEADER));
             dropped.put("empty", c.get(UdpListenerCounters.DROPPED_EMPTY));
             listeners.add(new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),

@@ -1,5 +1,7 @@
 package dev.niolb.config;
 
+import dev.niolb.acl.AccessList;
+import dev.niolb.acl.Admission;
 import dev.niolb.acl.CidrSet;
 
 import java.util.Objects;
@@ -12,10 +14,14 @@ import java.util.Objects;
  *
  * @param allow           only these sources are admitted, when not empty
  * @param deny            these sources are refused, whatever {@code allow} says
+ * <p>The per-source limits count TCP connections and UDP flows alike (a UDP listener's flow is its session):
+ * a source at its {@code sourceMaxconn} or over its {@code sourceRate} has a new connection reset at accept, or
+ * the datagram that would open a new flow dropped; what it already has open goes on.
+ *
  * @param maxconn         TCP connections open at once over the listener; at it the listener stops accepting
- *                        (new clients wait in the kernel's backlog); 0 for no cap
- * @param sourceMaxconn   TCP connections open at once from one source; more are refused at accept; 0 for no cap
- * @param sourceRate      new TCP connections per source (a token bucket); more are refused at accept
+ *                        (new clients wait in the kernel's backlog); 0 for no cap (UDP: {@code udp-max-flows})
+ * @param sourceMaxconn   TCP connections or UDP flows open at once from one source; more are refused; 0 for no cap
+ * @param sourceRate      new TCP connections or UDP flows per source (a token bucket); more are refused
  * @param sourceTableSize sources remembered for the per-source limits; the least recently seen is forgotten
  *                        when a new one comes and the table is full
  */
@@ -41,6 +47,27 @@ public record ListenerLimits(CidrSet allow, CidrSet deny, int maxconn, int sourc
             throw new IllegalArgumentException("source-table-size must be 1.." + MAX_SOURCE_TABLE_SIZE + ", got "
                 + sourceTableSize);
         }
+    }
+
+    /**
+     * The admission these limits describe: a new one each call, with its per-source table allocated here, once,
+     * if a per-source limit is set; {@link Admission#OPEN} when nothing is limited.
+     */
+    public Admission admission() {
+        if (!limitsSources() && allow.isEmpty() && deny.isEmpty()) {
+            return Admission.OPEN;
+        }
+        return new Admission(new AccessList(allow, deny), sourceMaxconn, sourceRate.intervalNanos(), sourceRate.burst(),
+            sourceTableSize);
+    }
+
+    /**
+     * Whether {@code other} admits exactly as these limits do (the listener's maxconn aside): then a reload keeps
+     * the running {@link Admission}, so it neither forgets the per-source counts nor loses the open ones.
+     */
+    public boolean sameAdmission(final ListenerLimits other) {
+        return allow.equals(other.allow) && deny.equals(other.deny) && sourceMaxconn == other.sourceMaxconn
+            && sourceRate.equals(other.sourceRate) && sourceTableSize == other.sourceTableSize;
     }
 
     /** Whether per-source state must be kept (a source table). */

@@ -1,7 +1,9 @@
 package dev.niolb.loop;
 
+import dev.niolb.target.Server;
+
 /**
- * A session (a TCP client/server pair, later a UDP flow) in its loop's connection table.
+ * A session (a TCP client/server pair, or a UDP flow) in its loop's connection table.
  *
  * <p>Threading: owned by one {@link EventLoop}; every method runs on that loop's thread.
  */
@@ -17,5 +19,13 @@ public interface LoopSession {
     /** When bytes last moved, on the loop's clock; sessions that do not track it are the idlest of all. */
     default long lastActivityMs() {
         return Long.MIN_VALUE;
+    }
+
+    /**
+     * The server the session relays to now; null before its first pick, between two servers and once it has let
+     * its server go. What a paced drain selects by ({@link SessionDrain}).
+     */
+    default Server server() {
+        return null;
     }
 }

@@ -1,7 +1,6 @@
 package dev.niolb.tcp;
 
 import dev.niolb.accesslog.AccessLog;
-import dev.niolb.acl.AccessList;
 import dev.niolb.acl.Admission;
 import dev.niolb.acl.ConnectionLimit;
 import dev.niolb.config.AcceptProxy;
@@ -142,26 +141,12 @@ public final class TcpListener {
         static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous) {
             final ListenerLimits l = config.limits();
             final ListenerLimits was = previous == null ? null : previous.config().limits();
-            final Admission admission = was != null && sameAdmission(was, l) ? previous.admission() : admissionFor(l);
+            final Admission admission = was != null && was.sameAdmission(l) ? previous.admission() : l.admission();
             final ConnectionLimit limit = was != null && was.maxconn() == l.maxconn() ? previous.limit()
                 : new ConnectionLimit(l.maxconn());
             return new Settings(config, group, Math.max(1, config.tcp().connectTimeout().toMillis()),
                 config.tcp().idleTimeout().toMillis(), config.tcp().maxConnectionAge().toMillis(),
                 Math.max(1, config.acceptProxy().headerTimeout().toMillis()), admission, limit);
-        }
-
-        private static boolean sameAdmission(final ListenerLimits a, final ListenerLimits b) {
-            return a.allow().equals(b.allow()) && a.deny().equals(b.deny()) && a.sourceMaxconn() == b.sourceMaxconn()
-                && a.sourceRate().equals(b.sourceRate()) && a.sourceTableSize() == b.sourceTableSize();
-        }
-
-        /** The admission a listener's limits describe: the per-source table is allocated here, once, if needed. */
-        private static Admission admissionFor(final ListenerLimits l) {
-            if (!l.limitsSources() && l.allow().isEmpty() && l.deny().isEmpty()) {
-                return Admission.OPEN;
-            }
-            return new Admission(new AccessList(l.allow(), l.deny()), l.sourceMaxconn(),
-                l.sourceRate().intervalNanos(), l.sourceRate().burst(), l.sourceTableSize());
         }
 
         /** Whether and from whom a PROXY protocol header is read. */

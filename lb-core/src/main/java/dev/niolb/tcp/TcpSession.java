@@ -226,7 +226,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     }
 
     /** The server this session is connected (or connecting) to; null before the first pick and after a failure. */
-    Server server() {
+    @Override
+    public Server server() {
         return server;
     }
 

@@ -2,6 +2,7 @@ package dev.niolb.udp;
 
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.accesslog.AccessRecord;
+import dev.niolb.acl.Admission;
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.config.Protocol;
@@ -51,7 +52,13 @@ import java.nio.channels.SelectionKey;
  *
  * <p>Server states: a flow whose server is DOWN (checks, passive failures, its agent) moves to another server on
  * the client's next datagram, picked by the balancer as a new flow would be; a DRAIN or MAINT server keeps its
- * flows until they end by themselves (idle, responses), as TCP sessions finish, and gets no new ones.
+ * flows until they end by themselves (idle, responses), as TCP sessions finish, and gets no new ones. A DRAIN
+ * server's group with a drain timeout closes them after it, idlest first at the drain rate, as it closes TCP
+ * sessions ({@link dev.niolb.loop.SessionDrain}: the flow is in its loop's table with its {@link #server()} and
+ * {@link #lastActivityMs()}); the client's next datagram then opens a flow to another server.
+ *
+ * <p>Per-source limits: the receiver admitted the flow's client ({@link Admission}) before it opened the flow;
+ * the flow gives that place back when it ends, to the admission that took it (a reload may have replaced it).
  */
 final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(UdpFlow.class);
@@ -71,6 +78,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private final long startEpochMs;
     private final long startNanos; // loop clock
     private final long responses;
+    private final Admission admission; // counted the flow against its client's source; released at the end
 
     private DatagramChannel channel;
     private Server server;
@@ -94,7 +102,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private boolean started;
     private boolean closed;
 
-    UdpFlow(final UdpReceiver receiver, final InetSocketAddress client, final InetSocketAddress destination) {
+    UdpFlow(final UdpReceiver receiver, final InetSocketAddress client, final InetSocketAddress destination,
+            final Admission admission) {
         this.receiver = receiver;
         this.listener = receiver.listener();
         this.loop = receiver.loop();
@@ -107,6 +116,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         this.startEpochMs = System.currentTimeMillis();
         this.startNanos = loop.nowNanos();
         this.responses = listener.options().responses();
+        this.admission = admission;
     }
 
     /**
@@ -130,6 +140,18 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     @Override
     public long id() {
         return id;
+    }
+
+    /** When a datagram last went either way, on the loop clock: a paced drain closes the idlest flows first. */
+    @Override
+    public long lastActivityMs() {
+        return lastActivityMs;
+    }
+
+    /** The server the flow sends to now; null between two servers and once the flow has ended. */
+    @Override
+    public Server server() {
+        return server;
     }
 
     /** Opens a socket connected to the next server the balancer picks; false when there is none left to try. */
@@ -436,6 +458,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         // how it ended is written before the active count drops, so a reader that sees the drop sees why
         listener.counters().terminated(stripe, reason);
         listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
+        admission.release(client.getAddress());
         receiver.flowEnded(client, this);
         loop.remove(this);
         final AccessLog accessLog = listener.accessLog();

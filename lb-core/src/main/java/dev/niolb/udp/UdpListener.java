@@ -1,7 +1,7 @@
 package dev.niolb.udp;
 
 import dev.niolb.accesslog.AccessLog;
-import dev.niolb.acl.AccessList;
+import dev.niolb.acl.Admission;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.UdpOptions;
@@ -45,7 +45,7 @@ public final class UdpListener {
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final DatagramChannel[] channels, final InetSocketAddress localAddress) {
-        this.settings = Settings.of(config, group);
+        this.settings = Settings.of(config, group, null);
         this.counters = new UdpListenerCounters(loops.length);
         this.localAddress = localAddress;
         this.receivers = new UdpReceiver[channels.length];
@@ -120,12 +120,20 @@ public final class UdpListener {
         return (int) Math.clamp((limit - FD_RESERVE) / 2, 64, UdpOptions.MAX_FLOWS);
     }
 
-    /** The listener's config and group, and what follows from them; replaced whole by a reload. */
-    record Settings(ListenerConfig config, TargetGroup group, long idleTimeoutMs, int maxFlows, AccessList access) {
-        static Settings of(final ListenerConfig config, final TargetGroup group) {
+    /**
+     * The listener's config and group, and what follows from them; replaced whole by a reload. A flow keeps the
+     * {@link Admission} it was admitted by and gives its per-source place back to that one.
+     */
+    record Settings(ListenerConfig config, TargetGroup group, long idleTimeoutMs, int maxFlows, Admission admission) {
+        /**
+         * The settings {@code config} describes. The admission of {@code previous} is kept when the limits it was
+         * made from did not change, so that a reload that changes a timeout does not forget per-source counts.
+         */
+        static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous) {
+            final Admission admission = previous != null && previous.config().limits().sameAdmission(config.limits())
+                ? previous.admission() : config.limits().admission();
             return new Settings(config, group, Math.max(1, config.udp().idleTimeout().toMillis()),
-                config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows(),
-                new AccessList(config.limits().allow(), config.limits().deny()));
+                config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows(), admission);
         }
     }
 
@@ -143,7 +151,7 @@ public final class UdpListener {
             throw new IllegalArgumentException("listener " + now.name() + ": protocol and bind address are its socket's,"
                 + " a reload replaces the listener to change them");
         }
-        settings = Settings.of(next, group);
+        settings = Settings.of(next, group, settings);
     }
 
     /**
@@ -234,12 +242,14 @@ public final class UdpListener {
     }
 
     /**
-     * The listener's access list. Checked when a datagram would open a flow: a refused source never has one, so
-     * each of its datagrams is dropped and counted ({@link UdpListenerCounters#DROPPED_ACL}); datagrams of
-     * existing flows pay nothing. (The per-source and maxconn limits are TCP's; {@code --udp-max-flows} caps flows.)
+     * Who may open a flow: the access list, then the per-source limits ({@code source-maxconn}: flows open at
+     * once per client IP; {@code source-rate}: new flows per client IP), the very {@link Admission} and
+     * {@link dev.niolb.acl.SourceTable} a TCP listener uses. Asked only when a datagram would open a flow: a
+     * refused datagram is dropped and counted ({@link UdpListenerCounters#droppedField}); datagrams of existing
+     * flows pay nothing. ({@code udp-max-flows} caps the listener's flows; the listener maxconn is TCP's.)
      */
-    public AccessList access() {
-        return settings.access();
+    public Admission admission() {
+        return settings.admission();
     }
 
     /** The flow cap in force: the configured one, or the one sized to the open-file limit. */

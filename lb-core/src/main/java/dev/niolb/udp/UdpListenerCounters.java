@@ -1,5 +1,6 @@
 package dev.niolb.udp;
 
+import dev.niolb.acl.Admission;
 import dev.niolb.metrics.SessionCounters;
 
 /**
@@ -45,16 +46,30 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int BYTES_IN = 16;
     /** Bytes of datagrams from servers sent back to clients. */
     public static final int BYTES_OUT = 17;
+    /** Datagrams that would open a flow, dropped because their source had its {@code source-maxconn} flows open. */
+    public static final int DROPPED_SOURCE_LIMIT = 18;
+    /** Datagrams that would open a flow, dropped because their source opened flows faster than {@code source-rate}. */
+    public static final int DROPPED_SOURCE_RATE = 19;
     /**
      * Empty datagrams from clients, which this transport cannot send on: the JDK's connected DatagramChannel
      * writes nothing for an empty buffer (sun.nio.ch.IOUtil returns 0 before the syscall), and a flow's socket
      * must stay connected for the server's replies to find it. Counted rather than lost silently (issue 17).
      */
-    public static final int DROPPED_EMPTY = 18;
-    private static final int FIELDS = 19;
+    public static final int DROPPED_EMPTY = 20;
+    private static final int FIELDS = 21;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);
+    }
+
+    /** The field that counts datagrams dropped for {@code verdict} (not {@link Admission.Verdict#OK}). */
+    public static int droppedField(final Admission.Verdict verdict) {
+        return switch (verdict) {
+            case ACL -> DROPPED_ACL;
+            case SOURCE_LIMIT -> DROPPED_SOURCE_LIMIT;
+            case SOURCE_RATE -> DROPPED_SOURCE_RATE;
+            case OK -> throw new IllegalArgumentException("an admitted datagram is not dropped");
+        };
     }
 
     public long flows() {

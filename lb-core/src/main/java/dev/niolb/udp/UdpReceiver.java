@@ -1,5 +1,6 @@
 package dev.niolb.udp;
 
+import dev.niolb.acl.Admission;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.loop.EventLoop;
@@ -10,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -120,7 +122,9 @@ final class UdpReceiver implements IoHandler {
     }
 
     /**
-     * A flow for a new client, or null when the datagram is dropped (counted here or by the flow).
+     * A flow for a new client, or null when the datagram is dropped (counted here or by the flow). The client is
+     * admitted first (access list, per-source limits): an admitted flow holds a place in its source's count until
+     * it ends, so every way out below that opens no flow gives the place back.
      *
      * @param destination the address the client sent to, as a PROXY header gave it; null for this listener's
      */
@@ -129,21 +133,29 @@ final class UdpReceiver implements IoHandler {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_STOPPING, 1);
             return null;
         }
-        if (!listener.access().permits(client.getAddress())) {
-            listener.counters().add(stripe, UdpListenerCounters.DROPPED_ACL, 1);
+        // a new flow, not a datagram of one: a per-source limit takes its table's segment monitor here, as a TCP
+        // accept does, never for the datagrams of an open flow
+        final Admission admission = listener.admission();
+        final InetAddress source = client.getAddress();
+        final Admission.Verdict verdict = admission.admit(source, loop.nowNanos());
+        if (verdict != Admission.Verdict.OK) {
+            listener.counters().add(stripe, UdpListenerCounters.droppedField(verdict), 1);
             return null;
         }
         // a sum over every loop's stripe: two loops opening flows at the same instant may pass the cap by
         // one each, which is the price of no shared atomic on this path
         if (listener.counters().active() >= listener.maxFlows()) {
+            admission.release(source);
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_FLOW_LIMIT, 1);
             return null;
         }
         if (balancer.group() != listener.group()) {
             balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1)); // a reload moved it
         }
-        final UdpFlow flow = new UdpFlow(this, client, destination == null ? listener.localAddress() : destination);
+        final UdpFlow flow = new UdpFlow(this, client, destination == null ? listener.localAddress() : destination,
+            admission);
         if (!flow.start()) {
+            admission.release(source);
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
             return null;
         }

@@ -93,6 +93,11 @@ public record ConfigFile(Path path) implements ConfigSource {
         return new YamlValue(name, "", compose(yaml, name)).map();
     }
 
+    /** Reads a config as {@link #parse} does, and logs in {@code keys} which keys each map was asked for. */
+    static Config parse(final String yaml, final String name, final KeyLog keys) {
+        return ConfigReader.read(new YamlValue(name, "", compose(yaml, name), keys).map());
+    }
+
     private static Node compose(final String yaml, final String name) {
         final LoadSettings settings = LoadSettings.builder().setLabel(name).build();
         final Optional<Node> node;

@@ -179,6 +179,9 @@ public final class YamlMap {
      * Call it once every key of the map has been read.
      */
     public void end() {
+        if (self.keyLog() != null) {
+            self.keyLog().record(self.path(), known);
+        }
         for (final Map.Entry<String, Entry> e : entries.entrySet()) {
             final String key = e.getKey();
             if (!known.contains(key)) {

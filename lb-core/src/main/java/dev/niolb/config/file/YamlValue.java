@@ -28,11 +28,17 @@ public final class YamlValue {
     private final String file;
     private final String path;
     private final Node node;
+    private final KeyLog keyLog; // null unless a test asks which keys the reader accepts
 
     YamlValue(final String file, final String path, final Node node) {
+        this(file, path, node, null);
+    }
+
+    YamlValue(final String file, final String path, final Node node, final KeyLog keyLog) {
         this.file = file;
         this.path = path;
         this.node = node;
+        this.keyLog = keyLog;
     }
 
     /** Where this value is, e.g. {@code groups[0].servers[2].weight}; empty for the document itself. */
@@ -47,6 +53,11 @@ public final class YamlValue {
 
     String file() {
         return file;
+    }
+
+    /** Where the maps of this document report the keys they were asked for; null for none. */
+    KeyLog keyLog() {
+        return keyLog;
     }
 
     /** Nothing written after the key ({@code key:}, {@code key: null}, {@code key: ~}). */
@@ -141,7 +152,7 @@ public final class YamlValue {
         }
         final List<YamlValue> items = new ArrayList<>(seq.getValue().size());
         for (final Node item : seq.getValue()) {
-            items.add(new YamlValue(file, path + "[" + items.size() + "]", item));
+            items.add(new YamlValue(file, path + "[" + items.size() + "]", item, keyLog));
         }
         return items;
     }
@@ -153,12 +164,12 @@ public final class YamlValue {
 
     /** A value of this node's map, at {@code key}. */
     YamlValue child(final String key, final Node value) {
-        return new YamlValue(file, path.isEmpty() ? key : path + "." + key, value);
+        return new YamlValue(file, path.isEmpty() ? key : path + "." + key, value, keyLog);
     }
 
     /** Another node at this value's path (a map's key node, for its line and text). */
     YamlValue sibling(final Node other) {
-        return new YamlValue(file, path, other);
+        return new YamlValue(file, path, other, keyLog);
     }
 
     /** A key of this map that is not written: nothing, at this map's line. */

@@ -1,17 +1,17 @@
-package dev.niolb.tcp;
+package dev.niolb.loop;
 
-import dev.niolb.loop.EventLoop;
-import dev.niolb.loop.Termination;
 import dev.niolb.target.Server;
 
 /**
- * Closes a server's TCP sessions on the relay loops, those idle the longest first: the hand of a paced drain.
+ * Closes a server's sessions, TCP sessions and UDP flows alike, on the relay loops, those idle the longest
+ * first: the hand of a paced drain. A session is the server's when its {@link LoopSession#server()} is that
+ * server, so a group that serves a TCP and a UDP listener has both kinds drained by the one rate.
  *
  * <p>Threading: any thread; the closing runs on each loop as a queued command, so a loop closes only its own
  * sessions, and the caller does not wait for it.
  */
-public final class TcpDrain {
-    private TcpDrain() {
+public final class SessionDrain {
+    private SessionDrain() {
     }
 
     /**
@@ -21,8 +21,7 @@ public final class TcpDrain {
     public static void closeIdlest(final EventLoop[] loops, final Server server, final int count) {
         final int share = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ((long) count + loops.length - 1) / loops.length));
         for (final EventLoop loop : loops) {
-            loop.execute(() -> loop.closeIdlest(s -> s instanceof TcpSession t && t.server() == server, share,
-                Termination.DRAINED));
+            loop.execute(() -> loop.closeIdlest(s -> s.server() == server, share, Termination.DRAINED));
         }
     }
 }
