@@ -70,10 +70,8 @@ public final class ConfigWriter {
         if (config.admin().tokenFile() != null) {
             admin.put("token-file", config.admin().tokenFile().toString());
         }
-        if (!config.admin().allowedHosts().isEmpty()) {
-            admin.put("allowed-hosts", new SequenceNode(Tag.SEQ, config.admin().allowedHosts().stream()
-                .map(ConfigWriter::scalar).toList(), FlowStyle.BLOCK));
-        }
+        admin.put("allowed-hosts", new SequenceNode(Tag.SEQ, config.admin().allowedHosts().stream()
+            .map(ConfigWriter::scalar).toList(), config.admin().allowedHosts().isEmpty() ? FlowStyle.FLOW : FlowStyle.BLOCK));
         root.put("admin", admin);
         final List<Node> listeners = new ArrayList<>();
         config.listeners().forEach(l -> listeners.add(listener(l).node()));
@@ -202,24 +200,17 @@ public final class ConfigWriter {
     }
 
     /** A mapping node under construction, keys in insertion order. */
-    /** The log outputs, each key only where it differs from {@link LogConfig#DEFAULTS}: most configs have none. */
+    /** The log outputs: the file and syslog only where given, their settings always (check prints every default). */
     private static void logs(final Map defaults, final LogConfig logs) {
-        final LogConfig d = LogConfig.DEFAULTS;
         if (logs.accessLogFile() != null) {
             defaults.put("access-log-file", logs.accessLogFile().toString());
         }
-        if (logs.accessLogMaxSize() != d.accessLogMaxSize()) {
-            defaults.put("access-log-max-size", Sizes.format(logs.accessLogMaxSize()));
-        }
-        if (logs.accessLogMaxHistory() != d.accessLogMaxHistory()) {
-            defaults.put("access-log-max-history", logs.accessLogMaxHistory());
-        }
+        defaults.put("access-log-max-size", Sizes.format(logs.accessLogMaxSize()));
+        defaults.put("access-log-max-history", logs.accessLogMaxHistory());
         if (logs.syslog() != null) {
             defaults.put("syslog", logs.syslog().toString());
         }
-        if (!logs.syslogFacility().equals(d.syslogFacility())) {
-            defaults.put("syslog-facility", logs.syslogFacility());
-        }
+        defaults.put("syslog-facility", logs.syslogFacility());
     }
 
     private static final class Map {
