@@ -65,7 +65,7 @@ public final class JsonReader {
                 if (c == '-' || (c >= '0' && c <= '9')) {
                     yield number();
                 }
-                throw error("unexpected character '" + c + "'");
+                throw error("unexpected character " + shown(c));
             }
         };
     }
@@ -156,7 +156,7 @@ public final class JsonReader {
                     }
                     pos += 4;
                 }
-                default -> throw error("bad escape '\\" + e + "'");
+                default -> throw error("bad escape \\ before " + shown(e));
             }
         }
     }
@@ -229,6 +229,16 @@ public final class JsonReader {
             }
             pos++;
         }
+    }
+
+    /**
+     * {@code c} for a message: {@code 'c'} when printable, else its code point ({@code U+001B}), so that a message
+     * stays one line whatever the text holds (found by fuzzing: an ESC or a line break was echoed raw).
+     */
+    private static String shown(final char c) {
+        final boolean printable = c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && c != 0x2028 && c != 0x2029
+            && !Character.isSurrogate(c);
+        return printable ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 
     private IllegalArgumentException error(final String what) {
