@@ -70,4 +70,14 @@ class JsonTest {
         assertThatThrownBy(() -> JsonReader.parse("\"open")).hasMessageContaining("unterminated string");
         assertThatThrownBy(() -> JsonReader.parse("[".repeat(100))).hasMessageContaining("nested deeper");
     }
+
+    @Test
+    void anErrorShowsAControlCharacterOfTheTextAsItsCodePoint() {
+        // found by fuzzing: the character was echoed raw, and a line break or ESC split or rewrote the message
+        assertThatThrownBy(() -> JsonReader.parse("\u0011\u0000state\":\"drain\"}"))
+            .hasMessage("bad JSON at character 1: unexpected character U+0011");
+        assertThatThrownBy(() -> JsonReader.parse("\"a\\\n\""))
+            .hasMessage("bad JSON at character 5: bad escape \\ before U+000A");
+        assertThatThrownBy(() -> JsonReader.parse("x")).hasMessage("bad JSON at character 1: unexpected character 'x'");
+    }
 }
