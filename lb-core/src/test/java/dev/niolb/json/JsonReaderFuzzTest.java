@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * {@link JsonReader}, what reads the admin API's JSON request bodies (text from the network), checked against
@@ -25,7 +26,8 @@ import java.util.Objects;
  *   <li>a value only for text Jackson reads too (with trailing tokens refused), and the same value: objects with
  *       the same keys in the same order, arrays, strings, booleans, null, and numbers equal ({@code Long} for an
  *       integer that fits, else {@code Double});</li>
- *   <li>and text Jackson reads, nested no deeper than {@link JsonReader}'s limit of 64, is read.</li>
+ *   <li>and text Jackson reads, nested no deeper than {@link JsonReader}'s limit of 64, is read (but for a
+ *       {@code \\u} escape with non-ASCII digits, which Jackson reads and RFC 8259 does not allow).</li>
  * </ul>
  */
 class JsonReaderFuzzTest {
@@ -33,6 +35,13 @@ class JsonReaderFuzzTest {
     private static final ObjectMapper JACKSON = JsonMapper.builder()
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .build();
+
+    /**
+     * A {@code \\u} escape with a non-ASCII character among its four digits, which Jackson 2.20 reads as the hex
+     * digit of the character's low byte ({@code \\u004\u0131} as {@code A}: {@code CharTypes.charToHex} masks
+     * with 0xFF). Found by this target; RFC 8259 allows ASCII hex digits only, and JsonReader refuses it.
+     */
+    private static final Pattern JACKSON_LENIENT_ESCAPE = Pattern.compile("\\\\u[0-9A-Fa-f]{0,3}[^\\x00-\\x7f]");
 
     static {
         // Jackson's own limits (nesting 500 / 1000, number 1000 chars) are beyond what a fuzz input reaches first;
@@ -72,7 +81,7 @@ class JsonReaderFuzzTest {
             return;
         }
         if (!accepted) {
-            if (depth(reference) <= MAX_DEPTH) {
+            if (depth(reference) <= MAX_DEPTH && !JACKSON_LENIENT_ESCAPE.matcher(text).find()) {
                 throw new AssertionError("refused " + OneLineErrors.quoted(text) + ", which Jackson reads as " + reference);
             }
             return;
