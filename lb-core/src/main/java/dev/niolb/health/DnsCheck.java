@@ -68,7 +68,8 @@ final class DnsCheck {
             answer = new Message(ByteBuffer.wrap(reply, 0, length));
         } catch (final IOException | RuntimeException e) {
             // dnsjava throws WireParseException, and for some bad records IllegalArgumentException
-            return CheckResult.failed("malformed reply: " + e.getMessage());
+            return CheckResult.failed("malformed reply: "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
         if (!answer.getHeader().getFlag(Flags.QR)) {
             return null;
