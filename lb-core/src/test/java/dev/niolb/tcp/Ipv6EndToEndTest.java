@@ -5,6 +5,7 @@ import dev.niolb.acl.Admission;
 import dev.niolb.acl.CidrSet;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.balance.MaglevTable;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
@@ -14,6 +15,8 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.HeaderEchoServer;
@@ -32,6 +35,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,6 +199,38 @@ class Ipv6EndToEndTest {
             s.getOutputStream().write('y');
             assertThat(s.getInputStream().read()).isEqualTo('y');
         }
+    }
+
+    @Test
+    void aV2Tcp6HeaderFromATrustedPeerNamesTheClientThatTheAccessListJudgesAndTheServerIsTold() throws Exception {
+        assumeLoopbackV6();
+        final HeaderEchoServer backend = track(new HeaderEchoServer(ANY_PORT_V6));
+        lb = LoadBalancer.start(Config.single(2, Duration.ZERO,
+            new ListenerConfig("front", Protocol.TCP, ANY_PORT_V6, "g", TcpOptions.DEFAULTS)
+                .withAcceptProxy(AcceptProxy.from(CidrSet.parse(List.of("::1/128"))))
+                .withLimits(ListenerLimits.NONE.withAccess(CidrSet.EMPTY, CidrSet.parse(List.of("2001:db8:bad::/64")))),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig("s", backend.address(), 1, false, 0, SendProxy.V2)))));
+        final InetSocketAddress client = new InetSocketAddress("2001:db8:1::7", 40_000);
+        final InetSocketAddress denied = new InetSocketAddress("2001:db8:bad::9", 40_001);
+
+        try (Socket s = viaProxy(client)) {
+            assertThat(readLine(s)).isEqualTo(HeaderEchoServer.line(client, lb.localAddress("front"), 2));
+        }
+        final Socket refused = viaProxy(denied);
+        assertThatThrownBy(() -> refused.getInputStream().read()).isInstanceOf(SocketException.class)
+            .hasMessageContaining("reset");
+        Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 1, 2000);
+        assertThat(backend.accepted()).isEqualTo(1);
+    }
+
+    /** A connection from {@code ::1}, a trusted proxy, whose PROXY v2 header (TCP6) names {@code client}. */
+    private Socket viaProxy(final InetSocketAddress client) throws IOException {
+        final Socket s = connect(InetAddress.getByName("::1"));
+        final ByteBuffer header = ProxyHeaderEncoder.v2(client, lb.localAddress("front"), ProxyHeader.Transport.STREAM);
+        assertThat(header.get(13)).as("family and transport: TCP over IPv6").isEqualTo((byte) 0x21);
+        s.getOutputStream().write(header.array(), header.arrayOffset() + header.position(), header.remaining());
+        return s;
     }
 
     // ------------------------------------------------------------------------------------- per-source limit
