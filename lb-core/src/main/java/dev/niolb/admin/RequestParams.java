@@ -1,5 +1,6 @@
 package dev.niolb.admin;
 
+import dev.niolb.config.Quoted;
 import dev.niolb.json.JsonReader;
 
 import java.net.URLDecoder;
@@ -12,7 +13,8 @@ import java.util.Map;
  * The parameters of an admin request, from its query string and its body: a form
  * ({@code application/x-www-form-urlencoded}, what {@code curl -d state=drain} sends) or a JSON object
  * ({@code Content-Type: application/json}, values strings, numbers or booleans). A body parameter overrides the
- * query's of the same name.
+ * query's of the same name. Input in an error message is {@link Quoted} (one line whatever was sent; found by
+ * fuzzing).
  */
 final class RequestParams {
     private RequestParams() {
@@ -32,8 +34,7 @@ final class RequestParams {
             for (final Map.Entry<String, Object> e : JsonReader.parseObject(body).entrySet()) {
                 final Object v = e.getValue();
                 if (v instanceof Map || v instanceof java.util.List) {
-                    throw new IllegalArgumentException("parameter '" + ClientText.clip(e.getKey())
-                        + "' must be a string or a number");
+                    throw new IllegalArgumentException("parameter " + Quoted.of(ClientText.clip(e.getKey())) + " must be a string or a number");
                 }
                 params.put(e.getKey(), v == null ? null : v.toString());
             }
@@ -62,7 +63,7 @@ final class RequestParams {
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad form encoding in '" + ClientText.clip(s) + "'");
+            throw new IllegalArgumentException("bad form encoding in " + Quoted.of(ClientText.clip(s)));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.niolb.health;
 
 import dev.niolb.target.ServerState;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -14,7 +15,8 @@ import java.util.Locale;
  *
  * @param mode    the state the agent asks for, or null when it named none
  * @param percent the weight percentage, or -1 when it gave none
- * @param text    the line as received, for logs
+ * @param text    the line as received, for logs: printable, other bytes as {@code \xHH}, at most 40 characters
+ *                (an agent's tab or escape sequence must not reach a log line raw; found by fuzzing)
  */
 record AgentReply(ServerState mode, int percent, String text) {
 
@@ -25,7 +27,9 @@ record AgentReply(ServerState mode, int percent, String text) {
         final String words = (hash < 0 ? text : text.substring(0, hash)).toLowerCase(Locale.ROOT);
         ServerState mode = null;
         int percent = -1;
-        for (final String word : words.split("[\\s,]+")) {
+        // separated by what strip() takes away too (Character.isWhitespace, which \s is not: U+001C..U+001F), so
+        // that a word reads the same at the end of the line and before a comment (found by fuzzing)
+        for (final String word : words.split("[\\p{javaWhitespace},]+")) {
             switch (word) {
                 case "up", "ready" -> mode = ServerState.UP;
                 case "drain" -> mode = ServerState.DRAIN;
@@ -45,6 +49,10 @@ record AgentReply(ServerState mode, int percent, String text) {
                 }
             }
         }
-        return mode == null && percent < 0 ? null : new AgentReply(mode, percent, text);
+        if (mode == null && percent < 0) {
+            return null;
+        }
+        final byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        return new AgentReply(mode, percent, Probe.printable(bytes, bytes.length));
     }
 }

@@ -1,58 +1,51 @@
 package dev.niolb.health;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
- * The {@code dns:NAME} check's messages (RFC 1035 section 4.1): the query it sends, one question for NAME's A
- * record with recursion desired, and the verdict on a reply. {@link DnsExchange} does the socket work.
+ * The {@code dns:NAME} check's messages, built and read by dnsjava's {@link Message} (RFC 1035 section 4.1): the
+ * query it sends, one question for NAME's A record with recursion desired, and the verdict on a reply.
+ * {@link DnsExchange} does the socket work.
  *
- * <p>Threading: immutable; used on the health loop. The question is encoded once; each query only adds the
- * 12-byte header with its id.
+ * <p>Threading: immutable; used on the health loop.
+ *
+ * <p>A reply counts only if it is the answer to this query: its id and its question must both be the query's (as a
+ * resolver checks, RFC 5452 section 9.1). A datagram with another id, or a query rather than a response, is not
+ * for us and is ignored; one with our id that asks another question, or that does not parse, is a server answering
+ * wrongly and fails the check.
  *
  * <p>The check asks whether the server answers, not what: NXDOMAIN passes (a server with no such name is still
  * serving), SERVFAIL and REFUSED fail (it cannot or will not serve), as dnsdist's health checks judge by default.
  */
 final class DnsCheck {
     static final int HEADER = 12;
-    static final int TYPE_A = 1;
-    static final int CLASS_IN = 1;
-    /** Header flags of the query: a standard query (opcode 0) with RD, recursion desired. */
-    static final int FLAGS_RD = 0x0100;
-    private static final int QR = 0x8000;
-    private static final int NOERROR = 0;
-    private static final int SERVFAIL = 2;
-    private static final int NXDOMAIN = 3;
-    private static final int REFUSED = 5;
 
-    private final byte[] question;
+    private final Record question;
 
     /** @param labels the name's labels, already checked ({@link dev.niolb.config.CheckSpec.Dns}) */
     DnsCheck(final String[] labels) {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (final String label : labels) {
-            final byte[] b = label.getBytes(StandardCharsets.US_ASCII);
-            out.write(b.length);
-            out.writeBytes(b);
+        try {
+            this.question = Record.newRecord(Name.fromString(String.join(".", labels), Name.root), Type.A, DClass.IN);
+        } catch (final TextParseException e) {
+            throw new IllegalArgumentException("bad DNS name in a check: " + e.getMessage(), e);
         }
-        out.write(0); // the root
-        out.write(TYPE_A >> 8);
-        out.write(TYPE_A);
-        out.write(CLASS_IN >> 8);
-        out.write(CLASS_IN);
-        this.question = out.toByteArray();
     }
 
-    /** The query with id {@code id} (0..65535): header, then the question. */
+    /** The query with id {@code id} (0..65535): a standard query with RD, one question. */
     byte[] query(final int id) {
-        final byte[] q = new byte[HEADER + question.length];
-        q[0] = (byte) (id >> 8);
-        q[1] = (byte) id;
-        q[2] = (byte) (FLAGS_RD >> 8);
-        q[3] = (byte) FLAGS_RD;
-        q[5] = 1; // QDCOUNT 1; AN, NS and AR counts 0
-        System.arraycopy(question, 0, q, HEADER, question.length);
-        return q;
+        final Message query = Message.newQuery(question);
+        query.getHeader().setID(id);
+        return query.toWire();
     }
 
     /**
@@ -65,18 +58,33 @@ final class DnsCheck {
         if (length < HEADER) {
             return null;
         }
+        // the id and QR are read from the bytes, so that a stray datagram that does not parse is ignored too
         final int replyId = (reply[0] & 0xff) << 8 | reply[1] & 0xff;
-        final int flags = (reply[2] & 0xff) << 8 | reply[3] & 0xff;
-        if (replyId != id || (flags & QR) == 0) {
+        if (replyId != id || (reply[2] & 0x80) == 0) {
             return null;
         }
-        final int rcode = flags & 0xf;
+        final Message answer;
+        try {
+            answer = new Message(ByteBuffer.wrap(reply, 0, length));
+        } catch (final IOException | RuntimeException e) {
+            // dnsjava throws WireParseException, and for some bad records IllegalArgumentException
+            return CheckResult.failed("malformed reply: "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        }
+        if (!answer.getHeader().getFlag(Flags.QR)) {
+            return null;
+        }
+        final Record asked = answer.getQuestion();
+        if (asked == null || !asked.getName().equals(question.getName()) || asked.getType() != question.getType()
+            || asked.getDClass() != question.getDClass()) {
+            return CheckResult.failed("the reply's question is not the one asked: "
+                + (asked == null ? "none" : asked.getName() + " " + Type.string(asked.getType()) + " "
+                    + DClass.string(asked.getDClass())));
+        }
+        final int rcode = answer.getRcode();
         return switch (rcode) {
-            case NOERROR -> CheckResult.passed("answered NOERROR");
-            case NXDOMAIN -> CheckResult.passed("answered NXDOMAIN");
-            case SERVFAIL -> CheckResult.failed("answered SERVFAIL");
-            case REFUSED -> CheckResult.failed("answered REFUSED");
-            default -> CheckResult.failed("answered RCODE " + rcode);
+            case Rcode.NOERROR, Rcode.NXDOMAIN -> CheckResult.passed("answered " + Rcode.string(rcode));
+            default -> CheckResult.failed("answered " + Rcode.string(rcode));
         };
     }
 }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Parses JSON text (RFC 8259) into plain Java values: objects as {@link Map} (keys in document order), arrays as
@@ -16,6 +17,8 @@ import java.util.Map;
  */
 public final class JsonReader {
     private static final int MAX_DEPTH = 64;
+    /** A number as RFC 8259 section 6 writes it. */
+    private static final Pattern NUMBER = Pattern.compile("-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?");
 
     private final String text;
     private int pos;
@@ -65,7 +68,7 @@ public final class JsonReader {
                 if (c == '-' || (c >= '0' && c <= '9')) {
                     yield number();
                 }
-                throw error("unexpected character '" + c + "'");
+                throw error("unexpected character " + shown(c));
             }
         };
     }
@@ -149,14 +152,19 @@ public final class JsonReader {
                     if (pos + 4 > text.length()) {
                         throw error("short \\u escape");
                     }
-                    try {
-                        out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    } catch (final NumberFormatException ex) {
-                        throw error("bad \\u escape");
+                    int code = 0;
+                    for (int i = 0; i < 4; i++) {
+                        // ASCII hex digits only: Integer.parseInt also took a sign and other scripts' digits
+                        final int digit = hexDigit(text.charAt(pos + i));
+                        if (digit < 0) {
+                            throw error("bad \\u escape");
+                        }
+                        code = code << 4 | digit;
                     }
+                    out.append((char) code);
                     pos += 4;
                 }
-                default -> throw error("bad escape '\\" + e + "'");
+                default -> throw error("bad escape \\ before " + shown(e));
             }
         }
     }
@@ -179,21 +187,31 @@ public final class JsonReader {
             }
         }
         final String n = text.substring(start, pos);
-        try {
-            if (integral) {
-                return Long.parseLong(n);
-            }
-            return Double.parseDouble(n);
-        } catch (final NumberFormatException e) {
-            if (integral) {
-                try {
-                    return Double.parseDouble(n); // beyond a long
-                } catch (final NumberFormatException ignored) {
-                    // reported below
-                }
-            }
+        if (!NUMBER.matcher(n).matches()) {
+            // RFC 8259's grammar, which Long and Double parsing are looser than: 01, 1., -.5 (found by fuzzing)
             throw error("bad number '" + n + "'");
         }
+        if (integral) {
+            try {
+                return Long.parseLong(n);
+            } catch (final NumberFormatException beyondALong) {
+                return Double.parseDouble(n);
+            }
+        }
+        return Double.parseDouble(n);
+    }
+
+    private static int hexDigit(final char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     private Object literal(final String word, final Object value) {
@@ -229,6 +247,16 @@ public final class JsonReader {
             }
             pos++;
         }
+    }
+
+    /**
+     * {@code c} for a message: {@code 'c'} when printable, else its code point ({@code U+001B}), so that a message
+     * stays one line whatever the text holds (found by fuzzing: an ESC or a line break was echoed raw).
+     */
+    private static String shown(final char c) {
+        final boolean printable = c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && c != 0x2028 && c != 0x2029
+            && !Character.isSurrogate(c);
+        return printable ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 
     private IllegalArgumentException error(final String what) {

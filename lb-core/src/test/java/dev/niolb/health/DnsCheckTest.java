@@ -14,12 +14,21 @@ import dev.niolb.config.UdpOptions;
 import dev.niolb.target.Server;
 import dev.niolb.target.ServerState;
 import dev.niolb.testing.Await;
+import dev.niolb.testing.DnsResponder;
 import dev.niolb.testing.Dnsmasq;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
+import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -35,8 +44,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The {@code dns:NAME} check: its query and reply handling byte by byte, and against real {@code dnsmasq}
- * servers on loopback (skipped when dnsmasq is not installed).
+ * The {@code dns:NAME} check: its query and reply handling, against a tiny responder in the test (good replies
+ * and replies wrong in one way each), and against real {@code dnsmasq} servers on loopback (those skipped when
+ * dnsmasq is not installed).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DnsCheckTest {
@@ -76,25 +86,66 @@ class DnsCheckTest {
     }
 
     @Test
-    void aReplyWithTheQueryIdPassesOnNoerrorOrNxdomainAndFailsOnServfailOrRefused() {
+    void aReplyWithTheQueryIdAndQuestionPassesOnNoerrorOrNxdomainAndFailsOnServfailOrRefused() throws Exception {
         final DnsCheck check = new DnsCheck(new CheckSpec.Dns("example.test").labels());
 
-        assertThat(check.judge(reply(7, 0x8180), 12, 7).passed()).as("NOERROR").isTrue();
-        assertThat(check.judge(reply(7, 0x8183), 12, 7).passed()).as("NXDOMAIN").isTrue();
-        final CheckResult servfail = check.judge(reply(7, 0x8182), 12, 7);
+        assertThat(judge(check, 7, withRcode(DnsResponder.correct(query(check, 7)), Rcode.NOERROR)).passed())
+            .as("NOERROR").isTrue();
+        assertThat(judge(check, 7, withRcode(DnsResponder.correct(query(check, 7)), Rcode.NXDOMAIN)).passed())
+            .as("NXDOMAIN").isTrue();
+        final CheckResult servfail = judge(check, 7, withRcode(DnsResponder.correct(query(check, 7)), Rcode.SERVFAIL));
         assertThat(servfail.passed()).isFalse();
         assertThat(servfail.detail()).isEqualTo("answered SERVFAIL");
-        assertThat(check.judge(reply(7, 0x8185), 12, 7).detail()).isEqualTo("answered REFUSED");
-        assertThat(check.judge(reply(7, 0x8184), 12, 7).passed()).as("NOTIMP").isFalse();
+        assertThat(judge(check, 7, withRcode(DnsResponder.correct(query(check, 7)), Rcode.REFUSED)).detail())
+            .isEqualTo("answered REFUSED");
+        assertThat(judge(check, 7, withRcode(DnsResponder.correct(query(check, 7)), Rcode.NOTIMP)).passed())
+            .as("NOTIMP").isFalse();
     }
 
     @Test
-    void aDatagramThatIsNotTheReplyToThisQueryIsIgnored() {
+    void aReplyWithTheQueryIdButAnotherQuestionFailsTheCheck() throws Exception {
+        final DnsCheck check = new DnsCheck(new CheckSpec.Dns("example.test").labels());
+        final Message good = DnsResponder.correct(query(check, 7));
+
+        final CheckResult otherName = judge(check, 7, DnsResponder.anotherQuestion(query(check, 7), "example.other."));
+        assertThat(otherName.passed()).isFalse();
+        assertThat(otherName.detail()).isEqualTo("the reply's question is not the one asked: example.other. A IN");
+        assertThat(judge(check, 7, withQuestion(good, Type.AAAA, DClass.IN)).passed()).as("another type").isFalse();
+        assertThat(judge(check, 7, withQuestion(good, Type.A, DClass.CH)).passed()).as("another class").isFalse();
+        final Message none = new Message(7);
+        none.getHeader().setFlag(Flags.QR);
+        assertThat(judge(check, 7, none).detail()).isEqualTo("the reply's question is not the one asked: none");
+    }
+
+    @Test
+    void theQuestionsNameMatchesWhateverItsCaseAsDnsNamesDo() throws Exception {
         final DnsCheck check = new DnsCheck(new CheckSpec.Dns("example.test").labels());
 
-        assertThat(check.judge(reply(8, 0x8180), 12, 7)).as("another id").isNull();
-        assertThat(check.judge(reply(7, 0x0100), 12, 7)).as("a query, not a response").isNull();
-        assertThat(check.judge(reply(7, 0x8180), 11, 7)).as("shorter than a header").isNull();
+        final CheckResult upper = judge(check, 9, DnsResponder.anotherQuestion(query(check, 9), "EXAMPLE.Test."));
+
+        assertThat(upper.passed()).as(upper.detail()).isTrue();
+    }
+
+    @Test
+    void aReplyWithTheQueryIdThatDoesNotParseFailsTheCheck() throws Exception {
+        final DnsCheck check = new DnsCheck(new CheckSpec.Dns("example.test").labels());
+        final byte[] whole = DnsResponder.correct(query(check, 7)).toWire();
+
+        final CheckResult cut = check.judge(whole, whole.length - 3, 7); // QDCOUNT 1, the question cut short
+
+        assertThat(cut.passed()).isFalse();
+        assertThat(cut.detail()).startsWith("malformed reply: ");
+    }
+
+    @Test
+    void aDatagramThatIsNotTheReplyToThisQueryIsIgnored() throws Exception {
+        final DnsCheck check = new DnsCheck(new CheckSpec.Dns("example.test").labels());
+        final byte[] reply = DnsResponder.correct(query(check, 7)).toWire();
+
+        assertThat(check.judge(reply, reply.length, 8)).as("another id").isNull();
+        final byte[] q = check.query(7);
+        assertThat(check.judge(q, q.length, 7)).as("a query, not a response").isNull();
+        assertThat(check.judge(reply, 11, 7)).as("shorter than a header").isNull();
     }
 
     @Test
@@ -108,8 +159,25 @@ class DnsCheckTest {
             .hasToString("dns:example.test");
     }
 
-    private static byte[] reply(final int id, final int flags) {
-        return ByteBuffer.allocate(12).putShort((short) id).putShort((short) flags).putShort((short) 1).array();
+    private static Message query(final DnsCheck check, final int id) throws IOException {
+        return new Message(check.query(id));
+    }
+
+    private static CheckResult judge(final DnsCheck check, final int id, final Message reply) {
+        final byte[] wire = reply.toWire();
+        return check.judge(wire, wire.length, id);
+    }
+
+    private static Message withRcode(final Message reply, final int rcode) {
+        reply.getHeader().setRcode(rcode);
+        return reply;
+    }
+
+    private static Message withQuestion(final Message reply, final int type, final int dclass) {
+        final Message changed = new Message(reply.getHeader().getID());
+        changed.getHeader().setFlag(Flags.QR);
+        changed.addRecord(Record.newRecord(reply.getQuestion().getName(), type, dclass), Section.QUESTION);
+        return changed;
     }
 
     // ---------------------------------------------------------------------------------------- real servers
@@ -160,6 +228,23 @@ class DnsCheckTest {
         start("nowhere.example", dns.address());
 
         Await.until(() -> server("s0").state() == ServerState.DOWN, 3000);
+    }
+
+    @Test
+    void aServerAnsweringTheQuestionAskedStaysUpWhileOneAnsweringAnotherWithTheRightIdGoesDown() throws Exception {
+        final DnsResponder good = new DnsResponder(DnsResponder::correct);
+        resources.add(good);
+        final DnsResponder wrong = new DnsResponder(q -> DnsResponder.anotherQuestion(q, "example.other."));
+        resources.add(wrong);
+        start("example.test", good.address(), wrong.address());
+
+        Await.until(() -> server("s1").state() == ServerState.DOWN, 5000);
+        // fall is 3: six good answers, with none failed in between, show the good one is judged and passes
+        final int answeredAtDown = good.answered();
+        Await.until(() -> good.answered() >= answeredAtDown + 6, 5000);
+
+        assertThat(server("s0").state()).isEqualTo(ServerState.UP);
+        assertThat(wrong.answered()).as("the wrong server answered every check").isGreaterThanOrEqualTo(3);
     }
 
     @Test

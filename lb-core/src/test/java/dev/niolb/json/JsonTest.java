@@ -70,4 +70,34 @@ class JsonTest {
         assertThatThrownBy(() -> JsonReader.parse("\"open")).hasMessageContaining("unterminated string");
         assertThatThrownBy(() -> JsonReader.parse("[".repeat(100))).hasMessageContaining("nested deeper");
     }
+
+    @Test
+    void anErrorShowsAControlCharacterOfTheTextAsItsCodePoint() {
+        // found by fuzzing: the character was echoed raw, and a line break or ESC split or rewrote the message
+        assertThatThrownBy(() -> JsonReader.parse("\u0011\u0000state\":\"drain\"}"))
+            .hasMessage("bad JSON at character 1: unexpected character U+0011");
+        assertThatThrownBy(() -> JsonReader.parse("\"a\\\n\""))
+            .hasMessage("bad JSON at character 5: bad escape \\ before U+000A");
+        assertThatThrownBy(() -> JsonReader.parse("x")).hasMessage("bad JSON at character 1: unexpected character 'x'");
+    }
+
+    @Test
+    void aNumberIsReadOnlyAsRfc8259WritesIt() {
+        // found by fuzzing against Jackson: Long.parseLong took a leading zero
+        assertThatThrownBy(() -> JsonReader.parse("[1, -0, 08]")).hasMessage("bad JSON at character 11: bad number '08'");
+        // found by reading the parser after that: Double.parseDouble takes a fraction without digits
+        for (final String bad : List.of("1.", "-.5", "2.e3", "-", "1e", "01.5", "--1")) {
+            assertThatThrownBy(() -> JsonReader.parse(bad)).as(bad).hasMessageContaining("bad number");
+        }
+        assertThat(JsonReader.parse("[0, -0, 10, 1.5e-3, 2E+2, 9223372036854775808]"))
+            .isEqualTo(List.of(0L, 0L, 10L, 0.0015, 200.0, 9.223372036854775808e18));
+    }
+
+    @Test
+    void aUnicodeEscapeTakesFourAsciiHexDigitsOnly() {
+        // found by reading the parser: Integer.parseInt took a sign and other scripts' digits
+        assertThatThrownBy(() -> JsonReader.parse("\"\\u+fff\"")).hasMessageContaining("bad \\u escape");
+        assertThatThrownBy(() -> JsonReader.parse("\"\\u\uff10041\"")).hasMessageContaining("bad \\u escape");
+        assertThat(JsonReader.parse("\"\\u00e9\\u00C9\"")).isEqualTo("éÉ");
+    }
 }

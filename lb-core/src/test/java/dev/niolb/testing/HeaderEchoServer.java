@@ -29,8 +29,12 @@ public final class HeaderEchoServer implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     public HeaderEchoServer() throws IOException {
+        this(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    public HeaderEchoServer(final InetSocketAddress bind) throws IOException {
         socket = new ServerSocket();
-        socket.bind(new InetSocketAddress("127.0.0.1", 0), 128);
+        socket.bind(bind, 128);
         Thread.ofVirtual().start(this::acceptLoop);
     }
 

@@ -1,0 +1,33 @@
+package dev.niolb.admin;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** How an admin request's query and body become parameters, and the one-line errors fuzzing asked for. */
+class RequestParamsTest {
+    @Test
+    void aBodyParameterOverridesTheQuerysOfTheSameName() {
+        assertThat(RequestParams.parse("state=drain&server=s1", null, "state=ready"))
+            .isEqualTo(Map.of("state", "ready", "server", "s1"));
+        assertThat(RequestParams.parse("weight=1", "application/json", "{\"weight\": 50}"))
+            .isEqualTo(Map.of("weight", "50"));
+    }
+
+    @Test
+    void aBadFormEncodingIsOneLineWhateverTheRequestHolds() {
+        assertThatThrownBy(() -> RequestParams.parse("x=%zz\u0000\u001b[2K", null, null))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("bad form encoding in '%zz\\x00\\x1b[2K'");
+    }
+
+    @Test
+    void aJsonParameterThatIsNotAScalarIsNamedOnOneLine() {
+        assertThatThrownBy(() -> RequestParams.parse(null, "application/json", "{\"a\\nb\": {}}"))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("parameter 'a\\nb' must be a string or a number");
+    }
+}

@@ -1,0 +1,168 @@
+package dev.niolb.balance;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.target.Server;
+import dev.niolb.target.ServerState;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.FullBacklogServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What {@code leasttime} and {@code random} prefer, through real sockets: one event loop, real servers on loopback,
+ * clients that open sessions one after another. The bounds come from the scores the algorithms compare
+ * ({@link PowerOfTwoChoices}), not from runs.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LeastTimeAndRandomThroughSocketsTest {
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private LoadBalancer lb;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lb != null) {
+            lb.stop(Duration.ZERO);
+        }
+        for (final AutoCloseable r : resources.reversed()) {
+            r.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(final T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    private void start(final Algorithm balance, final ServerConfig... servers) throws IOException {
+        // one loop: one balancer, one connect-time average per server; a connect timeout well past two SYN retries
+        final TcpOptions tcp = new TcpOptions(Duration.ofSeconds(10), Duration.ofMinutes(1), 0, true, false, 1024,
+            16 * 1024);
+        lb = LoadBalancer.start(Config.single(1, Duration.ZERO,
+            new ListenerConfig(new InetSocketAddress("127.0.0.1", 0), "g", tcp),
+            new TargetGroupConfig("g", balance, List.of(servers))));
+    }
+
+    private Server server(final String name) {
+        return lb.server("g", name);
+    }
+
+    /** A session open through niolb, its server's greeting read. */
+    private Socket open() throws IOException {
+        final Socket s = track(new Socket());
+        s.connect(lb.localAddresses().getFirst(), 2000);
+        s.setSoTimeout(15_000);
+        return s;
+    }
+
+    /** One short session: the greeting of the server that took it. */
+    private String session() throws IOException {
+        try (Socket s = open()) {
+            return greeting(s);
+        }
+    }
+
+    private static String greeting(final Socket s) throws IOException {
+        return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+    }
+
+    @Test
+    void leasttimeSendsNewSessionsToTheFastServerOnceTheOtherIsSeenSlowToAccept() throws Exception {
+        final EchoServer fast = track(new EchoServer("fast"));
+        final FullBacklogServer slow = track(new FullBacklogServer("slow"));
+        start(Algorithm.LEASTTIME, new ServerConfig("fast", fast.address(), 1),
+            new ServerConfig("slow", slow.address(), 1));
+
+        // Unmeasured, 'slow' scores the 50 us floor and wins a draw against a measured 'fast': it takes the first
+        // or the second session, whose connect waits on its full accept queue.
+        final CompletableFuture<Integer> sessionsUntilSlow = CompletableFuture.supplyAsync(() -> {
+            try {
+                int n = 1;
+                while (!"slow".equals(session())) {
+                    n++;
+                }
+                return n;
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Await.until(() -> server("slow").active() == 1, 5000);
+        slow.acceptFromNowOn(); // the SYN retransmitted after 1 s now finds room
+        assertThat(sessionsUntilSlow.get(15, TimeUnit.SECONDS)).isBetween(1, 2);
+        assertThat(server("slow").connectNanosEwma()).as("its first connect time, the SYN's retransmission timeout")
+            .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(900));
+        Await.until(() -> server("slow").active() == 0, 5000);
+
+        // Both idle now, so least connections would split them. But 'slow' scores at least 1 s x (0 + 1) and 'fast'
+        // (its loopback connect EWMA + 50 us) x (at most 1 + 1): 'fast' wins every draw of the two.
+        final Map<String, Integer> served = new HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            served.merge(session(), 1, Integer::sum);
+        }
+        assertThat(served).containsExactly(Map.entry("fast", 100));
+        assertThat(server("fast").connectNanosEwma()).as("what 'fast' must stay under for the bound above")
+            .isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
+    }
+
+    @Test
+    void randomDrawsTwoAndTakesTheOneWithFewerSessionsSoAServerHoldingLongSessionsGetsNoNewOnes() throws Exception {
+        final List<ServerConfig> servers = new ArrayList<>();
+        for (final String name : List.of("a", "b", "c")) {
+            servers.add(new ServerConfig(name, track(new EchoServer(name)).address(), 1));
+        }
+        start(Algorithm.RANDOM, servers.toArray(ServerConfig[]::new));
+        lb.setState("g", "b", ServerState.MAINT);
+        lb.setState("g", "c", ServerState.MAINT);
+        final List<Socket> longSessions = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            final Socket s = open();
+            assertThat(greeting(s)).isEqualTo("a");
+            longSessions.add(s);
+        }
+        lb.setState("g", "b", ServerState.UP);
+        lb.setState("g", "c", ServerState.UP);
+        Await.until(() -> server("b").acceptsNew() && server("c").acceptsNew(), 5000);
+
+        final Map<String, Integer> served = new HashMap<>(Map.of("a", 0, "b", 0, "c", 0));
+        final int n = 150;
+        for (int i = 0; i < n; i++) {
+            served.merge(session(), 1, Integer::sum);
+        }
+
+        // Every draw of 'a' pairs it with 'b' or 'c', which hold at most the one session just closed against a's
+        // 20: 'a' never wins. Uniform random would have given it n/3 = 50.
+        assertThat(served.get("a")).isZero();
+        // 'b' wins the draw {a,b} (1/3) and about half of {b,c} (1/3; ties go to the first drawn, at random), so
+        // about n/2 = 75 each, sd about 6: within 5 sd, and both get sessions, not one fixed least loaded server.
+        assertThat(served.get("b")).isBetween(45, 105);
+        assertThat(served.get("c")).isBetween(45, 105);
+        assertThat(server("a").active()).isEqualTo(20);
+        for (final Socket s : longSessions) {
+            s.getOutputStream().write('z');
+            assertThat(s.getInputStream().read()).as("a long session still served").isEqualTo('z');
+        }
+    }
+}
