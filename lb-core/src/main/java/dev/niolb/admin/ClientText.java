@@ -1,5 +1,7 @@
 package dev.niolb.admin;
 
+import dev.niolb.config.Quoted;
+
 /**
  * What an admin error reply may echo of a client's input: a value cut at {@link #MAX_CHARS} characters with
  * "…", so that a 200 KB server name or path comes back as one short line, not whole.
@@ -21,10 +23,6 @@ final class ClientText {
     }
 
     static String clip(final String value, final int max) {
-        if (value == null || value.length() <= max) {
-            return value;
-        }
-        final int end = Character.isHighSurrogate(value.charAt(max - 1)) ? max - 1 : max;
-        return value.substring(0, end) + "…";
+        return Quoted.cut(value, max);
     }
 }

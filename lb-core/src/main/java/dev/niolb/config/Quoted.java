@@ -25,7 +25,15 @@ public final class Quoted {
         if (text.length() <= MAX_QUOTED) {
             return "'" + escaped(text) + "'";
         }
-        return "'" + escaped(text.substring(0, cutAt(text, MAX_QUOTED))) + "\u2026' (" + text.length() + " characters)";
+        return "'" + escaped(cut(text, MAX_QUOTED)) + "' (" + text.length() + " characters)";
+    }
+
+    /** {@code text}, or its first {@code max} characters (never half a surrogate pair) and "…" when longer. */
+    public static String cut(final String text, final int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        return text.substring(0, cutAt(text, max)) + "\u2026";
     }
 
     /**
