@@ -11,7 +11,7 @@
 ARG BASE=eclipse-temurin:25-jre
 FROM ${BASE}
 
-# bin/ lib/ conf/ systemd/ README.md; ADD unpacks the archive (the one niolb-*.tar.gz that package built)
+# bin/ lib/ conf/ systemd/ README.md docs/; ADD unpacks the archive (the one niolb-*.tar.gz that package built)
 ADD lb-cli/target/niolb-*.tar.gz /opt/
 RUN mv /opt/niolb-* /opt/niolb \
     && mkdir -p /etc/niolb \

@@ -50,7 +50,7 @@ import java.util.Optional;
  * <p><b>Adding a key</b> is one line where its record is built, e.g. in {@link #listenerOptions}:
  * {@code tcp = m.with("my-key", YamlValue::duration, tcp, TcpOptions::withMyKey);} (read in {@link #listenerOptions}
  * or {@link #groupOptions}, a key is also accepted in {@code defaults}); then one line in {@link ConfigWriter} so
- * that {@code niolb check} prints it, and a row in the README's table. A key nobody reads is refused as unknown.
+ * that {@code niolb check} prints it, and a row in the table of docs/CONFIGURATION.md. A key nobody reads is refused as unknown.
  *
  * <p>Not threadsafe: one reader per file read.
  */
