@@ -6,7 +6,7 @@
 #   build-deb.sh TARBALL MAVEN_VERSION OUT_DIR        with NIOLB_JDK (the toolchain's JDK 25) or JAVA_HOME set
 #
 # The package (DebianPackageIT tests it):
-#   /opt/niolb/                  the unpacked tarball (bin/niolb, lib/*.jar, conf/, systemd/, README.md) and
+#   /opt/niolb/                  the unpacked tarball (bin/niolb, lib/*.jar, conf/, systemd/, README.md, docs/) and
 #   /opt/niolb/runtime/          the Java runtime, only the modules jdeps finds in lib/*.jar; bin/niolb prefers it
 #   /etc/niolb/niolb.yaml        the example config, a conffile (an upgrade keeps the operator's edits)
 #   /lib/systemd/system/niolb.service, /usr/bin/niolb -> /opt/niolb/bin/niolb

@@ -57,6 +57,8 @@ class DistributionIT {
             .hasSameTextualContentAs(Path.of("src/dist/conf/niolb.schema.json"));
         assertThat(home.resolve("systemd/niolb.service")).isRegularFile();
         assertThat(home.resolve("README.md")).isRegularFile();
+        assertThat(home.resolve("docs/CONFIGURATION.md")).isRegularFile();
+        assertThat(home.resolve("docs/OPERATIONS.md")).isRegularFile();
         assertThat(home.resolve("conf/grafana/niolb-dashboard.json")).hasSameTextualContentAs(MonitoringFilesTest.DASHBOARD);
         assertThat(home.resolve("conf/prometheus/niolb-alerts.yml")).hasSameTextualContentAs(MonitoringFilesTest.RULES);
         try (Stream<Path> jars = Files.list(home.resolve("lib"))) {

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Flags and file are one model: the same options written either way give equal {@link Config}s. */
 class FlagsAndFileTest {
     /** Every flag of {@code niolb run}, each away from its default. */
-    private static final String[] EVERY_FLAG = {
+    static final String[] EVERY_FLAG = {
         "--listen", "127.0.0.1:9000", "--listen", "udp://127.0.0.1:9053",
         "--server", "10.0.0.1:80,weight=3,name=a,check-port=8081,maxconn=100",
         "--server", "10.0.0.2:80,backup,send-proxy-v2,proxy-udp=every",
@@ -40,7 +40,7 @@ class FlagsAndFileTest {
         "--access-log-max-history", "30", "--syslog", "udp://127.0.0.1:5514", "--syslog-facility", "local3"};
 
     /** The same, as a file: listener options in defaults, group options in the group. */
-    private static final String SAME_AS_FILE = """
+    static final String SAME_AS_FILE = """
         defaults:
           threads: 3
           grace: 9s

@@ -21,7 +21,7 @@ import java.time.Duration;
  */
 record AdminLimits(Duration headerTimeout, Duration bodyTimeout, Duration responseTimeout, int maxConnections,
                    int maxHeaderBytes, int maxBodyBytes) {
-    /** What {@code niolb run} uses; the README's admin section lists them. */
+    /** What {@code niolb run} uses; docs/OPERATIONS.md (Admin API) lists them. */
     static final AdminLimits DEFAULTS = new AdminLimits(Duration.ofSeconds(10), Duration.ofSeconds(10),
         Duration.ofSeconds(30), 64, 16 * 1024, 64 * 1024);
 

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 
 /**
  * A niolb config file (YAML): what {@code niolb run --config} and {@code niolb check} read, and what a reload
- * reads again. The keys are described in the README ("Config file") and read by {@link ConfigReader}.
+ * reads again. The keys are described in docs/CONFIGURATION.md ("Config file") and read by {@link ConfigReader}.
  *
  * <p>Errors are one line naming the file as given, the line and the key:
  * {@code niolb.yaml:14: groups[0].servers[2].weight: must be 0..256, got 900}.

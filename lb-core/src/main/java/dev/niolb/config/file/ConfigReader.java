@@ -51,7 +51,7 @@ import java.util.Optional;
  * {@code tcp = m.with("my-key", YamlValue::duration, tcp, TcpOptions::withMyKey);} (read in {@link #listenerOptions}
  * or {@link #groupOptions}, a key is also accepted in {@code defaults}); then one line in {@link ConfigWriter} so
  * that {@code niolb check} prints it, its entry in the JSON Schema ({@code lb-cli/src/dist/conf/niolb.schema.json};
- * {@code ConfigSchemaTest} names every key missing there), and a row in the README's table. A key nobody reads is
+ * {@code ConfigSchemaTest} names every key missing there), and a row in the table of docs/CONFIGURATION.md. A key nobody reads is
  * refused as unknown.
  *
  * <p>Not threadsafe: one reader per file read.

@@ -1,0 +1,82 @@
+package dev.niolb.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docs/CONFIGURATION.md, the reference the README links to, has a row for every {@code niolb run} flag and every
+ * config file key: a flag or key added without its row fails here.
+ */
+class ConfigurationReferenceTest {
+    private static final Path REFERENCE = Path.of("../docs/CONFIGURATION.md");
+    /** A key of a YAML block, indented (so not one of the top-level sections, defaults, admin, listeners, …). */
+    private static final Pattern INDENTED_KEY = Pattern.compile("(?m)^\\s+(?:- )?([a-z][a-z-]*):(?= |$)");
+    private static final Pattern TICKED = Pattern.compile("`([^`]+)`");
+
+    @Test
+    void everyRunFlagHasARowInTheRunFlagsTable() throws IOException {
+        final Set<String> runFlags = Main.commandLine().getSubcommands().get("run").getCommandSpec().options().stream()
+            .map(OptionSpec::longestName)
+            .filter(name -> !List.of("--help", "--version", "--config").contains(name))
+            .collect(Collectors.toCollection(TreeSet::new));
+
+        final Set<String> documented = firstCells(section("## Run flags", "## Config file")).stream()
+            .map(cell -> cell.split("[ \\[`]", 2)[0])
+            .collect(Collectors.toSet());
+
+        assertThat(runFlags).isNotEmpty();
+        assertThat(documented).containsAll(runFlags);
+    }
+
+    @Test
+    void everyConfigFileKeyHasARowInTheKeyTable(@TempDir final Path dir) throws IOException {
+        final Path every = Files.writeString(dir.resolve("every.yaml"), FlagsAndFileTest.SAME_AS_FILE);
+        final Cli check = Cli.run("check", "--config", every.toString());
+        assertThat(check.exitCode()).as(check.err()).isZero();
+        final Set<String> keys = new TreeSet<>();
+        for (final String yaml : List.of(FlagsAndFileTest.SAME_AS_FILE, check.out())) {
+            final Matcher m = INDENTED_KEY.matcher(yaml);
+            while (m.find()) {
+                keys.add(m.group(1));
+            }
+        }
+
+        final Set<String> documented = firstCells(section("## Config file", null));
+
+        assertThat(keys).contains("idle-timeout", "min-ttl", "proxy-udp");
+        assertThat(documented).containsAll(keys);
+    }
+
+    private static String section(final String heading, final String next) throws IOException {
+        final String text = Files.readString(REFERENCE);
+        final int start = text.indexOf("\n" + heading + "\n");
+        assertThat(start).as("%s in %s", heading, REFERENCE).isPositive();
+        final int end = next == null ? text.length() : text.indexOf("\n" + next + "\n", start);
+        return text.substring(start, end);
+    }
+
+    /** Every `ticked` word in the first cell of each table row: a row may name several keys. */
+    private static Set<String> firstCells(final String section) {
+        final Set<String> names = new TreeSet<>();
+        section.lines().filter(line -> line.startsWith("| `")).forEach(line -> {
+            final Matcher m = TICKED.matcher(line.split("(?<!\\\\)\\|")[1]);
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        });
+        return names;
+    }
+}
