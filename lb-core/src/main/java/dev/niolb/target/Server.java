@@ -66,6 +66,7 @@ public final class Server {
 
     // published for the relay loops
     private volatile ServerState state = ServerState.UP;
+    private volatile long stateChangedNanos = System.nanoTime();
     private volatile int effectiveWeight;
 
     /**
@@ -197,6 +198,14 @@ public final class Server {
     /** The state now: UP, DOWN, DRAIN or MAINT. */
     public ServerState state() {
         return state;
+    }
+
+    /**
+     * When the published state last changed ({@link System#nanoTime()}), stamped where it changes: a reader that
+     * polls {@link #state()} learns of a change late, by as much as its thread was kept off a core.
+     */
+    public long stateChangedNanos() {
+        return stateChangedNanos;
     }
 
     /** The operator weight, 0..256 (the configured one unless changed); 0 takes no new sessions. */
@@ -431,6 +440,9 @@ public final class Server {
         }
         // weight first: a thread that reads the new state (a test, the admin API) then sees the weight that goes with it
         effectiveWeight = effective;
+        if (s != state) {
+            stateChangedNanos = System.nanoTime(); // before the state: whoever sees the new state sees its time
+        }
         state = s;
     }
 

@@ -48,6 +48,23 @@ class ServerStateTest {
     }
 
     @Test
+    void theStateChangeIsStampedWhenTheStateChangesAndNotWhenItIsRepublished() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 2, false));
+        final Server a = g.snapshot().server("a");
+        final long created = a.stateChangedNanos();
+        final long beforeDown = System.nanoTime();
+        a.health(false, "test");
+        final long down = a.stateChangedNanos();
+        assertThat(down).isBetween(beforeDown, System.nanoTime()).isGreaterThan(created);
+        a.weight(1); // republished, still DOWN
+        a.health(false, "test");
+        assertThat(a.stateChangedNanos()).isEqualTo(down);
+        final long beforeUp = System.nanoTime();
+        a.health(true, "test");
+        assertThat(a.stateChangedNanos()).isBetween(beforeUp, System.nanoTime());
+    }
+
+    @Test
     void maintenanceWinsOverHealthAndDownOverDrain() {
         final Server a = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false)).snapshot().server("a");
         a.operatorMode(ServerState.DRAIN, "op");
