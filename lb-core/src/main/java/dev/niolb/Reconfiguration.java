@@ -9,8 +9,8 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.reload.ConfigDiff;
 import dev.niolb.reload.RecordDiff;
 import dev.niolb.reload.ReloadResult;
-import dev.niolb.target.Server;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.TargetGroup;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.udp.UdpListener;
 

@@ -1,8 +1,8 @@
 package dev.niolb.bench;
 
-import dev.niolb.acl.AccessList;
-import dev.niolb.acl.Admission;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.AccessList;
+import dev.niolb.admission.Admission;
+import dev.niolb.admission.CidrSet;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,5 +1,8 @@
 package dev.niolb.loop;
 
+import dev.niolb.session.LoopSession;
+import dev.niolb.session.SessionInfo;
+import dev.niolb.session.Termination;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -3,7 +3,7 @@ package dev.niolb.cli;
 import dev.niolb.config.Numbers;
 import dev.niolb.config.Quoted;
 
-import dev.niolb.acl.Cidr;
+import dev.niolb.admission.Cidr;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;

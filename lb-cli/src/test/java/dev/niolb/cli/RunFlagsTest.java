@@ -2,7 +2,7 @@ package dev.niolb.cli;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;

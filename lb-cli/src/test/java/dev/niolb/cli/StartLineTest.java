@@ -1,6 +1,6 @@
 package dev.niolb.cli;
 
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;

@@ -1,7 +1,7 @@
 package dev.niolb.accesslog;
 
 import dev.niolb.config.Protocol;
-import dev.niolb.loop.Termination;
+import dev.niolb.session.Termination;
 
 import java.net.InetSocketAddress;
 

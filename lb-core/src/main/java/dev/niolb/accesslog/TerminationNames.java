@@ -1,6 +1,6 @@
 package dev.niolb.accesslog;
 
-import dev.niolb.loop.Termination;
+import dev.niolb.session.Termination;
 
 import java.util.Locale;
 

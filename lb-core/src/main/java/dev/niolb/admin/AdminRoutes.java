@@ -2,7 +2,7 @@ package dev.niolb.admin;
 
 import dev.niolb.LoadBalancer;
 import dev.niolb.json.JsonWriter;
-import dev.niolb.loop.SessionInfo;
+import dev.niolb.session.SessionInfo;
 import dev.niolb.metrics.PrometheusText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -5,7 +5,7 @@ import dev.niolb.metrics.LatencyBuckets;
 import dev.niolb.metrics.PrometheusText;
 import dev.niolb.metrics.PrometheusText.Type;
 import dev.niolb.dns.DnsDiscovery;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 
 import java.util.Map;
 

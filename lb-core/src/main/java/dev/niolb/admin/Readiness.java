@@ -4,8 +4,8 @@ import dev.niolb.LoadBalancer;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.json.JsonWriter;
-import dev.niolb.target.Server;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.TargetGroup;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.udp.UdpListener;
 

@@ -8,9 +8,9 @@ import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.json.JsonWriter;
 import dev.niolb.reload.ReloadResult;
-import dev.niolb.target.Server;
-import dev.niolb.target.ServerState;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.ServerState;
+import dev.niolb.backend.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

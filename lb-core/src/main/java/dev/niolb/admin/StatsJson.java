@@ -1,7 +1,7 @@
 package dev.niolb.admin;
 
 import dev.niolb.json.JsonWriter;
-import dev.niolb.loop.SessionInfo;
+import dev.niolb.session.SessionInfo;
 import dev.niolb.metrics.LatencyRecorder;
 import dev.niolb.metrics.LatencySnapshot;
 import dev.niolb.config.Endpoint;

@@ -1,6 +1,6 @@
 package dev.niolb.balance;
 
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 /**
  * Picks the server for a new session.

@@ -1,8 +1,8 @@
 package dev.niolb.balance;
 
 import dev.niolb.config.Algorithm;
-import dev.niolb.target.Server;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.TargetGroup;
 
 /**
  * The balancer of one group on one event loop, rebuilt when the group publishes a new snapshot.

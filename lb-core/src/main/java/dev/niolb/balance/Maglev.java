@@ -1,6 +1,6 @@
 package dev.niolb.balance;
 
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 /**
  * Source hashing with Maglev consistent hashing: a client's hash picks a slot of a {@link MaglevTable}, so the

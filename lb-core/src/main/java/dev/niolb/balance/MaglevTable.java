@@ -1,6 +1,6 @@
 package dev.niolb.balance;
 
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

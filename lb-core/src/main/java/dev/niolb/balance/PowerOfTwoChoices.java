@@ -1,6 +1,6 @@
 package dev.niolb.balance;
 
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 /**
  * The power of two random choices (Mitzenmacher): draw two distinct available servers at random and take the

@@ -1,6 +1,6 @@
 package dev.niolb.balance;
 
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 /**
  * Each server in turn, ignoring weights except that weight 0 takes nothing.

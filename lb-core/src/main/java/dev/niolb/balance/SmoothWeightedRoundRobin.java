@@ -1,6 +1,6 @@
 package dev.niolb.balance;
 
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 /**
  * nginx's smooth weighted round robin: weights 5, 1, 1 give a a b a c a a, interleaving the light servers

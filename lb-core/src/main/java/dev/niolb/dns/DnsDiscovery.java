@@ -3,8 +3,8 @@ package dev.niolb.dns;
 import dev.niolb.config.DnsConfig;
 import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.ServerConfig;
-import dev.niolb.target.Server;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,7 +4,7 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

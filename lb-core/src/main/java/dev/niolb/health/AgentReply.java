@@ -1,6 +1,6 @@
 package dev.niolb.health;
 
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

@@ -4,8 +4,8 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.Timeout;
-import dev.niolb.target.Server;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.TargetGroup;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,7 +124,7 @@ public final class HealthChecker implements AutoCloseable {
             configure(gh, group.health(), datagramOnly);
             for (final Server server : group.snapshot().servers()) {
                 startServer(server);
-                if (gh.ramp != null && server.state() == dev.niolb.target.ServerState.UP) {
+                if (gh.ramp != null && server.state() == dev.niolb.backend.ServerState.UP) {
                     gh.ramp.add(server); // goes on if it was ramping; dropped at the first step if not
                 }
             }

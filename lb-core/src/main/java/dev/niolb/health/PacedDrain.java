@@ -2,8 +2,8 @@ package dev.niolb.health;
 
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.Timeout;
-import dev.niolb.target.Server;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.ServerState;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -4,7 +4,7 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.Timeout;
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

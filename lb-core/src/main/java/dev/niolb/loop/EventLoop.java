@@ -1,5 +1,8 @@
 package dev.niolb.loop;
 
+import dev.niolb.session.LoopSession;
+import dev.niolb.session.SessionInfo;
+import dev.niolb.session.Termination;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;

@@ -1,6 +1,8 @@
 package dev.niolb.loop;
 
-import dev.niolb.target.Server;
+import dev.niolb.session.LoopSession;
+import dev.niolb.session.Termination;
+import dev.niolb.backend.Server;
 
 /**
  * Closes a server's sessions, TCP sessions and UDP flows alike, on the relay loops, those idle the longest

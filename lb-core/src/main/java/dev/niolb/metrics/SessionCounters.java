@@ -1,6 +1,6 @@
 package dev.niolb.metrics;
 
-import dev.niolb.loop.Termination;
+import dev.niolb.session.Termination;
 
 /**
  * The counters of a listener: its own fields (numbered from 0, one of them the sessions open now), then one

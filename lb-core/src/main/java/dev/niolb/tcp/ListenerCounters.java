@@ -1,6 +1,6 @@
 package dev.niolb.tcp;
 
-import dev.niolb.acl.Admission;
+import dev.niolb.admission.Admission;
 import dev.niolb.metrics.SessionCounters;
 
 /**

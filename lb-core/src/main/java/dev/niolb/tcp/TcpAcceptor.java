@@ -1,7 +1,7 @@
 package dev.niolb.tcp;
 
-import dev.niolb.acl.Admission;
-import dev.niolb.acl.ConnectionLimit;
+import dev.niolb.admission.Admission;
+import dev.niolb.admission.ConnectionLimit;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;

@@ -1,8 +1,8 @@
 package dev.niolb.tcp;
 
 import dev.niolb.accesslog.AccessLog;
-import dev.niolb.acl.Admission;
-import dev.niolb.acl.ConnectionLimit;
+import dev.niolb.admission.Admission;
+import dev.niolb.admission.ConnectionLimit;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
@@ -10,7 +10,7 @@ import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

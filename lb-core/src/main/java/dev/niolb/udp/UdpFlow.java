@@ -2,22 +2,22 @@ package dev.niolb.udp;
 
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.accesslog.AccessRecord;
-import dev.niolb.acl.Admission;
+import dev.niolb.admission.Admission;
 import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
-import dev.niolb.loop.LoopSession;
-import dev.niolb.loop.SessionInfo;
-import dev.niolb.loop.Termination;
+import dev.niolb.session.LoopSession;
+import dev.niolb.session.SessionInfo;
+import dev.niolb.session.Termination;
 import dev.niolb.loop.Timeout;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
-import dev.niolb.target.Server;
-import dev.niolb.target.ServerCounters;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.ServerCounters;
+import dev.niolb.backend.ServerState;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +44,7 @@ import java.nio.channels.SelectionKey;
  *
  * <p>ICMP port unreachable from the server (seen as {@link PortUnreachableException} on the connected socket) is
  * counted against the server ({@link ServerCounters#FAILED_CONNECTS}) and reported for passive health as a failed
- * TCP connect is ({@link dev.niolb.target.TargetGroup#connectFailed}: max-fails in a row take it DOWN); the
+ * TCP connect is ({@link dev.niolb.backend.TargetGroup#connectFailed}: max-fails in a row take it DOWN); the
  * server's first reply on a socket ends such a run. If the server has not replied yet, the flow
  * moves to another server and sends its first datagram again (kept until the first reply, when small), so a
  * client whose server just died is answered by another one without noticing, as a failed TCP connect is retried.

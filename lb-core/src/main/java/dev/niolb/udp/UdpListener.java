@@ -1,13 +1,13 @@
 package dev.niolb.udp;
 
 import dev.niolb.accesslog.AccessLog;
-import dev.niolb.acl.Admission;
+import dev.niolb.admission.Admission;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.TargetGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -244,7 +244,7 @@ public final class UdpListener {
     /**
      * Who may open a flow: the access list, then the per-source limits ({@code source-maxconn}: flows open at
      * once per client IP; {@code source-rate}: new flows per client IP), the very {@link Admission} and
-     * {@link dev.niolb.acl.SourceTable} a TCP listener uses. Asked only when a datagram would open a flow: a
+     * {@link dev.niolb.admission.SourceTable} a TCP listener uses. Asked only when a datagram would open a flow: a
      * refused datagram is dropped and counted ({@link UdpListenerCounters#droppedField}); datagrams of existing
      * flows pay nothing. ({@code udp-max-flows} caps the listener's flows; the listener maxconn is TCP's.)
      */

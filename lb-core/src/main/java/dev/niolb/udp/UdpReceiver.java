@@ -1,6 +1,6 @@
 package dev.niolb.udp;
 
-import dev.niolb.acl.Admission;
+import dev.niolb.admission.Admission;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.loop.EventLoop;

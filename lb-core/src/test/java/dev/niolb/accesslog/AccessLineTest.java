@@ -3,7 +3,7 @@ package dev.niolb.accesslog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.niolb.config.Protocol;
-import dev.niolb.loop.Termination;
+import dev.niolb.session.Termination;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

@@ -13,7 +13,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 import dev.niolb.testing.AccessLines;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.TcpServers;

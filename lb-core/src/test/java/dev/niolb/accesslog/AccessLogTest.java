@@ -2,7 +2,7 @@ package dev.niolb.accesslog;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.Protocol;
-import dev.niolb.loop.Termination;
+import dev.niolb.session.Termination;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -9,7 +9,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.testing.EchoServer;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

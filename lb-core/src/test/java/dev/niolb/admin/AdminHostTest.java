@@ -1,7 +1,7 @@
 package dev.niolb.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -51,7 +51,7 @@ class AdminStatsTest {
                 }
             }
             Await.until(() -> rig.lb.activeSessions() == 0
-                && rig.lb.listener("front").counters().terminated(dev.niolb.loop.Termination.CLIENT_CLOSE) == sessions,
+                && rig.lb.listener("front").counters().terminated(dev.niolb.session.Termination.CLIENT_CLOSE) == sessions,
                 5000);
             final long in = (long) sessions * size;
             final long out = (long) sessions * (size + 3); // each server greets with "sN\n"

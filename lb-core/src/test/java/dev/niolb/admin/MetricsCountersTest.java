@@ -144,7 +144,7 @@ class MetricsCountersTest {
         assertThat(sample(m, "niolb_server_checks_total", "server=\"up\"", "result=\"failed\"")).isZero();
         assertThat(sample(m, "niolb_server_state_changes_total", "server=\"up\"", "state=\"down\"")).isZero();
         // an operator's drain is a state change too
-        lb.setState("g", "up", dev.niolb.target.ServerState.DRAIN);
+        lb.setState("g", "up", dev.niolb.backend.ServerState.DRAIN);
         assertThat(sample(metrics(), "niolb_server_state_changes_total", "server=\"up\"", "state=\"drain\"")).isEqualTo(1);
     }
 

@@ -2,7 +2,7 @@ package dev.niolb.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.niolb.config.Algorithm;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 import dev.niolb.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

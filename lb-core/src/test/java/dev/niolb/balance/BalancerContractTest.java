@@ -3,7 +3,7 @@ package dev.niolb.balance;
 import com.sun.management.ThreadMXBean;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.ServerConfig;
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

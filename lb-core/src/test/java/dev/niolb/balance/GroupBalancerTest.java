@@ -3,8 +3,8 @@ package dev.niolb.balance;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
-import dev.niolb.target.Server;
-import dev.niolb.target.TargetGroup;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.TargetGroup;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
 package dev.niolb.balance;
 
 import dev.niolb.config.Algorithm;
-import dev.niolb.target.Server;
-import dev.niolb.target.ServerCounters;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.ServerCounters;
 import org.junit.jupiter.api.Test;
 
 import static dev.niolb.balance.TestServers.equal;

@@ -1,7 +1,7 @@
 package dev.niolb.balance;
 
 import dev.niolb.config.Algorithm;
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 import org.junit.jupiter.api.Test;
 
 import static dev.niolb.balance.TestServers.countPicks;

@@ -1,8 +1,8 @@
 package dev.niolb.balance;
 
 import dev.niolb.config.ServerConfig;
-import dev.niolb.target.Server;
-import dev.niolb.target.ServerCounters;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.ServerCounters;
 
 import java.net.InetSocketAddress;
 import java.util.Arrays;

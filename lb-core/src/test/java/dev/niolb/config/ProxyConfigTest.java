@@ -1,6 +1,6 @@
 package dev.niolb.config;
 
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

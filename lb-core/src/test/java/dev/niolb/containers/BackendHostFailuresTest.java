@@ -11,8 +11,8 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.loop.Termination;
-import dev.niolb.target.ServerState;
+import dev.niolb.session.Termination;
+import dev.niolb.backend.ServerState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -310,7 +310,7 @@ class BackendHostFailuresTest {
         return clients;
     }
 
-    private dev.niolb.target.Server server(final String name) {
+    private dev.niolb.backend.Server server(final String name) {
         return lb.group("g").snapshot().server(name);
     }
 

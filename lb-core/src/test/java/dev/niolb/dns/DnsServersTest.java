@@ -11,7 +11,7 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.Dnsmasq;
 import dev.niolb.testing.EchoServer;

@@ -2,8 +2,8 @@ package dev.niolb.faults;
 
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.loop.Termination;
-import dev.niolb.target.Server;
+import dev.niolb.session.Termination;
+import dev.niolb.backend.Server;
 import dev.niolb.tcp.ListenerCounters;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;

@@ -1,7 +1,7 @@
 package dev.niolb.faults;
 
 import dev.niolb.config.TcpOptions;
-import dev.niolb.loop.Termination;
+import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;
 import dev.niolb.testing.FaultyServer;

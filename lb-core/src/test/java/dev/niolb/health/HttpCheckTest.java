@@ -3,7 +3,7 @@ package dev.niolb.health;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.niolb.health;
 
 import dev.niolb.config.CheckSpec;
-import dev.niolb.target.ServerState;
+import dev.niolb.backend.ServerState;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

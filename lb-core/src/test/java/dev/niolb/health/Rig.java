@@ -9,7 +9,7 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 import dev.niolb.testing.EchoServer;
 
 import java.io.BufferedReader;

@@ -1,8 +1,8 @@
 package dev.niolb.tcp;
 
 import dev.niolb.LoadBalancer;
-import dev.niolb.acl.Admission;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.Admission;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -13,9 +13,9 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.loop.Termination;
+import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 import dev.niolb.testing.EchoServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

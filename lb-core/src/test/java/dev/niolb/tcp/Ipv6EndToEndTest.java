@@ -1,8 +1,8 @@
 package dev.niolb.tcp;
 
 import dev.niolb.LoadBalancer;
-import dev.niolb.acl.Admission;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.Admission;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.balance.MaglevTable;
 import dev.niolb.config.AcceptProxy;

@@ -1,7 +1,7 @@
 package dev.niolb.tcp;
 
 import dev.niolb.LoadBalancer;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -12,7 +12,7 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.loop.SessionInfo;
+import dev.niolb.session.SessionInfo;
 import dev.niolb.testing.ExternalServer;
 import dev.niolb.testing.HeaderEchoServer;
 import org.junit.jupiter.api.AfterEach;

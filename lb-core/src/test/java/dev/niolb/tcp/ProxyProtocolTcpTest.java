@@ -1,7 +1,7 @@
 package dev.niolb.tcp;
 
 import dev.niolb.LoadBalancer;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -11,8 +11,8 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.loop.SessionInfo;
-import dev.niolb.loop.Termination;
+import dev.niolb.session.SessionInfo;
+import dev.niolb.session.Termination;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;

@@ -1,7 +1,7 @@
 package dev.niolb.udp;
 
 import dev.niolb.LoadBalancer;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;

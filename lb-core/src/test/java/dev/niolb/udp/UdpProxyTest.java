@@ -9,9 +9,9 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
-import dev.niolb.loop.SessionInfo;
-import dev.niolb.loop.Termination;
-import dev.niolb.target.Server;
+import dev.niolb.session.SessionInfo;
+import dev.niolb.session.Termination;
+import dev.niolb.backend.Server;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -313,7 +313,7 @@ class UdpProxyTest {
         // while the health loop decides (how many depends on how busy the machine is), never more than one each.
         // The health loop publishes DOWN on its own thread: on a loaded machine that can come after the tenth
         // client's answer (seen with stress-ng beside the suite), so wait for the state, then read the count
-        awaitCondition(() -> deadServer.state() == dev.niolb.target.ServerState.DOWN, 5000);
+        awaitCondition(() -> deadServer.state() == dev.niolb.backend.ServerState.DOWN, 5000);
         final long failures = deadServer.counters().failedConnects();
         assertThat(failures).isBetween(3L, 10L);
         assertThat(counters().get(UdpListenerCounters.SERVER_UNREACHABLE)).isEqualTo(failures);

@@ -2,7 +2,7 @@ package dev.niolb.udp;
 
 import dev.niolb.LoadBalancer;
 import dev.niolb.admin.EngineStats;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;

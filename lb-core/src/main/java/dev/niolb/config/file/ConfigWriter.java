@@ -1,7 +1,7 @@
 package dev.niolb.config.file;
 
-import dev.niolb.acl.Cidr;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.Cidr;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.DnsConfig;

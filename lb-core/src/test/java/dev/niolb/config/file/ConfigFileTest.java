@@ -2,7 +2,7 @@ package dev.niolb.config.file;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
-import dev.niolb.acl.CidrSet;
+import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
@@ -286,11 +286,11 @@ class ConfigFileTest {
 
         assertThat(config.maxconn()).isEqualTo(5000);
         assertThat(config.listeners().get(0).limits()).isEqualTo(new dev.niolb.config.ListenerLimits(
-            dev.niolb.acl.CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")),
-            dev.niolb.acl.CidrSet.parse(List.of("192.0.2.0/24")), 100, 10,
+            dev.niolb.admission.CidrSet.parse(List.of("10.0.0.0/8", "2001:db8::/32")),
+            dev.niolb.admission.CidrSet.parse(List.of("192.0.2.0/24")), 100, 10,
             dev.niolb.config.SourceRate.parse("5/s,burst=20"), 1024));
         assertThat(config.listeners().get(1).limits()).isEqualTo(dev.niolb.config.ListenerLimits.NONE
-            .withAccess(dev.niolb.acl.CidrSet.EMPTY, dev.niolb.acl.CidrSet.parse(List.of("192.0.2.0/24")))
+            .withAccess(dev.niolb.admission.CidrSet.EMPTY, dev.niolb.admission.CidrSet.parse(List.of("192.0.2.0/24")))
             .withSourceMaxconn(10));
     }
 

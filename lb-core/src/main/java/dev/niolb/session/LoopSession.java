@@ -1,11 +1,11 @@
-package dev.niolb.loop;
+package dev.niolb.session;
 
-import dev.niolb.target.Server;
+import dev.niolb.backend.Server;
 
 /**
  * A session (a TCP client/server pair, or a UDP flow) in its loop's connection table.
  *
- * <p>Threading: owned by one {@link EventLoop}; every method runs on that loop's thread.
+ * <p>Threading: owned by one event loop; every method runs on that loop's thread.
  */
 public interface LoopSession {
     long id();

@@ -1,4 +1,4 @@
-package dev.niolb.loop;
+package dev.niolb.session;
 
 import java.net.InetSocketAddress;
 

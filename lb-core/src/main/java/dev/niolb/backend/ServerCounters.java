@@ -1,4 +1,4 @@
-package dev.niolb.target;
+package dev.niolb.backend;
 
 import dev.niolb.metrics.LatencyBuckets;
 import dev.niolb.metrics.LatencyRecorder;

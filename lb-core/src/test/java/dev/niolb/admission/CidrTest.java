@@ -1,4 +1,4 @@
-package dev.niolb.acl;
+package dev.niolb.admission;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.niolb.acl;
+package dev.niolb.admission;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.niolb.target;
+package dev.niolb.backend;
 
 import java.util.concurrent.atomic.AtomicLongArray;
 

@@ -1,4 +1,4 @@
-package dev.niolb.target;
+package dev.niolb.backend;
 
 /**
  * The state of a server as balancers, logs and operators see it. Only {@link #UP} takes new sessions; in every

@@ -1,4 +1,4 @@
-package dev.niolb.target;
+package dev.niolb.backend;
 
 import dev.niolb.balance.MaglevTable;
 import dev.niolb.config.Algorithm;

@@ -1,4 +1,4 @@
-package dev.niolb.target;
+package dev.niolb.backend;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

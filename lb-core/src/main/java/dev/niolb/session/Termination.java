@@ -1,4 +1,4 @@
-package dev.niolb.loop;
+package dev.niolb.session;
 
 /** How a session ended: every way has a counter, and (later) a field in the access log. */
 public enum Termination {
