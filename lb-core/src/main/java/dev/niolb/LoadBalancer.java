@@ -23,6 +23,8 @@ import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.udp.UdpListener;
+import dev.niolb.transport.Transport;
+import dev.niolb.transport.Transports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,8 +109,9 @@ public final class LoadBalancer implements AutoCloseable {
         final AccessLog accessLog = AccessLog.start(config.accessLog(), config.threads());
         LoadBalancer started = null;
         try {
+            final Transport transport = Transports.of(config.transport());
             for (int i = 0; i < loops.length; i++) {
-                loops[i] = new EventLoop(i);
+                loops[i] = new EventLoop(i, transport);
             }
             // the process's maxconn: one count over every TCP listener and loop, see ConnectionLimit
             final ConnectionLimit global = config.maxconn() > 0 ? new ConnectionLimit(config.maxconn())

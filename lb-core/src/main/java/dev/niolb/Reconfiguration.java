@@ -104,6 +104,9 @@ final class Reconfiguration {
             ordered.put(g.name(), groups.get(g.name()));
         }
         lb.groups = java.util.Collections.unmodifiableMap(ordered);
+        if (next.transport() != lb.config().transport()) {
+            notApplied.add("transport " + next.transport() + " needs a restart (running " + lb.config().transport() + ")");
+        }
         if (next.threads() != lb.loops.length) {
             notApplied.add("threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
         }

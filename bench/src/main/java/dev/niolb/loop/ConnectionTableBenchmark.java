@@ -1,5 +1,6 @@
 package dev.niolb.loop;
 
+import dev.niolb.transport.nio.NioTransport;
 import dev.niolb.session.LoopSession;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
@@ -41,7 +42,7 @@ public class ConnectionTableBenchmark {
 
     @Setup(Level.Trial)
     public void fill() throws IOException {
-        loop = new EventLoop(0);
+        loop = new EventLoop(0, NioTransport.INSTANCE);
         for (int i = 0; i < sessions; i++) {
             loop.add(new Session(loop.nextSessionId()));
         }

@@ -5,6 +5,7 @@ import dev.niolb.config.Quoted;
 
 import dev.niolb.admission.Cidr;
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
@@ -65,6 +66,14 @@ final class Converters {
         @Override
         public Algorithm convert(final String text) {
             return parse(Algorithm::parse, text);
+        }
+    }
+
+    /** {@code nio}. */
+    static final class TransportName implements ITypeConverter<TransportChoice> {
+        @Override
+        public TransportChoice convert(final String text) {
+            return parse(TransportChoice::parse, text);
         }
     }
 

@@ -128,7 +128,7 @@ final class Foreground {
 
     /**
      * {@code listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3;
-     * balance weighted; 4 threads}: the addresses as bound, so an ephemeral port shows its real number. PROXY
+     * balance weighted; nio transport, 4 threads}: the addresses as bound, so an ephemeral port shows its real number. PROXY
      * protocol settings follow their listener ({@code accept-proxy from 10.0.0.0/8}) or server ({@code send-proxy}).
      */
     static String startLine(final Config config, final List<InetSocketAddress> bound) {
@@ -155,7 +155,8 @@ final class Foreground {
                     .collect(Collectors.joining(" and "))).append(" every ").append(Durations.format(g.health().interval()));
             }
         }
-        return line.append("; ").append(config.threads()).append(config.threads() == 1 ? " thread" : " threads")
+        return line.append("; ").append(config.transport()).append(" transport, ").append(config.threads())
+            .append(config.threads() == 1 ? " thread" : " threads")
             .toString();
     }
 

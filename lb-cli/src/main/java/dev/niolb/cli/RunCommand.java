@@ -16,6 +16,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.config.file.ConfigFile;
 import dev.niolb.config.file.ConfigSource;
@@ -147,6 +148,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N",
         description = "Event loops, each with its own selector and listening socket (default: one per core).")
     private Integer threads;
+
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "nio",
+        converter = Converters.TransportName.class,
+        description = "How the event loops do socket I/O: nio (JDK NIO, portable). Fixed until a restart "
+            + "(default: ${DEFAULT-VALUE}).")
+    private TransportChoice transport;
 
     @Option(names = "--connect-timeout", paramLabel = "D", defaultValue = "5s",
         converter = Converters.DurationValue.class,
@@ -304,7 +311,7 @@ public final class RunCommand implements Callable<Integer> {
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
             List.of(new TargetGroupConfig(GROUP, balance, byAddress, health, hashBalanceFactor, byName)),
             resolver == null ? DnsConfig.DEFAULTS : DnsConfig.DEFAULTS.withResolver(resolver.address()), maxconn,
-            observability.adminConfig(), observability.accessLog(), observability.logs());
+            observability.adminConfig(), observability.accessLog(), observability.logs(), transport);
     }
 
     @Override

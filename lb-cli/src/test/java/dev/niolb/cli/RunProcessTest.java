@@ -33,7 +33,7 @@ class RunProcessTest {
                  "--server", hostPort(a), "--server", hostPort(b))) {
             final int port = niolb.awaitListeningPort();
             assertThat(niolb.out()).anySatisfy(line -> assertThat(line).contains(
-                "servers " + hostPort(a) + " weight 1, " + hostPort(b) + " weight 1; balance roundrobin; 1 thread"));
+                "servers " + hostPort(a) + " weight 1, " + hostPort(b) + " weight 1; balance roundrobin; nio transport, 1 thread"));
 
             final Set<String> greetings = new HashSet<>();
             for (int i = 0; i < 2; i++) {

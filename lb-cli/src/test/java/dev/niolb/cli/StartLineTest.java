@@ -32,7 +32,7 @@ class StartLineTest {
             List.of(new InetSocketAddress("127.0.0.1", 40123), new InetSocketAddress("127.0.0.2", 9000));
 
         assertThat(Foreground.startLine(config, bound)).isEqualTo("listening on tcp://127.0.0.1:40123, tcp://127.0.0.2:9000;"
-            + " servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3; balance weighted; 4 threads");
+            + " servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3; balance weighted; nio transport, 4 threads");
     }
 
     @Test
@@ -46,7 +46,7 @@ class StartLineTest {
 
         assertThat(Foreground.startLine(config, List.of(new InetSocketAddress("127.0.0.1", 8080))))
             .isEqualTo("listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, 10.0.0.2:80 weight 1 backup;"
-                + " balance roundrobin; check http:/status and agent:9999 every 2s; 1 thread");
+                + " balance roundrobin; check http:/status and agent:9999 every 2s; nio transport, 1 thread");
     }
 
     @Test
@@ -62,6 +62,6 @@ class StartLineTest {
         assertThat(Foreground.startLine(config, List.of()))
             .isEqualTo("listening on tcp://127.0.0.1:8080 accept-proxy from 10.0.0.0/8 192.0.2.7/32, tcp://127.0.0.1:8081"
                 + " accept-proxy; servers 10.0.0.1:80 weight 1 send-proxy, 10.0.0.2:80 weight 1 send-proxy-v2;"
-                + " balance roundrobin; 1 thread");
+                + " balance roundrobin; nio transport, 1 thread");
     }
 }

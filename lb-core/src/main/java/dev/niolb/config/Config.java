@@ -19,11 +19,14 @@ import java.util.Set;
  * @param admin     the admin HTTP API ({@link AdminConfig#NONE} for none)
  * @param accessLog the access log's format ({@link AccessLogFormat#OFF} for none)
  * @param logs      where the logs go besides standard output (an access log file, syslog)
+ * @param transport how the event loops do their socket I/O; fixed for the process's life (a reload cannot change it)
  */
 public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
-                     DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog, LogConfig logs) {
+                     DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog, LogConfig logs,
+                     TransportChoice transport) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.NIO;
 
     /** With the default {@link DnsConfig} and no global connection cap. */
     public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
@@ -43,6 +46,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(logs, "logs");
+        Objects.requireNonNull(transport, "transport");
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
@@ -123,20 +127,31 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, LogConfig.DEFAULTS);
     }
 
+    /** On the default transport ({@link #DEFAULT_TRANSPORT}). */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn, final AdminConfig admin,
+                  final AccessLogFormat accessLog, final LogConfig logs) {
+        this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, DEFAULT_TRANSPORT);
+    }
+
     public Config withMaxconn(final int n) {
-        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs);
+        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs, transport);
     }
 
     public Config withAdmin(final AdminConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs, transport);
     }
 
     public Config withAccessLog(final AccessLogFormat value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs, transport);
     }
 
     public Config withLogs(final LogConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value, transport);
+    }
+
+    public Config withTransport(final TransportChoice value) {
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, value);
     }
 
     /** The default number of event loops: one per core. */

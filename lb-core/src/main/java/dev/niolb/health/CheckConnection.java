@@ -6,13 +6,15 @@ import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Timeout;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
+import dev.niolb.loop.Registration;
+import dev.niolb.loop.Ready;
+import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -41,7 +43,7 @@ final class CheckConnection implements IoHandler, Timeout {
     private final SendProxy.Version proxy;
     private final byte[] reply = new byte[Probe.MAX_REPLY];
     private SocketChannel channel;
-    private SelectionKey key;
+    private Registration key;
     private ByteBuffer request;
     private int replyLength;
     private int phase = CONNECTING;
@@ -73,7 +75,7 @@ final class CheckConnection implements IoHandler, Timeout {
             if (channel.connect(target)) {
                 connected();
             } else {
-                key = loop.register(channel, SelectionKey.OP_CONNECT, this);
+                key = NioTransport.register(loop, channel, Ready.CONNECT, this);
             }
         } catch (final IOException e) {
             finish(CheckResult.failed(describe(e)));
@@ -81,7 +83,7 @@ final class CheckConnection implements IoHandler, Timeout {
     }
 
     @Override
-    public void onReady(final SelectionKey selected) {
+    public void onReady(final int readyOps) {
         try {
             switch (phase) {
                 case CONNECTING -> {
@@ -118,7 +120,7 @@ final class CheckConnection implements IoHandler, Timeout {
             request = ByteBuffer.allocate(header.remaining() + body.length).put(header).put(body).flip();
         }
         if (key == null) {
-            key = loop.register(channel, 0, this);
+            key = NioTransport.register(loop, channel, 0, this);
         }
         phase = WRITING;
         write();
@@ -127,11 +129,11 @@ final class CheckConnection implements IoHandler, Timeout {
     private void write() throws IOException {
         channel.write(request);
         if (request.hasRemaining()) {
-            key.interestOps(SelectionKey.OP_WRITE);
+            key.interest(Ready.WRITE);
             return;
         }
         phase = READING;
-        key.interestOps(SelectionKey.OP_READ);
+        key.interest(Ready.READ);
     }
 
     private void read() throws IOException {

@@ -3,6 +3,9 @@ package dev.niolb.health;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Timeout;
+import dev.niolb.loop.Registration;
+import dev.niolb.loop.Ready;
+import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
@@ -10,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
 import java.util.function.Consumer;
 
 /**
@@ -43,7 +45,7 @@ final class DatagramExchange implements IoHandler, Timeout {
     private final byte[] reply;
     private final Consumer<CheckResult> done;
     private DatagramChannel channel;
-    private SelectionKey key;
+    private Registration key;
     private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
     private boolean finished;
 
@@ -65,7 +67,7 @@ final class DatagramExchange implements IoHandler, Timeout {
             channel.configureBlocking(false);
             channel.connect(target);
             timerId = loop.schedule(loop.nowMs() + timeoutMs, this);
-            key = loop.register(channel, SelectionKey.OP_READ, this);
+            key = NioTransport.register(loop, channel, Ready.READ, this);
             if (channel.write(ByteBuffer.wrap(dialogue.request())) == 0) {
                 finish(CheckResult.failed("request not sent: socket send buffer full"));
             }
@@ -75,7 +77,7 @@ final class DatagramExchange implements IoHandler, Timeout {
     }
 
     @Override
-    public void onReady(final SelectionKey selected) {
+    public void onReady(final int readyOps) {
         try {
             while (!finished) {
                 final ByteBuffer in = ByteBuffer.wrap(reply);

@@ -6,6 +6,7 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
+import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +88,7 @@ public final class HealthChecker implements AutoCloseable {
      */
     public static HealthChecker start(final Collection<TargetGroup> groups, final SessionCloser closer,
                                       final Set<String> datagramOnly) throws IOException {
-        final HealthChecker checker = new HealthChecker(new EventLoop(0, "niolb-health"), closer);
+        final HealthChecker checker = new HealthChecker(new EventLoop(0, "niolb-health", NioTransport.INSTANCE), closer);
         for (final TargetGroup group : groups) {
             checker.register(group, datagramOnly.contains(group.name()));
         }

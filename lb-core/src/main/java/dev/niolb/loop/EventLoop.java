@@ -11,24 +11,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SelectableChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * One thread with its own {@link Selector}, timer wheel, command queue, buffer pools and connection table.
+ * One thread with its own {@link Poller}, timer wheel, command queue, buffer pools and connection table: the
+ * transport-neutral core of an event loop; how it waits for sockets is its transport's {@link Poller}.
  *
- * <p>Threading: everything a loop owns (channels registered with it, sessions, timers, pools) is touched only
- * by its thread. Other threads talk to it through {@link #execute} (a lock-free queue plus a selector wake-up
+ * <p>Threading: everything a loop owns (sockets registered with it, sessions, timers, pools) is touched only
+ * by its thread. Other threads talk to it through {@link #execute} (a lock-free queue plus a poller wake-up
  * that is skipped when one is already pending) and read only what is published for them (counters, snapshots).
+ * Failures of handlers, commands and timers are counted in its {@link LoopHeartbeat} (exported), then logged.
  *
  * <p>Timers: an Agrona {@link DeadlineTimerWheel} with {@value #TICK_MS} ms ticks; the select timeout is one
  * tick while any timer is pending and unbounded otherwise, so an idle loop with no sessions does not wake up.
@@ -43,14 +40,13 @@ public final class EventLoop {
     private static final int MAX_POOLED_BUFFERS = 256;
 
     private final int index;
-    private final Selector selector;
+    private final Poller poller;
     private final DeadlineTimerWheel wheel;
     private final Long2ObjectHashMap<Timeout> timeouts = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<LoopSession> sessions = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<BufferPool> pools = new Int2ObjectHashMap<>();
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
-    private final Consumer<SelectionKey> onSelected = this::onSelected;
     private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
     private final Thread thread;
     private final LoopHeartbeat heartbeat;
@@ -60,15 +56,16 @@ public final class EventLoop {
     private boolean clockStale;
     private long sessionSequence;
 
-    public EventLoop(final int index) throws IOException {
-        this(index, "niolb-loop-" + index);
+    /** A relay loop on {@code transport} (a transport is its pollers' factory). */
+    public EventLoop(final int index, final Poller.Factory transport) throws IOException {
+        this(index, "niolb-loop-" + index, transport);
     }
 
     /** A loop whose thread has its own name (the health checks' loop is {@code niolb-health}). */
-    public EventLoop(final int index, final String threadName) throws IOException {
+    public EventLoop(final int index, final String threadName, final Poller.Factory transport) throws IOException {
         this.index = index;
         this.heartbeat = new LoopHeartbeat(index);
-        this.selector = Selector.open();
+        this.poller = transport.open(this::dispatch);
         tick();
         this.wheel = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, TICK_MS, TICKS_PER_WHEEL);
         this.thread = new Thread(this::run, threadName);
@@ -87,6 +84,11 @@ public final class EventLoop {
     /** Iterations, caught failures and how long the current iteration has run, for {@code /metrics}. Any thread. */
     public LoopHeartbeat heartbeat() {
         return heartbeat;
+    }
+
+    /** How this loop waits for its sockets; its transport's sockets register there. */
+    public Poller poller() {
+        return poller;
     }
 
     /** Whether the caller runs on this loop's thread. */
@@ -115,7 +117,7 @@ public final class EventLoop {
         }
         commands.offer(command);
         if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
-            selector.wakeup();
+            poller.wakeup();
         }
         return true;
     }
@@ -134,12 +136,6 @@ public final class EventLoop {
             result.completeExceptionally(new IllegalStateException("event loop " + index + " has stopped"));
         }
         return result;
-    }
-
-    /** Registers a channel with this loop's selector. Loop thread, or before {@link #start()}. */
-    public SelectionKey register(final SelectableChannel channel, final int ops, final IoHandler handler)
-        throws ClosedChannelException {
-        return channel.register(selector, ops, handler);
     }
 
     /** Schedules {@code timeout} at {@code deadlineMs} on {@link #nowMs()}'s clock; returns the timer id. */
@@ -239,25 +235,21 @@ public final class EventLoop {
     }
 
     /**
-     * Really closes channels closed on this loop since its last select. Loop thread only.
+     * Really closes sockets closed on this loop since its last poll ({@link Poller#releaseClosed()}: a listening
+     * socket closed by a command must stop completing handshakes now). Loop thread only.
      *
-     * <p>A channel registered with a selector keeps its socket until the selector deregisters it at its next
-     * select, so a listening socket "closed" by a command would still complete handshakes into its backlog
-     * until then. A non-blocking select with no action deregisters it now; the readiness it skips is
-     * reported again by the next select (epoll is level-triggered here).
-     *
-     * <p>That select also consumes a wake-up another thread may have sent since the loop last cleared
+     * <p>That non-blocking poll also consumes a wake-up another thread may have sent since the loop last cleared
      * {@code wakeupPending}; the flag would stay set and every later {@link #execute} would skip its wake-up,
      * leaving the loop blocked with commands queued (issue 17). So a wake-up it may have eaten is sent again.
      */
     public void flushClosedChannels() {
         try {
-            selector.selectNow(ignored -> { });
-        } catch (final IOException | java.nio.channels.ClosedSelectorException e) {
+            poller.releaseClosed();
+        } catch (final IOException e) {
             LOG.debug("event loop {}: flushing closed channels: {}", index, e.toString());
         } finally {
             if (wakeupPending.get()) {
-                selector.wakeup();
+                poller.wakeup();
             }
         }
     }
@@ -266,12 +258,12 @@ public final class EventLoop {
     public void stop() {
         running = false;
         if (thread.getState() == Thread.State.NEW) {
-            // never started (a failed start): no loop thread will ever close its selector, and a channel
+            // never started (a failed start): no loop thread will ever close its poller, and a channel
             // registered with a selector is only really closed by it, so release both here
             shutdown();
             return;
         }
-        selector.wakeup();
+        poller.wakeup();
     }
 
     /** Waits for the loop's thread to end. */
@@ -286,9 +278,9 @@ public final class EventLoop {
                 clockStale = true;
                 heartbeat.polling();
                 if (commands.isEmpty()) {
-                    selector.select(onSelected, wheel.timerCount() > 0 ? TICK_MS : 0);
+                    poller.poll(wheel.timerCount() > 0 ? TICK_MS : 0);
                 } else {
-                    selector.selectNow(onSelected);
+                    poller.pollNow();
                 }
                 wakeupPending.set(false);
                 if (clockStale) {
@@ -299,7 +291,7 @@ public final class EventLoop {
                 pollTimers();
             } catch (final IOException e) {
                 heartbeat.error();
-                LOG.error("event loop {}: selector failed: {}", index, e.toString());
+                LOG.error("event loop {}: poller failed: {}", index, e.toString());
             } catch (final RuntimeException | Error e) {
                 heartbeat.error();
                 LOG.error("event loop {}: unexpected failure, going on", index, e);
@@ -308,24 +300,23 @@ public final class EventLoop {
         shutdown();
     }
 
-    private void onSelected(final SelectionKey key) {
+    private void dispatch(final IoHandler handler, final int readyOps, final Registration registration) {
         if (clockStale) {
-            // select(Consumer) runs handlers before it returns: after a long block the clock must move before
+            // a poller runs handlers before poll() returns: after a long block the clock must move before
             // the first handler arms a timer from it (a connect timeout armed from a stale clock fires at once)
             tick();
             heartbeat.awake(nowNanos);
             clockStale = false;
         }
-        final IoHandler handler = (IoHandler) key.attachment();
         try {
-            handler.onReady(key);
+            handler.onReady(readyOps);
         } catch (final RuntimeException | Error failure) {
             heartbeat.error();
             LOG.error("event loop {}: handler failed; closing it", index, failure);
             try {
                 handler.onFailure(failure);
             } catch (final RuntimeException | Error again) {
-                key.cancel();
+                registration.cancel();
             }
         }
     }
@@ -373,17 +364,11 @@ public final class EventLoop {
         tick();
         runCommands();
         closeAll(Termination.SHUTDOWN);
-        for (final SelectionKey key : selector.keys()) {
-            try {
-                key.channel().close();
-            } catch (final IOException ignored) {
-                // closing on the way out: nothing left to tell anyone
-            }
-        }
+        poller.closeRegistered();
         try {
-            selector.close();
+            poller.close();
         } catch (final IOException e) {
-            LOG.warn("event loop {}: closing selector: {}", index, e.toString());
+            LOG.warn("event loop {}: closing poller: {}", index, e.toString());
         }
         Runnable leftover;
         while ((leftover = commands.poll()) != null) {

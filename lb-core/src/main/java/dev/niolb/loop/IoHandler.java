@@ -1,15 +1,13 @@
 package dev.niolb.loop;
 
-import java.nio.channels.SelectionKey;
-
 /**
- * What a selection key's attachment does when its channel is ready.
+ * What a registration's owner does when its socket is ready: the one call every transport's poller makes.
  *
  * <p>Threading: called only on the owning {@link EventLoop}'s thread.
  */
 public interface IoHandler {
-    /** The key's channel is ready for {@code key.readyOps()}. */
-    void onReady(SelectionKey key);
+    /** The socket is ready for {@code readyOps}, a set of {@link Ready} flags. */
+    void onReady(int readyOps);
 
     /**
      * {@link #onReady} threw something unexpected (a bug, not an I/O error the handler should have handled).

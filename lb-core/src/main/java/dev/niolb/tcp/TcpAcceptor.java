@@ -8,6 +8,9 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Timeout;
+import dev.niolb.loop.Registration;
+import dev.niolb.loop.Ready;
+import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -52,7 +54,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     private TcpListener.Settings settings;
     private BufferPool pool;
     private GroupBalancer balancer;
-    private SelectionKey key;
+    private Registration key;
     private long backoffTimer = DeadlineTimerWheel.NULL_DEADLINE;
     private boolean closed;
     /** The limit this acceptor is parked on, or null; read by releasing threads in {@link #wake}. */
@@ -81,7 +83,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     }
 
     void register() throws IOException {
-        key = loop.register(channel, SelectionKey.OP_ACCEPT, this);
+        key = NioTransport.register(loop, channel, Ready.ACCEPT, this);
     }
 
     EventLoop loop() {
@@ -89,7 +91,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     }
 
     @Override
-    public void onReady(final SelectionKey selected) {
+    public void onReady(final int readyOps) {
         final ListenerCounters counters = listener.counters();
         for (int i = 0; i < ACCEPTS_PER_WAKEUP && !closed; i++) {
             final TcpListener.Settings current = listener.settings(); // one volatile read per accept
@@ -204,7 +206,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
             return;
         }
         final boolean accepting = parkedOn == null && backoffTimer == DeadlineTimerWheel.NULL_DEADLINE;
-        key.interestOps(accepting ? SelectionKey.OP_ACCEPT : 0);
+        key.interest(accepting ? Ready.ACCEPT : 0);
     }
 
     @Override

@@ -21,6 +21,9 @@ import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerCounters;
+import dev.niolb.loop.Registration;
+import dev.niolb.loop.Ready;
+import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -89,8 +91,20 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private final Relay up;   // client -> server
     private final Relay down; // server -> client
 
-    private SelectionKey clientKey;
-    private SelectionKey serverKey;
+    private Registration clientRegistration;
+    private Registration serverRegistration;
+    /** The server socket's handler: one object per session, so that readiness says which side it is for. */
+    private final IoHandler serverHandler = new IoHandler() {
+        @Override
+        public void onReady(final int readyOps) {
+            TcpSession.this.onReady(false, readyOps);
+        }
+
+        @Override
+        public void onFailure(final Throwable failure) {
+            TcpSession.this.onFailure(failure);
+        }
+    };
     private SocketChannel serverChannel;
     private Server server;
     private Server lastTried; // for the access log of a session whose every try failed
@@ -150,14 +164,14 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         state = readHeader ? HEADER : CONNECTING;
         try {
             SocketOptions.apply(client, settings.options());
-            clientKey = loop.register(client, readHeader ? SelectionKey.OP_READ : 0, this);
+            clientRegistration = NioTransport.register(loop, client, readHeader ? Ready.READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
             return;
         }
         if (readHeader) {
             headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
-            clientInterest = SelectionKey.OP_READ;
+            clientInterest = Ready.READ;
             timerId = loop.schedule(loop.nowMs() + settings.headerTimeoutMs(), this);
             return;
         }
@@ -209,7 +223,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         admittedSource = source;
-        clientKey.interestOps(0); // the kernel holds what the client sends while we connect
+        clientRegistration.interest(0); // the kernel holds what the client sends while we connect
         clientInterest = 0;
         state = CONNECTING;
         connectNext();
@@ -278,7 +292,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
-                    serverKey = loop.register(channel, SelectionKey.OP_CONNECT, this);
+                    serverRegistration = NioTransport.register(loop, channel, Ready.CONNECT, serverHandler);
                     timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
                 }
                 return;
@@ -316,9 +330,9 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         releaseServer(failed);
         listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
         server = null;
-        if (serverKey != null) {
-            serverKey.cancel();
-            serverKey = null;
+        if (serverRegistration != null) {
+            serverRegistration.cancel();
+            serverRegistration = null;
         }
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
@@ -374,10 +388,10 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     }
 
     private void onConnected() throws IOException {
-        if (serverKey == null) {
-            serverKey = loop.register(serverChannel, SelectionKey.OP_READ, this);
+        if (serverRegistration == null) {
+            serverRegistration = NioTransport.register(loop, serverChannel, Ready.READ, serverHandler);
         } else {
-            serverKey.interestOps(SelectionKey.OP_READ);
+            serverRegistration.interest(Ready.READ);
         }
         loop.cancel(timerId);
         timerId = NO_TIMER;
@@ -388,9 +402,9 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         server.counters().connectTimes().record(stripe, connectNanos);
         up.connect(client, serverChannel);
         down.connect(serverChannel, client);
-        serverInterest = SelectionKey.OP_READ;
-        clientKey.interestOps(SelectionKey.OP_READ);
-        clientInterest = SelectionKey.OP_READ;
+        serverInterest = Ready.READ;
+        clientRegistration.interest(Ready.READ);
+        clientInterest = Ready.READ;
         lastActivityMs = loop.nowMs();
         final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
@@ -445,16 +459,21 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     // ------------------------------------------------------------------------------------------------ relay
 
+    /** The client's socket is ready (this session is its handler; {@link #serverHandler} is the server's). */
     @Override
-    public void onReady(final SelectionKey key) {
+    public void onReady(final int readyOps) {
+        onReady(true, readyOps);
+    }
+
+    private void onReady(final boolean fromClient, final int ready) {
         if (state == HEADER) {
-            if (key == clientKey) {
+            if (fromClient) {
                 readHeader();
             }
             return;
         }
         if (state == CONNECTING) {
-            if (key == serverKey) {
+            if (!fromClient) {
                 finishConnect();
             }
             return;
@@ -463,14 +482,13 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         lastActivityMs = loop.nowMs();
-        final int ready = key.readyOps();
         final ServerCounters counters = server.counters();
-        if (key == clientKey) {
-            if ((ready & SelectionKey.OP_WRITE) != 0 && failed(down.onWritable(), Termination.SERVER_RESET,
+        if (fromClient) {
+            if ((ready & Ready.WRITE) != 0 && failed(down.onWritable(), Termination.SERVER_RESET,
                 Termination.CLIENT_RESET)) {
                 return;
             }
-            if ((ready & SelectionKey.OP_READ) != 0) {
+            if ((ready & Ready.READ) != 0) {
                 final long before = up.bytes();
                 final int status = up.onReadable();
                 final long n = up.bytes() - before;
@@ -481,11 +499,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 }
             }
         } else {
-            if ((ready & SelectionKey.OP_WRITE) != 0 && failed(up.onWritable(), Termination.CLIENT_RESET,
+            if ((ready & Ready.WRITE) != 0 && failed(up.onWritable(), Termination.CLIENT_RESET,
                 Termination.SERVER_RESET)) {
                 return;
             }
-            if ((ready & SelectionKey.OP_READ) != 0) {
+            if ((ready & Ready.READ) != 0) {
                 final long before = down.bytes();
                 final int status = down.onReadable();
                 final long n = down.bytes() - before;
@@ -522,14 +540,14 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     }
 
     private void updateInterest() {
-        final int c = (up.wantsRead() ? SelectionKey.OP_READ : 0) | (down.wantsWrite() ? SelectionKey.OP_WRITE : 0);
+        final int c = (up.wantsRead() ? Ready.READ : 0) | (down.wantsWrite() ? Ready.WRITE : 0);
         if (c != clientInterest) {
-            clientKey.interestOps(c);
+            clientRegistration.interest(c);
             clientInterest = c;
         }
-        final int s = (down.wantsRead() ? SelectionKey.OP_READ : 0) | (up.wantsWrite() ? SelectionKey.OP_WRITE : 0);
+        final int s = (down.wantsRead() ? Ready.READ : 0) | (up.wantsWrite() ? Ready.WRITE : 0);
         if (s != serverInterest) {
-            serverKey.interestOps(s);
+            serverRegistration.interest(s);
             serverInterest = s;
         }
     }

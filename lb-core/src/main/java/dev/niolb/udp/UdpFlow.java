@@ -18,6 +18,8 @@ import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerCounters;
 import dev.niolb.backend.ServerState;
+import dev.niolb.loop.Ready;
+import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +29,6 @@ import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
 
 /**
  * One client address and the socket niolb connected to a server for it: the client's datagrams go out of that
@@ -188,7 +189,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             try {
                 opened.configureBlocking(false);
                 opened.connect(next.address());
-                loop.register(opened, SelectionKey.OP_READ, this);
+                NioTransport.register(loop, opened, Ready.READ, this);
             } catch (final IOException e) {
                 close(opened);
                 releaseServer(next);
@@ -315,7 +316,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     // ------------------------------------------------------------------------------------- server -> client
 
     @Override
-    public void onReady(final SelectionKey key) {
+    public void onReady(final int readyOps) {
         final ByteBuffer buffer = receiver.buffer();
         for (int i = 0; i < UdpReceiver.DATAGRAMS_PER_WAKEUP && !closed; i++) {
             buffer.clear();

@@ -7,6 +7,9 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.proxyprotocol.DecodeResult;
 import dev.niolb.proxyprotocol.ProxyHeader;
+import dev.niolb.loop.Registration;
+import dev.niolb.loop.Ready;
+import dev.niolb.transport.nio.NioTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
 
 /**
  * A UDP listener's socket on one event loop: receives client datagrams, finds or opens each client's
@@ -47,7 +49,7 @@ final class UdpReceiver implements IoHandler {
     private final FlowTable flows = new FlowTable();
     private final AcceptProxy acceptProxy;
     private final DatagramHeaderReader headers; // null unless the listener accepts PROXY headers
-    private SelectionKey key;
+    private Registration key;
     private boolean accepting = true;
     private boolean retiring;
 
@@ -62,11 +64,11 @@ final class UdpReceiver implements IoHandler {
     }
 
     void register() throws IOException {
-        key = loop.register(channel, SelectionKey.OP_READ, this);
+        key = NioTransport.register(loop, channel, Ready.READ, this);
     }
 
     @Override
-    public void onReady(final SelectionKey selected) {
+    public void onReady(final int readyOps) {
         for (int i = 0; i < DATAGRAMS_PER_WAKEUP; i++) {
             buffer.clear();
             final SocketAddress from;

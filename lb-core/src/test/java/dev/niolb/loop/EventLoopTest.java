@@ -1,5 +1,6 @@
 package dev.niolb.loop;
 
+import dev.niolb.transport.nio.NioTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class EventLoopTest {
 
     @BeforeEach
     void startLoop() throws Exception {
-        loop = new EventLoop(3);
+        loop = new EventLoop(3, NioTransport.INSTANCE);
         loop.start();
     }
 

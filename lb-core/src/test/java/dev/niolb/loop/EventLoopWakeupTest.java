@@ -1,5 +1,6 @@
 package dev.niolb.loop;
 
+import dev.niolb.transport.nio.NioTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ class EventLoopWakeupTest {
 
     @BeforeEach
     void startLoop() throws Exception {
-        loop = new EventLoop(0);
+        loop = new EventLoop(0, NioTransport.INSTANCE);
         loop.start();
     }
 
@@ -73,9 +73,9 @@ class EventLoopWakeupTest {
                 try (ServerSocketChannel listener = ServerSocketChannel.open()) {
                     listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                     listener.configureBlocking(false);
-                    loop.register(listener, SelectionKey.OP_ACCEPT, new IoHandler() {
+                    NioTransport.register(loop, listener, Ready.ACCEPT, new IoHandler() {
                         @Override
-                        public void onReady(final SelectionKey key) {
+                        public void onReady(final int readyOps) {
                         }
 
                         @Override

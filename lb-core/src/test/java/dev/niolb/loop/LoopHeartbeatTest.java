@@ -1,5 +1,6 @@
 package dev.niolb.loop;
 
+import dev.niolb.transport.nio.NioTransport;
 import dev.niolb.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,7 +19,7 @@ class LoopHeartbeatTest {
 
     @BeforeEach
     void startLoop() throws Exception {
-        loop = new EventLoop(1);
+        loop = new EventLoop(1, NioTransport.INSTANCE);
         loop.start();
     }
 

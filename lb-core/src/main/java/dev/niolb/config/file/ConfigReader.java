@@ -22,6 +22,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 
 import java.net.InetSocketAddress;
@@ -39,7 +40,7 @@ import java.util.Optional;
  * same records, so flags and file cannot disagree.
  *
  * <pre>
- * defaults:     threads, grace, maxconn (the process's), access-log, and every listener and group option below
+ * defaults:     threads, transport, grace, maxconn (the process's), access-log, and every listener and group option below
  *               (the values listeners and groups start from)
  * admin:        address (HOST:PORT or none), token-file, allowed-hosts
  * listeners:    name, protocol, bind, group, and the listener options
@@ -79,6 +80,8 @@ final class ConfigReader {
         final AccessLogFormat accessLog = defaults.value("access-log", v -> v.as(AccessLogFormat::parse),
             AccessLogFormat.OFF);
         final LogConfig logs = logs(defaults);
+        final TransportChoice transport = defaults.value("transport", v -> v.as(TransportChoice::parse),
+            Config.DEFAULT_TRANSPORT);
         final ListenerOptions listenerDefaults = listenerOptions(defaults, ListenerOptions.DEFAULTS);
         final GroupOptions groupDefaults = groupOptions(defaults, GroupOptions.DEFAULTS);
         defaults.end();
@@ -101,7 +104,7 @@ final class ConfigReader {
         final AdminConfig admin = admin(root.map("admin"));
         root.end();
         return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
-            dns, maxconn, admin, accessLog, logs));
+            dns, maxconn, admin, accessLog, logs, transport));
     }
 
     /** {@code access-log-file}, {@code access-log-max-size}, {@code access-log-max-history}, {@code syslog},

@@ -60,6 +60,7 @@ public final class ConfigWriter {
         final Map root = new Map(FlowStyle.BLOCK);
         final Map defaults = new Map(FlowStyle.BLOCK)
             .put("threads", config.threads())
+            .put("transport", config.transport().toString())
             .put("grace", config.grace())
             .put("maxconn", config.maxconn())
             .put("access-log", config.accessLog().toString());

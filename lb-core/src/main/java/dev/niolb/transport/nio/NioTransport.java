@@ -1,0 +1,46 @@
+package dev.niolb.transport.nio;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Poller;
+import dev.niolb.loop.Registration;
+import dev.niolb.transport.Transport;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+
+/**
+ * JDK NIO: a {@code Selector} per loop, {@code SocketChannel}s and {@code DatagramChannel}s. Portable, and the
+ * reference every other transport is tested against.
+ *
+ * <p>Threading: immutable, any thread; {@link #register} on the loop's thread.
+ */
+public final class NioTransport implements Transport {
+    public static final NioTransport INSTANCE = new NioTransport();
+
+    private NioTransport() {
+    }
+
+    @Override
+    public String name() {
+        return "nio";
+    }
+
+    @Override
+    public Poller open(final Poller.Dispatch dispatch) throws IOException {
+        return new NioPoller(dispatch);
+    }
+
+    /**
+     * Registers a channel with {@code loop}'s selector, waiting for {@code ops} ({@link dev.niolb.loop.Ready}
+     * flags). The loop must run on this transport. Loop thread, or before the loop starts.
+     */
+    public static Registration register(final EventLoop loop, final SelectableChannel channel, final int ops,
+                                        final IoHandler handler) throws ClosedChannelException {
+        if (!(loop.poller() instanceof NioPoller poller)) {
+            throw new IllegalStateException("event loop " + loop.index() + " does not run on the nio transport");
+        }
+        return poller.register(channel, ops, handler);
+    }
+}
