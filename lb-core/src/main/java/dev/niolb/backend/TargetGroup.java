@@ -368,13 +368,16 @@ public final class TargetGroup {
         private final Algorithm balance;
         private final Server[] servers;
         private final int hashBalanceFactor;
-        private volatile MaglevTable maglev;
+        private final MaglevTable maglev;
 
         Snapshot(final long version, final Algorithm balance, final Server[] servers, final int hashBalanceFactor) {
             this.version = version;
             this.balance = balance;
             this.servers = servers;
             this.hashBalanceFactor = hashBalanceFactor;
+            // built here, by the thread that publishes the snapshot (reload, admin, health), not by the first
+            // relay loop to pick from it: a table takes milliseconds, and a relay loop has sessions to serve
+            this.maglev = balance == Algorithm.SOURCE ? MaglevTable.build(servers) : null;
         }
 
         /** For {@code source}: the most a server takes, in percent of the average load; 0 for no bound. */
@@ -395,16 +398,11 @@ public final class TargetGroup {
         }
 
         /**
-         * The Maglev table of this snapshot, built on first use and shared by every loop (it is immutable and
-         * takes milliseconds to build). Two loops racing to build it build identical tables; one wins.
+         * The Maglev table of this snapshot when its group balances by {@code source}, else null: immutable,
+         * shared by every loop, and built when the snapshot was made (see the constructor).
          */
         public MaglevTable maglevTable() {
-            MaglevTable table = maglev;
-            if (table == null) {
-                table = MaglevTable.build(servers);
-                maglev = table;
-            }
-            return table;
+            return maglev;
         }
 
         public Server server(final String serverName) {

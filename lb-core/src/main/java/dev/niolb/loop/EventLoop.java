@@ -51,6 +51,7 @@ public final class EventLoop {
     private final Thread thread;
     private final LoopHeartbeat heartbeat;
     private volatile boolean running = true;
+    private volatile boolean started;
     private long nowMs;
     private long nowNanos;
     private boolean clockStale;
@@ -73,6 +74,7 @@ public final class EventLoop {
 
     /** Starts the loop's thread. */
     public void start() {
+        started = true;
         thread.start();
     }
 
@@ -89,6 +91,17 @@ public final class EventLoop {
     /** How this loop waits for its sockets; its transport's sockets register there. */
     public Poller poller() {
         return poller;
+    }
+
+    /**
+     * Refuses a call from another thread once the loop runs: the maps it guards have one writer, and a race on
+     * them would not fail, only corrupt (a reload's thread once made an acceptor that took a pool here).
+     */
+    private void requireOwner(final String what) {
+        if (Thread.currentThread() != thread && started) {
+            throw new IllegalStateException("event loop " + index + ": " + what + " called from "
+                + Thread.currentThread().getName() + ", not from the loop's own thread");
+        }
     }
 
     /** Whether the caller runs on this loop's thread. */
@@ -140,6 +153,7 @@ public final class EventLoop {
 
     /** Schedules {@code timeout} at {@code deadlineMs} on {@link #nowMs()}'s clock; returns the timer id. */
     public long schedule(final long deadlineMs, final Timeout timeout) {
+        requireOwner("schedule");
         if (wheel.timerCount() == 0) {
             // an empty wheel may be far behind the clock after a long idle block; restart it at now so that
             // polling does not have to step through every missed tick
@@ -152,6 +166,7 @@ public final class EventLoop {
 
     /** Cancels a timer; ignores {@link DeadlineTimerWheel#NULL_DEADLINE} and timers already expired. */
     public void cancel(final long timerId) {
+        requireOwner("cancel");
         if (timerId != DeadlineTimerWheel.NULL_DEADLINE && timeouts.remove(timerId) != null) {
             wheel.cancelTimer(timerId);
         }
@@ -159,6 +174,7 @@ public final class EventLoop {
 
     /** The pool of direct buffers of {@code size} bytes for this loop. Loop thread, or before start. */
     public BufferPool bufferPool(final int size) {
+        requireOwner("bufferPool");
         BufferPool pool = pools.get(size);
         if (pool == null) {
             pool = new BufferPool(size, MAX_POOLED_BUFFERS);
@@ -183,11 +199,13 @@ public final class EventLoop {
 
     /** Adds a session to the connection table. Loop thread. */
     public void add(final LoopSession session) {
+        requireOwner("add");
         sessions.put(session.id(), session);
     }
 
     /** Removes a session from the connection table. Loop thread. */
     public void remove(final LoopSession session) {
+        requireOwner("remove");
         sessions.remove(session.id());
     }
 

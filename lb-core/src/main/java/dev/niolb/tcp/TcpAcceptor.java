@@ -67,7 +67,8 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         this.channel = channel;
         this.stripe = stripe;
         this.settings = listener.settings();
-        this.pool = loop.bufferPool(settings.options().bufferSize());
+        // the buffer pool is the loop's, taken in register(), on the loop: a listener added by a reload is
+        // made on the reload's thread, and the loop's pool map has one writer, the loop
         this.balancer = new GroupBalancer(settings.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
     }
 
@@ -82,7 +83,9 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         settings = next;
     }
 
+    /** Starts watching the listening socket. The loop's thread, or before the loop starts. */
     void register() throws IOException {
+        pool = loop.bufferPool(settings.options().bufferSize());
         key = NioTransport.register(loop, channel, Ready.ACCEPT, this);
     }
 

@@ -3,7 +3,6 @@ package dev.niolb.tcp;
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.accesslog.AccessRecord;
 import dev.niolb.admission.Admission;
-import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.config.AcceptProxy;
@@ -13,6 +12,7 @@ import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.session.LoopSession;
+import dev.niolb.session.ServerAttempts;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.loop.SocketOptions;
 import dev.niolb.session.Termination;
@@ -68,8 +68,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final int RELAYING = 3;
     private static final int CLOSED = 4;
     private static final long AGE_RETRY_MS = 20;
-    /** Servers passed over because another loop filled them between pick and reservation, before giving up. */
-    private static final int MAX_FULL_RACES = 64;
     /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
     private static final long DESCRIPTOR_RETRY_MS = 100;
 
@@ -109,8 +107,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private Server server;
     private Server lastTried; // for the access log of a session whose every try failed
     private int state = NEW;
-    private int attempts;
-    private long tried;
+    private final ServerAttempts attempts;
     private long connectStartNanos;
     private long connectNanos = -1; // -1 until a connect succeeded
     private long timerId = NO_TIMER;
@@ -121,7 +118,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private Termination cleanEnd;
     private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
     private long descriptorWaitUntilMs; // 0 until a server socket could not be opened for want of descriptors
-    private boolean serverReserved; // counted against the server's maxconn: given back when the session leaves it
 
     TcpSession(final EventLoop loop, final TcpListener listener, final TcpListener.Settings settings,
                final GroupBalancer balancer, final BufferPool pool,
@@ -140,6 +136,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.startNanos = loop.nowNanos();
         this.up = new Relay(pool);
         this.down = new Relay(pool);
+        this.attempts = new ServerAttempts(settings.options().retries());
     }
 
     /**
@@ -248,36 +245,19 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     // ---------------------------------------------------------------------------------------------- connect
 
     private void connectNext() {
-        int fullRaces = 0;
         while (state == CONNECTING) {
-            if (attempts > settings.options().retries()) {
-                close(Termination.NO_SERVER);
-                return;
-            }
-            final Server next = balancer.pick(clientHash, tried);
+            final Server next = attempts.next(balancer, clientHash);
             if (next == null) {
-                close(fullRaces > 0 ? Termination.FULL : noServerReason());
+                close(attempts.giveUp());
                 return;
             }
-            tried |= Balancer.bit(next);
-            final int reservation = next.reserve();
-            if (reservation == Server.FULL) {
-                // another loop took its last place since the pick: not a failed try, pass it over
-                if (++fullRaces > MAX_FULL_RACES) {
-                    close(Termination.FULL);
-                    return;
-                }
-                continue;
-            }
-            serverReserved = reservation == Server.RESERVED;
-            attempts++;
             final SocketChannel channel;
             try {
                 channel = SocketChannel.open();
             } catch (final IOException e) {
                 // out of descriptors (EMFILE) or similar: our problem, not the server's, so no server is blamed
-                releaseServer(next);
-                waitForDescriptor(next, e);
+                attempts.notAsked(next);
+                waitForDescriptor(e);
                 return;
             }
             server = next;
@@ -327,7 +307,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
-        releaseServer(failed);
+        attempts.release();
         listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
         server = null;
         if (serverRegistration != null) {
@@ -336,16 +316,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         SocketOptions.close(serverChannel, false);
         serverChannel = null;
-        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts <= settings.options().retries());
+        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts.retriesLeft());
         balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
-    }
-
-    /** Gives back the place this session took under {@code s}'s maxconn, if it took one. */
-    private void releaseServer(final Server s) {
-        if (serverReserved) {
-            serverReserved = false;
-            s.unreserve();
-        }
     }
 
     /**
@@ -354,9 +326,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
      * accepting and closing every waiting client. Instead the client waits (registered, not read), the open is
      * tried again every 100 ms up to the connect timeout, and the acceptor backs off ({@link #waitingForDescriptor}).
      */
-    private void waitForDescriptor(final Server picked, final IOException e) {
-        attempts--;
-        tried &= ~Balancer.bit(picked); // not a try: the server was never asked
+    private void waitForDescriptor(final IOException e) {
         final long now = loop.nowMs();
         if (descriptorWaitUntilMs == 0) {
             descriptorWaitUntilMs = now + settings.connectTimeoutMs();
@@ -372,19 +342,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     /** Whether this session waits for a descriptor for its server socket (the acceptor then backs off). */
     boolean waitingForDescriptor() {
         return state == CONNECTING && serverChannel == null && timerId != NO_TIMER;
-    }
-
-    /**
-     * Why no server was found: {@link Termination#FULL} when a server that could have taken the session (UP, not
-     * tried yet) was at its maxconn, else {@link Termination#NO_SERVER}. Only on this path, so it may scan.
-     */
-    private Termination noServerReason() {
-        for (final Server s : listener.group().snapshot().servers()) {
-            if (s.full() && s.effectiveWeight() > 0 && !Balancer.isExcluded(s, tried)) {
-                return Termination.FULL;
-            }
-        }
-        return Termination.NO_SERVER;
     }
 
     private void onConnected() throws IOException {
@@ -610,7 +567,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final long durationNanos = loop.nowNanos() - startNanos;
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
-            releaseServer(server);
+            attempts.release();
             if (connectNanos >= 0) {
                 server.counters().sessionTimes().record(stripe, durationNanos);
             }
@@ -626,7 +583,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.TCP, clientAddress, listener.name(),
                 balancer.group().name(), lastTried == null ? null : lastTried.name(),
                 connectNanos < 0 ? -1 : connectNanos / 1000, Math.max(0, durationNanos) / 1000, up.bytes(),
-                down.bytes(), Math.max(0, attempts - 1), reason, lastTried != null));
+                down.bytes(), Math.max(0, attempts.attempts() - 1), reason, lastTried != null));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), clientAddress,

@@ -3,13 +3,13 @@ package dev.niolb.udp;
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.accesslog.AccessRecord;
 import dev.niolb.admission.Admission;
-import dev.niolb.balance.Balancer;
 import dev.niolb.balance.ClientHash;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.session.LoopSession;
+import dev.niolb.session.ServerAttempts;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
 import dev.niolb.loop.Timeout;
@@ -18,6 +18,8 @@ import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerCounters;
 import dev.niolb.backend.ServerState;
+import dev.niolb.backend.TargetGroup;
+import dev.niolb.balance.GroupBalancer;
 import dev.niolb.loop.Ready;
 import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
@@ -84,9 +86,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private DatagramChannel channel;
     private Server server;
     private Server lastServer; // for the access log and the duration, after the flow has let its server go
-    private boolean serverReserved; // counted against the server's maxconn: given back when the flow leaves it
-    private int attempts;
-    private long tried;
+    private TargetGroup group; // the group its server was picked from: blamed, and logged, as that server's
+    private final ServerAttempts attempts;
     private long requests;
     private long replies;
     private long bytesIn;
@@ -118,6 +119,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         this.startNanos = loop.nowNanos();
         this.responses = listener.options().responses();
         this.admission = admission;
+        this.attempts = new ServerAttempts(listener.options().retries());
     }
 
     /**
@@ -157,32 +159,18 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     /** Opens a socket connected to the next server the balancer picks; false when there is none left to try. */
     private boolean connectNext() {
-        int fullRaces = 0;
         while (true) {
-            if (attempts > listener.options().retries()) {
-                return false;
-            }
-            final Server next = receiver.balancer().pick(clientHash, tried);
+            final GroupBalancer balancer = receiver.balancer(); // the listener's group now: a reload may move it
+            final Server next = attempts.next(balancer, clientHash);
             if (next == null) {
                 return false;
             }
-            tried |= Balancer.bit(next);
-            final int reservation = next.reserve();
-            if (reservation == Server.FULL) {
-                // another loop took its last place since the pick: pass it over, not a failed try
-                if (++fullRaces > 64) {
-                    return false;
-                }
-                continue;
-            }
-            serverReserved = reservation == Server.RESERVED;
-            attempts++;
             final DatagramChannel opened;
             try {
                 opened = DatagramChannel.open();
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
-                releaseServer(next);
+                attempts.release();
                 listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage());
                 return false;
             }
@@ -192,7 +180,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
                 NioTransport.register(loop, opened, Ready.READ, this);
             } catch (final IOException e) {
                 close(opened);
-                releaseServer(next);
+                attempts.release();
                 next.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
                 listener.warn(loop.nowMs(), "cannot connect a socket to server " + next + ": " + e.getMessage());
                 continue;
@@ -200,6 +188,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             channel = opened;
             server = next;
             lastServer = next;
+            group = balancer.group();
             serverAnswered = false;
             headerSent = false;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
@@ -242,8 +231,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         final Server down = server;
         dropServer();
         firstDatagram = null; // it went to the DOWN server; the datagram in hand is what goes out next
-        attempts = 0;
-        tried = Balancer.bit(down);
+        attempts.restartAvoiding(down);
         if (!connectNext()) {
             listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for " + client);
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
@@ -375,7 +363,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         listener.counters().add(stripe, UdpListenerCounters.SERVER_UNREACHABLE, 1);
         // passive health, as a refused TCP connect: lock-free; at max-fails in a row the health loop takes it DOWN
-        listener.group().connectFailed(failed, "port unreachable");
+        group.connectFailed(failed, "port unreachable");
         ByteBuffer again = pending;
         if (again == null && firstDatagram != null) {
             again = receiver.buffer().clear().put(firstDatagram).flip();
@@ -396,20 +384,12 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         send(again);
     }
 
-    /** Gives back the place this flow took under {@code s}'s maxconn, if it took one. */
-    private void releaseServer(final Server s) {
-        if (serverReserved) {
-            serverReserved = false;
-            s.unreserve();
-        }
-    }
-
     private void dropServer() {
         awaitingReply = false; // a reply from the next server is not an answer to what this one was sent
         close(channel);
         channel = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
-        releaseServer(server);
+        attempts.release();
         server = null;
     }
 
@@ -465,8 +445,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         final AccessLog accessLog = listener.accessLog();
         if (accessLog.enabled()) {
             accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.UDP, client, listener.name(),
-                listener.group().name(), lastServer == null ? null : lastServer.name(), -1,
-                Math.max(0, durationNanos) / 1000, bytesIn, bytesOut, Math.max(0, attempts - 1), reason,
+                (group == null ? listener.group() : group).name(), lastServer == null ? null : lastServer.name(), -1,
+                Math.max(0, durationNanos) / 1000, bytesIn, bytesOut, Math.max(0, attempts.attempts() - 1), reason,
                 lastServer != null));
         }
         if (LOG.isDebugEnabled()) {

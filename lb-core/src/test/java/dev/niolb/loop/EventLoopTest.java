@@ -113,4 +113,14 @@ class EventLoopTest {
         final long id = loop.submit(loop::nextSessionId).get(5, TimeUnit.SECONDS);
         assertThat(id >>> 48).isEqualTo(3);
     }
+
+    @Test
+    void anotherThreadCannotTouchWhatOnlyTheLoopWrites() {
+        // a reload's thread once took a buffer pool from a running loop's map: now it is refused, not a race
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> loop.bufferPool(4096))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("bufferPool called from " + Thread.currentThread().getName());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> loop.schedule(loop.nowMs() + 1000, (id, now) -> { }))
+            .isInstanceOf(IllegalStateException.class);
+    }
 }
