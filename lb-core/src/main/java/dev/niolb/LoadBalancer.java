@@ -132,7 +132,7 @@ public final class LoadBalancer implements AutoCloseable {
                     bound.add(listener.localAddress());
                     continue;
                 }
-                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops, global);
+                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops, global, transport);
                 listener.accessLog(accessLog);
                 listeners.add(listener);
                 listener.register();

@@ -13,6 +13,7 @@ import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.udp.UdpListener;
+import dev.niolb.transport.Transports;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -141,7 +142,8 @@ final class Reconfiguration {
                     newUdp.add(UdpListener.bind(l, group, lb.loops));
                     newUdp.getLast().accessLog(lb.accessLog());
                 } else {
-                    newTcp.add(TcpListener.bind(l, group, lb.loops, lb.maxconn)); // under the running process cap
+                    newTcp.add(TcpListener.bind(l, group, lb.loops, lb.maxconn, // under the running process cap
+                        Transports.of(lb.config().transport())));
                     newTcp.getLast().accessLog(lb.accessLog());
                 }
             }

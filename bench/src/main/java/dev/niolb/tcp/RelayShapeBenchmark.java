@@ -1,6 +1,7 @@
 package dev.niolb.tcp;
 
 import dev.niolb.loop.BufferPool;
+import dev.niolb.transport.nio.NioTransport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -70,7 +71,7 @@ public class RelayShapeBenchmark {
         sink = ByteBuffer.allocateDirect(64 * 1024);
         final BufferPool pool = new BufferPool(64 * 1024, 16);
         pooled = new Relay(pool);
-        pooled.connect(proxyIn, proxyOut);
+        pooled.connect(NioTransport.stream(proxyIn), NioTransport.stream(proxyOut));
         shared = new SharedBufferRelay(ByteBuffer.allocateDirect(64 * 1024), pool);
         shared.connect(proxyIn, proxyOut);
     }

@@ -3,19 +3,19 @@ package dev.niolb.health;
 import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
-import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Timeout;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.transport.StreamSocket;
+import dev.niolb.transport.Transport;
 import dev.niolb.transport.nio.NioTransport;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -30,6 +30,11 @@ import java.util.function.Consumer;
  * second do not leave TIME_WAIT entries piling up on this host.
  */
 final class CheckConnection implements IoHandler, Timeout {
+    /** The health loop's transport (its loop is a NIO loop whatever the relay loops run on). */
+    private static final Transport HEALTH_TRANSPORT = NioTransport.INSTANCE;
+    /** A check's request goes out at once. */
+    private static final TcpOptions CHECK_OPTIONS = TcpOptions.DEFAULTS.withNoDelay(true).withKeepAlive(false);
+
     private static final int CONNECTING = 0;
     private static final int WRITING = 1;
     private static final int READING = 2;
@@ -42,7 +47,7 @@ final class CheckConnection implements IoHandler, Timeout {
     private final Consumer<CheckResult> done;
     private final SendProxy.Version proxy;
     private final byte[] reply = new byte[Probe.MAX_REPLY];
-    private SocketChannel channel;
+    private StreamSocket channel;
     private Registration key;
     private ByteBuffer request;
     private int replyLength;
@@ -68,14 +73,13 @@ final class CheckConnection implements IoHandler, Timeout {
     /** Starts connecting. Health loop. */
     void start() {
         try {
-            channel = SocketChannel.open();
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel = HEALTH_TRANSPORT.openStream();
+            channel.apply(CHECK_OPTIONS);
             timerId = loop.schedule(loop.nowMs() + timeoutMs, this);
             if (channel.connect(target)) {
                 connected();
             } else {
-                key = NioTransport.register(loop, channel, Ready.CONNECT, this);
+                key = channel.register(loop, Ready.CONNECT, this);
             }
         } catch (final IOException e) {
             finish(CheckResult.failed(describe(e)));
@@ -103,7 +107,7 @@ final class CheckConnection implements IoHandler, Timeout {
     private void connected() throws IOException {
         final ByteBuffer header = switch (proxy) {
             case NONE -> null;
-            case V1 -> ProxyHeaderEncoder.v1((InetSocketAddress) channel.getLocalAddress(), target);
+            case V1 -> ProxyHeaderEncoder.v1(channel.localAddress(), target);
             case V2 -> ProxyHeaderEncoder.v2Local();
         };
         if (probe.judgedOnConnect()) {
@@ -120,7 +124,7 @@ final class CheckConnection implements IoHandler, Timeout {
             request = ByteBuffer.allocate(header.remaining() + body.length).put(header).put(body).flip();
         }
         if (key == null) {
-            key = NioTransport.register(loop, channel, 0, this);
+            key = channel.register(loop, 0, this);
         }
         phase = WRITING;
         write();
@@ -177,7 +181,9 @@ final class CheckConnection implements IoHandler, Timeout {
         if (key != null) {
             key.cancel();
         }
-        SocketOptions.close(channel, true);
+        if (channel != null) {
+            channel.close(true);
+        }
         done.accept(result);
     }
 

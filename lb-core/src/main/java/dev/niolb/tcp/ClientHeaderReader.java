@@ -3,10 +3,10 @@ package dev.niolb.tcp;
 import dev.niolb.proxyprotocol.DecodeResult;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderDecoder;
+import dev.niolb.transport.StreamSocket;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 
 /**
  * Reads the PROXY protocol header a trusted peer sends before anything else, for one {@link TcpSession}.
@@ -44,7 +44,7 @@ final class ClientHeaderReader {
     }
 
     /** The peer is readable: reads what it has sent and decodes. */
-    int onReadable(final SocketChannel channel) {
+    int onReadable(final StreamSocket channel) {
         while (true) {
             final int n;
             try {

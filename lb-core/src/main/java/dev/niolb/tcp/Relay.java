@@ -1,10 +1,10 @@
 package dev.niolb.tcp;
 
 import dev.niolb.loop.BufferPool;
+import dev.niolb.transport.StreamSocket;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 
 /**
  * One direction of a TCP session: bytes read from {@code src} are written to {@code dst}.
@@ -35,8 +35,8 @@ final class Relay {
     private static final int MAX_READS_PER_WAKEUP = 4;
 
     private final BufferPool pool;
-    private SocketChannel src;
-    private SocketChannel dst;
+    private StreamSocket src;
+    private StreamSocket dst;
     private ByteBuffer buffer;
     private boolean srcEnded;
     private boolean dstShut;
@@ -46,7 +46,7 @@ final class Relay {
         this.pool = pool;
     }
 
-    void connect(final SocketChannel src, final SocketChannel dst) {
+    void connect(final StreamSocket src, final StreamSocket dst) {
         this.src = src;
         this.dst = dst;
     }

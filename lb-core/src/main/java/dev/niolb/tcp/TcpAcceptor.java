@@ -6,11 +6,11 @@ import dev.niolb.balance.GroupBalancer;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
-import dev.niolb.loop.SocketOptions;
 import dev.niolb.loop.Timeout;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
-import dev.niolb.transport.nio.NioTransport;
+import dev.niolb.transport.ListeningSocket;
+import dev.niolb.transport.StreamSocket;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 
 /**
  * A listener's socket on one event loop: accepts connections, admits or refuses each, and starts a
@@ -48,7 +46,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
 
     private final TcpListener listener;
     private final EventLoop loop;
-    private final ServerSocketChannel channel;
+    private final ListeningSocket socket;
     private final int stripe;
     private final Runnable resume = this::resume;
     private TcpListener.Settings settings;
@@ -61,10 +59,10 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     private volatile ConnectionLimit parkedOn;
     private long parkedSinceMs;
 
-    TcpAcceptor(final TcpListener listener, final EventLoop loop, final ServerSocketChannel channel, final int stripe) {
+    TcpAcceptor(final TcpListener listener, final EventLoop loop, final ListeningSocket socket, final int stripe) {
         this.listener = listener;
         this.loop = loop;
-        this.channel = channel;
+        this.socket = socket;
         this.stripe = stripe;
         this.settings = listener.settings();
         // the buffer pool is the loop's, taken in register(), on the loop: a listener added by a reload is
@@ -86,7 +84,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     /** Starts watching the listening socket. The loop's thread, or before the loop starts. */
     void register() throws IOException {
         pool = loop.bufferPool(settings.options().bufferSize());
-        key = NioTransport.register(loop, channel, Ready.ACCEPT, this);
+        key = socket.register(loop, Ready.ACCEPT, this);
     }
 
     EventLoop loop() {
@@ -106,26 +104,20 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
                 park(full);
                 return;
             }
-            final SocketChannel client;
+            final ListeningSocket.Accepted accepted;
             try {
-                client = channel.accept();
+                accepted = socket.accept();
             } catch (final IOException e) {
                 listener.unreserve(settings);
                 backOff(e);
                 return;
             }
-            if (client == null) {
+            if (accepted == null) {
                 listener.unreserve(settings);
                 return;
             }
-            final InetSocketAddress clientAddress;
-            try {
-                clientAddress = (InetSocketAddress) client.getRemoteAddress();
-            } catch (final IOException e) {
-                listener.unreserve(settings);
-                SocketOptions.close(client, false); // reset before we looked at it: nothing to serve
-                continue;
-            }
+            final StreamSocket client = accepted.socket();
+            final InetSocketAddress clientAddress = accepted.peer();
             final InetAddress peer = clientAddress.getAddress();
             // a trusted proxy's connection is judged by the client its PROXY header names, once the session has it
             final boolean proxied = settings.acceptProxy().expectsHeaderFrom(peer);
@@ -133,7 +125,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
                 : settings.admission().admit(peer, loop.nowNanos());
             if (verdict != Admission.Verdict.OK) {
                 counters.add(stripe, ListenerCounters.rejectedField(verdict), 1);
-                SocketOptions.close(client, true);
+                client.close(true);
                 listener.unreserve(settings);
                 if (LOG.isDebugEnabled()) {
                     LOG.debug("listener {}: refused {}: {}", listener.name(), clientAddress, verdict);
@@ -228,11 +220,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         if (key != null) {
             key.cancel();
         }
-        try {
-            channel.close();
-        } catch (final IOException e) {
-            LOG.debug("listener {}: closing listening socket: {}", listener.name(), e.toString());
-        }
+        socket.close();
         // so that the port refuses connects once stopAccepting returns, not at the loop's next select
         loop.flushClosedChannels();
     }

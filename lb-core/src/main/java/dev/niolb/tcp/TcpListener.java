@@ -11,6 +11,8 @@ import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
+import dev.niolb.transport.ListeningSocket;
+import dev.niolb.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,8 +20,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.channels.ServerSocketChannel;
+import java.util.List;
 
 /**
  * One TCP listener of the config: a listening socket on every event loop, all bound with {@code SO_REUSEPORT}
@@ -42,6 +43,7 @@ public final class TcpListener {
     private final InetSocketAddress localAddress;
     private final TcpAcceptor[] acceptors;
     private final ConnectionLimit globalLimit;
+    private final Transport transport;
     private volatile Settings settings;
     private volatile AccessLog accessLog = AccessLog.OFF;
     private volatile long nextConnectWarnMs;
@@ -53,70 +55,37 @@ public final class TcpListener {
     private volatile long nextMaxconnNoteMs;
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
-                        final ServerSocketChannel[] channels, final InetSocketAddress localAddress,
-                        final ConnectionLimit globalLimit) {
+                        final List<ListeningSocket> sockets, final ConnectionLimit globalLimit,
+                        final Transport transport) {
         this.settings = Settings.of(config, group, null);
         this.globalLimit = globalLimit;
+        this.transport = transport;
         this.counters = new ListenerCounters(loops.length);
-        this.localAddress = localAddress;
+        this.localAddress = sockets.getFirst().localAddress();
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
-            acceptors[i] = new TcpAcceptor(this, loops[i], channels[channels.length == 1 ? 0 : i], i);
+            // without SO_REUSEPORT there is one socket, watched by every loop (they race for each connection)
+            acceptors[i] = new TcpAcceptor(this, loops[i], sockets.get(sockets.size() == 1 ? 0 : i), i);
             settings.limit().register(acceptors[i]);
             globalLimit.register(acceptors[i]);
         }
     }
 
     /**
-     * Binds a listening socket per loop. Fails with a {@link BindException} naming the address when another
-     * socket (in this process or any other) already listens there: a probe bind without {@code SO_REUSEPORT}
-     * comes first, because a plain {@code SO_REUSEPORT} bind would silently share the port with another
-     * niolb and steal half its connections.
+     * Binds a listening socket per loop through {@code transport} ({@link Transport#listen}: a probe bind first,
+     * then one {@code SO_REUSEPORT} socket per loop). Fails with a {@link BindException} naming the address when
+     * another socket (in this process or any other) already listens there. The listener's sessions open their
+     * server sockets through the same transport.
      */
-    public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops)
-        throws IOException {
-        return bind(config, group, loops, ConnectionLimit.UNLIMITED);
-    }
-
-    /** As {@link #bind(ListenerConfig, TargetGroup, EventLoop[])}, under the process's {@code globalLimit} too. */
     public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
-                                   final ConnectionLimit globalLimit) throws IOException {
-        InetSocketAddress address = config.bind();
-        final boolean reusePort;
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-            reusePort = probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
-            probe.bind(address, 1);
-            if (address.getPort() == 0) {
-                address = new InetSocketAddress(address.getAddress(),
-                    ((InetSocketAddress) probe.getLocalAddress()).getPort());
-            }
+                                   final ConnectionLimit globalLimit, final Transport transport) throws IOException {
+        final List<ListeningSocket> sockets;
+        try {
+            sockets = transport.listen(config.bind(), config.tcp().backlog(), loops.length);
         } catch (final BindException e) {
             throw bindFailure(config, e);
         }
-        // Without SO_REUSEPORT (not Linux/BSD) one socket is registered with every loop's selector instead:
-        // the loops then race for each connection, which is correct, only less even.
-        final ServerSocketChannel[] channels = new ServerSocketChannel[reusePort ? loops.length : 1];
-        try {
-            for (int i = 0; i < channels.length; i++) {
-                final ServerSocketChannel channel = ServerSocketChannel.open();
-                channels[i] = channel;
-                channel.configureBlocking(false);
-                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                if (reusePort) {
-                    channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-                }
-                channel.bind(address, config.tcp().backlog());
-            }
-        } catch (final IOException e) {
-            for (final ServerSocketChannel c : channels) {
-                if (c != null) {
-                    c.close();
-                }
-            }
-            throw e instanceof BindException be ? bindFailure(config, be) : e;
-        }
-        final InetSocketAddress bound = (InetSocketAddress) channels[0].getLocalAddress();
-        return new TcpListener(config, group, loops, channels, bound, globalLimit);
+        return new TcpListener(config, group, loops, sockets, globalLimit, transport);
     }
 
     private static BindException bindFailure(final ListenerConfig config, final BindException cause) {
@@ -207,6 +176,11 @@ public final class TcpListener {
                 acceptor.wake(); // one parked on the old cap tries again under the new one
             }
         }
+    }
+
+    /** How the listener's sockets, and its sessions' server sockets, do their I/O. */
+    Transport transport() {
+        return transport;
     }
 
     /** What new sessions follow now. */

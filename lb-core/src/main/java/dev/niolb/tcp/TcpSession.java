@@ -14,7 +14,6 @@ import dev.niolb.loop.IoHandler;
 import dev.niolb.session.LoopSession;
 import dev.niolb.session.ServerAttempts;
 import dev.niolb.session.SessionInfo;
-import dev.niolb.loop.SocketOptions;
 import dev.niolb.session.Termination;
 import dev.niolb.loop.Timeout;
 import dev.niolb.proxyprotocol.ProxyHeader;
@@ -23,7 +22,7 @@ import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerCounters;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
-import dev.niolb.transport.nio.NioTransport;
+import dev.niolb.transport.StreamSocket;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +31,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -62,11 +60,6 @@ import java.util.concurrent.ThreadLocalRandom;
 final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
     private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
-    private static final int NEW = 0;
-    private static final int HEADER = 1;
-    private static final int CONNECTING = 2;
-    private static final int RELAYING = 3;
-    private static final int CLOSED = 4;
     private static final long AGE_RETRY_MS = 20;
     /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
     private static final long DESCRIPTOR_RETRY_MS = 100;
@@ -75,7 +68,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private final TcpListener listener;
     private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
-    private final SocketChannel client;
+    private final StreamSocket client;
     private final InetSocketAddress peerAddress; // the TCP peer: the client, or a proxy in front of it
     private InetSocketAddress clientAddress;      // the peer, or the source its PROXY header gave
     private int clientHash;
@@ -103,10 +96,10 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             TcpSession.this.onFailure(failure);
         }
     };
-    private SocketChannel serverChannel;
+    private StreamSocket serverSocket;
     private Server server;
     private Server lastTried; // for the access log of a session whose every try failed
-    private int state = NEW;
+    private Phase phase = Phase.NEW;
     private final ServerAttempts attempts;
     private long connectStartNanos;
     private long connectNanos = -1; // -1 until a connect succeeded
@@ -121,7 +114,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     TcpSession(final EventLoop loop, final TcpListener listener, final TcpListener.Settings settings,
                final GroupBalancer balancer, final BufferPool pool,
-               final SocketChannel client, final InetSocketAddress clientAddress, final int stripe) {
+               final StreamSocket client, final InetSocketAddress clientAddress, final int stripe) {
         this.loop = loop;
         this.listener = listener;
         this.settings = settings; // those the acceptor took this connection's places under
@@ -158,10 +151,10 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         loop.add(this);
         final AcceptProxy acceptProxy = settings.acceptProxy();
         final boolean readHeader = acceptProxy.expectsHeaderFrom(peerAddress.getAddress());
-        state = readHeader ? HEADER : CONNECTING;
+        phase = readHeader ? Phase.HEADER : Phase.CONNECTING;
         try {
-            SocketOptions.apply(client, settings.options());
-            clientRegistration = NioTransport.register(loop, client, readHeader ? Ready.READ : 0, this);
+            client.apply(settings.options());
+            clientRegistration = client.register(loop, readHeader ? Ready.READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
             return;
@@ -222,7 +215,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         admittedSource = source;
         clientRegistration.interest(0); // the kernel holds what the client sends while we connect
         clientInterest = 0;
-        state = CONNECTING;
+        phase = Phase.CONNECTING;
         connectNext();
     }
 
@@ -245,15 +238,15 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     // ---------------------------------------------------------------------------------------------- connect
 
     private void connectNext() {
-        while (state == CONNECTING) {
+        while (phase == Phase.CONNECTING) {
             final Server next = attempts.next(balancer, clientHash);
             if (next == null) {
                 close(attempts.giveUp());
                 return;
             }
-            final SocketChannel channel;
+            final StreamSocket channel;
             try {
-                channel = SocketChannel.open();
+                channel = listener.transport().openStream();
             } catch (final IOException e) {
                 // out of descriptors (EMFILE) or similar: our problem, not the server's, so no server is blamed
                 attempts.notAsked(next);
@@ -262,17 +255,17 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             }
             server = next;
             lastTried = next;
-            serverChannel = channel;
+            serverSocket = channel;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             // a real clock read, not the loop's wake-up clock: a loopback connect takes less than a wake-up's
             // resolution, and the connect-time histogram must see it (two vDSO reads per session, ~40 ns)
             connectStartNanos = System.nanoTime();
             try {
-                SocketOptions.apply(channel, settings.options());
+                channel.apply(settings.options());
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
-                    serverRegistration = NioTransport.register(loop, channel, Ready.CONNECT, serverHandler);
+                    serverRegistration = channel.register(loop, Ready.CONNECT, serverHandler);
                     timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
                 }
                 return;
@@ -284,7 +277,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private void finishConnect() {
         try {
-            if (!serverChannel.finishConnect()) {
+            if (!serverSocket.finishConnect()) {
                 return;
             }
         } catch (final IOException e) {
@@ -314,8 +307,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             serverRegistration.cancel();
             serverRegistration = null;
         }
-        SocketOptions.close(serverChannel, false);
-        serverChannel = null;
+        serverSocket.close(false);
+        serverSocket = null;
         listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts.retriesLeft());
         balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
     }
@@ -341,24 +334,24 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** Whether this session waits for a descriptor for its server socket (the acceptor then backs off). */
     boolean waitingForDescriptor() {
-        return state == CONNECTING && serverChannel == null && timerId != NO_TIMER;
+        return phase == Phase.CONNECTING && serverSocket == null && timerId != NO_TIMER;
     }
 
     private void onConnected() throws IOException {
         if (serverRegistration == null) {
-            serverRegistration = NioTransport.register(loop, serverChannel, Ready.READ, serverHandler);
+            serverRegistration = serverSocket.register(loop, Ready.READ, serverHandler);
         } else {
             serverRegistration.interest(Ready.READ);
         }
         loop.cancel(timerId);
         timerId = NO_TIMER;
-        state = RELAYING;
+        phase = Phase.RELAYING;
         server.counters().add(stripe, ServerCounters.TOTAL, 1);
         connectNanos = System.nanoTime() - connectStartNanos;
         server.connectSucceeded(stripe, connectNanos);
         server.counters().connectTimes().record(stripe, connectNanos);
-        up.connect(client, serverChannel);
-        down.connect(serverChannel, client);
+        up.connect(client, serverSocket);
+        down.connect(serverSocket, client);
         serverInterest = Ready.READ;
         clientRegistration.interest(Ready.READ);
         clientInterest = Ready.READ;
@@ -398,7 +391,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     /** The address the client connected to: the real one even on a wildcard listener. */
     private InetSocketAddress localAddress() {
         try {
-            return (InetSocketAddress) client.getLocalAddress();
+            return client.localAddress();
         } catch (final IOException e) {
             return listener.localAddress();
         }
@@ -423,19 +416,19 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     }
 
     private void onReady(final boolean fromClient, final int ready) {
-        if (state == HEADER) {
+        if (phase == Phase.HEADER) {
             if (fromClient) {
                 readHeader();
             }
             return;
         }
-        if (state == CONNECTING) {
+        if (phase == Phase.CONNECTING) {
             if (!fromClient) {
                 finishConnect();
             }
             return;
         }
-        if (state != RELAYING) {
+        if (phase != Phase.RELAYING) {
             return;
         }
         lastActivityMs = loop.nowMs();
@@ -514,16 +507,16 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
         timerId = NO_TIMER;
-        if (state == HEADER) {
+        if (phase == Phase.HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
             listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + settings.headerTimeoutMs() + " ms");
             close(Termination.PROXY_HEADER);
-        } else if (state == CONNECTING) {
-            if (serverChannel != null) {
+        } else if (phase == Phase.CONNECTING) {
+            if (serverSocket != null) {
                 connectFailed("timed out after " + settings.connectTimeoutMs() + " ms");
             } // else it waited for a descriptor: try again
             connectNext();
-        } else if (state == RELAYING) {
+        } else if (phase == Phase.RELAYING) {
             final long idle = settings.idleTimeoutMs();
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
@@ -548,18 +541,20 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     @Override
     public void close(final Termination reason) {
-        if (state == CLOSED) {
+        if (phase == Phase.CLOSED) {
             return;
         }
-        state = CLOSED;
+        phase = Phase.CLOSED;
         loop.cancel(timerId);
         timerId = NO_TIMER;
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
             || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR;
-        SocketOptions.close(client, abortClient);
-        SocketOptions.close(serverChannel, abortServer);
+        client.close(abortClient);
+        if (serverSocket != null) {
+            serverSocket.close(abortServer);
+        }
         up.release();
         down.release();
         headerReader = null;
@@ -593,11 +588,11 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     @Override
     public SessionInfo info() {
-        final String stateName = switch (state) {
+        final String stateName = switch (phase) {
             case HEADER -> "header";
             case NEW, CONNECTING -> "connecting";
             case RELAYING -> "relaying";
-            default -> "closed";
+            case CLOSED -> "closed";
         };
         return new SessionInfo(id, listener.name(), clientAddress, server == null ? null : server.name(),
             startEpochMs, up.bytes(), down.bytes(), stateName);
@@ -610,5 +605,19 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private static String describe(final IOException e) {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** Where a session is in its life (see the class comment). */
+    private enum Phase {
+        /** Made, not started. */
+        NEW,
+        /** Reading the client's PROXY protocol header. */
+        HEADER,
+        /** Picking a server and connecting to it, retries included; the client is not read. */
+        CONNECTING,
+        /** Both directions relayed. */
+        RELAYING,
+        /** Ended; every resource given back. */
+        CLOSED
     }
 }

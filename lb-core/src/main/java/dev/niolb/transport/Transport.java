@@ -2,13 +2,32 @@ package dev.niolb.transport;
 
 import dev.niolb.loop.Poller;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+
 /**
  * A way of doing socket I/O that the engine can run on: today JDK NIO; a Linux-native one plugs in beside it.
- * A transport opens each event loop's {@link Poller}; the sockets a loop's handlers own are the transport's too.
+ * A transport opens each event loop's {@link Poller} and makes the sockets the loops' handlers own: what differs
+ * between transports is here, and nothing above it (sessions, balancers, limits, health) knows which one runs.
  *
- * <p>Threading: immutable, any thread.
+ * <p>Threading: immutable, any thread; the sockets it makes belong to the loop they are registered with.
  */
 public interface Transport extends Poller.Factory {
     /** The name an operator writes ({@code --transport}, {@code transport:}) and the start line shows. */
     String name();
+
+    /**
+     * Binds {@code count} listening sockets to {@code address}, one per loop, with {@code SO_REUSEPORT} so the
+     * kernel spreads connections over them; where that does not exist, one socket for all loops. First a probe
+     * bind without {@code SO_REUSEPORT}: a plain {@code SO_REUSEPORT} bind would silently share the port with
+     * another process of the same user and take half its connections, where an operator expects "address
+     * already in use". Port 0 is resolved by the probe, so every socket binds the same real port.
+     *
+     * @throws java.net.BindException when the address is in use or cannot be bound; nothing is left open
+     */
+    List<ListeningSocket> listen(InetSocketAddress address, int backlog, int count) throws IOException;
+
+    /** A new, unconnected, non-blocking TCP socket (a server connection, a health check). */
+    StreamSocket openStream() throws IOException;
 }

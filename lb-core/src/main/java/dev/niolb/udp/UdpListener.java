@@ -8,6 +8,7 @@ import dev.niolb.config.UdpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
+import dev.niolb.transport.nio.ReusePortBinds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,8 +16,8 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -62,42 +63,17 @@ public final class UdpListener {
      */
     public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops)
         throws IOException {
-        InetSocketAddress address = config.bind();
-        final boolean reusePort;
-        try (DatagramChannel probe = DatagramChannel.open()) {
-            reusePort = probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
-            probe.bind(address);
-            if (address.getPort() == 0) {
-                address = new InetSocketAddress(address.getAddress(),
-                    ((InetSocketAddress) probe.getLocalAddress()).getPort());
-            }
+        final List<DatagramChannel> channels;
+        try {
+            // without SO_REUSEPORT only the first loop gets a socket: a socket shared by several loops would hand
+            // one client's datagrams to different loops, and a flow must live on one loop
+            channels = ReusePortBinds.of(config.bind(), loops.length, DatagramChannel::open, DatagramChannel::bind)
+                .channels();
         } catch (final BindException e) {
             throw bindFailure(config, e);
         }
-        // Without SO_REUSEPORT only the first loop gets a socket: a socket shared by several selectors would hand
-        // one client's datagrams to different loops, and a flow must live on one loop.
-        final DatagramChannel[] channels = new DatagramChannel[reusePort ? loops.length : 1];
-        try {
-            for (int i = 0; i < channels.length; i++) {
-                final DatagramChannel channel = DatagramChannel.open();
-                channels[i] = channel;
-                channel.configureBlocking(false);
-                channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                if (reusePort) {
-                    channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-                }
-                channel.bind(address);
-            }
-        } catch (final IOException e) {
-            for (final DatagramChannel c : channels) {
-                if (c != null) {
-                    c.close();
-                }
-            }
-            throw e instanceof BindException be ? bindFailure(config, be) : e;
-        }
-        final InetSocketAddress bound = (InetSocketAddress) channels[0].getLocalAddress();
-        return new UdpListener(config, group, loops, channels, bound);
+        final InetSocketAddress bound = (InetSocketAddress) channels.getFirst().getLocalAddress();
+        return new UdpListener(config, group, loops, channels.toArray(DatagramChannel[]::new), bound);
     }
 
     private static BindException bindFailure(final ListenerConfig config, final BindException cause) {

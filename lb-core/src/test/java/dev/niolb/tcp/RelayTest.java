@@ -1,6 +1,7 @@
 package dev.niolb.tcp;
 
 import dev.niolb.loop.BufferPool;
+import dev.niolb.transport.nio.NioTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class RelayTest {
     void bytesReadFromTheSourceAreWrittenToTheDestinationAndTheBufferGoesBack() throws Exception {
         final BufferPool pool = new BufferPool(4096, 4);
         final Relay relay = new Relay(pool);
-        relay.connect(in, out);
+        relay.connect(NioTransport.stream(in), NioTransport.stream(out));
         client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
         int status;
         do {
@@ -65,7 +66,7 @@ class RelayTest {
             throw new OutOfMemoryError("Cannot reserve direct buffer memory (test)");
         });
         final Relay relay = new Relay(exhausted);
-        relay.connect(in, out);
+        relay.connect(NioTransport.stream(in), NioTransport.stream(out));
         client.write(ByteBuffer.wrap(new byte[]{1}));
         assertThat(relay.onReadable()).isEqualTo(Relay.NO_BUFFER);
         assertThat(relay.bytes()).isZero();
@@ -75,7 +76,7 @@ class RelayTest {
     @Test
     void endOfStreamFromTheSourceShutsTheDestinationsOutputDown() throws Exception {
         final Relay relay = new Relay(new BufferPool(4096, 4));
-        relay.connect(in, out);
+        relay.connect(NioTransport.stream(in), NioTransport.stream(out));
         client.shutdownOutput();
         int status;
         do {

@@ -4,11 +4,18 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Poller;
 import dev.niolb.loop.Registration;
+import dev.niolb.transport.ListeningSocket;
+import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transport;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * JDK NIO: a {@code Selector} per loop, {@code SocketChannel}s and {@code DatagramChannel}s. Portable, and the
@@ -30,6 +37,34 @@ public final class NioTransport implements Transport {
     @Override
     public Poller open(final Poller.Dispatch dispatch) throws IOException {
         return new NioPoller(dispatch);
+    }
+
+    @Override
+    public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
+        throws IOException {
+        final ReusePortBinds<ServerSocketChannel> binds = ReusePortBinds.of(address, count, ServerSocketChannel::open,
+            (channel, at) -> channel.bind(at, backlog));
+        final List<ListeningSocket> sockets = new ArrayList<>(binds.channels().size());
+        for (final ServerSocketChannel channel : binds.channels()) {
+            sockets.add(new NioListeningSocket(channel));
+        }
+        return sockets;
+    }
+
+    /** A socket the engine did not open itself (a test's, an adopted one), made non-blocking. */
+    public static StreamSocket stream(final SocketChannel channel) throws IOException {
+        return new NioStreamSocket(channel);
+    }
+
+    @Override
+    public StreamSocket openStream() throws IOException {
+        final SocketChannel channel = SocketChannel.open();
+        try {
+            return new NioStreamSocket(channel);
+        } catch (final IOException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /**

@@ -1,0 +1,48 @@
+package dev.niolb.transport;
+
+import dev.niolb.config.TcpOptions;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Registration;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A TCP connection as the engine uses it, whatever transport made it: non-blocking reads and writes into
+ * buffers, connect, half-close, and a close that can abort (reset) instead of ending cleanly.
+ *
+ * <p>Threading: the event loop it is registered with, for its whole life.
+ */
+public interface StreamSocket {
+    /** Sets the listener's options (no-delay, keep-alive). */
+    void apply(TcpOptions options) throws IOException;
+
+    /** Starts connecting: true when connected at once, else the loop reports {@code Ready.CONNECT}. */
+    boolean connect(InetSocketAddress remote) throws IOException;
+
+    /** After {@code Ready.CONNECT}: true once connected; an {@link IOException} says why not. */
+    boolean finishConnect() throws IOException;
+
+    /** Reads what is there into {@code dst}: the count, 0 when nothing is, -1 at the end of the stream. */
+    int read(ByteBuffer dst) throws IOException;
+
+    /** Writes what the socket takes now from {@code src}: the count, perhaps 0. */
+    int write(ByteBuffer src) throws IOException;
+
+    /** Ends this direction (FIN): the peer reads the end of the stream; reading goes on. */
+    void shutdownOutput() throws IOException;
+
+    /** The address this end is bound to (what a PROXY header names as the destination). */
+    InetSocketAddress localAddress() throws IOException;
+
+    /** Watches the socket on {@code loop} for {@code ops} ({@code Ready} flags). Loop thread, or before it runs. */
+    Registration register(EventLoop loop, int ops, IoHandler handler) throws IOException;
+
+    /**
+     * Closes the socket; with {@code abort}, with a reset (SO_LINGER 0) so the peer sees an abort, not an end.
+     * Never throws: the descriptor is released either way. Idempotent.
+     */
+    void close(boolean abort);
+}
