@@ -126,7 +126,7 @@ public final class LoadBalancer implements AutoCloseable {
             dns.watch(dnsSpecs(config.groups(), groups));
             for (final ListenerConfig l : config.listeners()) {
                 if (l.protocol() == Protocol.UDP) {
-                    final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops);
+                    final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops, transport);
                     listener.accessLog(accessLog);
                     udpListeners.add(listener); // registered once every listener is bound, see below
                     bound.add(listener.localAddress());

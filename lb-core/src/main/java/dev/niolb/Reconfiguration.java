@@ -139,7 +139,7 @@ final class Reconfiguration {
             for (final ListenerConfig l : diff.listenersAdded()) {
                 final TargetGroup group = newGroups.containsKey(l.group()) ? newGroups.get(l.group()) : lb.groups.get(l.group());
                 if (l.protocol() == Protocol.UDP) {
-                    newUdp.add(UdpListener.bind(l, group, lb.loops));
+                    newUdp.add(UdpListener.bind(l, group, lb.loops, Transports.of(lb.config().transport())));
                     newUdp.getLast().accessLog(lb.accessLog());
                 } else {
                     newTcp.add(TcpListener.bind(l, group, lb.loops, lb.maxconn, // under the running process cap

@@ -297,6 +297,12 @@ class DistributionIT {
     }
 
     static Result run(final Path dir, final Map<String, String> env, final String... command) throws Exception {
+        return run(dir, env, Duration.ofSeconds(60), command);
+    }
+
+    /** As {@link #run(Path, Map, String...)}, with a hang guard of {@code limit} (no feature of ours is timed). */
+    static Result run(final Path dir, final Map<String, String> env, final Duration limit, final String... command)
+        throws Exception {
         final Path out = Files.createTempFile("niolb-it", ".out");
         final Path err = Files.createTempFile("niolb-it", ".err");
         try {
@@ -305,9 +311,9 @@ class DistributionIT {
             pb.environment().remove("JAVA_OPTS");
             pb.environment().putAll(env);
             final Process p = pb.start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("still running after 60s: " + String.join(" ", command));
+                throw new AssertionError("still running after " + limit.toSeconds() + "s: " + String.join(" ", command));
             }
             return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));

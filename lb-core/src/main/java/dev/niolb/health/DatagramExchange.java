@@ -6,13 +6,13 @@ import dev.niolb.loop.Timeout;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
 import dev.niolb.transport.nio.NioTransport;
+import dev.niolb.transport.DatagramSocket;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.util.function.Consumer;
 
 /**
@@ -44,7 +44,7 @@ final class DatagramExchange implements IoHandler, Timeout {
     private final Dialogue dialogue;
     private final byte[] reply;
     private final Consumer<CheckResult> done;
-    private DatagramChannel channel;
+    private DatagramSocket socket;
     private Registration key;
     private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
     private boolean finished;
@@ -63,12 +63,11 @@ final class DatagramExchange implements IoHandler, Timeout {
     /** Sends the request. Health loop. */
     void start() {
         try {
-            channel = DatagramChannel.open();
-            channel.configureBlocking(false);
-            channel.connect(target);
+            socket = NioTransport.INSTANCE.openDatagram(); // the health loop's transport
+            socket.connect(target);
             timerId = loop.schedule(loop.nowMs() + timeoutMs, this);
-            key = NioTransport.register(loop, channel, Ready.READ, this);
-            if (channel.write(ByteBuffer.wrap(dialogue.request())) == 0) {
+            key = socket.register(loop, Ready.READ, this);
+            if (socket.write(ByteBuffer.wrap(dialogue.request())) == 0) {
                 finish(CheckResult.failed("request not sent: socket send buffer full"));
             }
         } catch (final IOException e) {
@@ -81,7 +80,7 @@ final class DatagramExchange implements IoHandler, Timeout {
         try {
             while (!finished) {
                 final ByteBuffer in = ByteBuffer.wrap(reply);
-                if (channel.receive(in) == null) {
+                if (socket.receive(in) == null) {
                     return;
                 }
                 final CheckResult verdict = dialogue.judge(reply, in.position());
@@ -115,12 +114,8 @@ final class DatagramExchange implements IoHandler, Timeout {
         if (key != null) {
             key.cancel();
         }
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (final IOException ignored) {
-                // the descriptor is released either way
-            }
+        if (socket != null) {
+            socket.close();
         }
         done.accept(result);
     }

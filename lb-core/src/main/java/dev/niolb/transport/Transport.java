@@ -30,4 +30,16 @@ public interface Transport extends Poller.Factory {
 
     /** A new, unconnected, non-blocking TCP socket (a server connection, a health check). */
     StreamSocket openStream() throws IOException;
+
+    /**
+     * Binds {@code count} UDP sockets to {@code address}, one per loop, as {@link #listen} does for TCP (probe,
+     * then {@code SO_REUSEPORT}); where that does not exist, one socket, for the first loop only: a flow lives on
+     * one loop, and a shared socket would hand one client's datagrams to several.
+     *
+     * @throws java.net.BindException when the address is in use or cannot be bound; nothing is left open
+     */
+    List<DatagramSocket> bindDatagram(InetSocketAddress address, int count) throws IOException;
+
+    /** A new, unbound, non-blocking UDP socket (a flow's socket to its server, a health check's). */
+    DatagramSocket openDatagram() throws IOException;
 }

@@ -21,7 +21,7 @@ import dev.niolb.backend.ServerState;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.loop.Ready;
-import dev.niolb.transport.nio.NioTransport;
+import dev.niolb.transport.DatagramSocket;
 import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +30,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 
 /**
  * One client address and the socket niolb connected to a server for it: the client's datagrams go out of that
@@ -83,7 +82,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private final long responses;
     private final Admission admission; // counted the flow against its client's source; released at the end
 
-    private DatagramChannel channel;
+    private DatagramSocket socket;
     private Server server;
     private Server lastServer; // for the access log and the duration, after the flow has let its server go
     private TargetGroup group; // the group its server was picked from: blamed, and logged, as that server's
@@ -165,9 +164,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             if (next == null) {
                 return false;
             }
-            final DatagramChannel opened;
+            final DatagramSocket opened;
             try {
-                opened = DatagramChannel.open();
+                opened = listener.transport().openDatagram();
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
                 attempts.release();
@@ -175,17 +174,16 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
                 return false;
             }
             try {
-                opened.configureBlocking(false);
                 opened.connect(next.address());
-                NioTransport.register(loop, opened, Ready.READ, this);
+                opened.register(loop, Ready.READ, this);
             } catch (final IOException e) {
-                close(opened);
+                opened.close();
                 attempts.release();
                 next.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
                 listener.warn(loop.nowMs(), "cannot connect a socket to server " + next + ": " + e.getMessage());
                 continue;
             }
-            channel = opened;
+            socket = opened;
             server = next;
             lastServer = next;
             group = balancer.group();
@@ -257,7 +255,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             } else if (size == 0) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1); // see DROPPED_EMPTY
                 return;
-            } else if (channel.write(datagram) != size) {
+            } else if (socket.write(datagram) != size) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1); // send buffer full
                 return;
             }
@@ -292,7 +290,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         proxyHeader.position(0);
         withHeader[0] = proxyHeader;
         withHeader[1] = datagram;
-        final long sent = channel.write(withHeader);
+        final long sent = socket.write(withHeader);
         withHeader[1] = null;
         if (sent != proxyHeader.limit() + size) {
             return false;
@@ -311,7 +309,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             try {
                 // receive, not read: read cannot tell an empty datagram from none. The sender is always the
                 // server, so the JDK hands back its cached address object: no allocation
-                if (channel.receive(buffer) == null) {
+                if (socket.receive(buffer) == null) {
                     return;
                 }
             } catch (final PortUnreachableException e) {
@@ -386,8 +384,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     private void dropServer() {
         awaitingReply = false; // a reply from the next server is not an answer to what this one was sent
-        close(channel);
-        channel = null;
+        socket.close();
+        socket = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
         attempts.release();
         server = null;
@@ -459,13 +457,5 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     public SessionInfo info() {
         return new SessionInfo(id, listener.name(), client, server == null ? null : server.name(), startEpochMs,
             bytesIn, bytesOut, closed ? "closed" : "flow");
-    }
-
-    private static void close(final DatagramChannel c) {
-        try {
-            c.close(); // also cancels its selection key
-        } catch (final IOException ignored) {
-            // the descriptor is released either way
-        }
     }
 }

@@ -8,7 +8,8 @@ import dev.niolb.config.UdpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
-import dev.niolb.transport.nio.ReusePortBinds;
+import dev.niolb.transport.DatagramSocket;
+import dev.niolb.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.util.List;
 import java.util.Locale;
 
@@ -39,20 +39,28 @@ public final class UdpListener {
     private final UdpListenerCounters counters;
     private final InetSocketAddress localAddress;
     private final UdpReceiver[] receivers;
+    private final Transport transport;
     private volatile Settings settings;
     private volatile AccessLog accessLog = AccessLog.OFF;
     private volatile long nextWarnMs;
     private volatile long suppressedWarns;
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
-                        final DatagramChannel[] channels, final InetSocketAddress localAddress) {
+                        final List<DatagramSocket> sockets, final Transport transport) throws IOException {
         this.settings = Settings.of(config, group, null);
+        this.transport = transport;
         this.counters = new UdpListenerCounters(loops.length);
-        this.localAddress = localAddress;
-        this.receivers = new UdpReceiver[channels.length];
-        for (int i = 0; i < channels.length; i++) {
-            receivers[i] = new UdpReceiver(this, loops[i], channels[i]);
+        this.localAddress = sockets.getFirst().localAddress();
+        // without SO_REUSEPORT there is one socket, and only the first loop has it (see Transport#bindDatagram)
+        this.receivers = new UdpReceiver[sockets.size()];
+        for (int i = 0; i < receivers.length; i++) {
+            receivers[i] = new UdpReceiver(this, loops[i], sockets.get(i));
         }
+    }
+
+    /** How the listener's sockets, and its flows' sockets to servers, do their I/O. */
+    Transport transport() {
+        return transport;
     }
 
     /**
@@ -61,19 +69,15 @@ public final class UdpListener {
      * plain {@code SO_REUSEPORT} bind would silently share the port with another niolb and take half its clients.
      * A TCP listener on the same port number is no conflict: the two protocols have separate ports.
      */
-    public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops)
-        throws IOException {
-        final List<DatagramChannel> channels;
+    public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
+                                   final Transport transport) throws IOException {
+        final List<DatagramSocket> sockets;
         try {
-            // without SO_REUSEPORT only the first loop gets a socket: a socket shared by several loops would hand
-            // one client's datagrams to different loops, and a flow must live on one loop
-            channels = ReusePortBinds.of(config.bind(), loops.length, DatagramChannel::open, DatagramChannel::bind)
-                .channels();
+            sockets = transport.bindDatagram(config.bind(), loops.length);
         } catch (final BindException e) {
             throw bindFailure(config, e);
         }
-        final InetSocketAddress bound = (InetSocketAddress) channels.getFirst().getLocalAddress();
-        return new UdpListener(config, group, loops, channels.toArray(DatagramChannel[]::new), bound);
+        return new UdpListener(config, group, loops, sockets, transport);
     }
 
     private static BindException bindFailure(final ListenerConfig config, final BindException cause) {

@@ -9,16 +9,14 @@ import dev.niolb.proxyprotocol.DecodeResult;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
-import dev.niolb.transport.nio.NioTransport;
+import dev.niolb.transport.DatagramSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 
 /**
  * A UDP listener's socket on one event loop: receives client datagrams, finds or opens each client's
@@ -42,7 +40,7 @@ final class UdpReceiver implements IoHandler {
 
     private final UdpListener listener;
     private final EventLoop loop;
-    private final DatagramChannel channel;
+    private final DatagramSocket socket;
     private final int stripe;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
     private GroupBalancer balancer;
@@ -53,10 +51,10 @@ final class UdpReceiver implements IoHandler {
     private boolean accepting = true;
     private boolean retiring;
 
-    UdpReceiver(final UdpListener listener, final EventLoop loop, final DatagramChannel channel) {
+    UdpReceiver(final UdpListener listener, final EventLoop loop, final DatagramSocket socket) {
         this.listener = listener;
         this.loop = loop;
-        this.channel = channel;
+        this.socket = socket;
         this.stripe = loop.index();
         this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
         this.acceptProxy = listener.config().acceptProxy();
@@ -64,22 +62,22 @@ final class UdpReceiver implements IoHandler {
     }
 
     void register() throws IOException {
-        key = NioTransport.register(loop, channel, Ready.READ, this);
+        key = socket.register(loop, Ready.READ, this);
     }
 
     @Override
     public void onReady(final int readyOps) {
         for (int i = 0; i < DATAGRAMS_PER_WAKEUP; i++) {
             buffer.clear();
-            final SocketAddress from;
+            final InetSocketAddress sender;
             try {
-                from = channel.receive(buffer);
+                sender = socket.receive(buffer);
             } catch (final IOException e) {
                 listener.counters().add(stripe, UdpListenerCounters.RECEIVE_ERRORS, 1);
                 listener.warn(loop.nowMs(), "receive failed: " + e.getMessage());
                 return;
             }
-            if (from == null) {
+            if (sender == null) {
                 return;
             }
             if (!buffer.hasRemaining()) {
@@ -87,7 +85,6 @@ final class UdpReceiver implements IoHandler {
                 continue;
             }
             buffer.flip();
-            final InetSocketAddress sender = (InetSocketAddress) from;
             InetSocketAddress client = sender;
             ProxyHeader header = null;
             if (headers != null) {
@@ -173,7 +170,7 @@ final class UdpReceiver implements IoHandler {
     boolean reply(final ByteBuffer datagram, final InetSocketAddress client) {
         final int size = datagram.remaining();
         try {
-            return channel.send(datagram, client) == size;
+            return socket.send(datagram, client) == size;
         } catch (final IOException e) {
             LOG.debug("listener {}: reply to {} failed: {}", listener.name(), client, e.toString());
             return false;
@@ -213,11 +210,7 @@ final class UdpReceiver implements IoHandler {
         if (key != null) {
             key.cancel();
         }
-        try {
-            channel.close();
-        } catch (final IOException e) {
-            LOG.debug("listener {}: closing socket: {}", listener.name(), e.toString());
-        }
+        socket.close();
     }
 
     EventLoop loop() {

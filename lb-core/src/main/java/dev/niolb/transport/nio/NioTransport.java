@@ -4,6 +4,7 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Poller;
 import dev.niolb.loop.Registration;
+import dev.niolb.transport.DatagramSocket;
 import dev.niolb.transport.ListeningSocket;
 import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transport;
@@ -11,6 +12,7 @@ import dev.niolb.transport.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -49,6 +51,28 @@ public final class NioTransport implements Transport {
             sockets.add(new NioListeningSocket(channel));
         }
         return sockets;
+    }
+
+    @Override
+    public List<DatagramSocket> bindDatagram(final InetSocketAddress address, final int count) throws IOException {
+        final ReusePortBinds<DatagramChannel> binds = ReusePortBinds.of(address, count, DatagramChannel::open,
+            DatagramChannel::bind);
+        final List<DatagramSocket> sockets = new ArrayList<>(binds.channels().size());
+        for (final DatagramChannel channel : binds.channels()) {
+            sockets.add(new NioDatagramSocket(channel));
+        }
+        return sockets;
+    }
+
+    @Override
+    public DatagramSocket openDatagram() throws IOException {
+        final DatagramChannel channel = DatagramChannel.open();
+        try {
+            return new NioDatagramSocket(channel);
+        } catch (final IOException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /** A socket the engine did not open itself (a test's, an adopted one), made non-blocking. */

@@ -22,7 +22,7 @@ import java.util.List;
  *
  * @param channels the bound, non-blocking sockets: {@code count} of them, or one without {@code SO_REUSEPORT}
  */
-public record ReusePortBinds<C extends SelectableChannel & NetworkChannel>(List<C> channels) {
+record ReusePortBinds<C extends SelectableChannel & NetworkChannel>(List<C> channels) {
     /** Opens a channel of the listener's kind. */
     @FunctionalInterface
     public interface Opener<C> {

@@ -1,0 +1,48 @@
+package dev.niolb.transport;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Registration;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A UDP socket as the engine uses it, whatever transport made it: a listener's socket (receive with the sender's
+ * address, send to an address) or a flow's socket connected to one server (write, receive).
+ *
+ * <p>Threading: the event loop it is registered with.
+ *
+ * <p>On a connected socket, an ICMP port unreachable that an earlier datagram drew is reported by the next
+ * receive or write as {@link java.net.PortUnreachableException}: passive health counts it as a failed connect.
+ */
+public interface DatagramSocket {
+    /**
+     * Takes one datagram into {@code dst} (what does not fit is lost: the caller sees a full buffer).
+     *
+     * @return its sender, or null when none waits
+     */
+    InetSocketAddress receive(ByteBuffer dst) throws IOException;
+
+    /** Sends {@code src} as one datagram to {@code to}: the bytes sent, 0 when the send buffer is full. */
+    int send(ByteBuffer src, InetSocketAddress to) throws IOException;
+
+    /** Connects to one peer: writes go there, and only its datagrams are received. */
+    void connect(InetSocketAddress remote) throws IOException;
+
+    /** Sends {@code src} as one datagram to the connected peer: the bytes sent, 0 when the buffer is full. */
+    int write(ByteBuffer src) throws IOException;
+
+    /** Sends the buffers together as one datagram to the connected peer (a PROXY header and a payload). */
+    long write(ByteBuffer[] srcs) throws IOException;
+
+    /** Watches the socket on {@code loop} for {@code ops} ({@code Ready} flags). Loop thread, or before it runs. */
+    Registration register(EventLoop loop, int ops, IoHandler handler) throws IOException;
+
+    /** The address it is bound to. */
+    InetSocketAddress localAddress() throws IOException;
+
+    /** Closes the socket (and stops watching it). Never throws. Idempotent. */
+    void close();
+}
