@@ -1,10 +1,10 @@
 package dev.niolb.health;
 
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,7 @@ final class AgentPoll implements Timeout {
     private final long timeoutMs;
     private final SplittableRandom random;
     private final AgentCheck probe = new AgentCheck();
-    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private final LoopTimer timer;
     private long startedMs;
     private boolean reachable = true;
     private boolean stopped;
@@ -37,6 +37,7 @@ final class AgentPoll implements Timeout {
     AgentPoll(final EventLoop loop, final Server server, final int port, final long intervalMs, final long timeoutMs,
               final SplittableRandom random) {
         this.loop = loop;
+        this.timer = new LoopTimer(loop, this);
         this.server = server;
         this.agent = new InetSocketAddress(server.address().getAddress(), port);
         this.intervalMs = intervalMs;
@@ -45,17 +46,16 @@ final class AgentPoll implements Timeout {
     }
 
     void start() {
-        timerId = loop.schedule(loop.nowMs() + random.nextLong(Math.min(intervalMs, 1000) + 1), this);
+        timer.after(random.nextLong(Math.min(intervalMs, 1000) + 1));
     }
 
     void stop() {
         stopped = true;
-        loop.cancel(timerId);
+        timer.cancel();
     }
 
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
-        timerId = DeadlineTimerWheel.NULL_DEADLINE;
         if (stopped) {
             return;
         }
@@ -87,6 +87,6 @@ final class AgentPoll implements Timeout {
                     server.weight(), reply.text());
             }
         }
-        timerId = loop.schedule(Math.max(startedMs + intervalMs, loop.nowMs() + 1), this);
+        timer.at(Math.max(startedMs + intervalMs, loop.nowMs() + 1));
     }
 }

@@ -2,6 +2,7 @@ package dev.niolb.health;
 
 import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Timeout;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
@@ -11,7 +12,6 @@ import dev.niolb.config.TcpOptions;
 import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transport;
 import dev.niolb.transport.nio.NioTransport;
-import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,7 +52,7 @@ final class CheckConnection implements IoHandler, Timeout {
     private ByteBuffer request;
     private int replyLength;
     private int phase = CONNECTING;
-    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private final LoopTimer timer;
 
     CheckConnection(final EventLoop loop, final Probe probe, final InetSocketAddress target, final long timeoutMs,
                     final Consumer<CheckResult> done) {
@@ -63,6 +63,7 @@ final class CheckConnection implements IoHandler, Timeout {
     CheckConnection(final EventLoop loop, final Probe probe, final InetSocketAddress target, final long timeoutMs,
                     final Consumer<CheckResult> done, final SendProxy.Version proxy) {
         this.loop = loop;
+        this.timer = new LoopTimer(loop, this);
         this.probe = probe;
         this.target = target;
         this.timeoutMs = timeoutMs;
@@ -75,7 +76,7 @@ final class CheckConnection implements IoHandler, Timeout {
         try {
             channel = HEALTH_TRANSPORT.openStream();
             channel.apply(CHECK_OPTIONS);
-            timerId = loop.schedule(loop.nowMs() + timeoutMs, this);
+            timer.after(timeoutMs);
             if (channel.connect(target)) {
                 connected();
             } else {
@@ -157,7 +158,6 @@ final class CheckConnection implements IoHandler, Timeout {
 
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
-        timerId = DeadlineTimerWheel.NULL_DEADLINE;
         finish(CheckResult.failed(switch (phase) {
             case CONNECTING -> "connect timed out after " + timeoutMs + " ms";
             case WRITING -> "request not taken within " + timeoutMs + " ms";
@@ -176,8 +176,7 @@ final class CheckConnection implements IoHandler, Timeout {
             return;
         }
         phase = DONE;
-        loop.cancel(timerId);
-        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        timer.cancel();
         if (key != null) {
             key.cancel();
         }

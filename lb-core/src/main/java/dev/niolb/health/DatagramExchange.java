@@ -1,13 +1,13 @@
 package dev.niolb.health;
 
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Timeout;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
 import dev.niolb.transport.nio.NioTransport;
 import dev.niolb.transport.DatagramSocket;
-import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -46,13 +46,14 @@ final class DatagramExchange implements IoHandler, Timeout {
     private final Consumer<CheckResult> done;
     private DatagramSocket socket;
     private Registration key;
-    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private final LoopTimer timer;
     private boolean finished;
 
     /** @param maxReply bytes of a reply kept for {@link Dialogue#judge}; a longer reply is cut to it */
     DatagramExchange(final EventLoop loop, final InetSocketAddress target, final long timeoutMs,
                      final Dialogue dialogue, final int maxReply, final Consumer<CheckResult> done) {
         this.loop = loop;
+        this.timer = new LoopTimer(loop, this);
         this.target = target;
         this.timeoutMs = timeoutMs;
         this.dialogue = dialogue;
@@ -65,7 +66,7 @@ final class DatagramExchange implements IoHandler, Timeout {
         try {
             socket = NioTransport.INSTANCE.openDatagram(); // the health loop's transport
             socket.connect(target);
-            timerId = loop.schedule(loop.nowMs() + timeoutMs, this);
+            timer.after(timeoutMs);
             key = socket.register(loop, Ready.READ, this);
             if (socket.write(ByteBuffer.wrap(dialogue.request())) == 0) {
                 finish(CheckResult.failed("request not sent: socket send buffer full"));
@@ -95,7 +96,6 @@ final class DatagramExchange implements IoHandler, Timeout {
 
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
-        timerId = DeadlineTimerWheel.NULL_DEADLINE;
         finish(dialogue.silence(timeoutMs));
     }
 
@@ -109,8 +109,7 @@ final class DatagramExchange implements IoHandler, Timeout {
             return;
         }
         finished = true;
-        loop.cancel(timerId);
-        timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        timer.cancel();
         if (key != null) {
             key.cancel();
         }

@@ -3,11 +3,11 @@ package dev.niolb.health;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.transport.nio.NioTransport;
-import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -307,7 +307,7 @@ public final class HealthChecker implements AutoCloseable {
      */
     private final class Retirement implements Timeout {
         private final List<Leaving> leaving = new ArrayList<>();
-        private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        private final LoopTimer timer = new LoopTimer(loop, this);
         private boolean stopped;
 
         private static final class Leaving {
@@ -327,9 +327,7 @@ public final class HealthChecker implements AutoCloseable {
             }
             cancel(server);
             leaving.add(new Leaving(group, server));
-            if (timerId == DeadlineTimerWheel.NULL_DEADLINE) {
-                timerId = loop.schedule(loop.nowMs() + RETIRE_STEP_MS, this);
-            }
+            timer.afterUnlessArmed(RETIRE_STEP_MS);
         }
 
         void cancel(final Server server) {
@@ -347,12 +345,11 @@ public final class HealthChecker implements AutoCloseable {
 
         void stop() {
             stopped = true;
-            loop.cancel(timerId);
+            timer.cancel();
         }
 
         @Override
         public void onTimeout(final long expiredTimerId, final long nowMs) {
-            timerId = DeadlineTimerWheel.NULL_DEADLINE;
             final List<GroupHealth> touched = new ArrayList<>();
             leaving.removeIf(l -> {
                 if (l.server.active() > 0) {
@@ -372,7 +369,7 @@ public final class HealthChecker implements AutoCloseable {
                 dropIfDone(gh);
             }
             if (!leaving.isEmpty() && !stopped) {
-                timerId = loop.schedule(nowMs + RETIRE_STEP_MS, this);
+                timer.at(nowMs + RETIRE_STEP_MS);
             }
         }
     }
@@ -387,11 +384,12 @@ public final class HealthChecker implements AutoCloseable {
         private final EventLoop loop;
         private final long stepMs;
         private final List<Server> ramping = new ArrayList<>();
-        private long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
+        private final LoopTimer timer;
         private boolean stopped;
 
         SlowStart(final EventLoop loop, final long slowStartMs) {
             this.loop = loop;
+            this.timer = new LoopTimer(loop, this);
             this.stepMs = Math.clamp(slowStartMs / 20, 50, 1000);
         }
 
@@ -402,23 +400,20 @@ public final class HealthChecker implements AutoCloseable {
             if (!ramping.contains(server)) {
                 ramping.add(server);
             }
-            if (timerId == org.agrona.DeadlineTimerWheel.NULL_DEADLINE) {
-                timerId = loop.schedule(loop.nowMs() + stepMs, this);
-            }
+            timer.afterUnlessArmed(stepMs);
         }
 
         void stop() {
             stopped = true;
-            loop.cancel(timerId);
+            timer.cancel();
         }
 
         @Override
         public void onTimeout(final long expiredTimerId, final long nowMs) {
-            timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
             final long now = System.nanoTime();
             ramping.removeIf(server -> !server.advanceRamp(now));
             if (!ramping.isEmpty() && !stopped) {
-                timerId = loop.schedule(nowMs + stepMs, this);
+                timer.at(nowMs + stepMs);
             }
         }
     }

@@ -1,10 +1,10 @@
 package dev.niolb.health;
 
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ final class PacedDrain implements Timeout {
     private final long timeoutMs;
     private final int ratePerSecond;
     private final List<Draining> draining = new ArrayList<>();
-    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private final LoopTimer timer;
     private boolean stopped;
 
     /** One server being drained: when closing starts and the fraction of a session owed from earlier steps. */
@@ -48,6 +48,7 @@ final class PacedDrain implements Timeout {
     PacedDrain(final EventLoop loop, final HealthChecker.SessionCloser closer, final long timeoutMs,
                final int ratePerSecond) {
         this.loop = loop;
+        this.timer = new LoopTimer(loop, this);
         this.closer = closer;
         this.timeoutMs = timeoutMs;
         this.ratePerSecond = ratePerSecond;
@@ -59,22 +60,19 @@ final class PacedDrain implements Timeout {
         }
         draining.removeIf(d -> d.server == server);
         draining.add(new Draining(server, loop.nowMs() + timeoutMs));
-        if (timerId == DeadlineTimerWheel.NULL_DEADLINE) {
-            timerId = loop.schedule(loop.nowMs() + STEP_MS, this);
-        }
+        timer.afterUnlessArmed(STEP_MS);
     }
 
     void stop() {
         stopped = true;
-        loop.cancel(timerId);
+        timer.cancel();
     }
 
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
-        timerId = DeadlineTimerWheel.NULL_DEADLINE;
         draining.removeIf(d -> step(d, nowMs));
         if (!draining.isEmpty() && !stopped) {
-            timerId = loop.schedule(nowMs + STEP_MS, this);
+            timer.at(nowMs + STEP_MS);
         }
     }
 

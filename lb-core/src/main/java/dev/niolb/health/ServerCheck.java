@@ -3,9 +3,9 @@ package dev.niolb.health;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
-import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +31,7 @@ final class ServerCheck implements Timeout {
     private final long timeoutMs;
     private final RiseFall riseFall;
     private final SplittableRandom random;
-    private long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private final LoopTimer timer;
     private boolean running;
     private long startedMs;
     private long backoffMs;
@@ -44,6 +44,7 @@ final class ServerCheck implements Timeout {
     ServerCheck(final EventLoop loop, final Server server, final ActiveCheck check, final boolean datagramOnly,
                 final HealthCheckConfig config, final SplittableRandom random) {
         this.loop = loop;
+        this.timer = new LoopTimer(loop, this);
         this.server = server;
         this.reprobeOnly = check == null;
         if (check != null) {
@@ -67,20 +68,19 @@ final class ServerCheck implements Timeout {
     void start() {
         if (!reprobeOnly) {
             final long jitter = random.nextLong(Math.min(intervalMs, 1000) + 1);
-            timerId = loop.schedule(loop.nowMs() + jitter, this);
+            timer.after(jitter);
         } else if (!server.healthy()) {
-            timerId = loop.schedule(loop.nowMs() + backoffMs, this);
+            timer.after(backoffMs);
         }
     }
 
     void stop() {
         stopped = true;
-        loop.cancel(timerId);
+        timer.cancel();
     }
 
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
-        timerId = DeadlineTimerWheel.NULL_DEADLINE;
         if (stopped || running) {
             return;
         }
@@ -106,11 +106,11 @@ final class ServerCheck implements Timeout {
         if (reprobeOnly) {
             if (!riseFall.up()) {
                 backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-                timerId = loop.schedule(loop.nowMs() + backoffMs, this);
+                timer.after(backoffMs);
             }
             return;
         }
-        timerId = loop.schedule(Math.max(startedMs + intervalMs, loop.nowMs() + 1), this);
+        timer.at(Math.max(startedMs + intervalMs, loop.nowMs() + 1));
     }
 
     /** A relay loop saw {@code failures} connects in a row fail: DOWN now, whatever the checks said. Loop. */
@@ -123,8 +123,8 @@ final class ServerCheck implements Timeout {
             + lastError.toLowerCase(java.util.Locale.ROOT));
         if (reprobeOnly) {
             backoffMs = intervalMs;
-            loop.cancel(timerId);
-            timerId = loop.schedule(loop.nowMs() + backoffMs, this);
+            timer.cancel();
+            timer.after(backoffMs);
         }
     }
 }

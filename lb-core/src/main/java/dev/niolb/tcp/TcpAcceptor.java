@@ -5,13 +5,13 @@ import dev.niolb.admission.ConnectionLimit;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Timeout;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
 import dev.niolb.transport.ListeningSocket;
 import dev.niolb.transport.StreamSocket;
-import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +53,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     private BufferPool pool;
     private GroupBalancer balancer;
     private Registration key;
-    private long backoffTimer = DeadlineTimerWheel.NULL_DEADLINE;
+    private final LoopTimer backoff;
     private boolean closed;
     /** The limit this acceptor is parked on, or null; read by releasing threads in {@link #wake}. */
     private volatile ConnectionLimit parkedOn;
@@ -62,6 +62,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     TcpAcceptor(final TcpListener listener, final EventLoop loop, final ListeningSocket socket, final int stripe) {
         this.listener = listener;
         this.loop = loop;
+        this.backoff = new LoopTimer(loop, this);
         this.socket = socket;
         this.stripe = stripe;
         this.settings = listener.settings();
@@ -186,13 +187,12 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
             listener.counters().add(stripe, ListenerCounters.ACCEPT_ERRORS, 1);
             listener.warnAcceptFailure(loop.nowMs(), e.getMessage(), BACKOFF_MS);
         }
-        backoffTimer = loop.schedule(loop.nowMs() + BACKOFF_MS, this);
+        backoff.after(BACKOFF_MS);
         updateInterest();
     }
 
     @Override
     public void onTimeout(final long timerId, final long nowMs) {
-        backoffTimer = DeadlineTimerWheel.NULL_DEADLINE;
         updateInterest();
     }
 
@@ -200,7 +200,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         if (closed || key == null || !key.isValid()) {
             return;
         }
-        final boolean accepting = parkedOn == null && backoffTimer == DeadlineTimerWheel.NULL_DEADLINE;
+        final boolean accepting = parkedOn == null && !backoff.armed();
         key.interest(accepting ? Ready.ACCEPT : 0);
     }
 
@@ -216,7 +216,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         }
         resume(); // leaves the limit's parked count right
         closed = true;
-        loop.cancel(backoffTimer);
+        backoff.cancel();
         if (key != null) {
             key.cancel();
         }

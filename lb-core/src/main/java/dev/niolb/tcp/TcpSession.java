@@ -11,6 +11,7 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.session.LoopSession;
 import dev.niolb.session.ServerAttempts;
 import dev.niolb.session.SessionInfo;
@@ -23,7 +24,6 @@ import dev.niolb.backend.ServerCounters;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
 import dev.niolb.transport.StreamSocket;
-import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +59,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class TcpSession implements IoHandler, Timeout, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
-    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
     private static final long AGE_RETRY_MS = 20;
     /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
     private static final long DESCRIPTOR_RETRY_MS = 100;
@@ -103,7 +102,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private final ServerAttempts attempts;
     private long connectStartNanos;
     private long connectNanos = -1; // -1 until a connect succeeded
-    private long timerId = NO_TIMER;
+    private final LoopTimer timer; // header, connect, descriptor wait, then idle and age: one at a time
     private long lastActivityMs;
     private long ageDeadlineMs; // 0: no maximum age
     private int clientInterest;
@@ -130,6 +129,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.up = new Relay(pool);
         this.down = new Relay(pool);
         this.attempts = new ServerAttempts(settings.options().retries());
+        this.timer = new LoopTimer(loop, this);
     }
 
     /**
@@ -162,7 +162,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         if (readHeader) {
             headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
             clientInterest = Ready.READ;
-            timerId = loop.schedule(loop.nowMs() + settings.headerTimeoutMs(), this);
+            timer.after(settings.headerTimeoutMs());
             return;
         }
         if (acceptProxy.enabled()) {
@@ -193,8 +193,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** The header is in: the client address is final now; stop reading the client and connect. */
     private void headerRead() {
-        loop.cancel(timerId);
-        timerId = NO_TIMER;
+        timer.cancel();
         listener.counters().add(stripe, ListenerCounters.PROXY_HEADERS, 1);
         final ProxyHeader header = headerReader.header();
         early = headerReader.leftover();
@@ -266,7 +265,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                     onConnected();
                 } else {
                     serverRegistration = channel.register(loop, Ready.CONNECT, serverHandler);
-                    timerId = loop.schedule(loop.nowMs() + settings.connectTimeoutMs(), this);
+                    timer.after(settings.connectTimeoutMs());
                 }
                 return;
             } catch (final IOException e) {
@@ -295,8 +294,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** Counts a failed try against its server and drops its socket; the caller tries the next server. */
     private void connectFailed(final String why) {
-        loop.cancel(timerId);
-        timerId = NO_TIMER;
+        timer.cancel();
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
@@ -329,12 +327,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         listener.warnNoDescriptor(now, describe(e));
-        timerId = loop.schedule(now + DESCRIPTOR_RETRY_MS, this);
+        timer.at(now + DESCRIPTOR_RETRY_MS);
     }
 
     /** Whether this session waits for a descriptor for its server socket (the acceptor then backs off). */
     boolean waitingForDescriptor() {
-        return phase == Phase.CONNECTING && serverSocket == null && timerId != NO_TIMER;
+        return phase == Phase.CONNECTING && serverSocket == null && timer.armed();
     }
 
     private void onConnected() throws IOException {
@@ -343,8 +341,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         } else {
             serverRegistration.interest(Ready.READ);
         }
-        loop.cancel(timerId);
-        timerId = NO_TIMER;
+        timer.cancel();
         phase = Phase.RELAYING;
         server.counters().add(stripe, ServerCounters.TOTAL, 1);
         connectNanos = System.nanoTime() - connectStartNanos;
@@ -403,7 +400,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
         final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
         if (until != Long.MAX_VALUE) {
-            timerId = loop.schedule(until, this);
+            timer.at(until);
         }
     }
 
@@ -506,7 +503,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
-        timerId = NO_TIMER;
         if (phase == Phase.HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
             listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + settings.headerTimeoutMs() + " ms");
@@ -524,7 +520,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 if (up.pending() == 0 && down.pending() == 0) {
                     close(Termination.MAX_AGE); // a clean close both ways: nothing of theirs is held here
                 } else {
-                    timerId = loop.schedule(nowMs + AGE_RETRY_MS, this); // bytes in flight: end between writes
+                    timer.at(nowMs + AGE_RETRY_MS); // bytes in flight: end between writes
                 }
             } else {
                 armRelayTimer(); // activity since it was armed: check again then
@@ -545,8 +541,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         phase = Phase.CLOSED;
-        loop.cancel(timerId);
-        timerId = NO_TIMER;
+        timer.cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
             || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED;

@@ -7,6 +7,7 @@ import dev.niolb.balance.ClientHash;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.SendProxy;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.session.LoopSession;
 import dev.niolb.session.ServerAttempts;
@@ -22,7 +23,6 @@ import dev.niolb.backend.TargetGroup;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.loop.Ready;
 import dev.niolb.transport.DatagramSocket;
-import org.agrona.DeadlineTimerWheel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +64,6 @@ import java.nio.ByteBuffer;
  */
 final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(UdpFlow.class);
-    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
     /** The first datagram is kept for a retry only up to this size: DNS queries, handshakes; not bulk. */
     static final int KEEP_FIRST_MAX = 4096;
 
@@ -92,7 +91,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private long bytesIn;
     private long bytesOut;
     private byte[] firstDatagram;
-    private long timerId = NO_TIMER;
+    private final LoopTimer timer;
     private long lastActivityMs;
     private ByteBuffer proxyHeader;              // built on first use, for servers with send-proxy-v2
     private final ByteBuffer[] withHeader = new ByteBuffer[2];
@@ -108,6 +107,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         this.receiver = receiver;
         this.listener = receiver.listener();
         this.loop = receiver.loop();
+        this.timer = new LoopTimer(loop, this);
         this.client = client;
         this.destination = destination;
         this.replyTo = client;
@@ -135,7 +135,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         listener.counters().add(stripe, UdpListenerCounters.ACTIVE, 1);
         loop.add(this);
         lastActivityMs = loop.nowMs();
-        timerId = loop.schedule(lastActivityMs + listener.idleTimeoutMs(), this);
+        timer.at(lastActivityMs + listener.idleTimeoutMs());
         return true;
     }
 
@@ -395,7 +395,6 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
 
     @Override
     public void onTimeout(final long expiredTimerId, final long nowMs) {
-        timerId = NO_TIMER;
         if (closed) {
             return;
         }
@@ -403,7 +402,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         if (nowMs >= idleUntil) {
             close(Termination.IDLE_TIMEOUT);
         } else {
-            timerId = loop.schedule(idleUntil, this); // datagrams since it was armed: check again then
+            timer.at(idleUntil); // datagrams since it was armed: check again then
         }
     }
 
@@ -420,8 +419,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             return;
         }
         closed = true;
-        loop.cancel(timerId);
-        timerId = NO_TIMER;
+        timer.cancel();
         firstDatagram = null;
         if (server != null) {
             dropServer();

@@ -5,6 +5,7 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.session.Termination;
+import dev.niolb.testing.Await;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import org.junit.jupiter.api.AfterEach;
@@ -233,6 +234,8 @@ class LifecycleTest {
                 s.close();
             }
         }
+        // a client sees its end before the loop counts it (the socket is closed first): wait for the count
+        Await.until(() -> rig.lb.listener("front").counters().terminated(Termination.DRAINED) >= 6, 5_000);
         assertThat(rig.lb.listener("front").counters().terminated(Termination.DRAINED)).isEqualTo(6);
     }
 }
