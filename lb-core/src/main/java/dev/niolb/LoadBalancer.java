@@ -43,11 +43,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The engine's front door: {@link #start(Config)}, {@link #reload(Config)}, then {@link #stop(Duration)}.
+ * Any thread: start, reload and stop serialise under one lock; queries and membership changes need none.
  *
- * <p>Threading: start, reload and stop from any thread (reload and stop serialise under one lock); the query and
- * membership methods from any thread. Each event loop runs on its own thread and owns its listening sockets and
- * sessions; this class only starts, changes, queries and stops them. What a reload replaces (config, groups,
+ * <p>The engine's front door: {@link #start(Config)}, {@link #reload(Config)}, then {@link #stop(Duration)}. Each
+ * event loop runs on its own thread and owns its listening sockets and sessions; this class only starts, changes,
+ * queries and stops them. What a reload replaces (config, groups,
  * listeners) is one {@link RunningState} behind one volatile field, written once at the end of the start and of
  * each reload: a query that reads {@link #running()} once sees the state before or after a reload, never half
  * of it. The admin API is not started here: the composition root ({@code niolb run}; tests through the admin

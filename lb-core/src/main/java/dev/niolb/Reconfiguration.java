@@ -23,7 +23,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One reload of a running {@link LoadBalancer}: the {@link ConfigDiff} from its config to the next, applied.
+ * Runs on the reload's thread, under the load balancer's stop lock.
+ *
+ * <p>One reload of a running {@link LoadBalancer}: the {@link ConfigDiff} from its config to the next, applied.
  *
  * <p>Order, so that a failure changes nothing and a client never meets a half-made change: (1) new groups are
  * built (not yet visible) and every new listener is bound and registered with the loops; if any of that fails,
@@ -33,8 +35,7 @@ import java.util.Set;
  * publishes it with one write once {@link #apply} returns. What the diff does not name is not touched, so
  * runtime changes an operator made stay.
  *
- * <p>Threading: runs on the reload's thread under the load balancer's stop lock; talks to loops through their
- * command queues and to groups through their writer monitor.
+ * <p>It talks to loops through their command queues and to groups through their writer monitor.
  */
 final class Reconfiguration {
     private final LoadBalancer lb;

@@ -13,10 +13,10 @@ import dev.niolb.udp.UdpListener;
 import java.io.IOException;
 
 /**
- * Makes the listener a config names, TCP or UDP, bound on every loop and not yet registered: the one place
- * where the engine's start and a reload choose by protocol.
+ * Runs on the engine's control thread (start, reload).
  *
- * <p>Threading: the engine's control thread (start, reload).
+ * <p>Makes the listener a config names, TCP or UDP, bound on every loop and not yet registered: the one place
+ * where the engine's start and a reload choose by protocol.
  */
 public final class ListenerBinder {
     private ListenerBinder() {

@@ -14,13 +14,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the engine runs now, as one value: the config, its groups and its listeners, and the listeners a reload
+ * Immutable: built by the thread that starts or reloads the engine (under its stop lock), read from any thread.
+ *
+ * <p>What the engine runs now, as one value: the config, its groups and its listeners, and the listeners a reload
  * removed whose sessions were still open. A reload builds the next one and the engine publishes it with one
  * volatile write, so that a reader (the admin API, metrics, a test) that takes one snapshot sees one config with
- * its own groups and listeners, never a new listener list beside an old group map.
- *
- * <p>Threading: immutable, read from any thread; built by the thread that starts or reloads the engine (under its
- * stop lock), which is also the only one that drops retired listeners: a read never changes it.
+ * its own groups and listeners, never a new listener list beside an old group map. Only the reload's
+ * {@link #next} drops retired listeners: a read never changes anything.
  *
  * @param config    the config in force
  * @param groups    its groups by name, in config order

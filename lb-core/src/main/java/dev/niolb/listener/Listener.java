@@ -10,13 +10,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 
 /**
- * One listener of the config, TCP or UDP, as the engine and its readers see it: a socket per event loop bound to
- * one address, the group its sessions (flows) go to, its counters, and its life: registered with the loops,
- * reconfigured by a reload, stopped, retired when a reload removes it.
+ * Owned by the engine's control thread (start, reload, stop), which drives its life; each loop owns its socket;
+ * getters and counters are read from any thread.
  *
- * <p>Threading: its life cycle ({@link #register}, {@link #registerOnLoops}, {@link #reconfigure},
- * {@link #stopAccepting}, {@link #retire}, {@link #closeUnstarted}) is driven by the engine's control thread (start,
- * a reload, stop); each loop then owns its own socket. The getters and counters are readable from any thread.
+ * <p>One listener of the config, TCP or UDP, as the engine and its readers see it: a socket per event loop bound
+ * to one address, the group its sessions (flows) go to, its counters, and its life: registered with the loops
+ * ({@link #register}, {@link #registerOnLoops}), reconfigured by a reload ({@link #reconfigure}), stopped
+ * ({@link #stopAccepting}), retired when a reload removes it ({@link #retire}), closed after a failed start
+ * ({@link #closeUnstarted}).
  */
 public interface Listener {
 
