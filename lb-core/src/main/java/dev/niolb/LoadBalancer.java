@@ -47,11 +47,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The engine's front door: {@link #start(Config)}, {@link #reload(Config)}, then {@link #stop(Duration)}. Each
  * event loop runs on its own thread and owns its listening sockets and sessions; this class only starts, changes,
- * queries and stops them. What a reload replaces (config, groups,
- * listeners) is one {@link RunningState} behind one volatile field, written once at the end of the start and of
- * each reload: a query that reads {@link #running()} once sees the state before or after a reload, never half
- * of it. The admin API is not started here: the composition root ({@code niolb run}; tests through the admin
- * package) starts it for this engine and {@link #attachAdmin attaches} it, so that it stops with the engine.
+ * queries and stops them. What a reload replaces (config, groups, listeners) is one {@link RunningState} behind
+ * one volatile field, written once at the end of the start and of each reload: a query that reads
+ * {@link #running()} once sees the state before or after a reload, never half of it. The admin API is not started
+ * here: the composition root ({@code niolb run}; tests through the admin package) starts it for this engine and
+ * {@link #attachAdmin attaches} it, so that it stops with the engine.
  */
 public final class LoadBalancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
