@@ -1,7 +1,6 @@
 package dev.niolb;
 
 import dev.niolb.accesslog.AccessLog;
-import dev.niolb.admin.AdminServer;
 import dev.niolb.admission.ConnectionLimit;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -12,7 +11,10 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.dns.DnsDiscovery;
+import dev.niolb.engine.ListenerBinder;
+import dev.niolb.engine.RunningState;
 import dev.niolb.health.HealthChecker;
+import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.SessionDrain;
 import dev.niolb.session.SessionInfo;
@@ -38,32 +40,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The engine's front door: {@link #start(Config)}, {@link #reload(Config)}, then {@link #stop(Duration)}.
+ * Any thread: start, reload and stop serialise under one lock; queries and membership changes need none.
  *
- * <p>Threading: start, reload and stop from any thread (reload and stop serialise); the query and membership
- * methods from any thread. Each event loop runs on its own thread and owns its listening sockets and sessions;
- * this class only starts, changes, queries and stops them. What a reload replaces (config, groups, listener
- * lists) is an immutable value behind a volatile field, so a query sees the state before or after a reload,
- * never half of it.
+ * <p>The engine's front door: {@link #start(Config)}, {@link #reload(Config)}, then {@link #stop(Duration)}. Each
+ * event loop runs on its own thread and owns its listening sockets and sessions; this class only starts, changes,
+ * queries and stops them. What a reload replaces (config, groups, listeners) is one {@link RunningState} behind
+ * one volatile field, written once at the end of the start and of each reload: a query that reads
+ * {@link #running()} once sees the state before or after a reload, never half of it. The admin API is not started
+ * here: the composition root ({@code niolb run}; tests through the admin package) starts it for this engine and
+ * {@link #attachAdmin attaches} it, so that it stops with the engine.
  */
 public final class LoadBalancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
     static final long LOOP_STOP_TIMEOUT_MS = 5_000;
     private static final long QUERY_TIMEOUT_MS = 2_000;
 
-    // written by reloads (under stopLock), read by anyone
-    volatile Config config;
-    volatile Map<String, TargetGroup> groups;
-    volatile List<TcpListener> listeners;
-    volatile List<UdpListener> udpListeners;
-    volatile List<InetSocketAddress> boundAddresses;
-    /** Listeners a reload removed whose sessions are still finishing: their sessions count as active. */
-    final List<TcpListener> retiredTcp = new CopyOnWriteArrayList<>();
-    final List<UdpListener> retiredUdp = new CopyOnWriteArrayList<>();
+    // written at the end of the start and of each reload (under stopLock), read by anyone: one snapshot
+    private volatile RunningState state;
     final EventLoop[] loops;
     final HealthChecker health;
     final DnsDiscovery dns;
@@ -72,22 +68,18 @@ public final class LoadBalancer implements AutoCloseable {
     private final Object stopLock = new Object();
     private final long startNanos = System.nanoTime();
     private AccessLog accessLog = AccessLog.OFF;
-    private volatile AdminServer admin;
+    // the admin API the composition root attached: closed last at stop
+    private volatile InetSocketAddress adminAddress;
+    private volatile AutoCloseable admin;
     private volatile ConfigSource configSource;
     private volatile boolean stopping;
     private Boolean stopResult;
 
-    private LoadBalancer(final Config config, final EventLoop[] loops, final Map<String, TargetGroup> groups,
-                         final List<TcpListener> listeners, final List<UdpListener> udpListeners,
-                         final List<InetSocketAddress> boundAddresses, final HealthChecker health,
+    private LoadBalancer(final RunningState state, final EventLoop[] loops, final HealthChecker health,
                          final DnsDiscovery dns, final ConnectionLimit maxconn) {
-        this.config = config;
+        this.state = state;
         this.loops = loops;
-        this.groups = java.util.Collections.unmodifiableMap(groups);
-        this.listeners = listeners;
         this.health = health;
-        this.udpListeners = udpListeners;
-        this.boundAddresses = boundAddresses;
         this.dns = dns;
         this.maxconn = maxconn;
     }
@@ -100,11 +92,9 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public static LoadBalancer start(final Config config) throws IOException {
         final EventLoop[] loops = new EventLoop[config.threads()];
-        final List<TcpListener> listeners = new ArrayList<>();
+        final List<Listener> listeners = new ArrayList<>();
         HealthChecker health = null;
         DnsDiscovery dns = null;
-        final List<UdpListener> udpListeners = new ArrayList<>();
-        final List<InetSocketAddress> bound = new ArrayList<>();
         // loops hand it their closed sessions; it outlives them (stopped after the loops, see stop)
         final AccessLog accessLog = AccessLog.start(config.accessLog(), config.threads());
         LoadBalancer started = null;
@@ -125,23 +115,19 @@ public final class LoadBalancer implements AutoCloseable {
             dns = DnsDiscovery.start(config.dns());
             dns.watch(dnsSpecs(config.groups(), groups));
             for (final ListenerConfig l : config.listeners()) {
-                if (l.protocol() == Protocol.UDP) {
-                    final UdpListener listener = UdpListener.bind(l, groups.get(l.group()), loops, transport);
-                    listener.accessLog(accessLog);
-                    udpListeners.add(listener); // registered once every listener is bound, see below
-                    bound.add(listener.localAddress());
-                    continue;
-                }
-                final TcpListener listener = TcpListener.bind(l, groups.get(l.group()), loops, global, transport);
-                listener.accessLog(accessLog);
+                final Listener listener = ListenerBinder.bind(l, groups.get(l.group()), loops, global, accessLog,
+                    transport);
                 listeners.add(listener);
-                listener.register();
-                bound.add(listener.localAddress());
+                if (l.protocol() == Protocol.TCP) {
+                    listener.register(); // UDP ones once every listener is bound, see below
+                }
             }
             // a channel registered with a selector is only really closed by that selector, and the loops of a
             // failed start never run: registering UDP sockets last lets a failed start release their ports
-            for (final UdpListener listener : udpListeners) {
-                listener.register();
+            for (final Listener listener : listeners) {
+                if (listener.protocol() == Protocol.UDP) {
+                    listener.register();
+                }
             }
             // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
             health = HealthChecker.start(groups.values(),
@@ -150,11 +136,9 @@ public final class LoadBalancer implements AutoCloseable {
             for (final EventLoop loop : loops) {
                 loop.start();
             }
-            started = new LoadBalancer(config, loops, groups, List.copyOf(listeners), List.copyOf(udpListeners),
-                List.copyOf(bound), health, dns, global);
+            started = new LoadBalancer(new RunningState(config, groups, listeners, List.of()), loops, health, dns,
+                global);
             started.accessLog = accessLog;
-            // last: its handlers read the running engine; with an address it must bind, failing it fails the start
-            started.admin = AdminServer.start(started, config.admin());
             return started;
         } catch (final IOException | RuntimeException e) {
             if (started != null) {
@@ -167,10 +151,7 @@ public final class LoadBalancer implements AutoCloseable {
             if (health != null) {
                 health.close();
             }
-            for (final TcpListener listener : listeners) {
-                listener.stopAccepting(0);
-            }
-            for (final UdpListener listener : udpListeners) {
+            for (final Listener listener : listeners) {
                 listener.closeUnstarted();
             }
             for (final EventLoop loop : loops) {
@@ -185,47 +166,52 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** The address a listener (TCP or UDP) is bound to (an ephemeral port 0 resolved to the real port). */
     public InetSocketAddress localAddress(final String listenerName) {
-        for (final UdpListener l : udpListeners) {
-            if (l.name().equals(listenerName)) {
-                return l.localAddress();
-            }
+        final Listener l = state.listener(listenerName);
+        if (l == null) {
+            throw new IllegalArgumentException("no listener named '" + listenerName + "'");
         }
-        return listener(listenerName).localAddress();
+        return l.localAddress();
     }
 
     /** The bound addresses of all listeners, TCP and UDP, in config order. */
     public List<InetSocketAddress> localAddresses() {
-        return boundAddresses;
+        return state.localAddresses();
+    }
+
+    /**
+     * What runs now: config, groups, listeners, as one value. A reader that needs more than one of them reads
+     * this once and takes them all from it, so that a reload in between cannot mix two states.
+     */
+    public RunningState running() {
+        return state;
     }
 
     public TcpListener listener(final String name) {
-        for (final TcpListener l : listeners) {
-            if (l.name().equals(name)) {
-                return l;
-            }
+        if (state.listener(name) instanceof TcpListener l) {
+            return l;
         }
         throw new IllegalArgumentException("no listener named '" + name + "'");
     }
 
+    /** The TCP listeners, in config order. */
     public List<TcpListener> listeners() {
-        return listeners;
+        return state.tcpListeners();
     }
 
     public UdpListener udpListener(final String name) {
-        for (final UdpListener l : udpListeners) {
-            if (l.name().equals(name)) {
-                return l;
-            }
+        if (state.listener(name) instanceof UdpListener l) {
+            return l;
         }
         throw new IllegalArgumentException("no udp listener named '" + name + "'");
     }
 
+    /** The UDP listeners, in config order. */
     public List<UdpListener> udpListeners() {
-        return udpListeners;
+        return state.udpListeners();
     }
 
     public TargetGroup group(final String name) {
-        final TargetGroup group = groups.get(name);
+        final TargetGroup group = state.groups().get(name);
         if (group == null) {
             throw new IllegalArgumentException("no group named '" + name + "'");
         }
@@ -233,7 +219,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     public Config config() {
-        return config;
+        return state.config();
     }
 
     /** Milliseconds since the engine started. */
@@ -258,8 +244,19 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** The address the admin API listens on (a port 0 resolved), or null when it does not run. */
     public InetSocketAddress adminAddress() {
-        final AdminServer server = admin;
-        return server == null ? null : server.address();
+        return adminAddress;
+    }
+
+    /**
+     * The admin API the composition root started for this engine: {@link #adminAddress()} says where it listens,
+     * and {@link #stop} closes it last, after the loops, so that it answers through the grace period. Once.
+     */
+    public void attachAdmin(final InetSocketAddress address, final AutoCloseable server) {
+        if (admin != null) {
+            throw new IllegalStateException("an admin API is attached already");
+        }
+        this.admin = java.util.Objects.requireNonNull(server, "server");
+        this.adminAddress = java.util.Objects.requireNonNull(address, "address");
     }
 
     /**
@@ -272,7 +269,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** Every group, in config order. */
     public java.util.Collection<TargetGroup> groups() {
-        return java.util.Collections.unmodifiableCollection(groups.values());
+        return state.groups().values();
     }
 
     // ------------------------------------------------------------------------- membership at run time
@@ -347,22 +344,7 @@ public final class LoadBalancer implements AutoCloseable {
      * a reload removed included.
      */
     public long activeSessions() {
-        long sum = 0;
-        for (final TcpListener l : listeners) {
-            sum += l.counters().active();
-        }
-        for (final UdpListener l : udpListeners) {
-            sum += l.counters().active();
-        }
-        retiredTcp.removeIf(l -> l.counters().active() == 0);
-        retiredUdp.removeIf(l -> l.counters().active() == 0);
-        for (final TcpListener l : retiredTcp) {
-            sum += l.counters().active();
-        }
-        for (final UdpListener l : retiredUdp) {
-            sum += l.counters().active();
-        }
-        return sum;
+        return state.activeSessions();
     }
 
     /**
@@ -384,13 +366,15 @@ public final class LoadBalancer implements AutoCloseable {
             if (stopResult != null) {
                 throw new IllegalStateException("the load balancer has stopped");
             }
+            final Reconfiguration reconfiguration = new Reconfiguration(this, state, next);
             final ReloadResult result;
             try {
-                result = new Reconfiguration(this, next).apply();
+                result = reconfiguration.apply();
             } catch (final IOException | RuntimeException e) {
                 reloads.refused();
                 throw e;
             }
+            state = reconfiguration.after(); // the one write: readers see all of the reload or none of it
             reloads.applied();
             LOG.info("reload: {}", result.diff().summary());
             if (!result.notApplied().isEmpty()) {
@@ -460,11 +444,8 @@ public final class LoadBalancer implements AutoCloseable {
             if (stopResult != null) {
                 return stopResult;
             }
-            for (final TcpListener listener : listeners) {
-                listener.stopAccepting(LOOP_STOP_TIMEOUT_MS);
-            }
-            for (final UdpListener listener : udpListeners) {
-                listener.stopAccepting(LOOP_STOP_TIMEOUT_MS); // existing flows go on through the grace period
+            for (final Listener listener : state.listeners()) {
+                listener.stopAccepting(LOOP_STOP_TIMEOUT_MS); // sessions and flows go on through the grace period
             }
             final long deadline = System.nanoTime() + grace.toNanos();
             try {
@@ -494,9 +475,13 @@ public final class LoadBalancer implements AutoCloseable {
             }
             // after the loops: sessions they closed at shutdown are logged; the admin API answered until now
             accessLog.close();
-            final AdminServer server = admin;
+            final AutoCloseable server = admin;
             if (server != null) {
-                server.close();
+                try {
+                    server.close();
+                } catch (final Exception e) {
+                    LOG.warn("admin API: could not close: {}", e.toString());
+                }
             }
             stopResult = left == 0;
             return stopResult;

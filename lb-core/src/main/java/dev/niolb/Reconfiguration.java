@@ -11,12 +11,12 @@ import dev.niolb.reload.RecordDiff;
 import dev.niolb.reload.ReloadResult;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
-import dev.niolb.tcp.TcpListener;
-import dev.niolb.udp.UdpListener;
+import dev.niolb.engine.ListenerBinder;
+import dev.niolb.engine.RunningState;
+import dev.niolb.listener.Listener;
 import dev.niolb.transport.Transports;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,56 +24,62 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One reload of a running {@link LoadBalancer}: the {@link ConfigDiff} from its config to the next, applied.
+ * Runs on the reload's thread, under the load balancer's stop lock.
+ *
+ * <p>One reload of a running {@link LoadBalancer}: the {@link ConfigDiff} from its config to the next, applied.
  *
  * <p>Order, so that a failure changes nothing and a client never meets a half-made change: (1) new groups are
  * built (not yet visible) and every new listener is bound and registered with the loops; if any of that fails,
  * what was made is closed and the reload fails; (2) groups are added and changed (servers removed, changed,
- * added; algorithms and health settings), (3) listeners change in place, (4) the new listener lists are
- * published, (5) removed listeners stop accepting (their sessions go on), (6) removed groups drain. What
- * the diff does not name is not touched, so runtime changes an operator made stay.
+ * added; algorithms and health settings), (3) listeners change in place, (4) removed listeners stop accepting
+ * (their sessions go on), (5) removed groups drain, (6) the next {@link RunningState} is made: the load balancer
+ * publishes it with one write once {@link #apply} returns. What the diff does not name is not touched, so
+ * runtime changes an operator made stay.
  *
- * <p>Threading: runs on the caller's thread under the load balancer's stop lock; talks to loops through their
- * command queues and to groups through their writer monitor.
+ * <p>It talks to loops through their command queues and to groups through their writer monitor.
  */
 final class Reconfiguration {
     private final LoadBalancer lb;
+    private final RunningState from;
     private final Config next;
     private final ConfigDiff diff;
     private final Set<String> datagramOnlyBefore;
     private final Set<String> datagramOnlyAfter;
     private final List<String> notApplied = new ArrayList<>();
     private final Map<String, TargetGroup> newGroups = new LinkedHashMap<>();
-    private final List<TcpListener> newTcp = new ArrayList<>();
-    private final List<UdpListener> newUdp = new ArrayList<>();
+    private final List<Listener> added = new ArrayList<>();
     // the running listeners the diff removes, found by their names before any rename
-    private final List<TcpListener> removedTcp = new ArrayList<>();
-    private final List<UdpListener> removedUdp = new ArrayList<>();
+    private final List<Listener> removed = new ArrayList<>();
+    private RunningState to;
 
-    Reconfiguration(final LoadBalancer lb, final Config next) {
+    /** A reload of {@code lb}, which runs {@code from}, to {@code next}. */
+    Reconfiguration(final LoadBalancer lb, final RunningState from, final Config next) {
         this.lb = lb;
+        this.from = from;
         this.next = next;
-        this.diff = ConfigDiff.between(lb.config, next);
-        this.datagramOnlyBefore = LoadBalancer.datagramOnlyGroups(lb.config.listeners());
+        this.diff = ConfigDiff.between(from.config(), next);
+        this.datagramOnlyBefore = LoadBalancer.datagramOnlyGroups(from.config().listeners());
         this.datagramOnlyAfter = LoadBalancer.datagramOnlyGroups(next.listeners());
         for (final ListenerConfig r : diff.listenersRemoved()) {
-            if (r.protocol() == Protocol.UDP) {
-                removedUdp.add(udp(r.name()));
-            } else {
-                removedTcp.add(tcp(r.name()));
-            }
+            removed.add(running(r.name()));
         }
     }
 
+    /** The state {@link #apply} made, for the load balancer to publish; null until it has returned. */
+    RunningState after() {
+        return to;
+    }
+
     ReloadResult apply() throws IOException {
-        if (!next.dns().equals(lb.config.dns())) {
+        final Config config = from.config();
+        if (!next.dns().equals(config.dns())) {
             lb.dns.configure(next.dns()); // lookups from now on, the first ones of new specs included
         }
         startListeners(); // may fail: then nothing has changed
         for (final TargetGroupConfig g : diff.groupsAdded()) {
             lb.health.addGroup(newGroups.get(g.name()), datagramOnlyAfter.contains(g.name()));
         }
-        final Map<String, TargetGroup> groups = new LinkedHashMap<>(lb.groups);
+        final Map<String, TargetGroup> groups = new LinkedHashMap<>(from.groups());
         groups.putAll(newGroups);
         for (final ConfigDiff.GroupChange change : diff.groupsChanged()) {
             applyGroup(groups.get(change.name()), change);
@@ -88,8 +94,10 @@ final class Reconfiguration {
         for (final ConfigDiff.ListenerChange change : diff.listenersChanged()) {
             changeListener(change, groups);
         }
-        publishListeners();
-        stopRemovedListeners();
+        final List<Listener> listeners = nextListeners();
+        for (final Listener l : removed) {
+            l.retire(LoadBalancer.LOOP_STOP_TIMEOUT_MS); // their sessions finish and count as active until then
+        }
         for (final TargetGroupConfig removed : diff.groupsRemoved()) {
             final TargetGroup group = groups.remove(removed.name());
             final List<String> all = new ArrayList<>();
@@ -104,9 +112,8 @@ final class Reconfiguration {
         for (final TargetGroupConfig g : next.groups()) {
             ordered.put(g.name(), groups.get(g.name()));
         }
-        lb.groups = java.util.Collections.unmodifiableMap(ordered);
-        if (next.transport() != lb.config().transport()) {
-            notApplied.add("transport " + next.transport() + " needs a restart (running " + lb.config().transport() + ")");
+        if (next.transport() != config.transport()) {
+            notApplied.add("transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
         }
         if (next.threads() != lb.loops.length) {
             notApplied.add("threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
@@ -115,16 +122,16 @@ final class Reconfiguration {
             // every listener and open connection counts under the running cap: a new one needs a restart
             notApplied.add("maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max() + ")");
         }
-        if (!next.admin().equals(lb.config.admin())) {
-            notApplied.add("admin " + describe(next.admin()) + " needs a restart (running " + describe(lb.config.admin()) + ")");
+        if (!next.admin().equals(config.admin())) {
+            notApplied.add("admin " + describe(next.admin()) + " needs a restart (running " + describe(config.admin()) + ")");
         }
-        if (next.accessLog() != lb.config.accessLog()) {
-            notApplied.add("access-log " + next.accessLog() + " needs a restart (running " + lb.config.accessLog() + ")");
+        if (next.accessLog() != config.accessLog()) {
+            notApplied.add("access-log " + next.accessLog() + " needs a restart (running " + config.accessLog() + ")");
         }
-        if (!next.logs().equals(lb.config.logs())) {
+        if (!next.logs().equals(config.logs())) {
             notApplied.add("log outputs (access-log-file, syslog) need a restart");
         }
-        lb.config = next;
+        to = from.next(next, ordered, listeners, removed);
         return new ReloadResult(diff, notApplied);
     }
 
@@ -137,33 +144,23 @@ final class Reconfiguration {
         lb.dns.watch(LoadBalancer.dnsSpecs(diff.groupsAdded(), newGroups));
         try {
             for (final ListenerConfig l : diff.listenersAdded()) {
-                final TargetGroup group = newGroups.containsKey(l.group()) ? newGroups.get(l.group()) : lb.groups.get(l.group());
-                if (l.protocol() == Protocol.UDP) {
-                    newUdp.add(UdpListener.bind(l, group, lb.loops, Transports.of(lb.config().transport())));
-                    newUdp.getLast().accessLog(lb.accessLog());
-                } else {
-                    newTcp.add(TcpListener.bind(l, group, lb.loops, lb.maxconn, // under the running process cap
-                        Transports.of(lb.config().transport())));
-                    newTcp.getLast().accessLog(lb.accessLog());
-                }
+                final TargetGroup group = newGroups.containsKey(l.group()) ? newGroups.get(l.group())
+                    : from.groups().get(l.group());
+                // a TCP one under the running process cap
+                added.add(ListenerBinder.bind(l, group, lb.loops, lb.maxconn, lb.accessLog(),
+                    Transports.of(from.config().transport())));
             }
-            for (final TcpListener l : newTcp) {
-                l.registerOnLoops(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
-            }
-            for (final UdpListener l : newUdp) {
+            for (final Listener l : added) {
                 l.registerOnLoops(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
             }
         } catch (final IOException | RuntimeException e) {
-            for (final TcpListener l : newTcp) {
-                l.stopAccepting(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
-            }
-            for (final UdpListener l : newUdp) {
-                l.retire(); // registered or not, each loop closes its socket: it has no flow
+            for (final Listener l : added) {
+                l.retire(LoadBalancer.LOOP_STOP_TIMEOUT_MS); // registered or not, each loop closes its socket
             }
             for (final TargetGroup g : newGroups.values()) {
                 lb.dns.unwatchAll(g);
             }
-            lb.dns.configure(lb.config.dns());
+            lb.dns.configure(from.config().dns());
             throw e;
         }
     }
@@ -250,11 +247,7 @@ final class Reconfiguration {
         final ListenerConfig before = change.before();
         final ListenerConfig after = change.after();
         final TargetGroup group = groups.get(after.group());
-        if (after.protocol() == Protocol.UDP) {
-            udp(before.name()).reconfigure(after, group);
-        } else {
-            tcp(before.name()).reconfigure(after, group);
-        }
+        running(before.name()).reconfigure(after, group);
         for (final RecordDiff.Field f : change.fields()) {
             if (f.path().equals("tcp.backlog") && after.protocol() == Protocol.TCP
                 || f.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP) {
@@ -264,75 +257,32 @@ final class Reconfiguration {
     }
 
     /**
-     * The listener lists of the next config, in its order: the kept ones (changed in place or not, renamed ones
-     * under their new names) and the new ones.
+     * The listeners of the next config, in its order: the kept ones (changed in place or not, renamed ones under
+     * their new names) and the new ones.
      */
-    private void publishListeners() {
-        final Map<String, TcpListener> tcpByName = new LinkedHashMap<>();
-        final Map<String, UdpListener> udpByName = new LinkedHashMap<>();
-        for (final TcpListener l : lb.listeners) {
-            if (!removedTcp.contains(l)) {
-                tcpByName.put(l.name(), l);
+    private List<Listener> nextListeners() {
+        final Map<String, Listener> byName = new LinkedHashMap<>();
+        for (final Listener l : from.listeners()) {
+            if (!removed.contains(l)) {
+                byName.put(l.name(), l);
             }
         }
-        for (final UdpListener l : lb.udpListeners) {
-            if (!removedUdp.contains(l)) {
-                udpByName.put(l.name(), l);
-            }
+        for (final Listener l : added) {
+            byName.put(l.name(), l);
         }
-        for (final TcpListener l : newTcp) {
-            tcpByName.put(l.name(), l);
-        }
-        for (final UdpListener l : newUdp) {
-            udpByName.put(l.name(), l);
-        }
-        final List<TcpListener> tcp = new ArrayList<>();
-        final List<UdpListener> udp = new ArrayList<>();
-        final List<InetSocketAddress> bound = new ArrayList<>();
+        final List<Listener> listeners = new ArrayList<>();
         for (final ListenerConfig l : next.listeners()) {
-            if (l.protocol() == Protocol.UDP) {
-                final UdpListener u = udpByName.get(l.name());
-                udp.add(u);
-                bound.add(u.localAddress());
-            } else {
-                final TcpListener t = tcpByName.get(l.name());
-                tcp.add(t);
-                bound.add(t.localAddress());
-            }
+            listeners.add(byName.get(l.name()));
         }
-        lb.listeners = List.copyOf(tcp);
-        lb.udpListeners = List.copyOf(udp);
-        lb.boundAddresses = List.copyOf(bound);
+        return listeners;
     }
 
-    /** Removed listeners stop accepting; their sessions finish and count as active until then. */
-    private void stopRemovedListeners() {
-        for (final UdpListener l : removedUdp) {
-            l.retire();
-            lb.retiredUdp.add(l);
+    private Listener running(final String name) {
+        final Listener l = from.listener(name);
+        if (l == null) {
+            throw new IllegalStateException("no running listener " + name);
         }
-        for (final TcpListener l : removedTcp) {
-            l.stopAccepting(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
-            lb.retiredTcp.add(l);
-        }
-    }
-
-    private TcpListener tcp(final String name) {
-        for (final TcpListener l : lb.listeners) {
-            if (l.name().equals(name)) {
-                return l;
-            }
-        }
-        throw new IllegalStateException("no running tcp listener " + name);
-    }
-
-    private UdpListener udp(final String name) {
-        for (final UdpListener l : lb.udpListeners) {
-            if (l.name().equals(name)) {
-                return l;
-            }
-        }
-        throw new IllegalStateException("no running udp listener " + name);
+        return l;
     }
 
     private static String describe(final dev.niolb.config.AdminConfig admin) {

@@ -1,6 +1,7 @@
 package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.admin.AdminServer;
 import dev.niolb.config.Config;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
@@ -24,7 +25,8 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * Runs the engine in the foreground: start, one start-up line, wait for SIGTERM or SIGINT, stop gracefully.
+ * Runs the engine in the foreground: start (the engine, then its admin API: this is where the process is put
+ * together), one start-up line, wait for SIGTERM or SIGINT, stop gracefully.
  *
  * <p>Threading: {@link #run} blocks the calling (main) thread for the life of the engine.
  */
@@ -85,13 +87,31 @@ final class Foreground {
         return 0;
     }
 
+    /**
+     * The process put together: the engine, then its admin API, which is attached to the engine so that it stops
+     * with it. When the admin API cannot start, the engine is stopped again.
+     */
     private LoadBalancer start() {
+        final LoadBalancer lb = startEngine();
+        try {
+            AdminServer.attach(lb, config.admin());
+        } catch (final BindException e) {
+            lb.stop(Duration.ZERO);
+            throw new Failure(e.getMessage()); // names the address already; the listeners are not at fault
+        } catch (final IOException e) {
+            lb.stop(Duration.ZERO);
+            throw new Failure("cannot start: " + e.getMessage());
+        } catch (final RuntimeException e) {
+            lb.stop(Duration.ZERO);
+            throw e;
+        }
+        return lb;
+    }
+
+    private LoadBalancer startEngine() {
         try {
             return LoadBalancer.start(config);
         } catch (final BindException e) {
-            if (String.valueOf(e.getMessage()).startsWith("cannot listen on admin address")) {
-                throw new Failure(e.getMessage()); // names the address already; the listeners are not at fault
-            }
             throw new Failure("cannot listen on " + where(e) + ": " + reason(e));
         } catch (final IOException e) {
             throw new Failure("cannot start: " + e.getMessage());

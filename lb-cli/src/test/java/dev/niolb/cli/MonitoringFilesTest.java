@@ -3,6 +3,7 @@ package dev.niolb.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.niolb.LoadBalancer;
+import dev.niolb.admin.AdminServer;
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -66,7 +67,7 @@ class MonitoringFilesTest {
     @BeforeAll
     static void readWhatNiolbExports() throws Exception {
         try (EchoServer echo = new EchoServer("s0")) {
-            final LoadBalancer lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(1),
+            final LoadBalancer lb = AdminServer.startWithEngine(new Config(1, Duration.ofSeconds(1),
                 List.of(new ListenerConfig("web", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
                     TcpOptions.DEFAULTS)),
                 List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1)))))

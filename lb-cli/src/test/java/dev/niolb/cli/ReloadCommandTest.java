@@ -1,6 +1,7 @@
 package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.admin.AdminServer;
 import dev.niolb.config.file.ConfigFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +44,7 @@ class ReloadCommandTest {
     void start() throws Exception {
         file = Files.writeString(dir.resolve("niolb.yaml"), CONFIG);
         final ConfigFile source = new ConfigFile(file);
-        lb = LoadBalancer.start(source.load());
+        lb = AdminServer.startWithEngine(source.load());
         lb.configSource(source);
         admin = "127.0.0.1:" + lb.adminAddress().getPort();
     }

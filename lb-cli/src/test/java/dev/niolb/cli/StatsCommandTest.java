@@ -1,6 +1,7 @@
 package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.admin.AdminServer;
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -37,7 +38,7 @@ class StatsCommandTest {
     void start() throws Exception {
         one = new EchoServer("web-1");
         two = new EchoServer("web-2");
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+        lb = AdminServer.startWithEngine(Config.single(1, Duration.ofSeconds(1),
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
                 new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("web-1", one.address(), 1),
                     new ServerConfig("web-2", two.address(), 2))))

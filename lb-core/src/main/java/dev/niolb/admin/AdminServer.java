@@ -75,6 +75,39 @@ public final class AdminServer implements AutoCloseable {
         return start(lb, config, AdminLimits.DEFAULTS);
     }
 
+    /**
+     * The composition root's step after {@link LoadBalancer#start}: starts the admin API for {@code lb} as
+     * {@code config} says and attaches it to {@code lb}, which then answers its address and closes it last when it
+     * stops. Nothing is attached when the config has none, or when its address is busy and not required.
+     *
+     * @throws BindException when a required address cannot be bound
+     * @throws IOException   when the token file cannot be read
+     */
+    public static void attach(final LoadBalancer lb, final AdminConfig config) throws IOException {
+        final AdminServer server = start(lb, config);
+        if (server != null) {
+            lb.attachAdmin(server.address(), server);
+        }
+    }
+
+    /**
+     * Starts the engine, then its admin API as {@code config} says, as {@code niolb run} does: for tests and
+     * embedders that want both. When the admin API cannot start, the engine is stopped again.
+     *
+     * @throws java.net.BindException when a listener or a required admin address cannot be bound
+     * @throws IOException            on any other failure to start; nothing is left running
+     */
+    public static LoadBalancer startWithEngine(final dev.niolb.config.Config config) throws IOException {
+        final LoadBalancer lb = LoadBalancer.start(config);
+        try {
+            attach(lb, config.admin());
+        } catch (final IOException | RuntimeException e) {
+            lb.stop(java.time.Duration.ZERO);
+            throw e;
+        }
+        return lb;
+    }
+
     static AdminServer start(final LoadBalancer lb, final AdminConfig config, final AdminLimits limits)
         throws IOException {
         if (!config.enabled()) {

@@ -5,6 +5,7 @@ import dev.niolb.accesslog.TerminationNames;
 import dev.niolb.config.Endpoint;
 import dev.niolb.session.Termination;
 import dev.niolb.dns.DnsDiscovery;
+import dev.niolb.engine.RunningState;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.LoopHeartbeat;
 import dev.niolb.metrics.BuildInfo;
@@ -33,7 +34,8 @@ import java.util.Map;
  * and recorders, so that the two renderings of one request agree.
  *
  * <p>Threading: {@link #take} runs on an admin thread; it only reads (striped counters, volatile snapshots,
- * latency recorders under their own monitors) and asks each loop for its buffer count through its queue.
+ * latency recorders under their own monitors) and asks each loop for its buffer count through its queue. Listeners,
+ * groups and config come from one {@link RunningState}, so that a reload meanwhile cannot mix two of them.
  *
  * @param uptimeMs          since the engine started
  * @param loops             relay event loops
@@ -127,13 +129,14 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
     public static EngineStats take(final LoadBalancer lb) {
         final long nowNanos = System.nanoTime();
         final long now = nowNanos / 1_000_000L;
+        final RunningState running = lb.running();
         final List<LoopStats> loopStats = new ArrayList<>();
         for (final EventLoop loop : lb.loops()) {
             final LoopHeartbeat h = loop.heartbeat();
             loopStats.add(new LoopStats(h.index(), h.iterations(), h.errors(), h.busyNanos(nowNanos) / 1e9));
         }
         final List<ListenerStats> listeners = new ArrayList<>();
-        for (final TcpListener l : lb.listeners()) {
+        for (final TcpListener l : running.tcpListeners()) {
             final ListenerCounters c = l.counters();
             final Map<String, Long> rejected = new LinkedHashMap<>();
             rejected.put("acl", c.get(ListenerCounters.REJECTED_ACL));
@@ -145,7 +148,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                 rejected, c.durations().snapshot(now), l.limit().max(), c.acceptErrors(), c.maxconnPauses(),
                 c.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0));
         }
-        for (final UdpListener l : lb.udpListeners()) {
+        for (final UdpListener l : running.udpListeners()) {
             final UdpListenerCounters c = l.counters();
             final Map<String, Long> dropped = new LinkedHashMap<>();
             dropped.put("flow_limit", c.get(UdpListenerCounters.DROPPED_FLOW_LIMIT));
@@ -165,7 +168,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                 c.datagramsOut(), c.get(UdpListenerCounters.RECEIVE_ERRORS), c.get(UdpListenerCounters.MOVED)));
         }
         final List<GroupStats> groups = new ArrayList<>();
-        for (final TargetGroup g : lb.groups()) {
+        for (final TargetGroup g : running.groups().values()) {
             final TargetGroup.Snapshot snapshot = g.snapshot();
             final List<ServerStats> servers = new ArrayList<>();
             long up = 0;
@@ -180,7 +183,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                 List.copyOf(servers)));
         }
         final ReloadCounters r = lb.reloads();
-        return new EngineStats(lb.uptimeMs(), lb.config().threads(), lb.activeSessions(), lb.buffersInUse(),
+        return new EngineStats(lb.uptimeMs(), running.config().threads(), running.activeSessions(), lb.buffersInUse(),
             directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
             List.copyOf(listeners), List.copyOf(groups), BuildInfo.version(), lb.maxconn().max(),
             lb.maxconn().open(), new ReloadStats(r.appliedCount(), r.refusedCount(), r.lastApplied(),

@@ -6,8 +6,8 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.json.JsonWriter;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
-import dev.niolb.tcp.TcpListener;
-import dev.niolb.udp.UdpListener;
+import dev.niolb.engine.RunningState;
+import dev.niolb.listener.Listener;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -21,7 +21,8 @@ import java.util.Map;
  * takes new sessions (UP with a weight above 0; a server at its maxconn still counts: it takes sessions again
  * as soon as one ends). The reasons say, one line each, what was found: on 503 only what is wrong.
  *
- * <p>Threading: admin threads; it only reads the engine's volatile snapshots.
+ * <p>Threading: admin threads; it only reads the engine's volatile snapshots, listeners, groups and config from
+ * one {@link RunningState}.
  *
  * @param ready   whether to answer 200
  * @param reasons one line per check: all of them when ready, the failing ones when not
@@ -34,14 +35,12 @@ record Readiness(boolean ready, List<String> reasons) {
         }
         final List<String> good = new ArrayList<>();
         final List<String> bad = new ArrayList<>();
+        final RunningState running = lb.running();
         final Map<String, InetSocketAddress> bound = new HashMap<>();
-        for (final TcpListener l : lb.listeners()) {
+        for (final Listener l : running.listeners()) {
             bound.put(l.name(), l.localAddress());
         }
-        for (final UdpListener l : lb.udpListeners()) {
-            bound.put(l.name(), l.localAddress());
-        }
-        for (final ListenerConfig l : lb.config().listeners()) {
+        for (final ListenerConfig l : running.config().listeners()) {
             final InetSocketAddress at = bound.get(l.name());
             if (at == null) {
                 bad.add("listener " + l.name() + ": not bound");
@@ -49,7 +48,7 @@ record Readiness(boolean ready, List<String> reasons) {
                 good.add("listener " + l.name() + ": bound to " + Endpoint.hostPort(at));
             }
         }
-        for (final TargetGroup g : lb.groups()) {
+        for (final TargetGroup g : running.groups().values()) {
             final Server[] servers = g.snapshot().servers();
             int taking = 0;
             for (final Server s : servers) {

@@ -8,6 +8,7 @@ import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
@@ -34,7 +35,7 @@ import java.util.List;
  * two {@link ConnectionLimit}s (the listener's maxconn and the process's) are shared by the loops and touched
  * only at accept and close.
  */
-public final class TcpListener {
+public final class TcpListener implements Listener {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
     private static final long WARN_INTERVAL_MS = 1000;
     private static final long MAXCONN_NOTE_INTERVAL_MS = 10_000;
@@ -129,6 +130,7 @@ public final class TcpListener {
     }
 
     /** Registers every acceptor with its loop's selector. Before the loops start. */
+    @Override
     public void register() throws IOException {
         for (final TcpAcceptor acceptor : acceptors) {
             acceptor.register();
@@ -141,6 +143,7 @@ public final class TcpListener {
      *
      * @throws IOException when a loop could not register its socket
      */
+    @Override
     public void registerOnLoops(final long timeoutMs) throws IOException {
         try {
             OnEveryLoop.run(acceptors, TcpAcceptor::loop, TcpAcceptor::register, timeoutMs);
@@ -156,6 +159,7 @@ public final class TcpListener {
      * theirs: a new access list judges new clients, and a new maxconn counts from the connections accepted under
      * it (those open under the old one are not counted against it). Any thread.
      */
+    @Override
     public void reconfigure(final ListenerConfig next, final TargetGroup group) {
         final Settings before = settings;
         final ListenerConfig now = before.config();
@@ -192,6 +196,7 @@ public final class TcpListener {
      * Stops accepting on every loop and closes the listening sockets; sessions in flight go on.
      * Waits up to {@code timeoutMs} for the loops to have done it.
      */
+    @Override
     public void stopAccepting(final long timeoutMs) {
         for (final TcpAcceptor acceptor : acceptors) {
             settings.limit().unregister(acceptor);
@@ -204,10 +209,24 @@ public final class TcpListener {
         }
     }
 
+    /** A reload removes it: as {@link #stopAccepting}; its sessions finish on their loops. */
+    @Override
+    public void retire(final long timeoutMs) {
+        stopAccepting(timeoutMs);
+    }
+
+    /** A failed start: its loops never ran, so nothing waits for them. */
+    @Override
+    public void closeUnstarted() {
+        stopAccepting(0);
+    }
+
+    @Override
     public String name() {
         return settings.config().name();
     }
 
+    @Override
     public ListenerConfig config() {
         return settings.config();
     }
@@ -216,10 +235,12 @@ public final class TcpListener {
         return settings.options();
     }
 
+    @Override
     public TargetGroup group() {
         return settings.group();
     }
 
+    @Override
     public ListenerCounters counters() {
         return counters;
     }
@@ -230,6 +251,7 @@ public final class TcpListener {
     }
 
     /** Sets the access log, before {@link #register()} (later sessions see it; one volatile read per close). */
+    @Override
     public void accessLog(final AccessLog log) {
         this.accessLog = java.util.Objects.requireNonNull(log, "log");
     }
@@ -288,6 +310,7 @@ public final class TcpListener {
     }
 
     /** The bound address; an ephemeral port is resolved. */
+    @Override
     public InetSocketAddress localAddress() {
         return localAddress;
     }

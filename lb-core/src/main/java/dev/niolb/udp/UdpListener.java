@@ -5,6 +5,7 @@ import dev.niolb.admission.Admission;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.UdpOptions;
+import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
@@ -30,7 +31,7 @@ import java.util.Locale;
  * {@link Settings} behind a volatile reference that a reload replaces in place; a new group takes new flows,
  * flows in flight take a new idle timeout at their next timer.
  */
-public final class UdpListener {
+public final class UdpListener implements Listener {
     private static final Logger LOG = LoggerFactory.getLogger(UdpListener.class);
     private static final long WARN_INTERVAL_MS = 1000;
     /** Descriptors left for everything that is not a UDP flow when the flow cap is sized to the fd limit. */
@@ -125,6 +126,7 @@ public final class UdpListener {
      * New settings (a reload): new flows go to {@code group} with the new options. The sockets stay, so the bind
      * address cannot change here. Any thread.
      */
+    @Override
     public void reconfigure(final ListenerConfig next, final TargetGroup group) {
         final ListenerConfig now = settings.config();
         if (next.protocol() != now.protocol() || !next.bind().equals(now.bind())) {
@@ -140,6 +142,7 @@ public final class UdpListener {
      *
      * @throws IOException when a loop could not register its socket
      */
+    @Override
     public void registerOnLoops(final long timeoutMs) throws IOException {
         try {
             OnEveryLoop.run(receivers, UdpReceiver::loop, UdpReceiver::register, timeoutMs);
@@ -159,7 +162,14 @@ public final class UdpListener {
         }
     }
 
+    /** As {@link #retire()}, which does not wait: {@code timeoutMs} has nothing to bound. */
+    @Override
+    public void retire(final long timeoutMs) {
+        retire();
+    }
+
     /** Registers every receiver with its loop's selector. Before the loops start. */
+    @Override
     public void register() throws IOException {
         for (final UdpReceiver receiver : receivers) {
             receiver.register();
@@ -171,6 +181,7 @@ public final class UdpListener {
      * on (their replies still leave from the listener's sockets), until they end or the engine stops.
      * Waits up to {@code timeoutMs} for the loops to have done it.
      */
+    @Override
     public void stopAccepting(final long timeoutMs) {
         try {
             OnEveryLoop.run(receivers, UdpReceiver::loop, UdpReceiver::stopAccepting, timeoutMs);
@@ -180,16 +191,19 @@ public final class UdpListener {
     }
 
     /** Closes the sockets of a listener whose loops never started (a failed start). */
+    @Override
     public void closeUnstarted() {
         for (final UdpReceiver receiver : receivers) {
             receiver.closeSocket();
         }
     }
 
+    @Override
     public String name() {
         return settings.config().name();
     }
 
+    @Override
     public ListenerConfig config() {
         return settings.config();
     }
@@ -198,10 +212,12 @@ public final class UdpListener {
         return settings.config().udp();
     }
 
+    @Override
     public TargetGroup group() {
         return settings.group();
     }
 
+    @Override
     public UdpListenerCounters counters() {
         return counters;
     }
@@ -212,11 +228,13 @@ public final class UdpListener {
     }
 
     /** Sets the access log, before {@link #register()} (later flows see it; one volatile read per flow end). */
+    @Override
     public void accessLog(final AccessLog log) {
         this.accessLog = java.util.Objects.requireNonNull(log, "log");
     }
 
     /** The bound address; an ephemeral port is resolved. */
+    @Override
     public InetSocketAddress localAddress() {
         return localAddress;
     }

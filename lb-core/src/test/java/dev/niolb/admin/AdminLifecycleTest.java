@@ -45,7 +45,7 @@ class AdminLifecycleTest {
         final int listenPort = Ports.freeForTcpAndUdp();
         try (EchoServer echo = new EchoServer(); ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             final InetSocketAddress admin = (InetSocketAddress) busy.getLocalSocketAddress();
-            assertThatThrownBy(() -> LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", listenPort),
+            assertThatThrownBy(() -> AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", listenPort),
                 echo.address(), AdminConfig.on(admin))))
                 .isInstanceOf(BindException.class)
                 .hasMessage("cannot listen on admin address 127.0.0.1:" + admin.getPort() + ": address already in use");
@@ -58,7 +58,7 @@ class AdminLifecycleTest {
     @Test
     void aDefaultAdminAddressInUseLeavesTheEngineRunningWithoutIt() throws Exception {
         try (EchoServer echo = new EchoServer("s0"); ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            final LoadBalancer lb = LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
+            final LoadBalancer lb = AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
                 new AdminConfig((InetSocketAddress) busy.getLocalSocketAddress(), null, false)));
             try (Socket s = new Socket()) {
                 assertThat(lb.adminAddress()).isNull();
@@ -73,7 +73,7 @@ class AdminLifecycleTest {
     @Test
     void anEngineStartedFromCodeHasNoAdminApiUnlessItAsks() throws Exception {
         try (EchoServer echo = new EchoServer()) {
-            final LoadBalancer lb = LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
+            final LoadBalancer lb = AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
                 AdminConfig.NONE));
             assertThat(lb.adminAddress()).isNull();
             lb.stop(Duration.ZERO);
@@ -85,10 +85,10 @@ class AdminLifecycleTest {
         final AdminConfig missing = AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)).withTokenFile(dir.resolve("nope"));
         final Path empty = Files.writeString(dir.resolve("empty"), "\n");
         try (EchoServer echo = new EchoServer()) {
-            assertThatThrownBy(() -> LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(), missing)))
+            assertThatThrownBy(() -> AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0), echo.address(), missing)))
                 .isInstanceOf(IOException.class)
                 .hasMessage("cannot read admin token file " + dir.resolve("nope") + ": no such file");
-            assertThatThrownBy(() -> LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
+            assertThatThrownBy(() -> AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
                 missing.withTokenFile(empty))))
                 .hasMessage("admin token file " + empty + " is empty");
         }

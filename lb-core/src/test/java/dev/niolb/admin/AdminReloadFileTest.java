@@ -80,7 +80,7 @@ class AdminReloadFileTest {
     private void startFrom(final String yaml) throws IOException {
         file = Files.writeString(dir.resolve("niolb.yaml"), yaml, StandardCharsets.UTF_8);
         final ConfigFile source = new ConfigFile(file);
-        lb = LoadBalancer.start(source.load());
+        lb = AdminServer.startWithEngine(source.load());
         lb.configSource(source); // what niolb run --config does
         http = new Http(lb.adminAddress());
     }

@@ -82,7 +82,7 @@ final class AdminRig implements AutoCloseable {
         final AdminConfig adminConfig = AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)).withTokenFile(tokenFile)
             .withAllowedHosts(allowedHosts);
         if (limits == null) {
-            lb = LoadBalancer.start(config.withAdmin(adminConfig));
+            lb = AdminServer.startWithEngine(config.withAdmin(adminConfig));
         } else {
             lb = LoadBalancer.start(config);
             admin = AdminServer.start(lb, adminConfig, limits);

@@ -185,7 +185,7 @@ class AdminStatsTest {
     @Test
     void udpReplyTimesAndFlowBytesAreReported() throws Exception {
         try (UdpEchoServer echo = new UdpEchoServer("e")) {
-            final LoadBalancer lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+            final LoadBalancer lb = AdminServer.startWithEngine(Config.single(1, Duration.ofSeconds(5),
                     new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
                         TcpOptions.DEFAULTS, UdpOptions.DEFAULTS),
                     new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u0", echo.address(), 1))))

@@ -73,7 +73,7 @@ class MetricsCountersTest {
         final TargetGroupConfig g = new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
             List.of(new ServerConfig("s0", s0.address(), 1)), HealthCheckConfig.DEFAULTS, 0);
         final Config first = config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS), g);
-        lb = LoadBalancer.start(first);
+        lb = AdminServer.startWithEngine(first);
         lb.reload(lb.config());
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             final List<ListenerConfig> two = new ArrayList<>(lb.config().listeners());
@@ -99,7 +99,7 @@ class MetricsCountersTest {
     @Test
     void aReloadWhoseConfigDoesNotValidateIsCountedAsRefused() throws Exception {
         final EchoServer s0 = echo("s0");
-        lb = LoadBalancer.start(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
+        lb = AdminServer.startWithEngine(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", s0.address(), 1)),
                 HealthCheckConfig.DEFAULTS, 0)));
         lb.configSource(new ConfigSource() {
@@ -129,7 +129,7 @@ class MetricsCountersTest {
         }
         final HealthCheckConfig health = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
             .withInterval(Duration.ofMillis(100)).withTimeout(Duration.ofMillis(500)).withFall(1).withRise(1);
-        lb = LoadBalancer.start(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
+        lb = AdminServer.startWithEngine(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("up", up.address(), 1),
                 new ServerConfig("down", closed, 1)), health, 0)));
         Await.until(() -> {
@@ -153,7 +153,7 @@ class MetricsCountersTest {
         final EchoServer s0 = echo("s0");
         final ListenerConfig capped = new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS)
             .withLimits(ListenerLimits.NONE.withMaxconn(1));
-        lb = LoadBalancer.start(config(capped, new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+        lb = AdminServer.startWithEngine(config(capped, new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
             List.of(new ServerConfig("s0", s0.address(), 1)), HealthCheckConfig.DEFAULTS, 0)).withMaxconn(5));
         final Socket first = connect();
         assertThat(AdminRig.greeting(first)).isEqualTo("s0");
@@ -173,7 +173,7 @@ class MetricsCountersTest {
     @Test
     void everyRelayLoopHasAHeartbeatAndNoneIsBusyWhenIdle() throws Exception {
         final EchoServer s0 = echo("s0");
-        lb = LoadBalancer.start(Config.single(2, Duration.ofSeconds(1),
+        lb = AdminServer.startWithEngine(Config.single(2, Duration.ofSeconds(1),
                 new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", s0.address(), 1)),
                     HealthCheckConfig.DEFAULTS, 0))

@@ -85,7 +85,7 @@ class PrometheusFormatTest {
         assumeTrue(parserAvailable(), "needs /usr/bin/python3 with prometheus_client (apt python3-prometheus-client)");
         final String odd = "we\"b\\1"; // a name that needs the format's escapes (line breaks are refused in names)
         try (EchoServer echo = new EchoServer("s0")) {
-            final LoadBalancer lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(5), List.of(
+            final LoadBalancer lb = AdminServer.startWithEngine(new Config(1, Duration.ofSeconds(5), List.of(
                     new ListenerConfig(odd, Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
                     new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
                         TcpOptions.DEFAULTS, UdpOptions.DEFAULTS)),
@@ -148,7 +148,7 @@ class PrometheusFormatTest {
     void metricsPassPromtoolsLint() throws Exception {
         assumeTrue(Files.isExecutable(PROMTOOL), "needs promtool (apt prometheus), which .ci/install-test-deps installs");
         try (EchoServer echo = new EchoServer("s0")) {
-            final LoadBalancer lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(5), List.of(
+            final LoadBalancer lb = AdminServer.startWithEngine(new Config(1, Duration.ofSeconds(5), List.of(
                     new ListenerConfig("web", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
                     new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
                         TcpOptions.DEFAULTS, UdpOptions.DEFAULTS)),

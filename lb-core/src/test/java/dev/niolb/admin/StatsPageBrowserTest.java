@@ -65,7 +65,7 @@ class StatsPageBrowserTest {
             resources.add(echo);
             servers.add(new ServerConfig(name, echo.address(), 1));
         }
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+        lb = AdminServer.startWithEngine(Config.single(1, Duration.ofSeconds(1),
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
                 new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers))
             .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));

@@ -1,0 +1,112 @@
+package dev.niolb.engine;
+
+import dev.niolb.backend.TargetGroup;
+import dev.niolb.config.Config;
+import dev.niolb.listener.Listener;
+import dev.niolb.tcp.TcpListener;
+import dev.niolb.udp.UdpListener;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Immutable: built by the thread that starts or reloads the engine (under its stop lock), read from any thread.
+ *
+ * <p>What the engine runs now, as one value: the config, its groups and its listeners, and the listeners a reload
+ * removed whose sessions were still open. A reload builds the next one and the engine publishes it with one
+ * volatile write, so that a reader (the admin API, metrics, a test) that takes one snapshot sees one config with
+ * its own groups and listeners, never a new listener list beside an old group map. Only the reload's
+ * {@link #next} drops retired listeners: a read never changes anything.
+ *
+ * @param config    the config in force
+ * @param groups    its groups by name, in config order
+ * @param listeners its listeners, TCP and UDP, in config order
+ * @param retired   listeners a reload removed that still had sessions open when it did: their sessions count as
+ *                  active until they end (a later reload forgets those that have none left)
+ */
+public record RunningState(Config config, Map<String, TargetGroup> groups, List<Listener> listeners,
+                           List<Listener> retired) {
+
+    public RunningState {
+        groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
+        listeners = List.copyOf(listeners);
+        retired = List.copyOf(retired);
+    }
+
+    /**
+     * The state after a reload: {@code config} with {@code groups} and {@code listeners}; the listeners it
+     * {@code removed} join the retired ones, and retired ones with no session left are dropped. On the reload's
+     * thread: the only place the retired list shrinks.
+     */
+    public RunningState next(final Config config, final Map<String, TargetGroup> groups,
+                             final List<Listener> listeners, final List<Listener> removed) {
+        final List<Listener> stillRetired = new ArrayList<>();
+        for (final Listener l : retired) {
+            if (l.counters().active() > 0) {
+                stillRetired.add(l);
+            }
+        }
+        stillRetired.addAll(removed);
+        return new RunningState(config, groups, listeners, stillRetired);
+    }
+
+    /** The TCP listeners, in config order. */
+    public List<TcpListener> tcpListeners() {
+        final List<TcpListener> tcp = new ArrayList<>();
+        for (final Listener l : listeners) {
+            if (l instanceof TcpListener t) {
+                tcp.add(t);
+            }
+        }
+        return List.copyOf(tcp);
+    }
+
+    /** The UDP listeners, in config order. */
+    public List<UdpListener> udpListeners() {
+        final List<UdpListener> udp = new ArrayList<>();
+        for (final Listener l : listeners) {
+            if (l instanceof UdpListener u) {
+                udp.add(u);
+            }
+        }
+        return List.copyOf(udp);
+    }
+
+    /** The listener (TCP or UDP) of that name, or null. */
+    public Listener listener(final String name) {
+        for (final Listener l : listeners) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** The bound addresses of all listeners, TCP and UDP, in config order. */
+    public List<InetSocketAddress> localAddresses() {
+        final List<InetSocketAddress> bound = new ArrayList<>(listeners.size());
+        for (final Listener l : listeners) {
+            bound.add(l.localAddress());
+        }
+        return List.copyOf(bound);
+    }
+
+    /**
+     * Sessions open now (TCP connecting or relaying, UDP flows) over every listener and loop, those of retired
+     * listeners included. Only reads.
+     */
+    public long activeSessions() {
+        long sum = 0;
+        for (final Listener l : listeners) {
+            sum += l.counters().active();
+        }
+        for (final Listener l : retired) {
+            sum += l.counters().active();
+        }
+        return sum;
+    }
+}
