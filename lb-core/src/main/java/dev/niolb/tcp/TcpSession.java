@@ -78,8 +78,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private final long id;
     private final long startEpochMs;
     private final long startNanos; // loop clock
-    private final Relay up;   // client -> server
-    private final Relay down; // server -> client
+    private final Duplex duplex;
 
     private Registration clientRegistration;
     private Registration serverRegistration;
@@ -105,9 +104,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private final LoopTimer timer; // header, connect, descriptor wait, then idle and age: one at a time
     private long lastActivityMs;
     private long ageDeadlineMs; // 0: no maximum age
-    private int clientInterest;
-    private int serverInterest;
-    private Termination cleanEnd;
     private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
     private long descriptorWaitUntilMs; // 0 until a server socket could not be opened for want of descriptors
 
@@ -126,8 +122,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.id = loop.nextSessionId();
         this.startEpochMs = System.currentTimeMillis();
         this.startNanos = loop.nowNanos();
-        this.up = new Relay(pool);
-        this.down = new Relay(pool);
+        this.duplex = new Duplex(pool, listener.counters(), stripe);
         this.attempts = new ServerAttempts(settings.options().retries());
         this.timer = new LoopTimer(loop, this);
     }
@@ -161,7 +156,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         if (readHeader) {
             headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
-            clientInterest = Ready.READ;
             timer.after(settings.headerTimeoutMs());
             return;
         }
@@ -213,7 +207,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         admittedSource = source;
         clientRegistration.interest(0); // the kernel holds what the client sends while we connect
-        clientInterest = 0;
         phase = Phase.CONNECTING;
         connectNext();
     }
@@ -347,11 +340,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         connectNanos = System.nanoTime() - connectStartNanos;
         server.connectSucceeded(stripe, connectNanos);
         server.counters().connectTimes().record(stripe, connectNanos);
-        up.connect(client, serverSocket);
-        down.connect(serverSocket, client);
-        serverInterest = Ready.READ;
-        clientRegistration.interest(Ready.READ);
-        clientInterest = Ready.READ;
+        duplex.start(client, clientRegistration, serverSocket, serverRegistration, server.counters());
         lastActivityMs = loop.nowMs();
         final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
@@ -361,12 +350,10 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         armRelayTimer();
         final ByteBuffer header = headerForServer();
         if (header != null || early != null) {
-            final long before = up.bytes();
-            final int status = up.prime(header, early);
+            final Termination end = duplex.prime(header, early);
             early = null;
-            server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, up.bytes() - before);
-            if (!failed(status, Termination.CLIENT_RESET, Termination.SERVER_RESET)) {
-                updateInterest();
+            if (end != null) {
+                end(end);
             }
         }
     }
@@ -429,74 +416,18 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         lastActivityMs = loop.nowMs();
-        final ServerCounters counters = server.counters();
-        if (fromClient) {
-            if ((ready & Ready.WRITE) != 0 && failed(down.onWritable(), Termination.SERVER_RESET,
-                Termination.CLIENT_RESET)) {
-                return;
-            }
-            if ((ready & Ready.READ) != 0) {
-                final long before = up.bytes();
-                final int status = up.onReadable();
-                final long n = up.bytes() - before;
-                counters.add(stripe, ServerCounters.BYTES_TO_SERVER, n);
-                listener.counters().add(stripe, ListenerCounters.BYTES_IN, n);
-                if (failed(status, Termination.CLIENT_RESET, Termination.SERVER_RESET)) {
-                    return;
-                }
-            }
-        } else {
-            if ((ready & Ready.WRITE) != 0 && failed(up.onWritable(), Termination.CLIENT_RESET,
-                Termination.SERVER_RESET)) {
-                return;
-            }
-            if ((ready & Ready.READ) != 0) {
-                final long before = down.bytes();
-                final int status = down.onReadable();
-                final long n = down.bytes() - before;
-                counters.add(stripe, ServerCounters.BYTES_FROM_SERVER, n);
-                listener.counters().add(stripe, ListenerCounters.BYTES_OUT, n);
-                if (failed(status, Termination.SERVER_RESET, Termination.CLIENT_RESET)) {
-                    return;
-                }
-            }
-        }
-        if (cleanEnd == null && (up.srcEnded() || down.srcEnded())) {
-            cleanEnd = up.srcEnded() ? Termination.CLIENT_CLOSE : Termination.SERVER_CLOSE;
-        }
-        if (up.done() && down.done()) {
-            close(cleanEnd);
-            return;
-        }
-        updateInterest();
-    }
-
-    /** Closes on a relay failure: {@code ifSrc} when reading its source failed, {@code ifDst} for its destination. */
-    private boolean failed(final int status, final Termination ifSrc, final Termination ifDst) {
-        switch (status) {
-            case Relay.OK:
-                return false;
-            case Relay.NO_BUFFER:
-                listener.warnNoBuffer(loop.nowMs());
-                close(Termination.NO_BUFFER);
-                return true;
-            default:
-                close(status == Relay.SRC_FAILED ? ifSrc : ifDst);
-                return true;
+        final Termination end = duplex.onReady(fromClient, ready);
+        if (end != null) {
+            end(end);
         }
     }
 
-    private void updateInterest() {
-        final int c = (up.wantsRead() ? Ready.READ : 0) | (down.wantsWrite() ? Ready.WRITE : 0);
-        if (c != clientInterest) {
-            clientRegistration.interest(c);
-            clientInterest = c;
+    /** The relaying ended: a clean end both ways, a reset, or no buffer to be had. */
+    private void end(final Termination reason) {
+        if (reason == Termination.NO_BUFFER) {
+            listener.warnNoBuffer(loop.nowMs());
         }
-        final int s = (down.wantsRead() ? Ready.READ : 0) | (up.wantsWrite() ? Ready.WRITE : 0);
-        if (s != serverInterest) {
-            serverRegistration.interest(s);
-            serverInterest = s;
-        }
+        close(reason);
     }
 
     // ----------------------------------------------------------------------------------------------- timers
@@ -517,7 +448,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 close(Termination.IDLE_TIMEOUT);
             } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {
-                if (up.pending() == 0 && down.pending() == 0) {
+                if (duplex.pending() == 0) {
                     close(Termination.MAX_AGE); // a clean close both ways: nothing of theirs is held here
                 } else {
                     timer.at(nowMs + AGE_RETRY_MS); // bytes in flight: end between writes
@@ -550,8 +481,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         if (serverSocket != null) {
             serverSocket.close(abortServer);
         }
-        up.release();
-        down.release();
+        duplex.release();
         headerReader = null;
         early = null;
         final long durationNanos = loop.nowNanos() - startNanos;
@@ -572,12 +502,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             // one immutable record; the line is formatted on the access log's thread
             accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.TCP, clientAddress, listener.name(),
                 balancer.group().name(), lastTried == null ? null : lastTried.name(),
-                connectNanos < 0 ? -1 : connectNanos / 1000, Math.max(0, durationNanos) / 1000, up.bytes(),
-                down.bytes(), Math.max(0, attempts.attempts() - 1), reason, lastTried != null));
+                connectNanos < 0 ? -1 : connectNanos / 1000, Math.max(0, durationNanos) / 1000, duplex.bytesIn(),
+                duplex.bytesOut(), Math.max(0, attempts.attempts() - 1), reason, lastTried != null));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), clientAddress,
-                server, reason, up.bytes(), down.bytes());
+                server, reason, duplex.bytesIn(), duplex.bytesOut());
         }
     }
 
@@ -590,12 +520,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             case CLOSED -> "closed";
         };
         return new SessionInfo(id, listener.name(), clientAddress, server == null ? null : server.name(),
-            startEpochMs, up.bytes(), down.bytes(), stateName);
+            startEpochMs, duplex.bytesIn(), duplex.bytesOut(), stateName);
     }
 
     /** Bytes this session holds in buffers now (at most one buffer per direction). */
     int bufferedBytes() {
-        return up.pending() + down.pending();
+        return duplex.pending();
     }
 
     private static String describe(final IOException e) {

@@ -1,0 +1,153 @@
+package dev.niolb.tcp;
+
+import dev.niolb.backend.ServerCounters;
+import dev.niolb.loop.BufferPool;
+import dev.niolb.loop.Ready;
+import dev.niolb.loop.Registration;
+import dev.niolb.session.Termination;
+import dev.niolb.transport.StreamSocket;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Both directions of a connected TCP session: the two {@link Relay}s, what each socket waits for, the byte
+ * counters, and how the relaying ended. The session decides when to start it and what to do with its end.
+ *
+ * <p>Threading: the session's event loop. Nothing here allocates or locks: it is the steady state of every
+ * connection.
+ *
+ * <p>A reset on one side ends the session as that side's reset; an end of stream is passed on as a half-close,
+ * and the side that ended first names the clean end ({@link Termination#CLIENT_CLOSE} or
+ * {@link Termination#SERVER_CLOSE}) once both directions are done.
+ */
+final class Duplex {
+    private final Relay up;   // client -> server
+    private final Relay down; // server -> client
+    private final int stripe;
+    private final ListenerCounters listenerCounters;
+    private Registration client;
+    private Registration server;
+    private ServerCounters serverCounters;
+    private int clientInterest;
+    private int serverInterest;
+    private Termination cleanEnd;
+
+    Duplex(final BufferPool pool, final ListenerCounters listenerCounters, final int stripe) {
+        this.up = new Relay(pool);
+        this.down = new Relay(pool);
+        this.listenerCounters = listenerCounters;
+        this.stripe = stripe;
+    }
+
+    /** Starts relaying between two connected sockets: both are read from now on. */
+    void start(final StreamSocket clientSocket, final Registration clientRegistration, final StreamSocket serverSocket,
+               final Registration serverRegistration, final ServerCounters counters) {
+        this.client = clientRegistration;
+        this.server = serverRegistration;
+        this.serverCounters = counters;
+        up.connect(clientSocket, serverSocket);
+        down.connect(serverSocket, clientSocket);
+        clientRegistration.interest(Ready.READ);
+        serverRegistration.interest(Ready.READ);
+        clientInterest = Ready.READ;
+        serverInterest = Ready.READ;
+    }
+
+    /**
+     * Sends the server what must come before the client's bytes: a PROXY header, and what the client sent after
+     * its own header.
+     *
+     * @return null to go on, or how the session ends
+     */
+    Termination prime(final ByteBuffer header, final ByteBuffer early) {
+        final long before = up.bytes();
+        final int status = up.prime(header, early);
+        serverCounters.add(stripe, ServerCounters.BYTES_TO_SERVER, up.bytes() - before);
+        final Termination end = ended(status, Termination.CLIENT_RESET, Termination.SERVER_RESET);
+        if (end == null) {
+            updateInterest();
+        }
+        return end;
+    }
+
+    /**
+     * A socket is ready: moves what it can both ways.
+     *
+     * @return null to go on, or how the session ends (both directions done, a reset, no buffer)
+     */
+    Termination onReady(final boolean fromClient, final int ready) {
+        final Relay writes = fromClient ? down : up; // the relay whose destination this socket is
+        final Relay reads = fromClient ? up : down;  // the relay whose source it is
+        final Termination ifSrc = fromClient ? Termination.CLIENT_RESET : Termination.SERVER_RESET;
+        final Termination ifDst = fromClient ? Termination.SERVER_RESET : Termination.CLIENT_RESET;
+        if ((ready & Ready.WRITE) != 0) {
+            final Termination end = ended(writes.onWritable(), ifDst, ifSrc);
+            if (end != null) {
+                return end;
+            }
+        }
+        if ((ready & Ready.READ) != 0) {
+            final long before = reads.bytes();
+            final int status = reads.onReadable();
+            final long n = reads.bytes() - before;
+            serverCounters.add(stripe, fromClient ? ServerCounters.BYTES_TO_SERVER : ServerCounters.BYTES_FROM_SERVER, n);
+            listenerCounters.add(stripe, fromClient ? ListenerCounters.BYTES_IN : ListenerCounters.BYTES_OUT, n);
+            final Termination end = ended(status, ifSrc, ifDst);
+            if (end != null) {
+                return end;
+            }
+        }
+        if (cleanEnd == null && (up.srcEnded() || down.srcEnded())) {
+            cleanEnd = up.srcEnded() ? Termination.CLIENT_CLOSE : Termination.SERVER_CLOSE;
+        }
+        if (up.done() && down.done()) {
+            return cleanEnd;
+        }
+        updateInterest();
+        return null;
+    }
+
+    /** How a relay's status ends the session: {@code ifSrc} when reading its source failed, {@code ifDst} for its destination. */
+    private static Termination ended(final int status, final Termination ifSrc, final Termination ifDst) {
+        return switch (status) {
+            case Relay.OK -> null;
+            case Relay.NO_BUFFER -> Termination.NO_BUFFER;
+            case Relay.SRC_FAILED -> ifSrc;
+            default -> ifDst;
+        };
+    }
+
+    private void updateInterest() {
+        final int c = (up.wantsRead() ? Ready.READ : 0) | (down.wantsWrite() ? Ready.WRITE : 0);
+        if (c != clientInterest) {
+            client.interest(c);
+            clientInterest = c;
+        }
+        final int s = (down.wantsRead() ? Ready.READ : 0) | (up.wantsWrite() ? Ready.WRITE : 0);
+        if (s != serverInterest) {
+            server.interest(s);
+            serverInterest = s;
+        }
+    }
+
+    /** Bytes from the client to the server so far. */
+    long bytesIn() {
+        return up.bytes();
+    }
+
+    /** Bytes from the server to the client so far. */
+    long bytesOut() {
+        return down.bytes();
+    }
+
+    /** Bytes held in buffers now (at most one buffer per direction). */
+    int pending() {
+        return up.pending() + down.pending();
+    }
+
+    /** Gives the buffers back. */
+    void release() {
+        up.release();
+        down.release();
+    }
+}
