@@ -7,6 +7,7 @@ import dev.niolb.config.file.ConfigSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
@@ -43,7 +44,11 @@ final class ReloadSignal {
     static ReloadSignal install(final LoadBalancer lb, final ConfigSource source) {
         final ReloadSignal reload = new ReloadSignal(lb, source);
         try {
-            Signal.handle(new Signal("HUP"), signal -> reload.request());
+            if (Signal.handle(new Signal("HUP"), signal -> reload.request()) == SignalHandler.SIG_IGN) {
+                // the JVM keeps a signal ignored at start ignored: under nohup a SIGHUP would silently do nothing
+                LOG.warn("SIGHUP was ignored when niolb started (nohup?), so it will not reload: use 'niolb reload'"
+                    + " or POST /reload on the admin API");
+            }
         } catch (final IllegalArgumentException e) {
             LOG.warn("cannot handle SIGHUP: {}; reload by restarting", e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.niolb.cli;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,7 +36,10 @@ final class StopSignals {
         final StopSignals signals = new StopSignals();
         for (final String name : new String[] {"TERM", "INT"}) {
             try {
-                Signal.handle(new Signal(name), signals::onSignal);
+                if (Signal.handle(new Signal(name), signals::onSignal) == SignalHandler.SIG_IGN) {
+                    // the JVM keeps a signal ignored at start ignored (a shell's '&' ignores SIGINT): say so
+                    LOG.warn("SIG{} was ignored when niolb started, so it will not stop niolb: use SIGTERM", name);
+                }
             } catch (final IllegalArgumentException e) {
                 // the JVM reserves the signal (e.g. with -Xrs): the default action then ends the process
                 LOG.warn("cannot handle SIG{}: {}", name, e.getMessage());

@@ -32,7 +32,13 @@ final class NiolbProcess implements AutoCloseable {
     }
 
     static NiolbProcess start(final String... args) throws IOException {
-        final List<String> command = new ArrayList<>(List.of(
+        return start(List.of(), args);
+    }
+
+    /** Starts niolb behind {@code prefix} (e.g. {@code nohup}, which starts it with SIGHUP ignored). */
+    static NiolbProcess start(final List<String> prefix, final String... args) throws IOException {
+        final List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx128m", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             // the logging niolb ships, not the lb-core test jar's logback-test.xml that the test class path also has

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -128,6 +129,19 @@ class ReloadProcessTest {
             try (java.net.Socket client = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
                 assertThat(RunProcessTest.readLine(client)).isEqualTo("a");
             }
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
+    void startedUnderNohupNiolbSaysThatSighupWillNotReloadAndHowToReload() throws Exception {
+        try (EchoServer a = new EchoServer("a");
+             NiolbProcess niolb = NiolbProcess.start(List.of("nohup"), "run", "--listen", "127.0.0.1:0", "--server",
+                 RunProcessTest.hostPort(a), "--threads", "1")) {
+            niolb.awaitListeningPort();
+            niolb.awaitOut("WARN .*SIGHUP was ignored when niolb started \\(nohup\\?\\), so it will not reload: use"
+                + " 'niolb reload' or POST /reload on the admin API", WAIT);
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(WAIT)).isZero();
         }
