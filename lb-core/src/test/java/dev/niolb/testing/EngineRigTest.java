@@ -1,0 +1,97 @@
+package dev.niolb.testing;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The engine rig: the transport it is given reaches the engine, and it leaves nothing running after a test. */
+@EveryTransport
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class EngineRigTest {
+    @RegisterExtension
+    final EngineRig rig;
+    private final TransportChoice transport;
+    private String run;
+
+    /** The display name of this class's run for one transport, as reports show it. */
+    @RegisterExtension
+    final BeforeEachCallback runName = context -> run = context.getParent().orElseThrow().getDisplayName();
+
+    EngineRigTest(final TransportChoice transport) {
+        this.transport = transport;
+        this.rig = new EngineRig(transport);
+    }
+
+    private static Config config(final InetSocketAddress server) {
+        return Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server, 1))));
+    }
+
+    @Test
+    void theEngineRunsOnTheTransportTheSuiteIsGivenAndTheRunIsNamedForIt() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        final LoadBalancer lb = rig.start(config(echo.address()).withTransport(Config.DEFAULT_TRANSPORT));
+        assertThat(lb.config().transport()).isEqualTo(transport);
+        assertThat(rig.lb()).isSameAs(lb);
+        assertThat(run).isEqualTo("[" + transport + "]");
+        try (Socket s = new Socket()) {
+            s.connect(rig.address("front"), 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write('x');
+            assertThat(s.getInputStream().read()).isEqualTo('x');
+        }
+    }
+
+    @Test
+    void tearDownStopsTheEngineAndClosesEveryTrackedResourceThoughOneCloseFails() throws Exception {
+        final EngineRig own = new EngineRig(transport);
+        final AtomicBoolean closed = new AtomicBoolean();
+        final EchoServer echo = own.track(new EchoServer());
+        own.track(() -> closed.set(true));
+        own.track(() -> {
+            throw new IOException("this close fails");
+        });
+        final LoadBalancer lb = own.start(config(echo.address()));
+        final InetSocketAddress front = lb.localAddress("front");
+
+        assertThatThrownBy(own::tearDown).isInstanceOf(IOException.class).hasMessage("this close fails");
+        assertThat(closed).as("closed after the failed close").isTrue();
+        assertThat(lb.stopping()).isTrue();
+        try (Socket s = new Socket()) {
+            assertThatThrownBy(() -> s.connect(front, 2000)).as("the listener is gone")
+                .isInstanceOf(ConnectException.class);
+        }
+        try (Socket s = new Socket()) {
+            assertThatThrownBy(() -> s.connect(echo.address(), 2000)).as("the tracked server is closed")
+                .isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
+    void askingForTheEngineBeforeStartingOneSaysSo() {
+        assertThatThrownBy(rig::lb).isInstanceOf(IllegalStateException.class).hasMessageContaining("start(config)");
+    }
+}
