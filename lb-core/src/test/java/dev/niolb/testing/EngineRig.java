@@ -55,9 +55,17 @@ public final class EngineRig implements AfterEachCallback {
      * after the test.
      */
     public LoadBalancer start(final Config config) throws IOException {
-        final LoadBalancer lb = LoadBalancer.start(config.withTransport(transport));
+        final LoadBalancer lb = LoadBalancer.start(withTransport(config));
         started.add(lb);
         return lb;
+    }
+
+    /**
+     * {@code config} on this rig's transport: for a reload, which reports a change of transport as needing a
+     * restart.
+     */
+    public Config withTransport(final Config config) {
+        return config.withTransport(transport);
     }
 
     /** The niolb started last. */

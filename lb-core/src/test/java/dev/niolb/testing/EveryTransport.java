@@ -9,7 +9,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Runs every test of the class once per transport of {@link Transports#all()}, each run shown as {@code [nio]}
+ * Runs every test of the class once per transport of {@link TestedTransports#all()}, each run shown as {@code [nio]}
  * (the transport's name) in reports. The class takes the transport in its constructor and gives it to its
  * {@link EngineRig}:
  *
@@ -28,6 +28,6 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @ParameterizedClass(name = "[{0}]")
-@MethodSource("dev.niolb.testing.Transports#all")
+@MethodSource("dev.niolb.testing.TestedTransports#all")
 public @interface EveryTransport {
 }

@@ -9,8 +9,8 @@ import java.util.List;
  * {@link EveryTransport} runs once per entry. A new transport is one more entry here, and every suite holds it to
  * what NIO does the day it lands.
  */
-public final class Transports {
-    private Transports() {
+public final class TestedTransports {
+    private TestedTransports() {
     }
 
     /** Each transport the suites run on, in the order they run. */
