@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The engine under test, for one test: starts niolb from the test's {@link Config} on the rig's transport, and after
@@ -28,13 +28,13 @@ import java.util.concurrent.Callable;
  * transport it is given. The rig's stop comes after the class's own {@code @AfterEach} methods, which may still use
  * the engine.
  *
- * <p>Threading: the test's thread only (JUnit runs the callback there too); tracked resources may be touched by the
- * test's other threads, but are closed from here.
+ * <p>Threading: started, stopped and torn down from the test's thread (JUnit runs the callback there too);
+ * {@link #track} may also be called from threads the test started.
  */
 public final class EngineRig implements AfterEachCallback {
     private final TransportChoice transport;
     private final List<LoadBalancer> started = new ArrayList<>();
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
 
     /** A rig on the default transport, for a test of something no transport changes. */
     public EngineRig() {
@@ -85,11 +85,6 @@ public final class EngineRig implements AfterEachCallback {
     public <T extends AutoCloseable> T track(final T resource) {
         resources.add(Objects.requireNonNull(resource, "resource"));
         return resource;
-    }
-
-    /** Waits for {@code condition} (see {@link Await#until}). */
-    public static void await(final Callable<Boolean> condition, final long timeoutMs) throws Exception {
-        Await.until(condition, timeoutMs);
     }
 
     @Override

@@ -9,8 +9,10 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.TransportChoice;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,13 +32,31 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @EveryTransport
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class EngineRigTest {
+    private LoadBalancer leftRunning;
+    private InetSocketAddress leftRunningAt;
+
+    /**
+     * Registered before the rig, so JUnit runs it after the rig's own after-each (after-callbacks run in the reverse
+     * order of registration): what the test left running must be stopped by then.
+     */
     @RegisterExtension
+    @Order(1)
+    final AfterEachCallback leftRunningIsStopped = context -> {
+        if (leftRunning != null) {
+            assertThat(leftRunning.stopping()).as("the niolb the test left running is stopped").isTrue();
+            assertRefused(leftRunningAt);
+        }
+    };
+
+    @RegisterExtension
+    @Order(2)
     final EngineRig rig;
     private final TransportChoice transport;
     private String run;
 
     /** The display name of this class's run for one transport, as reports show it. */
     @RegisterExtension
+    @Order(3)
     final BeforeEachCallback runName = context -> run = context.getParent().orElseThrow().getDisplayName();
 
     EngineRigTest(final TransportChoice transport) {
@@ -65,6 +85,21 @@ class EngineRigTest {
         }
     }
 
+    private static void assertRefused(final InetSocketAddress address) throws IOException {
+        try (Socket s = new Socket()) {
+            assertThatThrownBy(() -> s.connect(address, 2000)).as("connect to %s", address)
+                .isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
+    void theEngineATestLeavesRunningIsStoppedAfterIt() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        leftRunning = rig.start(config(echo.address()));
+        leftRunningAt = leftRunning.localAddress("front");
+        assertThat(leftRunning.stopping()).isFalse(); // the after-each above checks the rest
+    }
+
     @Test
     void tearDownStopsTheEngineAndClosesEveryTrackedResourceThoughOneCloseFails() throws Exception {
         final EngineRig own = new EngineRig(transport);
@@ -80,14 +115,8 @@ class EngineRigTest {
         assertThatThrownBy(own::tearDown).isInstanceOf(IOException.class).hasMessage("this close fails");
         assertThat(closed).as("closed after the failed close").isTrue();
         assertThat(lb.stopping()).isTrue();
-        try (Socket s = new Socket()) {
-            assertThatThrownBy(() -> s.connect(front, 2000)).as("the listener is gone")
-                .isInstanceOf(ConnectException.class);
-        }
-        try (Socket s = new Socket()) {
-            assertThatThrownBy(() -> s.connect(echo.address(), 2000)).as("the tracked server is closed")
-                .isInstanceOf(ConnectException.class);
-        }
+        assertRefused(front); // the listener is gone
+        assertRefused(echo.address()); // the tracked server is closed
     }
 
     @Test
