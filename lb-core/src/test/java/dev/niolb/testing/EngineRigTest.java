@@ -17,13 +17,12 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,7 +32,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class EngineRigTest {
     private LoadBalancer leftRunning;
-    private InetSocketAddress leftRunningAt;
 
     /**
      * Registered before the rig, so JUnit runs it after the rig's own after-each (after-callbacks run in the reverse
@@ -44,7 +42,6 @@ class EngineRigTest {
     final AfterEachCallback leftRunningIsStopped = context -> {
         if (leftRunning != null) {
             assertThat(leftRunning.stopping()).as("the niolb the test left running is stopped").isTrue();
-            assertRefused(leftRunningAt);
         }
     };
 
@@ -85,38 +82,32 @@ class EngineRigTest {
         }
     }
 
-    private static void assertRefused(final InetSocketAddress address) throws IOException {
-        try (Socket s = new Socket()) {
-            assertThatThrownBy(() -> s.connect(address, 2000)).as("connect to %s", address)
-                .isInstanceOf(ConnectException.class);
-        }
-    }
-
     @Test
     void theEngineATestLeavesRunningIsStoppedAfterIt() throws Exception {
         final EchoServer echo = rig.track(new EchoServer());
         leftRunning = rig.start(config(echo.address()));
-        leftRunningAt = leftRunning.localAddress("front");
-        assertThat(leftRunning.stopping()).isFalse(); // the after-each above checks the rest
+        assertThat(leftRunning.stopping()).isFalse(); // the after-each above checks it is stopped after the test
     }
 
+    /*
+     * Stopped and closed are checked by the engine's and the resource's own state, not by connecting to their ports:
+     * a port just freed may be handed to another process's listener on a shared machine at once.
+     */
     @Test
-    void tearDownStopsTheEngineAndClosesEveryTrackedResourceThoughOneCloseFails() throws Exception {
+    void tearDownStopsTheEngineThenClosesEveryTrackedResourceThoughOneCloseFails() throws Exception {
         final EngineRig own = new EngineRig(transport);
-        final AtomicBoolean closed = new AtomicBoolean();
+        final AtomicReference<LoadBalancer> engine = new AtomicReference<>();
+        final AtomicReference<Boolean> stoppedWhenClosed = new AtomicReference<>();
         final EchoServer echo = own.track(new EchoServer());
-        own.track(() -> closed.set(true));
+        own.track(() -> stoppedWhenClosed.set(engine.get().stopping()));
         own.track(() -> {
             throw new IOException("this close fails");
         });
-        final LoadBalancer lb = own.start(config(echo.address()));
-        final InetSocketAddress front = lb.localAddress("front");
+        engine.set(own.start(config(echo.address())));
 
         assertThatThrownBy(own::tearDown).isInstanceOf(IOException.class).hasMessage("this close fails");
-        assertThat(closed).as("closed after the failed close").isTrue();
-        assertThat(lb.stopping()).isTrue();
-        assertRefused(front); // the listener is gone
-        assertRefused(echo.address()); // the tracked server is closed
+        assertThat(stoppedWhenClosed.get()).as("closed, after the failed close, and after niolb stopped").isTrue();
+        assertThat(engine.get().stopping()).isTrue();
     }
 
     @Test
