@@ -67,7 +67,6 @@ class Ipv6EndToEndTest {
 
     @RegisterExtension
     final EngineRig rig;
-
     private LoadBalancer lb;
 
     Ipv6EndToEndTest(final TransportChoice transport) {
