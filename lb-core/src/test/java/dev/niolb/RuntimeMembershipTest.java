@@ -11,13 +11,16 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.ClientLoad;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,20 +37,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Servers added to, removed from and changed in a running group, through {@link LoadBalancer}'s API. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class RuntimeMembershipTest {
+    @RegisterExtension
+    final EngineRig rig;
     private final Map<String, EchoServer> backends = new LinkedHashMap<>();
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private LoadBalancer lb;
     private int threads = 1;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
+    RuntimeMembershipTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     @Test
@@ -117,7 +116,7 @@ class RuntimeMembershipTest {
     void aRemovedServerIsClosedAtTheGroupsPaceAfterItsDrainTimeoutAndThenForgotten() throws Exception {
         start(Algorithm.ROUNDROBIN, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(300), 0), "a", "b");
         final Socket onA = sessionTo("a");
-        resources.add(onA);
+        rig.track(onA);
         final long removedAt = System.nanoTime();
         lb.removeServer("g", "a");
 
@@ -207,7 +206,7 @@ class RuntimeMembershipTest {
     private EchoServer backend(final String name) throws IOException {
         final EchoServer server = new EchoServer(name);
         backends.put(name, server);
-        resources.add(server);
+        rig.track(server);
         return server;
     }
 
@@ -222,7 +221,7 @@ class RuntimeMembershipTest {
             backend(name);
             servers.add(config(name));
         }
-        lb = LoadBalancer.start(Config.single(threads, Duration.ofSeconds(1),
+        lb = rig.start(Config.single(threads, Duration.ofSeconds(1),
             new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
             new TargetGroupConfig("g", balance, servers, health)));
     }

@@ -1,17 +1,16 @@
 package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
-import dev.niolb.admin.AdminServer;
 import dev.niolb.config.file.ConfigFile;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,6 +35,8 @@ class ReloadCommandTest {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final EngineRig rig = new EngineRig();
     private Path file;
     private LoadBalancer lb;
     private String admin;
@@ -44,14 +45,9 @@ class ReloadCommandTest {
     void start() throws Exception {
         file = Files.writeString(dir.resolve("niolb.yaml"), CONFIG);
         final ConfigFile source = new ConfigFile(file);
-        lb = AdminServer.startWithEngine(source.load());
+        lb = rig.start(source.load());
         lb.configSource(source);
         admin = "127.0.0.1:" + lb.adminAddress().getPort();
-    }
-
-    @AfterEach
-    void stop() {
-        lb.stop(Duration.ZERO);
     }
 
     @Test

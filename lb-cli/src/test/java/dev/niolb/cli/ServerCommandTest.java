@@ -1,7 +1,6 @@
 package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
-import dev.niolb.admin.AdminServer;
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -12,10 +11,11 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.EchoServer;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
@@ -36,6 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ServerCommandTest {
     @TempDir
     Path dir;
+    @RegisterExtension
+    final EngineRig rig = new EngineRig();
     private EchoServer one;
     private EchoServer two;
     private LoadBalancer lb;
@@ -44,22 +46,15 @@ class ServerCommandTest {
 
     @BeforeEach
     void start() throws Exception {
-        one = new EchoServer("web-1");
-        two = new EchoServer("web-2");
+        one = rig.track(new EchoServer("web-1"));
+        two = rig.track(new EchoServer("web-2"));
         token = Files.writeString(dir.resolve("admin-token"), "s3cret-token\n");
-        lb = AdminServer.startWithEngine(Config.single(1, Duration.ofSeconds(1),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
                 new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("web-1", one.address(), 1),
                     new ServerConfig("web-2", two.address(), 2))))
             .withAdmin(new AdminConfig(new InetSocketAddress("127.0.0.1", 0), token, true)));
         admin = "127.0.0.1:" + lb.adminAddress().getPort();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        lb.stop(Duration.ZERO);
-        one.close();
-        two.close();
     }
 
     private Cli server(final String... args) {

@@ -92,6 +92,23 @@ class SkipGateScriptTest {
     }
 
     @Test
+    void aSkipInAClassRunOncePerTransportIsAllowedByItsClassAndMethod() throws Exception {
+        // Surefire 3.5.4 names a @ParameterizedClass's run "Class[1]"; 3.6 names the test "method()[1]"
+        report("lb-core", "surefire", "dev.niolb.x.UdpTest[1]", "ipv6ListenerRelays", "no IPv6 loopback here");
+        report("lb-core", "surefire", "dev.niolb.x.TcpTest", "ipv6ListenerRelays()[2]", "no IPv6 loopback here");
+        final Path allow = allowList("dev.niolb.x.UdpTest#ipv6ListenerRelays  no IPv6 on loopback in CI",
+            "dev.niolb.x.TcpTest#ipv6ListenerRelays  no IPv6 on loopback in CI");
+
+        final Run run = gate("--allow", allow.toString(), dir.toString());
+
+        assertThat(run.exit()).as(run.out()).isZero();
+        assertThat(run.out()).contains(
+            "skipped (allowed: no IPv6 on loopback in CI): dev.niolb.x.UdpTest[1]#ipv6ListenerRelays: "
+                + "no IPv6 loopback here",
+            "2 tests skipped (0 not in the allow-list), in 2 test reports", "skip gate: passed");
+    }
+
+    @Test
     void anAllowListLineWithoutAReasonFailsTheGateEvenWhenEverySkipIsListed() throws Exception {
         report("lb-core", "surefire", "dev.niolb.x.UdpTest", "ipv6ListenerRelays", "no IPv6 loopback here");
         final Path allow = allowList("dev.niolb.x.UdpTest#ipv6ListenerRelays   ");

@@ -12,17 +12,20 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.AccessLines;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TcpServers;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,15 +47,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (client, listener, group/server, connect time, duration, bytes each way, retries, termination).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class AccessLogSessionsTest {
     /** client [time] proto listener group/server connect/duration in out retries termination */
     private static final Pattern PLAIN = Pattern.compile(
         "^(\\S+):(\\d+) \\[(\\S+)] (tcp|udp) (\\S+) (\\S+)/(\\S+) (-1|[\\d.]+)/([\\d.]+) (\\d+) (\\d+) (\\d+) (\\S+)$");
     private static final String CLIENT_IP = "127.0.0.2";
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
+
     private AccessLines lines;
     private LoadBalancer lb;
+
+    AccessLogSessionsTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
+    }
 
     /** One plain line, split into its fields. */
     private record Line(String clientIp, int clientPort, String protocol, String listener, String group,
@@ -69,23 +79,7 @@ class AccessLogSessionsTest {
 
     @BeforeEach
     void capture() {
-        lines = new AccessLines();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
-        lines.close();
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+        lines = rig.track(new AccessLines()); // tracked first, closed last: after niolb has stopped
     }
 
     private void start(final AccessLogFormat format, final TcpOptions tcp, final HealthCheckConfig health,
@@ -94,7 +88,7 @@ class AccessLogSessionsTest {
         for (int i = 0; i < servers.length; i++) {
             configs.add(new ServerConfig("s" + i, servers[i], 1));
         }
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5),
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", tcp),
                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN, configs, health, 0))
             .withAccessLog(format));
@@ -109,7 +103,7 @@ class AccessLogSessionsTest {
         s.bind(new InetSocketAddress(CLIENT_IP, 0));
         s.connect(lb.localAddress("front"), 2000);
         s.setSoTimeout(5000);
-        return track(s);
+        return rig.track(s);
     }
 
     private Line awaitLine(final Socket client) throws Exception {
@@ -128,7 +122,7 @@ class AccessLogSessionsTest {
 
     @Test
     void aClientThatFinishesFirstIsLoggedAsClientCloseWithBytesEachWay() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS, echo.address());
         final Socket c = client();
         c.getOutputStream().write("hello world".getBytes(StandardCharsets.UTF_8)); // 11 bytes in
@@ -147,7 +141,7 @@ class AccessLogSessionsTest {
 
     @Test
     void aServerThatFinishesFirstIsLoggedAsServerCloseInJson() throws Exception {
-        final TcpServers.Scripted server = track(new TcpServers.Scripted(s -> {
+        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
             try {
                 s.getOutputStream().write("bye\n".getBytes(StandardCharsets.UTF_8));
             } catch (final IOException e) {
@@ -176,7 +170,7 @@ class AccessLogSessionsTest {
 
     @Test
     void aClientResetIsLoggedAsClientReset() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS, echo.address());
         final Socket c = client();
         c.getOutputStream().write(new byte[]{1, 2, 3});
@@ -193,7 +187,7 @@ class AccessLogSessionsTest {
     void aServerResetIsLoggedAsServerReset() throws Exception {
         // the reset only once the client has read the byte: a reset passed on before would discard it unread
         final java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
-        final TcpServers.Scripted server = track(new TcpServers.Scripted(s -> {
+        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
             try {
                 s.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
                 s.getOutputStream().flush();
@@ -218,7 +212,7 @@ class AccessLogSessionsTest {
 
     @Test
     void anIdleSessionIsLoggedAsIdleTimeoutAfterItsIdleTime() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300)), echo.address());
         final Socket c = client();
         final Line line = awaitLine(c);
@@ -244,7 +238,7 @@ class AccessLogSessionsTest {
 
     @Test
     void aSessionNoServerCouldTakeIsLoggedAsNoServer() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS, echo.address());
         lb.group("g").snapshot().server("s0").operatorMode(ServerState.MAINT, "test");
         final Socket c = client();
@@ -258,7 +252,7 @@ class AccessLogSessionsTest {
 
     @Test
     void sessionsOpenWhenTheEngineStopsAreLoggedAsShutdown() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS, echo.address());
         final Socket c = client();
         final OutputStream out = c.getOutputStream();
@@ -273,7 +267,7 @@ class AccessLogSessionsTest {
 
     @Test
     void sessionsClosedByAPacedDrainAreLoggedAsDrained() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(AccessLogFormat.PLAIN, TcpOptions.DEFAULTS, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(200), 0),
             echo.address());
         final Socket c = client();
@@ -287,7 +281,7 @@ class AccessLogSessionsTest {
 
     @Test
     void aSessionAtItsMaximumAgeIsLoggedAsMaxAge() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS.withMaxConnectionAge(Duration.ofMillis(300)), echo.address());
         final Socket c = client();
         final Line line = awaitLine(c);
@@ -298,19 +292,19 @@ class AccessLogSessionsTest {
 
     @Test
     void aUdpFlowIsLoggedWhenItExpiresAndWhenItHadItsResponses() throws Exception {
-        final UdpEchoServer echo = track(new UdpEchoServer("e"));
+        final UdpEchoServer echo = rig.track(new UdpEchoServer("e"));
         final UdpOptions idle = UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300));
-        lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(5), List.of(
+        lb = rig.start(new Config(1, Duration.ofSeconds(5), List.of(
                 new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
                     TcpOptions.DEFAULTS, idle),
                 new ListenerConfig("dns1", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
                     TcpOptions.DEFAULTS, idle.withResponses(1))),
             List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u0", echo.address(), 1)))))
             .withAccessLog(AccessLogFormat.PLAIN));
-        final UdpClient a = track(new UdpClient(lb.localAddress("dns"), CLIENT_IP));
+        final UdpClient a = rig.track(new UdpClient(lb.localAddress("dns"), CLIENT_IP));
         a.send("ping"); // 4 bytes in, "e:ping" 6 bytes out
         assertThat(a.receiveText(2000)).isEqualTo("e:ping");
-        final UdpClient b = track(new UdpClient(lb.localAddress("dns1"), CLIENT_IP));
+        final UdpClient b = rig.track(new UdpClient(lb.localAddress("dns1"), CLIENT_IP));
         b.send("q");
         assertThat(b.receiveText(2000)).isEqualTo("e:q");
 

@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.file.ConfigFile;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.Http;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,24 +32,15 @@ class AdminReloadFileTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig = new EngineRig();
     private LoadBalancer lb;
     private Http http;
     private Path file;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
-    }
-
     private EchoServer server(final String name) throws IOException {
         final EchoServer s = new EchoServer(name);
-        resources.add(s);
+        rig.track(s);
         return s;
     }
 
@@ -80,7 +71,7 @@ class AdminReloadFileTest {
     private void startFrom(final String yaml) throws IOException {
         file = Files.writeString(dir.resolve("niolb.yaml"), yaml, StandardCharsets.UTF_8);
         final ConfigFile source = new ConfigFile(file);
-        lb = AdminServer.startWithEngine(source.load());
+        lb = rig.start(source.load());
         lb.configSource(source); // what niolb run --config does
         http = new Http(lb.adminAddress());
     }

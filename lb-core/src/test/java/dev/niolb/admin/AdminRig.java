@@ -13,6 +13,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.Http;
 
 import java.io.IOException;
@@ -32,7 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An engine with its admin API on an ephemeral loopback port, in front of greeting echo servers named
- * {@code s0}, {@code s1} …, and the helpers the admin tests share.
+ * {@code s0}, {@code s1} …, and the helpers the admin tests share. Opened and closed by each test (try with
+ * resources); the engine and the servers are started and stopped through an {@link EngineRig} on the default
+ * transport: the admin API is the same on every transport.
  */
 final class AdminRig implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -43,12 +46,13 @@ final class AdminRig implements AutoCloseable {
     Http http;
     /** With {@link #limits}: the admin server the rig started itself (the engine then has none of its own). */
     AdminServer admin;
+    private final EngineRig engine = new EngineRig();
     private List<String> allowedHosts = List.of();
     private AdminLimits limits;
 
     AdminRig(final int servers) throws IOException {
         for (int i = 0; i < servers; i++) {
-            this.servers.add(new EchoServer("s" + i));
+            this.servers.add(engine.track(new EchoServer("s" + i)));
         }
     }
 
@@ -82,9 +86,9 @@ final class AdminRig implements AutoCloseable {
         final AdminConfig adminConfig = AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)).withTokenFile(tokenFile)
             .withAllowedHosts(allowedHosts);
         if (limits == null) {
-            lb = AdminServer.startWithEngine(config.withAdmin(adminConfig));
+            lb = engine.start(config.withAdmin(adminConfig));
         } else {
-            lb = LoadBalancer.start(config);
+            lb = engine.start(config);
             admin = AdminServer.start(lb, adminConfig, limits);
         }
         http = new Http(adminAddress());
@@ -169,18 +173,13 @@ final class AdminRig implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() throws Exception {
         for (final Socket s : clients) {
             s.close();
         }
         if (admin != null) {
             admin.close();
         }
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final EchoServer s : servers) {
-            s.close();
-        }
+        engine.tearDown();
     }
 }

@@ -12,12 +12,14 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.testing.Await;
+import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.Http;
 import dev.niolb.testing.TcpServers;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -35,6 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** What {@code /api/stats}, {@code /metrics} and {@code /api/connections} report for known traffic. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminStatsTest {
+    @RegisterExtension
+    final EngineRig engine = new EngineRig();
 
     @Test
     void countersMatchAKnownWorkloadExactlyInStatsAndMetrics() throws Exception {
@@ -184,33 +188,30 @@ class AdminStatsTest {
 
     @Test
     void udpReplyTimesAndFlowBytesAreReported() throws Exception {
-        try (UdpEchoServer echo = new UdpEchoServer("e")) {
-            final LoadBalancer lb = AdminServer.startWithEngine(Config.single(1, Duration.ofSeconds(5),
-                    new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
-                        TcpOptions.DEFAULTS, UdpOptions.DEFAULTS),
-                    new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u0", echo.address(), 1))))
-                .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
-            try (UdpClient client = new UdpClient(lb.localAddress("dns"))) {
-                for (int i = 0; i < 5; i++) {
-                    client.send("ping");
-                    assertThat(client.receiveText(2000)).isEqualTo("e:ping");
-                }
-                final Http http = new Http(lb.adminAddress());
-                Await.until(() -> AdminRig.JSON.readTree(http.get("/api/stats").body()).get("listeners").get(0)
-                    .get("bytes_out").asLong() == 5 * 6, 5000);
-                final JsonNode stats = AdminRig.JSON.readTree(http.get("/api/stats").body());
-                final JsonNode listener = stats.get("listeners").get(0);
-                assertThat(listener.get("protocol").asText()).isEqualTo("udp");
-                assertThat(listener.get("accepted").asLong()).isEqualTo(1); // one flow
-                assertThat(listener.get("active").asLong()).isEqualTo(1);
-                assertThat(listener.get("bytes_in").asLong()).isEqualTo(5 * 4);
-                final JsonNode reply = stats.get("groups").get(0).get("servers").get(0).get("udp_reply_ms");
-                assertThat(reply.get("count").asLong()).isEqualTo(5);
-                assertThat(reply.get("p99").asDouble()).isGreaterThanOrEqualTo(0).isLessThan(2000);
-                assertThat(listener.get("dropped").get("flow_limit").asLong()).isZero();
-            } finally {
-                lb.stop(Duration.ZERO);
+        final UdpEchoServer echo = engine.track(new UdpEchoServer("e"));
+        final LoadBalancer lb = engine.start(Config.single(1, Duration.ofSeconds(5),
+                new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
+                    TcpOptions.DEFAULTS, UdpOptions.DEFAULTS),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u0", echo.address(), 1))))
+            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
+        try (UdpClient client = new UdpClient(lb.localAddress("dns"))) {
+            for (int i = 0; i < 5; i++) {
+                client.send("ping");
+                assertThat(client.receiveText(2000)).isEqualTo("e:ping");
             }
+            final Http http = new Http(lb.adminAddress());
+            Await.until(() -> AdminRig.JSON.readTree(http.get("/api/stats").body()).get("listeners").get(0)
+                .get("bytes_out").asLong() == 5 * 6, 5000);
+            final JsonNode stats = AdminRig.JSON.readTree(http.get("/api/stats").body());
+            final JsonNode listener = stats.get("listeners").get(0);
+            assertThat(listener.get("protocol").asText()).isEqualTo("udp");
+            assertThat(listener.get("accepted").asLong()).isEqualTo(1); // one flow
+            assertThat(listener.get("active").asLong()).isEqualTo(1);
+            assertThat(listener.get("bytes_in").asLong()).isEqualTo(5 * 4);
+            final JsonNode reply = stats.get("groups").get(0).get("servers").get(0).get("udp_reply_ms");
+            assertThat(reply.get("count").asLong()).isEqualTo(5);
+            assertThat(reply.get("p99").asDouble()).isGreaterThanOrEqualTo(0).isLessThan(2000);
+            assertThat(listener.get("dropped").get("flow_limit").asLong()).isZero();
         }
     }
 }

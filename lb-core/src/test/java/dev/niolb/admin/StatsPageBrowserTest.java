@@ -11,10 +11,11 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.EchoServer;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
@@ -43,7 +44,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StatsPageBrowserTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig = new EngineRig();
     private LoadBalancer lb;
     private String url;
 
@@ -62,10 +64,10 @@ class StatsPageBrowserTest {
         final List<ServerConfig> servers = new ArrayList<>();
         for (final String name : List.of("web-1", "web-2", "web-3")) {
             final EchoServer echo = new EchoServer(name);
-            resources.add(echo);
+            rig.track(echo);
             servers.add(new ServerConfig(name, echo.address(), 1));
         }
-        lb = AdminServer.startWithEngine(Config.single(1, Duration.ofSeconds(1),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
                 new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers))
             .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
@@ -78,16 +80,6 @@ class StatsPageBrowserTest {
         lb.group("web").snapshot().server("web-2").operatorMode(ServerState.DRAIN, "test");
         lb.group("web").snapshot().server("web-3").operatorMode(ServerState.MAINT, "test");
         url = "http://127.0.0.1:" + lb.adminAddress().getPort() + "/";
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
     }
 
     private static String run(final Path profile, final String... args) throws IOException, InterruptedException {

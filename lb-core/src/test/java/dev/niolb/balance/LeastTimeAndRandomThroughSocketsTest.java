@@ -9,12 +9,15 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.FullBacklogServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -38,30 +41,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@link PowerOfTwoChoices}), not from runs.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class LeastTimeAndRandomThroughSocketsTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    LeastTimeAndRandomThroughSocketsTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private void start(final Algorithm balance, final ServerConfig... servers) throws IOException {
         // one loop: one balancer, one connect-time average per server; a connect timeout well past two SYN retries
         final TcpOptions tcp = new TcpOptions(Duration.ofSeconds(10), Duration.ofMinutes(1), 0, true, false, 1024,
             16 * 1024);
-        lb = LoadBalancer.start(Config.single(1, Duration.ZERO,
+        lb = rig.start(Config.single(1, Duration.ZERO,
             new ListenerConfig(new InetSocketAddress("127.0.0.1", 0), "g", tcp),
             new TargetGroupConfig("g", balance, List.of(servers))));
     }
@@ -72,7 +66,7 @@ class LeastTimeAndRandomThroughSocketsTest {
 
     /** A session open through niolb, its server's greeting read. */
     private Socket open() throws IOException {
-        final Socket s = track(new Socket());
+        final Socket s = rig.track(new Socket());
         s.connect(lb.localAddresses().getFirst(), 2000);
         s.setSoTimeout(15_000);
         return s;
@@ -91,8 +85,8 @@ class LeastTimeAndRandomThroughSocketsTest {
 
     @Test
     void leasttimeSendsNewSessionsToTheFastServerOnceTheOtherIsSeenSlowToAccept() throws Exception {
-        final EchoServer fast = track(new EchoServer("fast"));
-        final FullBacklogServer slow = track(new FullBacklogServer("slow"));
+        final EchoServer fast = rig.track(new EchoServer("fast"));
+        final FullBacklogServer slow = rig.track(new FullBacklogServer("slow"));
         start(Algorithm.LEASTTIME, new ServerConfig("fast", fast.address(), 1),
             new ServerConfig("slow", slow.address(), 1));
 
@@ -131,7 +125,7 @@ class LeastTimeAndRandomThroughSocketsTest {
     void randomDrawsTwoAndTakesTheOneWithFewerSessionsSoAServerHoldingLongSessionsGetsNoNewOnes() throws Exception {
         final List<ServerConfig> servers = new ArrayList<>();
         for (final String name : List.of("a", "b", "c")) {
-            servers.add(new ServerConfig(name, track(new EchoServer(name)).address(), 1));
+            servers.add(new ServerConfig(name, rig.track(new EchoServer(name)).address(), 1));
         }
         start(Algorithm.RANDOM, servers.toArray(ServerConfig[]::new));
         lb.setState("g", "b", ServerState.MAINT);

@@ -12,14 +12,17 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.Dnsmasq;
 import dev.niolb.testing.EchoServer;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -43,18 +46,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * hosts file is rewritten and re-read on SIGHUP; SRV records come from its command line.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class DnsServersTest {
     private static final InetSocketAddress ANY_PORT = new InetSocketAddress("127.0.0.1", 0);
+
+    @RegisterExtension
+    final EngineRig rig;
 
     @TempDir
     Path dir;
     private Path binary;
     private Path hosts;
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private final Map<String, EchoServer> backends = new LinkedHashMap<>();
     private Dnsmasq dns;
     private LoadBalancer lb;
     private int port;
+
+    DnsServersTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
+    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -63,19 +73,6 @@ class DnsServersTest {
         hosts = dir.resolve("hosts");
         // three greeting servers on one port of three loopback addresses: what one name with three A records means
         port = sharedPort("one", "two", "three");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        if (dns != null) {
-            dns.close();
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
     }
 
     @Test
@@ -126,7 +123,7 @@ class DnsServersTest {
         assertThat(spread(4)).containsOnlyKeys("one", "two");
 
         records("127.0.0.3 api.test");
-        dns = Dnsmasq.start(binary, "dns2", dir, dnsPort, options());
+        dns = rig.track(Dnsmasq.start(binary, "dns2", dir, dnsPort, options()));
         Await.until(() -> names().equals(List.of("api.test:" + port + "#127.0.0.3")), 5000);
         final DnsDiscovery.LookupStats counts = lb.dnsLookups().getFirst();
         assertThat(counts.failing()).isFalse();
@@ -143,7 +140,7 @@ class DnsServersTest {
             "--srv-host=_api._tcp.svc.test,a.svc.test," + a.address().getPort() + ",0,10",
             "--srv-host=_api._tcp.svc.test,b.svc.test," + b.address().getPort() + ",0,30",
             "--srv-host=_api._tcp.svc.test,c.svc.test," + c.address().getPort() + ",1,5");
-        dns = Dnsmasq.start(binary, "dns", dir, 0, concat(options(), srv));
+        dns = rig.track(Dnsmasq.start(binary, "dns", dir, 0, concat(options(), srv)));
         start(DnsServerSpec.parse("srv:_api._tcp.svc.test"), Algorithm.WEIGHTED);
 
         final Server sa = lb.server("g", "srv:_api._tcp.svc.test#127.0.0.1:" + a.address().getPort());
@@ -162,7 +159,7 @@ class DnsServersTest {
         startDns();
         final EchoServer plain = backend("plain", ANY_PORT);
         final ServerConfig fixed = new ServerConfig("plain", plain.address(), 1);
-        lb = LoadBalancer.start(config(List.of(fixed), List.of()));
+        lb = rig.start(config(List.of(fixed), List.of()));
 
         lb.reload(config(List.of(fixed), List.of(DnsServerSpec.of("api.test", port))));
         assertThat(names()).containsExactly("plain", "api.test:" + port + "#127.0.0.2");
@@ -178,7 +175,7 @@ class DnsServersTest {
     }
 
     private void startDns() throws IOException, InterruptedException {
-        dns = Dnsmasq.start(binary, "dns", dir, 0, options());
+        dns = rig.track(Dnsmasq.start(binary, "dns", dir, 0, options()));
     }
 
     private void records(final String... lines) throws IOException {
@@ -202,7 +199,7 @@ class DnsServersTest {
     }
 
     private void start(final DnsServerSpec spec, final Algorithm balance) throws IOException {
-        lb = LoadBalancer.start(config(List.of(), List.of(spec), balance));
+        lb = rig.start(config(List.of(), List.of(spec), balance));
     }
 
     private List<String> names() {
@@ -212,7 +209,7 @@ class DnsServersTest {
     private EchoServer backend(final String name, final InetSocketAddress bind) throws IOException {
         final EchoServer s = new EchoServer(bind, name);
         backends.put(name, s);
-        resources.add(s);
+        rig.track(s);
         return s;
     }
 
@@ -234,10 +231,10 @@ class DnsServersTest {
                 continue;
             }
             backends.put(names[0], first);
-            resources.add(first);
+            rig.track(first);
             for (int i = 1; i < names.length; i++) {
                 backends.put(names[i], more.get(i - 1));
-                resources.add(more.get(i - 1));
+                rig.track(more.get(i - 1));
             }
             return p;
         }

@@ -2,17 +2,20 @@ package dev.niolb.faults;
 
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
 import dev.niolb.tcp.ListenerCounters;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.FaultyServer;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,18 +44,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * kept its bytes and its rate, that niolb's memory came back, and that the right counter moved.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class ClientFaultsTest {
     private static final double STORM_KEEPS_THROUGHPUT = 0.05;
+    @RegisterExtension
+    final EngineRig engine;
     private FaultRig rig;
+
+    ClientFaultsTest(final TransportChoice transport) {
+        engine = new EngineRig(transport);
+    }
 
     @BeforeEach
     void setUp() throws IOException {
-        rig = new FaultRig();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        rig.close();
+        rig = new FaultRig(engine);
     }
 
     @Test

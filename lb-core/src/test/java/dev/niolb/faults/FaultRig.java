@@ -15,6 +15,7 @@ import dev.niolb.tcp.ListenerCounters;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;
 import dev.niolb.testing.DirectMemory;
+import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.FaultyServer;
 
 import java.io.IOException;
@@ -33,9 +34,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * misbehave, and {@code healthy} in front of a well-behaved echo server. A healthy bulk session through
  * {@code healthy} runs while the fault does its worst on {@code front}; it shares the loop, the buffer pool and
  * the CPU with the faulty sessions, so it shows what the fault costs everyone else. A baseline of the same
- * session alone, measured in the same test, makes the comparison fair on a busy machine.
+ * session alone, measured in the same test, makes the comparison fair on a busy machine. The test's
+ * {@link EngineRig} starts niolb on the transport under test, and after the test stops it, the servers and the
+ * client threads.
  */
-final class FaultRig implements AutoCloseable {
+final class FaultRig {
     /** Relay buffers of 16 KiB: small, so that a buffer too many shows in the direct memory. */
     static final int BUFFER = 16 * 1024;
     /** A healthy session must keep at least this share of its baseline rate: generous, for a shared 2-core box. */
@@ -49,7 +52,7 @@ final class FaultRig implements AutoCloseable {
     /** For the measured healthy session: platform threads, so that it never waits behind the faulty clients. */
     private final ExecutorService measured = Executors.newCachedThreadPool(
         Thread.ofPlatform().name("healthy-session").daemon().factory());
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final EngineRig engine;
     private final FaultyServer healthyBackend;
     private LoadBalancer lb;
     private int threads;
@@ -57,14 +60,16 @@ final class FaultRig implements AutoCloseable {
     private long directBaseline;
     private long healthyBytesAtStart;
 
-    FaultRig() throws IOException {
+    FaultRig(final EngineRig engine) throws IOException {
+        this.engine = engine;
+        engine.track(measured::shutdownNow);
+        engine.track(pool::shutdownNow);
         healthyBackend = track(new FaultyServer(FaultyServer.echo(),
             Thread.ofPlatform().name("healthy-echo").daemon().factory()));
     }
 
     <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+        return engine.track(resource);
     }
 
     /** Starts niolb: {@code front} balances over {@code servers} round robin with {@code front}'s options. */
@@ -89,7 +94,7 @@ final class FaultRig implements AutoCloseable {
                 new TargetGroupConfig("good", Algorithm.ROUNDROBIN,
                     List.of(new ServerConfig("echo", healthyBackend.address(), 1)))));
         threads = loops;
-        lb = LoadBalancer.start(config);
+        lb = engine.start(config);
         return lb;
     }
 
@@ -190,17 +195,5 @@ final class FaultRig implements AutoCloseable {
         System.out.printf("direct memory: baseline %d KiB, after %d KiB (bound %d KiB)%n", directBaseline >> 10,
             direct >> 10, bound >> 10);
         assertThat(direct).as("direct memory after the fault (baseline %d)", directBaseline).isLessThanOrEqualTo(bound);
-    }
-
-    @Override
-    public void close() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        pool.shutdownNow();
-        measured.shutdownNow();
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
     }
 }

@@ -1,15 +1,18 @@
 package dev.niolb.faults;
 
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.FaultyServer;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,17 +35,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * memory came back, and that the right counter moved.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class ServerFaultsTest {
+    @RegisterExtension
+    final EngineRig engine;
     private FaultRig rig;
+
+    ServerFaultsTest(final TransportChoice transport) {
+        engine = new EngineRig(transport);
+    }
 
     @BeforeEach
     void setUp() throws IOException {
-        rig = new FaultRig();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        rig.close();
+        rig = new FaultRig(engine);
     }
 
     @Test

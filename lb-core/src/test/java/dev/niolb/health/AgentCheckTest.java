@@ -5,10 +5,13 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
+import dev.niolb.config.TransportChoice;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,12 +26,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The agent check end to end: a server's agent reports its state and weight and niolb follows. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class AgentCheckTest {
-    private final Rig rig = new Rig();
+    @RegisterExtension
+    final EngineRig engine;
+    private final Rig rig;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        rig.close();
+    AgentCheckTest(final TransportChoice transport) {
+        engine = new EngineRig(transport);
+        rig = new Rig(engine);
     }
 
     @Test

@@ -4,10 +4,13 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.ServerState;
+import dev.niolb.config.TransportChoice;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,12 +25,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Checks run on their own loop: a check stuck on a hanging server holds up no session. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class CheckIsolationTest {
-    private final Rig rig = new Rig();
+    @RegisterExtension
+    final EngineRig engine;
+    private final Rig rig;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        rig.close();
+    CheckIsolationTest(final TransportChoice transport) {
+        engine = new EngineRig(transport);
+        rig = new Rig(engine);
     }
 
     @Test

@@ -10,15 +10,18 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.DnsResponder;
 import dev.niolb.testing.Dnsmasq;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
@@ -49,20 +52,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * dnsmasq is not installed).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class DnsCheckTest {
+    @RegisterExtension
+    final EngineRig rig;
     @TempDir
     Path dir;
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
+    DnsCheckTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     // ------------------------------------------------------------------------------------------ the messages
@@ -187,7 +186,7 @@ class DnsCheckTest {
         for (int i = 0; i < servers.length; i++) {
             configs.add(new ServerConfig("s" + i, servers[i], 1));
         }
-        lb = LoadBalancer.start(Config.single(1, Duration.ZERO,
+        lb = rig.start(Config.single(1, Duration.ZERO,
             new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 UdpOptions.DEFAULTS.withResponses(1)),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, configs, HealthCheckConfig.DEFAULTS
@@ -208,7 +207,7 @@ class DnsCheckTest {
     @Test
     void aDnsmasqThatAnswersStaysUpAndGoesDownAfterFallChecksOnceStopped() throws Exception {
         final Dnsmasq dns = dnsmasq("dns-a");
-        resources.add(dns);
+        rig.track(dns);
         start("example.test", dns.address());
         Thread.sleep(600); // about six checks: three failing in a row would have taken it DOWN
         assertThat(server("s0").state()).as("UP while it answers").isEqualTo(ServerState.UP);
@@ -224,7 +223,7 @@ class DnsCheckTest {
     @Test
     void aNameTheServerRefusesFailsTheCheck() throws Exception {
         final Dnsmasq dns = dnsmasq("dns-a"); // dnsmasq without upstream servers answers REFUSED for other names
-        resources.add(dns);
+        rig.track(dns);
         start("nowhere.example", dns.address());
 
         Await.until(() -> server("s0").state() == ServerState.DOWN, 3000);
@@ -233,9 +232,9 @@ class DnsCheckTest {
     @Test
     void aServerAnsweringTheQuestionAskedStaysUpWhileOneAnsweringAnotherWithTheRightIdGoesDown() throws Exception {
         final DnsResponder good = new DnsResponder(DnsResponder::correct);
-        resources.add(good);
+        rig.track(good);
         final DnsResponder wrong = new DnsResponder(q -> DnsResponder.anotherQuestion(q, "example.other."));
-        resources.add(wrong);
+        rig.track(wrong);
         start("example.test", good.address(), wrong.address());
 
         Await.until(() -> server("s1").state() == ServerState.DOWN, 5000);
@@ -250,7 +249,7 @@ class DnsCheckTest {
     @Test
     void aServerThatNeverAnswersFailsTheCheckAtTheTimeout() throws Exception {
         final DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)); // reads nothing
-        resources.add(silent);
+        rig.track(silent);
         start("example.test", (InetSocketAddress) silent.getLocalSocketAddress());
 
         Await.until(() -> server("s0").state() == ServerState.DOWN, 5000);

@@ -4,10 +4,13 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.ServerState;
+import dev.niolb.config.TransportChoice;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,12 +28,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The http check end to end against a scripted server that hangs, then answers. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class HttpCheckTest {
-    private final Rig rig = new Rig();
+    @RegisterExtension
+    final EngineRig engine;
+    private final Rig rig;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        rig.close();
+    HttpCheckTest(final TransportChoice transport) {
+        engine = new EngineRig(transport);
+        rig = new Rig(engine);
     }
 
     /** An HTTP server on the check port: counts requests; answers 200 when told to, else never answers. */

@@ -4,13 +4,16 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,12 +33,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Drain, maintenance, backups and slow start, end to end on loopback. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class LifecycleTest {
-    private final Rig rig = new Rig();
+    @RegisterExtension
+    final EngineRig engine;
+    private final Rig rig;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        rig.close();
+    LifecycleTest(final TransportChoice transport) {
+        engine = new EngineRig(transport);
+        rig = new Rig(engine);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -7,9 +7,12 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.config.TransportChoice;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -30,12 +33,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Failed connects during real traffic take a server DOWN at once; without active checks a re-probe brings it back. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class PassiveDetectionTest {
-    private final Rig rig = new Rig();
+    @RegisterExtension
+    final EngineRig engine;
+    private final Rig rig;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        rig.close();
+    PassiveDetectionTest(final TransportChoice transport) {
+        engine = new EngineRig(transport);
+        rig = new Rig(engine);
     }
 
     @Test

@@ -13,10 +13,13 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
+import dev.niolb.config.TransportChoice;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.HeaderEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,24 +35,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * connection's addresses, v2 is a LOCAL command; checks sent to a {@code check-port} carry none.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class ProxyHeaderChecksTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
+    ProxyHeaderChecksTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     @Test
     void checksOfASendProxyServerOpenWithTheServersHeader() throws Exception {
-        final HeaderEchoServer server = track(new HeaderEchoServer());
-        final HeaderEchoServer checkPort = track(new HeaderEchoServer());
+        final HeaderEchoServer server = rig.track(new HeaderEchoServer());
+        final HeaderEchoServer checkPort = rig.track(new HeaderEchoServer());
         final InetSocketAddress at = server.address();
         final List<ListenerConfig> listeners = new ArrayList<>();
         final List<TargetGroupConfig> groups = new ArrayList<>();
@@ -59,7 +58,7 @@ class ProxyHeaderChecksTest {
         group("none", new ServerConfig("none", at, 1, false, 0, SendProxy.NONE), "proxied", listeners, groups);
         group("port", new ServerConfig("port", at, 1, false, checkPort.address().getPort(), SendProxy.V2), "no header",
             listeners, groups);
-        lb = LoadBalancer.start(new Config(1, Duration.ofSeconds(1), listeners, groups));
+        lb = rig.start(new Config(1, Duration.ofSeconds(1), listeners, groups));
 
         Rig.await("the check expecting a header where none is sent fails", () -> server("none").state()
             == ServerState.DOWN, 5000);
@@ -82,10 +81,5 @@ class ProxyHeaderChecksTest {
 
     private Server server(final String group) {
         return lb.group(group).snapshot().servers()[0];
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
     }
 }

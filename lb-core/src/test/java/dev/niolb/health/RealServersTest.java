@@ -12,10 +12,13 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.config.TransportChoice;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -38,22 +41,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * test is skipped when its server is not installed ({@code .ci/install-test-deps} installs both).
  */
 @Timeout(value = 40, unit = TimeUnit.SECONDS)
+@EveryTransport
 class RealServersTest {
     private static final Duration INTERVAL = Duration.ofMillis(50);
+
+    @RegisterExtension
+    final EngineRig rig;
 
     @TempDir
     Path dir;
     private final List<Process> processes = new ArrayList<>();
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final Process p : processes) {
-            stop(p);
-        }
+    RealServersTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     @Test
@@ -64,7 +65,7 @@ class RealServersTest {
             "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no"));
         awaitListening(port, process);
         final InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
-        lb = LoadBalancer.start(twoGroups(address,
+        lb = rig.start(twoGroups(address,
             CheckSpec.parse("send:PING,expect:+PONG"), CheckSpec.parse("send:PING,expect:+NOPE")));
 
         Rig.await("the wrong expectation fails", () -> server("wrong").state() == ServerState.DOWN, 5000);
@@ -112,7 +113,7 @@ class RealServersTest {
             .toString(), "-c", conf.toString()));
         awaitListening(port, process);
         final InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
-        lb = LoadBalancer.start(twoGroups(address, CheckSpec.parse("http:/health"), CheckSpec.parse("http:/broken")));
+        lb = rig.start(twoGroups(address, CheckSpec.parse("http:/health"), CheckSpec.parse("http:/broken")));
 
         Rig.await("a 503 fails the check", () -> server("wrong").state() == ServerState.DOWN, 5000);
         assertThat(server("right").state()).isEqualTo(ServerState.UP);
@@ -162,6 +163,7 @@ class RealServersTest {
         final Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
             .redirectOutput(dir.resolve("server-" + processes.size() + ".log").toFile()).start();
         processes.add(p);
+        rig.track(() -> stop(p));
         return p;
     }
 

@@ -11,6 +11,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +28,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A load balancer in front of named greeting echo servers on loopback, for the health tests: each backend
- * greets a connection with its name, so a client knows which one served it.
+ * greets a connection with its name, so a client knows which one served it. The test's {@link EngineRig} starts
+ * niolb on the transport under test and stops it and the backends after the test.
  */
-final class Rig implements AutoCloseable {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+final class Rig {
+    private final EngineRig engine;
     private final Map<String, EchoServer> backends = new LinkedHashMap<>();
     LoadBalancer lb;
+
+    Rig(final EngineRig engine) {
+        this.engine = engine;
+    }
 
     /** A greeting echo server named {@code name} on 127.0.0.1 and an ephemeral port. */
     EchoServer backend(final String name) throws IOException {
@@ -41,9 +46,8 @@ final class Rig implements AutoCloseable {
     }
 
     EchoServer backend(final String name, final InetSocketAddress bind) throws IOException {
-        final EchoServer server = new EchoServer(bind, name);
+        final EchoServer server = engine.track(new EchoServer(bind, name));
         backends.put(name, server);
-        resources.add(server);
         return server;
     }
 
@@ -69,8 +73,7 @@ final class Rig implements AutoCloseable {
     }
 
     <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+        return engine.track(resource);
     }
 
     /** The config of a server in front of backend {@code name}, with extra options such as {@code backup}. */
@@ -92,7 +95,7 @@ final class Rig implements AutoCloseable {
         final Config config = Config.single(threads, Duration.ofSeconds(2),
             new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", tcp),
             new TargetGroupConfig("g", balance, List.of(servers), health));
-        lb = LoadBalancer.start(config);
+        lb = engine.start(config);
         return lb;
     }
 
@@ -144,13 +147,4 @@ final class Rig implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
-    }
 }

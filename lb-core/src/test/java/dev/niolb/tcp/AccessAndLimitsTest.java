@@ -13,13 +13,16 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.backend.Server;
 import dev.niolb.testing.EchoServer;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,26 +42,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * clients from distinct source addresses (127.0.0.2, 127.0.0.3 …), real echo servers.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class AccessAndLimitsTest {
     private static final String A = "127.0.0.2";
     private static final String B = "127.0.0.3";
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    AccessAndLimitsTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private static ListenerConfig listener(final String name, final ListenerLimits limits) {
@@ -67,7 +61,7 @@ class AccessAndLimitsTest {
     }
 
     private void start(final int threads, final ListenerLimits limits, final ServerConfig... servers) throws IOException {
-        lb = LoadBalancer.start(Config.single(threads, Duration.ofSeconds(5), listener("front", limits),
+        lb = rig.start(Config.single(threads, Duration.ofSeconds(5), listener("front", limits),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(servers))));
     }
 
@@ -76,7 +70,7 @@ class AccessAndLimitsTest {
     }
 
     private Socket connect(final String listener, final String from) throws IOException {
-        final Socket s = track(new Socket());
+        final Socket s = rig.track(new Socket());
         s.bind(new InetSocketAddress(from, 0));
         s.connect(lb.localAddress(listener), 2000);
         s.setSoTimeout(5_000);
@@ -122,7 +116,7 @@ class AccessAndLimitsTest {
 
     @Test
     void aDeniedSourceIsResetAtAcceptAndCountedWhileOthersAreServed() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(2, ListenerLimits.NONE.withAccess(CidrSet.EMPTY, CidrSet.parse(List.of(A + "/32"))), server(echo));
 
         assertRefused(A);
@@ -135,7 +129,7 @@ class AccessAndLimitsTest {
 
     @Test
     void withAnAllowListOnlyItsSourcesAreServed() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(1, ListenerLimits.NONE.withAccess(CidrSet.parse(List.of(B + "/32", "::1/128")), CidrSet.EMPTY),
             server(echo));
 
@@ -157,7 +151,7 @@ class AccessAndLimitsTest {
 
     @Test
     void aReloadChangesTheAccessListForNewClientsWhileOpenOnesGoOn() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(2, ListenerLimits.NONE, server(echo));
         final Socket open = connect(A);
         roundTrip(open, 'a');
@@ -172,7 +166,7 @@ class AccessAndLimitsTest {
 
     @Test
     void aReloadThatLowersTheListenerMaxconnHoldsNewClientsInTheBacklog() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(2, ListenerLimits.NONE.withMaxconn(10), server(echo));
         final Socket first = connect("127.0.0.1");
         roundTrip(first, '1');
@@ -193,7 +187,7 @@ class AccessAndLimitsTest {
 
     @Test
     void aReloadChangesAServersMaxconnForItsNextPicksAndEachSessionGivesBackWhatItTook() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(1, ListenerLimits.NONE, server(echo).withMaxconn(1));
         final Socket first = connect("127.0.0.1");
         roundTrip(first, '1');
@@ -223,8 +217,8 @@ class AccessAndLimitsTest {
 
     @Test
     void aReloadCannotChangeTheProcessMaxconnAndSaysSo() throws Exception {
-        final EchoServer echo = track(new EchoServer());
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5), listener("front", ListenerLimits.NONE),
+        final EchoServer echo = rig.track(new EchoServer());
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5), listener("front", ListenerLimits.NONE),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))).withMaxconn(100));
 
         assertThat(lb.reload(lb.config().withMaxconn(50)).notApplied())
@@ -236,7 +230,7 @@ class AccessAndLimitsTest {
 
     /** A listener that trusts 127.0.0.1 as a proxy, with {@code limits}. */
     private void startBehindProxy(final ListenerLimits limits, final EchoServer echo) throws IOException {
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5),
             listener("front", limits).withAcceptProxy(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.1/32")))),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))));
     }
@@ -251,7 +245,7 @@ class AccessAndLimitsTest {
 
     @Test
     void behindATrustedProxyTheAccessListJudgesTheClientTheHeaderNamesNotTheProxy() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         // the proxy's own address is denied too: it must not matter, only the client in the header does
         startBehindProxy(ListenerLimits.NONE.withAccess(CidrSet.EMPTY,
             CidrSet.parse(List.of("203.0.113.0/24", "127.0.0.1/32"))), echo);
@@ -268,7 +262,7 @@ class AccessAndLimitsTest {
 
     @Test
     void behindATrustedProxyPerSourceLimitsCountTheClientsTheHeadersName() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         startBehindProxy(ListenerLimits.NONE.withSourceMaxconn(1), echo);
         final Socket first = viaProxy("198.51.100.7");
         roundTrip(first, 'a');
@@ -288,7 +282,7 @@ class AccessAndLimitsTest {
 
     @Test
     void theSixthClientWaitsInTheBacklogUntilOneOfTheFirstFiveClosesThenIsServed() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(2, ListenerLimits.NONE.withMaxconn(5), server(echo));
         final List<Socket> first = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -311,8 +305,8 @@ class AccessAndLimitsTest {
 
     @Test
     void theGlobalMaxconnCountsEveryListenerAndRoomOnOneWakesAnother() throws Exception {
-        final EchoServer echo = track(new EchoServer());
-        lb = LoadBalancer.start(new Config(2, Duration.ofSeconds(5),
+        final EchoServer echo = rig.track(new EchoServer());
+        lb = rig.start(new Config(2, Duration.ofSeconds(5),
             List.of(listener("a", ListenerLimits.NONE), listener("b", ListenerLimits.NONE)),
             List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo))))).withMaxconn(3));
         final Socket a1 = connect("a", "127.0.0.1");
@@ -333,8 +327,8 @@ class AccessAndLimitsTest {
 
     @Test
     void aServerAtItsMaxconnGetsNoNewSessionsWhileAnotherHasRoom() throws Exception {
-        final EchoServer capped = track(new EchoServer());
-        final EchoServer open = track(new EchoServer());
+        final EchoServer capped = rig.track(new EchoServer());
+        final EchoServer open = rig.track(new EchoServer());
         start(2, ListenerLimits.NONE, new ServerConfig("capped", capped.address(), 1).withMaxconn(1),
             new ServerConfig("open", open.address(), 1));
 
@@ -348,7 +342,7 @@ class AccessAndLimitsTest {
 
     @Test
     void whenEveryServerIsAtItsMaxconnANewClientIsClosedAndCountedAsFull() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(1, ListenerLimits.NONE, new ServerConfig("s", echo.address(), 1).withMaxconn(1));
         final Socket first = connect("127.0.0.1");
         roundTrip(first, 'a');
@@ -366,7 +360,7 @@ class AccessAndLimitsTest {
 
     @Test
     void aSourceAtItsConnectionLimitIsRefusedWhileAnotherSourceIsServed() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(2, ListenerLimits.NONE.withSourceMaxconn(2), server(echo));
         final Socket a1 = connect(A);
         final Socket a2 = connect(A);
@@ -385,7 +379,7 @@ class AccessAndLimitsTest {
 
     @Test
     void aSourceOverItsRateIsRefusedUntilItsBucketRefills() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         // one a second with a burst of 2: two at once, then one a second (slow, so that a loaded machine keeps up)
         start(2, ListenerLimits.NONE.withSourceRate(SourceRate.parse("1/s,burst=2")), server(echo));
 

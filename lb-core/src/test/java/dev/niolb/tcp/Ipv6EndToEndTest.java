@@ -15,17 +15,20 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.HeaderEchoServer;
 import dev.niolb.testing.LoopbackV6;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -57,12 +60,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * those that need more client addresses skip when they cannot be added (not root, no iproute2).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class Ipv6EndToEndTest {
     private static final InetSocketAddress ANY_PORT_V6 = new InetSocketAddress("::1", 0);
     private static LoopbackV6 lo;
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
+
+    Ipv6EndToEndTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
+    }
 
     @BeforeAll
     static void loopback() {
@@ -74,21 +83,6 @@ class Ipv6EndToEndTest {
         if (lo != null) {
             lo.close();
         }
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
     }
 
     private static void assumeLoopbackV6() {
@@ -104,7 +98,7 @@ class Ipv6EndToEndTest {
 
     private void start(final Algorithm balance, final ListenerLimits limits, final List<ServerConfig> servers)
         throws IOException {
-        lb = LoadBalancer.start(Config.single(2, Duration.ZERO,
+        lb = rig.start(Config.single(2, Duration.ZERO,
             new ListenerConfig("front", Protocol.TCP, ANY_PORT_V6, "g", TcpOptions.DEFAULTS).withLimits(limits),
             new TargetGroupConfig("g", balance, servers)));
     }
@@ -112,14 +106,14 @@ class Ipv6EndToEndTest {
     private List<ServerConfig> greeters(final int n) throws IOException {
         final List<ServerConfig> servers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            final EchoServer s = track(new EchoServer(ANY_PORT_V6, "server-" + i));
+            final EchoServer s = rig.track(new EchoServer(ANY_PORT_V6, "server-" + i));
             servers.add(new ServerConfig("server-" + i, s.address(), 1));
         }
         return servers;
     }
 
     private Socket connect(final InetAddress from) throws IOException {
-        final Socket s = track(new Socket());
+        final Socket s = rig.track(new Socket());
         s.bind(new InetSocketAddress(from, 0));
         s.connect(lb.localAddress("front"), 2000);
         s.setSoTimeout(5_000);
@@ -187,7 +181,7 @@ class Ipv6EndToEndTest {
     @Test
     void sendProxyV2GivesAServerOnV6TheV6ClientAndListenerAddresses() throws Exception {
         assumeLoopbackV6();
-        final HeaderEchoServer backend = track(new HeaderEchoServer(ANY_PORT_V6));
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer(ANY_PORT_V6));
         start(Algorithm.ROUNDROBIN, ListenerLimits.NONE,
             List.of(new ServerConfig("s", backend.address(), 1, false, 0, SendProxy.V2)));
         final InetAddress from = lo.why() == null ? client(2, 9) : InetAddress.getByName("::1");
@@ -204,8 +198,8 @@ class Ipv6EndToEndTest {
     @Test
     void aV2Tcp6HeaderFromATrustedPeerNamesTheClientThatTheAccessListJudgesAndTheServerIsTold() throws Exception {
         assumeLoopbackV6();
-        final HeaderEchoServer backend = track(new HeaderEchoServer(ANY_PORT_V6));
-        lb = LoadBalancer.start(Config.single(2, Duration.ZERO,
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer(ANY_PORT_V6));
+        lb = rig.start(Config.single(2, Duration.ZERO,
             new ListenerConfig("front", Protocol.TCP, ANY_PORT_V6, "g", TcpOptions.DEFAULTS)
                 .withAcceptProxy(AcceptProxy.from(CidrSet.parse(List.of("::1/128"))))
                 .withLimits(ListenerLimits.NONE.withAccess(CidrSet.EMPTY, CidrSet.parse(List.of("2001:db8:bad::/64")))),

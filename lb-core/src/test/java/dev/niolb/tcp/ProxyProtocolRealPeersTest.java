@@ -12,13 +12,16 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.session.SessionInfo;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.ExternalServer;
 import dev.niolb.testing.HeaderEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -28,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -41,27 +43,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * front of niolb. Each test is skipped when its program is not installed.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class ProxyProtocolRealPeersTest {
     private static final Path STREAM_MODULE = Path.of("/usr/lib/nginx/modules/ngx_stream_module.so");
 
+    @RegisterExtension
+    final EngineRig rig;
+
     @TempDir
     Path dir;
-    private final List<AutoCloseable> resources = new ArrayList<>();
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    ProxyProtocolRealPeersTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     // ------------------------------------------------------------------------------------ niolb → consumer
@@ -123,7 +117,7 @@ class ProxyProtocolRealPeersTest {
 
     @Test
     void niolbsSessionShowsTheClientHaproxyAnnouncedInV1AndV2() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         startNiolb(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.1/32"))), backend.address(), SendProxy.V2);
         for (final String send : List.of("send-proxy", "send-proxy-v2")) {
             final int haproxy = haproxyInFrontOfNiolb(send);
@@ -141,7 +135,7 @@ class ProxyProtocolRealPeersTest {
 
     private void startNiolb(final AcceptProxy accept, final InetSocketAddress server, final SendProxy send)
         throws IOException {
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
             new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS)
                 .withAcceptProxy(accept),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server, 1, false, 0, send)))));
@@ -168,7 +162,7 @@ class ProxyProtocolRealPeersTest {
               }
             }
             """.formatted(loadModule, dir, port));
-        track(ExternalServer.start(List.of(nginx.toString(), "-p", dir.toString(), "-e",
+        rig.track(ExternalServer.start(List.of(nginx.toString(), "-p", dir.toString(), "-e",
             dir.resolve("nginx-error.log").toString(), "-c", conf.toString()), dir, port));
         return port;
     }
@@ -212,7 +206,7 @@ class ProxyProtocolRealPeersTest {
                 timeout client 30s
                 timeout server 30s
             """ + sections);
-        track(ExternalServer.start(List.of(haproxy.toString(), "-db", "-f", conf.toString()), dir, port).killAtOnce());
+        rig.track(ExternalServer.start(List.of(haproxy.toString(), "-db", "-f", conf.toString()), dir, port).killAtOnce());
     }
 
     private static Socket connectFrom(final String clientIp, final InetSocketAddress target) throws IOException {

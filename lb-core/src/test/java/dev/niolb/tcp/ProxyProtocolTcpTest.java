@@ -11,17 +11,20 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.HeaderEchoServer;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,28 +48,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * what they get ({@link HeaderEchoServer}); 127.0.0.2 and 127.0.0.3 are distinct client addresses.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class ProxyProtocolTcpTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    ProxyProtocolTcpTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private void start(final AcceptProxy accept, final Algorithm balance, final ServerConfig... servers)
         throws IOException {
-        lb = LoadBalancer.start(Config.single(2, Duration.ofSeconds(5),
+        lb = rig.start(Config.single(2, Duration.ofSeconds(5),
             new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
                 TcpOptions.DEFAULTS).withAcceptProxy(accept),
             new TargetGroupConfig("g", balance, List.of(servers))));
@@ -96,7 +90,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void sendProxyGivesTheServerTheClientsAddressAndTheAddressItConnectedTo() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.DISABLED, server("s", backend.address(), SendProxy.V1));
         try (Socket s = connectFrom("127.0.0.2")) {
             assertThat(readLine(s)).isEqualTo(HeaderEchoServer.line(local(s), lb.localAddress("front"), 1));
@@ -106,7 +100,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void sendProxyV2GivesTheServerTheClientsAddressInBinary() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.DISABLED, server("s", backend.address(), SendProxy.V2));
         try (Socket s = connectFrom("127.0.0.3")) {
             assertThat(readLine(s)).isEqualTo(HeaderEchoServer.line(local(s), lb.localAddress("front"), 2));
@@ -116,7 +110,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aServerWithoutSendProxyGetsTheClientsBytesOnly() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.DISABLED, server("s", backend.address(), SendProxy.NONE));
         try (Socket s = connectFrom("127.0.0.2")) {
             s.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
@@ -126,7 +120,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aConnectRetriedOnAnotherServerSendsThatServerTheHeader() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.DISABLED, server("dead", TcpServers.refusingAddress(), SendProxy.V2),
             server("live", backend.address(), SendProxy.V2));
         for (int i = 0; i < 4; i++) { // round robin starts at either: some of these try the dead one first
@@ -142,7 +136,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aTrustedPeersHeaderMakesItsSourceTheClientAddressEverywhere() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), server("s", backend.address(), SendProxy.V1));
         final InetSocketAddress client = new InetSocketAddress("203.0.113.7", 40000);
         final InetSocketAddress dialled = new InetSocketAddress("198.51.100.1", 443);
@@ -160,7 +154,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void theBytesRightAfterTheHeaderReachAServerWithoutSendProxyFirst() throws Exception {
-        final EchoServer backend = track(new EchoServer());
+        final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.NONE));
         try (Socket s = connectFrom("127.0.0.2")) {
             s.getOutputStream().write("PROXY TCP4 192.0.2.1 192.0.2.2 1234 80\r\nGET / HTTP/1.0\r\n\r\n"
@@ -173,7 +167,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aHeaderArrivingInPiecesIsAssembled() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.V2));
         final InetSocketAddress client = new InetSocketAddress("2001:db8::7", 5000);
         final InetSocketAddress dialled = new InetSocketAddress("2001:db8::1", 80);
@@ -191,7 +185,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aLocalHeaderLeavesTheConnectionsOwnAddress() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.V1));
         try (Socket s = connectFrom("127.0.0.3")) {
             s.getOutputStream().write(bytes(ProxyHeaderEncoder.v2Local()));
@@ -201,7 +195,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aPeerOutsideTheTrustedSourcesIsServedDirectlyAndCannotClaimAnotherAddress() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), server("s", backend.address(), SendProxy.V1));
         try (Socket s = connectFrom("127.0.0.3")) {
             final String spoof = "PROXY TCP4 10.9.9.9 10.9.9.8 1 2\r\n";
@@ -219,7 +213,7 @@ class ProxyProtocolTcpTest {
         final List<HeaderEchoServer> backends = new ArrayList<>();
         final List<ServerConfig> servers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            final HeaderEchoServer b = track(new HeaderEchoServer());
+            final HeaderEchoServer b = rig.track(new HeaderEchoServer());
             backends.add(b);
             servers.add(server("s" + i, b.address(), SendProxy.NONE));
         }
@@ -256,7 +250,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aMalformedHeaderClosesThatConnectionOnlyAndIsCounted() throws Exception {
-        final EchoServer backend = track(new EchoServer());
+        final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.NONE));
         try (Socket healthy = connectFrom("127.0.0.2")) {
             healthy.getOutputStream().write("PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -278,7 +272,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void anOversizedHeaderIsRefusedAsSoonAsItIsTooLong() throws Exception {
-        final EchoServer backend = track(new EchoServer());
+        final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.fromAnyPeer().withMaxHeaderLength(1024), server("s", backend.address(), SendProxy.NONE));
         try (Socket bad = connectFrom("127.0.0.2")) { // v1 without CRLF in 107 bytes
             bad.getOutputStream().write(("PROXY UNKNOWN " + "x".repeat(120)).getBytes(StandardCharsets.US_ASCII));
@@ -295,7 +289,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aLongV2HeaderWithinTheBoundIsRead() throws Exception {
-        final HeaderEchoServer backend = track(new HeaderEchoServer());
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
         start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.V2));
         final InetSocketAddress client = new InetSocketAddress("192.0.2.9", 9);
         final ByteBuffer plain = ProxyHeaderEncoder.v2(client, new InetSocketAddress("192.0.2.1", 1),
@@ -313,7 +307,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aHeaderNotCompleteWithinTheTimeoutClosesThatConnectionOnly() throws Exception {
-        final EchoServer backend = track(new EchoServer());
+        final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.fromAnyPeer().withHeaderTimeout(Duration.ofMillis(300)),
             server("s", backend.address(), SendProxy.NONE));
         try (Socket healthy = connectFrom("127.0.0.2");
@@ -334,7 +328,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aPeerThatClosesBeforeItsHeaderEndsIsCountedIncomplete() throws Exception {
-        final EchoServer backend = track(new EchoServer());
+        final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.NONE));
         try (Socket s = connectFrom("127.0.0.2")) {
             s.getOutputStream().write("PROXY TCP".getBytes(StandardCharsets.US_ASCII));
@@ -347,7 +341,7 @@ class ProxyProtocolTcpTest {
 
     @Test
     void aTrustedPeerThatSendsNoHeaderIsRefused() throws Exception {
-        final EchoServer backend = track(new EchoServer());
+        final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), server("s", backend.address(), SendProxy.NONE));
         try (Socket s = connectFrom("127.0.0.2")) {
             s.getOutputStream().write("hello\r\n".getBytes(StandardCharsets.US_ASCII));

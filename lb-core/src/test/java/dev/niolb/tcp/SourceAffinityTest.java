@@ -7,10 +7,13 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EchoServer;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,22 +33,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code source} balancing through real sockets, with distinct client addresses 127.0.0.2, 127.0.0.3 … */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class SourceAffinityTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
+    SourceAffinityTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private List<EchoServer> servers(final int n) throws IOException {
         final List<EchoServer> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            final EchoServer s = new EchoServer("server-" + i);
-            resources.add(s);
-            list.add(s);
+            list.add(rig.track(new EchoServer("server-" + i)));
         }
         return list;
     }
@@ -55,11 +55,9 @@ class SourceAffinityTest {
         for (int i = 0; i < servers.size(); i++) {
             configs.add(new ServerConfig("server-" + i, servers.get(i).address(), 1));
         }
-        final LoadBalancer lb = LoadBalancer.start(Config.single(2, Duration.ZERO,
+        return rig.start(Config.single(2, Duration.ZERO,
             new ListenerConfig(new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.SOURCE, configs)));
-        resources.add(() -> lb.stop(Duration.ZERO));
-        return lb;
     }
 
     /** Which server greets a client connecting from {@code clientIp}. */

@@ -7,14 +7,18 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
+import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TcpServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +34,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -41,23 +44,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The TCP engine end to end: real sockets on loopback, real echo servers, {@link LoadBalancer} in between. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class TcpProxyTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    TcpProxyTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private LoadBalancer start(final TcpOptions options, final int threads, final InetSocketAddress... servers)
@@ -70,7 +64,7 @@ class TcpProxyTest {
             new ListenerConfig("front", dev.niolb.config.Protocol.TCP, new InetSocketAddress("127.0.0.1", 0),
                 "g", options),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, configs));
-        lb = LoadBalancer.start(config);
+        lb = rig.start(config);
         return lb;
     }
 
@@ -91,21 +85,11 @@ class TcpProxyTest {
         return s.getInputStream().readNBytes(data.length);
     }
 
-    private static void awaitCondition(final Callable<Boolean> condition, final long timeoutMs) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeoutMs + " ms");
-            }
-            Thread.sleep(10);
-        }
-    }
-
     @Test
     void twoHundredConcurrentClientsEachRelayOneMebibyteBothWaysIntact() throws Exception {
-        final EchoServer a = track(new EchoServer());
-        final EchoServer b = track(new EchoServer());
-        final EchoServer c = track(new EchoServer());
+        final EchoServer a = rig.track(new EchoServer());
+        final EchoServer b = rig.track(new EchoServer());
+        final EchoServer c = rig.track(new EchoServer());
         start(a.address(), b.address(), c.address());
         final int clients = 200;
         final int size = 1 << 20;
@@ -145,14 +129,14 @@ class TcpProxyTest {
         }
         assertThat(toServers).isEqualTo((long) clients * size);
         assertThat(fromServers).isEqualTo((long) clients * size);
-        awaitCondition(() -> lb.activeSessions() == 0, 5000);
+        Await.until(() -> lb.activeSessions() == 0, 5000);
         assertThat(lb.listener("front").counters().terminated(Termination.CLIENT_CLOSE)).isEqualTo(clients);
         assertThat(lb.buffersInUse()).isZero();
     }
 
     @Test
     void halfCloseLetsTheServerAnswerAfterTheClientFinishedSending() throws Exception {
-        final TcpServers.Scripted server = track(new TcpServers.Scripted(s -> {
+        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
             try {
                 final byte[] request = s.getInputStream().readAllBytes(); // until the client's FIN
                 s.getOutputStream().write(("got " + request.length + " bytes").getBytes(StandardCharsets.UTF_8));
@@ -168,13 +152,13 @@ class TcpProxyTest {
             final String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(answer).isEqualTo("got 12345 bytes");
         }
-        awaitCondition(() -> lb.activeSessions() == 0, 5000);
+        Await.until(() -> lb.activeSessions() == 0, 5000);
         assertThat(lb.listener("front").counters().terminated(Termination.CLIENT_CLOSE)).isEqualTo(1);
     }
 
     @Test
     void whenTheServerHalfClosesFirstTheClientCanStillSend() throws Exception {
-        final TcpServers.Scripted server = track(new TcpServers.Scripted(s -> {
+        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
             try {
                 s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
                 s.shutdownOutput(); // server is done talking but still listens
@@ -192,15 +176,15 @@ class TcpProxyTest {
             s.getOutputStream().write(new byte[5000]);
             s.shutdownOutput();
         }
-        awaitCondition(() -> lb.activeSessions() == 0, 5000);
+        Await.until(() -> lb.activeSessions() == 0, 5000);
         assertThat(lb.listener("front").counters().terminated(Termination.SERVER_CLOSE)).isEqualTo(1);
         assertThat(lb.group("g").snapshot().servers()[0].counters().bytesToServer()).isEqualTo(5000);
     }
 
     @Test
     void aRefusingServerIsSkippedWithZeroClientVisibleFailures() throws Exception {
-        final EchoServer a = track(new EchoServer());
-        final EchoServer b = track(new EchoServer());
+        final EchoServer a = rig.track(new EchoServer());
+        final EchoServer b = rig.track(new EchoServer());
         start(TcpServers.refusingAddress(), a.address(), b.address());
         for (int i = 0; i < 60; i++) {
             try (Socket s = connect()) {
@@ -215,8 +199,8 @@ class TcpProxyTest {
 
     @Test
     void aServerThatNeverCompletesTheHandshakeIsSkippedAfterTheConnectTimeout() throws Exception {
-        final TcpServers.BlackHole hole = track(new TcpServers.BlackHole());
-        final EchoServer echo = track(new EchoServer());
+        final TcpServers.BlackHole hole = rig.track(new TcpServers.BlackHole());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS.withConnectTimeout(Duration.ofMillis(200)), 1, hole.address(), echo.address());
         for (int i = 0; i < 6; i++) {
             try (Socket s = connect()) {
@@ -231,7 +215,7 @@ class TcpProxyTest {
 
     @Test
     void aConnectionAfterTheLoopSatIdleLongerThanTheConnectTimeoutIsNotTimedOut() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS.withConnectTimeout(Duration.ofMillis(200)), 1, echo.address());
         Thread.sleep(700); // no timers pending: the loop blocks in select with a clock that does not move
         try (Socket s = connect()) {
@@ -248,7 +232,7 @@ class TcpProxyTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(2000);
-        awaitCondition(() -> lb.listener("front").counters().terminated(Termination.NO_SERVER) == 1, 2000);
+        Await.until(() -> lb.listener("front").counters().terminated(Termination.NO_SERVER) == 1, 2000);
         // retries 2: three tries, spread over both servers
         assertThat(lb.listener("front").counters().connectFailures()).isEqualTo(2);
     }
@@ -261,13 +245,13 @@ class TcpProxyTest {
         try (Socket s = connect()) {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
-        awaitCondition(() -> lb.listener("front").counters().terminated(Termination.NO_SERVER) == 1, 2000);
+        Await.until(() -> lb.listener("front").counters().terminated(Termination.NO_SERVER) == 1, 2000);
         assertThat(lb.listener("front").counters().connectFailures()).isEqualTo(5);
     }
 
     @Test
     void aClientThatNeverReadsKeepsTheSessionsMemoryBounded() throws Exception {
-        final TcpServers.Scripted firehose = track(new TcpServers.Scripted(s -> {
+        final TcpServers.Scripted firehose = rig.track(new TcpServers.Scripted(s -> {
             final byte[] chunk = new byte[64 * 1024];
             try {
                 final OutputStream out = s.getOutputStream();
@@ -282,7 +266,7 @@ class TcpProxyTest {
         try (Socket s = connect()) {
             s.setReceiveBufferSize(64 * 1024);
             final Server server = lb.group("g").snapshot().servers()[0];
-            awaitCondition(() -> server.counters().bytesFromServer() > 0, 5000);
+            Await.until(() -> server.counters().bytesFromServer() > 0, 5000);
             // relayed bytes stop growing once the client's socket buffers are full: backpressure, not buffering
             long previous;
             long now = server.counters().bytesFromServer();
@@ -301,7 +285,7 @@ class TcpProxyTest {
 
     @Test
     void anIdleSessionIsClosedAfterTheIdleTimeout() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300)), 1, echo.address());
         try (Socket s = connect()) {
             assertThat(echoOnce(s, new byte[]{7})).containsExactly(7);
@@ -310,12 +294,12 @@ class TcpProxyTest {
             final long closedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - idleSince);
             assertThat(closedAfterMs).isBetween(250L, 3000L);
         }
-        awaitCondition(() -> lb.listener("front").counters().terminated(Termination.IDLE_TIMEOUT) == 1, 2000);
+        Await.until(() -> lb.listener("front").counters().terminated(Termination.IDLE_TIMEOUT) == 1, 2000);
     }
 
     @Test
     void activityKeepsASessionAlivePastTheIdleTimeout() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(400)), 1, echo.address());
         try (Socket s = connect()) {
             for (int i = 0; i < 8; i++) { // 8 x 150 ms = 1.2 s, three idle timeouts' worth, never idle for one
@@ -328,7 +312,7 @@ class TcpProxyTest {
 
     @Test
     void gracefulStopLetsAnInFlightTransferFinish() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(echo.address());
         final byte[] data = new byte[2 << 20];
         new Random(42).nextBytes(data);
@@ -344,7 +328,7 @@ class TcpProxyTest {
                 return null;
             });
             // the transfer under way (it takes ~0.6 s) when the stop comes
-            awaitCondition(() -> lb.group("g").snapshot().servers()[0].counters().bytesToServer() > 0, 5000);
+            Await.until(() -> lb.group("g").snapshot().servers()[0].counters().bytesToServer() > 0, 5000);
             final Future<Boolean> stopped = pool.submit(() -> lb.stop(Duration.ofSeconds(20)));
             writer.get(20, TimeUnit.SECONDS);
             assertThat(received.get(20, TimeUnit.SECONDS)).isEqualTo(data);
@@ -355,7 +339,7 @@ class TcpProxyTest {
 
     @Test
     void gracefulStopClosesWhatIsStillOpenWhenTheGraceRunsOut() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(echo.address());
         try (Socket s = connect()) {
             assertThat(echoOnce(s, new byte[]{1})).containsExactly(1);
@@ -369,7 +353,7 @@ class TcpProxyTest {
 
     @Test
     void aServerResetIsPassedOnToTheClientAsAReset() throws Exception {
-        final TcpServers.Scripted resetter = track(new TcpServers.Scripted(s -> {
+        final TcpServers.Scripted resetter = rig.track(new TcpServers.Scripted(s -> {
             try {
                 s.getInputStream().read();
                 s.setSoLinger(true, 0); // close with RST
@@ -382,30 +366,30 @@ class TcpProxyTest {
             s.getOutputStream().write(1);
             assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(SocketException.class);
         }
-        awaitCondition(() -> lb.listener("front").counters().terminated(Termination.SERVER_RESET) == 1, 2000);
+        Await.until(() -> lb.listener("front").counters().terminated(Termination.SERVER_RESET) == 1, 2000);
     }
 
     @Test
     void aClientResetClosesTheServerSideAndIsCounted() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(echo.address());
         final Socket s = connect();
         assertThat(echoOnce(s, new byte[]{9})).containsExactly(9);
         s.setSoLinger(true, 0);
         s.close();
-        awaitCondition(() -> lb.listener("front").counters().terminated(Termination.CLIENT_RESET) == 1, 2000);
-        awaitCondition(() -> lb.activeSessions() == 0, 2000);
+        Await.until(() -> lb.listener("front").counters().terminated(Termination.CLIENT_RESET) == 1, 2000);
+        Await.until(() -> lb.activeSessions() == 0, 2000);
     }
 
     @Test
     void aSecondListenerOnTheSameAddressIsRefusedWithTheAddressInTheMessage() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(echo.address());
         final InetSocketAddress taken = lb.localAddress("front");
         final Config again = Config.single(2, Duration.ZERO,
             new ListenerConfig(taken, "g", TcpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(echo.address(), 1))));
-        assertThatThrownBy(() -> LoadBalancer.start(again))
+        assertThatThrownBy(() -> rig.start(again))
             .isInstanceOf(BindException.class)
             .hasMessageContaining("127.0.0.1:" + taken.getPort())
             .hasMessageContaining("in use");
@@ -413,14 +397,14 @@ class TcpProxyTest {
 
     @Test
     void aStartThatFailsOnALaterListenerReleasesThePortsOfTheEarlierOnes() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         final InetSocketAddress free = TcpServers.freeAddress();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             final Config twoListeners = new Config(2, Duration.ZERO, List.of(
                 new ListenerConfig(free, "g", TcpOptions.DEFAULTS),
                 new ListenerConfig((InetSocketAddress) taken.getLocalSocketAddress(), "g", TcpOptions.DEFAULTS)),
                 List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(echo.address(), 1)))));
-            assertThatThrownBy(() -> LoadBalancer.start(twoListeners)).isInstanceOf(BindException.class);
+            assertThatThrownBy(() -> rig.start(twoListeners)).isInstanceOf(BindException.class);
         }
         try (java.net.ServerSocket again = new java.net.ServerSocket()) {
             again.bind(free); // the first listener's sockets were closed when the start failed
@@ -430,7 +414,7 @@ class TcpProxyTest {
 
     @Test
     void connectionsAreSpreadOverEveryLoopAndListedInTheConnectionTable() throws Exception {
-        final EchoServer echo = track(new EchoServer());
+        final EchoServer echo = rig.track(new EchoServer());
         start(TcpOptions.DEFAULTS, 2, echo.address());
         final List<Socket> open = new ArrayList<>();
         try {
@@ -455,13 +439,13 @@ class TcpProxyTest {
                 s.close();
             }
         }
-        awaitCondition(() -> lb.group("g").snapshot().servers()[0].active() == 0, 3000);
+        Await.until(() -> lb.group("g").snapshot().servers()[0].active() == 0, 3000);
     }
 
     @Test
     void aServerAtWeightZeroGetsNoNewSessions() throws Exception {
-        final EchoServer a = track(new EchoServer());
-        final EchoServer b = track(new EchoServer());
+        final EchoServer a = rig.track(new EchoServer());
+        final EchoServer b = rig.track(new EchoServer());
         start(a.address(), b.address());
         lb.group("g").snapshot().servers()[0].weight(0);
         for (int i = 0; i < 10; i++) {

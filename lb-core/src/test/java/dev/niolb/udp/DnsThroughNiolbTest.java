@@ -8,16 +8,19 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.DnsQuery;
 import dev.niolb.testing.Dnsmasq;
-import org.junit.jupiter.api.AfterEach;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -41,34 +44,31 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@code .ci/install-test-deps} installs it where it can).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EveryTransport
 class DnsThroughNiolbTest {
+    @RegisterExtension
+    final EngineRig rig;
     @TempDir
     Path dir;
     private final List<Dnsmasq> servers = new ArrayList<>();
     private LoadBalancer lb;
 
+    DnsThroughNiolbTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
+    }
+
     @BeforeEach
     void startTwoDnsmasqAndNiolb() throws Exception {
         final Path binary = Dnsmasq.binary().orElse(null);
         assumeTrue(binary != null, "dnsmasq is not installed (apt-get install dnsmasq): skipping the real-DNS tests");
-        servers.add(Dnsmasq.start(binary, "dns-a", dir));
-        servers.add(Dnsmasq.start(binary, "dns-b", dir));
-        lb = LoadBalancer.start(Config.single(1, Duration.ZERO,
+        servers.add(rig.track(Dnsmasq.start(binary, "dns-a", dir)));
+        servers.add(rig.track(Dnsmasq.start(binary, "dns-b", dir)));
+        lb = rig.start(Config.single(1, Duration.ZERO,
             new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "resolvers",
                 TcpOptions.DEFAULTS, UdpOptions.DEFAULTS.withResponses(1)),
             new TargetGroupConfig("resolvers", Algorithm.ROUNDROBIN, List.of(
                 new ServerConfig("dns-a", servers.get(0).address(), 1),
                 new ServerConfig("dns-b", servers.get(1).address(), 1)))));
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final Dnsmasq s : servers) {
-            s.close();
-        }
     }
 
     private InetSocketAddress niolb() {

@@ -8,13 +8,16 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -28,22 +31,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * counted as dropped ({@link UdpListenerCounters#DROPPED_EMPTY}), never lost silently, and opens no flow.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class EmptyDatagramTest {
+    @RegisterExtension
+    final EngineRig rig;
     private UdpEchoServer server;
     private LoadBalancer lb;
 
-    @BeforeEach
-    void start() throws Exception {
-        server = new UdpEchoServer("s");
-        lb = LoadBalancer.start(Config.single(1, Duration.ZERO,
-            new ListenerConfig("front", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
-            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server.address(), 1)))));
+    EmptyDatagramTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
-    @AfterEach
-    void stop() {
-        lb.stop(Duration.ZERO);
-        server.close();
+    @BeforeEach
+    void start() throws Exception {
+        server = rig.track(new UdpEchoServer("s"));
+        lb = rig.start(Config.single(1, Duration.ZERO,
+            new ListenerConfig("front", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server.address(), 1)))));
     }
 
     private UdpListenerCounters counters() {

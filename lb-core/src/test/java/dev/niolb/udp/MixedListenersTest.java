@@ -8,12 +8,16 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.Ports;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -26,7 +30,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** One engine with a TCP and a UDP listener on the same port number, each in front of its own group. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class MixedListenersTest {
+    @RegisterExtension
+    final EngineRig rig;
+
+    MixedListenersTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
+    }
 
     @Test
     void aTcpAndAUdpListenerShareOnePortNumberAndEachRelaysItsOwnProtocol() throws Exception {
@@ -34,7 +45,7 @@ class MixedListenersTest {
         final InetSocketAddress front = new InetSocketAddress("127.0.0.1", port);
         try (EchoServer tcpServer = new EchoServer("tcp-backend");
              UdpEchoServer udpServer = new UdpEchoServer("udp-backend");
-             LoadBalancer lb = LoadBalancer.start(new Config(2, Duration.ZERO,
+             LoadBalancer lb = rig.start(new Config(2, Duration.ZERO,
                  List.of(new ListenerConfig("tcp-front", Protocol.TCP, front, "tcp-group", TcpOptions.DEFAULTS),
                      new ListenerConfig("udp-front", Protocol.UDP, front, "udp-group", TcpOptions.DEFAULTS)),
                  List.of(new TargetGroupConfig("tcp-group", Algorithm.ROUNDROBIN,

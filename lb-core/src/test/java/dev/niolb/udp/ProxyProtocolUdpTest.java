@@ -12,24 +12,26 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import dev.niolb.testing.UdpHeaderServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -42,29 +44,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the "upstream proxy" is a plain socket on 127.0.0.2 writing headers built by the encoder.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class ProxyProtocolUdpTest {
     private static final String FRONT = "front";
-    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    ProxyProtocolUdpTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private void start(final AcceptProxy accept, final SendProxy send, final InetSocketAddress server)
         throws IOException {
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 UdpOptions.DEFAULTS).withAcceptProxy(accept),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
@@ -79,7 +73,7 @@ class ProxyProtocolUdpTest {
 
     @Test
     void proxyUdpFirstPutsTheHeaderOnTheFirstDatagramOfAFlowOnly() throws Exception {
-        final UdpHeaderServer server = track(new UdpHeaderServer());
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
         try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
             final String me = Endpoint.hostPort(client.localAddress());
@@ -92,7 +86,7 @@ class ProxyProtocolUdpTest {
 
     @Test
     void proxyUdpEveryPutsTheHeaderOnEveryDatagram() throws Exception {
-        final UdpHeaderServer server = track(new UdpHeaderServer());
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.DISABLED, new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY), server.address());
         try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.3")) {
             final String me = Endpoint.hostPort(client.localAddress());
@@ -105,7 +99,7 @@ class ProxyProtocolUdpTest {
 
     @Test
     void theHeaderCarriesTheListenersAddressAsTheDestination() throws Exception {
-        final UdpHeaderServer server = track(new UdpHeaderServer());
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
         try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
             assertThat(client.ask("x")).endsWith(" DGRAM x");
@@ -115,12 +109,12 @@ class ProxyProtocolUdpTest {
 
     @Test
     void aFlowMovedToAnotherServerSendsItsFirstDatagramThereWithTheHeader() throws Exception {
-        final UdpHeaderServer live = track(new UdpHeaderServer());
+        final UdpHeaderServer live = rig.track(new UdpHeaderServer());
         final InetSocketAddress dead;
         try (java.net.DatagramSocket gone = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             dead = (InetSocketAddress) gone.getLocalSocketAddress(); // closed: port unreachable from now on
         }
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 UdpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(
@@ -138,7 +132,7 @@ class ProxyProtocolUdpTest {
 
     @Test
     void aTrustedPeersHeaderIsStrippedAndItsSourceIdentifiesTheFlow() throws Exception {
-        final UdpEchoServer server = track(new UdpEchoServer("s"));
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
         final InetSocketAddress alice = new InetSocketAddress("198.51.100.1", 4000);
         final InetSocketAddress bob = new InetSocketAddress("198.51.100.2", 4000);
@@ -158,7 +152,7 @@ class ProxyProtocolUdpTest {
 
     @Test
     void theDecodedSourceIsWhatASendProxyServerHears() throws Exception {
-        final UdpHeaderServer server = track(new UdpHeaderServer());
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.fromAnyPeer(), new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY),
             server.address());
         final InetSocketAddress carol = new InetSocketAddress("2001:db8::c", 5353);
@@ -170,7 +164,7 @@ class ProxyProtocolUdpTest {
 
     @Test
     void aDatagramFromATrustedPeerWithoutAValidHeaderIsDroppedAndCounted() throws Exception {
-        final UdpEchoServer server = track(new UdpEchoServer("s"));
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
         try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
             proxy.send("no header here");
@@ -189,7 +183,7 @@ class ProxyProtocolUdpTest {
 
     @Test
     void aPeerOutsideTheTrustedSourcesIsTakenAsADirectClient() throws Exception {
-        final UdpHeaderServer server = track(new UdpHeaderServer());
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.V2, server.address());
         try (UdpClient direct = new UdpClient(lb.localAddress(FRONT), "127.0.0.3")) {
             // its header is not read: it cannot claim 10.6.6.6, and the server hears its real address

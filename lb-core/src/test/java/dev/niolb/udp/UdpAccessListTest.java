@@ -11,14 +11,17 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -31,27 +34,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A UDP listener's access list: datagrams from refused sources are dropped and counted, no flow is opened. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class UdpAccessListTest {
+    @RegisterExtension
+    final EngineRig rig;
     private UdpEchoServer echo;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        if (echo != null) {
-            echo.close();
-        }
+    UdpAccessListTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     @Test
     void datagramsFromADeniedSourceAreDroppedAndCountedWhileOtherSourcesAreAnswered() throws Exception {
-        echo = new UdpEchoServer("s");
+        echo = rig.track(new UdpEchoServer("s"));
         final ListenerConfig listener = new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0),
             "g", TcpOptions.DEFAULTS, UdpOptions.DEFAULTS)
             .withLimits(ListenerLimits.NONE.withAccess(CidrSet.EMPTY, CidrSet.parse(List.of("127.0.0.2/32"))));
-        lb = LoadBalancer.start(Config.single(2, Duration.ofSeconds(1), listener,
+        lb = rig.start(Config.single(2, Duration.ofSeconds(1), listener,
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1)))));
         final InetSocketAddress front = lb.localAddress("dns");
 
@@ -70,11 +70,11 @@ class UdpAccessListTest {
 
     @Test
     void behindATrustedProxyTheAccessListJudgesTheClientEachDatagramsHeaderNames() throws Exception {
-        echo = new UdpEchoServer("s");
+        echo = rig.track(new UdpEchoServer("s"));
         final ListenerConfig listener = new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0),
             "g", TcpOptions.DEFAULTS, UdpOptions.DEFAULTS, AcceptProxy.from(CidrSet.parse(List.of("127.0.0.1/32"))))
             .withLimits(ListenerLimits.NONE.withAccess(CidrSet.EMPTY, CidrSet.parse(List.of("203.0.113.0/24"))));
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1), listener,
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1), listener,
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1)))));
         final InetSocketAddress front = lb.localAddress("dns");
 

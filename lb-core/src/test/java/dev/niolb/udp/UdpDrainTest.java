@@ -9,6 +9,7 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
@@ -16,10 +17,12 @@ import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.ChannelClient;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.UdpEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -38,24 +41,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * then at the drain rate, the idlest first; each client's next datagram opens a flow to another server.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class UdpDrainTest {
     private static final String FRONT = "front";
-    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    UdpDrainTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private Server server(final String name) {
@@ -64,9 +59,9 @@ class UdpDrainTest {
 
     @Test
     void aDrainedServersFlowsCloseIdlestFirstAtTheDrainRateOnceTheDrainTimeoutIsOver() throws Exception {
-        final UdpEchoServer a = track(new UdpEchoServer("a"));
-        final UdpEchoServer b = track(new UdpEchoServer("b"));
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+        final UdpEchoServer a = rig.track(new UdpEchoServer("a"));
+        final UdpEchoServer b = rig.track(new UdpEchoServer("b"));
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 UdpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
@@ -76,7 +71,7 @@ class UdpDrainTest {
         server("b").operatorMode(ServerState.MAINT, "test");
         final List<ChannelClient> clients = new ArrayList<>();
         for (int i = 0; i < 6; i++) { // six client sources, 127.0.0.2 .. 127.0.0.7, all on a
-            final ChannelClient c = track(new ChannelClient(front, "127.0.0." + (2 + i)));
+            final ChannelClient c = rig.track(new ChannelClient(front, "127.0.0." + (2 + i)));
             clients.add(c);
             assertThat(c.ask("hello")).isEqualTo("a:hello");
         }

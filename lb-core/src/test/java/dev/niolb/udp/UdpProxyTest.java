@@ -8,16 +8,19 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
 import dev.niolb.testing.Await;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -31,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,30 +44,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The UDP engine end to end: real datagrams on loopback, in-process echo servers, {@link LoadBalancer} between. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class UdpProxyTest {
     private static final String FRONT = "front";
-    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    UdpProxyTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private List<UdpEchoServer> servers(final int n) throws IOException {
         final List<UdpEchoServer> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            list.add(track(new UdpEchoServer("s" + i)));
+            list.add(rig.track(new UdpEchoServer("s" + i)));
         }
         return list;
     }
@@ -76,7 +70,7 @@ class UdpProxyTest {
         for (int i = 0; i < servers.size(); i++) {
             configs.add(new ServerConfig("s" + i, servers.get(i), 1));
         }
-        lb = LoadBalancer.start(Config.single(threads, Duration.ofSeconds(5),
+        lb = rig.start(Config.single(threads, Duration.ofSeconds(5),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 options),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, configs)));
@@ -89,15 +83,11 @@ class UdpProxyTest {
     }
 
     private UdpClient client() throws IOException {
-        return track(new UdpClient(lb.localAddress(FRONT)));
+        return rig.track(new UdpClient(lb.localAddress(FRONT)));
     }
 
     private UdpListenerCounters counters() {
         return lb.udpListener(FRONT).counters();
-    }
-
-    private static void awaitCondition(final Callable<Boolean> condition, final long timeoutMs) throws Exception {
-        Await.until(condition, timeoutMs);
     }
 
     /** The server tag of a reply {@code sN:payload}, after checking the payload came back unchanged. */
@@ -134,7 +124,7 @@ class UdpProxyTest {
         assertThat(counters().flows()).isEqualTo(clients);
         assertThat(counters().datagramsIn()).isEqualTo((long) clients * datagrams);
         // the loop counts a reply just after sending it: the client may have it first
-        awaitCondition(() -> counters().datagramsOut() == (long) clients * datagrams, 2000);
+        Await.until(() -> counters().datagramsOut() == (long) clients * datagrams, 2000);
         assertThat(servers.stream().mapToInt(UdpEchoServer::received).sum()).isEqualTo(clients * datagrams);
     }
 
@@ -182,7 +172,7 @@ class UdpProxyTest {
 
     @Test
     void aDatagramOfTheLargestUdpSizePassesIntactBothWays() throws Exception {
-        final UdpEchoServer server = track(new UdpEchoServer(null));
+        final UdpEchoServer server = rig.track(new UdpEchoServer(null));
         start(UdpOptions.DEFAULTS, 1, server);
         final UdpClient client = client();
         final byte[] sent = new byte[65_507]; // 65,535 less the IPv4 and UDP headers
@@ -205,7 +195,7 @@ class UdpProxyTest {
         Thread.sleep(150); // the behaviour: idle for less than the idle timeout since the last datagram
         assertThat(counters().active()).as("150 ms after the last datagram").isEqualTo(1);
 
-        awaitCondition(() -> counters().active() == 0, 2000);
+        Await.until(() -> counters().active() == 0, 2000);
 
         assertThat(counters().terminated(Termination.IDLE_TIMEOUT)).isEqualTo(1);
         assertThat(client.ask("three")).isEqualTo("s0:three");
@@ -215,13 +205,13 @@ class UdpProxyTest {
 
     @Test
     void withResponsesOneAFlowEndsAtItsFirstReply() throws Exception {
-        final UdpEchoServer server = track(new UdpEchoServer("s0", 2, 0)); // answers every datagram twice
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s0", 2, 0)); // answers every datagram twice
         start(UdpOptions.DEFAULTS.withResponses(1), 1, server);
         final UdpClient client = client();
 
         assertThat(client.ask("query")).isEqualTo("s0:query");
 
-        awaitCondition(() -> counters().terminated(Termination.RESPONSES) == 1, 2000);
+        Await.until(() -> counters().terminated(Termination.RESPONSES) == 1, 2000);
         assertThat(counters().active()).isZero();
         assertThat(client.receiveText(200)).as("the second reply, after the flow ended").isNull();
         assertThat(client.ask("again")).isEqualTo("s0:again");
@@ -233,7 +223,7 @@ class UdpProxyTest {
         // glibc sends the A and AAAA queries from one socket before reading either answer. The server here
         // answers only once it has both: an echo server could answer A? before niolb had even read AAAA?, and
         // that flow would rightly end after its one reply, leaving AAAA? a flow of its own (a flake, not a bug)
-        final java.net.DatagramSocket server = track(new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0)));
+        final java.net.DatagramSocket server = rig.track(new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0)));
         final Thread answerBoth = Thread.ofPlatform().daemon().start(() -> {
             try {
                 final List<java.net.DatagramPacket> queries = new ArrayList<>();
@@ -261,7 +251,7 @@ class UdpProxyTest {
         assertThat(List.of(client.receiveText(5000), client.receiveText(5000)))
             .as("the flow stayed open for the second reply").containsExactlyInAnyOrder("s0:A?", "s0:AAAA?");
         answerBoth.join(5000);
-        awaitCondition(() -> counters().terminated(Termination.RESPONSES) == 1, 2000);
+        Await.until(() -> counters().terminated(Termination.RESPONSES) == 1, 2000);
         assertThat(counters().flows()).isEqualTo(1);
     }
 
@@ -301,7 +291,7 @@ class UdpProxyTest {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             dead = (InetSocketAddress) s.getLocalSocketAddress(); // nothing is bound there once it closes
         }
-        final UdpEchoServer live = track(new UdpEchoServer("live"));
+        final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
         start(UdpOptions.DEFAULTS, 1, List.of(dead, live.address()));
 
         for (int i = 0; i < 10; i++) {
@@ -313,7 +303,7 @@ class UdpProxyTest {
         // while the health loop decides (how many depends on how busy the machine is), never more than one each.
         // The health loop publishes DOWN on its own thread: on a loaded machine that can come after the tenth
         // client's answer (seen with stress-ng beside the suite), so wait for the state, then read the count
-        awaitCondition(() -> deadServer.state() == dev.niolb.backend.ServerState.DOWN, 5000);
+        Await.until(() -> deadServer.state() == dev.niolb.backend.ServerState.DOWN, 5000);
         final long failures = deadServer.counters().failedConnects();
         assertThat(failures).isBetween(3L, 10L);
         assertThat(counters().get(UdpListenerCounters.SERVER_UNREACHABLE)).isEqualTo(failures);
@@ -390,7 +380,7 @@ class UdpProxyTest {
             final Future<Boolean> stopped = pool.submit(() -> lb.stop(Duration.ofSeconds(10)));
             // a new client each time: one that came before the stop took effect has a flow like any other
             final UdpClient[] late = new UdpClient[1];
-            awaitCondition(() -> {
+            Await.until(() -> {
                 late[0] = client();
                 late[0].send("late");
                 Thread.sleep(20);
@@ -410,7 +400,7 @@ class UdpProxyTest {
         final int udpPort = dev.niolb.testing.Ports.freeForTcpAndUdp();
         final InetSocketAddress udp = new InetSocketAddress("127.0.0.1", udpPort);
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            assertThatThrownBy(() -> LoadBalancer.start(new Config(2, Duration.ZERO,
+            assertThatThrownBy(() -> rig.start(new Config(2, Duration.ZERO,
                 List.of(new ListenerConfig("u", Protocol.UDP, udp, "g", TcpOptions.DEFAULTS),
                     new ListenerConfig("t", Protocol.TCP, (InetSocketAddress) taken.getLocalSocketAddress(), "g",
                         TcpOptions.DEFAULTS)),
@@ -430,11 +420,11 @@ class UdpProxyTest {
         } catch (final IOException e) {
             org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
         }
-        final UdpEchoServer server = track(new UdpEchoServer("v6", 1, v6));
-        lb = LoadBalancer.start(Config.single(2, Duration.ZERO,
+        final UdpEchoServer server = rig.track(new UdpEchoServer("v6", 1, v6));
+        lb = rig.start(Config.single(2, Duration.ZERO,
             new ListenerConfig(FRONT, Protocol.UDP, v6, "g", TcpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(server.address(), 1)))));
-        final UdpClient client = track(new UdpClient(lb.localAddress(FRONT), "::1"));
+        final UdpClient client = rig.track(new UdpClient(lb.localAddress(FRONT), "::1"));
 
         assertThat(client.ask("over v6")).isEqualTo("v6:over v6");
         assertThat(client.lastSender()).isEqualTo(lb.localAddress(FRONT));
@@ -445,7 +435,7 @@ class UdpProxyTest {
         final UdpEchoServer server = servers(1).getFirst();
         try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             final InetSocketAddress address = (InetSocketAddress) taken.getLocalSocketAddress();
-            assertThatThrownBy(() -> LoadBalancer.start(Config.single(2, Duration.ZERO,
+            assertThatThrownBy(() -> rig.start(Config.single(2, Duration.ZERO,
                 new ListenerConfig(FRONT, Protocol.UDP, address, "g", TcpOptions.DEFAULTS),
                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(server.address(), 1))))))
                 .isInstanceOf(BindException.class)

@@ -10,15 +10,18 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.Await;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -36,35 +39,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  * their flows, and ICMP port unreachable counts for passive health as a refused TCP connect does.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class UdpServerStatesTest {
     private static final String FRONT = "front";
-    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @RegisterExtension
+    final EngineRig rig;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        resources.add(resource);
-        return resource;
+    UdpServerStatesTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
     }
 
     private void start(final HealthCheckConfig health, final List<ServerConfig> servers) throws IOException {
-        lb = LoadBalancer.start(Config.single(1, Duration.ofSeconds(5),
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 UdpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, servers, health)));
     }
 
     private UdpClient client() throws IOException {
-        return track(new UdpClient(lb.localAddress(FRONT)));
+        return rig.track(new UdpClient(lb.localAddress(FRONT)));
     }
 
     private Server server(final String name) {
@@ -93,12 +88,12 @@ class UdpServerStatesTest {
 
     @Test
     void aFlowWhoseServerGoesDownMovesToAnotherServerOnItsClientsNextDatagram() throws Exception {
-        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
-        final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
+        final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
         // each also has a TCP port for a tcp check, as the issue has it for UDP servers with one: closing s0's is
         // how it goes DOWN while its UDP socket still answers, so that only its state can move the flow
-        final ServerSocket s0CheckPort = track(new ServerSocket(0, 50, s0.address().getAddress()));
-        final ServerSocket s1CheckPort = track(new ServerSocket(0, 50, s1.address().getAddress()));
+        final ServerSocket s0CheckPort = rig.track(new ServerSocket(0, 50, s0.address().getAddress()));
+        final ServerSocket s1CheckPort = rig.track(new ServerSocket(0, 50, s1.address().getAddress()));
         start(HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
                 .withInterval(Duration.ofMillis(50)).withTimeout(Duration.ofMillis(500)).withRise(1).withFall(1),
             List.of(new ServerConfig("s0", s0.address(), 1, false, s0CheckPort.getLocalPort()),
@@ -121,7 +116,7 @@ class UdpServerStatesTest {
 
     @Test
     void aFlowWhoseServerIsDownWithNoOtherServerEndsAndItsDatagramIsCounted() throws Exception {
-        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
         start(HealthCheckConfig.DEFAULTS, List.of(new ServerConfig("s0", s0.address(), 1)));
         final UdpClient client = client();
         assertThat(client.ask("hi")).isEqualTo("s0:hi");
@@ -138,8 +133,8 @@ class UdpServerStatesTest {
     @Test
     void aDrainOrMaintServerKeepsItsFlowsUntilTheyEndAndGetsNoNewOnes() throws Exception {
         for (final ServerState mode : List.of(ServerState.DRAIN, ServerState.MAINT)) {
-            final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
-            final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+            final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
+            final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
             start(HealthCheckConfig.DEFAULTS, List.of(new ServerConfig("s0", s0.address(), 1),
                 new ServerConfig("s1", s1.address(), 1)));
             final UdpClient early = client();
@@ -159,8 +154,8 @@ class UdpServerStatesTest {
 
     @Test
     void aUdpServerThatStopsGoesDownAfterMaxFailsAndItsClientsDatagramsGoToTheOtherServer() throws Exception {
-        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
-        final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
+        final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
         start(HealthCheckConfig.DEFAULTS.withMaxFails(3).withInterval(Duration.ofSeconds(10)),
             List.of(new ServerConfig("s0", s0.address(), 1), new ServerConfig("s1", s1.address(), 1)));
         final List<UdpClient> clients = new ArrayList<>();
@@ -193,9 +188,9 @@ class UdpServerStatesTest {
 
     @Test
     void aUdpServerTakenDownByPortUnreachableIsReprobedWithADatagramAndComesBackWhenItListensAgain() throws Exception {
-        final UdpEchoServer s0 = track(new UdpEchoServer("s0"));
+        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
         final InetSocketAddress s0Address = s0.address();
-        final UdpEchoServer s1 = track(new UdpEchoServer("s1"));
+        final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
         start(HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
                 .withTimeout(Duration.ofMillis(200)),
             List.of(new ServerConfig("s0", s0Address, 1), new ServerConfig("s1", s1.address(), 1)));
@@ -207,7 +202,7 @@ class UdpServerStatesTest {
         Thread.sleep(500); // re-probes at 100 and 200 ms: port unreachable, so it stays DOWN
         assertThat(server("s0").state()).as("DOWN while nothing is bound").isEqualTo(ServerState.DOWN);
 
-        track(new UdpEchoServer("s0", 1, s0Address)); // no TCP port: a connect re-probe would never pass
+        rig.track(new UdpEchoServer("s0", 1, s0Address)); // no TCP port: a connect re-probe would never pass
         Await.until(() -> server("s0").state() == ServerState.UP, 5000);
 
         assertThat(client().ask("back")).isEqualTo("s0:back");

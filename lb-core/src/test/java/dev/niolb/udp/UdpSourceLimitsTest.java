@@ -13,21 +13,25 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
+import dev.niolb.reload.ReloadResult;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.ChannelClient;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.UdpEchoServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -39,20 +43,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Distinct client sources are distinct loopback addresses; several channels on one address are one source.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@EveryTransport
 class UdpSourceLimitsTest {
     private static final String FRONT = "front";
-    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @RegisterExtension
+    final EngineRig rig;
     private UdpEchoServer echo;
     private LoadBalancer lb;
 
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lb != null) {
-            lb.stop(Duration.ZERO);
-        }
-        for (final AutoCloseable r : resources.reversed()) {
-            r.close();
-        }
+    UdpSourceLimitsTest(final TransportChoice transport) {
+        rig = new EngineRig(transport);
+    }
+
+    /** {@code next} applied to the running niolb, on its transport (a change of transport would need a restart). */
+    private ReloadResult reload(final Config next) throws IOException {
+        return lb.reload(rig.withTransport(next));
     }
 
     private void start(final ListenerLimits limits, final UdpOptions udp) throws Exception {
@@ -61,8 +67,8 @@ class UdpSourceLimitsTest {
 
     private void start(final ListenerLimits limits, final UdpOptions udp, final AcceptProxy proxy) throws Exception {
         echo = new UdpEchoServer("s");
-        resources.add(echo);
-        lb = LoadBalancer.start(config(limits, udp, proxy));
+        rig.track(echo);
+        lb = rig.start(config(limits, udp, proxy));
     }
 
     private Config config(final ListenerLimits limits, final UdpOptions udp, final AcceptProxy proxy) {
@@ -74,7 +80,7 @@ class UdpSourceLimitsTest {
 
     private ChannelClient client(final String host) throws Exception {
         final ChannelClient c = new ChannelClient(lb.localAddress(FRONT), host);
-        resources.add(c);
+        rig.track(c);
         return c;
     }
 
@@ -130,14 +136,14 @@ class UdpSourceLimitsTest {
         assertThat(client("127.0.0.2").ask("one")).isEqualTo("s:one");
 
         // another idle timeout, the same limits: the open flow still counts, a second one is refused
-        lb.reload(config(one, UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofSeconds(20)), AcceptProxy.DISABLED));
+        reload(config(one, UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofSeconds(20)), AcceptProxy.DISABLED));
         final ChannelClient second = client("127.0.0.2");
         second.send("refused");
         Await.until(() -> counters().get(UdpListenerCounters.DROPPED_SOURCE_LIMIT) == 1, 2000);
         assertThat(second.receive(200)).isNull();
 
         // a higher cap is a new count: the flow opened before it is not in it
-        lb.reload(config(ListenerLimits.NONE.withSourceMaxconn(2), UdpOptions.DEFAULTS, AcceptProxy.DISABLED));
+        reload(config(ListenerLimits.NONE.withSourceMaxconn(2), UdpOptions.DEFAULTS, AcceptProxy.DISABLED));
         assertThat(client("127.0.0.2").ask("two")).isEqualTo("s:two");
         assertThat(client("127.0.0.2").ask("three")).isEqualTo("s:three");
         final ChannelClient fourth = client("127.0.0.2");
