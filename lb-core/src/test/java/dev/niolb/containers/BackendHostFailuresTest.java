@@ -192,7 +192,10 @@ class BackendHostFailuresTest {
         // the sessions on tc-b wait for an answer that never comes: niolb ends them at the idle timeout
         await("tc-b's sessions timed out", () -> onB.stream().allMatch(c -> !"tc-b".equals(traffic.serverOf(c))),
             IDLE_TIMEOUT.toMillis() + 3000);
-        Thread.sleep(500);
+        // enough short sessions after the DOWN to judge where they went: counted, not timed (a loaded machine
+        // serves fewer per second)
+        await("more than 20 short sessions since DOWN", () -> traffic.shortsStartedAfter(downAt).stream()
+            .filter(Traffic.ShortSession::served).count() > 20, 10_000);
         traffic.stop();
 
         assertThat(server("tc-b").counters().total()).as("no session sent to tc-b once DOWN").isEqualTo(sentWhileDown);
