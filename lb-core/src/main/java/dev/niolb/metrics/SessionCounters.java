@@ -35,6 +35,17 @@ public abstract class SessionCounters {
         counters.add(stripe, fields + how.ordinal(), 1);
     }
 
+    /**
+     * Accounts a session (or flow) that ended {@code how} after {@code durationNanos}: its duration, its end, and
+     * one fewer open, in that order, so that a reader that sees the open count drop also sees why. The one place
+     * a listener's counters learn of an end, TCP or UDP. Only stripe {@code stripe}'s loop may call this.
+     */
+    public final void ended(final int stripe, final Termination how, final long durationNanos) {
+        durations.record(stripe, durationNanos);
+        terminated(stripe, how);
+        counters.add(stripe, activeField, -1);
+    }
+
     /** The sum of {@code field} over every loop. Any thread. */
     public final long get(final int field) {
         return counters.sum(field);

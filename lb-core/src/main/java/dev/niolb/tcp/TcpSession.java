@@ -492,9 +492,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 server.counters().sessionTimes().record(stripe, durationNanos);
             }
         }
-        listener.counters().durations().record(stripe, durationNanos);
-        listener.counters().terminated(stripe, reason);
-        listener.counters().add(stripe, ListenerCounters.ACTIVE, -1);
+        listener.counters().ended(stripe, reason, durationNanos);
         listener.ended(settings, admittedSource);
         loop.remove(this);
         final AccessLog accessLog = listener.accessLog();

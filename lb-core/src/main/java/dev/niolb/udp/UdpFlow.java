@@ -428,13 +428,10 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             return; // never joined the table or the counters
         }
         final long durationNanos = loop.nowNanos() - startNanos;
-        listener.counters().durations().record(stripe, durationNanos);
         if (lastServer != null) {
             lastServer.counters().sessionTimes().record(stripe, durationNanos);
         }
-        // how it ended is written before the active count drops, so a reader that sees the drop sees why
-        listener.counters().terminated(stripe, reason);
-        listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
+        listener.counters().ended(stripe, reason, durationNanos);
         admission.release(client.getAddress());
         receiver.flowEnded(client, this);
         loop.remove(this);
