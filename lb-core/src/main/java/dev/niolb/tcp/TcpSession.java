@@ -3,11 +3,9 @@ package dev.niolb.tcp;
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.accesslog.AccessRecord;
 import dev.niolb.admission.Admission;
-import dev.niolb.balance.ClientHash;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Protocol;
-import dev.niolb.config.SendProxy;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
@@ -17,8 +15,6 @@ import dev.niolb.session.ServerAttempts;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
 import dev.niolb.loop.Timeout;
-import dev.niolb.proxyprotocol.ProxyHeader;
-import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerCounters;
 import dev.niolb.loop.Registration;
@@ -34,17 +30,18 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A client connection, the server connection niolb opened for it, and the two {@link Relay}s between them.
- *
- * <p>Not threadsafe: owned by one event loop for its whole life; both sockets are registered with that loop's
- * selector and the session is the attachment of both keys.
+ * Runs on one event loop for its whole life (not threadsafe): a client connection, the server connection niolb
+ * opened for it, and the {@link Duplex} between them, through the session's phases. Both sockets are registered
+ * with that loop; the session handles the client's readiness and {@code serverHandler} the server's. Who the
+ * client is lives in {@link SessionClient}; which server to try next in {@code ServerAttempts}.
  *
  * <p>Life: [HEADER (on a listener that accepts the PROXY protocol, from a trusted peer: the client is read
  * until its header is complete, with a header timeout on the wheel; a malformed, oversized, late or cut header
  * closes this connection only, counted by reason; the decoded source becomes the client address, and bytes
- * after the header are kept to be relayed first)] → CONNECTING (the client is not read; a non-blocking connect runs with a connect timeout on the
- * loop's timer wheel; a refused, unreachable or timed-out connect is counted against the server and the next
- * server is tried, up to the listener's retries, so the client never sees a failed try) → RELAYING (both
+ * after the header are kept to be relayed first)] → CONNECTING (the client is not read; a non-blocking connect
+ * runs with a connect timeout on the loop's timer wheel; a refused, unreachable or timed-out connect is counted
+ * against the server and the next server is tried, up to the listener's retries, so the client never sees a
+ * failed try) → RELAYING (both
  * directions, half-close passed on, an idle timer re-armed lazily: reads only stamp the time, the timer checks
  * it when it fires; the same timer ends the session at its maximum age, at a moment when no byte of it is
  * held in a buffer) → CLOSED (both directions ended, a reset or error on either side, idle, age, shutdown).
@@ -68,12 +65,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
     private final StreamSocket client;
-    private final InetSocketAddress peerAddress; // the TCP peer: the client, or a proxy in front of it
-    private InetSocketAddress clientAddress;      // the peer, or the source its PROXY header gave
-    private int clientHash;
-    private ClientHeaderReader headerReader;      // while reading a PROXY header
-    private ProxyHeader.Proxied proxied;          // the decoded header, when it carried addresses
-    private ByteBuffer early;                     // bytes the client sent after its PROXY header
+    private final SessionClient who;
     private final int stripe;
     private final long id;
     private final long startEpochMs;
@@ -115,9 +107,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.settings = settings; // those the acceptor took this connection's places under
         this.balancer = balancer;
         this.client = client;
-        this.peerAddress = clientAddress;
-        this.clientAddress = clientAddress;
-        this.clientHash = ClientHash.of(clientAddress);
+        this.who = new SessionClient(clientAddress);
         this.stripe = stripe;
         this.id = loop.nextSessionId();
         this.startEpochMs = System.currentTimeMillis();
@@ -145,7 +135,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
         loop.add(this);
         final AcceptProxy acceptProxy = settings.acceptProxy();
-        final boolean readHeader = acceptProxy.expectsHeaderFrom(peerAddress.getAddress());
+        final boolean readHeader = acceptProxy.expectsHeaderFrom(who.peer().getAddress());
         phase = readHeader ? Phase.HEADER : Phase.CONNECTING;
         try {
             client.apply(settings.options());
@@ -155,7 +145,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         if (readHeader) {
-            headerReader = new ClientHeaderReader(acceptProxy.maxHeaderLength());
+            who.expectHeader(acceptProxy.maxHeaderLength());
             timer.after(settings.headerTimeoutMs());
             return;
         }
@@ -167,7 +157,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** The client is readable while its PROXY header is expected. */
     private void readHeader() {
-        final int status = headerReader.onReadable(client);
+        final int status = who.readHeader(client);
         switch (status) {
             case ClientHeaderReader.NEED_MORE -> {
             }
@@ -175,7 +165,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             case ClientHeaderReader.MALFORMED, ClientHeaderReader.OVERSIZE -> {
                 listener.counters().add(stripe, status == ClientHeaderReader.MALFORMED
                     ? ListenerCounters.PROXY_MALFORMED : ListenerCounters.PROXY_OVERSIZE, 1);
-                listener.warnProxyHeader(loop.nowMs(), peerAddress, headerReader.problem().description());
+                listener.warnProxyHeader(loop.nowMs(), who.peer(), who.problem().description());
                 close(Termination.PROXY_HEADER);
             }
             default -> { // CLOSED, RESET
@@ -189,16 +179,9 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private void headerRead() {
         timer.cancel();
         listener.counters().add(stripe, ListenerCounters.PROXY_HEADERS, 1);
-        final ProxyHeader header = headerReader.header();
-        early = headerReader.leftover();
-        headerReader = null;
-        if (header instanceof ProxyHeader.Proxied p) {
-            proxied = p;
-        }
-        clientAddress = header.sourceOr(peerAddress);
-        clientHash = ClientHash.of(clientAddress);
+        who.headerRead();
         // the access list and per-source limits judge the client the header names, not the proxy in front of it
-        final InetAddress source = clientAddress.getAddress();
+        final InetAddress source = who.address().getAddress();
         final Admission.Verdict verdict = settings.admission().admit(source, loop.nowNanos());
         if (verdict != Admission.Verdict.OK) {
             listener.counters().add(stripe, ListenerCounters.rejectedField(verdict), 1);
@@ -231,7 +214,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private void connectNext() {
         while (phase == Phase.CONNECTING) {
-            final Server next = attempts.next(balancer, clientHash);
+            final Server next = attempts.next(balancer, who.hash());
             if (next == null) {
                 close(attempts.giveUp());
                 return;
@@ -348,36 +331,13 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             ageDeadlineMs = lastActivityMs + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1);
         }
         armRelayTimer();
-        final ByteBuffer header = headerForServer();
+        final ByteBuffer header = who.headerFor(server.sendProxy(), client, listener.localAddress());
+        final ByteBuffer early = who.takeEarly();
         if (header != null || early != null) {
             final Termination end = duplex.prime(header, early);
-            early = null;
             if (end != null) {
                 end(end);
             }
-        }
-    }
-
-    /**
-     * The PROXY header this server is to get, or null: the client address and the address it connected to (as
-     * its own header gave them, else this connection's local address).
-     */
-    private ByteBuffer headerForServer() {
-        final SendProxy send = server.sendProxy();
-        if (!send.enabled()) {
-            return null;
-        }
-        final InetSocketAddress destination = proxied != null ? proxied.destination() : localAddress();
-        return send.version() == SendProxy.Version.V1 ? ProxyHeaderEncoder.v1(clientAddress, destination)
-            : ProxyHeaderEncoder.v2(clientAddress, destination, ProxyHeader.Transport.STREAM);
-    }
-
-    /** The address the client connected to: the real one even on a wildcard listener. */
-    private InetSocketAddress localAddress() {
-        try {
-            return client.localAddress();
-        } catch (final IOException e) {
-            return listener.localAddress();
         }
     }
 
@@ -436,7 +396,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     public void onTimeout(final long expiredTimerId, final long nowMs) {
         if (phase == Phase.HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
-            listener.warnProxyHeader(nowMs, peerAddress, "not complete within " + settings.headerTimeoutMs() + " ms");
+            listener.warnProxyHeader(nowMs, who.peer(), "not complete within " + settings.headerTimeoutMs() + " ms");
             close(Termination.PROXY_HEADER);
         } else if (phase == Phase.CONNECTING) {
             if (serverSocket != null) {
@@ -482,8 +442,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             serverSocket.close(abortServer);
         }
         duplex.release();
-        headerReader = null;
-        early = null;
+        who.release();
         final long durationNanos = loop.nowNanos() - startNanos;
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
@@ -498,13 +457,13 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final AccessLog accessLog = listener.accessLog();
         if (accessLog.enabled()) {
             // one immutable record; the line is formatted on the access log's thread
-            accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.TCP, clientAddress, listener.name(),
+            accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.TCP, who.address(), listener.name(),
                 balancer.group().name(), lastTried == null ? null : lastTried.name(),
                 connectNanos < 0 ? -1 : connectNanos / 1000, Math.max(0, durationNanos) / 1000, duplex.bytesIn(),
                 duplex.bytesOut(), Math.max(0, attempts.attempts() - 1), reason, lastTried != null));
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), clientAddress,
+            LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), who.address(),
                 server, reason, duplex.bytesIn(), duplex.bytesOut());
         }
     }
@@ -517,7 +476,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             case RELAYING -> "relaying";
             case CLOSED -> "closed";
         };
-        return new SessionInfo(id, listener.name(), clientAddress, server == null ? null : server.name(),
+        return new SessionInfo(id, listener.name(), who.address(), server == null ? null : server.name(),
             startEpochMs, duplex.bytesIn(), duplex.bytesOut(), stateName);
     }
 
