@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.util.function.IntFunction;
 
 /**
+ * Owned by one event loop.
+ *
  * Direct buffers of one size, reused LIFO so that the buffer the next read gets is the one still warm in cache.
  *
  * <p>Not threadsafe: owned by one {@link EventLoop}. Buffers are taken when a direction has bytes to move and

@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
+ * Its own thread; other threads only through execute/submit and what it publishes.
+ *
  * One thread with its own {@link Poller}, timer wheel, command queue, buffer pools and connection table: the
  * transport-neutral core of an event loop; how it waits for sockets is its transport's {@link Poller}.
  *

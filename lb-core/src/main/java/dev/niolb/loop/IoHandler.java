@@ -1,6 +1,8 @@
 package dev.niolb.loop;
 
 /**
+ * Called on its loop's thread.
+ *
  * What a registration's owner does when its socket is ready: the one call every transport's poller makes.
  *
  * <p>Threading: called only on the owning {@link EventLoop}'s thread.

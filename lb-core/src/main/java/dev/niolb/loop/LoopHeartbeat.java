@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
+ * Written by its loop's thread; read by any thread.
+ *
  * What an event loop publishes about itself for {@code /metrics}: iterations completed, failures it caught and
  * went on from, and since when it has been busy, so that a loop that stops coming back to its poll (a handler
  * stuck in a system call, an endless loop) shows as stalled while an idle loop, blocked in its poll with nothing

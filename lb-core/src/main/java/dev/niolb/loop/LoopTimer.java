@@ -3,6 +3,8 @@ package dev.niolb.loop;
 import org.agrona.DeadlineTimerWheel;
 
 /**
+ * Runs on its loop's thread.
+ *
  * The one timer an object on a loop keeps (a session's connect or idle timer, an acceptor's back-off, a check's
  * next run): at most one pending at a time, forgotten when it fires, cancelled by its owner when it stops.
  * Every loop-owned object that times something had its own copy of this bookkeeping; now it is here.

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
+ * Called from a control thread (start, reload, stop); the actions run on each loop.
+ *
  * Runs one action per part of a listener (an acceptor, a receiver) on that part's own loop, and waits for all:
  * how a listener added or removed while the loops run changes its sockets without touching them from another
  * thread.

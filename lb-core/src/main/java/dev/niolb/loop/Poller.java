@@ -3,6 +3,8 @@ package dev.niolb.loop;
 import java.io.IOException;
 
 /**
+ * Runs on its loop's thread (wakeup from any thread).
+ *
  * How one loop waits for its sockets: the part of an event loop that differs between transports (a
  * {@code Selector} for NIO; epoll for the native transport). Everything else a loop does (its thread, command
  * queue, timers, clock, session table) is the transport-neutral {@link EventLoop}.

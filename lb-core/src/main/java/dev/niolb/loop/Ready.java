@@ -1,6 +1,8 @@
 package dev.niolb.loop;
 
 /**
+ * Constants; any thread.
+ *
  * Readiness and interest flags, the same for every transport. The values are {@code SelectionKey}'s, so that the
  * NIO poller passes them through untranslated; a native poller maps its own events onto them.
  */

@@ -1,6 +1,8 @@
 package dev.niolb.loop;
 
 /**
+ * Used on its loop's thread.
+ *
  * A socket watched by its loop's {@link Poller}: the handle through which its owner changes what it waits for.
  *
  * <p>Threading: the owning {@link EventLoop}'s thread only.

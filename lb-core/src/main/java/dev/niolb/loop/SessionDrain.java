@@ -5,6 +5,8 @@ import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
 
 /**
+ * Called from any thread; the closing runs on each loop.
+ *
  * Closes a server's sessions, TCP sessions and UDP flows alike, on the relay loops, those idle the longest
  * first: the hand of a paced drain. A session is the server's when its {@link LoopSession#server()} is that
  * server, so a group that serves a TCP and a UDP listener has both kinds drained by the one rate.

@@ -1,6 +1,8 @@
 package dev.niolb.loop;
 
 /**
+ * Called on its loop's thread.
+ *
  * A timer's callback.
  *
  * <p>Threading: called only on the owning {@link EventLoop}'s thread.

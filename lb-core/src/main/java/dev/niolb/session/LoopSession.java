@@ -3,6 +3,8 @@ package dev.niolb.session;
 import dev.niolb.backend.Server;
 
 /**
+ * Runs on its loop's thread.
+ *
  * A session (a TCP client/server pair, or a UDP flow) in its loop's connection table.
  *
  * <p>Threading: owned by one event loop; every method runs on that loop's thread.

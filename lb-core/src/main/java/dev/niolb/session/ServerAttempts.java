@@ -5,6 +5,8 @@ import dev.niolb.balance.Balancer;
 import dev.niolb.balance.GroupBalancer;
 
 /**
+ * Runs on its session's event loop.
+ *
  * One session's way through its group's servers, TCP session or UDP flow alike: the next server to try, the
  * servers already tried (so that a retry goes elsewhere), how many tries are left, and the place the session
  * holds under a server's maxconn.

@@ -3,6 +3,8 @@ package dev.niolb.session;
 import java.net.InetSocketAddress;
 
 /**
+ * Immutable; made on a loop, read by any thread.
+ *
  * One row of the live connection table, copied on the owning loop for a reader on another thread.
  *
  * @param server       the server's name, or {@code null} while no server is connected yet

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
+ * Runs on its session's event loop.
+ *
  * Reads the PROXY protocol header a trusted peer sends before anything else, for one {@link TcpSession}.
  *
  * <p>Not threadsafe: owned by its session's loop, and dropped once the header is read. Bytes are read into a

@@ -10,6 +10,8 @@ import dev.niolb.transport.StreamSocket;
 import java.nio.ByteBuffer;
 
 /**
+ * Runs on its session's event loop.
+ *
  * Both directions of a connected TCP session: the two {@link Relay}s, what each socket waits for, the byte
  * counters, and how the relaying ended. The session decides when to start it and what to do with its end.
  *

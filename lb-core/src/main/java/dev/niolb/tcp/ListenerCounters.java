@@ -4,6 +4,8 @@ import dev.niolb.admission.Admission;
 import dev.niolb.metrics.SessionCounters;
 
 /**
+ * Written by each event loop in its own stripe; read by any thread.
+ *
  * Counters of one listener: accepted, active, failed connect tries, connections refused at accept by reason,
  * time spent at maxconn, and one counter for each way a session ends.
  *

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
+ * Runs on its session's event loop.
+ *
  * One direction of a TCP session: bytes read from {@code src} are written to {@code dst}.
  *
  * <p>Not threadsafe: owned by its session's event loop.

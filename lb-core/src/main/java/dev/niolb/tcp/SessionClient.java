@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
+ * Runs on its session's event loop.
+ *
  * Who a TCP session's client is: the TCP peer, or, behind a trusted proxy, the source its PROXY protocol header
  * names; and what that header left to relay first. One field is the client address: what the balancer hashes,
  * what the admission judges, what the connection table shows, and what a PROXY header to the server carries.

@@ -20,6 +20,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
+ * Runs on one event loop (made on the thread that binds its listener, registered on the loop).
+ *
  * A listener's socket on one event loop: accepts connections, admits or refuses each, and starts a
  * {@link TcpSession} for those admitted.
  *

@@ -24,6 +24,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
+ * Any thread: made by start or a reload; each of its acceptors runs on its own loop.
+ *
  * One TCP listener of the config: a listening socket on every event loop, all bound with {@code SO_REUSEPORT}
  * to the same address so that the kernel spreads new connections over the loops.
  *

@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
+ * Used on the event loop it is registered with.
+ *
  * A UDP socket as the engine uses it, whatever transport made it: a listener's socket (receive with the sender's
  * address, send to an address) or a flow's socket connected to one server (write, receive).
  *

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 
 /**
+ * Used on the event loop it is registered with.
+ *
  * One loop's listening TCP socket.
  *
  * <p>Threading: the event loop it is registered with (made on any thread, before it is registered).

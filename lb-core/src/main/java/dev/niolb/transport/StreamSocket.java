@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
+ * Used on the event loop it is registered with.
+ *
  * A TCP connection as the engine uses it, whatever transport made it: non-blocking reads and writes into
  * buffers, connect, half-close, and a close that can abort (reset) instead of ending cleanly.
  *

@@ -7,6 +7,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
+ * Immutable; any thread.
+ *
  * A way of doing socket I/O that the engine can run on: today JDK NIO; a Linux-native one plugs in beside it.
  * A transport opens each event loop's {@link Poller} and makes the sockets the loops' handlers own: what differs
  * between transports is here, and nothing above it (sessions, balancers, limits, health) knows which one runs.

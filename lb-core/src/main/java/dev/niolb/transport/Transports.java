@@ -4,6 +4,8 @@ import dev.niolb.config.TransportChoice;
 import dev.niolb.transport.nio.NioTransport;
 
 /**
+ * Any thread.
+ *
  * The transport an operator's choice names.
  *
  * <p>Threading: any thread.

@@ -6,6 +6,8 @@ import dev.niolb.proxyprotocol.ProxyHeaderDecoder;
 import java.nio.ByteBuffer;
 
 /**
+ * Runs on its receiver's event loop.
+ *
  * Strips the PROXY protocol v2 header a trusted peer puts in front of each datagram, for one {@link UdpReceiver}.
  *
  * <p>Not threadsafe: owned by its receiver's loop. A datagram is whole, so a header that does not decode (cut

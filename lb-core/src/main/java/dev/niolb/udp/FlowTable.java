@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 
 /**
+ * Runs on its receiver's event loop.
+ *
  * The flows of one listener on one loop, keyed by client address (IP and port).
  *
  * <p>Not threadsafe: owned by one event loop. Lookups allocate nothing ({@link InetSocketAddress} hashes and

@@ -32,6 +32,8 @@ import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
 
 /**
+ * Runs on one event loop, its receiver's, for its whole life.
+ *
  * One client address and the socket niolb connected to a server for it: the client's datagrams go out of that
  * socket, the server's replies come in on it and go back to the client from the listener's socket.
  *

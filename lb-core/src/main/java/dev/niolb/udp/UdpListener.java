@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
+ * Any thread: made by start or a reload; each of its receivers runs on its own loop.
+ *
  * One UDP listener of the config: a socket on every event loop, all bound with {@code SO_REUSEPORT} to the same
  * address. The kernel picks the socket for a datagram by hashing its addresses, so every datagram of one client
  * address lands on the same loop, which keeps that client's flow in its own table without sharing anything.

@@ -4,6 +4,8 @@ import dev.niolb.admission.Admission;
 import dev.niolb.metrics.SessionCounters;
 
 /**
+ * Written by each event loop in its own stripe; read by any thread.
+ *
  * Counters of one UDP listener: flows, datagrams each way, every reason a datagram was dropped, and one counter
  * for each way a flow ends. A datagram niolb does not forward is never lost silently: it lands in a counter.
  *

@@ -19,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
+ * Runs on one event loop (made on the thread that binds its listener, registered on the loop).
+ *
  * A UDP listener's socket on one event loop: receives client datagrams, finds or opens each client's
  * {@link UdpFlow}, and sends the servers' replies back to clients from this socket, so that a client sees its
  * answers come from the address it asked.

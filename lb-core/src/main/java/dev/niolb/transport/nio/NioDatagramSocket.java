@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 /**
+ * Used on the event loop it is registered with.
+ *
  * A {@link DatagramChannel}, non-blocking. Its receive hands back a cached address object when the sender is the
  * same as last time (a connected socket's server): no allocation per datagram there.
  *

@@ -11,6 +11,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
+ * Used on the event loop it is registered with.
+ *
  * A {@link ServerSocketChannel}, non-blocking. The JDK's accept does not return the peer's address; it is asked
  * for once per connection ({@code getpeername}), one of the syscalls a native transport saves.
  *

@@ -12,6 +12,8 @@ import java.nio.channels.Selector;
 import java.util.function.Consumer;
 
 /**
+ * Runs on its loop's thread (wakeup from any thread).
+ *
  * A loop's {@link Selector}. {@code Ready} flags are {@code SelectionKey}'s own values, so readiness and interest
  * pass through untranslated.
  *

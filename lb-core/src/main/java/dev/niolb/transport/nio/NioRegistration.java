@@ -6,6 +6,8 @@ import dev.niolb.loop.Registration;
 import java.nio.channels.SelectionKey;
 
 /**
+ * Used on its loop's thread.
+ *
  * A selection key and its handler; the key's attachment, so the poller finds the handler in one read.
  *
  * <p>Threading: the owning loop's thread.

@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
+ * Used on the event loop it is registered with.
+ *
  * A {@link SocketChannel}, non-blocking.
  *
  * <p>Threading: the event loop it is registered with.

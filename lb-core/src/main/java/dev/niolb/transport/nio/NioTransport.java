@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
+ * Immutable; any thread.
+ *
  * JDK NIO: a {@code Selector} per loop, {@code SocketChannel}s and {@code DatagramChannel}s. Portable, and the
  * reference every other transport is tested against.
  *

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
+ * Made on the thread that binds a listener; the sockets then go to their loops.
+ *
  * A listener's sockets, one per loop, bound to one address with {@code SO_REUSEPORT}, TCP or UDP alike.
  *
  * <p>First a probe bind without {@code SO_REUSEPORT}: a plain {@code SO_REUSEPORT} bind would succeed next to
