@@ -1,6 +1,7 @@
 package dev.niolb.tcp;
 
 import dev.niolb.loop.BufferPool;
+import dev.niolb.transport.BufferRelay;
 import dev.niolb.transport.nio.NioTransport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The two relay shapes of the design, side by side over real loopback sockets:
- * {@code pooled} is niolb's {@link Relay} (a pooled direct buffer per direction, taken when readable and given
+ * {@code pooled} is niolb's {@link BufferRelay} (a pooled direct buffer per direction, taken when readable and given
  * back when written out: a partial write keeps the buffer, nothing is copied); {@code shared} is the Zilla shape
  * (one read buffer per loop; what a partial write leaves is copied into a pooled slot).
  *
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * its server socket, the server reads them. Both shapes make the same system calls in the common case; the
  * benchmark shows what the buffer handling around them costs.
  *
- * <p>Package {@code dev.niolb.tcp} so that it drives the real, package-private {@link Relay}.
+ * <p>It drives the real {@link BufferRelay}, the relay every transport has.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,7 +53,7 @@ public class RelayShapeBenchmark {
     private SocketChannel server;
     private ByteBuffer message;
     private ByteBuffer sink;
-    private Relay pooled;
+    private BufferRelay pooled;
     private SharedBufferRelay shared;
 
     @Setup(Level.Trial)
@@ -70,7 +71,7 @@ public class RelayShapeBenchmark {
         message = ByteBuffer.allocateDirect(size);
         sink = ByteBuffer.allocateDirect(64 * 1024);
         final BufferPool pool = new BufferPool(64 * 1024, 16);
-        pooled = new Relay(pool);
+        pooled = new BufferRelay(pool);
         pooled.connect(NioTransport.stream(proxyIn), NioTransport.stream(proxyOut));
         shared = new SharedBufferRelay(ByteBuffer.allocateDirect(64 * 1024), pool);
         shared.connect(proxyIn, proxyOut);

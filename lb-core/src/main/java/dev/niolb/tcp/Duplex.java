@@ -1,10 +1,10 @@
 package dev.niolb.tcp;
 
 import dev.niolb.backend.ServerCounters;
-import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.Ready;
 import dev.niolb.loop.Registration;
 import dev.niolb.session.Termination;
+import dev.niolb.transport.StreamRelay;
 import dev.niolb.transport.StreamSocket;
 
 import java.nio.ByteBuffer;
@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
 /**
  * Runs on its session's event loop.
  *
- * Both directions of a connected TCP session: the two {@link Relay}s, what each socket waits for, the byte
+ * Both directions of a connected TCP session: the two {@link StreamRelay}s, what each socket waits for, the byte
  * counters, and how the relaying ended. The session decides when to start it and what to do with its end.
  *
  * <p>Threading: the session's event loop. Nothing here allocates or locks: it is the steady state of every
@@ -23,8 +23,8 @@ import java.nio.ByteBuffer;
  * {@link Termination#SERVER_CLOSE}) once both directions are done.
  */
 final class Duplex {
-    private final Relay up;   // client -> server
-    private final Relay down; // server -> client
+    private final StreamRelay up;   // client -> server
+    private final StreamRelay down; // server -> client
     private final int stripe;
     private final ListenerCounters listenerCounters;
     private Registration client;
@@ -34,9 +34,10 @@ final class Duplex {
     private int serverInterest;
     private Termination cleanEnd;
 
-    Duplex(final BufferPool pool, final ListenerCounters listenerCounters, final int stripe) {
-        this.up = new Relay(pool);
-        this.down = new Relay(pool);
+    /** @param up client to server, {@code down} server to client: made by the session's transport */
+    Duplex(final StreamRelay up, final StreamRelay down, final ListenerCounters listenerCounters, final int stripe) {
+        this.up = up;
+        this.down = down;
         this.listenerCounters = listenerCounters;
         this.stripe = stripe;
     }
@@ -78,8 +79,8 @@ final class Duplex {
      * @return null to go on, or how the session ends (both directions done, a reset, no buffer)
      */
     Termination onReady(final boolean fromClient, final int ready) {
-        final Relay writes = fromClient ? down : up; // the relay whose destination this socket is
-        final Relay reads = fromClient ? up : down;  // the relay whose source it is
+        final StreamRelay writes = fromClient ? down : up; // the relay whose destination this socket is
+        final StreamRelay reads = fromClient ? up : down;  // the relay whose source it is
         final Termination ifSrc = fromClient ? Termination.CLIENT_RESET : Termination.SERVER_RESET;
         final Termination ifDst = fromClient ? Termination.SERVER_RESET : Termination.CLIENT_RESET;
         if ((ready & Ready.WRITE) != 0) {
@@ -112,9 +113,9 @@ final class Duplex {
     /** How a relay's status ends the session: {@code ifSrc} when reading its source failed, {@code ifDst} for its destination. */
     private static Termination ended(final int status, final Termination ifSrc, final Termination ifDst) {
         return switch (status) {
-            case Relay.OK -> null;
-            case Relay.NO_BUFFER -> Termination.NO_BUFFER;
-            case Relay.SRC_FAILED -> ifSrc;
+            case StreamRelay.OK -> null;
+            case StreamRelay.NO_BUFFER -> Termination.NO_BUFFER;
+            case StreamRelay.SRC_FAILED -> ifSrc;
             default -> ifDst;
         };
     }

@@ -112,7 +112,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.id = loop.nextSessionId();
         this.startEpochMs = System.currentTimeMillis();
         this.startNanos = loop.nowNanos();
-        this.duplex = new Duplex(pool, listener.counters(), stripe);
+        this.duplex = new Duplex(listener.transport().relay(pool), listener.transport().relay(pool),
+            listener.counters(), stripe);
         this.attempts = new ServerAttempts(settings.options().retries());
         this.timer = new LoopTimer(loop, this);
     }

@@ -1,5 +1,6 @@
 package dev.niolb.transport;
 
+import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.Poller;
 
 import java.io.IOException;
@@ -29,6 +30,14 @@ public interface Transport extends Poller.Factory {
      * @throws java.net.BindException when the address is in use or cannot be bound; nothing is left open
      */
     List<ListeningSocket> listen(InetSocketAddress address, int backlog, int count) throws IOException;
+
+    /**
+     * One direction of a TCP session between two of this transport's sockets: through a pooled buffer by
+     * default; a native transport may splice.
+     */
+    default StreamRelay relay(final BufferPool pool) {
+        return new BufferRelay(pool);
+    }
 
     /** A new, unconnected, non-blocking TCP socket (a server connection, a health check). */
     StreamSocket openStream() throws IOException;

@@ -1,7 +1,6 @@
-package dev.niolb.tcp;
+package dev.niolb.transport;
 
 import dev.niolb.loop.BufferPool;
-import dev.niolb.transport.StreamSocket;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,9 +8,7 @@ import java.nio.ByteBuffer;
 /**
  * Runs on its session's event loop.
  *
- * One direction of a TCP session: bytes read from {@code src} are written to {@code dst}.
- *
- * <p>Not threadsafe: owned by its session's event loop.
+ * <p>One direction of a TCP session through a pooled direct buffer: the relay every transport has.
  *
  * <p>Buffering: a pooled direct buffer is taken only when the source is readable and given back as soon as its
  * bytes are written out, so an idle direction holds none and the pool's LIFO order hands the next read a
@@ -23,16 +20,7 @@ import java.nio.ByteBuffer;
  * <p>Half-close: end of stream from the source becomes {@code shutdownOutput} on the destination once every byte
  * before it has been written; the other direction is unaffected.
  */
-final class Relay {
-    /** All is well. */
-    static final int OK = 0;
-    /** Reading the source failed (reset, or another I/O error). */
-    static final int SRC_FAILED = 1;
-    /** Writing or shutting down the destination failed. */
-    static final int DST_FAILED = 2;
-    /** No relay buffer could be had: direct memory is exhausted. */
-    static final int NO_BUFFER = 3;
-
+public final class BufferRelay implements StreamRelay {
     /** A read that filled the buffer may have left more behind; a few more reads per wake-up save a select. */
     private static final int MAX_READS_PER_WAKEUP = 4;
 
@@ -44,17 +32,19 @@ final class Relay {
     private boolean dstShut;
     private long bytes;
 
-    Relay(final BufferPool pool) {
+    public BufferRelay(final BufferPool pool) {
         this.pool = pool;
     }
 
-    void connect(final StreamSocket src, final StreamSocket dst) {
+    @Override
+    public void connect(final StreamSocket src, final StreamSocket dst) {
         this.src = src;
         this.dst = dst;
     }
 
     /** The source is readable: read and write on as much as the destination takes now. */
-    int onReadable() {
+    @Override
+    public int onReadable() {
         for (int i = 0; i < MAX_READS_PER_WAKEUP; i++) {
             final ByteBuffer b = pool.acquire();
             if (b == null) {
@@ -99,7 +89,8 @@ final class Relay {
      * read from the source. What the destination does not take at once stays pending as after a partial write,
      * so the source is not read until it is written. Either may be null; together they must fit in one buffer.
      */
-    int prime(final ByteBuffer header, final ByteBuffer early) {
+    @Override
+    public int prime(final ByteBuffer header, final ByteBuffer early) {
         final ByteBuffer b = pool.acquire();
         if (b == null) {
             return NO_BUFFER;
@@ -125,7 +116,8 @@ final class Relay {
     }
 
     /** The destination is writable again: write what is pending. */
-    int onWritable() {
+    @Override
+    public int onWritable() {
         final ByteBuffer b = buffer;
         if (b == null) {
             return OK;
@@ -155,35 +147,42 @@ final class Relay {
     }
 
     /** Whether to watch the source for reading: not ended and nothing pending. */
-    boolean wantsRead() {
+    @Override
+    public boolean wantsRead() {
         return !srcEnded && buffer == null;
     }
 
     /** Whether to watch the destination for writing: bytes pending. */
-    boolean wantsWrite() {
+    @Override
+    public boolean wantsWrite() {
         return buffer != null;
     }
 
     /** The source has ended and the end has been passed on. */
-    boolean done() {
+    @Override
+    public boolean done() {
         return dstShut;
     }
 
-    boolean srcEnded() {
+    @Override
+    public boolean srcEnded() {
         return srcEnded;
     }
 
-    long bytes() {
+    @Override
+    public long bytes() {
         return bytes;
     }
 
     /** Bytes read but not yet written (0 or what is left in the one buffer). */
-    int pending() {
+    @Override
+    public int pending() {
         return buffer == null ? 0 : buffer.remaining();
     }
 
     /** Gives the buffer back, if held. Called when the session closes. */
-    void release() {
+    @Override
+    public void release() {
         if (buffer != null) {
             releaseBuffer();
         }

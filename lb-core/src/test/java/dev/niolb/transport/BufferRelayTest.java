@@ -1,4 +1,4 @@
-package dev.niolb.tcp;
+package dev.niolb.transport;
 
 import dev.niolb.loop.BufferPool;
 import dev.niolb.transport.nio.NioTransport;
@@ -43,14 +43,14 @@ class RelayTest {
     @Test
     void bytesReadFromTheSourceAreWrittenToTheDestinationAndTheBufferGoesBack() throws Exception {
         final BufferPool pool = new BufferPool(4096, 4);
-        final Relay relay = new Relay(pool);
+        final BufferRelay relay = new BufferRelay(pool);
         relay.connect(NioTransport.stream(in), NioTransport.stream(out));
         client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
         int status;
         do {
             status = relay.onReadable();
-        } while (relay.bytes() < 3 && status == Relay.OK);
-        assertThat(status).isEqualTo(Relay.OK);
+        } while (relay.bytes() < 3 && status == StreamRelay.OK);
+        assertThat(status).isEqualTo(StreamRelay.OK);
         final ByteBuffer got = ByteBuffer.allocate(3);
         while (got.hasRemaining()) {
             server.read(got);
@@ -65,23 +65,23 @@ class RelayTest {
         final BufferPool exhausted = new BufferPool(4096, 4, size -> {
             throw new OutOfMemoryError("Cannot reserve direct buffer memory (test)");
         });
-        final Relay relay = new Relay(exhausted);
+        final BufferRelay relay = new BufferRelay(exhausted);
         relay.connect(NioTransport.stream(in), NioTransport.stream(out));
         client.write(ByteBuffer.wrap(new byte[]{1}));
-        assertThat(relay.onReadable()).isEqualTo(Relay.NO_BUFFER);
+        assertThat(relay.onReadable()).isEqualTo(StreamRelay.NO_BUFFER);
         assertThat(relay.bytes()).isZero();
         assertThat(exhausted.allocationFailures()).isEqualTo(1);
     }
 
     @Test
     void endOfStreamFromTheSourceShutsTheDestinationsOutputDown() throws Exception {
-        final Relay relay = new Relay(new BufferPool(4096, 4));
+        final BufferRelay relay = new BufferRelay(new BufferPool(4096, 4));
         relay.connect(NioTransport.stream(in), NioTransport.stream(out));
         client.shutdownOutput();
         int status;
         do {
             status = relay.onReadable();
-        } while (!relay.done() && status == Relay.OK);
+        } while (!relay.done() && status == StreamRelay.OK);
         assertThat(relay.done()).isTrue();
         assertThat(server.read(ByteBuffer.allocate(1))).isEqualTo(-1);
     }

@@ -1,0 +1,56 @@
+package dev.niolb.transport;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Runs on its session's event loop.
+ *
+ * <p>One direction of a TCP session: what is read from the source is written to the destination, with
+ * backpressure (the source is not read while the destination has not taken what was read) and half-close (the
+ * source's end becomes a shutdown of the destination's output once every byte before it is written). A
+ * transport makes them ({@link Transport#relay}): through a pooled buffer ({@link BufferRelay}, every
+ * transport), or, for a native transport, through a kernel pipe (splice) once a connection moves bulk.
+ */
+public interface StreamRelay {
+    /** All is well. */
+    int OK = 0;
+    /** Reading the source failed (reset, or another I/O error). */
+    int SRC_FAILED = 1;
+    /** Writing or shutting down the destination failed. */
+    int DST_FAILED = 2;
+    /** No relay buffer could be had: direct memory is exhausted. */
+    int NO_BUFFER = 3;
+
+    /** The two sockets, once the session is connected. */
+    void connect(StreamSocket src, StreamSocket dst);
+
+    /** The source is readable: read and write on as much as the destination takes now. A status above. */
+    int onReadable();
+
+    /** Writes {@code header} and then {@code early} (either may be null) before any relayed byte. A status. */
+    int prime(ByteBuffer header, ByteBuffer early);
+
+    /** The destination is writable: write on what is held. A status. */
+    int onWritable();
+
+    /** Whether the source should be read (nothing is held, and it has not ended). */
+    boolean wantsRead();
+
+    /** Whether the destination should be watched for writability (bytes are held). */
+    boolean wantsWrite();
+
+    /** Whether this direction is over: the source ended and the destination was shut down. */
+    boolean done();
+
+    /** Whether the source has ended. */
+    boolean srcEnded();
+
+    /** Bytes relayed so far. */
+    long bytes();
+
+    /** Bytes held now, read and not yet written. */
+    int pending();
+
+    /** Gives back what it holds (the session ends). */
+    void release();
+}
