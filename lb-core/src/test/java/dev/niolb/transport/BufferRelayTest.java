@@ -15,7 +15,7 @@ import java.nio.channels.SocketChannel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One direction of the relay over real loopback socket pairs: client → [in | relay | out] → server. */
-class RelayTest {
+class BufferRelayTest {
     private SocketChannel client;
     private SocketChannel in;
     private SocketChannel out;
