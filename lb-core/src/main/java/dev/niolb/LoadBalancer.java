@@ -73,6 +73,7 @@ public final class LoadBalancer implements AutoCloseable {
     private volatile AutoCloseable admin;
     private volatile ConfigSource configSource;
     private volatile boolean stopping;
+    private volatile boolean withdrawn;
     private Boolean stopResult;
 
     private LoadBalancer(final RunningState state, final EventLoop[] loops, final HealthChecker health,
@@ -486,6 +487,19 @@ public final class LoadBalancer implements AutoCloseable {
             stopResult = left == 0;
             return stopResult;
         }
+    }
+
+    /**
+     * Says {@code GET /ready} 503 from now on while everything goes on: the first step of a shutdown with a
+     * delay, for health checks upstream to withdraw this instance before {@link #stop} refuses anyone. Any thread.
+     */
+    public void withdraw() {
+        withdrawn = true;
+    }
+
+    /** Whether {@link #withdraw} was called: still serving, no longer ready. */
+    public boolean withdrawn() {
+        return withdrawn;
     }
 
     /** Whether {@link #stop} has begun: the listeners stop accepting, sessions finish (GET /ready says 503). */

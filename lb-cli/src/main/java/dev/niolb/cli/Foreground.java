@@ -77,6 +77,13 @@ final class Foreground {
         lb.configSource(source); // POST /reload on the admin API reads the same
         started.accept(lb);
         final String signal = signals.await();
+        final Duration delay = lb.config().shutdownDelay(); // a reload may have changed it
+        if (delay.isPositive()) {
+            lb.withdraw();
+            LOG.info("shutting down in {} ({}): GET /ready says 503, the listeners still accept",
+                Durations.format(delay), signal);
+            Thread.sleep(delay.toMillis()); // the delay is the feature; a second signal still exits at once
+        }
         reloads.close();
         final Duration grace = lb.config().grace(); // a reload may have changed it
         final long sessions = lb.activeSessions();

@@ -174,6 +174,11 @@ public final class RunCommand implements Callable<Integer> {
         description = "On SIGTERM/SIGINT, how long sessions may finish before they are closed (default: ${DEFAULT-VALUE}).")
     private Duration grace;
 
+    @Option(names = "--shutdown-delay", paramLabel = "D", defaultValue = "0", converter = Converters.DurationValue.class,
+        description = "On SIGTERM, answer 503 on GET /ready for this long while still accepting, before the graceful "
+            + "stop: upstream health checks withdraw the instance first (default: ${DEFAULT-VALUE}).")
+    private Duration shutdownDelay;
+
     @Option(names = "--no-nodelay", description = "Turn TCP_NODELAY off (it is on for both sockets by default).")
     private boolean noNoDelay;
 
@@ -311,7 +316,8 @@ public final class RunCommand implements Callable<Integer> {
         return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
             List.of(new TargetGroupConfig(GROUP, balance, byAddress, health, hashBalanceFactor, byName)),
             resolver == null ? DnsConfig.DEFAULTS : DnsConfig.DEFAULTS.withResolver(resolver.address()), maxconn,
-            observability.adminConfig(), observability.accessLog(), observability.logs(), transport);
+            observability.adminConfig(), observability.accessLog(), observability.logs(), transport,
+            shutdownDelay);
     }
 
     @Override

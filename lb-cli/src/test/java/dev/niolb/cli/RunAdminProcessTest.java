@@ -74,4 +74,35 @@ class RunAdminProcessTest {
             assertThat(demo.awaitExit(START)).isZero();
         }
     }
+
+    @Test
+    void withAShutdownDelaySigtermFirstWithdrawsReadinessWhileNewClientsAreStillServedThenStops() throws Exception {
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "127.0.0.1:0", "--shutdown-delay", "3s")) {
+            final int admin = Integer.parseInt(niolb.awaitOut("admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/",
+                START).group(1));
+            final int port = niolb.awaitListeningPort();
+            final HttpClient http = HttpClient.newHttpClient();
+            final URI ready = URI.create("http://127.0.0.1:" + admin + "/ready");
+            assertThat(http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+
+            niolb.signal("TERM");
+            niolb.awaitOut("shutting down in 3s \\(SIGTERM\\): GET /ready says 503, the listeners still accept", START);
+            final long withdrawnAt = System.nanoTime();
+            final HttpResponse<String> during = http.send(HttpRequest.newBuilder(ready).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertThat(during.statusCode()).as(during.body()).isEqualTo(503);
+            assertThat(during.body()).contains("shutting down");
+            try (Socket late = new Socket(InetAddress.getLoopbackAddress(), port)) { // still accepted and served
+                assertThat(RunProcessTest.readLine(late)).isEqualTo("hi");
+            }
+
+            assertThat(niolb.awaitExit(START)).isZero();
+            // the delay is the feature: not over before its 3 s (a lower bound, whatever the machine's load)
+            assertThat(Duration.ofNanos(System.nanoTime() - withdrawnAt)).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+            niolb.awaitOut("stopping: 0 sessions, grace 30s \\(SIGTERM\\)", START);
+        }
+    }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * {@code GET /ready}: whether this niolb should be sent traffic, for a container's HEALTHCHECK or a readiness
- * probe. Ready when it is not stopping, every configured listener is bound, and every group has a server that
+ * probe. Ready when it is not stopping (nor withdrawn for a shutdown delay), every configured listener is bound, and every group has a server that
  * takes new sessions (UP with a weight above 0; a server at its maxconn still counts: it takes sessions again
  * as soon as one ends). The reasons say, one line each, what was found: on 503 only what is wrong.
  *
@@ -32,6 +32,10 @@ record Readiness(boolean ready, List<String> reasons) {
     static Readiness of(final LoadBalancer lb) {
         if (lb.stopping()) {
             return new Readiness(false, List.of("stopping: no new sessions are accepted"));
+        }
+        if (lb.withdrawn()) {
+            return new Readiness(false, List.of("shutting down: new sessions are still accepted until the shutdown"
+                + " delay ends, so that health checks upstream withdraw this instance first"));
         }
         final List<String> good = new ArrayList<>();
         final List<String> bad = new ArrayList<>();

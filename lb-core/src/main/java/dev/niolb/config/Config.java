@@ -20,10 +20,12 @@ import java.util.Set;
  * @param accessLog the access log's format ({@link AccessLogFormat#OFF} for none)
  * @param logs      where the logs go besides standard output (an access log file, syslog)
  * @param transport how the event loops do their socket I/O; fixed for the process's life (a reload cannot change it)
+ * @param shutdownDelay on SIGTERM, how long {@code GET /ready} answers 503 while the listeners still accept, before
+ *                      the graceful stop: upstream health checks withdraw the instance before it refuses anyone
  */
 public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
                      DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog, LogConfig logs,
-                     TransportChoice transport) {
+                     TransportChoice transport, Duration shutdownDelay) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
     public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.NIO;
@@ -47,6 +49,10 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(logs, "logs");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(shutdownDelay, "shutdownDelay");
+        if (shutdownDelay.isNegative()) {
+            throw new IllegalArgumentException("shutdown-delay must not be negative");
+        }
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
         if (threads < 1 || threads > MAX_THREADS) {
@@ -127,6 +133,13 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, LogConfig.DEFAULTS);
     }
 
+    /** With no shutdown delay. */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn, final AdminConfig admin,
+                  final AccessLogFormat accessLog, final LogConfig logs, final TransportChoice transport) {
+        this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, Duration.ZERO);
+    }
+
     /** On the default transport ({@link #DEFAULT_TRANSPORT}). */
     public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
                   final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn, final AdminConfig admin,
@@ -135,23 +148,27 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
     }
 
     public Config withMaxconn(final int n) {
-        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs, transport);
+        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs, transport, shutdownDelay);
     }
 
     public Config withAdmin(final AdminConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs, transport);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs, transport, shutdownDelay);
     }
 
     public Config withAccessLog(final AccessLogFormat value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs, transport);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs, transport, shutdownDelay);
     }
 
     public Config withLogs(final LogConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value, transport);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value, transport, shutdownDelay);
     }
 
     public Config withTransport(final TransportChoice value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, value);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, value, shutdownDelay);
+    }
+
+    public Config withShutdownDelay(final Duration value) {
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, value);
     }
 
     /** The default number of event loops: one per core. */

@@ -74,4 +74,17 @@ class ReadinessTest {
             stop.join();
         }
     }
+
+    @Test
+    void readyIs503OnceWithdrawnForAShutdownDelayWhileNewClientsAreStillServed() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            rig.lb.withdraw();
+
+            final JsonNode body = ready(rig.http.get("/ready"), 503);
+            assertThat(body.get("reasons").get(0).asText()).startsWith("shutting down: new sessions are still accepted");
+            try (Socket late = rig.connect()) {
+                assertThat(AdminRig.greeting(late)).isEqualTo("s0");
+            }
+        }
+    }
 }

@@ -40,7 +40,7 @@ import java.util.Optional;
  * same records, so flags and file cannot disagree.
  *
  * <pre>
- * defaults:     threads, transport, grace, maxconn (the process's), access-log, and every listener and group option below
+ * defaults:     threads, transport, grace, shutdown-delay, maxconn (the process's), access-log, and every listener and group option below
  *               (the values listeners and groups start from)
  * admin:        address (HOST:PORT or none), token-file, allowed-hosts
  * listeners:    name, protocol, bind, group, and the listener options
@@ -76,6 +76,7 @@ final class ConfigReader {
         final YamlMap defaults = root.map("defaults");
         final int threads = defaults.value("threads", ConfigReader::threads, Config.defaultThreads());
         final Duration grace = defaults.duration("grace", Config.DEFAULT_GRACE);
+        final Duration shutdownDelay = defaults.duration("shutdown-delay", Duration.ZERO);
         final int maxconn = defaults.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0); // --maxconn: every listener's
         final AccessLogFormat accessLog = defaults.value("access-log", v -> v.as(AccessLogFormat::parse),
             AccessLogFormat.OFF);
@@ -104,7 +105,7 @@ final class ConfigReader {
         final AdminConfig admin = admin(root.map("admin"));
         root.end();
         return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
-            dns, maxconn, admin, accessLog, logs, transport));
+            dns, maxconn, admin, accessLog, logs, transport, shutdownDelay));
     }
 
     /** {@code access-log-file}, {@code access-log-max-size}, {@code access-log-max-history}, {@code syslog},

@@ -62,6 +62,7 @@ public final class ConfigWriter {
             .put("threads", config.threads())
             .put("transport", config.transport().toString())
             .put("grace", config.grace())
+            .put("shutdown-delay", config.shutdownDelay())
             .put("maxconn", config.maxconn())
             .put("access-log", config.accessLog().toString());
         logs(defaults, config.logs());
