@@ -159,7 +159,8 @@ public final class HealthChecker implements AutoCloseable {
         configure(gh, group.health(), datagramOnly);
         groups.put(group, gh);
         // relay loops: one queued command when a server crosses the threshold, then the health loop decides
-        group.failureListener((server, failures, why) -> loop.execute(() -> onPassiveFailures(server, failures, why)));
+        group.failureListener((server, failures, why) ->
+            loop.execute(() -> onPassiveFailures(group, server, failures, why)));
         // the current ramp and drain of the group are looked up on the loop: a reload may have replaced them
         group.onRampStart(server -> loop.execute(() -> {
             if (gh.ramp != null) {
@@ -266,11 +267,36 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    private void onPassiveFailures(final Server server, final int failures, final String why) {
+    /**
+     * A relay loop saw {@code failures} connects in a row fail. Fail-open: the last server of its group that takes
+     * sessions is not taken DOWN on passive evidence alone (nginx never takes a group's last server down by
+     * max_fails): a blip, or a server that closes its port between two uses (iperf3's UDP test), would otherwise
+     * leave the group with nothing until a re-probe succeeds. An active check, when the group has one, still
+     * takes it DOWN by its own fall count. Health loop.
+     */
+    private void onPassiveFailures(final TargetGroup group, final Server server, final int failures,
+                                   final String why) {
         final ServerCheck check = checks.get(server);
-        if (check != null) {
-            check.passiveDown(failures, why);
+        if (check == null) {
+            return;
         }
+        if (lastTakingSessions(group, server)) {
+            LOG.warn("server {}: {} connects in a row failed during traffic ({}), but it is the last server of"
+                + " group {} that takes sessions: kept UP{}", server.name(), failures, why.toLowerCase(java.util.Locale.ROOT),
+                group.name(),
+                check.hasActiveCheck() ? " until its active check says otherwise" : " (no active check to confirm)");
+            return;
+        }
+        check.passiveDown(failures, why);
+    }
+
+    private static boolean lastTakingSessions(final TargetGroup group, final Server server) {
+        for (final Server other : group.snapshot().servers()) {
+            if (other != server && other.effectiveWeight() > 0) {
+                return false;
+            }
+        }
+        return server.effectiveWeight() > 0;
     }
 
     /** A removed group's last traces go once none of its servers is retiring any more. Health loop. */

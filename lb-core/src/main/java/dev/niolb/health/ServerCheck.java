@@ -113,6 +113,11 @@ final class ServerCheck implements Timeout {
         timer.at(Math.max(startedMs + intervalMs, loop.nowMs() + 1));
     }
 
+    /** Whether the server has an active check of its own (else passive failures are only re-probed). */
+    boolean hasActiveCheck() {
+        return !reprobeOnly;
+    }
+
     /** A relay loop saw {@code failures} connects in a row fail: DOWN now, whatever the checks said. Loop. */
     void passiveDown(final int failures, final String lastError) {
         if (stopped || !server.healthy()) {

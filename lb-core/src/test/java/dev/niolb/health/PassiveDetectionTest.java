@@ -138,4 +138,37 @@ class PassiveDetectionTest {
             log.detachAppender(appender);
         }
     }
+
+    @Test
+    void theLastServerOfAGroupThatTakesSessionsIsKeptUpOnPassiveFailuresAloneAndServesAgainOnceBack() throws Exception {
+        final Logger log = (Logger) LoggerFactory.getLogger("dev.niolb.health");
+        final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        log.addAppender(appender);
+        try {
+            rig.backend("a");
+            final InetSocketAddress bAddress = rig.backend("b").address();
+            rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
+            rig.server("a").operatorMode(ServerState.MAINT, "test"); // b is the only one taking sessions
+            rig.kill("b"); // refuses: every session fails on it (nothing else to try)
+            Rig.await("the fail-open warning", () -> {
+                try {
+                    rig.hello();
+                } catch (final IOException refused) {
+                    // expected while b is gone
+                }
+                return appender.list.stream().anyMatch(e -> e.getFormattedMessage().contains("kept UP"));
+            }, 10_000);
+
+            assertThat(appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("kept UP")).toList()).containsExactly("server b: 3 connects in a row failed"
+                + " during traffic (connection refused), but it is the last server of group g that takes sessions:"
+                + " kept UP (no active check to confirm)");
+            assertThat(rig.server("b").state()).isEqualTo(ServerState.UP);
+            rig.backend("b", bAddress); // back: the next session is served at once, no re-probe to wait for
+            assertThat(rig.hello()).isEqualTo("b");
+        } finally {
+            log.detachAppender(appender);
+        }
+    }
 }
