@@ -1,24 +1,20 @@
 package dev.niolb.health;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.LogCapture;
 import dev.niolb.testing.EveryTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -114,38 +110,26 @@ class PassiveDetectionTest {
 
     @Test
     void aStateChangeIsLoggedOnceWithItsReason() throws Exception {
-        final Logger log = (Logger) LoggerFactory.getLogger("dev.niolb.health");
-        final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        log.addAppender(appender);
-        try {
+        try (LogCapture log = LogCapture.of("dev.niolb.health")) {
             rig.backend("a");
             rig.backend("b");
             rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
             rig.kill("b");
             rig.spread(20);
             Rig.await("b DOWN", () -> rig.server("b").state() == ServerState.DOWN, 2000);
-            final List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
-                .filter(m -> m.startsWith("server b ")).toList();
-            assertThat(lines).containsExactly(
+            assertThat(log.messages().stream().filter(m -> m.startsWith("server b ")).toList()).containsExactly(
                 "server b DOWN: 3 connects in a row failed during traffic: connection refused");
-            assertThat(appender.list.stream().filter(e -> e.getFormattedMessage().startsWith("server b DOWN")))
+            assertThat(log.events().stream().filter(e -> e.getFormattedMessage().startsWith("server b DOWN")))
                 .allSatisfy(e -> {
                     assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
                     assertThat(e.getThreadName()).as("decided on the health loop").isEqualTo("niolb-health");
                 });
-        } finally {
-            log.detachAppender(appender);
         }
     }
 
     @Test
     void theLastServerOfAGroupThatTakesSessionsIsKeptUpOnPassiveFailuresAloneAndServesAgainOnceBack() throws Exception {
-        final Logger log = (Logger) LoggerFactory.getLogger("dev.niolb.health");
-        final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        log.addAppender(appender);
-        try {
+        try (LogCapture log = LogCapture.of("dev.niolb.health")) {
             rig.backend("a");
             final InetSocketAddress bAddress = rig.backend("b").address();
             rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
@@ -157,18 +141,15 @@ class PassiveDetectionTest {
                 } catch (final IOException refused) {
                     // expected while b is gone
                 }
-                return appender.list.stream().anyMatch(e -> e.getFormattedMessage().contains("kept UP"));
+                return log.messages().stream().anyMatch(m -> m.contains("kept UP"));
             }, 10_000);
 
-            assertThat(appender.list.stream().map(ILoggingEvent::getFormattedMessage)
-                .filter(m -> m.contains("kept UP")).toList()).containsExactly("server b: 3 connects in a row failed"
-                + " during traffic (connection refused), but it is the last server of group g that takes sessions:"
-                + " kept UP (no active check to confirm)");
+            assertThat(log.messages().stream().filter(m -> m.contains("kept UP")).toList()).containsExactly(
+                "server b: 3 connects in a row failed during traffic (connection refused), but it is the last server"
+                    + " of group g that takes sessions: kept UP (no active check to confirm)");
             assertThat(rig.server("b").state()).isEqualTo(ServerState.UP);
             rig.backend("b", bAddress); // back: the next session is served at once, no re-probe to wait for
             assertThat(rig.hello()).isEqualTo("b");
-        } finally {
-            log.detachAppender(appender);
         }
     }
 }

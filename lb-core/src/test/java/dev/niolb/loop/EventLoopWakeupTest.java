@@ -1,9 +1,9 @@
 package dev.niolb.loop;
 
+import dev.niolb.testing.RunningLoop;
 import dev.niolb.transport.nio.NioTransport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.InetAddress;
@@ -20,30 +20,19 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 17, item 2: a loop must never lose a wake-up. Closing a listener flushes the selector's cancelled keys
- * with a non-blocking select inside a loop command; that select used to swallow a wake-up another thread had just
- * sent, leaving the loop blocked (no timers pending) while every later {@code execute} skipped its wake-up.
+ * Issue 17, item 2: a running.loop() must never lose a wake-up. Closing a listener flushes the selector's cancelled keys
+ * with a non-blocking select inside a running.loop() command; that select used to swallow a wake-up another thread had just
+ * sent, leaving the running.loop() blocked (no timers pending) while every later {@code execute} skipped its wake-up.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EventLoopWakeupTest {
-    /** Far longer than a loop needs for one command even on a loaded machine; a lost wake-up never completes. */
+    /** Far longer than a running.loop() needs for one command even on a loaded machine; a lost wake-up never completes. */
     private static final long COMMAND_WAIT_S = 10;
     private static final int SUBMITTERS = 4;
     private static final int LISTENER_CYCLES = 3_000;
 
-    private EventLoop loop;
-
-    @BeforeEach
-    void startLoop() throws Exception {
-        loop = new EventLoop(0, NioTransport.INSTANCE);
-        loop.start();
-    }
-
-    @AfterEach
-    void stopLoop() throws Exception {
-        loop.stop();
-        assertThat(loop.awaitTermination(5000)).isTrue();
-    }
+    @RegisterExtension
+    final RunningLoop running = new RunningLoop(0);
 
     @Test
     void commandsFromManyThreadsAlwaysRunWhileListenersOpenAndCloseOnTheLoop() throws Exception {
@@ -55,7 +44,7 @@ class EventLoopWakeupTest {
             final Thread submitter = new Thread(() -> {
                 try {
                     while (cyclesDone.get() < LISTENER_CYCLES && failure.get() == null) {
-                        final CompletableFuture<Boolean> ran = loop.submit(loop::inLoop);
+                        final CompletableFuture<Boolean> ran = running.loop().submit(running.loop()::inLoop);
                         assertThat(ran.get(COMMAND_WAIT_S, TimeUnit.SECONDS)).isTrue();
                     }
                 } catch (final Throwable e) {
@@ -67,13 +56,13 @@ class EventLoopWakeupTest {
             threads.add(submitter);
             submitter.start();
         }
-        // the listener churn runs as loop commands, as a reload's listener stop and start do
+        // the listener churn runs as running.loop() commands, as a reload's listener stop and start do
         for (int i = 0; i < LISTENER_CYCLES && failure.get() == null; i++) {
-            final CompletableFuture<Boolean> cycle = loop.submit(() -> {
+            final CompletableFuture<Boolean> cycle = running.loop().submit(() -> {
                 try (ServerSocketChannel listener = ServerSocketChannel.open()) {
                     listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                     listener.configureBlocking(false);
-                    NioTransport.register(loop, listener, Ready.ACCEPT, new IoHandler() {
+                    NioTransport.register(running.loop(), listener, Ready.ACCEPT, new IoHandler() {
                         @Override
                         public void onReady(final int readyOps) {
                         }
@@ -85,7 +74,7 @@ class EventLoopWakeupTest {
                 } catch (final java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-                loop.flushClosedChannels();
+                running.loop().flushClosedChannels();
                 return true;
             });
             assertThat(cycle.get(COMMAND_WAIT_S, TimeUnit.SECONDS)).as("listener cycle %d", i).isTrue();
@@ -96,6 +85,6 @@ class EventLoopWakeupTest {
         for (final Thread thread : threads) {
             thread.join();
         }
-        assertThat(failure.get()).as("a command never ran: the loop lost its wake-up").isNull();
+        assertThat(failure.get()).as("a command never ran: the running.loop() lost its wake-up").isNull();
     }
 }

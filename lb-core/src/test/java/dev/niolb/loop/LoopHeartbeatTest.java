@@ -1,10 +1,9 @@
 package dev.niolb.loop;
 
-import dev.niolb.transport.nio.NioTransport;
+import dev.niolb.testing.RunningLoop;
 import dev.niolb.testing.Await;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.CountDownLatch;
@@ -12,30 +11,19 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What a loop publishes for {@code /metrics}: its heartbeat, how long it has been busy, the failures it caught. */
+/** What a running.loop() publishes for {@code /metrics}: its heartbeat, how long it has been busy, the failures it caught. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class LoopHeartbeatTest {
-    private EventLoop loop;
-
-    @BeforeEach
-    void startLoop() throws Exception {
-        loop = new EventLoop(1, NioTransport.INSTANCE);
-        loop.start();
-    }
-
-    @AfterEach
-    void stopLoop() throws Exception {
-        loop.stop();
-        assertThat(loop.awaitTermination(5000)).isTrue();
-    }
+    @RegisterExtension
+    final RunningLoop running = new RunningLoop(1);
 
     @Test
     void aLoopStuckInACommandShowsHowLongItHasBeenBusyAndAnIdleOneShowsZero() throws Exception {
-        final LoopHeartbeat h = loop.heartbeat();
+        final LoopHeartbeat h = running.loop().heartbeat();
         Await.until(() -> h.iterations() > 0 && h.busyNanos(System.nanoTime()) == 0, 5000); // waiting in select
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch entered = new CountDownLatch(1);
-        loop.execute(() -> {
+        running.loop().execute(() -> {
             entered.countDown();
             try {
                 release.await(); // a handler stuck in a blocking call
@@ -53,13 +41,13 @@ class LoopHeartbeatTest {
 
     @Test
     void aCommandThatThrowsIsCountedAndTheLoopGoesOn() throws Exception {
-        final LoopHeartbeat h = loop.heartbeat();
+        final LoopHeartbeat h = running.loop().heartbeat();
         assertThat(h.errors()).isZero();
-        loop.execute(() -> {
+        running.loop().execute(() -> {
             throw new IllegalStateException("a bug in a command (this exception is expected by the test)");
         });
         final CountDownLatch after = new CountDownLatch(1);
-        loop.execute(after::countDown);
+        running.loop().execute(after::countDown);
         assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(h.errors()).isEqualTo(1);
         assertThat(h.index()).isEqualTo(1);
