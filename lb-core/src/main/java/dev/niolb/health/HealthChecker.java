@@ -6,6 +6,7 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
+import dev.niolb.backend.ServerState;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.transport.nio.NioTransport;
 import org.slf4j.Logger;
@@ -290,9 +291,13 @@ public final class HealthChecker implements AutoCloseable {
         check.passiveDown(failures, why);
     }
 
+    /**
+     * Whether no other server of the group could take sessions if this one went DOWN: none UP with a weight,
+     * backups included (a backup stands by while a primary takes sessions, and takes over when it goes DOWN).
+     */
     private static boolean lastTakingSessions(final TargetGroup group, final Server server) {
         for (final Server other : group.snapshot().servers()) {
-            if (other != server && other.effectiveWeight() > 0) {
+            if (other != server && other.state() == ServerState.UP && other.weight() > 0) {
                 return false;
             }
         }

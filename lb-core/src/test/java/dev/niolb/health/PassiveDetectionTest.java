@@ -152,4 +152,20 @@ class PassiveDetectionTest {
             assertThat(rig.hello()).isEqualTo("b");
         }
     }
+
+    @Test
+    void theLastPrimaryIsStillTakenDownWhenABackupCanTakeOver() throws Exception {
+        rig.backend("p");
+        rig.backend("spare");
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("p"), rig.config("spare", true, 0));
+        assertThat(rig.hello()).isEqualTo("p");
+        rig.kill("p");
+        Rig.await("p DOWN and the backup serving", () -> {
+            try {
+                return "spare".equals(rig.hello()) && rig.server("p").state() == ServerState.DOWN;
+            } catch (final IOException refused) {
+                return false; // a session that found p refusing before the hand-over
+            }
+        }, 10_000);
+    }
 }
