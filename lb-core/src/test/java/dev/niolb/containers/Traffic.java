@@ -67,6 +67,11 @@ final class Traffic {
         return this;
     }
 
+    /** One short session now, on the caller's thread, recorded with the others. */
+    void shortSessionNow() {
+        shorts.add(oneShortSession());
+    }
+
     /** Starts {@code n} clients with one long session each, and returns once every one has its first session. */
     Traffic longSessions(final int n) throws InterruptedException {
         final int before = opened();
