@@ -75,14 +75,21 @@ public final class LoadBalancer implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean withdrawn;
     private Boolean stopResult;
+    private final String transport;
 
     private LoadBalancer(final RunningState state, final EventLoop[] loops, final HealthChecker health,
-                         final DnsDiscovery dns, final ConnectionLimit maxconn) {
+                         final DnsDiscovery dns, final ConnectionLimit maxconn, final String transport) {
         this.state = state;
+        this.transport = transport;
         this.loops = loops;
         this.health = health;
         this.dns = dns;
         this.maxconn = maxconn;
+    }
+
+    /** The transport the loops run on ({@code epoll}, {@code nio}): what {@code auto} chose, when it was asked. */
+    public String transport() {
+        return transport;
     }
 
     /**
@@ -138,7 +145,7 @@ public final class LoadBalancer implements AutoCloseable {
                 loop.start();
             }
             started = new LoadBalancer(new RunningState(config, groups, listeners, List.of()), loops, health, dns,
-                global);
+                global, transport.name());
             started.accessLog = accessLog;
             return started;
         } catch (final IOException | RuntimeException e) {

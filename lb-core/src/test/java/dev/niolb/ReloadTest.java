@@ -138,7 +138,7 @@ class ReloadTest {
             assertThatThrownBy(() -> reload(next)).isInstanceOf(BindException.class)
                 .hasMessageContaining("address already in use");
         }
-        assertThat(lb.config()).isEqualTo(first);
+        assertThat(lb.config()).isEqualTo(first.withTransport(rig.transport()));
         assertThat(lb.listeners()).extracting(l -> l.name()).containsExactly("front");
         assertThat(lb.group("web").snapshot().servers()).extracting(Server::name).containsExactly("a");
         assertThat(lb.group("web").snapshot().balance()).isEqualTo(Algorithm.ROUNDROBIN);

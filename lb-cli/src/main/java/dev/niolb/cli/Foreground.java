@@ -67,7 +67,7 @@ final class Foreground {
             throw new Failure(e.getMessage());
         }
         final LoadBalancer lb = start();
-        LOG.info(startLine(config, lb.localAddresses()));
+        LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
         if (lb.adminAddress() != null) {
             LOG.info("admin API and stats page on http://{}/{}", Endpoint.hostPort(lb.adminAddress()),
                 config.admin().tokenFile() == null ? "" : " (state changes need the bearer token)");
@@ -157,8 +157,9 @@ final class Foreground {
      * {@code listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3;
      * balance weighted; nio transport, 4 threads}: the addresses as bound, so an ephemeral port shows its real number. PROXY
      * protocol settings follow their listener ({@code accept-proxy from 10.0.0.0/8}) or server ({@code send-proxy}).
+     * The transport is the one running ({@code auto} says what it chose).
      */
-    static String startLine(final Config config, final List<InetSocketAddress> bound) {
+    static String startLine(final Config config, final List<InetSocketAddress> bound, final String transport) {
         final StringBuilder line = new StringBuilder("listening on ");
         for (int i = 0; i < config.listeners().size(); i++) {
             final ListenerConfig l = config.listeners().get(i);
@@ -182,7 +183,7 @@ final class Foreground {
                     .collect(Collectors.joining(" and "))).append(" every ").append(Durations.format(g.health().interval()));
             }
         }
-        return line.append("; ").append(config.transport()).append(" transport, ").append(config.threads())
+        return line.append("; ").append(transport).append(" transport, ").append(config.threads())
             .append(config.threads() == 1 ? " thread" : " threads")
             .toString();
     }

@@ -151,8 +151,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--transport", paramLabel = "NAME", defaultValue = "nio",
         converter = Converters.TransportName.class,
-        description = "How the event loops do socket I/O: nio (JDK NIO, portable). Fixed until a restart "
-            + "(default: ${DEFAULT-VALUE}).")
+        description = "How the event loops do socket I/O: epoll (Linux, through the FFM API), nio (JDK NIO, "
+            + "portable) or auto (epoll where it can run). Fixed until a restart (default: ${DEFAULT-VALUE}).")
     private TransportChoice transport;
 
     @Option(names = "--connect-timeout", paramLabel = "D", defaultValue = "5s",

@@ -40,7 +40,7 @@ final class NiolbProcess implements AutoCloseable {
         final List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx128m", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-Xmx128m", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
             // the logging niolb ships, not the lb-core test jar's logback-test.xml that the test class path also has
             "-Dlogback.configurationFile=" + Main.class.getResource("/logback.xml"),
             "-cp", System.getProperty("java.class.path"), Main.class.getName()));

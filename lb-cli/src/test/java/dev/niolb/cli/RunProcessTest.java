@@ -54,6 +54,37 @@ class RunProcessTest {
     }
 
     @Test
+    void theEpollTransportServesAndTheStartLineSaysItRuns() throws Exception {
+        try (EchoServer a = new EchoServer("through-epoll");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "2",
+                 "--transport", "epoll", "--server", hostPort(a))) {
+            final int port = niolb.awaitListeningPort();
+            assertThat(niolb.out()).anySatisfy(line -> assertThat(line).endsWith("; epoll transport, 2 threads"));
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(readLine(client)).isEqualTo("through-epoll");
+                final byte[] sent = new byte[512 * 1024];
+                new Random(7).nextBytes(sent);
+                final byte[] received = new byte[sent.length];
+                final Thread writer = Thread.ofVirtual().start(() -> write(client, sent));
+                new DataInputStream(client.getInputStream()).readFully(received);
+                writer.join();
+                assertThat(received).isEqualTo(sent);
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseOnTheEpollTransportIsTheSameOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             NiolbProcess niolb = NiolbProcess.start("run", "--transport", "epoll", "--listen",
+                 "127.0.0.1:" + taken.getLocalPort(), "--server", "127.0.0.1:9")) {
+            assertThat(niolb.awaitExit(EXIT)).isEqualTo(1);
+            assertThat(niolb.err()).containsExactly(
+                "niolb: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use");
+        }
+    }
+
+    @Test
     void aServerGivenAsLocalhostIsResolvedAndServes() throws Exception {
         try (EchoServer a = new EchoServer("by-name");
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",

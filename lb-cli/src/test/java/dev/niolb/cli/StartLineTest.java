@@ -31,7 +31,7 @@ class StartLineTest {
         final List<InetSocketAddress> bound =
             List.of(new InetSocketAddress("127.0.0.1", 40123), new InetSocketAddress("127.0.0.2", 9000));
 
-        assertThat(Foreground.startLine(config, bound)).isEqualTo("listening on tcp://127.0.0.1:40123, tcp://127.0.0.2:9000;"
+        assertThat(Foreground.startLine(config, bound, "nio")).isEqualTo("listening on tcp://127.0.0.1:40123, tcp://127.0.0.2:9000;"
             + " servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3; balance weighted; nio transport, 4 threads");
     }
 
@@ -44,7 +44,7 @@ class StartLineTest {
                 new ServerConfig(null, new InetSocketAddress("10.0.0.2", 80), 1, true, 0)),
                 HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Http("/status"), new CheckSpec.Agent(9999))))));
 
-        assertThat(Foreground.startLine(config, List.of(new InetSocketAddress("127.0.0.1", 8080))))
+        assertThat(Foreground.startLine(config, List.of(new InetSocketAddress("127.0.0.1", 8080)), "nio"))
             .isEqualTo("listening on tcp://127.0.0.1:8080; servers 10.0.0.1:80 weight 1, 10.0.0.2:80 weight 1 backup;"
                 + " balance roundrobin; check http:/status and agent:9999 every 2s; nio transport, 1 thread");
     }
@@ -59,7 +59,7 @@ class StartLineTest {
             List.of(new TargetGroupConfig("default", Algorithm.ROUNDROBIN, List.of(
                 ServerConfig.parse("10.0.0.1:80,send-proxy"), ServerConfig.parse("10.0.0.2:80,send-proxy-v2")))));
 
-        assertThat(Foreground.startLine(config, List.of()))
+        assertThat(Foreground.startLine(config, List.of(), "nio"))
             .isEqualTo("listening on tcp://127.0.0.1:8080 accept-proxy from 10.0.0.0/8 192.0.2.7/32, tcp://127.0.0.1:8081"
                 + " accept-proxy; servers 10.0.0.1:80 weight 1 send-proxy, 10.0.0.2:80 weight 1 send-proxy-v2;"
                 + " balance roundrobin; nio transport, 1 thread");

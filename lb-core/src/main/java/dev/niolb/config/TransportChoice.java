@@ -4,9 +4,13 @@ import java.util.Locale;
 
 /**
  * The transport an operator asks for ({@code --transport}, {@code transport:} in {@code defaults}): how the event
- * loops do their socket I/O. Only JDK NIO today; the Linux-native transport adds {@code epoll} and {@code auto}.
+ * loops do their socket I/O.
  */
 public enum TransportChoice {
+    /** epoll where it can run, else NIO. */
+    AUTO,
+    /** Linux's epoll and socket calls through the FFM API; refused at start where it cannot run. */
+    EPOLL,
     /** JDK NIO: a selector per loop; portable. */
     NIO;
 
@@ -23,7 +27,7 @@ public enum TransportChoice {
                 }
             }
         }
-        throw new IllegalArgumentException("unknown transport " + Quoted.of(String.valueOf(text)) + ": expected nio");
+        throw new IllegalArgumentException("unknown transport " + Quoted.of(String.valueOf(text)) + ": expected auto, epoll or nio");
     }
 
     @Override

@@ -74,7 +74,7 @@ final class CheckConnection implements IoHandler, Timeout {
     /** Starts connecting. Health loop. */
     void start() {
         try {
-            channel = HEALTH_TRANSPORT.openStream();
+            channel = HEALTH_TRANSPORT.openStream(target);
             channel.apply(CHECK_OPTIONS);
             timer.after(timeoutMs);
             if (channel.connect(target)) {

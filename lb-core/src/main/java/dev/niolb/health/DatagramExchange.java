@@ -64,7 +64,7 @@ final class DatagramExchange implements IoHandler, Timeout {
     /** Sends the request. Health loop. */
     void start() {
         try {
-            socket = NioTransport.INSTANCE.openDatagram(); // the health loop's transport
+            socket = NioTransport.INSTANCE.openDatagram(target); // the health loop's transport
             socket.connect(target);
             timer.after(timeoutMs);
             key = socket.register(loop, Ready.READ, this);

@@ -222,7 +222,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             }
             final StreamSocket channel;
             try {
-                channel = listener.transport().openStream();
+                channel = listener.transport().openStream(next.address());
             } catch (final IOException e) {
                 // out of descriptors (EMFILE) or similar: our problem, not the server's, so no server is blamed
                 attempts.notAsked(next);

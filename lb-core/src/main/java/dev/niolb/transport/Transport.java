@@ -39,8 +39,11 @@ public interface Transport extends Poller.Factory {
         return new BufferRelay(pool);
     }
 
-    /** A new, unconnected, non-blocking TCP socket (a server connection, a health check). */
-    StreamSocket openStream() throws IOException;
+    /**
+     * A new, unconnected, non-blocking TCP socket that can connect to {@code remote} (a server connection, a
+     * health check): a native transport opens a socket of that address's family.
+     */
+    StreamSocket openStream(InetSocketAddress remote) throws IOException;
 
     /**
      * Binds {@code count} UDP sockets to {@code address}, one per loop, as {@link #listen} does for TCP (probe,
@@ -51,6 +54,9 @@ public interface Transport extends Poller.Factory {
      */
     List<DatagramSocket> bindDatagram(InetSocketAddress address, int count) throws IOException;
 
-    /** A new, unbound, non-blocking UDP socket (a flow's socket to its server, a health check's). */
-    DatagramSocket openDatagram() throws IOException;
+    /**
+     * A new, unbound, non-blocking UDP socket that can connect to {@code remote} (a flow's socket to its server, a
+     * health check's).
+     */
+    DatagramSocket openDatagram(InetSocketAddress remote) throws IOException;
 }

@@ -168,7 +168,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             }
             final DatagramSocket opened;
             try {
-                opened = listener.transport().openDatagram();
+                opened = listener.transport().openDatagram(next.address());
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
                 attempts.release();

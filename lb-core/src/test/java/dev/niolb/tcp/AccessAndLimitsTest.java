@@ -146,7 +146,7 @@ class AccessAndLimitsTest {
     private Config withLimits(final ListenerLimits limits) {
         final Config c = lb.config();
         return new Config(c.threads(), c.grace(), List.of(c.listeners().getFirst().withLimits(limits)), c.groups(),
-            c.dns(), c.maxconn());
+            c.dns(), c.maxconn()).withTransport(c.transport());
     }
 
     @Test

@@ -15,6 +15,6 @@ public final class TestedTransports {
 
     /** Each transport the suites run on, in the order they run. */
     public static List<TransportChoice> all() {
-        return List.of(TransportChoice.NIO);
+        return List.of(TransportChoice.NIO, TransportChoice.EPOLL);
     }
 }

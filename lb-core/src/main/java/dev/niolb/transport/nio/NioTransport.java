@@ -67,7 +67,7 @@ public final class NioTransport implements Transport {
     }
 
     @Override
-    public DatagramSocket openDatagram() throws IOException {
+    public DatagramSocket openDatagram(final InetSocketAddress remote) throws IOException {
         final DatagramChannel channel = DatagramChannel.open();
         try {
             return new NioDatagramSocket(channel);
@@ -83,7 +83,7 @@ public final class NioTransport implements Transport {
     }
 
     @Override
-    public StreamSocket openStream() throws IOException {
+    public StreamSocket openStream(final InetSocketAddress remote) throws IOException {
         final SocketChannel channel = SocketChannel.open();
         try {
             return new NioStreamSocket(channel);

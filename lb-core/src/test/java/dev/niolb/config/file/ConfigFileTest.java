@@ -387,8 +387,8 @@ class ConfigFileTest {
                 "niolb.yaml:2: admin.allowed-hosts[0]: bad admin host name 'lb.example.com:9900'"),
             arguments("an unknown access log format", "defaults:\n  access-log: xml\n" + MINIMAL,
                 "niolb.yaml:2: defaults.access-log: bad access log format 'xml': expected off, plain or json"),
-            arguments("a transport this build does not have", "defaults:\n  transport: epoll\n" + MINIMAL,
-                "niolb.yaml:2: defaults.transport: unknown transport 'epoll': expected nio"));
+            arguments("a transport this build does not have", "defaults:\n  transport: dpdk\n" + MINIMAL,
+                "niolb.yaml:2: defaults.transport: unknown transport 'dpdk': expected auto, epoll or nio"));
     }
 
     @ParameterizedTest(name = "{0}")

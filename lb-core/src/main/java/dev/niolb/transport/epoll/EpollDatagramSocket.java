@@ -1,0 +1,172 @@
+package dev.niolb.transport.epoll;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Registration;
+import dev.niolb.transport.DatagramSocket;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * Used on the event loop it is registered with.
+ *
+ * A UDP socket. A receive hands back the same address object as last time when the sender is the same (a
+ * flow's server, a client sending a burst): the raw address is compared, so no allocation per datagram there.
+ * A gathering write (a PROXY header and a payload) is copied into one native buffer and sent as one datagram.
+ *
+ * <p>Threading: the event loop it is registered with.
+ */
+final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
+    private InetSocketAddress lastSender;
+    private long lastSenderHigh;
+    private long lastSenderLow;
+    private long lastSenderTail;
+    private int lastSenderScope;
+    private int lastSenderLength;
+
+    EpollDatagramSocket(final int fd, final int family) {
+        super(fd, family);
+    }
+
+    @Override
+    public InetSocketAddress receive(final ByteBuffer dst) throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        final int position = dst.position();
+        while (true) {
+            final MemorySegment length = scratch.length(scratch.addressCapacity());
+            final long n = Libc.recvfrom(fd(), MemorySegment.ofBuffer(dst), dst.limit() - position, 0,
+                scratch.address, length);
+            if (n >= 0) {
+                dst.position(position + (int) Math.min(n, dst.limit() - position));
+                return sender(scratch.address, length.get(ValueLayout.JAVA_INT, 0));
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EAGAIN) {
+                return null;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.ofDatagram("recvfrom", errno);
+            }
+        }
+    }
+
+    /** The sender's address: the one kept from last time when its bytes are the same. */
+    private InetSocketAddress sender(final MemorySegment address, final int length) throws IOException {
+        final long high = address.get(ValueLayout.JAVA_LONG, 0);
+        final long low = address.get(ValueLayout.JAVA_LONG, 8);
+        final long tail = length > 16 ? address.get(ValueLayout.JAVA_LONG, 16) : 0L;
+        final int scope = length > 24 ? address.get(ValueLayout.JAVA_INT, 24) : 0;
+        if (lastSender != null && length == lastSenderLength && high == lastSenderHigh && low == lastSenderLow
+            && tail == lastSenderTail && scope == lastSenderScope) {
+            return lastSender;
+        }
+        final InetSocketAddress sender = SocketAddresses.read(address, length);
+        lastSender = sender;
+        lastSenderLength = length;
+        lastSenderHigh = high;
+        lastSenderLow = low;
+        lastSenderTail = tail;
+        lastSenderScope = scope;
+        return sender;
+    }
+
+    @Override
+    public int send(final ByteBuffer src, final InetSocketAddress to) throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        final int length = SocketAddresses.write(to, family(), scratch.address);
+        final int position = src.position();
+        while (true) {
+            final long n = Libc.sendto(fd(), MemorySegment.ofBuffer(src), src.limit() - position, 0,
+                scratch.address, length);
+            if (n >= 0) {
+                src.position(position + (int) n);
+                return (int) n;
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EAGAIN || errno == Errors.ENOBUFS) {
+                return 0;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.ofDatagram("sendto", errno);
+            }
+        }
+    }
+
+    @Override
+    public void connect(final InetSocketAddress remote) throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        final int length = SocketAddresses.write(remote, family(), scratch.address);
+        if (Libc.connect(fd(), scratch.address, length) < 0) {
+            throw Errors.ofDatagram("connect", Libc.errno());
+        }
+    }
+
+    @Override
+    public int write(final ByteBuffer src) throws IOException {
+        ensureOpen();
+        final int position = src.position();
+        final int n = send(MemorySegment.ofBuffer(src), src.limit() - position);
+        src.position(position + n);
+        return n;
+    }
+
+    @Override
+    public long write(final ByteBuffer[] srcs) throws IOException {
+        ensureOpen();
+        final MemorySegment datagram = Scratch.mine().datagram();
+        long total = 0;
+        for (final ByteBuffer src : srcs) {
+            final int count = src.remaining();
+            if (total + count > datagram.byteSize()) {
+                throw new IOException("datagram too large: more than " + datagram.byteSize() + " bytes");
+            }
+            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, datagram, total, count);
+            total += count;
+        }
+        final int sent = send(datagram, total);
+        if (sent > 0) {
+            for (final ByteBuffer src : srcs) {
+                src.position(src.limit()); // a datagram goes whole or not at all
+            }
+        }
+        return sent;
+    }
+
+    private int send(final MemorySegment from, final long count) throws IOException {
+        while (true) {
+            final long n = Libc.send(fd(), from, count, 0);
+            if (n >= 0) {
+                return (int) n;
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EAGAIN || errno == Errors.ENOBUFS) {
+                return 0;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.ofDatagram("send", errno);
+            }
+        }
+    }
+
+    @Override
+    public Registration register(final EventLoop loop, final int ops, final IoHandler handler) throws IOException {
+        return registerWith(loop, ops, handler);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        return boundAddress();
+    }
+
+    @Override
+    public void close() {
+        closeFd(false);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.niolb.transport.epoll;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Registration;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+
+/**
+ * Used on the event loop it is registered with (made on any thread before that).
+ *
+ * A socket descriptor of the epoll transport: what every kind of socket shares (its registration, its options,
+ * its local address, its close). The descriptor is closed once, and after that nothing is called on it: a number
+ * the kernel hands out again at once must never be closed or written twice.
+ */
+abstract sealed class EpollFd permits EpollStreamSocket, EpollListeningSocket, EpollDatagramSocket {
+    private final int fd;
+    private final int family;
+    private EpollRegistration registration;
+    private boolean closed;
+
+    EpollFd(final int fd, final int family) {
+        this.fd = fd;
+        this.family = family;
+    }
+
+    /** A new non-blocking, close-on-exec socket. */
+    static int open(final int family, final int type) throws IOException {
+        final int fd = Libc.socket(family, type | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw Errors.last("socket");
+        }
+        return fd;
+    }
+
+    final int fd() {
+        return fd;
+    }
+
+    final int family() {
+        return family;
+    }
+
+    final boolean isClosed() {
+        return closed;
+    }
+
+    final void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("Socket closed");
+        }
+    }
+
+    final Registration registerWith(final EventLoop loop, final int ops, final IoHandler handler) throws IOException {
+        ensureOpen();
+        if (!(loop.poller() instanceof EpollPoller poller)) {
+            throw new IllegalStateException("event loop " + loop.index() + " does not run on the epoll transport");
+        }
+        return poller.register(this, ops, handler);
+    }
+
+    /** The poller's new registration of this socket; a socket is watched by one loop at a time. */
+    final void attach(final EpollRegistration added) {
+        if (registration != null && registration.isValid()) {
+            throw new IllegalStateException("socket already registered");
+        }
+        registration = added;
+    }
+
+    final void setInt(final int level, final int name, final int value) throws IOException {
+        ensureOpen();
+        final MemorySegment option = Scratch.mine().option;
+        option.set(ValueLayout.JAVA_INT, 0, value);
+        if (Libc.setsockopt(fd, level, name, option, 4) < 0) {
+            throw Errors.last("setsockopt");
+        }
+    }
+
+    final int getInt(final int level, final int name) throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        if (Libc.getsockopt(fd, level, name, scratch.option, scratch.length(4)) < 0) {
+            throw Errors.last("getsockopt");
+        }
+        return scratch.option.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /** Binds to {@code address}. */
+    final void bind(final InetSocketAddress address) throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        final int length = SocketAddresses.write(address, family, scratch.address);
+        if (Libc.bind(fd, scratch.address, length) < 0) {
+            throw Errors.last("bind");
+        }
+    }
+
+    /** The address the socket is bound to ({@code getsockname}). */
+    final InetSocketAddress boundAddress() throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        final MemorySegment length = scratch.length(scratch.addressCapacity());
+        if (Libc.getsockname(fd, scratch.address, length) < 0) {
+            throw Errors.last("getsockname");
+        }
+        return SocketAddresses.read(scratch.address, length.get(ValueLayout.JAVA_INT, 0));
+    }
+
+    /** Closes the descriptor (once); with {@code abort}, a stream socket resets its peer (SO_LINGER 0). */
+    final void closeFd(final boolean abort) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (registration != null) {
+            registration.forget();
+        }
+        if (abort) {
+            final MemorySegment linger = Scratch.mine().option;
+            linger.set(ValueLayout.JAVA_INT, 0, 1); // l_onoff
+            linger.set(ValueLayout.JAVA_INT, 4, 0); // l_linger: 0 seconds, so close sends a reset
+            Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_LINGER, linger, 8);
+        }
+        Libc.close(fd); // Linux releases the descriptor even when close reports an error: never retried
+    }
+
+    /** Closes the socket as the loop stops. */
+    void closeQuietly() {
+        closeFd(false);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.niolb.transport.epoll;
+
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Registration;
+import dev.niolb.transport.ListeningSocket;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+
+/**
+ * Used on the event loop it is registered with (bound on any thread before that).
+ *
+ * A listening TCP socket. One {@code accept4} per connection gives the new socket non-blocking and close-on-exec
+ * and the peer's address together: the JDK needs {@code accept}, {@code fcntl} and a {@code getpeername} for the
+ * same.
+ *
+ * <p>Threading: the event loop it is registered with.
+ */
+final class EpollListeningSocket extends EpollFd implements ListeningSocket {
+    private InetSocketAddress localAddress;
+
+    EpollListeningSocket(final int fd, final int family) {
+        super(fd, family);
+    }
+
+    /** Starts listening, once bound. */
+    void listen(final int backlog) throws IOException {
+        ensureOpen();
+        if (Libc.listen(fd(), backlog) < 0) {
+            throw Errors.last("listen");
+        }
+        this.localAddress = boundAddress();
+    }
+
+    @Override
+    public Accepted accept() throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        while (true) {
+            final MemorySegment length = scratch.length(scratch.addressCapacity());
+            final int client = Libc.accept4(fd(), scratch.address, length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            if (client >= 0) {
+                final EpollStreamSocket socket = new EpollStreamSocket(client, family());
+                try {
+                    return new Accepted(socket, SocketAddresses.read(scratch.address,
+                        length.get(ValueLayout.JAVA_INT, 0)));
+                } catch (final IOException e) {
+                    socket.close(false);
+                    throw e;
+                }
+            }
+            final int errno = Libc.errno();
+            switch (errno) {
+                case Errors.EAGAIN -> {
+                    return null;
+                }
+                case Errors.EINTR, Errors.ECONNABORTED, Errors.EPROTO -> {
+                    // interrupted, or reset while in the backlog: nothing to serve, not a failure of accept
+                }
+                default -> throw Errors.of("accept4", errno); // out of descriptors: the caller backs off
+            }
+        }
+    }
+
+    @Override
+    public Registration register(final EventLoop loop, final int ops, final IoHandler handler) throws IOException {
+        return registerWith(loop, ops, handler);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public void close() {
+        closeFd(false);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.niolb.transport.epoll;
+
+import dev.niolb.config.TcpOptions;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Registration;
+import dev.niolb.transport.StreamSocket;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * Used on the event loop it is registered with.
+ *
+ * A TCP socket, non-blocking from birth ({@code socket} and {@code accept4} take {@code SOCK_NONBLOCK}, no
+ * {@code fcntl}). Reads and writes go straight between the socket and the buffer's memory, direct or heap,
+ * without the JDK's temporary direct buffer; writes use {@code send(MSG_NOSIGNAL)}, so a peer that is gone is
+ * an {@code EPIPE} error, never a signal. The local address is asked for once and kept.
+ *
+ * <p>Threading: the event loop it is registered with.
+ */
+final class EpollStreamSocket extends EpollFd implements StreamSocket {
+    private InetSocketAddress local;
+
+    EpollStreamSocket(final int fd, final int family) {
+        super(fd, family);
+    }
+
+    @Override
+    public void apply(final TcpOptions options) throws IOException {
+        setInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY, options.noDelay() ? 1 : 0);
+        if (options.keepAlive()) {
+            setInt(Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
+        }
+    }
+
+    @Override
+    public boolean connect(final InetSocketAddress remote) throws IOException {
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        final int length = SocketAddresses.write(remote, family(), scratch.address);
+        while (true) {
+            if (Libc.connect(fd(), scratch.address, length) == 0) {
+                return true;
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EINPROGRESS) {
+                return false;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.of("connect", errno);
+            }
+        }
+    }
+
+    @Override
+    public boolean finishConnect() throws IOException {
+        final int error = getInt(Libc.SOL_SOCKET, Libc.SO_ERROR);
+        if (error != 0) {
+            throw Errors.of("connect", error);
+        }
+        return true;
+    }
+
+    @Override
+    public int read(final ByteBuffer dst) throws IOException {
+        ensureOpen();
+        final int position = dst.position();
+        final int room = dst.limit() - position;
+        if (room == 0) {
+            return 0;
+        }
+        while (true) {
+            final long n = Libc.read(fd(), MemorySegment.ofBuffer(dst), room);
+            if (n > 0) {
+                dst.position(position + (int) n);
+                return (int) n;
+            }
+            if (n == 0) {
+                return -1;
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EAGAIN) {
+                return 0;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.of("read", errno);
+            }
+        }
+    }
+
+    @Override
+    public int write(final ByteBuffer src) throws IOException {
+        ensureOpen();
+        final int position = src.position();
+        final int count = src.limit() - position;
+        if (count == 0) {
+            return 0;
+        }
+        while (true) {
+            final long n = Libc.send(fd(), MemorySegment.ofBuffer(src), count, Libc.MSG_NOSIGNAL);
+            if (n >= 0) {
+                src.position(position + (int) n);
+                return (int) n;
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EAGAIN) {
+                return 0;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.of("send", errno);
+            }
+        }
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        ensureOpen();
+        if (Libc.shutdown(fd(), Libc.SHUT_WR) < 0) {
+            throw Errors.last("shutdown");
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        if (local == null) {
+            local = boundAddress();
+        }
+        return local;
+    }
+
+    @Override
+    public Registration register(final EventLoop loop, final int ops, final IoHandler handler) throws IOException {
+        return registerWith(loop, ops, handler);
+    }
+
+    @Override
+    public void close(final boolean abort) {
+        closeFd(abort);
+    }
+}

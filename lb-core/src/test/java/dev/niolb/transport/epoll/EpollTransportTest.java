@@ -1,0 +1,337 @@
+package dev.niolb.transport.epoll;
+
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Poller;
+import dev.niolb.loop.Ready;
+import dev.niolb.loop.Registration;
+import dev.niolb.transport.DatagramSocket;
+import dev.niolb.transport.ListeningSocket;
+import dev.niolb.transport.StreamSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.DatagramPacket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * What is particular to the epoll transport; what it shares with NIO (every behaviour of the engine) is held by
+ * the end-to-end suites, which run on both.
+ */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class EpollTransportTest {
+    private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<Integer> calls = new ArrayList<>();
+
+    @BeforeAll
+    static void runsHere() {
+        assumeThat(EpollTransport.isAvailable()).as("%s", EpollTransport.unavailableReason()).isTrue();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private EpollPoller poller(final Poller.Dispatch dispatch) throws IOException {
+        final EpollPoller poller = new EpollPoller(dispatch);
+        open.add(poller::close);
+        return poller;
+    }
+
+    private ListeningSocket listen() throws IOException {
+        final ListeningSocket listener = EpollTransport.instance().listen(LOOPBACK, 16, 1).getFirst();
+        open.add(listener::close);
+        return listener;
+    }
+
+    private Socket connect(final ListeningSocket listener) throws IOException {
+        final Socket client = new Socket(listener.localAddress().getAddress(), listener.localAddress().getPort());
+        open.add(client);
+        return client;
+    }
+
+    private StreamSocket accepted(final ListeningSocket listener) throws IOException {
+        final ListeningSocket.Accepted accepted = awaitAccept(listener);
+        open.add(() -> accepted.socket().close(false));
+        return accepted.socket();
+    }
+
+    private static ListeningSocket.Accepted awaitAccept(final ListeningSocket listener) throws IOException {
+        while (true) {
+            final ListeningSocket.Accepted accepted = listener.accept();
+            if (accepted != null) {
+                return accepted;
+            }
+            Thread.onSpinWait(); // the handshake completes in the kernel; nothing to wait on but the backlog
+        }
+    }
+
+    private IoHandler recording(final int id) {
+        return new IoHandler() {
+            @Override
+            public void onReady(final int readyOps) {
+                calls.add(id);
+            }
+
+            @Override
+            public void onFailure(final Throwable failure) {
+                throw new AssertionError(failure);
+            }
+        };
+    }
+
+    @Test
+    void epollEventsBecomeTheReadinessTheOwnerAsksFor() {
+        assertThat(EpollPoller.translate(Libc.EPOLLIN, Ready.READ | Ready.WRITE)).isEqualTo(Ready.READ);
+        assertThat(EpollPoller.translate(Libc.EPOLLIN, Ready.ACCEPT)).isEqualTo(Ready.ACCEPT);
+        assertThat(EpollPoller.translate(Libc.EPOLLOUT, Ready.CONNECT)).isEqualTo(Ready.CONNECT);
+        assertThat(EpollPoller.translate(Libc.EPOLLOUT, Ready.READ)).isZero();
+        // an error or hang-up is every operation the owner waits for: it finds the error by trying
+        assertThat(EpollPoller.translate(Libc.EPOLLERR, Ready.READ | Ready.WRITE)).isEqualTo(Ready.READ | Ready.WRITE);
+        assertThat(EpollPoller.translate(Libc.EPOLLHUP | Libc.EPOLLIN, Ready.CONNECT)).isEqualTo(Ready.CONNECT);
+    }
+
+    @Test
+    void theEventLayoutIsTheKernelsForThisArchitecture() {
+        final String arch = System.getProperty("os.arch");
+        if (arch.equals("amd64")) {
+            assertThat(EpollEvents.SIZE).isEqualTo(12); // packed on x86-64
+            assertThat(EpollEvents.DATA_OFFSET).isEqualTo(4);
+        } else {
+            assertThat(EpollEvents.SIZE).isEqualTo(16);
+            assertThat(EpollEvents.DATA_OFFSET).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void anAcceptedConnectionComesWithItsPeersAddressAndNeverBlocks() throws Exception {
+        final ListeningSocket listener = listen();
+        final Socket client = connect(listener);
+        final ListeningSocket.Accepted accepted = awaitAccept(listener);
+        open.add(() -> accepted.socket().close(false));
+        assertThat(accepted.peer()).isEqualTo(client.getLocalSocketAddress());
+        assertThat(accepted.peer().getAddress()).isInstanceOf(Inet4Address.class);
+        assertThat(accepted.socket().read(ByteBuffer.allocate(16))).as("nothing sent yet: 0, not a block").isZero();
+        assertThat(accepted.socket().localAddress()).isEqualTo(listener.localAddress());
+    }
+
+    @Test
+    void bytesGoBothWaysThroughHeapAndDirectBuffersAndAnEndIsMinusOne() throws Exception {
+        final ListeningSocket listener = listen();
+        final Socket client = connect(listener);
+        final StreamSocket server = accepted(listener);
+        client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+        final ByteBuffer direct = ByteBuffer.allocateDirect(64);
+        while (direct.position() < 5) {
+            server.read(direct);
+        }
+        direct.flip();
+        assertThat(StandardCharsets.US_ASCII.decode(direct).toString()).isEqualTo("hello");
+        final ByteBuffer heap = ByteBuffer.wrap("--world".getBytes(StandardCharsets.US_ASCII));
+        heap.position(2); // a buffer's position is honoured: only "world" goes
+        assertThat(server.write(heap)).isEqualTo(5);
+        assertThat(client.getInputStream().readNBytes(5)).asString(StandardCharsets.US_ASCII).isEqualTo("world");
+        client.shutdownOutput();
+        int n;
+        while ((n = server.read(ByteBuffer.allocate(8))) == 0) {
+            Thread.onSpinWait();
+        }
+        assertThat(n).isEqualTo(-1);
+    }
+
+    @Test
+    void anAbortingCloseResetsThePeer() throws Exception {
+        final ListeningSocket listener = listen();
+        final Socket client = connect(listener);
+        final StreamSocket server = accepted(listener);
+        server.close(true);
+        final InputStream in = client.getInputStream();
+        assertThatThrownBy(in::read).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+    }
+
+    @Test
+    void aRefusedConnectIsAConnectException() throws Exception {
+        final InetSocketAddress nobody;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nobody = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        final StreamSocket socket = EpollTransport.instance().openStream(nobody);
+        open.add(() -> socket.close(false));
+        final CompletableFuture<Integer> ready = new CompletableFuture<>();
+        final EpollPoller poller = poller((handler, ops, registration) -> ready.complete(ops));
+        if (!socket.connect(nobody)) {
+            poller.register((EpollFd) socket, Ready.CONNECT, recording(0));
+            while (!ready.isDone()) {
+                poller.poll(1000);
+            }
+        }
+        assertThatThrownBy(socket::finishConnect).isInstanceOf(ConnectException.class)
+            .hasMessage("Connection refused");
+    }
+
+    @Test
+    void aSecondListenerOnTheSameAddressIsRefusedNotShared() throws Exception {
+        final ListeningSocket first = listen();
+        assertThatThrownBy(() -> EpollTransport.instance().listen(first.localAddress(), 16, 2))
+            .isInstanceOf(BindException.class).hasMessage("Address already in use");
+    }
+
+    @Test
+    void everyLoopsSocketBindsTheSamePortWhenPortZeroIsAsked() throws Exception {
+        final List<ListeningSocket> sockets = EpollTransport.instance().listen(LOOPBACK, 16, 3);
+        sockets.forEach(s -> open.add(s::close));
+        assertThat(sockets).hasSize(3).extracting(ListeningSocket::localAddress).containsOnly(sockets.getFirst()
+            .localAddress());
+        assertThat(sockets.getFirst().localAddress().getPort()).isPositive();
+    }
+
+    @Test
+    void anEventForASocketClosedEarlierInTheBatchNeverReachesTheSocketThatTookItsSlot() throws Exception {
+        final ListeningSocket listener = listen();
+        final StreamSocket a = readable(listener);
+        final StreamSocket b = readable(listener);
+        final StreamSocket quiet = EpollTransport.instance().openStream(LOOPBACK); // never ready for reading
+        open.add(() -> quiet.close(false));
+        final EpollFd[] sockets = {(EpollFd) a, (EpollFd) b};
+        final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
+        for (int i = 0; i < 2; i++) {
+            final int self = i;
+            poller.register(sockets[i], Ready.READ, new IoHandler() {
+                @Override
+                public void onReady(final int readyOps) {
+                    calls.add(self);
+                    if (calls.size() == 1) {
+                        sockets[1 - self].closeFd(false); // the other one's event is in this batch already
+                        try {
+                            poller.register((EpollFd) quiet, Ready.READ, recording(99)); // takes its slot
+                        } catch (final IOException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                }
+
+                @Override
+                public void onFailure(final Throwable failure) {
+                    throw new AssertionError(failure);
+                }
+            });
+        }
+        poller.pollNow();
+        assertThat(calls).hasSize(1).doesNotContain(99);
+    }
+
+    /** An accepted socket with a byte waiting to be read. */
+    private StreamSocket readable(final ListeningSocket listener) throws IOException {
+        final Socket client = connect(listener);
+        final StreamSocket server = accepted(listener);
+        client.getOutputStream().write(1);
+        return server;
+    }
+
+    @Test
+    void aWakeupFromAnotherThreadEndsAWaitWithNoDeadline() throws Exception {
+        final EpollPoller poller = poller((handler, ops, registration) -> { });
+        final CompletableFuture<Void> woken = CompletableFuture.runAsync(() -> {
+            try {
+                poller.poll(0); // 0: no deadline
+            } catch (final IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+        poller.wakeup(); // before the wait or during it, the same: the eventfd stays readable until drained
+        woken.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aWakeupAfterThePollerClosedDoesNothing() throws Exception {
+        final EpollPoller poller = new EpollPoller((handler, ops, registration) -> { });
+        poller.close();
+        poller.wakeup(); // a loop's stop races the last wake-ups: no write to a descriptor number reused since
+        poller.close();
+    }
+
+    @Test
+    void datagramsFromTheSameSenderShareOneAddressObject() throws Exception {
+        final DatagramSocket socket = EpollTransport.instance().bindDatagram(LOOPBACK, 1).getFirst();
+        open.add(socket::close);
+        final java.net.DatagramSocket sender = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+        open.add(sender);
+        final InetSocketAddress to = socket.localAddress();
+        sender.send(new DatagramPacket(new byte[] {1, 2, 3}, 3, to));
+        sender.send(new DatagramPacket(new byte[] {4}, 1, to));
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(64);
+        final InetSocketAddress first = receive(socket, buffer);
+        assertThat(buffer.position()).isEqualTo(3);
+        buffer.clear();
+        final InetSocketAddress second = receive(socket, buffer);
+        assertThat(first).isEqualTo(sender.getLocalSocketAddress());
+        assertThat(second).isSameAs(first);
+        assertThat(buffer.position()).isEqualTo(1);
+    }
+
+    private static InetSocketAddress receive(final DatagramSocket socket, final ByteBuffer buffer) throws IOException {
+        InetSocketAddress from;
+        while ((from = socket.receive(buffer)) == null) {
+            Thread.onSpinWait();
+        }
+        return from;
+    }
+
+    @Test
+    void aGatheringWriteLeavesAsOneDatagram() throws Exception {
+        final java.net.DatagramSocket server = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+        open.add(server);
+        final InetSocketAddress at = (InetSocketAddress) server.getLocalSocketAddress();
+        final DatagramSocket flow = EpollTransport.instance().openDatagram(at);
+        open.add(flow::close);
+        flow.connect(at);
+        final ByteBuffer header = ByteBuffer.wrap("head:".getBytes(StandardCharsets.US_ASCII));
+        final ByteBuffer payload = ByteBuffer.allocateDirect(4).put("body".getBytes(StandardCharsets.US_ASCII)).flip();
+        assertThat(flow.write(new ByteBuffer[] {header, payload})).isEqualTo(9);
+        assertThat(header.hasRemaining() || payload.hasRemaining()).isFalse();
+        final DatagramPacket packet = new DatagramPacket(new byte[64], 64);
+        server.receive(packet);
+        assertThat(new String(packet.getData(), 0, packet.getLength(), StandardCharsets.US_ASCII))
+            .isEqualTo("head:body");
+    }
+
+    @Test
+    void anIpv4MappedPeerIsReadAsItsIpv4Address() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment address = arena.allocate(SocketAddresses.IN6_BYTES);
+            final InetSocketAddress v4 = new InetSocketAddress(InetAddress.getByName("192.0.2.7"), 4242);
+            final int length = SocketAddresses.write(v4, Libc.AF_INET6, address);
+            assertThat(length).isEqualTo(SocketAddresses.IN6_BYTES);
+            assertThat(SocketAddresses.read(address, length)).isEqualTo(v4);
+            final InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 53);
+            assertThat(SocketAddresses.read(address, SocketAddresses.write(v6, Libc.AF_INET6, address)))
+                .isEqualTo(v6);
+        }
+    }
+}
