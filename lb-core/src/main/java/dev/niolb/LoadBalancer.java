@@ -440,6 +440,19 @@ public final class LoadBalancer implements AutoCloseable {
         return sum;
     }
 
+    /** Kernel pipes held by splicing sessions now, over every loop: one per direction with bytes in one at most. */
+    public int pipesInUse() {
+        int sum = 0;
+        for (final EventLoop loop : loops) {
+            try {
+                sum += loop.submit(loop::pipesInUse).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (final Exception e) {
+                LOG.debug("pipes in use: a loop did not answer: {}", e.toString());
+            }
+        }
+        return sum;
+    }
+
     /**
      * Stops accepting, lets sessions finish for up to {@code grace}, closes the rest and stops the loops.
      * Idempotent; blocks until the loops have stopped.

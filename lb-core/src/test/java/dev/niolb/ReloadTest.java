@@ -9,7 +9,6 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.reload.ReloadResult;
 import dev.niolb.backend.Server;
@@ -19,6 +18,7 @@ import dev.niolb.testing.ClientLoad;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -56,7 +56,7 @@ class ReloadTest {
     private LoadBalancer lb;
     private long reloadNanos;
 
-    ReloadTest(final TransportChoice transport) {
+    ReloadTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 
@@ -138,7 +138,7 @@ class ReloadTest {
             assertThatThrownBy(() -> reload(next)).isInstanceOf(BindException.class)
                 .hasMessageContaining("address already in use");
         }
-        assertThat(lb.config()).isEqualTo(first.withTransport(rig.transport()));
+        assertThat(lb.config()).isEqualTo(rig.withTransport(first));
         assertThat(lb.listeners()).extracting(l -> l.name()).containsExactly("front");
         assertThat(lb.group("web").snapshot().servers()).extracting(Server::name).containsExactly("a");
         assertThat(lb.group("web").snapshot().balance()).isEqualTo(Algorithm.ROUNDROBIN);

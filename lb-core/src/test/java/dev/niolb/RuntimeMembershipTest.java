@@ -11,12 +11,12 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.ClientLoad;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +45,7 @@ class RuntimeMembershipTest {
     private LoadBalancer lb;
     private int threads = 1;
 
-    RuntimeMembershipTest(final TransportChoice transport) {
+    RuntimeMembershipTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -5,6 +5,7 @@ import dev.niolb.config.Quoted;
 
 import dev.niolb.admission.Cidr;
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.Splice;
 import dev.niolb.config.TransportChoice;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Durations;
@@ -78,6 +79,13 @@ final class Converters {
     }
 
     /** {@code tcp}, {@code http:/PATH}, {@code send:TEXT,expect:TEXT}, {@code agent:PORT}. */
+    static final class SpliceMode implements ITypeConverter<Splice> {
+        @Override
+        public Splice convert(final String text) {
+            return parse(Splice::parse, text);
+        }
+    }
+
     static final class Check implements ITypeConverter<CheckSpec> {
         @Override
         public CheckSpec convert(final String text) {

@@ -15,6 +15,7 @@ import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.Splice;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
@@ -96,6 +97,12 @@ public final class RunCommand implements Callable<Integer> {
         description = "End a session after 90-100%% of this time, cleanly, at a moment niolb holds none of its bytes, "
             + "so long-lived clients reconnect and load rebalances; 0 never (default: ${DEFAULT-VALUE}).")
     private Duration maxConnectionAge;
+
+    @Option(names = "--splice", paramLabel = "MODE", defaultValue = "auto", converter = Converters.SpliceMode.class,
+        description = "When TCP bytes move by splice(2), kernel to kernel, instead of through a relay buffer: auto "
+            + "(once a read fills a whole buffer), always or never; the epoll transport only "
+            + "(default: ${DEFAULT-VALUE}).")
+    private Splice splice;
 
     @Option(names = "--check", paramLabel = "CHECK", converter = Converters.Check.class,
         description = {"Active health check of every server: tcp, http:/PATH[,host=H][,method=M][,status=LO-HI], "
@@ -278,7 +285,8 @@ public final class RunCommand implements Callable<Integer> {
             .withKeepAlive(keepAlive)
             .withBacklog(backlog)
             .withBufferSize(bufferSize)
-            .withMaxConnectionAge(maxConnectionAge);
+            .withMaxConnectionAge(maxConnectionAge)
+            .withSplice(splice);
         if (udpMaxFlows != null && udpMaxFlows < 1) {
             throw new IllegalArgumentException("udp-max-flows must be 1.." + UdpOptions.MAX_FLOWS + ", got " + udpMaxFlows);
         }

@@ -41,6 +41,7 @@ import java.util.Map;
  * @param loops             relay event loops
  * @param sessions          sessions and flows open now
  * @param buffersInUse      pooled relay buffers held by sessions now
+ * @param pipesInUse        kernel pipes held by splicing sessions now (epoll transport)
  * @param directMemoryBytes direct memory in use by the JVM's direct buffers (the relay pools are most of it)
  * @param version           niolb's version
  * @param maxconn           the process's maxconn, 0 for none
@@ -48,7 +49,8 @@ import java.util.Map;
  * @param loopStats         each relay loop's heartbeat, in stripe order
  * @param dns               lookups of servers given by DNS names
  */
-public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, long directMemoryBytes,
+public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, int pipesInUse,
+                          long directMemoryBytes,
                           long accessLogLines, long accessLogDropped, List<ListenerStats> listeners,
                           List<GroupStats> groups, String version, int maxconn, int maxconnOpen,
                           ReloadStats reloads, List<LoopStats> loopStats, List<DnsDiscovery.LookupStats> dns) {
@@ -184,7 +186,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         }
         final ReloadCounters r = lb.reloads();
         return new EngineStats(lb.uptimeMs(), running.config().threads(), running.activeSessions(), lb.buffersInUse(),
-            directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
+            lb.pipesInUse(), directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
             List.copyOf(listeners), List.copyOf(groups), BuildInfo.version(), lb.maxconn().max(),
             lb.maxconn().open(), new ReloadStats(r.appliedCount(), r.refusedCount(), r.lastApplied(),
             r.lastAppliedEpochMs()), List.copyOf(loopStats), lb.dnsLookups());

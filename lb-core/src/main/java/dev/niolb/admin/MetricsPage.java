@@ -44,6 +44,8 @@ final class MetricsPage {
             .sample(s.sessions());
         p.family("niolb_buffers_in_use", Type.GAUGE, "Pooled relay buffers held by sessions now.")
             .sample(s.buffersInUse());
+        p.family("niolb_pipes_in_use", Type.GAUGE, "Kernel pipes held by splicing sessions now (epoll transport).")
+            .sample(s.pipesInUse());
         p.family("niolb_direct_memory_bytes", Type.GAUGE, "Direct memory used by the JVM's direct buffers.")
             .sample(s.directMemoryBytes());
         p.family("niolb_access_log_lines_total", Type.COUNTER, "Access log lines queued for writing.")

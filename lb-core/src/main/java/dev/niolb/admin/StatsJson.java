@@ -24,6 +24,7 @@ final class StatsJson {
             .field("loops", s.loops())
             .field("sessions", s.sessions())
             .field("buffers_in_use", s.buffersInUse())
+            .field("pipes_in_use", s.pipesInUse())
             .field("direct_memory_bytes", s.directMemoryBytes())
             .field("access_log_lines", s.accessLogLines())
             .field("access_log_dropped", s.accessLogDropped())

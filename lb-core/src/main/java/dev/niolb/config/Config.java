@@ -163,6 +163,10 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value, transport, shutdownDelay);
     }
 
+    public Config withListeners(final List<ListenerConfig> value) {
+        return new Config(threads, grace, value, groups, dns, maxconn, admin, accessLog, logs, transport, shutdownDelay);
+    }
+
     public Config withTransport(final TransportChoice value) {
         return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, value, shutdownDelay);
     }

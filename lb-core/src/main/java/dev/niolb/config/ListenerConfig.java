@@ -58,6 +58,10 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
         return new ListenerConfig(name, protocol, bind, group, tcp, udp, proxy, limits);
     }
 
+    public ListenerConfig withTcp(final TcpOptions options) {
+        return new ListenerConfig(name, protocol, bind, group, options, udp, acceptProxy, limits);
+    }
+
     public ListenerConfig withLimits(final ListenerLimits l) {
         return new ListenerConfig(name, protocol, bind, group, tcp, udp, acceptProxy, l);
     }

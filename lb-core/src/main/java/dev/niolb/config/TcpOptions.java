@@ -15,11 +15,18 @@ import java.util.Objects;
  * @param bufferSize     the size of each pooled relay buffer in bytes
  * @param maxConnectionAge a session is ended (cleanly, when niolb holds none of its bytes) after 90 to 100% of
  *                       this time, so that long-lived clients reconnect and load rebalances; {@code 0} never
+ * @param splice         when bytes move by {@code splice(2)} instead of a buffer (epoll transport only)
  */
 public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retries, boolean noDelay,
-                         boolean keepAlive, int backlog, int bufferSize, Duration maxConnectionAge) {
-    public static final TcpOptions DEFAULTS =
-        new TcpOptions(Duration.ofSeconds(5), Duration.ofMinutes(10), 2, true, false, 1024, 64 * 1024, Duration.ZERO);
+                         boolean keepAlive, int backlog, int bufferSize, Duration maxConnectionAge, Splice splice) {
+    public static final TcpOptions DEFAULTS = new TcpOptions(Duration.ofSeconds(5), Duration.ofMinutes(10), 2, true,
+        false, 1024, 64 * 1024, Duration.ZERO, Splice.AUTO);
+
+    public TcpOptions(final Duration connectTimeout, final Duration idleTimeout, final int retries, final boolean noDelay,
+                      final boolean keepAlive, final int backlog, final int bufferSize, final Duration maxConnectionAge) {
+        this(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge,
+            Splice.AUTO);
+    }
 
     public TcpOptions(final Duration connectTimeout, final Duration idleTimeout, final int retries, final boolean noDelay,
                       final boolean keepAlive, final int backlog, final int bufferSize) {
@@ -30,6 +37,7 @@ public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retr
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(maxConnectionAge, "maxConnectionAge");
+        Objects.requireNonNull(splice, "splice");
         if (maxConnectionAge.isNegative()) {
             throw new IllegalArgumentException("max-connection-age must not be negative");
         }
@@ -51,34 +59,46 @@ public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retr
     }
 
     public TcpOptions withConnectTimeout(final Duration d) {
-        return new TcpOptions(d, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge);
+        return new TcpOptions(d, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
+            maxConnectionAge, splice);
     }
 
     public TcpOptions withIdleTimeout(final Duration d) {
-        return new TcpOptions(connectTimeout, d, retries, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge);
+        return new TcpOptions(connectTimeout, d, retries, noDelay, keepAlive, backlog, bufferSize,
+            maxConnectionAge, splice);
     }
 
     public TcpOptions withRetries(final int n) {
-        return new TcpOptions(connectTimeout, idleTimeout, n, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge);
+        return new TcpOptions(connectTimeout, idleTimeout, n, noDelay, keepAlive, backlog, bufferSize,
+            maxConnectionAge, splice);
     }
 
     public TcpOptions withNoDelay(final boolean b) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, b, keepAlive, backlog, bufferSize, maxConnectionAge);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, b, keepAlive, backlog, bufferSize,
+            maxConnectionAge, splice);
     }
 
     public TcpOptions withKeepAlive(final boolean b) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, b, backlog, bufferSize, maxConnectionAge);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, b, backlog, bufferSize,
+            maxConnectionAge, splice);
     }
 
     public TcpOptions withBacklog(final int n) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, n, bufferSize, maxConnectionAge);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, n, bufferSize,
+            maxConnectionAge, splice);
     }
 
     public TcpOptions withBufferSize(final int n) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, n, maxConnectionAge);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, n,
+            maxConnectionAge, splice);
     }
 
     public TcpOptions withMaxConnectionAge(final Duration d) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, d);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, d, splice);
+    }
+
+    public TcpOptions withSplice(final Splice s) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
+            maxConnectionAge, s);
     }
 }

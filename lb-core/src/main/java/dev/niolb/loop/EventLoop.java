@@ -185,6 +185,11 @@ public final class EventLoop {
         return pool;
     }
 
+    /** Kernel pipes held by splicing sessions on this loop now. Loop thread. */
+    public int pipesInUse() {
+        return poller.pipesInUse();
+    }
+
     /** Pooled buffers handed out and not yet returned, over this loop's pools. Loop thread. */
     public int buffersInUse() {
         int n = 0;

@@ -30,6 +30,11 @@ public interface Poller extends AutoCloseable {
      */
     void releaseClosed() throws IOException;
 
+    /** Kernel pipes held by this loop's splicing sessions now; 0 for a transport that does not splice. */
+    default int pipesInUse() {
+        return 0;
+    }
+
     /** Closes every socket still registered: the loop is stopping. */
     void closeRegistered();
 

@@ -6,6 +6,7 @@ import dev.niolb.admission.Admission;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.Splice;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
@@ -112,7 +113,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         this.id = loop.nextSessionId();
         this.startEpochMs = System.currentTimeMillis();
         this.startNanos = loop.nowNanos();
-        this.duplex = new Duplex(listener.transport().relay(pool), listener.transport().relay(pool),
+        final Splice splice = settings.options().splice();
+        this.duplex = new Duplex(listener.transport().relay(pool, splice), listener.transport().relay(pool, splice),
             listener.counters(), stripe);
         this.attempts = new ServerAttempts(settings.options().retries());
         this.timer = new LoopTimer(loop, this);

@@ -1,5 +1,6 @@
 package dev.niolb.transport;
 
+import dev.niolb.config.Splice;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.Poller;
 
@@ -33,9 +34,9 @@ public interface Transport extends Poller.Factory {
 
     /**
      * One direction of a TCP session between two of this transport's sockets: through a pooled buffer by
-     * default; a native transport may splice.
+     * default; a native transport may splice, as {@code splice} says.
      */
-    default StreamRelay relay(final BufferPool pool) {
+    default StreamRelay relay(final BufferPool pool, final Splice splice) {
         return new BufferRelay(pool);
     }
 

@@ -12,13 +12,13 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.AccessLines;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -60,7 +60,7 @@ class AccessLogSessionsTest {
     private AccessLines lines;
     private LoadBalancer lb;
 
-    AccessLogSessionsTest(final TransportChoice transport) {
+    AccessLogSessionsTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -9,11 +9,11 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.FullBacklogServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,7 +47,7 @@ class LeastTimeAndRandomThroughSocketsTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    LeastTimeAndRandomThroughSocketsTest(final TransportChoice transport) {
+    LeastTimeAndRandomThroughSocketsTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

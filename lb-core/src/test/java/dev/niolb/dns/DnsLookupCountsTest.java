@@ -10,10 +10,10 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,7 +34,7 @@ class DnsLookupCountsTest {
     @RegisterExtension
     final EngineRig rig;
 
-    DnsLookupCountsTest(final TransportChoice transport) {
+    DnsLookupCountsTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

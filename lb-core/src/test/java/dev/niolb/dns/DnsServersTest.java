@@ -12,12 +12,12 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.Dnsmasq;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +62,7 @@ class DnsServersTest {
     private LoadBalancer lb;
     private int port;
 
-    DnsServersTest(final TransportChoice transport) {
+    DnsServersTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

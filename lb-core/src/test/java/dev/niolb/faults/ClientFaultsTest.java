@@ -2,7 +2,6 @@ package dev.niolb.faults;
 
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
 import dev.niolb.tcp.ListenerCounters;
@@ -10,6 +9,7 @@ import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.FaultyServer;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,7 +51,7 @@ class ClientFaultsTest {
     final EngineRig engine;
     private FaultRig rig;
 
-    ClientFaultsTest(final TransportChoice transport) {
+    ClientFaultsTest(final TestedTransport transport) {
         engine = new EngineRig(transport);
     }
 
@@ -145,9 +145,9 @@ class ClientFaultsTest {
         Await.until(() -> rig.counters().accepted() >= clients, 5000);
         final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
         rig.awaitHealthyStreamFlowing();
-        // every slowloris session is open and dripping, and not one of them holds a buffer
+        // every slowloris session is open and dripping, and not one of them holds a buffer or a pipe
         assertThat(rig.lb().listener("front").counters().active()).isEqualTo(clients);
-        final int inUse = rig.lb().buffersInUse();
+        final int inUse = rig.held();
         final BulkEcho.Result during = healthy.get(20, TimeUnit.SECONDS);
         for (final Future<?> drip : drips) {
             drip.get(10, TimeUnit.SECONDS);
@@ -198,7 +198,7 @@ class ClientFaultsTest {
         Await.until(() -> rig.counters().accepted() >= clients, 5000);
         final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
         rig.awaitHealthyStreamFlowing();
-        final int inUse = rig.lb().buffersInUse();
+        final int inUse = rig.held();
         final BulkEcho.Result during = healthy.get(20, TimeUnit.SECONDS);
         for (final Future<?> drip : drips) {
             drip.get(10, TimeUnit.SECONDS);
@@ -238,11 +238,11 @@ class ClientFaultsTest {
             } while (now != before);
             final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
             rig.awaitHealthyStreamFlowing();
-            final int inUse = rig.lb().buffersInUse();
+            final int inUse = rig.held();
             final BulkEcho.Result during = healthy.get(20, TimeUnit.SECONDS);
 
             rig.assertKeptItsThroughput(during);
-            // one buffer per stalled session (its server-to-client direction), two at most for the healthy one
+            // one buffer (or pipe) per stalled session (its server-to-client direction), two at most for the healthy one
             assertThat(inUse).isBetween(clients, clients + 2);
             assertThat(server.counters().bytesFromServer()).as("relayed while stalled").isEqualTo(now);
         } finally {

@@ -177,10 +177,18 @@ final class FaultRig {
             .isGreaterThanOrEqualTo(share * reference.bytesPerSecond());
     }
 
-    /** Every session has ended and given its buffers back. */
+    /** Every session has ended and given its buffers and pipes back. */
     void awaitQuiet() throws Exception {
         Await.until(() -> lb.activeSessions() == 0, 10_000);
-        Await.until(() -> lb.buffersInUse() == 0, 5_000);
+        Await.until(() -> held() == 0, 5_000);
+    }
+
+    /**
+     * What sessions hold to relay with now: pooled buffers, and on a splicing transport kernel pipes (a direction
+     * holds one or the other, never both at once, while bytes wait for their destination).
+     */
+    int held() {
+        return lb.buffersInUse() + lb.pipesInUse();
     }
 
     /**

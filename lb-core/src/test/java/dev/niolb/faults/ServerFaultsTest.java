@@ -1,12 +1,12 @@
 package dev.niolb.faults;
 
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.BulkEcho;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.FaultyServer;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +41,7 @@ class ServerFaultsTest {
     final EngineRig engine;
     private FaultRig rig;
 
-    ServerFaultsTest(final TransportChoice transport) {
+    ServerFaultsTest(final TestedTransport transport) {
         engine = new EngineRig(transport);
     }
 
@@ -117,7 +117,7 @@ class ServerFaultsTest {
         Await.until(() -> hang.accepted() == clients, 5000);
         final Future<BulkEcho.Result> healthy = rig.healthyStream(Duration.ofSeconds(1));
         rig.awaitHealthyStreamFlowing();
-        final int inUse = rig.lb().buffersInUse();
+        final int inUse = rig.held();
         for (final Future<String> w : waits) {
             assertThat(w.get(10, TimeUnit.SECONDS)).isEqualTo("closed");
         }

@@ -5,9 +5,9 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,7 +32,7 @@ class AgentCheckTest {
     final EngineRig engine;
     private final Rig rig;
 
-    AgentCheckTest(final TransportChoice transport) {
+    AgentCheckTest(final TestedTransport transport) {
         engine = new EngineRig(transport);
         rig = new Rig(engine);
     }

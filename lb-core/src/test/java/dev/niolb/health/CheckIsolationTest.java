@@ -4,9 +4,9 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,7 +31,7 @@ class CheckIsolationTest {
     final EngineRig engine;
     private final Rig rig;
 
-    CheckIsolationTest(final TransportChoice transport) {
+    CheckIsolationTest(final TestedTransport transport) {
         engine = new EngineRig(transport);
         rig = new Rig(engine);
     }

@@ -10,7 +10,6 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
@@ -19,6 +18,7 @@ import dev.niolb.testing.DnsResponder;
 import dev.niolb.testing.Dnsmasq;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,7 +60,7 @@ class DnsCheckTest {
     Path dir;
     private LoadBalancer lb;
 
-    DnsCheckTest(final TransportChoice transport) {
+    DnsCheckTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -4,9 +4,9 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +34,7 @@ class HttpCheckTest {
     final EngineRig engine;
     private final Rig rig;
 
-    HttpCheckTest(final TransportChoice transport) {
+    HttpCheckTest(final TestedTransport transport) {
         engine = new EngineRig(transport);
         rig = new Rig(engine);
     }

@@ -4,13 +4,13 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,7 +39,7 @@ class LifecycleTest {
     final EngineRig engine;
     private final Rig rig;
 
-    LifecycleTest(final TransportChoice transport) {
+    LifecycleTest(final TestedTransport transport) {
         engine = new EngineRig(transport);
         rig = new Rig(engine);
     }

@@ -4,10 +4,10 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.LogCapture;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,7 +35,7 @@ class PassiveDetectionTest {
     final EngineRig engine;
     private final Rig rig;
 
-    PassiveDetectionTest(final TransportChoice transport) {
+    PassiveDetectionTest(final TestedTransport transport) {
         engine = new EngineRig(transport);
         rig = new Rig(engine);
     }

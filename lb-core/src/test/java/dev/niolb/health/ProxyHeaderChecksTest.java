@@ -13,9 +13,9 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.HeaderEchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,7 +41,7 @@ class ProxyHeaderChecksTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    ProxyHeaderChecksTest(final TransportChoice transport) {
+    ProxyHeaderChecksTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -12,9 +12,9 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,7 +53,7 @@ class RealServersTest {
     private final List<Process> processes = new ArrayList<>();
     private LoadBalancer lb;
 
-    RealServersTest(final TransportChoice transport) {
+    RealServersTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

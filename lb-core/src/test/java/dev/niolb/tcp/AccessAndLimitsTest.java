@@ -13,13 +13,13 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.backend.Server;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,7 +51,7 @@ class AccessAndLimitsTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    AccessAndLimitsTest(final TransportChoice transport) {
+    AccessAndLimitsTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -15,13 +15,13 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.HeaderEchoServer;
 import dev.niolb.testing.LoopbackV6;
 import org.junit.jupiter.api.AfterAll;
@@ -69,7 +69,7 @@ class Ipv6EndToEndTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    Ipv6EndToEndTest(final TransportChoice transport) {
+    Ipv6EndToEndTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

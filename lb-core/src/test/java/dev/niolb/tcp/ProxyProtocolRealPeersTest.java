@@ -12,10 +12,10 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.ExternalServer;
 import dev.niolb.testing.HeaderEchoServer;
 import org.junit.jupiter.api.Assumptions;
@@ -54,7 +54,7 @@ class ProxyProtocolRealPeersTest {
     Path dir;
     private LoadBalancer lb;
 
-    ProxyProtocolRealPeersTest(final TransportChoice transport) {
+    ProxyProtocolRealPeersTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -11,7 +11,6 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
 import dev.niolb.proxyprotocol.ProxyHeader;
@@ -20,6 +19,7 @@ import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.HeaderEchoServer;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class ProxyProtocolTcpTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    ProxyProtocolTcpTest(final TransportChoice transport) {
+    ProxyProtocolTcpTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

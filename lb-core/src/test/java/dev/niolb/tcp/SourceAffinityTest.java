@@ -7,10 +7,10 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,7 +38,7 @@ class SourceAffinityTest {
     @RegisterExtension
     final EngineRig rig;
 
-    SourceAffinityTest(final TransportChoice transport) {
+    SourceAffinityTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

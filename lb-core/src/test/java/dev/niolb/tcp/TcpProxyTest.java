@@ -7,7 +7,6 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
@@ -15,6 +14,7 @@ import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,7 +50,7 @@ class TcpProxyTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    TcpProxyTest(final TransportChoice transport) {
+    TcpProxyTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 
@@ -132,6 +132,7 @@ class TcpProxyTest {
         Await.until(() -> lb.activeSessions() == 0, 5000);
         assertThat(lb.listener("front").counters().terminated(Termination.CLIENT_CLOSE)).isEqualTo(clients);
         assertThat(lb.buffersInUse()).isZero();
+        assertThat(lb.pipesInUse()).isZero();
     }
 
     @Test
@@ -276,7 +277,7 @@ class TcpProxyTest {
                 now = server.counters().bytesFromServer();
             } while (now != previous);
             assertThat(now).isLessThan(64L * 1024 * 1024);
-            assertThat(lb.buffersInUse()).isLessThanOrEqualTo(1);
+            assertThat(lb.buffersInUse() + lb.pipesInUse()).as("one buffer or pipe").isLessThanOrEqualTo(1);
             // and the session is alive: reading now gets the stream going again
             final InputStream in = s.getInputStream();
             assertThat(in.readNBytes(1 << 20)).hasSize(1 << 20);

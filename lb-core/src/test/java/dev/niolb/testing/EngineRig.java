@@ -3,7 +3,6 @@ package dev.niolb.testing;
 import dev.niolb.LoadBalancer;
 import dev.niolb.admin.AdminServer;
 import dev.niolb.config.Config;
-import dev.niolb.config.TransportChoice;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -33,21 +32,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link #track} may also be called from threads the test started.
  */
 public final class EngineRig implements AfterEachCallback {
-    private final TransportChoice transport;
+    private final TestedTransport transport;
     private final List<LoadBalancer> started = new ArrayList<>();
     private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
 
     /** A rig on the default transport, for a test of something no transport changes. */
     public EngineRig() {
-        this(Config.DEFAULT_TRANSPORT);
+        this(new TestedTransport(Config.DEFAULT_TRANSPORT, dev.niolb.config.TcpOptions.DEFAULTS.splice()));
     }
 
-    public EngineRig(final TransportChoice transport) {
+    public EngineRig(final TestedTransport transport) {
         this.transport = Objects.requireNonNull(transport, "transport");
     }
 
-    /** The transport every niolb of this rig runs on. */
-    public TransportChoice transport() {
+    /** The transport (and splice mode) every niolb of this rig runs on. */
+    public TestedTransport transport() {
         return transport;
     }
 
@@ -62,11 +61,11 @@ public final class EngineRig implements AfterEachCallback {
     }
 
     /**
-     * {@code config} on this rig's transport: for a reload, which reports a change of transport as needing a
-     * restart.
+     * {@code config} on this rig's transport and splice mode, as {@link #start} runs it: for a reload, which reports
+     * a change of transport as needing a restart, and for comparing with the running config.
      */
     public Config withTransport(final Config config) {
-        return config.withTransport(transport);
+        return transport.applyTo(config);
     }
 
     /** The niolb started last. */

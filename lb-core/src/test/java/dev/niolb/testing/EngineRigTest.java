@@ -8,7 +8,6 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,7 +47,7 @@ class EngineRigTest {
     @RegisterExtension
     @Order(2)
     final EngineRig rig;
-    private final TransportChoice transport;
+    private final TestedTransport transport;
     private String run;
 
     /** The display name of this class's run for one transport, as reports show it. */
@@ -56,7 +55,7 @@ class EngineRigTest {
     @Order(3)
     final BeforeEachCallback runName = context -> run = context.getParent().orElseThrow().getDisplayName();
 
-    EngineRigTest(final TransportChoice transport) {
+    EngineRigTest(final TestedTransport transport) {
         this.transport = transport;
         this.rig = new EngineRig(transport);
     }
@@ -71,7 +70,8 @@ class EngineRigTest {
     void theEngineRunsOnTheTransportTheSuiteIsGivenAndTheRunIsNamedForIt() throws Exception {
         final EchoServer echo = rig.track(new EchoServer());
         final LoadBalancer lb = rig.start(config(echo.address()).withTransport(Config.DEFAULT_TRANSPORT));
-        assertThat(lb.config().transport()).isEqualTo(transport);
+        assertThat(lb.config().transport()).isEqualTo(transport.choice());
+        assertThat(lb.config().listeners().getFirst().tcp().splice()).isEqualTo(transport.splice());
         assertThat(rig.lb()).isSameAs(lb);
         assertThat(run).isEqualTo("[" + transport + "]");
         try (Socket s = new Socket()) {

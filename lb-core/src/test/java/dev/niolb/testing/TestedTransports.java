@@ -1,7 +1,5 @@
 package dev.niolb.testing;
 
-import dev.niolb.config.TransportChoice;
-
 import java.util.List;
 
 /**
@@ -14,7 +12,7 @@ public final class TestedTransports {
     }
 
     /** Each transport the suites run on, in the order they run. */
-    public static List<TransportChoice> all() {
-        return List.of(TransportChoice.NIO, TransportChoice.EPOLL);
+    public static List<TestedTransport> all() {
+        return List.of(TestedTransport.NIO, TestedTransport.EPOLL_SPLICE);
     }
 }

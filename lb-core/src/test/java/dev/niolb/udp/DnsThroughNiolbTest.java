@@ -8,7 +8,6 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.Termination;
 import dev.niolb.backend.Server;
@@ -17,6 +16,7 @@ import dev.niolb.testing.DnsQuery;
 import dev.niolb.testing.Dnsmasq;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,7 +53,7 @@ class DnsThroughNiolbTest {
     private final List<Dnsmasq> servers = new ArrayList<>();
     private LoadBalancer lb;
 
-    DnsThroughNiolbTest(final TransportChoice transport) {
+    DnsThroughNiolbTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

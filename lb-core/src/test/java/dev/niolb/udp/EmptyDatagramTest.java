@@ -8,10 +8,10 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +38,7 @@ class EmptyDatagramTest {
     private UdpEchoServer server;
     private LoadBalancer lb;
 
-    EmptyDatagramTest(final TransportChoice transport) {
+    EmptyDatagramTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

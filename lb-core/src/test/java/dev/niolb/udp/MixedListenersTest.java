@@ -8,10 +8,10 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.Ports;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -35,7 +35,7 @@ class MixedListenersTest {
     @RegisterExtension
     final EngineRig rig;
 
-    MixedListenersTest(final TransportChoice transport) {
+    MixedListenersTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -12,7 +12,6 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.proxyprotocol.ProxyHeader;
@@ -20,6 +19,7 @@ import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import dev.niolb.testing.UdpHeaderServer;
@@ -52,7 +52,7 @@ class ProxyProtocolUdpTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    ProxyProtocolUdpTest(final TransportChoice transport) {
+    ProxyProtocolUdpTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -11,12 +11,12 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.Test;
@@ -41,7 +41,7 @@ class UdpAccessListTest {
     private UdpEchoServer echo;
     private LoadBalancer lb;
 
-    UdpAccessListTest(final TransportChoice transport) {
+    UdpAccessListTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -9,7 +9,6 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
@@ -19,6 +18,7 @@ import dev.niolb.testing.Await;
 import dev.niolb.testing.ChannelClient;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,7 +49,7 @@ class UdpDrainTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    UdpDrainTest(final TransportChoice transport) {
+    UdpDrainTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

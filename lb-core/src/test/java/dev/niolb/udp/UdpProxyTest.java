@@ -8,7 +8,6 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
@@ -16,6 +15,7 @@ import dev.niolb.backend.Server;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.Test;
@@ -52,7 +52,7 @@ class UdpProxyTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    UdpProxyTest(final TransportChoice transport) {
+    UdpProxyTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

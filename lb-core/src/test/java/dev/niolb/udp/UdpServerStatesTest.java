@@ -10,13 +10,13 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class UdpServerStatesTest {
     final EngineRig rig;
     private LoadBalancer lb;
 
-    UdpServerStatesTest(final TransportChoice transport) {
+    UdpServerStatesTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

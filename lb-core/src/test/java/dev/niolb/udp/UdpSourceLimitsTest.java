@@ -13,7 +13,6 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
-import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
@@ -22,6 +21,7 @@ import dev.niolb.testing.Await;
 import dev.niolb.testing.ChannelClient;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpEchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,7 +52,7 @@ class UdpSourceLimitsTest {
     private UdpEchoServer echo;
     private LoadBalancer lb;
 
-    UdpSourceLimitsTest(final TransportChoice transport) {
+    UdpSourceLimitsTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
     }
 

@@ -21,6 +21,7 @@ import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.Splice;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
@@ -142,6 +143,7 @@ final class ConfigReader {
         tcp = m.with("backlog", YamlValue::integer, tcp, TcpOptions::withBacklog);
         tcp = m.with("buffer-size", YamlValue::size, tcp, TcpOptions::withBufferSize);
         tcp = m.with("max-connection-age", YamlValue::duration, tcp, TcpOptions::withMaxConnectionAge);
+        tcp = m.with("splice", v -> v.as(Splice::parse), tcp, TcpOptions::withSplice);
         UdpOptions udp = base.udp();
         udp = m.with("retries", YamlValue::integer, udp, UdpOptions::withRetries);
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);

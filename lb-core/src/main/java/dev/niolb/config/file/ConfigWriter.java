@@ -119,6 +119,7 @@ public final class ConfigWriter {
             .put("backlog", tcp.backlog())
             .put("buffer-size", Sizes.format(tcp.bufferSize()))
             .put("max-connection-age", tcp.maxConnectionAge())
+            .put("splice", tcp.splice().toString())
             // retries above is TCP's; a UDP-only difference cannot be written, so the two must agree
             .put("udp-idle-timeout", udp.idleTimeout())
             .put("udp-responses", udp.responses())

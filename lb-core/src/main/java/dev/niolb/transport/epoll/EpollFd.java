@@ -62,6 +62,11 @@ abstract sealed class EpollFd permits EpollStreamSocket, EpollListeningSocket, E
         return poller.register(this, ops, handler);
     }
 
+    /** The poller of the loop watching this socket, or null when none does. */
+    final EpollPoller poller() {
+        return registration != null && registration.isValid() ? registration.poller() : null;
+    }
+
     /** The poller's new registration of this socket; a socket is watched by one loop at a time. */
     final void attach(final EpollRegistration added) {
         if (registration != null && registration.isValid()) {

@@ -45,9 +45,16 @@ final class EpollPoller implements Poller {
     private int highest;
     private int generation;
     private boolean closed;
+    private final PipePool pipes;
 
     EpollPoller(final Poller.Dispatch dispatch) throws IOException {
+        this(dispatch, new PipePool());
+    }
+
+    /** A poller whose loop splices through {@code pipes}. */
+    EpollPoller(final Poller.Dispatch dispatch, final PipePool pipes) throws IOException {
         this.dispatch = dispatch;
+        this.pipes = pipes;
         this.arena = Arena.ofShared();
         this.events = arena.allocate((long) MAX_EVENTS * EpollEvents.SIZE, 8);
         this.change = arena.allocate(EpollEvents.SIZE, 8);
@@ -95,6 +102,16 @@ final class EpollPoller implements Poller {
             free = Arrays.copyOf(free, free.length * 2);
         }
         return highest++;
+    }
+
+    @Override
+    public int pipesInUse() {
+        return pipes.inUse();
+    }
+
+    /** This loop's pipes for splicing. */
+    PipePool pipes() {
+        return pipes;
     }
 
     /** Gives a registration's slot back; its events still in a batch are dropped by the generation check. */
@@ -213,6 +230,7 @@ final class EpollPoller implements Poller {
             Libc.close(wakeFd);
         }
         Libc.close(epfd);
+        pipes.close();
         arena.close();
     }
 }

@@ -88,6 +88,10 @@ final class EpollRegistration implements Registration {
         return handler;
     }
 
+    EpollPoller poller() {
+        return poller;
+    }
+
     EpollFd owner() {
         return owner;
     }

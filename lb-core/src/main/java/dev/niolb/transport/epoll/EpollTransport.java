@@ -1,8 +1,12 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.config.Splice;
+import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.Poller;
+import dev.niolb.transport.BufferRelay;
 import dev.niolb.transport.DatagramSocket;
 import dev.niolb.transport.ListeningSocket;
+import dev.niolb.transport.StreamRelay;
 import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transport;
 
@@ -147,6 +151,12 @@ public final class EpollTransport implements Transport {
         socket.setInt(Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
         socket.setInt(Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
         socket.bind(at);
+    }
+
+    /** Splices once a direction moves bulk ({@code auto}), from the start ({@code always}), or never. */
+    @Override
+    public StreamRelay relay(final BufferPool pool, final Splice splice) {
+        return splice == Splice.NEVER ? new BufferRelay(pool) : new SpliceRelay(pool, splice == Splice.ALWAYS);
     }
 
     @Override

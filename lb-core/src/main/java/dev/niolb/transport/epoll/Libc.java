@@ -60,6 +60,12 @@ final class Libc {
     static final int EPOLLHUP = 0x10;
     static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+    static final int F_SETPIPE_SZ = 1031;
+    static final int F_GETPIPE_SZ = 1032;
+    static final int SPLICE_F_MOVE = 1;
+    static final int SPLICE_F_NONBLOCK = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -105,6 +111,13 @@ final class Libc {
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_OPTION);
     private static final MethodHandle EVENTFD = fast("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
         JAVA_INT));
+    private static final MethodHandle PIPE2 = fast("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SPLICE = fast("splice", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
+        JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /** {@code fcntl(fd, cmd, int)}: variadic in C, so the linker is told where the variable part starts. */
+    private static final MethodHandle FCNTL_INT = LINKER.downcallHandle(symbol("fcntl"),
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPTION,
+        Linker.Option.firstVariadicArg(2));
     /** Any thread's wake-up write to an eventfd: no errno (it cannot fail in a way the caller could act on). */
     private static final MethodHandle WRITE_NO_ERRNO = LINKER.downcallHandle(symbol("write"),
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CRITICAL);
@@ -280,6 +293,31 @@ final class Libc {
     static int eventfd(final int initial, final int flags) {
         try {
             return (int) EVENTFD.invokeExact(STATE.get(), initial, flags);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int pipe2(final MemorySegment fds, final int flags) {
+        try {
+            return (int) PIPE2.invokeExact(STATE.get(), fds, flags);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long splice(final int in, final int out, final long count, final int flags) {
+        try {
+            return (long) SPLICE.invokeExact(STATE.get(), in, MemorySegment.NULL, out, MemorySegment.NULL, count,
+                flags);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int fcntl(final int fd, final int command, final int argument) {
+        try {
+            return (int) FCNTL_INT.invokeExact(STATE.get(), fd, command, argument);
         } catch (final Throwable t) {
             throw rethrow(t);
         }
