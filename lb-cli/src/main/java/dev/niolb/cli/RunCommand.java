@@ -156,7 +156,7 @@ public final class RunCommand implements Callable<Integer> {
         description = "Event loops, each with its own selector and listening socket (default: one per core).")
     private Integer threads;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "nio",
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
         converter = Converters.TransportName.class,
         description = "How the event loops do socket I/O: epoll (Linux, through the FFM API), nio (JDK NIO, "
             + "portable) or auto (epoll where it can run). Fixed until a restart (default: ${DEFAULT-VALUE}).")

@@ -1,6 +1,7 @@
 package dev.niolb.cli;
 
 import dev.niolb.testing.EchoServer;
+import dev.niolb.transport.epoll.EpollTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code niolb run} end to end: a child process, real sockets on loopback, real signals. */
@@ -33,7 +35,8 @@ class RunProcessTest {
                  "--server", hostPort(a), "--server", hostPort(b))) {
             final int port = niolb.awaitListeningPort();
             assertThat(niolb.out()).anySatisfy(line -> assertThat(line).contains(
-                "servers " + hostPort(a) + " weight 1, " + hostPort(b) + " weight 1; balance roundrobin; nio transport, 1 thread"));
+                "servers " + hostPort(a) + " weight 1, " + hostPort(b) + " weight 1; balance roundrobin; "
+                    + (EpollTransport.isAvailable() ? "epoll" : "nio") + " transport, 1 thread")); // auto, the default
 
             final Set<String> greetings = new HashSet<>();
             for (int i = 0; i < 2; i++) {

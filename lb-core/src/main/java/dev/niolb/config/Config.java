@@ -28,7 +28,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
                      TransportChoice transport, Duration shutdownDelay) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
-    public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.NIO;
+    public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.AUTO;
 
     /** With the default {@link DnsConfig} and no global connection cap. */
     public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,

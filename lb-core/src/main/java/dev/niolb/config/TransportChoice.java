@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The transport an operator asks for ({@code --transport}, {@code transport:} in {@code defaults}): how the event
- * loops do their socket I/O.
+ * loops do their socket I/O. {@code auto}, the default, is epoll wherever it can run.
  */
 public enum TransportChoice {
     /** epoll where it can run, else NIO. */

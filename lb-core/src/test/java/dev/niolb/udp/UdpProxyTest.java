@@ -187,20 +187,42 @@ class UdpProxyTest {
     @Test
     void aFlowIdleForTheIdleTimeoutEndsAndTheClientsNextDatagramOpensANewOne() throws Exception {
         final UdpEchoServer server = servers(1).getFirst();
-        start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(200)), 1, server);
-        final UdpClient client = client();
-        assertThat(client.ask("one")).isEqualTo("s0:one");
-        Thread.sleep(100); // the behaviour: idle for half the idle timeout, then active again
-        assertThat(client.ask("two")).as("activity keeps the flow").isEqualTo("s0:two");
-        Thread.sleep(150); // the behaviour: idle for less than the idle timeout since the last datagram
-        assertThat(counters().active()).as("150 ms after the last datagram").isEqualTo(1);
+        final long timeout = TimeUnit.MILLISECONDS.toNanos(200);
+        start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofNanos(timeout)), 1, server);
+        // Each check below is judged only when this thread's own timing makes it conclusive: a loaded machine can
+        // stall this thread past the 200 ms the scenario needs it to act within, and such an attempt proves
+        // nothing either way; it is begun again with a new client instead (never judged with a looser bound).
+        for (int attempt = 1; ; attempt++) {
+            assertThat(attempt).as("attempts with timing conclusive enough to judge").isLessThanOrEqualTo(10);
+            Await.until(() -> counters().active() == 0, 5000); // an earlier attempt's flow has ended
+            final long flows = counters().flows();
+            final long idled = counters().terminated(Termination.IDLE_TIMEOUT);
+            final int senders = server.senders().size();
+            final UdpClient client = client();
+            final long oneSent = System.nanoTime();
+            assertThat(client.ask("one")).isEqualTo("s0:one");
+            Thread.sleep(100); // the behaviour: idle for half the idle timeout, then active again
+            final long twoSent = System.nanoTime();
+            assertThat(client.ask("two")).isEqualTo("s0:two");
+            if (System.nanoTime() - oneSent >= timeout) {
+                continue; // "two" may have reached niolb after the flow's deadline
+            }
+            assertThat(counters().flows() - flows).as("activity keeps the flow").isEqualTo(1);
+            Thread.sleep(150); // the behaviour: idle for less than the idle timeout since the last datagram
+            final long active = counters().active();
+            if (System.nanoTime() - twoSent >= timeout) {
+                continue; // read after the flow's earliest deadline
+            }
+            assertThat(active).as("150 ms after the last datagram").isEqualTo(1);
 
-        Await.until(() -> counters().active() == 0, 2000);
+            Await.until(() -> counters().active() == 0, 2000);
 
-        assertThat(counters().terminated(Termination.IDLE_TIMEOUT)).isEqualTo(1);
-        assertThat(client.ask("three")).isEqualTo("s0:three");
-        assertThat(counters().flows()).isEqualTo(2);
-        assertThat(server.senders()).as("a new flow, a new socket").hasSize(2);
+            assertThat(counters().terminated(Termination.IDLE_TIMEOUT) - idled).isEqualTo(1);
+            assertThat(client.ask("three")).isEqualTo("s0:three");
+            assertThat(counters().flows() - flows).isEqualTo(2);
+            assertThat(server.senders().size() - senders).as("a new flow, a new socket").isEqualTo(2);
+            return;
+        }
     }
 
     @Test

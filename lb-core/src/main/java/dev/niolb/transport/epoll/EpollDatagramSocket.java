@@ -28,13 +28,24 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private int lastSenderScope;
     private int lastSenderLength;
 
+    /** A listening socket's recvmmsg batch; null for a flow's socket. */
+    private DatagramBatch batch;
+
     EpollDatagramSocket(final int fd, final int family) {
         super(fd, family);
+    }
+
+    /** Receives in batches from now on (a listener's socket: many senders, bursts). */
+    void batched() {
+        batch = new DatagramBatch();
     }
 
     @Override
     public InetSocketAddress receive(final ByteBuffer dst) throws IOException {
         ensureOpen();
+        if (batch != null) {
+            return receiveBatched(dst);
+        }
         final Scratch scratch = Scratch.mine();
         final int position = dst.position();
         while (true) {
@@ -55,17 +66,54 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
     }
 
-    /** The sender's address: the one kept from last time when its bytes are the same. */
+    /**
+     * The next datagram of the batch, taking a new batch when this one is handed out. Datagrams left in the
+     * batch are invisible to epoll (the kernel's queue may be empty), so the poller is told to report this socket
+     * readable again until they are handed out: a receiver that stops early never strands them.
+     */
+    private InetSocketAddress receiveBatched(final ByteBuffer dst) throws IOException {
+        while (!batch.hasNext()) {
+            if (batch.fill(fd()) >= 0) {
+                break;
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EAGAIN) {
+                return null;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.ofDatagram("recvmmsg", errno);
+            }
+        }
+        final int position = dst.position();
+        final int n = batch.copyNext(MemorySegment.ofBuffer(dst));
+        final InetSocketAddress from = sender(batch.names(), batch.senderOffset(), batch.senderLength());
+        batch.advance();
+        dst.position(position + n);
+        if (batch.hasNext()) {
+            final EpollPoller poller = poller();
+            if (poller != null) {
+                poller.readyAgain(this);
+            }
+        }
+        return from;
+    }
+
     private InetSocketAddress sender(final MemorySegment address, final int length) throws IOException {
-        final long high = address.get(ValueLayout.JAVA_LONG, 0);
-        final long low = address.get(ValueLayout.JAVA_LONG, 8);
-        final long tail = length > 16 ? address.get(ValueLayout.JAVA_LONG, 16) : 0L;
-        final int scope = length > 24 ? address.get(ValueLayout.JAVA_INT, 24) : 0;
+        return sender(address, 0, length);
+    }
+
+    /** The sender's address: the one kept from last time when its bytes are the same. */
+    private InetSocketAddress sender(final MemorySegment names, final long offset, final int length)
+        throws IOException {
+        final long high = names.get(ValueLayout.JAVA_LONG, offset);
+        final long low = names.get(ValueLayout.JAVA_LONG, offset + 8);
+        final long tail = length > 16 ? names.get(ValueLayout.JAVA_LONG, offset + 16) : 0L;
+        final int scope = length > 24 ? names.get(ValueLayout.JAVA_INT, offset + 24) : 0;
         if (lastSender != null && length == lastSenderLength && high == lastSenderHigh && low == lastSenderLow
             && tail == lastSenderTail && scope == lastSenderScope) {
             return lastSender;
         }
-        final InetSocketAddress sender = SocketAddresses.read(address, length);
+        final InetSocketAddress sender = SocketAddresses.read(names.asSlice(offset), length);
         lastSender = sender;
         lastSenderLength = length;
         lastSenderHigh = high;
@@ -166,7 +214,21 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     }
 
     @Override
+    boolean holdsReadable() {
+        return batch != null && batch.hasNext();
+    }
+
+    @Override
+    void closeQuietly() {
+        close();
+    }
+
+    @Override
     public void close() {
         closeFd(false);
+        if (batch != null) {
+            batch.close();
+            batch = null;
+        }
     }
 }

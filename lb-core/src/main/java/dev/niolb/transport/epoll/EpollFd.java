@@ -132,6 +132,16 @@ abstract sealed class EpollFd permits EpollStreamSocket, EpollListeningSocket, E
         Libc.close(fd); // Linux releases the descriptor even when close reports an error: never retried
     }
 
+    /** Whether this socket holds received bytes of its own that epoll cannot see (a datagram batch). */
+    boolean holdsReadable() {
+        return false;
+    }
+
+    /** Its registration, or null. */
+    final EpollRegistration registration() {
+        return registration;
+    }
+
     /** Closes the socket as the loop stops. */
     void closeQuietly() {
         closeFd(false);

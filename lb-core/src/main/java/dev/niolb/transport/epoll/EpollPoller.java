@@ -45,6 +45,9 @@ final class EpollPoller implements Poller {
     private int highest;
     private int generation;
     private boolean closed;
+    private EpollRegistration[] again = new EpollRegistration[8];
+    private EpollRegistration[] dispatching = new EpollRegistration[8];
+    private int againCount;
     private final PipePool pipes;
 
     EpollPoller(final Poller.Dispatch dispatch) throws IOException {
@@ -138,8 +141,41 @@ final class EpollPoller implements Poller {
         waitAndDispatch(0);
     }
 
+    /**
+     * Reports {@code owner} readable at the next poll, whatever epoll says: it holds received datagrams of its own
+     * (a batch) that the kernel's queue no longer shows. Until then the next wait does not block.
+     */
+    void readyAgain(final EpollFd owner) {
+        final EpollRegistration registration = owner.registration();
+        if (registration == null || !registration.isValid() || registration.again) {
+            return;
+        }
+        registration.again = true;
+        if (againCount == again.length) {
+            again = Arrays.copyOf(again, againCount * 2);
+            dispatching = Arrays.copyOf(dispatching, againCount * 2);
+        }
+        again[againCount++] = registration;
+    }
+
+    private void dispatchAgain() {
+        final int n = againCount;
+        final EpollRegistration[] batch = again;
+        again = dispatching;
+        dispatching = batch;
+        againCount = 0;
+        for (int i = 0; i < n; i++) {
+            final EpollRegistration registration = batch[i];
+            batch[i] = null;
+            registration.again = false;
+            if (registration.isValid() && (registration.interestOps() & Ready.READ) != 0) {
+                dispatch.ready(registration.handler(), Ready.READ, registration);
+            }
+        }
+    }
+
     private void waitAndDispatch(final int timeoutMs) throws IOException {
-        final int n = Libc.epollWait(epfd, events, MAX_EVENTS, timeoutMs);
+        final int n = Libc.epollWait(epfd, events, MAX_EVENTS, againCount > 0 ? 0 : timeoutMs);
         if (n < 0) {
             final int errno = Libc.errno();
             if (errno == Errors.EINTR) {
@@ -162,6 +198,9 @@ final class EpollPoller implements Poller {
             if (ready != 0) {
                 dispatch.ready(registration.handler(), ready, registration);
             }
+        }
+        if (againCount > 0) {
+            dispatchAgain();
         }
     }
 

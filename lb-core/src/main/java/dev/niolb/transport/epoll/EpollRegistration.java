@@ -23,6 +23,8 @@ final class EpollRegistration implements Registration {
     private int interest;
     private int inKernel;
     private boolean valid = true;
+    /** Queued to be reported readable again by the poller (see {@link EpollPoller#readyAgain}). */
+    boolean again;
 
     EpollRegistration(final EpollPoller poller, final EpollFd owner, final IoHandler handler, final int slot,
                       final int generation) {
@@ -44,6 +46,9 @@ final class EpollRegistration implements Registration {
     /** Sets the interest, telling the kernel only when its epoll events change. */
     void change(final int ops) {
         interest = ops;
+        if ((ops & dev.niolb.loop.Ready.READ) != 0 && owner.holdsReadable()) {
+            poller.readyAgain(owner);
+        }
         final int wanted = EpollPoller.epollEvents(ops);
         if (wanted == inKernel) {
             return;

@@ -11,6 +11,7 @@ import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transport;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,12 +67,34 @@ public final class EpollTransport implements Transport {
                 return "epoll_create1 failed: " + Libc.strerror(Libc.errno());
             }
             Libc.close(fd);
+            loadEveryClass();
             return null;
         } catch (final IllegalCallerException e) {
             return "native access is not enabled (--enable-native-access=ALL-UNNAMED)";
         } catch (final LinkageError | RuntimeException e) {
             return e.toString();
         }
+    }
+
+    /**
+     * Loads the classes the transport may first need when it is out of descriptors: loading a class from the
+     * class path opens its jar or file, and with no descriptor left the first {@code EMFILE} would become a
+     * {@code NoClassDefFoundError} in a handler (an accept failure would close the listener instead of backing
+     * off). JDK classes come from the mapped runtime image and need no descriptor.
+     */
+    private static void loadEveryClass() {
+        final MethodHandles.Lookup lookup = MethodHandles.lookup();
+        for (final Class<?> c : new Class<?>[] {Errors.class, SocketAddresses.class, Scratch.class, EpollFd.class,
+            EpollStreamSocket.class, EpollListeningSocket.class, EpollDatagramSocket.class, EpollPoller.class,
+            EpollRegistration.class, EpollEvents.class, SpliceRelay.class, PipePool.class, Pipe.class,
+            DatagramBatch.class}) {
+            try {
+                lookup.ensureInitialized(c);
+            } catch (final IllegalAccessException e) {
+                throw new IllegalStateException(e); // our own package: cannot happen
+            }
+        }
+        Errors.of("accept4", 24); // EMFILE: the error path's own classes and its strerror call, once
     }
 
     @Override
@@ -115,6 +138,7 @@ public final class EpollTransport implements Transport {
                 final EpollDatagramSocket socket = new EpollDatagramSocket(EpollFd.open(family, Libc.SOCK_DGRAM),
                     family);
                 sockets.add(socket);
+                socket.batched(); // a listener's socket: many senders, bursts; recvmmsg
                 shareable(socket, at);
             }
         } catch (final IOException e) {

@@ -111,6 +111,8 @@ final class Libc {
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_OPTION);
     private static final MethodHandle EVENTFD = fast("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
         JAVA_INT));
+    private static final MethodHandle RECVMMSG = fast("recvmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
+        ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle PIPE2 = fast("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SPLICE = fast("splice", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
         JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -293,6 +295,14 @@ final class Libc {
     static int eventfd(final int initial, final int flags) {
         try {
             return (int) EVENTFD.invokeExact(STATE.get(), initial, flags);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int recvmmsg(final int fd, final MemorySegment messages, final int count, final int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(STATE.get(), fd, messages, count, flags, MemorySegment.NULL);
         } catch (final Throwable t) {
             throw rethrow(t);
         }

@@ -304,6 +304,44 @@ class EpollTransportTest {
     }
 
     @Test
+    void datagramsTakenInOneBatchReachAReceiverThatTakesOneAtATime() throws Exception {
+        final DatagramSocket socket = EpollTransport.instance().bindDatagram(LOOPBACK, 1).getFirst();
+        open.add(socket::close);
+        final java.net.DatagramSocket sender = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+        open.add(sender);
+        final List<Byte> received = new ArrayList<>();
+        final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
+        poller.register((EpollFd) socket, Ready.READ, new IoHandler() {
+            @Override
+            public void onReady(final int readyOps) {
+                final ByteBuffer one = ByteBuffer.allocate(16);
+                try {
+                    if (socket.receive(one) != null) { // one per readiness: the batch keeps the rest
+                        received.add(one.get(0));
+                    }
+                } catch (final IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+
+            @Override
+            public void onFailure(final Throwable failure) {
+                throw new AssertionError(failure);
+            }
+        });
+        for (byte i = 1; i <= 5; i++) {
+            sender.send(new DatagramPacket(new byte[] {i}, 1, socket.localAddress()));
+        }
+        while (received.isEmpty()) {
+            poller.poll(1000);
+        }
+        for (int i = 0; i < 4 && received.size() < 5; i++) {
+            poller.poll(1000); // the kernel's queue is empty now: only the poller knows the batch holds more
+        }
+        assertThat(received).containsExactly((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 5);
+    }
+
+    @Test
     void aGatheringWriteLeavesAsOneDatagram() throws Exception {
         final java.net.DatagramSocket server = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
         open.add(server);
