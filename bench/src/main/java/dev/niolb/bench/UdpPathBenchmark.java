@@ -10,6 +10,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -52,7 +53,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED"})
 public class UdpPathBenchmark {
     @Param({"1", "2"})
     int clients;
@@ -63,6 +65,10 @@ public class UdpPathBenchmark {
      */
     @Param({"false", "true"})
     boolean sourceLimits;
+
+    /** The transport niolb runs on: {@code nio}, or {@code epoll} (its listener receives with recvmmsg). */
+    @Param({"nio", "epoll"})
+    String transport;
 
     private DatagramChannel echo;
     private Thread echoThread;
@@ -83,7 +89,8 @@ public class UdpPathBenchmark {
                 UdpOptions.DEFAULTS).withLimits(sourceLimits
                 ? ListenerLimits.NONE.withSourceMaxconn(100).withSourceRate(SourceRate.parse("100/s"))
                 : ListenerLimits.NONE),
-            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(echoAddress, 1)))));
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(echoAddress, 1))))
+            .withTransport(TransportChoice.parse(transport)));
         viaNiolb = new DatagramChannel[clients];
         direct = new DatagramChannel[clients];
         for (int i = 0; i < clients; i++) {
