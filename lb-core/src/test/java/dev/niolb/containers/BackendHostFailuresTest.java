@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -245,6 +246,10 @@ class BackendHostFailuresTest {
 
     @Test
     void aRestartedBackendIsLeftAloneWhileDownAndTakesTrafficOnceBack() throws Exception {
+        final Map<String, Long> downsBefore = new HashMap<>();
+        for (final String name : List.of("tc-a", "tc-b", "tc-c")) {
+            downsBefore.put(name, server(name).healthCounters().changesTo(ServerState.DOWN));
+        }
         traffic.longSessions(6).shortSessions(4);
         Thread.sleep(500);
         final List<Integer> onB = clientsOn("tc-b");
@@ -286,9 +291,17 @@ class BackendHostFailuresTest {
             .isNotEmpty()
             .allSatisfy(s -> assertThat(s.server()).as("served while tc-b DOWN: " + s).isNotEqualTo("tc-b"));
 
-        // the restart cut tc-b's sessions (and only those); its clients reconnected at once
+        // the restart cut tc-b's sessions (and only those); its clients reconnected at once. A machine loaded
+        // enough to stall another backend past the 1.5 s idle timeout makes niolb end that backend's sessions
+        // too, rightly; the health checks then see the same stall (that server went DOWN). Only a server that
+        // stayed UP throughout must have kept every session.
         for (final Traffic.LongEvent e : traffic.longEvents()) {
             if (e.cut()) {
+                if (e.server() != null && !"tc-b".equals(e.server())
+                    && server(e.server()).healthCounters().changesTo(ServerState.DOWN) > downsBefore.get(e.server())) {
+                    System.out.println("cut while its own server had stalled (it went DOWN too), not judged: " + e);
+                    continue;
+                }
                 assertThat(e.server()).as("cut: " + e).isIn("tc-b", null); // null: docker-proxy closed it ungreeted
                 assertThat(e.atNanos()).isBetween(restartAt, backAt + TimeUnit.SECONDS.toNanos(1));
             }
