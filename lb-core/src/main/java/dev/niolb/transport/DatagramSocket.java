@@ -5,6 +5,7 @@ import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Registration;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -29,6 +30,24 @@ public interface DatagramSocket {
 
     /** Sends {@code src} as one datagram to {@code to}: the bytes sent, 0 when the send buffer is full. */
     int send(ByteBuffer src, InetSocketAddress to) throws IOException;
+
+    /**
+     * The local address the datagram last {@link #receive received} was sent to, where this socket can tell: a
+     * socket bound to a wildcard address on a transport that asks the kernel (epoll, {@code IP_PKTINFO}); null
+     * otherwise (bound to one address, or a transport that cannot tell).
+     */
+    default InetAddress receivedAt() {
+        return null;
+    }
+
+    /**
+     * As {@link #send(ByteBuffer, InetSocketAddress)}, from the local address {@code from} (what
+     * {@link #receivedAt} said a client wrote to), so that a wildcard-bound listener answers from the address it
+     * was asked at; null, or a transport that cannot choose, sends from what the kernel's routing picks.
+     */
+    default int send(final ByteBuffer src, final InetSocketAddress to, final InetAddress from) throws IOException {
+        return send(src, to);
+    }
 
     /** Connects to one peer: writes go there, and only its datagrams are received. */
     void connect(InetSocketAddress remote) throws IOException;

@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
@@ -75,6 +76,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private final InetSocketAddress client;       // the flow's key: the sender, or the source its PROXY header gave
     private final InetSocketAddress destination;  // what the client sent to: this listener, or as its header gave it
     private InetSocketAddress replyTo;            // where replies go: the sender of the client's last datagram
+    private final InetAddress replyFrom;          // the local address the client wrote to, or null: see reply
     private final int clientHash;
     private final int stripe;
     private final long id;
@@ -105,7 +107,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     private boolean closed;
 
     UdpFlow(final UdpReceiver receiver, final InetSocketAddress client, final InetSocketAddress destination,
-            final Admission admission) {
+            final InetAddress replyFrom, final Admission admission) {
+        this.replyFrom = replyFrom;
         this.receiver = receiver;
         this.listener = receiver.listener();
         this.loop = receiver.loop();
@@ -341,7 +344,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             }
             bytesOut += size;
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
-            if (receiver.reply(buffer, replyTo)) {
+            if (receiver.reply(buffer, replyTo, replyFrom)) {
                 listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, 1);
                 listener.counters().add(stripe, UdpListenerCounters.BYTES_OUT, size);
             } else {

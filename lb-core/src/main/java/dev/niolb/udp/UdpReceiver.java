@@ -113,7 +113,8 @@ final class UdpReceiver implements IoHandler {
                 continue;
             }
             if (flow == null) {
-                flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null);
+                flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null,
+                    socket.receivedAt());
                 if (flow == null) {
                     continue;
                 }
@@ -128,8 +129,11 @@ final class UdpReceiver implements IoHandler {
      * it ends, so every way out below that opens no flow gives the place back.
      *
      * @param destination the address the client sent to, as a PROXY header gave it; null for this listener's
+     * @param receivedAt  the local address the datagram came in at (a wildcard-bound listener that can tell);
+     *                    replies leave from it. Null: the listener's own address (or the kernel's choice)
      */
-    private UdpFlow open(final InetSocketAddress client, final InetSocketAddress destination) {
+    private UdpFlow open(final InetSocketAddress client, final InetSocketAddress destination,
+                         final InetAddress receivedAt) {
         if (!accepting) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_STOPPING, 1);
             return null;
@@ -153,8 +157,9 @@ final class UdpReceiver implements IoHandler {
         if (balancer.group() != listener.group()) {
             balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1)); // a reload moved it
         }
-        final UdpFlow flow = new UdpFlow(this, client, destination == null ? listener.localAddress() : destination,
-            admission);
+        final InetSocketAddress bound = listener.localAddress();
+        final UdpFlow flow = new UdpFlow(this, client, destination != null ? destination
+            : receivedAt != null ? new InetSocketAddress(receivedAt, bound.getPort()) : bound, receivedAt, admission);
         if (!flow.start()) {
             admission.release(source);
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
@@ -165,14 +170,15 @@ final class UdpReceiver implements IoHandler {
     }
 
     /**
-     * Sends a server's reply to {@code client} from the listener's address.
+     * Sends a server's reply to {@code client} from the listener's address, or from {@code from} (the address the
+     * client wrote to, for a wildcard-bound listener that can tell).
      *
      * @return false when the datagram was dropped (send buffer full, or the send failed)
      */
-    boolean reply(final ByteBuffer datagram, final InetSocketAddress client) {
+    boolean reply(final ByteBuffer datagram, final InetSocketAddress client, final InetAddress from) {
         final int size = datagram.remaining();
         try {
-            return socket.send(datagram, client) == size;
+            return (from == null ? socket.send(datagram, client) : socket.send(datagram, client, from)) == size;
         } catch (final IOException e) {
             LOG.debug("listener {}: reply to {} failed: {}", listener.name(), client, e.toString());
             return false;

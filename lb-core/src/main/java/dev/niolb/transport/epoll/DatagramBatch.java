@@ -27,12 +27,16 @@ final class DatagramBatch {
     private static final int MMSGHDR = 64;
     private static final int IOVEC = 16;
     private static final int NAME_BYTES = 128;
+    /** Room for one {@code IP_PKTINFO} or {@code IPV6_PKTINFO} control message (and then some). */
+    private static final int CONTROL_BYTES = 64;
     private static final int MSG_DONTWAIT = 0x40;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment headers = arena.allocate((long) SLOTS * MMSGHDR, 8);
     private final MemorySegment names = arena.allocate((long) SLOTS * NAME_BYTES, 8);
     private final MemorySegment data = arena.allocate((long) SLOTS * SLOT_BYTES, 8);
+    private final MemorySegment controls = arena.allocate((long) SLOTS * CONTROL_BYTES, 8);
+    private boolean withControl;
     private int count;
     private int next;
 
@@ -48,6 +52,51 @@ final class DatagramBatch {
         }
     }
 
+    /** Asks for each datagram's control messages from now on (the socket has {@code IP_PKTINFO} on). */
+    void withControl() {
+        withControl = true;
+        for (int i = 0; i < SLOTS; i++) {
+            headers.set(ValueLayout.ADDRESS, (long) i * MMSGHDR + 32, controls.asSlice((long) i * CONTROL_BYTES,
+                CONTROL_BYTES));
+        }
+    }
+
+    /**
+     * Where the next datagram was sent to, from its {@code IP_PKTINFO}/{@code IPV6_PKTINFO} control message,
+     * written into {@code into} (4 or 16 bytes): the count written, 0 when there is none.
+     *
+     * <pre>
+     * cmsghdr (LP64): | cmsg_len u64 | cmsg_level i32 | cmsg_type i32 | data @16 |
+     * in_pktinfo:     | ifindex i32 | spec_dst 4 | addr 4 @8 |     in6_pktinfo: | addr 16 @0 | ifindex i32 |
+     * </pre>
+     */
+    int destination(final byte[] into) {
+        if (!withControl) {
+            return 0;
+        }
+        final long base = (long) next * CONTROL_BYTES;
+        final long length = headers.get(ValueLayout.JAVA_LONG, (long) next * MMSGHDR + 40);
+        long at = 0;
+        while (at + 16 <= length) {
+            final long cmsgLength = controls.get(ValueLayout.JAVA_LONG, base + at);
+            final int level = controls.get(ValueLayout.JAVA_INT, base + at + 8);
+            final int type = controls.get(ValueLayout.JAVA_INT, base + at + 12);
+            if (level == Libc.IPPROTO_IP && type == Libc.IP_PKTINFO && cmsgLength >= 16 + 12) {
+                MemorySegment.copy(controls, ValueLayout.JAVA_BYTE, base + at + 16 + 8, into, 0, 4);
+                return 4;
+            }
+            if (level == Libc.IPPROTO_IPV6 && type == Libc.IPV6_PKTINFO && cmsgLength >= 16 + 20) {
+                MemorySegment.copy(controls, ValueLayout.JAVA_BYTE, base + at + 16, into, 0, 16);
+                return 16;
+            }
+            if (cmsgLength < 16) {
+                return 0;
+            }
+            at += (cmsgLength + 7) & ~7L;
+        }
+        return 0;
+    }
+
     /** Whether datagrams taken by the last {@link #fill} are still to be handed out. */
     boolean hasNext() {
         return next < count;
@@ -57,6 +106,9 @@ final class DatagramBatch {
     int fill(final int fd) {
         for (int i = 0; i < SLOTS; i++) {
             headers.set(ValueLayout.JAVA_INT, (long) i * MMSGHDR + 8, NAME_BYTES); // in-out: reset each time
+            if (withControl) {
+                headers.set(ValueLayout.JAVA_LONG, (long) i * MMSGHDR + 40, CONTROL_BYTES);
+            }
         }
         final int n = Libc.recvmmsg(fd, headers, SLOTS, MSG_DONTWAIT);
         count = Math.max(n, 0);

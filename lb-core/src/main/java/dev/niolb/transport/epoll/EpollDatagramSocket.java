@@ -8,6 +8,7 @@ import dev.niolb.transport.DatagramSocket;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -30,6 +31,11 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
 
     /** A listening socket's recvmmsg batch; null for a flow's socket. */
     private DatagramBatch batch;
+    /** The local address the last datagram was sent to (a wildcard-bound listener with IP_PKTINFO), or null. */
+    private InetAddress receivedAt;
+    private final byte[] at = new byte[16];
+    private final byte[] lastAt = new byte[16];
+    private int lastAtLength;
 
     EpollDatagramSocket(final int fd, final int family) {
         super(fd, family);
@@ -38,6 +44,30 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     /** Receives in batches from now on (a listener's socket: many senders, bursts). */
     void batched() {
         batch = new DatagramBatch();
+    }
+
+    /**
+     * Learns, for each datagram, the local address it was sent to ({@code IP_PKTINFO}, and {@code IPV6_PKTINFO}
+     * on an IPv6 socket): for a listener bound to a wildcard address, whose replies must leave from the address
+     * each client wrote to. A batched socket only.
+     */
+    void withPacketInfo() throws IOException {
+        if (family() == Libc.AF_INET6) {
+            setInt(Libc.IPPROTO_IPV6, Libc.IPV6_RECVPKTINFO, 1);
+        }
+        try {
+            setInt(Libc.IPPROTO_IP, Libc.IP_PKTINFO, 1); // IPv4 clients of a dual-stack socket too
+        } catch (final IOException e) {
+            if (family() == Libc.AF_INET) {
+                throw e;
+            } // an IPv6-only socket: IPV6_PKTINFO is all it needs
+        }
+        batch.withControl();
+    }
+
+    @Override
+    public InetAddress receivedAt() {
+        return receivedAt;
     }
 
     @Override
@@ -87,6 +117,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final int position = dst.position();
         final int n = batch.copyNext(MemorySegment.ofBuffer(dst));
         final InetSocketAddress from = sender(batch.names(), batch.senderOffset(), batch.senderLength());
+        receivedAt = localOf(batch.destination(at));
         batch.advance();
         dst.position(position + n);
         if (batch.hasNext()) {
@@ -97,6 +128,23 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
         return from;
     }
+
+    /** The address in {@link #at}'s first {@code length} bytes: the one kept from last time when they are the same. */
+    private InetAddress localOf(final int length) throws IOException {
+        if (length == 0) {
+            return null;
+        }
+        if (receivedAt != null && length == lastAtLength && java.util.Arrays.equals(at, 0, length, lastAt, 0, length)) {
+            return receivedAt;
+        }
+        System.arraycopy(at, 0, lastAt, 0, length);
+        lastAtLength = length;
+        final boolean mapped = length == 16 && java.util.Arrays.equals(at, 0, 12, V4_MAPPED, 0, 12);
+        return InetAddress.getByAddress(mapped ? java.util.Arrays.copyOfRange(at, 12, 16)
+            : java.util.Arrays.copyOf(at, length));
+    }
+
+    private static final byte[] V4_MAPPED = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF};
 
     private InetSocketAddress sender(final MemorySegment address, final int length) throws IOException {
         return sender(address, 0, length);
@@ -142,6 +190,64 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             }
             if (errno != Errors.EINTR) {
                 throw Errors.ofDatagram("sendto", errno);
+            }
+        }
+    }
+
+    /**
+     * {@code sendmsg} with an {@code IP_PKTINFO} (or {@code IPV6_PKTINFO}) control message naming the source
+     * address: the reply of a wildcard-bound listener leaves from the address the client wrote to.
+     */
+    @Override
+    public int send(final ByteBuffer src, final InetSocketAddress to, final InetAddress from) throws IOException {
+        if (from == null) {
+            return send(src, to);
+        }
+        ensureOpen();
+        final Scratch scratch = Scratch.mine();
+        final MemorySegment m = scratch.message;
+        final int nameLength = SocketAddresses.write(to, family(), scratch.address);
+        m.set(ValueLayout.JAVA_INT, 8, nameLength);
+        final int position = src.position();
+        final int count = src.limit() - position;
+        final MemorySegment payload;
+        if (src.isDirect()) {
+            payload = MemorySegment.ofBuffer(src);
+        } else {
+            payload = scratch.datagram();
+            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, payload, 0, count);
+        }
+        m.set(ValueLayout.ADDRESS, 64, payload);
+        m.set(ValueLayout.JAVA_LONG, 72, count);
+        m.asSlice(80, 40).fill((byte) 0);
+        final byte[] source = from.getAddress();
+        final long controlLength;
+        if (source.length == 4) {
+            m.set(ValueLayout.JAVA_LONG, 80, 16 + 12);   // cmsg_len: the header and an in_pktinfo
+            m.set(ValueLayout.JAVA_INT, 88, Libc.IPPROTO_IP);
+            m.set(ValueLayout.JAVA_INT, 92, Libc.IP_PKTINFO);
+            MemorySegment.copy(source, 0, m, ValueLayout.JAVA_BYTE, 96 + 4, 4); // ipi_spec_dst: the source to use
+            controlLength = 32;
+        } else {
+            m.set(ValueLayout.JAVA_LONG, 80, 16 + 20);   // the header and an in6_pktinfo
+            m.set(ValueLayout.JAVA_INT, 88, Libc.IPPROTO_IPV6);
+            m.set(ValueLayout.JAVA_INT, 92, Libc.IPV6_PKTINFO);
+            MemorySegment.copy(source, 0, m, ValueLayout.JAVA_BYTE, 96, 16);
+            controlLength = 40;
+        }
+        m.set(ValueLayout.JAVA_LONG, 40, controlLength);
+        while (true) {
+            final long n = Libc.sendmsg(fd(), m, 0);
+            if (n >= 0) {
+                src.position(position + (int) n);
+                return (int) n;
+            }
+            final int errno = Libc.errno();
+            if (errno == Errors.EAGAIN || errno == Errors.ENOBUFS) {
+                return 0;
+            }
+            if (errno != Errors.EINTR) {
+                throw Errors.ofDatagram("sendmsg", errno);
             }
         }
     }

@@ -139,6 +139,9 @@ public final class EpollTransport implements Transport {
                     family);
                 sockets.add(socket);
                 socket.batched(); // a listener's socket: many senders, bursts; recvmmsg
+                if (at.getAddress().isAnyLocalAddress()) {
+                    socket.withPacketInfo(); // replies leave from the address each client wrote to
+                }
                 shareable(socket, at);
             }
         } catch (final IOException e) {

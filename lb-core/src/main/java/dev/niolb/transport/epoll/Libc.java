@@ -66,6 +66,11 @@ final class Libc {
     static final int F_GETPIPE_SZ = 1032;
     static final int SPLICE_F_MOVE = 1;
     static final int SPLICE_F_NONBLOCK = 2;
+    static final int IPPROTO_IP = 0;
+    static final int IP_PKTINFO = 8;
+    static final int IPPROTO_IPV6 = 41;
+    static final int IPV6_RECVPKTINFO = 49;
+    static final int IPV6_PKTINFO = 50;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -113,6 +118,8 @@ final class Libc {
         JAVA_INT));
     private static final MethodHandle RECVMMSG = fast("recvmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
         ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SENDMSG = fast("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
+        JAVA_INT));
     private static final MethodHandle PIPE2 = fast("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SPLICE = fast("splice", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
         JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -303,6 +310,14 @@ final class Libc {
     static int recvmmsg(final int fd, final MemorySegment messages, final int count, final int flags) {
         try {
             return (int) RECVMMSG.invokeExact(STATE.get(), fd, messages, count, flags, MemorySegment.NULL);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long sendmsg(final int fd, final MemorySegment message, final int flags) {
+        try {
+            return (long) SENDMSG.invokeExact(STATE.get(), fd, message, flags);
         } catch (final Throwable t) {
             throw rethrow(t);
         }

@@ -20,6 +20,11 @@ final class Scratch {
     final MemorySegment address;
     final MemorySegment length;
     final MemorySegment option;
+    /**
+     * A {@code sendmsg} message: {@code msghdr} @0 (56 bytes), its one {@code iovec} @64, its control buffer @80
+     * (one {@code IP_PKTINFO} or {@code IPV6_PKTINFO}); the pointers between them are set once, here.
+     */
+    final MemorySegment message;
     private final Arena arena;
     private MemorySegment datagram;
 
@@ -28,6 +33,11 @@ final class Scratch {
         this.address = arena.allocate(ADDRESS_BYTES, 8);
         this.length = arena.allocate(ValueLayout.JAVA_INT);
         this.option = arena.allocate(8, 8);
+        this.message = arena.allocate(128, 8);
+        message.set(ValueLayout.ADDRESS, 0, address);
+        message.set(ValueLayout.ADDRESS, 16, message.asSlice(64, 16));
+        message.set(ValueLayout.JAVA_LONG, 24, 1L);
+        message.set(ValueLayout.ADDRESS, 32, message.asSlice(80, 40));
         this.datagram = null;
     }
 

@@ -342,6 +342,24 @@ class EpollTransportTest {
     }
 
     @Test
+    void aWildcardSocketTellsWhereEachDatagramWasSentAndAnswersFromThere() throws Exception {
+        final DatagramSocket socket = EpollTransport.instance()
+            .bindDatagram(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0), 1).getFirst();
+        open.add(socket::close);
+        final InetSocketAddress asked = new InetSocketAddress("127.0.0.3", socket.localAddress().getPort());
+        final java.net.DatagramSocket client = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+        open.add(client);
+        client.setSoTimeout(5000);
+        client.send(new DatagramPacket(new byte[] {7}, 1, asked));
+        final InetSocketAddress from = receive(socket, ByteBuffer.allocate(16));
+        assertThat(socket.receivedAt()).isEqualTo(InetAddress.getByName("127.0.0.3"));
+        assertThat(socket.send(ByteBuffer.wrap(new byte[] {8}), from, socket.receivedAt())).isEqualTo(1);
+        final DatagramPacket reply = new DatagramPacket(new byte[16], 16);
+        client.receive(reply);
+        assertThat(reply.getSocketAddress()).as("the reply's source").isEqualTo(asked);
+    }
+
+    @Test
     void aGatheringWriteLeavesAsOneDatagram() throws Exception {
         final java.net.DatagramSocket server = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
         open.add(server);

@@ -1,0 +1,65 @@
+package dev.niolb.udp;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.UdpOptions;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.TestedTransport;
+import dev.niolb.testing.UdpClient;
+import dev.niolb.testing.UdpEchoServer;
+import dev.niolb.transport.epoll.EpollTransport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A UDP listener bound to a wildcard address answers each client from the address that client wrote to
+ * ({@code IP_PKTINFO}): a client that filters replies by source (a connected socket, a DNS resolver checking
+ * where its answer came from) accepts them. The epoll transport's; JDK NIO cannot choose a datagram's source
+ * address, so on NIO a wildcard listener's replies leave from what routing picks (docs/OPERATIONS.md).
+ */
+@Timeout(30)
+class WildcardUdpListenerTest {
+    private static final String FRONT = "front";
+
+    @RegisterExtension
+    final EngineRig rig = new EngineRig(TestedTransport.EPOLL_SPLICE);
+
+    @BeforeAll
+    static void epollRunsHere() {
+        assumeTrue(EpollTransport.isAvailable(), EpollTransport::unavailableReason);
+    }
+
+    private LoadBalancer start(final UdpEchoServer server) throws Exception {
+        return rig.start(Config.single(2, Duration.ofSeconds(5),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("0.0.0.0", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", server.address(), 1)))));
+    }
+
+    @Test
+    void eachClientIsAnsweredFromTheAddressItWroteTo() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s0"));
+        final int port = start(server).localAddress(FRONT).getPort();
+        for (final String asked : List.of("127.0.0.3", "127.0.0.4")) {
+            final InetSocketAddress target = new InetSocketAddress(asked, port);
+            final UdpClient client = rig.track(new UdpClient(target));
+            assertThat(client.ask("hello " + asked)).isEqualTo("s0:hello " + asked);
+            assertThat(client.lastSender()).as("the reply's source").isEqualTo(target);
+        }
+    }
+}
