@@ -36,6 +36,8 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private final byte[] at = new byte[16];
     private final byte[] lastAt = new byte[16];
     private int lastAtLength;
+    private InetAddress lastSource;
+    private byte[] lastSourceBytes;
 
     EpollDatagramSocket(final int fd, final int family) {
         super(fd, family);
@@ -177,21 +179,34 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final Scratch scratch = Scratch.mine();
         final int length = SocketAddresses.write(to, family(), scratch.address);
         final int position = src.position();
-        while (true) {
-            final long n = Libc.sendto(fd(), MemorySegment.ofBuffer(src), src.limit() - position, 0,
-                scratch.address, length);
-            if (n >= 0) {
-                src.position(position + (int) n);
-                return (int) n;
-            }
-            final int errno = Libc.errno();
-            if (errno == Errors.EAGAIN || errno == Errors.ENOBUFS) {
-                return 0;
-            }
-            if (errno != Errors.EINTR) {
-                throw Errors.ofDatagram("sendto", errno);
-            }
+        long n;
+        do {
+            n = sent(Libc.sendto(fd(), MemorySegment.ofBuffer(src), src.limit() - position, 0, scratch.address,
+                length), "sendto");
+        } while (n == INTERRUPTED);
+        src.position(position + (int) n);
+        return (int) n;
+    }
+
+    /** A send was interrupted by a signal before anything was sent: try again. */
+    private static final long INTERRUPTED = -1;
+
+    /**
+     * A datagram send's result: the bytes sent; 0 when the send buffer is full (the datagram is dropped, as UDP
+     * may); {@link #INTERRUPTED} to try again; anything else is thrown.
+     */
+    private static long sent(final long n, final String call) throws IOException {
+        if (n >= 0) {
+            return n;
         }
+        final int errno = Libc.errno();
+        if (errno == Errors.EAGAIN || errno == Errors.ENOBUFS) {
+            return 0;
+        }
+        if (errno == Errors.EINTR) {
+            return INTERRUPTED;
+        }
+        throw Errors.ofDatagram(call, errno);
     }
 
     /**
@@ -219,8 +234,10 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
         m.set(ValueLayout.ADDRESS, 64, payload);
         m.set(ValueLayout.JAVA_LONG, 72, count);
-        m.asSlice(80, 40).fill((byte) 0);
-        final byte[] source = from.getAddress();
+        for (long o = 80; o < 120; o += 8) {
+            m.set(ValueLayout.JAVA_LONG, o, 0L); // the control buffer: unset fields (ifindex) must be 0
+        }
+        final byte[] source = sourceBytes(from);
         final long controlLength;
         if (source.length == 4) {
             m.set(ValueLayout.JAVA_LONG, 80, 16 + 12);   // cmsg_len: the header and an in_pktinfo
@@ -236,20 +253,21 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             controlLength = 40;
         }
         m.set(ValueLayout.JAVA_LONG, 40, controlLength);
-        while (true) {
-            final long n = Libc.sendmsg(fd(), m, 0);
-            if (n >= 0) {
-                src.position(position + (int) n);
-                return (int) n;
-            }
-            final int errno = Libc.errno();
-            if (errno == Errors.EAGAIN || errno == Errors.ENOBUFS) {
-                return 0;
-            }
-            if (errno != Errors.EINTR) {
-                throw Errors.ofDatagram("sendmsg", errno);
-            }
+        long n;
+        do {
+            n = sent(Libc.sendmsg(fd(), m, 0), "sendmsg");
+        } while (n == INTERRUPTED);
+        src.position(position + (int) n);
+        return (int) n;
+    }
+
+    /** {@code from}'s bytes: a flow replies from one address, so they are asked for once while it repeats. */
+    private byte[] sourceBytes(final InetAddress from) {
+        if (from != lastSource) {
+            lastSource = from;
+            lastSourceBytes = from.getAddress();
         }
+        return lastSourceBytes;
     }
 
     @Override
@@ -294,19 +312,11 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     }
 
     private int send(final MemorySegment from, final long count) throws IOException {
-        while (true) {
-            final long n = Libc.send(fd(), from, count, 0);
-            if (n >= 0) {
-                return (int) n;
-            }
-            final int errno = Libc.errno();
-            if (errno == Errors.EAGAIN || errno == Errors.ENOBUFS) {
-                return 0;
-            }
-            if (errno != Errors.EINTR) {
-                throw Errors.ofDatagram("send", errno);
-            }
-        }
+        long n;
+        do {
+            n = sent(Libc.send(fd(), from, count, 0), "send");
+        } while (n == INTERRUPTED);
+        return (int) n;
     }
 
     @Override

@@ -30,6 +30,8 @@ final class Errors {
     static final int EINPROGRESS = 115;
     static final int ENOENT = 2;
     static final int EBADF = 9;
+    static final int EINVAL = 22;
+    static final int ENOSYS = 38;
 
     private Errors() {
     }

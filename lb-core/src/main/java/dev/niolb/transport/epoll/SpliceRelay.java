@@ -32,8 +32,6 @@ import java.nio.ByteBuffer;
 final class SpliceRelay implements StreamRelay {
     private static final int FLAGS = Libc.SPLICE_F_MOVE | Libc.SPLICE_F_NONBLOCK;
     private static final int MAX_SPLICES_PER_WAKEUP = 4;
-    private static final int EINVAL = 22;
-    private static final int ENOSYS = 38;
 
     private final BufferRelay buffered;
     private final int bulkRead;
@@ -113,7 +111,7 @@ final class SpliceRelay implements StreamRelay {
             if (errno == Errors.EINTR) {
                 continue;
             }
-            if (errno == EINVAL || errno == ENOSYS) {
+            if (errno == Errors.EINVAL || errno == Errors.ENOSYS) {
                 givePipeBack(); // the kernel cannot splice these sockets: buffers for good
                 splicing = false;
                 src = null;

@@ -387,6 +387,8 @@ class ConfigFileTest {
                 "niolb.yaml:2: admin.allowed-hosts[0]: bad admin host name 'lb.example.com:9900'"),
             arguments("an unknown access log format", "defaults:\n  access-log: xml\n" + MINIMAL,
                 "niolb.yaml:2: defaults.access-log: bad access log format 'xml': expected off, plain or json"),
+            arguments("an unknown splice mode", "defaults:\n  splice: sometimes\n" + MINIMAL,
+                "niolb.yaml:2: defaults.splice: unknown splice mode 'sometimes': expected auto, always or never"),
             arguments("a transport this build does not have", "defaults:\n  transport: dpdk\n" + MINIMAL,
                 "niolb.yaml:2: defaults.transport: unknown transport 'dpdk': expected auto, epoll or nio"));
     }
