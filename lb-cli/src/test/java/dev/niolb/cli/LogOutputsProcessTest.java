@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -72,6 +73,27 @@ class LogOutputsProcessTest {
                     .isBetween(MAX_SIZE, MAX_SIZE + longest);
             }
             assertThat(String.join("\n", niolb.out())).as("no access line on stdout").doesNotContain("client_close");
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
+    void archivesOlderThanTheHistoryKeptAreDeletedAndNewerOnesStay(@TempDir final Path dir) throws Exception {
+        final Path file = dir.resolve("access.log");
+        final LocalDate today = LocalDate.now();
+        final Path old = Files.writeString(dir.resolve("access.log." + today.minusDays(3) + ".0.gz"), "");
+        final Path kept = Files.writeString(dir.resolve("access.log." + today.minusDays(2) + ".0.gz"), "");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", "127.0.0.1:9", "--admin", "none", "--access-log", "plain",
+                 "--access-log-file", file.toString(), "--access-log-max-history", "2")) {
+            niolb.awaitListeningPort();
+            final long deadline = System.nanoTime() + START.toNanos();
+            while (Files.exists(old)) {
+                assertThat(System.nanoTime()).as("%s deleted at start", old).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            assertThat(kept).exists();
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(START)).isZero();
         }

@@ -6,7 +6,6 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.rolling.RollingFileAppender;
-import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.config.LogConfig;
@@ -82,12 +81,12 @@ public final class LogOutputs {
         appender.setContext(context);
         appender.setName("ACCESS_FILE");
         appender.setFile(path.toString());
-        final SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+        final RetainingRollingPolicy<ILoggingEvent> policy =
+            new RetainingRollingPolicy<>(path, logs.accessLogMaxHistory());
         policy.setContext(context);
         policy.setParent(appender);
         policy.setFileNamePattern(path + ".%d{yyyy-MM-dd}.%i.gz");
         policy.setMaxFileSize(new FileSize(logs.accessLogMaxSize()));
-        policy.setMaxHistory(logs.accessLogMaxHistory());
         policy.start();
         appender.setRollingPolicy(policy);
         final PatternLayoutEncoder encoder = new PatternLayoutEncoder();
