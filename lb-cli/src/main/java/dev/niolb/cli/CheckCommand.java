@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
     description = {"Validate a config file and print the effective config, every default filled in.",
         "Exits 0 when the file is valid, or 1 with one line naming the file, the line and the key."},
     footer = {"", "Examples:", "  niolb check --config /etc/niolb/niolb.yaml",
-        "  niolb check --config new.yaml --diff --against /etc/niolb/niolb.yaml"})
+        "  niolb check --config new.yaml --diff --against /etc/niolb/niolb.yaml",
+        "  niolb check --quiet --config /etc/niolb/niolb.yaml && systemctl reload niolb"})
 public final class CheckCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -40,6 +41,10 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--against", paramLabel = "FILE", description = "With --diff: the config running now (its file).")
     private Path against;
 
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing when the file is valid: only the exit code (and "
+        + "the one line when it is not). The unit's ExecReload= checks so before it signals a reload.")
+    private boolean quiet;
+
     @Override
     public Integer call() {
         if (diff != (against != null)) {
@@ -47,6 +52,9 @@ public final class CheckCommand implements Callable<Integer> {
                 : "--against goes with --diff");
         }
         final Config effective = load(new ConfigFile(config));
+        if (quiet) {
+            return 0;
+        }
         final PrintWriter out = spec.commandLine().getOut();
         if (diff) {
             final ConfigDiff changes = ConfigDiff.between(load(new ConfigFile(against)), effective);

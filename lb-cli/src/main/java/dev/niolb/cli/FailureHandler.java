@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.cli.log.JournalStream;
 import dev.niolb.config.Quoted;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -17,13 +18,24 @@ import java.io.PrintWriter;
 final class FailureHandler implements IExecutionExceptionHandler {
     static final int RUNTIME_FAILURE = 1;
 
+    /** {@code <3>} (err) where stderr is the journal, so that {@code journalctl -p err} shows the line. */
+    private final String priority;
+
+    FailureHandler() {
+        this(JournalStream.connected());
+    }
+
+    FailureHandler(final boolean toJournal) {
+        this.priority = toJournal ? "<3>" : "";
+    }
+
     @Override
     public int handleExecutionException(final Exception ex, final CommandLine cmd, final ParseResult parsed) {
         final PrintWriter err = cmd.getErr();
         if (ex instanceof Failure) {
-            err.println("niolb: " + Quoted.line(ex.getMessage()));
+            err.println(priority + "niolb: " + Quoted.line(ex.getMessage()));
         } else {
-            err.println("niolb: internal error: " + UsageErrorHandler.firstLine(String.valueOf(ex)));
+            err.println(priority + "niolb: internal error: " + UsageErrorHandler.firstLine(String.valueOf(ex)));
             if (System.getenv("NIOLB_DEBUG") != null) {
                 ex.printStackTrace(err);
             } else {

@@ -2,6 +2,10 @@ package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
 import dev.niolb.admin.AdminServer;
+import dev.niolb.backend.Server;
+import dev.niolb.backend.TargetGroup;
+import dev.niolb.cli.systemd.SystemdNotify;
+import dev.niolb.cli.systemd.SystemdWatchdog;
 import dev.niolb.config.Config;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
@@ -73,10 +77,16 @@ final class Foreground {
                 config.admin().tokenFile() == null ? "" : " (state changes need the bearer token)");
         }
         AdminExposure.warnIfOpen(config.admin(), lb.adminAddress(), LOG);
-        final ReloadSignal reloads = ReloadSignal.install(lb, source); // SIGHUP: read the source again, reload
+        final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        // SIGHUP: read the source again, reload, with RELOADING=1 ... READY=1 around it
+        final ReloadSignal reloads = ReloadSignal.install(lb, source, systemd, () -> status(lb));
         lb.configSource(source); // POST /reload on the admin API reads the same
+        final SystemdWatchdog watchdog = SystemdWatchdog.start(systemd, System.getenv(), ProcessHandle.current().pid(),
+            () -> lb.stopping() ? List.of() : lb.loops(), () -> status(lb));
+        systemd.ready(status(lb)); // Type=notify: systemctl start returns now, with every listener bound
         started.accept(lb);
         final String signal = signals.await();
+        systemd.stopping("stopping (" + signal + "): " + lb.activeSessions() + " sessions open");
         final Duration delay = lb.config().shutdownDelay(); // a reload may have changed it
         if (delay.isPositive()) {
             lb.withdraw();
@@ -90,8 +100,33 @@ final class Foreground {
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
             Durations.format(grace), signal);
         final boolean allFinished = lb.stop(grace);
+        watchdog.close();
+        systemd.close();
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
         return 0;
+    }
+
+    /**
+     * {@code 12 sessions; group web 2/3 servers take sessions; 2 listeners; reloads 3 applied, 1 refused}: the
+     * {@code STATUS=} line {@code systemctl status niolb} shows.
+     */
+    static String status(final LoadBalancer lb) {
+        final StringBuilder line = new StringBuilder().append(lb.activeSessions()).append(" sessions");
+        for (final TargetGroup g : lb.running().groups().values()) {
+            final Server[] servers = g.snapshot().servers();
+            int taking = 0;
+            for (final Server s : servers) {
+                if (s.effectiveWeight() > 0) {
+                    taking++;
+                }
+            }
+            line.append("; group ").append(g.name()).append(' ').append(taking).append('/').append(servers.length)
+                .append(" servers take sessions");
+        }
+        final int listeners = lb.running().listeners().size();
+        return line.append("; ").append(listeners).append(listeners == 1 ? " listener" : " listeners")
+            .append("; reloads ").append(lb.reloads().appliedCount()).append(" applied, ")
+            .append(lb.reloads().refusedCount()).append(" refused").toString();
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.niolb.LoadBalancer;
 import dev.niolb.config.Config;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
+import dev.niolb.cli.systemd.SystemdNotify;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * SIGHUP as a request to read the config again and reload it in-process ({@code systemctl reload niolb}): a
@@ -35,14 +37,24 @@ final class ReloadSignal {
         return t;
     });
 
-    private ReloadSignal(final LoadBalancer lb, final ConfigSource source) {
+    private final SystemdNotify systemd;
+    private final Supplier<String> status;
+
+    private ReloadSignal(final LoadBalancer lb, final ConfigSource source, final SystemdNotify systemd,
+                         final Supplier<String> status) {
         this.lb = lb;
         this.source = source;
+        this.systemd = systemd;
+        this.status = status;
     }
 
-    /** Installs the handler: from now on SIGHUP reloads instead of ending the process. */
-    static ReloadSignal install(final LoadBalancer lb, final ConfigSource source) {
-        final ReloadSignal reload = new ReloadSignal(lb, source);
+    /**
+     * Installs the handler: from now on SIGHUP reloads instead of ending the process, and tells {@code systemd}
+     * {@code RELOADING=1} before and {@code READY=1} after each reload, applied or refused.
+     */
+    static ReloadSignal install(final LoadBalancer lb, final ConfigSource source, final SystemdNotify systemd,
+                                final Supplier<String> status) {
+        final ReloadSignal reload = new ReloadSignal(lb, source, systemd, status);
         try {
             if (Signal.handle(new Signal("HUP"), signal -> reload.request()) == SignalHandler.SIG_IGN) {
                 // the JVM keeps a signal ignored at start ignored: under nohup a SIGHUP would silently do nothing
@@ -64,6 +76,15 @@ final class ReloadSignal {
 
     private void reload() {
         pending.set(false);
+        systemd.reloading("reloading " + source.describe());
+        try {
+            reloadOnce();
+        } finally {
+            systemd.ready(status.get());
+        }
+    }
+
+    private void reloadOnce() {
         final Config next;
         try {
             next = source.load();

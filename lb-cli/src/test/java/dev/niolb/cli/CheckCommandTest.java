@@ -37,6 +37,21 @@ class CheckCommandTest {
     }
 
     @Test
+    void quietPrintsNothingForAValidFileAndStillTheOneLineForAnInvalidOne(@TempDir final Path dir) throws IOException {
+        final Path valid = Files.writeString(dir.resolve("valid.yaml"), VALID);
+        final Path invalid = Files.writeString(dir.resolve("invalid.yaml"), VALID.replace("weight=3", "weight=900"));
+
+        final Cli ok = Cli.run("check", "--quiet", "--config", valid.toString());
+        final Cli refused = Cli.run("check", "-q", "--config", invalid.toString());
+
+        assertThat(ok.exitCode()).isZero();
+        assertThat(ok.out()).isEmpty();
+        assertThat(ok.err()).isEmpty();
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.errLines()).singleElement().asString().startsWith("niolb: " + invalid + ":5: ");
+    }
+
+    @Test
     void anInvalidFileIsOneLineNamingFileLineAndKeyAndExitCode1(@TempDir final Path dir) throws IOException {
         final Path file = Files.writeString(dir.resolve("niolb.yaml"), VALID.replace("weight=3", "weight=900"));
 

@@ -133,6 +133,91 @@ class DebianSystemdIT {
     }
 
     @Test
+    void startReturnsOnceListeningAndAReloadOfAFileThatDoesNotValidateFailsAndChangesNothing() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        final int port = configure();
+
+        LocalEngine.sh(debian, "systemctl start niolb"); // Type=notify: returns at READY=1
+
+        // no retry: the listener is bound by the time systemctl start returns
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            client.setSoTimeout(5000);
+            assertThat(RunProcessTest.readLine(client)).isEqualTo("deb");
+        }
+        assertThat(systemctl("show", "-p", "StatusText", "--value", "niolb"))
+            .matches("\\d+ sessions; group web 1/1 servers take sessions; 1 listener; reloads 0 applied, 0 refused");
+        final String pid = systemctl("show", "-p", "MainPID", "--value", "niolb");
+
+        LocalEngine.sh(debian, "cp /etc/niolb/niolb.yaml /root/good.yaml && echo 'listeners: [' >>/etc/niolb/niolb.yaml");
+        final ExecResult reload = debian.execInContainer("systemctl", "reload", "niolb");
+
+        assertThat(reload.getExitCode()).as("systemctl reload of a broken file fails").isNotZero();
+        assertThat(systemctl("is-active", "niolb")).isEqualTo("active");
+        assertThat(systemctl("show", "-p", "MainPID", "--value", "niolb")).isEqualTo(pid);
+        assertThat(LocalEngine.sh(debian, "journalctl -u niolb -p err --no-pager -o cat"))
+            .as("the check's one line, at priority err").containsPattern("(?m)^niolb: /etc/niolb/niolb.yaml:\\d+: ");
+        greeted(port).close();
+
+        LocalEngine.sh(debian, "sed 's/grace: 1s/grace: 2s/' /root/good.yaml >/etc/niolb/niolb.yaml");
+        LocalEngine.sh(debian, "systemctl reload niolb");
+        assertThat(awaitJournal("reload: ")).containsPattern("reload: .*grace 1s.2s");
+        assertThat(systemctl("show", "-p", "MainPID", "--value", "niolb")).as("in-process").isEqualTo(pid);
+    }
+
+    @Test
+    void aNiolbThatStopsPingingTheWatchdogIsRestartedBySystemd() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        final int port = configure();
+        LocalEngine.sh(debian, "mkdir -p /run/systemd/system/niolb.service.d && printf '[Service]\\n"
+            + "WatchdogSec=2s\\nTimeoutAbortSec=2s\\n' >/run/systemd/system/niolb.service.d/watchdog.conf"
+            + " && systemctl daemon-reload");
+        LocalEngine.sh(debian, "systemctl start niolb");
+        final String first = systemctl("show", "-p", "MainPID", "--value", "niolb");
+        final String firstPing = awaitProperty("WatchdogTimestampMonotonic", v -> !v.equals("0"));
+        awaitProperty("WatchdogTimestampMonotonic", v -> !v.equals(firstPing)); // pinged again: alive
+
+        LocalEngine.sh(debian, "kill -STOP " + first); // every thread stopped, the loops with them
+
+        awaitProperty("NRestarts", v -> v.equals("1"));
+        final String second = awaitProperty("MainPID", v -> !v.equals("0") && !v.equals(first));
+        assertThat(second).isNotEqualTo(first);
+        assertThat(LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"))
+            .contains("Watchdog timeout");
+        awaitProperty("ActiveState", v -> v.equals("active"));
+        greeted(port).close();
+    }
+
+    /** The value of a unit property once {@code until} accepts it. */
+    private String awaitProperty(final String property, final java.util.function.Predicate<String> until)
+        throws Exception {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        String value = "";
+        while (System.nanoTime() < deadline) {
+            value = systemctl("show", "-p", property, "--value", "niolb");
+            if (until.test(value)) {
+                return value;
+            }
+            Thread.sleep(100); // systemd has no way to wait for a property; the state under test changes by itself
+        }
+        throw new AssertionError(property + " stayed " + value + " for " + WAIT + "\n"
+            + LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"));
+    }
+
+    /** The unit's journal once it contains {@code text}. */
+    private String awaitJournal(final String text) throws Exception {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        String journal = "";
+        while (System.nanoTime() < deadline) {
+            journal = LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat");
+            if (journal.contains(text)) {
+                return journal;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no '" + text + "' in the journal within " + WAIT + ":\n" + journal);
+    }
+
+    @Test
     void dpkgRemoveStopsAndDisablesTheRunningServiceAndKeepsOnlyTheConfig() throws Exception {
         LocalEngine.sh(debian, "dpkg -i " + DEB);
         final int port = configure();

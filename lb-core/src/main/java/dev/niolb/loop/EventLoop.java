@@ -90,6 +90,14 @@ public final class EventLoop {
         return heartbeat;
     }
 
+    /**
+     * Whether the loop's thread is alive, or not started yet: false once it has ended, by {@link #stop} or by an
+     * error that escaped it. Any thread.
+     */
+    public boolean threadAlive() {
+        return !started || thread.isAlive();
+    }
+
     /** How this loop waits for its sockets; its transport's sockets register there. */
     public Poller poller() {
         return poller;

@@ -33,7 +33,6 @@ public final class UnixDatagramSocket implements AutoCloseable {
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
     private static final int PATH_MAX = 108;
-    private static final int ADDRESS_SIZE = 2 + PATH_MAX;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -82,11 +81,17 @@ public final class UnixDatagramSocket implements AutoCloseable {
 
     /** A socket bound to {@code path}, to receive on (a test's syslog server). */
     public static UnixDatagramSocket bind(final Path path) throws IOException {
+        return bind(path.toString());
+    }
+
+    /** A socket bound to {@code address}: a path, or {@code @name} in the abstract namespace. */
+    public static UnixDatagramSocket bind(final String address) throws IOException {
         final UnixDatagramSocket socket = open();
         try (Arena a = Arena.ofConfined()) {
             final MemorySegment state = a.allocate(CALL_STATE);
-            final int rc = (int) BIND.invokeExact(state, socket.fd, address(a, path), ADDRESS_SIZE);
-            check(state, rc, "bind " + path);
+            final MemorySegment at = address(a, address);
+            final int rc = (int) BIND.invokeExact(state, socket.fd, at, (int) at.byteSize());
+            check(state, rc, "bind " + address);
             return socket;
         } catch (final IOException | RuntimeException | Error e) {
             socket.close();
@@ -103,13 +108,23 @@ public final class UnixDatagramSocket implements AutoCloseable {
      * @throws IOException with the errno, e.g. when nothing listens there (ECONNREFUSED 111, ENOENT 2)
      */
     public void send(final Path path, final byte[] data) throws IOException {
+        send(path.toString(), data);
+    }
+
+    /**
+     * Sends one datagram to {@code address}: a path, or a name in Linux's abstract namespace written with a
+     * leading {@code @} (as {@code $NOTIFY_SOCKET} may be: {@code @/org/freedesktop/systemd1/notify}).
+     *
+     * @throws IOException with the errno, e.g. when nothing listens there (ECONNREFUSED 111, ENOENT 2)
+     */
+    public void send(final String address, final byte[] data) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             final MemorySegment state = a.allocate(CALL_STATE);
             final MemorySegment buffer = a.allocate(Math.max(1, data.length));
             MemorySegment.copy(data, 0, buffer, ValueLayout.JAVA_BYTE, 0, data.length);
-            final long rc = (long) SENDTO.invokeExact(state, fd, buffer, (long) data.length, 0, address(a, path),
-                ADDRESS_SIZE);
-            check(state, rc, "sendto " + path);
+            final MemorySegment to = address(a, address);
+            final long rc = (long) SENDTO.invokeExact(state, fd, buffer, (long) data.length, 0, to, (int) to.byteSize());
+            check(state, rc, "sendto " + address);
         } catch (final IOException | RuntimeException | Error e) {
             throw e;
         } catch (final Throwable t) {
@@ -146,15 +161,22 @@ public final class UnixDatagramSocket implements AutoCloseable {
         }
     }
 
-    private static MemorySegment address(final Arena arena, final Path path) {
-        final byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+    /**
+     * A {@code struct sockaddr_un} exactly as long as {@code address} needs: a path ends with its NUL; an abstract
+     * name ({@code @name}: a NUL, then the name) is as long as its bytes, since every byte up to the length counts.
+     */
+    static MemorySegment address(final Arena arena, final String address) {
+        final boolean abstractName = address.startsWith("@");
+        final byte[] name = (abstractName ? address.substring(1) : address).getBytes(StandardCharsets.UTF_8);
         if (name.length >= PATH_MAX) {
-            throw new IllegalArgumentException("a Unix socket path is at most " + (PATH_MAX - 1) + " bytes: " + path);
+            throw new IllegalArgumentException("a Unix socket address is at most " + (PATH_MAX - 1) + " bytes: "
+                + address);
         }
-        final MemorySegment address = arena.allocate(ADDRESS_SIZE, 2); // zeroed: the path ends with NUL
-        address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-        MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
-        return address;
+        // zeroed: a path ends with NUL, an abstract name starts with one
+        final MemorySegment at = arena.allocate(2 + 1 + name.length, 2);
+        at.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(name, 0, at, ValueLayout.JAVA_BYTE, abstractName ? 3 : 2, name.length);
+        return at;
     }
 
     private static void check(final MemorySegment state, final long rc, final String what) throws IOException {

@@ -1,0 +1,113 @@
+package dev.niolb.cli;
+
+import dev.niolb.cli.log.UnixDatagramSocket;
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code niolb run} as systemd's {@code Type=notify} sees it: a real process with {@code $NOTIFY_SOCKET} naming a
+ * Unix datagram socket of this test, which reads what a service manager would.
+ */
+@Timeout(90)
+class SystemdNotifyProcessTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static String config(final EchoServer server, final int threads) {
+        return """
+            defaults:
+              threads: %d
+              grace: 1s
+            listeners:
+              - bind: 127.0.0.1:0
+            groups:
+              - name: web
+                servers: [%s]
+            """.formatted(threads, RunProcessTest.hostPort(server));
+    }
+
+    @Test
+    void readyAfterListeningReloadingThenReadyAroundAReloadAndStoppingOnSigterm(@TempDir final Path dir)
+        throws Exception {
+        final Path socketPath = dir.resolve("notify");
+        try (UnixDatagramSocket manager = UnixDatagramSocket.bind(socketPath);
+             EchoServer echo = new EchoServer("hi")) {
+            final Path file = Files.writeString(dir.resolve("niolb.yaml"), config(echo, 1));
+            try (NiolbProcess niolb = NiolbProcess.start(List.of("env", "NOTIFY_SOCKET=" + socketPath),
+                "run", "--config", file.toString())) {
+                final String ready = receive(manager, niolb, "READY=1\nSTATUS=(.*)");
+                assertThat(niolb.out()).as("READY=1 once listening").anyMatch(l -> l.contains("listening on tcp://"));
+                assertThat(ready).isEqualTo("READY=1\nSTATUS=0 sessions; group web 1/1 servers take sessions; "
+                    + "1 listener; reloads 0 applied, 0 refused");
+
+                Files.writeString(file, "listeners: [nonsense");
+                final long before = System.nanoTime() / 1000;
+                niolb.signal("HUP");
+                final Matcher reloading = Pattern.compile("RELOADING=1\nMONOTONIC_USEC=(\\d+)\nSTATUS=reloading .*")
+                    .matcher(receive(manager, niolb, "RELOADING=1\n.*"));
+                assertThat(reloading.matches()).as(reloading.toString()).isTrue();
+                // CLOCK_MONOTONIC, which System.nanoTime reads on Linux: not the wall clock
+                assertThat(Long.parseLong(reloading.group(1))).isBetween(before, System.nanoTime() / 1000);
+                assertThat(receive(manager, niolb, "READY=1\n.*")).as("READY=1 after a refused reload too")
+                    .endsWith("; reloads 0 applied, 1 refused");
+
+                niolb.signal("TERM");
+                assertThat(receive(manager, niolb, "STOPPING=1\n.*")).startsWith("STOPPING=1\nSTATUS=stopping (SIGTERM)");
+                assertThat(niolb.awaitExit(WAIT)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void withAWatchdogForItsPidItPingsAnAbstractNotifySocket(@TempDir final Path dir) throws Exception {
+        final String abstractName = "@niolb-test-" + UUID.randomUUID();
+        try (UnixDatagramSocket manager = UnixDatagramSocket.bind(abstractName);
+             EchoServer echo = new EchoServer("hi")) {
+            final Path file = Files.writeString(dir.resolve("niolb.yaml"), config(echo, 2));
+            // WATCHDOG_PID is set by systemd for the main process; "env" execs java, which keeps env's pid
+            try (NiolbProcess niolb = NiolbProcess.start(List.of("sh", "-c",
+                "exec env NOTIFY_SOCKET=" + abstractName + " WATCHDOG_USEC=400000 WATCHDOG_PID=$$ \"$0\" \"$@\""),
+                "run", "--config", file.toString())) {
+                receive(manager, niolb, "READY=1\n.*");
+
+                assertThat(receive(manager, niolb, "WATCHDOG=1")).isEqualTo("WATCHDOG=1");
+                assertThat(receive(manager, niolb, "WATCHDOG=1")).as("and again").isEqualTo("WATCHDOG=1");
+                niolb.signal("TERM");
+                assertThat(niolb.awaitExit(WAIT)).isZero();
+            }
+        }
+    }
+
+    /** The first datagram matching {@code regex} (DOTALL), waiting up to {@link #WAIT}. */
+    private static String receive(final UnixDatagramSocket socket, final NiolbProcess niolb, final String regex)
+        throws Exception {
+        final Pattern pattern = Pattern.compile(regex, Pattern.DOTALL);
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        final List<String> seen = new ArrayList<>();
+        while (System.nanoTime() - deadline < 0) {
+            final byte[] d = socket.receive(65_536, 500);
+            if (d == null) {
+                continue;
+            }
+            final String text = new String(d, StandardCharsets.UTF_8);
+            if (pattern.matcher(text).matches()) {
+                return text;
+            }
+            seen.add(text);
+        }
+        throw new AssertionError("no datagram matching /" + regex + "/; received " + seen + "\n" + niolb);
+    }
+}
