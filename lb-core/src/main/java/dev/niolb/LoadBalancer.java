@@ -400,6 +400,18 @@ public final class LoadBalancer implements AutoCloseable {
         return reloads;
     }
 
+    /**
+     * The descriptors of every listening socket of the running config (TCP and UDP, one per loop), for systemd's
+     * file-descriptor store, which keeps them open while niolb restarts: empty on the NIO transport. Any thread.
+     */
+    public int[] listeningDescriptors() {
+        final RunningState running = state;
+        return java.util.stream.Stream.concat(
+                running.tcpListeners().stream().map(dev.niolb.tcp.TcpListener::descriptors),
+                running.udpListeners().stream().map(dev.niolb.udp.UdpListener::descriptors))
+            .flatMapToInt(java.util.Arrays::stream).toArray();
+    }
+
     /** The relay event loops, in stripe order: for their heartbeats ({@code /metrics}). */
     public List<EventLoop> loops() {
         return List.of(loops);

@@ -4,6 +4,7 @@ import dev.niolb.LoadBalancer;
 import dev.niolb.admin.AdminServer;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
+import dev.niolb.cli.systemd.ListeningSockets;
 import dev.niolb.cli.systemd.SystemdNotify;
 import dev.niolb.cli.systemd.SystemdWatchdog;
 import dev.niolb.config.Config;
@@ -13,7 +14,10 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.file.ConfigSource;
+import dev.niolb.transport.epoll.InheritedSockets;
+import dev.niolb.transport.epoll.EpollTransport;
 import dev.niolb.cli.log.LogOutputs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,19 +74,32 @@ final class Foreground {
         } catch (final LogOutputs.Refused e) {
             throw new Failure(e.getMessage());
         }
+        final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        final long pid = ProcessHandle.current().pid();
+        final int[] handedOver = ListeningSockets.handedOver(System.getenv(), pid);
+        final InheritedSockets inherited = inherit(handedOver, config.transport());
         final LoadBalancer lb = start();
         LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
+        if (inherited != null) {
+            reportInherited(inherited, handedOver.length);
+        }
         if (lb.adminAddress() != null) {
             LOG.info("admin API and stats page on http://{}/{}", Endpoint.hostPort(lb.adminAddress()),
                 config.admin().tokenFile() == null ? "" : " (state changes need the bearer token)");
         }
         AdminExposure.warnIfOpen(config.admin(), lb.adminAddress(), LOG);
-        final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        final ListeningSockets stored = new ListeningSockets(systemd);
+        stored.store(lb); // FDSTORE: kept open by systemd while niolb restarts
         // SIGHUP: read the source again, reload, with RELOADING=1 ... READY=1 around it
-        final ReloadSignal reloads = ReloadSignal.install(lb, source, systemd, () -> status(lb));
+        final ReloadSignal reloads = ReloadSignal.install(lb, source, systemd, () -> status(lb), () -> stored.store(lb));
         lb.configSource(source); // POST /reload on the admin API reads the same
-        final SystemdWatchdog watchdog = SystemdWatchdog.start(systemd, System.getenv(), ProcessHandle.current().pid(),
-            () -> lb.stopping() ? List.of() : lb.loops(), () -> status(lb));
+        final SystemdWatchdog watchdog = SystemdWatchdog.start(systemd, System.getenv(), pid,
+            () -> lb.stopping() ? List.of() : lb.loops(), () -> status(lb),
+            () -> {
+                if (!lb.stopping()) {
+                    stored.store(lb); // after a reload through the admin API
+                }
+            });
         systemd.ready(status(lb)); // Type=notify: systemctl start returns now, with every listener bound
         started.accept(lb);
         final String signal = signals.await();
@@ -104,6 +121,48 @@ final class Foreground {
         systemd.close();
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
         return 0;
+    }
+
+    /**
+     * Offers the descriptors systemd passed ({@code LISTEN_FDS}) to the epoll transport, whose listeners take the
+     * ones bound to their addresses; null when there are none.
+     */
+    private static InheritedSockets inherit(final int[] fds, final TransportChoice transport) {
+        if (fds.length == 0) {
+            return null;
+        }
+        if (!EpollTransport.isAvailable()) {
+            LOG.warn("{} listening sockets handed over by systemd cannot be adopted: {}", fds.length,
+                EpollTransport.unavailableReason());
+            return null;
+        }
+        final InheritedSockets inherited = EpollTransport.instance().inherited();
+        inherited.adopt(fds);
+        for (final String refused : inherited.refused()) {
+            LOG.warn("handed over by systemd but not a listening socket, closed: {}", refused);
+        }
+        if (transport == TransportChoice.NIO) {
+            // before the start: NIO binds its own sockets, which the handed-over ones would find in use
+            final List<String> closed = inherited.closeUnclaimed();
+            LOG.warn("closed {} listening sockets handed over by systemd ({}): the nio transport cannot adopt "
+                + "sockets, so a restart refuses clients; with --transport epoll (or auto) it refuses nobody",
+                closed.size(), String.join(", ", closed));
+            return null;
+        }
+        return inherited;
+    }
+
+    private static void reportInherited(final InheritedSockets inherited, final int handedOver) {
+        final List<String> unclaimed = inherited.closeUnclaimed();
+        final int adopted = handedOver - unclaimed.size() - inherited.refused().size();
+        if (adopted > 0) {
+            LOG.info("adopted {} listening {} from before the restart: clients that waited in their backlog are "
+                + "served now", adopted, adopted == 1 ? "socket" : "sockets");
+        }
+        if (!unclaimed.isEmpty()) {
+            LOG.info("closed {} listening sockets handed over by systemd that this config does not listen on: {}",
+                unclaimed.size(), String.join(", ", unclaimed));
+        }
     }
 
     /**

@@ -39,22 +39,25 @@ final class ReloadSignal {
 
     private final SystemdNotify systemd;
     private final Supplier<String> status;
+    private final Runnable afterReload;
 
     private ReloadSignal(final LoadBalancer lb, final ConfigSource source, final SystemdNotify systemd,
-                         final Supplier<String> status) {
+                         final Supplier<String> status, final Runnable afterReload) {
         this.lb = lb;
         this.source = source;
         this.systemd = systemd;
         this.status = status;
+        this.afterReload = afterReload;
     }
 
     /**
      * Installs the handler: from now on SIGHUP reloads instead of ending the process, and tells {@code systemd}
-     * {@code RELOADING=1} before and {@code READY=1} after each reload, applied or refused.
+     * {@code RELOADING=1} before and {@code READY=1} after each reload, applied or refused; {@code afterReload}
+     * runs before that {@code READY=1} (the listening sockets to store in systemd's file-descriptor store).
      */
     static ReloadSignal install(final LoadBalancer lb, final ConfigSource source, final SystemdNotify systemd,
-                                final Supplier<String> status) {
-        final ReloadSignal reload = new ReloadSignal(lb, source, systemd, status);
+                                final Supplier<String> status, final Runnable afterReload) {
+        final ReloadSignal reload = new ReloadSignal(lb, source, systemd, status, afterReload);
         try {
             if (Signal.handle(new Signal("HUP"), signal -> reload.request()) == SignalHandler.SIG_IGN) {
                 // the JVM keeps a signal ignored at start ignored: under nohup a SIGHUP would silently do nothing
@@ -79,6 +82,7 @@ final class ReloadSignal {
         systemd.reloading("reloading " + source.describe());
         try {
             reloadOnce();
+            afterReload.run();
         } finally {
             systemd.ready(status.get());
         }

@@ -187,6 +187,51 @@ class DebianSystemdIT {
         greeted(port).close();
     }
 
+    @Test
+    void restartsUnderAStreamOfNewConnectionsRefuseNobodyTheSocketsStayInSystemdsStore() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        final int port = configure();
+        LocalEngine.sh(debian, "systemctl start niolb");
+        final java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        final List<String> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final java.util.concurrent.atomic.AtomicBoolean going = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final Thread clients = Thread.ofPlatform().name("clients").start(() -> {
+            while (going.get()) { // one after another, as fast as they are served
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    s.setSoTimeout(20_000); // a client that came during a restart waits in the backlog
+                    if ("deb".equals(RunProcessTest.readLine(s))) {
+                        served.incrementAndGet();
+                    } else {
+                        failures.add("no greeting");
+                    }
+                } catch (final IOException | RuntimeException e) {
+                    failures.add(e.toString());
+                }
+            }
+        });
+        try {
+            String pid = systemctl("show", "-p", "MainPID", "--value", "niolb");
+            for (int restart = 1; restart <= 3; restart++) {
+                final int before = served.get();
+                LocalEngine.sh(debian, "systemctl restart niolb");
+                final String previous = pid;
+                pid = awaitProperty("MainPID", v -> !v.equals("0") && !v.equals(previous));
+                final long deadline = System.nanoTime() + WAIT.toNanos();
+                while (served.get() < before + 20 && System.nanoTime() < deadline) {
+                    Thread.sleep(10); // the stream goes on through the new process
+                }
+                assertThat(served.get()).as("served after restart %d", restart).isGreaterThanOrEqualTo(before + 20);
+            }
+        } finally {
+            going.set(false);
+            clients.join();
+        }
+        assertThat(failures).as("refused or reset during restarts").isEmpty();
+        assertThat(LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"))
+            .contains("systemd keeps 1 listening socket open across restarts (FDSTORE)")
+            .contains("adopted 1 listening socket from before the restart");
+    }
+
     /** The value of a unit property once {@code until} accepts it. */
     private String awaitProperty(final String property, final java.util.function.Predicate<String> until)
         throws Exception {

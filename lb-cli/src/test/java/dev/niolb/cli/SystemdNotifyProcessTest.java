@@ -72,7 +72,7 @@ class SystemdNotifyProcessTest {
     }
 
     @Test
-    void withAWatchdogForItsPidItPingsAnAbstractNotifySocket(@TempDir final Path dir) throws Exception {
+    void onAnAbstractNotifySocketItStoresItsListeningSocketsAndPingsTheWatchdogMeantForItsPid(@TempDir final Path dir) throws Exception {
         final String abstractName = "@niolb-test-" + UUID.randomUUID();
         try (UnixDatagramSocket manager = UnixDatagramSocket.bind(abstractName);
              EchoServer echo = new EchoServer("hi")) {
@@ -81,6 +81,9 @@ class SystemdNotifyProcessTest {
             try (NiolbProcess niolb = NiolbProcess.start(List.of("sh", "-c",
                 "exec env NOTIFY_SOCKET=" + abstractName + " WATCHDOG_USEC=400000 WATCHDOG_PID=$$ \"$0\" \"$@\""),
                 "run", "--config", file.toString())) {
+                // the two loops' sockets go to systemd's store (the descriptors ride along; here they are dropped)
+                assertThat(receive(manager, niolb, "FDSTORE.*")).isEqualTo("FDSTOREREMOVE=1\nFDNAME=niolb-listeners");
+                assertThat(receive(manager, niolb, "FDSTORE.*")).isEqualTo("FDSTORE=1\nFDNAME=niolb-listeners");
                 receive(manager, niolb, "READY=1\n.*");
 
                 assertThat(receive(manager, niolb, "WATCHDOG=1")).isEqualTo("WATCHDOG=1");

@@ -44,6 +44,7 @@ public final class TcpListener implements Listener {
 
     private final ListenerCounters counters;
     private final InetSocketAddress localAddress;
+    private final int[] descriptors;
     private final TcpAcceptor[] acceptors;
     private final ConnectionLimit globalLimit;
     private final Transport transport;
@@ -65,6 +66,7 @@ public final class TcpListener implements Listener {
         this.transport = transport;
         this.counters = new ListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
+        this.descriptors = sockets.stream().mapToInt(ListeningSocket::descriptor).filter(fd -> fd >= 0).toArray();
         this.acceptors = new TcpAcceptor[loops.length];
         for (int i = 0; i < loops.length; i++) {
             // without SO_REUSEPORT there is one socket, watched by every loop (they race for each connection)
@@ -182,6 +184,14 @@ public final class TcpListener implements Listener {
                 acceptor.wake(); // one parked on the old cap tries again under the new one
             }
         }
+    }
+
+    /**
+     * The descriptors of its sockets where the transport has them (epoll), for systemd's file-descriptor store:
+     * empty on NIO. Valid until the listener stops.
+     */
+    public int[] descriptors() {
+        return descriptors.clone();
     }
 
     /** How the listener's sockets, and its sessions' server sockets, do their I/O. */

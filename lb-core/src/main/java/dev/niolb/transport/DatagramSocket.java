@@ -64,6 +64,14 @@ public interface DatagramSocket {
     /** The address it is bound to. */
     InetSocketAddress localAddress() throws IOException;
 
+    /**
+     * The operating system's descriptor, for a service manager to keep the socket open across a restart
+     * (systemd's {@code FDSTORE}); -1 where the transport cannot hand its sockets over (NIO).
+     */
+    default int descriptor() {
+        return -1;
+    }
+
     /** Closes the socket (and stops watching it). Never throws. Idempotent. */
     void close();
 }

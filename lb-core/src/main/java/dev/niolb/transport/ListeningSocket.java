@@ -28,6 +28,14 @@ public interface ListeningSocket {
     /** The address it is bound to (with the real port when port 0 was asked). */
     InetSocketAddress localAddress();
 
+    /**
+     * The operating system's descriptor, for a service manager to keep the socket open across a restart
+     * (systemd's {@code FDSTORE}); -1 where the transport cannot hand its sockets over (NIO).
+     */
+    default int descriptor() {
+        return -1;
+    }
+
     /** Stops listening; connections still in the backlog are refused. Never throws. */
     void close();
 

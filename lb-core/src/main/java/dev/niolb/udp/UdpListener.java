@@ -41,6 +41,7 @@ public final class UdpListener implements Listener {
 
     private final UdpListenerCounters counters;
     private final InetSocketAddress localAddress;
+    private final int[] descriptors;
     private final UdpReceiver[] receivers;
     private final Transport transport;
     private volatile Settings settings;
@@ -54,11 +55,20 @@ public final class UdpListener implements Listener {
         this.transport = transport;
         this.counters = new UdpListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
+        this.descriptors = sockets.stream().mapToInt(DatagramSocket::descriptor).filter(fd -> fd >= 0).toArray();
         // without SO_REUSEPORT there is one socket, and only the first loop has it (see Transport#bindDatagram)
         this.receivers = new UdpReceiver[sockets.size()];
         for (int i = 0; i < receivers.length; i++) {
             receivers[i] = new UdpReceiver(this, loops[i], sockets.get(i));
         }
+    }
+
+    /**
+     * The descriptors of its sockets where the transport has them (epoll), for systemd's file-descriptor store:
+     * empty on NIO. Valid until the listener stops.
+     */
+    public int[] descriptors() {
+        return descriptors.clone();
     }
 
     /** How the listener's sockets, and its flows' sockets to servers, do their I/O. */

@@ -32,6 +32,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
+    private static final int SCM_RIGHTS = 1;
     private static final int PATH_MAX = 108;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -42,6 +43,8 @@ public final class UnixDatagramSocket implements AutoCloseable {
     private static final MethodHandle SENDTO = function("sendto", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
         ValueLayout.JAVA_INT));
+    private static final MethodHandle SENDMSG = function("sendmsg", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle BIND = function("bind",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle RECV = function("recv", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
@@ -125,6 +128,52 @@ public final class UnixDatagramSocket implements AutoCloseable {
             final MemorySegment to = address(a, address);
             final long rc = (long) SENDTO.invokeExact(state, fd, buffer, (long) data.length, 0, to, (int) to.byteSize());
             check(state, rc, "sendto " + address);
+        } catch (final IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (final Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Sends one datagram to {@code address} with {@code fds} attached ({@code SCM_RIGHTS}): the receiver gets its
+     * own descriptors for the same open files, as systemd's file-descriptor store does with {@code FDSTORE=1}.
+     *
+     * <pre>
+     * struct msghdr { void *msg_name; socklen_t msg_namelen;  // 0, 8 (+4 padding)
+     *                 struct iovec *msg_iov; size_t msg_iovlen; // 16, 24
+     *                 void *msg_control; size_t msg_controllen; // 32, 40
+     *                 int msg_flags; }                          // 48; 56 bytes on LP64 (x86-64, arm64)
+     * struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; unsigned char data[]; } // data at 16
+     * </pre>
+     */
+    public void send(final String address, final byte[] data, final int[] fds) throws IOException {
+        if (fds.length == 0) {
+            send(address, data);
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            final MemorySegment state = a.allocate(CALL_STATE);
+            final MemorySegment buffer = a.allocate(Math.max(1, data.length));
+            MemorySegment.copy(data, 0, buffer, ValueLayout.JAVA_BYTE, 0, data.length);
+            final MemorySegment to = address(a, address);
+            final MemorySegment iov = a.allocate(16, 8);
+            iov.set(ValueLayout.ADDRESS, 0, buffer);
+            iov.set(ValueLayout.JAVA_LONG, 8, data.length);
+            final long cmsgLen = 16 + 4L * fds.length;
+            final MemorySegment control = a.allocate((cmsgLen + 7) & ~7L, 8); // CMSG_SPACE: aligned to size_t
+            control.set(ValueLayout.JAVA_LONG, 0, cmsgLen);
+            control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
+            control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
+            MemorySegment.copy(fds, 0, control, ValueLayout.JAVA_INT, 16, fds.length);
+            final MemorySegment msg = a.allocate(56, 8);
+            msg.set(ValueLayout.ADDRESS, 0, to);
+            msg.set(ValueLayout.JAVA_INT, 8, (int) to.byteSize());
+            msg.set(ValueLayout.ADDRESS, 16, iov);
+            msg.set(ValueLayout.JAVA_LONG, 24, 1);
+            msg.set(ValueLayout.ADDRESS, 32, control);
+            msg.set(ValueLayout.JAVA_LONG, 40, control.byteSize());
+            check(state, (long) SENDMSG.invokeExact(state, fd, msg, 0), "sendmsg " + address);
         } catch (final IOException | RuntimeException | Error e) {
             throw e;
         } catch (final Throwable t) {

@@ -73,6 +73,21 @@ public final class SystemdNotify implements AutoCloseable {
         send("STATUS=" + oneLine(status));
     }
 
+    /**
+     * {@code FDSTORE=1}: systemd keeps its own copies of {@code fds} under {@code name} while niolb restarts (it
+     * needs {@code FileDescriptorStoreMax=} in the unit) and hands them to the next niolb in {@code LISTEN_FDS}.
+     */
+    public void storeFds(final String name, final int[] fds) {
+        if (fds.length > 0) {
+            send("FDSTORE=1\nFDNAME=" + name, fds);
+        }
+    }
+
+    /** {@code FDSTOREREMOVE=1}: systemd closes its copies stored under {@code name}. */
+    public void removeFds(final String name) {
+        send("FDSTOREREMOVE=1\nFDNAME=" + name);
+    }
+
     /** {@code WATCHDOG=1}: alive. */
     public void watchdog() {
         send("WATCHDOG=1");
@@ -82,12 +97,16 @@ public final class SystemdNotify implements AutoCloseable {
         return status.replace('\n', ' ');
     }
 
-    private synchronized void send(final String message) {
+    private void send(final String message) {
+        send(message, new int[0]);
+    }
+
+    private synchronized void send(final String message, final int[] fds) {
         if (socket == null) {
             return;
         }
         try {
-            socket.send(address, message.getBytes(StandardCharsets.UTF_8));
+            socket.send(address, message.getBytes(StandardCharsets.UTF_8), fds);
         } catch (final IOException | RuntimeException e) {
             if (!warned) {
                 warned = true;

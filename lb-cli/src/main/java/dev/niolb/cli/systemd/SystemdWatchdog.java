@@ -29,15 +29,17 @@ public final class SystemdWatchdog implements AutoCloseable {
     private final SystemdNotify notify;
     private final Supplier<List<EventLoop>> loops;
     private final Supplier<String> status;
+    private final Runnable eachTick;
     private final long watchdogMicros; // 0: no watchdog, status lines only
     private final ScheduledExecutorService timer;
     private boolean withholding;
 
     private SystemdWatchdog(final SystemdNotify notify, final Supplier<List<EventLoop>> loops,
-                            final Supplier<String> status, final long watchdogMicros) {
+                            final Supplier<String> status, final Runnable eachTick, final long watchdogMicros) {
         this.notify = notify;
         this.loops = loops;
         this.status = status;
+        this.eachTick = eachTick;
         this.watchdogMicros = watchdogMicros;
         this.timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("niolb-systemd").factory());
@@ -50,12 +52,13 @@ public final class SystemdWatchdog implements AutoCloseable {
      * @param pid         this process: a {@code $WATCHDOG_PID} naming another means the watchdog is not ours
      * @param loops       the event loops that must keep coming back to their poll (a reload never changes them)
      * @param status      the one line of state, asked each tick
+     * @param eachTick    more to tell systemd each tick (the listening sockets to store, when a reload changed them)
      */
     public static SystemdWatchdog start(final SystemdNotify notify, final Map<String, String> environment,
                                         final long pid, final Supplier<List<EventLoop>> loops,
-                                        final Supplier<String> status) {
+                                        final Supplier<String> status, final Runnable eachTick) {
         final long watchdog = watchdogMicros(environment, pid);
-        final SystemdWatchdog w = new SystemdWatchdog(notify, loops, status, watchdog);
+        final SystemdWatchdog w = new SystemdWatchdog(notify, loops, status, eachTick, watchdog);
         if (notify.enabled()) {
             final long every = watchdog > 0 ? Math.min(STATUS_EVERY_MICROS, watchdog / 2) : STATUS_EVERY_MICROS;
             w.timer.scheduleAtFixedRate(w::tick, every, every, TimeUnit.MICROSECONDS);
@@ -115,6 +118,7 @@ public final class SystemdWatchdog implements AutoCloseable {
                 }
             }
             notify.status(withholding ? "WEDGED: " + line : line);
+            eachTick.run();
         } catch (final RuntimeException e) {
             LOG.warn("systemd heartbeat: {}", e.toString());
         }

@@ -347,4 +347,9 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             batch = null;
         }
     }
+
+    @Override
+    public int descriptor() {
+        return fd();
+    }
 }

@@ -79,4 +79,9 @@ final class EpollListeningSocket extends EpollFd implements ListeningSocket {
     public void close() {
         closeFd(false);
     }
+
+    @Override
+    public int descriptor() {
+        return fd();
+    }
 }

@@ -33,7 +33,15 @@ public final class EpollTransport implements Transport {
     private static final String UNAVAILABLE = probe();
     private static final EpollTransport INSTANCE = new EpollTransport();
 
+    /** Sockets handed over at start (systemd's store, a takeover): listeners take theirs before binding anew. */
+    private final InheritedSockets inherited = new InheritedSockets();
+
     private EpollTransport() {
+    }
+
+    /** The listening sockets this process was handed, for the start-up to fill and, once started, to clear. */
+    public InheritedSockets inherited() {
+        return inherited;
     }
 
     /** The transport, or an {@link UnsupportedOperationException} saying why this machine cannot run it. */
@@ -87,7 +95,7 @@ public final class EpollTransport implements Transport {
         for (final Class<?> c : new Class<?>[] {Errors.class, SocketAddresses.class, Scratch.class, EpollFd.class,
             EpollStreamSocket.class, EpollListeningSocket.class, EpollDatagramSocket.class, EpollPoller.class,
             EpollRegistration.class, EpollEvents.class, SpliceRelay.class, PipePool.class, Pipe.class,
-            DatagramBatch.class}) {
+            DatagramBatch.class, InheritedSockets.class}) {
             try {
                 lookup.ensureInitialized(c);
             } catch (final IllegalAccessException e) {
@@ -110,11 +118,18 @@ public final class EpollTransport implements Transport {
     @Override
     public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
         throws IOException {
-        final InetSocketAddress at = probe(address, Libc.SOCK_STREAM);
+        final int[] adopted = inherited.take(Libc.SOCK_STREAM, address, count);
+        // the handed-over sockets hold the address: no probe, which would find it in use
+        final InetSocketAddress at = adopted.length > 0 ? address : probe(address, Libc.SOCK_STREAM);
         final int family = SocketAddresses.family(at);
         final List<ListeningSocket> sockets = new ArrayList<>(count);
         try {
-            for (int i = 0; i < count; i++) {
+            for (final int fd : adopted) {
+                final EpollListeningSocket socket = new EpollListeningSocket(fd, InheritedSockets.family(fd));
+                sockets.add(socket);
+                socket.listen(backlog); // the backlog of this config; the queue of waiting clients stays
+            }
+            for (int i = adopted.length; i < count; i++) {
                 final EpollListeningSocket socket =
                     new EpollListeningSocket(EpollFd.open(family, Libc.SOCK_STREAM), family);
                 sockets.add(socket);
@@ -130,19 +145,24 @@ public final class EpollTransport implements Transport {
 
     @Override
     public List<DatagramSocket> bindDatagram(final InetSocketAddress address, final int count) throws IOException {
-        final InetSocketAddress at = probe(address, Libc.SOCK_DGRAM);
+        final int[] adopted = inherited.take(Libc.SOCK_DGRAM, address, count);
+        final InetSocketAddress at = adopted.length > 0 ? address : probe(address, Libc.SOCK_DGRAM);
         final int family = SocketAddresses.family(at);
         final List<DatagramSocket> sockets = new ArrayList<>(count);
         try {
             for (int i = 0; i < count; i++) {
-                final EpollDatagramSocket socket = new EpollDatagramSocket(EpollFd.open(family, Libc.SOCK_DGRAM),
-                    family);
+                final boolean adopting = i < adopted.length;
+                final EpollDatagramSocket socket = adopting
+                    ? new EpollDatagramSocket(adopted[i], InheritedSockets.family(adopted[i]))
+                    : new EpollDatagramSocket(EpollFd.open(family, Libc.SOCK_DGRAM), family);
                 sockets.add(socket);
                 socket.batched(); // a listener's socket: many senders, bursts; recvmmsg
                 if (at.getAddress().isAnyLocalAddress()) {
                     socket.withPacketInfo(); // replies leave from the address each client wrote to
                 }
-                shareable(socket, at);
+                if (!adopting) {
+                    shareable(socket, at);
+                }
             }
         } catch (final IOException e) {
             sockets.forEach(DatagramSocket::close);

@@ -1,0 +1,83 @@
+package dev.niolb.cli.systemd;
+
+import dev.niolb.LoadBalancer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * niolb's listening sockets across restarts under systemd. At start, {@link #handedOver} reads the descriptors
+ * systemd passes ({@code LISTEN_FDS}, from its file-descriptor store or a socket unit) for the epoll transport to
+ * adopt; once running, {@link #store} puts the running listeners' descriptors in the store ({@code FDSTORE=1}), so
+ * that while niolb restarts or is upgraded the sockets stay open and clients wait in their backlog instead of
+ * being refused. Whatever was stored before is removed first, so a listener that a reload or a new config dropped
+ * does not stay open in systemd, queueing clients nobody accepts.
+ *
+ * <p>Threading: {@link #store} from the start-up, the reload thread and the heartbeat thread: synchronized.
+ */
+public final class ListeningSockets {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
+    /** systemd's name for niolb's sockets in its store (LISTEN_FDNAMES); names are not needed to match them. */
+    static final String FDNAME = "niolb-listeners";
+    /** SD_LISTEN_FDS_START: the first descriptor systemd passes. */
+    private static final int FIRST = 3;
+
+    private final SystemdNotify notify;
+    private int[] stored = new int[0];
+    private boolean everStored;
+
+    public ListeningSockets(final SystemdNotify notify) {
+        this.notify = notify;
+    }
+
+    /**
+     * The descriptors systemd passed to this process: {@code LISTEN_FDS} of them from 3 on, when {@code LISTEN_PID}
+     * is {@code pid}; none otherwise (they were meant for another process, or there are none).
+     */
+    public static int[] handedOver(final Map<String, String> environment, final long pid) {
+        final String forPid = environment.get("LISTEN_PID");
+        final String count = environment.get("LISTEN_FDS");
+        if (forPid == null || count == null) {
+            return new int[0];
+        }
+        try {
+            if (Long.parseLong(forPid.strip()) != pid) {
+                return new int[0];
+            }
+            final int n = Integer.parseInt(count.strip());
+            if (n < 0 || n > 65_536) {
+                throw new NumberFormatException("out of range");
+            }
+            final int[] fds = new int[n];
+            for (int i = 0; i < n; i++) {
+                fds[i] = FIRST + i;
+            }
+            return fds;
+        } catch (final NumberFormatException e) {
+            LOG.warn("ignoring LISTEN_FDS={} LISTEN_PID={}: not numbers", count, forPid);
+            return new int[0];
+        }
+    }
+
+    /** Stores the running listeners' descriptors in systemd's store when they changed since the last call. */
+    public synchronized void store(final LoadBalancer lb) {
+        if (!notify.enabled()) {
+            return;
+        }
+        final int[] now = lb.listeningDescriptors();
+        Arrays.sort(now);
+        if (everStored && Arrays.equals(now, stored)) {
+            return;
+        }
+        notify.removeFds(FDNAME); // also what an earlier niolb stored and this config no longer listens on
+        notify.storeFds(FDNAME, now);
+        if (!everStored && now.length > 0) {
+            LOG.info("systemd keeps {} listening {} open across restarts (FDSTORE)", now.length,
+                now.length == 1 ? "socket" : "sockets");
+        }
+        everStored = true;
+        stored = now;
+    }
+}
