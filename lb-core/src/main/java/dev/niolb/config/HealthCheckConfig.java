@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param checks    at most one health check ({@code tcp}, {@code http}, {@code send/expect}, {@code dns}) and at most one
  *                  {@code agent}; empty for none (passive detection still works)
- * @param interval  time between two checks of a server; also the first back-off of a passive re-probe
+ * @param interval  time between two checks of a server; also between two re-probes of a server that passive
+ *                  detection took DOWN (at most 30 s apart)
  * @param timeout   how long one check may take, connect and reply together
  * @param rise      checks passed in a row that bring a DOWN server UP
  * @param fall      checks failed in a row that take an UP server DOWN
