@@ -179,6 +179,7 @@ final class ConfigReader {
         h = m.with("slowstart", YamlValue::duration, h, HealthCheckConfig::withSlowStart);
         h = m.with("drain-timeout", YamlValue::duration, h, (x, d) -> x.withDrain(d, x.drainRate()));
         h = m.with("drain-rate", YamlValue::integer, h, (x, n) -> x.withDrain(x.drainTimeout(), n));
+        h = m.with("panic-threshold", YamlValue::integer, h, HealthCheckConfig::withPanicThreshold);
         return new GroupOptions(balance, hashBalanceFactor, h);
     }
 

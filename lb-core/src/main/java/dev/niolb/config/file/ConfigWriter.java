@@ -181,6 +181,7 @@ public final class ConfigWriter {
             .put("slowstart", h.slowStart())
             .put("drain-timeout", h.drainTimeout())
             .put("drain-rate", h.drainRate())
+            .put("panic-threshold", h.panicThreshold())
             .put("servers", new SequenceNode(Tag.SEQ, servers, FlowStyle.BLOCK));
     }
 

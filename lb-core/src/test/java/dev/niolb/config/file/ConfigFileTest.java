@@ -145,6 +145,27 @@ class ConfigFileTest {
     }
 
     @Test
+    void aPanicThresholdInDefaultsAppliesToEveryGroupThatDoesNotSetItsOwn() {
+        final Config config = parse("""
+            defaults:
+              panic-threshold: 50
+            listeners:
+              - bind: 127.0.0.1:8080
+                group: web
+              - bind: 127.0.0.1:8081
+                group: db
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+              - name: db
+                panic-threshold: 0
+                servers: [10.0.0.2:5432]
+            """);
+
+        assertThat(config.groups()).extracting(g -> g.health().panicThreshold()).containsExactly(50, 0);
+    }
+
+    @Test
     void aServerMayBeWrittenAsForTheFlagOrAsAMap() {
         final Config config = parse("""
             listeners:
@@ -223,11 +244,13 @@ class ConfigFileTest {
                 slowstart: 1m
                 drain-timeout: 30s
                 drain-rate: 10
+                panic-threshold: 40
                 servers: [10.0.0.1:80]
             """);
 
         assertThat(config.groups().getFirst().health()).isEqualTo(new HealthCheckConfig(List.of(new CheckSpec.Tcp()),
-            Duration.ofSeconds(3), Duration.ofSeconds(2), 4, 5, Duration.ofMinutes(1), 0, Duration.ofSeconds(30), 10));
+            Duration.ofSeconds(3), Duration.ofSeconds(2), 4, 5, Duration.ofMinutes(1), 0, Duration.ofSeconds(30), 10,
+            40));
     }
 
     @Test
@@ -389,6 +412,9 @@ class ConfigFileTest {
                 "niolb.yaml:2: defaults.access-log: bad access log format 'xml': expected off, plain or json"),
             arguments("an unknown splice mode", "defaults:\n  splice: sometimes\n" + MINIMAL,
                 "niolb.yaml:2: defaults.splice: unknown splice mode 'sometimes': expected auto, always or never"),
+            arguments("a panic threshold over 100", "defaults:\n  panic-threshold: 150\n" + MINIMAL,
+                "niolb.yaml:2: defaults.panic-threshold: must be 0..100 (percent of a group's primary"
+                    + " servers; 0 off), got 150"),
             arguments("a transport this build does not have", "defaults:\n  transport: dpdk\n" + MINIMAL,
                 "niolb.yaml:2: defaults.transport: unknown transport 'dpdk': expected auto, epoll or nio"));
     }
