@@ -34,7 +34,7 @@ class FlagsAndFileTest {
         "--allow", "10.0.0.0/8,2001:db8::/32", "--deny", "10.6.6.0/24", "--maxconn", "10000",
         "--listener-maxconn", "500", "--source-maxconn", "20", "--source-rate", "10/s,burst=30",
         "--source-table-size", "4096",
-        "--admin", "127.0.0.1:9901", "--admin-token-file", "/etc/niolb/admin-token",
+        "--admin", "127.0.0.1:9901", "--admin-token-file", "/etc/niolb/admin-token", "--metrics-address", "0.0.0.0:9902",
         "--admin-allowed-host", "lb.example.com", "--admin-allowed-host", "[2001:db8::7]", "--access-log", "json",
         "--access-log-file", "/var/log/niolb/access.log", "--access-log-max-size", "10m",
         "--access-log-max-history", "30", "--syslog", "udp://127.0.0.1:5514", "--syslog-facility", "local3"};
@@ -78,6 +78,7 @@ class FlagsAndFileTest {
         admin:
           address: 127.0.0.1:9901
           token-file: /etc/niolb/admin-token
+          metrics-address: 0.0.0.0:9902
           allowed-hosts: [lb.example.com, "2001:db8::7"]
         listeners:
           - bind: 127.0.0.1:9000

@@ -69,6 +69,9 @@ public final class ConfigWriter {
         root.put("defaults", defaults);
         final Map admin = new Map(FlowStyle.BLOCK)
             .put("address", config.admin().enabled() ? Endpoint.hostPort(config.admin().address()) : "none");
+        if (config.admin().metricsAddress() != null) {
+            admin.put("metrics-address", Endpoint.hostPort(config.admin().metricsAddress()));
+        }
         if (config.admin().tokenFile() != null) {
             admin.put("token-file", config.admin().tokenFile().toString());
         }

@@ -62,6 +62,18 @@ class ConfigFileTest {
     }
 
     @Test
+    void aMetricsAddressMayRunWithTheAdminApiOffAndTakesTheAllowedHosts() {
+        final Config config = parse("admin:\n  address: none\n  metrics-address: 127.0.0.1:9902\n"
+            + "  allowed-hosts: metrics.example.com\n" + MINIMAL);
+
+        assertThat(config.admin().enabled()).isFalse();
+        assertThat(config.admin().metricsAddress()).isEqualTo(at("127.0.0.1", 9902));
+        assertThat(config.admin().allowedHosts()).containsExactly("metrics.example.com");
+        assertThat(parse(MINIMAL).admin().metricsAddress()).as("none unless asked").isNull();
+        assertThat(parse("admin:\n  metrics-address: none\n" + MINIMAL).admin().metricsAddress()).isNull();
+    }
+
+    @Test
     void theAdminApiAndTheAccessLogAreSetAsTheirFlagsSetThem() {
         final Config config = parse("defaults:\n  access-log: json\nadmin:\n  address: 127.0.0.1:9901\n"
             + "  token-file: /etc/niolb/admin-token\n" + MINIMAL);
@@ -402,6 +414,12 @@ class ConfigFileTest {
                     + " whole process)"),
             arguments("a bad admin address", "admin:\n  address: 9900\n" + MINIMAL,
                 "niolb.yaml:2: admin.address: bad address '9900': expected HOST:PORT (or none)"),
+            arguments("a bad metrics address", "admin:\n  metrics-address: udp://127.0.0.1:9902\n" + MINIMAL,
+                "niolb.yaml:2: admin.metrics-address: bad admin address 'udp://127.0.0.1:9902': the admin API is HTTP"
+                    + " over TCP"),
+            arguments("the metrics address on the admin address", "admin:\n  address: 127.0.0.1:9901\n"
+                + "  metrics-address: 127.0.0.1:9901\n" + MINIMAL,
+                "niolb.yaml:2: admin: the metrics address must differ from the admin address 127.0.0.1:9901"),
             arguments("a misspelt admin key", "admin:\n  adress: 127.0.0.1:9900\n" + MINIMAL,
                 "niolb.yaml:2: admin: unknown key 'adress' (did you mean address?)"),
             arguments("a token file without an admin API", "admin:\n  address: none\n  token-file: /t\n" + MINIMAL,

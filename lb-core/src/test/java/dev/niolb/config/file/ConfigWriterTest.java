@@ -52,6 +52,7 @@ class ConfigWriterTest {
                     HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)))
             .withMaxconn(10_000)
             .withAdmin(AdminConfig.of(new InetSocketAddress("::1", 9901), java.nio.file.Path.of("/etc/niolb/admin token"))
+                .withMetricsAddress(new InetSocketAddress("127.0.0.1", 9902))
                 .withAllowedHosts(List.of("lb.example.com", "[2001:db8::7]")))
             .withAccessLog(AccessLogFormat.PLAIN)
             .withLogs(new dev.niolb.config.LogConfig(java.nio.file.Path.of("/var/log/niolb/access.log"), 10 * 1024,
