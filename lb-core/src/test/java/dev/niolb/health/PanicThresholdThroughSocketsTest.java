@@ -48,6 +48,16 @@ class PanicThresholdThroughSocketsTest {
             final String name = NAMES.get(i);
             rig.backend(name);
             final ServerSocket check = rig.track(new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+            // accepted and closed: checks that are never accepted would fill the backlog and then time out
+            Thread.ofVirtual().start(() -> {
+                while (!check.isClosed()) {
+                    try {
+                        check.accept().close();
+                    } catch (final IOException closed) {
+                        return;
+                    }
+                }
+            });
             checkPorts.put(name, check);
             servers[i] = rig.config(name, false, check.getLocalPort());
         }
