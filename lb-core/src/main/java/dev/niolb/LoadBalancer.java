@@ -71,6 +71,9 @@ public final class LoadBalancer implements AutoCloseable {
     // the admin API the composition root attached: closed last at stop
     private volatile InetSocketAddress adminAddress;
     private volatile AutoCloseable admin;
+    // the metrics-only listener the composition root attached, if any: closed with the admin API
+    private volatile InetSocketAddress metricsAddress;
+    private volatile AutoCloseable metrics;
     private volatile ConfigSource configSource;
     private volatile boolean stopping;
     private volatile boolean withdrawn;
@@ -265,6 +268,20 @@ public final class LoadBalancer implements AutoCloseable {
         }
         this.admin = java.util.Objects.requireNonNull(server, "server");
         this.adminAddress = java.util.Objects.requireNonNull(address, "address");
+    }
+
+    /** The address the metrics-only listener listens on (a port 0 resolved), or null when it does not run. */
+    public InetSocketAddress metricsAddress() {
+        return metricsAddress;
+    }
+
+    /** The metrics-only listener the composition root started: closed by {@link #stop} with the admin API. Once. */
+    public void attachMetrics(final InetSocketAddress address, final AutoCloseable server) {
+        if (metrics != null) {
+            throw new IllegalStateException("a metrics listener is attached already");
+        }
+        this.metrics = java.util.Objects.requireNonNull(server, "server");
+        this.metricsAddress = java.util.Objects.requireNonNull(address, "address");
     }
 
     /**
@@ -508,12 +525,13 @@ public final class LoadBalancer implements AutoCloseable {
             }
             // after the loops: sessions they closed at shutdown are logged; the admin API answered until now
             accessLog.close();
-            final AutoCloseable server = admin;
-            if (server != null) {
-                try {
-                    server.close();
-                } catch (final Exception e) {
-                    LOG.warn("admin API: could not close: {}", e.toString());
+            for (final AutoCloseable server : new AutoCloseable[]{admin, metrics}) {
+                if (server != null) {
+                    try {
+                        server.close();
+                    } catch (final Exception e) {
+                        LOG.warn("admin API: could not close: {}", e.toString());
+                    }
                 }
             }
             stopResult = left == 0;

@@ -286,7 +286,9 @@ final class Reconfiguration {
     }
 
     private static String describe(final dev.niolb.config.AdminConfig admin) {
-        return admin.enabled() ? dev.niolb.config.Endpoint.hostPort(admin.address())
-            + (admin.tokenFile() == null ? "" : " token-file " + admin.tokenFile()) : "none";
+        return (admin.enabled() ? dev.niolb.config.Endpoint.hostPort(admin.address())
+            + (admin.tokenFile() == null ? "" : " token-file " + admin.tokenFile()) : "none")
+            + (admin.metricsAddress() == null ? ""
+            : " metrics-address " + dev.niolb.config.Endpoint.hostPort(admin.metricsAddress()));
     }
 }

@@ -66,6 +66,11 @@ final class AdminOptions {
             + "or none (default: " + AdminConfig.DEFAULT_ADDRESS + "; if that is busy niolb runs without it).")
     private Address admin;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT", converter = AdminAddress.class,
+        description = "A read-only listener: GET /metrics and GET /ready only, no token, nothing that changes "
+            + "anything; runs with or without the admin API (--admin none). Default: none.")
+    private Address metricsAddress;
+
     @Option(names = "--admin-token-file", paramLabel = "FILE",
         description = "A file holding the bearer token that every state-changing admin call must send "
             + "(Authorization: Bearer TOKEN). Default: none.")
@@ -112,16 +117,19 @@ final class AdminOptions {
      * @throws IllegalArgumentException for a token file or allowed hosts without an admin API
      */
     AdminConfig adminConfig() {
+        final InetSocketAddress metrics = metricsAddress == null ? null : metricsAddress.address();
         if (admin == null) {
-            return AdminConfig.DEFAULT.withTokenFile(tokenFile).withAllowedHosts(allowedHosts);
+            return AdminConfig.DEFAULT.withTokenFile(tokenFile).withMetricsAddress(metrics)
+                .withAllowedHosts(allowedHosts);
         }
         if (admin.address() == null && tokenFile != null) {
             throw new IllegalArgumentException("--admin-token-file needs the admin API: not with --admin none");
         }
-        if (admin.address() == null && !allowedHosts.isEmpty()) {
-            throw new IllegalArgumentException("--admin-allowed-host needs the admin API: not with --admin none");
+        if (admin.address() == null && metrics == null && !allowedHosts.isEmpty()) {
+            throw new IllegalArgumentException("--admin-allowed-host needs the admin API or --metrics-address: not"
+                + " with --admin none alone");
         }
-        return AdminConfig.of(admin.address(), tokenFile).withAllowedHosts(allowedHosts);
+        return AdminConfig.of(admin.address(), tokenFile).withMetricsAddress(metrics).withAllowedHosts(allowedHosts);
     }
 
     AccessLogFormat accessLog() {

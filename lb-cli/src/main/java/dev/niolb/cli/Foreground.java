@@ -87,6 +87,10 @@ final class Foreground {
             LOG.info("admin API and stats page on http://{}/{}", Endpoint.hostPort(lb.adminAddress()),
                 config.admin().tokenFile() == null ? "" : " (state changes need the bearer token)");
         }
+        if (lb.metricsAddress() != null) {
+            LOG.info("metrics and readiness on http://{}/metrics and /ready (read-only)",
+                Endpoint.hostPort(lb.metricsAddress()));
+        }
         AdminExposure.warnIfOpen(config.admin(), lb.adminAddress(), LOG);
         final ListeningSockets stored = new ListeningSockets(systemd);
         stored.store(lb); // FDSTORE: kept open by systemd while niolb restarts

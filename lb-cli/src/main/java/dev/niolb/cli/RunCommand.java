@@ -147,6 +147,12 @@ public final class RunCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     private int drainRate;
 
+    @Option(names = "--panic-threshold", paramLabel = "PERCENT", defaultValue = "0",
+        description = "While fewer than this percentage of the primary servers are UP (and no backup is), every "
+            + "server not in drain or maintenance takes new sessions, DOWN ones included (Envoy's panic threshold); "
+            + "0 off (default: ${DEFAULT-VALUE}).")
+    private int panicThreshold;
+
     @Option(names = "--hash-balance-factor", paramLabel = "PERCENT", defaultValue = "0",
         description = "With --balance source: a server takes at most this percentage of the average load "
             + "(e.g. 125); clients over it go to the next server in the hash order. 0 off (default: ${DEFAULT-VALUE}).")
@@ -316,7 +322,8 @@ public final class RunCommand implements Callable<Integer> {
             .withFall(fall)
             .withMaxFails(maxFails)
             .withSlowStart(slowStart)
-            .withDrain(drainTimeout, drainRate);
+            .withDrain(drainTimeout, drainRate)
+            .withPanicThreshold(panicThreshold);
         final List<ServerConfig> byAddress = servers.stream().map(ServerArgument::address)
             .filter(java.util.Objects::nonNull).toList();
         final List<DnsServerSpec> byName = servers.stream().map(ServerArgument::name)

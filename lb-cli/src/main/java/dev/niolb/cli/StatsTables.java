@@ -49,6 +49,9 @@ final class StatsTables {
             if (Boolean.TRUE.equals(g.get("backups_active"))) {
                 out.append("  backups active");
             }
+            if (Boolean.TRUE.equals(g.get("panic"))) {
+                out.append("  in panic");
+            }
             out.append('\n');
             final Table table = new Table(3, "SERVER", "ADDRESS", "STATE", "WEIGHT", "ACTIVE", "TOTAL", "CONN ERR", "IN",
                 "OUT", "CONNECT P50", "P99", "SESSION P50", "P99");

@@ -24,7 +24,7 @@ class FlagsAndFileTest {
         "--balance", "source", "--hash-balance-factor", "125",
         "--check", "http:/health", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
         "--rise", "4", "--fall", "5", "--max-fails", "7", "--slowstart", "30s", "--drain-timeout", "1m",
-        "--drain-rate", "50",
+        "--drain-rate", "50", "--panic-threshold", "25",
         "--threads", "3", "--transport", "nio", "--grace", "9s", "--shutdown-delay", "5s",
         "--connect-timeout", "250ms", "--idle-timeout", "1h", "--retries", "5", "--no-nodelay", "--keepalive",
         "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m", "--splice", "never",
@@ -34,7 +34,7 @@ class FlagsAndFileTest {
         "--allow", "10.0.0.0/8,2001:db8::/32", "--deny", "10.6.6.0/24", "--maxconn", "10000",
         "--listener-maxconn", "500", "--source-maxconn", "20", "--source-rate", "10/s,burst=30",
         "--source-table-size", "4096",
-        "--admin", "127.0.0.1:9901", "--admin-token-file", "/etc/niolb/admin-token",
+        "--admin", "127.0.0.1:9901", "--admin-token-file", "/etc/niolb/admin-token", "--metrics-address", "0.0.0.0:9902",
         "--admin-allowed-host", "lb.example.com", "--admin-allowed-host", "[2001:db8::7]", "--access-log", "json",
         "--access-log-file", "/var/log/niolb/access.log", "--access-log-max-size", "10m",
         "--access-log-max-history", "30", "--syslog", "udp://127.0.0.1:5514", "--syslog-facility", "local3"};
@@ -78,6 +78,7 @@ class FlagsAndFileTest {
         admin:
           address: 127.0.0.1:9901
           token-file: /etc/niolb/admin-token
+          metrics-address: 0.0.0.0:9902
           allowed-hosts: [lb.example.com, "2001:db8::7"]
         listeners:
           - bind: 127.0.0.1:9000
@@ -97,6 +98,7 @@ class FlagsAndFileTest {
             slowstart: 30s
             drain-timeout: 1m
             drain-rate: 50
+            panic-threshold: 25
             servers:
               - 10.0.0.1:80,weight=3,name=a,check-port=8081,maxconn=100
               - address: 10.0.0.2:80

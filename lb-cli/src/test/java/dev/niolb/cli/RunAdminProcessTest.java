@@ -54,6 +54,34 @@ class RunAdminProcessTest {
     }
 
     @Test
+    void runServesMetricsAndReadinessOnTheMetricsAddressWithTheAdminApiOffAndRefusesWritesThere() throws Exception {
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo) + ",name=web-1", "--admin", "none",
+                 "--metrics-address", "127.0.0.1:0")) {
+            final int metrics = Integer.parseInt(niolb.awaitOut(
+                "metrics and readiness on http://127\\.0\\.0\\.1:(\\d+)/metrics and /ready \\(read-only\\)", START)
+                .group(1));
+            final int port = niolb.awaitListeningPort();
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
+            }
+            final String base = "http://127.0.0.1:" + metrics;
+            assertThat(get(base + "/metrics")).contains("niolb_server_state{group=\"default\",server=\"web-1\",state=\"up\"} 1");
+            assertThat(get(base + "/ready")).contains("\"ready\":true");
+            final HttpResponse<String> drain = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(base + "/api/groups/default/servers/web-1"))
+                    .POST(HttpRequest.BodyPublishers.ofString("state=drain"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertThat(drain.statusCode()).isEqualTo(405);
+            assertThat(niolb.out()).noneMatch(line -> line.contains("admin API and stats page"));
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
     void anAdminAddressInUseIsOneLineAndExitCode1() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",

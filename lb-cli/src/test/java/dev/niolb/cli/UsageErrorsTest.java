@@ -69,6 +69,8 @@ class UsageErrorsTest {
             arguments("two health checks", ok("--check", "tcp", "--check", "http:/"),
                 "niolb: at most one health check (tcp, http, send, dns) and one agent check, got [tcp, http:/]"),
             arguments("a rise of zero", ok("--rise", "0"), "niolb: rise must be 1..100, got 0"),
+            arguments("a panic threshold over 100", ok("--panic-threshold", "101"),
+                "niolb: panic-threshold must be 0..100 (percent of a group's primary servers; 0 off), got 101"),
             arguments("a bounded load without source", ok("--hash-balance-factor", "125"),
                 "niolb: hash-balance-factor applies to balance source only, not roundrobin"),
             arguments("a backup with a value", ok("--server", "10.0.0.2:80,backup=1"),

@@ -33,6 +33,10 @@ import java.util.Map;
  * operator's browser. An error is one line of JSON, {@code {"error": "..."}}, that echoes at most
  * {@link ClientText#MAX_CHARS} characters of any value the client sent.
  *
+ * <p>{@link #readOnly} routes, for the metrics-only listener, answer {@code GET /metrics} and {@code GET /ready}
+ * (and their HEAD) only: any other method is refused with 405, any other path with 404, whatever it would do on
+ * the admin API. They take no token, since nothing there changes anything; the Host guard applies as it does here.
+ *
  * <p>Threading: the admin connections' virtual threads; see {@link AdminServer}.
  */
 final class AdminRoutes {
@@ -46,12 +50,23 @@ final class AdminRoutes {
     private final BearerToken token;
     private final HostGuard hosts;
     private final ServerCommands commands;
+    private final boolean readOnly;
 
     AdminRoutes(final LoadBalancer lb, final BearerToken token, final HostGuard hosts) {
+        this(lb, token, hosts, false);
+    }
+
+    private AdminRoutes(final LoadBalancer lb, final BearerToken token, final HostGuard hosts, final boolean readOnly) {
         this.lb = lb;
         this.token = token;
         this.hosts = hosts;
-        this.commands = new ServerCommands(lb);
+        this.commands = readOnly ? null : new ServerCommands(lb);
+        this.readOnly = readOnly;
+    }
+
+    /** The metrics-only listener's routes: {@code GET /metrics} and {@code GET /ready}, nothing else. */
+    static AdminRoutes readOnly(final LoadBalancer lb, final HostGuard hosts) {
+        return new AdminRoutes(lb, null, hosts, true);
     }
 
     /** The answer to one request; never throws. */
@@ -61,7 +76,7 @@ final class AdminRoutes {
             if (refusal != null) {
                 return AdminResponse.error(403, refusal);
             }
-            return route(x);
+            return readOnly ? readOnlyRoute(x) : route(x);
         } catch (final Refused refused) {
             return refused.response();
         } catch (final RuntimeException e) {
@@ -80,7 +95,7 @@ final class AdminRoutes {
             }
             case "/metrics" -> {
                 allow(x, READ);
-                return AdminResponse.of(200, PrometheusText.CONTENT_TYPE, MetricsPage.render(EngineStats.take(lb)));
+                return metrics();
             }
             case "/api/stats" -> {
                 allow(x, READ);
@@ -92,8 +107,7 @@ final class AdminRoutes {
             }
             case "/ready" -> {
                 allow(x, READ);
-                final Readiness ready = Readiness.of(lb);
-                return AdminResponse.json(ready.ready() ? 200 : 503, ready.json());
+                return ready();
             }
             case "/reload" -> {
                 allow(x, "POST");
@@ -121,6 +135,26 @@ final class AdminRoutes {
             }
         }
         throw new Refused(404, "no such endpoint: " + ClientText.clip(method) + " " + ClientText.clip(path));
+    }
+
+    /** The metrics-only listener: reads two endpoints, refuses every write (405) and every other path (404). */
+    private AdminResponse readOnlyRoute(final AdminRequest x) {
+        allow(x, READ);
+        return switch (x.rawPath()) {
+            case "/metrics" -> metrics();
+            case "/ready" -> ready();
+            default -> throw new Refused(404, "no such endpoint on the metrics address: " + ClientText.clip(x.method())
+                + " " + ClientText.clip(x.rawPath()) + " (it serves GET /metrics and GET /ready)");
+        };
+    }
+
+    private AdminResponse metrics() {
+        return AdminResponse.of(200, PrometheusText.CONTENT_TYPE, MetricsPage.render(EngineStats.take(lb)));
+    }
+
+    private AdminResponse ready() {
+        final Readiness ready = Readiness.of(lb);
+        return AdminResponse.json(ready.ready() ? 200 : 503, ready.json());
     }
 
     private AdminResponse connections(final AdminRequest x) {

@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * thread closes connections past their deadline. Handlers only read the engine (striped counters, snapshots,
  * latency recorders), ask loops for copies of their tables through their command queues, or change servers
  * through their group's serialised setters. Nothing here can hold a loop up.
+ *
+ * <p>The same server, with {@link AdminRoutes#readOnly read-only routes}, is the metrics-only listener
+ * ({@link AdminConfig#metricsAddress()}): {@code GET /metrics} and {@code GET /ready}, nothing else, no token.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -84,10 +87,47 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException   when the token file cannot be read
      */
     public static void attach(final LoadBalancer lb, final AdminConfig config) throws IOException {
+        final AdminServer metrics = startMetrics(lb, config);
+        if (metrics != null) {
+            lb.attachMetrics(metrics.address(), metrics);
+        }
         final AdminServer server = start(lb, config);
         if (server != null) {
             lb.attachAdmin(server.address(), server);
         }
+    }
+
+    /**
+     * Starts the metrics-only listener {@code config} asks for, if any: read-only routes, no token; the address
+     * must bind. Not attached: the caller owns it.
+     *
+     * @return the running server, or null when the config has no metrics address
+     * @throws BindException when its address cannot be bound
+     */
+    public static AdminServer startMetrics(final LoadBalancer lb, final AdminConfig config) throws IOException {
+        if (config.metricsAddress() == null) {
+            return null;
+        }
+        final ServerSocket socket = bind(config.metricsAddress(), "metrics address");
+        final AdminServer server = new AdminServer(socket,
+            AdminRoutes.readOnly(lb, new HostGuard(config.allowedHosts())), AdminLimits.DEFAULTS);
+        server.acceptor.start();
+        return server;
+    }
+
+    private static ServerSocket bind(final InetSocketAddress address, final String what) throws IOException {
+        final ServerSocket socket = new ServerSocket();
+        try {
+            socket.bind(address, BACKLOG);
+        } catch (final BindException e) {
+            socket.close();
+            final BindException failure = new BindException("cannot listen on " + what + " "
+                + Endpoint.hostPort(address) + ": "
+                + (e.getMessage() == null ? "cannot bind" : e.getMessage().toLowerCase(Locale.ROOT)));
+            failure.initCause(e);
+            throw failure;
+        }
+        return socket;
     }
 
     /**

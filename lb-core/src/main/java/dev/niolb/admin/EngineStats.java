@@ -101,8 +101,12 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                                 long datagramsOut, long receiveErrors, long flowsMoved) {
     }
 
-    /** One group: its servers in their stable order. */
-    public record GroupStats(String name, String balance, long serversUp, boolean backupsActive,
+    /**
+     * One group: its servers in their stable order.
+     *
+     * @param panic whether fewer than its panic threshold of primary servers are UP, so DOWN ones take sessions too
+     */
+    public record GroupStats(String name, String balance, long serversUp, boolean backupsActive, boolean panic,
                              List<ServerStats> servers) {
     }
 
@@ -181,7 +185,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                 }
                 servers.add(server(s, state, now));
             }
-            groups.add(new GroupStats(g.name(), snapshot.balance().toString(), up, g.backupsActive(),
+            groups.add(new GroupStats(g.name(), snapshot.balance().toString(), up, g.backupsActive(), g.panic(),
                 List.copyOf(servers)));
         }
         final ReloadCounters r = lb.reloads();

@@ -205,6 +205,12 @@ final class MetricsPage {
         for (final EngineStats.GroupStats g : s.groups()) {
             p.sample(g.backupsActive() ? 1 : 0, "group", g.name());
         }
+        p.family("niolb_group_panic", Type.GAUGE,
+            "1 while the group is in panic: fewer than its panic threshold of primary servers are UP, so DOWN servers"
+                + " take new sessions too.");
+        for (final EngineStats.GroupStats g : s.groups()) {
+            p.sample(g.panic() ? 1 : 0, "group", g.name());
+        }
     }
 
     private static void servers(final PrometheusText p, final EngineStats s) {

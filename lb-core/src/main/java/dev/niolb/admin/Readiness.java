@@ -56,12 +56,14 @@ record Readiness(boolean ready, List<String> reasons) {
             final Server[] servers = g.snapshot().servers();
             int taking = 0;
             for (final Server s : servers) {
-                if (s.effectiveWeight() > 0) {
+                // UP only: in a group in panic DOWN servers take sessions too, but they do not make it ready
+                if (s.state() == dev.niolb.backend.ServerState.UP && s.effectiveWeight() > 0) {
                     taking++;
                 }
             }
             if (taking > 0) {
-                good.add("group " + g.name() + ": " + taking + " of " + servers.length + " servers take sessions");
+                good.add("group " + g.name() + ": " + taking + " of " + servers.length + " servers take sessions"
+                    + (g.panic() ? " (in panic: DOWN servers take sessions too)" : ""));
             } else if (servers.length == 0) {
                 bad.add("group " + g.name() + ": no servers");
             } else {
@@ -70,7 +72,8 @@ record Readiness(boolean ready, List<String> reasons) {
                     states.add(s.name() + " " + s.state().name().toLowerCase(java.util.Locale.ROOT)
                         + (s.weight() == 0 ? " weight 0" : ""));
                 }
-                bad.add("group " + g.name() + ": no server takes sessions (" + String.join(", ", states) + ")");
+                bad.add("group " + g.name() + ": no server takes sessions (" + String.join(", ", states) + ")"
+                    + (g.panic() ? "; in panic, DOWN servers are tried" : ""));
             }
         }
         return bad.isEmpty() ? new Readiness(true, good) : new Readiness(false, bad);

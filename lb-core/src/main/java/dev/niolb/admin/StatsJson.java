@@ -54,7 +54,8 @@ final class StatsJson {
                 .field("name", g.name())
                 .field("balance", g.balance())
                 .field("servers_up", g.serversUp())
-                .field("backups_active", g.backupsActive());
+                .field("backups_active", g.backupsActive())
+                .field("panic", g.panic());
             json.name("servers").beginArray();
             for (final EngineStats.ServerStats v : g.servers()) {
                 server(json, v);

@@ -7,7 +7,16 @@ import java.util.function.Consumer;
 
 /**
  * The servers of one group as their states change: recomputes what each may take and decides when the backups
- * take over (no primary server can take new sessions) and when they hand back.
+ * take over (no primary server can take new sessions) and when they hand back, and when the group is in panic.
+ *
+ * <p>Panic (Envoy's panic threshold): while fewer than {@code panicThreshold} percent of the primary servers
+ * that are UP or DOWN (DRAIN and MAINT are the operator's or the agent's choice and do not count) are UP, and no
+ * backup is UP to take over, every UP or DOWN server of the group takes new sessions: DOWN ones publish the
+ * weight they would have UP. Checks that fail against a whole group (a check path that moved, a firewall in
+ * front of the checks) would otherwise turn it away entirely; spread over all of them the traffic still
+ * reaches the servers that do answer, a failed connect is retried on the next one. Panic is published the way
+ * states are, in each server's effective weight, so balancers see it with the one volatile read they already
+ * make: no snapshot, no lock, no allocation on the pick path.
  *
  * <p>Threading: every change to a server's state or weight goes through {@link #update} under this object's
  * monitor. Writers are rare and never relay loops: the health loop, operators, tests. Readers (balancers on
@@ -23,20 +32,49 @@ final class Failover {
     private Server[] servers = new Server[0];
     private boolean backupsActive;
     private boolean noneAccepting;
+    private int panicThreshold;
+    private volatile boolean panic;
     private Consumer<Server> onRampStart = s -> { };
     private Consumer<Server> onDrainStart = s -> { };
     private Runnable onTableWeights = () -> { };
 
     Failover(final String group, final long slowStartNanos) {
+        this(group, slowStartNanos, 0);
+    }
+
+    Failover(final String group, final long slowStartNanos, final int panicThreshold) {
         this.group = group;
         this.slowStartNanos = slowStartNanos;
+        this.panicThreshold = panicThreshold;
     }
 
     synchronized void servers(final Server[] all) {
         this.servers = all.clone();
         this.backupsActive = !anyPrimaryAccepts();
+        this.panic = panicNow();
         for (final Server s : servers) {
-            s.publish(backupsActive);
+            s.publish(backupsActive, panic);
+        }
+    }
+
+    /** Whether the group is in panic now (see the class comment). Any thread; one volatile read. */
+    boolean panic() {
+        return panic;
+    }
+
+    /** A new panic threshold (a reload): the group enters or leaves panic at once if it now should. */
+    synchronized void panicThreshold(final int percent) {
+        if (percent == panicThreshold) {
+            return;
+        }
+        panicThreshold = percent;
+        final boolean next = panicNow();
+        if (next != panic) {
+            panic = next;
+            for (final Server s : servers) {
+                s.publish(backupsActive, panic);
+            }
+            logPanic(next);
         }
     }
 
@@ -121,16 +159,28 @@ final class Failover {
         }
         final boolean backups = !anyPrimaryAccepts();
         final boolean handOver = backups != backupsActive;
+        final boolean panicking = panicNow();
         // Order matters for clients: backups start taking sessions before the last primary stops, and a
-        // returning primary takes sessions before the backups stop, so a pick never finds nobody in between.
+        // returning primary takes sessions before the backups stop, so a pick never finds nobody in between;
+        // in the same way the DOWN servers open before panic begins and close only after it ended.
+        final boolean enterPanic = panicking && !panic;
+        if (enterPanic) {
+            panic = true;
+            publishAll();
+        }
         if (backups) {
             backupsActive = true;
             publishBackups(handOver);
-            server.publish(true);
+            server.publish(true, panic);
         } else {
-            server.publish(false);
+            server.publish(false, panic);
             backupsActive = false;
             publishBackups(handOver);
+        }
+        final boolean leavePanic = !panicking && panic;
+        if (leavePanic) {
+            panic = false;
+            publishAll();
         }
         if (after == ServerState.DRAIN && before != ServerState.DRAIN) {
             onDrainStart.accept(server);
@@ -154,6 +204,9 @@ final class Failover {
                     server.name());
             }
         }
+        if (enterPanic || leavePanic) {
+            logPanic(enterPanic);
+        }
         final boolean none = noneAccepts();
         if (none != noneAccepting) {
             noneAccepting = none;
@@ -172,8 +225,59 @@ final class Failover {
         }
         for (final Server s : servers) {
             if (s.backup()) {
-                s.publish(backupsActive);
+                s.publish(backupsActive, panic);
             }
+        }
+    }
+
+    private void publishAll() {
+        for (final Server s : servers) {
+            s.publish(backupsActive, panic);
+        }
+    }
+
+    /**
+     * Whether the group should be in panic: a threshold is set, no backup is UP, and fewer than the threshold's
+     * share of the primaries that are UP or DOWN are UP with a weight. DRAIN and MAINT servers do not count:
+     * taking servers out for maintenance must not push the rest into panic.
+     */
+    private boolean panicNow() {
+        if (panicThreshold == 0) {
+            return false;
+        }
+        int counted = 0;
+        int up = 0;
+        for (final Server s : servers) {
+            final ServerState state = s.computeState();
+            final boolean taking = state == ServerState.UP && s.tableWeight() > 0;
+            if (s.backup()) {
+                if (taking) {
+                    return false; // the backups take over: that is failover, not panic
+                }
+            } else if (state == ServerState.UP || state == ServerState.DOWN) {
+                counted++;
+                up += taking ? 1 : 0;
+            }
+        }
+        return counted > 0 && (long) up * 100 < (long) panicThreshold * counted;
+    }
+
+    private void logPanic(final boolean entered) {
+        int primaries = 0;
+        int up = 0;
+        for (final Server s : servers) {
+            if (!s.backup()) {
+                primaries++;
+                up += s.computeState() == ServerState.UP ? 1 : 0;
+            }
+        }
+        if (entered) {
+            LOG.warn("group {}: panic: {} of {} primary servers UP, under the panic threshold of {}%: every server"
+                + " not in drain or maintenance takes new sessions, DOWN ones included", group, up, primaries,
+                panicThreshold);
+        } else {
+            LOG.warn("group {}: panic over: {} of {} primary servers UP (panic threshold {}%): only UP servers take"
+                + " new sessions again", group, up, primaries, panicThreshold);
         }
     }
 

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Effective weight: {@code weight × agent percent × slow-start ramp}, in thousandths of a weight unit so
  * that a ramp of a weight-1 server is not rounded away; 0 when the server takes no new sessions (not UP, a
- * backup while a primary is UP, operator weight 0, agent weight 0%).
+ * backup while a primary is UP, operator weight 0, agent weight 0%). The exception is a group in panic (see
+ * {@link Failover}): there a DOWN server takes new sessions too, at its weight.
  */
 public final class Server {
     /** Effective weight of one weight unit at full strength. */
@@ -430,12 +431,15 @@ public final class Server {
         return ServerState.UP;
     }
 
-    /** Recomputes and publishes the state and effective weight. */
-    void publish(final boolean backupsActive) {
+    /**
+     * Recomputes and publishes the state and effective weight. In a group in panic a DOWN server, primary or
+     * backup, takes sessions at its weight (no ramp: it is not coming back, it is being tried).
+     */
+    void publish(final boolean backupsActive, final boolean panic) {
         final ServerState s = computeState();
         int effective = 0;
-        if (s == ServerState.UP && (!backup || backupsActive)) {
-            final long w = (long) weight * agentPercent * rampPermille / 100;
+        if (s == ServerState.UP && (!backup || backupsActive) || panic && (s == ServerState.UP || s == ServerState.DOWN)) {
+            final long w = (long) weight * agentPercent * (s == ServerState.UP ? rampPermille : 1000) / 100;
             effective = w == 0 && weight > 0 && agentPercent > 0 ? 1 : (int) w;
         }
         // weight first: a thread that reads the new state (a test, the admin API) then sees the weight that goes with it

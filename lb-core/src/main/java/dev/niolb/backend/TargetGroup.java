@@ -46,7 +46,7 @@ public final class TargetGroup {
         this.name = config.name();
         this.stripes = stripes;
         this.health = config.health();
-        this.failover = new Failover(name, config.health().slowStart().toNanos());
+        this.failover = new Failover(name, config.health().slowStart().toNanos(), config.health().panicThreshold());
         final List<ServerConfig> configs = config.servers();
         final Server[] servers = new Server[configs.size()];
         for (int i = 0; i < servers.length; i++) {
@@ -262,6 +262,7 @@ public final class TargetGroup {
         synchronized (failover) {
             this.health = java.util.Objects.requireNonNull(next, "health");
             failover.slowStartNanos(next.slowStart().toNanos());
+            failover.panicThreshold(next.panicThreshold());
         }
     }
 
@@ -324,6 +325,14 @@ public final class TargetGroup {
                 listener.onConsecutiveFailures(server, threshold, why);
             }
         }
+    }
+
+    /**
+     * Whether the group is in panic: fewer than its panic threshold of primary servers are UP, so DOWN servers
+     * take new sessions too (see {@link HealthCheckConfig#panicThreshold()}). Any thread; one volatile read.
+     */
+    public boolean panic() {
+        return failover.panic();
     }
 
     /** Whether backup servers take new sessions now (no primary server can). */

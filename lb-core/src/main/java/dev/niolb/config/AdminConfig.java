@@ -21,8 +21,11 @@ import java.util.regex.Pattern;
  *                  loopback names and addresses and the address a request came in on; lower case, without port.
  *                  The guard against DNS rebinding: a page whose name its owner rebinds to this address still
  *                  sends that name, which is none of these
+ * @param metricsAddress where a read-only listener serves {@code GET /metrics} and {@code GET /ready} and nothing
+ *                  else (no token: it changes nothing), with or without the admin API; null for none. It must bind
  */
-public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean required, List<String> allowedHosts) {
+public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean required, List<String> allowedHosts,
+                          InetSocketAddress metricsAddress) {
     /** The address {@code niolb run} and {@code niolb demo} listen on unless told otherwise. */
     public static final String DEFAULT_ADDRESS = "127.0.0.1:9900";
     /** No admin API: what an engine started from code gets unless it asks. */
@@ -38,6 +41,16 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
             throw new IllegalArgumentException("an admin token file needs an admin address");
         }
         allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+        if (metricsAddress != null && metricsAddress.getPort() != 0 && metricsAddress.equals(address)) {
+            throw new IllegalArgumentException("the metrics address must differ from the admin address "
+                + Endpoint.hostPort(address));
+        }
+    }
+
+    /** No metrics-only listener. */
+    public AdminConfig(final InetSocketAddress address, final Path tokenFile, final boolean required,
+                       final List<String> allowedHosts) {
+        this(address, tokenFile, required, allowedHosts, null);
     }
 
     /** No host names beyond the built-in ones. */
@@ -69,13 +82,19 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
     }
 
     public AdminConfig withTokenFile(final Path file) {
-        return new AdminConfig(address, file, required, allowedHosts);
+        return new AdminConfig(address, file, required, allowedHosts, metricsAddress);
+    }
+
+    /** A read-only listener for {@code /metrics} and {@code /ready} on {@code metrics}; null for none. */
+    public AdminConfig withMetricsAddress(final InetSocketAddress metrics) {
+        return new AdminConfig(address, tokenFile, required, allowedHosts, metrics);
     }
 
     /** These host names ({@link #parseAllowedHost} each) besides the built-in ones. */
     public AdminConfig withAllowedHosts(final List<String> hosts) {
-        if (address == null && !hosts.isEmpty()) {
-            throw new IllegalArgumentException("allowed admin host names need the admin API, not admin address none");
+        if (address == null && metricsAddress == null && !hosts.isEmpty()) {
+            throw new IllegalArgumentException("allowed admin host names need the admin API or a metrics address,"
+                + " not admin address none alone");
         }
         final List<String> names = new ArrayList<>();
         for (final String host : hosts) {
@@ -84,7 +103,7 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
                 names.add(name);
             }
         }
-        return new AdminConfig(address, tokenFile, required, names);
+        return new AdminConfig(address, tokenFile, required, names, metricsAddress);
     }
 
     /**

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param checks    at most one health check ({@code tcp}, {@code http}, {@code send/expect}, {@code dns}) and at most one
  *                  {@code agent}; empty for none (passive detection still works)
- * @param interval  time between two checks of a server; also the first back-off of a passive re-probe
+ * @param interval  time between two checks of a server; also between two re-probes of a server that passive
+ *                  detection took DOWN (at most 30 s apart)
  * @param timeout   how long one check may take, connect and reply together
  * @param rise      checks passed in a row that bring a DOWN server UP
  * @param fall      checks failed in a row that take an UP server DOWN
@@ -21,15 +22,26 @@ import java.util.Objects;
  *                  zero never closes them
  * @param drainRate sessions closed per second once the drain timeout is over, idlest first; 0 closes them
  *                  all at once
+ * @param panicThreshold Envoy's panic threshold, in percent of the group's primary servers (0..100; 0 off): while
+ *                  fewer than this share of them are UP (and no backup is), every server of the group that is
+ *                  not in DRAIN or MAINT takes new sessions, DOWN ones included
  */
 public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Duration timeout, int rise, int fall,
-                                Duration slowStart, int maxFails, Duration drainTimeout, int drainRate) {
+                                Duration slowStart, int maxFails, Duration drainTimeout, int drainRate,
+                                int panicThreshold) {
     public static final HealthCheckConfig DEFAULTS = new HealthCheckConfig(List.of(), Duration.ofSeconds(2),
-        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3, Duration.ZERO, 0);
+        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3, Duration.ZERO, 0, 0);
+
+    /** No panic threshold. */
+    public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
+                             final int rise, final int fall, final Duration slowStart, final int maxFails,
+                             final Duration drainTimeout, final int drainRate) {
+        this(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate, 0);
+    }
 
     public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
                              final int rise, final int fall, final Duration slowStart, final int maxFails) {
-        this(checks, interval, timeout, rise, fall, slowStart, maxFails, Duration.ZERO, 0);
+        this(checks, interval, timeout, rise, fall, slowStart, maxFails, Duration.ZERO, 0, 0);
     }
 
     public HealthCheckConfig {
@@ -39,6 +51,10 @@ public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Durat
         }
         if (drainRate < 0 || drainRate > 1_000_000) {
             throw new IllegalArgumentException("drain-rate must be 0..1000000 per second, got " + drainRate);
+        }
+        if (panicThreshold < 0 || panicThreshold > 100) {
+            throw new IllegalArgumentException("panic-threshold must be 0..100 (percent of a group's primary servers;"
+                + " 0 off), got " + panicThreshold);
         }
         checks = List.copyOf(checks);
         Objects.requireNonNull(interval, "interval");
@@ -80,34 +96,47 @@ public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Durat
     }
 
     public HealthCheckConfig withChecks(final List<CheckSpec> c) {
-        return new HealthCheckConfig(c, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate);
+        return new HealthCheckConfig(c, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout,
+            drainRate, panicThreshold);
     }
 
     public HealthCheckConfig withInterval(final Duration d) {
-        return new HealthCheckConfig(checks, d, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate);
+        return new HealthCheckConfig(checks, d, timeout, rise, fall, slowStart, maxFails, drainTimeout,
+            drainRate, panicThreshold);
     }
 
     public HealthCheckConfig withTimeout(final Duration d) {
-        return new HealthCheckConfig(checks, interval, d, rise, fall, slowStart, maxFails, drainTimeout, drainRate);
+        return new HealthCheckConfig(checks, interval, d, rise, fall, slowStart, maxFails, drainTimeout,
+            drainRate, panicThreshold);
     }
 
     public HealthCheckConfig withRise(final int n) {
-        return new HealthCheckConfig(checks, interval, timeout, n, fall, slowStart, maxFails, drainTimeout, drainRate);
+        return new HealthCheckConfig(checks, interval, timeout, n, fall, slowStart, maxFails, drainTimeout,
+            drainRate, panicThreshold);
     }
 
     public HealthCheckConfig withFall(final int n) {
-        return new HealthCheckConfig(checks, interval, timeout, rise, n, slowStart, maxFails, drainTimeout, drainRate);
+        return new HealthCheckConfig(checks, interval, timeout, rise, n, slowStart, maxFails, drainTimeout,
+            drainRate, panicThreshold);
     }
 
     public HealthCheckConfig withSlowStart(final Duration d) {
-        return new HealthCheckConfig(checks, interval, timeout, rise, fall, d, maxFails, drainTimeout, drainRate);
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, d, maxFails, drainTimeout,
+            drainRate, panicThreshold);
     }
 
     public HealthCheckConfig withMaxFails(final int n) {
-        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, n, drainTimeout, drainRate);
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, n, drainTimeout,
+            drainRate, panicThreshold);
     }
 
     public HealthCheckConfig withDrain(final Duration timeout, final int rate) {
-        return new HealthCheckConfig(checks, interval, this.timeout, rise, fall, slowStart, maxFails, timeout, rate);
+        return new HealthCheckConfig(checks, interval, this.timeout, rise, fall, slowStart, maxFails, timeout, rate,
+            panicThreshold);
+    }
+
+    public HealthCheckConfig withPanicThreshold(final int percent) {
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate,
+            percent);
     }
 }

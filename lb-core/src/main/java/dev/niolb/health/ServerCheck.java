@@ -14,14 +14,20 @@ import java.util.SplittableRandom;
 /**
  * The health of one server: its active check every interval with rise and fall, and the passive verdicts of
  * the relay loops. Without an active check it re-probes a server that passive detection took DOWN with a plain
- * connect (or, for a server only UDP listeners use, an empty datagram: {@link DatagramReprobe}), backing off from the interval up to {@value #MAX_BACKOFF_MS} ms, and brings it UP on the first
- * connect that succeeds.
+ * connect (or, for a server only UDP listeners use, a one-byte datagram: {@link DatagramReprobe}) every interval,
+ * at most {@value #MAX_REPROBE_MS} ms apart, for as long as it is DOWN, and brings it UP on the first re-probe
+ * that passes.
+ *
+ * <p>Why no back-off: it used to double the wait up to 30 s, so a server that was away for a minute stayed DOWN
+ * up to 30 s after it was back; iperf3's UDP server, which closes its port between two tests, was left DOWN
+ * for minutes (issue 14). A re-probe costs what one active check costs, and active checks never back off either.
  *
  * <p>Not threadsafe: owned by the health loop.
  */
 final class ServerCheck implements Timeout {
     private static final Logger LOG = LoggerFactory.getLogger(ServerCheck.class);
-    static final long MAX_BACKOFF_MS = 30_000;
+    /** The longest wait between two re-probes of a DOWN server, whatever the check interval. */
+    static final long MAX_REPROBE_MS = 30_000;
 
     private final EventLoop loop;
     private final Server server;
@@ -34,7 +40,7 @@ final class ServerCheck implements Timeout {
     private final LoopTimer timer;
     private boolean running;
     private long startedMs;
-    private long backoffMs;
+    private final long reprobeMs;
     private boolean stopped;
 
     /**
@@ -58,7 +64,7 @@ final class ServerCheck implements Timeout {
         // from the server's state now: checks that restart (a reload, a server back in its group) go on from it
         this.riseFall = new RiseFall(reprobeOnly ? 1 : config.rise(), config.fall(), server.healthy());
         this.random = random;
-        this.backoffMs = intervalMs;
+        this.reprobeMs = Math.min(intervalMs, MAX_REPROBE_MS);
     }
 
     /**
@@ -70,7 +76,7 @@ final class ServerCheck implements Timeout {
             final long jitter = random.nextLong(Math.min(intervalMs, 1000) + 1);
             timer.after(jitter);
         } else if (!server.healthy()) {
-            timer.after(backoffMs);
+            timer.after(reprobeMs);
         }
     }
 
@@ -105,8 +111,7 @@ final class ServerCheck implements Timeout {
         }
         if (reprobeOnly) {
             if (!riseFall.up()) {
-                backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-                timer.after(backoffMs);
+                timer.at(Math.max(startedMs + reprobeMs, loop.nowMs() + 1)); // the same pace however long it is DOWN
             }
             return;
         }
@@ -127,9 +132,8 @@ final class ServerCheck implements Timeout {
         server.health(false, failures + " connects in a row failed during traffic: "
             + lastError.toLowerCase(java.util.Locale.ROOT));
         if (reprobeOnly) {
-            backoffMs = intervalMs;
             timer.cancel();
-            timer.after(backoffMs);
+            timer.after(reprobeMs);
         }
     }
 }

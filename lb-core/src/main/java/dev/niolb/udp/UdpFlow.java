@@ -212,8 +212,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
      */
     void fromClient(final ByteBuffer datagram, final InetSocketAddress sender) {
         replyTo = sender;
-        // one volatile read per datagram, no lock: DOWN moves the flow; DRAIN and MAINT keep it until it ends
-        if (server.state() == ServerState.DOWN && !moveFromDown()) {
+        // one volatile read per datagram, no lock: DOWN moves the flow; DRAIN and MAINT keep it until it ends. In a
+        // group in panic a DOWN server keeps its weight and its flows: moving would only land on another DOWN one
+        if (server.state() == ServerState.DOWN && server.effectiveWeight() == 0 && !moveFromDown()) {
             return;
         }
         lastActivityMs = loop.nowMs();

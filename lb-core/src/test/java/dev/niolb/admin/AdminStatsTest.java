@@ -214,4 +214,19 @@ class AdminStatsTest {
             assertThat(listener.get("dropped").get("flow_limit").asLong()).isZero();
         }
     }
+
+    @Test
+    void aGroupInPanicIsOneInTheMetricsAndTrueInTheStats() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start()) {
+            final dev.niolb.backend.TargetGroup g = rig.lb.group("g");
+            g.health(g.health().withPanicThreshold(100));
+            assertThat(sample(rig.metrics(), "niolb_group_panic", "group=\"g\"")).isZero();
+            assertThat(rig.stats().get("groups").get(0).get("panic").asBoolean()).isFalse();
+
+            g.snapshot().server("s0").health(false, "test"); // 1 of 2 UP: under 100%
+
+            assertThat(sample(rig.metrics(), "niolb_group_panic", "group=\"g\"")).isEqualTo(1.0);
+            assertThat(rig.stats().get("groups").get(0).get("panic").asBoolean()).isTrue();
+        }
+    }
 }

@@ -60,6 +60,24 @@ class ReadinessTest {
     }
 
     @Test
+    void inAGroupInPanicReadyCountsOnlyTheUpServersAndSaysItIsInPanic() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start()) {
+            final dev.niolb.backend.TargetGroup g = rig.lb.group("g");
+            g.health(g.health().withPanicThreshold(100));
+            g.snapshot().server("s0").health(false, "test"); // 1 of 2 UP: under 100%
+
+            final JsonNode body = ready(rig.http.get("/ready"), 200);
+            assertThat(body.get("reasons").toString())
+                .contains("group g: 1 of 2 servers take sessions (in panic: DOWN servers take sessions too)");
+
+            g.snapshot().server("s1").health(false, "test");
+            final JsonNode none = ready(rig.http.get("/ready"), 503);
+            assertThat(none.get("reasons").get(0).asText()).isEqualTo(
+                "group g: no server takes sessions (s0 down, s1 down); in panic, DOWN servers are tried");
+        }
+    }
+
+    @Test
     void readyIs503OnceStoppingHasBegunWhileSessionsFinish() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {
             final Socket session = rig.connect(); // keeps the stop in its grace period until it closes

@@ -109,6 +109,25 @@ class PassiveDetectionTest {
     }
 
     @Test
+    void aServerDownForManyReprobesIsBackWithinAboutOneIntervalOfListeningAgain() throws Exception {
+        rig.backend("a");
+        final InetSocketAddress bAddress = rig.backend("b").address();
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withInterval(Duration.ofMillis(100)),
+            rig.config("a"), rig.config("b"));
+        rig.kill("b");
+        rig.spread(10);
+        Rig.await("b DOWN", () -> rig.server("b").state() == ServerState.DOWN, 5000);
+        // six refused re-probes: a back-off doubling from the interval would now wait 6.4 s for the seventh
+        Rig.await("six failed re-probes", () -> rig.server("b").healthCounters().checksFailed() >= 6, 10_000);
+
+        rig.backend("b", bAddress);
+        final long back = System.nanoTime();
+        Rig.await("b back UP", () -> rig.server("b").state() == ServerState.UP, 10_000);
+        final long ms = (rig.server("b").stateChangedNanos() - back) / 1_000_000;
+        assertThat(ms).as("ms from listening again to UP, at a 100 ms interval").isLessThan(2000);
+    }
+
+    @Test
     void aStateChangeIsLoggedOnceWithItsReason() throws Exception {
         try (LogCapture log = LogCapture.of("dev.niolb.health")) {
             rig.backend("a");

@@ -207,4 +207,29 @@ class UdpServerStatesTest {
 
         assertThat(client().ask("back")).isEqualTo("s0:back");
     }
+
+    /** iperf3's UDP server closes its port between two tests: the pause must not leave it DOWN long after (issue 14). */
+    @Test
+    void aUdpServerAwayForManyReprobesIsBackWithinAboutOneIntervalOfListeningAgain() throws Exception {
+        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
+        final InetSocketAddress s0Address = s0.address();
+        final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
+        start(HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
+                .withTimeout(Duration.ofMillis(200)),
+            List.of(new ServerConfig("s0", s0Address, 1), new ServerConfig("s1", s1.address(), 1)));
+        stop(s0);
+        for (int i = 0; i < 4; i++) {
+            assertThat(client().ask("q" + i)).isEqualTo("s1:q" + i);
+        }
+        Await.until(() -> server("s0").state() == ServerState.DOWN, 2000);
+        // six re-probes answered by port unreachable: a back-off doubling from the interval would wait 6.4 s more
+        Await.until(() -> server("s0").healthCounters().checksFailed() >= 6, 10_000);
+
+        rig.track(new UdpEchoServer("s0", 1, s0Address));
+        final long back = System.nanoTime();
+        Await.until(() -> server("s0").state() == ServerState.UP, 10_000);
+        final long ms = (server("s0").stateChangedNanos() - back) / 1_000_000;
+        assertThat(ms).as("ms from listening again to UP, at a 100 ms interval").isLessThan(2000);
+        assertThat(client().ask("back")).isEqualTo("s0:back");
+    }
 }

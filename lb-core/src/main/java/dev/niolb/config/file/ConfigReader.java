@@ -43,7 +43,7 @@ import java.util.Optional;
  * <pre>
  * defaults:     threads, transport, grace, shutdown-delay, maxconn (the process's), access-log, and every listener and group option below
  *               (the values listeners and groups start from)
- * admin:        address (HOST:PORT or none), token-file, allowed-hosts
+ * admin:        address (HOST:PORT or none), token-file, allowed-hosts, metrics-address (HOST:PORT or none)
  * listeners:    name, protocol, bind, group, and the listener options
  * groups:       name, servers (by address, or by DNS name: HOST:PORT or srv:NAME), and the group options
  * dns:          resolver, min-ttl, max-ttl, timeout (how servers by DNS name are resolved)
@@ -179,6 +179,7 @@ final class ConfigReader {
         h = m.with("slowstart", YamlValue::duration, h, HealthCheckConfig::withSlowStart);
         h = m.with("drain-timeout", YamlValue::duration, h, (x, d) -> x.withDrain(d, x.drainRate()));
         h = m.with("drain-rate", YamlValue::integer, h, (x, n) -> x.withDrain(x.drainTimeout(), n));
+        h = m.with("panic-threshold", YamlValue::integer, h, HealthCheckConfig::withPanicThreshold);
         return new GroupOptions(balance, hashBalanceFactor, h);
     }
 
@@ -281,17 +282,23 @@ final class ConfigReader {
         return new CidrSet(v.listOrOne().stream().map(c -> c.as(Cidr::parse)).toList());
     }
 
-    /** {@code address} (HOST:PORT or none), {@code token-file}, {@code allowed-hosts}; absent, the default address. */
+    /**
+     * {@code address} (HOST:PORT or none), {@code token-file}, {@code allowed-hosts}, {@code metrics-address}
+     * (HOST:PORT or none); absent, the default address and no metrics-only listener.
+     */
     private static AdminConfig admin(final YamlMap m) {
         // not value(): "none" reads as null, which value() would take for an absent key
         final Optional<YamlValue> given = m.get("address");
         final InetSocketAddress address = given.isPresent() ? given.get().as(AdminConfig::parseAddress)
             : AdminConfig.DEFAULT.address();
         final Path tokenFile = m.value("token-file", v -> Path.of(v.text().strip()), null);
+        final Optional<YamlValue> metricsGiven = m.get("metrics-address");
+        final InetSocketAddress metrics = metricsGiven.isPresent() ? metricsGiven.get().as(AdminConfig::parseAddress)
+            : null;
         final List<String> hosts = m.value("allowed-hosts",
             v -> v.listOrOne().stream().map(h -> h.as(AdminConfig::parseAllowedHost)).toList(), List.of());
         m.end();
-        return m.build(() -> AdminConfig.of(address, tokenFile).withAllowedHosts(hosts));
+        return m.build(() -> AdminConfig.of(address, tokenFile).withMetricsAddress(metrics).withAllowedHosts(hosts));
     }
 
     private static List<CheckSpec> checks(final YamlValue v) {

@@ -69,6 +69,9 @@ public final class ConfigWriter {
         root.put("defaults", defaults);
         final Map admin = new Map(FlowStyle.BLOCK)
             .put("address", config.admin().enabled() ? Endpoint.hostPort(config.admin().address()) : "none");
+        if (config.admin().metricsAddress() != null) {
+            admin.put("metrics-address", Endpoint.hostPort(config.admin().metricsAddress()));
+        }
         if (config.admin().tokenFile() != null) {
             admin.put("token-file", config.admin().tokenFile().toString());
         }
@@ -181,6 +184,7 @@ public final class ConfigWriter {
             .put("slowstart", h.slowStart())
             .put("drain-timeout", h.drainTimeout())
             .put("drain-rate", h.drainRate())
+            .put("panic-threshold", h.panicThreshold())
             .put("servers", new SequenceNode(Tag.SEQ, servers, FlowStyle.BLOCK));
     }
 

@@ -62,6 +62,18 @@ class ConfigFileTest {
     }
 
     @Test
+    void aMetricsAddressMayRunWithTheAdminApiOffAndTakesTheAllowedHosts() {
+        final Config config = parse("admin:\n  address: none\n  metrics-address: 127.0.0.1:9902\n"
+            + "  allowed-hosts: metrics.example.com\n" + MINIMAL);
+
+        assertThat(config.admin().enabled()).isFalse();
+        assertThat(config.admin().metricsAddress()).isEqualTo(at("127.0.0.1", 9902));
+        assertThat(config.admin().allowedHosts()).containsExactly("metrics.example.com");
+        assertThat(parse(MINIMAL).admin().metricsAddress()).as("none unless asked").isNull();
+        assertThat(parse("admin:\n  metrics-address: none\n" + MINIMAL).admin().metricsAddress()).isNull();
+    }
+
+    @Test
     void theAdminApiAndTheAccessLogAreSetAsTheirFlagsSetThem() {
         final Config config = parse("defaults:\n  access-log: json\nadmin:\n  address: 127.0.0.1:9901\n"
             + "  token-file: /etc/niolb/admin-token\n" + MINIMAL);
@@ -145,6 +157,27 @@ class ConfigFileTest {
     }
 
     @Test
+    void aPanicThresholdInDefaultsAppliesToEveryGroupThatDoesNotSetItsOwn() {
+        final Config config = parse("""
+            defaults:
+              panic-threshold: 50
+            listeners:
+              - bind: 127.0.0.1:8080
+                group: web
+              - bind: 127.0.0.1:8081
+                group: db
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+              - name: db
+                panic-threshold: 0
+                servers: [10.0.0.2:5432]
+            """);
+
+        assertThat(config.groups()).extracting(g -> g.health().panicThreshold()).containsExactly(50, 0);
+    }
+
+    @Test
     void aServerMayBeWrittenAsForTheFlagOrAsAMap() {
         final Config config = parse("""
             listeners:
@@ -223,11 +256,13 @@ class ConfigFileTest {
                 slowstart: 1m
                 drain-timeout: 30s
                 drain-rate: 10
+                panic-threshold: 40
                 servers: [10.0.0.1:80]
             """);
 
         assertThat(config.groups().getFirst().health()).isEqualTo(new HealthCheckConfig(List.of(new CheckSpec.Tcp()),
-            Duration.ofSeconds(3), Duration.ofSeconds(2), 4, 5, Duration.ofMinutes(1), 0, Duration.ofSeconds(30), 10));
+            Duration.ofSeconds(3), Duration.ofSeconds(2), 4, 5, Duration.ofMinutes(1), 0, Duration.ofSeconds(30), 10,
+            40));
     }
 
     @Test
@@ -379,6 +414,12 @@ class ConfigFileTest {
                     + " whole process)"),
             arguments("a bad admin address", "admin:\n  address: 9900\n" + MINIMAL,
                 "niolb.yaml:2: admin.address: bad address '9900': expected HOST:PORT (or none)"),
+            arguments("a bad metrics address", "admin:\n  metrics-address: udp://127.0.0.1:9902\n" + MINIMAL,
+                "niolb.yaml:2: admin.metrics-address: bad admin address 'udp://127.0.0.1:9902': the admin API is HTTP"
+                    + " over TCP"),
+            arguments("the metrics address on the admin address", "admin:\n  address: 127.0.0.1:9901\n"
+                + "  metrics-address: 127.0.0.1:9901\n" + MINIMAL,
+                "niolb.yaml:2: admin: the metrics address must differ from the admin address 127.0.0.1:9901"),
             arguments("a misspelt admin key", "admin:\n  adress: 127.0.0.1:9900\n" + MINIMAL,
                 "niolb.yaml:2: admin: unknown key 'adress' (did you mean address?)"),
             arguments("a token file without an admin API", "admin:\n  address: none\n  token-file: /t\n" + MINIMAL,
@@ -389,6 +430,9 @@ class ConfigFileTest {
                 "niolb.yaml:2: defaults.access-log: bad access log format 'xml': expected off, plain or json"),
             arguments("an unknown splice mode", "defaults:\n  splice: sometimes\n" + MINIMAL,
                 "niolb.yaml:2: defaults.splice: unknown splice mode 'sometimes': expected auto, always or never"),
+            arguments("a panic threshold over 100", "defaults:\n  panic-threshold: 150\n" + MINIMAL,
+                "niolb.yaml:2: defaults.panic-threshold: must be 0..100 (percent of a group's primary"
+                    + " servers; 0 off), got 150"),
             arguments("a transport this build does not have", "defaults:\n  transport: dpdk\n" + MINIMAL,
                 "niolb.yaml:2: defaults.transport: unknown transport 'dpdk': expected auto, epoll or nio"));
     }

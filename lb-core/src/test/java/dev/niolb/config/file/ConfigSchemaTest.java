@@ -55,7 +55,7 @@ class ConfigSchemaTest {
         """;
     /** Keys with no default in the schema: sections, keys the user gives, keys derived from other keys. */
     private static final Set<String> NO_DEFAULT = Set.of("defaults", "admin", "listeners", "groups", "dns", "name",
-        "bind", "protocol", "group", "servers", "address", "token-file", "access-log-file", "syslog");
+        "bind", "protocol", "group", "servers", "address", "token-file", "metrics-address", "access-log-file", "syslog");
     /** Keys another key must go with for the reader to take any value of them. */
     private static final Map<String, String> COMPANION = Map.of(
         "hash-balance-factor", "balance: source",

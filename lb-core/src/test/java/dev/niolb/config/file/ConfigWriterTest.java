@@ -33,7 +33,8 @@ class ConfigWriterTest {
         final UdpOptions udp = new UdpOptions(Duration.ofSeconds(7), 1, 5000, 5);
         final HealthCheckConfig health = new HealthCheckConfig(
             List.of(new CheckSpec.Http("HEAD", "/health", "example.test", 200, 204), new CheckSpec.Agent(9999)),
-            Duration.ofMillis(750), Duration.ofMillis(300), 4, 5, Duration.ofSeconds(20), 7, Duration.ofMinutes(1), 25);
+            Duration.ofMillis(750), Duration.ofMillis(300), 4, 5, Duration.ofSeconds(20), 7, Duration.ofMinutes(1), 25,
+            30);
         final ListenerLimits limits = new ListenerLimits(CidrSet.parse(List.of("10.0.0.0/8", "::1/128", "2001:db8::/32")),
             CidrSet.parse(List.of("10.6.6.0/24")), 500, 20, SourceRate.parse("10/s,burst=30"), 4096);
         return new Config(3, Duration.ofSeconds(9),
@@ -51,6 +52,7 @@ class ConfigWriterTest {
                     HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.SendExpect("PING", "+PONG"))), 0)))
             .withMaxconn(10_000)
             .withAdmin(AdminConfig.of(new InetSocketAddress("::1", 9901), java.nio.file.Path.of("/etc/niolb/admin token"))
+                .withMetricsAddress(new InetSocketAddress("127.0.0.1", 9902))
                 .withAllowedHosts(List.of("lb.example.com", "[2001:db8::7]")))
             .withAccessLog(AccessLogFormat.PLAIN)
             .withLogs(new dev.niolb.config.LogConfig(java.nio.file.Path.of("/var/log/niolb/access.log"), 10 * 1024,
