@@ -5,6 +5,8 @@ import dev.niolb.admin.AdminServer;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.cli.systemd.ListeningSockets;
+import dev.niolb.cli.takeover.Takeover;
+import dev.niolb.cli.takeover.TakeoverServer;
 import dev.niolb.cli.systemd.SystemdNotify;
 import dev.niolb.cli.systemd.SystemdWatchdog;
 import dev.niolb.config.Config;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -44,6 +47,9 @@ final class Foreground {
     private final Config config;
     /** Where the config came from, for a reload to read again (SIGHUP: wired with {@code LoadBalancer.reload}). */
     private final ConfigSource source;
+    /** Where to offer this niolb's sockets to a successor, and where to take them from at start; null: nowhere. */
+    private Path controlSocket;
+    private Path takeoverFrom;
 
     /** A config that cannot be read again (flags, the demo): a reload would find it unchanged. */
     Foreground(final Config config) {
@@ -54,6 +60,16 @@ final class Foreground {
     Foreground(final Config config, final ConfigSource source) {
         this.config = config;
         this.source = source;
+    }
+
+    /**
+     * {@code --control-socket} and {@code --takeover}: this niolb hands its listening sockets to a new niolb that
+     * asks at {@code controlSocket}, and takes them, at start, from the niolb at {@code takeoverFrom}.
+     */
+    Foreground handover(final Path controlSocket, final Path takeoverFrom) {
+        this.controlSocket = controlSocket;
+        this.takeoverFrom = takeoverFrom;
+        return this;
     }
 
     /** What a reload reads the new config from. */
@@ -76,13 +92,23 @@ final class Foreground {
         }
         final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
         final long pid = ProcessHandle.current().pid();
-        final int[] handedOver = ListeningSockets.handedOver(System.getenv(), pid);
+        final Takeover takeover = takeoverFrom == null ? null : takeOver(takeoverFrom, pid);
+        final int[] handedOver = takeover != null ? takeover.fds() : ListeningSockets.handedOver(System.getenv(), pid);
         final InheritedSockets inherited = inherit(handedOver, config.transport());
-        final LoadBalancer lb = start();
+        final LoadBalancer lb;
+        try {
+            lb = start();
+        } catch (final RuntimeException e) {
+            if (takeover != null) {
+                takeover.close(); // the old niolb hears it go away and keeps serving
+            }
+            throw e;
+        }
         LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
         if (inherited != null) {
             reportInherited(inherited, handedOver.length);
         }
+        final TakeoverServer control = controlSocket(lb, signals, takeover);
         if (lb.adminAddress() != null) {
             LOG.info("admin API and stats page on http://{}/{}", Endpoint.hostPort(lb.adminAddress()),
                 config.admin().tokenFile() == null ? "" : " (state changes need the bearer token)");
@@ -107,9 +133,12 @@ final class Foreground {
         systemd.ready(status(lb)); // Type=notify: systemctl start returns now, with every listener bound
         started.accept(lb);
         final String signal = signals.await();
+        if (control != null) {
+            control.close();
+        }
         systemd.stopping("stopping (" + signal + "): " + lb.activeSessions() + " sessions open");
         final Duration delay = lb.config().shutdownDelay(); // a reload may have changed it
-        if (delay.isPositive()) {
+        if (delay.isPositive() && !signal.equals(TAKEN_OVER)) { // a successor serves already: nothing to withdraw
             lb.withdraw();
             LOG.info("shutting down in {} ({}): GET /ready says 503, the listeners still accept",
                 Durations.format(delay), signal);
@@ -125,6 +154,52 @@ final class Foreground {
         systemd.close();
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
         return 0;
+    }
+
+    /** The reason a takeover stop gives where a signal's name would be. */
+    private static final String TAKEN_OVER = "taken over";
+
+    /** Asks the niolb at {@code from} for its listening sockets; a {@link Failure} when it cannot. */
+    private Takeover takeOver(final Path from, final long pid) {
+        if (config.transport() == TransportChoice.NIO || !EpollTransport.isAvailable()) {
+            throw new Failure("--takeover needs the epoll transport (the JDK cannot adopt a socket): "
+                + (EpollTransport.isAvailable() ? "drop --transport nio" : EpollTransport.unavailableReason()));
+        }
+        try {
+            final Takeover takeover = Takeover.ask(from, pid);
+            LOG.info("takeover: received {} listening sockets from the niolb at {}", takeover.fds().length, from);
+            return takeover;
+        } catch (final IOException e) {
+            throw new Failure("cannot take over from " + from + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Tells the old niolb of a takeover that this one listens, then opens this one's control socket (at the same
+     * path, usually, for the next takeover); null without {@code --control-socket}.
+     */
+    private TakeoverServer controlSocket(final LoadBalancer lb, final StopSignals signals, final Takeover takeover) {
+        if (takeover != null) {
+            try (takeover) {
+                takeover.started();
+            } catch (final IOException e) {
+                LOG.warn("takeover: could not tell the old niolb that this one started ({}); stop it with SIGTERM",
+                    e.getMessage());
+            }
+        }
+        if (controlSocket == null) {
+            return null;
+        }
+        try {
+            final TakeoverServer server = TakeoverServer.start(controlSocket, lb,
+                controlSocket.equals(takeoverFrom), () -> signals.request(TAKEN_OVER));
+            LOG.info("control socket {}: a niolb started with --takeover {} takes these listening sockets over",
+                controlSocket, controlSocket);
+            return server;
+        } catch (final IOException | RuntimeException e) {
+            lb.stop(Duration.ZERO);
+            throw new Failure("cannot open the control socket " + controlSocket + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -162,6 +162,18 @@ public final class RunCommand implements Callable<Integer> {
         description = "Event loops, each with its own selector and listening socket (default: one per core).")
     private Integer threads;
 
+    @Option(names = "--control-socket", paramLabel = "PATH",
+        description = "A Unix socket (mode 0600) where a new niolb started with --takeover PATH takes this one's "
+            + "listening sockets over: restart or upgrade without systemd and without refusing a connection. "
+            + "Also with --config (it is about this process, not the config). Epoll transport.")
+    private Path controlSocket;
+
+    @Option(names = "--takeover", paramLabel = "PATH",
+        description = "Start on the listening sockets of the niolb whose --control-socket is PATH: it stops "
+            + "accepting once this one listens, and its sessions finish within its grace. Also with --config; "
+            + "usually with --control-socket PATH too, for the next time. Epoll transport.")
+    private Path takeoverFrom;
+
     @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
         converter = Converters.TransportName.class,
         description = "How the event loops do socket I/O: epoll (Linux, through the FFM API), nio (JDK NIO, "
@@ -340,10 +352,12 @@ public final class RunCommand implements Callable<Integer> {
         if (configFile != null) {
             requireNoFlagBesidesConfig();
             final ConfigSource source = new ConfigFile(configFile);
-            return new Foreground(CheckCommand.load(source), source).run(lb -> { });
+            return new Foreground(CheckCommand.load(source), source).handover(controlSocket, takeoverFrom)
+                .run(lb -> { });
         }
         requireListenAndServer();
-        return new Foreground(validConfig(spec, this::toConfig)).run(lb -> { });
+        return new Foreground(validConfig(spec, this::toConfig)).handover(controlSocket, takeoverFrom)
+            .run(lb -> { });
     }
 
     /**
@@ -352,7 +366,8 @@ public final class RunCommand implements Callable<Integer> {
      */
     private void requireNoFlagBesidesConfig() {
         final List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
-            .map(OptionSpec::longestName).filter(name -> !name.equals("--config")).distinct().toList();
+            .map(OptionSpec::longestName)
+            .filter(name -> !List.of("--config", "--control-socket", "--takeover").contains(name)).distinct().toList();
         if (!others.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--config takes no other flag, got "
                 + String.join(", ", others) + ": set it in the file");

@@ -58,6 +58,14 @@ final class StopSignals {
         }
     }
 
+    /** Asks for a stop as a signal would, with {@code why} as the signal's name (a takeover). Any thread. */
+    void request(final String why) {
+        if (received.incrementAndGet() == 1) {
+            first = why;
+            requested.countDown();
+        }
+    }
+
     /** Blocks until the first signal; returns its name, e.g. {@code SIGTERM}. */
     String await() throws InterruptedException {
         requested.await();

@@ -1,0 +1,142 @@
+package dev.niolb.cli.takeover;
+
+import dev.niolb.LoadBalancer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
+
+/**
+ * The running niolb's side of a takeover ({@code --control-socket PATH}): a Unix stream socket, mode 0600, where a
+ * new niolb started with {@code --takeover PATH} asks for the listening sockets. The exchange, one line each way:
+ *
+ * <pre>
+ * new: takeover PID          old: fds N   (with the N descriptors, SCM_RIGHTS)
+ * new: started               (it listens on them)   old: stops accepting, lets its sessions finish, exits 0
+ * </pre>
+ *
+ * Until {@code started} both processes accept on the same sockets; when the new one fails before it (a bad
+ * config, a port it could not bind), the old one keeps serving and says so.
+ *
+ * <p>Threading: one daemon thread of its own ({@code niolb-control}) accepts and serves one takeover at a time.
+ */
+public final class TakeoverServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
+    /** How long a new niolb may take from receiving the sockets to saying it started (a JVM, a config, a bind). */
+    private static final int START_TIMEOUT_MS = 120_000;
+
+    private final Path path;
+    private final Object fileKey;
+    private final ControlSocket listening;
+    private final LoadBalancer lb;
+    private final Runnable takenOver;
+    private final Thread thread;
+
+    private TakeoverServer(final Path path, final ControlSocket listening, final LoadBalancer lb,
+                           final Runnable takenOver) throws IOException {
+        this.path = path;
+        this.listening = listening;
+        this.lb = lb;
+        this.takenOver = takenOver;
+        this.fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        this.thread = Thread.ofPlatform().daemon().name("niolb-control").unstarted(this::serve);
+    }
+
+    /**
+     * Listens at {@code path}: a socket file left by a niolb that is gone is replaced; one where a niolb still
+     * answers is refused, unless {@code replacing} (this process just took that niolb's sockets over, and the
+     * old one is stopping).
+     *
+     * @param takenOver what to do once a new niolb has started on the sockets: stop this one
+     */
+    public static TakeoverServer start(final Path path, final LoadBalancer lb, final boolean replacing,
+                                       final Runnable takenOver) throws IOException {
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (!replacing && answers(path)) {
+                throw new IOException("another niolb listens on the control socket " + path
+                    + " (take its sockets over with --takeover " + path + ")");
+            }
+            Files.delete(path);
+        }
+        final ControlSocket listening = ControlSocket.listen(path);
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            final TakeoverServer server = new TakeoverServer(path, listening, lb, takenOver);
+            server.thread.start();
+            return server;
+        } catch (final IOException | RuntimeException e) {
+            listening.close();
+            throw e;
+        }
+    }
+
+    private static boolean answers(final Path path) {
+        try (ControlSocket ignored = ControlSocket.connect(path)) {
+            return true;
+        } catch (final IOException gone) {
+            return false;
+        }
+    }
+
+    private void serve() {
+        while (true) {
+            final ControlSocket connection;
+            try {
+                connection = listening.accept();
+            } catch (final IOException closed) {
+                return; // closed: this niolb is stopping
+            }
+            try (connection) {
+                if (handOver(connection)) {
+                    return;
+                }
+            } catch (final IOException | RuntimeException e) {
+                LOG.warn("takeover over {} failed: {}; this niolb keeps serving", path, e.getMessage());
+            }
+        }
+    }
+
+    /** One exchange; true when the new niolb started and this one is to stop. */
+    private boolean handOver(final ControlSocket connection) throws IOException {
+        connection.timeout(10_000);
+        final String request = connection.receive(256).text().strip();
+        if (!request.matches("takeover \\d+")) {
+            LOG.warn("control socket {}: not a takeover request: {}", path, request.isEmpty() ? "(nothing)"
+                : request.substring(0, Math.min(request.length(), 80)));
+            return false;
+        }
+        final String pid = request.substring("takeover ".length());
+        final int[] fds = lb.listeningDescriptors();
+        connection.send("fds " + fds.length + "\n", fds);
+        LOG.info("takeover: handed {} listening {} to niolb pid {}; serving on them too until it has started",
+            fds.length, fds.length == 1 ? "socket" : "sockets", pid);
+        connection.timeout(START_TIMEOUT_MS);
+        final String answer = connection.receive(256).text().strip();
+        if (!answer.equals("started")) {
+            LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
+                answer.isEmpty() ? "it went away" : answer);
+            return false;
+        }
+        LOG.info("takeover: niolb pid {} serves on the listening sockets now; stopping this one", pid);
+        takenOver.run();
+        return true;
+    }
+
+    /** Stops listening; removes the socket file unless another niolb has put its own there since. */
+    @Override
+    public void close() {
+        listening.close();
+        try {
+            if (Objects.equals(fileKey, Files.readAttributes(path,
+                java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey())) {
+                Files.delete(path);
+            }
+        } catch (final IOException goneOrReplaced) {
+            // nothing of ours left there
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.niolb.cli;
+
+import dev.niolb.testing.EchoServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code niolb run --takeover}: a restart without systemd that refuses nobody, with real processes. The new niolb
+ * takes the old one's listening sockets over its {@code --control-socket}; the old one stops accepting and its
+ * sessions finish.
+ */
+@Timeout(120)
+class TakeoverProcessTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** A free port below the ephemeral range: a takeover is by address, so the port is fixed, not 0. */
+    private static int freeFixedPort() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            final int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (final IOException taken) {
+                // another one
+            }
+        }
+        throw new IOException("no free port in 20000..32000");
+    }
+
+    private static String[] run(final int port, final EchoServer echo, final Path control, final String... more) {
+        final List<String> args = new ArrayList<>(List.of("run", "--listen", "127.0.0.1:" + port, "--threads", "2",
+            "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--grace", "20s",
+            "--control-socket", control.toString()));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void aNewNiolbTakesTheSocketsOverRefusingNobodyAndTheOldOnesSessionFinishes(@TempDir final Path dir)
+        throws Exception {
+        final int port = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess old = NiolbProcess.start(run(port, echo, control))) {
+            old.awaitOut("control socket " + control, WAIT);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(control))).isEqualTo("rw-------");
+            final Socket longSession = new Socket(InetAddress.getLoopbackAddress(), port);
+            longSession.setSoTimeout(10_000);
+            assertThat(RunProcessTest.readLine(longSession)).isEqualTo("hi");
+
+            final AtomicInteger served = new AtomicInteger();
+            final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+            final AtomicBoolean going = new AtomicBoolean(true);
+            final Thread clients = Thread.ofPlatform().name("clients").start(() -> {
+                while (going.get()) {
+                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                        s.setSoTimeout(10_000);
+                        if ("hi".equals(RunProcessTest.readLine(s))) {
+                            served.incrementAndGet();
+                        } else {
+                            failures.add("no greeting");
+                        }
+                    } catch (final IOException | RuntimeException e) {
+                        failures.add(e.toString());
+                    }
+                }
+            });
+            try (NiolbProcess successor = NiolbProcess.start(run(port, echo, control, "--takeover",
+                control.toString()))) {
+                try {
+                    successor.awaitOut("adopted 2 listening sockets from before the restart.*", WAIT);
+                    old.awaitOut(".*niolb pid " + successor.pid() + " serves on the listening sockets now.*", WAIT);
+                    old.awaitOut("stopping: \\d+ sessions?, grace 20s \\(taken over\\)", WAIT); // ours and some of the stream
+                    final int atStop = served.get();
+
+                    // the old niolb's session still relays, and ends when its client is done
+                    final OutputStream out = longSession.getOutputStream();
+                    out.write("still here\n".getBytes(StandardCharsets.US_ASCII));
+                    assertThat(RunProcessTest.readLine(longSession)).isEqualTo("still here");
+                    longSession.close();
+                    assertThat(old.awaitExit(WAIT)).isZero();
+
+                    final long deadline = System.nanoTime() + WAIT.toNanos();
+                    while (served.get() < atStop + 50 && System.nanoTime() < deadline) {
+                        Thread.sleep(10); // the stream goes on, through the successor alone now
+                    }
+                    assertThat(served.get()).isGreaterThanOrEqualTo(atStop + 50);
+                } finally {
+                    going.set(false);
+                    clients.join();
+                }
+                assertThat(failures).as("refused or reset during the takeover").isEmpty();
+                assertThat(control).as("the successor's control socket, for the next takeover").exists();
+                successor.signal("TERM");
+                assertThat(successor.awaitExit(WAIT)).isZero();
+                assertThat(control).as("removed by the niolb that made it").doesNotExist();
+            }
+        }
+    }
+
+    @Test
+    void aTakeoverWhereNoNiolbListensIsOneLineAndExitCode1(@TempDir final Path dir) throws Exception {
+        final Path nobody = dir.resolve("nobody.sock");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--takeover", nobody.toString())) {
+            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+            assertThat(niolb.err()).singleElement().asString()
+                .isEqualTo("niolb: cannot take over from " + nobody + ": connect " + nobody + ": no such file");
+        }
+    }
+
+    @Test
+    void aSecondNiolbOnALiveControlSocketWithoutTakeoverIsRefused(@TempDir final Path dir) throws Exception {
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess first = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
+                 RunProcessTest.hostPort(echo), "--admin", "none", "--control-socket", control.toString())) {
+            first.awaitListeningPort();
+            try (NiolbProcess second = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
+                RunProcessTest.hostPort(echo), "--admin", "none", "--control-socket", control.toString())) {
+                assertThat(second.awaitExit(WAIT)).isEqualTo(1);
+                assertThat(second.err()).singleElement().asString().isEqualTo("niolb: cannot open the control "
+                    + "socket " + control + ": another niolb listens on the control socket " + control
+                    + " (take its sockets over with --takeover " + control + ")");
+            }
+            first.signal("TERM");
+            assertThat(first.awaitExit(WAIT)).isZero();
+        }
+    }
+}
