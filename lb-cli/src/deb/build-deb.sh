@@ -61,6 +61,7 @@ install -D -m 0644 "$home/conf/niolb.yaml" "$root/etc/niolb/niolb.yaml"
 # follows the installed version while the operator's niolb.yaml stays theirs
 ln -s /opt/niolb/conf/niolb.schema.json "$root/etc/niolb/niolb.schema.json"
 install -D -m 0644 "$home/systemd/niolb.service" "$root/lib/systemd/system/niolb.service"
+install -D -m 0644 "$home/systemd/niolb.socket" "$root/lib/systemd/system/niolb.socket"
 mkdir -p "$root/usr/bin"
 ln -s /opt/niolb/bin/niolb "$root/usr/bin/niolb"
 

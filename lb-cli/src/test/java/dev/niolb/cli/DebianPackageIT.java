@@ -252,7 +252,8 @@ class DebianPackageIT {
             .isEqualTo(systemdRuns ? List.of("daemon-reload", "try-restart niolb.service") : List.of());
         assertThat(calls(dir, calls, "prerm", "upgrade", "0.2.0")).isEmpty();
         assertThat(calls(dir, calls, "prerm", "remove"))
-            .isEqualTo(systemdRuns ? List.of("stop niolb.service", "disable niolb.service") : List.of("disable niolb.service"));
+            .isEqualTo(systemdRuns ? List.of("stop niolb.socket niolb.service", "disable niolb.socket niolb.service")
+                : List.of("disable niolb.socket niolb.service"));
         // remove, not purge: a purge deletes /var/log/niolb, of this machine here (DebianSystemdIT purges for real)
         assertThat(calls(dir, calls, "postrm", "remove")).isEqualTo(systemdRuns ? List.of("daemon-reload") : List.of());
         assertThat(calls(dir, calls, "postrm", "upgrade", "0.2.0")).isEmpty();

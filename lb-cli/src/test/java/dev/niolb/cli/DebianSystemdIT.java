@@ -188,10 +188,10 @@ class DebianSystemdIT {
     }
 
     @Test
-    void restartsUnderAStreamOfNewConnectionsRefuseNobodyTheSocketsStayInSystemdsStore() throws Exception {
+    void tenRestartsAndAnUpgradeUnderAStreamOfNewConnectionsRefuseNobodyAndTheOldSessionFinishes() throws Exception {
         LocalEngine.sh(debian, "dpkg -i " + DEB);
         final int port = configure();
-        LocalEngine.sh(debian, "systemctl start niolb");
+        LocalEngine.sh(debian, "sed -i 's/grace: 1s/grace: 20s/' /etc/niolb/niolb.yaml && systemctl start niolb");
         final java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
         final List<String> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         final java.util.concurrent.atomic.AtomicBoolean going = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -211,9 +211,24 @@ class DebianSystemdIT {
         });
         try {
             String pid = systemctl("show", "-p", "MainPID", "--value", "niolb");
-            for (int restart = 1; restart <= 3; restart++) {
+            // the first restart with a session of the old niolb open through it: it still relays while the old
+            // niolb stops, and ends when its client is done
+            try (Socket session = greeted(port)) {
+                LocalEngine.sh(debian, "systemctl restart --no-block niolb");
+                awaitJournal("stopping: ");
+                session.getOutputStream().write("still here\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                assertThat(RunProcessTest.readLine(session)).isEqualTo("still here");
+            }
+            for (int restart = 1; restart <= 11; restart++) {
                 final int before = served.get();
-                LocalEngine.sh(debian, "systemctl restart niolb");
+                if (restart == 11) { // an upgrade: the same build repacked as version 99, installed over it
+                    LocalEngine.sh(debian, "rm -rf /root/up && dpkg-deb -R " + DEB + " /root/up"
+                        + " && sed -i 's/^Version: .*/Version: 99/' /root/up/DEBIAN/control"
+                        + " && dpkg-deb -Znone -b /root/up /root/niolb-99.deb >/dev/null && dpkg -i /root/niolb-99.deb");
+                    assertThat(LocalEngine.sh(debian, "dpkg-query -W -f='${Version}' niolb")).isEqualTo("99");
+                } else if (restart > 1) {
+                    LocalEngine.sh(debian, "systemctl restart niolb");
+                }
                 final String previous = pid;
                 pid = awaitProperty("MainPID", v -> !v.equals("0") && !v.equals(previous));
                 final long deadline = System.nanoTime() + WAIT.toNanos();
@@ -221,6 +236,7 @@ class DebianSystemdIT {
                     Thread.sleep(10); // the stream goes on through the new process
                 }
                 assertThat(served.get()).as("served after restart %d", restart).isGreaterThanOrEqualTo(before + 20);
+                awaitProperty("ActiveState", v -> v.equals("active"));
             }
         } finally {
             going.set(false);
@@ -229,6 +245,25 @@ class DebianSystemdIT {
         assertThat(failures).as("refused or reset during restarts").isEmpty();
         assertThat(LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"))
             .contains("systemd keeps 1 listening socket open across restarts (FDSTORE)")
+            .contains("adopted 1 listening socket from before the restart");
+    }
+
+    @Test
+    void theSocketUnitStartsNiolbOnTheFirstClientWhoWaitsInTheBacklogAndIsServed() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        final int port = configure();
+        LocalEngine.sh(debian, "mkdir -p /run/systemd/system/niolb.socket.d && printf '[Socket]\\nListenStream=\\n"
+            + "ListenStream=127.0.0.1:" + port + "\\n' >/run/systemd/system/niolb.socket.d/port.conf"
+            + " && systemctl daemon-reload && systemctl start niolb.socket");
+        assertThat(systemctl("is-active", "niolb")).as("not started yet").isEqualTo("inactive");
+
+        try (Socket first = new Socket(InetAddress.getLoopbackAddress(), port)) { // no retry: systemd listens
+            first.setSoTimeout(30_000);
+            assertThat(RunProcessTest.readLine(first)).as("served once niolb has started").isEqualTo("deb");
+        }
+
+        assertThat(systemctl("is-active", "niolb")).isEqualTo("active");
+        assertThat(LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"))
             .contains("adopted 1 listening socket from before the restart");
     }
 
