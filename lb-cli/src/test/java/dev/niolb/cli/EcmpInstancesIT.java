@@ -280,6 +280,23 @@ class EcmpInstancesIT {
             .containsOnly("lb2");
     }
 
+    /**
+     * The check's other branch: no answer at all (a crash, or a restart whose listeners wait in systemd's store)
+     * withdraws only after 25 misses 0.2 s apart, so that a restart of a second or two keeps the route.
+     */
+    @Test
+    @Order(4)
+    void anInstanceThatDiesIsWithdrawnOnlyAfterItsCheckHasHadNoAnswerForFiveSeconds() throws Exception {
+        awaitRoute(route -> route.contains("via 10.0.2.2"), "the VIP by lb2");
+        final long killed = System.nanoTime();
+
+        niolb[1].signal("KILL");
+
+        awaitRoute(route -> !route.contains("10.0.2.2"), "the VIP without lb2");
+        assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("from the kill to the withdrawal")
+            .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+    }
+
     // --- the network ---
 
     private NetworkNamespace namespace(final String name) throws IOException, InterruptedException {

@@ -14,12 +14,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A named network namespace ({@code ip netns add}) that a test made and deletes on {@link #close()}, its links and
- * addresses with it. Commands run in it through {@code ip netns exec}; the test's own sockets get into it on a
- * platform thread that has joined it with {@code setns(2)}: a network namespace belongs to a thread, so a socket
- * that thread opens (a client's, a server's listening one) lives there, whichever thread uses it afterwards.
- *
- * <p>Used by one test thread; {@link #thread} starts platform threads of their own.
+ * Used by one test thread; {@link #thread} starts platform threads of its own. A named network namespace
+ * ({@code ip netns add}) that a test made and deletes on {@link #close()}, its links and addresses with it.
+ * Commands run in it through {@code ip netns exec}; the test's own sockets get into it on a platform thread that
+ * has joined it with {@code setns(2)}: a network namespace belongs to a thread, so a socket that thread opens (a
+ * client's, a server's listening one) lives there, whichever thread uses it afterwards.
  */
 final class NetworkNamespace implements AutoCloseable {
     private static final int CLONE_NEWNET = 0x40000000;
