@@ -39,14 +39,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * docs/SCALING.md built for real: two niolb instances behind a Linux router that spreads a VIP over them by ECMP,
+ * Runs on JUnit's thread; clients and servers on platform threads inside their namespaces. docs/SCALING.md built
+ * for real: two niolb instances behind a Linux router that spreads a VIP over them by ECMP,
  * the VIP announced over BGP by BIRD beside each niolb only while that niolb's {@code GET /ready} says 200.
  *
  * <pre>
  *   niolb-c (clients 10.9.0.10-29) ── niolb-r (router: BIRD, ECMP route to 10.255.0.1, L4 hash) ── niolb-s
  *                                        │ 10.0.1.0/30                 │ 10.0.2.0/30           (s1 10.2.0.11:7000,
  *                                     niolb-lb1                     niolb-lb2                  s2 10.2.0.12:7000)
- *                          (VIP 10.255.0.1 on lo, niolb on VIP:8080 --balance source, BIRD, the health loop)
+ *               (VIP 10.255.0.1 on lo, niolb on VIP:8080 --balance source, BIRD, the check from SCALING.md)
  * </pre>
  *
  * Each server greets a connection with its name and the address niolb connected from (so which instance took it),
@@ -58,7 +59,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * group, which it cannot program; with two instances the difference does not show.
  *
  * <p>Needs root (network namespaces), iproute2, bird2, curl and iptables; skips with the reason otherwise. The
- * tests share one topology and run in order: the last one stops an instance.
+ * tests share one topology and run in order: the last two stop one instance each. About 15 s in all.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
