@@ -59,6 +59,7 @@ class DistributionIT {
         assertThat(home.resolve("README.md")).isRegularFile();
         assertThat(home.resolve("docs/CONFIGURATION.md")).isRegularFile();
         assertThat(home.resolve("docs/OPERATIONS.md")).isRegularFile();
+        assertThat(home.resolve("docs/SCALING.md")).as("README links it").isRegularFile();
         assertThat(home.resolve("conf/grafana/niolb-dashboard.json")).hasSameTextualContentAs(MonitoringFilesTest.DASHBOARD);
         assertThat(home.resolve("conf/prometheus/niolb-alerts.yml")).hasSameTextualContentAs(MonitoringFilesTest.RULES);
         try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
