@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,7 +46,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the VIP announced over BGP by BIRD beside each niolb only while that niolb's {@code GET /ready} says 200.
  *
  * <pre>
- *   niolb-c (clients 10.9.0.10-29) ── niolb-r (router: BIRD, ECMP route to 10.255.0.1, L4 hash) ── niolb-s
+ *   niolb-c (clients 10.9.0.10-29) ── niolb-r (router: BIRD, resilient ECMP group to 10.255.0.1) ── niolb-s
  *                                        │ 10.0.1.0/30                 │ 10.0.2.0/30           (s1 10.2.0.11:7000,
  *                                     niolb-lb1                     niolb-lb2                  s2 10.2.0.12:7000)
  *               (VIP 10.255.0.1 on lo, niolb on VIP:8080 --balance source, BIRD, the check from SCALING.md)
@@ -55,10 +57,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * next hop, see docs/SCALING.md): that is what lets the open sessions of a withdrawn instance finish; a router
  * that hashes every packet afresh would move them to the other instance, which resets them.
  *
- * <p>BIRD 2.0 installs the route as a plain kernel multipath route (hash-threshold), not a resilient next-hop
- * group, which it cannot program; with two instances the difference does not show.
+ * <p>BIRD 2.0 cannot program a resilient next-hop group: the router's BIRD installs the BGP routes as a plain
+ * multipath route in a table of their own, and the script from docs/SCALING.md beside it keeps a resilient group
+ * (L4-hashed) with one member per next hop of that route, and the VIP's route in the main table through it.
  *
- * <p>Needs root (network namespaces), iproute2, bird2, curl and iptables; skips with the reason otherwise. The
+ * <p>Needs root (network namespaces), iproute2, bird2, curl, iptables and a kernel with resilient next-hop groups
+ * (Linux 5.13); skips with the reason otherwise. The
  * tests share one topology and run in order: the last two stop one instance each. About 15 s in all.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -75,7 +79,11 @@ class EcmpInstancesIT {
 
     /** docs/SCALING.md, whose check script this test runs (failsafe runs in lb-cli). */
     private static final Path SCALING = Path.of("..", "docs", "SCALING.md");
-    private static final String SCRIPT_START = "```sh\n#!/bin/bash\n# niolb-bgp-health";
+    private static final String HEALTH_CHECK = "niolb-bgp-health";
+    private static final String GROUP_SYNC = "niolb-resilient-nhg";
+    /** The kernel table the router's BIRD installs the BGP routes in, and the resilient group's id. */
+    private static final String BGP_TABLE = "100";
+    private static final String GROUP = "10";
 
     private String skipReason;
     private Path dir;
@@ -109,6 +117,11 @@ class EcmpInstancesIT {
         router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.fib_multipath_hash_policy=1");
         router.exec("ip", "addr", "add", "10.9.0.1/24", "dev", "r-c");
         router.exec("ip", "addr", "add", "10.2.0.1/24", "dev", "r-s");
+        skipReason = resilientGroupsUnsupported();
+        if (skipReason != null) {
+            LoggerFactory.getLogger(EcmpInstancesIT.class).warn("skipping niolb behind ECMP: {}", skipReason);
+            return;
+        }
         for (final String address : CLIENTS) {
             client.exec("ip", "addr", "add", address + "/24", "dev", "c-r");
         }
@@ -121,6 +134,8 @@ class EcmpInstancesIT {
         Files.writeString(dir.resolve("router.conf"), routerBird());
         daemons.add(daemon(router, "bird-r", "bird", "-f", "-c", dir.resolve("router.conf").toString(),
             "-s", socket("r")));
+        daemons.add(daemon(router, "group-sync", "bash", script(GROUP_SYNC).toString(), VIP + "/32", BGP_TABLE,
+            GROUP));
 
         for (int k = 1; k <= 2; k++) {
             final NetworkNamespace lb = lbs[k - 1];
@@ -140,7 +155,7 @@ class EcmpInstancesIT {
         }
         for (int k = 1; k <= 2; k++) {
             niolb[k - 1].awaitOut("listening on tcp://10\\.255\\.0\\.1:" + PORT, WAIT);
-            daemons.add(daemon(lbs[k - 1], "health-lb" + k, "bash", healthCheck().toString(),
+            daemons.add(daemon(lbs[k - 1], "health-lb" + k, "bash", script(HEALTH_CHECK).toString(),
                 "http://127.0.0.1:9901/ready", socket("lb" + k)));
         }
         awaitRoute(route -> route.contains("via 10.0.1.2") && route.contains("via 10.0.2.2"),
@@ -180,6 +195,15 @@ class EcmpInstancesIT {
 
     @Test
     @Order(1)
+    void theRouterForwardsToTheVipThroughAResilientGroupOfBothInstances() throws Exception {
+        assertThat(router.exec("ip", "route", "show", VIP)).as("the VIP's route").contains("nhid " + GROUP);
+        assertThat(router.exec("ip", "-d", "nexthop", "show", "id", GROUP)).as("its next-hop group")
+            .contains("type resilient");
+        assertThat(groupMembers()).containsExactlyInAnyOrder("10.0.1.2", "10.0.2.2");
+    }
+
+    @Test
+    @Order(2)
     void newConnectionsFromManyClientPortsSpreadOverBothInstances() throws Exception {
         final List<Greeting> greetings = inClient(() -> {
             final List<Greeting> all = new ArrayList<>();
@@ -197,7 +221,7 @@ class EcmpInstancesIT {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void eachClientAddressReachesTheSameServerThroughEitherInstance() throws Exception {
         final Map<String, Set<String>> serversByClient = new HashMap<>();
         final Map<String, Set<String>> instancesByClient = new HashMap<>();
@@ -223,7 +247,7 @@ class EcmpInstancesIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aPlannedStopWithdrawsTheRouteFailsNoNewConnectionAndLetsOpenSessionsFinish() throws Exception {
         final Connection open = inClient(() -> {
             for (int i = 0; i < 64; i++) {
@@ -263,6 +287,7 @@ class EcmpInstancesIT {
             awaitRoute(route -> !route.contains("10.0.1.2") && route.contains("via 10.0.2.2"),
                 "the VIP by lb2 only");
             withdrawn.set(true);
+            assertThat(groupMembers()).as("the resilient group after the withdrawal").containsExactly("10.0.2.2");
             niolb[0].awaitOut("stopping: \\d+ sessions?, grace 20s", WAIT); // lb1 no longer accepts
             awaitServed(served, served.get() + 50);
             try (open) {
@@ -286,7 +311,7 @@ class EcmpInstancesIT {
      * withdraws only after 25 misses 0.2 s apart, so that a restart of a second or two keeps the route.
      */
     @Test
-    @Order(4)
+    @Order(5)
     void anInstanceThatDiesIsWithdrawnOnlyAfterItsCheckHasHadNoAnswerForFiveSeconds() throws Exception {
         awaitRoute(route -> route.contains("via 10.0.2.2"), "the VIP by lb2");
         final long killed = System.nanoTime();
@@ -317,7 +342,8 @@ class EcmpInstancesIT {
     /**
      * A flow keeps the next hop its first packet was routed to, as long as that link is up: the next hop is
      * written into the flow's conntrack mark, and later packets of the flow are routed by a table of that mark
-     * alone, whatever BGP has done to the VIP's route meanwhile.
+     * alone, whatever BGP has done to the VIP's route meanwhile. The resilient group does not do this: when a next
+     * hop leaves the group, its buckets, and so its open flows, go to the others at once.
      */
     private void keepFlowsOnTheirNextHop(final int k) throws IOException, InterruptedException {
         if (k == 1) {
@@ -334,8 +360,8 @@ class EcmpInstancesIT {
         return """
             router id 10.0.0.1;
             protocol device { }
-            # both instances' routes become one multipath route
-            protocol kernel { ipv4 { import none; export all; }; merge paths yes; }
+            # both instances' routes become one multipath route, in the table niolb-resilient-nhg follows
+            protocol kernel { kernel table 100; ipv4 { import none; export all; }; merge paths yes; }
             template bgp niolb {
               local as 65000;
               hold time 3; keepalive time 1; connect delay time 0; connect retry time 1; error wait time 1, 5;
@@ -361,19 +387,33 @@ class EcmpInstancesIT {
     }
 
     /**
-     * The check beside each niolb, as docs/SCALING.md gives it: the VIP's static route in BIRD, and so its BGP
-     * announcement, is enabled while niolb's /ready answers 200 and disabled at once on a 503.
+     * A script of docs/SCALING.md, the one whose first comment line begins with {@code name}: the check beside each
+     * niolb (the VIP's static route in BIRD, and so its BGP announcement, is enabled while niolb's /ready answers
+     * 200 and disabled at once on a 503), and the router's script that keeps the resilient group in step with BGP.
      */
-    private Path healthCheck() throws IOException {
+    private Path script(final String name) throws IOException {
         final String doc = Files.readString(SCALING);
-        final int start = doc.indexOf(SCRIPT_START);
-        assertThat(start).as("the check script in " + SCALING).isNotNegative();
-        final String script = doc.substring(start + "```sh\n".length(), doc.indexOf("\n```", start) + 1);
-        final Path file = dir.resolve("niolb-bgp-health");
+        final int start = doc.indexOf("```sh\n#!/bin/bash\n# " + name + " ");
+        assertThat(start).as("the script " + name + " in " + SCALING).isNotNegative();
+        final String text = doc.substring(start + "```sh\n".length(), doc.indexOf("\n```", start) + 1);
+        final Path file = dir.resolve(name);
         if (!Files.exists(file)) {
-            Files.writeString(file, script);
+            Files.writeString(file, text);
         }
         return file;
+    }
+
+    /**
+     * Why the router cannot have a resilient next-hop group, or null: a group of one next hop is made and removed
+     * again. An iproute2 or kernel older than 5.13 refuses {@code type resilient}.
+     */
+    private String resilientGroupsUnsupported() throws IOException, InterruptedException {
+        final NetworkNamespace.Result made = NetworkNamespace.run(router.prefix("sh", "-c",
+            "ip nexthop add id 1 via 10.2.0.2 dev r-s && ip nexthop add id 2 group 1 type resilient buckets 8")
+            .toArray(String[]::new));
+        NetworkNamespace.run(router.prefix("ip", "nexthop", "flush").toArray(String[]::new));
+        return made.exitCode() == 0 ? null
+            : "the kernel or iproute2 has no resilient next-hop groups (Linux 5.13): " + made.output().strip();
     }
 
     private String socket(final String name) {
@@ -397,7 +437,25 @@ class EcmpInstancesIT {
             Thread.sleep(20);
         }
         throw new AssertionError("no route to " + what + " within " + WAIT + "; the router has: " + route
+            + "\nin table " + BGP_TABLE + ": " + router.exec("ip", "route", "show", "table", BGP_TABLE)
+            + "\nnext hops: " + router.exec("ip", "-d", "nexthop", "show")
             + "\n" + NetworkNamespace.run("birdc", "-s", socket("r"), "show", "protocols").output() + logs());
+    }
+
+    /** The addresses of the next hops in the router's resilient group, read from the kernel's next-hop objects. */
+    private List<String> groupMembers() throws IOException, InterruptedException {
+        final String group = router.exec("ip", "-d", "nexthop", "show", "id", GROUP);
+        assertThat(group).as("the router's next-hop group").contains("type resilient");
+        final Matcher members = Pattern.compile(" group (\\S+) ").matcher(group);
+        assertThat(members.find()).as("the members of " + group).isTrue();
+        final List<String> addresses = new ArrayList<>();
+        for (final String member : members.group(1).split("/")) {
+            final String id = member.split(",")[0]; // ID,WEIGHT when the weight is not 1
+            final Matcher via = Pattern.compile(" via (\\S+) ").matcher(router.exec("ip", "nexthop", "show", "id", id));
+            assertThat(via.find()).as("next hop " + id).isTrue();
+            addresses.add(via.group(1));
+        }
+        return addresses;
     }
 
     /** What the daemons wrote, for a failure's message. */
