@@ -133,7 +133,9 @@ final class Foreground {
         systemd.ready(status(lb)); // Type=notify: systemctl start returns now, with every listener bound
         started.accept(lb);
         final String signal = signals.await();
-        if (control != null) {
+        if (control != null && signal.equals(TAKEN_OVER)) {
+            control.closeForSuccessor();
+        } else if (control != null) {
             control.close();
         }
         systemd.stopping("stopping (" + signal + "): " + lb.activeSessions() + " sessions open");

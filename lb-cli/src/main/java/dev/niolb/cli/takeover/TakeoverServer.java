@@ -126,7 +126,11 @@ public final class TakeoverServer implements AutoCloseable {
         return true;
     }
 
-    /** Stops listening; removes the socket file unless another niolb has put its own there since. */
+    /**
+     * Stops listening and removes the socket file unless another niolb has put its own there since. After a
+     * takeover use {@link #closeForSuccessor}: the successor replaces the file, and a check-then-delete here could
+     * race with it and delete the successor's.
+     */
     @Override
     public void close() {
         listening.close();
@@ -138,5 +142,10 @@ public final class TakeoverServer implements AutoCloseable {
         } catch (final IOException goneOrReplaced) {
             // nothing of ours left there
         }
+    }
+
+    /** Stops listening and leaves the path to the niolb that took this one's sockets over. */
+    public void closeForSuccessor() {
+        listening.close();
     }
 }
