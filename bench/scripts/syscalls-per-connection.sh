@@ -2,7 +2,7 @@
 # syscalls per proxied connection (open, 64 bytes each way, close) on the proxy's event-loop thread
 # Usage (from a checkout with lb-cli built; needs strace, haproxy, python3): bench/scripts/syscalls-per-connection.sh
 # Counts the syscalls of niolb's event-loop thread (epoll, then nio) and of HAProxy per proxied connection over
-# 1,000 sequential connections (after 200 unmeasured) through a Python echo server on 127.0.0.1:7730.
+# 1,000 sequential connections (after WARM=5000 unmeasured) through a Python echo server on 127.0.0.1:7730.
 set -u
 cd "$(dirname "$0")/../.."
 JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
@@ -33,7 +33,9 @@ for i in range(n):
 PY
 }
 count() { # name pid tid port
-  client $4 200  # warm-up
+  # warm-up: a JVM still compiling hot methods wakes its compiler threads from the loop thread (futex, seen with
+  # strace -k: CompileBroker::compile_method_base); that is start-up, not a cost per connection
+  client $4 ${WARM:-5000}
   strace -c -f -p $3 -o /tmp/strace-$1.txt & S=$!; sleep 1
   client $4 $N
   sleep 0.5; kill -INT $S; wait $S 2>/dev/null

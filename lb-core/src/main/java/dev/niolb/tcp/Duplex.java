@@ -106,6 +106,9 @@ final class Duplex {
         if (up.done() && down.done()) {
             return cleanEnd;
         }
+        if (up.done() != down.done()) {
+            (up.done() ? down : up).closeFollows(); // the last direction's FIN comes with the close
+        }
         updateInterest();
         return null;
     }

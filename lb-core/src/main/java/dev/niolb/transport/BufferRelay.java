@@ -30,6 +30,7 @@ public final class BufferRelay implements StreamRelay {
     private ByteBuffer buffer;
     private boolean srcEnded;
     private boolean dstShut;
+    private boolean closeFollows;
     private long bytes;
 
     public BufferRelay(final BufferPool pool) {
@@ -137,6 +138,9 @@ public final class BufferRelay implements StreamRelay {
     private int shutdownDst() {
         if (!dstShut) {
             dstShut = true;
+            if (closeFollows) {
+                return OK; // the session's close sends the FIN
+            }
             try {
                 dst.shutdownOutput();
             } catch (final IOException e) {
@@ -144,6 +148,11 @@ public final class BufferRelay implements StreamRelay {
             }
         }
         return OK;
+    }
+
+    @Override
+    public void closeFollows() {
+        closeFollows = true;
     }
 
     /** Whether to watch the source for reading: not ended and nothing pending. */

@@ -42,6 +42,14 @@ public interface StreamRelay {
     /** Whether this direction is over: the source ended and the destination was shut down. */
     boolean done();
 
+    /**
+     * The other direction is over, so the session closes both sockets as soon as this one is: its end of stream
+     * then needs no {@code shutdown(SHUT_WR)} of its own, since the close that follows sends the FIN (the peer's
+     * end of stream has been read, so nothing unread turns that close into a reset). One system call less per
+     * connection. Loop thread.
+     */
+    void closeFollows();
+
     /** Whether the source has ended. */
     boolean srcEnded();
 

@@ -86,6 +86,26 @@ class BufferRelayTest {
         assertThat(server.read(ByteBuffer.allocate(1))).isEqualTo(-1);
     }
 
+    @Test
+    void whenACloseFollowsTheEndOfStreamLeavesTheDestinationOpenForThatClose() throws Exception {
+        final BufferRelay relay = new BufferRelay(new BufferPool(4096, 4));
+        relay.connect(NioTransport.stream(in), NioTransport.stream(out));
+        relay.closeFollows(); // the other direction is over: the session closes both sockets next
+        client.shutdownOutput();
+        int status;
+        do {
+            status = relay.onReadable();
+        } while (!relay.done() && status == StreamRelay.OK);
+        assertThat(relay.done()).isTrue();
+        server.configureBlocking(false);
+        assertThat(server.read(ByteBuffer.allocate(1))).as("no FIN yet: no shutdown was made").isZero();
+
+        out.close(); // the session's close
+
+        server.configureBlocking(true);
+        assertThat(server.read(ByteBuffer.allocate(1))).as("the close sends the FIN, not a reset").isEqualTo(-1);
+    }
+
     private static SocketChannel[] pair() throws IOException {
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.bind(new InetSocketAddress("127.0.0.1", 0));

@@ -42,6 +42,7 @@ final class SpliceRelay implements StreamRelay {
     private boolean splicing;
     private boolean srcEnded;
     private boolean dstShut;
+    private boolean closeFollows;
     private long splicedBytes;
 
     SpliceRelay(final BufferPool pool, final boolean always) {
@@ -170,6 +171,9 @@ final class SpliceRelay implements StreamRelay {
     private int shutdownDst() {
         if (!dstShut) {
             dstShut = true;
+            if (closeFollows) {
+                return OK; // the session's close sends the FIN
+            }
             try {
                 dst.shutdownOutput();
             } catch (final IOException e) {
@@ -177,6 +181,12 @@ final class SpliceRelay implements StreamRelay {
             }
         }
         return OK;
+    }
+
+    @Override
+    public void closeFollows() {
+        closeFollows = true;
+        buffered.closeFollows();
     }
 
     @Override
