@@ -422,11 +422,7 @@ public final class LoadBalancer implements AutoCloseable {
      * file-descriptor store, which keeps them open while niolb restarts: empty on the NIO transport. Any thread.
      */
     public int[] listeningDescriptors() {
-        final RunningState running = state;
-        return java.util.stream.Stream.concat(
-                running.tcpListeners().stream().map(dev.niolb.tcp.TcpListener::descriptors),
-                running.udpListeners().stream().map(dev.niolb.udp.UdpListener::descriptors))
-            .flatMapToInt(java.util.Arrays::stream).toArray();
+        return state.listeners().stream().map(Listener::descriptors).flatMapToInt(java.util.Arrays::stream).toArray();
     }
 
     /** The relay event loops, in stripe order: for their heartbeats ({@code /metrics}). */

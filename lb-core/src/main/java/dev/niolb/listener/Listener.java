@@ -35,6 +35,12 @@ public interface Listener {
     /** The bound address; an ephemeral port is resolved. */
     InetSocketAddress localAddress();
 
+    /**
+     * The descriptors of its sockets (one per loop) where the transport has them (epoll), for systemd's
+     * file-descriptor store and a takeover: empty on NIO. Valid until the listener stops.
+     */
+    int[] descriptors();
+
     /** The group new sessions (flows) go to. */
     TargetGroup group();
 

@@ -63,10 +63,7 @@ public final class UdpListener implements Listener {
         }
     }
 
-    /**
-     * The descriptors of its sockets where the transport has them (epoll), for systemd's file-descriptor store:
-     * empty on NIO. Valid until the listener stops.
-     */
+    @Override
     public int[] descriptors() {
         return descriptors.clone();
     }

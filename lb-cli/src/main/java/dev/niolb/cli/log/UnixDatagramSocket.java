@@ -214,7 +214,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
      * A {@code struct sockaddr_un} exactly as long as {@code address} needs: a path ends with its NUL; an abstract
      * name ({@code @name}: a NUL, then the name) is as long as its bytes, since every byte up to the length counts.
      */
-    static MemorySegment address(final Arena arena, final String address) {
+    public static MemorySegment address(final Arena arena, final String address) {
         final boolean abstractName = address.startsWith("@");
         final byte[] name = (abstractName ? address.substring(1) : address).getBytes(StandardCharsets.UTF_8);
         if (name.length >= PATH_MAX) {

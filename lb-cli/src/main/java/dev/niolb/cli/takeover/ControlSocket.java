@@ -1,5 +1,7 @@
 package dev.niolb.cli.takeover;
 
+import dev.niolb.cli.log.UnixDatagramSocket;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -37,7 +39,6 @@ final class ControlSocket implements AutoCloseable {
     private static final int SHUT_RDWR = 2;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
-    private static final int PATH_MAX = 108;
     private static final int MAX_FDS = 253; // SCM_MAX_FD
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -229,14 +230,7 @@ final class ControlSocket implements AutoCloseable {
     }
 
     private static MemorySegment address(final Arena arena, final Path path) {
-        final byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-        if (name.length >= PATH_MAX) {
-            throw new IllegalArgumentException("a Unix socket path is at most " + (PATH_MAX - 1) + " bytes: " + path);
-        }
-        final MemorySegment at = arena.allocate(2 + name.length + 1, 2); // zeroed: the path ends with NUL
-        at.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-        MemorySegment.copy(name, 0, at, ValueLayout.JAVA_BYTE, 2, name.length);
-        return at;
+        return UnixDatagramSocket.address(arena, path.toString()); // the same struct sockaddr_un
     }
 
     private static long check(final MemorySegment state, final long rc, final String what) throws IOException {
@@ -264,6 +258,15 @@ final class ControlSocket implements AutoCloseable {
             throw e;
         } catch (final Throwable t) {
             throw new IllegalStateException(t);
+        }
+    }
+
+    /** Closes a descriptor received here that nobody will use. */
+    static void close(final int fd) {
+        try {
+            final int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (final Throwable ignored) {
+            // Linux releases it whatever close reports
         }
     }
 

@@ -32,7 +32,7 @@ public final class Takeover implements AutoCloseable {
             final String text = answer.text().strip();
             if (!text.matches("fds \\d+") || Integer.parseInt(text.substring(4)) != answer.fds().length) {
                 for (final int fd : answer.fds()) {
-                    closeQuietly(fd);
+                    ControlSocket.close(fd);
                 }
                 throw new IOException(text.isEmpty() ? "no answer" : "unexpected answer: " + text);
             }
@@ -40,19 +40,6 @@ public final class Takeover implements AutoCloseable {
         } catch (final IOException | RuntimeException e) {
             connection.close();
             throw e;
-        }
-    }
-
-    private static void closeQuietly(final int fd) {
-        // a descriptor of ours we cannot use: give it back to the kernel via a throwaway FFM close
-        try {
-            final var linker = java.lang.foreign.Linker.nativeLinker();
-            final var close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
-                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
-                    java.lang.foreign.ValueLayout.JAVA_INT));
-            final int ignored = (int) close.invokeExact(fd);
-        } catch (final Throwable ignored) {
-            // nothing more to do
         }
     }
 
