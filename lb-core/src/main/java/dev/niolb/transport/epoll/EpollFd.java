@@ -137,6 +137,15 @@ abstract sealed class EpollFd permits EpollStreamSocket, EpollListeningSocket, E
         return false;
     }
 
+    /**
+     * Whether it is to be reported readable as soon as its owner watches it for reading, without waiting for
+     * epoll: bytes of its own ({@link #holdsReadable}), or, once, bytes that are probably there already (an
+     * accepted client's first). A hint taken is forgotten where it is a guess.
+     */
+    boolean takeReadHint() {
+        return holdsReadable();
+    }
+
     /** Its registration, or null. */
     final EpollRegistration registration() {
         return registration;

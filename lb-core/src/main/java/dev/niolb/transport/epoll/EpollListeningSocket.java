@@ -43,7 +43,7 @@ final class EpollListeningSocket extends EpollFd implements ListeningSocket {
             final MemorySegment length = scratch.length(scratch.addressCapacity());
             final int client = Libc.accept4(fd(), scratch.address, length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             if (client >= 0) {
-                final EpollStreamSocket socket = new EpollStreamSocket(client, family());
+                final EpollStreamSocket socket = new EpollStreamSocket(client, family()).readFirst();
                 try {
                     return new Accepted(socket, SocketAddresses.read(scratch.address,
                         length.get(ValueLayout.JAVA_INT, 0)));

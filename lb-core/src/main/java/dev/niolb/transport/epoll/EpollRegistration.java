@@ -46,7 +46,7 @@ final class EpollRegistration implements Registration {
     /** Sets the interest, telling the kernel only when its epoll events change. */
     void change(final int ops) {
         interest = ops;
-        if ((ops & dev.niolb.loop.Ready.READ) != 0 && owner.holdsReadable()) {
+        if ((ops & dev.niolb.loop.Ready.READ) != 0 && owner.takeReadHint()) {
             poller.readyAgain(owner);
         }
         final int wanted = EpollPoller.epollEvents(ops);

@@ -183,16 +183,61 @@ class EpollTransportTest {
         }
         final StreamSocket socket = EpollTransport.instance().openStream(nobody);
         open.add(() -> socket.close(false));
-        final CompletableFuture<Integer> ready = new CompletableFuture<>();
-        final EpollPoller poller = poller((handler, ops, registration) -> ready.complete(ops));
-        if (!socket.connect(nobody)) {
-            poller.register((EpollFd) socket, Ready.CONNECT, recording(0));
+        // on loopback the refusal is known inside the connect call: no wake-up is spent to learn it
+        assertThatThrownBy(() -> socket.connect(nobody)).isInstanceOf(ConnectException.class)
+            .hasMessage("Connection refused");
+    }
+
+    @Test
+    void aLoopbackConnectIsCompleteWhenTheCallReturns() throws Exception {
+        final ListeningSocket listener = listen();
+        final StreamSocket socket = EpollTransport.instance().openStream(listener.localAddress());
+        open.add(() -> socket.close(false));
+        assertThat(socket.connect(listener.localAddress())).as("connected, not in progress").isTrue();
+        final ByteBuffer hello = ByteBuffer.wrap("hi".getBytes(StandardCharsets.US_ASCII));
+        assertThat(socket.write(hello)).isEqualTo(2);
+    }
+
+    @Test
+    void aLoopbackConnectToAFullBacklogIsLeftInProgressForEpollToFinish() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
+            StreamSocket waiting = null;
+            int made = 0;
+            while (made < 10 && waiting == null) { // the accept queue holds one or two, then a SYN waits
+                final StreamSocket socket = EpollTransport.instance().openStream(address);
+                open.add(() -> socket.close(false));
+                made++;
+                if (!socket.connect(address)) {
+                    waiting = socket;
+                }
+            }
+            assertThat(waiting).as("a connect the full backlog holds up").isNotNull();
+            final CompletableFuture<Integer> ready = new CompletableFuture<>();
+            final EpollPoller poller = poller((handler, ops, registration) -> ready.complete(ops));
+            poller.register((EpollFd) waiting, Ready.CONNECT, recording(0));
+            for (int i = 0; i < made; i++) {
+                open.add(server.accept()); // room in the queue: the SYN's retry completes the handshake
+            }
             while (!ready.isDone()) {
                 poller.poll(1000);
             }
+            assertThat(ready.get()).isEqualTo(Ready.CONNECT);
+            assertThat(waiting.finishConnect()).isTrue();
         }
-        assertThatThrownBy(socket::finishConnect).isInstanceOf(ConnectException.class)
-            .hasMessage("Connection refused");
+    }
+
+    @Test
+    void anAcceptedSocketIsReadOnceAsSoonAsItIsWatchedWithoutWaitingForEpoll() throws Exception {
+        final ListeningSocket listener = listen();
+        connect(listener); // sends nothing: epoll would never report it readable
+        final StreamSocket server = accepted(listener);
+        final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
+        poller.register((EpollFd) server, Ready.READ, recording(1));
+        poller.pollNow();
+        assertThat(calls).as("read at once, the first time").containsExactly(1);
+        poller.pollNow();
+        assertThat(calls).as("once only: then it waits for epoll").containsExactly(1);
     }
 
     @Test
@@ -246,10 +291,11 @@ class EpollTransportTest {
         assertThat(calls).hasSize(1).doesNotContain(99);
     }
 
-    /** An accepted socket with a byte waiting to be read. */
+    /** An accepted socket with a byte waiting to be read, reported readable by epoll only. */
     private StreamSocket readable(final ListeningSocket listener) throws IOException {
         final Socket client = connect(listener);
         final StreamSocket server = accepted(listener);
+        ((EpollFd) server).takeReadHint();
         client.getOutputStream().write(1);
         return server;
     }
