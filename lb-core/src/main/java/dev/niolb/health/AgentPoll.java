@@ -55,7 +55,7 @@ final class AgentPoll implements Timeout {
     }
 
     @Override
-    public void onTimeout(final long expiredTimerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         if (stopped) {
             return;
         }

@@ -157,7 +157,7 @@ final class CheckConnection implements IoHandler, Timeout {
     }
 
     @Override
-    public void onTimeout(final long expiredTimerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         finish(CheckResult.failed(switch (phase) {
             case CONNECTING -> "connect timed out after " + timeoutMs + " ms";
             case WRITING -> "request not taken within " + timeoutMs + " ms";

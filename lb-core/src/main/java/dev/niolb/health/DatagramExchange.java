@@ -95,7 +95,7 @@ final class DatagramExchange implements IoHandler, Timeout {
     }
 
     @Override
-    public void onTimeout(final long expiredTimerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         finish(dialogue.silence(timeoutMs));
     }
 

@@ -380,7 +380,7 @@ public final class HealthChecker implements AutoCloseable {
         }
 
         @Override
-        public void onTimeout(final long expiredTimerId, final long nowMs) {
+        public void onTimeout(final long nowMs) {
             final List<GroupHealth> touched = new ArrayList<>();
             leaving.removeIf(l -> {
                 if (l.server.active() > 0) {
@@ -440,7 +440,7 @@ public final class HealthChecker implements AutoCloseable {
         }
 
         @Override
-        public void onTimeout(final long expiredTimerId, final long nowMs) {
+        public void onTimeout(final long nowMs) {
             final long now = System.nanoTime();
             ramping.removeIf(server -> !server.advanceRamp(now));
             if (!ramping.isEmpty() && !stopped) {

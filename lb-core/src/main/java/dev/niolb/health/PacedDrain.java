@@ -69,7 +69,7 @@ final class PacedDrain implements Timeout {
     }
 
     @Override
-    public void onTimeout(final long expiredTimerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         draining.removeIf(d -> step(d, nowMs));
         if (!draining.isEmpty() && !stopped) {
             timer.at(nowMs + STEP_MS);

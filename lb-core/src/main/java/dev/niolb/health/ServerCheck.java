@@ -86,7 +86,7 @@ final class ServerCheck implements Timeout {
     }
 
     @Override
-    public void onTimeout(final long expiredTimerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         if (stopped || running) {
             return;
         }

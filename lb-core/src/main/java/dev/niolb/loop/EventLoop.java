@@ -3,7 +3,6 @@ package dev.niolb.loop;
 import dev.niolb.session.LoopSession;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
-import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -29,27 +27,24 @@ import java.util.function.Supplier;
  * that is skipped when one is already pending) and read only what is published for them (counters, snapshots).
  * Failures of handlers, commands and timers are counted in its {@link LoopHeartbeat} (exported), then logged.
  *
- * <p>Timers: an Agrona {@link DeadlineTimerWheel} with {@value #TICK_MS} ms ticks; the select timeout is one
+ * <p>Timers: a {@link TimerWheel} of {@link LoopTimer}s with {@value #TICK_MS} ms ticks; the select timeout is one
  * tick while any timer is pending and unbounded otherwise, so an idle loop with no sessions does not wake up.
  * Timeouts of a session (connect, idle) are one timer each at most, never a thread or a scheduled task.
  */
 public final class EventLoop {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
-    static final int TICK_MS = 8; // a power of two, as the wheel requires
-    private static final int TICKS_PER_WHEEL = 512;
-    private static final int TIMER_POLL_LIMIT = 4096;
+    static final int TICK_MS = TimerWheel.TICK_MS;
     private static final int COMMAND_LIMIT = 4096;
     private static final int MAX_POOLED_BUFFERS = 256;
 
     private final int index;
     private final Poller poller;
-    private final DeadlineTimerWheel wheel;
-    private final Long2ObjectHashMap<Timeout> timeouts = new Long2ObjectHashMap<>();
+    private final TimerWheel wheel;
     private final Long2ObjectHashMap<LoopSession> sessions = new Long2ObjectHashMap<>();
     private final Int2ObjectHashMap<BufferPool> pools = new Int2ObjectHashMap<>();
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
-    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
+    private final TimerWheel.FailureHandler onTimerFailure = this::timerFailed;
     private final Thread thread;
     private final LoopHeartbeat heartbeat;
     private volatile boolean running = true;
@@ -70,7 +65,7 @@ public final class EventLoop {
         this.heartbeat = new LoopHeartbeat(index);
         this.poller = transport.open(this::dispatch);
         tick();
-        this.wheel = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, TICK_MS, TICKS_PER_WHEEL);
+        this.wheel = new TimerWheel(nowMs);
         this.thread = new Thread(this::run, threadName);
     }
 
@@ -161,25 +156,24 @@ public final class EventLoop {
         return result;
     }
 
-    /** Schedules {@code timeout} at {@code deadlineMs} on {@link #nowMs()}'s clock; returns the timer id. */
-    public long schedule(final long deadlineMs, final Timeout timeout) {
-        requireOwner("schedule");
-        if (wheel.timerCount() == 0) {
-            // an empty wheel may be far behind the clock after a long idle block; restart it at now so that
-            // polling does not have to step through every missed tick
-            wheel.resetStartTime(nowMs);
-        }
-        final long id = wheel.scheduleTimer(deadlineMs);
-        timeouts.put(id, timeout);
-        return id;
+    /**
+     * A new timer armed for {@code deadlineMs} on {@link #nowMs()}'s clock (what a test or a one-off needs; an
+     * object that times something again and again keeps one {@link LoopTimer}).
+     */
+    public LoopTimer schedule(final long deadlineMs, final Timeout timeout) {
+        final LoopTimer timer = new LoopTimer(this, timeout);
+        timer.at(deadlineMs);
+        return timer;
     }
 
-    /** Cancels a timer; ignores {@link DeadlineTimerWheel#NULL_DEADLINE} and timers already expired. */
-    public void cancel(final long timerId) {
+    void arm(final LoopTimer timer, final long deadlineMs) {
+        requireOwner("schedule");
+        wheel.add(timer, deadlineMs, nowMs);
+    }
+
+    void disarm(final LoopTimer timer) {
         requireOwner("cancel");
-        if (timerId != DeadlineTimerWheel.NULL_DEADLINE && timeouts.remove(timerId) != null) {
-            wheel.cancelTimer(timerId);
-        }
+        wheel.remove(timer);
     }
 
     /** The pool of direct buffers of {@code size} bytes for this loop. Loop thread, or before start. */
@@ -311,7 +305,7 @@ public final class EventLoop {
                 clockStale = true;
                 heartbeat.polling();
                 if (commands.isEmpty()) {
-                    poller.poll(wheel.timerCount() > 0 ? TICK_MS : 0);
+                    poller.poll(wheel.count() > 0 ? TICK_MS : 0);
                 } else {
                     poller.pollNow();
                 }
@@ -370,27 +364,12 @@ public final class EventLoop {
     }
 
     private void pollTimers() {
-        if (wheel.timerCount() == 0) {
-            return;
-        }
-        // poll() advances the wheel by at most one tick per call: step until the wheel has caught up with now
-        int expired;
-        do {
-            expired = wheel.poll(nowMs, onExpiry, TIMER_POLL_LIMIT);
-        } while ((expired == TIMER_POLL_LIMIT || wheel.currentTickTime() <= nowMs) && wheel.timerCount() > 0);
+        wheel.expire(nowMs, onTimerFailure);
     }
 
-    private boolean onExpiry(final TimeUnit unit, final long now, final long timerId) {
-        final Timeout timeout = timeouts.remove(timerId);
-        if (timeout != null) {
-            try {
-                timeout.onTimeout(timerId, now);
-            } catch (final RuntimeException | Error e) {
-                heartbeat.error();
-                LOG.error("event loop {}: timer failed", index, e);
-            }
-        }
-        return true;
+    private void timerFailed(final Throwable failure) {
+        heartbeat.error();
+        LOG.error("event loop {}: timer failed", index, failure);
     }
 
     private void shutdown() {

@@ -1,7 +1,5 @@
 package dev.niolb.loop;
 
-import org.agrona.DeadlineTimerWheel;
-
 /**
  * Runs on its loop's thread.
  *
@@ -9,13 +7,19 @@ import org.agrona.DeadlineTimerWheel;
  * next run): at most one pending at a time, forgotten when it fires, cancelled by its owner when it stops.
  * Every loop-owned object that times something had its own copy of this bookkeeping; now it is here.
  *
- * <p>Threading: the owning {@link EventLoop}'s thread only. Arming allocates nothing (the wheel's timer ids are
- * longs, and this object is the wheel's callback).
+ * <p>It is its own entry in the loop's {@link TimerWheel} (the list links are its fields), so arming and
+ * cancelling allocate nothing and cost the wheel no memory of its own.
+ *
+ * <p>Threading: the owning {@link EventLoop}'s thread only.
  */
-public final class LoopTimer implements Timeout {
+public final class LoopTimer {
     private final EventLoop loop;
     private final Timeout onExpiry;
-    private long id = DeadlineTimerWheel.NULL_DEADLINE;
+    // the wheel's bookkeeping, written by TimerWheel only
+    long deadlineTick;
+    LoopTimer prev;
+    LoopTimer next;
+    int list = TimerWheel.NONE;
 
     /** @param onExpiry called on the loop when the timer fires; the timer is no longer armed by then */
     public LoopTimer(final EventLoop loop, final Timeout onExpiry) {
@@ -26,7 +30,7 @@ public final class LoopTimer implements Timeout {
     /** Fires at {@code deadlineMs} on the loop's clock, instead of any deadline set before. */
     public void at(final long deadlineMs) {
         cancel();
-        id = loop.schedule(deadlineMs, this);
+        loop.arm(this, deadlineMs);
     }
 
     /** Fires {@code delayMs} from now, instead of any deadline set before. */
@@ -43,20 +47,17 @@ public final class LoopTimer implements Timeout {
 
     /** Whether a deadline is pending. */
     public boolean armed() {
-        return id != DeadlineTimerWheel.NULL_DEADLINE;
+        return list != TimerWheel.NONE;
     }
 
     /** Forgets the pending deadline, if any. Idempotent. */
     public void cancel() {
-        if (id != DeadlineTimerWheel.NULL_DEADLINE) {
-            loop.cancel(id);
-            id = DeadlineTimerWheel.NULL_DEADLINE;
+        if (armed()) {
+            loop.disarm(this);
         }
     }
 
-    @Override
-    public void onTimeout(final long timerId, final long nowMs) {
-        id = DeadlineTimerWheel.NULL_DEADLINE;
-        onExpiry.onTimeout(timerId, nowMs);
+    void fire(final long nowMs) {
+        onExpiry.onTimeout(nowMs);
     }
 }

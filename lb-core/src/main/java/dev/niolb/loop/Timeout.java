@@ -10,9 +10,9 @@ package dev.niolb.loop;
 @FunctionalInterface
 public interface Timeout {
     /**
-     * The timer scheduled with {@link EventLoop#schedule} has expired; it is no longer scheduled.
+     * The {@link LoopTimer} has expired; it is no longer armed.
      *
      * @param nowMs the loop's clock, see {@link EventLoop#nowMs()}
      */
-    void onTimeout(long timerId, long nowMs);
+    void onTimeout(long nowMs);
 }

@@ -194,7 +194,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     }
 
     @Override
-    public void onTimeout(final long timerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         updateInterest();
     }
 

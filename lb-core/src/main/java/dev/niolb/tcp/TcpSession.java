@@ -396,7 +396,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     // ----------------------------------------------------------------------------------------------- timers
 
     @Override
-    public void onTimeout(final long expiredTimerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         if (phase == Phase.HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
             listener.warnProxyHeader(nowMs, who.peer(), "not complete within " + settings.headerTimeoutMs() + " ms");

@@ -400,7 +400,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
     // ----------------------------------------------------------------------------------------------- timers
 
     @Override
-    public void onTimeout(final long expiredTimerId, final long nowMs) {
+    public void onTimeout(final long nowMs) {
         if (closed) {
             return;
         }

@@ -38,7 +38,7 @@ class EventLoopTest {
         final boolean[] onLoop = new boolean[1];
         running.loop().execute(() -> {
             scheduledAt[0] = running.loop().nowMs();
-            running.loop().schedule(running.loop().nowMs() + 150, (id, now) -> {
+            running.loop().schedule(running.loop().nowMs() + 150, now -> {
                 firedAfterMs[0] = now - scheduledAt[0];
                 onLoop[0] = running.loop().inLoop();
                 fired.countDown();
@@ -54,12 +54,12 @@ class EventLoopTest {
         final List<String> fired = new CopyOnWriteArrayList<>();
         final CountDownLatch later = new CountDownLatch(1);
         running.loop().execute(() -> {
-            final long cancelled = running.loop().schedule(running.loop().nowMs() + 50, (id, now) -> fired.add("cancelled"));
-            running.loop().schedule(running.loop().nowMs() + 200, (id, now) -> {
+            final LoopTimer cancelled = running.loop().schedule(running.loop().nowMs() + 50, now -> fired.add("cancelled"));
+            running.loop().schedule(running.loop().nowMs() + 200, now -> {
                 fired.add("kept");
                 later.countDown();
             });
-            running.loop().cancel(cancelled);
+            cancelled.cancel();
         });
         assertThat(later.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(fired).containsExactly("kept");
@@ -72,7 +72,7 @@ class EventLoopTest {
         final CountDownLatch done = new CountDownLatch(3);
         running.loop().execute(() -> {
             for (final int delay : new int[]{120, 40, 80}) {
-                running.loop().schedule(running.loop().nowMs() + delay, (id, now) -> {
+                running.loop().schedule(running.loop().nowMs() + delay, now -> {
                     order.add(delay);
                     done.countDown();
                 });
@@ -108,7 +108,7 @@ class EventLoopTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> running.loop().bufferPool(4096))
             .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("bufferPool called from " + Thread.currentThread().getName());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> running.loop().schedule(running.loop().nowMs() + 1000, (id, now) -> { }))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> running.loop().schedule(running.loop().nowMs() + 1000, now -> { }))
             .isInstanceOf(IllegalStateException.class);
     }
 }

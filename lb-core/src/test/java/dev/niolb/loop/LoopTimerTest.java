@@ -20,7 +20,7 @@ class LoopTimerTest {
     void aNewDeadlineReplacesThePendingOneAndTheTimerFiresOnceDisarmed() throws Exception {
         final LoopTimer[] timer = new LoopTimer[1];
         running.loop().submit(() -> {
-            timer[0] = new LoopTimer(running.loop(), (id, now) -> fired.add("fired, armed " + timer[0].armed()));
+            timer[0] = new LoopTimer(running.loop(), now -> fired.add("fired, armed " + timer[0].armed()));
             timer[0].after(10_000);
             timer[0].after(20); // replaces the first: only one fires, and soon
             return true;
@@ -34,10 +34,10 @@ class LoopTimerTest {
     void anArmedTimerKeepsItsEarlierDeadlineAndACancelledOneNeverFires() throws Exception {
         final LoopTimer[] timers = new LoopTimer[2];
         running.loop().submit(() -> {
-            timers[0] = new LoopTimer(running.loop(), (id, now) -> fired.add("kept"));
+            timers[0] = new LoopTimer(running.loop(), now -> fired.add("kept"));
             timers[0].after(20);
             timers[0].afterUnlessArmed(10_000); // armed: the 20 ms deadline stands
-            timers[1] = new LoopTimer(running.loop(), (id, now) -> fired.add("cancelled"));
+            timers[1] = new LoopTimer(running.loop(), now -> fired.add("cancelled"));
             timers[1].after(10);
             timers[1].cancel();
             timers[1].cancel(); // idempotent
