@@ -61,7 +61,8 @@ public final class Harness implements Callable<Integer> {
     List<String> scenarios = List.of("throughput", "rr", "connrate", "concurrency", "udp");
 
     @Option(names = "--targets", split = ",", paramLabel = "LIST",
-        description = "Of direct, niolb, haproxy, haproxy-splice (HAProxy with option splice-auto), nginx and "
+        description = "Of direct, niolb, haproxy, haproxy-splice (HAProxy with option splice-request "
+            + "and splice-response), nginx and "
             + "NAME=HOST:PORT[,udp=HOST:PORT][,pid=PID] (default: " + DEFAULT_TARGETS + ").")
     List<String> targets;
 

@@ -41,8 +41,8 @@ public final class Launchers {
     }
 
     /**
-     * HAProxy with {@code option splice-auto} and at most {@code pipes} kernel pipes: the {@code haproxy-splice}
-     * peer, otherwise configured exactly as
+     * HAProxy splicing both directions ({@code option splice-request}, {@code splice-response}) with at most
+     * {@code pipes} kernel pipes: the {@code haproxy-splice} peer, otherwise configured exactly as
      * {@link #haproxy(Path, Path, int, InetSocketAddress, int)}.
      */
     public static RunningTarget haproxySplice(final Path binary, final Path dir, final int threads,

@@ -39,13 +39,15 @@ class PeerConfigTest {
     }
 
     @Test
-    void theSpliceConfigTurnsOnSpliceAutoInTheFrontendAndTheBackendAndBoundsThePipes() {
+    void theSpliceConfigSplicesBothDirectionsInTheFrontendAndTheBackendAndBoundsThePipes() {
         final String config = new HaproxyConfig(1, new InetSocketAddress(LOOPBACK, 8080),
             new InetSocketAddress(LOOPBACK, 9090), 5000, 64).render();
-        assertThat(section(config, "frontend bench")).contains("option splice-auto", "bind 127.0.0.1:8080");
-        assertThat(section(config, "backend backends")).contains("option splice-auto", "server b1 127.0.0.1:9090");
-        assertThat(section(config, "global")).contains("maxpipes 64").doesNotContain("option splice-auto");
-        assertThat(section(config, "defaults")).contains("mode tcp").doesNotContain("option splice-auto");
+        assertThat(section(config, "frontend bench"))
+            .contains("option splice-request", "option splice-response", "bind 127.0.0.1:8080");
+        assertThat(section(config, "backend backends"))
+            .contains("option splice-request", "option splice-response", "server b1 127.0.0.1:9090");
+        assertThat(section(config, "global")).contains("maxpipes 64").noneMatch(line -> line.contains("splice"));
+        assertThat(section(config, "defaults")).contains("mode tcp").noneMatch(line -> line.contains("splice"));
     }
 
     @Test
