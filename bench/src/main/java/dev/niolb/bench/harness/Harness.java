@@ -9,6 +9,7 @@ import dev.niolb.bench.harness.report.ResultTable;
 import dev.niolb.bench.harness.report.Row;
 import dev.niolb.bench.harness.target.BackendProcess;
 import dev.niolb.bench.harness.target.Executables;
+import dev.niolb.bench.harness.target.HaproxyConfig;
 import dev.niolb.bench.harness.target.Launchers;
 import dev.niolb.bench.harness.target.RunningTarget;
 import dev.niolb.bench.harness.target.Target;
@@ -44,8 +45,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "niolb-bench", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
     subcommands = SoakCommand.class,
-    description = "Measures niolb side by side with a direct connection, HAProxy and nginx.",
-    footer = {"", "With no options: the quick profile, all scenarios, targets direct,niolb,haproxy,nginx (a few minutes)."})
+    description = "Measures niolb side by side with a direct connection, HAProxy (without and with splice) and nginx.",
+    footer = {"", "With no options: the quick profile, all scenarios, targets " + Harness.DEFAULT_TARGETS + " (a few minutes).",
+        "Leave a peer out by naming the others, e.g. --targets direct,niolb,haproxy,nginx."})
 public final class Harness implements Callable<Integer> {
 
     @Option(names = "--quick", description = "The quick profile (the default): 0.5 s warm-up, 2 s windows, 3 rounds.")
@@ -59,10 +61,12 @@ public final class Harness implements Callable<Integer> {
     List<String> scenarios = List.of("throughput", "rr", "connrate", "concurrency", "udp");
 
     @Option(names = "--targets", split = ",", paramLabel = "LIST",
-        description = "Of direct, niolb, haproxy, nginx and NAME=HOST:PORT[,udp=HOST:PORT][,pid=PID] (default: direct,niolb,haproxy,nginx).")
+        description = "Of direct, niolb, haproxy, haproxy-splice (HAProxy with option splice-request "
+            + "and splice-response), nginx and "
+            + "NAME=HOST:PORT[,udp=HOST:PORT][,pid=PID] (default: " + DEFAULT_TARGETS + ").")
     List<String> targets;
 
-    @Option(names = "--peers", split = ",", paramLabel = "LIST", description = "Peers to start and add: haproxy, nginx.")
+    @Option(names = "--peers", split = ",", paramLabel = "LIST", description = "Peers to start and add: haproxy, haproxy-splice, nginx.")
     List<String> peers = List.of();
 
     @Option(names = "--target", paramLabel = "NAME=HOST:PORT", description = "An external proxy already forwarding to the backend (repeatable).")
@@ -145,7 +149,13 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--out", description = "Output directory (default: bench-results/<timestamp> in the project).")
     Path out;
 
-    /** Descriptors a proxy needs besides two per held connection: listeners, epoll, logs, a JVM's jars. */
+    /** The targets of the standard comparison. */
+    static final String DEFAULT_TARGETS = "direct,niolb,haproxy,haproxy-splice,nginx";
+
+    /**
+     * Descriptors a proxy needs besides two per held connection: listeners, epoll, logs, a JVM's jars, and
+     * {@link HaproxyConfig#MIN_SPLICE_PIPES} pipes of two descriptors each for {@code haproxy-splice}.
+     */
     private static final int FD_HEADROOM = 256;
 
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -179,7 +189,8 @@ public final class Harness implements Callable<Integer> {
         final Thread hook = new Thread(this::stopAll, "niolb-bench-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            final int idleConnections = fitIdle(settings.idle(), scenarioList.contains(Scenario.CONCURRENCY), console);
+            final long need = descriptorsNeeded(settings.idle(), splicePipes(settings.bulkConnections()));
+            final int idleConnections = fitIdle(need, settings.idle(), scenarioList.contains(Scenario.CONCURRENCY), console);
             final Settings run = withIdle(settings, idleConnections);
             final String machine = Machine.describe();
             console.println(machine);
@@ -191,6 +202,7 @@ public final class Harness implements Callable<Integer> {
             console.println("targets: " + String.join(", ", list.stream().map(t -> t.name() + " "
                 + Target.format(t.tcp()) + (t.hasProcess() ? " (pid " + t.pid() + ")" : "")).toList()));
 
+            final int nameWidth = list.stream().mapToInt(t -> t.name().length()).max().orElse(1);
             final ScenarioRunner runner = new ScenarioRunner(run);
             if (!prewarm.isZero()) {
                 list.forEach(t -> runner.prewarm(t, prewarm));
@@ -206,8 +218,8 @@ public final class Harness implements Callable<Integer> {
                         final Target target = list.get((i + round) % list.size());
                         final Measurement m = runner.measure(variant, target);
                         results.get(target).add(m);
-                        console.printf("[%s] round %d/%d %-8s %s%n", variant.id(), round + 1, variantRounds,
-                            target.name(), ScenarioRunner.describe(variant, m));
+                        console.printf("[%s] round %d/%d %-" + nameWidth + "s %s%n", variant.id(), round + 1,
+                            variantRounds, target.name(), ScenarioRunner.describe(variant, m));
                         if (!m.skipped()) {
                             ScenarioRunner.pause(Duration.ofMillis(200));
                         }
@@ -233,8 +245,8 @@ public final class Harness implements Callable<Integer> {
             }
             final String header = machine + "\ncommand: " + commandLine + "\nthreads per proxy: " + run.proxyThreads()
                 + "; backend: " + backendMode + " with " + backendThreads + " loop(s)\n"
-                + "ratios: ×direct = figure / direct's; ×best peer = figure / the best of the peers (HAProxy, nginx,"
-                + " external) in that column's direction; proxy CPU = utime+stime of the proxy's processes"
+                + "ratios: ×direct = figure / direct's; ×best peer = figure / the best of the peers (HAProxy with and"
+                + " without splice, nginx, external) in that column's direction; proxy CPU = utime+stime of the proxy's processes"
                 + " from /proc/PID/stat over the measured window";
             ReportWriter.write(outDir, header, tables, charts);
             Files.writeString(outDir.resolve("command.txt"), commandLine + System.lineSeparator(), StandardCharsets.UTF_8);
@@ -284,12 +296,34 @@ public final class Harness implements Callable<Integer> {
     }
 
     /**
+     * Kernel pipes of {@code haproxy-splice}: one per direction of each bulk connection, at least
+     * {@link HaproxyConfig#MIN_SPLICE_PIPES}.
+     */
+    static int splicePipes(final int bulkConnections) {
+        return Math.max(HaproxyConfig.MIN_SPLICE_PIPES, 2 * bulkConnections);
+    }
+
+    /**
+     * Descriptors a proxy needs to hold {@code idle} client connections: two sockets each, the headroom, and two
+     * for each of {@code haproxy-splice}'s pipes beyond those the headroom covers.
+     */
+    static long descriptorsNeeded(final int idle, final int splicePipes) {
+        return 2L * idle + FD_HEADROOM + 2L * Math.max(0, splicePipes - HaproxyConfig.MIN_SPLICE_PIPES);
+    }
+
+    /** HAProxy's {@code maxconn} for {@code idle} held connections, within {@link #descriptorsNeeded}. */
+    static int haproxyMaxconn(final int idle) {
+        return idle + FD_HEADROOM / 8;
+    }
+
+    /**
      * A proxy holding K client connections holds 2K sockets. Raise this process's open-file limit (the
      * children inherit it) with prlimit when it is too low and we may; otherwise cap K and say so. The
      * proxies' own connection limits are sized from K, so this runs even without the concurrency scenario.
+     *
+     * @param need descriptors for {@code wanted} connections, {@link #descriptorsNeeded}
      */
-    private static int fitIdle(final int wanted, final boolean announce, final PrintStream console) {
-        final long need = 2L * wanted + FD_HEADROOM;
+    private static int fitIdle(final long need, final int wanted, final boolean announce, final PrintStream console) {
         OptionalLong soft = FileLimit.soft();
         if (soft.isPresent() && soft.getAsLong() < need && Executables.find("prlimit").isPresent()) {
             try {
@@ -305,7 +339,7 @@ public final class Harness implements Callable<Integer> {
             soft = FileLimit.soft();
         }
         if (soft.isPresent() && soft.getAsLong() < need) {
-            final int capped = (int) Math.max(1, (soft.getAsLong() - FD_HEADROOM) / 2);
+            final int capped = (int) Math.max(1, (soft.getAsLong() - (need - 2L * wanted)) / 2);
             if (announce) {
                 console.println("concurrency: capped at " + capped + " idle connections by the open-file limit "
                     + soft.getAsLong() + " (a proxy needs two descriptors per connection; raise it with ulimit -n)");
@@ -334,7 +368,7 @@ public final class Harness implements Callable<Integer> {
                                       final InetSocketAddress backendTcp, final InetSocketAddress backendUdp,
                                       final PrintStream console) {
         final boolean defaults = targets == null;
-        final List<String> names = new ArrayList<>(defaults ? List.of("direct", "niolb", "haproxy", "nginx") : targets);
+        final List<String> names = new ArrayList<>(defaults ? List.of(DEFAULT_TARGETS.split(",")) : targets);
         peers.stream().map(String::strip).filter(p -> !names.contains(p)).forEach(names::add);
         names.addAll(external);
         final List<Target> list = new ArrayList<>();
@@ -352,7 +386,10 @@ public final class Harness implements Callable<Integer> {
                             run.proxyThreads(), backendTcp, backendUdp)));
                     }
                     case "haproxy" -> list.add(keep(Launchers.haproxy(binary("haproxy"), configs, run.proxyThreads(),
-                        backendTcp, run.idle() + FD_HEADROOM / 8)));
+                        backendTcp, haproxyMaxconn(run.idle()))));
+                    case "haproxy-splice" -> list.add(keep(Launchers.haproxySplice(binary("haproxy"), configs,
+                        run.proxyThreads(), backendTcp, haproxyMaxconn(run.idle()),
+                        splicePipes(run.bulkConnections()))));
                     case "nginx" -> list.add(keep(Launchers.nginx(binary("nginx"), configs, run.proxyThreads(),
                         backendTcp, backendUdp, 2 * run.idle() + FD_HEADROOM / 2)));
                     default -> list.add(Target.parseExternal(name));

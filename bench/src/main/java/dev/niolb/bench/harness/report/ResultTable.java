@@ -8,8 +8,9 @@ import java.util.OptionalDouble;
 
 /**
  * A scenario's figures, one row per target, with each ratio column computed against the {@code direct}
- * row and against the best peer (the best of HAProxy, nginx and external proxies in that column, in the
- * column's own direction: highest rate, lowest latency or CPU). Renders as aligned text, Markdown and HTML.
+ * row and against the best peer (the best of the {@link Target.Role#PEER} rows: HAProxy with and without splice,
+ * nginx and external proxies, in that column, in the column's own direction: highest rate, lowest latency or
+ * CPU). Renders as aligned text, Markdown and HTML.
  * Immutable.
  */
 public record ResultTable(String id, String title, String settings, List<Column> columns, List<Row> rows) {

@@ -34,13 +34,35 @@ public final class Launchers {
     private Launchers() {
     }
 
+    /** HAProxy without splicing: the {@code haproxy} peer. */
     public static RunningTarget haproxy(final Path binary, final Path dir, final int threads,
                                         final InetSocketAddress backend, final int maxconn) throws IOException {
+        return haproxy("haproxy", binary, dir, threads, backend, maxconn, 0);
+    }
+
+    /**
+     * HAProxy splicing both directions ({@code option splice-request}, {@code splice-response}) with at most
+     * {@code pipes} kernel pipes: the {@code haproxy-splice} peer, otherwise configured exactly as
+     * {@link #haproxy(Path, Path, int, InetSocketAddress, int)}.
+     */
+    public static RunningTarget haproxySplice(final Path binary, final Path dir, final int threads,
+                                              final InetSocketAddress backend, final int maxconn, final int pipes)
+        throws IOException {
+        if (pipes < 1) {
+            throw new IllegalArgumentException("a splicing HAProxy needs at least one pipe, was " + pipes);
+        }
+        return haproxy("haproxy-splice", binary, dir, threads, backend, maxconn, pipes);
+    }
+
+    private static RunningTarget haproxy(final String name, final Path binary, final Path dir, final int threads,
+                                         final InetSocketAddress backend, final int maxconn, final int pipes)
+        throws IOException {
         final InetSocketAddress listen = Ports.freeTcp(backend.getAddress());
-        final Path config = write(dir.resolve("haproxy.cfg"), new HaproxyConfig(threads, listen, backend, maxconn).render());
-        final ManagedProcess process = ManagedProcess.start("haproxy",
-            List.of(binary.toString(), "-db", "-f", config.toString()), dir.resolve("haproxy.log"));
-        return started(process, new Target("haproxy", Target.Role.PEER, listen, null, process.pid(),
+        final Path config = write(dir.resolve(name + ".cfg"),
+            new HaproxyConfig(threads, listen, backend, maxconn, pipes).render());
+        final ManagedProcess process = ManagedProcess.start(name,
+            List.of(binary.toString(), "-db", "-f", config.toString()), dir.resolve(name + ".log"));
+        return started(process, new Target(name, Target.Role.PEER, listen, null, process.pid(),
             "no udp listener (HAProxy 2.6 community proxies no UDP)"), listen);
     }
 

@@ -39,6 +39,35 @@ class PeerConfigTest {
     }
 
     @Test
+    void theSpliceConfigSplicesBothDirectionsInTheFrontendAndTheBackendAndBoundsThePipes() {
+        final String config = new HaproxyConfig(1, new InetSocketAddress(LOOPBACK, 8080),
+            new InetSocketAddress(LOOPBACK, 9090), 5000, 64).render();
+        assertThat(section(config, "frontend bench"))
+            .contains("option splice-request", "option splice-response", "bind 127.0.0.1:8080");
+        assertThat(section(config, "backend backends"))
+            .contains("option splice-request", "option splice-response", "server b1 127.0.0.1:9090");
+        assertThat(section(config, "global")).contains("maxpipes 64").noneMatch(line -> line.contains("splice"));
+        assertThat(section(config, "defaults")).contains("mode tcp").noneMatch(line -> line.contains("splice"));
+    }
+
+    @Test
+    void thePlainHaproxyConfigNeitherSplicesNorBoundsPipes() {
+        final String config = new HaproxyConfig(1, new InetSocketAddress(LOOPBACK, 8080),
+            new InetSocketAddress(LOOPBACK, 9090), 5000).render();
+        assertThat(config).doesNotContain("splice", "maxpipes");
+        assertThat(section(config, "frontend bench")).contains("bind 127.0.0.1:8080", "default_backend backends");
+    }
+
+    @Test
+    void haproxyAcceptsTheGeneratedSpliceConfig() throws Exception {
+        final Path haproxy = Executables.find("haproxy").orElse(null);
+        assumeTrue(haproxy != null, "haproxy is not installed (apt-get install haproxy)");
+        final Path config = Files.writeString(dir.resolve("haproxy-splice.cfg"), new HaproxyConfig(1,
+            Ports.freeTcp(LOOPBACK), new InetSocketAddress(LOOPBACK, 9), 1000, HaproxyConfig.MIN_SPLICE_PIPES).render());
+        assertThat(run(List.of(haproxy.toString(), "-c", "-f", config.toString()))).isZero();
+    }
+
+    @Test
     void theNginxConfigLoadsTheStreamModuleAndProxiesTcpAndUdp() {
         final String config = new NginxConfig(2, new InetSocketAddress(LOOPBACK, 8080), new InetSocketAddress(LOOPBACK, 9090),
             new InetSocketAddress(LOOPBACK, 8081), new InetSocketAddress(LOOPBACK, 9091), 4096, dir,
@@ -88,6 +117,18 @@ class PeerConfigTest {
         assertThat(target.pid()).isEqualTo(42);
         assertThat(Target.parseExternal("pen=[::1]:80").udp()).isNull();
         assertThat(Target.format(Target.address("[::1]:80"))).isEqualTo("[0:0:0:0:0:0:0:1]:80");
+    }
+
+    /** The lines of one HAProxy section: from its header to the next unindented line, both excluded. */
+    private static List<String> section(final String config, final String header) {
+        final List<String> lines = config.lines().toList();
+        final int start = lines.indexOf(header);
+        assertThat(start).as("section '%s' in%n%s", header, config).isNotNegative();
+        int end = start + 1;
+        while (end < lines.size() && (lines.get(end).isBlank() || Character.isWhitespace(lines.get(end).charAt(0)))) {
+            end++;
+        }
+        return lines.subList(start + 1, end).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
     }
 
     private static boolean builtInStream(final Path nginx) throws IOException, InterruptedException {
