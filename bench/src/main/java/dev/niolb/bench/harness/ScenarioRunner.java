@@ -92,14 +92,16 @@ public final class ScenarioRunner {
                 case CONCURRENCY -> variants.add(new Variant("concurrency", scenario, "", "concurrency",
                     "hold " + ResultTable.number(settings.idle(), 0) + " idle connections for "
                         + settings.hold().toMillis() + " ms; answered = echoed a byte after the hold; "
-                        + "RSS of the proxy's processes; for a JVM also its live heap (after a full GC) and "
-                        + "direct buffers per connection; one round",
+                        + "RSS of the proxy's processes; for a JVM also its heap in use after a full GC (as the "
+                        + "collector counts it), the bytes of its live objects (class histogram) and its direct "
+                        + "buffers per connection; one round",
                     List.of(Column.plain("held", "held", 0, Better.HIGHER),
                         Column.plain("answered", "answered", 0, Better.HIGHER),
                         Column.plain("rss_before", "RSS idle MiB", 1, Better.LOWER),
                         Column.plain("rss_after", "RSS held MiB", 1, Better.LOWER),
                         Column.peerRatio("kib_per_conn", "KiB/conn", 2, Better.LOWER),
                         Column.plain("heap_per_conn", "JVM heap B/conn", 0, Better.LOWER),
+                        Column.plain("live_per_conn", "JVM live objects B/conn", 0, Better.LOWER),
                         Column.plain("direct_per_conn", "JVM direct B/conn", 0, Better.LOWER),
                         Column.ratios("open_rate", "opened/s", 0, Better.HIGHER)),
                     false));
@@ -214,6 +216,10 @@ public final class ScenarioRunner {
                         Figures.bytesPerConnection(jvmBefore.get().heapUsedBytes(), after.heapUsedBytes(), opened));
                     values.put("direct_per_conn",
                         Figures.bytesPerConnection(jvmBefore.get().directUsedBytes(), after.directUsedBytes(), opened));
+                    if (jvmBefore.get().liveBytes() >= 0 && after.liveBytes() >= 0) {
+                        values.put("live_per_conn",
+                            Figures.bytesPerConnection(jvmBefore.get().liveBytes(), after.liveBytes(), opened));
+                    }
                 });
             }
             final int answered = connections.ping((byte) 'y', PING_TIMEOUT);

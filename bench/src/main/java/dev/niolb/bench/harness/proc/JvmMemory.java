@@ -3,6 +3,7 @@ package dev.niolb.bench.harness.proc;
 import com.sun.tools.attach.VirtualMachine;
 
 import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
@@ -28,11 +29,17 @@ public final class JvmMemory {
     }
 
     /**
-     * @param heapUsedBytes   heap in use right after a full collection: the live objects
+     * @param heapUsedBytes   heap in use right after a full collection, as the collector counts it: the live
+     *                        objects and, for a collector that compacts only sparse regions (ZGC counts whole
+     *                        2 MiB pages), the garbage between them
      * @param directUsedBytes memory of the JVM's direct {@code ByteBuffer}s
+     * @param liveBytes       the bytes of every live object, from a class histogram (which collects first);
+     *                        -1 when the target would not give one
      */
-    public record Sample(long heapUsedBytes, long directUsedBytes) {
+    public record Sample(long heapUsedBytes, long directUsedBytes, long liveBytes) {
     }
+
+    private static final String DIAGNOSTIC_COMMAND = "com.sun.management:type=DiagnosticCommand";
 
     /**
      * Collects garbage in the target, then reads its memory; empty when it is not a JVM we may attach to.
@@ -58,10 +65,36 @@ public final class JvmMemory {
                 memory.gc();
                 final BufferPoolMXBean direct = ManagementFactory.newPlatformMXBeanProxy(server,
                     "java.nio:type=BufferPool,name=direct", BufferPoolMXBean.class);
-                return Optional.of(new Sample(memory.getHeapMemoryUsage().getUsed(), direct.getMemoryUsed()));
+                final long live = liveBytes(server);
+                return Optional.of(new Sample(memory.getHeapMemoryUsage().getUsed(), direct.getMemoryUsed(), live));
             }
         } catch (final Exception | java.util.ServiceConfigurationError e) {
             return Optional.empty(); // e.g. a broken resolver provider on our classpath: no sample, not a crash
+        }
+    }
+
+    /** The "Total" bytes of {@code jcmd PID GC.class_histogram}, asked over JMX; -1 when it cannot be had. */
+    private static long liveBytes(final MBeanServerConnection server) {
+        try {
+            final Object text = server.invoke(new ObjectName(DIAGNOSTIC_COMMAND), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            return histogramTotal(String.valueOf(text));
+        } catch (final Exception e) {
+            return -1;
+        }
+    }
+
+    /** The bytes column of a class histogram's last line, {@code Total <instances> <bytes>}; -1 if there is none. */
+    static long histogramTotal(final String histogram) {
+        final String[] lines = histogram.strip().split("\\R");
+        final String[] last = lines[lines.length - 1].trim().split("\\s+");
+        if (last.length < 3 || !last[0].equals("Total")) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(last[2]);
+        } catch (final NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -15,11 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class JvmMemoryTest {
 
-    /** A child JVM that holds {@code args[0]} MiB of direct buffers until its standard input closes. */
+    /** A child JVM that holds {@code args[0]} MiB of direct buffers and as much heap until its input closes. */
     public static final class HoldsDirectMemory {
         public static void main(final String[] args) throws Exception {
             final ByteBuffer held = ByteBuffer.allocateDirect(Integer.parseInt(args[0]) << 20);
-            System.out.println("ready " + held.capacity());
+            final byte[] heap = new byte[Integer.parseInt(args[0]) << 20];
+            System.out.println("ready " + held.capacity() + " " + heap.length);
             System.out.flush();
             System.in.read();
         }
@@ -45,10 +46,24 @@ class JvmMemoryTest {
             final JvmMemory.Sample b = JvmMemory.sample(large.pid()).orElseThrow();
             assertThat(b.directUsedBytes() - a.directUsedBytes()).isEqualTo(8L << 20);
             assertThat(a.heapUsedBytes()).isPositive();
+            // the same program but for its array's length: the live objects differ by the 8 MiB more it holds,
+            // give or take what two JVMs started apart hold besides (their management agents' objects)
+            assertThat(b.liveBytes() - a.liveBytes()).isBetween((8L << 20) - (128 << 10), (8L << 20) + (128 << 10));
         } finally {
             small.destroy();
             large.destroy();
         }
+    }
+
+    @Test
+    void theTotalOfAClassHistogramIsItsLastLinesBytes() {
+        assertThat(JvmMemory.histogramTotal("""
+             num     #instances         #bytes  class name (module)
+            -------------------------------------------------------
+               1:         17810        1318336  [B (java.base@25.0.3)
+            Total        190649       10353784
+            """)).isEqualTo(10_353_784L);
+        assertThat(JvmMemory.histogramTotal("no histogram here")).isEqualTo(-1);
     }
 
     @Test
