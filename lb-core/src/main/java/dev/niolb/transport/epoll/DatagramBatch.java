@@ -19,7 +19,7 @@ import java.lang.foreign.ValueLayout;
  * </pre>
  *
  * <p>Native memory: about 1 MiB per listening UDP socket (one per loop and UDP listener), freed when the socket
- * closes. A flow's connected socket has no batch: its datagrams come from one server, one at a time.
+ * closes. A flow's connected socket has no batch of its own: it borrows its loop's ({@link SharedDatagramBatch}).
  */
 final class DatagramBatch {
     static final int SLOTS = 16;
@@ -142,6 +142,12 @@ final class DatagramBatch {
 
     void advance() {
         next++;
+    }
+
+    /** Drops the datagrams not handed out yet (their socket closed). */
+    void discard() {
+        count = 0;
+        next = 0;
     }
 
     void close() {

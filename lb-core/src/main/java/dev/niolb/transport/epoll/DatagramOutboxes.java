@@ -79,6 +79,15 @@ final class DatagramOutboxes {
         pendingCount = 0;
     }
 
+    /** {@code sendmmsg} calls this loop made so far: fewer than the datagrams it queued when sends batch. */
+    long calls() {
+        long calls = 0;
+        for (int i = 0; i < madeCount; i++) {
+            calls += made[i].calls();
+        }
+        return calls;
+    }
+
     /** Sends what is still queued and frees the outboxes: the loop closes. */
     void close() {
         flush();

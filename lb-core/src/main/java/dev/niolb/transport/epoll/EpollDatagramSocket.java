@@ -86,7 +86,14 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         ensureOpen();
         reportUnreachable();
         if (batch != null) {
-            return receiveBatched(dst);
+            return receiveBatched(dst, batch);
+        }
+        final EpollPoller poller = poller();
+        if (poller != null && poller.outboxes().onLoop()) {
+            final DatagramBatch shared = poller.sharedBatch().lend(this);
+            if (shared != null) {
+                return receiveBatched(dst, shared);
+            }
         }
         final Scratch scratch = Scratch.mine();
         final int position = dst.position();
@@ -114,7 +121,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
      * readable again until they are handed out: a receiver that stops early never strands them. After a batch that
      * was not full, the next receive past it says "none" without asking the kernel (one syscall less per wake-up).
      */
-    private InetSocketAddress receiveBatched(final ByteBuffer dst) throws IOException {
+    private InetSocketAddress receiveBatched(final ByteBuffer dst, final DatagramBatch batch) throws IOException {
         while (!batch.hasNext()) {
             if (drained) {
                 // the last batch was not full, so the queue was empty then: rather than a recvmmsg that would
@@ -469,7 +476,11 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
 
     @Override
     boolean holdsReadable() {
-        return unreachable || batch != null && batch.hasNext();
+        if (unreachable || batch != null && batch.hasNext()) {
+            return true;
+        }
+        final EpollPoller poller = poller();
+        return poller != null && poller.sharedBatch().holds(this);
     }
 
     @Override
@@ -484,6 +495,10 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             flushOutbox();
             outboxes.giveBack(this, outbox);
             outbox = null;
+        }
+        final EpollPoller poller = poller();
+        if (poller != null) {
+            poller.sharedBatch().release(this);
         }
         closeFd(false);
         if (batch != null) {

@@ -50,6 +50,7 @@ final class EpollPoller implements Poller {
     private int againCount;
     private final PipePool pipes;
     private final DatagramOutboxes outboxes = new DatagramOutboxes();
+    private final SharedDatagramBatch sharedBatch = new SharedDatagramBatch();
 
     EpollPoller(final Poller.Dispatch dispatch) throws IOException {
         this(dispatch, new PipePool());
@@ -121,6 +122,11 @@ final class EpollPoller implements Poller {
     /** This loop's queues of datagrams to send before it next waits. */
     DatagramOutboxes outboxes() {
         return outboxes;
+    }
+
+    /** This loop's receive batch for UDP sockets without one of their own. */
+    SharedDatagramBatch sharedBatch() {
+        return sharedBatch;
     }
 
     /** Gives a registration's slot back; its events still in a batch are dropped by the generation check. */
@@ -277,6 +283,7 @@ final class EpollPoller implements Poller {
         }
         Libc.close(epfd);
         outboxes.close();
+        sharedBatch.close();
         pipes.close();
         arena.close();
     }
