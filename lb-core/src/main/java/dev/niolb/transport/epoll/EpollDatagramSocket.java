@@ -47,6 +47,12 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private Refusals refusals;
     /** A queued write met ICMP port unreachable: the next receive or write reports it. */
     private boolean unreachable;
+    private ByteBuffer viewed;
+    private MemorySegment view;
+    private InetSocketAddress lastTo;
+    private int lastToLength;
+    /** The last destination's sockaddr: Scratch is per thread, this per socket (a listener's replies). */
+    private MemorySegment lastToName; // made on the first send to an address: a flow's socket never needs one
 
     EpollDatagramSocket(final int fd, final int family) {
         super(fd, family);
@@ -144,7 +150,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             }
         }
         final int position = dst.position();
-        final int n = batch.copyNext(MemorySegment.ofBuffer(dst));
+        final int n = batch.copyNext(viewOf(dst), position, dst.limit() - position);
         final InetSocketAddress from = sender(batch.names(), batch.senderOffset(), batch.senderLength());
         receivedAt = localOf(batch.destination(at));
         batch.advance();
@@ -208,16 +214,16 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     public int send(final ByteBuffer src, final InetSocketAddress to) throws IOException {
         ensureOpen();
         final Scratch scratch = Scratch.mine();
-        final int length = SocketAddresses.write(to, family(), scratch.address);
         final int position = src.position();
         final int count = src.limit() - position;
         final DatagramOutbox box = outboxFor(count);
         if (box != null) {
-            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, box.data(), box.nextOffset(), count);
-            box.add(count, scratch.address, length, null);
+            MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
+            box.add(count, scratch.address, nameOf(to, scratch.address), null);
             src.position(position + count);
             return count;
         }
+        final int length = SocketAddresses.write(to, family(), scratch.address);
         long n;
         do {
             n = sent(Libc.sendto(fd(), MemorySegment.ofBuffer(src), count, 0, scratch.address, length), "sendto");
@@ -260,13 +266,13 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         ensureOpen();
         final Scratch scratch = Scratch.mine();
         final MemorySegment m = scratch.message;
-        final int nameLength = SocketAddresses.write(to, family(), scratch.address);
         final int position = src.position();
         final int count = src.limit() - position;
         final byte[] source = sourceBytes(from);
         final DatagramOutbox box = outboxFor(count);
+        final int nameLength = nameOf(to, scratch.address);
         if (box != null) {
-            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, box.data(), box.nextOffset(), count);
+            MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
             box.add(count, scratch.address, nameLength, source);
             src.position(position + count);
             return count;
@@ -307,6 +313,37 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         return (int) n;
     }
 
+    /**
+     * Writes {@code to} into {@code into} and returns its length: from the bytes kept from last time when it is the
+     * same address object (a flow replies to one client), so that the address's bytes are not asked for again.
+     */
+    private int nameOf(final InetSocketAddress to, final MemorySegment into) throws IOException {
+        if (to != lastTo) {
+            if (lastToName == null) {
+                lastToName = java.lang.foreign.Arena.ofAuto().allocate(SocketAddresses.IN6_BYTES, 8);
+            }
+            lastToLength = SocketAddresses.write(to, family(), into);
+            MemorySegment.copy(into, 0, lastToName, 0, lastToLength);
+            lastTo = to;
+            return lastToLength;
+        }
+        MemorySegment.copy(lastToName, 0, into, 0, lastToLength);
+        return lastToLength;
+    }
+
+    /**
+     * A segment over the whole of {@code buffer} (position 0 to its capacity), kept while the same buffer comes
+     * back (the receiver's one buffer carries every datagram): {@code MemorySegment.ofBuffer} makes two objects
+     * per call that escape analysis does not always remove.
+     */
+    private MemorySegment viewOf(final ByteBuffer buffer) {
+        if (buffer != viewed) {
+            view = MemorySegment.ofBuffer(buffer.duplicate().clear());
+            viewed = buffer;
+        }
+        return view;
+    }
+
     /** {@code from}'s bytes: a flow replies from one address, so they are asked for once while it repeats. */
     private byte[] sourceBytes(final InetAddress from) {
         if (from != lastSource) {
@@ -335,7 +372,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final int count = src.limit() - position;
         final DatagramOutbox box = outboxFor(count);
         if (box != null) {
-            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, box.data(), box.nextOffset(), count);
+            MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
             box.add(count, null, 0, null);
             src.position(position + count);
             return count;
