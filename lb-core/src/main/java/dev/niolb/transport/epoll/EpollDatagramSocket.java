@@ -371,6 +371,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final int position = src.position();
         final int count = src.limit() - position;
         final DatagramOutbox box = outboxFor(count);
+        reportUnreachable(); // a full queue sent just now may have met it
         if (box != null) {
             MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
             box.add(count, null, 0, null);
@@ -392,6 +393,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             total += src.remaining();
         }
         final DatagramOutbox box = total > Scratch.DATAGRAM_BYTES ? null : outboxFor(total);
+        reportUnreachable();
         final MemorySegment datagram = box != null ? box.data() : Scratch.mine().datagram();
         final long base = box != null ? box.nextOffset() : 0;
         if (total > Scratch.DATAGRAM_BYTES) {
