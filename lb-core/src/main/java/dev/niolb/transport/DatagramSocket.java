@@ -28,7 +28,12 @@ public interface DatagramSocket {
      */
     InetSocketAddress receive(ByteBuffer dst) throws IOException;
 
-    /** Sends {@code src} as one datagram to {@code to}: the bytes sent, 0 when the send buffer is full. */
+    /**
+     * Sends {@code src} as one datagram to {@code to}: the bytes sent, 0 when the send buffer is full. A transport
+     * that batches (epoll: {@code sendmmsg}) may instead take the datagram to send before its loop next waits and
+     * return its size; what the kernel then refuses is reported to the {@link Refusals} set with
+     * {@link #onRefused}, never lost silently.
+     */
     int send(ByteBuffer src, InetSocketAddress to) throws IOException;
 
     /**
@@ -52,11 +57,30 @@ public interface DatagramSocket {
     /** Connects to one peer: writes go there, and only its datagrams are received. */
     void connect(InetSocketAddress remote) throws IOException;
 
-    /** Sends {@code src} as one datagram to the connected peer: the bytes sent, 0 when the buffer is full. */
+    /**
+     * Sends {@code src} as one datagram to the connected peer: the bytes sent, 0 when the buffer is full. Batched
+     * as {@link #send(ByteBuffer, InetSocketAddress)} may be; an ICMP port unreachable a batched datagram met is
+     * then reported by the next receive or write, as one an earlier datagram drew.
+     */
     int write(ByteBuffer src) throws IOException;
 
-    /** Sends the buffers together as one datagram to the connected peer (a PROXY header and a payload). */
+    /** Sends the buffers together as one datagram to the connected peer (a PROXY header and a payload); batched too. */
     long write(ByteBuffer[] srcs) throws IOException;
+
+    /**
+     * Where to report datagrams a send or write accepted (returned their size) that the kernel refused when the
+     * transport sent them later, on the loop, before it next waited: a full send buffer, an address it would not
+     * send to, a port unreachable. A transport that sends at once (NIO) never calls it: it returns 0 or throws.
+     */
+    default void onRefused(final Refusals refusals) {
+    }
+
+    /** Datagrams a batching transport accepted and then could not send. Called on the socket's loop. */
+    @FunctionalInterface
+    interface Refusals {
+        /** {@code datagrams} accepted earlier in this loop's wake-up, {@code bytes} of payload in all, were dropped. */
+        void refused(int datagrams, long bytes);
+    }
 
     /** Watches the socket on {@code loop} for {@code ops} ({@code Ready} flags). Loop thread, or before it runs. */
     Registration register(EventLoop loop, int ops, IoHandler handler) throws IOException;

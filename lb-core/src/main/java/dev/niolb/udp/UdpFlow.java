@@ -65,7 +65,7 @@ import java.nio.ByteBuffer;
  * <p>Per-source limits: the receiver admitted the flow's client ({@link Admission}) before it opened the flow;
  * the flow gives that place back when it ends, to the admission that took it (a reload may have replaced it).
  */
-final class UdpFlow implements IoHandler, Timeout, LoopSession {
+final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.Refusals {
     private static final Logger LOG = LoggerFactory.getLogger(UdpFlow.class);
     /** The first datagram is kept for a retry only up to this size: DNS queries, handshakes; not bulk. */
     static final int KEEP_FIRST_MAX = 4096;
@@ -180,6 +180,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
             }
             try {
                 opened.connect(next.address());
+                opened.onRefused(this);
                 opened.register(loop, Ready.READ, this);
             } catch (final IOException e) {
                 opened.close();
@@ -303,6 +304,22 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession {
         }
         headerSent = true;
         return true;
+    }
+
+    /**
+     * Datagrams {@link #send} counted as sent to the server that a batching transport could not send after all
+     * (the send buffer full, or the server's port unreachable: then the socket's next receive reports it and
+     * {@link #serverUnreachable} follows). They become drops, so that sent and dropped still add up.
+     */
+    @Override
+    public void refused(final int datagrams, final long bytes) {
+        listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, datagrams);
+        listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, -datagrams);
+        listener.counters().add(stripe, UdpListenerCounters.BYTES_IN, -bytes);
+        bytesIn -= bytes;
+        if (server != null) {
+            server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, -bytes);
+        }
     }
 
     // ------------------------------------------------------------------------------------- server -> client

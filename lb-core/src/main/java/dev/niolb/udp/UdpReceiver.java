@@ -61,6 +61,18 @@ final class UdpReceiver implements IoHandler {
         this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
         this.acceptProxy = listener.config().acceptProxy();
         this.headers = acceptProxy.enabled() ? new DatagramHeaderReader(acceptProxy.maxHeaderLength()) : null;
+        socket.onRefused(this::repliesRefused);
+    }
+
+    /**
+     * Replies {@link #reply} counted as sent that a batching transport could not send after all (its send buffer
+     * full when the loop sent its batch): they become drops, so that sent and dropped still add up.
+     */
+    private void repliesRefused(final int datagrams, final long bytes) {
+        final UdpListenerCounters counters = listener.counters();
+        counters.add(stripe, UdpListenerCounters.DROPPED_SEND, datagrams);
+        counters.add(stripe, UdpListenerCounters.DATAGRAMS_OUT, -datagrams);
+        counters.add(stripe, UdpListenerCounters.BYTES_OUT, -bytes);
     }
 
     void register() throws IOException {

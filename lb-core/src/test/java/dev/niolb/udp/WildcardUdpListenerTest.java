@@ -21,7 +21,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -60,6 +63,40 @@ class WildcardUdpListenerTest {
             final UdpClient client = rig.track(new UdpClient(target));
             assertThat(client.ask("hello " + asked)).isEqualTo("s0:hello " + asked);
             assertThat(client.lastSender()).as("the reply's source").isEqualTo(target);
+        }
+    }
+
+    @Test
+    void aBurstFromManyClientsIsAnsweredCompletelyEachReplyFromTheAddressItsClientWroteTo() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s0"));
+        final int port = start(server).localAddress(FRONT).getPort();
+        final int clients = 12;
+        final int each = 8;
+        final List<UdpClient> burst = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            burst.add(rig.track(new UdpClient(new InetSocketAddress("127.0.0." + (3 + c % 2), port))));
+        }
+        // every client's datagrams go out before any reply is read: the loop takes them in batches and answers
+        // many flows, each from its own address, in the same wake-up
+        for (int i = 0; i < each; i++) {
+            for (int c = 0; c < clients; c++) {
+                burst.get(c).send("c" + c + " d" + i);
+            }
+        }
+        for (int c = 0; c < clients; c++) {
+            final Set<String> replies = new HashSet<>();
+            for (int i = 0; i < each; i++) {
+                final String reply = burst.get(c).receiveText(5000);
+                assertThat(reply).as("reply %d of client %d", i, c).isNotNull();
+                replies.add(reply);
+                assertThat(burst.get(c).lastSender()).as("the source of client %d's reply", c)
+                    .isEqualTo(new InetSocketAddress("127.0.0." + (3 + c % 2), port));
+            }
+            final Set<String> expected = new HashSet<>();
+            for (int i = 0; i < each; i++) {
+                expected.add("s0:c" + c + " d" + i);
+            }
+            assertThat(replies).isEqualTo(expected);
         }
     }
 }

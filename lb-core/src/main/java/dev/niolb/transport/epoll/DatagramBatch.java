@@ -19,7 +19,7 @@ import java.lang.foreign.ValueLayout;
  * </pre>
  *
  * <p>Native memory: about 1 MiB per listening UDP socket (one per loop and UDP listener), freed when the socket
- * closes. A flow's connected socket has no batch: its datagrams come from one server, one at a time.
+ * closes. A flow's connected socket has no batch of its own: it borrows its loop's ({@link SharedDatagramBatch}).
  */
 final class DatagramBatch {
     static final int SLOTS = 16;
@@ -117,13 +117,13 @@ final class DatagramBatch {
     }
 
     /**
-     * Copies the next datagram into {@code dst} (what does not fit is lost, as a receive into a short buffer
-     * loses it) and returns its length.
+     * Copies the next datagram into {@code dst} at {@code offset}, at most {@code room} bytes (what does not fit
+     * is lost, as a receive into a short buffer loses it), and returns the count copied.
      */
-    int copyNext(final MemorySegment dst) {
+    int copyNext(final MemorySegment dst, final long offset, final long room) {
         final int length = headers.get(ValueLayout.JAVA_INT, (long) next * MMSGHDR + 56);
-        final long copied = Math.min(length, dst.byteSize());
-        MemorySegment.copy(data, (long) next * SLOT_BYTES, dst, 0, copied);
+        final long copied = Math.min(length, room);
+        MemorySegment.copy(data, (long) next * SLOT_BYTES, dst, offset, copied);
         return (int) copied;
     }
 
@@ -142,6 +142,12 @@ final class DatagramBatch {
 
     void advance() {
         next++;
+    }
+
+    /** Drops the datagrams not handed out yet (their socket closed). */
+    void discard() {
+        count = 0;
+        next = 0;
     }
 
     void close() {

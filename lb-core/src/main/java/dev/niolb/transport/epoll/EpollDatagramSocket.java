@@ -38,6 +38,21 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private int lastAtLength;
     private InetAddress lastSource;
     private byte[] lastSourceBytes;
+    /** The last batch taken was not full: the kernel's queue was empty then (see receiveBatched). */
+    private boolean drained;
+
+    /** Datagrams sent or written on the loop since it last waited, or null (see DatagramOutboxes). */
+    private DatagramOutbox outbox;
+    private DatagramOutboxes outboxes;
+    private Refusals refusals;
+    /** A queued write met ICMP port unreachable: the next receive or write reports it. */
+    private boolean unreachable;
+    private ByteBuffer viewed;
+    private MemorySegment view;
+    private InetSocketAddress lastTo;
+    private int lastToLength;
+    /** The last destination's sockaddr: Scratch is per thread, this per socket (a listener's replies). */
+    private MemorySegment lastToName; // made on the first send to an address: a flow's socket never needs one
 
     EpollDatagramSocket(final int fd, final int family) {
         super(fd, family);
@@ -75,8 +90,16 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     @Override
     public InetSocketAddress receive(final ByteBuffer dst) throws IOException {
         ensureOpen();
+        reportUnreachable();
         if (batch != null) {
-            return receiveBatched(dst);
+            return receiveBatched(dst, batch);
+        }
+        final EpollPoller poller = poller();
+        if (poller != null && poller.outboxes().onLoop()) {
+            final DatagramBatch shared = poller.sharedBatch().lend(this);
+            if (shared != null) {
+                return receiveBatched(dst, shared);
+            }
         }
         final Scratch scratch = Scratch.mine();
         final int position = dst.position();
@@ -101,11 +124,21 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     /**
      * The next datagram of the batch, taking a new batch when this one is handed out. Datagrams left in the
      * batch are invisible to epoll (the kernel's queue may be empty), so the poller is told to report this socket
-     * readable again until they are handed out: a receiver that stops early never strands them.
+     * readable again until they are handed out: a receiver that stops early never strands them. After a batch that
+     * was not full, the next receive past it says "none" without asking the kernel (one syscall less per wake-up).
      */
-    private InetSocketAddress receiveBatched(final ByteBuffer dst) throws IOException {
+    private InetSocketAddress receiveBatched(final ByteBuffer dst, final DatagramBatch batch) throws IOException {
         while (!batch.hasNext()) {
-            if (batch.fill(fd()) >= 0) {
+            if (drained) {
+                // the last batch was not full, so the queue was empty then: rather than a recvmmsg that would
+                // almost always say EAGAIN, "none" now; epoll is level-triggered, so a datagram come since is
+                // reported at the loop's next wait
+                drained = false;
+                return null;
+            }
+            final int n = batch.fill(fd());
+            if (n >= 0) {
+                drained = n < DatagramBatch.SLOTS;
                 break;
             }
             final int errno = Libc.errno();
@@ -117,7 +150,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             }
         }
         final int position = dst.position();
-        final int n = batch.copyNext(MemorySegment.ofBuffer(dst));
+        final int n = batch.copyNext(viewOf(dst), position, dst.limit() - position);
         final InetSocketAddress from = sender(batch.names(), batch.senderOffset(), batch.senderLength());
         receivedAt = localOf(batch.destination(at));
         batch.advance();
@@ -173,16 +206,27 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         return sender;
     }
 
+    /**
+     * Queued when the socket's loop calls it (see {@link #outboxFor}): the datagram's size is returned at once, and
+     * if the kernel refuses it when the loop sends its queue, the {@link Refusals} hear of it.
+     */
     @Override
     public int send(final ByteBuffer src, final InetSocketAddress to) throws IOException {
         ensureOpen();
         final Scratch scratch = Scratch.mine();
-        final int length = SocketAddresses.write(to, family(), scratch.address);
         final int position = src.position();
+        final int count = src.limit() - position;
+        final DatagramOutbox box = outboxFor(count);
+        if (box != null) {
+            MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
+            box.add(count, scratch.address, nameOf(to, scratch.address), null);
+            src.position(position + count);
+            return count;
+        }
+        final int length = SocketAddresses.write(to, family(), scratch.address);
         long n;
         do {
-            n = sent(Libc.sendto(fd(), MemorySegment.ofBuffer(src), src.limit() - position, 0, scratch.address,
-                length), "sendto");
+            n = sent(Libc.sendto(fd(), MemorySegment.ofBuffer(src), count, 0, scratch.address, length), "sendto");
         } while (n == INTERRUPTED);
         src.position(position + (int) n);
         return (int) n;
@@ -211,7 +255,8 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
 
     /**
      * {@code sendmsg} with an {@code IP_PKTINFO} (or {@code IPV6_PKTINFO}) control message naming the source
-     * address: the reply of a wildcard-bound listener leaves from the address the client wrote to.
+     * address: the reply of a wildcard-bound listener leaves from the address the client wrote to. Queued as
+     * {@link #send(ByteBuffer, InetSocketAddress)} is, each datagram with its own source.
      */
     @Override
     public int send(final ByteBuffer src, final InetSocketAddress to, final InetAddress from) throws IOException {
@@ -221,10 +266,18 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         ensureOpen();
         final Scratch scratch = Scratch.mine();
         final MemorySegment m = scratch.message;
-        final int nameLength = SocketAddresses.write(to, family(), scratch.address);
-        m.set(ValueLayout.JAVA_INT, 8, nameLength);
         final int position = src.position();
         final int count = src.limit() - position;
+        final byte[] source = sourceBytes(from);
+        final DatagramOutbox box = outboxFor(count);
+        final int nameLength = nameOf(to, scratch.address);
+        if (box != null) {
+            MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
+            box.add(count, scratch.address, nameLength, source);
+            src.position(position + count);
+            return count;
+        }
+        m.set(ValueLayout.JAVA_INT, 8, nameLength);
         final MemorySegment payload;
         if (src.isDirect()) {
             payload = MemorySegment.ofBuffer(src);
@@ -237,7 +290,6 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         for (long o = 80; o < 120; o += 8) {
             m.set(ValueLayout.JAVA_LONG, o, 0L); // the control buffer: unset fields (ifindex) must be 0
         }
-        final byte[] source = sourceBytes(from);
         final long controlLength;
         if (source.length == 4) {
             m.set(ValueLayout.JAVA_LONG, 80, 16 + 12);   // cmsg_len: the header and an in_pktinfo
@@ -261,6 +313,37 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         return (int) n;
     }
 
+    /**
+     * Writes {@code to} into {@code into} and returns its length: from the bytes kept from last time when it is the
+     * same address object (a flow replies to one client), so that the address's bytes are not asked for again.
+     */
+    private int nameOf(final InetSocketAddress to, final MemorySegment into) throws IOException {
+        if (to != lastTo) {
+            if (lastToName == null) {
+                lastToName = java.lang.foreign.Arena.ofAuto().allocate(SocketAddresses.IN6_BYTES, 8);
+            }
+            lastToLength = SocketAddresses.write(to, family(), into);
+            MemorySegment.copy(into, 0, lastToName, 0, lastToLength);
+            lastTo = to;
+            return lastToLength;
+        }
+        MemorySegment.copy(lastToName, 0, into, 0, lastToLength);
+        return lastToLength;
+    }
+
+    /**
+     * A segment over the whole of {@code buffer} (position 0 to its capacity), kept while the same buffer comes
+     * back (the receiver's one buffer carries every datagram): {@code MemorySegment.ofBuffer} makes two objects
+     * per call that escape analysis does not always remove.
+     */
+    private MemorySegment viewOf(final ByteBuffer buffer) {
+        if (buffer != viewed) {
+            view = MemorySegment.ofBuffer(buffer.duplicate().clear());
+            viewed = buffer;
+        }
+        return view;
+    }
+
     /** {@code from}'s bytes: a flow replies from one address, so they are asked for once while it repeats. */
     private byte[] sourceBytes(final InetAddress from) {
         if (from != lastSource) {
@@ -280,29 +363,55 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
     }
 
+    /** Queued as {@link #send(ByteBuffer, InetSocketAddress)} is. */
     @Override
     public int write(final ByteBuffer src) throws IOException {
         ensureOpen();
+        reportUnreachable();
         final int position = src.position();
-        final int n = send(MemorySegment.ofBuffer(src), src.limit() - position);
+        final int count = src.limit() - position;
+        final DatagramOutbox box = outboxFor(count);
+        reportUnreachable(); // a full queue sent just now may have met it
+        if (box != null) {
+            MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
+            box.add(count, null, 0, null);
+            src.position(position + count);
+            return count;
+        }
+        final int n = send(MemorySegment.ofBuffer(src), count);
         src.position(position + n);
         return n;
     }
 
+    /** Gathered into the loop's queue, or into one native buffer and sent, as one datagram. */
     @Override
     public long write(final ByteBuffer[] srcs) throws IOException {
         ensureOpen();
-        final MemorySegment datagram = Scratch.mine().datagram();
+        reportUnreachable();
         long total = 0;
         for (final ByteBuffer src : srcs) {
-            final int count = src.remaining();
-            if (total + count > datagram.byteSize()) {
-                throw new IOException("datagram too large: more than " + datagram.byteSize() + " bytes");
-            }
-            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, datagram, total, count);
-            total += count;
+            total += src.remaining();
         }
-        final int sent = send(datagram, total);
+        final DatagramOutbox box = total > Scratch.DATAGRAM_BYTES ? null : outboxFor(total);
+        reportUnreachable();
+        final MemorySegment datagram = box != null ? box.data() : Scratch.mine().datagram();
+        final long base = box != null ? box.nextOffset() : 0;
+        if (total > Scratch.DATAGRAM_BYTES) {
+            throw new IOException("datagram too large: more than " + Scratch.DATAGRAM_BYTES + " bytes");
+        }
+        long at = base;
+        for (final ByteBuffer src : srcs) {
+            final int count = src.remaining();
+            MemorySegment.copy(MemorySegment.ofBuffer(src), 0, datagram, at, count);
+            at += count;
+        }
+        final long sent;
+        if (box != null) {
+            box.add(total, null, 0, null);
+            sent = total;
+        } else {
+            sent = send(datagram, total);
+        }
         if (sent > 0) {
             for (final ByteBuffer src : srcs) {
                 src.position(src.limit()); // a datagram goes whole or not at all
@@ -319,6 +428,81 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         return (int) n;
     }
 
+    // ------------------------------------------------------------------------------------ batched sends
+
+    /**
+     * The outbox to queue a datagram of {@code bytes} in, or null to send it now. A socket queues when its loop's
+     * thread sends on it (the poller sends the queue before it next waits, {@link DatagramOutboxes}); a send from
+     * any other thread, on a socket no loop watches, or when every outbox of the loop is taken, goes out at once.
+     * Order is kept: a socket with datagrams queued queues the next one too, sending its queue first when full.
+     */
+    private DatagramOutbox outboxFor(final long bytes) {
+        if (outbox == null) {
+            if (bytes > DatagramOutbox.DATA_BYTES) {
+                return null;
+            }
+            final EpollPoller poller = poller();
+            if (poller == null) {
+                return null;
+            }
+            final DatagramOutboxes pool = poller.outboxes();
+            if (!pool.onLoop()) {
+                return null;
+            }
+            outbox = pool.take(this);
+            outboxes = pool;
+            return outbox;
+        }
+        if (!outbox.fits(bytes)) {
+            flushOutbox();
+            if (bytes > DatagramOutbox.DATA_BYTES) {
+                return null;
+            }
+        }
+        return outbox;
+    }
+
+    /** Sends this socket's queue now, and tells its owner of what the kernel refused. The outbox stays. */
+    private void flushOutbox() {
+        outbox.flush(fd());
+        if (outbox.refused() == 0) {
+            return;
+        }
+        if (outbox.unreachable() && !unreachable) {
+            unreachable = true; // the next receive (which the poller calls for at once) or write reports it
+            final EpollPoller poller = poller();
+            if (poller != null) {
+                poller.readyAgain(this);
+            }
+        }
+        if (refusals != null) {
+            refusals.refused(outbox.refused(), outbox.refusedBytes());
+        }
+    }
+
+    /** The loop is about to wait: sends the queue and hands the outbox back to the pool. */
+    DatagramOutbox sendQueued() {
+        final DatagramOutbox sent = outbox;
+        if (!isClosed()) {
+            flushOutbox();
+        }
+        outbox = null;
+        return sent;
+    }
+
+    /** Throws the ICMP port unreachable a queued write met, once (as the kernel reports a socket error once). */
+    private void reportUnreachable() throws IOException {
+        if (unreachable) {
+            unreachable = false;
+            throw Errors.ofDatagram("sendmmsg", Errors.ECONNREFUSED);
+        }
+    }
+
+    @Override
+    public void onRefused(final Refusals refused) {
+        this.refusals = refused;
+    }
+
     @Override
     public Registration register(final EventLoop loop, final int ops, final IoHandler handler) throws IOException {
         return registerWith(loop, ops, handler);
@@ -331,7 +515,11 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
 
     @Override
     boolean holdsReadable() {
-        return batch != null && batch.hasNext();
+        if (unreachable || batch != null && batch.hasNext()) {
+            return true;
+        }
+        final EpollPoller poller = poller();
+        return poller != null && poller.sharedBatch().holds(this);
     }
 
     @Override
@@ -339,8 +527,18 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         close();
     }
 
+    /** Sends what is queued first: a datagram a send accepted leaves, as the kernel's own queue would. */
     @Override
     public void close() {
+        if (outbox != null && !isClosed()) {
+            flushOutbox();
+            outboxes.giveBack(this, outbox);
+            outbox = null;
+        }
+        final EpollPoller poller = poller();
+        if (poller != null) {
+            poller.sharedBatch().release(this);
+        }
         closeFd(false);
         if (batch != null) {
             batch.close();

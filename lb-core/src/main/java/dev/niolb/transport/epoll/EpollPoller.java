@@ -49,6 +49,8 @@ final class EpollPoller implements Poller {
     private EpollRegistration[] dispatching = new EpollRegistration[8];
     private int againCount;
     private final PipePool pipes;
+    private final DatagramOutboxes outboxes = new DatagramOutboxes();
+    private final SharedDatagramBatch sharedBatch = new SharedDatagramBatch();
 
     EpollPoller(final Poller.Dispatch dispatch) throws IOException {
         this(dispatch, new PipePool());
@@ -117,6 +119,16 @@ final class EpollPoller implements Poller {
         return pipes;
     }
 
+    /** This loop's queues of datagrams to send before it next waits. */
+    DatagramOutboxes outboxes() {
+        return outboxes;
+    }
+
+    /** This loop's receive batch for UDP sockets without one of their own. */
+    SharedDatagramBatch sharedBatch() {
+        return sharedBatch;
+    }
+
     /** Gives a registration's slot back; its events still in a batch are dropped by the generation check. */
     void release(final EpollRegistration registration) {
         if (slots[registration.slot()] == registration) {
@@ -175,6 +187,7 @@ final class EpollPoller implements Poller {
     }
 
     private void waitAndDispatch(final int timeoutMs) throws IOException {
+        outboxes.flush(); // datagrams queued since the last wait leave before this one: never held across it
         final int n = Libc.epollWait(epfd, events, MAX_EVENTS, againCount > 0 ? 0 : timeoutMs);
         if (n < 0) {
             final int errno = Libc.errno();
@@ -269,6 +282,8 @@ final class EpollPoller implements Poller {
             Libc.close(wakeFd);
         }
         Libc.close(epfd);
+        outboxes.close();
+        sharedBatch.close();
         pipes.close();
         arena.close();
     }

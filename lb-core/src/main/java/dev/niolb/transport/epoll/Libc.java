@@ -125,6 +125,8 @@ final class Libc {
         JAVA_INT));
     private static final MethodHandle RECVMMSG = fast("recvmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
         ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SENDMMSG = fast("sendmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS,
+        JAVA_INT, JAVA_INT));
     private static final MethodHandle SENDMSG = fast("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
         JAVA_INT));
     private static final MethodHandle PIPE2 = fast("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
@@ -317,6 +319,15 @@ final class Libc {
     static int recvmmsg(final int fd, final MemorySegment messages, final int count, final int flags) {
         try {
             return (int) RECVMMSG.invokeExact(STATE.get(), fd, messages, count, flags, MemorySegment.NULL);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code sendmmsg}: the count of messages sent (in order, stopping at the first that fails), or -1. */
+    static int sendmmsg(final int fd, final MemorySegment messages, final int count, final int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(STATE.get(), fd, messages, count, flags);
         } catch (final Throwable t) {
             throw rethrow(t);
         }

@@ -15,7 +15,7 @@ final class Scratch {
     /** {@code struct sockaddr_storage}: room for any address. */
     private static final int ADDRESS_BYTES = 128;
     /** The largest UDP payload plus room for a PROXY v2 header: what a gathered datagram can be. */
-    private static final int DATAGRAM_BYTES = 65_536 + 256;
+    static final int DATAGRAM_BYTES = 65_536 + 256;
 
     final MemorySegment address;
     final MemorySegment length;
