@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * that is skipped when one is already pending) and read only what is published for them (counters, snapshots).
  * Failures of handlers, commands and timers are counted in its {@link LoopHeartbeat} (exported), then logged.
  *
- * <p>Timers: a {@link TimerWheel} of {@link LoopTimer}s with {@value #TICK_MS} ms ticks; the select timeout is one
+ * <p>Timers: a {@link TimerWheel} of {@link WheelTimer}s with {@value #TICK_MS} ms ticks; the select timeout is one
  * tick while any timer is pending and unbounded otherwise, so an idle loop with no sessions does not wake up.
  * Timeouts of a session (connect, idle) are one timer each at most, never a thread or a scheduled task.
  */
@@ -166,12 +166,12 @@ public final class EventLoop {
         return timer;
     }
 
-    void arm(final LoopTimer timer, final long deadlineMs) {
+    void arm(final WheelTimer timer, final long deadlineMs) {
         requireOwner("schedule");
         wheel.add(timer, deadlineMs, nowMs);
     }
 
-    void disarm(final LoopTimer timer) {
+    void disarm(final WheelTimer timer) {
         requireOwner("cancel");
         wheel.remove(timer);
     }

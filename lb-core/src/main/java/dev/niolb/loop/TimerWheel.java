@@ -3,7 +3,7 @@ package dev.niolb.loop;
 /**
  * Runs on its loop's thread.
  *
- * A hashed timer wheel whose timers are their own list nodes: a {@link LoopTimer} is linked into the slot of its
+ * A hashed timer wheel whose timers are their own list nodes: a {@link WheelTimer} is linked into the slot of its
  * deadline's tick, so arming and cancelling are O(1) and allocate nothing, and the wheel holds one array of
  * {@value #SLOTS} list heads whatever the number of timers. It replaced Agrona's {@code DeadlineTimerWheel} with
  * a map from timer ids to callbacks: that wheel's slots are arrays that all double when one tick's overflows and
@@ -25,7 +25,7 @@ final class TimerWheel {
     /** Where a timer that is not armed is: in no list. */
     static final int NONE = -1;
 
-    private final LoopTimer[] heads = new LoopTimer[SLOTS + 1];
+    private final WheelTimer[] heads = new WheelTimer[SLOTS + 1];
     private long tick; // the first tick not yet expired: every tick before it has fired
     private int count;
 
@@ -39,7 +39,7 @@ final class TimerWheel {
     }
 
     /** Arms {@code timer} (not armed now) for {@code deadlineMs}; a deadline already past fires at the next tick. */
-    void add(final LoopTimer timer, final long deadlineMs, final long nowMs) {
+    void add(final WheelTimer timer, final long deadlineMs, final long nowMs) {
         if (count == 0) {
             // an empty wheel may be far behind the clock after a long idle block: nothing to step through
             tick = Math.max(tick, nowMs >> TICK_SHIFT);
@@ -50,7 +50,7 @@ final class TimerWheel {
     }
 
     /** Disarms {@code timer}, armed now (in a slot, or waiting to fire in this {@link #expire}). */
-    void remove(final LoopTimer timer) {
+    void remove(final WheelTimer timer) {
         unlink(timer);
         count--;
     }
@@ -77,11 +77,11 @@ final class TimerWheel {
             }
         }
         tick = now;
-        LoopTimer timer;
+        WheelTimer timer;
         while ((timer = heads[FIRING]) != null) {
             remove(timer);
             try {
-                timer.fire(nowMs);
+                timer.expired(nowMs);
             } catch (final RuntimeException | Error e) {
                 onFailure.failed(e);
             }
@@ -90,9 +90,9 @@ final class TimerWheel {
 
     /** Moves the timers of {@code slot} due before tick {@code now} to the firing list. */
     private void collect(final int slot, final long now) {
-        LoopTimer timer = heads[slot];
+        WheelTimer timer = heads[slot];
         while (timer != null) {
-            final LoopTimer next = timer.next;
+            final WheelTimer next = timer.next;
             if (timer.deadlineTick < now) {
                 unlink(timer);
                 link(timer, FIRING);
@@ -101,8 +101,8 @@ final class TimerWheel {
         }
     }
 
-    private void link(final LoopTimer timer, final int list) {
-        final LoopTimer head = heads[list];
+    private void link(final WheelTimer timer, final int list) {
+        final WheelTimer head = heads[list];
         timer.list = list;
         timer.prev = null;
         timer.next = head;
@@ -112,9 +112,9 @@ final class TimerWheel {
         heads[list] = timer;
     }
 
-    private void unlink(final LoopTimer timer) {
-        final LoopTimer prev = timer.prev;
-        final LoopTimer next = timer.next;
+    private void unlink(final WheelTimer timer) {
+        final WheelTimer prev = timer.prev;
+        final WheelTimer next = timer.next;
         if (prev == null) {
             heads[timer.list] = next;
         } else {

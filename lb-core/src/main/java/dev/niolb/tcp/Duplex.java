@@ -1,6 +1,7 @@
 package dev.niolb.tcp;
 
 import dev.niolb.backend.ServerCounters;
+import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Ready;
 import dev.niolb.loop.Registration;
 import dev.niolb.session.Termination;
@@ -21,8 +22,12 @@ import java.nio.ByteBuffer;
  * <p>A reset on one side ends the session as that side's reset; an end of stream is passed on as a half-close,
  * and the side that ended first names the clean end ({@link Termination#CLIENT_CLOSE} or
  * {@link Termination#SERVER_CLOSE}) once both directions are done.
+ *
+ * <p>It is also the handler of the server's socket, passing its readiness to the session (whose own handler
+ * readiness says "client"): one object per session, so an idle connection does not keep a third just for that.
  */
-final class Duplex {
+final class Duplex implements IoHandler {
+    private final TcpSession session;
     private final StreamRelay up;   // client -> server
     private final StreamRelay down; // server -> client
     private final int stripe;
@@ -35,11 +40,24 @@ final class Duplex {
     private Termination cleanEnd;
 
     /** @param up client to server, {@code down} server to client: made by the session's transport */
-    Duplex(final StreamRelay up, final StreamRelay down, final ListenerCounters listenerCounters, final int stripe) {
+    Duplex(final TcpSession session, final StreamRelay up, final StreamRelay down,
+           final ListenerCounters listenerCounters, final int stripe) {
+        this.session = session;
         this.up = up;
         this.down = down;
         this.listenerCounters = listenerCounters;
         this.stripe = stripe;
+    }
+
+    /** The server's socket is ready. */
+    @Override
+    public void onReady(final int readyOps) {
+        session.serverReady(readyOps);
+    }
+
+    @Override
+    public void onFailure(final Throwable failure) {
+        session.onFailure(failure);
     }
 
     /** Starts relaying between two connected sockets: both are read from now on. */

@@ -10,12 +10,11 @@ import dev.niolb.config.Splice;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
-import dev.niolb.loop.LoopTimer;
+import dev.niolb.loop.WheelTimer;
 import dev.niolb.session.LoopSession;
 import dev.niolb.session.ServerAttempts;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.session.Termination;
-import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerCounters;
 import dev.niolb.loop.Registration;
@@ -33,7 +32,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Runs on one event loop for its whole life (not threadsafe): a client connection, the server connection niolb
  * opened for it, and the {@link Duplex} between them, through the session's phases. Both sockets are registered
- * with that loop; the session handles the client's readiness and {@code serverHandler} the server's. Who the
+ * with that loop; the session handles the client's readiness and its {@link Duplex} the server's. Who the
  * client is lives in {@link SessionClient}; which server to try next in {@code ServerAttempts}.
  *
  * <p>Life: [HEADER (on a listener that accepts the PROXY protocol, from a trusted peer: the client is read
@@ -55,13 +54,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>A reset on one side is passed on as a reset (SO_LINGER 0) to the other, so that a peer never mistakes
  * an aborted stream for a complete one.
  */
-final class TcpSession implements IoHandler, Timeout, LoopSession {
+final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
     private static final long AGE_RETRY_MS = 20;
     /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
     private static final long DESCRIPTOR_RETRY_MS = 100;
 
-    private final EventLoop loop;
     private final TcpListener listener;
     private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
     private final GroupBalancer balancer;
@@ -75,18 +73,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     private Registration clientRegistration;
     private Registration serverRegistration;
-    /** The server socket's handler: one object per session, so that readiness says which side it is for. */
-    private final IoHandler serverHandler = new IoHandler() {
-        @Override
-        public void onReady(final int readyOps) {
-            TcpSession.this.onReady(false, readyOps);
-        }
-
-        @Override
-        public void onFailure(final Throwable failure) {
-            TcpSession.this.onFailure(failure);
-        }
-    };
     private StreamSocket serverSocket;
     private Server server;
     private Server lastTried; // for the access log of a session whose every try failed
@@ -94,7 +80,6 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     private final ServerAttempts attempts;
     private long connectStartNanos;
     private long connectNanos = -1; // -1 until a connect succeeded
-    private final LoopTimer timer; // header, connect, descriptor wait, then idle and age: one at a time
     private long lastActivityMs;
     private long ageDeadlineMs; // 0: no maximum age
     private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
@@ -103,21 +88,20 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     TcpSession(final EventLoop loop, final TcpListener listener, final TcpListener.Settings settings,
                final GroupBalancer balancer, final BufferPool pool,
                final StreamSocket client, final InetSocketAddress clientAddress, final int stripe) {
-        this.loop = loop;
+        super(loop); // the session is its own timer: header, connect, descriptor wait, then idle and age
         this.listener = listener;
         this.settings = settings; // those the acceptor took this connection's places under
         this.balancer = balancer;
         this.client = client;
         this.who = new SessionClient(clientAddress);
         this.stripe = stripe;
-        this.id = loop.nextSessionId();
+        this.id = loop().nextSessionId();
         this.startEpochMs = System.currentTimeMillis();
-        this.startNanos = loop.nowNanos();
+        this.startNanos = loop().nowNanos();
         final Splice splice = settings.options().splice();
-        this.duplex = new Duplex(listener.transport().relay(pool, splice), listener.transport().relay(pool, splice),
-            listener.counters(), stripe);
+        this.duplex = new Duplex(this, listener.transport().relay(pool, splice),
+            listener.transport().relay(pool, splice), listener.counters(), stripe);
         this.attempts = new ServerAttempts(settings.options().retries());
-        this.timer = new LoopTimer(loop, this);
     }
 
     /**
@@ -136,20 +120,20 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
      */
     void start() {
         listener.counters().add(stripe, ListenerCounters.ACTIVE, 1);
-        loop.add(this);
+        loop().add(this);
         final AcceptProxy acceptProxy = settings.acceptProxy();
         final boolean readHeader = acceptProxy.expectsHeaderFrom(who.peer().getAddress());
         phase = readHeader ? Phase.HEADER : Phase.CONNECTING;
         try {
             client.apply(settings.options());
-            clientRegistration = client.register(loop, readHeader ? Ready.READ : 0, this);
+            clientRegistration = client.register(loop(), readHeader ? Ready.READ : 0, this);
         } catch (final IOException e) {
             close(Termination.CLIENT_RESET);
             return;
         }
         if (readHeader) {
             who.expectHeader(acceptProxy.maxHeaderLength());
-            timer.after(settings.headerTimeoutMs());
+            after(settings.headerTimeoutMs());
             return;
         }
         if (acceptProxy.enabled()) {
@@ -168,7 +152,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             case ClientHeaderReader.MALFORMED, ClientHeaderReader.OVERSIZE -> {
                 listener.counters().add(stripe, status == ClientHeaderReader.MALFORMED
                     ? ListenerCounters.PROXY_MALFORMED : ListenerCounters.PROXY_OVERSIZE, 1);
-                listener.warnProxyHeader(loop.nowMs(), who.peer(), who.problem().description());
+                listener.warnProxyHeader(loop().nowMs(), who.peer(), who.problem().description());
                 close(Termination.PROXY_HEADER);
             }
             default -> { // CLOSED, RESET
@@ -180,12 +164,12 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** The header is in: the client address is final now; stop reading the client and connect. */
     private void headerRead() {
-        timer.cancel();
+        cancel();
         listener.counters().add(stripe, ListenerCounters.PROXY_HEADERS, 1);
         who.headerRead();
         // the access list and per-source limits judge the client the header names, not the proxy in front of it
         final InetAddress source = who.address().getAddress();
-        final Admission.Verdict verdict = settings.admission().admit(source, loop.nowNanos());
+        final Admission.Verdict verdict = settings.admission().admit(source, loop().nowNanos());
         if (verdict != Admission.Verdict.OK) {
             listener.counters().add(stripe, ListenerCounters.rejectedField(verdict), 1);
             close(Termination.REJECTED);
@@ -243,8 +227,8 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 if (channel.connect(next.address())) {
                     onConnected();
                 } else {
-                    serverRegistration = channel.register(loop, Ready.CONNECT, serverHandler);
-                    timer.after(settings.connectTimeoutMs());
+                    serverRegistration = channel.register(loop(), Ready.CONNECT, duplex);
+                    after(settings.connectTimeoutMs());
                 }
                 return;
             } catch (final IOException e) {
@@ -273,7 +257,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
 
     /** Counts a failed try against its server and drops its socket; the caller tries the next server. */
     private void connectFailed(final String why) {
-        timer.cancel();
+        cancel();
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
@@ -286,7 +270,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         serverSocket.close(false);
         serverSocket = null;
-        listener.warnConnectFailure(loop.nowMs(), failed.toString(), why, attempts.retriesLeft());
+        listener.warnConnectFailure(loop().nowMs(), failed.toString(), why, attempts.retriesLeft());
         balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
     }
 
@@ -297,7 +281,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
      * tried again every 100 ms up to the connect timeout, and the acceptor backs off ({@link #waitingForDescriptor}).
      */
     private void waitForDescriptor(final IOException e) {
-        final long now = loop.nowMs();
+        final long now = loop().nowMs();
         if (descriptorWaitUntilMs == 0) {
             descriptorWaitUntilMs = now + settings.connectTimeoutMs();
         }
@@ -306,28 +290,28 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         listener.warnNoDescriptor(now, describe(e));
-        timer.at(now + DESCRIPTOR_RETRY_MS);
+        at(now + DESCRIPTOR_RETRY_MS);
     }
 
     /** Whether this session waits for a descriptor for its server socket (the acceptor then backs off). */
     boolean waitingForDescriptor() {
-        return phase == Phase.CONNECTING && serverSocket == null && timer.armed();
+        return phase == Phase.CONNECTING && serverSocket == null && armed();
     }
 
     private void onConnected() throws IOException {
         if (serverRegistration == null) {
-            serverRegistration = serverSocket.register(loop, Ready.READ, serverHandler);
+            serverRegistration = serverSocket.register(loop(), Ready.READ, duplex);
         } else {
             serverRegistration.interest(Ready.READ);
         }
-        timer.cancel();
+        cancel();
         phase = Phase.RELAYING;
         server.counters().add(stripe, ServerCounters.TOTAL, 1);
         connectNanos = System.nanoTime() - connectStartNanos;
         server.connectSucceeded(stripe, connectNanos);
         server.counters().connectTimes().record(stripe, connectNanos);
         duplex.start(client, clientRegistration, serverSocket, serverRegistration, server.counters());
-        lastActivityMs = loop.nowMs();
+        lastActivityMs = loop().nowMs();
         final long maxAge = settings.maxAgeMs();
         if (maxAge > 0) {
             // 90 to 100% of the age, so that sessions opened together (after a restart) do not end together
@@ -350,16 +334,21 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         final long idleUntil = idle > 0 ? lastActivityMs + idle : Long.MAX_VALUE;
         final long until = ageDeadlineMs > 0 ? Math.min(idleUntil, ageDeadlineMs) : idleUntil;
         if (until != Long.MAX_VALUE) {
-            timer.at(until);
+            at(until);
         }
     }
 
     // ------------------------------------------------------------------------------------------------ relay
 
-    /** The client's socket is ready (this session is its handler; {@link #serverHandler} is the server's). */
+    /** The client's socket is ready (this session is its handler; its {@link Duplex} is the server's). */
     @Override
     public void onReady(final int readyOps) {
         onReady(true, readyOps);
+    }
+
+    /** The server's socket is ready (told by the {@link Duplex}, its handler). */
+    void serverReady(final int readyOps) {
+        onReady(false, readyOps);
     }
 
     private void onReady(final boolean fromClient, final int ready) {
@@ -378,7 +367,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         if (phase != Phase.RELAYING) {
             return;
         }
-        lastActivityMs = loop.nowMs();
+        lastActivityMs = loop().nowMs();
         final Termination end = duplex.onReady(fromClient, ready);
         if (end != null) {
             end(end);
@@ -388,7 +377,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     /** The relaying ended: a clean end both ways, a reset, or no buffer to be had. */
     private void end(final Termination reason) {
         if (reason == Termination.NO_BUFFER) {
-            listener.warnNoBuffer(loop.nowMs());
+            listener.warnNoBuffer(loop().nowMs());
         }
         close(reason);
     }
@@ -396,7 +385,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
     // ----------------------------------------------------------------------------------------------- timers
 
     @Override
-    public void onTimeout(final long nowMs) {
+    protected void expired(final long nowMs) {
         if (phase == Phase.HEADER) {
             listener.counters().add(stripe, ListenerCounters.PROXY_TIMEOUT, 1);
             listener.warnProxyHeader(nowMs, who.peer(), "not complete within " + settings.headerTimeoutMs() + " ms");
@@ -414,7 +403,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
                 if (duplex.pending() == 0) {
                     close(Termination.MAX_AGE); // a clean close both ways: nothing of theirs is held here
                 } else {
-                    timer.at(nowMs + AGE_RETRY_MS); // bytes in flight: end between writes
+                    at(nowMs + AGE_RETRY_MS); // bytes in flight: end between writes
                 }
             } else {
                 armRelayTimer(); // activity since it was armed: check again then
@@ -435,7 +424,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
             return;
         }
         phase = Phase.CLOSED;
-        timer.cancel();
+        cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
             || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED;
@@ -446,7 +435,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         duplex.release();
         who.release();
-        final long durationNanos = loop.nowNanos() - startNanos;
+        final long durationNanos = loop().nowNanos() - startNanos;
         if (server != null) {
             server.counters().add(stripe, ServerCounters.ACTIVE, -1);
             attempts.release();
@@ -456,7 +445,7 @@ final class TcpSession implements IoHandler, Timeout, LoopSession {
         }
         listener.counters().ended(stripe, reason, durationNanos);
         listener.ended(settings, admittedSource);
-        loop.remove(this);
+        loop().remove(this);
         final AccessLog accessLog = listener.accessLog();
         if (accessLog.enabled()) {
             // one immutable record; the line is formatted on the access log's thread

@@ -39,14 +39,14 @@ final class EpollPoller implements Poller {
     private final MemorySegment drained;
     private final int epfd;
     private final int wakeFd;
-    private EpollRegistration[] slots = new EpollRegistration[64];
+    private EpollFd[] slots = new EpollFd[64];
     private int[] free = new int[64];
     private int freeCount;
     private int highest;
     private int generation;
     private boolean closed;
-    private EpollRegistration[] again = new EpollRegistration[8];
-    private EpollRegistration[] dispatching = new EpollRegistration[8];
+    private EpollFd[] again = new EpollFd[8];
+    private EpollFd[] dispatching = new EpollFd[8];
     private int againCount;
     private final PipePool pipes;
     private final DatagramOutboxes outboxes = new DatagramOutboxes();
@@ -84,21 +84,23 @@ final class EpollPoller implements Poller {
         }
     }
 
-    EpollRegistration register(final EpollFd owner, final int ops, final IoHandler handler) throws IOException {
+    EpollFd register(final EpollFd owner, final int ops, final IoHandler handler) throws IOException {
+        if (owner.isValid()) {
+            throw new IllegalStateException("socket already registered");
+        }
         final int slot = freeCount > 0 ? free[--freeCount] : nextSlot();
-        final EpollRegistration registration = new EpollRegistration(this, owner, handler, slot, ++generation);
-        slots[slot] = registration;
+        owner.attach(this, handler, slot, ++generation);
+        slots[slot] = owner;
         try {
-            owner.attach(registration);
-            registration.change(ops);
+            owner.change(ops);
         } catch (final UncheckedIOException e) {
-            registration.forget();
+            owner.forget();
             throw e.getCause();
         } catch (final RuntimeException e) {
-            registration.forget();
+            owner.forget();
             throw e;
         }
-        return registration;
+        return owner;
     }
 
     private int nextSlot() {
@@ -130,10 +132,10 @@ final class EpollPoller implements Poller {
     }
 
     /** Gives a registration's slot back; its events still in a batch are dropped by the generation check. */
-    void release(final EpollRegistration registration) {
-        if (slots[registration.slot()] == registration) {
-            slots[registration.slot()] = null;
-            free[freeCount++] = registration.slot();
+    void release(final EpollFd owner) {
+        if (slots[owner.slot()] == owner) {
+            slots[owner.slot()] = null;
+            free[freeCount++] = owner.slot();
         }
     }
 
@@ -158,26 +160,25 @@ final class EpollPoller implements Poller {
      * (a batch) that the kernel's queue no longer shows. Until then the next wait does not block.
      */
     void readyAgain(final EpollFd owner) {
-        final EpollRegistration registration = owner.registration();
-        if (registration == null || !registration.isValid() || registration.again) {
+        if (!owner.isValid() || owner.again) {
             return;
         }
-        registration.again = true;
+        owner.again = true;
         if (againCount == again.length) {
             again = Arrays.copyOf(again, againCount * 2);
             dispatching = Arrays.copyOf(dispatching, againCount * 2);
         }
-        again[againCount++] = registration;
+        again[againCount++] = owner;
     }
 
     private void dispatchAgain() {
         final int n = againCount;
-        final EpollRegistration[] batch = again;
+        final EpollFd[] batch = again;
         again = dispatching;
         dispatching = batch;
         againCount = 0;
         for (int i = 0; i < n; i++) {
-            final EpollRegistration registration = batch[i];
+            final EpollFd registration = batch[i];
             batch[i] = null;
             registration.again = false;
             if (registration.isValid() && (registration.interestOps() & Ready.READ) != 0) {
@@ -202,7 +203,7 @@ final class EpollPoller implements Poller {
                 Libc.read(wakeFd, drained, 8); // resets the counter; a wake-up since is seen by the next wait
                 continue;
             }
-            final EpollRegistration registration = slots[(int) data];
+            final EpollFd registration = slots[(int) data];
             if (registration == null || registration.generation() != (int) (data >>> 32)) {
                 continue; // closed earlier in this batch
             }
@@ -265,9 +266,9 @@ final class EpollPoller implements Poller {
 
     @Override
     public void closeRegistered() {
-        for (final EpollRegistration registration : slots.clone()) {
-            if (registration != null) {
-                registration.owner().closeQuietly();
+        for (final EpollFd registered : slots.clone()) {
+            if (registered != null) {
+                registered.closeQuietly();
             }
         }
     }

@@ -94,7 +94,7 @@ public final class EpollTransport implements Transport {
         final MethodHandles.Lookup lookup = MethodHandles.lookup();
         for (final Class<?> c : new Class<?>[] {Errors.class, SocketAddresses.class, Scratch.class, EpollFd.class,
             EpollStreamSocket.class, EpollListeningSocket.class, EpollDatagramSocket.class, EpollPoller.class,
-            EpollRegistration.class, EpollEvents.class, SpliceRelay.class, PipePool.class, Pipe.class,
+            EpollEvents.class, SpliceRelay.class, PipePool.class, Pipe.class,
             DatagramBatch.class, InheritedSockets.class, DatagramOutbox.class, DatagramOutboxes.class}) {
             try {
                 lookup.ensureInitialized(c);
