@@ -15,13 +15,16 @@ import java.lang.foreign.ValueLayout;
  * through a buffer instead: never an error for the session.
  *
  * <p>Pipes are sized with {@code F_SETPIPE_SZ} to {@link #PIPE_BYTES}: a bulk transfer then moves that much per
- * pair of splices. Where the kernel refuses (a user's pipe pages exhausted, {@code pipe-max-size}) the pipe keeps
- * its default size.
+ * pair of splices. 1 MiB (the default {@code pipe-max-size}) against 256 KiB measured 1.36-1.40x instead of
+ * 1.20-1.27x HAProxy-with-splice's upload rate, at about 55 % of the CPU per MiB (docs/BENCHMARKS.md, session 7).
+ * The memory is the kernel's and only while bytes sit in the pipe. Where the kernel refuses (an unprivileged
+ * user past {@code pipe-user-pages-soft}, 64 MiB by default: 64 such pipes at once; {@code pipe-max-size}) the
+ * pipe keeps its default size.
  */
 final class PipePool {
     static final int MAX_IDLE = 64;
     static final int MAX_IN_USE = 1024;
-    static final int PIPE_BYTES = 256 * 1024;
+    static final int PIPE_BYTES = 1024 * 1024;
 
     private final int maxInUse;
     private final Pipe[] idle = new Pipe[MAX_IDLE];
