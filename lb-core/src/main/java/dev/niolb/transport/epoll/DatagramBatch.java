@@ -29,7 +29,6 @@ final class DatagramBatch {
     private static final int NAME_BYTES = 128;
     /** Room for one {@code IP_PKTINFO} or {@code IPV6_PKTINFO} control message (and then some). */
     private static final int CONTROL_BYTES = 64;
-    private static final int MSG_DONTWAIT = 0x40;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment headers = arena.allocate((long) SLOTS * MMSGHDR, 8);
@@ -110,7 +109,7 @@ final class DatagramBatch {
                 headers.set(ValueLayout.JAVA_LONG, (long) i * MMSGHDR + 40, CONTROL_BYTES);
             }
         }
-        final int n = Libc.recvmmsg(fd, headers, SLOTS, MSG_DONTWAIT);
+        final int n = Libc.recvmmsg(fd, headers, SLOTS, Libc.MSG_DONTWAIT);
         count = Math.max(n, 0);
         next = 0;
         return n;

@@ -29,8 +29,7 @@ final class DatagramOutbox {
     private static final int MMSGHDR = 64;
     private static final int IOVEC = 16;
     private static final int NAME_BYTES = 32;
-    private static final int CONTROL_BYTES = 40;
-    private static final int MSG_DONTWAIT = 0x40;
+    private static final int CONTROL_BYTES = PacketInfo.BYTES;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment headers = arena.allocate((long) ENTRIES * MMSGHDR, 8);
@@ -100,33 +99,13 @@ final class DatagramOutbox {
             headers.set(ValueLayout.JAVA_LONG, h + 32, 0L);
             headers.set(ValueLayout.JAVA_LONG, h + 40, 0L);
         } else {
-            headers.set(ValueLayout.JAVA_LONG, h + 40, control(i, source));
+            headers.set(ValueLayout.JAVA_LONG, h + 40, PacketInfo.write(controls, (long) i * CONTROL_BYTES, source));
             headers.set(ValueLayout.JAVA_LONG, h + 32, controls.address() + (long) i * CONTROL_BYTES);
         }
         headers.set(ValueLayout.JAVA_INT, h + 48, 0);
         lengths[i] = bytes;
         used += (bytes + 7) & ~7L;
         count++;
-    }
-
-    /** Writes entry {@code i}'s control message naming {@code source}; returns its length. */
-    private long control(final int i, final byte[] source) {
-        final long c = (long) i * CONTROL_BYTES;
-        for (long o = 0; o < CONTROL_BYTES; o += 8) {
-            controls.set(ValueLayout.JAVA_LONG, c + o, 0L); // unset fields (ifindex) must be 0
-        }
-        if (source.length == 4) {
-            controls.set(ValueLayout.JAVA_LONG, c, 16 + 12); // cmsg_len: the header and an in_pktinfo
-            controls.set(ValueLayout.JAVA_INT, c + 8, Libc.IPPROTO_IP);
-            controls.set(ValueLayout.JAVA_INT, c + 12, Libc.IP_PKTINFO);
-            MemorySegment.copy(source, 0, controls, ValueLayout.JAVA_BYTE, c + 16 + 4, 4); // ipi_spec_dst
-            return 32;
-        }
-        controls.set(ValueLayout.JAVA_LONG, c, 16 + 20); // the header and an in6_pktinfo
-        controls.set(ValueLayout.JAVA_INT, c + 8, Libc.IPPROTO_IPV6);
-        controls.set(ValueLayout.JAVA_INT, c + 12, Libc.IPV6_PKTINFO);
-        MemorySegment.copy(source, 0, controls, ValueLayout.JAVA_BYTE, c + 16, 16);
-        return 40;
     }
 
     /**
@@ -147,7 +126,7 @@ final class DatagramOutbox {
             // the first fails (the error of a later one is not reported, so the next call meets it first)
             calls++;
             final int n = Libc.sendmmsg(fd, at == 0 ? headers : headers.asSlice((long) at * MMSGHDR), count - at,
-                MSG_DONTWAIT);
+                Libc.MSG_DONTWAIT);
             if (n > 0) {
                 at += n;
                 continue;

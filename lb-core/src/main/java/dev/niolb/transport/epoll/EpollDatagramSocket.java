@@ -287,23 +287,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
         m.set(ValueLayout.ADDRESS, 64, payload);
         m.set(ValueLayout.JAVA_LONG, 72, count);
-        for (long o = 80; o < 120; o += 8) {
-            m.set(ValueLayout.JAVA_LONG, o, 0L); // the control buffer: unset fields (ifindex) must be 0
-        }
-        final long controlLength;
-        if (source.length == 4) {
-            m.set(ValueLayout.JAVA_LONG, 80, 16 + 12);   // cmsg_len: the header and an in_pktinfo
-            m.set(ValueLayout.JAVA_INT, 88, Libc.IPPROTO_IP);
-            m.set(ValueLayout.JAVA_INT, 92, Libc.IP_PKTINFO);
-            MemorySegment.copy(source, 0, m, ValueLayout.JAVA_BYTE, 96 + 4, 4); // ipi_spec_dst: the source to use
-            controlLength = 32;
-        } else {
-            m.set(ValueLayout.JAVA_LONG, 80, 16 + 20);   // the header and an in6_pktinfo
-            m.set(ValueLayout.JAVA_INT, 88, Libc.IPPROTO_IPV6);
-            m.set(ValueLayout.JAVA_INT, 92, Libc.IPV6_PKTINFO);
-            MemorySegment.copy(source, 0, m, ValueLayout.JAVA_BYTE, 96, 16);
-            controlLength = 40;
-        }
+        final long controlLength = PacketInfo.write(m, 80, source); // the message's control buffer, at 80
         m.set(ValueLayout.JAVA_LONG, 40, controlLength);
         long n;
         do {

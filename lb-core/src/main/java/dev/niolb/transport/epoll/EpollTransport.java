@@ -95,7 +95,7 @@ public final class EpollTransport implements Transport {
         for (final Class<?> c : new Class<?>[] {Errors.class, SocketAddresses.class, Scratch.class, EpollFd.class,
             EpollStreamSocket.class, EpollListeningSocket.class, EpollDatagramSocket.class, EpollPoller.class,
             EpollEvents.class, SpliceRelay.class, PipePool.class, Pipe.class,
-            DatagramBatch.class, InheritedSockets.class, DatagramOutbox.class, DatagramOutboxes.class}) {
+            DatagramBatch.class, InheritedSockets.class, DatagramOutbox.class, DatagramOutboxes.class, SharedDatagramBatch.class, PacketInfo.class}) {
             try {
                 lookup.ensureInitialized(c);
             } catch (final IllegalAccessException e) {

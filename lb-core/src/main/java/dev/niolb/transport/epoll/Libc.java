@@ -50,6 +50,7 @@ final class Libc {
     static final int TCP_NODELAY = 1;
     static final int SHUT_WR = 1;
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_DONTWAIT = 0x40;
     static final int EPOLL_CLOEXEC = 0x80000;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLL_CTL_DEL = 2;
