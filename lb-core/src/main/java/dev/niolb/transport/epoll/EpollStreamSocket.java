@@ -25,9 +25,13 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     private InetSocketAddress local;
     /** Read it once as soon as it is watched for reading, without asking epoll first (see {@link #readFirst}). */
     private boolean readFirst;
+    /** What the kernel has for {@code TCP_NODELAY}: {@link #apply} sets it only when the options ask otherwise. */
+    private boolean noDelay;
 
-    EpollStreamSocket(final int fd, final int family) {
+    /** @param noDelay whether the socket has {@code TCP_NODELAY} already (accepted: from its listener) */
+    EpollStreamSocket(final int fd, final int family, final boolean noDelay) {
         super(fd, family);
+        this.noDelay = noDelay;
     }
 
     /**
@@ -50,7 +54,10 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
 
     @Override
     public void apply(final TcpOptions options) throws IOException {
-        setInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY, options.noDelay() ? 1 : 0);
+        if (options.noDelay() != noDelay) {
+            setInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY, options.noDelay() ? 1 : 0);
+            noDelay = options.noDelay();
+        }
         if (options.keepAlive()) {
             setInt(Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
         }

@@ -209,7 +209,7 @@ public final class EpollTransport implements Transport {
     @Override
     public StreamSocket openStream(final InetSocketAddress remote) throws IOException {
         final int family = SocketAddresses.family(remote);
-        return new EpollStreamSocket(EpollFd.open(family, Libc.SOCK_STREAM), family);
+        return new EpollStreamSocket(EpollFd.open(family, Libc.SOCK_STREAM), family, false);
     }
 
     @Override

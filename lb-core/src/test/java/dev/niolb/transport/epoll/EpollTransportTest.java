@@ -1,5 +1,6 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Poller;
 import dev.niolb.loop.Ready;
@@ -238,6 +239,36 @@ class EpollTransportTest {
         assertThat(calls).as("read at once, the first time").containsExactly(1);
         poller.pollNow();
         assertThat(calls).as("once only: then it waits for epoll").containsExactly(1);
+    }
+
+    @Test
+    void anAcceptedSocketHasNoDelayFromItsListenerBeforeAnyOptionIsApplied() throws Exception {
+        final ListeningSocket listener = listen();
+        connect(listener);
+        final EpollStreamSocket accepted = (EpollStreamSocket) accepted(listener);
+        assertThat(accepted.getInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY)).isNotZero();
+        accepted.apply(TcpOptions.DEFAULTS);
+        assertThat(accepted.getInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY)).isNotZero();
+    }
+
+    @Test
+    void optionsAskingForNagleTurnTheInheritedNoDelayOff() throws Exception {
+        final ListeningSocket listener = listen();
+        connect(listener);
+        final EpollStreamSocket accepted = (EpollStreamSocket) accepted(listener);
+        accepted.apply(TcpOptions.DEFAULTS.withNoDelay(false));
+        assertThat(accepted.getInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY)).isZero();
+    }
+
+    @Test
+    void aSocketNiolbOpensGetsNoDelayWhenTheOptionsAskForIt() throws Exception {
+        final ListeningSocket listener = listen();
+        final EpollStreamSocket socket =
+            (EpollStreamSocket) EpollTransport.instance().openStream(listener.localAddress());
+        open.add(() -> socket.close(false));
+        assertThat(socket.getInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY)).as("the kernel's default").isZero();
+        socket.apply(TcpOptions.DEFAULTS);
+        assertThat(socket.getInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY)).isNotZero();
     }
 
     @Test
