@@ -86,7 +86,7 @@ public final class EchoServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        Acceptors.closeAndAwait(socket, acceptor); // refused from now on, not accepted and then reset
         for (final Socket s : open) {
             s.close();
         }

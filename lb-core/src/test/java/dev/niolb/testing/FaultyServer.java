@@ -33,6 +33,7 @@ public final class FaultyServer implements AutoCloseable {
     }
 
     private final ServerSocket socket;
+    private final Thread acceptor;
     private final Behaviour behaviour;
     private final ThreadFactory threads;
     private final AtomicInteger accepted = new AtomicInteger();
@@ -57,7 +58,7 @@ public final class FaultyServer implements AutoCloseable {
         this.socket = new ServerSocket();
         socket.setReuseAddress(true);
         socket.bind(new InetSocketAddress("127.0.0.1", 0), 4096);
-        Thread.ofVirtual().name("faulty-accept").start(this::acceptLoop);
+        acceptor = Thread.ofVirtual().name("faulty-accept").start(this::acceptLoop);
     }
 
     public InetSocketAddress address() {
@@ -137,7 +138,7 @@ public final class FaultyServer implements AutoCloseable {
      */
     public void crash() throws IOException {
         closed.countDown();
-        socket.close();
+        Acceptors.closeAndAwait(socket, acceptor);
         for (final Socket s : open) {
             s.close();
         }

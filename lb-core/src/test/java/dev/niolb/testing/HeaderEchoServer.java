@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class HeaderEchoServer implements AutoCloseable {
     private final ServerSocket socket;
+    private final Thread acceptor;
     private final AtomicInteger accepted = new AtomicInteger();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
@@ -35,7 +36,7 @@ public final class HeaderEchoServer implements AutoCloseable {
     public HeaderEchoServer(final InetSocketAddress bind) throws IOException {
         socket = new ServerSocket();
         socket.bind(bind, 128);
-        Thread.ofVirtual().start(this::acceptLoop);
+        acceptor = Thread.ofVirtual().start(this::acceptLoop);
     }
 
     public InetSocketAddress address() {
@@ -107,7 +108,7 @@ public final class HeaderEchoServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        Acceptors.closeAndAwait(socket, acceptor); // refused from now on, not accepted and then reset
         for (final Socket s : open) {
             s.close();
         }

@@ -100,6 +100,7 @@ public final class TcpServers {
         private static final long CLOSE_WAIT_MS = 5000;
 
         private final ServerSocket socket;
+        private final Thread acceptor;
         private final Set<Socket> open = ConcurrentHashMap.newKeySet();
         private final Set<Thread> running = ConcurrentHashMap.newKeySet();
         private final List<Throwable> failures = new CopyOnWriteArrayList<>();
@@ -108,7 +109,7 @@ public final class TcpServers {
         public Scripted(final Consumer<Socket> behaviour) throws IOException {
             socket = new ServerSocket();
             socket.bind(new InetSocketAddress("127.0.0.1", 0), 128);
-            Thread.ofVirtual().start(() -> {
+            acceptor = Thread.ofVirtual().start(() -> {
                 while (!socket.isClosed()) {
                     try {
                         final Socket s = socket.accept();
@@ -155,7 +156,7 @@ public final class TcpServers {
         @Override
         public void close() throws IOException {
             closing = true;
-            socket.close();
+            Acceptors.closeAndAwait(socket, acceptor);
             for (final Socket s : open) {
                 s.close();
             }
