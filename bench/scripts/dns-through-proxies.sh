@@ -12,25 +12,11 @@
 # below 32768, is bounded in time, and every process started here is ended by its PID.
 set -euo pipefail
 SECS=${1:-10}; CLIENTS=${2:-1}; OUTSTANDING=${3:-100}; WARMUP=${4:-3}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d /tmp/niolb-dns.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/common.sh" dns
 for tool in dnsperf dnsmasq dig; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install dnsperf dnsmasq dnsutils)" >&2; exit 1; }
 done
-JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-[ -x "$JAVA" ] || JAVA=java
-CP=${NIOLB_CP:-$top/lb-cli/target/lb-cli.jar:$top/lb-cli/target/lib/*}
-[ -f "$top/lb-cli/target/lb-cli.jar" ] || [ -n "${NIOLB_CP:-}" ] || { echo "build niolb first (see the header)" >&2; exit 1; }
-
 DNS=15301; EPOLL=15302; NIO=15303; NGINX=15304
-CLK_TCK=$(getconf CLK_TCK)
 
 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --no-poll --bind-interfaces \
   --listen-address=127.0.0.1 --port=$DNS --address=/bench.test/192.0.2.1 --cache-size=10000 \
@@ -46,20 +32,6 @@ answers() { # waits (up to 10 s) until port $1 answers a DNS query
     sleep 0.1
   done
   echo "nothing answers DNS on port $1" >&2; return 1
-}
-
-cpu_ticks() { # utime+stime of the PIDs given, in clock ticks
-  local sum=0 p f
-  for p in "$@"; do
-    f=$(sed 's/^.*) //' "/proc/$p/stat") # after the command name, which may hold spaces
-    set -- $f; sum=$((sum + ${12} + ${13})) # fields 14 and 15 of the whole line
-  done
-  echo $sum
-}
-
-stop() { # ends one process started here, by PID, and waits for it
-  kill "$1" 2>/dev/null || true
-  timeout 15 tail --pid="$1" -f /dev/null 2>/dev/null || kill -9 "$1" 2>/dev/null || true
 }
 
 declare -A qps lat cpu

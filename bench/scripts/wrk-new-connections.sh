@@ -14,33 +14,15 @@
 # ended by its PID; each run is bounded by SECONDS.
 set -euo pipefail
 SECS=${1:-10}; CONNS=${2:-32}; ROUNDS=${3:-2}; WARMUP=${4:-3}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d /tmp/niolb-wrk.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/common.sh" wrk
 for tool in wrk nginx haproxy; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install wrk nginx libnginx-mod-stream haproxy)" >&2; exit 1; }
 done
 module=/usr/lib/nginx/modules/ngx_stream_module.so
 [ -f $module ] || { echo "nginx's stream module is not installed (apt-get install libnginx-mod-stream)" >&2; exit 1; }
-JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-[ -x "$JAVA" ] || JAVA=java
-CP=${NIOLB_CP:-$top/lb-cli/target/lb-cli.jar:$top/lb-cli/target/lib/*}
-[ -f "$top/lb-cli/target/lb-cli.jar" ] || [ -n "${NIOLB_CP:-}" ] || { echo "build niolb first (see the header)" >&2; exit 1; }
 ulimit -n 20000 2>/dev/null || true
 
 HTTP=15401; EPOLL=15402; NIO=15403; HAPROXY=15404; NGINX=15405
-CLK_TCK=$(getconf CLK_TCK)
-
-stop() { # ends one process started here, by PID, and waits for it
-  kill "$1" 2>/dev/null || true
-  timeout 15 tail --pid="$1" -f /dev/null 2>/dev/null || kill -9 "$1" 2>/dev/null || true
-}
 
 answers() { # waits (up to 15 s) until port $1 answers an HTTP request with "ok"
   for _ in $(seq 1 150); do
@@ -48,15 +30,6 @@ answers() { # waits (up to 15 s) until port $1 answers an HTTP request with "ok"
     sleep 0.1
   done
   echo "nothing answers HTTP on port $1" >&2; return 1
-}
-
-cpu_ticks() { # utime+stime of the PIDs given, in clock ticks
-  local sum=0 p f
-  for p in "$@"; do
-    f=$(sed 's/^.*) //' "/proc/$p/stat") # after the command name, which may hold spaces
-    set -- $f; sum=$((sum + ${12} + ${13})) # fields 14 and 15 of the whole line
-  done
-  echo $sum
 }
 
 children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true; }
