@@ -56,9 +56,13 @@ abstract class LoadThreads implements Load {
         }
     }
 
-    /** Counts a failure unless the load is being torn down (closing sockets under blocked threads fails them). */
+    /**
+     * Counts a failure while the window is open, not once the load is being torn down or its window has ended:
+     * closing sockets under blocked threads fails them (a duplex run's writer closes its channel at the window's
+     * end while its reader may still be blocked in a read, which then throws).
+     */
     protected final void failed(final Exception cause) {
-        if (!stopping) {
+        if (running()) {
             errors.increment();
             firstError.compareAndSet(null, cause.getClass().getSimpleName() + ": " + cause.getMessage());
         }
