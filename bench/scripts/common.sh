@@ -29,3 +29,5 @@ stop() { # ends one process started here, by PID, and waits for it
   kill "$1" 2>/dev/null || true
   timeout 15 tail --pid="$1" -f /dev/null 2>/dev/null || kill -9 "$1" 2>/dev/null || true
 }
+
+children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true; } # nginx's workers

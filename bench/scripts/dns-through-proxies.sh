@@ -93,7 +93,7 @@ CFG
   nginx -c "$work/nginx.conf" -p "$work" >/dev/null 2>&1 & pids+=($!)
   master=$!
   answers $NGINX
-  workers=$(cat /proc/$master/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true)
+  workers=$(children "$master")
   # shellcheck disable=SC2086
   run nginx $NGINX $master $workers
   names+=(nginx)

@@ -32,8 +32,6 @@ answers() { # waits (up to 15 s) until port $1 answers an HTTP request with "ok"
   echo "nothing answers HTTP on port $1" >&2; return 1
 }
 
-children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true; }
-
 # The server: nginx HTTP, two workers (it must not be what limits the proxies), no keep-alive.
 mkdir -p "$work/http"
 cat >"$work/http/nginx.conf" <<CFG

@@ -28,7 +28,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  */
 class DatagramOutboxTest {
     private static final int AF_UNIX = 1;
-    private static final int SO_SNDBUF = 7;
     private static final int DATAGRAMS = 40;
     private static final String PADDING = ".".repeat(1000);
 
@@ -56,7 +55,7 @@ class DatagramOutboxTest {
         receiver = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
         final MemorySegment size = arena.allocate(ValueLayout.JAVA_INT);
         size.set(ValueLayout.JAVA_INT, 0, 4096); // the kernel doubles it: room for a few of these datagrams
-        assertThat(Libc.setsockopt(sender, Libc.SOL_SOCKET, SO_SNDBUF, size, 4)).as("SO_SNDBUF").isZero();
+        assertThat(Libc.setsockopt(sender, Libc.SOL_SOCKET, Libc.SO_SNDBUF, size, 4)).as("SO_SNDBUF").isZero();
         outbox = new DatagramOutbox();
     }
 

@@ -31,7 +31,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 class SpliceRelayTest {
     private static final int BUFFER = 4096;
     private static final int SMALL = 16 * 1024;
-    private static final int SO_SNDBUF = 7;
     private Socket client;
     private Socket server;
     private EpollStreamSocket in;
@@ -66,7 +65,7 @@ class SpliceRelayTest {
             in = (EpollStreamSocket) accepted.socket();
             out = (EpollStreamSocket) EpollTransport.instance().openStream(
                 (InetSocketAddress) back.getLocalSocketAddress());
-            out.setInt(Libc.SOL_SOCKET, SO_SNDBUF, SMALL);
+            out.setInt(Libc.SOL_SOCKET, Libc.SO_SNDBUF, SMALL);
             out.connect((InetSocketAddress) back.getLocalSocketAddress());
             server = back.accept(); // the handshake is complete on both ends once accept returns
         } finally {
