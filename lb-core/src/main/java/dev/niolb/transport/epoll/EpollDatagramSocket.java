@@ -16,7 +16,8 @@ import java.nio.ByteBuffer;
  * Used on the event loop it is registered with.
  *
  * A UDP socket. A receive hands back the same address object as last time when the sender is the same (a
- * flow's server, a client sending a burst): the raw address is compared, so no allocation per datagram there.
+ * flow's server, a client sending a burst): the raw address is compared, so no allocation per datagram there. A
+ * listener's socket, whose clients take turns, keeps its recent ones ({@link RecentAddresses}).
  * A gathering write (a PROXY header and a payload) is copied into one native buffer and sent as one datagram.
  *
  * <p>Threading: the event loop it is registered with.
@@ -31,6 +32,8 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
 
     /** A listening socket's recvmmsg batch; null for a flow's socket. */
     private DatagramBatch batch;
+    /** A listening socket's clients, both ways; null for a flow's socket, whose one peer the last* fields keep. */
+    private RecentAddresses recent;
     /** The local address the last datagram was sent to (a wildcard-bound listener with IP_PKTINFO), or null. */
     private InetAddress receivedAt;
     private final byte[] at = new byte[16];
@@ -61,6 +64,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     /** Receives in batches from now on (a listener's socket: many senders, bursts). */
     void batched() {
         batch = new DatagramBatch();
+        recent = new RecentAddresses();
     }
 
     /**
@@ -151,7 +155,9 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
         final int position = dst.position();
         final int n = batch.copyNext(viewOf(dst), position, dst.limit() - position);
-        final InetSocketAddress from = sender(batch.names(), batch.senderOffset(), batch.senderLength());
+        final InetSocketAddress from = recent != null
+            ? recent.sender(batch.names(), batch.senderOffset(), batch.senderLength())
+            : sender(batch.names(), batch.senderOffset(), batch.senderLength());
         receivedAt = localOf(batch.destination(at));
         batch.advance();
         dst.position(position + n);
@@ -302,6 +308,9 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
      * same address object (a flow replies to one client), so that the address's bytes are not asked for again.
      */
     private int nameOf(final InetSocketAddress to, final MemorySegment into) throws IOException {
+        if (recent != null) {
+            return recent.write(to, family(), into);
+        }
         if (to != lastTo) {
             if (lastToName == null) {
                 lastToName = java.lang.foreign.Arena.ofAuto().allocate(SocketAddresses.IN6_BYTES, 8);
