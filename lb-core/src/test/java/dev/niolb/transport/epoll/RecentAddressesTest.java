@@ -46,23 +46,17 @@ class RecentAddressesTest {
     @Test
     void everySenderReadsAsItsBytesSayAlthoughManyMoreThanTheSlotsShareThem() throws Exception {
         final List<InetSocketAddress> senders = addresses(new Random(7), RecentAddresses.SLOTS * 16);
-        final List<InetSocketAddress> turns = new ArrayList<>(senders);
-        turns.addAll(senders);
-        Collections.shuffle(turns, new Random(11));
 
-        for (final InetSocketAddress sender : turns) {
+        for (final InetSocketAddress sender : inTurns(senders, 2, 11)) {
             assertThat(received(sender, Libc.AF_INET6)).isEqualTo(sender);
         }
     }
 
     @Test
     void aReplyAddressIsWrittenAsTheSocketTakesItWhetherKnownOrNot() throws Exception {
-        final List<InetSocketAddress> clients = addresses(new Random(13), RecentAddresses.SLOTS * 4);
-        final List<InetSocketAddress> turns = new ArrayList<>(clients);
-        turns.addAll(clients);
-        turns.addAll(clients.subList(0, 8)); // recently written: from the slots
-        turns.addAll(clients.subList(0, 8));
-        Collections.shuffle(turns, new Random(17));
+        final List<InetSocketAddress> clients = addresses(new Random(13), RecentAddresses.SLOTS / 2);
+        final List<InetSocketAddress> turns = inTurns(clients, 3, 17); // fewer than the slots: many from them
+        turns.addAll(inTurns(addresses(new Random(19), RecentAddresses.SLOTS * 4), 2, 23)); // more: slots taken over
 
         final RecentAddresses v4Socket = new RecentAddresses(); // a socket has one family, and its own cache
         for (final InetSocketAddress client : turns) {
@@ -80,6 +74,17 @@ class RecentAddressesTest {
                     .as("%s", client).isEqualTo(expected.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE));
             }
         }
+    }
+
+    /** Each address {@code times} times, in an order shuffled by {@code seed}. */
+    private static List<InetSocketAddress> inTurns(final List<InetSocketAddress> addresses, final int times,
+                                                   final long seed) {
+        final List<InetSocketAddress> turns = new ArrayList<>();
+        for (int i = 0; i < times; i++) {
+            turns.addAll(addresses);
+        }
+        Collections.shuffle(turns, new Random(seed));
+        return turns;
     }
 
     /** What the cache hands back for the sockaddr a socket of {@code family} would read for {@code sender}. */
