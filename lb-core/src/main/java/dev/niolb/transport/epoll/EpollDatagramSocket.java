@@ -15,24 +15,18 @@ import java.nio.ByteBuffer;
 /**
  * Used on the event loop it is registered with.
  *
- * A UDP socket. A receive hands back the same address object as last time when the sender is the same (a
- * flow's server, a client sending a burst): the raw address is compared, so no allocation per datagram there. A
- * listener's socket, whose clients take turns, keeps its recent ones ({@link RecentAddresses}).
+ * A UDP socket. A receive hands back the same address object as before when the sender is one it met lately (a
+ * flow's server; a listener's clients, who take turns), and a send to such an address reuses its bytes
+ * ({@link RecentAddresses}): no allocation per datagram there.
  * A gathering write (a PROXY header and a payload) is copied into one native buffer and sent as one datagram.
  *
  * <p>Threading: the event loop it is registered with.
  */
 final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
-    private InetSocketAddress lastSender;
-    private long lastSenderHigh;
-    private long lastSenderLow;
-    private long lastSenderTail;
-    private int lastSenderScope;
-    private int lastSenderLength;
 
     /** A listening socket's recvmmsg batch; null for a flow's socket. */
     private DatagramBatch batch;
-    /** A listening socket's clients, both ways; null for a flow's socket, whose one peer the last* fields keep. */
+    /** The addresses met lately, both ways: a listener's many clients, or a flow's one server; made on first use. */
     private RecentAddresses recent;
     /** The local address the last datagram was sent to (a wildcard-bound listener with IP_PKTINFO), or null. */
     private InetAddress receivedAt;
@@ -52,10 +46,6 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private boolean unreachable;
     private ByteBuffer viewed;
     private MemorySegment view;
-    private InetSocketAddress lastTo;
-    private int lastToLength;
-    /** The last destination's sockaddr: Scratch is per thread, this per socket (a listener's replies). */
-    private MemorySegment lastToName; // made on the first send to an address: a flow's socket never needs one
 
     EpollDatagramSocket(final int fd, final int family) {
         super(fd, family);
@@ -64,7 +54,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     /** Receives in batches from now on (a listener's socket: many senders, bursts). */
     void batched() {
         batch = new DatagramBatch();
-        recent = new RecentAddresses();
+        recent = new RecentAddresses(RecentAddresses.LISTENER_SLOTS);
     }
 
     /**
@@ -113,7 +103,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
                 scratch.address, length);
             if (n >= 0) {
                 dst.position(position + (int) Math.min(n, dst.limit() - position));
-                return sender(scratch.address, length.get(ValueLayout.JAVA_INT, 0));
+                return recent().sender(scratch.address, 0, length.get(ValueLayout.JAVA_INT, 0));
             }
             final int errno = Libc.errno();
             if (errno == Errors.EAGAIN) {
@@ -155,9 +145,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
         final int position = dst.position();
         final int n = batch.copyNext(viewOf(dst), position, dst.limit() - position);
-        final InetSocketAddress from = recent != null
-            ? recent.sender(batch.names(), batch.senderOffset(), batch.senderLength())
-            : sender(batch.names(), batch.senderOffset(), batch.senderLength());
+        final InetSocketAddress from = recent().sender(batch.names(), batch.senderOffset(), batch.senderLength());
         receivedAt = localOf(batch.destination(at));
         batch.advance();
         dst.position(position + n);
@@ -187,29 +175,12 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
 
     private static final byte[] V4_MAPPED = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF};
 
-    private InetSocketAddress sender(final MemorySegment address, final int length) throws IOException {
-        return sender(address, 0, length);
-    }
-
-    /** The sender's address: the one kept from last time when its bytes are the same. */
-    private InetSocketAddress sender(final MemorySegment names, final long offset, final int length)
-        throws IOException {
-        final long high = names.get(ValueLayout.JAVA_LONG, offset);
-        final long low = names.get(ValueLayout.JAVA_LONG, offset + 8);
-        final long tail = length > 16 ? names.get(ValueLayout.JAVA_LONG, offset + 16) : 0L;
-        final int scope = length > 24 ? names.get(ValueLayout.JAVA_INT, offset + 24) : 0;
-        if (lastSender != null && length == lastSenderLength && high == lastSenderHigh && low == lastSenderLow
-            && tail == lastSenderTail && scope == lastSenderScope) {
-            return lastSender;
+    /** The addresses met lately; a flow's socket, which meets one, makes a one-slot cache when it first needs it. */
+    private RecentAddresses recent() {
+        if (recent == null) {
+            recent = new RecentAddresses(1);
         }
-        final InetSocketAddress sender = SocketAddresses.read(names.asSlice(offset), length);
-        lastSender = sender;
-        lastSenderLength = length;
-        lastSenderHigh = high;
-        lastSenderLow = low;
-        lastSenderTail = tail;
-        lastSenderScope = scope;
-        return sender;
+        return recent;
     }
 
     /**
@@ -225,7 +196,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final DatagramOutbox box = outboxFor(count);
         if (box != null) {
             MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
-            box.add(count, scratch.address, nameOf(to, scratch.address), null);
+            box.add(count, scratch.address, recent().write(to, family(), scratch.address), null);
             src.position(position + count);
             return count;
         }
@@ -276,7 +247,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final int count = src.limit() - position;
         final byte[] source = sourceBytes(from);
         final DatagramOutbox box = outboxFor(count);
-        final int nameLength = nameOf(to, scratch.address);
+        final int nameLength = recent().write(to, family(), scratch.address);
         if (box != null) {
             MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
             box.add(count, scratch.address, nameLength, source);
@@ -301,27 +272,6 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         } while (n == INTERRUPTED);
         src.position(position + (int) n);
         return (int) n;
-    }
-
-    /**
-     * Writes {@code to} into {@code into} and returns its length: from the bytes kept from last time when it is the
-     * same address object (a flow replies to one client), so that the address's bytes are not asked for again.
-     */
-    private int nameOf(final InetSocketAddress to, final MemorySegment into) throws IOException {
-        if (recent != null) {
-            return recent.write(to, family(), into);
-        }
-        if (to != lastTo) {
-            if (lastToName == null) {
-                lastToName = java.lang.foreign.Arena.ofAuto().allocate(SocketAddresses.IN6_BYTES, 8);
-            }
-            lastToLength = SocketAddresses.write(to, family(), into);
-            MemorySegment.copy(into, 0, lastToName, 0, lastToLength);
-            lastTo = to;
-            return lastToLength;
-        }
-        MemorySegment.copy(lastToName, 0, into, 0, lastToLength);
-        return lastToLength;
     }
 
     /**

@@ -8,29 +8,45 @@ import java.net.InetSocketAddress;
 /**
  * The loop thread of the listener's socket that owns it.
  *
- * The client addresses a listener's UDP socket met lately, both ways: the address object for a sender's
- * {@code sockaddr} bytes, and the {@code sockaddr} bytes for an address a reply goes to. Without it a listener
- * whose clients take turns (two ping-pongs interleaved, a resolver's clients) makes an {@link InetSocketAddress}
- * (four objects) per datagram received and asks an address for its bytes (a new array) per reply: a socket keeps
- * only its last address, which is all a flow's socket, with its one server, needs.
+ * The addresses a UDP socket met lately, both ways: the address object for a sender's {@code sockaddr} bytes, and
+ * the {@code sockaddr} bytes for an address a datagram goes to. Without it a socket makes an
+ * {@link InetSocketAddress} (four objects) per datagram received and asks an address for its bytes (a new array)
+ * per send. A flow's socket meets one address, its server's, and has one slot; a listener's, whose clients take
+ * turns (two ping-pongs interleaved, a resolver's clients), has {@value #LISTENER_SLOTS}.
  *
- * <p>Direct-mapped, {@value #SLOTS} slots a direction: a client whose slot another took costs what it cost before,
- * once. Received addresses are keyed by their bytes, sent ones by the object (a reply goes to the very object its
- * flow was given when the client's first datagram came).
+ * <p>Direct-mapped, the same number of slots each way: an address whose slot another took costs what it cost
+ * without the cache, once. Received addresses are keyed by their bytes, sent ones by the object (a reply goes to
+ * the very object its flow was given when the client's first datagram came).
  */
 final class RecentAddresses {
-    static final int SLOTS = 64;
+    static final int LISTENER_SLOTS = 64;
     /** The longs of one {@code sockaddr}: bytes 0–7, 8–15, 16–23, and 24–27 (an IPv6 scope). */
     private static final int LONGS = 4;
     private static final long FIBONACCI = 0x9E3779B97F4A7C15L;
 
-    private final InetSocketAddress[] senders = new InetSocketAddress[SLOTS];
-    private final long[] senderBytes = new long[SLOTS * LONGS];
-    private final int[] senderLengths = new int[SLOTS];
+    private final int mask;
+    private final int shift;
+    private final InetSocketAddress[] senders;
+    private final long[] senderBytes;
+    private final int[] senderLengths;
+    private final InetSocketAddress[] destinations;
+    private final long[] destinationBytes;
+    private final int[] destinationLengths;
 
-    private final InetSocketAddress[] destinations = new InetSocketAddress[SLOTS];
-    private final long[] destinationBytes = new long[SLOTS * LONGS];
-    private final int[] destinationLengths = new int[SLOTS];
+    /** A cache of {@code slots} addresses each way; a power of two. */
+    RecentAddresses(final int slots) {
+        if (slots <= 0 || Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("slots must be a power of two: " + slots);
+        }
+        mask = slots - 1;
+        shift = Long.SIZE - Integer.numberOfTrailingZeros(slots); // 64 for one slot: a shift by 0, masked to 0
+        senders = new InetSocketAddress[slots];
+        senderBytes = new long[slots * LONGS];
+        senderLengths = new int[slots];
+        destinations = new InetSocketAddress[slots];
+        destinationBytes = new long[slots * LONGS];
+        destinationLengths = new int[slots];
+    }
 
     /** The sender whose {@code length} bytes of {@code sockaddr} are at {@code offset} in {@code names}. */
     InetSocketAddress sender(final MemorySegment names, final long offset, final int length) throws IOException {
@@ -79,8 +95,8 @@ final class RecentAddresses {
         return length;
     }
 
-    /** The top bits of a mixed hash: the well-mixed ones. */
-    private static int slot(final long mixed) {
-        return (int) (mixed >>> (Long.SIZE - Integer.numberOfTrailingZeros(SLOTS)));
+    /** The top bits of a mixed hash: the well-mixed ones (a multiplication carries a low bit's change only up). */
+    private int slot(final long mixed) {
+        return (int) (mixed >>> shift) & mask;
     }
 }

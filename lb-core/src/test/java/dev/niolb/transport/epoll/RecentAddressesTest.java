@@ -20,7 +20,7 @@ class RecentAddressesTest {
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment kernel = arena.allocate(SocketAddresses.IN6_BYTES * 2, 8);
     private final MemorySegment expected = arena.allocate(SocketAddresses.IN6_BYTES * 2, 8);
-    private final RecentAddresses recent = new RecentAddresses();
+    private final RecentAddresses recent = new RecentAddresses(RecentAddresses.LISTENER_SLOTS);
 
     @AfterEach
     void free() {
@@ -44,8 +44,21 @@ class RecentAddressesTest {
     }
 
     @Test
+    void aFlowsOneSlotHandsBackItsServersAddressObjectAndTakesANewOne() throws Exception {
+        final RecentAddresses flow = new RecentAddresses(1);
+        final InetSocketAddress server = new InetSocketAddress("127.0.0.1", 5353);
+        final InetSocketAddress other = new InetSocketAddress("127.0.0.1", 5354);
+
+        final InetSocketAddress first = received(flow, server, Libc.AF_INET);
+
+        assertThat(received(flow, server, Libc.AF_INET)).isSameAs(first);
+        assertThat(received(flow, other, Libc.AF_INET)).isEqualTo(other);
+        assertThat(received(flow, server, Libc.AF_INET)).isEqualTo(server).isNotSameAs(first);
+    }
+
+    @Test
     void everySenderReadsAsItsBytesSayAlthoughManyMoreThanTheSlotsShareThem() throws Exception {
-        final List<InetSocketAddress> senders = addresses(new Random(7), RecentAddresses.SLOTS * 16);
+        final List<InetSocketAddress> senders = addresses(new Random(7), RecentAddresses.LISTENER_SLOTS * 16);
 
         for (final InetSocketAddress sender : inTurns(senders, 2, 11)) {
             assertThat(received(sender, Libc.AF_INET6)).isEqualTo(sender);
@@ -54,11 +67,13 @@ class RecentAddressesTest {
 
     @Test
     void aReplyAddressIsWrittenAsTheSocketTakesItWhetherKnownOrNot() throws Exception {
-        final List<InetSocketAddress> clients = addresses(new Random(13), RecentAddresses.SLOTS / 2);
+        final List<InetSocketAddress> clients = addresses(new Random(13), RecentAddresses.LISTENER_SLOTS / 2);
         final List<InetSocketAddress> turns = inTurns(clients, 3, 17); // fewer than the slots: many from them
-        turns.addAll(inTurns(addresses(new Random(19), RecentAddresses.SLOTS * 4), 2, 23)); // more: slots taken over
+        final List<InetSocketAddress> more = addresses(new Random(19), RecentAddresses.LISTENER_SLOTS * 4);
+        turns.addAll(inTurns(more, 2, 23)); // more than the slots: slots taken over
 
-        final RecentAddresses v4Socket = new RecentAddresses(); // a socket has one family, and its own cache
+        // a socket has one family, and its own cache
+        final RecentAddresses v4Socket = new RecentAddresses(RecentAddresses.LISTENER_SLOTS);
         for (final InetSocketAddress client : turns) {
             for (final int family : new int[] {Libc.AF_INET6, Libc.AF_INET}) {
                 if (family == Libc.AF_INET && client.getAddress() instanceof Inet6Address) {
@@ -89,8 +104,13 @@ class RecentAddressesTest {
 
     /** What the cache hands back for the sockaddr a socket of {@code family} would read for {@code sender}. */
     private InetSocketAddress received(final InetSocketAddress sender, final int family) throws Exception {
+        return received(recent, sender, family);
+    }
+
+    private InetSocketAddress received(final RecentAddresses cache, final InetSocketAddress sender, final int family)
+        throws Exception {
         final int length = SocketAddresses.write(sender, family, kernel);
-        return recent.sender(kernel, 0, length);
+        return cache.sender(kernel, 0, length);
     }
 
     /** IPv4, IPv6, and IPv6 link-local with a scope; ports from a few, so that addresses share them. */
@@ -99,7 +119,8 @@ class RecentAddressesTest {
         for (int i = 0; i < count; i++) {
             final int port = 1 + random.nextInt(4);
             final InetAddress ip = switch (i % 3) {
-                case 0 -> InetAddress.getByAddress(new byte[] {127, 0, (byte) random.nextInt(4), (byte) random.nextInt(256)});
+                case 0 -> InetAddress.getByAddress(
+                    new byte[] {127, 0, (byte) random.nextInt(4), (byte) random.nextInt(256)});
                 case 1 -> {
                     final byte[] v6 = new byte[16];
                     v6[0] = 0x20;
