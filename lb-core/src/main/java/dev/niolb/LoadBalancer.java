@@ -113,6 +113,7 @@ public final class LoadBalancer implements AutoCloseable {
             final Transport transport = Transports.of(config.transport());
             for (int i = 0; i < loops.length; i++) {
                 loops[i] = new EventLoop(i, transport);
+                loops[i].busyPoll(config.busyPoll().window());
             }
             // the process's maxconn: one count over every TCP listener and loop, see ConnectionLimit
             final ConnectionLimit global = config.maxconn() > 0 ? new ConnectionLimit(config.maxconn())

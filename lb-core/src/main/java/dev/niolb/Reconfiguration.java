@@ -14,6 +14,7 @@ import dev.niolb.backend.TargetGroup;
 import dev.niolb.engine.ListenerBinder;
 import dev.niolb.engine.RunningState;
 import dev.niolb.listener.Listener;
+import dev.niolb.loop.EventLoop;
 import dev.niolb.transport.Transports;
 
 import java.io.IOException;
@@ -114,6 +115,11 @@ final class Reconfiguration {
         }
         if (next.transport() != config.transport()) {
             notApplied.add("transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
+        }
+        if (!next.busyPoll().equals(config.busyPoll())) {
+            for (final EventLoop loop : lb.loops) {
+                loop.busyPoll(next.busyPoll().window());
+            }
         }
         if (next.threads() != lb.loops.length) {
             notApplied.add("threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");

@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.BusyPoll;
 import dev.niolb.config.Numbers;
 import dev.niolb.config.Quoted;
 
@@ -59,6 +60,14 @@ final class Converters {
         @Override
         public Duration convert(final String text) {
             return parse(Durations::parse, text);
+        }
+    }
+
+    /** {@code off}, {@code 50us}, {@code 1ms}. */
+    static final class BusyPollValue implements ITypeConverter<BusyPoll> {
+        @Override
+        public BusyPoll convert(final String text) {
+            return parse(BusyPoll::parse, text);
         }
     }
 

@@ -25,7 +25,7 @@ class FlagsAndFileTest {
         "--check", "http:/health", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
         "--rise", "4", "--fall", "5", "--max-fails", "7", "--slowstart", "30s", "--drain-timeout", "1m",
         "--drain-rate", "50", "--panic-threshold", "25",
-        "--threads", "3", "--transport", "nio", "--grace", "9s", "--shutdown-delay", "5s",
+        "--threads", "3", "--transport", "nio", "--busy-poll", "50us", "--grace", "9s", "--shutdown-delay", "5s",
         "--connect-timeout", "250ms", "--idle-timeout", "1h", "--retries", "5", "--no-nodelay", "--keepalive",
         "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m", "--splice", "never",
         "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000",
@@ -44,6 +44,7 @@ class FlagsAndFileTest {
         defaults:
           threads: 3
           transport: nio
+          busy-poll: 50us
           grace: 9s
           shutdown-delay: 5s
           maxconn: 10000

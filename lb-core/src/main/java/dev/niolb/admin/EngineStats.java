@@ -61,8 +61,9 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
      * @param iterations  times it went back to its poll
      * @param errors      failures it caught, logged and went on from
      * @param busySeconds how long its current iteration has run; 0 while it waits for events
+     * @param busyPollFound polls made while busy polling that found a socket ready: sleeps and wake-ups saved
      */
-    public record LoopStats(int index, long iterations, long errors, double busySeconds) {
+    public record LoopStats(int index, long iterations, long errors, double busySeconds, long busyPollFound) {
     }
 
     /** Reloads applied and refused; whether the last one was applied, and when the running config was. */
@@ -139,7 +140,8 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         final List<LoopStats> loopStats = new ArrayList<>();
         for (final EventLoop loop : lb.loops()) {
             final LoopHeartbeat h = loop.heartbeat();
-            loopStats.add(new LoopStats(h.index(), h.iterations(), h.errors(), h.busyNanos(nowNanos) / 1e9));
+            loopStats.add(new LoopStats(h.index(), h.iterations(), h.errors(), h.busyNanos(nowNanos) / 1e9,
+                h.busyPollFound()));
         }
         final List<ListenerStats> listeners = new ArrayList<>();
         for (final TcpListener l : running.tcpListeners()) {

@@ -22,10 +22,11 @@ import java.util.Set;
  * @param transport how the event loops do their socket I/O; fixed for the process's life (a reload cannot change it)
  * @param shutdownDelay on SIGTERM, how long {@code GET /ready} answers 503 while the listeners still accept, before
  *                      the graceful stop: upstream health checks withdraw the instance before it refuses anyone
+ * @param busyPoll  how long each event loop polls on without sleeping after it last found a socket ready
  */
 public record Config(int threads, Duration grace, List<ListenerConfig> listeners, List<TargetGroupConfig> groups,
                      DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog, LogConfig logs,
-                     TransportChoice transport, Duration shutdownDelay) {
+                     TransportChoice transport, Duration shutdownDelay, BusyPoll busyPoll) {
     public static final int MAX_THREADS = 256;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
     public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.AUTO;
@@ -50,6 +51,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         Objects.requireNonNull(logs, "logs");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(shutdownDelay, "shutdownDelay");
+        Objects.requireNonNull(busyPoll, "busyPoll");
         if (shutdownDelay.isNegative()) {
             throw new IllegalArgumentException("shutdown-delay must not be negative");
         }
@@ -140,6 +142,15 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, Duration.ZERO);
     }
 
+    /** Loops that sleep as soon as nothing is ready ({@link BusyPoll#OFF}). */
+    public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
+                  final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn, final AdminConfig admin,
+                  final AccessLogFormat accessLog, final LogConfig logs, final TransportChoice transport,
+                  final Duration shutdownDelay) {
+        this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, shutdownDelay,
+            BusyPoll.OFF);
+    }
+
     /** On the default transport ({@link #DEFAULT_TRANSPORT}). */
     public Config(final int threads, final Duration grace, final List<ListenerConfig> listeners,
                   final List<TargetGroupConfig> groups, final DnsConfig dns, final int maxconn, final AdminConfig admin,
@@ -148,31 +159,35 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
     }
 
     public Config withMaxconn(final int n) {
-        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs, transport, shutdownDelay);
+        return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs, transport, shutdownDelay, busyPoll);
     }
 
     public Config withAdmin(final AdminConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs, transport, shutdownDelay);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, value, accessLog, logs, transport, shutdownDelay, busyPoll);
     }
 
     public Config withAccessLog(final AccessLogFormat value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs, transport, shutdownDelay);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, value, logs, transport, shutdownDelay, busyPoll);
     }
 
     public Config withLogs(final LogConfig value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value, transport, shutdownDelay);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, value, transport, shutdownDelay, busyPoll);
     }
 
     public Config withListeners(final List<ListenerConfig> value) {
-        return new Config(threads, grace, value, groups, dns, maxconn, admin, accessLog, logs, transport, shutdownDelay);
+        return new Config(threads, grace, value, groups, dns, maxconn, admin, accessLog, logs, transport, shutdownDelay, busyPoll);
     }
 
     public Config withTransport(final TransportChoice value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, value, shutdownDelay);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, value, shutdownDelay, busyPoll);
     }
 
     public Config withShutdownDelay(final Duration value) {
-        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, value);
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, value, busyPoll);
+    }
+
+    public Config withBusyPoll(final BusyPoll value) {
+        return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, shutdownDelay, value);
     }
 
     /** The default number of event loops: one per core. */

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,10 @@ import java.util.function.Supplier;
  * <p>Timers: a {@link TimerWheel} of {@link WheelTimer}s with {@value #TICK_MS} ms ticks; the select timeout is one
  * tick while any timer is pending and unbounded otherwise, so an idle loop with no sessions does not wake up.
  * Timeouts of a session (connect, idle) are one timer each at most, never a thread or a scheduled task.
+ *
+ * <p>Busy polling ({@link #busyPoll}): for a while after a poll last found a socket ready, the loop polls without
+ * waiting instead of sleeping, so that the next message of an exchange is found already there rather than paid for
+ * with a wake-up; once that long has passed with nothing ready it sleeps as before.
  */
 public final class EventLoop {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
@@ -53,6 +58,9 @@ public final class EventLoop {
     private long nowNanos;
     private boolean clockStale;
     private long sessionSequence;
+    private long busyPollNanos; // 0: sleep in the poll as soon as nothing is ready
+    private long lastReadyNanos; // when a poll last handed a ready socket to its handler
+    private boolean dispatched; // the current poll has handed one
 
     /** A relay loop on {@code transport} (a transport is its pollers' factory). */
     public EventLoop(final int index, final Poller.Factory transport) throws IOException {
@@ -65,6 +73,8 @@ public final class EventLoop {
         this.heartbeat = new LoopHeartbeat(index);
         this.poller = transport.open(this::dispatch);
         tick();
+        // nanoTime may be any value, even negative: "long before now", so that busy polling starts only after an event
+        this.lastReadyNanos = nowNanos - Long.MAX_VALUE / 2;
         this.wheel = new TimerWheel(nowMs);
         this.thread = new Thread(this::run, threadName);
     }
@@ -138,6 +148,15 @@ public final class EventLoop {
             poller.wakeup();
         }
         return true;
+    }
+
+    /**
+     * From now on, polls on without sleeping for {@code window} after a poll last found a socket ready (zero:
+     * sleeps as soon as nothing is ready). Any thread: it reaches the loop as a command.
+     */
+    public void busyPoll(final Duration window) {
+        final long nanos = window.toNanos();
+        execute(() -> busyPollNanos = nanos);
     }
 
     /** Computes a value on this loop's thread for a caller on another; completes exceptionally if stopped. */
@@ -304,7 +323,8 @@ public final class EventLoop {
             try {
                 clockStale = true;
                 heartbeat.polling();
-                if (commands.isEmpty()) {
+                final boolean spinning = busyPollNanos > 0 && nowNanos - lastReadyNanos < busyPollNanos;
+                if (commands.isEmpty() && !spinning) {
                     poller.poll(wheel.count() > 0 ? TICK_MS : 0);
                 } else {
                     poller.pollNow();
@@ -313,6 +333,13 @@ public final class EventLoop {
                 if (clockStale) {
                     tick();
                     heartbeat.awake(nowNanos);
+                }
+                if (dispatched) {
+                    dispatched = false;
+                    lastReadyNanos = nowNanos;
+                    if (spinning) {
+                        heartbeat.foundWhileBusyPolling();
+                    }
                 }
                 runCommands();
                 pollTimers();
@@ -328,6 +355,7 @@ public final class EventLoop {
     }
 
     private void dispatch(final IoHandler handler, final int readyOps, final Registration registration) {
+        dispatched = true;
         if (clockStale) {
             // a poller runs handlers before poll() returns: after a long block the clock must move before
             // the first handler arms a timer from it (a connect timeout armed from a stale clock fires at once)

@@ -19,6 +19,7 @@ public final class LoopHeartbeat {
     private static final VarHandle ITERATIONS;
     private static final VarHandle ERRORS;
     private static final VarHandle BUSY_SINCE;
+    private static final VarHandle BUSY_POLL_FOUND;
 
     static {
         try {
@@ -26,6 +27,7 @@ public final class LoopHeartbeat {
             ITERATIONS = lookup.findVarHandle(LoopHeartbeat.class, "iterations", long.class);
             ERRORS = lookup.findVarHandle(LoopHeartbeat.class, "errors", long.class);
             BUSY_SINCE = lookup.findVarHandle(LoopHeartbeat.class, "busySinceNanos", long.class);
+            BUSY_POLL_FOUND = lookup.findVarHandle(LoopHeartbeat.class, "busyPollFound", long.class);
         } catch (final ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -34,6 +36,7 @@ public final class LoopHeartbeat {
     private long iterations;
     private long errors;
     private long busySinceNanos; // 0: waiting in its poll
+    private long busyPollFound;
     private final int index;
 
     LoopHeartbeat(final int index) {
@@ -59,6 +62,16 @@ public final class LoopHeartbeat {
     /** A handler, command or timer failed and the loop went on. Loop thread. */
     void error() {
         ERRORS.setRelease(this, (long) ERRORS.getOpaque(this) + 1);
+    }
+
+    /** A poll made while busy polling, instead of sleeping, found a socket ready. Loop thread. */
+    void foundWhileBusyPolling() {
+        BUSY_POLL_FOUND.setRelease(this, (long) BUSY_POLL_FOUND.getOpaque(this) + 1);
+    }
+
+    /** Polls made while busy polling that found a socket ready: wake-ups the loop did not need. Any thread. */
+    public long busyPollFound() {
+        return (long) BUSY_POLL_FOUND.getAcquire(this);
     }
 
     /** Iterations completed since the loop started. Any thread. */

@@ -180,6 +180,7 @@ class MetricsCountersTest {
             // not go to may not have been scheduled yet on a loaded machine
             Await.until(() -> sample(metrics(), "niolb_event_loop_iterations_total", loop) > 0, 5000);
             assertThat(sample(m, "niolb_event_loop_errors_total", loop)).isZero();
+            assertThat(sample(m, "niolb_event_loop_busy_poll_found_total", loop)).isZero(); // busy-poll is off
         }
         Await.until(() -> sample(metrics(), "niolb_event_loop_busy_seconds", "loop=\"0\"") == 0
             && sample(metrics(), "niolb_event_loop_busy_seconds", "loop=\"1\"") == 0, 5000);

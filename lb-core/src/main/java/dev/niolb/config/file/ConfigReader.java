@@ -2,6 +2,7 @@ package dev.niolb.config.file;
 
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.AdminConfig;
+import dev.niolb.config.BusyPoll;
 import dev.niolb.config.LogConfig;
 import dev.niolb.config.SyslogAddress;
 import dev.niolb.admission.Cidr;
@@ -41,7 +42,7 @@ import java.util.Optional;
  * same records, so flags and file cannot disagree.
  *
  * <pre>
- * defaults:     threads, transport, grace, shutdown-delay, maxconn (the process's), access-log, and every listener and group option below
+ * defaults:     threads, transport, busy-poll, grace, shutdown-delay, maxconn (the process's), access-log, and every listener and group option below
  *               (the values listeners and groups start from)
  * admin:        address (HOST:PORT or none), token-file, allowed-hosts, metrics-address (HOST:PORT or none)
  * listeners:    name, protocol, bind, group, and the listener options
@@ -84,6 +85,7 @@ final class ConfigReader {
         final LogConfig logs = logs(defaults);
         final TransportChoice transport = defaults.value("transport", v -> v.as(TransportChoice::parse),
             Config.DEFAULT_TRANSPORT);
+        final BusyPoll busyPoll = defaults.value("busy-poll", v -> v.as(BusyPoll::parse), BusyPoll.OFF);
         final ListenerOptions listenerDefaults = listenerOptions(defaults, ListenerOptions.DEFAULTS);
         final GroupOptions groupDefaults = groupOptions(defaults, GroupOptions.DEFAULTS);
         defaults.end();
@@ -106,7 +108,7 @@ final class ConfigReader {
         final AdminConfig admin = admin(root.map("admin"));
         root.end();
         return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
-            dns, maxconn, admin, accessLog, logs, transport, shutdownDelay));
+            dns, maxconn, admin, accessLog, logs, transport, shutdownDelay, busyPoll));
     }
 
     /** {@code access-log-file}, {@code access-log-max-size}, {@code access-log-max-history}, {@code syslog},

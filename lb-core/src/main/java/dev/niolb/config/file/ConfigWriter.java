@@ -61,6 +61,7 @@ public final class ConfigWriter {
         final Map defaults = new Map(FlowStyle.BLOCK)
             .put("threads", config.threads())
             .put("transport", config.transport().toString())
+            .put("busy-poll", config.busyPoll().toString())
             .put("grace", config.grace())
             .put("shutdown-delay", config.shutdownDelay())
             .put("maxconn", config.maxconn())
