@@ -17,7 +17,7 @@ import java.time.Duration;
  *
  * @param window how long after the last ready socket the loop goes on polling; zero for never
  */
-public record BusyPoll(Duration window) {
+public record BusyPoll(Duration window) implements ConfigValue {
     public static final Duration MAX = Duration.ofMillis(100);
     public static final BusyPoll OFF = new BusyPoll(Duration.ZERO);
 

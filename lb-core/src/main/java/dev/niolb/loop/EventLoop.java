@@ -61,6 +61,7 @@ public final class EventLoop {
     private long busyPollNanos; // 0: sleep in the poll as soon as nothing is ready
     private long lastReadyNanos; // when a poll last handed a ready socket to its handler
     private boolean dispatched; // the current poll has handed one
+    private boolean spunEmpty; // since the last ready socket, a busy poll found nothing
 
     /** A relay loop on {@code transport} (a transport is its pollers' factory). */
     public EventLoop(final int index, final Poller.Factory transport) throws IOException {
@@ -334,12 +335,8 @@ public final class EventLoop {
                     tick();
                     heartbeat.awake(nowNanos);
                 }
-                if (dispatched) {
-                    dispatched = false;
-                    lastReadyNanos = nowNanos;
-                    if (spinning) {
-                        heartbeat.foundWhileBusyPolling();
-                    }
+                if (busyPollNanos > 0) {
+                    busyPolled(spinning);
                 }
                 runCommands();
                 pollTimers();
@@ -352,6 +349,24 @@ public final class EventLoop {
             }
         }
         shutdown();
+    }
+
+    /**
+     * After a poll with busy polling on: the window starts again once the handlers are done (the next message
+     * comes in answer to what they sent), and a find counts as a wake-up saved only when a poll of this spin came
+     * back empty before it: a loop with work waiting at every poll would not have slept anyway.
+     */
+    private void busyPolled(final boolean spinning) {
+        if (dispatched) {
+            dispatched = false;
+            lastReadyNanos = System.nanoTime();
+            if (spinning && spunEmpty) {
+                heartbeat.foundWhileBusyPolling();
+            }
+            spunEmpty = false;
+        } else {
+            spunEmpty = spinning; // an empty poll that slept (a timer's tick) ends the spin
+        }
     }
 
     private void dispatch(final IoHandler handler, final int readyOps, final Registration registration) {

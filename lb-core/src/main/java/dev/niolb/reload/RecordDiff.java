@@ -1,5 +1,6 @@
 package dev.niolb.reload;
 
+import dev.niolb.config.ConfigValue;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 
@@ -57,7 +58,8 @@ public final class RecordDiff {
                 continue;
             }
             final String path = prefix + userName(c.getName());
-            if (a instanceof Record ra && b instanceof Record rb && a.getClass() == b.getClass()) {
+            if (a instanceof Record ra && b instanceof Record rb && a.getClass() == b.getClass()
+                && !(a instanceof ConfigValue)) {
                 collect(path + ".", ra, rb, Set.of(), out);
             } else {
                 out.add(new Field(path, a, b));

@@ -1,6 +1,7 @@
 package dev.niolb.reload;
 
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.BusyPoll;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
@@ -117,6 +118,15 @@ class ConfigDiffTest {
             tcp("dns-tcp", 53, "web")), web));
 
         assertThat(diff.summary()).isEqualTo("+listener dns-tcp, -listener dns");
+    }
+
+    @Test
+    void busyPollIsShownAsItIsWrittenDownToTheMicrosecond() {
+        final Config on = running.withBusyPoll(BusyPoll.parse("50us"));
+
+        assertThat(ConfigDiff.between(running, on).summary()).isEqualTo("busy-poll off→50us");
+        assertThat(ConfigDiff.between(on, running.withBusyPoll(BusyPoll.parse("1500us"))).summary())
+            .isEqualTo("busy-poll 50us→1500us");
     }
 
     @Test

@@ -55,6 +55,7 @@ class ConfigWriterTest {
                 .withMetricsAddress(new InetSocketAddress("127.0.0.1", 9902))
                 .withAllowedHosts(List.of("lb.example.com", "[2001:db8::7]")))
             .withAccessLog(AccessLogFormat.PLAIN)
+            .withBusyPoll(dev.niolb.config.BusyPoll.parse("1500us"))
             .withLogs(new dev.niolb.config.LogConfig(java.nio.file.Path.of("/var/log/niolb/access.log"), 10 * 1024,
                 30, dev.niolb.config.SyslogAddress.parse("udp://127.0.0.1:5514"), "local3"));
     }
