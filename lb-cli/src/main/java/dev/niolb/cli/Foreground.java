@@ -358,9 +358,12 @@ final class Foreground {
                     .collect(Collectors.joining(" and "))).append(" every ").append(Durations.format(g.health().interval()));
             }
         }
-        return line.append("; ").append(transport).append(" transport, ").append(config.threads())
-            .append(config.threads() == 1 ? " thread" : " threads")
-            .toString();
+        line.append("; ").append(transport).append(" transport, ").append(config.threads())
+            .append(config.threads() == 1 ? " thread" : " threads");
+        if (config.busyPoll().enabled()) {
+            line.append(", busy-poll ").append(config.busyPoll()); // it changes what the loops cost: say so
+        }
+        return line.toString();
     }
 
     /** {@code api.internal:8080 (dns) weight 1}: what it resolves to is logged as it resolves. */

@@ -3,6 +3,7 @@ package dev.niolb.cli;
 import dev.niolb.admission.CidrSet;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
+import dev.niolb.config.BusyPoll;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
@@ -33,6 +34,19 @@ class StartLineTest {
 
         assertThat(Foreground.startLine(config, bound, "nio")).isEqualTo("listening on tcp://127.0.0.1:40123, tcp://127.0.0.2:9000;"
             + " servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3; balance weighted; nio transport, 4 threads");
+    }
+
+    @Test
+    void theStartUpLineNamesBusyPollingWhenItIsOn() {
+        final Config config = Config.single(2, Duration.ofSeconds(30),
+            new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("default", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig(new InetSocketAddress("10.0.0.1", 80), 1))));
+        final List<InetSocketAddress> bound = List.of(new InetSocketAddress("127.0.0.1", 8080));
+
+        assertThat(Foreground.startLine(config.withBusyPoll(BusyPoll.parse("50us")), bound, "epoll"))
+            .endsWith("; epoll transport, 2 threads, busy-poll 50us");
+        assertThat(Foreground.startLine(config, bound, "epoll")).endsWith("; epoll transport, 2 threads");
     }
 
     @Test
