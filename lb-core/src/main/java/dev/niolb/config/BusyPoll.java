@@ -43,10 +43,7 @@ public record BusyPoll(Duration window) implements ConfigValue {
         if (s.equals("0") || s.equalsIgnoreCase("off")) {
             return OFF;
         }
-        int digits = 0;
-        while (digits < s.length() && Numbers.isDigit(s.charAt(digits))) {
-            digits++;
-        }
+        final int digits = Numbers.leadingDigits(s);
         final String unit = s.substring(digits);
         if (digits == 0 || digits > 9 || !unit.equals("us") && !unit.equals("ms")) {
             throw new IllegalArgumentException("bad busy-poll " + Quoted.of(String.valueOf(text))

@@ -21,10 +21,7 @@ public final class Durations {
         if (s.equals("0")) {
             return Duration.ZERO;
         }
-        int digits = 0;
-        while (digits < s.length() && Numbers.isDigit(s.charAt(digits))) {
-            digits++;
-        }
+        final int digits = Numbers.leadingDigits(s);
         if (digits == 0 || digits > 12) {
             throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": expected e.g. 250ms, 5s, 10m, 1h");
         }

@@ -18,6 +18,15 @@ public final class Numbers {
         return c >= '0' && c <= '9';
     }
 
+    /** How many of {@code 0..9} {@code text} starts with: where the number ends and its unit begins ({@code 250ms}). */
+    public static int leadingDigits(final String text) {
+        int digits = 0;
+        while (digits < text.length() && isDigit(text.charAt(digits))) {
+            digits++;
+        }
+        return digits;
+    }
+
     /** {@code text} as an int; {@link NumberFormatException} for anything but ASCII digits, or out of range. */
     public static int parseInt(final String text) {
         requireAsciiDigits(text);

@@ -18,10 +18,7 @@ public final class Sizes {
      */
     public static int parse(final String text) {
         final String s = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
-        int digits = 0;
-        while (digits < s.length() && Numbers.isDigit(s.charAt(digits))) {
-            digits++;
-        }
+        final int digits = Numbers.leadingDigits(s);
         if (digits == 0 || digits > 10) {
             throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": expected bytes or e.g. 16k, 64k, 1m");
         }
