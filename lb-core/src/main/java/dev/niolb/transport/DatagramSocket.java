@@ -54,6 +54,26 @@ public interface DatagramSocket {
         return send(src, to);
     }
 
+    /**
+     * As {@link #send(ByteBuffer, InetSocketAddress, InetAddress)}, for {@code owner}, one of several that send
+     * through this socket (a flow's replies out of its listener's socket): if a batching transport then cannot
+     * send the datagram, {@code owner} hears of it rather than the {@link Refusals} set with {@link #onRefused}.
+     */
+    default int send(final ByteBuffer src, final InetSocketAddress to, final InetAddress from, final Refusals owner)
+        throws IOException {
+        return send(src, to, from);
+    }
+
+    /**
+     * Runs {@code task} once every datagram this socket took so far has been sent or refused, and each refusal
+     * reported: at once when nothing waits (always, on a transport that sends at once), else when the transport
+     * sends its queue or the socket closes. On the socket's loop; the task must not send on this socket. An owner
+     * that ends (a flow) reports its byte counts from here, so that they leave out what the kernel refused.
+     */
+    default void whenSent(final Runnable task) {
+        task.run();
+    }
+
     /** Connects to one peer: writes go there, and only its datagrams are received. */
     void connect(InetSocketAddress remote) throws IOException;
 

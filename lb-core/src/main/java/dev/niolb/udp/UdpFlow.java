@@ -84,6 +84,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private final long startNanos; // loop clock
     private final long responses;
     private final Admission admission; // counted the flow against its client's source; released at the end
+    private final DatagramSocket.Refusals repliesRefused = this::repliesRefused; // made once, not per reply
 
     private DatagramSocket socket;
     private Server server;
@@ -360,9 +361,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 awaitingReply = false;
                 server.counters().replyTimes().record(stripe, loop.nowNanos() - sentNanos);
             }
-            bytesOut += size;
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
-            if (receiver.reply(buffer, replyTo, replyFrom)) {
+            if (receiver.reply(buffer, replyTo, replyFrom, repliesRefused)) {
+                bytesOut += size; // to the client: a reply dropped here is not in the flow's bytes out
                 listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, 1);
                 listener.counters().add(stripe, UdpListenerCounters.BYTES_OUT, size);
             } else {
@@ -373,6 +374,18 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 return;
             }
         }
+    }
+
+    /**
+     * Replies counted as sent that a batching transport could not send after all (the listener's send buffer full
+     * when the loop sent its batch): they become drops, so that sent and dropped still add up, and leave the
+     * flow's bytes out (its access-log line waits for them: see {@link #close}).
+     */
+    private void repliesRefused(final int datagrams, final long bytes) {
+        bytesOut -= bytes;
+        listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, datagrams);
+        listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, -datagrams);
+        listener.counters().add(stripe, UdpListenerCounters.BYTES_OUT, -bytes);
     }
 
     /**
@@ -456,8 +469,16 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         listener.counters().ended(stripe, reason, durationNanos);
         admission.release(client.getAddress());
+        if (listener.accessLog().enabled() || LOG.isDebugEnabled()) {
+            // its last replies may still wait in the listener's batch: the line counts only what the kernel took.
+            // Asked before the receiver may close its socket (a retiring listener's last flow), which sends them
+            receiver.whenRepliesSent(() -> logClosed(reason, durationNanos));
+        }
         receiver.flowEnded(client, this);
         loop.remove(this);
+    }
+
+    private void logClosed(final Termination reason, final long durationNanos) {
         final AccessLog accessLog = listener.accessLog();
         if (accessLog.enabled()) {
             accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.UDP, client, listener.name(),

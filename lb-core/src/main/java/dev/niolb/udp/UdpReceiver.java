@@ -61,18 +61,6 @@ final class UdpReceiver implements IoHandler {
         this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
         this.acceptProxy = listener.config().acceptProxy();
         this.headers = acceptProxy.enabled() ? new DatagramHeaderReader(acceptProxy.maxHeaderLength()) : null;
-        socket.onRefused(this::repliesRefused);
-    }
-
-    /**
-     * Replies {@link #reply} counted as sent that a batching transport could not send after all (its send buffer
-     * full when the loop sent its batch): they become drops, so that sent and dropped still add up.
-     */
-    private void repliesRefused(final int datagrams, final long bytes) {
-        final UdpListenerCounters counters = listener.counters();
-        counters.add(stripe, UdpListenerCounters.DROPPED_SEND, datagrams);
-        counters.add(stripe, UdpListenerCounters.DATAGRAMS_OUT, -datagrams);
-        counters.add(stripe, UdpListenerCounters.BYTES_OUT, -bytes);
     }
 
     void register() throws IOException {
@@ -183,14 +171,16 @@ final class UdpReceiver implements IoHandler {
 
     /**
      * Sends a server's reply to {@code client} from the listener's address, or from {@code from} (the address the
-     * client wrote to, for a wildcard-bound listener that can tell).
+     * client wrote to, for a wildcard-bound listener that can tell). A batching transport may send it later: if
+     * the kernel then refuses it, {@code flow} hears of it ({@link DatagramSocket.Refusals}).
      *
      * @return false when the datagram was dropped (send buffer full, or the send failed)
      */
-    boolean reply(final ByteBuffer datagram, final InetSocketAddress client, final InetAddress from) {
+    boolean reply(final ByteBuffer datagram, final InetSocketAddress client, final InetAddress from,
+                  final DatagramSocket.Refusals flow) {
         final int size = datagram.remaining();
         try {
-            return (from == null ? socket.send(datagram, client) : socket.send(datagram, client, from)) == size;
+            return socket.send(datagram, client, from, flow) == size;
         } catch (final IOException e) {
             LOG.debug("listener {}: reply to {} failed: {}", listener.name(), client, e.toString());
             return false;
@@ -223,6 +213,11 @@ final class UdpReceiver implements IoHandler {
         if (retiring && flows.size() == 0) {
             closeSocket();
         }
+    }
+
+    /** Runs {@code task} once the replies sent so far have left (or been refused, and the refusal reported). */
+    void whenRepliesSent(final Runnable task) {
+        socket.whenSent(task);
     }
 
     /** Closes the socket of a receiver whose loop never ran (or that retired). */

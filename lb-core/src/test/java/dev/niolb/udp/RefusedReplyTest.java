@@ -1,6 +1,7 @@
 package dev.niolb.udp;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.ListenerConfig;
@@ -9,6 +10,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
+import dev.niolb.testing.AccessLines;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
@@ -38,7 +40,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * A reply the kernel refuses is counted as dropped, never as sent, on every transport: on epoll it is refused
  * when the loop's batch of replies leaves (sendmmsg, after {@code send} had accepted it), on NIO by the send itself.
  * The refused reply is one to source port 0, which the kernel will not send to ({@code EINVAL}): a datagram from
- * port 0 can only be made with a raw socket, so the test needs {@code CAP_NET_RAW} and skips without it.
+ * port 0 can only be made with a raw socket, so the test needs {@code CAP_NET_RAW} and skips without it. The
+ * flow's access-log line counts only the replies the kernel took, on epoll too, where the refusal comes after
+ * the flow has ended.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 @EveryTransport
@@ -75,6 +79,32 @@ class RefusedReplyTest {
         // the loop counts a reply after its send returns, and the client may have it before then: wait for the count
         Await.until(() -> counters.datagramsOut() >= 1, 5000);
         assertThat(counters.datagramsOut()).as("replies counted as sent").isEqualTo(1);
+        assertThat(counters.get(UdpListenerCounters.DROPPED_SEND)).isEqualTo(1);
+    }
+
+    @Test
+    void aFlowWhoseReplyTheKernelRefusedLogsNoBytesOutAndAnAnsweredFlowLogsItsReply() throws Throwable {
+        final AccessLines lines = rig.track(new AccessLines());
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s0"));
+        // one response each: a flow ends in the loop turn that sent its reply, before a batching transport sends it
+        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(5),
+                new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
+                    TcpOptions.DEFAULTS, UdpOptions.DEFAULTS.withResponses(1)),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", server.address(), 1))))
+            .withAccessLog(AccessLogFormat.PLAIN));
+        final int port = lb.localAddress(FRONT).getPort();
+
+        sendFromPortZero(port, "from nowhere"); // 12 bytes in; its reply "s0:from nowhere" is refused
+        final String refused = lines.await(l -> l.startsWith("127.0.0.1:0 "), 5000);
+        assertThat(refused).as("bytes in, bytes out, retries, termination").endsWith(" 12 0 0 responses");
+
+        final UdpClient client = rig.track(new UdpClient(lb.localAddress(FRONT)));
+        assertThat(client.ask("hello")).isEqualTo("s0:hello");
+        final String answered = lines.await(l -> l.startsWith("127.0.0.1:" + client.localAddress().getPort() + " "),
+            5000);
+        assertThat(answered).endsWith(" 5 8 0 responses");
+        final UdpListenerCounters counters = lb.udpListener(FRONT).counters();
+        assertThat(counters.bytesOut()).as("the answered reply alone").isEqualTo(8);
         assertThat(counters.get(UdpListenerCounters.DROPPED_SEND)).isEqualTo(1);
     }
 

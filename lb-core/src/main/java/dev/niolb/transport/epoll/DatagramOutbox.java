@@ -1,8 +1,11 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.transport.DatagramSocket.Refusals;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * Used on its loop's thread.
@@ -38,14 +41,19 @@ final class DatagramOutbox {
     private final MemorySegment controls = arena.allocate((long) ENTRIES * CONTROL_BYTES, 8);
     private final MemorySegment data = arena.allocate(DATA_BYTES, 8);
     private final long[] lengths = new long[ENTRIES];
+    /** Who each datagram was sent for, when not the socket's owner (a flow's reply out of its listener's socket). */
+    private final Refusals[] owners = new Refusals[ENTRIES];
     private int count;
     private long used;
     private long calls; // sendmmsg calls made: how well sends batch, for tests and profiling
 
-    /** What the last {@link #flush} could not send. */
+    /** What the last {@link #flush} could not send: in all, and the part sent for owners of their own. */
     private int refused;
     private long refusedBytes;
     private boolean unreachable;
+    private final Refusals[] refusedOwners = new Refusals[ENTRIES];
+    private final long[] refusedOwnerBytes = new long[ENTRIES];
+    private int refusedOwned;
 
     DatagramOutbox() {
         for (int i = 0; i < ENTRIES; i++) {
@@ -78,9 +86,11 @@ final class DatagramOutbox {
     /**
      * Queues the datagram of {@code bytes} the caller copied at {@link #nextOffset()}: to {@code nameLength} bytes
      * of address in {@code name} (0: a connected socket's peer), from {@code source} (4 or 16 bytes of the local
-     * address to send from, as {@code IP_PKTINFO}/{@code IPV6_PKTINFO}; null: the kernel's choice).
+     * address to send from, as {@code IP_PKTINFO}/{@code IPV6_PKTINFO}; null: the kernel's choice), for
+     * {@code owner} (who hears if it is refused; null: the socket's owner).
      */
-    void add(final long bytes, final MemorySegment name, final int nameLength, final byte[] source) {
+    void add(final long bytes, final MemorySegment name, final int nameLength, final byte[] source,
+             final Refusals owner) {
         final int i = count;
         final long h = (long) i * MMSGHDR;
         final long iov = (long) i * IOVEC;
@@ -104,6 +114,7 @@ final class DatagramOutbox {
         }
         headers.set(ValueLayout.JAVA_INT, h + 48, 0);
         lengths[i] = bytes;
+        owners[i] = owner;
         used += (bytes + 7) & ~7L;
         count++;
     }
@@ -114,11 +125,13 @@ final class DatagramOutbox {
      * it; a refusal of that datagram alone ({@code EINVAL}, {@code EACCES}, ...) drops only it; {@code ECONNREFUSED}
      * on a connected socket (the ICMP port unreachable an earlier datagram drew) drops it and every one after it,
      * and is kept for the socket's owner to learn ({@link #unreachable()}). {@link #refused()} and
-     * {@link #refusedBytes()} then say what was dropped.
+     * {@link #refusedBytes()} then say what was dropped, and {@link #refusedOwned()} how many of those datagrams
+     * had an owner of their own ({@link #refusedOwner}, {@link #refusedOwnerBytes}).
      */
     void flush(final int fd) {
         refused = 0;
         refusedBytes = 0;
+        refusedOwned = 0;
         unreachable = false;
         int at = 0;
         while (at < count) {
@@ -143,6 +156,7 @@ final class DatagramOutbox {
             drop(at, at + 1);
             at++;
         }
+        Arrays.fill(owners, 0, count, null); // a closed flow is not kept alive by the loop's outbox
         count = 0;
         used = 0;
     }
@@ -151,6 +165,11 @@ final class DatagramOutbox {
         for (int i = from; i < to; i++) {
             refused++;
             refusedBytes += lengths[i];
+            if (owners[i] != null) {
+                refusedOwners[refusedOwned] = owners[i];
+                refusedOwnerBytes[refusedOwned] = lengths[i];
+                refusedOwned++;
+            }
         }
     }
 
@@ -166,6 +185,22 @@ final class DatagramOutbox {
 
     long refusedBytes() {
         return refusedBytes;
+    }
+
+    /** How many of the datagrams the last {@link #flush} dropped were sent for an owner of their own. */
+    int refusedOwned() {
+        return refusedOwned;
+    }
+
+    /** The owner of the {@code i}th of them; the reference is let go (the caller reports to it once). */
+    Refusals refusedOwner(final int i) {
+        final Refusals owner = refusedOwners[i];
+        refusedOwners[i] = null;
+        return owner;
+    }
+
+    long refusedOwnerBytes(final int i) {
+        return refusedOwnerBytes[i];
     }
 
     /** Whether the last {@link #flush} met an ICMP port unreachable (a connected socket's peer is not there). */

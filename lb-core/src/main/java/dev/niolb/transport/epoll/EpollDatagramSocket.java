@@ -42,6 +42,10 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private DatagramOutbox outbox;
     private DatagramOutboxes outboxes;
     private Refusals refusals;
+    /** What waits for the queue to be sent (see {@link #whenSent}). */
+    private Runnable[] whenSent = NOTHING_WAITS;
+    private int whenSentCount;
+    private static final Runnable[] NOTHING_WAITS = new Runnable[0];
     /** A queued write met ICMP port unreachable: the next receive or write reports it. */
     private boolean unreachable;
     private ByteBuffer viewed;
@@ -189,6 +193,10 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
      */
     @Override
     public int send(final ByteBuffer src, final InetSocketAddress to) throws IOException {
+        return sendTo(src, to, null);
+    }
+
+    private int sendTo(final ByteBuffer src, final InetSocketAddress to, final Refusals owner) throws IOException {
         ensureOpen();
         final Scratch scratch = Scratch.mine();
         final int position = src.position();
@@ -196,7 +204,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final DatagramOutbox box = outboxFor(count);
         if (box != null) {
             MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
-            box.add(count, scratch.address, recent().write(to, family(), scratch.address), null);
+            box.add(count, scratch.address, recent().write(to, family(), scratch.address), null, owner);
             src.position(position + count);
             return count;
         }
@@ -237,8 +245,15 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
      */
     @Override
     public int send(final ByteBuffer src, final InetSocketAddress to, final InetAddress from) throws IOException {
+        return send(src, to, from, null);
+    }
+
+    /** Queued with its owner, who hears if the kernel refuses it when the loop sends the queue. */
+    @Override
+    public int send(final ByteBuffer src, final InetSocketAddress to, final InetAddress from, final Refusals owner)
+        throws IOException {
         if (from == null) {
-            return send(src, to);
+            return sendTo(src, to, owner);
         }
         ensureOpen();
         final Scratch scratch = Scratch.mine();
@@ -250,7 +265,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final int nameLength = recent().write(to, family(), scratch.address);
         if (box != null) {
             MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
-            box.add(count, scratch.address, nameLength, source);
+            box.add(count, scratch.address, nameLength, source, owner);
             src.position(position + count);
             return count;
         }
@@ -317,7 +332,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         reportUnreachable(); // a full queue sent just now may have met it
         if (box != null) {
             MemorySegment.copy(viewOf(src), position, box.data(), box.nextOffset(), count);
-            box.add(count, null, 0, null);
+            box.add(count, null, 0, null, null);
             src.position(position + count);
             return count;
         }
@@ -350,7 +365,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
         final long sent;
         if (box != null) {
-            box.add(total, null, 0, null);
+            box.add(total, null, 0, null, null);
             sent = total;
         } else {
             sent = send(datagram, total);
@@ -405,12 +420,19 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         return outbox;
     }
 
-    /** Sends this socket's queue now, and tells its owner of what the kernel refused. The outbox stays. */
+    /**
+     * Sends this socket's queue now, tells the owners of what the kernel refused, and runs what waited for the
+     * queue to be sent ({@link #whenSent}). The outbox stays.
+     */
     private void flushOutbox() {
         outbox.flush(fd());
-        if (outbox.refused() == 0) {
-            return;
+        if (outbox.refused() > 0) {
+            reportRefused();
         }
+        runWhenSent();
+    }
+
+    private void reportRefused() {
         if (outbox.unreachable() && !unreachable) {
             unreachable = true; // the next receive (which the poller calls for at once) or write reports it
             final EpollPoller poller = poller();
@@ -418,9 +440,39 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
                 poller.readyAgain(this);
             }
         }
-        if (refusals != null) {
-            refusals.refused(outbox.refused(), outbox.refusedBytes());
+        int unowned = outbox.refused();
+        long unownedBytes = outbox.refusedBytes();
+        for (int i = 0; i < outbox.refusedOwned(); i++) {
+            final long bytes = outbox.refusedOwnerBytes(i);
+            outbox.refusedOwner(i).refused(1, bytes);
+            unowned--;
+            unownedBytes -= bytes;
         }
+        if (refusals != null && unowned > 0) {
+            refusals.refused(unowned, unownedBytes);
+        }
+    }
+
+    /** Waits for the queue to be sent when something is queued, else runs at once. */
+    @Override
+    public void whenSent(final Runnable task) {
+        if (outbox == null || outbox.isEmpty() || isClosed()) {
+            task.run();
+            return;
+        }
+        if (whenSentCount == whenSent.length) {
+            whenSent = java.util.Arrays.copyOf(whenSent, Math.max(4, whenSentCount * 2));
+        }
+        whenSent[whenSentCount++] = task;
+    }
+
+    private void runWhenSent() {
+        for (int i = 0; i < whenSentCount; i++) {
+            final Runnable task = whenSent[i];
+            whenSent[i] = null;
+            task.run();
+        }
+        whenSentCount = 0;
     }
 
     /** The loop is about to wait: sends the queue and hands the outbox back to the pool. */
@@ -428,6 +480,8 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         final DatagramOutbox sent = outbox;
         if (!isClosed()) {
             flushOutbox();
+        } else {
+            runWhenSent();
         }
         outbox = null;
         return sent;

@@ -1,5 +1,6 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.transport.DatagramSocket.Refusals;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,6 +15,9 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,10 +76,15 @@ class DatagramOutboxTest {
     }
 
     private void queue(final int from, final int to) {
+        queue(from, to, i -> null);
+    }
+
+    /** Datagrams {@code from} to {@code to}, each sent for the owner {@code owners} gives it (null: the socket's). */
+    private void queue(final int from, final int to, final IntFunction<Refusals> owners) {
         for (int i = from; i < to; i++) {
             final byte[] bytes = datagram(i).getBytes(StandardCharsets.US_ASCII);
             MemorySegment.copy(bytes, 0, outbox.data(), ValueLayout.JAVA_BYTE, outbox.nextOffset(), bytes.length);
-            outbox.add(bytes.length, MemorySegment.NULL, 0, null);
+            outbox.add(bytes.length, MemorySegment.NULL, 0, null, owners.apply(i));
         }
     }
 
@@ -119,5 +128,26 @@ class DatagramOutboxTest {
         assertThat(outbox.refusedBytes()).isZero();
         assertThat(received()).as("after %d of the first batch", first)
             .containsExactly(datagram(100), datagram(101), datagram(102));
+    }
+
+    @Test
+    void eachRefusedDatagramSentForAnOwnerIsReportedAsThatOwnersAndTheRestAsTheSockets() {
+        final Refusals even = (datagrams, bytes) -> { };
+        final Refusals byThree = (datagrams, bytes) -> { };
+        final IntFunction<Refusals> owners = i -> i % 2 == 0 ? even : i % 3 == 0 ? byThree : null;
+        queue(0, DATAGRAMS, owners);
+        outbox.flush(sender);
+        final int sent = received().size();
+        assertThat(outbox.refused()).as("the receiving end holds fewer than %d", DATAGRAMS).isPositive();
+
+        final List<Integer> dropped = IntStream.range(sent, DATAGRAMS).boxed().toList();
+        final Map<Refusals, Long> expected = dropped.stream().filter(i -> owners.apply(i) != null)
+            .collect(Collectors.groupingBy(owners::apply, Collectors.summingLong(i -> datagram(i).length())));
+        final Map<Refusals, Long> reported = IntStream.range(0, outbox.refusedOwned()).boxed()
+            .collect(Collectors.groupingBy(outbox::refusedOwner, Collectors.summingLong(outbox::refusedOwnerBytes)));
+        assertThat(reported).as("the owners' datagrams among the %d dropped", dropped.size()).isEqualTo(expected);
+        assertThat(outbox.refusedOwned()).isEqualTo((int) dropped.stream().filter(i -> owners.apply(i) != null).count());
+        assertThat(outbox.refusedBytes()).as("in all, owned or not")
+            .isEqualTo(dropped.stream().mapToLong(i -> datagram(i).length()).sum());
     }
 }
