@@ -74,7 +74,7 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
             }
             final int errno = Libc.errno();
             if (errno == Errors.EINPROGRESS) {
-                return remote.getAddress().isLoopbackAddress() && connectedAlready();
+                return LocalAddresses.HOST.isLocal(remote.getAddress()) && connectedAlready();
             }
             if (errno != Errors.EINTR) {
                 throw Errors.of("connect", errno);
@@ -87,8 +87,9 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
      * {@code connect} call itself (the SYN, SYN-ACK and ACK are handled in the caller's own softirq), yet the
      * call still reports EINPROGRESS: a send of nothing tells, as it fails with EAGAIN only while the socket is
      * still connecting. One syscall instead of a wake-up for {@code EPOLLOUT}, a {@code getsockopt(SO_ERROR)}
-     * and an {@code epoll_ctl} to turn the interest from writing to reading. Asked for loopback servers only:
-     * elsewhere a handshake takes a round trip, and the send would find EAGAIN every time.
+     * and an {@code epoll_ctl} to turn the interest from writing to reading. Asked for servers at this host's
+     * own addresses only ({@link LocalAddresses}: loopback, or any interface's, which the kernel routes through
+     * loopback too): elsewhere a handshake takes a round trip, and the send would find EAGAIN every time.
      *
      * @throws IOException when the connect failed already (refused: nothing listens there)
      */

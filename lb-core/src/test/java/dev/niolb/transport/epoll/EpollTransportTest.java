@@ -200,6 +200,25 @@ class EpollTransportTest {
     }
 
     @Test
+    void aConnectToAnotherAddressOfThisHostIsCompleteWhenTheCallReturns() throws Exception {
+        final InetAddress own = LocalAddresses.ofInterfaces().stream()
+            .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+            .findFirst().orElse(null);
+        assumeThat(own).as("an IPv4 address of this host other than loopback").isNotNull();
+        try (ServerSocket server = new ServerSocket(0, 16, own)) {
+            final InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
+            final StreamSocket socket = EpollTransport.instance().openStream(address);
+            open.add(() -> socket.close(false));
+            assertThat(socket.connect(address)).as("connected to %s, not in progress", address).isTrue();
+            final ByteBuffer hello = ByteBuffer.wrap("hi".getBytes(StandardCharsets.US_ASCII));
+            assertThat(socket.write(hello)).isEqualTo(2);
+            try (Socket accepted = server.accept()) {
+                assertThat(accepted.getInputStream().readNBytes(2)).asString(StandardCharsets.US_ASCII).isEqualTo("hi");
+            }
+        }
+    }
+
+    @Test
     void aLoopbackConnectToAFullBacklogIsLeftInProgressForEpollToFinish() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             final InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
