@@ -67,8 +67,9 @@ public interface DatagramSocket {
     /**
      * Runs {@code task} once every datagram this socket took so far has been sent or refused, and each refusal
      * reported: at once when nothing waits (always, on a transport that sends at once), else when the transport
-     * sends its queue or the socket closes. On the socket's loop; the task must not send on this socket. An owner
-     * that ends (a flow) reports its byte counts from here, so that they leave out what the kernel refused.
+     * sends its queue or the socket closes. On the socket's loop; the task must neither send on this socket nor
+     * close it. An owner that ends (a flow) reports its byte counts from here, so that they leave out what the
+     * kernel refused.
      */
     default void whenSent(final Runnable task) {
         task.run();

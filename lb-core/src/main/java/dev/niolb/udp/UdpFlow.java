@@ -84,7 +84,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private final long startNanos; // loop clock
     private final long responses;
     private final Admission admission; // counted the flow against its client's source; released at the end
-    private final DatagramSocket.Refusals repliesRefused = this::repliesRefused; // made once, not per reply
+    private final DatagramSocket.Refusals replyRefusals = this::repliesRefused; // made once, not per reply
 
     private DatagramSocket socket;
     private Server server;
@@ -362,7 +362,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 server.counters().replyTimes().record(stripe, loop.nowNanos() - sentNanos);
             }
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
-            if (receiver.reply(buffer, replyTo, replyFrom, repliesRefused)) {
+            if (receiver.reply(buffer, replyTo, replyFrom, replyRefusals)) {
                 bytesOut += size; // to the client: a reply dropped here is not in the flow's bytes out
                 listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, 1);
                 listener.counters().add(stripe, UdpListenerCounters.BYTES_OUT, size);

@@ -193,7 +193,7 @@ final class DatagramOutbox {
     }
 
     /** The owner of the {@code i}th of them; the reference is let go (the caller reports to it once). */
-    Refusals refusedOwner(final int i) {
+    Refusals takeRefusedOwner(final int i) {
         final Refusals owner = refusedOwners[i];
         refusedOwners[i] = null;
         return owner;

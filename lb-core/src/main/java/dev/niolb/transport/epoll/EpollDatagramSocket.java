@@ -4,6 +4,8 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Registration;
 import dev.niolb.transport.DatagramSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -23,6 +25,7 @@ import java.nio.ByteBuffer;
  * <p>Threading: the event loop it is registered with.
  */
 final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
+    private static final Logger LOG = LoggerFactory.getLogger(EpollDatagramSocket.class);
 
     /** A listening socket's recvmmsg batch; null for a flow's socket. */
     private DatagramBatch batch;
@@ -43,8 +46,8 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private DatagramOutboxes outboxes;
     private Refusals refusals;
     /** What waits for the queue to be sent (see {@link #whenSent}). */
-    private Runnable[] whenSent = NOTHING_WAITS;
-    private int whenSentCount;
+    private Runnable[] waitingForSend = NOTHING_WAITS;
+    private int waitingCount;
     private static final Runnable[] NOTHING_WAITS = new Runnable[0];
     /** A queued write met ICMP port unreachable: the next receive or write reports it. */
     private boolean unreachable;
@@ -444,7 +447,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         long unownedBytes = outbox.refusedBytes();
         for (int i = 0; i < outbox.refusedOwned(); i++) {
             final long bytes = outbox.refusedOwnerBytes(i);
-            outbox.refusedOwner(i).refused(1, bytes);
+            outbox.takeRefusedOwner(i).refused(1, bytes);
             unowned--;
             unownedBytes -= bytes;
         }
@@ -460,19 +463,28 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
             task.run();
             return;
         }
-        if (whenSentCount == whenSent.length) {
-            whenSent = java.util.Arrays.copyOf(whenSent, Math.max(4, whenSentCount * 2));
+        if (waitingCount == waitingForSend.length) {
+            waitingForSend = java.util.Arrays.copyOf(waitingForSend, Math.max(4, waitingCount * 2));
         }
-        whenSent[whenSentCount++] = task;
+        waitingForSend[waitingCount++] = task;
     }
 
+    /**
+     * Runs in the poller's flush, outside the loop's guard around handlers: a task that fails must not leave the
+     * socket (and the loop's pool of outboxes) half-flushed, or every later flush would fail before the loop waits.
+     */
     private void runWhenSent() {
-        for (int i = 0; i < whenSentCount; i++) {
-            final Runnable task = whenSent[i];
-            whenSent[i] = null;
-            task.run();
+        final int count = waitingCount;
+        waitingCount = 0;
+        for (int i = 0; i < count; i++) {
+            final Runnable task = waitingForSend[i];
+            waitingForSend[i] = null;
+            try {
+                task.run();
+            } catch (final RuntimeException e) {
+                LOG.warn("a task waiting for datagrams to be sent failed", e);
+            }
         }
-        whenSentCount = 0;
     }
 
     /** The loop is about to wait: sends the queue and hands the outbox back to the pool. */

@@ -188,6 +188,95 @@ class BatchedDatagramSendsTest {
     }
 
     @Test
+    void aRefusalOfADatagramSentForAnOwnerReachesThatOwnerAndAnyOtherTheSocketsHandler() throws Exception {
+        final DatagramSocket socket = bind(LOOPBACK);
+        final EpollPoller poller = poller();
+        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final List<String> heard = new ArrayList<>();
+        socket.onRefused((datagrams, bytes) -> heard.add("socket " + datagrams + " " + bytes));
+        final DatagramSocket.Refusals flow = (datagrams, bytes) -> heard.add("flow " + datagrams + " " + bytes);
+        final java.net.DatagramSocket peer = client("127.0.0.1");
+        final InetSocketAddress to = (InetSocketAddress) peer.getLocalSocketAddress();
+        final InetSocketAddress portZero = new InetSocketAddress("127.0.0.1", 0); // refused alone (EINVAL)
+        poller.pollNow(); // this thread is the loop
+        assertThat(socket.send(ascii("own"), portZero, null, flow)).isEqualTo(3);
+        assertThat(socket.send(ascii("unowned"), portZero)).isEqualTo(7);
+        assertThat(socket.send(ascii("delivered"), to, null, flow)).isEqualTo(9);
+
+        poller.pollNow();
+
+        assertThat(heard).containsExactly("flow 1 3", "socket 1 7");
+        final DatagramPacket got = new DatagramPacket(new byte[64], 64);
+        peer.receive(got);
+        assertThat(text(got)).isEqualTo("delivered");
+    }
+
+    @Test
+    void aTaskWaitingForTheQueueRunsWhenItLeavesAfterItsRefusalsAreReported() throws Exception {
+        final DatagramSocket socket = bind(LOOPBACK);
+        final EpollPoller poller = poller();
+        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final List<String> heard = new ArrayList<>();
+        poller.pollNow(); // this thread is the loop
+        socket.whenSent(() -> heard.add("nothing queued: at once"));
+        socket.send(ascii("refused"), new InetSocketAddress("127.0.0.1", 0), null,
+            (datagrams, bytes) -> heard.add("refused " + bytes));
+        socket.whenSent(() -> heard.add("sent"));
+        assertThat(heard).containsExactly("nothing queued: at once");
+
+        poller.pollNow();
+
+        assertThat(heard).containsExactly("nothing queued: at once", "refused 7", "sent");
+    }
+
+    @Test
+    void closingASocketSendsItsQueueAndRunsWhatWaitedForIt() throws Exception {
+        final DatagramSocket socket = EpollTransport.instance().bindDatagram(LOOPBACK, 1).getFirst();
+        final EpollPoller poller = poller();
+        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final java.net.DatagramSocket peer = client("127.0.0.1");
+        final List<String> heard = new ArrayList<>();
+        poller.pollNow(); // this thread is the loop
+        socket.send(ascii("last words"), (InetSocketAddress) peer.getLocalSocketAddress());
+        socket.whenSent(() -> heard.add("sent"));
+
+        socket.close();
+
+        assertThat(heard).containsExactly("sent");
+        final DatagramPacket got = new DatagramPacket(new byte[64], 64);
+        peer.receive(got);
+        assertThat(text(got)).isEqualTo("last words");
+    }
+
+    @Test
+    void aWaitingTaskThatFailsLeavesTheLoopSendingItsNextBatches() throws Exception {
+        final DatagramSocket socket = bind(LOOPBACK);
+        final EpollPoller poller = poller();
+        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final java.net.DatagramSocket peer = client("127.0.0.1");
+        final InetSocketAddress to = (InetSocketAddress) peer.getLocalSocketAddress();
+        final List<String> heard = new ArrayList<>();
+        poller.pollNow(); // this thread is the loop
+        socket.send(ascii("one"), to);
+        socket.whenSent(() -> {
+            throw new IllegalStateException("a bug in a task");
+        });
+        socket.whenSent(() -> heard.add("the next task"));
+
+        poller.pollNow(); // does not throw
+        socket.send(ascii("two"), to);
+        poller.pollNow();
+
+        assertThat(heard).containsExactly("the next task");
+        final DatagramPacket first = new DatagramPacket(new byte[64], 64);
+        peer.receive(first);
+        final DatagramPacket second = new DatagramPacket(new byte[64], 64);
+        peer.receive(second);
+        assertThat(List.of(text(first), text(second))).containsExactly("one", "two");
+        assertThat(poller.outboxes().calls()).as("one sendmmsg per batch").isEqualTo(2);
+    }
+
+    @Test
     void aPortUnreachableMetWhenTheBatchLeavesIsReportedByTheNextReceive() throws Exception {
         final InetSocketAddress nobody;
         try (java.net.DatagramSocket gone = new java.net.DatagramSocket(LOOPBACK)) {

@@ -144,7 +144,7 @@ class DatagramOutboxTest {
         final Map<Refusals, Long> expected = dropped.stream().filter(i -> owners.apply(i) != null)
             .collect(Collectors.groupingBy(owners::apply, Collectors.summingLong(i -> datagram(i).length())));
         final Map<Refusals, Long> reported = IntStream.range(0, outbox.refusedOwned()).boxed()
-            .collect(Collectors.groupingBy(outbox::refusedOwner, Collectors.summingLong(outbox::refusedOwnerBytes)));
+            .collect(Collectors.groupingBy(outbox::takeRefusedOwner, Collectors.summingLong(outbox::refusedOwnerBytes)));
         assertThat(reported).as("the owners' datagrams among the %d dropped", dropped.size()).isEqualTo(expected);
         assertThat(outbox.refusedOwned()).isEqualTo((int) dropped.stream().filter(i -> owners.apply(i) != null).count());
         assertThat(outbox.refusedBytes()).as("in all, owned or not")
