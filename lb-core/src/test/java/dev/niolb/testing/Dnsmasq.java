@@ -19,6 +19,7 @@ public final class Dnsmasq implements AutoCloseable {
     private final Process process;
     private final InetSocketAddress address;
     private final Path logFile;
+    private boolean paused;
 
     private Dnsmasq(final Process process, final InetSocketAddress address, final Path logFile) {
         this.process = process;
@@ -97,10 +98,39 @@ public final class Dnsmasq implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops it answering (SIGSTOP to its PID) while its sockets stay bound: a resolver that is there but silent,
+     * and a port no other process can take before {@link #resume()}.
+     */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+        paused = true;
+    }
+
+    /** Lets it answer again (SIGCONT), first the queries that waited. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+        paused = false;
+    }
+
+    private void signal(final String name) throws IOException, InterruptedException {
+        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** Stops it with SIGTERM to its PID and waits for it to exit. */
     @Override
     public void close() throws InterruptedException {
         process.destroy();
+        if (paused) {
+            try {
+                resume(); // a stopped process acts on its SIGTERM only once continued
+            } catch (final IOException e) {
+                process.destroyForcibly();
+            }
+        }
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             process.waitFor(5, TimeUnit.SECONDS);
