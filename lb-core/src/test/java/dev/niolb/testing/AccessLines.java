@@ -28,7 +28,7 @@ public final class AccessLines implements AutoCloseable {
 
     /** Every line so far. */
     public List<String> all() {
-        synchronized (appender.list) {
+        synchronized (appender) { // the lock AppenderBase.doAppend holds while it adds to the list
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }

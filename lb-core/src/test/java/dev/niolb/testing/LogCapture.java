@@ -28,7 +28,9 @@ public final class LogCapture implements AutoCloseable {
 
     /** The events so far, in order. */
     public List<ILoggingEvent> events() {
-        return List.copyOf(appender.list);
+        synchronized (appender) { // the lock AppenderBase.doAppend holds while it adds to the list
+            return List.copyOf(appender.list);
+        }
     }
 
     /** The formatted messages so far, in order. */
