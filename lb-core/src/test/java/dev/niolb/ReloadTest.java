@@ -1,5 +1,6 @@
 package dev.niolb;
 
+import dev.niolb.testing.Ports;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -348,7 +349,9 @@ class ReloadTest {
         rig.track(echo);
         final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
             List.of(new ServerConfig("u", echo.address(), 1)));
-        final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP, ANY_PORT, "udp", TcpOptions.DEFAULTS,
+        // the test binds the port once the removed listener lets it go: one the kernel hands no other socket
+        final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP,
+            new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), "udp", TcpOptions.DEFAULTS,
             UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(400)));
         backend("a");
         lb = rig.start(new Config(1, Duration.ofSeconds(1), List.of(listener("front"), dns),
@@ -456,8 +459,9 @@ class ReloadTest {
 
     // ------------------------------------------------------------------------------------------ helpers
 
+    /** On a port below the ephemeral range: a test may close it and start it again on the same address. */
     private EchoServer backend(final String name) throws IOException {
-        final EchoServer server = new EchoServer(name);
+        final EchoServer server = new EchoServer(new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), name);
         backends.put(name, server);
         rig.track(server);
         return server;

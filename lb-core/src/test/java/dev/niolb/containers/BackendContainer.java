@@ -12,7 +12,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -145,11 +144,9 @@ final class BackendContainer implements AutoCloseable {
         throw new AssertionError("backend " + name + " still accepts on " + address() + " 10 s after kill");
     }
 
+    /** Below the ephemeral range: the port is published again after a restart, and nothing takes it meanwhile. */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
+        return dev.niolb.testing.Ports.freeForTcpAndUdp();
     }
 
     /** Removes the container, whatever its state (paused, killed): Testcontainers' stop is a forced remove. */

@@ -1,5 +1,6 @@
 package dev.niolb.health;
 
+import dev.niolb.testing.Ports;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -200,9 +200,6 @@ class RealServersTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
+        return Ports.freeForTcpAndUdp();
     }
 }

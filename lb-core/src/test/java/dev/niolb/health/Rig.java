@@ -1,5 +1,6 @@
 package dev.niolb.health;
 
+import dev.niolb.testing.Ports;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -41,8 +42,9 @@ final class Rig {
     }
 
     /** A greeting echo server named {@code name} on 127.0.0.1 and an ephemeral port. */
+    /** On a port below the ephemeral range: a test may kill it and start it again on the same address. */
     EchoServer backend(final String name) throws IOException {
-        return backend(name, new InetSocketAddress("127.0.0.1", 0));
+        return backend(name, new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()));
     }
 
     EchoServer backend(final String name, final InetSocketAddress bind) throws IOException {

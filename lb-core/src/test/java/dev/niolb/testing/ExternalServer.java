@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,10 +99,7 @@ public final class ExternalServer implements AutoCloseable {
 
     /** A loopback port free now (the program binds it a moment later). */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
+        return Ports.freeForTcpAndUdp();
     }
 
     /** SIGTERM to our own process, then SIGKILL after 5 s (or SIGKILL at once, see {@link #killAtOnce()}). */

@@ -42,10 +42,7 @@ public final class TcpServers {
      * must refuse: the port may be handed out again at any time (see {@link #refusingAddress()}).
      */
     public static InetSocketAddress freeAddress() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return (InetSocketAddress) s.getLocalSocketAddress();
-        }
+        return new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp());
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.niolb.config.UdpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.Await;
+import dev.niolb.testing.Ports;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TestedTransport;
@@ -188,7 +189,8 @@ class UdpServerStatesTest {
 
     @Test
     void aUdpServerTakenDownByPortUnreachableIsReprobedWithADatagramAndComesBackWhenItListensAgain() throws Exception {
-        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
+        // a port the kernel hands no other socket meanwhile: s0 listens on it again after it was closed
+        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0", 1, Ports.freeForTcpAndUdp()));
         final InetSocketAddress s0Address = s0.address();
         final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
         start(HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
@@ -199,7 +201,8 @@ class UdpServerStatesTest {
             assertThat(client().ask("q" + i)).isEqualTo("s1:q" + i); // flows to s0 move to s1, unseen
         }
         Await.until(() -> server("s0").state() == ServerState.DOWN, 2000);
-        Thread.sleep(500); // re-probes at 100 and 200 ms: port unreachable, so it stays DOWN
+        final long failed = server("s0").healthCounters().checksFailed();
+        Await.until(() -> server("s0").healthCounters().checksFailed() >= failed + 2, 5000); // port unreachable
         assertThat(server("s0").state()).as("DOWN while nothing is bound").isEqualTo(ServerState.DOWN);
 
         rig.track(new UdpEchoServer("s0", 1, s0Address)); // no TCP port: a connect re-probe would never pass
@@ -211,7 +214,8 @@ class UdpServerStatesTest {
     /** iperf3's UDP server closes its port between two tests: the pause must not leave it DOWN long after (issue 14). */
     @Test
     void aUdpServerAwayForManyReprobesIsBackWithinAboutOneIntervalOfListeningAgain() throws Exception {
-        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0"));
+        // a port the kernel hands no other socket meanwhile: s0 listens on it again after it was closed
+        final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0", 1, Ports.freeForTcpAndUdp()));
         final InetSocketAddress s0Address = s0.address();
         final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
         start(HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
