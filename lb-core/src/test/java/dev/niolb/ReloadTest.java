@@ -1,6 +1,5 @@
 package dev.niolb;
 
-import dev.niolb.testing.Ports;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -19,6 +18,7 @@ import dev.niolb.testing.ClientLoad;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.Ports;
 import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.TcpServers;
 import dev.niolb.testing.UdpClient;
@@ -461,7 +461,7 @@ class ReloadTest {
 
     /** On a port below the ephemeral range: a test may close it and start it again on the same address. */
     private EchoServer backend(final String name) throws IOException {
-        final EchoServer server = new EchoServer(new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), name);
+        final EchoServer server = new EchoServer(TcpServers.freeAddress(), name);
         backends.put(name, server);
         rig.track(server);
         return server;

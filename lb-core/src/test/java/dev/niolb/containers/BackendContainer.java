@@ -40,7 +40,8 @@ final class BackendContainer implements AutoCloseable {
 
     BackendContainer(final String name) throws IOException {
         this.name = name;
-        this.hostPort = freePort();
+        // below the ephemeral range: published again after a restart, and nothing takes it meanwhile
+        this.hostPort = dev.niolb.testing.Ports.freeForTcpAndUdp();
         final ExposedPort port = ExposedPort.tcp(PORT);
         this.container = new GenericContainer<>(DockerImageName.parse(IMAGE))
             .withCommand("nc", "-ll", "-p", String.valueOf(PORT), "-e", "/bin/sh", "-c", "echo " + name + "; exec cat")
@@ -144,10 +145,6 @@ final class BackendContainer implements AutoCloseable {
         throw new AssertionError("backend " + name + " still accepts on " + address() + " 10 s after kill");
     }
 
-    /** Below the ephemeral range: the port is published again after a restart, and nothing takes it meanwhile. */
-    private static int freePort() throws IOException {
-        return dev.niolb.testing.Ports.freeForTcpAndUdp();
-    }
 
     /** Removes the container, whatever its state (paused, killed): Testcontainers' stop is a forced remove. */
     @Override

@@ -1,6 +1,5 @@
 package dev.niolb.health;
 
-import dev.niolb.testing.Ports;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
@@ -13,6 +12,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
+import dev.niolb.testing.Ports;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TestedTransport;
@@ -60,7 +60,7 @@ class RealServersTest {
     @Test
     void aSendExpectCheckTalksToARealRedisAndNoticesWhenItStops() throws Exception {
         final Path redis = binary("redis-server");
-        final int port = freePort();
+        final int port = Ports.freeForTcpAndUdp();
         final Process process = launch(List.of(redis.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
             "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no"));
         awaitListening(port, process);
@@ -85,7 +85,7 @@ class RealServersTest {
     @Test
     void anHttpCheckTalksToARealNginxAndNoticesWhenItStops() throws Exception {
         final Path nginx = binary("nginx");
-        final int port = freePort();
+        final int port = Ports.freeForTcpAndUdp();
         final Path conf = dir.resolve("nginx.conf");
         Files.writeString(conf, """
             daemon off;
@@ -197,9 +197,5 @@ class RealServersTest {
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
-    }
-
-    private static int freePort() throws IOException {
-        return Ports.freeForTcpAndUdp();
     }
 }

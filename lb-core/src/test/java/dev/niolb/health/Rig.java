@@ -1,6 +1,5 @@
 package dev.niolb.health;
 
-import dev.niolb.testing.Ports;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -13,6 +12,7 @@ import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.TcpServers;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -44,7 +44,7 @@ final class Rig {
     /** A greeting echo server named {@code name} on 127.0.0.1 and an ephemeral port. */
     /** On a port below the ephemeral range: a test may kill it and start it again on the same address. */
     EchoServer backend(final String name) throws IOException {
-        return backend(name, new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()));
+        return backend(name, TcpServers.freeAddress());
     }
 
     EchoServer backend(final String name, final InetSocketAddress bind) throws IOException {

@@ -18,6 +18,7 @@ import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.ExternalServer;
 import dev.niolb.testing.HeaderEchoServer;
+import dev.niolb.testing.Ports;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -80,7 +81,7 @@ class ProxyProtocolRealPeersTest {
 
     @Test
     void haproxyAcceptProxyReadsTheClientsAddressFromNiolbsV1AndV2Headers() throws Exception {
-        final int haproxy = ExternalServer.freePort();
+        final int haproxy = Ports.freeForTcpAndUdp();
         startHaproxy("""
             frontend consumer
                 mode http
@@ -145,7 +146,7 @@ class ProxyProtocolRealPeersTest {
     private int nginxReportingProxyAddress() throws Exception {
         final Path nginx = ExternalServer.binary("nginx", "nginx");
         final String loadModule = streamModule(nginx);
-        final int port = ExternalServer.freePort();
+        final int port = Ports.freeForTcpAndUdp();
         final Path conf = dir.resolve("nginx.conf");
         Files.writeString(conf, """
             %1$s
@@ -182,7 +183,7 @@ class ProxyProtocolRealPeersTest {
 
     /** HAProxy in {@code mode tcp} with one server, niolb's listener, getting {@code sendProxy}; its port. */
     private int haproxyInFrontOfNiolb(final String sendProxy) throws Exception {
-        final int port = ExternalServer.freePort();
+        final int port = Ports.freeForTcpAndUdp();
         startHaproxy("""
             frontend producer
                 mode tcp

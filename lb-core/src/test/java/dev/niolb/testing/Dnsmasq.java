@@ -86,10 +86,7 @@ public final class Dnsmasq implements AutoCloseable {
      * Returns once it answers again.
      */
     public void reread() throws IOException, InterruptedException {
-        final Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
-        if (kill.waitFor() != 0) {
-            throw new IOException("kill -HUP " + process.pid() + " failed");
-        }
+        signal("HUP");
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (DnsQuery.resolve(address, "which.test", DnsQuery.TXT, 1, 100) == null) {
             if (System.nanoTime() > deadline) {

@@ -97,11 +97,6 @@ public final class ExternalServer implements AutoCloseable {
         return Files.readString(log, StandardCharsets.UTF_8).strip();
     }
 
-    /** A loopback port free now (the program binds it a moment later). */
-    public static int freePort() throws IOException {
-        return Ports.freeForTcpAndUdp();
-    }
-
     /** SIGTERM to our own process, then SIGKILL after 5 s (or SIGKILL at once, see {@link #killAtOnce()}). */
     @Override
     public void close() throws InterruptedException {

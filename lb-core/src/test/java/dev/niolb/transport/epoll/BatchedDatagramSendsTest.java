@@ -57,6 +57,17 @@ class BatchedDatagramSendsTest {
         return socket;
     }
 
+    /**
+     * A socket bound on loopback, watched by {@code poller} for nothing in particular, with this thread as its loop
+     * from now on (it has polled once): what this thread sends on it is queued until the poller next polls.
+     */
+    private DatagramSocket onThisLoop(final EpollPoller poller) throws IOException {
+        final DatagramSocket socket = bind(LOOPBACK);
+        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        poller.pollNow();
+        return socket;
+    }
+
     private java.net.DatagramSocket client(final String host) throws IOException {
         final java.net.DatagramSocket client = new java.net.DatagramSocket(new InetSocketAddress(host, 0));
         client.setSoTimeout(5000);
@@ -96,6 +107,13 @@ class BatchedDatagramSendsTest {
                 assertThat(socket.send(buffer.flip(), sender, socket.receivedAt())).isEqualTo(buffer.limit());
             }
         });
+    }
+
+    /** The next datagram {@code peer} receives, as text. */
+    private static String nextText(final java.net.DatagramSocket peer) throws IOException {
+        final DatagramPacket packet = new DatagramPacket(new byte[64], 64);
+        peer.receive(packet);
+        return text(packet);
     }
 
     private static String text(final DatagramPacket packet) {
@@ -189,16 +207,14 @@ class BatchedDatagramSendsTest {
 
     @Test
     void aRefusalOfADatagramSentForAnOwnerReachesThatOwnerAndAnyOtherTheSocketsHandler() throws Exception {
-        final DatagramSocket socket = bind(LOOPBACK);
         final EpollPoller poller = poller();
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final DatagramSocket socket = onThisLoop(poller);
         final List<String> heard = new ArrayList<>();
         socket.onRefused((datagrams, bytes) -> heard.add("socket " + datagrams + " " + bytes));
         final DatagramSocket.Refusals flow = (datagrams, bytes) -> heard.add("flow " + datagrams + " " + bytes);
         final java.net.DatagramSocket peer = client("127.0.0.1");
         final InetSocketAddress to = (InetSocketAddress) peer.getLocalSocketAddress();
         final InetSocketAddress portZero = new InetSocketAddress("127.0.0.1", 0); // refused alone (EINVAL)
-        poller.pollNow(); // this thread is the loop
         assertThat(socket.send(ascii("own"), portZero, null, flow)).isEqualTo(3);
         assertThat(socket.send(ascii("unowned"), portZero)).isEqualTo(7);
         assertThat(socket.send(ascii("delivered"), to, null, flow)).isEqualTo(9);
@@ -206,18 +222,14 @@ class BatchedDatagramSendsTest {
         poller.pollNow();
 
         assertThat(heard).containsExactly("flow 1 3", "socket 1 7");
-        final DatagramPacket got = new DatagramPacket(new byte[64], 64);
-        peer.receive(got);
-        assertThat(text(got)).isEqualTo("delivered");
+        assertThat(nextText(peer)).isEqualTo("delivered");
     }
 
     @Test
     void aTaskWaitingForTheQueueRunsWhenItLeavesAfterItsRefusalsAreReported() throws Exception {
-        final DatagramSocket socket = bind(LOOPBACK);
         final EpollPoller poller = poller();
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final DatagramSocket socket = onThisLoop(poller);
         final List<String> heard = new ArrayList<>();
-        poller.pollNow(); // this thread is the loop
         socket.whenSent(() -> heard.add("nothing queued: at once"));
         socket.send(ascii("refused"), new InetSocketAddress("127.0.0.1", 0), null,
             (datagrams, bytes) -> heard.add("refused " + bytes));
@@ -231,32 +243,25 @@ class BatchedDatagramSendsTest {
 
     @Test
     void closingASocketSendsItsQueueAndRunsWhatWaitedForIt() throws Exception {
-        final DatagramSocket socket = EpollTransport.instance().bindDatagram(LOOPBACK, 1).getFirst();
-        final EpollPoller poller = poller();
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final DatagramSocket socket = onThisLoop(poller());
         final java.net.DatagramSocket peer = client("127.0.0.1");
         final List<String> heard = new ArrayList<>();
-        poller.pollNow(); // this thread is the loop
         socket.send(ascii("last words"), (InetSocketAddress) peer.getLocalSocketAddress());
         socket.whenSent(() -> heard.add("sent"));
 
         socket.close();
 
         assertThat(heard).containsExactly("sent");
-        final DatagramPacket got = new DatagramPacket(new byte[64], 64);
-        peer.receive(got);
-        assertThat(text(got)).isEqualTo("last words");
+        assertThat(nextText(peer)).isEqualTo("last words");
     }
 
     @Test
     void aWaitingTaskThatFailsLeavesTheLoopSendingItsNextBatches() throws Exception {
-        final DatagramSocket socket = bind(LOOPBACK);
         final EpollPoller poller = poller();
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        final DatagramSocket socket = onThisLoop(poller);
         final java.net.DatagramSocket peer = client("127.0.0.1");
         final InetSocketAddress to = (InetSocketAddress) peer.getLocalSocketAddress();
         final List<String> heard = new ArrayList<>();
-        poller.pollNow(); // this thread is the loop
         socket.send(ascii("one"), to);
         socket.whenSent(() -> {
             throw new IllegalStateException("a bug in a task");
@@ -268,11 +273,7 @@ class BatchedDatagramSendsTest {
         poller.pollNow();
 
         assertThat(heard).containsExactly("the next task");
-        final DatagramPacket first = new DatagramPacket(new byte[64], 64);
-        peer.receive(first);
-        final DatagramPacket second = new DatagramPacket(new byte[64], 64);
-        peer.receive(second);
-        assertThat(List.of(text(first), text(second))).containsExactly("one", "two");
+        assertThat(List.of(nextText(peer), nextText(peer))).containsExactly("one", "two");
         assertThat(poller.outboxes().calls()).as("one sendmmsg per batch").isEqualTo(2);
     }
 
