@@ -40,7 +40,9 @@ final class NiolbProcess implements AutoCloseable {
         final List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx128m", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+            // C1 only: a test's niolb lives for seconds, and C2 compiling its start-up took more CPU than the start
+            // itself (1.8 s of CPU to "listening" against 1.1 s); the two cores are shared with the test
+            "-Xmx128m", "-XX:TieredStopAtLevel=1", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
             // the logging niolb ships, not the lb-core test jar's logback-test.xml that the test class path also has
             "-Dlogback.configurationFile=" + Main.class.getResource("/logback.xml"),
             "-cp", System.getProperty("java.class.path"), Main.class.getName()));
