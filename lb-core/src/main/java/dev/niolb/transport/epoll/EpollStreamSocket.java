@@ -126,7 +126,7 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
             return 0;
         }
         while (true) {
-            final long n = Libc.read(fd(), MemorySegment.ofBuffer(dst), room);
+            final long n = Libc.recv(fd(), MemorySegment.ofBuffer(dst), room, 0);
             if (n > 0) {
                 dst.position(position + (int) n);
                 return (int) n;

@@ -111,6 +111,9 @@ final class Libc {
     private static final MethodHandle CLOSE = fast("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle READ = fast("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
         JAVA_LONG));
+    /** recv, not read, for sockets: read(2) goes through the file layer first (fdget_pos, vfs_read, sock_read_iter). */
+    private static final MethodHandle RECV = fast("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
+        JAVA_LONG, JAVA_INT));
     private static final MethodHandle SEND = fast("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
         JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECVFROM = fast("recvfrom", FunctionDescriptor.of(JAVA_LONG, JAVA_INT,
@@ -255,6 +258,14 @@ final class Libc {
     static long read(final int fd, final MemorySegment buffer, final long count) {
         try {
             return (long) READ.invokeExact(STATE.get(), fd, buffer, count);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long recv(final int fd, final MemorySegment buffer, final long count, final int flags) {
+        try {
+            return (long) RECV.invokeExact(STATE.get(), fd, buffer, count, flags);
         } catch (final Throwable t) {
             throw rethrow(t);
         }
