@@ -8,7 +8,8 @@
 # each started just before its turn and stopped after it, so only one proxy uses the two cores at a time; WARMUP
 # seconds of load before each measured run are not counted (niolb's JIT). Prints requests/s, the proxy's CPU per
 # request (utime+stime from /proc/PID/stat, master and workers for nginx) and niolb's ratios to the best peer of the
-# same round. Needs wrk, nginx with ngx_stream_module and haproxy. Build niolb first:
+# same round; the proxies' order rotates by one each round. Needs wrk, nginx with ngx_stream_module and haproxy.
+# Build niolb first:
 #   mvn -B -q -o -pl lb-core,lb-cli -am package -DskipTests
 # NIOLB_CP overrides niolb's class path. Fixed ports below 32768 on 127.0.0.1; every process started here is
 # ended by its PID; each run is bounded by SECONDS.
@@ -113,8 +114,13 @@ CFG
 
 declare -A rps cpu errs
 targets=(direct niolb-epoll niolb-nio haproxy nginx)
+proxies=("${targets[@]:1}")
 for round in $(seq 1 "$ROUNDS"); do
-  for name in "${targets[@]}"; do
+  # the proxies take turns in an order that rotates by one each round (the harness does the same), so that no
+  # proxy always runs right after the direct run's flood of connections or while the machine drifts one way
+  shift_by=$(( (round - 1) % ${#proxies[@]} ))
+  order=(direct "${proxies[@]:shift_by}" "${proxies[@]:0:shift_by}")
+  for name in "${order[@]}"; do
     start_target "$name"
     answers "$port"
     measured=()
