@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <ul>
  *   <li>errno is captured by the linker ({@code captureCallState}) into a segment allocated once per thread, not
  *   per call: an allocation per syscall would cost more than many of the syscalls.</li>
- *   <li>Every call that cannot block ({@code read}/{@code send} on a non-blocking socket, {@code epoll_ctl},
+ *   <li>Every call that cannot block ({@code recv}/{@code send} on a non-blocking socket, {@code epoll_ctl},
  *   {@code accept4}, socket options) is linked {@code critical}: no thread-state transition, and it may be handed
  *   a heap segment (a heap {@code ByteBuffer} is read into in place, no copy). {@code epoll_wait}, which blocks,
  *   is a normal downcall: a critical one would hold up every safepoint while the loop sleeps.</li>
