@@ -162,13 +162,14 @@ class DistributionIT {
         final Result defaults = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "version");
         assertThat(defaults.exitCode()).as(defaults.toString()).isZero();
         assertThat(defaults.out()).contains("-XX:MaxHeapSize=536870912", "-XX:InitialHeapSize=67108864",
-            "-XX:MaxDirectMemorySize=536870912", "-XX:+UseZGC", "-XX:+ExitOnOutOfMemoryError");
+            "-XX:MaxDirectMemorySize=536870912", "-XX:+UseZGC", "-XX:+UseCompactObjectHeaders",
+            "-XX:+ExitOnOutOfMemoryError");
 
-        final Result overridden = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xmx32m -XX:+UseSerialGC"),
-            "version");
+        final Result overridden = niolb(Map.of("JAVA_OPTS",
+            "-XX:+PrintCommandLineFlags -Xmx32m -XX:+UseSerialGC -XX:-UseCompactObjectHeaders"), "version");
         assertThat(overridden.exitCode()).as(overridden.toString()).isZero();
         assertThat(overridden.out()).contains("-XX:MaxHeapSize=33554432", "-XX:+UseSerialGC")
-            .doesNotContain("UseZGC", "InitialHeapSize=67108864");
+            .doesNotContain("UseZGC", "InitialHeapSize=67108864", "+UseCompactObjectHeaders");
     }
 
     /** The container image's JAVA_OPTS: the heap and direct memory follow the memory there is, no fixed size wins. */

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 public final class SoakCommand implements Callable<Integer> {
     /** The default command up to niolb's {@code run}: the JVM options the {@code ./niolb} launcher ships with. */
     static final String NIOLB_PREFIX = "{java} -Xms64m -Xmx512m -XX:MaxDirectMemorySize=512m -XX:+UseZGC"
+        + " -XX:+UseCompactObjectHeaders"
         + " --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
         + " -cp {project}/lb-cli/target/lb-cli.jar:{project}/lb-cli/target/lib/* dev.niolb.cli.Main";
 

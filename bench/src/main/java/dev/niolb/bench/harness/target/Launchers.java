@@ -24,6 +24,7 @@ public final class Launchers {
      * peers' 4096.
      */
     public static final String NIOLB_COMMAND = "{java} -Xms64m -Xmx512m -XX:MaxDirectMemorySize=512m -XX:+UseZGC"
+        + " -XX:+UseCompactObjectHeaders"
         + " --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED"
         + " -cp {project}/lb-cli/target/lb-cli.jar:{project}/lb-cli/target/lib/*"
         + " dev.niolb.cli.Main run --listen {listen} {udp-listen} --server {server} --threads {threads} --backlog 4096";

@@ -27,7 +27,7 @@ class SoakTest {
     @Test
     void twentySecondsOfMixedLoadWithFlappingServersLeaveNiolbAsItStartedWithNoByteLost() throws Exception {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final List<String> niolb = List.of(java, "-Xms64m", "-Xmx256m", "-XX:+UseZGC",
+        final List<String> niolb = List.of(java, "-Xms64m", "-Xmx256m", "-XX:+UseZGC", "-XX:+UseCompactObjectHeaders",
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
             "-cp", System.getProperty("java.class.path"), "dev.niolb.cli.Main");
         final Soak.Settings settings = new Soak.Settings(Duration.ofSeconds(20), Duration.ofSeconds(3),
