@@ -93,8 +93,9 @@ MSG
 # JVM options for a proxy: a small heap (niolb's buffers are direct memory, pooled and bounded per session),
 # direct memory bounded, ZGC for short pauses, compact object headers (JDK 25: 8-byte headers instead of 12; an
 # idle connection's objects 1,023 -> 950 bytes, docs/BENCHMARKS.md session 12), and exit on OutOfMemoryError
-# rather than limp on (a service manager restarts it). JAVA_OPTS is added after these, so its -Xmx or MaxDirectMemorySize wins; a default is
-# left out where JAVA_OPTS sets the same thing (a heap size, a collector), so that the two never conflict.
+# rather than limp on (a service manager restarts it). JAVA_OPTS is added after these, so its -Xmx or
+# MaxDirectMemorySize wins; a default is left out where JAVA_OPTS sets the same thing (a heap size, a collector,
+# the headers), so that the two never conflict.
 # A heap sized as a share of memory (-XX:MaxRAMPercentage, as the container image sets it) drops all three fixed
 # sizes: a fixed -Xmx would win over it, and a fixed direct memory could exceed a small container's limit, whereas
 # the JVM's own default for direct memory is the heap's maximum, so it follows the limit too.

@@ -1,5 +1,7 @@
 package dev.niolb.cli;
 
+import dev.niolb.testing.Signals;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +44,8 @@ final class NiolbProcess implements AutoCloseable {
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             // C1 only: a test's niolb lives for seconds, and C2 compiling its start-up took more CPU than the start
             // itself (1.8 s of CPU to "listening" against 1.1 s); the two cores are shared with the test
-            "-Xmx128m", "-XX:TieredStopAtLevel=1", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+            "-Xmx128m", "-XX:TieredStopAtLevel=1",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
             // the logging niolb ships, not the lb-core test jar's logback-test.xml that the test class path also has
             "-Dlogback.configurationFile=" + Main.class.getResource("/logback.xml"),
             "-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -97,10 +100,7 @@ final class NiolbProcess implements AutoCloseable {
 
     /** Sends a signal by name ({@code TERM}, {@code INT}) with kill(1). */
     void signal(final String name) throws IOException, InterruptedException {
-        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
-        if (kill.waitFor() != 0) {
-            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
-        }
+        Signals.send(process.pid(), name);
     }
 
     int awaitExit(final Duration timeout) throws InterruptedException {

@@ -54,7 +54,8 @@ class SingleSubcommandTest {
     @ParameterizedTest(name = "niolb {0}")
     @ValueSource(strings = {
         "run --help", "run --sever 127.0.0.1:1", "run --listen nowhere --server 127.0.0.1:1",
-        "run --listen 127.0.0.1:1 --server 127.0.0.1:1 --threads 0", "run --listen 127.0.0.1:1 --server 127.0.0.1:1 --threads +0",
+        "run --listen 127.0.0.1:1 --server 127.0.0.1:1 --threads 0",
+        "run --listen 127.0.0.1:1 --server 127.0.0.1:1 --threads +0",
         "check --bogus", "check --config /nonexistent/niolb.yaml", "server drain", "server weight web s1 -3",
         "stats --watch 0", "reload extra", "demo --listen 127.0.0.1:99999", "version", "version --help"})
     void aSubcommandBuiltAloneAnswersExactlyAsInTheWholeCommand(final String args) {

@@ -111,10 +111,7 @@ public final class Dnsmasq implements AutoCloseable {
     }
 
     private void signal(final String name) throws IOException, InterruptedException {
-        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
-        if (kill.waitFor() != 0) {
-            throw new IOException("kill -" + name + " " + process.pid() + " failed");
-        }
+        Signals.send(process.pid(), name);
     }
 
     /** Stops it with SIGTERM to its PID and waits for it to exit. */
