@@ -68,15 +68,26 @@ public final class BufferRelay implements StreamRelay {
             }
             bytes += n;
             b.flip();
+            // a read shorter than the buffer, once the source's FIN has arrived, took all there was before it: the
+            // end needs no read of its own, and the destination's FIN can leave in the same segment as these bytes
+            final boolean last = n < b.capacity() && src.endSeen();
             try {
-                dst.write(b);
+                if (last) {
+                    srcEnded = true;
+                    dst.writeLast(b);
+                } else {
+                    dst.write(b);
+                }
             } catch (final IOException e) {
                 return DST_FAILED;
             }
             if (b.hasRemaining()) {
-                return OK; // keep the buffer; wait for the destination to drain
+                return OK; // keep the buffer; wait for the destination to drain (then the end goes on)
             }
             releaseBuffer();
+            if (last) {
+                return shutdownDst();
+            }
             if (n < b.capacity()) {
                 return OK; // the source had no more than this: nothing left to read now
             }

@@ -36,6 +36,22 @@ public interface StreamSocket {
     /** Ends this direction (FIN): the peer reads the end of the stream; reading goes on. */
     void shutdownOutput() throws IOException;
 
+    /**
+     * Writes the last bytes before this direction ends: the caller shuts the output down (or closes) right after, so
+     * a transport may hold a short tail back for the FIN to leave in the same segment. As {@link #write} otherwise.
+     */
+    default int writeLast(final ByteBuffer src) throws IOException {
+        return write(src);
+    }
+
+    /**
+     * Whether the peer's end of stream (its FIN) is known to have arrived, from the readiness that reported the
+     * socket: what a read did not leave behind is then all there will be. False where a transport cannot tell.
+     */
+    default boolean endSeen() {
+        return false;
+    }
+
     /** The address this end is bound to (what a PROXY header names as the destination). */
     InetSocketAddress localAddress() throws IOException;
 

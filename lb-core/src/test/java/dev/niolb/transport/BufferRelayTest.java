@@ -1,6 +1,10 @@
 package dev.niolb.transport;
 
+import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.BufferPool;
+import dev.niolb.loop.EventLoop;
+import dev.niolb.loop.IoHandler;
+import dev.niolb.loop.Registration;
 import dev.niolb.transport.nio.NioTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +108,90 @@ class BufferRelayTest {
 
         server.configureBlocking(true);
         assertThat(server.read(ByteBuffer.allocate(1))).as("the close sends the FIN, not a reset").isEqualTo(-1);
+    }
+
+    @Test
+    void aShortReadAfterTheSourcesEndArrivedIsItsLastAndTheEndGoesOnWithoutAnotherRead() throws Exception {
+        final BufferRelay relay = new BufferRelay(new BufferPool(4096, 4));
+        final EndKnown source = new EndKnown(NioTransport.stream(in));
+        relay.connect(source, NioTransport.stream(out));
+        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        client.shutdownOutput();
+        int status;
+        do {
+            status = relay.onReadable();
+        } while (relay.bytes() < 3 && status == StreamRelay.OK);
+        assertThat(status).isEqualTo(StreamRelay.OK);
+        assertThat(source.lastRead).as("no read to find the end: the bytes were its last").isEqualTo(3);
+        assertThat(relay.srcEnded()).isTrue();
+        assertThat(relay.done()).isTrue();
+        assertThat(relay.wantsRead()).isFalse();
+        final ByteBuffer got = ByteBuffer.allocate(4);
+        while (got.position() < 3) {
+            server.read(got);
+        }
+        assertThat(server.read(ByteBuffer.allocate(1))).as("then the FIN").isEqualTo(-1);
+    }
+
+    /** A socket that says the peer's end has arrived, as the epoll transport can; it remembers its last read. */
+    private static final class EndKnown implements StreamSocket {
+        private final StreamSocket socket;
+        private int lastRead;
+
+        EndKnown(final StreamSocket socket) {
+            this.socket = socket;
+        }
+
+        @Override
+        public boolean endSeen() {
+            return true;
+        }
+
+        @Override
+        public int read(final ByteBuffer dst) throws IOException {
+            lastRead = socket.read(dst);
+            return lastRead;
+        }
+
+        @Override
+        public void apply(final TcpOptions options) throws IOException {
+            socket.apply(options);
+        }
+
+        @Override
+        public boolean connect(final InetSocketAddress remote) throws IOException {
+            return socket.connect(remote);
+        }
+
+        @Override
+        public boolean finishConnect() throws IOException {
+            return socket.finishConnect();
+        }
+
+        @Override
+        public int write(final ByteBuffer src) throws IOException {
+            return socket.write(src);
+        }
+
+        @Override
+        public void shutdownOutput() throws IOException {
+            socket.shutdownOutput();
+        }
+
+        @Override
+        public InetSocketAddress localAddress() throws IOException {
+            return socket.localAddress();
+        }
+
+        @Override
+        public Registration register(final EventLoop loop, final int ops, final IoHandler handler) throws IOException {
+            return socket.register(loop, ops, handler);
+        }
+
+        @Override
+        public void close(final boolean abort) {
+            socket.close(abort);
+        }
     }
 
     private static SocketChannel[] pair() throws IOException {

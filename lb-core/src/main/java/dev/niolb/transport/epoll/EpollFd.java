@@ -232,6 +232,13 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
         return holdsReadable();
     }
 
+    /**
+     * Epoll reported that the peer's FIN has arrived (and no error): all it sent before is in the receive queue.
+     * Only a stream socket makes use of it.
+     */
+    void endArrived() {
+    }
+
     /** Closes the socket as the loop stops. */
     void closeQuietly() {
         closeFd(false);

@@ -208,7 +208,11 @@ final class EpollPoller implements Poller {
                 continue; // closed earlier in this batch
             }
             final int interest = registration.interestOps();
-            final int ready = translate(EpollEvents.events(events, i), interest);
+            final int epollEvents = EpollEvents.events(events, i);
+            if ((epollEvents & (Libc.EPOLLRDHUP | Libc.EPOLLERR)) == Libc.EPOLLRDHUP) {
+                registration.endArrived();
+            }
+            final int ready = translate(epollEvents, interest);
             if (ready != 0) {
                 dispatch.ready(registration.handler(), ready, registration);
             }
@@ -236,7 +240,9 @@ final class EpollPoller implements Poller {
     /** The epoll events that {@link Ready} interest needs. */
     static int epollEvents(final int interest) {
         int e = 0;
-        if ((interest & (Ready.READ | Ready.ACCEPT)) != 0) {
+        if ((interest & Ready.READ) != 0) {
+            e |= Libc.EPOLLIN | Libc.EPOLLRDHUP; // the FIN, told apart from bytes: see EpollStreamSocket#endSeen
+        } else if ((interest & Ready.ACCEPT) != 0) {
             e |= Libc.EPOLLIN;
         }
         if ((interest & (Ready.WRITE | Ready.CONNECT)) != 0) {

@@ -52,6 +52,7 @@ final class Libc {
     static final int SHUT_WR = 1;
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_MORE = 0x8000;
     static final int EPOLL_CLOEXEC = 0x80000;
     static final int EPOLL_CTL_ADD = 1;
     static final int EPOLL_CTL_DEL = 2;
@@ -60,6 +61,7 @@ final class Libc {
     static final int EPOLLOUT = 0x4;
     static final int EPOLLERR = 0x8;
     static final int EPOLLHUP = 0x10;
+    static final int EPOLLRDHUP = 0x2000;
     static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
     static final int O_NONBLOCK = 0x800;

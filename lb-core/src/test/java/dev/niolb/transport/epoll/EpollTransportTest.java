@@ -1,12 +1,15 @@
 package dev.niolb.transport.epoll;
 
 import dev.niolb.config.TcpOptions;
+import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Poller;
 import dev.niolb.loop.Ready;
 import dev.niolb.loop.Registration;
+import dev.niolb.transport.BufferRelay;
 import dev.niolb.transport.DatagramSocket;
 import dev.niolb.transport.ListeningSocket;
+import dev.niolb.transport.StreamRelay;
 import dev.niolb.transport.StreamSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.DatagramPacket;
@@ -43,6 +47,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class EpollTransportTest {
+    private static final int TCP_INFO = 11;
+    private static final int TCPI_SEGS_IN = 140;
     private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private final List<AutoCloseable> open = new ArrayList<>();
     private final List<Integer> calls = new ArrayList<>();
@@ -164,6 +170,89 @@ class EpollTransportTest {
             Thread.onSpinWait();
         }
         assertThat(n).isEqualTo(-1);
+    }
+
+    @Test
+    void aPeersFinIsSeenFromTheEventThatReportsIt() throws Exception {
+        final ListeningSocket listener = listen();
+        final EpollStreamSocket socket = connected(listener);
+        final StreamSocket peer = accepted(listener);
+        final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
+        poller.register(socket, Ready.READ, recording(1));
+        peer.write(ByteBuffer.wrap(new byte[]{1}));
+        while (calls.isEmpty()) {
+            poller.pollNow();
+        }
+        assertThat(socket.endSeen()).as("bytes, no end yet").isFalse();
+        assertThat(socket.read(ByteBuffer.allocate(8))).isEqualTo(1);
+        peer.shutdownOutput();
+        while (calls.size() < 2) {
+            poller.pollNow();
+        }
+        assertThat(socket.endSeen()).isTrue();
+        assertThat(socket.read(ByteBuffer.allocate(8))).isEqualTo(-1);
+    }
+
+    @Test
+    void theLastBytesBeforeAnEndLeaveInTheSameSegmentAsTheFin() throws Exception {
+        // feeder -> [source | relay | destination] -> reader, every socket an epoll one
+        final ListeningSocket front = listen();
+        final ListeningSocket back = listen();
+        final EpollStreamSocket source = connected(front);
+        final StreamSocket feeder = accepted(front);
+        final EpollStreamSocket destination = connected(back);
+        final EpollStreamSocket reader = (EpollStreamSocket) accepted(back);
+        final BufferRelay relay = new BufferRelay(new BufferPool(4096, 2));
+        relay.connect(source, destination);
+        final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
+        poller.register(source, Ready.READ, new IoHandler() {
+            @Override
+            public void onReady(final int readyOps) {
+                assertThat(relay.onReadable()).isEqualTo(StreamRelay.OK);
+            }
+
+            @Override
+            public void onFailure(final Throwable failure) {
+                throw new AssertionError(failure);
+            }
+        });
+        final int before = segmentsIn(reader);
+        // "hello" and the FIN reach the source together, as when a server answers and closes
+        feeder.writeLast(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
+        feeder.shutdownOutput();
+        while (!relay.done()) {
+            poller.pollNow();
+        }
+        final ByteBuffer got = ByteBuffer.allocate(16);
+        int n;
+        while ((n = reader.read(got)) >= 0) {
+            if (n == 0) {
+                Thread.onSpinWait();
+            }
+        }
+        got.flip();
+        assertThat(StandardCharsets.US_ASCII.decode(got).toString()).isEqualTo("hello");
+        assertThat(segmentsIn(reader) - before).as("the bytes and the FIN in one segment, not two").isEqualTo(1);
+    }
+
+    /** A socket niolb opens, connected to {@code listener} (on loopback the connect completes in the call). */
+    private EpollStreamSocket connected(final ListeningSocket listener) throws IOException {
+        final EpollStreamSocket socket = (EpollStreamSocket) EpollTransport.instance().openStream(listener.localAddress());
+        open.add(() -> socket.close(false));
+        assertThat(socket.connect(listener.localAddress())).isTrue();
+        return socket;
+    }
+
+    /** {@code tcpi_segs_in} of {@code TCP_INFO}: the segments the socket received (Linux 4.2 and later). */
+    private static int segmentsIn(final EpollFd socket) {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment info = arena.allocate(256);
+            final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, (int) info.byteSize());
+            assertThat(Libc.getsockopt(socket.fd(), Libc.IPPROTO_TCP, TCP_INFO, info, length)).isZero();
+            assertThat(length.get(ValueLayout.JAVA_INT, 0)).isGreaterThanOrEqualTo(TCPI_SEGS_IN + 4);
+            return info.get(ValueLayout.JAVA_INT, TCPI_SEGS_IN);
+        }
     }
 
     @Test
