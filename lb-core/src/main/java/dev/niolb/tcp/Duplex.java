@@ -75,8 +75,25 @@ final class Duplex implements IoHandler {
     }
 
     /**
-     * Sends the server what must come before the client's bytes: a PROXY header, and what the client sent after
-     * its own header.
+     * Reads what the client has sent already, before the server is connected (see {@link StreamRelay#readAhead}):
+     * the connect can then tell its transport that bytes follow at once, and they go first.
+     *
+     * @return null to go on, or how the session ends (the client's read failed)
+     */
+    Termination readAhead(final StreamSocket clientSocket) {
+        final int status = up.readAhead(clientSocket);
+        listenerCounters.add(stripe, ListenerCounters.BYTES_IN, up.pending());
+        return status == StreamRelay.SRC_FAILED ? Termination.CLIENT_RESET : null;
+    }
+
+    /** Whether bytes read ahead of the connect wait to be written ({@link #prime} writes them). */
+    boolean heldAhead() {
+        return up.pending() > 0;
+    }
+
+    /**
+     * Sends the server what must come before the client's bytes: a PROXY header, what the client sent after
+     * its own header, or what was read ahead of the connect.
      *
      * @return null to go on, or how the session ends
      */

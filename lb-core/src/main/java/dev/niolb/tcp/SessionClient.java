@@ -76,6 +76,11 @@ final class SessionClient {
         hash = ClientHash.of(address);
     }
 
+    /** Whether bytes the client sent after its PROXY header wait to go to the server. */
+    boolean hasEarly() {
+        return early != null && early.hasRemaining();
+    }
+
     /** What the client sent after its header, once (null when nothing): relayed before anything else. */
     ByteBuffer takeEarly() {
         final ByteBuffer bytes = early;

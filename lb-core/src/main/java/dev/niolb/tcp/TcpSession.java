@@ -139,6 +139,13 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         if (acceptProxy.enabled()) {
             listener.counters().add(stripe, ListenerCounters.PROXY_DIRECT, 1);
         }
+        if (client.firstBytesLikely()) {
+            final Termination end = duplex.readAhead(client);
+            if (end != null) {
+                close(end);
+                return;
+            }
+        }
         connectNext();
     }
 
@@ -224,7 +231,9 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             connectStartNanos = System.nanoTime();
             try {
                 channel.apply(settings.options());
-                if (channel.connect(next.address())) {
+                // bytes go the moment it is connected: the client's, read ahead or after its PROXY header, or ours
+                final boolean bytesFollow = duplex.heldAhead() || who.hasEarly() || next.sendProxy().enabled();
+                if (channel.connect(next.address(), bytesFollow)) {
                     onConnected();
                 } else {
                     serverRegistration = channel.register(loop(), Ready.CONNECT, duplex);
@@ -320,7 +329,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         armRelayTimer();
         final ByteBuffer header = who.headerFor(server.sendProxy(), client, listener.localAddress());
         final ByteBuffer early = who.takeEarly();
-        if (header != null || early != null) {
+        if (header != null || early != null || duplex.heldAhead()) {
             final Termination end = duplex.prime(header, early);
             if (end != null) {
                 end(end);

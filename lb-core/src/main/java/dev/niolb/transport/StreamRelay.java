@@ -27,7 +27,17 @@ public interface StreamRelay {
     /** The source is readable: read and write on as much as the destination takes now. A status above. */
     int onReadable();
 
-    /** Writes {@code header} and then {@code early} (either may be null) before any relayed byte. A status. */
+    /**
+     * Reads what {@code src} has sent already, before the destination is connected, and holds it: {@link #prime}
+     * writes it first, after a header if there is one. Nothing there yet, its end, or no buffer to be had leaves
+     * nothing held (the relay reads it once connected). A status: {@link #SRC_FAILED} when the read failed.
+     */
+    int readAhead(StreamSocket src);
+
+    /**
+     * Writes {@code header} and then {@code early} (either may be null), or the header and the bytes read ahead,
+     * before any relayed byte. A status.
+     */
     int prime(ByteBuffer header, ByteBuffer early);
 
     /** The destination is writable: write on what is held. A status. */

@@ -24,6 +24,25 @@ public interface StreamSocket {
     /** Starts connecting: true when connected at once, else the loop reports {@code Ready.CONNECT}. */
     boolean connect(InetSocketAddress remote) throws IOException;
 
+    /**
+     * As {@link #connect(InetSocketAddress)}; with {@code bytesFollow}, the caller writes as soon as the connect
+     * completes, so a transport may hold the handshake's last ACK back for those bytes to carry (HAProxy's
+     * {@code tcp-smart-connect}). Never with nothing to write: the server would not see the connection until a
+     * delayed-ACK timer (up to 200 ms on Linux), and a server that speaks first would wait that long.
+     */
+    default boolean connect(final InetSocketAddress remote, final boolean bytesFollow) throws IOException {
+        return connect(remote);
+    }
+
+    /**
+     * Whether this accepted socket's first bytes have probably arrived already (the client writes as soon as its
+     * handshake is done, and niolb accepts after a wake-up): worth one read before connecting to a server. Asked
+     * once; false where a transport does not guess.
+     */
+    default boolean firstBytesLikely() {
+        return false;
+    }
+
     /** After {@code Ready.CONNECT}: true once connected; an {@link IOException} says why not. */
     boolean finishConnect() throws IOException;
 

@@ -133,6 +133,38 @@ class BufferRelayTest {
         assertThat(server.read(ByteBuffer.allocate(1))).as("then the FIN").isEqualTo(-1);
     }
 
+    @Test
+    void bytesReadAheadOfTheConnectGoFirstWithTheHeaderInFrontOfThem() throws Exception {
+        final BufferPool pool = new BufferPool(4096, 4);
+        final BufferRelay relay = new BufferRelay(pool);
+        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        final StreamSocket source = NioTransport.stream(in);
+        while (relay.pending() == 0) {
+            assertThat(relay.readAhead(source)).isEqualTo(StreamRelay.OK);
+        }
+        assertThat(relay.pending()).isEqualTo(3);
+        assertThat(relay.wantsRead()).as("held until written").isFalse();
+        relay.connect(source, NioTransport.stream(out));
+        assertThat(relay.prime(ByteBuffer.wrap(new byte[]{'P', 'X'}), null)).isEqualTo(StreamRelay.OK);
+        final ByteBuffer got = ByteBuffer.allocate(5);
+        while (got.hasRemaining()) {
+            server.read(got);
+        }
+        assertThat(got.array()).containsExactly('P', 'X', 1, 2, 3);
+        assertThat(relay.bytes()).as("the client's bytes, not the header").isEqualTo(3);
+        assertThat(pool.inUse()).isZero();
+        assertThat(relay.wantsRead()).isTrue();
+    }
+
+    @Test
+    void aReadAheadThatFindsNothingHoldsNoBuffer() throws Exception {
+        final BufferPool pool = new BufferPool(4096, 4);
+        final BufferRelay relay = new BufferRelay(pool);
+        assertThat(relay.readAhead(NioTransport.stream(in))).isEqualTo(StreamRelay.OK);
+        assertThat(relay.pending()).isZero();
+        assertThat(pool.inUse()).isZero();
+    }
+
     /** A socket that says the peer's end has arrived, as the epoll transport can; it remembers its last read. */
     private static final class EndKnown implements StreamSocket {
         private final StreamSocket socket;

@@ -152,6 +152,11 @@ final class SpliceRelay implements StreamRelay {
     }
 
     @Override
+    public int readAhead(final StreamSocket source) {
+        return buffered.readAhead(source);
+    }
+
+    @Override
     public int prime(final ByteBuffer header, final ByteBuffer early) {
         return buffered.prime(header, early);
     }
