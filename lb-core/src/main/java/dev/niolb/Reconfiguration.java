@@ -113,6 +113,16 @@ final class Reconfiguration {
         for (final TargetGroupConfig g : next.groups()) {
             ordered.put(g.name(), groups.get(g.name()));
         }
+        for (final ListenerConfig l : next.listeners()) {
+            for (final ListenerConfig was : config.listeners()) {
+                // a listener kept on its socket keeps that socket's TCP_DEFER_ACCEPT
+                if (was.name().equals(l.name()) && was.bind().equals(l.bind()) && was.protocol() == l.protocol()
+                    && was.tcp().deferAccept() != l.tcp().deferAccept()) {
+                    notApplied.add("listener " + l.name() + ": defer-accept " + l.tcp().deferAccept()
+                        + " needs a restart (running " + was.tcp().deferAccept() + ")");
+                }
+            }
+        }
         if (next.transport() != config.transport()) {
             notApplied.add("transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
         }

@@ -105,6 +105,13 @@ public final class RunCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     private Splice splice;
 
+    @Option(names = "--defer-accept",
+        description = "Hand a TCP connection to niolb only once the client's first bytes have arrived "
+            + "(TCP_DEFER_ACCEPT): one wake-up less, the server's handshake ACK sent with those bytes, and clients that "
+            + "say nothing cost no session. For protocols where the client speaks first (HTTP, TLS, Redis ...): a "
+            + "client that waits for the server's greeting waits for the kernel's timeout. The epoll transport only.")
+    private boolean deferAccept;
+
     @Option(names = "--check", paramLabel = "CHECK", converter = Converters.Check.class,
         description = {"Active health check of every server: tcp, http:/PATH[,host=H][,method=M][,status=LO-HI], "
             + "send:TEXT,expect:TEXT (e.g. send:PING,expect:+PONG), dns:NAME (a DNS query over UDP, e.g. "
@@ -311,7 +318,8 @@ public final class RunCommand implements Callable<Integer> {
             .withBacklog(backlog)
             .withBufferSize(bufferSize)
             .withMaxConnectionAge(maxConnectionAge)
-            .withSplice(splice);
+            .withSplice(splice)
+            .withDeferAccept(deferAccept);
         if (udpMaxFlows != null && udpMaxFlows < 1) {
             throw new IllegalArgumentException("udp-max-flows must be 1.." + UdpOptions.MAX_FLOWS + ", got " + udpMaxFlows);
         }

@@ -16,11 +16,22 @@ import java.util.Objects;
  * @param maxConnectionAge a session is ended (cleanly, when niolb holds none of its bytes) after 90 to 100% of
  *                       this time, so that long-lived clients reconnect and load rebalances; {@code 0} never
  * @param splice         when bytes move by {@code splice(2)} instead of a buffer (epoll transport only)
+ * @param deferAccept    the listener hands over a connection only once the client's first bytes have arrived
+ *                       ({@code TCP_DEFER_ACCEPT}, epoll transport only): for protocols where the client speaks
+ *                       first; a client that waits for the server to speak first waits for the kernel's timeout
  */
 public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retries, boolean noDelay,
-                         boolean keepAlive, int backlog, int bufferSize, Duration maxConnectionAge, Splice splice) {
+                         boolean keepAlive, int backlog, int bufferSize, Duration maxConnectionAge, Splice splice,
+                         boolean deferAccept) {
     public static final TcpOptions DEFAULTS = new TcpOptions(Duration.ofSeconds(5), Duration.ofMinutes(10), 2, true,
-        false, 1024, 64 * 1024, Duration.ZERO, Splice.AUTO);
+        false, 1024, 64 * 1024, Duration.ZERO, Splice.AUTO, false);
+
+    public TcpOptions(final Duration connectTimeout, final Duration idleTimeout, final int retries, final boolean noDelay,
+                      final boolean keepAlive, final int backlog, final int bufferSize, final Duration maxConnectionAge,
+                      final Splice splice) {
+        this(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge, splice,
+            false);
+    }
 
     public TcpOptions(final Duration connectTimeout, final Duration idleTimeout, final int retries, final boolean noDelay,
                       final boolean keepAlive, final int backlog, final int bufferSize, final Duration maxConnectionAge) {
@@ -60,45 +71,51 @@ public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retr
 
     public TcpOptions withConnectTimeout(final Duration d) {
         return new TcpOptions(d, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice);
+            maxConnectionAge, splice, deferAccept);
     }
 
     public TcpOptions withIdleTimeout(final Duration d) {
         return new TcpOptions(connectTimeout, d, retries, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice);
+            maxConnectionAge, splice, deferAccept);
     }
 
     public TcpOptions withRetries(final int n) {
         return new TcpOptions(connectTimeout, idleTimeout, n, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice);
+            maxConnectionAge, splice, deferAccept);
     }
 
     public TcpOptions withNoDelay(final boolean b) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, b, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice);
+            maxConnectionAge, splice, deferAccept);
     }
 
     public TcpOptions withKeepAlive(final boolean b) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, b, backlog, bufferSize,
-            maxConnectionAge, splice);
+            maxConnectionAge, splice, deferAccept);
     }
 
     public TcpOptions withBacklog(final int n) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, n, bufferSize,
-            maxConnectionAge, splice);
+            maxConnectionAge, splice, deferAccept);
     }
 
     public TcpOptions withBufferSize(final int n) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, n,
-            maxConnectionAge, splice);
+            maxConnectionAge, splice, deferAccept);
     }
 
     public TcpOptions withMaxConnectionAge(final Duration d) {
-        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, d, splice);
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, d, splice,
+            deferAccept);
     }
 
     public TcpOptions withSplice(final Splice s) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, s);
+            maxConnectionAge, s, deferAccept);
+    }
+
+    public TcpOptions withDeferAccept(final boolean b) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
+            maxConnectionAge, splice, b);
     }
 }

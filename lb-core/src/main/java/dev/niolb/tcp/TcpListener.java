@@ -86,7 +86,8 @@ public final class TcpListener implements Listener {
                                    final ConnectionLimit globalLimit, final Transport transport) throws IOException {
         final List<ListeningSocket> sockets;
         try {
-            sockets = transport.listen(config.bind(), config.tcp().backlog(), loops.length);
+            sockets = transport.listen(config.bind(), config.tcp().backlog(), loops.length,
+                config.tcp().deferAccept());
         } catch (final BindException e) {
             throw bindFailure(config, e);
         }

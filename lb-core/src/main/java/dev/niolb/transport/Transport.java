@@ -33,6 +33,19 @@ public interface Transport extends Poller.Factory {
     List<ListeningSocket> listen(InetSocketAddress address, int backlog, int count) throws IOException;
 
     /**
+     * As {@link #listen(InetSocketAddress, int, int)}; with {@code deferAccept}, each socket hands over a
+     * connection only once the client's first bytes have arrived ({@code TCP_DEFER_ACCEPT}). A transport that
+     * cannot do that refuses, rather than listen without it.
+     */
+    default List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count,
+                                         final boolean deferAccept) throws IOException {
+        if (deferAccept) {
+            throw new IOException("defer-accept needs the epoll transport (running " + name() + ")");
+        }
+        return listen(address, backlog, count);
+    }
+
+    /**
      * One direction of a TCP session between two of this transport's sockets: through a pooled buffer by
      * default; a native transport may splice, as {@code splice} says.
      */

@@ -146,6 +146,7 @@ final class ConfigReader {
         tcp = m.with("buffer-size", YamlValue::size, tcp, TcpOptions::withBufferSize);
         tcp = m.with("max-connection-age", YamlValue::duration, tcp, TcpOptions::withMaxConnectionAge);
         tcp = m.with("splice", v -> v.as(Splice::parse), tcp, TcpOptions::withSplice);
+        tcp = m.with("defer-accept", YamlValue::bool, tcp, TcpOptions::withDeferAccept);
         UdpOptions udp = base.udp();
         udp = m.with("retries", YamlValue::integer, udp, UdpOptions::withRetries);
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);

@@ -124,6 +124,7 @@ public final class ConfigWriter {
             .put("buffer-size", Sizes.format(tcp.bufferSize()))
             .put("max-connection-age", tcp.maxConnectionAge())
             .put("splice", tcp.splice().toString())
+            .put("defer-accept", tcp.deferAccept())
             // retries above is TCP's; a UDP-only difference cannot be written, so the two must agree
             .put("udp-idle-timeout", udp.idleTimeout())
             .put("udp-responses", udp.responses())

@@ -30,10 +30,17 @@ final class EpollListeningSocket extends EpollFd implements ListeningSocket {
      * Starts listening, once bound. {@code TCP_NODELAY} on a listening socket does nothing for the listener itself,
      * but Linux copies it into every socket accepted from it: niolb's default (Nagle off, for a proxy's small
      * exchanges) then costs no {@code setsockopt} per connection.
+     *
+     * <p>With {@code deferAccept}, {@code TCP_DEFER_ACCEPT} of one second: the kernel keeps a connection until the
+     * client's first bytes arrive, so an accept comes with bytes to read at once (and to send on with the server
+     * handshake's last ACK, see {@link EpollStreamSocket#connect(InetSocketAddress, boolean)}), one wake-up less,
+     * and a client that connects and says nothing costs no session. Set either way: a socket handed over by a
+     * previous niolb keeps what that one set.
      */
-    void listen(final int backlog) throws IOException {
+    void listen(final int backlog, final boolean deferAccept) throws IOException {
         ensureOpen();
         setInt(Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1);
+        setInt(Libc.IPPROTO_TCP, Libc.TCP_DEFER_ACCEPT, deferAccept ? 1 : 0);
         if (Libc.listen(fd(), backlog) < 0) {
             throw Errors.last("listen");
         }

@@ -118,6 +118,12 @@ public final class EpollTransport implements Transport {
     @Override
     public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
         throws IOException {
+        return listen(address, backlog, count, false);
+    }
+
+    @Override
+    public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count,
+                                        final boolean deferAccept) throws IOException {
         final int[] adopted = inherited.take(Libc.SOCK_STREAM, address, count);
         // the handed-over sockets hold the address: no probe, which would find it in use
         final InetSocketAddress at = adopted.length > 0 ? address : probe(address, Libc.SOCK_STREAM);
@@ -127,14 +133,14 @@ public final class EpollTransport implements Transport {
             for (final int fd : adopted) {
                 final EpollListeningSocket socket = new EpollListeningSocket(fd, InheritedSockets.family(fd));
                 sockets.add(socket);
-                socket.listen(backlog); // the backlog of this config; the queue of waiting clients stays
+                socket.listen(backlog, deferAccept); // this config's; the queue of waiting clients stays
             }
             for (int i = adopted.length; i < count; i++) {
                 final EpollListeningSocket socket =
                     new EpollListeningSocket(EpollFd.open(family, Libc.SOCK_STREAM), family);
                 sockets.add(socket);
                 shareable(socket, at);
-                socket.listen(backlog);
+                socket.listen(backlog, deferAccept);
             }
         } catch (final IOException e) {
             sockets.forEach(ListeningSocket::close);

@@ -50,6 +50,7 @@ final class Libc {
     static final int IPPROTO_TCP = 6;
     static final int TCP_NODELAY = 1;
     static final int TCP_QUICKACK = 12;
+    static final int TCP_DEFER_ACCEPT = 9;
     static final int SHUT_WR = 1;
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_DONTWAIT = 0x40;

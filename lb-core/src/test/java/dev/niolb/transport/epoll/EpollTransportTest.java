@@ -273,6 +273,43 @@ class EpollTransportTest {
         assertThat(segmentsIn((EpollFd) accepted.socket())).as("the SYN and the ACK").isEqualTo(2);
     }
 
+    @Test
+    void aListenerThatDefersAcceptHandsOverAConnectionOnlyWithItsFirstBytes() throws Exception {
+        final ListeningSocket listener = EpollTransport.instance().listen(LOOPBACK, 16, 1, true).getFirst();
+        open.add(listener::close);
+        // the kernel hands a quiet connection over after its defer timeout (a second or more): a stall that long
+        // between the connect and the look at the backlog would show it; such a try is made again
+        for (int attempt = 1; ; attempt++) {
+            final long start = System.nanoTime();
+            final Socket client = connect(listener);
+            final ListeningSocket.Accepted quiet = listener.accept();
+            if (System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(500) && attempt < 3) {
+                if (quiet != null) {
+                    quiet.socket().close(false);
+                }
+                continue;
+            }
+            assertThat(quiet).as("connected, nothing sent yet: not handed over").isNull();
+            client.getOutputStream().write(5);
+            final ListeningSocket.Accepted accepted = awaitAccept(listener);
+            open.add(() -> accepted.socket().close(false));
+            final ByteBuffer got = ByteBuffer.allocate(4);
+            assertThat(accepted.socket().read(got)).as("its first byte, there at once").isEqualTo(1);
+            assertThat(got.get(0)).isEqualTo((byte) 5);
+            return;
+        }
+    }
+
+    @Test
+    void aListenerThatDoesNotDeferHandsOverAQuietConnection() throws Exception {
+        final ListeningSocket listener = EpollTransport.instance().listen(LOOPBACK, 16, 1, false).getFirst();
+        open.add(listener::close);
+        connect(listener);
+        final ListeningSocket.Accepted accepted = awaitAccept(listener);
+        open.add(() -> accepted.socket().close(false));
+        assertThat(accepted.socket().read(ByteBuffer.allocate(4))).as("nothing to read yet").isZero();
+    }
+
     /** A socket niolb opens, connected to {@code listener} (on loopback the connect completes in the call). */
     private EpollStreamSocket connected(final ListeningSocket listener) throws IOException {
         final EpollStreamSocket socket = (EpollStreamSocket) EpollTransport.instance().openStream(listener.localAddress());

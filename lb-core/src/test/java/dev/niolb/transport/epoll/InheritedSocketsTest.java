@@ -46,7 +46,7 @@ class InheritedSocketsTest {
         s.setInt(Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
         s.setInt(Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
         s.bind(LOOPBACK);
-        s.listen(16);
+        s.listen(16, false);
         return fd;
     }
 
