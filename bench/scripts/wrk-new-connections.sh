@@ -11,8 +11,9 @@
 # same round; the proxies' order rotates by one each round. Needs wrk, nginx with ngx_stream_module and haproxy.
 # Build niolb first:
 #   mvn -B -q -o -pl lb-core,lb-cli -am package -DskipTests
-# NIOLB_CP overrides niolb's class path. Fixed ports below 32768 on 127.0.0.1; every process started here is
-# ended by its PID; each run is bounded by SECONDS.
+# DEFER=1 gives niolb on epoll --defer-accept and HAProxy's bind defer-accept (nginx's stream module has no such
+# option): for the client-speaks-first traffic this is. NIOLB_CP overrides niolb's class path. Fixed ports below
+# 32768 on 127.0.0.1; every process started here is ended by its PID; each run is bounded by SECONDS.
 set -euo pipefail
 SECS=${1:-10}; CONNS=${2:-32}; ROUNDS=${3:-2}; WARMUP=${4:-3}
 . "$(dirname "$0")/common.sh" wrk
@@ -63,10 +64,11 @@ start_target() { # start_target NAME: starts one proxy; sets port (where to send
     niolb-epoll|niolb-nio)
       port=$EPOLL; [ "$name" = niolb-nio ] && port=$NIO
       # the JVM options of the distribution's launcher (lb-cli/src/dist/lib/launcher.sh)
-      "$JAVA" -Xms64m -Xmx512m -XX:MaxDirectMemorySize=512m -XX:+UseZGC \
+      defer=(); [ "${DEFER:-0}" = 1 ] && [ "$name" = niolb-epoll ] && defer=(--defer-accept)
+      "$JAVA" -Xms64m -Xmx512m -XX:MaxDirectMemorySize=512m -XX:+UseZGC -XX:+UseCompactObjectHeaders \
         --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -cp "$CP" \
         dev.niolb.cli.Main run --listen "127.0.0.1:$port" --server "127.0.0.1:$HTTP" --transport "${name#niolb-}" \
-        --threads 1 --backlog 4096 >"$work/$name.log" 2>&1 & pids+=($!)
+        --threads 1 --backlog 4096 ${defer[@]+"${defer[@]}"} >"$work/$name.log" 2>&1 & pids+=($!)
       main=$! ;;
     haproxy)
       cat >"$work/haproxy.cfg" <<CFG
@@ -80,7 +82,7 @@ defaults
     timeout server 120s
     backlog 4096
 frontend bench
-    bind 127.0.0.1:$HAPROXY
+    bind 127.0.0.1:$HAPROXY$([ "${DEFER:-0}" = 1 ] && echo ' defer-accept')
     default_backend backends
 backend backends
     server b1 127.0.0.1:$HTTP
