@@ -113,16 +113,6 @@ final class Reconfiguration {
         for (final TargetGroupConfig g : next.groups()) {
             ordered.put(g.name(), groups.get(g.name()));
         }
-        for (final ListenerConfig l : next.listeners()) {
-            for (final ListenerConfig was : config.listeners()) {
-                // a listener kept on its socket keeps that socket's TCP_DEFER_ACCEPT
-                if (was.name().equals(l.name()) && was.bind().equals(l.bind()) && was.protocol() == l.protocol()
-                    && was.tcp().deferAccept() != l.tcp().deferAccept()) {
-                    notApplied.add("listener " + l.name() + ": defer-accept " + l.tcp().deferAccept()
-                        + " needs a restart (running " + was.tcp().deferAccept() + ")");
-                }
-            }
-        }
         if (next.transport() != config.transport()) {
             notApplied.add("transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
         }
@@ -265,7 +255,9 @@ final class Reconfiguration {
         final TargetGroup group = groups.get(after.group());
         running(before.name()).reconfigure(after, group);
         for (final RecordDiff.Field f : change.fields()) {
-            if (f.path().equals("tcp.backlog") && after.protocol() == Protocol.TCP
+            // the backlog and TCP_DEFER_ACCEPT are the kept listening socket's
+            final boolean socketsOwn = f.path().equals("tcp.backlog") || f.path().equals("tcp.defer-accept");
+            if (socketsOwn && after.protocol() == Protocol.TCP
                 || f.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP) {
                 notApplied.add("listener " + after.name() + ": " + f + " needs a restart");
             }

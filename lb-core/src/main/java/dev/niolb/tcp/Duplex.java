@@ -82,8 +82,12 @@ final class Duplex implements IoHandler {
      */
     Termination readAhead(final StreamSocket clientSocket) {
         final int status = up.readAhead(clientSocket);
-        listenerCounters.add(stripe, ListenerCounters.BYTES_IN, up.pending());
         return status == StreamRelay.SRC_FAILED ? Termination.CLIENT_RESET : null;
+    }
+
+    /** Bytes read ahead move off the buffer pool while a connect takes its time ({@link StreamRelay#parkAhead}). */
+    void parkAhead() {
+        up.parkAhead();
     }
 
     /** Whether bytes read ahead of the connect wait to be written ({@link #prime} writes them). */
@@ -100,7 +104,9 @@ final class Duplex implements IoHandler {
     Termination prime(final ByteBuffer header, final ByteBuffer early) {
         final long before = up.bytes();
         final int status = up.prime(header, early);
-        serverCounters.add(stripe, ServerCounters.BYTES_TO_SERVER, up.bytes() - before);
+        final long n = up.bytes() - before; // the client's bytes read ahead or after its header: relayed now
+        serverCounters.add(stripe, ServerCounters.BYTES_TO_SERVER, n);
+        listenerCounters.add(stripe, ListenerCounters.BYTES_IN, n);
         final Termination end = ended(status, Termination.CLIENT_RESET, Termination.SERVER_RESET);
         if (end == null) {
             updateInterest();

@@ -238,6 +238,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                 } else {
                     serverRegistration = channel.register(loop(), Ready.CONNECT, duplex);
                     after(settings.connectTimeoutMs());
+                    duplex.parkAhead(); // a connect that takes a round trip or more does not hold a pooled buffer
                 }
                 return;
             } catch (final IOException e) {
@@ -299,6 +300,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             return;
         }
         listener.warnNoDescriptor(now, describe(e));
+        duplex.parkAhead();
         at(now + DESCRIPTOR_RETRY_MS);
     }
 
@@ -432,11 +434,14 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         if (phase == Phase.CLOSED) {
             return;
         }
+        // bytes read ahead that no server got: the client must see an abort, as it would if they were still unread
+        // in the kernel (a close then resets), never a clean end
+        final boolean undelivered = phase != Phase.RELAYING && duplex.pending() > 0;
         phase = Phase.CLOSED;
         cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
-            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED;
+            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || undelivered;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR;
         client.close(abortClient);
         if (serverSocket != null) {

@@ -33,6 +33,8 @@ public final class BufferRelay implements StreamRelay {
     private StreamSocket src;
     private StreamSocket dst;
     private ByteBuffer buffer;
+    /** The buffer is a copy of bytes read ahead ({@link #parkAhead}), not the pool's. */
+    private boolean parked;
     private boolean srcEnded;
     private boolean dstShut;
     private boolean closeFollows;
@@ -74,7 +76,9 @@ public final class BufferRelay implements StreamRelay {
             bytes += n;
             b.flip();
             // a read shorter than the buffer, once the source's FIN has arrived, took all there was before it: the
-            // end needs no read of its own, and the destination's FIN can leave in the same segment as these bytes
+            // end needs no read of its own, and the destination's FIN can leave in the same segment as these bytes.
+            // (Not so after TCP urgent data, where a read stops at the mark: niolb relays no urgent data, and, as
+            // HAProxy's raw socket does on EPOLLRDHUP, takes such a read for the last.)
             final boolean last = n < b.capacity() && src.endSeen();
             try {
                 if (last) {
@@ -128,6 +132,22 @@ public final class BufferRelay implements StreamRelay {
         b.position(HEADER_ROOM);
         buffer = b;
         return OK;
+    }
+
+    @Override
+    public void parkAhead() {
+        final ByteBuffer b = buffer;
+        if (b == null || parked) {
+            return;
+        }
+        final ByteBuffer copy = ByteBuffer.allocate(HEADER_ROOM + b.remaining());
+        copy.position(HEADER_ROOM);
+        copy.put(b);
+        copy.flip();
+        copy.position(HEADER_ROOM);
+        pool.release(b);
+        buffer = copy;
+        parked = true;
     }
 
     /**
@@ -261,7 +281,11 @@ public final class BufferRelay implements StreamRelay {
     }
 
     private void releaseBuffer() {
-        pool.release(buffer);
+        if (parked) {
+            parked = false; // a copy of its own: nothing to give back
+        } else {
+            pool.release(buffer);
+        }
         buffer = null;
     }
 }

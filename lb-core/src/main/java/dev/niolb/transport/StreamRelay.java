@@ -35,6 +35,13 @@ public interface StreamRelay {
     int readAhead(StreamSocket src);
 
     /**
+     * Bytes read ahead wait for a connect that did not complete at once (a server a round trip or more away, or
+     * one that does not answer for seconds): they move to memory of their own and the pooled buffer goes back, so
+     * that slow connects cannot hold the pool. Allocates; off the common path.
+     */
+    void parkAhead();
+
+    /**
      * Writes {@code header} and then {@code early} (either may be null), or the header and the bytes read ahead,
      * before any relayed byte. A status.
      */

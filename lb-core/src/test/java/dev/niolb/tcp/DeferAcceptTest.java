@@ -21,7 +21,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -65,6 +67,27 @@ class DeferAcceptTest {
     }
 
     @Test
+    void aClientWhoseBytesNoServerTookIsResetNotEnded() throws Exception {
+        final InetSocketAddress refusing;
+        try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            refusing = (InetSocketAddress) gone.getLocalSocketAddress();
+        }
+        final LoadBalancer lb = epoll.start(Config.single(1, Duration.ZERO,
+            new ListenerConfig("front", Protocol.TCP, LOOPBACK, "g",
+                TcpOptions.DEFAULTS.withDeferAccept(true).withRetries(0)),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", refusing, 1)))));
+        try (Socket client = new Socket()) {
+            client.connect(lb.localAddress("front"));
+            client.setSoTimeout(10_000);
+            // with defer-accept niolb reads these before it connects: they are never in the kernel to cause a reset
+            client.getOutputStream().write("lost\n".getBytes(StandardCharsets.US_ASCII));
+            assertThatThrownBy(() -> client.getInputStream().read()).as("an abort, not an end of stream")
+                .isInstanceOf(SocketException.class).hasMessageContaining("reset");
+        }
+        assertThat(lb.listener("front").counters().bytesIn()).as("no server got them").isZero();
+    }
+
+    @Test
     void nioRefusesToStartRatherThanListenWithoutIt() {
         assertThatThrownBy(() -> nio.start(config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9), true)))
             .isInstanceOf(IOException.class)
@@ -82,7 +105,7 @@ class DeferAcceptTest {
 
         final ReloadResult result = lb.reload(epoll.withTransport(next));
 
-        assertThat(result.notApplied()).containsExactly("listener front: defer-accept true needs a restart (running false)");
+        assertThat(result.notApplied()).containsExactly("listener front: tcp.defer-accept false→true needs a restart");
         assertThat(lb.localAddress("front")).isEqualTo(bound);
     }
 }

@@ -157,6 +157,30 @@ class BufferRelayTest {
     }
 
     @Test
+    void bytesReadAheadAndParkedGiveTheirBufferBackAndStillGoFirst() throws Exception {
+        final BufferPool pool = new BufferPool(4096, 4);
+        final BufferRelay relay = new BufferRelay(pool);
+        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        final StreamSocket source = NioTransport.stream(in);
+        while (relay.pending() == 0) {
+            relay.readAhead(source);
+        }
+        assertThat(pool.inUse()).isEqualTo(1);
+        relay.parkAhead(); // the connect takes its time
+        assertThat(pool.inUse()).as("back in the pool").isZero();
+        assertThat(relay.pending()).isEqualTo(3);
+        relay.connect(source, NioTransport.stream(out));
+        assertThat(relay.prime(ByteBuffer.wrap(new byte[]{'P'}), null)).isEqualTo(StreamRelay.OK);
+        final ByteBuffer got = ByteBuffer.allocate(4);
+        while (got.hasRemaining()) {
+            server.read(got);
+        }
+        assertThat(got.array()).containsExactly('P', 1, 2, 3);
+        assertThat(relay.pending()).isZero();
+        assertThat(pool.inUse()).isZero();
+    }
+
+    @Test
     void aReadAheadThatFindsNothingHoldsNoBuffer() throws Exception {
         final BufferPool pool = new BufferPool(4096, 4);
         final BufferRelay relay = new BufferRelay(pool);

@@ -157,6 +157,11 @@ final class SpliceRelay implements StreamRelay {
     }
 
     @Override
+    public void parkAhead() {
+        buffered.parkAhead();
+    }
+
+    @Override
     public int prime(final ByteBuffer header, final ByteBuffer early) {
         return buffered.prime(header, early);
     }
