@@ -107,9 +107,10 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--defer-accept",
         description = "Hand a TCP connection to niolb only once the client's first bytes have arrived "
-            + "(TCP_DEFER_ACCEPT): one wake-up less, the server's handshake ACK sent with those bytes, and clients that "
-            + "say nothing cost no session. For protocols where the client speaks first (HTTP, TLS, Redis ...): a "
-            + "client that waits for the server's greeting waits for the kernel's timeout. The epoll transport only.")
+            + "(TCP_DEFER_ACCEPT): one wake-up less, the server's handshake ACK sent with those bytes, and clients "
+            + "that say nothing cost no session for a second. For protocols where the client speaks first (HTTP, "
+            + "TLS, Redis ...): a client that waits for the server's greeting waits for the kernel's timeout, about a "
+            + "second. The epoll transport only.")
     private boolean deferAccept;
 
     @Option(names = "--check", paramLabel = "CHECK", converter = Converters.Check.class,

@@ -34,8 +34,8 @@ final class EpollListeningSocket extends EpollFd implements ListeningSocket {
      * <p>With {@code deferAccept}, {@code TCP_DEFER_ACCEPT} of one second: the kernel keeps a connection until the
      * client's first bytes arrive, so an accept comes with bytes to read at once (and to send on with the server
      * handshake's last ACK, see {@link EpollStreamSocket#connect(InetSocketAddress, boolean)}), one wake-up less,
-     * and a client that connects and says nothing costs no session. Set either way: a socket handed over by a
-     * previous niolb keeps what that one set.
+     * and a client that connects and says nothing costs no session until the kernel hands it over after about a
+     * second. Set either way: a socket handed over by a previous niolb keeps what that one set.
      */
     void listen(final int backlog, final boolean deferAccept) throws IOException {
         ensureOpen();
