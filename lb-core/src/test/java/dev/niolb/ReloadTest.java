@@ -17,6 +17,7 @@ import dev.niolb.testing.Await;
 import dev.niolb.testing.ClientLoad;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
+import dev.niolb.session.Termination;
 import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.Ports;
 import dev.niolb.testing.TestedTransport;
@@ -106,7 +107,9 @@ class ReloadTest {
                 + throughExtra.failures().size() >= 4, 20_000);
             load.close();
             throughExtra.close();
-            assertThat(load.failures()).isEmpty();
+            // seen once in a full local run (NIO, "closed before the greeting"), never since: how front's sessions
+            // ended says which close it was
+            assertThat(load.failures()).as("front's sessions ended: %s", endings("front")).isEmpty();
             assertThat(throughExtra.failures()).isEmpty();
             assertThat(load.transfersDone()).isEqualTo(3);
             assertThat(throughExtra.transfersDone()).isEqualTo(1);
@@ -485,6 +488,18 @@ class ReloadTest {
 
     private static List<ListenerConfig> listeners(final boolean extra) {
         return extra ? List.of(listener("front"), listener("extra")) : List.of(listener("front"));
+    }
+
+    /** How the listener's sessions ended, by reason ({@code CLIENT_CLOSE=812 NO_SERVER=1}). */
+    private String endings(final String listener) {
+        final StringBuilder b = new StringBuilder();
+        for (final Termination t : Termination.values()) {
+            final long n = lb.listener(listener).counters().terminated(t);
+            if (n > 0) {
+                b.append(b.isEmpty() ? "" : " ").append(t).append('=').append(n);
+            }
+        }
+        return b.toString();
     }
 
     private static Config config(final int threads, final List<ListenerConfig> listeners, final TargetGroupConfig group) {

@@ -92,7 +92,9 @@ public final class ClientLoad implements AutoCloseable {
             final BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             final String greeting = in.readLine();
             if (greeting == null) {
-                throw new IOException("closed before the greeting");
+                // where and when, to find the session in niolb's log and counters
+                throw new IOException("closed before the greeting (client " + s.getLocalSocketAddress() + " at "
+                    + java.time.LocalTime.now() + ")");
             }
             s.getOutputStream().write("ping\n".getBytes(StandardCharsets.UTF_8));
             final String echo = in.readLine();
