@@ -55,11 +55,7 @@ class BufferRelayTest {
             status = relay.onReadable();
         } while (relay.bytes() < 3 && status == StreamRelay.OK);
         assertThat(status).isEqualTo(StreamRelay.OK);
-        final ByteBuffer got = ByteBuffer.allocate(3);
-        while (got.hasRemaining()) {
-            server.read(got);
-        }
-        assertThat(got.array()).containsExactly(1, 2, 3);
+        assertThat(received(3)).containsExactly(1, 2, 3);
         assertThat(pool.inUse()).isZero();
         assertThat(relay.wantsRead()).isTrue();
     }
@@ -126,10 +122,7 @@ class BufferRelayTest {
         assertThat(relay.srcEnded()).isTrue();
         assertThat(relay.done()).isTrue();
         assertThat(relay.wantsRead()).isFalse();
-        final ByteBuffer got = ByteBuffer.allocate(4);
-        while (got.position() < 3) {
-            server.read(got);
-        }
+        received(3);
         assertThat(server.read(ByteBuffer.allocate(1))).as("then the FIN").isEqualTo(-1);
     }
 
@@ -139,18 +132,12 @@ class BufferRelayTest {
         final BufferRelay relay = new BufferRelay(pool);
         client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
         final StreamSocket source = NioTransport.stream(in);
-        while (relay.pending() == 0) {
-            assertThat(relay.readAhead(source)).isEqualTo(StreamRelay.OK);
-        }
+        readAheadUntilHeld(relay, source);
         assertThat(relay.pending()).isEqualTo(3);
         assertThat(relay.wantsRead()).as("held until written").isFalse();
         relay.connect(source, NioTransport.stream(out));
         assertThat(relay.prime(ByteBuffer.wrap(new byte[]{'P', 'X'}), null)).isEqualTo(StreamRelay.OK);
-        final ByteBuffer got = ByteBuffer.allocate(5);
-        while (got.hasRemaining()) {
-            server.read(got);
-        }
-        assertThat(got.array()).containsExactly('P', 'X', 1, 2, 3);
+        assertThat(received(5)).containsExactly('P', 'X', 1, 2, 3);
         assertThat(relay.bytes()).as("the client's bytes, not the header").isEqualTo(3);
         assertThat(pool.inUse()).isZero();
         assertThat(relay.wantsRead()).isTrue();
@@ -162,20 +149,14 @@ class BufferRelayTest {
         final BufferRelay relay = new BufferRelay(pool);
         client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
         final StreamSocket source = NioTransport.stream(in);
-        while (relay.pending() == 0) {
-            relay.readAhead(source);
-        }
+        readAheadUntilHeld(relay, source);
         assertThat(pool.inUse()).isEqualTo(1);
         relay.parkAhead(); // the connect takes its time
         assertThat(pool.inUse()).as("back in the pool").isZero();
         assertThat(relay.pending()).isEqualTo(3);
         relay.connect(source, NioTransport.stream(out));
         assertThat(relay.prime(ByteBuffer.wrap(new byte[]{'P'}), null)).isEqualTo(StreamRelay.OK);
-        final ByteBuffer got = ByteBuffer.allocate(4);
-        while (got.hasRemaining()) {
-            server.read(got);
-        }
-        assertThat(got.array()).containsExactly('P', 1, 2, 3);
+        assertThat(received(4)).containsExactly('P', 1, 2, 3);
         assertThat(relay.pending()).isZero();
         assertThat(pool.inUse()).isZero();
     }
@@ -247,6 +228,22 @@ class BufferRelayTest {
         @Override
         public void close(final boolean abort) {
             socket.close(abort);
+        }
+    }
+
+    /** The next {@code n} bytes the server end receives. */
+    private byte[] received(final int n) throws IOException {
+        final ByteBuffer got = ByteBuffer.allocate(n);
+        while (got.hasRemaining()) {
+            server.read(got);
+        }
+        return got.array();
+    }
+
+    /** Reads ahead until the client's bytes, written just before, have arrived and are held. */
+    private static void readAheadUntilHeld(final BufferRelay relay, final StreamSocket source) {
+        while (relay.pending() == 0) {
+            assertThat(relay.readAhead(source)).isEqualTo(StreamRelay.OK);
         }
     }
 

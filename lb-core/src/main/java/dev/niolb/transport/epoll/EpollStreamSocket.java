@@ -8,7 +8,6 @@ import dev.niolb.transport.StreamSocket;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -69,9 +68,7 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     /** The read hint, taken: the caller reads now, so the poller does not read again when it is watched. */
     @Override
     public boolean firstBytesLikely() {
-        final boolean hint = readFirst;
-        readFirst = false;
-        return hint;
+        return takeReadHint();
     }
 
     /**
@@ -83,10 +80,11 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     @Override
     public boolean connect(final InetSocketAddress remote, final boolean bytesFollow) throws IOException {
         if (bytesFollow) {
-            ensureOpen();
-            final MemorySegment option = Scratch.mine().option;
-            option.set(ValueLayout.JAVA_INT, 0, 0);
-            Libc.setsockopt(fd(), Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, option, 4);
+            try {
+                setInt(Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, 0);
+            } catch (final IOException refused) {
+                // the handshake's ACK goes on its own, as without the option; a closed socket fails the connect
+            }
         }
         return connect(remote);
     }

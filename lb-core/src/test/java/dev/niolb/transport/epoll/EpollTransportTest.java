@@ -34,6 +34,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -238,27 +239,18 @@ class EpollTransportTest {
     @Test
     void aConnectThatBytesFollowLeavesTheHandshakesLastAckForThemToCarry() throws Exception {
         final ListeningSocket listener = listen();
-        // the kernel sends a held ACK after its delayed-ACK timer (up to 200 ms): a stall that long between the
-        // connect and the look at the backlog would show an established connection; such a try is made again
-        for (int attempt = 1; ; attempt++) {
+        // the kernel sends a held ACK after its delayed-ACK timer (up to 200 ms)
+        final BacklogLook<EpollStreamSocket> look = backlogRightAfter(listener, 100, () -> {
             final EpollStreamSocket socket = (EpollStreamSocket) EpollTransport.instance()
                 .openStream(listener.localAddress());
             open.add(() -> socket.close(false));
-            final long start = System.nanoTime();
             assertThat(socket.connect(listener.localAddress(), true)).as("connected in the call").isTrue();
-            final ListeningSocket.Accepted early = listener.accept();
-            if (System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(100) && attempt < 3) {
-                if (early != null) {
-                    early.socket().close(false);
-                }
-                continue;
-            }
-            assertThat(early).as("the server has no connection until the first bytes bring the ACK").isNull();
-            socket.write(ByteBuffer.wrap(new byte[]{7}));
-            final EpollStreamSocket accepted = (EpollStreamSocket) accepted(listener);
-            assertThat(segmentsIn(accepted)).as("the SYN, then the byte with the ACK").isEqualTo(2);
-            return;
-        }
+            return socket;
+        });
+        assertThat(look.accepted()).as("the server has no connection until the first bytes bring the ACK").isNull();
+        look.client().write(ByteBuffer.wrap(new byte[]{7}));
+        final EpollStreamSocket accepted = (EpollStreamSocket) accepted(listener);
+        assertThat(segmentsIn(accepted)).as("the SYN, then the byte with the ACK").isEqualTo(2);
     }
 
     @Test
@@ -277,26 +269,38 @@ class EpollTransportTest {
     void aListenerThatDefersAcceptHandsOverAConnectionOnlyWithItsFirstBytes() throws Exception {
         final ListeningSocket listener = EpollTransport.instance().listen(LOOPBACK, 16, 1, true).getFirst();
         open.add(listener::close);
-        // the kernel hands a quiet connection over after its defer timeout (a second or more): a stall that long
-        // between the connect and the look at the backlog would show it; such a try is made again
+        // the kernel hands a quiet connection over after its defer timeout (a second or more)
+        final BacklogLook<Socket> look = backlogRightAfter(listener, 500, () -> connect(listener));
+        assertThat(look.accepted()).as("connected, nothing sent yet: not handed over").isNull();
+        look.client().getOutputStream().write(5);
+        final ListeningSocket.Accepted accepted = awaitAccept(listener);
+        open.add(() -> accepted.socket().close(false));
+        final ByteBuffer got = ByteBuffer.allocate(4);
+        assertThat(accepted.socket().read(got)).as("its first byte, there at once").isEqualTo(1);
+        assertThat(got.get(0)).isEqualTo((byte) 5);
+    }
+
+    /** A client {@link #backlogRightAfter} connected, and what the listener's backlog held then (null: nothing). */
+    private record BacklogLook<T>(T client, ListeningSocket.Accepted accepted) {
+    }
+
+    /**
+     * Connects a client and looks at {@code listener}'s backlog at once. The kernel's own timer would hand a held
+     * connection over after a while, so a try whose connect and look took longer than {@code boundMs} (a stall of
+     * the machine) says nothing and is made again, up to three tries.
+     */
+    private <T> BacklogLook<T> backlogRightAfter(final ListeningSocket listener, final long boundMs,
+                                                 final Callable<T> connect) throws Exception {
         for (int attempt = 1; ; attempt++) {
             final long start = System.nanoTime();
-            final Socket client = connect(listener);
-            final ListeningSocket.Accepted quiet = listener.accept();
-            if (System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(500) && attempt < 3) {
-                if (quiet != null) {
-                    quiet.socket().close(false);
-                }
-                continue;
+            final T client = connect.call();
+            final ListeningSocket.Accepted accepted = listener.accept();
+            if (System.nanoTime() - start <= TimeUnit.MILLISECONDS.toNanos(boundMs) || attempt == 3) {
+                return new BacklogLook<>(client, accepted);
             }
-            assertThat(quiet).as("connected, nothing sent yet: not handed over").isNull();
-            client.getOutputStream().write(5);
-            final ListeningSocket.Accepted accepted = awaitAccept(listener);
-            open.add(() -> accepted.socket().close(false));
-            final ByteBuffer got = ByteBuffer.allocate(4);
-            assertThat(accepted.socket().read(got)).as("its first byte, there at once").isEqualTo(1);
-            assertThat(got.get(0)).isEqualTo((byte) 5);
-            return;
+            if (accepted != null) {
+                accepted.socket().close(false);
+            }
         }
     }
 
