@@ -90,9 +90,12 @@ final class Duplex implements IoHandler {
         up.parkAhead();
     }
 
-    /** Whether bytes read ahead of the connect wait to be written ({@link #prime} writes them). */
-    boolean heldAhead() {
-        return up.pending() > 0;
+    /**
+     * The bytes read ahead of the connect, or null: the connect may write the start of them, and {@link #prime} the
+     * rest, counting them all ({@link StreamRelay#ahead}).
+     */
+    ByteBuffer ahead() {
+        return up.ahead();
     }
 
     /**

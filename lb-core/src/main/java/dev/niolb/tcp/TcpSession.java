@@ -231,9 +231,14 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             connectStartNanos = System.nanoTime();
             try {
                 channel.apply(settings.options());
-                // bytes go the moment it is connected: the client's, read ahead or after its PROXY header, or ours
-                final boolean bytesFollow = duplex.heldAhead() || who.hasEarly() || next.sendProxy().enabled();
-                if (channel.connect(next.address(), bytesFollow)) {
+                // bytes go the moment it is connected: the client's, read ahead or after its PROXY header, or ours;
+                // bytes read ahead with no header of ours to go before them can go with the connect itself
+                final boolean headerFirst = next.sendProxy().enabled();
+                final ByteBuffer ahead = headerFirst ? null : duplex.ahead();
+                final boolean connected = ahead != null
+                    ? channel.connect(next.address(), ahead)
+                    : channel.connect(next.address(), headerFirst || who.hasEarly());
+                if (connected) {
                     onConnected();
                 } else {
                     serverRegistration = channel.register(loop(), Ready.CONNECT, duplex);
@@ -331,7 +336,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         armRelayTimer();
         final ByteBuffer header = who.headerFor(server.sendProxy(), client, listener.localAddress());
         final ByteBuffer early = who.takeEarly();
-        if (header != null || early != null || duplex.heldAhead()) {
+        if (header != null || early != null || duplex.ahead() != null) {
             final Termination end = duplex.prime(header, early);
             if (end != null) {
                 end(end);

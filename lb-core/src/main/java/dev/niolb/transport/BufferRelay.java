@@ -150,6 +150,11 @@ public final class BufferRelay implements StreamRelay {
         parked = true;
     }
 
+    @Override
+    public ByteBuffer ahead() {
+        return buffer;
+    }
+
     /**
      * Writes {@code header} (not counted as relayed bytes: a PROXY protocol header for the server) and then
      * {@code early} (bytes the source sent before the relay started: counted) to the destination, ahead of anything
@@ -164,8 +169,11 @@ public final class BufferRelay implements StreamRelay {
             if (early != null) {
                 throw new IllegalStateException("bytes read ahead and bytes after a PROXY header at once");
             }
-            bytes += b.remaining();
+            bytes += b.limit() - HEADER_ROOM; // with any the connect wrote (ahead())
             if (header != null) {
+                if (b.position() != HEADER_ROOM) {
+                    throw new IllegalStateException("a header after bytes read ahead were written");
+                }
                 final int start = b.position() - header.remaining();
                 if (start < 0) {
                     throw new IllegalStateException("a header of " + header.remaining() + " bytes");

@@ -42,6 +42,13 @@ public interface StreamRelay {
     void parkAhead();
 
     /**
+     * The bytes read ahead ({@link #readAhead}), or null: the connect may write the start of them
+     * ({@link StreamSocket#connect(java.net.InetSocketAddress, ByteBuffer)} moves their position), and
+     * {@link #prime} writes the rest and counts them all as relayed. Only for a prime without a header.
+     */
+    ByteBuffer ahead();
+
+    /**
      * Writes {@code header} and then {@code early} (either may be null), or the header and the bytes read ahead,
      * before any relayed byte. A status.
      */

@@ -35,6 +35,16 @@ public interface StreamSocket {
     }
 
     /**
+     * As {@link #connect(InetSocketAddress, boolean)} with bytes following, the first of which {@code first} holds:
+     * a transport that asks a connect whether it is done by writing to it writes the start of {@code first} with
+     * that very question, one system call for both. What was written moves {@code first}'s position, which can
+     * happen only when this returns true.
+     */
+    default boolean connect(final InetSocketAddress remote, final ByteBuffer first) throws IOException {
+        return connect(remote, true);
+    }
+
+    /**
      * Whether this accepted socket's first bytes have probably arrived already (the client writes as soon as its
      * handshake is done, and niolb accepts after a wake-up): worth one read before connecting to a server. Asked
      * once; false where a transport does not guess.

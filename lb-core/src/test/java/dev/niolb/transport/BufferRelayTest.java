@@ -162,6 +162,28 @@ class BufferRelayTest {
     }
 
     @Test
+    void bytesReadAheadThatTheConnectPartlyWroteAreFinishedByThePrimeAndCountedOnce() throws Exception {
+        final BufferPool pool = new BufferPool(4096, 4);
+        final BufferRelay relay = new BufferRelay(pool);
+        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        final StreamSocket source = NioTransport.stream(in);
+        readAheadUntilHeld(relay, source);
+        final StreamSocket destination = NioTransport.stream(out);
+        final ByteBuffer ahead = relay.ahead();
+        ahead.limit(ahead.position() + 2);
+        assertThat(destination.write(ahead)).as("what a connect carries").isEqualTo(2);
+        ahead.limit(ahead.position() + 1);
+        relay.connect(source, destination);
+        assertThat(relay.prime(null, null)).isEqualTo(StreamRelay.OK);
+        assertThat(received(3)).containsExactly(1, 2, 3);
+        assertThat(relay.bytes()).as("every byte read ahead, once").isEqualTo(3);
+        assertThat(relay.ahead()).isNull();
+        assertThat(pool.inUse()).isZero();
+        assertThat(relay.wantsRead()).isTrue();
+        assertThat(relay.wantsWrite()).isFalse();
+    }
+
+    @Test
     void aReadAheadThatFindsNothingHoldsNoBuffer() throws Exception {
         final BufferPool pool = new BufferPool(4096, 4);
         final BufferRelay relay = new BufferRelay(pool);

@@ -80,17 +80,36 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     @Override
     public boolean connect(final InetSocketAddress remote, final boolean bytesFollow) throws IOException {
         if (bytesFollow) {
-            try {
-                setInt(Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, 0);
-            } catch (final IOException refused) {
-                // the handshake's ACK goes on its own, as without the option; a closed socket fails the connect
-            }
+            holdHandshakeAck();
         }
-        return connect(remote);
+        return start(remote, null);
+    }
+
+    /**
+     * The loopback test of {@link #connectedAlready} is a send: with bytes to write, those bytes are what it sends,
+     * instead of nothing and then them.
+     */
+    @Override
+    public boolean connect(final InetSocketAddress remote, final ByteBuffer first) throws IOException {
+        holdHandshakeAck();
+        return start(remote, first);
     }
 
     @Override
     public boolean connect(final InetSocketAddress remote) throws IOException {
+        return start(remote, null);
+    }
+
+    private void holdHandshakeAck() {
+        try {
+            setInt(Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, 0);
+        } catch (final IOException refused) {
+            // the handshake's ACK goes on its own, as without the option; a closed socket fails the connect
+        }
+    }
+
+    /** connect(2), and on EINPROGRESS to a local address the send that tells whether it is done, with {@code first}. */
+    private boolean start(final InetSocketAddress remote, final ByteBuffer first) throws IOException {
         ensureOpen();
         final Scratch scratch = Scratch.mine();
         final int length = SocketAddresses.write(remote, family(), scratch.address);
@@ -100,7 +119,7 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
             }
             final int errno = Libc.errno();
             if (errno == Errors.EINPROGRESS) {
-                return LocalAddresses.HOST.isLocal(remote.getAddress()) && connectedAlready();
+                return LocalAddresses.HOST.isLocal(remote.getAddress()) && connectedAlready(first);
             }
             if (errno != Errors.EINTR) {
                 throw Errors.of("connect", errno);
@@ -111,17 +130,24 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     /**
      * Whether a connect that said EINPROGRESS has completed by now. A loopback handshake is done inside the
      * {@code connect} call itself (the SYN, SYN-ACK and ACK are handled in the caller's own softirq), yet the
-     * call still reports EINPROGRESS: a send of nothing tells, as it fails with EAGAIN only while the socket is
-     * still connecting. One syscall instead of a wake-up for {@code EPOLLOUT}, a {@code getsockopt(SO_ERROR)}
+     * call still reports EINPROGRESS: a send tells, as it fails with EAGAIN only while the socket is still
+     * connecting; a send of the first bytes to go, when there are some, else of nothing. One syscall instead of a wake-up for {@code EPOLLOUT}, a {@code getsockopt(SO_ERROR)}
      * and an {@code epoll_ctl} to turn the interest from writing to reading. Asked for servers at this host's
      * own addresses only ({@link LocalAddresses}: loopback, or any interface's, which the kernel routes through
      * loopback too): elsewhere a handshake takes a round trip, and the send would find EAGAIN every time.
      *
      * @throws IOException when the connect failed already (refused: nothing listens there)
      */
-    private boolean connectedAlready() throws IOException {
+    private boolean connectedAlready(final ByteBuffer first) throws IOException {
+        final int position = first == null ? 0 : first.position();
+        final int count = first == null ? 0 : first.limit() - position;
+        final MemorySegment bytes = count == 0 ? MemorySegment.NULL : MemorySegment.ofBuffer(first);
         while (true) {
-            if (Libc.send(fd(), MemorySegment.NULL, 0, Libc.MSG_NOSIGNAL) == 0) {
+            final long n = Libc.send(fd(), bytes, count, Libc.MSG_NOSIGNAL);
+            if (n >= 0) {
+                if (n > 0) {
+                    first.position(position + (int) n);
+                }
                 return true;
             }
             final int errno = Libc.errno();

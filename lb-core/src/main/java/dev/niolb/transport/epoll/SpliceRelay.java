@@ -162,6 +162,11 @@ final class SpliceRelay implements StreamRelay {
     }
 
     @Override
+    public ByteBuffer ahead() {
+        return buffered.ahead();
+    }
+
+    @Override
     public int prime(final ByteBuffer header, final ByteBuffer early) {
         return buffered.prime(header, early);
     }

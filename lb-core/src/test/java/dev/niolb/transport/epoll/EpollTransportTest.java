@@ -387,6 +387,56 @@ class EpollTransportTest {
     }
 
     @Test
+    void aLoopbackConnectWritesTheFirstBytesWithTheSendThatFindsItDone() throws Exception {
+        final ListeningSocket listener = listen();
+        final StreamSocket socket = EpollTransport.instance().openStream(listener.localAddress());
+        open.add(() -> socket.close(false));
+        final ByteBuffer first = ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII));
+        assertThat(socket.connect(listener.localAddress(), first)).as("connected in the call").isTrue();
+        assertThat(first.hasRemaining()).as("written by the connect").isFalse();
+        final EpollStreamSocket accepted = (EpollStreamSocket) accepted(listener);
+        final ByteBuffer got = ByteBuffer.allocate(5);
+        while (got.hasRemaining()) {
+            assertThat(accepted.read(got)).isNotNegative();
+        }
+        assertThat(new String(got.array(), StandardCharsets.US_ASCII)).isEqualTo("hello");
+        assertThat(segmentsIn(accepted)).as("the SYN, then the bytes with the handshake's ACK").isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedConnectWritesNoneOfTheFirstBytes() throws Exception {
+        final InetSocketAddress nobody;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nobody = (InetSocketAddress) s.getLocalSocketAddress();
+        }
+        final StreamSocket socket = EpollTransport.instance().openStream(nobody);
+        open.add(() -> socket.close(false));
+        final ByteBuffer first = ByteBuffer.wrap(new byte[]{1, 2, 3});
+        assertThatThrownBy(() -> socket.connect(nobody, first)).isInstanceOf(ConnectException.class);
+        assertThat(first.position()).as("left for the next server").isZero();
+    }
+
+    @Test
+    void aConnectLeftInProgressWritesNoneOfTheFirstBytes() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
+            ByteBuffer waiting = null;
+            for (int made = 0; made < 10 && waiting == null; made++) { // the accept queue holds one or two
+                final StreamSocket socket = EpollTransport.instance().openStream(address);
+                open.add(() -> socket.close(false));
+                final ByteBuffer first = ByteBuffer.wrap(new byte[]{1, 2, 3});
+                if (!socket.connect(address, first)) {
+                    waiting = first;
+                } else {
+                    assertThat(first.hasRemaining()).as("a connect done in the call wrote them").isFalse();
+                }
+            }
+            assertThat(waiting).as("a connect the full backlog holds up").isNotNull();
+            assertThat(waiting.position()).as("written once connected, not before").isZero();
+        }
+    }
+
+    @Test
     void aLoopbackConnectToAFullBacklogIsLeftInProgressForEpollToFinish() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             final InetSocketAddress address = (InetSocketAddress) server.getLocalSocketAddress();
