@@ -57,6 +57,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     private Registration key;
     private final LoopTimer backoff;
     private boolean closed;
+    private final AcceptBudget budget = new AcceptBudget(ACCEPTS_PER_WAKEUP);
     /** The limit this acceptor is parked on, or null; read by releasing threads in {@link #wake}. */
     private volatile ConnectionLimit parkedOn;
     private long parkedSinceMs;
@@ -97,7 +98,8 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     @Override
     public void onReady(final int readyOps) {
         final ListenerCounters counters = listener.counters();
-        for (int i = 0; i < ACCEPTS_PER_WAKEUP && !closed; i++) {
+        final int limit = budget.next();
+        for (int i = 0; i < limit && !closed; i++) {
             final TcpListener.Settings current = listener.settings(); // one volatile read per accept
             if (current != settings) {
                 follow(current); // before the place is taken: a session gives it back to the limit it came from
@@ -117,6 +119,7 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
             }
             if (accepted == null) {
                 listener.unreserve(settings);
+                budget.foundEmpty(limit, i);
                 return;
             }
             final StreamSocket client = accepted.socket();
