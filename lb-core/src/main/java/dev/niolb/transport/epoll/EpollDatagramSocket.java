@@ -165,6 +165,23 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         return from;
     }
 
+    /**
+     * Datagrams left in a batch, or an unreachable port to report. A receiver that stopped early leaves datagrams
+     * behind, but one that went on took them all in the same wake-up: then nothing waits, and the receive the
+     * poller would call for would only ask the kernel again for a queue the short batch already showed empty.
+     */
+    @Override
+    boolean stillReady() {
+        if (unreachable) {
+            return true;
+        }
+        if (batch != null) {
+            return batch.hasNext();
+        }
+        final EpollPoller poller = poller();
+        return poller != null && poller.sharedBatch().holds(this);
+    }
+
     /** The address in {@link #at}'s first {@code length} bytes: the one kept from last time when they are the same. */
     private InetAddress localOf(final int length) throws IOException {
         if (length == 0) {

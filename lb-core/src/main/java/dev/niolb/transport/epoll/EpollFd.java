@@ -105,6 +105,14 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
         change(ops);
     }
 
+    /**
+     * Whether what this socket was queued for by {@link EpollPoller#readyAgain} is still there when the poller
+     * gets to it: the same handler may have taken it meanwhile. As queued, unless a kind of socket can tell.
+     */
+    boolean stillReady() {
+        return true;
+    }
+
     /** Sets the interest, telling the kernel only when its epoll events change. */
     final void change(final int ops) {
         interest = ops;

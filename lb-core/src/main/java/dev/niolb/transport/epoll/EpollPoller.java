@@ -181,7 +181,7 @@ final class EpollPoller implements Poller {
             final EpollFd registration = batch[i];
             batch[i] = null;
             registration.again = false;
-            if (registration.isValid() && (registration.interestOps() & Ready.READ) != 0) {
+            if (registration.isValid() && (registration.interestOps() & Ready.READ) != 0 && registration.stillReady()) {
                 dispatch.ready(registration.handler(), Ready.READ, registration);
             }
         }

@@ -618,6 +618,42 @@ class EpollTransportTest {
     }
 
     @Test
+    void aReceiverThatTookAShortBatchToTheEndIsNotCalledAgainForIt() throws Exception {
+        final DatagramSocket socket = EpollTransport.instance().bindDatagram(LOOPBACK, 1).getFirst();
+        open.add(socket::close);
+        final java.net.DatagramSocket sender = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+        open.add(sender);
+        final List<Byte> received = new ArrayList<>();
+        final int[] calls = {0};
+        final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
+        poller.register((EpollFd) socket, Ready.READ, new IoHandler() {
+            @Override
+            public void onReady(final int readyOps) {
+                calls[0]++;
+                final ByteBuffer one = ByteBuffer.allocate(16);
+                try {
+                    while (socket.receive(one.clear()) != null) { // all there is, as a UDP listener does
+                        received.add(one.get(0));
+                    }
+                } catch (final IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+
+            @Override
+            public void onFailure(final Throwable failure) {
+                throw new AssertionError(failure);
+            }
+        });
+        for (byte i = 1; i <= 3; i++) {
+            sender.send(new DatagramPacket(new byte[] {i}, 1, socket.localAddress())); // queued when send returns
+        }
+        poller.poll(1000);
+        assertThat(received).containsExactly((byte) 1, (byte) 2, (byte) 3);
+        assertThat(calls[0]).as("no second call to find the queue the short batch showed empty").isEqualTo(1);
+    }
+
+    @Test
     void datagramsTakenInOneBatchReachAReceiverThatTakesOneAtATime() throws Exception {
         final DatagramSocket socket = EpollTransport.instance().bindDatagram(LOOPBACK, 1).getFirst();
         open.add(socket::close);
