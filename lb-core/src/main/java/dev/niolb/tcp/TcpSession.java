@@ -229,12 +229,13 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             // a real clock read, not the loop's wake-up clock: a loopback connect takes less than a wake-up's
             // resolution, and the connect-time histogram must see it (two vDSO reads per session, ~40 ns)
             connectStartNanos = System.nanoTime();
+            // bytes go the moment it is connected: the client's, read ahead or after its PROXY header, or ours;
+            // bytes read ahead with no header of ours to go before them can go with the connect itself
+            final boolean headerFirst = next.sendProxy().enabled();
+            final ByteBuffer ahead = headerFirst ? null : duplex.ahead();
+            final int aheadFrom = ahead == null ? 0 : ahead.position();
             try {
                 channel.apply(settings.options());
-                // bytes go the moment it is connected: the client's, read ahead or after its PROXY header, or ours;
-                // bytes read ahead with no header of ours to go before them can go with the connect itself
-                final boolean headerFirst = next.sendProxy().enabled();
-                final ByteBuffer ahead = headerFirst ? null : duplex.ahead();
                 final boolean connected = ahead != null
                     ? channel.connect(next.address(), ahead)
                     : channel.connect(next.address(), headerFirst || who.hasEarly());
@@ -248,6 +249,12 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                 return;
             } catch (final IOException e) {
                 connectFailed(describe(e));
+                if (ahead != null && ahead.position() != aheadFrom) {
+                    // connected and written to, then failed (registering it): another server cannot be given the
+                    // rest of a stream whose start went to this one
+                    close(Termination.NO_SERVER);
+                    return;
+                }
             }
         }
     }
