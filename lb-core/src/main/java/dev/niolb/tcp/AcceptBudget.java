@@ -14,7 +14,10 @@ package dev.niolb.tcp;
 final class AcceptBudget {
     /** Wake-ups that take one connection, between two that drain the backlog. */
     static final int SINGLE_TAKES = 4;
-    /** At most this many found by a wake-up that drains: taking them one per wake-up costs no extra wake-up. */
+    /**
+     * At most this many found by a wake-up that drains: taken one per wake-up they cost at most one wake-up more,
+     * which a loop that also relays usually makes anyway, against the accept that fails at every drain.
+     */
     static final int FEW = 2;
 
     private final int drain;

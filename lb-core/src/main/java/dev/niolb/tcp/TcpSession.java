@@ -248,13 +248,15 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                 }
                 return;
             } catch (final IOException e) {
-                connectFailed(describe(e));
                 if (ahead != null && ahead.position() != aheadFrom) {
-                    // connected and written to, then failed (registering it): another server cannot be given the
-                    // rest of a stream whose start went to this one
-                    close(Termination.NO_SERVER);
+                    // connected and written to, then failed (registering the socket): not the server's fault, and
+                    // another server cannot be given the rest of a stream whose start went to this one. Both are
+                    // reset, so that neither takes a cut stream for a whole one
+                    listener.warnConnectFailure(loop().nowMs(), next.toString(), describe(e), false);
+                    close(Termination.INTERNAL_ERROR);
                     return;
                 }
+                connectFailed(describe(e));
             }
         }
     }

@@ -42,9 +42,10 @@ public interface StreamRelay {
     void parkAhead();
 
     /**
-     * The bytes read ahead ({@link #readAhead}), or null: the connect may write the start of them
-     * ({@link StreamSocket#connect(java.net.InetSocketAddress, ByteBuffer)} moves their position), and
-     * {@link #prime} writes the rest and counts them all as relayed. Only for a prime without a header.
+     * Before {@link #prime}: the bytes read ahead ({@link #readAhead}), or null. A connect may write the start of
+     * them ({@link StreamSocket#connect(java.net.InetSocketAddress, ByteBuffer)} moves their position), but only
+     * when no header is to go before them; {@link #prime} writes the rest and counts them all as relayed. After
+     * {@link #prime} it means nothing (what it returns then is what waits to be written).
      */
     ByteBuffer ahead();
 

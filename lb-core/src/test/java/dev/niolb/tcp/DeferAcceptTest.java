@@ -9,6 +9,8 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.reload.ReloadResult;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.HeaderEchoServer;
 import dev.niolb.testing.TestedTransport;
@@ -64,6 +66,29 @@ class DeferAcceptTest {
             }
         }
         assertThat(lb.listener("front").counters().accepted()).isEqualTo(20);
+    }
+
+    @Test
+    void bytesReadAheadThatTheConnectCarriesAreRelayedOnceAndCountedOnce() throws Exception {
+        final EchoServer server = epoll.track(new EchoServer());
+        final LoadBalancer lb = epoll.start(config(server.address(), true));
+        // defer-accept: every session is read ahead, and its bytes go with the loopback connect's own test
+        for (int i = 0; i < 20; i++) {
+            try (Socket client = new Socket()) {
+                client.connect(lb.localAddress("front"));
+                client.getOutputStream().write(("hello " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+                final BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("hello " + i);
+                client.getOutputStream().write("again\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("again");
+            }
+        }
+        final long sent = 20 * ("hello 0\n".length() + "again\n".length()) + 10; // the last 10 have two digits
+        Await.until(() -> lb.listener("front").counters().bytesIn() >= sent, 5000);
+        assertThat(lb.listener("front").counters().bytesIn()).as("bytes in").isEqualTo(sent);
+        Await.until(() -> lb.listener("front").counters().bytesOut() >= sent, 5000);
+        assertThat(lb.listener("front").counters().bytesOut()).as("bytes out").isEqualTo(sent);
     }
 
     @Test

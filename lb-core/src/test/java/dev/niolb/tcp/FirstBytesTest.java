@@ -118,7 +118,7 @@ class FirstBytesTest {
                 assertThat(in.readLine()).isEqualTo("again");
             }
         }
-        final long sent = 40 * ("hello 0\n".length() + "again\n".length()) + 30;
+        final long sent = 40 * ("hello 0\n".length() + "again\n".length()) + 30; // the last 30 have two digits
         Await.until(() -> lb.listener("front").counters().bytesIn() >= sent, 5000);
         assertThat(lb.listener("front").counters().bytesIn()).as("bytes in").isEqualTo(sent);
         Await.until(() -> lb.listener("front").counters().bytesOut() >= sent, 5000);

@@ -172,14 +172,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
      */
     @Override
     boolean stillReady() {
-        if (unreachable) {
-            return true;
-        }
-        if (batch != null) {
-            return batch.hasNext();
-        }
-        final EpollPoller poller = poller();
-        return poller != null && poller.sharedBatch().holds(this);
+        return holdsReadable();
     }
 
     /** The address in {@link #at}'s first {@code length} bytes: the one kept from last time when they are the same. */

@@ -157,7 +157,9 @@ final class EpollPoller implements Poller {
 
     /**
      * Reports {@code owner} readable at the next poll, whatever epoll says: it holds received datagrams of its own
-     * (a batch) that the kernel's queue no longer shows. Until then the next wait does not block.
+     * (a batch) that the kernel's queue no longer shows, or has bytes that are probably there (a read hint). Until
+     * then the next wait does not block. Unless, by then, {@link EpollFd#stillReady} says its handler has taken
+     * them meanwhile.
      */
     void readyAgain(final EpollFd owner) {
         if (!owner.isValid() || owner.again) {

@@ -131,10 +131,11 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
      * Whether a connect that said EINPROGRESS has completed by now. A loopback handshake is done inside the
      * {@code connect} call itself (the SYN, SYN-ACK and ACK are handled in the caller's own softirq), yet the
      * call still reports EINPROGRESS: a send tells, as it fails with EAGAIN only while the socket is still
-     * connecting; a send of the first bytes to go, when there are some, else of nothing. One syscall instead of a wake-up for {@code EPOLLOUT}, a {@code getsockopt(SO_ERROR)}
-     * and an {@code epoll_ctl} to turn the interest from writing to reading. Asked for servers at this host's
-     * own addresses only ({@link LocalAddresses}: loopback, or any interface's, which the kernel routes through
-     * loopback too): elsewhere a handshake takes a round trip, and the send would find EAGAIN every time.
+     * connecting; a send of the first bytes to go, when there are some, else of nothing. One syscall instead of a
+     * wake-up for {@code EPOLLOUT}, a {@code getsockopt(SO_ERROR)} and an {@code epoll_ctl} to turn the interest
+     * from writing to reading. Asked for servers at this host's own addresses only ({@link LocalAddresses}:
+     * loopback, or any interface's, which the kernel routes through loopback too): elsewhere a handshake takes a
+     * round trip, and the send would find EAGAIN every time.
      *
      * @throws IOException when the connect failed already (refused: nothing listens there)
      */

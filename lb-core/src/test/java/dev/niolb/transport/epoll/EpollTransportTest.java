@@ -624,16 +624,19 @@ class EpollTransportTest {
         final java.net.DatagramSocket sender = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
         open.add(sender);
         final List<Byte> received = new ArrayList<>();
-        final int[] calls = {0};
+        final int[] emptyCalls = {0};
         final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
         poller.register((EpollFd) socket, Ready.READ, new IoHandler() {
             @Override
             public void onReady(final int readyOps) {
-                calls[0]++;
                 final ByteBuffer one = ByteBuffer.allocate(16);
+                final int before = received.size();
                 try {
                     while (socket.receive(one.clear()) != null) { // all there is, as a UDP listener does
                         received.add(one.get(0));
+                    }
+                    if (received.size() == before) {
+                        emptyCalls[0]++;
                     }
                 } catch (final IOException e) {
                     throw new AssertionError(e);
@@ -646,11 +649,13 @@ class EpollTransportTest {
             }
         });
         for (byte i = 1; i <= 3; i++) {
-            sender.send(new DatagramPacket(new byte[] {i}, 1, socket.localAddress())); // queued when send returns
+            sender.send(new DatagramPacket(new byte[] {i}, 1, socket.localAddress()));
         }
-        poller.poll(1000);
+        for (int i = 0; i < 50 && received.size() < 3; i++) {
+            poller.poll(100); // the three usually come in one batch; a loaded machine may deliver them apart
+        }
         assertThat(received).containsExactly((byte) 1, (byte) 2, (byte) 3);
-        assertThat(calls[0]).as("no second call to find the queue the short batch showed empty").isEqualTo(1);
+        assertThat(emptyCalls[0]).as("calls that found the queue a short batch had shown empty").isZero();
     }
 
     @Test
