@@ -9,10 +9,11 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.reload.ReloadResult;
-import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EchoedLines;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.HeaderEchoServer;
+import dev.niolb.testing.TcpServers;
 import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +24,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -73,30 +73,13 @@ class DeferAcceptTest {
         final EchoServer server = epoll.track(new EchoServer());
         final LoadBalancer lb = epoll.start(config(server.address(), true));
         // defer-accept: every session is read ahead, and its bytes go with the loopback connect's own test
-        for (int i = 0; i < 20; i++) {
-            try (Socket client = new Socket()) {
-                client.connect(lb.localAddress("front"));
-                client.getOutputStream().write(("hello " + i + "\n").getBytes(StandardCharsets.US_ASCII));
-                final BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                    StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).isEqualTo("hello " + i);
-                client.getOutputStream().write("again\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).isEqualTo("again");
-            }
-        }
-        final long sent = 20 * ("hello 0\n".length() + "again\n".length()) + 10; // the last 10 have two digits
-        Await.until(() -> lb.listener("front").counters().bytesIn() >= sent, 5000);
-        assertThat(lb.listener("front").counters().bytesIn()).as("bytes in").isEqualTo(sent);
-        Await.until(() -> lb.listener("front").counters().bytesOut() >= sent, 5000);
-        assertThat(lb.listener("front").counters().bytesOut()).as("bytes out").isEqualTo(sent);
+        final long sent = EchoedLines.exchange(lb.localAddress("front"), 20);
+        EchoedLines.assertCountedOnce(lb, "front", sent);
     }
 
     @Test
     void aClientWhoseBytesNoServerTookIsResetNotEnded() throws Exception {
-        final InetSocketAddress refusing;
-        try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            refusing = (InetSocketAddress) gone.getLocalSocketAddress();
-        }
+        final InetSocketAddress refusing = TcpServers.refusingAddress();
         final LoadBalancer lb = epoll.start(Config.single(1, Duration.ZERO,
             new ListenerConfig("front", Protocol.TCP, LOOPBACK, "g",
                 TcpOptions.DEFAULTS.withDeferAccept(true).withRetries(0)),

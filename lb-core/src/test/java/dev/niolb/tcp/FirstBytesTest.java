@@ -11,6 +11,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EchoedLines;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
 import dev.niolb.testing.HeaderEchoServer;
@@ -107,22 +108,8 @@ class FirstBytesTest {
         final EchoServer server = rig.track(new EchoServer());
         final LoadBalancer lb = start(server.address(), SendProxy.NONE);
         // read ahead (the epoll transport may write them with the connect's own test) or read after the connect
-        for (int i = 0; i < 40; i++) {
-            try (Socket client = new Socket()) {
-                client.connect(lb.localAddress("front"));
-                client.getOutputStream().write(("hello " + i + "\n").getBytes(StandardCharsets.US_ASCII));
-                final BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                    StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).isEqualTo("hello " + i);
-                client.getOutputStream().write("again\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).isEqualTo("again");
-            }
-        }
-        final long sent = 40 * ("hello 0\n".length() + "again\n".length()) + 30; // the last 30 have two digits
-        Await.until(() -> lb.listener("front").counters().bytesIn() >= sent, 5000);
-        assertThat(lb.listener("front").counters().bytesIn()).as("bytes in").isEqualTo(sent);
-        Await.until(() -> lb.listener("front").counters().bytesOut() >= sent, 5000);
-        assertThat(lb.listener("front").counters().bytesOut()).as("bytes out").isEqualTo(sent);
+        final long sent = EchoedLines.exchange(lb.localAddress("front"), 40);
+        EchoedLines.assertCountedOnce(lb, "front", sent);
     }
 
     private static String readLine(final Socket s) throws IOException {

@@ -130,9 +130,7 @@ class BufferRelayTest {
     void bytesReadAheadOfTheConnectGoFirstWithTheHeaderInFrontOfThem() throws Exception {
         final BufferPool pool = new BufferPool(4096, 4);
         final BufferRelay relay = new BufferRelay(pool);
-        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
-        final StreamSocket source = NioTransport.stream(in);
-        readAheadUntilHeld(relay, source);
+        final StreamSocket source = heldAhead(relay);
         assertThat(relay.pending()).isEqualTo(3);
         assertThat(relay.wantsRead()).as("held until written").isFalse();
         relay.connect(source, NioTransport.stream(out));
@@ -147,9 +145,7 @@ class BufferRelayTest {
     void bytesReadAheadAndParkedGiveTheirBufferBackAndStillGoFirst() throws Exception {
         final BufferPool pool = new BufferPool(4096, 4);
         final BufferRelay relay = new BufferRelay(pool);
-        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
-        final StreamSocket source = NioTransport.stream(in);
-        readAheadUntilHeld(relay, source);
+        final StreamSocket source = heldAhead(relay);
         assertThat(pool.inUse()).isEqualTo(1);
         relay.parkAhead(); // the connect takes its time
         assertThat(pool.inUse()).as("back in the pool").isZero();
@@ -165,9 +161,7 @@ class BufferRelayTest {
     void bytesReadAheadThatTheConnectPartlyWroteAreFinishedByThePrimeAndCountedOnce() throws Exception {
         final BufferPool pool = new BufferPool(4096, 4);
         final BufferRelay relay = new BufferRelay(pool);
-        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
-        final StreamSocket source = NioTransport.stream(in);
-        readAheadUntilHeld(relay, source);
+        final StreamSocket source = heldAhead(relay);
         final StreamSocket destination = NioTransport.stream(out);
         final ByteBuffer ahead = relay.ahead();
         ahead.limit(ahead.position() + 2);
@@ -262,11 +256,14 @@ class BufferRelayTest {
         return got.array();
     }
 
-    /** Reads ahead until the client's bytes, written just before, have arrived and are held. */
-    private static void readAheadUntilHeld(final BufferRelay relay, final StreamSocket source) {
+    /** The client writes 1, 2, 3, and the relay reads ahead from its socket until it holds them. */
+    private StreamSocket heldAhead(final BufferRelay relay) throws IOException {
+        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        final StreamSocket source = NioTransport.stream(in);
         while (relay.pending() == 0) {
             assertThat(relay.readAhead(source)).isEqualTo(StreamRelay.OK);
         }
+        return source;
     }
 
     private static SocketChannel[] pair() throws IOException {

@@ -63,7 +63,7 @@ class BatchedDatagramSendsTest {
      */
     private DatagramSocket onThisLoop(final EpollPoller poller) throws IOException {
         final DatagramSocket socket = bind(LOOPBACK);
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        poller.register((EpollFd) socket, Ready.READ, TestHandlers.of(() -> { }));
         poller.pollNow();
         return socket;
     }
@@ -75,33 +75,11 @@ class BatchedDatagramSendsTest {
         return client;
     }
 
-    private static IoHandler handler(final ThrowingRunnable onReady) {
-        return new IoHandler() {
-            @Override
-            public void onReady(final int readyOps) {
-                try {
-                    onReady.run();
-                } catch (final IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-
-            @Override
-            public void onFailure(final Throwable failure) {
-                throw new AssertionError(failure);
-            }
-        };
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws IOException;
-    }
 
     /** An echo on {@code socket}: every datagram waiting goes back to its sender, from the address it was sent to. */
     private static IoHandler echo(final DatagramSocket socket) {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
-        return handler(() -> {
+        return TestHandlers.of(() -> {
             InetSocketAddress sender;
             while ((sender = socket.receive(buffer.clear())) != null) {
                 assertThat(socket.send(buffer.flip(), sender, socket.receivedAt())).isEqualTo(buffer.limit());
@@ -182,7 +160,7 @@ class BatchedDatagramSendsTest {
     void aDatagramTheKernelRefusesWhenTheBatchLeavesIsReportedAndTheOthersGoOut() throws Exception {
         final DatagramSocket socket = bind(LOOPBACK);
         final EpollPoller poller = poller();
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        poller.register((EpollFd) socket, Ready.READ, TestHandlers.of(() -> { }));
         final List<Long> refused = new ArrayList<>();
         socket.onRefused((datagrams, bytes) -> {
             refused.add((long) datagrams);
@@ -294,7 +272,7 @@ class BatchedDatagramSendsTest {
         final AtomicReference<IOException> received = new AtomicReference<>();
         final int[] calls = {0};
         final EpollPoller poller = poller();
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> {
+        poller.register((EpollFd) socket, Ready.READ, TestHandlers.of(() -> {
             if (++calls[0] == 1) {
                 // the first datagram's ICMP error is pending: this write meets it when the batch leaves
                 assertThat(socket.write(ascii("second"))).isEqualTo(6);
@@ -319,7 +297,7 @@ class BatchedDatagramSendsTest {
     void aSocketClosedWithDatagramsQueuedSendsThemFirst() throws Exception {
         final DatagramSocket socket = bind(LOOPBACK);
         final EpollPoller poller = poller();
-        poller.register((EpollFd) socket, Ready.READ, handler(() -> { }));
+        poller.register((EpollFd) socket, Ready.READ, TestHandlers.of(() -> { }));
         final java.net.DatagramSocket peer = client("127.0.0.1");
         poller.pollNow(); // this thread is the loop
         assertThat(socket.send(ascii("last words"), (InetSocketAddress) peer.getLocalSocketAddress())).isEqualTo(10);
@@ -339,8 +317,8 @@ class BatchedDatagramSendsTest {
         final List<String> toB = new ArrayList<>();
         final EpollPoller poller = poller();
         // a takes one datagram per wake-up and leaves the rest of its batch; b takes all it can
-        poller.register((EpollFd) a, Ready.READ, handler(() -> take(a, toA, 1)));
-        poller.register((EpollFd) b, Ready.READ, handler(() -> take(b, toB, 64)));
+        poller.register((EpollFd) a, Ready.READ, TestHandlers.of(() -> take(a, toA, 1)));
+        poller.register((EpollFd) b, Ready.READ, TestHandlers.of(() -> take(b, toB, 64)));
         poller.pollNow(); // this thread is the loop
         for (final String text : List.of("a1", "a2", "a3")) {
             serverA.send(new DatagramPacket(text.getBytes(StandardCharsets.US_ASCII), 2, a.localAddress()));

@@ -6,6 +6,7 @@ import dev.niolb.loop.IoHandler;
 import dev.niolb.loop.Poller;
 import dev.niolb.loop.Ready;
 import dev.niolb.loop.Registration;
+import dev.niolb.testing.TcpServers;
 import dev.niolb.transport.BufferRelay;
 import dev.niolb.transport.DatagramSocket;
 import dev.niolb.transport.ListeningSocket;
@@ -346,10 +347,7 @@ class EpollTransportTest {
 
     @Test
     void aRefusedConnectIsAConnectException() throws Exception {
-        final InetSocketAddress nobody;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            nobody = (InetSocketAddress) s.getLocalSocketAddress();
-        }
+        final InetSocketAddress nobody = TcpServers.refusingAddress();
         final StreamSocket socket = EpollTransport.instance().openStream(nobody);
         open.add(() -> socket.close(false));
         // on loopback the refusal is known inside the connect call: no wake-up is spent to learn it
@@ -405,10 +403,7 @@ class EpollTransportTest {
 
     @Test
     void aRefusedConnectWritesNoneOfTheFirstBytes() throws Exception {
-        final InetSocketAddress nobody;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            nobody = (InetSocketAddress) s.getLocalSocketAddress();
-        }
+        final InetSocketAddress nobody = TcpServers.refusingAddress();
         final StreamSocket socket = EpollTransport.instance().openStream(nobody);
         open.add(() -> socket.close(false));
         final ByteBuffer first = ByteBuffer.wrap(new byte[]{1, 2, 3});
@@ -626,28 +621,16 @@ class EpollTransportTest {
         final List<Byte> received = new ArrayList<>();
         final int[] emptyCalls = {0};
         final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
-        poller.register((EpollFd) socket, Ready.READ, new IoHandler() {
-            @Override
-            public void onReady(final int readyOps) {
-                final ByteBuffer one = ByteBuffer.allocate(16);
-                final int before = received.size();
-                try {
-                    while (socket.receive(one.clear()) != null) { // all there is, as a UDP listener does
-                        received.add(one.get(0));
-                    }
-                    if (received.size() == before) {
-                        emptyCalls[0]++;
-                    }
-                } catch (final IOException e) {
-                    throw new AssertionError(e);
-                }
+        poller.register((EpollFd) socket, Ready.READ, TestHandlers.of(() -> {
+            final ByteBuffer one = ByteBuffer.allocate(16);
+            final int before = received.size();
+            while (socket.receive(one.clear()) != null) { // all there is, as a UDP listener does
+                received.add(one.get(0));
             }
-
-            @Override
-            public void onFailure(final Throwable failure) {
-                throw new AssertionError(failure);
+            if (received.size() == before) {
+                emptyCalls[0]++;
             }
-        });
+        }));
         for (byte i = 1; i <= 3; i++) {
             sender.send(new DatagramPacket(new byte[] {i}, 1, socket.localAddress()));
         }
@@ -666,24 +649,12 @@ class EpollTransportTest {
         open.add(sender);
         final List<Byte> received = new ArrayList<>();
         final EpollPoller poller = poller((handler, ops, registration) -> handler.onReady(ops));
-        poller.register((EpollFd) socket, Ready.READ, new IoHandler() {
-            @Override
-            public void onReady(final int readyOps) {
-                final ByteBuffer one = ByteBuffer.allocate(16);
-                try {
-                    if (socket.receive(one) != null) { // one per readiness: the batch keeps the rest
-                        received.add(one.get(0));
-                    }
-                } catch (final IOException e) {
-                    throw new AssertionError(e);
-                }
+        poller.register((EpollFd) socket, Ready.READ, TestHandlers.of(() -> {
+            final ByteBuffer one = ByteBuffer.allocate(16);
+            if (socket.receive(one) != null) { // one per readiness: the batch keeps the rest
+                received.add(one.get(0));
             }
-
-            @Override
-            public void onFailure(final Throwable failure) {
-                throw new AssertionError(failure);
-            }
-        });
+        }));
         for (byte i = 1; i <= 5; i++) {
             sender.send(new DatagramPacket(new byte[] {i}, 1, socket.localAddress()));
         }
