@@ -28,8 +28,9 @@ import java.util.function.Supplier;
  * that is skipped when one is already pending) and read only what is published for them (counters, snapshots).
  * Failures of handlers, commands and timers are counted in its {@link LoopHeartbeat} (exported), then logged.
  *
- * <p>Timers: a {@link TimerWheel} of {@link WheelTimer}s with {@value #TICK_MS} ms ticks; the select timeout is one
- * tick while any timer is pending and unbounded otherwise, so an idle loop with no sessions does not wake up.
+ * <p>Timers: a {@link TimerWheel} of {@link WheelTimer}s with {@value #TICK_MS} ms ticks; the poll sleeps until the
+ * earliest timer may be due and without limit when none is armed, so an idle loop wakes up only when a deadline
+ * comes (sessions' idle timers are re-armed lazily, so that is rare), not at every tick.
  * Timeouts of a session (connect, idle) are one timer each at most, never a thread or a scheduled task.
  *
  * <p>Busy polling ({@link #busyPoll}): for a while after a poll last found a socket ready, the loop polls without
@@ -325,8 +326,9 @@ public final class EventLoop {
                 clockStale = true;
                 heartbeat.polling();
                 final boolean spinning = busyPollNanos > 0 && nowNanos - lastReadyNanos < busyPollNanos;
-                if (commands.isEmpty() && !spinning) {
-                    poller.poll(wheel.count() > 0 ? TICK_MS : 0);
+                final long sleepMs = commands.isEmpty() && !spinning ? sleepLimitMs() : 0;
+                if (sleepMs != 0) {
+                    poller.poll(sleepMs < 0 ? 0 : sleepMs);
                 } else {
                     poller.pollNow();
                 }
@@ -335,10 +337,10 @@ public final class EventLoop {
                     tick();
                     heartbeat.awake(nowNanos);
                 }
+                runCommands(); // first: the command that turns busy polling on lets this poll's events start it
                 if (busyPollNanos > 0) {
                     busyPolled(spinning);
                 }
-                runCommands();
                 pollTimers();
             } catch (final IOException e) {
                 heartbeat.error();
@@ -404,6 +406,14 @@ public final class EventLoop {
                 LOG.error("event loop {}: command failed", index, e);
             }
         }
+    }
+
+    /**
+     * How long the next poll may sleep: until the earliest timer may be due, on a clock read now (handlers and
+     * commands since the last reading may have taken a while); -1 for as long as it takes, no timer being armed.
+     */
+    private long sleepLimitMs() {
+        return wheel.count() == 0 ? -1 : wheel.millisUntilDue(System.nanoTime() / 1_000_000L);
     }
 
     private void pollTimers() {

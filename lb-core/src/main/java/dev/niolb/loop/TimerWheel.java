@@ -1,5 +1,7 @@
 package dev.niolb.loop;
 
+import java.util.Arrays;
+
 /**
  * Runs on its loop's thread.
  *
@@ -13,6 +15,12 @@ package dev.niolb.loop;
  * before its deadline, at most one tick ({@value #TICK_MS} ms) after it. A slot also holds timers due in later
  * turns of the wheel; they are passed over until their turn.
  *
+ * <p>{@link #millisUntilDue} tells the loop how long it may sleep: until the end of the earliest tick that holds a
+ * timer, from a lower bound kept per slot, so that a loop whose sessions are idle sleeps until the first of their
+ * deadlines rather than waking at every tick to find nothing due (125 times a second). The bound is exact for a
+ * slot once {@link #expire} has passed over it and only falls when a timer is armed; cancelling leaves it low,
+ * which costs at most one early wake-up, after which the slot's bound is exact again.
+ *
  * <p>Threading: the owning loop's thread only.
  */
 final class TimerWheel {
@@ -24,13 +32,30 @@ final class TimerWheel {
     static final int FIRING = SLOTS;
     /** Where a timer that is not armed is: in no list. */
     static final int NONE = -1;
+    private static final long NEVER = Long.MAX_VALUE;
 
     private final WheelTimer[] heads = new WheelTimer[SLOTS + 1];
+    // per slot, at most the earliest deadline tick of its timers (NEVER when empty); never below tick
+    private final long[] earliest = new long[SLOTS + 1];
     private long tick; // the first tick not yet expired: every tick before it has fired
+    private long nextDue = NEVER; // at most the earliest deadline tick of all armed timers
     private int count;
 
     TimerWheel(final long nowMs) {
         this.tick = nowMs >> TICK_SHIFT;
+        Arrays.fill(earliest, NEVER);
+    }
+
+    /**
+     * How long from {@code nowMs} the loop may wait before a timer can be due: 0 when one may be due already,
+     * -1 when none is armed. Never later than the first deadline's tick ends; earlier only once per cancelled
+     * timer.
+     */
+    long millisUntilDue(final long nowMs) {
+        if (count == 0) {
+            return -1;
+        }
+        return Math.max(0, ((nextDue + 1) << TICK_SHIFT) - nowMs);
     }
 
     /** Timers armed and not yet fired or cancelled. */
@@ -43,9 +68,14 @@ final class TimerWheel {
         if (count == 0) {
             // an empty wheel may be far behind the clock after a long idle block: nothing to step through
             tick = Math.max(tick, nowMs >> TICK_SHIFT);
+            nextDue = NEVER; // a bound left by cancelled timers may be behind the new tick
         }
-        timer.deadlineTick = Math.max(deadlineMs >> TICK_SHIFT, tick);
-        link(timer, (int) (timer.deadlineTick & MASK));
+        final long due = Math.max(deadlineMs >> TICK_SHIFT, tick);
+        final int slot = (int) (due & MASK);
+        timer.deadlineTick = due;
+        link(timer, slot);
+        earliest[slot] = Math.min(earliest[slot], due);
+        nextDue = Math.min(nextDue, due);
         count++;
     }
 
@@ -77,6 +107,13 @@ final class TimerWheel {
             }
         }
         tick = now;
+        if (nextDue < now) {
+            // every slot passed over is exact again, and no slot's bound is below now: the earliest of them is
+            nextDue = NEVER;
+            for (int slot = 0; slot < SLOTS; slot++) {
+                nextDue = Math.min(nextDue, earliest[slot]);
+            }
+        }
         WheelTimer timer;
         while ((timer = heads[FIRING]) != null) {
             remove(timer);
@@ -88,17 +125,21 @@ final class TimerWheel {
         }
     }
 
-    /** Moves the timers of {@code slot} due before tick {@code now} to the firing list. */
+    /** Moves the timers of {@code slot} due before tick {@code now} to the firing list; the rest set its bound. */
     private void collect(final int slot, final long now) {
+        long left = NEVER;
         WheelTimer timer = heads[slot];
         while (timer != null) {
             final WheelTimer next = timer.next;
             if (timer.deadlineTick < now) {
                 unlink(timer);
                 link(timer, FIRING);
+            } else {
+                left = Math.min(left, timer.deadlineTick);
             }
             timer = next;
         }
+        earliest[slot] = left;
     }
 
     private void link(final WheelTimer timer, final int list) {
@@ -117,6 +158,9 @@ final class TimerWheel {
         final WheelTimer next = timer.next;
         if (prev == null) {
             heads[timer.list] = next;
+            if (next == null) {
+                earliest[timer.list] = NEVER;
+            }
         } else {
             prev.next = next;
         }

@@ -111,4 +111,21 @@ class EventLoopTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> running.loop().schedule(running.loop().nowMs() + 1000, now -> { }))
             .isInstanceOf(IllegalStateException.class);
     }
+    @Test
+    void anIdleLoopWithATimerArmedSleepsUntilItIsDueRatherThanWakingEveryTick() throws Exception {
+        final EventLoop loop = running.loop();
+        final long[] iterationsAtArming = new long[1];
+        final long[] iterationsAtFiring = new long[1];
+        final CountDownLatch fired = new CountDownLatch(1);
+        loop.execute(() -> {
+            iterationsAtArming[0] = loop.heartbeat().iterations();
+            loop.schedule(loop.nowMs() + 1000, now -> {
+                iterationsAtFiring[0] = loop.heartbeat().iterations();
+                fired.countDown();
+            });
+        });
+        assertThat(fired.await(10, TimeUnit.SECONDS)).isTrue();
+        // waking at every tick would be 125 iterations; a spurious wake-up of epoll_wait or one early return is not
+        assertThat(iterationsAtFiring[0] - iterationsAtArming[0]).isLessThanOrEqualTo(3);
+    }
 }

@@ -3,7 +3,10 @@ package dev.niolb.loop;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -125,5 +128,82 @@ class TimerWheelTest {
         runUntil(START + 300_000 + 2 * TimerWheel.TICK_MS);
         assertThat(fired).hasSize(10_000);
         assertThat(wheel.count()).isZero();
+    }
+    @Test
+    void anEmptyWheelLetsTheLoopSleepWithoutLimit() {
+        assertThat(wheel.millisUntilDue(START)).isEqualTo(-1);
+        final LoopTimer t = timer("t");
+        wheel.add(t, START + 50, START);
+        wheel.remove(t);
+        assertThat(wheel.millisUntilDue(START)).isEqualTo(-1);
+    }
+
+    @Test
+    void theLoopMaySleepUntilTheTickOfTheEarliestDeadlineEnds() {
+        wheel.add(timer("late"), START + 60_000, START);
+        wheel.add(timer("early"), START + 300, START);
+        final long wait = wheel.millisUntilDue(START);
+        assertThat(wait).isBetween(300L, 300L + TimerWheel.TICK_MS);
+        runUntil(START + wait - 1);
+        assertThat(fired).isEmpty();
+        wheel.expire(START + wait, failures::add);
+        assertThat(fired).hasSize(1);
+        assertThat(START + wait + wheel.millisUntilDue(START + wait)).isBetween(START + 60_000, START + 60_000 + TimerWheel.TICK_MS);
+    }
+
+    @Test
+    void aTimerDueNowOrEarlierLetsTheLoopSleepNoMore() {
+        wheel.add(timer("t"), START + 100, START);
+        assertThat(wheel.millisUntilDue(START + 200)).isZero();
+    }
+
+    /**
+     * A loop that sleeps as long as the wheel says, with idle sessions' timers spread over ten minutes and some
+     * cancelled: every timer fires no earlier than its deadline and at most a tick later, and the loop wakes about
+     * once per deadline or cancellation where waking at every tick would take 75,000 wake-ups.
+     */
+    @Test
+    void aLoopSleepingAsLongAsTheWheelSaysFiresEveryTimerInTimeAndWakesRarely() {
+        final Random random = new Random(42);
+        final long span = 600_000;
+        final Map<String, Long> deadlines = new HashMap<>();
+        final Map<String, Long> firedAt = new HashMap<>();
+        final List<LoopTimer> cancelled = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            final String name = "t" + i;
+            final long deadline = START + 1 + random.nextLong(span);
+            final LoopTimer timer = new LoopTimer(null, now -> firedAt.put(name, now));
+            wheel.add(timer, deadline, START);
+            if (i % 10 == 0) {
+                cancelled.add(timer);
+            } else {
+                deadlines.put(name, deadline);
+            }
+        }
+        cancelled.forEach(wheel::remove);
+        long now = START;
+        int wakeUps = 0;
+        while (wheel.count() > 0 && now < START + 2 * span) {
+            final long wait = wheel.millisUntilDue(now);
+            assertThat(wait).isNotNegative();
+            now += Math.max(1, wait);
+            wakeUps++;
+            wheel.expire(now, failures::add);
+        }
+        assertThat(firedAt).hasSameSizeAs(deadlines);
+        deadlines.forEach((name, deadline) ->
+            assertThat(firedAt.get(name)).as(name).isBetween(deadline, deadline + TimerWheel.TICK_MS));
+        assertThat(wakeUps).isLessThanOrEqualTo(deadlines.size() + cancelled.size());
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void aTimerArmedAfterTheWheelEmptiedIsNotDueAtOnceBecauseOfACancelledOne() {
+        final LoopTimer cancelled = timer("cancelled");
+        wheel.add(cancelled, START + 10, START);
+        wheel.remove(cancelled);
+        final long later = START + 60_000; // the loop slept with no timer; the clock moved on
+        wheel.add(timer("t"), later + 500, later);
+        assertThat(wheel.millisUntilDue(later)).isBetween(500L, 500L + TimerWheel.TICK_MS);
     }
 }
