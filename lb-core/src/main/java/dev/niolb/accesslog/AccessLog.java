@@ -6,6 +6,7 @@ import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -22,6 +23,11 @@ import java.util.function.Consumer;
  * message and copies the MDC on the calling thread (its {@code preprocess}), takes a lock per event, and
  * discards INFO events silently when 80% full; here the loop does nothing but one queue offer, and every drop
  * is counted.
+ *
+ * <p>Idle, the writer backs off from polling to parking for up to {@value #MAX_IDLE_PARK_MS} ms, and after that
+ * sleeps until the next offer wakes it: an idle niolb's access log costs no wake-ups, and a busy one costs the
+ * loops no system call (the writer is awake and polling then); only the first record after a quiet spell pays
+ * one {@code unpark}.
  */
 public final class AccessLog implements AutoCloseable {
     /** The logger the default sink writes to, at INFO, one event per line. */
@@ -29,7 +35,8 @@ public final class AccessLog implements AutoCloseable {
     /** Records a loop may have waiting before it drops: a burst of closes while the sink is slow. */
     static final int QUEUE_CAPACITY = 16_384;
     private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);
-    private static final long MAX_IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MAX_IDLE_PARK_MS = 50;
+    private static final long MAX_IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(MAX_IDLE_PARK_MS);
     private static final int DRAIN_LIMIT = 1024;
 
     /** No access log: {@link #enabled()} is false, nothing runs. */
@@ -41,6 +48,7 @@ public final class AccessLog implements AutoCloseable {
     private final Consumer<String> sink;
     private final Thread writer;
     private volatile boolean running;
+    private volatile boolean asleep; // the writer parks with no deadline: an offer must wake it
 
     private AccessLog() {
         this.format = AccessLogFormat.OFF;
@@ -100,6 +108,14 @@ public final class AccessLog implements AutoCloseable {
         counters.add(stripe, 1, 1);
         if (!queues[stripe].offer(record)) {
             counters.add(stripe, 0, 1);
+            return;
+        }
+        // the writer says it sleeps, then looks at the queues once more; here the record is in, then we look at
+        // what it says: the fences make one of the two see the other (Dekker), so no record waits for a wake-up
+        VarHandle.fullFence();
+        if (asleep) {
+            asleep = false;
+            LockSupport.unpark(writer);
         }
     }
 
@@ -114,7 +130,7 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void run() {
-        long park = 1_000; // ns; doubles while idle up to MAX_IDLE_PARK_NS, so an idle log costs ~20 wake-ups/s
+        long park = 1_000; // ns; doubles while idle up to MAX_IDLE_PARK_NS, then the writer sleeps until woken
         while (true) {
             final boolean wasRunning = running; // read before draining: a stop is followed by one last full drain
             final int n = drain();
@@ -125,9 +141,32 @@ public final class AccessLog implements AutoCloseable {
             if (!wasRunning) {
                 return;
             }
-            LockSupport.parkNanos(this, park);
-            park = Math.min(park * 2, MAX_IDLE_PARK_NS);
+            if (park <= MAX_IDLE_PARK_NS) {
+                LockSupport.parkNanos(this, park);
+                park *= 2;
+                continue;
+            }
+            asleep = true;
+            VarHandle.fullFence();
+            if (running && allEmpty()) {
+                LockSupport.park(this); // until an offer or close unparks it (or a spurious return: loop again)
+            }
+            asleep = false;
         }
+    }
+
+    private boolean allEmpty() {
+        for (final OneToOneConcurrentArrayQueue<AccessRecord> queue : queues) {
+            if (!queue.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The writer thread's state: {@code WAITING} while it sleeps until the next offer. For tests. */
+    Thread.State writerState() {
+        return writer.getState();
     }
 
     private int drain() {

@@ -3,6 +3,7 @@ package dev.niolb.accesslog;
 import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.Protocol;
 import dev.niolb.session.Termination;
+import dev.niolb.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -66,5 +67,22 @@ class AccessLogTest {
         log.offer(0, RECORD);
         assertThat(log.offered()).isZero();
         log.close();
+    }
+    /** An idle niolb's access log costs no wake-ups: its writer sleeps until a loop hands it the next record. */
+    @Test
+    void anIdleWriterSleepsUntilTheNextRecordWakesIt() throws Exception {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final AccessLog log = AccessLog.start(AccessLogFormat.PLAIN, 2, lines::add);
+        try {
+            for (int round = 1; round <= 20; round++) {
+                Await.until(() -> log.writerState() == Thread.State.WAITING, 10_000);
+                log.offer(round % 2, RECORD);
+                final int expected = round;
+                Await.until(() -> lines.size() == expected, 10_000);
+            }
+        } finally {
+            log.close();
+        }
+        assertThat(lines).hasSize(20);
     }
 }
