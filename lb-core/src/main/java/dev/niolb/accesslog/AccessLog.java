@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  * discards INFO events silently when 80% full; here the loop does nothing but one queue offer, and every drop
  * is counted.
  *
- * <p>Idle, the writer backs off from polling to parking for up to {@value #MAX_IDLE_PARK_MS} ms, and after that
- * sleeps until the next offer wakes it: an idle niolb's access log costs no wake-ups, and a busy one costs the
+ * <p>Idle, the writer backs off from polling to parks that double from 1 µs while they stay within
+ * {@value #MAX_IDLE_PARK_MS} ms (the last about 33 ms; some 65 ms of quiet in all), and after that sleeps until
+ * the next offer wakes it: an idle niolb's access log costs no wake-ups, and a busy one costs the
  * loops no system call (the writer is awake and polling then); only the first record after a quiet spell pays
  * one {@code unpark}.
  */
@@ -130,7 +131,7 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void run() {
-        long park = 1_000; // ns; doubles while idle up to MAX_IDLE_PARK_NS, then the writer sleeps until woken
+        long park = 1_000; // ns; doubles while idle while within MAX_IDLE_PARK_NS, then the writer sleeps until woken
         while (true) {
             final boolean wasRunning = running; // read before draining: a stop is followed by one last full drain
             final int n = drain();

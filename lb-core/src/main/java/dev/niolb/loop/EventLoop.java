@@ -340,6 +340,8 @@ public final class EventLoop {
                 runCommands(); // first: the command that turns busy polling on lets this poll's events start it
                 if (busyPollNanos > 0) {
                     busyPolled(spinning);
+                } else {
+                    dispatched = false; // so that turning busy polling on starts no window from an old event
                 }
                 pollTimers();
             } catch (final IOException e) {
@@ -367,7 +369,7 @@ public final class EventLoop {
             }
             spunEmpty = false;
         } else {
-            spunEmpty = spinning; // an empty poll that slept (a timer's tick) ends the spin
+            spunEmpty = spinning; // an empty poll that slept (until a timer came due) ends the spin
         }
     }
 

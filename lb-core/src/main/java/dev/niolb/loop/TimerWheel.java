@@ -33,6 +33,8 @@ final class TimerWheel {
     /** Where a timer that is not armed is: in no list. */
     static final int NONE = -1;
     private static final long NEVER = Long.MAX_VALUE;
+    /** The longest sleep {@link #millisUntilDue} asks for (an hour); the loop then asks again. */
+    private static final long MAX_SLEEP_TICKS = 3_600_000L >> TICK_SHIFT;
 
     private final WheelTimer[] heads = new WheelTimer[SLOTS + 1];
     // per slot, at most the earliest deadline tick of its timers (NEVER when empty); never below tick
@@ -55,7 +57,13 @@ final class TimerWheel {
         if (count == 0) {
             return -1;
         }
-        return Math.max(0, ((nextDue + 1) << TICK_SHIFT) - nowMs);
+        final long nowTick = nowMs >> TICK_SHIFT;
+        if (nextDue < nowTick) {
+            return 0;
+        }
+        // in ticks first: a deadline near Long.MAX_VALUE, or a negative clock, must not overflow into "due now"
+        final long ticks = Math.min(nextDue - nowTick, MAX_SLEEP_TICKS);
+        return ((ticks + 1) << TICK_SHIFT) - (nowMs & (TICK_MS - 1));
     }
 
     /** Timers armed and not yet fired or cancelled. */

@@ -149,6 +149,19 @@ class BusyPollingTest {
         assertThat(found(lb)).isEqualTo(whileOn);
     }
 
+    @Test
+    void turningBusyPollingOnStartsNoSpinUntilASocketIsReadyAgain() throws Exception {
+        final LoadBalancer lb = start(BusyPoll.OFF);
+        pingPong(lb); // events handled while busy polling was off must not count as the last one found
+        settle(lb);
+        final LoopHeartbeat heartbeat = lb.loops().getFirst().heartbeat();
+        reload(lb, LONG);
+        final long before = heartbeat.iterations();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(150)); // longer than the window: a spin would show
+        // asleep, the loop completes no iteration here; spinning, it would complete thousands
+        assertThat(heartbeat.iterations() - before).isLessThan(10);
+    }
+
     /**
      * Once the session is gone and the loop iteration that closed it is over (a command queued now runs after it):
      * every event of the exchange has been counted.

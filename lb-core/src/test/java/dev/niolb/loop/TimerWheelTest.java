@@ -206,4 +206,88 @@ class TimerWheelTest {
         wheel.add(timer("t"), later + 500, later);
         assertThat(wheel.millisUntilDue(later)).isBetween(500L, 500L + TimerWheel.TICK_MS);
     }
+    @Test
+    void aTimerCancelledBeforeTheWheelEmptiedDoesNotMakeTheLoopSpinLater() {
+        final LoopTimer cancelled = timer("cancelled");
+        wheel.add(cancelled, START + 10, START);
+        wheel.remove(cancelled); // the wheel is empty; then the loop sleeps a minute with no timer
+        final long later = START + 60_000;
+        wheel.add(timer("b"), later + 500, later);
+        wheel.add(timer("c"), later + 20, later);
+        long now = later;
+        int wakeUps = 0;
+        while (wheel.count() > 0 && wakeUps < 1000) {
+            now += Math.max(1, wheel.millisUntilDue(now));
+            wakeUps++;
+            wheel.expire(now, failures::add);
+        }
+        assertThat(fired).hasSize(2);
+        assertThat(wakeUps).as("one wake-up per timer").isEqualTo(2);
+    }
+
+    /**
+     * The loop of {@link #aLoopSleepingAsLongAsTheWheelSaysFiresEveryTimerInTimeAndWakesRarely}, with timers that
+     * arm themselves again from their callback and timers cancelled between wake-ups.
+     */
+    @Test
+    void timersArmedAgainFromTheirCallbackOrCancelledWhileTheLoopRunsStillFireInTime() {
+        final Random random = new Random(7);
+        final Map<LoopTimer, Long> armed = new HashMap<>();
+        final List<String> late = new ArrayList<>();
+        final int[] fires = {0};
+        final int[] rounds = new int[500];
+        final List<LoopTimer> timers = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            final int id = i;
+            final LoopTimer[] self = new LoopTimer[1];
+            self[0] = new LoopTimer(null, now -> {
+                final long deadline = armed.remove(self[0]);
+                if (now < deadline || now > deadline + TimerWheel.TICK_MS) {
+                    late.add(id + ": due " + deadline + ", fired " + now);
+                }
+                fires[0]++;
+                if (++rounds[id] < 3) {
+                    final long next = now + random.nextLong(20_000);
+                    armed.put(self[0], next);
+                    wheel.add(self[0], next, now);
+                }
+            });
+            timers.add(self[0]);
+            final long deadline = START + random.nextLong(60_000);
+            armed.put(self[0], deadline);
+            wheel.add(self[0], deadline, START);
+        }
+        long now = START;
+        int wakeUps = 0;
+        int cancels = 0;
+        while (wheel.count() > 0 && wakeUps < 100_000) {
+            final long wait = wheel.millisUntilDue(now);
+            assertThat(wait).isNotNegative();
+            now += Math.max(1, wait);
+            wakeUps++;
+            wheel.expire(now, failures::add);
+            if (wakeUps % 3 == 0) {
+                final LoopTimer victim = timers.get(random.nextInt(timers.size()));
+                if (victim.armed()) {
+                    wheel.remove(victim);
+                    armed.remove(victim);
+                    cancels++;
+                }
+            }
+        }
+        assertThat(late).isEmpty();
+        assertThat(armed).isEmpty();
+        assertThat(failures).isEmpty();
+        assertThat(wakeUps).isLessThanOrEqualTo(fires[0] + cancels);
+    }
+
+    @Test
+    void aDeadlineAtTheEndOfTimeIsNeverDueNowWhateverTheClock() {
+        final long clock = -5_000_003; // System.nanoTime may be negative, and the loop's clock with it
+        final TimerWheel negative = new TimerWheel(clock);
+        negative.add(timer("never"), Long.MAX_VALUE, clock);
+        assertThat(negative.millisUntilDue(clock)).isPositive();
+        negative.add(timer("soon"), clock + 100, clock);
+        assertThat(negative.millisUntilDue(clock)).isBetween(100L, 100L + TimerWheel.TICK_MS);
+    }
 }
