@@ -1,7 +1,5 @@
 package dev.niolb.tcp;
 
-import dev.niolb.admission.ConnectionLimit;
-import dev.niolb.backend.TargetGroup;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
@@ -9,17 +7,10 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.TransportChoice;
-import dev.niolb.loop.BufferPool;
-import dev.niolb.loop.EventLoop;
-import dev.niolb.loop.IoHandler;
-import dev.niolb.loop.Poller;
-import dev.niolb.loop.Registration;
-import dev.niolb.config.Splice;
 import dev.niolb.testing.EchoServer;
-import dev.niolb.transport.DatagramSocket;
+import dev.niolb.testing.ForwardingListeningSocket;
+import dev.niolb.testing.ForwardingTransport;
 import dev.niolb.transport.ListeningSocket;
-import dev.niolb.transport.StreamRelay;
-import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transport;
 import dev.niolb.transport.Transports;
 import org.junit.jupiter.api.Timeout;
@@ -54,29 +45,18 @@ class TcpAcceptorBudgetTest {
     void connectionsComingOneAtATimeFindTheBacklogEmptyOnlyAtEveryFewWakeUps(final TransportChoice choice)
         throws Exception {
         final CountingTransport transport = new CountingTransport(Transports.of(choice));
-        try (EchoServer echo = new EchoServer()) {
-            final EventLoop loop = new EventLoop(0, transport);
-            final TargetGroup group = new TargetGroup(new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
-                List.of(new ServerConfig("s", echo.address(), 1))), 1);
-            final TcpListener listener = TcpListener.bind(new ListenerConfig("front", Protocol.TCP,
-                    new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS), group, new EventLoop[] {loop},
-                ConnectionLimit.UNLIMITED, transport);
-            listener.register();
-            loop.start();
-            try {
-                for (int i = 0; i < CONNECTIONS; i++) {
-                    try (Socket client = new Socket()) {
-                        client.connect(listener.localAddress(), 5000);
-                        client.setSoTimeout(10_000);
-                        client.getOutputStream().write(i);
-                        final InputStream in = client.getInputStream();
-                        assertThat(in.read()).isEqualTo(i); // accepted and relayed before the next one comes
-                    }
+        try (EchoServer echo = new EchoServer();
+             ListenerOnOneLoop front = new ListenerOnOneLoop(transport, new ListenerConfig("front", Protocol.TCP,
+                 new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1))))) {
+            for (int i = 0; i < CONNECTIONS; i++) {
+                try (Socket client = new Socket()) {
+                    client.connect(front.address(), 5000);
+                    client.setSoTimeout(10_000);
+                    client.getOutputStream().write(i);
+                    final InputStream in = client.getInputStream();
+                    assertThat(in.read()).isEqualTo(i); // accepted and relayed before the next one comes
                 }
-            } finally {
-                listener.stopAccepting(5000);
-                loop.stop();
-                loop.awaitTermination(5000);
             }
         }
         assertThat(transport.accepted.get()).isEqualTo(CONNECTIONS);
@@ -85,74 +65,22 @@ class TcpAcceptorBudgetTest {
     }
 
     /** The real transport, with every listening socket's accepts counted: taken, and found none waiting. */
-    private static final class CountingTransport implements Transport {
-        private final Transport real;
+    private static final class CountingTransport extends ForwardingTransport {
         final AtomicInteger accepted = new AtomicInteger();
         final AtomicInteger foundEmpty = new AtomicInteger();
 
         CountingTransport(final Transport real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
-        public String name() {
-            return real.name();
-        }
-
-        @Override
-        public Poller open(final Poller.Dispatch dispatch) throws IOException {
-            return real.open(dispatch);
-        }
-
-        @Override
-        public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
-            throws IOException {
-            return real.listen(address, backlog, count).stream().map(this::counted).toList();
-        }
-
-        @Override
-        public StreamRelay relay(final BufferPool pool, final Splice splice) {
-            return real.relay(pool, splice);
-        }
-
-        @Override
-        public StreamSocket openStream(final InetSocketAddress remote) throws IOException {
-            return real.openStream(remote);
-        }
-
-        @Override
-        public List<DatagramSocket> bindDatagram(final InetSocketAddress address, final int count) throws IOException {
-            return real.bindDatagram(address, count);
-        }
-
-        @Override
-        public DatagramSocket openDatagram(final InetSocketAddress remote) throws IOException {
-            return real.openDatagram(remote);
-        }
-
-        private ListeningSocket counted(final ListeningSocket socket) {
-            return new ListeningSocket() {
+        protected ListeningSocket listening(final ListeningSocket socket) {
+            return new ForwardingListeningSocket(socket) {
                 @Override
                 public Accepted accept() throws IOException {
-                    final Accepted taken = socket.accept();
+                    final Accepted taken = super.accept();
                     (taken == null ? foundEmpty : accepted).incrementAndGet();
                     return taken;
-                }
-
-                @Override
-                public Registration register(final EventLoop loop, final int ops, final IoHandler handler)
-                    throws IOException {
-                    return socket.register(loop, ops, handler);
-                }
-
-                @Override
-                public InetSocketAddress localAddress() {
-                    return socket.localAddress();
-                }
-
-                @Override
-                public void close() {
-                    socket.close();
                 }
             };
         }
