@@ -4,9 +4,11 @@
 #   bench/scripts/idle-wakeups.sh [CONNECTIONS=100] [SECONDS=10]
 # A backend (a Python listener) accepts and holds connections; each proxy in turn gets CONNECTIONS clients that
 # connect through it and send nothing, then, after 3 s to settle, is watched for SECONDS: its context switches
-# (voluntary and not, every thread, the master and the worker for HAProxy and nginx) and its CPU ticks
-# (utime+stime from /proc). Every proxy keeps idle connections 10 minutes (niolb's default idle timeout, HAProxy's
-# timeout client/server, nginx's proxy_timeout), with no health checks. For niolb it also prints which threads woke.
+# (voluntary and not, every thread, the master and the worker for HAProxy and nginx; a thread that ends in the
+# window is not counted) and its CPU ticks (utime+stime from /proc), both per second of the time between the two
+# readings. Every proxy keeps idle connections 10 minutes (niolb's default idle timeout, HAProxy's timeout
+# client/server, nginx's proxy_timeout), with no health checks. For niolb it also prints which threads woke.
+# JAVA_OPTS naming a collector (-XX:+UseSerialGC) replaces ZGC, as in the launcher.
 # Build niolb first: /work/bin/mvnq -B -q -o -pl lb-core,lb-cli -am package -DskipTests. NIOLB_CP overrides the
 # class path of niolb, JAVA_OPTS adds JVM options. Everything runs on 127.0.0.1 with fixed ports below 32768, is
 # bounded in time, and every process started here is ended by its PID.
@@ -32,21 +34,24 @@ listening() { # waits (up to 20 s) until port $1 takes connections
   echo "nothing listens on port $1" >&2; return 1
 }
 
-wakeups() { # context switches, voluntary and not, over every thread of the PIDs given
-  local sum=0 p f
+snapshot() { # one line per thread of the PIDs given: id, name, context switches (voluntary and not) so far
+  local p f
   for p in "$@"; do
-    for f in /proc/"$p"/task/*/status; do
-      sum=$((sum + $(awk '/ctxt_switches/ {n += $2} END {print n + 0}' "$f" 2>/dev/null || echo 0)))
+    for f in /proc/"$p"/task/*; do
+      printf '%s %s %s\n' "${f##*/}" "$(tr ' ' _ <"$f/comm" 2>/dev/null || echo gone)" \
+        "$(awk '/ctxt_switches/ {n += $2} END {print n + 0}' "$f/status" 2>/dev/null || echo 0)"
     done
-  done
-  echo $sum
+  done | LC_ALL=C sort
 }
 
-threads() { # thread id, name and context switches of each thread of PID $1
-  local f
-  for f in /proc/"$1"/task/*; do
-    printf '%s %s %s\n' "${f##*/}" "$(tr ' ' _ <"$f/comm")" "$(awk '/ctxt_switches/ {n += $2} END {print n + 0}' "$f/status")"
-  done | sort
+workers() { # the children of master PID $1, waiting (up to 10 s) until it has forked them
+  local kids
+  for _ in $(seq 1 100); do
+    kids=$(children "$1")
+    [ -n "$kids" ] && { echo "$kids"; return 0; }
+    sleep 0.1
+  done
+  echo "process $1 started no worker" >&2; return 1
 }
 
 declare -A rate cpu
@@ -59,16 +64,18 @@ import socket, sys, time
 held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
 time.sleep(float(sys.argv[3]))
 ' "$port" "$CONNS" $((SECS + 6)) & pids+=($!)
-  local holder=$! w0 w1 c0 c1
+  local holder=$! c0 c1 t0 t1
   sleep 3 # the connections made and settled; the JIT's first compilations done
-  [ "$name" = niolb ] && threads "$1" >"$work/threads-0"
-  w0=$(wakeups "$@"); c0=$(cpu_ticks "$@")
+  # one snapshot of every thread at each end: the total and the per-thread figures come from the same counts
+  t0=$(date +%s.%N); snapshot "$@" >"$work/$name-0"; c0=$(cpu_ticks "$@")
   sleep "$SECS"
-  w1=$(wakeups "$@"); c1=$(cpu_ticks "$@")
-  [ "$name" = niolb ] && threads "$1" >"$work/threads-1"
+  t1=$(date +%s.%N); snapshot "$@" >"$work/$name-1"; c1=$(cpu_ticks "$@")
   stop $holder
-  rate[$name]=$(python3 -c "import sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) / float(sys.argv[3]):.1f}')" "$w0" "$w1" "$SECS")
-  cpu[$name]=$(python3 -c "import sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) * 1000 / int(sys.argv[3]) / float(sys.argv[4]):.2f}')" "$c0" "$c1" "$CLK_TCK" "$SECS")
+  # per thread: before (0 for a thread started in the window) and after; a thread that ended is not counted
+  LC_ALL=C join -a2 -e0 -o '0,2.2,1.3,2.3' "$work/$name-0" "$work/$name-1" >"$work/$name-threads"
+  rate[$name]=$(awk -v s="$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$t1")" \
+    '{n += $4 - $3} END {printf "%.1f", n / s}' "$work/$name-threads")
+  cpu[$name]=$(python3 -c "import sys; print(f'{(int(sys.argv[2]) - int(sys.argv[1])) * 1000 / int(sys.argv[3]) / (float(sys.argv[5]) - float(sys.argv[4])):.2f}')" "$c0" "$c1" "$CLK_TCK" "$t0" "$t1")
   names+=("$name")
   echo "  $name: ${rate[$name]} wake-ups/s, ${cpu[$name]} ms CPU/s" >&2
 }
@@ -103,7 +110,7 @@ CFG
   master=$!
   listening $HAPROXY
   # shellcheck disable=SC2046
-  measure haproxy $HAPROXY $master $(children "$master")
+  measure haproxy $HAPROXY $master $(workers "$master")
   stop $master
 else
   echo "haproxy is not installed: no HAProxy row" >&2
@@ -131,7 +138,7 @@ CFG
   master=$!
   listening $NGINX
   # shellcheck disable=SC2046
-  measure nginx $NGINX $master $(children "$master")
+  measure nginx $NGINX $master $(workers "$master")
   stop $master
 else
   echo "nginx with ngx_stream_module is not installed: no nginx row" >&2
@@ -140,5 +147,5 @@ fi
 printf '%-8s %12s %12s\n' target wake-ups/s "ms CPU/s"
 for n in "${names[@]}"; do printf '%-8s %12s %12s\n' "$n" "${rate[$n]}" "${cpu[$n]}"; done
 echo "niolb's threads that woke in the ${SECS}s (context switches):"
-join "$work/threads-0" "$work/threads-1" | awk '$5 > $3 {printf "  %-24s %d\n", $2, $5 - $3}' | sort -k2 -n -r
+awk '$4 > $3 {printf "  %-24s %d\n", $2, $4 - $3}' "$work/niolb-threads" | sort -k2 -n -r
 echo "($CONNS idle connections through each proxy, ${SECS}s after 3s to settle; one proxy thread each; $(nproc) cores)"

@@ -68,6 +68,7 @@ class AccessLogTest {
         assertThat(log.offered()).isZero();
         log.close();
     }
+
     /** An idle niolb's access log costs no wake-ups: its writer sleeps until a loop hands it the next record. */
     @Test
     void anIdleWriterSleepsUntilTheNextRecordWakesIt() throws Exception {

@@ -129,6 +129,7 @@ class TimerWheelTest {
         assertThat(fired).hasSize(10_000);
         assertThat(wheel.count()).isZero();
     }
+
     @Test
     void anEmptyWheelLetsTheLoopSleepWithoutLimit() {
         assertThat(wheel.millisUntilDue(START)).isEqualTo(-1);
@@ -206,6 +207,7 @@ class TimerWheelTest {
         wheel.add(timer("t"), later + 500, later);
         assertThat(wheel.millisUntilDue(later)).isBetween(500L, 500L + TimerWheel.TICK_MS);
     }
+
     @Test
     void aTimerCancelledBeforeTheWheelEmptiedDoesNotMakeTheLoopSpinLater() {
         final LoopTimer cancelled = timer("cancelled");

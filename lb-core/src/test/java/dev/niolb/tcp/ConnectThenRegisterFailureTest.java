@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -71,9 +72,11 @@ class ConnectThenRegisterFailureTest {
     void bothEndsAreResetAndNoOtherServerIsTried() throws Exception {
         final Queue<Heard> first = new ConcurrentLinkedQueue<>();
         final Queue<Heard> second = new ConcurrentLinkedQueue<>();
+        final AtomicInteger opened = new AtomicInteger(); // sockets to servers, opened on the loop
         final ForwardingTransport unwatchable = new ForwardingTransport(Transports.of(TransportChoice.EPOLL)) {
             @Override
             protected StreamSocket stream(final StreamSocket socket) {
+                opened.incrementAndGet();
                 return new ForwardingStreamSocket(socket) {
                     /**
                      * As the real one, except that a handshake not done within the call (a loaded machine defers
@@ -118,8 +121,9 @@ class ConnectThenRegisterFailureTest {
             final InputStream in = client.getInputStream();
             assertThatThrownBy(in::read).as("the client is reset").isInstanceOf(SocketException.class);
             Await.until(() -> first.size() + second.size() >= 1, 10_000);
-            // the session is over: had it tried the other server, that connection would have been made by now
+            // the session is over, and a retry would have opened its socket before it ended, on the loop
             Await.until(() -> front.listener().counters().get(ListenerCounters.ACTIVE) == 0, 10_000);
+            assertThat(opened.get()).as("sockets opened to servers: no retry").isEqualTo(1);
             final Queue<Heard> tried = first.isEmpty() ? second : first;
             final Queue<Heard> other = tried == first ? second : first;
             assertThat(tried).containsExactly(new Heard("hello", "reset"));

@@ -21,9 +21,19 @@ final class ListenerOnOneLoop implements AutoCloseable {
     ListenerOnOneLoop(final Transport transport, final ListenerConfig config, final TargetGroupConfig group)
         throws IOException {
         loop = new EventLoop(0, transport);
-        listener = TcpListener.bind(config, new TargetGroup(group, 1), new EventLoop[] {loop},
-            ConnectionLimit.UNLIMITED, transport);
-        listener.register();
+        TcpListener bound = null;
+        try {
+            bound = TcpListener.bind(config, new TargetGroup(group, 1), new EventLoop[] {loop},
+                ConnectionLimit.UNLIMITED, transport);
+            bound.register();
+        } catch (final IOException | RuntimeException e) {
+            if (bound != null) {
+                bound.closeUnstarted();
+            }
+            loop.stop(); // never started: releases its poller
+            throw e;
+        }
+        listener = bound;
         loop.start();
     }
 
@@ -37,8 +47,13 @@ final class ListenerOnOneLoop implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        listener.stopAccepting(5000);
-        loop.stop();
-        loop.awaitTermination(5000);
+        try {
+            listener.stopAccepting(5000);
+        } finally {
+            loop.stop();
+            if (!loop.awaitTermination(10_000)) {
+                throw new AssertionError("the loop did not stop within 10 s");
+            }
+        }
     }
 }
