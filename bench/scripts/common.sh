@@ -31,3 +31,25 @@ stop() { # ends one process started here, by PID, and waits for it
 }
 
 children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' || true; } # nginx's workers
+
+NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
+have_nginx_stream() { command -v nginx >/dev/null && [ -f $NGINX_STREAM_MODULE ]; }
+
+start_nginx_stream() { # writes $work/nginx.conf, one worker and one stream server of the lines in $1, starts it; sets master
+  {
+    cat <<CFG
+load_module $NGINX_STREAM_MODULE;
+daemon off;
+master_process on;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 4096; }
+stream {
+  server {
+CFG
+    printf '%s\n  }\n}\n' "$1"
+  } >"$work/nginx.conf"
+  nginx -c "$work/nginx.conf" -p "$work" >/dev/null 2>&1 & pids+=($!)
+  master=$!
+}

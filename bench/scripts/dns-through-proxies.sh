@@ -71,27 +71,11 @@ for transport in epoll nio; do
   stop $pid
 done
 
-module=/usr/lib/nginx/modules/ngx_stream_module.so
-if command -v nginx >/dev/null && [ -f $module ]; then
-  cat >"$work/nginx.conf" <<CFG
-load_module $module;
-daemon off;
-master_process on;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
-stream {
-  server {
-    listen 127.0.0.1:$NGINX udp;
+if have_nginx_stream; then
+  start_nginx_stream "    listen 127.0.0.1:$NGINX udp;
     proxy_pass 127.0.0.1:$DNS;
     proxy_responses 1;
-    proxy_timeout 10s;
-  }
-}
-CFG
-  nginx -c "$work/nginx.conf" -p "$work" >/dev/null 2>&1 & pids+=($!)
-  master=$!
+    proxy_timeout 10s;"
   answers $NGINX
   workers=$(children "$master")
   # shellcheck disable=SC2086

@@ -116,26 +116,10 @@ else
   echo "haproxy is not installed: no HAProxy row" >&2
 fi
 
-module=/usr/lib/nginx/modules/ngx_stream_module.so
-if command -v nginx >/dev/null && [ -f $module ]; then
-  cat >"$work/nginx.conf" <<CFG
-load_module $module;
-daemon off;
-master_process on;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
-stream {
-  server {
-    listen 127.0.0.1:$NGINX;
+if have_nginx_stream; then
+  start_nginx_stream "    listen 127.0.0.1:$NGINX;
     proxy_pass 127.0.0.1:$BACKEND;
-    proxy_timeout 10m;
-  }
-}
-CFG
-  nginx -c "$work/nginx.conf" -p "$work" >/dev/null 2>&1 & pids+=($!)
-  master=$!
+    proxy_timeout 10m;"
   listening $NGINX
   # shellcheck disable=SC2046
   measure nginx $NGINX $master $(workers "$master")
