@@ -1,10 +1,7 @@
 package dev.niolb.transport;
 
-import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.BufferPool;
-import dev.niolb.loop.EventLoop;
-import dev.niolb.loop.IoHandler;
-import dev.niolb.loop.Registration;
+import dev.niolb.testing.ForwardingStreamSocket;
 import dev.niolb.transport.nio.NioTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -187,12 +184,11 @@ class BufferRelayTest {
     }
 
     /** A socket that says the peer's end has arrived, as the epoll transport can; it remembers its last read. */
-    private static final class EndKnown implements StreamSocket {
-        private final StreamSocket socket;
+    private static final class EndKnown extends ForwardingStreamSocket {
         private int lastRead;
 
         EndKnown(final StreamSocket socket) {
-            this.socket = socket;
+            super(socket);
         }
 
         @Override
@@ -202,48 +198,8 @@ class BufferRelayTest {
 
         @Override
         public int read(final ByteBuffer dst) throws IOException {
-            lastRead = socket.read(dst);
+            lastRead = super.read(dst);
             return lastRead;
-        }
-
-        @Override
-        public void apply(final TcpOptions options) throws IOException {
-            socket.apply(options);
-        }
-
-        @Override
-        public boolean connect(final InetSocketAddress remote) throws IOException {
-            return socket.connect(remote);
-        }
-
-        @Override
-        public boolean finishConnect() throws IOException {
-            return socket.finishConnect();
-        }
-
-        @Override
-        public int write(final ByteBuffer src) throws IOException {
-            return socket.write(src);
-        }
-
-        @Override
-        public void shutdownOutput() throws IOException {
-            socket.shutdownOutput();
-        }
-
-        @Override
-        public InetSocketAddress localAddress() throws IOException {
-            return socket.localAddress();
-        }
-
-        @Override
-        public Registration register(final EventLoop loop, final int ops, final IoHandler handler) throws IOException {
-            return socket.register(loop, ops, handler);
-        }
-
-        @Override
-        public void close(final boolean abort) {
-            socket.close(abort);
         }
     }
 
