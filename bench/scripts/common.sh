@@ -35,21 +35,24 @@ children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v 
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 have_nginx_stream() { command -v nginx >/dev/null && [ -f $NGINX_STREAM_MODULE ]; }
 
-start_nginx_stream() { # writes $work/nginx.conf, one worker and one stream server of the lines in $1, starts it; sets master
+start_nginx_stream() { # "SERVER LINES" [DIR=$work] [WORKERS=1]: writes DIR/nginx.conf, one stream server of those
+  local dir=${2:-$work} workers=${3:-1} # lines, starts nginx and sets master (its workers: children "$master")
+  mkdir -p "$dir"
   {
     cat <<CFG
 load_module $NGINX_STREAM_MODULE;
 daemon off;
 master_process on;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 4096; }
+worker_processes $workers;
+worker_rlimit_nofile 20000;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log warn;
+events { worker_connections 8192; }
 stream {
   server {
 CFG
     printf '%s\n  }\n}\n' "$1"
-  } >"$work/nginx.conf"
-  nginx -c "$work/nginx.conf" -p "$work" >/dev/null 2>&1 & pids+=($!)
+  } >"$dir/nginx.conf"
+  nginx -c "$dir/nginx.conf" -p "$dir" >/dev/null 2>&1 & pids+=($!)
   master=$!
 }

@@ -5,17 +5,13 @@
 # Prints the median Gbit/s of each target and its ratio to direct. Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 ROUNDS=${1:-3}; SECS=${2:-5}; THREADS=${3:-1}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d /tmp/niolb-iperf3.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+"$(dirname "$0")/../../niolb" version >/dev/null # builds niolb if needed
+. "$(dirname "$0")/common.sh" iperf3
 command -v iperf3 >/dev/null || { echo "iperf3 is not installed (apt-get install iperf3)" >&2; exit 1; }
 
 BACKEND=15201; NIOLB=15202; HAPROXY=15203; NGINX=15204
 iperf3 -s -p $BACKEND >/dev/null 2>&1 & pids+=($!)
 
-"$top/niolb" version >/dev/null # builds if needed
 "$top/niolb" run --listen 127.0.0.1:$NIOLB --server 127.0.0.1:$BACKEND --threads "$THREADS" >"$work/niolb.log" 2>&1 & pids+=($!)
 targets=(direct:$BACKEND niolb:$NIOLB)
 
@@ -35,17 +31,9 @@ CFG
   haproxy -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
   targets+=(haproxy:$HAPROXY)
 fi
-if command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_stream_module.so ]; then
-  cat >"$work/nginx.conf" <<CFG
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-daemon off;
-worker_processes $THREADS;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-stream { server { listen 127.0.0.1:$NGINX; proxy_pass 127.0.0.1:$BACKEND; } }
-CFG
-  nginx -c "$work/nginx.conf" -p "$work" >/dev/null 2>&1 & pids+=($!)
+if have_nginx_stream; then
+  start_nginx_stream "    listen 127.0.0.1:$NGINX;
+    proxy_pass 127.0.0.1:$BACKEND;" "$work" "$THREADS"
   targets+=(nginx:$NGINX)
 fi
 

@@ -20,8 +20,7 @@ SECS=${1:-10}; CONNS=${2:-32}; ROUNDS=${3:-2}; WARMUP=${4:-3}
 for tool in wrk nginx haproxy; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install wrk nginx libnginx-mod-stream haproxy)" >&2; exit 1; }
 done
-module=/usr/lib/nginx/modules/ngx_stream_module.so
-[ -f $module ] || { echo "nginx's stream module is not installed (apt-get install libnginx-mod-stream)" >&2; exit 1; }
+have_nginx_stream || { echo "nginx's stream module is not installed (apt-get install libnginx-mod-stream)" >&2; exit 1; }
 ulimit -n 20000 2>/dev/null || true
 
 HTTP=15401; EPOLL=15402; NIO=15403; HAPROXY=15404; NGINX=15405
@@ -90,27 +89,11 @@ CFG
       haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 & pids+=($!)
       port=$HAPROXY; main=$! ;;
     nginx)
-      mkdir -p "$work/stream"
-      cat >"$work/stream/nginx.conf" <<CFG
-load_module $module;
-daemon off;
-master_process on;
-worker_processes 1;
-worker_rlimit_nofile 20000;
-pid $work/stream/nginx.pid;
-error_log $work/stream/error.log warn;
-events { worker_connections 8192; }
-stream {
-  server {
-    listen 127.0.0.1:$NGINX backlog=4096;
+      start_nginx_stream "    listen 127.0.0.1:$NGINX backlog=4096;
     proxy_pass 127.0.0.1:$HTTP;
     proxy_connect_timeout 5s;
-    proxy_timeout 120s;
-  }
-}
-CFG
-      nginx -c "$work/stream/nginx.conf" -p "$work/stream" >/dev/null 2>&1 & pids+=($!)
-      port=$NGINX; main=$! ;;
+    proxy_timeout 120s;" "$work/stream"
+      port=$NGINX; main=$master ;;
   esac
 }
 
