@@ -27,7 +27,7 @@ shift $((OPTIND - 1))
 [ -f "$top/bench/target/benchmarks.jar" ] || { echo "build the bench module first (see the header)" >&2; exit 1; }
 
 BACKEND=15600 # the harness's backends, TCP and UDP; variant i listens on 15610+i (TCP) and 15620+i (UDP)
-targets=()
+targets=(); names=()
 i=0
 for spec in "$@"; do
   name=${spec%%=*}; opts=${spec#*=}; opts=${opts//,/ }
@@ -37,22 +37,23 @@ for spec in "$@"; do
     [ -f "$build/lb-cli.jar" ] || { echo "no lb-cli.jar in $build" >&2; exit 2; }
   fi
   [[ $name =~ ^[a-z][a-z0-9-]*$ ]] || { echo "a variant's name is lower-case letters, digits and '-': $name" >&2; exit 2; }
-  gc=-XX:+UseZGC; [[ $opts =~ -XX:[+]Use[A-Za-z]*GC ]] && gc=
+  gc=-XX:+UseZGC; [[ $opts =~ -XX:[+]Use[A-Za-z0-9]*GC ]] && gc=
   # shellcheck disable=SC2086 # the options are words
   "$JAVA" -Xms64m -Xmx512m -XX:MaxDirectMemorySize=512m $gc -XX:+UseCompactObjectHeaders $opts \
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED -cp "$cp" \
     dev.niolb.cli.Main run --listen 127.0.0.1:$((15610 + i)) --listen udp://127.0.0.1:$((15620 + i)) \
     --server 127.0.0.1:$BACKEND --threads 1 --backlog 4096 --admin none >"$work/$name.log" 2>&1 & pids+=($!)
+  names+=("$name")
   targets+=(--target "$name=127.0.0.1:$((15610 + i)),udp=127.0.0.1:$((15620 + i)),pid=$!")
   i=$((i + 1))
 done
-for ((j = 0; j < i; j++)); do # each variant accepts before the run starts, or the run does not start
+for ((j = 0; j < i; j++)); do # each variant listens before the run starts (its start line), or the run does not start
   for _ in $(seq 1 200); do
-    (exec 3<>/dev/tcp/127.0.0.1/$((15610 + j))) 2>/dev/null && continue 2
+    grep -q 'listening on' "$work/${names[j]}.log" && continue 2
     kill -0 "${pids[j]}" 2>/dev/null || break
     sleep 0.1
   done
-  echo "variant $((j + 1)) does not accept; its log:" >&2; cat "$work"/*.log >&2; exit 1
+  echo "variant ${names[j]} did not start; its log:" >&2; cat "$work/${names[j]}.log" >&2; exit 1
 done
 
 "$top/niolb-bench" --scenarios "$SCENARIOS" --rr max --rounds "$ROUNDS" --backend-port $BACKEND \
