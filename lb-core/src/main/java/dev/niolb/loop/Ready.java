@@ -15,6 +15,11 @@ public final class Ready {
     public static final int CONNECT = 8;
     /** A connection waits to be accepted. */
     public static final int ACCEPT = 16;
+    /**
+     * Never an interest: a connected stream socket whose owner waits for nothing on it (a relay held back by the
+     * other side) was reset or failed. Only a native poller tells it; NIO drops such a socket from its set.
+     */
+    public static final int ERROR = 32;
 
     private Ready() {
     }

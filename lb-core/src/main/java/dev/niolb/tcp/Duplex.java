@@ -127,6 +127,9 @@ final class Duplex implements IoHandler {
         final StreamRelay reads = fromClient ? up : down;  // the relay whose source it is
         final Termination ifSrc = fromClient ? Termination.CLIENT_RESET : Termination.SERVER_RESET;
         final Termination ifDst = fromClient ? Termination.SERVER_RESET : Termination.CLIENT_RESET;
+        if ((ready & Ready.ERROR) != 0) {
+            return ifSrc; // reset while its reads were held back and nothing was to be written to it
+        }
         if ((ready & Ready.WRITE) != 0) {
             final Termination end = ended(writes.onWritable(), ifDst, ifSrc);
             if (end != null) {

@@ -386,6 +386,8 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         if (phase == Phase.CONNECTING) {
             if (!fromClient) {
                 finishConnect();
+            } else if ((ready & Ready.ERROR) != 0) {
+                close(Termination.CLIENT_RESET); // after its PROXY header, while the server is connected
             }
             return;
         }

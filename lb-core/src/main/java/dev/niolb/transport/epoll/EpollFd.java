@@ -33,6 +33,9 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
     private int generation;
     private int interest;
     private int inKernel;
+    // in the kernel's epoll set, perhaps with no events: a connected stream socket stays there while its owner
+    // waits for nothing, so that the kernel still reports its reset (EPOLLERR), which a DEL would silence
+    private boolean inSet;
     private boolean registered;
     /** Queued to be reported readable again by the poller (see {@link EpollPoller#readyAgain}). */
     boolean again;
@@ -93,6 +96,7 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
         generation = gen;
         interest = 0;
         inKernel = 0;
+        inSet = false;
         again = false;
         registered = true;
     }
@@ -120,14 +124,38 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
             poller.readyAgain(this);
         }
         final int wanted = EpollPoller.epollEvents(ops);
-        if (wanted == inKernel) {
+        if (inSet ? wanted == inKernel : wanted == 0) {
             return;
         }
-        final int op = inKernel == 0 ? Libc.EPOLL_CTL_ADD : wanted == 0 ? Libc.EPOLL_CTL_DEL : Libc.EPOLL_CTL_MOD;
+        final int op = !inSet ? Libc.EPOLL_CTL_ADD
+            : wanted != 0 || hearsResetsWhileIdle() ? Libc.EPOLL_CTL_MOD : Libc.EPOLL_CTL_DEL;
         if (poller.ctl(op, fd, wanted, ((long) generation << 32) | slot) < 0) {
             throw new UncheckedIOException(Errors.last("epoll_ctl"));
         }
         inKernel = wanted;
+        inSet = op != Libc.EPOLL_CTL_DEL;
+    }
+
+    /**
+     * Whether this socket stays in the epoll set with no events while its owner waits for nothing (a relay held
+     * back by the other side), so that its peer's reset is still heard: the owner is told {@link
+     * dev.niolb.loop.Ready#ERROR}. A connected stream socket does; no other kind can be reset.
+     */
+    boolean hearsResetsWhileIdle() {
+        return false;
+    }
+
+    /**
+     * The kernel reported an error or a hangup on this socket while its owner waits for nothing: it leaves the
+     * set, since a hangup with no error is level-triggered and would wake every wait until the socket closes. A
+     * new interest puts it back.
+     */
+    final void leaveSetWhileIdle() {
+        if (inSet && interest == 0) {
+            poller.ctl(Libc.EPOLL_CTL_DEL, fd, 0, 0);
+            inSet = false;
+            inKernel = 0;
+        }
     }
 
     @Override
@@ -135,8 +163,9 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
         if (!registered) {
             return;
         }
-        if (inKernel != 0) {
+        if (inSet) {
             poller.ctl(Libc.EPOLL_CTL_DEL, fd, 0, 0); // the socket stays open: the kernel must forget it
+            inSet = false;
             inKernel = 0;
         }
         forget();
@@ -157,6 +186,11 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
 
     final int interestOps() {
         return interest;
+    }
+
+    /** Whether the kernel's epoll set holds this socket now (tests). */
+    final boolean inEpollSet() {
+        return inSet;
     }
 
     final IoHandler handler() {

@@ -211,6 +211,15 @@ final class EpollPoller implements Poller {
             }
             final int interest = registration.interestOps();
             final int epollEvents = EpollEvents.events(events, i);
+            if (interest == 0) { // only in the set to hear a reset (EpollFd#hearsResetsWhileIdle), or stale in this batch
+                if ((epollEvents & (Libc.EPOLLERR | Libc.EPOLLHUP)) != 0) {
+                    registration.leaveSetWhileIdle();
+                    if ((epollEvents & Libc.EPOLLERR) != 0) {
+                        dispatch.ready(registration.handler(), Ready.ERROR, registration);
+                    }
+                }
+                continue;
+            }
             if ((epollEvents & (Libc.EPOLLRDHUP | Libc.EPOLLERR)) == Libc.EPOLLRDHUP) {
                 registration.endArrived();
             }

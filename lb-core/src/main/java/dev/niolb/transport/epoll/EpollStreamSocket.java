@@ -54,6 +54,12 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
         return hint;
     }
 
+    /** Its peer may reset it while a relay holds back its reads and has nothing to write to it. */
+    @Override
+    boolean hearsResetsWhileIdle() {
+        return true;
+    }
+
     @Override
     public void apply(final TcpOptions options) throws IOException {
         if (options.noDelay() != noDelay) {

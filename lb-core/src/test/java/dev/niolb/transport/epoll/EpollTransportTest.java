@@ -336,6 +336,52 @@ class EpollTransportTest {
     }
 
     @Test
+    void aSocketWatchedForNothingIsStillToldOfItsPeersResetAndLeavesTheSet() throws Exception {
+        final ListeningSocket listener = listen();
+        final Socket peer = connect(listener);
+        final StreamSocket accepted = accepted(listener);
+        final EpollStreamSocket socket = (EpollStreamSocket) accepted;
+        final List<Integer> ready = new ArrayList<>();
+        final EpollPoller poller = poller((handler, ops, registration) -> ready.add(ops));
+        final Registration registration = poller.register(socket, Ready.READ, recording(1));
+        registration.interest(0); // a relay holds its bytes back: nothing to read or write
+        assertThat(socket.inEpollSet()).as("kept in the set with no events").isTrue();
+        peer.setSoLinger(true, 0);
+        peer.close(); // RST
+        while (ready.isEmpty()) {
+            poller.pollNow();
+        }
+        assertThat(ready).containsExactly(Ready.ERROR);
+        assertThat(socket.inEpollSet()).isFalse();
+        registration.interest(Ready.READ); // back in the set: the reset is there to be read
+        assertThat(socket.inEpollSet()).isTrue();
+        assertThatThrownBy(() -> socket.read(ByteBuffer.allocate(8))).isInstanceOf(SocketException.class);
+    }
+
+    @Test
+    void aHangupWithNoErrorOnASocketWatchedForNothingTakesItOutOfTheSetWithoutTellingItsOwner() throws Exception {
+        final ListeningSocket listener = listen();
+        final EpollStreamSocket socket = connected(listener);
+        final StreamSocket peer = accepted(listener);
+        final List<Integer> ready = new ArrayList<>();
+        final EpollPoller poller = poller((handler, ops, registration) -> ready.add(ops));
+        final Registration registration = poller.register(socket, Ready.READ, recording(1));
+        registration.interest(0);
+        peer.shutdownOutput();
+        socket.shutdownOutput(); // both ways shut: EPOLLHUP, level-triggered, with no error behind it
+        while (socket.inEpollSet()) { // would wake every wait until the close if it stayed
+            poller.pollNow();
+        }
+        assertThat(ready).as("a clean hang-up is not a reset").isEmpty();
+        registration.interest(Ready.READ);
+        while (ready.isEmpty()) {
+            poller.pollNow();
+        }
+        assertThat(ready).containsExactly(Ready.READ);
+        assertThat(socket.read(ByteBuffer.allocate(8))).isEqualTo(-1);
+    }
+
+    @Test
     void anAbortingCloseResetsThePeer() throws Exception {
         final ListeningSocket listener = listen();
         final Socket client = connect(listener);

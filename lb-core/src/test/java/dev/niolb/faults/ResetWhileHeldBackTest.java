@@ -1,0 +1,161 @@
+package dev.niolb.faults;
+
+import dev.niolb.config.Splice;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
+import dev.niolb.session.Termination;
+import dev.niolb.testing.Await;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.FaultyServer;
+import dev.niolb.testing.TestedTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A peer that resets its connection while niolb waits for nothing on it: its relay holds bytes the other side
+ * does not take, so its reads are held back, and nothing is to be written to it. The epoll transport keeps such a
+ * socket in its epoll set with no events, so the kernel still reports the reset: the session ends at once, not at
+ * the idle timeout (ten minutes by default) with two sockets and a pipe or buffer held till then. NIO cannot do this
+ * (the JDK drops a key with no interest from its epoll set): docs/OPERATIONS.md says so.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ParameterizedClass(name = "[{0}]")
+@MethodSource("epollTransports")
+class ResetWhileHeldBackTest {
+    // far longer than any wait below: a session that ends here was ended by the reset, not by its idle timer
+    private static final TcpOptions LONG_IDLE = TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofMinutes(10));
+
+    @RegisterExtension
+    final EngineRig engine;
+    private final FaultRig rig;
+
+    ResetWhileHeldBackTest(final TestedTransport transport) throws IOException {
+        engine = new EngineRig(transport);
+        rig = new FaultRig(engine);
+    }
+
+    static List<TestedTransport> epollTransports() {
+        return List.of(TestedTransport.EPOLL_SPLICE, new TestedTransport(TransportChoice.EPOLL, Splice.NEVER));
+    }
+
+    @Test
+    void clientsThatResetWhileTheServerTakesNothingEndAtOnceAsClientResets() throws Exception {
+        final FaultyServer server = rig.track(new FaultyServer(FaultyServer.hang()));
+        rig.start(LONG_IDLE, 1, server.address());
+        final int clients = 4;
+        final List<SocketChannel> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                final SocketChannel c = SocketChannel.open(rig.front());
+                c.configureBlocking(false);
+                stalled.add(c);
+            }
+            Await.until(() -> server.accepted() == clients, 5000);
+            final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+            awaitStill(() -> { // every buffer on the way fills: niolb holds the client's bytes and stops reading it
+                long written = 0;
+                for (final SocketChannel c : stalled) {
+                    int n;
+                    do { // until its send buffer is full: socket buffers on loopback grow to megabytes
+                        chunk.clear();
+                        n = c.write(chunk);
+                        written += n;
+                    } while (n > 0);
+                }
+                return written == 0 ? rig.server(0).counters().bytesToServer() : -1;
+            });
+            assertThat(rig.held()).as("a pipe or buffer held per stalled session").isGreaterThanOrEqualTo(clients);
+            for (final SocketChannel c : stalled) {
+                c.socket().setSoLinger(true, 0);
+                c.close(); // RST
+            }
+        } finally {
+            for (final SocketChannel c : stalled) {
+                c.close();
+            }
+        }
+        Await.until(() -> rig.terminated(Termination.CLIENT_RESET) == clients, 5000);
+        assertThat(rig.terminated(Termination.IDLE_TIMEOUT)).isZero();
+        rig.awaitQuiet(); // no session, no pipe, no buffer left
+    }
+
+    @Test
+    void aServerThatResetsWhileTheClientReadsNothingEndsAtOnceAsAServerReset() throws Exception {
+        try (ServerSocket listening = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            rig.start(LONG_IDLE, 1, (InetSocketAddress) listening.getLocalSocketAddress());
+            try (Socket client = new Socket()) {
+                client.connect(rig.front(), 2000);
+                client.setSoTimeout(5000);
+                final Socket accepted = listening.accept();
+                final Thread firehose = Thread.ofPlatform().daemon().start(() -> {
+                    try (OutputStream out = accepted.getOutputStream()) {
+                        final byte[] chunk = new byte[64 * 1024];
+                        while (true) {
+                            out.write(chunk); // blocks once the client's side is full, until the reset below
+                        }
+                    } catch (final IOException endedByTheReset) {
+                        // expected
+                    }
+                });
+                awaitStill(() -> rig.server(0).counters().bytesFromServer());
+                accepted.setSoLinger(true, 0);
+                accepted.close(); // RST, while niolb holds bytes for a client that reads nothing
+                firehose.join(5000);
+
+                Await.until(() -> rig.terminated(Termination.SERVER_RESET) == 1, 5000);
+                final InputStream in = client.getInputStream();
+                assertThatThrownBy(() -> {
+                    while (in.read(new byte[64 * 1024]) >= 0) {
+                        // what niolb had written before it passed the reset on
+                    }
+                }).as("the server's reset passed on to the client").isInstanceOf(SocketException.class);
+            }
+        }
+        assertThat(rig.terminated(Termination.IDLE_TIMEOUT)).isZero();
+        rig.awaitQuiet();
+    }
+
+    /**
+     * Until {@code progress} stops moving: the same value twice, 200 ms apart (a negative value means "still
+     * moving"). How a test sees that every buffer on a path is full, an event with no signal of its own.
+     */
+    private static void awaitStill(final Progress progress) throws Exception {
+        long before = Long.MIN_VALUE;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            final long now = progress.get();
+            if (now >= 0 && now == before) {
+                return;
+            }
+            before = now;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("still moving after 20 s");
+    }
+
+    /** How far something has come; may do I/O to find out. */
+    @FunctionalInterface
+    private interface Progress {
+        long get() throws Exception;
+    }
+}
