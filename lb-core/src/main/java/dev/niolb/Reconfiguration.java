@@ -137,7 +137,8 @@ final class Reconfiguration {
         if (!next.logs().equals(config.logs())) {
             notApplied.add("log outputs (access-log-file, syslog) need a restart");
         }
-        to = from.next(next, ordered, listeners, removed);
+        // what runs now: the file's values, except what only a restart changes (reported above)
+        to = from.next(next.withRestartOnlyOf(config), ordered, listeners, removed);
         return new ReloadResult(diff, notApplied);
     }
 

@@ -1,5 +1,6 @@
 package dev.niolb;
 
+import dev.niolb.config.AccessLogFormat;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
@@ -9,6 +10,7 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.reload.ReloadResult;
 import dev.niolb.backend.Server;
@@ -344,6 +346,40 @@ class ReloadTest {
 
         assertThat(result.summary()).isEqualTo("group web: +server b, threads 1→3; not applied: threads 3 needs a restart (running 1)");
         assertThat(lb.group("web").snapshot().servers()).hasSize(2);
+    }
+
+    @Test
+    void aTransportChangeIsReportedByEveryReloadUntilTheFileGivesItBackAndNewListenersKeepTheRunningOne()
+        throws Exception {
+        backend("a");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+        final Config running = rig.withTransport(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+        final TransportChoice other = running.transport() == TransportChoice.NIO ? TransportChoice.EPOLL : TransportChoice.NIO;
+        final String refused = "transport " + other + " needs a restart (running " + running.transport() + ")";
+
+        assertThat(lb.reload(running.withTransport(other)).notApplied()).containsExactly(refused);
+        assertThat(lb.reload(running.withTransport(other)).notApplied()).as("the same file again").containsExactly(refused);
+        final ReloadResult withListener = lb.reload(running.withTransport(other)
+            .withListeners(List.of(listener("front"), listener("extra"))));
+        assertThat(withListener.notApplied()).containsExactly(refused);
+        try (Socket client = connect(lb.localAddress("extra"))) {
+            assertThat(readLine(client)).as("a new listener on the running transport").isEqualTo("a");
+        }
+        assertThat(lb.reload(running.withListeners(List.of(listener("front"), listener("extra")))).notApplied())
+            .as("the file says what runs again").isEmpty();
+    }
+
+    @Test
+    void anAccessLogChangeIsReportedAgainstWhatRunsNotAgainstTheLastFile() throws Exception {
+        backend("a");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+        final Config running = rig.withTransport(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+
+        assertThat(lb.reload(running.withAccessLog(AccessLogFormat.JSON)).notApplied())
+            .containsExactly("access-log json needs a restart (running off)");
+        assertThat(lb.reload(running).notApplied()).as("back to what runs: nothing to report").isEmpty();
+        assertThat(lb.reload(running.withAccessLog(AccessLogFormat.PLAIN)).notApplied())
+            .containsExactly("access-log plain needs a restart (running off)");
     }
 
     @Test

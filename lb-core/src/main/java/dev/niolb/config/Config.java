@@ -158,6 +158,17 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         this(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, DEFAULT_TRANSPORT);
     }
 
+    /**
+     * This config with what only a restart changes (threads, maxconn, admin API, access log, log outputs,
+     * transport) as {@code running} has it: what a process running {@code running} runs after reloading this. A
+     * reload compares the next file with that, so a setting it could not apply is reported again by every reload
+     * until the file gives it back its running value.
+     */
+    public Config withRestartOnlyOf(final Config running) {
+        return new Config(running.threads, grace, listeners, groups, dns, running.maxconn, running.admin,
+            running.accessLog, running.logs, running.transport, shutdownDelay, busyPoll);
+    }
+
     public Config withMaxconn(final int n) {
         return new Config(threads, grace, listeners, groups, dns, n, admin, accessLog, logs, transport, shutdownDelay, busyPoll);
     }
