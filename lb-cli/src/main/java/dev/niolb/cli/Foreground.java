@@ -85,6 +85,7 @@ final class Foreground {
     int run(final Consumer<LoadBalancer> started) throws InterruptedException {
         // before start, so that a signal during start-up already means a graceful stop
         final StopSignals signals = StopSignals.install();
+        StraySignals.install(); // SIGUSR1 and its kin would end the process with no word
         try {
             LogOutputs.apply(config.logs()); // before the start, so that its lines reach syslog too
         } catch (final LogOutputs.Refused e) {

@@ -149,6 +149,28 @@ class RunProcessTest {
     }
 
     @Test
+    void strayUsr1Usr2AndAlrmSignalsAreLoggedAndSessionsGoOn() throws Exception {
+        try (EchoServer server = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server));
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), niolb.awaitListeningPort())) {
+            assertThat(readLine(client)).isEqualTo("hi");
+            niolb.signal("USR1"); // by default: the process ends at once, exit 138, not a word in the log
+            niolb.awaitOut("SIGUSR1 ignored: niolb stops on SIGTERM and reloads on SIGHUP", START);
+            niolb.signal("ALRM");
+            niolb.awaitOut("SIGALRM ignored", START);
+            niolb.signal("USR2"); // the JVM's own on HotSpot, or ours: either way the process stays
+
+            client.getOutputStream().write("still here\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(readLine(client)).isEqualTo("still here");
+            assertThat(niolb.isAlive()).isTrue();
+            client.close();
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(EXIT)).isZero();
+            assertThat(niolb.err()).isEmpty();
+        }
+    }
+
+    @Test
     void aSecondSignalDuringTheGracePeriodExitsAtOnceWith128PlusItsNumber() throws Exception {
         try (EchoServer server = new EchoServer("hi");
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server),
