@@ -102,6 +102,12 @@ final class ServerCommands {
         return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
     }
 
+    /** A refused reload is logged as SIGHUP's is, so that the journal shows it whoever asked. */
+    private static Refused refused(final int status, final String message) {
+        LOG.error("{} (POST /reload)", message);
+        return new Refused(status, message);
+    }
+
     /**
      * Reads the config again from where the engine was started from ({@code niolb run --config}: the file) and
      * applies it as SIGHUP does. 200 with what changed; 422 when the file does not read or validate, 409 when it
@@ -117,15 +123,15 @@ final class ServerCommands {
             next = source.load();
         } catch (final ConfigFileException e) {
             lb.reloads().refused();
-            throw new Refused(422, "reload refused: " + e.getMessage() + "; the running config stays");
+            throw refused(422, "reload refused: " + e.getMessage() + "; the running config stays");
         }
         final ReloadResult result;
         try {
             result = lb.reload(next); // logs "reload: <what changed>"
         } catch (final IOException e) {
-            throw new Refused(409, "reload refused: " + e.getMessage() + "; nothing changed");
+            throw refused(409, "reload refused: " + e.getMessage() + "; nothing changed");
         } catch (final IllegalStateException e) {
-            throw new Refused(409, "reload refused: " + e.getMessage());
+            throw refused(409, "reload refused: " + e.getMessage());
         }
         final JsonWriter json = new JsonWriter().beginObject()
             .field("source", source.describe())

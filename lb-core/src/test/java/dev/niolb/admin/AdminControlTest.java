@@ -9,6 +9,7 @@ import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.LogCapture;
 import dev.niolb.backend.ServerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -195,7 +196,12 @@ class AdminControlTest {
                     return "niolb.yaml";
                 }
             });
-            expect(rig.http.post("/reload", ""), 422, "reload refused: niolb.yaml:3: listeners[0].bind");
+            try (LogCapture log = LogCapture.of("dev.niolb.admin")) {
+                expect(rig.http.post("/reload", ""), 422, "reload refused: niolb.yaml:3: listeners[0].bind");
+                assertThat(log.messages()).as("in the journal too, as a refused SIGHUP is").containsExactly(
+                    "reload refused: niolb.yaml:3: listeners[0].bind: bad address 'x'; the running config stays"
+                        + " (POST /reload)");
+            }
             assertThat(rig.stats().get("groups").get(0).get("servers")).hasSize(2);
         }
     }
