@@ -96,6 +96,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private long bytesIn;
     private long bytesOut;
     private byte[] firstDatagram;
+    private int firstTooLarge; // the size of a first datagram too large to keep, while it would have been kept
     private final LoopTimer timer;
     private long lastActivityMs;
     private ByteBuffer proxyHeader;              // built on first use, for servers with send-proxy-v2
@@ -221,9 +222,13 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         lastActivityMs = loop.nowMs();
         requests++;
-        if (requests == 1 && datagram.remaining() <= KEEP_FIRST_MAX && listener.options().retries() > 0) {
-            firstDatagram = new byte[datagram.remaining()];
-            datagram.get(datagram.position(), firstDatagram);
+        if (requests == 1 && listener.options().retries() > 0) {
+            if (datagram.remaining() <= KEEP_FIRST_MAX) {
+                firstDatagram = new byte[datagram.remaining()];
+                datagram.get(datagram.position(), firstDatagram);
+            } else {
+                firstTooLarge = datagram.remaining();
+            }
         }
         send(datagram);
     }
@@ -237,6 +242,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         final Server down = server;
         dropServer();
         firstDatagram = null; // it went to the DOWN server; the datagram in hand is what goes out next
+        firstTooLarge = 0;
         attempts.restartAvoiding(down);
         if (!connectNext()) {
             listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for " + client);
@@ -357,6 +363,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 server.answered(); // ends a run of passive failures, as a connect that succeeds does for TCP
             }
             firstDatagram = null; // the server answers: no retry any more
+            firstTooLarge = 0;
             if (awaitingReply) {
                 awaitingReply = false;
                 server.counters().replyTimes().record(stripe, loop.nowNanos() - sentNanos);
@@ -403,7 +410,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             again = receiver.buffer().clear().put(firstDatagram).flip();
         }
         if (again == null) {
-            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + client);
+            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + client
+                + (firstTooLarge > 0 ? " (its first datagram, " + firstTooLarge
+                    + " bytes, was too large to keep for a retry: at most " + KEEP_FIRST_MAX + ")" : ""));
             close(Termination.SERVER_RESET);
             return;
         }
@@ -457,6 +466,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         closed = true;
         timer.cancel();
         firstDatagram = null;
+        firstTooLarge = 0;
         if (server != null) {
             dropServer();
         }

@@ -15,6 +15,7 @@ import dev.niolb.backend.Server;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.LogCapture;
 import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -337,6 +338,29 @@ class UdpProxyTest {
             assertThat(client().ask("q" + i)).as("client " + i).isEqualTo("live:q" + i);
         }
         assertThat(deadServer.counters().failedConnects()).isEqualTo(failures);
+    }
+
+    @Test
+    void aFirstDatagramTooLargeToKeepIsNotSentAgainAndTheWarningSaysWhy() throws Exception {
+        final InetSocketAddress dead;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            dead = (InetSocketAddress) s.getLocalSocketAddress(); // nothing is bound there once it closes
+        }
+        final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
+        start(UdpOptions.DEFAULTS, 1, List.of(dead, live.address())); // round robin: the first flow goes to s0
+        try (LogCapture log = LogCapture.of(UdpListener.class.getName())) {
+            final UdpClient client = client();
+            client.send(new byte[UdpFlow.KEEP_FIRST_MAX + 1]);
+
+            Await.until(() -> counters().get(UdpListenerCounters.SERVER_UNREACHABLE) == 1, 5000);
+            Await.until(() -> !log.messages().isEmpty(), 5000);
+            assertThat(client.receive(200)).as("lost with its server: not kept for a retry").isNull();
+            assertThat(log.messages()).singleElement().asString().contains(
+                "ending the flow of " + client.localAddress() + " (its first datagram, 4097 bytes, was too large to"
+                    + " keep for a retry: at most 4096)");
+        }
+        assertThat(client().ask("small")).as("the next flow goes to the live server").isEqualTo("live:small");
+        assertThat(live.received()).isEqualTo(1);
     }
 
     @Test
