@@ -87,10 +87,10 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
         return protocol.scheme() + "://" + hostPort(address);
     }
 
-    /** {@code HOST:PORT} or {@code [v6]:PORT} with the numeric address. */
+    /** {@code HOST:PORT} or {@code [v6]:PORT} with the numeric address ({@link IpText}: {@code [::1]:53}). */
     public static String hostPort(final InetSocketAddress address) {
         final InetAddress ip = address.getAddress();
-        final String host = ip == null ? address.getHostString() : ip.getHostAddress();
+        final String host = ip == null ? address.getHostString() : IpText.of(ip);
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 }

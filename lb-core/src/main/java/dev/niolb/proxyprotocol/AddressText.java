@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
- * The v1 text forms of addresses and ports, read straight from the bytes of a buffer and written as the
- * specification's canonical text.
+ * The v1 text forms of addresses and ports, read straight from the bytes of a buffer (the encoder writes them
+ * with {@link dev.niolb.config.IpText}).
  *
  * <p>Stateless. Parsing never asks the resolver: only numeric literals are accepted, and they are turned into
  * addresses with {@link InetAddress#getByAddress(byte[])}, which does no lookup.
@@ -146,43 +146,6 @@ final class AddressText {
             value = value * 10 + (in.get(i) - '0');
         }
         return value <= 65535 ? value : -1;
-    }
-
-    /** RFC 5952 text of 16 bytes, without a scope: the JDK's {@code getHostAddress} writes neither. */
-    static String formatIpv6(final byte[] b) {
-        final int[] words = new int[8];
-        for (int w = 0; w < 8; w++) {
-            words[w] = ((b[2 * w] & 0xFF) << 8) | (b[2 * w + 1] & 0xFF);
-        }
-        int bestStart = -1;
-        int bestLength = 1; // a single zero group is not shortened (RFC 5952 4.2.2)
-        for (int w = 0; w < 8; ) {
-            if (words[w] != 0) {
-                w++;
-                continue;
-            }
-            final int start = w;
-            while (w < 8 && words[w] == 0) {
-                w++;
-            }
-            if (w - start > bestLength) {
-                bestStart = start;
-                bestLength = w - start;
-            }
-        }
-        final StringBuilder s = new StringBuilder(39);
-        for (int w = 0; w < 8; w++) {
-            if (w == bestStart) {
-                s.append("::");
-                w += bestLength - 1;
-                continue;
-            }
-            if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
-                s.append(':');
-            }
-            s.append(Integer.toHexString(words[w]));
-        }
-        return s.toString();
     }
 
     private static boolean isDigit(final byte c) {

@@ -1,5 +1,6 @@
 package dev.niolb.proxyprotocol;
 
+import dev.niolb.config.IpText;
 import dev.niolb.proxyprotocol.ProxyHeader.Transport;
 
 import java.net.Inet4Address;
@@ -83,6 +84,6 @@ public final class ProxyHeaderEncoder {
     }
 
     private static String text(final InetAddress address, final boolean v4) {
-        return v4 ? address.getHostAddress() : AddressText.formatIpv6(bytes(address, false));
+        return v4 ? address.getHostAddress() : IpText.ipv6(bytes(address, false));
     }
 }

@@ -55,7 +55,7 @@ class DnsServerSpecTest {
     void anIpv6AddressIsWrittenInBracketsInTheServerName() {
         final ServerConfig s = DnsServerSpec.of("api.test", 80).server(new InetSocketAddress("::1", 80), -1, false);
 
-        assertThat(s.name()).isEqualTo("api.test:80#[0:0:0:0:0:0:0:1]");
+        assertThat(s.name()).isEqualTo("api.test:80#[::1]");
     }
 
     @Test

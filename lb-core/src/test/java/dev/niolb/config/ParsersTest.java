@@ -22,7 +22,7 @@ class ParsersTest {
         assertThat(e.protocol()).isEqualTo(Protocol.UDP);
         assertThat(e.address().getPort()).isEqualTo(53);
         assertThat(e.address().getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
-        assertThat(e.toString()).isEqualTo("udp://[0:0:0:0:0:0:0:1]:53");
+        assertThat(e.toString()).isEqualTo("udp://[::1]:53");
     }
 
     @Test

@@ -32,7 +32,10 @@ class ProxyHeaderEncoderTest {
     @Test
     void endpointsOfDifferentFamiliesAreBothWrittenAsIpv6() throws Exception {
         assertThat(text(ProxyHeaderEncoder.v1(at("10.0.0.1", 1), at("::1", 2))))
-            .isEqualTo("PROXY TCP6 ::ffff:a00:1 ::1 1 2\r\n");
+            .as("inet_ntop's form of a mapped address, as HAProxy writes it")
+            .isEqualTo("PROXY TCP6 ::ffff:10.0.0.1 ::1 1 2\r\n");
+        assertThat(proxied(ProxyHeaderEncoder.v1(at("10.0.0.1", 1), at("::1", 2))).source())
+            .as("and it reads back").isEqualTo(at("10.0.0.1", 1));
         final Proxied p = proxied(ProxyHeaderEncoder.v2(at("10.0.0.1", 1), at("::1", 2), Transport.STREAM));
         assertThat(p.source()).isEqualTo(at("10.0.0.1", 1)); // the mapped address decodes back to the IPv4 client
         assertThat(p.destination()).isEqualTo(at("::1", 2));

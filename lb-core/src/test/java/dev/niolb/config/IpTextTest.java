@@ -1,0 +1,48 @@
+package dev.niolb.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IpTextTest {
+    private static String text(final String literal) throws Exception {
+        return IpText.of(InetAddress.getByName(literal)); // a literal: no lookup
+    }
+
+    @Test
+    void ipv6IsWrittenInRfc5952sCanonicalForm() throws Exception {
+        assertThat(text("0:0:0:0:0:0:0:1")).isEqualTo("::1");
+        assertThat(text("0:0:0:0:0:0:0:0")).isEqualTo("::");
+        assertThat(text("2001:0DB8:0:0:0:0:0:1")).isEqualTo("2001:db8::1");
+        assertThat(text("2001:db8:0:0:1:0:0:1")).as("the first of two equal runs").isEqualTo("2001:db8::1:0:0:1");
+        assertThat(text("2001:db8:0:0:0:1:0:0")).as("the longest run").isEqualTo("2001:db8::1:0:0");
+        assertThat(text("2001:db8:0:1:1:1:1:1")).as("one zero group stays").isEqualTo("2001:db8:0:1:1:1:1:1");
+        assertThat(text("fe80:0:0:0:0:0:0:a")).isEqualTo("fe80::a");
+    }
+
+    @Test
+    void anIpv4MappedAddressKeepsItsIpv4PartDotted() {
+        final byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, 1, 2, 3, 4};
+        assertThat(IpText.ipv6(mapped)).isEqualTo("::ffff:1.2.3.4");
+        final byte[] notMapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, (byte) 0xFF, (byte) 0xFF, 1, 2, 3, 4};
+        assertThat(IpText.ipv6(notMapped)).isEqualTo("::1:ffff:102:304");
+    }
+
+    @Test
+    void ipv4IsDottedAndAScopeIsKept() throws Exception {
+        assertThat(text("192.0.2.1")).isEqualTo("192.0.2.1");
+        final Inet6Address scoped = Inet6Address.getByAddress(null,
+            new byte[]{(byte) 0xfe, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 1);
+        assertThat(IpText.of(scoped)).isEqualTo("fe80::1%1");
+    }
+
+    @Test
+    void anEndpointsTextUsesIt() throws Exception {
+        assertThat(Endpoint.hostPort(new InetSocketAddress(InetAddress.getByName("::1"), 1111))).isEqualTo("[::1]:1111");
+        assertThat(Endpoint.hostPort(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 80))).isEqualTo("127.0.0.2:80");
+    }
+}
