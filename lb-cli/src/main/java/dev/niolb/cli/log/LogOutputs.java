@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -116,6 +118,11 @@ public final class LogOutputs {
             throw new Refused("cannot write the access log to " + path + ": permission denied");
         } catch (final NoSuchFileException e) {
             throw new Refused("cannot write the access log to " + path + ": no such directory");
+        } catch (final FileAlreadyExistsException e) { // a part of the path that must be a directory is a file
+            throw new Refused("cannot write the access log to " + path + ": " + e.getFile() + " is not a directory");
+        } catch (final FileSystemException e) {
+            throw new Refused("cannot write the access log to " + path + ": "
+                + (e.getReason() == null ? e.getMessage() : e.getReason().toLowerCase(Locale.ROOT)));
         } catch (final IOException e) {
             throw new Refused("cannot write the access log to " + path + ": " + e.getMessage());
         }
