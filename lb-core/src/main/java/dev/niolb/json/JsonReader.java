@@ -87,6 +87,9 @@ public final class JsonReader {
                 throw error("expected a key in quotes");
             }
             final String key = string();
+            if (map.containsKey(key)) { // which one would count is the parser's guess: {"state":"drain","state":"maint"}
+                throw error("duplicate key " + quoted(key));
+            }
             skipSpace();
             expect(':');
             map.put(key, value(depth + 1));
@@ -257,6 +260,14 @@ public final class JsonReader {
         final boolean printable = c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && c != 0x2028 && c != 0x2029
             && !Character.isSurrogate(c);
         return printable ? "'" + c + "'" : String.format("U+%04X", (int) c);
+    }
+
+    /** A key for an error line: quoted, control characters as escapes, at most 40 code points. */
+    private static String quoted(final String key) {
+        final StringBuilder s = new StringBuilder(key.length() + 2).append('"');
+        key.codePoints().limit(40).forEach(c -> s.append(c < 0x20 || c == 0x7F
+            ? "\\u%04x".formatted(c) : Character.toString(c)));
+        return s.append(key.codePointCount(0, key.length()) > 40 ? "…\"" : "\"").toString();
     }
 
     private IllegalArgumentException error(final String what) {

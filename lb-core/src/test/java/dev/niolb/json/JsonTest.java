@@ -72,6 +72,15 @@ class JsonTest {
     }
 
     @Test
+    void aKeyTwiceInOneObjectIsRefusedNotGuessedAt() {
+        assertThatThrownBy(() -> JsonReader.parse("{\"state\":\"drain\",\"state\":\"maint\"}"))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("bad JSON at character 25: duplicate key \"state\"");
+        assertThat(JsonReader.parse("{\"a\":{\"k\":1},\"b\":{\"k\":2}}")).as("the same key in two objects")
+            .isEqualTo(java.util.Map.of("a", java.util.Map.of("k", 1L), "b", java.util.Map.of("k", 2L)));
+    }
+
+    @Test
     void anErrorShowsAControlCharacterOfTheTextAsItsCodePoint() {
         // found by fuzzing: the character was echoed raw, and a line break or ESC split or rewrote the message
         assertThatThrownBy(() -> JsonReader.parse("\u0011\u0000state\":\"drain\"}"))
