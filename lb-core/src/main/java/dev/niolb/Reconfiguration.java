@@ -51,6 +51,8 @@ final class Reconfiguration {
     private final List<Listener> added = new ArrayList<>();
     // the running listeners the diff removes, found by their names before any rename
     private final List<Listener> removed = new ArrayList<>();
+    // changed listeners whose running config differs from the file's in what only a restart changes
+    private final Map<String, ListenerConfig> asRunning = new LinkedHashMap<>();
     private RunningState to;
 
     /** A reload of {@code lb}, which runs {@code from}, to {@code next}. */
@@ -138,7 +140,7 @@ final class Reconfiguration {
             notApplied.add("log outputs (access-log-file, syslog) need a restart");
         }
         // what runs now: the file's values, except what only a restart changes (reported above)
-        to = from.next(next.withRestartOnlyOf(config), ordered, listeners, removed);
+        to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed);
         return new ReloadResult(diff, notApplied);
     }
 
@@ -255,14 +257,32 @@ final class Reconfiguration {
         final ListenerConfig after = change.after();
         final TargetGroup group = groups.get(after.group());
         running(before.name()).reconfigure(after, group);
+        boolean restartOnly = false;
         for (final RecordDiff.Field f : change.fields()) {
             // the backlog and TCP_DEFER_ACCEPT are the kept listening socket's
             final boolean socketsOwn = f.path().equals("tcp.backlog") || f.path().equals("tcp.defer-accept");
             if (socketsOwn && after.protocol() == Protocol.TCP
                 || f.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP) {
                 notApplied.add("listener " + after.name() + ": " + f + " needs a restart");
+                restartOnly = true;
             }
         }
+        if (restartOnly) { // what runs keeps the socket's values, so the next reload reports them again
+            final ListenerConfig running = after.protocol() == Protocol.TCP
+                ? after.withTcp(after.tcp().withBacklog(before.tcp().backlog())
+                    .withDeferAccept(before.tcp().deferAccept()))
+                : after.withAcceptProxy(before.acceptProxy());
+            asRunning.put(after.name(), running);
+        }
+    }
+
+    /** The next config's listeners as they run: the file's, except what only a restart changes (above). */
+    private List<ListenerConfig> runningListeners() {
+        final List<ListenerConfig> listeners = new ArrayList<>();
+        for (final ListenerConfig l : next.listeners()) {
+            listeners.add(asRunning.getOrDefault(l.name(), l));
+        }
+        return listeners;
     }
 
     /**

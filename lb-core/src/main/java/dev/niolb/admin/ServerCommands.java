@@ -130,8 +130,8 @@ final class ServerCommands {
             result = lb.reload(next); // logs "reload: <what changed>"
         } catch (final IOException e) {
             throw refused(409, "reload refused: " + e.getMessage() + "; nothing changed");
-        } catch (final IllegalStateException e) {
-            throw refused(409, "reload refused: " + e.getMessage());
+        } catch (final IllegalStateException stopped) { // while stopping: not a refusal worth a line (SIGHUP's too)
+            throw new Refused(409, "reload refused: " + stopped.getMessage());
         }
         final JsonWriter json = new JsonWriter().beginObject()
             .field("source", source.describe())

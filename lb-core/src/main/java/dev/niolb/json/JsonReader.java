@@ -87,7 +87,7 @@ public final class JsonReader {
                 throw error("expected a key in quotes");
             }
             final String key = string();
-            if (map.containsKey(key)) { // which one would count is the parser's guess: {"state":"drain","state":"maint"}
+            if (map.containsKey(key)) { // which one counts would be a guess: {"state":"drain","state":"maint"}
                 throw error("duplicate key " + quoted(key));
             }
             skipSpace();
@@ -257,17 +257,22 @@ public final class JsonReader {
      * stays one line whatever the text holds (found by fuzzing: an ESC or a line break was echoed raw).
      */
     private static String shown(final char c) {
-        final boolean printable = c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && c != 0x2028 && c != 0x2029
-            && !Character.isSurrogate(c);
-        return printable ? "'" + c + "'" : String.format("U+%04X", (int) c);
+        return printable(c) ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 
-    /** A key for an error line: quoted, control characters as escapes, at most 40 code points. */
+    /** A key for an error line: quoted, at most 40 characters, any that {@link #shown} would not print as U+XXXX. */
     private static String quoted(final String key) {
         final StringBuilder s = new StringBuilder(key.length() + 2).append('"');
-        key.codePoints().limit(40).forEach(c -> s.append(c < 0x20 || c == 0x7F
-            ? "\\u%04x".formatted(c) : Character.toString(c)));
-        return s.append(key.codePointCount(0, key.length()) > 40 ? "…\"" : "\"").toString();
+        for (int i = 0; i < Math.min(40, key.length()); i++) {
+            final char c = key.charAt(i);
+            s.append(printable(c) ? String.valueOf(c) : String.format("U+%04X", (int) c));
+        }
+        return s.append(key.length() > 40 ? "…\"" : "\"").toString();
+    }
+
+    private static boolean printable(final char c) {
+        return c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) && c != 0x2028 && c != 0x2029
+            && !Character.isSurrogate(c);
     }
 
     private IllegalArgumentException error(final String what) {

@@ -76,6 +76,8 @@ class JsonTest {
         assertThatThrownBy(() -> JsonReader.parse("{\"state\":\"drain\",\"state\":\"maint\"}"))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("bad JSON at character 25: duplicate key \"state\"");
+        assertThatThrownBy(() -> JsonReader.parse("{\"a\\u0085\":1,\"a\\u0085\":2}")).as("one line whatever the key holds")
+            .hasMessageEndingWith("duplicate key \"aU+0085\"");
         assertThat(JsonReader.parse("{\"a\":{\"k\":1},\"b\":{\"k\":2}}")).as("the same key in two objects")
             .isEqualTo(java.util.Map.of("a", java.util.Map.of("k", 1L), "b", java.util.Map.of("k", 2L)));
     }

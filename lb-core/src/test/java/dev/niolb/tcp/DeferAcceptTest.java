@@ -115,5 +115,9 @@ class DeferAcceptTest {
 
         assertThat(result.notApplied()).containsExactly("listener front: tcp.defer-accept false→true needs a restart");
         assertThat(lb.localAddress("front")).isEqualTo(bound);
+        assertThat(lb.reload(epoll.withTransport(next)).notApplied()).as("the same file again: still not applied")
+            .containsExactly("listener front: tcp.defer-accept false→true needs a restart");
+        assertThat(lb.reload(epoll.withTransport(config(server.address(), false))).notApplied())
+            .as("the file gives back what runs").isEmpty();
     }
 }

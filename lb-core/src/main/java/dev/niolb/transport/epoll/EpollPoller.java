@@ -21,9 +21,10 @@ import java.util.Arrays;
  * number, so that an event for a socket closed earlier in the same batch, whose slot a new socket has taken
  * since, is recognised as stale and dropped rather than handed to the wrong owner.
  *
- * <p>Interest follows the JDK's selector: a socket with no interest is removed from the epoll set (an error or
- * hang-up is reported even to an empty interest, and level-triggered it would be reported on every wait), and
- * an error or hang-up is reported as every operation the owner waits for, which then finds the error itself.
+ * <p>An error or hang-up is reported as every operation the owner waits for, which then finds the error itself.
+ * A socket with no interest leaves the epoll set (an error or hang-up is reported even to an empty interest, and
+ * level-triggered it would be reported on every wait), except a connected stream socket: it stays with no events,
+ * so that its peer's reset reaches its owner as {@link Ready#ERROR}, and leaves at the first error or hang-up.
  *
  * <p>Threading: the owning loop's thread, except {@link #wakeup()}.
  */
@@ -211,10 +212,10 @@ final class EpollPoller implements Poller {
             }
             final int interest = registration.interestOps();
             final int epollEvents = EpollEvents.events(events, i);
-            if (interest == 0) { // only in the set to hear a reset (EpollFd#hearsResetsWhileIdle), or stale in this batch
+            if (interest == 0) { // in the set only to hear a reset (EpollFd#hearsResetsWhileIdle), or stale here
                 if ((epollEvents & (Libc.EPOLLERR | Libc.EPOLLHUP)) != 0) {
                     registration.leaveSetWhileIdle();
-                    if ((epollEvents & Libc.EPOLLERR) != 0) {
+                    if ((epollEvents & Libc.EPOLLERR) != 0 && registration.hearsResetsWhileIdle()) {
                         dispatch.ready(registration.handler(), Ready.ERROR, registration);
                     }
                 }

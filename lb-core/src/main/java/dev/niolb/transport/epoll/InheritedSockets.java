@@ -1,5 +1,7 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.config.Endpoint;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -87,8 +89,7 @@ public final class InheritedSockets {
     public synchronized List<String> closeUnclaimed() {
         final List<String> closed = new ArrayList<>();
         for (final Inherited s : sockets) {
-            closed.add((s.type() == Libc.SOCK_STREAM ? "tcp://" : "udp://") + s.bound().getAddress().getHostAddress()
-                + ":" + s.bound().getPort());
+            closed.add((s.type() == Libc.SOCK_STREAM ? "tcp://" : "udp://") + Endpoint.hostPort(s.bound()));
             Libc.close(s.fd());
         }
         sockets.clear();
