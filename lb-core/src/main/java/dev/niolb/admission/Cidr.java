@@ -1,5 +1,7 @@
 package dev.niolb.admission;
 
+import dev.niolb.config.IpText;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Objects;
@@ -76,39 +78,14 @@ public record Cidr(boolean ipv4, long high, long low, int prefixLength) {
         return ipv6Text() + "/" + prefixLength;
     }
 
-    /** RFC 5952 text: lower case, the longest run of two or more zero groups written as {@code ::}. */
+    /** RFC 5952 text ({@link IpText}). */
     private String ipv6Text() {
-        final int[] groups = new int[8];
-        for (int i = 0; i < 4; i++) {
-            groups[i] = (int) (high >>> (48 - 16 * i)) & 0xFFFF;
-            groups[4 + i] = (int) (low >>> (48 - 16 * i)) & 0xFFFF;
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        final StringBuilder text = new StringBuilder(39);
+        final byte[] bytes = new byte[16];
         for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                text.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
-                text.append(':');
-            }
-            text.append(Integer.toHexString(groups[i]));
+            bytes[i] = (byte) (high >>> (56 - 8 * i));
+            bytes[8 + i] = (byte) (low >>> (56 - 8 * i));
         }
-        return text.toString();
+        return IpText.ipv6(bytes);
     }
 
     private static byte[] literal(final String address, final String text) {

@@ -83,6 +83,13 @@ class UdpProxyTest {
         return start(options, threads, java.util.Arrays.stream(servers).map(UdpEchoServer::address).toList());
     }
 
+    /** A loopback UDP port nothing is bound to (it was, a moment ago): it answers ICMP port unreachable. */
+    private static InetSocketAddress unboundUdpAddress() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            return (InetSocketAddress) s.getLocalSocketAddress();
+        }
+    }
+
     private UdpClient client() throws IOException {
         return rig.track(new UdpClient(lb.localAddress(FRONT)));
     }
@@ -310,10 +317,7 @@ class UdpProxyTest {
 
     @Test
     void aServerAnsweringPortUnreachableIsBlamedAndItsFlowsMoveToAnotherUnseen() throws Exception {
-        final InetSocketAddress dead;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            dead = (InetSocketAddress) s.getLocalSocketAddress(); // nothing is bound there once it closes
-        }
+        final InetSocketAddress dead = unboundUdpAddress();
         final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
         start(UdpOptions.DEFAULTS, 1, List.of(dead, live.address()));
 
@@ -342,10 +346,7 @@ class UdpProxyTest {
 
     @Test
     void aFirstDatagramTooLargeToKeepIsNotSentAgainAndTheWarningSaysWhy() throws Exception {
-        final InetSocketAddress dead;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            dead = (InetSocketAddress) s.getLocalSocketAddress(); // nothing is bound there once it closes
-        }
+        final InetSocketAddress dead = unboundUdpAddress();
         final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
         start(UdpOptions.DEFAULTS, 1, List.of(dead, live.address())); // round robin: the first flow goes to s0
         try (LogCapture log = LogCapture.of(UdpListener.class.getName())) {
@@ -365,10 +366,7 @@ class UdpProxyTest {
 
     @Test
     void withNoServerLeftTheDatagramIsDroppedAndCounted() throws Exception {
-        final InetSocketAddress dead;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            dead = (InetSocketAddress) s.getLocalSocketAddress();
-        }
+        final InetSocketAddress dead = unboundUdpAddress();
         start(UdpOptions.DEFAULTS, 1, List.of(dead));
 
         final UdpClient client = client();
