@@ -131,7 +131,7 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void run() {
-        long park = 1_000; // ns; doubles while idle while within MAX_IDLE_PARK_NS, then the writer sleeps until woken
+        long park = 1_000; // ns; doubles while idle as long as it is within MAX_IDLE_PARK_NS, then sleeps until woken
         while (true) {
             final boolean wasRunning = running; // read before draining: a stop is followed by one last full drain
             final int n = drain();

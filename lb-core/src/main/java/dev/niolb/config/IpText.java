@@ -1,7 +1,6 @@
 package dev.niolb.config;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 
 /**
@@ -21,10 +20,10 @@ public final class IpText {
         if (address instanceof Inet4Address) {
             return address.getHostAddress();
         }
-        final String jdk = address.getHostAddress();
+        final String jdk = address.getHostAddress(); // its scope, if any, as "%eth0" or "%2"
         final int scope = jdk.indexOf('%');
         final String text = ipv6(address.getAddress());
-        return address instanceof Inet6Address && scope >= 0 ? text + jdk.substring(scope) : text;
+        return scope >= 0 ? text + jdk.substring(scope) : text;
     }
 
     /** Sixteen bytes as RFC 5952 text. */

@@ -257,7 +257,7 @@ public final class JsonReader {
      * stays one line whatever the text holds (found by fuzzing: an ESC or a line break was echoed raw).
      */
     private static String shown(final char c) {
-        return printable(c) ? "'" + c + "'" : String.format("U+%04X", (int) c);
+        return printable(c) ? "'" + c + "'" : codePoint(c);
     }
 
     /** A key for an error line: quoted, at most 40 characters, any that {@link #shown} would not print as U+XXXX. */
@@ -265,9 +265,13 @@ public final class JsonReader {
         final StringBuilder s = new StringBuilder(key.length() + 2).append('"');
         for (int i = 0; i < Math.min(40, key.length()); i++) {
             final char c = key.charAt(i);
-            s.append(printable(c) ? String.valueOf(c) : String.format("U+%04X", (int) c));
+            s.append(printable(c) ? String.valueOf(c) : codePoint(c));
         }
         return s.append(key.length() > 40 ? "…\"" : "\"").toString();
+    }
+
+    private static String codePoint(final char c) {
+        return String.format("U+%04X", (int) c);
     }
 
     private static boolean printable(final char c) {

@@ -1,5 +1,6 @@
 package dev.niolb.faults;
 
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Splice;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.TransportChoice;
@@ -7,6 +8,7 @@ import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.FaultyServer;
+import dev.niolb.testing.FullBacklogServer;
 import dev.niolb.testing.TestedTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,6 +25,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,6 +98,23 @@ class ResetWhileHeldBackTest {
         Await.until(() -> rig.terminated(Termination.CLIENT_RESET) == clients, 5000);
         assertThat(rig.terminated(Termination.IDLE_TIMEOUT)).isZero();
         rig.awaitQuiet(); // no session, no pipe, no buffer left
+    }
+
+    @Test
+    void aClientThatResetsAfterItsProxyHeaderWhileTheServerConnectsEndsAtOnceAsAClientReset() throws Exception {
+        final FullBacklogServer slow = rig.track(new FullBacklogServer("slow")); // a connect to it takes 1 s or more
+        rig.start(LONG_IDLE.withConnectTimeout(Duration.ofSeconds(30)), AcceptProxy.fromAnyPeer(), 1, slow.address());
+        try (Socket client = new Socket()) {
+            client.connect(rig.front(), 2000);
+            client.getOutputStream().write("PROXY TCP4 192.0.2.1 198.51.100.1 56324 443\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+            // the header is read: niolb now connects, and waits for nothing from the client meanwhile
+            Await.until(() -> rig.counters().proxyHeaders() == 1, 5000);
+            client.setSoLinger(true, 0);
+        } // RST
+        Await.until(() -> rig.terminated(Termination.CLIENT_RESET) == 1, 5000);
+        assertThat(rig.counters().connectFailures()).as("not left to the 30 s connect timeout").isZero();
+        rig.awaitQuiet();
     }
 
     @Test

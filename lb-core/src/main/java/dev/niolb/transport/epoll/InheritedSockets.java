@@ -1,6 +1,7 @@
 package dev.niolb.transport.epoll;
 
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.Protocol;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -89,7 +90,7 @@ public final class InheritedSockets {
     public synchronized List<String> closeUnclaimed() {
         final List<String> closed = new ArrayList<>();
         for (final Inherited s : sockets) {
-            closed.add((s.type() == Libc.SOCK_STREAM ? "tcp://" : "udp://") + Endpoint.hostPort(s.bound()));
+            closed.add(new Endpoint(s.type() == Libc.SOCK_STREAM ? Protocol.TCP : Protocol.UDP, s.bound()).toString());
             Libc.close(s.fd());
         }
         sockets.clear();
