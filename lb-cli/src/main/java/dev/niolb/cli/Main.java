@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * <p>Exit codes: 0 ok, 1 runtime failure (a port in use, an address that cannot be bound), 2 usage error.
  */
 @Command(name = "niolb", mixinStandardHelpOptions = true, versionProvider = Version.class,
-    description = "An L4 TCP load balancer on plain JDK NIO.",
+    description = "An L4 (TCP and UDP) load balancer on JDK NIO, or on epoll and splice on Linux.",
     subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatsCommand.class, ServerCommand.class,
         ReloadCommand.class, VersionCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage error."})
