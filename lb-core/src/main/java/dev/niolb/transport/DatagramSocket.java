@@ -85,8 +85,12 @@ public interface DatagramSocket {
      */
     int write(ByteBuffer src) throws IOException;
 
-    /** Sends the buffers together as one datagram to the connected peer (a PROXY header and a payload); batched too. */
-    long write(ByteBuffer[] srcs) throws IOException;
+    /**
+     * Sends the buffers together as one datagram to the connected peer (a PROXY header and a payload); batched too.
+     * If a batching transport then cannot send it, {@code owner} hears of it (with the whole datagram's bytes)
+     * rather than the {@link Refusals} set with {@link #onRefused}: a flow learns that its header did not go.
+     */
+    long write(ByteBuffer[] srcs, Refusals owner) throws IOException;
 
     /**
      * Where to report datagrams a send or write accepted (returned their size) that the kernel refused when the

@@ -51,8 +51,9 @@ import java.nio.ByteBuffer;
  * counted against the server ({@link ServerCounters#FAILED_CONNECTS}) and reported for passive health as a failed
  * TCP connect is ({@link dev.niolb.backend.TargetGroup#connectFailed}: max-fails in a row take it DOWN); the
  * server's first reply on a socket ends such a run. If the server has not replied yet, the flow
- * moves to another server and sends its first datagram again (kept until the first reply, when small), so a
- * client whose server just died is answered by another one without noticing, as a failed TCP connect is retried.
+ * moves to another server and sends again what it sent before ({@link KeptDatagrams}, until the first reply: a
+ * few small datagrams), so a client whose server just died is answered by another one without noticing, as a
+ * failed TCP connect is retried.
  * A flow whose server fails after it replied ends; the client's next datagram opens a new flow.
  *
  * <p>Server states: a flow whose server is DOWN (checks, passive failures, its agent) moves to another server on
@@ -67,8 +68,8 @@ import java.nio.ByteBuffer;
  */
 final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.Refusals {
     private static final Logger LOG = LoggerFactory.getLogger(UdpFlow.class);
-    /** The first datagram is kept for a retry only up to this size: DNS queries, handshakes; not bulk. */
-    static final int KEEP_FIRST_MAX = 4096;
+    /** Datagrams are kept for a retry only up to this size in all: DNS queries, handshakes; not bulk. */
+    static final int KEEP_MAX = KeptDatagrams.MAX_BYTES;
 
     private final UdpReceiver receiver;
     private final UdpListener listener;
@@ -85,18 +86,18 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private final long responses;
     private final Admission admission; // counted the flow against its client's source; released at the end
     private final DatagramSocket.Refusals replyRefusals = this::repliesRefused; // made once, not per reply
+    private final DatagramSocket.Refusals headerRefusals = this::refusedWithHeader;
 
     private DatagramSocket socket;
     private Server server;
     private Server lastServer; // for the access log and the duration, after the flow has let its server go
     private TargetGroup group; // the group its server was picked from: blamed, and logged, as that server's
     private final ServerAttempts attempts;
-    private long requests;
+    private long requests; // datagrams sent to servers: with responses, replies that end the flow
     private long replies;
     private long bytesIn;
     private long bytesOut;
-    private byte[] firstDatagram;
-    private int firstTooLarge; // the size of a first datagram too large to keep, while it would have been kept
+    private KeptDatagrams kept; // until the server answers, when the listener retries; else null
     private final LoopTimer timer;
     private long lastActivityMs;
     private ByteBuffer proxyHeader;              // built on first use, for servers with send-proxy-v2
@@ -221,14 +222,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             return;
         }
         lastActivityMs = loop.nowMs();
-        requests++;
-        if (requests == 1 && listener.options().retries() > 0) {
-            if (datagram.remaining() <= KEEP_FIRST_MAX) {
-                firstDatagram = new byte[datagram.remaining()];
-                datagram.get(datagram.position(), firstDatagram);
-            } else {
-                firstTooLarge = datagram.remaining();
-            }
+        if (kept == null && !serverAnswered && listener.options().retries() > 0) {
+            kept = new KeptDatagrams();
         }
         send(datagram);
     }
@@ -241,8 +236,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private boolean moveFromDown() {
         final Server down = server;
         dropServer();
-        firstDatagram = null; // it went to the DOWN server; the datagram in hand is what goes out next
-        firstTooLarge = 0;
+        forgetKept(); // they went to the DOWN server; the datagram in hand is what goes out next
         attempts.restartAvoiding(down);
         if (!connectNext()) {
             listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for " + client);
@@ -257,39 +251,75 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         return true;
     }
 
+    /** What {@link #write} did with a datagram. */
+    private static final int SENT = 0;
+    private static final int DROPPED = 1;     // and counted as dropped
+    private static final int UNREACHABLE = 2; // not sent: an earlier datagram drew ICMP port unreachable
+
+    /** Sends a client's datagram to the server and counts it; keeps it while the server has not answered. */
     private void send(final ByteBuffer datagram) {
+        final int position = datagram.position();
+        final int size = datagram.remaining();
+        final int result = write(datagram);
+        if (result == UNREACHABLE) {
+            serverUnreachable(datagram.position(position));
+            return;
+        }
+        if (result == DROPPED) {
+            return;
+        }
+        if (kept != null) {
+            kept.sent(datagram, position, size);
+        }
+        counted(size);
+        if (!awaitingReply) {
+            awaitingReply = true;
+            sentNanos = loop.nowNanos();
+        }
+        server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+    }
+
+    /** A datagram of {@code size} from the client is counted as sent to the servers (once, whichever took it). */
+    private void counted(final int size) {
+        requests++;
+        bytesIn += size;
+        listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, 1);
+        listener.counters().add(stripe, UdpListenerCounters.BYTES_IN, size);
+    }
+
+    /** As {@link #counted}, undone: the datagram did not go after all. */
+    private void uncounted(final int datagrams, final long bytes) {
+        requests -= datagrams;
+        bytesIn -= bytes;
+        listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, -datagrams);
+        listener.counters().add(stripe, UdpListenerCounters.BYTES_IN, -bytes);
+    }
+
+    /** Writes one datagram to the server, with a PROXY header when the server wants one; counts a drop. */
+    private int write(final ByteBuffer datagram) {
         final int size = datagram.remaining();
         try {
             final SendProxy proxy = server.sendProxy();
             if (proxy.version() == SendProxy.Version.V2 && (proxy.udp() == SendProxy.UdpMode.EVERY || !headerSent)) {
                 if (!sendWithHeader(datagram, size)) {
                     listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
-                    return;
+                    return DROPPED;
                 }
             } else if (size == 0) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1); // see DROPPED_EMPTY
-                return;
+                return DROPPED;
             } else if (socket.write(datagram) != size) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1); // send buffer full
-                return;
+                return DROPPED;
             }
         } catch (final PortUnreachableException e) {
-            // an earlier datagram drew ICMP port unreachable; this one was not sent and can go elsewhere
-            serverUnreachable(datagram);
-            return;
+            return UNREACHABLE;
         } catch (final IOException e) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
             listener.warn(loop.nowMs(), "send to server " + server + " failed: " + e.getMessage());
-            return;
+            return DROPPED;
         }
-        bytesIn += size;
-        if (!awaitingReply) {
-            awaitingReply = true;
-            sentNanos = loop.nowNanos();
-        }
-        listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, 1);
-        listener.counters().add(stripe, UdpListenerCounters.BYTES_IN, size);
-        server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+        return SENT;
     }
 
     /**
@@ -304,7 +334,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         proxyHeader.position(0);
         withHeader[0] = proxyHeader;
         withHeader[1] = datagram;
-        final long sent = socket.write(withHeader);
+        final long sent = socket.write(withHeader, headerRefusals);
         withHeader[1] = null;
         if (sent != proxyHeader.limit() + size) {
             return false;
@@ -321,12 +351,25 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     @Override
     public void refused(final int datagrams, final long bytes) {
         listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, datagrams);
-        listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_IN, -datagrams);
-        listener.counters().add(stripe, UdpListenerCounters.BYTES_IN, -bytes);
-        bytesIn -= bytes;
+        uncounted(datagrams, bytes);
+        if (kept != null) {
+            kept.uncountLast(datagrams);
+        }
         if (server != null) {
             server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, -bytes);
         }
+    }
+
+    /**
+     * As {@link #refused}, for a datagram that carried a PROXY header: the header's bytes were never counted, and
+     * the server did not get it, so the next datagram carries one. (A refusal that drops the datagrams after it
+     * too, as a full buffer or port unreachable does, drops those that went without a header; one that drops this
+     * datagram alone lets them go, without: {@code EMSGSIZE}, the one such refusal a flow causes, is refused by
+     * the transport at the write instead.)
+     */
+    private void refusedWithHeader(final int datagrams, final long bytes) {
+        headerSent = false;
+        refused(datagrams, bytes - (long) datagrams * proxyHeader.limit());
     }
 
     // ------------------------------------------------------------------------------------- server -> client
@@ -362,8 +405,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 serverAnswered = true;
                 server.answered(); // ends a run of passive failures, as a connect that succeeds does for TCP
             }
-            firstDatagram = null; // the server answers: no retry any more
-            firstTooLarge = 0;
+            forgetKept(); // the server answers: no retry any more
             if (awaitingReply) {
                 awaitingReply = false;
                 server.counters().replyTimes().record(stripe, loop.nowNanos() - sentNanos);
@@ -396,8 +438,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     }
 
     /**
-     * The server answered ICMP port unreachable. Blames it; then moves to another server with {@code pending}
-     * (a datagram not sent), or the kept first datagram if the server never replied; else ends the flow.
+     * The server answered ICMP port unreachable. Blames it; then, if it never replied, moves to another server and
+     * sends there what it was sent ({@link KeptDatagrams}) and {@code pending} (a datagram not sent yet, or null);
+     * else ({@code pending} aside) ends the flow.
      */
     private void serverUnreachable(final ByteBuffer pending) {
         final Server failed = server;
@@ -405,26 +448,75 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         listener.counters().add(stripe, UdpListenerCounters.SERVER_UNREACHABLE, 1);
         // passive health, as a refused TCP connect: lock-free; at max-fails in a row the health loop takes it DOWN
         group.connectFailed(failed, "port unreachable");
-        ByteBuffer again = pending;
-        if (again == null && firstDatagram != null) {
-            again = receiver.buffer().clear().put(firstDatagram).flip();
-        }
-        if (again == null) {
+        final int again = kept == null ? 0 : kept.count();
+        if (again == 0 && pending == null) {
+            final int tooLarge = kept == null ? 0 : kept.tooLarge();
             listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + client
-                + (firstTooLarge > 0 ? " (its first datagram, " + firstTooLarge
-                    + " bytes, was too large to keep for a retry: at most " + KEEP_FIRST_MAX + ")" : ""));
+                + (tooLarge > 0 ? " (its datagram of " + tooLarge + " bytes was too large to keep for a retry: at most "
+                    + KEEP_MAX + " bytes in all)" : ""));
             close(Termination.SERVER_RESET);
             return;
         }
         dropServer();
         if (!connectNext()) {
             listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; no other server for " + client);
-            listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            // what went to the failed server is dropped, not sent: sent and dropped still add up
+            for (int i = 0; i < again; i++) {
+                if (kept.counted(i)) {
+                    uncounted(1, kept.size(i));
+                    listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+                }
+            }
+            if (pending != null) {
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            }
             close(Termination.NO_SERVER);
             return;
         }
         listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + client + " moved to " + server);
-        send(again);
+        if (again > 0 && !resendKept(again)) {
+            return; // the next server refused too, and the flow moved on or ended
+        }
+        if (pending != null) {
+            send(pending);
+        }
+    }
+
+    /**
+     * Sends the kept datagrams to the server the flow just moved to: a datagram counted before goes uncounted,
+     * one a transport refused (no longer counted) is counted now. False when this server is unreachable too
+     * (handled: the flow moved on, or ended).
+     */
+    private boolean resendKept(final int again) {
+        kept.resent();
+        for (int i = 0; i < again; i++) {
+            final ByteBuffer datagram = kept.datagram(i); // a rare path: a view per datagram is fine
+            final int size = datagram.remaining();
+            final int result = write(datagram);
+            if (result == UNREACHABLE) {
+                serverUnreachable(null);
+                return false;
+            }
+            if (result == SENT) {
+                server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+                if (!kept.counted(i)) {
+                    kept.markCounted(i);
+                    counted(size);
+                    listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, -1); // sent after all
+                }
+            }
+        }
+        if (!awaitingReply) {
+            awaitingReply = true;
+            sentNanos = loop.nowNanos();
+        }
+        return true;
+    }
+
+    private void forgetKept() {
+        if (kept != null) {
+            kept.clear();
+        }
     }
 
     private void dropServer() {
@@ -465,8 +557,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         closed = true;
         timer.cancel();
-        firstDatagram = null;
-        firstTooLarge = 0;
+        kept = null;
         if (server != null) {
             dropServer();
         }

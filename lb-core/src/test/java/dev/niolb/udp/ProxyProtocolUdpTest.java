@@ -98,6 +98,21 @@ class ProxyProtocolUdpTest {
     }
 
     @Test
+    void aDatagramTooLargeWithItsHeaderIsDroppedAndTheNextOneCarriesTheHeader() throws Exception {
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
+        start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
+        try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            final String me = Endpoint.hostPort(client.localAddress());
+            client.send(new byte[65_500]); // fits UDP over IPv4 (65,507) alone; not with a 28-byte header
+
+            assertThat(client.ask("small")).isEqualTo(me + " DGRAM small");
+        }
+        assertThat(counters().get(UdpListenerCounters.DROPPED_SEND)).isEqualTo(1);
+        assertThat(counters().get(UdpListenerCounters.DATAGRAMS_IN)).isEqualTo(1);
+        assertThat(counters().bytesIn()).isEqualTo("small".length());
+    }
+
+    @Test
     void theHeaderCarriesTheListenersAddressAsTheDestination() throws Exception {
         final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.DISABLED, SendProxy.V2, server.address());

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,6 +34,10 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private RecentAddresses recent;
     /** The local address the last datagram was sent to (a wildcard-bound listener with IP_PKTINFO), or null. */
     private InetAddress receivedAt;
+    /** The largest UDP payload to the connected peer: 65,535 less the UDP header, and less IPv4's own header. */
+    private static final int MAX_PAYLOAD_V4 = 65_507;
+    private static final int MAX_PAYLOAD_V6 = 65_527;
+    private int maxPayload = MAX_PAYLOAD_V6;
     private final byte[] at = new byte[16];
     private final byte[] lastAt = new byte[16];
     private int lastAtLength;
@@ -332,6 +337,18 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         if (Libc.connect(fd(), scratch.address, length) < 0) {
             throw Errors.ofDatagram("connect", Libc.errno());
         }
+        maxPayload = remote.getAddress() instanceof Inet4Address ? MAX_PAYLOAD_V4 : MAX_PAYLOAD_V6;
+    }
+
+    /**
+     * Refuses at once, as a direct send does ({@code EMSGSIZE}), a datagram larger than UDP carries to the connected
+     * peer: queued, the kernel would refuse it only when the loop sends the queue, after the caller had taken it
+     * for sent (a PROXY header then counted as delivered though it never was).
+     */
+    private void checkSize(final long bytes) throws IOException {
+        if (bytes > maxPayload) {
+            throw Errors.ofDatagram("send", Errors.EMSGSIZE);
+        }
     }
 
     /** Queued as {@link #send(ByteBuffer, InetSocketAddress)} is. */
@@ -341,6 +358,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         reportUnreachable();
         final int position = src.position();
         final int count = src.limit() - position;
+        checkSize(count);
         final DatagramOutbox box = outboxFor(count);
         reportUnreachable(); // a full queue sent just now may have met it
         if (box != null) {
@@ -356,13 +374,14 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
 
     /** Gathered into the loop's queue, or into one native buffer and sent, as one datagram. */
     @Override
-    public long write(final ByteBuffer[] srcs) throws IOException {
+    public long write(final ByteBuffer[] srcs, final Refusals owner) throws IOException {
         ensureOpen();
         reportUnreachable();
         long total = 0;
         for (final ByteBuffer src : srcs) {
             total += src.remaining();
         }
+        checkSize(total);
         final DatagramOutbox box = total > Scratch.DATAGRAM_BYTES ? null : outboxFor(total);
         reportUnreachable();
         final MemorySegment datagram = box != null ? box.data() : Scratch.mine().datagram();
@@ -378,7 +397,7 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         }
         final long sent;
         if (box != null) {
-            box.add(total, null, 0, null, null);
+            box.add(total, null, 0, null, owner);
             sent = total;
         } else {
             sent = send(datagram, total);

@@ -32,6 +32,7 @@ final class Errors {
     static final int EBADF = 9;
     static final int EINVAL = 22;
     static final int ENOSYS = 38;
+    static final int EMSGSIZE = 90;
 
     private Errors() {
     }

@@ -48,7 +48,7 @@ final class NioDatagramSocket implements DatagramSocket {
     }
 
     @Override
-    public long write(final ByteBuffer[] srcs) throws IOException {
+    public long write(final ByteBuffer[] srcs, final Refusals owner) throws IOException {
         return channel.write(srcs); // a connected datagram socket sends a gathering write as one datagram
     }
 

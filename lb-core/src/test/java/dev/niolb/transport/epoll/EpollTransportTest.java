@@ -741,7 +741,7 @@ class EpollTransportTest {
         flow.connect(at);
         final ByteBuffer header = ByteBuffer.wrap("head:".getBytes(StandardCharsets.US_ASCII));
         final ByteBuffer payload = ByteBuffer.allocateDirect(4).put("body".getBytes(StandardCharsets.US_ASCII)).flip();
-        assertThat(flow.write(new ByteBuffer[] {header, payload})).isEqualTo(9);
+        assertThat(flow.write(new ByteBuffer[] {header, payload}, null)).isEqualTo(9);
         assertThat(header.hasRemaining() || payload.hasRemaining()).isFalse();
         final DatagramPacket packet = new DatagramPacket(new byte[64], 64);
         server.receive(packet);
