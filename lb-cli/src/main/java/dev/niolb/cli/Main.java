@@ -37,6 +37,9 @@ public final class Main implements Callable<Integer> {
         "server", ServerCommand::new, "reload", ReloadCommand::new, "version", VersionCommand::new);
 
     public static void main(final String[] args) {
+        if (args.length > 0 && args[0].equals("run")) {
+            ReloadSignal.holdUntilStarted(); // a SIGHUP during start-up would end the process
+        }
         // System.exit and not a return: the engine's loop threads must not keep a stopped process alive
         System.exit(commandLineFor(args).execute(args));
     }

@@ -27,6 +27,10 @@ import java.util.function.Supplier;
  */
 final class ReloadSignal {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
+    /** A SIGHUP came while niolb was starting ({@link #holdUntilStarted}): {@link #install} reloads once. */
+    private static final AtomicBoolean HELD = new AtomicBoolean();
+    /** SIGHUP was ignored when the process started (nohup): the JVM keeps it so, whatever niolb installs. */
+    private static volatile boolean ignoredAtStart;
 
     private final LoadBalancer lb;
     private final ConfigSource source;
@@ -51,6 +55,21 @@ final class ReloadSignal {
     }
 
     /**
+     * From now until {@link #install}, a SIGHUP is held instead of ending the process (the JVM's default, exit
+     * 129 with no line in the log): a start takes a second or more, and a supervisor or script that reloads
+     * right after starting niolb would otherwise lose it. Called first thing by {@code niolb run}.
+     */
+    static void holdUntilStarted() {
+        try {
+            if (Signal.handle(new Signal("HUP"), signal -> HELD.set(true)) == SignalHandler.SIG_IGN) {
+                ignoredAtStart = true;
+            }
+        } catch (final IllegalArgumentException e) {
+            // install() says so, once logging is set up
+        }
+    }
+
+    /**
      * Installs the handler: from now on SIGHUP reloads instead of ending the process, and tells {@code systemd}
      * {@code RELOADING=1} before and {@code READY=1} after each reload, applied or refused; {@code afterReload}
      * runs before that {@code READY=1} (the listening sockets to store in systemd's file-descriptor store).
@@ -59,13 +78,18 @@ final class ReloadSignal {
                                 final Supplier<String> status, final Runnable afterReload) {
         final ReloadSignal reload = new ReloadSignal(lb, source, systemd, status, afterReload);
         try {
-            if (Signal.handle(new Signal("HUP"), signal -> reload.request()) == SignalHandler.SIG_IGN) {
+            if (Signal.handle(new Signal("HUP"), signal -> reload.request()) == SignalHandler.SIG_IGN
+                || ignoredAtStart) {
                 // the JVM keeps a signal ignored at start ignored: under nohup a SIGHUP would silently do nothing
                 LOG.warn("SIGHUP was ignored when niolb started (nohup?), so it will not reload: use 'niolb reload'"
                     + " or POST /reload on the admin API");
             }
         } catch (final IllegalArgumentException e) {
             LOG.warn("cannot handle SIGHUP: {}; reload by restarting", e.getMessage());
+        }
+        if (HELD.getAndSet(false)) {
+            LOG.info("SIGHUP came while niolb was starting: reloading now");
+            reload.request();
         }
         return reload;
     }

@@ -135,6 +135,33 @@ class ReloadProcessTest {
     }
 
     @Test
+    void aSighupWhileNiolbIsStartingIsHeldAndReloadsOnceItRuns(@TempDir final Path dir) throws Exception {
+        // the admin token is read from a FIFO during start-up: niolb waits there, at a moment the test can see,
+        // until the test writes the token, so the SIGHUP surely comes while niolb is starting
+        final Path token = dir.resolve("token");
+        assertThat(new ProcessBuilder("mkfifo", token.toString()).start().waitFor()).isZero();
+        try (EchoServer a = new EchoServer("a");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
+                 RunProcessTest.hostPort(a), "--threads", "1", "--admin", "127.0.0.1:0", "--admin-token-file",
+                 token.toString())) {
+            // opening a FIFO to write returns once niolb has opened it to read: it is starting, and waits for the token
+            try (java.io.OutputStream w = Files.newOutputStream(token)) {
+                niolb.signal("HUP"); // the JVM's default: exit 129, not a word in the log
+                w.write("a-token-of-thirty-two-characters-or-more\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            final int port = niolb.awaitListeningPort();
+            niolb.awaitOut("SIGHUP came while niolb was starting: reloading now", WAIT);
+            niolb.awaitOut("reload: no change", WAIT);
+            try (java.net.Socket client = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(RunProcessTest.readLine(client)).isEqualTo("a");
+            }
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
     void startedUnderNohupNiolbSaysThatSighupWillNotReloadAndHowToReload() throws Exception {
         try (EchoServer a = new EchoServer("a");
              NiolbProcess niolb = NiolbProcess.start(List.of("nohup"), "run", "--listen", "127.0.0.1:0", "--server",
