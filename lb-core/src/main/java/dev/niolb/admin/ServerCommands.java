@@ -65,9 +65,12 @@ final class ServerCommands {
         if (mode != null) {
             server.operatorMode(mode, "set by operator");
         }
-        LOG.info("admin: server {}/{}{}{}", groupName, server.name(),
+        final ServerState agent = server.agentMode();
+        LOG.info("admin: server {}/{}{}{}{}", groupName, server.name(),
             mode == null ? "" : " state " + params.get("state").strip().toLowerCase(Locale.ROOT),
-            weight == null ? "" : " weight " + weight);
+            weight == null ? "" : " weight " + weight,
+            mode == ServerState.UP && agent != ServerState.UP ? "; its agent still reports " + agent
+                + ", which holds until the agent says ready or its check is removed" : "");
         return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
     }
 

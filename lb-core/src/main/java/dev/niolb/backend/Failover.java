@@ -147,6 +147,7 @@ final class Failover {
     synchronized void update(final Server server, final Runnable change, final String reason) {
         final ServerState before = server.state();
         final long tableWeightBefore = server.tableWeight();
+        final boolean drainingBefore = server.drainAsked();
         change.run();
         final ServerState after = server.computeState();
         if (after == ServerState.UP && (before == ServerState.DOWN || before == ServerState.MAINT)) {
@@ -182,8 +183,8 @@ final class Failover {
             panic = false;
             publishAll();
         }
-        if (after == ServerState.DRAIN && before != ServerState.DRAIN) {
-            onDrainStart.accept(server);
+        if (server.drainAsked() && !drainingBefore) {
+            onDrainStart.accept(server); // DRAIN asked, whether the server shows DRAIN or (failing checks) DOWN
         }
         if (after != before) {
             server.healthCounters().entered(after);

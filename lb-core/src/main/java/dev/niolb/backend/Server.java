@@ -347,6 +347,29 @@ public final class Server {
     }
 
     /**
+     * The group no longer polls an agent for this server (the check left the config): what its agent last
+     * reported (a mode, a weight) no longer holds. Health loop.
+     */
+    public void forgetAgent() {
+        synchronized (failover) {
+            if (agentMode == ServerState.UP && agentPercent == 100) {
+                return;
+            }
+        }
+        failover.update(this, () -> {
+            agentMode = ServerState.UP;
+            agentPercent = 100;
+        }, "its agent check was removed");
+    }
+
+    /** What its agent last reported, UP when it has none or said nothing else. */
+    public ServerState agentMode() {
+        synchronized (failover) {
+            return agentMode;
+        }
+    }
+
+    /**
      * Moves the slow-start ramp on to {@code nowNanos}; returns true while it is still ramping. Health loop.
      */
     public boolean advanceRamp(final long nowNanos) {
@@ -416,6 +439,26 @@ public final class Server {
 
     void endRamp() {
         rampPermille = 1000;
+    }
+
+    /**
+     * Whether its sessions are to be drained ({@code drain-timeout}): the operator or its agent set DRAIN, or it
+     * left its group. Whatever its health says: a drained server that then fails its checks shows DOWN, and its
+     * sessions still end at the drain timeout. Not in MAINT, which keeps sessions, unless it left its group.
+     */
+    boolean drainAsked() {
+        if (modeBeforeRemoval != null) {
+            return true;
+        }
+        return (operatorMode == ServerState.DRAIN || agentMode == ServerState.DRAIN)
+            && operatorMode != ServerState.MAINT && agentMode != ServerState.MAINT;
+    }
+
+    /** {@link #drainAsked}, from any thread (the health loop's paced drain). */
+    public boolean draining() {
+        synchronized (failover) {
+            return drainAsked();
+        }
     }
 
     ServerState computeState() {

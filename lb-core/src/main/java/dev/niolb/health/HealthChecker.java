@@ -244,6 +244,8 @@ public final class HealthChecker implements AutoCloseable {
         final AgentPoll agent = agents.get(server);
         if (agent != null) {
             agent.start();
+        } else {
+            server.forgetAgent(); // a reload removed the agent check: its last word no longer holds
         }
     }
 

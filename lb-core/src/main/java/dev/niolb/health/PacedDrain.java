@@ -4,7 +4,6 @@ import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.LoopTimer;
 import dev.niolb.loop.Timeout;
 import dev.niolb.backend.Server;
-import dev.niolb.backend.ServerState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,9 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The paced drain of one group: a server that entered DRAIN keeps its sessions for the drain timeout; then they
- * are closed at the drain rate, the idlest first, until none is left, so that their clients reconnect to
- * the other servers a few at a time instead of in one storm. A server that leaves DRAIN stops its drain.
+ * The paced drain of one group: a server asked to drain ({@link Server#draining()}: DRAIN by the operator or its
+ * agent, or removed from its group; failing its checks meanwhile changes nothing) keeps its sessions for the drain
+ * timeout; then they are closed at the drain rate, the idlest first, until none is left, so that their clients
+ * reconnect to the other servers a few at a time instead of in one storm. A server no longer asked stops its drain.
  *
  * <p>Not threadsafe: owned by the health loop. The closing itself runs on the relay loops (see
  * {@link HealthChecker.SessionCloser}); this class only decides how many per {@value #STEP_MS} ms step.
@@ -55,7 +55,7 @@ final class PacedDrain implements Timeout {
     }
 
     void add(final Server server) {
-        if (stopped || server.state() != ServerState.DRAIN) {
+        if (stopped || !server.draining()) {
             return;
         }
         draining.removeIf(d -> d.server == server);
@@ -78,8 +78,8 @@ final class PacedDrain implements Timeout {
 
     /** One step for one server; true when its drain is over. */
     private boolean step(final Draining d, final long nowMs) {
-        if (d.server.state() != ServerState.DRAIN) {
-            return true; // back in service, or DOWN/MAINT: its sessions are no longer ours to close
+        if (!d.server.draining()) {
+            return true; // back in service, or in MAINT: its sessions are no longer ours to close
         }
         final long active = d.server.active();
         if (active == 0) {

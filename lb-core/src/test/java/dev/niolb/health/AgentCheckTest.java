@@ -2,7 +2,12 @@ package dev.niolb.health;
 
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.testing.EngineRig;
@@ -91,5 +96,32 @@ class AgentCheckTest {
         assertThat(rig.spread(6)).containsOnlyKeys("b");
         says.set("up");
         Rig.await("a UP", () -> rig.server("a").state() == ServerState.UP, 3000);
+    }
+
+    @Test
+    void whatAnAgentSaidNoLongerHoldsOnceAReloadRemovesItsCheck() throws Exception {
+        final TcpServers.Scripted agent = rig.track(new TcpServers.Scripted(s -> {
+            try {
+                s.getOutputStream().write("maint 10%\n".getBytes(StandardCharsets.US_ASCII));
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
+        rig.backend("a");
+        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
+                .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort()))).withInterval(Duration.ofMillis(30)),
+            rig.config("a"), rig.config("b"));
+        final Server a = rig.server("a");
+        Rig.await("a in MAINT", () -> a.state() == ServerState.MAINT, 3000);
+
+        rig.lb.reload(Config.single(1, Duration.ofSeconds(2),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(rig.config("a"), rig.config("b")),
+                HealthCheckConfig.DEFAULTS)));
+
+        Rig.await("a back in service", () -> a.state() == ServerState.UP, 3000);
+        assertThat(a.agentPercent()).isEqualTo(100);
+        assertThat(rig.spread(20)).containsOnlyKeys("a", "b");
     }
 }

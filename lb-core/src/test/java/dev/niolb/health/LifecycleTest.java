@@ -244,4 +244,35 @@ class LifecycleTest {
         Await.until(() -> rig.lb.listener("front").counters().terminated(Termination.DRAINED) >= 6, 5_000);
         assertThat(rig.lb.listener("front").counters().terminated(Termination.DRAINED)).isEqualTo(6);
     }
+
+    @Test
+    void aDrainedServerThatThenFailsItsChecksStillHasItsSessionsClosedAtTheDrainTimeout() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(200), 0),
+            rig.config("a"), rig.config("b"));
+        rig.server("b").operatorMode(ServerState.MAINT, "test");
+        final List<Socket> sessions = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                final Socket s = rig.connect();
+                s.setSoTimeout(10_000);
+                sessions.add(s);
+                assertThat(Rig.greeting(s)).isEqualTo("a");
+            }
+            rig.server("b").operatorMode(ServerState.UP, "test");
+            rig.server("a").operatorMode(ServerState.DRAIN, "test");
+            rig.server("a").health(false, "test: checks fail"); // shows DOWN now; the drain goes on
+
+            assertThat(rig.server("a").state()).isEqualTo(ServerState.DOWN);
+            for (final Socket s : sessions) {
+                assertThat(s.getInputStream().read()).as("closed at the drain timeout").isEqualTo(-1);
+            }
+        } finally {
+            for (final Socket s : sessions) {
+                s.close();
+            }
+        }
+        Await.until(() -> rig.lb.listener("front").counters().terminated(Termination.DRAINED) == 3, 5_000);
+    }
 }
