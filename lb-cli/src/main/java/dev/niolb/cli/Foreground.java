@@ -178,31 +178,50 @@ final class Foreground {
     }
 
     /**
-     * Tells the old niolb of a takeover that this one listens, then opens this one's control socket (at the same
-     * path, usually, for the next takeover); null without {@code --control-socket}.
+     * Opens this niolb's control socket (at the same path as the old one's, usually, for the next takeover), then
+     * tells the old niolb of a takeover that this one listens, then serves the control socket; null without
+     * {@code --control-socket}. Whatever fails before the old niolb is told, or a stop asked for meanwhile, leaves
+     * the old one serving: it is told only when nothing is left to fail.
      */
     private TakeoverServer controlSocket(final LoadBalancer lb, final StopSignals signals, final Takeover takeover) {
+        TakeoverServer server = null;
+        if (controlSocket != null) {
+            try {
+                server = TakeoverServer.prepare(controlSocket, lb, controlSocket.equals(takeoverFrom),
+                    () -> signals.request(TAKEN_OVER));
+            } catch (final IOException | RuntimeException e) {
+                if (takeover != null) {
+                    takeover.close(); // the old niolb hears it go away and keeps serving
+                }
+                lb.stop(Duration.ZERO);
+                throw new Failure("cannot open the control socket " + controlSocket + ": " + e.getMessage());
+            }
+        }
         if (takeover != null) {
             try (takeover) {
+                if (signals.stopRequested()) {
+                    LOG.warn("takeover: asked to stop while starting; the old niolb keeps serving");
+                    return server; // not activated: the stop that follows closes it
+                }
                 takeover.started();
             } catch (final IOException e) {
                 LOG.warn("takeover: could not tell the old niolb that this one started ({}); stop it with SIGTERM",
                     e.getMessage());
             }
         }
-        if (controlSocket == null) {
+        if (server == null) {
             return null;
         }
         try {
-            final TakeoverServer server = TakeoverServer.start(controlSocket, lb,
-                controlSocket.equals(takeoverFrom), () -> signals.request(TAKEN_OVER));
-            LOG.info("control socket {}: a niolb started with --takeover {} takes these listening sockets over",
-                controlSocket, controlSocket);
+            server.activate();
+        } catch (final IOException e) {
+            LOG.warn("control socket {} not in place ({}): the next takeover cannot find this niolb", controlSocket,
+                e.getMessage());
             return server;
-        } catch (final IOException | RuntimeException e) {
-            lb.stop(Duration.ZERO);
-            throw new Failure("cannot open the control socket " + controlSocket + ": " + e.getMessage());
         }
+        LOG.info("control socket {}: a niolb started with --takeover {} takes these listening sockets over",
+            controlSocket, controlSocket);
+        return server;
     }
 
     /**

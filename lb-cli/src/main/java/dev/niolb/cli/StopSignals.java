@@ -50,20 +50,31 @@ final class StopSignals {
 
     private void onSignal(final Signal signal) {
         if (received.incrementAndGet() == 1) {
-            first = "SIG" + signal.getName();
-            requested.countDown();
+            if (requested.getCount() == 1) {
+                first = "SIG" + signal.getName();
+            }
+            requested.countDown(); // after a takeover: the stop is on already, and this is the operator's first word
         } else {
             LOG.warn("second signal (SIG{}): exiting now without waiting for sessions", signal.getName());
             System.exit(128 + signal.getNumber());
         }
     }
 
-    /** Asks for a stop as a signal would, with {@code why} as the signal's name (a takeover). Any thread. */
+    /**
+     * Asks for a stop as a signal would, with {@code why} as the signal's name (a takeover). Not counted as a
+     * signal: the operator's first SIGTERM after it still waits for sessions, only a second exits at once. Any
+     * thread.
+     */
     void request(final String why) {
-        if (received.incrementAndGet() == 1) {
+        if (requested.getCount() == 1 && received.get() == 0) {
             first = why;
-            requested.countDown();
         }
+        requested.countDown();
+    }
+
+    /** Whether a stop was asked for (a signal, a takeover). */
+    boolean stopRequested() {
+        return requested.getCount() == 0;
     }
 
     /** Blocks until the first signal; returns its name, e.g. {@code SIGTERM}. */

@@ -148,4 +148,103 @@ class TakeoverProcessTest {
             assertThat(first.awaitExit(WAIT)).isZero();
         }
     }
+
+    @Test
+    void aSuccessorWhoseControlSocketCannotOpenLeavesTheOldOneServing(@TempDir final Path dir) throws Exception {
+        final int port = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess old = NiolbProcess.start(run(port, echo, control))) {
+            old.awaitOut("control socket " + control, WAIT);
+            final Path nowhere = dir.resolve("missing").resolve("niolb.sock");
+            final String[] successorArgs = run(port, echo, nowhere, "--takeover", control.toString());
+            try (NiolbProcess successor = NiolbProcess.start(successorArgs)) {
+                assertThat(successor.awaitExit(WAIT)).isEqualTo(1);
+                assertThat(successor.err()).singleElement().asString()
+                    .startsWith("niolb: cannot open the control socket " + nowhere);
+            }
+            old.awaitOut("takeover: niolb pid \\d+ did not start \\(it went away\\); this niolb keeps serving", WAIT);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(10_000);
+                assertThat(RunProcessTest.readLine(s)).as("the old niolb still serves").isEqualTo("hi");
+            }
+            assertThat(control).as("the old one's control socket, for the next try").exists();
+            old.signal("TERM");
+            assertThat(old.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
+    void aSuccessorAskedToStopWhileStartingLeavesTheOldOneServing(@TempDir final Path dir) throws Exception {
+        final int port = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        // the successor reads its admin token from a FIFO during its start: it waits there, after it received
+        // the sockets and before it tells the old niolb, until the test writes the token
+        final Path token = dir.resolve("token");
+        assertThat(new ProcessBuilder("mkfifo", token.toString()).start().waitFor()).isZero();
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess old = NiolbProcess.start(run(port, echo, control))) {
+            old.awaitOut("control socket " + control, WAIT);
+            final List<String> args = new ArrayList<>(List.of(run(port, echo, control, "--takeover",
+                control.toString())));
+            final int admin = args.indexOf("--admin");
+            args.set(admin + 1, "127.0.0.1:0");
+            args.addAll(List.of("--admin-token-file", token.toString()));
+            try (NiolbProcess successor = NiolbProcess.start(args.toArray(String[]::new))) {
+                try (OutputStream w = Files.newOutputStream(token)) { // returns once the successor opened it
+                    successor.signal("TERM");
+                    w.write("a-token-of-thirty-two-characters-or-more\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                assertThat(successor.awaitExit(WAIT)).isZero();
+                assertThat(successor.out()).anyMatch(line -> line.contains(
+                    "takeover: asked to stop while starting; the old niolb keeps serving"));
+            }
+            old.awaitOut("takeover: niolb pid \\d+ did not start \\(it went away\\); this niolb keeps serving", WAIT);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(10_000);
+                assertThat(RunProcessTest.readLine(s)).as("the old niolb still serves").isEqualTo("hi");
+            }
+            assertThat(control).exists();
+            old.signal("TERM");
+            assertThat(old.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
+    void aControlSocketPathHoldingAFileIsRefusedAndTheFileKept(@TempDir final Path dir) throws Exception {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), "precious\n");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--control-socket", file.toString())) {
+            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+            assertThat(niolb.err()).singleElement().asString().isEqualTo("niolb: cannot open the control socket "
+                + file + ": " + file + " exists and is not a socket: give another path");
+        }
+        assertThat(Files.readString(file)).isEqualTo("precious\n");
+    }
+
+    @Test
+    void afterATakeoverTheOldOnesFirstSigtermStillWaitsForItsSessions(@TempDir final Path dir) throws Exception {
+        final int port = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess old = NiolbProcess.start(run(port, echo, control))) {
+            old.awaitOut("control socket " + control, WAIT);
+            try (Socket session = new Socket(InetAddress.getLoopbackAddress(), port);
+                 NiolbProcess successor = NiolbProcess.start(run(port, echo, control, "--takeover",
+                     control.toString()))) {
+                session.setSoTimeout(10_000);
+                assertThat(RunProcessTest.readLine(session)).isEqualTo("hi");
+                old.awaitOut("stopping: 1 session, grace 20s \\(taken over\\)", WAIT);
+
+                old.signal("TERM"); // as a script that stops the old process after a takeover does
+                session.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(RunProcessTest.readLine(session)).as("not cut by the SIGTERM").isEqualTo("still here");
+                assertThat(old.isAlive()).isTrue();
+                session.close();
+                assertThat(old.awaitExit(WAIT)).isZero();
+                successor.signal("TERM");
+                assertThat(successor.awaitExit(WAIT)).isZero();
+            }
+        }
+    }
 }

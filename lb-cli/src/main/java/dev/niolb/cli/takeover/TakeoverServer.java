@@ -29,49 +29,79 @@ public final class TakeoverServer implements AutoCloseable {
     /** How long a new niolb may take from receiving the sockets to saying it started (a JVM, a config, a bind). */
     private static final int START_TIMEOUT_MS = 120_000;
 
-    private final Path path;
+    private Path path;
     private final Object fileKey;
     private final ControlSocket listening;
     private final LoadBalancer lb;
     private final Runnable takenOver;
     private final Thread thread;
+    /** Where it listens until {@link #activate} moves it to {@link #path}; null when it listens there already. */
+    private Path staged;
 
-    private TakeoverServer(final Path path, final ControlSocket listening, final LoadBalancer lb,
+    private TakeoverServer(final Path path, final Path staged, final ControlSocket listening, final LoadBalancer lb,
                            final Runnable takenOver) throws IOException {
         this.path = path;
+        this.staged = staged;
         this.listening = listening;
         this.lb = lb;
         this.takenOver = takenOver;
-        this.fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        this.fileKey = Files.readAttributes(staged != null ? staged : path,
+            java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         this.thread = Thread.ofPlatform().daemon().name("niolb-control").unstarted(this::serve);
     }
 
     /**
-     * Listens at {@code path}: a socket file left by a niolb that is gone is replaced; one where a niolb still
-     * answers is refused, unless {@code replacing} (this process just took that niolb's sockets over, and the
-     * old one is stopping).
+     * Listens at {@code path}, serving from {@link #activate}: a socket file left by a niolb that is gone is
+     * replaced; one where a niolb still answers is refused, and so is a file that is not a socket. When
+     * {@code replacing} (this process is taking over the niolb listening at {@code path}), it listens at a
+     * sibling path first and {@link #activate} renames it into place, so that a start that fails before telling
+     * the old niolb leaves the old one's control socket where it was.
      *
      * @param takenOver what to do once a new niolb has started on the sockets: stop this one
      */
-    public static TakeoverServer start(final Path path, final LoadBalancer lb, final boolean replacing,
-                                       final Runnable takenOver) throws IOException {
-        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            if (!replacing && answers(path)) {
-                throw new IOException("another niolb listens on the control socket " + path
-                    + " (take its sockets over with --takeover " + path + ")");
+    public static TakeoverServer prepare(final Path path, final LoadBalancer lb, final boolean replacing,
+                                         final Runnable takenOver) throws IOException {
+        final Path at;
+        if (replacing) {
+            at = path.resolveSibling(path.getFileName() + ".new-" + ProcessHandle.current().pid());
+            Files.deleteIfExists(at);
+        } else {
+            at = path;
+            if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (!isSocket(path)) {
+                    throw new IOException(path + " exists and is not a socket: give another path");
+                }
+                if (answers(path)) {
+                    throw new IOException("another niolb listens on the control socket " + path
+                        + " (take its sockets over with --takeover " + path + ")");
+                }
+                Files.delete(path);
             }
-            Files.delete(path);
         }
-        final ControlSocket listening = ControlSocket.listen(path);
+        final ControlSocket listening = ControlSocket.listen(at);
         try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-            final TakeoverServer server = new TakeoverServer(path, listening, lb, takenOver);
-            server.thread.start();
-            return server;
+            Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-------"));
+            return new TakeoverServer(path, replacing ? at : null, listening, lb, takenOver);
         } catch (final IOException | RuntimeException e) {
             listening.close();
+            Files.deleteIfExists(at);
             throw e;
         }
+    }
+
+    /** Moves the socket into place if it was staged, and serves takeovers from now on. */
+    public void activate() throws IOException {
+        if (staged != null) {
+            Files.move(staged, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            staged = null;
+        }
+        thread.start();
+    }
+
+    private static boolean isSocket(final Path path) throws IOException {
+        final int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return (mode & 0170000) == 0140000; // S_IFSOCK
     }
 
     private static boolean answers(final Path path) {
@@ -135,9 +165,9 @@ public final class TakeoverServer implements AutoCloseable {
     public void close() {
         listening.close();
         try {
-            if (Objects.equals(fileKey, Files.readAttributes(path,
+            if (Objects.equals(fileKey, Files.readAttributes(staged != null ? staged : path,
                 java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey())) {
-                Files.delete(path);
+                Files.delete(staged != null ? staged : path);
             }
         } catch (final IOException goneOrReplaced) {
             // nothing of ours left there
