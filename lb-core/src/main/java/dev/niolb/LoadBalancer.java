@@ -486,13 +486,30 @@ public final class LoadBalancer implements AutoCloseable {
      * @return true when every session had finished by itself within the grace period
      */
     public boolean stop(final Duration grace) {
+        return stop(grace, false);
+    }
+
+    /**
+     * As {@link #stop(Duration)}, when a successor serves on the same listening sockets (a takeover): what this one
+     * would only drop (a new UDP client's datagrams) is left to it ({@link Listener#handOver}).
+     */
+    public boolean handOverAndStop(final Duration grace) {
+        return stop(grace, true);
+    }
+
+    private boolean stop(final Duration grace, final boolean successor) {
         stopping = true; // first, and outside the lock a reload may hold: GET /ready answers 503 from now on
         synchronized (stopLock) {
             if (stopResult != null) {
                 return stopResult;
             }
             for (final Listener listener : state.listeners()) {
-                listener.stopAccepting(LOOP_STOP_TIMEOUT_MS); // sessions and flows go on through the grace period
+                // sessions and flows go on through the grace period
+                if (successor) {
+                    listener.handOver(LOOP_STOP_TIMEOUT_MS);
+                } else {
+                    listener.stopAccepting(LOOP_STOP_TIMEOUT_MS);
+                }
             }
             final long deadline = System.nanoTime() + grace.toNanos();
             try {

@@ -152,7 +152,7 @@ final class Foreground {
         final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
             Durations.format(grace), signal);
-        final boolean allFinished = lb.stop(grace);
+        final boolean allFinished = signal.equals(TAKEN_OVER) ? lb.handOverAndStop(grace) : lb.stop(grace);
         watchdog.close();
         systemd.close();
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");

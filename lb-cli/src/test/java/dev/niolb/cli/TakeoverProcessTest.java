@@ -247,4 +247,45 @@ class TakeoverProcessTest {
             }
         }
     }
+
+    @Test
+    void afterATakeoverEveryNewUdpClientIsAnsweredByTheSuccessorWhileTheOldOnesFlowLives(@TempDir final Path dir)
+        throws Exception {
+        final int port = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (dev.niolb.testing.UdpEchoServer echo = new dev.niolb.testing.UdpEchoServer("u")) {
+            final String[] args = {"run", "--listen", "udp://127.0.0.1:" + port, "--threads", "2", "--server",
+                "127.0.0.1:" + echo.address().getPort(), "--admin", "none", "--grace", "20s",
+                "--udp-idle-timeout", "20s", "--control-socket", control.toString()};
+            try (NiolbProcess old = NiolbProcess.start(args);
+                 dev.niolb.testing.UdpClient first = new dev.niolb.testing.UdpClient(
+                     new InetSocketAddress("127.0.0.1", port))) {
+                old.awaitOut("control socket " + control, WAIT);
+                assertThat(first.ask("before")).isEqualTo("u:before"); // a flow that keeps the old niolb going
+                final List<String> successorArgs = new ArrayList<>(List.of(args));
+                successorArgs.addAll(List.of("--takeover", control.toString()));
+                try (NiolbProcess successor = NiolbProcess.start(successorArgs.toArray(String[]::new))) {
+                    old.awaitOut("stopping: 1 session, grace 20s \\(taken over\\)", WAIT);
+                    int answered = 0;
+                    for (int i = 0; i < 20; i++) {
+                        try (dev.niolb.testing.UdpClient client = new dev.niolb.testing.UdpClient(
+                            new InetSocketAddress("127.0.0.1", port))) {
+                            if (("u:c" + i).equals(client.ask("c" + i))) {
+                                answered++;
+                            }
+                        }
+                    }
+                    assertThat(answered).as("new clients answered, none dropped by the old niolb").isEqualTo(20);
+                    assertThat(old.isAlive()).as("its flow still lives").isTrue();
+                    // both hold flows until their idle timeout: a first SIGTERM would wait for them, a second not
+                    for (final NiolbProcess niolb : List.of(old, successor)) {
+                        niolb.signal("TERM");
+                        niolb.awaitOut("stopping: .*", WAIT);
+                        niolb.signal("TERM");
+                        assertThat(niolb.awaitExit(WAIT)).isEqualTo(128 + 15);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -73,6 +73,16 @@ public interface Listener {
     void stopAccepting(long timeoutMs);
 
     /**
+     * As {@link #stopAccepting}, when a successor (a takeover) serves on the same sockets from now on: whatever
+     * would only be dropped here is left to it. A TCP listener closes its sockets either way; a UDP listener stops
+     * reading too, so that every datagram, a new client's or not, goes to the successor, while its flows' replies
+     * still leave from the socket.
+     */
+    default void handOver(final long timeoutMs) {
+        stopAccepting(timeoutMs);
+    }
+
+    /**
      * A reload removes the listener (or a failed reload drops one it added): no new sessions, those open finish,
      * and its sockets close. Waits up to {@code timeoutMs} for what the loops do at once (TCP closes its listening
      * sockets now; UDP closes each loop's socket when its last flow has ended, and does not wait).

@@ -199,6 +199,16 @@ public final class UdpListener implements Listener {
         }
     }
 
+    /** Stops reading on every loop: a successor reads every datagram from now on; flows here still reply. */
+    @Override
+    public void handOver(final long timeoutMs) {
+        try {
+            OnEveryLoop.run(receivers, UdpReceiver::loop, UdpReceiver::handOver, timeoutMs);
+        } catch (final IOException e) {
+            LOG.debug("listener {}: not every loop confirmed it handed over: {}", name(), e.getMessage());
+        }
+    }
+
     /** Closes the sockets of a listener whose loops never started (a failed start). */
     @Override
     public void closeUnstarted() {

@@ -52,6 +52,7 @@ final class UdpReceiver implements IoHandler {
     private Registration key;
     private boolean accepting = true;
     private boolean retiring;
+    private boolean handedOver; // a successor reads the socket: this one no longer does
 
     UdpReceiver(final UdpListener listener, final EventLoop loop, final DatagramSocket socket) {
         this.listener = listener;
@@ -69,6 +70,9 @@ final class UdpReceiver implements IoHandler {
 
     @Override
     public void onReady(final int readyOps) {
+        if (handedOver) {
+            return; // a wake-up already on its way (a batch taken before), or a transport that calls again anyway
+        }
         for (int i = 0; i < DATAGRAMS_PER_WAKEUP; i++) {
             buffer.clear();
             final InetSocketAddress sender;
@@ -196,6 +200,19 @@ final class UdpReceiver implements IoHandler {
     /** Stops opening flows; existing flows go on. Loop thread. */
     void stopAccepting() {
         accepting = false;
+    }
+
+    /**
+     * A successor reads from this socket now: reading here would only take datagrams from it (a new client's,
+     * dropped here as stopping). Flows go on: their replies leave from the socket, and their clients' next
+     * datagrams go to the successor, which opens flows for them. Loop thread.
+     */
+    void handOver() {
+        accepting = false;
+        handedOver = true;
+        if (key != null) {
+            key.interest(0);
+        }
     }
 
     /** The listener left the config: no new flows; the socket closes with the last flow. Loop thread. */
