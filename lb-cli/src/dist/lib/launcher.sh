@@ -107,11 +107,17 @@ exec_niolb() {
     [[ $user == *-Xms* || $user == *-Xmx* || -n $by_share ]] || opts+=(-Xms64m)
     [[ $user == *-Xmx* || -n $by_share ]] || opts+=(-Xmx512m)
     [[ $user == *MaxDirectMemorySize* || -n $by_share ]] || opts+=(-XX:MaxDirectMemorySize=512m)
-    [[ $user =~ -XX:[+-]Use[A-Za-z]*GC ]] || opts+=(-XX:+UseZGC)
+    [[ $user =~ -XX:[+-]Use[A-Za-z0-9]*GC ]] || opts+=(-XX:+UseZGC) # G1 has a digit
     [[ $user == *CompactObjectHeaders* ]] || opts+=(-XX:+UseCompactObjectHeaders)
     [[ $user == *OnOutOfMemoryError* ]] || opts+=(-XX:+ExitOnOutOfMemoryError)
     # Agrona reaches into jdk.internal.misc
     opts+=(--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED)
+    # A closed stdin, stdout or stderr (a service manager's or a script's '>&-') would be taken by the first file
+    # the JVM opens: ZGC's heap (its memfd) became descriptor 1, log lines were written into the heap, and the JVM
+    # crashed. (bash checks /dev/fd/N itself, on any system.)
+    [[ -e /dev/fd/0 ]] || exec 0</dev/null
+    [[ -e /dev/fd/1 ]] || exec 1>/dev/null
+    [[ -e /dev/fd/2 ]] || exec 2>/dev/null
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
     exec "$JAVA" "${opts[@]}" $user -cp "$classpath" dev.niolb.cli.Main "$@"
 }

@@ -172,6 +172,37 @@ class DistributionIT {
             .doesNotContain("UseZGC", "InitialHeapSize=67108864", "+UseCompactObjectHeaders");
     }
 
+    @Test
+    void javaOptsNamingG1IsTheOnlyCollector() throws Exception {
+        final Result g1 = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:+UseG1GC"), "version");
+
+        assertThat(g1.exitCode()).as(g1.toString()).isZero(); // two collectors: "Multiple garbage collectors selected"
+        assertThat(g1.out()).contains("-XX:+UseG1GC").doesNotContain("UseZGC");
+    }
+
+    /** A closed descriptor 1 was taken by ZGC's heap file: log lines went into the heap and the JVM crashed. */
+    @Test
+    void runWithStdinStdoutAndStderrClosedGetsDevNullForThem(@TempDir final Path dir) throws Exception {
+        final ProcessBuilder pb = new ProcessBuilder("bash", "-c", "exec \"$0\" run --listen 127.0.0.1:0 --server"
+            + " 127.0.0.1:9 --admin none <&- >&- 2>&-", home.resolve("bin/niolb").toString());
+        pb.environment().putAll(javaHome());
+        pb.environment().remove("JAVA_OPTS");
+        final Process niolb = pb.start();
+        try {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!niolb.info().command().orElse("").endsWith("java") && System.nanoTime() < deadline) {
+                Thread.sleep(20); // until the launcher has exec'd the JVM
+            }
+            for (final int fd : new int[] {0, 1, 2}) {
+                assertThat(Files.readSymbolicLink(Path.of("/proc/" + niolb.pid() + "/fd/" + fd))).as("fd " + fd)
+                    .isEqualTo(Path.of("/dev/null"));
+            }
+        } finally {
+            niolb.destroyForcibly();
+            niolb.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** The container image's JAVA_OPTS: the heap and direct memory follow the memory there is, no fixed size wins. */
     @Test
     void aHeapSizedAsAShareOfMemoryDropsTheLaunchersFixedSizes() throws Exception {
