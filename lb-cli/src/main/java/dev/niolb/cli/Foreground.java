@@ -57,6 +57,9 @@ final class Foreground {
     }
 
     /** @param config what {@code source} read to start with */
+    /** What the stop began with (a signal's name), once it has: the systemd status line says so from then on. */
+    private volatile String stoppingBy;
+
     Foreground(final Config config, final ConfigSource source) {
         this.config = config;
         this.source = source;
@@ -125,7 +128,8 @@ final class Foreground {
         final ReloadSignal reloads = ReloadSignal.install(lb, source, systemd, () -> status(lb), () -> stored.store(lb));
         lb.configSource(source); // POST /reload on the admin API reads the same
         final SystemdWatchdog watchdog = SystemdWatchdog.start(systemd, System.getenv(), pid,
-            () -> lb.stopping() ? List.of() : lb.loops(), () -> status(lb),
+            () -> lb.stopping() ? List.of() : lb.loops(),
+            () -> stoppingBy != null ? stoppingStatus(stoppingBy, lb) : status(lb), // a tick keeps the stop's line
             () -> {
                 if (!lb.stopping()) {
                     stored.store(lb); // after a reload through the admin API
@@ -139,7 +143,9 @@ final class Foreground {
         } else if (control != null) {
             control.close();
         }
-        systemd.stopping("stopping (" + signal + "): " + lb.activeSessions() + " sessions open");
+        reloads.close(); // a SIGHUP from now on is logged and ignored: no READY=1 after STOPPING=1
+        stoppingBy = signal;
+        systemd.stopping(stoppingStatus(signal, lb));
         final Duration delay = lb.config().shutdownDelay(); // a reload may have changed it
         if (delay.isPositive() && !signal.equals(TAKEN_OVER)) { // a successor serves already: nothing to withdraw
             lb.withdraw();
@@ -147,7 +153,6 @@ final class Foreground {
                 Durations.format(delay), signal);
             Thread.sleep(delay.toMillis()); // the delay is the feature; a second signal still exits at once
         }
-        reloads.close();
         final Duration grace = lb.config().grace(); // a reload may have changed it
         final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
@@ -157,6 +162,10 @@ final class Foreground {
         systemd.close();
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");
         return 0;
+    }
+
+    private static String stoppingStatus(final String signal, final LoadBalancer lb) {
+        return "stopping (" + signal + "): " + lb.activeSessions() + " sessions open";
     }
 
     /** The reason a takeover stop gives where a signal's name would be. */

@@ -97,7 +97,11 @@ final class ReloadSignal {
     /** Queues a reload unless one is already waiting to run. Any thread. */
     void request() {
         if (pending.compareAndSet(false, true)) {
-            worker.execute(this::reload);
+            try {
+                worker.execute(this::reload);
+            } catch (final java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.info("SIGHUP ignored: niolb is stopping");
+            }
         }
     }
 

@@ -94,6 +94,35 @@ class SystemdNotifyProcessTest {
         }
     }
 
+    @Test
+    void onceStoppingTheStatusSaysSoAndASighupIsIgnoredWithoutReadyOrAStackTrace(@TempDir final Path dir)
+        throws Exception {
+        final Path socketPath = dir.resolve("notify");
+        try (UnixDatagramSocket manager = UnixDatagramSocket.bind(socketPath);
+             EchoServer echo = new EchoServer("hi")) {
+            final Path file = Files.writeString(dir.resolve("niolb.yaml"),
+                config(echo, 1).replace("  grace: 1s\n", "  grace: 1s\n  shutdown-delay: 2s\n"));
+            try (NiolbProcess niolb = NiolbProcess.start(List.of("sh", "-c",
+                "exec env NOTIFY_SOCKET=" + socketPath + " WATCHDOG_USEC=400000 WATCHDOG_PID=$$ \"$0\" \"$@\""),
+                "run", "--config", file.toString())) {
+                receive(manager, niolb, "READY=1\n.*");
+                niolb.signal("TERM");
+                receive(manager, niolb, "STOPPING=1\n.*");
+                niolb.signal("HUP"); // logrotate's habit, during the shutdown delay
+                niolb.awaitOut("SIGHUP ignored: niolb is stopping", WAIT);
+                // the watchdog's next status line (every 200 ms) still says what is going on
+                assertThat(receive(manager, niolb, "STATUS=.*")).startsWith("STATUS=stopping (SIGTERM): ");
+                assertThat(niolb.awaitExit(WAIT)).isZero();
+                final List<String> after = new ArrayList<>();
+                for (byte[] d; (d = manager.receive(65_536, 100)) != null; ) {
+                    after.add(new String(d, StandardCharsets.UTF_8));
+                }
+                assertThat(after).noneMatch(d -> d.startsWith("READY=1") || d.startsWith("RELOADING=1"));
+                assertThat(niolb.err()).noneMatch(line -> line.contains("Exception"));
+            }
+        }
+    }
+
     /** The first datagram matching {@code regex} (DOTALL), waiting up to {@link #WAIT}. */
     private static String receive(final UnixDatagramSocket socket, final NiolbProcess niolb, final String regex)
         throws Exception {

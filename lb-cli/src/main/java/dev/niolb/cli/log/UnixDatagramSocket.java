@@ -32,6 +32,13 @@ public final class UnixDatagramSocket implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
+    private static final int SO_SNDTIMEO = 21;
+    /**
+     * How long a send may wait for room at the receiver ({@code net.unix.max_dgram_qlen}, 10 by default): a
+     * service manager or syslog daemon that stops reading would otherwise hold the sending thread for ever (a
+     * stop that never ended, seen with a NOTIFY_SOCKET nobody read). Past it the datagram is dropped (EAGAIN).
+     */
+    private static final int SEND_TIMEOUT_MS = 1000;
     private static final int SCM_RIGHTS = 1;
     private static final int PATH_MAX = 108;
 
@@ -74,7 +81,18 @@ public final class UnixDatagramSocket implements AutoCloseable {
             if (fd < 0) {
                 throw new IOException("socket(AF_UNIX, SOCK_DGRAM): errno " + (int) ERRNO.get(state, 0L));
             }
-            return new UnixDatagramSocket(fd);
+            final UnixDatagramSocket socket = new UnixDatagramSocket(fd);
+            final MemorySegment timeval = a.allocate(16, 8); // struct timeval { long tv_sec; long tv_usec; }
+            timeval.set(ValueLayout.JAVA_LONG, 0, SEND_TIMEOUT_MS / 1000);
+            timeval.set(ValueLayout.JAVA_LONG, 8, (SEND_TIMEOUT_MS % 1000) * 1000L);
+            try {
+                check(state, (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_SNDTIMEO, timeval, 16),
+                    "setsockopt");
+            } catch (final IOException | RuntimeException | Error e) {
+                socket.close();
+                throw e;
+            }
+            return socket;
         } catch (final IOException | RuntimeException | Error e) {
             throw e;
         } catch (final Throwable t) {
@@ -238,6 +256,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
     private static String describe(final int errno) {
         return switch (errno) {
             case 2 -> "no such file";
+            case 11 -> "the receiver does not read (its queue stayed full)";
             case 13 -> "permission denied";
             case 91 -> "not a datagram socket";
             case 98 -> "address already in use";
