@@ -249,7 +249,7 @@ final class Foreground {
         final InheritedSockets inherited = EpollTransport.instance().inherited();
         inherited.adopt(fds);
         for (final String refused : inherited.refused()) {
-            LOG.warn("handed over by systemd but not a listening socket, closed: {}", refused);
+            LOG.warn("handed over but not a listening socket: {}", refused);
         }
         if (transport == TransportChoice.NIO) {
             // before the start: NIO binds its own sockets, which the handed-over ones would find in use

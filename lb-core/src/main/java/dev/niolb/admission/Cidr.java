@@ -46,6 +46,15 @@ public record Cidr(boolean ipv4, long high, long low, int prefixLength) {
                 throw new IllegalArgumentException("bad CIDR '" + text + "': prefix length '" + lengthPart
                     + "' is not a number");
             }
+            if (v4 && addressPart.indexOf(':') >= 0) {
+                // ::ffff:a.b.c.d/LENGTH: an IPv4 block written as IPv6 (the JDK reads the address as IPv4, as
+                // the kernel hands mapped peers over), its length counted over 128 bits
+                if (length < 96 || length > 128) {
+                    throw new IllegalArgumentException("bad CIDR '" + text + "': an IPv4-mapped block needs a prefix"
+                        + " length of 96..128, got " + length);
+                }
+                length -= 96;
+            }
             if (length < 0 || length > (v4 ? 32 : 128)) {
                 throw new IllegalArgumentException("bad CIDR '" + text + "': prefix length must be 0.."
                     + (v4 ? 32 : 128) + ", got " + length);

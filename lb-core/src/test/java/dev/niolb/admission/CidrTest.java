@@ -67,6 +67,16 @@ class CidrTest {
     }
 
     @Test
+    void anIpv4MappedBlockCountsItsLengthOverAllOneHundredTwentyEightBits() throws Exception {
+        assertThat(Cidr.parse("::ffff:127.0.0.3/128")).isEqualTo(Cidr.parse("127.0.0.3/32"));
+        final Cidr block = Cidr.parse("::ffff:10.1.0.0/112");
+        assertThat(block.contains(ip("10.1.200.7"))).isTrue();
+        assertThat(block.contains(ip("10.2.0.1"))).isFalse();
+        assertThatThrownBy(() -> Cidr.parse("::ffff:10.0.0.0/64")).isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("bad CIDR '::ffff:10.0.0.0/64': an IPv4-mapped block needs a prefix length of 96..128, got 64");
+    }
+
+    @Test
     void badInputIsRejectedWithOneLineNamingIt() {
         for (final String bad : List.of("", "10.0.0.0/33", "::/129", "10.0.0.0/x", "example.com", "10.0.0/8",
             "1.2.3.4.5", "10.0.0.0/-1", "::g")) {

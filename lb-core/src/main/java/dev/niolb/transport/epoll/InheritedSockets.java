@@ -29,30 +29,36 @@ public final class InheritedSockets {
 
     /**
      * Adopts {@code fds}: each becomes non-blocking and close-on-exec (systemd hands them over without), and is
-     * kept when it is a TCP socket that listens or a UDP socket, bound to an IPv4 or IPv6 address. Any other is
-     * closed and named in {@link #refused}.
+     * kept when it is a TCP socket that listens or a UDP socket, bound to an IPv4 or IPv6 address. Any other
+     * socket is closed; a descriptor that is no socket at all is left alone (a {@code LISTEN_FDS} larger than
+     * what was passed names the process's own files: the JVM's jars, its heap). Both are named in
+     * {@link #refused}.
      */
     public synchronized void adopt(final int[] fds) {
         for (final int fd : fds) {
+            final EpollFd probe = new EpollDatagramSocket(fd, Libc.AF_INET); // asks the kernel; never closes fd
+            final int type;
             try {
-                final Inherited s = inspect(fd);
-                sockets.add(s);
+                type = probe.getInt(Libc.SOL_SOCKET, Libc.SO_TYPE);
+            } catch (final IOException notASocket) {
+                refused.add("descriptor " + fd + ": not a socket (" + notASocket.getMessage() + "), left open");
+                continue;
+            }
+            try {
+                sockets.add(inspect(fd, probe, type));
             } catch (final IOException e) {
-                refused.add("descriptor " + fd + ": " + e.getMessage());
+                refused.add("descriptor " + fd + ": " + e.getMessage() + ", closed");
                 Libc.close(fd);
             }
         }
     }
 
-    private static Inherited inspect(final int fd) throws IOException {
+    private static Inherited inspect(final int fd, final EpollFd probe, final int type) throws IOException {
         final int flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
         if (flags < 0 || Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK) < 0
             || Libc.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC) < 0) {
             throw Errors.last("fcntl");
         }
-        // a probe object to ask the kernel through; it never closes the descriptor
-        final EpollFd probe = new EpollDatagramSocket(fd, Libc.AF_INET);
-        final int type = probe.getInt(Libc.SOL_SOCKET, Libc.SO_TYPE);
         final int family = probe.getInt(Libc.SOL_SOCKET, Libc.SO_DOMAIN);
         if (family != Libc.AF_INET && family != Libc.AF_INET6) {
             throw new IOException("not an IPv4 or IPv6 socket (family " + family + ")");

@@ -103,9 +103,27 @@ class InheritedSocketsTest {
         inherited.adopt(new int[] {fd});
 
         assertThat(inherited.refused()).singleElement().asString()
-            .isEqualTo("descriptor " + fd + ": a TCP socket that does not listen");
+            .isEqualTo("descriptor " + fd + ": a TCP socket that does not listen, closed");
         assertThat(inherited.offered()).isZero();
         assertThat(Libc.fcntl(fd, Libc.F_GETFL, 0)).as("closed: EBADF").isNegative();
+    }
+
+    /** LISTEN_FDS=8 with one socket passed names descriptors 4..10: the process's own files, which must stay open. */
+    @Test
+    void aDescriptorThatIsNoSocketIsRefusedButLeftOpenAndUnchanged() {
+        final int fd = Libc.eventfd(0, 0); // any descriptor that is not a socket
+        try {
+            final int flagsBefore = Libc.fcntl(fd, Libc.F_GETFL, 0);
+            final InheritedSockets inherited = new InheritedSockets();
+
+            inherited.adopt(new int[] {fd});
+
+            assertThat(inherited.refused()).singleElement().asString()
+                .startsWith("descriptor " + fd + ": not a socket (").endsWith("), left open");
+            assertThat(Libc.fcntl(fd, Libc.F_GETFL, 0)).as("open, its flags as they were").isEqualTo(flagsBefore);
+        } finally {
+            Libc.close(fd);
+        }
     }
 
     @Test
