@@ -78,6 +78,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private final InetSocketAddress destination;  // what the client sent to: this listener, or as its header gave it
     private InetSocketAddress replyTo;            // where replies go: the sender of the client's last datagram
     private final InetAddress replyFrom;          // the local address the client wrote to, or null: see reply
+    /** The next flow of the same client address at another local address ({@link FlowTable}); usually null. */
+    UdpFlow nextOfClient;
     private final int clientHash;
     private final int stripe;
     private final long id;
@@ -150,6 +152,11 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     @Override
     public long id() {
         return id;
+    }
+
+    /** The local address the client wrote to, as a wildcard-bound listener learns it; null when not known. */
+    InetAddress replyFrom() {
+        return replyFrom;
     }
 
     /** When a datagram last went either way, on the loop clock: a paced drain closes the idlest flows first. */

@@ -109,7 +109,7 @@ final class UdpReceiver implements IoHandler {
                     listener.counters().add(stripe, UdpListenerCounters.PROXY_DIRECT, 1);
                 }
             }
-            UdpFlow flow = flows.get(client);
+            UdpFlow flow = flows.get(client, socket.receivedAt());
             if (flow == null && !buffer.hasRemaining()) {
                 // an empty datagram cannot be sent on a flow's connected socket (UdpListenerCounters.DROPPED_EMPTY):
                 // opening a flow and picking a server for it would only hide the drop

@@ -99,4 +99,26 @@ class WildcardUdpListenerTest {
             assertThat(replies).isEqualTo(expected);
         }
     }
+
+    @Test
+    void oneClientPortWritingToTwoAddressesIsAnsweredFromEachAndHasAFlowForEach() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s0"));
+        final LoadBalancer lb = start(server);
+        final int port = lb.localAddress(FRONT).getPort();
+        try (java.net.DatagramSocket client = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            client.setSoTimeout(5000);
+            for (final String asked : List.of("127.0.0.5", "127.0.0.6", "127.0.0.5")) {
+                final InetSocketAddress target = new InetSocketAddress(asked, port);
+                final byte[] text = ("to " + asked).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                client.send(new java.net.DatagramPacket(text, text.length, target));
+                final java.net.DatagramPacket reply = new java.net.DatagramPacket(new byte[512], 512);
+                client.receive(reply);
+
+                assertThat(new String(reply.getData(), 0, reply.getLength(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo("s0:to " + asked);
+                assertThat(reply.getSocketAddress()).as("the reply's source").isEqualTo(target);
+            }
+        }
+        assertThat(lb.udpListener(FRONT).counters().flows()).as("one per address written to").isEqualTo(2);
+    }
 }
