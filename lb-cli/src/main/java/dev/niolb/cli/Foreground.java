@@ -88,7 +88,8 @@ final class Foreground {
     int run(final Consumer<LoadBalancer> started) throws InterruptedException {
         // before start, so that a signal during start-up already means a graceful stop
         final StopSignals signals = StopSignals.install();
-        StraySignals.install(); // SIGUSR1 and its kin would end the process with no word
+        StraySignals.install(); // SIGUSR2 and SIGALRM would end the process with no word
+        ReopenLogs.installOnUsr1();
         try {
             LogOutputs.apply(config.logs()); // before the start, so that its lines reach syslog too
         } catch (final LogOutputs.Refused e) {

@@ -109,6 +109,7 @@ final class ReloadSignal {
         pending.set(false);
         systemd.reloading("reloading " + source.describe());
         try {
+            ReopenLogs.now("SIGHUP"); // logrotate's postrotate 'systemctl reload niolb'
             reloadOnce();
             afterReload.run();
         } finally {

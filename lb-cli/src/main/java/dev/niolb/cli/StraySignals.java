@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Signals that niolb gives no meaning but whose default action ends a process at once, with no line in the log and
- * every session dropped: SIGUSR1 (nginx reopens its logs on it and HAProxy stops softly, so an operator's habit or a
- * logrotate script may send it), SIGUSR2 and SIGALRM. niolb logs them and goes on; a stop is SIGTERM, a reload SIGHUP.
+ * every session dropped: SIGUSR2 and SIGALRM. niolb logs them and goes on; a stop is SIGTERM, a reload SIGHUP, and
+ * SIGUSR1 reopens the access log ({@link ReopenLogs}), as nginx does.
  *
  * <p>A signal the JVM keeps for itself (SIGUSR2 on HotSpot) cannot be handled, and is then the JVM's business,
  * which does not end the process. Lines are at most one per signal name a second, so that a storm cannot fill
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class StraySignals {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
     private static final long LOG_EVERY_NANOS = 1_000_000_000L;
-    static final String[] NAMES = {"USR1", "USR2", "ALRM"};
+    static final String[] NAMES = {"USR2", "ALRM"};
 
     private final AtomicLong[] lastLogged = new AtomicLong[NAMES.length];
 
@@ -47,7 +47,8 @@ final class StraySignals {
         final long now = System.nanoTime();
         final long last = lastLogged[index].get();
         if (now - last >= LOG_EVERY_NANOS && lastLogged[index].compareAndSet(last, now)) {
-            LOG.warn("SIG{} ignored: niolb stops on SIGTERM and reloads on SIGHUP", signal.getName());
+            LOG.warn("SIG{} ignored: niolb stops on SIGTERM, reloads on SIGHUP and reopens its access log on SIGUSR1",
+                signal.getName());
         }
     }
 }

@@ -80,6 +80,45 @@ class LogOutputsProcessTest {
     }
 
     @Test
+    void afterLogrotateRenamesTheFileSigusr1OrSighupReopensItAtItsPath(@TempDir final Path dir) throws Exception {
+        final Path file = dir.resolve("access.log");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+                 "--access-log-file", file.toString())) {
+            final int port = niolb.awaitListeningPort();
+            session(port);
+            int inFile = 1;
+            for (final String signal : List.of("USR1", "HUP")) {
+                awaitLines(file, inFile);
+                final Path rotated = dir.resolve("access.log." + signal);
+                Files.move(file, rotated); // logrotate's default: rename, then signal the process
+                niolb.signal(signal);
+                niolb.awaitOut("access log reopened \\(SIG" + signal + "\\): " + file, START);
+
+                session(port);
+                awaitLines(file, 1);
+                assertThat(Files.readAllLines(rotated)).as("the renamed file keeps what came before").hasSize(inFile);
+                session(port);
+                inFile = 2;
+            }
+            awaitLines(file, 2);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    /** Waits until {@code file} holds {@code lines} lines. */
+    private static void awaitLines(final Path file, final int lines) throws Exception {
+        final long deadline = System.nanoTime() + START.toNanos();
+        while (!Files.exists(file) || Files.readAllLines(file).size() < lines) {
+            assertThat(System.nanoTime()).as("%d lines in %s", lines, file).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        assertThat(Files.readAllLines(file)).hasSize(lines);
+    }
+
+    @Test
     void archivesOlderThanTheHistoryKeptAreDeletedAndNewerOnesStay(@TempDir final Path dir) throws Exception {
         final Path file = dir.resolve("access.log");
         final LocalDate today = LocalDate.now();

@@ -76,6 +76,28 @@ public final class LogOutputs {
         }
     }
 
+    /**
+     * Opens the access log file again at its path, for an outside rotation (logrotate's rename, then SIGHUP or
+     * SIGUSR1): lines go to a new file at the path rather than on into the renamed or deleted one. Any thread.
+     *
+     * @return the path reopened, or null when there is no access log file
+     * @throws IOException when the file cannot be opened (lines then keep going where they went)
+     */
+    public static String reopenAccessLog() throws IOException {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)
+            || !(context.getLogger(AccessLog.LOGGER).getAppender("ACCESS_FILE")
+                instanceof RollingFileAppender<ILoggingEvent> file)
+            || !file.isStarted()) {
+            return null;
+        }
+        final Path path = Path.of(file.getFile());
+        if (path.getParent() != null) {
+            Files.createDirectories(path.getParent());
+        }
+        file.openFile(file.getFile()); // under the appender's own lock, as its size rollover does
+        return file.getFile();
+    }
+
     private static Appender<ILoggingEvent> accessFile(final LoggerContext context, final LogConfig logs) {
         final Path path = logs.accessLogFile().toAbsolutePath();
         checkWritable(path);
