@@ -503,6 +503,9 @@ public final class LoadBalancer implements AutoCloseable {
             if (stopResult != null) {
                 return stopResult;
             }
+            if (successor) {
+                closeAdmin(); // the successor answers at the same addresses now, beside these until this moment
+            }
             for (final Listener listener : state.listeners()) {
                 // sessions and flows go on through the grace period
                 if (successor) {
@@ -539,17 +542,21 @@ public final class LoadBalancer implements AutoCloseable {
             }
             // after the loops: sessions they closed at shutdown are logged; the admin API answered until now
             accessLog.close();
-            for (final AutoCloseable server : new AutoCloseable[]{admin, metrics}) {
-                if (server != null) {
-                    try {
-                        server.close();
-                    } catch (final Exception e) {
-                        LOG.warn("admin API: could not close: {}", e.toString());
-                    }
-                }
-            }
+            closeAdmin();
             stopResult = left == 0;
             return stopResult;
+        }
+    }
+
+    private void closeAdmin() {
+        for (final AutoCloseable server : new AutoCloseable[]{admin, metrics}) {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (final Exception e) {
+                    LOG.warn("admin API: could not close: {}", e.toString());
+                }
+            }
         }
     }
 

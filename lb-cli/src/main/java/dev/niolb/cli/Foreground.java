@@ -306,7 +306,7 @@ final class Foreground {
     private LoadBalancer start() {
         final LoadBalancer lb = startEngine();
         try {
-            AdminServer.attach(lb, config.admin());
+            AdminServer.attach(lb, config.admin(), takeoverFrom != null);
         } catch (final BindException e) {
             lb.stop(Duration.ZERO);
             throw new Failure(e.getMessage()); // names the address already; the listeners are not at fault

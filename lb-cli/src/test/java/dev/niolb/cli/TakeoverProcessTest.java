@@ -288,4 +288,31 @@ class TakeoverProcessTest {
             }
         }
     }
+
+    @Test
+    void aTakeoverWithAnAdminAddressHandsTheAdminApiOverToo(@TempDir final Path dir) throws Exception {
+        final int port = freeFixedPort();
+        final int admin = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi")) {
+            final List<String> args = new ArrayList<>(List.of(run(port, echo, control)));
+            args.set(args.indexOf("--admin") + 1, "127.0.0.1:" + admin);
+            try (NiolbProcess old = NiolbProcess.start(args.toArray(String[]::new))) {
+                old.awaitOut("control socket " + control, WAIT);
+                args.addAll(List.of("--takeover", control.toString()));
+                try (NiolbProcess successor = NiolbProcess.start(args.toArray(String[]::new))) {
+                    successor.awaitOut("admin API and stats page on http://127\\.0\\.0\\.1:" + admin + "/", WAIT);
+                    old.awaitOut("stopping: 0 sessions, grace 20s \\(taken over\\)", WAIT);
+                    assertThat(old.awaitExit(WAIT)).isZero();
+
+                    final java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin
+                            + "/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertThat(ready.statusCode()).as("the successor answers at the admin address").isEqualTo(200);
+                    successor.signal("TERM");
+                    assertThat(successor.awaitExit(WAIT)).isZero();
+                }
+            }
+        }
+    }
 }

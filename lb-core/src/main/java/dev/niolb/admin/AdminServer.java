@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.StandardSocketOptions;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -87,11 +88,21 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException   when the token file cannot be read
      */
     public static void attach(final LoadBalancer lb, final AdminConfig config) throws IOException {
-        final AdminServer metrics = startMetrics(lb, config);
+        attach(lb, config, false);
+    }
+
+    /**
+     * As {@link #attach(LoadBalancer, AdminConfig)}; {@code succeeding}: this process takes over from a niolb
+     * that still listens at the same addresses (a takeover), so they are bound beside its sockets (which it
+     * closes once this one has started) instead of refused as in use.
+     */
+    public static void attach(final LoadBalancer lb, final AdminConfig config, final boolean succeeding)
+        throws IOException {
+        final AdminServer metrics = startMetrics(lb, config, succeeding);
         if (metrics != null) {
             lb.attachMetrics(metrics.address(), metrics);
         }
-        final AdminServer server = start(lb, config);
+        final AdminServer server = start(lb, config, AdminLimits.DEFAULTS, succeeding);
         if (server != null) {
             lb.attachAdmin(server.address(), server);
         }
@@ -105,22 +116,27 @@ public final class AdminServer implements AutoCloseable {
      * @throws BindException when its address cannot be bound
      */
     public static AdminServer startMetrics(final LoadBalancer lb, final AdminConfig config) throws IOException {
+        return startMetrics(lb, config, false);
+    }
+
+    private static AdminServer startMetrics(final LoadBalancer lb, final AdminConfig config, final boolean succeeding)
+        throws IOException {
         if (config.metricsAddress() == null) {
             return null;
         }
-        final ServerSocket socket = bind(config.metricsAddress(), "metrics address");
+        final ServerSocket socket = bind(config.metricsAddress(), "metrics address", succeeding);
         final AdminServer server = new AdminServer(socket,
             AdminRoutes.readOnly(lb, new HostGuard(config.allowedHosts())), AdminLimits.DEFAULTS);
         server.acceptor.start();
         return server;
     }
 
-    private static ServerSocket bind(final InetSocketAddress address, final String what) throws IOException {
-        final ServerSocket socket = new ServerSocket();
+    private static ServerSocket bind(final InetSocketAddress address, final String what, final boolean succeeding)
+        throws IOException {
+        final ServerSocket socket;
         try {
-            socket.bind(address, BACKLOG);
+            socket = listen(address, succeeding);
         } catch (final BindException e) {
-            socket.close();
             final BindException failure = new BindException("cannot listen on " + what + " "
                 + Endpoint.hostPort(address) + ": "
                 + (e.getMessage() == null ? "cannot bind" : e.getMessage().toLowerCase(Locale.ROOT)));
@@ -150,15 +166,19 @@ public final class AdminServer implements AutoCloseable {
 
     static AdminServer start(final LoadBalancer lb, final AdminConfig config, final AdminLimits limits)
         throws IOException {
+        return start(lb, config, limits, false);
+    }
+
+    private static AdminServer start(final LoadBalancer lb, final AdminConfig config, final AdminLimits limits,
+                                     final boolean succeeding) throws IOException {
         if (!config.enabled()) {
             return null;
         }
         final BearerToken token = config.tokenFile() == null ? null : BearerToken.read(config.tokenFile());
-        final ServerSocket socket = new ServerSocket();
+        final ServerSocket socket;
         try {
-            socket.bind(config.address(), BACKLOG);
+            socket = listen(config.address(), succeeding);
         } catch (final BindException e) {
-            socket.close();
             final String why = "cannot listen on admin address " + Endpoint.hostPort(config.address()) + ": "
                 + (e.getMessage() == null ? "cannot bind" : e.getMessage().toLowerCase(Locale.ROOT));
             if (config.required()) {
@@ -173,6 +193,31 @@ public final class AdminServer implements AutoCloseable {
             new AdminRoutes(lb, token, new HostGuard(config.allowedHosts())), limits);
         server.acceptor.start();
         return server; // the caller says where it listens (niolb run: after its start-up line)
+    }
+
+    /**
+     * A listening socket at {@code address}, with {@code SO_REUSEPORT} so that a successor (a takeover) can bind
+     * beside it while this process still serves. Anyone else is refused as before: unless {@code succeeding}, a
+     * plain bind first finds the address in use.
+     */
+    private static ServerSocket listen(final InetSocketAddress address, final boolean succeeding) throws IOException {
+        final ServerSocket socket = new ServerSocket();
+        try {
+            final boolean reusePort = socket.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+            if (reusePort && !succeeding && address.getPort() != 0) {
+                try (ServerSocket probe = new ServerSocket()) {
+                    probe.bind(address, 1); // throws when in use, as a bind without SO_REUSEPORT always did
+                }
+            }
+            if (reusePort) {
+                socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            socket.bind(address, BACKLOG);
+            return socket;
+        } catch (final IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
     }
 
     /** Where it listens (a port 0 resolved). */

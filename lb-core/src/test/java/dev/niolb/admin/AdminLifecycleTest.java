@@ -56,6 +56,26 @@ class AdminLifecycleTest {
     }
 
     @Test
+    void anAdminAddressAnotherNiolbServesIsInUseUnlessTakingOverFromIt() throws Exception {
+        try (EchoServer echo = new EchoServer()) {
+            final int admin = Ports.freeForTcpAndUdp();
+            final AdminConfig on = AdminConfig.on(new InetSocketAddress("127.0.0.1", admin));
+            try (LoadBalancer first = AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0),
+                echo.address(), on))) {
+                // both bind with SO_REUSEPORT (for a takeover): a second niolb must still find the address in use
+                try (LoadBalancer second = LoadBalancer.start(config(new InetSocketAddress("127.0.0.1", 0),
+                    echo.address(), on))) {
+                    assertThatThrownBy(() -> AdminServer.attach(second, on)).isInstanceOf(BindException.class)
+                        .hasMessage("cannot listen on admin address 127.0.0.1:" + admin + ": address already in use");
+
+                    AdminServer.attach(second, on, true); // a takeover's successor binds beside it
+                    assertThat(second.adminAddress()).isEqualTo(first.adminAddress());
+                }
+            }
+        }
+    }
+
+    @Test
     void aDefaultAdminAddressInUseLeavesTheEngineRunningWithoutIt() throws Exception {
         try (EchoServer echo = new EchoServer("s0"); ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             final LoadBalancer lb = AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
