@@ -64,6 +64,11 @@ public final class ServerCounters {
         return counters.sum(field);
     }
 
+    /** Sessions open on the loop of {@code stripe}. Any thread. */
+    public long active(final int stripe) {
+        return counters.get(stripe, ACTIVE);
+    }
+
     public long active() {
         return get(ACTIVE);
     }

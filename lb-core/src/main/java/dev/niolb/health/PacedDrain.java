@@ -93,6 +93,8 @@ final class PacedDrain implements Timeout {
         }
         if (!d.announced) {
             d.announced = true;
+            // the first session goes at the timeout itself, not a step's share of a session later
+            d.credit = Math.max(0, 1 - ratePerSecond * STEP_MS / 1000.0) + 1e-9;
             LOG.info("server {} DRAIN: drain timeout over, closing its {} sessions {}, idlest first", d.server.name(),
                 active, ratePerSecond == 0 ? "at once" : "at " + ratePerSecond + "/s");
         }

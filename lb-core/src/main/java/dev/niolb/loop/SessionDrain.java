@@ -19,13 +19,49 @@ public final class SessionDrain {
     }
 
     /**
-     * Asks every loop to close up to its share of {@code count} of {@code server}'s sessions ({@link
-     * Termination#DRAINED}). The shares are rounded up, so a step may close a few more than {@code count}.
+     * Asks the loops to close {@code count} of {@code server}'s sessions ({@link Termination#DRAINED}) in all,
+     * each loop a share in proportion to the server's sessions on it: the drain's rate is the group's, whatever
+     * the number of loops. Idlest first within each loop.
      */
     public static void closeIdlest(final EventLoop[] loops, final Server server, final int count) {
-        final int share = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ((long) count + loops.length - 1) / loops.length));
-        for (final EventLoop loop : loops) {
-            loop.execute(() -> loop.closeIdlest(s -> s.server() == server, share, Termination.DRAINED));
+        final int[] shares = shares(loops, server, count);
+        for (int i = 0; i < loops.length; i++) {
+            final EventLoop loop = loops[i];
+            final int share = shares[i];
+            if (share > 0) {
+                loop.execute(() -> loop.closeIdlest(s -> s.server() == server, share, Termination.DRAINED));
+            }
         }
+    }
+
+    /** {@code count} split over the loops in proportion to the server's sessions on each (largest remainder). */
+    static int[] shares(final EventLoop[] loops, final Server server, final int count) {
+        final long[] active = new long[loops.length];
+        long total = 0;
+        for (int i = 0; i < loops.length; i++) {
+            active[i] = Math.max(0, server.counters().active(loops[i].index()));
+            total += active[i];
+        }
+        final int[] shares = new int[loops.length];
+        final long want = Math.min(count, total);
+        if (want == 0) {
+            return shares;
+        }
+        long given = 0;
+        for (int i = 0; i < loops.length; i++) {
+            shares[i] = (int) (want * active[i] / total);
+            given += shares[i];
+        }
+        while (given < want) { // the rest one by one, to the loops with the most sessions left
+            int most = 0;
+            for (int i = 1; i < loops.length; i++) {
+                if (active[i] - shares[i] > active[most] - shares[most]) {
+                    most = i;
+                }
+            }
+            shares[most]++;
+            given++;
+        }
+        return shares;
     }
 }

@@ -246,6 +246,45 @@ class LifecycleTest {
     }
 
     @Test
+    void aPacedDrainKeepsItsRateWhateverTheNumberOfLoops() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.ROUNDROBIN, 2, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(200), 10),
+            rig.config("a"), rig.config("b"));
+        rig.server("b").operatorMode(ServerState.MAINT, "test");
+        final List<Socket> sessions = new ArrayList<>();
+        final long[] closedAt = new long[8];
+        try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < closedAt.length; i++) {
+                final Socket s = rig.connect();
+                sessions.add(s);
+                assertThat(Rig.greeting(s)).isEqualTo("a");
+            }
+            rig.server("b").operatorMode(ServerState.UP, "test");
+            for (int i = 0; i < closedAt.length; i++) {
+                final int me = i;
+                readers.submit(() -> {
+                    assertThat(sessions.get(me).getInputStream().read()).isEqualTo(-1);
+                    closedAt[me] = System.nanoTime();
+                    return null;
+                });
+            }
+            rig.server("a").operatorMode(ServerState.DRAIN, "test");
+            readers.shutdown();
+            assertThat(readers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            for (final Socket s : sessions) {
+                s.close();
+            }
+        }
+        final long first = java.util.Arrays.stream(closedAt).min().orElseThrow();
+        final long last = java.util.Arrays.stream(closedAt).max().orElseThrow();
+        // eight closes at 10/s take 0.7 s from the first to the last; two loops each closing at the rate, 0.3 s
+        assertThat(TimeUnit.NANOSECONDS.toMillis(last - first)).as("eight closes at 10/s over two loops")
+            .isGreaterThanOrEqualTo(600);
+    }
+
+    @Test
     void aDrainedServerThatThenFailsItsChecksStillHasItsSessionsClosedAtTheDrainTimeout() throws Exception {
         rig.backend("a");
         rig.backend("b");
