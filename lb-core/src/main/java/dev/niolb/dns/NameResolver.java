@@ -142,15 +142,31 @@ public final class NameResolver {
                 return out;
             }
         }
-        for (final Record r : lookup(host, Type.A, ttl)) {
-            if (r instanceof ARecord a) {
-                out.add(a.getAddress());
+        // as the C library's getaddrinfo: one of the two queries failing (a server that refuses AAAA, say) leaves
+        // the other's answer good; only when neither answers is the name a failure, never an empty set
+        IOException failed = null;
+        try {
+            for (final Record r : lookup(host, Type.A, ttl)) {
+                if (r instanceof ARecord a) {
+                    out.add(a.getAddress());
+                }
+            }
+        } catch (final IOException e) {
+            failed = e;
+        }
+        try {
+            for (final Record r : lookup(host, Type.AAAA, ttl)) {
+                if (r instanceof AAAARecord a) {
+                    out.add(a.getAddress());
+                }
+            }
+        } catch (final IOException e) {
+            if (failed == null) {
+                failed = e;
             }
         }
-        for (final Record r : lookup(host, Type.AAAA, ttl)) {
-            if (r instanceof AAAARecord a) {
-                out.add(a.getAddress());
-            }
+        if (out.isEmpty() && failed != null) {
+            throw failed;
         }
         return out;
     }
