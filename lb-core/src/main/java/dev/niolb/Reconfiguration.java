@@ -207,6 +207,13 @@ final class Reconfiguration {
             final Server s = group.snapshot().server(changed.after().name());
             if (s != null && s.sameAs(changed.after())) {
                 update.add(changed.after());
+            } else {
+                // the file changed a server an operator removed (or replaced) at run time: the file's wins, as
+                // for a server it adds, so that the reload does what its summary line says
+                if (s != null) {
+                    remove.add(changed.after().name());
+                }
+                add.add(changed.after());
             }
         }
         for (final ServerConfig added : change.serversAdded()) {

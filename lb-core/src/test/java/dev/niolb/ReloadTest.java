@@ -213,6 +213,26 @@ class ReloadTest {
     }
 
     @Test
+    void aServerTheOperatorRemovedComesBackWhenTheFileChangesIt() throws Exception {
+        backend("a");
+        backend("b");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.WEIGHTED, "a", "b")));
+        lb.removeServer("web", "b");
+
+        final ReloadResult unchanged = reload(config(1, List.of(listener("front")),
+            group("web", Algorithm.WEIGHTED, "a", "b")));
+        assertThat(unchanged.summary()).isEqualTo("no change");
+        assertThat(lb.group("web").snapshot().servers()).as("the operator's removal stays").extracting(Server::name)
+            .containsExactly("a");
+
+        final ReloadResult result = reload(config(1, List.of(listener("front")), new TargetGroupConfig("web",
+            Algorithm.WEIGHTED, List.of(server("a"), new ServerConfig("b", backends.get("b").address(), 4)))));
+
+        assertThat(result.summary()).isEqualTo("group web: b weight 1→4");
+        assertThat(lb.server("web", "b").weight()).as("what the summary says is done").isEqualTo(4);
+    }
+
+    @Test
     void healthStatesAndTheRoundRobinTurnSurviveAReload() throws Exception {
         backend("a");
         backend("b");
