@@ -290,8 +290,9 @@ final class Failover {
         return n;
     }
 
+    /** Whether backup servers take sessions: the group has some, and no primary takes new sessions. */
     boolean backupsActive() {
-        return backupsActive;
+        return backupsActive && backupCount() > 0; // a group without backups has none to be active (an alert reads it)
     }
 
     private boolean anyPrimaryAccepts() {

@@ -48,6 +48,19 @@ class ServerStateTest {
     }
 
     @Test
+    void aGroupWithoutBackupsNeverSaysItsBackupsAreActive() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        g.snapshot().server("a").health(false, "test");
+
+        assertThat(g.backupsActive()).as("no backups to be active (an alert on the metric would fire)").isFalse();
+
+        final TargetGroup withBackup = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false),
+            config("spare", 1, true));
+        withBackup.snapshot().server("a").health(false, "test");
+        assertThat(withBackup.backupsActive()).isTrue();
+    }
+
+    @Test
     void theStateChangeIsStampedWhenTheStateChangesAndNotWhenItIsRepublished() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 2, false));
         final Server a = g.snapshot().server("a");
