@@ -271,7 +271,7 @@ final class Foreground {
                 + "served now", adopted, adopted == 1 ? "socket" : "sockets");
         }
         if (!unclaimed.isEmpty()) {
-            LOG.info("closed {} listening sockets handed over by systemd that this config does not listen on: {}",
+            LOG.info("closed {} listening sockets handed over that this config does not use: {}",
                 unclaimed.size(), String.join(", ", unclaimed));
         }
     }

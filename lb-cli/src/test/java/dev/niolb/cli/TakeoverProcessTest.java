@@ -315,4 +315,50 @@ class TakeoverProcessTest {
             }
         }
     }
+
+    @Test
+    void aSuccessorWithFewerThreadsServesTheClientsWaitingInEveryHandedOverQueue(@TempDir final Path dir)
+        throws Exception {
+        final int port = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi")) {
+            final List<String> args = new ArrayList<>(List.of(run(port, echo, control, "--maxconn", "2")));
+            final List<Socket> clients = new ArrayList<>();
+            try (NiolbProcess old = NiolbProcess.start(args.toArray(String[]::new))) {
+                old.awaitOut("control socket " + control, WAIT);
+                for (int i = 0; i < 2; i++) { // maxconn reached: the old niolb accepts no more
+                    final Socket held = new Socket(InetAddress.getLoopbackAddress(), port);
+                    held.setSoTimeout(10_000);
+                    assertThat(RunProcessTest.readLine(held)).isEqualTo("hi");
+                    clients.add(held);
+                }
+                final List<Socket> waiting = new ArrayList<>();
+                for (int i = 0; i < 8; i++) { // they wait in the kernel's queues of both sockets
+                    final Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                    s.setSoTimeout(10_000);
+                    waiting.add(s);
+                    clients.add(s);
+                }
+                final List<String> successorArgs = new ArrayList<>(List.of(run(port, echo, control, "--takeover",
+                    control.toString())));
+                successorArgs.set(successorArgs.indexOf("--threads") + 1, "1");
+                try (NiolbProcess successor = NiolbProcess.start(successorArgs.toArray(String[]::new))) {
+                    successor.awaitOut("adopted 2 listening sockets from before the restart.*", WAIT);
+                    for (final Socket s : waiting) {
+                        assertThat(RunProcessTest.readLine(s)).as("a client that waited in a queue").isEqualTo("hi");
+                    }
+                    for (final Socket s : clients) {
+                        s.close();
+                    }
+                    assertThat(old.awaitExit(WAIT)).isZero();
+                    successor.signal("TERM");
+                    assertThat(successor.awaitExit(WAIT)).isZero();
+                }
+            } finally {
+                for (final Socket s : clients) {
+                    s.close();
+                }
+            }
+        }
+    }
 }

@@ -67,10 +67,13 @@ public final class TcpListener implements Listener {
         this.counters = new ListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
         this.descriptors = sockets.stream().mapToInt(ListeningSocket::descriptor).filter(fd -> fd >= 0).toArray();
-        this.acceptors = new TcpAcceptor[loops.length];
-        for (int i = 0; i < loops.length; i++) {
+        // one socket per loop; more sockets than loops (adopted from a process that ran more) are spread over the
+        // loops, a loop accepting on each of its own
+        this.acceptors = new TcpAcceptor[sockets.size() == 1 ? loops.length : Math.max(loops.length, sockets.size())];
+        for (int i = 0; i < acceptors.length; i++) {
             // without SO_REUSEPORT there is one socket, watched by every loop (they race for each connection)
-            acceptors[i] = new TcpAcceptor(this, loops[i], sockets.get(sockets.size() == 1 ? 0 : i), i);
+            final int loop = i % loops.length;
+            acceptors[i] = new TcpAcceptor(this, loops[loop], sockets.get(sockets.size() == 1 ? 0 : i), loop);
             settings.limit().register(acceptors[i]);
             globalLimit.register(acceptors[i]);
         }

@@ -26,7 +26,9 @@ public interface Transport extends Poller.Factory {
      * kernel spreads connections over them; where that does not exist, one socket for all loops. First a probe
      * bind without {@code SO_REUSEPORT}: a plain {@code SO_REUSEPORT} bind would silently share the port with
      * another process of the same user and take half its connections, where an operator expects "address
-     * already in use". Port 0 is resolved by the probe, so every socket binds the same real port.
+     * already in use". Port 0 is resolved by the probe, so every socket binds the same real port. A transport that
+     * adopts sockets from before a restart returns every one handed over for the address, more than {@code count}
+     * when the process before ran more loops: closing one would reset the clients waiting in its queue.
      *
      * @throws java.net.BindException when the address is in use or cannot be bound; nothing is left open
      */

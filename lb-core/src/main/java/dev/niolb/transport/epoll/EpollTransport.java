@@ -124,11 +124,13 @@ public final class EpollTransport implements Transport {
     @Override
     public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count,
                                         final boolean deferAccept) throws IOException {
-        final int[] adopted = inherited.take(Libc.SOCK_STREAM, address, count);
+        // every socket handed over for the address, even more than count: a process before with more loops left
+        // clients waiting in each one's queue, which closing it would reset
+        final int[] adopted = inherited.take(Libc.SOCK_STREAM, address, Integer.MAX_VALUE);
         // the handed-over sockets hold the address: no probe, which would find it in use
         final InetSocketAddress at = adopted.length > 0 ? address : probe(address, Libc.SOCK_STREAM);
         final int family = SocketAddresses.family(at);
-        final List<ListeningSocket> sockets = new ArrayList<>(count);
+        final List<ListeningSocket> sockets = new ArrayList<>(Math.max(count, adopted.length));
         try {
             for (final int fd : adopted) {
                 final EpollListeningSocket socket = new EpollListeningSocket(fd, InheritedSockets.family(fd));
