@@ -74,6 +74,10 @@ final class KeptDatagrams {
         countedBits |= 1 << i;
     }
 
+    void markUncounted(final int i) {
+        countedBits &= ~(1 << i);
+    }
+
     /** The transport refused the last {@code n} datagrams the flow counted as sent: they are counted no more. */
     void uncountLast(final int n) {
         int left = n - Math.min(n, unkept);
@@ -102,7 +106,6 @@ final class KeptDatagrams {
         countedBits = 0;
         full = false;
         unkept = 0;
-        tooLarge = 0;
-        data = new byte[0];
+        tooLarge = 0; // the copies' array stays for the next server's
     }
 }

@@ -412,7 +412,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 serverAnswered = true;
                 server.answered(); // ends a run of passive failures, as a connect that succeeds does for TCP
             }
-            forgetKept(); // the server answers: no retry any more
+            kept = null; // the server answers: no retry any more, and nothing kept from now on
             if (awaitingReply) {
                 awaitingReply = false;
                 server.counters().replyTimes().record(stripe, loop.nowNanos() - sentNanos);
@@ -481,8 +481,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             return;
         }
         listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + client + " moved to " + server);
-        if (again > 0 && !resendKept(again)) {
-            return; // the next server refused too, and the flow moved on or ended
+        if (again > 0 && !resendKept(again, pending)) {
+            return; // the next server refused too: the flow moved on with pending, or ended
         }
         if (pending != null) {
             send(pending);
@@ -494,15 +494,19 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
      * one a transport refused (no longer counted) is counted now. False when this server is unreachable too
      * (handled: the flow moved on, or ended).
      */
-    private boolean resendKept(final int again) {
+    private boolean resendKept(final int again, final ByteBuffer pending) {
         kept.resent();
         for (int i = 0; i < again; i++) {
             final ByteBuffer datagram = kept.datagram(i); // a rare path: a view per datagram is fine
             final int size = datagram.remaining();
             final int result = write(datagram);
             if (result == UNREACHABLE) {
-                serverUnreachable(null);
+                serverUnreachable(pending); // pending still waits to go, after what was kept
                 return false;
+            }
+            if (result == DROPPED && kept.counted(i)) {
+                kept.markUncounted(i); // counted as sent before, dropped now (write counted the drop)
+                uncounted(1, size);
             }
             if (result == SENT) {
                 server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);

@@ -386,6 +386,31 @@ class UdpProxyTest {
     }
 
     @Test
+    void aFlowWhoseServerDiesAfterAnsweringEndsAndTheClientsNextDatagramOpensAFlowElsewhere() throws Exception {
+        // s0 answers from the test's thread, so that its close is done when close returns (an echo server's
+        // thread blocked in receive may still take a datagram while its socket closes)
+        final java.net.DatagramSocket first = rig.track(new java.net.DatagramSocket(
+            new InetSocketAddress("127.0.0.1", 0)));
+        first.setSoTimeout(5000);
+        final UdpEchoServer second = rig.track(new UdpEchoServer("s1"));
+        start(UdpOptions.DEFAULTS, 1, List.of((InetSocketAddress) first.getLocalSocketAddress(), second.address()));
+        final UdpClient client = client();
+        client.send("one"); // round robin: the first flow goes to s0
+        final java.net.DatagramPacket query = new java.net.DatagramPacket(new byte[64], 64);
+        first.receive(query);
+        final byte[] answer = "s0:one".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        first.send(new java.net.DatagramPacket(answer, answer.length, query.getSocketAddress()));
+        assertThat(client.receiveText(5000)).isEqualTo("s0:one");
+
+        first.close(); // port unreachable from now on
+        client.send("two"); // after an answer: nothing is sent again elsewhere, the flow ends
+        Await.until(() -> counters().terminated(Termination.SERVER_RESET) == 1, 5000);
+
+        assertThat(client.ask("three")).isEqualTo("s1:three");
+        assertThat(counters().flows()).isEqualTo(2);
+    }
+
+    @Test
     void withNoServerLeftWhatWentToTheGoneServerIsCountedAsDroppedNotAsSent() throws Exception {
         final InetSocketAddress dead = unboundUdpAddress();
         start(UdpOptions.DEFAULTS, 1, List.of(dead));
