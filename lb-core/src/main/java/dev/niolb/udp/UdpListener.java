@@ -59,7 +59,8 @@ public final class UdpListener implements Listener {
         // without SO_REUSEPORT there is one socket, and only the first loop has it (see Transport#bindDatagram)
         this.receivers = new UdpReceiver[sockets.size()];
         for (int i = 0; i < receivers.length; i++) {
-            receivers[i] = new UdpReceiver(this, loops[i], sockets.get(i));
+            // more sockets than loops (adopted from a process that ran more) are spread over the loops
+            receivers[i] = new UdpReceiver(this, loops[i % loops.length], sockets.get(i));
         }
     }
 

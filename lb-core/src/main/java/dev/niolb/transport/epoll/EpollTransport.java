@@ -132,12 +132,16 @@ public final class EpollTransport implements Transport {
         final int family = SocketAddresses.family(at);
         final List<ListeningSocket> sockets = new ArrayList<>(Math.max(count, adopted.length));
         try {
+            boolean joinable = true;
             for (final int fd : adopted) {
                 final EpollListeningSocket socket = new EpollListeningSocket(fd, InheritedSockets.family(fd));
                 sockets.add(socket);
                 socket.listen(backlog, deferAccept); // this config's; the queue of waiting clients stays
+                // a systemd socket unit without ReusePort=yes (or systemd-socket-activate) hands over a socket no
+                // other can join: every loop then watches it, instead of a bind that fails as "address in use"
+                joinable &= socket.getInt(Libc.SOL_SOCKET, Libc.SO_REUSEPORT) != 0;
             }
-            for (int i = adopted.length; i < count; i++) {
+            for (int i = adopted.length; i < count && joinable; i++) {
                 final EpollListeningSocket socket =
                     new EpollListeningSocket(EpollFd.open(family, Libc.SOCK_STREAM), family);
                 sockets.add(socket);
@@ -153,12 +157,14 @@ public final class EpollTransport implements Transport {
 
     @Override
     public List<DatagramSocket> bindDatagram(final InetSocketAddress address, final int count) throws IOException {
-        final int[] adopted = inherited.take(Libc.SOCK_DGRAM, address, count);
+        // every socket handed over, as for TCP: one left unread would take its share of the clients' datagrams
+        final int[] adopted = inherited.take(Libc.SOCK_DGRAM, address, Integer.MAX_VALUE);
         final InetSocketAddress at = adopted.length > 0 ? address : probe(address, Libc.SOCK_DGRAM);
         final int family = SocketAddresses.family(at);
-        final List<DatagramSocket> sockets = new ArrayList<>(count);
+        int total = Math.max(count, adopted.length);
+        final List<DatagramSocket> sockets = new ArrayList<>(total);
         try {
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < total; i++) {
                 final boolean adopting = i < adopted.length;
                 final EpollDatagramSocket socket = adopting
                     ? new EpollDatagramSocket(adopted[i], InheritedSockets.family(adopted[i]))
@@ -170,6 +176,8 @@ public final class EpollTransport implements Transport {
                 }
                 if (!adopting) {
                     shareable(socket, at);
+                } else if (i == adopted.length - 1 && socket.getInt(Libc.SOL_SOCKET, Libc.SO_REUSEPORT) == 0) {
+                    total = adopted.length; // no other socket can join one handed over without SO_REUSEPORT
                 }
             }
         } catch (final IOException e) {

@@ -30,22 +30,29 @@ public final class InheritedSockets {
     /**
      * Adopts {@code fds}: each becomes non-blocking and close-on-exec (systemd hands them over without), and is
      * kept when it is a TCP socket that listens or a UDP socket, bound to an IPv4 or IPv6 address. Any other
-     * socket is closed; a descriptor that is no socket at all is left alone (a {@code LISTEN_FDS} larger than
-     * what was passed names the process's own files: the JVM's jars, its heap). Both are named in
-     * {@link #refused}.
+     * IPv4 or IPv6 socket is closed; any other descriptor is left alone (a {@code LISTEN_FDS} larger than what was
+     * passed names the process's own files: the JVM's jars and heap, niolb's syslog and notify sockets). Both are
+     * named in {@link #refused}.
      */
     public synchronized void adopt(final int[] fds) {
         for (final int fd : fds) {
             final EpollFd probe = new EpollDatagramSocket(fd, Libc.AF_INET); // asks the kernel; never closes fd
             final int type;
+            final int family;
             try {
                 type = probe.getInt(Libc.SOL_SOCKET, Libc.SO_TYPE);
+                family = probe.getInt(Libc.SOL_SOCKET, Libc.SO_DOMAIN);
             } catch (final IOException notASocket) {
                 refused.add("descriptor " + fd + ": not a socket (" + notASocket.getMessage() + "), left open");
                 continue;
             }
+            if (family != Libc.AF_INET && family != Libc.AF_INET6) {
+                // a Unix socket is no listener of ours, but may be the process's own (syslog, systemd's notify)
+                refused.add("descriptor " + fd + ": not an IPv4 or IPv6 socket (family " + family + "), left open");
+                continue;
+            }
             try {
-                sockets.add(inspect(fd, probe, type));
+                sockets.add(inspect(fd, probe, type, family));
             } catch (final IOException e) {
                 refused.add("descriptor " + fd + ": " + e.getMessage() + ", closed");
                 Libc.close(fd);
@@ -53,15 +60,12 @@ public final class InheritedSockets {
         }
     }
 
-    private static Inherited inspect(final int fd, final EpollFd probe, final int type) throws IOException {
+    private static Inherited inspect(final int fd, final EpollFd probe, final int type, final int family)
+        throws IOException {
         final int flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
         if (flags < 0 || Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK) < 0
             || Libc.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC) < 0) {
             throw Errors.last("fcntl");
-        }
-        final int family = probe.getInt(Libc.SOL_SOCKET, Libc.SO_DOMAIN);
-        if (family != Libc.AF_INET && family != Libc.AF_INET6) {
-            throw new IOException("not an IPv4 or IPv6 socket (family " + family + ")");
         }
         if (type == Libc.SOCK_STREAM && probe.getInt(Libc.SOL_SOCKET, Libc.SO_ACCEPTCONN) == 0) {
             throw new IOException("a TCP socket that does not listen");
@@ -103,7 +107,7 @@ public final class InheritedSockets {
         return closed;
     }
 
-    /** Descriptors that were handed over but could not be used, each with why; they were closed. */
+    /** Descriptors that were handed over but could not be used, each with why and whether it was closed. */
     public synchronized List<String> refused() {
         return List.copyOf(refused);
     }

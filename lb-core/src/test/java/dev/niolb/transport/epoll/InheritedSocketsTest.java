@@ -80,6 +80,22 @@ class InheritedSocketsTest {
     }
 
     @Test
+    void aHandedOverSocketWithoutReusePortIsTheOnlySocketEveryLoopWatches() throws Exception {
+        final int fd = EpollFd.open(Libc.AF_INET, Libc.SOCK_STREAM);
+        final EpollListeningSocket plain = new EpollListeningSocket(fd, Libc.AF_INET);
+        plain.bind(LOOPBACK); // as systemd-socket-activate, or a socket unit without ReusePort=yes
+        plain.listen(16, false);
+        final InetSocketAddress address = boundOf(fd);
+        EpollTransport.instance().inherited().adopt(new int[] {fd});
+
+        final List<ListeningSocket> sockets = EpollTransport.instance().listen(address, 16, 2);
+        sockets.forEach(s -> open.add(s::close));
+
+        assertThat(sockets).as("no second socket can join it: not 'address already in use'").hasSize(1);
+        assertThat(sockets.getFirst().descriptor()).isEqualTo(fd);
+    }
+
+    @Test
     void aUdpSocketIsTakenByTheUdpListenerOfItsAddressOnly() throws Exception {
         final int fd = EpollFd.open(Libc.AF_INET, Libc.SOCK_DGRAM);
         final EpollDatagramSocket previous = new EpollDatagramSocket(fd, Libc.AF_INET);
