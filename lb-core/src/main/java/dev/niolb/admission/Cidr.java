@@ -46,12 +46,13 @@ public record Cidr(boolean ipv4, long high, long low, int prefixLength) {
                 throw new IllegalArgumentException("bad CIDR '" + text + "': prefix length '" + lengthPart
                     + "' is not a number");
             }
-            if (v4 && addressPart.indexOf(':') >= 0) {
+            if (v4 && addressPart.indexOf(':') >= 0 && length > 32) {
                 // ::ffff:a.b.c.d/LENGTH: an IPv4 block written as IPv6 (the JDK reads the address as IPv4, as
-                // the kernel hands mapped peers over), its length counted over 128 bits
+                // the kernel hands mapped peers over), its length counted over 128 bits; 0..32 (counted over the
+                // IPv4 address, as niolb always read it) stays accepted
                 if (length < 96 || length > 128) {
                     throw new IllegalArgumentException("bad CIDR '" + text + "': an IPv4-mapped block needs a prefix"
-                        + " length of 96..128, got " + length);
+                        + " length of 96..128 (or 0..32, over its IPv4 address), got " + length);
                 }
                 length -= 96;
             }
