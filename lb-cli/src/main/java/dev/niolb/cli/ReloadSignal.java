@@ -31,6 +31,14 @@ final class ReloadSignal {
     private static final AtomicBoolean HELD = new AtomicBoolean();
     /** SIGHUP was ignored when the process started (nohup): the JVM keeps it so, whatever niolb installs. */
     private static volatile boolean ignoredAtStart;
+    /**
+     * The reloads, once {@link #install}ed: a holding handler still running (the JVM runs each on a thread of its
+     * own) hands a SIGHUP it held on to them, so that none is lost between the two handlers.
+     */
+    private static final java.util.concurrent.atomic.AtomicReference<ReloadSignal> INSTALLED =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    /** Stopping: no READY=1 after STOPPING=1. */
+    private volatile boolean closing;
 
     private final LoadBalancer lb;
     private final ConfigSource source;
@@ -61,11 +69,27 @@ final class ReloadSignal {
      */
     static void holdUntilStarted() {
         try {
-            if (Signal.handle(new Signal("HUP"), signal -> HELD.set(true)) == SignalHandler.SIG_IGN) {
+            if (Signal.handle(new Signal("HUP"), signal -> held()) == SignalHandler.SIG_IGN) {
                 ignoredAtStart = true;
             }
         } catch (final IllegalArgumentException e) {
             // install() says so, once logging is set up
+        }
+    }
+
+    private static void held() {
+        HELD.set(true);
+        final ReloadSignal installed = INSTALLED.get();
+        if (installed != null) {
+            installed.takeHeld(); // install() ran meanwhile and may have looked before this one was held
+        }
+    }
+
+    /** Reloads once for a SIGHUP held during the start, whoever gets here first: the holder or install(). */
+    private void takeHeld() {
+        if (HELD.getAndSet(false)) {
+            LOG.info("SIGHUP came while niolb was starting: reloading now");
+            request();
         }
     }
 
@@ -87,10 +111,8 @@ final class ReloadSignal {
         } catch (final IllegalArgumentException e) {
             LOG.warn("cannot handle SIGHUP: {}; reload by restarting", e.getMessage());
         }
-        if (HELD.getAndSet(false)) {
-            LOG.info("SIGHUP came while niolb was starting: reloading now");
-            reload.request();
-        }
+        INSTALLED.set(reload);
+        reload.takeHeld();
         return reload;
     }
 
@@ -113,7 +135,9 @@ final class ReloadSignal {
             reloadOnce();
             afterReload.run();
         } finally {
-            systemd.ready(status.get());
+            if (!closing) {
+                systemd.ready(status.get()); // a stop that began meanwhile has said STOPPING=1: no READY=1 after it
+            }
         }
     }
 
@@ -137,8 +161,20 @@ final class ReloadSignal {
         }
     }
 
-    /** Stops taking reloads (the engine is stopping). */
+    /**
+     * Stops taking reloads (the engine is stopping); a reload under way is let finish (a reload cut in the middle
+     * would leave the engine half reconfigured), for up to a few seconds.
+     */
     void close() {
-        worker.shutdownNow();
+        closing = true;
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (final InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }
