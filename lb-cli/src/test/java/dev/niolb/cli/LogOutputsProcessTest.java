@@ -108,6 +108,34 @@ class LogOutputsProcessTest {
         }
     }
 
+    @Test
+    void afterAReopenTheSizeRolloverCountsTheNewFileOnly(@TempDir final Path dir) throws Exception {
+        final Path file = dir.resolve("access.log");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+                 "--access-log-file", file.toString(), "--access-log-max-size", "1k")) {
+            final int port = niolb.awaitListeningPort();
+            for (int i = 0; i < 6; i++) { // about 750 bytes: below 1k
+                session(port);
+            }
+            awaitLines(file, 6);
+            Files.move(file, dir.resolve("access.log.1"));
+            niolb.signal("USR1");
+            niolb.awaitOut("access log reopened \\(SIGUSR1\\): " + file, START);
+            for (int i = 0; i < 4; i++) { // 500 bytes more: past 1k only if the old file's bytes still counted
+                session(port);
+            }
+            awaitLines(file, 4);
+            try (Stream<Path> files = Files.list(dir)) {
+                assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+                    .as("no size rollover of a new file of 500 bytes").containsExactly("access.log", "access.log.1");
+            }
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
     /** Waits until {@code file} holds {@code lines} lines. */
     private static void awaitLines(final Path file, final int lines) throws Exception {
         final long deadline = System.nanoTime() + START.toNanos();

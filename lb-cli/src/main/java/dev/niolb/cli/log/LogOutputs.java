@@ -95,6 +95,16 @@ public final class LogOutputs {
             Files.createDirectories(path.getParent());
         }
         file.openFile(file.getFile()); // under the appender's own lock, as its size rollover does
+        // the size rollover counts what it wrote since its last rollover, not the file's length: count afresh
+        if (file.getRollingPolicy() instanceof ch.qos.logback.core.rolling.TimeBasedRollingPolicy<?> policy
+            && policy.getTimeBasedFileNamingAndTriggeringPolicy()
+                instanceof ch.qos.logback.core.rolling.SizeAndTimeBasedFileNamingAndTriggeringPolicy<?> size) {
+            final ch.qos.logback.core.rolling.LengthCounter counter = size.getLengthCounter();
+            counter.reset();
+            if (counter instanceof ch.qos.logback.core.rolling.LengthCounterBase base) {
+                base.add(Files.size(path)); // what the file holds already (none, after logrotate's rename)
+            }
+        }
         return file.getFile();
     }
 
