@@ -107,7 +107,8 @@ exec_niolb() {
     [[ $user == *-Xms* || $user == *-Xmx* || -n $by_share ]] || opts+=(-Xms64m)
     [[ $user == *-Xmx* || -n $by_share ]] || opts+=(-Xmx512m)
     [[ $user == *MaxDirectMemorySize* || -n $by_share ]] || opts+=(-XX:MaxDirectMemorySize=512m)
-    [[ $user =~ -XX:[+-]Use[A-Za-z0-9]*GC ]] || opts+=(-XX:+UseZGC) # G1 has a digit
+    # a whole word (G1 has a digit; -XX:+UseGCOverheadLimit is no collector)
+    [[ " $user " =~ [[:space:]]-XX:[+-]Use[A-Za-z0-9]+GC[[:space:]] ]] || opts+=(-XX:+UseZGC)
     [[ $user == *CompactObjectHeaders* ]] || opts+=(-XX:+UseCompactObjectHeaders)
     [[ $user == *OnOutOfMemoryError* ]] || opts+=(-XX:+ExitOnOutOfMemoryError)
     # Agrona reaches into jdk.internal.misc

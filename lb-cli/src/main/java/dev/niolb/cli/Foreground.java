@@ -51,15 +51,15 @@ final class Foreground {
     private Path controlSocket;
     private Path takeoverFrom;
 
+    /** What the stop began with (a signal's name), once it has: the systemd status line says so from then on. */
+    private volatile String stoppingBy;
+
     /** A config that cannot be read again (flags, the demo): a reload would find it unchanged. */
     Foreground(final Config config) {
         this(config, ConfigSource.fixed(config, "the command line"));
     }
 
     /** @param config what {@code source} read to start with */
-    /** What the stop began with (a signal's name), once it has: the systemd status line says so from then on. */
-    private volatile String stoppingBy;
-
     Foreground(final Config config, final ConfigSource source) {
         this.config = config;
         this.source = source;
