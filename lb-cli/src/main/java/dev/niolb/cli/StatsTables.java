@@ -34,7 +34,7 @@ final class StatsTables {
             listeners.row(text(l.get("name")), text(l.get("protocol")), text(l.get("address")), text(l.get("group")),
                 count(l.get("active")), count(l.get("accepted")), bytes(l.get("bytes_in")), bytes(l.get("bytes_out")),
                 count(l.get("connect_failures")),
-                count(sum(ended, "no_server", "no_buffer") + sum(rejected, rejected.keySet().toArray(String[]::new))
+                count(endedRefused(l, ended) + sum(rejected, rejected.keySet().toArray(String[]::new))
                     + sum(dropped, "flow_limit", "no_server", "stopping", "acl", "source_limit", "source_rate",
                         "proxy_header")),
                 count(sum(ended, "client_reset", "server_reset", "internal_error")),
@@ -118,6 +118,14 @@ final class StatsTables {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(final Object o) {
         return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    /**
+     * Sessions that ended refused: no server, no buffer. A UDP flow that ended for want of a server dropped its
+     * datagram, which {@code dropped.no_server} counts already: counted once.
+     */
+    private static long endedRefused(final Map<String, Object> listener, final Map<String, Object> ended) {
+        return sum(ended, "no_buffer") + ("udp".equals(listener.get("protocol")) ? 0 : sum(ended, "no_server"));
     }
 
     private static long sum(final Map<String, Object> counts, final String... keys) {

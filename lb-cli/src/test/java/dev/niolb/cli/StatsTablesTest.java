@@ -39,6 +39,15 @@ class StatsTablesTest {
     }
 
     @Test
+    void aUdpFlowEndedForWantOfAServerIsRefusedOnceNotAlsoAsItsDroppedDatagram() {
+        final String udp = """
+            {"listeners":[{"name":"dns","protocol":"udp","ended":{"no_server":4},"dropped":{"no_server":4}}]}
+            """;
+        assertThat(StatsTables.render(JsonReader.parseObject(udp)))
+            .contains("dns       udp    -        -           -      -   -    -         -        4       0    -    -");
+    }
+
+    @Test
     void missingFieldsShowAsDashes() {
         assertThat(StatsTables.render(JsonReader.parseObject("{\"listeners\":[{\"name\":\"x\"}]}")))
             .startsWith("niolb  uptime -  sessions -")
