@@ -183,7 +183,7 @@ final class ControlSocket implements AutoCloseable {
                 if (errno == 11) { // EAGAIN: the timeout
                     return new Received("", new int[0]);
                 }
-                throw new IOException("recvmsg: errno " + errno);
+                throw new IOException("recvmsg: " + describe(errno));
             }
             final long controlLength = msg.get(ValueLayout.JAVA_LONG, 40);
             final MemorySegment control = msg.get(ValueLayout.ADDRESS, 32).reinterpret(controlLength);
@@ -236,15 +236,21 @@ final class ControlSocket implements AutoCloseable {
     private static long check(final MemorySegment state, final long rc, final String what) throws IOException {
         if (rc < 0) {
             final int errno = (int) ERRNO.get(state, 0L);
-            throw new IOException(what + ": " + switch (errno) {
-                case 2 -> "no such file";
-                case 13 -> "permission denied";
-                case 98 -> "address already in use";
-                case 111 -> "connection refused (nothing listens there)";
-                default -> "errno " + errno;
-            });
+            throw new IOException(what + ": " + describe(errno));
         }
         return rc;
+    }
+
+    private static String describe(final int errno) {
+        return switch (errno) {
+            case 2 -> "no such file";
+            case 13 -> "permission denied";
+            case 32 -> "the other niolb went away (broken pipe)";
+            case 98 -> "address already in use";
+            case 104 -> "the other niolb went away (connection reset)";
+            case 111 -> "connection refused (nothing listens there)";
+            default -> "errno " + errno;
+        };
     }
 
     private interface Call<T> {
