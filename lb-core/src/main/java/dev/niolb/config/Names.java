@@ -1,7 +1,8 @@
 package dev.niolb.config;
 
 /**
- * What a listener, group or server name may hold: printable text of at most {@value #MAX_LENGTH} characters.
+ * What a listener, group or server name may hold: printable text without spaces (as HAProxy's names) of at most
+ * {@value #MAX_LENGTH} characters.
  *
  * <p>Why: names go into log lines, metrics labels, the stats page and access records. Metrics and the page
  * escape them, a log line does not: a server named {@code "a\nINFO ... fake line"} (from the file, a flag or
@@ -31,6 +32,10 @@ public final class Names {
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
                     + ": must not hold line breaks or other control characters");
+            }
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
+                    + ": must not hold spaces (the plain access log and niolb stats separate their fields by them)");
             }
         }
         return name;

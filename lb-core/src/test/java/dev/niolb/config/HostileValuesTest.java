@@ -28,6 +28,16 @@ class HostileValuesTest {
     }
 
     @Test
+    void aNameWithASpaceIsRefusedSoThatThePlainAccessLogStaysParseable() {
+        final InetSocketAddress address = new InetSocketAddress("10.0.0.1", 80);
+        assertThatThrownBy(() -> new ServerConfig("web 1", address, 1)).hasMessage("server name 'web 1': must not"
+            + " hold spaces (the plain access log and niolb stats separate their fields by them)");
+        assertThatThrownBy(() -> Names.check("group", "a\u00a0b")).hasMessageStartingWith("group name ")
+            .hasMessageEndingWith(": must not hold spaces (the plain access log and niolb stats separate their fields"
+                + " by them)");
+    }
+
+    @Test
     void aServerNameWithALineBreakIsRefusedWhereverItComesFrom() {
         final InetSocketAddress address = new InetSocketAddress("10.0.0.1", 80);
         assertThatThrownBy(() -> new ServerConfig("a\nINFO forged line", address, 1))
