@@ -279,9 +279,10 @@ class LifecycleTest {
         }
         final long first = java.util.Arrays.stream(closedAt).min().orElseThrow();
         final long last = java.util.Arrays.stream(closedAt).max().orElseThrow();
-        // eight closes at 10/s take 0.7 s from the first to the last; two loops each closing at the rate, 0.3 s
+        // eight closes at 10/s take 0.7 s from the first to the last; two loops each closing at the rate, 0.3 s.
+        // Measured where the clients see their ends: a reader that wakes late shortens the span, hence the margin
         assertThat(TimeUnit.NANOSECONDS.toMillis(last - first)).as("eight closes at 10/s over two loops")
-            .isGreaterThanOrEqualTo(600);
+            .isGreaterThanOrEqualTo(450);
     }
 
     @Test
