@@ -251,9 +251,10 @@ public final class DnsDiscovery implements AutoCloseable {
                         failing = false;
                         LOG.info("dns {} (group {}): lookups work again", spec, group.name());
                     }
-                    apply(answer.servers());
-                    delayMs = Math.clamp(TimeUnit.SECONDS.toMillis(answer.ttlSeconds()), c.minTtl().toMillis(),
-                        c.maxTtl().toMillis());
+                    apply(withKept(answer));
+                    delayMs = answer.failedFamilies() != 0 ? c.minTtl().toMillis() // asked for again soon
+                        : Math.clamp(TimeUnit.SECONDS.toMillis(answer.ttlSeconds()), c.minTtl().toMillis(),
+                            c.maxTtl().toMillis());
                 }
                 try {
                     next = scheduler.schedule(() -> Thread.ofVirtual().name("niolb-dns-" + spec.name()).start(this::refresh),
@@ -262,6 +263,28 @@ public final class DnsDiscovery implements AutoCloseable {
                     stopped = true;
                 }
             }
+        }
+
+        /**
+         * The answer's servers and, of a family whose query failed while the other's answered (a server that
+         * refuses AAAA, an A query lost once), the servers it had: one failed query does not drop them. Under this.
+         */
+        private List<ServerConfig> withKept(final NameResolver.Answer answer) {
+            if (answer.failedFamilies() == 0) {
+                return answer.servers();
+            }
+            final Map<String, ServerConfig> merged = new LinkedHashMap<>();
+            for (final ServerConfig s : answer.servers()) {
+                merged.put(s.name(), s);
+            }
+            for (final ServerConfig s : applied.values()) {
+                final int family = s.address().getAddress() instanceof java.net.Inet4Address
+                    ? NameResolver.Answer.IPV4 : NameResolver.Answer.IPV6;
+                if ((answer.failedFamilies() & family) != 0) {
+                    merged.putIfAbsent(s.name(), s);
+                }
+            }
+            return List.copyOf(merged.values());
         }
 
         /** Makes the group hold {@code desired} in place of what this watch put there last. Under this. */

@@ -45,8 +45,15 @@ public final class NameResolver {
     private final boolean system;
     private final HostsFileParser hostsFile;
 
-    /** The servers one spec stands for now, and how long the answer may be kept (seconds). */
-    public record Answer(List<ServerConfig> servers, long ttlSeconds) {
+    /**
+     * The servers one spec stands for now, and how long the answer may be kept (seconds); {@code failedFamilies}:
+     * the families whose query failed while the other's answered ({@link #IPV4} for A, {@link #IPV6} for AAAA;
+     * 0 when none), whose addresses may therefore be missing here.
+     */
+    public record Answer(List<ServerConfig> servers, long ttlSeconds, int failedFamilies) {
+        public static final int IPV4 = 1;
+        public static final int IPV6 = 2;
+
         public Answer {
             servers = List.copyOf(servers);
         }
@@ -77,7 +84,8 @@ public final class NameResolver {
 
     private Answer resolveHost(final DnsServerSpec spec) throws IOException {
         final long[] ttl = {Long.MAX_VALUE};
-        final List<InetAddress> addresses = addresses(spec.host(), ttl);
+        final int[] failed = {0};
+        final List<InetAddress> addresses = addresses(spec.host(), ttl, failed);
         if (addresses.isEmpty()) {
             throw new IOException("no A or AAAA record for " + spec.host());
         }
@@ -85,7 +93,7 @@ public final class NameResolver {
         for (final InetAddress a : addresses) {
             servers.add(spec.server(new InetSocketAddress(a, spec.port()), -1, false));
         }
-        return new Answer(servers, ttl[0]);
+        return new Answer(servers, ttl[0], failed[0]);
     }
 
     /**
@@ -95,6 +103,7 @@ public final class NameResolver {
      */
     private Answer resolveSrv(final DnsServerSpec spec) throws IOException {
         final long[] ttl = {Long.MAX_VALUE};
+        final int[] failed = {0};
         final List<SRVRecord> records = new ArrayList<>();
         for (final Record r : lookup(spec.host(), Type.SRV, ttl)) {
             if (r instanceof SRVRecord srv && !srv.getTarget().equals(Name.root)) { // "." says: no such service
@@ -114,7 +123,7 @@ public final class NameResolver {
         for (final SRVRecord r : records) {
             final int weight = heaviest <= MAX_WEIGHT ? Math.max(1, r.getWeight())
                 : (int) Math.max(1, Math.round(r.getWeight() * (double) MAX_WEIGHT / heaviest));
-            for (final InetAddress a : addresses(r.getTarget().toString(), ttl)) {
+            for (final InetAddress a : addresses(r.getTarget().toString(), ttl, failed)) {
                 final ServerConfig s = spec.server(new InetSocketAddress(a, r.getPort()), weight,
                     r.getPriority() != lowest);
                 servers.putIfAbsent(s.name(), s);
@@ -123,7 +132,7 @@ public final class NameResolver {
         if (servers.isEmpty()) {
             throw new IOException("no address for the SRV targets of " + spec.host());
         }
-        return new Answer(List.copyOf(servers.values()), ttl[0]);
+        return new Answer(List.copyOf(servers.values()), ttl[0], failed[0]);
     }
 
     /**
@@ -131,7 +140,8 @@ public final class NameResolver {
      * the system's resolver a name in the hosts file is answered from there alone, as the C library does
      * ({@code localhost} with only an IPv4 line asks no DNS server for an IPv6 address).
      */
-    private List<InetAddress> addresses(final String host, final long[] ttl) throws IOException {
+    private List<InetAddress> addresses(final String host, final long[] ttl, final int[] failedFamilies)
+        throws IOException {
         final List<InetAddress> out = new ArrayList<>();
         if (hostsFile != null) {
             final Name name = Name.fromString(host.endsWith(".") ? host : host + ".");
@@ -145,6 +155,7 @@ public final class NameResolver {
         // as the C library's getaddrinfo: one of the two queries failing (a server that refuses AAAA, say) leaves
         // the other's answer good; only when neither answers is the name a failure, never an empty set
         IOException failed = null;
+        int families = 0;
         try {
             for (final Record r : lookup(host, Type.A, ttl)) {
                 if (r instanceof ARecord a) {
@@ -153,6 +164,7 @@ public final class NameResolver {
             }
         } catch (final IOException e) {
             failed = e;
+            families |= Answer.IPV4;
         }
         try {
             for (final Record r : lookup(host, Type.AAAA, ttl)) {
@@ -164,10 +176,12 @@ public final class NameResolver {
             if (failed == null) {
                 failed = e;
             }
+            families |= Answer.IPV6;
         }
         if (out.isEmpty() && failed != null) {
             throw failed;
         }
+        failedFamilies[0] |= families;
         return out;
     }
 

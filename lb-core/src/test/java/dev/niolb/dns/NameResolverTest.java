@@ -3,6 +3,7 @@ package dev.niolb.dns;
 import dev.niolb.config.DnsConfig;
 import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.testing.ScriptedDnsServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -46,43 +47,16 @@ class NameResolverTest {
     }
 
     @Test
-    void anAaaaQueryRefusedLeavesTheAnswerToTheAQueryGood() throws Exception {
-        try (java.net.DatagramSocket dns = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            final Thread server = Thread.ofVirtual().start(() -> answerARefuseAaaa(dns));
-            final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS
-                .withResolver((InetSocketAddress) dns.getLocalSocketAddress()).withTimeout(Duration.ofSeconds(2)));
+    void anAaaaQueryRefusedLeavesTheAnswerToTheAQueryGoodAndSaysWhichFamilyFailed() throws Exception {
+        try (ScriptedDnsServer dns = new ScriptedDnsServer().answer("127.0.0.7", "::1").refuse(false, true)) {
+            final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(dns.address())
+                .withTimeout(Duration.ofSeconds(2)));
 
             final NameResolver.Answer answer = resolver.resolve(DnsServerSpec.of("api.test", 80));
 
             assertThat(answer.servers()).extracting(ServerConfig::address)
                 .containsExactly(new InetSocketAddress(InetAddress.getByName("127.0.0.7"), 80));
-            server.interrupt();
-        }
-    }
-
-    /** A DNS server (dnsmasq without an upstream does this) that answers A and refuses AAAA. */
-    private static void answerARefuseAaaa(final java.net.DatagramSocket dns) {
-        final byte[] buffer = new byte[512];
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                final java.net.DatagramPacket p = new java.net.DatagramPacket(buffer, buffer.length);
-                dns.receive(p);
-                final org.xbill.DNS.Message query = new org.xbill.DNS.Message(java.util.Arrays.copyOf(p.getData(),
-                    p.getLength()));
-                final org.xbill.DNS.Message reply = new org.xbill.DNS.Message(query.getHeader().getID());
-                reply.getHeader().setFlag(org.xbill.DNS.Flags.QR);
-                reply.addRecord(query.getQuestion(), org.xbill.DNS.Section.QUESTION);
-                if (query.getQuestion().getType() == org.xbill.DNS.Type.A) {
-                    reply.addRecord(new org.xbill.DNS.ARecord(query.getQuestion().getName(), org.xbill.DNS.DClass.IN,
-                        60, InetAddress.getByName("127.0.0.7")), org.xbill.DNS.Section.ANSWER);
-                } else {
-                    reply.getHeader().setRcode(org.xbill.DNS.Rcode.REFUSED);
-                }
-                final byte[] wire = reply.toWire();
-                dns.send(new java.net.DatagramPacket(wire, wire.length, p.getSocketAddress()));
-            }
-        } catch (final java.io.IOException closed) {
-            // the test is over
+            assertThat(answer.failedFamilies()).isEqualTo(NameResolver.Answer.IPV6);
         }
     }
 }
