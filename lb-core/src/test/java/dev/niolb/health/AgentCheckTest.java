@@ -45,13 +45,7 @@ class AgentCheckTest {
     @Test
     void anAgentReportingHalfWeightThenDrainThenReadyIsFollowed() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("up 100%");
-        final TcpServers.Scripted agent = rig.track(new TcpServers.Scripted(s -> {
-            try {
-                s.getOutputStream().write((says.get() + "\n").getBytes(StandardCharsets.US_ASCII));
-            } catch (final IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }));
+        final TcpServers.Scripted agent = rig.track(agent(says::get));
         // a on 127.0.0.1, where the agent listens; b on 127.0.0.2, where nothing answers at that port
         rig.backend("a");
         rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
@@ -80,13 +74,7 @@ class AgentCheckTest {
     @Test
     void anAgentSayingDownTakesTheServerDownUntilItSaysUp() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("down # disk full");
-        final TcpServers.Scripted agent = rig.track(new TcpServers.Scripted(s -> {
-            try {
-                s.getOutputStream().write((says.get() + "\n").getBytes(StandardCharsets.US_ASCII));
-            } catch (final IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }));
+        final TcpServers.Scripted agent = rig.track(agent(says::get));
         rig.backend("a");
         rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
         rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
@@ -100,13 +88,7 @@ class AgentCheckTest {
 
     @Test
     void whatAnAgentSaidNoLongerHoldsOnceAReloadRemovesItsCheck() throws Exception {
-        final TcpServers.Scripted agent = rig.track(new TcpServers.Scripted(s -> {
-            try {
-                s.getOutputStream().write("maint 10%\n".getBytes(StandardCharsets.US_ASCII));
-            } catch (final IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }));
+        final TcpServers.Scripted agent = rig.track(agent(() -> "maint 10%"));
         rig.backend("a");
         rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
         rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
@@ -123,5 +105,16 @@ class AgentCheckTest {
         Rig.await("a back in service", () -> a.state() == ServerState.UP, 3000);
         assertThat(a.agentPercent()).isEqualTo(100);
         assertThat(rig.spread(20)).containsOnlyKeys("a", "b");
+    }
+
+    /** An agent that answers each connection with what {@code says} gives then, and a line break. */
+    private TcpServers.Scripted agent(final java.util.function.Supplier<String> says) throws IOException {
+        return new TcpServers.Scripted(s -> {
+            try {
+                s.getOutputStream().write((says.get() + "\n").getBytes(StandardCharsets.US_ASCII));
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 }

@@ -195,20 +195,10 @@ class LifecycleTest {
 
     @Test
     void aPacedDrainClosesTheIdlestSessionsFirstAtTheRateOnceTheDrainTimeoutIsOver() throws Exception {
-        rig.backend("a");
-        rig.backend("b");
-        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(300), 10),
-            rig.config("a"), rig.config("b"));
-        rig.server("b").operatorMode(ServerState.MAINT, "test");
-        final List<Socket> sessions = new ArrayList<>();
         final long[] closedAt = new long[6];
+        final List<Socket> sessions = sessionsOnA(1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(300), 10),
+            closedAt.length);
         try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < closedAt.length; i++) {
-                final Socket s = rig.connect();
-                sessions.add(s);
-                assertThat(Rig.greeting(s)).isEqualTo("a");
-            }
-            rig.server("b").operatorMode(ServerState.UP, "test");
             Thread.sleep(30); // the behaviour: idle times that differ, for "idlest first"
             for (int i = 3; i < 6; i++) { // the last three have just been busy: the first three are the idlest
                 sessions.get(i).getOutputStream().write('x');
@@ -247,20 +237,10 @@ class LifecycleTest {
 
     @Test
     void aPacedDrainKeepsItsRateWhateverTheNumberOfLoops() throws Exception {
-        rig.backend("a");
-        rig.backend("b");
-        rig.start(Algorithm.ROUNDROBIN, 2, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(200), 10),
-            rig.config("a"), rig.config("b"));
-        rig.server("b").operatorMode(ServerState.MAINT, "test");
-        final List<Socket> sessions = new ArrayList<>();
         final long[] closedAt = new long[8];
+        final List<Socket> sessions = sessionsOnA(2, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(200), 10),
+            closedAt.length);
         try (ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < closedAt.length; i++) {
-                final Socket s = rig.connect();
-                sessions.add(s);
-                assertThat(Rig.greeting(s)).isEqualTo("a");
-            }
-            rig.server("b").operatorMode(ServerState.UP, "test");
             for (int i = 0; i < closedAt.length; i++) {
                 final int me = i;
                 readers.submit(() -> {
@@ -287,20 +267,12 @@ class LifecycleTest {
 
     @Test
     void aDrainedServerThatThenFailsItsChecksStillHasItsSessionsClosedAtTheDrainTimeout() throws Exception {
-        rig.backend("a");
-        rig.backend("b");
-        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(200), 0),
-            rig.config("a"), rig.config("b"));
-        rig.server("b").operatorMode(ServerState.MAINT, "test");
-        final List<Socket> sessions = new ArrayList<>();
+        final List<Socket> sessions = sessionsOnA(1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(200), 0),
+            3);
         try {
-            for (int i = 0; i < 3; i++) {
-                final Socket s = rig.connect();
+            for (final Socket s : sessions) {
                 s.setSoTimeout(10_000);
-                sessions.add(s);
-                assertThat(Rig.greeting(s)).isEqualTo("a");
             }
-            rig.server("b").operatorMode(ServerState.UP, "test");
             rig.server("a").operatorMode(ServerState.DRAIN, "test");
             rig.server("a").health(false, "test: checks fail"); // shows DOWN now; the drain goes on
 
@@ -314,5 +286,25 @@ class LifecycleTest {
             }
         }
         Await.until(() -> rig.lb.listener("front").counters().terminated(Termination.DRAINED) == 3, 5_000);
+    }
+
+    /**
+     * Starts niolb over backends a and b with {@code health}, opens {@code count} sessions that all land on a
+     * (b in MAINT meanwhile, then back UP) and returns them; the caller closes them.
+     */
+    private List<Socket> sessionsOnA(final int threads, final HealthCheckConfig health, final int count)
+        throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        rig.start(Algorithm.ROUNDROBIN, threads, health, rig.config("a"), rig.config("b"));
+        rig.server("b").operatorMode(ServerState.MAINT, "test");
+        final List<Socket> sessions = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            final Socket s = rig.connect();
+            sessions.add(s);
+            assertThat(Rig.greeting(s)).isEqualTo("a");
+        }
+        rig.server("b").operatorMode(ServerState.UP, "test");
+        return sessions;
     }
 }

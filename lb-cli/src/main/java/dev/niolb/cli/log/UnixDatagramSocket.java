@@ -253,13 +253,16 @@ public final class UnixDatagramSocket implements AutoCloseable {
         }
     }
 
-    private static String describe(final int errno) {
+    /** What {@code errno} means, in words, for a Unix socket's call (also the takeover's control socket). */
+    public static String describe(final int errno) {
         return switch (errno) {
             case 2 -> "no such file";
             case 11 -> "the receiver does not read (its queue stayed full)";
             case 13 -> "permission denied";
+            case 32 -> "the other side went away (broken pipe)";
             case 91 -> "not a datagram socket";
             case 98 -> "address already in use";
+            case 104 -> "the other side went away (connection reset)";
             case 111 -> "connection refused (nothing listens there)";
             default -> "errno " + errno;
         };

@@ -242,15 +242,7 @@ final class ControlSocket implements AutoCloseable {
     }
 
     private static String describe(final int errno) {
-        return switch (errno) {
-            case 2 -> "no such file";
-            case 13 -> "permission denied";
-            case 32 -> "the other niolb went away (broken pipe)";
-            case 98 -> "address already in use";
-            case 104 -> "the other niolb went away (connection reset)";
-            case 111 -> "connection refused (nothing listens there)";
-            default -> "errno " + errno;
-        };
+        return UnixDatagramSocket.describe(errno); // the same words for the same Unix socket calls
     }
 
     private interface Call<T> {
