@@ -198,7 +198,10 @@ final class Failover {
             }
         }
         if (handOver && backupCount() > 0) {
-            if (backups) {
+            if (backups && noneAccepts()) {
+                LOG.warn("group {}: no primary server takes new sessions, and no backup server can take over",
+                    group);
+            } else if (backups) {
                 LOG.warn("group {}: no primary server takes new sessions: the backup servers take over", group);
             } else {
                 LOG.info("group {}: primary server {} takes new sessions again: the backup servers stand by", group,

@@ -61,6 +61,20 @@ class ServerStateTest {
     }
 
     @Test
+    void whenEveryBackupIsDownTooTheLogDoesNotSayTheBackupsTakeOver() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false),
+            config("spare", 1, true));
+        g.snapshot().server("spare").health(false, "test");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            g.snapshot().server("a").health(false, "test");
+
+            assertThat(log.messages()).anyMatch(m -> m.contains(
+                "group g: no primary server takes new sessions, and no backup server can take over"))
+                .noneMatch(m -> m.contains("the backup servers take over"));
+        }
+    }
+
+    @Test
     void theStateChangeIsStampedWhenTheStateChangesAndNotWhenItIsRepublished() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 2, false));
         final Server a = g.snapshot().server("a");
