@@ -138,8 +138,7 @@ class ReloadProcessTest {
     void aSighupWhileNiolbIsStartingIsHeldAndReloadsOnceItRuns(@TempDir final Path dir) throws Exception {
         // the admin token is read from a FIFO during start-up: niolb waits there, at a moment the test can see,
         // until the test writes the token, so the SIGHUP surely comes while niolb is starting
-        final Path token = dir.resolve("token");
-        assertThat(new ProcessBuilder("mkfifo", token.toString()).start().waitFor()).isZero();
+        final Path token = RunProcessTest.fifo(dir.resolve("token"));
         try (EchoServer a = new EchoServer("a");
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
                  RunProcessTest.hostPort(a), "--threads", "1", "--admin", "127.0.0.1:0", "--admin-token-file",
@@ -147,7 +146,7 @@ class ReloadProcessTest {
             // opening a FIFO to write returns once niolb has opened it to read: it is starting, and waits for the token
             try (java.io.OutputStream w = Files.newOutputStream(token)) {
                 niolb.signal("HUP"); // the JVM's default: exit 129, not a word in the log
-                w.write("a-token-of-thirty-two-characters-or-more\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                w.write(RunProcessTest.TOKEN.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
 
             final int port = niolb.awaitListeningPort();

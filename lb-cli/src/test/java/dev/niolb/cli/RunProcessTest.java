@@ -188,6 +188,18 @@ class RunProcessTest {
         }
     }
 
+    /**
+     * A FIFO at {@code path}: niolb reading its admin token from one waits there, during its start-up, until the
+     * test writes the token (opening it to write returns once niolb has opened it to read).
+     */
+    static java.nio.file.Path fifo(final java.nio.file.Path path) throws IOException, InterruptedException {
+        assertThat(new ProcessBuilder("mkfifo", path.toString()).start().waitFor()).as("mkfifo").isZero();
+        return path;
+    }
+
+    /** An admin token niolb accepts, for {@link #fifo} tests. */
+    static final String TOKEN = "a-token-of-thirty-two-characters-or-more\n";
+
     static String hostPort(final EchoServer server) {
         return "127.0.0.1:" + server.address().getPort();
     }

@@ -163,14 +163,7 @@ class TakeoverProcessTest {
                 assertThat(successor.err()).singleElement().asString()
                     .startsWith("niolb: cannot open the control socket " + nowhere);
             }
-            old.awaitOut("takeover: niolb pid \\d+ did not start \\(it went away\\); this niolb keeps serving", WAIT);
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                s.setSoTimeout(10_000);
-                assertThat(RunProcessTest.readLine(s)).as("the old niolb still serves").isEqualTo("hi");
-            }
-            assertThat(control).as("the old one's control socket, for the next try").exists();
-            old.signal("TERM");
-            assertThat(old.awaitExit(WAIT)).isZero();
+            assertKeepsServingAndStops(old, port, control);
         }
     }
 
@@ -180,8 +173,7 @@ class TakeoverProcessTest {
         final Path control = dir.resolve("niolb.sock");
         // the successor reads its admin token from a FIFO during its start: it waits there, after it received
         // the sockets and before it tells the old niolb, until the test writes the token
-        final Path token = dir.resolve("token");
-        assertThat(new ProcessBuilder("mkfifo", token.toString()).start().waitFor()).isZero();
+        final Path token = RunProcessTest.fifo(dir.resolve("token"));
         try (EchoServer echo = new EchoServer("hi");
              NiolbProcess old = NiolbProcess.start(run(port, echo, control))) {
             old.awaitOut("control socket " + control, WAIT);
@@ -193,20 +185,13 @@ class TakeoverProcessTest {
             try (NiolbProcess successor = NiolbProcess.start(args.toArray(String[]::new))) {
                 try (OutputStream w = Files.newOutputStream(token)) { // returns once the successor opened it
                     successor.signal("TERM");
-                    w.write("a-token-of-thirty-two-characters-or-more\n".getBytes(StandardCharsets.US_ASCII));
+                    w.write(RunProcessTest.TOKEN.getBytes(StandardCharsets.US_ASCII));
                 }
                 assertThat(successor.awaitExit(WAIT)).isZero();
                 assertThat(successor.out()).anyMatch(line -> line.contains(
                     "takeover: asked to stop while starting; the old niolb keeps serving"));
             }
-            old.awaitOut("takeover: niolb pid \\d+ did not start \\(it went away\\); this niolb keeps serving", WAIT);
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                s.setSoTimeout(10_000);
-                assertThat(RunProcessTest.readLine(s)).as("the old niolb still serves").isEqualTo("hi");
-            }
-            assertThat(control).exists();
-            old.signal("TERM");
-            assertThat(old.awaitExit(WAIT)).isZero();
+            assertKeepsServingAndStops(old, port, control);
         }
     }
 
@@ -305,10 +290,8 @@ class TakeoverProcessTest {
                     old.awaitOut("stopping: 0 sessions, grace 20s \\(taken over\\)", WAIT);
                     assertThat(old.awaitExit(WAIT)).isZero();
 
-                    final java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
-                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin
-                            + "/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                    assertThat(ready.statusCode()).as("the successor answers at the admin address").isEqualTo(200);
+                    assertThat(new dev.niolb.testing.Http(new InetSocketAddress("127.0.0.1", admin)).get("/ready")
+                        .statusCode()).as("the successor answers at the admin address").isEqualTo(200);
                     successor.signal("TERM");
                     assertThat(successor.awaitExit(WAIT)).isZero();
                 }
@@ -360,5 +343,18 @@ class TakeoverProcessTest {
                 }
             }
         }
+    }
+
+    /** The old niolb of a takeover that did not happen: it says so, still serves, keeps its control socket. */
+    private static void assertKeepsServingAndStops(final NiolbProcess old, final int port, final Path control)
+        throws Exception {
+        old.awaitOut("takeover: niolb pid \\d+ did not start \\(it went away\\); this niolb keeps serving", WAIT);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            assertThat(RunProcessTest.readLine(s)).as("the old niolb still serves").isEqualTo("hi");
+        }
+        assertThat(control).as("the old one's control socket, for the next try").exists();
+        old.signal("TERM");
+        assertThat(old.awaitExit(WAIT)).isZero();
     }
 }

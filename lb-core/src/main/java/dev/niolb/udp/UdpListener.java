@@ -193,20 +193,21 @@ public final class UdpListener implements Listener {
      */
     @Override
     public void stopAccepting(final long timeoutMs) {
-        try {
-            OnEveryLoop.run(receivers, UdpReceiver::loop, UdpReceiver::stopAccepting, timeoutMs);
-        } catch (final IOException e) {
-            LOG.debug("listener {}: not every loop confirmed it stopped accepting: {}", name(), e.getMessage());
-        }
+        onEveryReceiver(UdpReceiver::stopAccepting, "stopped accepting", timeoutMs);
     }
 
     /** Stops reading on every loop: a successor reads every datagram from now on; flows here still reply. */
     @Override
     public void handOver(final long timeoutMs) {
+        onEveryReceiver(UdpReceiver::handOver, "handed over", timeoutMs);
+    }
+
+    private void onEveryReceiver(final OnEveryLoop.Action<UdpReceiver> action, final String done,
+                                 final long timeoutMs) {
         try {
-            OnEveryLoop.run(receivers, UdpReceiver::loop, UdpReceiver::handOver, timeoutMs);
+            OnEveryLoop.run(receivers, UdpReceiver::loop, action, timeoutMs);
         } catch (final IOException e) {
-            LOG.debug("listener {}: not every loop confirmed it handed over: {}", name(), e.getMessage());
+            LOG.debug("listener {}: not every loop confirmed it {}: {}", name(), done, e.getMessage());
         }
     }
 
