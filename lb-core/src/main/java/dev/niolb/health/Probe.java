@@ -44,8 +44,13 @@ sealed interface Probe permits TcpCheck, SendExpectCheck, HttpCheck, AgentCheck 
 
     /** {@code bytes[0..length)} as printable text for logs: other bytes as {@code \xHH}, at most 40 chars. */
     static String printable(final byte[] bytes, final int length) {
+        return printable(bytes, 0, length);
+    }
+
+    /** {@code bytes[from..to)} as {@link #printable(byte[], int)} writes it. */
+    static String printable(final byte[] bytes, final int from, final int to) {
         final StringBuilder out = new StringBuilder();
-        for (int i = 0; i < length && out.length() < 40; i++) {
+        for (int i = from; i < to && out.length() < 40; i++) {
             final int b = bytes[i] & 0xff;
             if (b == '\r') {
                 out.append("\\r");

@@ -115,4 +115,29 @@ class HttpCheckTest {
             assertThat(s.getInputStream().read()).as("no server: the client is closed").isEqualTo(-1);
         }
     }
+
+    @Test
+    void aServerThatSendsContinueBeforeItsStatusPassesTheHttpCheck() throws Exception {
+        final TcpServers.Scripted page = rig.track(new TcpServers.Scripted(s -> {
+            try {
+                s.getInputStream().read(new byte[1024]);
+                s.getOutputStream().write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            } catch (final IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
+        rig.backend("web");
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
+                .withChecks(List.of(CheckSpec.parse("http:/")))
+                .withInterval(Duration.ofMillis(30)).withFall(2),
+            rig.config("web", false, page.address().getPort()));
+
+        Rig.await("three checks judged", () -> rig.server("web").healthCounters().checksPassed()
+            + rig.server("web").healthCounters().checksFailed() >= 3, 5000);
+        assertThat(rig.server("web").healthCounters().checksFailed()).isZero();
+        assertThat(rig.server("web").state()).isEqualTo(ServerState.UP);
+    }
 }
