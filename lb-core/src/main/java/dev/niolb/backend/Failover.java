@@ -148,6 +148,7 @@ final class Failover {
         final ServerState before = server.state();
         final long tableWeightBefore = server.tableWeight();
         final boolean drainingBefore = server.drainAsked();
+        final boolean healthyBefore = server.healthy();
         change.run();
         final ServerState after = server.computeState();
         if (after == ServerState.UP && (before == ServerState.DOWN || before == ServerState.MAINT)) {
@@ -195,6 +196,15 @@ final class Failover {
                 LOG.warn("{}", line);
             } else {
                 LOG.info("{}", line);
+            }
+        } else if (server.healthy() != healthyBefore) {
+            // in MAINT (or held DOWN by its agent) a check's verdict changes no state, but says what leaving it will
+            final String line = "server " + server.name() + " stays " + after + ": its checks say "
+                + (server.healthy() ? ServerState.UP : ServerState.DOWN) + (reason == null ? "" : ": " + reason);
+            if (server.healthy()) {
+                LOG.info("{}", line);
+            } else {
+                LOG.warn("{}", line);
             }
         }
         if (handOver && backupCount() > 0) {

@@ -75,6 +75,22 @@ class ServerStateTest {
     }
 
     @Test
+    void checksThatFailAndPassAgainDuringMaintAreLoggedThoughTheStateStays() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        a.operatorMode(ServerState.MAINT, "operator");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            a.health(false, "3 checks failed: HTTP 503");
+            a.health(true, "2 checks passed: HTTP 200");
+
+            assertThat(a.state()).isEqualTo(ServerState.MAINT);
+            assertThat(log.messages()).containsExactly(
+                "server a stays MAINT: its checks say DOWN: 3 checks failed: HTTP 503",
+                "server a stays MAINT: its checks say UP: 2 checks passed: HTTP 200");
+        }
+    }
+
+    @Test
     void theStateChangeIsStampedWhenTheStateChangesAndNotWhenItIsRepublished() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 2, false));
         final Server a = g.snapshot().server("a");
