@@ -310,6 +310,8 @@ public final class DnsDiscovery implements AutoCloseable {
                     if (had == null ? !member.config().equals(s) : !had.equals(s)) {
                         update.add(s);
                     }
+                } else if (member == null && s.equals(had)) {
+                    continue; // removed by the operator (DELETE): stays out until DNS changes or drops it
                 } else if (member == null || remove.contains(s.name())) {
                     add.add(s);
                 }
