@@ -229,8 +229,15 @@ final class Foreground {
                 e.getMessage());
             return server;
         }
-        LOG.info("control socket {}: a niolb started with --takeover {} takes these listening sockets over",
-            controlSocket, controlSocket);
+        if (lb.transport().equals("epoll")) {
+            LOG.info("control socket {}: a niolb started with --takeover {} takes these listening sockets over",
+                controlSocket, controlSocket);
+        } else {
+            // the JDK's sockets cannot be handed over: a successor binds its own beside them (SO_REUSEPORT)
+            LOG.warn("control socket {}: on the {} transport a takeover hands over no listening socket; the new "
+                + "niolb binds its own, and connections still in this one's accept queue when it stops are reset",
+                controlSocket, lb.transport());
+        }
         return server;
     }
 

@@ -208,6 +208,19 @@ class TakeoverProcessTest {
     }
 
     @Test
+    void aControlSocketOnTheNioTransportIsOpenedWithAWarningThatNoSocketWillBeHandedOver(@TempDir final Path dir)
+        throws Exception {
+        final Path control = dir.resolve("niolb.sock");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--transport", "nio", "--control-socket", control.toString())) {
+            niolb.awaitOut("control socket " + control + ": on the nio transport a takeover hands over no listening "
+                + "socket", WAIT);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
     void afterATakeoverTheOldOnesFirstSigtermStillWaitsForItsSessions(@TempDir final Path dir) throws Exception {
         final int port = freeFixedPort();
         final Path control = dir.resolve("niolb.sock");
