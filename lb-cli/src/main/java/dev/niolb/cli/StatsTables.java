@@ -55,14 +55,18 @@ final class StatsTables {
             out.append('\n');
             final Table table = new Table(3, "SERVER", "ADDRESS", "STATE", "WEIGHT", "ACTIVE", "TOTAL", "CONN ERR", "IN",
                 "OUT", "CONNECT P50", "P99", "SESSION P50", "P99");
-            for (final Map<String, Object> s : servers) {
+            final List<Map<String, Object>> rows = new ArrayList<>(servers);
+            rows.addAll(list(g.get("retiring"))); // removed, their sessions still open
+            for (int i = 0; i < rows.size(); i++) {
+                final Map<String, Object> s = rows.get(i);
                 final Map<String, Object> connect = map(s.get("connect_ms"));
                 final Map<String, Object> session = map(s.get("session_ms"));
                 final String weight = count(s.get("weight"));
                 final Object effective = s.get("effective_weight");
                 final boolean differs = effective instanceof Number e && s.get("weight") instanceof Number w
                     && e.doubleValue() != w.doubleValue();
-                table.row(text(s.get("name")) + (Boolean.TRUE.equals(s.get("backup")) ? " (backup)" : ""),
+                table.row(text(s.get("name")) + (Boolean.TRUE.equals(s.get("backup")) ? " (backup)" : "")
+                        + (i >= servers.size() ? " (removed)" : ""),
                     text(s.get("address")), text(s.get("state")).toUpperCase(Locale.ROOT),
                     differs ? weight + " (" + decimal(effective) + ")" : weight,
                     count(s.get("active")), count(s.get("total")), count(s.get("connect_failures")),

@@ -53,4 +53,15 @@ class StatsTablesTest {
             .startsWith("niolb  uptime -  sessions -")
             .contains("x         -      -        -           -      -   -    -         -        0       0    -    -");
     }
+
+    @Test
+    void aRemovedServerWithSessionsOpenIsAServerRowMarkedRemoved() {
+        final String stats = """
+            {"groups":[{"name":"web","servers_up":1,"servers":[{"name":"web-1","state":"up"}],
+              "retiring":[{"name":"web-0","address":"10.0.0.9:80","state":"drain","active":7}]}]}
+            """;
+        assertThat(StatsTables.render(JsonReader.parseObject(stats)))
+            .contains("GROUP web  1/1 up")
+            .containsPattern("web-0 \\(removed\\) +10\\.0\\.0\\.9:80 +DRAIN +- +7 ");
+    }
 }

@@ -105,10 +105,11 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
     /**
      * One group: its servers in their stable order.
      *
-     * @param panic whether fewer than its panic threshold of primary servers are UP, so DOWN ones take sessions too
+     * @param panic    whether fewer than its panic threshold of primary servers are UP, so DOWN ones take sessions too
+     * @param retiring servers taken out of the group (admin API, reload, DNS) whose sessions have not all ended
      */
     public record GroupStats(String name, String balance, long serversUp, boolean backupsActive, boolean panic,
-                             List<ServerStats> servers) {
+                             List<ServerStats> servers, List<ServerStats> retiring) {
     }
 
     /**
@@ -187,8 +188,12 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                 }
                 servers.add(server(s, state, now));
             }
+            final List<ServerStats> retiring = new ArrayList<>();
+            for (final Server s : g.retiring()) {
+                retiring.add(server(s, s.state(), now));
+            }
             groups.add(new GroupStats(g.name(), snapshot.balance().toString(), up, g.backupsActive(), g.panic(),
-                List.copyOf(servers)));
+                List.copyOf(servers), List.copyOf(retiring)));
         }
         final ReloadCounters r = lb.reloads();
         return new EngineStats(lb.uptimeMs(), running.config().threads(), running.activeSessions(), lb.buffersInUse(),

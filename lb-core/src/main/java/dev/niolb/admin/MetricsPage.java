@@ -7,7 +7,11 @@ import dev.niolb.metrics.PrometheusText.Type;
 import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.backend.ServerState;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code GET /metrics}: {@link EngineStats} in the Prometheus text format, then the standard {@code jvm_*} and
@@ -203,6 +207,11 @@ final class MetricsPage {
         for (final EngineStats.GroupStats g : s.groups()) {
             p.sample(g.servers().size(), "group", g.name());
         }
+        p.family("niolb_group_servers_retiring", Type.GAUGE,
+            "Servers taken out of the group (admin API, reload, DNS) whose sessions have not all ended.");
+        for (final EngineStats.GroupStats g : s.groups()) {
+            p.sample(g.retiring().size(), "group", g.name());
+        }
         p.family("niolb_group_servers_up", Type.GAUGE, "Servers of the group in state up.");
         for (final EngineStats.GroupStats g : s.groups()) {
             p.sample(g.serversUp(), "group", g.name());
@@ -222,7 +231,7 @@ final class MetricsPage {
     private static void servers(final PrometheusText p, final EngineStats s) {
         p.family("niolb_server_state", Type.GAUGE, "1 for the state the server is in (up, down, drain, maint), 0 for the others.");
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 for (final ServerState state : ServerState.values()) {
                     final String name = EngineStats.stateName(state);
                     p.sample(name.equals(v.state()) ? 1 : 0, "group", g.name(), "server", v.name(), "state", name);
@@ -243,35 +252,35 @@ final class MetricsPage {
         p.family("niolb_server_bytes_total", Type.COUNTER,
             "Bytes relayed: in from clients to the server, out from the server to clients.");
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 p.sample(v.bytesIn(), "group", g.name(), "server", v.name(), "direction", "in");
                 p.sample(v.bytesOut(), "group", g.name(), "server", v.name(), "direction", "out");
             }
         }
         p.family("niolb_server_connect_seconds", Type.HISTOGRAM, "TCP connect times to the server.");
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 p.histogram(v.connect(), "group", g.name(), "server", v.name());
             }
         }
         p.family("niolb_server_session_seconds", Type.HISTOGRAM,
             "Durations of the server's sessions (UDP: flows) from accept to close.");
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 p.histogram(v.session(), "group", g.name(), "server", v.name());
             }
         }
         p.family("niolb_server_udp_reply_seconds", Type.HISTOGRAM,
             "UDP: time from a datagram sent to the server to its first reply.");
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 p.histogram(v.reply(), "group", g.name(), "server", v.name());
             }
         }
         p.family("niolb_server_checks_total", Type.COUNTER,
             "Health checks of the server (active checks and re-probes after passive failures), by result.");
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 p.sample(v.checksPassed(), "group", g.name(), "server", v.name(), "result", "passed");
                 p.sample(v.checksFailed(), "group", g.name(), "server", v.name(), "result", "failed");
             }
@@ -279,7 +288,7 @@ final class MetricsPage {
         p.family("niolb_server_state_changes_total", Type.COUNTER,
             "Times the server entered a state (up, down, drain, maint) from another: health, agent or operator.");
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 for (final Map.Entry<String, Long> e : v.stateChanges().entrySet()) {
                     p.sample(e.getValue(), "group", g.name(), "server", v.name(), "state", e.getKey());
                 }
@@ -320,9 +329,29 @@ final class MetricsPage {
         perServer(p, s, value);
     }
 
+    /**
+     * The group's servers, then its retiring ones: their sessions and bytes go on counting until the last ends. A
+     * retiring server whose name a member holds again (removed, then added at another address) is left out, since
+     * two series cannot share their labels; its counts show in {@code /api/stats}.
+     */
+    private static List<EngineStats.ServerStats> rows(final EngineStats.GroupStats g) {
+        if (g.retiring().isEmpty()) {
+            return g.servers();
+        }
+        final Set<String> names = new HashSet<>();
+        final List<EngineStats.ServerStats> rows = new ArrayList<>(g.servers());
+        g.servers().forEach(v -> names.add(v.name()));
+        for (final EngineStats.ServerStats v : g.retiring()) {
+            if (names.add(v.name())) {
+                rows.add(v);
+            }
+        }
+        return rows;
+    }
+
     private static void perServer(final PrometheusText p, final EngineStats s, final Value value) {
         for (final EngineStats.GroupStats g : s.groups()) {
-            for (final EngineStats.ServerStats v : g.servers()) {
+            for (final EngineStats.ServerStats v : rows(g)) {
                 p.sample(value.of(v), "group", g.name(), "server", v.name());
             }
         }

@@ -60,6 +60,11 @@ final class StatsJson {
             for (final EngineStats.ServerStats v : g.servers()) {
                 server(json, v);
             }
+            json.endArray();
+            json.name("retiring").beginArray();
+            for (final EngineStats.ServerStats v : g.retiring()) {
+                server(json, v);
+            }
             json.endArray().endObject();
         }
         return json.endArray().endObject().toString();

@@ -229,4 +229,39 @@ class AdminStatsTest {
             assertThat(rig.stats().get("groups").get(0).get("panic").asBoolean()).isTrue();
         }
     }
+
+    @Test
+    void aRemovedServerWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start()) {
+            Socket onS0 = rig.connect();
+            while (!AdminRig.greeting(onS0).equals("s0")) {
+                onS0.close();
+                onS0 = rig.connect();
+            }
+            try (Socket session = onS0) {
+                rig.lb.removeServer("g", "s0");
+
+                final JsonNode group = rig.stats().get("groups").get(0);
+                assertThat(group.get("servers")).extracting(v -> v.get("name").asText()).containsExactly("s1");
+                assertThat(group.get("retiring")).singleElement().satisfies(v -> {
+                    assertThat(v.get("name").asText()).isEqualTo("s0");
+                    assertThat(v.get("active").asLong()).isEqualTo(1);
+                    assertThat(v.get("state").asText()).isEqualTo("drain");
+                });
+                final String metrics = rig.metrics();
+                assertThat(sample(metrics, "niolb_group_servers_retiring", "group=\"g\"")).isEqualTo(1.0);
+                assertThat(sample(metrics, "niolb_group_servers", "group=\"g\"")).isEqualTo(1.0);
+                assertThat(sample(metrics, "niolb_server_active_connections", "server=\"s0\"")).isEqualTo(1.0);
+
+                // s0 again, at s1's address: one series per name, the member's
+                rig.lb.addServer("g", new ServerConfig("s0", rig.servers.get(1).address(), 1));
+                assertThat(sample(rig.metrics(), "niolb_server_active_connections", "server=\"s0\"")).isZero();
+                assertThat(rig.stats().get("groups").get(0).get("retiring")).hasSize(1);
+                session.getOutputStream().write(AdminRig.bytes("ping\n"));
+                assertThat(TcpServers.readAll(session.getInputStream(), 5)).as("the removed server's session relays")
+                    .isEqualTo(AdminRig.bytes("ping\n"));
+            }
+            Await.until(() -> rig.stats().get("groups").get(0).get("retiring").isEmpty(), 10_000);
+        }
+    }
 }

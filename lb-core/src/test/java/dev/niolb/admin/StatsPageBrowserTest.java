@@ -62,7 +62,7 @@ class StatsPageBrowserTest {
     void start() throws Exception {
         assumeTrue(chromium() != null, "needs headless Chromium (apt chromium)");
         final List<ServerConfig> servers = new ArrayList<>();
-        for (final String name : List.of("web-1", "web-2", "web-3")) {
+        for (final String name : List.of("web-1", "web-2", "web-3", "web-4")) {
             final EchoServer echo = new EchoServer(name);
             rig.track(echo);
             servers.add(new ServerConfig(name, echo.address(), 1));
@@ -77,6 +77,13 @@ class StatsPageBrowserTest {
                 AdminRig.greeting(s);
             }
         }
+        Socket onWeb4 = rig.track(new Socket());
+        onWeb4.connect(lb.localAddress("front"));
+        while (!AdminRig.greeting(onWeb4).equals("web-4")) {
+            onWeb4 = rig.track(new Socket());
+            onWeb4.connect(lb.localAddress("front"));
+        }
+        lb.removeServer("web", "web-4"); // retiring while its session lasts
         lb.group("web").snapshot().server("web-2").operatorMode(ServerState.DRAIN, "test");
         lb.group("web").snapshot().server("web-3").operatorMode(ServerState.MAINT, "test");
         url = "http://127.0.0.1:" + lb.adminAddress().getPort() + "/";
@@ -99,7 +106,7 @@ class StatsPageBrowserTest {
     @Test
     void theRenderedPageListsTheServersWithTheirStates(@TempDir final Path profile) throws Exception {
         final String dom = run(profile, "--dump-dom", url);
-        assertThat(dom).contains("Group web", "web-1", "web-2", "web-3", "front")
+        assertThat(dom).contains("Group web", "web-1", "web-2", "web-3", "web-4 (removed)", "front")
             .contains("<span class=\"state up\">up</span>", "<span class=\"state drain\">drain</span>",
                 "<span class=\"state maint\">maint</span>")
             .contains("1 of 3 up")
