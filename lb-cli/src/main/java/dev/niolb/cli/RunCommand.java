@@ -251,6 +251,11 @@ public final class RunCommand implements Callable<Integer> {
             + "counted (default: half the open-file limit).")
     private Integer udpMaxFlows;
 
+    @Option(names = "--udp-rcvbuf", paramLabel = "SIZE", defaultValue = "0", converter = Converters.ByteSize.class,
+        description = "SO_RCVBUF of each UDP listening socket, to ride out bursts (capped by the kernel's "
+            + "net.core.rmem_max; default: 0, the kernel's default).")
+    private int udpReceiveBuffer;
+
     @Option(names = "--accept-proxy",
         description = "Read a PROXY protocol header (v1 or v2; UDP: v2 on each datagram) from peers before anything "
             + "else; its source address becomes the client's. From every peer, unless --accept-proxy-from is given.")
@@ -328,7 +333,8 @@ public final class RunCommand implements Callable<Integer> {
             .withIdleTimeout(udpIdleTimeout)
             .withResponses(udpResponses)
             .withMaxFlows(udpMaxFlows == null ? 0 : udpMaxFlows)
-            .withRetries(retries);
+            .withRetries(retries)
+            .withReceiveBuffer(udpReceiveBuffer);
         final List<Cidr> trusted = acceptProxyFrom == null ? List.of() : acceptProxyFrom;
         final AcceptProxy proxy = new AcceptProxy(acceptProxy || !trusted.isEmpty(), new CidrSet(trusted),
             proxyHeaderTimeout, proxyHeaderMax);

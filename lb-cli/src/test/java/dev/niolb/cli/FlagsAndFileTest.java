@@ -29,7 +29,7 @@ class FlagsAndFileTest {
         "--connect-timeout", "250ms", "--idle-timeout", "1h", "--retries", "5", "--no-nodelay", "--keepalive",
         "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m", "--splice", "never",
         "--defer-accept",
-        "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000",
+        "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000", "--udp-rcvbuf", "4m",
         "--accept-proxy", "--accept-proxy-from", "10.0.0.0/8", "--accept-proxy-from", "192.0.2.1",
         "--proxy-header-timeout", "2s", "--proxy-header-max", "1k",
         "--allow", "10.0.0.0/8,2001:db8::/32", "--deny", "10.6.6.0/24", "--maxconn", "10000",
@@ -62,6 +62,7 @@ class FlagsAndFileTest {
           udp-idle-timeout: 5s
           udp-responses: 1
           udp-max-flows: 1000
+          udp-rcvbuf: 4m
           accept-proxy: true
           accept-proxy-from: [10.0.0.0/8, 192.0.2.1]
           proxy-header-timeout: 2s

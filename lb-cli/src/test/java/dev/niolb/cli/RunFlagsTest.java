@@ -148,15 +148,16 @@ class RunFlagsTest {
 
         assertThat(config.listeners()).containsExactly(new ListenerConfig(null, Protocol.UDP,
             new InetSocketAddress("127.0.0.1", 53), "default", TcpOptions.DEFAULTS, UdpOptions.DEFAULTS));
-        assertThat(UdpOptions.DEFAULTS).isEqualTo(new UdpOptions(Duration.ofSeconds(30), 0, 0, 2));
+        assertThat(UdpOptions.DEFAULTS).isEqualTo(new UdpOptions(Duration.ofSeconds(30), 0, 0, 2, 0));
     }
 
     @Test
     void theUdpFlagsReachTheUdpListenersAsUsersWriteThem() {
         final Config config = config("--listen", "udp://127.0.0.1:53", "--server", "10.0.0.1:53",
-            "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000", "--retries", "1");
+            "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000", "--retries", "1",
+            "--udp-rcvbuf", "256k");
 
-        assertThat(config.listeners().getFirst().udp()).isEqualTo(new UdpOptions(Duration.ofSeconds(5), 1, 1000, 1));
+        assertThat(config.listeners().getFirst().udp()).isEqualTo(new UdpOptions(Duration.ofSeconds(5), 1, 1000, 1, 262144));
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.niolb.backend.ServerState;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.tcp.ListenerCounters;
 import dev.niolb.tcp.TcpListener;
+import dev.niolb.udp.KernelUdp;
 import dev.niolb.udp.UdpListener;
 import dev.niolb.udp.UdpListenerCounters;
 
@@ -157,6 +158,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                 rejected, c.durations().snapshot(now), l.limit().max(), c.acceptErrors(), c.maxconnPauses(),
                 c.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0));
         }
+        final KernelUdp kernel = running.udpListeners().isEmpty() ? null : KernelUdp.read();
         for (final UdpListener l : running.udpListeners()) {
             final UdpListenerCounters c = l.counters();
             final Map<String, Long> dropped = new LinkedHashMap<>();
@@ -170,6 +172,9 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             dropped.put("source_rate", c.get(UdpListenerCounters.DROPPED_SOURCE_RATE));
             dropped.put("proxy_header", c.get(UdpListenerCounters.DROPPED_PROXY_HEADER));
             dropped.put("empty", c.get(UdpListenerCounters.DROPPED_EMPTY));
+            if (kernel != null) { // before niolb read them: its sockets' receive queues were full
+                dropped.put("kernel", kernel.drops(l.localAddress()));
+            }
             listeners.add(new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
                 c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
                 ended(c), dropped, Map.of(), c.durations().snapshot(now), 0, 0, 0, 0,

@@ -17,11 +17,14 @@ import java.util.Objects;
  *                    listener starts (each flow holds one descriptor)
  * @param retries     further servers tried when a server answers ICMP port unreachable before it has replied to
  *                    the flow: the flow's first datagram is sent again to another server, unseen by the client
+ * @param receiveBuffer {@code SO_RCVBUF} of each of the listener's sockets, in bytes (the kernel caps it at
+ *                    {@code net.core.rmem_max}); {@code 0} leaves the kernel's default
+ *                    ({@code net.core.rmem_default})
  */
-public record UdpOptions(Duration idleTimeout, int responses, int maxFlows, int retries) {
+public record UdpOptions(Duration idleTimeout, int responses, int maxFlows, int retries, int receiveBuffer) {
     public static final int MAX_RESPONSES = 1_000_000;
     public static final int MAX_FLOWS = 10_000_000;
-    public static final UdpOptions DEFAULTS = new UdpOptions(Duration.ofSeconds(30), 0, 0, 2);
+    public static final UdpOptions DEFAULTS = new UdpOptions(Duration.ofSeconds(30), 0, 0, 2, 0);
 
     public UdpOptions {
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -38,21 +41,29 @@ public record UdpOptions(Duration idleTimeout, int responses, int maxFlows, int 
         if (retries < 0 || retries > 32) {
             throw new IllegalArgumentException("retries must be 0..32, got " + retries);
         }
+        if (receiveBuffer < 0) {
+            throw new IllegalArgumentException("udp-rcvbuf must be a size (0 for the kernel's default), got "
+                + receiveBuffer);
+        }
     }
 
     public UdpOptions withIdleTimeout(final Duration d) {
-        return new UdpOptions(d, responses, maxFlows, retries);
+        return new UdpOptions(d, responses, maxFlows, retries, receiveBuffer);
     }
 
     public UdpOptions withResponses(final int n) {
-        return new UdpOptions(idleTimeout, n, maxFlows, retries);
+        return new UdpOptions(idleTimeout, n, maxFlows, retries, receiveBuffer);
     }
 
     public UdpOptions withMaxFlows(final int n) {
-        return new UdpOptions(idleTimeout, responses, n, retries);
+        return new UdpOptions(idleTimeout, responses, n, retries, receiveBuffer);
     }
 
     public UdpOptions withRetries(final int n) {
-        return new UdpOptions(idleTimeout, responses, maxFlows, n);
+        return new UdpOptions(idleTimeout, responses, maxFlows, n, receiveBuffer);
+    }
+
+    public UdpOptions withReceiveBuffer(final int bytes) {
+        return new UdpOptions(idleTimeout, responses, maxFlows, retries, bytes);
     }
 }

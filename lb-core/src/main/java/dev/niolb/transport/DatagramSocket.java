@@ -79,6 +79,13 @@ public interface DatagramSocket {
     void connect(InetSocketAddress remote) throws IOException;
 
     /**
+     * Sets {@code SO_RCVBUF} to {@code bytes}: what the kernel may queue for this socket before it drops. Returns
+     * the size granted, which Linux caps at {@code net.core.rmem_max} (it reports twice that, room for its
+     * bookkeeping; this returns the half, as the JDK does). The socket's loop, or before it runs.
+     */
+    int receiveBuffer(int bytes) throws IOException;
+
+    /**
      * Sends {@code src} as one datagram to the connected peer: the bytes sent, 0 when the buffer is full. Batched
      * as {@link #send(ByteBuffer, InetSocketAddress)} may be; an ICMP port unreachable a batched datagram met is
      * then reported by the next receive or write, as one an earlier datagram drew.

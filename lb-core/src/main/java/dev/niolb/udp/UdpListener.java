@@ -4,6 +4,7 @@ import dev.niolb.accesslog.AccessLog;
 import dev.niolb.admission.Admission;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Sizes;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
@@ -61,6 +62,26 @@ public final class UdpListener implements Listener {
         for (int i = 0; i < receivers.length; i++) {
             // more sockets than loops (adopted from a process that ran more) are spread over the loops
             receivers[i] = new UdpReceiver(this, loops[i % loops.length], sockets.get(i));
+        }
+        final int asked = config.udp().receiveBuffer();
+        if (asked > 0) {
+            int got = Integer.MAX_VALUE;
+            for (final UdpReceiver r : receivers) {
+                got = Math.min(got, r.receiveBuffer(asked));
+            }
+            warnIfCapped(config.name(), asked, got);
+        }
+    }
+
+    /**
+     * Where the kernel gave less room than asked (Linux: {@code net.core.rmem_max}), a warning that says how to
+     * raise it: otherwise a burst the operator sized the buffer for is dropped, counted only as kernel drops.
+     */
+    private static void warnIfCapped(final String name, final int asked, final int granted) {
+        if (granted < asked) {
+            LOG.warn("listener {}: udp-rcvbuf {} is more than the kernel allows: each socket got {}; raise "
+                + "net.core.rmem_max (sysctl -w net.core.rmem_max={})", name, Sizes.format(asked),
+                Sizes.format(granted), asked);
         }
     }
 
@@ -143,7 +164,28 @@ public final class UdpListener implements Listener {
             throw new IllegalArgumentException("listener " + now.name() + ": protocol and bind address are its socket's,"
                 + " a reload replaces the listener to change them");
         }
+        final int before = settings.config().udp().receiveBuffer();
         settings = Settings.of(next, group, settings);
+        final int asked = next.udp().receiveBuffer();
+        if (asked != before) {
+            resizeReceiveBuffers(next.name(), asked > 0 ? asked : KernelUdp.defaultReceiveBuffer());
+        }
+    }
+
+    /** Sets every socket's receive buffer on its own loop (the sockets are the loops'), and checks what it got. */
+    private void resizeReceiveBuffers(final String name, final int bytes) {
+        if (bytes <= 0) {
+            return; // the kernel's default is unknown here: the sockets keep the size they have
+        }
+        final java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger(
+            Integer.MAX_VALUE);
+        try {
+            OnEveryLoop.run(receivers, UdpReceiver::loop, r -> got.accumulateAndGet(r.receiveBuffer(bytes), Math::min),
+                1000);
+            warnIfCapped(name, bytes, got.get());
+        } catch (final IOException e) {
+            LOG.warn("listener {}: could not set udp-rcvbuf {}: {}", name, Sizes.format(bytes), e.getMessage());
+        }
     }
 
     /**

@@ -249,6 +249,11 @@ final class UdpReceiver implements IoHandler {
         return loop;
     }
 
+    /** Sets the socket's {@code SO_RCVBUF} ({@link DatagramSocket#receiveBuffer}). Loop, or before it runs. */
+    int receiveBuffer(final int bytes) throws IOException {
+        return socket.receiveBuffer(bytes);
+    }
+
     UdpListener listener() {
         return listener;
     }

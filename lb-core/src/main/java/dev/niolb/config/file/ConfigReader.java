@@ -152,6 +152,7 @@ final class ConfigReader {
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);
         udp = m.with("udp-responses", YamlValue::integer, udp, UdpOptions::withResponses);
         udp = m.with("udp-max-flows", ConfigReader::maxFlows, udp, UdpOptions::withMaxFlows);
+        udp = m.with("udp-rcvbuf", YamlValue::size, udp, UdpOptions::withReceiveBuffer);
         AcceptProxy proxy = base.acceptProxy();
         // trusted sources imply accept-proxy, as --accept-proxy-from does; an explicit accept-proxy has the last word
         proxy = m.with("accept-proxy-from", ConfigReader::cidrs, proxy, (p, set) -> p.withTrusted(set).withEnabled(true));

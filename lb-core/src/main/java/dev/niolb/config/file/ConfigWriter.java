@@ -129,6 +129,7 @@ public final class ConfigWriter {
             .put("udp-idle-timeout", udp.idleTimeout())
             .put("udp-responses", udp.responses())
             .put("udp-max-flows", udp.maxFlows() == 0 ? AUTO : Integer.toString(udp.maxFlows()))
+            .put("udp-rcvbuf", Sizes.format(udp.receiveBuffer()))
             .put("accept-proxy", l.acceptProxy().enabled())
             .put("accept-proxy-from", new SequenceNode(Tag.SEQ, l.acceptProxy().trusted().blocks().stream()
                 .map(c -> scalar(c.toString())).toList(), FlowStyle.BLOCK))

@@ -330,6 +330,12 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     }
 
     @Override
+    public int receiveBuffer(final int bytes) throws IOException {
+        setInt(Libc.SOL_SOCKET, Libc.SO_RCVBUF, bytes);
+        return getInt(Libc.SOL_SOCKET, Libc.SO_RCVBUF) / 2; // Linux reports the doubled size it keeps
+    }
+
+    @Override
     public void connect(final InetSocketAddress remote) throws IOException {
         ensureOpen();
         final Scratch scratch = Scratch.mine();

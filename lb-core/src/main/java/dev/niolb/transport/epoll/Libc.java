@@ -44,6 +44,7 @@ final class Libc {
     static final int SO_REUSEADDR = 2;
     static final int SO_ERROR = 4;
     static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
     static final int SO_KEEPALIVE = 9;
     static final int SO_LINGER = 13;
     static final int SO_REUSEPORT = 15;

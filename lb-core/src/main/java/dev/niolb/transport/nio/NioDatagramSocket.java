@@ -7,6 +7,7 @@ import dev.niolb.transport.DatagramSocket;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
@@ -40,6 +41,12 @@ final class NioDatagramSocket implements DatagramSocket {
     @Override
     public void connect(final InetSocketAddress remote) throws IOException {
         channel.connect(remote);
+    }
+
+    @Override
+    public int receiveBuffer(final int bytes) throws IOException {
+        channel.setOption(StandardSocketOptions.SO_RCVBUF, bytes);
+        return channel.getOption(StandardSocketOptions.SO_RCVBUF);
     }
 
     @Override

@@ -30,7 +30,7 @@ class ConfigWriterTest {
     private static Config everything() {
         final TcpOptions tcp = new TcpOptions(Duration.ofMillis(1500), Duration.ofHours(2), 5, false, true, 77,
             16 * 1024, Duration.ofMinutes(10));
-        final UdpOptions udp = new UdpOptions(Duration.ofSeconds(7), 1, 5000, 5);
+        final UdpOptions udp = new UdpOptions(Duration.ofSeconds(7), 1, 5000, 5, 262144);
         final HealthCheckConfig health = new HealthCheckConfig(
             List.of(new CheckSpec.Http("HEAD", "/health", "example.test", 200, 204), new CheckSpec.Agent(9999)),
             Duration.ofMillis(750), Duration.ofMillis(300), 4, 5, Duration.ofSeconds(20), 7, Duration.ofMinutes(1), 25,

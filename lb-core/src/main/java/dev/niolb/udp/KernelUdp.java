@@ -1,0 +1,127 @@
+package dev.niolb.udp;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What the Linux kernel says about UDP sockets, from {@code /proc}: datagrams it dropped on a listener's sockets
+ * because their receive queue was full (the {@code drops} column of {@code /proc/net/udp} and {@code udp6}, what
+ * {@code ss -uam} shows as {@code d}), and its default receive buffer. Neither JDK NIO nor a socket option gives
+ * the drops of a socket on both transports, and the table covers every {@code SO_REUSEPORT} socket of a port at once.
+ *
+ * <p>Threading: immutable once read; read on the admin thread at each scrape.
+ */
+public final class KernelUdp {
+    private static final Path UDP = Path.of("/proc/net/udp");
+    private static final Path UDP6 = Path.of("/proc/net/udp6");
+    private static final Path RMEM_DEFAULT = Path.of("/proc/sys/net/core/rmem_default");
+
+    /** Drops by local address as the table writes it ({@code 0100007F:0035}), summed over its sockets. */
+    private final Map<String, Long> drops;
+
+    private KernelUdp(final Map<String, Long> drops) {
+        this.drops = drops;
+    }
+
+    /** The tables now; null where there are none (not Linux, no {@code /proc}). */
+    public static KernelUdp read() {
+        final Map<String, Long> drops = new HashMap<>();
+        try {
+            read(UDP, drops);
+            read(UDP6, drops);
+        } catch (final IOException | RuntimeException e) {
+            return null;
+        }
+        return new KernelUdp(drops);
+    }
+
+    /** The tables in {@code text}, as {@code /proc/net/udp} and {@code udp6} write them. */
+    static KernelUdp parse(final String text) {
+        final Map<String, Long> drops = new HashMap<>();
+        text.lines().forEach(line -> add(line, drops));
+        return new KernelUdp(drops);
+    }
+
+    private static void read(final Path table, final Map<String, Long> drops) throws IOException {
+        if (!Files.exists(table)) {
+            return; // udp6 without IPv6
+        }
+        try (BufferedReader in = Files.newBufferedReader(table, StandardCharsets.US_ASCII)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                add(line, drops);
+            }
+        }
+    }
+
+    /** {@code sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops}. */
+    private static void add(final String line, final Map<String, Long> drops) {
+        final String[] f = line.trim().split("\\s+");
+        if (f.length < 13 || !f[0].endsWith(":") || f[1].indexOf(':') < 0) {
+            return; // the header
+        }
+        drops.merge(f[1], Long.parseLong(f[f.length - 1]), Long::sum);
+    }
+
+    /**
+     * Datagrams the kernel dropped on the sockets bound to {@code local}, summed. An IPv4 address is looked up as
+     * itself and as the IPv4-mapped IPv6 address a dual-stack socket binds (the JDK's, on NIO); {@code 0.0.0.0}
+     * also as {@code ::}.
+     */
+    public long drops(final InetSocketAddress local) {
+        long sum = drops.getOrDefault(key(local), 0L);
+        if (local.getAddress() instanceof Inet4Address v4) {
+            final byte[] mapped = new byte[16];
+            mapped[10] = (byte) 0xff;
+            mapped[11] = (byte) 0xff;
+            System.arraycopy(v4.getAddress(), 0, mapped, 12, 4);
+            sum += drops.getOrDefault(key(mapped, local.getPort()), 0L);
+            if (v4.isAnyLocalAddress()) {
+                sum += drops.getOrDefault(key(new byte[16], local.getPort()), 0L);
+            }
+        }
+        return sum;
+    }
+
+    /** {@code local} as the table writes it: the address's 32-bit words each in the host's (little-endian) order. */
+    static String key(final InetSocketAddress local) {
+        return key(local.getAddress().getAddress(), local.getPort());
+    }
+
+    private static String key(final byte[] a, final int port) {
+        final StringBuilder hex = new StringBuilder(a.length * 2 + 5);
+        for (int word = 0; word < a.length; word += 4) {
+            for (int i = 3; i >= 0; i--) {
+                hex.append(String.format(Locale.ROOT, "%02X", a[word + i] & 0xff));
+            }
+        }
+        return hex.append(':').append(String.format(Locale.ROOT, "%04X", port)).toString();
+    }
+
+    /** {@code net.core.rmem_default}: what {@code udp-rcvbuf 0} means; 0 where it cannot be read. */
+    static int defaultReceiveBuffer() {
+        return sysctl(RMEM_DEFAULT);
+    }
+
+    /**
+     * An integer sysctl; 0 where it cannot be read. Read whole in one call: the kernel's integer sysctls answer a
+     * read at a non-zero offset with nothing, so {@code Files.readString}, which reads a file of size 0 a byte
+     * first, sees {@code 4} of {@code 4194304}.
+     */
+    static int sysctl(final Path file) {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            final String line = in.readLine();
+            return line == null ? 0 : Integer.parseInt(line.strip());
+        } catch (final IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}
