@@ -354,6 +354,8 @@ class UdpProxyTest {
         assertThat(failures).isBetween(3L, 10L);
         assertThat(counters().get(UdpListenerCounters.SERVER_UNREACHABLE)).isEqualTo(failures);
         assertThat(deadServer.counters().active()).isZero();
+        assertThat(deadServer.counters().total()).as("flows it took, as TCP counts connects that worked").isZero();
+        assertThat(lb.group("g").snapshot().server("s1").counters().total()).isEqualTo(10);
         assertThat(live.received()).isEqualTo(10);
 
         // once DOWN, new flows no longer try it
