@@ -100,6 +100,10 @@ final class Foreground {
         final Takeover takeover = takeoverFrom == null ? null : takeOver(takeoverFrom, pid);
         final int[] handedOver = takeover != null ? takeover.fds() : ListeningSockets.handedOver(System.getenv(), pid);
         final InheritedSockets inherited = inherit(handedOver, config.transport());
+        final ListeningSockets stored = new ListeningSockets(systemd);
+        if (inherited != null) {
+            closeUnwanted(inherited, stored);
+        }
         final LoadBalancer lb;
         try {
             lb = start();
@@ -123,7 +127,6 @@ final class Foreground {
                 Endpoint.hostPort(lb.metricsAddress()));
         }
         AdminExposure.warnIfOpen(config.admin(), lb.adminAddress(), LOG);
-        final ListeningSockets stored = new ListeningSockets(systemd);
         stored.store(lb); // FDSTORE: kept open by systemd while niolb restarts
         // SIGHUP: read the source again, reload, with RELOADING=1 ... READY=1 around it
         final ReloadSignal reloads = ReloadSignal.install(lb, source, systemd, () -> status(lb), () -> stored.store(lb));
@@ -268,6 +271,22 @@ final class Foreground {
             return null;
         }
         return inherited;
+    }
+
+    /**
+     * Before any listener binds: closes the handed-over sockets on addresses this config does not listen on, and
+     * has systemd close its stored copies, which would otherwise keep their ports (a listener moved from
+     * 127.0.0.1:P to 0.0.0.0:P could not bind, and systemd would restart niolb into the same failure).
+     */
+    private void closeUnwanted(final InheritedSockets inherited, final ListeningSockets stored) {
+        final List<Endpoint> wanted = config.listeners().stream()
+            .map(l -> new Endpoint(l.protocol(), l.bind())).toList();
+        final List<String> closed = inherited.closeUnwanted(wanted);
+        if (!closed.isEmpty()) {
+            stored.forget(); // the ones kept are this process's now; stored again once it runs
+            LOG.info("closed {} listening sockets handed over that this config does not use: {}", closed.size(),
+                String.join(", ", closed));
+        }
     }
 
     private static void reportInherited(final InheritedSockets inherited, final int handedOver) {

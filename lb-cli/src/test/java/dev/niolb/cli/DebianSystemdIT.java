@@ -253,6 +253,28 @@ class DebianSystemdIT {
     }
 
     @Test
+    void aRestartOntoTheWildcardOfTheSamePortClosesTheStoredSocketAndListens() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        final int port = configure();
+        LocalEngine.sh(debian, "systemctl start niolb");
+        greeted(port).close();
+        awaitJournal("systemd keeps 1 listening socket open across restarts (FDSTORE)");
+        final String before = systemctl("show", "-p", "MainPID", "--value", "niolb");
+
+        // the stored socket holds 127.0.0.1:P; without closing it first, binding 0.0.0.0:P failed, and systemd
+        // restarted niolb into the same failure again and again
+        LocalEngine.sh(debian, "sed -i 's/bind: 127.0.0.1:/bind: 0.0.0.0:/' /etc/niolb/niolb.yaml"
+            + " && systemctl restart niolb");
+
+        awaitProperty("MainPID", v -> !v.equals("0") && !v.equals(before));
+        greeted(port).close();
+        assertThat(systemctl("show", "-p", "NRestarts", "--value", "niolb")).isEqualTo("0");
+        assertThat(LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"))
+            .contains("closed 1 listening sockets handed over that this config does not use: tcp://127.0.0.1:" + port)
+            .contains("listening on tcp://0.0.0.0:" + port);
+    }
+
+    @Test
     void theSocketUnitStartsNiolbOnTheFirstClientWhoWaitsInTheBacklogAndIsServed() throws Exception {
         LocalEngine.sh(debian, "dpkg -i " + DEB);
         final int port = configure();

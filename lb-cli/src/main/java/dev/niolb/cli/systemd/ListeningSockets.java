@@ -61,6 +61,16 @@ public final class ListeningSockets {
         }
     }
 
+    /**
+     * Has systemd close every socket it stores for niolb, before this process binds: those it was handed and
+     * keeps stay open in it, and {@link #store} puts them back once it runs.
+     */
+    public synchronized void forget() {
+        if (notify.enabled()) {
+            notify.removeFds(FDNAME);
+        }
+    }
+
     /** Stores the running listeners' descriptors in systemd's store when they changed since the last call. */
     public synchronized void store(final LoadBalancer lb) {
         if (!notify.enabled()) {

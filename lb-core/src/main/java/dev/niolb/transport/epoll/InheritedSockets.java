@@ -96,6 +96,27 @@ public final class InheritedSockets {
         return new EpollDatagramSocket(fd, Libc.AF_INET).getInt(Libc.SOL_SOCKET, Libc.SO_DOMAIN);
     }
 
+    /**
+     * Closes, before any listener binds, the sockets none of {@code wanted} could take: bound to an address the
+     * config no longer listens on. Left open they would hold their port, and a listener moved from
+     * {@code 127.0.0.1:P} to {@code 0.0.0.0:P} could not bind it. Returns what was closed.
+     */
+    public synchronized List<String> closeUnwanted(final List<Endpoint> wanted) {
+        final List<String> closed = new ArrayList<>();
+        for (int i = 0; i < sockets.size(); ) {
+            final Inherited s = sockets.get(i);
+            final Endpoint at = new Endpoint(s.type() == Libc.SOCK_STREAM ? Protocol.TCP : Protocol.UDP, s.bound());
+            if (wanted.contains(at)) {
+                i++;
+            } else {
+                closed.add(at.toString());
+                Libc.close(s.fd());
+                sockets.remove(i);
+            }
+        }
+        return closed;
+    }
+
     /** Closes what no listener took (their addresses are not in the config any more); returns how many. */
     public synchronized List<String> closeUnclaimed() {
         final List<String> closed = new ArrayList<>();
