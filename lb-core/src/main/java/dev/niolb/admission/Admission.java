@@ -34,6 +34,7 @@ public final class Admission {
     private final int sourceMaxconn;
     private final long intervalNanos;
     private final int burst;
+    private final int tableSize;
 
     /**
      * @param sourceMaxconn connections one source may have open at once; 0 for no cap
@@ -44,6 +45,17 @@ public final class Admission {
      */
     public Admission(final AccessList access, final int sourceMaxconn, final long intervalNanos, final int burst,
                      final int tableSize) {
+        this(access, sourceMaxconn, intervalNanos, burst, tableSize, null);
+    }
+
+    /**
+     * As the other constructor, over the per-source counts of {@code previous} when it keeps a table of the same
+     * size (and these limits need one): a reload that changes {@code source-maxconn} or {@code source-rate} goes on
+     * from what each source has open and what its bucket holds. Were it to start from empty tables, lowering a
+     * source's cap during a flood would admit it as many again.
+     */
+    public Admission(final AccessList access, final int sourceMaxconn, final long intervalNanos, final int burst,
+                     final int tableSize, final Admission previous) {
         if (sourceMaxconn < 0 || intervalNanos < 0 || burst < 1) {
             throw new IllegalArgumentException("source-maxconn and the rate interval must not be negative, burst positive");
         }
@@ -51,7 +63,15 @@ public final class Admission {
         this.sourceMaxconn = sourceMaxconn;
         this.intervalNanos = intervalNanos;
         this.burst = burst;
-        this.sources = sourceMaxconn > 0 || intervalNanos > 0 ? new SourceTable(tableSize) : null;
+        this.tableSize = tableSize;
+        final boolean needed = sourceMaxconn > 0 || intervalNanos > 0;
+        if (!needed) {
+            this.sources = null;
+        } else if (previous != null && previous.sources != null && previous.tableSize == tableSize) {
+            this.sources = previous.sources;
+        } else {
+            this.sources = new SourceTable(tableSize);
+        }
     }
 
     /** {@link #admit(InetAddress, long)} at {@link System#nanoTime()}. */

@@ -30,7 +30,7 @@ public final class ConnectionLimit {
         void wake();
     }
 
-    private final int max;
+    private volatile int max;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger parked = new AtomicInteger();
     private volatile Waiter[] waiters = new Waiter[0];
@@ -72,6 +72,23 @@ public final class ConnectionLimit {
         waiters = Arrays.stream(waiters).filter(w -> w != waiter).toArray(Waiter[]::new);
     }
 
+    /**
+     * A new cap over the same count (a reload): lowered, it admits nobody until enough connections have closed;
+     * raised, it wakes the parked waiters at once. Both caps positive: without one nothing was counted.
+     */
+    public synchronized void resize(final int newMax) {
+        if (max == 0 || newMax <= 0) {
+            throw new IllegalArgumentException("a cap can only be resized to another cap: " + max + " to " + newMax);
+        }
+        final int old = max;
+        max = newMax;
+        if (newMax > old && parked.get() > 0) {
+            for (final Waiter w : waiters) {
+                w.wake();
+            }
+        }
+    }
+
     /** Counts one more connection if the cap allows it. */
     public boolean tryAcquire() {
         if (max == 0) {
@@ -89,10 +106,12 @@ public final class ConnectionLimit {
 
     /** Gives back a connection counted by {@link #tryAcquire}; wakes the parked waiters if it was at the cap. */
     public void release() {
-        if (max == 0) {
+        final int cap = max;
+        if (cap == 0) {
             return;
         }
-        if (open.decrementAndGet() == max - 1 && parked.get() > 0) {
+        // the count passes every value on its way down: it crosses cap - 1 once, also after a lowered cap
+        if (open.decrementAndGet() == cap - 1 && parked.get() > 0) {
             for (final Waiter w : waiters) {
                 w.wake();
             }

@@ -54,11 +54,16 @@ public record ListenerLimits(CidrSet allow, CidrSet deny, int maxconn, int sourc
      * if a per-source limit is set; {@link Admission#OPEN} when nothing is limited.
      */
     public Admission admission() {
+        return admission(null);
+    }
+
+    /** {@link #admission()} over the per-source counts of {@code previous} where it can (see {@link Admission}). */
+    public Admission admission(final Admission previous) {
         if (!limitsSources() && allow.isEmpty() && deny.isEmpty()) {
             return Admission.OPEN;
         }
         return new Admission(new AccessList(allow, deny), sourceMaxconn, sourceRate.intervalNanos(), sourceRate.burst(),
-            sourceTableSize);
+            sourceTableSize, previous);
     }
 
     /**

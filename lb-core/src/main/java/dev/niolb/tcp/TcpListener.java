@@ -119,9 +119,18 @@ public final class TcpListener implements Listener {
         static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous) {
             final ListenerLimits l = config.limits();
             final ListenerLimits was = previous == null ? null : previous.config().limits();
-            final Admission admission = was != null && was.sameAdmission(l) ? previous.admission() : l.admission();
-            final ConnectionLimit limit = was != null && was.maxconn() == l.maxconn() ? previous.limit()
-                : new ConnectionLimit(l.maxconn());
+            final Admission admission = was != null && was.sameAdmission(l) ? previous.admission()
+                : l.admission(previous == null ? null : previous.admission());
+            final ConnectionLimit limit;
+            if (was != null && was.maxconn() == l.maxconn()) {
+                limit = previous.limit();
+            } else if (was != null && was.maxconn() > 0 && l.maxconn() > 0) {
+                // the same count under a new cap: lowered during a flood, it admits nobody until enough have left
+                limit = previous.limit();
+                limit.resize(l.maxconn());
+            } else {
+                limit = new ConnectionLimit(l.maxconn()); // a cap where there was none counts from now
+            }
             return new Settings(config, group, Math.max(1, config.tcp().connectTimeout().toMillis()),
                 config.tcp().idleTimeout().toMillis(), config.tcp().maxConnectionAge().toMillis(),
                 Math.max(1, config.acceptProxy().headerTimeout().toMillis()), admission, limit);

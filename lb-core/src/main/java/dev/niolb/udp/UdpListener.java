@@ -143,7 +143,7 @@ public final class UdpListener implements Listener {
          */
         static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous) {
             final Admission admission = previous != null && previous.config().limits().sameAdmission(config.limits())
-                ? previous.admission() : config.limits().admission();
+                ? previous.admission() : config.limits().admission(previous == null ? null : previous.admission());
             return new Settings(config, group, Math.max(1, config.udp().idleTimeout().toMillis()),
                 config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows(), admission);
         }

@@ -165,24 +165,55 @@ class AccessAndLimitsTest {
     }
 
     @Test
-    void aReloadThatLowersTheListenerMaxconnHoldsNewClientsInTheBacklog() throws Exception {
+    void aReloadThatLowersTheListenerMaxconnCountsTheOpenConnectionsAndHoldsNewClientsInTheBacklog() throws Exception {
         final EchoServer echo = rig.track(new EchoServer());
         start(2, ListenerLimits.NONE.withMaxconn(10), server(echo));
         final Socket first = connect("127.0.0.1");
         roundTrip(first, '1');
+        final Socket second = connect("127.0.0.1");
+        roundTrip(second, '2');
 
         lb.reload(withLimits(ListenerLimits.NONE.withMaxconn(1)));
-        final Socket second = connect("127.0.0.1");
-        roundTrip(second, '2'); // the new cap counts from the reload: the connection open before is not in it
         final Socket third = connect("127.0.0.1");
         third.getOutputStream().write('3');
-        assertThat(servedWithin(third, 700)).isFalse();
+        assertThat(servedWithin(third, 700)).as("two open over a cap of one: nobody new").isFalse();
 
+        first.close();
+        assertThat(servedWithin(third, 700)).as("still one open, the cap").isFalse();
         second.close();
         assertThat(servedWithin(third, 5_000)).isTrue();
-        first.close(); // gives its place back to the old cap, not the new one
         Await.until(() -> counters().active() == 1, 2000);
         assertThat(lb.listener("front").limit().open()).isEqualTo(1);
+    }
+
+    @Test
+    void aReloadThatRaisesTheListenerMaxconnServesAClientWaitingInTheBacklogAtOnce() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        start(2, ListenerLimits.NONE.withMaxconn(1), server(echo));
+        roundTrip(connect("127.0.0.1"), '1');
+        final Socket waiting = connect("127.0.0.1");
+        waiting.getOutputStream().write('2');
+        assertThat(servedWithin(waiting, 700)).isFalse();
+
+        lb.reload(withLimits(ListenerLimits.NONE.withMaxconn(2)));
+
+        assertThat(servedWithin(waiting, 5_000)).isTrue();
+        final Socket third = connect("127.0.0.1");
+        third.getOutputStream().write('3');
+        assertThat(servedWithin(third, 700)).as("two open, the new cap").isFalse();
+    }
+
+    @Test
+    void aReloadThatLowersTheSourceMaxconnCountsWhatTheSourceHasOpen() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        start(2, ListenerLimits.NONE.withSourceMaxconn(3), server(echo));
+        roundTrip(connect(A), 'a');
+        roundTrip(connect(A), 'b');
+
+        lb.reload(withLimits(ListenerLimits.NONE.withSourceMaxconn(2)));
+
+        assertRefused(A);
+        roundTrip(connect(B), 'c');
     }
 
     @Test
