@@ -233,6 +233,11 @@ public final class Server {
         return counters.connectNanosEwma();
     }
 
+    /** The average aged at {@code nowNanos}: see {@link ServerCounters#connectNanosEwma(long)}. */
+    public long connectNanosEwma(final long nowNanos) {
+        return counters.connectNanosEwma(nowNanos);
+    }
+
     /** Active sessions across all loops. */
     public long active() {
         return counters.active();
@@ -265,10 +270,15 @@ public final class Server {
      * only reads that shared line), and the connect-time average is the loop's own stripe.
      */
     public void connectSucceeded(final int stripe, final long nanos) {
+        connectSucceeded(stripe, nanos, System.nanoTime());
+    }
+
+    /** As {@link #connectSucceeded(int, long)}, the connect having ended at {@code atNanos} ({@link System#nanoTime()}). */
+    public void connectSucceeded(final int stripe, final long nanos, final long atNanos) {
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
-        counters.recordConnectNanos(stripe, nanos);
+        counters.recordConnectNanos(stripe, nanos, atNanos);
     }
 
     /**

@@ -24,8 +24,18 @@ public final class ServerCounters {
 
     /** Per stripe: the loop's exponentially weighted moving average of connect times, in ns (0: none yet). */
     public static final int CONNECT_NANOS_EWMA = 5;
+    /** Per stripe: when ({@link System#nanoTime()}) the loop last measured a connect. */
+    private static final int CONNECT_SAMPLED_AT = 6;
 
-    private static final int FIELDS = 6;
+    private static final int FIELDS = 7;
+    /**
+     * How fast an average nobody has measured again loses its weight: by half a second. A server that connected
+     * slowly once (a cold start, one lost SYN) and was then never picked by {@code leasttime} would otherwise keep
+     * that one sample for ever and never be picked again; aged, it is tried again once its halved average is
+     * below the others', and a fresh sample says how fast it really is. A server that stays slow is tried about
+     * once every log2(its time / the others') seconds.
+     */
+    static final long HALF_LIFE_NANOS = 1_000_000_000L;
 
     private final StripedCounters counters;
     private final LatencyRecorder connectTimes;
@@ -93,10 +103,29 @@ public final class ServerCounters {
      * Folds one connect time into {@code stripe}'s average (weight 1/8, as TCP's smoothed RTT). Only the
      * stripe's owning loop may call this: no loop writes another's line.
      */
-    public void recordConnectNanos(final int stripe, final long nanos) {
+    public void recordConnectNanos(final int stripe, final long nanos, final long atNanos) {
         final long old = counters.get(stripe, CONNECT_NANOS_EWMA);
         final long next = old == 0 ? Math.max(1, nanos) : old + (nanos - old) / 8;
         counters.add(stripe, CONNECT_NANOS_EWMA, next - old);
+        counters.add(stripe, CONNECT_SAMPLED_AT, atNanos - counters.get(stripe, CONNECT_SAMPLED_AT));
+    }
+
+    /**
+     * {@link #connectNanosEwma()} with each loop's average halved for every {@link #HALF_LIFE_NANOS} since that
+     * loop last measured one, as {@code leasttime} scores it at {@code nowNanos}.
+     */
+    public long connectNanosEwma(final long nowNanos) {
+        long sum = 0;
+        int measured = 0;
+        for (int s = 0; s < counters.stripes(); s++) {
+            final long v = counters.get(s, CONNECT_NANOS_EWMA);
+            if (v > 0) {
+                final long halvings = Math.max(0, nowNanos - counters.get(s, CONNECT_SAMPLED_AT)) / HALF_LIFE_NANOS;
+                sum += halvings >= 63 ? 0 : v >> halvings;
+                measured++;
+            }
+        }
+        return measured == 0 ? 0 : sum / measured;
     }
 
     /** The mean of the loops' connect-time averages, over the loops that have measured one; 0 when none has. */

@@ -3,28 +3,36 @@ package dev.niolb.balance;
 import dev.niolb.backend.Server;
 
 /**
- * The power of two random choices (Mitzenmacher): draw two distinct available servers at random and take the
- * one with fewer active sessions relative to its weight. Nearly as even as least connections, but loops that
- * see the same stale counts do not all rush to the same least loaded server.
+ * The power of two random choices (Mitzenmacher): draw two distinct available servers at random, each with a
+ * chance in proportion to its weight, and take the one with fewer active sessions relative to its weight (ties:
+ * the first drawn). Nearly as even as least connections, but loops that see the same stale counts do not all
+ * rush to the same least loaded server. Drawing by weight is what makes weights (and slow start, which acts
+ * through them) count when traffic is light and every server has 0 sessions open: a uniform draw shared such
+ * traffic evenly whatever the weights. nginx's {@code random two} draws by weight too.
  *
  * <p>{@code leasttime} is the same draw with another score: {@code (connect-time EWMA + 50 µs) × (active + 1)
- * / weight}, so a server that answers connects slowly (far away, overloaded, its accept queue backing up) gets
+ * / weight}, the EWMA aged by the time since it was last measured (halved each second: see
+ * {@link dev.niolb.backend.ServerCounters#connectNanosEwma(long)}, so one slow connect cannot starve a server), so a server that answers connects slowly (far away, overloaded, its accept queue backing up) gets
  * fewer new sessions, and equal times reduce to least connections. The 50 µs floor keeps a server with no
  * measurement yet (EWMA 0) from winning every draw by a zero score.
  *
  * <p>Threading: not threadsafe; owned by one event loop. Its SplitMix64 generator is per instance and seeded
  * per loop, so loops do not draw in lockstep.
  *
- * <p>Draws are bounded: after a few draws that hit only excluded or weight-0 servers, a linear scan from a
- * random start finds the candidates, so a group that is mostly unavailable costs one scan, never a spin.
+ * <p>A draw is a uniform pick kept with probability {@code weight / maxWeight} (rejection sampling: no sums to
+ * keep up to date while weights ramp). Draws are bounded: after a few misses (excluded, weight-0 or rejected
+ * servers) one linear scan draws by the exact sum of the available weights, so a group that is mostly
+ * unavailable costs one scan, never a spin.
  */
 final class PowerOfTwoChoices implements Balancer {
-    private static final int DRAWS = 4;
+    private static final int DRAWS = 8;
     private static final double TIME_FLOOR_NANOS = 50_000;
 
     private final Server[] servers;
     private final boolean byConnectTime;
     private long state;
+    /** The largest weight seen: the rejection bound. Raised as a draw meets more; set afresh by each scan. */
+    private int maxWeight = 1;
 
     PowerOfTwoChoices(final Server[] servers, final long seed) {
         this(servers, seed, false);
@@ -45,22 +53,22 @@ final class PowerOfTwoChoices implements Balancer {
         }
         int a = draw(-1, excluded);
         if (a < 0) {
-            a = scan(nextInt(n), -1, excluded);
+            a = scan(-1, excluded);
             if (a < 0) {
                 return null;
             }
         }
         int b = n > 1 ? draw(a, excluded) : -1;
         if (b < 0) {
-            b = scan(nextInt(n), a, excluded);
+            b = scan(a, excluded);
             if (b < 0) {
                 return servers[a];
             }
         }
-        return byConnectTime ? faster(servers[a], servers[b]) : lessLoaded(servers[a], servers[b]);
+        return byConnectTime ? faster(servers[a], servers[b], System.nanoTime()) : lessLoaded(servers[a], servers[b]);
     }
 
-    /** A random available position other than {@code other}, or -1 after {@link #DRAWS} misses. */
+    /** An available position other than {@code other}, drawn by weight; -1 after {@link #DRAWS} misses. */
     private int draw(final int other, final long excluded) {
         final int n = servers.length;
         for (int d = 0; d < DRAWS; d++) {
@@ -73,25 +81,54 @@ final class PowerOfTwoChoices implements Balancer {
                     i++;
                 }
             }
-            if (available(servers[i], excluded)) {
+            final Server server = servers[i];
+            if (!available(server, excluded)) {
+                continue;
+            }
+            final int weight = server.effectiveWeight();
+            if (weight >= maxWeight) {
+                maxWeight = weight;
+                return i;
+            }
+            if (weight > 0 && nextInt(maxWeight) < weight) {
                 return i;
             }
         }
         return -1;
     }
 
-    /** The first available position other than {@code other} from {@code from} on, wrapping; -1 when none. */
-    private int scan(final int from, final int other, final long excluded) {
+    /**
+     * An available position other than {@code other}, drawn by weight over the exact sum of the available
+     * weights; -1 when none. Sets {@link #maxWeight} to the largest it met, so that a bound left high by weights
+     * that have since dropped does not keep rejecting draws.
+     */
+    private int scan(final int other, final long excluded) {
         final int n = servers.length;
-        for (int k = 0, i = from; k < n; k++, i++) {
-            if (i >= n) {
-                i = 0;
-            }
+        long total = 0;
+        int max = 0;
+        for (int i = 0; i < n; i++) {
             if (i != other && available(servers[i], excluded)) {
-                return i;
+                final int weight = Math.max(0, servers[i].effectiveWeight());
+                total += weight;
+                max = Math.max(max, weight);
             }
         }
-        return -1;
+        if (total == 0) {
+            return -1;
+        }
+        maxWeight = Math.max(1, max);
+        long r = (nextLong() >>> 1) % total;
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            if (i != other && available(servers[i], excluded)) {
+                last = i;
+                r -= Math.max(0, servers[i].effectiveWeight());
+                if (r < 0) {
+                    return i;
+                }
+            }
+        }
+        return last; // a weight dropped between the two passes (an agent, the operator): the last one still there
     }
 
     /** {@code a} unless {@code b} is strictly less loaded; a was drawn at random, so ties stay random. */
@@ -109,7 +146,7 @@ final class PowerOfTwoChoices implements Balancer {
     }
 
     /** {@code a} unless {@code b} has the strictly lower time score, see the class comment. */
-    private static Server faster(final Server a, final Server b) {
+    private static Server faster(final Server a, final Server b, final long nowNanos) {
         final int wa = a.effectiveWeight();
         final int wb = b.effectiveWeight();
         if (wa <= 0) {
@@ -118,8 +155,8 @@ final class PowerOfTwoChoices implements Balancer {
         if (wb <= 0) {
             return a;
         }
-        final double scoreA = (a.connectNanosEwma() + TIME_FLOOR_NANOS) * (a.active() + 1) * wb;
-        final double scoreB = (b.connectNanosEwma() + TIME_FLOOR_NANOS) * (b.active() + 1) * wa;
+        final double scoreA = (a.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS) * (a.active() + 1) * wb;
+        final double scoreB = (b.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS) * (b.active() + 1) * wa;
         return scoreB < scoreA ? b : a;
     }
 

@@ -332,8 +332,9 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         cancel();
         phase = Phase.RELAYING;
         server.counters().add(stripe, ServerCounters.TOTAL, 1);
-        connectNanos = System.nanoTime() - connectStartNanos;
-        server.connectSucceeded(stripe, connectNanos);
+        final long connectedNanos = System.nanoTime();
+        connectNanos = connectedNanos - connectStartNanos;
+        server.connectSucceeded(stripe, connectNanos, connectedNanos);
         server.counters().connectTimes().record(stripe, connectNanos);
         duplex.start(client, clientRegistration, serverSocket, serverRegistration, server.counters());
         lastActivityMs = loop().nowMs();

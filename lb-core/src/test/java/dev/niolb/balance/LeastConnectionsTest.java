@@ -67,4 +67,13 @@ class LeastConnectionsTest {
 
         assertThat(new long[] {s[0].active(), s[1].active(), s[2].active()}).containsExactly(300, 100, 200);
     }
+
+    @Test
+    void withNoSessionsOpenTheWeightsStillDecide() {
+        final Server[] s = withWeights(3, 1, 1);
+        final Balancer balancer = Balancers.create(Algorithm.LEASTCONN, s, 0);
+
+        // one client at a time: every pick sees 0 sessions everywhere; smooth weighted round robin's order
+        assertThat(picks(balancer, 10, 0)).containsExactly(s[0], s[1], s[0], s[2], s[0], s[0], s[1], s[0], s[2], s[0]);
+    }
 }

@@ -23,6 +23,23 @@ class LeastTimeAndBoundedLoadTest {
     }
 
     @Test
+    void aServerMeasuredSlowOnceIsTriedAgainOnceThatMeasurementHasAged() {
+        final Server[] servers = TestServers.equal(2);
+        final long now = System.nanoTime();
+        servers[1].connectSucceeded(0, 100_000, now); // 0.1 ms, just now
+        servers[0].connectSucceeded(0, 42_000_000, now); // 42 ms: a cold start, one lost SYN
+        assertThat(TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 100, 0)[0])
+            .as("measured slow just now").isZero();
+
+        final Server[] later = TestServers.equal(2);
+        later[1].connectSucceeded(0, 100_000, now);
+        later[0].connectSucceeded(0, 42_000_000, now - 20_000_000_000L); // the same, 20 s ago: 2^20 times less
+        assertThat(TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, later, 1), 2, 100, 0)[0])
+            .as("tried again, to be measured afresh").isPositive();
+        assertThat(later[0].connectNanosEwma(now + 3_000_000_000L - 20_000_000_000L)).isEqualTo(42_000_000 >> 3);
+    }
+
+    @Test
     void leasttimeWithoutMeasurementsIsLeastConnections() {
         final Server[] servers = TestServers.equal(3);
         TestServers.setActive(servers[0], 5);

@@ -73,4 +73,21 @@ class PowerOfTwoChoicesTest {
         assertThat(picks(Balancers.create(Algorithm.RANDOM, s, 1), 100, 0))
             .isNotEqualTo(picks(Balancers.create(Algorithm.RANDOM, s, 2), 100, 0));
     }
+
+    @Test
+    void withNoSessionsOpenServersArePickedInProportionToTheirWeights() {
+        // one client at a time: every pick sees 0 sessions everywhere, the first drawn wins, drawn by weight
+        final int[] counts = countPicks(Balancers.create(Algorithm.RANDOM, withWeights(3, 1, 1), 42), 3, 10_000, 0);
+
+        assertThat(counts[0]).as(Arrays.toString(counts)).isBetween(5_700, 6_300);
+        assertThat(counts[1]).as(Arrays.toString(counts)).isBetween(1_800, 2_200);
+        assertThat(counts[2]).as(Arrays.toString(counts)).isBetween(1_800, 2_200);
+    }
+
+    @Test
+    void aServerOfWeightZeroIsNeverDrawn() {
+        final Server[] s = withWeights(1, 0, 1);
+
+        assertThat(countPicks(Balancers.create(Algorithm.RANDOM, s, 42), 3, 1_000, 0)[1]).isZero();
+    }
 }
