@@ -388,6 +388,10 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalStateException  after {@link #stop}
      */
     public ReloadResult reload(final Config next) throws IOException {
+        if (stopping) {
+            // at once: a stop holds the lock for its whole grace period, and a reload asked meanwhile would wait it out
+            throw new IllegalStateException("niolb is stopping");
+        }
         synchronized (stopLock) {
             if (stopResult != null) {
                 throw new IllegalStateException("the load balancer has stopped");

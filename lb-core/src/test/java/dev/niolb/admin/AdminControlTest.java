@@ -206,6 +206,26 @@ class AdminControlTest {
         }
     }
 
+    @Test
+    void aReloadAskedWhileStoppingIsRefusedAtOnceNotAfterTheGracePeriod() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            rig.lb.configSource(ConfigSource.fixed(rig.lb.config(), "test"));
+            final java.net.Socket session = rig.connect();
+            assertThat(AdminRig.greeting(session)).isEqualTo("s0");
+            final Thread stop = Thread.ofPlatform().start(() -> rig.lb.stop(java.time.Duration.ofSeconds(30)));
+            dev.niolb.testing.Await.until(rig.lb::stopping, 5000);
+
+            final long start = System.nanoTime();
+            expect(rig.http.post("/reload", ""), 409, "reload refused: niolb is stopping");
+            assertThat(System.nanoTime() - start).as("answered before the grace period ends")
+                .isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(20));
+
+            session.close(); // the stop's last session: it ends now
+            stop.join(10_000);
+            assertThat(stop.isAlive()).isFalse();
+        }
+    }
+
     private static void expect(final HttpResponse<String> r, final int status, final String message) throws Exception {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         final JsonNode body = AdminRig.JSON.readTree(r.body());
