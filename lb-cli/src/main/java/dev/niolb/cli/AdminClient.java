@@ -17,6 +17,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -84,8 +88,19 @@ final class AdminClient {
     private HttpResponse<String> send(final HttpRequest.Builder request, final String what)
         throws InterruptedException {
         final HttpResponse<String> response;
+        // one deadline for the whole answer: the request's own timeout ends at the headers, and a peer that sends
+        // them and then stalls in the body would hold the command for ever
+        final CompletableFuture<HttpResponse<String>> pending = http.sendAsync(request.build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            try {
+                response = pending.get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (final TimeoutException e) {
+                pending.cancel(true);
+                throw new HttpTimeoutException("timed out");
+            } catch (final ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
         } catch (final ConnectException e) {
             throw new Failure("cannot reach the admin API at " + where() + ": connection refused (is niolb running "
                 + "with --admin " + where() + "?)");

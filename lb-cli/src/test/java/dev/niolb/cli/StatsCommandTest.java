@@ -97,6 +97,29 @@ class StatsCommandTest {
     }
 
     @Test
+    void aPeerThatStallsInTheMiddleOfItsAnswerIsOneLineAndExitCode1() throws Exception {
+        try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final Thread stall = Thread.ofPlatform().daemon().start(() -> {
+                try (Socket s = peer.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    s.getInputStream().read(); // until the client gives up
+                } catch (final java.io.IOException e) {
+                    // the client went away: done
+                }
+            });
+            final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + peer.getLocalPort());
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.errLines()).containsExactly("niolb: cannot reach the admin API at 127.0.0.1:"
+                + peer.getLocalPort() + ": timed out");
+            stall.join(5000);
+        }
+    }
+
+    @Test
     void watchRedrawsUntilInterrupted() throws Exception {
         try (NiolbProcess stats = NiolbProcess.start("stats", "--admin", admin, "--watch", "200ms")) {
             stats.awaitOut("GROUP web", Duration.ofSeconds(20));
