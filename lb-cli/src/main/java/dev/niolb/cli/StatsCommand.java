@@ -46,8 +46,12 @@ public final class StatsCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final AdminClient admin = target.client();
         String table = fetch(admin); // the first failure is final: a wrong address should not spin
+        // redrawn in place on a terminal; to a file, a pipe or TERM=dumb, one sample after another, a blank line apart
+        final boolean redraw = watch != null && !json && terminal();
+        boolean first = true;
         while (true) {
-            out.print(watch == null || json ? table : CLEAR + table);
+            out.print(redraw ? CLEAR + table : watch == null || json || first ? table : "\n" + table);
+            first = false;
             out.flush();
             if (watch == null) {
                 return 0;
@@ -68,6 +72,12 @@ public final class StatsCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether stdout is a terminal that understands cursor movement. */
+    private static boolean terminal() {
+        final java.io.Console console = System.console();
+        return console != null && console.isTerminal() && !"dumb".equals(System.getenv("TERM"));
+    }
+
     private String fetch(final AdminClient admin) throws InterruptedException {
         final String body = admin.get("/api/stats");
         final Map<String, Object> stats;
@@ -75,6 +85,10 @@ public final class StatsCommand implements Callable<Integer> {
             stats = JsonReader.parseObject(body);
         } catch (final IllegalArgumentException e) {
             throw new Failure("the admin API at " + admin.where() + " did not answer with stats: " + e.getMessage());
+        }
+        if (!(stats.get("listeners") instanceof java.util.List) || !(stats.get("groups") instanceof java.util.List)) {
+            throw new Failure("the admin API at " + admin.where() + " did not answer with stats: no listeners and "
+                + "groups in its JSON (is --admin the address of niolb's admin API?)");
         }
         return json ? body.strip() + "\n" : StatsTables.render(stats);
     }

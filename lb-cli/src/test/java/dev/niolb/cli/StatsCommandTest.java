@@ -96,27 +96,46 @@ class StatsCommandTest {
             + ": connection refused (is niolb running with --admin 127.0.0.1:" + port + "?)");
     }
 
-    @Test
-    void aPeerThatStallsInTheMiddleOfItsAnswerIsOneLineAndExitCode1() throws Exception {
+    /** Runs {@code niolb stats} against a peer that answers {@code answer} to one request and then waits. */
+    private static Cli statsFromPeer(final String answer, final int[] port) throws Exception {
         try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            final Thread stall = Thread.ofPlatform().daemon().start(() -> {
+            port[0] = peer.getLocalPort();
+            final Thread answering = Thread.ofPlatform().daemon().start(() -> {
                 try (Socket s = peer.accept()) {
                     s.getInputStream().read(new byte[4096]);
-                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                     s.getOutputStream().flush();
-                    s.getInputStream().read(); // until the client gives up
+                    s.getInputStream().read(); // until the client is done with it
                 } catch (final java.io.IOException e) {
                     // the client went away: done
                 }
             });
-            final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + peer.getLocalPort());
-
-            assertThat(result.exitCode()).isEqualTo(1);
-            assertThat(result.errLines()).containsExactly("niolb: cannot reach the admin API at 127.0.0.1:"
-                + peer.getLocalPort() + ": timed out");
-            stall.join(5000);
+            final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + port[0]);
+            answering.join(5000);
+            return result;
         }
+    }
+
+    @Test
+    void aPeerThatStallsInTheMiddleOfItsAnswerIsOneLineAndExitCode1() throws Exception {
+        final int[] port = new int[1];
+        final Cli result = statsFromPeer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", port);
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: cannot reach the admin API at 127.0.0.1:" + port[0]
+            + ": timed out");
+    }
+
+    @Test
+    void jsonThatIsNotStatsIsRefusedNotShownAsEmptyTables() throws Exception {
+        final int[] port = new int[1];
+        final Cli result = statsFromPeer("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nConnection: close\r\n\r\n"
+            + "{\"foo\":1}", port);
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.errLines()).containsExactly("niolb: the admin API at 127.0.0.1:" + port[0] + " did not "
+            + "answer with stats: no listeners and groups in its JSON (is --admin the address of niolb's admin API?)");
     }
 
     @Test
@@ -128,7 +147,8 @@ class StatsCommandTest {
                 assertThat(System.nanoTime() - start).as("three redraws").isLessThan(Duration.ofSeconds(20).toNanos());
                 Thread.sleep(50);
             }
-            assertThat(stats.out()).anySatisfy(l -> assertThat(l).startsWith("\033[H\033[2J"));
+            assertThat(stats.out()).as("to a pipe: samples one after another, no terminal codes")
+                .noneSatisfy(l -> assertThat(l).contains("\033[")).contains("");
             stats.signal("INT");
             assertThat(stats.awaitExit(Duration.ofSeconds(10))).isNotZero(); // ended by the signal
         }
