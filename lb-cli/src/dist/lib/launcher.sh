@@ -119,6 +119,12 @@ exec_niolb() {
     [[ -e /dev/fd/0 ]] || exec 0</dev/null
     [[ -e /dev/fd/1 ]] || exec 1>/dev/null
     [[ -e /dev/fd/2 ]] || exec 2>/dev/null
+    # The JVM decodes arguments and file names by the locale's charset: under C or POSIX (a bare container, cron,
+    # docker exec) a group named 'wéb' or a config at 配置.yaml reached niolb as '?'s. UTF-8 unless it is already.
+    case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+        *[Uu][Tt][Ff]-8* | *[Uu][Tt][Ff]8*) ;;
+        *) export LC_ALL=C.UTF-8 ;;
+    esac
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of words
     exec "$JAVA" "${opts[@]}" $user -cp "$classpath" dev.niolb.cli.Main "$@"
 }

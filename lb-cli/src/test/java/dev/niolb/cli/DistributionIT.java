@@ -145,6 +145,18 @@ class DistributionIT {
     }
 
     @Test
+    void underTheCLocaleNamesAndPathsBeyondAsciiReachNiolbWhole(@TempDir final Path dir) throws Exception {
+        final Path config = Files.writeString(dir.resolve("配置.yaml"),
+            Files.readString(home.resolve("conf/niolb.yaml")).replace("- name: dns-udp\n", "- name: dns-wéb-组\n"),
+            StandardCharsets.UTF_8);
+
+        final Result check = niolb(Map.of("LC_ALL", "C", "LANG", "C"), "check", "--config", config.toString());
+
+        assertThat(check.exitCode()).as(check.toString()).isZero();
+        assertThat(check.out()).startsWith("# " + config + " is valid.").contains("dns-wéb-组");
+    }
+
+    @Test
     void checkOfABrokenConfigIsOneLineAndExitCode1(@TempDir final Path dir) throws Exception {
         final Path broken = Files.writeString(dir.resolve("broken.yaml"),
             Files.readString(home.resolve("conf/niolb.yaml")).replace("balance: leastconn", "balance: fastest"));
