@@ -1,8 +1,8 @@
 package dev.niolb.config;
 
 /**
- * What a listener, group or server name may hold: printable text without spaces (as HAProxy's names) of at most
- * {@value #MAX_LENGTH} characters.
+ * What a listener, group or server name may hold: printable text without spaces (as HAProxy's names) or invisible
+ * formatting characters (bidirectional overrides, zero-width spaces) of at most {@value #MAX_LENGTH} characters.
  *
  * <p>Why: names go into log lines, metrics labels, the stats page and access records. Metrics and the page
  * escape them, a log line does not: a server named {@code "a\nINFO ... fake line"} (from the file, a flag or
@@ -32,6 +32,11 @@ public final class Names {
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
                     + ": must not hold line breaks or other control characters");
+            }
+            if (Character.getType(c) == Character.FORMAT) {
+                // U+202E reverses how the rest of a log or stats line displays; U+200B makes two names look one
+                throw new IllegalArgumentException(kind + " name " + Quoted.of(name) + ": must not hold invisible "
+                    + "formatting characters (U+" + String.format("%04X", (int) c) + ")");
             }
             if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name)

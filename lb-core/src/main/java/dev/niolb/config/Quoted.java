@@ -2,7 +2,8 @@ package dev.niolb.config;
 
 /**
  * User input inside an error message: between single quotes, with line breaks and other control characters
- * escaped (as {@code \n}, {@code \t}, {@code \x1b}; U+2028 as its escape), so that the message stays one line on
+ * escaped (as {@code \n}, {@code \t}, {@code \x1b}; U+2028 and invisible formatting characters such as U+202E
+ * as their escapes), so that the message stays one line on
  * a terminal whatever was typed or read from a file. Found by fuzzing the parsers (see {@code docs/RELIABILITY.md}).
  */
 public final class Quoted {
@@ -66,7 +67,8 @@ public final class Quoted {
                 default -> {
                     if (c < 0x100 && Character.isISOControl(c)) {
                         out.append(String.format("\\x%02x", (int) c));
-                    } else if (c == '\u2028' || c == '\u2029') {
+                    } else if (c == '\u2028' || c == '\u2029' || Character.getType(c) == Character.FORMAT) {
+                        // and U+202E and its kind, which would turn the rest of the line around
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

@@ -38,6 +38,15 @@ class HostileValuesTest {
     }
 
     @Test
+    void aNameWithABidiOverrideOrAZeroWidthSpaceIsRefusedAndOneInAnotherScriptIsNot() {
+        final InetSocketAddress address = new InetSocketAddress("10.0.0.1", 80);
+        assertThatThrownBy(() -> new ServerConfig("rlo\u202Eevil", address, 1)).hasMessage("server name "
+            + "'rlo\\u202eevil': must not hold invisible formatting characters (U+202E)");
+        assertThatThrownBy(() -> Names.check("group", "web\u200B")).hasMessageEndingWith("(U+200B)");
+        assertThat(Names.check("group", "wéb-组")).isEqualTo("wéb-组");
+    }
+
+    @Test
     void aServerNameWithALineBreakIsRefusedWhereverItComesFrom() {
         final InetSocketAddress address = new InetSocketAddress("10.0.0.1", 80);
         assertThatThrownBy(() -> new ServerConfig("a\nINFO forged line", address, 1))
