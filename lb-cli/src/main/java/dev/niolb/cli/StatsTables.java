@@ -129,7 +129,9 @@ final class StatsTables {
      * datagram, which {@code dropped.no_server} counts already: counted once.
      */
     private static long endedRefused(final Map<String, Object> listener, final Map<String, Object> ended) {
-        return sum(ended, "no_buffer") + ("udp".equals(listener.get("protocol")) ? 0 : sum(ended, "no_server"));
+        // a UDP flow that ended for want of a server dropped its datagram, which dropped.no_server counts already
+        return sum(ended, "no_buffer")
+            + ("udp".equals(listener.get("protocol")) ? 0 : sum(ended, "no_server", "connect_failure", "full"));
     }
 
     private static long sum(final Map<String, Object> counts, final String... keys) {

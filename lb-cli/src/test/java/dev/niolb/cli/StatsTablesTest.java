@@ -10,7 +10,7 @@ class StatsTablesTest {
         {"uptime_ms":3723000,"loops":2,"sessions":3,"buffers_in_use":1,"direct_memory_bytes":1572864,
          "listeners":[{"name":"front","protocol":"tcp","address":"127.0.0.1:8080","group":"web","accepted":1234,
            "active":3,"bytes_in":2048,"bytes_out":5242880,"connect_failures":2,
-           "ended":{"client_close":1000,"no_server":4,"client_reset":1,"server_reset":2},"dropped":{},
+           "ended":{"client_close":1000,"no_server":1,"connect_failure":2,"full":1,"client_reset":1,"server_reset":2},"dropped":{},
            "session_ms":{"count":1231,"sum":9000,"p50":3.1,"p90":20,"p99":250.5,"max":1200}}],
          "groups":[{"name":"web","balance":"weighted","servers_up":1,"backups_active":false,"servers":[
            {"name":"web-1","address":"10.0.0.1:80","state":"up","weight":3,"effective_weight":1.5,"backup":false,

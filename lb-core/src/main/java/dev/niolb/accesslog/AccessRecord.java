@@ -17,17 +17,13 @@ import java.net.InetSocketAddress;
  * @param bytesOut       server to client
  * @param retries        connect tries after the first (UDP: moves to another server)
  * @param reason         how it ended
- * @param triedServer    whether any server was tried: tells a failed connect from no server at all
  */
 public record AccessRecord(long startEpochMs, Protocol protocol, InetSocketAddress client, String listener,
                            String group, String server, long connectMicros, long durationMicros, long bytesIn,
-                           long bytesOut, int retries, Termination reason, boolean triedServer) {
+                           long bytesOut, int retries, Termination reason) {
 
-    /**
-     * The termination as the log writes it: the {@link Termination} in lower case, except that
-     * {@code NO_SERVER} after connect tries that all failed is {@code connect_failure}.
-     */
+    /** The termination as the log (and the metrics) write it: the {@link Termination} in lower case. */
     public String termination() {
-        return TerminationNames.of(reason, triedServer);
+        return TerminationNames.of(reason);
     }
 }

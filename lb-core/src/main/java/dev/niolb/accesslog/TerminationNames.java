@@ -6,8 +6,6 @@ import java.util.Locale;
 
 /** The names the access log and the metrics give each {@link Termination}: lower snake case, computed once. */
 public final class TerminationNames {
-    /** A session whose every connect try failed (the server(s) existed, none answered). */
-    public static final String CONNECT_FAILURE = "connect_failure";
     private static final String[] NAMES = new String[Termination.count()];
 
     static {
@@ -22,10 +20,5 @@ public final class TerminationNames {
     /** {@code client_close}, {@code idle_timeout}, …: the name of {@code t}. */
     public static String of(final Termination t) {
         return NAMES[t.ordinal()];
-    }
-
-    /** As {@link #of(Termination)}, with {@code no_server} split: {@code connect_failure} when servers were tried. */
-    public static String of(final Termination t, final boolean triedServer) {
-        return t == Termination.NO_SERVER && triedServer ? CONNECT_FAILURE : NAMES[t.ordinal()];
     }
 }

@@ -42,7 +42,7 @@ public final class ServerAttempts {
         int fullRaces = 0;
         while (true) {
             if (attempts > retries) {
-                giveUp = Termination.NO_SERVER;
+                giveUp = Termination.CONNECT_FAILURE; // every try allowed was made, and failed
                 return null;
             }
             final Server next = balancer.pick(clientHash, tried);
@@ -105,14 +105,18 @@ public final class ServerAttempts {
         return attempts <= retries;
     }
 
-    /** Why the last {@link #next} found none: {@link Termination#NO_SERVER} or {@link Termination#FULL}. */
+    /**
+     * Why the last {@link #next} found none: {@link Termination#NO_SERVER}, {@link Termination#FULL} or, after
+     * tries that failed, {@link Termination#CONNECT_FAILURE}.
+     */
     public Termination giveUp() {
         return giveUp;
     }
 
     /**
      * Why no server was found: {@link Termination#FULL} when a server that could have taken the session (UP, not
-     * tried yet) was at its maxconn, else {@link Termination#NO_SERVER}. Only on this path, so it may scan.
+     * tried yet) was at its maxconn, else {@link Termination#CONNECT_FAILURE} when some were tried (and failed),
+     * else {@link Termination#NO_SERVER}. Only on this path, so it may scan.
      */
     private Termination noServerReason(final GroupBalancer balancer) {
         for (final Server s : balancer.group().snapshot().servers()) {
@@ -120,6 +124,6 @@ public final class ServerAttempts {
                 return Termination.FULL;
             }
         }
-        return Termination.NO_SERVER;
+        return tried != 0 ? Termination.CONNECT_FAILURE : Termination.NO_SERVER;
     }
 }

@@ -12,7 +12,7 @@ public enum Termination {
     SERVER_RESET,
     /** No bytes either way for the idle timeout. */
     IDLE_TIMEOUT,
-    /** Every connect try failed, or no server could take the session. */
+    /** No server could take the session: none UP (or every one excluded), before any was tried. */
     NO_SERVER,
     /** No relay buffer could be had: direct memory is exhausted (see {@code -XX:MaxDirectMemorySize}). */
     NO_BUFFER,
@@ -34,7 +34,12 @@ public enum Termination {
      * Refused by the listener's access list or per-source limits once its PROXY protocol header named the client
      * (a direct client is refused at accept, before it is a session, and only counted by reason).
      */
-    REJECTED;
+    REJECTED,
+    /**
+     * Servers were tried and every try failed (refused, timed out; UDP: port unreachable) with none left to try.
+     * Last, so that the counters' indexes of the others stay as they were.
+     */
+    CONNECT_FAILURE;
 
     private static final Termination[] VALUES = values();
 

@@ -483,7 +483,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.TCP, who.address(), listener.name(),
                 balancer.group().name(), lastTried == null ? null : lastTried.name(),
                 connectNanos < 0 ? -1 : connectNanos / 1000, Math.max(0, durationNanos) / 1000, duplex.bytesIn(),
-                duplex.bytesOut(), Math.max(0, attempts.attempts() - 1), reason, lastTried != null));
+                duplex.bytesOut(), Math.max(0, attempts.attempts() - 1), reason));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), who.address(),

@@ -481,7 +481,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             if (pending != null) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
             }
-            close(Termination.NO_SERVER);
+            close(Termination.CONNECT_FAILURE);
             return;
         }
         listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + client + " moved to " + server);
@@ -599,8 +599,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         if (accessLog.enabled()) {
             accessLog.offer(stripe, new AccessRecord(startEpochMs, Protocol.UDP, client, listener.name(),
                 (group == null ? listener.group() : group).name(), lastServer == null ? null : lastServer.name(), -1,
-                Math.max(0, durationNanos) / 1000, bytesIn, bytesOut, Math.max(0, attempts.attempts() - 1), reason,
-                lastServer != null));
+                Math.max(0, durationNanos) / 1000, bytesIn, bytesOut, Math.max(0, attempts.attempts() - 1), reason));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("flow {} {} closed: {} ({} datagrams in, {} replies; {} B in, {} B out)", Long.toHexString(id),

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class AccessLogTest {
     private static final AccessRecord RECORD = new AccessRecord(0, Protocol.TCP, new InetSocketAddress("127.0.0.1", 1),
-        "l", "g", "s", 1, 1, 0, 0, 0, Termination.CLIENT_CLOSE, true);
+        "l", "g", "s", 1, 1, 0, 0, 0, Termination.CLIENT_CLOSE);
 
     @Test
     void aStalledSinkDropsAndCountsInsteadOfHoldingTheLoop() throws Exception {

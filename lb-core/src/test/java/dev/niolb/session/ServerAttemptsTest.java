@@ -42,7 +42,7 @@ class ServerAttemptsTest {
         assertThat(asked).hasSize(3).doesNotHaveDuplicates();
         assertThat(attempts.attempts()).isEqualTo(3);
         assertThat(attempts.retriesLeft()).isFalse();
-        assertThat(attempts.giveUp()).isEqualTo(Termination.NO_SERVER);
+        assertThat(attempts.giveUp()).isEqualTo(Termination.CONNECT_FAILURE);
     }
 
     @Test
