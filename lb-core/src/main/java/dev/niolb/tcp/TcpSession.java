@@ -243,6 +243,9 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                     onConnected();
                 } else {
                     serverRegistration = channel.register(loop(), Ready.CONNECT, duplex);
+                    // a connect that waits: a client that resets meanwhile ends the session now (one epoll_ctl,
+                    // only here: a connect to the host's own address completes in the call)
+                    clientRegistration.hearResets();
                     after(settings.connectTimeoutMs());
                     duplex.parkAhead(); // a connect that takes a round trip or more does not hold a pooled buffer
                 }

@@ -452,10 +452,6 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private void serverUnreachable(final ByteBuffer pending) {
         final Server failed = server;
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
-        if (!serverAnswered) {
-            // a flow the server never took, as a TCP connect it refused: connections_total counts taken ones
-            failed.counters().add(stripe, ServerCounters.TOTAL, -1);
-        }
         listener.counters().add(stripe, UdpListenerCounters.SERVER_UNREACHABLE, 1);
         // passive health, as a refused TCP connect: lock-free; at max-fails in a row the health loop takes it DOWN
         group.connectFailed(failed, "port unreachable");
@@ -539,6 +535,11 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         socket.close();
         socket = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        if (!serverAnswered && !closed) {
+            // the flow moves on from a server that never answered it (port unreachable, or DOWN): a flow that server
+            // never took, as a TCP connect that failed is none; connections_total counts the taken ones
+            server.counters().add(stripe, ServerCounters.TOTAL, -1);
+        }
         attempts.release();
         server = null;
     }

@@ -118,6 +118,20 @@ class ResetWhileHeldBackTest {
     }
 
     @Test
+    void aClientThatResetsWhileItsServerConnectsEndsAtOnceAndNoServerIsBlamedOrTriedForIt() throws Exception {
+        final FullBacklogServer slow = rig.track(new FullBacklogServer("slow")); // a connect to it takes 1 s or more
+        rig.start(LONG_IDLE.withConnectTimeout(Duration.ofSeconds(30)), 1, slow.address());
+        try (Socket client = new Socket()) {
+            client.connect(rig.front(), 2000);
+            Await.until(() -> rig.counters().active() == 1, 5000); // accepted: its server connect is under way
+            client.setSoLinger(true, 0);
+        } // RST
+        Await.until(() -> rig.terminated(Termination.CLIENT_RESET) == 1, 5000);
+        assertThat(rig.counters().connectFailures()).as("not left to the 30 s connect timeout").isZero();
+        rig.awaitQuiet();
+    }
+
+    @Test
     void aServerThatResetsWhileTheClientReadsNothingEndsAtOnceAsAServerReset() throws Exception {
         try (ServerSocket listening = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
             rig.start(LONG_IDLE, 1, (InetSocketAddress) listening.getLocalSocketAddress());

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Free loopback port numbers for tests that must name a port before something binds it. */
@@ -16,7 +18,23 @@ public final class Ports {
     static final int FIRST = 20_000;
     static final int LAST = 32_767;
 
+    /** The sockets that hold the unreachable UDP addresses' ports, for the life of the test JVM. */
+    private static final List<DatagramSocket> UNREACHABLE = new CopyOnWriteArrayList<>();
+
     private Ports() {
+    }
+
+    /**
+     * A loopback UDP address where a datagram draws ICMP port unreachable: a "dead" UDP server. Its port stays held,
+     * by a socket connected to the discard port: the kernel hands such a socket only its peer's datagrams and answers
+     * any other sender unreachable. A port merely freed is soon bound again by a test server bound to port 0 (the
+     * other test JVM binds hundreds), and the "dead" server answered.
+     */
+    public static InetSocketAddress unreachableUdp() throws IOException {
+        final DatagramSocket holder = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        holder.connect(new InetSocketAddress("127.0.0.1", 9));
+        UNREACHABLE.add(holder);
+        return (InetSocketAddress) holder.getLocalSocketAddress();
     }
 
     /**

@@ -125,10 +125,7 @@ class ProxyProtocolUdpTest {
     @Test
     void aFlowMovedToAnotherServerSendsItsFirstDatagramThereWithTheHeader() throws Exception {
         final UdpHeaderServer live = rig.track(new UdpHeaderServer());
-        final InetSocketAddress dead;
-        try (java.net.DatagramSocket gone = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            dead = (InetSocketAddress) gone.getLocalSocketAddress(); // closed: port unreachable from now on
-        }
+        final InetSocketAddress dead = dev.niolb.testing.Ports.unreachableUdp();
         lb = rig.start(Config.single(1, Duration.ofSeconds(1),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 UdpOptions.DEFAULTS),

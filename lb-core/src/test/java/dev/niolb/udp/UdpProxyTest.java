@@ -85,9 +85,7 @@ class UdpProxyTest {
 
     /** A loopback UDP port nothing is bound to (it was, a moment ago): it answers ICMP port unreachable. */
     private static InetSocketAddress unboundUdpAddress() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            return (InetSocketAddress) s.getLocalSocketAddress();
-        }
+        return dev.niolb.testing.Ports.unreachableUdp();
     }
 
     private UdpClient client() throws IOException {

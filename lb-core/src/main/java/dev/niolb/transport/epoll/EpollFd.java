@@ -109,6 +109,17 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
         change(ops);
     }
 
+    @Override
+    public final void hearResets() {
+        if (registered && !inSet && interest == 0 && hearsResetsWhileIdle()) {
+            if (poller.ctl(Libc.EPOLL_CTL_ADD, fd, 0, ((long) generation << 32) | slot) < 0) {
+                throw new UncheckedIOException(Errors.last("epoll_ctl"));
+            }
+            inSet = true;
+            inKernel = 0;
+        }
+    }
+
     /**
      * Whether what this socket was queued for by {@link EpollPoller#readyAgain} is still there when the poller
      * gets to it: the same handler may have taken it meanwhile. As queued, unless a kind of socket can tell.

@@ -26,6 +26,11 @@ final class NioPoller implements Poller {
     NioPoller(final Poller.Dispatch dispatch) throws IOException {
         this.selector = Selector.open();
         this.onSelected = key -> {
+            // a handler earlier in this select may have closed this key's socket (a session ends both of its own):
+            // the selector still hands the key over, and readyOps() of a cancelled key throws
+            if (!key.isValid()) {
+                return;
+            }
             final NioRegistration registration = (NioRegistration) key.attachment();
             dispatch.ready(registration.handler(), key.readyOps(), registration);
         };

@@ -67,6 +67,51 @@ class NioTransportTest {
     }
 
     @Test
+    void aKeyCancelledByAHandlerEarlierInTheSameSelectIsNotHandedOn() throws Exception {
+        final java.util.List<String> told = new java.util.ArrayList<>();
+        final Registration[] registrations = new Registration[2];
+        final NioPoller poller = new NioPoller((handler, ops, registration) -> {
+            told.add(handler.toString());
+            for (final Registration other : registrations) {
+                other.cancel(); // as a session closing both of its sockets
+            }
+        });
+        try (ServerSocketChannel a = ServerSocketChannel.open(); ServerSocketChannel b = ServerSocketChannel.open()) {
+            final ServerSocketChannel[] listeners = {a, b};
+            for (int i = 0; i < 2; i++) {
+                listeners[i].bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                listeners[i].configureBlocking(false);
+                registrations[i] = poller.register(listeners[i], Ready.ACCEPT, named("listener " + i));
+            }
+            try (SocketChannel toA = SocketChannel.open(a.getLocalAddress());
+                 SocketChannel toB = SocketChannel.open(b.getLocalAddress())) {
+                poller.poll(5000); // both ready in one select: the first handler cancels the second's key
+
+                assertThat(told).as("one handler, and no CancelledKeyException").hasSize(1);
+            }
+        } finally {
+            poller.close();
+        }
+    }
+
+    private static IoHandler named(final String name) {
+        return new IoHandler() {
+            @Override
+            public void onReady(final int readyOps) {
+            }
+
+            @Override
+            public void onFailure(final Throwable failure) {
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
+
+    @Test
     void aLoopOnAnotherTransportRefusesANioChannel() throws Exception {
         final Poller.Factory other = dispatch -> new Poller() {
             @Override
