@@ -98,20 +98,47 @@ final class StatsTables {
             final int[] width = new int[columns];
             for (int c = 0; c < columns; c++) {
                 for (final String[] r : rows) {
-                    width[c] = Math.max(width[c], r[c].length());
+                    width[c] = Math.max(width[c], width(r[c]));
                 }
             }
             final StringBuilder out = new StringBuilder();
             for (final String[] r : rows) {
                 final StringBuilder line = new StringBuilder();
                 for (int c = 0; c < columns; c++) {
-                    final String pad = " ".repeat(width[c] - r[c].length());
+                    final String pad = " ".repeat(width[c] - width(r[c]));
                     line.append(c == 0 ? "" : "  ").append(c >= left ? pad + r[c] : r[c] + pad);
                 }
                 out.append(line.toString().stripTrailing()).append('\n');
             }
             return out.toString();
         }
+    }
+
+    /**
+     * The columns {@code text} takes on a terminal: a wide character (CJK, Hangul, fullwidth forms: East Asian Wide
+     * and Fullwidth) two, a combining mark none, any other one. Names may be in any script; counted in chars, a
+     * server named {@code 服务器-一} pushed every later column of its row four cells right.
+     */
+    static int width(final String text) {
+        int width = 0;
+        for (int i = 0; i < text.length(); ) {
+            final int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            final int type = Character.getType(cp);
+            if (type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.FORMAT) {
+                continue;
+            }
+            width += wide(cp) ? 2 : 1;
+        }
+        return width;
+    }
+
+    private static boolean wide(final int cp) {
+        return cp >= 0x1100 && cp <= 0x115F || cp >= 0x2E80 && cp <= 0x303E || cp >= 0x3041 && cp <= 0x33FF
+            || cp >= 0x3400 && cp <= 0x4DBF || cp >= 0x4E00 && cp <= 0x9FFF || cp >= 0xA000 && cp <= 0xA4CF
+            || cp >= 0xAC00 && cp <= 0xD7A3 || cp >= 0xF900 && cp <= 0xFAFF || cp >= 0xFE30 && cp <= 0xFE4F
+            || cp >= 0xFF00 && cp <= 0xFF60 || cp >= 0xFFE0 && cp <= 0xFFE6 || cp >= 0x1F300 && cp <= 0x1F64F
+            || cp >= 0x1F900 && cp <= 0x1F9FF || cp >= 0x20000 && cp <= 0x3FFFD;
     }
 
     @SuppressWarnings("unchecked")

@@ -64,4 +64,20 @@ class StatsTablesTest {
             .contains("GROUP web  1/1 up")
             .containsPattern("web-0 \\(removed\\) +10\\.0\\.0\\.9:80 +DRAIN +- +7 ");
     }
+
+    @Test
+    void namesInWideScriptsKeepTheColumnsAligned() {
+        final String stats = """
+            {"groups":[{"name":"web","servers_up":2,"servers":[{"name":"服务器-一","address":"10.0.0.1:80","state":"up",
+              "weight":1,"active":3},{"name":"web-2","address":"10.0.0.2:80","state":"up","weight":1,"active":4}]}]}
+            """;
+        final java.util.List<String> rows = StatsTables.render(JsonReader.parseObject(stats)).lines()
+            .filter(l -> l.contains("10.0.0.")).toList();
+
+        assertThat(rows).hasSize(2);
+        assertThat(StatsTables.width(rows.get(0).substring(0, rows.get(0).indexOf("10.0.0.1"))))
+            .as("the address column starts in the same cell").isEqualTo(rows.get(1).indexOf("10.0.0.2"));
+        assertThat(StatsTables.width("服务器-一")).isEqualTo(9);
+        assertThat(StatsTables.width("we\u0301b")).as("a combining accent takes no cell").isEqualTo(3);
+    }
 }
