@@ -62,13 +62,50 @@ public final class KernelUdp {
         }
     }
 
-    /** {@code sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops}. */
+    /**
+     * {@code sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops}. Only
+     * unconnected sockets (a remote address of zeros) are kept: a listener's are, and every UDP flow's socket, which
+     * is connected to its server, is skipped before its line is split (the table holds one line per flow).
+     */
     private static void add(final String line, final Map<String, Long> drops) {
+        final int local = skipSpaces(line, skipToken(line, skipSpaces(line, 0)));
+        final int remote = skipSpaces(line, skipToken(line, local));
+        final int end = skipToken(line, remote);
+        if (end <= remote || !unconnected(line, remote, end)) {
+            return; // a connected socket (a flow's), or the header
+        }
         final String[] f = line.trim().split("\\s+");
         if (f.length < 13 || !f[0].endsWith(":") || f[1].indexOf(':') < 0) {
             return; // the header
         }
         drops.merge(f[1], Long.parseLong(f[f.length - 1]), Long::sum);
+    }
+
+    /** Whether {@code line[from..to)} is an address of zeros and port 0 ({@code 00000000:0000}). */
+    private static boolean unconnected(final String line, final int from, final int to) {
+        for (int i = from; i < to; i++) {
+            final char c = line.charAt(i);
+            if (c != '0' && c != ':') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int skipSpaces(final String line, final int from) {
+        int i = from;
+        while (i < line.length() && line.charAt(i) == ' ') {
+            i++;
+        }
+        return i;
+    }
+
+    private static int skipToken(final String line, final int from) {
+        int i = from;
+        while (i < line.length() && line.charAt(i) != ' ') {
+            i++;
+        }
+        return i;
     }
 
     /**
