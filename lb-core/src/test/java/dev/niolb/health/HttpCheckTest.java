@@ -94,13 +94,18 @@ class HttpCheckTest {
         assertThat(rig.spread(10)).containsEntry("web", 5).containsEntry("other", 5);
     }
 
-    @Test
-    void aStatusOutsideTheExpectedRangeFailsTheCheck() throws Exception {
+    /**
+     * Starts niolb with one server, "web", checked with {@code http:/} every 30 ms (fall 2) against a page that reads
+     * the request and answers with {@code parts}, each written and flushed apart.
+     */
+    private void startWithPageAnswering(final String... parts) throws Exception {
         final TcpServers.Scripted page = rig.track(new TcpServers.Scripted(s -> {
             try {
                 s.getInputStream().read(new byte[1024]);
-                s.getOutputStream().write("HTTP/1.0 503 Service Unavailable\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().flush();
+                for (final String part : parts) {
+                    s.getOutputStream().write(part.getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                }
             } catch (final IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -110,6 +115,11 @@ class HttpCheckTest {
                 .withChecks(List.of(CheckSpec.parse("http:/")))
                 .withInterval(Duration.ofMillis(30)).withFall(2),
             rig.config("web", false, page.address().getPort()));
+    }
+
+    @Test
+    void aStatusOutsideTheExpectedRangeFailsTheCheck() throws Exception {
+        startWithPageAnswering("HTTP/1.0 503 Service Unavailable\r\n\r\n");
         Rig.await("web DOWN", () -> rig.server("web").state() == ServerState.DOWN, 5000);
         try (Socket s = rig.connect()) {
             assertThat(s.getInputStream().read()).as("no server: the client is closed").isEqualTo(-1);
@@ -118,22 +128,7 @@ class HttpCheckTest {
 
     @Test
     void aServerThatSendsContinueBeforeItsStatusPassesTheHttpCheck() throws Exception {
-        final TcpServers.Scripted page = rig.track(new TcpServers.Scripted(s -> {
-            try {
-                s.getInputStream().read(new byte[1024]);
-                s.getOutputStream().write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().flush();
-                s.getOutputStream().write("HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                s.getOutputStream().flush();
-            } catch (final IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }));
-        rig.backend("web");
-        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
-                .withChecks(List.of(CheckSpec.parse("http:/")))
-                .withInterval(Duration.ofMillis(30)).withFall(2),
-            rig.config("web", false, page.address().getPort()));
+        startWithPageAnswering("HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n");
 
         Rig.await("three checks judged", () -> rig.server("web").healthCounters().checksPassed()
             + rig.server("web").healthCounters().checksFailed() >= 3, 5000);
