@@ -104,9 +104,12 @@ public final class ServerCounters {
      * stripe's owning loop may call this: no loop writes another's line.
      */
     public void recordConnectNanos(final int stripe, final long nanos, final long atNanos) {
-        final long old = counters.get(stripe, CONNECT_NANOS_EWMA);
+        // the old average aged first, as it was scored: a server measured afresh after a long wait starts from
+        // that, not from the one slow sample that kept it out (which would take dozens of fresh ones to outweigh)
+        final long old = aged(counters.get(stripe, CONNECT_NANOS_EWMA), atNanos - counters.get(stripe,
+            CONNECT_SAMPLED_AT));
         final long next = old == 0 ? Math.max(1, nanos) : old + (nanos - old) / 8;
-        counters.add(stripe, CONNECT_NANOS_EWMA, next - old);
+        counters.add(stripe, CONNECT_NANOS_EWMA, next - counters.get(stripe, CONNECT_NANOS_EWMA));
         counters.add(stripe, CONNECT_SAMPLED_AT, atNanos - counters.get(stripe, CONNECT_SAMPLED_AT));
     }
 
@@ -120,8 +123,7 @@ public final class ServerCounters {
         for (int s = 0; s < counters.stripes(); s++) {
             final long v = counters.get(s, CONNECT_NANOS_EWMA);
             if (v > 0) {
-                final long halvings = Math.max(0, nowNanos - counters.get(s, CONNECT_SAMPLED_AT)) / HALF_LIFE_NANOS;
-                sum += halvings >= 63 ? 0 : v >> halvings;
+                sum += aged(v, nowNanos - counters.get(s, CONNECT_SAMPLED_AT));
                 measured++;
             }
         }
@@ -140,6 +142,12 @@ public final class ServerCounters {
             }
         }
         return measured == 0 ? 0 : sum / measured;
+    }
+
+    /** {@code ewma} halved for every {@link #HALF_LIFE_NANOS} of {@code ageNanos} (none for a negative age). */
+    private static long aged(final long ewma, final long ageNanos) {
+        final long halvings = Math.max(0, ageNanos) / HALF_LIFE_NANOS;
+        return halvings >= 63 ? 0 : ewma >> halvings;
     }
 
     public int stripes() {

@@ -37,6 +37,10 @@ class LeastTimeAndBoundedLoadTest {
         assertThat(TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, later, 1), 2, 100, 0)[0])
             .as("tried again, to be measured afresh").isPositive();
         assertThat(later[0].connectNanosEwma(now + 3_000_000_000L - 20_000_000_000L)).isEqualTo(42_000_000 >> 3);
+
+        later[0].connectSucceeded(0, 100_000, now); // measured afresh: 0.1 ms
+        assertThat(later[0].connectNanosEwma(now)).as("the fresh sample, not one slow sample 20 s old, decides")
+            .isLessThan(200_000);
     }
 
     @Test
