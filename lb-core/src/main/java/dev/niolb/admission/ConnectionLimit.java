@@ -106,12 +106,13 @@ public final class ConnectionLimit {
 
     /** Gives back a connection counted by {@link #tryAcquire}; wakes the parked waiters if it was at the cap. */
     public void release() {
-        final int cap = max;
-        if (cap == 0) {
+        if (max == 0) {
             return;
         }
-        // the count passes every value on its way down: it crosses cap - 1 once, also after a lowered cap
-        if (open.decrementAndGet() == cap - 1 && parked.get() > 0) {
+        // the cap read after the count: a resize between the two cannot hide the release that makes room. Only
+        // while a waiter is parked does a release below the cap wake them (a woken waiter unparks at once)
+        final int n = open.decrementAndGet();
+        if (parked.get() > 0 && n < max) {
             for (final Waiter w : waiters) {
                 w.wake();
             }

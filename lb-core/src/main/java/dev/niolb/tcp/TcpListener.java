@@ -173,8 +173,8 @@ public final class TcpListener implements Listener {
     /**
      * New settings for new sessions (a reload): options, timeouts, the group, access list and limits. The socket
      * stays as it is, so the protocol, bind address and backlog cannot change here. Sessions open now keep
-     * theirs: a new access list judges new clients, and a new maxconn counts from the connections accepted under
-     * it (those open under the old one are not counted against it). Any thread.
+     * theirs: a new access list judges new clients. A new maxconn applies to the same count of open connections
+     * (see {@link ConnectionLimit#resize}); only a cap where there was none counts from the reload on. Any thread.
      */
     @Override
     public void reconfigure(final ListenerConfig next, final TargetGroup group) {
