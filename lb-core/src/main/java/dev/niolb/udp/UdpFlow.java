@@ -461,6 +461,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + client
                 + (tooLarge > 0 ? " (its datagram of " + tooLarge + " bytes was too large to keep for a retry: at most "
                     + KEEP_MAX + " bytes in all)" : ""));
+            if (!serverAnswered) {
+                failed.counters().add(stripe, ServerCounters.TOTAL, -1); // a flow it never took (see dropServer)
+            }
             close(Termination.SERVER_RESET);
             return;
         }

@@ -364,6 +364,19 @@ class UdpProxyTest {
     }
 
     @Test
+    void aFlowEndedByPortUnreachableWithoutRetriesIsNotCountedAsOneTheServerTook() throws Exception {
+        start(UdpOptions.DEFAULTS.withRetries(0), 1, List.of(unboundUdpAddress()));
+
+        client().send("anyone?");
+
+        Await.until(() -> counters().get(UdpListenerCounters.SERVER_UNREACHABLE) == 1
+            && counters().active() == 0, 5000);
+        final Server dead = lb.group("g").snapshot().server("s0");
+        assertThat(dead.counters().failedConnects()).isEqualTo(1);
+        assertThat(dead.counters().total()).as("as a refused TCP connect is not").isZero();
+    }
+
+    @Test
     void datagramsSentBackToBackToAServerThatIsGoneAreAllAnsweredByTheNextAndCountedOnce() throws Exception {
         final InetSocketAddress dead = unboundUdpAddress();
         final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
