@@ -33,10 +33,12 @@ public final class Names {
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
                     + ": must not hold line breaks or other control characters");
             }
-            if (Character.getType(c) == Character.FORMAT) {
-                // U+202E reverses how the rest of a log or stats line displays; U+200B makes two names look one
+            final int cp = name.codePointAt(i);
+            if (Character.getType(cp) == Character.FORMAT) {
+                // U+202E reverses how the rest of a log or stats line displays; U+200B makes two names look one;
+                // the tag characters (U+E0001...) hide text outside the BMP
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name) + ": must not hold invisible "
-                    + "formatting characters (U+" + String.format("%04X", (int) c) + ")");
+                    + "formatting characters (U+" + String.format("%04X", cp) + ")");
             }
             if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name)

@@ -70,6 +70,10 @@ public final class Quoted {
                     } else if (c == '\u2028' || c == '\u2029' || Character.getType(c) == Character.FORMAT) {
                         // and U+202E and its kind, which would turn the rest of the line around
                         out.append(String.format("\\u%04x", (int) c));
+                    } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                        && Character.getType(text.codePointAt(i)) == Character.FORMAT) {
+                        out.append(String.format("\\u{%x}", text.codePointAt(i))); // a tag character (U+E0001...)
+                        i++;
                     } else {
                         out.append(c);
                     }

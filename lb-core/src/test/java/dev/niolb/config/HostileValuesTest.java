@@ -43,6 +43,8 @@ class HostileValuesTest {
         assertThatThrownBy(() -> new ServerConfig("rlo\u202Eevil", address, 1)).hasMessage("server name "
             + "'rlo\\u202eevil': must not hold invisible formatting characters (U+202E)");
         assertThatThrownBy(() -> Names.check("group", "web\u200B")).hasMessageEndingWith("(U+200B)");
+        assertThatThrownBy(() -> Names.check("group", "web" + Character.toString(0xE0041)))
+            .hasMessage("group name 'web\\u{e0041}': must not hold invisible formatting characters (U+E0041)");
         assertThat(Names.check("group", "wéb-组")).isEqualTo("wéb-组");
     }
 
