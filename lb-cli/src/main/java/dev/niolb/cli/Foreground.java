@@ -286,6 +286,46 @@ final class Foreground {
             stored.forget(); // the ones kept are this process's now; stored again once it runs
             LOG.info("closed {} listening sockets handed over that this config does not use: {}", closed.size(),
                 String.join(", ", closed));
+            // systemd closes its copies when it gets to the message, not before sendmsg returns
+            for (final Endpoint e : wanted) {
+                if (!inherited.offers(e)) {
+                    awaitFree(e, FREED_WITHIN_MS);
+                }
+            }
+        }
+    }
+
+    /** How long systemd may take to close its stored copies of sockets this niolb closed (it takes microseconds). */
+    private static final long FREED_WITHIN_MS = 2000;
+
+    /**
+     * Until {@code endpoint} could be bound (a probe, closed at once), at most {@code withinMs}; then the start binds
+     * it and reports whatever still holds it. Only after closing handed-over sockets, so a normal start never waits.
+     */
+    private static void awaitFree(final Endpoint endpoint, final long withinMs) {
+        final long deadline = System.nanoTime() + withinMs * 1_000_000L;
+        while (true) {
+            try {
+                if (endpoint.protocol() == Protocol.UDP) {
+                    try (java.net.DatagramSocket probe = new java.net.DatagramSocket(endpoint.address())) {
+                        return;
+                    }
+                }
+                try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                    probe.bind(endpoint.address());
+                    return;
+                }
+            } catch (final IOException inUse) {
+                if (System.nanoTime() - deadline > 0) {
+                    return;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

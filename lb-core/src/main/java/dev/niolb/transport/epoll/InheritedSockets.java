@@ -117,6 +117,16 @@ public final class InheritedSockets {
         return closed;
     }
 
+    /** Whether a socket of {@code endpoint}'s protocol bound to its address is still offered. */
+    public synchronized boolean offers(final Endpoint endpoint) {
+        for (final Inherited s : sockets) {
+            if (new Endpoint(s.type() == Libc.SOCK_STREAM ? Protocol.TCP : Protocol.UDP, s.bound()).equals(endpoint)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Closes what no listener took (their addresses are not in the config any more); returns how many. */
     public synchronized List<String> closeUnclaimed() {
         final List<String> closed = new ArrayList<>();
