@@ -158,7 +158,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                 rejected, c.durations().snapshot(now), l.limit().max(), c.acceptErrors(), c.maxconnPauses(),
                 c.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0));
         }
-        final KernelUdp kernel = running.udpListeners().isEmpty() ? null : KernelUdp.read();
+        final KernelUdp kernel = running.udpListeners().isEmpty() ? null : KernelUdp.recent();
         for (final UdpListener l : running.udpListeners()) {
             final UdpListenerCounters c = l.counters();
             final Map<String, Long> dropped = new LinkedHashMap<>();

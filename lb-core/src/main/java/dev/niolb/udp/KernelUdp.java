@@ -31,6 +31,28 @@ public final class KernelUdp {
         this.drops = drops;
     }
 
+    /** How long one reading of the tables answers every scrape: the stats page and each scraper ask every few s. */
+    private static final long FRESH_NANOS = 1_000_000_000L;
+    private static volatile KernelUdp last;
+    private static volatile long lastReadNanos;
+
+    /**
+     * The tables as read at most a second ago; null where there are none. The kernel prints a line per UDP socket,
+     * a flow's included, so with many flows a reading is megabytes: the stats page, {@code niolb stats --watch} and a
+     * scraper, each every few seconds, share one a second. Any thread (two may both read at once; either is fine).
+     */
+    public static KernelUdp recent() {
+        final long now = System.nanoTime();
+        final KernelUdp cached = last;
+        if (cached != null && now - lastReadNanos < FRESH_NANOS) {
+            return cached;
+        }
+        final KernelUdp fresh = read();
+        last = fresh;
+        lastReadNanos = now;
+        return fresh;
+    }
+
     /** The tables now; null where there are none (not Linux, no {@code /proc}). */
     public static KernelUdp read() {
         final Map<String, Long> drops = new HashMap<>();
