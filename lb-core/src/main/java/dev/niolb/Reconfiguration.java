@@ -51,6 +51,8 @@ final class Reconfiguration {
     private final List<Listener> added = new ArrayList<>();
     // the running listeners the diff removes, found by their names before any rename
     private final List<Listener> removed = new ArrayList<>();
+    // the running listener of each change of the diff, found by its name before any rename
+    private final Map<ConfigDiff.ListenerChange, Listener> changing = new java.util.IdentityHashMap<>();
     // changed listeners whose running config differs from the file's in what only a restart changes
     private final Map<String, ListenerConfig> asRunning = new LinkedHashMap<>();
     private RunningState to;
@@ -65,6 +67,11 @@ final class Reconfiguration {
         this.datagramOnlyAfter = LoadBalancer.datagramOnlyGroups(next.listeners());
         for (final ListenerConfig r : diff.listenersRemoved()) {
             removed.add(running(r.name()));
+        }
+        // found by their names now, before any rename: two listeners that swap names would otherwise each find the
+        // other once the first is renamed (a reload left half applied, and every later one failing)
+        for (final ConfigDiff.ListenerChange c : diff.listenersChanged()) {
+            changing.put(c, running(c.before().name()));
         }
     }
 
@@ -263,7 +270,7 @@ final class Reconfiguration {
         final ListenerConfig before = change.before();
         final ListenerConfig after = change.after();
         final TargetGroup group = groups.get(after.group());
-        running(before.name()).reconfigure(after, group);
+        changing.get(change).reconfigure(after, group);
         boolean restartOnly = false;
         for (final RecordDiff.Field f : change.fields()) {
             // the backlog and TCP_DEFER_ACCEPT are the kept listening socket's

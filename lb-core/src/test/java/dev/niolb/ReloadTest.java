@@ -403,6 +403,29 @@ class ReloadTest {
     }
 
     @Test
+    void twoListenersThatSwapNamesAreEachRenamedInPlaceAndTheNextReloadWorks() throws Exception {
+        backend("a");
+        final InetSocketAddress p1 = new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp());
+        final InetSocketAddress p2 = new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp());
+        final Config running = config(1, List.of(new ListenerConfig("t1", Protocol.TCP, p1, "web", TcpOptions.DEFAULTS),
+            new ListenerConfig("t3", Protocol.TCP, p2, "web", TcpOptions.DEFAULTS)), group("web", Algorithm.ROUNDROBIN,
+            "a"));
+        lb = rig.start(running);
+        final Config swapped = config(1, List.of(new ListenerConfig("t3", Protocol.TCP, p1, "web", TcpOptions.DEFAULTS),
+            new ListenerConfig("t1", Protocol.TCP, p2, "web", TcpOptions.DEFAULTS)), group("web", Algorithm.ROUNDROBIN,
+            "a"));
+
+        reload(swapped);
+
+        assertThat(lb.localAddress("t3")).isEqualTo(p1);
+        assertThat(lb.localAddress("t1")).isEqualTo(p2);
+        assertThat(greeting("t3")).isEqualTo("a");
+        reload(running);
+        assertThat(lb.localAddress("t1")).isEqualTo(p1);
+        assertThat(greeting("t1")).isEqualTo("a");
+    }
+
+    @Test
     void aRemovedUdpListenerAnswersItsFlowAndFreesItsPortOnceTheFlowEnds() throws Exception {
         final UdpEchoServer echo = new UdpEchoServer("u");
         rig.track(echo);
