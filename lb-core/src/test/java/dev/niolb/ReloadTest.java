@@ -279,6 +279,27 @@ class ReloadTest {
     }
 
     @Test
+    void aServerTakenDownByAHealthCheckIsUpAgainOnceAReloadRemovesTheCheck() throws Exception {
+        backend("a");
+        final InetSocketAddress bAddress = backend("b").address();
+        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
+            .withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        // b serves, but its check port refuses: the check itself is what is wrong
+        final List<ServerConfig> servers = List.of(server("a"),
+            new ServerConfig("b", bAddress, 1, false, TcpServers.refusingAddress().getPort()));
+        lb = rig.start(config(1, List.of(listener("front")),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
+        final Server b = lb.server("web", "b");
+        Await.until(() -> b.state() == ServerState.DOWN, 3000);
+
+        reload(config(1, List.of(listener("front")), new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers,
+            HealthCheckConfig.DEFAULTS)));
+
+        Await.until(() -> b.state() == ServerState.UP, 3000);
+        assertThat(List.of(greeting("front"), greeting("front"))).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
     void aServerDownWhenAReloadRestartsItsChecksComesBackWhenItRecovers() throws Exception {
         backend("a");
         final InetSocketAddress bAddress = backend("b").address();

@@ -123,7 +123,17 @@ public final class HealthChecker implements AutoCloseable {
                 stopServer(server);
             }
             stopGroupTimers(gh);
+            final boolean hadCheck = gh.config.healthCheck() != null;
             configure(gh, group.health(), datagramOnly);
+            if (hadCheck && gh.config.healthCheck() == null) {
+                // what the removed check said goes with it, as an agent's word does: left DOWN, a server would wait
+                // for a re-probe of its check port, which may be the very reason the check was removed
+                for (final Server server : group.snapshot().servers()) {
+                    if (!server.healthy()) {
+                        server.health(true, "its health check was removed by a reload");
+                    }
+                }
+            }
             for (final Server server : group.snapshot().servers()) {
                 startServer(server);
                 if (gh.ramp != null && server.state() == dev.niolb.backend.ServerState.UP) {
