@@ -168,7 +168,8 @@ public final class UdpListener implements Listener {
         settings = Settings.of(next, group, settings);
         final int asked = next.udp().receiveBuffer();
         if (asked != before) {
-            resizeReceiveBuffers(next.name(), asked > 0 ? asked : KernelUdp.defaultReceiveBuffer());
+            // back to 0: the kernel's default, which a new socket gets as it is and SO_RCVBUF would double
+            resizeReceiveBuffers(next.name(), asked > 0 ? asked : KernelUdp.defaultReceiveBuffer() / 2);
         }
     }
 
