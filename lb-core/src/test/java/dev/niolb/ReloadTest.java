@@ -65,6 +65,10 @@ class ReloadTest {
     }
 
     /** {@code next} applied to the running niolb, on its transport (a change of transport would need a restart). */
+    /** A TCP check every 30 ms whose one verdict decides: a server goes DOWN or UP at its first check. */
+    private static final HealthCheckConfig FAST_TCP_CHECK = HealthCheckConfig.DEFAULTS
+        .withChecks(List.of(new CheckSpec.Tcp())).withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+
     private ReloadResult reload(final Config next) throws IOException {
         return lb.reload(rig.withTransport(next));
     }
@@ -267,8 +271,7 @@ class ReloadTest {
         Thread.sleep(100); // an absence (nothing takes it down): no event to wait for, only time for one to fail
         assertThat(dead.state()).as("no check, no passive detection").isEqualTo(ServerState.UP);
 
-        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withMaxFails(0)
-            .withChecks(List.of(new CheckSpec.Tcp())).withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        final HealthCheckConfig checked = FAST_TCP_CHECK.withMaxFails(0);
         final ReloadResult result = reload(config(1, List.of(listener("front")),
             new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
 
@@ -282,8 +285,7 @@ class ReloadTest {
     void aServerTakenDownByAHealthCheckIsUpAgainOnceAReloadRemovesTheCheck() throws Exception {
         backend("a");
         final InetSocketAddress bAddress = backend("b").address();
-        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
-            .withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        final HealthCheckConfig checked = FAST_TCP_CHECK;
         // b serves, but its check port refuses: the check itself is what is wrong
         final List<ServerConfig> servers = List.of(server("a"),
             new ServerConfig("b", bAddress, 1, false, TcpServers.refusingAddress().getPort()));
@@ -303,8 +305,7 @@ class ReloadTest {
     void aServerDownWhenAReloadRestartsItsChecksComesBackWhenItRecovers() throws Exception {
         backend("a");
         final InetSocketAddress bAddress = backend("b").address();
-        final HealthCheckConfig checked = HealthCheckConfig.DEFAULTS.withChecks(List.of(new CheckSpec.Tcp()))
-            .withInterval(Duration.ofMillis(30)).withRise(1).withFall(1);
+        final HealthCheckConfig checked = FAST_TCP_CHECK;
         final List<ServerConfig> servers = List.of(server("a"), server("b"));
         lb = rig.start(config(1, List.of(listener("front")),
             new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));

@@ -44,12 +44,19 @@ class LogOutputsProcessTest {
         }
     }
 
+    /** niolb with one loop, no admin API, one server, and the log options {@code more}. */
+    private static NiolbProcess niolb(final String server, final String... more) throws Exception {
+        final List<String> args = new java.util.ArrayList<>(List.of("run", "--listen", "127.0.0.1:0", "--threads", "1",
+            "--server", server, "--admin", "none"));
+        args.addAll(List.of(more));
+        return NiolbProcess.start(args.toArray(String[]::new));
+    }
+
     @Test
     void accessLinesLandInTheFileAndItIsRotatedAtTheSizeLimit(@TempDir final Path dir) throws Exception {
         final Path file = dir.resolve("logs/access.log"); // a directory that does not exist yet
         try (EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
-                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+             NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "plain",
                  "--access-log-file", file.toString(), "--access-log-max-size", "1k")) {
             final int port = niolb.awaitListeningPort();
             for (int i = 0; i < SESSIONS; i++) {
@@ -83,8 +90,7 @@ class LogOutputsProcessTest {
     void afterLogrotateRenamesTheFileSigusr1OrSighupReopensItAtItsPath(@TempDir final Path dir) throws Exception {
         final Path file = dir.resolve("access.log");
         try (EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
-                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+             NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "plain",
                  "--access-log-file", file.toString())) {
             final int port = niolb.awaitListeningPort();
             session(port);
@@ -112,8 +118,7 @@ class LogOutputsProcessTest {
     void afterAReopenTheSizeRolloverCountsTheNewFileOnly(@TempDir final Path dir) throws Exception {
         final Path file = dir.resolve("access.log");
         try (EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
-                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+             NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "plain",
                  "--access-log-file", file.toString(), "--access-log-max-size", "1k")) {
             final int port = niolb.awaitListeningPort();
             for (int i = 0; i < 6; i++) { // about 750 bytes: below 1k
@@ -152,8 +157,7 @@ class LogOutputsProcessTest {
         final LocalDate today = LocalDate.now();
         final Path old = Files.writeString(dir.resolve("access.log." + today.minusDays(3) + ".0.gz"), "");
         final Path kept = Files.writeString(dir.resolve("access.log." + today.minusDays(2) + ".0.gz"), "");
-        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
-                 "--server", "127.0.0.1:9", "--admin", "none", "--access-log", "plain",
+        try (NiolbProcess niolb = niolb("127.0.0.1:9", "--access-log", "plain",
                  "--access-log-file", file.toString(), "--access-log-max-history", "2")) {
             niolb.awaitListeningPort();
             final long deadline = System.nanoTime() + START.toNanos();
@@ -182,8 +186,7 @@ class LogOutputsProcessTest {
     void bothLogsReachASyslogReceiverAsRfc5424Datagrams() throws Exception {
         try (DatagramSocket receiver = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
-                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "plain",
+             NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "plain",
                  "--syslog", "udp://127.0.0.1:" + receiver.getLocalPort(), "--syslog-facility", "local3")) {
             // <PRI>1 TIMESTAMP HOST APP PROCID MSGID - MSG; local3 (19) * 8 + info (6) = 158
             final String header = "<158>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\S+ niolb " + niolb.pid();
@@ -203,8 +206,7 @@ class LogOutputsProcessTest {
         final Path devLog = dir.resolve("log.sock");
         try (UnixDatagramSocket receiver = UnixDatagramSocket.bind(devLog);
              EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
-                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--access-log", "json",
+             NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "json",
                  "--syslog", "unix:" + devLog)) {
             final Datagrams datagrams = () -> {
                 final byte[] d = receiver.receive(65_536, 1000);

@@ -461,9 +461,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + client
                 + (tooLarge > 0 ? " (its datagram of " + tooLarge + " bytes was too large to keep for a retry: at most "
                     + KEEP_MAX + " bytes in all)" : ""));
-            if (!serverAnswered) {
-                failed.counters().add(stripe, ServerCounters.TOTAL, -1); // a flow it never took (see dropServer)
-            }
+            uncountIfNeverAnswered(failed);
             close(Termination.SERVER_RESET);
             return;
         }
@@ -533,15 +531,23 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
     }
 
+    /**
+     * A server that never answered this flow did not take it, as a TCP connect that failed is no session:
+     * connections_total counts the taken ones. For a flow that leaves it unanswered (moves on, or ends for it).
+     */
+    private void uncountIfNeverAnswered(final Server left) {
+        if (!serverAnswered) {
+            left.counters().add(stripe, ServerCounters.TOTAL, -1);
+        }
+    }
+
     private void dropServer() {
         awaitingReply = false; // a reply from the next server is not an answer to what this one was sent
         socket.close();
         socket = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
-        if (!serverAnswered && !closed) {
-            // the flow moves on from a server that never answered it (port unreachable, or DOWN): a flow that server
-            // never took, as a TCP connect that failed is none; connections_total counts the taken ones
-            server.counters().add(stripe, ServerCounters.TOTAL, -1);
+        if (!closed) {
+            uncountIfNeverAnswered(server); // the flow moves on from it (port unreachable, or DOWN)
         }
         attempts.release();
         server = null;
