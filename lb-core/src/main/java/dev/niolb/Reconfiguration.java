@@ -16,6 +16,7 @@ import dev.niolb.engine.RunningState;
 import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.transport.Transports;
+import dev.niolb.udp.UdpListener;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -49,6 +50,8 @@ final class Reconfiguration {
     private final List<String> notApplied = new ArrayList<>();
     private final Map<String, TargetGroup> newGroups = new LinkedHashMap<>();
     private final List<Listener> added = new ArrayList<>();
+    // retired UDP listeners that are added back (among added)
+    private final List<Listener> takenBack = new ArrayList<>();
     // the running listeners the diff removes, found by their names before any rename
     private final List<Listener> removed = new ArrayList<>();
     // the running listener of each change of the diff, found by its name before any rename
@@ -162,12 +165,20 @@ final class Reconfiguration {
             for (final ListenerConfig l : diff.listenersAdded()) {
                 final TargetGroup group = newGroups.containsKey(l.group()) ? newGroups.get(l.group())
                     : from.groups().get(l.group());
+                final UdpListener back = retiredUdpAt(l);
+                if (back != null && back.takeBack(l, group, LoadBalancer.LOOP_STOP_TIMEOUT_MS)) {
+                    added.add(back);
+                    takenBack.add(back); // registered with its loops already
+                    continue;
+                }
                 // a TCP one under the running process cap
                 added.add(ListenerBinder.bind(l, group, lb.loops, lb.maxconn, lb.accessLog(),
                     Transports.of(from.config().transport())));
             }
             for (final Listener l : added) {
-                l.registerOnLoops(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
+                if (!takenBack.contains(l)) {
+                    l.registerOnLoops(LoadBalancer.LOOP_STOP_TIMEOUT_MS);
+                }
             }
         } catch (final IOException | RuntimeException e) {
             for (final Listener l : added) {
@@ -179,6 +190,23 @@ final class Reconfiguration {
             lb.dns.configure(from.config().dns());
             throw e;
         }
+    }
+
+    /**
+     * A UDP listener an earlier reload removed that still holds {@code config}'s address for flows of its own, or
+     * null. Its sockets would make the address "in use" for a new one until its last flow ended; it is taken back
+     * instead. (A retired TCP listener closed its listening sockets when it was removed.)
+     */
+    private UdpListener retiredUdpAt(final ListenerConfig config) {
+        if (config.protocol() != Protocol.UDP || config.bind().getPort() == 0) {
+            return null;
+        }
+        for (final Listener l : from.retired()) {
+            if (l instanceof UdpListener u && u.config().bind().equals(config.bind()) && !takenBack.contains(u)) {
+                return u;
+            }
+        }
+        return null;
     }
 
     private boolean healthChanged(final String group) {

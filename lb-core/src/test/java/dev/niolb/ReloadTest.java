@@ -479,6 +479,65 @@ class ReloadTest {
     }
 
     @Test
+    void aUdpListenerAddedBackWhileItsRemovedFlowLivesTakesBackItsSocketAndTheFlow() throws Exception {
+        final UdpEchoServer u1 = new UdpEchoServer("u1");
+        final UdpEchoServer u2 = new UdpEchoServer("u2");
+        rig.track(u1);
+        rig.track(u2);
+        final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig("u1", u1.address(), 1), new ServerConfig("u2", u2.address(), 1)));
+        final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP,
+            new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), "udp", TcpOptions.DEFAULTS,
+            UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofSeconds(30)));
+        backend("a");
+        final Config with = new Config(2, Duration.ofSeconds(1), List.of(listener("front"), dns),
+            List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup));
+        final Config without = new Config(2, Duration.ofSeconds(1), List.of(listener("front")),
+            List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup));
+        lb = rig.start(with);
+        final InetSocketAddress address = lb.localAddress("dns");
+        try (UdpClient early = new UdpClient(address)) {
+            final String server = early.ask("one").split(":")[0];
+            // one flow on one of the two loops: the other loop closes its socket at the removal
+            reload(without);
+            Await.until(() -> listeningSockets(address) == 1, 3000);
+
+            final ReloadResult back = reload(with);
+
+            assertThat(back.summary()).isEqualTo("+listener dns");
+            assertThat(early.ask("two")).as("the flow from before the removal goes on, to its server")
+                .isEqualTo(server + ":two");
+            assertThat(lb.activeSessions()).as("the flow is counted once, not as a retired one too").isEqualTo(1);
+            assertThat(listeningSockets(address))
+                .as("the loop that had closed its socket stays out: a new one would move the flow's client elsewhere")
+                .isEqualTo(1);
+            for (int i = 0; i < 8; i++) {
+                try (UdpClient late = new UdpClient(address, "127.0.0." + (2 + i))) {
+                    assertThat(late.ask("new")).as("new client %d", i).endsWith(":new");
+                }
+            }
+
+            reload(without);
+            assertThat(early.ask("three")).as("removed again, its flow still answered").isEqualTo(server + ":three");
+        }
+    }
+
+    /** The unconnected UDP sockets bound to {@code address}'s port: a listener's, one per loop (flows connect). */
+    private static long listeningSockets(final InetSocketAddress address) throws IOException {
+        final String port = String.format(":%04X ", address.getPort());
+        long n = 0;
+        for (final String table : List.of("/proc/net/udp", "/proc/net/udp6")) {
+            for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(table))) {
+                final String[] f = line.trim().split("\\s+");
+                if (f.length > 2 && (f[1] + " ").endsWith(port) && f[2].matches("0+:0000")) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
     void aUdpListenerMovedToAnotherGroupKeepsItsPortAndItsFlowsAndSendsNewFlowsThere() throws Exception {
         final UdpEchoServer u1 = new UdpEchoServer("u1");
         final UdpEchoServer u2 = new UdpEchoServer("u2");

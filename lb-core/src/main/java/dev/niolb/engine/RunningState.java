@@ -46,7 +46,7 @@ public record RunningState(Config config, Map<String, TargetGroup> groups, List<
                              final List<Listener> listeners, final List<Listener> removed) {
         final List<Listener> stillRetired = new ArrayList<>();
         for (final Listener l : retired) {
-            if (l.counters().active() > 0) {
+            if (l.counters().active() > 0 && !listeners.contains(l)) { // not one a reload took back
                 stillRetired.add(l);
             }
         }

@@ -42,7 +42,7 @@ public final class UdpListener implements Listener {
 
     private final UdpListenerCounters counters;
     private final InetSocketAddress localAddress;
-    private final int[] descriptors;
+    private volatile int[] descriptors;
     private final UdpReceiver[] receivers;
     private final Transport transport;
     private volatile Settings settings;
@@ -213,6 +213,47 @@ public final class UdpListener implements Listener {
         for (final UdpReceiver receiver : receivers) {
             receiver.loop().execute(receiver::retire);
         }
+    }
+
+    /**
+     * A reload adds this retired listener back ({@code next}, at the same address) while flows of its own still
+     * live: the loops whose sockets are still open open flows again, its flows go on, and the address is not "in
+     * use" by itself. A loop that had closed its socket (its flows had all ended) stays out: binding it a new one
+     * would change how the kernel spreads clients over the sockets, and move live flows' clients to other loops,
+     * where their next datagrams would open new flows to other servers. A restart gives every loop a socket again.
+     * False, and nothing changed, when every loop had closed its socket: the listener is then bound afresh. Waits up
+     * to {@code timeoutMs}.
+     *
+     * @throws IOException when a loop did not answer; the listener is then retired again, as it was
+     */
+    public boolean takeBack(final ListenerConfig next, final TargetGroup group, final long timeoutMs)
+        throws IOException {
+        final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            OnEveryLoop.run(receivers, UdpReceiver::loop, r -> {
+                if (r.takeBack()) {
+                    open.incrementAndGet();
+                }
+            }, timeoutMs);
+        } catch (final IOException e) {
+            retire();
+            throw e;
+        }
+        if (open.get() == 0) {
+            return false;
+        }
+        reconfigure(next, group);
+        descriptors = java.util.Arrays.stream(receivers).mapToInt(UdpReceiver::descriptor).filter(fd -> fd >= 0)
+            .toArray();
+        if (open.get() < receivers.length) {
+            LOG.warn("listener {}: added back while {} flow(s) from before its removal lived: it keeps their sockets,"
+                + " so {} of its {} loops serve it until a restart", next.name(), counters.active(), open.get(),
+                receivers.length);
+        } else {
+            LOG.info("listener {}: added back while {} flow(s) from before its removal lived: it keeps its sockets"
+                + " and flows", next.name(), counters.active());
+        }
+        return true;
     }
 
     /** As {@link #retire()}, which does not wait: {@code timeoutMs} has nothing to bound. */

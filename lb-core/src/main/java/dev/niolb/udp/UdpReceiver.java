@@ -53,6 +53,7 @@ final class UdpReceiver implements IoHandler {
     private boolean accepting = true;
     private boolean retiring;
     private boolean handedOver; // a successor reads the socket: this one no longer does
+    private boolean closed;
 
     UdpReceiver(final UdpListener listener, final EventLoop loop, final DatagramSocket socket) {
         this.listener = listener;
@@ -224,6 +225,21 @@ final class UdpReceiver implements IoHandler {
         }
     }
 
+    /**
+     * A reload adds the listener back before every loop's last flow ended: if its socket is still open, this
+     * receiver opens flows again and its flows go on. Loop thread.
+     *
+     * @return whether it was taken back; false when its socket had closed (it then stays retired)
+     */
+    boolean takeBack() {
+        if (closed) {
+            return false;
+        }
+        accepting = true;
+        retiring = false;
+        return true;
+    }
+
     /** A flow ended: it leaves the table, and a retiring receiver's socket closes with its last flow. Loop. */
     void flowEnded(final InetSocketAddress client, final UdpFlow flow) {
         flows.remove(client, flow);
@@ -239,10 +255,20 @@ final class UdpReceiver implements IoHandler {
 
     /** Closes the socket of a receiver whose loop never ran (or that retired). */
     void closeSocket() {
+        if (closed) {
+            return; // a descriptor number closed twice could be another socket's by now
+        }
         if (key != null) {
             key.cancel();
+            key = null;
         }
         socket.close();
+        closed = true;
+    }
+
+    /** The socket's descriptor, or -1 when it has none (NIO) or is closed. Loop, or after the loop said so. */
+    int descriptor() {
+        return closed ? -1 : socket.descriptor();
     }
 
     EventLoop loop() {
@@ -251,6 +277,9 @@ final class UdpReceiver implements IoHandler {
 
     /** Sets the socket's {@code SO_RCVBUF} ({@link DatagramSocket#receiveBuffer}). Loop, or before it runs. */
     int receiveBuffer(final int bytes) throws IOException {
+        if (closed) {
+            return bytes; // a loop that serves a taken-back listener no more: nothing to size
+        }
         return socket.receiveBuffer(bytes);
     }
 
