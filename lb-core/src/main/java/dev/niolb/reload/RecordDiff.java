@@ -22,6 +22,9 @@ import java.util.Set;
  * <p>Threading: stateless.
  */
 public final class RecordDiff {
+    /** What an unset value means where it is not "none" (the config's own word for it). */
+    private static final java.util.Map<String, String> ABSENT = java.util.Map.of("dns.resolver", "system");
+
     private RecordDiff() {
     }
 
@@ -29,7 +32,12 @@ public final class RecordDiff {
     public record Field(String path, Object before, Object after) {
         @Override
         public String toString() {
-            return path + " " + format(before) + "→" + format(after);
+            return path + " " + shown(before) + "→" + shown(after);
+        }
+
+        /** Null as what it means at this path, in the words the config uses for it. */
+        private String shown(final Object value) {
+            return value == null ? ABSENT.getOrDefault(path, "none") : format(value);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.BusyPoll;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Config;
+import dev.niolb.config.DnsConfig;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
@@ -51,6 +52,15 @@ class ConfigDiffTest {
 
         assertThat(diff.isEmpty()).isTrue();
         assertThat(diff.summary()).isEqualTo("no change");
+    }
+
+    @Test
+    void aResolverGivenBackToTheSystemIsSummarisedAsSystemNotNull() {
+        final Config withResolver = new Config(2, GRACE, running.listeners(), running.groups(),
+            DnsConfig.DEFAULTS.withResolver(new InetSocketAddress("127.0.0.1", 5353)));
+
+        assertThat(ConfigDiff.between(withResolver, running).summary()).isEqualTo("dns.resolver 127.0.0.1:5353→system");
+        assertThat(ConfigDiff.between(running, withResolver).summary()).isEqualTo("dns.resolver system→127.0.0.1:5353");
     }
 
     @Test
