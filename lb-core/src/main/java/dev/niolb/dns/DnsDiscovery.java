@@ -134,6 +134,9 @@ public final class DnsDiscovery implements AutoCloseable {
             w.inherit(old);
         }
         w.refresh();
+        if (old != null) {
+            w.restyle(old.spec);
+        }
     }
 
     /** Stops resolving every spec of a group that is going away (its servers go with it). */
@@ -212,6 +215,24 @@ public final class DnsDiscovery implements AutoCloseable {
                 applied = new LinkedHashMap<>(old.applied);
             }
             lookups = old.lookups;
+        }
+
+        /**
+         * The servers an older spec of the same name and target put in the group, given this spec's options (weight,
+         * backup, limits …) when the lookup just made failed: a reload's options apply at once, not only once a
+         * lookup works again. A new target is left to its own lookups. Under this.
+         */
+        synchronized void restyle(final DnsServerSpec before) {
+            if (stopped || !failing || !spec.target().equals(before.target())) {
+                return;
+            }
+            final List<ServerConfig> desired = new ArrayList<>();
+            for (final ServerConfig had : applied.values()) {
+                // an SRV record's weight and priority stay the record's
+                desired.add(spec.srv() ? spec.server(had.address(), had.weight(), had.backup() && !before.template().backup())
+                    : spec.server(had.address(), -1, false));
+            }
+            apply(desired);
         }
 
         synchronized List<ServerConfig> current() {
