@@ -21,6 +21,7 @@ import dev.niolb.session.SessionInfo;
 import dev.niolb.reload.ReloadCounters;
 import dev.niolb.reload.ReloadResult;
 import dev.niolb.tcp.TcpListener;
+import dev.niolb.backend.OperatorStates;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 import dev.niolb.backend.TargetGroup;
@@ -68,6 +69,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Object stopLock = new Object();
     private final long startNanos = System.nanoTime();
     private AccessLog accessLog = AccessLog.OFF;
+    private volatile OperatorStates operatorStates = OperatorStates.NONE;
     // the admin API the composition root attached: closed last at stop
     private volatile InetSocketAddress adminAddress;
     private volatile AutoCloseable admin;
@@ -102,6 +104,14 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IOException            on any other failure to open sockets or selectors; nothing is left running
      */
     public static LoadBalancer start(final Config config) throws IOException {
+        return start(config, OperatorStates.NONE);
+    }
+
+    /**
+     * As {@link #start(Config)}, the servers starting in the operator modes and weights {@code states} kept from
+     * before (applied before any listener accepts), and keeping every later change there.
+     */
+    public static LoadBalancer start(final Config config, final OperatorStates states) throws IOException {
         final EventLoop[] loops = new EventLoop[config.threads()];
         final List<Listener> listeners = new ArrayList<>();
         HealthChecker health = null;
@@ -126,6 +136,7 @@ public final class LoadBalancer implements AutoCloseable {
             // retried; its group starts with the servers it has)
             dns = DnsDiscovery.start(config.dns());
             dns.watch(dnsSpecs(config.groups(), groups));
+            states.restore(groups); // before any listener accepts: a server kept in MAINT takes no session
             for (final ListenerConfig l : config.listeners()) {
                 final Listener listener = ListenerBinder.bind(l, groups.get(l.group()), loops, global, accessLog,
                     transport);
@@ -151,6 +162,8 @@ public final class LoadBalancer implements AutoCloseable {
             started = new LoadBalancer(new RunningState(config, groups, listeners, List.of()), loops, health, dns,
                 global, transport.name());
             started.accessLog = accessLog;
+            started.operatorStates = states;
+            states.save(groups.values()); // lines that matched nothing go; an unwritable file is said now
             return started;
         } catch (final IOException | RuntimeException e) {
             if (started != null) {
@@ -307,7 +320,9 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalArgumentException no such group, or the group already has a server of that name
      */
     public Server addServer(final String group, final ServerConfig server) {
-        return group(group).add(server);
+        final Server added = group(group).add(server);
+        saveOperatorStates();
+        return added;
     }
 
     /**
@@ -319,7 +334,9 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalArgumentException no such group or server
      */
     public Server removeServer(final String group, final String server) {
-        return group(group).remove(server);
+        final Server removed = group(group).remove(server);
+        saveOperatorStates();
+        return removed;
     }
 
     /**
@@ -331,6 +348,7 @@ public final class LoadBalancer implements AutoCloseable {
     public Server setWeight(final String group, final String server, final int weight) {
         final Server s = server(group, server);
         s.weight(weight);
+        saveOperatorStates();
         return s;
     }
 
@@ -343,6 +361,7 @@ public final class LoadBalancer implements AutoCloseable {
     public Server setState(final String group, final String server, final ServerState mode) {
         final Server s = server(group, server);
         s.operatorMode(mode, "set by operator");
+        saveOperatorStates();
         return s;
     }
 
@@ -354,6 +373,14 @@ public final class LoadBalancer implements AutoCloseable {
         final TargetGroup g = group(group);
         final TargetGroup.Snapshot s = g.snapshot();
         g.balance(balance, balance == Algorithm.SOURCE ? s.hashBalanceFactor() : 0);
+    }
+
+    /**
+     * Writes the servers' operator modes and weights where {@code --state-file} keeps them ({@link OperatorStates}),
+     * after a change made on a {@link Server} itself. Any thread.
+     */
+    public void saveOperatorStates() {
+        operatorStates.save(groups());
     }
 
     /** A member of a group (not a retiring one). */
@@ -406,6 +433,7 @@ public final class LoadBalancer implements AutoCloseable {
             }
             state = reconfiguration.after(); // the one write: readers see all of the reload or none of it
             reloads.applied();
+            operatorStates.save(state.groups().values()); // servers the file changed or removed lose their lines
             LOG.info("reload: {}", result.diff().summary());
             if (!result.notApplied().isEmpty()) {
                 LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));

@@ -2,6 +2,7 @@ package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
 import dev.niolb.admin.AdminServer;
+import dev.niolb.backend.OperatorStates;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.cli.systemd.ListeningSockets;
@@ -50,6 +51,7 @@ final class Foreground {
     /** Where to offer this niolb's sockets to a successor, and where to take them from at start; null: nowhere. */
     private Path controlSocket;
     private Path takeoverFrom;
+    private Path stateFile;
 
     /** What the stop began with (a signal's name), once it has: the systemd status line says so from then on. */
     private volatile String stoppingBy;
@@ -72,6 +74,15 @@ final class Foreground {
     Foreground handover(final Path controlSocket, final Path takeoverFrom) {
         this.controlSocket = controlSocket;
         this.takeoverFrom = takeoverFrom;
+        return this;
+    }
+
+    /**
+     * {@code --state-file}: the servers' operator modes and weights are kept in {@code file} across restarts; null
+     * for none.
+     */
+    Foreground operatorStates(final Path file) {
+        this.stateFile = file;
         return this;
     }
 
@@ -388,7 +399,7 @@ final class Foreground {
 
     private LoadBalancer startEngine() {
         try {
-            return LoadBalancer.start(config);
+            return LoadBalancer.start(config, stateFile == null ? OperatorStates.NONE : OperatorStates.in(stateFile));
         } catch (final BindException e) {
             throw new Failure("cannot listen on " + where(e) + ": " + reason(e));
         } catch (final IOException e) {

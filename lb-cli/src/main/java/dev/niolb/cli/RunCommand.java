@@ -183,6 +183,13 @@ public final class RunCommand implements Callable<Integer> {
             + "usually with --control-socket PATH too, for the next time. Epoll transport.")
     private Path takeoverFrom;
 
+    @Option(names = "--state-file", paramLabel = "PATH",
+        description = "Keep the servers' operator states (drain, maint, and weights set through the admin API or "
+            + "niolb server) in PATH, and start from them: a server in maintenance stays so across a restart or an "
+            + "upgrade. Also with --config (it is about this process, not the config). The systemd unit sets "
+            + "/var/lib/niolb/operator-states.")
+    private Path stateFile;
+
     @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto",
         converter = Converters.TransportName.class,
         description = "How the event loops do socket I/O: epoll (Linux, through the FFM API), nio (JDK NIO, "
@@ -375,11 +382,11 @@ public final class RunCommand implements Callable<Integer> {
             requireNoFlagBesidesConfig();
             final ConfigSource source = new ConfigFile(configFile);
             return new Foreground(CheckCommand.load(source), source).handover(controlSocket, takeoverFrom)
-                .run(lb -> { });
+                .operatorStates(stateFile).run(lb -> { });
         }
         requireListenAndServer();
         return new Foreground(validConfig(spec, this::toConfig)).handover(controlSocket, takeoverFrom)
-            .run(lb -> { });
+            .operatorStates(stateFile).run(lb -> { });
     }
 
     /**
@@ -389,7 +396,8 @@ public final class RunCommand implements Callable<Integer> {
     private void requireNoFlagBesidesConfig() {
         final List<String> others = spec.commandLine().getParseResult().matchedOptions().stream()
             .map(OptionSpec::longestName)
-            .filter(name -> !List.of("--config", "--control-socket", "--takeover").contains(name)).distinct().toList();
+            .filter(name -> !List.of("--config", "--control-socket", "--takeover", "--state-file").contains(name))
+            .distinct().toList();
         if (!others.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--config takes no other flag, got "
                 + String.join(", ", others) + ": set it in the file");

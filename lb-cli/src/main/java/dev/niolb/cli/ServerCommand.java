@@ -76,7 +76,8 @@ public final class ServerCommand implements Callable<Integer> {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Add a server to a group of the running niolb (until the next reload or restart).")
+        description = "Add a server to a group of the running niolb: a reload keeps it unless the file names it; a "
+            + "restart forgets it (put it in the config to keep it).")
     int add(@Parameters(paramLabel = "GROUP", description = "The group.") final String group,
             @Parameters(paramLabel = "SERVER", description = "HOST:PORT[,weight=N][,name=NAME][,backup], as --server.")
             final String server,

@@ -275,6 +275,28 @@ class DebianSystemdIT {
     }
 
     @Test
+    void aServerPutInMaintenanceStaysSoAcrossASystemctlRestart() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        final int port = configure();
+        final int admin = LocalEngine.freePort();
+        LocalEngine.sh(debian, "sed -i 's/address: none/address: 127.0.0.1:" + admin + "/' /etc/niolb/niolb.yaml"
+            + " && systemctl start niolb");
+        greeted(port).close();
+        final String server = "127.0.0.1:" + this.server.address().getPort();
+        LocalEngine.sh(debian, "/usr/bin/niolb server maint web " + server + " --admin 127.0.0.1:" + admin);
+        final String before = systemctl("show", "-p", "MainPID", "--value", "niolb");
+
+        LocalEngine.sh(debian, "systemctl restart niolb");
+
+        awaitProperty("MainPID", v -> !v.equals("0") && !v.equals(before));
+        awaitJournal("operator states from /var/lib/niolb/operator-states: web/" + server + " maint");
+        assertThat(LocalEngine.sh(debian, "/usr/bin/niolb stats --json --admin 127.0.0.1:" + admin))
+            .contains("\"state\":\"maint\"");
+        assertThat(LocalEngine.sh(debian, "stat -c %U /var/lib/private/niolb/operator-states"))
+            .as("written by the unit's dynamic user").startsWith("niolb");
+    }
+
+    @Test
     void theSocketUnitStartsNiolbOnTheFirstClientWhoWaitsInTheBacklogAndIsServed() throws Exception {
         LocalEngine.sh(debian, "dpkg -i " + DEB);
         final int port = configure();

@@ -146,8 +146,9 @@ class FlagsAndFileTest {
     void everyRunFlagIsInTheEquivalenceAbove() {
         final Set<String> runFlags = Main.commandLine().getSubcommands().get("run").getCommandSpec().options().stream()
             .map(OptionSpec::longestName)
-            // --control-socket and --takeover are about the process, not the config: they go with --config too
-            .filter(name -> !List.of("--help", "--version", "--config", "--control-socket", "--takeover")
+            // --control-socket, --takeover and --state-file are about the process, not the config: they go with
+            // --config too
+            .filter(name -> !List.of("--help", "--version", "--config", "--control-socket", "--takeover", "--state-file")
                 .contains(name))
             .collect(Collectors.toSet());
 

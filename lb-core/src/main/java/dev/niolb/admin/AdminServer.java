@@ -154,7 +154,13 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException            on any other failure to start; nothing is left running
      */
     public static LoadBalancer startWithEngine(final dev.niolb.config.Config config) throws IOException {
-        final LoadBalancer lb = LoadBalancer.start(config);
+        return startWithEngine(config, dev.niolb.backend.OperatorStates.NONE);
+    }
+
+    /** As {@link #startWithEngine(dev.niolb.config.Config)}, the servers' operator states kept in {@code states}. */
+    public static LoadBalancer startWithEngine(final dev.niolb.config.Config config,
+                                               final dev.niolb.backend.OperatorStates states) throws IOException {
+        final LoadBalancer lb = LoadBalancer.start(config, states);
         try {
             attach(lb, config.admin());
         } catch (final IOException | RuntimeException e) {

@@ -65,6 +65,7 @@ final class ServerCommands {
         if (mode != null) {
             server.operatorMode(mode, "set by operator");
         }
+        lb.saveOperatorStates();
         final ServerState agent = server.agentMode();
         LOG.info("admin: server {}/{}{}{}{}", groupName, server.name(),
             mode == null ? "" : " state " + params.get("state").strip().toLowerCase(Locale.ROOT),

@@ -55,7 +55,12 @@ public final class EngineRig implements AfterEachCallback {
      * admin API when the config has one, as {@code niolb run} composes them; it is stopped after the test.
      */
     public LoadBalancer start(final Config config) throws IOException {
-        final LoadBalancer lb = AdminServer.startWithEngine(withTransport(config));
+        return start(config, dev.niolb.backend.OperatorStates.NONE);
+    }
+
+    /** As {@link #start(Config)}, keeping the servers' operator modes and weights in {@code states}. */
+    public LoadBalancer start(final Config config, final dev.niolb.backend.OperatorStates states) throws IOException {
+        final LoadBalancer lb = AdminServer.startWithEngine(withTransport(config), states);
         started.add(lb);
         return lb;
     }

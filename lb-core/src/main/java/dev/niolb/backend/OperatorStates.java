@@ -1,0 +1,211 @@
+package dev.niolb.backend;
+
+import dev.niolb.config.Endpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Threadsafe: saves are synchronized; the restore runs once, before the loops start.
+ *
+ * <p>The servers' operator modes and weights (what the admin API and {@code niolb server} set) kept in a file
+ * across restarts ({@code --state-file}), as HAProxy's {@code server-state-file} and nginx's upstream {@code
+ * state} keep theirs: without it a server an operator put in MAINT for a repair takes sessions again after an
+ * upgrade's restart. The file is rewritten whole after every change (a temporary file renamed over it, so a crash
+ * leaves the old one or the new one), and read at start, before any listener accepts.
+ *
+ * <p>One line per server whose mode is not UP or whose weight is not its config's: {@code GROUP SERVER ADDRESS
+ * CONFIG-WEIGHT MODE WEIGHT} (names hold no spaces, see {@link dev.niolb.config.Names}). At start a line applies
+ * to the server of that group, name and address; its weight only while the config still gives the weight it was
+ * set over (as a reload keeps an operator's weight until the file changes that server's weight). Lines that match
+ * no server, and lines that cannot be read, are skipped and logged: a state file never stops a start.
+ */
+public final class OperatorStates {
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorStates.class);
+    /** Nothing kept: what an engine started without {@code --state-file} gets. */
+    public static final OperatorStates NONE = new OperatorStates(null);
+    private static final String HEADER = "# niolb operator states (--state-file): rewritten by niolb at every change;"
+        + " read at start\n# group server address config-weight mode weight\n";
+
+    private final Path file;
+    private String lastError;
+
+    private OperatorStates(final Path file) {
+        this.file = file;
+    }
+
+    /** States kept in {@code file}. */
+    public static OperatorStates in(final Path file) {
+        return new OperatorStates(file.toAbsolutePath());
+    }
+
+    /** The file, or null for none. */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Applies what the file holds to {@code groups}' servers (at start, before any session). A missing file is a
+     * first start: nothing to apply.
+     *
+     * @return the lines applied
+     */
+    public int restore(final Map<String, TargetGroup> groups) {
+        if (file == null) {
+            return 0;
+        }
+        final List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (final NoSuchFileException first) {
+            return 0;
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("operator states: cannot read {}: {}; servers start as the config says", file, e.toString());
+            return 0;
+        }
+        final List<String> applied = new ArrayList<>();
+        final List<String> skipped = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            final String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            try {
+                final String done = apply(line, groups);
+                if (done == null) {
+                    continue; // what the config says already
+                }
+                if (done.startsWith("-")) {
+                    skipped.add(done.substring(1));
+                } else {
+                    applied.add(done);
+                }
+            } catch (final IllegalArgumentException e) {
+                skipped.add("line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        if (!applied.isEmpty()) {
+            LOG.info("operator states from {}: {}", file, String.join(", ", applied));
+        }
+        if (!skipped.isEmpty()) {
+            LOG.warn("operator states from {} not applied: {}", file, String.join("; ", skipped));
+        }
+        return applied.size();
+    }
+
+    /** One line applied: what it did, {@code -why} when it matches no server, null when it changed nothing. */
+    private static String apply(final String line, final Map<String, TargetGroup> groups) {
+        final String[] f = line.split("\\s+");
+        if (f.length != 6) {
+            throw new IllegalArgumentException("expected 6 fields (group server address config-weight mode weight),"
+                + " got " + f.length);
+        }
+        final InetSocketAddress address = Endpoint.parse(f[2]).address();
+        final int configWeight = number(f[3]);
+        final ServerState mode = mode(f[4]);
+        final int weight = number(f[5]);
+        final String who = f[0] + "/" + f[1];
+        final TargetGroup group = groups.get(f[0]);
+        final Server server = group == null ? null : group.snapshot().server(f[1]);
+        if (server == null) {
+            return "-" + who + ": no such server in the config";
+        }
+        if (!server.address().equals(address)) {
+            return "-" + who + ": now at " + Endpoint.hostPort(server.address()) + ", not " + f[2];
+        }
+        final List<String> did = new ArrayList<>();
+        if (mode != ServerState.UP) {
+            server.operatorMode(mode, "kept from before the restart");
+            did.add(mode.name().toLowerCase(Locale.ROOT));
+        }
+        if (weight != server.weight()) {
+            if (configWeight == server.config().weight()) {
+                server.weight(weight);
+                did.add("weight " + weight);
+            } else {
+                did.add("not weight " + weight + " (the config's weight changed " + configWeight + "→"
+                    + server.config().weight() + ")");
+            }
+        }
+        return did.isEmpty() ? null : who + " " + String.join(" ", did);
+    }
+
+    private static int number(final String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException("not a weight: " + text);
+        }
+    }
+
+    private static ServerState mode(final String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "up" -> ServerState.UP;
+            case "drain" -> ServerState.DRAIN;
+            case "maint" -> ServerState.MAINT;
+            default -> throw new IllegalArgumentException("not an operator mode (up, drain, maint): " + text);
+        };
+    }
+
+    /**
+     * Writes the operator modes and weights of {@code groups}' servers, replacing the file whole. A failure is
+     * logged (once until a save works again), never thrown: the change it records has been made.
+     */
+    public synchronized void save(final Collection<TargetGroup> groups) {
+        if (file == null) {
+            return;
+        }
+        final StringBuilder text = new StringBuilder(HEADER);
+        for (final TargetGroup group : groups) {
+            for (final Server s : group.snapshot().servers()) {
+                final ServerState mode = s.operatorMode();
+                final int weight = s.weight();
+                if (mode != ServerState.UP || weight != s.config().weight()) {
+                    text.append(group.name()).append(' ').append(s.name()).append(' ')
+                        .append(Endpoint.hostPort(s.address())).append(' ').append(s.config().weight()).append(' ')
+                        .append(mode.name().toLowerCase(Locale.ROOT)).append(' ').append(weight).append('\n');
+                }
+            }
+        }
+        try {
+            final Path dir = file.getParent();
+            final Path temporary = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            try {
+                Files.writeString(temporary, text, StandardCharsets.UTF_8);
+                try (var channel = java.nio.channels.FileChannel.open(temporary, java.nio.file.StandardOpenOption.WRITE)) {
+                    channel.force(true); // on disk before the rename: a crash leaves the old file or the new one
+                }
+                try {
+                    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+                } catch (final AtomicMoveNotSupportedException e) {
+                    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(temporary);
+            }
+            if (lastError != null) {
+                LOG.info("operator states: saved to {} again", file);
+                lastError = null;
+            }
+        } catch (final IOException | RuntimeException e) {
+            final String error = e.toString();
+            if (!error.equals(lastError)) {
+                LOG.warn("operator states: cannot save to {}: {}; a restart will not keep this change", file, error);
+            }
+            lastError = error;
+        }
+    }
+}
