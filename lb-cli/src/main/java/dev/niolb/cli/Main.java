@@ -36,12 +36,32 @@ public final class Main implements Callable<Integer> {
         "run", RunCommand::new, "check", CheckCommand::new, "demo", DemoCommand::new, "stats", StatsCommand::new,
         "server", ServerCommand::new, "reload", ReloadCommand::new, "version", VersionCommand::new);
 
+    /** How long the exit waits for queued log lines: AsyncAppender's own flush bound (1 s), and its stop. */
+    private static final long LOG_FLUSH_MS = 2_000;
+
     public static void main(final String[] args) {
         if (args.length > 0 && args[0].equals("run")) {
             ReloadSignal.holdUntilStarted(); // a SIGHUP during start-up would end the process
         }
         // System.exit and not a return: the engine's loop threads must not keep a stopped process alive
-        System.exit(commandLineFor(args).execute(args));
+        final int code = commandLineFor(args).execute(args);
+        flushLogs();
+        System.exit(code);
+    }
+
+    /**
+     * Writes the log lines still queued (logback.xml's ASYNC_STDOUT) before the process exits, within a bound: a
+     * standard output nobody reads would block the writing for ever, and the process must exit all the same.
+     */
+    private static void flushLogs() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) {
+            final Thread stopping = Thread.ofPlatform().daemon().name("niolb-log-flush").start(context::stop);
+            try {
+                stopping.join(LOG_FLUSH_MS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The command with niolb's error reporting, writing to the given streams; tests run it in-process. */

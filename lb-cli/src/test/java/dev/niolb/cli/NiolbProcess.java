@@ -26,11 +26,21 @@ final class NiolbProcess implements AutoCloseable {
     private final List<String> err = new CopyOnWriteArrayList<>();
     private final Thread outCollector;
     private final Thread errCollector;
+    private volatile boolean stdoutUnread;
 
     private NiolbProcess(final Process process) {
         this.process = process;
-        outCollector = Thread.ofVirtual().start(() -> collect(process.getInputStream(), out));
-        errCollector = Thread.ofVirtual().start(() -> collect(process.getErrorStream(), err));
+        outCollector = Thread.ofVirtual().start(() -> collect(process.getInputStream(), out, true));
+        errCollector = Thread.ofVirtual().start(() -> collect(process.getErrorStream(), err, false));
+    }
+
+    /**
+     * From the next line on, nobody reads niolb's stdout and the pipe stays open: once the kernel's pipe buffer is
+     * full, every write to it blocks, as under a stalled log reader (docker's blocking log driver, a stuck
+     * {@code | logger}).
+     */
+    void stopReadingStdout() {
+        stdoutUnread = true;
     }
 
     static NiolbProcess start(final String... args) throws IOException {
@@ -53,12 +63,17 @@ final class NiolbProcess implements AutoCloseable {
         return new NiolbProcess(new ProcessBuilder(command).start());
     }
 
-    private static void collect(final InputStream stream, final List<String> lines) {
+    private void collect(final InputStream stream, final List<String> lines, final boolean stdout) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 lines.add(line);
+                while (stdout && stdoutUnread && process.isAlive()) {
+                    Thread.sleep(50); // the pipe stays open and unread until the process has gone
+                }
             }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (final IOException e) {
             // the process is gone
         }

@@ -1,5 +1,6 @@
 package dev.niolb.cli.log;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
@@ -68,7 +69,7 @@ public final class LogOutputs {
             access.addAppender(file);
         }
         if (logs.syslog() != null) {
-            final Appender<ILoggingEvent> syslog = syslog(context, logs);
+            final Appender<ILoggingEvent> syslog = queued(context, syslog(context, logs));
             context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(syslog);
             if (!access.isAdditive()) { // the shipped logback.xml keeps access lines out of the root's appenders
                 access.addAppender(syslog);
@@ -158,6 +159,22 @@ public final class LogOutputs {
         } catch (final IOException e) {
             throw new Refused("cannot write the access log to " + path + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code appender} behind a queue and a thread of its own, as logback.xml puts standard output: a syslog
+     * receiver that stops reading (a stuck {@code /dev/log}) then costs dropped lines, never a stalled event loop.
+     */
+    private static Appender<ILoggingEvent> queued(final LoggerContext context, final Appender<ILoggingEvent> appender) {
+        final AsyncAppender queue = new AsyncAppender();
+        queue.setContext(context);
+        queue.setName("ASYNC_" + appender.getName());
+        queue.setQueueSize(8192);
+        queue.setDiscardingThreshold(0);
+        queue.setNeverBlock(true);
+        queue.addAppender(appender);
+        queue.start();
+        return queue;
     }
 
     private static Appender<ILoggingEvent> syslog(final LoggerContext context, final LogConfig logs) {
