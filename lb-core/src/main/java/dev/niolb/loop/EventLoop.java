@@ -343,6 +343,12 @@ public final class EventLoop {
                 } else {
                     dispatched = false; // so that turning busy polling on starts no window from an old event
                 }
+                if (wheel.millisUntilDue(nowMs) == 0) {
+                    // what came in while the loop could not run (a stopped process, a VM or GC pause) before any
+                    // timer: an epoll_wait whose timeout ran out meanwhile reports none of it, and an idle timer
+                    // would close a session whose bytes are waiting. Only when a timer is due: rare, one syscall
+                    poller.pollNow();
+                }
                 pollTimers();
             } catch (final IOException e) {
                 heartbeat.error();
