@@ -209,7 +209,13 @@ final class Foreground {
      */
     private TakeoverServer controlSocket(final LoadBalancer lb, final StopSignals signals, final Takeover takeover) {
         TakeoverServer server = null;
-        if (controlSocket != null) {
+        if (controlSocket != null && !lb.transport().equals("epoll")) {
+            // the JDK's listening sockets cannot be handed over, and a successor binding its own beside them would
+            // find the address in use: a control socket here would promise a takeover that cannot happen
+            LOG.warn("control socket {} not opened: a takeover needs the epoll transport (the JDK cannot hand its "
+                + "listening sockets over); with --transport {} a restart refuses clients while no niolb listens",
+                controlSocket, lb.transport());
+        } else if (controlSocket != null) {
             try {
                 server = TakeoverServer.prepare(controlSocket, lb, controlSocket.equals(takeoverFrom),
                     () -> signals.request(TAKEN_OVER));
@@ -243,15 +249,8 @@ final class Foreground {
                 e.getMessage());
             return server;
         }
-        if (lb.transport().equals("epoll")) {
-            LOG.info("control socket {}: a niolb started with --takeover {} takes these listening sockets over",
-                controlSocket, controlSocket);
-        } else {
-            // the JDK's sockets cannot be handed over: a successor binds its own beside them (SO_REUSEPORT)
-            LOG.warn("control socket {}: on the {} transport a takeover hands over no listening socket; the new "
-                + "niolb binds its own, and connections still in this one's accept queue when it stops are reset",
-                controlSocket, lb.transport());
-        }
+        LOG.info("control socket {}: a niolb started with --takeover {} takes these listening sockets over",
+            controlSocket, controlSocket);
         return server;
     }
 

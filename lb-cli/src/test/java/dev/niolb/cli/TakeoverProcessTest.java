@@ -208,15 +208,28 @@ class TakeoverProcessTest {
     }
 
     @Test
-    void aControlSocketOnTheNioTransportIsOpenedWithAWarningThatNoSocketWillBeHandedOver(@TempDir final Path dir)
+    void onTheNioTransportNoControlSocketIsOpenedSoATakeoverFailsCleanlyAndTheOldOneServesOn(@TempDir final Path dir)
         throws Exception {
         final Path control = dir.resolve("niolb.sock");
-        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
-            "--admin", "none", "--transport", "nio", "--control-socket", control.toString())) {
-            niolb.awaitOut("control socket " + control + ": on the nio transport a takeover hands over no listening "
-                + "socket", WAIT);
-            niolb.signal("TERM");
-            assertThat(niolb.awaitExit(WAIT)).isZero();
+        try (EchoServer echo = new EchoServer("old");
+             NiolbProcess old = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server",
+                 RunProcessTest.hostPort(echo), "--admin", "none", "--transport", "nio", "--control-socket",
+                 control.toString())) {
+            final int port = old.awaitListeningPort();
+            old.awaitOut("control socket " + control + " not opened: a takeover needs the epoll transport", WAIT);
+            assertThat(control).doesNotExist();
+
+            try (NiolbProcess successor = NiolbProcess.start("run", "--listen", "127.0.0.1:" + port, "--server",
+                RunProcessTest.hostPort(echo), "--admin", "none", "--takeover", control.toString())) {
+                assertThat(successor.awaitExit(WAIT)).isEqualTo(1);
+                assertThat(successor.err()).singleElement().asString()
+                    .startsWith("niolb: cannot take over from " + control + ": ");
+            }
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                assertThat(RunProcessTest.readLine(client)).as("the old one serves on").isEqualTo("old");
+            }
+            old.signal("TERM");
+            assertThat(old.awaitExit(WAIT)).isZero();
         }
     }
 
