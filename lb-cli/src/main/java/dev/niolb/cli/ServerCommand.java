@@ -55,7 +55,8 @@ public final class ServerCommand implements Callable<Integer> {
     }
 
     @Command(name = "maint", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Maintenance: no new sessions and no health checks until 'niolb server ready'.")
+        description = "Maintenance: no new sessions until 'niolb server ready'. Health checks go on and their "
+            + "verdicts are logged, so ready brings the server back UP or DOWN as they judge it.")
     int maint(@Parameters(paramLabel = "GROUP", description = "The group.") final String group,
               @Parameters(paramLabel = "SERVER", description = "The server's name.") final String server,
               @Mixin final AdminTarget target) throws InterruptedException {

@@ -222,7 +222,7 @@ final class ServerCommands {
     private static int weight(final String text) {
         final int w;
         try {
-            w = Integer.parseInt(text == null ? "" : text.strip());
+            w = dev.niolb.config.Numbers.parseInt(text == null ? "" : text.strip()); // ASCII digits, as everywhere else
         } catch (final NumberFormatException e) {
             throw new Refused(400, "bad weight '" + ClientText.clip(text) + "': expected a number 0.."
                 + ServerConfig.MAX_WEIGHT);

@@ -314,7 +314,10 @@ public final class Server {
         if (mode == ServerState.DOWN) {
             throw new IllegalArgumentException("an operator sets UP, DRAIN or MAINT; DOWN comes from checks");
         }
-        failover.update(this, () -> operatorMode = mode, reason);
+        // a ready that leaves it DOWN says why, or the line would blame the operator's call for the DOWN
+        final String why = mode == ServerState.UP && !healthy() ? "ready " + reason + ", but its checks say DOWN"
+            : reason;
+        failover.update(this, () -> operatorMode = mode, why);
     }
 
     public ServerState operatorMode() {

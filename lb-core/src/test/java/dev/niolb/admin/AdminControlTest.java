@@ -126,6 +126,8 @@ class AdminControlTest {
             expect(rig.http.post("/api/groups/g/servers/nope", "state=drain"), 404, "no server named 'nope'");
             expect(rig.http.post("/api/groups/g/servers/s0", "state=off"), 400, "bad state 'off'");
             expect(rig.http.post("/api/groups/g/servers/s0", "state=drain&weight=999"), 400, "bad weight 999");
+            // a fullwidth 5: refused as by --server, the add call and niolb server weight (ASCII digits only)
+            expect(rig.http.post("/api/groups/g/servers/s0", "weight=%EF%BC%95"), 400, "bad weight '\uFF15'");
             expect(rig.http.post("/api/groups/g/servers/s0", "colour=red"), 400, "unknown parameter 'colour'");
             expect(rig.http.post("/api/groups/g/servers/s0", ""), 400, "nothing to change");
             expect(rig.http.json("/api/groups/g/servers/s0", "{\"state\": "), 400, "bad JSON");

@@ -75,6 +75,20 @@ class ServerStateTest {
     }
 
     @Test
+    void readyForAServerWhoseChecksFailedDuringMaintSaysTheChecksNotTheOperatorTookItDown() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        a.operatorMode(ServerState.MAINT, "set by operator");
+        a.health(false, "3 checks failed: HTTP 503");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            a.operatorMode(ServerState.UP, "set by operator");
+
+            assertThat(a.state()).isEqualTo(ServerState.DOWN);
+            assertThat(log.messages()).containsExactly("server a DOWN: ready set by operator, but its checks say DOWN");
+        }
+    }
+
+    @Test
     void checksThatFailAndPassAgainDuringMaintAreLoggedThoughTheStateStays() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
         final Server a = g.snapshot().server("a");
