@@ -10,7 +10,10 @@ import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transport;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectableChannel;
@@ -46,8 +49,8 @@ public final class NioTransport implements Transport {
     @Override
     public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
         throws IOException {
-        final ReusePortBinds<ServerSocketChannel> binds = ReusePortBinds.of(address, count, ServerSocketChannel::open,
-            (channel, at) -> channel.bind(at, backlog));
+        final ReusePortBinds<ServerSocketChannel> binds = ReusePortBinds.of(address, count,
+            () -> ServerSocketChannel.open(family(address)), (channel, at) -> channel.bind(at, backlog));
         final List<ListeningSocket> sockets = new ArrayList<>(binds.channels().size());
         for (final ServerSocketChannel channel : binds.channels()) {
             sockets.add(new NioListeningSocket(channel));
@@ -57,13 +60,23 @@ public final class NioTransport implements Transport {
 
     @Override
     public List<DatagramSocket> bindDatagram(final InetSocketAddress address, final int count) throws IOException {
-        final ReusePortBinds<DatagramChannel> binds = ReusePortBinds.of(address, count, DatagramChannel::open,
+        final ReusePortBinds<DatagramChannel> binds = ReusePortBinds.of(address, count,
+            () -> DatagramChannel.open(family(address)),
             DatagramChannel::bind);
         final List<DatagramSocket> sockets = new ArrayList<>(binds.channels().size());
         for (final DatagramChannel channel : binds.channels()) {
             sockets.add(new NioDatagramSocket(channel));
         }
         return sockets;
+    }
+
+    /**
+     * The family of a listener's sockets: IPv4's for an IPv4 address. The JDK's default is a dual-stack IPv6
+     * socket, on which 0.0.0.0 binds in6addr_any and serves IPv6 clients too, where an operator who wrote 0.0.0.0
+     * (and epoll, nginx, HAProxy) means IPv4 only. [::] stays dual-stack, as on epoll.
+     */
+    private static ProtocolFamily family(final InetSocketAddress address) {
+        return address.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
     }
 
     @Override
