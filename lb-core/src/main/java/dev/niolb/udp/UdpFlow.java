@@ -307,7 +307,22 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         final int size = datagram.remaining();
         try {
             final SendProxy proxy = server.sendProxy();
-            if (proxy.version() == SendProxy.Version.V2 && (proxy.udp() == SendProxy.UdpMode.EVERY || !headerSent)) {
+            final boolean header = proxy.version() == SendProxy.Version.V2
+                && (proxy.udp() == SendProxy.UdpMode.EVERY || !headerSent);
+            if (header && proxyHeader == null) {
+                proxyHeader = ProxyHeaderEncoder.v2(client, destination, ProxyHeader.Transport.DGRAM);
+            }
+            final int total = size + (header ? proxyHeader.limit() : 0);
+            if (total > largestPayload(server.address())) {
+                // with its PROXY header, or from an IPv6 client to an IPv4 server: the kernel would refuse it
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_TOO_LARGE, 1);
+                listener.warn(loop.nowMs(), "dropped a datagram of " + size + " bytes from " + client + ": "
+                    + (header ? "with its PROXY header (" + proxyHeader.limit() + " bytes) it" : "it")
+                    + " is larger than a UDP datagram to " + server + " can be (" + largestPayload(server.address())
+                    + " bytes)");
+                return DROPPED;
+            }
+            if (header) {
                 if (!sendWithHeader(datagram, size)) {
                     listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
                     return DROPPED;
@@ -329,15 +344,17 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         return SENT;
     }
 
+    /** The largest UDP payload to {@code server}: 65,535 less the UDP header, less IPv4's 20-byte header. */
+    private static int largestPayload(final InetSocketAddress server) {
+        return server.getAddress() instanceof java.net.Inet4Address ? 65_507 : 65_527;
+    }
+
     /**
      * One datagram of the PROXY v2 header and the client's bytes, gathered from both buffers (a connected datagram
      * socket sends a gathering write as one datagram): the payload is not copied. False when the send buffer was
-     * full. A datagram that no longer fits the largest UDP payload with the header fails with an I/O error.
+     * full ({@link #write} has dropped a datagram that would not fit the largest UDP payload with the header).
      */
     private boolean sendWithHeader(final ByteBuffer datagram, final int size) throws IOException {
-        if (proxyHeader == null) {
-            proxyHeader = ProxyHeaderEncoder.v2(client, destination, ProxyHeader.Transport.DGRAM);
-        }
         proxyHeader.position(0);
         withHeader[0] = proxyHeader;
         withHeader[1] = datagram;
@@ -462,7 +479,15 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 + (tooLarge > 0 ? " (its datagram of " + tooLarge + " bytes was too large to keep for a retry: at most "
                     + KEEP_MAX + " bytes in all)" : ""));
             uncountIfNeverAnswered(failed);
-            close(Termination.SERVER_RESET);
+            if (serverAnswered) {
+                close(Termination.SERVER_RESET);
+            } else {
+                // no server ever took the flow (retries 0, or nothing it could resend): as when every retry failed,
+                // a connect failure, and what it sent dropped, not sent
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, requests);
+                uncounted((int) requests, bytesIn);
+                close(Termination.CONNECT_FAILURE);
+            }
             return;
         }
         dropServer();

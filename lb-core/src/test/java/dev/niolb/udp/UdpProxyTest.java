@@ -364,7 +364,7 @@ class UdpProxyTest {
     }
 
     @Test
-    void aFlowEndedByPortUnreachableWithoutRetriesIsNotCountedAsOneTheServerTook() throws Exception {
+    void aFlowEndedByPortUnreachableWithoutRetriesIsAConnectFailureAndItsDatagramADrop() throws Exception {
         start(UdpOptions.DEFAULTS.withRetries(0), 1, List.of(unboundUdpAddress()));
 
         client().send("anyone?");
@@ -374,6 +374,10 @@ class UdpProxyTest {
         final Server dead = lb.group("g").snapshot().server("s0");
         assertThat(dead.counters().failedConnects()).isEqualTo(1);
         assertThat(dead.counters().total()).as("as a refused TCP connect is not").isZero();
+        assertThat(counters().terminated(Termination.CONNECT_FAILURE)).as("as with retries that all failed").isEqualTo(1);
+        assertThat(counters().terminated(Termination.SERVER_RESET)).isZero();
+        assertThat(counters().get(UdpListenerCounters.DATAGRAMS_IN)).as("nothing reached a server").isZero();
+        assertThat(counters().get(UdpListenerCounters.DROPPED_NO_SERVER)).isEqualTo(1);
     }
 
     @Test
