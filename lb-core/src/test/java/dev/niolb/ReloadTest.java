@@ -275,8 +275,8 @@ class ReloadTest {
         final ReloadResult result = reload(config(1, List.of(listener("front")),
             new TargetGroupConfig("web", Algorithm.ROUNDROBIN, servers, checked)));
 
-        assertThat(result.summary()).isEqualTo("group web: health.checks []→[tcp], health.interval 2s→30ms, "
-            + "health.rise 2→1, health.fall 3→1");
+        assertThat(result.summary()).isEqualTo("group web: checks []→[tcp], check-interval 2s→30ms, "
+            + "rise 2→1, fall 3→1");
         Await.until(() -> dead.state() == ServerState.DOWN, 3000);
         assertThat(lb.server("web", "a").state()).isEqualTo(ServerState.UP);
     }

@@ -22,6 +22,54 @@ import java.util.Set;
  * <p>Threading: stateless.
  */
 public final class RecordDiff {
+    /**
+     * The config key an operator writes for a nested value, where it is not its path: a summary line speaks the
+     * file's language ({@code udp-rcvbuf 1m→8m}, not {@code udp.receive-buffer 1048576→8388608}). The paths stay
+     * what code compares.
+     */
+    private static final java.util.Map<String, String> KEYS = java.util.Map.ofEntries(
+        java.util.Map.entry("tcp.connect-timeout", "connect-timeout"),
+        java.util.Map.entry("tcp.idle-timeout", "idle-timeout"),
+        java.util.Map.entry("tcp.retries", "retries"),
+        java.util.Map.entry("tcp.no-delay", "nodelay"),
+        java.util.Map.entry("tcp.keep-alive", "keepalive"),
+        java.util.Map.entry("tcp.backlog", "backlog"),
+        java.util.Map.entry("tcp.buffer-size", "buffer-size"),
+        java.util.Map.entry("tcp.max-connection-age", "max-connection-age"),
+        java.util.Map.entry("tcp.splice", "splice"),
+        java.util.Map.entry("tcp.defer-accept", "defer-accept"),
+        java.util.Map.entry("udp.idle-timeout", "udp-idle-timeout"),
+        java.util.Map.entry("udp.responses", "udp-responses"),
+        java.util.Map.entry("udp.max-flows", "udp-max-flows"),
+        java.util.Map.entry("udp.retries", "retries"),
+        java.util.Map.entry("udp.receive-buffer", "udp-rcvbuf"),
+        java.util.Map.entry("limits.allow", "allow"),
+        java.util.Map.entry("limits.deny", "deny"),
+        java.util.Map.entry("limits.maxconn", "listener-maxconn"),
+        java.util.Map.entry("limits.source-maxconn", "source-maxconn"),
+        java.util.Map.entry("limits.source-rate", "source-rate"),
+        java.util.Map.entry("limits.source-table-size", "source-table-size"),
+        java.util.Map.entry("accept-proxy.enabled", "accept-proxy"),
+        java.util.Map.entry("accept-proxy.trusted", "accept-proxy-from"),
+        java.util.Map.entry("accept-proxy.header-timeout", "proxy-header-timeout"),
+        java.util.Map.entry("accept-proxy.max-header-length", "proxy-header-max"),
+        java.util.Map.entry("health.checks", "checks"),
+        java.util.Map.entry("health.interval", "check-interval"),
+        java.util.Map.entry("health.timeout", "check-timeout"),
+        java.util.Map.entry("health.rise", "rise"),
+        java.util.Map.entry("health.fall", "fall"),
+        java.util.Map.entry("health.slow-start", "slowstart"),
+        java.util.Map.entry("health.max-fails", "max-fails"),
+        java.util.Map.entry("health.drain-timeout", "drain-timeout"),
+        java.util.Map.entry("health.drain-rate", "drain-rate"),
+        java.util.Map.entry("health.panic-threshold", "panic-threshold"),
+        java.util.Map.entry("send-proxy.version", "send-proxy"),
+        java.util.Map.entry("send-proxy.udp", "proxy-udp"));
+
+    /** Paths whose values are byte counts, written as sizes. */
+    private static final java.util.Set<String> SIZES = java.util.Set.of("udp.receive-buffer", "tcp.buffer-size",
+        "accept-proxy.max-header-length");
+
     /** What an unset value means where it is not "none" (the config's own word for it). */
     private static final java.util.Map<String, String> ABSENT = java.util.Map.of("dns.resolver", "system");
 
@@ -32,11 +80,14 @@ public final class RecordDiff {
     public record Field(String path, Object before, Object after) {
         @Override
         public String toString() {
-            return path + " " + shown(before) + "→" + shown(after);
+            return KEYS.getOrDefault(path, path) + " " + shown(before) + "→" + shown(after);
         }
 
-        /** Null as what it means at this path, in the words the config uses for it. */
+        /** Null as what it means at this path, in the words the config uses for it; sizes as sizes ({@code 8m}). */
         private String shown(final Object value) {
+            if (value instanceof Integer bytes && SIZES.contains(path) && bytes > 0) {
+                return dev.niolb.config.Sizes.format(bytes);
+            }
             return value == null ? ABSENT.getOrDefault(path, "none") : format(value);
         }
     }

@@ -99,7 +99,8 @@ class ConfigDiffTest {
 
         assertThat(diff.listenersAdded()).isEmpty();
         assertThat(diff.listenersRemoved()).isEmpty();
-        assertThat(diff.summary()).isEqualTo("listener front: tcp.idle-timeout 10m→1h");
+        assertThat(diff.summary()).as("in the file's words: the key, not the record's path")
+            .isEqualTo("listener front: idle-timeout 10m→1h");
     }
 
     @Test
@@ -153,7 +154,7 @@ class ConfigDiffTest {
         final ConfigDiff diff = ConfigDiff.between(first, second);
 
         assertThat(diff.summary()).isEqualTo("listener front: group web→other, +group other, -group web (draining), "
-            + "group api: health.interval 5s→1s, threads 2→4, grace 30s→5s");
+            + "group api: check-interval 5s→1s, threads 2→4, grace 30s→5s");
         assertThat(diff.groupsChanged().getFirst().changed("health")).isTrue();
     }
 

@@ -113,10 +113,10 @@ class DeferAcceptTest {
 
         final ReloadResult result = lb.reload(epoll.withTransport(next));
 
-        assertThat(result.notApplied()).containsExactly("listener front: tcp.defer-accept false→true needs a restart");
+        assertThat(result.notApplied()).containsExactly("listener front: defer-accept false→true needs a restart");
         assertThat(lb.localAddress("front")).isEqualTo(bound);
         assertThat(lb.reload(epoll.withTransport(next)).notApplied()).as("the same file again: still not applied")
-            .containsExactly("listener front: tcp.defer-accept false→true needs a restart");
+            .containsExactly("listener front: defer-accept false→true needs a restart");
         assertThat(lb.reload(epoll.withTransport(config(server.address(), false))).notApplied())
             .as("the file gives back what runs").isEmpty();
     }
