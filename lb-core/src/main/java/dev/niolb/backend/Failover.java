@@ -226,6 +226,8 @@ final class Failover {
             noneAccepting = none;
             if (none) {
                 LOG.warn("group {}: no server can take new sessions", group);
+            } else {
+                LOG.info("group {}: server {} takes new sessions again", group, server.name());
             }
         }
         if (server.tableWeight() != tableWeightBefore) {
@@ -277,12 +279,14 @@ final class Failover {
     }
 
     private void logPanic(final boolean entered) {
+        // counted as panicNow counts: drained and maintenance servers are not in the share
         int primaries = 0;
         int up = 0;
         for (final Server s : servers) {
-            if (!s.backup()) {
+            final ServerState state = s.computeState();
+            if (!s.backup() && (state == ServerState.UP || state == ServerState.DOWN)) {
                 primaries++;
-                up += s.computeState() == ServerState.UP ? 1 : 0;
+                up += state == ServerState.UP && s.tableWeight() > 0 ? 1 : 0;
             }
         }
         if (entered) {

@@ -89,6 +89,19 @@ class ServerStateTest {
     }
 
     @Test
+    void aGroupThatHadNoServerForNewSessionsSaysWhenOneTakesThemAgain() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("b", 1, false));
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            g.snapshot().server("a").health(false, "test");
+            g.snapshot().server("b").health(false, "test");
+            g.snapshot().server("b").health(true, "test");
+
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("group g:")).containsExactly(
+                "group g: no server can take new sessions", "group g: server b takes new sessions again");
+        }
+    }
+
+    @Test
     void checksThatFailAndPassAgainDuringMaintAreLoggedThoughTheStateStays() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
         final Server a = g.snapshot().server("a");

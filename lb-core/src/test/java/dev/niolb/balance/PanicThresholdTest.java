@@ -161,6 +161,17 @@ class PanicThresholdTest {
     }
 
     @Test
+    void thePanicLineCountsTheServersTheDecisionCountsLeavingDrainedOnesOut() {
+        try (LogCapture log = LogCapture.of("dev.niolb.health")) {
+            final TargetGroup g = fiveServers(Algorithm.ROUNDROBIN, 50);
+            g.snapshot().server("a").operatorMode(dev.niolb.backend.ServerState.DRAIN, "test");
+            down(g, "b", "c", "d");
+
+            assertThat(log.messages()).anyMatch(m -> m.startsWith("group g: panic: 1 of 4 primary servers UP,"));
+        }
+    }
+
+    @Test
     void enteringAndLeavingPanicIsLoggedOnceEachAtWarn() {
         try (LogCapture log = LogCapture.of("dev.niolb.health")) {
             final TargetGroup g = fiveServers(Algorithm.ROUNDROBIN, 50);
