@@ -87,6 +87,59 @@ class LogOutputsProcessTest {
     }
 
     @Test
+    void anAccessLogOnAFullDiskIsSaidOnceAndWhenItIsWrittenAgainWithTheLinesLost(@TempDir final Path dir)
+        throws Exception {
+        final Path disk = dir.resolve("disk");
+        Files.createDirectories(disk);
+        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.toString())
+            .redirectErrorStream(true).start();
+        final String mountSays = new String(mount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
+            () -> "a full disk needs a small tmpfs, which needs root: " + mountSays.strip());
+        try {
+            final Path file = disk.resolve("access.log");
+            try (EchoServer echo = new EchoServer("hi");
+                 NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "plain",
+                     "--access-log-file", file.toString())) {
+                final int port = niolb.awaitListeningPort();
+                session(port);
+                awaitLines(file, 1);
+                final Path filler = disk.resolve("filler");
+                try (var out = Files.newOutputStream(filler)) {
+                    out.write(new byte[128 * 1024]); // fills it: the write fails part way
+                } catch (final java.io.IOException full) {
+                    // what is written stays: the disk is full
+                }
+                // the file's last page still has room: lines fit there until it is full (a page is 40 lines or so)
+                final String failed = "access log " + file + ": cannot write (No space left on device): its lines are lost";
+                int sessions = 0;
+                while (niolb.out().stream().noneMatch(l -> l.contains(failed))) {
+                    assertThat(sessions++).as("sessions before the disk refused a line: %s", niolb).isLessThan(500);
+                    session(port);
+                }
+
+                Files.delete(filler);
+                final long deadline = System.nanoTime() + START.toNanos();
+                java.util.regex.Matcher again = null;
+                while (again == null) {
+                    assertThat(System.nanoTime()).as("written again within %s: %s", START, niolb).isLessThan(deadline);
+                    session(port);
+                    again = niolb.out().stream().map(java.util.regex.Pattern.compile(
+                        "access log " + java.util.regex.Pattern.quote(file.toString())
+                            + ": written again; (\\d+) lines were lost")::matcher)
+                        .filter(java.util.regex.Matcher::find).findFirst().orElse(null);
+                }
+                assertThat(Integer.parseInt(again.group(1))).as("at least the line the disk refused").isPositive();
+                assertThat(niolb.out()).filteredOn(l -> l.contains(": cannot write (")).as("said once").hasSize(1);
+                niolb.signal("TERM");
+                assertThat(niolb.awaitExit(START)).isZero();
+            }
+        } finally {
+            new ProcessBuilder("umount", disk.toString()).start().waitFor();
+        }
+    }
+
+    @Test
     void afterLogrotateRenamesTheFileSigusr1OrSighupReopensItAtItsPath(@TempDir final Path dir) throws Exception {
         final Path file = dir.resolve("access.log");
         try (EchoServer echo = new EchoServer("hi");
@@ -180,6 +233,29 @@ class LogOutputsProcessTest {
             assertThat(niolb.err()).singleElement().asString().isEqualTo("niolb: cannot write the access log to "
                 + notADirectory + "/access.log: " + notADirectory + " is not a directory");
         }
+    }
+
+    @Test
+    void aDeviceOrASymbolicLinkAsTheAccessLogFileIsRefusedAndLeftAsItWas(@TempDir final Path dir) throws Exception {
+        // its rotation would rename /dev/null (or /dev/stdout) away, at start already for a file of an earlier day
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--access-log", "plain", "--access-log-file", "/dev/null")) {
+            assertThat(niolb.awaitExit(START)).isEqualTo(1);
+            assertThat(niolb.err()).singleElement().asString().isEqualTo("niolb: cannot write the access log to "
+                + "/dev/null: not a regular file (rotation renames it); for standard output leave access-log-file out");
+        }
+        assertThat(Files.isRegularFile(Path.of("/dev/null"))).isFalse();
+        assertThat(Files.exists(Path.of("/dev/null"))).isTrue();
+
+        final Path target = Files.writeString(dir.resolve("real.log"), "");
+        final Path link = Files.createSymbolicLink(dir.resolve("access.log"), target);
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--access-log", "plain", "--access-log-file", link.toString())) {
+            assertThat(niolb.awaitExit(START)).isEqualTo(1);
+            assertThat(niolb.err()).singleElement().asString().startsWith("niolb: cannot write the access log to "
+                + link + ": a symbolic link");
+        }
+        assertThat(Files.isSymbolicLink(link)).isTrue();
     }
 
     @Test

@@ -112,7 +112,7 @@ public final class LogOutputs {
     private static Appender<ILoggingEvent> accessFile(final LoggerContext context, final LogConfig logs) {
         final Path path = logs.accessLogFile().toAbsolutePath();
         checkWritable(path);
-        final RollingFileAppender<ILoggingEvent> appender = new RollingFileAppender<>();
+        final RollingFileAppender<ILoggingEvent> appender = new AccessFileAppender();
         appender.setContext(context);
         appender.setName("ACCESS_FILE");
         appender.setFile(path.toString());
@@ -143,6 +143,16 @@ public final class LogOutputs {
         try {
             if (path.getParent() != null) {
                 Files.createDirectories(path.getParent());
+            }
+            // the rollover renames the file at its path (at start too, for a file from an earlier day): a device
+            // such as /dev/null or /dev/stdout would be renamed away, a symbolic link instead of its target
+            if (Files.isSymbolicLink(path)) {
+                throw new Refused("cannot write the access log to " + path + ": a symbolic link (rotation would "
+                    + "rename the link, not its file); name the file itself");
+            }
+            if (Files.exists(path) && !Files.isRegularFile(path)) {
+                throw new Refused("cannot write the access log to " + path + ": not a regular file (rotation "
+                    + "renames it); for standard output leave access-log-file out");
             }
             try (FileChannel ignored = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 // only opened
