@@ -154,6 +154,11 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         return id;
     }
 
+    /** After a {@link #start} that found no server: whether those that could take it were all at their maxconn. */
+    boolean refusedFull() {
+        return attempts.giveUp() == dev.niolb.session.Termination.FULL;
+    }
+
     /** The local address the client wrote to, as a wildcard-bound listener learns it; null when not known. */
     InetAddress replyFrom() {
         return replyFrom;

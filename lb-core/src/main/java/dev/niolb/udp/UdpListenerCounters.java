@@ -24,7 +24,10 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int DROPPED_FLOW_LIMIT = 4;
     /** Datagrams from new clients dropped because no server could take a flow (or no socket could be opened). */
     public static final int DROPPED_NO_SERVER = 5;
-    /** Datagrams dropped because they filled the receive buffer and may have been cut (cannot happen at 64 KiB). */
+    /**
+     * Datagrams dropped because they cannot be a UDP datagram to their server: with a PROXY v2 header, or from an
+     * IPv6 client to an IPv4 server (or, which cannot happen at 64 KiB, because they filled the receive buffer).
+     */
     public static final int DROPPED_TOO_LARGE = 6;
     /** Datagrams dropped because a socket's send buffer was full or a send failed, either way. */
     public static final int DROPPED_SEND = 7;
@@ -58,7 +61,9 @@ public final class UdpListenerCounters extends SessionCounters {
      * must stay connected for the server's replies to find it. Counted rather than lost silently (issue 17).
      */
     public static final int DROPPED_EMPTY = 20;
-    private static final int FIELDS = 21;
+    /** Datagrams from new clients dropped because every server that could take a flow was at its maxconn. */
+    public static final int DROPPED_FULL = 21;
+    private static final int FIELDS = 22;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

@@ -167,7 +167,9 @@ final class UdpReceiver implements IoHandler {
             : receivedAt != null ? new InetSocketAddress(receivedAt, bound.getPort()) : bound, receivedAt, admission);
         if (!flow.start()) {
             admission.release(source);
-            listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            // as TCP tells full from no_server: every server that could take it at its maxconn is a capacity limit
+            listener.counters().add(stripe, flow.refusedFull() ? UdpListenerCounters.DROPPED_FULL
+                : UdpListenerCounters.DROPPED_NO_SERVER, 1);
             return null;
         }
         flows.put(client, flow);

@@ -364,6 +364,21 @@ class UdpProxyTest {
     }
 
     @Test
+    void aNewClientWhileEveryServerIsAtItsMaxconnIsDroppedAsFullNotAsNoServer() throws Exception {
+        final UdpEchoServer echo = rig.track(new UdpEchoServer("u"));
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1)
+                .withMaxconn(1)))));
+        assertThat(client().ask("first")).isEqualTo("u:first");
+
+        assertThat(rig.track(new UdpClient(lb.localAddress(FRONT), "127.0.0.2")).ask("second")).isNull();
+
+        assertThat(counters().get(UdpListenerCounters.DROPPED_FULL)).as("the server is at its maxconn").isEqualTo(1);
+        assertThat(counters().get(UdpListenerCounters.DROPPED_NO_SERVER)).isZero();
+    }
+
+    @Test
     void aFlowEndedByPortUnreachableWithoutRetriesIsAConnectFailureAndItsDatagramADrop() throws Exception {
         start(UdpOptions.DEFAULTS.withRetries(0), 1, List.of(unboundUdpAddress()));
 
