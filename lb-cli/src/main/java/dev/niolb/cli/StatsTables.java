@@ -26,12 +26,17 @@ final class StatsTables {
             .append('\n');
         final Table listeners = new Table(4, "LISTENER", "PROTO", "ADDRESS", "GROUP", "ACTIVE", "TOTAL", "IN", "OUT",
             "CONN ERR", "REFUSED", "RESETS", "P50", "P99");
-        for (final Map<String, Object> l : list(stats.get("listeners"))) {
+        final List<Map<String, Object>> live = list(stats.get("listeners"));
+        final List<Map<String, Object>> all = new ArrayList<>(live);
+        all.addAll(list(stats.get("retiring_listeners"))); // removed by a reload, their sessions still open
+        for (int i = 0; i < all.size(); i++) {
+            final Map<String, Object> l = all.get(i);
             final Map<String, Object> ended = map(l.get("ended"));
             final Map<String, Object> dropped = map(l.get("dropped"));
             final Map<String, Object> rejected = map(l.get("rejected"));
             final Map<String, Object> session = map(l.get("session_ms"));
-            listeners.row(text(l.get("name")), text(l.get("protocol")), text(l.get("address")), text(l.get("group")),
+            listeners.row(text(l.get("name")) + (i >= live.size() ? " (removed)" : ""), text(l.get("protocol")),
+                text(l.get("address")), text(l.get("group")),
                 count(l.get("active")), count(l.get("accepted")), bytes(l.get("bytes_in")), bytes(l.get("bytes_out")),
                 count(l.get("connect_failures")),
                 count(endedRefused(l, ended) + sum(rejected, rejected.keySet().toArray(String[]::new))

@@ -66,6 +66,17 @@ class StatsTablesTest {
     }
 
     @Test
+    void aListenerRemovedWithSessionsOpenIsAListenerRowMarkedRemoved() {
+        final String stats = """
+            {"listeners":[{"name":"back","protocol":"tcp","active":0}],
+             "retiring_listeners":[{"name":"front","protocol":"tcp","address":"127.0.0.1:8080","active":2}]}
+            """;
+        assertThat(StatsTables.render(JsonReader.parseObject(stats)))
+            .containsPattern("\\nback +tcp ")
+            .containsPattern("front \\(removed\\) +tcp +127\\.0\\.0\\.1:8080 +- +2 ");
+    }
+
+    @Test
     void namesInWideScriptsKeepTheColumnsAligned() {
         final String stats = """
             {"groups":[{"name":"web","servers_up":2,"servers":[{"name":"服务器-一","address":"10.0.0.1:80","state":"up",

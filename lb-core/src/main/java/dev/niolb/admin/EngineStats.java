@@ -44,6 +44,7 @@ import java.util.Map;
  * @param buffersInUse      pooled relay buffers held by sessions now
  * @param pipesInUse        kernel pipes held by splicing sessions now (epoll transport)
  * @param directMemoryBytes direct memory in use by the JVM's direct buffers (the relay pools are most of it)
+ * @param retiringListeners listeners a reload removed whose sessions (flows) have not all ended
  * @param version           niolb's version
  * @param maxconn           the process's maxconn, 0 for none
  * @param maxconnOpen       TCP connections counted against it now
@@ -53,7 +54,8 @@ import java.util.Map;
 public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, int pipesInUse,
                           long directMemoryBytes,
                           long accessLogLines, long accessLogDropped, List<ListenerStats> listeners,
-                          List<GroupStats> groups, String version, int maxconn, int maxconnOpen,
+                          List<ListenerStats> retiringListeners, List<GroupStats> groups, String version, int maxconn,
+                          int maxconnOpen,
                           ReloadStats reloads, List<LoopStats> loopStats, List<DnsDiscovery.LookupStats> dns) {
 
     /**
@@ -134,6 +136,43 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                               Map<String, Long> stateChanges) {
     }
 
+    private static ListenerStats tcp(final TcpListener l, final long now) {
+        final ListenerCounters c = l.counters();
+        final Map<String, Long> rejected = new LinkedHashMap<>();
+        rejected.put("acl", c.get(ListenerCounters.REJECTED_ACL));
+        rejected.put("source_limit", c.get(ListenerCounters.REJECTED_SOURCE_LIMIT));
+        rejected.put("source_rate", c.get(ListenerCounters.REJECTED_SOURCE_RATE));
+        rejected.put("proxy_header", c.proxyHeaderErrors());
+        return new ListenerStats(l.name(), "tcp", Endpoint.hostPort(l.localAddress()), l.group().name(),
+            c.accepted(), c.active(), c.bytesIn(), c.bytesOut(), c.connectFailures(), ended(c), Map.of(),
+            rejected, c.durations().snapshot(now), l.limit().max(), c.acceptErrors(), c.maxconnPauses(),
+            c.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0);
+    }
+
+    private static ListenerStats udp(final UdpListener l, final KernelUdp kernel, final long now) {
+        final UdpListenerCounters c = l.counters();
+        final Map<String, Long> dropped = new LinkedHashMap<>();
+        dropped.put("flow_limit", c.get(UdpListenerCounters.DROPPED_FLOW_LIMIT));
+        dropped.put("no_server", c.get(UdpListenerCounters.DROPPED_NO_SERVER));
+        dropped.put("full", c.get(UdpListenerCounters.DROPPED_FULL));
+        dropped.put("too_large", c.get(UdpListenerCounters.DROPPED_TOO_LARGE));
+        dropped.put("send_failed", c.get(UdpListenerCounters.DROPPED_SEND));
+        dropped.put("stopping", c.get(UdpListenerCounters.DROPPED_STOPPING));
+        dropped.put("acl", c.get(UdpListenerCounters.DROPPED_ACL));
+        dropped.put("source_limit", c.get(UdpListenerCounters.DROPPED_SOURCE_LIMIT));
+        dropped.put("source_rate", c.get(UdpListenerCounters.DROPPED_SOURCE_RATE));
+        dropped.put("proxy_header", c.get(UdpListenerCounters.DROPPED_PROXY_HEADER));
+        dropped.put("empty", c.get(UdpListenerCounters.DROPPED_EMPTY));
+        if (kernel != null) { // before niolb read them: its sockets' receive queues were full
+            dropped.put("kernel", kernel.drops(l.localAddress()));
+        }
+        return new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
+            c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
+            ended(c), dropped, Map.of(), c.durations().snapshot(now), 0, 0, 0, 0,
+            c.get(UdpListenerCounters.PROXY_HEADERS), c.get(UdpListenerCounters.PROXY_DIRECT), c.datagramsIn(),
+            c.datagramsOut(), c.get(UdpListenerCounters.RECEIVE_ERRORS), c.get(UdpListenerCounters.MOVED));
+    }
+
     /** Reads the engine now. */
     public static EngineStats take(final LoadBalancer lb) {
         final long nowNanos = System.nanoTime();
@@ -145,42 +184,21 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             loopStats.add(new LoopStats(h.index(), h.iterations(), h.errors(), h.busyNanos(nowNanos) / 1e9,
                 h.busyPollFound()));
         }
+        final KernelUdp kernel = running.udpListeners().isEmpty() && running.retired().isEmpty() ? null
+            : KernelUdp.recent();
         final List<ListenerStats> listeners = new ArrayList<>();
         for (final TcpListener l : running.tcpListeners()) {
-            final ListenerCounters c = l.counters();
-            final Map<String, Long> rejected = new LinkedHashMap<>();
-            rejected.put("acl", c.get(ListenerCounters.REJECTED_ACL));
-            rejected.put("source_limit", c.get(ListenerCounters.REJECTED_SOURCE_LIMIT));
-            rejected.put("source_rate", c.get(ListenerCounters.REJECTED_SOURCE_RATE));
-            rejected.put("proxy_header", c.proxyHeaderErrors());
-            listeners.add(new ListenerStats(l.name(), "tcp", Endpoint.hostPort(l.localAddress()), l.group().name(),
-                c.accepted(), c.active(), c.bytesIn(), c.bytesOut(), c.connectFailures(), ended(c), Map.of(),
-                rejected, c.durations().snapshot(now), l.limit().max(), c.acceptErrors(), c.maxconnPauses(),
-                c.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0));
+            listeners.add(tcp(l, now));
         }
-        final KernelUdp kernel = running.udpListeners().isEmpty() ? null : KernelUdp.recent();
         for (final UdpListener l : running.udpListeners()) {
-            final UdpListenerCounters c = l.counters();
-            final Map<String, Long> dropped = new LinkedHashMap<>();
-            dropped.put("flow_limit", c.get(UdpListenerCounters.DROPPED_FLOW_LIMIT));
-            dropped.put("no_server", c.get(UdpListenerCounters.DROPPED_NO_SERVER));
-            dropped.put("full", c.get(UdpListenerCounters.DROPPED_FULL));
-            dropped.put("too_large", c.get(UdpListenerCounters.DROPPED_TOO_LARGE));
-            dropped.put("send_failed", c.get(UdpListenerCounters.DROPPED_SEND));
-            dropped.put("stopping", c.get(UdpListenerCounters.DROPPED_STOPPING));
-            dropped.put("acl", c.get(UdpListenerCounters.DROPPED_ACL));
-            dropped.put("source_limit", c.get(UdpListenerCounters.DROPPED_SOURCE_LIMIT));
-            dropped.put("source_rate", c.get(UdpListenerCounters.DROPPED_SOURCE_RATE));
-            dropped.put("proxy_header", c.get(UdpListenerCounters.DROPPED_PROXY_HEADER));
-            dropped.put("empty", c.get(UdpListenerCounters.DROPPED_EMPTY));
-            if (kernel != null) { // before niolb read them: its sockets' receive queues were full
-                dropped.put("kernel", kernel.drops(l.localAddress()));
+            listeners.add(udp(l, kernel, now));
+        }
+        // removed by a reload, their sessions (flows) not all ended: until then their counts go on
+        final List<ListenerStats> retiringListeners = new ArrayList<>();
+        for (final dev.niolb.listener.Listener l : running.retired()) {
+            if (l.counters().active() > 0) {
+                retiringListeners.add(l instanceof UdpListener u ? udp(u, kernel, now) : tcp((TcpListener) l, now));
             }
-            listeners.add(new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
-                c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
-                ended(c), dropped, Map.of(), c.durations().snapshot(now), 0, 0, 0, 0,
-                c.get(UdpListenerCounters.PROXY_HEADERS), c.get(UdpListenerCounters.PROXY_DIRECT), c.datagramsIn(),
-                c.datagramsOut(), c.get(UdpListenerCounters.RECEIVE_ERRORS), c.get(UdpListenerCounters.MOVED)));
         }
         final List<GroupStats> groups = new ArrayList<>();
         for (final TargetGroup g : running.groups().values()) {
@@ -204,7 +222,8 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         final ReloadCounters r = lb.reloads();
         return new EngineStats(lb.uptimeMs(), running.config().threads(), running.activeSessions(), lb.buffersInUse(),
             lb.pipesInUse(), directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
-            List.copyOf(listeners), List.copyOf(groups), BuildInfo.version(), lb.maxconn().max(),
+            List.copyOf(listeners), List.copyOf(retiringListeners), List.copyOf(groups), BuildInfo.version(),
+            lb.maxconn().max(),
             lb.maxconn().open(), new ReloadStats(r.appliedCount(), r.refusedCount(), r.lastApplied(),
             r.lastAppliedEpochMs()), List.copyOf(loopStats), lb.dnsLookups());
     }

@@ -106,53 +106,53 @@ final class MetricsPage {
     private static void listeners(final PrometheusText p, final EngineStats s) {
         p.family("niolb_listener_accepted_total", Type.COUNTER,
             "TCP connections accepted; for UDP listeners, flows opened.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             p.sample(l.accepted(), "listener", l.name(), "protocol", l.protocol());
         }
         p.family("niolb_listener_active_connections", Type.GAUGE, "Sessions (UDP: flows) open now.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             p.sample(l.active(), "listener", l.name(), "protocol", l.protocol());
         }
         p.family("niolb_listener_bytes_total", Type.COUNTER,
             "Bytes relayed: in from clients towards servers, out from servers to clients.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             p.sample(l.bytesIn(), "listener", l.name(), "protocol", l.protocol(), "direction", "in");
             p.sample(l.bytesOut(), "listener", l.name(), "protocol", l.protocol(), "direction", "out");
         }
         p.family("niolb_listener_connect_failures_total", Type.COUNTER,
             "Connect tries to servers that failed (UDP: ICMP port unreachable); each was retried or ended its session.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             p.sample(l.connectFailures(), "listener", l.name(), "protocol", l.protocol());
         }
         p.family("niolb_listener_sessions_ended_total", Type.COUNTER,
             "Sessions (UDP: flows) ended, by how: no_server and no_buffer are sessions refused for want of a "
                 + "server or of memory.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             for (final Map.Entry<String, Long> e : l.ended().entrySet()) {
                 p.sample(e.getValue(), "listener", l.name(), "protocol", l.protocol(), "reason", e.getKey());
             }
         }
         p.family("niolb_listener_rejected_total", Type.COUNTER,
             "TCP connections refused at accept (acl, source_limit, source_rate) or for their PROXY header.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             for (final Map.Entry<String, Long> e : l.rejected().entrySet()) {
                 p.sample(e.getValue(), "listener", l.name(), "protocol", l.protocol(), "reason", e.getKey());
             }
         }
         p.family("niolb_listener_datagrams_dropped_total", Type.COUNTER, "UDP datagrams not forwarded, by why.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             for (final Map.Entry<String, Long> e : l.dropped().entrySet()) {
                 p.sample(e.getValue(), "listener", l.name(), "protocol", l.protocol(), "reason", e.getKey());
             }
         }
         p.family("niolb_listener_session_seconds", Type.HISTOGRAM,
             "Session (UDP: flow) durations from accept to close.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             p.histogram(l.durations(), "listener", l.name(), "protocol", l.protocol());
         }
         p.family("niolb_listener_maxconn_limit", Type.GAUGE,
             "The listener's maxconn: its TCP connections open at once (absent without one).");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             if (l.maxconn() > 0) {
                 p.sample(l.maxconn(), "listener", l.name(), "protocol", l.protocol());
             }
@@ -174,7 +174,7 @@ final class MetricsPage {
                 + "header (TCP: connections, UDP: datagrams).", EngineStats.ListenerStats::proxyDirect);
         p.family("niolb_listener_datagrams_total", Type.COUNTER,
             "UDP datagrams forwarded: in from clients to servers, out from servers to clients.");
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             if (l.protocol().equals("udp")) {
                 p.sample(l.datagramsIn(), "listener", l.name(), "protocol", l.protocol(), "direction", "in");
                 p.sample(l.datagramsOut(), "listener", l.name(), "protocol", l.protocol(), "direction", "out");
@@ -195,7 +195,7 @@ final class MetricsPage {
     private static void listenerCounter(final PrometheusText p, final EngineStats s, final String name,
                                         final String protocol, final String help, final ListenerValue value) {
         p.family(name, Type.COUNTER, help);
-        for (final EngineStats.ListenerStats l : s.listeners()) {
+        for (final EngineStats.ListenerStats l : listenerRows(s)) {
             if (protocol == null || protocol.equals(l.protocol())) {
                 p.sample(value.of(l), "listener", l.name(), "protocol", l.protocol());
             }
@@ -327,6 +327,26 @@ final class MetricsPage {
                                       final String help, final Value value) {
         p.family(name, Type.COUNTER, help);
         perServer(p, s, value);
+    }
+
+    /**
+     * The listeners, then those a reload removed whose sessions have not all ended: their counts go on until the
+     * last ends. One whose name a listener holds again is left out, since two series cannot share their labels; its
+     * counts show in {@code /api/stats} ({@code retiring_listeners}).
+     */
+    private static List<EngineStats.ListenerStats> listenerRows(final EngineStats s) {
+        if (s.retiringListeners().isEmpty()) {
+            return s.listeners();
+        }
+        final Set<String> names = new HashSet<>();
+        final List<EngineStats.ListenerStats> rows = new ArrayList<>(s.listeners());
+        s.listeners().forEach(l -> names.add(l.name()));
+        for (final EngineStats.ListenerStats l : s.retiringListeners()) {
+            if (names.add(l.name())) {
+                rows.add(l);
+            }
+        }
+        return rows;
     }
 
     /**

@@ -29,25 +29,8 @@ final class StatsJson {
             .field("access_log_lines", s.accessLogLines())
             .field("access_log_dropped", s.accessLogDropped())
             .field("latency_window_s", LatencyRecorder.windowSeconds());
-        json.name("listeners").beginArray();
-        for (final EngineStats.ListenerStats l : s.listeners()) {
-            json.beginObject()
-                .field("name", l.name())
-                .field("protocol", l.protocol())
-                .field("address", l.address())
-                .field("group", l.group())
-                .field("accepted", l.accepted())
-                .field("active", l.active())
-                .field("bytes_in", l.bytesIn())
-                .field("bytes_out", l.bytesOut())
-                .field("connect_failures", l.connectFailures());
-            counts(json, "ended", l.ended());
-            counts(json, "dropped", l.dropped());
-            counts(json, "rejected", l.rejected());
-            latency(json, "session_ms", l.durations());
-            json.endObject();
-        }
-        json.endArray();
+        listeners(json, "listeners", s.listeners());
+        listeners(json, "retiring_listeners", s.retiringListeners());
         json.name("groups").beginArray();
         for (final EngineStats.GroupStats g : s.groups()) {
             json.beginObject()
@@ -68,6 +51,30 @@ final class StatsJson {
             json.endArray().endObject();
         }
         return json.endArray().endObject().toString();
+    }
+
+    /** Listeners as {@code name}: an array of objects, the same fields for live and retiring ones. */
+    private static void listeners(final JsonWriter json, final String name,
+                                  final List<EngineStats.ListenerStats> listeners) {
+        json.name(name).beginArray();
+        for (final EngineStats.ListenerStats l : listeners) {
+            json.beginObject()
+                .field("name", l.name())
+                .field("protocol", l.protocol())
+                .field("address", l.address())
+                .field("group", l.group())
+                .field("accepted", l.accepted())
+                .field("active", l.active())
+                .field("bytes_in", l.bytesIn())
+                .field("bytes_out", l.bytesOut())
+                .field("connect_failures", l.connectFailures());
+            counts(json, "ended", l.ended());
+            counts(json, "dropped", l.dropped());
+            counts(json, "rejected", l.rejected());
+            latency(json, "session_ms", l.durations());
+            json.endObject();
+        }
+        json.endArray();
     }
 
     static void server(final JsonWriter json, final EngineStats.ServerStats v) {

@@ -231,6 +231,30 @@ class AdminStatsTest {
     }
 
     @Test
+    void aListenerRemovedByAReloadWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            try (Socket session = rig.connect()) {
+                assertThat(AdminRig.greeting(session)).isEqualTo("s0");
+                rig.lb.reload(rig.lb.config().withListeners(List.of(new dev.niolb.config.ListenerConfig("back",
+                    dev.niolb.config.Protocol.TCP, new java.net.InetSocketAddress("127.0.0.1", 0), "g",
+                    dev.niolb.config.TcpOptions.DEFAULTS))));
+
+                final JsonNode stats = rig.stats();
+                assertThat(stats.get("listeners")).extracting(l -> l.get("name").asText()).containsExactly("back");
+                assertThat(stats.get("retiring_listeners")).singleElement().satisfies(l -> {
+                    assertThat(l.get("name").asText()).isEqualTo("front");
+                    assertThat(l.get("active").asLong()).isEqualTo(1);
+                    assertThat(l.get("accepted").asLong()).isEqualTo(1);
+                });
+                assertThat(sample(rig.metrics(), "niolb_listener_active_connections", "listener=\"front\""))
+                    .isEqualTo(1.0);
+                assertThat(rig.http.get("/api/stats").body()).contains("\"retiring_listeners\"");
+            }
+            Await.until(() -> rig.stats().get("retiring_listeners").isEmpty(), 10_000);
+        }
+    }
+
+    @Test
     void aRemovedServerWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
         try (AdminRig rig = new AdminRig(2).start()) {
             Socket onS0 = rig.connect();
