@@ -159,7 +159,7 @@ public final class LoadBalancer implements AutoCloseable {
             for (final EventLoop loop : loops) {
                 loop.start();
             }
-            started = new LoadBalancer(new RunningState(config, groups, listeners, List.of()), loops, health, dns,
+            started = new LoadBalancer(new RunningState(config, groups, listeners), loops, health, dns,
                 global, transport.name());
             started.accessLog = accessLog;
             started.operatorStates = states;

@@ -111,8 +111,10 @@ final class Reconfiguration {
         for (final Listener l : removed) {
             l.retire(LoadBalancer.LOOP_STOP_TIMEOUT_MS); // their sessions finish and count as active until then
         }
+        final List<TargetGroup> removedGroups = new ArrayList<>();
         for (final TargetGroupConfig removed : diff.groupsRemoved()) {
             final TargetGroup group = groups.remove(removed.name());
+            removedGroups.add(group);
             final List<String> all = new ArrayList<>();
             for (final Server server : group.snapshot().servers()) {
                 all.add(server.name());
@@ -150,7 +152,8 @@ final class Reconfiguration {
             notApplied.add("log outputs (access-log-file, syslog) need a restart");
         }
         // what runs now: the file's values, except what only a restart changes (reported above)
-        to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed);
+        to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed,
+            removedGroups);
         return new ReloadResult(diff, notApplied);
     }
 

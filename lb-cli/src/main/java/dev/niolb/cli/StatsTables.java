@@ -46,9 +46,14 @@ final class StatsTables {
                 millis(session.get("p50")), millis(session.get("p99")));
         }
         out.append('\n').append(listeners);
-        for (final Map<String, Object> g : list(stats.get("groups"))) {
+        final List<Map<String, Object>> liveGroups = list(stats.get("groups"));
+        final List<Map<String, Object>> allGroups = new ArrayList<>(liveGroups);
+        allGroups.addAll(list(stats.get("retiring_groups"))); // removed by a reload, its servers' sessions open
+        for (int gi = 0; gi < allGroups.size(); gi++) {
+            final Map<String, Object> g = allGroups.get(gi);
             final List<Map<String, Object>> servers = list(g.get("servers"));
-            out.append('\n').append("GROUP ").append(text(g.get("name"))).append("  ")
+            out.append('\n').append("GROUP ").append(text(g.get("name")))
+                .append(gi >= liveGroups.size() ? " (removed)" : "").append("  ")
                 .append(count(g.get("servers_up"))).append('/').append(servers.size()).append(" up  balance ")
                 .append(text(g.get("balance")));
             if (Boolean.TRUE.equals(g.get("backups_active"))) {

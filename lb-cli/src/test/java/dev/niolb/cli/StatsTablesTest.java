@@ -77,6 +77,18 @@ class StatsTablesTest {
     }
 
     @Test
+    void aGroupRemovedWithSessionsOpenIsAGroupMarkedRemovedWithItsServersAsRemovedRows() {
+        final String stats = """
+            {"groups":[{"name":"h","servers_up":1,"servers":[{"name":"t0","state":"up"}],"retiring":[]}],
+             "retiring_groups":[{"name":"g","servers_up":0,"servers":[],
+               "retiring":[{"name":"s0","address":"10.0.0.9:80","state":"drain","active":1}]}]}
+            """;
+        assertThat(StatsTables.render(JsonReader.parseObject(stats)))
+            .contains("GROUP h  1/1 up", "GROUP g (removed)  0/0 up")
+            .containsPattern("s0 \\(removed\\) +10\\.0\\.0\\.9:80 +DRAIN +- +1 ");
+    }
+
+    @Test
     void namesInWideScriptsKeepTheColumnsAligned() {
         final String stats = """
             {"groups":[{"name":"web","servers_up":2,"servers":[{"name":"服务器-一","address":"10.0.0.1:80","state":"up",

@@ -45,6 +45,8 @@ import java.util.Map;
  * @param pipesInUse        kernel pipes held by splicing sessions now (epoll transport)
  * @param directMemoryBytes direct memory in use by the JVM's direct buffers (the relay pools are most of it)
  * @param retiringListeners listeners a reload removed whose sessions (flows) have not all ended
+ * @param retiringGroups    groups a reload removed whose servers' sessions have not all ended: no member, the
+ *                          servers as retiring ones
  * @param version           niolb's version
  * @param maxconn           the process's maxconn, 0 for none
  * @param maxconnOpen       TCP connections counted against it now
@@ -54,7 +56,8 @@ import java.util.Map;
 public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, int pipesInUse,
                           long directMemoryBytes,
                           long accessLogLines, long accessLogDropped, List<ListenerStats> listeners,
-                          List<ListenerStats> retiringListeners, List<GroupStats> groups, String version, int maxconn,
+                          List<ListenerStats> retiringListeners, List<GroupStats> groups,
+                          List<GroupStats> retiringGroups, String version, int maxconn,
                           int maxconnOpen,
                           ReloadStats reloads, List<LoopStats> loopStats, List<DnsDiscovery.LookupStats> dns) {
 
@@ -219,10 +222,22 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             groups.add(new GroupStats(g.name(), snapshot.balance().toString(), up, g.backupsActive(), g.panic(),
                 List.copyOf(servers), List.copyOf(retiring)));
         }
+        final List<GroupStats> retiringGroups = new ArrayList<>();
+        for (final TargetGroup g : running.retiredGroups()) {
+            final List<ServerStats> retiring = new ArrayList<>();
+            for (final Server s : g.retiring()) {
+                retiring.add(server(s, s.state(), now));
+            }
+            if (!retiring.isEmpty()) {
+                retiringGroups.add(new GroupStats(g.name(), g.snapshot().balance().toString(), 0, false, false,
+                    List.of(), List.copyOf(retiring)));
+            }
+        }
         final ReloadCounters r = lb.reloads();
         return new EngineStats(lb.uptimeMs(), running.config().threads(), running.activeSessions(), lb.buffersInUse(),
             lb.pipesInUse(), directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
-            List.copyOf(listeners), List.copyOf(retiringListeners), List.copyOf(groups), BuildInfo.version(),
+            List.copyOf(listeners), List.copyOf(retiringListeners), List.copyOf(groups), List.copyOf(retiringGroups),
+            BuildInfo.version(),
             lb.maxconn().max(),
             lb.maxconn().open(), new ReloadStats(r.appliedCount(), r.refusedCount(), r.lastApplied(),
             r.lastAppliedEpochMs()), List.copyOf(loopStats), lb.dnsLookups());

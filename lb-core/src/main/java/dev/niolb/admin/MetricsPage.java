@@ -209,7 +209,7 @@ final class MetricsPage {
         }
         p.family("niolb_group_servers_retiring", Type.GAUGE,
             "Servers taken out of the group (admin API, reload, DNS) whose sessions have not all ended.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             p.sample(g.retiring().size(), "group", g.name());
         }
         p.family("niolb_group_servers_up", Type.GAUGE, "Servers of the group in state up.");
@@ -230,7 +230,7 @@ final class MetricsPage {
 
     private static void servers(final PrometheusText p, final EngineStats s) {
         p.family("niolb_server_state", Type.GAUGE, "1 for the state the server is in (up, down, drain, maint), 0 for the others.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 for (final ServerState state : ServerState.values()) {
                     final String name = EngineStats.stateName(state);
@@ -251,35 +251,35 @@ final class MetricsPage {
             v -> v.connectFailures());
         p.family("niolb_server_bytes_total", Type.COUNTER,
             "Bytes relayed: in from clients to the server, out from the server to clients.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 p.sample(v.bytesIn(), "group", g.name(), "server", v.name(), "direction", "in");
                 p.sample(v.bytesOut(), "group", g.name(), "server", v.name(), "direction", "out");
             }
         }
         p.family("niolb_server_connect_seconds", Type.HISTOGRAM, "TCP connect times to the server.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 p.histogram(v.connect(), "group", g.name(), "server", v.name());
             }
         }
         p.family("niolb_server_session_seconds", Type.HISTOGRAM,
             "Durations of the server's sessions (UDP: flows) from accept to close.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 p.histogram(v.session(), "group", g.name(), "server", v.name());
             }
         }
         p.family("niolb_server_udp_reply_seconds", Type.HISTOGRAM,
             "UDP: time from a datagram sent to the server to its first reply.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 p.histogram(v.reply(), "group", g.name(), "server", v.name());
             }
         }
         p.family("niolb_server_checks_total", Type.COUNTER,
             "Health checks of the server (active checks and re-probes after passive failures), by result.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 p.sample(v.checksPassed(), "group", g.name(), "server", v.name(), "result", "passed");
                 p.sample(v.checksFailed(), "group", g.name(), "server", v.name(), "result", "failed");
@@ -287,7 +287,7 @@ final class MetricsPage {
         }
         p.family("niolb_server_state_changes_total", Type.COUNTER,
             "Times the server entered a state (up, down, drain, maint) from another: health, agent or operator.");
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 for (final Map.Entry<String, Long> e : v.stateChanges().entrySet()) {
                     p.sample(e.getValue(), "group", g.name(), "server", v.name(), "state", e.getKey());
@@ -327,6 +327,25 @@ final class MetricsPage {
                                       final String help, final Value value) {
         p.family(name, Type.COUNTER, help);
         perServer(p, s, value);
+    }
+
+    /**
+     * The groups, then those a reload removed whose servers' sessions have not all ended (their servers as retiring
+     * ones). One whose name a group holds again is left out, as for listeners: its counts show in {@code /api/stats}.
+     */
+    private static List<EngineStats.GroupStats> serverGroups(final EngineStats s) {
+        if (s.retiringGroups().isEmpty()) {
+            return s.groups();
+        }
+        final Set<String> names = new HashSet<>();
+        final List<EngineStats.GroupStats> rows = new ArrayList<>(s.groups());
+        s.groups().forEach(g -> names.add(g.name()));
+        for (final EngineStats.GroupStats g : s.retiringGroups()) {
+            if (names.add(g.name())) {
+                rows.add(g);
+            }
+        }
+        return rows;
     }
 
     /**
@@ -370,7 +389,7 @@ final class MetricsPage {
     }
 
     private static void perServer(final PrometheusText p, final EngineStats s, final Value value) {
-        for (final EngineStats.GroupStats g : s.groups()) {
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
             for (final EngineStats.ServerStats v : rows(g)) {
                 p.sample(value.of(v), "group", g.name(), "server", v.name());
             }

@@ -31,8 +31,15 @@ final class StatsJson {
             .field("latency_window_s", LatencyRecorder.windowSeconds());
         listeners(json, "listeners", s.listeners());
         listeners(json, "retiring_listeners", s.retiringListeners());
-        json.name("groups").beginArray();
-        for (final EngineStats.GroupStats g : s.groups()) {
+        groups(json, "groups", s.groups());
+        groups(json, "retiring_groups", s.retiringGroups());
+        return json.endObject().toString();
+    }
+
+    /** Groups as {@code name}: an array of objects, the same fields for live and retiring ones. */
+    private static void groups(final JsonWriter json, final String name, final List<EngineStats.GroupStats> groups) {
+        json.name(name).beginArray();
+        for (final EngineStats.GroupStats g : groups) {
             json.beginObject()
                 .field("name", g.name())
                 .field("balance", g.balance())
@@ -50,7 +57,7 @@ final class StatsJson {
             }
             json.endArray().endObject();
         }
-        return json.endArray().endObject().toString();
+        json.endArray();
     }
 
     /** Listeners as {@code name}: an array of objects, the same fields for live and retiring ones. */

@@ -27,14 +27,22 @@ import java.util.Map;
  * @param listeners its listeners, TCP and UDP, in config order
  * @param retired   listeners a reload removed that still had sessions open when it did: their sessions count as
  *                  active until they end (a later reload forgets those that have none left)
+ * @param retiredGroups groups a reload removed whose servers still had sessions: shown until those end (a later
+ *                  reload forgets those with none left)
  */
 public record RunningState(Config config, Map<String, TargetGroup> groups, List<Listener> listeners,
-                           List<Listener> retired) {
+                           List<Listener> retired, List<TargetGroup> retiredGroups) {
 
     public RunningState {
         groups = Collections.unmodifiableMap(new LinkedHashMap<>(groups));
         listeners = List.copyOf(listeners);
         retired = List.copyOf(retired);
+        retiredGroups = List.copyOf(retiredGroups);
+    }
+
+    /** As a start makes it: nothing retired. */
+    public RunningState(final Config config, final Map<String, TargetGroup> groups, final List<Listener> listeners) {
+        this(config, groups, listeners, List.of(), List.of());
     }
 
     /**
@@ -43,7 +51,8 @@ public record RunningState(Config config, Map<String, TargetGroup> groups, List<
      * thread: the only place the retired list shrinks.
      */
     public RunningState next(final Config config, final Map<String, TargetGroup> groups,
-                             final List<Listener> listeners, final List<Listener> removed) {
+                             final List<Listener> listeners, final List<Listener> removed,
+                             final List<TargetGroup> removedGroups) {
         final List<Listener> stillRetired = new ArrayList<>();
         for (final Listener l : retired) {
             if (l.counters().active() > 0 && !listeners.contains(l)) { // not one a reload took back
@@ -51,7 +60,18 @@ public record RunningState(Config config, Map<String, TargetGroup> groups, List<
             }
         }
         stillRetired.addAll(removed);
-        return new RunningState(config, groups, listeners, stillRetired);
+        final List<TargetGroup> groupsStillRetired = new ArrayList<>();
+        for (final TargetGroup g : retiredGroups) {
+            if (!g.retiring().isEmpty() && !groups.containsValue(g)) {
+                groupsStillRetired.add(g);
+            }
+        }
+        for (final TargetGroup g : removedGroups) {
+            if (!g.retiring().isEmpty()) {
+                groupsStillRetired.add(g);
+            }
+        }
+        return new RunningState(config, groups, listeners, stillRetired, groupsStillRetired);
     }
 
     /** The TCP listeners, in config order. */

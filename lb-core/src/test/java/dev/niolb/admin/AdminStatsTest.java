@@ -255,6 +255,34 @@ class AdminStatsTest {
     }
 
     @Test
+    void aGroupRemovedByAReloadWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            try (Socket session = rig.connect()) {
+                assertThat(AdminRig.greeting(session)).isEqualTo("s0");
+                final dev.niolb.config.Config running = rig.lb.config();
+                rig.lb.reload(new dev.niolb.config.Config(running.threads(), running.grace(),
+                    List.of(new dev.niolb.config.ListenerConfig("back", dev.niolb.config.Protocol.TCP,
+                        new java.net.InetSocketAddress("127.0.0.1", 0), "h", dev.niolb.config.TcpOptions.DEFAULTS)),
+                    List.of(new dev.niolb.config.TargetGroupConfig("h", dev.niolb.config.Algorithm.ROUNDROBIN,
+                        List.of(new ServerConfig("t0", rig.servers.get(0).address(), 1)))))
+                    .withAdmin(running.admin()).withTransport(running.transport()));
+
+                final JsonNode stats = rig.stats();
+                assertThat(stats.get("groups")).extracting(g -> g.get("name").asText()).containsExactly("h");
+                assertThat(stats.get("retiring_groups")).singleElement().satisfies(g -> {
+                    assertThat(g.get("name").asText()).isEqualTo("g");
+                    assertThat(g.get("servers")).isEmpty();
+                    assertThat(g.get("retiring")).singleElement()
+                        .satisfies(v -> assertThat(v.get("active").asLong()).isEqualTo(1));
+                });
+                assertThat(sample(rig.metrics(), "niolb_server_active_connections", "group=\"g\",server=\"s0\""))
+                    .isEqualTo(1.0);
+            }
+            Await.until(() -> rig.stats().get("retiring_groups").isEmpty(), 10_000);
+        }
+    }
+
+    @Test
     void aRemovedServerWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
         try (AdminRig rig = new AdminRig(2).start()) {
             Socket onS0 = rig.connect();
