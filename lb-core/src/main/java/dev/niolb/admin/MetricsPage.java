@@ -329,60 +329,37 @@ final class MetricsPage {
         perServer(p, s, value);
     }
 
-    /**
-     * The groups, then those a reload removed whose servers' sessions have not all ended (their servers as retiring
-     * ones). One whose name a group holds again is left out, as for listeners: its counts show in {@code /api/stats}.
-     */
+    /** The groups, then those a reload removed whose servers' sessions have not all ended. */
     private static List<EngineStats.GroupStats> serverGroups(final EngineStats s) {
-        if (s.retiringGroups().isEmpty()) {
-            return s.groups();
-        }
-        final Set<String> names = new HashSet<>();
-        final List<EngineStats.GroupStats> rows = new ArrayList<>(s.groups());
-        s.groups().forEach(g -> names.add(g.name()));
-        for (final EngineStats.GroupStats g : s.retiringGroups()) {
-            if (names.add(g.name())) {
-                rows.add(g);
-            }
-        }
-        return rows;
+        return liveThenRetiring(s.groups(), s.retiringGroups(), EngineStats.GroupStats::name);
     }
 
-    /**
-     * The listeners, then those a reload removed whose sessions have not all ended: their counts go on until the
-     * last ends. One whose name a listener holds again is left out, since two series cannot share their labels; its
-     * counts show in {@code /api/stats} ({@code retiring_listeners}).
-     */
+    /** The listeners, then those a reload removed whose sessions have not all ended. */
     private static List<EngineStats.ListenerStats> listenerRows(final EngineStats s) {
-        if (s.retiringListeners().isEmpty()) {
-            return s.listeners();
-        }
-        final Set<String> names = new HashSet<>();
-        final List<EngineStats.ListenerStats> rows = new ArrayList<>(s.listeners());
-        s.listeners().forEach(l -> names.add(l.name()));
-        for (final EngineStats.ListenerStats l : s.retiringListeners()) {
-            if (names.add(l.name())) {
-                rows.add(l);
-            }
-        }
-        return rows;
+        return liveThenRetiring(s.listeners(), s.retiringListeners(), EngineStats.ListenerStats::name);
+    }
+
+    /** The group's servers, then its retiring ones (taken out, their sessions not all ended). */
+    private static List<EngineStats.ServerStats> rows(final EngineStats.GroupStats g) {
+        return liveThenRetiring(g.servers(), g.retiring(), EngineStats.ServerStats::name);
     }
 
     /**
-     * The group's servers, then its retiring ones: their sessions and bytes go on counting until the last ends. A
-     * retiring server whose name a member holds again (removed, then added at another address) is left out, since
-     * two series cannot share their labels; its counts show in {@code /api/stats}.
+     * {@code live}, then the {@code retiring} ones (removed, their sessions going on: their counts go on until the
+     * last ends). One whose name a live one holds again (removed, then added back) is left out, since two series
+     * cannot share their labels; its counts show in {@code /api/stats}.
      */
-    private static List<EngineStats.ServerStats> rows(final EngineStats.GroupStats g) {
-        if (g.retiring().isEmpty()) {
-            return g.servers();
+    private static <T> List<T> liveThenRetiring(final List<T> live, final List<T> retiring,
+                                                final java.util.function.Function<T, String> name) {
+        if (retiring.isEmpty()) {
+            return live;
         }
         final Set<String> names = new HashSet<>();
-        final List<EngineStats.ServerStats> rows = new ArrayList<>(g.servers());
-        g.servers().forEach(v -> names.add(v.name()));
-        for (final EngineStats.ServerStats v : g.retiring()) {
-            if (names.add(v.name())) {
-                rows.add(v);
+        final List<T> rows = new ArrayList<>(live);
+        live.forEach(x -> names.add(name.apply(x)));
+        for (final T x : retiring) {
+            if (names.add(name.apply(x))) {
+                rows.add(x);
             }
         }
         return rows;
