@@ -113,7 +113,10 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
                 removed.add(b);
                 added.add(a);
             } else if (!a.equals(b)) {
-                changed.add(new ListenerChange(b, a, RecordDiff.between(b, a, Set.of("name"))));
+                final List<RecordDiff.Field> fields = RecordDiff.between(b, a, ownOptions(a, "name"));
+                if (!fields.isEmpty()) { // else only the other protocol's options changed: nothing it uses
+                    changed.add(new ListenerChange(b, a, fields));
+                }
             }
         }
         for (final ListenerConfig a : after.values()) {
@@ -199,11 +202,22 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
                 if (sameSocket(a, r) && !a.name().equals(r.name())) {
                     removed.remove(r);
                     added.remove(a);
-                    changed.add(new ListenerChange(r, a, RecordDiff.between(r, a, Set.of())));
+                    changed.add(new ListenerChange(r, a, RecordDiff.between(r, a, ownOptions(a))));
                     break;
                 }
             }
         }
+    }
+
+    /**
+     * What a diff of a listener leaves out besides {@code also}: the other protocol's options, which every listener
+     * carries (from {@code defaults:}) and none uses, so that a summary never says a UDP listener's idle-timeout
+     * changed.
+     */
+    private static Set<String> ownOptions(final ListenerConfig listener, final String... also) {
+        final Set<String> skip = new java.util.HashSet<>(List.of(also));
+        skip.add(listener.protocol() == dev.niolb.config.Protocol.UDP ? "tcp" : "udp");
+        return skip;
     }
 
     private static boolean sameSocket(final ListenerConfig a, final ListenerConfig b) {

@@ -92,6 +92,21 @@ class ConfigDiffTest {
     }
 
     @Test
+    void theOtherProtocolsOptionsOfAListenerAreNoChangeOfIt() {
+        // defaults: gives every listener both protocols' options; a UDP listener uses no TCP idle-timeout
+        final ListenerConfig udpWithTcpOption = new ListenerConfig("dns", Protocol.UDP,
+            new InetSocketAddress("127.0.0.1", 53), "web", TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofHours(1)));
+        final ListenerConfig tcpWithUdpOption = new ListenerConfig("front", Protocol.TCP,
+            new InetSocketAddress("127.0.0.1", 8080), "web", TcpOptions.DEFAULTS,
+            dev.niolb.config.UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofSeconds(5)));
+
+        final ConfigDiff diff = ConfigDiff.between(running, config(List.of(tcpWithUdpOption, udpWithTcpOption), web));
+
+        assertThat(diff.isEmpty()).isTrue();
+        assertThat(diff.summary()).isEqualTo("no change");
+    }
+
+    @Test
     void listenerOptionsChangeInPlaceAndNameTheChangedField() {
         final ListenerConfig slow = new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080),
             "web", TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofHours(1)));
