@@ -399,6 +399,6 @@ public final class TcpListener implements Listener {
         suppressedConnectWarns = 0;
         LOG.warn("listener {}: connect to server {} failed: {}{}{}", name(), server, why,
             retrying ? "; trying another" : "; giving up on this client",
-            suppressed > 0 ? " (" + suppressed + " more failures in the last second not logged)" : "");
+            suppressed > 0 ? " (" + suppressed + " more failures since the last one logged, not logged)" : "");
     }
 }

@@ -377,6 +377,6 @@ public final class UdpListener implements Listener {
         final long suppressed = suppressedWarns;
         suppressedWarns = 0;
         LOG.warn("listener {}: {}{}", name(), message,
-            suppressed > 0 ? " (" + suppressed + " more in the last second not logged)" : "");
+            suppressed > 0 ? " (" + suppressed + " more since the last one logged, not logged)" : "");
     }
 }
