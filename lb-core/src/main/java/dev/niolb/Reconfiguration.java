@@ -20,6 +20,7 @@ import dev.niolb.udp.UdpListener;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ final class Reconfiguration {
     // the running listeners the diff removes, found by their names before any rename
     private final List<Listener> removed = new ArrayList<>();
     // the running listener of each change of the diff, found by its name before any rename
-    private final Map<ConfigDiff.ListenerChange, Listener> changing = new java.util.IdentityHashMap<>();
+    private final Map<ConfigDiff.ListenerChange, Listener> changing = new IdentityHashMap<>();
     // changed listeners whose running config differs from the file's in what only a restart changes
     private final Map<String, ListenerConfig> asRunning = new LinkedHashMap<>();
     private RunningState to;

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -317,11 +319,11 @@ final class Foreground {
         while (true) {
             try {
                 if (endpoint.protocol() == Protocol.UDP) {
-                    try (java.net.DatagramSocket probe = new java.net.DatagramSocket(endpoint.address())) {
+                    try (DatagramSocket probe = new DatagramSocket(endpoint.address())) {
                         return;
                     }
                 }
-                try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                try (ServerSocket probe = new ServerSocket()) {
                     probe.bind(endpoint.address());
                     return;
                 }

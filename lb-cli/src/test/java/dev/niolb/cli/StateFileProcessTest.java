@@ -1,11 +1,10 @@
 package dev.niolb.cli;
 
+import dev.niolb.testing.Ports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,10 +23,7 @@ class StateFileProcessTest {
     @Test
     void aServerPutInMaintenanceThroughTheAdminApiIsStillInMaintenanceAfterARestart(@TempDir final Path dir)
         throws Exception {
-        final int admin;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            admin = free.getLocalPort();
-        }
+        final int admin = Ports.freeForTcpAndUdp();
         final Path config = dir.resolve("niolb.yaml");
         Files.writeString(config, """
             defaults:

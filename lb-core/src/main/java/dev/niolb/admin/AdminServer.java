@@ -1,7 +1,9 @@
 package dev.niolb.admin;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.backend.OperatorStates;
 import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,13 +155,13 @@ public final class AdminServer implements AutoCloseable {
      * @throws java.net.BindException when a listener or a required admin address cannot be bound
      * @throws IOException            on any other failure to start; nothing is left running
      */
-    public static LoadBalancer startWithEngine(final dev.niolb.config.Config config) throws IOException {
-        return startWithEngine(config, dev.niolb.backend.OperatorStates.NONE);
+    public static LoadBalancer startWithEngine(final Config config) throws IOException {
+        return startWithEngine(config, OperatorStates.NONE);
     }
 
-    /** As {@link #startWithEngine(dev.niolb.config.Config)}, the servers' operator states kept in {@code states}. */
-    public static LoadBalancer startWithEngine(final dev.niolb.config.Config config,
-                                               final dev.niolb.backend.OperatorStates states) throws IOException {
+    /** As {@link #startWithEngine(Config)}, the servers' operator states kept in {@code states}. */
+    public static LoadBalancer startWithEngine(final Config config,
+                                               final OperatorStates states) throws IOException {
         final LoadBalancer lb = LoadBalancer.start(config, states);
         try {
             attach(lb, config.admin());

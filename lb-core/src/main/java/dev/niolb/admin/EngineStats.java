@@ -3,6 +3,7 @@ package dev.niolb.admin;
 import dev.niolb.LoadBalancer;
 import dev.niolb.accesslog.TerminationNames;
 import dev.niolb.config.Endpoint;
+import dev.niolb.listener.Listener;
 import dev.niolb.session.Termination;
 import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.engine.RunningState;
@@ -198,7 +199,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         }
         // removed by a reload, their sessions (flows) not all ended: until then their counts go on
         final List<ListenerStats> retiringListeners = new ArrayList<>();
-        for (final dev.niolb.listener.Listener l : running.retired()) {
+        for (final Listener l : running.retired()) {
             if (l.counters().active() > 0) {
                 retiringListeners.add(l instanceof UdpListener u ? udp(u, kernel, now) : tcp((TcpListener) l, now));
             }

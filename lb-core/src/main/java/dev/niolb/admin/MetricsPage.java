@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * {@code GET /metrics}: {@link EngineStats} in the Prometheus text format, then the standard {@code jvm_*} and
@@ -350,7 +351,7 @@ final class MetricsPage {
      * cannot share their labels; its counts show in {@code /api/stats}.
      */
     private static <T> List<T> liveThenRetiring(final List<T> live, final List<T> retiring,
-                                                final java.util.function.Function<T, String> name) {
+                                                final Function<T, String> name) {
         if (retiring.isEmpty()) {
             return live;
         }

@@ -3,6 +3,7 @@ package dev.niolb.admin;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.Numbers;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
@@ -222,7 +223,7 @@ final class ServerCommands {
     private static int weight(final String text) {
         final int w;
         try {
-            w = dev.niolb.config.Numbers.parseInt(text == null ? "" : text.strip()); // ASCII digits, as everywhere else
+            w = Numbers.parseInt(text == null ? "" : text.strip()); // ASCII digits, as everywhere else
         } catch (final NumberFormatException e) {
             throw new Refused(400, "bad weight '" + ClientText.clip(text) + "': expected a number 0.."
                 + ServerConfig.MAX_WEIGHT);

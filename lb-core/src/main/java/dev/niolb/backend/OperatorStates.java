@@ -6,12 +6,14 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -185,7 +187,7 @@ public final class OperatorStates {
             final Path temporary = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try {
                 Files.writeString(temporary, text, StandardCharsets.UTF_8);
-                try (var channel = java.nio.channels.FileChannel.open(temporary, java.nio.file.StandardOpenOption.WRITE)) {
+                try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                     channel.force(true); // on disk before the rename: a crash leaves the old file or the new one
                 }
                 try {

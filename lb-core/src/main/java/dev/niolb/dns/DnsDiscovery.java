@@ -229,7 +229,8 @@ public final class DnsDiscovery implements AutoCloseable {
             final List<ServerConfig> desired = new ArrayList<>();
             for (final ServerConfig had : applied.values()) {
                 // an SRV record's weight and priority stay the record's
-                desired.add(spec.srv() ? spec.server(had.address(), had.weight(), had.backup() && !before.template().backup())
+                desired.add(spec.srv()
+                    ? spec.server(had.address(), had.weight(), had.backup() && !before.template().backup())
                     : spec.server(had.address(), -1, false));
             }
             apply(desired);

@@ -4,10 +4,12 @@ import dev.niolb.config.Config;
 import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,8 +217,8 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
      * changed.
      */
     private static Set<String> ownOptions(final ListenerConfig listener, final String... also) {
-        final Set<String> skip = new java.util.HashSet<>(List.of(also));
-        skip.add(listener.protocol() == dev.niolb.config.Protocol.UDP ? "tcp" : "udp");
+        final Set<String> skip = new HashSet<>(List.of(also));
+        skip.add(listener.protocol() == Protocol.UDP ? "tcp" : "udp");
         return skip;
     }
 

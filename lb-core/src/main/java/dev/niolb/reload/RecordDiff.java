@@ -3,6 +3,7 @@ package dev.niolb.reload;
 import dev.niolb.config.ConfigValue;
 import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.Sizes;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -27,51 +29,51 @@ public final class RecordDiff {
      * file's language ({@code udp-rcvbuf 1m→8m}, not {@code udp.receive-buffer 1048576→8388608}). The paths stay
      * what code compares.
      */
-    private static final java.util.Map<String, String> KEYS = java.util.Map.ofEntries(
-        java.util.Map.entry("tcp.connect-timeout", "connect-timeout"),
-        java.util.Map.entry("tcp.idle-timeout", "idle-timeout"),
-        java.util.Map.entry("tcp.retries", "retries"),
-        java.util.Map.entry("tcp.no-delay", "nodelay"),
-        java.util.Map.entry("tcp.keep-alive", "keepalive"),
-        java.util.Map.entry("tcp.backlog", "backlog"),
-        java.util.Map.entry("tcp.buffer-size", "buffer-size"),
-        java.util.Map.entry("tcp.max-connection-age", "max-connection-age"),
-        java.util.Map.entry("tcp.splice", "splice"),
-        java.util.Map.entry("tcp.defer-accept", "defer-accept"),
-        java.util.Map.entry("udp.idle-timeout", "udp-idle-timeout"),
-        java.util.Map.entry("udp.responses", "udp-responses"),
-        java.util.Map.entry("udp.max-flows", "udp-max-flows"),
-        java.util.Map.entry("udp.retries", "retries"),
-        java.util.Map.entry("udp.receive-buffer", "udp-rcvbuf"),
-        java.util.Map.entry("limits.allow", "allow"),
-        java.util.Map.entry("limits.deny", "deny"),
-        java.util.Map.entry("limits.maxconn", "listener-maxconn"),
-        java.util.Map.entry("limits.source-maxconn", "source-maxconn"),
-        java.util.Map.entry("limits.source-rate", "source-rate"),
-        java.util.Map.entry("limits.source-table-size", "source-table-size"),
-        java.util.Map.entry("accept-proxy.enabled", "accept-proxy"),
-        java.util.Map.entry("accept-proxy.trusted", "accept-proxy-from"),
-        java.util.Map.entry("accept-proxy.header-timeout", "proxy-header-timeout"),
-        java.util.Map.entry("accept-proxy.max-header-length", "proxy-header-max"),
-        java.util.Map.entry("health.checks", "checks"),
-        java.util.Map.entry("health.interval", "check-interval"),
-        java.util.Map.entry("health.timeout", "check-timeout"),
-        java.util.Map.entry("health.rise", "rise"),
-        java.util.Map.entry("health.fall", "fall"),
-        java.util.Map.entry("health.slow-start", "slowstart"),
-        java.util.Map.entry("health.max-fails", "max-fails"),
-        java.util.Map.entry("health.drain-timeout", "drain-timeout"),
-        java.util.Map.entry("health.drain-rate", "drain-rate"),
-        java.util.Map.entry("health.panic-threshold", "panic-threshold"),
-        java.util.Map.entry("send-proxy.version", "send-proxy"),
-        java.util.Map.entry("send-proxy.udp", "proxy-udp"));
+    private static final Map<String, String> KEYS = Map.ofEntries(
+        Map.entry("tcp.connect-timeout", "connect-timeout"),
+        Map.entry("tcp.idle-timeout", "idle-timeout"),
+        Map.entry("tcp.retries", "retries"),
+        Map.entry("tcp.no-delay", "nodelay"),
+        Map.entry("tcp.keep-alive", "keepalive"),
+        Map.entry("tcp.backlog", "backlog"),
+        Map.entry("tcp.buffer-size", "buffer-size"),
+        Map.entry("tcp.max-connection-age", "max-connection-age"),
+        Map.entry("tcp.splice", "splice"),
+        Map.entry("tcp.defer-accept", "defer-accept"),
+        Map.entry("udp.idle-timeout", "udp-idle-timeout"),
+        Map.entry("udp.responses", "udp-responses"),
+        Map.entry("udp.max-flows", "udp-max-flows"),
+        Map.entry("udp.retries", "retries"),
+        Map.entry("udp.receive-buffer", "udp-rcvbuf"),
+        Map.entry("limits.allow", "allow"),
+        Map.entry("limits.deny", "deny"),
+        Map.entry("limits.maxconn", "listener-maxconn"),
+        Map.entry("limits.source-maxconn", "source-maxconn"),
+        Map.entry("limits.source-rate", "source-rate"),
+        Map.entry("limits.source-table-size", "source-table-size"),
+        Map.entry("accept-proxy.enabled", "accept-proxy"),
+        Map.entry("accept-proxy.trusted", "accept-proxy-from"),
+        Map.entry("accept-proxy.header-timeout", "proxy-header-timeout"),
+        Map.entry("accept-proxy.max-header-length", "proxy-header-max"),
+        Map.entry("health.checks", "checks"),
+        Map.entry("health.interval", "check-interval"),
+        Map.entry("health.timeout", "check-timeout"),
+        Map.entry("health.rise", "rise"),
+        Map.entry("health.fall", "fall"),
+        Map.entry("health.slow-start", "slowstart"),
+        Map.entry("health.max-fails", "max-fails"),
+        Map.entry("health.drain-timeout", "drain-timeout"),
+        Map.entry("health.drain-rate", "drain-rate"),
+        Map.entry("health.panic-threshold", "panic-threshold"),
+        Map.entry("send-proxy.version", "send-proxy"),
+        Map.entry("send-proxy.udp", "proxy-udp"));
 
     /** Paths whose values are byte counts, written as sizes. */
-    private static final java.util.Set<String> SIZES = java.util.Set.of("udp.receive-buffer", "tcp.buffer-size",
+    private static final Set<String> SIZES = Set.of("udp.receive-buffer", "tcp.buffer-size",
         "accept-proxy.max-header-length");
 
     /** What an unset value means where it is not "none" (the config's own word for it). */
-    private static final java.util.Map<String, String> ABSENT = java.util.Map.of("dns.resolver", "system");
+    private static final Map<String, String> ABSENT = Map.of("dns.resolver", "system");
 
     private RecordDiff() {
     }
@@ -86,7 +88,7 @@ public final class RecordDiff {
         /** Null as what it means at this path, in the words the config uses for it; sizes as sizes ({@code 8m}). */
         private String shown(final Object value) {
             if (value instanceof Integer bytes && SIZES.contains(path) && bytes > 0) {
-                return dev.niolb.config.Sizes.format(bytes);
+                return Sizes.format(bytes);
             }
             return value == null ? ABSENT.getOrDefault(path, "none") : format(value);
         }

@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -156,7 +157,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     /** After a {@link #start} that found no server: whether those that could take it were all at their maxconn. */
     boolean refusedFull() {
-        return attempts.giveUp() == dev.niolb.session.Termination.FULL;
+        return attempts.giveUp() == Termination.FULL;
     }
 
     /** The local address the client wrote to, as a wildcard-bound listener learns it; null when not known. */
@@ -351,7 +352,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     /** The largest UDP payload to {@code server}: 65,535 less the UDP header, less IPv4's 20-byte header. */
     private static int largestPayload(final InetSocketAddress server) {
-        return server.getAddress() instanceof java.net.Inet4Address ? 65_507 : 65_527;
+        return server.getAddress() instanceof Inet4Address ? 65_507 : 65_527;
     }
 
     /**

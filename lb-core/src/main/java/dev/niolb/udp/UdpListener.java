@@ -19,8 +19,10 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Any thread: made by start or a reload; each of its receivers runs on its own loop.
@@ -56,13 +58,13 @@ public final class UdpListener implements Listener {
         this.transport = transport;
         this.counters = new UdpListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
-        this.descriptors = sockets.stream().mapToInt(DatagramSocket::descriptor).filter(fd -> fd >= 0).toArray();
         // without SO_REUSEPORT there is one socket, and only the first loop has it (see Transport#bindDatagram)
         this.receivers = new UdpReceiver[sockets.size()];
         for (int i = 0; i < receivers.length; i++) {
             // more sockets than loops (adopted from a process that ran more) are spread over the loops
             receivers[i] = new UdpReceiver(this, loops[i % loops.length], sockets.get(i));
         }
+        this.descriptors = openDescriptors();
         final int asked = config.udp().receiveBuffer();
         if (asked > 0) {
             int got = Integer.MAX_VALUE;
@@ -83,6 +85,11 @@ public final class UdpListener implements Listener {
                 + "net.core.rmem_max (sysctl -w net.core.rmem_max={})", name, Sizes.format(asked),
                 Sizes.format(granted), asked);
         }
+    }
+
+    /** The descriptors of the receivers' sockets that are open (none on NIO). Loops confirmed, or before they run. */
+    private int[] openDescriptors() {
+        return Arrays.stream(receivers).mapToInt(UdpReceiver::descriptor).filter(fd -> fd >= 0).toArray();
     }
 
     @Override
@@ -178,8 +185,7 @@ public final class UdpListener implements Listener {
         if (bytes <= 0) {
             return; // the kernel's default is unknown here: the sockets keep the size they have
         }
-        final java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger(
-            Integer.MAX_VALUE);
+        final AtomicInteger got = new AtomicInteger(Integer.MAX_VALUE);
         try {
             OnEveryLoop.run(receivers, UdpReceiver::loop, r -> got.accumulateAndGet(r.receiveBuffer(bytes), Math::min),
                 1000);
@@ -228,7 +234,7 @@ public final class UdpListener implements Listener {
      */
     public boolean takeBack(final ListenerConfig next, final TargetGroup group, final long timeoutMs)
         throws IOException {
-        final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger open = new AtomicInteger();
         try {
             OnEveryLoop.run(receivers, UdpReceiver::loop, r -> {
                 if (r.takeBack()) {
@@ -243,8 +249,7 @@ public final class UdpListener implements Listener {
             return false;
         }
         reconfigure(next, group);
-        descriptors = java.util.Arrays.stream(receivers).mapToInt(UdpReceiver::descriptor).filter(fd -> fd >= 0)
-            .toArray();
+        descriptors = openDescriptors();
         if (open.get() < receivers.length) {
             LOG.warn("listener {}: added back while {} flow(s) from before its removal lived: it keeps their sockets,"
                 + " so {} of its {} loops serve it until a restart", next.name(), counters.active(), open.get(),

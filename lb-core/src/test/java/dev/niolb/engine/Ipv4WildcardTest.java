@@ -57,9 +57,7 @@ class Ipv4WildcardTest {
     void aTcpListenerOnTheIpv4WildcardServesIpv4ClientsAndRefusesIpv6Ones() throws Exception {
         final EchoServer echo = rig.track(new EchoServer("hi"));
         final int port = Ports.freeForTcpAndUdp();
-        final LoadBalancer lb = rig.start(Config.single(1, Duration.ZERO,
-            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("0.0.0.0", port), "g", TcpOptions.DEFAULTS),
-            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1)))));
+        final LoadBalancer lb = onIpv4Wildcard(Protocol.TCP, port, echo.address());
 
         assertThat(lb.localAddress("front")).isEqualTo(new InetSocketAddress("0.0.0.0", port));
         try (Socket v4 = new Socket("127.0.0.1", port)) {
@@ -76,16 +74,22 @@ class Ipv4WildcardTest {
     void aUdpListenerOnTheIpv4WildcardAnswersIpv4ClientsAndNotIpv6Ones() throws Exception {
         final UdpEchoServer echo = rig.track(new UdpEchoServer("u"));
         final int port = Ports.freeForTcpAndUdp();
-        final LoadBalancer lb = rig.start(Config.single(1, Duration.ZERO,
-            new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("0.0.0.0", port), "g", TcpOptions.DEFAULTS),
-            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1)))));
+        final LoadBalancer lb = onIpv4Wildcard(Protocol.UDP, port, echo.address());
 
-        assertThat(lb.localAddress("dns")).isEqualTo(new InetSocketAddress("0.0.0.0", port));
+        assertThat(lb.localAddress("front")).isEqualTo(new InetSocketAddress("0.0.0.0", port));
         try (UdpClient v4 = new UdpClient(new InetSocketAddress("127.0.0.1", port), "127.0.0.1");
              UdpClient v6 = new UdpClient(new InetSocketAddress("::1", port), "::1")) {
             assertThat(v4.ask("one")).isEqualTo("u:one");
             assertThat(askOrRefused(v6)).as("no IPv6 client is served").isNull();
         }
+    }
+
+    /** niolb with one listener, "front", on 0.0.0.0:{@code port}, in front of {@code server}. */
+    private LoadBalancer onIpv4Wildcard(final Protocol protocol, final int port, final InetSocketAddress server)
+        throws IOException {
+        return rig.start(Config.single(1, Duration.ZERO,
+            new ListenerConfig("front", protocol, new InetSocketAddress("0.0.0.0", port), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server, 1)))));
     }
 
     private static String askOrRefused(final UdpClient client) throws IOException {
