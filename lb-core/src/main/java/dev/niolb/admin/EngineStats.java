@@ -159,6 +159,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         dropped.put("flow_limit", c.get(UdpListenerCounters.DROPPED_FLOW_LIMIT));
         dropped.put("no_server", c.get(UdpListenerCounters.DROPPED_NO_SERVER));
         dropped.put("full", c.get(UdpListenerCounters.DROPPED_FULL));
+        dropped.put("no_socket", c.get(UdpListenerCounters.DROPPED_NO_SOCKET));
         dropped.put("too_large", c.get(UdpListenerCounters.DROPPED_TOO_LARGE));
         dropped.put("send_failed", c.get(UdpListenerCounters.DROPPED_SEND));
         dropped.put("stopping", c.get(UdpListenerCounters.DROPPED_STOPPING));

@@ -110,6 +110,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private boolean awaitingReply; // a datagram went out since the last reply: the next reply is timed
     private long sentNanos;        // loop clock of that datagram
     private boolean started;
+    private boolean noSocket;                    // the last connectNext could not open a socket
     private boolean closed;
 
     UdpFlow(final UdpReceiver receiver, final InetSocketAddress client, final InetSocketAddress destination,
@@ -155,9 +156,15 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         return id;
     }
 
-    /** After a {@link #start} that found no server: whether those that could take it were all at their maxconn. */
-    boolean refusedFull() {
-        return attempts.giveUp() == Termination.FULL;
+    /**
+     * After a {@link #start} that found no server, the field that counts its first datagram as dropped: no
+     * socket could be opened, every server that could take it was at its maxconn (a capacity limit, as TCP tells
+     * full from no_server), or no server could take it.
+     */
+    int refusal() {
+        return noSocket ? UdpListenerCounters.DROPPED_NO_SOCKET
+            : attempts.giveUp() == Termination.FULL ? UdpListenerCounters.DROPPED_FULL
+            : UdpListenerCounters.DROPPED_NO_SERVER;
     }
 
     /** The local address the client wrote to, as a wildcard-bound listener learns it; null when not known. */
@@ -179,6 +186,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     /** Opens a socket connected to the next server the balancer picks; false when there is none left to try. */
     private boolean connectNext() {
+        noSocket = false;
         while (true) {
             final GroupBalancer balancer = receiver.balancer(); // the listener's group now: a reload may move it
             final Server next = attempts.next(balancer, clientHash);
@@ -191,7 +199,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             } catch (final IOException e) {
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
                 attempts.release();
-                listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage());
+                noSocket = true;
+                listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage()
+                    + " (raise the open-file limit, ulimit -n, or lower udp-max-flows)");
                 return false;
             }
             try {
@@ -253,7 +263,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         attempts.restartAvoiding(down);
         if (!connectNext()) {
             listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for " + client);
-            listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            listener.counters().add(stripe, refusal(), 1);
             close(Termination.NO_SERVER);
             return false;
         }

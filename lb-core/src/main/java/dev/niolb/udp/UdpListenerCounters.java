@@ -22,7 +22,7 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int DATAGRAMS_OUT = 3;
     /** Datagrams from new clients dropped because the listener had its maximum of flows. */
     public static final int DROPPED_FLOW_LIMIT = 4;
-    /** Datagrams from new clients dropped because no server could take a flow (or no socket could be opened). */
+    /** Datagrams from new clients dropped because no server could take a flow. */
     public static final int DROPPED_NO_SERVER = 5;
     /**
      * Datagrams dropped because they cannot be a UDP datagram to their server: with a PROXY v2 header, or from an
@@ -63,7 +63,12 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int DROPPED_EMPTY = 20;
     /** Datagrams from new clients dropped because every server that could take a flow was at its maxconn. */
     public static final int DROPPED_FULL = 21;
-    private static final int FIELDS = 22;
+    /**
+     * Datagrams from new clients dropped because niolb could not open a socket for the flow (out of descriptors,
+     * most often): niolb's limit, not the servers', so no server is blamed and it is not {@code no_server}.
+     */
+    public static final int DROPPED_NO_SOCKET = 22;
+    private static final int FIELDS = 23;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

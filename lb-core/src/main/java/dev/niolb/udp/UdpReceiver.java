@@ -167,9 +167,7 @@ final class UdpReceiver implements IoHandler {
             : receivedAt != null ? new InetSocketAddress(receivedAt, bound.getPort()) : bound, receivedAt, admission);
         if (!flow.start()) {
             admission.release(source);
-            // as TCP tells full from no_server: every server that could take it at its maxconn is a capacity limit
-            listener.counters().add(stripe, flow.refusedFull() ? UdpListenerCounters.DROPPED_FULL
-                : UdpListenerCounters.DROPPED_NO_SERVER, 1);
+            listener.counters().add(stripe, flow.refusal(), 1);
             return null;
         }
         flows.put(client, flow);
