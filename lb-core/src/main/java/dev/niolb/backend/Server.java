@@ -38,6 +38,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Server {
     /** Effective weight of one weight unit at full strength. */
     public static final int WEIGHT_SCALE = 1000;
+    /**
+     * The largest agent percentage: a weight of 1 times it is the largest weight. An agent may ask for more than
+     * 100% (HAProxy's agent-check does the same, capped alike): weight × percent is capped at {@link
+     * ServerConfig#MAX_WEIGHT}.
+     */
+    public static final int MAX_AGENT_PERCENT = ServerConfig.MAX_WEIGHT * 100;
     /** The share of its weight a server restarts from in slow start, in thousandths. */
     static final int RAMP_START = 50;
 
@@ -225,7 +231,7 @@ public final class Server {
      * when an operator or an agent changes a weight, and instances that agree on weights agree on tables.
      */
     public long tableWeight() {
-        return (long) weight * agentPercent;
+        return Math.min((long) weight * agentPercent, (long) ServerConfig.MAX_WEIGHT * 100);
     }
 
     /** An exponentially weighted moving average of this server's connect times, in ns; 0 before the first. */
@@ -343,11 +349,11 @@ public final class Server {
 
     /**
      * What the server's agent reported: a mode (UP, DOWN, DRAIN, MAINT) or null for no change, and a weight
-     * percentage 0..100 or -1 for no change. Health loop.
+     * percentage 0..{@link #MAX_AGENT_PERCENT} or -1 for no change. Health loop.
      */
     public void agentReport(final ServerState mode, final int percent, final String reason) {
-        if (percent < -1 || percent > 100) {
-            throw new IllegalArgumentException("agent weight must be 0..100%, got " + percent);
+        if (percent < -1 || percent > MAX_AGENT_PERCENT) {
+            throw new IllegalArgumentException("agent weight must be 0.." + MAX_AGENT_PERCENT + "%, got " + percent);
         }
         failover.update(this, () -> {
             if (mode != null) {
@@ -495,7 +501,9 @@ public final class Server {
         final ServerState s = computeState();
         int effective = 0;
         if (s == ServerState.UP && (!backup || backupsActive) || panic && (s == ServerState.UP || s == ServerState.DOWN)) {
-            final long w = (long) weight * agentPercent * (s == ServerState.UP ? rampPermille : 1000) / 100;
+            // weight × agent percent is capped at the largest weight (an agent may ask for more than 100%), then ramped
+            final long full = Math.min((long) weight * agentPercent, (long) ServerConfig.MAX_WEIGHT * 100);
+            final long w = full * (s == ServerState.UP ? rampPermille : 1000) / 100;
             effective = w == 0 && weight > 0 && agentPercent > 0 ? 1 : (int) w;
         }
         // weight first: a thread that reads the new state (a test, the admin API) then sees the weight that goes with it

@@ -1,5 +1,6 @@
 package dev.niolb.health;
 
+import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
 
 import java.nio.charset.StandardCharsets;
@@ -9,9 +10,10 @@ import java.util.Locale;
  * What a server's agent said, HAProxy agent-check style: one line of words separated by spaces, tabs or
  * commas, such as {@code up 75%}, {@code drain}, {@code maint}, {@code down # disk full}. {@code up} and
  * {@code ready} put the server in service, {@code drain} and {@code maint} take it out, {@code down},
- * {@code fail}, {@code failed} and {@code stopped} mark it DOWN; {@code N%} scales its weight (0..100).
- * Anything after {@code #} is a comment; other words are ignored, as HAProxy does (so {@code weight 50%}
- * reads as {@code 50%}).
+ * {@code fail}, {@code failed} and {@code stopped} mark it DOWN; {@code N%} scales its weight, above 100% too
+ * (the server's weight times it is then capped at the largest weight, 256, as HAProxy caps it; a percentage past
+ * {@link #MAX_PERCENT} reads as that). Anything after {@code #} is a comment; other words are ignored, as HAProxy
+ * does (so {@code weight 50%} reads as {@code 50%}).
  *
  * @param mode    the state the agent asks for, or null when it named none
  * @param percent the weight percentage, or -1 when it gave none
@@ -19,6 +21,8 @@ import java.util.Locale;
  *                (an agent's tab or escape sequence must not reach a log line raw; found by fuzzing)
  */
 record AgentReply(ServerState mode, int percent, String text) {
+    /** The largest percentage read: a weight of 1 times it is the largest weight (HAProxy's cap, 25600%). */
+    static final int MAX_PERCENT = Server.MAX_AGENT_PERCENT;
 
     /** Parses one line; returns null when it holds neither a state nor a weight. */
     static AgentReply parse(final String line) {
@@ -36,9 +40,9 @@ record AgentReply(ServerState mode, int percent, String text) {
                 case "maint" -> mode = ServerState.MAINT;
                 case "down", "fail", "failed", "stopped" -> mode = ServerState.DOWN;
                 default -> {
-                    if (word.endsWith("%") && word.length() > 1 && word.length() <= 5) {
+                    if (word.endsWith("%") && word.length() > 1 && word.length() <= 10) {
                         try {
-                            percent = Math.min(100, Integer.parseInt(word.substring(0, word.length() - 1)));
+                            percent = Math.min(MAX_PERCENT, Integer.parseInt(word.substring(0, word.length() - 1)));
                         } catch (final NumberFormatException ignored) {
                             // not a weight: ignored like any unknown word
                         }

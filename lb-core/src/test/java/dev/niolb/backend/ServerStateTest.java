@@ -181,6 +181,21 @@ class ServerStateTest {
     }
 
     @Test
+    void anAgentPercentAboveAHundredRaisesTheWeightUpToTheLargestWeight() {
+        final TargetGroup g = group(Algorithm.SOURCE, Duration.ZERO, config("a", 4, false), config("b", 200, false));
+        final Server a = g.snapshot().server("a");
+        final Server b = g.snapshot().server("b");
+        a.agentReport(null, 150, "agent");
+        assertThat(a.effectiveWeight()).isEqualTo(6 * Server.WEIGHT_SCALE);
+        assertThat(a.tableWeight()).isEqualTo(600);
+        b.agentReport(null, 200, "agent");
+        assertThat(b.effectiveWeight()).as("200 × 200% capped at 256").isEqualTo(256 * Server.WEIGHT_SCALE);
+        assertThat(b.tableWeight()).isEqualTo(256 * 100);
+        b.agentReport(null, Server.MAX_AGENT_PERCENT, "agent");
+        assertThat(b.effectiveWeight()).isEqualTo(256 * Server.WEIGHT_SCALE);
+    }
+
+    @Test
     void slowStartRampsTheWeightFromAFractionToFullOverTheSlowStartTime() {
         final TargetGroup g = group(Algorithm.WEIGHTED, Duration.ofSeconds(10), config("a", 1, false));
         final Server a = g.snapshot().server("a");

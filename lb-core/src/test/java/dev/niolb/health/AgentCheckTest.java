@@ -72,6 +72,23 @@ class AgentCheckTest {
     }
 
     @Test
+    void anAgentAskingForMoreThanAHundredPercentGetsItAsHaproxyGives() throws Exception {
+        final AtomicReference<String> says = new AtomicReference<>("up 100%");
+        final TcpServers.Scripted agent = rig.track(agent(says::get));
+        rig.backend("a");
+        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
+        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
+            .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort())))
+            .withInterval(Duration.ofMillis(30));
+        rig.start(Algorithm.WEIGHTED, 1, health, rig.config("a"), rig.config("b"));
+        final Server a = rig.server("a");
+
+        says.set("up 300%");
+        Rig.await("a at 300%", () -> a.effectiveWeight() == 3 * Server.WEIGHT_SCALE, 3000);
+        assertThat(rig.spread(40).get("a")).as("a's share at three times b's weight").isEqualTo(30);
+    }
+
+    @Test
     void anAgentSayingDownTakesTheServerDownUntilItSaysUp() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("down # disk full");
         final TcpServers.Scripted agent = rig.track(agent(says::get));

@@ -13,7 +13,7 @@ import java.util.Locale;
  * <ul>
  *   <li>a verdict, nothing thrown; no verdict only while the line is not over (no newline, no close, under
  *       {@link Probe#MAX_REPLY} bytes); its detail is one printable line, whatever the agent sent;</li>
- *   <li>a reply that passes holds a state or a weight of 0..100%, and the same state and weight read back from
+ *   <li>a reply that passes holds a state or a weight of 0..25600%, and the same state and weight read back from
  *       their own words ({@code drain 50%});</li>
  *   <li>and a comment ({@code # …}) after the line changes nothing.</li>
  * </ul>
@@ -39,7 +39,8 @@ class AgentReplyFuzzTest {
         }
         final AgentReply said = whole.agent();
         check(said != null && (said.mode() != null || said.percent() >= 0), "passed with nothing said: " + said, input);
-        check(said.percent() >= -1 && said.percent() <= 100, "weight " + said.percent() + "%", input);
+        check(said.percent() >= -1 && said.percent() <= AgentReply.MAX_PERCENT, "weight " + said.percent() + "%",
+            input);
         final String words = (said.mode() == null ? "" : said.mode().name().toLowerCase(Locale.ROOT))
             + (said.percent() < 0 ? "" : " " + said.percent() + "%");
         final AgentReply again = AgentReply.parse(words);
