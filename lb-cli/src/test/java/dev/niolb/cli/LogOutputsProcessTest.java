@@ -2,6 +2,7 @@ package dev.niolb.cli;
 
 import dev.niolb.cli.log.UnixDatagramSocket;
 import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.Http;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,7 +88,7 @@ class LogOutputsProcessTest {
     }
 
     @Test
-    void anAccessLogOnAFullDiskIsSaidOnceAndWhenItIsWrittenAgainWithTheLinesLost(@TempDir final Path dir)
+    void anAccessLogOnAFullDiskIsSaidOnceAndWhenItIsWrittenAgainWithTheLinesLostAndCountsThem(@TempDir final Path dir)
         throws Exception {
         final Path disk = dir.resolve("disk");
         Files.createDirectories(disk);
@@ -99,8 +100,11 @@ class LogOutputsProcessTest {
         try {
             final Path file = disk.resolve("access.log");
             try (EchoServer echo = new EchoServer("hi");
-                 NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "plain",
+                 NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                     "--server", RunProcessTest.hostPort(echo), "--admin", "127.0.0.1:0", "--access-log", "plain",
                      "--access-log-file", file.toString())) {
+                final int admin = Integer.parseInt(niolb.awaitOut(
+                    "admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/", START).group(1));
                 final int port = niolb.awaitListeningPort();
                 session(port);
                 awaitLines(file, 1);
@@ -129,7 +133,10 @@ class LogOutputsProcessTest {
                             + ": written again; (\\d+) lines were lost")::matcher)
                         .filter(java.util.regex.Matcher::find).findFirst().orElse(null);
                 }
-                assertThat(Integer.parseInt(again.group(1))).as("at least the line the disk refused").isPositive();
+                final int lost = Integer.parseInt(again.group(1));
+                assertThat(lost).as("at least the line the disk refused").isPositive();
+                assertThat(new Http(new InetSocketAddress("127.0.0.1", admin)).get("/metrics").body())
+                    .as("the lines lost, counted").contains("\nniolb_access_log_lost_total " + lost + "\n");
                 assertThat(niolb.out()).filteredOn(l -> l.contains(": cannot write (")).as("said once").hasSize(1);
                 niolb.signal("TERM");
                 assertThat(niolb.awaitExit(START)).isZero();

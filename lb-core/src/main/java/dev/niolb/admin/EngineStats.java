@@ -1,6 +1,7 @@
 package dev.niolb.admin;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.accesslog.AccessLogLosses;
 import dev.niolb.accesslog.TerminationNames;
 import dev.niolb.config.Endpoint;
 import dev.niolb.listener.Listener;
@@ -45,6 +46,9 @@ import java.util.Map;
  * @param buffersInUse      pooled relay buffers held by sessions now
  * @param pipesInUse        kernel pipes held by splicing sessions now (epoll transport)
  * @param directMemoryBytes direct memory in use by the JVM's direct buffers (the relay pools are most of it)
+ * @param accessLogLines    access log lines queued for writing
+ * @param accessLogDropped  access log lines dropped because a queue was full
+ * @param accessLogLost     access log lines the sink could not write (a log file on a full disk)
  * @param retiringListeners listeners a reload removed whose sessions (flows) have not all ended
  * @param retiringGroups    groups a reload removed whose servers' sessions have not all ended: no member, the
  *                          servers as retiring ones
@@ -56,7 +60,8 @@ import java.util.Map;
  */
 public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, int pipesInUse,
                           long directMemoryBytes,
-                          long accessLogLines, long accessLogDropped, List<ListenerStats> listeners,
+                          long accessLogLines, long accessLogDropped, long accessLogLost,
+                          List<ListenerStats> listeners,
                           List<ListenerStats> retiringListeners, List<GroupStats> groups,
                           List<GroupStats> retiringGroups, String version, int maxconn,
                           int maxconnOpen,
@@ -238,6 +243,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         final ReloadCounters r = lb.reloads();
         return new EngineStats(lb.uptimeMs(), running.config().threads(), running.activeSessions(), lb.buffersInUse(),
             lb.pipesInUse(), directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
+            AccessLogLosses.total(),
             List.copyOf(listeners), List.copyOf(retiringListeners), List.copyOf(groups), List.copyOf(retiringGroups),
             BuildInfo.version(),
             lb.maxconn().max(),

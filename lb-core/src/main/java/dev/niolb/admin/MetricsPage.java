@@ -57,6 +57,9 @@ final class MetricsPage {
             .sample(s.accessLogLines());
         p.family("niolb_access_log_dropped_total", Type.COUNTER,
             "Access log lines dropped because the log could not keep up.").sample(s.accessLogDropped());
+        p.family("niolb_access_log_lost_total", Type.COUNTER,
+            "Access log lines lost because the log file could not be written (a full disk).")
+            .sample(s.accessLogLost());
         p.family("niolb_maxconn_limit", Type.GAUGE,
             "The process's maxconn: TCP connections open at once over every listener (absent without one).");
         if (s.maxconn() > 0) {

@@ -28,6 +28,7 @@ final class StatsJson {
             .field("direct_memory_bytes", s.directMemoryBytes())
             .field("access_log_lines", s.accessLogLines())
             .field("access_log_dropped", s.accessLogDropped())
+            .field("access_log_lost", s.accessLogLost())
             .field("latency_window_s", LatencyRecorder.windowSeconds());
         listeners(json, "listeners", s.listeners());
         listeners(json, "retiring_listeners", s.retiringListeners());

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.recovery.RecoveryListener;
 import ch.qos.logback.core.recovery.ResilientFileOutputStream;
 import ch.qos.logback.core.rolling.RollingFileAppender;
+import dev.niolb.accesslog.AccessLogLosses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,7 @@ import java.io.IOException;
  * says so only in its own status messages, which niolb does not print: lines were lost with no word. This one
  * listens to its stream's failures and recoveries and logs both, the second with how many lines were lost (those
  * appended while the file could not be written; one written in part when the disk filled may stay joined to the
- * next line).
+ * next line), and counts them in {@link AccessLogLosses} for the metrics.
  *
  * <p>Threading: lines are appended by the access log's writer thread under the appender's lock; the counts are
  * read and written under it too, and reopening happens under it as well.
@@ -39,6 +40,7 @@ final class AccessFileAppender extends RollingFileAppender<ILoggingEvent> implem
         super.subAppend(event);
         if (failing) {
             lost++; // the stream dropped it: presumed in error, or it failed on this very line
+            AccessLogLosses.lostOne();
         }
     }
 
