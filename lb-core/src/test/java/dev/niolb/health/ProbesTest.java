@@ -63,7 +63,8 @@ class ProbesTest {
         assertThat(AgentReply.parse("maint")).isEqualTo(new AgentReply(ServerState.MAINT, -1, "maint"));
         assertThat(AgentReply.parse("stopped # disk full").mode()).isEqualTo(ServerState.DOWN);
         assertThat(AgentReply.parse("weight 50%")).isEqualTo(new AgentReply(null, 50, "weight 50%"));
-        assertThat(AgentReply.parse("250%").percent()).isEqualTo(100);
+        assertThat(AgentReply.parse("250%").percent()).isEqualTo(250);
+        assertThat(AgentReply.parse("99999%").percent()).as("HAProxy's cap").isEqualTo(25_600);
         assertThat(AgentReply.parse("# up")).isNull();
         assertThat(AgentReply.parse("")).isNull();
     }
