@@ -2,6 +2,7 @@ package dev.niolb.cli;
 
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.OperatorFile;
 import dev.niolb.config.file.ConfigFile;
 import picocli.CommandLine.Option;
 
@@ -10,9 +11,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -27,6 +26,8 @@ import java.nio.file.Path;
  */
 final class AdminTarget {
     static final String DEFAULT_CONFIG = "/etc/niolb/niolb.yaml";
+    /** Enough for the longest token niolb takes, with room for spaces and line breaks around it. */
+    private static final int TOKEN_FILE_MAX_BYTES = 8192;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
         description = "The admin API of the niolb to ask (default: the config file's admin.address, else "
@@ -90,11 +91,7 @@ final class AdminTarget {
     private static String readToken(final Path file) {
         final String token;
         try {
-            token = Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (final NoSuchFileException e) {
-            throw new Failure("cannot read admin token file " + file + ": no such file");
-        } catch (final AccessDeniedException e) {
-            throw new Failure("cannot read admin token file " + file + ": permission denied");
+            token = new String(OperatorFile.read(file, TOKEN_FILE_MAX_BYTES), StandardCharsets.UTF_8).strip();
         } catch (final IOException e) {
             throw new Failure("cannot read admin token file " + file + ": " + e.getMessage());
         }

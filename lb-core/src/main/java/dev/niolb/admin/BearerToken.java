@@ -1,8 +1,9 @@
 package dev.niolb.admin;
 
+import dev.niolb.config.OperatorFile;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 
@@ -15,6 +16,11 @@ import java.security.MessageDigest;
  */
 final class BearerToken {
     private static final String SCHEME = "bearer ";
+    /**
+     * The longest token: one that fits in a request's headers with room to spare (the admin server reads at most
+     * 16 KiB of request line and headers, {@link AdminLimits}); a longer one could never be sent.
+     */
+    static final int MAX_LENGTH = 4096;
     private final byte[] token;
 
     private BearerToken(final byte[] token) {
@@ -29,15 +35,20 @@ final class BearerToken {
     static BearerToken read(final Path file) throws IOException {
         final String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8).strip();
+            // room for the longest token and spaces or line breaks around it; a longer file is no token
+            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH), StandardCharsets.UTF_8).strip();
         } catch (final IOException e) {
-            throw new IOException("cannot read admin token file " + file + ": " + describe(e), e);
+            throw new IOException("cannot read admin token file " + file + ": " + e.getMessage(), e);
         }
         if (text.isEmpty()) {
             throw new IOException("admin token file " + file + " is empty");
         }
         if (text.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
             throw new IOException("admin token file " + file + ": the token must be one word of printable ASCII");
+        }
+        if (text.length() > MAX_LENGTH) {
+            throw new IOException("admin token file " + file + ": the token is longer than " + MAX_LENGTH
+                + " characters, more than a request's headers may carry");
         }
         return new BearerToken(text.getBytes(StandardCharsets.US_ASCII));
     }
@@ -50,15 +61,5 @@ final class BearerToken {
         }
         final byte[] given = authorization.substring(SCHEME.length()).strip().getBytes(StandardCharsets.UTF_8);
         return MessageDigest.isEqual(token, given);
-    }
-
-    private static String describe(final IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

@@ -1,6 +1,7 @@
 package dev.niolb.backend;
 
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.OperatorFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,7 +11,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -33,12 +33,18 @@ import java.util.Map;
  * CONFIG-WEIGHT MODE WEIGHT} (names hold no spaces, see {@link dev.niolb.config.Names}). At start a line applies
  * to the server of that group, name and address; its weight only while the config still gives the weight it was
  * set over (as a reload keeps an operator's weight until the file changes that server's weight). Lines that match
- * no server, and lines that cannot be read, are skipped and logged: a state file never stops a start.
+ * no server, and lines that cannot be read, are skipped and logged: a state file never stops a start. A line that
+ * starts with {@code #} is a comment; a group name that starts with {@code #} or {@code \} is written with a
+ * {@code \} before it, so that it is not read as one.
  */
 public final class OperatorStates {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorStates.class);
     /** Nothing kept: what an engine started without {@code --state-file} gets. */
     public static final OperatorStates NONE = new OperatorStates(null);
+    /** The largest file read: some 100,000 servers' lines; past it (a link to /dev/zero) nothing is read. */
+    static final int MAX_BYTES = 16 << 20;
+    /** Lines not applied named in the warning; past them only counted, so that a bad file cannot flood the log. */
+    static final int NAMED_SKIPPED = 20;
     private static final String HEADER = "# niolb operator states (--state-file): rewritten by niolb at every change;"
         + " read at start\n# group server address config-weight mode weight\n";
 
@@ -69,13 +75,14 @@ public final class OperatorStates {
         if (file == null) {
             return 0;
         }
+        if (!Files.exists(file)) {
+            return 0; // a first start
+        }
         final List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (final NoSuchFileException first) {
-            return 0;
+            lines = new String(OperatorFile.read(file, MAX_BYTES), StandardCharsets.UTF_8).lines().toList();
         } catch (final IOException | RuntimeException e) {
-            LOG.warn("operator states: cannot read {}: {}; servers start as the config says", file, e.toString());
+            LOG.warn("operator states: cannot read {}: {}; servers start as the config says", file, e.getMessage());
             return 0;
         }
         final List<String> applied = new ArrayList<>();
@@ -103,7 +110,10 @@ public final class OperatorStates {
             LOG.info("operator states from {}: {}", file, String.join(", ", applied));
         }
         if (!skipped.isEmpty()) {
-            LOG.warn("operator states from {} not applied: {}", file, String.join("; ", skipped));
+            final int more = skipped.size() - NAMED_SKIPPED;
+            LOG.warn("operator states from {} not applied: {}{}", file,
+                String.join("; ", skipped.subList(0, Math.min(skipped.size(), NAMED_SKIPPED))),
+                more > 0 ? "; and " + more + " more lines" : "");
         }
         return applied.size();
     }
@@ -119,8 +129,9 @@ public final class OperatorStates {
         final int configWeight = number(f[3]);
         final ServerState mode = mode(f[4]);
         final int weight = number(f[5]);
-        final String who = f[0] + "/" + f[1];
-        final TargetGroup group = groups.get(f[0]);
+        final String groupName = f[0].startsWith("\\") ? f[0].substring(1) : f[0];
+        final String who = groupName + "/" + f[1];
+        final TargetGroup group = groups.get(groupName);
         final Server server = group == null ? null : group.snapshot().server(f[1]);
         if (server == null) {
             return "-" + who + ": no such server in the config";
@@ -143,6 +154,11 @@ public final class OperatorStates {
             }
         }
         return did.isEmpty() ? null : who + " " + String.join(" ", did);
+    }
+
+    /** A group name at the start of a line: one that would read as a comment (or as escaped) is escaped. */
+    private static String atLineStart(final String name) {
+        return name.startsWith("#") || name.startsWith("\\") ? "\\" + name : name;
     }
 
     private static int number(final String text) {
@@ -176,7 +192,7 @@ public final class OperatorStates {
                 final ServerState mode = s.operatorMode();
                 final int weight = s.weight();
                 if (mode != ServerState.UP || weight != s.config().weight()) {
-                    text.append(group.name()).append(' ').append(s.name()).append(' ')
+                    text.append(atLineStart(group.name())).append(' ').append(s.name()).append(' ')
                         .append(Endpoint.hostPort(s.address())).append(' ').append(s.config().weight()).append(' ')
                         .append(mode.name().toLowerCase(Locale.ROOT)).append(' ').append(weight).append('\n');
                 }

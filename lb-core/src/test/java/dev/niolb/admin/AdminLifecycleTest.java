@@ -115,6 +115,22 @@ class AdminLifecycleTest {
     }
 
     @Test
+    void aTokenTooLongToSendOrAFileWithoutEndFailsTheStart(@TempDir final Path dir) throws Exception {
+        final Path longToken = Files.writeString(dir.resolve("long"), "t".repeat(BearerToken.MAX_LENGTH + 1) + "\n");
+        final Path endless = Files.createSymbolicLink(dir.resolve("zero"), Path.of("/dev/zero"));
+        final AdminConfig admin = AdminConfig.on(new InetSocketAddress("127.0.0.1", 0));
+        try (EchoServer echo = new EchoServer()) {
+            assertThatThrownBy(() -> AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0),
+                echo.address(), admin.withTokenFile(longToken))))
+                .hasMessage("admin token file " + longToken + ": the token is longer than 4096 characters, more "
+                    + "than a request's headers may carry");
+            assertThatThrownBy(() -> AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0),
+                echo.address(), admin.withTokenFile(endless))))
+                .hasMessage("cannot read admin token file " + endless + ": larger than 8 KiB");
+        }
+    }
+
+    @Test
     void stoppingTheEngineClosesTheAdminApi() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {
             final InetSocketAddress admin = rig.lb.adminAddress();

@@ -123,4 +123,58 @@ class OperatorStatesTest {
             assertThat(logs.messages()).anyMatch(m -> m.contains("cannot save to") && m.contains("a restart will not keep"));
         }
     }
+
+    @Test
+    void aGroupWhoseNameStartsWithAHashIsKeptNotReadAsAComment() {
+        final OperatorStates states = OperatorStates.in(dir.resolve("states"));
+        final Map<String, TargetGroup> before = hashGroups();
+        before.get("#g").snapshot().server("#s").operatorMode(ServerState.MAINT, "test");
+        before.get("\\g").snapshot().server("s").weight(7);
+        states.save(before.values());
+
+        final Map<String, TargetGroup> after = hashGroups();
+        assertThat(states.restore(after)).isEqualTo(2);
+        assertThat(after.get("#g").snapshot().server("#s").operatorMode()).isEqualTo(ServerState.MAINT);
+        assertThat(after.get("\\g").snapshot().server("s").weight()).isEqualTo(7);
+    }
+
+    private static Map<String, TargetGroup> hashGroups() {
+        return Map.of(
+            "#g", new TargetGroup(new TargetGroupConfig("#g", Algorithm.ROUNDROBIN, List.of(server("#s", 8001, 1))), 1),
+            "\\g", new TargetGroup(new TargetGroupConfig("\\g", Algorithm.ROUNDROBIN, List.of(server("s", 8002, 1))),
+                1));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void aFileWithoutEndOrANamedPipeIsNotReadAndTheStartGoesOn() throws Exception {
+        final Map<String, TargetGroup> groups = groups(server("a", 8001, 1));
+        final Path endless = dir.resolve("endless");
+        Files.createSymbolicLink(endless, Path.of("/dev/zero"));
+        final Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+
+        try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
+            assertThat(OperatorStates.in(endless).restore(groups)).isZero();
+            assertThat(OperatorStates.in(fifo).restore(groups)).as("returns: a pipe is not opened").isZero();
+            assertThat(logs.messages()).anyMatch(m -> m.contains("cannot read " + endless + ": larger than 16 MiB"))
+                .anyMatch(m -> m.contains("cannot read " + fifo + ": a named pipe (FIFO), not a file"));
+        }
+    }
+
+    @Test
+    void aFileOfManyBadLinesNamesTheFirstOnesAndCountsTheRest() throws IOException {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 1000; i++) {
+            text.append("web gone").append(i).append(" 127.0.0.1:8009 1 maint 1\n");
+        }
+        Files.writeString(dir.resolve("states"), text);
+
+        try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
+            OperatorStates.in(dir.resolve("states")).restore(groups(server("a", 8001, 1)));
+            assertThat(logs.messages()).filteredOn(m -> m.contains("not applied")).singleElement()
+                .satisfies(m -> assertThat(m).contains("web/gone19:").doesNotContain("web/gone20:")
+                    .endsWith("; and 980 more lines"));
+        }
+    }
 }

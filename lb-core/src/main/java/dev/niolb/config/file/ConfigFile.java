@@ -1,6 +1,7 @@
 package dev.niolb.config.file;
 
 import dev.niolb.config.Config;
+import dev.niolb.config.OperatorFile;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -9,13 +10,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,32 +42,14 @@ public record ConfigFile(Path path) implements ConfigSource {
         final String text;
         try {
             // a strict decoder: a file that is not UTF-8 is refused rather than read with replacement characters
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(readAtMost(path))).toString();
-        } catch (final NoSuchFileException e) {
-            throw new ConfigFileException("cannot read " + path + ": no such file");
-        } catch (final AccessDeniedException e) {
-            throw new ConfigFileException("cannot read " + path + ": permission denied");
+            text = StandardCharsets.UTF_8.newDecoder()
+                .decode(ByteBuffer.wrap(OperatorFile.read(path, YamlLimits.MAX_FILE_BYTES))).toString();
         } catch (final CharacterCodingException e) {
             throw new ConfigFileException("cannot read " + path + ": not UTF-8 text");
         } catch (final IOException e) {
             throw new ConfigFileException("cannot read " + path + ": " + e.getMessage());
         }
         return parse(text, path.toString());
-    }
-
-    /**
-     * The file's bytes, refused past {@link YamlLimits#MAX_FILE_BYTES}: never more than that is read, so
-     * {@code /dev/zero} or a FIFO that never ends is refused, not read until the heap is gone.
-     */
-    private static byte[] readAtMost(final Path path) throws IOException {
-        try (InputStream in = Files.newInputStream(path)) {
-            final byte[] bytes = in.readNBytes(YamlLimits.MAX_FILE_BYTES + 1);
-            if (bytes.length > YamlLimits.MAX_FILE_BYTES) {
-                throw new ConfigFileException("cannot read " + path + ": larger than "
-                    + (YamlLimits.MAX_FILE_BYTES >> 20) + " MiB");
-            }
-            return bytes;
-        }
     }
 
     @Override

@@ -455,6 +455,16 @@ class ConfigFileTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void aNamedPipeIsRefusedWithoutWaitingForAWriter(@TempDir final Path dir) throws Exception {
+        final Path fifo = dir.resolve("niolb.yaml");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+
+        assertThatThrownBy(() -> new ConfigFile(fifo).load())
+            .hasMessage("cannot read " + fifo + ": a named pipe (FIFO), not a file");
+    }
+
+    @Test
     void aFileThatIsNotUtf8IsRefused(@TempDir final Path dir) throws IOException {
         final Path latin1 = Files.write(dir.resolve("l.yaml"), new byte[] {'a', ':', ' ', (byte) 0xe9, '\n'});
 
