@@ -165,6 +165,38 @@ class LifecycleTest {
     }
 
     @Test
+    void aDrainedSessionWhoseServerIsStillSendingEndsWithACleanEndToTheServerNotAReset() throws Exception {
+        // the server sends more than its client takes (it reads nothing): at the drain's close bytes the server
+        // sent are unread in niolb's socket, where a bare close would answer with a reset alone
+        final java.util.concurrent.CompletableFuture<String> serverSaw = new java.util.concurrent.CompletableFuture<>();
+        final dev.niolb.testing.TcpServers.Scripted sending = rig.track(new dev.niolb.testing.TcpServers.Scripted(
+            socket -> {
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        socket.getOutputStream().write(new byte[8 << 20]); // blocks once every buffer is full
+                    } catch (final java.io.IOException ended) {
+                        // the session is over
+                    }
+                });
+                try {
+                    serverSaw.complete(socket.getInputStream().read() < 0 ? "end of stream" : "a byte");
+                } catch (final java.io.IOException e) {
+                    serverSaw.complete(e.toString());
+                }
+            }));
+        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofMillis(100), 100),
+            TcpOptions.DEFAULTS, new dev.niolb.config.ServerConfig("s", sending.address(), 1));
+        try (Socket s = rig.connect()) {
+            // relaying: the drain timeout that follows gives the server's bytes time to pile up in niolb
+            assertThat(s.getInputStream().read()).as("relaying").isZero();
+            rig.server("s").operatorMode(ServerState.DRAIN, "test");
+            assertThat(serverSaw.get(10, TimeUnit.SECONDS)).as("the server's read at the session's end")
+                .isEqualTo("end of stream");
+        }
+        Rig.await("counted", () -> rig.lb.listener("front").counters().terminated(Termination.DRAINED) == 1, 2000);
+    }
+
+    @Test
     void aMaximumConnectionAgeMovesLongLivedClientsOntoAServerThatCameBack() throws Exception {
         rig.backend("a");
         rig.backend("b");

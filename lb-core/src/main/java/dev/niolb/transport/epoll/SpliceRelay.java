@@ -101,6 +101,7 @@ final class SpliceRelay implements StreamRelay {
             }
             if (n == 0) {
                 srcEnded = true;
+                src.endRead();
                 givePipeBack();
                 return shutdownDst();
             }
