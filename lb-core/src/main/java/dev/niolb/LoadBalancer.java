@@ -500,12 +500,21 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** Kernel pipes held by splicing sessions now, over every loop: one per direction with bytes in one at most. */
     public int pipesInUse() {
+        return sumOverLoops(EventLoop::pipesInUse, "pipes in use");
+    }
+
+    /** Kernel pipes the loops keep open for reuse (two descriptors each), held by no session. */
+    public int pipesIdle() {
+        return sumOverLoops(EventLoop::pipesIdle, "idle pipes");
+    }
+
+    private int sumOverLoops(final java.util.function.ToIntFunction<EventLoop> count, final String what) {
         int sum = 0;
         for (final EventLoop loop : loops) {
             try {
-                sum += loop.submit(loop::pipesInUse).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                sum += loop.submit(() -> count.applyAsInt(loop)).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             } catch (final Exception e) {
-                LOG.debug("pipes in use: a loop did not answer: {}", e.toString());
+                LOG.debug("{}: a loop did not answer: {}", what, e.toString());
             }
         }
         return sum;

@@ -45,6 +45,7 @@ import java.util.Map;
  * @param sessions          sessions and flows open now
  * @param buffersInUse      pooled relay buffers held by sessions now
  * @param pipesInUse        kernel pipes held by splicing sessions now (epoll transport)
+ * @param pipesIdle         kernel pipes the loops keep open for reuse, held by no session
  * @param directMemoryBytes direct memory in use by the JVM's direct buffers (the relay pools are most of it)
  * @param accessLogLines    access log lines queued for writing
  * @param accessLogDropped  access log lines dropped because a queue was full
@@ -58,7 +59,7 @@ import java.util.Map;
  * @param loopStats         each relay loop's heartbeat, in stripe order
  * @param dns               lookups of servers given by DNS names
  */
-public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, int pipesInUse,
+public record EngineStats(long uptimeMs, int loops, long sessions, int buffersInUse, int pipesInUse, int pipesIdle,
                           long directMemoryBytes,
                           long accessLogLines, long accessLogDropped, long accessLogLost,
                           List<ListenerStats> listeners,
@@ -242,7 +243,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         }
         final ReloadCounters r = lb.reloads();
         return new EngineStats(lb.uptimeMs(), running.config().threads(), running.activeSessions(), lb.buffersInUse(),
-            lb.pipesInUse(), directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
+            lb.pipesInUse(), lb.pipesIdle(), directMemoryUsed(), lb.accessLog().offered() - lb.accessLog().dropped(), lb.accessLog().dropped(),
             AccessLogLosses.total(),
             List.copyOf(listeners), List.copyOf(retiringListeners), List.copyOf(groups), List.copyOf(retiringGroups),
             BuildInfo.version(),

@@ -51,6 +51,9 @@ final class MetricsPage {
             .sample(s.buffersInUse());
         p.family("niolb_pipes_in_use", Type.GAUGE, "Kernel pipes held by splicing sessions now (epoll transport).")
             .sample(s.pipesInUse());
+        p.family("niolb_pipes_idle", Type.GAUGE,
+            "Kernel pipes the loops keep open for the next splice, held by no session (two descriptors each).")
+            .sample(s.pipesIdle());
         p.family("niolb_direct_memory_bytes", Type.GAUGE, "Direct memory used by the JVM's direct buffers.")
             .sample(s.directMemoryBytes());
         p.family("niolb_access_log_lines_total", Type.COUNTER, "Access log lines queued for writing.")

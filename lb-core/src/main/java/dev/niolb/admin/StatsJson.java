@@ -25,6 +25,7 @@ final class StatsJson {
             .field("sessions", s.sessions())
             .field("buffers_in_use", s.buffersInUse())
             .field("pipes_in_use", s.pipesInUse())
+            .field("pipes_idle", s.pipesIdle())
             .field("direct_memory_bytes", s.directMemoryBytes())
             .field("access_log_lines", s.accessLogLines())
             .field("access_log_dropped", s.accessLogDropped())

@@ -213,6 +213,11 @@ public final class EventLoop {
         return poller.pipesInUse();
     }
 
+    /** Kernel pipes this loop keeps open for reuse. Loop thread. */
+    public int pipesIdle() {
+        return poller.pipesIdle();
+    }
+
     /** Pooled buffers handed out and not yet returned, over this loop's pools. Loop thread. */
     public int buffersInUse() {
         int n = 0;

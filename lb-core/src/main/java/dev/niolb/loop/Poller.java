@@ -35,6 +35,11 @@ public interface Poller extends AutoCloseable {
         return 0;
     }
 
+    /** Kernel pipes this loop keeps open for reuse, held by no session; 0 for a transport that does not splice. */
+    default int pipesIdle() {
+        return 0;
+    }
+
     /** Closes every socket still registered: the loop is stopping. */
     void closeRegistered();
 

@@ -117,6 +117,11 @@ final class EpollPoller implements Poller {
         return pipes.inUse();
     }
 
+    @Override
+    public int pipesIdle() {
+        return pipes.idle();
+    }
+
     /** This loop's pipes for splicing. */
     PipePool pipes() {
         return pipes;

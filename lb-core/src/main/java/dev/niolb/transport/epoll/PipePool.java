@@ -88,6 +88,7 @@ final class PipePool {
         return inUse;
     }
 
+    /** Pipes kept open for the next splice, held by no session: each is two descriptors. */
     int idle() {
         return idleCount;
     }
