@@ -11,9 +11,9 @@ import dev.niolb.backend.Server;
  * traffic evenly whatever the weights. nginx's {@code random two} draws by weight too.
  *
  * <p>{@code leasttime} is the same draw with another score: {@code (connect-time EWMA + 50 µs) × (active + 1)
- * / weight}, the EWMA aged by the time since it was last measured (halved each second: see
+ * / weight}, the EWMA aged by the time since it was last measured (halved each quarter second: see
  * {@link dev.niolb.backend.ServerCounters#connectNanosEwma(long)}, so one slow connect cannot starve a server), so a server that answers connects slowly (far away, overloaded, its accept queue backing up) gets
- * fewer new sessions, and equal times reduce to least connections. The 50 µs floor keeps a server with no
+ * fewer new sessions, and equal times (within {@link #SAME_TIME} of each other) reduce to least connections. The 50 µs floor keeps a server with no
  * measurement yet (EWMA 0) from winning every draw by a zero score.
  *
  * <p>Threading: not threadsafe; owned by one event loop. Its SplitMix64 generator is per instance and seeded
@@ -27,6 +27,8 @@ import dev.niolb.backend.Server;
 final class PowerOfTwoChoices implements Balancer {
     private static final int DRAWS = 8;
     private static final double TIME_FLOOR_NANOS = 50_000;
+    /** Connect times within this ratio of each other count as equal: the draw is then least connections. */
+    static final double SAME_TIME = 1.25;
 
     private final Server[] servers;
     private final boolean byConnectTime;
@@ -155,8 +157,15 @@ final class PowerOfTwoChoices implements Balancer {
         if (wb <= 0) {
             return a;
         }
-        final double scoreA = (a.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS) * (a.active() + 1) * wb;
-        final double scoreB = (b.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS) * (b.active() + 1) * wa;
+        final double timeA = a.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS;
+        final double timeB = b.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS;
+        if (timeA <= timeB * SAME_TIME && timeB <= timeA * SAME_TIME) {
+            // times this close are the same time measured with jitter: without this, the server whose average
+            // happened to be lowest would win every draw it is in, and one with fewer sessions would not
+            return lessLoaded(a, b);
+        }
+        final double scoreA = timeA * (a.active() + 1) * wb;
+        final double scoreB = timeB * (b.active() + 1) * wa;
         return scoreB < scoreA ? b : a;
     }
 

@@ -36,11 +36,35 @@ class LeastTimeAndBoundedLoadTest {
         later[0].connectSucceeded(0, 42_000_000, now - 20_000_000_000L); // the same, 20 s ago: 2^20 times less
         assertThat(TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, later, 1), 2, 100, 0)[0])
             .as("tried again, to be measured afresh").isPositive();
-        assertThat(later[0].connectNanosEwma(now + 3_000_000_000L - 20_000_000_000L)).isEqualTo(42_000_000 >> 3);
+        assertThat(later[0].connectNanosEwma(now + 1_000_000_000L - 20_000_000_000L)).as("halved each 250 ms")
+            .isEqualTo(42_000_000 >> 4);
 
         later[0].connectSucceeded(0, 100_000, now); // measured afresh: 0.1 ms
         assertThat(later[0].connectNanosEwma(now)).as("the fresh sample, not one slow sample 20 s old, decides")
             .isLessThan(200_000);
+    }
+
+    @Test
+    void connectTimesThatDifferByJitterAloneCountAsEqualAndTheDrawIsLeastConnections() {
+        final Server[] servers = TestServers.equal(2);
+        final long now = System.nanoTime();
+        servers[0].connectSucceeded(0, 100_000, now); // 0.10 ms
+        servers[1].connectSucceeded(0, 120_000, now); // 0.12 ms: the same loopback, another moment
+        final int[] idle = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(idle[1]).as("not starved by 20 µs").isBetween(400, 600);
+        TestServers.setActive(servers[0], 3);
+        final int[] busy = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(busy[1]).as("fewer sessions wins, as leastconn").isEqualTo(1000);
+    }
+
+    @Test
+    void aServerMeasuredSlowOnceAtStartIsTriedAgainWithinTwoSeconds() {
+        final Server[] servers = TestServers.equal(2);
+        final long now = System.nanoTime();
+        servers[1].connectSucceeded(0, 100_000, now);
+        servers[0].connectSucceeded(0, 29_000_000, now - 2_000_000_000L); // 29 ms, a cold start, 2 s ago
+        assertThat(TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 100, 0)[0])
+            .as("tried again").isPositive();
     }
 
     @Test
