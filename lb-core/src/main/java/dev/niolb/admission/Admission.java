@@ -52,7 +52,10 @@ public final class Admission {
      * As the other constructor, over the per-source counts of {@code previous} when it keeps a table of the same
      * size (and these limits need one): a reload that changes {@code source-maxconn} or {@code source-rate} goes on
      * from what each source has open and what its bucket holds. Were it to start from empty tables, lowering a
-     * source's cap during a flood would admit it as many again.
+     * source's cap during a flood would admit it as many again. A table is kept (and counts, limiting nothing)
+     * through a reload that turns every per-source limit off, so that turning one on again finds the connections
+     * still open; without it, they would be released into a table that no longer exists and the new one would
+     * admit as many again (black-box testing, session 20).
      */
     public Admission(final AccessList access, final int sourceMaxconn, final long intervalNanos, final int burst,
                      final int tableSize, final Admission previous) {
@@ -65,12 +68,13 @@ public final class Admission {
         this.burst = burst;
         this.tableSize = tableSize;
         final boolean needed = sourceMaxconn > 0 || intervalNanos > 0;
-        if (!needed) {
-            this.sources = null;
-        } else if (previous != null && previous.sources != null && previous.tableSize == tableSize) {
+        final boolean kept = previous != null && previous.sources != null && previous.tableSize == tableSize;
+        if (kept) {
             this.sources = previous.sources;
-        } else {
+        } else if (needed) {
             this.sources = new SourceTable(tableSize);
+        } else {
+            this.sources = null;
         }
     }
 

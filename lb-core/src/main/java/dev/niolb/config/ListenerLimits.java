@@ -59,7 +59,8 @@ public record ListenerLimits(CidrSet allow, CidrSet deny, int maxconn, int sourc
 
     /** {@link #admission()} over the per-source counts of {@code previous} where it can (see {@link Admission}). */
     public Admission admission(final Admission previous) {
-        if (!limitsSources() && allow.isEmpty() && deny.isEmpty()) {
+        if (!limitsSources() && allow.isEmpty() && deny.isEmpty()
+            && (previous == null || previous.sources() == null)) {
             return Admission.OPEN;
         }
         return new Admission(new AccessList(allow, deny), sourceMaxconn, sourceRate.intervalNanos(), sourceRate.burst(),
