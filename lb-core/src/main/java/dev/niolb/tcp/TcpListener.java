@@ -387,9 +387,10 @@ public final class TcpListener implements Listener {
 
     /**
      * A failed connect is logged at WARN at most once a second per listener, with how many were not logged,
-     * so that a dead server under load cannot flood the log.
+     * so that a dead server under load cannot flood the log; {@code trying} names the server tried next, null
+     * when none is.
      */
-    void warnConnectFailure(final long nowMs, final String server, final String why, final boolean retrying) {
+    void warnConnectFailure(final long nowMs, final String server, final String why, final String trying) {
         if (nowMs < nextConnectWarnMs) {
             suppressedConnectWarns++; // racy across loops by design: a hint, not a counter (see counters())
             return;
@@ -398,7 +399,7 @@ public final class TcpListener implements Listener {
         final long suppressed = suppressedConnectWarns;
         suppressedConnectWarns = 0;
         LOG.warn("listener {}: connect to server {} failed: {}{}{}", name(), server, why,
-            retrying ? "; trying another" : "; giving up on this client",
+            trying != null ? "; trying " + trying : "; giving up on this client",
             suppressed > 0 ? " (" + suppressed + " more failures since the last one logged, not logged)" : "");
     }
 }

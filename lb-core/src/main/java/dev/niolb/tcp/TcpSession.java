@@ -76,6 +76,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     private StreamSocket serverSocket;
     private Server server;
     private Server lastTried; // for the access log of a session whose every try failed
+    private String failedWhy; // why the connect to lastTried failed, until connectNext has logged it
     private Phase phase = Phase.NEW;
     private final ServerAttempts attempts;
     private long connectStartNanos;
@@ -209,6 +210,12 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     private void connectNext() {
         while (phase == Phase.CONNECTING) {
             final Server next = attempts.next(balancer, who.hash());
+            if (failedWhy != null) {
+                // said once the next pick is known: "trying another" when there was none misled (session 20)
+                listener.warnConnectFailure(loop().nowMs(), lastTried.toString(), failedWhy,
+                    next == null ? null : next.toString());
+                failedWhy = null;
+            }
             if (next == null) {
                 close(attempts.giveUp());
                 return;
@@ -255,7 +262,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                     // connected and written to, then failed (registering the socket): not the server's fault, and
                     // another server cannot be given the rest of a stream whose start went to this one. Both are
                     // reset, so that neither takes a cut stream for a whole one
-                    listener.warnConnectFailure(loop().nowMs(), next.toString(), describe(e), false);
+                    listener.warnConnectFailure(loop().nowMs(), next.toString(), describe(e), null);
                     close(Termination.INTERNAL_ERROR);
                     return;
                 }
@@ -297,7 +304,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         }
         serverSocket.close(false);
         serverSocket = null;
-        listener.warnConnectFailure(loop().nowMs(), failed.toString(), why, attempts.retriesLeft());
+        failedWhy = why; // of lastTried; logged by connectNext, which always follows, once it knows what is next
         balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
     }
 

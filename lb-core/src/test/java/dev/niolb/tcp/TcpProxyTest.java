@@ -246,6 +246,19 @@ class TcpProxyTest {
     }
 
     @Test
+    void aFailedConnectWithNoOtherServerToTrySaysItGivesUpNotThatItTriesAnother() throws Exception {
+        try (dev.niolb.testing.LogCapture logs = dev.niolb.testing.LogCapture.of(TcpListener.class.getName())) {
+            start(TcpServers.refusingAddress()); // retries left, but no other server
+            try (Socket s = connect()) {
+                assertThat(s.getInputStream().read()).isEqualTo(-1);
+            }
+            Await.until(() -> lb.listener("front").counters().terminated(Termination.CONNECT_FAILURE) == 1, 2000);
+            assertThat(logs.messages()).filteredOn(m -> m.contains("connect to server")).singleElement()
+                .satisfies(m -> assertThat(m).endsWith("; giving up on this client"));
+        }
+    }
+
+    @Test
     void retriesAreBoundedByTheRetriesOption() throws Exception {
         start(TcpOptions.DEFAULTS.withRetries(4), 1, TcpServers.refusingAddress(), TcpServers.refusingAddress(),
             TcpServers.refusingAddress(), TcpServers.refusingAddress(), TcpServers.refusingAddress(),
