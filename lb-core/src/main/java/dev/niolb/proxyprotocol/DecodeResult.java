@@ -65,6 +65,8 @@ public sealed interface DecodeResult permits DecodeResult.NeedMore, DecodeResult
         BAD_LENGTH("length shorter than the address block", false),
         /** v2: a TLV runs past the end of the header. */
         BAD_TLV("a TLV runs past the end of the header", false),
+        /** v2: a CRC32C TLV that is not 4 bytes or does not match the header's checksum. */
+        BAD_CHECKSUM("CRC32C checksum does not match", false),
         /** v1: not {@code PROXY TCP4|TCP6|UNKNOWN …} with single spaces, or a lone CR or LF. */
         BAD_LINE("malformed v1 line", false),
         /** v1: an address that is not the canonical text of its family. */

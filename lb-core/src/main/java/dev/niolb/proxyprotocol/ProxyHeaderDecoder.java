@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
 
 /**
  * Decodes a PROXY protocol header, version 1 (text) or 2 (binary), from the start of a buffer, as HAProxy's
@@ -42,8 +43,9 @@ import java.nio.ByteBuffer;
  * </pre>
  * Command LOCAL decodes to {@link ProxyHeader.Local} whatever follows; PROXY with family or transport UNSPEC, or
  * family UNIX, to {@link ProxyHeader.Unknown}; INET and INET6 to {@link Proxied}. TLVs are skipped, but each
- * must fit inside the header. A header longer than the caller's bound is refused as soon as its length field is
- * read.
+ * must fit inside the header, and a {@code PP2_TYPE_CRC32C} TLV must be 4 bytes and match the header's checksum
+ * (as HAProxy checks it: a damaged or forged header is refused, not believed). A header longer than the caller's
+ * bound is refused as soon as its length field is read.
  */
 public final class ProxyHeaderDecoder {
     /** The longest v1 line, CRLF included: {@code PROXY UNKNOWN} with two full IPv6 addresses and ports. */
@@ -66,6 +68,8 @@ public final class ProxyHeaderDecoder {
     private static final int AF_UNIX = 3;
     private static final int TRANSPORT_UNSPEC = 0;
     private static final int TRANSPORT_DGRAM = 2;
+    private static final int PP2_TYPE_CRC32C = 0x03;
+    private static final int CRC32C_LENGTH = 4;
 
     private ProxyHeaderDecoder() {
     }
@@ -165,8 +169,12 @@ public final class ProxyHeaderDecoder {
         if (length < addressLength) {
             return malformed(Problem.BAD_LENGTH);
         }
-        if (!tlvsFit(in, start + V2_FIXED_LENGTH + addressLength, start + total)) {
+        final int tlvs = start + V2_FIXED_LENGTH + addressLength;
+        if (!tlvsFit(in, tlvs, start + total)) {
             return malformed(Problem.BAD_TLV);
+        }
+        if (!checksumMatches(in, start, tlvs, start + total)) {
+            return malformed(Problem.BAD_CHECKSUM);
         }
         if (family == AF_UNIX) {
             return new Decoded(ProxyHeader.Unknown.INSTANCE, total); // a path means nothing to a TCP/UDP balancer
@@ -191,6 +199,31 @@ public final class ProxyHeaderDecoder {
             i += 3 + u16(in, i + 1);
         }
         return i == to;
+    }
+
+    /**
+     * Whether the header between {@code start} and {@code end} has no {@code PP2_TYPE_CRC32C} TLV, or one of 4
+     * bytes equal to the CRC32C of the whole header with those 4 bytes read as zeros (the specification's
+     * definition). The TLVs from {@code tlvs} are known to fit.
+     */
+    private static boolean checksumMatches(final ByteBuffer in, final int start, final int tlvs, final int end) {
+        int i = tlvs;
+        while (i < end) {
+            final int length = u16(in, i + 1);
+            if ((in.get(i) & 0xFF) == PP2_TYPE_CRC32C) {
+                if (length != CRC32C_LENGTH) {
+                    return false;
+                }
+                final int value = i + 3;
+                final CRC32C crc = new CRC32C();
+                crc.update(in.slice(start, value - start)); // slices: the caller's buffer is left as it was
+                crc.update(new byte[CRC32C_LENGTH]);
+                crc.update(in.slice(value + CRC32C_LENGTH, end - value - CRC32C_LENGTH));
+                return crc.getValue() == ((long) u16(in, value) << 16 | u16(in, value + 2)); // big endian, whatever the buffer's order
+            }
+            i += 3 + length;
+        }
+        return true;
     }
 
     private static InetAddress address(final ByteBuffer in, final int at, final int length) {

@@ -286,6 +286,39 @@ class ProxyHeaderDecoderTest {
     }
 
     @Test
+    void aV2HeaderWhoseCrc32cTlvMatchesIsDecoded() throws Exception {
+        final ByteBuffer in = withCrc32c(SIG + "21" + "11" + "001e" + "0a000001" + "0a000002" + "0001" + "0002"
+            + "04" + "0003" + "000000" + "05" + "0002" + "abcd" + "03" + "0004" + "00000000");
+        in.order(ByteOrder.LITTLE_ENDIAN); // the checksum is read in network order whatever the buffer's
+        final Decoded d = decoded(in);
+        assertThat(d.length()).isEqualTo(16 + 30);
+        assertThat(((Proxied) d.header()).source()).isEqualTo(at("10.0.0.1", 1));
+        assertThat(in.position()).isZero();
+    }
+
+    @Test
+    void aV2HeaderWhoseCrc32cTlvDoesNotMatchIsRefused() {
+        final ByteBuffer good = withCrc32c(SIG + "21" + "11" + "0013" + "0a000001" + "0a000002" + "0001" + "0002"
+            + "03" + "0004" + "00000000");
+        final ByteBuffer wrongCrc = copy(good).put(good.limit() - 1, (byte) (good.get(good.limit() - 1) ^ 1));
+        assertThat(problem(wrongCrc)).isEqualTo(Problem.BAD_CHECKSUM);
+        final ByteBuffer otherPort = copy(good).put(16 + 9, (byte) 2); // the address block changed after the sum
+        assertThat(problem(otherPort)).isEqualTo(Problem.BAD_CHECKSUM);
+    }
+
+    @Test
+    void aV2Crc32cTlvOfAnyLengthButFourIsRefused() {
+        assertThat(problem(hex(SIG + "21" + "11" + "0012" + "0a000001" + "0a000002" + "0001" + "0002"
+            + "03" + "0003" + "000000"))).isEqualTo(Problem.BAD_CHECKSUM);
+    }
+
+    @Test
+    void theTestsCrc32cIsTheStandardOne() {
+        // the check value of CRC-32C (Castagnoli) over "123456789", from the catalogue of CRCs
+        assertThat(crc32c("123456789".getBytes(StandardCharsets.US_ASCII))).isEqualTo(0xE3069283L);
+    }
+
+    @Test
     void expectedLengthIsKnownOnceTheFixedPartOfAV2HeaderHasArrived() {
         assertThat(ProxyHeaderDecoder.expectedLength(hex(SIG + "21" + "11" + "00"))).isEqualTo(-1);
         assertThat(ProxyHeaderDecoder.expectedLength(hex(SIG + "21" + "11" + "0123"))).isEqualTo(16 + 0x123);
@@ -323,6 +356,38 @@ class ProxyHeaderDecoderTest {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(HexFormat.of().parseHex(hex));
         return ByteBuffer.wrap(out.toByteArray());
+    }
+
+    /**
+     * The header {@code hex}, whose last 4 bytes are its CRC32C TLV's value, with that value filled in: the
+     * checksum of the whole header with those bytes zero, computed here bit by bit (not with the JDK's CRC32C
+     * that the decoder uses) so that the two cannot share a mistake.
+     */
+    private static ByteBuffer withCrc32c(final String hex) {
+        final byte[] header = HexFormat.of().parseHex(hex);
+        final long crc = crc32c(header);
+        for (int i = 0; i < 4; i++) {
+            header[header.length - 4 + i] = (byte) (crc >>> (24 - 8 * i));
+        }
+        return ByteBuffer.wrap(header);
+    }
+
+    /** CRC-32C (Castagnoli): reflected polynomial 0x82F63B78, initial and final XOR 0xFFFFFFFF. */
+    private static long crc32c(final byte[] bytes) {
+        int crc = 0xFFFFFFFF;
+        for (final byte b : bytes) {
+            crc ^= b & 0xFF;
+            for (int bit = 0; bit < 8; bit++) {
+                crc = (crc & 1) != 0 ? (crc >>> 1) ^ 0x82F63B78 : crc >>> 1;
+            }
+        }
+        return ~crc & 0xFFFF_FFFFL;
+    }
+
+    private static ByteBuffer copy(final ByteBuffer in) {
+        final byte[] bytes = new byte[in.remaining()];
+        in.get(in.position(), bytes);
+        return ByteBuffer.wrap(bytes);
     }
 
     private static InetSocketAddress at(final String ip, final int port) throws Exception {
