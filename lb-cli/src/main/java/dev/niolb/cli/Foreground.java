@@ -450,7 +450,10 @@ final class Foreground {
                 .append(Endpoint.hostPort(i < bound.size() ? bound.get(i) : l.bind()));
             if (l.acceptProxy().enabled()) {
                 line.append(" accept-proxy");
-                if (!l.acceptProxy().trusted().isEmpty()) {
+                if (l.acceptProxy().trustsNoPeer()) {
+                    // an empty accept-proxy-from (a template's) trusts nobody: say so where an operator looks
+                    line.append(" from nobody (accept-proxy-from is empty: every peer is a direct client)");
+                } else if (!l.acceptProxy().trustsEveryPeer()) {
                     line.append(" from ").append(l.acceptProxy().trusted().blocks().stream().map(Object::toString)
                         .collect(Collectors.joining(" ")));
                 }

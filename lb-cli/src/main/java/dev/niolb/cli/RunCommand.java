@@ -342,8 +342,9 @@ public final class RunCommand implements Callable<Integer> {
             .withMaxFlows(udpMaxFlows == null ? 0 : udpMaxFlows)
             .withRetries(retries)
             .withReceiveBuffer(udpReceiveBuffer);
-        final List<Cidr> trusted = acceptProxyFrom == null ? List.of() : acceptProxyFrom;
-        final AcceptProxy proxy = new AcceptProxy(acceptProxy || !trusted.isEmpty(), new CidrSet(trusted),
+        // no --accept-proxy-from: every peer (null); flags cannot give an empty list, which would trust none
+        final CidrSet trusted = acceptProxyFrom == null || acceptProxyFrom.isEmpty() ? null : new CidrSet(acceptProxyFrom);
+        final AcceptProxy proxy = new AcceptProxy(acceptProxy || trusted != null, trusted,
             proxyHeaderTimeout, proxyHeaderMax);
         final ListenerLimits limits = ListenerLimits.NONE
             .withAccess(new CidrSet(allow == null ? List.of() : allow), new CidrSet(deny == null ? List.of() : deny))

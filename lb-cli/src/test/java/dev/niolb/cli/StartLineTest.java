@@ -64,6 +64,17 @@ class StartLineTest {
     }
 
     @Test
+    void theStartUpLineSaysAnEmptyTrustedListTrustsNobody() {
+        final Config config = new Config(1, Duration.ofSeconds(30),
+            List.of(new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS)
+                .withAcceptProxy(AcceptProxy.from(CidrSet.EMPTY))),
+            List.of(new TargetGroupConfig("default", Algorithm.ROUNDROBIN, List.of(ServerConfig.parse("10.0.0.1:80")))));
+
+        assertThat(Foreground.startLine(config, List.of(), "nio")).startsWith("listening on tcp://127.0.0.1:8080"
+            + " accept-proxy from nobody (accept-proxy-from is empty: every peer is a direct client); servers");
+    }
+
+    @Test
     void theStartUpLineNamesThePROXYProtocolSettings() {
         final Config config = new Config(1, Duration.ofSeconds(30),
             List.of(new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS)

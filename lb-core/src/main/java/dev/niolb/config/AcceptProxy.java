@@ -17,7 +17,10 @@ import java.util.Objects;
  * never be guessed, and an untrusted peer must not be able to claim another address.
  *
  * @param enabled         read headers at all
- * @param trusted         peers whose headers are read; empty trusts every peer (HAProxy's plain {@code accept-proxy})
+ * @param trusted         peers whose headers are read; null trusts every peer (HAProxy's plain {@code accept-proxy}),
+ *                        an empty set trusts none: every peer is a direct client. Empty is what a templated
+ *                        {@code accept-proxy-from: []} means to whoever wrote it, so it must not open the listener to
+ *                        every peer's claims (nor reset every direct client)
  * @param headerTimeout   a TCP peer that has not sent its whole header within this time is closed
  * @param maxHeaderLength the longest header accepted, in bytes (a v1 line is at most 107 by the specification)
  */
@@ -29,10 +32,9 @@ public record AcceptProxy(boolean enabled, CidrSet trusted, Duration headerTimeo
     /** The longest header v2 can express: 16 + 65,535. */
     public static final int MAX_MAX_HEADER_LENGTH = 16 + 0xFFFF;
     public static final AcceptProxy DISABLED =
-        new AcceptProxy(false, CidrSet.EMPTY, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_HEADER_LENGTH);
+        new AcceptProxy(false, null, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_HEADER_LENGTH);
 
     public AcceptProxy {
-        Objects.requireNonNull(trusted, "trusted");
         Objects.requireNonNull(headerTimeout, "headerTimeout");
         if (headerTimeout.isNegative() || headerTimeout.isZero()) {
             throw new IllegalArgumentException("proxy-header-timeout must be positive, got "
@@ -49,20 +51,31 @@ public record AcceptProxy(boolean enabled, CidrSet trusted, Duration headerTimeo
         return DISABLED.withEnabled(true);
     }
 
-    /** Only peers in {@code trusted} must (and may) send a header. */
+    /** Only peers in {@code trusted} must (and may) send a header; none when it is empty. */
     public static AcceptProxy from(final CidrSet trusted) {
         return new AcceptProxy(true, trusted, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_HEADER_LENGTH);
     }
 
     /** Whether a header is read from {@code peer}. */
     public boolean expectsHeaderFrom(final InetAddress peer) {
-        return enabled && (trusted.isEmpty() || trusted.contains(peer));
+        return enabled && (trusted == null || trusted.contains(peer));
+    }
+
+    /** Whether every peer is trusted (no list given), as opposed to those of a list, which may be empty. */
+    public boolean trustsEveryPeer() {
+        return trusted == null;
+    }
+
+    /** Whether headers are read at all but no peer is trusted to send one: every peer is a direct client. */
+    public boolean trustsNoPeer() {
+        return enabled && trusted != null && trusted.isEmpty();
     }
 
     public AcceptProxy withEnabled(final boolean b) {
         return new AcceptProxy(b, trusted, headerTimeout, maxHeaderLength);
     }
 
+    /** {@code set} null: every peer. */
     public AcceptProxy withTrusted(final CidrSet set) {
         return new AcceptProxy(enabled, set, headerTimeout, maxHeaderLength);
     }

@@ -73,7 +73,8 @@ public final class RecordDiff {
         "accept-proxy.max-header-length");
 
     /** What an unset value means where it is not "none" (the config's own word for it). */
-    private static final Map<String, String> ABSENT = Map.of("dns.resolver", "system");
+    private static final Map<String, String> ABSENT = Map.of("dns.resolver", "system",
+        "accept-proxy.trusted", "every peer");
 
     private RecordDiff() {
     }

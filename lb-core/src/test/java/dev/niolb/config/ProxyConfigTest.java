@@ -72,6 +72,16 @@ class ProxyConfigTest {
     }
 
     @Test
+    void anEmptyTrustedListTrustsNobody() throws Exception {
+        final AcceptProxy none = AcceptProxy.from(CidrSet.EMPTY);
+        assertThat(none.expectsHeaderFrom(InetAddress.getByName("127.0.0.1"))).isFalse();
+        assertThat(none.expectsHeaderFrom(InetAddress.getByName("::1"))).isFalse();
+        assertThat(none.trustsNoPeer()).isTrue();
+        assertThat(none.trustsEveryPeer()).isFalse();
+        assertThat(AcceptProxy.fromAnyPeer().trustsNoPeer()).isFalse();
+    }
+
+    @Test
     void acceptProxyRefusesATimeoutOrBoundThatCannotWork() {
         assertThatThrownBy(() -> AcceptProxy.fromAnyPeer().withHeaderTimeout(Duration.ZERO))
             .hasMessage("proxy-header-timeout must be positive, got 0");

@@ -209,6 +209,17 @@ class ProxyProtocolTcpTest {
     }
 
     @Test
+    void anEmptyTrustedListServesEveryPeerAsADirectClient() throws Exception {
+        final EchoServer backend = rig.track(new EchoServer());
+        start(AcceptProxy.from(CidrSet.EMPTY), server("s", backend.address(), SendProxy.NONE));
+        try (Socket s = connectFrom("127.0.0.2")) {
+            assertThat(echo(s, "hello\n")).isEqualTo("hello\n");
+        }
+        assertThat(counters().get(ListenerCounters.PROXY_DIRECT)).isEqualTo(1);
+        assertThat(counters().get(ListenerCounters.PROXY_MALFORMED)).isZero();
+    }
+
+    @Test
     void sourceHashingSeesTheDecodedAddress() throws Exception {
         final List<HeaderEchoServer> backends = new ArrayList<>();
         final List<ServerConfig> servers = new ArrayList<>();

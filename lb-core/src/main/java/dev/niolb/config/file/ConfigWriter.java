@@ -131,8 +131,8 @@ public final class ConfigWriter {
             .put("udp-max-flows", udp.maxFlows() == 0 ? AUTO : Integer.toString(udp.maxFlows()))
             .put("udp-rcvbuf", Sizes.format(udp.receiveBuffer()))
             .put("accept-proxy", l.acceptProxy().enabled())
-            .put("accept-proxy-from", new SequenceNode(Tag.SEQ, l.acceptProxy().trusted().blocks().stream()
-                .map(c -> scalar(c.toString())).toList(), FlowStyle.BLOCK))
+            // absent: every peer; an empty list trusts none
+            .put("accept-proxy-from", l.acceptProxy().trustsEveryPeer() ? null : cidrs(l.acceptProxy().trusted()))
             .put("proxy-header-timeout", l.acceptProxy().headerTimeout())
             .put("proxy-header-max", Sizes.format(l.acceptProxy().maxHeaderLength()))
             .put("allow", cidrs(limits.allow()))
@@ -231,8 +231,11 @@ public final class ConfigWriter {
             this.style = style;
         }
 
+        /** A null value leaves the key out: what its absence means is the value (accept-proxy-from: every peer). */
         Map put(final String key, final Node value) {
-            tuples.add(new NodeTuple(scalar(key), value));
+            if (value != null) {
+                tuples.add(new NodeTuple(scalar(key), value));
+            }
             return this;
         }
 

@@ -301,6 +301,38 @@ class ConfigFileTest {
     }
 
     @Test
+    void anEmptyAcceptProxyFromTrustsNobodyAndNoListTrustsEveryPeer() throws Exception {
+        final Config config = parse("""
+            defaults:
+              accept-proxy-from: 10.0.0.0/8
+            listeners:
+              - bind: 127.0.0.1:8080
+                accept-proxy-from: []
+              - bind: 127.0.0.1:8081
+                accept-proxy-from: []
+                accept-proxy: true
+              - bind: 127.0.0.1:8082
+                accept-proxy: true
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """);
+
+        assertThat(config.listeners()).extracting(ListenerConfig::acceptProxy).containsExactly(
+            AcceptProxy.from(CidrSet.EMPTY), AcceptProxy.from(CidrSet.EMPTY), AcceptProxy.from(CidrSet.parse(List.of("10.0.0.0/8"))));
+        assertThat(config.listeners().get(0).acceptProxy().expectsHeaderFrom(java.net.InetAddress.getByName("10.0.0.1")))
+            .isFalse();
+        assertThat(parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+                accept-proxy: true
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """).listeners().getFirst().acceptProxy()).isEqualTo(AcceptProxy.fromAnyPeer());
+    }
+
+    @Test
     void accessListsAndLimitsAreListenerOptionsAndTheProcessCapIsInDefaults() {
         final Config config = parse("""
             defaults:

@@ -53,9 +53,13 @@ class ConfigSchemaTest {
             servers:
               - address: 127.0.0.1:80
         """;
-    /** Keys with no default in the schema: sections, keys the user gives, keys derived from other keys. */
+    /**
+     * Keys with no default in the schema: sections, keys the user gives, keys derived from other keys, and
+     * accept-proxy-from, whose absence (every peer) no value can write: an empty list trusts no peer.
+     */
     private static final Set<String> NO_DEFAULT = Set.of("defaults", "admin", "listeners", "groups", "dns", "name",
-        "bind", "protocol", "group", "servers", "address", "token-file", "metrics-address", "access-log-file", "syslog");
+        "bind", "protocol", "group", "servers", "address", "token-file", "metrics-address", "access-log-file", "syslog",
+        "accept-proxy-from");
     /** Keys another key must go with for the reader to take any value of them. */
     private static final Map<String, String> COMPANION = Map.of(
         "hash-balance-factor", "balance: source",

@@ -68,6 +68,22 @@ class ConfigWriterTest {
     }
 
     @Test
+    void anEmptyTrustedListIsWrittenAsOneAndEveryPeerAsNoList() {
+        final InetSocketAddress a = new InetSocketAddress("10.0.0.1", 80);
+        final Config config = new Config(1, Duration.ZERO,
+            List.of(new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "g", TcpOptions.DEFAULTS)
+                    .withAcceptProxy(AcceptProxy.from(CidrSet.EMPTY)),
+                new ListenerConfig(new InetSocketAddress("127.0.0.1", 8081), "g", TcpOptions.DEFAULTS)
+                    .withAcceptProxy(AcceptProxy.fromAnyPeer())),
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(a, 1)))));
+
+        final String yaml = ConfigWriter.write(config);
+
+        assertThat(yaml).containsOnlyOnce("accept-proxy-from: []");
+        assertThat(ConfigFile.parse(yaml, "t.yaml")).isEqualTo(config);
+    }
+
+    @Test
     void everyDefaultIsWrittenOut() {
         final String yaml = ConfigWriter.write(ConfigFile.parse("""
             listeners:
