@@ -83,7 +83,12 @@ public sealed interface DecodeResult permits DecodeResult.NeedMore, DecodeResult
          * The input ended inside the header where no more can come: never from {@code decode} (which says
          * {@code NEED_MORE}), but what a reader of whole datagrams makes of that answer.
          */
-        TRUNCATED("cut short", false);
+        TRUNCATED("cut short", false),
+        /**
+         * A valid v1 line where only v2 is taken: never from {@code decode}, but what a reader of datagrams makes
+         * of a v1 header (v1 names TCP only, and the specification gives UDP to v2).
+         */
+        V1_ON_DATAGRAM("v1 (text) header on a datagram: UDP takes v2 only", false);
 
         private final String description;
         private final boolean oversize;

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
  * Runs on its receiver's event loop.
  *
  * Strips the PROXY protocol v2 header a trusted peer puts in front of each datagram, for one {@link UdpReceiver}.
+ * A v1 header is refused as malformed: v1 names TCP connections only, and the documentation promises v2 for UDP.
  *
  * <p>Not threadsafe: owned by its receiver's loop. A datagram is whole, so a header that does not decode (cut
  * short included) is malformed. A proxy forwarding a client's datagrams repeats the same header on each, so the
@@ -18,6 +19,8 @@ import java.nio.ByteBuffer;
 final class DatagramHeaderReader {
     /** Headers longer than this are decoded every time rather than kept: v2 IPv6 with a few TLVs fits. */
     private static final int KEEP_MAX = 128;
+    /** The v2 signature's first byte; a v1 line starts with 'P'. */
+    private static final byte V2_FIRST_BYTE = 0x0D;
 
     private final int maxLength;
     private final byte[] lastBytes = new byte[KEEP_MAX];
@@ -42,6 +45,11 @@ final class DatagramHeaderReader {
         final DecodeResult result = ProxyHeaderDecoder.decode(datagram, maxLength);
         if (!(result instanceof DecodeResult.Decoded decoded)) {
             problem = result instanceof DecodeResult.Malformed m ? m.problem() : DecodeResult.Problem.TRUNCATED;
+            return null;
+        }
+        if (datagram.get(start) != V2_FIRST_BYTE) {
+            // a v1 line decodes (the decoder serves TCP too), but v1 is TCP's: a datagram's must be v2
+            problem = DecodeResult.Problem.V1_ON_DATAGRAM;
             return null;
         }
         if (decoded.length() <= KEEP_MAX) {

@@ -55,4 +55,13 @@ class DatagramHeaderReaderTest {
         assertThat(reader.problem()).isEqualTo(DecodeResult.Problem.NOT_PROXY);
         assertThat(plain.position()).isZero();
     }
+
+    @Test
+    void aV1HeaderIsRefusedBecauseUdpTakesV2Only() {
+        final ByteBuffer v1 = ByteBuffer.wrap("PROXY TCP4 198.51.100.1 192.0.2.1 4000 53\r\nquery"
+            .getBytes(StandardCharsets.US_ASCII));
+        assertThat(reader.strip(v1)).isNull();
+        assertThat(reader.problem()).isEqualTo(DecodeResult.Problem.V1_ON_DATAGRAM);
+        assertThat(v1.position()).isZero();
+    }
 }

@@ -195,6 +195,20 @@ class ProxyProtocolUdpTest {
     }
 
     @Test
+    void aDatagramWithAV1HeaderIsDroppedAndCountedAsAProxyHeaderDrop() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
+        start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            proxy.send("PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\nv1");
+            proxy.send(withHeader(new InetSocketAddress("10.0.0.1", 1), "v2")); // after the first on this socket
+            assertThat(proxy.receiveText(2000)).isEqualTo("s:v2");
+        }
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_PROXY_HEADER) == 1, 2000);
+        assertThat(counters().get(UdpListenerCounters.PROXY_HEADERS)).isEqualTo(1);
+        assertThat(server.received()).isEqualTo(1);
+    }
+
+    @Test
     void aPeerOutsideTheTrustedSourcesIsTakenAsADirectClient() throws Exception {
         final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.V2, server.address());
