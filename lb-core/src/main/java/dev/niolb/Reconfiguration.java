@@ -49,6 +49,8 @@ final class Reconfiguration {
     private final Set<String> datagramOnlyBefore;
     private final Set<String> datagramOnlyAfter;
     private final List<String> notApplied = new ArrayList<>();
+    /** The listener fields behind the listener lines of {@link #notApplied}, left out of the applied diff. */
+    private final Map<ConfigDiff.ListenerChange, List<RecordDiff.Field>> notAppliedFields = new LinkedHashMap<>();
     private final Map<String, TargetGroup> newGroups = new LinkedHashMap<>();
     private final List<Listener> added = new ArrayList<>();
     // retired UDP listeners that are added back (among added)
@@ -155,7 +157,7 @@ final class Reconfiguration {
         // what runs now: the file's values, except what only a restart changes (reported above)
         to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed,
             removedGroups);
-        return new ReloadResult(diff, notApplied);
+        return new ReloadResult(diff.withoutListenerFields(notAppliedFields), notApplied);
     }
 
     /** Builds new groups (unpublished) and binds and registers every new listener; on failure closes them all. */
@@ -303,17 +305,18 @@ final class Reconfiguration {
         final ListenerConfig after = change.after();
         final TargetGroup group = groups.get(after.group());
         changing.get(change).reconfigure(after, group);
-        boolean restartOnly = false;
+        final List<RecordDiff.Field> restartFields = new ArrayList<>();
         for (final RecordDiff.Field f : change.fields()) {
             // the backlog and TCP_DEFER_ACCEPT are the kept listening socket's
             final boolean socketsOwn = f.path().equals("tcp.backlog") || f.path().equals("tcp.defer-accept");
             if (socketsOwn && after.protocol() == Protocol.TCP
                 || f.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP) {
                 notApplied.add("listener " + after.name() + ": " + f + " needs a restart");
-                restartOnly = true;
+                restartFields.add(f);
             }
         }
-        if (restartOnly) { // what runs keeps the socket's values, so the next reload reports them again
+        if (!restartFields.isEmpty()) {
+            notAppliedFields.put(change, restartFields); // said once, as not applied: not also as changed // what runs keeps the socket's values, so the next reload reports them again
             final ListenerConfig running = after.protocol() == Protocol.TCP
                 ? after.withTcp(after.tcp().withBacklog(before.tcp().backlog())
                     .withDeferAccept(before.tcp().deferAccept()))

@@ -1,5 +1,7 @@
 package dev.niolb.admission;
 
+import dev.niolb.config.ConfigValue;
+
 import java.net.InetAddress;
 import java.util.List;
 
@@ -7,9 +9,10 @@ import java.util.List;
  * A list of address blocks checked in order; an empty set matches nothing.
  *
  * <p>Linear: access lists are short (tens of entries) and a scan of a few masked compares is faster than a trie
- * at that size. Immutable, so every loop may share one.
+ * at that size. Immutable, so every loop may share one. A {@link ConfigValue}: a reload summary shows the list as
+ * written ({@code allow [10.0.0.0/8]→[]}), not its inner field.
  */
-public record CidrSet(List<Cidr> blocks) {
+public record CidrSet(List<Cidr> blocks) implements ConfigValue {
     public static final CidrSet EMPTY = new CidrSet(List.of());
 
     public CidrSet {

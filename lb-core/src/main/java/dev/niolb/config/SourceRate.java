@@ -10,8 +10,10 @@ import java.util.Objects;
  * @param count  tokens per period; 0 means no rate limit
  * @param period the period the count is over: a second, a minute or an hour
  * @param burst  the bucket's size: connections a source may open at once after a quiet spell; at least 1
+ *
+ * <p>A {@link ConfigValue}: a reload summary shows it as written ({@code source-rate 0→10/s,burst=30}), whole.
  */
-public record SourceRate(int count, Duration period, int burst) {
+public record SourceRate(int count, Duration period, int burst) implements ConfigValue {
     public static final SourceRate NONE = new SourceRate(0, Duration.ofSeconds(1), 1);
     public static final int MAX_COUNT = 1_000_000;
 

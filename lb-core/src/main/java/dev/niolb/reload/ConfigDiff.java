@@ -234,6 +234,27 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
         return out;
     }
 
+    /**
+     * This diff without the listener fields a reload could not apply (they need a restart), so that what it
+     * logs as changed is what changed and the rest is said once, as not applied. A listener change left without
+     * fields is left out.
+     */
+    public ConfigDiff withoutListenerFields(final Map<ListenerChange, List<RecordDiff.Field>> notApplied) {
+        if (notApplied.isEmpty()) {
+            return this;
+        }
+        final List<ListenerChange> applied = new ArrayList<>();
+        for (final ListenerChange c : listenersChanged) {
+            final List<RecordDiff.Field> fields = new ArrayList<>(c.fields());
+            fields.removeAll(notApplied.getOrDefault(c, List.of()));
+            if (!fields.isEmpty()) {
+                applied.add(new ListenerChange(c.before(), c.after(), fields));
+            }
+        }
+        return new ConfigDiff(listenersAdded, listenersRemoved, applied, groupsAdded, groupsRemoved, groupsChanged,
+            settingsChanged);
+    }
+
     /** Whether a reload would change nothing. */
     public boolean isEmpty() {
         return listenersAdded.isEmpty() && listenersRemoved.isEmpty() && listenersChanged.isEmpty()

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What a reload did: the {@link ConfigDiff} it applied and what it could not apply live (a new thread count
- * takes a restart; so does a new listen backlog).
+ * takes a restart; so does a new listen backlog). A listener field that needs a restart is in {@code notApplied}
+ * only, not also in the diff, so that the log says it once.
  *
  * <p>Threading: an immutable value.
  */

@@ -3,6 +3,7 @@ package dev.niolb.udp;
 import dev.niolb.admission.Admission;
 import dev.niolb.balance.GroupBalancer;
 import dev.niolb.config.AcceptProxy;
+import dev.niolb.config.Endpoint;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
 import dev.niolb.proxyprotocol.DecodeResult;
@@ -99,8 +100,9 @@ final class UdpReceiver implements IoHandler {
                     final DecodeResult.Decoded decoded = headers.strip(buffer);
                     if (decoded == null) {
                         listener.counters().add(stripe, UdpListenerCounters.DROPPED_PROXY_HEADER, 1);
-                        listener.warn(loop.nowMs(), "dropped a datagram from " + sender + ": PROXY protocol header "
-                            + headers.problem().description());
+                        // worded and addressed as TCP's line ("closed 10.0.0.9:51234: PROXY protocol header refused")
+                        listener.warn(loop.nowMs(), "dropped a datagram from " + Endpoint.hostPort(sender)
+                            + ": PROXY protocol header refused: " + headers.problem().description());
                         continue;
                     }
                     listener.counters().add(stripe, UdpListenerCounters.PROXY_HEADERS, 1);

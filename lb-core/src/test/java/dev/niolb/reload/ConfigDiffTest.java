@@ -1,5 +1,7 @@
 package dev.niolb.reload;
 
+import dev.niolb.admission.CidrSet;
+import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.BusyPoll;
 import dev.niolb.config.CheckSpec;
@@ -7,8 +9,10 @@ import dev.niolb.config.Config;
 import dev.niolb.config.DnsConfig;
 import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
+import dev.niolb.config.SourceRate;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import org.junit.jupiter.api.Test;
@@ -116,6 +120,19 @@ class ConfigDiffTest {
         assertThat(diff.listenersRemoved()).isEmpty();
         assertThat(diff.summary()).as("in the file's words: the key, not the record's path")
             .isEqualTo("listener front: idle-timeout 10m→1h");
+    }
+
+    @Test
+    void accessListsTrustedProxiesAndSourceRatesAreSummarisedUnderTheirConfigKeys() {
+        final ListenerConfig before = tcp("front", 8080, "web").withAcceptProxy(AcceptProxy.fromAnyPeer());
+        final ListenerConfig after = before
+            .withAcceptProxy(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.5/32"))))
+            .withLimits(ListenerLimits.NONE.withAccess(CidrSet.parse(List.of("10.0.0.0/8")), CidrSet.EMPTY)
+                .withSourceRate(SourceRate.parse("10/s,burst=30")));
+        final ConfigDiff diff = ConfigDiff.between(config(List.of(before), web), config(List.of(after), web));
+
+        assertThat(diff.summary()).isEqualTo("listener front: accept-proxy-from every peer→[127.0.0.5/32],"
+            + " allow []→[10.0.0.0/8], source-rate 0→10/s,burst=30");
     }
 
     @Test

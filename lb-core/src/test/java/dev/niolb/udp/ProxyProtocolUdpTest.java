@@ -13,12 +13,14 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.config.UdpOptions;
+import dev.niolb.reload.ReloadResult;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.proxyprotocol.ProxyHeader;
 import dev.niolb.proxyprotocol.ProxyHeaderEncoder;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.LogCapture;
 import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -206,6 +208,33 @@ class ProxyProtocolUdpTest {
         Await.until(() -> counters().get(UdpListenerCounters.DROPPED_PROXY_HEADER) == 1, 2000);
         assertThat(counters().get(UdpListenerCounters.PROXY_HEADERS)).isEqualTo(1);
         assertThat(server.received()).isEqualTo(1);
+    }
+
+    @Test
+    void theDropWarningSaysTheHeaderWasRefusedAndNamesThePeerAsTcpsDoes() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
+        start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
+        try (LogCapture log = LogCapture.of(UdpListener.class.getName());
+             UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            proxy.send("no header here");
+            Await.until(() -> !log.messages().isEmpty(), 2000);
+            assertThat(log.messages().getFirst()).isEqualTo("listener " + FRONT + ": dropped a datagram from 127.0.0.2:"
+                + proxy.localAddress().getPort() + ": PROXY protocol header refused: not a PROXY protocol header");
+        }
+    }
+
+    @Test
+    void aReloadOfTheTrustedSourcesIsSaidOnceAsNotAppliedNotAlsoAsAChange() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
+        start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
+        final Config running = lb.config();
+
+        final ReloadResult result = lb.reload(running.withListeners(List.of(running.listeners().getFirst()
+            .withAcceptProxy(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.5/32")))))));
+
+        assertThat(result.notApplied())
+            .containsExactly("listener front: accept-proxy-from [127.0.0.2/32]→[127.0.0.5/32] needs a restart");
+        assertThat(result.diff().summary()).as("what the INFO line says was applied").isEqualTo("no change");
     }
 
     @Test
