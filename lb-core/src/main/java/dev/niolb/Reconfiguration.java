@@ -15,6 +15,7 @@ import dev.niolb.engine.ListenerBinder;
 import dev.niolb.engine.RunningState;
 import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.transport.Transport;
 import dev.niolb.transport.Transports;
 import dev.niolb.udp.UdpListener;
 
@@ -88,6 +89,7 @@ final class Reconfiguration {
 
     ReloadResult apply() throws IOException {
         final Config config = from.config();
+        refuseWhatTheTransportCannotDo(); // before anything changes
         if (!next.dns().equals(config.dns())) {
             lb.dns.configure(next.dns()); // lookups from now on, the first ones of new specs included
         }
@@ -158,6 +160,23 @@ final class Reconfiguration {
         to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed,
             removedGroups);
         return new ReloadResult(diff.withoutListenerFields(notAppliedFields), notApplied);
+    }
+
+    /**
+     * Refuses a reload that turns {@code defer-accept} on for a kept TCP listener on a transport that cannot defer
+     * accepts. Reporting it as "needs a restart" would promise a restart that then refuses to start; an added
+     * listener with it is refused the same way when it is bound.
+     */
+    private void refuseWhatTheTransportCannotDo() throws IOException {
+        for (final ConfigDiff.ListenerChange c : diff.listenersChanged()) {
+            final ListenerConfig after = c.after();
+            if (after.protocol() == Protocol.TCP && after.tcp().deferAccept() && !c.before().tcp().deferAccept()) {
+                final Transport transport = Transports.of(from.config().transport());
+                if (!transport.defersAccept()) {
+                    throw new IOException("listener " + after.name() + ": " + transport.deferAcceptRefusal());
+                }
+            }
+        }
     }
 
     /** Builds new groups (unpublished) and binds and registers every new listener; on failure closes them all. */

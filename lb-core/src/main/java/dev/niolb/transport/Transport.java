@@ -41,10 +41,23 @@ public interface Transport extends Poller.Factory {
      */
     default List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count,
                                          final boolean deferAccept) throws IOException {
-        if (deferAccept) {
-            throw new IOException("defer-accept needs the epoll transport (running " + name() + ")");
+        if (deferAccept && !defersAccept()) {
+            throw new IOException(deferAcceptRefusal());
         }
         return listen(address, backlog, count);
+    }
+
+    /**
+     * Whether {@link #listen(InetSocketAddress, int, int, boolean)} can defer accepts: asked before a change is
+     * made that would need it (a reload turning it on for a kept listener), so that the change is refused whole.
+     */
+    default boolean defersAccept() {
+        return false;
+    }
+
+    /** Why a listener with {@code defer-accept} cannot listen on this transport, in one line. */
+    default String deferAcceptRefusal() {
+        return "defer-accept needs the epoll transport (running " + name() + ")";
     }
 
     /**

@@ -103,6 +103,19 @@ class DeferAcceptTest {
     }
 
     @Test
+    void aReloadThatTurnsItOnForAKeptListenerOnNioIsRefusedWholeAndTheRunningConfigStays() throws Exception {
+        final HeaderEchoServer server = nio.track(new HeaderEchoServer());
+        final LoadBalancer lb = nio.start(config(server.address(), false));
+        final Config running = lb.config();
+        final Config next = nio.withTransport(config(server.address(), true));
+
+        // "needs a restart" would promise a restart that then refuses to start
+        assertThatThrownBy(() -> lb.reload(next)).isInstanceOf(IOException.class)
+            .hasMessage("listener front: defer-accept needs the epoll transport (running nio)");
+        assertThat(lb.config()).isEqualTo(running);
+    }
+
+    @Test
     void aReloadThatTurnsItOnSaysItNeedsARestart() throws Exception {
         final HeaderEchoServer server = epoll.track(new HeaderEchoServer());
         final LoadBalancer lb = epoll.start(config(server.address(), false));

@@ -58,6 +58,11 @@ public class ForwardingTransport implements Transport {
     }
 
     @Override
+    public boolean defersAccept() {
+        return real.defersAccept();
+    }
+
+    @Override
     public StreamRelay relay(final BufferPool pool, final Splice splice) {
         return real.relay(pool, splice);
     }

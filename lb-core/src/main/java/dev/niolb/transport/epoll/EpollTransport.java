@@ -116,6 +116,11 @@ public final class EpollTransport implements Transport {
     }
 
     @Override
+    public boolean defersAccept() {
+        return true; // TCP_DEFER_ACCEPT
+    }
+
+    @Override
     public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
         throws IOException {
         return listen(address, backlog, count, false);
