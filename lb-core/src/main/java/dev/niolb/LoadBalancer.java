@@ -9,6 +9,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.dns.DnsDiscovery;
 import dev.niolb.engine.ListenerBinder;
@@ -105,6 +106,25 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public static LoadBalancer start(final Config config) throws IOException {
         return start(config, OperatorStates.NONE);
+    }
+
+    /**
+     * What {@link #start} would refuse that the config alone tells, found without binding anything, for
+     * {@code niolb check}: a TCP listener with {@code defer-accept} on the NIO transport. Only when NIO is named:
+     * what {@code auto} runs depends on the machine that runs it, which need not be the one that checks.
+     *
+     * @throws IOException with the message {@link #start} would fail with
+     */
+    public static void preflight(final Config config) throws IOException {
+        if (config.transport() != TransportChoice.NIO) {
+            return;
+        }
+        final Transport transport = Transports.of(config.transport());
+        for (final ListenerConfig l : config.listeners()) {
+            if (l.protocol() == Protocol.TCP && l.tcp().deferAccept() && !transport.defersAccept()) {
+                throw new IOException(transport.deferAcceptRefusal());
+            }
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.niolb.cli;
 
+import dev.niolb.LoadBalancer;
+import dev.niolb.admin.AdminServer;
 import dev.niolb.config.Config;
 import dev.niolb.config.file.ConfigFile;
 import dev.niolb.config.file.ConfigFileException;
@@ -12,14 +14,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
  * {@code niolb check --config FILE}: validates a config file the way {@code run --config} reads it and prints the
  * effective config, every default filled in, as YAML that reads back to the same model. Exit 0 when valid, 1 with
- * one line naming the file, the line and the key when not: {@code nginx -t}, {@code haproxy -c}.
+ * one line naming the file, the line and the key when not: {@code nginx -t}, {@code haproxy -c}. A file that reads
+ * but that {@code run} would refuse at start (an admin address a listener holds, a token file that does not read,
+ * defer-accept with {@code transport: nio}) gets run's own line and exit code; check binds nothing for that.
  */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
     description = {"Validate a config file and print the effective config, every default filled in.",
@@ -52,6 +58,7 @@ public final class CheckCommand implements Callable<Integer> {
                 : "--against goes with --diff");
         }
         final Config effective = load(new ConfigFile(config));
+        refuseWhatRunWould(effective);
         if (quiet) {
             return 0;
         }
@@ -66,6 +73,25 @@ public final class CheckCommand implements Callable<Integer> {
         out.print(ConfigWriter.write(effective));
         out.flush();
         return 0;
+    }
+
+    /**
+     * What {@code niolb run} would refuse at start though the file reads, found without binding anything: a
+     * {@link Failure} with run's own line (and exit code), as {@link Foreground} words it.
+     */
+    static void refuseWhatRunWould(final Config config) {
+        try {
+            LoadBalancer.preflight(config);
+        } catch (final IOException e) {
+            throw new Failure("cannot start: " + e.getMessage());
+        }
+        try {
+            AdminServer.preflight(config.admin(), config.listeners());
+        } catch (final BindException e) {
+            throw new Failure(e.getMessage()); // names the address already
+        } catch (final IOException e) {
+            throw new Failure("cannot start: " + e.getMessage());
+        }
     }
 
     /** The config the source reads, or a {@link Failure} (exit code 1) with its one-line report. */

@@ -111,6 +111,71 @@ class CheckCommandTest {
     }
 
     @Test
+    void anAdminAddressAListenerHoldsIsRefusedWithRunsLineAndExitCode(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), "admin:\n  address: 127.0.0.1:8080\n" + VALID);
+
+        final Cli result = Cli.run("check", "-q", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines())
+            .containsExactly("niolb: cannot listen on admin address 127.0.0.1:8080: address already in use");
+    }
+
+    @Test
+    void aMetricsAddressAWildcardListenerCoversIsRefusedWithRunsLine(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), "admin:\n  metrics-address: 127.0.0.1:8080\n"
+            + VALID.replace("127.0.0.1:8080", "0.0.0.0:8080"));
+
+        final Cli result = Cli.run("check", "-q", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines())
+            .containsExactly("niolb: cannot listen on metrics address 127.0.0.1:8080: address already in use");
+    }
+
+    @Test
+    void aTokenFileThatDoesNotReadIsRefusedWithRunsLineAndExitCode(@TempDir final Path dir) throws IOException {
+        final Path missing = dir.resolve("token");
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"),
+            "admin:\n  address: 127.0.0.1:9901\n  token-file: " + missing + "\n" + VALID);
+
+        final Cli result = Cli.run("check", "-q", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines())
+            .containsExactly("niolb: cannot start: cannot read admin token file " + missing + ": no such file");
+    }
+
+    @Test
+    void aTokenFileThatIsADirectoryOrEmptyIsRefused(@TempDir final Path dir) throws IOException {
+        final Path empty = Files.writeString(dir.resolve("empty"), "");
+        final String admin = "admin:\n  address: 127.0.0.1:9901\n  token-file: ";
+        final Path directory = Files.writeString(dir.resolve("dir.yaml"), admin + dir + "\n" + VALID);
+        final Path emptyFile = Files.writeString(dir.resolve("empty.yaml"), admin + empty + "\n" + VALID);
+
+        final Cli fromDirectory = Cli.run("check", "-q", "--config", directory.toString());
+        final Cli fromEmpty = Cli.run("check", "-q", "--config", emptyFile.toString());
+
+        assertThat(fromDirectory.exitCode()).isEqualTo(1);
+        assertThat(fromDirectory.errLines()).singleElement().asString()
+            .startsWith("niolb: cannot start: cannot read admin token file " + dir + ": ");
+        assertThat(fromEmpty.exitCode()).isEqualTo(1);
+        assertThat(fromEmpty.errLines()).containsExactly("niolb: cannot start: admin token file " + empty + " is empty");
+    }
+
+    @Test
+    void deferAcceptWithTransportNioIsRefusedWithRunsLineAndExitCode(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"),
+            "defaults:\n  transport: nio\n  defer-accept: true\n" + VALID);
+
+        final Cli result = Cli.run("check", "-q", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines())
+            .containsExactly("niolb: cannot start: defer-accept needs the epoll transport (running nio)");
+    }
+
+    @Test
     void aFullwidthDigitInTheFileIsNotANumber(@TempDir final Path dir) throws IOException {
         final Path file = Files.writeString(dir.resolve("niolb.yaml"), "defaults:\n  threads: \uff12\n" + VALID);
 

@@ -5,6 +5,8 @@ import dev.niolb.backend.OperatorStates;
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +93,40 @@ public final class AdminServer implements AutoCloseable {
      */
     public static void attach(final LoadBalancer lb, final AdminConfig config) throws IOException {
         attach(lb, config, false);
+    }
+
+    /**
+     * What {@link #attach} would refuse beside a niolb running {@code listeners}, found without binding anything,
+     * for {@code niolb check}: a metrics or required admin address that a TCP listener holds, a token file that
+     * does not read. In attach's order, with its messages, so that check says what run would.
+     *
+     * @throws BindException when the metrics or a required admin address is a TCP listener's
+     * @throws IOException   when the token file cannot be read or holds no token
+     */
+    public static void preflight(final AdminConfig config, final List<ListenerConfig> listeners) throws IOException {
+        if (config.metricsAddress() != null) {
+            refuseTaken(config.metricsAddress(), "metrics address", listeners);
+        }
+        if (!config.enabled()) {
+            return;
+        }
+        if (config.tokenFile() != null) {
+            BearerToken.read(config.tokenFile());
+        }
+        if (config.required()) { // the default address that is taken means no admin API, with a warning
+            refuseTaken(config.address(), "admin address", listeners);
+        }
+    }
+
+    private static void refuseTaken(final InetSocketAddress address, final String what,
+                                    final List<ListenerConfig> listeners) throws BindException {
+        for (final ListenerConfig l : listeners) {
+            if (l.protocol() == Protocol.TCP && Config.clash(address, l.bind())) {
+                // the words the JDK's bind failure gives run, lower-cased there as here
+                throw new BindException("cannot listen on " + what + " " + Endpoint.hostPort(address)
+                    + ": address already in use");
+            }
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.niolb.config;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -103,14 +104,21 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
             for (int j = i + 1; j < listeners.size(); j++) {
                 final ListenerConfig a = listeners.get(i);
                 final ListenerConfig b = listeners.get(j);
-                if (a.protocol() == b.protocol() && a.bind().getPort() != 0 && a.bind().getPort() == b.bind().getPort()
-                    && overlap(a.bind().getAddress(), b.bind().getAddress())) {
+                if (a.protocol() == b.protocol() && clash(a.bind(), b.bind())) {
                     throw new IllegalArgumentException("listeners " + Quoted.of(a.name()) + " and " + Quoted.of(b.name())
                         + " both bind " + a.protocol().scheme() + "://" + Endpoint.hostPort(a.bind())
                         + (a.bind().equals(b.bind()) ? "" : " (" + Endpoint.hostPort(b.bind()) + ")"));
                 }
             }
         }
+    }
+
+    /**
+     * Whether two sockets of one protocol cannot both bind these: the same port (not 0) and the same address, or
+     * a wildcard address that covers the other. Also what makes the admin API's address clash with a listener's.
+     */
+    public static boolean clash(final InetSocketAddress a, final InetSocketAddress b) {
+        return a.getPort() != 0 && a.getPort() == b.getPort() && overlap(a.getAddress(), b.getAddress());
     }
 
     private static boolean overlap(final InetAddress a, final InetAddress b) {

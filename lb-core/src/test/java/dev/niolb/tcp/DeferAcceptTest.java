@@ -8,6 +8,7 @@ import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
+import dev.niolb.config.TransportChoice;
 import dev.niolb.reload.ReloadResult;
 import dev.niolb.testing.EchoServer;
 import dev.niolb.testing.EchoedLines;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@code defer-accept}: a listener that takes a connection only with the client's first bytes (epoll only). */
@@ -100,6 +102,20 @@ class DeferAcceptTest {
         assertThatThrownBy(() -> nio.start(config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9), true)))
             .isInstanceOf(IOException.class)
             .hasMessageContaining("defer-accept needs the epoll transport (running nio)");
+    }
+
+    @Test
+    void thePreflightOfNiolbCheckRefusesItOnNioWithTheMessageTheStartGives() {
+        final Config onNio = nio.withTransport(config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9), true));
+        assertThatThrownBy(() -> LoadBalancer.preflight(onNio)).isInstanceOf(IOException.class)
+            .hasMessage("defer-accept needs the epoll transport (running nio)");
+    }
+
+    @Test
+    void thePreflightLeavesItToTheMachineWhenTheTransportIsAuto() {
+        final Config auto = config(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9), true);
+        assertThat(auto.transport()).isEqualTo(TransportChoice.AUTO);
+        assertThatCode(() -> LoadBalancer.preflight(auto)).doesNotThrowAnyException();
     }
 
     @Test
