@@ -127,7 +127,11 @@ final class ConfigReader {
         DnsConfig dns = DnsConfig.DEFAULTS;
         dns = m.with("resolver", v -> v.text().strip().equals(ConfigWriter.SYSTEM) ? null : v.as(Endpoint::parse).address(),
             dns, DnsConfig::withResolver);
-        dns = m.with("min-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(t, d.maxTtl()));
+        // beside a max-ttl the pair is checked once both are read, at max-ttl: min-ttl 10m with max-ttl 1h is
+        // fine though 10m is above the default max-ttl (min-ttl is held against that only when it stands alone)
+        final boolean maxWritten = m.has("max-ttl");
+        dns = m.with("min-ttl", YamlValue::duration, dns,
+            (d, t) -> d.withTtl(t, maxWritten && t.compareTo(d.maxTtl()) > 0 ? t : d.maxTtl()));
         dns = m.with("max-ttl", YamlValue::duration, dns, (d, t) -> d.withTtl(d.minTtl(), t));
         dns = m.with("timeout", YamlValue::duration, dns, DnsConfig::withTimeout);
         m.end();

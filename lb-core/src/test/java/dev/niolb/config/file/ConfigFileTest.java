@@ -122,6 +122,25 @@ class ConfigFileTest {
     }
 
     @Test
+    void aMinTtlAboveTheDefaultMaxTtlIsTakenBesideAHigherMaxTtl() {
+        final Config config = parse(MINIMAL + "dns:\n  min-ttl: 10m\n  max-ttl: 1h\n");
+
+        assertThat(config.dns()).isEqualTo(DnsConfig.DEFAULTS.withTtl(Duration.ofMinutes(10), Duration.ofHours(1)));
+    }
+
+    @Test
+    void aMinTtlAboveTheDefaultMaxTtlAloneIsRefusedAtItsLine() {
+        assertThatThrownBy(() -> parse(MINIMAL + "dns:\n  min-ttl: 10m\n"))
+            .hasMessageStartingWith("niolb.yaml:8: dns.min-ttl: ").hasMessageEndingWith("dns max-ttl 5m is below min-ttl 10m");
+    }
+
+    @Test
+    void aMaxTtlBelowTheMinTtlBesideItIsRefusedAtTheMaxTtlLine() {
+        assertThatThrownBy(() -> parse(MINIMAL + "dns:\n  max-ttl: 2m\n  min-ttl: 10m\n"))
+            .hasMessageStartingWith("niolb.yaml:8: dns.max-ttl: ").hasMessageEndingWith("dns max-ttl 2m is below min-ttl 10m");
+    }
+
+    @Test
     void defaultsApplyToEveryListenerAndGroupThatDoesNotOverrideThem() {
         final Config config = parse("""
             defaults:
