@@ -1,7 +1,9 @@
 package dev.niolb.config;
 
 import java.net.InetSocketAddress;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One backend server of a group.
@@ -99,11 +101,16 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         SendProxy.Version proxyVersion = SendProxy.Version.NONE;
         SendProxy.UdpMode proxyUdp = null;
         int maxconn = 0;
+        final Set<String> given = new HashSet<>();
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
             final int eq = option.indexOf('=');
             final String key = eq < 0 ? option : option.substring(0, eq);
             final String value = eq < 0 ? "" : option.substring(eq + 1);
+            if (!given.add(key)) { // weight=1,weight=2 was the last one, silently: which did the operator mean?
+                throw new IllegalArgumentException("server " + Quoted.of(spec) + ": " + Quoted.of(key)
+                    + " is given twice");
+            }
             switch (key) {
                 case "weight" -> {
                     try {

@@ -77,6 +77,18 @@ class ParsersTest {
     }
 
     @Test
+    void aServerOptionGivenTwiceIsRefusedNotLastWins() {
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,weight=1,weight=2"))
+            .hasMessage("server '10.0.0.1:80,weight=1,weight=2': 'weight' is given twice");
+    }
+
+    @Test
+    void aServerByDnsNameRefusesAnOptionGivenTwiceToo() {
+        assertThatThrownBy(() -> DnsServerSpec.parse("api.internal:8080,name=a,name=b"))
+            .hasMessageContaining("'name' is given twice");
+    }
+
+    @Test
     void algorithmsParseByTheirUserNames() {
         for (final Algorithm a : Algorithm.values()) {
             assertThat(Algorithm.parse(a.userName())).isEqualTo(a);
