@@ -223,7 +223,9 @@ final class ServerCommands {
     private static int weight(final String text) {
         final int w;
         try {
-            w = Numbers.parseInt(text == null ? "" : text.strip()); // ASCII digits, as everywhere else
+            // ASCII digits, as everywhere else, and not stripped: weight=+2 in a form is " 2" (a '+' is a space
+            // there), which the config refuses as it refuses +2
+            w = Numbers.parseInt(text == null ? "" : text);
         } catch (final NumberFormatException e) {
             throw new Refused(400, "bad weight '" + ClientText.clip(text) + "': expected a number 0.."
                 + ServerConfig.MAX_WEIGHT);

@@ -120,6 +120,16 @@ class AdminControlTest {
     }
 
     @Test
+    void aSignedWeightIsRefusedAsTheConfigRefusesIt() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            // a '+' in a form is a space: the server weighed 2 when the text was stripped
+            expect(rig.http.post("/api/groups/g/servers/s0", "weight=+2"), 400, "bad weight ' 2'");
+            expect(rig.http.post("/api/groups/g/servers/s0", "weight=%2B2"), 400, "bad weight '+2'");
+            assertThat(rig.lb.group("g").snapshot().server("s0").weight()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void badCallsChangeNothingAndSayWhyInOneLine() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {
             expect(rig.http.post("/api/groups/nope/servers/s0", "state=drain"), 404, "no group named 'nope'");
