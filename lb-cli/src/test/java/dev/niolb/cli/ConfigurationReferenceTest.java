@@ -1,7 +1,8 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.file.ConfigFile;
+import dev.niolb.config.file.ConfigWriter;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.Model.OptionSpec;
 
 import java.io.IOException;
@@ -42,12 +43,12 @@ class ConfigurationReferenceTest {
     }
 
     @Test
-    void everyConfigFileKeyHasARowInTheKeyTable(@TempDir final Path dir) throws IOException {
-        final Path every = Files.writeString(dir.resolve("every.yaml"), FlagsAndFileTest.SAME_AS_FILE);
-        final Cli check = Cli.run("check", "--config", every.toString());
-        assertThat(check.exitCode()).as(check.err()).isZero();
+    void everyConfigFileKeyHasARowInTheKeyTable() throws IOException {
+        // the effective config as check prints it; written here, since check refuses what run would (this file
+        // names a token file that is not there and defer-accept on nio: it exercises keys, it does not run)
+        final String effective = ConfigWriter.write(ConfigFile.parse(FlagsAndFileTest.SAME_AS_FILE, "every.yaml"));
         final Set<String> keys = new TreeSet<>();
-        for (final String yaml : List.of(FlagsAndFileTest.SAME_AS_FILE, check.out())) {
+        for (final String yaml : List.of(FlagsAndFileTest.SAME_AS_FILE, effective)) {
             final Matcher m = INDENTED_KEY.matcher(yaml);
             while (m.find()) {
                 keys.add(m.group(1));
