@@ -91,7 +91,7 @@ final class AdminTarget {
     private static String readToken(final Path file) {
         final String token;
         try {
-            token = new String(OperatorFile.read(file, TOKEN_FILE_MAX_BYTES), StandardCharsets.UTF_8).strip();
+            token = new String(OperatorFile.read(file, TOKEN_FILE_MAX_BYTES, true), StandardCharsets.UTF_8).strip();
         } catch (final IOException e) {
             throw new Failure("cannot read admin token file " + file + ": " + e.getMessage());
         }

@@ -144,7 +144,7 @@ final class ReloadSignal {
     private void reloadOnce() {
         final Config next;
         try {
-            next = source.load();
+            next = source.reload();
         } catch (final ConfigFileException e) {
             lb.reloads().refused();
             LOG.error("reload refused: {}; the running config stays", e.getMessage());

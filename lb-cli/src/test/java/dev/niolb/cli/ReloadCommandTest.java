@@ -52,7 +52,8 @@ class ReloadCommandTest {
 
     @Test
     void reloadAppliesTheEditedFileAndPrintsWhatChanged() throws Exception {
-        Files.writeString(file, CONFIG + "          - 127.0.0.1:10,name=two\n");
+        // a second server, at the first one's indentation (the text block's is stripped)
+        Files.writeString(file, CONFIG + "      - 127.0.0.1:10,name=two\n");
 
         final Cli result = Cli.run("reload", "--admin", admin);
 

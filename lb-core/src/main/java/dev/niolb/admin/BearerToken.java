@@ -36,7 +36,8 @@ final class BearerToken {
         final String text;
         try {
             // room for the longest token and spaces or line breaks around it; a longer file is no token
-            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH), StandardCharsets.UTF_8).strip();
+            // read once, at start: a pipe is fine (--admin-token-file <(…) keeps the secret off the disk)
+            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH, true), StandardCharsets.UTF_8).strip();
         } catch (final IOException e) {
             throw new IOException("cannot read admin token file " + file + ": " + e.getMessage(), e);
         }

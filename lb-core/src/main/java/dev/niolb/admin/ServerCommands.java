@@ -125,7 +125,7 @@ final class ServerCommands {
         }
         final Config next;
         try {
-            next = source.load();
+            next = source.reload();
         } catch (final ConfigFileException e) {
             lb.reloads().refused();
             throw refused(422, "reload refused: " + e.getMessage() + "; the running config stays");

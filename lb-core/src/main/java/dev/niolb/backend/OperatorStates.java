@@ -80,7 +80,7 @@ public final class OperatorStates {
         }
         final List<String> lines;
         try {
-            lines = new String(OperatorFile.read(file, MAX_BYTES), StandardCharsets.UTF_8).lines().toList();
+            lines = new String(OperatorFile.read(file, MAX_BYTES, false), StandardCharsets.UTF_8).lines().toList();
         } catch (final IOException | RuntimeException e) {
             LOG.warn("operator states: cannot read {}: {}; servers start as the config says", file, e.getMessage());
             return 0;

@@ -9,12 +9,13 @@ import java.nio.file.Path;
 
 /**
  * A file an operator names (the config, the admin token, the state file), read whole but never more than a bound,
- * and never a named pipe.
+ * and a named pipe only where the caller allows one.
  *
  * <p>Why: read with no bound, a path that is a link to {@code /dev/zero} ended niolb with an OutOfMemoryError at
  * start; and opening a named pipe (FIFO) for reading waits for a writer for ever, in a call nothing can interrupt,
  * so a reload of a config that became a FIFO never answered and kept a thread blocked (black-box testing, session
- * 20). A pipe is refused before it is opened.
+ * 20). What is read again while niolb runs (a reload's config) refuses a pipe before opening it; what is read
+ * once at start may be one, as a secret passed with {@code --admin-token-file <(…)} is.
  *
  * <p>Threadsafe: stateless.
  */
@@ -27,13 +28,13 @@ public final class OperatorFile {
     }
 
     /**
-     * The bytes of {@code path}, at most {@code maxBytes}.
+     * The bytes of {@code path}, at most {@code maxBytes}; a named pipe only with {@code pipeToo}.
      *
      * @throws IOException with a message for one line: "no such file", "permission denied", "a named pipe (FIFO),
      *                     not a file", "larger than N", or the system's own
      */
-    public static byte[] read(final Path path, final int maxBytes) throws IOException {
-        if (isNamedPipe(path)) {
+    public static byte[] read(final Path path, final int maxBytes, final boolean pipeToo) throws IOException {
+        if (!pipeToo && isNamedPipe(path)) {
             throw new IOException("a named pipe (FIFO), not a file");
         }
         try (InputStream in = Files.newInputStream(path)) {

@@ -39,11 +39,21 @@ public record ConfigFile(Path path) implements ConfigSource {
 
     @Override
     public Config load() {
+        return read(true);
+    }
+
+    /** As {@link #load}, but a named pipe is refused: opening one waits for a writer for ever (session 20). */
+    @Override
+    public Config reload() {
+        return read(false);
+    }
+
+    private Config read(final boolean pipeToo) {
         final String text;
         try {
             // a strict decoder: a file that is not UTF-8 is refused rather than read with replacement characters
             text = StandardCharsets.UTF_8.newDecoder()
-                .decode(ByteBuffer.wrap(OperatorFile.read(path, YamlLimits.MAX_FILE_BYTES))).toString();
+                .decode(ByteBuffer.wrap(OperatorFile.read(path, YamlLimits.MAX_FILE_BYTES, pipeToo))).toString();
         } catch (final CharacterCodingException e) {
             throw new ConfigFileException("cannot read " + path + ": not UTF-8 text");
         } catch (final IOException e) {

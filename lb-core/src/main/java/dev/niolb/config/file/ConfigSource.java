@@ -16,6 +16,14 @@ public interface ConfigSource {
      */
     Config load();
 
+    /**
+     * As {@link #load}, for a reload while niolb runs: a source that could block for ever here (a named pipe)
+     * refuses instead.
+     */
+    default Config reload() {
+        return load();
+    }
+
     /** What is read, for logs: a file's path. */
     String describe();
 

@@ -507,11 +507,11 @@ class ConfigFileTest {
 
     @Test
     @org.junit.jupiter.api.Timeout(10)
-    void aNamedPipeIsRefusedWithoutWaitingForAWriter(@TempDir final Path dir) throws Exception {
+    void aReloadOfANamedPipeIsRefusedWithoutWaitingForAWriter(@TempDir final Path dir) throws Exception {
         final Path fifo = dir.resolve("niolb.yaml");
         assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
 
-        assertThatThrownBy(() -> new ConfigFile(fifo).load())
+        assertThatThrownBy(() -> new ConfigFile(fifo).reload())
             .hasMessage("cannot read " + fifo + ": a named pipe (FIFO), not a file");
     }
 
