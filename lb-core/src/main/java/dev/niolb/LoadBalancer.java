@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 
 /**
  * Any thread: start, reload and stop serialise under one lock; queries and membership changes need none.
@@ -507,15 +508,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** Relay buffers held by sessions now, over every loop: at most two per session, none for an idle one. */
     public int buffersInUse() {
-        int sum = 0;
-        for (final EventLoop loop : loops) {
-            try {
-                sum += loop.submit(loop::buffersInUse).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            } catch (final Exception e) {
-                LOG.debug("buffers in use: a loop did not answer: {}", e.toString());
-            }
-        }
-        return sum;
+        return sumOverLoops(EventLoop::buffersInUse, "buffers in use");
     }
 
     /** Kernel pipes held by splicing sessions now, over every loop: one per direction with bytes in one at most. */
@@ -528,7 +521,7 @@ public final class LoadBalancer implements AutoCloseable {
         return sumOverLoops(EventLoop::pipesIdle, "idle pipes");
     }
 
-    private int sumOverLoops(final java.util.function.ToIntFunction<EventLoop> count, final String what) {
+    private int sumOverLoops(final ToIntFunction<EventLoop> count, final String what) {
         int sum = 0;
         for (final EventLoop loop : loops) {
             try {

@@ -70,6 +70,8 @@ public final class ProxyHeaderDecoder {
     private static final int TRANSPORT_DGRAM = 2;
     private static final int PP2_TYPE_CRC32C = 0x03;
     private static final int CRC32C_LENGTH = 4;
+    /** The checksum's own bytes as the checksum reads them: read-only, shared. */
+    private static final byte[] CRC32C_ZEROS = new byte[CRC32C_LENGTH];
 
     private ProxyHeaderDecoder() {
     }
@@ -217,7 +219,7 @@ public final class ProxyHeaderDecoder {
                 final int value = i + 3;
                 final CRC32C crc = new CRC32C();
                 crc.update(in.slice(start, value - start)); // slices: the caller's buffer is left as it was
-                crc.update(new byte[CRC32C_LENGTH]);
+                crc.update(CRC32C_ZEROS);
                 crc.update(in.slice(value + CRC32C_LENGTH, end - value - CRC32C_LENGTH));
                 return crc.getValue() == ((long) u16(in, value) << 16 | u16(in, value + 2)); // big endian, whatever the buffer's order
             }
