@@ -335,7 +335,8 @@ final class Reconfiguration {
             }
         }
         if (!restartFields.isEmpty()) {
-            notAppliedFields.put(change, restartFields); // said once, as not applied: not also as changed // what runs keeps the socket's values, so the next reload reports them again
+            notAppliedFields.put(change, restartFields); // said once, as not applied: not also as changed
+            // what runs keeps the socket's values, so the next reload reports them again
             final ListenerConfig running = after.protocol() == Protocol.TCP
                 ? after.withTcp(after.tcp().withBacklog(before.tcp().backlog())
                     .withDeferAccept(before.tcp().deferAccept()))
