@@ -27,6 +27,13 @@ import java.nio.ByteBuffer;
  * readiness says "client"): one object per session, so an idle connection does not keep a third just for that.
  */
 final class Duplex implements IoHandler {
+    /** {@link #linger}: bytes wait for the client to take them; its writability is watched. */
+    static final int LINGER_WAIT = 0;
+    /** {@link #linger}: every byte the server sent has been written to the client's socket. */
+    static final int LINGER_SENT = 1;
+    /** {@link #linger}: the client's socket failed too. */
+    static final int LINGER_FAILED = 2;
+
     private final TcpSession session;
     private final StreamRelay up;   // client -> server
     private final StreamRelay down; // server -> client
@@ -38,6 +45,8 @@ final class Duplex implements IoHandler {
     private int clientInterest;
     private int serverInterest;
     private Termination cleanEnd;
+    /** Lingering ({@link #linger}): the server has nothing more to give, its reset or its end was read. */
+    private boolean serverSpent;
 
     /** @param up client to server, {@code down} server to client: made by the session's transport */
     Duplex(final TcpSession session, final StreamRelay up, final StreamRelay down,
@@ -158,6 +167,64 @@ final class Duplex implements IoHandler {
         }
         updateInterest();
         return null;
+    }
+
+    /**
+     * The server reset its connection, found by a read, a write or an error report: from now on nothing goes to the
+     * server, and what it sent before the reset still goes to the client. The server is no longer watched (a reset
+     * socket is reported ready for ever), but it is read on by {@link #linger}: Linux keeps the bytes that arrived
+     * before a reset readable ahead of the error.
+     */
+    void startLinger() {
+        up.release();
+        down.abortSource();
+        server.cancel();
+        serverInterest = 0;
+        serverSpent = false;
+    }
+
+    /**
+     * Moves what the reset server sent to the client, as far as the client takes it now: the byte held, then what is
+     * left to read from the server, up to its reset (or its end: after the reset was reported elsewhere, a read finds
+     * the end, which {@link StreamRelay#abortSource} keeps from being passed on as a FIN). The client is not read.
+     *
+     * @return {@link #LINGER_WAIT}, {@link #LINGER_SENT} or {@link #LINGER_FAILED}
+     */
+    int linger() {
+        while (true) {
+            if (down.pending() > 0) {
+                final int status = down.onWritable();
+                if (status == StreamRelay.DST_FAILED) {
+                    return LINGER_FAILED;
+                }
+                serverSpent |= status != StreamRelay.OK; // the server's end, found by the read that emptied it
+                if (down.pending() > 0) {
+                    watchClient(Ready.WRITE);
+                    return LINGER_WAIT;
+                }
+            }
+            if (serverSpent) {
+                watchClient(0); // a reset or a close of the client is still reported: the session ends then
+                return LINGER_SENT;
+            }
+            final long before = down.bytes();
+            final int status = down.onReadable();
+            final long n = down.bytes() - before;
+            serverCounters.add(stripe, ServerCounters.BYTES_FROM_SERVER, n);
+            listenerCounters.add(stripe, ListenerCounters.BYTES_OUT, n);
+            if (status == StreamRelay.DST_FAILED) {
+                return LINGER_FAILED;
+            }
+            // its reset or end, no buffer for the rest, or nothing to read (a socket not reset after all): done
+            serverSpent = status != StreamRelay.OK || n == 0;
+        }
+    }
+
+    private void watchClient(final int ops) {
+        if (ops != clientInterest) {
+            client.interest(ops);
+            clientInterest = ops;
+        }
     }
 
     /** How a relay's status ends the session: {@code ifSrc} when reading its source failed, {@code ifDst} for its destination. */

@@ -52,13 +52,25 @@ import java.util.concurrent.ThreadLocalRandom;
  * another server sends it too.
  *
  * <p>A reset on one side is passed on as a reset (SO_LINGER 0) to the other, so that a peer never mistakes
- * an aborted stream for a complete one.
+ * an aborted stream for a complete one. A server's reset first LINGERS: what the server sent before it still goes
+ * to the client (what niolb holds, what is left to read from the reset socket), the server's place is given back,
+ * and where the transport can tell ({@link StreamSocket#unacknowledgedBytes}) the client is reset only once its
+ * kernel has acknowledged every byte, since a reset throws away what its socket has not sent yet. A client that
+ * takes nothing for {@link #LINGER_MAX_MS} (or the idle timeout, if shorter) is reset all the same.
  */
 final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     private static final Logger LOG = LoggerFactory.getLogger(TcpSession.class);
     private static final long AGE_RETRY_MS = 20;
     /** Out of descriptors for a server socket: the client waits, and the open is tried again this often. */
     private static final long DESCRIPTOR_RETRY_MS = 100;
+    /**
+     * Lingering after a server's reset: how long the client may take nothing (no byte written to it, none of what
+     * was written acknowledged) before it is reset all the same; less when the idle timeout is shorter.
+     */
+    static final long LINGER_MAX_MS = 30_000;
+    /** Lingering: how often the client's unacknowledged bytes are asked for, at most (while they go down) and at least. */
+    private static final long LINGER_POLL_MIN_MS = 8;
+    private static final long LINGER_POLL_MAX_MS = 250;
 
     private final TcpListener listener;
     private final TcpListener.Settings settings; // the listener's as accepted: a reload does not change them here
@@ -85,6 +97,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     private long ageDeadlineMs; // 0: no maximum age
     private InetAddress admittedSource; // counted against its source by the listener's Admission; null: not counted
     private long descriptorWaitUntilMs; // 0 until a server socket could not be opened for want of descriptors
+    private int unacknowledged = Integer.MAX_VALUE; // lingering: the client's unacknowledged bytes when last asked
 
     TcpSession(final EventLoop loop, final TcpListener listener, final TcpListener.Settings settings,
                final GroupBalancer balancer, final BufferPool pool,
@@ -402,6 +415,17 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             }
             return;
         }
+        if (phase == Phase.LINGERING) {
+            if (fromClient) {
+                if ((ready & Ready.ERROR) != 0) {
+                    close(Termination.SERVER_RESET); // the client is gone too: nothing left to deliver
+                } else if ((ready & Ready.WRITE) != 0) {
+                    lastActivityMs = loop().nowMs();
+                    linger();
+                }
+            }
+            return;
+        }
         if (phase != Phase.RELAYING) {
             return;
         }
@@ -417,7 +441,70 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         if (reason == Termination.NO_BUFFER) {
             listener.warnNoBuffer(loop().nowMs());
         }
+        if (reason == Termination.SERVER_RESET && phase == Phase.RELAYING) {
+            phase = Phase.LINGERING;
+            cancel(); // the idle and age timer: lingering has a limit of its own
+            lastActivityMs = loop().nowMs();
+            duplex.startLinger();
+            releaseServerPlace(); // its connection is over: it no longer counts against the server
+            linger();
+            return;
+        }
         close(reason);
+    }
+
+    // -------------------------------------------------------------------------------------------- lingering
+
+    /** Moves what the reset server sent on to the client; once all of it is written, waits for it to arrive. */
+    private void linger() {
+        switch (duplex.linger()) {
+            case Duplex.LINGER_WAIT -> at(lastActivityMs + lingerLimitMs()); // until the client takes some
+            case Duplex.LINGER_SENT -> {
+                serverSocket.close(false);
+                serverSocket = null; // now: the client is all that is left
+                awaitAcknowledged(loop().nowMs());
+            }
+            default -> close(Termination.SERVER_RESET);
+        }
+    }
+
+    /**
+     * Resets the client once its kernel has every byte written to it, or when it has taken nothing for the
+     * linger limit; asks again after a while otherwise: more often while the bytes go down, less when they do not.
+     */
+    private void awaitAcknowledged(final long nowMs) {
+        final int left = client.unacknowledgedBytes();
+        if (left <= 0) {
+            close(Termination.SERVER_RESET); // nothing to lose, or the transport cannot tell: as without lingering
+            return;
+        }
+        if (left < unacknowledged) {
+            lastActivityMs = nowMs;
+        }
+        unacknowledged = left;
+        final long stalled = nowMs - lastActivityMs;
+        if (stalled >= lingerLimitMs()) {
+            close(Termination.SERVER_RESET);
+            return;
+        }
+        at(nowMs + Math.clamp(stalled / 4, LINGER_POLL_MIN_MS, LINGER_POLL_MAX_MS));
+    }
+
+    private long lingerLimitMs() {
+        final long idle = settings.idleTimeoutMs();
+        return idle > 0 ? Math.min(idle, LINGER_MAX_MS) : LINGER_MAX_MS;
+    }
+
+    /** The server's connection is over: its place and counters given back (its socket is closed by the caller). */
+    private void releaseServerPlace() {
+        if (server != null) {
+            server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+            attempts.release();
+            if (connectNanos >= 0) {
+                server.counters().sessionTimes().record(stripe, loop().nowNanos() - startNanos);
+            }
+            server = null;
+        }
     }
 
     // ----------------------------------------------------------------------------------------------- timers
@@ -446,6 +533,14 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             } else {
                 armRelayTimer(); // activity since it was armed: check again then
             }
+        } else if (phase == Phase.LINGERING) {
+            if (serverSocket == null) {
+                awaitAcknowledged(nowMs);
+            } else if (nowMs >= lastActivityMs + lingerLimitMs()) {
+                close(Termination.SERVER_RESET); // the client took none of the rest for the whole limit
+            } else {
+                at(lastActivityMs + lingerLimitMs());
+            }
         }
     }
 
@@ -457,13 +552,15 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     }
 
     @Override
-    public void close(final Termination reason) {
+    public void close(final Termination why) {
         if (phase == Phase.CLOSED) {
             return;
         }
+        // a lingering session ends as what it is, whatever ends it (a shutdown, a drain): its server reset it
+        final Termination reason = phase == Phase.LINGERING ? Termination.SERVER_RESET : why;
         // bytes read ahead that no server got: the client must see an abort, as it would if they were still unread
         // in the kernel (a close then resets), never a clean end
-        final boolean undelivered = phase != Phase.RELAYING && duplex.pending() > 0;
+        final boolean undelivered = phase != Phase.RELAYING && phase != Phase.LINGERING && duplex.pending() > 0;
         phase = Phase.CLOSED;
         cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
@@ -473,17 +570,12 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         client.close(abortClient);
         if (serverSocket != null) {
             serverSocket.close(abortServer);
+            serverSocket = null;
         }
         duplex.release();
         who.release();
         final long durationNanos = loop().nowNanos() - startNanos;
-        if (server != null) {
-            server.counters().add(stripe, ServerCounters.ACTIVE, -1);
-            attempts.release();
-            if (connectNanos >= 0) {
-                server.counters().sessionTimes().record(stripe, durationNanos);
-            }
-        }
+        releaseServerPlace();
         listener.counters().ended(stripe, reason, durationNanos);
         listener.ended(settings, admittedSource);
         loop().remove(this);
@@ -497,7 +589,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("session {} {} -> {} closed: {} (in {} B, out {} B)", Long.toHexString(id), who.address(),
-                server, reason, duplex.bytesIn(), duplex.bytesOut());
+                lastTried, reason, duplex.bytesIn(), duplex.bytesOut());
         }
     }
 
@@ -507,9 +599,11 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             case HEADER -> "header";
             case NEW, CONNECTING -> "connecting";
             case RELAYING -> "relaying";
+            case LINGERING -> "lingering";
             case CLOSED -> "closed";
         };
-        return new SessionInfo(id, listener.name(), who.address(), server == null ? null : server.name(),
+        final Server shown = phase == Phase.LINGERING ? lastTried : server; // lingering: the server that reset it
+        return new SessionInfo(id, listener.name(), who.address(), shown == null ? null : shown.name(),
             startEpochMs, duplex.bytesIn(), duplex.bytesOut(), stateName);
     }
 
@@ -532,6 +626,8 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         CONNECTING,
         /** Both directions relayed. */
         RELAYING,
+        /** The server reset: what it sent before still goes to the client, which is then reset. */
+        LINGERING,
         /** Ended; every resource given back. */
         CLOSED
     }

@@ -38,6 +38,8 @@ public final class BufferRelay implements StreamRelay {
     private boolean srcEnded;
     private boolean dstShut;
     private boolean closeFollows;
+    /** {@link #abortSource}: the source's end is its failure, not an end to pass on. */
+    private boolean srcAborted;
     private long bytes;
 
     public BufferRelay(final BufferPool pool) {
@@ -63,6 +65,7 @@ public final class BufferRelay implements StreamRelay {
             try {
                 n = src.read(b);
             } catch (final IOException e) {
+                releaseBuffer(); // empty: nothing of it may be taken for bytes to write (a lingering session writes on)
                 return SRC_FAILED;
             }
             if (n <= 0) {
@@ -79,7 +82,7 @@ public final class BufferRelay implements StreamRelay {
             // end needs no read of its own, and the destination's FIN can leave in the same segment as these bytes.
             // (Not so after TCP urgent data, where a read stops at the mark: niolb relays no urgent data, and, as
             // HAProxy's raw socket does on EPOLLRDHUP, takes such a read for the last.)
-            final boolean last = n < b.capacity() && src.endSeen();
+            final boolean last = !srcAborted && n < b.capacity() && src.endSeen();
             try {
                 if (last) {
                     srcEnded = true;
@@ -227,6 +230,9 @@ public final class BufferRelay implements StreamRelay {
     }
 
     private int shutdownDst() {
+        if (srcAborted) {
+            return SRC_FAILED;
+        }
         if (!dstShut) {
             dstShut = true;
             if (closeFollows) {
@@ -244,6 +250,11 @@ public final class BufferRelay implements StreamRelay {
     @Override
     public void closeFollows() {
         closeFollows = true;
+    }
+
+    @Override
+    public void abortSource() {
+        srcAborted = true;
     }
 
     /** Whether to watch the source for reading: not ended and nothing pending. */

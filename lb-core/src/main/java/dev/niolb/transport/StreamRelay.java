@@ -75,6 +75,14 @@ public interface StreamRelay {
      */
     void closeFollows();
 
+    /**
+     * The source's connection was reset (the session found out another way than by reading it): what can still be
+     * read from it is relayed as before, but its end is not passed on, since the destination must not take the
+     * stream for complete. Reading on to that end, or writing out the last held byte once it was read, reports
+     * {@link #SRC_FAILED} instead of shutting the destination down. Loop thread; off the common path.
+     */
+    void abortSource();
+
     /** Whether the source has ended. */
     boolean srcEnded();
 

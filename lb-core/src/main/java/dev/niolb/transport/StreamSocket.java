@@ -81,6 +81,15 @@ public interface StreamSocket {
         return false;
     }
 
+    /**
+     * Bytes written to this socket that the peer has not acknowledged yet (Linux's {@code SIOCOUTQ}): 0 once the
+     * peer's kernel holds everything written, so that a reset then loses nothing. -1 where the transport cannot
+     * tell (the JDK has no way to ask), or the socket cannot answer.
+     */
+    default int unacknowledgedBytes() {
+        return -1;
+    }
+
     /** The address this end is bound to (what a PROXY header names as the destination). */
     InetSocketAddress localAddress() throws IOException;
 

@@ -132,39 +132,75 @@ class ResetWhileHeldBackTest {
     }
 
     @Test
-    void aServerThatResetsWhileTheClientReadsNothingEndsAtOnceAsAServerReset() throws Exception {
+    void aServerThatResetsWhileTheClientReadsNothingIsLetGoAtOnceAndTheClientGetsEveryByteItSentBeforeTheReset()
+        throws Exception {
         try (ServerSocket listening = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
             rig.start(LONG_IDLE, 1, (InetSocketAddress) listening.getLocalSocketAddress());
             try (Socket client = new Socket()) {
                 client.connect(rig.front(), 2000);
                 client.setSoTimeout(5000);
-                final Socket accepted = listening.accept();
-                final Thread firehose = Thread.ofPlatform().daemon().start(() -> {
-                    try (OutputStream out = accepted.getOutputStream()) {
-                        final byte[] chunk = new byte[64 * 1024];
-                        while (true) {
-                            out.write(chunk); // blocks once the client's side is full, until the reset below
-                        }
-                    } catch (final IOException endedByTheReset) {
-                        // expected
-                    }
-                });
-                // until niolb holds bytes for the client that reads none: it then stops reading the server
-                Await.until(() -> rig.held() >= 1, 20_000);
-                accepted.setSoLinger(true, 0);
-                accepted.close(); // RST, while niolb holds bytes for a client that reads nothing
-                firehose.join(5000);
+                resetWhileHeldBack(listening.accept());
 
-                Await.until(() -> rig.terminated(Termination.SERVER_RESET) == 1, 5000);
+                // the server's place is given back at once, while the client has yet to read what it sent
+                Await.until(() -> rig.server(0).counters().active() == 0, 5000);
+                assertThat(rig.counters().active()).as("the client's side lingers").isEqualTo(1);
                 final InputStream in = client.getInputStream();
+                final byte[] chunk = new byte[64 * 1024];
+                final long[] got = {0};
                 assertThatThrownBy(() -> {
-                    while (in.read(new byte[64 * 1024]) >= 0) {
-                        // what niolb had written before it passed the reset on
+                    int n;
+                    while ((n = in.read(chunk)) >= 0) {
+                        got[0] += n;
                     }
-                }).as("the server's reset passed on to the client").isInstanceOf(SocketException.class);
+                }).as("the server's reset passed on to the client, after the bytes").isInstanceOf(SocketException.class);
+                // every byte niolb read from the server, none lost to the reset (which drops what a socket has not sent)
+                assertThat(got[0]).isEqualTo(rig.server(0).counters().bytesFromServer()).isPositive();
+            }
+        }
+        Await.until(() -> rig.terminated(Termination.SERVER_RESET) == 1, 5000);
+        assertThat(rig.terminated(Termination.IDLE_TIMEOUT)).isZero();
+        rig.awaitQuiet();
+    }
+
+    @Test
+    void aClientThatTakesNothingAfterItsServerResetIsResetOnceItHasTakenNothingForTheLingerLimit() throws Exception {
+        // the limit is the idle timeout when that is shorter than 30 s
+        final Duration limit = Duration.ofSeconds(2);
+        try (ServerSocket listening = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            rig.start(TcpOptions.DEFAULTS.withIdleTimeout(limit), 1,
+                (InetSocketAddress) listening.getLocalSocketAddress());
+            try (Socket client = new Socket()) {
+                client.connect(rig.front(), 2000);
+                resetWhileHeldBack(listening.accept());
+                Await.until(() -> rig.server(0).counters().active() == 0, 5000);
+                final long lingering = System.nanoTime();
+                Await.until(() -> rig.terminated(Termination.SERVER_RESET) == 1, 10_000);
+                assertThat(Duration.ofNanos(System.nanoTime() - lingering)).as("it waited for the client")
+                    .isGreaterThanOrEqualTo(limit.minusMillis(100));
             }
         }
         assertThat(rig.terminated(Termination.IDLE_TIMEOUT)).isZero();
         rig.awaitQuiet();
+    }
+
+    /**
+     * Sends to the client through niolb until niolb holds bytes the client does not read (it then stops reading the
+     * server), and resets the server's connection.
+     */
+    private void resetWhileHeldBack(final Socket accepted) throws Exception {
+        final Thread firehose = Thread.ofPlatform().daemon().start(() -> {
+            try (OutputStream out = accepted.getOutputStream()) {
+                final byte[] chunk = new byte[64 * 1024];
+                while (true) {
+                    out.write(chunk); // blocks once the client's side is full, until the reset below
+                }
+            } catch (final IOException endedByTheReset) {
+                // expected
+            }
+        });
+        Await.until(() -> rig.held() >= 1, 20_000);
+        accepted.setSoLinger(true, 0);
+        accepted.close(); // RST, while niolb holds bytes for a client that reads nothing
+        firehose.join(5000);
     }
 }

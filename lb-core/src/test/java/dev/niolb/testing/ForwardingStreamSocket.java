@@ -77,6 +77,11 @@ public class ForwardingStreamSocket implements StreamSocket {
     }
 
     @Override
+    public int unacknowledgedBytes() {
+        return real.unacknowledgedBytes();
+    }
+
+    @Override
     public InetSocketAddress localAddress() throws IOException {
         return real.localAddress();
     }

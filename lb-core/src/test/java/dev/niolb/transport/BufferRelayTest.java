@@ -104,6 +104,40 @@ class BufferRelayTest {
     }
 
     @Test
+    void anAbortedSourcesBytesStillGoOnButItsEndIsAFailureNotAShutdownOfTheDestination() throws Exception {
+        final BufferRelay relay = new BufferRelay(new BufferPool(4096, 4));
+        relay.connect(new EndKnown(NioTransport.stream(in)), NioTransport.stream(out));
+        relay.abortSource(); // its reset was found elsewhere (a write to it failed)
+        client.write(ByteBuffer.wrap(new byte[]{1, 2, 3}));
+        client.shutdownOutput();
+        int status;
+        do {
+            status = relay.onReadable();
+        } while (status == StreamRelay.OK);
+        assertThat(status).isEqualTo(StreamRelay.SRC_FAILED);
+        assertThat(relay.done()).isFalse();
+        assertThat(received(3)).containsExactly(1, 2, 3);
+        server.configureBlocking(false);
+        assertThat(server.read(ByteBuffer.allocate(1))).as("no FIN: the stream is not complete").isZero();
+    }
+
+    @Test
+    void aReadThatFailsHoldsNoBufferSoNothingIsLeftToWrite() throws Exception {
+        final BufferPool pool = new BufferPool(4096, 4);
+        final BufferRelay relay = new BufferRelay(pool);
+        relay.connect(new ForwardingStreamSocket(NioTransport.stream(in)) {
+            @Override
+            public int read(final ByteBuffer dst) throws IOException {
+                throw new IOException("Connection reset");
+            }
+        }, NioTransport.stream(out));
+        assertThat(relay.onReadable()).isEqualTo(StreamRelay.SRC_FAILED);
+        assertThat(relay.pending()).isZero();
+        assertThat(relay.wantsWrite()).isFalse();
+        assertThat(pool.inUse()).isZero();
+    }
+
+    @Test
     void aShortReadAfterTheSourcesEndArrivedIsItsLastAndTheEndGoesOnWithoutAnotherRead() throws Exception {
         final BufferRelay relay = new BufferRelay(new BufferPool(4096, 4));
         final EndKnown source = new EndKnown(NioTransport.stream(in));

@@ -8,6 +8,7 @@ import dev.niolb.transport.StreamSocket;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -268,6 +269,18 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
             throw Errors.last("shutdown");
         }
         outputShut = true;
+    }
+
+    @Override
+    public int unacknowledgedBytes() {
+        if (isClosed()) {
+            return -1;
+        }
+        final Scratch scratch = Scratch.mine();
+        if (Libc.ioctl(fd(), Libc.SIOCOUTQ, scratch.option) < 0) {
+            return -1;
+        }
+        return scratch.option.get(ValueLayout.JAVA_INT, 0);
     }
 
     @Override

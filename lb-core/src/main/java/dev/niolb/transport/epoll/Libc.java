@@ -77,6 +77,8 @@ final class Libc {
     static final int SO_ACCEPTCONN = 30;
     static final int SO_DOMAIN = 39;
     static final int F_SETPIPE_SZ = 1031;
+    /** {@code ioctl}: bytes written to a TCP socket that its peer has not acknowledged yet (same as TIOCOUTQ). */
+    static final long SIOCOUTQ = 0x5411;
     static final int F_GETPIPE_SZ = 1032;
     static final int SPLICE_F_MOVE = 1;
     static final int SPLICE_F_NONBLOCK = 2;
@@ -145,6 +147,10 @@ final class Libc {
     /** {@code fcntl(fd, cmd, int)}: variadic in C, so the linker is told where the variable part starts. */
     private static final MethodHandle FCNTL_INT = LINKER.downcallHandle(symbol("fcntl"),
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_OPTION,
+        Linker.Option.firstVariadicArg(2));
+    /** {@code ioctl(fd, request, int *)}: variadic in C, as {@code fcntl}. Off the hot path: not critical. */
+    private static final MethodHandle IOCTL_INT_OUT = LINKER.downcallHandle(symbol("ioctl"),
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO_OPTION,
         Linker.Option.firstVariadicArg(2));
     /** Any thread's wake-up write to an eventfd: no errno (it cannot fail in a way the caller could act on). */
     private static final MethodHandle WRITE_NO_ERRNO = LINKER.downcallHandle(symbol("write"),
@@ -379,6 +385,15 @@ final class Libc {
     static int fcntl(final int fd, final int command, final int argument) {
         try {
             return (int) FCNTL_INT.invokeExact(STATE.get(), fd, command, argument);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code ioctl(fd, request, &value)} for a request that answers one int into {@code value}. */
+    static int ioctl(final int fd, final long request, final MemorySegment value) {
+        try {
+            return (int) IOCTL_INT_OUT.invokeExact(STATE.get(), fd, request, value);
         } catch (final Throwable t) {
             throw rethrow(t);
         }

@@ -43,6 +43,7 @@ final class SpliceRelay implements StreamRelay {
     private boolean srcEnded;
     private boolean dstShut;
     private boolean closeFollows;
+    private boolean srcAborted;
     private long splicedBytes;
 
     SpliceRelay(final BufferPool pool, final boolean always) {
@@ -185,6 +186,9 @@ final class SpliceRelay implements StreamRelay {
     }
 
     private int shutdownDst() {
+        if (srcAborted) {
+            return SRC_FAILED; // its end is its failure (abortSource): nothing to pass on
+        }
         if (!dstShut) {
             dstShut = true;
             if (closeFollows) {
@@ -203,6 +207,12 @@ final class SpliceRelay implements StreamRelay {
     public void closeFollows() {
         closeFollows = true;
         buffered.closeFollows();
+    }
+
+    @Override
+    public void abortSource() {
+        srcAborted = true;
+        buffered.abortSource();
     }
 
     @Override
