@@ -35,9 +35,10 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
         if (!srv && (port < 1 || port > 65535)) {
             throw new IllegalArgumentException("server " + Quoted.escaped(host) + ": port must be 1..65535, got " + port);
         }
-        if (name == null || name.isBlank()) {
+        if (name == null) {
             name = srv ? "srv:" + host : host + ":" + port;
         }
+        Names.check("server", name);
         if (!template.address().equals(PLACEHOLDER) || !template.name().equals(Endpoint.hostPort(PLACEHOLDER))) {
             // the options alone: two specs with the same options are equal however they were written
             template = with(template, Endpoint.hostPort(PLACEHOLDER), PLACEHOLDER, template.weight(), template.backup());

@@ -26,7 +26,7 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
         if (limits == null) {
             limits = ListenerLimits.NONE;
         }
-        if (name == null || name.isBlank()) {
+        if (name == null) {
             name = protocol.scheme() + "://" + Endpoint.hostPort(bind);
         }
         Names.check("listener", name);

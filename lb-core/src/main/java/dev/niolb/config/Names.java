@@ -23,6 +23,10 @@ public final class Names {
      * @param kind "server", "group" or "listener", for the message
      */
     public static String check(final String kind, final String name) {
+        if (name.isEmpty()) {
+            // an empty field in the plain access log and niolb stats, and no name to give the admin API
+            throw new IllegalArgumentException(kind + " name '': must not be empty");
+        }
         if (name.length() > MAX_LENGTH) {
             throw new IllegalArgumentException(kind + " name " + Quoted.of(name) + ": longer than " + MAX_LENGTH
                 + " characters");

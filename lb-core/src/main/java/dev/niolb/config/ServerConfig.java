@@ -39,7 +39,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": maxconn must be 0.."
                 + ListenerLimits.MAX_CONN + ", got " + maxconn);
         }
-        if (name == null || name.isBlank()) {
+        if (name == null) {
             name = Endpoint.hostPort(address);
         }
         Names.check("server", name);

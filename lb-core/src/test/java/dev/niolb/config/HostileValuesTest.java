@@ -70,6 +70,18 @@ class HostileValuesTest {
     }
 
     @Test
+    void anEmptyNameIsRefusedForServersGroupsAndListenersAlike() {
+        final InetSocketAddress address = new InetSocketAddress("10.0.0.1", 80);
+        assertThatThrownBy(() -> new ServerConfig("", address, 1)).hasMessage("server name '': must not be empty");
+        assertThatThrownBy(() -> new TargetGroupConfig("", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig(address, 1)))).hasMessage("group name '': must not be empty");
+        assertThatThrownBy(() -> new ListenerConfig("", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
+            TcpOptions.DEFAULTS)).hasMessage("listener name '': must not be empty");
+        assertThat(new ListenerConfig(null, Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080), "web",
+            TcpOptions.DEFAULTS).name()).as("no name: one made of the address").isEqualTo("tcp://127.0.0.1:8080");
+    }
+
+    @Test
     void aLongValueIsCutInItsQuote() {
         final String message = Quoted.of("x".repeat(200_000));
         assertThat(message).isEqualTo("'" + "x".repeat(120) + "\u2026' (200000 characters)");

@@ -49,6 +49,10 @@ public record ConfigFile(Path path) implements ConfigSource {
     }
 
     private Config read(final boolean pipeToo) {
+        if (path.toString().isEmpty()) {
+            // Path.of("") is the working directory: "cannot read : Is a directory" would puzzle (session 20)
+            throw new ConfigFileException("cannot read the config file: its path is empty");
+        }
         final String text;
         try {
             // a strict decoder: a file that is not UTF-8 is refused rather than read with replacement characters

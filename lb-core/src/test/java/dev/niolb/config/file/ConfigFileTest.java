@@ -506,6 +506,19 @@ class ConfigFileTest {
     }
 
     @Test
+    void anEmptyPathIsSaidToBeEmptyNotToBeADirectory() {
+        assertThatThrownBy(() -> new ConfigFile(Path.of("")).load())
+            .hasMessage("cannot read the config file: its path is empty");
+    }
+
+    @Test
+    void anEmptyListenerNameInTheFileIsRefusedAtItsLine() {
+        final String yaml = MINIMAL.replaceFirst("(?m)^  - ", "  - name: ''\n    ");
+        assertThatThrownBy(() -> ConfigFile.parse(yaml, "niolb.yaml")).hasMessageContaining("niolb.yaml:")
+            .hasMessageEndingWith("listener name '': must not be empty");
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(10)
     void aReloadOfANamedPipeIsRefusedWithoutWaitingForAWriter(@TempDir final Path dir) throws Exception {
         final Path fifo = dir.resolve("niolb.yaml");
