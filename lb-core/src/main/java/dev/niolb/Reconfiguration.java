@@ -21,6 +21,7 @@ import dev.niolb.udp.UdpListener;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,8 +133,11 @@ final class Reconfiguration {
         for (final TargetGroupConfig g : next.groups()) {
             ordered.put(g.name(), groups.get(g.name()));
         }
+        // top-level settings said once, as not applied: not also as changed
+        final Set<String> restartOnly = new HashSet<>();
         if (next.transport() != config.transport()) {
             notApplied.add("transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
+            restartOnly.add("transport");
         }
         if (!next.busyPoll().equals(config.busyPoll())) {
             for (final EventLoop loop : lb.loops) {
@@ -142,24 +146,29 @@ final class Reconfiguration {
         }
         if (next.threads() != lb.loops.length) {
             notApplied.add("threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
+            restartOnly.add("threads");
         }
         if (next.maxconn() != lb.maxconn.max()) {
             // every listener and open connection counts under the running cap: a new one needs a restart
             notApplied.add("maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max() + ")");
+            restartOnly.add("maxconn");
         }
         if (!next.admin().equals(config.admin())) {
             notApplied.add("admin " + describe(next.admin()) + " needs a restart (running " + describe(config.admin()) + ")");
+            restartOnly.add("admin");
         }
         if (next.accessLog() != config.accessLog()) {
             notApplied.add("access-log " + next.accessLog() + " needs a restart (running " + config.accessLog() + ")");
+            restartOnly.add("access-log");
         }
         if (!next.logs().equals(config.logs())) {
             notApplied.add("log outputs (access-log-file, syslog) need a restart");
+            restartOnly.add("logs");
         }
         // what runs now: the file's values, except what only a restart changes (reported above)
         to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed,
             removedGroups);
-        return new ReloadResult(diff.withoutListenerFields(notAppliedFields), notApplied);
+        return new ReloadResult(diff.withoutNotApplied(notAppliedFields, restartOnly), notApplied);
     }
 
     /**

@@ -235,12 +235,14 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
     }
 
     /**
-     * This diff without the listener fields a reload could not apply (they need a restart), so that what it
-     * logs as changed is what changed and the rest is said once, as not applied. A listener change left without
-     * fields is left out.
+     * This diff without what a reload could not apply (it needs a restart): the listener fields, and the top-level
+     * settings named in {@code settings} (a setting's key, {@code threads}, or a section's, {@code admin}), so that
+     * what it logs as changed is what changed and the rest is said once, as not applied. A listener change left
+     * without fields is left out.
      */
-    public ConfigDiff withoutListenerFields(final Map<ListenerChange, List<RecordDiff.Field>> notApplied) {
-        if (notApplied.isEmpty()) {
+    public ConfigDiff withoutNotApplied(final Map<ListenerChange, List<RecordDiff.Field>> notApplied,
+                                        final Set<String> settings) {
+        if (notApplied.isEmpty() && settings.isEmpty()) {
             return this;
         }
         final List<ListenerChange> applied = new ArrayList<>();
@@ -251,8 +253,15 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
                 applied.add(new ListenerChange(c.before(), c.after(), fields));
             }
         }
+        final List<RecordDiff.Field> settingsApplied = new ArrayList<>();
+        for (final RecordDiff.Field f : settingsChanged) {
+            final int dot = f.path().indexOf('.');
+            if (!settings.contains(dot < 0 ? f.path() : f.path().substring(0, dot))) {
+                settingsApplied.add(f);
+            }
+        }
         return new ConfigDiff(listenersAdded, listenersRemoved, applied, groupsAdded, groupsRemoved, groupsChanged,
-            settingsChanged);
+            settingsApplied);
     }
 
     /** Whether a reload would change nothing. */
