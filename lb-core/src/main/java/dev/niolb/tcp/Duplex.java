@@ -45,8 +45,6 @@ final class Duplex implements IoHandler {
     private int clientInterest;
     private int serverInterest;
     private Termination cleanEnd;
-    /** Lingering ({@link #linger}): the server has nothing more to give, its reset or its end was read. */
-    private boolean serverSpent;
 
     /** @param up client to server, {@code down} server to client: made by the session's transport */
     Duplex(final TcpSession session, final StreamRelay up, final StreamRelay down,
@@ -180,7 +178,6 @@ final class Duplex implements IoHandler {
         down.abortSource();
         server.cancel();
         serverInterest = 0;
-        serverSpent = false;
     }
 
     /**
@@ -191,6 +188,9 @@ final class Duplex implements IoHandler {
      * @return {@link #LINGER_WAIT}, {@link #LINGER_SENT} or {@link #LINGER_FAILED}
      */
     int linger() {
+        // the server has nothing more to give: its reset or its end was read. Never true while bytes are held (a
+        // read that finds the end holds none), so it need not outlive a call that waits for the client
+        boolean serverSpent = false;
         while (true) {
             if (down.pending() > 0) {
                 final int status = down.onWritable();
@@ -204,7 +204,7 @@ final class Duplex implements IoHandler {
                 }
             }
             if (serverSpent) {
-                watchClient(0); // a reset or a close of the client is still reported: the session ends then
+                watchClient(0); // the client's reset is still reported (EPOLLERR), or found by the session's polls
                 return LINGER_SENT;
             }
             final long before = down.bytes();

@@ -420,7 +420,6 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                 if ((ready & Ready.ERROR) != 0) {
                     close(Termination.SERVER_RESET); // the client is gone too: nothing left to deliver
                 } else if ((ready & Ready.WRITE) != 0) {
-                    lastActivityMs = loop().nowMs();
                     linger();
                 }
             }
@@ -457,10 +456,19 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
 
     /** Moves what the reset server sent on to the client; once all of it is written, waits for it to arrive. */
     private void linger() {
-        switch (duplex.linger()) {
+        if (serverSocket == null) {
+            return; // all of it was written already: the polls of awaitAcknowledged take it from there
+        }
+        final long written = duplex.bytesOut() - duplex.pending();
+        final int outcome = duplex.linger();
+        if (duplex.bytesOut() - duplex.pending() != written) {
+            lastActivityMs = loop().nowMs(); // the client took some: the limit counts from here
+        }
+        switch (outcome) {
             case Duplex.LINGER_WAIT -> at(lastActivityMs + lingerLimitMs()); // until the client takes some
             case Duplex.LINGER_SENT -> {
-                serverSocket.close(false);
+                // a reset, not a FIN: the client's bytes that the server never got were dropped, so its stream is cut
+                serverSocket.close(true);
                 serverSocket = null; // now: the client is all that is left
                 awaitAcknowledged(loop().nowMs());
             }
@@ -556,8 +564,10 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         if (phase == Phase.CLOSED) {
             return;
         }
-        // a lingering session ends as what it is, whatever ends it (a shutdown, a drain): its server reset it
-        final Termination reason = phase == Phase.LINGERING ? Termination.SERVER_RESET : why;
+        // a lingering session ends as what it is, whatever ends it (a shutdown, the linger limit): its server reset
+        // it; but niolb's own failure stays one, so that internal_error keeps counting every bug
+        final Termination reason = phase == Phase.LINGERING && why != Termination.INTERNAL_ERROR
+            ? Termination.SERVER_RESET : why;
         // bytes read ahead that no server got: the client must see an abort, as it would if they were still unread
         // in the kernel (a close then resets), never a clean end
         final boolean undelivered = phase != Phase.RELAYING && phase != Phase.LINGERING && duplex.pending() > 0;

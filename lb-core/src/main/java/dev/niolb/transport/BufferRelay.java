@@ -28,6 +28,12 @@ public final class BufferRelay implements StreamRelay {
      * front of them without a copy (the longest niolb writes is 104 bytes).
      */
     public static final int HEADER_ROOM = 128;
+    /** The source's end shuts the destination's output down (a FIN). */
+    public static final byte END_SHUTS = 0;
+    /** {@link #closeFollows}: the session's close sends the FIN. */
+    public static final byte END_CLOSE_FOLLOWS = 1;
+    /** {@link #abortSource}: the end is the source's failure, not one to pass on. */
+    public static final byte END_ABORTED = 2;
 
     private final BufferPool pool;
     private StreamSocket src;
@@ -37,9 +43,8 @@ public final class BufferRelay implements StreamRelay {
     private boolean parked;
     private boolean srcEnded;
     private boolean dstShut;
-    private boolean closeFollows;
-    /** {@link #abortSource}: the source's end is its failure, not an end to pass on. */
-    private boolean srcAborted;
+    /** What the source's end does: {@link #END_SHUTS}, {@link #END_CLOSE_FOLLOWS} or {@link #END_ABORTED}. */
+    private byte onEnd = END_SHUTS;
     private long bytes;
 
     public BufferRelay(final BufferPool pool) {
@@ -82,7 +87,7 @@ public final class BufferRelay implements StreamRelay {
             // end needs no read of its own, and the destination's FIN can leave in the same segment as these bytes.
             // (Not so after TCP urgent data, where a read stops at the mark: niolb relays no urgent data, and, as
             // HAProxy's raw socket does on EPOLLRDHUP, takes such a read for the last.)
-            final boolean last = !srcAborted && n < b.capacity() && src.endSeen();
+            final boolean last = onEnd != END_ABORTED && n < b.capacity() && src.endSeen();
             try {
                 if (last) {
                     srcEnded = true;
@@ -230,12 +235,12 @@ public final class BufferRelay implements StreamRelay {
     }
 
     private int shutdownDst() {
-        if (srcAborted) {
+        if (onEnd == END_ABORTED) {
             return SRC_FAILED;
         }
         if (!dstShut) {
             dstShut = true;
-            if (closeFollows) {
+            if (onEnd == END_CLOSE_FOLLOWS) {
                 return OK; // the session's close sends the FIN
             }
             try {
@@ -249,12 +254,14 @@ public final class BufferRelay implements StreamRelay {
 
     @Override
     public void closeFollows() {
-        closeFollows = true;
+        if (onEnd != END_ABORTED) {
+            onEnd = END_CLOSE_FOLLOWS;
+        }
     }
 
     @Override
     public void abortSource() {
-        srcAborted = true;
+        onEnd = END_ABORTED;
     }
 
     /** Whether to watch the source for reading: not ended and nothing pending. */

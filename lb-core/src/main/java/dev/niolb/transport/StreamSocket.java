@@ -83,8 +83,9 @@ public interface StreamSocket {
 
     /**
      * Bytes written to this socket that the peer has not acknowledged yet (Linux's {@code SIOCOUTQ}): 0 once the
-     * peer's kernel holds everything written, so that a reset then loses nothing. -1 where the transport cannot
-     * tell (the JDK has no way to ask), or the socket cannot answer.
+     * peer's kernel holds everything written, so that a reset then loses nothing, and 0 once the connection is over
+     * (reset), when nothing more will be acknowledged. -1 where the transport cannot tell (the JDK has no way to
+     * ask), or the socket cannot answer.
      */
     default int unacknowledgedBytes() {
         return -1;

@@ -52,6 +52,9 @@ final class Libc {
     static final int TCP_NODELAY = 1;
     static final int TCP_QUICKACK = 12;
     static final int TCP_DEFER_ACCEPT = 9;
+    static final int TCP_INFO = 11;
+    /** {@code tcpi_state} (the first byte of {@code struct tcp_info}) of a connection that is over (reset). */
+    static final byte TCP_STATE_CLOSE = 7;
     static final int SHUT_WR = 1;
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_DONTWAIT = 0x40;

@@ -42,8 +42,8 @@ final class SpliceRelay implements StreamRelay {
     private boolean splicing;
     private boolean srcEnded;
     private boolean dstShut;
-    private boolean closeFollows;
-    private boolean srcAborted;
+    /** What the source's end does, as {@link BufferRelay}'s: shut the destination, leave it to the close, or fail. */
+    private byte onEnd = BufferRelay.END_SHUTS;
     private long splicedBytes;
 
     SpliceRelay(final BufferPool pool, final boolean always) {
@@ -186,12 +186,12 @@ final class SpliceRelay implements StreamRelay {
     }
 
     private int shutdownDst() {
-        if (srcAborted) {
+        if (onEnd == BufferRelay.END_ABORTED) {
             return SRC_FAILED; // its end is its failure (abortSource): nothing to pass on
         }
         if (!dstShut) {
             dstShut = true;
-            if (closeFollows) {
+            if (onEnd == BufferRelay.END_CLOSE_FOLLOWS) {
                 return OK; // the session's close sends the FIN
             }
             try {
@@ -205,13 +205,15 @@ final class SpliceRelay implements StreamRelay {
 
     @Override
     public void closeFollows() {
-        closeFollows = true;
+        if (onEnd != BufferRelay.END_ABORTED) {
+            onEnd = BufferRelay.END_CLOSE_FOLLOWS;
+        }
         buffered.closeFollows();
     }
 
     @Override
     public void abortSource() {
-        srcAborted = true;
+        onEnd = BufferRelay.END_ABORTED;
         buffered.abortSource();
     }
 

@@ -49,7 +49,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class EpollTransportTest {
-    private static final int TCP_INFO = 11;
     private static final int TCPI_SEGS_IN = 140;
     private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -172,6 +171,50 @@ class EpollTransportTest {
             Thread.onSpinWait();
         }
         assertThat(n).isEqualTo(-1);
+    }
+
+    @Test
+    void unacknowledgedBytesAreWhatThePeerHasNotTakenAndNoneOnceItHasTakenThemAll() throws Exception {
+        final ListeningSocket listener = listen();
+        final Socket peer = connect(listener);
+        final StreamSocket socket = accepted(listener);
+        final int written = fillUntilFull(socket);
+        assertThat(socket.unacknowledgedBytes()).as("the peer reads nothing: its window is full").isPositive();
+
+        final InputStream in = peer.getInputStream();
+        final byte[] chunk = new byte[64 * 1024];
+        int read = 0;
+        while (read < written) {
+            read += in.read(chunk);
+        }
+        dev.niolb.testing.Await.until(() -> socket.unacknowledgedBytes() == 0, 5000);
+    }
+
+    @Test
+    void aResetConnectionHasNoUnacknowledgedBytesLeftToWaitFor() throws Exception {
+        final ListeningSocket listener = listen();
+        final Socket peer = connect(listener);
+        final StreamSocket socket = accepted(listener);
+        fillUntilFull(socket);
+        assertThat(socket.unacknowledgedBytes()).isPositive();
+
+        peer.setSoLinger(true, 0);
+        peer.close(); // RST: the kernel drops what it held for the peer but keeps counting it as unacknowledged
+
+        dev.niolb.testing.Await.until(() -> socket.unacknowledgedBytes() == 0, 5000);
+    }
+
+    /** Writes to {@code socket} until its peer, which reads nothing, takes no more: the bytes written. */
+    private static int fillUntilFull(final StreamSocket socket) throws IOException {
+        final ByteBuffer chunk = ByteBuffer.allocateDirect(64 * 1024);
+        int written = 0;
+        int n;
+        do {
+            chunk.clear();
+            n = socket.write(chunk);
+            written += n;
+        } while (n > 0);
+        return written;
     }
 
     @Test
@@ -329,7 +372,7 @@ class EpollTransportTest {
             final MemorySegment info = arena.allocate(256);
             final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
             length.set(ValueLayout.JAVA_INT, 0, (int) info.byteSize());
-            assertThat(Libc.getsockopt(socket.fd(), Libc.IPPROTO_TCP, TCP_INFO, info, length)).isZero();
+            assertThat(Libc.getsockopt(socket.fd(), Libc.IPPROTO_TCP, Libc.TCP_INFO, info, length)).isZero();
             assertThat(length.get(ValueLayout.JAVA_INT, 0)).isGreaterThanOrEqualTo(TCPI_SEGS_IN + 4);
             return info.get(ValueLayout.JAVA_INT, TCPI_SEGS_IN);
         }
