@@ -2,7 +2,7 @@ package dev.niolb.cli;
 
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Endpoint;
-import dev.niolb.config.OperatorFile;
+import dev.niolb.config.TokenFile;
 import dev.niolb.config.file.ConfigFile;
 import picocli.CommandLine.Option;
 
@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,8 +25,6 @@ import java.nio.file.Path;
  */
 final class AdminTarget {
     static final String DEFAULT_CONFIG = "/etc/niolb/niolb.yaml";
-    /** Enough for the longest token niolb takes, with room for spaces and line breaks around it. */
-    private static final int TOKEN_FILE_MAX_BYTES = 8192;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
         description = "The admin API of the niolb to ask (default: the config file's admin.address, else "
@@ -89,15 +86,10 @@ final class AdminTarget {
     }
 
     private static String readToken(final Path file) {
-        final String token;
         try {
-            token = new String(OperatorFile.read(file, TOKEN_FILE_MAX_BYTES, true), StandardCharsets.UTF_8).strip();
+            return TokenFile.read(file); // as niolb reads it, so that what one refuses the other does too
         } catch (final IOException e) {
-            throw new Failure("cannot read admin token file " + file + ": " + e.getMessage());
+            throw new Failure(e.getMessage());
         }
-        if (token.isEmpty()) {
-            throw new Failure("admin token file " + file + " is empty");
-        }
-        return token;
     }
 }

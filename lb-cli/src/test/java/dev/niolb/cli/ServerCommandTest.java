@@ -202,4 +202,16 @@ class ServerCommandTest {
         assertThat(result.errLines()).containsExactly("niolb: cannot read admin token file " + dir.resolve("absent")
             + ": no such file");
     }
+
+    @Test
+    void aTokenNiolbWouldRefuseIsRefusedBeforeAnyCallIsMade() throws Exception {
+        final java.nio.file.Path twoWords = java.nio.file.Files.writeString(dir.resolve("two-words"), "s3cr3t t0ken\n");
+
+        final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin", admin, "--admin-token-file",
+            twoWords.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: admin token file " + twoWords
+            + ": the token must be one word of printable ASCII");
+    }
 }

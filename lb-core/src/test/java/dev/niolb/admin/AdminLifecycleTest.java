@@ -116,7 +116,7 @@ class AdminLifecycleTest {
 
     @Test
     void aTokenTooLongToSendOrAFileWithoutEndFailsTheStart(@TempDir final Path dir) throws Exception {
-        final Path longToken = Files.writeString(dir.resolve("long"), "t".repeat(BearerToken.MAX_LENGTH + 1) + "\n");
+        final Path longToken = Files.writeString(dir.resolve("long"), "t".repeat(dev.niolb.config.TokenFile.MAX_LENGTH + 1) + "\n");
         final Path endless = Files.createSymbolicLink(dir.resolve("zero"), Path.of("/dev/zero"));
         final AdminConfig admin = AdminConfig.on(new InetSocketAddress("127.0.0.1", 0));
         try (EchoServer echo = new EchoServer()) {

@@ -1,0 +1,50 @@
+package dev.niolb.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * Any thread (stateless).
+ *
+ * The admin bearer token as a file holds it, read and checked the same way by niolb, which demands it, and by its
+ * CLI, which sends it: one word of printable ASCII, at most {@link #MAX_LENGTH} characters, with whitespace (a final
+ * newline) around it removed.
+ */
+public final class TokenFile {
+    /**
+     * The longest token: one that fits in a request's headers with room to spare (the admin server reads at most
+     * 16 KiB of request line and headers); a longer one could never be sent.
+     */
+    public static final int MAX_LENGTH = 4096;
+
+    private TokenFile() {
+    }
+
+    /**
+     * The token in {@code file}.
+     *
+     * @throws IOException one line naming the file, when it cannot be read or holds no token
+     */
+    public static String read(final Path file) throws IOException {
+        final String text;
+        try {
+            // room for the longest token and spaces or line breaks around it; a longer file is no token.
+            // A pipe is fine (--admin-token-file <(…) keeps the secret off the disk): it is read once
+            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH, true), StandardCharsets.UTF_8).strip();
+        } catch (final IOException e) {
+            throw new IOException("cannot read admin token file " + file + ": " + e.getMessage(), e);
+        }
+        if (text.isEmpty()) {
+            throw new IOException("admin token file " + file + " is empty");
+        }
+        if (text.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+            throw new IOException("admin token file " + file + ": the token must be one word of printable ASCII");
+        }
+        if (text.length() > MAX_LENGTH) {
+            throw new IOException("admin token file " + file + ": the token is longer than " + MAX_LENGTH
+                + " characters, more than a request's headers may carry");
+        }
+        return text;
+    }
+}
