@@ -12,10 +12,13 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.StandardSocketOptions;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -245,11 +248,11 @@ public final class AdminServer implements AutoCloseable {
      * plain bind first finds the address in use.
      */
     private static ServerSocket listen(final InetSocketAddress address, final boolean succeeding) throws IOException {
-        final ServerSocket socket = new ServerSocket();
+        final ServerSocket socket = unbound(address);
         try {
             final boolean reusePort = socket.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
             if (reusePort && !succeeding && address.getPort() != 0) {
-                try (ServerSocket probe = new ServerSocket()) {
+                try (ServerSocket probe = unbound(address)) {
                     probe.bind(address, 1); // throws when in use, as a bind without SO_REUSEPORT always did
                 }
             }
@@ -262,6 +265,16 @@ public final class AdminServer implements AutoCloseable {
             socket.close();
             throw e;
         }
+    }
+
+    /**
+     * An IPv4 socket for an IPv4 address: the JDK's sockets are dual-stack by default, where {@code 0.0.0.0} binds
+     * {@code ::}, and the admin API would answer over IPv6 too, past a firewall written for IPv4 (session 21).
+     * The listeners already bind so.
+     */
+    private static ServerSocket unbound(final InetSocketAddress address) throws IOException {
+        return address.getAddress() instanceof Inet4Address
+            ? ServerSocketChannel.open(StandardProtocolFamily.INET).socket() : new ServerSocket();
     }
 
     /** Where it listens (a port 0 resolved). */

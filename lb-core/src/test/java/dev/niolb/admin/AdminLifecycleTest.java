@@ -91,6 +91,26 @@ class AdminLifecycleTest {
     }
 
     @Test
+    void anAdminApiOnTheIpv4WildcardIsNotReachableOverIpv6() throws Exception {
+        assertThat(dev.niolb.testing.LoopbackV6.whyNoLoopback()).as("::1 works here").isNull();
+        try (EchoServer echo = new EchoServer()) {
+            final LoadBalancer lb = AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0),
+                echo.address(), AdminConfig.on(new InetSocketAddress("0.0.0.0", 0))));
+            try {
+                final int port = lb.adminAddress().getPort();
+                try (java.net.Socket v4 = new java.net.Socket("127.0.0.1", port)) {
+                    assertThat(v4.isConnected()).isTrue();
+                }
+                // the JDK's default socket is dual-stack: bound to 0.0.0.0 it took :: as well
+                assertThatThrownBy(() -> new java.net.Socket("::1", port).close())
+                    .isInstanceOf(java.net.ConnectException.class);
+            } finally {
+                lb.stop(Duration.ZERO);
+            }
+        }
+    }
+
+    @Test
     void anEngineStartedFromCodeHasNoAdminApiUnlessItAsks() throws Exception {
         try (EchoServer echo = new EchoServer()) {
             final LoadBalancer lb = AdminServer.startWithEngine(config(new InetSocketAddress("127.0.0.1", 0), echo.address(),
