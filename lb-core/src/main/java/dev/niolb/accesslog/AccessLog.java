@@ -38,6 +38,10 @@ public final class AccessLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessLog.class);
     private static final long MAX_IDLE_PARK_MS = 50;
     private static final long MAX_IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(MAX_IDLE_PARK_MS);
+    /** At stop: a sink that takes no line for this long is stuck (a pipe nobody reads), and is given up. */
+    static final long STALL_MS = 500;
+    private static final long CLOSE_MAX_MS = 5_000;
+    private static final long JOIN_STEP_MS = 50;
     private static final int DRAIN_LIMIT = 1024;
 
     /** No access log: {@link #enabled()} is false, nothing runs. */
@@ -50,6 +54,7 @@ public final class AccessLog implements AutoCloseable {
     private final Thread writer;
     private volatile boolean running;
     private volatile boolean asleep; // the writer parks with no deadline: an offer must wake it
+    private volatile long written; // lines the sink took (or refused): the writer's progress, which close watches
 
     private AccessLog() {
         this.format = AccessLogFormat.OFF;
@@ -184,11 +189,14 @@ public final class AccessLog implements AutoCloseable {
         } catch (final RuntimeException e) {
             LOG.warn("access log: writing a line failed: {}", e.toString());
         }
+        written = written + 1; // the writer thread only
     }
 
     /**
      * Writes what is queued and stops the thread; call after the loops have stopped so that sessions closed at
-     * shutdown are logged too. Waits up to 5 s for a slow sink.
+     * shutdown are logged too. Waits while the sink takes lines, up to 5 s in all, but gives up on one that takes
+     * none for {@value #STALL_MS} ms: a standard output nobody reads blocks a write for ever, and held the stop up
+     * by the whole 5 s (session 21).
      */
     @Override
     public void close() {
@@ -197,8 +205,24 @@ public final class AccessLog implements AutoCloseable {
         }
         running = false;
         LockSupport.unpark(writer);
+        final long start = System.nanoTime();
+        long seen = written;
+        long progressAt = start;
         try {
-            writer.join(5_000);
+            while (writer.isAlive()) {
+                writer.join(JOIN_STEP_MS);
+                final long now = System.nanoTime();
+                final long w = written;
+                if (w != seen) {
+                    seen = w;
+                    progressAt = now;
+                } else if (now - progressAt >= TimeUnit.MILLISECONDS.toNanos(STALL_MS)
+                    || now - start >= TimeUnit.MILLISECONDS.toNanos(CLOSE_MAX_MS)) {
+                    LOG.warn("access log: its output took no line for {} ms at stop; what was still queued is lost",
+                        TimeUnit.NANOSECONDS.toMillis(now - progressAt));
+                    return;
+                }
+            }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }

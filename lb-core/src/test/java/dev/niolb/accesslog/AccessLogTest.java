@@ -48,6 +48,30 @@ class AccessLogTest {
     }
 
     @Test
+    void closeGivesUpOnASinkThatTakesNothingInsteadOfHoldingTheStop() throws Exception {
+        final CountDownLatch never = new CountDownLatch(1);
+        final AccessLog log = AccessLog.start(AccessLogFormat.PLAIN, 1, line -> {
+            try {
+                never.await(); // a standard output nobody reads: the write never returns
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        for (int i = 0; i < 10; i++) {
+            log.offer(0, RECORD);
+        }
+        final java.util.concurrent.CompletableFuture<Void> closed =
+            java.util.concurrent.CompletableFuture.runAsync(log::close);
+        try {
+            // it waited 5 s before; now half a second without progress ends the wait
+            closed.get(AccessLog.STALL_MS * 5, TimeUnit.MILLISECONDS);
+            assertThat(never.getCount()).as("the sink is still stuck").isEqualTo(1);
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
     void closeWritesWhatIsStillQueued() {
         final List<String> lines = new CopyOnWriteArrayList<>();
         final AccessLog log = AccessLog.start(AccessLogFormat.JSON, 1, lines::add);
