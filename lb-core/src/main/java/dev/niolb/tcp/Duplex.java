@@ -265,6 +265,16 @@ final class Duplex implements IoHandler {
         return up.pending() + down.pending();
     }
 
+    /** Bytes read from the server and not yet written to the client. */
+    int pendingToClient() {
+        return down.pending();
+    }
+
+    /** Bytes read from the client and not yet written to the server. */
+    int pendingToServer() {
+        return up.pending();
+    }
+
     /** Gives the buffers back. */
     void release() {
         up.release();

@@ -446,6 +446,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             lastActivityMs = loop().nowMs();
             duplex.startLinger();
             releaseServerPlace(); // its connection is over: it no longer counts against the server
+            unacknowledged = client.unacknowledgedBytes(); // what the client's kernel still has to take, -1: unknown
             linger();
             return;
         }
@@ -463,6 +464,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         final int outcome = duplex.linger();
         if (duplex.bytesOut() - duplex.pending() != written) {
             lastActivityMs = loop().nowMs(); // the client took some: the limit counts from here
+            unacknowledged = client.unacknowledgedBytes();
         }
         switch (outcome) {
             case Duplex.LINGER_WAIT -> at(lastActivityMs + lingerLimitMs()); // until the client takes some
@@ -545,7 +547,16 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             if (serverSocket == null) {
                 awaitAcknowledged(nowMs);
             } else if (nowMs >= lastActivityMs + lingerLimitMs()) {
-                close(Termination.SERVER_RESET); // the client took none of the rest for the whole limit
+                // niolb wrote nothing for the whole limit; but a large send buffer can take that long to drain into
+                // a slow reader: the client took nothing only if its kernel acknowledged nothing either
+                final int left = client.unacknowledgedBytes();
+                if (left > 0 && left < unacknowledged) {
+                    unacknowledged = left;
+                    lastActivityMs = nowMs;
+                    at(nowMs + lingerLimitMs());
+                } else {
+                    close(Termination.SERVER_RESET);
+                }
             } else {
                 at(lastActivityMs + lingerLimitMs());
             }
@@ -568,15 +579,20 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         // it; but niolb's own failure stays one, so that internal_error keeps counting every bug
         final Termination reason = phase == Phase.LINGERING && why != Termination.INTERNAL_ERROR
             ? Termination.SERVER_RESET : why;
-        // bytes read ahead that no server got: the client must see an abort, as it would if they were still unread
-        // in the kernel (a close then resets), never a clean end
-        final boolean undelivered = phase != Phase.RELAYING && phase != Phase.LINGERING && duplex.pending() > 0;
+        // bytes niolb read and will never write: the peer they were for sees an abort, never a clean end that would
+        // make a cut stream look whole (an idle timeout or a drain that finds a stalled reader, session 21). Before
+        // any server, they are the client's bytes read ahead, and the client is told as it would be if they were
+        // still unread in the kernel (a close then resets)
+        final boolean relayed = phase == Phase.RELAYING || phase == Phase.LINGERING;
+        final boolean cutForClient = relayed ? duplex.pendingToClient() > 0 : duplex.pending() > 0;
+        final boolean cutForServer = relayed && duplex.pendingToServer() > 0;
         phase = Phase.CLOSED;
         cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
-            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || undelivered;
-        final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR;
+            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || cutForClient;
+        final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR
+            || cutForServer;
         client.close(abortClient);
         if (serverSocket != null) {
             serverSocket.close(abortServer);

@@ -61,6 +61,27 @@ class ClientFaultsTest {
     }
 
     @Test
+    void aClientThatTakesNothingUntilTheIdleTimeoutGetsAResetNotTheCleanEndOfACutStream() throws Exception {
+        final FaultyServer firehose = rig.track(new FaultyServer(FaultyServer.firehose(new byte[64 * 1024])));
+        rig.start(TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(500)), 1, firehose.address());
+        try (Socket client = new Socket()) {
+            client.connect(rig.front(), 2000);
+            client.setSoTimeout(10_000);
+            // the client reads nothing: niolb holds bytes of the server's it can never write, once the idle timer
+            // ends the session
+            Await.until(() -> rig.terminated(Termination.IDLE_TIMEOUT) == 1, 10_000);
+            final InputStream in = client.getInputStream();
+            final byte[] chunk = new byte[64 * 1024];
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                while (in.read(chunk) >= 0) {
+                    // what reached the client's side before the end
+                }
+            }).as("a reset, not an end of stream: the stream was cut").isInstanceOf(java.net.SocketException.class);
+        }
+        rig.awaitQuiet();
+    }
+
+    @Test
     void slowlorisClientsDrippingSlowerThanTheIdleTimeoutAreClosedAndCountedAsIdle() throws Exception {
         final FaultyServer server = rig.track(new FaultyServer(FaultyServer.sink()));
         rig.start(TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300)), 1, server.address());
