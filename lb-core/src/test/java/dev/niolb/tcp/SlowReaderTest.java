@@ -33,22 +33,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A session that lingers after its server's reset while niolb holds bytes for a client that takes them slowly:
- * niolb writes nothing until its send buffer has room again, which into a slow reader can take longer than the
- * linger limit. The limit then goes by what the client's kernel acknowledges, not by niolb's writes (session 21's
- * tester saw a client reading steadily reset after the limit). The client's socket here reports a count of
- * unacknowledged bytes that goes down on every question, as a slow reader's does, for as long as the test says.
+ * A client that takes its bytes slowly: niolb writes nothing until its send buffer has room again, which into a
+ * slow reader can take longer than the idle timeout or the linger limit. Both then go by what the client's kernel
+ * acknowledges, not by niolb's writes alone (session 21's tester saw a client reading steadily cut by either).
+ * The client's socket here reports a count of unacknowledged bytes that goes down on every question, as a slow
+ * reader's does, for as long as the test says, while the real client reads nothing.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LingerLimitTest {
+class SlowReaderTest {
     private static final Duration LIMIT = Duration.ofMillis(300); // the idle timeout, shorter than 30 s
 
-    @Test
-    void aClientWhoseKernelStillAcknowledgesBytesIsNotResetAtTheLimitButOnceItStops() throws Exception {
-        final AtomicBoolean heldBack = new AtomicBoolean(); // a write to the client left bytes in niolb's buffer
-        final AtomicBoolean reading = new AtomicBoolean(true); // the client's kernel acknowledges bytes
-        final AtomicInteger asked = new AtomicInteger();
-        final ForwardingTransport transport = new ForwardingTransport(Transports.of(TransportChoice.EPOLL)) {
+    private final AtomicBoolean heldBack = new AtomicBoolean(); // a write to the client left bytes in niolb's buffer
+    private final AtomicBoolean reading = new AtomicBoolean(true); // the client's kernel acknowledges bytes
+    private final AtomicInteger asked = new AtomicInteger();
+    private ForwardingTransport transport;
+
+    @org.junit.jupiter.api.BeforeEach
+    void slowReaders() throws IOException {
+        transport = new ForwardingTransport(Transports.of(TransportChoice.EPOLL)) {
             @Override
             protected ListeningSocket listening(final ListeningSocket socket) {
                 return new ForwardingListeningSocket(socket) {
@@ -61,6 +63,42 @@ class LingerLimitTest {
                 };
             }
         };
+    }
+
+    @Test
+    void anIdleTimeoutWhileTheClientsKernelStillAcknowledgesBytesWaitsUntilItStops() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+             ListenerOnOneLoop front = new ListenerOnOneLoop(transport, new ListenerConfig("front", Protocol.TCP,
+                 new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS.withIdleTimeout(LIMIT)),
+                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                     List.of(new ServerConfig("s", (InetSocketAddress) server.getLocalSocketAddress(), 1))));
+             Socket client = new Socket()) {
+            client.connect(front.address(), 5000);
+            final Socket accepted = server.accept();
+            final Thread firehose = Thread.ofPlatform().daemon().start(() -> {
+                try (OutputStream out = accepted.getOutputStream()) {
+                    while (true) {
+                        out.write(new byte[64 * 1024]); // blocks once every buffer is full: no byte moves then
+                    }
+                } catch (final IOException endedByTheClose) {
+                    // expected
+                }
+            });
+            Await.until(heldBack::get, 20_000);
+
+            // many idle timeouts pass with no read or write; each time the client's kernel had taken more
+            Await.until(() -> asked.get() >= 5, 20_000);
+            assertThat(front.listener().counters().get(ListenerCounters.ACTIVE)).as("not idle").isEqualTo(1);
+
+            reading.set(false); // the client takes nothing more: idle from now on
+            Await.until(() -> front.listener().counters().terminated(Termination.IDLE_TIMEOUT) == 1, 10_000);
+            accepted.close();
+            firehose.join(5000);
+        }
+    }
+
+    @Test
+    void aClientWhoseKernelStillAcknowledgesBytesIsNotResetAtTheLimitButOnceItStops() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
              ListenerOnOneLoop front = new ListenerOnOneLoop(transport, new ListenerConfig("front", Protocol.TCP,
                  new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS.withIdleTimeout(LIMIT)),
