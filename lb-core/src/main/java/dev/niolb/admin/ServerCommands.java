@@ -4,6 +4,7 @@ import dev.niolb.LoadBalancer;
 import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.Numbers;
+import dev.niolb.config.ProxyRules;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
@@ -80,6 +81,11 @@ final class ServerCommands {
     Outcome add(final String groupName, final Map<String, String> params) {
         group(groupName);
         final ServerConfig config = spec(params);
+        try {
+            ProxyRules.checkServer(groupName, config, lb.config().listeners()); // as run and check refuse it
+        } catch (final IllegalArgumentException e) {
+            throw new Refused(400, e.getMessage());
+        }
         final Server server;
         try {
             server = lb.addServer(groupName, config);

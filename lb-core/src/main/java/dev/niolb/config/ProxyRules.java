@@ -3,7 +3,7 @@ package dev.niolb.config;
 import java.util.List;
 
 /** The rules of the PROXY protocol settings that span more than one record of the model. */
-final class ProxyRules {
+public final class ProxyRules {
     private ProxyRules() {
     }
 
@@ -15,10 +15,25 @@ final class ProxyRules {
             return;
         }
         for (final ServerConfig s : group.servers()) {
-            if (s.sendProxy().version() == SendProxy.Version.V1) {
-                throw new IllegalArgumentException("server " + Quoted.escaped(s.name()) + ": send-proxy (v1) is TCP only, and group "
-                    + Quoted.of(group.name()) + " serves a UDP listener: use send-proxy-v2");
-            }
+            refuseV1(group.name(), s);
+        }
+    }
+
+    /**
+     * As {@link #checkUdpServers}, for one server to join {@code group} where {@code listeners} run (the admin
+     * API's add: session 21's tester added a v1 server to a group a UDP listener sends to, whose flows then went
+     * without a header).
+     */
+    public static void checkServer(final String group, final ServerConfig server, final List<ListenerConfig> listeners) {
+        if (listeners.stream().anyMatch(l -> l.protocol() == Protocol.UDP && l.group().equals(group))) {
+            refuseV1(group, server);
+        }
+    }
+
+    private static void refuseV1(final String group, final ServerConfig s) {
+        if (s.sendProxy().version() == SendProxy.Version.V1) {
+            throw new IllegalArgumentException("server " + Quoted.escaped(s.name()) + ": send-proxy (v1) is TCP only, and group "
+                + Quoted.of(group) + " serves a UDP listener: use send-proxy-v2");
         }
     }
 }

@@ -177,6 +177,23 @@ class AdminControlTest {
     }
 
     @Test
+    void aV1ProxyServerIsRefusedForAGroupThatAUdpListenerSendsToAsTheConfigRefusesIt() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            final Config running = rig.lb.config();
+            final List<dev.niolb.config.ListenerConfig> listeners = new ArrayList<>(running.listeners());
+            listeners.add(new dev.niolb.config.ListenerConfig("dns", dev.niolb.config.Protocol.UDP,
+                new java.net.InetSocketAddress("127.0.0.1", 0), "g", dev.niolb.config.TcpOptions.DEFAULTS));
+            rig.lb.reload(running.withListeners(listeners));
+
+            expect(rig.http.post("/api/groups/g/servers", "server=127.0.0.1:9,send-proxy,name=v1"), 400,
+                "server v1: send-proxy (v1) is TCP only, and group 'g' serves a UDP listener: use send-proxy-v2");
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+            final HttpResponse<String> v2 = rig.http.post("/api/groups/g/servers", "server=127.0.0.1:9,send-proxy-v2");
+            assertThat(v2.statusCode()).as(v2.body()).isEqualTo(201);
+        }
+    }
+
+    @Test
     void reloadReadsTheConfigSourceAgainAndAppliesIt() throws Exception {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null);
              EchoServer extra = new EchoServer("s1")) {
