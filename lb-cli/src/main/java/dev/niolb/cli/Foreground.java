@@ -128,7 +128,7 @@ final class Foreground {
         }
         LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
         if (inherited != null) {
-            reportInherited(inherited, handedOver.length);
+            reportInherited(inherited, handedOver.length - closedUnwanted);
         }
         final TakeoverServer control = controlSocket(lb, signals, takeover);
         if (lb.adminAddress() != null) {
@@ -294,6 +294,7 @@ final class Foreground {
         final List<Endpoint> wanted = config.listeners().stream()
             .map(l -> new Endpoint(l.protocol(), l.bind())).toList();
         final List<String> closed = inherited.closeUnwanted(wanted);
+        closedUnwanted = closed.size();
         if (!closed.isEmpty()) {
             stored.forget(); // the ones kept are this process's now; stored again once it runs
             LOG.info("closed {} listening sockets handed over that this config does not use: {}", closed.size(),
@@ -306,6 +307,9 @@ final class Foreground {
             }
         }
     }
+
+    /** Handed-over sockets closed before the start because this config does not listen there. */
+    private int closedUnwanted;
 
     /** How long systemd may take to close its stored copies of sockets this niolb closed (it takes microseconds). */
     private static final long FREED_WITHIN_MS = 2000;

@@ -120,6 +120,27 @@ class TakeoverProcessTest {
     }
 
     @Test
+    void aSuccessorThatDropsAListenerSaysHowManySocketsItAdoptedWithoutTheOnesItClosed(@TempDir final Path dir)
+        throws Exception {
+        final int port = freeFixedPort();
+        final int dropped = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess old = NiolbProcess.start(run(port, echo, control, "--listen", "127.0.0.1:" + dropped))) {
+            old.awaitOut("control socket " + control, WAIT);
+            try (NiolbProcess successor = NiolbProcess.start(run(port, echo, control, "--takeover",
+                control.toString()))) {
+                // two loops: two sockets per address, those of the dropped one closed before the start
+                successor.awaitOut("closed 2 listening sockets handed over that this config does not use.*", WAIT);
+                successor.awaitOut("adopted 2 listening sockets from before the restart.*", WAIT);
+                assertThat(old.awaitExit(WAIT)).isZero();
+                successor.signal("TERM");
+                assertThat(successor.awaitExit(WAIT)).isZero();
+            }
+        }
+    }
+
+    @Test
     void aTakeoverWhereNoNiolbListensIsOneLineAndExitCode1(@TempDir final Path dir) throws Exception {
         final Path nobody = dir.resolve("nobody.sock");
         try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",

@@ -103,11 +103,14 @@ class ProxyProtocolUdpTest {
     void aDatagramTooLargeWithItsHeaderIsDroppedAndTheNextOneCarriesTheHeader() throws Exception {
         final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
-        try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+        try (UdpClient client = new UdpClient(lb.localAddress(FRONT), "127.0.0.2");
+             LogCapture log = LogCapture.of(UdpListener.class.getName())) {
             final String me = Endpoint.hostPort(client.localAddress());
             client.send(new byte[65_500]); // fits UDP over IPv4 (65,507) alone; not with a 28-byte header
 
             assertThat(client.ask("small")).isEqualTo(me + " DGRAM small");
+            assertThat(log.messages()).as("the client as the access log writes it, not the JDK's /127.0.0.2:port")
+                .anyMatch(m -> m.contains("bytes from " + me + ": "));
         }
         assertThat(counters().get(UdpListenerCounters.DROPPED_TOO_LARGE)).isEqualTo(1);
         assertThat(counters().get(UdpListenerCounters.DROPPED_SEND)).as("the send buffer was not full").isZero();
