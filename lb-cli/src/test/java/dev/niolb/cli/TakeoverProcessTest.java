@@ -322,6 +322,54 @@ class TakeoverProcessTest {
     }
 
     @Test
+    void aSuccessorCountsOnlyTheKernelDropsOfItsOwnTimeOnTheSocketsItAdopted(@TempDir final Path dir)
+        throws Exception {
+        final int port = freeFixedPort();
+        final int admin = freeFixedPort();
+        final Path control = dir.resolve("niolb.sock");
+        try (dev.niolb.testing.UdpEchoServer echo = new dev.niolb.testing.UdpEchoServer("u")) {
+            final String[] args = {"run", "--listen", "udp://127.0.0.1:" + port, "--threads", "1", "--server",
+                "127.0.0.1:" + echo.address().getPort(), "--admin", "127.0.0.1:" + admin, "--grace", "20s",
+                "--udp-rcvbuf", "4k", "--control-socket", control.toString()};
+            final dev.niolb.testing.Http http = new dev.niolb.testing.Http(new InetSocketAddress("127.0.0.1", admin));
+            try (NiolbProcess old = NiolbProcess.start(args)) {
+                old.awaitOut("control socket " + control, WAIT);
+                old.signal("STOP"); // the burst meets a full 4 KiB buffer that nobody reads
+                try (dev.niolb.testing.UdpClient client = new dev.niolb.testing.UdpClient(
+                    new InetSocketAddress("127.0.0.1", port))) {
+                    for (int i = 0; i < 60; i++) {
+                        client.send(new byte[1000]);
+                    }
+                } finally {
+                    old.signal("CONT");
+                }
+                dev.niolb.testing.Await.until(() -> kernelDrops(http.get("/api/stats").body()) > 0, 10_000);
+
+                final List<String> successorArgs = new ArrayList<>(List.of(args));
+                successorArgs.addAll(List.of("--takeover", control.toString()));
+                try (NiolbProcess successor = NiolbProcess.start(successorArgs.toArray(String[]::new))) {
+                    old.awaitOut("stopping: .*\\(taken over\\)", WAIT);
+                    successor.awaitOut("admin API and stats page on .*", WAIT);
+                    assertThat(kernelDrops(http.get("/api/stats").body()))
+                        .as("the old niolb's drops on the sockets it handed over are not the successor's").isZero();
+                    for (final NiolbProcess niolb : List.of(old, successor)) {
+                        niolb.signal("TERM");
+                        niolb.awaitOut("stopping: .*", WAIT);
+                        niolb.signal("TERM");
+                        niolb.awaitExit(WAIT);
+                    }
+                }
+            }
+        }
+    }
+
+    private static long kernelDrops(final String stats) {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"kernel\":(\\d+)").matcher(stats);
+        assertThat(m.find()).as("a kernel drop count in %s", stats).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
     void aTakeoverWithAnAdminAddressHandsTheAdminApiOverToo(@TempDir final Path dir) throws Exception {
         final int port = freeFixedPort();
         final int admin = freeFixedPort();

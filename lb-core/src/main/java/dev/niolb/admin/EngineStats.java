@@ -175,7 +175,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         dropped.put("proxy_header", c.get(UdpListenerCounters.DROPPED_PROXY_HEADER));
         dropped.put("empty", c.get(UdpListenerCounters.DROPPED_EMPTY));
         if (kernel != null) { // before niolb read them: its sockets' receive queues were full
-            dropped.put("kernel", kernel.drops(l.localAddress()));
+            dropped.put("kernel", l.kernelDrops(kernel));
         }
         return new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
             c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),

@@ -48,6 +48,8 @@ public final class UdpListener implements Listener {
     private final UdpReceiver[] receivers;
     private final Transport transport;
     private volatile Settings settings;
+    /** The kernel's drops on this address when the listener took its sockets (see {@link #kernelDrops}). */
+    private final long kernelDropsBefore;
     private volatile AccessLog accessLog = AccessLog.OFF;
     private volatile long nextWarnMs;
     private volatile long suppressedWarns;
@@ -58,6 +60,9 @@ public final class UdpListener implements Listener {
         this.transport = transport;
         this.counters = new UdpListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
+        // sockets adopted from the niolb before (a takeover, systemd's store) bring its drops: they are its, not ours
+        final KernelUdp kernel = KernelUdp.read();
+        this.kernelDropsBefore = kernel == null ? 0 : kernel.drops(localAddress);
         // without SO_REUSEPORT there is one socket, and only the first loop has it (see Transport#bindDatagram)
         this.receivers = new UdpReceiver[sockets.size()];
         for (int i = 0; i < receivers.length; i++) {
@@ -85,6 +90,15 @@ public final class UdpListener implements Listener {
                 + "net.core.rmem_max (sysctl -w net.core.rmem_max={})", name, Sizes.format(asked),
                 Sizes.format(granted), asked);
         }
+    }
+
+    /**
+     * Datagrams the kernel dropped on this listener's sockets since it took them, as {@code kernel} reads them: a
+     * successor that adopted its sockets from the niolb before starts at 0, as every other count of it does
+     * (session 21: it showed the old process's drops at once, a false spike in a rate).
+     */
+    public long kernelDrops(final KernelUdp kernel) {
+        return Math.max(0, kernel.drops(localAddress) - kernelDropsBefore);
     }
 
     /** The descriptors of the receivers' sockets that are open (none on NIO). Loops confirmed, or before they run. */
