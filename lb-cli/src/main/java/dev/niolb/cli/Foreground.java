@@ -116,6 +116,8 @@ final class Foreground {
         final ListeningSockets stored = new ListeningSockets(systemd);
         if (inherited != null) {
             closeUnwanted(inherited, stored);
+        } else if (handedOver.length > 0 && config.transport() == TransportChoice.NIO) {
+            giveUpHandedOver(stored);
         }
         final LoadBalancer lb;
         try {
@@ -308,6 +310,24 @@ final class Foreground {
         }
     }
 
+    /**
+     * NIO binds sockets of its own, and has closed the ones handed over (it cannot adopt them); systemd's stored
+     * copies would still hold the ports, so every start failed with "address already in use" and systemd restarted
+     * niolb into the same failure (session 21: a config switched to nio under the fd store). systemd closes its
+     * copies first. A socket unit's (socket activation) stay open whatever niolb asks: that is said plainly.
+     */
+    private void giveUpHandedOver(final ListeningSockets stored) {
+        stored.forget();
+        for (final ListenerConfig l : config.listeners()) {
+            final Endpoint endpoint = new Endpoint(l.protocol(), l.bind());
+            if (!awaitFree(endpoint, FREED_WITHIN_MS)) {
+                throw new Failure("cannot listen on " + endpoint + ": systemd holds the socket it handed over (a "
+                    + "socket unit's, as niolb.socket's, stays open), and the nio transport cannot take sockets over: "
+                    + "use transport auto or epoll, or stop the socket unit");
+            }
+        }
+    }
+
     /** Handed-over sockets closed before the start because this config does not listen there. */
     private int closedUnwanted;
 
@@ -317,29 +337,31 @@ final class Foreground {
     /**
      * Until {@code endpoint} could be bound (a probe, closed at once), at most {@code withinMs}; then the start binds
      * it and reports whatever still holds it. Only after closing handed-over sockets, so a normal start never waits.
+     *
+     * @return whether it could be bound in time
      */
-    private static void awaitFree(final Endpoint endpoint, final long withinMs) {
+    private static boolean awaitFree(final Endpoint endpoint, final long withinMs) {
         final long deadline = System.nanoTime() + withinMs * 1_000_000L;
         while (true) {
             try {
                 if (endpoint.protocol() == Protocol.UDP) {
                     try (DatagramSocket probe = new DatagramSocket(endpoint.address())) {
-                        return;
+                        return true;
                     }
                 }
                 try (ServerSocket probe = new ServerSocket()) {
                     probe.bind(endpoint.address());
-                    return;
+                    return true;
                 }
             } catch (final IOException inUse) {
                 if (System.nanoTime() - deadline > 0) {
-                    return;
+                    return false;
                 }
                 try {
                     Thread.sleep(10);
                 } catch (final InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    return false;
                 }
             }
         }

@@ -40,6 +40,28 @@ class SystemdNotifyProcessTest {
     }
 
     @Test
+    void onNioSocketsHandedOverFromTheStoreAreClosedInSystemdTooBeforeNiolbBindsItsOwn(@TempDir final Path dir)
+        throws Exception {
+        // a stand-in for systemd: it holds a stored listening socket on the port, hands it over, and closes its
+        // copy on FDSTOREREMOVE, as a restart after the config turned to transport: nio meets it
+        final Path standIn = Path.of(SystemdNotifyProcessTest.class.getResource("/fd-store-stand-in.py").toURI());
+        final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start(List.of("python3", standIn.toString(), String.valueOf(port),
+                 dir.resolve("notify").toString()), "run", "--listen", "127.0.0.1:" + port, "--transport", "nio",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--grace", "1s")) {
+            niolb.awaitOut("NOTIFY FDSTOREREMOVE=1 \\| FDNAME=niolb-listeners", WAIT);
+            niolb.awaitOut("listening on tcp://127\\.0\\.0\\.1:" + port, WAIT);
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+                client.setSoTimeout(10_000);
+                assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
+            }
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
     void readyAfterListeningReloadingThenReadyAroundAReloadAndStoppingOnSigterm(@TempDir final Path dir)
         throws Exception {
         final Path socketPath = dir.resolve("notify");

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""A stand-in for systemd's file descriptor store, for one listening TCP socket.
+
+Usage: fd-store-stand-in.py PORT NOTIFY_PATH COMMAND...
+
+It binds 127.0.0.1:PORT (SO_REUSEPORT, as niolb's sockets), keeps its own copy as systemd's store does, and starts
+COMMAND with the socket as fd 3 (LISTEN_FDS=1, LISTEN_FDNAMES=niolb-listeners, LISTEN_PID of the child) and
+NOTIFY_SOCKET=NOTIFY_PATH. It prints each notify message as a line 'NOTIFY …', closes its copy on
+FDSTOREREMOVE=1, forwards SIGTERM to the child and exits with its status. The child dies with it (PDEATHSIG).
+"""
+import ctypes
+import os
+import select
+import signal
+import socket
+import sys
+
+port, notify_path, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+listening.bind(("127.0.0.1", port))
+listening.listen(16)
+notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+notify.bind(notify_path)
+
+child = os.fork()
+if child == 0:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    os.dup2(listening.fileno(), 3)
+    os.set_inheritable(3, True)
+    env = dict(os.environ, LISTEN_FDS="1", LISTEN_PID=str(os.getpid()), LISTEN_FDNAMES="niolb-listeners",
+               NOTIFY_SOCKET=notify_path)
+    os.execvpe(command[0], command, env)
+
+signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGTERM))
+while True:
+    try:
+        ready, _, _ = select.select([notify], [], [], 0.1)
+    except InterruptedError:
+        continue
+    if ready:
+        message = notify.recv(65536).decode("utf-8", "replace")
+        print("NOTIFY " + message.replace("\n", " | "), flush=True)
+        if "FDSTOREREMOVE=1" in message and listening.fileno() >= 0:
+            listening.close()
+    done, status = os.waitpid(child, os.WNOHANG)
+    if done:
+        sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)
