@@ -490,6 +490,13 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         // passive health, as a refused TCP connect: lock-free; at max-fails in a row the health loop takes it DOWN
         group.connectFailed(failed, "port unreachable");
         final int again = kept == null ? 0 : kept.count();
+        // what it was sent and kept never reached a server that took it: it goes to the next one and is counted
+        // there, or is dropped; either way not on this one (session 21: counted on both)
+        for (int i = 0; i < again; i++) {
+            if (kept.counted(i)) {
+                failed.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, -kept.size(i));
+            }
+        }
         if (again == 0 && pending == null) {
             final int tooLarge = kept == null ? 0 : kept.tooLarge();
             listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + Endpoint.hostPort(client)

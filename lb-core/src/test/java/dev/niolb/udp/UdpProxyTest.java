@@ -355,6 +355,9 @@ class UdpProxyTest {
         assertThat(deadServer.counters().total()).as("flows it took, as TCP counts connects that worked").isZero();
         assertThat(lb.group("g").snapshot().server("s1").counters().total()).isEqualTo(10);
         assertThat(live.received()).isEqualTo(10);
+        assertThat(deadServer.counters().bytesToServer()).as("each datagram counted once, on the server that took it")
+            .isZero();
+        assertThat(lb.group("g").snapshot().server("s1").counters().bytesToServer()).isEqualTo(counters().bytesIn());
 
         // once DOWN, new flows no longer try it
         for (int i = 10; i < 20; i++) {
@@ -472,7 +475,7 @@ class UdpProxyTest {
             Await.until(() -> !log.messages().isEmpty(), 5000);
             assertThat(client.receive(200)).as("lost with its server: not kept for a retry").isNull();
             assertThat(log.messages()).singleElement().asString().contains(
-                "ending the flow of " + client.localAddress() + " (its datagram of 4097 bytes was too large to"
+                "ending the flow of " + dev.niolb.config.Endpoint.hostPort(client.localAddress()) + " (its datagram of 4097 bytes was too large to"
                     + " keep for a retry: at most 4096 bytes in all)");
         }
         assertThat(client().ask("small")).as("the next flow goes to the live server").isEqualTo("live:small");
