@@ -119,6 +119,26 @@ class ProxyProtocolUdpTest {
     }
 
     @Test
+    void anIpv4ClientOfAnIpv6WildcardListenerGetsAnIpv4HeaderOnEitherTransport() throws Exception {
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("::", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig("s", server.address(), 1, false, 0, SendProxy.V2)))));
+        final int port = lb.localAddress(FRONT).getPort();
+        try (UdpClient client = new UdpClient(new InetSocketAddress("127.0.0.1", port), "127.0.0.2")) {
+            assertThat(client.ask("x")).isEqualTo(Endpoint.hostPort(client.localAddress()) + " DGRAM x");
+        }
+        // epoll names the address the client sent to, nio (which cannot tell) the IPv4 wildcard: never ::, which
+        // made the header IPv6 with the client's address mapped
+        assertThat(server.destinations()).singleElement().satisfies(d -> {
+            assertThat(d.getAddress()).isInstanceOf(java.net.Inet4Address.class);
+            assertThat(d.getPort()).isEqualTo(port);
+        });
+    }
+
+    @Test
     void theHeaderCarriesTheListenersAddressAsTheDestination() throws Exception {
         final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
