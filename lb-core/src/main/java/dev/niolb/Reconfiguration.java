@@ -121,12 +121,8 @@ final class Reconfiguration {
         for (final TargetGroupConfig removed : diff.groupsRemoved()) {
             final TargetGroup group = groups.remove(removed.name());
             removedGroups.add(group);
-            final List<String> all = new ArrayList<>();
-            for (final Server server : group.snapshot().servers()) {
-                all.add(server.name());
-            }
             lb.dns.unwatchAll(group);
-            group.change(all, List.of()); // they drain like any removed server
+            group.retire(); // its servers drain like any removed server
             lb.health.removeGroup(group);
         }
         final Map<String, TargetGroup> ordered = new LinkedHashMap<>(); // in the new config's order

@@ -350,9 +350,14 @@ class ReloadTest {
         try (Socket onA = connect(lb.localAddress("front"))) {
             assertThat(readLine(onA)).isEqualTo("a");
 
-            final ReloadResult result = reload(new Config(1, Duration.ofSeconds(1),
-                List.of(new ListenerConfig("front", Protocol.TCP, ANY_PORT, "api", TcpOptions.DEFAULTS)),
-                List.of(group("api", Algorithm.ROUNDROBIN, "z"))));
+            final ReloadResult result;
+            try (dev.niolb.testing.LogCapture health = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+                result = reload(new Config(1, Duration.ofSeconds(1),
+                    List.of(new ListenerConfig("front", Protocol.TCP, ANY_PORT, "api", TcpOptions.DEFAULTS)),
+                    List.of(group("api", Algorithm.ROUNDROBIN, "z"))));
+                assertThat(health.messages()).as("a removed group is no outage to warn of")
+                    .noneMatch(m -> m.contains("no server can take new sessions"));
+            }
 
             assertThat(result.summary()).isEqualTo("listener front: group web→api, +group api, -group web (draining)");
             assertThat(greeting("front")).isEqualTo("z");

@@ -32,6 +32,8 @@ final class Failover {
     private Server[] servers = new Server[0];
     private boolean backupsActive;
     private boolean noneAccepting;
+    /** The group itself was removed (a reload): its servers leaving is no news to warn of. */
+    private boolean retired;
     private int panicThreshold;
     private volatile boolean panic;
     private Consumer<Server> onRampStart = s -> { };
@@ -46,6 +48,11 @@ final class Failover {
         this.group = group;
         this.slowStartNanos = slowStartNanos;
         this.panicThreshold = panicThreshold;
+    }
+
+    /** The group is being removed: its servers leave next, and no warning says the group takes no session. */
+    synchronized void retire() {
+        retired = true;
     }
 
     synchronized void servers(final Server[] all) {
@@ -224,7 +231,7 @@ final class Failover {
         final boolean none = noneAccepts();
         if (none != noneAccepting) {
             noneAccepting = none;
-            if (none) {
+            if (none && !retired) {
                 LOG.warn("group {}: no server can take new sessions", group);
             } else {
                 LOG.info("group {}: server {} takes new sessions again", group, server.name());

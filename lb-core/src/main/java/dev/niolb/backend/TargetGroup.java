@@ -134,6 +134,20 @@ public final class TargetGroup {
     }
 
     /**
+     * The whole group leaves (a reload removed it): every server drains like any removed one, without the
+     * warning that the group has no server that takes new sessions, which would read as an outage to whoever
+     * alerts on warnings (session 21).
+     */
+    public void retire() {
+        failover.retire();
+        final List<String> all = new ArrayList<>();
+        for (final Server server : snapshot().servers()) {
+            all.add(server.name());
+        }
+        change(all, List.of());
+    }
+
+    /**
      * Removes and adds servers in one step, as {@link #remove} and {@link #add} would, published as one new
      * snapshot: the servers that join take sessions (their weights are published) before the snapshot shows
      * them, and the servers that leave go to DRAIN only after it no longer does, so a pick never finds the
