@@ -68,22 +68,11 @@ class SlowReaderTest {
     @Test
     void anIdleTimeoutWhileTheClientsKernelStillAcknowledgesBytesWaitsUntilItStops() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-             ListenerOnOneLoop front = new ListenerOnOneLoop(transport, new ListenerConfig("front", Protocol.TCP,
-                 new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS.withIdleTimeout(LIMIT)),
-                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
-                     List.of(new ServerConfig("s", (InetSocketAddress) server.getLocalSocketAddress(), 1))));
+             ListenerOnOneLoop front = front(server);
              Socket client = new Socket()) {
             client.connect(front.address(), 5000);
             final Socket accepted = server.accept();
-            final Thread firehose = Thread.ofPlatform().daemon().start(() -> {
-                try (OutputStream out = accepted.getOutputStream()) {
-                    while (true) {
-                        out.write(new byte[64 * 1024]); // blocks once every buffer is full: no byte moves then
-                    }
-                } catch (final IOException endedByTheClose) {
-                    // expected
-                }
-            });
+            final Thread firehose = firehose(accepted); // blocks once every buffer is full: no byte moves then
             Await.until(heldBack::get, 20_000);
 
             // many idle timeouts pass with no read or write; each time the client's kernel had taken more
@@ -100,22 +89,11 @@ class SlowReaderTest {
     @Test
     void aClientWhoseKernelStillAcknowledgesBytesIsNotResetAtTheLimitButOnceItStops() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-             ListenerOnOneLoop front = new ListenerOnOneLoop(transport, new ListenerConfig("front", Protocol.TCP,
-                 new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS.withIdleTimeout(LIMIT)),
-                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
-                     List.of(new ServerConfig("s", (InetSocketAddress) server.getLocalSocketAddress(), 1))));
+             ListenerOnOneLoop front = front(server);
              Socket client = new Socket()) {
             client.connect(front.address(), 5000);
             final Socket accepted = server.accept();
-            final Thread firehose = Thread.ofPlatform().daemon().start(() -> {
-                try (OutputStream out = accepted.getOutputStream()) {
-                    while (true) {
-                        out.write(new byte[64 * 1024]); // until the reset below
-                    }
-                } catch (final IOException endedByTheReset) {
-                    // expected
-                }
-            });
+            final Thread firehose = firehose(accepted);
             Await.until(heldBack::get, 20_000);
             accepted.setSoLinger(true, 0);
             accepted.close(); // RST while niolb holds bytes for the client: the session lingers, waiting to write
@@ -128,6 +106,27 @@ class SlowReaderTest {
             reading.set(false); // the client takes nothing more: reset at the next limit
             Await.until(() -> front.listener().counters().terminated(Termination.SERVER_RESET) == 1, 10_000);
         }
+    }
+
+    /** A listener with the {@link #LIMIT} as its idle timeout, on the slow readers' transport, to {@code server}. */
+    private ListenerOnOneLoop front(final ServerSocket server) throws IOException {
+        return new ListenerOnOneLoop(transport, new ListenerConfig("front", Protocol.TCP,
+            new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS.withIdleTimeout(LIMIT)),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig("s", (InetSocketAddress) server.getLocalSocketAddress(), 1))));
+    }
+
+    /** Sends on {@code accepted} until the test closes or resets it. */
+    private static Thread firehose(final Socket accepted) {
+        return Thread.ofPlatform().daemon().start(() -> {
+            try (OutputStream out = accepted.getOutputStream()) {
+                while (true) {
+                    out.write(new byte[64 * 1024]);
+                }
+            } catch (final IOException endedByTheTest) {
+                // expected
+            }
+        });
     }
 
     /** The client's socket, with a count of unacknowledged bytes that goes down while {@code reading}. */
