@@ -473,7 +473,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             unacknowledged = client.unacknowledgedBytes();
         }
         switch (outcome) {
-            case Duplex.LINGER_WAIT -> at(lastActivityMs + lingerLimitMs()); // until the client takes some
+            case Duplex.LINGER_WAIT -> at(Math.min(lastActivityMs + lingerLimitMs(), ageEndMs())); // or takes some
             case Duplex.LINGER_SENT -> {
                 // a reset, not a FIN: the client's bytes that the server never got were dropped, so its stream is cut
                 serverSocket.close(true);
@@ -504,6 +504,14 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             return;
         }
         at(nowMs + Math.clamp(stalled / 4, LINGER_POLL_MIN_MS, LINGER_POLL_MAX_MS));
+    }
+
+    /**
+     * When a session past its maximum age ends whatever it holds: a tenth of the age after its deadline (see
+     * {@link #expired}); never when it has no maximum age.
+     */
+    private long ageEndMs() {
+        return ageDeadlineMs > 0 ? ageDeadlineMs + settings.maxAgeMs() / 10 + AGE_RETRY_MS : Long.MAX_VALUE;
     }
 
     private long lingerLimitMs() {
@@ -541,7 +549,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             if (idle > 0 && nowMs >= lastActivityMs + idle) {
                 idleExpired(nowMs, idle);
             } else if (ageDeadlineMs > 0 && nowMs >= ageDeadlineMs) {
-                if (duplex.pending() == 0 || nowMs >= ageDeadlineMs + settings.maxAgeMs() / 10 + AGE_RETRY_MS) {
+                if (duplex.pending() == 0 || nowMs >= ageEndMs()) {
                     // a clean close both ways when nothing of theirs is held here; else, a tenth of the age
                     // later, an abort for the peer whose bytes are held (close), rather than a session that never
                     // ends because its reader is slow
@@ -554,7 +562,9 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                 armRelayTimer(); // activity since it was armed: check again then
             }
         } else if (phase == Phase.LINGERING) {
-            if (serverSocket == null) {
+            if (nowMs >= ageEndMs()) {
+                close(Termination.SERVER_RESET); // the maximum age bounds a linger too (session 21's re-test)
+            } else if (serverSocket == null) {
                 awaitAcknowledged(nowMs);
             } else if (nowMs >= lastActivityMs + lingerLimitMs()) {
                 // niolb wrote nothing for the whole limit; but a large send buffer can take that long to drain into
@@ -568,7 +578,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                     close(Termination.SERVER_RESET);
                 }
             } else {
-                at(lastActivityMs + lingerLimitMs());
+                at(Math.min(lastActivityMs + lingerLimitMs(), ageEndMs()));
             }
         }
     }

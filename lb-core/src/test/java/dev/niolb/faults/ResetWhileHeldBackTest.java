@@ -183,6 +183,23 @@ class ResetWhileHeldBackTest {
         rig.awaitQuiet();
     }
 
+    @Test
+    void aLingerEndsAtTheMaximumAgeLikeAnyOtherSession() throws Exception {
+        try (ServerSocket listening = new ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            // a linger limit of 30 s (the idle timeout is longer), an age of 2 s (time enough to be held back and
+            // reset before it): the age ends the linger
+            rig.start(LONG_IDLE.withMaxConnectionAge(Duration.ofSeconds(2)), 1,
+                (InetSocketAddress) listening.getLocalSocketAddress());
+            try (Socket client = new Socket()) {
+                client.connect(rig.front(), 2000);
+                resetWhileHeldBack(listening.accept());
+                Await.until(() -> rig.server(0).counters().active() == 0, 5000); // lingering
+                Await.until(() -> rig.terminated(Termination.SERVER_RESET) == 1, 5000);
+            }
+        }
+        rig.awaitQuiet();
+    }
+
     /**
      * Sends to the client through niolb until niolb holds bytes the client does not read (it then stops reading the
      * server), and resets the server's connection.
