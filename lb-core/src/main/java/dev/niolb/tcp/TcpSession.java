@@ -637,11 +637,15 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         final boolean relayed = phase == Phase.RELAYING || phase == Phase.LINGERING;
         final boolean cutForClient = relayed ? duplex.pendingToClient() > 0 : duplex.pending() > 0;
         final boolean cutForServer = relayed && duplex.pendingToServer() > 0;
+        // refused before any server took it (none could, every connect failed, a stop): a client whose bytes are
+        // still unread in the kernel is told the same way, on every transport. epoll has usually read them ahead
+        // (cutForClient); nio never has, and its close sent a FIN first, a clean end (session 21)
+        final boolean refusedWithBytes = phase == Phase.CONNECTING && !cutForClient && unreadFromClient();
         phase = Phase.CLOSED;
         cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
-            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || cutForClient;
+            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || cutForClient || refusedWithBytes;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR
             || cutForServer;
         client.close(abortClient);
@@ -687,6 +691,15 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     /** Bytes this session holds in buffers now (at most one buffer per direction). */
     int bufferedBytes() {
         return duplex.pending();
+    }
+
+    /** Whether the client has sent bytes niolb has not read: one read, on the close of a refused session only. */
+    private boolean unreadFromClient() {
+        try {
+            return client.read(ByteBuffer.allocate(1)) > 0;
+        } catch (final IOException e) {
+            return false; // reset already: nothing to tell it
+        }
     }
 
     private static String describe(final IOException e) {
