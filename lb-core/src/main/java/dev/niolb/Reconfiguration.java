@@ -132,8 +132,8 @@ final class Reconfiguration {
         // top-level settings said once, as not applied: not also as changed
         final Set<String> restartOnly = new HashSet<>();
         if (next.transport() != config.transport()) {
-            notApplied.add("transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
-            restartOnly.add("transport");
+            needsRestart(restartOnly, "transport",
+                "transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
         }
         if (!next.busyPoll().equals(config.busyPoll())) {
             for (final EventLoop loop : lb.loops) {
@@ -141,30 +141,35 @@ final class Reconfiguration {
             }
         }
         if (next.threads() != lb.loops.length) {
-            notApplied.add("threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
-            restartOnly.add("threads");
+            needsRestart(restartOnly, "threads",
+                "threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
         }
         if (next.maxconn() != lb.maxconn.max()) {
             // every listener and open connection counts under the running cap: a new one needs a restart
-            notApplied.add("maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max() + ")");
-            restartOnly.add("maxconn");
+            needsRestart(restartOnly, "maxconn",
+                "maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max() + ")");
         }
         if (!next.admin().equals(config.admin())) {
-            notApplied.add("admin " + describe(next.admin()) + " needs a restart (running " + describe(config.admin()) + ")");
-            restartOnly.add("admin");
+            needsRestart(restartOnly, "admin",
+                "admin " + describe(next.admin()) + " needs a restart (running " + describe(config.admin()) + ")");
         }
         if (next.accessLog() != config.accessLog()) {
-            notApplied.add("access-log " + next.accessLog() + " needs a restart (running " + config.accessLog() + ")");
-            restartOnly.add("access-log");
+            needsRestart(restartOnly, "access-log",
+                "access-log " + next.accessLog() + " needs a restart (running " + config.accessLog() + ")");
         }
         if (!next.logs().equals(config.logs())) {
-            notApplied.add("log outputs (access-log-file, syslog) need a restart");
-            restartOnly.add("logs");
+            needsRestart(restartOnly, "logs", "log outputs (access-log-file, syslog) need a restart");
         }
         // what runs now: the file's values, except what only a restart changes (reported above)
         to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed,
             removedGroups);
         return new ReloadResult(diff.withoutNotApplied(notAppliedFields, restartOnly), notApplied);
+    }
+
+    /** A top-level setting only a restart changes: said once, as not applied, and left out of the applied diff. */
+    private void needsRestart(final Set<String> restartOnly, final String key, final String line) {
+        notApplied.add(line);
+        restartOnly.add(key);
     }
 
     /**

@@ -119,6 +119,7 @@ final class Foreground {
         } else if (handedOver.length > 0 && config.transport() == TransportChoice.NIO) {
             giveUpHandedOver(stored);
         }
+        final int offered = inherited == null ? 0 : inherited.offered(); // kept for this config, before it takes them
         final LoadBalancer lb;
         try {
             lb = start();
@@ -130,7 +131,7 @@ final class Foreground {
         }
         LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
         if (inherited != null) {
-            reportInherited(inherited, handedOver.length - closedUnwanted);
+            reportInherited(inherited, offered);
         }
         final TakeoverServer control = controlSocket(lb, signals, takeover);
         if (lb.adminAddress() != null) {
@@ -296,7 +297,6 @@ final class Foreground {
         final List<Endpoint> wanted = config.listeners().stream()
             .map(l -> new Endpoint(l.protocol(), l.bind())).toList();
         final List<String> closed = inherited.closeUnwanted(wanted);
-        closedUnwanted = closed.size();
         if (!closed.isEmpty()) {
             stored.forget(); // the ones kept are this process's now; stored again once it runs
             LOG.info("closed {} listening sockets handed over that this config does not use: {}", closed.size(),
@@ -327,9 +327,6 @@ final class Foreground {
             }
         }
     }
-
-    /** Handed-over sockets closed before the start because this config does not listen there. */
-    private int closedUnwanted;
 
     /** How long systemd may take to close its stored copies of sockets this niolb closed (it takes microseconds). */
     private static final long FREED_WITHIN_MS = 2000;
@@ -367,9 +364,10 @@ final class Foreground {
         }
     }
 
-    private static void reportInherited(final InheritedSockets inherited, final int handedOver) {
+    /** @param offered the sockets still offered when the listeners started: those they took are the adopted */
+    private static void reportInherited(final InheritedSockets inherited, final int offered) {
         final List<String> unclaimed = inherited.closeUnclaimed();
-        final int adopted = handedOver - unclaimed.size() - inherited.refused().size();
+        final int adopted = offered - unclaimed.size();
         if (adopted > 0) {
             LOG.info("adopted {} listening {} from before the restart: clients that waited in their backlog are "
                 + "served now", adopted, adopted == 1 ? "socket" : "sockets");

@@ -68,7 +68,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
      * was written acknowledged) before it is reset all the same; less when the idle timeout is shorter.
      */
     static final long LINGER_MAX_MS = 30_000;
-    /** Lingering: how often the client's unacknowledged bytes are asked for, at most (while they go down) and at least. */
+    /** Lingering: how often the client's unacknowledged bytes are asked for: at most (while they go down), at least. */
     private static final long LINGER_POLL_MIN_MS = 8;
     private static final long LINGER_POLL_MAX_MS = 250;
     /** An idle timeout with bytes in flight: how soon it looks whether the kernels still deliver them. */
@@ -494,10 +494,9 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             close(Termination.SERVER_RESET); // nothing to lose, or the transport cannot tell: as without lingering
             return;
         }
-        if (left < unacknowledged) {
+        if (acknowledgedSince(left)) {
             lastActivityMs = nowMs;
         }
-        unacknowledged = left;
         final long stalled = nowMs - lastActivityMs;
         if (stalled >= lingerLimitMs()) {
             close(Termination.SERVER_RESET);
@@ -569,9 +568,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             } else if (nowMs >= lastActivityMs + lingerLimitMs()) {
                 // niolb wrote nothing for the whole limit; but a large send buffer can take that long to drain into
                 // a slow reader: the client took nothing only if its kernel acknowledged nothing either
-                final int left = client.unacknowledgedBytes();
-                if (left > 0 && left < unacknowledged) {
-                    unacknowledged = left;
+                if (acknowledgedSince(client.unacknowledgedBytes())) {
                     lastActivityMs = nowMs;
                     at(nowMs + lingerLimitMs());
                 } else {
@@ -592,10 +589,8 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
      * another idle timeout.
      */
     private void idleExpired(final long nowMs, final long idle) {
-        final int inFlight = inFlight();
-        if (inFlight > 0 && inFlight < unacknowledged) {
-            final boolean first = unacknowledged == Integer.MAX_VALUE;
-            unacknowledged = inFlight;
+        final boolean first = unacknowledged == Integer.MAX_VALUE;
+        if (acknowledgedSince(inFlight())) {
             if (first) {
                 at(nowMs + Math.min(idle, IDLE_RECHECK_MS)); // did they go down? look again shortly
             } else {
@@ -605,6 +600,16 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             return;
         }
         close(Termination.IDLE_TIMEOUT);
+    }
+
+    /**
+     * Whether {@code left}, bytes now unacknowledged (-1: unknown), are fewer than when last asked: the peer's
+     * kernel took some since. Remembers {@code left} for the next question.
+     */
+    private boolean acknowledgedSince(final int left) {
+        final boolean took = left > 0 && left < unacknowledged;
+        unacknowledged = left;
+        return took;
     }
 
     /** Bytes written to either socket and not acknowledged yet; -1 where the transport cannot tell. */
@@ -635,17 +640,19 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         // any server, they are the client's bytes read ahead, and the client is told as it would be if they were
         // still unread in the kernel (a close then resets)
         final boolean relayed = phase == Phase.RELAYING || phase == Phase.LINGERING;
+        if (phase == Phase.CONNECTING && duplex.pending() == 0) {
+            // refused before any server took it (none could, every connect failed, a stop): bytes the client sent
+            // are read ahead now, as epoll usually has already, so that a client is told the same way on every
+            // transport. nio never read ahead, and its close sent a FIN first, a clean end (session 21)
+            duplex.readAhead(client);
+        }
         final boolean cutForClient = relayed ? duplex.pendingToClient() > 0 : duplex.pending() > 0;
         final boolean cutForServer = relayed && duplex.pendingToServer() > 0;
-        // refused before any server took it (none could, every connect failed, a stop): a client whose bytes are
-        // still unread in the kernel is told the same way, on every transport. epoll has usually read them ahead
-        // (cutForClient); nio never has, and its close sent a FIN first, a clean end (session 21)
-        final boolean refusedWithBytes = phase == Phase.CONNECTING && !cutForClient && unreadFromClient();
         phase = Phase.CLOSED;
         cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
-            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || cutForClient || refusedWithBytes;
+            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || cutForClient;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR
             || cutForServer;
         client.close(abortClient);
@@ -691,15 +698,6 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     /** Bytes this session holds in buffers now (at most one buffer per direction). */
     int bufferedBytes() {
         return duplex.pending();
-    }
-
-    /** Whether the client has sent bytes niolb has not read: one read, on the close of a refused session only. */
-    private boolean unreadFromClient() {
-        try {
-            return client.read(ByteBuffer.allocate(1)) > 0;
-        } catch (final IOException e) {
-            return false; // reset already: nothing to tell it
-        }
     }
 
     private static String describe(final IOException e) {

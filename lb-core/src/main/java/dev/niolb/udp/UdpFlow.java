@@ -263,7 +263,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         forgetKept(); // they went to the DOWN server; the datagram in hand is what goes out next
         attempts.restartAvoiding(down);
         if (!connectNext()) {
-            listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for " + Endpoint.hostPort(client));
+            listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for "
+                + Endpoint.hostPort(client));
             listener.counters().add(stripe, refusal(), 1);
             close(Termination.NO_SERVER);
             return false;
@@ -333,7 +334,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             if (total > largestPayload(server.address())) {
                 // with its PROXY header, or from an IPv6 client to an IPv4 server: the kernel would refuse it
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_TOO_LARGE, 1);
-                listener.warn(loop.nowMs(), "dropped a datagram of " + size + " bytes from " + Endpoint.hostPort(client) + ": "
+                listener.warn(loop.nowMs(), "dropped a datagram of " + size + " bytes from " + Endpoint.hostPort(client)
+                    + ": "
                     + (header ? "with its PROXY header (" + proxyHeader.limit() + " bytes) it" : "it")
                     + " is larger than a UDP datagram to " + server + " can be (" + largestPayload(server.address())
                     + " bytes)");
@@ -499,7 +501,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         if (again == 0 && pending == null) {
             final int tooLarge = kept == null ? 0 : kept.tooLarge();
-            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of " + Endpoint.hostPort(client)
+            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of "
+                + Endpoint.hostPort(client)
                 + (tooLarge > 0 ? " (its datagram of " + tooLarge + " bytes was too large to keep for a retry: at most "
                     + KEEP_MAX + " bytes in all)" : ""));
             uncountIfNeverAnswered(failed);
@@ -516,7 +519,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         dropServer();
         if (!connectNext()) {
-            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; no other server for " + Endpoint.hostPort(client));
+            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; no other server for "
+                + Endpoint.hostPort(client));
             // what went to the failed server is dropped, not sent: sent and dropped still add up
             for (int i = 0; i < again; i++) {
                 if (kept.counted(i)) {
@@ -530,7 +534,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             close(Termination.CONNECT_FAILURE);
             return;
         }
-        listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + Endpoint.hostPort(client) + " moved to " + server);
+        listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + Endpoint.hostPort(client)
+            + " moved to " + server);
         if (again > 0 && !resendKept(again, pending)) {
             return; // the next server refused too: the flow moved on with pending, or ended
         }

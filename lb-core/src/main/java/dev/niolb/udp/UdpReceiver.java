@@ -15,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,6 +35,7 @@ import java.nio.ByteBuffer;
  */
 final class UdpReceiver implements IoHandler {
     private static final Logger LOG = LoggerFactory.getLogger(UdpReceiver.class);
+    private static final InetAddress IPV4_ANY = InetAddress.ofLiteral("0.0.0.0");
     /**
      * One byte more than the largest UDP payload (65,535 less the 8-byte UDP header, less the IP header): a
      * datagram that fills the buffer would have been cut, so a full buffer is dropped and counted, never sent on.
@@ -165,9 +168,10 @@ final class UdpReceiver implements IoHandler {
             balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1)); // a reload moved it
         }
         final InetSocketAddress bound = listener.localAddress();
-        final UdpFlow flow = new UdpFlow(this, client, destination != null ? destination
-            : receivedAt != null ? new InetSocketAddress(receivedAt, bound.getPort()) : unknownDestination(client, bound),
-            receivedAt, admission);
+        final InetSocketAddress sentTo = destination != null ? destination
+            : receivedAt != null ? new InetSocketAddress(receivedAt, bound.getPort())
+            : unknownDestination(client, bound);
+        final UdpFlow flow = new UdpFlow(this, client, sentTo, receivedAt, admission);
         if (!flow.start()) {
             admission.release(source);
             listener.counters().add(stripe, flow.refusal(), 1);
@@ -183,14 +187,12 @@ final class UdpReceiver implements IoHandler {
      * IPv6 one, its source mapped, 24 bytes longer than epoll's for the same client (session 21).
      */
     private static InetSocketAddress unknownDestination(final InetSocketAddress client, final InetSocketAddress bound) {
-        if (client.getAddress() instanceof java.net.Inet4Address && bound.getAddress() instanceof java.net.Inet6Address
+        if (client.getAddress() instanceof Inet4Address && bound.getAddress() instanceof Inet6Address
             && bound.getAddress().isAnyLocalAddress()) {
             return new InetSocketAddress(IPV4_ANY, bound.getPort());
         }
         return bound;
     }
-
-    private static final java.net.InetAddress IPV4_ANY = java.net.InetAddress.ofLiteral("0.0.0.0");
 
     /**
      * Sends a server's reply to {@code client} from the listener's address, or from {@code from} (the address the
