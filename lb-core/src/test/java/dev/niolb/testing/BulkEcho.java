@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -95,7 +96,7 @@ public final class BulkEcho {
             final long stopAt = start + duration.toNanos();
             final Future<Long> writer = writerThread.submit(() -> write(s, stopAt, pause.toNanos()));
             final long[] count = new long[1];
-            final String failure = read(s.getInputStream(), received, count);
+            final String failure = read(s, received, count);
             final long nanos = System.nanoTime() - start;
             s.close(); // a healthy writer is done by now (the echo ends after our end); a stuck one fails
             long sent;
@@ -155,16 +156,23 @@ public final class BulkEcho {
         return sent;
     }
 
-    /** Reads to the end of stream; returns null then, or what ended it otherwise. */
-    private static String read(final InputStream in, final MessageDigest digest, final long[] count) {
+    /**
+     * Reads to the end of stream; returns null then, or what ended it otherwise. A read that times out says
+     * where the bytes sat at that moment (the kernel's queues of every socket on the path), since a stalled
+     * session is gone by the time anyone looks.
+     */
+    private static String read(final Socket s, final MessageDigest digest, final long[] count) {
         final byte[] buf = new byte[CHUNK];
         try {
+            final InputStream in = s.getInputStream();
             int n;
             while ((n = in.read(buf)) >= 0) {
                 digest.update(buf, 0, n);
                 count[0] += n;
             }
             return null;
+        } catch (final SocketTimeoutException e) {
+            return e.getMessage() + "; " + QueuedBytes.describe(s.getLocalPort());
         } catch (final IOException e) {
             return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         }
