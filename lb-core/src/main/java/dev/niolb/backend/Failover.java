@@ -314,9 +314,20 @@ final class Failover {
         return n;
     }
 
-    /** Whether backup servers take sessions: the group has some, and no primary takes new sessions. */
-    boolean backupsActive() {
-        return backupsActive && backupCount() > 0; // a group without backups has none to be active (an alert reads it)
+    /**
+     * Whether backup servers take new sessions: no primary does, and a backup can (UP, with a weight). A group
+     * without backups, or whose backups are down too, has none active: the metric an alert reads says so.
+     */
+    synchronized boolean backupsActive() {
+        if (!backupsActive) {
+            return false;
+        }
+        for (final Server s : servers) {
+            if (s.backup() && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean anyPrimaryAccepts() {

@@ -61,6 +61,21 @@ class ServerStateTest {
     }
 
     @Test
+    void backupsThatAreDownTooAreNotReportedActive() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false),
+            config("spare", 1, true));
+        final Server spare = g.snapshot().server("spare");
+        spare.health(false, "test");
+        g.snapshot().server("a").health(false, "test");
+
+        assertThat(g.backupsActive()).as("the only backup is DOWN: none takes sessions").isFalse();
+        spare.health(true, "test");
+        assertThat(g.backupsActive()).isTrue();
+        spare.weight(0);
+        assertThat(g.backupsActive()).as("a backup of weight 0 takes no new session").isFalse();
+    }
+
+    @Test
     void whenEveryBackupIsDownTooTheLogDoesNotSayTheBackupsTakeOver() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false),
             config("spare", 1, true));
