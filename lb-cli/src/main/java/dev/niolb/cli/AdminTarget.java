@@ -1,9 +1,9 @@
 package dev.niolb.cli;
 
 import dev.niolb.config.AdminConfig;
-import dev.niolb.config.Endpoint;
 import dev.niolb.config.TokenFile;
 import dev.niolb.config.file.ConfigFile;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -26,10 +26,27 @@ import java.nio.file.Path;
 final class AdminTarget {
     static final String DEFAULT_CONFIG = "/etc/niolb/niolb.yaml";
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+    /** {@code HOST:PORT} of an admin API, as {@code run --admin} takes it (TCP only; {@code none} means nothing here). */
+    static final class Address implements ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(final String text) {
+            final InetSocketAddress address;
+            try {
+                address = AdminConfig.parseAddress(text);
+            } catch (final IllegalArgumentException e) {
+                throw new Converters.BadValue(e.getMessage().replace(" (or none)", ""));
+            }
+            if (address == null) {
+                throw new Converters.BadValue("'" + text + "': give the HOST:PORT of the admin API to ask");
+            }
+            return address;
+        }
+    }
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Address.class,
         description = "The admin API of the niolb to ask (default: the config file's admin.address, else "
             + AdminConfig.DEFAULT_ADDRESS + ").")
-    private Endpoint admin;
+    private InetSocketAddress admin;
 
     @Option(names = "--admin-token-file", paramLabel = "FILE",
         description = "The file holding the admin bearer token (default: the config file's admin.token-file).")
@@ -45,7 +62,7 @@ final class AdminTarget {
         final AdminConfig fromFile = fileAdmin();
         final InetSocketAddress address;
         if (admin != null) {
-            address = admin.address();
+            address = reachable(admin); // the address niolb was told to listen on, as with the file's
         } else if (fromFile != null) {
             if (!fromFile.enabled()) {
                 throw new Failure(configPath() + " runs niolb without an admin API (admin.address: none)");

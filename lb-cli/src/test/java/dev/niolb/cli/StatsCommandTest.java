@@ -72,6 +72,15 @@ class StatsCommandTest {
     }
 
     @Test
+    void theWildcardAddressNiolbListensOnIsAskedOnLoopbackAsTheConfigFilesIs() {
+        final Cli result = Cli.run("stats", "--json", "--admin", "0.0.0.0:" + lb.adminAddress().getPort());
+
+        assertThat(result.err()).isEmpty();
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("\"listeners\"");
+    }
+
+    @Test
     void statsJsonPrintsTheAdminApisDocumentAsOneParsableLine() {
         final Cli result = Cli.run("stats", "--json", "--admin", admin);
 

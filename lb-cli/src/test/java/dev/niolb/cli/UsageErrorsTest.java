@@ -118,6 +118,12 @@ class UsageErrorsTest {
                 "niolb: bad access log format 'xml'"),
             arguments("a stats address without a port", new String[] {"stats", "--admin", "localhost"},
                 "niolb: bad address 'localhost': expected HOST:PORT"),
+            arguments("a stats address over udp", new String[] {"stats", "--admin", "udp://127.0.0.1:9900"},
+                "niolb: bad admin address 'udp://127.0.0.1:9900': the admin API is HTTP over TCP"),
+            arguments("a stats address written as a URL", new String[] {"stats", "--admin", "http://127.0.0.1:9900"},
+                "niolb: bad admin address 'http://127.0.0.1:9900': write HOST:PORT, without http://"),
+            arguments("an IPv6 admin address without a port", new String[] {"stats", "--admin", "::1"},
+                "niolb: bad address '::1': no port; write an IPv6 address in brackets with its port, as '[::1]:PORT'"),
             arguments("a zero watch interval", new String[] {"stats", "--watch", "0ms"},
                 "niolb: --watch interval must be positive"),
             // issue 17: digits outside ASCII, names that forge log lines, values that fill a terminal

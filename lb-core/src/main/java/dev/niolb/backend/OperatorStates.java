@@ -219,7 +219,7 @@ public final class OperatorStates {
                 lastError = null;
             }
         } catch (final IOException | RuntimeException e) {
-            final String error = e.toString();
+            final String error = OperatorFile.reason(e);
             if (!error.equals(lastError)) {
                 LOG.warn("operator states: cannot save to {}: {}; a restart will not keep this change", file, error);
             }

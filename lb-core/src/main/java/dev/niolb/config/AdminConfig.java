@@ -143,6 +143,11 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
         if (text != null && text.strip().equalsIgnoreCase("none")) {
             return null;
         }
+        final String lower = text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            throw new IllegalArgumentException("bad admin address '" + text + "': write HOST:PORT, without "
+                + lower.substring(0, lower.indexOf("://") + 3));
+        }
         final Endpoint endpoint;
         try {
             endpoint = Endpoint.parse(text);

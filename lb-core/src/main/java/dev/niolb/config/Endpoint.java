@@ -54,6 +54,10 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
             }
             host = rest.substring(0, colon);
             port = rest.substring(colon + 1);
+            if (host.indexOf(':') >= 0 && isIpv6Literal(rest)) {
+                throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": no port; write an IPv6 address in "
+                    + "brackets with its port, as " + Quoted.of("[" + rest + "]:PORT"));
+            }
             if (host.indexOf(':') >= 0) {
                 throw new IllegalArgumentException(
                     "bad address " + Quoted.of(text) + ": write IPv6 addresses in brackets, as " + Quoted.of("[" + host + "]:" + port));
@@ -67,6 +71,15 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
             return new Endpoint(protocol, new InetSocketAddress(InetAddress.getByName(host), portNumber));
         } catch (final UnknownHostException e) {
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": unknown host " + Quoted.of(host));
+        }
+    }
+
+    /** Whether {@code text} is a whole IPv6 address ({@code ::1}), which the last colon must not be split from. */
+    private static boolean isIpv6Literal(final String text) {
+        try {
+            return InetAddress.ofLiteral(text) instanceof java.net.Inet6Address;
+        } catch (final IllegalArgumentException e) {
+            return false;
         }
     }
 

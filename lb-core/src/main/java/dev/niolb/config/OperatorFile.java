@@ -3,9 +3,11 @@ package dev.niolb.config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * A file an operator names (the config, the admin token, the state file), read whole but never more than a bound,
@@ -48,6 +50,23 @@ public final class OperatorFile {
         } catch (final AccessDeniedException e) {
             throw new IOException("permission denied", e);
         }
+    }
+
+    /**
+     * Why a file operation failed, in words for one log line: "permission denied", "no such directory", the
+     * system's reason; never the exception's class name.
+     */
+    public static String reason(final Exception e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such directory";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(Locale.ROOT);
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private static String size(final int bytes) {
