@@ -7,6 +7,9 @@ It binds 127.0.0.1:PORT (SO_REUSEPORT, as niolb's sockets), keeps its own copy a
 COMMAND with the socket as fd 3 (LISTEN_FDS=1, LISTEN_FDNAMES=niolb-listeners, LISTEN_PID of the child) and
 NOTIFY_SOCKET=NOTIFY_PATH. It prints each notify message as a line 'NOTIFY …', closes its copy on
 FDSTOREREMOVE=1, forwards SIGTERM to the child and exits with its status. The child dies with it (PDEATHSIG).
+With SOCKET_UID=N in its environment (run as root) it makes the socket as user N, as a socket unit's are made
+by root for a service that runs as a user of its own: a socket of another user's can join no SO_REUSEPORT group.
+With SOCKET_UNIT=1 it keeps its copy whatever the child asks, as systemd does for a socket unit's sockets.
 """
 import ctypes
 import os
@@ -16,7 +19,13 @@ import socket
 import sys
 
 port, notify_path, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+owner = os.environ.pop("SOCKET_UID", None)
+socket_unit = os.environ.pop("SOCKET_UNIT", None) == "1"
+if owner is not None:
+    os.setresuid(-1, int(owner), -1)  # a socket belongs to the effective user that makes it
 listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+if owner is not None:
+    os.setresuid(-1, 0, -1)
 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 listening.bind(("127.0.0.1", port))
@@ -42,7 +51,7 @@ while True:
     if ready:
         message = notify.recv(65536).decode("utf-8", "replace")
         print("NOTIFY " + message.replace("\n", " | "), flush=True)
-        if "FDSTOREREMOVE=1" in message and listening.fileno() >= 0:
+        if "FDSTOREREMOVE=1" in message and listening.fileno() >= 0 and not socket_unit:
             listening.close()
     done, status = os.waitpid(child, os.WNOHANG)
     if done:

@@ -303,10 +303,27 @@ final class Foreground {
                 String.join(", ", closed));
             // systemd closes its copies when it gets to the message, not before sendmsg returns
             for (final Endpoint e : wanted) {
-                if (!inherited.offers(e)) {
-                    awaitFree(e, FREED_WITHIN_MS);
+                if (!inherited.offers(e) && !awaitFree(e, FREED_WITHIN_MS)) {
+                    heldBySocketUnit(e, closed);
                 }
             }
+        }
+    }
+
+    /**
+     * {@code endpoint} is still in use after niolb closed the sockets handed over for addresses it does not listen
+     * on: when one of them had its port, systemd holds its own copy, as it does for a socket unit's whatever niolb
+     * asks, and a wildcard listener cannot bind beside it. Said as such, not as a plain "address already in use"
+     * that systemd would restart niolb into for ever.
+     */
+    private static void heldBySocketUnit(final Endpoint endpoint, final List<String> closed) {
+        final boolean udp = endpoint.protocol() == Protocol.UDP;
+        final List<String> samePort = closed.stream()
+            .filter(c -> c.startsWith("udp://") == udp && c.endsWith(":" + endpoint.address().getPort())).toList();
+        if (!samePort.isEmpty()) {
+            throw new Failure("cannot listen on " + endpoint + ": systemd still holds " + String.join(", ", samePort)
+                + ", handed over for no listener of this config (a socket unit's socket stays open): give "
+                + "niolb.socket the listeners' addresses (systemctl edit niolb.socket), or stop it");
         }
     }
 
@@ -375,6 +392,12 @@ final class Foreground {
         if (!unclaimed.isEmpty()) {
             LOG.info("closed {} listening sockets handed over that this config does not use: {}",
                 unclaimed.size(), String.join(", ", unclaimed));
+        }
+        final List<String> shared = EpollTransport.instance().takeSharedHandedOver().stream()
+            .map(Endpoint::hostPort).toList();
+        if (!shared.isEmpty()) {
+            LOG.info("the listening sockets handed over for {} belong to another user (a socket unit's are root's):"
+                + " the kernel lets no socket of niolb's join them, so every loop watches them", String.join(", ", shared));
         }
     }
 

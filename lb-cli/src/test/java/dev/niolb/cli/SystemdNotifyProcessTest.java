@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code niolb run} as systemd's {@code Type=notify} sees it: a real process with {@code $NOTIFY_SOCKET} naming a
@@ -58,6 +59,51 @@ class SystemdNotifyProcessTest {
             }
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
+    void aSocketUnitsSocketOfAnotherUserIsWatchedByEveryLoopSinceNoneOfNiolbsCanJoinIt(@TempDir final Path dir)
+        throws Exception {
+        // systemd makes a socket unit's sockets as root and niolb.service runs as a user of its own (DynamicUser):
+        // the kernel puts no socket of niolb's in their SO_REUSEPORT group, and every start with two threads or
+        // more failed as "address already in use" (black-box testing, session 22). The stand-in makes its socket
+        // as another user the same way
+        assumeTrue("root".equals(System.getProperty("user.name")), "making a socket as another user takes root");
+        final Path standIn = Path.of(SystemdNotifyProcessTest.class.getResource("/fd-store-stand-in.py").toURI());
+        final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start(List.of("env", "SOCKET_UID=65534", "python3", standIn.toString(),
+                 String.valueOf(port), dir.resolve("notify").toString()), "run", "--listen", "127.0.0.1:" + port,
+                 "--transport", "epoll", "--threads", "2", "--server", RunProcessTest.hostPort(echo), "--admin", "none",
+                 "--grace", "1s")) {
+            niolb.awaitOut("the listening sockets handed over for 127\\.0\\.0\\.1:" + port
+                + " belong to another user .* every loop watches them", WAIT);
+            for (int i = 0; i < 20; i++) {
+                try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+                    client.setSoTimeout(10_000);
+                    assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
+                }
+            }
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
+    void aSocketUnitsSocketOnAnAddressNoListenerHasIsNamedWhenItKeepsAListenerFromItsPort(@TempDir final Path dir)
+        throws Exception {
+        // the shipped niolb.socket said 127.0.0.1:8080 where the shipped config listens on 0.0.0.0:8080: systemd
+        // keeps its socket, the wildcard cannot bind beside it, and niolb said only "address already in use"
+        final Path standIn = Path.of(SystemdNotifyProcessTest.class.getResource("/fd-store-stand-in.py").toURI());
+        final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start(List.of("env", "SOCKET_UNIT=1", "python3", standIn.toString(),
+                 String.valueOf(port), dir.resolve("notify").toString()), "run", "--listen", "0.0.0.0:" + port,
+                 "--transport", "epoll", "--server", RunProcessTest.hostPort(echo), "--admin", "none")) {
+            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+            assertThat(niolb.err()).anyMatch(l -> l.startsWith("niolb: cannot listen on tcp://0.0.0.0:" + port
+                + ": systemd still holds tcp://127.0.0.1:" + port + ", handed over for no listener of this config"));
         }
     }
 

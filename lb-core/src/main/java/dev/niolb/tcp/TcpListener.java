@@ -68,12 +68,12 @@ public final class TcpListener implements Listener {
         this.localAddress = sockets.getFirst().localAddress();
         this.descriptors = sockets.stream().mapToInt(ListeningSocket::descriptor).filter(fd -> fd >= 0).toArray();
         // one socket per loop; more sockets than loops (adopted from a process that ran more) are spread over the
-        // loops, a loop accepting on each of its own
-        this.acceptors = new TcpAcceptor[sockets.size() == 1 ? loops.length : Math.max(loops.length, sockets.size())];
+        // loops, a loop accepting on each of its own. Fewer (one handed over without SO_REUSEPORT, or of another
+        // user: Transport#listen) are shared, each watched by several loops, which race for each connection
+        this.acceptors = new TcpAcceptor[Math.max(loops.length, sockets.size())];
         for (int i = 0; i < acceptors.length; i++) {
-            // without SO_REUSEPORT there is one socket, watched by every loop (they race for each connection)
             final int loop = i % loops.length;
-            acceptors[i] = new TcpAcceptor(this, loops[loop], sockets.get(sockets.size() == 1 ? 0 : i), loop);
+            acceptors[i] = new TcpAcceptor(this, loops[loop], sockets.get(i % sockets.size()), loop);
             settings.limit().register(acceptors[i]);
             globalLimit.register(acceptors[i]);
         }

@@ -35,6 +35,7 @@ public final class EpollTransport implements Transport {
 
     /** Sockets handed over at start (systemd's store, a takeover): listeners take theirs before binding anew. */
     private final InheritedSockets inherited = new InheritedSockets();
+    private final List<InetSocketAddress> sharedHandedOver = new ArrayList<>();
 
     private EpollTransport() {
     }
@@ -149,8 +150,26 @@ public final class EpollTransport implements Transport {
             for (int i = adopted.length; i < count && joinable; i++) {
                 final EpollListeningSocket socket =
                     new EpollListeningSocket(EpollFd.open(family, Libc.SOCK_STREAM), family);
+                if (adopted.length > 0 && !joined(socket, at)) {
+                    break; // the loops share what was handed over (see joined)
+                }
                 sockets.add(socket);
-                shareable(socket, at);
+                if (adopted.length == 0) {
+                    shareable(socket, at);
+                }
+                socket.listen(backlog, deferAccept);
+            }
+            // fewer sockets than loops (handed over and not joinable): each loop watches a descriptor of its own
+            // for one of them, since a descriptor is in one loop's epoll set at a time; the loops race for clients
+            final int handedOver = sockets.size();
+            for (int i = handedOver; i < count; i++) {
+                final EpollListeningSocket of = (EpollListeningSocket) sockets.get(i % handedOver);
+                final int copy = Libc.fcntl(of.fd(), Libc.F_DUPFD_CLOEXEC, 0);
+                if (copy < 0) {
+                    throw Errors.last("fcntl(F_DUPFD_CLOEXEC)");
+                }
+                final EpollListeningSocket socket = new EpollListeningSocket(copy, of.family());
+                sockets.add(socket);
                 socket.listen(backlog, deferAccept);
             }
         } catch (final IOException e) {
@@ -179,8 +198,15 @@ public final class EpollTransport implements Transport {
                 if (at.getAddress().isAnyLocalAddress()) {
                     socket.withPacketInfo(); // replies leave from the address each client wrote to
                 }
+                if (!adopting && adopted.length > 0 && !joined(socket, at)) {
+                    sockets.removeLast();
+                    socket.close(); // its batch too
+                    break; // the sockets handed over take every datagram (see joined)
+                }
                 if (!adopting) {
-                    shareable(socket, at);
+                    if (adopted.length == 0) {
+                        shareable(socket, at);
+                    }
                 } else if (i == adopted.length - 1 && socket.getInt(Libc.SOL_SOCKET, Libc.SO_REUSEPORT) == 0) {
                     total = adopted.length; // no other socket can join one handed over without SO_REUSEPORT
                 }
@@ -212,6 +238,42 @@ public final class EpollTransport implements Transport {
                 : new InetSocketAddress(address.getAddress(), probe.boundAddress().getPort());
         } finally {
             probe.closeFd(false);
+        }
+    }
+
+    /**
+     * Binds {@code socket} into the {@code SO_REUSEPORT} group of sockets handed over for {@code at}; false, with the
+     * socket closed, when the kernel refuses it. It does when they belong to another user: a group takes only
+     * sockets of the user who made its first, and a systemd socket unit's are made by root for a service that runs
+     * as its own user ({@code DynamicUser=yes}, as niolb.service). The loops then share the sockets handed over
+     * (each watches one; for TCP they race for each connection), as they do a socket handed over without
+     * {@code SO_REUSEPORT}; {@link #sharedHandedOver} says which addresses.
+     */
+    private boolean joined(final EpollFd socket, final InetSocketAddress at) throws IOException {
+        try {
+            shareable(socket, at);
+            return true;
+        } catch (final java.net.BindException inUse) {
+            socket.closeFd(false);
+            synchronized (sharedHandedOver) {
+                sharedHandedOver.add(at);
+            }
+            return false;
+        } catch (final IOException | RuntimeException e) {
+            socket.closeFd(false);
+            throw e;
+        }
+    }
+
+    /**
+     * Addresses whose handed-over sockets the loops share because no socket of this process could join them (see
+     * {@link #joined}), for the start to say so; taken once.
+     */
+    public List<InetSocketAddress> takeSharedHandedOver() {
+        synchronized (sharedHandedOver) {
+            final List<InetSocketAddress> all = List.copyOf(sharedHandedOver);
+            sharedHandedOver.clear();
+            return all;
         }
     }
 

@@ -73,6 +73,8 @@ final class Libc {
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
     static final int F_SETFD = 2;
+    /** {@code fcntl}: a new descriptor for the same open file, close-on-exec. */
+    static final int F_DUPFD_CLOEXEC = 1030;
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
     static final int FD_CLOEXEC = 1;

@@ -80,7 +80,8 @@ class InheritedSocketsTest {
     }
 
     @Test
-    void aHandedOverSocketWithoutReusePortIsTheOnlySocketEveryLoopWatches() throws Exception {
+    void aHandedOverSocketWithoutReusePortIsTheOnlySocketEveryLoopWatchesEachThroughADescriptorOfItsOwn()
+        throws Exception {
         final int fd = EpollFd.open(Libc.AF_INET, Libc.SOCK_STREAM);
         final EpollListeningSocket plain = new EpollListeningSocket(fd, Libc.AF_INET);
         plain.bind(LOOPBACK); // as systemd-socket-activate, or a socket unit without ReusePort=yes
@@ -91,8 +92,20 @@ class InheritedSocketsTest {
         final List<ListeningSocket> sockets = EpollTransport.instance().listen(address, 16, 2);
         sockets.forEach(s -> open.add(s::close));
 
-        assertThat(sockets).as("no second socket can join it: not 'address already in use'").hasSize(1);
+        assertThat(sockets).as("no second socket can join it: not 'address already in use'").hasSize(2);
         assertThat(sockets.getFirst().descriptor()).isEqualTo(fd);
+        // a descriptor is in one epoll set at a time: the second loop watches a copy of it, the same socket
+        assertThat(sockets.get(1).descriptor()).isNotEqualTo(fd);
+        final Socket client = new Socket(address.getAddress(), address.getPort());
+        open.add(client);
+        ListeningSocket.Accepted accepted = null;
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (accepted == null && System.nanoTime() < deadline) {
+            accepted = sockets.get(1).accept();
+        }
+        assertThat(accepted).as("the client, accepted through the copy").isNotNull();
+        assertThat(accepted.peer().getPort()).isEqualTo(client.getLocalPort());
+        accepted.socket().close(false);
     }
 
     @Test
