@@ -185,6 +185,7 @@ public final class LoadBalancer implements AutoCloseable {
             started.accessLog = accessLog;
             started.operatorStates = states;
             states.save(groups.values()); // lines that matched nothing go; an unwritable file is said now
+            dns.onMembersChanged(started::saveOperatorStates);
             return started;
         } catch (final IOException | RuntimeException e) {
             if (started != null) {

@@ -40,6 +40,7 @@ public final class DnsDiscovery implements AutoCloseable {
     private final Map<TargetGroup, Map<String, Watch>> watches = new IdentityHashMap<>(); // guarded by this
     private volatile DnsConfig config;
     private NameResolver resolver; // made at the first lookup: a config without names never loads dnsjava
+    private volatile Runnable onMembersChanged = () -> { };
 
     private DnsDiscovery(final DnsConfig config) {
         this.config = config;
@@ -52,6 +53,15 @@ public final class DnsDiscovery implements AutoCloseable {
 
     public static DnsDiscovery start(final DnsConfig config) {
         return new DnsDiscovery(config);
+    }
+
+    /**
+     * Called (on a lookup's thread) after an answer added servers to a group or removed some: the operator states
+     * kept in a state file follow, so a server DNS dropped does not come back at the next start with the mode or
+     * weight an operator gave the one before it.
+     */
+    public void onMembersChanged(final Runnable listener) {
+        this.onMembersChanged = listener;
     }
 
     /** New resolver settings, for every lookup from now on. */
@@ -264,8 +274,9 @@ public final class DnsDiscovery implements AutoCloseable {
                 if (answer == null) {
                     if (!failing) {
                         failing = true;
-                        LOG.warn("dns {} (group {}): {}; keeping its {} servers until a lookup works", spec, group.name(),
-                            failure.getMessage(), applied.size());
+                        LOG.warn("dns {} (group {}): {}; {} until a lookup works", spec, group.name(),
+                            failure.getMessage(), applied.isEmpty() ? "no server of it yet, asking again"
+                                : "keeping its " + applied.size() + (applied.size() == 1 ? " server" : " servers"));
                     }
                     delayMs = c.minTtl().toMillis();
                 } else {
@@ -318,6 +329,7 @@ public final class DnsDiscovery implements AutoCloseable {
             final List<String> remove = new ArrayList<>();
             final List<ServerConfig> add = new ArrayList<>();
             final List<ServerConfig> update = new ArrayList<>();
+            final List<String> updated = new ArrayList<>();
             for (final ServerConfig had : applied.values()) {
                 final ServerConfig now = want.get(had.name());
                 if ((now == null || !now.address().equals(had.address())) && present(had) != null) {
@@ -329,8 +341,10 @@ public final class DnsDiscovery implements AutoCloseable {
                 final Server member = group.snapshot().server(s.name());
                 if (member != null && member.sameAs(s) && !remove.contains(s.name())) {
                     // ours already (or added by hand): only a change DNS made is applied over an operator's
-                    if (had == null ? !member.config().equals(s) : !had.equals(s)) {
+                    final ServerConfig before = had == null ? member.config() : had;
+                    if (!before.equals(s)) {
                         update.add(s);
+                        updated.add(s.name() + " " + changes(before, s));
                     }
                 } else if (member == null && s.equals(had)) {
                     continue; // removed by the operator (DELETE): stays out until DNS changes or drops it
@@ -356,8 +370,35 @@ public final class DnsDiscovery implements AutoCloseable {
             final List<String> parts = new ArrayList<>();
             add.forEach(s -> parts.add("+" + s.name()));
             remove.forEach(n -> parts.add("-" + n + " (draining)"));
-            update.forEach(s -> parts.add(s.name() + " weight " + s.weight() + (s.backup() ? " backup" : "")));
+            parts.addAll(updated);
             LOG.info("dns {} (group {}): {}", spec, group.name(), String.join(", ", parts));
+            if (!add.isEmpty() || !remove.isEmpty()) {
+                onMembersChanged.run();
+            }
+        }
+
+        /**
+         * What DNS (or a reload of its spec) changed in a server's config: {@code weight 2 (was 1), check-port 8081}.
+         * An operator's weight, kept over the config's, is not among them: the running weight is not this.
+         */
+        private static String changes(final ServerConfig before, final ServerConfig after) {
+            final List<String> what = new ArrayList<>();
+            if (before.weight() != after.weight()) {
+                what.add("weight " + after.weight() + " (was " + before.weight() + ")");
+            }
+            if (before.backup() != after.backup()) {
+                what.add(after.backup() ? "backup" : "primary (was backup)");
+            }
+            if (before.checkPort() != after.checkPort()) {
+                what.add(after.checkPort() == 0 ? "check-port none" : "check-port " + after.checkPort());
+            }
+            if (before.maxconn() != after.maxconn()) {
+                what.add(after.maxconn() == 0 ? "maxconn none" : "maxconn " + after.maxconn());
+            }
+            if (!before.sendProxy().equals(after.sendProxy())) {
+                what.add("send-proxy " + after.sendProxy());
+            }
+            return what.isEmpty() ? "changed" : String.join(", ", what);
         }
 
         /** The group's member with this config's name and address, or null. */
