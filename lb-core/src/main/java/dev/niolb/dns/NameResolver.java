@@ -44,6 +44,7 @@ public final class NameResolver {
     private final Resolver resolver;
     private final boolean system;
     private final HostsFileParser hostsFile;
+    private final long timeoutNanos;
 
     /**
      * The servers one spec stands for now, and how long the answer may be kept (seconds); {@code failedFamilies}:
@@ -60,6 +61,7 @@ public final class NameResolver {
     }
 
     public NameResolver(final DnsConfig config) {
+        this.timeoutNanos = config.timeout().toNanos();
         if (config.resolver() != null) {
             final SimpleResolver simple = new SimpleResolver(config.resolver());
             simple.setTimeout(config.timeout());
@@ -149,11 +151,22 @@ public final class NameResolver {
             hostsFile.getAddressForHost(name, Type.AAAA).ifPresent(out::add);
             if (!out.isEmpty()) {
                 ttl[0] = Math.min(ttl[0], HOSTS_TTL_SECONDS);
-                return out;
+                return named(host, out);
             }
         }
         // as the C library's getaddrinfo: one of the two queries failing (a server that refuses AAAA, say) leaves
         // the other's answer good; only when neither answers is the name a failure, never an empty set
+        // the two at once, as getaddrinfo sends them: one after the other, a resolver that never answers held a
+        // start (which waits for every name) for twice the timeout
+        final long[] ttl6 = {Long.MAX_VALUE};
+        final Object[] aaaa = new Object[1]; // its records, or its IOException
+        final Thread second = Thread.ofVirtual().name("niolb-dns-aaaa-" + host).start(() -> {
+            try {
+                aaaa[0] = lookup(host, Type.AAAA, ttl6);
+            } catch (final IOException e) {
+                aaaa[0] = e;
+            }
+        });
         IOException failed = null;
         int families = 0;
         try {
@@ -167,14 +180,21 @@ public final class NameResolver {
             families |= Answer.IPV4;
         }
         try {
-            for (final Record r : lookup(host, Type.AAAA, ttl)) {
+            second.join();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (aaaa[0] instanceof List<?> records) {
+            ttl[0] = Math.min(ttl[0], ttl6[0]);
+            for (final Object r : records) {
                 if (r instanceof AAAARecord a) {
                     out.add(a.getAddress());
                 }
             }
-        } catch (final IOException e) {
+        } else {
             if (failed == null) {
-                failed = e;
+                failed = (IOException) aaaa[0];
             }
             families |= Answer.IPV6;
         }
@@ -182,6 +202,19 @@ public final class NameResolver {
             throw failed;
         }
         failedFamilies[0] |= families;
+        return named(host, out);
+    }
+
+    /**
+     * The addresses, each carrying the name they were looked up by (no reverse lookup ever asks for it): an HTTP
+     * check sends it as its {@code Host}, as an operator who wrote the name expects of a name-based virtual host.
+     */
+    private static List<InetAddress> named(final String host, final List<InetAddress> addresses) throws IOException {
+        final String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        final List<InetAddress> out = new ArrayList<>(addresses.size());
+        for (final InetAddress a : addresses) {
+            out.add(InetAddress.getByAddress(name, a.getAddress()));
+        }
         return out;
     }
 
@@ -198,13 +231,17 @@ public final class NameResolver {
         lookup.setResolver(resolver);
         lookup.setCache(null); // a fresh answer with the server's TTLs, not a shared cache's
         lookup.setHostsFileParser(null); // looked at before, for names only (not SRV)
+        final long started = System.nanoTime();
         final Record[] records = lookup.run();
         final int result = lookup.getResult();
         if (result == Lookup.HOST_NOT_FOUND || result == Lookup.TYPE_NOT_FOUND) {
             return List.of();
         }
         if (result != Lookup.SUCCESSFUL || records == null) {
-            throw new IOException(Type.string(type) + " lookup of " + host + " failed: " + lookup.getErrorString());
+            // dnsjava says "network error" for a resolver that never answered as for one that refused at once
+            final boolean waitedOut = result == Lookup.TRY_AGAIN && System.nanoTime() - started >= timeoutNanos;
+            throw new IOException(Type.string(type) + " lookup of " + host + " failed: "
+                + (waitedOut ? "timed out" : lookup.getErrorString()));
         }
         for (final Record r : records) {
             ttl[0] = Math.min(ttl[0], r.getTTL());

@@ -3,6 +3,7 @@ package dev.niolb.health;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.Endpoint;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
@@ -27,10 +28,25 @@ final class HttpCheck implements Probe {
 
     @Override
     public byte[] request(final InetSocketAddress target) {
-        final String host = spec.host() != null ? spec.host() : Endpoint.hostPort(target);
+        final String host = spec.host() != null ? spec.host() : hostPort(target);
         return (spec.method() + " " + spec.path() + " HTTP/1.1\r\nHost: " + host
             + "\r\nUser-Agent: niolb-health-check\r\nAccept: */*\r\nConnection: close\r\n\r\n")
             .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The server's {@code HOST:PORT} for {@code Host}: the name its address was looked up by (a server by DNS name,
+     * or a config's host name), else the address. {@link InetAddress#toString} gives the name without a reverse
+     * lookup, which {@code getHostName} would make.
+     */
+    static String hostPort(final InetSocketAddress target) {
+        final String text = target.getAddress().toString();
+        final int slash = text.indexOf('/');
+        if (slash <= 0) {
+            return Endpoint.hostPort(target);
+        }
+        final String name = text.substring(0, slash);
+        return (name.indexOf(':') >= 0 ? "[" + name + "]" : name) + ":" + target.getPort();
     }
 
     @Override

@@ -47,6 +47,24 @@ class NameResolverTest {
     }
 
     @Test
+    void aResolverThatSwallowsQueriesTimesOutOnceForBothFamiliesAndSaysSo() throws Exception {
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            final Duration timeout = Duration.ofSeconds(1);
+            final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS
+                .withResolver((InetSocketAddress) silent.getLocalSocketAddress()).withTimeout(timeout));
+
+            final long started = System.nanoTime();
+            assertThatThrownBy(() -> resolver.resolve(DnsServerSpec.of("api.test", 80)))
+                .isInstanceOf(java.io.IOException.class).hasMessageEndingWith("lookup of api.test failed: timed out");
+            final Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            // the A and the AAAA query wait together: one after the other they took two timeouts, and a start
+            // waits for every name (black-box testing, session 22: 5 s with a timeout of 2 s)
+            assertThat(took).isGreaterThanOrEqualTo(timeout).isLessThan(timeout.multipliedBy(2));
+        }
+    }
+
+    @Test
     void anAaaaQueryRefusedLeavesTheAnswerToTheAQueryGoodAndSaysWhichFamilyFailed() throws Exception {
         try (ScriptedDnsServer dns = new ScriptedDnsServer().answer("127.0.0.7", "::1").refuse(false, true)) {
             final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(dns.address())
@@ -57,6 +75,20 @@ class NameResolverTest {
             assertThat(answer.servers()).extracting(ServerConfig::address)
                 .containsExactly(new InetSocketAddress(InetAddress.getByName("127.0.0.7"), 80));
             assertThat(answer.failedFamilies()).isEqualTo(NameResolver.Answer.IPV6);
+        }
+    }
+
+    @Test
+    void eachAddressCarriesTheNameItWasLookedUpBy() throws Exception {
+        try (ScriptedDnsServer dns = new ScriptedDnsServer().answer("127.0.0.7", "::1")) {
+            final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(dns.address())
+                .withTimeout(Duration.ofSeconds(2)));
+
+            final NameResolver.Answer answer = resolver.resolve(DnsServerSpec.of("api.test", 80));
+
+            // for an HTTP check's Host (HttpCheck): the name, with no reverse lookup to find it
+            assertThat(answer.servers()).extracting(s -> s.address().getAddress().toString())
+                .containsExactly("api.test/127.0.0.7", "api.test/0:0:0:0:0:0:0:1");
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.niolb.config.CheckSpec;
 import dev.niolb.backend.ServerState;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
@@ -45,6 +46,17 @@ class ProbesTest {
         final Probe http = Probe.of(CheckSpec.parse("http"));
         assertThat(new String(http.request(new InetSocketAddress("10.0.0.7", 8080)), StandardCharsets.ISO_8859_1))
             .startsWith("GET / HTTP/1.1\r\nHost: 10.0.0.7:8080\r\n");
+    }
+
+    @Test
+    void httpSendsTheNameAServerByDnsNameWasLookedUpByAsItsHost() throws Exception {
+        final Probe http = Probe.of(CheckSpec.parse("http"));
+        // as NameResolver gives a server by DNS name its address: the name rides along, never looked up again
+        final InetAddress looked = InetAddress.getByAddress("app.test", new byte[] {10, 0, 0, 7});
+
+        // it sent Host: 10.0.0.7:8080, which a name-based virtual host answers with a 404 (session 22)
+        assertThat(new String(http.request(new InetSocketAddress(looked, 8080)), StandardCharsets.ISO_8859_1))
+            .startsWith("GET / HTTP/1.1\r\nHost: app.test:8080\r\n");
     }
 
     @Test
