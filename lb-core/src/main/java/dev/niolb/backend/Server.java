@@ -320,9 +320,9 @@ public final class Server {
         if (mode == ServerState.DOWN) {
             throw new IllegalArgumentException("an operator sets UP, DRAIN or MAINT; DOWN comes from checks");
         }
-        // a ready that leaves it DOWN says why, or the line would blame the operator's call for the DOWN
-        final String why = mode == ServerState.UP && !healthy() ? "ready " + reason + ", but its checks say DOWN"
-            : reason;
+        // a ready or a drain that leaves it DOWN says why, or the line would blame the operator's call for the DOWN
+        final String why = mode != ServerState.MAINT && !healthy()
+            ? (mode == ServerState.UP ? "ready " : "drain ") + reason + ", but its checks say DOWN" : reason;
         failover.update(this, () -> operatorMode = mode, why);
     }
 

@@ -104,6 +104,21 @@ class ServerStateTest {
     }
 
     @Test
+    void aDrainThatLeavesAFailingServerDownSaysTheChecksTookItDown() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        a.operatorMode(ServerState.MAINT, "set by operator");
+        a.health(false, "3 checks failed: connection refused");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            a.operatorMode(ServerState.DRAIN, "set by operator");
+
+            assertThat(a.state()).isEqualTo(ServerState.DOWN);
+            // it said "DOWN: set by operator", and an operator cannot set DOWN
+            assertThat(log.messages()).containsExactly("server a DOWN: drain set by operator, but its checks say DOWN");
+        }
+    }
+
+    @Test
     void aGroupThatHadNoServerForNewSessionsSaysWhenOneTakesThemAgain() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("b", 1, false));
         try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
