@@ -264,10 +264,10 @@ public final class Server {
      * A connect to this server failed during real traffic. Any relay loop; lock-free (an atomic increment on a
      * path that is already slow).
      *
-     * @return true exactly when this failure makes {@code threshold} in a row (the caller reports it once)
+     * @return the failures in a row, this one included
      */
-    public boolean connectFailed(final int threshold) {
-        return consecutiveFailures.incrementAndGet() == threshold;
+    public int connectFailed() {
+        return consecutiveFailures.incrementAndGet();
     }
 
     /**

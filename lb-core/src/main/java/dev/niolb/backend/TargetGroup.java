@@ -328,15 +328,18 @@ public final class TargetGroup {
     }
 
     /**
-     * A connect to {@code server} failed during real traffic. Relay loop; lock-free. After {@code maxFails}
-     * in a row the failure listener hears of it once.
+     * A connect to {@code server} failed during real traffic. Relay loop; lock-free. At {@code maxFails} in a row
+     * the failure listener hears of it, and again at every further {@code maxFails}: a server kept UP as the
+     * last that takes sessions (fail-open) is judged again once others are back, not left UP for the rest of
+     * its failures (black-box testing, session 22).
      */
     public void connectFailed(final Server server, final String why) {
         final int threshold = health.maxFails();
-        if (threshold > 0 && server.connectFailed(threshold)) {
+        if (threshold > 0) {
+            final int run = server.connectFailed();
             final FailureListener listener = failureListener;
-            if (listener != null) {
-                listener.onConsecutiveFailures(server, threshold, why);
+            if (run % threshold == 0 && listener != null) {
+                listener.onConsecutiveFailures(server, run, why);
             }
         }
     }

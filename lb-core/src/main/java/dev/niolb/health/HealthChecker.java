@@ -281,8 +281,8 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     /**
-     * A relay loop saw {@code failures} connects in a row fail. Fail-open: the last server of its group that takes
-     * sessions is not taken DOWN on passive evidence alone (nginx never takes a group's last server down by
+     * A relay loop saw {@code failures} connects in a row fail (told at every multiple of max-fails). Fail-open: the
+     * last server of its group that takes sessions is not taken DOWN on passive evidence alone (nginx never takes a group's last server down by
      * max_fails): a blip, or a server that closes its port between two uses (iperf3's UDP test), would otherwise
      * leave the group with nothing until a re-probe succeeds. An active check, when the group has one, still
      * takes it DOWN by its own fall count. Health loop.
@@ -294,6 +294,9 @@ public final class HealthChecker implements AutoCloseable {
             return;
         }
         if (lastTakingSessions(group, server)) {
+            if (failures > group.health().maxFails()) {
+                return; // said at the first judgement of this run of failures
+            }
             LOG.warn("server {}: {} connects in a row failed during traffic ({}), but it is the last server of"
                 + " group {} that takes sessions: kept UP{}", server.name(), failures, why.toLowerCase(java.util.Locale.ROOT),
                 group.name(),

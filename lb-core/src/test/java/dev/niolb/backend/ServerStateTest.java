@@ -241,19 +241,24 @@ class ServerStateTest {
     }
 
     @Test
-    void passiveFailuresAreReportedOnceAtTheThresholdAndResetByASuccess() {
+    void passiveFailuresAreReportedAtEachMultipleOfTheThresholdAndResetByASuccess() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
         final Server a = g.snapshot().server("a");
-        final int[] reports = new int[1];
-        g.failureListener((server, failures, why) -> reports[0]++);
+        final List<Integer> reports = new java.util.ArrayList<>();
+        g.failureListener((server, failures, why) -> reports.add(failures));
         g.connectFailed(a, "refused");
         g.connectFailed(a, "refused");
         a.connectSucceeded(0, 1000);
         g.connectFailed(a, "refused");
         g.connectFailed(a, "refused");
-        assertThat(reports[0]).isZero();
+        assertThat(reports).isEmpty();
         g.connectFailed(a, "refused");
         g.connectFailed(a, "refused");
-        assertThat(reports[0]).isEqualTo(1);
+        assertThat(reports).containsExactly(3);
+        for (int i = 0; i < 4; i++) {
+            g.connectFailed(a, "refused");
+        }
+        // a server kept UP at 3 (the last that takes sessions) is judged again at 6
+        assertThat(reports).containsExactly(3, 6);
     }
 }

@@ -173,6 +173,33 @@ class PassiveDetectionTest {
     }
 
     @Test
+    void aServerKeptUpAsTheLastIsTakenDownByItsNextFailuresOnceAnotherTakesSessionsAgain() throws Exception {
+        try (LogCapture log = LogCapture.of("dev.niolb.health")) {
+            rig.backend("a");
+            rig.backend("b");
+            rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
+            rig.server("a").operatorMode(ServerState.MAINT, "test");
+            rig.kill("b");
+            Rig.await("the fail-open warning", () -> {
+                try {
+                    rig.hello();
+                } catch (final IOException refused) {
+                    // expected while b is the only server and gone
+                }
+                return log.messages().stream().anyMatch(m -> m.contains("kept UP"));
+            }, 10_000);
+
+            rig.server("a").operatorMode(ServerState.UP, "test"); // b is no longer the last
+            // it stayed UP for good, each session to it paying a failed connect and a retry (session 22)
+            Rig.await("b DOWN", () -> {
+                assertThat(rig.hello()).isEqualTo("a"); // b refuses, the retry goes to a
+                return rig.server("b").state() == ServerState.DOWN;
+            }, 10_000);
+            assertThat(log.messages().stream().filter(m -> m.contains("kept UP"))).hasSize(1);
+        }
+    }
+
+    @Test
     void theLastPrimaryIsStillTakenDownWhenABackupCanTakeOver() throws Exception {
         rig.backend("p");
         rig.backend("spare");
