@@ -130,6 +130,7 @@ final class Foreground {
             throw e;
         }
         LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
+        MemoryLimit.warnIfTooSmall();
         if (inherited != null) {
             reportInherited(inherited, offered);
         }

@@ -124,6 +124,16 @@ class ContainerImageIT {
     }
 
     @Test
+    void underALimitTooSmallForTheJvmAndTheSharesNiolbSaysSoAtStart() throws Exception {
+        // 128 MiB: the kernel killed niolb under load (black-box testing, session 22), with no word before
+        try (GenericContainer<?> small = new GenericContainer<>(DockerImageName.parse(IMAGE))
+            .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withMemory(128L << 20))) {
+            small.start();
+            awaitLog(small, Pattern.compile("memory: 128 MiB \\(a container's limit\\?\\) is less than the 256 MiB"));
+        }
+    }
+
+    @Test
     void itRelaysTcpFromAPublishedPortToAServerContainer() throws Exception {
         final GenericContainer<?> backend = echoServer("b1");
         final int port = LocalEngine.freePort();
