@@ -54,9 +54,10 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
             }
             host = rest.substring(0, colon);
             port = rest.substring(colon + 1);
-            if (host.indexOf(':') >= 0 && isIpv6Literal(rest)) {
-                throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": no port; write an IPv6 address in "
-                    + "brackets with its port, as " + Quoted.of("[" + rest + "]:PORT"));
+            // '::1' is an address whose last colon is no port's ('::1:80' may be '[::1]:80', which the hint below says)
+            if (host.indexOf(':') >= 0 && !isIpv6Literal(host) && isIpv6Literal(rest)) {
+                throw new IllegalArgumentException("bad address " + Quoted.of(text)
+                    + ": no port; write an IPv6 address in brackets with its port, as " + Quoted.of("[" + rest + "]:PORT"));
             }
             if (host.indexOf(':') >= 0) {
                 throw new IllegalArgumentException(

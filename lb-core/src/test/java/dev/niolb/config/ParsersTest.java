@@ -31,6 +31,8 @@ class ParsersTest {
         assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:99999")).hasMessageContaining("port must be 0..65535");
         assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:http")).hasMessageContaining("port must be a number");
         assertThatThrownBy(() -> Endpoint.parse("::1:80")).hasMessageContaining("[::1]:80");
+        assertThatThrownBy(() -> Endpoint.parse("::1")).as("not '[:]:1'")
+            .hasMessage("bad address '::1': no port; write an IPv6 address in brackets with its port, as '[::1]:PORT'");
         assertThatThrownBy(() -> Endpoint.parse("sctp://1.2.3.4:5")).hasMessageContaining("unknown scheme 'sctp'");
         assertThatThrownBy(() -> Endpoint.parse(":80")).hasMessageContaining("missing host");
     }
