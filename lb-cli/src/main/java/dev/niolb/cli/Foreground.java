@@ -398,7 +398,8 @@ final class Foreground {
             .map(Endpoint::hostPort).toList();
         if (!shared.isEmpty()) {
             LOG.info("the listening sockets handed over for {} belong to another user (a socket unit's are root's):"
-                + " the kernel lets no socket of niolb's join them, so every loop watches them", String.join(", ", shared));
+                + " the kernel lets no socket of niolb's join them, so every loop watches them",
+                String.join(", ", shared));
         }
     }
 

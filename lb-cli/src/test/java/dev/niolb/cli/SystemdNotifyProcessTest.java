@@ -45,18 +45,13 @@ class SystemdNotifyProcessTest {
         throws Exception {
         // a stand-in for systemd: it holds a stored listening socket on the port, hands it over, and closes its
         // copy on FDSTOREREMOVE, as a restart after the config turned to transport: nio meets it
-        final Path standIn = Path.of(SystemdNotifyProcessTest.class.getResource("/fd-store-stand-in.py").toURI());
         final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
         try (EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start(List.of("python3", standIn.toString(), String.valueOf(port),
-                 dir.resolve("notify").toString()), "run", "--listen", "127.0.0.1:" + port, "--transport", "nio",
-                 "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--grace", "1s")) {
+             NiolbProcess niolb = NiolbProcess.start(underStandIn(port, dir), "run", "--listen", "127.0.0.1:" + port,
+                 "--transport", "nio", "--server", RunProcessTest.hostPort(echo), "--admin", "none", "--grace", "1s")) {
             niolb.awaitOut("NOTIFY FDSTOREREMOVE=1 \\| FDNAME=niolb-listeners", WAIT);
             niolb.awaitOut("listening on tcp://127\\.0\\.0\\.1:" + port, WAIT);
-            try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
-                client.setSoTimeout(10_000);
-                assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
-            }
+            greetedHi(port, 1);
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(WAIT)).isZero();
         }
@@ -70,21 +65,14 @@ class SystemdNotifyProcessTest {
         // more failed as "address already in use" (black-box testing, session 22). The stand-in makes its socket
         // as another user the same way
         assumeTrue("root".equals(System.getProperty("user.name")), "making a socket as another user takes root");
-        final Path standIn = Path.of(SystemdNotifyProcessTest.class.getResource("/fd-store-stand-in.py").toURI());
         final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
         try (EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start(List.of("env", "SOCKET_UID=65534", "python3", standIn.toString(),
-                 String.valueOf(port), dir.resolve("notify").toString()), "run", "--listen", "127.0.0.1:" + port,
-                 "--transport", "epoll", "--threads", "2", "--server", RunProcessTest.hostPort(echo), "--admin", "none",
-                 "--grace", "1s")) {
+             NiolbProcess niolb = NiolbProcess.start(underStandIn(port, dir, "SOCKET_UID=65534"), "run", "--listen",
+                 "127.0.0.1:" + port, "--transport", "epoll", "--threads", "2", "--server",
+                 RunProcessTest.hostPort(echo), "--admin", "none", "--grace", "1s")) {
             niolb.awaitOut("the listening sockets handed over for 127\\.0\\.0\\.1:" + port
                 + " belong to another user .* every loop watches them", WAIT);
-            for (int i = 0; i < 20; i++) {
-                try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
-                    client.setSoTimeout(10_000);
-                    assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
-                }
-            }
+            greetedHi(port, 20);
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(WAIT)).isZero();
         }
@@ -95,12 +83,11 @@ class SystemdNotifyProcessTest {
         throws Exception {
         // the shipped niolb.socket said 127.0.0.1:8080 where the shipped config listens on 0.0.0.0:8080: systemd
         // keeps its socket, the wildcard cannot bind beside it, and niolb said only "address already in use"
-        final Path standIn = Path.of(SystemdNotifyProcessTest.class.getResource("/fd-store-stand-in.py").toURI());
         final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
         try (EchoServer echo = new EchoServer("hi");
-             NiolbProcess niolb = NiolbProcess.start(List.of("env", "SOCKET_UNIT=1", "python3", standIn.toString(),
-                 String.valueOf(port), dir.resolve("notify").toString()), "run", "--listen", "0.0.0.0:" + port,
-                 "--transport", "epoll", "--server", RunProcessTest.hostPort(echo), "--admin", "none")) {
+             NiolbProcess niolb = NiolbProcess.start(underStandIn(port, dir, "SOCKET_UNIT=1"), "run", "--listen",
+                 "0.0.0.0:" + port, "--transport", "epoll", "--server", RunProcessTest.hostPort(echo), "--admin",
+                 "none")) {
             assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
             assertThat(niolb.err()).anyMatch(l -> l.startsWith("niolb: cannot listen on tcp://0.0.0.0:" + port
                 + ": systemd still holds tcp://127.0.0.1:" + port + ", handed over for no listener of this config"));
@@ -209,5 +196,27 @@ class SystemdNotifyProcessTest {
             seen.add(text);
         }
         throw new AssertionError("no datagram matching /" + regex + "/; received " + seen + "\n" + niolb);
+    }
+
+    /**
+     * The command that runs niolb under {@code fd-store-stand-in.py}, a stand-in for systemd holding a listening
+     * socket on {@code port}, with {@code env} ({@code NAME=VALUE}) for the stand-in.
+     */
+    private static List<String> underStandIn(final int port, final Path dir, final String... env) throws Exception {
+        final Path standIn = Path.of(SystemdNotifyProcessTest.class.getResource("/fd-store-stand-in.py").toURI());
+        final List<String> command = new java.util.ArrayList<>(List.of("env"));
+        command.addAll(List.of(env));
+        command.addAll(List.of("python3", standIn.toString(), String.valueOf(port), dir.resolve("notify").toString()));
+        return command;
+    }
+
+    /** {@code clients} connections to {@code port} one after another, each greeted by the echo server's "hi". */
+    private static void greetedHi(final int port, final int clients) throws java.io.IOException {
+        for (int i = 0; i < clients; i++) {
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+                client.setSoTimeout(10_000);
+                assertThat(RunProcessTest.readLine(client)).isEqualTo("hi");
+            }
+        }
     }
 }

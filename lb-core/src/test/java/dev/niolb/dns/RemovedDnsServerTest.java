@@ -42,13 +42,7 @@ class RemovedDnsServerTest {
     @Test
     void aServerTheOperatorRemovedStaysOutUntilDnsDropsItAndBringsItBack() throws Exception {
         try (ScriptedDnsServer dns = rig.track(new ScriptedDnsServer().answer("127.0.0.1", "127.0.0.2"))) {
-            final LoadBalancer lb = rig.start(new Config(1, Duration.ofSeconds(1),
-                List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
-                    TcpOptions.DEFAULTS)),
-                List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(), HealthCheckConfig.DEFAULTS, 0,
-                    List.of(DnsServerSpec.of("api.test", 8080)))),
-                DnsConfig.DEFAULTS.withResolver(dns.address()).withTtl(Duration.ofMillis(100), Duration.ofMillis(500))
-                    .withTimeout(Duration.ofMillis(300))));
+            final LoadBalancer lb = rig.start(withName(dns, DnsServerSpec.of("api.test", 8080)));
             Await.until(() -> addresses(lb).size() == 2, 5000);
             final String second = Arrays.stream(lb.group("g").snapshot().servers())
                 .filter(s -> s.address().getAddress().getHostAddress().equals("127.0.0.2"))
@@ -71,13 +65,8 @@ class RemovedDnsServerTest {
         throws Exception {
         final Path file = dir.resolve("operator-states");
         try (ScriptedDnsServer dns = rig.track(new ScriptedDnsServer().answer("127.0.0.1", "127.0.0.2"))) {
-            final LoadBalancer lb = rig.start(new Config(1, Duration.ofSeconds(1),
-                List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
-                    TcpOptions.DEFAULTS)),
-                List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(), HealthCheckConfig.DEFAULTS, 0,
-                    List.of(DnsServerSpec.of("api.test", 8080)))),
-                DnsConfig.DEFAULTS.withResolver(dns.address()).withTtl(Duration.ofMillis(100), Duration.ofMillis(500))
-                    .withTimeout(Duration.ofMillis(300))), OperatorStates.in(file));
+            final LoadBalancer lb = rig.start(withName(dns, DnsServerSpec.of("api.test", 8080)),
+                OperatorStates.in(file));
             Await.until(() -> addresses(lb).size() == 2, 5000);
             final Server second = Arrays.stream(lb.group("g").snapshot().servers())
                 .filter(s -> s.address().getAddress().getHostAddress().equals("127.0.0.2")).findFirst().orElseThrow();
@@ -113,6 +102,7 @@ class RemovedDnsServerTest {
         }
     }
 
+    /** One listener in front of group g, whose servers are {@code spec}'s, looked up at {@code dns} every 100-500 ms. */
     private static Config withName(final ScriptedDnsServer dns, final DnsServerSpec spec) {
         return new Config(1, Duration.ofSeconds(1),
             List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",

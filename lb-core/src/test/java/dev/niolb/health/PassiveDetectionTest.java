@@ -154,14 +154,7 @@ class PassiveDetectionTest {
             rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
             rig.server("a").operatorMode(ServerState.MAINT, "test"); // b is the only one taking sessions
             rig.kill("b"); // refuses: every session fails on it (nothing else to try)
-            Rig.await("the fail-open warning", () -> {
-                try {
-                    rig.hello();
-                } catch (final IOException refused) {
-                    // expected while b is gone
-                }
-                return log.messages().stream().anyMatch(m -> m.contains("kept UP"));
-            }, 10_000);
+            awaitFailOpenWarning(log);
 
             assertThat(log.messages().stream().filter(m -> m.contains("kept UP")).toList()).containsExactly(
                 "server b: 3 connects in a row failed during traffic (connection refused), but it is the last server"
@@ -180,14 +173,7 @@ class PassiveDetectionTest {
             rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS, rig.config("a"), rig.config("b"));
             rig.server("a").operatorMode(ServerState.MAINT, "test");
             rig.kill("b");
-            Rig.await("the fail-open warning", () -> {
-                try {
-                    rig.hello();
-                } catch (final IOException refused) {
-                    // expected while b is the only server and gone
-                }
-                return log.messages().stream().anyMatch(m -> m.contains("kept UP"));
-            }, 10_000);
+            awaitFailOpenWarning(log);
 
             rig.server("a").operatorMode(ServerState.UP, "test"); // b is no longer the last
             // it stayed UP for good, each session to it paying a failed connect and a retry (session 22)
@@ -212,6 +198,18 @@ class PassiveDetectionTest {
             } catch (final IOException refused) {
                 return false; // a session that found p refusing before the hand-over
             }
+        }, 10_000);
+    }
+
+    /** Sessions until the fail-open warning: each fails on the one server taking sessions, which refuses. */
+    private void awaitFailOpenWarning(final LogCapture log) throws Exception {
+        Rig.await("the fail-open warning", () -> {
+            try {
+                rig.hello();
+            } catch (final IOException refused) {
+                // expected while the only server taking sessions is gone
+            }
+            return log.messages().stream().anyMatch(m -> m.contains("kept UP"));
         }, 10_000);
     }
 }
