@@ -130,7 +130,6 @@ final class Foreground {
             throw e;
         }
         LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
-        MemoryLimit.warnIfTooSmall();
         if (inherited != null) {
             reportInherited(inherited, offered);
         }
@@ -157,6 +156,7 @@ final class Foreground {
                 }
             });
         systemd.ready(status(lb)); // Type=notify: systemctl start returns now, with every listener bound
+        MemoryLimit.warnIfTooSmall(); // after: its management classes take tens of milliseconds to load
         started.accept(lb);
         final String signal = signals.await();
         if (control != null && signal.equals(TAKEN_OVER)) {
