@@ -308,6 +308,14 @@ final class Foreground {
                     heldBySocketUnit(e, closed);
                 }
             }
+            // a socket unit's socket stays open in systemd: its port accepts clients that nobody will serve
+            for (final String c : closed) {
+                if (!awaitFree(Endpoint.parse(c), FREED_WITHIN_MS)) {
+                    LOG.warn("systemd still holds {}, handed over for no listener of this config (a socket unit's "
+                        + "socket stays open): its clients connect and are never served; give niolb.socket only the "
+                        + "listeners' addresses", c);
+                }
+            }
         }
     }
 

@@ -95,6 +95,23 @@ class SystemdNotifyProcessTest {
     }
 
     @Test
+    void aSocketUnitsSocketNoListenerHasIsWarnedOfSinceItsClientsWouldWaitForEver(@TempDir final Path dir)
+        throws Exception {
+        // systemd keeps it open whatever niolb closes: its port took clients nobody served, with one INFO line
+        final int unused = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start(underStandIn(unused, dir, "SOCKET_UNIT=1"), "run", "--listen",
+                 "127.0.0.1:0", "--transport", "epoll", "--server", RunProcessTest.hostPort(echo), "--admin", "none",
+                 "--grace", "1s")) {
+            niolb.awaitOut("WARN .*systemd still holds tcp://127\\.0\\.0\\.1:" + unused + ", handed over for no listener"
+                + " of this config .* its clients connect and are never served", WAIT);
+            greetedHi(niolb.awaitListeningPort(), 1);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+        }
+    }
+
+    @Test
     void readyAfterListeningReloadingThenReadyAroundAReloadAndStoppingOnSigterm(@TempDir final Path dir)
         throws Exception {
         final Path socketPath = dir.resolve("notify");
