@@ -297,11 +297,11 @@ final class Foreground {
     private void closeUnwanted(final InheritedSockets inherited, final ListeningSockets stored) {
         final List<Endpoint> wanted = config.listeners().stream()
             .map(l -> new Endpoint(l.protocol(), l.bind())).toList();
-        final List<String> closed = inherited.closeUnwanted(wanted);
+        final List<Endpoint> closed = inherited.closeUnwanted(wanted);
         if (!closed.isEmpty()) {
             stored.forget(); // the ones kept are this process's now; stored again once it runs
             LOG.info("closed {} listening sockets handed over that this config does not use: {}", closed.size(),
-                String.join(", ", closed));
+                joined(closed));
             // systemd closes its copies when it gets to the message, not before sendmsg returns
             for (final Endpoint e : wanted) {
                 if (!inherited.offers(e) && !awaitFree(e, FREED_WITHIN_MS)) {
@@ -309,8 +309,8 @@ final class Foreground {
                 }
             }
             // a socket unit's socket stays open in systemd: its port accepts clients that nobody will serve
-            for (final String c : closed) {
-                if (!awaitFree(Endpoint.parse(c), FREED_WITHIN_MS)) {
+            for (final Endpoint c : closed) {
+                if (!awaitFree(c, FREED_WITHIN_MS)) {
                     LOG.warn("systemd still holds {}, handed over for no listener of this config (a socket unit's "
                         + "socket stays open): its clients connect and are never served; give niolb.socket only the "
                         + "listeners' addresses", c);
@@ -325,15 +325,18 @@ final class Foreground {
      * asks, and a wildcard listener cannot bind beside it. Said as such, not as a plain "address already in use"
      * that systemd would restart niolb into for ever.
      */
-    private static void heldBySocketUnit(final Endpoint endpoint, final List<String> closed) {
-        final boolean udp = endpoint.protocol() == Protocol.UDP;
-        final List<String> samePort = closed.stream()
-            .filter(c -> c.startsWith("udp://") == udp && c.endsWith(":" + endpoint.address().getPort())).toList();
+    private static void heldBySocketUnit(final Endpoint endpoint, final List<Endpoint> closed) {
+        final List<Endpoint> samePort = closed.stream().filter(c -> c.protocol() == endpoint.protocol()
+            && c.address().getPort() == endpoint.address().getPort()).toList();
         if (!samePort.isEmpty()) {
-            throw new Failure("cannot listen on " + endpoint + ": systemd still holds " + String.join(", ", samePort)
+            throw new Failure("cannot listen on " + endpoint + ": systemd still holds " + joined(samePort)
                 + ", handed over for no listener of this config (a socket unit's socket stays open): give "
                 + "niolb.socket the listeners' addresses (systemctl edit niolb.socket), or stop it");
         }
+    }
+
+    private static String joined(final List<Endpoint> endpoints) {
+        return String.join(", ", endpoints.stream().map(Endpoint::toString).toList());
     }
 
     /**

@@ -10,15 +10,13 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.util.FileSize;
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.config.LogConfig;
+import dev.niolb.config.OperatorFile;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
@@ -157,17 +155,10 @@ public final class LogOutputs {
             try (FileChannel ignored = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 // only opened
             }
-        } catch (final AccessDeniedException e) {
-            throw new Refused("cannot write the access log to " + path + ": permission denied");
-        } catch (final NoSuchFileException e) {
-            throw new Refused("cannot write the access log to " + path + ": no such directory");
         } catch (final FileAlreadyExistsException e) { // a part of the path that must be a directory is a file
             throw new Refused("cannot write the access log to " + path + ": " + e.getFile() + " is not a directory");
-        } catch (final FileSystemException e) {
-            throw new Refused("cannot write the access log to " + path + ": "
-                + (e.getReason() == null ? e.getMessage() : e.getReason().toLowerCase(Locale.ROOT)));
         } catch (final IOException e) {
-            throw new Refused("cannot write the access log to " + path + ": " + e.getMessage());
+            throw new Refused("cannot write the access log to " + path + ": " + OperatorFile.reason(e));
         }
     }
 

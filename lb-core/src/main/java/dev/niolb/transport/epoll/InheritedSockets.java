@@ -101,15 +101,15 @@ public final class InheritedSockets {
      * config no longer listens on. Left open they would hold their port, and a listener moved from
      * {@code 127.0.0.1:P} to {@code 0.0.0.0:P} could not bind it. Returns what was closed.
      */
-    public synchronized List<String> closeUnwanted(final List<Endpoint> wanted) {
-        final List<String> closed = new ArrayList<>();
+    public synchronized List<Endpoint> closeUnwanted(final List<Endpoint> wanted) {
+        final List<Endpoint> closed = new ArrayList<>();
         for (int i = 0; i < sockets.size(); ) {
             final Inherited s = sockets.get(i);
             final Endpoint at = new Endpoint(s.type() == Libc.SOCK_STREAM ? Protocol.TCP : Protocol.UDP, s.bound());
             if (wanted.contains(at)) {
                 i++;
             } else {
-                closed.add(at.toString());
+                closed.add(at);
                 Libc.close(s.fd());
                 sockets.remove(i);
             }
