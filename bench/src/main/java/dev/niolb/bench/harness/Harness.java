@@ -120,7 +120,8 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--udp-size", converter = Units.SizeConverter.class, description = "Datagram size (default 64).")
     Integer udpSize;
 
-    @Option(names = "--prewarm", converter = Units.DurationConverter.class, description = "Unmeasured load on each target before round one (default 1s).")
+    @Option(names = "--prewarm", converter = Units.DurationConverter.class,
+        description = "Unmeasured run of each scenario's load on each target before its round one (default 1s; 0ms for none).")
     Duration prewarm = Duration.ofSeconds(1);
 
     @Option(names = "--backend", description = "process (default: a child JVM) or inprocess.")
@@ -204,15 +205,19 @@ public final class Harness implements Callable<Integer> {
 
             final int nameWidth = list.stream().mapToInt(t -> t.name().length()).max().orElse(1);
             final ScenarioRunner runner = new ScenarioRunner(run);
-            if (!prewarm.isZero()) {
-                list.forEach(t -> runner.prewarm(t, prewarm));
-            }
             final List<ResultTable> tables = new ArrayList<>();
             final List<ReportWriter.Chart> charts = new ArrayList<>();
             for (Variant variant : runner.variants(scenarioList)) {
                 final int variantRounds = variant.scenario() == Scenario.CONCURRENCY ? 1 : run.rounds();
                 final Map<Target, List<Measurement>> results = new LinkedHashMap<>();
                 list.forEach(t -> results.put(t, new ArrayList<>()));
+                if (!prewarm.isZero()) {
+                    for (Target target : list) {
+                        if (runner.warm(variant, target, prewarm) > 0) {
+                            ScenarioRunner.pause(Duration.ofMillis(200));
+                        }
+                    }
+                }
                 for (int round = 0; round < variantRounds; round++) {
                     for (int i = 0; i < list.size(); i++) {
                         final Target target = list.get((i + round) % list.size());
