@@ -9,7 +9,7 @@ import picocli.CommandLine.ParseResult;
 import java.io.PrintWriter;
 
 /**
- * Reports an exception from a running command as one line, exit code 1.
+ * Reports an exception from a running command as one line, exit code 1 (78 for a {@link Failure#configuration}).
  *
  * <p>A {@link Failure} is the user's to fix and is shown as it is. Anything else is a bug in niolb: one line
  * naming the exception, and the stack trace only when {@code NIOLB_DEBUG} is set, so that a bug report can
@@ -43,6 +43,6 @@ final class FailureHandler implements IExecutionExceptionHandler {
             }
         }
         err.flush();
-        return RUNTIME_FAILURE;
+        return ex instanceof Failure failure ? failure.exitCode() : RUNTIME_FAILURE;
     }
 }

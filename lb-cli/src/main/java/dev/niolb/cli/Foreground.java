@@ -195,7 +195,7 @@ final class Foreground {
     /** Asks the niolb at {@code from} for its listening sockets; a {@link Failure} when it cannot. */
     private Takeover takeOver(final Path from, final long pid) {
         if (config.transport() == TransportChoice.NIO || !EpollTransport.isAvailable()) {
-            throw new Failure("--takeover needs the epoll transport (the JDK cannot adopt a socket): "
+            throw Failure.configuration("--takeover needs the epoll transport (the JDK cannot adopt a socket): "
                 + (EpollTransport.isAvailable() ? "drop --transport nio" : EpollTransport.unavailableReason()));
         }
         try {
@@ -329,7 +329,7 @@ final class Foreground {
         final List<Endpoint> samePort = closed.stream().filter(c -> c.protocol() == endpoint.protocol()
             && c.address().getPort() == endpoint.address().getPort()).toList();
         if (!samePort.isEmpty()) {
-            throw new Failure("cannot listen on " + endpoint + ": systemd still holds " + joined(samePort)
+            throw Failure.configuration("cannot listen on " + endpoint + ": systemd still holds " + joined(samePort)
                 + ", handed over for no listener of this config (a socket unit's socket stays open): give "
                 + "niolb.socket the listeners' addresses (systemctl edit niolb.socket), or stop it");
         }
@@ -350,9 +350,9 @@ final class Foreground {
         for (final ListenerConfig l : config.listeners()) {
             final Endpoint endpoint = new Endpoint(l.protocol(), l.bind());
             if (!awaitFree(endpoint, FREED_WITHIN_MS)) {
-                throw new Failure("cannot listen on " + endpoint + ": systemd holds the socket it handed over (a "
-                    + "socket unit's, as niolb.socket's, stays open), and the nio transport cannot take sockets over: "
-                    + "use transport auto or epoll, or stop the socket unit");
+                throw Failure.configuration("cannot listen on " + endpoint + ": systemd holds the socket it handed "
+                    + "over (a socket unit's, as niolb.socket's, stays open), and the nio transport cannot take "
+                    + "sockets over: use transport auto or epoll, or stop the socket unit");
             }
         }
     }

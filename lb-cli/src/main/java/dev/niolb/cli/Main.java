@@ -15,13 +15,15 @@ import java.util.function.Supplier;
  * The {@code niolb} command: {@code run}, {@code check}, {@code demo}, {@code stats}, {@code server},
  * {@code reload}, {@code version}.
  *
- * <p>Exit codes: 0 ok, 1 runtime failure (a port in use, an address that cannot be bound), 2 usage error.
+ * <p>Exit codes: 0 ok, 1 runtime failure (a port in use, an address that cannot be bound), 2 usage error, 78 a config
+ * {@code run} cannot start with (EX_CONFIG: the systemd unit does not restart into it).
  */
 @Command(name = "niolb", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "An L4 (TCP and UDP) load balancer on JDK NIO, or on epoll and splice on Linux.",
     subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatsCommand.class, ServerCommand.class,
         ReloadCommand.class, VersionCommand.class},
-    footer = {"", "Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage error."})
+    footer = {"", "Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage error,",
+        "78 a config file run cannot start with (unreadable, invalid)."})
 public final class Main implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

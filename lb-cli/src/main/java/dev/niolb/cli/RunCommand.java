@@ -382,12 +382,24 @@ public final class RunCommand implements Callable<Integer> {
         if (configFile != null) {
             requireNoFlagBesidesConfig();
             final ConfigSource source = new ConfigFile(configFile);
-            return new Foreground(CheckCommand.load(source), source).handover(controlSocket, takeoverFrom)
+            return new Foreground(load(source), source).handover(controlSocket, takeoverFrom)
                 .operatorStates(stateFile).run(lb -> { });
         }
         requireListenAndServer();
         return new Foreground(validConfig(spec, this::toConfig)).handover(controlSocket, takeoverFrom)
             .operatorStates(stateFile).run(lb -> { });
+    }
+
+    /**
+     * The file's config, or {@code check}'s one line as a {@link Failure#configuration}: exit code 78, which the
+     * systemd unit does not restart into (a file that does not read now will not read in two seconds either).
+     */
+    private static Config load(final ConfigSource source) {
+        try {
+            return CheckCommand.load(source);
+        } catch (final Failure e) {
+            throw Failure.configuration(e.getMessage());
+        }
     }
 
     /**

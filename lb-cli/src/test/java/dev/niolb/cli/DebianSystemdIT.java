@@ -165,6 +165,24 @@ class DebianSystemdIT {
     }
 
     @Test
+    void aStartOfAFileThatDoesNotValidateFailsWithItsLineAndSystemdDoesNotRestartIntoIt() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        configure();
+        LocalEngine.sh(debian, "echo 'listeners: [' >>/etc/niolb/niolb.yaml");
+
+        assertThat(debian.execInContainer("systemctl", "start", "niolb").getExitCode()).isNotZero();
+
+        // Restart=on-failure alone keeps it "activating" (auto-restart) for ever, a new JVM every 3 s: systemd's
+        // start limit never trips. Exit 78 is in RestartPreventExitStatus: the unit fails and stays failed.
+        awaitProperty("ActiveState", v -> v.equals("failed"));
+        assertThat(systemctl("show", "-p", "SubState", "--value", "niolb")).isEqualTo("failed");
+        assertThat(systemctl("show", "-p", "NRestarts", "--value", "niolb")).isEqualTo("0");
+        assertThat(systemctl("show", "-p", "ExecMainStatus", "--value", "niolb")).isEqualTo("78");
+        assertThat(LocalEngine.sh(debian, "journalctl -u niolb -p err --no-pager -o cat"))
+            .containsPattern("(?m)^niolb: /etc/niolb/niolb.yaml:\\d+: ");
+    }
+
+    @Test
     void aNiolbThatStopsPingingTheWatchdogIsRestartedBySystemd() throws Exception {
         LocalEngine.sh(debian, "dpkg -i " + DEB);
         final int port = configure();

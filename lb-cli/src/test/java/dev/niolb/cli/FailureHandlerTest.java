@@ -19,6 +19,14 @@ class FailureHandlerTest {
         }
     }
 
+    @Command(name = "misconfigured")
+    static final class Misconfigured implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw Failure.configuration("niolb.yaml:1: needs 'groups'");
+        }
+    }
+
     private static String run(final boolean toJournal) {
         final StringWriter err = new StringWriter();
         final int code = new CommandLine(new Fails()).setErr(new PrintWriter(err))
@@ -37,5 +45,14 @@ class FailureHandlerTest {
     void toTheJournalTheLineCarriesPriorityErrSoJournalctlPErrShowsIt() {
         assertThat(run(true)).isEqualTo("<3>niolb: cannot listen on 127.0.0.1:80: permission denied"
             + System.lineSeparator());
+    }
+
+    @Test
+    void aConfigurationFailureIsItsOneLineWithExitCode78SoTheUnitDoesNotRestartIntoIt() {
+        final StringWriter err = new StringWriter();
+        final int code = new CommandLine(new Misconfigured()).setErr(new PrintWriter(err))
+            .setExecutionExceptionHandler(new FailureHandler(false)).execute();
+        assertThat(code).isEqualTo(78);
+        assertThat(err).hasToString("niolb: niolb.yaml:1: needs 'groups'" + System.lineSeparator());
     }
 }

@@ -47,10 +47,10 @@ class RunConfigProcessTest {
     }
 
     @Test
-    void anInvalidFileIsOneLineAndExitCode1(@TempDir final Path dir) throws Exception {
+    void anInvalidFileIsOneLineAndExitCode78ThatSystemdDoesNotRestartInto(@TempDir final Path dir) throws Exception {
         final Path file = Files.writeString(dir.resolve("niolb.yaml"), "listeners:\n  - bind: 127.0.0.1:0\n    wieght: 1\n");
         try (NiolbProcess niolb = NiolbProcess.start("run", "--config", file.toString())) {
-            assertThat(niolb.awaitExit(EXIT)).isEqualTo(1);
+            assertThat(niolb.awaitExit(EXIT)).as("EX_CONFIG").isEqualTo(78);
             assertThat(niolb.err()).containsExactly(
                 "niolb: " + file + ":1: needs 'groups'");
         }

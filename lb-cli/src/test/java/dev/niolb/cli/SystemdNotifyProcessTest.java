@@ -88,7 +88,7 @@ class SystemdNotifyProcessTest {
              NiolbProcess niolb = NiolbProcess.start(underStandIn(port, dir, "SOCKET_UNIT=1"), "run", "--listen",
                  "0.0.0.0:" + port, "--transport", "epoll", "--server", RunProcessTest.hostPort(echo), "--admin",
                  "none")) {
-            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+            assertThat(niolb.awaitExit(WAIT)).as("EX_CONFIG: a restart cannot mend it").isEqualTo(78);
             assertThat(niolb.err()).anyMatch(l -> l.startsWith("niolb: cannot listen on tcp://0.0.0.0:" + port
                 + ": systemd still holds tcp://127.0.0.1:" + port + ", handed over for no listener of this config"));
         }
