@@ -221,7 +221,9 @@ public final class OperatorStates {
         } catch (final IOException | RuntimeException e) {
             final String error = OperatorFile.reason(e);
             if (!error.equals(lastError)) {
-                LOG.warn("operator states: cannot save to {}: {}; a restart will not keep this change", file, error);
+                // said at start too, where nothing has changed yet: what is lost is what the operator sets from now
+                LOG.warn("operator states: cannot save to {}: {}; drain, maint and weights set at run time will not "
+                    + "outlive a restart until it can", file, error);
             }
             lastError = error;
         }

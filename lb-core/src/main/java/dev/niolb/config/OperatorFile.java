@@ -33,11 +33,14 @@ public final class OperatorFile {
      * The bytes of {@code path}, at most {@code maxBytes}; a named pipe only with {@code pipeToo}.
      *
      * @throws IOException with a message for one line: "no such file", "permission denied", "a named pipe (FIFO),
-     *                     not a file", "larger than N", or the system's own
+     *                     not a file", "a directory, not a file", "larger than N", or the system's own
      */
     public static byte[] read(final Path path, final int maxBytes, final boolean pipeToo) throws IOException {
         if (!pipeToo && isNamedPipe(path)) {
             throw new IOException("a named pipe (FIFO), not a file");
+        }
+        if (Files.isDirectory(path)) {
+            throw new IOException("a directory, not a file"); // else the JDK's "Is a directory", capital and all
         }
         try (InputStream in = Files.newInputStream(path)) {
             final byte[] bytes = in.readNBytes(maxBytes + 1);

@@ -120,7 +120,19 @@ class OperatorStatesTest {
         member(groups, "a").operatorMode(ServerState.MAINT, "test");
         try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
             OperatorStates.in(blocked.resolve("states")).save(groups.values());
-            assertThat(logs.messages()).anyMatch(m -> m.contains("cannot save to") && m.contains("a restart will not keep"));
+            assertThat(logs.messages()).anyMatch(m -> m.contains("cannot save to") && m.contains("set at run time will "
+                + "not outlive a restart"));
+        }
+    }
+
+    @Test
+    void aDirectoryGivenAsTheFileIsSaidSoInLowerCaseAndTheStartGoesOn() throws IOException {
+        final Map<String, TargetGroup> groups = groups(server("a", 8001, 1));
+        final Path directory = Files.createDirectory(dir.resolve("states.d"));
+        try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
+            assertThat(OperatorStates.in(directory).restore(groups)).isZero();
+            assertThat(logs.messages()).anyMatch(m -> m.equals("operator states: cannot read " + directory
+                + ": a directory, not a file; servers start as the config says"));
         }
     }
 
