@@ -177,6 +177,9 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         if (kernel != null) { // before niolb read them: its sockets' receive queues were full
             dropped.put("kernel", l.kernelDrops(kernel));
         }
+        if (l.transport().countsReceiveDrops()) { // servers' replies, the same way on the flows' sockets
+            dropped.put("kernel_replies", c.get(UdpListenerCounters.DROPPED_KERNEL_REPLIES));
+        }
         return new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
             c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
             ended(c), dropped, Map.of(), c.durations().snapshot(now), 0, 0, 0, 0,

@@ -75,6 +75,14 @@ public interface DatagramSocket {
         task.run();
     }
 
+    /**
+     * Datagrams the kernel dropped on this socket so far because its receive queue was full; -1 where the transport
+     * cannot ask (the JDK has no way; epoll reads {@code SO_MEMINFO}). Asked by a flow before it closes its socket.
+     */
+    default long receiveDrops() {
+        return -1;
+    }
+
     /** Connects to one peer: writes go there, and only its datagrams are received. */
     void connect(InetSocketAddress remote) throws IOException;
 

@@ -21,6 +21,11 @@ public interface Transport extends Poller.Factory {
     /** The name an operator writes ({@code --transport}, {@code transport:}) and the start line shows. */
     String name();
 
+    /** Whether its datagram sockets can say what the kernel dropped on them ({@link DatagramSocket#receiveDrops}). */
+    default boolean countsReceiveDrops() {
+        return false;
+    }
+
     /**
      * Binds {@code count} listening sockets to {@code address}, one per loop, with {@code SO_REUSEPORT} so the
      * kernel spreads connections over them; where that does not exist, one socket for all loops. First a probe

@@ -597,6 +597,10 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     private void dropServer() {
         awaitingReply = false; // a reply from the next server is not an answer to what this one was sent
+        final long replyDrops = socket.receiveDrops();
+        if (replyDrops > 0) {
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_KERNEL_REPLIES, replyDrops);
+        }
         socket.close();
         socket = null;
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);

@@ -112,7 +112,7 @@ public final class UdpListener implements Listener {
     }
 
     /** How the listener's sockets, and its flows' sockets to servers, do their I/O. */
-    Transport transport() {
+    public Transport transport() {
         return transport;
     }
 

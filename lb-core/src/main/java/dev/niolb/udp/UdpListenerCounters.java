@@ -68,7 +68,12 @@ public final class UdpListenerCounters extends SessionCounters {
      * most often): niolb's limit, not the servers', so no server is blamed and it is not {@code no_server}.
      */
     public static final int DROPPED_NO_SOCKET = 22;
-    private static final int FIELDS = 23;
+    /**
+     * Server replies the kernel dropped on a flow's socket, its receive queue full: counted as the flow leaves its
+     * server (ends, or moves to another), on a transport that can ask ({@code Transport#countsReceiveDrops}).
+     */
+    public static final int DROPPED_KERNEL_REPLIES = 23;
+    private static final int FIELDS = 24;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

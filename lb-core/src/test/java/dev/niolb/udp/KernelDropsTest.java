@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code udp-rcvbuf} sizes the listener's sockets, and what the kernel drops when they are full is counted: the
- * {@code dropped} reason {@code kernel}.
+ * {@code dropped} reason {@code kernel}; servers' replies it drops on a flow's socket, {@code kernel_replies}.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 @EveryTransport
@@ -39,9 +39,11 @@ class KernelDropsTest {
 
     @RegisterExtension
     final EngineRig rig;
+    private final TestedTransport transport;
 
     KernelDropsTest(final TestedTransport transport) {
         rig = new EngineRig(transport);
+        this.transport = transport;
     }
 
     private UdpEchoServer server;
@@ -60,6 +62,20 @@ class KernelDropsTest {
 
     /** Sends {@link #SENT} datagrams of 1000 bytes while the listener's only loop is held, then lets it go. */
     private static void burstWhileTheLoopIsHeld(final LoadBalancer lb) throws Exception {
+        whileTheLoopIsHeld(lb, () -> {
+            try (UdpClient client = new UdpClient(lb.localAddress("front"))) {
+                for (int i = 0; i < SENT; i++) {
+                    client.send(new byte[1000]);
+                }
+            }
+        });
+    }
+
+    private interface Burst {
+        void send() throws Exception;
+    }
+
+    private static void whileTheLoopIsHeld(final LoadBalancer lb, final Burst burst) throws Exception {
         final CountDownLatch held = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         lb.loops().getFirst().execute(() -> {
@@ -71,10 +87,8 @@ class KernelDropsTest {
             }
         });
         assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
-        try (UdpClient client = new UdpClient(lb.localAddress("front"))) {
-            for (int i = 0; i < SENT; i++) {
-                client.send(new byte[1000]);
-            }
+        try {
+            burst.send();
         } finally {
             release.countDown();
         }
@@ -126,6 +140,41 @@ class KernelDropsTest {
                 + dev.niolb.config.Sizes.format(max + 1024 * 1024) + " is more than the kernel allows: each socket got "
                 + dev.niolb.config.Sizes.format(max) + "; raise net.core.rmem_max (sysctl -w net.core.rmem_max="
                 + (max + 1024 * 1024) + ")");
+        }
+    }
+
+    @Test
+    void repliesTheKernelDroppedOnAFlowsFullSocketAreCountedAsTheFlowEndsWhereTheTransportCanAsk() throws Exception {
+        final int replies = 300; // of 1000 bytes: a flow's socket has the kernel's default buffer, about 90 of them
+        try (java.net.DatagramSocket server = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            server.setSoTimeout(5000);
+            final LoadBalancer lb = rig.start(Config.single(1, Duration.ZERO,
+                new ListenerConfig("front", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
+                    TcpOptions.DEFAULTS, UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(300))),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s",
+                    (InetSocketAddress) server.getLocalSocketAddress(), 1)))));
+            final UdpListenerCounters counters = lb.udpListener("front").counters();
+            try (UdpClient client = new UdpClient(lb.localAddress("front"))) {
+                client.send(new byte[] {1});
+                final java.net.DatagramPacket request = new java.net.DatagramPacket(new byte[16], 16);
+                server.receive(request); // from the flow's socket
+                whileTheLoopIsHeld(lb, () -> {
+                    for (int i = 0; i < replies; i++) {
+                        server.send(new java.net.DatagramPacket(new byte[1000], 1000, request.getSocketAddress()));
+                    }
+                });
+                Await.until(() -> counters.flows() == 1 && counters.active() == 0, 5000); // idle: it ended
+            }
+            final java.util.Map<String, Long> dropped = EngineStats.take(lb).listeners().getFirst().dropped();
+            if (transport.choice() == dev.niolb.config.TransportChoice.NIO) {
+                assertThat(dropped).as("the JDK cannot ask: said by its absence, not as 0")
+                    .doesNotContainKey("kernel_replies");
+                assertThat(counters.datagramsOut()).as("and the kernel dropped some").isLessThan(replies);
+            } else {
+                assertThat(dropped.get("kernel_replies")).as("on a full socket").isPositive();
+                assertThat(counters.datagramsOut() + dropped.get("kernel_replies") + dropped.get("send_failed"))
+                    .as("every reply sent back or counted").isEqualTo(replies);
+            }
         }
     }
 }

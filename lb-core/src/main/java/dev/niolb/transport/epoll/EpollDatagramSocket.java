@@ -335,6 +335,24 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
         return getInt(Libc.SOL_SOCKET, Libc.SO_RCVBUF) / 2; // Linux reports the doubled size it keeps
     }
 
+    /** {@code SO_MEMINFO} is {@code u32[9]}; {@code SK_MEMINFO_DROPS}, the ninth, counts a full queue's drops. */
+    private static final int MEMINFO_BYTES = 36;
+    private static final long DROPS_OFFSET = 32;
+
+    @Override
+    public long receiveDrops() {
+        if (isClosed()) {
+            return -1;
+        }
+        final Scratch scratch = Scratch.mine();
+        final MemorySegment length = scratch.length(MEMINFO_BYTES);
+        if (Libc.getsockopt(fd(), Libc.SOL_SOCKET, Libc.SO_MEMINFO, scratch.address, length) < 0
+            || length.get(ValueLayout.JAVA_INT, 0) < MEMINFO_BYTES) {
+            return -1; // a kernel before 4.6 (SK_MEMINFO_DROPS): nothing to say, rather than a wrong 0
+        }
+        return Integer.toUnsignedLong(scratch.address.get(ValueLayout.JAVA_INT, DROPS_OFFSET));
+    }
+
     @Override
     public void connect(final InetSocketAddress remote) throws IOException {
         ensureOpen();

@@ -112,6 +112,11 @@ public final class EpollTransport implements Transport {
     }
 
     @Override
+    public boolean countsReceiveDrops() {
+        return true;
+    }
+
+    @Override
     public Poller open(final Poller.Dispatch dispatch) throws IOException {
         return new EpollPoller(dispatch);
     }

@@ -48,6 +48,8 @@ final class Libc {
     static final int SO_KEEPALIVE = 9;
     static final int SO_LINGER = 13;
     static final int SO_REUSEPORT = 15;
+    /** {@code u32[SK_MEMINFO_VARS]}, the same on every architecture (asm-generic). */
+    static final int SO_MEMINFO = 55;
     static final int IPPROTO_TCP = 6;
     static final int TCP_NODELAY = 1;
     static final int TCP_QUICKACK = 12;
