@@ -596,8 +596,17 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     }
 
     private void dropServer() {
+        dropServer(true);
+    }
+
+    /**
+     * @param askDrops whether to ask the socket what the kernel dropped on it: not when the flow had every reply it
+     *                 waits for (udp-responses), whose later ones nobody wanted, so that a DNS flow of one query
+     *                 pays no extra syscall
+     */
+    private void dropServer(final boolean askDrops) {
         awaitingReply = false; // a reply from the next server is not an answer to what this one was sent
-        final long replyDrops = socket.receiveDrops();
+        final long replyDrops = askDrops ? socket.receiveDrops() : 0;
         if (replyDrops > 0) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_KERNEL_REPLIES, replyDrops);
         }
@@ -642,7 +651,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         timer.cancel();
         kept = null;
         if (server != null) {
-            dropServer();
+            dropServer(reason != Termination.RESPONSES);
         }
         if (!started) {
             return; // never joined the table or the counters
