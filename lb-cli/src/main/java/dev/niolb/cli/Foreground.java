@@ -4,6 +4,7 @@ import dev.niolb.LoadBalancer;
 import dev.niolb.admin.AdminServer;
 import dev.niolb.backend.OperatorStates;
 import dev.niolb.backend.Server;
+import dev.niolb.backend.ServerState;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.cli.systemd.ListeningSockets;
 import dev.niolb.cli.takeover.Takeover;
@@ -35,6 +36,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -129,7 +131,8 @@ final class Foreground {
             }
             throw e;
         }
-        LOG.info(startLine(config, lb.localAddresses(), lb.transport()));
+        LOG.info(startLine(config, lb.localAddresses(), lb.transport(),
+            (group, server) -> lb.group(group).snapshot().server(server)));
         if (inherited != null) {
             reportInherited(inherited, offered);
         }
@@ -503,6 +506,16 @@ final class Foreground {
      * The transport is the one running ({@code auto} says what it chose).
      */
     static String startLine(final Config config, final List<InetSocketAddress> bound, final String transport) {
+        return startLine(config, bound, transport, (group, server) -> null);
+    }
+
+    /**
+     * As {@link #startLine(Config, List, String)}, each server as {@code live} has it now (null: as configured):
+     * the weight and operator mode a state file restored, not only the config's, which the line said even right
+     * after "operator states from …: default/s1 drain weight 5".
+     */
+    static String startLine(final Config config, final List<InetSocketAddress> bound, final String transport,
+                            final BiFunction<String, String, Server> live) {
         final StringBuilder line = new StringBuilder("listening on ");
         for (int i = 0; i < config.listeners().size(); i++) {
             final ListenerConfig l = config.listeners().get(i);
@@ -521,7 +534,8 @@ final class Foreground {
         }
         for (final TargetGroupConfig g : config.groups()) {
             line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
-                .append(java.util.stream.Stream.concat(g.servers().stream().map(Foreground::describe),
+                .append(java.util.stream.Stream.concat(g.servers().stream().map(
+                        server -> describe(server, live.apply(g.name(), server.name()))),
                     g.dnsServers().stream().map(Foreground::describe)).collect(Collectors.joining(", ")))
                 .append("; balance ").append(g.balance());
             if (!g.health().checks().isEmpty()) {
@@ -542,9 +556,13 @@ final class Foreground {
         return d + " (dns) weight " + d.template().weight() + (d.template().backup() ? " backup" : "");
     }
 
-    private static String describe(final ServerConfig s) {
+    private static String describe(final ServerConfig s, final Server now) {
         final String address = Endpoint.hostPort(s.address());
-        return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + s.weight()
+        final int weight = now == null ? s.weight() : now.weight();
+        final ServerState mode = now == null ? ServerState.UP : now.operatorMode();
+        return (s.name().equals(address) ? address : s.name() + " (" + address + ")") + " weight " + weight
+            + (weight != s.weight() ? " (config " + s.weight() + ")" : "")
+            + (mode != ServerState.UP ? " " + mode.name().toLowerCase(Locale.ROOT) : "")
             + (s.backup() ? " backup" : "") + (s.sendProxy().enabled() ? " " + s.sendProxy() : "");
     }
 }

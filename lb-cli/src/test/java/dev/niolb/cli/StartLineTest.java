@@ -1,6 +1,8 @@
 package dev.niolb.cli;
 
 import dev.niolb.admission.CidrSet;
+import dev.niolb.backend.ServerState;
+import dev.niolb.backend.TargetGroup;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.BusyPoll;
@@ -34,6 +36,22 @@ class StartLineTest {
 
         assertThat(Foreground.startLine(config, bound, "nio")).isEqualTo("listening on tcp://127.0.0.1:40123, tcp://127.0.0.2:9000;"
             + " servers 10.0.0.1:80 weight 1, web2 (10.0.0.2:80) weight 3; balance weighted; nio transport, 4 threads");
+    }
+
+    @Test
+    void aServerTheStateFileLeftDrainedOrReweightedIsShownAsItIsWithTheConfigsWeightBeside() {
+        final TargetGroupConfig web = new TargetGroupConfig("default", Algorithm.WEIGHTED, List.of(
+            new ServerConfig("s1", new InetSocketAddress("10.0.0.1", 80), 1),
+            new ServerConfig("s2", new InetSocketAddress("10.0.0.2", 80), 3)));
+        final Config config = Config.single(1, Duration.ofSeconds(30),
+            new ListenerConfig(new InetSocketAddress("127.0.0.1", 8080), "default", TcpOptions.DEFAULTS), web);
+        final TargetGroup live = new TargetGroup(web, 1);
+        live.snapshot().server("s1").operatorMode(ServerState.DRAIN, "test");
+        live.snapshot().server("s1").weight(5);
+
+        assertThat(Foreground.startLine(config, List.of(new InetSocketAddress("127.0.0.1", 8080)), "epoll",
+            (group, server) -> live.snapshot().server(server)))
+            .contains("servers s1 (10.0.0.1:80) weight 5 (config 1) drain, s2 (10.0.0.2:80) weight 3; balance");
     }
 
     @Test
