@@ -156,7 +156,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         return new ListenerStats(l.name(), "tcp", Endpoint.hostPort(l.localAddress()), l.group().name(),
             c.accepted(), c.active(), c.bytesIn(), c.bytesOut(), c.connectFailures(), ended(c), Map.of(),
             rejected, c.durations().snapshot(now), l.limit().max(), c.acceptErrors(), c.maxconnPauses(),
-            c.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0);
+            l.maxconnPausedMs(), c.proxyHeaders(), c.get(ListenerCounters.PROXY_DIRECT), 0, 0, 0, 0);
     }
 
     private static ListenerStats udp(final UdpListener l, final KernelUdp kernel, final long now) {

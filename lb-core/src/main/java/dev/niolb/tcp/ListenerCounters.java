@@ -46,6 +46,8 @@ public final class ListenerCounters extends SessionCounters {
     public static final int BYTES_OUT = 16;
     private static final int FIELDS = 17;
 
+    private final java.util.concurrent.atomic.AtomicLong pausedMsSaid = new java.util.concurrent.atomic.AtomicLong();
+
     public ListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);
     }
@@ -98,7 +100,18 @@ public final class ListenerCounters extends SessionCounters {
         return get(MAXCONN_PAUSES);
     }
 
-    public long maxconnPausedMs() {
+    /**
+     * Milliseconds of maxconn pauses that ended; {@link TcpListener#maxconnPausedMs} adds the ones going on.
+     */
+    public long maxconnPausesEndedMs() {
         return get(MAXCONN_PAUSED_MS);
+    }
+
+    /**
+     * {@code total}, or more: the most this has been asked with. A reading between a loop's two writes as it ends a
+     * pause misses that pause for a moment, and a counter that dipped would read as a reset to Prometheus.
+     */
+    long notBelowBefore(final long total) {
+        return pausedMsSaid.accumulateAndGet(total, Math::max);
     }
 }

@@ -61,6 +61,14 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
     /** The limit this acceptor is parked on, or null; read by releasing threads in {@link #wake}. */
     private volatile ConnectionLimit parkedOn;
     private long parkedSinceMs;
+    /**
+     * {@link #parkedSinceMs} for other threads while parked, plus {@link #CLOCK_ORIGIN_MS}'s offset so that it is
+     * never 0; 0 while accepting. Lets a reader count a pause still going ({@link #pausedForMs}).
+     */
+    private volatile long pausedSince;
+
+    /** Origin of {@link #pausedSince}: the loops' clock ({@code nanoTime} in ms) at class load. */
+    private static final long CLOCK_ORIGIN_MS = System.nanoTime() / 1_000_000L - 1;
 
     TcpAcceptor(final TcpListener listener, final EventLoop loop, final ListeningSocket socket, final int stripe) {
         this.listener = listener;
@@ -159,9 +167,19 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
             return;
         }
         parkedSinceMs = loop.nowMs();
+        pausedSince = parkedSinceMs - CLOCK_ORIGIN_MS;
         listener.counters().add(stripe, ListenerCounters.MAXCONN_PAUSES, 1);
         listener.noteMaxconn(parkedSinceMs, full);
         updateInterest();
+    }
+
+    /**
+     * How long this acceptor has not been accepting at a maxconn as of {@code nowMs} ({@code nanoTime} in ms), 0
+     * while it accepts. Any thread; read after the listener's counter of ended pauses, never before.
+     */
+    long pausedForMs(final long nowMs) {
+        final long since = pausedSince;
+        return since == 0 ? 0 : Math.max(0, nowMs - (since + CLOCK_ORIGIN_MS));
     }
 
     /** Room was made under the limit this acceptor is parked on. Any thread: hands over to the loop. */
@@ -180,6 +198,8 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         }
         parkedOn = null;
         limit.unpark();
+        // the pause going on out, then the ended one in: a reader that sees the second sees the first (pausedForMs)
+        pausedSince = 0;
         listener.counters().add(stripe, ListenerCounters.MAXCONN_PAUSED_MS, loop.nowMs() - parkedSinceMs);
         updateInterest(); // a client in the backlog makes the socket ready; another loop may take the place first
     }

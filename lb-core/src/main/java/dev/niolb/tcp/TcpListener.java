@@ -267,6 +267,21 @@ public final class TcpListener implements Listener {
         return counters;
     }
 
+    /**
+     * Milliseconds this listener's loops spent not accepting at a maxconn, summed over loops, pauses still going
+     * included: a pause of an hour reads as an hour while it lasts, not 0 until it ends and an hour at once (the
+     * dashboard graphs its rate). The ended pauses first, then each acceptor's pause going on: an acceptor that
+     * resumes clears the second before it adds to the first, so no pause is counted twice. Any thread.
+     */
+    public long maxconnPausedMs() {
+        final long nowMs = System.nanoTime() / 1_000_000L;
+        long total = counters.maxconnPausesEndedMs();
+        for (final TcpAcceptor acceptor : acceptors) {
+            total += acceptor.pausedForMs(nowMs);
+        }
+        return counters.notBelowBefore(total);
+    }
+
     /** Where closed sessions are logged; {@link AccessLog#OFF} unless the engine sets one. */
     public AccessLog accessLog() {
         return accessLog;

@@ -335,6 +335,27 @@ class AccessAndLimitsTest {
     }
 
     @Test
+    void aPauseAtTheListenerMaxconnCountsInThePausedTimeWhileItLastsNotOnlyOnceItEnds() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        start(1, ListenerLimits.NONE.withMaxconn(1), server(echo));
+        final Socket held = connect("127.0.0.1");
+        roundTrip(held, '1');
+        final Socket waiting = connect("127.0.0.1");
+        waiting.getOutputStream().write('2');
+
+        // a dashboard graphs the rate: an hour's pause must not read 0 for the hour and then an hour at once
+        Await.until(() -> lb.listener("front").maxconnPausedMs() >= 300, 5_000);
+        assertThat(counters().maxconnPausesEndedMs()).as("the pause has not ended").isZero();
+        final long during = lb.listener("front").maxconnPausedMs();
+
+        held.close();
+        assertThat(servedWithin(waiting, 5_000)).isTrue();
+        Await.until(() -> counters().maxconnPausesEndedMs() > 0, 5_000);
+        assertThat(lb.listener("front").maxconnPausedMs()).as("never less than it said")
+            .isGreaterThanOrEqualTo(during).isGreaterThanOrEqualTo(counters().maxconnPausesEndedMs());
+    }
+
+    @Test
     void theGlobalMaxconnCountsEveryListenerAndRoomOnOneWakesAnother() throws Exception {
         final EchoServer echo = rig.track(new EchoServer());
         lb = rig.start(new Config(2, Duration.ofSeconds(5),
