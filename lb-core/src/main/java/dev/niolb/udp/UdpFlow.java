@@ -108,6 +108,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private final ByteBuffer[] withHeader = new ByteBuffer[2];
     private boolean headerSent;                  // to the current server
     private boolean serverAnswered;
+    /** {@link #lastServer} never answered and no longer counts the flow as taken: no session time for it either. */
+    private boolean lastServerUncounted;
     private boolean awaitingReply; // a datagram went out since the last reply: the next reply is timed
     private long sentNanos;        // loop clock of that datagram
     private boolean started;
@@ -219,6 +221,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             socket = opened;
             server = next;
             lastServer = next;
+            lastServerUncounted = false;
             group = balancer.group();
             serverAnswered = false;
             headerSent = false;
@@ -592,6 +595,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private void uncountIfNeverAnswered(final Server left) {
         if (!serverAnswered) {
             left.counters().add(stripe, ServerCounters.TOTAL, -1);
+            lastServerUncounted = left == lastServer;
         }
     }
 
@@ -657,7 +661,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             return; // never joined the table or the counters
         }
         final long durationNanos = loop.nowNanos() - startNanos;
-        if (lastServer != null) {
+        if (lastServer != null && !lastServerUncounted) { // as a TCP connect that failed is no session
             lastServer.counters().sessionTimes().record(stripe, durationNanos);
         }
         listener.counters().ended(stripe, reason, durationNanos);

@@ -188,6 +188,27 @@ class UdpServerStatesTest {
     }
 
     @Test
+    void aServerWhosePortIsClosedTookNoFlowAndHasNoSessionTimes() throws Exception {
+        final InetSocketAddress closed;
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            closed = (InetSocketAddress) probe.getLocalSocketAddress();
+        }
+        start(HealthCheckConfig.DEFAULTS.withMaxFails(0), List.of(new ServerConfig("dead", closed, 1)));
+        final UdpListenerCounters counters = lb.udpListener(FRONT).counters();
+        final UdpClient client = client();
+        for (int i = 0; i < 3; i++) {
+            client.send("anyone? " + i);
+            final int flows = i + 1;
+            Await.until(() -> counters.flows() == flows && counters.active() == 0, 5000); // ended: no server
+        }
+        assertThat(server("dead").counters().failedConnects()).isEqualTo(3);
+        // as a TCP connect that failed is no session: neither connections_total nor session_seconds
+        assertThat(server("dead").counters().total()).isZero();
+        assertThat(server("dead").counters().sessionTimes().snapshot(System.nanoTime() / 1_000_000L).count())
+            .isZero();
+    }
+
+    @Test
     void aUdpServerTakenDownByPortUnreachableIsReprobedWithADatagramAndComesBackWhenItListensAgain() throws Exception {
         // a port the kernel hands no other socket meanwhile: s0 listens on it again after it was closed
         final UdpEchoServer s0 = rig.track(new UdpEchoServer("s0", 1, Ports.freeForTcpAndUdp()));
