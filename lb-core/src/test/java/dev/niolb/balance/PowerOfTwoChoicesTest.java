@@ -85,6 +85,20 @@ class PowerOfTwoChoicesTest {
     }
 
     @Test
+    void oneServerFarHeavierThanTheOthersGetsItsShareWhenNoSessionsAreOpen() {
+        // the second draw, among the light ones, misses often and falls back to a scan: the scan must not leave the
+        // rejection bound at the light ones' weight, or the next first draw takes every server as weight 1
+        for (final int heavy : new int[] {256, 10}) {
+            for (final Algorithm algorithm : new Algorithm[] {Algorithm.RANDOM, Algorithm.LEASTTIME}) {
+                final int[] counts = countPicks(Balancers.create(algorithm, withWeights(heavy, 1, 1), 42), 3, 10_000, 0);
+                final double expected = 10_000.0 * heavy / (heavy + 2); // 9,922 and 8,333
+                assertThat(counts[0]).as(algorithm + " " + heavy + ",1,1: " + Arrays.toString(counts))
+                    .isBetween((int) (expected - 250), (int) Math.min(10_000, expected + 250));
+            }
+        }
+    }
+
+    @Test
     void aServerOfWeightZeroIsNeverDrawn() {
         final Server[] s = withWeights(1, 0, 1);
 
