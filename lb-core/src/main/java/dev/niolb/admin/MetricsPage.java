@@ -247,8 +247,9 @@ final class MetricsPage {
         }
         serverGauge(p, s, "niolb_server_weight", "The operator weight (0 takes no new sessions).", v -> v.weight());
         serverGauge(p, s, "niolb_server_effective_weight",
-            "The weight balancers use now: weight times agent percentage and slow-start ramp; 0 while the server "
-                + "takes no new sessions.", v -> v.effectiveWeight() / 1000.0);
+            "The weight balancers use now: weight times agent percentage and slow-start ramp; 0 while the server is "
+                + "DOWN, drained, in maintenance or of weight 0 (at its maxconn it keeps its weight and is skipped).",
+            v -> v.effectiveWeight() / 1000.0);
         serverGauge(p, s, "niolb_server_active_connections", "Sessions (UDP: flows) open to the server now.",
             v -> v.active());
         serverCounter(p, s, "niolb_server_connections_total", "Sessions (UDP: flows) the server has taken.",
