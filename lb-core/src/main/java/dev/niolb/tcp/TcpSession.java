@@ -19,6 +19,7 @@ import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerCounters;
 import dev.niolb.loop.Registration;
 import dev.niolb.loop.Ready;
+import dev.niolb.transport.ConnectionReset;
 import dev.niolb.transport.StreamSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +92,8 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     private Server server;
     private Server lastTried; // for the access log of a session whose every try failed
     private String failedWhy; // why the connect to lastTried failed, until connectNext has logged it
+    /** The end of {@link #failedWhy} for a server that reset as it was established ({@link #resetAsConnected}). */
+    private static final String RESET_AS_CONNECTED = " as it was established (not counted against the server)";
     private Phase phase = Phase.NEW;
     private final ServerAttempts attempts;
     private long connectStartNanos;
@@ -225,6 +228,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
     private void connectNext() {
         while (phase == Phase.CONNECTING) {
             final Server next = attempts.next(balancer, who.hash());
+            final boolean lastTryReset = failedWhy != null && failedWhy.endsWith(RESET_AS_CONNECTED);
             if (failedWhy != null) {
                 // said once the next pick is known: "trying another" when there was none misled (session 20)
                 listener.warnConnectFailure(loop().nowMs(), lastTried.toString(), failedWhy,
@@ -232,7 +236,8 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                 failedWhy = null;
             }
             if (next == null) {
-                close(attempts.giveUp());
+                final Termination end = attempts.giveUp();
+                close(lastTryReset && end == Termination.CONNECT_FAILURE ? Termination.SERVER_RESET : end);
                 return;
             }
             final StreamSocket channel;
@@ -291,6 +296,10 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             if (!serverSocket.finishConnect()) {
                 return;
             }
+        } catch (final ConnectionReset e) {
+            resetAsConnected(describe(e));
+            connectNext();
+            return;
         } catch (final IOException e) {
             connectFailed(describe(e));
             connectNext();
@@ -302,6 +311,27 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             connectFailed(describe(e));
             connectNext();
         }
+    }
+
+    /**
+     * The server completed the handshake and reset before the connect was seen done (it may have sent bytes,
+     * which the reset discarded): the client has had nothing, so the next server is tried as after a failed
+     * connect, but it is no failed connect (refused, unreachable, timed out) and passive health does not count
+     * it, as it does not count a reset during a session. Whether a reset came before or after the loop saw the
+     * connect done was a matter of timing, and made a server that accepts and resets DOWN now and then.
+     */
+    private void resetAsConnected(final String why) {
+        cancel();
+        server.counters().add(stripe, ServerCounters.ACTIVE, -1);
+        attempts.release();
+        server = null;
+        if (serverRegistration != null) {
+            serverRegistration.cancel();
+            serverRegistration = null;
+        }
+        serverSocket.close(false);
+        serverSocket = null;
+        failedWhy = why + RESET_AS_CONNECTED; // the mark connectNext goes by: no field more in every session
     }
 
     /** Counts a failed try against its server and drops its socket; the caller tries the next server. */

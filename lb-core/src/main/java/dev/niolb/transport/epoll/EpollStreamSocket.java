@@ -175,6 +175,9 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     @Override
     public boolean finishConnect() throws IOException {
         final int error = getInt(Libc.SOL_SOCKET, Libc.SO_ERROR);
+        if (error == Errors.ECONNRESET) {
+            throw new dev.niolb.transport.ConnectionReset(Libc.strerror(error)); // established, then reset
+        }
         if (error != 0) {
             throw Errors.of("connect", error);
         }

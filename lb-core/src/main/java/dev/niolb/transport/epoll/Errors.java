@@ -22,6 +22,7 @@ final class Errors {
     static final int EPROTO = 71;
     static final int ECONNABORTED = 103;
     static final int ECONNREFUSED = 111;
+    static final int ECONNRESET = 104;
     static final int EHOSTUNREACH = 113;
     static final int ENETUNREACH = 101;
     static final int EADDRINUSE = 98;

@@ -42,7 +42,15 @@ final class NioStreamSocket implements StreamSocket {
 
     @Override
     public boolean finishConnect() throws IOException {
-        return channel.finishConnect();
+        try {
+            return channel.finishConnect();
+        } catch (final java.net.SocketException e) {
+            // the JDK's sun.net.ConnectionResetException ("Connection reset") for ECONNRESET: established, then reset
+            if (e.getMessage() != null && e.getMessage().startsWith("Connection reset")) {
+                throw new dev.niolb.transport.ConnectionReset(e.getMessage());
+            }
+            throw e;
+        }
     }
 
     @Override
