@@ -321,6 +321,22 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
      * connect done was a matter of timing, and made a server that accepts and resets DOWN now and then.
      */
     private void resetAsConnected(final String why) {
+        dropTry();
+        failedWhy = why + RESET_AS_CONNECTED; // the mark connectNext goes by: no field more in every session
+    }
+
+    /** Counts a failed try against its server and drops its socket; the caller tries the next server. */
+    private void connectFailed(final String why) {
+        final Server failed = server;
+        failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
+        listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
+        dropTry();
+        failedWhy = why; // of lastTried; logged by connectNext, which always follows, once it knows what is next
+        balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
+    }
+
+    /** Gives up the try under way: its timer, its place at the server, and its socket. */
+    private void dropTry() {
         cancel();
         server.counters().add(stripe, ServerCounters.ACTIVE, -1);
         attempts.release();
@@ -331,26 +347,6 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         }
         serverSocket.close(false);
         serverSocket = null;
-        failedWhy = why + RESET_AS_CONNECTED; // the mark connectNext goes by: no field more in every session
-    }
-
-    /** Counts a failed try against its server and drops its socket; the caller tries the next server. */
-    private void connectFailed(final String why) {
-        cancel();
-        final Server failed = server;
-        failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
-        failed.counters().add(stripe, ServerCounters.ACTIVE, -1);
-        attempts.release();
-        listener.counters().add(stripe, ListenerCounters.CONNECT_FAILURES, 1);
-        server = null;
-        if (serverRegistration != null) {
-            serverRegistration.cancel();
-            serverRegistration = null;
-        }
-        serverSocket.close(false);
-        serverSocket = null;
-        failedWhy = why; // of lastTried; logged by connectNext, which always follows, once it knows what is next
-        balancer.group().connectFailed(failed, why); // passive health: lock-free, tells the health loop at N in a row
     }
 
     /**
