@@ -286,7 +286,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
                     close(Termination.INTERNAL_ERROR);
                     return;
                 }
-                connectFailed(describe(e));
+                failedTry(e); // a reset there: a loopback connect, done in the call, then reset
             }
         }
     }
@@ -296,20 +296,25 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             if (!serverSocket.finishConnect()) {
                 return;
             }
-        } catch (final ConnectionReset e) {
-            resetAsConnected(describe(e));
-            connectNext();
-            return;
         } catch (final IOException e) {
-            connectFailed(describe(e));
+            failedTry(e);
             connectNext();
             return;
         }
         try {
             onConnected();
         } catch (final IOException e) {
-            connectFailed(describe(e));
+            failedTry(e); // registering or priming the socket met the server's reset
             connectNext();
+        }
+    }
+
+    /** A try that ended before the session relayed: a reset as it was established, or a failed connect. */
+    private void failedTry(final IOException e) {
+        if (ConnectionReset.is(e)) {
+            resetAsConnected(describe(e));
+        } else {
+            connectFailed(describe(e));
         }
     }
 

@@ -14,4 +14,12 @@ public final class ConnectionReset extends SocketException {
     public ConnectionReset(final String message) {
         super(message);
     }
+
+    /**
+     * Whether {@code e} says the peer reset the connection: this type, from epoll, or the JDK's own words from NIO
+     * ({@code sun.net.ConnectionResetException}'s "Connection reset", or "Connection reset by peer" from a write).
+     */
+    public static boolean is(final java.io.IOException e) {
+        return e instanceof ConnectionReset || e.getMessage() != null && e.getMessage().startsWith("Connection reset");
+    }
 }

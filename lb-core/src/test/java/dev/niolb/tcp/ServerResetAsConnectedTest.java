@@ -14,7 +14,6 @@ import dev.niolb.transport.ConnectionReset;
 import dev.niolb.transport.StreamSocket;
 import dev.niolb.transport.Transports;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
@@ -36,10 +35,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ServerResetAsConnectedTest {
 
-    @ParameterizedTest
-    @EnumSource(value = TransportChoice.class, names = {"EPOLL", "NIO"})
-    void theNextServerServesAndTheOneThatResetIsNotCountedAsAFailedConnect(final TransportChoice choice)
-        throws Exception {
+    /** Where the reset is met: the connect seen done later, or a connect done in the call, then the socket's set-up. */
+    enum Where { FINISH_CONNECT, REGISTER }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        return java.util.stream.Stream.of(TransportChoice.EPOLL, TransportChoice.NIO).flatMap(t ->
+            java.util.stream.Stream.of(Where.values()).map(w -> org.junit.jupiter.params.provider.Arguments.of(t, w)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.MethodSource("cases")
+    void theNextServerServesAndTheOneThatResetIsNotCountedAsAFailedConnect(final TransportChoice choice,
+                                                                          final Where where) throws Exception {
         try (EchoServer r = new EchoServer("r"); EchoServer a = new EchoServer("a")) {
             final ForwardingTransport resetting = new ForwardingTransport(Transports.of(choice)) {
                 @Override
@@ -51,15 +58,26 @@ class ServerResetAsConnectedTest {
                         public boolean connect(final InetSocketAddress remote, final boolean bytesFollow)
                             throws IOException {
                             toR = remote.equals(r.address());
-                            return super.connect(remote, bytesFollow) && !toR; // r's is seen done by finishConnect
+                            final boolean done = super.connect(remote, bytesFollow);
+                            return where == Where.FINISH_CONNECT ? done && !toR : done; // r's: seen done later
                         }
 
                         @Override
                         public boolean finishConnect() throws IOException {
-                            if (toR) {
+                            if (toR && where == Where.FINISH_CONNECT) {
                                 throw new ConnectionReset("Connection reset by peer (made by the test)");
                             }
                             return super.finishConnect();
+                        }
+
+                        @Override
+                        public dev.niolb.loop.Registration register(final dev.niolb.loop.EventLoop loop, final int ops,
+                                                                   final dev.niolb.loop.IoHandler handler)
+                            throws IOException {
+                            if (toR && where == Where.REGISTER) {
+                                throw new ConnectionReset("Connection reset by peer (made by the test)");
+                            }
+                            return super.register(loop, ops, handler);
                         }
                     };
                 }

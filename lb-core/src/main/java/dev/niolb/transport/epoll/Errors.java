@@ -45,6 +45,7 @@ final class Errors {
             case EADDRINUSE, EADDRNOTAVAIL, EACCES -> call.equals("bind") ? new BindException(text)
                 : new SocketException(text);
             case ECONNREFUSED -> new ConnectException(text);
+            case ECONNRESET -> new dev.niolb.transport.ConnectionReset(text);
             case EHOSTUNREACH, ENETUNREACH -> new NoRouteToHostException(text);
             default -> new SocketException(text);
         };
