@@ -66,6 +66,9 @@ public final class OperatorFile {
         if (e instanceof NoSuchFileException) {
             return "no such directory";
         }
+        if (e instanceof FileSystemException f && "Is a directory".equals(f.getReason())) {
+            return "a directory, not a file"; // as read says it
+        }
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return f.getReason().toLowerCase(Locale.ROOT);
         }

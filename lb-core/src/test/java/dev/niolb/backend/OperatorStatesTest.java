@@ -131,8 +131,12 @@ class OperatorStatesTest {
         final Path directory = Files.createDirectory(dir.resolve("states.d"));
         try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
             assertThat(OperatorStates.in(directory).restore(groups)).isZero();
+            member(groups, "a").operatorMode(ServerState.DRAIN, "test");
+            OperatorStates.in(directory).save(groups.values());
             assertThat(logs.messages()).anyMatch(m -> m.equals("operator states: cannot read " + directory
-                + ": a directory, not a file; servers start as the config says"));
+                + ": a directory, not a file; servers start as the config says"))
+                .anyMatch(m -> m.startsWith("operator states: cannot save to " + directory
+                    + ": a directory, not a file;"));
         }
     }
 

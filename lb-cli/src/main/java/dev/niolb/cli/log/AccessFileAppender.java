@@ -23,7 +23,7 @@ import java.io.IOException;
  * full but for the rest of a page a line may fit and the next not: taken at its word, that said "written again"
  * and "cannot write" every 20 ms while the disk stayed full, and lines were lost uncounted (black-box testing,
  * session 23). So a line counts as written only when its append ends with no failure on a stream that was not
- * in error, and the outage is over only once lines have been written for {@link #QUIET_NANOS} with none lost.
+ * in error, and the outage is over at the first line written {@link #QUIET_NANOS} or more after the last one lost.
  *
  * <p>Threading: lines are appended by the access log's writer thread under the appender's lock; the counts are
  * read and written under it too, and reopening happens under it as well; the stream's calls back come from
@@ -31,7 +31,7 @@ import java.io.IOException;
  */
 final class AccessFileAppender extends RollingFileAppender<ILoggingEvent> implements RecoveryListener {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
-    /** How long lines must go on being written before the outage is said to be over. */
+    /** How long no line may be lost before a written one says the outage is over. */
     private static final long QUIET_NANOS = 1_000_000_000L;
     /** Between "cannot write" and "written again". */
     private volatile boolean outage;
