@@ -1,5 +1,6 @@
 package dev.niolb.tcp;
 
+import java.util.concurrent.atomic.AtomicLong;
 import dev.niolb.admission.Admission;
 import dev.niolb.metrics.SessionCounters;
 
@@ -46,7 +47,7 @@ public final class ListenerCounters extends SessionCounters {
     public static final int BYTES_OUT = 16;
     private static final int FIELDS = 17;
 
-    private final java.util.concurrent.atomic.AtomicLong pausedMsSaid = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong pausedMsSaid = new AtomicLong();
 
     public ListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

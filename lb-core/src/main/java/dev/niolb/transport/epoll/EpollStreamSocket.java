@@ -1,5 +1,6 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.transport.ConnectionReset;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
@@ -176,7 +177,7 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     public boolean finishConnect() throws IOException {
         final int error = getInt(Libc.SOL_SOCKET, Libc.SO_ERROR);
         if (error == Errors.ECONNRESET) {
-            throw new dev.niolb.transport.ConnectionReset(Libc.strerror(error)); // established, then reset
+            throw new ConnectionReset(Libc.strerror(error)); // established, then reset
         }
         if (error != 0) {
             throw Errors.of("connect", error);

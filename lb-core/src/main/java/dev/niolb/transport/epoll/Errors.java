@@ -1,5 +1,6 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.transport.ConnectionReset;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -45,7 +46,7 @@ final class Errors {
             case EADDRINUSE, EADDRNOTAVAIL, EACCES -> call.equals("bind") ? new BindException(text)
                 : new SocketException(text);
             case ECONNREFUSED -> new ConnectException(text);
-            case ECONNRESET -> new dev.niolb.transport.ConnectionReset(text);
+            case ECONNRESET -> new ConnectionReset(text);
             case EHOSTUNREACH, ENETUNREACH -> new NoRouteToHostException(text);
             default -> new SocketException(text);
         };

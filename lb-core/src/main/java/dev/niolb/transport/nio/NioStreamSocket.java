@@ -1,5 +1,6 @@
 package dev.niolb.transport.nio;
 
+import dev.niolb.transport.ConnectionReset;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.IoHandler;
@@ -47,7 +48,7 @@ final class NioStreamSocket implements StreamSocket {
         } catch (final java.net.SocketException e) {
             // the JDK's sun.net.ConnectionResetException ("Connection reset") for ECONNRESET: established, then reset
             if (e.getMessage() != null && e.getMessage().startsWith("Connection reset")) {
-                throw new dev.niolb.transport.ConnectionReset(e.getMessage());
+                throw new ConnectionReset(e.getMessage());
             }
             throw e;
         }
