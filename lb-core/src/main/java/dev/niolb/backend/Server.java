@@ -244,6 +244,11 @@ public final class Server {
         return counters.connectNanosEwma(nowNanos);
     }
 
+    /** How much of the aged average is measurement: see {@link ServerCounters#connectFreshness(long)}. */
+    public double connectFreshness(final long nowNanos) {
+        return counters.connectFreshness(nowNanos);
+    }
+
     /** Active sessions across all loops. */
     public long active() {
         return counters.active();

@@ -131,6 +131,26 @@ public final class ServerCounters {
         return measured == 0 ? 0 : sum / measured;
     }
 
+    /**
+     * How much of {@link #connectNanosEwma(long)} is measurement rather than age, in [0, 1]: the mean over the
+     * loops that have measured one of 2<sup>-h</sup>, h being the {@link #HALF_LIFE_NANOS} halvings each has had
+     * at {@code nowNanos}; 0 when none has measured. The aged average divided by this is the measured time the
+     * aged one came from, so {@code leasttime} can take what age removed to be like the other server's time
+     * rather than 0.
+     */
+    public double connectFreshness(final long nowNanos) {
+        double sum = 0;
+        int measured = 0;
+        for (int s = 0; s < counters.stripes(); s++) {
+            if (counters.get(s, CONNECT_NANOS_EWMA) > 0) {
+                sum += Math.scalb(1.0, -(int) Math.min(1_074, halvings(nowNanos - counters.get(s,
+                    CONNECT_SAMPLED_AT))));
+                measured++;
+            }
+        }
+        return measured == 0 ? 0 : sum / measured;
+    }
+
     /** The mean of the loops' connect-time averages, over the loops that have measured one; 0 when none has. */
     public long connectNanosEwma() {
         long sum = 0;
@@ -147,8 +167,12 @@ public final class ServerCounters {
 
     /** {@code ewma} halved for every {@link #HALF_LIFE_NANOS} of {@code ageNanos} (none for a negative age). */
     private static long aged(final long ewma, final long ageNanos) {
-        final long halvings = Math.max(0, ageNanos) / HALF_LIFE_NANOS;
+        final long halvings = halvings(ageNanos);
         return halvings >= 63 ? 0 : ewma >> halvings;
+    }
+
+    private static long halvings(final long ageNanos) {
+        return Math.max(0, ageNanos) / HALF_LIFE_NANOS;
     }
 
     public int stripes() {

@@ -10,11 +10,15 @@ import dev.niolb.backend.Server;
  * through them) count when traffic is light and every server has 0 sessions open: a uniform draw shared such
  * traffic evenly whatever the weights. nginx's {@code random two} draws by weight too.
  *
- * <p>{@code leasttime} is the same draw with another score: {@code (connect-time EWMA + 50 µs) × (active + 1)
- * / weight}, the EWMA aged by the time since it was last measured (halved each quarter second: see
- * {@link dev.niolb.backend.ServerCounters#connectNanosEwma(long)}, so one slow connect cannot starve a server), so a server that answers connects slowly (far away, overloaded, its accept queue backing up) gets
- * fewer new sessions, and equal times (within {@link #SAME_TIME} of each other) reduce to least connections. The 50 µs floor keeps a server with no
- * measurement yet (EWMA 0) from winning every draw by a zero score.
+ * <p>{@code leasttime} is the same draw with another score: {@code (connect time + 50 µs) × (active + 1) /
+ * weight}, so a server that answers connects slowly (far away, overloaded, its accept queue backing up) gets
+ * fewer new sessions, and equal times (within {@link #SAME_TIME} of each other) reduce to least connections. The
+ * connect time is an EWMA that ages: each quarter second since it was last measured halves its weight, and the
+ * weight it loses goes to the two drawn servers' typical time (see
+ * {@link dev.niolb.backend.ServerCounters#connectFreshness(long)}). So one slow connect cannot starve a server (its
+ * time drifts to the other's and it is tried again), a server never measured counts as like the other, and a
+ * server measured rarely is not taken for faster than it is. The 50 µs floor keeps jitter on loopback, where
+ * connects take a few µs, from counting as a difference.
  *
  * <p>Threading: not threadsafe; owned by one event loop. Its SplitMix64 generator is per instance and seeded
  * per loop, so loops do not draw in lockstep.
@@ -162,8 +166,19 @@ final class PowerOfTwoChoices implements Balancer {
         if (wb <= 0) {
             return a;
         }
-        final double timeA = a.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS;
-        final double timeB = b.connectNanosEwma(nowNanos) + TIME_FLOOR_NANOS;
+        final long agedA = a.connectNanosEwma(nowNanos);
+        final long agedB = b.connectNanosEwma(nowNanos);
+        final double freshA = a.connectFreshness(nowNanos);
+        final double freshB = b.connectFreshness(nowNanos);
+        if (freshA + freshB == 0) {
+            return lessLoaded(a, b); // neither measured, or both so long ago that nothing of it is left
+        }
+        // what age took off an average is taken to be the pair's typical time, not 0: aged towards 0, a server
+        // drawn rarely (a light weight) looked faster than one measured at every connect and won every draw
+        // against it, so weights 10,1,1 gave the light ones 1 % each, not 8 (black-box testing, session 23)
+        final double typical = (agedA + agedB) / (freshA + freshB);
+        final double timeA = agedA + (1 - freshA) * typical + TIME_FLOOR_NANOS;
+        final double timeB = agedB + (1 - freshB) * typical + TIME_FLOOR_NANOS;
         if (timeA <= timeB * SAME_TIME && timeB <= timeA * SAME_TIME) {
             // times this close are the same time measured with jitter: without this, the server whose average
             // happened to be lowest would win every draw it is in, and one with fewer sessions would not

@@ -58,13 +58,54 @@ class LeastTimeAndBoundedLoadTest {
     }
 
     @Test
-    void aServerMeasuredSlowOnceAtStartIsTriedAgainWithinTwoSeconds() {
+    void aServerMeasuredSlowOnceAtStartIsTriedAgainWithinThreeSecondsEvenWithNoSessionsOpen() {
         final Server[] servers = TestServers.equal(2);
         final long now = System.nanoTime();
         servers[1].connectSucceeded(0, 100_000, now);
-        servers[0].connectSucceeded(0, 29_000_000, now - 2_000_000_000L); // 29 ms, a cold start, 2 s ago
+        servers[0].connectSucceeded(0, 29_000_000, now - 3_000_000_000L); // 29 ms, a cold start, 3 s ago
         assertThat(TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 100, 0)[0])
             .as("tried again").isPositive();
+    }
+
+    @Test
+    void lightServersMeasuredRarelyAreNotTakenForFasterThanTheHeavyOneAndGetTheirWeightsShare() {
+        final Server[] servers = TestServers.withWeights(10, 1, 1);
+        final long now = System.nanoTime();
+        servers[0].connectSucceeded(0, 30_000, now); // drawn at nearly every connect: measured just now
+        servers[1].connectSucceeded(0, 30_000, now - 3_000_000_000L); // the same loopback, last drawn 3 s ago
+        servers[2].connectSucceeded(0, 30_000, now - 3_000_000_000L);
+        final int[] counts = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 5), 3, 12_000, 0);
+        assertThat(counts[1]).as("a twelfth of 12,000 each, as leastconn").isBetween(700, 1300);
+        assertThat(counts[2]).isBetween(700, 1300);
+    }
+
+    @Test
+    void aServerNeverMeasuredCountsAsLikeTheOtherDrawn() {
+        final Server[] servers = TestServers.equal(2);
+        servers[0].connectSucceeded(0, 5_000_000); // 5 ms, far away
+        final int[] idle = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 3), 2, 1000, 0);
+        assertThat(idle[1]).as("no time of its own: neither faster nor slower").isBetween(400, 600);
+        TestServers.setActive(servers[0], 1);
+        final int[] busy = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 3), 2, 1000, 0);
+        assertThat(busy[1]).as("fewer sessions wins, as leastconn").isEqualTo(1000);
+    }
+
+    @Test
+    void twoServersMeasuredAWhileAgoKeepTheirOrderUntilTheirTimesHaveDriftedTogether() {
+        final long now = System.nanoTime();
+        final Server[] halfASecond = TestServers.equal(2);
+        halfASecond[0].connectSucceeded(0, 1_000_000, now - 500_000_000L); // 1 ms, half a second ago
+        halfASecond[1].connectSucceeded(0, 100_000, now - 500_000_000L); // 0.1 ms, as long ago
+        final int[] counts = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, halfASecond, 1), 2, 1000,
+            0);
+        assertThat(counts[1]).as("aged alike, the faster stays the faster").isEqualTo(1000);
+
+        final Server[] twoSeconds = TestServers.equal(2);
+        twoSeconds[0].connectSucceeded(0, 1_000_000, now - 2_000_000_000L);
+        twoSeconds[1].connectSucceeded(0, 100_000, now - 2_000_000_000L);
+        final int[] even = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, twoSeconds, 1), 2, 1000, 0);
+        assertThat(even[1]).as("2 s on, too little is left of either to tell them apart: leastconn")
+            .isBetween(400, 600);
     }
 
     @Test
