@@ -81,6 +81,20 @@ final class StatsJson {
             counts(json, "dropped", l.dropped());
             counts(json, "rejected", l.rejected());
             latency(json, "session_ms", l.durations());
+            // what /metrics has beside: an operator who reads the JSON must not need the other to see it
+            if (l.protocol().equals("tcp")) {
+                json.field("maxconn", l.maxconn())
+                    .field("accept_errors", l.acceptErrors())
+                    .field("maxconn_pauses", l.maxconnPauses())
+                    .field("maxconn_paused_ms", l.maxconnPausedMs());
+            } else {
+                json.field("datagrams_in", l.datagramsIn())
+                    .field("datagrams_out", l.datagramsOut())
+                    .field("receive_errors", l.receiveErrors())
+                    .field("flows_moved", l.flowsMoved());
+            }
+            json.field("proxy_headers", l.proxyHeaders())
+                .field("proxy_direct", l.proxyDirect());
             json.endObject();
         }
         json.endArray();
@@ -102,6 +116,9 @@ final class StatsJson {
         latency(json, "connect_ms", v.connect());
         latency(json, "session_ms", v.session());
         latency(json, "udp_reply_ms", v.reply());
+        json.field("checks_passed", v.checksPassed())
+            .field("checks_failed", v.checksFailed());
+        counts(json, "state_changes", v.stateChanges());
         json.endObject();
     }
 

@@ -212,6 +212,10 @@ class AdminStatsTest {
             assertThat(reply.get("count").asLong()).isEqualTo(5);
             assertThat(reply.get("p99").asDouble()).isGreaterThanOrEqualTo(0).isLessThan(2000);
             assertThat(listener.get("dropped").get("flow_limit").asLong()).isZero();
+            assertThat(listener.get("datagrams_in").asLong()).isEqualTo(5);
+            assertThat(listener.get("datagrams_out").asLong()).isEqualTo(5);
+            assertThat(listener.get("receive_errors").asLong()).isZero();
+            assertThat(listener.has("maxconn")).as("a UDP listener's row has no TCP keys").isFalse();
         }
     }
 

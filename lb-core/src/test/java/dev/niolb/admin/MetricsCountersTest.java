@@ -1,5 +1,7 @@
 package dev.niolb.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.AdminConfig;
 import dev.niolb.config.Algorithm;
@@ -139,6 +141,15 @@ class MetricsCountersTest {
         // an operator's drain is a state change too
         lb.setState("g", "up", dev.niolb.backend.ServerState.DRAIN);
         assertThat(sample(metrics(), "niolb_server_state_changes_total", "server=\"up\"", "state=\"drain\"")).isEqualTo(1);
+
+        final JsonNode servers = AdminRig.JSON.readTree(new Http(lb.adminAddress()).get("/api/stats").body())
+            .get("groups").get(0).get("servers");
+        final JsonNode down = servers.get(1);
+        assertThat(down.get("name").asText()).isEqualTo("down");
+        assertThat(down.get("checks_passed").asLong()).as("/api/stats has them too").isZero();
+        assertThat(down.get("checks_failed").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(down.get("state_changes").get("down").asLong()).isEqualTo(1);
+        assertThat(servers.get(0).get("state_changes").get("drain").asLong()).isEqualTo(1);
     }
 
     @Test
@@ -161,6 +172,15 @@ class MetricsCountersTest {
         m = metrics();
         assertThat(sample(m, "niolb_listener_maxconn_paused_seconds_total", "listener=\"front\"")).isGreaterThan(0);
         assertThat(sample(m, "niolb_listener_accept_errors_total", "listener=\"front\"")).isZero();
+
+        final JsonNode front = AdminRig.JSON.readTree(new Http(lb.adminAddress()).get("/api/stats").body())
+            .get("listeners").get(0);
+        assertThat(front.get("maxconn").asLong()).as("/api/stats has them too").isEqualTo(1);
+        assertThat(front.get("maxconn_pauses").asLong())
+            .isEqualTo((long) sample(m, "niolb_listener_maxconn_pauses_total", "listener=\"front\""));
+        assertThat(front.get("maxconn_paused_ms").asLong()).isGreaterThan(0);
+        assertThat(front.get("accept_errors").asLong()).isZero();
+        assertThat(front.has("datagrams_in")).as("a TCP listener's row has no UDP keys").isFalse();
     }
 
     @Test
