@@ -31,9 +31,10 @@ public final class ServerCounters {
     /**
      * How fast an average nobody has measured again loses its weight: by half each quarter second. A server that
      * connected slowly once (a cold start, one lost SYN) and was then never picked by {@code leasttime} would
-     * otherwise keep that one sample for ever and never be picked again; aged, it is tried again once its halved
-     * average is below the others', and a fresh sample says how fast it really is. A server that stays slow is
-     * tried about once every log2(its time / the others') quarter seconds. A second was too slow: one 29 ms
+     * otherwise keep that one sample for ever and never be picked again; aged, what is left of its own time
+     * counts with the others' for the rest ({@link #connectFreshness(long)}), it is tried again once that is
+     * within a quarter of theirs, and a fresh sample says how fast it really is. A server that stays slow is
+     * tried about once every log2(4 × its time / the others') quarter seconds. A second was too slow: one 29 ms
      * connect at start against 0.1 ms ones kept a server out for eight seconds (black-box testing, session 20).
      */
     static final long HALF_LIFE_NANOS = 250_000_000L;
