@@ -49,9 +49,16 @@ final class NiolbProcess implements AutoCloseable {
 
     /** Starts niolb behind {@code prefix} (e.g. {@code nohup}, which starts it with SIGHUP ignored). */
     static NiolbProcess start(final List<String> prefix, final String... args) throws IOException {
+        return start(prefix, List.of(), args);
+    }
+
+    /** Starts niolb behind {@code prefix}, its JVM given {@code jvmOptions} beside the tests' usual ones. */
+    static NiolbProcess start(final List<String> prefix, final List<String> jvmOptions, final String... args)
+        throws IOException {
         final List<String> command = new ArrayList<>(prefix);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
         command.addAll(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             // C1 only: a test's niolb lives for seconds, and C2 compiling its start-up took more CPU than the start
             // itself (1.8 s of CPU to "listening" against 1.1 s); the two cores are shared with the test
             "-Xmx128m", "-XX:TieredStopAtLevel=1",

@@ -1,8 +1,11 @@
 package dev.niolb.loop;
 
+import dev.niolb.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,5 +51,40 @@ class BufferPoolTest {
         assertThat(pool.acquire()).isNull();
         assertThat(pool.allocationFailures()).isEqualTo(1);
         assertThat(pool.inUse()).isZero();
+    }
+
+    @Test
+    void withNoRoomLeftUnderTheDirectMemoryBoundAcquireFailsWithoutAskingTheJdk() {
+        final AtomicLong used = new AtomicLong();
+        final DirectMemory memory = new DirectMemory(used::get, 64L << 20); // a bound of 56 MiB (8 MiB headroom)
+        final AtomicInteger allocations = new AtomicInteger();
+        final BufferPool pool = new BufferPool(1 << 20, 4, size -> {
+            allocations.incrementAndGet();
+            used.addAndGet(size);
+            return ByteBuffer.allocate(size);
+        }, memory);
+        used.set(memory.limit() - (1 << 20));
+        final ByteBuffer last = pool.acquire();
+        assertThat(last).as("the last MiB under the bound").isNotNull();
+        assertThat(pool.acquire()).as("none past it").isNull();
+        assertThat(allocations).as("the JDK was not asked: its refusal sleeps").hasValue(1);
+        assertThat(pool.allocationFailures()).isEqualTo(1);
+        pool.release(last);
+        assertThat(pool.acquire()).as("a pooled buffer needs no room").isSameAs(last);
+    }
+
+    @Test
+    void aPoolThatFindsNoRoomHasTheCollectorReclaimWhatReleasedBuffersHold() throws Exception {
+        final DirectMemory memory = new DirectMemory(() -> Long.MAX_VALUE / 2, 64L << 20);
+        assertThat(memory.roomFor(1)).isFalse();
+        assertThat(memory.roomFor(1)).as("asked again while the first is under way").isFalse();
+        Await.until(() -> memory.reclaims() >= 1, 10_000);
+    }
+
+    @Test
+    void theHeadroomLeftToTheJdkIsAnEighthAndAtLeast8MiB() {
+        assertThat(DirectMemory.headroom(512L << 20)).isEqualTo(64L << 20);
+        assertThat(DirectMemory.headroom(32L << 20)).isEqualTo(8L << 20);
+        assertThat(DirectMemory.headroom(4L << 20)).as("never more than all of it").isEqualTo(4L << 20);
     }
 }
