@@ -9,6 +9,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The standard {@code jvm_*} and {@code process_*} families (memory and its pools, GC, threads, classes, buffer
@@ -35,8 +38,34 @@ public final class JvmFamilies {
         }
     }
 
-    /** The families now, in the text format version 0.0.4. */
+    /**
+     * The families now, in the text format version 0.0.4. Written on a platform thread: the client's text writer
+     * writes through a {@link java.io.BufferedWriter}, which on a virtual thread (the admin API's) starts at 512
+     * chars and grows by what each write needs, copying its array every time: 16 MB of garbage per scrape against
+     * 0.18 on a platform thread, and a heap (RSS) grown by hundreds of MB over a hundred scrapes (black-box
+     * testing, session 24).
+     */
     public static String scrape() {
+        if (!Thread.currentThread().isVirtual()) {
+            return write();
+        }
+        try {
+            return Writer.THREAD.submit(JvmFamilies::write).get();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the JVM's metrics were written", e);
+        } catch (final ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** One daemon thread for every scrape from a virtual thread, made on first use. */
+    private static final class Writer {
+        static final ExecutorService THREAD = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("niolb-jvm-metrics").factory());
+    }
+
+    private static String write() {
         final ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
         try {
             Holder.WRITER.write(out, Holder.REGISTRY.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
