@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.testing.Await;
 import dev.niolb.testing.EchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,11 +43,18 @@ class DescriptorExhaustionProcessTest {
         try (EchoServer echo = new EchoServer();
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "2",
                  "--server", echo.address().getHostString() + ":" + echo.address().getPort(),
-                 "--connect-timeout", "30s", "--access-log", "plain")) {
+                 "--connect-timeout", "30s", "--access-log", "plain",
+                 // checks that cannot get a socket either: niolb's want, which must not take the server DOWN
+                 "--check", "tcp", "--check-interval", "100ms", "--fall", "2", "--admin", "127.0.0.1:0")) {
+            final int admin = Integer.parseInt(niolb.awaitOut(
+                "admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/", Duration.ofSeconds(20)).group(1));
             final int port = niolb.awaitListeningPort();
             try (Socket warmUp = connect(port)) { // every class of the session path loaded before descriptors run out
                 assertThat(roundTrip(warmUp, 'w', 5_000)).isTrue();
             }
+            // and of the check's: the test's class path is directories, where loading a class takes a descriptor
+            Await.until(() -> java.util.regex.Pattern.compile("\"checks_passed\":([2-9]|\\d\\d)")
+                .matcher(adminBody(admin)).find(), 10_000);
             // its access-log line is written once niolb has closed both of its sockets: count without them
             niolb.awaitOut(" client_close$", Duration.ofSeconds(5));
             final int base = openDescriptors(niolb.pid());
@@ -63,6 +71,8 @@ class DescriptorExhaustionProcessTest {
 
             final double cores = cpuOverTwoSeconds(niolb.pid());
             assertThat(cores).as("CPU (cores) while clients wait and accept fails").isLessThan(0.25);
+            niolb.awaitOut("check not made: too many open files", Duration.ofSeconds(5));
+            assertThat(niolb.out()).as("the server stays UP").noneMatch(line -> line.contains(" DOWN"));
 
             for (final Socket s : served) {
                 assertThat(roundTrip(s, 'y', 5_000)).as("an established session still relays").isTrue();
@@ -137,6 +147,15 @@ class DescriptorExhaustionProcessTest {
             closeAll(slow);
             closeAll(clients);
         }
+    }
+
+    /** The body of a GET of /api/stats on the admin port. */
+    private static String adminBody(final int admin) throws Exception {
+        final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin
+                + "/api/stats")).timeout(Duration.ofSeconds(10)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** The status of a GET of /api/stats on the admin port. */

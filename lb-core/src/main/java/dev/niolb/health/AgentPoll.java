@@ -68,6 +68,11 @@ final class AgentPoll implements Timeout {
             return;
         }
         final AgentReply reply = result.agent();
+        if (result.notMade()) {
+            // no socket to ask with: niolb's want, not the agent's silence; its last word stands, unremarked
+            timer.at(Math.max(startedMs + intervalMs, loop.nowMs() + 1));
+            return;
+        }
         if (reply == null) {
             if (reachable) {
                 reachable = false;

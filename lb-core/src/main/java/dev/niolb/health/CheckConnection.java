@@ -75,6 +75,11 @@ final class CheckConnection implements IoHandler, Timeout {
     void start() {
         try {
             channel = HEALTH_TRANSPORT.openStream(target);
+        } catch (final IOException e) {
+            finish(CheckResult.notMade(describe(e)));
+            return;
+        }
+        try {
             channel.apply(CHECK_OPTIONS);
             timer.after(timeoutMs);
             if (channel.connect(target)) {

@@ -65,6 +65,11 @@ final class DatagramExchange implements IoHandler, Timeout {
     void start() {
         try {
             socket = NioTransport.INSTANCE.openDatagram(target); // the health loop's transport
+        } catch (final IOException e) {
+            finish(CheckResult.notMade(describe(e)));
+            return;
+        }
+        try {
             socket.connect(target);
             timer.after(timeoutMs);
             key = socket.register(loop, Ready.READ, this);

@@ -38,6 +38,8 @@ final class ServerCheck implements Timeout {
     private final RiseFall riseFall;
     private final SplittableRandom random;
     private final LoopTimer timer;
+    /** The last check could not be made (no socket); logged once per run of them. */
+    private boolean notMade;
     private boolean running;
     private long startedMs;
     private final long reprobeMs;
@@ -99,6 +101,19 @@ final class ServerCheck implements Timeout {
         running = false;
         if (stopped) {
             return;
+        }
+        if (result.notMade()) {
+            if (!notMade) {
+                notMade = true;
+                LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands",
+                    server.name(), result.detail());
+            }
+            timer.at(Math.max(startedMs + (reprobeOnly ? reprobeMs : intervalMs), loop.nowMs() + 1));
+            return;
+        }
+        if (notMade) {
+            notMade = false;
+            LOG.info("server {}: checks made again", server.name());
         }
         server.healthCounters().check(result.passed());
         if (LOG.isDebugEnabled()) {
