@@ -4,8 +4,13 @@ import java.time.Duration;
 
 /** Durations as users write them: {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 1d}, or {@code 0}. */
 public final class Durations {
-    /** The longest duration: its milliseconds fit a {@code long}, as every user of a duration assumes. */
-    public static final Duration MAX = Duration.ofMillis(Long.MAX_VALUE);
+    /**
+     * The longest duration: ten years. Its nanoseconds fit a {@code long} with room to add a clock's reading
+     * (ten years are 3.2 × 10<sup>17</sup> ns); a bound at what milliseconds allow let {@code 200000d} through,
+     * whose {@code toNanos()} overflowed in the middle of a stop, a start or a reload (black-box testing, session
+     * 24). {@code 0} is how a timeout is turned off.
+     */
+    public static final Duration MAX = Duration.ofDays(3650);
 
     private Durations() {
     }
@@ -35,9 +40,9 @@ public final class Durations {
             default -> throw new IllegalArgumentException(
                 "bad duration " + Quoted.of(text) + ": unit must be ms, s, m, h or d");
         };
-        if (duration.compareTo(MAX) > 0) { // 12 digits of days overflow a long of milliseconds
+        if (duration.compareTo(MAX) > 0) {
             throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": too long (at most "
-                + MAX.toDays() + "d)");
+                + MAX.toDays() + "d, ten years; 0 turns a timeout off)");
         }
         return duration;
     }

@@ -20,8 +20,17 @@ class FuzzFindingsTest {
     @Test
     void aDurationWhoseMillisecondsOverflowALongIsRefused() {
         assertThatThrownBy(() -> Durations.parse("999999999999d"))
-            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too long (at most 106751991167d)");
-        assertThat(Durations.parse("106751991167d")).isLessThanOrEqualTo(Durations.MAX);
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too long (at most 3650d");
+    }
+
+    @Test
+    void aDurationWhoseNanosecondsWouldOverflowALongIsRefusedToo() {
+        assertThatThrownBy(() -> Durations.parse("200000d")).isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("bad duration '200000d': too long (at most 3650d, ten years; 0 turns a timeout off)");
+        assertThatThrownBy(() -> Durations.parse("87601h")).hasMessageContaining("too long");
+        assertThat(Durations.parse("3650d")).isEqualTo(Durations.MAX);
+        assertThat(Durations.parse("315360000000ms")).isEqualTo(Durations.MAX);
+        assertThat(Durations.MAX.toNanos() + System.nanoTime()).as("room for a clock's reading").isPositive();
     }
 
     @Test
