@@ -56,6 +56,11 @@ public final class StatsCommand implements Callable<Integer> {
             if (watch == null) {
                 return 0;
             }
+            if (out.checkError() || System.out.checkError()) {
+                // nobody reads any more (| head -1 has exited): the JVM ignores SIGPIPE and the streams swallow
+                // EPIPE, so without this the watch polled the admin API for ever (black-box testing, session 24)
+                return 0;
+            }
             Thread.sleep(watch.toMillis());
             try {
                 table = fetch(admin);

@@ -43,6 +43,11 @@ final class NiolbProcess implements AutoCloseable {
         stdoutUnread = true;
     }
 
+    /** Closes the reading end of niolb's stdout, as {@code | head -1} does when it exits: its writes then fail (EPIPE). */
+    void closeStdout() throws IOException {
+        process.getInputStream().close();
+    }
+
     static NiolbProcess start(final String... args) throws IOException {
         return start(List.of(), args);
     }

@@ -162,4 +162,13 @@ class StatsCommandTest {
             assertThat(stats.awaitExit(Duration.ofSeconds(10))).isNotZero(); // ended by the signal
         }
     }
+
+    @Test
+    void watchEndsOnceNobodyReadsItsOutput() throws Exception {
+        try (NiolbProcess stats = NiolbProcess.start("stats", "--admin", admin, "--watch", "100ms", "--json")) {
+            stats.awaitOut("\"listeners\"", Duration.ofSeconds(20));
+            stats.closeStdout(); // as | head -1 does once it has its line
+            assertThat(stats.awaitExit(Duration.ofSeconds(10))).as("its next sample meets a closed pipe").isZero();
+        }
+    }
 }
