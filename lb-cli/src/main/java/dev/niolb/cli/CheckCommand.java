@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.cli.log.LogOutputs;
 import dev.niolb.LoadBalancer;
 import dev.niolb.admin.AdminServer;
 import dev.niolb.config.Config;
@@ -80,6 +81,11 @@ public final class CheckCommand implements Callable<Integer> {
      * {@link Failure} with run's own line (and exit code), as {@link Foreground} words it.
      */
     static void refuseWhatRunWould(final Config config) {
+        try {
+            LogOutputs.preflight(config.logs());
+        } catch (final LogOutputs.Refused e) {
+            throw new Failure(e.getMessage()); // check's 1 for a file run would not start with, as for the others
+        }
         try {
             LoadBalancer.preflight(config);
         } catch (final IOException e) {

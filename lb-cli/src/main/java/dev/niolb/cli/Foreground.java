@@ -108,7 +108,9 @@ final class Foreground {
         try {
             LogOutputs.apply(config.logs()); // before the start, so that its lines reach syslog too
         } catch (final LogOutputs.Refused e) {
-            throw new Failure(e.getMessage());
+            // a path the config names that cannot be the log: starting again cannot help (EX_CONFIG, which the
+            // unit's RestartPreventExitStatus does not restart into)
+            throw Failure.configuration(e.getMessage());
         }
         final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
         final long pid = ProcessHandle.current().pid();

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -144,6 +145,25 @@ class CheckCommandTest {
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines())
             .containsExactly("niolb: cannot start: cannot read admin token file " + missing + ": no such file");
+    }
+
+    @Test
+    void anAccessLogFileRunWouldRefuseIsRefusedByCheckWithRunsLine(@TempDir final Path dir) throws IOException {
+        final Path target = Files.writeString(dir.resolve("real.log"), "");
+        final Path link = Files.createSymbolicLink(dir.resolve("access.log"), target);
+        final Path notADirectory = Files.writeString(dir.resolve("file"), "");
+        for (final String path : List.of(link.toString(), "/dev/null", notADirectory + "/access.log", dir.toString())) {
+            final Path file = Files.writeString(dir.resolve("niolb.yaml"), "defaults:\n  access-log: plain\n"
+                + "  access-log-file: " + path + "\n" + VALID);
+
+            final Cli result = Cli.run("check", "-q", "--config", file.toString());
+
+            assertThat(result.exitCode()).as(path).isEqualTo(1);
+            assertThat(result.errLines()).as(path).singleElement().asString()
+                .startsWith("niolb: cannot write the access log to " + path + ": ");
+        }
+        assertThat(Files.isSymbolicLink(link)).as("left as it was").isTrue();
+        assertThat(dir.resolve("file")).isRegularFile();
     }
 
     @Test

@@ -258,11 +258,11 @@ class LogOutputsProcessTest {
     }
 
     @Test
-    void anAccessLogFileThatCannotBeWrittenIsOneLineAndExitCode1(@TempDir final Path dir) throws Exception {
+    void anAccessLogFileThatCannotBeWrittenIsOneLineAndExitCode78(@TempDir final Path dir) throws Exception {
         final Path notADirectory = Files.writeString(dir.resolve("file"), "");
         try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
             "--admin", "none", "--access-log", "plain", "--access-log-file", notADirectory + "/access.log")) {
-            assertThat(niolb.awaitExit(START)).isEqualTo(1);
+            assertThat(niolb.awaitExit(START)).as("EX_CONFIG: no restart mends it").isEqualTo(78);
             assertThat(niolb.err()).singleElement().asString().isEqualTo("niolb: cannot write the access log to "
                 + notADirectory + "/access.log: " + notADirectory + " is not a directory");
         }
@@ -273,7 +273,7 @@ class LogOutputsProcessTest {
         // its rotation would rename /dev/null (or /dev/stdout) away, at start already for a file of an earlier day
         try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
             "--admin", "none", "--access-log", "plain", "--access-log-file", "/dev/null")) {
-            assertThat(niolb.awaitExit(START)).isEqualTo(1);
+            assertThat(niolb.awaitExit(START)).as("EX_CONFIG: no restart mends it").isEqualTo(78);
             assertThat(niolb.err()).singleElement().asString().isEqualTo("niolb: cannot write the access log to "
                 + "/dev/null: not a regular file (rotation renames it); for standard output leave access-log-file out");
         }
@@ -284,7 +284,7 @@ class LogOutputsProcessTest {
         final Path link = Files.createSymbolicLink(dir.resolve("access.log"), target);
         try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
             "--admin", "none", "--access-log", "plain", "--access-log-file", link.toString())) {
-            assertThat(niolb.awaitExit(START)).isEqualTo(1);
+            assertThat(niolb.awaitExit(START)).as("EX_CONFIG: no restart mends it").isEqualTo(78);
             assertThat(niolb.err()).singleElement().asString().startsWith("niolb: cannot write the access log to "
                 + link + ": a symbolic link");
         }

@@ -136,22 +136,48 @@ public final class LogOutputs {
         return appender;
     }
 
+    /**
+     * What {@code run} would refuse about the access log's file, found without creating anything, for
+     * {@code niolb check}: a symbolic link, a device or a directory, or a parent that is a file. (A missing
+     * directory {@code run} creates; a permission it finds when it opens the file.)
+     *
+     * @throws Refused with run's own line
+     */
+    public static void preflight(final LogConfig logs) {
+        if (logs.accessLogFile() == null) {
+            return;
+        }
+        final Path path = logs.accessLogFile().toAbsolutePath();
+        refuseWhatRotationCannotTake(path);
+        for (Path p = path.getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                throw new Refused("cannot write the access log to " + path + ": " + p + " is not a directory");
+            }
+        }
+    }
+
+    /**
+     * The rollover renames the file at its path (at start too, for a file from an earlier day): a device such as
+     * /dev/null or /dev/stdout would be renamed away, a symbolic link instead of its target.
+     */
+    private static void refuseWhatRotationCannotTake(final Path path) {
+        if (Files.isSymbolicLink(path)) {
+            throw new Refused("cannot write the access log to " + path + ": a symbolic link (rotation would "
+                + "rename the link, not its file); name the file itself");
+        }
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new Refused("cannot write the access log to " + path + ": not a regular file (rotation "
+                + "renames it); for standard output leave access-log-file out");
+        }
+    }
+
     /** Opens the file as Logback will, so that a missing directory or permission is one line before the start. */
     private static void checkWritable(final Path path) {
         try {
             if (path.getParent() != null) {
                 Files.createDirectories(path.getParent());
             }
-            // the rollover renames the file at its path (at start too, for a file from an earlier day): a device
-            // such as /dev/null or /dev/stdout would be renamed away, a symbolic link instead of its target
-            if (Files.isSymbolicLink(path)) {
-                throw new Refused("cannot write the access log to " + path + ": a symbolic link (rotation would "
-                    + "rename the link, not its file); name the file itself");
-            }
-            if (Files.exists(path) && !Files.isRegularFile(path)) {
-                throw new Refused("cannot write the access log to " + path + ": not a regular file (rotation "
-                    + "renames it); for standard output leave access-log-file out");
-            }
+            refuseWhatRotationCannotTake(path);
             try (FileChannel ignored = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 // only opened
             }
