@@ -352,10 +352,7 @@ final class Reconfiguration {
         changing.get(change).reconfigure(after, group);
         final List<RecordDiff.Field> restartFields = new ArrayList<>();
         for (final RecordDiff.Field f : change.fields()) {
-            // the backlog and TCP_DEFER_ACCEPT are the kept listening socket's
-            final boolean socketsOwn = f.path().equals("tcp.backlog") || f.path().equals("tcp.defer-accept");
-            if (socketsOwn && after.protocol() == Protocol.TCP
-                || f.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP) {
+            if (ConfigDiff.restartOnly(after, f)) {
                 notApplied.add("listener " + after.name() + ": " + f + " needs a restart");
                 restartFields.add(f);
             }

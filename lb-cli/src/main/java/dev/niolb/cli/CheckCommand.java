@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -66,7 +67,11 @@ public final class CheckCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         if (diff) {
             final ConfigDiff changes = ConfigDiff.between(load(new ConfigFile(against)), effective);
-            out.println("reload: " + changes.summary());
+            final List<String> restartOnly = changes.restartOnlyItems();
+            // as the reload itself reports it: what it applies, and apart what waits for a restart
+            out.println("reload: " + (restartOnly.isEmpty() ? changes.summary()
+                : changes.withoutRestartOnly().summary() + "; not applied until a restart: "
+                + String.join(", ", restartOnly)));
             out.flush();
             return 0;
         }

@@ -34,6 +34,19 @@ class CheckDiffTest {
     }
 
     @Test
+    void whatOnlyARestartChangesIsSaidApartAsTheReloadItselfSaysIt() throws IOException {
+        final Path running = file("running.yaml", RUNNING);
+        final Path next = file("next.yaml", RUNNING.replace("threads: 2", "threads: 1\n  idle-timeout: 5m")
+            .replace("bind: 127.0.0.1:8080", "bind: 127.0.0.1:8080\n    backlog: 50"));
+
+        final Cli result = Cli.run("check", "--config", next.toString(), "--diff", "--against", running.toString());
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out().strip()).isEqualTo("reload: listener front: idle-timeout 10m→5m, listener old: "
+            + "idle-timeout 10m→5m; not applied until a restart: listener front: backlog 1024→50, threads 2→1");
+    }
+
+    @Test
     void printsWhatAReloadWouldChangeInOneLine() throws IOException {
         final Path running = file("running.yaml", RUNNING);
         final Path next = file("next.yaml", """

@@ -235,6 +235,69 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
     }
 
     /**
+     * The top-level settings only a restart changes, by key (a setting's, {@code threads}, or a section's,
+     * {@code admin}): a reload says each once, as not applied.
+     */
+    public static final Set<String> RESTART_ONLY_SETTINGS = Set.of("transport", "threads", "maxconn", "admin",
+        "access-log", "logs");
+
+    /** Whether a top-level field (its path: {@code threads}, {@code admin.address}) only a restart changes. */
+    public static boolean restartOnly(final RecordDiff.Field setting) {
+        final int dot = setting.path().indexOf('.');
+        return RESTART_ONLY_SETTINGS.contains(dot < 0 ? setting.path() : setting.path().substring(0, dot));
+    }
+
+    /**
+     * Whether a kept listener's changed field only a restart changes: the backlog and TCP_DEFER_ACCEPT are its
+     * listening socket's, and a UDP listener's PROXY settings its receivers'.
+     */
+    public static boolean restartOnly(final ListenerConfig after, final RecordDiff.Field field) {
+        final boolean socketsOwn = field.path().equals("tcp.backlog") || field.path().equals("tcp.defer-accept");
+        return socketsOwn && after.protocol() == Protocol.TCP
+            || field.path().startsWith("accept-proxy") && after.protocol() == Protocol.UDP;
+    }
+
+    /**
+     * What of this diff a reload would not apply, one item each, as {@code niolb check --diff} says it:
+     * {@code threads 2→1}, {@code listener web: backlog 100→50}.
+     */
+    public List<String> restartOnlyItems() {
+        final List<String> items = new ArrayList<>();
+        for (final ListenerChange c : listenersChanged) {
+            for (final RecordDiff.Field f : c.fields()) {
+                if (restartOnly(c.after(), f)) {
+                    items.add("listener " + c.after().name() + ": " + f);
+                }
+            }
+        }
+        for (final RecordDiff.Field f : settingsChanged) {
+            if (restartOnly(f)) {
+                items.add(f.toString());
+            }
+        }
+        return items;
+    }
+
+    /** This diff without what {@link #restartOnlyItems} lists: what a reload would apply. */
+    public ConfigDiff withoutRestartOnly() {
+        final Map<ListenerChange, List<RecordDiff.Field>> fields = new LinkedHashMap<>();
+        for (final ListenerChange c : listenersChanged) {
+            final List<RecordDiff.Field> restart = c.fields().stream().filter(f -> restartOnly(c.after(), f)).toList();
+            if (!restart.isEmpty()) {
+                fields.put(c, restart);
+            }
+        }
+        final Set<String> settings = new HashSet<>();
+        for (final RecordDiff.Field f : settingsChanged) {
+            if (restartOnly(f)) {
+                final int dot = f.path().indexOf('.');
+                settings.add(dot < 0 ? f.path() : f.path().substring(0, dot));
+            }
+        }
+        return withoutNotApplied(fields, settings);
+    }
+
+    /**
      * This diff without what a reload could not apply (it needs a restart): the listener fields, and the top-level
      * settings named in {@code settings} (a setting's key, {@code threads}, or a section's, {@code admin}), so that
      * what it logs as changed is what changed and the rest is said once, as not applied. A listener change left
