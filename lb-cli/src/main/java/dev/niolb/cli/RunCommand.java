@@ -50,8 +50,8 @@ import java.util.function.Supplier;
     description = {"Balance TCP connections and UDP flows from the listen addresses over the servers.",
         "Runs until SIGTERM or SIGINT, then stops accepting, lets sessions finish for up to --grace, and exits 0."},
     footer = {"", "Durations: 250ms, 5s, 10m, 1h. Sizes: bytes, or 16k, 64k, 1m.",
-        "Example:", "  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 --server 10.0.0.2:80,weight=3 \\",
-        "            --balance weighted",
+        "Example:", "  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 \\",
+        "            --server 10.0.0.2:80,weight=3 --balance weighted",
         "  niolb run --listen udp://0.0.0.0:53 --server 10.0.0.1:53 --udp-responses 1",
         "  niolb run --config /etc/niolb/niolb.yaml"})
 public final class RunCommand implements Callable<Integer> {
@@ -255,7 +255,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--udp-max-flows", paramLabel = "N",
         description = "UDP flows open at once per listener; datagrams from new clients past it are dropped and "
-            + "counted (default: half the open-file limit).")
+            + "counted (default: half of what the open-file limit leaves after 256, at least 64).")
     private Integer udpMaxFlows;
 
     @Option(names = "--udp-rcvbuf", paramLabel = "SIZE", defaultValue = "0", converter = Converters.ByteSize.class,

@@ -88,8 +88,9 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             throw new IllegalArgumentException("empty server: expected HOST:PORT[,weight=N][,name=NAME][,backup]"
                 + "[,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
         }
-        final String[] parts = spec.split(",");
-        if (parts.length == 0) { // nothing but commas: split drops every empty part (found by fuzzing)
+        // -1: a trailing comma is an empty option, refused, not dropped ("HOST:PORT," was a line cut in two)
+        final String[] parts = spec.split(",", -1);
+        if (parts[0].isBlank()) { // nothing but commas (found by fuzzing), or none before them
             throw new IllegalArgumentException("server " + Quoted.of(spec) + ": expected HOST:PORT[,weight=N][,name=NAME]"
                 + "[,backup][,check-port=N][,send-proxy|send-proxy-v2][,maxconn=N]");
         }
@@ -104,6 +105,9 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         final Set<String> given = new HashSet<>();
         for (int i = 1; i < parts.length; i++) {
             final String option = parts[i].strip();
+            if (option.isEmpty()) {
+                throw new IllegalArgumentException("server " + Quoted.of(spec) + ": an empty option (a comma too many)");
+            }
             final int eq = option.indexOf('=');
             final String key = eq < 0 ? option : option.substring(0, eq);
             final String value = eq < 0 ? "" : option.substring(eq + 1);
@@ -138,8 +142,8 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     } catch (final NumberFormatException e) {
                         checkPort = -1;
                     }
-                    if (checkPort < 1 || checkPort > 65535) {
-                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": check-port must be 1..65535, got "
+                    if (checkPort < 0 || checkPort > 65535) { // 0: none, the server's own port, as in a server map
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": check-port must be 0..65535, got "
                             + Quoted.of(value));
                     }
                 }
@@ -165,8 +169,8 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     } catch (final NumberFormatException e) {
                         maxconn = -1;
                     }
-                    if (maxconn < 1 || maxconn > ListenerLimits.MAX_CONN) {
-                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": maxconn must be 1.."
+                    if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) { // 0: no cap, as in a server map
+                        throw new IllegalArgumentException("server " + Quoted.of(spec) + ": maxconn must be 0.."
                             + ListenerLimits.MAX_CONN + ", got " + Quoted.of(value));
                     }
                 }

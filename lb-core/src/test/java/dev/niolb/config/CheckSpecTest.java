@@ -72,8 +72,10 @@ class CheckSpecTest {
         assertThat(s.checkPort()).isEqualTo(8081);
         assertThat(s.checkAddress().getPort()).isEqualTo(8081);
         assertThat(ServerConfig.parse("10.0.0.3:80").checkAddress().getPort()).isEqualTo(80);
-        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,check-port=0"))
-            .hasMessage("server '10.0.0.3:80,check-port=0': check-port must be 1..65535, got '0'");
+        assertThat(ServerConfig.parse("10.0.0.3:80,check-port=0").checkAddress().getPort()).as("0: none, as in a map")
+            .isEqualTo(80);
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,check-port=65536"))
+            .hasMessage("server '10.0.0.3:80,check-port=65536': check-port must be 0..65535, got '65536'");
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,backup=yes")).hasMessageContaining("backup takes no value");
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.3:80,bakup")).hasMessage(
             "server '10.0.0.3:80,bakup': unknown option 'bakup' (expected weight=N, name=NAME, backup, check-port=N,"

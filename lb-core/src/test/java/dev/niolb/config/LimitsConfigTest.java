@@ -39,8 +39,9 @@ class LimitsConfigTest {
     void aServerTakesAMaxconnOption() {
         assertThat(ServerConfig.parse("10.0.0.1:80,maxconn=100").maxconn()).isEqualTo(100);
         assertThat(ServerConfig.parse("10.0.0.1:80").maxconn()).isZero();
-        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,maxconn=0"))
-            .hasMessage("server '10.0.0.1:80,maxconn=0': maxconn must be 1..10000000, got '0'");
+        assertThat(ServerConfig.parse("10.0.0.1:80,maxconn=0").maxconn()).as("0: no cap, as in a map").isZero();
+        assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,maxconn=-1"))
+            .hasMessage("server '10.0.0.1:80,maxconn=-1': maxconn must be 0..10000000, got '-1'");
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,maxconn=lots")).hasMessageContaining("got 'lots'");
     }
 

@@ -318,7 +318,7 @@ final class ConfigReader {
         return v.text().strip().equals(ConfigWriter.AUTO) ? Config.defaultThreads() : v.intIn(1, Config.MAX_THREADS);
     }
 
-    /** {@code auto} (half the open-file limit, decided at start) or 1..10000000. */
+    /** {@code auto} (half of the open-file limit less 256, at least 64, decided at start) or 1..10000000. */
     private static int maxFlows(final YamlValue v) {
         return v.text().strip().equals(ConfigWriter.AUTO) ? 0 : v.intIn(1, UdpOptions.MAX_FLOWS);
     }
