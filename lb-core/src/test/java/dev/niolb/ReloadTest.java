@@ -156,6 +156,34 @@ class ReloadTest {
     }
 
     @Test
+    void aReloadThatFailsAfterBindingItsNewListenerClosesItAgain() throws Exception {
+        backend("a");
+        final Config first = config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a"));
+        lb = rig.start(first);
+        final InetSocketAddress added = new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp());
+        // a slow start whose nanoseconds overflow: no file can say it any more (durations stop at ten years), so
+        // it stands for any defect that throws once the new listeners are bound
+        final TargetGroupConfig web = group("web", Algorithm.ROUNDROBIN, "a");
+        final Config next = config(1, List.of(listener("front"),
+                new ListenerConfig("added", Protocol.TCP, added, "web", TcpOptions.DEFAULTS)),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, web.servers(),
+                web.health().withSlowStart(Duration.ofDays(200_000))));
+
+        assertThatThrownBy(() -> reload(next)).isInstanceOf(ArithmeticException.class);
+
+        assertThat(lb.listeners()).extracting(l -> l.name()).containsExactly("front");
+        Await.until(() -> {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(added);
+                return true; // nothing listens there: the reload closed what it bound
+            } catch (final BindException stillBound) {
+                return false;
+            }
+        }, 5_000);
+        assertThat(greeting("front")).isEqualTo("a");
+    }
+
+    @Test
     void aRemovedListenerStopsAcceptingWhileItsOpenSessionGoesOn() throws Exception {
         backend("a");
         lb = rig.start(config(1, List.of(listener("front"), listener("old")), group("web", Algorithm.ROUNDROBIN, "a")));
