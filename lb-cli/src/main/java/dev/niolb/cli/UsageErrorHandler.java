@@ -37,6 +37,14 @@ final class UsageErrorHandler implements IParameterExceptionHandler {
         if (unmatched.isEmpty()) {
             return ex;
         }
+        final CommandLine cmd = ex.getCommandLine();
+        if (!cmd.getSubcommands().isEmpty() && !unmatched.getFirst().startsWith("-")) {
+            // 'niolb server frobnicate g s --admin X' named --admin, the first option, as the mistake
+            return new UnmatchedArgumentException(cmd, "unknown command " + Quoted.of(unmatched.getFirst())
+                + " (expected " + String.join(", ", cmd.getSubcommands().keySet().stream()
+                .filter(name -> !cmd.getSubcommands().get(name).getCommandSpec().usageMessage().hidden()).toList())
+                + ")");
+        }
         final List<String> options = unmatched.stream().filter(a -> a.startsWith("-")).limit(1).toList();
         if (ex instanceof UnmatchedArgumentException && (options.isEmpty() || options.size() == unmatched.size())) {
             return ex;

@@ -20,7 +20,8 @@ class UsageErrorsTest {
     static Stream<Arguments> mistakes() {
         return Stream.of(
             arguments("no command", new String[] {}, "niolb: missing command"),
-            arguments("an unknown command", new String[] {"start"}, "niolb: Unmatched argument"),
+            arguments("an unknown command", new String[] {"start"},
+                "niolb: unknown command 'start' (expected run, check, demo, stats, server, reload, version)"),
             arguments("an unknown flag", ok("--fast"), "niolb: Unknown option: '--fast'"),
             arguments("a listen address without a port", new String[] {"run", "--listen", "foo", "--server", "10.0.0.1:80"},
                 "niolb: bad address 'foo': expected HOST:PORT"),
@@ -104,6 +105,8 @@ class UsageErrorsTest {
                 "niolb: listener maxconn must be 0..10000000, got -5"),
             arguments("a negative server maxconn", ok("--server", "10.0.0.2:80,maxconn=-1"),
                 "niolb: server '10.0.0.2:80,maxconn=-1': maxconn must be 0..10000000, got '-1'"),
+            arguments("an unknown server command", new String[] {"server", "frobnicate", "g", "s", "--admin",
+                "127.0.0.1:9"}, "niolb: unknown command 'frobnicate' (expected add, drain, maint, ready, remove, weight)"),
             arguments("a server spec ending in a comma", ok("--server", "10.0.0.2:80,"),
                 "niolb: server '10.0.0.2:80,': an empty option (a comma too many)"),
             arguments("a bad demo address", new String[] {"demo", "--listen", "8080"},
@@ -152,7 +155,7 @@ class UsageErrorsTest {
         assertThat(result.out()).as("stdout").isEmpty();
         assertThat(result.errLines()).hasSize(2);
         assertThat(result.errLines().get(0)).startsWith(expected);
-        assertThat(result.errLines().get(1)).matches("(Did you mean .*\\? )?Try 'niolb( run| demo| stats)? --help'\\.");
+        assertThat(result.errLines().get(1)).matches("(Did you mean .*\\? )?Try 'niolb( run| demo| stats| server)? --help'\\.");
         assertThat(result.err()).doesNotContain("Exception", "\tat ");
     }
 
