@@ -44,9 +44,12 @@ public final class DirectMemory {
         return JVM;
     }
 
-    /** What the pools leave to the JDK's other users: an eighth of the maximum, at least 8 MiB (all of a tiny one). */
+    /**
+     * What the pools leave to the JDK's other users: an eighth of the maximum, at least 8 MiB, at most half (a
+     * JVM given only a few MiB still relays).
+     */
     static long headroom(final long max) {
-        return Math.min(max, Math.max(MIN_HEADROOM, max / 8));
+        return Math.min(max / 2, Math.max(MIN_HEADROOM, max / 8));
     }
 
     /** The bound the pools allocate below: the maximum less {@link #headroom}. */
