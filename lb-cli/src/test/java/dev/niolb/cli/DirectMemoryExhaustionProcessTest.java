@@ -57,6 +57,10 @@ class DirectMemoryExhaustionProcessTest {
                 assertThat(statsStatus(admin)).as("the stats, which every loop answers for, while short").isEqualTo(200);
             }
             assertThat(niolb.out()).anyMatch(line -> line.endsWith(" no_buffer"));
+            for (final Socket s : clients) {
+                assertThat(endOf(s)).as("a stream no buffer was left for is cut by a reset, never a clean end")
+                    .isNotEqualTo(End.CLEAN);
+            }
 
             for (final Socket s : clients) {
                 s.close();
@@ -76,6 +80,27 @@ class DirectMemoryExhaustionProcessTest {
             for (final Socket s : clients) {
                 s.close();
             }
+        }
+    }
+
+    private enum End { CLEAN, RESET, STILL_STREAMING }
+
+    /** How a client's stream goes on once it reads: to a clean end, a reset, or on (4 MiB read: its server streams). */
+    private static End endOf(final Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        final byte[] chunk = new byte[64 * 1024];
+        long read = 0;
+        try {
+            while (read < (4 << 20)) {
+                final int n = s.getInputStream().read(chunk);
+                if (n < 0) {
+                    return End.CLEAN;
+                }
+                read += n;
+            }
+            return End.STILL_STREAMING;
+        } catch (final java.net.SocketException e) {
+            return End.RESET;
         }
     }
 

@@ -682,10 +682,13 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         phase = Phase.CLOSED;
         cancel();
         // a refused PROXY header is aborted at once, so that the sender notices (and no TIME_WAIT is left)
+        // no buffer: what is left of the stream sits unread in the kernel, where the counts above do not see it,
+        // and a FIN would pass the cut stream off as a whole one to both (black-box testing, session 24)
         final boolean abortClient = reason == Termination.SERVER_RESET || reason == Termination.INTERNAL_ERROR
-            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || cutForClient;
+            || reason == Termination.PROXY_HEADER || reason == Termination.REJECTED || reason == Termination.NO_BUFFER
+            || cutForClient;
         final boolean abortServer = reason == Termination.CLIENT_RESET || reason == Termination.INTERNAL_ERROR
-            || cutForServer;
+            || reason == Termination.NO_BUFFER && relayed || cutForServer;
         client.close(abortClient);
         if (serverSocket != null) {
             serverSocket.close(abortServer);
