@@ -44,9 +44,11 @@ public final class EventLoop {
     private static final int MAX_POOLED_BUFFERS = 256;
     /**
      * What a pool keeps of free buffers, in bytes, whatever their size: 256 of 1 MiB kept a quarter of a GiB per
-     * loop after a peak (black-box testing, session 24). 256 of the default 64 KiB, at least 8 of any size.
+     * loop after a peak (black-box testing, session 24). 256 of the default 64 KiB; and at most an eighth of the
+     * direct memory the pools may use, so that a small one is not all held free by one loop while another finds
+     * none (at least one buffer).
      */
-    private static final int MAX_POOLED_BYTES = 16 << 20;
+    private static final long MAX_POOLED_BYTES = 16 << 20;
 
     private final int index;
     private final Poller poller;
@@ -207,7 +209,8 @@ public final class EventLoop {
         requireOwner("bufferPool");
         BufferPool pool = pools.get(size);
         if (pool == null) {
-            pool = new BufferPool(size, Math.clamp(MAX_POOLED_BYTES / size, 8, MAX_POOLED_BUFFERS));
+            final long pooledBytes = Math.min(MAX_POOLED_BYTES, DirectMemory.jvm().limit() / 8);
+            pool = new BufferPool(size, (int) Math.clamp(pooledBytes / size, 1, MAX_POOLED_BUFFERS));
             pools.put(size, pool);
         }
         return pool;
