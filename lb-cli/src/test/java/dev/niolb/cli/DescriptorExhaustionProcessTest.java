@@ -151,20 +151,21 @@ class DescriptorExhaustionProcessTest {
 
     /** The body of a GET of /api/stats on the admin port. */
     private static String adminBody(final int admin) throws Exception {
-        final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5)).build();
-        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin
-                + "/api/stats")).timeout(Duration.ofSeconds(10)).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return statsGet(admin, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** The status of a GET of /api/stats on the admin port. */
     private static int adminGet(final int admin) throws Exception {
+        return statsGet(admin, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static <T> java.net.http.HttpResponse<T> statsGet(final int admin,
+                                                              final java.net.http.HttpResponse.BodyHandler<T> body)
+        throws Exception {
         final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5)).build();
         return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin
-                + "/api/stats")).timeout(Duration.ofSeconds(10)).build(),
-            java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+            + "/api/stats")).timeout(Duration.ofSeconds(10)).build(), body);
     }
 
     private static Socket connect(final int port) throws IOException {
