@@ -47,6 +47,18 @@ class CheckDiffTest {
     }
 
     @Test
+    void anAdminAddressTurnedOffIsSaidAsTheFileSaysIt() throws IOException {
+        final Path running = file("running.yaml", "admin:\n  address: 127.0.0.1:9901\n" + RUNNING);
+        final Path next = file("next.yaml", "admin:\n  address: none\n" + RUNNING);
+
+        final Cli result = Cli.run("check", "--config", next.toString(), "--diff", "--against", running.toString());
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out().strip()).startsWith("reload: no change; not applied until a restart: admin.address ")
+            .doesNotContain("required");
+    }
+
+    @Test
     void printsWhatAReloadWouldChangeInOneLine() throws IOException {
         final Path running = file("running.yaml", RUNNING);
         final Path next = file("next.yaml", """

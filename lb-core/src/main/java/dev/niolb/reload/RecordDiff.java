@@ -68,6 +68,12 @@ public final class RecordDiff {
         Map.entry("send-proxy.version", "send-proxy"),
         Map.entry("send-proxy.udp", "proxy-udp"));
 
+    /**
+     * Paths of what the config derives, not what a file says: never a change of their own. {@code admin.required}
+     * (whether the address was given, so that failing to bind it fails the start) changes with the address.
+     */
+    private static final Set<String> DERIVED = Set.of("admin.required");
+
     /** Paths whose values are byte counts, written as sizes. */
     private static final Set<String> SIZES = Set.of("udp.receive-buffer", "tcp.buffer-size",
         "accept-proxy.max-header-length");
@@ -120,6 +126,9 @@ public final class RecordDiff {
                 continue;
             }
             final String path = prefix + userName(c.getName());
+            if (DERIVED.contains(path)) {
+                continue;
+            }
             if (a instanceof Record ra && b instanceof Record rb && a.getClass() == b.getClass()
                 && !(a instanceof ConfigValue)) {
                 collect(path + ".", ra, rb, Set.of(), out);
