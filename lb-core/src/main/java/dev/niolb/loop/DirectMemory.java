@@ -31,7 +31,7 @@ public final class DirectMemory {
     private final long limit;
     private volatile boolean reclaimAsked;
     private volatile Thread reclaimer;
-    private long reclaims; // written by the reclaimer only
+    private volatile long reclaims; // written by the reclaimer only, read by anyone
 
     /** @param used the bytes of direct buffers allocated now; {@code max} the most there may be */
     DirectMemory(final LongSupplier used, final long max) {
