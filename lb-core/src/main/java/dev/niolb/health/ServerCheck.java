@@ -108,7 +108,7 @@ final class ServerCheck implements Timeout {
                 LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands",
                     server.name(), result.detail());
             }
-            timer.at(Math.max(startedMs + (reprobeOnly ? reprobeMs : intervalMs), loop.nowMs() + 1));
+            scheduleNext();
             return;
         }
         if (notMade) {
@@ -124,6 +124,11 @@ final class ServerCheck implements Timeout {
             server.health(riseFall.up(), (reprobeOnly ? "re-probe " : "") + n + (n == 1 ? " check " : " checks ")
                 + (result.passed() ? "passed" : "failed") + ": " + result.detail());
         }
+        scheduleNext();
+    }
+
+    /** The next check an interval after this one started; a re-probe only while the server is DOWN. */
+    private void scheduleNext() {
         if (reprobeOnly) {
             if (!riseFall.up()) {
                 timer.at(Math.max(startedMs + reprobeMs, loop.nowMs() + 1)); // the same pace however long it is DOWN

@@ -238,13 +238,18 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
      * The top-level settings only a restart changes, by key (a setting's, {@code threads}, or a section's,
      * {@code admin}): a reload says each once, as not applied.
      */
-    public static final Set<String> RESTART_ONLY_SETTINGS = Set.of("transport", "threads", "maxconn", "admin",
+    private static final Set<String> RESTART_ONLY_SETTINGS = Set.of("transport", "threads", "maxconn", "admin",
         "access-log", "logs");
 
     /** Whether a top-level field (its path: {@code threads}, {@code admin.address}) only a restart changes. */
     public static boolean restartOnly(final RecordDiff.Field setting) {
+        return RESTART_ONLY_SETTINGS.contains(settingKey(setting));
+    }
+
+    /** A top-level field's setting: its path's first part ({@code admin} of {@code admin.address}). */
+    private static String settingKey(final RecordDiff.Field setting) {
         final int dot = setting.path().indexOf('.');
-        return RESTART_ONLY_SETTINGS.contains(dot < 0 ? setting.path() : setting.path().substring(0, dot));
+        return dot < 0 ? setting.path() : setting.path().substring(0, dot);
     }
 
     /**
@@ -290,8 +295,7 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
         final Set<String> settings = new HashSet<>();
         for (final RecordDiff.Field f : settingsChanged) {
             if (restartOnly(f)) {
-                final int dot = f.path().indexOf('.');
-                settings.add(dot < 0 ? f.path() : f.path().substring(0, dot));
+                settings.add(settingKey(f));
             }
         }
         return withoutNotApplied(fields, settings);
@@ -318,8 +322,7 @@ public record ConfigDiff(List<ListenerConfig> listenersAdded, List<ListenerConfi
         }
         final List<RecordDiff.Field> settingsApplied = new ArrayList<>();
         for (final RecordDiff.Field f : settingsChanged) {
-            final int dot = f.path().indexOf('.');
-            if (!settings.contains(dot < 0 ? f.path() : f.path().substring(0, dot))) {
+            if (!settings.contains(settingKey(f))) {
                 settingsApplied.add(f);
             }
         }
