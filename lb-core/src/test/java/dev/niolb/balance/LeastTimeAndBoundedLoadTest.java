@@ -58,6 +58,16 @@ class LeastTimeAndBoundedLoadTest {
     }
 
     @Test
+    void connectTimesATenthOfAMillisecondApartOnOneNetworkCountAsEqual() {
+        final Server[] servers = TestServers.equal(2);
+        final long now = System.nanoTime();
+        servers[0].connectSucceeded(0, 220_000, now); // drawn at every connect: warm
+        servers[1].connectSucceeded(0, 340_000, now); // drawn seldom: the same loopback, colder
+        final int[] idle = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(idle[1]).as("with a 50 us floor 0.34 ms lost every draw").isBetween(400, 600);
+    }
+
+    @Test
     void aServerMeasuredSlowOnceAtStartIsTriedAgainWithinThreeSecondsEvenWithNoSessionsOpen() {
         final Server[] servers = TestServers.equal(2);
         final long now = System.nanoTime();
