@@ -26,8 +26,10 @@ public final class ServerCounters {
     public static final int CONNECT_NANOS_EWMA = 5;
     /** Per stripe: when ({@link System#nanoTime()}) the loop last measured a connect. */
     private static final int CONNECT_SAMPLED_AT = 6;
+    /** Per stripe: the loop's last connect time as measured, before {@link #recordConnectNanos} filtered it. */
+    private static final int LAST_CONNECT_NANOS = 7;
 
-    private static final int FIELDS = 7;
+    private static final int FIELDS = 8;
     /**
      * How fast an average nobody has measured again loses its weight: by half each quarter second. A server that
      * connected slowly once (a cold start, one lost SYN) and was then never picked by {@code leasttime} would
@@ -104,15 +106,34 @@ public final class ServerCounters {
     /**
      * Folds one connect time into {@code stripe}'s average (weight 1/8, as TCP's smoothed RTT). Only the
      * stripe's owning loop may call this: no loop writes another's line.
+     *
+     * <p>What is folded in is the lesser of this connect time and the loop's previous one to the server: a slow
+     * connect counts once the next is slow too. One alone is most often the loop's own delay, not the server's
+     * (preempted between the connect and its readiness on a loaded machine), and at weight 1/8 one 20 ms outlier
+     * among 0.3 ms connects raised a server's average eightfold and kept it out of {@code leasttime}'s draws for
+     * over a second, until that had aged: with weights 10,1,1 a light server got 1 of 1,200 sessions (CI, session
+     * 24). A server that is slow stays slow from one connect to the next and is seen one connect later; one that
+     * drops SYNs often enough to matter has two slow connects in a row often enough to be seen.
+     *
+     * <p>The part of the old average that age took off ({@link #HALF_LIFE_NANOS}) goes to the new time rather
+     * than to 0: after a long wait the fresh measurement decides, not the old one and not a blend of the new
+     * with nothing (which made a server measured rarely look up to eight times faster than it is).
      */
     public void recordConnectNanos(final int stripe, final long nanos, final long atNanos) {
-        // the old average aged first, as it was scored: a server measured afresh after a long wait starts from
-        // that, not from the one slow sample that kept it out (which would take dozens of fresh ones to outweigh)
-        final long old = aged(counters.get(stripe, CONNECT_NANOS_EWMA), atNanos - counters.get(stripe,
-            CONNECT_SAMPLED_AT));
-        final long next = old == 0 ? Math.max(1, nanos) : old + (nanos - old) / 8;
-        counters.add(stripe, CONNECT_NANOS_EWMA, next - counters.get(stripe, CONNECT_NANOS_EWMA));
+        final long previous = counters.get(stripe, LAST_CONNECT_NANOS);
+        final long sample = Math.max(1, previous == 0 ? nanos : Math.min(nanos, previous));
+        final long ewma = counters.get(stripe, CONNECT_NANOS_EWMA);
+        final long next;
+        if (ewma == 0) {
+            next = sample;
+        } else {
+            final long halvings = halvings(atNanos - counters.get(stripe, CONNECT_SAMPLED_AT));
+            final long folded = ewma + (sample - ewma) / 8;
+            next = halvings >= 63 ? sample : Math.max(1, (folded >> halvings) + sample - (sample >> halvings));
+        }
+        counters.add(stripe, CONNECT_NANOS_EWMA, next - ewma);
         counters.add(stripe, CONNECT_SAMPLED_AT, atNanos - counters.get(stripe, CONNECT_SAMPLED_AT));
+        counters.add(stripe, LAST_CONNECT_NANOS, Math.max(1, nanos) - previous);
     }
 
     /**

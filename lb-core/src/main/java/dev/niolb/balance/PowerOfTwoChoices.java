@@ -15,8 +15,9 @@ import dev.niolb.backend.Server;
  * fewer new sessions, and equal times (within {@link #SAME_TIME} of each other) reduce to least connections. The
  * connect time is an EWMA that ages: each quarter second since it was last measured halves its weight, and the
  * weight it loses goes to the two drawn servers' typical time (see
- * {@link dev.niolb.backend.ServerCounters#connectFreshness(long)}). So one slow connect cannot starve a server (its
- * time drifts to the other's and it is tried again), a server never measured counts as like the other, and a
+ * {@link dev.niolb.backend.ServerCounters#connectFreshness(long)}). A slow connect counts only when the next one
+ * is slow too ({@link dev.niolb.backend.ServerCounters#recordConnectNanos}); a slow average cannot starve a server
+ * (its time drifts to the other's and it is tried again), a server never measured counts as like the other, and a
  * server measured rarely is not taken for faster than it is. The 1 ms floor keeps jitter from counting as a
  * difference: on a host's own network a connect takes tenths of a millisecond, and one server drawn at nearly every
  * connect measures faster than those drawn seldom (warm caches, more samples). With a floor of 50 µs, 0.22 against

@@ -68,6 +68,38 @@ class LeastTimeAndBoundedLoadTest {
     }
 
     @Test
+    void oneSlowConnectAmongFastOnesCountsAsTheLoopsDelayAndTheServerKeepsItsShare() {
+        final Server[] servers = measuredAlike(300_000); // 0.3 ms, the same loopback
+        final long now = System.nanoTime();
+        servers[1].connectSucceeded(0, 20_000_000, now); // 20 ms once: the loop preempted on a loaded machine
+        final int[] idle = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(idle[1]).as("folded in, it kept the server out for over a second").isBetween(400, 600);
+    }
+
+    @Test
+    void twoSlowConnectsInARowTakeAServerOut() {
+        final Server[] servers = measuredAlike(300_000);
+        final long now = System.nanoTime();
+        servers[1].connectSucceeded(0, 20_000_000, now);
+        servers[1].connectSucceeded(0, 20_000_000, now);
+        final int[] idle = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(idle[1]).as("slow from one connect to the next: the server is slow").isZero();
+    }
+
+    @Test
+    void aServerMeasuredAfreshAfterALongWaitIsAsSlowAsItsFreshConnect() {
+        final Server[] servers = TestServers.equal(2);
+        final long now = System.nanoTime();
+        servers[0].connectSucceeded(0, 1_000_000, now); // 1 ms, measured at every connect
+        servers[1].connectSucceeded(0, 5_000_000, now - 1_000_000_000L); // 5 ms, a second ago: aged to 1/16
+        servers[1].connectSucceeded(0, 5_000_000, now); // and 5 ms again now
+        assertThat(servers[1].connectNanosEwma(now)).as("not a blend of 5 ms with what age left of the old one")
+            .isEqualTo(5_000_000);
+        final int[] idle = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 1), 2, 1000, 0);
+        assertThat(idle[1]).as("6 ms against 2 (with the floor): slower").isZero();
+    }
+
+    @Test
     void aServerMeasuredSlowOnceAtStartIsTriedAgainWithinThreeSecondsEvenWithNoSessionsOpen() {
         final Server[] servers = TestServers.equal(2);
         final long now = System.nanoTime();
@@ -125,6 +157,17 @@ class LeastTimeAndBoundedLoadTest {
         TestServers.setActive(servers[1], 5);
         final int[] counts = TestServers.countPicks(Balancers.create(Algorithm.LEASTTIME, servers, 7), 3, 300, 0);
         assertThat(counts[2]).isGreaterThan(counts[0] + counts[1]);
+    }
+
+    /** Two equal servers, each measured ten times at {@code nanos} just now. */
+    private static Server[] measuredAlike(final long nanos) {
+        final Server[] servers = TestServers.equal(2);
+        final long now = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            servers[0].connectSucceeded(0, nanos, now);
+            servers[1].connectSucceeded(0, nanos, now);
+        }
+        return servers;
     }
 
     @Test
