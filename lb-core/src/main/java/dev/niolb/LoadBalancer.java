@@ -2,6 +2,7 @@ package dev.niolb;
 
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.admission.ConnectionLimit;
+import dev.niolb.admission.OpenFileLimit;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.DnsServerSpec;
@@ -147,8 +148,8 @@ public final class LoadBalancer implements AutoCloseable {
                 loops[i].busyPoll(config.busyPoll().window());
             }
             // the process's maxconn: one count over every TCP listener and loop, see ConnectionLimit
-            final ConnectionLimit global = config.maxconn() > 0 ? new ConnectionLimit(config.maxconn())
-                : ConnectionLimit.UNLIMITED;
+            final int maxconn = processMaxconn(config.maxconn());
+            final ConnectionLimit global = maxconn > 0 ? new ConnectionLimit(maxconn) : ConnectionLimit.UNLIMITED;
             final Map<String, TargetGroup> groups = new LinkedHashMap<>();
             for (final TargetGroupConfig g : config.groups()) {
                 groups.put(g.name(), new TargetGroup(g, loops.length));
@@ -318,6 +319,32 @@ public final class LoadBalancer implements AutoCloseable {
         }
         this.metrics = java.util.Objects.requireNonNull(server, "server");
         this.metricsAddress = java.util.Objects.requireNonNull(address, "address");
+    }
+
+    /**
+     * The process's maxconn: the operator's, or without one ({@code 0}) what the open-file limit leaves room for
+     * (see {@link OpenFileLimit}), logged; an operator's that the limit cannot hold is kept, with a warning, as
+     * HAProxy does.
+     */
+    private static int processMaxconn(final int configured) {
+        final long limit = OpenFileLimit.limit();
+        if (limit <= 0) {
+            return configured; // no limit to read: nothing to derive a cap from
+        }
+        final long open = OpenFileLimit.open();
+        final int fits = OpenFileLimit.connections(limit, open, 2);
+        if (configured == 0) {
+            LOG.info("maxconn {}: what the open-file limit of {} leaves room for ({} open, {} kept back, 2 a "
+                + "session); set maxconn to choose another", fits, limit, open, OpenFileLimit.RESERVE);
+            return fits;
+        }
+        if (configured > fits) {
+            LOG.warn("maxconn {} needs {} descriptors and the open-file limit is {}: raise it (LimitNOFILE, ulimit -n)"
+                + " or lower maxconn to {}; out of descriptors niolb pauses accepting, and health checks, the admin "
+                + "API and log files may find none", configured, open + OpenFileLimit.RESERVE + 2L * configured,
+                limit, fits);
+        }
+        return configured;
     }
 
     /**

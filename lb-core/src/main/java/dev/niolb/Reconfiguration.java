@@ -160,10 +160,12 @@ final class Reconfiguration {
             needsRestart(restartOnly, "threads",
                 "threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
         }
-        if (next.maxconn() != lb.maxconn.max()) {
-            // every listener and open connection counts under the running cap: a new one needs a restart
+        if (next.maxconn() != config.maxconn()) {
+            // every listener and open connection counts under the running cap: a new one needs a restart. The
+            // configured values compared: 0 runs as the cap the open-file limit gives (LoadBalancer.start)
             needsRestart(restartOnly, "maxconn",
-                "maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max() + ")");
+                "maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max()
+                    + (config.maxconn() == 0 ? ", from the open-file limit" : "") + ")");
         }
         if (!next.admin().equals(config.admin())) {
             needsRestart(restartOnly, "admin",

@@ -294,7 +294,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--maxconn", paramLabel = "N", defaultValue = "0",
         description = "TCP connections at once over all listeners; at it niolb stops accepting and new clients wait "
-            + "in the backlog; 0 no cap (default: ${DEFAULT-VALUE}).")
+            + "in the backlog; 0: as many as the open-file limit leaves room for, 2 descriptors each after those open and 256 "
+            + "more (default: ${DEFAULT-VALUE}).")
     private int maxconn;
 
     @Option(names = "--listener-maxconn", paramLabel = "N", defaultValue = "0",

@@ -98,6 +98,73 @@ class DescriptorExhaustionProcessTest {
     }
 
     /**
+     * Started under an open-file limit of 512 with no {@code maxconn}: niolb caps its sessions at what the limit
+     * leaves room for, so that clients beyond it wait in the backlog while descriptors are left for the health
+     * checks and the admin API, and accept never fails.
+     */
+    @Test
+    void withoutAMaxconnNiolbStopsAcceptingWhereItsOpenFileLimitWouldAndKeepsDescriptorsForChecksAndAdmin()
+        throws Exception {
+        assumeTrue(new File("/proc/self/fd").isDirectory(), "needs Linux /proc");
+        assumeTrue(onPath("prlimit"), "needs prlimit(1) (util-linux) to start the child under a lower limit");
+        final List<Socket> served = new ArrayList<>();
+        final List<Socket> waiting = new ArrayList<>();
+        try (EchoServer echo = new EchoServer();
+             NiolbProcess niolb = NiolbProcess.start(List.of("prlimit", "--nofile=512:512", "--"), "run",
+                 "--listen", "127.0.0.1:0", "--threads", "2",
+                 "--server", echo.address().getHostString() + ":" + echo.address().getPort(),
+                 "--check", "tcp", "--check-interval", "100ms", "--fall", "2", "--admin", "127.0.0.1:0")) {
+            final int maxconn = Integer.parseInt(niolb.awaitOut(
+                "maxconn (\\d+): what the open-file limit of 512 leaves room for", Duration.ofSeconds(20)).group(1));
+            assertThat(maxconn).as("two descriptors a session, 256 and those open at start kept back")
+                .isBetween(16, (512 - 256) / 2);
+            final int admin = Integer.parseInt(niolb.awaitOut(
+                "admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/", Duration.ofSeconds(20)).group(1));
+            final int port = niolb.awaitListeningPort();
+            for (int i = 0; i < maxconn; i++) {
+                final Socket s = connect(port);
+                served.add(s);
+                assertThat(roundTrip(s, 'x', 5_000)).as("client %d of %d served", i, maxconn).isTrue();
+            }
+            for (int i = 0; i < WAITING; i++) {
+                final Socket s = connect(port); // taken into the backlog by the kernel
+                waiting.add(s);
+                assertThat(roundTrip(s, 'x', 1_000)).as("a client past maxconn waits").isFalse();
+            }
+            final String stats = adminBody(admin);
+            assertThat(stats).contains("\"maxconn\":" + maxconn).containsPattern("\"maxconn_pauses\":[1-9]");
+            final long checksBefore = checksPassed(stats);
+            Await.until(() -> checksPassed(adminBody(admin)) >= checksBefore + 2, 10_000);
+
+            for (int i = 0; i < WAITING; i++) {
+                served.removeFirst().close();
+            }
+            for (final Socket s : waiting) {
+                s.setSoTimeout(10_000);
+                assertThat(s.getInputStream().read()).as("a waiting client, served").isEqualTo('x');
+            }
+            assertThat(niolb.out()).as("accept never failed, no check went without a socket")
+                .noneMatch(line -> line.contains("Too many open files") || line.contains("too many open files"));
+            assertThat(niolb.out()).noneMatch(line -> line.contains(" DOWN"));
+
+            closeAll(served);
+            closeAll(waiting);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(Duration.ofSeconds(20))).isZero();
+        } finally {
+            closeAll(served);
+            closeAll(waiting);
+        }
+    }
+
+    /** The server's checks passed, from a body of /api/stats. */
+    private static long checksPassed(final String stats) {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"checks_passed\":(\\d+)").matcher(stats);
+        assertThat(m.find()).as("checks_passed in " + stats).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    /**
      * Slow admin clients (a request line and half a header, then nothing) far past the admin API's cap of 64
      * connections, under an open-file limit with room for that cap and a few sessions: the data path still
      * accepts and relays, and a GET on the admin API is still answered.

@@ -23,6 +23,8 @@ final class StatsJson {
             .field("uptime_ms", s.uptimeMs())
             .field("loops", s.loops())
             .field("sessions", s.sessions())
+            .field("maxconn", s.maxconn())
+            .field("maxconn_open", s.maxconnOpen())
             .field("buffers_in_use", s.buffersInUse())
             .field("pipes_in_use", s.pipesInUse())
             .field("pipes_idle", s.pipesIdle())

@@ -16,7 +16,8 @@ import java.util.Set;
  * @param grace     how long a graceful stop lets sessions finish before closing them
  * @param dns       how servers given by DNS name are resolved
  * @param maxconn   TCP connections open at once over every listener; at it every listener stops accepting (new
- *                  clients wait in the kernel's backlogs) until one ends; 0 for no cap
+ *                  clients wait in the kernel's backlogs) until one ends; 0 for what the open-file limit
+ *                  leaves room for ({@link dev.niolb.admission.OpenFileLimit})
  * @param admin     the admin HTTP API ({@link AdminConfig#NONE} for none)
  * @param accessLog the access log's format ({@link AccessLogFormat#OFF} for none)
  * @param logs      where the logs go besides standard output (an access log file, syslog)

@@ -2,6 +2,7 @@ package dev.niolb.udp;
 
 import dev.niolb.accesslog.AccessLog;
 import dev.niolb.admission.Admission;
+import dev.niolb.admission.OpenFileLimit;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Sizes;
@@ -16,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
@@ -39,8 +39,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class UdpListener implements Listener {
     private static final Logger LOG = LoggerFactory.getLogger(UdpListener.class);
     private static final long WARN_INTERVAL_MS = 1000;
-    /** Descriptors left for everything that is not a UDP flow when the flow cap is sized to the fd limit. */
-    private static final long FD_RESERVE = 256;
 
     private final UdpListenerCounters counters;
     private final InetSocketAddress localAddress;
@@ -142,15 +140,12 @@ public final class UdpListener implements Listener {
     }
 
     /**
-     * Half the process's open-file limit less a reserve: each flow holds one descriptor, and TCP sessions
-     * (two each) need room too. At least 64.
+     * Half the process's open-file limit less {@link OpenFileLimit#RESERVE}: each flow holds one descriptor, and
+     * TCP sessions (two each) need room too. At least 64.
      */
     static int defaultMaxFlows() {
-        long limit = 4096;
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-            limit = unix.getMaxFileDescriptorCount();
-        }
-        return (int) Math.clamp((limit - FD_RESERVE) / 2, 64, UdpOptions.MAX_FLOWS);
+        final long limit = OpenFileLimit.limit();
+        return (int) Math.clamp(((limit > 0 ? limit : 4096) - OpenFileLimit.RESERVE) / 2, 64, UdpOptions.MAX_FLOWS);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.niolb.tcp;
 import dev.niolb.LoadBalancer;
 import dev.niolb.admission.Admission;
 import dev.niolb.admission.CidrSet;
+import dev.niolb.admission.OpenFileLimit;
 import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -255,6 +257,20 @@ class AccessAndLimitsTest {
         assertThat(lb.reload(lb.config().withMaxconn(50)).notApplied())
             .containsExactly("maxconn 50 needs a restart (running 100)");
         assertThat(lb.maxconn().max()).isEqualTo(100);
+    }
+
+    @Test
+    void withoutAMaxconnTheProcessRunsUnderTheOneItsOpenFileLimitGivesAndAReloadLeavesItAlone() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5), listener("front", ListenerLimits.NONE),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))));
+        final int derived = lb.maxconn().max();
+        assertThat(derived).as("this JVM's limit, less what is open and the reserve, halved")
+            .isCloseTo(OpenFileLimit.connections(OpenFileLimit.limit(), OpenFileLimit.open(), 2), within(64));
+
+        assertThat(lb.reload(lb.config()).notApplied()).as("0 is still 0, not the derived cap").isEmpty();
+        assertThat(lb.reload(lb.config().withMaxconn(50)).notApplied())
+            .containsExactly("maxconn 50 needs a restart (running " + derived + ", from the open-file limit)");
     }
 
     // ------------------------------------------------------------------------------ behind a PROXY header
