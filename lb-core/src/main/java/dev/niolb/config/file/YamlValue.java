@@ -10,6 +10,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,9 +78,31 @@ public final class YamlValue {
         throw error("expected a value, got " + kind());
     }
 
+    /**
+     * The text, except that a plain float of whole value ({@code 2.0}, {@code 1e3}) is written as that whole
+     * number: YAML reads it as a float, and JSON Schema, as editors check the file against ours, takes a float of
+     * whole value for an integer. Quoted, it stays text.
+     */
+    private String wholeNumberText() {
+        final String t = text().strip();
+        if (Tag.FLOAT.equals(node.getTag())) {
+            try {
+                // compared before anything is expanded: 1e999999999 must not become a billion-digit number
+                final BigDecimal v = new BigDecimal(t);
+                if (v.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0
+                    && v.stripTrailingZeros().scale() <= 0) {
+                    return Long.toString(v.longValueExact());
+                }
+            } catch (final NumberFormatException | ArithmeticException notANumber) {
+                // .inf, .nan: refused by the parser, as written
+            }
+        }
+        return t;
+    }
+
     /** A whole number. */
     public int integer() {
-        final String t = text().strip();
+        final String t = wholeNumberText();
         try {
             return Numbers.parseInt(t);
         } catch (final NumberFormatException e) {
@@ -108,12 +131,14 @@ public final class YamlValue {
 
     /** {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 1d} or {@code 0}, as for the flags. */
     public Duration duration() {
-        return as(Durations::parse);
+        final String t = wholeNumberText();
+        return check(() -> Durations.parse(t));
     }
 
     /** Bytes, or {@code 16k}, {@code 64k}, {@code 1m}, as for the flags. */
     public int size() {
-        return as(Sizes::parse);
+        final String t = wholeNumberText();
+        return check(() -> Sizes.parse(t));
     }
 
     /** The text through a parser of lb-core's model (e.g. {@code Endpoint::parse}); its refusal is reported here. */

@@ -380,6 +380,15 @@ class ConfigFileTest {
             .withSourceMaxconn(10));
     }
 
+    @Test
+    void aFloatOfWholeValueIsReadAsThatWholeNumberAsJsonSchemaTakesIt() {
+        final Config c = ConfigFile.parse("defaults:\n  retries: 2.0\n  buffer-size: 1.6e4\n  grace: 0.0\n" + MINIMAL,
+            "niolb.yaml");
+        assertThat(c.listeners().getFirst().tcp().retries()).isEqualTo(2);
+        assertThat(c.listeners().getFirst().tcp().bufferSize()).isEqualTo(16_000);
+        assertThat(c.grace()).isZero();
+    }
+
     static Stream<Arguments> mistakes() {
         return Stream.of(
             arguments("a YAML syntax error", "listeners: [\n", "niolb.yaml:2: not valid YAML: "),
@@ -405,6 +414,10 @@ class ConfigFileTest {
                 "niolb.yaml:3: listeners[0].keepalive: must be true or false, got 'yes'"),
             arguments("a word for a number", "defaults:\n  backlog: lots\n" + MINIMAL,
                 "niolb.yaml:2: defaults.backlog: must be a whole number, got 'lots'"),
+            arguments("a fraction for a number", "defaults:\n  retries: 2.5\n" + MINIMAL,
+                "niolb.yaml:2: defaults.retries: must be a whole number, got '2.5'"),
+            arguments("a float too large to be made whole", "defaults:\n  retries: 1e999999999\n" + MINIMAL,
+                "niolb.yaml:2: defaults.retries: must be a whole number, got '1e999999999'"),
             arguments("zero threads", "defaults:\n  threads: 0\n" + MINIMAL,
                 "niolb.yaml:2: defaults.threads: must be 1..256, got 0"),
             arguments("zero udp max flows", "defaults:\n  udp-max-flows: 0\n" + MINIMAL,

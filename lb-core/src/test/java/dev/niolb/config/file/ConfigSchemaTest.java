@@ -275,6 +275,7 @@ class ConfigSchemaTest {
             if (a.has("minimum")) {
                 values.add(Long.toString(a.get("minimum").asLong()));
                 values.add(Long.toString(a.get("minimum").asLong() - 1));
+                values.add(a.get("minimum").asLong() + ".0"); // a float of whole value: an integer to both
             }
             if (a.has("maximum")) {
                 values.add(Long.toString(a.get("maximum").asLong()));
@@ -288,10 +289,42 @@ class ConfigSchemaTest {
                 a.get("enum").values().forEach(v -> values.add(v.asString()));
                 values.add("bogus");
             }
+            if (a.has("pattern") && a.get("pattern").asString().contains("kK")) { // a size: 16k, 1m
+                values.addAll(sizeProbes(alternatives));
+            }
             if (a.has("type") && a.get("type").asString().equals("boolean")) {
                 values.addAll(List.of("true", "false", "bogus"));
             }
         }
+        return values;
+    }
+
+    /**
+     * A size's text forms at the edges of its integer alternative's range, in bytes (quoted: a string), in k and
+     * in m: each bound and its neighbour outside, so that the string's pattern must bound what the integer does.
+     */
+    private static Set<String> sizeProbes(final List<JsonNode> alternatives) {
+        final JsonNode range = alternatives.stream().filter(a -> a.has("minimum") && a.has("maximum")).findFirst()
+            .orElseThrow(() -> new AssertionError("a size without an integer range beside it"));
+        final long lo = range.get("minimum").asLong();
+        final long hi = range.get("maximum").asLong();
+        final Set<String> values = new LinkedHashSet<>();
+        for (final long n : List.of(lo - 1, lo, hi, hi + 1)) {
+            if (n >= 0) {
+                values.add("'" + n + "'");
+            }
+        }
+        for (final Map.Entry<String, Long> unit : Map.of("k", 1024L, "m", 1024L * 1024).entrySet()) {
+            final long first = (lo + unit.getValue() - 1) / unit.getValue();
+            final long last = hi / unit.getValue();
+            for (final long n : List.of(first - 1, first, last, last + 1)) {
+                if (n >= 0) {
+                    values.add(n + unit.getKey());
+                    values.add(n + unit.getKey().toUpperCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        values.add("'0" + lo + "'"); // a leading zero
         return values;
     }
 
