@@ -13,14 +13,22 @@ import dev.niolb.backend.Server;
  * Weights ({@link Server#effectiveWeight()}) are read live on every pick, so a weight change, a state change
  * or a slow-start step takes effect at once; excluded servers and those that take no new sessions take no
  * part and keep their current value.
+ *
+ * <p>A retry (servers excluded: the session's connect to one failed) is picked the same way from current
+ * values of its own. Picked from the first picks' values, it took a turn from them: with two servers of equal
+ * weight one of which refuses, every session was sent to the refusing one first (black-box testing, session
+ * 25). Now a server that refuses is tried first in its own turns only, and the sessions it fails are shared by
+ * the others by weight.
  */
 final class SmoothWeightedRoundRobin implements Balancer {
     private final Server[] servers;
     private final long[] current;
+    private final long[] retryCurrent;
 
     SmoothWeightedRoundRobin(final Server[] servers) {
         this.servers = servers.clone();
         this.current = new long[servers.length];
+        this.retryCurrent = new long[servers.length];
     }
 
     /** Servers both snapshots share keep their current values; new ones start at 0, as in nginx. */
@@ -31,6 +39,7 @@ final class SmoothWeightedRoundRobin implements Balancer {
                 final int at = Balancer.indexOf(old.servers, servers[i]);
                 if (at >= 0) {
                     current[i] = old.current[at];
+                    retryCurrent[i] = old.retryCurrent[at];
                 }
             }
         }
@@ -39,7 +48,7 @@ final class SmoothWeightedRoundRobin implements Balancer {
     @Override
     public Server pick(final int clientHash, final long excluded) {
         final Server[] servers = this.servers;
-        final long[] current = this.current;
+        final long[] current = excluded == 0 ? this.current : retryCurrent;
         long total = 0;
         int best = -1;
         for (int i = 0; i < servers.length; i++) {

@@ -36,12 +36,25 @@ class RoundRobinTest {
     }
 
     @Test
-    void anExcludedServerIsSkippedAndTheTurnContinuesAfterThePickedOne() {
+    void aRetryTakesTheNextServerOfATurnOfItsOwnAndLeavesTheFirstPicksTurnAlone() {
         final Server[] s = equal(3);
         final Balancer balancer = Balancers.create(Algorithm.ROUNDROBIN, s, 0);
 
         assertThat(balancer.pick(0, 0)).isSameAs(s[0]);
-        assertThat(balancer.pick(0, excluding(1))).isSameAs(s[2]);
-        assertThat(picks(balancer, 3, 0)).containsExactly(s[0], s[1], s[2]);
+        assertThat(balancer.pick(0, excluding(0))).as("s0 refused: the retries' turn").isSameAs(s[1]);
+        assertThat(picks(balancer, 3, 0)).containsExactly(s[1], s[2], s[0]);
+        assertThat(balancer.pick(0, excluding(0))).as("the retries' turn went on").isSameAs(s[2]);
+    }
+
+    @Test
+    void aRefusingServerIsTriedFirstOnlyInItsOwnTurnsAndTheOthersShareItsSessions() {
+        final int[] twoServers = TestServers.sessionsWithARefusingServer(
+            Balancers.create(Algorithm.ROUNDROBIN, equal(2), 0), 0, 600);
+        assertThat(twoServers).as("first tries on the refusing one, then sessions served by each")
+            .containsExactly(300, 0, 600);
+        final int[] threeServers = TestServers.sessionsWithARefusingServer(
+            Balancers.create(Algorithm.ROUNDROBIN, equal(3), 0), 0, 600);
+        assertThat(threeServers).as("a third of first tries, and the others take half each")
+            .containsExactly(200, 0, 300, 300);
     }
 }

@@ -59,4 +59,16 @@ class SmoothWeightedRoundRobinTest {
 
         assertThat(countPicks(balancer, 3, 300, excluding(0))).containsExactly(0, 200, 100);
     }
+
+    @Test
+    void aRefusingServerIsTriedFirstOnlyInItsOwnTurnsAndTheOthersShareItsSessionsByWeight() {
+        final int[] equalWeights = TestServers.sessionsWithARefusingServer(
+            Balancers.create(Algorithm.WEIGHTED, TestServers.equal(2), 0), 0, 600);
+        assertThat(equalWeights).as("first tries on the refusing one, then sessions served by each")
+            .containsExactly(300, 0, 600);
+        final int[] weighted = TestServers.sessionsWithARefusingServer(
+            Balancers.create(Algorithm.WEIGHTED, withWeights(1, 3, 1), 0), 0, 500);
+        assertThat(weighted).as("a fifth of first tries, and the others take its sessions 3:1 as their own")
+            .containsExactly(100, 0, 375, 125);
+    }
 }

@@ -64,4 +64,24 @@ final class TestServers {
         }
         return counts;
     }
+
+    /**
+     * {@code sessions} sessions, each picked afresh and, when the pick is server {@code refusing} (its connect
+     * fails), picked again with it excluded. Returns the number of first picks of the refusing server, then the
+     * sessions each server index served.
+     */
+    static int[] sessionsWithARefusingServer(final Balancer balancer, final int refusing, final int sessions) {
+        final int[] counts = new int[1 + 64];
+        int servers = 0;
+        for (int i = 0; i < sessions; i++) {
+            Server s = balancer.pick(i, 0);
+            if (s.index() == refusing) {
+                counts[0]++;
+                s = balancer.pick(i, excluding(refusing));
+            }
+            counts[1 + s.index()]++;
+            servers = Math.max(servers, s.index() + 1);
+        }
+        return java.util.Arrays.copyOf(counts, 1 + Math.max(servers, refusing + 1));
+    }
 }
