@@ -17,6 +17,8 @@ import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.transport.Transport;
 import dev.niolb.transport.Transports;
+import dev.niolb.tcp.ListenerCounters;
+import dev.niolb.tcp.TcpListener;
 import dev.niolb.udp.UdpListener;
 
 import java.io.IOException;
@@ -226,7 +228,7 @@ final class Reconfiguration {
                 }
                 // a TCP one under the running process cap
                 added.add(ListenerBinder.bind(l, group, lb.loops, lb.maxconn, lb.accessLog(),
-                    Transports.of(from.config().transport())));
+                    Transports.of(from.config().transport()), countersOfTcpNamed(l)));
             }
             for (final Listener l : added) {
                 if (!takenBack.contains(l)) {
@@ -243,6 +245,31 @@ final class Reconfiguration {
             lb.dns.configure(from.config().dns());
             throw e;
         }
+    }
+
+    /**
+     * The counters of the TCP listener {@code config} replaces under the same name, or null: one this reload
+     * removes (its address changed), or one an earlier reload removed whose sessions have not all ended. The new
+     * listener counts on in them: otherwise its counters began at 0 and hid the old one's from /metrics (which
+     * shows one series per name) while its sessions went on, so that their endings and bytes were never seen
+     * there (black-box testing, session 25).
+     */
+    private ListenerCounters countersOfTcpNamed(final ListenerConfig config) {
+        if (config.protocol() != Protocol.TCP) {
+            return null;
+        }
+        for (final ListenerConfig removed : diff.listenersRemoved()) {
+            if (removed.name().equals(config.name()) && removed.protocol() == Protocol.TCP
+                && from.listener(config.name()) instanceof TcpListener live) {
+                return live.counters();
+            }
+        }
+        for (final Listener l : from.retired().reversed()) { // the latest first
+            if (l instanceof TcpListener t && t.name().equals(config.name())) {
+                return t.counters();
+            }
+        }
+        return null;
     }
 
     /**

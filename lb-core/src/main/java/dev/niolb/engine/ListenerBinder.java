@@ -7,6 +7,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
+import dev.niolb.tcp.ListenerCounters;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.transport.Transport;
 import dev.niolb.udp.UdpListener;
@@ -33,8 +34,19 @@ public final class ListenerBinder {
     public static Listener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                                 final ConnectionLimit maxconn, final AccessLog accessLog, final Transport transport)
         throws IOException {
+        return bind(config, group, loops, maxconn, accessLog, transport, null);
+    }
+
+    /**
+     * As {@link #bind(ListenerConfig, TargetGroup, EventLoop[], ConnectionLimit, AccessLog, Transport)}; a TCP
+     * listener counts on in {@code continued}, the counters of the TCP listener of the same name it replaces
+     * (null: new ones; ignored for UDP).
+     */
+    public static Listener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
+                                final ConnectionLimit maxconn, final AccessLog accessLog, final Transport transport,
+                                final ListenerCounters continued) throws IOException {
         final Listener listener = config.protocol() == Protocol.UDP ? UdpListener.bind(config, group, loops, transport)
-            : TcpListener.bind(config, group, loops, maxconn, transport);
+            : TcpListener.bind(config, group, loops, maxconn, transport, continued);
         listener.accessLog(accessLog);
         return listener;
     }

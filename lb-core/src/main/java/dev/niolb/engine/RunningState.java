@@ -3,15 +3,18 @@ package dev.niolb.engine;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.config.Config;
 import dev.niolb.listener.Listener;
+import dev.niolb.metrics.SessionCounters;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.udp.UdpListener;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Immutable: built by the thread that starts or reloads the engine (under its stop lock), read from any thread.
@@ -53,13 +56,26 @@ public record RunningState(Config config, Map<String, TargetGroup> groups, List<
     public RunningState next(final Config config, final Map<String, TargetGroup> groups,
                              final List<Listener> listeners, final List<Listener> removed,
                              final List<TargetGroup> removedGroups) {
-        final List<Listener> stillRetired = new ArrayList<>();
+        final List<Listener> candidates = new ArrayList<>();
         for (final Listener l : retired) {
-            if (l.counters().active() > 0 && !listeners.contains(l)) { // not one a reload took back
-                stillRetired.add(l);
+            if (l.counters().active() > 0) {
+                candidates.add(l);
             }
         }
-        stillRetired.addAll(removed);
+        candidates.addAll(removed);
+        // one listener per counters: a UDP listener a reload took back is live again, and a TCP listener that
+        // replaced another under its name counts on in its counters (Reconfiguration), so the old one's sessions
+        // are counted and shown there, or, once that one is removed too, under the one removed last
+        final Set<SessionCounters> counted = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (final Listener l : listeners) {
+            counted.add(l.counters());
+        }
+        final List<Listener> stillRetired = new ArrayList<>();
+        for (final Listener l : candidates.reversed()) {
+            if (counted.add(l.counters())) {
+                stillRetired.addFirst(l);
+            }
+        }
         final List<TargetGroup> groupsStillRetired = new ArrayList<>();
         for (final TargetGroup g : retiredGroups) {
             if (!g.retiring().isEmpty() && !groups.containsValue(g)) {

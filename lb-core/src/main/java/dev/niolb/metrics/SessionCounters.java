@@ -25,6 +25,11 @@ public abstract class SessionCounters {
         this.activeField = activeField;
     }
 
+    /** The loops these count for, one stripe each. */
+    public final int stripes() {
+        return counters.stripes();
+    }
+
     /** Adds {@code delta} to {@code field}. Only stripe {@code stripe}'s loop may call this. */
     public final void add(final int stripe, final int field, final long delta) {
         counters.add(stripe, field, delta);

@@ -60,11 +60,11 @@ public final class TcpListener implements Listener {
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final List<ListeningSocket> sockets, final ConnectionLimit globalLimit,
-                        final Transport transport) {
+                        final Transport transport, final ListenerCounters continued) {
         this.settings = Settings.of(config, group, null);
         this.globalLimit = globalLimit;
         this.transport = transport;
-        this.counters = new ListenerCounters(loops.length);
+        this.counters = continued != null ? continued : new ListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
         this.descriptors = sockets.stream().mapToInt(ListeningSocket::descriptor).filter(fd -> fd >= 0).toArray();
         // one socket per loop; more sockets than loops (adopted from a process that ran more) are spread over the
@@ -87,6 +87,21 @@ public final class TcpListener implements Listener {
      */
     public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                                    final ConnectionLimit globalLimit, final Transport transport) throws IOException {
+        return bind(config, group, loops, globalLimit, transport, null);
+    }
+
+    /**
+     * As {@link #bind(ListenerConfig, TargetGroup, EventLoop[], ConnectionLimit, Transport)}, counting on in
+     * {@code continued}, the counters of the listener of the same name this one replaces (null: new ones). Its
+     * sessions go on counting there too, each on its own loop's stripe, as this listener's do: one name, one
+     * count, as a server re-added by name keeps its counters.
+     */
+    public static TcpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
+                                   final ConnectionLimit globalLimit, final Transport transport,
+                                   final ListenerCounters continued) throws IOException {
+        if (continued != null && continued.stripes() != loops.length) {
+            throw new IllegalArgumentException("counters of " + continued.stripes() + " loops for " + loops.length);
+        }
         final List<ListeningSocket> sockets;
         try {
             sockets = transport.listen(config.bind(), config.tcp().backlog(), loops.length,
@@ -94,7 +109,7 @@ public final class TcpListener implements Listener {
         } catch (final BindException e) {
             throw bindFailure(config, e);
         }
-        return new TcpListener(config, group, loops, sockets, globalLimit, transport);
+        return new TcpListener(config, group, loops, sockets, globalLimit, transport, continued);
     }
 
     private static BindException bindFailure(final ListenerConfig config, final BindException cause) {

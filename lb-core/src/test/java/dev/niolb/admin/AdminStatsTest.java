@@ -259,6 +259,60 @@ class AdminStatsTest {
     }
 
     @Test
+    void aTcpListenerAddedAgainUnderItsNameCountsOnWhereTheRemovedOneLeftOffItsSessionsIncluded() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final dev.niolb.config.ListenerConfig front = rig.lb.config().listeners().getFirst();
+            final dev.niolb.config.ListenerConfig back = new dev.niolb.config.ListenerConfig("back",
+                dev.niolb.config.Protocol.TCP, new java.net.InetSocketAddress("127.0.0.1", 0), "g",
+                dev.niolb.config.TcpOptions.DEFAULTS);
+            try (Socket session = rig.connect()) {
+                assertThat(AdminRig.greeting(session)).isEqualTo("s0");
+                rig.lb.reload(rig.lb.config().withListeners(List.of(back)));
+                assertThat(front.bind().getPort()).as("bound afresh on a port of its own").isZero();
+                rig.lb.reload(rig.lb.config().withListeners(List.of(back, front)));
+
+                final JsonNode stats = rig.stats();
+                assertThat(stats.get("retiring_listeners")).as("counted under the new one").isEmpty();
+                assertThat(stats.get("listeners")).filteredOn(l -> l.get("name").asText().equals("front"))
+                    .singleElement().satisfies(l -> {
+                        assertThat(l.get("accepted").asLong()).as("not back to 0").isEqualTo(1);
+                        assertThat(l.get("active").asLong()).as("the old listener's session").isEqualTo(1);
+                    });
+                assertThat(sample(rig.metrics(), "niolb_listener_accepted_total", "listener=\"front\""))
+                    .isEqualTo(1.0);
+                assertThat(sample(rig.metrics(), "niolb_listener_active_connections", "listener=\"front\""))
+                    .isEqualTo(1.0);
+            }
+            // its ending is counted under the name too, not lost with the retired listener
+            Await.until(() -> sample(rig.metrics(), "niolb_listener_active_connections", "listener=\"front\"") == 0,
+                10_000);
+            assertThat(sample(rig.metrics(), "niolb_listener_sessions_ended_total", "listener=\"front\"",
+                "reason=\"client_close\"")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aTcpListenerMovedToAnotherAddressUnderItsNameKeepsItsCounts() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final dev.niolb.config.ListenerConfig front = rig.lb.config().listeners().getFirst();
+            try (Socket session = rig.connect()) {
+                assertThat(AdminRig.greeting(session)).isEqualTo("s0");
+                rig.lb.reload(rig.lb.config().withListeners(List.of(new dev.niolb.config.ListenerConfig(front.name(),
+                    front.protocol(), new java.net.InetSocketAddress("127.0.0.2", 0), front.group(), front.tcp(),
+                    front.udp(), front.acceptProxy(), front.limits()))));
+
+                final JsonNode stats = rig.stats();
+                assertThat(stats.get("listeners")).singleElement().satisfies(l -> {
+                    assertThat(l.get("address").asText()).startsWith("127.0.0.2:");
+                    assertThat(l.get("accepted").asLong()).isEqualTo(1);
+                    assertThat(l.get("active").asLong()).isEqualTo(1);
+                });
+                assertThat(stats.get("retiring_listeners")).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void aGroupRemovedByAReloadWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {
             try (Socket session = rig.connect()) {
