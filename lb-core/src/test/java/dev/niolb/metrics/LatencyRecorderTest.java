@@ -96,6 +96,19 @@ class LatencyRecorderTest {
     }
 
     @Test
+    void aValueAMicrosecondPastABoundCountsInTheNextBucketThoughTheHistogramCannotTellThemApart() {
+        final LatencyRecorder r = new LatencyRecorder(1, LatencyBuckets.LATENCY);
+        r.record(0, 5 * MS + 1_000); // 5.001 ms: within the histogram's 1% of 5 ms
+        final long[] c = r.snapshot(0).buckets().cumulative();
+        int at5ms = 0;
+        while (!LatencyBuckets.LATENCY.label(at5ms).equals("0.005")) {
+            at5ms++;
+        }
+        assertThat(c[at5ms]).as("le=0.005").isZero();
+        assertThat(c[at5ms + 1]).as("le=0.01").isEqualTo(1);
+    }
+
+    @Test
     void boundsAreWrittenAsPlainDecimals() {
         assertThat(LatencyBuckets.LATENCY.label(0)).isEqualTo("0.0001");
         assertThat(LatencyBuckets.LATENCY.label(LatencyBuckets.LATENCY.size() - 1)).isEqualTo("10");
