@@ -40,7 +40,7 @@ final class StatsTables {
                 count(l.get("active")), count(l.get("accepted")), bytes(l.get("bytes_in")), bytes(l.get("bytes_out")),
                 count(l.get("connect_failures")),
                 count(endedRefused(l, ended) + sum(rejected, rejected.keySet().toArray(String[]::new))
-                    + sum(dropped, "flow_limit", "no_server", "full", "no_socket", "stopping", "acl", "source_limit",
+                    + sum(dropped, "flow_limit", "no_server", "connect_failure", "full", "no_socket", "stopping", "acl", "source_limit",
                         "source_rate", "proxy_header")),
                 count(sum(ended, "client_reset", "server_reset", "internal_error")),
                 millis(session.get("p50")), millis(session.get("p99")));
@@ -163,10 +163,9 @@ final class StatsTables {
 
     /**
      * Sessions that ended refused: no server, no buffer. A UDP flow that ended for want of a server dropped its
-     * datagram, which {@code dropped.no_server} counts already: counted once.
+     * datagram, which {@code dropped.no_server} or {@code dropped.connect_failure} counts already: counted once.
      */
     private static long endedRefused(final Map<String, Object> listener, final Map<String, Object> ended) {
-        // a UDP flow that ended for want of a server dropped its datagram, which dropped.no_server counts already
         return sum(ended, "no_buffer")
             + ("udp".equals(listener.get("protocol")) ? 0 : sum(ended, "no_server", "connect_failure", "full"));
     }

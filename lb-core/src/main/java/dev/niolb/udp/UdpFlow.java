@@ -514,7 +514,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             } else {
                 // no server ever took the flow (retries 0, or nothing it could resend): as when every retry failed,
                 // a connect failure, and what it sent dropped, not sent
-                listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, requests);
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_CONNECT_FAILURE, requests);
                 uncounted((int) requests, bytesIn);
                 close(Termination.CONNECT_FAILURE);
             }
@@ -528,11 +528,11 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             for (int i = 0; i < again; i++) {
                 if (kept.counted(i)) {
                     uncounted(1, kept.size(i));
-                    listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+                    listener.counters().add(stripe, UdpListenerCounters.DROPPED_CONNECT_FAILURE, 1);
                 }
             }
             if (pending != null) {
-                listener.counters().add(stripe, UdpListenerCounters.DROPPED_NO_SERVER, 1);
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_CONNECT_FAILURE, 1);
             }
             close(Termination.CONNECT_FAILURE);
             return;

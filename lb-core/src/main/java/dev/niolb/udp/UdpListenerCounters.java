@@ -73,7 +73,13 @@ public final class UdpListenerCounters extends SessionCounters {
      * server (ends, or moves to another), on a transport that can ask ({@code Transport#countsReceiveDrops}).
      */
     public static final int DROPPED_KERNEL_REPLIES = 23;
-    private static final int FIELDS = 24;
+    /**
+     * Datagrams dropped because every server their flow tried answered ICMP port unreachable (no server took
+     * them; {@link #DROPPED_NO_SERVER} is for those no server could be tried for), as a TCP session ends
+     * {@code connect_failure} when every connect failed.
+     */
+    public static final int DROPPED_CONNECT_FAILURE = 24;
+    private static final int FIELDS = 25;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);
