@@ -20,6 +20,7 @@ final class StatsTables {
         final StringBuilder out = new StringBuilder();
         out.append("niolb  uptime ").append(uptime(num(stats, "uptime_ms")))
             .append("  sessions ").append(count(stats.get("sessions")))
+            .append("  maxconn ").append(maxconn(stats))
             .append("  loops ").append(count(stats.get("loops")))
             .append("  buffers in use ").append(count(stats.get("buffers_in_use")))
             .append("  direct memory ").append(bytes(stats.get("direct_memory_bytes")))
@@ -186,6 +187,15 @@ final class StatsTables {
 
     private static String text(final Object o) {
         return o == null ? "-" : o.toString();
+    }
+
+    /** The process's connections counted against its maxconn and that maxconn: {@code 3/9,858}, or {@code none}. */
+    private static String maxconn(final Map<String, Object> stats) {
+        final Object max = stats.get("maxconn");
+        if (max instanceof Number n && n.longValue() == 0) {
+            return "none";
+        }
+        return count(stats.get("maxconn_open")) + "/" + count(max);
     }
 
     private static String count(final Object o) {

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class StatsTablesTest {
     private static final String STATS = """
-        {"uptime_ms":3723000,"loops":2,"sessions":3,"buffers_in_use":1,"direct_memory_bytes":1572864,
+        {"uptime_ms":3723000,"loops":2,"sessions":3,"maxconn":9858,"maxconn_open":3,"buffers_in_use":1,"direct_memory_bytes":1572864,
          "listeners":[{"name":"front","protocol":"tcp","address":"127.0.0.1:8080","group":"web","accepted":1234,
            "active":3,"bytes_in":2048,"bytes_out":5242880,"connect_failures":2,
            "ended":{"client_close":1000,"no_server":1,"connect_failure":2,"full":1,"client_reset":1,"server_reset":2},"dropped":{},
@@ -26,7 +26,7 @@ class StatsTablesTest {
     @Test
     void statsBecomeAlignedTablesOfListenersAndServers() {
         assertThat(StatsTables.render(JsonReader.parseObject(STATS))).isEqualTo("""
-            niolb  uptime 1h 2m 3s  sessions 3  loops 2  buffers in use 1  direct memory 1.5 MiB
+            niolb  uptime 1h 2m 3s  sessions 3  maxconn 3/9,858  loops 2  buffers in use 1  direct memory 1.5 MiB
 
             LISTENER  PROTO  ADDRESS         GROUP  ACTIVE  TOTAL       IN      OUT  CONN ERR  REFUSED  RESETS     P50       P99
             front     tcp    127.0.0.1:8080  web         3  1,234  2.0 KiB  5.0 MiB         2        4       3  3.1 ms  250.5 ms
@@ -50,7 +50,7 @@ class StatsTablesTest {
     @Test
     void missingFieldsShowAsDashes() {
         assertThat(StatsTables.render(JsonReader.parseObject("{\"listeners\":[{\"name\":\"x\"}]}")))
-            .startsWith("niolb  uptime -  sessions -")
+            .startsWith("niolb  uptime -  sessions -  maxconn -/-")
             .contains("x         -      -        -           -      -   -    -         -        0       0    -    -");
     }
 

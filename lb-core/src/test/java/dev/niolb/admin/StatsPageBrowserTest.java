@@ -117,6 +117,13 @@ class StatsPageBrowserTest {
     }
 
     @Test
+    void theHeaderShowsTheConnectionsCountedAgainstTheProcessMaxconn(@TempDir final Path profile) throws Exception {
+        final String dom = run(profile, "--dump-dom", url);
+        // none set here: the one the open-file limit gives, thousands at least
+        assertThat(dom).containsPattern("<b id=\"maxconn\">[0-9,]+ / [0-9]{1,3}(,[0-9]{3})+</b>");
+    }
+
+    @Test
     void aScreenshotOfThePageShowsMoreThanABlankWindow(@TempDir final Path profile) throws Exception {
         final Path png = Path.of("target", "stats-page.png").toAbsolutePath();
         Files.deleteIfExists(png);
