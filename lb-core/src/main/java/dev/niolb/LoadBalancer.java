@@ -147,8 +147,11 @@ public final class LoadBalancer implements AutoCloseable {
                 loops[i] = new EventLoop(i, transport);
                 loops[i].busyPoll(config.busyPoll().window());
             }
-            // the process's maxconn: one count over every TCP listener and loop, see ConnectionLimit
-            final int maxconn = processMaxconn(config.maxconn());
+            // the process's maxconn: one count over every TCP listener and loop, see ConnectionLimit. Without one
+            // of the operator's, a cap from the open-file limit, sized again once the listeners hold their sockets
+            final long fileLimit = OpenFileLimit.limit();
+            final int maxconn = config.maxconn() > 0 || fileLimit <= 0 ? config.maxconn()
+                : OpenFileLimit.connections(fileLimit, OpenFileLimit.open(), 2);
             final ConnectionLimit global = maxconn > 0 ? new ConnectionLimit(maxconn) : ConnectionLimit.UNLIMITED;
             final Map<String, TargetGroup> groups = new LinkedHashMap<>();
             for (final TargetGroupConfig g : config.groups()) {
@@ -181,6 +184,7 @@ public final class LoadBalancer implements AutoCloseable {
             for (final EventLoop loop : loops) {
                 loop.start();
             }
+            sizeMaxconn(global, config.maxconn(), "");
             started = new LoadBalancer(new RunningState(config, groups, listeners), loops, health, dns,
                 global, transport.name());
             started.accessLog = accessLog;
@@ -322,29 +326,43 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * The process's maxconn: the operator's, or without one ({@code 0}) what the open-file limit leaves room for
-     * (see {@link OpenFileLimit}), logged; an operator's that the limit cannot hold is kept, with a warning, as
-     * HAProxy does.
+     * Sizes the process's {@code limit} to the open-file limit when the operator set no maxconn ({@code configured}
+     * 0): two descriptors a session, after those open now (listening sockets, pollers, the JVM's files; those of
+     * the sessions counted now taken out) and {@link OpenFileLimit#RESERVE} more. Measured once the listeners hold
+     * their sockets, at start and after each reload: counted before binding, a hundred listeners on four loops
+     * (400 sockets) were left out and niolb ran out of descriptors below its own cap (black-box testing, session
+     * 25). Logged when it changes; a limit with no room left, or an operator's maxconn the limit cannot hold, is
+     * warned of.
      */
-    private static int processMaxconn(final int configured) {
-        final long limit = OpenFileLimit.limit();
-        if (limit <= 0) {
-            return configured; // no limit to read: nothing to derive a cap from
+    private static void sizeMaxconn(final ConnectionLimit limit, final int configured, final String when) {
+        final long fileLimit = OpenFileLimit.limit();
+        if (fileLimit <= 0 || !limit.limits()) {
+            return; // no limit to read, or no cap to size (none was derived: the same reason)
         }
-        final long open = OpenFileLimit.open();
-        final int fits = OpenFileLimit.connections(limit, open, 2);
-        if (configured == 0) {
-            LOG.info("maxconn {}: what the open-file limit of {} leaves room for ({} open, {} kept back, 2 a "
-                + "session); set maxconn to choose another", fits, limit, open, OpenFileLimit.RESERVE);
-            return fits;
+        final long open = Math.max(0, OpenFileLimit.open() - 2L * limit.open());
+        final int fits = OpenFileLimit.connections(fileLimit, open, 2);
+        final boolean noRoom = fileLimit - open - OpenFileLimit.RESERVE < 2L * fits;
+        if (configured > 0) {
+            if (configured > fits) {
+                LOG.warn("maxconn {} needs {} descriptors and the open-file limit is {}: raise it (LimitNOFILE, "
+                    + "ulimit -n) or lower maxconn to {}; out of descriptors niolb pauses accepting, and health "
+                    + "checks, the admin API and log files may find none", configured,
+                    open + OpenFileLimit.RESERVE + 2L * configured, fileLimit, fits);
+            }
+            return;
         }
-        if (configured > fits) {
-            LOG.warn("maxconn {} needs {} descriptors and the open-file limit is {}: raise it (LimitNOFILE, ulimit -n)"
-                + " or lower maxconn to {}; out of descriptors niolb pauses accepting, and health checks, the admin "
-                + "API and log files may find none", configured, open + OpenFileLimit.RESERVE + 2L * configured,
-                limit, fits);
+        if (!when.isEmpty() && Math.abs(fits - limit.max()) <= 16) {
+            return; // a reload that changed little of it (a few files open or closed meanwhile): as it was
         }
-        return configured;
+        limit.resize(fits);
+        if (noRoom) {
+            LOG.warn("maxconn {}{}: the open-file limit of {} leaves no room for sessions after the {} descriptors "
+                + "open and {} kept back; raise it (LimitNOFILE, ulimit -n)", fits, when, fileLimit, open,
+                OpenFileLimit.RESERVE);
+        } else {
+            LOG.info("maxconn {}{}: what the open-file limit of {} leaves room for ({} open, {} kept back, 2 a "
+                + "session); set maxconn to choose another", fits, when, fileLimit, open, OpenFileLimit.RESERVE);
+        }
     }
 
     /**
@@ -484,6 +502,7 @@ public final class LoadBalancer implements AutoCloseable {
             reloads.applied();
             operatorStates.save(state.groups().values()); // servers the file changed or removed lose their lines
             LOG.info("reload: {}", result.diff().summary());
+            sizeMaxconn(maxconn, state.config().maxconn(), " after the reload"); // its listeners hold sockets too
             if (!result.notApplied().isEmpty()) {
                 LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));
             }

@@ -157,6 +157,20 @@ class DescriptorExhaustionProcessTest {
         }
     }
 
+    @Test
+    void anOpenFileLimitWithNoRoomForSessionsIsWarnedOfAtStart() throws Exception {
+        assumeTrue(onPath("prlimit"), "needs prlimit(1) (util-linux) to start the child under a lower limit");
+        try (EchoServer echo = new EchoServer();
+             NiolbProcess niolb = NiolbProcess.start(List.of("prlimit", "--nofile=96:96", "--"), "run",
+                 "--listen", "127.0.0.1:0", "--threads", "2",
+                 "--server", echo.address().getHostString() + ":" + echo.address().getPort())) {
+            niolb.awaitOut("maxconn 16: the open-file limit of 96 leaves no room for sessions after the \\d+ "
+                + "descriptors open and 256 kept back; raise it", Duration.ofSeconds(20));
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(Duration.ofSeconds(20))).isZero();
+        }
+    }
+
     /** The server's checks passed, from a body of /api/stats. */
     private static long checksPassed(final String stats) {
         final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"checks_passed\":(\\d+)").matcher(stats);

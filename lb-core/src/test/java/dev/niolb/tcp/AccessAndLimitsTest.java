@@ -260,6 +260,29 @@ class AccessAndLimitsTest {
     }
 
     @Test
+    void theMaxconnFromTheOpenFileLimitLeavesOutTheSocketsOfEveryListenerOnEveryLoop() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        final List<ListenerConfig> listeners = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            listeners.add(listener("front" + i, ListenerLimits.NONE));
+        }
+        final long openBefore = OpenFileLimit.open();
+        lb = rig.start(Config.single(2, Duration.ofSeconds(5), listeners.getFirst(),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo)))).withListeners(listeners));
+        // 60 listeners on 2 loops: 120 listening sockets, 60 sessions' worth of descriptors
+        assertThat(lb.maxconn().max()).as("sized once they were bound")
+            .isLessThanOrEqualTo(OpenFileLimit.connections(OpenFileLimit.limit(), openBefore + 120, 2));
+
+        final int before = lb.maxconn().max();
+        final List<ListenerConfig> more = new java.util.ArrayList<>(listeners);
+        for (int i = 60; i < 120; i++) {
+            more.add(listener("front" + i, ListenerLimits.NONE));
+        }
+        lb.reload(lb.config().withListeners(more));
+        assertThat(lb.maxconn().max()).as("and sized again when a reload binds 120 more").isLessThanOrEqualTo(before - 50);
+    }
+
+    @Test
     void withoutAMaxconnTheProcessRunsUnderTheOneItsOpenFileLimitGivesAndAReloadLeavesItAlone() throws Exception {
         final EchoServer echo = rig.track(new EchoServer());
         lb = rig.start(Config.single(1, Duration.ofSeconds(5), listener("front", ListenerLimits.NONE),
@@ -270,7 +293,7 @@ class AccessAndLimitsTest {
 
         assertThat(lb.reload(lb.config()).notApplied()).as("0 is still 0, not the derived cap").isEmpty();
         assertThat(lb.reload(lb.config().withMaxconn(50)).notApplied())
-            .containsExactly("maxconn 50 needs a restart (running " + derived + ", from the open-file limit)");
+            .containsExactly("maxconn 50 needs a restart (running " + lb.maxconn().max() + ", from the open-file limit)");
     }
 
     // ------------------------------------------------------------------------------ behind a PROXY header
