@@ -12,7 +12,8 @@ public final class Balancers {
 
     /**
      * @param servers a group snapshot's servers, in index order; not modified
-     * @param seed    seeds the random choices of {@code random} (per loop, so loops do not pick in lockstep)
+     * @param seed    seeds the random choices of {@code random} and {@code leasttime}, and of the round robins'
+     *                retries (per loop, so loops do not pick in lockstep)
      */
     public static Balancer create(final Algorithm algorithm, final Server[] servers, final long seed) {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -20,8 +21,8 @@ public final class Balancers {
             Objects.requireNonNull(server, "servers must not contain null");
         }
         return switch (algorithm) {
-            case ROUNDROBIN -> new RoundRobin(servers);
-            case WEIGHTED -> new SmoothWeightedRoundRobin(servers);
+            case ROUNDROBIN -> new RoundRobin(servers, seed);
+            case WEIGHTED -> new SmoothWeightedRoundRobin(servers, seed);
             case LEASTCONN -> new LeastConnections(servers);
             case SOURCE -> new Maglev(MaglevTable.build(servers));
             case RANDOM -> new PowerOfTwoChoices(servers, seed);

@@ -14,21 +14,18 @@ import dev.niolb.backend.Server;
  * or a slow-start step takes effect at once; excluded servers and those that take no new sessions take no
  * part and keep their current value.
  *
- * <p>A retry (servers excluded: the session's connect to one failed) is picked the same way from current
- * values of its own. Picked from the first picks' values, it took a turn from them: with two servers of equal
- * weight one of which refuses, every session was sent to the refusing one first (black-box testing, session
- * 25). Now a server that refuses is tried first in its own turns only, and the sessions it fails are shared by
- * the others by weight.
+ * <p>A retry (servers excluded: the session's connect to one failed) is drawn at random by weight among the
+ * others and leaves the current values alone ({@link RetryDraw}).
  */
 final class SmoothWeightedRoundRobin implements Balancer {
     private final Server[] servers;
     private final long[] current;
-    private final long[] retryCurrent;
+    private final RetryDraw retries;
 
-    SmoothWeightedRoundRobin(final Server[] servers) {
+    SmoothWeightedRoundRobin(final Server[] servers, final long seed) {
         this.servers = servers.clone();
         this.current = new long[servers.length];
-        this.retryCurrent = new long[servers.length];
+        this.retries = new RetryDraw(seed);
     }
 
     /** Servers both snapshots share keep their current values; new ones start at 0, as in nginx. */
@@ -39,7 +36,6 @@ final class SmoothWeightedRoundRobin implements Balancer {
                 final int at = Balancer.indexOf(old.servers, servers[i]);
                 if (at >= 0) {
                     current[i] = old.current[at];
-                    retryCurrent[i] = old.retryCurrent[at];
                 }
             }
         }
@@ -48,7 +44,11 @@ final class SmoothWeightedRoundRobin implements Balancer {
     @Override
     public Server pick(final int clientHash, final long excluded) {
         final Server[] servers = this.servers;
-        final long[] current = excluded == 0 ? this.current : retryCurrent;
+        if (excluded != 0) {
+            final int i = retries.byWeight(servers, excluded);
+            return i < 0 ? null : servers[i];
+        }
+        final long[] current = this.current;
         long total = 0;
         int best = -1;
         for (int i = 0; i < servers.length; i++) {

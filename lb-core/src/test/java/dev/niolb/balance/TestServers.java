@@ -66,22 +66,32 @@ final class TestServers {
     }
 
     /**
-     * {@code sessions} sessions, each picked afresh and, when the pick is server {@code refusing} (its connect
-     * fails), picked again with it excluded. Returns the number of first picks of the refusing server, then the
-     * sessions each server index served.
+     * {@code sessions} sessions, each picked afresh and, while the pick is one of the {@code refusing} server
+     * indexes (its connect fails), picked again with the servers tried excluded, up to {@code retries} times.
+     * Returns the first picks of a refusing server, the sessions refused (every try refused), then the sessions
+     * each server index served.
      */
-    static int[] sessionsWithARefusingServer(final Balancer balancer, final int refusing, final int sessions) {
-        final int[] counts = new int[1 + 64];
+    static int[] sessionsWithRefusingServers(final Balancer balancer, final java.util.Set<Integer> refusing,
+                                             final int retries, final int sessions) {
+        final int[] counts = new int[2 + 64];
         int servers = 0;
         for (int i = 0; i < sessions; i++) {
             Server s = balancer.pick(i, 0);
-            if (s.index() == refusing) {
+            long tried = 0;
+            if (refusing.contains(s.index())) {
                 counts[0]++;
-                s = balancer.pick(i, excluding(refusing));
             }
-            counts[1 + s.index()]++;
+            for (int retry = 0; retry < retries && s != null && refusing.contains(s.index()); retry++) {
+                tried |= 1L << s.index();
+                s = balancer.pick(i, tried);
+            }
+            if (s == null || refusing.contains(s.index())) {
+                counts[1]++;
+                continue;
+            }
+            counts[2 + s.index()]++;
             servers = Math.max(servers, s.index() + 1);
         }
-        return java.util.Arrays.copyOf(counts, 1 + Math.max(servers, refusing + 1));
+        return java.util.Arrays.copyOf(counts, 2 + servers);
     }
 }
