@@ -11,6 +11,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,21 +103,37 @@ public final class YamlValue {
 
     /** A whole number. */
     public int integer() {
-        final String t = wholeNumberText();
-        try {
-            return Numbers.parseInt(t);
-        } catch (final NumberFormatException e) {
-            throw error("must be a whole number, got '" + t + "'");
-        }
+        return intIn(Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
-    /** A whole number within {@code min..max}. */
+    /**
+     * A whole number within {@code min..max}. One too large for an int is out of that range, and said so: "must be
+     * a whole number, got '2147483648'" was not true. A leading {@code +} is taken, as YAML 1.2 takes it.
+     */
     public int intIn(final int min, final int max) {
-        final int v = integer();
-        if (v < min || v > max) {
-            throw error("must be " + min + ".." + max + ", got " + v);
+        final String written = wholeNumberText();
+        final String t = written.startsWith("+") && !written.startsWith("+-") ? written.substring(1) : written;
+        final long v;
+        try {
+            v = t.length() > 18 ? clamped(t) : Numbers.parseLong(t);
+        } catch (final NumberFormatException e) {
+            throw error("must be a whole number, got '" + written + "'");
         }
-        return v;
+        if (v < min || v > max) {
+            throw error(min == Integer.MIN_VALUE && max == Integer.MAX_VALUE // any int: the key's own range unknown here
+                ? (v > max ? "must be at most " + max : "must be at least " + min) + ", got " + t
+                : "must be " + min + ".." + max + ", got " + t);
+        }
+        return (int) v;
+    }
+
+    /** A whole number of as many digits as a long has or more, held to a long's range; or not one at all. */
+    private static long clamped(final String t) {
+        if (!t.matches("-?[0-9]+")) {
+            throw new NumberFormatException(t);
+        }
+        return new BigInteger(t).max(BigInteger.valueOf(Long.MIN_VALUE)).min(BigInteger.valueOf(Long.MAX_VALUE))
+            .longValue();
     }
 
     /** {@code true} or {@code false} (YAML 1.2: not yes/no/on/off). */

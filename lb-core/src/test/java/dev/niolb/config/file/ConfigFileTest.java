@@ -382,8 +382,9 @@ class ConfigFileTest {
 
     @Test
     void aFloatOfWholeValueIsReadAsThatWholeNumberAsJsonSchemaTakesIt() {
-        final Config c = ConfigFile.parse("defaults:\n  retries: 2.0\n  buffer-size: 1.6e4\n  grace: 0.0\n" + MINIMAL,
-            "niolb.yaml");
+        final Config c = ConfigFile.parse("defaults:\n  retries: 2.0\n  buffer-size: 1.6e4\n  grace: 0.0\n"
+            + "  backlog: +128\n" + MINIMAL, "niolb.yaml");
+        assertThat(c.listeners().getFirst().tcp().backlog()).as("a plus sign, as YAML 1.2 reads it").isEqualTo(128);
         assertThat(c.listeners().getFirst().tcp().retries()).isEqualTo(2);
         assertThat(c.listeners().getFirst().tcp().bufferSize()).isEqualTo(16_000);
         assertThat(c.grace()).isZero();
@@ -416,6 +417,10 @@ class ConfigFileTest {
                 "niolb.yaml:2: defaults.backlog: must be a whole number, got 'lots'"),
             arguments("a fraction for a number", "defaults:\n  retries: 2.5\n" + MINIMAL,
                 "niolb.yaml:2: defaults.retries: must be a whole number, got '2.5'"),
+            arguments("a whole number too large for any range", "defaults:\n  retries: 9223372036854775808\n" + MINIMAL,
+                "niolb.yaml:2: defaults.retries: must be at most 2147483647, got 9223372036854775808"),
+            arguments("a maxconn past an int", "defaults:\n  maxconn: 2147483648\n" + MINIMAL,
+                "niolb.yaml:2: defaults.maxconn: must be 0..10000000, got 2147483648"),
             arguments("a float too large to be made whole", "defaults:\n  retries: 1e999999999\n" + MINIMAL,
                 "niolb.yaml:2: defaults.retries: must be a whole number, got '1e999999999'"),
             arguments("zero threads", "defaults:\n  threads: 0\n" + MINIMAL,
