@@ -171,6 +171,31 @@ class DescriptorExhaustionProcessTest {
         }
     }
 
+    @Test
+    void theMaxconnFromTheLimitLeavesTheUdpListenersTheirFlowsAndTooManyCapsAreWarnedOf() throws Exception {
+        assumeTrue(onPath("prlimit"), "needs prlimit(1) (util-linux) to start the child under a lower limit");
+        try (EchoServer echo = new EchoServer();
+             NiolbProcess one = NiolbProcess.start(List.of("prlimit", "--nofile=1024:1024", "--"), "run",
+                 "--listen", "127.0.0.1:0", "--listen", "udp://127.0.0.1:0", "--threads", "2",
+                 "--server", echo.address().getHostString() + ":" + echo.address().getPort())) {
+            // udp-max-flows by default: half of 1024 less 256
+            one.awaitOut("maxconn \\d+: what the open-file limit of 1024 leaves room for \\(\\d+ open, 384 for UDP "
+                + "flows, 256 kept back", Duration.ofSeconds(20));
+            one.awaitListeningPort();
+            one.signal("TERM");
+            assertThat(one.awaitExit(Duration.ofSeconds(20))).isZero();
+            assertThat(one.out()).as("sized to fit: nothing to warn of").noneMatch(l -> l.contains("need"));
+        }
+        try (EchoServer echo = new EchoServer();
+             NiolbProcess two = NiolbProcess.start(List.of("prlimit", "--nofile=1024:1024", "--"), "run",
+                 "--listen", "127.0.0.1:0", "--listen", "udp://127.0.0.1:0", "--listen", "udp://127.0.0.2:0",
+                 "--threads", "2", "--server", echo.address().getHostString() + ":" + echo.address().getPort())) {
+            two.awaitOut("udp-max-flows of 768 on 2 UDP listeners \\(1 a flow\\) need \\d+ descriptors", Duration.ofSeconds(20));
+            two.signal("TERM");
+            assertThat(two.awaitExit(Duration.ofSeconds(20))).isZero();
+        }
+    }
+
     /** The server's checks passed, from a body of /api/stats. */
     private static long checksPassed(final String stats) {
         final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"checks_passed\":(\\d+)").matcher(stats);
