@@ -185,7 +185,6 @@ public final class LoadBalancer implements AutoCloseable {
                 loop.start();
             }
             sizeMaxconn(global, config.maxconn(), listeners, "");
-            warnIfCapsPassTheLimit(global, listeners);
             started = new LoadBalancer(new RunningState(config, groups, listeners), loops, health, dns,
                 global, transport.name());
             started.accessLog = accessLog;
@@ -329,11 +328,12 @@ public final class LoadBalancer implements AutoCloseable {
     /**
      * Sizes the process's {@code limit} to the open-file limit when the operator set no maxconn ({@code configured}
      * 0): two descriptors a session, after those open now (listening sockets, pollers, the JVM's files; those of
-     * the sessions counted now taken out), the UDP listeners' flow caps and {@link OpenFileLimit#RESERVE} more. Measured once the listeners hold
-     * their sockets, at start and after each reload: counted before binding, a hundred listeners on four loops
-     * (400 sockets) were left out and niolb ran out of descriptors below its own cap (black-box testing, session
-     * 25). Logged when it changes; a limit with no room left, or an operator's maxconn the limit cannot hold, is
-     * warned of.
+     * the sessions counted now taken out), the UDP listeners' flow caps and {@link OpenFileLimit#RESERVE} more.
+     * Measured once the listeners hold their sockets, at start and after each reload: counted before binding, a
+     * hundred listeners on four loops (400 sockets) were left out and niolb ran out of descriptors below its own
+     * cap (black-box testing, session 25). Logged when it changes. Warned of: a limit with no room left, an
+     * operator's maxconn the limit cannot hold, and caps that together need more than the limit (each UDP
+     * listener's {@code udp-max-flows} is half of it by default).
      */
     private static void sizeMaxconn(final ConnectionLimit limit, final int configured, final List<Listener> listeners,
                                     final String when) {
@@ -341,12 +341,9 @@ public final class LoadBalancer implements AutoCloseable {
         if (fileLimit <= 0 || !limit.limits()) {
             return; // no limit to read, or no cap to size (none was derived: the same reason)
         }
-        // the UDP listeners' flow caps are theirs (a descriptor a flow): sessions get what is left
         final long flows = udpFlowCaps(listeners);
         final long open = Math.max(0, OpenFileLimit.open() - 2L * limit.open());
         final int fits = OpenFileLimit.connections(fileLimit, open + flows, 2);
-        final boolean noRoom = fileLimit - open - flows - OpenFileLimit.RESERVE < 2L * fits;
-        final String udp = flows == 0 ? "" : ", " + flows + " for UDP flows";
         if (configured > 0) {
             if (configured > fits) {
                 LOG.warn("maxconn {} needs {} descriptors and the open-file limit is {}: raise it (LimitNOFILE, "
@@ -354,46 +351,28 @@ public final class LoadBalancer implements AutoCloseable {
                     + "checks, the admin API and log files may find none", configured,
                     open + flows + OpenFileLimit.RESERVE + 2L * configured, fileLimit, fits);
             }
-            return;
+        } else if (when.isEmpty() || Math.abs(fits - limit.max()) > 16) { // a reload moves it by a few files: kept
+            limit.resize(fits);
+            final String udp = flows == 0 ? "" : ", " + flows + " for UDP flows";
+            if (fileLimit - open - flows - OpenFileLimit.RESERVE < 2L * fits) {
+                LOG.warn("maxconn {}{}: the open-file limit of {} leaves no room for sessions after the {} "
+                    + "descriptors open{} and {} kept back; raise it (LimitNOFILE, ulimit -n)", fits, when, fileLimit,
+                    open, udp, OpenFileLimit.RESERVE);
+            } else {
+                LOG.info("maxconn {}{}: what the open-file limit of {} leaves room for ({} open{}, {} kept back, 2 a "
+                    + "session); set maxconn to choose another", fits, when, fileLimit, open, udp,
+                    OpenFileLimit.RESERVE);
+            }
         }
-        if (!when.isEmpty() && Math.abs(fits - limit.max()) <= 16) {
-            return; // a reload that changed little of it (a few files open or closed meanwhile): as it was
-        }
-        limit.resize(fits);
-        if (noRoom) {
-            LOG.warn("maxconn {}{}: the open-file limit of {} leaves no room for sessions after the {} descriptors "
-                + "open{} and {} kept back; raise it (LimitNOFILE, ulimit -n)", fits, when, fileLimit, open, udp,
-                OpenFileLimit.RESERVE);
-        } else {
-            LOG.info("maxconn {}{}: what the open-file limit of {} leaves room for ({} open{}, {} kept back, 2 a "
-                + "session); set maxconn to choose another", fits, when, fileLimit, open, udp, OpenFileLimit.RESERVE);
-        }
-    }
-
-    /**
-     * Warns when the process's maxconn (two descriptors a session) and the UDP listeners' flow caps (one each)
-     * together need more descriptors than the open-file limit has: each is sized to the limit on its own
-     * ({@code udp-max-flows} by default to half of it), so with UDP listeners beside TCP ones, or several UDP
-     * ones, descriptors can run out below every cap (black-box testing, session 25). Then new flows are dropped
-     * ({@code no_socket}) and accepts pause, and health checks and the admin API may find none.
-     */
-    private static void warnIfCapsPassTheLimit(final ConnectionLimit tcp, final List<Listener> listeners) {
-        final long fileLimit = OpenFileLimit.limit();
-        final long flows = udpFlowCaps(listeners);
-        final long udp = listeners.stream().filter(l -> l instanceof UdpListener).count();
-        final boolean anyTcp = listeners.stream().anyMatch(l -> !(l instanceof UdpListener));
-        if (fileLimit <= 0 || udp == 0) {
-            return;
-        }
-        final long open = Math.max(0, OpenFileLimit.open() - 2L * tcp.open());
-        final long need = open + OpenFileLimit.RESERVE + (anyTcp && tcp.limits() ? 2L * tcp.max() : 0) + flows;
-        if (need > fileLimit) {
+        final long udpListeners = listeners.stream().filter(l -> l instanceof UdpListener).count();
+        final boolean anyTcp = udpListeners < listeners.size();
+        final long need = open + OpenFileLimit.RESERVE + (anyTcp ? 2L * limit.max() : 0) + flows;
+        if (udpListeners > 0 && need > fileLimit) {
             LOG.warn("maxconn {} (2 descriptors a session) and udp-max-flows of {} on {} UDP {} (1 a flow) need {} "
                 + "descriptors with the {} open and {} kept back, and the open-file limit is {}: raise it "
                 + "(LimitNOFILE, ulimit -n) or lower them; out of descriptors new flows are dropped (no_socket) and "
-                + "accepts pause", anyTcp && tcp.limits() ? tcp.max() : "none", flows, udp,
-                udp == 1 ? "listener" : "listeners",
-                need, open, OpenFileLimit.RESERVE, fileLimit);
+                + "accepts pause", anyTcp ? limit.max() : "none", flows, udpListeners,
+                udpListeners == 1 ? "listener" : "listeners", need, open, OpenFileLimit.RESERVE, fileLimit);
         }
     }
 
@@ -546,7 +525,6 @@ public final class LoadBalancer implements AutoCloseable {
             operatorStates.save(state.groups().values()); // servers the file changed or removed lose their lines
             LOG.info("reload: {}", result.diff().summary());
             sizeMaxconn(maxconn, state.config().maxconn(), state.listeners(), " after the reload"); // their sockets too
-            warnIfCapsPassTheLimit(maxconn, state.listeners());
             if (!result.notApplied().isEmpty()) {
                 LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));
             }

@@ -13,8 +13,8 @@ import java.lang.management.ManagementFactory;
  */
 public final class OpenFileLimit {
     /**
-     * Descriptors kept back beyond those open at start: listening sockets (one per loop with SO_REUSEPORT), a
-     * poller and a waker per loop, health checks, the admin API's 64, access and log files, DNS, idle pipes.
+     * Descriptors kept back beyond those open once the listeners are bound (their sockets, the pollers, the JVM's
+     * files): health checks, the admin API's 64, access and log files, DNS, idle pipes.
      */
     public static final long RESERVE = 256;
     /** The fewest connections a derived cap allows, however low the limit: a cap of 0 would refuse everyone. */
@@ -43,11 +43,5 @@ public final class OpenFileLimit {
      */
     public static int connections(final long limit, final long open, final int perConnection) {
         return (int) Math.clamp((limit - open - RESERVE) / perConnection, FLOOR, ListenerLimits.MAX_CONN);
-    }
-
-    /** {@link #connections} for TCP sessions under the limit now; {@code fallback} where there is none to read. */
-    public static int tcpSessions(final int fallback) {
-        final long limit = limit();
-        return limit <= 0 ? fallback : connections(limit, open(), 2);
     }
 }

@@ -42,6 +42,21 @@ public interface Balancer {
         return -1;
     }
 
+    /** Whether {@code server} takes new sessions and is not excluded by the mask, see {@link #pick}. */
+    static boolean available(final Server server, final long excluded) {
+        return server.acceptsNew() && !isExcluded(server, excluded);
+    }
+
+    /**
+     * The server's weight when it can take a new session by its weight (UP and in use: a positive
+     * {@link Server#effectiveWeight()}, under its maxconn, not excluded by the mask); else 0. The weighted
+     * algorithms' test of a server.
+     */
+    static int availableWeight(final Server server, final long excluded) {
+        final int weight = server.effectiveWeight();
+        return weight <= 0 || server.full() || isExcluded(server, excluded) ? 0 : weight;
+    }
+
     /** Whether {@code server} is excluded by the mask, see {@link #pick}. */
     static boolean isExcluded(final Server server, final long excluded) {
         final int i = server.index();

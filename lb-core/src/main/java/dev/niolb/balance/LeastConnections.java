@@ -51,7 +51,7 @@ final class LeastConnections implements Balancer {
         int bestWeight = 0;
         for (int i = 0; i < n; i++) {
             final Server server = servers[i];
-            final int weight = available(server, excluded);
+            final int weight = Balancer.availableWeight(server, excluded);
             weights[i] = weight;
             if (weight > 0) {
                 final long active = server.active();
@@ -80,11 +80,5 @@ final class LeastConnections implements Balancer {
         }
         current[best] -= total;
         return servers[best];
-    }
-
-    /** The server's weight when it can take a new session (UP, in use, under its maxconn, not excluded); else 0. */
-    private static int available(final Server server, final long excluded) {
-        final int weight = server.effectiveWeight();
-        return weight <= 0 || server.full() || Balancer.isExcluded(server, excluded) ? 0 : weight;
     }
 }

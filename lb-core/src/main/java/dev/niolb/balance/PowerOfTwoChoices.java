@@ -40,7 +40,7 @@ final class PowerOfTwoChoices implements Balancer {
 
     private final Server[] servers;
     private final boolean byConnectTime;
-    private long state;
+    private final SplitMix64 random;
     /** The largest weight seen: the rejection bound. Raised as a draw meets more; set afresh by each scan. */
     private int maxWeight = 1;
 
@@ -51,7 +51,7 @@ final class PowerOfTwoChoices implements Balancer {
     /** @param byConnectTime score by connect time and active sessions ({@code leasttime}) */
     PowerOfTwoChoices(final Server[] servers, final long seed, final boolean byConnectTime) {
         this.servers = servers.clone();
-        this.state = seed;
+        this.random = new SplitMix64(seed);
         this.byConnectTime = byConnectTime;
     }
 
@@ -84,15 +84,15 @@ final class PowerOfTwoChoices implements Balancer {
         for (int d = 0; d < DRAWS; d++) {
             int i;
             if (other < 0) {
-                i = nextInt(n);
+                i = random.nextInt(n);
             } else {
-                i = nextInt(n - 1);
+                i = random.nextInt(n - 1);
                 if (i >= other) {
                     i++;
                 }
             }
             final Server server = servers[i];
-            if (!available(server, excluded)) {
+            if (!Balancer.available(server, excluded)) {
                 continue;
             }
             final int weight = server.effectiveWeight();
@@ -100,7 +100,7 @@ final class PowerOfTwoChoices implements Balancer {
                 maxWeight = weight;
                 return i;
             }
-            if (weight > 0 && nextInt(maxWeight) < weight) {
+            if (weight > 0 && random.nextInt(maxWeight) < weight) {
                 return i;
             }
         }
@@ -120,7 +120,7 @@ final class PowerOfTwoChoices implements Balancer {
         long total = 0;
         int max = 0;
         for (int i = 0; i < n; i++) {
-            if (available(servers[i], excluded)) {
+            if (Balancer.available(servers[i], excluded)) {
                 final int weight = Math.max(0, servers[i].effectiveWeight());
                 max = Math.max(max, weight);
                 if (i != other) {
@@ -132,10 +132,10 @@ final class PowerOfTwoChoices implements Balancer {
             return -1;
         }
         maxWeight = Math.max(1, max);
-        long r = (nextLong() >>> 1) % total;
+        long r = random.nextLong(total);
         int last = -1;
         for (int i = 0; i < n; i++) {
-            if (i != other && available(servers[i], excluded)) {
+            if (i != other && Balancer.available(servers[i], excluded)) {
                 last = i;
                 r -= Math.max(0, servers[i].effectiveWeight());
                 if (r < 0) {
@@ -191,22 +191,5 @@ final class PowerOfTwoChoices implements Balancer {
         final double scoreA = timeA * (a.active() + 1) * wb;
         final double scoreB = timeB * (b.active() + 1) * wa;
         return scoreB < scoreA ? b : a;
-    }
-
-    private static boolean available(final Server server, final long excluded) {
-        return server.acceptsNew() && !Balancer.isExcluded(server, excluded);
-    }
-
-    /** Uniform in [0, bound) by Lemire's multiply-shift on 32 random bits; bound is positive. */
-    private int nextInt(final int bound) {
-        return (int) (((nextLong() >>> 32) * bound) >>> 32);
-    }
-
-    /** SplitMix64 (Steele, Lea, Flood), as in {@link java.util.SplittableRandom}. */
-    private long nextLong() {
-        long z = (state += 0x9e3779b97f4a7c15L);
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
     }
 }

@@ -13,14 +13,14 @@ import dev.niolb.backend.Server;
  * good every retry after the first went to the second bad one (black-box testing). Drawn, a retry lands on each
  * server that can take it alike (by weight, for {@code weighted}), whatever the order the servers are listed in.
  *
- * <p>Threading: not threadsafe; owned by the balancer, so by one event loop. Its SplitMix64 generator is seeded
- * per loop.
+ * <p>Threading: not threadsafe; owned by the balancer, so by one event loop. Its {@link SplitMix64} is seeded per
+ * loop.
  */
 final class RetryDraw {
-    private long state;
+    private final SplitMix64 random;
 
     RetryDraw(final long seed) {
-        this.state = seed;
+        this.random = new SplitMix64(seed);
     }
 
     /**
@@ -30,16 +30,16 @@ final class RetryDraw {
     int evenly(final Server[] servers, final long excluded) {
         int eligible = 0;
         for (final Server s : servers) {
-            if (s.acceptsNew() && !Balancer.isExcluded(s, excluded)) {
+            if (Balancer.available(s, excluded)) {
                 eligible++;
             }
         }
         if (eligible == 0) {
             return -1;
         }
-        int r = (int) ((nextLong() >>> 1) % eligible);
+        int r = random.nextInt(eligible);
         for (int i = 0; i < servers.length; i++) {
-            if (servers[i].acceptsNew() && !Balancer.isExcluded(servers[i], excluded) && r-- == 0) {
+            if (Balancer.available(servers[i], excluded) && r-- == 0) {
                 return i;
             }
         }
@@ -53,31 +53,18 @@ final class RetryDraw {
     int byWeight(final Server[] servers, final long excluded) {
         long total = 0;
         for (final Server s : servers) {
-            total += weightOf(s, excluded);
+            total += Balancer.availableWeight(s, excluded);
         }
         if (total == 0) {
             return -1;
         }
-        long r = (nextLong() >>> 1) % total;
+        long r = random.nextLong(total);
         for (int i = 0; i < servers.length; i++) {
-            r -= weightOf(servers[i], excluded);
+            r -= Balancer.availableWeight(servers[i], excluded);
             if (r < 0) {
                 return i;
             }
         }
         return -1; // a weight dropped between the two passes (the health loop, an operator): none this time
-    }
-
-    private static long weightOf(final Server s, final long excluded) {
-        final int weight = s.effectiveWeight();
-        return weight <= 0 || s.full() || Balancer.isExcluded(s, excluded) ? 0 : weight;
-    }
-
-    /** SplitMix64 (Steele, Lea, Flood), as in {@link java.util.SplittableRandom}. */
-    private long nextLong() {
-        long z = (state += 0x9e3779b97f4a7c15L);
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
     }
 }

@@ -53,8 +53,8 @@ final class SmoothWeightedRoundRobin implements Balancer {
         int best = -1;
         for (int i = 0; i < servers.length; i++) {
             final Server server = servers[i];
-            final int weight = server.effectiveWeight(); // 0 unless UP and in use; full() is its maxconn
-            if (weight <= 0 || server.full() || Balancer.isExcluded(server, excluded)) {
+            final int weight = Balancer.availableWeight(server, excluded);
+            if (weight == 0) {
                 continue;
             }
             final long c = current[i] + weight;

@@ -11,7 +11,6 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,11 +112,14 @@ public final class YamlValue {
     public int intIn(final int min, final int max) {
         final String written = wholeNumberText();
         final String t = written.startsWith("+") && !written.startsWith("+-") ? written.substring(1) : written;
-        final long v;
+        long v;
         try {
-            v = t.length() > 18 ? clamped(t) : Numbers.parseLong(t);
+            v = Numbers.parseLong(t);
         } catch (final NumberFormatException e) {
-            throw error("must be a whole number, got '" + written + "'");
+            if (!t.matches("-?[0-9]+")) {
+                throw error("must be a whole number, got '" + written + "'");
+            }
+            v = t.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE; // digits past a long: past any range
         }
         if (v < min || v > max) {
             throw error(min == Integer.MIN_VALUE && max == Integer.MAX_VALUE // any int: the key's own range unknown here
@@ -125,15 +127,6 @@ public final class YamlValue {
                 : "must be " + min + ".." + max + ", got " + t);
         }
         return (int) v;
-    }
-
-    /** A whole number of as many digits as a long has or more, held to a long's range; or not one at all. */
-    private static long clamped(final String t) {
-        if (!t.matches("-?[0-9]+")) {
-            throw new NumberFormatException(t);
-        }
-        return new BigInteger(t).max(BigInteger.valueOf(Long.MIN_VALUE)).min(BigInteger.valueOf(Long.MAX_VALUE))
-            .longValue();
     }
 
     /** {@code true} or {@code false} (YAML 1.2: not yes/no/on/off). */
