@@ -31,17 +31,24 @@ import java.util.stream.Collectors;
  * <p>Threading: one command's thread; not shared.
  */
 final class AdminClient {
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     private final InetSocketAddress address;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final Duration timeout;
+    private final HttpClient http;
 
-    /** @param token the bearer token state changes carry; null for none */
-    AdminClient(final InetSocketAddress address, final String token) {
+    /**
+     * @param token the bearer token state changes carry; null for none
+     * @param timeout the whole exchange's deadline, the connect's too when shorter than its own 3 s
+     */
+    AdminClient(final InetSocketAddress address, final String token, final Duration timeout) {
         this.address = address;
         this.token = token;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder()
+            .connectTimeout(timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT).build();
     }
 
     /** {@code HOST:PORT} as the messages name it. */
@@ -78,7 +85,7 @@ final class AdminClient {
 
     private HttpRequest.Builder request(final String path) {
         final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + where() + path))
-            .timeout(REQUEST_TIMEOUT);
+            .timeout(timeout);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -94,7 +101,7 @@ final class AdminClient {
             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         try {
             try {
-                response = pending.get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             } catch (final TimeoutException e) {
                 pending.cancel(true);
                 throw new HttpTimeoutException("timed out");

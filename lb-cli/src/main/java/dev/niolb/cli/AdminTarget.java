@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The flags that say which niolb a client command ({@code stats}, {@code server}, {@code reload}) talks to, and
@@ -57,6 +58,10 @@ final class AdminTarget {
             + DEFAULT_CONFIG + " where it exists and --admin is not given).")
     private Path config;
 
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.Timeout.class,
+        description = "How long to wait for the admin API's whole answer, the connect included (default: 10s).")
+    private Duration timeout = AdminClient.DEFAULT_TIMEOUT;
+
     /** The client these flags describe; a {@link Failure} when the config or the token file cannot be read. */
     AdminClient client() {
         final AdminConfig fromFile = fileAdmin();
@@ -72,7 +77,7 @@ final class AdminTarget {
             address = AdminConfig.DEFAULT.address();
         }
         final Path token = tokenFile != null ? tokenFile : fromFile == null ? null : fromFile.tokenFile();
-        return new AdminClient(address, token == null ? null : readToken(token));
+        return new AdminClient(address, token == null ? null : readToken(token), timeout);
     }
 
     /** The config file's admin block, or null when no file is named and the default one is absent. */

@@ -63,6 +63,18 @@ final class Converters {
         }
     }
 
+    /** How long to wait for something: longer than 0, which would give up at once. */
+    static final class Timeout implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(final String text) {
+            final Duration d = parse(Durations::parse, text);
+            if (d.isZero()) {
+                throw new BadValue("a timeout of '" + text + "' would give up at once: give one longer than 0, e.g. 10s");
+            }
+            return d;
+        }
+    }
+
     /** {@code off}, {@code 50us}, {@code 1ms}. */
     static final class BusyPollValue implements ITypeConverter<BusyPoll> {
         @Override

@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,7 +107,7 @@ class StatsCommandTest {
     }
 
     /** Runs {@code niolb stats} against a peer that answers {@code answer} to one request and then waits. */
-    private static Cli statsFromPeer(final String answer, final int[] port) throws Exception {
+    private static Cli statsFromPeer(final String answer, final int[] port, final String... more) throws Exception {
         try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port[0] = peer.getLocalPort();
             final Thread answering = Thread.ofPlatform().daemon().start(() -> {
@@ -119,17 +120,23 @@ class StatsCommandTest {
                     // the client went away: done
                 }
             });
-            final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + port[0]);
+            final List<String> args = new ArrayList<>(List.of("stats", "--admin", "127.0.0.1:" + port[0]));
+            args.addAll(List.of(more));
+            final Cli result = Cli.run(args.toArray(String[]::new));
             answering.join(5000);
             return result;
         }
     }
 
     @Test
-    void aPeerThatStallsInTheMiddleOfItsAnswerIsOneLineAndExitCode1() throws Exception {
+    void aPeerThatStallsInTheMiddleOfItsAnswerIsOneLineAndExitCode1AtTheTimeoutGiven() throws Exception {
         final int[] port = new int[1];
-        final Cli result = statsFromPeer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", port);
+        final long start = System.nanoTime();
+        final Cli result = statsFromPeer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", port, "--timeout", "1s");
+        final Duration took = Duration.ofNanos(System.nanoTime() - start);
 
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(1))
+            .isLessThan(AdminClient.DEFAULT_TIMEOUT); // the flag, not the default of 10 s, ended the wait
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines()).containsExactly("niolb: cannot reach the admin API at 127.0.0.1:" + port[0]
             + ": timed out");
