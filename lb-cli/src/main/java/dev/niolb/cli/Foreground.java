@@ -18,6 +18,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TokenFile;
 import dev.niolb.config.TransportChoice;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.transport.epoll.InheritedSockets;
@@ -453,6 +454,9 @@ final class Foreground {
         } catch (final BindException e) {
             lb.stop(Duration.ZERO);
             throw new Failure(e.getMessage()); // names the address already; the listeners are not at fault
+        } catch (final TokenFile.Unusable e) {
+            lb.stop(Duration.ZERO);
+            throw Failure.configuration("cannot start: " + e.getMessage()); // no restart brings the file
         } catch (final IOException e) {
             lb.stop(Duration.ZERO);
             throw new Failure("cannot start: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.niolb.cli;
 import dev.niolb.testing.EchoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -11,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -78,6 +80,18 @@ class RunAdminProcessTest {
             assertThat(niolb.out()).noneMatch(line -> line.contains("admin API and stats page"));
             niolb.signal("TERM");
             assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
+    void aMissingAdminTokenFileIsOneLineAndExitCode78WhichSystemdDoesNotRestartInto(@TempDir final Path dir)
+        throws Exception {
+        final Path missing = dir.resolve("token");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "127.0.0.1:0", "--admin-token-file", missing.toString())) {
+            assertThat(niolb.awaitExit(START)).as("EX_CONFIG: no restart brings the file").isEqualTo(78);
+            assertThat(niolb.err()).containsExactly(
+                "niolb: cannot start: cannot read admin token file " + missing + ": no such file");
         }
     }
 

@@ -18,32 +18,44 @@ public final class TokenFile {
      */
     public static final int MAX_LENGTH = 4096;
 
+    /**
+     * The file named cannot give a token: missing, unreadable, empty or not one word. What the config asks, which
+     * no restart mends (niolb run exits 78 for it, as for a config file it cannot read).
+     */
+    public static final class Unusable extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Unusable(final String message, final Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private TokenFile() {
     }
 
     /**
      * The token in {@code file}.
      *
-     * @throws IOException one line naming the file, when it cannot be read or holds no token
+     * @throws Unusable one line naming the file, when it cannot be read or holds no token
      */
-    public static String read(final Path file) throws IOException {
+    public static String read(final Path file) throws Unusable {
         final String text;
         try {
             // room for the longest token and spaces or line breaks around it; a longer file is no token.
             // A pipe is fine (--admin-token-file <(…) keeps the secret off the disk): it is read once
             text = new String(OperatorFile.read(file, 2 * MAX_LENGTH, true), StandardCharsets.UTF_8).strip();
         } catch (final IOException e) {
-            throw new IOException("cannot read admin token file " + file + ": " + e.getMessage(), e);
+            throw new Unusable("cannot read admin token file " + file + ": " + e.getMessage(), e);
         }
         if (text.isEmpty()) {
-            throw new IOException("admin token file " + file + " is empty");
+            throw new Unusable("admin token file " + file + " is empty", null);
         }
         if (text.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
-            throw new IOException("admin token file " + file + ": the token must be one word of printable ASCII");
+            throw new Unusable("admin token file " + file + ": the token must be one word of printable ASCII", null);
         }
         if (text.length() > MAX_LENGTH) {
-            throw new IOException("admin token file " + file + ": the token is longer than " + MAX_LENGTH
-                + " characters, more than a request's headers may carry");
+            throw new Unusable("admin token file " + file + ": the token is longer than " + MAX_LENGTH
+                + " characters, more than a request's headers may carry", null);
         }
         return text;
     }
