@@ -73,6 +73,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private AccessLog accessLog = AccessLog.OFF;
     private volatile OperatorStates operatorStates = OperatorStates.NONE;
+    private final OperatorChanges operatorChanges = new OperatorChanges();
     // the admin API the composition root attached: closed last at stop
     private volatile InetSocketAddress adminAddress;
     private volatile AutoCloseable admin;
@@ -470,6 +471,11 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public void saveOperatorStates() {
         operatorStates.save(groups());
+    }
+
+    /** The way the admin API's changes go, which a takeover closes. */
+    public OperatorChanges operatorChanges() {
+        return operatorChanges;
     }
 
     /** A member of a group (not a retiring one). */

@@ -1,6 +1,7 @@
 package dev.niolb.admin;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.OperatorChanges;
 import dev.niolb.json.JsonWriter;
 import dev.niolb.session.SessionInfo;
 import dev.niolb.metrics.PrometheusText;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The admin API's routes:
@@ -112,7 +114,7 @@ final class AdminRoutes {
             case "/reload" -> {
                 allow(x, "POST");
                 authorize(x);
-                return reply(commands.reload());
+                return reply(changed(commands::reload));
             }
             default -> {
                 // /api/groups/{g}/servers[/{s}]
@@ -124,14 +126,14 @@ final class AdminRoutes {
             if (parts.length == 4) {
                 allow(x, "POST");
                 authorize(x);
-                return reply(commands.add(group, params(x)));
+                return reply(changed(() -> commands.add(group, params(x))));
             }
             if (parts.length == 5) {
                 final String server = decode(parts[4]);
                 allow(x, "POST", "DELETE");
                 authorize(x);
-                return reply(method.equals("DELETE") ? commands.remove(group, server)
-                    : commands.set(group, server, params(x)));
+                return reply(changed(() -> method.equals("DELETE") ? commands.remove(group, server)
+                    : commands.set(group, server, params(x))));
             }
         }
         throw new Refused(404, "no such endpoint: " + ClientText.clip(method) + " " + ClientText.clip(path));
@@ -198,6 +200,15 @@ final class AdminRoutes {
         }
         throw new Refused(405, ClientText.clip(x.method()) + " is not allowed here; use "
             + String.join(" or ", methods)).withHeader("Allow", String.join(", ", methods));
+    }
+
+    /** A change made, or 503 while a successor takes this niolb's sockets over ({@link OperatorChanges}). */
+    private ServerCommands.Outcome changed(final Supplier<ServerCommands.Outcome> change) {
+        try {
+            return lb.operatorChanges().make(change);
+        } catch (final OperatorChanges.HandingOver e) {
+            throw new Refused(503, e.getMessage()).withHeader("Retry-After", "1");
+        }
     }
 
     /** A state change: from this origin (or no browser at all) and, with a token, carrying it. */

@@ -140,16 +140,26 @@ public final class TakeoverServer implements AutoCloseable {
             return false;
         }
         final String pid = request.substring("takeover ".length());
-        final int[] fds = lb.listeningDescriptors();
-        connection.send("fds " + fds.length + "\n", fds);
-        LOG.info("takeover: handed {} listening {} to niolb pid {}; serving on them too until it has started",
-            fds.length, fds.length == 1 ? "socket" : "sockets", pid);
-        connection.timeout(START_TIMEOUT_MS);
-        final String answer = connection.receive(256).text().strip();
-        if (!answer.equals("started")) {
-            LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
-                answer.isEmpty() ? "it went away" : answer);
-            return false;
+        // the successor reads the state file once it has the sockets: a change made here from now on would be lost
+        lb.operatorChanges().close();
+        boolean started = false;
+        try {
+            final int[] fds = lb.listeningDescriptors();
+            connection.send("fds " + fds.length + "\n", fds);
+            LOG.info("takeover: handed {} listening {} to niolb pid {}; serving on them too until it has started "
+                + "(the admin API refuses changes meanwhile)", fds.length, fds.length == 1 ? "socket" : "sockets", pid);
+            connection.timeout(START_TIMEOUT_MS);
+            final String answer = connection.receive(256).text().strip();
+            if (!answer.equals("started")) {
+                LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
+                    answer.isEmpty() ? "it went away" : answer);
+                return false;
+            }
+            started = true;
+        } finally {
+            if (!started) {
+                lb.operatorChanges().open();
+            }
         }
         LOG.info("takeover: niolb pid {} serves on the listening sockets now; stopping this one", pid);
         takenOver.run();

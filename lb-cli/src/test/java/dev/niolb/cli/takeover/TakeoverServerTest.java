@@ -1,0 +1,89 @@
+package dev.niolb.cli.takeover;
+
+import dev.niolb.LoadBalancer;
+import dev.niolb.backend.ServerState;
+import dev.niolb.config.AdminConfig;
+import dev.niolb.config.Algorithm;
+import dev.niolb.config.Config;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.ServerConfig;
+import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
+import dev.niolb.testing.EchoServer;
+import dev.niolb.testing.EngineRig;
+import dev.niolb.testing.Http;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The old niolb's side of a takeover, with a successor played by the test over the control socket. */
+@Timeout(60)
+class TakeoverServerTest {
+    private static final MethodHandle CLOSE = Linker.nativeLinker().downcallHandle(
+        Linker.nativeLinker().defaultLookup().find("close").orElseThrow(),
+        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+    @RegisterExtension
+    final EngineRig rig = new EngineRig();
+
+    @Test
+    void whileASuccessorStartsOnTheSocketsTheAdminApiRefusesChangesAndTakesThemAgainWhenItGoesAway(
+        @TempDir final Path dir) throws Throwable {
+        final EchoServer echo = rig.track(new EchoServer("s"));
+        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
+                    TcpOptions.DEFAULTS),
+                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1))))
+            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
+        final Http admin = new Http(lb.adminAddress());
+        final AtomicBoolean stopped = new AtomicBoolean();
+        final TakeoverServer control = TakeoverServer.prepare(dir.resolve("ctl.sock"), lb, false,
+            () -> stopped.set(true));
+        control.activate();
+        try {
+            try (ControlSocket successor = ControlSocket.connect(dir.resolve("ctl.sock"))) {
+                successor.send("takeover 1\n", new int[0]);
+                final ControlSocket.Received handed = successor.receive(256);
+                for (final int fd : handed.fds()) {
+                    final int closed = (int) CLOSE.invokeExact(fd);
+                    assertThat(closed).isZero();
+                }
+                assertThat(handed.text()).startsWith("fds ");
+
+                final HttpResponse<String> refused = admin.post("/api/groups/web/servers/s0", "state=maint");
+                assertThat(refused.statusCode()).isEqualTo(503);
+                assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
+                assertThat(refused.body()).contains("a new niolb is taking this one's sockets over");
+                assertThat(admin.post("/reload", "").statusCode()).isEqualTo(503);
+                assertThat(lb.group("web").snapshot().server("s0").operatorMode()).isEqualTo(ServerState.UP);
+            } // the successor goes away without saying "started": the old one serves on, and takes changes again
+
+            final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            HttpResponse<String> taken = admin.post("/api/groups/web/servers/s0", "state=maint");
+            while (taken.statusCode() == 503 && System.nanoTime() < deadline) {
+                Thread.sleep(20); // a poll: the control thread reads the successor's end on its own time
+                taken = admin.post("/api/groups/web/servers/s0", "state=maint");
+            }
+            assertThat(taken.statusCode()).isEqualTo(200);
+            assertThat(lb.group("web").snapshot().server("s0").operatorMode()).isEqualTo(ServerState.MAINT);
+            assertThat(stopped).as("not taken over").isFalse();
+        } finally {
+            control.close();
+        }
+    }
+}
