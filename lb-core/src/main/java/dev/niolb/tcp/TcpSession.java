@@ -696,7 +696,9 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         }
         duplex.release();
         who.release();
-        final long durationNanos = loop().nowNanos() - startNanos;
+        // the clock now, not the wake-up's: a session that ends in the wake-up that accepted it (a server on this
+        // host that refuses in the connect call) did not last 0 µs
+        final long durationNanos = System.nanoTime() - startNanos;
         releaseServerPlace();
         listener.counters().ended(stripe, reason, durationNanos);
         listener.ended(settings, admittedSource);

@@ -660,7 +660,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         if (!started) {
             return; // never joined the table or the counters
         }
-        final long durationNanos = loop.nowNanos() - startNanos;
+        final long durationNanos = System.nanoTime() - startNanos; // not the wake-up's clock: as a TCP session's
         if (lastServer != null && !lastServerUncounted) { // as a TCP connect that failed is no session
             lastServer.counters().sessionTimes().record(stripe, durationNanos);
         }
