@@ -387,6 +387,10 @@ public final class RunCommand implements Callable<Integer> {
                 .operatorStates(stateFile).run(lb -> { });
         }
         requireListenAndServer();
+        if (takeoverFrom != null && transport == TransportChoice.NIO) {
+            throw new ParameterException(spec.commandLine(), "--takeover needs the epoll transport (the JDK cannot "
+                + "adopt a socket): drop --transport nio");
+        }
         return new Foreground(validConfig(spec, this::toConfig)).handover(controlSocket, takeoverFrom)
             .operatorStates(stateFile).run(lb -> { });
     }

@@ -136,7 +136,42 @@ class TakeoverProcessTest {
                 assertThat(old.awaitExit(WAIT)).isZero();
                 successor.signal("TERM");
                 assertThat(successor.awaitExit(WAIT)).isZero();
+                // the old niolb holds the dropped sockets until it stops: no socket unit to blame, nothing to await
+                assertThat(successor.out()).noneMatch(line -> line.contains("systemd"));
             }
+        }
+    }
+
+    @Test
+    void aTakeoverAimedAtAPlainFileSaysItIsNoSocket(@TempDir final Path dir) throws Exception {
+        final Path file = Files.writeString(dir.resolve("niolb.sock"), "");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--takeover", file.toString())) {
+            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+            assertThat(niolb.err()).containsExactly("niolb: cannot take over from " + file + ": " + file
+                + " is not a socket: give the --control-socket path of the running niolb");
+        }
+    }
+
+    @Test
+    void aTakeoverOnTheNioTransportOfAConfigFileNamesTheFileAndExits78(@TempDir final Path dir) throws Exception {
+        final Path config = Files.writeString(dir.resolve("niolb.yaml"), """
+            defaults:
+              transport: nio
+            admin:
+              address: none
+            listeners:
+              - bind: 127.0.0.1:0
+            groups:
+              - name: web
+                servers:
+                  - 127.0.0.1:9
+            """);
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--config", config.toString(), "--takeover",
+            dir.resolve("niolb.sock").toString())) {
+            assertThat(niolb.awaitExit(WAIT)).as("EX_CONFIG").isEqualTo(78);
+            assertThat(niolb.err()).containsExactly("niolb: --takeover needs the epoll transport (the JDK cannot "
+                + "adopt a socket): set transport: auto (or epoll) in " + config);
         }
     }
 
@@ -162,8 +197,8 @@ class TakeoverProcessTest {
                 RunProcessTest.hostPort(echo), "--admin", "none", "--control-socket", control.toString())) {
                 assertThat(second.awaitExit(WAIT)).isEqualTo(1);
                 assertThat(second.err()).singleElement().asString().isEqualTo("niolb: cannot open the control "
-                    + "socket " + control + ": another niolb listens on the control socket " + control
-                    + " (take its sockets over with --takeover " + control + ")");
+                    + "socket " + control + ": a process listens on the control socket " + control
+                    + " already (if it is a niolb, take its sockets over with --takeover " + control + ")");
             }
             first.signal("TERM");
             assertThat(first.awaitExit(WAIT)).isZero();

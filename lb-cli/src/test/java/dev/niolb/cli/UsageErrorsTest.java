@@ -131,6 +131,8 @@ class UsageErrorsTest {
                 "niolb: bad address '::1': no port; write an IPv6 address in brackets with its port, as '[::1]:PORT'"),
             arguments("a zero watch interval", new String[] {"stats", "--watch", "0ms"},
                 "niolb: --watch interval must be positive"),
+            arguments("a takeover on the nio transport", ok("--transport", "nio", "--takeover", "/run/niolb.sock"),
+                "niolb: --takeover needs the epoll transport (the JDK cannot adopt a socket): drop --transport nio"),
             arguments("a zero admin timeout", new String[] {"stats", "--timeout", "0"},
                 "niolb: a timeout of '0' would give up at once: give one longer than 0, e.g. 10s"),
             // issue 17: digits outside ASCII, names that forge log lines, values that fill a terminal

@@ -24,6 +24,9 @@ public final class Takeover implements AutoCloseable {
      * @throws IOException saying why in words (nothing listens there, it answered something else)
      */
     public static Takeover ask(final Path path, final long pid) throws IOException {
+        if (java.nio.file.Files.isRegularFile(path) || java.nio.file.Files.isDirectory(path)) {
+            throw new IOException(path + " is not a socket: give the --control-socket path of the running niolb");
+        }
         final ControlSocket connection = ControlSocket.connect(path);
         try {
             connection.timeout(10_000);

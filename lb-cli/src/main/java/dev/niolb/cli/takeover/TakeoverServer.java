@@ -72,8 +72,9 @@ public final class TakeoverServer implements AutoCloseable {
                     throw new IOException(path + " exists and is not a socket: give another path");
                 }
                 if (answers(path)) {
-                    throw new IOException("another niolb listens on the control socket " + path
-                        + " (take its sockets over with --takeover " + path + ")");
+                    // asking whether it is a niolb would be a takeover request: say what is known
+                    throw new IOException("a process listens on the control socket " + path
+                        + " already (if it is a niolb, take its sockets over with --takeover " + path + ")");
                 }
                 Files.delete(path);
             }
