@@ -54,6 +54,7 @@ public final class Server {
     private final HealthCounters healthCounters = new HealthCounters();
     private final Failover failover;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private volatile boolean awaitingJudgement;
     private final AtomicInteger reserved = new AtomicInteger();
 
     // inputs, written under the failover's monitor; volatile where other threads read them
@@ -144,11 +145,12 @@ public final class Server {
     // ------------------------------------------------------------------------------------- read on hot path
 
     /**
-     * Whether a balancer may give this server a new session: it has a weight (UP, see {@link #effectiveWeight()})
-     * and is not at its maxconn. One volatile read, two with a maxconn.
+     * Whether a balancer may give this server a new session: it has a weight (UP, see {@link #effectiveWeight()}),
+     * is not {@linkplain #awaitJudgement awaiting the health loop's judgement} and is not at its maxconn. Two
+     * volatile reads, three with a maxconn.
      */
     public boolean acceptsNew() {
-        return effectiveWeight > 0 && !full();
+        return effectiveWeight > 0 && !awaitingJudgement && !full();
     }
 
     /** Whether the server has its maxconn of sessions; never without a maxconn. One volatile read. */
@@ -305,6 +307,21 @@ public final class Server {
     /** Connects failed in a row, across loops, since the last success or state change. */
     public int consecutiveFailures() {
         return consecutiveFailures.get();
+    }
+
+    /**
+     * Its connects failed {@code max-fails} times in a row: no loop gives it a new session until the health loop
+     * has judged it ({@link #judged}), a wake-up later, which takes it DOWN or keeps it UP as the last server
+     * taking sessions. Meanwhile clients arriving faster than that went to it and failed too (black-box testing,
+     * session 26: a third client reset at max-fails 2). Any relay loop.
+     */
+    public void awaitJudgement() {
+        awaitingJudgement = true;
+    }
+
+    /** The health loop's verdict on {@link #awaitJudgement} is published: new sessions by its state again. */
+    public void judged() {
+        awaitingJudgement = false;
     }
 
     // ------------------------------------------------------------------ written by operators and health

@@ -339,9 +339,26 @@ public final class TargetGroup {
             final int run = server.connectFailed();
             final FailureListener listener = failureListener;
             if (run % threshold == 0 && listener != null) {
+                if (!lastTakingSessions(server)) {
+                    server.awaitJudgement(); // at once on every loop; the health loop's verdict is a wake-up away
+                }
                 listener.onConsecutiveFailures(server, run, why);
             }
         }
+    }
+
+    /**
+     * Whether no other server of the group could take sessions if {@code server} went DOWN: none UP with a weight,
+     * backups included (a backup stands by while a primary takes sessions, and takes over when it goes DOWN).
+     * Such a server is kept UP through passive failures (fail-open). Any thread.
+     */
+    public boolean lastTakingSessions(final Server server) {
+        for (final Server other : snapshot.servers()) {
+            if (other != server && other.state() == ServerState.UP && other.weight() > 0) {
+                return false;
+            }
+        }
+        return server.effectiveWeight() > 0;
     }
 
     /**

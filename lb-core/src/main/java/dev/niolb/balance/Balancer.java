@@ -48,13 +48,11 @@ public interface Balancer {
     }
 
     /**
-     * The server's weight when it can take a new session by its weight (UP and in use: a positive
-     * {@link Server#effectiveWeight()}, under its maxconn, not excluded by the mask); else 0. The weighted
-     * algorithms' test of a server.
+     * The server's weight when it can take a new session ({@link #available}); else 0. The weighted algorithms'
+     * test of a server.
      */
     static int availableWeight(final Server server, final long excluded) {
-        final int weight = server.effectiveWeight();
-        return weight <= 0 || server.full() || isExcluded(server, excluded) ? 0 : weight;
+        return available(server, excluded) ? Math.max(0, server.effectiveWeight()) : 0;
     }
 
     /** Whether {@code server} is excluded by the mask, see {@link #pick}. */

@@ -170,8 +170,11 @@ public final class HealthChecker implements AutoCloseable {
         configure(gh, group.health(), datagramOnly);
         groups.put(group, gh);
         // relay loops: one queued command when a server crosses the threshold, then the health loop decides
-        group.failureListener((server, failures, why) ->
-            loop.execute(() -> onPassiveFailures(group, server, failures, why)));
+        group.failureListener((server, failures, why) -> {
+            if (!loop.execute(() -> onPassiveFailures(group, server, failures, why))) {
+                server.judged(); // no health loop any more to judge it: stopping
+            }
+        });
         // the current ramp and drain of the group are looked up on the loop: a reload may have replaced them
         group.onRampStart(server -> loop.execute(() -> {
             if (gh.ramp != null) {
@@ -289,11 +292,20 @@ public final class HealthChecker implements AutoCloseable {
      */
     private void onPassiveFailures(final TargetGroup group, final Server server, final int failures,
                                    final String why) {
+        try {
+            judgePassiveFailures(group, server, failures, why);
+        } finally {
+            server.judged(); // after the verdict is published: DOWN leaves no moment for a new session
+        }
+    }
+
+    private void judgePassiveFailures(final TargetGroup group, final Server server, final int failures,
+                                      final String why) {
         final ServerCheck check = checks.get(server);
         if (check == null) {
             return;
         }
-        if (lastTakingSessions(group, server)) {
+        if (group.lastTakingSessions(server)) {
             if (failures > group.health().maxFails()) {
                 return; // said at the first judgement of this run of failures
             }
@@ -304,19 +316,6 @@ public final class HealthChecker implements AutoCloseable {
             return;
         }
         check.passiveDown(failures, why);
-    }
-
-    /**
-     * Whether no other server of the group could take sessions if this one went DOWN: none UP with a weight,
-     * backups included (a backup stands by while a primary takes sessions, and takes over when it goes DOWN).
-     */
-    private static boolean lastTakingSessions(final TargetGroup group, final Server server) {
-        for (final Server other : group.snapshot().servers()) {
-            if (other != server && other.state() == ServerState.UP && other.weight() > 0) {
-                return false;
-            }
-        }
-        return server.effectiveWeight() > 0;
     }
 
     /** A removed group's last traces go once none of its servers is retiring any more. Health loop. */

@@ -261,4 +261,31 @@ class ServerStateTest {
         // a server kept UP at 3 (the last that takes sessions) is judged again at 6
         assertThat(reports).containsExactly(3, 6);
     }
+
+    @Test
+    void aServerAtMaxFailsTakesNoNewSessionFromAnyLoopUntilTheHealthLoopHasJudgedIt() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("b", 1, false));
+        final Server a = g.snapshot().server("a");
+        g.failureListener((server, failures, why) -> { }); // a health loop that has not run yet
+        g.connectFailed(a, "refused");
+        g.connectFailed(a, "refused");
+        assertThat(a.acceptsNew()).as("below max-fails (3)").isTrue();
+        g.connectFailed(a, "refused");
+        assertThat(a.acceptsNew()).as("at max-fails, before any verdict").isFalse();
+        assertThat(a.state()).isEqualTo(ServerState.UP);
+        assertThat(g.snapshot().server("b").acceptsNew()).isTrue();
+        a.judged();
+        assertThat(a.acceptsNew()).isTrue();
+    }
+
+    @Test
+    void theLastServerTakingSessionsIsNotHeldBackAtMaxFails() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        g.failureListener((server, failures, why) -> { });
+        for (int i = 0; i < 3; i++) {
+            g.connectFailed(a, "refused");
+        }
+        assertThat(a.acceptsNew()).as("fail-open: nothing else could take its clients").isTrue();
+    }
 }
