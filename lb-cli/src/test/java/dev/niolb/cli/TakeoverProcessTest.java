@@ -143,6 +143,32 @@ class TakeoverProcessTest {
     }
 
     @Test
+    void aTakeoverWhoseNiolbResetsTheExchangeSaysAnotherMayHaveTakenItOverFirst(@TempDir final Path dir)
+        throws Exception {
+        final Path path = dir.resolve("niolb.sock");
+        try (java.nio.channels.ServerSocketChannel old = java.nio.channels.ServerSocketChannel.open(
+            java.net.StandardProtocolFamily.UNIX)) {
+            old.bind(java.net.UnixDomainSocketAddress.of(path));
+            // what a niolb taken over by another successor does to a request waiting for it: closes on it unread
+            final Thread closing = Thread.ofPlatform().start(() -> {
+                try (java.nio.channels.SocketChannel request = old.accept()) {
+                    request.read(java.nio.ByteBuffer.allocate(1)); // the request is there; the rest stays unread
+                } catch (final IOException e) {
+                    // the test fails on the successor's line
+                }
+            });
+            try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+                "--admin", "none", "--takeover", path.toString())) {
+                assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+                assertThat(niolb.err()).containsExactly("niolb: cannot take over from " + path + ": recvmsg: the "
+                    + "other side went away (connection reset) before handing its sockets over (another niolb may "
+                    + "have taken it over first)");
+            }
+            closing.join();
+        }
+    }
+
+    @Test
     void aTakeoverAimedAtAPlainFileSaysItIsNoSocket(@TempDir final Path dir) throws Exception {
         final Path file = Files.writeString(dir.resolve("niolb.sock"), "");
         try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",

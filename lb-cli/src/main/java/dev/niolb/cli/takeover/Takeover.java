@@ -31,7 +31,12 @@ public final class Takeover implements AutoCloseable {
         try {
             connection.timeout(10_000);
             connection.send("takeover " + pid + "\n", new int[0]);
-            final ControlSocket.Received answer = connection.receive(256);
+            final ControlSocket.Received answer;
+            try {
+                answer = connection.receive(256);
+            } catch (final IOException e) {
+                throw gone(e.getMessage());
+            }
             final String text = answer.text().strip();
             if (!text.matches("fds \\d+") || Integer.parseInt(text.substring(4)) != answer.fds().length) {
                 for (final int fd : answer.fds()) {
@@ -44,6 +49,15 @@ public final class Takeover implements AutoCloseable {
             connection.close();
             throw e;
         }
+    }
+
+    /**
+     * The other side reset the exchange before handing anything over: most often a niolb that another successor
+     * took over first (it serves one takeover at a time, then stops and closes the control socket, resetting the
+     * connections still waiting there).
+     */
+    private static IOException gone(final String how) {
+        return new IOException(how + " before handing its sockets over (another niolb may have taken it over first)");
     }
 
     /** The listening sockets handed over (this process's own descriptors for them). */
