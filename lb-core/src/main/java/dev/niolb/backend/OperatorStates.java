@@ -87,13 +87,26 @@ public final class OperatorStates {
         }
         final List<String> applied = new ArrayList<>();
         final List<String> skipped = new ArrayList<>();
+        final Map<String, Integer> lineOf = new java.util.HashMap<>(); // group and server fields -> line applied
         for (int i = 0; i < lines.size(); i++) {
             final String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
+            final String[] fields = line.split("\\s+");
+            final String key = fields.length == 6 ? fields[0] + " " + fields[1] : null;
+            final Integer first = key == null ? null : lineOf.get(key);
+            if (first != null) {
+                // niolb writes one line a server: a second one is a hand edit, and which of two wins is a guess
+                skipped.add("line " + (i + 1) + ": " + fields[1] + " of " + fields[0] + " again (line " + first
+                    + " applies)");
+                continue;
+            }
             try {
                 final String done = apply(line, groups);
+                if (key != null) {
+                    lineOf.put(key, i + 1);
+                }
                 if (done == null) {
                     continue; // what the config says already
                 }

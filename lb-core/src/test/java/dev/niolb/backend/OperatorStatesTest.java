@@ -193,4 +193,17 @@ class OperatorStatesTest {
                     .endsWith("; and 980 more lines"));
         }
     }
+
+    @Test
+    void aSecondLineForOneServerIsNamedAsNotAppliedAndTheFirstApplies() throws IOException {
+        Files.writeString(dir.resolve("states"), "web a 127.0.0.1:8001 1 maint 1\nweb a 127.0.0.1:8001 1 up 1\n");
+        final Map<String, TargetGroup> groups = groups(server("a", 8001, 1));
+
+        try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
+            assertThat(OperatorStates.in(dir.resolve("states")).restore(groups)).isEqualTo(1);
+            assertThat(logs.messages()).filteredOn(m -> m.contains("not applied")).singleElement().asString()
+                .endsWith("not applied: line 2: a of web again (line 1 applies)");
+        }
+        assertThat(member(groups, "a").operatorMode()).isEqualTo(ServerState.MAINT);
+    }
 }
