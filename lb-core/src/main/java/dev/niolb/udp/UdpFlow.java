@@ -641,6 +641,36 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     // ------------------------------------------------------------------------------------------------ close
 
+    /**
+     * Right after the datagram that opened the flow: when it did not go (too large for the server picked, with a
+     * PROXY header or from an IPv6 client to an IPv4 server, or refused at the send), the flow is undone as if it
+     * had never opened: no flow counted on the listener or the server, no socket, no place in its source's count,
+     * no access-log line. The datagram's drop is counted already. Before, such a datagram held all of those until
+     * the idle timeout (black-box testing, session 26: oversize datagrams used up a source's source-maxconn).
+     * Loop thread.
+     *
+     * @return whether the flow was undone
+     */
+    boolean undoIfNothingWent() {
+        if (closed || requests > 0) {
+            return false;
+        }
+        closed = true;
+        timer.cancel();
+        kept = null;
+        if (server != null) {
+            final Server picked = server;
+            dropServer(false); // closed: it leaves the server's total to this method
+            picked.counters().add(stripe, ServerCounters.TOTAL, -1);
+        }
+        listener.counters().add(stripe, UdpListenerCounters.FLOWS, -1);
+        listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
+        admission.release(client.getAddress());
+        receiver.flowEnded(client, this);
+        loop.remove(this);
+        return true;
+    }
+
     @Override
     public void onFailure(final Throwable failure) {
         close(Termination.INTERNAL_ERROR);

@@ -122,14 +122,16 @@ final class UdpReceiver implements IoHandler {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1);
                 continue;
             }
-            if (flow == null) {
-                flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null,
-                    socket.receivedAt());
-                if (flow == null) {
-                    continue;
-                }
+            if (flow != null) {
+                flow.fromClient(buffer, sender);
+                continue;
             }
-            flow.fromClient(buffer, sender);
+            flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null,
+                socket.receivedAt());
+            if (flow != null) {
+                flow.fromClient(buffer, sender);
+                flow.undoIfNothingWent(); // a first datagram dropped opens no flow, as an empty one does
+            }
         }
     }
 

@@ -119,6 +119,21 @@ class ProxyProtocolUdpTest {
     }
 
     @Test
+    void aFirstDatagramTooLargeForItsServerOpensNoFlowAndHoldsNothing() throws Exception {
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
+        start(AcceptProxy.DISABLED, SendProxy.V2, server.address());
+        try (UdpClient big = new UdpClient(lb.localAddress(FRONT), "127.0.0.2");
+             UdpClient small = new UdpClient(lb.localAddress(FRONT), "127.0.0.3")) {
+            big.send(new byte[65_500]); // too large with its 28-byte header
+            final String me = Endpoint.hostPort(small.localAddress());
+            assertThat(small.ask("small")).isEqualTo(me + " DGRAM small"); // after the big one, on one loop
+        }
+        assertThat(counters().get(UdpListenerCounters.DROPPED_TOO_LARGE)).isEqualTo(1);
+        assertThat(counters().get(UdpListenerCounters.FLOWS)).as("the small one's alone").isEqualTo(1);
+        assertThat(counters().get(UdpListenerCounters.ACTIVE)).isEqualTo(1);
+    }
+
+    @Test
     void anIpv4ClientOfAnIpv6WildcardListenerGetsAnIpv4HeaderOnEitherTransport() throws Exception {
         final UdpHeaderServer server = rig.track(new UdpHeaderServer());
         lb = rig.start(Config.single(1, Duration.ofSeconds(1),
