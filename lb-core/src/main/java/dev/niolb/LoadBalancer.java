@@ -343,6 +343,8 @@ public final class LoadBalancer implements AutoCloseable {
             return; // no limit to read, or no cap to size (none was derived: the same reason)
         }
         final long flows = udpFlowCaps(listeners);
+        final long udpListeners = listeners.stream().filter(l -> l instanceof UdpListener).count();
+        final boolean anyTcp = udpListeners < listeners.size();
         final long open = Math.max(0, OpenFileLimit.open() - 2L * limit.open());
         final int fits = OpenFileLimit.connections(fileLimit, open + flows, 2);
         if (configured > 0) {
@@ -355,7 +357,7 @@ public final class LoadBalancer implements AutoCloseable {
         } else if (when.isEmpty() || Math.abs(fits - limit.max()) > 16) { // a reload moves it by a few files: kept
             limit.resize(fits);
             final String udp = flows == 0 ? "" : ", " + flows + " for UDP flows";
-            if (fileLimit - open - flows - OpenFileLimit.RESERVE < 2L * fits) {
+            if (anyTcp && fileLimit - open - flows - OpenFileLimit.RESERVE < 2L * fits) {
                 LOG.warn("maxconn {}{}: the open-file limit of {} leaves no room for sessions after the {} "
                     + "descriptors open{} and {} kept back; raise it (LimitNOFILE, ulimit -n)", fits, when, fileLimit,
                     open, udp, OpenFileLimit.RESERVE);
@@ -365,15 +367,15 @@ public final class LoadBalancer implements AutoCloseable {
                     OpenFileLimit.RESERVE);
             }
         }
-        final long udpListeners = listeners.stream().filter(l -> l instanceof UdpListener).count();
-        final boolean anyTcp = udpListeners < listeners.size();
         final long need = open + OpenFileLimit.RESERVE + (anyTcp ? 2L * limit.max() : 0) + flows;
         if (udpListeners > 0 && need > fileLimit) {
-            LOG.warn("maxconn {} (2 descriptors a session) and udp-max-flows of {} on {} UDP {} (1 a flow) need {} "
+            // without a TCP listener maxconn holds no descriptor: not named, so as not to contradict the line above
+            LOG.warn("{}udp-max-flows of {} on {} UDP {} (1 a flow) need {} "
                 + "descriptors with the {} open and {} kept back, and the open-file limit is {}: raise it "
-                + "(LimitNOFILE, ulimit -n) or lower them; out of descriptors new flows are dropped (no_socket) and "
-                + "accepts pause", anyTcp ? limit.max() : "none", flows, udpListeners,
-                udpListeners == 1 ? "listener" : "listeners", need, open, OpenFileLimit.RESERVE, fileLimit);
+                + "(LimitNOFILE, ulimit -n) or lower them; out of descriptors new flows are dropped (no_socket)"
+                + "{}", anyTcp ? "maxconn " + limit.max() + " (2 descriptors a session) and " : "", flows,
+                udpListeners, udpListeners == 1 ? "listener" : "listeners", need, open, OpenFileLimit.RESERVE,
+                fileLimit, anyTcp ? " and accepts pause" : "");
         }
     }
 

@@ -194,6 +194,18 @@ class DescriptorExhaustionProcessTest {
             two.signal("TERM");
             assertThat(two.awaitExit(Duration.ofSeconds(20))).isZero();
         }
+        try (EchoServer echo = new EchoServer();
+             NiolbProcess udpOnly = NiolbProcess.start(List.of("prlimit", "--nofile=1024:1024", "--"), "run",
+                 "--listen", "udp://127.0.0.1:0", "--listen", "udp://127.0.0.2:0", "--threads", "2",
+                 "--server", echo.address().getHostString() + ":" + echo.address().getPort())) {
+            // no TCP listener: maxconn holds no descriptor, so neither warning speaks of sessions (session 26: one
+            // said there was no room for sessions, the next said maxconn none, /api/stats said 16)
+            udpOnly.awaitOut("WARN .*udp-max-flows of 768 on 2 UDP listeners \\(1 a flow\\) need \\d+ descriptors",
+                Duration.ofSeconds(20));
+            udpOnly.signal("TERM");
+            assertThat(udpOnly.awaitExit(Duration.ofSeconds(20))).isZero();
+            assertThat(udpOnly.out()).filteredOn(l -> l.contains("WARN")).noneMatch(l -> l.contains("maxconn"));
+        }
     }
 
     /** The server's checks passed, from a body of /api/stats. */
