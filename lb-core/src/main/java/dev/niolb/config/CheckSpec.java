@@ -194,10 +194,16 @@ public sealed interface CheckSpec {
         String host = null;
         int from = 200;
         int to = 399;
+        final java.util.Set<String> given = new java.util.HashSet<>();
         for (int i = 1; i < parts.length; i++) {
             final int eq = parts[i].indexOf('=');
             final String key = eq < 0 ? parts[i] : parts[i].substring(0, eq);
             final String value = eq < 0 ? "" : parts[i].substring(eq + 1);
+            if (!given.add(key)) {
+                // the last would win unseen: status=200-399,status=500-599 took healthy servers DOWN (session 26)
+                throw new IllegalArgumentException("bad check " + Quoted.of(text) + ": " + Quoted.of(key)
+                    + " is given twice");
+            }
             switch (key) {
                 case "method" -> method = value;
                 case "host" -> host = value;

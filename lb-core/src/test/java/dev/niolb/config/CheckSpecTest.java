@@ -53,6 +53,14 @@ class CheckSpecTest {
     }
 
     @Test
+    void anHttpCheckOptionGivenTwiceIsRefusedNotReadAsTheLastOne() {
+        assertThatThrownBy(() -> CheckSpec.parse("http:/h,status=200-399,status=500-599")).hasMessage(
+            "bad check 'http:/h,status=200-399,status=500-599': 'status' is given twice");
+        assertThatThrownBy(() -> CheckSpec.parse("http:/h,host=x,host=y")).hasMessageEndingWith(
+            "'host' is given twice");
+    }
+
+    @Test
     void aGroupTakesOneHealthCheckAndOneAgentAtMost() {
         final HealthCheckConfig both = HealthCheckConfig.DEFAULTS.withChecks(List.of(CheckSpec.parse("http:/"),
             CheckSpec.parse("agent:1")));
