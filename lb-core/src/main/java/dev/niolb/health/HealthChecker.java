@@ -136,7 +136,9 @@ public final class HealthChecker implements AutoCloseable {
             }
             for (final Server server : group.snapshot().servers()) {
                 startServer(server);
-                if (gh.ramp != null && server.state() == dev.niolb.backend.ServerState.UP) {
+                if (gh.ramp == null) {
+                    server.finishRamp(); // slow start off: nothing would advance a ramp under way
+                } else if (server.state() == dev.niolb.backend.ServerState.UP) {
                     gh.ramp.add(server); // goes on if it was ramping; dropped at the first step if not
                 }
             }

@@ -2,7 +2,11 @@ package dev.niolb.health;
 
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
+import dev.niolb.config.Config;
 import dev.niolb.config.HealthCheckConfig;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
+import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.session.Termination;
 import dev.niolb.testing.Await;
@@ -121,6 +125,26 @@ class LifecycleTest {
         Rig.await("a at full weight", () -> a.effectiveWeight() == Server.WEIGHT_SCALE, 3000);
         final Map<String, Integer> late = rig.spread(100);
         assertThat(late.get("a")).as("a's share once ramped").isBetween(45, 55);
+    }
+
+    @Test
+    void aReloadThatTurnsSlowStartOffEndsARampUnderWayAtTheFullWeight() throws Exception {
+        rig.backend("a");
+        rig.backend("b");
+        final HealthCheckConfig ramping = HealthCheckConfig.DEFAULTS.withSlowStart(Duration.ofSeconds(60));
+        rig.start(Algorithm.WEIGHTED, 1, ramping, rig.config("a"), rig.config("b"));
+        final Server a = rig.server("a");
+        a.operatorMode(ServerState.MAINT, "test");
+        a.operatorMode(ServerState.UP, "test");
+        assertThat(a.effectiveWeight()).as("ramping").isLessThan(Server.WEIGHT_SCALE);
+
+        rig.lb.reload(Config.single(1, Duration.ofSeconds(2),
+            new ListenerConfig("front", Protocol.TCP,
+                new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.WEIGHTED, List.of(rig.config("a"), rig.config("b")),
+                ramping.withSlowStart(Duration.ZERO))).withTransport(rig.lb.config().transport()));
+
+        Rig.await("a at full weight", () -> a.effectiveWeight() == Server.WEIGHT_SCALE, 3000);
     }
 
     @Test
