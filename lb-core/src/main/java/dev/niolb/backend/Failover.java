@@ -218,6 +218,10 @@ final class Failover {
             if (backups && noneAccepts()) {
                 LOG.warn("group {}: no primary server takes new sessions, and no backup server can take over",
                     group);
+            } else if (backups && !anyBackupUp()) {
+                // in panic: what takes sessions is every server, DOWN ones too, not a backup standing in
+                LOG.warn("group {}: no primary server is UP, nor any backup server: in panic, every server UP or "
+                    + "DOWN takes new sessions", group);
             } else if (backups) {
                 LOG.warn("group {}: no primary server takes new sessions: the backup servers take over", group);
             } else {
@@ -333,6 +337,15 @@ final class Failover {
     private boolean anyPrimaryAccepts() {
         for (final Server s : servers) {
             if (!s.backup() && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean anyBackupUp() {
+        for (final Server s : servers) {
+            if (s.backup() && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
                 return true;
             }
         }

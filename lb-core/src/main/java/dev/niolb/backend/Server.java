@@ -536,7 +536,9 @@ public final class Server {
     void publish(final boolean backupsActive, final boolean panic) {
         final ServerState s = computeState();
         int effective = 0;
-        if (s == ServerState.UP && (!backup || backupsActive) || panic && (s == ServerState.UP || s == ServerState.DOWN)) {
+        // a backup takes nothing while a primary is UP, in panic too (black-box testing, session 26: a DOWN backup
+        // took a share of a panicking group beside its UP primary); with no primary UP, panic tries it as well
+        if ((!backup || backupsActive) && (s == ServerState.UP || panic && s == ServerState.DOWN)) {
             // weight × agent percent is capped at the largest weight (an agent may ask for more than 100%), then ramped
             final long full = Math.min((long) weight * agentPercent, (long) ServerConfig.MAX_WEIGHT * 100);
             final long w = full * (s == ServerState.UP ? rampPermille : 1000) / 100;

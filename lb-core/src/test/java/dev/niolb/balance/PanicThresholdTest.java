@@ -146,6 +146,24 @@ class PanicThresholdTest {
     }
 
     @Test
+    void aDownBackupTakesNoSessionsInPanicWhileAPrimaryIsUp() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, 50, server("a"), server("b"), server("c"),
+            server("spare", true));
+        down(g, "spare", "b", "c");
+
+        assertThat(g.panic()).isTrue();
+        assertThat(picked(g)).as("backups stand by while a primary is UP").containsExactly("a", "b", "c");
+        assertThat(g.backupsActive()).isFalse();
+
+        try (LogCapture log = LogCapture.of("dev.niolb.health")) {
+            down(g, "a");
+            assertThat(picked(g)).as("nothing UP at all: every server is tried").containsExactly("a", "b", "c", "spare");
+            assertThat(log.messages()).contains("group g: no primary server is UP, nor any backup server: in panic, "
+                + "every server UP or DOWN takes new sessions").noneMatch(m -> m.contains("take over"));
+        }
+    }
+
+    @Test
     void panicEndsWhenEnoughServersAreUpAgainAndDownServersStopTakingSessions() {
         final TargetGroup g = fiveServers(Algorithm.LEASTCONN, 50);
         down(g, "b", "c", "d", "e");
