@@ -98,6 +98,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     private TargetGroup group; // the group its server was picked from: blamed, and logged, as that server's
     private final ServerAttempts attempts;
     private long requests; // datagrams sent to servers: with responses, replies that end the flow
+    private long bytesToServer; // of its bytes, those counted on the server it has now
     private long replies;
     private long bytesIn;
     private long bytesOut;
@@ -225,6 +226,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             group = balancer.group();
             serverAnswered = false;
             headerSent = false;
+            bytesToServer = 0;
             next.counters().add(stripe, ServerCounters.ACTIVE, 1);
             next.counters().add(stripe, ServerCounters.TOTAL, 1);
             return true;
@@ -304,7 +306,13 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             awaitingReply = true;
             sentNanos = loop.nowNanos();
         }
-        server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+        toServer(size);
+    }
+
+    /** Counts bytes as gone to the server now (negative: not after all), on it and as this flow's share of it. */
+    private void toServer(final long bytes) {
+        server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, bytes);
+        bytesToServer += bytes;
     }
 
     /** A datagram of {@code size} from the client is counted as sent to the servers (once, whichever took it). */
@@ -402,7 +410,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             kept.uncountLast(datagrams);
         }
         if (server != null) {
-            server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, -bytes);
+            toServer(-bytes);
         }
     }
 
@@ -499,7 +507,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         // there, or is dropped; either way not on this one (session 21: counted on both)
         for (int i = 0; i < again; i++) {
             if (kept.counted(i)) {
-                failed.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, -kept.size(i));
+                toServer(-kept.size(i)); // server is still the failed one
             }
         }
         if (again == 0 && pending == null) {
@@ -513,9 +521,11 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 close(Termination.SERVER_RESET);
             } else {
                 // no server ever took the flow (retries 0, or nothing it could resend): as when every retry failed,
-                // a connect failure, and what it sent dropped, not sent
+                // a connect failure, and what it sent dropped, not sent: on the server too (black-box testing,
+                // session 26: a datagram too large to keep stayed in the server's bytes, not the listener's)
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_CONNECT_FAILURE, requests);
                 uncounted((int) requests, bytesIn);
+                toServer(-bytesToServer);
                 close(Termination.CONNECT_FAILURE);
             }
             return;
@@ -567,7 +577,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 uncounted(1, size);
             }
             if (result == SENT) {
-                server.counters().add(stripe, ServerCounters.BYTES_TO_SERVER, size);
+                toServer(size);
                 if (!kept.counted(i)) {
                     kept.markCounted(i);
                     counted(size);

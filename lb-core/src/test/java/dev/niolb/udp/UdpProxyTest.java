@@ -333,6 +333,19 @@ class UdpProxyTest {
     }
 
     @Test
+    void aDatagramTooLargeToKeepThatDrewPortUnreachableIsCountedNowhereAsSent() throws Exception {
+        final InetSocketAddress dead = unboundUdpAddress();
+        start(UdpOptions.DEFAULTS, 1, List.of(dead));
+        final Server deadServer = lb.group("g").snapshot().server("s0");
+        client().send(new byte[KeptDatagrams.MAX_BYTES + 904]); // too large to keep for a retry
+
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_CONNECT_FAILURE) == 1, 5000);
+        assertThat(counters().bytesIn()).isZero();
+        assertThat(deadServer.counters().bytesToServer()).as("as on the listener: sent to no server that took it")
+            .isZero();
+    }
+
+    @Test
     void aServerAnsweringPortUnreachableIsBlamedAndItsFlowsMoveToAnotherUnseen() throws Exception {
         final InetSocketAddress dead = unboundUdpAddress();
         final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
