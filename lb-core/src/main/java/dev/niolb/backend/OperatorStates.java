@@ -87,6 +87,7 @@ public final class OperatorStates {
         }
         final List<String> applied = new ArrayList<>();
         final List<String> skipped = new ArrayList<>();
+        boolean unreadable = false;
         final Map<String, Integer> lineOf = new java.util.HashMap<>(); // group and server fields -> line applied
         for (int i = 0; i < lines.size(); i++) {
             final String line = lines.get(i).strip();
@@ -117,6 +118,19 @@ public final class OperatorStates {
                 }
             } catch (final IllegalArgumentException e) {
                 skipped.add("line " + (i + 1) + ": " + e.getMessage());
+                unreadable = true;
+            }
+        }
+        String kept = "";
+        if (unreadable) {
+            // the next save rewrites the file from the servers: lines it could not read (a hand edit, another
+            // version's) would be gone without a trace (black-box testing, session 26)
+            final Path copy = file.resolveSibling(file.getFileName() + ".rejected");
+            try {
+                Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+                kept = " (the file as it was is kept as " + copy + ")";
+            } catch (final IOException | RuntimeException e) {
+                kept = " (it could not be kept as " + copy + ": " + e.getMessage() + ")";
             }
         }
         if (!applied.isEmpty()) {
@@ -124,9 +138,9 @@ public final class OperatorStates {
         }
         if (!skipped.isEmpty()) {
             final int more = skipped.size() - NAMED_SKIPPED;
-            LOG.warn("operator states from {} not applied: {}{}", file,
+            LOG.warn("operator states from {} not applied: {}{}{}", file,
                 String.join("; ", skipped.subList(0, Math.min(skipped.size(), NAMED_SKIPPED))),
-                more > 0 ? "; and " + more + " more lines" : "");
+                more > 0 ? "; and " + more + " more lines" : "", kept);
         }
         return applied.size();
     }

@@ -103,8 +103,11 @@ class OperatorStatesTest {
             assertThat(logs.messages()).anyMatch(m -> m.contains("web/gone: no such server in the config")
                 && m.contains("web/moved: now at 127.0.0.1:8010, not 127.0.0.1:8008")
                 && m.contains("line 4: not an operator mode (up, drain, maint): sideways")
-                && m.contains("line 5: expected 6 fields"));
+                && m.contains("line 5: expected 6 fields")
+                && m.endsWith("(the file as it was is kept as " + dir.resolve("states.rejected") + ")"));
         }
+        // the next save rewrites the file from the servers: what it could not read survives beside it
+        assertThat(Files.readString(dir.resolve("states.rejected"))).contains("web a 127.0.0.1:8001 1 sideways 1");
         assertThat(member(groups, "a").operatorMode()).isEqualTo(ServerState.UP);
         assertThat(member(groups, "moved").operatorMode()).isEqualTo(ServerState.UP);
         assertThat(member(groups, "b").operatorMode()).isEqualTo(ServerState.MAINT);
@@ -192,6 +195,8 @@ class OperatorStatesTest {
                 .satisfies(m -> assertThat(m).contains("web/gone19:").doesNotContain("web/gone20:")
                     .endsWith("; and 980 more lines"));
         }
+        assertThat(dir.resolve("states.rejected")).as("lines of servers gone are read, only not applied")
+            .doesNotExist();
     }
 
     @Test
