@@ -323,29 +323,21 @@ final class Failover {
      * without backups, or whose backups are down too, has none active: the metric an alert reads says so.
      */
     synchronized boolean backupsActive() {
-        if (!backupsActive) {
-            return false;
-        }
-        for (final Server s : servers) {
-            if (s.backup() && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
-                return true;
-            }
-        }
-        return false;
+        return backupsActive && anyTaking(true);
     }
 
     private boolean anyPrimaryAccepts() {
-        for (final Server s : servers) {
-            if (!s.backup() && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
-                return true;
-            }
-        }
-        return false;
+        return anyTaking(false);
     }
 
     private boolean anyBackupUp() {
+        return anyTaking(true);
+    }
+
+    /** Whether a backup (or a primary) server is UP with a weight: one that would take new sessions by its state. */
+    private boolean anyTaking(final boolean backup) {
         for (final Server s : servers) {
-            if (s.backup() && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
+            if (s.backup() == backup && s.computeState() == ServerState.UP && s.tableWeight() > 0) {
                 return true;
             }
         }

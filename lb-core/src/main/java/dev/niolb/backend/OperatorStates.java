@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -88,7 +89,7 @@ public final class OperatorStates {
         final List<String> applied = new ArrayList<>();
         final List<String> skipped = new ArrayList<>();
         boolean unreadable = false;
-        final Map<String, Integer> lineOf = new java.util.HashMap<>(); // group and server fields -> line applied
+        final Map<String, Integer> lineOf = new HashMap<>(); // group and server fields -> line applied
         for (int i = 0; i < lines.size(); i++) {
             final String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {

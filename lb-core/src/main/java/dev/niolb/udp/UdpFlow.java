@@ -665,20 +665,32 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         if (closed || requests > 0) {
             return false;
         }
-        closed = true;
-        timer.cancel();
-        kept = null;
-        if (server != null) {
-            final Server picked = server;
-            dropServer(false); // closed: it leaves the server's total to this method
-            picked.counters().add(stripe, ServerCounters.TOTAL, -1);
+        final Server picked = server;
+        stop(false);
+        if (picked != null) {
+            picked.counters().add(stripe, ServerCounters.TOTAL, -1); // stop leaves a closed flow's total as it is
         }
         listener.counters().add(stripe, UdpListenerCounters.FLOWS, -1);
         listener.counters().add(stripe, UdpListenerCounters.ACTIVE, -1);
         admission.release(client.getAddress());
+        leave();
+        return true;
+    }
+
+    /** Marks the flow closed, its timer and kept datagrams gone, and lets go of its server. */
+    private void stop(final boolean askDrops) {
+        closed = true;
+        timer.cancel();
+        kept = null;
+        if (server != null) {
+            dropServer(askDrops);
+        }
+    }
+
+    /** Out of the receiver's table and the loop's sessions. */
+    private void leave() {
         receiver.flowEnded(client, this);
         loop.remove(this);
-        return true;
     }
 
     @Override
@@ -691,12 +703,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         if (closed) {
             return;
         }
-        closed = true;
-        timer.cancel();
-        kept = null;
-        if (server != null) {
-            dropServer(reason != Termination.RESPONSES);
-        }
+        stop(reason != Termination.RESPONSES);
         if (!started) {
             return; // never joined the table or the counters
         }
@@ -711,8 +718,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             // Asked before the receiver may close its socket (a retiring listener's last flow), which sends them
             receiver.whenRepliesSent(() -> logClosed(reason, durationNanos));
         }
-        receiver.flowEnded(client, this);
-        loop.remove(this);
+        leave();
     }
 
     private void logClosed(final Termination reason, final long durationNanos) {

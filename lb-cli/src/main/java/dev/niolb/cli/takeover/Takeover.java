@@ -1,6 +1,7 @@
 package dev.niolb.cli.takeover;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -24,7 +25,7 @@ public final class Takeover implements AutoCloseable {
      * @throws IOException saying why in words (nothing listens there, it answered something else)
      */
     public static Takeover ask(final Path path, final long pid) throws IOException {
-        if (java.nio.file.Files.isRegularFile(path) || java.nio.file.Files.isDirectory(path)) {
+        if (Files.isRegularFile(path) || Files.isDirectory(path)) {
             throw new IOException(path + " is not a socket: give the --control-socket path of the running niolb");
         }
         final ControlSocket connection = ControlSocket.connect(path);
