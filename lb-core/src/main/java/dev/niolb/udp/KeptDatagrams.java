@@ -27,6 +27,7 @@ final class KeptDatagrams {
     private int countedBits; // bit i: datagram i is counted as sent
     private boolean full;    // one did not fit: the kept ones are the first sent, never a gap between them
     private int unkept;      // datagrams counted as sent after the kept ones
+    private long unkeptBytes;
     private int tooLarge;    // the size of the first datagram that did not fit, 0 while all did
 
     /**
@@ -41,6 +42,7 @@ final class KeptDatagrams {
                 tooLarge = size;
             }
             unkept++;
+            unkeptBytes += size;
             return;
         }
         if (start + size > data.length) {
@@ -78,10 +80,14 @@ final class KeptDatagrams {
         countedBits &= ~(1 << i);
     }
 
-    /** The transport refused the last {@code n} datagrams the flow counted as sent: they are counted no more. */
-    void uncountLast(final int n) {
+    /**
+     * The transport refused the last {@code n} datagrams the flow counted as sent, {@code bytes} in all: they are
+     * counted no more.
+     */
+    void uncountLast(final int n, final long bytes) {
         int left = n - Math.min(n, unkept);
         unkept -= n - left;
+        unkeptBytes = left == 0 ? unkeptBytes - bytes : 0; // those not kept are the last sent
         for (int i = count - 1; i >= 0 && left > 0; i--) {
             if (counted(i)) {
                 countedBits &= ~(1 << i);
@@ -93,6 +99,16 @@ final class KeptDatagrams {
     /** They were all sent again, to the next server: those sent after them are lost, and not refused now. */
     void resent() {
         unkept = 0;
+        unkeptBytes = 0;
+    }
+
+    /** Datagrams counted as sent after those kept, which a retry cannot send again. */
+    int unkept() {
+        return unkept;
+    }
+
+    long unkeptBytes() {
+        return unkeptBytes;
     }
 
     /** The size of the first datagram that did not fit, or 0: for the log line when none could be sent again. */
@@ -106,6 +122,7 @@ final class KeptDatagrams {
         countedBits = 0;
         full = false;
         unkept = 0;
+        unkeptBytes = 0;
         tooLarge = 0; // the copies' array stays for the next server's
     }
 }

@@ -407,7 +407,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, datagrams);
         uncounted(datagrams, bytes);
         if (kept != null) {
-            kept.uncountLast(datagrams);
+            kept.uncountLast(datagrams, bytes);
         }
         if (server != null) {
             toServer(-bytes);
@@ -530,6 +530,14 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             }
             return;
         }
+        // those sent after what was kept cannot go again: lost with the failed server, and not sent (black-box
+        // testing, session 26: they stayed counted as sent, on the listener and on that server)
+        final int lost = kept == null ? 0 : kept.unkept();
+        final long lostBytes = kept == null ? 0 : kept.unkeptBytes();
+        if (lost > 0) {
+            toServer(-lostBytes);
+            uncounted(lost, lostBytes);
+        }
         dropServer();
         if (!connectNext()) {
             listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; no other server for "
@@ -541,14 +549,18 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                     listener.counters().add(stripe, UdpListenerCounters.DROPPED_CONNECT_FAILURE, 1);
                 }
             }
+            listener.counters().add(stripe, UdpListenerCounters.DROPPED_CONNECT_FAILURE, lost);
             if (pending != null) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_CONNECT_FAILURE, 1);
             }
             close(Termination.CONNECT_FAILURE);
             return;
         }
+        listener.counters().add(stripe, UdpListenerCounters.DROPPED_NOT_RESENT, lost);
         listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + Endpoint.hostPort(client)
-            + " moved to " + server);
+            + " moved to " + server + (lost > 0 ? " (" + lost + " datagram" + (lost == 1 ? "" : "s")
+            + " it sent after the first " + KEEP_MAX + " bytes or " + KeptDatagrams.MAX_DATAGRAMS
+            + " datagrams were lost with it)" : ""));
         if (again > 0 && !resendKept(again, pending)) {
             return; // the next server refused too: the flow moved on with pending, or ended
         }

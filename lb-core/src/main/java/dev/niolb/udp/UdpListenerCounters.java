@@ -79,7 +79,12 @@ public final class UdpListenerCounters extends SessionCounters {
      * {@code connect_failure} when every connect failed.
      */
     public static final int DROPPED_CONNECT_FAILURE = 24;
-    private static final int FIELDS = 25;
+    /**
+     * Datagrams a flow sent to a server that then answered ICMP port unreachable, before any reply, beyond those
+     * it keeps to send again to the next server ({@link KeptDatagrams}): lost with that server as the flow moved on.
+     */
+    public static final int DROPPED_NOT_RESENT = 25;
+    private static final int FIELDS = 26;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

@@ -47,11 +47,28 @@ class KeptDatagramsTest {
         for (int i = 0; i < KeptDatagrams.MAX_DATAGRAMS + 2; i++) {
             kept.sent(datagram("d" + i), 0, 2);
         }
-        kept.uncountLast(3); // the two not kept, then the last kept
+        kept.uncountLast(3, 6); // the two not kept, then the last kept
 
         assertThat(kept.counted(KeptDatagrams.MAX_DATAGRAMS - 1)).isFalse();
         assertThat(kept.counted(KeptDatagrams.MAX_DATAGRAMS - 2)).isTrue();
-        kept.uncountLast(1);
+        kept.uncountLast(1, 2);
         assertThat(kept.counted(KeptDatagrams.MAX_DATAGRAMS - 2)).as("an uncounted one is skipped").isFalse();
+    }
+
+    @Test
+    void thoseNotKeptAreCountedWithTheirBytesLessThoseRefused() {
+        final KeptDatagrams kept = new KeptDatagrams();
+        for (int i = 0; i < KeptDatagrams.MAX_DATAGRAMS + 3; i++) {
+            kept.sent(datagram("d" + i), 0, 2);
+        }
+        assertThat(kept.unkept()).isEqualTo(3);
+        assertThat(kept.unkeptBytes()).isEqualTo(6);
+
+        kept.uncountLast(1, 2);
+        assertThat(kept.unkept()).isEqualTo(2);
+        assertThat(kept.unkeptBytes()).isEqualTo(4);
+        kept.uncountLast(3, 6); // past those not kept
+        assertThat(kept.unkept()).isZero();
+        assertThat(kept.unkeptBytes()).isZero();
     }
 }

@@ -497,6 +497,36 @@ class UdpProxyTest {
     }
 
     @Test
+    void datagramsSentBeyondThoseKeptForARetryAreCountedAsNotResentWhenTheirServerAnswersUnreachable()
+        throws Exception {
+        final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
+        final DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        silent.setSoTimeout(5000);
+        start(UdpOptions.DEFAULTS, 1, List.of((InetSocketAddress) silent.getLocalSocketAddress(), live.address()));
+        final Server silentServer = lb.group("g").snapshot().server("s0"); // round robin: the first flow's
+        final UdpClient client = client();
+        final int kept = KeptDatagrams.MAX_DATAGRAMS;
+        try (silent) {
+            for (int i = 0; i <= kept; i++) {
+                client.send("d" + i);
+                silent.receive(new java.net.DatagramPacket(new byte[64], 64)); // it takes them, and never answers
+            }
+        }
+        client.send("after"); // to a closed port: ICMP port unreachable, before any reply
+
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_NOT_RESENT) == 2, 5000);
+        for (int i = 0; i < kept; i++) {
+            assertThat(client.receiveText(5000)).as("kept, and sent again").isEqualTo("live:d" + i);
+        }
+        assertThat(counters().get(UdpListenerCounters.DATAGRAMS_IN)).as("those that reached a server that took them")
+            .isEqualTo(kept);
+        assertThat(counters().bytesIn()).isEqualTo(2L * kept);
+        assertThat(silentServer.counters().bytesToServer()).as("as on the listener: sent to no server that took it")
+            .isZero();
+        assertThat(client.receiveText(200)).isNull();
+    }
+
+    @Test
     void withNoServerLeftTheDatagramIsDroppedAndCounted() throws Exception {
         final InetSocketAddress dead = unboundUdpAddress();
         start(UdpOptions.DEFAULTS, 1, List.of(dead));
