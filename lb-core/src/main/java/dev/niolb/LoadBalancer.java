@@ -367,7 +367,11 @@ public final class LoadBalancer implements AutoCloseable {
                     OpenFileLimit.RESERVE);
             }
         }
-        final long need = open + OpenFileLimit.RESERVE + (anyTcp ? 2L * limit.max() : 0) + flows;
+        // a derived maxconn as derived now: kept within 16 of it across reloads, the few descriptors an admin call
+        // or a log file holds meanwhile are no shortage worth a warning that names settings niolb chose (black-box
+        // testing, session 27: every no-change reload with a UDP listener warned)
+        final long sessions = configured > 0 ? limit.max() : fits;
+        final long need = open + OpenFileLimit.RESERVE + (anyTcp ? 2L * sessions : 0) + flows;
         if (udpListeners > 0 && need > fileLimit) {
             // without a TCP listener maxconn holds no descriptor: not named, so as not to contradict the line above
             LOG.warn("{}udp-max-flows of {} on {} UDP {} (1 a flow) need {} "

@@ -5,6 +5,8 @@ import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.Numbers;
 import dev.niolb.config.ProxyRules;
+import dev.niolb.config.DnsServerSpec;
+import dev.niolb.config.Quoted;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
@@ -180,18 +182,36 @@ final class ServerCommands {
             if (params.get("name") != null) {
                 b.append(",name=").append(params.get("name").strip());
             }
-            if (Boolean.parseBoolean(params.get("backup"))) {
+            if (backup(params.get("backup"))) {
                 b.append(",backup");
             }
             spec = b.toString();
         } else if (params.size() > 1) {
             throw new Refused(400, "give either server=SPEC or its parts (address, name, weight, backup), not both");
         }
+        if (DnsServerSpec.isNameSpec(spec)) {
+            // the config's servers by name follow their DNS records; one added here would be resolved once and
+            // pinned to that address under the same words (black-box testing, session 27)
+            throw new Refused(400, "server " + Quoted.of(ClientText.clip(spec)) + ": a server by DNS name (a host name, "
+                + "srv:NAME) follows its records only from the config file (add it there, then reload); here, give "
+                + "its IP address");
+        }
         try {
             return ServerConfig.parse(spec);
         } catch (final IllegalArgumentException e) {
             throw new Refused(400, e.getMessage());
         }
+    }
+
+    /** {@code backup=true} or {@code false} (JSON's booleans too), as in a config file; absent is false. */
+    private static boolean backup(final String text) {
+        if (text == null || text.equals("false")) {
+            return false;
+        }
+        if (text.equals("true")) {
+            return true;
+        }
+        throw new Refused(400, "bad backup " + Quoted.of(ClientText.clip(text)) + ": expected true or false");
     }
 
     private TargetGroup group(final String name) {

@@ -107,6 +107,62 @@ class AdminControlTest {
     }
 
     @Test
+    void aTokenRotatedInItsFileIsTheOneTheNextChangeNeeds(@TempDir final Path dir) throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "old-token\n");
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=2", "Authorization", "Bearer old-token")
+                .statusCode()).isEqualTo(200);
+
+            Files.writeString(tokenFile, "the-new-token\n");
+
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=3", "Authorization", "Bearer old-token")
+                .statusCode()).as("the leaked token, revoked").isEqualTo(401);
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=4", "Authorization", "Bearer the-new-token")
+                .statusCode()).isEqualTo(200);
+            assertThat(rig.lb.group("g").snapshot().server("s0").weight()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aTokenFileReplacedByARenameIsReadAgain(@TempDir final Path dir) throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "token-one\n");
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=2", "Authorization", "Bearer token-one")
+                .statusCode()).isEqualTo(200);
+            final Path next = dir.resolve("token.next");
+            Files.writeString(next, "token-two\n"); // as long as the other: a new file, not a new size
+            Files.move(next, tokenFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=3", "Authorization", "Bearer token-one")
+                .statusCode()).isEqualTo(401);
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=3", "Authorization", "Bearer token-two")
+                .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void whileTheTokenFileIsGoneEveryChangeIsRefusedAndSaysWhy(@TempDir final Path dir) throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "s3cr3t\n");
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+            Files.delete(tokenFile);
+
+            final HttpResponse<String> refused = rig.http.post("/api/groups/g/servers/s0", "state=drain",
+                "Authorization", "Bearer s3cr3t");
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).contains("cannot read admin token file " + tokenFile)
+                .contains("no change is accepted until it gives a token again");
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(ServerState.UP);
+
+            Files.writeString(tokenFile, "s3cr3t\n");
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain", "Authorization", "Bearer s3cr3t")
+                .statusCode()).as("back").isEqualTo(200);
+        }
+    }
+
+    @Test
     void aStateChangeFromAnotherOriginIsRefused() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {
             final HttpResponse<String> r = rig.http.post("/api/groups/g/servers/s0", "state=maint",
@@ -173,6 +229,40 @@ class AdminControlTest {
             expect(rig.http.delete("/api/groups/g/servers/s1"), 404, "no server named 's1'");
             expect(rig.http.post("/api/groups/g/servers", "server=nowhere"), 400, "bad address 'nowhere'");
             expect(rig.http.post("/api/groups/nope/servers", spec), 404, "no group named 'nope'");
+        }
+    }
+
+    @Test
+    void aServerByDnsNameIsRefusedAndTheAnswerSaysWhereSuchServersAreAdded() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            expect(rig.http.post("/api/groups/g/servers", "server=localhost:9,name=byname"), 400,
+                "a server by DNS name (a host name, srv:NAME) follows its records only from the config file");
+            expect(rig.http.post("/api/groups/g/servers", "server=srv:_x._tcp.example.test"), 400,
+                "follows its records only from the config file");
+            expect(rig.http.post("/api/groups/g/servers", "address=localhost:9"), 400, "give its IP address");
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+        }
+    }
+
+    @Test
+    void backupIsTrueOrFalseAndAnythingElseIsRefused() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            for (final String value : List.of("1", "yes", "on", "")) {
+                expect(rig.http.post("/api/groups/g/servers", "address=127.0.0.1:9&name=b&backup=" + value), 400,
+                    "bad backup '" + value + "': expected true or false");
+            }
+            expect(rig.http.json("/api/groups/g/servers", "{\"address\":\"127.0.0.1:9\",\"name\":\"b\",\"backup\":1}"),
+                400, "bad backup '1'");
+            assertThat(rig.lb.group("g").snapshot().servers()).as("none was added as a primary").hasSize(1);
+
+            final HttpResponse<String> backup = rig.http.json("/api/groups/g/servers",
+                "{\"address\":\"127.0.0.1:9\",\"name\":\"b\",\"backup\":true}");
+            assertThat(backup.statusCode()).as(backup.body()).isEqualTo(201);
+            assertThat(rig.lb.group("g").snapshot().server("b").config().backup()).isTrue();
+            final HttpResponse<String> primary = rig.http.post("/api/groups/g/servers",
+                "address=127.0.0.1:10&name=p&backup=false");
+            assertThat(primary.statusCode()).as(primary.body()).isEqualTo(201);
+            assertThat(rig.lb.group("g").snapshot().server("p").config().backup()).isFalse();
         }
     }
 

@@ -30,4 +30,18 @@ class RequestParamsTest {
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("parameter 'a\\nb' must be a string or a number");
     }
+
+    @Test
+    void aParameterGivenTwiceInTheQueryOrAFormIsRefused() {
+        assertThatThrownBy(() -> RequestParams.parse(null, null, "weight=3&weight=4"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("parameter 'weight' is given twice");
+        assertThatThrownBy(() -> RequestParams.parse("limit=1&limit=2", null, null))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("parameter 'limit' is given twice");
+    }
+
+    @Test
+    void aJsonNumberOfWholeValueIsThatInteger() {
+        assertThat(RequestParams.parse(null, "application/json", "{\"weight\": 2.0, \"x\": 1e3, \"y\": 2.5}"))
+            .isEqualTo(Map.of("weight", "2", "x", "1000", "y", "2.5"));
+    }
 }

@@ -296,6 +296,31 @@ class AccessAndLimitsTest {
             .containsExactly("maxconn 50 needs a restart (running " + lb.maxconn().max() + ", from the open-file limit)");
     }
 
+    @Test
+    void aReloadWithAFewMoreFilesOpenDoesNotWarnOfTheCapsNiolbDerivedItself() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        final ListenerConfig udp = new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
+            TcpOptions.DEFAULTS, dev.niolb.config.UdpOptions.DEFAULTS);
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5), listener("front", ListenerLimits.NONE),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo))))
+            .withListeners(List.of(listener("front", ListenerLimits.NONE), udp)));
+        final List<java.nio.channels.FileChannel> held = new java.util.ArrayList<>(); // as admin calls or a log file
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of(LoadBalancer.class.getName())) {
+            for (int i = 0; i < 12; i++) {
+                held.add(java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null")));
+            }
+
+            lb.reload(lb.config());
+
+            assertThat(log.messages()).as("maxconn and udp-max-flows are niolb's own choice, sized to fit")
+                .noneMatch(m -> m.contains("need"));
+        } finally {
+            for (final java.nio.channels.FileChannel c : held) {
+                c.close();
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------ behind a PROXY header
 
     /** A listener that trusts 127.0.0.1 as a proxy, with {@code limits}. */
