@@ -100,6 +100,9 @@ final class BearerToken {
         }
         Read next;
         try {
+            if (a != null && !a.isRegularFile()) { // a pipe now would hold the call until a writer came
+                throw new TokenFile.Unusable("admin token file " + file + " is no longer a regular file", null);
+            }
             final byte[] token = TokenFile.read(file).getBytes(StandardCharsets.US_ASCII);
             // the attributes from before the read: a write during it changes them again, and the next call reads again
             next = a == null ? new Read(token, -1, -1, null, null) : read(token, a);

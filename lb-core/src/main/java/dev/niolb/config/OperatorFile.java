@@ -2,12 +2,20 @@ package dev.niolb.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A file an operator names (the config, the admin token, the state file), read whole but never more than a bound,
@@ -17,7 +25,7 @@ import java.util.Locale;
  * start; and opening a named pipe (FIFO) for reading waits for a writer for ever, in a call nothing can interrupt,
  * so a reload of a config that became a FIFO never answered and kept a thread blocked (black-box testing, session
  * 20). What is read again while niolb runs (a reload's config) refuses a pipe before opening it; what is read
- * once at start may be one, as a secret passed with {@code --admin-token-file <(…)} is.
+ * once at start may be one, as a secret passed with {@code --admin-token-file <(…)} is, given {@link #PIPE_WAIT}.
  *
  * <p>Threadsafe: stateless.
  */
@@ -25,6 +33,8 @@ public final class OperatorFile {
     /** {@code S_IFMT} and {@code S_IFIFO} of {@code st_mode}. */
     private static final int S_IFMT = 0170000;
     private static final int S_IFIFO = 0010000;
+    /** How long a named pipe, where one is allowed, has to reach its end of file. */
+    static final Duration PIPE_WAIT = Duration.ofSeconds(10);
 
     private OperatorFile() {
     }
@@ -36,22 +46,79 @@ public final class OperatorFile {
      *                     not a file", "a directory, not a file", "larger than N", or the system's own
      */
     public static byte[] read(final Path path, final int maxBytes, final boolean pipeToo) throws IOException {
-        if (!pipeToo && isNamedPipe(path)) {
-            throw new IOException("a named pipe (FIFO), not a file");
+        return read(path, maxBytes, pipeToo, PIPE_WAIT);
+    }
+
+    /** As {@link #read(Path, int, boolean)}, a named pipe given {@code pipeWait} to reach its end. */
+    static byte[] read(final Path path, final int maxBytes, final boolean pipeToo, final Duration pipeWait)
+        throws IOException {
+        if (isNamedPipe(path)) {
+            if (!pipeToo) {
+                throw new IOException("a named pipe (FIFO), not a file");
+            }
+            return readPipe(path, maxBytes, pipeWait);
         }
         if (Files.isDirectory(path)) {
             throw new IOException("a directory, not a file"); // else the JDK's "Is a directory", capital and all
         }
         try (InputStream in = Files.newInputStream(path)) {
-            final byte[] bytes = in.readNBytes(maxBytes + 1);
-            if (bytes.length > maxBytes) {
-                throw new IOException("larger than " + size(maxBytes));
-            }
-            return bytes;
+            return bounded(in, maxBytes);
         } catch (final NoSuchFileException e) {
             throw new IOException("no such file", e);
         } catch (final AccessDeniedException e) {
             throw new IOException("permission denied", e);
+        }
+    }
+
+    private static byte[] bounded(final InputStream in, final int maxBytes) throws IOException {
+        final byte[] bytes = in.readNBytes(maxBytes + 1);
+        if (bytes.length > maxBytes) {
+            throw new IOException("larger than " + size(maxBytes));
+        }
+        return bytes;
+    }
+
+    /**
+     * A named pipe, read by a thread of its own for at most {@code wait}: its open waits for a writer, in a call
+     * nothing interrupts, and a writer may never close it. A FIFO no process wrote to hung {@code niolb check} and
+     * {@code run} with no word (black-box testing, session 27). Past the wait, the thread is interrupted (which
+     * ends a read: the channel closes) and the pipe opened read-write and closed again (which ends an open still
+     * waiting: Linux lets a read-write open of a FIFO return at once, and it counts as the writer the other
+     * waits for), so the thread ends too.
+     */
+    private static byte[] readPipe(final Path path, final int maxBytes, final Duration wait) throws IOException {
+        final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        final Thread reader = Thread.ofPlatform().daemon().name("niolb-pipe-reader").start(() -> {
+            try (FileChannel pipe = FileChannel.open(path, StandardOpenOption.READ)) {
+                result.complete(bounded(Channels.newInputStream(pipe), maxBytes));
+            } catch (final Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (final TimeoutException e) {
+            reader.interrupt();
+            try {
+                FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+            } catch (final IOException ignored) {
+                // gone meanwhile: then nothing waits on it either
+            }
+            throw new IOException("a named pipe (FIFO) that no process wrote to the end within "
+                + (wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms"));
+        } catch (final ExecutionException e) {
+            final Throwable cause = e.getCause();
+            if (cause instanceof NoSuchFileException) {
+                throw new IOException("no such file", cause);
+            }
+            if (cause instanceof AccessDeniedException) {
+                throw new IOException("permission denied", cause);
+            }
+            throw cause instanceof IOException io ? io : new IOException(cause);
+        } catch (final InterruptedException e) {
+            reader.interrupt();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading a named pipe");
         }
     }
 

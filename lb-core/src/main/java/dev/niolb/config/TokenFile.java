@@ -25,7 +25,7 @@ public final class TokenFile {
     public static final class Unusable extends IOException {
         private static final long serialVersionUID = 1L;
 
-        Unusable(final String message, final Throwable cause) {
+        public Unusable(final String message, final Throwable cause) {
             super(message, cause);
         }
     }
