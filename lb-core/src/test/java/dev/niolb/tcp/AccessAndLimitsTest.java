@@ -321,6 +321,28 @@ class AccessAndLimitsTest {
         }
     }
 
+    @Test
+    void openUdpFlowsAreNotCountedTwiceWhenAReloadSizesMaxconnAgain() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        final dev.niolb.testing.UdpEchoServer udpEcho = rig.track(new dev.niolb.testing.UdpEchoServer("u"));
+        final ListenerConfig udp = new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "u",
+            TcpOptions.DEFAULTS, dev.niolb.config.UdpOptions.DEFAULTS);
+        lb = rig.start(new Config(1, Duration.ofSeconds(5), List.of(listener("front", ListenerLimits.NONE), udp),
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(server(echo))),
+                new TargetGroupConfig("u", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", udpEcho.address(), 1))))));
+        final int before = lb.maxconn().max();
+        for (int i = 0; i < 40; i++) { // 40 flows, a descriptor each; the clients' own sockets closed again
+            try (dev.niolb.testing.UdpClient client = new dev.niolb.testing.UdpClient(lb.localAddress("dns"))) {
+                assertThat(client.ask("q" + i)).isEqualTo("u:q" + i);
+            }
+        }
+        assertThat(lb.udpListener("dns").counters().active()).isEqualTo(40);
+
+        lb.reload(lb.config());
+
+        assertThat(lb.maxconn().max()).as("the flows are in the UDP listener's cap already").isEqualTo(before);
+    }
+
     // ------------------------------------------------------------------------------ behind a PROXY header
 
     /** A listener that trusts 127.0.0.1 as a proxy, with {@code limits}. */
