@@ -236,6 +236,16 @@ class RunFlagsTest {
     }
 
     @Test
+    void anAccessListOfNothingButCommasIsAUsageErrorNotEveryoneLetIn() {
+        for (final String flag : List.of("--allow", "--deny")) { // --accept-proxy-from is not split: ',' is a bad CIDR
+            final Cli bad = Cli.run("run", "--listen", "127.0.0.1:1", "--server", "10.0.0.1:80", "--admin", "none",
+                flag, ",");
+            assertThat(bad.exitCode()).as(flag).isEqualTo(2);
+            assertThat(bad.errLines().getFirst()).as(flag).contains(flag + " names no block (only commas)");
+        }
+    }
+
+    @Test
     void adminNoneRunsWithoutTheAdminApi() {
         final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80", "--admin", "none",
             "--access-log", "PLAIN");

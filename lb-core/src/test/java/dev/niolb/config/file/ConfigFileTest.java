@@ -381,6 +381,24 @@ class ConfigFileTest {
     }
 
     @Test
+    void blocksMayBeOneStringSeparatedByCommasAsTheFlagsTakeThem() {
+        final Config config = parse("defaults:\n  allow: \"127.0.0.1, 127.0.0.5\"\n  deny: [192.0.2.0/24,198.51.100.7]\n"
+            + MINIMAL);
+
+        assertThat(config.listeners().getFirst().limits().allow())
+            .isEqualTo(dev.niolb.admission.CidrSet.parse(List.of("127.0.0.1", "127.0.0.5")));
+        assertThat(config.listeners().getFirst().limits().deny())
+            .isEqualTo(dev.niolb.admission.CidrSet.parse(List.of("192.0.2.0/24", "198.51.100.7")));
+    }
+
+    @Test
+    void anEmptyBlockBetweenCommasIsRefusedNotSkipped() {
+        assertThatThrownBy(() -> parse("defaults:\n  allow: \"127.0.0.1,\"\n" + MINIMAL))
+            .isInstanceOf(ConfigFileException.class)
+            .hasMessage("niolb.yaml:2: defaults.allow: bad CIDR '': expected an IPv4 or IPv6 address[/length]");
+    }
+
+    @Test
     void aFloatOfWholeValueIsReadAsThatWholeNumberAsJsonSchemaTakesIt() {
         final Config c = ConfigFile.parse("defaults:\n  retries: 2.0\n  buffer-size: 1.6e4\n  grace: 0.0\n"
             + "  backlog: +128\n" + MINIMAL, "niolb.yaml");
