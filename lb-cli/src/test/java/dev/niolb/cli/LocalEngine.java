@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the container tests of lb-cli ({@link ContainerImageIT}, {@link DebianSystemdIT}) share: the private Docker
+ * What the container tests of lb-cli ({@link ContainerImageIT}, {@link BootedDebian}) share: the private Docker
  * engine of {@code .ci/docker-offline}, the Debian images {@code .ci/debian-images} makes on it from the host's
  * apt sources (nothing is pulled: no registry is reachable), the {@code .deb} that {@code mvn package} built, and
  * why the tests skip when one of them is missing.
