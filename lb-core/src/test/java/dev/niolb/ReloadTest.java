@@ -384,7 +384,8 @@ class ReloadTest {
                     List.of(new ListenerConfig("front", Protocol.TCP, ANY_PORT, "api", TcpOptions.DEFAULTS)),
                     List.of(group("api", Algorithm.ROUNDROBIN, "z"))));
                 assertThat(health.messages()).as("a removed group is no outage to warn of")
-                    .noneMatch(m -> m.contains("no server can take new sessions"));
+                    .noneMatch(m -> m.contains("no server can take new sessions"))
+                    .as("nor does it take new sessions again").noneMatch(m -> m.contains("takes new sessions again"));
             }
 
             assertThat(result.summary()).isEqualTo("listener front: group web→api, +group api, -group web (draining)");
