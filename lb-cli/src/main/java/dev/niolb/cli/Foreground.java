@@ -458,6 +458,11 @@ final class Foreground {
      * with it. When the admin API cannot start, the engine is stopped again.
      */
     private LoadBalancer start() {
+        try {
+            AdminServer.refuseListenersAddresses(config.admin(), config.listeners());
+        } catch (final BindException e) {
+            throw Failure.configuration(e.getMessage()); // the config's own clash: no restart mends it
+        }
         final LoadBalancer lb = startEngine();
         try {
             AdminServer.attach(lb, config.admin(), takeoverFrom != null);

@@ -119,7 +119,7 @@ class CheckCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines())
-            .containsExactly("niolb: cannot listen on admin address 127.0.0.1:8080: address already in use");
+            .containsExactly("niolb: cannot listen on admin address 127.0.0.1:8080: listener tcp://127.0.0.1:8080 binds it");
     }
 
     @Test
@@ -131,7 +131,7 @@ class CheckCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines())
-            .containsExactly("niolb: cannot listen on metrics address 127.0.0.1:8080: address already in use");
+            .containsExactly("niolb: cannot listen on metrics address 127.0.0.1:8080: listener tcp://0.0.0.0:8080 binds it");
     }
 
     @Test

@@ -107,6 +107,20 @@ class RunAdminProcessTest {
     }
 
     @Test
+    void aMetricsAddressOneOfItsOwnListenersBindsIsAConfigErrorNamingTheListener() throws Exception {
+        final int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort(); // nothing binds it: the clash is the config's own
+        }
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:" + port, "--server", "127.0.0.1:9",
+            "--admin", "none", "--metrics-address", "127.0.0.1:" + port)) {
+            assertThat(niolb.awaitExit(START)).as("EX_CONFIG: no restart mends it").isEqualTo(78);
+            assertThat(niolb.err()).containsExactly("niolb: cannot listen on metrics address 127.0.0.1:" + port
+                + ": listener tcp://127.0.0.1:" + port + " binds it");
+        }
+    }
+
+    @Test
     void demoPrintsItsStatsPageAddress() throws Exception {
         try (NiolbProcess demo = NiolbProcess.start("demo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")) {
             final String page = demo.awaitOut("Stats page: (http://127\\.0\\.0\\.1:\\d+/)", START).group(1);

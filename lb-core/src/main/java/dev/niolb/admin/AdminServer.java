@@ -107,16 +107,26 @@ public final class AdminServer implements AutoCloseable {
      * @throws IOException   when the token file cannot be read or holds no token
      */
     public static void preflight(final AdminConfig config, final List<ListenerConfig> listeners) throws IOException {
+        refuseListenersAddresses(config, listeners);
+        if (config.enabled() && config.tokenFile() != null) {
+            BearerToken.read(config.tokenFile());
+        }
+    }
+
+    /**
+     * A metrics or required admin address one of {@code listeners} (TCP) binds: a config niolb cannot start with,
+     * which {@code niolb run} refuses before it binds anything (exit 78, as for any config that cannot start; it
+     * was 1, and the JDK's "address already in use" blamed some other process; black-box testing, session 27).
+     * The default admin address taken means no admin API, with a warning: not refused.
+     *
+     * @throws BindException naming the address and the listener
+     */
+    public static void refuseListenersAddresses(final AdminConfig config, final List<ListenerConfig> listeners)
+        throws BindException {
         if (config.metricsAddress() != null) {
             refuseTaken(config.metricsAddress(), "metrics address", listeners);
         }
-        if (!config.enabled()) {
-            return;
-        }
-        if (config.tokenFile() != null) {
-            BearerToken.read(config.tokenFile());
-        }
-        if (config.required()) { // the default address that is taken means no admin API, with a warning
+        if (config.enabled() && config.required()) {
             refuseTaken(config.address(), "admin address", listeners);
         }
     }
@@ -125,9 +135,9 @@ public final class AdminServer implements AutoCloseable {
                                     final List<ListenerConfig> listeners) throws BindException {
         for (final ListenerConfig l : listeners) {
             if (l.protocol() == Protocol.TCP && Config.clash(address, l.bind())) {
-                // the words the JDK's bind failure gives run, lower-cased there as here
-                throw new BindException("cannot listen on " + what + " " + Endpoint.hostPort(address)
-                    + ": address already in use");
+                final String bind = Endpoint.hostPort(l.bind());
+                throw new BindException("cannot listen on " + what + " " + Endpoint.hostPort(address) + ": listener "
+                    + l.name() + " binds " + (l.name().equals("tcp://" + bind) ? "it" : bind));
             }
         }
     }

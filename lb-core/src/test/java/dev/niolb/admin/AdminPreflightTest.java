@@ -39,20 +39,20 @@ class AdminPreflightTest {
     void aRequiredAdminAddressThatATcpListenerHoldsIsRefusedAsTheStartRefusesIt() {
         assertThatThrownBy(() -> AdminServer.preflight(adminOn(LISTENER), List.of(tcp("127.0.0.1", 18080))))
             .isInstanceOf(BindException.class)
-            .hasMessage("cannot listen on admin address 127.0.0.1:18080: address already in use");
+            .hasMessage("cannot listen on admin address 127.0.0.1:18080: listener l1 binds 127.0.0.1:18080");
     }
 
     @Test
     void anAdminAddressOnTheSamePortAsAWildcardListenerOfItsFamilyIsRefused() {
         assertThatThrownBy(() -> AdminServer.preflight(adminOn(LISTENER), TCP))
-            .hasMessage("cannot listen on admin address 127.0.0.1:18080: address already in use");
+            .hasMessage("cannot listen on admin address 127.0.0.1:18080: listener l1 binds 0.0.0.0:18080");
     }
 
     @Test
     void aMetricsAddressThatATcpListenerHoldsIsRefused() {
         final AdminConfig admin = AdminConfig.NONE.withMetricsAddress(LISTENER);
         assertThatThrownBy(() -> AdminServer.preflight(admin, TCP)).isInstanceOf(BindException.class)
-            .hasMessage("cannot listen on metrics address 127.0.0.1:18080: address already in use");
+            .hasMessage("cannot listen on metrics address 127.0.0.1:18080: listener l1 binds 0.0.0.0:18080");
     }
 
     @Test
