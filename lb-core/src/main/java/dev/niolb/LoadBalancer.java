@@ -135,6 +135,26 @@ public final class LoadBalancer implements AutoCloseable {
      * before (applied before any listener accepts), and keeping every later change there.
      */
     public static LoadBalancer start(final Config config, final OperatorStates states) throws IOException {
+        return start(config, states, () -> false);
+    }
+
+    /** A stop was asked for while the engine started: nothing was left running, and no listener bound. */
+    public static final class StartAbandoned extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StartAbandoned() {
+            super("a stop was asked for while niolb started", null);
+        }
+    }
+
+    /**
+     * As {@link #start(Config, OperatorStates)}, given up before any listener binds once {@code stopAsked} says so
+     * (it is asked while the first DNS lookups are awaited, and after them).
+     *
+     * @throws StartAbandoned when it was given up
+     */
+    public static LoadBalancer start(final Config config, final OperatorStates states,
+                                     final java.util.function.BooleanSupplier stopAsked) throws IOException {
         final EventLoop[] loops = new EventLoop[config.threads()];
         final List<Listener> listeners = new ArrayList<>();
         HealthChecker health = null;
@@ -161,7 +181,10 @@ public final class LoadBalancer implements AutoCloseable {
             // servers by DNS name: resolved before any listener accepts (a name that does not resolve yet is
             // retried; its group starts with the servers it has)
             dns = DnsDiscovery.start(config.dns());
-            dns.watch(dnsSpecs(config.groups(), groups));
+            dns.watch(dnsSpecs(config.groups(), groups), stopAsked);
+            if (stopAsked.getAsBoolean()) {
+                throw new StartAbandoned(); // before any listener takes a client it would only turn away
+            }
             states.restore(groups); // before any listener accepts: a server kept in MAINT takes no session
             for (final ListenerConfig l : config.listeners()) {
                 final Listener listener = ListenerBinder.bind(l, groups.get(l.group()), loops, global, accessLog,

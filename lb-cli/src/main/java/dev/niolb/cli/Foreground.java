@@ -127,7 +127,13 @@ final class Foreground {
         final int offered = inherited == null ? 0 : inherited.offered(); // kept for this config, before it takes them
         final LoadBalancer lb;
         try {
-            lb = start();
+            lb = start(signals);
+        } catch (final StoppedWhileStarting e) {
+            if (takeover != null) {
+                takeover.close(); // the old niolb hears it go away and keeps serving
+            }
+            LOG.info("stopped while starting ({}), before any listener was bound", signals.await());
+            return 0;
         } catch (final RuntimeException e) {
             if (takeover != null) {
                 takeover.close(); // the old niolb hears it go away and keeps serving
@@ -457,13 +463,22 @@ final class Foreground {
      * The process put together: the engine, then its admin API, which is attached to the engine so that it stops
      * with it. When the admin API cannot start, the engine is stopped again.
      */
-    private LoadBalancer start() {
+    /** {@link LoadBalancer.StartAbandoned}: a stop came while niolb started, which ends it with exit code 0. */
+    private static final class StoppedWhileStarting extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StoppedWhileStarting() {
+            super(null, null, false, false);
+        }
+    }
+
+    private LoadBalancer start(final StopSignals signals) {
         try {
             AdminServer.refuseListenersAddresses(config.admin(), config.listeners());
         } catch (final BindException e) {
             throw Failure.configuration(e.getMessage()); // the config's own clash: no restart mends it
         }
-        final LoadBalancer lb = startEngine();
+        final LoadBalancer lb = startEngine(signals);
         try {
             AdminServer.attach(lb, config.admin(), takeoverFrom != null);
         } catch (final BindException e) {
@@ -482,9 +497,12 @@ final class Foreground {
         return lb;
     }
 
-    private LoadBalancer startEngine() {
+    private LoadBalancer startEngine(final StopSignals signals) {
         try {
-            return LoadBalancer.start(config, stateFile == null ? OperatorStates.NONE : OperatorStates.in(stateFile));
+            return LoadBalancer.start(config, stateFile == null ? OperatorStates.NONE : OperatorStates.in(stateFile),
+                signals::stopRequested);
+        } catch (final LoadBalancer.StartAbandoned e) {
+            throw new StoppedWhileStarting();
         } catch (final BindException e) {
             throw new Failure("cannot listen on " + where(e) + ": " + reason(e));
         } catch (final IOException e) {

@@ -29,6 +29,29 @@ class RunProcessTest {
     private static final Duration EXIT = Duration.ofSeconds(20);
 
     @Test
+    void aStopWhileTheFirstDnsLookupsWaitEndsNiolbBeforeItBindsAnything() throws Exception {
+        try (java.net.DatagramSocket silentResolver = new java.net.DatagramSocket(
+                new java.net.InetSocketAddress("127.0.0.1", 0));
+             ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final int port = free.getLocalPort();
+            free.close(); // the listen address niolb must not bind
+            silentResolver.setSoTimeout(20_000);
+            try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:" + port,
+                "--server", "backend.test:80", "--resolver", "127.0.0.1:" + silentResolver.getLocalPort(),
+                "--admin", "none")) {
+                silentResolver.receive(new java.net.DatagramPacket(new byte[512], 512)); // asked, never answered
+
+                niolb.signal("TERM");
+
+                assertThat(niolb.awaitExit(Duration.ofSeconds(20))).isZero();
+                assertThat(niolb.out())
+                    .anyMatch(l -> l.contains("stopped while starting (SIGTERM), before any listener was bound"))
+                    .noneMatch(l -> l.contains("listening on"));
+            }
+        }
+    }
+
+    @Test
     void clientsGetTheirBytesEchoedThroughRunAndRoundRobinVisitsBothServers() throws Exception {
         try (EchoServer a = new EchoServer("server-a"); EchoServer b = new EchoServer("server-b");
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",

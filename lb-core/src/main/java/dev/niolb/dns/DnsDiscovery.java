@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Keeps the servers of every {@link DnsServerSpec} in step with DNS: resolved when a spec is watched, then again
@@ -82,6 +84,15 @@ public final class DnsDiscovery implements AutoCloseable {
      * virtual thread; this returns when every first lookup has answered or failed), then on its TTL.
      */
     public void watch(final List<Map.Entry<TargetGroup, DnsServerSpec>> specs) {
+        watch(specs, () -> false);
+    }
+
+    /**
+     * As {@link #watch(List)}, no longer waiting for the first lookups once {@code abandon} says so (a stop asked
+     * while niolb starts: a resolver that does not answer held it for the whole lookup timeout; black-box testing,
+     * session 27). The lookups go on until {@link #close}.
+     */
+    public void watch(final List<Map.Entry<TargetGroup, DnsServerSpec>> specs, final BooleanSupplier abandon) {
         final List<Thread> first = new ArrayList<>();
         synchronized (this) {
             for (final Map.Entry<TargetGroup, DnsServerSpec> e : specs) {
@@ -96,7 +107,11 @@ public final class DnsDiscovery implements AutoCloseable {
         }
         for (final Thread t : first) {
             try {
-                t.join();
+                while (!t.join(Duration.ofMillis(50))) {
+                    if (abandon.getAsBoolean()) {
+                        return;
+                    }
+                }
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
