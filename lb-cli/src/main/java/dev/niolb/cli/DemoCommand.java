@@ -5,6 +5,7 @@ import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TcpOptions;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -60,6 +62,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (listen.protocol() != Protocol.TCP) { // its backends greet TCP clients: udp:// listened on TCP, unsaid
+            throw new ParameterException(spec.commandLine(), "--listen: the demo serves TCP only, got "
+                + "udp://" + Endpoint.hostPort(listen.address()) + " (niolb run takes udp:// listeners)");
+        }
         final List<DemoBackend> backends = new ArrayList<>();
         try {
             final List<ServerConfig> servers = new ArrayList<>();
