@@ -112,16 +112,33 @@ final class AdminClient {
             throw new Failure("cannot reach the admin API at " + where() + ": connection refused (is niolb running "
                 + "with --admin " + where() + "?)");
         } catch (final HttpTimeoutException e) {
-            throw new Failure("cannot reach the admin API at " + where() + ": timed out");
+            throw new Failure("no whole answer from the admin API at " + where() + " within "
+                + dev.niolb.config.Durations.format(timeout) + " (--timeout)");
         } catch (final IOException e) {
-            throw new Failure("cannot reach the admin API at " + where() + ": "
-                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().toLowerCase(Locale.ROOT)));
+            throw new Failure("the admin API at " + where() + " " + brokenAnswer(e));
         }
         final int status = response.statusCode();
         if (status / 100 != 2) {
             throw new Failure(refusal(response.body(), status, what));
         }
         return response;
+    }
+
+    /**
+     * What went wrong after the connection was made, in words: the JDK client's own ("http/1.1 header parser
+     * received no bytes") said neither what happened nor that the connection had been made at all, and they
+     * came after "cannot reach" (black-box testing, session 27).
+     */
+    private static String brokenAnswer(final IOException e) {
+        final String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+        if (message.contains("received no bytes")) {
+            return "closed the connection without an answer (at its limit of connections, or stopping: try again)";
+        }
+        if (message.contains("bytes received") || message.contains("eof reached")) {
+            return "closed the connection before its answer was whole";
+        }
+        return "gave no answer this command can read: "
+            + (message.isEmpty() ? e.getClass().getSimpleName() : message);
     }
 
     /** The admin's {@code {"error": "..."}} as one line, the status after it; a hint where the token is missing. */

@@ -64,6 +64,14 @@ final class AdminTarget {
 
     /** The client these flags describe; a {@link Failure} when the config or the token file cannot be read. */
     AdminClient client() {
+        return client(true);
+    }
+
+    /**
+     * As {@link #client()}; for reading alone ({@code changes} false) no token is read, since reading needs none:
+     * {@code niolb stats --config FILE} failed on a token file it could not read (black-box testing, session 27).
+     */
+    AdminClient client(final boolean changes) {
         final AdminConfig fromFile = fileAdmin();
         final InetSocketAddress address;
         if (admin != null) {
@@ -77,7 +85,7 @@ final class AdminTarget {
             address = AdminConfig.DEFAULT.address();
         }
         final Path token = tokenFile != null ? tokenFile : fromFile == null ? null : fromFile.tokenFile();
-        return new AdminClient(address, token == null ? null : readToken(token), timeout);
+        return new AdminClient(address, token == null || !changes ? null : readToken(token), timeout);
     }
 
     /** The config file's admin block, or null when no file is named and the default one is absent. */

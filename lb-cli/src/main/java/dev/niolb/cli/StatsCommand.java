@@ -44,7 +44,7 @@ public final class StatsCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--watch interval must be positive");
         }
         final PrintWriter out = spec.commandLine().getOut();
-        final AdminClient admin = target.client();
+        final AdminClient admin = target.client(false); // reading needs no token
         String table = fetch(admin); // the first failure is final: a wrong address should not spin
         // redrawn in place on a terminal; to a file, a pipe or TERM=dumb, one sample after another, a blank line apart
         final boolean redraw = watch != null && !json && terminal();

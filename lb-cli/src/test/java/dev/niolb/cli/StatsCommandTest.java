@@ -106,6 +106,18 @@ class StatsCommandTest {
             + ": connection refused (is niolb running with --admin 127.0.0.1:" + port + "?)");
     }
 
+    @Test
+    void statsReadsNoTokenFileSinceReadingNeedsNone() throws Exception {
+        final int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + port, "--admin-token-file", "/nonexistent/token");
+
+        assertThat(result.errLines()).as("the token file was not the trouble").singleElement().asString()
+            .startsWith("niolb: cannot reach the admin API at 127.0.0.1:" + port + ": connection refused");
+    }
+
     /** Runs {@code niolb stats} against a peer that answers {@code answer} to one request and then waits. */
     private static Cli statsFromPeer(final String answer, final int[] port, final String... more) throws Exception {
         try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -128,6 +140,27 @@ class StatsCommandTest {
         }
     }
 
+    /** Runs {@code niolb stats} against a peer that answers {@code answer} (perhaps nothing) and closes. */
+    private static Cli statsFromClosingPeer(final String answer, final int[] port) throws Exception {
+        try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port[0] = peer.getLocalPort();
+            final Thread answering = Thread.ofPlatform().daemon().start(() -> {
+                for (int i = 0; i < 2; i++) { // the JDK's client tries a GET again once on a connection closed early
+                    try (Socket s = peer.accept()) {
+                        s.getInputStream().read(new byte[4096]);
+                        s.getOutputStream().write(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    } catch (final java.io.IOException e) {
+                        return; // closed: the client is done
+                    }
+                }
+            });
+            final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + port[0], "--timeout", "5s");
+            peer.close(); // a retry that did not come: the thread's accept ends
+            answering.join(5000);
+            return result;
+        }
+    }
+
     @Test
     void aPeerThatStallsInTheMiddleOfItsAnswerIsOneLineAndExitCode1AtTheTimeoutGiven() throws Exception {
         final int[] port = new int[1];
@@ -138,8 +171,28 @@ class StatsCommandTest {
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(1))
             .isLessThan(AdminClient.DEFAULT_TIMEOUT); // the flag, not the default of 10 s, ended the wait
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.errLines()).containsExactly("niolb: cannot reach the admin API at 127.0.0.1:" + port[0]
-            + ": timed out");
+        assertThat(result.errLines()).containsExactly("niolb: no whole answer from the admin API at 127.0.0.1:"
+            + port[0] + " within 1s (--timeout)");
+    }
+
+    @Test
+    void aPeerThatClosesWithoutAnAnswerIsSaidSoNotThatItCannotBeReached() throws Exception {
+        final int[] port = new int[1];
+        final Cli result = statsFromClosingPeer("", port); // reads the request, closes
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: the admin API at 127.0.0.1:" + port[0]
+            + " closed the connection without an answer (at its limit of connections, or stopping: try again)");
+    }
+
+    @Test
+    void aPeerThatClosesInTheMiddleOfItsAnswerIsSaidSo() throws Exception {
+        final int[] port = new int[1];
+        final Cli result = statsFromClosingPeer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", port);
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: the admin API at 127.0.0.1:" + port[0]
+            + " closed the connection before its answer was whole");
     }
 
     @Test
