@@ -289,9 +289,13 @@ public final class DnsDiscovery implements AutoCloseable {
                 if (answer == null) {
                     if (!failing) {
                         failing = true;
+                        // those still in the group: an operator may have removed some (black-box testing, session
+                        // 27: "keeping its 2 servers" of a group that had 1 of them left)
+                        final TargetGroup.Snapshot members = group.snapshot();
+                        final long kept = applied.keySet().stream().filter(n -> members.server(n) != null).count();
                         LOG.warn("dns {} (group {}): {}; {} until a lookup works", spec, group.name(),
-                            failure.getMessage(), applied.isEmpty() ? "no server of it yet, asking again"
-                                : "keeping its " + applied.size() + (applied.size() == 1 ? " server" : " servers"));
+                            failure.getMessage(), kept == 0 ? "no server of it in the group, asking again"
+                                : "keeping its " + kept + (kept == 1 ? " server" : " servers"));
                     }
                     delayMs = c.minTtl().toMillis();
                 } else {

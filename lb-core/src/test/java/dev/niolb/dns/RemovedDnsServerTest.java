@@ -61,6 +61,22 @@ class RemovedDnsServerTest {
     }
 
     @Test
+    void whenLookupsFailTheWarningCountsTheServersStillInTheGroupNotThoseTheOperatorRemoved() throws Exception {
+        final ScriptedDnsServer dns = rig.track(new ScriptedDnsServer().answer("127.0.0.1", "127.0.0.2"));
+        final LoadBalancer lb = rig.start(withName(dns, DnsServerSpec.of("api.test", 8080)));
+        Await.until(() -> addresses(lb).size() == 2, 5000);
+        lb.removeServer("g", lb.group("g").snapshot().servers()[1].name());
+        awaitLookups(lb, 2);
+        try (LogCapture log = LogCapture.of("dev.niolb.dns")) {
+            dns.close(); // lookups time out from now on
+
+            Await.until(() -> log.messages().stream().anyMatch(m -> m.contains("until a lookup works")), 5000);
+            assertThat(log.messages()).filteredOn(m -> m.contains("until a lookup works")).first().asString()
+                .contains("keeping its 1 server until");
+        }
+    }
+
+    @Test
     void aServerDnsDroppedLeavesTheStateFileSoItsSuccessorStartsAfreshAfterARestart(@TempDir final Path dir)
         throws Exception {
         final Path file = dir.resolve("operator-states");
