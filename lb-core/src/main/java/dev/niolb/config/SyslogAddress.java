@@ -38,8 +38,11 @@ public record SyslogAddress(InetSocketAddress udp, Path unix) {
         try {
             endpoint = Endpoint.parse(s.contains("://") ? s : "udp://" + s);
         } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad syslog address " + Quoted.of(text)
-                + ": expected udp://HOST:PORT or unix:/PATH");
+            // a host that does not resolve is not a form error: say which (black-box testing, session 27)
+            final String message = String.valueOf(e.getMessage());
+            final int unknown = message.indexOf("unknown host ");
+            throw new IllegalArgumentException("bad syslog address " + Quoted.of(text) + ": "
+                + (unknown >= 0 ? message.substring(unknown) : "expected udp://HOST:PORT or unix:/PATH"));
         }
         if (endpoint.protocol() != Protocol.UDP) {
             throw new IllegalArgumentException("bad syslog address " + Quoted.of(text) + ": syslog is sent over UDP "

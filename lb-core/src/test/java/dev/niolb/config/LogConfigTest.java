@@ -33,6 +33,14 @@ class LogConfigTest {
     }
 
     @Test
+    void aSyslogHostThatDoesNotResolveIsSaidSoNotTakenForABadForm() {
+        assertThatThrownBy(() -> SyslogAddress.parse("udp://nohost.invalid:514"))
+            .hasMessage("bad syslog address 'udp://nohost.invalid:514': unknown host 'nohost.invalid'");
+        assertThatThrownBy(() -> SyslogAddress.parse("udp://127.0.0.1"))
+            .hasMessage("bad syslog address 'udp://127.0.0.1': expected udp://HOST:PORT or unix:/PATH");
+    }
+
+    @Test
     void anUnknownFacilityIsRefusedNamingTheKnownOnes() {
         assertThatThrownBy(() -> LogConfig.DEFAULTS.withSyslogFacility("local9"))
             .hasMessageStartingWith("bad syslog facility 'local9': expected one of kern, user, mail, daemon");
