@@ -396,6 +396,24 @@ class ReloadTest {
     }
 
     @Test
+    void aListenerMovedOntoTheWildcardOfItsOwnPortIsRefusedSayingItHoldsThePortItself() throws Exception {
+        backend("a");
+        final int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        lb = rig.start(config(1, List.of(new ListenerConfig("front", Protocol.TCP,
+            new InetSocketAddress("127.0.0.1", port), "web", TcpOptions.DEFAULTS)), group("web", Algorithm.ROUNDROBIN, "a")));
+
+        assertThatThrownBy(() -> reload(config(1, List.of(new ListenerConfig("front", Protocol.TCP,
+            new InetSocketAddress("0.0.0.0", port), "web", TcpOptions.DEFAULTS)), group("web", Algorithm.ROUNDROBIN, "a"))))
+            .isInstanceOf(java.net.BindException.class)
+            .hasMessageContaining("cannot listen on 0.0.0.0:" + port)
+            .hasMessageContaining("this niolb's listener front holds 127.0.0.1:" + port + " until the reload is done");
+        assertThat(greeting("front")).as("the running config stays").isEqualTo("a");
+    }
+
+    @Test
     void aNewIdleTimeoutAppliesToNewSessionsOnly() throws Exception {
         backend("a");
         lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
