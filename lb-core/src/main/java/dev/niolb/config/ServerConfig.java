@@ -27,6 +27,13 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
         if (address.getPort() == 0) {
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": port must be 1..65535");
         }
+        if (address.getAddress() != null && address.getAddress().isAnyLocalAddress()) {
+            // Linux connects 0.0.0.0 and :: to this host: say which, rather than take a wildcard for a server
+            final boolean v6 = address.getAddress() instanceof java.net.Inet6Address;
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": " + (v6 ? "::" : "0.0.0.0")
+                + " is no server's address (Linux connects it to this host); for one on this host give "
+                + (v6 ? "[::1]" : "127.0.0.1"));
+        }
         if (weight < 0 || weight > MAX_WEIGHT) {
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": weight must be 0.."
                 + MAX_WEIGHT + ", got " + weight);

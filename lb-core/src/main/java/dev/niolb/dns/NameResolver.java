@@ -213,7 +213,11 @@ public final class NameResolver {
         final String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
         final List<InetAddress> out = new ArrayList<>(addresses.size());
         for (final InetAddress a : addresses) {
-            out.add(InetAddress.getByAddress(name, a.getAddress()));
+            // 0.0.0.0 and :: are a DNS sinkhole's "no address", not a server: Linux connects them to this host,
+            // and a blocked name became a backend on loopback (black-box testing, session 27)
+            if (!a.isAnyLocalAddress()) {
+                out.add(InetAddress.getByAddress(name, a.getAddress()));
+            }
         }
         return out;
     }

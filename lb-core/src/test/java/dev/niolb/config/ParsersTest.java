@@ -79,6 +79,14 @@ class ParsersTest {
     }
 
     @Test
+    void anUnspecifiedAddressIsNoServersAndTheRefusalSaysWhatToGiveInstead() {
+        assertThatThrownBy(() -> ServerConfig.parse("0.0.0.0:80")).hasMessage("server '0.0.0.0:80': 0.0.0.0 is no "
+            + "server's address (Linux connects it to this host); for one on this host give 127.0.0.1");
+        assertThatThrownBy(() -> ServerConfig.parse("[::]:80")).hasMessageContaining(":: is no server's address")
+            .hasMessageEndingWith("give [::1]");
+    }
+
+    @Test
     void aServerOptionGivenTwiceIsRefusedNotLastWins() {
         assertThatThrownBy(() -> ServerConfig.parse("10.0.0.1:80,weight=1,weight=2"))
             .hasMessage("server '10.0.0.1:80,weight=1,weight=2': 'weight' is given twice");

@@ -91,4 +91,17 @@ class NameResolverTest {
                 .containsExactly("api.test/127.0.0.7", "api.test/0:0:0:0:0:0:0:1");
         }
     }
+
+    @Test
+    void aSinkholesUnspecifiedAddressIsNoServer() throws Exception {
+        try (ScriptedDnsServer dns = new ScriptedDnsServer().answer("0.0.0.0", "127.0.0.7", "::")) {
+            final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(dns.address())
+                .withTimeout(Duration.ofSeconds(2)));
+
+            final NameResolver.Answer answer = resolver.resolve(DnsServerSpec.of("blocked.test", 80));
+
+            assertThat(answer.servers()).extracting(s -> s.address().getAddress().getHostAddress())
+                .containsExactly("127.0.0.7");
+        }
+    }
 }
