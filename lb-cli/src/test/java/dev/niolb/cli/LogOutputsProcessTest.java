@@ -334,6 +334,19 @@ class LogOutputsProcessTest {
         }
     }
 
+    @Test
+    void aSyslogSocketThatIsNotThereIsSaidOnStderrOnce(@TempDir final Path dir) throws Exception {
+        final Path nowhere = dir.resolve("no-such.sock");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--syslog", "unix:" + nowhere)) {
+            niolb.awaitErr("^niolb: syslog to unix:" + java.util.regex.Pattern.quote(nowhere.toString())
+                + ": .*; log lines are dropped until it answers$", START);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+            assertThat(niolb.err()).as("once for the run of failures").hasSize(1);
+        }
+    }
+
     /** The next datagram's text, or null when none came within a second. */
     private interface Datagrams {
         String next() throws IOException;

@@ -93,6 +93,17 @@ final class NiolbProcess implements AutoCloseable {
 
     /** Waits for a stdout line matching {@code regex} and returns the match, so that groups can be read. */
     Matcher awaitOut(final String regex, final Duration timeout) throws InterruptedException {
+        return await(out, "stdout", regex, timeout);
+    }
+
+    /** As {@link #awaitOut}, on stderr. */
+    Matcher awaitErr(final String regex, final Duration timeout) throws InterruptedException {
+        return await(err, "stderr", regex, timeout);
+    }
+
+    private Matcher await(final List<String> lines, final String stream, final String regex, final Duration timeout)
+        throws InterruptedException {
+        final List<String> out = lines;
         final Pattern pattern = Pattern.compile(regex);
         final long deadline = System.nanoTime() + timeout.toNanos();
         int seen = 0;
@@ -108,7 +119,7 @@ final class NiolbProcess implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("no stdout line matching /" + regex + "/ within " + timeout + "\n" + this);
+        throw new AssertionError("no " + stream + " line matching /" + regex + "/ within " + timeout + "\n" + this);
     }
 
     /** The port from the start-up line ({@code listening on tcp://127.0.0.1:40123; ...}). */

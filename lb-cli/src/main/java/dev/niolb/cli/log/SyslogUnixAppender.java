@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * Logback appender sending each event as one RFC 5424 datagram ({@link Rfc5424Layout}) to a local Unix datagram
  * socket such as {@code /dev/log}, through {@link UnixDatagramSocket}. A message is cut at {@value #MAX_BYTES}
  * bytes, rsyslog's default limit. A send that fails (no syslog daemon, its socket gone) drops the event; the first
- * failure of a run of them is reported to Logback's status, so a restarted daemon is picked up again silently.
+ * failure of a run of them is said on stderr, so a restarted daemon is picked up again silently.
  *
  * <p>Threading: Logback's {@code AppenderBase} serialises appends.
  */
@@ -47,7 +47,12 @@ public final class SyslogUnixAppender extends AppenderBase<ILoggingEvent> {
             failing = false;
         } catch (final IOException e) {
             if (!failing) {
-                addWarn("syslog to " + path + ": " + e.getMessage() + "; messages are dropped until it answers");
+                // on stderr too: Logback's status, where addWarn goes, is shown to nobody, and with syslog the only
+                // log output niolb started with no word (black-box testing, session 27)
+                final String line = "syslog to unix:" + path + ": " + e.getMessage()
+                    + "; log lines are dropped until it answers";
+                addWarn(line);
+                System.err.println("niolb: " + line);
                 failing = true;
             }
         }
