@@ -76,7 +76,9 @@ final class BearerToken {
     boolean accepts(final String authorization) {
         final Read now = file == null ? current : fresh();
         if (now.token() == null) {
-            throw new Refused(503, now.unusable() + "; no change is accepted until it gives a token again");
+            // said to any caller before it is judged: the file's path and the reason stay in niolb's log
+            throw new Refused(503, "the admin token file gives no token now (niolb's log says why); no change is "
+                + "accepted until it gives one again");
         }
         if (authorization == null || authorization.length() <= SCHEME.length()
             || !authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
