@@ -8,20 +8,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.util.Objects;
 
 /**
  * The bearer token state-changing admin calls must carry ({@code Authorization: Bearer TOKEN}), from a file.
  * Compared in constant time ({@link MessageDigest#isEqual}), so a caller cannot learn it byte by byte from response
  * times.
  *
- * <p>A regular file is looked at again before each call is judged, and read again when it changed (its size, its
- * modification time or, for a file replaced by a rename or a Kubernetes secret's link, the file itself): an
- * operator who rotates a leaked token has it in force for the next call, and the CLI, which reads the same file,
- * sends the new one. Fails closed: while the file cannot give a token (removed, emptied), every change is refused
- * and says why. A pipe ({@code <(…)}) is read once, at start.
+ * <p>A regular file is read again before each call is judged: an operator who rotates a leaked token (rewritten,
+ * replaced by a rename, a Kubernetes secret's link swapped) has it in force for the next call, and the CLI, which
+ * reads the same file, sends the new one. Fails closed: while the file cannot give a token (removed, emptied, a
+ * pipe now), every change is refused and the log says why. A pipe ({@code <(…)}) given at start is read once.
  *
  * <p>Threadsafe: calls come on the admin server's virtual threads; a change is read under the lock.
  */
@@ -29,12 +26,8 @@ final class BearerToken {
     private static final Logger LOG = LoggerFactory.getLogger(BearerToken.class);
     private static final String SCHEME = "bearer ";
 
-    /** A token and what the file was like when it was read; or, with a null token, why the file gives none. */
-    private record Read(byte[] token, long size, long modifiedNanos, Object fileKey, String unusable) {
-        boolean sameFileAs(final BasicFileAttributes a) {
-            return a.size() == size && a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) == modifiedNanos
-                && Objects.equals(a.fileKey(), fileKey);
-        }
+    /** A token; or, with a null token, why the file gives none. */
+    private record Read(byte[] token, String unusable) {
     }
 
     private final Path file; // null: read once (a pipe)
@@ -51,21 +44,9 @@ final class BearerToken {
      * @throws IOException naming the file when it cannot be read or holds no token
      */
     static BearerToken read(final Path file) throws IOException {
-        final BasicFileAttributes before = Files.isRegularFile(file) ? attributes(file) : null;
+        final boolean regular = Files.isRegularFile(file);
         final byte[] token = TokenFile.read(file).getBytes(StandardCharsets.US_ASCII);
-        if (before == null) {
-            return new BearerToken(null, new Read(token, 0, 0, null, null));
-        }
-        return new BearerToken(file, read(token, before));
-    }
-
-    private static Read read(final byte[] token, final BasicFileAttributes a) {
-        return new Read(token, a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
-            a.fileKey(), null);
-    }
-
-    private static BasicFileAttributes attributes(final Path file) throws IOException {
-        return Files.readAttributes(file, BasicFileAttributes.class);
+        return new BearerToken(regular ? file : null, new Read(token, null));
     }
 
     /**
@@ -88,31 +69,22 @@ final class BearerToken {
         return MessageDigest.isEqual(now.token(), given);
     }
 
-    /** The token as the file gives it now: the one read before while the file has not changed. */
+    /**
+     * The token as the file gives it now, read again at every call: a change a size, a modification time or the
+     * file's identity would tell was missed by {@code cp -p} of a token of the same length, which left the old
+     * token in force (black-box testing, session 27). A change is one small read, and changes are rare.
+     */
     private synchronized Read fresh() {
         final Read was = current;
-        BasicFileAttributes a;
-        try {
-            a = attributes(file);
-        } catch (final IOException e) {
-            a = null;
-        }
-        if (a != null && was.token() != null && was.sameFileAs(a)) {
-            return was;
-        }
         Read next;
         try {
-            if (a != null && !a.isRegularFile()) { // a pipe now would hold the call until a writer came
-                throw new TokenFile.Unusable("admin token file " + file + " is no longer a regular file", null);
-            }
-            final byte[] token = TokenFile.read(file).getBytes(StandardCharsets.US_ASCII);
-            // the attributes from before the read: a write during it changes them again, and the next call reads again
-            next = a == null ? new Read(token, -1, -1, null, null) : read(token, a);
+            final byte[] token = TokenFile.read(file, false).getBytes(StandardCharsets.US_ASCII);
+            next = new Read(token, null);
             if (was.token() == null || !MessageDigest.isEqual(was.token(), token)) {
                 LOG.info("admin token file {} changed: changes now need its new token", file);
             }
         } catch (final TokenFile.Unusable e) {
-            next = new Read(null, -1, -1, null, e.getMessage());
+            next = new Read(null, e.getMessage());
             if (!e.getMessage().equals(was.unusable())) {
                 LOG.warn("{}: no admin change is accepted until it gives a token again", e.getMessage());
             }

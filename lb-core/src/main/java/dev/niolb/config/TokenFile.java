@@ -39,11 +39,19 @@ public final class TokenFile {
      * @throws Unusable one line naming the file, when it cannot be read or holds no token
      */
     public static String read(final Path file) throws Unusable {
+        return read(file, true);
+    }
+
+    /**
+     * As {@link #read(Path)}; a named pipe only with {@code pipeToo} (at start: read again, one would hold its
+     * reader until a writer came).
+     */
+    public static String read(final Path file, final boolean pipeToo) throws Unusable {
         final String text;
         try {
             // room for the longest token and spaces or line breaks around it; a longer file is no token.
             // A pipe is fine (--admin-token-file <(…) keeps the secret off the disk): it is read once
-            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH, true), StandardCharsets.UTF_8).strip();
+            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH, pipeToo), StandardCharsets.UTF_8).strip();
         } catch (final IOException e) {
             throw new Unusable("cannot read admin token file " + file + ": " + e.getMessage(), e);
         }

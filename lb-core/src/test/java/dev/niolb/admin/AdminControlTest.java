@@ -125,6 +125,25 @@ class AdminControlTest {
     }
 
     @Test
+    void aTokenRotatedWithItsOldSizeAndModificationTimeIsInForceToo(@TempDir final Path dir) throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "token-AAA\n");
+        final java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(tokenFile);
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=2", "Authorization", "Bearer token-AAA")
+                .statusCode()).isEqualTo(200);
+
+            Files.writeString(tokenFile, "token-BBB\n"); // as cp -p does: same length, the old time put back
+            Files.setLastModifiedTime(tokenFile, mtime);
+
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=3", "Authorization", "Bearer token-AAA")
+                .statusCode()).as("the old one, revoked").isEqualTo(401);
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=3", "Authorization", "Bearer token-BBB")
+                .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aTokenFileReplacedByARenameIsReadAgain(@TempDir final Path dir) throws Exception {
         final Path tokenFile = dir.resolve("token");
         Files.writeString(tokenFile, "token-one\n");
