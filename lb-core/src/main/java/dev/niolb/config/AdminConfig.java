@@ -45,6 +45,13 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
             throw new IllegalArgumentException("the metrics address must differ from the admin address "
                 + Endpoint.hostPort(address));
         }
+        if (metricsAddress != null && address != null && Config.clash(metricsAddress, address)) {
+            // one is the other's wildcard on the same port: check passed, and run failed on its own listener with
+            // "address already in use" (black-box testing, session 27)
+            throw new IllegalArgumentException("the metrics address " + Endpoint.hostPort(metricsAddress)
+                + " and the admin address " + Endpoint.hostPort(address) + " overlap on one port: give them "
+                + "different ports");
+        }
     }
 
     /** No metrics-only listener. */

@@ -507,6 +507,10 @@ class ConfigFileTest {
             arguments("the metrics address on the admin address", "admin:\n  address: 127.0.0.1:9901\n"
                 + "  metrics-address: 127.0.0.1:9901\n" + MINIMAL,
                 "niolb.yaml:2: admin: the metrics address must differ from the admin address 127.0.0.1:9901"),
+            arguments("the metrics address on the admin address's wildcard", "admin:\n  address: 127.0.0.1:9901\n"
+                + "  metrics-address: 0.0.0.0:9901\n" + MINIMAL,
+                "niolb.yaml:2: admin: the metrics address 0.0.0.0:9901 and the admin address 127.0.0.1:9901 overlap on "
+                    + "one port: give them different ports"),
             arguments("a misspelt admin key", "admin:\n  adress: 127.0.0.1:9900\n" + MINIMAL,
                 "niolb.yaml:2: admin: unknown key 'adress' (did you mean address?)"),
             arguments("a token file without an admin API", "admin:\n  address: none\n  token-file: /t\n" + MINIMAL,
