@@ -22,6 +22,7 @@ import dev.niolb.tcp.TcpListener;
 import dev.niolb.udp.UdpListener;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -277,17 +278,18 @@ final class Reconfiguration {
     }
 
     /**
-     * {@code e}, or, when one of this niolb's own TCP listeners holds an address that overlaps {@code config}'s
+     * {@code e}, or, when one of this niolb's own listeners holds an address that overlaps {@code config}'s
      * (127.0.0.1:P, and now 0.0.0.0:P), one that says so: a reload binds the new address before it closes the
      * old, so that no client is refused meanwhile, and the JDK's "address already in use" blamed some other
      * process while {@code niolb check --diff} had said the move would apply (black-box testing, session 27).
      */
     private java.net.BindException heldHere(final ListenerConfig config, final java.net.BindException e) {
         for (final Listener running : from.listeners()) {
-            if (running.protocol() == Protocol.TCP && running instanceof TcpListener t
-                && Config.clash(config.bind(), t.config().bind())) {
+            final InetSocketAddress bind = running instanceof TcpListener t ? t.config().bind()
+                : running instanceof UdpListener u ? u.config().bind() : null;
+            if (bind != null && running.protocol() == config.protocol() && Config.clash(config.bind(), bind)) {
                 final java.net.BindException held = new java.net.BindException(e.getMessage() + ": this niolb's "
-                    + "listener " + t.name() + " holds " + dev.niolb.config.Endpoint.hostPort(t.config().bind())
+                    + "listener " + running.name() + " holds " + dev.niolb.config.Endpoint.hostPort(bind)
                     + " until the reload is done (a reload binds before it closes, so that no client is refused): "
                     + "move it in two reloads, through another port, or restart");
                 held.initCause(e);

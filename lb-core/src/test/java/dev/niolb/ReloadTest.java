@@ -414,6 +414,24 @@ class ReloadTest {
     }
 
     @Test
+    void aUdpListenerMovedOntoTheWildcardOfItsOwnPortIsRefusedSayingItHoldsThePortItself() throws Exception {
+        backend("a");
+        final int port;
+        try (java.net.DatagramSocket free = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        lb = rig.start(config(1, List.of(listener("front"), new ListenerConfig("dns", Protocol.UDP,
+            new InetSocketAddress("127.0.0.1", port), "web", TcpOptions.DEFAULTS, dev.niolb.config.UdpOptions.DEFAULTS)),
+            group("web", Algorithm.ROUNDROBIN, "a")));
+
+        assertThatThrownBy(() -> reload(config(1, List.of(listener("front"), new ListenerConfig("dns", Protocol.UDP,
+            new InetSocketAddress("0.0.0.0", port), "web", TcpOptions.DEFAULTS, dev.niolb.config.UdpOptions.DEFAULTS)),
+            group("web", Algorithm.ROUNDROBIN, "a"))))
+            .isInstanceOf(java.net.BindException.class)
+            .hasMessageContaining("this niolb's listener dns holds 127.0.0.1:" + port + " until the reload is done");
+    }
+
+    @Test
     void aNewIdleTimeoutAppliesToNewSessionsOnly() throws Exception {
         backend("a");
         lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
