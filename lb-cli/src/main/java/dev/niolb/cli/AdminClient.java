@@ -134,7 +134,8 @@ final class AdminClient {
         if (message.contains("received no bytes")) {
             return "closed the connection without an answer (at its limit of connections, or stopping: try again)";
         }
-        if (message.contains("bytes received") || message.contains("eof reached")) {
+        if (message.contains("bytes received") || message.contains("eof reached")
+            || message.contains("parsing http/1.1 header") || message.contains("chunked transfer encoding")) {
             return "closed the connection before its answer was whole";
         }
         return "gave no answer this command can read: "

@@ -107,6 +107,18 @@ class StatsCommandTest {
     }
 
     @Test
+    void aPeerThatClosesInTheMiddleOfItsHeadersOrOfAChunkIsSaidSoToo() throws Exception {
+        for (final String cut : List.of("HTTP/1.1 200 OK\r\nContent-Ty",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"a\"")) {
+            final int[] port = new int[1];
+            final Cli result = statsFromClosingPeer(cut, port);
+
+            assertThat(result.errLines()).as(cut).containsExactly("niolb: the admin API at 127.0.0.1:" + port[0]
+                + " closed the connection before its answer was whole");
+        }
+    }
+
+    @Test
     void statsReadsNoTokenFileSinceReadingNeedsNone() throws Exception {
         final int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
