@@ -68,10 +68,34 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": missing host");
         }
         final int portNumber = parsePort(text, port);
+        refuseOddIpv4(text, host);
         try {
             return new Endpoint(protocol, new InetSocketAddress(InetAddress.getByName(host), portNumber));
         } catch (final UnknownHostException e) {
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": unknown host " + Quoted.of(host));
+        }
+    }
+
+    /**
+     * A host of digits and dots is an IPv4 address written as four numbers 0..255 without leading zeros: the JDK
+     * reads {@code 0177.0.0.1} as 177.0.0.1 where the C library, curl and ping read 127.0.0.1 (octal), and takes
+     * {@code 127.1} and {@code 2130706433} for 127.0.0.1 too; which was meant cannot be told (black-box testing,
+     * session 27).
+     */
+    private static void refuseOddIpv4(final String text, final String host) {
+        if (host.isEmpty() || !host.chars().allMatch(c -> c == '.' || Numbers.isDigit((char) c))) {
+            return;
+        }
+        final String[] octets = host.split("\\.", -1);
+        boolean ok = octets.length == 4;
+        for (int i = 0; ok && i < octets.length; i++) {
+            final String o = octets[i];
+            ok = !o.isEmpty() && o.length() <= 3 && (o.length() == 1 || o.charAt(0) != '0')
+                && Integer.parseInt(o) <= 255;
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": " + Quoted.of(host)
+                + " is no IPv4 address: write four numbers 0..255 without leading zeros, as 127.0.0.1");
         }
     }
 

@@ -26,6 +26,17 @@ class ParsersTest {
     }
 
     @Test
+    void anIpv4AddressIsFourNumbersWithoutLeadingZerosNotWhatTheJdkWouldGuess() {
+        assertThatThrownBy(() -> Endpoint.parse("0177.0.0.1:80")).hasMessage("bad address '0177.0.0.1:80': "
+            + "'0177.0.0.1' is no IPv4 address: write four numbers 0..255 without leading zeros, as 127.0.0.1");
+        assertThatThrownBy(() -> Endpoint.parse("127.1:80")).hasMessageContaining("'127.1' is no IPv4 address");
+        assertThatThrownBy(() -> Endpoint.parse("2130706433:80")).hasMessageContaining("is no IPv4 address");
+        assertThatThrownBy(() -> Endpoint.parse("1.2.3.256:80")).hasMessageContaining("is no IPv4 address");
+        assertThat(Endpoint.parse("0.0.0.0:80").address()).isEqualTo(new InetSocketAddress("0.0.0.0", 80));
+        assertThat(Endpoint.parse("10.200.0.9:80").address()).isEqualTo(new InetSocketAddress("10.200.0.9", 80));
+    }
+
+    @Test
     void badEndpointsAreRejectedWithOneLineNamingTheInput() {
         assertThatThrownBy(() -> Endpoint.parse("localhost")).hasMessage("bad address 'localhost': expected HOST:PORT");
         assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:99999")).hasMessageContaining("port must be 0..65535");
