@@ -371,7 +371,11 @@ public final class LoadBalancer implements AutoCloseable {
         // what is open now, less the sessions' and the flows' own descriptors, which the caps below count: a
         // reload with 200 flows open took them twice and lowered maxconn by 100 for good (black-box testing, session 27)
         final long open = Math.max(0, OpenFileLimit.open() - 2L * limit.open() - udpFlowsOpen(listeners));
-        final int fits = OpenFileLimit.connections(fileLimit, open + flows, 2);
+        // the UDP caps count for at most half the limit: two UDP listeners at their default (half of it each: an
+        // IPv4 and an IPv6 DNS front beside DNS over TCP) reserved all of it, and TCP was left a maxconn of 16
+        // (black-box testing, session 27). Caps that together exceed the limit are warned of below
+        final long flowsKept = Math.min(flows, Math.max(0, (fileLimit - OpenFileLimit.RESERVE) / 2));
+        final int fits = OpenFileLimit.connections(fileLimit, open + flowsKept, 2);
         if (configured > 0) {
             if (configured > fits) {
                 LOG.warn("maxconn {} needs {} descriptors and the open-file limit is {}: raise it (LimitNOFILE, "
@@ -381,8 +385,8 @@ public final class LoadBalancer implements AutoCloseable {
             }
         } else if (when.isEmpty() || Math.abs(fits - limit.max()) > 16) { // a reload moves it by a few files: kept
             limit.resize(fits);
-            final String udp = flows == 0 ? "" : ", " + flows + " for UDP flows";
-            if (anyTcp && fileLimit - open - flows - OpenFileLimit.RESERVE < 2L * fits) {
+            final String udp = flowsKept == 0 ? "" : ", " + flowsKept + " for UDP flows";
+            if (anyTcp && fileLimit - open - flowsKept - OpenFileLimit.RESERVE < 2L * fits) {
                 LOG.warn("maxconn {}{}: the open-file limit of {} leaves no room for sessions after the {} "
                     + "descriptors open{} and {} kept back; raise it (LimitNOFILE, ulimit -n)", fits, when, fileLimit,
                     open, udp, OpenFileLimit.RESERVE);
