@@ -191,7 +191,7 @@ final class MetricsPage {
             "Receives on the UDP listening socket that failed with an I/O error.",
             EngineStats.ListenerStats::receiveErrors);
         listenerCounter(p, s, "niolb_listener_flows_moved_total", "udp",
-            "UDP flows moved to another server because theirs went down.", EngineStats.ListenerStats::flowsMoved);
+            "UDP flows moved to another server: theirs went down, or answered port unreachable before any reply.", EngineStats.ListenerStats::flowsMoved);
     }
 
     private interface ListenerValue {

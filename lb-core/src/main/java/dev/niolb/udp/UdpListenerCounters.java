@@ -37,7 +37,10 @@ public final class UdpListenerCounters extends SessionCounters {
     public static final int SERVER_UNREACHABLE = 9;
     /** Receives on the listening socket that failed with an I/O error. */
     public static final int RECEIVE_ERRORS = 10;
-    /** Flows moved to another server because theirs went DOWN (on the client's next datagram). */
+    /**
+     * Flows moved to another server: theirs went DOWN (on the client's next datagram), or answered ICMP port
+     * unreachable before any reply (what it was sent goes to the next one).
+     */
     public static final int MOVED = 11;
     /** Datagrams from trusted peers of an accept-proxy listener whose PROXY header was read and stripped. */
     public static final int PROXY_HEADERS = 12;

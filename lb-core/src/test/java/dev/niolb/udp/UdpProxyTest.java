@@ -524,6 +524,7 @@ class UdpProxyTest {
         assertThat(silentServer.counters().bytesToServer()).as("as on the listener: sent to no server that took it")
             .isZero();
         assertThat(client.receiveText(200)).isNull();
+        assertThat(counters().get(UdpListenerCounters.MOVED)).as("a move, as one off a DOWN server").isEqualTo(1);
     }
 
     @Test
