@@ -45,6 +45,21 @@ class AdminRequestsTest {
     }
 
     @Test
+    void aSecondAuthorizationOrOriginHeaderIsRefusedNotGuessedAt() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final RawHttp.Answer twoTokens = RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", "127.0.0.1",
+                "state=drain", "Authorization", "Bearer a", "Authorization", "Bearer b");
+            assertThat(twoTokens.status()).isEqualTo(400);
+            assertThat(twoTokens.body()).contains("more than one Authorization header");
+            final RawHttp.Answer twoOrigins = RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", "127.0.0.1",
+                "state=drain", "Origin", "http://127.0.0.1", "Origin", "http://evil.example");
+            assertThat(twoOrigins.status()).isEqualTo(400);
+            assertThat(rig.lb.group("g").snapshot().server("s0").state()).isEqualTo(dev.niolb.backend.ServerState.UP);
+        }
+    }
+
+    @Test
     void errorRepliesCutWhatTheyEchoOfTheClient() throws Exception {
         final String huge = "x".repeat(60_000);
         try (AdminRig rig = new AdminRig(1).start()) {
