@@ -2,6 +2,7 @@ package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
 import dev.niolb.admin.AdminServer;
+import dev.niolb.admin.BearerToken;
 import dev.niolb.backend.OperatorStates;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.ServerState;
@@ -478,15 +479,13 @@ final class Foreground {
         } catch (final BindException e) {
             throw Failure.configuration(e.getMessage()); // the config's own clash: no restart mends it
         }
+        final BearerToken token = adminToken(signals);
         final LoadBalancer lb = startEngine(signals);
         try {
-            AdminServer.attach(lb, config.admin(), takeoverFrom != null);
+            AdminServer.attach(lb, config.admin(), takeoverFrom != null, token);
         } catch (final BindException e) {
             lb.stop(Duration.ZERO);
             throw new Failure(e.getMessage()); // names the address already; the listeners are not at fault
-        } catch (final TokenFile.Unusable e) {
-            lb.stop(Duration.ZERO);
-            throw Failure.configuration("cannot start: " + e.getMessage()); // no restart brings the file
         } catch (final IOException e) {
             lb.stop(Duration.ZERO);
             throw new Failure("cannot start: " + e.getMessage());
@@ -495,6 +494,26 @@ final class Foreground {
             throw e;
         }
         return lb;
+    }
+
+    /**
+     * The admin token, read before any listener binds: a pipe's writer may take seconds, and a listener bound
+     * meanwhile took clients it could only turn away, and a stop then waited for the read and ended in exit 78
+     * (black-box testing, session 27). A stop asked for meanwhile gives the read up.
+     */
+    private BearerToken adminToken(final StopSignals signals) {
+        if (!config.admin().enabled() || config.admin().tokenFile() == null) {
+            return null;
+        }
+        try {
+            return BearerToken.atStart(config.admin().tokenFile(), signals::stopRequested);
+        } catch (final java.io.InterruptedIOException e) {
+            throw new StoppedWhileStarting();
+        } catch (final TokenFile.Unusable e) {
+            throw Failure.configuration("cannot start: " + e.getMessage()); // no restart brings the file
+        } catch (final IOException e) {
+            throw new Failure("cannot start: " + e.getMessage());
+        }
     }
 
     private LoadBalancer startEngine(final StopSignals signals) {

@@ -107,6 +107,23 @@ class RunAdminProcessTest {
     }
 
     @Test
+    void aStopWhileTheTokenPipeWaitsForItsWriterEndsNiolbAtOnceBeforeItBindsAnything(
+        @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
+        final java.nio.file.Path fifo = dir.resolve("token");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "127.0.0.1:0", "--admin-token-file", fifo.toString())) {
+            niolb.awaitOut("admin token file .* is a pipe: reading it", START); // and nothing writes to it
+
+            niolb.signal("TERM");
+
+            assertThat(niolb.awaitExit(Duration.ofSeconds(5))).as("not the pipe's 10 s, nor exit 78").isZero();
+            assertThat(niolb.out()).anyMatch(l -> l.contains("stopped while starting (SIGTERM)"))
+                .noneMatch(l -> l.contains("listening on"));
+        }
+    }
+
+    @Test
     void aMetricsAddressOneOfItsOwnListenersBindsIsAConfigErrorNamingTheListener() throws Exception {
         final int port;
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -149,11 +149,21 @@ public final class AdminServer implements AutoCloseable {
      */
     public static void attach(final LoadBalancer lb, final AdminConfig config, final boolean succeeding)
         throws IOException {
+        attach(lb, config, succeeding, config.enabled() && config.tokenFile() != null
+            ? BearerToken.read(config.tokenFile()) : null);
+    }
+
+    /**
+     * As {@link #attach(LoadBalancer, AdminConfig, boolean)}, with the token read already
+     * ({@link BearerToken#atStart}: before the listeners bound), or null for none.
+     */
+    public static void attach(final LoadBalancer lb, final AdminConfig config, final boolean succeeding,
+                              final BearerToken token) throws IOException {
         final AdminServer metrics = startMetrics(lb, config, succeeding);
         if (metrics != null) {
             lb.attachMetrics(metrics.address(), metrics);
         }
-        final AdminServer server = start(lb, config, AdminLimits.DEFAULTS, succeeding);
+        final AdminServer server = start(lb, config, AdminLimits.DEFAULTS, succeeding, token);
         if (server != null) {
             lb.attachAdmin(server.address(), server);
         }
@@ -223,15 +233,15 @@ public final class AdminServer implements AutoCloseable {
 
     static AdminServer start(final LoadBalancer lb, final AdminConfig config, final AdminLimits limits)
         throws IOException {
-        return start(lb, config, limits, false);
+        return start(lb, config, limits, false, config.enabled() && config.tokenFile() != null
+            ? BearerToken.read(config.tokenFile()) : null);
     }
 
     private static AdminServer start(final LoadBalancer lb, final AdminConfig config, final AdminLimits limits,
-                                     final boolean succeeding) throws IOException {
+                                     final boolean succeeding, final BearerToken token) throws IOException {
         if (!config.enabled()) {
             return null;
         }
-        final BearerToken token = config.tokenFile() == null ? null : BearerToken.read(config.tokenFile());
         final ServerSocket socket;
         try {
             socket = listen(config.address(), succeeding);

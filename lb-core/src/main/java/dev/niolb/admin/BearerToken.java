@@ -22,7 +22,7 @@ import java.security.MessageDigest;
  *
  * <p>Threadsafe: calls come on the admin server's virtual threads; a change is read under the lock.
  */
-final class BearerToken {
+public final class BearerToken {
     private static final Logger LOG = LoggerFactory.getLogger(BearerToken.class);
     private static final String SCHEME = "bearer ";
 
@@ -44,8 +44,24 @@ final class BearerToken {
      * @throws IOException naming the file when it cannot be read or holds no token
      */
     static BearerToken read(final Path file) throws IOException {
+        return atStart(file, () -> false);
+    }
+
+    /**
+     * As {@link #read}, at niolb's start, before its listeners bind: a pipe's writer may take a while (up to
+     * {@code OperatorFile}'s wait), which is said, and a stop asked for meanwhile ({@code abandon}) gives it up.
+     *
+     * @throws java.io.InterruptedIOException when a stop gave it up
+     * @throws TokenFile.Unusable             when the file cannot give a token
+     */
+    public static BearerToken atStart(final Path file, final java.util.function.BooleanSupplier abandon)
+        throws IOException {
         final boolean regular = Files.isRegularFile(file);
-        final byte[] token = TokenFile.read(file).getBytes(StandardCharsets.US_ASCII);
+        if (!regular && dev.niolb.config.OperatorFile.isPipe(file)) {
+            LOG.info("admin token file {} is a pipe: reading it, for as long as its writer takes (at most 10 s)",
+                file);
+        }
+        final byte[] token = TokenFile.readAtStart(file, abandon).getBytes(StandardCharsets.US_ASCII);
         return new BearerToken(regular ? file : null, new Read(token, null));
     }
 

@@ -46,17 +46,33 @@ public final class OperatorFile {
      *                     not a file", "a directory, not a file", "larger than N", or the system's own
      */
     public static byte[] read(final Path path, final int maxBytes, final boolean pipeToo) throws IOException {
-        return read(path, maxBytes, pipeToo, PIPE_WAIT);
+        return read(path, maxBytes, pipeToo, PIPE_WAIT, () -> false);
+    }
+
+    /**
+     * As {@link #read(Path, int, boolean)}, a pipe read given up as soon as {@code abandon} says so (a stop asked
+     * for while niolb starts).
+     *
+     * @throws java.io.InterruptedIOException when it was given up
+     */
+    public static byte[] read(final Path path, final int maxBytes, final boolean pipeToo,
+                              final java.util.function.BooleanSupplier abandon) throws IOException {
+        return read(path, maxBytes, pipeToo, PIPE_WAIT, abandon);
     }
 
     /** As {@link #read(Path, int, boolean)}, a named pipe given {@code pipeWait} to reach its end. */
     static byte[] read(final Path path, final int maxBytes, final boolean pipeToo, final Duration pipeWait)
         throws IOException {
-        if (isNamedPipe(path)) {
+        return read(path, maxBytes, pipeToo, pipeWait, () -> false);
+    }
+
+    private static byte[] read(final Path path, final int maxBytes, final boolean pipeToo, final Duration pipeWait,
+                               final java.util.function.BooleanSupplier abandon) throws IOException {
+        if (isPipe(path)) {
             if (!pipeToo) {
                 throw new IOException("a named pipe (FIFO), not a file");
             }
-            return readPipe(path, maxBytes, pipeWait);
+            return readPipe(path, maxBytes, pipeWait, abandon);
         }
         if (Files.isDirectory(path)) {
             throw new IOException("a directory, not a file"); // else the JDK's "Is a directory", capital and all
@@ -86,7 +102,8 @@ public final class OperatorFile {
      * waiting: Linux lets a read-write open of a FIFO return at once, and it counts as the writer the other
      * waits for), so the thread ends too.
      */
-    private static byte[] readPipe(final Path path, final int maxBytes, final Duration wait) throws IOException {
+    private static byte[] readPipe(final Path path, final int maxBytes, final Duration wait,
+                                   final java.util.function.BooleanSupplier abandon) throws IOException {
         final CompletableFuture<byte[]> result = new CompletableFuture<>();
         final Thread reader = Thread.ofPlatform().daemon().name("niolb-pipe-reader").start(() -> {
             try (FileChannel pipe = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -95,17 +112,24 @@ public final class OperatorFile {
                 result.completeExceptionally(e);
             }
         });
+        final long deadline = System.nanoTime() + wait.toNanos();
         try {
-            return result.get(wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (final TimeoutException e) {
-            reader.interrupt();
-            try {
-                FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
-            } catch (final IOException ignored) {
-                // gone meanwhile: then nothing waits on it either
+            while (true) {
+                final long left = deadline - System.nanoTime();
+                try {
+                    return result.get(Math.min(left, SLICE_NANOS), TimeUnit.NANOSECONDS);
+                } catch (final TimeoutException e) {
+                    if (abandon.getAsBoolean()) {
+                        release(reader, path);
+                        throw new java.io.InterruptedIOException("given up: a stop was asked for");
+                    }
+                    if (left <= SLICE_NANOS) {
+                        release(reader, path);
+                        throw new IOException("a named pipe (FIFO) that no process wrote to the end within "
+                            + (wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms"));
+                    }
+                }
             }
-            throw new IOException("a named pipe (FIFO) that no process wrote to the end within "
-                + (wait.toMillis() % 1000 == 0 ? wait.toSeconds() + " s" : wait.toMillis() + " ms"));
         } catch (final ExecutionException e) {
             final Throwable cause = e.getCause();
             if (cause instanceof NoSuchFileException) {
@@ -119,6 +143,19 @@ public final class OperatorFile {
             reader.interrupt();
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while reading a named pipe");
+        }
+    }
+
+    /** How often a pipe read looks whether it is to be given up. */
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    /** Ends the reader thread: interrupted in a read; in an open, by a writer that comes and goes at once. */
+    private static void release(final Thread reader, final Path path) {
+        reader.interrupt();
+        try {
+            FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+        } catch (final IOException ignored) {
+            // gone meanwhile: then nothing waits on it either
         }
     }
 
@@ -147,7 +184,8 @@ public final class OperatorFile {
             : bytes + " bytes";
     }
 
-    private static boolean isNamedPipe(final Path path) {
+    /** Whether {@code path} is a pipe, named or not ({@code <(…)}), which a read may wait on for its writer. */
+    public static boolean isPipe(final Path path) {
         try {
             final Object mode = Files.getAttribute(path, "unix:mode"); // follows links
             return mode instanceof Integer m && (m & S_IFMT) == S_IFIFO;

@@ -47,11 +47,34 @@ public final class TokenFile {
      * reader until a writer came).
      */
     public static String read(final Path file, final boolean pipeToo) throws Unusable {
+        try {
+            return read(file, pipeToo, () -> false);
+        } catch (final java.io.InterruptedIOException e) {
+            throw new Unusable("cannot read admin token file " + file + ": " + e.getMessage(), e); // not given up
+        }
+    }
+
+    /**
+     * As {@link #read(Path)}, a pipe given up as soon as {@code abandon} says so (a stop while niolb starts).
+     *
+     * @throws java.io.InterruptedIOException when it was given up
+     * @throws Unusable                       as {@link #read(Path)}
+     */
+    public static String readAtStart(final Path file, final java.util.function.BooleanSupplier abandon)
+        throws java.io.InterruptedIOException, Unusable {
+        return read(file, true, abandon);
+    }
+
+    private static String read(final Path file, final boolean pipeToo, final java.util.function.BooleanSupplier abandon)
+        throws java.io.InterruptedIOException, Unusable {
         final String text;
         try {
             // room for the longest token and spaces or line breaks around it; a longer file is no token.
             // A pipe is fine (--admin-token-file <(…) keeps the secret off the disk): it is read once
-            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH, pipeToo), StandardCharsets.UTF_8).strip();
+            text = new String(OperatorFile.read(file, 2 * MAX_LENGTH, pipeToo, abandon), StandardCharsets.UTF_8)
+                .strip();
+        } catch (final java.io.InterruptedIOException e) {
+            throw e;
         } catch (final IOException e) {
             throw new Unusable("cannot read admin token file " + file + ": " + e.getMessage(), e);
         }
