@@ -87,9 +87,13 @@ public final class NameResolver {
     private Answer resolveHost(final DnsServerSpec spec) throws IOException {
         final long[] ttl = {Long.MAX_VALUE};
         final int[] failed = {0};
-        final List<InetAddress> addresses = addresses(spec.host(), ttl, failed);
+        final int[] unspecified = {0};
+        final List<InetAddress> addresses = addresses(spec.host(), ttl, failed, unspecified);
         if (addresses.isEmpty()) {
-            throw new IOException("no A or AAAA record for " + spec.host());
+            // not "no record" when there were some, of no use (black-box testing, session 27)
+            throw new IOException(unspecified[0] > 0
+                ? spec.host() + " has only 0.0.0.0 or :: (a sinkhole's no-address), which is no server's"
+                : "no A or AAAA record for " + spec.host());
         }
         final List<ServerConfig> servers = new ArrayList<>();
         for (final InetAddress a : addresses) {
@@ -125,7 +129,7 @@ public final class NameResolver {
         for (final SRVRecord r : records) {
             final int weight = heaviest <= MAX_WEIGHT ? Math.max(1, r.getWeight())
                 : (int) Math.max(1, Math.round(r.getWeight() * (double) MAX_WEIGHT / heaviest));
-            for (final InetAddress a : addresses(r.getTarget().toString(), ttl, failed)) {
+            for (final InetAddress a : addresses(r.getTarget().toString(), ttl, failed, new int[1])) {
                 final ServerConfig s = spec.server(new InetSocketAddress(a, r.getPort()), weight,
                     r.getPriority() != lowest);
                 servers.putIfAbsent(s.name(), s);
@@ -142,8 +146,8 @@ public final class NameResolver {
      * the system's resolver a name in the hosts file is answered from there alone, as the C library does
      * ({@code localhost} with only an IPv4 line asks no DNS server for an IPv6 address).
      */
-    private List<InetAddress> addresses(final String host, final long[] ttl, final int[] failedFamilies)
-        throws IOException {
+    private List<InetAddress> addresses(final String host, final long[] ttl, final int[] failedFamilies,
+                                        final int[] unspecified) throws IOException {
         final List<InetAddress> out = new ArrayList<>();
         if (hostsFile != null) {
             final Name name = Name.fromString(host.endsWith(".") ? host : host + ".");
@@ -151,7 +155,7 @@ public final class NameResolver {
             hostsFile.getAddressForHost(name, Type.AAAA).ifPresent(out::add);
             if (!out.isEmpty()) {
                 ttl[0] = Math.min(ttl[0], HOSTS_TTL_SECONDS);
-                return named(host, out);
+                return named(host, out, unspecified);
             }
         }
         // as the C library's getaddrinfo: one of the two queries failing (a server that refuses AAAA, say) leaves
@@ -202,14 +206,15 @@ public final class NameResolver {
             throw failed;
         }
         failedFamilies[0] |= families;
-        return named(host, out);
+        return named(host, out, unspecified);
     }
 
     /**
      * The addresses, each carrying the name they were looked up by (no reverse lookup ever asks for it): an HTTP
      * check sends it as its {@code Host}, as an operator who wrote the name expects of a name-based virtual host.
      */
-    private static List<InetAddress> named(final String host, final List<InetAddress> addresses) throws IOException {
+    private static List<InetAddress> named(final String host, final List<InetAddress> addresses,
+                                           final int[] unspecified) throws IOException {
         final String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
         final List<InetAddress> out = new ArrayList<>(addresses.size());
         for (final InetAddress a : addresses) {
@@ -219,6 +224,7 @@ public final class NameResolver {
                 out.add(InetAddress.getByAddress(name, a.getAddress()));
             }
         }
+        unspecified[0] += addresses.size() - out.size();
         return out;
     }
 

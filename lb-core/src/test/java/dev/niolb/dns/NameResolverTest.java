@@ -104,4 +104,15 @@ class NameResolverTest {
                 .containsExactly("127.0.0.7");
         }
     }
+
+    @Test
+    void aNameWithOnlyUnspecifiedAddressesFailsSayingSoNotThatItHasNoRecords() throws Exception {
+        try (ScriptedDnsServer dns = new ScriptedDnsServer().answer("0.0.0.0", "::")) {
+            final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(dns.address())
+                .withTimeout(Duration.ofSeconds(2)));
+
+            assertThatThrownBy(() -> resolver.resolve(DnsServerSpec.of("blocked.test", 80)))
+                .hasMessageContaining("blocked.test has only 0.0.0.0 or ::");
+        }
+    }
 }
