@@ -132,8 +132,10 @@ final class Foreground {
         } catch (final StoppedWhileStarting e) {
             if (takeover != null) {
                 takeover.close(); // the old niolb hears it go away and keeps serving
+                LOG.warn("takeover: asked to stop while starting; the old niolb keeps serving");
+            } else {
+                LOG.info("stopped while starting ({}), before any listener was bound", signals.await());
             }
-            LOG.info("stopped while starting ({}), before any listener was bound", signals.await());
             return 0;
         } catch (final RuntimeException e) {
             if (takeover != null) {
