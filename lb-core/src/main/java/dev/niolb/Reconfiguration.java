@@ -285,9 +285,8 @@ final class Reconfiguration {
      */
     private java.net.BindException heldHere(final ListenerConfig config, final java.net.BindException e) {
         for (final Listener running : from.listeners()) {
-            final InetSocketAddress bind = running instanceof TcpListener t ? t.config().bind()
-                : running instanceof UdpListener u ? u.config().bind() : null;
-            if (bind != null && running.protocol() == config.protocol() && Config.clash(config.bind(), bind)) {
+            final InetSocketAddress bind = running.config().bind();
+            if (running.protocol() == config.protocol() && Config.clash(config.bind(), bind)) {
                 final java.net.BindException held = new java.net.BindException(e.getMessage() + ": this niolb's "
                     + "listener " + running.name() + " holds " + dev.niolb.config.Endpoint.hostPort(bind)
                     + " until the reload is done (a reload binds before it closes, so that no client is refused): "
