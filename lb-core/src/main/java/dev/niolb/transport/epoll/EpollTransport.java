@@ -238,6 +238,7 @@ public final class EpollTransport implements Transport {
             if (type == Libc.SOCK_STREAM) {
                 probe.setInt(Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1); // as the JDK's server sockets: TIME_WAIT is no bar
             }
+            dualStack(probe);
             probe.bind(address);
             return address.getPort() != 0 ? address
                 : new InetSocketAddress(address.getAddress(), probe.boundAddress().getPort());
@@ -285,7 +286,19 @@ public final class EpollTransport implements Transport {
     private static void shareable(final EpollFd socket, final InetSocketAddress at) throws IOException {
         socket.setInt(Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
         socket.setInt(Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
+        dualStack(socket);
         socket.bind(at);
+    }
+
+    /**
+     * An IPv6 socket takes IPv4 clients too ({@code IPV6_V6ONLY} off), as the JDK's do and as the docs promise of
+     * {@code [::]:PORT}: left alone it follows the host's {@code net.ipv6.bindv6only}, which some hosts set, and
+     * {@code [::]} then heard no IPv4 client on epoll while it did on nio (black-box testing, session 28).
+     */
+    private static void dualStack(final EpollFd socket) throws IOException {
+        if (socket.family() == Libc.AF_INET6) {
+            socket.setInt(Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 0);
+        }
     }
 
     /** Splices once a direction moves bulk ({@code auto}), from the start ({@code always}), or never. */

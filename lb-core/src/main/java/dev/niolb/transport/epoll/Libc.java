@@ -92,6 +92,7 @@ final class Libc {
     static final int IPPROTO_IP = 0;
     static final int IP_PKTINFO = 8;
     static final int IPPROTO_IPV6 = 41;
+    static final int IPV6_V6ONLY = 26;
     static final int IPV6_RECVPKTINFO = 49;
     static final int IPV6_PKTINFO = 50;
 
