@@ -69,10 +69,27 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
         }
         final int portNumber = parsePort(text, port);
         refuseOddIpv4(text, host);
+        final InetAddress ip;
         try {
-            return new Endpoint(protocol, new InetSocketAddress(InetAddress.getByName(host), portNumber));
+            ip = InetAddress.getByName(host);
         } catch (final UnknownHostException e) {
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": unknown host " + Quoted.of(host));
+        }
+        refuseUnscopedLinkLocal(text, ip, portNumber);
+        return new Endpoint(protocol, new InetSocketAddress(ip, portNumber));
+    }
+
+    /**
+     * An IPv6 link-local address ({@code fe80::/10}) is one on every interface: the kernel refuses to bind or
+     * connect to it without the interface's scope ({@code EINVAL}), where the JDK guesses one. So epoll failed with
+     * "Invalid argument" naming no address, and nio picked an interface the operator never named (black-box
+     * testing, session 28): the address must say which.
+     */
+    private static void refuseUnscopedLinkLocal(final String text, final InetAddress ip, final int port) {
+        if (ip instanceof java.net.Inet6Address v6 && v6.isLinkLocalAddress() && v6.getScopeId() == 0
+            && v6.getScopedInterface() == null) {
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": a link-local address needs its "
+                + "interface, as " + Quoted.of("[" + IpText.of(ip) + "%eth0]:" + port));
         }
     }
 

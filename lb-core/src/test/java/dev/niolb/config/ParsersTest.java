@@ -37,6 +37,16 @@ class ParsersTest {
     }
 
     @Test
+    void aLinkLocalIpv6AddressMustNameItsInterface() {
+        assertThatThrownBy(() -> Endpoint.parse("[fe80::1]:80")).hasMessage("bad address '[fe80::1]:80': a link-local "
+            + "address needs its interface, as '[fe80::1%eth0]:80'");
+        assertThatThrownBy(() -> Endpoint.parse("udp://[FE80::a:1]:53")).hasMessageContaining("needs its interface");
+        assertThat(Endpoint.parse("[fe80::1%1]:80").address().getAddress().getHostAddress()).isEqualTo("fe80:0:0:0:0:0:0:1%1");
+        assertThatThrownBy(() -> Endpoint.parse("[febf::1]:80")).as("fe80::/10").hasMessageContaining("link-local");
+        assertThat(Endpoint.parse("[fec0::1]:80").address().getPort()).as("not link-local").isEqualTo(80);
+    }
+
+    @Test
     void badEndpointsAreRejectedWithOneLineNamingTheInput() {
         assertThatThrownBy(() -> Endpoint.parse("localhost")).hasMessage("bad address 'localhost': expected HOST:PORT");
         assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:99999")).hasMessageContaining("port must be 0..65535");
