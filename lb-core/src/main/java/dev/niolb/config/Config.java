@@ -100,7 +100,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
      * other's, cannot both bind: refused here so that {@code niolb check} says so, not {@code niolb run} later.
      * Port 0 (any free port) never clashes.
      */
-    private static void checkBindsApart(final List<ListenerConfig> listeners) {
+    public static void checkBindsApart(final List<ListenerConfig> listeners) {
         for (int i = 0; i < listeners.size(); i++) {
             for (int j = i + 1; j < listeners.size(); j++) {
                 final ListenerConfig a = listeners.get(i);

@@ -18,6 +18,7 @@ import dev.niolb.config.HealthCheckConfig;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Protocol;
+import dev.niolb.config.ProxyRules;
 import dev.niolb.config.SendProxy;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.SourceRate;
@@ -91,8 +92,9 @@ final class ConfigReader {
         defaults.end();
 
         final Map<String, TargetGroupConfig> groups = new LinkedHashMap<>();
+        final Map<ServerConfig, YamlValue> serverNodes = new java.util.IdentityHashMap<>();
         for (final YamlValue g : root.required("groups").list()) {
-            final TargetGroupConfig group = group(g.map(), groupDefaults);
+            final TargetGroupConfig group = group(g.map(), groupDefaults, serverNodes);
             if (groups.putIfAbsent(group.name(), group) != null) {
                 throw g.error("group '" + group.name() + "' is defined twice");
             }
@@ -103,7 +105,9 @@ final class ConfigReader {
             if (listeners.putIfAbsent(listener.name(), listener) != null) {
                 throw l.error("listener '" + listener.name() + "' is defined twice");
             }
+            checkBindsApart(listener, listeners.values(), l);
         }
+        checkUdpServers(groups.values(), List.copyOf(listeners.values()), serverNodes);
         final DnsConfig dns = dns(root.map("dns"));
         final AdminConfig admin = admin(root.map("admin"));
         root.end();
@@ -219,7 +223,39 @@ final class ConfigReader {
             options.acceptProxy(), options.limits()));
     }
 
-    private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults) {
+    /**
+     * The checks the model makes across records ({@link Config}), made here first where the reader knows the line
+     * to name: the model's own would name the file's first line (black-box testing, session 28).
+     */
+    private static void checkBindsApart(final ListenerConfig added, final java.util.Collection<ListenerConfig> all,
+                                        final YamlValue node) {
+        for (final ListenerConfig other : all) {
+            if (other != added) {
+                try {
+                    Config.checkBindsApart(List.of(other, added));
+                } catch (final IllegalArgumentException e) {
+                    throw node.error(e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static void checkUdpServers(final java.util.Collection<TargetGroupConfig> groups,
+                                        final List<ListenerConfig> listeners,
+                                        final Map<ServerConfig, YamlValue> serverNodes) {
+        for (final TargetGroupConfig g : groups) {
+            for (final ServerConfig s : g.servers()) {
+                try {
+                    ProxyRules.checkServer(g.name(), s, listeners);
+                } catch (final IllegalArgumentException e) {
+                    throw serverNodes.get(s).error(e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static TargetGroupConfig group(final YamlMap m, final GroupOptions defaults,
+                                           final Map<ServerConfig, YamlValue> serverNodes) {
         final String name = m.required("name").text();
         final List<ServerConfig> servers = new java.util.ArrayList<>();
         final List<DnsServerSpec> byName = new java.util.ArrayList<>();
@@ -229,6 +265,7 @@ final class ConfigReader {
                 byName.add(d);
             } else {
                 servers.add((ServerConfig) server);
+                serverNodes.put((ServerConfig) server, v);
             }
         }
         final GroupOptions options = groupOptions(m, defaults);

@@ -485,7 +485,11 @@ class ConfigFileTest {
                 "niolb.yaml:6: groups[0].servers[0].proxy-udp: needs send-proxy-v2 (v1 is TCP only)"),
             arguments("a v1 header to a UDP listener's server", MINIMAL.replace("127.0.0.1:8080", "udp://127.0.0.1:53")
                     .replace("- 10.0.0.1:80", "- 10.0.0.1:53,send-proxy"),
-                "send-proxy (v1) is TCP only"),
+                "niolb.yaml:6: groups[0].servers[0]: server 10.0.0.1:53: send-proxy (v1) is TCP only, and group 'web' "
+                    + "serves a UDP listener: use send-proxy-v2"),
+            arguments("two listeners on one address", MINIMAL.replace("  - bind: 127.0.0.1:8080\n",
+                    "  - bind: 127.0.0.1:8080\n  - {name: again, bind: 127.0.0.1:8080}\n"),
+                "niolb.yaml:3: listeners[1]: listeners 'tcp://127.0.0.1:8080' and 'again' both bind tcp://127.0.0.1:8080"),
             arguments("a group key in a listener", MINIMAL.replace("8080", "8080\n    balance: source"),
                 "niolb.yaml:3: listeners[0]: unknown key 'balance'"),
             arguments("a host name in an access list", MINIMAL.replace("8080", "8080\n    deny: [10.0.0.0/8, evil.example]"),
