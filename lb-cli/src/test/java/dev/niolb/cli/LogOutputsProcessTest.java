@@ -167,6 +167,98 @@ class LogOutputsProcessTest {
     }
 
     @Test
+    void aRotationOnAFullDiskKeepsTheRotatedLinesUncompressedAndCompressesThemOnceThereIsRoom(@TempDir final Path dir)
+        throws Exception {
+        final Path disk = dir.resolve("disk");
+        Files.createDirectories(disk);
+        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.toString())
+            .redirectErrorStream(true).start();
+        final String mountSays = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
+            () -> "a full disk needs a small tmpfs, which needs root: " + mountSays.strip());
+        try {
+            final Path file = disk.resolve("access.log");
+            try (EchoServer echo = new EchoServer("hi");
+                 NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                     "--server", RunProcessTest.hostPort(echo), "--admin", "127.0.0.1:0", "--access-log", "plain",
+                     "--access-log-file", file.toString(), "--access-log-max-size", "1k")) {
+                final Http api = new Http(new InetSocketAddress("127.0.0.1", Integer.parseInt(niolb.awaitOut(
+                    "admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/", START).group(1))));
+                final int port = niolb.awaitListeningPort();
+                session(port);
+                awaitLines(file, 1);
+                final Path filler = disk.resolve("filler");
+                try (var out = Files.newOutputStream(filler)) {
+                    out.write(new byte[128 * 1024]); // fills it: the write fails part way
+                } catch (final IOException full) {
+                    // what is written stays: the disk is full
+                }
+                // a rotation renames (no room needed), and its compression finds no room
+                int sessions = 0;
+                while (niolb.out().stream().noneMatch(l -> l.contains("access log: cannot compress a rotated file"))) {
+                    assertThat(sessions++).as("sessions before a compression failed: %s", niolb).isLessThan(500);
+                    session(port);
+                }
+                assertThat(Archives.plain(file)).as("the rotated lines, kept uncompressed").isNotEmpty()
+                    .allSatisfy(plain -> assertThat(Files.readAllLines(plain)).isNotEmpty());
+
+                Files.delete(filler);
+                final long deadline = System.nanoTime() + START.toNanos();
+                while (niolb.out().stream().noneMatch(l -> l.contains("access log: rotated files compressed again"))) {
+                    assertThat(System.nanoTime()).as("compressed again within %s: %s", START, niolb).isLessThan(deadline);
+                    session(port); // lines to fill 1k: the next rotation compresses what waited
+                    Thread.sleep(20); // a pace, so that the lines do not fill the 64 KiB again; the log line is the event
+                }
+                dev.niolb.testing.Await.until(() -> Archives.plain(file).isEmpty(), START.toMillis());
+                // every line is in a file or counted lost (give or take one written in part as the disk filled)
+                dev.niolb.testing.Await.until(() -> {
+                    final String metrics = api.get("/metrics").body();
+                    final long accounted = Archives.lines(file) + metric(metrics, "niolb_access_log_lost_total");
+                    return Math.abs(accounted - metric(metrics, "niolb_access_log_lines_total")) <= 1;
+                }, START.toMillis());
+                assertThat(niolb.out()).filteredOn(l -> l.contains("cannot compress")).as("said once").hasSize(1);
+                niolb.signal("TERM");
+                assertThat(niolb.awaitExit(START)).isZero();
+            }
+        } finally {
+            new ProcessBuilder("umount", disk.toString()).start().waitFor();
+        }
+    }
+
+    /** The access log's rotated files beside it, compressed or not. */
+    private static final class Archives {
+        static List<Path> plain(final Path file) throws IOException {
+            try (Stream<Path> files = Files.list(file.getParent())) {
+                return files.filter(p -> p.getFileName().toString().matches(
+                    java.util.regex.Pattern.quote(file.getFileName().toString()) + "\\.\\d{4}-\\d{2}-\\d{2}\\.\\d+")).toList();
+            }
+        }
+
+        /** Access lines in the active file and every archive (a plain one whose .gz is in place counted once). */
+        static long lines(final Path file) throws IOException {
+            long lines = accessLines(file);
+            for (final List<String> rotated : Logs.read(file).rotated()) {
+                lines += rotated.stream().filter(l -> l.contains("127.0.0.1")).count();
+            }
+            for (final Path plain : plain(file)) {
+                if (!Files.exists(plain.resolveSibling(plain.getFileName() + ".gz"))) {
+                    lines += accessLines(plain);
+                }
+            }
+            return lines;
+        }
+
+        /** 0 for a file renamed or compressed an instant ago: too few, and the caller looks again. */
+        private static long accessLines(final Path file) throws IOException {
+            try {
+                return Files.readAllLines(file).stream().filter(l -> l.contains("127.0.0.1")).count();
+            } catch (final NoSuchFileException gone) {
+                return 0;
+            }
+        }
+    }
+
+    @Test
     void afterLogrotateRenamesTheFileSigusr1OrSighupReopensItAtItsPath(@TempDir final Path dir) throws Exception {
         final Path file = dir.resolve("access.log");
         try (EchoServer echo = new EchoServer("hi");

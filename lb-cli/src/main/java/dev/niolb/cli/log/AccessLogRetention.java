@@ -12,7 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Deletes the rotated access log files ({@code FILE.yyyy-MM-dd.N.gz}) dated more than some days before today, and
+ * Deletes the rotated access log files ({@code FILE.yyyy-MM-dd.N.gz}, or {@code FILE.yyyy-MM-dd.N} where it
+ * could not be compressed) dated more than some days before today, and
  * nothing else: not the active file, not a file being compressed, not a file of another name in the directory.
  *
  * <p>Why not Logback's own {@code maxHistory}: its remover runs on a pool thread after every rollover with no wait
@@ -35,7 +36,7 @@ final class AccessLogRetention {
         }
         this.directory = activeFile.toAbsolutePath().getParent();
         this.archive = Pattern.compile(Pattern.quote(activeFile.getFileName().toString())
-            + "\\.(\\d{4}-\\d{2}-\\d{2})\\.\\d+\\.gz");
+            + "\\.(\\d{4}-\\d{2}-\\d{2})\\.\\d+(\\.gz)?"); // plain: one that could not be compressed
         this.days = days;
     }
 

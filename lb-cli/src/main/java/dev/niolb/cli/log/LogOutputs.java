@@ -90,10 +90,16 @@ public final class LogOutputs {
             return null;
         }
         final Path path = Path.of(file.getFile());
-        if (path.getParent() != null) {
-            Files.createDirectories(path.getParent());
+        try {
+            if (path.getParent() != null) {
+                Files.createDirectories(path.getParent());
+            }
+            file.openFile(file.getFile()); // under the appender's own lock, as its size rollover does
+        } catch (final FileAlreadyExistsException e) { // a part of the path that must be a directory is a file
+            throw new IOException(path + ": " + e.getFile() + " is not a directory", e);
+        } catch (final IOException e) { // the reason, not only a path (black-box testing, session 28)
+            throw new IOException(path + ": " + OperatorFile.reason(e), e);
         }
-        file.openFile(file.getFile()); // under the appender's own lock, as its size rollover does
         // the size rollover counts what it wrote since its last rollover, not the file's length: count afresh
         if (file.getRollingPolicy() instanceof ch.qos.logback.core.rolling.TimeBasedRollingPolicy<?> policy
             && policy.getTimeBasedFileNamingAndTriggeringPolicy()

@@ -30,13 +30,14 @@ class AccessLogRetentionTest {
     void archivesOlderThanTheDaysKeptAreDeletedAndTodaysAndTheKeptDaysStay(@TempDir final Path dir) throws Exception {
         create(dir, "access.log", "access.log.2026-12-04.0.gz", "access.log.2026-12-04.1.gz",
             "access.log.2026-11-27.0.gz", "access.log.2026-11-26.0.gz", "access.log.2026-11-26.3.gz",
-            "access.log.2025-01-01.0.gz");
+            "access.log.2025-01-01.0.gz", "access.log.2026-11-26.4", "access.log.2026-11-27.1");
 
         final var deleted = new AccessLogRetention(dir.resolve("access.log"), 7).clean(TODAY);
 
-        assertThat(deleted).extracting(p -> p.getFileName().toString()).containsExactlyInAnyOrder(
-            "access.log.2026-11-26.0.gz", "access.log.2026-11-26.3.gz", "access.log.2025-01-01.0.gz");
-        assertThat(left(dir)).containsExactly("access.log", "access.log.2026-11-27.0.gz",
+        assertThat(deleted).extracting(p -> p.getFileName().toString()).as("one left uncompressed too")
+            .containsExactlyInAnyOrder("access.log.2026-11-26.0.gz", "access.log.2026-11-26.3.gz",
+                "access.log.2025-01-01.0.gz", "access.log.2026-11-26.4");
+        assertThat(left(dir)).containsExactly("access.log", "access.log.2026-11-27.0.gz", "access.log.2026-11-27.1",
             "access.log.2026-12-04.0.gz", "access.log.2026-12-04.1.gz");
     }
 
