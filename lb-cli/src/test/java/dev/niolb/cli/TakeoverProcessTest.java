@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -138,6 +139,34 @@ class TakeoverProcessTest {
                 assertThat(successor.awaitExit(WAIT)).isZero();
                 // the old niolb holds the dropped sockets until it stops: no socket unit to blame, nothing to await
                 assertThat(successor.out()).noneMatch(line -> line.contains("systemd"));
+            }
+        }
+    }
+
+    @Test
+    void moreListeningSocketsThanOneMessageCarriesAreHandedOverInBatches(@TempDir final Path dir) throws Exception {
+        final Path control = dir.resolve("niolb.sock");
+        final java.util.Set<Integer> ports = new java.util.LinkedHashSet<>();
+        while (ports.size() < 130) { // 260 sockets on two loops: more than one message's 253 (SCM_MAX_FD)
+            ports.add(freeFixedPort());
+        }
+        final List<String> listens = new ArrayList<>();
+        ports.stream().skip(1).forEach(p -> listens.addAll(List.of("--listen", "127.0.0.1:" + p)));
+        final int last = ports.stream().reduce((a, b) -> b).orElseThrow();
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess old = NiolbProcess.start(run(ports.iterator().next(), echo, control,
+                 listens.toArray(String[]::new)))) {
+            old.awaitOut("control socket " + control, WAIT);
+            try (NiolbProcess successor = NiolbProcess.start(run(ports.iterator().next(), echo, control,
+                Stream.concat(listens.stream(), Stream.of("--takeover", control.toString())).toArray(String[]::new)))) {
+                successor.awaitOut("adopted 260 listening sockets from before the restart.*", WAIT);
+                assertThat(old.awaitExit(WAIT)).isZero();
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), last)) {
+                    client.setSoTimeout(10_000);
+                    assertThat(RunProcessTest.readLine(client)).as("the last listener, on the successor").isEqualTo("hi");
+                }
+                successor.signal("TERM");
+                assertThat(successor.awaitExit(WAIT)).isZero();
             }
         }
     }

@@ -39,7 +39,7 @@ final class ControlSocket implements AutoCloseable {
     private static final int SHUT_RDWR = 2;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
-    private static final int MAX_FDS = 253; // SCM_MAX_FD
+    static final int MAX_FDS = 253; // SCM_MAX_FD
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();

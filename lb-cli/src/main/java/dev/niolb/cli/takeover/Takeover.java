@@ -1,5 +1,7 @@
 package dev.niolb.cli.takeover;
 
+import dev.niolb.config.Quoted;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,16 +41,46 @@ public final class Takeover implements AutoCloseable {
                 throw gone(e.getMessage());
             }
             final String text = answer.text().strip();
-            if (!text.matches("fds \\d+") || Integer.parseInt(text.substring(4)) != answer.fds().length) {
-                for (final int fd : answer.fds()) {
-                    ControlSocket.close(fd);
-                }
-                throw new IOException(text.isEmpty() ? "no answer" : "unexpected answer: " + text);
+            if (!text.matches("fds \\d{1,6}") || Integer.parseInt(text.substring(4)) < answer.fds().length) {
+                closeAll(answer.fds());
+                throw new IOException(text.isEmpty() ? "no answer"
+                    : text.startsWith("error ") ? "the running niolb could not hand its sockets over: "
+                        + Quoted.line(text.substring("error ".length()))
+                    : "unexpected answer: " + Quoted.of(text));
             }
-            return new Takeover(connection, answer.fds());
+            return new Takeover(connection, rest(connection, answer.fds(), Integer.parseInt(text.substring(4))));
         } catch (final IOException | RuntimeException e) {
             connection.close();
             throw e;
+        }
+    }
+
+    /** {@code first} and the batches that follow ({@code +} each) until {@code total} descriptors came. */
+    private static int[] rest(final ControlSocket connection, final int[] first, final int total) throws IOException {
+        int[] fds = first;
+        while (fds.length < total) {
+            final ControlSocket.Received more;
+            try {
+                more = connection.receive(256);
+            } catch (final IOException e) {
+                closeAll(fds);
+                throw gone(e.getMessage());
+            }
+            final int[] all = java.util.Arrays.copyOf(fds, fds.length + more.fds().length);
+            System.arraycopy(more.fds(), 0, all, fds.length, more.fds().length);
+            fds = all;
+            if (!more.text().strip().equals("+") || more.fds().length == 0 || fds.length > total) {
+                closeAll(fds);
+                throw new IOException("the running niolb stopped handing its sockets over after " + fds.length
+                    + " of " + total);
+            }
+        }
+        return fds;
+    }
+
+    private static void closeAll(final int[] fds) {
+        for (final int fd : fds) {
+            ControlSocket.close(fd);
         }
     }
 

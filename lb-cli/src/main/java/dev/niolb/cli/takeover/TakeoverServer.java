@@ -1,6 +1,7 @@
 package dev.niolb.cli.takeover;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.config.Quoted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,7 @@ import java.util.Objects;
  * new niolb started with {@code --takeover PATH} asks for the listening sockets. The exchange, one line each way:
  *
  * <pre>
- * new: takeover PID          old: fds N   (with the N descriptors, SCM_RIGHTS)
+ * new: takeover PID          old: fds N   (with the N descriptors, SCM_RIGHTS, in batches: see sendAll)
  * new: started               (it listens on them)   old: stops accepting, lets its sessions finish, exits 0
  * </pre>
  *
@@ -135,9 +136,12 @@ public final class TakeoverServer implements AutoCloseable {
     private boolean handOver(final ControlSocket connection) throws IOException {
         connection.timeout(10_000);
         final String request = connection.receive(256).text().strip();
+        if (request.isEmpty()) {
+            LOG.debug("control socket {}: a connection that asked nothing (a niolb checking the path is in use)", path);
+            return false;
+        }
         if (!request.matches("takeover \\d+")) {
-            LOG.warn("control socket {}: not a takeover request: {}", path, request.isEmpty() ? "(nothing)"
-                : request.substring(0, Math.min(request.length(), 80)));
+            LOG.warn("control socket {}: not a takeover request: {}", path, Quoted.of(request));
             return false;
         }
         final String pid = request.substring("takeover ".length());
@@ -146,7 +150,12 @@ public final class TakeoverServer implements AutoCloseable {
         boolean started = false;
         try {
             final int[] fds = lb.listeningDescriptors();
-            connection.send("fds " + fds.length + "\n", fds);
+            try {
+                sendAll(connection, fds);
+            } catch (final IOException | RuntimeException e) {
+                tellWhy(connection, e);
+                throw e;
+            }
             LOG.info("takeover: handed {} listening {} to niolb pid {}; serving on them too until it has started "
                 + "(the admin API refuses changes meanwhile)", fds.length, fds.length == 1 ? "socket" : "sockets", pid);
             connection.timeout(START_TIMEOUT_MS);
@@ -165,6 +174,31 @@ public final class TakeoverServer implements AutoCloseable {
         LOG.info("takeover: niolb pid {} serves on the listening sockets now; stopping this one", pid);
         takenOver.run();
         return true;
+    }
+
+    /**
+     * {@code fds N} with the first descriptors, then {@code +} with each further batch: a message carries at most
+     * {@value ControlSocket#MAX_FDS} ({@code SCM_MAX_FD}), and listeners × threads may be more (black-box testing,
+     * session 28: 4 listeners on 64 threads could not be taken over). A receiver reads one batch per read: the
+     * kernel never joins two messages that carry descriptors.
+     */
+    private static void sendAll(final ControlSocket connection, final int[] fds) throws IOException {
+        int at = Math.min(fds.length, ControlSocket.MAX_FDS);
+        connection.send("fds " + fds.length + "\n", java.util.Arrays.copyOfRange(fds, 0, at));
+        while (at < fds.length) {
+            final int end = Math.min(fds.length, at + ControlSocket.MAX_FDS);
+            connection.send("+\n", java.util.Arrays.copyOfRange(fds, at, end));
+            at = end;
+        }
+    }
+
+    /** Tells the new niolb why nothing comes, so that it says more than "no answer"; best effort. */
+    private static void tellWhy(final ControlSocket connection, final Exception e) {
+        try {
+            connection.send("error " + String.valueOf(e.getMessage()).replace('\n', ' ') + "\n", new int[0]);
+        } catch (final IOException | RuntimeException gone) {
+            // the new niolb went away: it says so itself
+        }
     }
 
     /**
