@@ -1,6 +1,7 @@
 package dev.niolb.cli;
 
 import dev.niolb.LoadBalancer;
+import dev.niolb.OperatorChanges;
 import dev.niolb.config.Config;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
@@ -150,10 +151,29 @@ final class ReloadSignal {
             LOG.error("reload refused: {}; the running config stays", e.getMessage());
             return;
         }
+        apply(lb, next);
+    }
+
+    /**
+     * Reloads {@code next} as the admin API's {@code POST /reload} does: through {@link LoadBalancer#operatorChanges},
+     * so not while a successor takes this niolb's sockets over. Applied then, the reload would rewrite the state
+     * file the successor is about to read, and the operator's weights and states in it were lost (black-box
+     * testing, session 28).
+     */
+    static void apply(final LoadBalancer lb, final Config next) {
         try {
-            lb.reload(next); // logs "reload: <what changed>"
-        } catch (final IOException e) {
-            LOG.error("reload refused: {}; nothing changed", e.getMessage());
+            lb.operatorChanges().make(() -> {
+                try {
+                    return lb.reload(next); // logs "reload: <what changed>"
+                } catch (final IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (final java.io.UncheckedIOException e) {
+            LOG.error("reload refused: {}; nothing changed", e.getCause().getMessage());
+        } catch (final OperatorChanges.HandingOver e) {
+            LOG.warn("SIGHUP: not reloaded: a new niolb is taking this one's sockets over, and reads the config "
+                + "file itself as it starts; if it does not start, reload again");
         } catch (final IllegalStateException stopped) {
             LOG.debug("reload after stop ignored: {}", stopped.getMessage());
         } catch (final RuntimeException e) {
