@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -207,6 +208,28 @@ public final class OperatorStates {
     }
 
     /**
+     * Where a save goes: the file a symbolic link at {@code file} leads to (state kept on a mounted volume through a
+     * link), not the link, which a rename over it replaced with a file of its own while the volume's went stale; and
+     * only a regular file (or none yet), never a named pipe or a device replaced by one (black-box testing, session
+     * 28).
+     */
+    private static Path target(final Path file) throws IOException {
+        Path at = file.toAbsolutePath();
+        for (int links = 0; Files.isSymbolicLink(at); links++) {
+            if (links == 40) {
+                throw new IOException("too many levels of symbolic links");
+            }
+            at = at.resolveSibling(Files.readSymbolicLink(at)).normalize();
+        }
+        if (Files.exists(at, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(at, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException((Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS) ? "a directory"
+                : "a named pipe, a socket or a device") + ", not a file"
+                + (at.equals(file.toAbsolutePath()) ? "" : " (" + at + ", where the link leads)"));
+        }
+        return at;
+    }
+
+    /**
      * Writes the operator modes and weights of {@code groups}' servers, replacing the file whole. A failure is
      * logged (once until a save works again), never thrown: the change it records has been made.
      */
@@ -227,17 +250,18 @@ public final class OperatorStates {
             }
         }
         try {
-            final Path dir = file.getParent();
-            final Path temporary = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            final Path target = target(file);
+            final Path dir = target.getParent();
+            final Path temporary = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
             try {
                 Files.writeString(temporary, text, StandardCharsets.UTF_8);
                 try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                     channel.force(true); // on disk before the rename: a crash leaves the old file or the new one
                 }
                 try {
-                    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (final AtomicMoveNotSupportedException e) {
-                    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
                 }
             } finally {
                 Files.deleteIfExists(temporary);

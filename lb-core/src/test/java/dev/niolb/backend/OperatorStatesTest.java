@@ -129,6 +129,39 @@ class OperatorStatesTest {
     }
 
     @Test
+    void aSaveThroughASymbolicLinkReplacesTheFileItLeadsToAndKeepsTheLink() throws IOException {
+        final Path real = Files.writeString(Files.createDirectory(dir.resolve("volume")).resolve("states"), "");
+        final Path link = Files.createSymbolicLink(dir.resolve("states"), Path.of("volume/states"));
+        final Map<String, TargetGroup> groups = groups(server("a", 8001, 1));
+        member(groups, "a").operatorMode(ServerState.MAINT, "test");
+
+        OperatorStates.in(link).save(groups.values());
+
+        assertThat(Files.isSymbolicLink(link)).as("still a link").isTrue();
+        assertThat(Files.readAllLines(real).stream().filter(l -> !l.startsWith("#")))
+            .containsExactly("web a 127.0.0.1:8001 1 maint 1");
+        try (var files = Files.list(real.getParent())) {
+            assertThat(files).as("no temporary file left").hasSize(1);
+        }
+    }
+
+    @Test
+    void aNamedPipeGivenAsTheFileIsNeverReplacedAndTheSaveSaysWhy() throws Exception {
+        final Path fifo = dir.resolve("states");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        final Map<String, TargetGroup> groups = groups(server("a", 8001, 1));
+        member(groups, "a").operatorMode(ServerState.DRAIN, "test");
+        try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
+            OperatorStates.in(fifo).save(groups.values());
+
+            assertThat(logs.messages()).anyMatch(m -> m.startsWith("operator states: cannot save to " + fifo
+                + ": a named pipe, a socket or a device, not a file;"));
+        }
+        assertThat(Files.isRegularFile(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS)).as("still the pipe").isFalse();
+        assertThat(Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+    }
+
+    @Test
     void aDirectoryGivenAsTheFileIsSaidSoInLowerCaseAndTheStartGoesOn() throws IOException {
         final Map<String, TargetGroup> groups = groups(server("a", 8001, 1));
         final Path directory = Files.createDirectory(dir.resolve("states.d"));
