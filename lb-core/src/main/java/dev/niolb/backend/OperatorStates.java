@@ -107,7 +107,9 @@ public final class OperatorStates {
             }
             try {
                 final String done = apply(line, groups);
-                if (key != null) {
+                if (key != null && (done == null || !done.startsWith("-"))) {
+                    // a line for a server now elsewhere applies nothing: a later one for it may (black-box testing,
+                    // session 28: both were refused, the second as "again", and neither applied)
                     lineOf.put(key, i + 1);
                 }
                 if (done == null) {

@@ -170,6 +170,9 @@ public final class OperatorFile {
         if (e instanceof NoSuchFileException) {
             return "no such directory";
         }
+        if (e instanceof java.nio.channels.ClosedByInterruptException) {
+            return "interrupted (niolb is stopping)";
+        }
         if (e instanceof FileSystemException f && "Is a directory".equals(f.getReason())) {
             return "a directory, not a file"; // as read says it
         }

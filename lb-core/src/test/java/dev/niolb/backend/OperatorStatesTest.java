@@ -244,4 +244,17 @@ class OperatorStatesTest {
         }
         assertThat(member(groups, "a").operatorMode()).isEqualTo(ServerState.MAINT);
     }
+
+    @Test
+    void aLineForAServerNowElsewhereDoesNotKeepALaterLineForItFromApplying() throws IOException {
+        Files.writeString(dir.resolve("states"), "web a 127.0.0.1:9999 1 maint 1\nweb a 127.0.0.1:8001 1 drain 1\n");
+        final Map<String, TargetGroup> groups = groups(server("a", 8001, 1));
+
+        try (LogCapture logs = LogCapture.of(OperatorStates.class.getName())) {
+            assertThat(OperatorStates.in(dir.resolve("states")).restore(groups)).isEqualTo(1);
+            assertThat(logs.messages()).filteredOn(m -> m.contains("not applied")).singleElement().asString()
+                .endsWith("not applied: web/a: now at 127.0.0.1:8001, not 127.0.0.1:9999");
+        }
+        assertThat(member(groups, "a").operatorMode()).isEqualTo(ServerState.DRAIN);
+    }
 }

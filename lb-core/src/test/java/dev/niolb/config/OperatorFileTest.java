@@ -66,4 +66,11 @@ class OperatorFileTest {
         assertThatThrownBy(() -> OperatorFile.read(fifo, 1024, false))
             .isInstanceOf(IOException.class).hasMessage("a named pipe (FIFO), not a file");
     }
+
+    @Test
+    void aFileOperationCutShortByTheStopIsSaidInWordsNotAsAnExceptionsName() {
+        assertThat(OperatorFile.reason(new java.nio.channels.ClosedByInterruptException()))
+            .isEqualTo("interrupted (niolb is stopping)");
+        assertThat(OperatorFile.reason(new java.nio.file.AccessDeniedException("/x"))).isEqualTo("permission denied");
+    }
 }
