@@ -114,6 +114,11 @@ final class Foreground {
             // unit's RestartPreventExitStatus does not restart into)
             throw Failure.configuration(e.getMessage());
         }
+        final String controlProblem = controlSocket == null || config.transport() == TransportChoice.NIO ? null
+            : TakeoverServer.problem(controlSocket, controlSocket.equals(takeoverFrom));
+        if (controlProblem != null) {
+            throw new Failure("cannot open the control socket " + controlSocket + ": " + controlProblem);
+        }
         final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
         final long pid = ProcessHandle.current().pid();
         final Takeover takeover = takeoverFrom == null ? null : takeOver(takeoverFrom, pid);

@@ -261,7 +261,8 @@ class TakeoverProcessTest {
     }
 
     @Test
-    void aSuccessorWhoseControlSocketCannotOpenLeavesTheOldOneServing(@TempDir final Path dir) throws Exception {
+    void aSuccessorWhoseControlSocketCannotOpenSaysSoBeforeAskingAndTheOldOneServesOn(@TempDir final Path dir)
+        throws Exception {
         final int port = freeFixedPort();
         final Path control = dir.resolve("niolb.sock");
         try (EchoServer echo = new EchoServer("hi");
@@ -271,10 +272,29 @@ class TakeoverProcessTest {
             final String[] successorArgs = run(port, echo, nowhere, "--takeover", control.toString());
             try (NiolbProcess successor = NiolbProcess.start(successorArgs)) {
                 assertThat(successor.awaitExit(WAIT)).isEqualTo(1);
-                assertThat(successor.err()).singleElement().asString()
-                    .startsWith("niolb: cannot open the control socket " + nowhere);
+                assertThat(successor.err()).singleElement().asString().isEqualTo("niolb: cannot open the control "
+                    + "socket " + nowhere + ": no such directory " + nowhere.getParent());
             }
-            assertKeepsServingAndStops(old, port, control);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(10_000);
+                assertThat(RunProcessTest.readLine(s)).as("the old niolb still serves").isEqualTo("hi");
+            }
+            old.signal("TERM");
+            assertThat(old.awaitExit(WAIT)).isZero();
+            assertThat(old.out()).as("never asked").noneMatch(l -> l.contains("takeover: handed"));
+        }
+    }
+
+    @Test
+    void aControlSocketPathTooLongForAUnixSocketIsRefusedBeforeAnythingListens(@TempDir final Path dir)
+        throws Exception {
+        final Path control = dir.resolve("c".repeat(120) + ".sock");
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--control-socket", control.toString())) {
+            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+            assertThat(niolb.err()).singleElement().asString().startsWith("niolb: cannot open the control socket "
+                + control + ": a Unix socket's path is at most 107 bytes");
+            assertThat(niolb.out()).noneMatch(l -> l.contains("listening on"));
         }
     }
 

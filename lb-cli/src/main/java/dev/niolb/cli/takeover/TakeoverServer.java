@@ -91,6 +91,33 @@ public final class TakeoverServer implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #prepare} would find wrong with {@code path} before anything binds, or null: a path too long for
+     * a Unix socket, a directory that is not there, a file that is not a socket. Checked before the listeners start
+     * so that such a mistake is one line and nothing served meanwhile (black-box testing, session 28: found only
+     * after "listening on").
+     */
+    public static String problem(final Path path, final boolean replacing) {
+        final int bytes = path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            + (replacing ? (".new-" + ProcessHandle.current().pid()).length() : 0);
+        if (bytes > 107) {
+            return "a Unix socket's path is at most 107 bytes, and this one " + (replacing ? "(with the suffix it is "
+                + "staged under) " : "") + "is " + bytes + ": give a shorter one";
+        }
+        final Path parent = path.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            return "no such directory " + parent;
+        }
+        try {
+            if (!replacing && Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isSocket(path)) {
+                return path + " exists and is not a socket: give another path";
+            }
+        } catch (final IOException e) {
+            return e.getMessage();
+        }
+        return null;
+    }
+
     /** Moves the socket into place if it was staged, and serves takeovers from now on. */
     public void activate() throws IOException {
         if (staged != null) {
