@@ -218,7 +218,8 @@ public final class RunCommand implements Callable<Integer> {
     private int retries;
 
     @Option(names = "--grace", paramLabel = "D", defaultValue = "30s", converter = Converters.DurationValue.class,
-        description = "On SIGTERM/SIGINT, how long sessions may finish before they are closed (default: ${DEFAULT-VALUE}).")
+        description = "On SIGTERM/SIGINT, how long sessions may finish before they are closed; 0 closes them at once "
+            + "(default: ${DEFAULT-VALUE}).")
     private Duration grace;
 
     @Option(names = "--shutdown-delay", paramLabel = "D", defaultValue = "0", converter = Converters.DurationValue.class,
