@@ -214,7 +214,10 @@ final class Failover {
                 LOG.warn("{}", line);
             }
         }
-        if (handOver && backupCount() > 0) {
+        // one group line an event: the hand-over's, when there is one, says what the line below would (black-box
+        // testing, session 28: two lines, one saying the backups stood by when the only one was DOWN)
+        final boolean handOverSaid = handOver && backupCount() > 0;
+        if (handOverSaid) {
             if (backups && noneAccepts()) {
                 LOG.warn("group {}: no primary server takes new sessions, and no backup server can take over",
                     group);
@@ -224,9 +227,11 @@ final class Failover {
                     + "DOWN takes new sessions", group);
             } else if (backups) {
                 LOG.warn("group {}: no primary server takes new sessions: the backup servers take over", group);
-            } else {
+            } else if (anyBackupUp()) {
                 LOG.info("group {}: primary server {} takes new sessions again: the backup servers stand by", group,
                     server.name());
+            } else {
+                LOG.info("group {}: primary server {} takes new sessions again", group, server.name());
             }
         }
         if (enterPanic || leavePanic) {
@@ -235,7 +240,9 @@ final class Failover {
         final boolean none = noneAccepts();
         if (none != noneAccepting) {
             noneAccepting = none;
-            if (!none) {
+            if (handOverSaid) {
+                // said above
+            } else if (!none) {
                 LOG.info("group {}: server {} takes new sessions again", group, server.name());
             } else if (!retired) { // a group a reload removed takes none, by design: nothing to warn of, nor to
                 // say it takes them again (black-box testing, session 27: it did, on every group removed)

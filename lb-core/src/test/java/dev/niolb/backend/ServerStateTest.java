@@ -132,6 +132,20 @@ class ServerStateTest {
     }
 
     @Test
+    void aPrimaryComingBackWhileTheOnlyBackupIsDownIsOneGroupLineThatSaysNoBackupStoodIn() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("s", 1, true));
+        g.snapshot().server("s").health(false, "test");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            g.snapshot().server("a").health(false, "test");
+            g.snapshot().server("a").health(true, "test");
+
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("group g:")).containsExactly(
+                "group g: no primary server takes new sessions, and no backup server can take over",
+                "group g: primary server a takes new sessions again");
+        }
+    }
+
+    @Test
     void checksThatFailAndPassAgainDuringMaintAreLoggedThoughTheStateStays() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
         final Server a = g.snapshot().server("a");
