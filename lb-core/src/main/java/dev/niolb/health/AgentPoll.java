@@ -76,13 +76,15 @@ final class AgentPoll implements Timeout {
         if (reply == null) {
             if (reachable) {
                 reachable = false;
-                LOG.warn("server {}: agent at {} not answering: {}; its last word stands", server.name(),
-                    dev.niolb.config.Endpoint.hostPort(agent), result.detail());
+                // no answer, or one it cannot read: "not answering" sent operators to the network for an agent
+                // that answered '-5%' (black-box testing, session 28)
+                LOG.warn("server {}: no answer niolb can use from its agent at {} ({}); its last word stands",
+                    server.name(), dev.niolb.config.Endpoint.hostPort(agent), result.detail());
             }
         } else {
             if (!reachable) {
                 reachable = true;
-                LOG.info("server {}: agent answers again: '{}'", server.name(), reply.text());
+                LOG.info("server {}: its agent answers again: '{}'", server.name(), reply.text());
             }
             final boolean weightChanges = reply.percent() >= 0 && reply.percent() != server.agentPercent();
             final ServerState before = server.state();

@@ -89,6 +89,24 @@ class AgentCheckTest {
     }
 
     @Test
+    void anAgentAnswerNiolbCannotReadIsSaidToBeOneNotSilenceAndItsNextGoodWordIsSaidAgain() throws Exception {
+        final AtomicReference<String> says = new AtomicReference<>("-5%");
+        final TcpServers.Scripted agent = rig.track(agent(says::get));
+        rig.backend("a");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
+                .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort()))).withInterval(Duration.ofMillis(30)),
+                rig.config("a"));
+            Rig.await("the unreadable answer said", () -> log.messages().stream().anyMatch(m -> m.startsWith(
+                "server a: no answer niolb can use from its agent at 127.0.0.1:" + agent.address().getPort()
+                    + " (agent said nothing niolb understands: '-5%\\n'); its last word stands")), 3000);
+            says.set("up 50%");
+            Rig.await("the good one said", () -> log.messages().contains("server a: its agent answers again: 'up 50%'"),
+                3000);
+        }
+    }
+
+    @Test
     void anAgentSayingDownTakesTheServerDownUntilItSaysUp() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("down # disk full");
         final TcpServers.Scripted agent = rig.track(agent(says::get));
