@@ -516,6 +516,20 @@ public final class Server {
         }
     }
 
+    /**
+     * {@code ", but its agent says drain"} (or maint, or down) when its agent's word is what puts the server in
+     * {@code state} and the operator's mode and the checks do not; else empty. Under the failover's lock.
+     */
+    String agentHolds(final ServerState state) {
+        final boolean agentOnly = agentMode == state && switch (state) {
+            case DRAIN -> operatorMode != ServerState.DRAIN;
+            case MAINT -> operatorMode != ServerState.MAINT;
+            case DOWN -> healthy;
+            case UP -> false;
+        };
+        return agentOnly ? ", but its agent says " + state.name().toLowerCase(java.util.Locale.ROOT) : "";
+    }
+
     ServerState computeState() {
         if (operatorMode == ServerState.MAINT || agentMode == ServerState.MAINT) {
             return ServerState.MAINT;

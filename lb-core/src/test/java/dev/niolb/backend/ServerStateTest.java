@@ -146,6 +146,37 @@ class ServerStateTest {
     }
 
     @Test
+    void aDrainItsAgentHoldsIsSaidWhenItComesAndWhenTheOperatorsReadyLeavesTheServerDraining() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        a.operatorMode(ServerState.MAINT, "set by operator");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            a.agentReport(ServerState.DRAIN, -1, "agent says 'drain'");
+            a.operatorMode(ServerState.UP, "set by operator");
+
+            assertThat(a.state()).isEqualTo(ServerState.DRAIN);
+            assertThat(log.messages()).containsExactly("server a stays MAINT: agent says 'drain'",
+                "server a DRAIN: set by operator, but its agent says drain");
+        }
+    }
+
+    @Test
+    void aDrainItsAgentAskedWhileChecksHeldTheServerDownIsSaidThenAndWhenTheChecksPass() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        final Server a = g.snapshot().server("a");
+        a.health(false, "3 checks failed: HTTP 503");
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            a.agentReport(ServerState.DRAIN, -1, "agent says 'drain'");
+            a.health(true, "2 checks passed: HTTP 200");
+
+            assertThat(a.state()).isEqualTo(ServerState.DRAIN);
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("server a")).containsExactly(
+                "server a stays DOWN: agent says 'drain'", "server a DRAIN: 2 checks passed: HTTP 200, but its agent "
+                    + "says drain");
+        }
+    }
+
+    @Test
     void checksThatFailAndPassAgainDuringMaintAreLoggedThoughTheStateStays() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
         final Server a = g.snapshot().server("a");
