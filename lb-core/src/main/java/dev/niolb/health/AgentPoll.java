@@ -90,8 +90,9 @@ final class AgentPoll implements Timeout {
             final ServerState before = server.state();
             server.agentReport(reply.mode(), reply.percent(), "agent says '" + reply.text() + "'");
             if (weightChanges && server.state() == before) {
-                LOG.info("server {}: weight {}% of {} from its agent ('{}')", server.name(), reply.percent(),
-                    server.weight(), reply.text());
+                LOG.info("server {}: weight {}% of {} from its agent ('{}'{})", server.name(), reply.percent(),
+                    server.weight(), reply.text(), reply.percent() == AgentReply.MAX_PERCENT
+                        ? "; at most " + AgentReply.MAX_PERCENT + "%, the largest weight for a weight of 1" : "");
             }
         }
         timer.at(Math.max(startedMs + intervalMs, loop.nowMs() + 1));

@@ -40,15 +40,12 @@ record AgentReply(ServerState mode, int percent, String text) {
                 case "maint" -> mode = ServerState.MAINT;
                 case "down", "fail", "failed", "stopped" -> mode = ServerState.DOWN;
                 default -> {
-                    if (word.endsWith("%") && word.length() > 1 && word.length() <= 10) {
-                        try {
-                            percent = Math.min(MAX_PERCENT, Integer.parseInt(word.substring(0, word.length() - 1)));
-                        } catch (final NumberFormatException ignored) {
-                            // not a weight: ignored like any unknown word
-                        }
-                        if (percent < -1) {
-                            percent = -1;
-                        }
+                    // digits and %: any number of them is a weight, capped (black-box testing, session 28:
+                    // 100000% was capped, 99999999999999999999% not understood); -5%, 0.5% are no weights
+                    if (word.length() > 1 && word.endsWith("%")
+                        && word.chars().limit(word.length() - 1L).allMatch(c -> c >= '0' && c <= '9')) {
+                        final String digits = word.substring(0, word.length() - 1);
+                        percent = digits.length() > 7 ? MAX_PERCENT : Math.min(MAX_PERCENT, Integer.parseInt(digits));
                     }
                 }
             }

@@ -77,6 +77,9 @@ class ProbesTest {
         assertThat(AgentReply.parse("weight 50%")).isEqualTo(new AgentReply(null, 50, "weight 50%"));
         assertThat(AgentReply.parse("250%").percent()).isEqualTo(250);
         assertThat(AgentReply.parse("99999%").percent()).as("HAProxy's cap").isEqualTo(25_600);
+        assertThat(AgentReply.parse("99999999999999999999%").percent()).as("capped, however long").isEqualTo(25_600);
+        assertThat(AgentReply.parse("-5%")).as("no weight").isNull();
+        assertThat(AgentReply.parse("0.5%")).as("no weight").isNull();
         assertThat(AgentReply.parse("# up")).isNull();
         assertThat(AgentReply.parse("")).isNull();
     }
