@@ -138,8 +138,9 @@ final class AdminClient {
             || message.contains("parsing http/1.1 header") || message.contains("chunked transfer encoding")) {
             return "closed the connection before its answer was whole";
         }
+        // the JDK's own words, cased as it wrote them: what they quote is the server's answer, as it came
         return "gave no answer this command can read: "
-            + (message.isEmpty() ? e.getClass().getSimpleName() : message);
+            + (message.isEmpty() ? e.getClass().getSimpleName() : dev.niolb.config.Quoted.line(e.getMessage()));
     }
 
     /** The admin's {@code {"error": "..."}} as one line, the status after it; a hint where the token is missing. */

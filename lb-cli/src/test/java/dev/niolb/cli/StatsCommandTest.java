@@ -119,6 +119,17 @@ class StatsCommandTest {
     }
 
     @Test
+    void aPeerThatIsNoHttpServerIsQuotedAsItAnsweredNotLowerCased() throws Exception {
+        try (EchoServer echo = new EchoServer()) { // sends the request back: "GET /api/stats HTTP/1.1" …
+            final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + echo.address().getPort());
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.errLines()).singleElement().asString()
+                .contains("gave no answer this command can read").contains("GET /api/stats HTTP/1.1");
+        }
+    }
+
+    @Test
     void statsReadsNoTokenFileSinceReadingNeedsNone() throws Exception {
         final int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
