@@ -208,6 +208,7 @@ public final class LoadBalancer implements AutoCloseable {
             for (final EventLoop loop : loops) {
                 loop.start();
             }
+            shareAutoFlows(listeners);
             sizeMaxconn(global, config.maxconn(), listeners, "");
             started = new LoadBalancer(new RunningState(config, groups, listeners), loops, health, dns,
                 global, transport.name());
@@ -356,8 +357,8 @@ public final class LoadBalancer implements AutoCloseable {
      * Measured once the listeners hold their sockets, at start and after each reload: counted before binding, a
      * hundred listeners on four loops (400 sockets) were left out and niolb ran out of descriptors below its own
      * cap (black-box testing, session 25). Logged when it changes. Warned of: a limit with no room left, an
-     * operator's maxconn the limit cannot hold, and caps that together need more than the limit (each UDP
-     * listener's {@code udp-max-flows} is half of it by default).
+     * operator's maxconn the limit cannot hold, and caps that together need more than the limit (the UDP
+     * listeners at the default {@code udp-max-flows} share half of it: caps set by hand).
      */
     private static void sizeMaxconn(final ConnectionLimit limit, final int configured, final List<Listener> listeners,
                                     final String when) {
@@ -424,6 +425,14 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** The flows every UDP listener of {@code listeners} may hold at once. */
+    /** The UDP listeners at the default flow cap share it ({@link UdpListener#shareAutoFlows}). */
+    private static void shareAutoFlows(final List<Listener> listeners) {
+        final List<UdpListener> auto = listeners.stream()
+            .filter(l -> l instanceof UdpListener u && u.config().udp().maxFlows() == 0)
+            .map(UdpListener.class::cast).toList();
+        auto.forEach(u -> u.shareAutoFlows(auto.size()));
+    }
+
     private static long udpFlowCaps(final List<Listener> listeners) {
         long flows = 0;
         for (final Listener l : listeners) {
@@ -576,6 +585,7 @@ public final class LoadBalancer implements AutoCloseable {
             reloads.applied();
             operatorStates.save(state.groups().values()); // servers the file changed or removed lose their lines
             LOG.info("reload: {}", result.diff().summary());
+            shareAutoFlows(state.listeners());
             sizeMaxconn(maxconn, state.config().maxconn(), state.listeners(), " after the reload"); // their sockets too
             if (!result.notApplied().isEmpty()) {
                 LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));

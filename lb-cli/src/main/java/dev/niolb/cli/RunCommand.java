@@ -256,7 +256,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--udp-max-flows", paramLabel = "N",
         description = "UDP flows open at once per listener; datagrams from new clients past it are dropped and "
-            + "counted (default: half of what the open-file limit leaves after 256, at least 64).")
+            + "counted (default: half of what the open-file limit leaves after 256, shared by the UDP listeners left at "
+            + "the default, at least 64 each).")
     private Integer udpMaxFlows;
 
     @Option(names = "--udp-rcvbuf", paramLabel = "SIZE", defaultValue = "0", converter = Converters.ByteSize.class,

@@ -46,6 +46,8 @@ public final class UdpListener implements Listener {
     private final UdpReceiver[] receivers;
     private final Transport transport;
     private volatile Settings settings;
+    /** How many UDP listeners of the engine share the default flow cap (see {@link #shareAutoFlows}). */
+    private volatile int autoShare = 1;
     /** The kernel's drops on this address when the listener took its sockets (see {@link #kernelDrops}). */
     private final long kernelDropsBefore;
     private volatile AccessLog accessLog = AccessLog.OFF;
@@ -54,7 +56,7 @@ public final class UdpListener implements Listener {
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final List<DatagramSocket> sockets, final Transport transport) throws IOException {
-        this.settings = Settings.of(config, group, null);
+        this.settings = Settings.of(config, group, null, 1);
         this.transport = transport;
         this.counters = new UdpListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
@@ -140,12 +142,28 @@ public final class UdpListener implements Listener {
     }
 
     /**
-     * Half the process's open-file limit less {@link OpenFileLimit#RESERVE}: each flow holds one descriptor, and
-     * TCP sessions (two each) need room too. At least 64.
+     * Half the process's open-file limit less {@link OpenFileLimit#RESERVE}, shared by the {@code share} UDP
+     * listeners left at the default: each flow holds one descriptor, and TCP sessions (two each) need room too.
+     * At least 64 each.
      */
-    static int defaultMaxFlows() {
+    static int defaultMaxFlows(final int share) {
         final long limit = OpenFileLimit.limit();
-        return (int) Math.clamp(((limit > 0 ? limit : 4096) - OpenFileLimit.RESERVE) / 2, 64, UdpOptions.MAX_FLOWS);
+        return (int) Math.clamp(((limit > 0 ? limit : 4096) - OpenFileLimit.RESERVE) / 2 / Math.max(1, share), 64,
+            UdpOptions.MAX_FLOWS);
+    }
+
+    /**
+     * The engine has {@code listeners} UDP listeners at the default flow cap (this one among them, when it is at
+     * the default): they share it. Each had all of it, so two (a DNS front on IPv4 and IPv6) were promised every
+     * descriptor the TCP sessions were to have, and a config of defaults warned to lower them (black-box testing,
+     * session 28). The engine's control thread, after a start or a reload binds its listeners.
+     */
+    public void shareAutoFlows(final int listeners) {
+        if (listeners != autoShare) {
+            autoShare = listeners;
+            final Settings now = settings;
+            settings = Settings.of(now.config(), now.group(), now, listeners);
+        }
     }
 
     /**
@@ -157,11 +175,12 @@ public final class UdpListener implements Listener {
          * The settings {@code config} describes. The admission of {@code previous} is kept when the limits it was
          * made from did not change, so that a reload that changes a timeout does not forget per-source counts.
          */
-        static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous) {
+        static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous,
+                           final int autoShare) {
             final Admission admission = previous != null && previous.config().limits().sameAdmission(config.limits())
                 ? previous.admission() : config.limits().admission(previous == null ? null : previous.admission());
             return new Settings(config, group, Math.max(1, config.udp().idleTimeout().toMillis()),
-                config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows(), admission);
+                config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows(autoShare), admission);
         }
     }
 
@@ -181,7 +200,7 @@ public final class UdpListener implements Listener {
                 + " a reload replaces the listener to change them");
         }
         final int before = settings.config().udp().receiveBuffer();
-        settings = Settings.of(next, group, settings);
+        settings = Settings.of(next, group, settings, autoShare);
         final int asked = next.udp().receiveBuffer();
         if (asked != before) {
             // back to 0: the kernel's default, which a new socket gets as it is and SO_RCVBUF would double

@@ -333,6 +333,31 @@ class UdpProxyTest {
     }
 
     @Test
+    void udpListenersAtTheDefaultFlowCapShareItAndOneSetByHandTakesNoShare() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        final java.util.function.BiFunction<String, UdpOptions, ListenerConfig> udp = (name, options) ->
+            new ListenerConfig(name, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                options);
+        final Config config = Config.single(1, Duration.ofSeconds(5), udp.apply(FRONT, UdpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", server.address(), 1))));
+        lb = rig.start(config.withListeners(List.of(udp.apply(FRONT, UdpOptions.DEFAULTS),
+            udp.apply("v6", UdpOptions.DEFAULTS), udp.apply("set", UdpOptions.DEFAULTS.withMaxFlows(100)))));
+        final long fdLimit = ((com.sun.management.UnixOperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        final long half = Math.max(64, (fdLimit - 256) / 2 / 2);
+
+        assertThat((long) lb.udpListener(FRONT).maxFlows()).isEqualTo(half);
+        assertThat((long) lb.udpListener("v6").maxFlows()).isEqualTo(half);
+        assertThat(lb.udpListener("set").maxFlows()).isEqualTo(100);
+
+        lb.reload(config.withListeners(List.of(udp.apply(FRONT, UdpOptions.DEFAULTS),
+            udp.apply("v6", UdpOptions.DEFAULTS.withMaxFlows(50)))));
+        assertThat((long) lb.udpListener(FRONT).maxFlows()).as("alone at the default after the reload")
+            .isEqualTo(Math.max(64, (fdLimit - 256) / 2));
+        assertThat(lb.udpListener("v6").maxFlows()).isEqualTo(50);
+    }
+
+    @Test
     void aDatagramTooLargeToKeepThatDrewPortUnreachableIsCountedNowhereAsSent() throws Exception {
         final InetSocketAddress dead = unboundUdpAddress();
         start(UdpOptions.DEFAULTS, 1, List.of(dead));
