@@ -184,7 +184,10 @@ final class Foreground {
         } else if (control != null) {
             control.close();
         }
-        reloads.close(); // a SIGHUP from now on is logged and ignored: no READY=1 after STOPPING=1
+        if (!signal.equals(TAKEN_OVER)) {
+            lb.withdraw(); // GET /ready says 503 from now on, also while a reload under way finishes
+        }
+        reloads.close(signal); // a SIGHUP from now on is logged and ignored: no READY=1 after STOPPING=1
         stoppingBy = signal;
         systemd.stopping(stoppingStatus(signal, lb));
         final Duration delay = lb.config().shutdownDelay(); // a reload may have changed it

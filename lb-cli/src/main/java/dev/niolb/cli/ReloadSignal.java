@@ -44,6 +44,8 @@ final class ReloadSignal {
     private final LoadBalancer lb;
     private final ConfigSource source;
     private final AtomicBoolean pending = new AtomicBoolean();
+    /** A reload runs on the worker now. */
+    private volatile boolean reloading;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         final Thread t = new Thread(r, "niolb-reload");
         t.setDaemon(true);
@@ -129,6 +131,7 @@ final class ReloadSignal {
     }
 
     private void reload() {
+        reloading = true;
         pending.set(false);
         systemd.reloading("reloading " + source.describe());
         try {
@@ -136,6 +139,7 @@ final class ReloadSignal {
             reloadOnce();
             afterReload.run();
         } finally {
+            reloading = false;
             if (!closing) {
                 systemd.ready(status.get()); // a stop that began meanwhile has said STOPPING=1: no READY=1 after it
             }
@@ -185,9 +189,13 @@ final class ReloadSignal {
      * Stops taking reloads (the engine is stopping); a reload under way is let finish (a reload cut in the middle
      * would leave the engine half reconfigured), for up to a few seconds.
      */
-    void close() {
+    void close(final String why) {
         closing = true;
         worker.shutdown();
+        if (reloading) {
+            // a reload waiting on DNS held the stop up for seconds with no word (black-box testing, session 28)
+            LOG.info("stopping ({}): the reload under way finishes first (at most 5 s)", why);
+        }
         try {
             if (!worker.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
                 worker.shutdownNow();

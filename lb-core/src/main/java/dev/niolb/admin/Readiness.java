@@ -34,8 +34,9 @@ record Readiness(boolean ready, List<String> reasons) {
             return new Readiness(false, List.of("stopping: no new sessions are accepted"));
         }
         if (lb.withdrawn()) {
-            return new Readiness(false, List.of("shutting down: new sessions are still accepted until the shutdown"
-                + " delay ends, so that health checks upstream withdraw this instance first"));
+            return new Readiness(false, List.of("shutting down: new sessions are still accepted until the listeners"
+                + " close (after the shutdown delay, if one is set), so that health checks upstream withdraw this"
+                + " instance first"));
         }
         final List<String> good = new ArrayList<>();
         final List<String> bad = new ArrayList<>();
