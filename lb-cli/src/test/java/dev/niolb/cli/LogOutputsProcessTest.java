@@ -90,14 +90,8 @@ class LogOutputsProcessTest {
     @Test
     void anAccessLogOnAFullDiskIsSaidOnceAndWhenItIsWrittenAgainWithTheLinesLostAndCountsThem(@TempDir final Path dir)
         throws Exception {
-        final Path disk = dir.resolve("disk");
-        Files.createDirectories(disk);
-        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.toString())
-            .redirectErrorStream(true).start();
-        final String mountSays = new String(mount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
-            () -> "a full disk needs a small tmpfs, which needs root: " + mountSays.strip());
-        try {
+        try (SmallDisk small = SmallDisk.mount(dir)) {
+            final Path disk = small.path();
             final Path file = disk.resolve("access.log");
             try (EchoServer echo = new EchoServer("hi");
                  NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
@@ -161,22 +155,14 @@ class LogOutputsProcessTest {
                 niolb.signal("TERM");
                 assertThat(niolb.awaitExit(START)).isZero();
             }
-        } finally {
-            new ProcessBuilder("umount", disk.toString()).start().waitFor();
         }
     }
 
     @Test
     void aRotationOnAFullDiskKeepsTheRotatedLinesUncompressedAndCompressesThemOnceThereIsRoom(@TempDir final Path dir)
         throws Exception {
-        final Path disk = dir.resolve("disk");
-        Files.createDirectories(disk);
-        final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.toString())
-            .redirectErrorStream(true).start();
-        final String mountSays = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
-            () -> "a full disk needs a small tmpfs, which needs root: " + mountSays.strip());
-        try {
+        try (SmallDisk small = SmallDisk.mount(dir)) {
+            final Path disk = small.path();
             final Path file = disk.resolve("access.log");
             try (EchoServer echo = new EchoServer("hi");
                  NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
@@ -220,8 +206,24 @@ class LogOutputsProcessTest {
                 niolb.signal("TERM");
                 assertThat(niolb.awaitExit(START)).isZero();
             }
-        } finally {
-            new ProcessBuilder("umount", disk.toString()).start().waitFor();
+        }
+    }
+
+    /** A 64 KiB tmpfs under {@code dir}: a disk to fill. Skips the test where it cannot be mounted (not root). */
+    private record SmallDisk(Path path) implements AutoCloseable {
+        static SmallDisk mount(final Path dir) throws IOException, InterruptedException {
+            final Path disk = Files.createDirectories(dir.resolve("disk"));
+            final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.toString())
+                .redirectErrorStream(true).start();
+            final String says = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
+                () -> "a full disk needs a small tmpfs, which needs root: " + says.strip());
+            return new SmallDisk(disk);
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            new ProcessBuilder("umount", path.toString()).start().waitFor();
         }
     }
 
