@@ -386,7 +386,9 @@ public final class LoadBalancer implements AutoCloseable {
             }
         } else if (when.isEmpty() || Math.abs(fits - limit.max()) > 16) { // a reload moves it by a few files: kept
             limit.resize(fits);
-            final String udp = flowsKept == 0 ? "" : ", " + flowsKept + " for UDP flows";
+            // kept below the caps: said, or the warning below, which names the caps, seemed to contradict it
+            final String udp = flowsKept == 0 ? "" : ", " + flowsKept + " for UDP flows" + (flowsKept < flows
+                ? " (of their caps' " + flows + ": at most half the limit)" : "");
             if (anyTcp && fileLimit - open - flowsKept - OpenFileLimit.RESERVE < 2L * fits) {
                 LOG.warn("maxconn {}{}: the open-file limit of {} leaves no room for sessions after the {} "
                     + "descriptors open{} and {} kept back; raise it (LimitNOFILE, ulimit -n)", fits, when, fileLimit,

@@ -152,7 +152,8 @@ final class Reconfiguration {
         final Set<String> restartOnly = new HashSet<>();
         if (next.transport() != config.transport()) {
             needsRestart(restartOnly, "transport",
-                "transport " + next.transport() + " needs a restart (running " + config.transport() + ")");
+                "transport " + next.transport() + " needs a restart (running " + config.transport()
+                    + (config.transport() == dev.niolb.config.TransportChoice.AUTO ? ": " + lb.transport() : "") + ")");
         }
         if (!next.busyPoll().equals(config.busyPoll())) {
             for (final EventLoop loop : lb.loops) {

@@ -23,8 +23,8 @@ import java.util.function.Supplier;
     subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatsCommand.class, ServerCommand.class,
         ReloadCommand.class, VersionCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 runtime failure (e.g. port in use), 2 usage error,",
-        "78 a config run cannot start with (a file unreadable or invalid, an admin token file",
-        "without a token, an access log file that cannot be written)."})
+        "78 a config run cannot start with (a file unreadable or invalid, an admin",
+        "token file without a token, an access log file that cannot be written)."})
 public final class Main implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

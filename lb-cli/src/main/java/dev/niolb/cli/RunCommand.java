@@ -6,6 +6,7 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.CheckSpec;
 import dev.niolb.config.BusyPoll;
+import dev.niolb.LoadBalancer;
 import dev.niolb.config.Config;
 import dev.niolb.config.DnsConfig;
 import dev.niolb.config.DnsServerSpec;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -223,7 +225,7 @@ public final class RunCommand implements Callable<Integer> {
     private Duration grace;
 
     @Option(names = "--shutdown-delay", paramLabel = "D", defaultValue = "0", converter = Converters.DurationValue.class,
-        description = "On SIGTERM, answer 503 on GET /ready for this long while still accepting, before the graceful "
+        description = "On SIGTERM/SIGINT, answer 503 on GET /ready for this long while still accepting, before the graceful "
             + "stop: upstream health checks withdraw the instance first (default: ${DEFAULT-VALUE}).")
     private Duration shutdownDelay;
 
@@ -385,7 +387,15 @@ public final class RunCommand implements Callable<Integer> {
         if (configFile != null) {
             requireNoFlagBesidesConfig();
             final ConfigSource source = new ConfigFile(configFile);
-            return new Foreground(load(source), source).handover(controlSocket, takeoverFrom)
+            final Config config = load(source);
+            try {
+                LoadBalancer.preflight(config);
+            } catch (final IOException e) {
+                // what check refuses, run refuses as a config it cannot start with: exit 1 restarted the unit every
+                // 2 s (black-box testing, session 28)
+                throw Failure.configuration(configFile + ": " + e.getMessage());
+            }
+            return new Foreground(config, source).handover(controlSocket, takeoverFrom)
                 .operatorStates(stateFile).run(lb -> { });
         }
         requireListenAndServer();
@@ -395,8 +405,13 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--takeover needs the epoll transport (the JDK cannot "
                 + "adopt a socket): drop --transport nio");
         }
-        return new Foreground(validConfig(spec, this::toConfig)).handover(controlSocket, takeoverFrom)
-            .operatorStates(stateFile).run(lb -> { });
+        final Config config = validConfig(spec, this::toConfig);
+        try {
+            LoadBalancer.preflight(config);
+        } catch (final IOException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return new Foreground(config).handover(controlSocket, takeoverFrom).operatorStates(stateFile).run(lb -> { });
     }
 
     /**

@@ -196,6 +196,24 @@ class CheckCommandTest {
     }
 
     @Test
+    void deferAcceptWithTransportNioIsAConfigRunCannotStartWithFromAFileAndAUsageErrorAsFlags(@TempDir final Path dir)
+        throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"),
+            "defaults:\n  transport: nio\n  defer-accept: true\n" + VALID);
+
+        final Cli fromFile = Cli.run("run", "--config", file.toString());
+        final Cli fromFlags = Cli.run("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9", "--transport", "nio",
+            "--defer-accept", "--admin", "none");
+
+        assertThat(fromFile.exitCode()).as("78: the unit does not restart into it").isEqualTo(78);
+        assertThat(fromFile.errLines())
+            .containsExactly("niolb: " + file + ": defer-accept needs the epoll transport (running nio)");
+        assertThat(fromFlags.exitCode()).isEqualTo(2);
+        assertThat(fromFlags.errLines()).first().asString()
+            .isEqualTo("niolb: defer-accept needs the epoll transport (running nio)");
+    }
+
+    @Test
     void aFullwidthDigitInTheFileIsNotANumber(@TempDir final Path dir) throws IOException {
         final Path file = Files.writeString(dir.resolve("niolb.yaml"), "defaults:\n  threads: \uff12\n" + VALID);
 
