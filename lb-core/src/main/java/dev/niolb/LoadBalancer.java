@@ -567,8 +567,10 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IllegalStateException  after {@link #stop}
      */
     public ReloadResult reload(final Config next) throws IOException {
-        if (stopping) {
-            // at once: a stop holds the lock for its whole grace period, and a reload asked meanwhile would wait it out
+        if (stopping || withdrawn) {
+            // at once: a stop holds the lock for its whole grace period, and a reload asked meanwhile would wait it out;
+            // in the shutdown delay too, where a POST /reload changed the grace the stop then used, and a SIGHUP is
+            // ignored (black-box testing, session 28)
             throw new IllegalStateException("niolb is stopping");
         }
         synchronized (stopLock) {

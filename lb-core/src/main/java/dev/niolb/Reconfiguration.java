@@ -200,6 +200,7 @@ final class Reconfiguration {
      * listener with it is refused the same way when it is bound.
      */
     private void refuseWhatTheTransportCannotDo() throws IOException {
+        refuseV1ServersAddedForUdp();
         for (final ConfigDiff.ListenerChange c : diff.listenersChanged()) {
             final ListenerConfig after = c.after();
             if (after.protocol() == Protocol.TCP && after.tcp().deferAccept() && !c.before().tcp().deferAccept()) {
@@ -211,13 +212,43 @@ final class Reconfiguration {
         }
     }
 
+    /**
+     * A server added through the admin API with a v1 PROXY header stays over a reload: a reload that would have its
+     * group serve a UDP listener is refused, as the file and the admin API refuse such a server (black-box
+     * testing, session 28: the reload was taken, and the server got UDP datagrams with no header).
+     */
+    private void refuseV1ServersAddedForUdp() throws IOException {
+        for (final TargetGroupConfig g : next.groups()) {
+            final TargetGroup running = from.groups().get(g.name());
+            final TargetGroupConfig before = from.config().groups().stream()
+                .filter(c -> c.name().equals(g.name())).findFirst().orElse(null);
+            if (running == null || before == null) {
+                continue;
+            }
+            for (final dev.niolb.backend.Server s : running.snapshot().servers()) {
+                // neither the file's (checked as the file is read) nor one a name in it resolved to
+                final boolean fromFile = before.servers().stream().anyMatch(c -> c.name().equals(s.name()))
+                    || before.dnsServers().stream().anyMatch(d -> d.owns(s.name()));
+                if (!fromFile) {
+                    try {
+                        dev.niolb.config.ProxyRules.checkServer(g.name(), s.config(), next.listeners());
+                    } catch (final IllegalArgumentException e) {
+                        throw new IOException(e.getMessage() + " (it was added through the admin API: remove it first)");
+                    }
+                }
+            }
+        }
+    }
+
     /** Builds new groups (unpublished) and binds and registers every new listener; on failure closes them all. */
     private void startListeners() throws IOException {
         for (final TargetGroupConfig g : diff.groupsAdded()) {
             newGroups.put(g.name(), new TargetGroup(g, lb.loops.length));
         }
         // a new group's servers by DNS name are resolved before a new listener can send it a session
-        lb.dns.watch(LoadBalancer.dnsSpecs(diff.groupsAdded(), newGroups));
+        // a stop no longer waits for them (black-box testing, session 28: a reload waiting on a silent resolver held a
+        // SIGTERM for the lookup timeout, 24 s, with no word); they go on until the engine closes
+        lb.dns.watch(LoadBalancer.dnsSpecs(diff.groupsAdded(), newGroups), () -> lb.stopping() || lb.withdrawn());
         try {
             for (final ListenerConfig l : diff.listenersAdded()) {
                 final TargetGroup group = newGroups.containsKey(l.group()) ? newGroups.get(l.group())
@@ -386,7 +417,8 @@ final class Reconfiguration {
         for (final DnsServerSpec changed : change.dnsChanged()) {
             lb.dns.rewatch(group, changed);
         }
-        lb.dns.watch(change.dnsAdded().stream().map(d -> Map.entry(group, d)).toList());
+        lb.dns.watch(change.dnsAdded().stream().map(d -> Map.entry(group, d)).toList(),
+            () -> lb.stopping() || lb.withdrawn());
     }
 
     /** Whether a server's check port or PROXY header changed: what its active check is made with. */

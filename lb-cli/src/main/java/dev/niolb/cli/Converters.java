@@ -153,6 +153,17 @@ final class Converters {
         }
     }
 
+    /**
+     * A flow cap, or {@code auto} (null: the default, shared, as if the flag were not given), as the file's
+     * {@code udp-max-flows} takes it (black-box testing, session 28: the file took auto and the flag did not).
+     */
+    static final class MaxFlows implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(final String text) {
+            return text.strip().equals("auto") ? null : new WholeNumber().convert(text);
+        }
+    }
+
     /** {@code udp://HOST:PORT}, {@code HOST:PORT} or {@code unix:/PATH}. */
     static final class Syslog implements ITypeConverter<dev.niolb.config.SyslogAddress> {
         @Override

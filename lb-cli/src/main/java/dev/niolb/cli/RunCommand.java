@@ -256,10 +256,10 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     private AdminOptions observability;
 
-    @Option(names = "--udp-max-flows", paramLabel = "N",
+    @Option(names = "--udp-max-flows", paramLabel = "N", converter = Converters.MaxFlows.class,
         description = "UDP flows open at once per listener; datagrams from new clients past it are dropped and "
-            + "counted (default: half of what the open-file limit leaves after 256, shared by the UDP listeners left at "
-            + "the default, at least 64 each).")
+            + "counted (default, or auto: half of what the open-file limit leaves after 256, shared by the UDP "
+            + "listeners left at the default, at least 64 each).")
     private Integer udpMaxFlows;
 
     @Option(names = "--udp-rcvbuf", paramLabel = "SIZE", defaultValue = "0", converter = Converters.ByteSize.class,
@@ -384,6 +384,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        requireSocketPath("--control-socket", controlSocket);
+        requireSocketPath("--takeover", takeoverFrom);
         if (configFile != null) {
             requireNoFlagBesidesConfig();
             final ConfigSource source = new ConfigFile(configFile);
@@ -450,6 +452,24 @@ public final class RunCommand implements Callable<Integer> {
         if (given != null && given.isEmpty()) {
             throw new ParameterException(spec.commandLine(), flag + " names no block (only commas): give at least one "
                 + "CIDR, or leave the flag out");
+        }
+    }
+
+    /**
+     * A Unix socket's path: not empty, at most 107 bytes ({@code sun_path}); a usage error, not what the socket call
+     * makes of it ("internal error" for a long {@code --takeover}, black-box testing, session 28).
+     */
+    private void requireSocketPath(final String flag, final Path path) {
+        if (path == null) {
+            return;
+        }
+        final int bytes = path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes == 0) {
+            throw new ParameterException(spec.commandLine(), flag + " needs a path");
+        }
+        if (bytes > 107) {
+            throw new ParameterException(spec.commandLine(), flag + ": a Unix socket's path is at most 107 bytes, "
+                + "and " + path + " is " + bytes);
         }
     }
 

@@ -161,6 +161,14 @@ class RunFlagsTest {
     }
 
     @Test
+    void udpMaxFlowsAutoIsTheDefaultAsInTheFile() {
+        final Config config = config("--listen", "udp://127.0.0.1:53", "--server", "10.0.0.1:53",
+            "--udp-max-flows", "auto");
+
+        assertThat(config.listeners().getFirst().udp().maxFlows()).as("0: auto").isZero();
+    }
+
+    @Test
     void aRunMayMixTcpAndUdpListenersEvenOnOnePortNumber() {
         final Config config = config("--listen", "127.0.0.1:5353", "--listen", "udp://127.0.0.1:5353",
             "--listen", "tcp://127.0.0.1:8080", "--server", "10.0.0.1:53");

@@ -286,15 +286,20 @@ class TakeoverProcessTest {
     }
 
     @Test
-    void aControlSocketPathTooLongForAUnixSocketIsRefusedBeforeAnythingListens(@TempDir final Path dir)
+    void aControlSocketOrTakeoverPathTooLongForAUnixSocketIsAUsageError(@TempDir final Path dir)
         throws Exception {
         final Path control = dir.resolve("c".repeat(120) + ".sock");
         try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
             "--admin", "none", "--control-socket", control.toString())) {
-            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
-            assertThat(niolb.err()).singleElement().asString().startsWith("niolb: cannot open the control socket "
-                + control + ": a Unix socket's path is at most 107 bytes");
+            assertThat(niolb.awaitExit(WAIT)).as("a usage error").isEqualTo(2);
+            assertThat(niolb.err()).first().asString().isEqualTo("niolb: --control-socket: a Unix socket's path is at "
+                + "most 107 bytes, and " + control + " is " + control.toString().length());
             assertThat(niolb.out()).noneMatch(l -> l.contains("listening on"));
+        }
+        try (NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", "127.0.0.1:9",
+            "--admin", "none", "--takeover", control.toString())) {
+            assertThat(niolb.awaitExit(WAIT)).as("a usage error, not an internal one").isEqualTo(2);
+            assertThat(niolb.err()).first().asString().startsWith("niolb: --takeover: a Unix socket's path is at most");
         }
     }
 

@@ -90,9 +90,11 @@ final class AgentPoll implements Timeout {
             final ServerState before = server.state();
             server.agentReport(reply.mode(), reply.percent(), "agent says '" + reply.text() + "'");
             if (weightChanges && server.state() == before) {
+                // weight × percent is capped at the largest weight: said when it is (black-box testing, session 28)
+                final boolean capped = (long) server.weight() * reply.percent() > (long) AgentReply.MAX_PERCENT;
                 LOG.info("server {}: weight {}% of {} from its agent ('{}'{})", server.name(), reply.percent(),
-                    server.weight(), reply.text(), reply.percent() == AgentReply.MAX_PERCENT
-                        ? "; at most " + AgentReply.MAX_PERCENT + "%, the largest weight for a weight of 1" : "");
+                    server.weight(), reply.text(), capped ? "; capped at the largest weight, "
+                        + AgentReply.MAX_PERCENT / 100 : "");
             }
         }
         timer.at(Math.max(startedMs + intervalMs, loop.nowMs() + 1));

@@ -44,7 +44,8 @@ record AgentReply(ServerState mode, int percent, String text) {
                     // 100000% was capped, 99999999999999999999% not understood); -5%, 0.5% are no weights
                     if (word.length() > 1 && word.endsWith("%")
                         && word.chars().limit(word.length() - 1L).allMatch(c -> c >= '0' && c <= '9')) {
-                        final String digits = word.substring(0, word.length() - 1);
+                        // leading zeros are no size: 00000050% is 50%, as HAProxy's atoi reads it
+                        final String digits = word.substring(0, word.length() - 1).replaceFirst("^0+(?=.)", "");
                         percent = digits.length() > 7 ? MAX_PERCENT : Math.min(MAX_PERCENT, Integer.parseInt(digits));
                     }
                 }

@@ -286,6 +286,24 @@ class AdminControlTest {
     }
 
     @Test
+    void aReloadThatWouldHaveAV1ServerAddedAtRunTimeServeAUdpListenerIsRefusedAndChangesNothing() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            final Config running = rig.lb.config();
+            final HttpResponse<String> v1 = rig.http.post("/api/groups/g/servers", "server=127.0.0.1:9,send-proxy,name=v1");
+            assertThat(v1.statusCode()).as(v1.body()).isEqualTo(201);
+            final List<dev.niolb.config.ListenerConfig> listeners = new ArrayList<>(running.listeners());
+            listeners.add(new dev.niolb.config.ListenerConfig("dns", dev.niolb.config.Protocol.UDP,
+                new java.net.InetSocketAddress("127.0.0.1", 0), "g", dev.niolb.config.TcpOptions.DEFAULTS));
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> rig.lb.reload(running.withListeners(listeners)))
+                .isInstanceOf(java.io.IOException.class).hasMessage("server v1: send-proxy (v1) is TCP only, and group "
+                    + "'g' serves a UDP listener: use send-proxy-v2 (it was added through the admin API: remove it first)");
+            assertThat(rig.lb.config().listeners()).hasSameSizeAs(running.listeners());
+            assertThat(rig.lb.group("g").snapshot().server("v1")).isNotNull();
+        }
+    }
+
+    @Test
     void aV1ProxyServerIsRefusedForAGroupThatAUdpListenerSendsToAsTheConfigRefusesIt() throws Exception {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
             final Config running = rig.lb.config();

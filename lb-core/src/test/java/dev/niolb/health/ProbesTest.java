@@ -78,6 +78,8 @@ class ProbesTest {
         assertThat(AgentReply.parse("250%").percent()).isEqualTo(250);
         assertThat(AgentReply.parse("99999%").percent()).as("HAProxy's cap").isEqualTo(25_600);
         assertThat(AgentReply.parse("99999999999999999999%").percent()).as("capped, however long").isEqualTo(25_600);
+        assertThat(AgentReply.parse("00000000050%").percent()).as("leading zeros are no size").isEqualTo(50);
+        assertThat(AgentReply.parse("000%").percent()).isZero();
         assertThat(AgentReply.parse("-5%")).as("no weight").isNull();
         assertThat(AgentReply.parse("0.5%")).as("no weight").isNull();
         assertThat(AgentReply.parse("# up")).isNull();
