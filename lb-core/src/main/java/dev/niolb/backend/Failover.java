@@ -40,6 +40,11 @@ final class Failover {
     private Consumer<Server> onDrainStart = s -> { };
     private Runnable onTableWeights = () -> { };
 
+    /** The group's name. */
+    String group() {
+        return group;
+    }
+
     Failover(final String group, final long slowStartNanos) {
         this(group, slowStartNanos, 0);
     }
@@ -199,7 +204,7 @@ final class Failover {
             server.healthCounters().entered(after);
             // the agent's word holds the state where the event's reason alone would mislead: "DRAIN: set by
             // operator" for a ready, "DRAIN: 2 checks passed" (black-box testing, session 28)
-            final String line = "server " + server.name() + " " + after + (reason == null ? "" : ": " + reason)
+            final String line = "server " + server.label() + " " + after + (reason == null ? "" : ": " + reason)
                 + (server.agentMode() == agentBefore ? server.agentHolds(after) : "")
                 + (after == ServerState.UP && server.ramping()
                 ? " (slow start over " + slowStartNanos / 1_000_000 + " ms)" : "");
@@ -211,10 +216,10 @@ final class Failover {
         } else if (server.agentMode() != agentBefore && after != ServerState.UP) {
             // said now, not only when it shows: an agent's drain while checks hold the server DOWN came to light
             // later as "DRAIN: 2 checks passed" (black-box testing, session 28)
-            LOG.info("server {} stays {}: {}", server.name(), after, reason);
+            LOG.info("server {} stays {}: {}", server.label(), after, reason);
         } else if (server.healthy() != healthyBefore) {
             // in MAINT (or held DOWN by its agent) a check's verdict changes no state, but says what leaving it will
-            final String line = "server " + server.name() + " stays " + after + ": its checks say "
+            final String line = "server " + server.label() + " stays " + after + ": its checks say "
                 + (server.healthy() ? ServerState.UP : ServerState.DOWN) + (reason == null ? "" : ": " + reason);
             if (server.healthy()) {
                 LOG.info("{}", line);

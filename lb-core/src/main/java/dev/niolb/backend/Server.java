@@ -110,6 +110,14 @@ public final class Server {
         return name;
     }
 
+    /**
+     * {@code GROUP/NAME}, as the log names a server (HAProxy's {@code backend/server}): a name alone was ambiguous
+     * where two groups have a server of that name (black-box testing, session 28).
+     */
+    public String label() {
+        return failover.group() + "/" + name;
+    }
+
     public InetSocketAddress address() {
         return address;
     }

@@ -79,12 +79,12 @@ final class AgentPoll implements Timeout {
                 // no answer, or one it cannot read: "not answering" sent operators to the network for an agent
                 // that answered '-5%' (black-box testing, session 28)
                 LOG.warn("server {}: no answer niolb can use from its agent at {} ({}); its last word stands",
-                    server.name(), dev.niolb.config.Endpoint.hostPort(agent), result.detail());
+                    server.label(), dev.niolb.config.Endpoint.hostPort(agent), result.detail());
             }
         } else {
             if (!reachable) {
                 reachable = true;
-                LOG.info("server {}: its agent answers again: '{}'", server.name(), reply.text());
+                LOG.info("server {}: its agent answers again: '{}'", server.label(), reply.text());
             }
             final boolean weightChanges = reply.percent() >= 0 && reply.percent() != server.agentPercent();
             final ServerState before = server.state();
@@ -92,7 +92,7 @@ final class AgentPoll implements Timeout {
             if (weightChanges && server.state() == before) {
                 // weight × percent is capped at the largest weight: said when it is (black-box testing, session 28)
                 final boolean capped = (long) server.weight() * reply.percent() > (long) AgentReply.MAX_PERCENT;
-                LOG.info("server {}: weight {}% of {} from its agent ('{}'{})", server.name(), reply.percent(),
+                LOG.info("server {}: weight {}% of {} from its agent ('{}'{})", server.label(), reply.percent(),
                     server.weight(), reply.text(), capped ? "; capped at the largest weight, "
                         + AgentReply.MAX_PERCENT / 100 : "");
             }

@@ -312,7 +312,7 @@ public final class HealthChecker implements AutoCloseable {
                 return; // said at the first judgement of this run of failures
             }
             LOG.warn("server {}: {} connects in a row failed during traffic ({}), but it is the last server of"
-                + " group {} that takes sessions: kept UP{}", server.name(), failures, why.toLowerCase(java.util.Locale.ROOT),
+                + " group {} that takes sessions: kept UP{}", server.label(), failures, why.toLowerCase(java.util.Locale.ROOT),
                 group.name(),
                 check.hasActiveCheck() ? " until its active check says otherwise" : " (no active check to confirm)");
             return;

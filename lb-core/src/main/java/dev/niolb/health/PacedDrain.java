@@ -84,7 +84,7 @@ final class PacedDrain implements Timeout {
         final long active = d.server.active();
         if (active == 0) {
             if (d.announced) {
-                LOG.info("server {} drained: no sessions left", d.server.name());
+                LOG.info("server {} drained: no sessions left", d.server.label());
             }
             return true;
         }
@@ -95,7 +95,7 @@ final class PacedDrain implements Timeout {
             d.announced = true;
             // the first session goes at the timeout itself, not a step's share of a session later
             d.credit = Math.max(0, 1 - ratePerSecond * STEP_MS / 1000.0) + 1e-9;
-            LOG.info("server {} DRAIN: drain timeout over, closing its {} sessions {}, idlest first", d.server.name(),
+            LOG.info("server {} DRAIN: drain timeout over, closing its {} sessions {}, idlest first", d.server.label(),
                 active, ratePerSecond == 0 ? "at once" : "at " + ratePerSecond + "/s");
         }
         final int count;

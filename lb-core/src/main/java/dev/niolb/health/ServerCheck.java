@@ -106,14 +106,14 @@ final class ServerCheck implements Timeout {
             if (!notMade) {
                 notMade = true;
                 LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands",
-                    server.name(), result.detail());
+                    server.label(), result.detail());
             }
             scheduleNext();
             return;
         }
         if (notMade) {
             notMade = false;
-            LOG.info("server {}: checks made again", server.name());
+            LOG.info("server {}: checks made again", server.label());
         }
         server.healthCounters().check(result.passed());
         if (LOG.isDebugEnabled()) {

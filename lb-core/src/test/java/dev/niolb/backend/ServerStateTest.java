@@ -99,7 +99,7 @@ class ServerStateTest {
             a.operatorMode(ServerState.UP, "set by operator");
 
             assertThat(a.state()).isEqualTo(ServerState.DOWN);
-            assertThat(log.messages()).containsExactly("server a DOWN: ready set by operator, but its checks say DOWN");
+            assertThat(log.messages()).containsExactly("server g/a DOWN: ready set by operator, but its checks say DOWN");
         }
     }
 
@@ -114,7 +114,7 @@ class ServerStateTest {
 
             assertThat(a.state()).isEqualTo(ServerState.DOWN);
             // it said "DOWN: set by operator", and an operator cannot set DOWN
-            assertThat(log.messages()).containsExactly("server a DOWN: drain set by operator, but its checks say DOWN");
+            assertThat(log.messages()).containsExactly("server g/a DOWN: drain set by operator, but its checks say DOWN");
         }
     }
 
@@ -155,8 +155,8 @@ class ServerStateTest {
             a.operatorMode(ServerState.UP, "set by operator");
 
             assertThat(a.state()).isEqualTo(ServerState.DRAIN);
-            assertThat(log.messages()).containsExactly("server a stays MAINT: agent says 'drain'",
-                "server a DRAIN: set by operator, but its agent says drain");
+            assertThat(log.messages()).containsExactly("server g/a stays MAINT: agent says 'drain'",
+                "server g/a DRAIN: set by operator, but its agent says drain");
         }
     }
 
@@ -170,8 +170,8 @@ class ServerStateTest {
             a.health(true, "2 checks passed: HTTP 200");
 
             assertThat(a.state()).isEqualTo(ServerState.DRAIN);
-            assertThat(log.messages()).filteredOn(m -> m.startsWith("server a")).containsExactly(
-                "server a stays DOWN: agent says 'drain'", "server a DRAIN: 2 checks passed: HTTP 200, but its agent "
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("server g/a")).containsExactly(
+                "server g/a stays DOWN: agent says 'drain'", "server g/a DRAIN: 2 checks passed: HTTP 200, but its agent "
                     + "says drain");
         }
     }
@@ -187,8 +187,8 @@ class ServerStateTest {
 
             assertThat(a.state()).isEqualTo(ServerState.MAINT);
             assertThat(log.messages()).containsExactly(
-                "server a stays MAINT: its checks say DOWN: 3 checks failed: HTTP 503",
-                "server a stays MAINT: its checks say UP: 2 checks passed: HTTP 200");
+                "server g/a stays MAINT: its checks say DOWN: 3 checks failed: HTTP 503",
+                "server g/a stays MAINT: its checks say UP: 2 checks passed: HTTP 200");
         }
     }
 

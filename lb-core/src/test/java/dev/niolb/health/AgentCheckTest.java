@@ -98,10 +98,10 @@ class AgentCheckTest {
                 .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort()))).withInterval(Duration.ofMillis(30)),
                 rig.config("a"));
             Rig.await("the unreadable answer said", () -> log.messages().stream().anyMatch(m -> m.startsWith(
-                "server a: no answer niolb can use from its agent at 127.0.0.1:" + agent.address().getPort()
+                "server g/a: no answer niolb can use from its agent at 127.0.0.1:" + agent.address().getPort()
                     + " (agent said nothing niolb understands: '-5%\\n'); its last word stands")), 3000);
             says.set("up 50%");
-            Rig.await("the good one said", () -> log.messages().contains("server a: its agent answers again: 'up 50%'"),
+            Rig.await("the good one said", () -> log.messages().contains("server g/a: its agent answers again: 'up 50%'"),
                 3000);
         }
     }

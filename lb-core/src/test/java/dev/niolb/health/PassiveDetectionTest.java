@@ -136,9 +136,9 @@ class PassiveDetectionTest {
             rig.kill("b");
             rig.spread(20);
             Rig.await("b DOWN", () -> rig.server("b").state() == ServerState.DOWN, 2000);
-            assertThat(log.messages().stream().filter(m -> m.startsWith("server b ")).toList()).containsExactly(
-                "server b DOWN: 3 connects in a row failed during traffic: connection refused");
-            assertThat(log.events().stream().filter(e -> e.getFormattedMessage().startsWith("server b DOWN")))
+            assertThat(log.messages().stream().filter(m -> m.startsWith("server g/b ")).toList()).containsExactly(
+                "server g/b DOWN: 3 connects in a row failed during traffic: connection refused");
+            assertThat(log.events().stream().filter(e -> e.getFormattedMessage().startsWith("server g/b DOWN")))
                 .allSatisfy(e -> {
                     assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
                     assertThat(e.getThreadName()).as("decided on the health loop").isEqualTo("niolb-health");
@@ -157,7 +157,7 @@ class PassiveDetectionTest {
             awaitFailOpenWarning(log);
 
             assertThat(log.messages().stream().filter(m -> m.contains("kept UP")).toList()).containsExactly(
-                "server b: 3 connects in a row failed during traffic (connection refused), but it is the last server"
+                "server g/b: 3 connects in a row failed during traffic (connection refused), but it is the last server"
                     + " of group g that takes sessions: kept UP (no active check to confirm)");
             assertThat(rig.server("b").state()).isEqualTo(ServerState.UP);
             rig.backend("b", bAddress); // back: the next session is served at once, no re-probe to wait for
