@@ -31,6 +31,10 @@ class PausedProcessTest {
 
             niolb.signal("STOP");
             try {
+                // kill(1) returns once the stop is sent, not once every thread has stopped: a loop thread still
+                // running then read the client's line before the pause (seen under load), and the test, meant to
+                // send during a pause, sent before it
+                awaitStopped(niolb.pid());
                 client.getOutputStream().write("sent while paused\n".getBytes(StandardCharsets.US_ASCII));
                 Thread.sleep(1_600); // the behaviour: a pause longer than the idle timeout (1 s)
             } finally {
@@ -42,5 +46,22 @@ class PausedProcessTest {
             out.write("after\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(RunProcessTest.readLine(client)).as("the session goes on").isEqualTo("after");
         }
+    }
+
+    /** Returns once every thread of {@code pid} is stopped (state T in /proc/PID/task/TID/stat). */
+    private static void awaitStopped(final long pid) throws Exception {
+        final java.nio.file.Path tasks = java.nio.file.Path.of("/proc/" + pid + "/task");
+        dev.niolb.testing.Await.until(() -> {
+            try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.list(tasks)) {
+                return all.allMatch(t -> {
+                    try {
+                        final String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                        return stat.charAt(stat.lastIndexOf(')') + 2) == 'T';
+                    } catch (final java.io.IOException gone) {
+                        return true; // a thread that ended is no thread running
+                    }
+                });
+            }
+        }, 5_000);
     }
 }
