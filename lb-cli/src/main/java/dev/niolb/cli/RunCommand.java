@@ -467,8 +467,9 @@ public final class RunCommand implements Callable<Integer> {
         if (bytes == 0) {
             throw new ParameterException(spec.commandLine(), flag + " needs a path");
         }
-        if (bytes > 107) {
-            throw new ParameterException(spec.commandLine(), flag + ": a Unix socket's path is at most 107 bytes, "
+        if (bytes > dev.niolb.cli.log.UnixDatagramSocket.MAX_PATH_BYTES) {
+            throw new ParameterException(spec.commandLine(), flag + ": a Unix socket's path is at most "
+                + dev.niolb.cli.log.UnixDatagramSocket.MAX_PATH_BYTES + " bytes, "
                 + "and " + path + " is " + bytes);
         }
     }

@@ -41,6 +41,8 @@ public final class UnixDatagramSocket implements AutoCloseable {
     private static final int SEND_TIMEOUT_MS = 1000;
     private static final int SCM_RIGHTS = 1;
     private static final int PATH_MAX = 108;
+    /** The longest path a Unix socket address holds ({@code sun_path} less its NUL), in bytes. */
+    public static final int MAX_PATH_BYTES = PATH_MAX - 1;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();

@@ -207,7 +207,7 @@ final class ControlSocket implements AutoCloseable {
         });
     }
 
-    private static int[] concat(final int[] a, final int[] b) {
+    static int[] concat(final int[] a, final int[] b) {
         final int[] all = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;

@@ -66,9 +66,7 @@ public final class Takeover implements AutoCloseable {
                 closeAll(fds);
                 throw gone(e.getMessage());
             }
-            final int[] all = java.util.Arrays.copyOf(fds, fds.length + more.fds().length);
-            System.arraycopy(more.fds(), 0, all, fds.length, more.fds().length);
-            fds = all;
+            fds = ControlSocket.concat(fds, more.fds());
             if (!more.text().strip().equals("+") || more.fds().length == 0 || fds.length > total) {
                 closeAll(fds);
                 throw new IOException("the running niolb stopped handing its sockets over after " + fds.length

@@ -64,7 +64,7 @@ public final class TakeoverServer implements AutoCloseable {
                                          final Runnable takenOver) throws IOException {
         final Path at;
         if (replacing) {
-            at = path.resolveSibling(path.getFileName() + ".new-" + ProcessHandle.current().pid());
+            at = staged(path);
             Files.deleteIfExists(at);
         } else {
             at = path;
@@ -98,10 +98,11 @@ public final class TakeoverServer implements AutoCloseable {
      * after "listening on").
      */
     public static String problem(final Path path, final boolean replacing) {
-        final int bytes = path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-            + (replacing ? (".new-" + ProcessHandle.current().pid()).length() : 0);
-        if (bytes > 107) {
-            return "a Unix socket's path is at most 107 bytes, and this one " + (replacing ? "(with the suffix it is "
+        final int bytes = (replacing ? staged(path) : path).toString()
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > dev.niolb.cli.log.UnixDatagramSocket.MAX_PATH_BYTES) {
+            return "a Unix socket's path is at most " + dev.niolb.cli.log.UnixDatagramSocket.MAX_PATH_BYTES
+                + " bytes, and this one " + (replacing ? "(with the suffix it is "
                 + "staged under) " : "") + "is " + bytes + ": give a shorter one";
         }
         final Path parent = path.toAbsolutePath().getParent();
@@ -116,6 +117,11 @@ public final class TakeoverServer implements AutoCloseable {
             return e.getMessage();
         }
         return null;
+    }
+
+    /** Where a successor listens until {@link #activate} renames its socket over the old one's at {@code path}. */
+    private static Path staged(final Path path) {
+        return path.resolveSibling(path.getFileName() + ".new-" + ProcessHandle.current().pid());
     }
 
     /** Moves the socket into place if it was staged, and serves takeovers from now on. */
