@@ -88,6 +88,7 @@ public final class BulkEcho {
     public static Result run(final InetSocketAddress address, final Duration duration, final Duration pause)
         throws IOException {
         final MessageDigest received = sha256();
+        final TcpDrops dropsBefore = TcpDrops.now();
         final long start = System.nanoTime();
         try (Socket s = new Socket(); ExecutorService writerThread = Executors.newThreadPerTaskExecutor(PLATFORM)) {
             s.connect(address, 5000);
@@ -96,7 +97,7 @@ public final class BulkEcho {
             final long stopAt = start + duration.toNanos();
             final Future<Long> writer = writerThread.submit(() -> write(s, stopAt, pause.toNanos()));
             final long[] count = new long[1];
-            final String failure = read(s, received, count);
+            final String failure = read(s, received, count, dropsBefore);
             final long nanos = System.nanoTime() - start;
             s.close(); // a healthy writer is done by now (the echo ends after our end); a stuck one fails
             long sent;
@@ -158,10 +159,11 @@ public final class BulkEcho {
 
     /**
      * Reads to the end of stream; returns null then, or what ended it otherwise. A read that times out says
-     * where the bytes sat at that moment (the kernel's queues of every socket on the path), since a stalled
-     * session is gone by the time anyone looks.
+     * where the bytes sat at that moment (the kernel's queues of every socket on the path) and which of the
+     * host's TCP drop counters rose since the run began, since a stalled session is gone by the time anyone looks.
      */
-    private static String read(final Socket s, final MessageDigest digest, final long[] count) {
+    private static String read(final Socket s, final MessageDigest digest, final long[] count,
+                               final TcpDrops dropsBefore) {
         final byte[] buf = new byte[CHUNK];
         try {
             final InputStream in = s.getInputStream();
@@ -172,7 +174,8 @@ public final class BulkEcho {
             }
             return null;
         } catch (final SocketTimeoutException e) {
-            return e.getMessage() + "; " + QueuedBytes.describe(s.getLocalPort());
+            return e.getMessage() + "; host's TCP drops meanwhile: " + TcpDrops.now().risenSince(dropsBefore) + "; "
+                + QueuedBytes.describe(s.getLocalPort());
         } catch (final IOException e) {
             return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         }

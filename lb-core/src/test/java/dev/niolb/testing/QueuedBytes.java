@@ -21,7 +21,7 @@ public final class QueuedBytes {
     public static String describe(final int port) {
         final List<String> lines = new ArrayList<>();
         try {
-            final Process ss = new ProcessBuilder("ss", "-tnoiH", "state", "all").redirectErrorStream(true).start();
+            final Process ss = new ProcessBuilder("ss", "-tnoimH", "state", "all").redirectErrorStream(true).start();
             final String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!ss.waitFor(5, TimeUnit.SECONDS)) {
                 ss.destroyForcibly();
@@ -38,7 +38,9 @@ public final class QueuedBytes {
                 if (queued || row.contains(":" + port + " ")) {
                     final String details = i + 1 < rows.length && !rows[i + 1].isBlank()
                         && Character.isWhitespace(rows[i + 1].charAt(0)) ? rows[i + 1].trim() : "";
-                    lines.add(String.join(" ", f) + " {" + details.substring(0, Math.min(details.length(), 200)) + "}");
+                    // the stalled session's own sockets in full (skmem's d is the socket's drops), others in brief
+                    final int keep = row.contains(":" + port + " ") ? details.length() : 200;
+                    lines.add(String.join(" ", f) + " {" + details.substring(0, Math.min(details.length(), keep)) + "}");
                 }
             }
         } catch (final IOException e) {
