@@ -9,7 +9,8 @@ NOTIFY_SOCKET=NOTIFY_PATH. It prints each notify message as a line 'NOTIFY …',
 FDSTOREREMOVE=1, forwards SIGTERM to the child and exits with its status. The child dies with it (PDEATHSIG).
 With SOCKET_UID=N in its environment (run as root) it makes the socket as user N, as a socket unit's are made
 by root for a service that runs as a user of its own: a socket of another user's can join no SO_REUSEPORT group.
-With SOCKET_UNIT=1 it keeps its copy whatever the child asks, as systemd does for a socket unit's sockets.
+With SOCKET_UNIT=1 it keeps its copy whatever the child asks, as systemd does for a socket unit's sockets. A socket
+unit's socket (SOCKET_UNIT=1 or SOCKET_UID) is named for its unit in LISTEN_FDNAMES (niolb.socket), as systemd names it.
 """
 import ctypes
 import os
@@ -38,7 +39,8 @@ if child == 0:
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     os.dup2(listening.fileno(), 3)
     os.set_inheritable(3, True)
-    env = dict(os.environ, LISTEN_FDS="1", LISTEN_PID=str(os.getpid()), LISTEN_FDNAMES="niolb-listeners",
+    name = "niolb.socket" if socket_unit or owner is not None else "niolb-listeners"
+    env = dict(os.environ, LISTEN_FDS="1", LISTEN_PID=str(os.getpid()), LISTEN_FDNAMES=name,
                NOTIFY_SOCKET=notify_path)
     os.execvpe(command[0], command, env)
 

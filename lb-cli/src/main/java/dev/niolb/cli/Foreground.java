@@ -21,6 +21,7 @@ import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
 import dev.niolb.config.TokenFile;
 import dev.niolb.config.TransportChoice;
+import dev.niolb.config.file.ConfigFile;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.transport.epoll.InheritedSockets;
 import dev.niolb.transport.epoll.EpollTransport;
@@ -123,6 +124,14 @@ final class Foreground {
         final long pid = ProcessHandle.current().pid();
         final Takeover takeover = takeoverFrom == null ? null : takeOver(takeoverFrom, pid);
         final int[] handedOver = takeover != null ? takeover.fds() : ListeningSockets.handedOver(System.getenv(), pid);
+        final int activated = takeover != null ? 0 : ListeningSockets.fromSocketUnits(System.getenv(), handedOver.length);
+        if (activated > 0 && config.transport() == TransportChoice.NIO) {
+            // closing them would reset the clients that activated niolb, and systemd keeps its copies anyway
+            throw Failure.configuration("socket activation needs the epoll transport: the nio transport cannot adopt "
+                + "the " + (activated == 1 ? "listening socket" : activated + " listening sockets")
+                + " a socket unit handed over; " + (source instanceof ConfigFile ? "set transport: auto (or epoll) in "
+                + source.describe() : "drop --transport nio"));
+        }
         final InheritedSockets inherited = inherit(handedOver, config.transport());
         final ListeningSockets stored = new ListeningSockets(systemd);
         if (inherited != null) {
@@ -151,7 +160,7 @@ final class Foreground {
         LOG.info(startLine(config, lb.localAddresses(), lb.transport(),
             (group, server) -> lb.group(group).snapshot().server(server)));
         if (inherited != null) {
-            reportInherited(inherited, offered);
+            reportInherited(inherited, offered, activated > 0);
         }
         final TakeoverServer control = controlSocket(lb, signals, takeover);
         if (lb.adminAddress() != null) {
@@ -426,13 +435,16 @@ final class Foreground {
         }
     }
 
-    /** @param offered the sockets still offered when the listeners started: those they took are the adopted */
-    private static void reportInherited(final InheritedSockets inherited, final int offered) {
+    /**
+     * @param offered   the sockets still offered when the listeners started: those they took are the adopted
+     * @param activated a socket unit handed them over (socket activation), not niolb's store or a takeover
+     */
+    private static void reportInherited(final InheritedSockets inherited, final int offered, final boolean activated) {
         final List<String> unclaimed = inherited.closeUnclaimed();
         final int adopted = offered - unclaimed.size();
         if (adopted > 0) {
-            LOG.info("adopted {} listening {} from before the restart: clients that waited in their backlog are "
-                + "served now", adopted, adopted == 1 ? "socket" : "sockets");
+            LOG.info("adopted {} listening {} {}: clients that waited in their backlog are served now", adopted,
+                adopted == 1 ? "socket" : "sockets", activated ? "a socket unit handed over" : "from before the restart");
         }
         if (!unclaimed.isEmpty()) {
             LOG.info("closed {} listening sockets handed over that this config does not use: {}",

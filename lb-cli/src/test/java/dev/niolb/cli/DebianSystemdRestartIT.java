@@ -145,7 +145,7 @@ class DebianSystemdRestartIT extends BootedDebian {
         // READY=1 follows the start, and may come a moment after the first client is served
         awaitProperty("ActiveState", v -> v.equals("active"));
         assertThat(LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat"))
-            .contains("adopted 1 listening socket from before the restart")
+            .contains("adopted 1 listening socket a socket unit handed over")
             .contains("belong to another user");
         for (int i = 0; i < 10; i++) {
             try (Socket next = new Socket(InetAddress.getLoopbackAddress(), port)) {

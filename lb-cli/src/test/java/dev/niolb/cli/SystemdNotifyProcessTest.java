@@ -95,6 +95,21 @@ class SystemdNotifyProcessTest {
     }
 
     @Test
+    void aSocketUnitsSocketOnTheNioTransportIsRefusedInOneLineNotClosedUnderTheClientThatActivatedIt(
+        @TempDir final Path dir) throws Exception {
+        // NIO closed it and bound its own: the client waiting in its backlog was reset (black-box testing, session 29)
+        final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start(underStandIn(port, dir, "SOCKET_UNIT=1"), "run", "--listen",
+                 "127.0.0.1:" + port, "--transport", "nio", "--server", RunProcessTest.hostPort(echo), "--admin",
+                 "none")) {
+            assertThat(niolb.awaitExit(WAIT)).as("EX_CONFIG: a restart cannot mend it").isEqualTo(78);
+            assertThat(niolb.err()).containsExactly("niolb: socket activation needs the epoll transport: the nio "
+                + "transport cannot adopt the listening socket a socket unit handed over; drop --transport nio");
+        }
+    }
+
+    @Test
     void aSocketUnitsSocketNoListenerHasIsWarnedOfSinceItsClientsWouldWaitForEver(@TempDir final Path dir)
         throws Exception {
         // systemd keeps it open whatever niolb closes: its port took clients nobody served, with one INFO line

@@ -62,6 +62,26 @@ public final class ListeningSockets {
     }
 
     /**
+     * How many of the {@code count} descriptors handed over come from a socket unit (socket activation) rather than
+     * from niolb's own store: systemd names each in {@code LISTEN_FDNAMES}, the store's with {@link #FDNAME} and a
+     * socket unit's with the unit's name (or its {@code FileDescriptorName=}); without names, none is the store's.
+     */
+    public static int fromSocketUnits(final Map<String, String> environment, final int count) {
+        final String names = environment.get("LISTEN_FDNAMES");
+        if (names == null) {
+            return count;
+        }
+        final String[] each = names.split(":", -1);
+        int units = 0;
+        for (int i = 0; i < count; i++) {
+            if (i >= each.length || !FDNAME.equals(each[i])) {
+                units++;
+            }
+        }
+        return units;
+    }
+
+    /**
      * Has systemd close every socket it stores for niolb, before this process binds: those it was handed and
      * keeps stay open in it, and {@link #store} puts them back once it runs.
      */
