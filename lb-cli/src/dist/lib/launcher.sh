@@ -103,9 +103,10 @@ exec_niolb() {
     local classpath=$1
     shift
     local user=${JAVA_OPTS:-} opts=() by_share=
-    [[ $user == *MaxRAMPercentage* || $user == *-XX:MaxRAM=* ]] && by_share=1
-    [[ $user == *-Xms* || $user == *-Xmx* || -n $by_share ]] || opts+=(-Xms64m)
-    [[ $user == *-Xmx* || -n $by_share ]] || opts+=(-Xmx512m)
+    [[ $user == *RAMPercentage* || $user == *-XX:MaxRAM=* ]] && by_share=1
+    # any heap size of JAVA_OPTS's, in either spelling, drops both of ours: -Xms1g beside our -Xmx512m, or
+    # -XX:MaxHeapSize=32m beside our -Xms64m, is a JVM that refuses to start
+    [[ $user == *-Xms* || $user == *-Xmx* || $user == *HeapSize=* || -n $by_share ]] || opts+=(-Xms64m -Xmx512m)
     [[ $user == *MaxDirectMemorySize* || -n $by_share ]] || opts+=(-XX:MaxDirectMemorySize=512m)
     # a whole word (G1 has a digit; -XX:+UseGCOverheadLimit is no collector)
     [[ " $user " =~ [[:space:]]-XX:[+-]Use[A-Za-z0-9]+GC[[:space:]] ]] || opts+=(-XX:+UseZGC)

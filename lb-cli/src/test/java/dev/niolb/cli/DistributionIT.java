@@ -185,6 +185,18 @@ class DistributionIT {
     }
 
     @Test
+    void javaOptsSettingOnlyTheInitialOrOnlyTheMaximumHeapStartsWithoutTheLaunchersOther() throws Exception {
+        // -Xms1g beside the launcher's -Xmx512m: "Initial heap size set to a larger value than the maximum heap size"
+        final Result initial = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xms1g"), "version");
+        assertThat(initial.exitCode()).as(initial.toString()).isZero();
+        assertThat(initial.out()).contains("-XX:InitialHeapSize=1073741824").doesNotContain("MaxHeapSize=536870912");
+
+        final Result maximum = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:MaxHeapSize=32m"), "version");
+        assertThat(maximum.exitCode()).as(maximum.toString()).isZero();
+        assertThat(maximum.out()).contains("-XX:MaxHeapSize=33554432").doesNotContain("InitialHeapSize=67108864");
+    }
+
+    @Test
     void javaOptsNamingG1IsTheOnlyCollector() throws Exception {
         final Result g1 = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:+UseG1GC"), "version");
 
