@@ -46,9 +46,18 @@ public final class Main implements Callable<Integer> {
         if (args.length > 0 && args[0].equals("run")) {
             ReloadSignal.holdUntilStarted(); // a SIGHUP during start-up would end the process
         }
+        // run and demo write logs to stdout, which a stop must not wait on (StuckStdoutProcessTest): theirs stays
+        final boolean serves = args.length > 0 && (args[0].equals("run") || args[0].equals("demo"));
+        final StandardOutput stdout = serves ? null : StandardOutput.install();
         // System.exit and not a return: the engine's loop threads must not keep a stopped process alive
-        final int code = commandLineFor(args).execute(args);
+        int code = commandLineFor(args).execute(args);
         flushLogs();
+        final String failure = stdout == null ? null : stdout.failure();
+        if (failure != null && code == 0) {
+            // what the command printed did not all arrive (a full disk): the file it went to is not the answer
+            System.err.println("niolb: cannot write to standard output: " + failure);
+            code = 1;
+        }
         System.exit(code);
     }
 
