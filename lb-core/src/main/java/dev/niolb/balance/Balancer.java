@@ -17,8 +17,10 @@ public interface Balancer {
      * Picks a server that {@link Server#acceptsNew() accepts new sessions}.
      *
      * @param clientHash a well-mixed hash of the client's IP address (not its port), see {@link ClientHash}
-     * @param excluded   servers already tried for this session: bit {@code i} set excludes the server with
-     *                   {@link Server#index()} {@code i} (servers at index 64 or more cannot be excluded)
+     * @param excluded   servers already tried for this session: bit {@code i % 64} set excludes the server with
+     *                   {@link Server#index()} {@code i}; in a group of more than 64 servers a bit excludes every
+     *                   server whose index it is modulo 64, so a retry passes over a few untried ones too, but
+     *                   never goes back to one tried (with a bit of 0 from index 64 on, it went back to them)
      * @return the server, or {@code null} when no server can take the session
      */
     Server pick(int clientHash, long excluded);
@@ -57,13 +59,11 @@ public interface Balancer {
 
     /** Whether {@code server} is excluded by the mask, see {@link #pick}. */
     static boolean isExcluded(final Server server, final long excluded) {
-        final int i = server.index();
-        return i < 64 && (excluded & (1L << i)) != 0;
+        return (excluded & bit(server)) != 0;
     }
 
-    /** The mask bit of {@code server}, 0 for index 64 or more. */
+    /** The mask bit of {@code server}: bit {@code index % 64}, see {@link #pick}. */
     static long bit(final Server server) {
-        final int i = server.index();
-        return i < 64 ? 1L << i : 0L;
+        return 1L << (server.index() & 63);
     }
 }

@@ -73,7 +73,7 @@ public final class ServerAttempts {
     public void notAsked(final Server server) {
         release();
         attempts--;
-        tried &= ~Balancer.bit(server);
+        tried &= ~Balancer.bit(server); // in a group of over 64, also frees a tried server of the same bit: rare
     }
 
     /** Gives back the place held under a server's maxconn, if one is held. Idempotent. */

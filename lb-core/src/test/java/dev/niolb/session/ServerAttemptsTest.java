@@ -21,12 +21,16 @@ class ServerAttemptsTest {
     private static final int CLIENT = 12345;
 
     private static GroupBalancer balancer(final int maxconn, final String... names) {
+        return balancer(Algorithm.ROUNDROBIN, maxconn, names);
+    }
+
+    private static GroupBalancer balancer(final Algorithm algorithm, final int maxconn, final String... names) {
         final List<ServerConfig> servers = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
             servers.add(new ServerConfig(names[i], new InetSocketAddress("127.0.0.1", 2000 + i), 1, false, 0,
                 SendProxy.NONE, maxconn));
         }
-        return new GroupBalancer(new TargetGroup(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, servers,
+        return new GroupBalancer(new TargetGroup(new TargetGroupConfig("g", algorithm, servers,
             HealthCheckConfig.DEFAULTS), 1), 7);
     }
 
@@ -43,6 +47,25 @@ class ServerAttemptsTest {
         assertThat(attempts.attempts()).isEqualTo(3);
         assertThat(attempts.retriesLeft()).isFalse();
         assertThat(attempts.giveUp()).isEqualTo(Termination.CONNECT_FAILURE);
+    }
+
+    @Test
+    void inAGroupOfMoreThanSixtyFourServersNoTryGoesBackToAServerTriedBefore() {
+        // the mask had no bit for index 64 on: source hashing sent every retry back to the same failed server
+        final String[] names = new String[70];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "s" + i;
+        }
+        final GroupBalancer balancer = balancer(Algorithm.SOURCE, 0, names);
+        for (int client = 0; client < 500; client++) {
+            final ServerAttempts attempts = new ServerAttempts(3);
+            final List<String> asked = new ArrayList<>();
+            Server s;
+            while ((s = attempts.next(balancer, client * 0x9E3779B9)) != null) {
+                asked.add(s.name());
+            }
+            assertThat(asked).as("client %d", client).hasSize(4).doesNotHaveDuplicates();
+        }
     }
 
     @Test
