@@ -141,6 +141,99 @@ class TcpProxyTest {
         }
     }
 
+    /** 300,000 then 100,000 random bytes: the two sides of an urgent byte, more than one relay buffer each. */
+    private static byte[][] aroundUrgentByte() {
+        final Random random = new Random(29);
+        final byte[] before = new byte[300_000];
+        final byte[] after = new byte[100_000];
+        random.nextBytes(before);
+        random.nextBytes(after);
+        return new byte[][] {before, after};
+    }
+
+    private static byte[] joined(final byte[][] parts) {
+        final byte[] all = Arrays.copyOf(parts[0], parts[0].length + parts[1].length);
+        System.arraycopy(parts[1], 0, all, parts[0].length, parts[1].length);
+        return all;
+    }
+
+    @Test
+    void anUrgentByteFromTheClientIsDroppedAndTheBytesAfterItStillReachTheServer() throws Exception {
+        // a splice stops at the urgent mark and says EAGAIN while the socket stays readable: the loop spun at
+        // 100 % and nothing after the mark was relayed (black-box testing, session 29)
+        final byte[][] parts = aroundUrgentByte();
+        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
+            try {
+                final byte[] got = s.getInputStream().readAllBytes(); // until the client's FIN
+                s.getOutputStream().write(got);
+                s.shutdownOutput();
+            } catch (final IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        start(server.address());
+        try (Socket s = connect()) {
+            s.getOutputStream().write(parts[0]);
+            s.sendUrgentData('!');
+            s.getOutputStream().write(parts[1]);
+            s.shutdownOutput();
+            final byte[] got = s.getInputStream().readAllBytes();
+            assertThat(got.length).as("bytes echoed").isEqualTo(400_000);
+            assertThat(got).as("echoed: all but the urgent byte").isEqualTo(joined(parts));
+        }
+        Await.until(() -> lb.activeSessions() == 0, 5000);
+        assertThat(lb.listener("front").counters().terminated(Termination.CLIENT_CLOSE)).isEqualTo(1);
+    }
+
+    @Test
+    void anUrgentByteInAnOpenStreamDoesNotStallTheBytesAfterIt() throws Exception {
+        // no FIN behind it: the splice said EAGAIN at the mark, the socket stayed readable, the loop spun at 100 %
+        final byte[][] parts = aroundUrgentByte();
+        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
+            try {
+                s.getInputStream().transferTo(s.getOutputStream()); // echoes as it reads
+                s.shutdownOutput();
+            } catch (final IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        start(server.address());
+        try (Socket s = connect()) {
+            s.getOutputStream().write(parts[0]);
+            s.sendUrgentData('!');
+            s.getOutputStream().write(parts[1]);
+            final byte[] got = s.getInputStream().readNBytes(400_000); // before the client's FIN
+            assertThat(got).as("echoed: all but the urgent byte").isEqualTo(joined(parts));
+            s.shutdownOutput();
+            assertThat(s.getInputStream().read()).as("then the end").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void anUrgentByteFromTheServerIsDroppedAndTheBytesAfterItStillReachTheClient() throws Exception {
+        // the client got the bytes before the mark and a clean end: a cut-off stream taken for a whole one
+        final byte[][] parts = aroundUrgentByte();
+        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
+            try {
+                s.getOutputStream().write(parts[0]);
+                s.sendUrgentData('!');
+                s.getOutputStream().write(parts[1]);
+                s.shutdownOutput();
+                s.getInputStream().readAllBytes(); // until the client's FIN
+            } catch (final IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        start(server.address());
+        try (Socket s = connect()) {
+            final byte[] got = s.getInputStream().readAllBytes();
+            assertThat(got.length).as("bytes received").isEqualTo(400_000);
+            assertThat(got).as("all but the urgent byte").isEqualTo(joined(parts));
+            s.shutdownOutput();
+        }
+        Await.until(() -> lb.activeSessions() == 0, 5000);
+    }
+
     @Test
     void halfCloseLetsTheServerAnswerAfterTheClientFinishedSending() throws Exception {
         final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {

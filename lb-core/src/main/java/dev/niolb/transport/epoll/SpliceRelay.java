@@ -5,7 +5,6 @@ import dev.niolb.transport.BufferRelay;
 import dev.niolb.transport.StreamRelay;
 import dev.niolb.transport.StreamSocket;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -20,10 +19,12 @@ import java.nio.ByteBuffer;
  * <p>The pipe: taken from the loop's {@link PipePool} for a read and given back as soon as the destination has
  * taken every byte in it, so an idle or waiting direction holds none. While bytes sit in it the source is not
  * read (backpressure, as the buffer path: at most one pipe per direction) and the destination is watched for
- * writability. The source is read only into an empty pipe, so an {@code EAGAIN} from that splice always means
- * "nothing to read", never "pipe full". The end of the stream becomes a shutdown of the destination once the
- * pipe is empty: a transfer is never left stranded in a pipe; a session that ends with bytes in one closes it
- * rather than pool it.
+ * writability. The source is read only into an empty pipe, so an {@code EAGAIN} from that splice means "nothing
+ * to read", never "pipe full". A splice that moves nothing (0 or {@code EAGAIN} on a wake-up's first) is
+ * followed by a read through the buffer path: at TCP urgent data a splice stops at the mark and says the same,
+ * and the read steps over the urgent byte; at the end of the stream the read finds it, and the buffer path
+ * shuts the destination. A transfer is never left stranded in a pipe: the source is read again only once the
+ * pipe is empty; a session that ends with bytes in one closes it rather than pool it.
  *
  * <p>Falling back: when no pipe can be had (the loop's pipe budget, or {@code pipe2} refused) that read goes
  * through a buffer; when the kernel refuses splice for these sockets ({@code EINVAL}) the direction stays on
@@ -40,10 +41,6 @@ final class SpliceRelay implements StreamRelay {
     private PipePool pipes;
     private Pipe pipe;
     private boolean splicing;
-    private boolean srcEnded;
-    private boolean dstShut;
-    /** What the source's end does, as {@link BufferRelay}'s: shut the destination, leave it to the close, or fail. */
-    private byte onEnd = BufferRelay.END_SHUTS;
     private long splicedBytes;
 
     SpliceRelay(final BufferPool pool, final boolean always) {
@@ -101,15 +98,21 @@ final class SpliceRelay implements StreamRelay {
                 continue;
             }
             if (n == 0) {
-                srcEnded = true;
-                src.endRead();
+                // the end of the stream, or TCP urgent data once the FIN is in: a splice stops at the urgent mark
+                // and says 0 there, and the stream was cut short as if it had ended, the client none the wiser
+                // (black-box testing, session 29). A read tells the two apart, steps over the urgent byte (niolb
+                // relays none) and, at the end, ends the direction as the buffer path does.
                 givePipeBack();
-                return shutdownDst();
+                return buffered.onReadable();
             }
             final int errno = Libc.errno();
             if (errno == Errors.EAGAIN) {
                 givePipeBack();
-                return OK;
+                // woken readable and nothing spliced: TCP urgent data. A splice stops at the urgent mark and says
+                // EAGAIN while the socket stays readable, so the loop woke for ever and nothing after the mark
+                // moved (black-box testing, session 29); a read steps over the urgent byte (niolb relays none,
+                // as the buffer path and nio do), and the next wake-up splices on. Else one read that finds nothing.
+                return i == 0 ? buffered.onReadable() : OK;
             }
             if (errno == Errors.EINTR) {
                 continue;
@@ -143,7 +146,7 @@ final class SpliceRelay implements StreamRelay {
             }
         }
         givePipeBack();
-        return srcEnded ? shutdownDst() : OK;
+        return OK;
     }
 
     private void givePipeBack() {
@@ -179,47 +182,22 @@ final class SpliceRelay implements StreamRelay {
         if (status != OK || buffered.pending() > 0) {
             return status;
         }
-        if (pipe != null) {
-            return drain();
-        }
-        return srcEnded ? shutdownDst() : OK;
-    }
-
-    private int shutdownDst() {
-        if (onEnd == BufferRelay.END_ABORTED) {
-            return SRC_FAILED; // its end is its failure (abortSource): nothing to pass on
-        }
-        if (!dstShut) {
-            dstShut = true;
-            if (onEnd == BufferRelay.END_CLOSE_FOLLOWS) {
-                return OK; // the session's close sends the FIN
-            }
-            try {
-                dst.shutdownOutput();
-            } catch (final IOException e) {
-                return DST_FAILED;
-            }
-        }
-        return OK;
+        return pipe != null ? drain() : OK;
     }
 
     @Override
     public void closeFollows() {
-        if (onEnd != BufferRelay.END_ABORTED) {
-            onEnd = BufferRelay.END_CLOSE_FOLLOWS;
-        }
         buffered.closeFollows();
     }
 
     @Override
     public void abortSource() {
-        onEnd = BufferRelay.END_ABORTED;
         buffered.abortSource();
     }
 
     @Override
     public boolean wantsRead() {
-        return splicing ? !srcEnded && pipe == null && buffered.wantsRead() : buffered.wantsRead();
+        return splicing ? pipe == null && buffered.wantsRead() : buffered.wantsRead();
     }
 
     @Override
@@ -229,12 +207,12 @@ final class SpliceRelay implements StreamRelay {
 
     @Override
     public boolean done() {
-        return dstShut || buffered.done();
+        return buffered.done();
     }
 
     @Override
     public boolean srcEnded() {
-        return srcEnded || buffered.srcEnded();
+        return buffered.srcEnded(); // the end is always read through the buffer path, see onReadable
     }
 
     @Override
