@@ -41,7 +41,7 @@ final class StatsTables {
                 count(l.get("active")), count(l.get("accepted")), bytes(l.get("bytes_in")), bytes(l.get("bytes_out")),
                 count(l.get("connect_failures")),
                 count(endedRefused(l, ended) + sum(rejected, rejected.keySet().toArray(String[]::new))
-                    + sum(dropped, "flow_limit", "no_server", "connect_failure", "not_resent", "full", "no_socket", "stopping", "acl", "source_limit",
+                    + sum(dropped, "flow_limit", "no_server", "connect_failure", "not_resent", "from_server", "full", "no_socket", "stopping", "acl", "source_limit",
                         "source_rate", "proxy_header")),
                 count(sum(ended, "client_reset", "server_reset", "internal_error")),
                 millis(session.get("p50")), millis(session.get("p99")));

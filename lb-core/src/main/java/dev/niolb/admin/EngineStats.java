@@ -166,6 +166,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         dropped.put("no_server", c.get(UdpListenerCounters.DROPPED_NO_SERVER));
         dropped.put("connect_failure", c.get(UdpListenerCounters.DROPPED_CONNECT_FAILURE));
         dropped.put("not_resent", c.get(UdpListenerCounters.DROPPED_NOT_RESENT));
+        dropped.put("from_server", c.get(UdpListenerCounters.DROPPED_FROM_SERVER));
         dropped.put("full", c.get(UdpListenerCounters.DROPPED_FULL));
         dropped.put("no_socket", c.get(UdpListenerCounters.DROPPED_NO_SOCKET));
         dropped.put("too_large", c.get(UdpListenerCounters.DROPPED_TOO_LARGE));

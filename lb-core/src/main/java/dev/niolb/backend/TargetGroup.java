@@ -9,6 +9,7 @@ import dev.niolb.config.TargetGroupConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -412,12 +413,18 @@ public final class TargetGroup {
         private final Server[] servers;
         private final int hashBalanceFactor;
         private final MaglevTable maglev;
+        private final java.util.Set<InetSocketAddress> addresses;
 
         Snapshot(final long version, final Algorithm balance, final Server[] servers, final int hashBalanceFactor) {
             this.version = version;
             this.balance = balance;
             this.servers = servers;
             this.hashBalanceFactor = hashBalanceFactor;
+            final java.util.Set<InetSocketAddress> all = new java.util.HashSet<>();
+            for (final Server s : servers) {
+                all.add(s.address());
+            }
+            this.addresses = java.util.Set.copyOf(all);
             // built here, by the thread that publishes the snapshot (reload, admin, health), not by the first
             // relay loop to pick from it: a table takes milliseconds, and a relay loop has sessions to serve
             this.maglev = balance == Algorithm.SOURCE ? MaglevTable.build(servers) : null;
@@ -446,6 +453,15 @@ public final class TargetGroup {
          */
         public MaglevTable maglevTable() {
             return maglev;
+        }
+
+        /**
+         * Whether {@code peer} is the address and port of one of these servers: a datagram from there that opened a
+         * flow would have the server's replies sent to the server itself. (The JDK gives an IPv4-mapped IPv6
+         * address as its IPv4 one, so the two spellings are one key.) A lookup: for each new UDP flow.
+         */
+        public boolean isServerAddress(final InetSocketAddress peer) {
+            return addresses.contains(peer);
         }
 
         public Server server(final String serverName) {

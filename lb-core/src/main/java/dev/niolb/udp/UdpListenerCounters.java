@@ -87,7 +87,12 @@ public final class UdpListenerCounters extends SessionCounters {
      * it keeps to send again to the next server ({@link KeptDatagrams}): lost with that server as the flow moved on.
      */
     public static final int DROPPED_NOT_RESENT = 25;
-    private static final int FIELDS = 26;
+    /**
+     * Datagrams that would open a flow from the address of one of the group's servers, or of the listener itself:
+     * the flow would send that server's replies back to it (or to the listener), round in a loop for ever.
+     */
+    public static final int DROPPED_FROM_SERVER = 26;
+    private static final int FIELDS = 27;
 
     public UdpListenerCounters(final int stripes) {
         super(FIELDS, ACTIVE, stripes);

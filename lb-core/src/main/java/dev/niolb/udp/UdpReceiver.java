@@ -126,6 +126,16 @@ final class UdpReceiver implements IoHandler {
                 flow.fromClient(buffer, sender);
                 continue;
             }
+            if (loops(sender, socket.receivedAt()) || client != sender && loops(client, null)) {
+                // spoofed, or a server that writes to niolb's listener: a flow for it would send a server's
+                // replies to that server (or to this listener), whose answers would keep the flow alive for ever
+                // (black-box testing, session 29: one datagram, 175,000 a second between niolb and an echo server)
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_FROM_SERVER, 1);
+                listener.warn(loop.nowMs(), "dropped a datagram from " + Endpoint.hostPort(client) + ": it is the "
+                    + "address of a server of group " + listener.group().name() + " or of this listener, and a flow "
+                    + "for it would send replies round in a loop");
+                continue;
+            }
             flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null,
                 socket.receivedAt());
             if (flow != null) {
@@ -133,6 +143,19 @@ final class UdpReceiver implements IoHandler {
                 flow.undoIfNothingWent(); // a first datagram dropped opens no flow, as an empty one does
             }
         }
+    }
+
+    /**
+     * Whether a flow for {@code peer} would loop: it is a server of the listener's group, or the listener itself
+     * ({@code receivedAt}: where it came in, for a wildcard-bound listener that can tell). For a new flow only.
+     */
+    private boolean loops(final InetSocketAddress peer, final InetAddress receivedAt) {
+        if (listener.group().snapshot().isServerAddress(peer)) {
+            return true;
+        }
+        final InetSocketAddress bound = listener.localAddress();
+        return peer.getPort() == bound.getPort() && (peer.getAddress().equals(bound.getAddress())
+            || peer.getAddress().equals(receivedAt));
     }
 
     /**
