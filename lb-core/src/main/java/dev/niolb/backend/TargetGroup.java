@@ -310,7 +310,8 @@ public final class TargetGroup {
      */
     @FunctionalInterface
     public interface FailureListener {
-        void onConsecutiveFailures(Server server, int failures, String lastError);
+        /** @param datagram the last failure was a UDP flow's (ICMP port unreachable), not a TCP connect's */
+        void onConsecutiveFailures(Server server, int failures, String lastError, boolean datagram);
     }
 
     /** Sets who hears of passive failures (the health checker); once, before traffic. */
@@ -335,6 +336,11 @@ public final class TargetGroup {
      * its failures (black-box testing, session 22).
      */
     public void connectFailed(final Server server, final String why) {
+        connectFailed(server, why, false);
+    }
+
+    /** As {@link #connectFailed(Server, String)}; {@code datagram}: a UDP flow's server answered port unreachable. */
+    public void connectFailed(final Server server, final String why, final boolean datagram) {
         final int threshold = health.maxFails();
         if (threshold > 0) {
             final int run = server.connectFailed();
@@ -343,7 +349,7 @@ public final class TargetGroup {
                 if (!lastTakingSessions(server)) {
                     server.awaitJudgement(); // at once on every loop; the health loop's verdict is a wake-up away
                 }
-                listener.onConsecutiveFailures(server, run, why);
+                listener.onConsecutiveFailures(server, run, why, datagram);
             }
         }
     }

@@ -172,8 +172,8 @@ public final class HealthChecker implements AutoCloseable {
         configure(gh, group.health(), datagramOnly);
         groups.put(group, gh);
         // relay loops: one queued command when a server crosses the threshold, then the health loop decides
-        group.failureListener((server, failures, why) -> {
-            if (!loop.execute(() -> onPassiveFailures(group, server, failures, why))) {
+        group.failureListener((server, failures, why, datagram) -> {
+            if (!loop.execute(() -> onPassiveFailures(group, server, failures, why, datagram))) {
                 server.judged(); // no health loop any more to judge it: stopping
             }
         });
@@ -293,16 +293,16 @@ public final class HealthChecker implements AutoCloseable {
      * takes it DOWN by its own fall count. Health loop.
      */
     private void onPassiveFailures(final TargetGroup group, final Server server, final int failures,
-                                   final String why) {
+                                   final String why, final boolean datagram) {
         try {
-            judgePassiveFailures(group, server, failures, why);
+            judgePassiveFailures(group, server, failures, why, datagram);
         } finally {
             server.judged(); // after the verdict is published: DOWN leaves no moment for a new session
         }
     }
 
     private void judgePassiveFailures(final TargetGroup group, final Server server, final int failures,
-                                      final String why) {
+                                      final String why, final boolean datagram) {
         final ServerCheck check = checks.get(server);
         if (check == null) {
             return;
@@ -317,7 +317,7 @@ public final class HealthChecker implements AutoCloseable {
                 check.hasActiveCheck() ? " until its active check says otherwise" : " (no active check to confirm)");
             return;
         }
-        check.passiveDown(failures, why);
+        check.passiveDown(failures, why, datagram);
     }
 
     /** A removed group's last traces go once none of its servers is retiring any more. Health loop. */

@@ -31,7 +31,7 @@ final class ServerCheck implements Timeout {
 
     private final EventLoop loop;
     private final Server server;
-    private final ActiveCheck check;
+    private ActiveCheck check; // a re-probe asks as the traffic that failed did: see passiveDown
     private final boolean reprobeOnly;
     private final long intervalMs;
     private final long timeoutMs;
@@ -143,10 +143,21 @@ final class ServerCheck implements Timeout {
         return !reprobeOnly;
     }
 
-    /** A relay loop saw {@code failures} connects in a row fail: DOWN now, whatever the checks said. Loop. */
-    void passiveDown(final int failures, final String lastError) {
+    /**
+     * A relay loop saw {@code failures} connects in a row fail: DOWN now, whatever the checks said. Loop.
+     *
+     * @param datagram the last failure was a UDP flow's: the re-probe asks the same way. A server that TCP and UDP
+     *                 listeners share, its TCP port open and its UDP port closed, was taken DOWN by the datagrams,
+     *                 UP again by a connect, DOWN again by the next datagrams, every interval (black-box testing,
+     *                 session 29)
+     */
+    void passiveDown(final int failures, final String lastError, final boolean datagram) {
         if (stopped || !server.healthy()) {
             return;
+        }
+        if (reprobeOnly && !running) {
+            check = datagram ? ActiveCheck.datagramReprobe()
+                : ActiveCheck.of(new CheckSpec.Tcp(), ActiveCheck.proxyHeaderOf(server));
         }
         riseFall.forceDown();
         server.health(false, failures + " connects in a row failed during traffic: "

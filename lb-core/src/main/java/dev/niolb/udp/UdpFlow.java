@@ -501,7 +501,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         failed.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
         listener.counters().add(stripe, UdpListenerCounters.SERVER_UNREACHABLE, 1);
         // passive health, as a refused TCP connect: lock-free; at max-fails in a row the health loop takes it DOWN
-        group.connectFailed(failed, "port unreachable");
+        group.connectFailed(failed, "port unreachable", true);
         final int again = kept == null ? 0 : kept.count();
         // what it was sent and kept never reached a server that took it: it goes to the next one and is counted
         // there, or is dropped; either way not on this one (session 21: counted on both)

@@ -290,7 +290,7 @@ class ServerStateTest {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
         final Server a = g.snapshot().server("a");
         final List<Integer> reports = new java.util.ArrayList<>();
-        g.failureListener((server, failures, why) -> reports.add(failures));
+        g.failureListener((server, failures, why, datagram) -> reports.add(failures));
         g.connectFailed(a, "refused");
         g.connectFailed(a, "refused");
         a.connectSucceeded(0, 1000);
@@ -311,7 +311,7 @@ class ServerStateTest {
     void aServerAtMaxFailsTakesNoNewSessionFromAnyLoopUntilTheHealthLoopHasJudgedIt() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("b", 1, false));
         final Server a = g.snapshot().server("a");
-        g.failureListener((server, failures, why) -> { }); // a health loop that has not run yet
+        g.failureListener((server, failures, why, datagram) -> { }); // a health loop that has not run yet
         g.connectFailed(a, "refused");
         g.connectFailed(a, "refused");
         assertThat(a.acceptsNew()).as("below max-fails (3)").isTrue();
@@ -327,7 +327,7 @@ class ServerStateTest {
     void theLastServerTakingSessionsIsNotHeldBackAtMaxFails() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
         final Server a = g.snapshot().server("a");
-        g.failureListener((server, failures, why) -> { });
+        g.failureListener((server, failures, why, datagram) -> { });
         for (int i = 0; i < 3; i++) {
             g.connectFailed(a, "refused");
         }

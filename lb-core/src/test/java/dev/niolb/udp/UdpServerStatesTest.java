@@ -232,6 +232,34 @@ class UdpServerStatesTest {
         assertThat(client().ask("back")).isEqualTo("s0:back");
     }
 
+    @Test
+    void aServerThatTcpAndUdpListenersShareTakenDownByPortUnreachableIsReprobedWithADatagramNotAConnect()
+        throws Exception {
+        // its TCP port open, its UDP port closed: the connect re-probe passed and brought it UP for the next
+        // datagrams to take DOWN again, every interval (black-box testing, session 29)
+        final java.net.ServerSocket tcpOnly = rig.track(new java.net.ServerSocket(Ports.freeForTcpAndUdp(), 50,
+            java.net.InetAddress.getLoopbackAddress()));
+        final UdpEchoServer s1 = rig.track(new UdpEchoServer("s1"));
+        final InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        lb = rig.start(new Config(1, Duration.ofSeconds(5),
+            List.of(new ListenerConfig(FRONT, Protocol.UDP, any, "g", TcpOptions.DEFAULTS, UdpOptions.DEFAULTS),
+                new ListenerConfig("tcp", Protocol.TCP, any, "g", TcpOptions.DEFAULTS)),
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(
+                new ServerConfig("half", (InetSocketAddress) tcpOnly.getLocalSocketAddress(), 1),
+                new ServerConfig("s1", s1.address(), 1)),
+                HealthCheckConfig.DEFAULTS.withMaxFails(2).withInterval(Duration.ofMillis(100))
+                    .withTimeout(Duration.ofMillis(200))))));
+        for (int i = 0; i < 4; i++) {
+            assertThat(client().ask("q" + i)).isEqualTo("s1:q" + i); // flows to half move to s1, unseen
+        }
+        Await.until(() -> server("half").state() == ServerState.DOWN, 2000);
+        final long failed = server("half").healthCounters().checksFailed();
+        Await.until(() -> server("half").healthCounters().checksFailed() >= failed + 2, 5000); // port unreachable
+        assertThat(server("half").healthCounters().changesTo(ServerState.UP)).as("never brought UP by a connect")
+            .isZero();
+        assertThat(server("half").state()).isEqualTo(ServerState.DOWN);
+    }
+
     /** iperf3's UDP server closes its port between two tests: the pause must not leave it DOWN long after (issue 14). */
     @Test
     void aUdpServerAwayForManyReprobesIsBackWithinAboutOneIntervalOfListeningAgain() throws Exception {
