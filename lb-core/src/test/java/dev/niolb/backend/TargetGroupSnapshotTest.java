@@ -35,6 +35,38 @@ class TargetGroupSnapshotTest {
     }
 
     @Test
+    void drainingASourceGroupsServerMapsItsClientsAsRemovingItDoesSoTheRemovalThenMovesNobody() {
+        // the table walked past a drained server, and its removal moved most of its clients a second time
+        final TargetGroup g = new TargetGroup(new TargetGroupConfig("g", Algorithm.SOURCE,
+            List.of(server("a"), server("b"), server("c"), server("d"), server("e")), HealthCheckConfig.DEFAULTS), 2);
+        final dev.niolb.balance.GroupBalancer balancer = new dev.niolb.balance.GroupBalancer(g, 1);
+        final String[] before = picks(balancer);
+
+        g.snapshot().server("b").operatorMode(ServerState.DRAIN, "test");
+        final String[] drained = picks(balancer);
+        g.snapshot().server("b").operatorMode(ServerState.UP, "test");
+        assertThat(picks(balancer)).as("ready again: every client where it was").isEqualTo(before);
+        g.snapshot().server("b").operatorMode(ServerState.DRAIN, "test");
+        g.remove("b");
+        final String[] removed = picks(balancer);
+
+        int moved = 0;
+        for (int i = 0; i < before.length; i++) {
+            assertThat(drained[i]).as("client %d", i).isEqualTo(removed[i]).isNotEqualTo("b");
+            moved += before[i].equals(drained[i]) ? 0 : 1;
+        }
+        assertThat(moved).as("about b's fifth of the clients, mostly b's own").isBetween(300, 560);
+    }
+
+    private static String[] picks(final dev.niolb.balance.GroupBalancer balancer) {
+        final String[] names = new String[2000];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = balancer.pick(dev.niolb.balance.ClientHash.mix(i), 0).name();
+        }
+        return names;
+    }
+
+    @Test
     void aGroupThatDoesNotBalanceBySourceHasNoTableToBuild() {
         assertThat(group(Algorithm.ROUNDROBIN).snapshot().maglevTable()).isNull();
         assertThat(group(Algorithm.LEASTCONN).snapshot().maglevTable()).isNull();
