@@ -131,6 +131,23 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
+     * {@code splice: always} where the transport cannot splice: it relays through buffers, and says so once at the
+     * start (it started without a word, where defer-accept is refused; black-box testing, session 29). Not refused:
+     * the relay works, only the copy is not saved.
+     */
+    private static void warnOfSpliceWithout(final Transport transport, final List<ListenerConfig> listeners) {
+        if (transport.splices()) {
+            return;
+        }
+        for (final ListenerConfig l : listeners) {
+            if (l.protocol() == Protocol.TCP && l.tcp().splice() == dev.niolb.config.Splice.ALWAYS) {
+                LOG.warn("listener {}: splice always, but the {} transport cannot splice: it relays through buffers "
+                    + "(splice needs the epoll transport)", l.name(), transport.name());
+            }
+        }
+    }
+
+    /**
      * As {@link #start(Config)}, the servers starting in the operator modes and weights {@code states} kept from
      * before (applied before any listener accepts), and keeping every later change there.
      */
@@ -164,6 +181,7 @@ public final class LoadBalancer implements AutoCloseable {
         LoadBalancer started = null;
         try {
             final Transport transport = Transports.of(config.transport());
+            warnOfSpliceWithout(transport, config.listeners());
             for (int i = 0; i < loops.length; i++) {
                 loops[i] = new EventLoop(i, transport);
                 loops[i].busyPoll(config.busyPoll().window());

@@ -154,10 +154,11 @@ final class Converters {
     }
 
     /**
-     * A flow cap, or {@code auto} (null: the default, shared, as if the flag were not given), as the file's
-     * {@code udp-max-flows} takes it (black-box testing, session 28: the file took auto and the flag did not).
+     * A whole number, or {@code auto} (null: the default, as if the flag were not given), as the file's
+     * {@code udp-max-flows} and {@code threads} take them (black-box testing, sessions 28 and 29: the file took
+     * auto and the flag did not).
      */
-    static final class MaxFlows implements ITypeConverter<Integer> {
+    static final class WholeOrAuto implements ITypeConverter<Integer> {
         @Override
         public Integer convert(final String text) {
             return text.strip().equals("auto") ? null : new WholeNumber().convert(text);

@@ -169,8 +169,8 @@ public final class RunCommand implements Callable<Integer> {
             + "(e.g. 125); clients over it go to the next server in the hash order. 0 off (default: ${DEFAULT-VALUE}).")
     private int hashBalanceFactor;
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "Event loops, each with its own selector and listening socket (default: one per core).")
+    @Option(names = "--threads", paramLabel = "N", converter = Converters.WholeOrAuto.class,
+        description = "Event loops, each with its own selector and listening socket (default, or auto: one per core).")
     private Integer threads;
 
     @Option(names = "--control-socket", paramLabel = "PATH",
@@ -256,7 +256,7 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     private AdminOptions observability;
 
-    @Option(names = "--udp-max-flows", paramLabel = "N", converter = Converters.MaxFlows.class,
+    @Option(names = "--udp-max-flows", paramLabel = "N", converter = Converters.WholeOrAuto.class,
         description = "UDP flows open at once per listener; datagrams from new clients past it are dropped and "
             + "counted (default, or auto: half of what the open-file limit leaves after 256, shared by the UDP "
             + "listeners left at the default, at least 64 each).")
@@ -410,6 +410,9 @@ public final class RunCommand implements Callable<Integer> {
         final Config config = validConfig(spec, this::toConfig);
         try {
             LoadBalancer.preflight(config);
+            // flags that clash with each other are a usage error (2), as --metrics-address equal to --admin is;
+            // from a file the same clash is the config's (78, in Foreground)
+            dev.niolb.admin.AdminServer.refuseListenersAddresses(config.admin(), config.listeners());
         } catch (final IOException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -169,6 +169,13 @@ class RunFlagsTest {
     }
 
     @Test
+    void threadsAutoIsOnePerCoreAsInTheFile() {
+        final Config config = config("--listen", "127.0.0.1:80", "--server", "10.0.0.1:80", "--threads", "auto");
+
+        assertThat(config.threads()).isEqualTo(Config.defaultThreads());
+    }
+
+    @Test
     void aRunMayMixTcpAndUdpListenersEvenOnOnePortNumber() {
         final Config config = config("--listen", "127.0.0.1:5353", "--listen", "udp://127.0.0.1:5353",
             "--listen", "tcp://127.0.0.1:8080", "--server", "10.0.0.1:53");

@@ -133,6 +133,9 @@ class UsageErrorsTest {
                 "niolb: --watch interval must be positive"),
             arguments("a takeover on the nio transport", ok("--transport", "nio", "--takeover", "/run/niolb.sock"),
                 "niolb: --takeover needs the epoll transport (the JDK cannot adopt a socket): drop --transport nio"),
+            arguments("an admin address a listener of the flags takes", new String[] {"run", "--listen", "[::]:8080",
+                    "--server", "10.0.0.1:80", "--admin", "127.0.0.1:8080"},
+                "niolb: cannot listen on admin address 127.0.0.1:8080: listener tcp://[::]:8080 binds it"),
             arguments("a zero admin timeout", new String[] {"stats", "--timeout", "0"},
                 "niolb: a timeout of '0' would give up at once: give one longer than 0, e.g. 10s"),
             // issue 17: digits outside ASCII, names that forge log lines, values that fill a terminal

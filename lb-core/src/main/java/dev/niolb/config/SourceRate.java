@@ -74,6 +74,9 @@ public record SourceRate(int count, Duration period, int burst) implements Confi
                 throw new IllegalArgumentException("bad source rate '" + text + "': unknown option '" + option
                     + "' (expected burst=M)");
             }
+            if (i > 1) { // the last one won, silently (black-box testing, session 29); a server's options refuse it too
+                throw new IllegalArgumentException("bad source rate '" + text + "': 'burst' is given twice");
+            }
             burst = number(option.substring("burst=".length()), text, "burst");
         }
         try {

@@ -65,6 +65,11 @@ public interface Transport extends Poller.Factory {
         return "defer-accept needs the epoll transport (running " + name() + ")";
     }
 
+    /** Whether {@link #relay} can splice (kernel to kernel): only a native transport's. */
+    default boolean splices() {
+        return false;
+    }
+
     /**
      * One direction of a TCP session between two of this transport's sockets: through a pooled buffer by
      * default; a native transport may splice, as {@code splice} says.

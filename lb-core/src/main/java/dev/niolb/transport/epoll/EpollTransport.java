@@ -127,6 +127,11 @@ public final class EpollTransport implements Transport {
     }
 
     @Override
+    public boolean splices() {
+        return true;
+    }
+
+    @Override
     public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
         throws IOException {
         return listen(address, backlog, count, false);
