@@ -167,6 +167,18 @@ class CheckCommandTest {
     }
 
     @Test
+    void anEmptyAccessLogFileIsRefusedAsEmptyNotAsTheWorkingDirectory(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("niolb.yaml"), "defaults:\n  access-log: plain\n"
+            + "  access-log-file: \"\"\n" + VALID);
+
+        final Cli result = Cli.run("check", "-q", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines())
+            .containsExactly("niolb: access-log-file is empty: name a file, or leave it out for standard output");
+    }
+
+    @Test
     void aTokenFileThatIsADirectoryOrEmptyIsRefused(@TempDir final Path dir) throws IOException {
         final Path empty = Files.writeString(dir.resolve("empty"), "");
         final String admin = "admin:\n  address: 127.0.0.1:9901\n  token-file: ";

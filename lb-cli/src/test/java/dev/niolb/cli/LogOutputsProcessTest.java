@@ -60,6 +60,8 @@ class LogOutputsProcessTest {
              NiolbProcess niolb = niolb(RunProcessTest.hostPort(echo), "--access-log", "plain",
                  "--access-log-file", file.toString(), "--access-log-max-size", "1k")) {
             final int port = niolb.awaitListeningPort();
+            assertThat(niolb.out()).as("not made silently: a typo would make a tree")
+                .anyMatch(l -> l.endsWith("access log: created the directory " + file.getParent()));
             for (int i = 0; i < SESSIONS; i++) {
                 session(port);
             }
@@ -209,11 +211,36 @@ class LogOutputsProcessTest {
         }
     }
 
+    @Test
+    void checkRefusesAnAccessLogOnADiskRunCannotWriteAsRunDoes(@TempDir final Path dir) throws Exception {
+        // check said valid, run then exited 78 (black-box testing, session 29: a directory of root's, as nobody)
+        try (SmallDisk readOnly = SmallDisk.mount(dir, "ro,size=64k")) {
+            final Path file = readOnly.path().resolve("logs/access.log");
+            final Path config = Files.writeString(dir.resolve("niolb.yaml"), "defaults:\n  access-log: plain\n"
+                + "  access-log-file: " + file + "\nadmin:\n  address: none\nlisteners:\n  - bind: 127.0.0.1:0\n"
+                + "groups:\n  - name: default\n    servers: [127.0.0.1:9]\n");
+            try (NiolbProcess check = NiolbProcess.start("check", "-q", "--config", config.toString())) {
+                assertThat(check.awaitExit(START)).isEqualTo(1);
+                assertThat(check.err()).containsExactly("niolb: cannot write the access log to " + file
+                    + ": read-only file system (in " + readOnly.path() + ")");
+            }
+            try (NiolbProcess run = NiolbProcess.start("run", "--config", config.toString())) {
+                assertThat(run.awaitExit(START)).isEqualTo(78);
+                assertThat(run.err()).singleElement().asString()
+                    .startsWith("niolb: cannot write the access log to " + file + ": ");
+            }
+        }
+    }
+
     /** A 64 KiB tmpfs under {@code dir}: a disk to fill. Skips the test where it cannot be mounted (not root). */
     private record SmallDisk(Path path) implements AutoCloseable {
         static SmallDisk mount(final Path dir) throws IOException, InterruptedException {
+            return mount(dir, "size=64k");
+        }
+
+        static SmallDisk mount(final Path dir, final String options) throws IOException, InterruptedException {
             final Path disk = Files.createDirectories(dir.resolve("disk"));
-            final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.toString())
+            final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", disk.toString())
                 .redirectErrorStream(true).start();
             final String says = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,

@@ -34,6 +34,8 @@ import java.util.Locale;
  * <p>Threading: called once at start-up, on the main thread, before the engine logs anything of its own.
  */
 public final class LogOutputs {
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
+
     /** Why an output could not be set up: the message is the whole report, for the user to act on. */
     public static final class Refused extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -114,7 +116,7 @@ public final class LogOutputs {
     }
 
     private static Appender<ILoggingEvent> accessFile(final LoggerContext context, final LogConfig logs) {
-        final Path path = logs.accessLogFile().toAbsolutePath();
+        final Path path = absolute(logs.accessLogFile());
         checkWritable(path);
         final RollingFileAppender<ILoggingEvent> appender = new AccessFileAppender();
         appender.setContext(context);
@@ -144,8 +146,9 @@ public final class LogOutputs {
 
     /**
      * What {@code run} would refuse about the access log's file, found without creating anything, for
-     * {@code niolb check}: a symbolic link, a device or a directory, or a parent that is a file. (A missing
-     * directory {@code run} creates; a permission it finds when it opens the file.)
+     * {@code niolb check}: a symbolic link, a device or a directory, a parent that is a file, or a file or
+     * directory this user may not write ({@code check} said valid where {@code run} then exited 78; black-box
+     * testing, session 29). A missing directory {@code run} creates, and says so.
      *
      * @throws Refused with run's own line
      */
@@ -153,13 +156,38 @@ public final class LogOutputs {
         if (logs.accessLogFile() == null) {
             return;
         }
-        final Path path = logs.accessLogFile().toAbsolutePath();
+        final Path path = absolute(logs.accessLogFile());
         refuseWhatRotationCannotTake(path);
         for (Path p = path.getParent(); p != null; p = p.getParent()) {
             if (Files.exists(p) && !Files.isDirectory(p)) {
                 throw new Refused("cannot write the access log to " + path + ": " + p + " is not a directory");
             }
         }
+        // the file, else the nearest directory that exists: run writes there (access(2): this user's rights)
+        Path writes = path;
+        while (writes != null && !Files.exists(writes)) {
+            writes = writes.getParent();
+        }
+        if (writes != null && !Files.isWritable(writes)) {
+            throw new Refused("cannot write the access log to " + path + ": " + (readOnly(writes)
+                ? "read-only file system" : "permission denied") + (writes.equals(path) ? "" : " (in " + writes + ")"));
+        }
+    }
+
+    private static boolean readOnly(final Path path) {
+        try {
+            return Files.getFileStore(path).isReadOnly();
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    /** The access log's path, absolute; an empty one is refused (it named the working directory). */
+    private static Path absolute(final Path file) {
+        if (file.toString().isBlank()) {
+            throw new Refused("access-log-file is empty: name a file, or leave it out for standard output");
+        }
+        return file.toAbsolutePath();
     }
 
     /**
@@ -180,8 +208,10 @@ public final class LogOutputs {
     /** Opens the file as Logback will, so that a missing directory or permission is one line before the start. */
     private static void checkWritable(final Path path) {
         try {
-            if (path.getParent() != null) {
+            if (path.getParent() != null && !Files.isDirectory(path.getParent())) {
                 Files.createDirectories(path.getParent());
+                // not silently: a typo in the path makes a tree somewhere (black-box testing, session 29)
+                LOG.info("access log: created the directory {}", path.getParent());
             }
             refuseWhatRotationCannotTake(path);
             try (FileChannel ignored = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
