@@ -34,6 +34,7 @@ final class AdminClient {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
+    private final java.nio.file.Path fromFile;
     private final InetSocketAddress address;
     private final String token;
     private final Duration timeout;
@@ -44,6 +45,12 @@ final class AdminClient {
      * @param timeout the whole exchange's deadline, the connect's too when shorter than its own 3 s
      */
     AdminClient(final InetSocketAddress address, final String token, final Duration timeout) {
+        this(address, token, timeout, null);
+    }
+
+    /** @param fromFile the config file the address was read from, for the hint when nothing answers; null: a flag */
+    AdminClient(final InetSocketAddress address, final String token, final Duration timeout, final java.nio.file.Path fromFile) {
+        this.fromFile = fromFile;
         this.address = address;
         this.token = token;
         this.timeout = timeout;
@@ -109,8 +116,12 @@ final class AdminClient {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
             }
         } catch (final ConnectException e) {
-            throw new Failure("cannot reach the admin API at " + where() + ": connection refused (is niolb running "
-                + "with --admin " + where() + "?)");
+            // the file may have been edited since niolb started: niolb reload --config FILE after changing its
+            // admin address asked the new one (black-box testing, session 29)
+            throw new Failure("cannot reach the admin API at " + where() + ": connection refused (" + (fromFile == null
+                ? "is niolb running with --admin " + where() + "?)"
+                : "the admin.address of " + fromFile + "; is niolb running? if that file's address changed since it "
+                    + "started, give --admin with the one it listens on)"));
         } catch (final HttpTimeoutException e) {
             throw new Failure("no whole answer from the admin API at " + where() + " within "
                 + dev.niolb.config.Durations.format(timeout) + " (--timeout)");

@@ -85,7 +85,8 @@ final class AdminTarget {
             address = AdminConfig.DEFAULT.address();
         }
         final Path token = tokenFile != null ? tokenFile : fromFile == null ? null : fromFile.tokenFile();
-        return new AdminClient(address, token == null || !changes ? null : readToken(token), timeout);
+        return new AdminClient(address, token == null || !changes ? null : readToken(token), timeout,
+            admin == null && fromFile != null ? configPath() : null);
     }
 
     /** The config file's admin block, or null when no file is named and the default one is absent. */

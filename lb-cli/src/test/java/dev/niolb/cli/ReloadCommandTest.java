@@ -63,6 +63,23 @@ class ReloadCommandTest {
     }
 
     @Test
+    void aFileWhoseAdminAddressChangedSinceTheStartSaysToGiveTheRunningOne() throws Exception {
+        // reload --config FILE asks the file's admin address: once edited, not the one niolb listens on
+        final int moved;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            moved = free.getLocalPort();
+        }
+        Files.writeString(file, CONFIG.replace("address: 127.0.0.1:0", "address: 127.0.0.1:" + moved));
+
+        final Cli result = Cli.run("reload", "--config", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).containsExactly("niolb: cannot reach the admin API at 127.0.0.1:" + moved
+            + ": connection refused (the admin.address of " + file + "; is niolb running? if that file's address "
+            + "changed since it started, give --admin with the one it listens on)");
+    }
+
+    @Test
     void aFileThatDoesNotValidateIsRefusedInOneLineWithExitCode1AndNothingChanges() throws Exception {
         Files.writeString(file, CONFIG.replace("servers:", "balance: fastest\n    servers:"));
 
