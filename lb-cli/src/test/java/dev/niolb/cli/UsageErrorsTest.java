@@ -136,6 +136,15 @@ class UsageErrorsTest {
             arguments("an admin address a listener of the flags takes", new String[] {"run", "--listen", "[::]:8080",
                     "--server", "10.0.0.1:80", "--admin", "127.0.0.1:8080"},
                 "niolb: cannot listen on admin address 127.0.0.1:8080: listener tcp://[::]:8080 binds it"),
+            arguments("a multicast server", new String[] {"run", "--listen", "udp://127.0.0.1:8080",
+                    "--server", "224.0.0.1:53"},
+                "niolb: server '224.0.0.1:53': a multicast or broadcast address is no server's (niolb relays to one host)"),
+            arguments("a broadcast server", new String[] {"run", "--listen", "udp://127.0.0.1:8080",
+                    "--server", "255.255.255.255:53"},
+                "niolb: server '255.255.255.255:53': a multicast or broadcast address is no server's (niolb relays to "
+                    + "one host)"),
+            arguments("an IPv6 multicast server", ok("--server", "[ff02::1]:80"),
+                "niolb: server '[ff02::1]:80': a multicast or broadcast address is no server's (niolb relays to one host)"),
             arguments("a zero admin timeout", new String[] {"stats", "--timeout", "0"},
                 "niolb: a timeout of '0' would give up at once: give one longer than 0, e.g. 10s"),
             // issue 17: digits outside ASCII, names that forge log lines, values that fill a terminal

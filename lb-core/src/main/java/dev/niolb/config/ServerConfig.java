@@ -22,6 +22,23 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
     public static final int MAX_WEIGHT = 256;
     public static final int DEFAULT_WEIGHT = 1;
 
+    /** A multicast address (224.0.0.0/4, ff00::/8) or the limited broadcast 255.255.255.255: many hosts, no server. */
+    public static boolean reachesMany(final java.net.InetAddress address) {
+        if (address.isMulticastAddress()) {
+            return true;
+        }
+        final byte[] raw = address.getAddress();
+        if (raw.length != 4) {
+            return false;
+        }
+        for (final byte b : raw) {
+            if (b != (byte) 0xff) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public ServerConfig {
         Objects.requireNonNull(address, "address");
         if (address.getPort() == 0) {
@@ -33,6 +50,12 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": " + (v6 ? "::" : "0.0.0.0")
                 + " is no server's address (Linux connects it to this host); for one on this host give "
                 + (v6 ? "[::1]" : "127.0.0.1"));
+        }
+        if (address.getAddress() != null && reachesMany(address.getAddress())) {
+            // 224.0.0.1 took a UDP group's datagrams to a multicast group; 255.255.255.255 failed at the first
+            // datagram only (black-box testing, session 29)
+            throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": a multicast or broadcast "
+                + "address is no server's (niolb relays to one host)");
         }
         if (weight < 0 || weight > MAX_WEIGHT) {
             throw new IllegalArgumentException("server " + Endpoint.hostPort(address) + ": weight must be 0.."

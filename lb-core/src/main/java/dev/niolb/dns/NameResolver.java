@@ -92,7 +92,8 @@ public final class NameResolver {
         if (addresses.isEmpty()) {
             // not "no record" when there were some, of no use (black-box testing, session 27)
             throw new IOException(unspecified[0] > 0
-                ? spec.host() + " has only 0.0.0.0 or :: (a sinkhole's no-address), which is no server's"
+                ? spec.host() + " has only 0.0.0.0 or :: (a sinkhole's no-address) or multicast or broadcast "
+                    + "addresses, which are no server's"
                 : "no A or AAAA record for " + spec.host());
         }
         final List<ServerConfig> servers = new ArrayList<>();
@@ -220,7 +221,7 @@ public final class NameResolver {
         for (final InetAddress a : addresses) {
             // 0.0.0.0 and :: are a DNS sinkhole's "no address", not a server: Linux connects them to this host,
             // and a blocked name became a backend on loopback (black-box testing, session 27)
-            if (!a.isAnyLocalAddress()) {
+            if (!a.isAnyLocalAddress() && !dev.niolb.config.ServerConfig.reachesMany(a)) {
                 out.add(InetAddress.getByAddress(name, a.getAddress()));
             }
         }

@@ -106,6 +106,20 @@ class NameResolverTest {
     }
 
     @Test
+    void aMulticastOrBroadcastAddressInAnAnswerIsNoServer() throws Exception {
+        try (ScriptedDnsServer dns = new ScriptedDnsServer().answer("224.0.0.1", "127.0.0.7", "255.255.255.255",
+            "ff02::1")) {
+            final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(dns.address())
+                .withTimeout(Duration.ofSeconds(2)));
+
+            final NameResolver.Answer answer = resolver.resolve(DnsServerSpec.of("many.test", 80));
+
+            assertThat(answer.servers()).extracting(s -> s.address().getAddress().getHostAddress())
+                .containsExactly("127.0.0.7");
+        }
+    }
+
+    @Test
     void aNameWithOnlyUnspecifiedAddressesFailsSayingSoNotThatItHasNoRecords() throws Exception {
         try (ScriptedDnsServer dns = new ScriptedDnsServer().answer("0.0.0.0", "::")) {
             final NameResolver resolver = new NameResolver(DnsConfig.DEFAULTS.withResolver(dns.address())
