@@ -65,6 +65,14 @@ public interface Transport extends Poller.Factory {
         return "defer-accept needs the epoll transport (running " + name() + ")";
     }
 
+    /**
+     * Whether a datagram socket bound to a wildcard address can tell the address a datagram was sent to and answer
+     * from it ({@link DatagramSocket#receivedAt}): only a native transport's ({@code IP_PKTINFO}).
+     */
+    default boolean answersFromDestination() {
+        return false;
+    }
+
     /** Whether {@link #relay} can splice (kernel to kernel): only a native transport's. */
     default boolean splices() {
         return false;

@@ -130,6 +130,14 @@ public final class UdpListener implements Listener {
         } catch (final BindException e) {
             throw bindFailure(config, e);
         }
+        if (config.bind().getAddress().isAnyLocalAddress() && !transport.answersFromDestination()) {
+            // documented, but a start that said nothing left a broken deployment silent (black-box testing,
+            // session 29: replies from 127.0.0.1 to a client that wrote to 127.0.0.7)
+            LOG.warn("listener {}: a wildcard address on the {} transport, which cannot choose a reply's source: a "
+                + "client that wrote to another of this host's addresses than the route's gets replies from the wrong "
+                + "one, which resolvers drop; bind each address, or use the epoll transport", config.name(),
+                transport.name());
+        }
         return new UdpListener(config, group, loops, sockets, transport);
     }
 

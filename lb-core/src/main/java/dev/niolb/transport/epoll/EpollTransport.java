@@ -132,6 +132,11 @@ public final class EpollTransport implements Transport {
     }
 
     @Override
+    public boolean answersFromDestination() {
+        return true; // IP_PKTINFO, IPV6_RECVPKTINFO
+    }
+
+    @Override
     public List<ListeningSocket> listen(final InetSocketAddress address, final int backlog, final int count)
         throws IOException {
         return listen(address, backlog, count, false);
