@@ -163,11 +163,11 @@ final class StatsTables {
     }
 
     /**
-     * Sessions that ended refused: no server, no buffer. A UDP flow that ended for want of a server dropped its
+     * Sessions that ended refused: no server, no socket, no buffer. A UDP flow that ended for want of a server dropped its
      * datagram, which {@code dropped.no_server} or {@code dropped.connect_failure} counts already: counted once.
      */
     private static long endedRefused(final Map<String, Object> listener, final Map<String, Object> ended) {
-        return sum(ended, "no_buffer")
+        return sum(ended, "no_buffer", "no_socket")
             + ("udp".equals(listener.get("protocol")) ? 0 : sum(ended, "no_server", "connect_failure", "full"));
     }
 

@@ -39,7 +39,13 @@ public enum Termination {
      * Servers were tried and every try failed (refused, timed out; UDP: port unreachable) with none left to try.
      * Last, so that the counters' indexes of the others stay as they were.
      */
-    CONNECT_FAILURE;
+    CONNECT_FAILURE,
+    /**
+     * niolb could not open a socket to a server for the whole connect timeout (out of descriptors, most often):
+     * its own limit, not the servers', so no server is blamed (it ended {@link #NO_SERVER}, which says none could
+     * take it; black-box testing, session 29). UDP counts the same as a datagram dropped {@code no_socket}.
+     */
+    NO_SOCKET;
 
     private static final Termination[] VALUES = values();
 

@@ -366,7 +366,7 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             descriptorWaitUntilMs = now + settings.connectTimeoutMs();
         }
         if (now >= descriptorWaitUntilMs) {
-            close(Termination.NO_SERVER);
+            close(Termination.NO_SOCKET);
             return;
         }
         listener.warnNoDescriptor(now, describe(e));

@@ -58,6 +58,16 @@ public class ForwardingTransport implements Transport {
     }
 
     @Override
+    public boolean splices() {
+        return real.splices();
+    }
+
+    @Override
+    public boolean answersFromDestination() {
+        return real.answersFromDestination();
+    }
+
+    @Override
     public boolean defersAccept() {
         return real.defersAccept();
     }
