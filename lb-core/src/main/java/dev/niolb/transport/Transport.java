@@ -73,6 +73,14 @@ public interface Transport extends Poller.Factory {
         return false;
     }
 
+    /**
+     * Whether a connected datagram socket can send an empty datagram: the JDK's DatagramChannel writes nothing for
+     * an empty buffer (sun.nio.ch.IOUtil returns 0 before the syscall); a native transport sends it.
+     */
+    default boolean sendsEmptyDatagrams() {
+        return false;
+    }
+
     /** Whether {@link #relay} can splice (kernel to kernel): only a native transport's. */
     default boolean splices() {
         return false;

@@ -357,7 +357,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                     listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
                     return DROPPED;
                 }
-            } else if (size == 0) {
+            } else if (size == 0 && !listener.transport().sendsEmptyDatagrams()) {
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1); // see DROPPED_EMPTY
                 return DROPPED;
             } else if (socket.write(datagram) != size) {

@@ -59,9 +59,10 @@ public final class UdpListenerCounters extends SessionCounters {
     /** Datagrams that would open a flow, dropped because their source opened flows faster than {@code source-rate}. */
     public static final int DROPPED_SOURCE_RATE = 19;
     /**
-     * Empty datagrams from clients, which this transport cannot send on: the JDK's connected DatagramChannel
+     * Empty datagrams from clients, which the nio transport cannot send on: the JDK's connected DatagramChannel
      * writes nothing for an empty buffer (sun.nio.ch.IOUtil returns 0 before the syscall), and a flow's socket
-     * must stay connected for the server's replies to find it. Counted rather than lost silently (issue 17).
+     * must stay connected for the server's replies to find it. Counted rather than lost silently (issue 17). The
+     * epoll transport sends them ({@code Transport#sendsEmptyDatagrams}).
      */
     public static final int DROPPED_EMPTY = 20;
     /** Datagrams from new clients dropped because every server that could take a flow was at its maxconn. */

@@ -116,8 +116,8 @@ final class UdpReceiver implements IoHandler {
                 }
             }
             UdpFlow flow = flows.get(client, socket.receivedAt());
-            if (flow == null && !buffer.hasRemaining()) {
-                // an empty datagram cannot be sent on a flow's connected socket (UdpListenerCounters.DROPPED_EMPTY):
+            if (flow == null && !buffer.hasRemaining() && !listener.transport().sendsEmptyDatagrams()) {
+                // an empty datagram cannot be sent on nio's connected socket (UdpListenerCounters.DROPPED_EMPTY):
                 // opening a flow and picking a server for it would only hide the drop
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1);
                 continue;

@@ -63,6 +63,11 @@ public class ForwardingTransport implements Transport {
     }
 
     @Override
+    public boolean sendsEmptyDatagrams() {
+        return real.sendsEmptyDatagrams();
+    }
+
+    @Override
     public boolean answersFromDestination() {
         return real.answersFromDestination();
     }

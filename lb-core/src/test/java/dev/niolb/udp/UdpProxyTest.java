@@ -287,13 +287,20 @@ class UdpProxyTest {
     void withResponsesOneADroppedDatagramIsNotARequestThatWaitsForAReply() throws Exception {
         final java.net.DatagramSocket server = rig.track(new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0)));
         server.setSoTimeout(5000);
-        start(UdpOptions.DEFAULTS.withResponses(1), 1, List.of((InetSocketAddress) server.getLocalSocketAddress()));
+        // a PROXY v2 header before every datagram: one near the largest, with it, is larger than a datagram can be
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS.withResponses(1)),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0",
+                (InetSocketAddress) server.getLocalSocketAddress(), 1, false, 0,
+                new dev.niolb.config.SendProxy(dev.niolb.config.SendProxy.Version.V2,
+                    dev.niolb.config.SendProxy.UdpMode.EVERY), 0)))));
         final UdpClient client = client();
         client.send("q");
         final java.net.DatagramPacket query = new java.net.DatagramPacket(new byte[512], 512);
         server.receive(query);
-        client.send(new byte[0]); // on the open flow, dropped: a connected UDP socket cannot send it on
-        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_EMPTY) == 1, 5000);
+        client.send(new byte[65_500]); // on the open flow, dropped: too large with its header
+        Await.until(() -> counters().get(UdpListenerCounters.DROPPED_TOO_LARGE) == 1, 5000);
 
         final byte[] reply = "s0:q".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         server.send(new java.net.DatagramPacket(reply, reply.length, query.getSocketAddress()));

@@ -132,6 +132,11 @@ public final class EpollTransport implements Transport {
     }
 
     @Override
+    public boolean sendsEmptyDatagrams() {
+        return true; // send(2) and sendmmsg(2) with no bytes: a datagram of none
+    }
+
+    @Override
     public boolean answersFromDestination() {
         return true; // IP_PKTINFO, IPV6_RECVPKTINFO
     }
