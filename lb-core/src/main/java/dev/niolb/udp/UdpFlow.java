@@ -465,7 +465,14 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 server.counters().replyTimes().record(stripe, loop.nowNanos() - sentNanos);
             }
             server.counters().add(stripe, ServerCounters.BYTES_FROM_SERVER, size);
-            if (receiver.reply(buffer, replyTo, replyFrom, replyRefusals)) {
+            if (size > largestPayload(replyTo)) {
+                // an IPv6 server's reply to an IPv4 client: counted and said as the other way round is, not as a
+                // failed send with no word (black-box testing, session 29)
+                listener.counters().add(stripe, UdpListenerCounters.DROPPED_TOO_LARGE, 1);
+                listener.warn(loop.nowMs(), "dropped a reply of " + size + " bytes from server " + server + ": it is "
+                    + "larger than a UDP datagram to " + Endpoint.hostPort(replyTo) + " can be ("
+                    + largestPayload(replyTo) + " bytes)");
+            } else if (receiver.reply(buffer, replyTo, replyFrom, replyRefusals)) {
                 bytesOut += size; // to the client: a reply dropped here is not in the flow's bytes out
                 listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, 1);
                 listener.counters().add(stripe, UdpListenerCounters.BYTES_OUT, size);

@@ -310,6 +310,28 @@ class UdpProxyTest {
     }
 
     @Test
+    void aReplyFromAnIpv6ServerTooLargeForTheIpv4ClientIsCountedTooLargeNotAsAFailedSend() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.niolb.testing.LoopbackV6.whyNoLoopback() == null,
+            dev.niolb.testing.LoopbackV6::whyNoLoopback);
+        // it was counted send_failed, with no word, where the other way round is too_large and a warning
+        final java.net.DatagramSocket server = rig.track(new java.net.DatagramSocket(new InetSocketAddress("::1", 0)));
+        lb = rig.start(Config.single(1, Duration.ofSeconds(5),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("::", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig("s0", (InetSocketAddress) server.getLocalSocketAddress(), 1)))));
+        try (UdpClient client = new UdpClient(new InetSocketAddress("127.0.0.1", lb.localAddress(FRONT).getPort()))) {
+            client.send("q");
+            final java.net.DatagramPacket query = new java.net.DatagramPacket(new byte[512], 512);
+            server.setSoTimeout(5000);
+            server.receive(query);
+            server.send(new java.net.DatagramPacket(new byte[65_527], 65_527, query.getSocketAddress()));
+            Await.until(() -> counters().get(UdpListenerCounters.DROPPED_TOO_LARGE) == 1, 5000);
+            assertThat(counters().get(UdpListenerCounters.DROPPED_SEND)).isZero();
+        }
+    }
+
+    @Test
     void pastTheFlowCapNewClientsAreDroppedAndCountedWhileExistingFlowsGoOn() throws Exception {
         final UdpEchoServer server = servers(1).getFirst();
         start(UdpOptions.DEFAULTS.withMaxFlows(2), 2, server);
