@@ -192,6 +192,16 @@ public final class AdminServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * The JDK's reason in lower case, with the hint a listener's line gives for a port below 1024 (black-box
+     * testing, session 29: the admin and metrics addresses said only "permission denied").
+     */
+    static String bindReason(final BindException e, final InetSocketAddress address) {
+        final String reason = e.getMessage() == null ? "cannot bind" : e.getMessage().toLowerCase(Locale.ROOT);
+        return reason.contains("permission denied") && address.getPort() < 1024
+            ? reason + " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : reason;
+    }
+
     private static ServerSocket bind(final InetSocketAddress address, final String what, final boolean succeeding)
         throws IOException {
         final ServerSocket socket;
@@ -199,8 +209,7 @@ public final class AdminServer implements AutoCloseable {
             socket = listen(address, succeeding);
         } catch (final BindException e) {
             final BindException failure = new BindException("cannot listen on " + what + " "
-                + Endpoint.hostPort(address) + ": "
-                + (e.getMessage() == null ? "cannot bind" : e.getMessage().toLowerCase(Locale.ROOT)));
+                + Endpoint.hostPort(address) + ": " + bindReason(e, address));
             failure.initCause(e);
             throw failure;
         }
@@ -247,7 +256,7 @@ public final class AdminServer implements AutoCloseable {
             socket = listen(config.address(), succeeding);
         } catch (final BindException e) {
             final String why = "cannot listen on admin address " + Endpoint.hostPort(config.address()) + ": "
-                + (e.getMessage() == null ? "cannot bind" : e.getMessage().toLowerCase(Locale.ROOT));
+                + bindReason(e, config.address());
             if (config.required()) {
                 final BindException failure = new BindException(why);
                 failure.initCause(e);
