@@ -205,6 +205,9 @@ public final class ConfigWriter {
      * text that is not a string (an empty one, a name such as {@code null}) gets quotes.
      */
     private static Node scalar(final String text) {
+        if ("~".equals(text)) { // plain, YamlValue reads it as nothing, as YAML's core schema does
+            return new ScalarNode(Tag.STR, text, ScalarStyle.DOUBLE_QUOTED);
+        }
         final Tag resolved = SETTINGS.getSchema().getScalarResolver().resolve(text, true);
         return new ScalarNode(Tag.NULL.equals(resolved) ? Tag.STR : resolved, text, ScalarStyle.PLAIN);
     }

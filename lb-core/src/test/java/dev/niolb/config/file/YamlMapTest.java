@@ -89,6 +89,14 @@ class YamlMapTest {
     }
 
     @Test
+    void aTildeIsNothingAsNullIsButAQuotedOneIsText() {
+        assertThatThrownBy(() -> map("x: 1\nidle: ~\n").duration("idle", Duration.ZERO))
+            .hasMessage("t.yaml:2: idle: expected a value, got nothing");
+        assertThatThrownBy(() -> map("x: 1\nidle: \"~\"\n").duration("idle", Duration.ZERO))
+            .hasMessageContaining("'~'");
+    }
+
+    @Test
     void aListWhereAValueBelongsIsRefused() {
         assertThatThrownBy(() -> map("name: [a, b]\n").string("name", null))
             .hasMessage("t.yaml:1: name: expected a value, got a list");
