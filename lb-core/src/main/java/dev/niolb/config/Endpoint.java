@@ -126,12 +126,17 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
     }
 
     private static int parsePort(final String text, final String port) {
-        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> Numbers.isDigit((char) c))) {
-            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be a number 0..65535");
+        if (port.isEmpty() || !port.chars().allMatch(c -> Numbers.isDigit((char) c))) {
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be a number 0..65535"
+                // a server map's address: 127.0.0.1:80,weight=3 (black-box testing, session 29)
+                + (port.indexOf(',') > 0 ? "; options after a comma are the one-line server form's (HOST:PORT,weight=3):"
+                    + " in a map give each its own key" : ""));
         }
-        final int value = Numbers.parseInt(port);
+        final String digits = port.replaceFirst("^0+(?=.)", ""); // 024000 is 24000, not "no number"
+        final int value = digits.length() > 5 ? Integer.MAX_VALUE : Numbers.parseInt(digits);
         if (value > 65535) {
-            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be 0..65535, got " + value);
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be 0..65535, got "
+                + digits);
         }
         return value;
     }

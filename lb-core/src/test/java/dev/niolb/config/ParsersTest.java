@@ -47,10 +47,22 @@ class ParsersTest {
     }
 
     @Test
+    void aPortWithLeadingZerosIsItsNumber() {
+        // "port must be a number" was said of 024000, which is one
+        assertThat(Endpoint.parse("127.0.0.1:024000").address().getPort()).isEqualTo(24000);
+        assertThat(Endpoint.parse("127.0.0.1:080").address().getPort()).isEqualTo(80);
+    }
+
+    @Test
     void badEndpointsAreRejectedWithOneLineNamingTheInput() {
         assertThatThrownBy(() -> Endpoint.parse("localhost")).hasMessage("bad address 'localhost': expected HOST:PORT");
         assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:99999")).hasMessageContaining("port must be 0..65535");
         assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:http")).hasMessageContaining("port must be a number");
+        assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:123456")).hasMessage("bad address '1.2.3.4:123456': port "
+            + "must be 0..65535, got 123456");
+        assertThatThrownBy(() -> Endpoint.parse("1.2.3.4:80,weight=3")).as("a server map's address with options")
+            .hasMessage("bad address '1.2.3.4:80,weight=3': port must be a number 0..65535; options after a comma are "
+                + "the one-line server form's (HOST:PORT,weight=3): in a map give each its own key");
         assertThatThrownBy(() -> Endpoint.parse("::1:80")).hasMessageContaining("[::1]:80");
         assertThatThrownBy(() -> Endpoint.parse("::1")).as("not '[:]:1'")
             .hasMessage("bad address '::1': no port; write an IPv6 address in brackets with its port, as '[::1]:PORT'");
