@@ -64,7 +64,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
         description = "Read listeners, groups and options from this YAML file instead of flags (see niolb check); "
-            + "no other flag may be given with it.")
+            + "no other flag may be given with it but --state-file, --control-socket and --takeover.")
     private Path configFile;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,

@@ -47,7 +47,7 @@ public record BusyPoll(Duration window) implements ConfigValue {
         final String unit = s.substring(digits);
         if (digits == 0 || digits > 9 || !unit.equals("us") && !unit.equals("ms")) {
             throw new IllegalArgumentException("bad busy-poll " + Quoted.of(String.valueOf(text))
-                + ": expected off, or a time such as 50us or 1ms");
+                + ": expected off, or a time such as 50us or 1ms, at most " + MAX.toMillis() + "ms");
         }
         final long amount = Numbers.parseLong(s.substring(0, digits));
         return new BusyPoll(unit.equals("us") ? Duration.ofNanos(amount * 1000) : Duration.ofMillis(amount));

@@ -37,6 +37,12 @@ public final class Names {
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
                     + ": must not hold line breaks or other control characters");
             }
+            if (c == '\uFFFD') {
+                // what the JVM makes of bytes that are not UTF-8 in an argument (x\xffy): shown as a '?' box in
+                // logs and stats, and no name an operator can type back (black-box testing, session 29)
+                throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
+                    + ": must be UTF-8 text (it holds a byte that is not, shown as U+FFFD)");
+            }
             final int cp = name.codePointAt(i);
             if (Character.getType(cp) == Character.FORMAT) {
                 // U+202E reverses how the rest of a log or stats line displays; U+200B makes two names look one;

@@ -38,6 +38,13 @@ class HostileValuesTest {
     }
 
     @Test
+    void aNameWithAByteThatIsNotUtf8IsRefused() {
+        // the JVM decodes such an argument's byte as U+FFFD: a name shown as a box, that nobody can type back
+        assertThatThrownBy(() -> Names.check("server", "x\uFFFDy")).hasMessageEndingWith(
+            ": must be UTF-8 text (it holds a byte that is not, shown as U+FFFD)");
+    }
+
+    @Test
     void aNameWithABidiOverrideOrAZeroWidthSpaceIsRefusedAndOneInAnotherScriptIsNot() {
         final InetSocketAddress address = new InetSocketAddress("10.0.0.1", 80);
         assertThatThrownBy(() -> new ServerConfig("rlo\u202Eevil", address, 1)).hasMessage("server name "

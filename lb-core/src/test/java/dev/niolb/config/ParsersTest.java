@@ -47,6 +47,12 @@ class ParsersTest {
     }
 
     @Test
+    void aBusyPollThatIsNoTimeSaysTheLimitAsTheRangeCheckDoes() {
+        assertThatThrownBy(() -> BusyPoll.parse("1s")).hasMessage("bad busy-poll '1s': expected off, or a time such "
+            + "as 50us or 1ms, at most 100ms");
+    }
+
+    @Test
     void aPortWithLeadingZerosIsItsNumber() {
         // "port must be a number" was said of 024000, which is one
         assertThat(Endpoint.parse("127.0.0.1:024000").address().getPort()).isEqualTo(24000);
