@@ -151,6 +151,13 @@ class TcpProxyTest {
         return new byte[][] {before, after};
     }
 
+    /** The first part, one urgent byte (MSG_OOB), the second part. */
+    private static void writeAroundUrgentByte(final Socket s, final byte[][] parts) throws IOException {
+        s.getOutputStream().write(parts[0]);
+        s.sendUrgentData('!');
+        s.getOutputStream().write(parts[1]);
+    }
+
     private static byte[] joined(final byte[][] parts) {
         final byte[] all = Arrays.copyOf(parts[0], parts[0].length + parts[1].length);
         System.arraycopy(parts[1], 0, all, parts[0].length, parts[1].length);
@@ -173,9 +180,7 @@ class TcpProxyTest {
         }));
         start(server.address());
         try (Socket s = connect()) {
-            s.getOutputStream().write(parts[0]);
-            s.sendUrgentData('!');
-            s.getOutputStream().write(parts[1]);
+            writeAroundUrgentByte(s, parts);
             s.shutdownOutput();
             final byte[] got = s.getInputStream().readAllBytes();
             assertThat(got.length).as("bytes echoed").isEqualTo(400_000);
@@ -199,9 +204,7 @@ class TcpProxyTest {
         }));
         start(server.address());
         try (Socket s = connect()) {
-            s.getOutputStream().write(parts[0]);
-            s.sendUrgentData('!');
-            s.getOutputStream().write(parts[1]);
+            writeAroundUrgentByte(s, parts);
             final byte[] got = s.getInputStream().readNBytes(400_000); // before the client's FIN
             assertThat(got).as("echoed: all but the urgent byte").isEqualTo(joined(parts));
             s.shutdownOutput();
@@ -215,9 +218,7 @@ class TcpProxyTest {
         final byte[][] parts = aroundUrgentByte();
         final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
             try {
-                s.getOutputStream().write(parts[0]);
-                s.sendUrgentData('!');
-                s.getOutputStream().write(parts[1]);
+                writeAroundUrgentByte(s, parts);
                 s.shutdownOutput();
                 s.getInputStream().readAllBytes(); // until the client's FIN
             } catch (final IOException e) {
