@@ -232,6 +232,9 @@ public final class LoadBalancer implements AutoCloseable {
                 global, transport.name());
             started.accessLog = accessLog;
             started.operatorStates = states;
+            for (final UdpListener u : started.udpListeners()) {
+                u.engineAddresses(started::loopsBack);
+            }
             states.save(groups.values()); // lines that matched nothing go; an unwritable file is said now
             dns.onMembersChanged(started::saveOperatorStates);
             return started;
@@ -474,6 +477,31 @@ public final class LoadBalancer implements AutoCloseable {
     /** Every group, in config order. */
     public java.util.Collection<TargetGroup> groups() {
         return state.groups().values();
+    }
+
+    /**
+     * Whether a new UDP flow for {@code peer} would loop back into this engine: a server of any group, or any UDP
+     * listener (at any of the host's addresses when it is bound to all of them). See
+     * {@link dev.niolb.udp.EngineAddresses}. Any
+     * thread, once per new flow: a lookup per group and a comparison per UDP listener. (A server removed
+     * and forgotten is no longer known: a flow for its address is opened as any other.)
+     */
+    boolean loopsBack(final InetSocketAddress peer, final java.net.InetAddress receivedAt) {
+        final RunningState now = state;
+        for (final TargetGroup g : now.groups().values()) {
+            if (g.snapshot().isServerAddress(peer)) {
+                return true;
+            }
+        }
+        for (final UdpListener l : now.udpListeners()) {
+            final InetSocketAddress bound = l.localAddress();
+            if (bound != null && peer.getPort() == bound.getPort() && (peer.getAddress().equals(bound.getAddress())
+                || bound.getAddress().isAnyLocalAddress() && (peer.getAddress().equals(receivedAt)
+                    || dev.niolb.transport.LocalAddresses.HOST.isLocal(peer.getAddress())))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------------- membership at run time

@@ -261,8 +261,12 @@ final class Reconfiguration {
                 }
                 // a TCP one under the running process cap
                 try {
-                    added.add(ListenerBinder.bind(l, group, lb.loops, lb.maxconn, lb.accessLog(),
-                        Transports.of(from.config().transport()), countersOfTcpNamed(l)));
+                    final Listener bound = ListenerBinder.bind(l, group, lb.loops, lb.maxconn, lb.accessLog(),
+                        Transports.of(from.config().transport()), countersOfTcpNamed(l));
+                    if (bound instanceof UdpListener u) {
+                        u.engineAddresses(lb::loopsBack);
+                    }
+                    added.add(bound);
                 } catch (final java.net.BindException e) {
                     throw heldHere(l, e);
                 }

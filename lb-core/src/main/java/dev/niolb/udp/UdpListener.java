@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class UdpListener implements Listener {
     private static final Logger LOG = LoggerFactory.getLogger(UdpListener.class);
+    private volatile EngineAddresses engineAddresses = (peer, receivedAt) -> false;
     private static final long WARN_INTERVAL_MS = 1000;
 
     private final UdpListenerCounters counters;
@@ -122,6 +123,18 @@ public final class UdpListener implements Listener {
      * plain {@code SO_REUSEPORT} bind would silently share the port with another niolb and take half its clients.
      * A TCP listener on the same port number is no conflict: the two protocols have separate ports.
      */
+    /**
+     * What else a new flow must not be opened for, beyond the listener's own group and address (which are always
+     * refused): the engine's other groups and listeners, once the engine is built. Any thread; read per new flow.
+     */
+    public void engineAddresses(final EngineAddresses addresses) {
+        this.engineAddresses = addresses;
+    }
+
+    EngineAddresses engineAddresses() {
+        return engineAddresses;
+    }
+
     public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                                    final Transport transport) throws IOException {
         final List<DatagramSocket> sockets;

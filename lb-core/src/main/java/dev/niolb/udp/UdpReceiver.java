@@ -126,14 +126,15 @@ final class UdpReceiver implements IoHandler {
                 flow.fromClient(buffer, sender);
                 continue;
             }
-            if (loops(sender, socket.receivedAt()) || client != sender && loops(client, null)) {
+            // the sender, whom replies go to: not a PROXY header's client, who gets them through its proxy
+            if (loops(sender, socket.receivedAt())) {
                 // spoofed, or a server that writes to niolb's listener: a flow for it would send a server's
                 // replies to that server (or to this listener), whose answers would keep the flow alive for ever
                 // (black-box testing, session 29: one datagram, 175,000 a second between niolb and an echo server)
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_FROM_SERVER, 1);
-                listener.warn(loop.nowMs(), "dropped a datagram from " + Endpoint.hostPort(client) + ": it is the "
-                    + "address of a server of group " + listener.group().name() + " or of this listener, and a flow "
-                    + "for it would send replies round in a loop");
+                listener.warn(loop.nowMs(), "dropped a datagram from " + Endpoint.hostPort(sender) + ": it is the "
+                    + "address of one of niolb's servers or UDP listeners, and a flow for it would send replies "
+                    + "round in a loop");
                 continue;
             }
             flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null,
@@ -154,8 +155,12 @@ final class UdpReceiver implements IoHandler {
             return true;
         }
         final InetSocketAddress bound = listener.localAddress();
-        return peer.getPort() == bound.getPort() && (peer.getAddress().equals(bound.getAddress())
-            || peer.getAddress().equals(receivedAt));
+        if (peer.getPort() == bound.getPort() && (peer.getAddress().equals(bound.getAddress())
+            || peer.getAddress().equals(receivedAt) || bound.getAddress().isAnyLocalAddress()
+            && dev.niolb.transport.LocalAddresses.HOST.isLocal(peer.getAddress()))) {
+            return true; // this listener, at any of the host's addresses when it is bound to all of them
+        }
+        return listener.engineAddresses().loopsBack(peer, receivedAt);
     }
 
     /**

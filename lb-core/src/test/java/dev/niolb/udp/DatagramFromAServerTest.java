@@ -11,6 +11,7 @@ import dev.niolb.config.TcpOptions;
 import dev.niolb.testing.Await;
 import dev.niolb.testing.EngineRig;
 import dev.niolb.testing.EveryTransport;
+import dev.niolb.testing.RawUdp;
 import dev.niolb.testing.TestedTransport;
 import dev.niolb.testing.UdpClient;
 import dev.niolb.testing.UdpEchoServer;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,5 +66,80 @@ class DatagramFromAServerTest {
             assertThat(counters.flows()).as("the client's flow only").isEqualTo(1);
             assertThat(echo.received()).isEqualTo(1);
         }
+    }
+
+    private static ListenerConfig udp(final String name, final String bind, final String group) {
+        return new ListenerConfig(name, Protocol.UDP, new InetSocketAddress(bind, 0), group, TcpOptions.DEFAULTS);
+    }
+
+    @Test
+    void aDatagramFromAnotherGroupsServerIsCountedAndOpensNoFlow() throws Exception {
+        // the check looked at the listener's own group only: g2's echoing server looped through g1's listener
+        final UdpEchoServer one = rig.track(new UdpEchoServer("one"));
+        try (DatagramSocket two = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            final LoadBalancer niolb = rig.start(new Config(1, Duration.ZERO,
+                List.of(udp("a", "127.0.0.1", "g1"), udp("b", "127.0.0.1", "g2")),
+                List.of(new TargetGroupConfig("g1", Algorithm.ROUNDROBIN, List.of(new ServerConfig("one", one.address(), 1))),
+                    new TargetGroupConfig("g2", Algorithm.ROUNDROBIN,
+                        List.of(new ServerConfig("two", (InetSocketAddress) two.getLocalSocketAddress(), 1))))));
+            final byte[] who = "who?".getBytes(StandardCharsets.UTF_8);
+            two.send(new DatagramPacket(who, who.length, niolb.localAddress("a")));
+            final UdpListenerCounters a = niolb.udpListener("a").counters();
+            Await.until(() -> a.get(UdpListenerCounters.DROPPED_FROM_SERVER) == 1, 5000);
+            assertThat(a.flows()).isZero();
+            assertThat(one.received()).isZero();
+        }
+    }
+
+    @Test
+    void aDatagramFromAnotherUdpListenersAddressIsCountedAndOpensNoFlow() throws Throwable {
+        // spoofed from listener b's port: a's flow would answer b, b's flow a, for ever
+        final UdpEchoServer echo = rig.track(new UdpEchoServer("s"));
+        final LoadBalancer niolb = rig.start(new Config(1, Duration.ZERO,
+            List.of(udp("a", "127.0.0.1", "g"), udp("b", "127.0.0.1", "g")),
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1))))));
+        RawUdp.send(niolb.localAddress("b").getPort(), loopback(), niolb.localAddress("a").getPort(), "loop");
+        final UdpListenerCounters a = niolb.udpListener("a").counters();
+        Await.until(() -> a.get(UdpListenerCounters.DROPPED_FROM_SERVER) == 1, 5000);
+        assertThat(a.flows()).isZero();
+        assertThat(echo.received()).isZero();
+    }
+
+    @Test
+    void aDatagramFromAWildcardListenersOwnPortAtAnotherLocalAddressIsCountedAndOpensNoFlow() throws Throwable {
+        // from 127.0.0.1:P to 127.0.0.2:P, both this 0.0.0.0:P listener's: its replies would come back to it
+        final UdpEchoServer echo = rig.track(new UdpEchoServer("s"));
+        final LoadBalancer niolb = rig.start(new Config(1, Duration.ZERO, List.of(udp("any", "0.0.0.0", "g")),
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1))))));
+        final int port = niolb.localAddress("any").getPort();
+        RawUdp.send(port, (Inet4Address) InetAddress.getByName("127.0.0.2"), port, "loop");
+        final UdpListenerCounters counters = niolb.udpListener("any").counters();
+        Await.until(() -> counters.get(UdpListenerCounters.DROPPED_FROM_SERVER) == 1, 5000);
+        assertThat(counters.flows()).isZero();
+        assertThat(echo.received()).isZero();
+    }
+
+    @Test
+    void aProxyHeaderNamingAServersAddressIsServedSinceRepliesGoToItsProxy() throws Exception {
+        // the header's client was checked too: a client behind a trusted proxy was refused, though no loop can be
+        final UdpEchoServer echo = rig.track(new UdpEchoServer("s"));
+        final LoadBalancer niolb = rig.start(Config.single(1, Duration.ZERO,
+            udp("front", "127.0.0.1", "g").withAcceptProxy(dev.niolb.config.AcceptProxy.fromAnyPeer()),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", echo.address(), 1)))));
+        final java.nio.ByteBuffer header = dev.niolb.proxyprotocol.ProxyHeaderEncoder.v2(echo.address(),
+            niolb.localAddress("front"), dev.niolb.proxyprotocol.ProxyHeader.Transport.DGRAM);
+        final byte[] datagram = new byte[header.remaining() + 2];
+        header.get(datagram, 0, header.remaining());
+        datagram[datagram.length - 2] = 'h';
+        datagram[datagram.length - 1] = 'i';
+        try (UdpClient proxy = new UdpClient(niolb.localAddress("front"), "127.0.0.2")) {
+            proxy.send(datagram);
+            assertThat(proxy.receiveText(5000)).isEqualTo("s:hi");
+        }
+        assertThat(niolb.udpListener("front").counters().get(UdpListenerCounters.DROPPED_FROM_SERVER)).isZero();
+    }
+
+    private static Inet4Address loopback() throws java.net.UnknownHostException {
+        return (Inet4Address) InetAddress.getByName("127.0.0.1");
     }
 }

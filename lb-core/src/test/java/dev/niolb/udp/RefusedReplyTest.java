@@ -21,20 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A reply the kernel refuses is counted as dropped, never as sent, on every transport: on epoll it is refused
@@ -48,9 +40,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @EveryTransport
 class RefusedReplyTest {
     private static final String FRONT = "front";
-    private static final int AF_INET = 2;
-    private static final int SOCK_RAW = 3;
-    private static final int IPPROTO_UDP = 17;
 
     @RegisterExtension
     final EngineRig rig;
@@ -108,39 +97,8 @@ class RefusedReplyTest {
         assertThat(counters.get(UdpListenerCounters.DROPPED_SEND)).isEqualTo(1);
     }
 
-    /**
-     * A UDP datagram from 127.0.0.1 port 0 to {@code port}: its UDP header written by hand on a raw socket (the
-     * kernel adds the IP header; checksum 0 means none, which IPv4 allows).
-     */
+    /** A UDP datagram from 127.0.0.1 port 0 (which no socket can send from) to {@code port}. */
     private static void sendFromPortZero(final int port, final String text) throws Throwable {
-        final Linker linker = Linker.nativeLinker();
-        final MethodHandle socket = linker.downcallHandle(linker.defaultLookup().find("socket").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT));
-        final MethodHandle sendto = linker.downcallHandle(linker.defaultLookup().find("sendto").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        final MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        final int fd = (int) socket.invokeExact(AF_INET, SOCK_RAW, IPPROTO_UDP);
-        assumeTrue(fd >= 0, "a raw socket needs CAP_NET_RAW, which this test runs without");
-        try (Arena arena = Arena.ofConfined()) {
-            final byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            final ValueLayout.OfShort net = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-            final MemorySegment datagram = arena.allocate(8 + payload.length);
-            datagram.set(net, 0, (short) 0);                    // source port 0
-            datagram.set(net, 2, (short) port);
-            datagram.set(net, 4, (short) (8 + payload.length)); // length: header and payload
-            datagram.set(net, 6, (short) 0);                    // no checksum
-            MemorySegment.copy(payload, 0, datagram, ValueLayout.JAVA_BYTE, 8, payload.length);
-            final MemorySegment to = arena.allocate(16);
-            to.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
-            to.set(ValueLayout.JAVA_BYTE, 4, (byte) 127);
-            to.set(ValueLayout.JAVA_BYTE, 7, (byte) 1);
-            final long sent = (long) sendto.invokeExact(fd, datagram, datagram.byteSize(), 0, to, 16);
-            assertThat(sent).as("raw send").isEqualTo(datagram.byteSize());
-        } finally {
-            final int ignored = (int) close.invokeExact(fd);
-        }
+        dev.niolb.testing.RawUdp.send(0, (java.net.Inet4Address) java.net.InetAddress.getByName("127.0.0.1"), port, text);
     }
 }

@@ -1,5 +1,6 @@
 package dev.niolb.transport.epoll;
 
+import dev.niolb.transport.LocalAddresses;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.loop.BufferPool;
 import dev.niolb.loop.IoHandler;

@@ -1,4 +1,4 @@
-package dev.niolb.transport.epoll;
+package dev.niolb.transport;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.niolb.transport.epoll;
+package dev.niolb.transport;
 
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * Whether an address is this host's own: loopback, or an address of any of its interfaces (a server reached at the
  * host's own {@code 10.0.0.5} rather than {@code 127.0.0.1}). The kernel routes a connection to its own address
  * through the loopback device, whatever interface carries the address, so the handshake completes inside the
- * {@code connect} call as it does for 127.0.0.1 ({@link EpollStreamSocket#connect}).
+ * {@code connect} call as it does for 127.0.0.1 ({@code EpollStreamSocket#connect}).
  *
  * <p>Interfaces come and go (DHCP, a VIP moved here): the list is read again once it is older than
  * {@link #REFRESH_NANOS} and an address that is not loopback is asked about. The read runs off the event loops (it
@@ -25,11 +25,11 @@ import java.util.stream.Collectors;
  * the list they have. A stale answer costs at most a wasted {@code send} or one wake-up more for a connect, never a
  * wrong result: the connect's outcome is what the kernel says.
  */
-final class LocalAddresses {
+public final class LocalAddresses {
     static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** This host's: read first by the first connect (class initialization, once), then off the loops. */
-    static final LocalAddresses HOST = new LocalAddresses(LocalAddresses::ofInterfaces, System::nanoTime,
+    public static final LocalAddresses HOST = new LocalAddresses(LocalAddresses::ofInterfaces, System::nanoTime,
         task -> Thread.ofVirtual().name("niolb-local-addresses").start(task));
 
     private record Snapshot(Set<InetAddress> addresses, long readNanos) {
@@ -49,7 +49,7 @@ final class LocalAddresses {
         this.snapshot = new Snapshot(interfaces.get(), clock.getAsLong());
     }
 
-    boolean isLocal(final InetAddress address) {
+    public boolean isLocal(final InetAddress address) {
         if (address.isLoopbackAddress()) {
             return true;
         }
@@ -69,7 +69,7 @@ final class LocalAddresses {
     }
 
     /** Every address of every interface that is up; none when the kernel cannot be asked. */
-    static Set<InetAddress> ofInterfaces() {
+    public static Set<InetAddress> ofInterfaces() {
         try {
             return NetworkInterface.networkInterfaces()
                 .filter(LocalAddresses::isUp)
