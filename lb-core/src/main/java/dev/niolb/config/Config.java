@@ -93,6 +93,39 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
             ProxyRules.checkUdpServers(g, listeners);
         }
         checkBindsApart(listeners);
+        checkNoServerIsAListener(listeners, groups);
+    }
+
+    /**
+     * A server at one of niolb's own listeners' addresses (for the protocol of a listener that uses its group) is
+     * niolb relaying to itself: one client's connect or datagram opened sessions or flows until maxconn or the
+     * flow cap (black-box testing, session 29: one datagram filled 200 flows). Refused, as nobody means it. A
+     * wildcard listener is taken to cover loopback; port 0 (any free port) never matches.
+     */
+    private static void checkNoServerIsAListener(final List<ListenerConfig> listeners,
+                                                 final List<TargetGroupConfig> groups) {
+        for (final ListenerConfig user : listeners) {
+            for (final TargetGroupConfig g : groups) {
+                if (!g.name().equals(user.group())) {
+                    continue;
+                }
+                for (final ServerConfig server : g.servers()) {
+                    for (final ListenerConfig own : listeners) {
+                        final InetSocketAddress bind = own.bind();
+                        final InetAddress at = server.address().getAddress();
+                        if (own.protocol() == user.protocol() && bind.getPort() != 0
+                            && bind.getPort() == server.address().getPort() && at != null
+                            && (at.equals(bind.getAddress()) || bind.getAddress().isAnyLocalAddress()
+                                && at.isLoopbackAddress())) {
+                            throw new IllegalArgumentException("group " + Quoted.of(g.name()) + ": server "
+                                + Quoted.of(server.name()) + " is listener " + Quoted.of(own.name()) + "'s own "
+                                + own.protocol().scheme() + "://" + Endpoint.hostPort(bind)
+                                + ": niolb would relay to itself");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /**
