@@ -85,8 +85,8 @@ public final class BufferRelay implements StreamRelay {
             b.flip();
             // a read shorter than the buffer, once the source's FIN has arrived, took all there was before it: the
             // end needs no read of its own, and the destination's FIN can leave in the same segment as these bytes.
-            // (Not so after TCP urgent data, where a read stops at the mark: niolb relays no urgent data, and, as
-            // HAProxy's raw socket does on EPOLLRDHUP, takes such a read for the last.)
+            // (Not so after TCP urgent data, where a read stops at the mark: a socket that has had urgent data does
+            // not say its end is seen, so the end is read as such; see EpollStreamSocket#endSeen.)
             final boolean last = onEnd != END_ABORTED && n < b.capacity() && src.endSeen();
             try {
                 if (last) {

@@ -292,6 +292,10 @@ abstract sealed class EpollFd implements Registration permits EpollStreamSocket,
     void endArrived() {
     }
 
+    /** Epoll reported TCP urgent data. Only a stream socket makes use of it. */
+    void urgentArrived() {
+    }
+
     /** Closes the socket as the loop stops. */
     void closeQuietly() {
         closeFd(false);

@@ -229,6 +229,9 @@ final class EpollPoller implements Poller {
             if ((epollEvents & (Libc.EPOLLRDHUP | Libc.EPOLLERR)) == Libc.EPOLLRDHUP) {
                 registration.endArrived();
             }
+            if ((epollEvents & Libc.EPOLLPRI) != 0) {
+                registration.urgentArrived();
+            }
             final int ready = translate(epollEvents, interest);
             if (ready != 0) {
                 dispatch.ready(registration.handler(), ready, registration);
@@ -258,7 +261,8 @@ final class EpollPoller implements Poller {
     static int epollEvents(final int interest) {
         int e = 0;
         if ((interest & Ready.READ) != 0) {
-            e |= Libc.EPOLLIN | Libc.EPOLLRDHUP; // the FIN, told apart from bytes: see EpollStreamSocket#endSeen
+            // the FIN, told apart from bytes, and urgent data, which stops a read short: see EpollStreamSocket#endSeen
+            e |= Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLPRI;
         } else if ((interest & Ready.ACCEPT) != 0) {
             e |= Libc.EPOLLIN;
         }
