@@ -106,7 +106,9 @@ exec_niolb() {
     [[ $user == *RAMPercentage* || $user == *-XX:MaxRAM=* ]] && by_share=1
     # any heap size of JAVA_OPTS's, in either spelling, drops both of ours: -Xms1g beside our -Xmx512m, or
     # -XX:MaxHeapSize=32m beside our -Xms64m, is a JVM that refuses to start
-    [[ $user == *-Xms* || $user == *-Xmx* || $user == *HeapSize=* || -n $by_share ]] || opts+=(-Xms64m -Xmx512m)
+    # (-XX:SoftMaxHeapSize is a goal within the maximum, not a size: it keeps ours)
+    [[ $user == *-Xms* || $user == *-Xmx* || $user == *-XX:InitialHeapSize=* || $user == *-XX:MaxHeapSize=* \
+        || $user == *-XX:MinHeapSize=* || -n $by_share ]] || opts+=(-Xms64m -Xmx512m)
     [[ $user == *MaxDirectMemorySize* || -n $by_share ]] || opts+=(-XX:MaxDirectMemorySize=512m)
     # a whole word (G1 has a digit; -XX:+UseGCOverheadLimit is no collector)
     [[ " $user " =~ [[:space:]]-XX:[+-]Use[A-Za-z0-9]+GC[[:space:]] ]] || opts+=(-XX:+UseZGC)

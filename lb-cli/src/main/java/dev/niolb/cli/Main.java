@@ -47,7 +47,9 @@ public final class Main implements Callable<Integer> {
             ReloadSignal.holdUntilStarted(); // a SIGHUP during start-up would end the process
         }
         // run and demo write logs to stdout, which a stop must not wait on (StuckStdoutProcessTest): theirs stays
-        final boolean serves = args.length > 0 && (args[0].equals("run") || args[0].equals("demo"));
+        final boolean serves = args.length > 0 && (args[0].equals("run") || args[0].equals("demo"))
+            && java.util.Arrays.stream(args).noneMatch(a -> a.equals("--help") || a.equals("-h") || a.equals("-V")
+                || a.equals("--version")); // their help and version are output like any other command's
         final StandardOutput stdout = serves ? null : StandardOutput.install();
         // System.exit and not a return: the engine's loop threads must not keep a stopped process alive
         int code = commandLineFor(args).execute(args);

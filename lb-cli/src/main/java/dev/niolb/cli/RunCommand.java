@@ -441,7 +441,8 @@ public final class RunCommand implements Callable<Integer> {
             .filter(name -> !List.of("--config", "--control-socket", "--takeover", "--state-file").contains(name))
             .distinct().toList();
         if (!others.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "--config takes no other flag, got "
+            throw new ParameterException(spec.commandLine(), "--config takes no other flag but --state-file, "
+                + "--control-socket and --takeover, got "
                 + String.join(", ", others) + ": set it in the file");
         }
     }

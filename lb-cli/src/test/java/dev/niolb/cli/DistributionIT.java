@@ -194,6 +194,11 @@ class DistributionIT {
         final Result maximum = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:MaxHeapSize=32m"), "version");
         assertThat(maximum.exitCode()).as(maximum.toString()).isZero();
         assertThat(maximum.out()).contains("-XX:MaxHeapSize=33554432").doesNotContain("InitialHeapSize=67108864");
+
+        // a soft goal within the maximum is no size: it kept no maximum at all (a 6 GB heap on a 24 GB host)
+        final Result soft = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:SoftMaxHeapSize=100m"), "version");
+        assertThat(soft.exitCode()).as(soft.toString()).isZero();
+        assertThat(soft.out()).contains("-XX:MaxHeapSize=536870912", "-XX:SoftMaxHeapSize=104857600");
     }
 
     @Test

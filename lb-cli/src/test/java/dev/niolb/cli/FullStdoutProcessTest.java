@@ -36,4 +36,13 @@ class FullStdoutProcessTest {
             assertThat(niolb.err()).containsExactly("niolb: cannot write to standard output: No space left on device");
         }
     }
+
+    @Test
+    void runsHelpToAFullDiskSaysSoAndExitsOneAsEveryCommandsDoes() throws Exception {
+        // run and demo keep the JVM's stdout for their logs; their help is output like any other command's
+        try (NiolbProcess niolb = NiolbProcess.start(TO_DEV_FULL, "run", "--help")) {
+            assertThat(niolb.awaitExit(WAIT)).isEqualTo(1);
+            assertThat(niolb.err()).containsExactly("niolb: cannot write to standard output: No space left on device");
+        }
+    }
 }

@@ -62,7 +62,8 @@ class RunConfigProcessTest {
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.errLines()).containsExactly(
-            "niolb: --config takes no other flag, got --listen, --threads: set it in the file",
+            "niolb: --config takes no other flag but --state-file, --control-socket and --takeover, got --listen, "
+                + "--threads: set it in the file",
             "Try 'niolb run --help'.");
     }
 

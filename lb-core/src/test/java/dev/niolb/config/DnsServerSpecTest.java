@@ -37,6 +37,14 @@ class DnsServerSpecTest {
     }
 
     @Test
+    void aPortWithLeadingZerosIsItsNumberAsForAnAddress() {
+        final DnsServerSpec spec = DnsServerSpec.parse("localhost:020911");
+
+        assertThat(spec.port()).isEqualTo(20911);
+        assertThat(spec.name()).isEqualTo("localhost:20911");
+    }
+
+    @Test
     void parsesSrvAndNamesItsServersByAddressAndPort() {
         final DnsServerSpec spec = DnsServerSpec.parse("srv:_api._tcp.example.org,name=api");
 

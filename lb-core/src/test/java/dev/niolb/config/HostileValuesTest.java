@@ -42,6 +42,11 @@ class HostileValuesTest {
         // the JVM decodes such an argument's byte as U+FFFD: a name shown as a box, that nobody can type back
         assertThatThrownBy(() -> Names.check("server", "x\uFFFDy")).hasMessageEndingWith(
             ": must be UTF-8 text (it holds a byte that is not, shown as U+FFFD)");
+        // half a surrogate pair, as JSON's "a\udcffb" gives it: added through the API, then no name to drain it by
+        assertThatThrownBy(() -> Names.check("server", "a\uDCFFb")).hasMessageEndingWith(
+            ": must be UTF-8 text (it holds half a UTF-16 surrogate pair)");
+        assertThatThrownBy(() -> Names.check("server", "a\uD83D")).hasMessageEndingWith("surrogate pair)");
+        assertThat(Names.check("server", "web-\uD83D\uDE00")).as("a whole pair, U+1F600").isEqualTo("web-\uD83D\uDE00");
     }
 
     @Test
