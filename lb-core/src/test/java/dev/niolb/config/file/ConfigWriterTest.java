@@ -101,11 +101,12 @@ class ConfigWriterTest {
 
     @Test
     void namesThatYamlWouldReadAsSomethingElseAreQuoted() {
-        final InetSocketAddress a = new InetSocketAddress("10.0.0.1", 80);
+        final InetSocketAddress listen = new InetSocketAddress("10.0.0.1", 80);
+        final InetSocketAddress server = new InetSocketAddress("10.0.0.2", 80); // not the listener: niolb itself
         for (final String name : List.of("null", "true", "123", "a:", "#x", "[x]", "-", "~", "0x10", "'q'")) {
             final Config config = new Config(1, Duration.ZERO,
-                List.of(new ListenerConfig(name, Protocol.TCP, a, name, TcpOptions.DEFAULTS)),
-                List.of(new TargetGroupConfig(name, Algorithm.ROUNDROBIN, List.of(new ServerConfig(name, a, 1)))));
+                List.of(new ListenerConfig(name, Protocol.TCP, listen, name, TcpOptions.DEFAULTS)),
+                List.of(new TargetGroupConfig(name, Algorithm.ROUNDROBIN, List.of(new ServerConfig(name, server, 1)))));
 
             assertThat(ConfigFile.parse(ConfigWriter.write(config), "t.yaml")).as(name).isEqualTo(config);
         }
