@@ -52,8 +52,13 @@ final class StopSignals {
         if (received.incrementAndGet() == 1) {
             if (requested.getCount() == 1) {
                 first = "SIG" + signal.getName();
+            } else {
+                // after a takeover: the stop is on already, and this is the operator's first word; said, so that
+                // the operator (and a test) knows it was heard before sending the second
+                LOG.info("SIG{}: the stop under way ({}) goes on; a second signal exits without waiting for sessions",
+                    signal.getName(), first);
             }
-            requested.countDown(); // after a takeover: the stop is on already, and this is the operator's first word
+            requested.countDown();
         } else {
             LOG.warn("second signal (SIG{}): exiting now without waiting for sessions", signal.getName());
             System.exit(128 + signal.getNumber());
