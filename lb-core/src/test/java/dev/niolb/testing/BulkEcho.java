@@ -33,6 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class BulkEcho {
     private static final int CHUNK = 64 * 1024;
+    /** The client's SO_RCVBUF: room for a few hundred microseconds of a loopback stream, not the 32 MB autotuning reaches. */
+    private static final int RECEIVE_BUFFER = 4 << 20;
     private static final byte[] RANDOM = new byte[1 << 20];
     /**
      * The writer is a platform thread: a measured session must not queue behind thousands of virtual threads
@@ -91,6 +93,10 @@ public final class BulkEcho {
         final TcpDrops dropsBefore = TcpDrops.now();
         final long start = System.nanoTime();
         try (Socket s = new Socket(); ExecutorService writerThread = Executors.newThreadPerTaskExecutor(PLATFORM)) {
+            // a fixed receive buffer, set before the connect (the window scale is agreed then): autotuned up to a
+            // tcp_rmem max of 32 MB, the stream's receive memory ran past it and the kernel dropped every segment
+            // while backing its retransmissions off to 13 s (TCPRcvQDrop, BeyondWindow: a stalled baseline in CI)
+            s.setReceiveBufferSize(RECEIVE_BUFFER);
             s.connect(address, 5000);
             s.setTcpNoDelay(true);
             s.setSoTimeout(15_000);
