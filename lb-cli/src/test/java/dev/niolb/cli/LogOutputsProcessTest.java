@@ -199,11 +199,21 @@ class LogOutputsProcessTest {
                 }
                 dev.niolb.testing.Await.until(() -> Archives.plain(file).isEmpty(), START.toMillis());
                 // every line is in a file or counted lost (give or take one written in part as the disk filled)
-                dev.niolb.testing.Await.until(() -> {
-                    final String metrics = api.get("/metrics").body();
-                    final long accounted = Archives.lines(file) + metric(metrics, "niolb_access_log_lost_total");
-                    return Math.abs(accounted - metric(metrics, "niolb_access_log_lines_total")) <= 1;
-                }, START.toMillis());
+                final String[] last = {""};
+                try {
+                    dev.niolb.testing.Await.until(() -> {
+                        final String metrics = api.get("/metrics").body();
+                        final long inFiles = Archives.lines(file);
+                        final long lost = metric(metrics, "niolb_access_log_lost_total");
+                        final long logged = metric(metrics, "niolb_access_log_lines_total");
+                        last[0] = inFiles + " in files + " + lost + " lost against " + logged + " logged; files "
+                            + Archives.describe(file);
+                        return Math.abs(inFiles + lost - logged) <= 1;
+                    }, START.toMillis());
+                } catch (final AssertionError e) {
+                    throw new AssertionError("lines not all accounted for: " + last[0] + "; niolb said "
+                        + niolb.out().stream().filter(l -> !l.contains("127.0.0.1:")).toList(), e);
+                }
                 assertThat(niolb.out()).filteredOn(l -> l.contains("cannot compress")).as("said once").hasSize(1);
                 niolb.signal("TERM");
                 assertThat(niolb.awaitExit(START)).isZero();
@@ -264,6 +274,19 @@ class LogOutputsProcessTest {
         }
 
         /** Access lines in the active file and every archive (a plain one whose .gz is in place counted once). */
+        /** Each file beside {@code file} (its own included) with its size, for a failure message. */
+        static String describe(final Path file) throws IOException {
+            try (Stream<Path> files = Files.list(file.getParent())) {
+                return files.sorted().map(p -> {
+                    try {
+                        return p.getFileName() + " " + Files.size(p) + " B";
+                    } catch (final IOException e) {
+                        return p.getFileName() + " (" + e.getMessage() + ")";
+                    }
+                }).toList().toString();
+            }
+        }
+
         static long lines(final Path file) throws IOException {
             long lines = accessLines(file);
             for (final List<String> rotated : Logs.read(file).rotated()) {
