@@ -54,6 +54,12 @@ public final class Server {
     private final HealthCounters healthCounters = new HealthCounters();
     private final Failover failover;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    /**
+     * UDP's run, apart from TCP's: a server whose TCP port is open and UDP port closed, under both kinds of
+     * traffic, had every connect that succeeded end the run of port unreachables, and never went DOWN (black-box
+     * testing, session 29); each protocol's successes end only its own run.
+     */
+    private final AtomicInteger consecutiveDatagramFailures = new AtomicInteger();
     private volatile boolean awaitingJudgement;
     private final AtomicInteger reserved = new AtomicInteger();
 
@@ -290,7 +296,12 @@ public final class Server {
      * @return the failures in a row, this one included
      */
     public int connectFailed() {
-        return consecutiveFailures.incrementAndGet();
+        return connectFailed(false);
+    }
+
+    /** As {@link #connectFailed()}; {@code datagram}: a UDP flow's (port unreachable), counted in a run of its own. */
+    public int connectFailed(final boolean datagram) {
+        return (datagram ? consecutiveDatagramFailures : consecutiveFailures).incrementAndGet();
     }
 
     /**
@@ -315,14 +326,14 @@ public final class Server {
      * Any relay loop; only reads the shared count unless a run is in progress.
      */
     public void answered() {
-        if (consecutiveFailures.get() != 0) {
-            consecutiveFailures.set(0);
+        if (consecutiveDatagramFailures.get() != 0) {
+            consecutiveDatagramFailures.set(0);
         }
     }
 
-    /** Connects failed in a row, across loops, since the last success or state change. */
+    /** Connects failed in a row, across loops, since the last success or state change (TCP's or UDP's run). */
     public int consecutiveFailures() {
-        return consecutiveFailures.get();
+        return Math.max(consecutiveFailures.get(), consecutiveDatagramFailures.get());
     }
 
     /**
@@ -375,6 +386,7 @@ public final class Server {
         failover.update(this, () -> {
             healthy = up;
             consecutiveFailures.set(0);
+            consecutiveDatagramFailures.set(0);
         }, reason);
     }
 

@@ -343,7 +343,7 @@ public final class TargetGroup {
     public void connectFailed(final Server server, final String why, final boolean datagram) {
         final int threshold = health.maxFails();
         if (threshold > 0) {
-            final int run = server.connectFailed();
+            final int run = server.connectFailed(datagram);
             final FailureListener listener = failureListener;
             if (run % threshold == 0 && listener != null) {
                 if (!lastTakingSessions(server)) {

@@ -308,6 +308,25 @@ class ServerStateTest {
     }
 
     @Test
+    void aRunOfPortUnreachablesIsNotEndedByTcpConnectsThatSucceedNorTheReverse() {
+        // a server TCP and UDP listeners share, one port open and the other closed, never went DOWN under both
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("b", 1, false));
+        final Server a = g.snapshot().server("a");
+        final List<String> reports = new java.util.ArrayList<>();
+        g.failureListener((server, failures, why, datagram) -> reports.add(failures + (datagram ? " udp" : " tcp")));
+        for (int i = 0; i < 3; i++) {
+            g.connectFailed(a, "port unreachable", true);
+            a.connectSucceeded(0, 1000); // its TCP port answers
+        }
+        assertThat(reports).containsExactly("3 udp");
+        for (int i = 0; i < 3; i++) {
+            g.connectFailed(a, "refused", false);
+            a.answered(); // its UDP port answers
+        }
+        assertThat(reports).containsExactly("3 udp", "3 tcp");
+    }
+
+    @Test
     void aServerAtMaxFailsTakesNoNewSessionFromAnyLoopUntilTheHealthLoopHasJudgedIt() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("b", 1, false));
         final Server a = g.snapshot().server("a");
