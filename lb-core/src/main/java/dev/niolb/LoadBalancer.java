@@ -482,9 +482,9 @@ public final class LoadBalancer implements AutoCloseable {
     /**
      * Whether a new UDP flow for {@code peer} would loop back into this engine: a server of any group, or any UDP
      * listener (at any of the host's addresses when it is bound to all of them). See
-     * {@link dev.niolb.udp.EngineAddresses}. Any
-     * thread, once per new flow: a lookup per group and a comparison per UDP listener. (A server removed
-     * and forgotten is no longer known: a flow for its address is opened as any other.)
+     * {@link dev.niolb.udp.EngineAddresses}. Any thread, once per new flow: a lookup per group and a comparison
+     * per UDP listener, over the running state's own collections (no list made per flow). (A server removed and
+     * forgotten is no longer known: a flow for its address is opened as any other.)
      */
     boolean loopsBack(final InetSocketAddress peer, final java.net.InetAddress receivedAt) {
         final RunningState now = state;
@@ -493,11 +493,8 @@ public final class LoadBalancer implements AutoCloseable {
                 return true;
             }
         }
-        for (final UdpListener l : now.udpListeners()) {
-            final InetSocketAddress bound = l.localAddress();
-            if (bound != null && peer.getPort() == bound.getPort() && (peer.getAddress().equals(bound.getAddress())
-                || bound.getAddress().isAnyLocalAddress() && (peer.getAddress().equals(receivedAt)
-                    || dev.niolb.transport.LocalAddresses.HOST.isLocal(peer.getAddress())))) {
+        for (final Listener l : now.listeners()) {
+            if (l instanceof UdpListener u && u.isAddressOf(peer, receivedAt)) {
                 return true;
             }
         }

@@ -95,17 +95,21 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
             throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": expected HOST:PORT");
         }
         final String host = target.substring(0, colon);
-        // 020911 is 20911, as for an address given as an IP (black-box testing, session 29)
-        final String port = target.substring(colon + 1).replaceFirst("^0+(?=.)", "");
         if (!isName(host)) {
             throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": " + Quoted.of(host) + " is not a host name");
         }
-        if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> Numbers.isDigit((char) c))
-            || Numbers.parseInt(port) < 1 || Numbers.parseInt(port) > 65535) {
+        // the address parser's port (020911 is 20911, as for an IP: black-box testing, session 29), and not 0
+        int port;
+        try {
+            port = Endpoint.parsePort(target, target.substring(colon + 1));
+        } catch (final IllegalArgumentException e) {
+            port = 0;
+        }
+        if (port == 0) {
             throw new IllegalArgumentException("bad address " + Quoted.of(target) + ": port must be a number 1..65535");
         }
-        final ServerConfig template = template(spec, Numbers.parseInt(port), options);
-        return new DnsServerSpec(explicitName(template), host, Numbers.parseInt(port), false, template);
+        final ServerConfig template = template(spec, port, options);
+        return new DnsServerSpec(explicitName(template), host, port, false, template);
     }
 
     /** The options parsed by {@link ServerConfig#parse} on a placeholder address, so both forms take the same. */

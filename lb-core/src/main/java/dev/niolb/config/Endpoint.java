@@ -125,7 +125,8 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
         }
     }
 
-    private static int parsePort(final String text, final String port) {
+    /** The port of {@code text}, its digits {@code port} (leading zeros taken), 0..65535: one parser for both forms. */
+    static int parsePort(final String text, final String port) {
         if (port.isEmpty() || !port.chars().allMatch(c -> Numbers.isDigit((char) c))) {
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": port must be a number 0..65535"
                 // a server map's address: 127.0.0.1:80,weight=3 (black-box testing, session 29)

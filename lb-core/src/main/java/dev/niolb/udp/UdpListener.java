@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
@@ -38,10 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class UdpListener implements Listener {
     private static final Logger LOG = LoggerFactory.getLogger(UdpListener.class);
-    private volatile EngineAddresses engineAddresses = (peer, receivedAt) -> false;
     private static final long WARN_INTERVAL_MS = 1000;
 
     private final UdpListenerCounters counters;
+    private volatile EngineAddresses engineAddresses = (peer, receivedAt) -> false;
     private final InetSocketAddress localAddress;
     private volatile int[] descriptors;
     private final UdpReceiver[] receivers;
@@ -118,12 +119,6 @@ public final class UdpListener implements Listener {
     }
 
     /**
-     * Binds a socket per loop. Fails with a {@link BindException} naming the address when another UDP socket (in
-     * this process or any other) is bound there: a probe bind without {@code SO_REUSEPORT} comes first, because a
-     * plain {@code SO_REUSEPORT} bind would silently share the port with another niolb and take half its clients.
-     * A TCP listener on the same port number is no conflict: the two protocols have separate ports.
-     */
-    /**
      * What else a new flow must not be opened for, beyond the listener's own group and address (which are always
      * refused): the engine's other groups and listeners, once the engine is built. Any thread; read per new flow.
      */
@@ -135,6 +130,25 @@ public final class UdpListener implements Listener {
         return engineAddresses;
     }
 
+    /**
+     * Whether {@code peer} is this listener's own address: its bound one, or, bound to a wildcard, any of the host's
+     * addresses at its port ({@code receivedAt}: where a datagram came in, when the transport can tell; else null).
+     * A flow for it would send replies to this listener. Once per new flow: a lookup of the host's addresses only
+     * for a peer at this port.
+     */
+    public boolean isAddressOf(final InetSocketAddress peer, final InetAddress receivedAt) {
+        final InetSocketAddress bound = localAddress();
+        return bound != null && peer.getPort() == bound.getPort() && (peer.getAddress().equals(bound.getAddress())
+            || bound.getAddress().isAnyLocalAddress() && (peer.getAddress().equals(receivedAt)
+                || dev.niolb.transport.LocalAddresses.HOST.isLocal(peer.getAddress())));
+    }
+
+    /**
+     * Binds a socket per loop. Fails with a {@link BindException} naming the address when another UDP socket (in
+     * this process or any other) is bound there: a probe bind without {@code SO_REUSEPORT} comes first, because a
+     * plain {@code SO_REUSEPORT} bind would silently share the port with another niolb and take half its clients.
+     * A TCP listener on the same port number is no conflict: the two protocols have separate ports.
+     */
     public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                                    final Transport transport) throws IOException {
         final List<DatagramSocket> sockets;

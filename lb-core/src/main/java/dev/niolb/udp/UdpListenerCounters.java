@@ -89,8 +89,8 @@ public final class UdpListenerCounters extends SessionCounters {
      */
     public static final int DROPPED_NOT_RESENT = 25;
     /**
-     * Datagrams that would open a flow from the address of one of the group's servers, or of the listener itself:
-     * the flow would send that server's replies back to it (or to the listener), round in a loop for ever.
+     * Datagrams that would open a flow from the address of a server of any group, or of any UDP listener of the
+     * engine: the flow would send the replies back there, round in a loop for ever ({@link EngineAddresses}).
      */
     public static final int DROPPED_FROM_SERVER = 26;
     private static final int FIELDS = 27;

@@ -151,16 +151,8 @@ final class UdpReceiver implements IoHandler {
      * ({@code receivedAt}: where it came in, for a wildcard-bound listener that can tell). For a new flow only.
      */
     private boolean loops(final InetSocketAddress peer, final InetAddress receivedAt) {
-        if (listener.group().snapshot().isServerAddress(peer)) {
-            return true;
-        }
-        final InetSocketAddress bound = listener.localAddress();
-        if (peer.getPort() == bound.getPort() && (peer.getAddress().equals(bound.getAddress())
-            || peer.getAddress().equals(receivedAt) || bound.getAddress().isAnyLocalAddress()
-            && dev.niolb.transport.LocalAddresses.HOST.isLocal(peer.getAddress()))) {
-            return true; // this listener, at any of the host's addresses when it is bound to all of them
-        }
-        return listener.engineAddresses().loopsBack(peer, receivedAt);
+        return listener.group().snapshot().isServerAddress(peer) || listener.isAddressOf(peer, receivedAt)
+            || listener.engineAddresses().loopsBack(peer, receivedAt);
     }
 
     /**

@@ -61,6 +61,18 @@ class UrgentDataTest {
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server, 1)))));
     }
 
+    /** A server that reads to the client's FIN, then sends all of it back and ends. */
+    private TcpServers.Scripted echoingAtTheEnd() throws IOException {
+        return rig.track(new TcpServers.Scripted(s -> {
+            try {
+                s.getOutputStream().write(s.getInputStream().readAllBytes());
+                s.shutdownOutput();
+            } catch (final IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+    }
+
     private Socket connect() throws IOException {
         final Socket s = new Socket();
         s.connect(lb.localAddress("front"), 2000);
@@ -96,15 +108,7 @@ class UrgentDataTest {
         // a splice stops at the urgent mark and says EAGAIN while the socket stays readable: the loop spun at
         // 100 % and nothing after the mark was relayed (black-box testing, session 29)
         final byte[][] parts = aroundUrgentByte();
-        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
-            try {
-                final byte[] got = s.getInputStream().readAllBytes(); // until the client's FIN
-                s.getOutputStream().write(got);
-                s.shutdownOutput();
-            } catch (final IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }));
+        final TcpServers.Scripted server = echoingAtTheEnd();
         start(server.address());
         try (Socket s = connect()) {
             writeAroundUrgentByte(s, parts);
@@ -169,14 +173,7 @@ class UrgentDataTest {
         final byte[] tail = new byte[100];
         Arrays.fill(head, (byte) 'a');
         Arrays.fill(tail, (byte) 'b');
-        final TcpServers.Scripted server = rig.track(new TcpServers.Scripted(s -> {
-            try {
-                s.getOutputStream().write(s.getInputStream().readAllBytes()); // until the client's FIN
-                s.shutdownOutput();
-            } catch (final IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }));
+        final TcpServers.Scripted server = echoingAtTheEnd();
         start(server.address());
         try (Socket s = connect()) {
             writeAroundUrgentByte(s, new byte[][] {head, tail});
