@@ -375,7 +375,10 @@ public final class RunCommand implements Callable<Integer> {
             .filter(java.util.Objects::nonNull).toList();
         final List<DnsServerSpec> byName = servers.stream().map(ServerArgument::name)
             .filter(java.util.Objects::nonNull).toList();
-        return new Config(threads == null ? Config.defaultThreads() : threads, grace, listeners,
+        if (threads != null && threads == Config.AUTO_THREADS) { // the model's auto; a 0 typed is refused as such
+            throw new IllegalArgumentException("threads must be 1.." + Config.MAX_THREADS + ", got 0");
+        }
+        return new Config(threads == null ? Config.AUTO_THREADS : threads, grace, listeners,
             List.of(new TargetGroupConfig(GROUP, balance, byAddress, health, hashBalanceFactor, byName)),
             resolver == null ? DnsConfig.DEFAULTS : DnsConfig.DEFAULTS.withResolver(resolver.address()), maxconn,
             observability.adminConfig(), observability.accessLog(), observability.logs(), transport,

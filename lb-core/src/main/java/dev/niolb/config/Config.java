@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * The whole, validated model of what niolb runs: the one thing both flags and (later) the config file produce.
  *
- * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions
+ * @param threads event loops; each owns a selector, a listening socket per listener, and its sessions;
+ *                {@link #AUTO_THREADS} for one per core of the machine it runs on (what {@link #threads()} returns)
  * @param grace     how long a graceful stop lets sessions finish before closing them
  * @param dns       how servers given by DNS name are resolved
  * @param maxconn   TCP connections open at once over every listener; at it every listener stops accepting (new
@@ -30,6 +31,11 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
                      DnsConfig dns, int maxconn, AdminConfig admin, AccessLogFormat accessLog, LogConfig logs,
                      TransportChoice transport, Duration shutdownDelay, BusyPoll busyPoll) {
     public static final int MAX_THREADS = 256;
+    /**
+     * {@code threads: auto}: one loop per core, counted where the config runs. Kept as such, not as this machine's
+     * count, so that {@code niolb check} on a build host prints {@code auto} for a file a larger host runs.
+     */
+    public static final int AUTO_THREADS = 0;
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
     public static final TransportChoice DEFAULT_TRANSPORT = TransportChoice.AUTO;
 
@@ -59,7 +65,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         }
         listeners = List.copyOf(listeners);
         groups = List.copyOf(groups);
-        if (threads < 1 || threads > MAX_THREADS) {
+        if (threads != AUTO_THREADS && (threads < 1 || threads > MAX_THREADS)) {
             throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ", got " + threads);
         }
         if (maxconn < 0 || maxconn > ListenerLimits.MAX_CONN) {
@@ -241,6 +247,17 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
 
     public Config withBusyPoll(final BusyPoll value) {
         return new Config(threads, grace, listeners, groups, dns, maxconn, admin, accessLog, logs, transport, shutdownDelay, value);
+    }
+
+    /** The event loops to run: the number given, or one per core for {@code auto}. */
+    @Override
+    public int threads() {
+        return threads == AUTO_THREADS ? defaultThreads() : threads;
+    }
+
+    /** Whether the number of loops was left to niolb ({@code auto}, or not given). */
+    public boolean threadsAuto() {
+        return threads == AUTO_THREADS;
     }
 
     /** The default number of event loops: one per core. */

@@ -77,7 +77,7 @@ final class ConfigReader {
 
     static Config read(final YamlMap root) {
         final YamlMap defaults = root.map("defaults");
-        final int threads = defaults.value("threads", ConfigReader::threads, Config.defaultThreads());
+        final int threads = defaults.value("threads", ConfigReader::threads, Config.AUTO_THREADS);
         final Duration grace = defaults.duration("grace", Config.DEFAULT_GRACE);
         final Duration shutdownDelay = defaults.duration("shutdown-delay", Duration.ZERO);
         final int maxconn = defaults.intIn("maxconn", 0, ListenerLimits.MAX_CONN, 0); // --maxconn: every listener's
@@ -359,7 +359,7 @@ final class ConfigReader {
 
     /** {@code auto} (one per core) or 1..256. */
     private static int threads(final YamlValue v) {
-        return v.text().strip().equals(ConfigWriter.AUTO) ? Config.defaultThreads() : v.intIn(1, Config.MAX_THREADS);
+        return v.text().strip().equals(ConfigWriter.AUTO) ? Config.AUTO_THREADS : v.intIn(1, Config.MAX_THREADS);
     }
 
     /** {@code auto} (half of the open-file limit less 256, at least 64, decided at start) or 1..10000000. */

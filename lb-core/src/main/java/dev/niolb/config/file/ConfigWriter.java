@@ -59,7 +59,7 @@ public final class ConfigWriter {
     public static String write(final Config config) {
         final Map root = new Map(FlowStyle.BLOCK);
         final Map defaults = new Map(FlowStyle.BLOCK)
-            .put("threads", config.threads())
+            .put("threads", config.threadsAuto() ? AUTO : Integer.toString(config.threads()))
             .put("transport", config.transport().toString())
             .put("busy-poll", config.busyPoll().toString())
             .put("grace", config.grace())

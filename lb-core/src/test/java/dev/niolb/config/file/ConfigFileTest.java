@@ -55,7 +55,7 @@ class ConfigFileTest {
 
     @Test
     void aMinimalFileGivesTheModelsDefaults() {
-        assertThat(parse(MINIMAL)).isEqualTo(new Config(Config.defaultThreads(), Config.DEFAULT_GRACE,
+        assertThat(parse(MINIMAL)).isEqualTo(new Config(Config.AUTO_THREADS, Config.DEFAULT_GRACE,
             List.of(new ListenerConfig(at("127.0.0.1", 8080), "web", TcpOptions.DEFAULTS)),
             List.of(new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig(at("10.0.0.1", 80), 1)))))
             .withAdmin(AdminConfig.DEFAULT)); // as niolb run's flags: the admin API on its default address

@@ -93,10 +93,22 @@ class ConfigWriterTest {
                 servers: [10.0.0.1:80]
             """, "t.yaml"));
 
-        assertThat(yaml).contains("  grace: 30s\n", "  access-log: off\n", "admin:\n  address: 127.0.0.1:9900\n", "    idle-timeout: 10m\n", "    buffer-size: 64k\n",
+        assertThat(yaml).contains("  threads: auto\n", "  grace: 30s\n", "  access-log: off\n", "admin:\n  address: 127.0.0.1:9900\n", "    idle-timeout: 10m\n", "    buffer-size: 64k\n",
             "    udp-max-flows: auto\n", "    check-interval: 2s\n", "    checks: []\n", "      - address: 10.0.0.1:80\n",
             "        weight: 1\n", "    accept-proxy: false\n", "    proxy-header-timeout: 5s\n",
             "    proxy-header-max: 4k\n", "        send-proxy: none\n");
+    }
+
+    @Test
+    void threadsLeftToNiolbAreWrittenAsAutoAndAGivenNumberAsItself() {
+        final String minimal = "listeners:\n  - bind: 127.0.0.1:8080\ngroups:\n  - name: web\n    servers: [10.0.0.1:80]\n";
+        final Config auto = ConfigFile.parse("defaults:\n  threads: auto\n" + minimal, "t.yaml");
+        final Config given = ConfigFile.parse("defaults:\n  threads: " + Config.defaultThreads() + "\n" + minimal,
+            "t.yaml");
+
+        assertThat(ConfigWriter.write(auto)).contains("  threads: auto\n");
+        assertThat(ConfigWriter.write(given)).contains("  threads: " + Config.defaultThreads() + "\n");
+        assertThat(ConfigFile.parse(ConfigWriter.write(auto), "t.yaml")).isEqualTo(auto);
     }
 
     @Test
