@@ -159,12 +159,20 @@ final class AdminRoutes {
         return AdminResponse.json(ready.ready() ? 200 : 503, ready.json());
     }
 
+    private static final java.util.Set<String> CONNECTIONS_PARAMS = java.util.Set.of("server", "listener", "limit");
+
     private AdminResponse connections(final AdminRequest x) {
         final Map<String, String> q;
         try {
             q = RequestParams.parse(x.rawQuery(), null, null);
         } catch (final IllegalArgumentException e) {
             throw new Refused(400, e.getMessage());
+        }
+        for (final String key : q.keySet()) {
+            if (!CONNECTIONS_PARAMS.contains(key)) { // a typo in a filter listed every connection (session 30)
+                throw new Refused(400, "unknown parameter '" + ClientText.clip(key)
+                    + "': expected server, listener and/or limit");
+            }
         }
         int limit = DEFAULT_LIMIT;
         if (q.containsKey("limit")) {

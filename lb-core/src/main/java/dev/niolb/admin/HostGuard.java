@@ -35,14 +35,18 @@ final class HostGuard {
         this.allowed = List.copyOf(allowed);
     }
 
-    /** Null when {@code host} (a Host header value, or null) may be answered; else why not, in one line. */
+    /**
+     * Null when {@code host} (a Host header value, or null) may be answered; else why not, in one line.
+     *
+     * @throws Refused (400) when {@code host} is not a host and port at all
+     */
     String refusal(final String host, final InetAddress local) {
         if (host == null) {
             return null;
         }
         final HostPort hp = HostPort.parse(host);
-        if (hp == null) {
-            return "bad Host header '" + ClientText.clip(host) + "'";
+        if (hp == null) { // a request that is not well-formed: 400 (RFC 9112 3.2), not the guard's 403
+            throw new Refused(400, "bad Host header '" + ClientText.clip(host) + "'");
         }
         if (allows(hp.name(), local)) {
             return null;

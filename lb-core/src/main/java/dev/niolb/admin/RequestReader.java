@@ -62,8 +62,13 @@ final class RequestReader {
             throw new Refused(parts[2].startsWith("HTTP/") ? 505 : 400, "bad request line '" + ClientText.clip(line)
                 + "': the admin API speaks HTTP/1.1");
         }
-        final String target = parts[1];
-        if (!target.startsWith("/")) {
+        String target = parts[1];
+        final String authority = authority(target);
+        if (authority != null) {
+            final int end = target.indexOf("//") + 2 + authority.length();
+            target = end == target.length() ? "/" : target.charAt(end) == '/' ? target.substring(end)
+                : "/" + target.substring(end);
+        } else if (!target.startsWith("/")) {
             throw new Refused(400, "bad request target '" + ClientText.clip(target)
                 + "': expected a path such as /api/stats");
         }
@@ -79,6 +84,10 @@ final class RequestReader {
             }
             headers.computeIfAbsent(h.substring(0, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
                 .add(h.substring(colon + 1).strip());
+        }
+        if (authority != null) {
+            // RFC 9112 3.2.2: the target's authority is the host, whatever Host says (a scraper behind a proxy)
+            headers.put("host", List.of(authority));
         }
         final List<String> host = headers.get("host");
         if (host != null && host.size() > 1) {
@@ -98,6 +107,30 @@ final class RequestReader {
         final int q = target.indexOf('?');
         return new Head(parts[0], q < 0 ? target : target.substring(0, q), q < 0 ? null : target.substring(q + 1),
             headers);
+    }
+
+    /**
+     * The authority of an absolute-form target ({@code http://127.0.0.1:9900/metrics}, RFC 9112 3.2.2), or null
+     * for any other form.
+     *
+     * @throws Refused (400) for an absolute-form target without a host, or with user information
+     */
+    private static String authority(final String target) {
+        final String lower = target.toLowerCase(Locale.ROOT);
+        final int start = lower.startsWith("http://") ? 7 : lower.startsWith("https://") ? 8 : -1;
+        if (start < 0) {
+            return null;
+        }
+        int end = start;
+        while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
+            end++;
+        }
+        final String authority = target.substring(start, end);
+        if (authority.isEmpty() || authority.indexOf('@') >= 0) {
+            throw new Refused(400, "bad request target '" + ClientText.clip(target)
+                + "': expected a path such as /api/stats, or http://HOST[:PORT]/PATH");
+        }
+        return authority;
     }
 
     /**

@@ -94,4 +94,30 @@ class AdminHostTest {
             refused(RawHttp.get(admin, "/api/stats", "lb.example.com.evil.example"));
         }
     }
+
+    @Test
+    void aHostHeaderThatIsNoHostIsABadRequestNotARefusal() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            for (final String host : new String[] {"127.0.0.1:abc", "127.0.0.1:99999"}) {
+                final RawHttp.Answer a = RawHttp.get(admin, "/ready", host);
+                assertThat(a.status()).as(host).isEqualTo(400);
+                assertThat(a.body()).contains("bad Host header");
+            }
+        }
+    }
+
+    @Test
+    void anAbsoluteFormTargetIsAnsweredAndItsAuthorityIsTheHostJudged() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final String self = "127.0.0.1:" + admin.getPort();
+            final RawHttp.Answer metrics = RawHttp.get(admin, "http://" + self + "/metrics", "ignored.example");
+            assertThat(metrics.status()).as(metrics.body()).isEqualTo(200);
+            assertThat(metrics.body()).contains("niolb_server_connections_total");
+            assertThat(RawHttp.get(admin, "HTTP://" + self, self).status()).isEqualTo(200); // the stats page
+            refused(RawHttp.get(admin, "http://evil.example:" + admin.getPort() + "/api/stats", self));
+            assertThat(RawHttp.get(admin, "http://user@" + self + "/metrics", self).status()).isEqualTo(400);
+        }
+    }
 }

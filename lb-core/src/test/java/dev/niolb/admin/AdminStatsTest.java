@@ -183,6 +183,9 @@ class AdminStatsTest {
             final HttpResponse<String> bad = rig.http.get("/api/connections?limit=many");
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(bad.body()).contains("limit must be");
+            final HttpResponse<String> typo = rig.http.get("/api/connections?srever=s0");
+            assertThat(typo.statusCode()).isEqualTo(400);
+            assertThat(typo.body()).contains("unknown parameter 'srever'");
         }
     }
 
