@@ -171,7 +171,8 @@ final class MetricsPage {
             "Times a loop stopped accepting because the listener (or the process) was at its maxconn.",
             EngineStats.ListenerStats::maxconnPauses);
         listenerCounter(p, s, "niolb_listener_maxconn_paused_seconds_total", "tcp",
-            "Seconds loops spent not accepting at a maxconn, summed over loops (counted when a pause ends).",
+            "Seconds loops spent not accepting at a maxconn, summed over the loops (up to niolb_event_loops a second); "
+                + "a pause still going counts as it lasts.",
             l -> l.maxconnPausedMs() / 1000.0);
         listenerCounter(p, s, "niolb_listener_proxy_headers_total", null,
             "PROXY protocol headers read and accepted from trusted peers (UDP: datagrams).",
@@ -237,12 +238,10 @@ final class MetricsPage {
 
     private static void servers(final PrometheusText p, final EngineStats s) {
         p.family("niolb_server_state", Type.GAUGE, "1 for the state the server is in (up, down, drain, maint), 0 for the others.");
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                for (final ServerState state : ServerState.values()) {
-                    final String name = EngineStats.stateName(state);
-                    p.sample(name.equals(v.state()) ? 1 : 0, "group", g.name(), "server", v.name(), "state", name);
-                }
+        for (final ServerRow r : serverRows(s)) {
+            for (final ServerState state : ServerState.values()) {
+                final String name = EngineStats.stateName(state);
+                p.sample(name.equals(r.server().state()) ? 1 : 0, r.labels("state", name));
             }
         }
         serverGauge(p, s, "niolb_server_weight", "The operator weight (0 takes no new sessions).", v -> v.weight());
@@ -259,47 +258,35 @@ final class MetricsPage {
             v -> v.connectFailures());
         p.family("niolb_server_bytes_total", Type.COUNTER,
             "Bytes relayed: in from clients to the server, out from the server to clients.");
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                p.sample(v.bytesIn(), "group", g.name(), "server", v.name(), "direction", "in");
-                p.sample(v.bytesOut(), "group", g.name(), "server", v.name(), "direction", "out");
-            }
+        for (final ServerRow r : serverRows(s)) {
+            p.sample(r.server().bytesIn(), r.labels("direction", "in"));
+            p.sample(r.server().bytesOut(), r.labels("direction", "out"));
         }
         p.family("niolb_server_connect_seconds", Type.HISTOGRAM, "TCP connect times to the server.");
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                p.histogram(v.connect(), "group", g.name(), "server", v.name());
-            }
+        for (final ServerRow r : serverRows(s)) {
+            p.histogram(r.server().connect(), r.labels());
         }
         p.family("niolb_server_session_seconds", Type.HISTOGRAM,
             "Durations of the server's sessions (UDP: flows) from accept to close.");
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                p.histogram(v.session(), "group", g.name(), "server", v.name());
-            }
+        for (final ServerRow r : serverRows(s)) {
+            p.histogram(r.server().session(), r.labels());
         }
         p.family("niolb_server_udp_reply_seconds", Type.HISTOGRAM,
             "UDP: time from a datagram sent to the server to its first reply.");
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                p.histogram(v.reply(), "group", g.name(), "server", v.name());
-            }
+        for (final ServerRow r : serverRows(s)) {
+            p.histogram(r.server().reply(), r.labels());
         }
         p.family("niolb_server_checks_total", Type.COUNTER,
             "Health checks of the server (active checks and re-probes after passive failures), by result.");
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                p.sample(v.checksPassed(), "group", g.name(), "server", v.name(), "result", "passed");
-                p.sample(v.checksFailed(), "group", g.name(), "server", v.name(), "result", "failed");
-            }
+        for (final ServerRow r : serverRows(s)) {
+            p.sample(r.server().checksPassed(), r.labels("result", "passed"));
+            p.sample(r.server().checksFailed(), r.labels("result", "failed"));
         }
         p.family("niolb_server_state_changes_total", Type.COUNTER,
             "Times the server entered a state (up, down, drain, maint) from another: health, agent or operator.");
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                for (final Map.Entry<String, Long> e : v.stateChanges().entrySet()) {
-                    p.sample(e.getValue(), "group", g.name(), "server", v.name(), "state", e.getKey());
-                }
+        for (final ServerRow r : serverRows(s)) {
+            for (final Map.Entry<String, Long> e : r.server().stateChanges().entrySet()) {
+                p.sample(e.getValue(), r.labels("state", e.getKey()));
             }
         }
     }
@@ -347,9 +334,38 @@ final class MetricsPage {
         return liveThenRetiring(s.listeners(), s.retiringListeners(), EngineStats.ListenerStats::name);
     }
 
-    /** The group's servers, then its retiring ones (taken out, their sessions not all ended). */
-    private static List<EngineStats.ServerStats> rows(final EngineStats.GroupStats g) {
-        return liveThenRetiring(g.servers(), g.retiring(), EngineStats.ServerStats::name);
+    /**
+     * One server's series: labelled by its group and name, and, for a removed server whose name a live server of
+     * its group holds again (its address changed in a reload, or it was removed and added back elsewhere while its
+     * sessions go on), also {@code retiring="true"} and its {@code address}: its sessions and bytes stay in sight
+     * until they end, beside the new server's series, which starts from 0 (black-box testing, session 30: they
+     * were left out, and what the old sessions moved after the reload showed in no server series).
+     */
+    private record ServerRow(String group, EngineStats.ServerStats server, boolean twin) {
+        String[] labels(final String... more) {
+            final String[] own = twin
+                ? new String[] {"group", group, "server", server.name(), "retiring", "true", "address", server.address()}
+                : new String[] {"group", group, "server", server.name()};
+            final String[] all = java.util.Arrays.copyOf(own, own.length + more.length);
+            System.arraycopy(more, 0, all, own.length, more.length);
+            return all;
+        }
+    }
+
+    /** Every group's servers, then its retiring ones (taken out, their sessions not all ended). */
+    private static List<ServerRow> serverRows(final EngineStats s) {
+        final List<ServerRow> rows = new ArrayList<>();
+        for (final EngineStats.GroupStats g : serverGroups(s)) {
+            final Set<String> live = new HashSet<>();
+            for (final EngineStats.ServerStats v : g.servers()) {
+                live.add(v.name());
+                rows.add(new ServerRow(g.name(), v, false));
+            }
+            for (final EngineStats.ServerStats v : g.retiring()) {
+                rows.add(new ServerRow(g.name(), v, live.contains(v.name())));
+            }
+        }
+        return rows;
     }
 
     /**
@@ -374,10 +390,8 @@ final class MetricsPage {
     }
 
     private static void perServer(final PrometheusText p, final EngineStats s, final Value value) {
-        for (final EngineStats.GroupStats g : serverGroups(s)) {
-            for (final EngineStats.ServerStats v : rows(g)) {
-                p.sample(value.of(v), "group", g.name(), "server", v.name());
-            }
+        for (final ServerRow r : serverRows(s)) {
+            p.sample(value.of(r.server()), r.labels());
         }
     }
 }

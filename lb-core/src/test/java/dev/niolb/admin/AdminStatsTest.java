@@ -366,9 +366,14 @@ class AdminStatsTest {
                 assertThat(sample(metrics, "niolb_group_servers", "group=\"g\"")).isEqualTo(1.0);
                 assertThat(sample(metrics, "niolb_server_active_connections", "server=\"s0\"")).isEqualTo(1.0);
 
-                // s0 again, at s1's address: one series per name, the member's
+                // s0 again, at s1's address: the member's series from 0, the removed one's beside it, marked
+                final String oldAddress = dev.niolb.config.Endpoint.hostPort(rig.servers.get(0).address());
                 rig.lb.addServer("g", new ServerConfig("s0", rig.servers.get(1).address(), 1));
-                assertThat(sample(rig.metrics(), "niolb_server_active_connections", "server=\"s0\"")).isZero();
+                final String both = rig.metrics();
+                assertThat(sample(both, "niolb_server_active_connections", "server=\"s0\"}")).isZero();
+                assertThat(sample(both, "niolb_server_active_connections", "server=\"s0\",retiring=\"true\",address=\""
+                    + oldAddress + "\"}")).isEqualTo(1.0);
+                assertThat(sample(both, "niolb_server_connections_total", "retiring=\"true\"")).isEqualTo(1.0);
                 assertThat(rig.stats().get("groups").get(0).get("retiring")).hasSize(1);
                 session.getOutputStream().write(AdminRig.bytes("ping\n"));
                 assertThat(TcpServers.readAll(session.getInputStream(), 5)).as("the removed server's session relays")
