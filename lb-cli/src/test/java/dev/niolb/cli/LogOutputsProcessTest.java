@@ -479,6 +479,65 @@ class LogOutputsProcessTest {
     }
 
     @Test
+    void accessLinesAClosedStandardOutputCannotTakeAreCountedLostAndSaidOnce() throws Exception {
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "127.0.0.1:0", "--access-log", "plain")) {
+            final Http api = new Http(new InetSocketAddress("127.0.0.1", Integer.parseInt(niolb.awaitOut(
+                "admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/", START).group(1))));
+            final int port = niolb.awaitListeningPort();
+            niolb.closeStdout(); // as | head -2 does once it has its lines
+
+            for (int i = 0; i < 3; i++) {
+                session(port);
+            }
+
+            niolb.awaitErr("^niolb: the access log cannot be written to standard output \\(.*\\): its lines are lost, "
+                + "counted in niolb_access_log_lost_total$", START);
+            dev.niolb.testing.Await.until(() -> metric(api.get("/metrics").body(), "niolb_access_log_lines_total") == 3,
+                START.toMillis());
+            final String metrics = api.get("/metrics").body();
+            // the first line may still be taken: a read of ours under way when the stream closed keeps the pipe's
+            // end open until it returns with that line
+            assertThat(metric(metrics, "niolb_access_log_lost_total")).isBetween(2L, 3L);
+            assertThat(metric(metrics, "niolb_access_log_dropped_total")).isZero();
+            assertThat(niolb.err()).as("once for the run of failures").hasSize(1);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
+    void accessLinesASyslogSocketNobodyReadsCannotTakeAreCountedLost(@TempDir final Path dir) throws Exception {
+        final Path devLog = dir.resolve("log.sock");
+        try (UnixDatagramSocket unread = UnixDatagramSocket.bind(devLog);
+             EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--threads", "1",
+                 "--server", RunProcessTest.hostPort(echo), "--admin", "127.0.0.1:0", "--access-log", "plain",
+                 "--syslog", "unix:" + devLog)) {
+            final Http api = new Http(new InetSocketAddress("127.0.0.1", Integer.parseInt(niolb.awaitOut(
+                "admin API and stats page on http://127\\.0\\.0\\.1:(\\d+)/", START).group(1))));
+            final int port = niolb.awaitListeningPort();
+
+            // the socket's queue (net.unix.max_dgram_qlen datagrams) fills; then each send waits its timeout and fails
+            final long deadline = System.nanoTime() + START.toNanos();
+            int sessions = 0;
+            while (metric(api.get("/metrics").body(), "niolb_access_log_lost_total") == 0) {
+                assertThat(System.nanoTime()).as("a line lost within %s: %s", START, niolb).isLessThan(deadline);
+                if (sessions < 200) {
+                    session(port);
+                    sessions++;
+                } else {
+                    Thread.sleep(50); // the writer waits out a send's timeout: the count is the event awaited
+                }
+            }
+            niolb.awaitErr("^niolb: syslog to unix:.*; log lines are dropped until it answers$", START);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(START)).isZero();
+        }
+    }
+
+    @Test
     void aSyslogSocketThatIsNotThereIsSaidOnStderrOnce(@TempDir final Path dir) throws Exception {
         final Path nowhere = dir.resolve("no-such.sock");
         try (EchoServer echo = new EchoServer("hi");

@@ -61,7 +61,8 @@ final class MetricsPage {
         p.family("niolb_access_log_dropped_total", Type.COUNTER,
             "Access log lines dropped because the log could not keep up.").sample(s.accessLogDropped());
         p.family("niolb_access_log_lost_total", Type.COUNTER,
-            "Access log lines lost because the log file could not be written (a full disk).")
+            "Access log lines an output took but could not write: the log file (a full disk), standard output (a "
+                + "closed pipe), a local syslog socket (gone, or its reader behind); once per output that failed.")
             .sample(s.accessLogLost());
         p.family("niolb_maxconn_limit", Type.GAUGE,
             "The process's maxconn: TCP connections open at once over every listener (absent without one).");

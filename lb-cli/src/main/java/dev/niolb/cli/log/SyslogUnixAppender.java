@@ -10,8 +10,9 @@ import java.nio.file.Path;
 /**
  * Logback appender sending each event as one RFC 5424 datagram ({@link Rfc5424Layout}) to a local Unix datagram
  * socket such as {@code /dev/log}, through {@link UnixDatagramSocket}. A message is cut at {@value #MAX_BYTES}
- * bytes, rsyslog's default limit. A send that fails (no syslog daemon, its socket gone) drops the event; the first
- * failure of a run of them is said on stderr, so a restarted daemon is picked up again silently.
+ * bytes, rsyslog's default limit. A send that fails (no syslog daemon, its socket gone, its queue full) drops the
+ * event, counted in {@link dev.niolb.accesslog.AccessLogLosses} when it is an access log line; the first failure of
+ * a run of them is said on stderr, so a restarted daemon is picked up again silently.
  *
  * <p>Threading: Logback's {@code AppenderBase} serialises appends.
  */
@@ -46,6 +47,9 @@ public final class SyslogUnixAppender extends AppenderBase<ILoggingEvent> {
             socket.send(path, message);
             failing = false;
         } catch (final IOException e) {
+            if (dev.niolb.accesslog.AccessLog.LOGGER.equals(event.getLoggerName())) {
+                dev.niolb.accesslog.AccessLogLosses.lostOne(); // a full socket (a reader behind) drops it
+            }
             if (!failing) {
                 // on stderr too: Logback's status, where addWarn goes, is shown to nobody, and with syslog the only
                 // log output niolb started with no word (black-box testing, session 27)
