@@ -52,7 +52,7 @@ public final class Names {
                 // what the JVM makes of bytes that are not UTF-8 in an argument (x\xffy): shown as a '?' box in
                 // logs and stats, and no name an operator can type back (black-box testing, session 29)
                 throw new IllegalArgumentException(kind + " name " + Quoted.of(name)
-                    + ": must be UTF-8 text (it holds a byte that is not, shown as U+FFFD)");
+                    + ": must not hold U+FFFD, the replacement character (what a byte that is not UTF-8 becomes)");
             }
             final int cp = name.codePointAt(i);
             if (Character.getType(cp) == Character.FORMAT) {

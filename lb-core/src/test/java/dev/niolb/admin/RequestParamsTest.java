@@ -44,4 +44,10 @@ class RequestParamsTest {
         assertThat(RequestParams.parse(null, "application/json", "{\"weight\": 2.0, \"x\": 1e3, \"y\": 2.5}"))
             .isEqualTo(Map.of("weight", "2", "x", "1000", "y", "2.5"));
     }
+
+    @Test
+    void aJsonNumberTooLargeForADoubleIsRefusedAsSuchNotQuotedAsInfinity() {
+        assertThatThrownBy(() -> RequestParams.parse(null, "application/json", "{\"weight\": 1e400}"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("parameter 'weight' is a number out of range");
+    }
 }

@@ -41,7 +41,7 @@ class HostileValuesTest {
     void aNameWithAByteThatIsNotUtf8IsRefused() {
         // the JVM decodes such an argument's byte as U+FFFD: a name shown as a box, that nobody can type back
         assertThatThrownBy(() -> Names.check("server", "x\uFFFDy")).hasMessageEndingWith(
-            ": must be UTF-8 text (it holds a byte that is not, shown as U+FFFD)");
+            ": must not hold U+FFFD, the replacement character (what a byte that is not UTF-8 becomes)");
         // half a surrogate pair, as JSON's "a\udcffb" gives it: added through the API, then no name to drain it by
         assertThatThrownBy(() -> Names.check("server", "a\uDCFFb")).hasMessageEndingWith(
             ": must be UTF-8 text (it holds half a UTF-16 surrogate pair)");
