@@ -42,6 +42,11 @@ public final class Names {
                     + ": must be UTF-8 text (it holds half a UTF-16 surrogate pair)");
             }
         }
+        if (kind.equals("group") && name.indexOf('/') >= 0) {
+            // the plain access log writes group/server: "a/b/c/d" could not be split back (session 30)
+            throw new IllegalArgumentException("group name " + Quoted.of(name)
+                + ": must not hold '/' (the plain access log writes group/server)");
+        }
         for (int i = 0; i < name.length(); i++) {
             final char c = name.charAt(i);
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {

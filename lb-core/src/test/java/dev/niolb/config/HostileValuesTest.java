@@ -38,6 +38,13 @@ class HostileValuesTest {
     }
 
     @Test
+    void aGroupNameWithASlashIsRefusedSoThatGroupSlashServerSplitsAtItsFirstSlash() {
+        assertThatThrownBy(() -> Names.check("group", "a/b"))
+            .hasMessage("group name 'a/b': must not hold '/' (the plain access log writes group/server)");
+        assertThat(Names.check("server", "c/d")).as("a server's may: the field splits at the first").isEqualTo("c/d");
+    }
+
+    @Test
     void aNameWithAByteThatIsNotUtf8IsRefused() {
         // the JVM decodes such an argument's byte as U+FFFD: a name shown as a box, that nobody can type back
         assertThatThrownBy(() -> Names.check("server", "x\uFFFDy")).hasMessageEndingWith(
