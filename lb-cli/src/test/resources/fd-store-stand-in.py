@@ -11,6 +11,8 @@ With SOCKET_UID=N in its environment (run as root) it makes the socket as user N
 by root for a service that runs as a user of its own: a socket of another user's can join no SO_REUSEPORT group.
 With SOCKET_UNIT=1 it keeps its copy whatever the child asks, as systemd does for a socket unit's sockets. A socket
 unit's socket (SOCKET_UNIT=1 or SOCKET_UID) is named for its unit in LISTEN_FDNAMES (niolb.socket), as systemd names it.
+With SOCKET_UDP=1 the socket is a UDP one; once the child has exited, the datagrams still queued in it (those a
+restart's successor would read) are printed, one line 'QUEUED …' each.
 """
 import ctypes
 import os
@@ -24,13 +26,15 @@ owner = os.environ.pop("SOCKET_UID", None)
 socket_unit = os.environ.pop("SOCKET_UNIT", None) == "1"
 if owner is not None:
     os.setresuid(-1, int(owner), -1)  # a socket belongs to the effective user that makes it
-listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+udp = os.environ.pop("SOCKET_UDP", None) == "1"
+listening = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
 if owner is not None:
     os.setresuid(-1, 0, -1)
 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 listening.bind(("127.0.0.1", port))
-listening.listen(16)
+if not udp:
+    listening.listen(16)
 notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 notify.bind(notify_path)
 
@@ -57,4 +61,11 @@ while True:
             listening.close()
     done, status = os.waitpid(child, os.WNOHANG)
     if done:
+        if udp and listening.fileno() >= 0:
+            listening.setblocking(False)
+            while True:
+                try:
+                    print("QUEUED " + listening.recv(65536).decode("utf-8", "replace"), flush=True)
+                except BlockingIOError:
+                    break
         sys.exit(os.waitstatus_to_exitcode(status) & 0xFF)

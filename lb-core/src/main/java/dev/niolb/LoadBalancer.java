@@ -726,21 +726,36 @@ public final class LoadBalancer implements AutoCloseable {
      * would only drop (a new UDP client's datagrams) is left to it ({@link Listener#handOver}).
      */
     public boolean handOverAndStop(final Duration grace) {
-        return stop(grace, true);
+        return stop(grace, true, true);
+    }
+
+    /**
+     * As {@link #stop(Duration)}, when the listening sockets outlive this process for a successor started once it
+     * has exited (systemd's file-descriptor store): the UDP listeners stop reading at once, so that datagrams wait
+     * in their sockets for the successor rather than be dropped here as a stopping niolb's through the grace
+     * period (black-box testing, session 30: every new client's for as long as one flow lived). The admin API
+     * answers until the end, as in any stop.
+     */
+    public boolean stopLeavingListenersToSuccessor(final Duration grace) {
+        return stop(grace, false, true);
     }
 
     private boolean stop(final Duration grace, final boolean successor) {
+        return stop(grace, successor, successor);
+    }
+
+    private boolean stop(final Duration grace, final boolean successorRunning, final boolean handOver) {
         stopping = true; // first, and outside the lock a reload may hold: GET /ready answers 503 from now on
         synchronized (stopLock) {
             if (stopResult != null) {
                 return stopResult;
             }
-            if (successor) {
+            if (successorRunning) {
                 closeAdmin(); // the successor answers at the same addresses now, beside these until this moment
             }
             for (final Listener listener : state.listeners()) {
                 // sessions and flows go on through the grace period
-                if (successor) {
+                if (handOver) {
                     listener.handOver(LOOP_STOP_TIMEOUT_MS);
                 } else {
                     listener.stopAccepting(LOOP_STOP_TIMEOUT_MS);

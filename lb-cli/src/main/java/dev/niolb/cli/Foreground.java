@@ -210,7 +210,9 @@ final class Foreground {
         final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
             Durations.format(grace), signal);
-        final boolean allFinished = signal.equals(TAKEN_OVER) ? lb.handOverAndStop(grace) : lb.stop(grace);
+        // with the sockets in systemd's store a restart's successor reads them: UDP datagrams wait there for it
+        final boolean allFinished = signal.equals(TAKEN_OVER) ? lb.handOverAndStop(grace)
+            : stored.holdsAny() ? lb.stopLeavingListenersToSuccessor(grace) : lb.stop(grace);
         watchdog.close();
         systemd.close();
         LOG.info(allFinished ? "stopped" : "stopped; sessions still open when the grace period ended were closed");

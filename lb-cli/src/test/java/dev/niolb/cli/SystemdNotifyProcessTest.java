@@ -210,6 +210,50 @@ class SystemdNotifyProcessTest {
         }
     }
 
+    @Test
+    void onAStopWithItsSocketsInTheStoreUdpDatagramsWaitThereForTheSuccessorAndFlowsDoNotHoldTheGrace(
+        @TempDir final Path dir) throws Exception {
+        // the stand-in keeps its copy of the UDP socket, as systemd's store does through a restart, and prints what
+        // is still queued in it once niolb has exited: what the next niolb would read
+        final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        try (java.net.DatagramSocket ticking = new java.net.DatagramSocket(
+                 new java.net.InetSocketAddress("127.0.0.1", 0));
+             NiolbProcess niolb = NiolbProcess.start(underStandIn(port, dir, "SOCKET_UNIT=1", "SOCKET_UDP=1"), "run",
+                 "--listen", "udp://127.0.0.1:" + port, "--server", "127.0.0.1:" + ticking.getLocalPort(),
+                 "--admin", "none", "--grace", "50s");
+             dev.niolb.testing.UdpClient before = new dev.niolb.testing.UdpClient(
+                 new java.net.InetSocketAddress("127.0.0.1", port));
+             dev.niolb.testing.UdpClient after = new dev.niolb.testing.UdpClient(
+                 new java.net.InetSocketAddress("127.0.0.1", port))) {
+            // a server that answers a datagram with a tick every 100 ms for 5 s: a flow busy through the stop's start
+            final Thread server = Thread.ofVirtual().start(() -> {
+                try {
+                    final java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[64], 64);
+                    ticking.receive(p);
+                    for (int i = 0; i < 50; i++) {
+                        ticking.send(new java.net.DatagramPacket("tick".getBytes(StandardCharsets.UTF_8), 4,
+                            p.getSocketAddress()));
+                        Thread.sleep(100); // the server's pace, not a wait of the test's
+                    }
+                } catch (final Exception e) {
+                    // closed at the end of the test
+                }
+            });
+            niolb.awaitOut("NOTIFY FDSTORE=1 \\| FDNAME=niolb-listeners", WAIT);
+            assertThat(before.ask("one")).isEqualTo("tick");
+
+            niolb.signal("TERM");
+            niolb.awaitOut("stopping: 1 session, grace 50s \\(SIGTERM\\)", WAIT);
+            after.send("two"); // a new client while the old niolb stops, its flow still busy
+
+            niolb.awaitOut("^QUEUED two$", WAIT);
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+            assertThat(niolb.out()).as("the flow ended by itself, a second after its server went quiet")
+                .anyMatch(l -> l.endsWith(" stopped")).noneMatch(l -> l.contains("sessions still open"));
+            server.join();
+        }
+    }
+
     /** The first datagram matching {@code regex} (DOTALL), waiting up to {@link #WAIT}. */
     private static String receive(final UnixDatagramSocket socket, final NiolbProcess niolb, final String regex)
         throws Exception {

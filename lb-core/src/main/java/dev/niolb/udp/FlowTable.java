@@ -63,4 +63,13 @@ final class FlowTable {
     int size() {
         return size;
     }
+
+    /** Every flow, each client's chain included; {@code action} must not add or remove flows. */
+    void forEach(final java.util.function.Consumer<UdpFlow> action) {
+        for (final UdpFlow head : flows.values()) {
+            for (UdpFlow f = head; f != null; f = f.nextOfClient) {
+                action.accept(f);
+            }
+        }
+    }
 }

@@ -658,12 +658,31 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     // ----------------------------------------------------------------------------------------------- timers
 
+    /**
+     * How long a flow whose listener socket a successor reads now stays open without a datagram either way: its
+     * client's next datagrams go to the successor, so it only waits for its server's late replies. A second covers
+     * a request's answer on any network a UDP proxy fronts; the idle timeout (30 s by default) held a stop for it.
+     */
+    static final long HANDED_OVER_QUIET_MS = 1000;
+
+    /** The receiver's socket is a successor's to read now: the flow ends once quiet for a short while. Loop thread. */
+    void handedOver() {
+        if (!closed) {
+            timer.at(lastActivityMs + idleTimeoutMs());
+        }
+    }
+
+    private long idleTimeoutMs() {
+        final long idle = listener.idleTimeoutMs();
+        return receiver.handedOver() ? Math.min(idle, HANDED_OVER_QUIET_MS) : idle;
+    }
+
     @Override
     public void onTimeout(final long nowMs) {
         if (closed) {
             return;
         }
-        final long idleUntil = lastActivityMs + listener.idleTimeoutMs();
+        final long idleUntil = lastActivityMs + idleTimeoutMs();
         if (nowMs >= idleUntil) {
             close(Termination.IDLE_TIMEOUT);
         } else {

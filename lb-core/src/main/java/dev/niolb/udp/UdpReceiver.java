@@ -248,7 +248,9 @@ final class UdpReceiver implements IoHandler {
     /**
      * A successor reads from this socket now: reading here would only take datagrams from it (a new client's,
      * dropped here as stopping). Flows go on: their replies leave from the socket, and their clients' next
-     * datagrams go to the successor, which opens flows for them. Loop thread.
+     * datagrams go to the successor, which opens flows for them; so each ends once quiet for
+     * {@link UdpFlow#HANDED_OVER_QUIET_MS} (or its idle timeout, if shorter), not the whole idle timeout, which held
+     * a stop, and with it a restart's successor, for as long (black-box testing, session 30). Loop thread.
      */
     void handOver() {
         accepting = false;
@@ -256,6 +258,12 @@ final class UdpReceiver implements IoHandler {
         if (key != null) {
             key.interest(0);
         }
+        flows.forEach(UdpFlow::handedOver);
+    }
+
+    /** A successor reads the socket: this receiver's flows only wait for late replies. Loop thread. */
+    boolean handedOver() {
+        return handedOver;
     }
 
     /** The listener left the config: no new flows; the socket closes with the last flow. Loop thread. */

@@ -91,6 +91,11 @@ public final class ListeningSockets {
         }
     }
 
+    /** Whether systemd holds listening sockets of this process: a restart's successor will read them. */
+    public synchronized boolean holdsAny() {
+        return everStored && stored != null && stored.length > 0;
+    }
+
     /** Stores the running listeners' descriptors in systemd's store when they changed since the last call. */
     public synchronized void store(final LoadBalancer lb) {
         if (!notify.enabled()) {
