@@ -199,6 +199,7 @@ public final class LoadBalancer implements AutoCloseable {
             // servers by DNS name: resolved before any listener accepts (a name that does not resolve yet is
             // retried; its group starts with the servers it has)
             dns = DnsDiscovery.start(config.dns());
+            dns.listeners(config.listeners());
             dns.watch(dnsSpecs(config.groups(), groups), stopAsked);
             if (stopAsked.getAsBoolean()) {
                 throw new StartAbandoned(); // before any listener takes a client it would only turn away
@@ -499,6 +500,16 @@ public final class LoadBalancer implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** The running listeners' configs, each at the address it is bound to (a port 0 as the kernel chose it). */
+    public List<ListenerConfig> boundListeners() {
+        final List<ListenerConfig> bound = new ArrayList<>();
+        for (final Listener l : state.listeners()) {
+            final InetSocketAddress at = l.localAddress();
+            bound.add(at == null ? l.config() : l.config().withBind(at));
+        }
+        return bound;
     }
 
     // ------------------------------------------------------------------------- membership at run time

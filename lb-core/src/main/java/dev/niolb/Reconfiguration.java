@@ -98,6 +98,7 @@ final class Reconfiguration {
             lb.dns.configure(next.dns()); // lookups from now on, the first ones of new specs included
         }
         startListeners(); // may fail: then nothing has changed
+        lb.dns.listeners(next.listeners()); // answers from now on are judged against the listeners to be
         try {
             return applyAfterListeners(config);
         } catch (final RuntimeException e) {
@@ -284,6 +285,7 @@ final class Reconfiguration {
                 lb.dns.unwatchAll(g);
             }
             lb.dns.configure(from.config().dns());
+            lb.dns.listeners(from.config().listeners());
             throw e;
         }
     }

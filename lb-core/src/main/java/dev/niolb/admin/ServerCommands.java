@@ -88,6 +88,11 @@ final class ServerCommands {
         } catch (final IllegalArgumentException e) {
             throw new Refused(400, e.getMessage());
         }
+        final dev.niolb.config.ListenerConfig own = dev.niolb.config.Config.listenerAt(lb.boundListeners(),
+            groupName, config.address(), a -> a.isLoopbackAddress() || dev.niolb.transport.LocalAddresses.HOST.isLocal(a));
+        if (own != null) { // as run and check refuse it: one client would loop through niolb until maxconn
+            throw new Refused(400, dev.niolb.config.Config.relaysToItself(groupName, config.name(), own));
+        }
         final Server server;
         try {
             server = lb.addServer(groupName, config);

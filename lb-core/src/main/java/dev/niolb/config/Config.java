@@ -110,28 +110,52 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
      */
     private static void checkNoServerIsAListener(final List<ListenerConfig> listeners,
                                                  final List<TargetGroupConfig> groups) {
-        for (final ListenerConfig user : listeners) {
-            for (final TargetGroupConfig g : groups) {
-                if (!g.name().equals(user.group())) {
-                    continue;
-                }
-                for (final ServerConfig server : g.servers()) {
-                    for (final ListenerConfig own : listeners) {
-                        final InetSocketAddress bind = own.bind();
-                        final InetAddress at = server.address().getAddress();
-                        if (own.protocol() == user.protocol() && bind.getPort() != 0
-                            && bind.getPort() == server.address().getPort() && at != null
-                            && (at.equals(bind.getAddress()) || bind.getAddress().isAnyLocalAddress()
-                                && at.isLoopbackAddress())) {
-                            throw new IllegalArgumentException("group " + Quoted.of(g.name()) + ": server "
-                                + Quoted.of(server.name()) + " is listener " + Quoted.of(own.name()) + "'s own "
-                                + own.protocol().scheme() + "://" + Endpoint.hostPort(bind)
-                                + ": niolb would relay to itself");
-                        }
-                    }
+        for (final TargetGroupConfig g : groups) {
+            for (final ServerConfig server : g.servers()) {
+                final ListenerConfig own = listenerAt(listeners, g.name(), server.address(),
+                    InetAddress::isLoopbackAddress);
+                if (own != null) {
+                    throw new IllegalArgumentException(relaysToItself(g.name(), server.name(), own));
                 }
             }
         }
+    }
+
+    /**
+     * The listener a server at {@code server} in group {@code group} would be: one of {@code listeners} of the
+     * protocol of a listener that uses the group, at the server's port, bound to its address, or to the wildcard
+     * address when {@code local} says the server's address is this host's. Null when none: port 0 (any free port)
+     * never matches. The config's check, a DNS answer's addresses and the admin API's additions ask it alike
+     * (black-box testing, session 30: a name resolving to niolb's own listener looped one client's connection
+     * until maxconn).
+     */
+    public static ListenerConfig listenerAt(final List<ListenerConfig> listeners, final String group,
+                                            final InetSocketAddress server,
+                                            final java.util.function.Predicate<InetAddress> local) {
+        final InetAddress at = server.getAddress();
+        if (at == null) {
+            return null;
+        }
+        for (final ListenerConfig user : listeners) {
+            if (!user.group().equals(group)) {
+                continue;
+            }
+            for (final ListenerConfig own : listeners) {
+                final InetSocketAddress bind = own.bind();
+                if (own.protocol() == user.protocol() && bind.getPort() != 0 && bind.getPort() == server.getPort()
+                    && (at.equals(bind.getAddress()) || bind.getAddress().isAnyLocalAddress() && local.test(at))) {
+                    return own;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Why a server at {@code own}'s address is refused, in one line. */
+    public static String relaysToItself(final String group, final String server, final ListenerConfig own) {
+        return "group " + Quoted.of(group) + ": server " + Quoted.of(server) + " is listener " + Quoted.of(own.name())
+            + "'s own " + own.protocol().scheme() + "://" + Endpoint.hostPort(own.bind())
+            + ": niolb would relay to itself";
     }
 
     /**

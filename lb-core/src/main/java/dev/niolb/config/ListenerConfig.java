@@ -62,6 +62,11 @@ public record ListenerConfig(String name, Protocol protocol, InetSocketAddress b
         return new ListenerConfig(name, protocol, bind, group, options, udp, acceptProxy, limits);
     }
 
+    /** At {@code address} (a port 0 as bound), under the same name. */
+    public ListenerConfig withBind(final InetSocketAddress address) {
+        return new ListenerConfig(name, protocol, address, group, tcp, udp, acceptProxy, limits);
+    }
+
     public ListenerConfig withLimits(final ListenerLimits l) {
         return new ListenerConfig(name, protocol, bind, group, tcp, udp, acceptProxy, l);
     }

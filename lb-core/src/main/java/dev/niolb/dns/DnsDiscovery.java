@@ -43,6 +43,8 @@ public final class DnsDiscovery implements AutoCloseable {
     private volatile DnsConfig config;
     private NameResolver resolver; // made at the first lookup: a config without names never loads dnsjava
     private volatile Runnable onMembersChanged = () -> { };
+    /** The running listeners: an answer's address that is one of them is left out ({@link #listeners}). */
+    private volatile List<dev.niolb.config.ListenerConfig> listeners = List.of();
 
     private DnsDiscovery(final DnsConfig config) {
         this.config = config;
@@ -64,6 +66,21 @@ public final class DnsDiscovery implements AutoCloseable {
      */
     public void onMembersChanged(final Runnable listener) {
         this.onMembersChanged = listener;
+    }
+
+    /**
+     * The listeners running (at start, and after each reload): an address an answer gives that is one of them
+     * (for a protocol that uses the group), or on a wildcard listener's port at one of this host's addresses, is
+     * left out and warned of, as the config refuses such a server: niolb would relay to itself, one client's
+     * connection looping through it until maxconn (black-box testing, session 30).
+     */
+    public void listeners(final List<dev.niolb.config.ListenerConfig> running) {
+        this.listeners = List.copyOf(running);
+    }
+
+    /** An address of this host: loopback, or one of its interfaces'. */
+    private static boolean local(final java.net.InetAddress a) {
+        return a.isLoopbackAddress() || dev.niolb.transport.LocalAddresses.HOST.isLocal(a);
     }
 
     /** New resolver settings, for every lookup from now on. */
@@ -224,6 +241,7 @@ public final class DnsDiscovery implements AutoCloseable {
         private final TargetGroup group;
         private final DnsServerSpec spec;
         private Map<String, ServerConfig> applied = new LinkedHashMap<>(); // the servers it put in the group
+        private final java.util.Set<String> selfWarned = new java.util.HashSet<>(); // left out as niolb's own, said
         private boolean failing;
         private volatile Lookups lookups = new Lookups();
         private boolean stopped;
@@ -342,8 +360,18 @@ public final class DnsDiscovery implements AutoCloseable {
         /** Makes the group hold {@code desired} in place of what this watch put there last. Under this. */
         private void apply(final List<ServerConfig> desired) {
             final Map<String, ServerConfig> want = new LinkedHashMap<>();
+            final List<dev.niolb.config.ListenerConfig> own = listeners;
             for (final ServerConfig s : desired) {
-                want.put(s.name(), s);
+                final dev.niolb.config.ListenerConfig loop = dev.niolb.config.Config.listenerAt(own, group.name(),
+                    s.address(), DnsDiscovery::local);
+                if (loop == null) {
+                    want.put(s.name(), s);
+                    selfWarned.remove(s.name());
+                } else if (selfWarned.add(s.name())) { // once while the answer holds it
+                    LOG.warn("dns {} (group {}): {} left out: {}", spec, group.name(),
+                        dev.niolb.config.Endpoint.hostPort(s.address()),
+                        dev.niolb.config.Config.relaysToItself(group.name(), s.name(), loop));
+                }
             }
             final List<String> remove = new ArrayList<>();
             final List<ServerConfig> add = new ArrayList<>();

@@ -264,6 +264,16 @@ class AdminControlTest {
     }
 
     @Test
+    void aServerAtNiolbsOwnListenerIsRefusedAsTheConfigRefusesIt() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final int front = rig.lb.localAddress("front").getPort();
+            expect(rig.http.post("/api/groups/g/servers", "server=127.0.0.1:" + front + ",name=me"), 400,
+                "niolb would relay to itself");
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+        }
+    }
+
+    @Test
     void backupIsTrueOrFalseAndAnythingElseIsRefused() throws Exception {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
             for (final String value : List.of("1", "yes", "on", "")) {

@@ -110,6 +110,19 @@ class DnsServersTest {
     }
 
     @Test
+    void anAddressThatIsNiolbsOwnListenerIsLeftOutOfTheGroupSinceNiolbWouldRelayToItself() throws Exception {
+        final int own = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        records("127.0.0.1 self.test", "127.0.0.2 self.test");
+        startDns();
+        final Config base = config(List.of(), List.of(DnsServerSpec.of("self.test", own)));
+        lb = rig.start(base.withListeners(List.of(new ListenerConfig("front", Protocol.TCP,
+            new InetSocketAddress("127.0.0.1", own), "g", TcpOptions.DEFAULTS))));
+
+        assertThat(names()).as("127.0.0.1:%d is the listener itself", own)
+            .containsExactly("self.test:" + own + "#127.0.0.2");
+    }
+
+    @Test
     void aResolverThatStopsAnsweringLeavesTheLastGoodSetUntilItAnswersAgain() throws Exception {
         records("127.0.0.1 api.test", "127.0.0.2 api.test");
         startDns();
