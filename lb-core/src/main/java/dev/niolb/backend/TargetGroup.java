@@ -470,6 +470,19 @@ public final class TargetGroup {
             return addresses.contains(peer);
         }
 
+        /**
+         * Whether a server of these sends a PROXY v2 header before a flow's first datagram (a datagram then is not
+         * empty when it reaches the server). A walk over the servers: for an empty datagram opening a flow only.
+         */
+        public boolean anySendsProxyV2() {
+            for (final Server s : servers) {
+                if (s.sendProxy().version() == dev.niolb.config.SendProxy.Version.V2) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         public Server server(final String serverName) {
             for (final Server s : servers) {
                 if (s.name().equals(serverName)) {

@@ -76,6 +76,14 @@ final class SessionClient {
         hash = ClientHash.of(address);
     }
 
+    /**
+     * Whether the PROXY header named a client: false for a v2 LOCAL header, v1 {@code UNKNOWN} or an address
+     * family without one (a Unix socket), which the trusted proxy sends for its own connections (health checks).
+     */
+    boolean headerNamedClient() {
+        return proxied != null;
+    }
+
     /** Whether bytes the client sent after its PROXY header wait to go to the server. */
     boolean hasEarly() {
         return early != null && early.hasRemaining();

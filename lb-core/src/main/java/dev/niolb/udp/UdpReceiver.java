@@ -116,7 +116,8 @@ final class UdpReceiver implements IoHandler {
                 }
             }
             UdpFlow flow = flows.get(client, socket.receivedAt());
-            if (flow == null && !buffer.hasRemaining() && !listener.transport().sendsEmptyDatagrams()) {
+            if (flow == null && !buffer.hasRemaining() && !listener.transport().sendsEmptyDatagrams()
+                && !listener.group().snapshot().anySendsProxyV2()) { // with a header it is not empty to the server
                 // an empty datagram cannot be sent on nio's connected socket (UdpListenerCounters.DROPPED_EMPTY):
                 // opening a flow and picking a server for it would only hide the drop
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_EMPTY, 1);
@@ -138,7 +139,7 @@ final class UdpReceiver implements IoHandler {
                 continue;
             }
             flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null,
-                socket.receivedAt());
+                socket.receivedAt(), header != null && !(header instanceof ProxyHeader.Proxied));
             if (flow != null) {
                 flow.fromClient(buffer, sender);
                 flow.undoIfNothingWent(); // a first datagram dropped opens no flow, as an empty one does
@@ -163,16 +164,18 @@ final class UdpReceiver implements IoHandler {
      * @param destination the address the client sent to, as a PROXY header gave it; null for this listener's
      * @param receivedAt  the local address the datagram came in at (a wildcard-bound listener that can tell);
      *                    replies leave from it. Null: the listener's own address (or the kernel's choice)
+     * @param proxysOwn   a trusted proxy's PROXY header named no client (LOCAL): not judged by the access list
      */
     private UdpFlow open(final InetSocketAddress client, final InetSocketAddress destination,
-                         final InetAddress receivedAt) {
+                         final InetAddress receivedAt, final boolean proxysOwn) {
         if (!accepting) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_STOPPING, 1);
             return null;
         }
         // a new flow, not a datagram of one: a per-source limit takes its table's segment monitor here, as a TCP
-        // accept does, never for the datagrams of an open flow
-        final Admission admission = listener.admission();
+        // accept does, never for the datagrams of an open flow. A header naming no client (LOCAL: the trusted
+        // proxy's own datagrams, its health check) is the proxy's, judged by accept-proxy-from alone, as on TCP
+        final Admission admission = proxysOwn ? Admission.OPEN : listener.admission();
         final InetAddress source = client.getAddress();
         final Admission.Verdict verdict = admission.admit(source, loop.nowNanos());
         if (verdict != Admission.Verdict.OK) {

@@ -384,6 +384,24 @@ class AccessAndLimitsTest {
     }
 
     @Test
+    void aTrustedProxysOwnConnectionWhoseHeaderNamesNoClientIsNotJudgedByAnAllowListOfClients() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        // clients are allowed from 198.51.100.0/24 only; the proxy's health checks (LOCAL, UNKNOWN) name none
+        startBehindProxy(ListenerLimits.NONE.withAccess(CidrSet.parse(List.of("198.51.100.0/24")), CidrSet.EMPTY),
+            echo);
+
+        final Socket local = connect("127.0.0.1");
+        local.getOutputStream().write(dev.niolb.proxyprotocol.ProxyHeaderEncoder.v2Local().array());
+        roundTrip(local, 'a');
+        final Socket unknown = connect("127.0.0.1");
+        unknown.getOutputStream().write("PROXY UNKNOWN\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        roundTrip(unknown, 'b');
+        final Socket outside = viaProxy("203.0.113.9"); // a client the header names is still judged
+        assertThatThrownBy(() -> outside.getInputStream().read()).isInstanceOf(SocketException.class);
+        Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 1, 2000);
+    }
+
+    @Test
     void behindATrustedProxyPerSourceLimitsCountTheClientsTheHeadersName() throws Exception {
         final EchoServer echo = rig.track(new EchoServer());
         startBehindProxy(ListenerLimits.NONE.withSourceMaxconn(1), echo);

@@ -216,6 +216,42 @@ class ProxyProtocolUdpTest {
     }
 
     @Test
+    void aDatagramThatIsOnlyAHeaderReachesASendProxyServerWithItsHeaderOnEveryTransport() throws Exception {
+        // empty to the client's proxy, but not to the server: it goes with niolb's header (nio counted it "empty")
+        final UdpHeaderServer server = rig.track(new UdpHeaderServer());
+        start(AcceptProxy.fromAnyPeer(), new SendProxy(SendProxy.Version.V2, SendProxy.UdpMode.EVERY),
+            server.address());
+        final InetSocketAddress carol = new InetSocketAddress("203.0.113.53", 5353);
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            proxy.send(withHeader(carol, ""));
+            assertThat(proxy.receiveText(2000)).isEqualTo(Endpoint.hostPort(carol) + " DGRAM ");
+        }
+        assertThat(counters().get(UdpListenerCounters.DROPPED_EMPTY)).isZero();
+    }
+
+    @Test
+    void aTrustedPeersLocalDatagramIsNotJudgedByAnAllowListOfClients() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS).withAcceptProxy(AcceptProxy.fromAnyPeer())
+                .withLimits(dev.niolb.config.ListenerLimits.NONE.withAccess(
+                    CidrSet.parse(List.of("198.51.100.0/24")), CidrSet.EMPTY)),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server.address(), 1)))));
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            final ByteBuffer local = ProxyHeaderEncoder.v2Local();
+            final byte[] check = new byte[local.remaining() + 4];
+            local.get(check, 0, local.remaining());
+            System.arraycopy("ping".getBytes(StandardCharsets.UTF_8), 0, check, check.length - 4, 4);
+            proxy.send(check); // the proxy's own health check: it names no client
+            assertThat(proxy.receiveText(2000)).isEqualTo("s:ping");
+
+            proxy.send(withHeader(new InetSocketAddress("203.0.113.9", 53), "query")); // a client: still judged
+            Await.until(() -> counters().get(UdpListenerCounters.DROPPED_ACL) == 1, 2000);
+        }
+    }
+
+    @Test
     void aDatagramFromATrustedPeerWithoutAValidHeaderIsDroppedAndCounted() throws Exception {
         final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
