@@ -581,7 +581,19 @@ public final class LoadBalancer implements AutoCloseable {
      * after a change made on a {@link Server} itself. Any thread.
      */
     public void saveOperatorStates() {
+        operatorStates.applyPending(state.groups(), this::dnsAnswered);
         operatorStates.save(groups());
+    }
+
+    /** Whether the DNS name a server of {@code group} is named for ({@code NAME:PORT#ADDRESS}) has answered. */
+    private boolean dnsAnswered(final String group, final String server) {
+        final String name = server.substring(0, Math.max(0, server.lastIndexOf('#')));
+        for (final DnsDiscovery.LookupStats d : dns.lookupStats()) {
+            if (d.group().equals(group) && d.name().equals(name)) {
+                return d.lookups() > d.failures();
+            }
+        }
+        return true; // no such name watched any more: nothing will give the server
     }
 
     /** The way the admin API's changes go, which a takeover closes. */

@@ -52,6 +52,13 @@ public final class OperatorStates {
 
     private final Path file;
     private String lastError;
+    /**
+     * Lines for servers by DNS name (named {@code NAME:PORT#ADDRESS}) that were not in their group at start: their
+     * name did not resolve yet (a resolver down or slow). Kept, and written back at every save, until DNS gives the
+     * server (then applied) or its name answers without it (then dropped, as for a server DNS dropped): the
+     * restart lost an operator's drain or maint for good before (black-box testing, session 30). Under this.
+     */
+    private final Map<String, String> pending = new java.util.LinkedHashMap<>();
 
     private OperatorStates(final Path file) {
         this.file = file;
@@ -89,6 +96,7 @@ public final class OperatorStates {
         }
         final List<String> applied = new ArrayList<>();
         final List<String> skipped = new ArrayList<>();
+        final List<String> waiting = new ArrayList<>();
         boolean unreadable = false;
         final Map<String, Integer> lineOf = new HashMap<>(); // group and server fields -> line applied
         for (int i = 0; i < lines.size(); i++) {
@@ -115,7 +123,12 @@ public final class OperatorStates {
                 if (done == null) {
                     continue; // what the config says already
                 }
-                if (done.startsWith("-")) {
+                if (done.startsWith("-") && done.endsWith(NO_SUCH_SERVER) && byDnsName(fields[1])) {
+                    synchronized (this) {
+                        pending.put(key, line);
+                    }
+                    waiting.add(done.substring(1, done.length() - NO_SUCH_SERVER.length()));
+                } else if (done.startsWith("-")) {
                     skipped.add(done.substring(1));
                 } else {
                     applied.add(done);
@@ -140,6 +153,10 @@ public final class OperatorStates {
         if (!applied.isEmpty()) {
             LOG.info("operator states from {}: {}", file, String.join(", ", applied));
         }
+        if (!waiting.isEmpty()) {
+            LOG.info("operator states from {}: {} wait for their DNS names to give them (kept in the file until then)",
+                file, String.join(", ", waiting));
+        }
         if (!skipped.isEmpty()) {
             final int more = skipped.size() - NAMED_SKIPPED;
             LOG.warn("operator states from {} not applied: {}{}{}", file,
@@ -147,6 +164,46 @@ public final class OperatorStates {
                 more > 0 ? "; and " + more + " more lines" : "", kept);
         }
         return applied.size();
+    }
+
+    private static final String NO_SUCH_SERVER = ": no such server in the config";
+
+    /** A server named as DNS discovery names them: {@code NAME:PORT#ADDRESS}. */
+    private static boolean byDnsName(final String server) {
+        return server.indexOf('#') > 0;
+    }
+
+    /**
+     * Applies the lines still waiting for their servers by DNS name to those DNS has given since ({@link #pending});
+     * drops those whose name has answered without the server ({@code answered} says, for a group and a server
+     * name, whether its DNS name has answered at least once). Any thread, after DNS changed a group.
+     */
+    public synchronized void applyPending(final Map<String, TargetGroup> groups,
+                                          final java.util.function.BiPredicate<String, String> answered) {
+        for (final var it = pending.entrySet().iterator(); it.hasNext(); ) {
+            final var e = it.next();
+            final String[] f = e.getValue().split("\\s+");
+            final String groupName = f[0].startsWith("\\") ? f[0].substring(1) : f[0];
+            final String done;
+            try {
+                done = apply(e.getValue(), groups);
+            } catch (final IllegalArgumentException bad) {
+                it.remove(); // read once already: cannot happen
+                continue;
+            }
+            if (done != null && done.startsWith("-") && done.endsWith(NO_SUCH_SERVER)) {
+                if (groups.containsKey(groupName) && !answered.test(groupName, f[1])) {
+                    continue; // its name has not answered yet
+                }
+                it.remove();
+                LOG.info("operator states: {}/{} dropped: its DNS name answered without it", groupName, f[1]);
+                continue;
+            }
+            it.remove();
+            if (done != null && !done.startsWith("-")) {
+                LOG.info("operator states from {}: {} (its DNS name gave it)", file, done);
+            }
+        }
     }
 
     /** One line applied: what it did, {@code -why} when it matches no server, null when it changed nothing. */
@@ -165,7 +222,7 @@ public final class OperatorStates {
         final TargetGroup group = groups.get(groupName);
         final Server server = group == null ? null : group.snapshot().server(f[1]);
         if (server == null) {
-            return "-" + who + ": no such server in the config";
+            return "-" + who + NO_SUCH_SERVER;
         }
         if (!server.address().equals(address)) {
             return "-" + who + ": now at " + Endpoint.hostPort(server.address()) + ", not " + f[2];
@@ -250,6 +307,9 @@ public final class OperatorStates {
                         .append(mode.name().toLowerCase(Locale.ROOT)).append(' ').append(weight).append('\n');
                 }
             }
+        }
+        for (final String line : pending.values()) {
+            text.append(line).append('\n'); // still waiting for DNS to give its server
         }
         try {
             final Path target = target(file);

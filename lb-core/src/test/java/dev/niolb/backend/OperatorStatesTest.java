@@ -51,6 +51,27 @@ class OperatorStatesTest {
     }
 
     @Test
+    void aDnsNamedServerMissingAtStartKeepsItsLineUntilDnsGivesItThenTakesItsMode() throws IOException {
+        final Path file = Files.writeString(dir.resolve("states"),
+            "web svc.test:80#127.0.0.20 127.0.0.20:80 1 drain 1\nweb svc.test:80#127.0.0.21 127.0.0.21:80 1 maint 1\n");
+        final OperatorStates states = OperatorStates.in(file);
+        final Map<String, TargetGroup> groups = groups(server("a", 8001, 1)); // svc.test has not resolved yet
+        assertThat(states.restore(groups)).isZero();
+        states.save(groups.values());
+        assertThat(Files.readString(file)).as("kept while the name has not answered")
+            .contains("svc.test:80#127.0.0.20 127.0.0.20:80 1 drain 1", "svc.test:80#127.0.0.21");
+
+        // the name answers with .20 only
+        groups.get("web").add(new ServerConfig("svc.test:80#127.0.0.20", new InetSocketAddress("127.0.0.20", 80), 1));
+        states.applyPending(groups, (group, server) -> true);
+        states.save(groups.values());
+
+        assertThat(member(groups, "svc.test:80#127.0.0.20").operatorMode()).isEqualTo(ServerState.DRAIN);
+        assertThat(Files.readAllLines(file).stream().filter(l -> !l.startsWith("#"))).as(".21 dropped: not given")
+            .containsExactly("web svc.test:80#127.0.0.20 127.0.0.20:80 1 drain 1");
+    }
+
+    @Test
     void aServerBackInServiceLeavesTheFile() throws IOException {
         final OperatorStates states = OperatorStates.in(dir.resolve("states"));
         final Map<String, TargetGroup> groups = groups(server("a", 8001, 1), server("b", 8002, 1));
