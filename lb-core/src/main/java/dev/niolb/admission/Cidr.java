@@ -46,13 +46,16 @@ public record Cidr(boolean ipv4, long high, long low, int prefixLength) {
                 throw new IllegalArgumentException("bad CIDR '" + text + "': prefix length '" + lengthPart
                     + "' is not a number");
             }
-            if (v4 && addressPart.indexOf(':') >= 0 && length > 32) {
+            if (v4 && addressPart.indexOf(':') >= 0) {
                 // ::ffff:a.b.c.d/LENGTH: an IPv4 block written as IPv6 (the JDK reads the address as IPv4, as
-                // the kernel hands mapped peers over), its length counted over 128 bits; 0..32 (counted over the
-                // IPv4 address, as niolb always read it) stays accepted
+                // the kernel hands mapped peers over), its length counted over 128 bits. Below 96 it is an IPv6
+                // block wider than every mapped address (::ffff:127.0.3.0/24 is ::/24), and 0..32 was read over
+                // the IPv4 address instead, silently another set than the one written (black-box testing,
+                // session 30): refused either way
                 if (length < 96 || length > 128) {
                     throw new IllegalArgumentException("bad CIDR '" + text + "': an IPv4-mapped block needs a prefix"
-                        + " length of 96..128 (or 0..32, over its IPv4 address), got " + length);
+                        + " length of 96..128, got " + length + (length > 32 ? "" : " (an IPv4 block is written "
+                        + addressPart.substring(addressPart.lastIndexOf(':') + 1) + "/" + length + ")"));
                 }
                 length -= 96;
             }

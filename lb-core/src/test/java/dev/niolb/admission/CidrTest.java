@@ -72,11 +72,11 @@ class CidrTest {
         final Cidr block = Cidr.parse("::ffff:10.1.0.0/112");
         assertThat(block.contains(ip("10.1.200.7"))).isTrue();
         assertThat(block.contains(ip("10.2.0.1"))).isFalse();
-        assertThat(Cidr.parse("::ffff:10.0.0.0/8")).as("counted over the IPv4 address, as before")
-            .isEqualTo(Cidr.parse("10.0.0.0/8"));
+        assertThatThrownBy(() -> Cidr.parse("::ffff:10.0.0.0/8")).as("::/8 as IPv6 reads it, not 10/8")
+            .isInstanceOf(IllegalArgumentException.class).hasMessage("bad CIDR '::ffff:10.0.0.0/8': an IPv4-mapped "
+                + "block needs a prefix length of 96..128, got 8 (an IPv4 block is written 10.0.0.0/8)");
         assertThatThrownBy(() -> Cidr.parse("::ffff:10.0.0.0/64")).isInstanceOf(IllegalArgumentException.class)
-            .hasMessage("bad CIDR '::ffff:10.0.0.0/64': an IPv4-mapped block needs a prefix length of 96..128 (or"
-                + " 0..32, over its IPv4 address), got 64");
+            .hasMessage("bad CIDR '::ffff:10.0.0.0/64': an IPv4-mapped block needs a prefix length of 96..128, got 64");
     }
 
     @Test
