@@ -90,8 +90,11 @@ public record SourceRate(int count, Duration period, int burst) implements Confi
         try {
             return Numbers.parseInt(value);
         } catch (final NumberFormatException e) {
-            throw new IllegalArgumentException("bad source rate '" + text + "': " + what + " '" + value
-                + "' is not a number");
+            // digits past an int are a number out of range, not "not a number" (black-box testing, session 30)
+            throw new IllegalArgumentException("bad source rate '" + text + "': " + what + " '" + value + "' "
+                + (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')
+                    ? "is out of range (" + (what.equals("burst") ? "1" : "0") + ".." + MAX_COUNT + ")"
+                    : "is not a number"));
         }
     }
 

@@ -22,4 +22,12 @@ class SourceRateTest {
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("bad source rate '5/s,burst=10,burst=20': 'burst' is given twice");
     }
+
+    @Test
+    void digitsPastAnIntAreANumberOutOfRangeNotNoNumber() {
+        assertThatThrownBy(() -> SourceRate.parse("99999999999/s"))
+            .hasMessage("bad source rate '99999999999/s': count '99999999999' is out of range (0.."
+                + SourceRate.MAX_COUNT + ")");
+        assertThatThrownBy(() -> SourceRate.parse("5/s,burst=x")).hasMessageEndingWith("burst 'x' is not a number");
+    }
 }
