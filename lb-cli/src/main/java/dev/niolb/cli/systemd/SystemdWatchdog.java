@@ -25,6 +25,10 @@ import java.util.function.Supplier;
 public final class SystemdWatchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
     private static final long STATUS_EVERY_MICROS = 5_000_000;
+    /** The shortest time between pings: a watchdog this short is a mistake, not a reason to spin. */
+    static final long MIN_EVERY_MICROS = 1_000;
+    /** A watchdog below it is warned of: a collection or a loaded host's pause could outlast it. */
+    static final long SHORT_WATCHDOG_MICROS = 1_000_000;
 
     private final SystemdNotify notify;
     private final Supplier<List<EventLoop>> loops;
@@ -60,13 +64,26 @@ public final class SystemdWatchdog implements AutoCloseable {
         final long watchdog = watchdogMicros(environment, pid);
         final SystemdWatchdog w = new SystemdWatchdog(notify, loops, status, eachTick, watchdog);
         if (notify.enabled()) {
-            final long every = watchdog > 0 ? Math.min(STATUS_EVERY_MICROS, watchdog / 2) : STATUS_EVERY_MICROS;
+            final long every = pingEveryMicros(watchdog);
             w.timer.scheduleAtFixedRate(w::tick, every, every, TimeUnit.MICROSECONDS);
             if (watchdog > 0) {
                 LOG.info("systemd watchdog: a ping every {} ms while every event loop is responsive", every / 1000);
             }
+            if (watchdog > 0 && watchdog < SHORT_WATCHDOG_MICROS) {
+                LOG.warn("systemd watchdog: WatchdogSec= is {} ms: a pause of the JVM or of a loaded host that long "
+                    + "gets niolb killed; seconds are usual (the unit gives 30s)", watchdog / 1000.0);
+            }
         }
         return w;
+    }
+
+    /**
+     * How often the tick runs: half the watchdog, at most the status line's interval, and at most once a
+     * millisecond (black-box testing, session 30: WATCHDOG_USEC=1000 pinged every 500 µs, logged as "every 0 ms").
+     */
+    static long pingEveryMicros(final long watchdog) {
+        return watchdog > 0 ? Math.max(MIN_EVERY_MICROS, Math.min(STATUS_EVERY_MICROS, watchdog / 2))
+            : STATUS_EVERY_MICROS;
     }
 
     /** {@code $WATCHDOG_USEC} when it is for {@code pid} (or for whoever reads it), else 0. */
@@ -79,7 +96,14 @@ public final class SystemdWatchdog implements AutoCloseable {
             }
             return Math.max(0, Long.parseLong(usec.strip()));
         } catch (final NumberFormatException e) {
-            LOG.warn("systemd watchdog off: WATCHDOG_USEC={} WATCHDOG_PID={} are not numbers", usec, forPid);
+            final List<String> bad = new java.util.ArrayList<>();
+            for (final String[] v : new String[][] {{"WATCHDOG_USEC", usec}, {"WATCHDOG_PID", forPid}}) {
+                if (v[1] != null && !v[1].strip().matches("[0-9]+")) {
+                    bad.add(v[0] + "=" + v[1]);
+                }
+            }
+            LOG.warn("systemd watchdog off: {} {} not a number", String.join(" ", bad),
+                bad.size() == 1 ? "is" : "are");
             return 0;
         }
     }

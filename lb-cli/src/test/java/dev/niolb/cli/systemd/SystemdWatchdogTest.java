@@ -35,6 +35,21 @@ class SystemdWatchdogTest {
     }
 
     @Test
+    void aWatchdogOfAMillisecondIsPingedAtMostEveryMillisecondNotSpunOn() {
+        assertThat(SystemdWatchdog.pingEveryMicros(1_000)).isEqualTo(1_000);
+        assertThat(SystemdWatchdog.pingEveryMicros(4_000_000)).isEqualTo(2_000_000);
+        assertThat(SystemdWatchdog.pingEveryMicros(30_000_000)).isEqualTo(5_000_000);
+    }
+
+    @Test
+    void aWatchdogVariableThatIsNoNumberIsNamedAloneNotBesideOneThatIsUnset() {
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.run")) {
+            assertThat(SystemdWatchdog.watchdogMicros(Map.of("WATCHDOG_USEC", "abc"), 42)).isZero();
+            assertThat(log.messages()).containsExactly("systemd watchdog off: WATCHDOG_USEC=abc is not a number");
+        }
+    }
+
+    @Test
     void anIdleLoopWaitingInItsPollIsNotWedged() throws Exception {
         final EventLoop loop = running.loop();
         loop.submit(() -> true).get(); // it has run an iteration and gone back to its poll
