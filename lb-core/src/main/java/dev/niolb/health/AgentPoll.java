@@ -32,6 +32,7 @@ final class AgentPoll implements Timeout {
     private final LoopTimer timer;
     private long startedMs;
     private boolean reachable = true;
+    private String ignoredWarned; // the word of the last reply whose weight was no weight, said once
     private boolean stopped;
 
     AgentPoll(final EventLoop loop, final Server server, final int port, final long intervalMs, final long timeoutMs,
@@ -86,6 +87,12 @@ final class AgentPoll implements Timeout {
                 reachable = true;
                 LOG.info("server {}: its agent answers again: '{}'", server.label(), reply.text());
             }
+            if (reply.ignored() != null && !reply.ignored().equals(ignoredWarned)) {
+                // up -5%, up 0.5%: the agent meant a weight, and its last one stands (black-box testing, session 30)
+                LOG.warn("server {}: its agent's '{}' is no weight (a whole percentage, 0% to {}%): ignored ('{}')",
+                    server.label(), reply.ignored(), AgentReply.MAX_PERCENT, reply.text());
+            }
+            ignoredWarned = reply.ignored();
             final boolean weightChanges = reply.percent() >= 0 && reply.percent() != server.agentPercent();
             final ServerState before = server.state();
             server.agentReport(reply.mode(), reply.percent(), "agent says '" + reply.text() + "'");

@@ -19,8 +19,14 @@ import java.util.Locale;
  * @param percent the weight percentage, or -1 when it gave none
  * @param text    the line as received, for logs: printable, other bytes as {@code \xHH}, at most 40 characters
  *                (an agent's tab or escape sequence must not reach a log line raw; found by fuzzing)
+ * @param ignored a word that ends in {@code %} but is no weight ({@code -5%}, {@code 0.5%}), printable; null
+ *                when none: warned of, since the agent meant a weight that was not applied
  */
-record AgentReply(ServerState mode, int percent, String text) {
+record AgentReply(ServerState mode, int percent, String text, String ignored) {
+    AgentReply(final ServerState mode, final int percent, final String text) {
+        this(mode, percent, text, null);
+    }
+
     /** The largest percentage read: a weight of 1 times it is the largest weight (HAProxy's cap, 25600%). */
     static final int MAX_PERCENT = Server.MAX_AGENT_PERCENT;
 
@@ -31,6 +37,7 @@ record AgentReply(ServerState mode, int percent, String text) {
         final String words = (hash < 0 ? text : text.substring(0, hash)).toLowerCase(Locale.ROOT);
         ServerState mode = null;
         int percent = -1;
+        String ignored = null;
         // separated by what strip() takes away too (Character.isWhitespace, which \s is not: U+001C..U+001F), so
         // that a word reads the same at the end of the line and before a comment (found by fuzzing)
         for (final String word : words.split("[\\p{javaWhitespace},]+")) {
@@ -47,6 +54,9 @@ record AgentReply(ServerState mode, int percent, String text) {
                         // leading zeros are no size: 00000050% is 50%, as HAProxy's atoi reads it
                         final String digits = word.substring(0, word.length() - 1).replaceFirst("^0+(?=.)", "");
                         percent = digits.length() > 7 ? MAX_PERCENT : Math.min(MAX_PERCENT, Integer.parseInt(digits));
+                    } else if (word.endsWith("%") && ignored == null) {
+                        final byte[] w = word.getBytes(StandardCharsets.ISO_8859_1);
+                        ignored = Probe.printable(w, w.length);
                     }
                 }
             }
@@ -55,6 +65,6 @@ record AgentReply(ServerState mode, int percent, String text) {
             return null;
         }
         final byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
-        return new AgentReply(mode, percent, Probe.printable(bytes, bytes.length));
+        return new AgentReply(mode, percent, Probe.printable(bytes, bytes.length), ignored);
     }
 }

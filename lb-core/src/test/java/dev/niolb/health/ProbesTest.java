@@ -75,6 +75,9 @@ class ProbesTest {
         assertThat(AgentReply.parse("maint")).isEqualTo(new AgentReply(ServerState.MAINT, -1, "maint"));
         assertThat(AgentReply.parse("stopped # disk full").mode()).isEqualTo(ServerState.DOWN);
         assertThat(AgentReply.parse("weight 50%")).isEqualTo(new AgentReply(null, 50, "weight 50%"));
+        assertThat(AgentReply.parse("up -5%")).as("no weight, named to be warned of")
+            .isEqualTo(new AgentReply(ServerState.UP, -1, "up -5%", "-5%"));
+        assertThat(AgentReply.parse("up 0.5%").ignored()).isEqualTo("0.5%");
         assertThat(AgentReply.parse("250%").percent()).isEqualTo(250);
         assertThat(AgentReply.parse("99999%").percent()).as("HAProxy's cap").isEqualTo(25_600);
         assertThat(AgentReply.parse("99999999999999999999%").percent()).as("capped, however long").isEqualTo(25_600);
