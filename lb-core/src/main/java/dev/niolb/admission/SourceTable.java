@@ -13,7 +13,8 @@ import java.net.InetAddress;
  * a flood of new sources does not make niolb forget the counts of those that hold connections). A forgotten
  * source starts again with a full bucket and, if it still had connections open, with a count of 0, which the
  * closes of those old connections then lower (never below 0): such a source may hold its maximum again on top of
- * its old connections (once more for each time it is forgotten) while they last. Memory stays bounded at the price of leniency towards a source evicted
+ * its old connections (once more for each time it is forgotten), and, since their ends lower its new count, as
+ * many more as it had old ones until its new connections end. Memory stays bounded at the price of leniency towards a source evicted
  * while connected; telling old connections from new would take a ticket per connection.
  *
  * <p><b>Keys.</b> An IPv4 source is its address. An IPv6 source is its /64 prefix: one host is usually given a
