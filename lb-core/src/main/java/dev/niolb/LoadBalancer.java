@@ -676,6 +676,25 @@ public final class LoadBalancer implements AutoCloseable {
      * The descriptors of every listening socket of the running config (TCP and UDP, one per loop), for systemd's
      * file-descriptor store, which keeps them open while niolb restarts: empty on the NIO transport. Any thread.
      */
+    /**
+     * Before a takeover hands the sockets over: ends the flows of UDP listeners a reload removed that still hold
+     * their sockets, which the successor could not bind again (see {@link UdpListener#endRetiringFlows}).
+     *
+     * @return the listeners' names with the flows each had, for the log; empty when none
+     */
+    public List<String> endRetiringUdpFlows() {
+        final List<String> ended = new ArrayList<>();
+        for (final Listener l : state.retired()) {
+            if (l instanceof UdpListener u) {
+                final int n = u.endRetiringFlows(LOOP_STOP_TIMEOUT_MS);
+                if (n > 0) {
+                    ended.add(u.name() + " (" + n + (n == 1 ? " flow)" : " flows)"));
+                }
+            }
+        }
+        return ended;
+    }
+
     public int[] listeningDescriptors() {
         return state.listeners().stream().map(Listener::descriptors).flatMapToInt(java.util.Arrays::stream).toArray();
     }

@@ -551,6 +551,31 @@ class ReloadTest {
     }
 
     @Test
+    void beforeATakeoverTheFlowsOfARemovedUdpListenerEndAndFreeItsAddressForTheSuccessor() throws Exception {
+        final UdpEchoServer echo = new UdpEchoServer("u");
+        rig.track(echo);
+        final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig("u", echo.address(), 1)));
+        final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP,
+            new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), "udp", TcpOptions.DEFAULTS,
+            UdpOptions.DEFAULTS); // flows live 30 s: the port stays held until they are ended
+        backend("a");
+        lb = rig.start(new Config(1, Duration.ofSeconds(1), List.of(listener("front"), dns),
+            List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup)));
+        final InetSocketAddress address = lb.localAddress("dns");
+        try (UdpClient client = new UdpClient(address)) {
+            assertThat(client.ask("one")).isEqualTo("u:one");
+            reload(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+
+            assertThat(lb.endRetiringUdpFlows()).containsExactly("dns (1 flow)");
+
+            try (DatagramSocket successor = new DatagramSocket(address)) {
+                assertThat(successor.getLocalSocketAddress()).isEqualTo(address);
+            }
+        }
+    }
+
+    @Test
     void aUdpListenerAddedBackWhileItsRemovedFlowLivesTakesBackItsSocketAndTheFlow() throws Exception {
         final UdpEchoServer u1 = new UdpEchoServer("u1");
         final UdpEchoServer u2 = new UdpEchoServer("u2");

@@ -348,6 +348,19 @@ public final class UdpListener implements Listener {
         onEveryReceiver(UdpReceiver::stopAccepting, "stopped accepting", timeoutMs);
     }
 
+    /**
+     * A listener a reload removed, whose flows kept its sockets open: ends those flows now, so that the sockets
+     * close and a takeover's successor can bind the address again (black-box testing, session 30: "address already
+     * in use" when its config had the listener back). Waits up to {@code timeoutMs} for the loops.
+     *
+     * @return the flows ended
+     */
+    public int endRetiringFlows(final long timeoutMs) {
+        final java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        onEveryReceiver(r -> ended.addAndGet(r.endRetiringFlows()), "ended its flows", timeoutMs);
+        return ended.get();
+    }
+
     /** Stops reading on every loop: a successor reads every datagram from now on; flows here still reply. */
     @Override
     public void handOver(final long timeoutMs) {

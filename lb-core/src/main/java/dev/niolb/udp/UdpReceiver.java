@@ -19,6 +19,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.nio.ByteBuffer;
 
 /**
@@ -291,6 +292,27 @@ final class UdpReceiver implements IoHandler {
         accepting = true;
         retiring = false;
         return true;
+    }
+
+    /**
+     * Ends a retiring receiver's flows now, so that its socket closes (with the last of them) and its address is
+     * free: a takeover's successor whose config has the listener again binds it. Loop thread.
+     *
+     * @return the flows ended
+     */
+    int endRetiringFlows() {
+        if (!retiring || closed) {
+            return 0;
+        }
+        final List<UdpFlow> open = new java.util.ArrayList<>(flows.size());
+        flows.forEach(open::add);
+        for (final UdpFlow f : open) {
+            f.close(dev.niolb.session.Termination.SHUTDOWN);
+        }
+        if (!closed) {
+            closeSocket(); // no flow left to close it
+        }
+        return open.size();
     }
 
     /** A flow ended: it leaves the table, and a retiring receiver's socket closes with its last flow. Loop. */

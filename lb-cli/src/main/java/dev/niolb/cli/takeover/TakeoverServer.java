@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -182,6 +183,11 @@ public final class TakeoverServer implements AutoCloseable {
         lb.operatorChanges().close();
         boolean started = false;
         try {
+            final List<String> ended = lb.endRetiringUdpFlows(); // their sockets would keep the successor from binding
+            if (!ended.isEmpty()) {
+                LOG.info("takeover: ended the flows of UDP listeners a reload removed, so that their addresses are "
+                    + "free for niolb pid {}: {}", pid, String.join(", ", ended));
+            }
             final int[] fds = lb.listeningDescriptors();
             try {
                 sendAll(connection, fds);
