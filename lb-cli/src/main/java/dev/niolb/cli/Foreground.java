@@ -210,6 +210,9 @@ final class Foreground {
         final long sessions = lb.activeSessions();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
             Durations.format(grace), signal);
+        if (signal.equals(TAKEN_OVER)) {
+            dev.niolb.cli.log.LogOutputs.leaveAccessLogToSuccessor(); // it rotates the file now; ours would be lost
+        }
         // with the sockets in systemd's store a restart's successor reads them: UDP datagrams wait there for it
         final boolean allFinished = signal.equals(TAKEN_OVER) ? lb.handOverAndStop(grace)
             : stored.holdsAny() ? lb.stopLeavingListenersToSuccessor(grace) : lb.stop(grace);

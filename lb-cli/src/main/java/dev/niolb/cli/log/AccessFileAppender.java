@@ -52,8 +52,24 @@ final class AccessFileAppender extends RollingFileAppender<ILoggingEvent> implem
         }
     }
 
+    /**
+     * A takeover's successor writes the same file now, and rotates it: from here on each line is appended to the
+     * file at the path as it is at that moment (opened, written, closed), and this process never rotates. Lines
+     * kept going into the file the successor had renamed and compressed, and were lost (black-box testing,
+     * session 30: the sessions a takeover's grace ended were missing from the log).
+     */
+    void leaveToSuccessor() {
+        successorRotates = true; // read by the writer thread at its next line
+    }
+
+    private volatile boolean successorRotates;
+
     @Override
     protected void subAppend(final ILoggingEvent event) {
+        if (successorRotates) {
+            appendAtPath(event);
+            return;
+        }
         failedThisLine = false;
         recoveredThisLine = false;
         final boolean inErrorBefore = streamInError;
@@ -72,6 +88,21 @@ final class AccessFileAppender extends RollingFileAppender<ILoggingEvent> implem
             outage = false;
             LOG.warn("access log {}: written again; {} lines were lost", getFile(), lost);
             lost = 0;
+        }
+    }
+
+    /** One line appended to whatever file is at the path now, O_APPEND, as the successor's own lines are. */
+    private void appendAtPath(final ILoggingEvent event) {
+        try {
+            java.nio.file.Files.write(java.nio.file.Path.of(getFile()), getEncoder().encode(event),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND,
+                java.nio.file.StandardOpenOption.WRITE);
+        } catch (final IOException | RuntimeException e) {
+            AccessLogLosses.lostOne();
+            if (!outage) {
+                outage = true;
+                LOG.warn("access log {}: cannot write ({}): its lines are lost", getFile(), e.getMessage());
+            }
         }
     }
 

@@ -81,6 +81,18 @@ public final class LogOutputs {
     }
 
     /**
+     * A takeover's successor writes and rotates the access log file from now on: this process appends each of its
+     * last lines to the file at the path and never rotates it ({@link AccessFileAppender#leaveToSuccessor}).
+     * Nothing without an access log file.
+     */
+    public static void leaveAccessLogToSuccessor() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+            && context.getLogger(AccessLog.LOGGER).getAppender("ACCESS_FILE") instanceof AccessFileAppender file) {
+            file.leaveToSuccessor();
+        }
+    }
+
+    /**
      * Opens the access log file again at its path, for an outside rotation (logrotate's rename, then SIGHUP or
      * SIGUSR1): lines go to a new file at the path rather than on into the renamed or deleted one. Any thread.
      *
@@ -118,7 +130,7 @@ public final class LogOutputs {
         return file.getFile();
     }
 
-    private static Appender<ILoggingEvent> accessFile(final LoggerContext context, final LogConfig logs) {
+    static Appender<ILoggingEvent> accessFile(final LoggerContext context, final LogConfig logs) {
         final Path path = absolute(logs.accessLogFile());
         checkWritable(path);
         final RollingFileAppender<ILoggingEvent> appender = new AccessFileAppender();
