@@ -108,6 +108,19 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
     }
 
     /**
+     * A name an operator gives a server (config, flag, admin API): not one with {@code #}, which is how DNS discovery
+     * names the servers it finds ({@code NAME:PORT#ADDRESS}): a server named so hid the address DNS gave under that
+     * name, which was then never added, in silence (black-box testing, session 30).
+     */
+    public static String checkGivenName(final String name) {
+        if (name.indexOf('#') >= 0) {
+            throw new IllegalArgumentException("server name " + Quoted.of(name) + ": must not hold '#', which names "
+                + "the servers DNS discovery finds (NAME:PORT#ADDRESS)");
+        }
+        return name;
+    }
+
+    /**
      * Parses the command line form {@code HOST:PORT[,weight=N][,name=NAME][,backup][,check-port=N][,send-proxy]
      * [,send-proxy-v2][,proxy-udp=first|every][,maxconn=N]}.
      *
@@ -158,7 +171,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
                     if (value.isBlank()) {
                         throw new IllegalArgumentException("server " + Quoted.of(spec) + ": name must not be empty");
                     }
-                    name = value;
+                    name = checkGivenName(value);
                 }
                 case "backup" -> {
                     if (eq >= 0) {

@@ -45,6 +45,22 @@ class HostileValuesTest {
     }
 
     @Test
+    void aServerNameAnOperatorGivesMayNotHoldAHashWhichNamesTheServersDnsFinds() {
+        assertThatThrownBy(() -> ServerConfig.parse("127.0.0.1:80,name=svc.test:80#127.0.0.2")).hasMessage(
+            "server name 'svc.test:80#127.0.0.2': must not hold '#', which names the servers DNS discovery finds "
+                + "(NAME:PORT#ADDRESS)");
+        assertThatThrownBy(() -> dev.niolb.config.file.ConfigFile.parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+                group: g
+            groups:
+              - name: g
+                servers:
+                  - {address: 127.0.0.1:80, name: "a#b"}
+            """, "t.yaml")).hasMessageContaining("must not hold '#'");
+    }
+
+    @Test
     void aNameWithAByteThatIsNotUtf8IsRefused() {
         // the JVM decodes such an argument's byte as U+FFFD: a name shown as a box, that nobody can type back
         assertThatThrownBy(() -> Names.check("server", "x\uFFFDy")).hasMessageEndingWith(
