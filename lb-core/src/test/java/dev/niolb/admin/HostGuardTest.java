@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The host rules on their own: the cases no loopback-only test machine can reach through a socket. */
 class HostGuardTest {
@@ -27,7 +28,8 @@ class HostGuardTest {
         assertThat(guard.refusal("[0:0:0:0:0:0:0:1]", LAN)).isNull();
         assertThat(guard.refusal("[2001:db8:0::7]:9900", LAN)).isNull(); // listed by the operator
         assertThat(guard.refusal("[2001:db8::8]:9900", LAN)).isNotNull();
-        assertThat(guard.refusal("::1", LAN)).as("unbracketed IPv6 is not a Host").isNotNull();
+        assertThatThrownBy(() -> guard.refusal("::1", LAN)).as("unbracketed IPv6 is not a Host: a bad request")
+            .isInstanceOf(Refused.class).hasMessage("bad Host header '::1'");
     }
 
     @Test
@@ -37,8 +39,8 @@ class HostGuardTest {
         assertThat(guard.refusal("lb.example.com.evil.example", LAN)).isNotNull();
         assertThat(guard.refusal("localhost.evil.example", LAN)).isNotNull();
         assertThat(guard.refusal("127.0.0.1.evil.example", LAN)).isNotNull();
-        assertThat(guard.refusal("localhost:x", LAN)).isNotNull();
-        assertThat(guard.refusal("[::1", LAN)).isNotNull();
+        assertThatThrownBy(() -> guard.refusal("localhost:x", LAN)).isInstanceOf(Refused.class);
+        assertThatThrownBy(() -> guard.refusal("[::1", LAN)).isInstanceOf(Refused.class);
     }
 
     @Test
