@@ -519,20 +519,27 @@ class ReloadTest {
         assertThat(greeting("t1")).isEqualTo("a");
     }
 
-    @Test
-    void aRemovedUdpListenerAnswersItsFlowAndFreesItsPortOnceTheFlowEnds() throws Exception {
+    /**
+     * Starts TCP listener front (group web, backend a) and UDP listener dns in front of an echo server "u", at a
+     * port of its own (the tests bind it once the removed listener lets it go: one the kernel hands no other
+     * socket); returns dns's address.
+     */
+    private InetSocketAddress startWithDnsListener(final UdpOptions udp) throws IOException {
         final UdpEchoServer echo = new UdpEchoServer("u");
         rig.track(echo);
         final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
             List.of(new ServerConfig("u", echo.address(), 1)));
-        // the test binds the port once the removed listener lets it go: one the kernel hands no other socket
         final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP,
-            new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), "udp", TcpOptions.DEFAULTS,
-            UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(400)));
+            new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), "udp", TcpOptions.DEFAULTS, udp);
         backend("a");
         lb = rig.start(new Config(1, Duration.ofSeconds(1), List.of(listener("front"), dns),
             List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup)));
-        final InetSocketAddress address = lb.localAddress("dns");
+        return lb.localAddress("dns");
+    }
+
+    @Test
+    void aRemovedUdpListenerAnswersItsFlowAndFreesItsPortOnceTheFlowEnds() throws Exception {
+        final InetSocketAddress address = startWithDnsListener(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(400)));
         try (UdpClient client = new UdpClient(address); UdpClient late = new UdpClient(address, "127.0.0.2")) {
             assertThat(client.ask("one")).isEqualTo("u:one");
 
@@ -552,17 +559,7 @@ class ReloadTest {
 
     @Test
     void beforeATakeoverTheFlowsOfARemovedUdpListenerEndAndFreeItsAddressForTheSuccessor() throws Exception {
-        final UdpEchoServer echo = new UdpEchoServer("u");
-        rig.track(echo);
-        final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
-            List.of(new ServerConfig("u", echo.address(), 1)));
-        final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP,
-            new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp()), "udp", TcpOptions.DEFAULTS,
-            UdpOptions.DEFAULTS); // flows live 30 s: the port stays held until they are ended
-        backend("a");
-        lb = rig.start(new Config(1, Duration.ofSeconds(1), List.of(listener("front"), dns),
-            List.of(group("web", Algorithm.ROUNDROBIN, "a"), udpGroup)));
-        final InetSocketAddress address = lb.localAddress("dns");
+        final InetSocketAddress address = startWithDnsListener(UdpOptions.DEFAULTS); // flows live 30 s unless ended
         try (UdpClient client = new UdpClient(address)) {
             assertThat(client.ask("one")).isEqualTo("u:one");
             reload(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
