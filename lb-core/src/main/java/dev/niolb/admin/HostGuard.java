@@ -70,11 +70,14 @@ final class HostGuard {
         final String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         final int defaultPort = scheme.equals("https") ? 443 : 80;
         final HostPort self = host == null ? null : HostPort.parse(host);
-        final String name = uri.getHost() == null ? null : unbracket(uri.getHost().toLowerCase(Locale.ROOT));
-        final boolean same = (scheme.equals("http") || scheme.equals("https")) && name != null && self != null
+        // its host and port read as a Host header's are, so that the two agree (black-box testing, session 30:
+        // Host: 127.1 was answered, Origin: http://127.1 refused, since java.net.URI takes 127.1 for no host)
+        final String authority = uri.getRawAuthority();
+        final HostPort from = authority == null || authority.indexOf('@') >= 0 ? null : HostPort.parse(authority);
+        final boolean same = (scheme.equals("http") || scheme.equals("https")) && from != null && self != null
             && uri.getRawPath() != null && (uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
-            && (uri.getPort() < 0 ? defaultPort : uri.getPort()) == (self.port() < 0 ? defaultPort : self.port())
-            && allows(name, local);
+            && (from.port() < 0 ? defaultPort : from.port()) == (self.port() < 0 ? defaultPort : self.port())
+            && allows(from.name(), local);
         return same ? null : "cross-origin state changes are refused (Origin '" + ClientText.clip(origin) + "')";
     }
 
@@ -109,10 +112,6 @@ final class HostGuard {
         } catch (final IllegalArgumentException e) {
             return null;
         }
-    }
-
-    private static String unbracket(final String host) {
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** A Host header's name (lower case, an IPv6 literal without brackets) and port, -1 for none. */

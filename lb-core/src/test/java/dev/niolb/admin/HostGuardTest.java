@@ -54,5 +54,7 @@ class HostGuardTest {
         assertThat(guard.originRefusal("null", "localhost:9900", LOOPBACK)).isNotNull();
         assertThat(guard.originRefusal("file://", "localhost:9900", LOOPBACK)).isNotNull();
         assertThat(guard.originRefusal(null, "localhost:9900", LOOPBACK)).as("not a browser").isNull();
+        assertThat(guard.originRefusal("http://127.1:9900", "127.1:9900", LOOPBACK)).as("read as Host is").isNull();
+        assertThat(guard.originRefusal("http://user@localhost:9900", "localhost:9900", LOOPBACK)).isNotNull();
     }
 }
