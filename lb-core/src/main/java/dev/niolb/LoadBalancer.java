@@ -119,6 +119,7 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IOException with the message {@link #start} would fail with
      */
     public static void preflight(final Config config) throws IOException {
+        refuseServersAtOwnListeners(config);
         if (config.transport() != TransportChoice.NIO) {
             return;
         }
@@ -126,6 +127,26 @@ public final class LoadBalancer implements AutoCloseable {
         for (final ListenerConfig l : config.listeners()) {
             if (l.protocol() == Protocol.TCP && l.tcp().deferAccept() && !transport.defersAccept()) {
                 throw new IOException(transport.deferAcceptRefusal());
+            }
+        }
+    }
+
+    /**
+     * A server at one of the config's own listeners, a wildcard listener's port at any of this host's addresses
+     * included: the config's own check knows loopback only (a file is checked on other hosts too), a start and a
+     * reload know the host (black-box testing, session 30: {@code --listen 0.0.0.0:P --server HOST-ADDRESS:P} started
+     * and looped one client's connection until maxconn).
+     *
+     * @throws IOException naming the server and the listener
+     */
+    static void refuseServersAtOwnListeners(final Config config) throws IOException {
+        for (final dev.niolb.config.TargetGroupConfig g : config.groups()) {
+            for (final dev.niolb.config.ServerConfig server : g.servers()) {
+                final ListenerConfig own = Config.listenerAt(config.listeners(), g.name(), server.address(),
+                    dev.niolb.transport.LocalAddresses.HOST::isLocal);
+                if (own != null) {
+                    throw new IOException(Config.relaysToItself(g.name(), server.name(), own));
+                }
             }
         }
     }

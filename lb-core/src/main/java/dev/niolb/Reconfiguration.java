@@ -97,8 +97,19 @@ final class Reconfiguration {
         if (!next.dns().equals(config.dns())) {
             lb.dns.configure(next.dns()); // lookups from now on, the first ones of new specs included
         }
-        startListeners(); // may fail: then nothing has changed
-        lb.dns.listeners(next.listeners()); // answers from now on are judged against the listeners to be
+        // no listener may take a client before the servers it would loop to are out (black-box testing, session
+        // 30: a listener added at a DNS or admin-added server's address looped one client's connection to maxconn)
+        LoadBalancer.refuseServersAtOwnListeners(next);
+        refuseRunningServersAtNextListeners();
+        lb.dns.listeners(next.listeners());
+        lb.dns.refilter(); // a DNS server at a next listener's address leaves now, one freed comes back
+        try {
+            startListeners(); // may fail: then nothing has changed
+        } catch (final IOException | RuntimeException e) {
+            lb.dns.listeners(config.listeners());
+            lb.dns.refilter();
+            throw e;
+        }
         try {
             return applyAfterListeners(config);
         } catch (final RuntimeException e) {
@@ -286,7 +297,32 @@ final class Reconfiguration {
             }
             lb.dns.configure(from.config().dns());
             lb.dns.listeners(from.config().listeners());
+            lb.dns.refilter();
             throw e;
+        }
+    }
+
+    /**
+     * A server the running groups have that the file does not (added through the admin API), at an address the next
+     * config's listeners take (a listener added there): refused, as the admin API would refuse the server now.
+     * Servers by DNS name are left to {@link dev.niolb.dns.DnsDiscovery#refilter}, which takes them out.
+     */
+    private void refuseRunningServersAtNextListeners() throws IOException {
+        for (final TargetGroup group : from.groups().values()) {
+            final dev.niolb.config.TargetGroupConfig inFile = from.config().groups().stream()
+                .filter(g -> g.name().equals(group.name())).findFirst().orElse(null);
+            for (final dev.niolb.backend.Server server : group.snapshot().servers()) {
+                if (server.name().indexOf('#') >= 0 || inFile != null && inFile.servers().stream()
+                    .anyMatch(s -> s.name().equals(server.name()) && s.address().equals(server.address()))) {
+                    continue; // DNS's, or the file's: judged with the next file's servers
+                }
+                final ListenerConfig own = Config.listenerAt(next.listeners(), group.name(), server.address(),
+                    dev.niolb.transport.LocalAddresses.HOST::isLocal);
+                if (own != null) {
+                    throw new IOException(Config.relaysToItself(group.name(), server.name(), own)
+                        + " (added at run time: remove it first)");
+                }
+            }
         }
     }
 

@@ -89,7 +89,7 @@ final class ServerCommands {
             throw new Refused(400, e.getMessage());
         }
         final dev.niolb.config.ListenerConfig own = dev.niolb.config.Config.listenerAt(lb.boundListeners(),
-            groupName, config.address(), a -> a.isLoopbackAddress() || dev.niolb.transport.LocalAddresses.HOST.isLocal(a));
+            groupName, config.address(), dev.niolb.transport.LocalAddresses.HOST::isLocal);
         if (own != null) { // as run and check refuse it: one client would loop through niolb until maxconn
             throw new Refused(400, dev.niolb.config.Config.relaysToItself(groupName, config.name(), own));
         }

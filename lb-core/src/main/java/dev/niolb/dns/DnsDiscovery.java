@@ -78,9 +78,19 @@ public final class DnsDiscovery implements AutoCloseable {
         this.listeners = List.copyOf(running);
     }
 
-    /** An address of this host: loopback, or one of its interfaces'. */
-    private static boolean local(final java.net.InetAddress a) {
-        return a.isLoopbackAddress() || dev.niolb.transport.LocalAddresses.HOST.isLocal(a);
+    /**
+     * Judges every name's last answer again against the listeners given last ({@link #listeners}), at once: a
+     * server at a listener a reload is about to add leaves the group before that listener takes a client, and one
+     * a listener left is back. Any thread.
+     */
+    public void refilter() {
+        final List<Watch> all = new ArrayList<>();
+        synchronized (this) {
+            watches.values().forEach(m -> all.addAll(m.values()));
+        }
+        for (final Watch w : all) {
+            w.refilter();
+        }
     }
 
     /** New resolver settings, for every lookup from now on. */
@@ -242,6 +252,7 @@ public final class DnsDiscovery implements AutoCloseable {
         private final DnsServerSpec spec;
         private Map<String, ServerConfig> applied = new LinkedHashMap<>(); // the servers it put in the group
         private final java.util.Set<String> selfWarned = new java.util.HashSet<>(); // left out as niolb's own, said
+        private List<ServerConfig> lastAnswer; // what the last answer gave, before any was left out
         private boolean failing;
         private volatile Lookups lookups = new Lookups();
         private boolean stopped;
@@ -277,6 +288,13 @@ public final class DnsDiscovery implements AutoCloseable {
                     : spec.server(had.address(), -1, false));
             }
             apply(desired);
+        }
+
+        /** The last answer applied again, judged against the listeners as they are now. */
+        synchronized void refilter() {
+            if (!stopped && lastAnswer != null) {
+                apply(lastAnswer);
+            }
         }
 
         synchronized List<ServerConfig> current() {
@@ -321,7 +339,8 @@ public final class DnsDiscovery implements AutoCloseable {
                         failing = false;
                         LOG.info("dns {} (group {}): lookups work again", spec, group.name());
                     }
-                    apply(withKept(answer));
+                    lastAnswer = withKept(answer);
+                    apply(lastAnswer);
                     delayMs = answer.failedFamilies() != 0 ? c.minTtl().toMillis() // asked for again soon
                         : Math.clamp(TimeUnit.SECONDS.toMillis(answer.ttlSeconds()), c.minTtl().toMillis(),
                             c.maxTtl().toMillis());
@@ -363,7 +382,7 @@ public final class DnsDiscovery implements AutoCloseable {
             final List<dev.niolb.config.ListenerConfig> own = listeners;
             for (final ServerConfig s : desired) {
                 final dev.niolb.config.ListenerConfig loop = dev.niolb.config.Config.listenerAt(own, group.name(),
-                    s.address(), DnsDiscovery::local);
+                    s.address(), dev.niolb.transport.LocalAddresses.HOST::isLocal);
                 if (loop == null) {
                     want.put(s.name(), s);
                     selfWarned.remove(s.name());

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.niolb.config.Algorithm;
 import dev.niolb.config.Config;
 import dev.niolb.config.Endpoint;
+import dev.niolb.config.ListenerConfig;
+import dev.niolb.config.Protocol;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.config.TargetGroupConfig;
+import dev.niolb.config.TcpOptions;
 import dev.niolb.config.file.ConfigFileException;
 import dev.niolb.config.file.ConfigSource;
 import dev.niolb.testing.EchoServer;
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -24,6 +28,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** State-changing admin calls: what they do to real traffic, and who may make them. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -260,6 +265,23 @@ class AdminControlTest {
                 "follows its records only from the config file");
             expect(rig.http.post("/api/groups/g/servers", "address=localhost:9"), 400, "give its IP address");
             assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aReloadThatAddsAListenerAtAServerAddedAtRunTimeIsRefusedAndChangesNothing() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final int port = dev.niolb.testing.Ports.freeForTcpAndUdp();
+            final HttpResponse<String> added = rig.http.post("/api/groups/g/servers", "server=127.0.0.1:" + port
+                + ",name=later");
+            assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+            final Config running = rig.lb.config();
+            final Config next = running.withListeners(List.of(running.listeners().getFirst(), new ListenerConfig(
+                "self", Protocol.TCP, new InetSocketAddress("127.0.0.1", port), "g", TcpOptions.DEFAULTS)));
+
+            assertThatThrownBy(() -> rig.lb.reload(next)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("'later'").hasMessageContaining("niolb would relay to itself");
+            assertThat(rig.lb.config().listeners()).hasSize(1);
         }
     }
 

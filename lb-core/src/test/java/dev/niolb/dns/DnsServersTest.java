@@ -123,6 +123,26 @@ class DnsServersTest {
     }
 
     @Test
+    void aReloadThatAddsAListenerAtADnsServersAddressTakesTheServerOutBeforeTheListenerAcceptsAndBackWhenItGoes()
+        throws Exception {
+        final int own = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        records("127.0.0.1 self.test", "127.0.0.2 self.test");
+        startDns();
+        final Config before = config(List.of(), List.of(DnsServerSpec.of("self.test", own)));
+        lb = rig.start(before);
+        assertThat(names()).hasSize(2); // nothing of niolb's there yet
+
+        final Config with = before.withListeners(List.of(before.listeners().getFirst(), new ListenerConfig("self",
+            Protocol.TCP, new InetSocketAddress("127.0.0.1", own), "g", TcpOptions.DEFAULTS)));
+        lb.reload(with);
+        assertThat(names()).as("out as the reload returns, not at the next lookup")
+            .containsExactly("self.test:" + own + "#127.0.0.2");
+
+        lb.reload(before);
+        assertThat(names()).hasSize(2);
+    }
+
+    @Test
     void aResolverThatStopsAnsweringLeavesTheLastGoodSetUntilItAnswersAgain() throws Exception {
         records("127.0.0.1 api.test", "127.0.0.2 api.test");
         startDns();
