@@ -336,9 +336,9 @@ final class MetricsPage {
     }
 
     /**
-     * One server's series: labelled by its group and name, and, for a removed server whose name a live server of
-     * its group holds again (its address changed in a reload, or it was removed and added back elsewhere while its
-     * sessions go on), also {@code retiring="true"} and its {@code address}: its sessions and bytes stay in sight
+     * One server's series: labelled by its group and name, and, for a removed server whose name another server of
+     * its group holds too, live or removed (its address changed in a reload, or it was removed and added back
+     * elsewhere while its sessions go on), also {@code retiring="true"} and its {@code address}: its sessions and bytes stay in sight
      * until they end, beside the new server's series, which starts from 0 (black-box testing, session 30: they
      * were left out, and what the old sessions moved after the reload showed in no server series).
      */
@@ -353,17 +353,29 @@ final class MetricsPage {
         }
     }
 
+    private static <T> List<T> concat(final List<T> a, final List<T> b) {
+        final List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     /** Every group's servers, then its retiring ones (taken out, their sessions not all ended). */
     private static List<ServerRow> serverRows(final EngineStats s) {
         final List<ServerRow> rows = new ArrayList<>();
         for (final EngineStats.GroupStats g : serverGroups(s)) {
-            final Set<String> live = new HashSet<>();
+            final Set<String> seen = new HashSet<>();
+            final Set<String> twice = new HashSet<>(); // names two of the group's servers hold, live or retiring
+            for (final EngineStats.ServerStats v : concat(g.servers(), g.retiring())) {
+                if (!seen.add(v.name())) {
+                    twice.add(v.name());
+                }
+            }
             for (final EngineStats.ServerStats v : g.servers()) {
-                live.add(v.name());
                 rows.add(new ServerRow(g.name(), v, false));
             }
             for (final EngineStats.ServerStats v : g.retiring()) {
-                rows.add(new ServerRow(g.name(), v, live.contains(v.name())));
+                // two retiring ones of a name no member holds were two series of the same labels (session 30)
+                rows.add(new ServerRow(g.name(), v, twice.contains(v.name())));
             }
         }
         return rows;

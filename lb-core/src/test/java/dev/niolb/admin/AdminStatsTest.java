@@ -374,10 +374,24 @@ class AdminStatsTest {
                 assertThat(sample(both, "niolb_server_active_connections", "server=\"s0\",retiring=\"true\",address=\""
                     + oldAddress + "\"}")).isEqualTo(1.0);
                 assertThat(sample(both, "niolb_server_connections_total", "retiring=\"true\"")).isEqualTo(1.0);
+
                 assertThat(rig.stats().get("groups").get(0).get("retiring")).hasSize(1);
                 session.getOutputStream().write(AdminRig.bytes("ping\n"));
                 assertThat(TcpServers.readAll(session.getInputStream(), 5)).as("the removed server's session relays")
                     .isEqualTo(AdminRig.bytes("ping\n"));
+
+                // the new s0 taken out too, a session open on it: two removed s0s, no member: two series still
+                rig.lb.server("g", "s1").operatorMode(dev.niolb.backend.ServerState.MAINT, "test");
+                try (Socket onNewS0 = rig.connect()) {
+                    AdminRig.greeting(onNewS0);
+                    rig.lb.removeServer("g", "s0");
+                    final String twoRemoved = rig.metrics();
+                    final String newAddress = dev.niolb.config.Endpoint.hostPort(rig.servers.get(1).address());
+                    for (final String at : List.of(oldAddress, newAddress)) {
+                        assertThat(sample(twoRemoved, "niolb_server_active_connections",
+                            "server=\"s0\",retiring=\"true\",address=\"" + at + "\"}")).as(at).isEqualTo(1.0);
+                    }
+                }
             }
             Await.until(() -> rig.stats().get("groups").get(0).get("retiring").isEmpty(), 10_000);
         }
