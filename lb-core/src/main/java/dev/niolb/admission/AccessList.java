@@ -25,6 +25,15 @@ public record AccessList(CidrSet allow, CidrSet deny) {
         return allow.isEmpty() || allow.contains(client);
     }
 
+    /**
+     * Whether {@code peer} is in the deny list: what judges a trusted proxy's own connection, whose PROXY header
+     * names no client (LOCAL, UNKNOWN). The allow list is of clients and does not judge it, but a deny naming the
+     * proxy is an operator's word about it (black-box testing, session 30).
+     */
+    public boolean denies(final InetAddress peer) {
+        return deny.contains(peer);
+    }
+
     /** Whether this refuses anyone at all. */
     public boolean restricts() {
         return !allow.isEmpty() || !deny.isEmpty();

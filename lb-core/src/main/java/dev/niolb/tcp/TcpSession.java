@@ -195,9 +195,15 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         who.headerRead();
         // the access list and per-source limits judge the client the header names, not the proxy in front of it;
         // a header that names none (LOCAL, UNKNOWN: the trusted proxy's own connection, its health check) is the
-        // proxy's, judged by accept-proxy-from alone (black-box testing, session 30: HAProxy's checks were reset
-        // by an allow list of clients, and every niolb behind it went DOWN)
-        if (who.headerNamedClient()) {
+        // proxy's, judged by accept-proxy-from and the deny list alone (black-box testing, session 30: HAProxy's
+        // checks were reset by an allow list of clients, and every niolb behind it went DOWN)
+        if (!who.headerNamedClient()) {
+            if (settings.admission().access().denies(who.peer().getAddress())) { // the proxy itself denied
+                listener.counters().add(stripe, ListenerCounters.rejectedField(Admission.Verdict.ACL), 1);
+                close(Termination.REJECTED);
+                return;
+            }
+        } else {
             final InetAddress source = who.address().getAddress();
             final Admission.Verdict verdict = settings.admission().admit(source, loop().nowNanos());
             if (verdict != Admission.Verdict.OK) {

@@ -402,6 +402,19 @@ class AccessAndLimitsTest {
     }
 
     @Test
+    void aTrustedProxyTheDenyListNamesIsRefusedItsOwnConnectionsWhileTheClientsItCarriesAreJudgedThemselves()
+        throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        startBehindProxy(ListenerLimits.NONE.withAccess(CidrSet.EMPTY, CidrSet.parse(List.of("127.0.0.1/32"))), echo);
+
+        final Socket local = connect("127.0.0.1");
+        local.getOutputStream().write(dev.niolb.proxyprotocol.ProxyHeaderEncoder.v2Local().array());
+        assertThatThrownBy(() -> local.getInputStream().read()).isInstanceOf(SocketException.class);
+        roundTrip(viaProxy("198.51.100.7"), 'a'); // a client it names: judged by its own address
+        Await.until(() -> counters().rejected(Admission.Verdict.ACL) == 1, 2000);
+    }
+
+    @Test
     void behindATrustedProxyPerSourceLimitsCountTheClientsTheHeadersName() throws Exception {
         final EchoServer echo = rig.track(new EchoServer());
         startBehindProxy(ListenerLimits.NONE.withSourceMaxconn(1), echo);

@@ -252,6 +252,26 @@ class ProxyProtocolUdpTest {
     }
 
     @Test
+    void aTrustedPeerTheDenyListNamesHasItsLocalDatagramsDropped() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
+        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
+                UdpOptions.DEFAULTS).withAcceptProxy(AcceptProxy.fromAnyPeer())
+                .withLimits(dev.niolb.config.ListenerLimits.NONE.withAccess(CidrSet.EMPTY,
+                    CidrSet.parse(List.of("127.0.0.2/32")))),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server.address(), 1)))));
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            final ByteBuffer local = ProxyHeaderEncoder.v2Local();
+            final byte[] check = new byte[local.remaining() + 4];
+            local.get(check, 0, local.remaining());
+            System.arraycopy("ping".getBytes(StandardCharsets.UTF_8), 0, check, check.length - 4, 4);
+            proxy.send(check);
+            Await.until(() -> counters().get(UdpListenerCounters.DROPPED_ACL) == 1, 2000);
+            assertThat(server.received()).isZero();
+        }
+    }
+
+    @Test
     void aDatagramFromATrustedPeerWithoutAValidHeaderIsDroppedAndCounted() throws Exception {
         final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
