@@ -58,6 +58,15 @@ class HostileValuesTest {
                 servers:
                   - {address: 127.0.0.1:80, name: "a#b"}
             """, "t.yaml")).hasMessageContaining("must not hold '#'");
+        assertThatThrownBy(() -> dev.niolb.config.file.ConfigFile.parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+                group: g
+            groups:
+              - name: g
+                servers:
+                  - {address: "be.test:80", name: "x#y"}
+            """, "t.yaml")).as("a DNS name's prefix").hasMessageContaining("must not hold '#'");
     }
 
     @Test

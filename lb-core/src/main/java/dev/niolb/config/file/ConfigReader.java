@@ -287,8 +287,7 @@ final class ConfigReader {
         final boolean byName = DnsServerSpec.isNameSpec(addressValue.text());
         final DnsServerSpec spec = byName ? addressValue.as(DnsServerSpec::parse) : null;
         final Endpoint address = byName ? null : addressValue.as(Endpoint::parse);
-        final String name = byName ? m.string("name", null)
-            : m.value("name", n -> n.as(ServerConfig::checkGivenName), null);
+        final String name = m.value("name", n -> n.as(ServerConfig::checkGivenName), null); // DNS's prefix too
         final int weight = m.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
         final boolean backup = m.bool("backup", false);
         final int checkPort = m.intIn("check-port", 0, 65535, 0);
