@@ -103,7 +103,9 @@ final class HostGuard {
 
     /** An IPv4 or IPv6 literal, never looked up; null for a name. */
     private static InetAddress literal(final String name) {
-        final boolean v4 = !name.isEmpty() && name.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
+        // four dotted numbers: InetAddress also reads 127.1 and 2130706433 (BSD's forms), which niolb's own address
+        // parser refuses, and which the guard answered where 0x7f000001 it did not (black-box testing, session 30)
+        final boolean v4 = name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
         if (!v4 && name.indexOf(':') < 0) {
             return null;
         }
@@ -116,6 +118,10 @@ final class HostGuard {
 
     /** A Host header's name (lower case, an IPv6 literal without brackets) and port, -1 for none. */
     record HostPort(String name, int port) {
+        /** RFC 3986's reg-name: unreserved, percent-encoded and sub-delimiter characters. */
+        private static final java.util.regex.Pattern REG_NAME = java.util.regex.Pattern.compile(
+            "[a-z0-9._~!$&'()*+,;=%-]+");
+
         static HostPort parse(final String host) {
             final String h = host.strip().toLowerCase(Locale.ROOT);
             final String name;
@@ -142,17 +148,18 @@ final class HostGuard {
                 name = colon < 0 ? h : h.substring(0, colon);
                 port = colon < 0 ? null : h.substring(colon + 1);
             }
-            if (name.isEmpty()) {
-                return null;
+            if (name.isEmpty() || !h.startsWith("[") && !REG_NAME.matcher(name).matches()) {
+                return null; // a space, '@', '/': no host (RFC 3986 reg-name), a bad request, not a refusal
             }
             if (port == null) {
                 return new HostPort(name, -1);
             }
-            if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')
-                || Integer.parseInt(port) > 65_535) {
+            final String digits = port.replaceFirst("^0+(?=[0-9])", ""); // RFC 3986's port is *DIGIT: zeros lead
+            if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Integer.parseInt(digits) > 65_535) {
                 return null;
             }
-            return new HostPort(name, Integer.parseInt(port));
+            return new HostPort(name, Integer.parseInt(digits));
         }
     }
 }

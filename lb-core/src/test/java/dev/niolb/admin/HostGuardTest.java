@@ -41,6 +41,11 @@ class HostGuardTest {
         assertThat(guard.refusal("127.0.0.1.evil.example", LAN)).isNotNull();
         assertThatThrownBy(() -> guard.refusal("localhost:x", LAN)).isInstanceOf(Refused.class);
         assertThatThrownBy(() -> guard.refusal("[::1", LAN)).isInstanceOf(Refused.class);
+        for (final String noHost : new String[] {"a b", "user@localhost", "localhost/x"}) {
+            assertThatThrownBy(() -> guard.refusal(noHost, LAN)).as(noHost).isInstanceOf(Refused.class);
+        }
+        assertThat(guard.refusal("127.1", LOOPBACK)).as("a BSD form: no literal").isNotNull();
+        assertThat(guard.refusal("localhost:0009900", LOOPBACK)).as("zeros may lead a port").isNull();
     }
 
     @Test
@@ -54,7 +59,7 @@ class HostGuardTest {
         assertThat(guard.originRefusal("null", "localhost:9900", LOOPBACK)).isNotNull();
         assertThat(guard.originRefusal("file://", "localhost:9900", LOOPBACK)).isNotNull();
         assertThat(guard.originRefusal(null, "localhost:9900", LOOPBACK)).as("not a browser").isNull();
-        assertThat(guard.originRefusal("http://127.1:9900", "127.1:9900", LOOPBACK)).as("read as Host is").isNull();
+        assertThat(guard.originRefusal("http://127.0.0.1:9900", "127.0.0.1:09900", LOOPBACK)).isNull();
         assertThat(guard.originRefusal("http://user@localhost:9900", "localhost:9900", LOOPBACK)).isNotNull();
     }
 }
