@@ -36,10 +36,6 @@ final class RequestParams {
                 if (v instanceof Map || v instanceof java.util.List) {
                     throw new IllegalArgumentException("parameter " + Quoted.of(ClientText.clip(e.getKey())) + " must be a string or a number");
                 }
-                if (v instanceof Double d && d.isInfinite()) { // 1e400: "bad weight 'Infinity'" quoted nothing sent
-                    throw new IllegalArgumentException("parameter " + Quoted.of(ClientText.clip(e.getKey()))
-                        + " is a number out of range");
-                }
                 params.put(e.getKey(), v == null ? null : text(v));
             }
         } else {

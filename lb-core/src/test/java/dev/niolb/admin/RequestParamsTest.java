@@ -46,8 +46,11 @@ class RequestParamsTest {
     }
 
     @Test
-    void aJsonNumberTooLargeForADoubleIsRefusedAsSuchNotQuotedAsInfinity() {
+    void aJsonNumberADoubleCannotHoldIsRefusedAsSuchNotQuotedAsInfinityOrTakenForZero() {
         assertThatThrownBy(() -> RequestParams.parse(null, "application/json", "{\"weight\": 1e400}"))
-            .isInstanceOf(IllegalArgumentException.class).hasMessage("parameter 'weight' is a number out of range");
+            .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith("number '1e400' is out of range");
+        assertThatThrownBy(() -> RequestParams.parse(null, "application/json", "{\"weight\": 1e-400}"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith("number '1e-400' is out of range");
+        assertThat(RequestParams.parse(null, "application/json", "{\"weight\": 0e-400}")).containsEntry("weight", "0");
     }
 }
