@@ -147,12 +147,12 @@ class UsageErrorsTest {
                 "niolb: server '[ff02::1]:80': a multicast or broadcast address is no server's (niolb relays to one host)"),
             arguments("a server that is the listener itself", new String[] {"run", "--listen", "udp://127.0.0.1:8080",
                     "--server", "127.0.0.1:8080"},
-                "niolb: group 'default': server '127.0.0.1:8080' is listener 'udp://127.0.0.1:8080''s own "
-                    + "udp://127.0.0.1:8080: niolb would relay to itself"),
+                "niolb: group 'default': server '127.0.0.1:8080' is at niolb's own listener udp://127.0.0.1:8080: "
+                    + "niolb would relay to itself"),
             arguments("a server on loopback at a wildcard listener's port", ok("--listen", "0.0.0.0:9090", "--server",
                     "127.0.0.1:9090"),
-                "niolb: group 'default': server '127.0.0.1:9090' is listener 'tcp://0.0.0.0:9090''s own "
-                    + "tcp://0.0.0.0:9090: niolb would relay to itself"),
+                "niolb: group 'default': server '127.0.0.1:9090' is at niolb's own listener tcp://0.0.0.0:9090: "
+                    + "niolb would relay to itself"),
             arguments("a zero admin timeout", new String[] {"stats", "--timeout", "0"},
                 "niolb: a timeout of '0' would give up at once: give one longer than 0, e.g. 10s"),
             // issue 17: digits outside ASCII, names that forge log lines, values that fill a terminal

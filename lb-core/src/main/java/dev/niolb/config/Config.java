@@ -153,9 +153,9 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
 
     /** Why a server at {@code own}'s address is refused, in one line. */
     public static String relaysToItself(final String group, final String server, final ListenerConfig own) {
-        return "group " + Quoted.of(group) + ": server " + Quoted.of(server) + " is listener " + Quoted.of(own.name())
-            + "'s own " + own.protocol().scheme() + "://" + Endpoint.hostPort(own.bind())
-            + ": niolb would relay to itself";
+        final String at = own.protocol().scheme() + "://" + Endpoint.hostPort(own.bind());
+        return "group " + Quoted.of(group) + ": server " + Quoted.of(server) + " is at niolb's own listener "
+            + (own.name().equals(at) ? at : Quoted.of(own.name()) + " (" + at + ")") + ": niolb would relay to itself";
     }
 
     /**
