@@ -69,13 +69,13 @@ public final class LogOutputs {
             access.addAppender(file);
         }
         if (logs.syslog() != null) {
-            final Appender<ILoggingEvent> syslog = syslog(context, logs);
-            context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(queued(context, syslog));
+            context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(queued(context, syslog(context, logs, true)));
             if (!access.isAdditive()) { // the shipped logback.xml keeps access lines out of the root's appenders
-                // without the queue: the access log has a writer thread and counted queues of its own, and a line
-                // the socket does not take is counted lost there, where the queue dropped it with no count when
-                // the socket's reader fell behind (black-box testing, session 30)
-                access.addAppender(syslog);
+                // an appender of its own, without the queue and never waiting: the access log has a writer thread and
+                // counted queues of its own, and a line the socket does not take at once is counted lost there, where
+                // the queue dropped it with no count when the socket's reader fell behind (black-box testing,
+                // session 30), and a send that waited held the file's and stdout's lines back
+                access.addAppender(syslog(context, logs, false));
             }
         }
     }
@@ -255,15 +255,16 @@ public final class LogOutputs {
         return queue;
     }
 
-    private static Appender<ILoggingEvent> syslog(final LoggerContext context, final LogConfig logs) {
+    private static Appender<ILoggingEvent> syslog(final LoggerContext context, final LogConfig logs,
+                                                  final boolean waits) {
         final Rfc5424Layout layout = new Rfc5424Layout(logs.facilityCode(), Rfc5424Layout.localHostName(), "niolb",
             ProcessHandle.current().pid());
         layout.setContext(context);
         layout.start();
         if (logs.syslog().unix() != null) {
-            final SyslogUnixAppender appender = new SyslogUnixAppender(layout, logs.syslog().unix());
+            final SyslogUnixAppender appender = new SyslogUnixAppender(layout, logs.syslog().unix(), waits);
             appender.setContext(context);
-            appender.setName("SYSLOG");
+            appender.setName(waits ? "SYSLOG" : "SYSLOG_ACCESS");
             appender.start();
             if (!appender.isStarted()) {
                 throw new Refused("cannot send syslog messages to " + logs.syslog());
@@ -272,7 +273,7 @@ public final class LogOutputs {
         }
         final SyslogUdpAppender appender = new SyslogUdpAppender(layout);
         appender.setContext(context);
-        appender.setName("SYSLOG");
+        appender.setName(waits ? "SYSLOG" : "SYSLOG_ACCESS");
         appender.setSyslogHost(logs.syslog().udp().getHostString());
         appender.setPort(logs.syslog().udp().getPort());
         appender.setFacility(logs.syslogFacility().toUpperCase(Locale.ROOT));

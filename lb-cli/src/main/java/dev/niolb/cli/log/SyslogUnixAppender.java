@@ -21,12 +21,20 @@ public final class SyslogUnixAppender extends AppenderBase<ILoggingEvent> {
 
     private final Rfc5424Layout layout;
     private final Path path;
+    private final boolean waits;
     private UnixDatagramSocket socket;
     private boolean failing;
 
-    public SyslogUnixAppender(final Rfc5424Layout layout, final Path path) {
+    /**
+     * @param waits whether a send waits for room at a reader that is behind (up to the socket's send timeout): for
+     *              niolb's own lines, behind a queue of their own; the access log's writer must not (one line a
+     *              second reached the file and stdout beside an unread socket; black-box testing, session 30), so its
+     *              sends fail at once, counted as lost lines
+     */
+    public SyslogUnixAppender(final Rfc5424Layout layout, final Path path, final boolean waits) {
         this.layout = layout;
         this.path = path;
+        this.waits = waits;
     }
 
     @Override
@@ -44,7 +52,11 @@ public final class SyslogUnixAppender extends AppenderBase<ILoggingEvent> {
     protected void append(final ILoggingEvent event) {
         final byte[] message = cut(layout.doLayout(event).getBytes(StandardCharsets.UTF_8));
         try {
-            socket.send(path, message);
+            if (waits) {
+                socket.send(path, message);
+            } else {
+                socket.sendNow(path, message);
+            }
             failing = false;
         } catch (final IOException e) {
             if (dev.niolb.accesslog.AccessLog.LOGGER.equals(event.getLoggerName())) {
@@ -53,8 +65,9 @@ public final class SyslogUnixAppender extends AppenderBase<ILoggingEvent> {
             if (!failing) {
                 // on stderr too: Logback's status, where addWarn goes, is shown to nobody, and with syslog the only
                 // log output niolb started with no word (black-box testing, session 27)
-                final String line = "syslog to unix:" + path + ": " + e.getMessage()
-                    + "; log lines are dropped until it answers";
+                final String line = "syslog to unix:" + path + ": " + e.getMessage() + (waits
+                    ? "; log lines are dropped until it answers"
+                    : "; access log lines are dropped until it takes them (niolb_access_log_lost_total counts them)");
                 addWarn(line);
                 System.err.println("niolb: " + line);
                 failing = true;

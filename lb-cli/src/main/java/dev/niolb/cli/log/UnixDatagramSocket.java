@@ -40,6 +40,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
      */
     private static final int SEND_TIMEOUT_MS = 1000;
     private static final int SCM_RIGHTS = 1;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int PATH_MAX = 108;
     /** The longest path a Unix socket address holds ({@code sun_path} less its NUL), in bytes. */
     public static final int MAX_PATH_BYTES = PATH_MAX - 1;
@@ -141,12 +142,25 @@ public final class UnixDatagramSocket implements AutoCloseable {
      * @throws IOException with the errno, e.g. when nothing listens there (ECONNREFUSED 111, ENOENT 2)
      */
     public void send(final String address, final byte[] data) throws IOException {
+        send(address, data, 0);
+    }
+
+    /**
+     * As {@link #send(Path, byte[])}, never waiting for room at the receiver: a full queue fails at once (EAGAIN)
+     * instead of within the send timeout.
+     */
+    public void sendNow(final Path path, final byte[] data) throws IOException {
+        send(path.toString(), data, MSG_DONTWAIT);
+    }
+
+    private void send(final String address, final byte[] data, final int flags) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             final MemorySegment state = a.allocate(CALL_STATE);
             final MemorySegment buffer = a.allocate(Math.max(1, data.length));
             MemorySegment.copy(data, 0, buffer, ValueLayout.JAVA_BYTE, 0, data.length);
             final MemorySegment to = address(a, address);
-            final long rc = (long) SENDTO.invokeExact(state, fd, buffer, (long) data.length, 0, to, (int) to.byteSize());
+            final long rc = (long) SENDTO.invokeExact(state, fd, buffer, (long) data.length, flags, to,
+                (int) to.byteSize());
             check(state, rc, "sendto " + address);
         } catch (final IOException | RuntimeException | Error e) {
             throw e;
