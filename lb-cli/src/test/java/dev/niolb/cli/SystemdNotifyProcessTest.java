@@ -254,6 +254,19 @@ class SystemdNotifyProcessTest {
         }
     }
 
+    @Test
+    void socketsTheNotifySocketDidNotTakeAreNotSaidToBeKept(@TempDir final Path dir) throws Exception {
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start(List.of("env", "NOTIFY_SOCKET=" + dir.resolve("nobody")),
+                 "run", "--listen", "127.0.0.1:0", "--server", RunProcessTest.hostPort(echo), "--admin", "none")) {
+            niolb.awaitOut("cannot tell systemd about niolb's state", WAIT);
+            niolb.awaitOut("listening on tcp://", WAIT);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(WAIT)).isZero();
+            assertThat(niolb.out()).noneMatch(l -> l.contains("systemd keeps"));
+        }
+    }
+
     /** The first datagram matching {@code regex} (DOTALL), waiting up to {@link #WAIT}. */
     private static String receive(final UnixDatagramSocket socket, final NiolbProcess niolb, final String regex)
         throws Exception {

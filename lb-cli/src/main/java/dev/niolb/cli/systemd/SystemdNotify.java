@@ -76,11 +76,12 @@ public final class SystemdNotify implements AutoCloseable {
     /**
      * {@code FDSTORE=1}: systemd keeps its own copies of {@code fds} under {@code name} while niolb restarts (it
      * needs {@code FileDescriptorStoreMax=} in the unit) and hands them to the next niolb in {@code LISTEN_FDS}.
+     *
+     * @return whether the message left (systemd may still drop the descriptors: a unit without a store says
+     *         nothing back)
      */
-    public void storeFds(final String name, final int[] fds) {
-        if (fds.length > 0) {
-            send("FDSTORE=1\nFDNAME=" + name, fds);
-        }
+    public boolean storeFds(final String name, final int[] fds) {
+        return fds.length > 0 && send("FDSTORE=1\nFDNAME=" + name, fds);
     }
 
     /** {@code FDSTOREREMOVE=1}: systemd closes its copies stored under {@code name}. */
@@ -101,17 +102,20 @@ public final class SystemdNotify implements AutoCloseable {
         send(message, new int[0]);
     }
 
-    private synchronized void send(final String message, final int[] fds) {
+    /** Whether the message left. */
+    private synchronized boolean send(final String message, final int[] fds) {
         if (socket == null) {
-            return;
+            return false;
         }
         try {
             socket.send(address, message.getBytes(StandardCharsets.UTF_8), fds);
+            return true;
         } catch (final IOException | RuntimeException e) {
             if (!warned) {
                 warned = true;
                 LOG.warn("cannot tell systemd about niolb's state ($NOTIFY_SOCKET={}): {}", address, e.getMessage());
             }
+            return false;
         }
     }
 
