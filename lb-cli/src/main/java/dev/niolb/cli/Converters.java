@@ -161,7 +161,15 @@ final class Converters {
     static final class WholeOrAuto implements ITypeConverter<Integer> {
         @Override
         public Integer convert(final String text) {
-            return text.strip().equals("auto") ? null : new WholeNumber().convert(text);
+            if (text.strip().equalsIgnoreCase("auto")) {
+                return null;
+            }
+            try {
+                return Numbers.parseInt(text);
+            } catch (final NumberFormatException e) {
+                throw new TypeConversionException(Quoted.of(text) + (text.strip().matches("[+-]?[0-9]+")
+                    ? " is out of range" : " is neither auto nor a whole number"));
+            }
         }
     }
 

@@ -233,7 +233,7 @@ class CheckCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines()).containsExactly("niolb: " + file
-            + ":2: defaults.threads: must be a whole number, got '\uff12'");
+            + ":2: defaults.threads: must be auto or a whole number 1..256, got '\uff12'");
     }
 
     @Test

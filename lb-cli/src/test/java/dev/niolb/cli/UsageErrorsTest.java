@@ -61,7 +61,7 @@ class UsageErrorsTest {
                 "niolb: unknown balance algorithm 'fastest' (expected one of roundrobin, weighted, leastconn, source, random, leasttime)"),
             arguments("zero threads", ok("--threads", "0"), "niolb: threads must be 1..256, got 0"),
             arguments("threads that are not a number", ok("--threads", "many"),
-                "niolb: Invalid value for option '--threads': 'many' is not an int"),
+                "niolb: Invalid value for option '--threads': 'many' is neither auto nor a whole number"),
             arguments("an unknown check", ok("--check", "ping"),
                 "niolb: bad check 'ping': expected tcp, http:/PATH, send:TEXT,expect:TEXT, dns:NAME or agent:PORT"),
             arguments("a dns check with a bad name", ok("--check", "dns:bad name"),
@@ -157,7 +157,7 @@ class UsageErrorsTest {
                 "niolb: a timeout of '0' would give up at once: give one longer than 0, e.g. 10s"),
             // issue 17: digits outside ASCII, names that forge log lines, values that fill a terminal
             arguments("fullwidth digits for threads", ok("--threads", "\uff12"),
-                "niolb: Invalid value for option '--threads': '\uff12' is not an int"),
+                "niolb: Invalid value for option '--threads': '\uff12' is neither auto nor a whole number"),
             arguments("Arabic-Indic digits in a duration", ok("--idle-timeout", "\u0663s"),
                 "niolb: bad duration '\u0663s': expected e.g. 250ms, 5s, 10m, 1h"),
             arguments("fullwidth digits in a port", new String[] {"run", "--listen", "127.0.0.1:\uff18\uff10", "--server",

@@ -359,12 +359,29 @@ final class ConfigReader {
 
     /** {@code auto} (one per core) or 1..256. */
     private static int threads(final YamlValue v) {
-        return v.text().strip().equals(ConfigWriter.AUTO) ? Config.AUTO_THREADS : v.intIn(1, Config.MAX_THREADS);
+        return auto(v) ? Config.AUTO_THREADS : autoOrIn(v, 1, Config.MAX_THREADS);
     }
 
     /** {@code auto} (half of the open-file limit less 256, at least 64, decided at start) or 1..10000000. */
     private static int maxFlows(final YamlValue v) {
-        return v.text().strip().equals(ConfigWriter.AUTO) ? 0 : v.intIn(1, UdpOptions.MAX_FLOWS);
+        return auto(v) ? 0 : autoOrIn(v, 1, UdpOptions.MAX_FLOWS);
+    }
+
+    /** {@code auto} in any case ({@code AUTO}, as {@code OFF} is off elsewhere). */
+    private static boolean auto(final YamlValue v) {
+        return v.text().strip().equalsIgnoreCase(ConfigWriter.AUTO);
+    }
+
+    /** A number in {@code min..max}; anything else is refused naming {@code auto} too, which the key takes. */
+    private static int autoOrIn(final YamlValue v, final int min, final int max) {
+        try {
+            return v.intIn(min, max);
+        } catch (final ConfigFileException e) {
+            if (!e.getMessage().contains("must be a whole number")) {
+                throw e; // a number out of the range says so
+            }
+            throw v.error("must be auto or a whole number " + min + ".." + max + ", got '" + v.text().strip() + "'");
+        }
     }
 
     private static Protocol protocol(final YamlValue v) {

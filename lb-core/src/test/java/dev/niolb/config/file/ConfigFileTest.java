@@ -252,6 +252,13 @@ class ConfigFileTest {
     }
 
     @Test
+    void autoIsReadInAnyCaseAndAnythingElseIsRefusedNamingIt() {
+        assertThat(parse("defaults:\n  threads: AUTO\n" + MINIMAL).threadsAuto()).isTrue();
+        assertThatThrownBy(() -> parse("defaults:\n  threads: many\n" + MINIMAL))
+            .hasMessageEndingWith("defaults.threads: must be auto or a whole number 1..256, got 'many'");
+    }
+
+    @Test
     void threadsAndUdpMaxFlowsMayBeLeftToNiolbWithAuto() {
         final Config config = parse("defaults:\n  threads: auto\n  udp-max-flows: auto\n" + MINIMAL);
 
