@@ -72,7 +72,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Object stopLock = new Object();
     private final long startNanos = System.nanoTime();
     private AccessLog accessLog = AccessLog.OFF;
-    private volatile OperatorStates operatorStates = OperatorStates.NONE;
+    volatile OperatorStates operatorStates = OperatorStates.NONE; // Reconfiguration's new groups hook it too
     private final OperatorChanges operatorChanges = new OperatorChanges();
     // the admin API the composition root attached: closed last at stop
     private volatile InetSocketAddress adminAddress;
@@ -215,7 +215,9 @@ public final class LoadBalancer implements AutoCloseable {
             final ConnectionLimit global = maxconn > 0 ? new ConnectionLimit(maxconn) : ConnectionLimit.UNLIMITED;
             final Map<String, TargetGroup> groups = new LinkedHashMap<>();
             for (final TargetGroupConfig g : config.groups()) {
-                groups.put(g.name(), new TargetGroup(g, loops.length));
+                final TargetGroup group = new TargetGroup(g, loops.length);
+                group.onJoining(states::joining);
+                groups.put(g.name(), group);
             }
             // servers by DNS name: resolved before any listener accepts (a name that does not resolve yet is
             // retried; its group starts with the servers it has)

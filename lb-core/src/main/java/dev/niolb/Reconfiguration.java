@@ -255,7 +255,9 @@ final class Reconfiguration {
     /** Builds new groups (unpublished) and binds and registers every new listener; on failure closes them all. */
     private void startListeners() throws IOException {
         for (final TargetGroupConfig g : diff.groupsAdded()) {
-            newGroups.put(g.name(), new TargetGroup(g, lb.loops.length));
+            final TargetGroup group = new TargetGroup(g, lb.loops.length);
+            group.onJoining(lb.operatorStates::joining);
+            newGroups.put(g.name(), group);
         }
         // a new group's servers by DNS name are resolved before a new listener can send it a session
         // a stop no longer waits for them (black-box testing, session 28: a reload waiting on a silent resolver held a

@@ -206,6 +206,31 @@ public final class OperatorStates {
         }
     }
 
+    /**
+     * A server just created in {@code group}, not yet in any snapshot: the line waiting for it, if any, applies now,
+     * so that it joins in the mode kept for it. Any thread (a DNS lookup's).
+     */
+    public synchronized void joining(final String group, final Server server) {
+        final String line = pending.get((atLineStart(group)) + " " + server.name());
+        if (line == null) {
+            return;
+        }
+        final String[] f = line.split("\\s+");
+        final String done;
+        try {
+            if (!Endpoint.parse(f[2]).address().equals(server.address())) {
+                return;
+            }
+            done = applyTo(server, f, group + "/" + server.name());
+        } catch (final IllegalArgumentException bad) {
+            return;
+        }
+        pending.remove(atLineStart(group) + " " + server.name());
+        if (done != null) {
+            LOG.info("operator states from {}: {} (its DNS name gave it)", file, done);
+        }
+    }
+
     /** One line applied: what it did, {@code -why} when it matches no server, null when it changed nothing. */
     private static String apply(final String line, final Map<String, TargetGroup> groups) {
         final String[] f = line.split("\\s+");
@@ -214,9 +239,9 @@ public final class OperatorStates {
                 + " got " + f.length);
         }
         final InetSocketAddress address = Endpoint.parse(f[2]).address();
-        final int configWeight = number(f[3]);
-        final ServerState mode = mode(f[4]);
-        final int weight = number(f[5]);
+        number(f[3]); // the line read whole before it applies: one that cannot is reported as such
+        mode(f[4]);
+        number(f[5]);
         final String groupName = f[0].startsWith("\\") ? f[0].substring(1) : f[0];
         final String who = groupName + "/" + f[1];
         final TargetGroup group = groups.get(groupName);
@@ -227,6 +252,14 @@ public final class OperatorStates {
         if (!server.address().equals(address)) {
             return "-" + who + ": now at " + Endpoint.hostPort(server.address()) + ", not " + f[2];
         }
+        return applyTo(server, f, who);
+    }
+
+    /** The mode and weight of line {@code f} (its fields) applied to {@code server}: what it did, or null. */
+    private static String applyTo(final Server server, final String[] f, final String who) {
+        final int configWeight = number(f[3]);
+        final ServerState mode = mode(f[4]);
+        final int weight = number(f[5]);
         final List<String> did = new ArrayList<>();
         if (mode != ServerState.UP) {
             server.operatorMode(mode, "kept from before the restart");

@@ -61,8 +61,11 @@ class OperatorStatesTest {
         assertThat(Files.readString(file)).as("kept while the name has not answered")
             .contains("svc.test:80#127.0.0.20 127.0.0.20:80 1 drain 1", "svc.test:80#127.0.0.21");
 
-        // the name answers with .20 only
-        groups.get("web").add(new ServerConfig("svc.test:80#127.0.0.20", new InetSocketAddress("127.0.0.20", 80), 1));
+        // the name answers with .20 only: the server joins in its kept mode, before any snapshot shows it
+        groups.get("web").onJoining(states::joining);
+        final Server joined = groups.get("web").add(
+            new ServerConfig("svc.test:80#127.0.0.20", new InetSocketAddress("127.0.0.20", 80), 1));
+        assertThat(joined.operatorMode()).isEqualTo(ServerState.DRAIN);
         states.applyPending(groups, (group, server) -> true);
         states.save(groups.values());
 
