@@ -229,21 +229,34 @@ class ProxyProtocolUdpTest {
         assertThat(counters().get(UdpListenerCounters.DROPPED_EMPTY)).isZero();
     }
 
-    @Test
-    void aTrustedPeersLocalDatagramIsNotJudgedByAnAllowListOfClients() throws Exception {
+    /** Trusting every peer, with an access list of {@code allow} and {@code deny}, before an echo server "s". */
+    private UdpEchoServer startTrustingEveryPeer(final String allow, final String deny) throws IOException {
         final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
         lb = rig.start(Config.single(1, Duration.ofSeconds(1),
             new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 UdpOptions.DEFAULTS).withAcceptProxy(AcceptProxy.fromAnyPeer())
                 .withLimits(dev.niolb.config.ListenerLimits.NONE.withAccess(
-                    CidrSet.parse(List.of("198.51.100.0/24")), CidrSet.EMPTY)),
+                    allow == null ? CidrSet.EMPTY : CidrSet.parse(List.of(allow)),
+                    deny == null ? CidrSet.EMPTY : CidrSet.parse(List.of(deny)))),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server.address(), 1)))));
+        return server;
+    }
+
+    /** A v2 LOCAL header, then {@code payload}: a proxy's own datagram, its health check. */
+    private static byte[] local(final String payload) {
+        final ByteBuffer header = ProxyHeaderEncoder.v2Local();
+        final byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        final byte[] out = new byte[header.remaining() + body.length];
+        header.get(out, 0, header.remaining());
+        System.arraycopy(body, 0, out, out.length - body.length, body.length);
+        return out;
+    }
+
+    @Test
+    void aTrustedPeersLocalDatagramIsNotJudgedByAnAllowListOfClients() throws Exception {
+        startTrustingEveryPeer("198.51.100.0/24", null);
         try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
-            final ByteBuffer local = ProxyHeaderEncoder.v2Local();
-            final byte[] check = new byte[local.remaining() + 4];
-            local.get(check, 0, local.remaining());
-            System.arraycopy("ping".getBytes(StandardCharsets.UTF_8), 0, check, check.length - 4, 4);
-            proxy.send(check); // the proxy's own health check: it names no client
+            proxy.send(local("ping")); // the proxy's own health check: it names no client
             assertThat(proxy.receiveText(2000)).isEqualTo("s:ping");
 
             proxy.send(withHeader(new InetSocketAddress("203.0.113.9", 53), "query")); // a client: still judged
@@ -253,19 +266,9 @@ class ProxyProtocolUdpTest {
 
     @Test
     void aTrustedPeerTheDenyListNamesHasItsLocalDatagramsDropped() throws Exception {
-        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
-        lb = rig.start(Config.single(1, Duration.ofSeconds(1),
-            new ListenerConfig(FRONT, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
-                UdpOptions.DEFAULTS).withAcceptProxy(AcceptProxy.fromAnyPeer())
-                .withLimits(dev.niolb.config.ListenerLimits.NONE.withAccess(CidrSet.EMPTY,
-                    CidrSet.parse(List.of("127.0.0.2/32")))),
-            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s", server.address(), 1)))));
+        final UdpEchoServer server = startTrustingEveryPeer(null, "127.0.0.2/32");
         try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
-            final ByteBuffer local = ProxyHeaderEncoder.v2Local();
-            final byte[] check = new byte[local.remaining() + 4];
-            local.get(check, 0, local.remaining());
-            System.arraycopy("ping".getBytes(StandardCharsets.UTF_8), 0, check, check.length - 4, 4);
-            proxy.send(check);
+            proxy.send(local("ping"));
             Await.until(() -> counters().get(UdpListenerCounters.DROPPED_ACL) == 1, 2000);
             assertThat(server.received()).isZero();
         }
