@@ -137,6 +137,10 @@ public final class LogOutputs {
         appender.setContext(context);
         appender.setName("ACCESS_FILE");
         appender.setFile(path.toString());
+        // no buffer of Logback's in front of the file (a line is written and flushed at once either way): a line
+        // whose write failed on a full disk stayed in it, counted lost, and reached a file when the stream was
+        // closed or reopened once there was room, counted twice (black-box CI flake, sessions 29 and 30)
+        appender.setBufferSize(new FileSize(1));
         final RetainingRollingPolicy<ILoggingEvent> policy =
             new RetainingRollingPolicy<>(path, logs.accessLogMaxHistory());
         policy.setContext(context);
