@@ -610,7 +610,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** Whether the DNS name a server of {@code group} is named for ({@code NAME:PORT#ADDRESS}) has answered. */
     private boolean dnsAnswered(final String group, final String server) {
-        final String name = server.substring(0, Math.max(0, server.lastIndexOf('#')));
+        final String name = dev.niolb.config.DnsServerSpec.specName(server);
         for (final DnsDiscovery.LookupStats d : dns.lookupStats()) {
             if (d.group().equals(group) && d.name().equals(name)) {
                 return d.lookups() > d.failures();

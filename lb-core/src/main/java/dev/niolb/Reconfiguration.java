@@ -314,7 +314,7 @@ final class Reconfiguration {
             final dev.niolb.config.TargetGroupConfig inFile = from.config().groups().stream()
                 .filter(g -> g.name().equals(group.name())).findFirst().orElse(null);
             for (final dev.niolb.backend.Server server : group.snapshot().servers()) {
-                if (server.name().indexOf('#') >= 0 || inFile != null && inFile.servers().stream()
+                if (dev.niolb.config.DnsServerSpec.isFound(server.name()) || inFile != null && inFile.servers().stream()
                     .anyMatch(s -> s.name().equals(server.name()) && s.address().equals(server.address()))) {
                     continue; // DNS's, or the file's: judged with the next file's servers
                 }

@@ -101,11 +101,14 @@ final class HostGuard {
         return false;
     }
 
+    private static final java.util.regex.Pattern DOTTED_QUAD =
+        java.util.regex.Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+
     /** An IPv4 or IPv6 literal, never looked up; null for a name. */
     private static InetAddress literal(final String name) {
         // four dotted numbers: InetAddress also reads 127.1 and 2130706433 (BSD's forms), which niolb's own address
         // parser refuses, and which the guard answered where 0x7f000001 it did not (black-box testing, session 30)
-        final boolean v4 = name.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+        final boolean v4 = DOTTED_QUAD.matcher(name).matches();
         if (!v4 && name.indexOf(':') < 0) {
             return null;
         }

@@ -88,6 +88,16 @@ public final class Admission {
      *
      * @param nowNanos a {@link System#nanoTime()} reading (a loop's cached clock is fine)
      */
+    /**
+     * A trusted proxy's own connection or datagram, whose PROXY header names no client (v2 LOCAL, v1 UNKNOWN: its
+     * health check): judged by the deny list alone, and counted against no source. The allow list is of clients
+     * (an upstream's checks were reset by it; black-box testing, session 30), but a deny naming the proxy is the
+     * operator's word about it. Nothing to {@link #release}.
+     */
+    public Verdict admitProxysOwn(final InetAddress proxy) {
+        return access.denies(proxy) ? Verdict.ACL : Verdict.OK;
+    }
+
     public Verdict admit(final InetAddress client, final long nowNanos) {
         if (!access.permits(client)) {
             return Verdict.ACL;

@@ -123,7 +123,7 @@ public final class OperatorStates {
                 if (done == null) {
                     continue; // what the config says already
                 }
-                if (done.startsWith("-") && done.endsWith(NO_SUCH_SERVER) && byDnsName(fields[1])) {
+                if (done.startsWith("-") && done.endsWith(NO_SUCH_SERVER) && dev.niolb.config.DnsServerSpec.isFound(fields[1])) {
                     synchronized (this) {
                         pending.put(key, line);
                     }
@@ -167,11 +167,6 @@ public final class OperatorStates {
     }
 
     private static final String NO_SUCH_SERVER = ": no such server in the config";
-
-    /** A server named as DNS discovery names them: {@code NAME:PORT#ADDRESS}. */
-    private static boolean byDnsName(final String server) {
-        return server.indexOf('#') > 0;
-    }
 
     /**
      * Applies the lines still waiting for their servers by DNS name to those DNS has given since ({@link #pending});

@@ -162,13 +162,29 @@ public record DnsServerSpec(String name, String host, int port, boolean srv, Ser
      */
     public ServerConfig server(final InetSocketAddress address, final int weight, final boolean backup) {
         final String suffix = srv ? Endpoint.hostPort(address) : hostOnly(address);
-        return with(template, name + "#" + suffix, address, weight < 0 ? template.weight() : weight,
+        return with(template, name + SEPARATOR + suffix, address, weight < 0 ? template.weight() : weight,
             template.backup() || backup);
     }
 
     /** Whether {@code serverName} is one of this spec's servers. */
     public boolean owns(final String serverName) {
-        return serverName.startsWith(name + "#");
+        return serverName.startsWith(name + SEPARATOR);
+    }
+
+    /**
+     * Between a spec's name and an address in the names of the servers it finds ({@code NAME#ADDRESS}); a name an
+     * operator gives a server holds none ({@link ServerConfig#checkGivenName}), so the two never meet.
+     */
+    public static final char SEPARATOR = '#';
+
+    /** Whether {@code serverName} is one DNS discovery gave ({@code NAME#ADDRESS}). */
+    public static boolean isFound(final String serverName) {
+        return serverName.indexOf(SEPARATOR) > 0;
+    }
+
+    /** The name of the spec that found the server {@code serverName} ({@link #isFound}): what comes before '#'. */
+    public static String specName(final String serverName) {
+        return serverName.substring(0, Math.max(0, serverName.indexOf(SEPARATOR)));
     }
 
     private static String hostOnly(final InetSocketAddress address) {

@@ -113,7 +113,7 @@ public record ServerConfig(String name, InetSocketAddress address, int weight, b
      * name, which was then never added, in silence (black-box testing, session 30).
      */
     public static String checkGivenName(final String name) {
-        if (name.indexOf('#') >= 0) {
+        if (name.indexOf(DnsServerSpec.SEPARATOR) >= 0) {
             throw new IllegalArgumentException("server name " + Quoted.of(name) + ": must not hold '#', which names "
                 + "the servers DNS discovery finds (NAME:PORT#ADDRESS)");
         }

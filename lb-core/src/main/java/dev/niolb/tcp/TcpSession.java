@@ -194,25 +194,17 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
         listener.counters().add(stripe, ListenerCounters.PROXY_HEADERS, 1);
         who.headerRead();
         // the access list and per-source limits judge the client the header names, not the proxy in front of it;
-        // a header that names none (LOCAL, UNKNOWN: the trusted proxy's own connection, its health check) is the
-        // proxy's, judged by accept-proxy-from and the deny list alone (black-box testing, session 30: HAProxy's
-        // checks were reset by an allow list of clients, and every niolb behind it went DOWN)
-        if (!who.headerNamedClient()) {
-            if (settings.admission().access().denies(who.peer().getAddress())) { // the proxy itself denied
-                listener.counters().add(stripe, ListenerCounters.rejectedField(Admission.Verdict.ACL), 1);
-                close(Termination.REJECTED);
-                return;
-            }
-        } else {
-            final InetAddress source = who.address().getAddress();
-            final Admission.Verdict verdict = settings.admission().admit(source, loop().nowNanos());
-            if (verdict != Admission.Verdict.OK) {
-                listener.counters().add(stripe, ListenerCounters.rejectedField(verdict), 1);
-                close(Termination.REJECTED);
-                return;
-            }
-            admittedSource = source;
+        // a header that names none is the proxy's own connection (the address is the peer's then)
+        final InetAddress source = who.address().getAddress();
+        final boolean named = who.headerNamedClient();
+        final Admission.Verdict verdict = named ? settings.admission().admit(source, loop().nowNanos())
+            : settings.admission().admitProxysOwn(source);
+        if (verdict != Admission.Verdict.OK) {
+            listener.counters().add(stripe, ListenerCounters.rejectedField(verdict), 1);
+            close(Termination.REJECTED);
+            return;
         }
+        admittedSource = named ? source : null; // the proxy's own took no place to give back
         clientRegistration.interest(0); // the kernel holds what the client sends while we connect
         phase = Phase.CONNECTING;
         connectNext();

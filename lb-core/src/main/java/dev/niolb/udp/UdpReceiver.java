@@ -176,13 +176,10 @@ final class UdpReceiver implements IoHandler {
         // a new flow, not a datagram of one: a per-source limit takes its table's segment monitor here, as a TCP
         // accept does, never for the datagrams of an open flow. A header naming no client (LOCAL: the trusted
         // proxy's own datagrams, its health check) is the proxy's, judged by accept-proxy-from and deny, as on TCP
-        if (proxysOwn && listener.admission().access().denies(client.getAddress())) { // the proxy itself denied
-            listener.counters().add(stripe, UdpListenerCounters.droppedField(Admission.Verdict.ACL), 1);
-            return null;
-        }
-        final Admission admission = proxysOwn ? Admission.OPEN : listener.admission();
+        final Admission admission = proxysOwn ? Admission.OPEN : listener.admission(); // what the flow releases
         final InetAddress source = client.getAddress();
-        final Admission.Verdict verdict = admission.admit(source, loop.nowNanos());
+        final Admission.Verdict verdict = proxysOwn ? listener.admission().admitProxysOwn(source)
+            : admission.admit(source, loop.nowNanos());
         if (verdict != Admission.Verdict.OK) {
             listener.counters().add(stripe, UdpListenerCounters.droppedField(verdict), 1);
             return null;

@@ -49,24 +49,12 @@ class HostileValuesTest {
         assertThatThrownBy(() -> ServerConfig.parse("127.0.0.1:80,name=svc.test:80#127.0.0.2")).hasMessage(
             "server name 'svc.test:80#127.0.0.2': must not hold '#', which names the servers DNS discovery finds "
                 + "(NAME:PORT#ADDRESS)");
-        assertThatThrownBy(() -> dev.niolb.config.file.ConfigFile.parse("""
-            listeners:
-              - bind: 127.0.0.1:8080
-                group: g
-            groups:
-              - name: g
-                servers:
-                  - {address: 127.0.0.1:80, name: "a#b"}
-            """, "t.yaml")).hasMessageContaining("must not hold '#'");
-        assertThatThrownBy(() -> dev.niolb.config.file.ConfigFile.parse("""
-            listeners:
-              - bind: 127.0.0.1:8080
-                group: g
-            groups:
-              - name: g
-                servers:
-                  - {address: "be.test:80", name: "x#y"}
-            """, "t.yaml")).as("a DNS name's prefix").hasMessageContaining("must not hold '#'");
+        for (final String server : new String[] {"{address: 127.0.0.1:80, name: \"a#b\"}",
+            "{address: \"be.test:80\", name: \"x#y\"}"}) { // a static server's name, a DNS name's prefix
+            assertThatThrownBy(() -> dev.niolb.config.file.ConfigFile.parse(
+                "listeners:\n  - bind: 127.0.0.1:8080\n    group: g\ngroups:\n  - name: g\n    servers:\n      - "
+                    + server + "\n", "t.yaml")).as(server).hasMessageContaining("must not hold '#'");
+        }
     }
 
     @Test
