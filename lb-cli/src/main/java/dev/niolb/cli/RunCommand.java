@@ -115,6 +115,17 @@ public final class RunCommand implements Callable<Integer> {
             + "second. The epoll transport only.")
     private boolean deferAccept;
 
+    @Option(names = "--tcp-rcvbuf", paramLabel = "SIZE", defaultValue = "0", converter = Converters.ByteSize.class,
+        description = "SO_RCVBUF on both sockets of each TCP session, 4k..1024m: bounds the kernel memory a backpressured "
+            + "session holds, at the cost of throughput over long paths (capped by net.core.rmem_max; default: 0, "
+            + "the kernel's autotuning).")
+    private int tcpReceiveBuffer;
+
+    @Option(names = "--tcp-sndbuf", paramLabel = "SIZE", defaultValue = "0", converter = Converters.ByteSize.class,
+        description = "SO_SNDBUF on both sockets of each TCP session, 4k..1024m (capped by net.core.wmem_max; default: "
+            + "0, the kernel's autotuning).")
+    private int tcpSendBuffer;
+
     @Option(names = "--check", paramLabel = "CHECK", converter = Converters.Check.class,
         description = {"Active health check of every server: tcp, http:/PATH[,host=H][,method=M][,status=LO-HI], "
             + "send:TEXT,expect:TEXT (e.g. send:PING,expect:+PONG), dns:NAME (a DNS query over UDP, e.g. "
@@ -337,7 +348,9 @@ public final class RunCommand implements Callable<Integer> {
             .withBufferSize(bufferSize)
             .withMaxConnectionAge(maxConnectionAge)
             .withSplice(splice)
-            .withDeferAccept(deferAccept);
+            .withDeferAccept(deferAccept)
+            .withReceiveBuffer(tcpReceiveBuffer)
+            .withSendBuffer(tcpSendBuffer);
         if (udpMaxFlows != null && udpMaxFlows < 1) {
             throw new IllegalArgumentException("udp-max-flows must be 1.." + UdpOptions.MAX_FLOWS + ", got " + udpMaxFlows);
         }

@@ -28,7 +28,7 @@ class FlagsAndFileTest {
         "--threads", "3", "--transport", "nio", "--busy-poll", "50us", "--grace", "9s", "--shutdown-delay", "5s",
         "--connect-timeout", "250ms", "--idle-timeout", "1h", "--retries", "5", "--no-nodelay", "--keepalive",
         "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m", "--splice", "never",
-        "--defer-accept",
+        "--defer-accept", "--tcp-rcvbuf", "256k", "--tcp-sndbuf", "1m",
         "--udp-idle-timeout", "5s", "--udp-responses", "1", "--udp-max-flows", "1000", "--udp-rcvbuf", "4m",
         "--accept-proxy", "--accept-proxy-from", "10.0.0.0/8", "--accept-proxy-from", "192.0.2.1",
         "--proxy-header-timeout", "2s", "--proxy-header-max", "1k",
@@ -59,6 +59,8 @@ class FlagsAndFileTest {
           max-connection-age: 10m
           splice: never
           defer-accept: true
+          tcp-rcvbuf: 256k
+          tcp-sndbuf: 1m
           udp-idle-timeout: 5s
           udp-responses: 1
           udp-max-flows: 1000

@@ -19,12 +19,26 @@ import java.util.Objects;
  * @param deferAccept    the listener hands over a connection only once the client's first bytes have arrived
  *                       ({@code TCP_DEFER_ACCEPT}, epoll transport only): for protocols where the client speaks
  *                       first; a client that waits for the server to speak first waits for the kernel's timeout
+ * @param receiveBuffer  {@code SO_RCVBUF} on both sockets of a session, in bytes; {@code 0} leaves the kernel's
+ *                       autotuning (up to {@code net.ipv4.tcp_rmem}'s maximum), which a size turns off
+ * @param sendBuffer     {@code SO_SNDBUF} on both sockets, likewise ({@code net.ipv4.tcp_wmem})
  */
 public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retries, boolean noDelay,
                          boolean keepAlive, int backlog, int bufferSize, Duration maxConnectionAge, Splice splice,
-                         boolean deferAccept) {
+                         boolean deferAccept, int receiveBuffer, int sendBuffer) {
     public static final TcpOptions DEFAULTS = new TcpOptions(Duration.ofSeconds(5), Duration.ofMinutes(10), 2, true,
-        false, 1024, 64 * 1024, Duration.ZERO, Splice.AUTO, false);
+        false, 1024, 64 * 1024, Duration.ZERO, Splice.AUTO, false, 0, 0);
+    /** The least a socket buffer may be set to: the kernel's own floor is about this (SOCK_MIN_RCVBUF). */
+    public static final int MIN_SOCKET_BUFFER = 4 * 1024;
+    /** The most: {@code SO_RCVBUF} takes an int the kernel doubles. */
+    public static final int MAX_SOCKET_BUFFER = 1 << 30;
+
+    public TcpOptions(final Duration connectTimeout, final Duration idleTimeout, final int retries, final boolean noDelay,
+                      final boolean keepAlive, final int backlog, final int bufferSize, final Duration maxConnectionAge,
+                      final Splice splice, final boolean deferAccept) {
+        this(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, maxConnectionAge, splice,
+            deferAccept, 0, 0);
+    }
 
     public TcpOptions(final Duration connectTimeout, final Duration idleTimeout, final int retries, final boolean noDelay,
                       final boolean keepAlive, final int backlog, final int bufferSize, final Duration maxConnectionAge,
@@ -67,55 +81,74 @@ public record TcpOptions(Duration connectTimeout, Duration idleTimeout, int retr
         if (bufferSize < 1024 || bufferSize > 16 * 1024 * 1024) {
             throw new IllegalArgumentException("buffer size must be 1KiB..16MiB, got " + bufferSize);
         }
+        checkSocketBuffer("tcp-rcvbuf", receiveBuffer);
+        checkSocketBuffer("tcp-sndbuf", sendBuffer);
+    }
+
+    private static void checkSocketBuffer(final String key, final int bytes) {
+        if (bytes != 0 && (bytes < MIN_SOCKET_BUFFER || bytes > MAX_SOCKET_BUFFER)) {
+            throw new IllegalArgumentException(key + " must be 0 (the kernel's autotuning) or 4k..1024m, got "
+                + Sizes.format(bytes));
+        }
     }
 
     public TcpOptions withConnectTimeout(final Duration d) {
         return new TcpOptions(d, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice, deferAccept);
+            maxConnectionAge, splice, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withIdleTimeout(final Duration d) {
         return new TcpOptions(connectTimeout, d, retries, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice, deferAccept);
+            maxConnectionAge, splice, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withRetries(final int n) {
         return new TcpOptions(connectTimeout, idleTimeout, n, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice, deferAccept);
+            maxConnectionAge, splice, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withNoDelay(final boolean b) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, b, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice, deferAccept);
+            maxConnectionAge, splice, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withKeepAlive(final boolean b) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, b, backlog, bufferSize,
-            maxConnectionAge, splice, deferAccept);
+            maxConnectionAge, splice, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withBacklog(final int n) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, n, bufferSize,
-            maxConnectionAge, splice, deferAccept);
+            maxConnectionAge, splice, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withBufferSize(final int n) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, n,
-            maxConnectionAge, splice, deferAccept);
+            maxConnectionAge, splice, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withMaxConnectionAge(final Duration d) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize, d, splice,
-            deferAccept);
+            deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withSplice(final Splice s) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, s, deferAccept);
+            maxConnectionAge, s, deferAccept, receiveBuffer, sendBuffer);
     }
 
     public TcpOptions withDeferAccept(final boolean b) {
         return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
-            maxConnectionAge, splice, b);
+            maxConnectionAge, splice, b, receiveBuffer, sendBuffer);
+    }
+
+    public TcpOptions withReceiveBuffer(final int bytes) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
+            maxConnectionAge, splice, deferAccept, bytes, sendBuffer);
+    }
+
+    public TcpOptions withSendBuffer(final int bytes) {
+        return new TcpOptions(connectTimeout, idleTimeout, retries, noDelay, keepAlive, backlog, bufferSize,
+            maxConnectionAge, splice, deferAccept, receiveBuffer, bytes);
     }
 }

@@ -7,12 +7,14 @@ import dev.niolb.config.AcceptProxy;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.ListenerLimits;
+import dev.niolb.config.Sizes;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
 import dev.niolb.transport.ListeningSocket;
+import dev.niolb.transport.Sysctl;
 import dev.niolb.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -62,6 +65,7 @@ public final class TcpListener implements Listener {
                         final List<ListeningSocket> sockets, final ConnectionLimit globalLimit,
                         final Transport transport, final ListenerCounters continued) {
         this.settings = Settings.of(config, group, null);
+        warnIfAboveKernelMax(config.name(), config.tcp(), null);
         this.globalLimit = globalLimit;
         this.transport = transport;
         this.counters = continued != null ? continued : new ListenerCounters(loops.length);
@@ -200,6 +204,7 @@ public final class TcpListener implements Listener {
                 + " a reload replaces the listener to change them");
         }
         final Settings after = Settings.of(next, group, before);
+        warnIfAboveKernelMax(next.name(), next.tcp(), now.tcp());
         if (after.limit() != before.limit()) {
             for (final TcpAcceptor acceptor : acceptors) {
                 after.limit().register(acceptor);
@@ -222,6 +227,29 @@ public final class TcpListener implements Listener {
     /** How the listener's sockets, and its sessions' server sockets, do their I/O. */
     Transport transport() {
         return transport;
+    }
+
+    /**
+     * A socket buffer asked above {@code net.core.rmem_max} or {@code wmem_max} is silently cut to it by the kernel:
+     * said once at the start, and at a reload that changes the size, with the {@code sysctl} that allows it.
+     */
+    private static void warnIfAboveKernelMax(final String name, final TcpOptions next, final TcpOptions before) {
+        warnIfAboveKernelMax(name, "tcp-rcvbuf", next.receiveBuffer(), before == null ? 0 : before.receiveBuffer(),
+            "net.core.rmem_max", Sysctl.RMEM_MAX);
+        warnIfAboveKernelMax(name, "tcp-sndbuf", next.sendBuffer(), before == null ? 0 : before.sendBuffer(),
+            "net.core.wmem_max", Sysctl.WMEM_MAX);
+    }
+
+    private static void warnIfAboveKernelMax(final String name, final String key, final int asked, final int before,
+                                             final String sysctl, final Path file) {
+        if (asked == 0 || asked == before) {
+            return;
+        }
+        final int max = Sysctl.read(file);
+        if (max > 0 && asked > max) {
+            LOG.warn("listener {}: {} {} is more than the kernel allows: each socket gets {}; raise {} (sysctl -w {}={})",
+                name, key, Sizes.format(asked), Sizes.format(max), sysctl, sysctl, asked);
+        }
     }
 
     /** What new sessions follow now. */

@@ -1,5 +1,7 @@
 package dev.niolb.udp;
 
+import dev.niolb.transport.Sysctl;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -22,7 +24,6 @@ import java.util.Map;
 public final class KernelUdp {
     private static final Path UDP = Path.of("/proc/net/udp");
     private static final Path UDP6 = Path.of("/proc/net/udp6");
-    private static final Path RMEM_DEFAULT = Path.of("/proc/sys/net/core/rmem_default");
 
     /** Drops by local address as the table writes it ({@code 0100007F:0035}), summed over its sockets. */
     private final Map<String, Long> drops;
@@ -167,20 +168,6 @@ public final class KernelUdp {
 
     /** {@code net.core.rmem_default}: what {@code udp-rcvbuf 0} means; 0 where it cannot be read. */
     static int defaultReceiveBuffer() {
-        return sysctl(RMEM_DEFAULT);
-    }
-
-    /**
-     * An integer sysctl; 0 where it cannot be read. Read whole in one call: the kernel's integer sysctls answer a
-     * read at a non-zero offset with nothing, so {@code Files.readString}, which reads a file of size 0 a byte
-     * first, sees {@code 4} of {@code 4194304}.
-     */
-    static int sysctl(final Path file) {
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
-            final String line = in.readLine();
-            return line == null ? 0 : Integer.parseInt(line.strip());
-        } catch (final IOException | RuntimeException e) {
-            return 0;
-        }
+        return Sysctl.read(Sysctl.RMEM_DEFAULT);
     }
 }

@@ -49,6 +49,16 @@ final class FaultRig {
 
     /** For the faulty clients: thousands of them at times. */
     final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * The healthy listener's sessions: niolb's sockets with a fixed receive buffer, as the healthy client's own
+     * (see {@code BulkEcho}). Autotuned up to this host's tcp_rmem maximum of 32 MB, niolb's socket from a
+     * backpressured healthy client held 38 MB against its 32 MB (skmem r38449920 rb33554432), the kernel dropped
+     * the client's segments (BeyondWindow, TCPRcvQDrop) and with them the ACKs of niolb's own data, and the
+     * stream sat in retransmission backoff until the reader's timeout (sessions 28 to 30). The kernel's doing,
+     * not the fault's under test; an operator meets it with tcp-rcvbuf as here.
+     */
+    private static final TcpOptions HEALTHY = TcpOptions.DEFAULTS.withBufferSize(BUFFER).withReceiveBuffer(4 << 20);
+
     /** For the measured healthy session: platform threads, so that it never waits behind the faulty clients. */
     private final ExecutorService measured = Executors.newCachedThreadPool(
         Thread.ofPlatform().name("healthy-session").daemon().factory());
@@ -89,7 +99,7 @@ final class FaultRig {
         final Config config = new Config(loops, Duration.ZERO,
             List.of(new ListenerConfig("front", Protocol.TCP, any, "faulty", frontOptions.withBufferSize(BUFFER))
                     .withAcceptProxy(acceptProxy),
-                new ListenerConfig("healthy", Protocol.TCP, any, "good", TcpOptions.DEFAULTS.withBufferSize(BUFFER))),
+                new ListenerConfig("healthy", Protocol.TCP, any, "good", HEALTHY)),
             List.of(new TargetGroupConfig("faulty", Algorithm.ROUNDROBIN, configs),
                 new TargetGroupConfig("good", Algorithm.ROUNDROBIN,
                     List.of(new ServerConfig("echo", healthyBackend.address(), 1)))));

@@ -133,7 +133,7 @@ class KernelDropsTest {
 
     @Test
     void aBufferOverTheKernelsLimitIsWarnedAboutWithTheSettingToRaise() throws Exception {
-        final int max = KernelUdp.sysctl(java.nio.file.Path.of("/proc/sys/net/core/rmem_max"));
+        final int max = dev.niolb.transport.Sysctl.read(dev.niolb.transport.Sysctl.RMEM_MAX);
         try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of(UdpListener.class.getName())) {
             start(max + 1024 * 1024);
 

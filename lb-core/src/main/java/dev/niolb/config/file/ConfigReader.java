@@ -155,6 +155,8 @@ final class ConfigReader {
         tcp = m.with("max-connection-age", YamlValue::duration, tcp, TcpOptions::withMaxConnectionAge);
         tcp = m.with("splice", v -> v.as(Splice::parse), tcp, TcpOptions::withSplice);
         tcp = m.with("defer-accept", YamlValue::bool, tcp, TcpOptions::withDeferAccept);
+        tcp = m.with("tcp-rcvbuf", YamlValue::size, tcp, TcpOptions::withReceiveBuffer);
+        tcp = m.with("tcp-sndbuf", YamlValue::size, tcp, TcpOptions::withSendBuffer);
         UdpOptions udp = base.udp();
         udp = m.with("retries", YamlValue::integer, udp, UdpOptions::withRetries);
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);

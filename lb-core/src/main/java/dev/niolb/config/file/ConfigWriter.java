@@ -125,6 +125,8 @@ public final class ConfigWriter {
             .put("max-connection-age", tcp.maxConnectionAge())
             .put("splice", tcp.splice().toString())
             .put("defer-accept", tcp.deferAccept())
+            .put("tcp-rcvbuf", Sizes.format(tcp.receiveBuffer()))
+            .put("tcp-sndbuf", Sizes.format(tcp.sendBuffer()))
             // retries above is TCP's; a UDP-only difference cannot be written, so the two must agree
             .put("udp-idle-timeout", udp.idleTimeout())
             .put("udp-responses", udp.responses())

@@ -78,6 +78,13 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
         if (options.keepAlive()) {
             setInt(Libc.SOL_SOCKET, Libc.SO_KEEPALIVE, 1);
         }
+        // before the connect on a server's socket, so that the window scale it offers fits the size
+        if (options.receiveBuffer() > 0) {
+            setInt(Libc.SOL_SOCKET, Libc.SO_RCVBUF, options.receiveBuffer());
+        }
+        if (options.sendBuffer() > 0) {
+            setInt(Libc.SOL_SOCKET, Libc.SO_SNDBUF, options.sendBuffer());
+        }
     }
 
     /** The read hint, taken: the caller reads now, so the poller does not read again when it is watched. */

@@ -34,6 +34,12 @@ final class NioStreamSocket implements StreamSocket {
         if (options.keepAlive()) {
             channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
         }
+        if (options.receiveBuffer() > 0) {
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, options.receiveBuffer());
+        }
+        if (options.sendBuffer() > 0) {
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, options.sendBuffer());
+        }
     }
 
     @Override
