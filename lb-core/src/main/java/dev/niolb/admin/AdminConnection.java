@@ -1,5 +1,6 @@
 package dev.niolb.admin;
 
+import dev.niolb.config.Durations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -20,10 +22,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * One admin connection and its one request: read it within its deadlines, answer it, close.
  *
- * <p>Deadlines are a close scheduled on the server's timer, moved at each phase (headers, body, answer): closing
- * the socket ends a read or write blocked in any phase, so a client cannot hold the connection longer by sending
- * slowly, whatever it sends. One request per connection ({@code Connection: close}): a connection holds its
- * place among the server's few only while it is being served.
+ * <p>The request's reads have one deadline for its headers and then one for its body ({@link DeadlineInput}), so a
+ * client cannot hold the connection longer by sending slowly, whatever it sends; one that started a request and
+ * did not finish it in time is answered 408 (HAProxy's answer; one that sent nothing is closed without a word).
+ * Writing the answer has a deadline too: a close scheduled on the server's timer, which ends a write blocked on a
+ * client that does not read (and is a backstop for the reads). One request per connection ({@code Connection:
+ * close}): a connection holds its place among the server's few only while it is being served.
  *
  * <p>Threading: {@link #serve} on its own virtual thread; {@link #evictable} and {@link #close} from the
  * acceptor and the timer.
@@ -51,8 +55,11 @@ final class AdminConnection {
     /** Reads the request, answers it and closes; never throws. */
     void serve() {
         try {
-            expireIn(limits.headerTimeout());
-            final InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
+            // a backstop: the reads answer their own deadlines (408); this close ends anything else that hangs
+            expireIn(limits.headerTimeout().plus(limits.bodyTimeout()).plus(limits.responseTimeout()));
+            final DeadlineInput timed = new DeadlineInput(socket);
+            timed.within(limits.headerTimeout().toNanos());
+            final InputStream in = new BufferedInputStream(timed, 8192);
             final OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 8192);
             AdminResponse response;
             boolean head = false;
@@ -63,7 +70,7 @@ final class AdminConnection {
                     return; // closed without a request
                 }
                 head = h.method().equals("HEAD");
-                expireIn(limits.bodyTimeout());
+                timed.within(limits.bodyTimeout().toNanos());
                 final byte[] body = RequestReader.body(in, h, limits.maxBodyBytes(), out);
                 whole = true;
                 answering = true;
@@ -73,11 +80,21 @@ final class AdminConnection {
             } catch (final Refused refused) {
                 answering = true;
                 response = refused.response();
+            } catch (final SocketTimeoutException late) {
+                if (timed.bytes() == 0) {
+                    return; // a connection that never sent a byte (a probe, a pre-connect) is closed without a word
+                }
+                answering = true;
+                response = AdminResponse.error(408, "the request did not arrive in time (headers within "
+                    + Durations.format(limits.headerTimeout()) + ", then the body within "
+                    + Durations.format(limits.bodyTimeout()) + ")");
             }
             expireIn(limits.responseTimeout());
             write(out, response, head);
             if (!whole) {
-                linger(in); // what the client still sends must not turn our close into a reset that loses the answer
+                // what the client still sends must not turn our close into a reset that loses the answer
+                timed.within(TimeUnit.MILLISECONDS.toNanos(LINGER_MS));
+                linger(timed);
             }
         } catch (final IOException e) {
             LOG.debug("admin connection from {}: {}", socket.getRemoteSocketAddress(), e.toString());
@@ -133,16 +150,16 @@ final class AdminConnection {
         out.flush();
     }
 
+    /** Reads what the client still sends, for at most a second in all and {@link #LINGER_BYTES}. */
     private void linger(final InputStream in) throws IOException {
         socket.shutdownOutput();
-        socket.setSoTimeout(LINGER_MS);
         final byte[] sink = new byte[8192];
         int total = 0;
         try {
             for (int n; total < LINGER_BYTES && (n = in.read(sink)) >= 0; ) {
                 total += n;
             }
-        } catch (final java.net.SocketTimeoutException e) {
+        } catch (final SocketTimeoutException e) {
             // the client neither closed nor stopped: close now
         }
     }
@@ -156,6 +173,7 @@ final class AdminConnection {
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
             case 409 -> "Conflict";
             case 411 -> "Length Required";
             case 413 -> "Content Too Large";

@@ -29,8 +29,15 @@ class AdminTimeoutsTest {
     private static final AdminLimits LONG = new AdminLimits(Duration.ofSeconds(30), Duration.ofSeconds(30),
         Duration.ofSeconds(30), 8, 16 * 1024, 64 * 1024);
 
-    /** Sends {@code prefix}, then one byte every 100 ms until the server closes; returns how long that took. */
-    private static Duration dripUntilClosed(final InetSocketAddress admin, final String prefix) throws Exception {
+    /** What a dripping client got: the server's whole answer, and how long until its first byte. */
+    private record Dripped(String answer, Duration untilAnswer) {
+    }
+
+    /**
+     * Sends {@code prefix}, then one byte every 100 ms until the server closes; returns what it answered meanwhile
+     * and when.
+     */
+    private static Dripped dripUntilClosed(final InetSocketAddress admin, final String prefix) throws Exception {
         try (Socket s = new Socket()) {
             s.connect(admin, 2_000);
             final long start = System.nanoTime();
@@ -48,34 +55,43 @@ class AdminTimeoutsTest {
                 }
             });
             s.setSoTimeout(20_000);
-            try {
-                assertThat(s.getInputStream().read()).as("the server closes without answering").isEqualTo(-1);
-            } catch (final SocketException reset) {
-                // closed with our drip still in flight: a reset is a close too
-            }
+            final InputStream in = s.getInputStream();
+            final int first = in.read();
             final Duration took = Duration.ofNanos(System.nanoTime() - start);
+            final StringBuilder answer = new StringBuilder();
+            try {
+                for (int b = first; b >= 0; b = in.read()) {
+                    answer.append((char) b);
+                }
+            } catch (final SocketException reset) {
+                // closed with our drip still in flight: a reset is a close too, after what was read
+            }
             drip.interrupt();
-            return took;
+            return new Dripped(answer.toString(), took);
         }
     }
 
     @Test
-    void aClientDrippingHeaderBytesIsClosedAtTheHeaderTimeout() throws Exception {
+    void aClientDrippingHeaderBytesIsAnswered408AtTheHeaderTimeout() throws Exception {
         try (AdminRig rig = new AdminRig(1).limits(SHORT).start()) {
-            final Duration took = dripUntilClosed(rig.adminAddress(), "GET /api/stats HTTP/1.1\r\nX-Slow: ");
+            final Dripped dripped = dripUntilClosed(rig.adminAddress(), "GET /api/stats HTTP/1.1\r\nX-Slow: ");
 
-            assertThat(took).isBetween(HEADER.minusMillis(100), HEADER.plusSeconds(2));
+            assertThat(dripped.answer()).startsWith("HTTP/1.1 408 Request Timeout\r\n")
+                .contains("{\"error\":\"the request did not arrive in time (headers within 1500ms, then the body "
+                    + "within 1500ms)\"}");
+            assertThat(dripped.untilAnswer()).isBetween(HEADER.minusMillis(100), HEADER.plusSeconds(2));
             Await.until(() -> rig.admin.openConnections() == 0, 5_000); // its place is given back
         }
     }
 
     @Test
-    void aClientDrippingItsBodyIsClosedAtTheBodyTimeout() throws Exception {
+    void aClientDrippingItsBodyIsAnswered408AtTheBodyTimeout() throws Exception {
         try (AdminRig rig = new AdminRig(1).limits(SHORT).start()) {
-            final Duration took = dripUntilClosed(rig.adminAddress(), "POST /api/groups/g/servers/s0 HTTP/1.1\r\n"
+            final Dripped dripped = dripUntilClosed(rig.adminAddress(), "POST /api/groups/g/servers/s0 HTTP/1.1\r\n"
                 + "Host: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n");
 
-            assertThat(took).isBetween(BODY.minusMillis(100), BODY.plusSeconds(2));
+            assertThat(dripped.answer()).startsWith("HTTP/1.1 408 Request Timeout\r\n");
+            assertThat(dripped.untilAnswer()).isBetween(BODY.minusMillis(100), BODY.plusSeconds(2));
         }
     }
 
