@@ -473,6 +473,16 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), flag + " names no block (only commas): give at least one "
                 + "CIDR, or leave the flag out");
         }
+        // an empty block after the last comma is refused as one before it is, and as the config file refuses it
+        final OptionSpec option = spec.findOption(flag);
+        if (given != null && option != null) {
+            for (final String raw : option.originalStringValues()) {
+                if (raw.strip().endsWith(",")) {
+                    throw new ParameterException(spec.commandLine(), "bad CIDR '' in " + flag + " '" + raw
+                        + "': a comma must stand between two blocks");
+                }
+            }
+        }
     }
 
     /**

@@ -261,6 +261,17 @@ class RunFlagsTest {
     }
 
     @Test
+    void anAccessListWithACommaAtItsEndIsAUsageErrorAsInTheConfigFile() {
+        for (final String flag : List.of("--allow", "--deny")) {
+            final Cli bad = Cli.run("run", "--listen", "127.0.0.1:1", "--server", "10.0.0.1:80", "--admin", "none",
+                flag, "127.0.0.1,");
+            assertThat(bad.exitCode()).as(flag).isEqualTo(2);
+            assertThat(bad.errLines().getFirst()).as(flag)
+                .isEqualTo("niolb: bad CIDR '' in " + flag + " '127.0.0.1,': a comma must stand between two blocks");
+        }
+    }
+
+    @Test
     void adminNoneRunsWithoutTheAdminApi() {
         final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80", "--admin", "none",
             "--access-log", "PLAIN");
