@@ -17,8 +17,6 @@ import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.transport.Transport;
 import dev.niolb.transport.Transports;
-import dev.niolb.tcp.ListenerCounters;
-import dev.niolb.tcp.TcpListener;
 import dev.niolb.udp.UdpListener;
 
 import java.io.IOException;
@@ -276,7 +274,7 @@ final class Reconfiguration {
                 // a TCP one under the running process cap
                 try {
                     final Listener bound = ListenerBinder.bind(l, group, lb.loops, lb.maxconn, lb.accessLog(),
-                        Transports.of(from.config().transport()), countersOfTcpNamed(l));
+                        Transports.of(from.config().transport()), predecessorNamed(l));
                     if (bound instanceof UdpListener u) {
                         u.engineAddresses(lb::loopsBack);
                     }
@@ -329,25 +327,23 @@ final class Reconfiguration {
     }
 
     /**
-     * The counters of the TCP listener {@code config} replaces under the same name, or null: one this reload
-     * removes (its address changed), or one an earlier reload removed whose sessions have not all ended. The new
-     * listener counts on in them: otherwise its counters began at 0 and hid the old one's from /metrics (which
+     * The listener {@code config} replaces under the same name and protocol, or null: one this reload removes (its
+     * address changed), or one an earlier reload removed whose sessions or flows have not all ended. The new
+     * listener counts on in its counters: otherwise they began at 0 and hid the old one's from /metrics (which
      * shows one series per name) while its sessions went on, so that their endings and bytes were never seen
-     * there (black-box testing, session 25).
+     * there (black-box testing, session 25 for TCP, session 31 for UDP).
      */
-    private ListenerCounters countersOfTcpNamed(final ListenerConfig config) {
-        if (config.protocol() != Protocol.TCP) {
-            return null;
-        }
+    private Listener predecessorNamed(final ListenerConfig config) {
         for (final ListenerConfig removed : diff.listenersRemoved()) {
-            if (removed.name().equals(config.name()) && removed.protocol() == Protocol.TCP
-                && from.listener(config.name()) instanceof TcpListener live) {
-                return live.counters();
+            final Listener live = from.listener(config.name());
+            if (removed.name().equals(config.name()) && removed.protocol() == config.protocol() && live != null
+                && live.protocol() == config.protocol()) {
+                return live;
             }
         }
         for (final Listener l : from.retired().reversed()) { // the latest first
-            if (l instanceof TcpListener t && t.name().equals(config.name())) {
-                return t.counters();
+            if (l.name().equals(config.name()) && l.protocol() == config.protocol()) {
+                return l;
             }
         }
         return null;

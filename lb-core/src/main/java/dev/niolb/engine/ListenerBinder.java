@@ -7,7 +7,6 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Protocol;
 import dev.niolb.listener.Listener;
 import dev.niolb.loop.EventLoop;
-import dev.niolb.tcp.ListenerCounters;
 import dev.niolb.tcp.TcpListener;
 import dev.niolb.transport.Transport;
 import dev.niolb.udp.UdpListener;
@@ -38,15 +37,17 @@ public final class ListenerBinder {
     }
 
     /**
-     * As {@link #bind(ListenerConfig, TargetGroup, EventLoop[], ConnectionLimit, AccessLog, Transport)}; a TCP
-     * listener counts on in {@code continued}, the counters of the TCP listener of the same name it replaces
-     * (null: new ones; ignored for UDP).
+     * As {@link #bind(ListenerConfig, TargetGroup, EventLoop[], ConnectionLimit, AccessLog, Transport)}; the listener
+     * counts on in the counters of {@code continued}, the listener of the same name and protocol it replaces (null:
+     * new ones).
      */
     public static Listener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                                 final ConnectionLimit maxconn, final AccessLog accessLog, final Transport transport,
-                                final ListenerCounters continued) throws IOException {
-        final Listener listener = config.protocol() == Protocol.UDP ? UdpListener.bind(config, group, loops, transport)
-            : TcpListener.bind(config, group, loops, maxconn, transport, continued);
+                                final Listener continued) throws IOException {
+        final Listener listener = config.protocol() == Protocol.UDP
+            ? UdpListener.bind(config, group, loops, transport, (UdpListener) continued)
+            : TcpListener.bind(config, group, loops, maxconn, transport,
+                continued == null ? null : ((TcpListener) continued).counters());
         listener.accessLog(accessLog);
         return listener;
     }

@@ -57,14 +57,17 @@ public final class UdpListener implements Listener {
     private volatile long suppressedWarns;
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
-                        final List<DatagramSocket> sockets, final Transport transport) throws IOException {
+                        final List<DatagramSocket> sockets, final Transport transport, final UdpListener continued)
+        throws IOException {
         this.settings = Settings.of(config, group, null, 1);
         this.transport = transport;
-        this.counters = new UdpListenerCounters(loops.length);
+        this.counters = continued != null ? continued.counters : new UdpListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
         // sockets adopted from the niolb before (a takeover, systemd's store) bring its drops: they are its, not ours
         final KernelUdp kernel = KernelUdp.read();
-        this.kernelDropsBefore = kernel == null ? 0 : kernel.drops(localAddress);
+        this.kernelDropsBefore = kernel == null ? 0 : kernel.drops(localAddress)
+            // the listener this one continues has counted its own so far: they go on from there
+            - (continued != null ? continued.kernelDrops(kernel) : 0);
         // without SO_REUSEPORT there is one socket, and only the first loop has it (see Transport#bindDatagram)
         this.receivers = new UdpReceiver[sockets.size()];
         for (int i = 0; i < receivers.length; i++) {
@@ -97,7 +100,8 @@ public final class UdpListener implements Listener {
     /**
      * Datagrams the kernel dropped on this listener's sockets since it took them, as {@code kernel} reads them: a
      * successor that adopted its sockets from the niolb before starts at 0, as every other count of it does
-     * (session 21: it showed the old process's drops at once, a false spike in a rate).
+     * (session 21: it showed the old process's drops at once, a false spike in a rate). A listener that replaced
+     * another of its name at another address starts where that one's stood, as its counters go on in that one's.
      */
     public long kernelDrops(final KernelUdp kernel) {
         return Math.max(0, kernel.drops(localAddress) - kernelDropsBefore);
@@ -151,6 +155,15 @@ public final class UdpListener implements Listener {
      */
     public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                                    final Transport transport) throws IOException {
+        return bind(config, group, loops, transport, null);
+    }
+
+    /**
+     * As {@link #bind(ListenerConfig, TargetGroup, EventLoop[], Transport)}, counting on in the counters of
+     * {@code continued}, the listener of the same name this one replaces at another address (null: new ones).
+     */
+    public static UdpListener bind(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
+                                   final Transport transport, final UdpListener continued) throws IOException {
         final List<DatagramSocket> sockets;
         try {
             sockets = transport.bindDatagram(config.bind(), loops.length);
@@ -165,7 +178,7 @@ public final class UdpListener implements Listener {
                 + "one, which resolvers drop; bind each address, or use the epoll transport", config.name(),
                 transport.name());
         }
-        return new UdpListener(config, group, loops, sockets, transport);
+        return new UdpListener(config, group, loops, sockets, transport, continued);
     }
 
     private static BindException bindFailure(final ListenerConfig config, final BindException cause) {

@@ -316,6 +316,39 @@ class AdminStatsTest {
     }
 
     @Test
+    void aUdpListenerMovedToAnotherAddressUnderItsNameKeepsItsCountsItsLiveFlowsIncluded() throws Exception {
+        final UdpEchoServer echo = engine.track(new UdpEchoServer("e"));
+        final ListenerConfig dns = new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g",
+            TcpOptions.DEFAULTS, UdpOptions.DEFAULTS);
+        final LoadBalancer lb = engine.start(Config.single(1, Duration.ofSeconds(5), dns,
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("u0", echo.address(), 1))))
+            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
+        final Http http = new Http(lb.adminAddress());
+        try (UdpClient client = new UdpClient(lb.localAddress("dns"))) {
+            client.send("ping");
+            assertThat(client.receiveText(2000)).isEqualTo("e:ping");
+
+            lb.reload(lb.config().withListeners(List.of(new ListenerConfig("dns", Protocol.UDP,
+                new InetSocketAddress("127.0.0.2", 0), "g", TcpOptions.DEFAULTS, UdpOptions.DEFAULTS))));
+            final JsonNode stats = AdminRig.JSON.readTree(http.get("/api/stats").body());
+            assertThat(stats.get("listeners")).singleElement().satisfies(l -> {
+                assertThat(l.get("address").asText()).startsWith("127.0.0.2:");
+                assertThat(l.get("accepted").asLong()).as("not back to 0").isEqualTo(1);
+                assertThat(l.get("active").asLong()).as("the old address's live flow").isEqualTo(1);
+                assertThat(l.get("datagrams_in").asLong()).isEqualTo(1);
+            });
+            assertThat(stats.get("retiring_listeners")).as("counted under the moved one").isEmpty();
+
+            client.send("pong"); // the old address's flow goes on, and what it moves counts under the name
+            assertThat(client.receiveText(2000)).isEqualTo("e:pong");
+            final String metrics = http.get("/metrics").body();
+            assertThat(sample(metrics, "niolb_listener_datagrams_total", "listener=\"dns\"", "direction=\"in\""))
+                .isEqualTo(2.0);
+            assertThat(sample(metrics, "niolb_listener_active_connections", "listener=\"dns\"")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void aGroupRemovedByAReloadWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {
             try (Socket session = rig.connect()) {
