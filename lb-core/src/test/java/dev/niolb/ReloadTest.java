@@ -616,6 +616,33 @@ class ReloadTest {
         }
     }
 
+    @Test
+    void aUdpListenerMovedAwayAndBackWhileItsFlowLivesTakesBackItsSocketAndCountsTheFlowOnce() throws Exception {
+        final UdpEchoServer u1 = rig.track(new UdpEchoServer("u1"));
+        final TargetGroupConfig udpGroup = new TargetGroupConfig("udp", Algorithm.ROUNDROBIN,
+            List.of(new ServerConfig("u1", u1.address(), 1)));
+        final InetSocketAddress first = new InetSocketAddress("127.0.0.1", Ports.freeForTcpAndUdp());
+        final UdpOptions udp = UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofSeconds(30));
+        final Config here = new Config(1, Duration.ofSeconds(1),
+            List.of(new ListenerConfig("dns", Protocol.UDP, first, "udp", TcpOptions.DEFAULTS, udp)), List.of(udpGroup));
+        final Config elsewhere = new Config(1, Duration.ofSeconds(1),
+            List.of(new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.2", 0), "udp",
+                TcpOptions.DEFAULTS, udp)), List.of(udpGroup));
+        lb = rig.start(here);
+        try (UdpClient early = new UdpClient(first)) {
+            assertThat(early.ask("one")).isEqualTo("u1:one");
+            reload(elsewhere); // the moved listener counts the old address's flow, which holds the old socket
+
+            final ReloadResult back = reload(here);
+
+            assertThat(back.summary()).contains("listener dns moved");
+            assertThat(lb.localAddress("dns")).isEqualTo(first);
+            assertThat(early.ask("two")).as("the flow from before both moves goes on").isEqualTo("u1:two");
+            assertThat(lb.activeSessions()).as("one flow, counted once").isEqualTo(1);
+            assertThat(lb.udpListener("dns").counters().active()).isEqualTo(1);
+        }
+    }
+
     /** The unconnected UDP sockets bound to {@code address}'s port: a listener's, one per loop (flows connect). */
     private static long listeningSockets(final InetSocketAddress address) throws IOException {
         final String port = String.format(":%04X ", address.getPort());

@@ -212,7 +212,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         }
         // removed by a reload, their sessions (flows) not all ended: until then their counts go on
         final List<ListenerStats> retiringListeners = new ArrayList<>();
-        for (final Listener l : running.retired()) {
+        for (final Listener l : running.countedRetired()) {
             if (l.counters().active() > 0) {
                 retiringListeners.add(l instanceof UdpListener u ? udp(u, kernel, now) : tcp((TcpListener) l, now));
             }

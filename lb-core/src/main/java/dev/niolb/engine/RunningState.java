@@ -58,21 +58,22 @@ public record RunningState(Config config, Map<String, TargetGroup> groups, List<
                              final List<TargetGroup> removedGroups) {
         final List<Listener> candidates = new ArrayList<>();
         for (final Listener l : retired) {
-            if (l.counters().active() > 0) {
+            if (l.counters().active() > 0 && !listeners.contains(l)) {
                 candidates.add(l);
             }
         }
         candidates.addAll(removed);
-        // one listener per counters: a UDP listener a reload took back is live again, and a TCP listener that
+        // one listener per counters: a UDP listener a reload took back is live again, and a listener that
         // replaced another under its name counts on in its counters (Reconfiguration), so the old one's sessions
-        // are counted and shown there, or, once that one is removed too, under the one removed last
+        // are counted and shown there, or, once that one is removed too, under the one removed last. A UDP one
+        // whose flows hold its sockets stays all the same, not counted (see countedRetired)
         final Set<SessionCounters> counted = Collections.newSetFromMap(new IdentityHashMap<>());
         for (final Listener l : listeners) {
             counted.add(l.counters());
         }
         final List<Listener> stillRetired = new ArrayList<>();
         for (final Listener l : candidates.reversed()) {
-            if (counted.add(l.counters())) {
+            if (counted.add(l.counters()) || l.holdsSockets() && !listeners.contains(l)) {
                 stillRetired.addFirst(l);
             }
         }
@@ -140,9 +141,28 @@ public record RunningState(Config config, Map<String, TargetGroup> groups, List<
         for (final Listener l : listeners) {
             sum += l.counters().active();
         }
-        for (final Listener l : retired) {
+        for (final Listener l : countedRetired()) {
             sum += l.counters().active();
         }
         return sum;
+    }
+
+    /**
+     * The retired listeners whose counters no live listener holds, one per counters (the latest retired): what
+     * stats show as retiring. A retired UDP listener whose flows a listener of its name counts on is kept in
+     * {@link #retired} for its sockets only.
+     */
+    public List<Listener> countedRetired() {
+        final Set<SessionCounters> counted = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (final Listener l : listeners) {
+            counted.add(l.counters());
+        }
+        final List<Listener> shown = new ArrayList<>();
+        for (final Listener l : retired.reversed()) {
+            if (counted.add(l.counters())) {
+                shown.addFirst(l);
+            }
+        }
+        return shown;
     }
 }

@@ -47,6 +47,11 @@ public interface Listener {
     /** Its counters: sessions (flows) open now, how they ended, how long they lasted. Any thread. */
     SessionCounters counters();
 
+    /** Whether it holds sockets of its own after it was retired (a UDP listener's, while its flows live). */
+    default boolean holdsSockets() {
+        return false;
+    }
+
     /** Sets where ended sessions (flows) are logged, before it is registered. */
     void accessLog(AccessLog log);
 

@@ -337,6 +337,21 @@ public final class UdpListener implements Listener {
         return true;
     }
 
+    /**
+     * A retired listener's flows keep its sockets open until the last of them ends: until then the engine must keep
+     * it (to take it back, or to end its flows before a takeover), even when a listener of its name that moved
+     * elsewhere counts its flows. Any thread.
+     */
+    @Override
+    public boolean holdsSockets() {
+        for (final UdpReceiver r : receivers) {
+            if (!r.socketClosed()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** As {@link #retire()}, which does not wait: {@code timeoutMs} has nothing to bound. */
     @Override
     public void retire(final long timeoutMs) {

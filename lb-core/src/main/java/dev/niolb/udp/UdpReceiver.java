@@ -59,6 +59,8 @@ final class UdpReceiver implements IoHandler {
     private boolean retiring;
     private boolean handedOver; // a successor reads the socket: this one no longer does
     private boolean closed;
+    /** {@link #closed}, for other threads. */
+    private volatile boolean socketClosed;
 
     UdpReceiver(final UdpListener listener, final EventLoop loop, final DatagramSocket socket) {
         this.listener = listener;
@@ -340,6 +342,12 @@ final class UdpReceiver implements IoHandler {
         }
         socket.close();
         closed = true;
+        socketClosed = true;
+    }
+
+    /** Whether the socket has closed: for the reload's thread, which keeps a retired listener while it is open. */
+    boolean socketClosed() {
+        return socketClosed;
     }
 
     /** The socket's descriptor, or -1 when it has none (NIO) or is closed. Loop, or after the loop said so. */
