@@ -140,9 +140,10 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IOException naming the server and the listener
      */
     static void refuseServersAtOwnListeners(final Config config) throws IOException {
+        final List<ListenerConfig> endpoints = Config.ownEndpoints(config.listeners(), config.admin());
         for (final dev.niolb.config.TargetGroupConfig g : config.groups()) {
             for (final dev.niolb.config.ServerConfig server : g.servers()) {
-                final ListenerConfig own = Config.listenerAt(config.listeners(), g.name(), server.address(),
+                final ListenerConfig own = Config.listenerAt(endpoints, g.name(), server.address(),
                     dev.niolb.transport.LocalAddresses.HOST::isLocal);
                 if (own != null) {
                     throw new IOException(Config.relaysToItself(g.name(), server.name(), own));
@@ -222,7 +223,7 @@ public final class LoadBalancer implements AutoCloseable {
             // servers by DNS name: resolved before any listener accepts (a name that does not resolve yet is
             // retried; its group starts with the servers it has)
             dns = DnsDiscovery.start(config.dns());
-            dns.listeners(config.listeners());
+            dns.listeners(Config.ownEndpoints(config.listeners(), config.admin()));
             dns.watch(dnsSpecs(config.groups(), groups), stopAsked);
             if (stopAsked.getAsBoolean()) {
                 throw new StartAbandoned(); // before any listener takes a client it would only turn away

@@ -99,12 +99,12 @@ final class Reconfiguration {
         // 30: a listener added at a DNS or admin-added server's address looped one client's connection to maxconn)
         LoadBalancer.refuseServersAtOwnListeners(next);
         refuseRunningServersAtNextListeners();
-        lb.dns.listeners(next.listeners());
+        lb.dns.listeners(Config.ownEndpoints(next.listeners(), next.admin()));
         lb.dns.refilter(); // a DNS server at a next listener's address leaves now, one freed comes back
         try {
             startListeners(); // may fail: then nothing has changed
         } catch (final IOException | RuntimeException e) {
-            lb.dns.listeners(config.listeners());
+            lb.dns.listeners(Config.ownEndpoints(config.listeners(), config.admin()));
             lb.dns.refilter();
             throw e;
         }
@@ -296,7 +296,7 @@ final class Reconfiguration {
                 lb.dns.unwatchAll(g);
             }
             lb.dns.configure(from.config().dns());
-            lb.dns.listeners(from.config().listeners());
+            lb.dns.listeners(Config.ownEndpoints(from.config().listeners(), from.config().admin()));
             lb.dns.refilter();
             throw e;
         }
@@ -316,7 +316,8 @@ final class Reconfiguration {
                     .anyMatch(s -> s.name().equals(server.name()) && s.address().equals(server.address()))) {
                     continue; // DNS's, or the file's: judged with the next file's servers
                 }
-                final ListenerConfig own = Config.listenerAt(next.listeners(), group.name(), server.address(),
+                final ListenerConfig own = Config.listenerAt(Config.ownEndpoints(next.listeners(), next.admin()),
+                    group.name(), server.address(),
                     dev.niolb.transport.LocalAddresses.HOST::isLocal);
                 if (own != null) {
                     throw new IOException(Config.relaysToItself(group.name(), server.name(), own)

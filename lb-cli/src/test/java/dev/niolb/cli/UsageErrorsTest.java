@@ -149,6 +149,14 @@ class UsageErrorsTest {
                     "--server", "127.0.0.1:8080"},
                 "niolb: group 'default': server '127.0.0.1:8080' is at niolb's own listener udp://127.0.0.1:8080: "
                     + "niolb would relay to itself"),
+            arguments("a server at the admin API's address", new String[] {"run", "--listen", "127.0.0.1:8080",
+                    "--server", "127.0.0.1:9901", "--admin", "127.0.0.1:9901"},
+                "niolb: group 'default': server '127.0.0.1:9901' is at niolb's own admin API (127.0.0.1:9901): the "
+                    + "group's clients would reach it"),
+            arguments("a server at the metrics listener's address", new String[] {"run", "--listen", "127.0.0.1:8080",
+                    "--server", "127.0.0.1:9902", "--admin", "none", "--metrics-address", "127.0.0.1:9902"},
+                "niolb: group 'default': server '127.0.0.1:9902' is at niolb's own metrics listener (127.0.0.1:9902): "
+                    + "the group's clients would reach it"),
             arguments("a server on loopback at a wildcard listener's port", ok("--listen", "0.0.0.0:9090", "--server",
                     "127.0.0.1:9090"),
                 "niolb: group 'default': server '127.0.0.1:9090' is at niolb's own listener tcp://0.0.0.0:9090: "

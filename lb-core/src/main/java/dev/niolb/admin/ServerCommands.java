@@ -88,7 +88,8 @@ final class ServerCommands {
         } catch (final IllegalArgumentException e) {
             throw new Refused(400, e.getMessage());
         }
-        final dev.niolb.config.ListenerConfig own = dev.niolb.config.Config.listenerAt(lb.boundListeners(),
+        final dev.niolb.config.ListenerConfig own = dev.niolb.config.Config.listenerAt(
+            dev.niolb.config.Config.ownEndpoints(lb.boundListeners(), lb.adminAddress(), lb.metricsAddress()),
             groupName, config.address(), dev.niolb.transport.LocalAddresses.HOST::isLocal);
         if (own != null) { // as run and check refuse it: one client would loop through niolb until maxconn
             throw new Refused(400, dev.niolb.config.Config.relaysToItself(groupName, config.name(), own));

@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -99,7 +100,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
             ProxyRules.checkUdpServers(g, listeners);
         }
         checkBindsApart(listeners);
-        checkNoServerIsAListener(listeners, groups);
+        checkNoServerIsAListener(ownEndpoints(listeners, admin), groups);
     }
 
     /**
@@ -136,23 +137,65 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         if (at == null) {
             return null;
         }
+        // the protocols the group is used for, then one pass: a check per server of listeners x listeners took
+        // minutes for a file of thousands of each (black-box testing, session 31)
+        boolean tcp = false;
+        boolean udp = false;
         for (final ListenerConfig user : listeners) {
-            if (!user.group().equals(group)) {
-                continue;
+            if (user.group().equals(group)) {
+                tcp |= user.protocol() == Protocol.TCP;
+                udp |= user.protocol() == Protocol.UDP;
             }
-            for (final ListenerConfig own : listeners) {
-                final InetSocketAddress bind = own.bind();
-                if (own.protocol() == user.protocol() && bind.getPort() != 0 && bind.getPort() == server.getPort()
-                    && (at.equals(bind.getAddress()) || bind.getAddress().isAnyLocalAddress() && local.test(at))) {
-                    return own;
-                }
+        }
+        if (!tcp && !udp) {
+            return null;
+        }
+        for (final ListenerConfig own : listeners) {
+            final InetSocketAddress bind = own.bind();
+            if ((own.protocol() == Protocol.TCP ? tcp : udp) && bind.getPort() != 0 && bind.getPort() == server.getPort()
+                && (at.equals(bind.getAddress()) || bind.getAddress().isAnyLocalAddress() && local.test(at))) {
+                return own;
             }
         }
         return null;
     }
 
+    /** The group of the stand-ins {@link #ownEndpoints} adds: no group has an empty name. */
+    private static final String ADMIN_ENDPOINT = "";
+
+    /**
+     * {@code listeners} and, as TCP listeners of no group, the admin API's address and the metrics listener's: for
+     * {@link #listenerAt}, so that a server there is refused as one at a listener is. Worse than a loop: the group's
+     * clients would reach the admin API from loopback, past its Host check, and without a token could drain or
+     * remove every server (black-box testing, session 31).
+     */
+    public static List<ListenerConfig> ownEndpoints(final List<ListenerConfig> listeners, final AdminConfig admin) {
+        return admin == null ? listeners : ownEndpoints(listeners, admin.address(), admin.metricsAddress());
+    }
+
+    /** As {@link #ownEndpoints(List, AdminConfig)}, with the addresses the two listen on (null: none). */
+    public static List<ListenerConfig> ownEndpoints(final List<ListenerConfig> listeners, final InetSocketAddress admin,
+                                                    final InetSocketAddress metrics) {
+        if (admin == null && metrics == null) {
+            return listeners;
+        }
+        final List<ListenerConfig> all = new ArrayList<>(listeners);
+        if (admin != null) {
+            all.add(new ListenerConfig("admin-api", Protocol.TCP, admin, ADMIN_ENDPOINT, TcpOptions.DEFAULTS));
+        }
+        if (metrics != null) {
+            all.add(new ListenerConfig("metrics-listener", Protocol.TCP, metrics, ADMIN_ENDPOINT, TcpOptions.DEFAULTS));
+        }
+        return all;
+    }
+
     /** Why a server at {@code own}'s address is refused, in one line. */
     public static String relaysToItself(final String group, final String server, final ListenerConfig own) {
+        if (own.group().equals(ADMIN_ENDPOINT)) {
+            return "group " + Quoted.of(group) + ": server " + Quoted.of(server) + " is at niolb's own "
+                + (own.name().equals("admin-api") ? "admin API" : "metrics listener") + " ("
+                + Endpoint.hostPort(own.bind()) + "): the group's clients would reach it";
+        }
         final String at = own.protocol().scheme() + "://" + Endpoint.hostPort(own.bind());
         return "group " + Quoted.of(group) + ": server " + Quoted.of(server) + " is at niolb's own listener "
             + (own.name().equals(at) ? at : Quoted.of(own.name()) + " (" + at + ")") + ": niolb would relay to itself";

@@ -296,6 +296,17 @@ class AdminControlTest {
     }
 
     @Test
+    void aServerAtNiolbsOwnAdminApiIsRefusedItsClientsWouldReachTheApi() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final int admin = rig.adminAddress().getPort();
+            expect(rig.http.post("/api/groups/g/servers", "server=127.0.0.1:" + admin + ",name=me"), 400,
+                "group 'g': server 'me' is at niolb's own admin API (127.0.0.1:" + admin + "): the group's clients "
+                    + "would reach it");
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+        }
+    }
+
+    @Test
     void backupIsTrueOrFalseAndAnythingElseIsRefused() throws Exception {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
             for (final String value : List.of("1", "yes", "on", "")) {
