@@ -172,18 +172,27 @@ public final class YamlValue {
         }
     }
 
-    /** This value as a map; nothing at all ({@code key:}) is an empty one. */
+    /**
+     * This value as a map. Nothing at all ({@code key:}) is refused, as it is for any key: a section whose lines
+     * are all commented out is more likely a mistake than a wish for the defaults ({@code {}} says that).
+     */
     public YamlMap map() {
-        if (node instanceof MappingNode || isNull()) {
-            return new YamlMap(this, node instanceof MappingNode m ? m : null);
+        if (node instanceof MappingNode m) {
+            return new YamlMap(this, m);
         }
-        throw error("expected a map (key: value lines), got " + kind());
+        throw error("expected a map (key: value lines), got " + kind()
+            + (isNull() ? ": write {} for an empty one, or leave the key out" : ""));
     }
 
-    /** The elements of a list; nothing at all ({@code key:}) is an empty one. */
+    /**
+     * The elements of a list. Nothing at all ({@code key:}) is refused, as it is for any key: an {@code allow:}
+     * whose entries were commented out admitted everyone (black-box testing, session 31); {@code []} is an empty
+     * list.
+     */
     public List<YamlValue> list() {
         if (isNull()) {
-            return List.of();
+            throw error("expected a list (lines starting with '- '), got nothing: write [] for an empty one, or leave "
+                + "the key out");
         }
         if (!(node instanceof SequenceNode seq)) {
             throw error("expected a list (lines starting with '- '), got " + kind());

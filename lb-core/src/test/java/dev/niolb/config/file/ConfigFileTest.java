@@ -62,6 +62,31 @@ class ConfigFileTest {
     }
 
     @Test
+    void anAllowListWithNothingWrittenAfterItIsRefusedNotTakenForNoList() {
+        assertThatThrownBy(() -> parse("""
+            listeners:
+              - bind: 127.0.0.1:8080
+                group: web
+                allow:
+            #      - 10.0.0.0/8
+            groups:
+              - name: web
+                servers: [10.0.0.1:80]
+            """)).isInstanceOf(ConfigFileException.class).hasMessage("niolb.yaml:4: listeners[0].allow: expected a "
+            + "list (lines starting with '- '), got nothing: write [] for an empty one, or leave the key out");
+        assertThat(parse(MINIMAL.replace("  - bind: 127.0.0.1:8080\n", "  - bind: 127.0.0.1:8080\n    allow: []\n"))
+            .listeners().getFirst().limits().allow().isEmpty()).as("[] says it").isTrue();
+    }
+
+    @Test
+    void aSectionWithNothingWrittenInItIsRefusedNotTakenForTheDefaults() {
+        assertThatThrownBy(() -> parse(MINIMAL + "admin:\n#  address: 127.0.0.1:9901\n"))
+            .isInstanceOf(ConfigFileException.class).hasMessage("niolb.yaml:7: admin: expected a map (key: value "
+                + "lines), got nothing: write {} for an empty one, or leave the key out");
+        assertThat(parse(MINIMAL + "admin: {}\n").admin()).isEqualTo(AdminConfig.DEFAULT);
+    }
+
+    @Test
     void aMetricsAddressMayRunWithTheAdminApiOffAndTakesTheAllowedHosts() {
         final Config config = parse("admin:\n  address: none\n  metrics-address: 127.0.0.1:9902\n"
             + "  allowed-hosts: metrics.example.com\n" + MINIMAL);
