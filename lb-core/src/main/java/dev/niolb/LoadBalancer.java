@@ -668,7 +668,7 @@ public final class LoadBalancer implements AutoCloseable {
                 throw new IllegalStateException("the load balancer has stopped");
             }
             final Reconfiguration reconfiguration = new Reconfiguration(this, state, next);
-            final ReloadResult result;
+            ReloadResult result;
             try {
                 result = reconfiguration.apply();
             } catch (final IOException | RuntimeException e) {
@@ -681,6 +681,10 @@ public final class LoadBalancer implements AutoCloseable {
             LOG.info("reload: {}", result.diff().summary());
             shareAutoFlows(state.listeners());
             sizeMaxconn(maxconn, state.config().maxconn(), state.listeners(), " after the reload"); // their sockets too
+            final String maxconnLine = reconfiguration.maxconnNotApplied(); // with the cap as resized just now
+            if (maxconnLine != null) {
+                result = result.alsoNotApplied(maxconnLine);
+            }
             if (!result.notApplied().isEmpty()) {
                 LOG.warn("reload: not applied: {}", String.join("; ", result.notApplied()));
             }

@@ -52,6 +52,8 @@ final class Reconfiguration {
     private final Set<String> datagramOnlyBefore;
     private final Set<String> datagramOnlyAfter;
     private final List<String> notApplied = new ArrayList<>();
+    /** The maxconn the file asks for and a reload cannot apply; null when the file did not change it. */
+    private Integer maxconnNotApplied;
     /** The listener fields behind the listener lines of {@link #notApplied}, left out of the applied diff. */
     private final Map<ConfigDiff.ListenerChange, List<RecordDiff.Field>> notAppliedFields = new LinkedHashMap<>();
     private final Map<String, TargetGroup> newGroups = new LinkedHashMap<>();
@@ -160,7 +162,9 @@ final class Reconfiguration {
         }
         // top-level settings said once, as not applied: not also as changed
         final Set<String> restartOnly = new HashSet<>();
-        if (next.transport() != config.transport()) {
+        // auto against the transport it chose is no change, nor epoll against an auto that chose epoll: said at every
+        // reload, it promised a restart that would change nothing (black-box testing, session 31)
+        if (next.transport() != config.transport() && !runsAs(next.transport())) {
             needsRestart(restartOnly, "transport",
                 "transport " + next.transport() + " needs a restart (running " + config.transport()
                     + (config.transport() == dev.niolb.config.TransportChoice.AUTO ? ": " + lb.transport() : "") + ")");
@@ -174,16 +178,16 @@ final class Reconfiguration {
             needsRestart(restartOnly, "threads",
                 "threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
         }
-        if (next.maxconn() != config.maxconn()) {
+        if (next.maxconn() != config.maxconn() && !(config.maxconn() == 0 && next.maxconn() == lb.maxconn.max())) {
             // every listener and open connection counts under the running cap: a new one needs a restart. The
-            // configured values compared: 0 runs as the cap the open-file limit gives (LoadBalancer.start)
-            needsRestart(restartOnly, "maxconn",
-                "maxconn " + next.maxconn() + " needs a restart (running " + lb.maxconn.max()
-                    + (config.maxconn() == 0 ? ", from the open-file limit" : "") + ")");
+            // configured values compared: 0 runs as the cap the open-file limit gives (LoadBalancer.start), which
+            // this reload may resize: the line is written once it has (maxconnNotApplied)
+            restartOnly.add("maxconn");
+            maxconnNotApplied = next.maxconn();
         }
         if (!next.admin().equals(config.admin())) {
-            needsRestart(restartOnly, "admin",
-                "admin " + describe(next.admin()) + " needs a restart (running " + describe(config.admin()) + ")");
+            needsRestart(restartOnly, "admin", "admin " + describeChange(next.admin(), config.admin())
+                + " needs a restart");
         }
         if (next.accessLog() != config.accessLog()) {
             needsRestart(restartOnly, "access-log",
@@ -196,6 +200,22 @@ final class Reconfiguration {
         to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed,
             removedGroups);
         return new ReloadResult(diff.withoutNotApplied(notAppliedFields, restartOnly), notApplied);
+    }
+
+    /** Whether {@code choice} would run what runs: the transport itself, or auto where auto takes it. */
+    private boolean runsAs(final dev.niolb.config.TransportChoice choice) {
+        final dev.niolb.config.TransportChoice auto = dev.niolb.config.TransportChoice.AUTO;
+        final dev.niolb.config.TransportChoice running = from.config().transport();
+        return (choice == auto ? Transports.autoChoice() : choice) == (running == auto ? Transports.autoChoice() : running);
+    }
+
+    /**
+     * A maxconn the file changed, which only a restart applies: its line, with the cap that runs after the reload
+     * (the open-file limit's may have moved with the listeners). Null when maxconn was not changed.
+     */
+    public String maxconnNotApplied() {
+        return maxconnNotApplied == null ? null : "maxconn " + maxconnNotApplied + " needs a restart (running "
+            + lb.maxconn.max() + (from.config().maxconn() == 0 ? ", from the open-file limit" : "") + ")";
     }
 
     /** A top-level setting only a restart changes: said once, as not applied, and left out of the applied diff. */
@@ -535,10 +555,30 @@ final class Reconfiguration {
         return l;
     }
 
-    private static String describe(final dev.niolb.config.AdminConfig admin) {
-        return (admin.enabled() ? dev.niolb.config.Endpoint.hostPort(admin.address())
-            + (admin.tokenFile() == null ? "" : " token-file " + admin.tokenFile()) : "none")
-            + (admin.metricsAddress() == null ? ""
-            : " metrics-address " + dev.niolb.config.Endpoint.hostPort(admin.metricsAddress()));
+    /**
+     * What differs between two admin settings, each field as {@code key before→after}: the whole settings twice hid
+     * what changed (allowed-hosts is not in them), and said so for a change of no field written there.
+     */
+    private static String describeChange(final dev.niolb.config.AdminConfig next,
+                                         final dev.niolb.config.AdminConfig running) {
+        final List<String> changed = new ArrayList<>();
+        changeOf(changed, "address", hostPortOrNone(running.address()), hostPortOrNone(next.address()));
+        changeOf(changed, "token-file", String.valueOf(running.tokenFile()), String.valueOf(next.tokenFile()));
+        changeOf(changed, "allowed-hosts", running.allowedHosts().toString(), next.allowedHosts().toString());
+        changeOf(changed, "metrics-address", hostPortOrNone(running.metricsAddress()),
+            hostPortOrNone(next.metricsAddress()));
+        changeOf(changed, "token required", String.valueOf(running.required()), String.valueOf(next.required()));
+        return String.join(", ", changed);
+    }
+
+    private static void changeOf(final List<String> changed, final String key, final String before,
+                                 final String after) {
+        if (!before.equals(after)) {
+            changed.add(key + " " + before + "→" + after);
+        }
+    }
+
+    private static String hostPortOrNone(final InetSocketAddress address) {
+        return address == null ? "none" : dev.niolb.config.Endpoint.hostPort(address);
     }
 }

@@ -461,6 +461,33 @@ class ReloadTest {
     }
 
     @Test
+    void autoAgainstTheTransportAutoTookIsNoChangeEitherWay() throws Exception {
+        backend("a");
+        final Config running = rig.withTransport(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN,
+            "a")));
+        lb = rig.start(running);
+
+        final TransportChoice auto = dev.niolb.transport.Transports.autoChoice();
+        assertThat(lb.reload(running.withTransport(TransportChoice.AUTO)).notApplied())
+            .as("auto takes %s here, %s runs", auto, running.transport()).isEqualTo(auto == running.transport()
+                ? List.of() : List.of("transport auto needs a restart (running " + running.transport() + ")"));
+    }
+
+    @Test
+    void anAdminChangeSaysWhichSettingChanged() throws Exception {
+        backend("a");
+        final Config running = rig.withTransport(config(1, List.of(listener("front")), group("web",
+            Algorithm.ROUNDROBIN, "a")));
+        lb = rig.start(running);
+        final dev.niolb.config.AdminConfig admin = running.admin();
+
+        final ReloadResult result = lb.reload(running.withAdmin(new dev.niolb.config.AdminConfig(admin.address(),
+            admin.tokenFile(), admin.required(), List.of("lb.example"), admin.metricsAddress())));
+
+        assertThat(result.notApplied()).containsExactly("admin allowed-hosts []→[lb.example] needs a restart");
+    }
+
+    @Test
     void aTransportChangeIsReportedByEveryReloadUntilTheFileGivesItBackAndNewListenersKeepTheRunningOne()
         throws Exception {
         backend("a");

@@ -14,6 +14,13 @@ public record ReloadResult(ConfigDiff diff, List<String> notApplied) {
         notApplied = List.copyOf(notApplied);
     }
 
+    /** This result with one more thing not applied. */
+    public ReloadResult alsoNotApplied(final String line) {
+        final java.util.List<String> more = new java.util.ArrayList<>(notApplied);
+        more.add(line);
+        return new ReloadResult(diff, more);
+    }
+
     /** One line: the diff's summary, then what was not applied ({@code no change} when nothing differs). */
     public String summary() {
         return notApplied.isEmpty() ? diff.summary() : diff.summary() + "; not applied: " + String.join("; ", notApplied);

@@ -34,4 +34,9 @@ public final class Transports {
             case AUTO -> EpollTransport.isAvailable() ? EpollTransport.instance() : NioTransport.INSTANCE;
         };
     }
+
+    /** What {@code auto} takes here: {@link TransportChoice#EPOLL} or {@link TransportChoice#NIO}. */
+    public static TransportChoice autoChoice() {
+        return EpollTransport.isAvailable() ? TransportChoice.EPOLL : TransportChoice.NIO;
+    }
 }
