@@ -105,7 +105,7 @@ final class AdminClient {
         // one deadline for the whole answer: the request's own timeout ends at the headers, and a peer that sends
         // them and then stalls in the body would hold the command for ever
         final CompletableFuture<HttpResponse<String>> pending = http.sendAsync(request.build(),
-            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            BoundedBody.handler(BoundedBody.MAX_BYTES));
         try {
             try {
                 response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

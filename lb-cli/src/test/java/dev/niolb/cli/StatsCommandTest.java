@@ -185,6 +185,32 @@ class StatsCommandTest {
     }
 
     @Test
+    void aPeerThatStreamsAnAnswerLargerThanAnyAdminAnswerIsGivenUpPast64MiB() throws Exception {
+        try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            final Thread streaming = Thread.ofPlatform().daemon().start(() -> {
+                try (Socket s = peer.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n{\"a\":\""
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    final byte[] text = new byte[1 << 20];
+                    java.util.Arrays.fill(text, (byte) 'x');
+                    for (int i = 0; i < 1000; i++) {
+                        s.getOutputStream().write(text);
+                    }
+                } catch (final java.io.IOException e) {
+                    // the client gave up: what the test wants
+                }
+            });
+            final Cli result = Cli.run("stats", "--admin", "127.0.0.1:" + peer.getLocalPort(), "--timeout", "20s");
+            streaming.join(5000);
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.errLines()).containsExactly("niolb: the admin API at 127.0.0.1:" + peer.getLocalPort()
+                + " gave no answer this command can read: an answer larger than 64 MiB");
+        }
+    }
+
+    @Test
     void aPeerThatStallsInTheMiddleOfItsAnswerIsOneLineAndExitCode1AtTheTimeoutGiven() throws Exception {
         final int[] port = new int[1];
         final long start = System.nanoTime();
