@@ -202,12 +202,14 @@ final class Foreground {
         final Duration delay = lb.config().shutdownDelay(); // a reload may have changed it
         if (delay.isPositive() && !signal.equals(TAKEN_OVER)) { // a successor serves already: nothing to withdraw
             lb.withdraw();
+            signals.begun();
             LOG.info("shutting down in {} ({}): GET /ready says 503, the listeners still accept",
                 Durations.format(delay), signal);
             Thread.sleep(delay.toMillis()); // the delay is the feature; a second signal still exits at once
         }
         final Duration grace = lb.config().grace(); // a reload may have changed it
         final long sessions = lb.activeSessions();
+        signals.begun();
         LOG.info("stopping: {} {}, grace {} ({})", sessions, sessions == 1 ? "session" : "sessions",
             Durations.format(grace), signal);
         if (signal.equals(TAKEN_OVER)) {

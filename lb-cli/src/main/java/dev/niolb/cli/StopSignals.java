@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * to everyone, so it needs no JVM flags.
  *
  * <p>A second signal while the first stop is still waiting for sessions exits at once with 128 + the signal's
- * number, as a shell expects of a process killed by that signal.
+ * number, as a shell expects of a process killed by that signal. One that comes before the stop has begun (before
+ * {@link #begun()}: "shutting down in" or "stopping" is logged) is the same request again: {@code timeout(1)}, like
+ * anything that signals a process and then its process group, delivers one SIGTERM twice, and niolb skipped its
+ * grace in about one run of ten under it (black-box testing, session 31).
  *
  * <p>Threading: the handlers run on the JVM's signal-dispatch threads; {@link #await()} on the main thread.
  */
@@ -27,6 +30,7 @@ final class StopSignals {
     private final CountDownLatch requested = new CountDownLatch(1);
     private final AtomicInteger received = new AtomicInteger();
     private volatile String first = "";
+    private volatile boolean begun;
 
     private StopSignals() {
     }
@@ -59,10 +63,17 @@ final class StopSignals {
                     signal.getName(), first);
             }
             requested.countDown();
+        } else if (!begun) {
+            LOG.info("SIG{} again before the stop began: the same request", signal.getName());
         } else {
             LOG.warn("second signal (SIG{}): exiting now without waiting for sessions", signal.getName());
             System.exit(128 + signal.getNumber());
         }
+    }
+
+    /** The stop has begun, and said so: a signal from now on is a second one. The main thread. */
+    void begun() {
+        begun = true;
     }
 
     /**

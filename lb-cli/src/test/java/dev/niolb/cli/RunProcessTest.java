@@ -211,6 +211,27 @@ class RunProcessTest {
         }
     }
 
+    @Test
+    void oneSignalDeliveredTwiceAsTimeoutDoesIsOneStopThatWaitsForSessions() throws Exception {
+        try (EchoServer server = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server),
+                 "--grace", "1h");
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), niolb.awaitListeningPort())) {
+            assertThat(readLine(client)).isEqualTo("hi");
+
+            // as timeout(1) sends it, to the process and then to its group: two kill() calls back to back
+            assertThat(new ProcessBuilder("kill", "-s", "TERM", Long.toString(niolb.pid()), Long.toString(niolb.pid()))
+                .start().waitFor()).isZero();
+            niolb.awaitOut("SIGTERM again before the stop began: the same request", START);
+            niolb.awaitOut("stopping: 1 session, grace 1h \\(SIGTERM\\)", START);
+
+            client.getOutputStream().write("still here\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(readLine(client)).as("the grace goes on").isEqualTo("still here");
+            client.close();
+            assertThat(niolb.awaitExit(EXIT)).isZero();
+        }
+    }
+
     /**
      * A FIFO at {@code path}: niolb reading its admin token from one waits there, during its start-up, until the
      * test writes the token (opening it to write returns once niolb has opened it to read).
