@@ -254,6 +254,8 @@ class TakeoverProcessTest {
                 assertThat(second.err()).singleElement().asString().isEqualTo("niolb: cannot open the control "
                     + "socket " + control + ": a process listens on the control socket " + control
                     + " already (if it is a niolb, take its sockets over with --takeover " + control + ")");
+                assertThat(second.out()).as("found before any listener took a client")
+                    .noneMatch(line -> line.contains("listening on"));
             }
             first.signal("TERM");
             assertThat(first.awaitExit(WAIT)).isZero();

@@ -114,6 +114,12 @@ public final class TakeoverServer implements AutoCloseable {
             if (!replacing && Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isSocket(path)) {
                 return path + " exists and is not a socket: give another path";
             }
+            // another niolb's: found after "listening on", the listeners had taken clients and were dropped
+            // (black-box testing, session 31)
+            if (!replacing && Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) && answers(path)) {
+                return "a process listens on the control socket " + path + " already (if it is a niolb, take its "
+                    + "sockets over with --takeover " + path + ")";
+            }
         } catch (final IOException e) {
             return e.getMessage();
         }
