@@ -53,9 +53,10 @@ public final class DemoCommand implements Callable<Integer> {
      * loops consecutive connections (spread over loops by the kernel) do not visit the backends in plain turn,
      * and the demo should show the rotation plainly.
      */
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-        description = "Event loops (default: ${DEFAULT-VALUE}, so that the rotation is easy to follow).")
-    private int threads;
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", converter = Converters.WholeOrAuto.class,
+        description = "Event loops, or auto: one per core, as run takes it (default: ${DEFAULT-VALUE}, so that the "
+            + "rotation is easy to follow).")
+    private Integer threads;
 
     @Mixin
     private AdminOptions observability;
@@ -75,7 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
                 servers.add(new ServerConfig(backend.name(), backend.address(), ServerConfig.DEFAULT_WEIGHT));
             }
             final Config config = RunCommand.validConfig(spec, () -> new Config(
-                threads, GRACE,
+                RunCommand.threadsOf(threads), GRACE,
                 List.of(new ListenerConfig(listen.address(), RunCommand.GROUP, TcpOptions.DEFAULTS)),
                 List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers)))
                 .withAdmin(observability.adminConfig()).withAccessLog(observability.accessLog())

@@ -388,10 +388,7 @@ public final class RunCommand implements Callable<Integer> {
             .filter(java.util.Objects::nonNull).toList();
         final List<DnsServerSpec> byName = servers.stream().map(ServerArgument::name)
             .filter(java.util.Objects::nonNull).toList();
-        if (threads != null && threads == Config.AUTO_THREADS) { // the model's auto; a 0 typed is refused as such
-            throw new IllegalArgumentException("threads must be 1.." + Config.MAX_THREADS + ", got 0");
-        }
-        return new Config(threads == null ? Config.AUTO_THREADS : threads, grace, listeners,
+        return new Config(threadsOf(threads), grace, listeners,
             List.of(new TargetGroupConfig(GROUP, balance, byAddress, health, hashBalanceFactor, byName)),
             resolver == null ? DnsConfig.DEFAULTS : DnsConfig.DEFAULTS.withResolver(resolver.address()), maxconn,
             observability.adminConfig(), observability.accessLog(), observability.logs(), transport,
@@ -461,6 +458,17 @@ public final class RunCommand implements Callable<Integer> {
                 + "--control-socket and --takeover, got "
                 + String.join(", ", others) + ": set it in the file");
         }
+    }
+
+    /**
+     * {@code --threads} for the model: auto (null) is the model's auto, a 0 typed is refused as such, as run and
+     * demo both take it (demo ran a 0 as two threads; black-box testing, session 31).
+     */
+    static int threadsOf(final Integer threads) {
+        if (threads != null && threads == Config.AUTO_THREADS) {
+            throw new IllegalArgumentException("threads must be 1.." + Config.MAX_THREADS + ", got 0");
+        }
+        return threads == null ? Config.AUTO_THREADS : threads;
     }
 
     /**

@@ -119,6 +119,8 @@ class UsageErrorsTest {
                 "niolb: --admin-token-file needs the admin API: not with --admin none"),
             arguments("an unknown access log format", ok("--access-log", "yaml"),
                 "niolb: bad access log format 'yaml': expected off, plain or json"),
+            arguments("a demo of no thread", new String[] {"demo", "--threads", "0"},
+                "niolb: threads must be 1..256, got 0"),
             arguments("a bad demo access log format", new String[] {"demo", "--access-log", "xml"},
                 "niolb: bad access log format 'xml'"),
             arguments("a stats address without a port", new String[] {"stats", "--admin", "localhost"},
