@@ -27,6 +27,9 @@ public final class Durations {
             return Duration.ZERO;
         }
         final int digits = Numbers.leadingDigits(s);
+        if (digits > 12 && s.substring(digits).matches("ms|s|m|h|d")) {
+            throw tooLong(text); // a number of more digits than any duration up to ten years has
+        }
         if (digits == 0 || digits > 12) {
             throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": expected e.g. 250ms, 5s, 10m, 1h");
         }
@@ -41,10 +44,15 @@ public final class Durations {
                 "bad duration " + Quoted.of(text) + ": unit must be ms, s, m, h or d");
         };
         if (duration.compareTo(MAX) > 0) {
-            throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": too long (at most "
-                + MAX.toDays() + "d, ten years; 0 turns a timeout off)");
+            throw tooLong(text);
         }
         return duration;
+    }
+
+    /** Not "0 turns it off": where 0 is refused (connect-timeout, --timeout) that sent the user round in a circle. */
+    private static IllegalArgumentException tooLong(final String text) {
+        return new IllegalArgumentException("bad duration " + Quoted.of(text) + ": too long (at most "
+            + MAX.toDays() + "d, ten years)");
     }
 
     /** The shortest exact text form ({@code 1500ms}, {@code 5s}, {@code 10m}), which {@link #parse} reads back. */
