@@ -83,6 +83,16 @@ public final class ServerCommand implements Callable<Integer> {
             @Parameters(paramLabel = "SERVER", description = "HOST:PORT[,weight=N][,name=NAME][,backup], as --server.")
             final String server,
             @Mixin final AdminTarget target) throws InterruptedException {
+        // a spec that cannot be one is the user's mistake, said before asking niolb: exit 2 as for a bad weight,
+        // not the runtime failure (1) of the admin API's 400 (black-box testing, session 31). A name (DNS) is the
+        // API's to refuse, with its advice
+        if (!dev.niolb.config.DnsServerSpec.isNameSpec(server)) {
+            try {
+                ServerConfig.parse(server);
+            } catch (final IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine().getSubcommands().get("add"), e.getMessage());
+            }
+        }
         final Map<String, Object> answer = target.client().post(groupPath(group), AdminClient.form("server", server));
         return print("added", answer);
     }

@@ -164,6 +164,16 @@ class ServerCommandTest {
     }
 
     @Test
+    void anAddedServerWhoseSpecCannotBeOneIsAUsageErrorAndIsNotSent() {
+        final Cli result = server("add", "web", "127.0.0.1:9,name=s5,weight=999");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines().getFirst()).startsWith("niolb: ").contains("weight must be 0..256, got 999")
+            .doesNotContain("HTTP 400");
+        assertThat(lb.group("web").snapshot().servers()).extracting(s -> s.name()).doesNotContain("s5");
+    }
+
+    @Test
     void aMissingServerArgumentIsAUsageError() {
         final Cli result = server("drain", "web");
 
