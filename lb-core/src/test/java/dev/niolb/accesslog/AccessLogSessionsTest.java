@@ -224,6 +224,26 @@ class AccessLogSessionsTest {
     }
 
     @Test
+    void theConnectTimeOfASessionThatNeededARetryCountsEveryTryAsHaproxysTcDoes() throws Exception {
+        final dev.niolb.testing.FullBacklogServer silent = rig.track(new dev.niolb.testing.FullBacklogServer("slow"));
+        final EchoServer echo = rig.track(new EchoServer());
+        start(TcpOptions.DEFAULTS.withConnectTimeout(Duration.ofMillis(300)), silent.address(), echo.address());
+        final Socket c = client();
+        c.getOutputStream().write("hi".getBytes(StandardCharsets.UTF_8));
+        assertThat(TcpServers.readAll(c.getInputStream(), 2)).hasSize(2);
+        c.close();
+
+        final Line line = awaitLine(c);
+        assertThat(line.server()).isEqualTo("s1");
+        assertThat(line.retries()).isEqualTo(1);
+        assertThat(line.connectMs()).as("the first try's timeout included").isGreaterThanOrEqualTo(300);
+        final dev.niolb.metrics.LatencySnapshot s1 = lb.group("g").snapshot().server("s1").counters().connectTimes()
+            .snapshot(System.currentTimeMillis());
+        assertThat(s1.count()).isEqualTo(1);
+        assertThat(s1.sumMicros()).as("the server's own connect time: its try only").isLessThan(300_000);
+    }
+
+    @Test
     void aSessionWhoseEveryConnectFailedIsLoggedAsConnectFailureWithItsRetries() throws Exception {
         start(TcpOptions.DEFAULTS.withRetries(2), TcpServers.refusingAddress(), TcpServers.refusingAddress(),
             TcpServers.refusingAddress());
