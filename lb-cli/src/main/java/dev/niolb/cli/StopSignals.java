@@ -18,9 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A second signal while the first stop is still waiting for sessions exits at once with 128 + the signal's
  * number, as a shell expects of a process killed by that signal. One that comes before the stop has begun (before
- * {@link #begun()}: "shutting down in" or "stopping" is logged) is the same request again: {@code timeout(1)}, like
- * anything that signals a process and then its process group, delivers one SIGTERM twice, and niolb skipped its
- * grace in about one run of ten under it (black-box testing, session 31).
+ * {@link #begun()}: "shutting down in" or "stopping" is logged) or within {@link #SAME_REQUEST_MS} of the first is
+ * the same request again: {@code timeout(1)}, like anything that signals a process and then its process group,
+ * delivers one SIGTERM twice, and niolb skipped its grace in about one run of ten under it (black-box testing,
+ * session 31). The window, not only the stop's beginning: the JVM hands each signal to a thread of its own, and
+ * the second one's ran after the main thread had begun the stop.
  *
  * <p>Threading: the handlers run on the JVM's signal-dispatch threads; {@link #await()} on the main thread.
  */
@@ -31,6 +33,10 @@ final class StopSignals {
     private final AtomicInteger received = new AtomicInteger();
     private volatile String first = "";
     private volatile boolean begun;
+    private volatile long firstNanos;
+
+    /** A signal this soon after the first is the same request delivered twice, not the operator's second word. */
+    static final long SAME_REQUEST_MS = 250;
 
     private StopSignals() {
     }
@@ -53,7 +59,9 @@ final class StopSignals {
     }
 
     private void onSignal(final Signal signal) {
+        final long now = System.nanoTime();
         if (received.incrementAndGet() == 1) {
+            firstNanos = now;
             if (requested.getCount() == 1) {
                 first = "SIG" + signal.getName();
             } else {
@@ -63,8 +71,8 @@ final class StopSignals {
                     signal.getName(), first);
             }
             requested.countDown();
-        } else if (!begun) {
-            LOG.info("SIG{} again before the stop began: the same request", signal.getName());
+        } else if (!begun || now - firstNanos < SAME_REQUEST_MS * 1_000_000L) {
+            LOG.info("SIG{} again as the stop begins: the same request", signal.getName());
         } else {
             LOG.warn("second signal (SIG{}): exiting now without waiting for sessions", signal.getName());
             System.exit(128 + signal.getNumber());
