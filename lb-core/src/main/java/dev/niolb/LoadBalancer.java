@@ -140,7 +140,11 @@ public final class LoadBalancer implements AutoCloseable {
      * @throws IOException naming the server and the listener
      */
     static void refuseServersAtOwnListeners(final Config config) throws IOException {
-        final List<ListenerConfig> endpoints = Config.ownEndpoints(config.listeners(), config.admin());
+        refuseServersAt(config, Config.ownEndpoints(config.listeners(), config.admin()));
+    }
+
+    /** As {@link #refuseServersAtOwnListeners}, against {@code endpoints}: listeners and the admin's stand-ins. */
+    static void refuseServersAt(final Config config, final List<ListenerConfig> endpoints) throws IOException {
         for (final dev.niolb.config.TargetGroupConfig g : config.groups()) {
             for (final dev.niolb.config.ServerConfig server : g.servers()) {
                 final ListenerConfig own = Config.listenerAt(endpoints, g.name(), server.address(),
@@ -527,6 +531,14 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** The running listeners' configs, each at the address it is bound to (a port 0 as the kernel chose it). */
+    /**
+     * Where niolb listens now: {@link #boundListeners} and, as {@link Config#ownEndpoints} writes them, the admin API
+     * and the metrics listener at the addresses they are bound to (a port 0 is the port it got).
+     */
+    public List<ListenerConfig> ownEndpointsNow() {
+        return Config.ownEndpoints(boundListeners(), adminAddress, metricsAddress);
+    }
+
     public List<ListenerConfig> boundListeners() {
         final List<ListenerConfig> bound = new ArrayList<>();
         for (final Listener l : state.listeners()) {

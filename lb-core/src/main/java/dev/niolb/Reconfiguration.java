@@ -99,14 +99,15 @@ final class Reconfiguration {
         }
         // no listener may take a client before the servers it would loop to are out (black-box testing, session
         // 30: a listener added at a DNS or admin-added server's address looped one client's connection to maxconn)
-        LoadBalancer.refuseServersAtOwnListeners(next);
-        refuseRunningServersAtNextListeners();
-        lb.dns.listeners(Config.ownEndpoints(next.listeners(), next.admin()));
+        final List<ListenerConfig> endpoints = endpointsAfter();
+        LoadBalancer.refuseServersAt(next, endpoints);
+        refuseRunningServersAt(endpoints);
+        lb.dns.listeners(endpoints);
         lb.dns.refilter(); // a DNS server at a next listener's address leaves now, one freed comes back
         try {
             startListeners(); // may fail: then nothing has changed
         } catch (final IOException | RuntimeException e) {
-            lb.dns.listeners(Config.ownEndpoints(config.listeners(), config.admin()));
+            lb.dns.listeners(lb.ownEndpointsNow());
             lb.dns.refilter();
             throw e;
         }
@@ -164,7 +165,9 @@ final class Reconfiguration {
         final Set<String> restartOnly = new HashSet<>();
         // auto against the transport it chose is no change, nor epoll against an auto that chose epoll: said at every
         // reload, it promised a restart that would change nothing (black-box testing, session 31)
-        if (next.transport() != config.transport() && !runsAs(next.transport())) {
+        if (next.transport() != config.transport() && runsAs(next.transport())) {
+            restartOnly.add("transport"); // what runs stays written as it was: neither a change nor a note
+        } else if (next.transport() != config.transport()) {
             needsRestart(restartOnly, "transport",
                 "transport " + next.transport() + " needs a restart (running " + config.transport()
                     + (config.transport() == dev.niolb.config.TransportChoice.AUTO ? ": " + lb.transport() : "") + ")");
@@ -178,7 +181,9 @@ final class Reconfiguration {
             needsRestart(restartOnly, "threads",
                 "threads " + next.threads() + " needs a restart (running " + lb.loops.length + ")");
         }
-        if (next.maxconn() != config.maxconn() && !(config.maxconn() == 0 && next.maxconn() == lb.maxconn.max())) {
+        if (next.maxconn() != config.maxconn() && config.maxconn() == 0 && next.maxconn() == lb.maxconn.max()) {
+            restartOnly.add("maxconn"); // the cap that runs, written down: neither a change nor a note
+        } else if (next.maxconn() != config.maxconn()) {
             // every listener and open connection counts under the running cap: a new one needs a restart. The
             // configured values compared: 0 runs as the cap the open-file limit gives (LoadBalancer.start), which
             // this reload may resize: the line is written once it has (maxconnNotApplied)
@@ -316,7 +321,7 @@ final class Reconfiguration {
                 lb.dns.unwatchAll(g);
             }
             lb.dns.configure(from.config().dns());
-            lb.dns.listeners(Config.ownEndpoints(from.config().listeners(), from.config().admin()));
+            lb.dns.listeners(lb.ownEndpointsNow());
             lb.dns.refilter();
             throw e;
         }
@@ -327,7 +332,28 @@ final class Reconfiguration {
      * config's listeners take (a listener added there): refused, as the admin API would refuse the server now.
      * Servers by DNS name are left to {@link dev.niolb.dns.DnsDiscovery#refilter}, which takes them out.
      */
-    private void refuseRunningServersAtNextListeners() throws IOException {
+    /**
+     * Where no server may be once this reload is applied: the next config's listeners, the addresses of those of
+     * them that run already as they are bound (a port 0 is the port it got: a server there was taken, and one
+     * client looped to maxconn), and the admin API's and the metrics listener's addresses as they run, which only a
+     * restart moves (checked against the file's, a reload that moved the admin API in the file added a server at
+     * the running one, and its clients reached it; black-box testing, session 31).
+     */
+    private List<ListenerConfig> endpointsAfter() {
+        final Set<String> names = new HashSet<>();
+        for (final ListenerConfig l : next.listeners()) {
+            names.add(l.name());
+        }
+        final List<ListenerConfig> all = new ArrayList<>(next.listeners());
+        for (final ListenerConfig bound : lb.boundListeners()) {
+            if (names.contains(bound.name())) {
+                all.add(bound);
+            }
+        }
+        return Config.ownEndpoints(all, lb.adminAddress(), lb.metricsAddress());
+    }
+
+    private void refuseRunningServersAt(final List<ListenerConfig> endpoints) throws IOException {
         for (final TargetGroup group : from.groups().values()) {
             final dev.niolb.config.TargetGroupConfig inFile = from.config().groups().stream()
                 .filter(g -> g.name().equals(group.name())).findFirst().orElse(null);
@@ -336,8 +362,7 @@ final class Reconfiguration {
                     .anyMatch(s -> s.name().equals(server.name()) && s.address().equals(server.address()))) {
                     continue; // DNS's, or the file's: judged with the next file's servers
                 }
-                final ListenerConfig own = Config.listenerAt(Config.ownEndpoints(next.listeners(), next.admin()),
-                    group.name(), server.address(),
+                final ListenerConfig own = Config.listenerAt(endpoints, group.name(), server.address(),
                     dev.niolb.transport.LocalAddresses.HOST::isLocal);
                 if (own != null) {
                     throw new IOException(Config.relaysToItself(group.name(), server.name(), own)
@@ -563,7 +588,8 @@ final class Reconfiguration {
                                          final dev.niolb.config.AdminConfig running) {
         final List<String> changed = new ArrayList<>();
         changeOf(changed, "address", hostPortOrNone(running.address()), hostPortOrNone(next.address()));
-        changeOf(changed, "token-file", String.valueOf(running.tokenFile()), String.valueOf(next.tokenFile()));
+        changeOf(changed, "token-file", running.tokenFile() == null ? "none" : running.tokenFile().toString(),
+            next.tokenFile() == null ? "none" : next.tokenFile().toString());
         changeOf(changed, "allowed-hosts", running.allowedHosts().toString(), next.allowedHosts().toString());
         changeOf(changed, "metrics-address", hostPortOrNone(running.metricsAddress()),
             hostPortOrNone(next.metricsAddress()));

@@ -40,6 +40,8 @@ public final class RecordDiff {
         Map.entry("tcp.max-connection-age", "max-connection-age"),
         Map.entry("tcp.splice", "splice"),
         Map.entry("tcp.defer-accept", "defer-accept"),
+        Map.entry("tcp.receive-buffer", "tcp-rcvbuf"),
+        Map.entry("tcp.send-buffer", "tcp-sndbuf"),
         Map.entry("udp.idle-timeout", "udp-idle-timeout"),
         Map.entry("udp.responses", "udp-responses"),
         Map.entry("udp.max-flows", "udp-max-flows"),
@@ -76,7 +78,7 @@ public final class RecordDiff {
 
     /** Paths whose values are byte counts, written as sizes. */
     private static final Set<String> SIZES = Set.of("udp.receive-buffer", "tcp.buffer-size",
-        "accept-proxy.max-header-length");
+        "accept-proxy.max-header-length", "tcp.receive-buffer", "tcp.send-buffer");
 
     /** What an unset value means where it is not "none" (the config's own word for it). */
     private static final Map<String, String> ABSENT = Map.of("dns.resolver", "system",

@@ -285,6 +285,49 @@ class AdminControlTest {
         }
     }
 
+    /** {@code running} with its one group's servers {@code servers}. */
+    private static Config withServers(final Config running, final List<ServerConfig> servers) {
+        final dev.niolb.config.TargetGroupConfig g = running.groups().getFirst();
+        return new Config(running.threads(), running.grace(), running.listeners(),
+            List.of(new dev.niolb.config.TargetGroupConfig(g.name(), g.balance(), servers, g.health(),
+                g.hashBalanceFactor(), g.dnsServers())),
+            running.dns(), running.maxconn(), running.admin(), running.accessLog(), running.logs(),
+            running.transport(), running.shutdownDelay(), running.busyPoll());
+    }
+
+    @Test
+    void aReloadThatMovesTheAdminApiInTheFileCannotAddAServerAtTheAddressItRunsAt() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress admin = rig.adminAddress();
+            final Config running = rig.lb.config();
+            final dev.niolb.config.TargetGroupConfig g = running.groups().getFirst();
+            final List<ServerConfig> servers = new java.util.ArrayList<>(g.servers());
+            servers.add(new ServerConfig("back-door", admin, 1));
+            final Config next = withServers(running, servers)
+                .withAdmin(dev.niolb.config.AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)));
+
+            assertThatThrownBy(() -> rig.lb.reload(next)).isInstanceOf(java.io.IOException.class)
+                .hasMessage("group 'g': server 'back-door' is at niolb's own admin API (127.0.0.1:" + admin.getPort()
+                    + "): the group's clients would reach it");
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aReloadCannotAddAServerAtTheAddressAListenerOfPortZeroWasBoundTo() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start()) {
+            final InetSocketAddress front = rig.lb.localAddress("front");
+            final Config running = rig.lb.config();
+            final dev.niolb.config.TargetGroupConfig g = running.groups().getFirst();
+            final List<ServerConfig> servers = new java.util.ArrayList<>(g.servers());
+            servers.add(new ServerConfig("me", front, 1));
+
+            assertThatThrownBy(() -> rig.lb.reload(withServers(running, servers)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("niolb would relay to itself");
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+        }
+    }
+
     @Test
     void aServerAtNiolbsOwnListenerIsRefusedAsTheConfigRefusesIt() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {

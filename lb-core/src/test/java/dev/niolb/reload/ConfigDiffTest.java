@@ -123,6 +123,27 @@ class ConfigDiffTest {
     }
 
     @Test
+    void everyTcpOptionIsSummarisedUnderItsConfigKey() {
+        final TcpOptions all = new TcpOptions(Duration.ofSeconds(1), Duration.ofHours(1), 5, false, true, 64, 16 * 1024,
+            Duration.ofMinutes(10), dev.niolb.config.Splice.NEVER, true, 64 * 1024, 16 * 1024);
+        final ListenerConfig before = tcp("front", 8080, "web");
+        final ListenerConfig after = new ListenerConfig("front", Protocol.TCP, before.bind(), "web", all);
+        final String summary = ConfigDiff.between(config(List.of(before), web), config(List.of(after), web)).summary();
+
+        // the keys a config file has: every key of the effective config niolb check prints
+        final java.util.Set<String> keys = new java.util.HashSet<>();
+        final java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?m)^[ -]*([a-z-]+):")
+            .matcher(dev.niolb.config.file.ConfigWriter.write(config(List.of(after), web)));
+        while (key.find()) {
+            keys.add(key.group(1));
+        }
+        for (final String changed : summary.substring("listener front: ".length()).split(", ")) {
+            assertThat(keys).as("'%s' in %s", changed, summary).contains(changed.substring(0, changed.indexOf(' ')));
+        }
+        assertThat(summary).contains("tcp-rcvbuf 0→64k", "tcp-sndbuf 0→16k");
+    }
+
+    @Test
     void accessListsTrustedProxiesAndSourceRatesAreSummarisedUnderTheirConfigKeys() {
         final ListenerConfig before = tcp("front", 8080, "web").withAcceptProxy(AcceptProxy.fromAnyPeer());
         final ListenerConfig after = before
