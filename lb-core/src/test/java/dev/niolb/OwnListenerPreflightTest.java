@@ -41,6 +41,17 @@ class OwnListenerPreflightTest {
     }
 
     @Test
+    void anIpv6LoopbackServerIsNoneOfAnIpv4WildcardListenersButIsOneOfADualStackOnes() {
+        final InetSocketAddress v6Loopback = new InetSocketAddress("::1", 18443);
+        assertThatCode(() -> LoadBalancer.preflight(wildcardBefore(v6Loopback))).as("0.0.0.0 binds IPv4 only")
+            .doesNotThrowAnyException();
+        assertThatThrownBy(() -> LoadBalancer.preflight(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig(new InetSocketAddress("::", 18443), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig(v6Loopback, 1))))))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("niolb would relay to itself");
+    }
+
+    @Test
     void aServerOnAnotherHostAtThatPortIsNoneOfNiolbs() {
         assertThatCode(() -> LoadBalancer.preflight(wildcardBefore(new InetSocketAddress("198.51.100.9", 18443))))
             .doesNotThrowAnyException();

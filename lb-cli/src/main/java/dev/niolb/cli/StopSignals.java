@@ -72,7 +72,7 @@ final class StopSignals {
             }
             requested.countDown();
         } else if (!begun || now - firstNanos < SAME_REQUEST_MS * 1_000_000L) {
-            LOG.info("SIG{} again as the stop begins: the same request", signal.getName());
+            LOG.info("SIG{} as the stop begins: taken as the same request", signal.getName());
         } else {
             LOG.warn("second signal (SIG{}): exiting now without waiting for sessions", signal.getName());
             System.exit(128 + signal.getNumber());

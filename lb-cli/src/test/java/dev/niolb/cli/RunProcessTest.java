@@ -227,7 +227,7 @@ class RunProcessTest {
             final long pid = niolb.pid();
             assertThat(new ProcessBuilder("sh", "-c", "kill -s TERM " + pid + "; kill -s INT " + pid).start()
                 .waitFor()).isZero();
-            niolb.awaitOut("SIG(TERM|INT) again as the stop begins: the same request", START);
+            niolb.awaitOut("SIG(TERM|INT) as the stop begins: taken as the same request", START);
             niolb.awaitOut("stopping: 1 session, grace 1h \\(SIG(TERM|INT)\\)", START);
 
             client.getOutputStream().write("still here\n".getBytes(StandardCharsets.UTF_8));

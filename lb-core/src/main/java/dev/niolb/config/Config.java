@@ -152,8 +152,10 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         }
         for (final ListenerConfig own : listeners) {
             final InetSocketAddress bind = own.bind();
+            // 0.0.0.0 covers the host's IPv4 addresses only, [::] both (dual-stack): [::1]:P is no IPv4 listener's
             if ((own.protocol() == Protocol.TCP ? tcp : udp) && bind.getPort() != 0 && bind.getPort() == server.getPort()
-                && (at.equals(bind.getAddress()) || bind.getAddress().isAnyLocalAddress() && local.test(at))) {
+                && (at.equals(bind.getAddress()) || bind.getAddress().isAnyLocalAddress() && local.test(at)
+                    && (bind.getAddress() instanceof Inet6Address || !(at instanceof Inet6Address)))) {
                 return own;
             }
         }
