@@ -208,7 +208,8 @@ final class ConfigReader {
         }
         final String group = m.value("group", YamlValue::text, groups.size() == 1 ? groups.getFirst() : null);
         if (group == null) {
-            throw m.error("needs 'group': one of " + String.join(", ", groups));
+            throw m.error(groups.isEmpty() ? "needs a group, and the file defines none (groups: is empty)"
+                : "needs 'group': one of " + String.join(", ", groups));
         }
         if (!groups.contains(group)) {
             throw m.required("group").error("no group named '" + group + "'"

@@ -79,6 +79,12 @@ class ConfigFileTest {
     }
 
     @Test
+    void aListenerOfAFileWithoutGroupsSaysThereAreNone() {
+        assertThatThrownBy(() -> parse("listeners:\n  - bind: 127.0.0.1:8080\ngroups: []\n"))
+            .hasMessage("niolb.yaml:2: listeners[0]: needs a group, and the file defines none (groups: is empty)");
+    }
+
+    @Test
     void aSectionWithNothingWrittenInItIsRefusedNotTakenForTheDefaults() {
         assertThatThrownBy(() -> parse(MINIMAL + "admin:\n#  address: 127.0.0.1:9901\n"))
             .isInstanceOf(ConfigFileException.class).hasMessage("niolb.yaml:7: admin: expected a map (key: value "
