@@ -81,6 +81,12 @@ public final class DemoCommand implements Callable<Integer> {
                 List.of(new TargetGroupConfig(RunCommand.GROUP, balance, servers)))
                 .withAdmin(observability.adminConfig()).withAccessLog(observability.accessLog())
                 .withLogs(observability.logs()));
+            try {
+                // flags that clash are a usage error (2), as run says them, not a config's (78)
+                dev.niolb.admin.AdminServer.refuseListenersAddresses(config.admin(), config.listeners());
+            } catch (final IOException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
             return new Foreground(config).run(this::printHowToTry);
         } finally {
             backends.forEach(DemoBackend::close);
