@@ -108,6 +108,14 @@ public interface DatagramSocket {
     long write(ByteBuffer[] srcs, Refusals owner) throws IOException;
 
     /**
+     * Whether the kernel holds an ICMP port unreachable for this connected socket that no read has taken yet (and
+     * takes it). False where it cannot tell (NIO: only a read says, and a read would take a reply too).
+     */
+    default boolean refusedAlready() {
+        return false;
+    }
+
+    /**
      * Where to report datagrams a send or write accepted (returned their size) that the kernel refused when the
      * transport sent them later, on the loop, before it next waited: a full send buffer, an address it would not
      * send to, a port unreachable. A transport that sends at once (NIO) never calls it: it returns 0 or throws.

@@ -115,4 +115,14 @@ final class KeptDatagrams {
     int tooLarge() {
         return tooLarge;
     }
+
+    /** Forgets them all: they went to a server that is not to be retried. */
+    void clear() {
+        count = 0;
+        countedBits = 0;
+        full = false;
+        unkept = 0;
+        unkeptBytes = 0;
+        tooLarge = 0; // the copies' array stays for the next server's
+    }
 }

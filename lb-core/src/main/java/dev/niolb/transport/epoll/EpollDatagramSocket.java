@@ -339,6 +339,16 @@ final class EpollDatagramSocket extends EpollFd implements DatagramSocket {
     private static final int MEMINFO_BYTES = 36;
     private static final long DROPS_OFFSET = 32;
 
+    /** {@code SO_ERROR}: a connected UDP socket's pending ICMP error, which reading it clears. */
+    @Override
+    public boolean refusedAlready() {
+        try {
+            return getInt(Libc.SOL_SOCKET, Libc.SO_ERROR) == Errors.ECONNREFUSED;
+        } catch (final java.io.IOException e) {
+            return false;
+        }
+    }
+
     @Override
     public long receiveDrops() {
         if (isClosed()) {

@@ -794,6 +794,33 @@ class EpollTransportTest {
     }
 
     @Test
+    void aPortUnreachableNotReadYetIsToldOnceAndAnAnsweringPeerHasNone() throws Exception {
+        final int closed = dev.niolb.testing.Ports.freeForTcpAndUdp();
+        final InetSocketAddress nobody = new InetSocketAddress(InetAddress.getLoopbackAddress(), closed);
+        final DatagramSocket toNobody = EpollTransport.instance().openDatagram(nobody);
+        open.add(toNobody::close);
+        toNobody.connect(nobody);
+        final java.net.DatagramSocket server = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress());
+        open.add(server);
+        final InetSocketAddress at = (InetSocketAddress) server.getLocalSocketAddress();
+        final DatagramSocket toServer = EpollTransport.instance().openDatagram(at);
+        open.add(toServer::close);
+        toServer.connect(at);
+
+        toNobody.write(ByteBuffer.wrap(new byte[] {1}));
+        toServer.write(ByteBuffer.wrap(new byte[] {1}));
+        server.receive(new DatagramPacket(new byte[8], 8));
+
+        // loopback's ICMP comes within the send; a wait bounded in case the host is slow
+        dev.niolb.testing.Await.until(toNobody::refusedAlready, 5000);
+        assertThat(toNobody.refusedAlready()).as("told once: the error is taken").isFalse();
+        assertThat(toServer.refusedAlready()).isFalse();
+        final DatagramSocket nio = dev.niolb.transport.nio.NioTransport.INSTANCE.openDatagram(nobody);
+        open.add(nio::close);
+        assertThat(nio.refusedAlready()).as("NIO cannot tell").isFalse();
+    }
+
+    @Test
     void anIpv4MappedPeerIsReadAsItsIpv4Address() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment address = arena.allocate(SocketAddresses.IN6_BYTES);
