@@ -27,13 +27,21 @@ public final class Durations {
             return Duration.ZERO;
         }
         final int digits = Numbers.leadingDigits(s);
-        if (digits > 12 && s.substring(digits).matches("ms|s|m|h|d")) {
+        int zeros = 0;
+        while (zeros < digits - 1 && s.charAt(zeros) == '0') {
+            zeros++;
+        }
+        if (digits - zeros > 12 && s.substring(digits).matches("ms|s|m|h|d")) {
             throw tooLong(text); // a number of more digits than any duration up to ten years has
         }
-        if (digits == 0 || digits > 12) {
+        if (digits > 0 && !s.substring(digits).matches("ms|s|m|h|d") && s.substring(digits).matches("[.,eE ].*")) {
+            throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": a whole number and its unit, "
+                + "with nothing between (1500ms, not 1.5s)");
+        }
+        if (digits == 0 || digits - zeros > 12) {
             throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": expected e.g. 250ms, 5s, 10m, 1h");
         }
-        final long amount = Numbers.parseLong(s.substring(0, digits));
+        final long amount = Numbers.parseLong(s.substring(zeros, digits));
         final Duration duration = switch (s.substring(digits)) {
             case "ms" -> Duration.ofMillis(amount);
             case "s" -> Duration.ofSeconds(amount);

@@ -4,6 +4,8 @@ import dev.niolb.config.file.ConfigFile;
 import dev.niolb.config.file.ConfigFileException;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -28,6 +30,16 @@ class FuzzFindingsTest {
         assertThatThrownBy(() -> Durations.parse("99999999999999999d"))
             .hasMessage("bad duration '99999999999999999d': too long (at most 3650d, ten years)");
         assertThatThrownBy(() -> Durations.parse("99999999999999999x")).hasMessageContaining("expected e.g. 250ms");
+        assertThat(Durations.parse("0000000000000000000001s")).as("leading zeros are no digits of its size")
+            .isEqualTo(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aDurationWithAFractionOrASpaceSaysSoNotThatItsUnitIsWrong() {
+        for (final String bad : List.of("1.5s", "5 s", "1e3s")) {
+            assertThatThrownBy(() -> Durations.parse(bad)).as(bad).hasMessage("bad duration '" + bad + "': a whole "
+                + "number and its unit, with nothing between (1500ms, not 1.5s)");
+        }
     }
 
     @Test
