@@ -244,15 +244,18 @@ public final class ScenarioRunner {
             final int first = connections.ping((byte) 'x', PING_TIMEOUT);
             LoadWindow.parkUntil(System.nanoTime() + settings.hold().toNanos());
             final long rssAfter = target.hasProcess() ? ProcessTree.rssKiB(target.pid()) : -1;
-            if (jvmBefore.isPresent() && opened > 0) {
+            // per connection the proxy holds: one that answered the first ping is relayed; one it has not taken
+            // (past its maxconn, still in the kernel's backlog) costs it nothing and must not dilute the figure
+            final int held = first > 0 ? first : opened;
+            if (jvmBefore.isPresent() && held > 0) {
                 JvmMemory.sample(target.pid()).ifPresent(after -> {
                     values.put("heap_per_conn",
-                        Figures.bytesPerConnection(jvmBefore.get().heapUsedBytes(), after.heapUsedBytes(), opened));
+                        Figures.bytesPerConnection(jvmBefore.get().heapUsedBytes(), after.heapUsedBytes(), held));
                     values.put("direct_per_conn",
-                        Figures.bytesPerConnection(jvmBefore.get().directUsedBytes(), after.directUsedBytes(), opened));
+                        Figures.bytesPerConnection(jvmBefore.get().directUsedBytes(), after.directUsedBytes(), held));
                     if (jvmBefore.get().liveBytes() >= 0 && after.liveBytes() >= 0) {
                         values.put("live_per_conn",
-                            Figures.bytesPerConnection(jvmBefore.get().liveBytes(), after.liveBytes(), opened));
+                            Figures.bytesPerConnection(jvmBefore.get().liveBytes(), after.liveBytes(), held));
                     }
                 });
             }
@@ -263,8 +266,8 @@ public final class ScenarioRunner {
             if (target.hasProcess()) {
                 values.put("rss_before", Figures.mib(rssBefore));
                 values.put("rss_after", Figures.mib(rssAfter));
-                if (opened > 0) {
-                    values.put("kib_per_conn", Figures.kibPerConnection(rssBefore, rssAfter, opened));
+                if (held > 0) {
+                    values.put("kib_per_conn", Figures.kibPerConnection(rssBefore, rssAfter, held));
                 }
             }
             if (opened < count) {

@@ -102,7 +102,8 @@ class PeerConfigTest {
     void theUdpListenWordBecomesNiolbsUdpListenerFlagOrNothing() {
         final String template = "java Main run --listen {listen} {udp-listen} --server {server}";
         assertThat(Launchers.withUdpListen(template, new InetSocketAddress(LOOPBACK, 5353)))
-            .isEqualTo("java Main run --listen {listen} --listen udp://127.0.0.1:5353 --server {server}");
+            .isEqualTo("java Main run --listen {listen} --listen udp://127.0.0.1:5353 --udp-max-flows 256 --server "
+                + "{server}");
         assertThat(Launchers.withUdpListen(template, null)).isEqualTo("java Main run --listen {listen} --server {server}");
         assertThat(Launchers.NIOLB_COMMAND).contains("--listen {listen} {udp-listen} --server {server}");
     }
