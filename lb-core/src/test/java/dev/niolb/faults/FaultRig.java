@@ -49,15 +49,8 @@ final class FaultRig {
 
     /** For the faulty clients: thousands of them at times. */
     final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-    /**
-     * The healthy listener's sessions: niolb's sockets with a fixed receive buffer, as the healthy client's own
-     * (see {@code BulkEcho}). Autotuned up to this host's tcp_rmem maximum of 32 MB, niolb's socket from a
-     * backpressured healthy client held 38 MB against its 32 MB (skmem r38449920 rb33554432), the kernel dropped
-     * the client's segments (BeyondWindow, TCPRcvQDrop) and with them the ACKs of niolb's own data, and the
-     * stream sat in retransmission backoff until the reader's timeout (sessions 28 to 30). The kernel's doing,
-     * not the fault's under test; an operator meets it with tcp-rcvbuf as here.
-     */
-    private static final TcpOptions HEALTHY = TcpOptions.DEFAULTS.withBufferSize(BUFFER).withReceiveBuffer(4 << 20);
+    /** The healthy listener's sessions: niolb's defaults (socket buffers autotuned), small relay buffers. */
+    private static final TcpOptions HEALTHY = TcpOptions.DEFAULTS.withBufferSize(BUFFER);
 
     /** For the measured healthy session: platform threads, so that it never waits behind the faulty clients. */
     private final ExecutorService measured = Executors.newCachedThreadPool(

@@ -35,6 +35,16 @@ public final class BulkEcho {
     private static final int CHUNK = 64 * 1024;
     /** The client's SO_RCVBUF: room for a few hundred microseconds of a loopback stream, not the 32 MB autotuning reaches. */
     private static final int RECEIVE_BUFFER = 4 << 20;
+    /**
+     * The most the writer has written and the reader not read back: less than {@link #RECEIVE_BUFFER}, so that
+     * what waits for the (slower, hashing) reader waits in the client's own receive buffer, and no socket on the
+     * path, niolb's included, sits at a full receive queue. Written flat out, every queue of the path filled (over
+     * 100 MB in flight) and the kernel, at a queue held over its size, dropped segments that carried the ACKs of the
+     * other direction: the stream sat in retransmission backoff until the read timeout (sessions 28 to 31, with
+     * niolb's socket autotuned to 32 MB or fixed at 4 MB alike). A well-behaved bulk client, as the healthy session
+     * is meant to be, keeps a window; the kernel's behaviour at a full queue is not what the fault tests judge.
+     */
+    private static final long IN_FLIGHT = 1 << 20;
     private static final byte[] RANDOM = new byte[1 << 20];
     /**
      * The writer is a platform thread: a measured session must not queue behind thousands of virtual threads
@@ -101,9 +111,11 @@ public final class BulkEcho {
             s.setTcpNoDelay(true);
             s.setSoTimeout(15_000);
             final long stopAt = start + duration.toNanos();
-            final Future<Long> writer = writerThread.submit(() -> write(s, stopAt, pause.toNanos()));
+            final Window window = new Window();
+            final Future<Long> writer = writerThread.submit(() -> write(s, stopAt, pause.toNanos(), window));
             final long[] count = new long[1];
-            final String failure = read(s, received, count, dropsBefore);
+            final String failure = read(s, received, count, dropsBefore, window);
+            window.close();
             final long nanos = System.nanoTime() - start;
             s.close(); // a healthy writer is done by now (the echo ends after our end); a stuck one fails
             long sent;
@@ -146,14 +158,47 @@ public final class BulkEcho {
         ByteBuffer.wrap(chunk).putLong(0, n);
     }
 
+    /** What is written and not read back yet, and a wait for room under {@link #IN_FLIGHT}. */
+    private static final class Window {
+        private long written;
+        private long read;
+        private boolean closed;
+
+        synchronized void awaitRoom(final long stopAt) throws InterruptedException {
+            while (!closed && written - read >= IN_FLIGHT && System.nanoTime() - stopAt < 0) {
+                wait(100); // a read, the reader's end or the stop time wakes it; the bound only guards a lost notify
+            }
+        }
+
+        synchronized void written(final long n) {
+            written += n;
+        }
+
+        synchronized void read(final long n) {
+            read += n;
+            notifyAll();
+        }
+
+        synchronized void close() {
+            closed = true;
+            notifyAll();
+        }
+    }
+
     /** Writes chunks until {@code stopAt}, then half-closes; returns the bytes written (throws on failure). */
-    private static long write(final Socket s, final long stopAt, final long pauseNanos) throws IOException {
+    private static long write(final Socket s, final long stopAt, final long pauseNanos, final Window window)
+        throws IOException, InterruptedException {
         final OutputStream out = s.getOutputStream();
         final byte[] chunk = new byte[CHUNK];
         long sent = 0;
         for (long n = 0; System.nanoTime() - stopAt < 0; n++) {
+            window.awaitRoom(stopAt);
+            if (System.nanoTime() - stopAt >= 0) {
+                break;
+            }
             fill(chunk, n);
             out.write(chunk);
+            window.written(CHUNK);
             sent += CHUNK;
             if (pauseNanos > 0) {
                 LockSupport.parkNanos(pauseNanos);
@@ -169,12 +214,13 @@ public final class BulkEcho {
      * host's TCP drop counters rose since the run began, since a stalled session is gone by the time anyone looks.
      */
     private static String read(final Socket s, final MessageDigest digest, final long[] count,
-                               final TcpDrops dropsBefore) {
+                               final TcpDrops dropsBefore, final Window window) {
         final byte[] buf = new byte[CHUNK];
         try {
             final InputStream in = s.getInputStream();
             int n;
             while ((n = in.read(buf)) >= 0) {
+                window.read(n);
                 digest.update(buf, 0, n);
                 count[0] += n;
             }
