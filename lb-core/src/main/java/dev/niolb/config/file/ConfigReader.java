@@ -110,6 +110,7 @@ final class ConfigReader {
         checkUdpServers(groups.values(), List.copyOf(listeners.values()), serverNodes);
         final DnsConfig dns = dns(root.map("dns"));
         final AdminConfig admin = admin(root.map("admin"));
+        checkNoServerIsOwn(groups.values(), List.copyOf(listeners.values()), admin, serverNodes);
         root.end();
         return root.build(() -> new Config(threads, grace, List.copyOf(listeners.values()), List.copyOf(groups.values()),
             dns, maxconn, admin, accessLog, logs, transport, shutdownDelay, busyPoll));
@@ -252,6 +253,26 @@ final class ConfigReader {
                     ProxyRules.checkServer(g.name(), s, listeners);
                 } catch (final IllegalArgumentException e) {
                     throw serverNodes.get(s).error(e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * A server at one of niolb's own listeners, its admin API or metrics listener, refused at the server's line, as
+     * the model refuses it (Config): reported at the file's first key, the line named no server (black-box testing,
+     * session 31).
+     */
+    private static void checkNoServerIsOwn(final java.util.Collection<TargetGroupConfig> groups,
+                                           final List<ListenerConfig> listeners, final AdminConfig admin,
+                                           final Map<ServerConfig, YamlValue> serverNodes) {
+        final List<ListenerConfig> endpoints = Config.ownEndpoints(listeners, admin);
+        for (final TargetGroupConfig g : groups) {
+            for (final ServerConfig s : g.servers()) {
+                final ListenerConfig own = Config.listenerAt(endpoints, g.name(), s.address(),
+                    java.net.InetAddress::isLoopbackAddress);
+                if (own != null && serverNodes.containsKey(s)) {
+                    throw serverNodes.get(s).error(Config.relaysToItself(g.name(), s.name(), own));
                 }
             }
         }

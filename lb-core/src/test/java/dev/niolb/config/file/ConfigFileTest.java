@@ -79,6 +79,24 @@ class ConfigFileTest {
     }
 
     @Test
+    void aServerAtAnOwnAddressIsRefusedAtItsOwnLine() {
+        assertThatThrownBy(() -> parse("""
+            admin:
+              address: 127.0.0.1:9901
+            listeners:
+              - bind: 127.0.0.1:8080
+            groups:
+              - name: web
+                servers:
+                  - 10.0.0.1:80
+                  - 127.0.0.1:9901
+            """)).hasMessage("niolb.yaml:9: groups[0].servers[1]: group 'web': server '127.0.0.1:9901' is at niolb's "
+            + "own admin API (127.0.0.1:9901): the group's clients would reach it");
+        assertThatThrownBy(() -> parse(MINIMAL + "      - 127.0.0.1:8080\n")).hasMessageStartingWith("niolb.yaml:7: ")
+            .hasMessageContaining("is at niolb's own listener");
+    }
+
+    @Test
     void aListenerOfAFileWithoutGroupsSaysThereAreNone() {
         assertThatThrownBy(() -> parse("listeners:\n  - bind: 127.0.0.1:8080\ngroups: []\n"))
             .hasMessage("niolb.yaml:2: listeners[0]: needs a group, and the file defines none (groups: is empty)");
