@@ -145,14 +145,10 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** As {@link #refuseServersAtOwnListeners}, against {@code endpoints}: listeners and the admin's stand-ins. */
     static void refuseServersAt(final Config config, final List<ListenerConfig> endpoints) throws IOException {
-        for (final dev.niolb.config.TargetGroupConfig g : config.groups()) {
-            for (final dev.niolb.config.ServerConfig server : g.servers()) {
-                final ListenerConfig own = Config.listenerAt(endpoints, g.name(), server.address(),
-                    dev.niolb.transport.LocalAddresses.HOST::isLocal);
-                if (own != null) {
-                    throw new IOException(Config.relaysToItself(g.name(), server.name(), own));
-                }
-            }
+        final Config.ServerAtOwn found = Config.serverAtOwn(config.groups(), endpoints,
+            dev.niolb.transport.LocalAddresses.HOST::isLocal);
+        if (found != null) {
+            throw new IOException(found.message());
         }
     }
 
@@ -530,7 +526,6 @@ public final class LoadBalancer implements AutoCloseable {
         return false;
     }
 
-    /** The running listeners' configs, each at the address it is bound to (a port 0 as the kernel chose it). */
     /**
      * Where niolb listens now: {@link #boundListeners} and, as {@link Config#ownEndpoints} writes them, the admin API
      * and the metrics listener at the addresses they are bound to (a port 0 is the port it got).
@@ -539,6 +534,7 @@ public final class LoadBalancer implements AutoCloseable {
         return Config.ownEndpoints(boundListeners(), adminAddress, metricsAddress);
     }
 
+    /** The running listeners' configs, each at the address it is bound to (a port 0 as the kernel chose it). */
     public List<ListenerConfig> boundListeners() {
         final List<ListenerConfig> bound = new ArrayList<>();
         for (final Listener l : state.listeners()) {

@@ -328,11 +328,6 @@ final class Reconfiguration {
     }
 
     /**
-     * A server the running groups have that the file does not (added through the admin API), at an address the next
-     * config's listeners take (a listener added there): refused, as the admin API would refuse the server now.
-     * Servers by DNS name are left to {@link dev.niolb.dns.DnsDiscovery#refilter}, which takes them out.
-     */
-    /**
      * Where no server may be once this reload is applied: the next config's listeners, the addresses of those of
      * them that run already as they are bound (a port 0 is the port it got: a server there was taken, and one
      * client looped to maxconn), and the admin API's and the metrics listener's addresses as they run, which only a
@@ -353,6 +348,11 @@ final class Reconfiguration {
         return Config.ownEndpoints(all, lb.adminAddress(), lb.metricsAddress());
     }
 
+    /**
+     * A server the running groups have that the file does not (added through the admin API), at one of
+     * {@code endpoints} (a listener added there): refused, as the admin API would refuse the server now. Servers by
+     * DNS name are left to {@link dev.niolb.dns.DnsDiscovery#refilter}, which takes them out.
+     */
     private void refuseRunningServersAt(final List<ListenerConfig> endpoints) throws IOException {
         for (final TargetGroup group : from.groups().values()) {
             final dev.niolb.config.TargetGroupConfig inFile = from.config().groups().stream()

@@ -17,6 +17,7 @@ final class DeadlineInput extends InputStream {
     private final InputStream in;
     private long deadlineNanos;
     private long bytes;
+    private final byte[] one = new byte[1];
 
     DeadlineInput(final Socket socket) throws IOException {
         this.socket = socket;
@@ -35,7 +36,6 @@ final class DeadlineInput extends InputStream {
 
     @Override
     public int read() throws IOException {
-        final byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 

@@ -111,15 +111,36 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
      */
     private static void checkNoServerIsAListener(final List<ListenerConfig> listeners,
                                                  final List<TargetGroupConfig> groups) {
+        final ServerAtOwn found = serverAtOwn(groups, listeners, InetAddress::isLoopbackAddress);
+        if (found != null) {
+            throw new IllegalArgumentException(found.message());
+        }
+    }
+
+    /** A server of {@code group} at niolb's own endpoint {@code own}: why it is refused, in {@link #message}. */
+    public record ServerAtOwn(TargetGroupConfig group, ServerConfig server, ListenerConfig own) {
+        public String message() {
+            return relaysToItself(group.name(), server.name(), own);
+        }
+    }
+
+    /**
+     * The first server of {@code groups} at one of {@code endpoints} ({@link #listenerAt}), or null: the one search
+     * the model, the file's reader (to name the server's line) and a start or a reload (which know the host's
+     * addresses) make.
+     */
+    public static ServerAtOwn serverAtOwn(final java.util.Collection<TargetGroupConfig> groups,
+                                          final List<ListenerConfig> endpoints,
+                                          final java.util.function.Predicate<InetAddress> local) {
         for (final TargetGroupConfig g : groups) {
             for (final ServerConfig server : g.servers()) {
-                final ListenerConfig own = listenerAt(listeners, g.name(), server.address(),
-                    InetAddress::isLoopbackAddress);
+                final ListenerConfig own = listenerAt(endpoints, g.name(), server.address(), local);
                 if (own != null) {
-                    throw new IllegalArgumentException(relaysToItself(g.name(), server.name(), own));
+                    return new ServerAtOwn(g, server, own);
                 }
             }
         }
+        return null;
     }
 
     /**
@@ -164,6 +185,8 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
 
     /** The group of the stand-ins {@link #ownEndpoints} adds: no group has an empty name. */
     private static final String ADMIN_ENDPOINT = "";
+    private static final String ADMIN_API = "admin-api";
+    private static final String METRICS_LISTENER = "metrics-listener";
 
     /**
      * {@code listeners} and, as TCP listeners of no group, the admin API's address and the metrics listener's: for
@@ -183,10 +206,10 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
         }
         final List<ListenerConfig> all = new ArrayList<>(listeners);
         if (admin != null) {
-            all.add(new ListenerConfig("admin-api", Protocol.TCP, admin, ADMIN_ENDPOINT, TcpOptions.DEFAULTS));
+            all.add(new ListenerConfig(ADMIN_API, Protocol.TCP, admin, ADMIN_ENDPOINT, TcpOptions.DEFAULTS));
         }
         if (metrics != null) {
-            all.add(new ListenerConfig("metrics-listener", Protocol.TCP, metrics, ADMIN_ENDPOINT, TcpOptions.DEFAULTS));
+            all.add(new ListenerConfig(METRICS_LISTENER, Protocol.TCP, metrics, ADMIN_ENDPOINT, TcpOptions.DEFAULTS));
         }
         return all;
     }
@@ -195,7 +218,7 @@ public record Config(int threads, Duration grace, List<ListenerConfig> listeners
     public static String relaysToItself(final String group, final String server, final ListenerConfig own) {
         if (own.group().equals(ADMIN_ENDPOINT)) {
             return "group " + Quoted.of(group) + ": server " + Quoted.of(server) + " is at niolb's own "
-                + (own.name().equals("admin-api") ? "admin API" : "metrics listener") + " ("
+                + (own.name().equals(ADMIN_API) ? "admin API" : "metrics listener") + " ("
                 + Endpoint.hostPort(own.bind()) + "): the group's clients would reach it";
         }
         final String at = own.protocol().scheme() + "://" + Endpoint.hostPort(own.bind());

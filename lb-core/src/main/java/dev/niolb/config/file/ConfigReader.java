@@ -266,15 +266,10 @@ final class ConfigReader {
     private static void checkNoServerIsOwn(final java.util.Collection<TargetGroupConfig> groups,
                                            final List<ListenerConfig> listeners, final AdminConfig admin,
                                            final Map<ServerConfig, YamlValue> serverNodes) {
-        final List<ListenerConfig> endpoints = Config.ownEndpoints(listeners, admin);
-        for (final TargetGroupConfig g : groups) {
-            for (final ServerConfig s : g.servers()) {
-                final ListenerConfig own = Config.listenerAt(endpoints, g.name(), s.address(),
-                    java.net.InetAddress::isLoopbackAddress);
-                if (own != null && serverNodes.containsKey(s)) {
-                    throw serverNodes.get(s).error(Config.relaysToItself(g.name(), s.name(), own));
-                }
-            }
+        final Config.ServerAtOwn found = Config.serverAtOwn(groups, Config.ownEndpoints(listeners, admin),
+            java.net.InetAddress::isLoopbackAddress);
+        if (found != null && serverNodes.containsKey(found.server())) {
+            throw serverNodes.get(found.server()).error(found.message());
         }
     }
 
