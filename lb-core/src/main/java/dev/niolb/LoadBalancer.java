@@ -687,6 +687,9 @@ public final class LoadBalancer implements AutoCloseable {
             reloads.applied();
             operatorStates.save(state.groups().values()); // servers the file changed or removed lose their lines
             LOG.info("reload: {}", result.diff().summary());
+            if (!result.replaced().isEmpty()) {
+                LOG.info("reload: {}{}", ReloadResult.REPLACED, String.join("; ", result.replaced()));
+            }
             shareAutoFlows(state.listeners());
             sizeMaxconn(maxconn, state.config().maxconn(), state.listeners(), " after the reload"); // their sockets too
             final String maxconnLine = reconfiguration.maxconnNotApplied(); // with the cap as resized just now

@@ -52,6 +52,8 @@ final class Reconfiguration {
     private final Set<String> datagramOnlyBefore;
     private final Set<String> datagramOnlyAfter;
     private final List<String> notApplied = new ArrayList<>();
+    /** Operators' run-time settings the file's new values replaced, for {@link ReloadResult#replaced}. */
+    private final List<String> replaced = new ArrayList<>();
     /** The maxconn the file asks for and a reload cannot apply; null when the file did not change it. */
     private Integer maxconnNotApplied;
     /** The listener fields behind the listener lines of {@link #notApplied}, left out of the applied diff. */
@@ -204,7 +206,7 @@ final class Reconfiguration {
         // what runs now: the file's values, except what only a restart changes (reported above)
         to = from.next(next.withListeners(runningListeners()).withRestartOnlyOf(config), ordered, listeners, removed,
             removedGroups);
-        return new ReloadResult(diff.withoutNotApplied(notAppliedFields, restartOnly), notApplied);
+        return new ReloadResult(diff.withoutNotApplied(notAppliedFields, restartOnly), notApplied, replaced);
     }
 
     /** Whether {@code choice} would run what runs: the transport itself, or auto where auto takes it. */
@@ -488,7 +490,13 @@ final class Reconfiguration {
         }
         group.reconcile(remove, add); // one snapshot: never empty in between; an admin call meanwhile is no failure
         for (final ServerConfig u : update) {
+            final Server s = group.snapshot().server(u.name());
+            final int inForce = s == null ? u.weight() : s.weight();
+            final int configured = s == null ? u.weight() : s.config().weight();
             group.update(u);
+            if (inForce != configured && u.weight() != configured) { // an operator's weight, and the file changed it
+                replaced.add("group " + after.name() + ": " + u.name() + " weight " + inForce + "→" + u.weight());
+            }
         }
         if (!change.changed("health") && checkedDifferently(change)) {
             // a check's target port and PROXY header are taken when it is made: make them again

@@ -222,9 +222,26 @@ class ReloadTest {
             new ServerConfig("a", backends.get("a").address(), 2), server("b"), server("c")));
         final ReloadResult result = reload(config(1, List.of(listener("front")), aWeighs2));
 
-        assertThat(result.summary()).isEqualTo("group web: a weight 1→2");
+        assertThat(result.diff().summary()).isEqualTo("group web: a weight 1→2");
         assertThat(a.weight()).isEqualTo(2);
         assertThat(lb.server("web", "b").state()).isEqualTo(ServerState.MAINT);
+    }
+
+    @Test
+    void aReloadSaysWhichWeightSetAtRunTimeTheFilesNewWeightReplaced() throws Exception {
+        backend("a");
+        backend("b");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.WEIGHTED, "a", "b")));
+        lb.setWeight("web", "a", 5);
+        lb.setWeight("web", "b", 7);
+        final TargetGroupConfig aWeighs2 = new TargetGroupConfig("web", Algorithm.WEIGHTED, List.of(
+            new ServerConfig("a", backends.get("a").address(), 2), new ServerConfig("b", backends.get("b").address(), 1)));
+
+        final ReloadResult result = reload(config(1, List.of(listener("front")), aWeighs2));
+
+        assertThat(result.replaced()).containsExactly("group web: a weight 5→2"); // b's 7 stays: its file weight did not change
+        assertThat(result.summary()).isEqualTo("group web: a weight 1→2; replaced what was set at run time: group web: a weight 5→2");
+        assertThat(lb.server("web", "b").weight()).isEqualTo(7);
     }
 
     @Test

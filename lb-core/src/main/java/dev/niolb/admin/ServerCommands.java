@@ -155,7 +155,11 @@ final class ServerCommands {
         final JsonWriter json = new JsonWriter().beginObject()
             .field("source", source.describe())
             .field("summary", result.diff().summary());
-        json.name("not_applied").beginArray();
+        json.name("replaced").beginArray();
+        for (final String s : result.replaced()) {
+            json.value(s);
+        }
+        json.endArray().name("not_applied").beginArray();
         for (final String s : result.notApplied()) {
             json.value(s);
         }

@@ -407,6 +407,29 @@ class AdminControlTest {
     }
 
     @Test
+    void reloadAnswersWhichWeightSetAtRunTimeTheFilesNewWeightReplaced() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            final Config running = rig.lb.config();
+            final TargetGroupConfig group = running.groups().getFirst();
+            final ServerConfig s0 = group.servers().getFirst();
+            assertThat(rig.http.post("/api/groups/g/servers/" + s0.name(), "weight=5").statusCode()).isEqualTo(200);
+            final Config next = new Config(running.threads(), running.grace(), running.listeners(), List.of(
+                new TargetGroupConfig("g", group.balance(), List.of(new ServerConfig(s0.name(), s0.address(), 3)))))
+                .withAdmin(running.admin());
+            rig.lb.configSource(ConfigSource.fixed(next, "test"));
+
+            final HttpResponse<String> reloaded = rig.http.post("/reload", "");
+
+            assertThat(reloaded.statusCode()).as(reloaded.body()).isEqualTo(200);
+            final JsonNode body = AdminRig.JSON.readTree(reloaded.body());
+            assertThat(body.get("summary").asText()).isEqualTo("group g: " + s0.name() + " weight 1→3");
+            assertThat(body.get("replaced")).hasSize(1);
+            assertThat(body.get("replaced").get(0).asText()).isEqualTo("group g: " + s0.name() + " weight 5→3");
+            assertThat(rig.lb.server("g", s0.name()).weight()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void reloadReadsTheConfigSourceAgainAndAppliesIt() throws Exception {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null);
              EchoServer extra = new EchoServer("s1")) {
