@@ -601,7 +601,7 @@ final class Reconfiguration {
         changeOf(changed, "allowed-hosts", running.allowedHosts().toString(), next.allowedHosts().toString());
         changeOf(changed, "metrics-address", hostPortOrNone(running.metricsAddress()),
             hostPortOrNone(next.metricsAddress()));
-        changeOf(changed, "token required", String.valueOf(running.required()), String.valueOf(next.required()));
+        changeOf(changed, "must bind", String.valueOf(running.required()), String.valueOf(next.required()));
         return String.join(", ", changed);
     }
 

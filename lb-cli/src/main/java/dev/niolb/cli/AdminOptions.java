@@ -16,9 +16,10 @@ import java.util.List;
  * The observability flags {@code run} and {@code demo} share: where the admin API listens, its token, the
  * access log's format, and where the logs go besides standard output (an access log file, syslog).
  *
- * <p>The default address ({@code --admin} not given, or given as the default) is taken only when free: a second
- * niolb on the host (its 9900 taken) runs without an admin API and says so, instead of failing. Any other address
- * must bind. The config file's {@code admin:} keys follow the same rule ({@link AdminConfig#of}).
+ * <p>The default address ({@code --admin} not given) is taken only when free and no token guards it: a second
+ * niolb on the host (its 9900 taken) runs without an admin API and says so, instead of failing. An address given,
+ * the default one too, or one with a token, must bind. The config file's {@code admin:} keys follow the same rule
+ * ({@link AdminConfig#of}, {@link AdminConfig#atDefault}).
  */
 final class AdminOptions {
     /** {@code HOST:PORT} or {@code none}. */
@@ -63,7 +64,7 @@ final class AdminOptions {
 
     @Option(names = "--admin", paramLabel = "HOST:PORT|none", converter = AdminAddress.class,
         description = "Admin HTTP API and stats page (GET / , /metrics, /api/stats; POST to drain, weigh, ...), "
-            + "or none (default: " + AdminConfig.DEFAULT_ADDRESS + "; if that is busy niolb runs without it).")
+            + "or none (default: " + AdminConfig.DEFAULT_ADDRESS + "; if that is busy and no token file is given, niolb runs without it; an address given must bind).")
     private Address admin;
 
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT", converter = AdminAddress.class,
@@ -119,7 +120,7 @@ final class AdminOptions {
     AdminConfig adminConfig() {
         final InetSocketAddress metrics = metricsAddress == null ? null : metricsAddress.address();
         if (admin == null) {
-            return AdminConfig.DEFAULT.withTokenFile(tokenFile).withMetricsAddress(metrics)
+            return AdminConfig.atDefault(tokenFile).withMetricsAddress(metrics)
                 .withAllowedHosts(allowedHosts);
         }
         if (admin.address() == null && tokenFile != null) {

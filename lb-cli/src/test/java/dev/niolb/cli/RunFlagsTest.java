@@ -229,6 +229,15 @@ class RunFlagsTest {
     }
 
     @Test
+    void theDefaultAdminAddressMustBindWhenGivenOrGuardedByAToken() {
+        assertThat(config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80", "--admin", "127.0.0.1:9900")
+            .admin().required()).isTrue();
+        assertThat(config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80", "--admin-token-file",
+            "/etc/niolb/token").admin()).isEqualTo(new AdminConfig(new InetSocketAddress("127.0.0.1", 9900),
+            java.nio.file.Path.of("/etc/niolb/token"), true));
+    }
+
+    @Test
     void anAdminAddressGivenMustBindAndCarriesItsTokenFile() {
         final Config config = config("--listen", "127.0.0.1:8080", "--server", "10.0.0.1:80",
             "--admin", "[::1]:9901", "--admin-token-file", "/etc/niolb/token", "--access-log", "json");

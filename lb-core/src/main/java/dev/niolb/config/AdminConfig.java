@@ -14,9 +14,12 @@ import java.util.regex.Pattern;
  * @param address   the TCP address to listen on; null for no admin API
  * @param tokenFile a file whose content (trimmed) is the bearer token every state-changing call must carry;
  *                  null for none (then only the address guards the API: keep it on loopback)
- * @param required  whether an address that cannot be bound fails the start; false for the default address, so
- *                  that a second niolb on one host runs (without an admin API, with a warning) instead of failing
- *                  ({@link #of} decides it so for flags and file alike)
+ * @param required  whether an address that cannot be bound fails the start: false only for the default address
+ *                  left unwritten and without a token, so that a second niolb on one host runs (without an admin
+ *                  API, with a warning) instead of failing ({@link #of} and {@link #atDefault} decide it so for flags
+ *                  and file alike). An address written out, or guarded by a token, must bind: a process that held
+ *                  the port in niolb's stead was sent the token by {@code niolb server} and answered for niolb
+ *                  (black-box testing, session 32)
  * @param allowedHosts host names (or address literals) that requests may name in their {@code Host} header besides
  *                  loopback names and addresses and the address a request came in on; lower case, without port.
  *                  The guard against DNS rebinding: a page whose name its owner rebinds to this address still
@@ -34,7 +37,7 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
     private static final Pattern HOST_NAME =
         Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
     /** What {@code niolb run} (flags or file) and {@code niolb demo} get unless told otherwise. */
-    public static final AdminConfig DEFAULT = of(parseAddress(DEFAULT_ADDRESS), null);
+    public static final AdminConfig DEFAULT = new AdminConfig(parseAddress(DEFAULT_ADDRESS), null, false);
 
     public AdminConfig {
         if (address == null && tokenFile != null) {
@@ -71,8 +74,8 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
     }
 
     /**
-     * What users write: an address (null for none) and a token file. The default address is taken only when it
-     * is free; any other must bind.
+     * What users write: an address (null for none) and a token file. An address written out must bind, the
+     * default one too.
      */
     public static AdminConfig of(final InetSocketAddress address, final Path tokenFile) {
         if (address == null) {
@@ -81,15 +84,25 @@ public record AdminConfig(InetSocketAddress address, Path tokenFile, boolean req
             }
             return NONE;
         }
-        return new AdminConfig(address, tokenFile, !Endpoint.hostPort(address).equals(DEFAULT_ADDRESS));
+        return new AdminConfig(address, tokenFile, true);
+    }
+
+    /**
+     * No address written: the default one, taken only when it is free, unless a token guards it ({@code
+     * tokenFile} not null): then it must bind, since a process holding the port in niolb's stead would be sent
+     * the token.
+     */
+    public static AdminConfig atDefault(final Path tokenFile) {
+        return new AdminConfig(DEFAULT.address(), tokenFile, tokenFile != null);
     }
 
     public boolean enabled() {
         return address != null;
     }
 
+    /** With a token file: an address that must bind then, whichever it is (see {@link #atDefault}). */
     public AdminConfig withTokenFile(final Path file) {
-        return new AdminConfig(address, file, required, allowedHosts, metricsAddress);
+        return new AdminConfig(address, file, required || file != null, allowedHosts, metricsAddress);
     }
 
     /** A read-only listener for {@code /metrics} and {@code /ready} on {@code metrics}; null for none. */

@@ -360,8 +360,7 @@ final class ConfigReader {
     private static AdminConfig admin(final YamlMap m) {
         // not value(): "none" reads as null, which value() would take for an absent key
         final Optional<YamlValue> given = m.get("address");
-        final InetSocketAddress address = given.isPresent() ? given.get().as(AdminConfig::parseAddress)
-            : AdminConfig.DEFAULT.address();
+        final InetSocketAddress address = given.isPresent() ? given.get().as(AdminConfig::parseAddress) : null;
         final Path tokenFile = m.value("token-file", v -> Path.of(v.text().strip()), null);
         final Optional<YamlValue> metricsGiven = m.get("metrics-address");
         final InetSocketAddress metrics = metricsGiven.isPresent() ? metricsGiven.get().as(AdminConfig::parseAddress)
@@ -369,7 +368,8 @@ final class ConfigReader {
         final List<String> hosts = m.value("allowed-hosts",
             v -> v.listOrOne().stream().map(h -> h.as(AdminConfig::parseAllowedHost)).toList(), List.of());
         m.end();
-        return m.build(() -> AdminConfig.of(address, tokenFile).withMetricsAddress(metrics).withAllowedHosts(hosts));
+        return m.build(() -> (given.isPresent() ? AdminConfig.of(address, tokenFile) : AdminConfig.atDefault(tokenFile))
+            .withMetricsAddress(metrics).withAllowedHosts(hosts));
     }
 
     private static List<CheckSpec> checks(final YamlValue v) {

@@ -68,8 +68,12 @@ public final class ConfigWriter {
             .put("access-log", config.accessLog().toString());
         logs(defaults, config.logs());
         root.put("defaults", defaults);
-        final Map admin = new Map(FlowStyle.BLOCK)
-            .put("address", config.admin().enabled() ? Endpoint.hostPort(config.admin().address()) : "none");
+        final Map admin = new Map(FlowStyle.BLOCK);
+        if (!config.admin().enabled()) {
+            admin.put("address", "none");
+        } else if (config.admin().required()) { // written out, the address must bind: left out when it need not
+            admin.put("address", Endpoint.hostPort(config.admin().address()));
+        }
         if (config.admin().metricsAddress() != null) {
             admin.put("metrics-address", Endpoint.hostPort(config.admin().metricsAddress()));
         }

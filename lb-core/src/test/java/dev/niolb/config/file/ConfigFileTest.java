@@ -130,7 +130,16 @@ class ConfigFileTest {
         assertThat(config.admin()).isEqualTo(new AdminConfig(at("127.0.0.1", 9901), Path.of("/etc/niolb/admin-token"),
             true));
         assertThat(parse("admin:\n  address: none\n" + MINIMAL).admin()).isEqualTo(AdminConfig.NONE);
-        assertThat(parse("admin:\n  address: 127.0.0.1:9900\n" + MINIMAL).admin()).isEqualTo(AdminConfig.DEFAULT);
+    }
+
+    @Test
+    void theDefaultAdminAddressMustBindWhenWrittenOutOrGuardedByAToken() {
+        assertThat(parse(MINIMAL).admin()).isEqualTo(AdminConfig.DEFAULT);
+        assertThat(AdminConfig.DEFAULT.required()).isFalse(); // left out, tokenless: a second niolb runs without it
+        assertThat(parse("admin:\n  address: 127.0.0.1:9900\n" + MINIMAL).admin())
+            .isEqualTo(new AdminConfig(AdminConfig.DEFAULT.address(), null, true));
+        assertThat(parse("admin:\n  token-file: /etc/niolb/admin-token\n" + MINIMAL).admin())
+            .isEqualTo(new AdminConfig(AdminConfig.DEFAULT.address(), Path.of("/etc/niolb/admin-token"), true));
     }
 
     @Test

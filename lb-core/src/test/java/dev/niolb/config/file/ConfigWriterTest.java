@@ -93,7 +93,7 @@ class ConfigWriterTest {
                 servers: [10.0.0.1:80]
             """, "t.yaml"));
 
-        assertThat(yaml).contains("  threads: auto\n", "  grace: 30s\n", "  access-log: off\n", "admin:\n  address: 127.0.0.1:9900\n", "    idle-timeout: 10m\n", "    buffer-size: 64k\n",
+        assertThat(yaml).contains("  threads: auto\n", "  grace: 30s\n", "  access-log: off\n", "admin:\n  allowed-hosts: []\n", "    idle-timeout: 10m\n", "    buffer-size: 64k\n",
             "    udp-max-flows: auto\n", "    check-interval: 2s\n", "    checks: []\n", "      - address: 10.0.0.1:80\n",
             "        weight: 1\n", "    accept-proxy: false\n", "    proxy-header-timeout: 5s\n",
             "    proxy-header-max: 4k\n", "        send-proxy: none\n");
