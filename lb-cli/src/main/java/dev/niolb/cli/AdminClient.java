@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.admin.AdminProof;
 import dev.niolb.config.Endpoint;
 import dev.niolb.json.JsonReader;
 
@@ -39,6 +40,10 @@ final class AdminClient {
     private final String token;
     private final Duration timeout;
     private final HttpClient http;
+    /** Whether the admin API proved it holds the token ({@link #proveToken}), or said that none guards it. */
+    private boolean proven;
+    /** The API said no token guards it: none is sent. */
+    private boolean tokenless;
 
     /**
      * @param token the bearer token state changes carry; null for none
@@ -72,6 +77,7 @@ final class AdminClient {
      * {@code POST path} with the parameters as a form (in the order given): the answer's JSON object.
      */
     Map<String, Object> post(final String path, final Map<String, String> form) throws InterruptedException {
+        proveToken();
         final String body = form.entrySet().stream()
             .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
                 + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
@@ -82,6 +88,7 @@ final class AdminClient {
 
     /** {@code DELETE path}: the answer's JSON object. */
     Map<String, Object> delete(final String path) throws InterruptedException {
+        proveToken();
         return json(send(request(path).DELETE(), "DELETE " + path));
     }
 
@@ -93,14 +100,76 @@ final class AdminClient {
     private HttpRequest.Builder request(final String path) {
         final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + where() + path))
             .timeout(timeout);
-        if (token != null) {
+        if (token != null && proven && !tokenless) {
             b.header("Authorization", "Bearer " + token);
         }
         return b;
     }
 
+    /**
+     * Before the token is first sent: asks the admin API to prove that it holds it ({@link AdminProof}), so that a
+     * process listening at the address in niolb's stead is never sent it (black-box testing, session 32). An API
+     * that says no token guards it is sent none.
+     *
+     * @throws Failure when the answer proves nothing: the token is not sent
+     */
+    private void proveToken() throws InterruptedException {
+        if (token == null || proven) {
+            return;
+        }
+        final byte[] random = new byte[16];
+        new java.security.SecureRandom().nextBytes(random);
+        final String nonce = java.util.HexFormat.of().formatHex(random);
+        final String unproven = "the admin API at " + where() + " did not prove that it holds the token, which was "
+            + "therefore not sent: ";
+        final String what = "GET " + AdminProof.PATH;
+        final HttpResponse<String> answer = exchange(request(AdminProof.PATH + "?nonce=" + nonce).GET());
+        if (answer.statusCode() == 404) {
+            throw new Failure(unproven + "it has no " + AdminProof.PATH + " (not niolb, or a niolb older than this "
+                + "command: is another process listening there?)");
+        }
+        if (answer.statusCode() != 200) {
+            throw new Failure(refusal(answer.body(), answer.statusCode(), what));
+        }
+        final Map<String, Object> proof = json(answer);
+        if (Boolean.FALSE.equals(proof.get("token"))) {
+            tokenless = true; // a token is not needed there: nothing is given away by asking without it
+        } else if (!(proof.get("proof") instanceof String p) || !provesAtAnyAddress(nonce, p)) {
+            throw new Failure(unproven + "its proof does not match this token (another process listening there, or a "
+                + "niolb with another token file?)");
+        }
+        proven = true;
+    }
+
+    private boolean provesAtAnyAddress(final String nonce, final String answer) {
+        final byte[] key = token.getBytes(StandardCharsets.US_ASCII);
+        if (!address.isUnresolved()) {
+            return AdminProof.proves(key, nonce, address, answer);
+        }
+        try { // a name: the API answers for the address the connection came in on, one of the name's
+            for (final java.net.InetAddress a : java.net.InetAddress.getAllByName(address.getHostString())) {
+                if (AdminProof.proves(key, nonce, new InetSocketAddress(a, address.getPort()), answer)) {
+                    return true;
+                }
+            }
+        } catch (final java.net.UnknownHostException e) {
+            return false;
+        }
+        return false;
+    }
+
     private HttpResponse<String> send(final HttpRequest.Builder request, final String what)
         throws InterruptedException {
+        final HttpResponse<String> response = exchange(request);
+        final int status = response.statusCode();
+        if (status / 100 != 2) {
+            throw new Failure(refusal(response.body(), status, what));
+        }
+        return response;
+    }
+
+    /** The answer, whatever its status; a {@link Failure} when there is none. */
+    private HttpResponse<String> exchange(final HttpRequest.Builder request) throws InterruptedException {
         final HttpResponse<String> response;
         // one deadline for the whole answer: the request's own timeout ends at the headers, and a peer that sends
         // them and then stalls in the body would hold the command for ever
@@ -127,10 +196,6 @@ final class AdminClient {
                 + dev.niolb.config.Durations.format(timeout) + " (--timeout)");
         } catch (final IOException e) {
             throw new Failure("the admin API at " + where() + " " + brokenAnswer(e));
-        }
-        final int status = response.statusCode();
-        if (status / 100 != 2) {
-            throw new Failure(refusal(response.body(), status, what));
         }
         return response;
     }

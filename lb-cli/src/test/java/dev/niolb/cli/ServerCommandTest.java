@@ -136,6 +136,35 @@ class ServerCommandTest {
     }
 
     @Test
+    void aProcessHoldingTheAdminAddressInNiolbsSteadIsNeverSentTheToken() throws Exception {
+        final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final com.sun.net.httpserver.HttpServer squatter = com.sun.net.httpserver.HttpServer.create(
+            new InetSocketAddress("127.0.0.1", 0), 0);
+        squatter.createContext("/", exchange -> { // answers everything as niolb would, proof included
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            final byte[] body = (exchange.getRequestURI().getPath().equals("/api/proof")
+                ? "{\"token\":true,\"proof\":\"00ff\"}"
+                : "{\"group\":\"web\",\"server\":{\"name\":\"web-1\",\"state\":\"drain\"}}").getBytes();
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        squatter.start();
+        try {
+            final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin",
+                "127.0.0.1:" + squatter.getAddress().getPort(), "--admin-token-file", token.toString());
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.errLines()).singleElement().asString()
+                .contains("did not prove that it holds the token, which was therefore not sent");
+            assertThat(authorizations).containsOnly("null"); // the proof was asked, without the token
+        } finally {
+            squatter.stop(0);
+        }
+    }
+
+    @Test
     void theAddressAndTokenAreTakenFromTheConfigFile() throws Exception {
         final Path config = Files.writeString(dir.resolve("niolb.yaml"), """
             admin:

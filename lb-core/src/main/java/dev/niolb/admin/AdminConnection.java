@@ -9,6 +9,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ final class AdminConnection {
                 answering = true;
                 disarm(); // routes bound their own waits (a loop's answer, a reload)
                 response = routes.answer(new AdminRequest(h.method(), h.rawPath(), h.rawQuery(), h.headers(), body,
-                    socket.getLocalAddress()));
+                    (InetSocketAddress) socket.getLocalSocketAddress(), (InetSocketAddress) socket.getRemoteSocketAddress()));
             } catch (final Refused refused) {
                 answering = true;
                 response = refused.response();

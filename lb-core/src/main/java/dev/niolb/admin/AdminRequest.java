@@ -1,6 +1,7 @@
 package dev.niolb.admin;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 
@@ -12,12 +13,18 @@ import java.util.Map;
  * @param rawQuery the target's query, still encoded; null for none
  * @param headers  by lower-case name, each with its values in order
  * @param body     the whole body; empty for none
- * @param local    the address the connection came in on (which of a wildcard bind's addresses, for one)
+ * @param at       the address and port the connection came in on (which of a wildcard bind's addresses, for one)
+ * @param remote   the client's address, for the log
  *
  * <p>Threadsafe (immutable once read).
  */
 record AdminRequest(String method, String rawPath, String rawQuery, Map<String, List<String>> headers, byte[] body,
-                    InetAddress local) {
+                    InetSocketAddress at, InetSocketAddress remote) {
+
+    /** The address the connection came in on. */
+    InetAddress local() {
+        return at.getAddress();
+    }
 
     /** The first value of a header, or null. */
     String header(final String name) {

@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  * GET    /api/stats                         listeners, groups, servers, latencies (JSON)
  * GET    /api/connections?server=&amp;listener=&amp;limit=   the live connection table, oldest first (JSON)
  * GET    /ready                             200 when ready for traffic, 503 when not or stopping ({@link Readiness})
+ * GET    /api/proof?nonce=N                 that this process holds the token, before a client sends it ({@link AdminProof})
  * POST   /api/groups/{g}/servers/{s}        state=ready|drain|maint and/or weight=N
  * POST   /api/groups/{g}/servers            add a server: server=HOST:PORT[,weight=N][,name=NAME][,backup]
  * DELETE /api/groups/{g}/servers/{s}        remove a server
@@ -53,6 +54,7 @@ final class AdminRoutes {
     private final HostGuard hosts;
     private final ServerCommands commands;
     private final boolean readOnly;
+    private final RefusalLog refusals = new RefusalLog();
 
     AdminRoutes(final LoadBalancer lb, final BearerToken token, final HostGuard hosts) {
         this(lb, token, hosts, false);
@@ -76,10 +78,14 @@ final class AdminRoutes {
         try {
             final String refusal = hosts.refusal(x.header("host"), x.local());
             if (refusal != null) {
+                refusals.note(x, 403, refusal);
                 return AdminResponse.error(403, refusal);
             }
             return readOnly ? readOnlyRoute(x) : route(x);
         } catch (final Refused refused) {
+            if (refused.status() == 401 || refused.status() == 403) {
+                refusals.note(x, refused.status(), refused.getMessage());
+            }
             return refused.response();
         } catch (final RuntimeException e) {
             LOG.warn("admin: {} {} failed", x.method(), ClientText.clip(x.rawPath()), e);
@@ -110,6 +116,10 @@ final class AdminRoutes {
             case "/ready" -> {
                 allow(x, READ);
                 return ready();
+            }
+            case AdminProof.PATH -> {
+                allow(x, READ);
+                return proof(x);
             }
             case "/reload" -> {
                 allow(x, "POST");
@@ -159,6 +169,25 @@ final class AdminRoutes {
         return AdminResponse.json(ready.ready() ? 200 : 503, ready.json());
     }
 
+    /** {@code {"token": true, "proof": "…"}}, or {@code {"token": false}} when no token guards the API. */
+    private AdminResponse proof(final AdminRequest x) {
+        final Map<String, String> q;
+        try {
+            q = RequestParams.parse(x.rawQuery(), null, null);
+        } catch (final IllegalArgumentException e) {
+            throw new Refused(400, e.getMessage());
+        }
+        final String nonce = q.get("nonce");
+        if (q.size() != 1 || !AdminProof.wellFormed(nonce)) {
+            throw new Refused(400, "expected nonce=N alone, N 32 to 128 lower-case hexadecimal digits");
+        }
+        final JsonWriter json = new JsonWriter().beginObject().field("token", token != null);
+        if (token != null) {
+            json.field("proof", token.proof(nonce, x.at()));
+        }
+        return AdminResponse.json(200, json.endObject().toString());
+    }
+
     private static final java.util.Set<String> CONNECTIONS_PARAMS = java.util.Set.of("server", "listener", "limit");
 
     private AdminResponse connections(final AdminRequest x) {
@@ -177,7 +206,7 @@ final class AdminRoutes {
         int limit = DEFAULT_LIMIT;
         if (q.containsKey("limit")) {
             try {
-                limit = Integer.parseInt(q.get("limit"));
+                limit = dev.niolb.config.Numbers.parseInt(q.get("limit")); // ASCII digits, as everywhere
             } catch (final NumberFormatException e) {
                 limit = -1;
             }

@@ -86,6 +86,19 @@ public final class BearerToken {
     }
 
     /**
+     * {@link AdminProof} of the token for {@code nonce} asked at {@code at}.
+     *
+     * @throws Refused 503 while the token file gives no token
+     */
+    String proof(final String nonce, final java.net.InetSocketAddress at) {
+        final Read now = file == null ? current : fresh();
+        if (now.token() == null) {
+            throw new Refused(503, "the admin token file gives no token now (niolb's log says why)");
+        }
+        return AdminProof.of(now.token(), nonce, at);
+    }
+
+    /**
      * The token as the file gives it now, read again at every call: a change a size, a modification time or the
      * file's identity would tell was missed by {@code cp -p} of a token of the same length, which left the old
      * token in force (black-box testing, session 27). A change is one small read, and changes are rare.

@@ -77,8 +77,21 @@ final class HostGuard {
         final boolean same = (scheme.equals("http") || scheme.equals("https")) && from != null && self != null
             && uri.getRawPath() != null && (uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
             && (from.port() < 0 ? defaultPort : from.port()) == (self.port() < 0 ? defaultPort : self.port())
-            && allows(from.name(), local);
+            && sameHost(from.name(), self.name()) && allows(from.name(), local);
         return same ? null : "cross-origin state changes are refused (Origin '" + ClientText.clip(origin) + "')";
+    }
+
+    /**
+     * Whether an Origin's host is the one the request's Host names: a browser sends the two alike for a page of the
+     * admin API itself. {@code http://127.0.0.2:9900} or {@code http://[::1]:9900} beside {@code Host:
+     * 127.0.0.1:9900} is another socket, which another local application may serve (black-box testing, session 32:
+     * both were taken, being loopback). A trailing dot and the spelling of an IPv6 literal do not count.
+     */
+    private static boolean sameHost(final String origin, final String host) {
+        final String a = origin.endsWith(".") ? origin.substring(0, origin.length() - 1) : origin;
+        final String b = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        final InetAddress la = literal(a);
+        return la != null ? la.equals(literal(b)) : a.equals(b);
     }
 
     private boolean allows(final String hostName, final InetAddress local) {

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -184,6 +185,15 @@ final class ServerCommands {
             final String address = params.get("address");
             if (address == null || address.isBlank()) {
                 throw new Refused(400, "give server=HOST:PORT[,weight=N][,name=NAME][,backup] or address=HOST:PORT");
+            }
+            // each part is one value: a comma or '=' in it would be read as more options of the spec pasted
+            // together here (name=n9,weight=256,backup gave a backup of weight 256; black-box testing, session 32)
+            for (final String part : List.of("address", "name", "weight")) {
+                final String value = params.get(part);
+                if (value != null && (value.indexOf(',') >= 0 || value.indexOf('=') >= 0)) {
+                    throw new Refused(400, "bad " + part + " " + Quoted.of(ClientText.clip(value)) + ": one value, "
+                        + "without ',' or '=' (for options, give server=HOST:PORT,OPTION=VALUE,...)");
+                }
             }
             final StringBuilder b = new StringBuilder(address.strip());
             if (params.get("weight") != null) {

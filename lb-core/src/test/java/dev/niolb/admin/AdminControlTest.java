@@ -112,6 +112,62 @@ class AdminControlTest {
     }
 
     @Test
+    void theApiProvesItHoldsTheTokenForTheAddressItWasReachedOnWithoutGivingItAway(@TempDir final Path dir)
+        throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "s3cr3t-t0ken\n");
+        final String nonce = "00112233445566778899aabbccddeeff";
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+            final HttpResponse<String> answer = rig.http.get(AdminProof.PATH + "?nonce=" + nonce);
+
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            assertThat(answer.body()).doesNotContain("s3cr3t");
+            final String proof = AdminRig.JSON.readTree(answer.body()).get("proof").asText();
+            final byte[] token = "s3cr3t-t0ken".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            assertThat(AdminProof.proves(token, nonce, admin, proof)).isTrue();
+            assertThat(AdminProof.proves(token, nonce, new InetSocketAddress(admin.getAddress(), admin.getPort() + 1),
+                proof)).as("an answer relayed from a niolb at another address").isFalse();
+            assertThat(AdminProof.proves("another".getBytes(java.nio.charset.StandardCharsets.US_ASCII), nonce, admin,
+                proof)).isFalse();
+            assertThat(rig.http.get(AdminProof.PATH + "?nonce=xyz").statusCode()).isEqualTo(400);
+        }
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            assertThat(AdminRig.JSON.readTree(rig.http.get(AdminProof.PATH + "?nonce=" + nonce).body()).get("token")
+                .asBoolean()).as("no token guards this one").isFalse();
+        }
+    }
+
+    @Test
+    void refusedCallsAreLoggedOnceAnIntervalWithACountOfTheRest(@TempDir final Path dir) throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "s3cr3t-t0ken\n");
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, tokenFile);
+             LogCapture log = LogCapture.of(RefusalLog.class.getName())) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain", "Authorization", "Bearer guess" + i)
+                    .statusCode()).isEqualTo(401);
+            }
+
+            assertThat(log.messages()).hasSize(1); // the two after it within the interval: counted, not logged
+            assertThat(log.messages().getFirst()).startsWith("admin: refused POST /api/groups/g/servers/s0 from 127.0.0.1:")
+                .contains(": 401 this call needs the admin bearer token").doesNotContain("guess");
+        }
+    }
+
+    @Test
+    void aServerAddedByPartsCannotSmuggleOptionsInAPart() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            expect(rig.http.post("/api/groups/g/servers", "address=127.0.0.1:9&name=n9,weight=256,backup"), 400,
+                "bad name 'n9,weight=256,backup': one value, without ',' or '='");
+            expect(rig.http.post("/api/groups/g/servers", "address=127.0.0.1:9,send-proxy-v2&name=z"), 400,
+                "bad address '127.0.0.1:9,send-proxy-v2'");
+            expect(rig.http.post("/api/groups/g/servers", "address=127.0.0.1:9&weight=1,backup"), 400, "bad weight");
+            assertThat(rig.lb.group("g").snapshot().servers()).hasSize(1);
+        }
+    }
+
+    @Test
     void aTokenRotatedInItsFileIsTheOneTheNextChangeNeeds(@TempDir final Path dir) throws Exception {
         final Path tokenFile = dir.resolve("token");
         Files.writeString(tokenFile, "old-token\n");

@@ -59,7 +59,7 @@ class AdminHostTest {
         try (AdminRig rig = new AdminRig(1).start()) {
             final InetSocketAddress admin = rig.lb.adminAddress();
             final int port = admin.getPort();
-            final RawHttp.Answer a = RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", "127.0.0.1:" + port,
+            final RawHttp.Answer a = RawHttp.send(admin, "POST", "/api/groups/g/servers/s0", "localhost:" + port,
                 "state=drain", "Origin", "http://localhost:" + port);
 
             assertThat(a.status()).as(a.body()).isEqualTo(200);

@@ -49,9 +49,17 @@ class HostGuardTest {
     }
 
     @Test
+    void anOriginMustNameTheHostTheRequestNamesNotAnotherLoopbackSocket() {
+        assertThat(guard.originRefusal("http://127.0.0.2:9900", "127.0.0.1:9900", LOOPBACK)).isNotNull();
+        assertThat(guard.originRefusal("http://[::1]:9900", "127.0.0.1:9900", LOOPBACK)).isNotNull();
+        assertThat(guard.originRefusal("http://localhost:9900", "127.0.0.1:9900", LOOPBACK)).isNotNull();
+        assertThat(guard.originRefusal("http://localhost.:9900", "LOCALHOST:9900", LOOPBACK)).isNull();
+    }
+
+    @Test
     void anOriginMustNameAnAllowedHostWithTheRequestsPort() {
-        assertThat(guard.originRefusal("http://localhost:9900", "127.0.0.1:9900", LOOPBACK)).isNull();
-        assertThat(guard.originRefusal("http://[::1]:9900", "localhost:9900", LOOPBACK)).isNull();
+        assertThat(guard.originRefusal("http://localhost:9900", "localhost:9900", LOOPBACK)).isNull();
+        assertThat(guard.originRefusal("http://[::1]:9900", "[0:0::1]:9900", LOOPBACK)).isNull();
         assertThat(guard.originRefusal("http://lb.example.com", "lb.example.com", LAN)).isNull();
         assertThat(guard.originRefusal("https://lb.example.com", "lb.example.com:443", LAN)).isNull();
         assertThat(guard.originRefusal("http://localhost:3000", "localhost:9900", LOOPBACK)).isNotNull();

@@ -1,0 +1,36 @@
+package dev.niolb.admin;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Admin requests refused for who sent them (401: no or a wrong token; 403: a foreign Host or Origin), in niolb's
+ * log: a token being guessed or a DNS-rebinding page at work was invisible to the operator (black-box testing,
+ * session 32), where HAProxy and nginx log denied requests. At most one line per {@link #INTERVAL_MS}, which counts
+ * those left out since the last, so that a flood of guesses cannot flood the log.
+ *
+ * <p>Threadsafe: the admin connections' virtual threads note refusals concurrently.
+ */
+final class RefusalLog {
+    private static final Logger LOG = LoggerFactory.getLogger(RefusalLog.class);
+    static final long INTERVAL_MS = 10_000;
+
+    private final AtomicLong nextLineMs = new AtomicLong();
+    private final AtomicLong leftOut = new AtomicLong();
+
+    /** Logs this refusal, or counts it when a line went out less than {@link #INTERVAL_MS} ago. */
+    void note(final AdminRequest x, final int status, final String why) {
+        final long now = System.currentTimeMillis();
+        final long next = nextLineMs.get();
+        if (now < next || !nextLineMs.compareAndSet(next, now + INTERVAL_MS)) {
+            leftOut.incrementAndGet();
+            return;
+        }
+        final long more = leftOut.getAndSet(0);
+        LOG.warn("admin: refused {} {} from {}: {} {}{}", ClientText.clip(x.method()), ClientText.clip(x.rawPath()),
+            x.remote() == null ? "?" : dev.niolb.config.Endpoint.hostPort(x.remote()), status, why,
+            more > 0 ? " (" + more + " more refused since the last line, not logged)" : "");
+    }
+}
