@@ -30,12 +30,17 @@ final class ControlSocket implements AutoCloseable {
     record Received(String text, int[] fds) {
     }
 
+    /** The process at the other end of a connection, as the kernel saw it connect ({@code SO_PEERCRED}). */
+    record Peer(int pid, int uid) {
+    }
+
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
     private static final int SO_RCVTIMEO = 20;
+    private static final int SO_PEERCRED = 17;
     private static final int SHUT_RDWR = 2;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
@@ -60,6 +65,10 @@ final class ControlSocket implements AutoCloseable {
         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle SETSOCKOPT = function("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT,
         ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = function("getsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle GETEUID = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("geteuid").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle SHUTDOWN = function("shutdown",
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
@@ -127,6 +136,28 @@ final class ControlSocket implements AutoCloseable {
             final int s = (int) ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
             return new ControlSocket((int) check(state, s, "accept"));
         });
+    }
+
+    /** The connected process: {@code struct ucred} is pid, uid, gid, four bytes each. */
+    Peer peer() throws IOException {
+        return call(a -> {
+            final MemorySegment state = a.allocate(CALL_STATE);
+            final MemorySegment ucred = a.allocate(12, 4);
+            final MemorySegment length = a.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, 12);
+            check(state, (int) GETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_PEERCRED, ucred, length),
+                "getsockopt(SO_PEERCRED)");
+            return new Peer(ucred.get(ValueLayout.JAVA_INT, 0), ucred.get(ValueLayout.JAVA_INT, 4));
+        });
+    }
+
+    /** This process's effective user id. */
+    static int effectiveUid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (final Throwable t) {
+            throw new IllegalStateException(t); // geteuid cannot fail
+        }
     }
 
     /** Makes {@link #receive} give up after {@code millis} without bytes (then it reports end of stream). */

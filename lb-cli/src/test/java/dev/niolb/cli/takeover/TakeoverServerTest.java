@@ -86,4 +86,53 @@ class TakeoverServerTest {
             control.close();
         }
     }
+
+    @Test
+    void aProcessOfAnotherUserIsRefusedTheSocketsEvenWhenTheSocketFileLetsItConnect(@TempDir final Path dir)
+        throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ControlSocket.effectiveUid() == 0,
+            "runs a process as another user, which takes root (CI runs as root)");
+        final EchoServer echo = rig.track(new EchoServer("s"));
+        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1)))));
+        final AtomicBoolean stopped = new AtomicBoolean();
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        final Path socket = dir.resolve("ctl.sock");
+        final TakeoverServer control = TakeoverServer.prepare(socket, lb, false, () -> stopped.set(true));
+        control.activate();
+        // the file as a connection made before its mode was set finds it (a umask of 000)
+        java.nio.file.Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        final Path peer = dir.resolve("Peer.java");
+        java.nio.file.Files.writeString(peer, """
+            import java.nio.ByteBuffer;
+            import java.nio.channels.SocketChannel;
+            public class Peer {
+                public static void main(String[] a) throws Exception {
+                    try (SocketChannel c = SocketChannel.open(java.net.UnixDomainSocketAddress.of(a[0]))) {
+                        c.write(ByteBuffer.wrap("takeover 1\\n".getBytes()));
+                        ByteBuffer b = ByteBuffer.allocate(256);
+                        int n = c.read(b);
+                        System.out.println(n <= 0 ? "closed" : new String(b.array(), 0, n).strip());
+                    } catch (java.io.IOException e) { // closed before the request was written, or reset
+                        System.out.println("closed");
+                    }
+                }
+            }
+            """);
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.run")) {
+            final String jvm = ProcessHandle.current().info().command().orElseThrow();
+            final Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", jvm,
+                "-XX:-UsePerfData", peer.toString(), socket.toString()).redirectErrorStream(true).start();
+            assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            final String out = new String(p.getInputStream().readAllBytes()).strip();
+
+            assertThat(out).as("what uid 65534 was answered").isEqualTo("closed");
+            assertThat(log.messages()).anySatisfy(m -> assertThat(m).contains("refused a connection from pid")
+                .contains("of uid 65534"));
+            assertThat(stopped).isFalse();
+        } finally {
+            control.close();
+        }
+    }
 }
