@@ -32,10 +32,15 @@ public final class ReloadCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         final Map<String, Object> answer = target.client().post("/reload", Map.of());
         final PrintWriter out = spec.commandLine().getOut();
-        out.println("reloaded " + answer.get("source") + ": " + answer.get("summary"));
+        out.println(TerminalText.safe("reloaded " + answer.get("source") + ": " + answer.get("summary")));
+        if (answer.get("replaced") instanceof List<?> replaced) {
+            for (final Object item : replaced) {
+                out.println(TerminalText.safe("replaced what was set at run time: " + item));
+            }
+        }
         if (answer.get("not_applied") instanceof List<?> notApplied) {
             for (final Object item : notApplied) {
-                out.println("not applied until a restart: " + item);
+                out.println(TerminalText.safe("not applied until a restart: " + item));
             }
         }
         out.flush();

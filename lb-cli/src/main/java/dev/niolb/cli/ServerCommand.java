@@ -122,7 +122,7 @@ public final class ServerCommand implements Callable<Integer> {
     /** {@code web/web-2 127.0.0.1:8081 DRAIN weight 3, 2 active}: the server as the admin API returned it. */
     private int print(final String verb, final Map<String, Object> answer) {
         final PrintWriter out = spec.commandLine().getOut();
-        out.println(describe(verb, answer));
+        out.println(TerminalText.safe(describe(verb, answer)));
         out.flush();
         return 0;
     }

@@ -186,7 +186,7 @@ final class StatsTables {
     }
 
     private static String text(final Object o) {
-        return o == null ? "-" : o.toString();
+        return o == null ? "-" : TerminalText.safe(o.toString());
     }
 
     /** The process's connections counted against its maxconn and that maxconn: {@code 3/9,858}, or {@code none}. */

@@ -48,6 +48,18 @@ class StatsTablesTest {
     }
 
     @Test
+    void escapesAndLineBreaksInNamesAreShownNotActedOn() {
+        final String stats = """
+            {"groups":[{"name":"web\\u001b[2J\\u001b]0;pwned\\u0007","servers":[{"name":"a\\r\\nfake-row\\u202e"}]}]}
+            """;
+        final String table = StatsTables.render(JsonReader.parseObject(stats));
+
+        assertThat(table).contains("GROUP web?[2J?]0;pwned?").contains("a??fake-row?").doesNotContain("\u001b", "\r",
+            "\u0007", "\u202e");
+        assertThat(table.lines()).noneMatch(l -> l.startsWith("fake-row"));
+    }
+
+    @Test
     void missingFieldsShowAsDashes() {
         assertThat(StatsTables.render(JsonReader.parseObject("{\"listeners\":[{\"name\":\"x\"}]}")))
             .startsWith("niolb  uptime -  sessions -  maxconn -/-")
