@@ -49,6 +49,26 @@ class DistributionIT {
     }
 
     @Test
+    void everyRelativeLinkOfTheShippedDocumentsResolvesInsideTheTarball() throws IOException {
+        final java.util.regex.Pattern link = java.util.regex.Pattern.compile("\\]\\(([^)#:\\s]+)(#[^)]*)?\\)");
+        final java.util.List<String> dangling = new java.util.ArrayList<>();
+        int links = 0;
+        try (Stream<Path> files = Files.walk(home)) {
+            for (final Path md : files.filter(p -> p.toString().endsWith(".md")).toList()) {
+                final java.util.regex.Matcher m = link.matcher(Files.readString(md));
+                while (m.find()) {
+                    links++;
+                    if (!Files.exists(md.getParent().resolve(m.group(1)).normalize())) {
+                        dangling.add(home.relativize(md) + " -> " + m.group(1));
+                    }
+                }
+            }
+        }
+        assertThat(links).as("links found").isGreaterThan(10);
+        assertThat(dangling).isEmpty();
+    }
+
+    @Test
     void theTarballHoldsTheLauncherTheJarsTheExampleConfigTheUnitAndTheReadme() throws IOException {
         assertThat(Files.getPosixFilePermissions(home.resolve("bin/niolb"))).contains(PosixFilePermission.OWNER_EXECUTE,
             PosixFilePermission.OTHERS_EXECUTE);
