@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
     description = {"Validate a config file and print the effective config, every default filled in.",
         "Exits 0 when the file is valid, or 1 with one line naming the file, the line and the key."},
-    footer = {"", "Examples:", "  niolb check --config /etc/niolb/niolb.yaml",
+    footerHeading = "%nExamples:%n",
+    footer = {"  niolb check --config /etc/niolb/niolb.yaml",
         "  niolb check --config new.yaml --diff --against /etc/niolb/niolb.yaml",
         "  niolb check --quiet --config /etc/niolb/niolb.yaml && systemctl reload niolb"})
 public final class CheckCommand implements Callable<Integer> {

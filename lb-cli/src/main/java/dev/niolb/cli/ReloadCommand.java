@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
     description = {"Make a running niolb read its config file again and apply it, as SIGHUP does.",
         "Prints what changed; exits 1 with the reason when the new config is refused (the running one stays)."},
-    footer = {"", "Example:", "  niolb reload --config /etc/niolb/niolb.yaml"})
+    footerHeading = "%nExample:%n",
+    footer = {"  niolb reload --config /etc/niolb/niolb.yaml"})
 public final class ReloadCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

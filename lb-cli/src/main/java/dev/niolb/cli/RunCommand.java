@@ -51,11 +51,12 @@ import java.util.function.Supplier;
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
     description = {"Balance TCP connections and UDP flows from the listen addresses over the servers.",
         "Runs until SIGTERM or SIGINT, then stops accepting, lets sessions finish for up to --grace, and exits 0."},
-    footer = {"", "Durations: 250ms, 5s, 10m, 1h. Sizes: bytes, or 16k, 64k, 1m.",
-        "Example:", "  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 \\",
+    footerHeading = "%nExamples:%n",
+    footer = {"  niolb run --listen 0.0.0.0:8080 --server 10.0.0.1:80 \\",
         "            --server 10.0.0.2:80,weight=3 --balance weighted",
         "  niolb run --listen udp://0.0.0.0:53 --server 10.0.0.1:53 --udp-responses 1",
-        "  niolb run --config /etc/niolb/niolb.yaml"})
+        "  niolb run --config /etc/niolb/niolb.yaml",
+        "", "Durations: 250ms, 5s, 10m, 1h. Sizes: bytes, or 16k, 64k, 1m."})
 public final class RunCommand implements Callable<Integer> {
     static final String GROUP = "default";
 

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = {"Change a server of a running niolb through its admin API.",
         "Prints the server after the change; exits 1 with the admin's reason when it refuses."},
-    footer = {"", "Examples:", "  niolb server drain web web-2", "  niolb server weight web web-2 5",
+    footerHeading = "%nExamples:%n",
+    footer = {"  niolb server drain web web-2", "  niolb server weight web web-2 5",
         "  niolb server add web 10.0.0.7:80,weight=2,name=web-7 --admin 127.0.0.1:9900",
         "  niolb server remove web web-7 --admin-token-file /etc/niolb/admin-token"})
 public final class ServerCommand implements Callable<Integer> {

@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "stats", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
     description = {"Show the listeners and servers of a running niolb, from its admin API.",
         "Exits 1 with one line when the admin API cannot be reached."},
-    footer = {"", "Example:", "  niolb stats --admin 127.0.0.1:9900 --watch 1s"})
+    footerHeading = "%nExample:%n",
+    footer = {"  niolb stats --admin 127.0.0.1:9900 --watch 1s"})
 public final class StatsCommand implements Callable<Integer> {
     private static final String CLEAR = "\033[H\033[2J";
 

@@ -222,6 +222,16 @@ class DistributionIT {
     }
 
     @Test
+    void aJavaHomeWithoutAJavaIsPassedOverAndSaidSo() throws Exception {
+        final Result version = niolb(Map.of("JAVA_HOME", "/nonexistent/jdk"), "version");
+
+        assertThat(version.exitCode()).as(version.toString()).isZero();
+        assertThat(version.out()).startsWith("niolb ");
+        assertThat(version.err().strip()).startsWith("niolb: JAVA_HOME=/nonexistent/jdk has no bin/java, not 25 or newer: "
+            + "using /").doesNotContain("\n");
+    }
+
+    @Test
     void javaOptsNamingG1IsTheOnlyCollector() throws Exception {
         final Result g1 = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:+UseG1GC"), "version");
 
