@@ -25,20 +25,25 @@ java_feature() {
 # Sets JAVA to the java binary of a JDK >= NIOLB_MIN_JAVA, or to nothing; NEWEST_OLD to the newest older one seen.
 find_java() {
     local bin v d best_v=0 old_v=0
-    JAVA="" NEWEST_OLD=""
+    JAVA="" NEWEST_OLD="" JAVA_HOME_PASSED_OVER=""
     # the runtime packaged with niolb (the .deb's jlink image) wins over any other: niolb was tested on it and it
     # holds the modules niolb needs; JAVA_HOME is for the tarball and a checkout
     if [[ -n ${NIOLB_HOME:-} && -x $NIOLB_HOME/runtime/bin/java ]]; then
         JAVA=$NIOLB_HOME/runtime/bin/java
         return 0
     fi
-    # JAVA_HOME wins whenever it is new enough
+    # JAVA_HOME wins whenever it is new enough; one that is not is said (require_java), not passed over in silence:
+    # a typo in a unit's Environment=JAVA_HOME= ran another JDK unnoticed (black-box testing, session 32)
+    JAVA_HOME_PASSED_OVER=""
     if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
         v=$(java_feature "$JAVA_HOME/bin/java")
         if [[ -n $v ]] && ((v >= NIOLB_MIN_JAVA)); then
             JAVA=$JAVA_HOME/bin/java
             return 0
         fi
+        JAVA_HOME_PASSED_OVER="is Java ${v:-of an unknown version}"
+    elif [[ -n ${JAVA_HOME:-} ]]; then
+        JAVA_HOME_PASSED_OVER="has no bin/java"
     fi
     # otherwise the newest of the usual install folders and java on PATH
     local candidates=()
@@ -84,6 +89,9 @@ niolb: needs Java $NIOLB_MIN_JAVA or newer, and found ${NEWEST_OLD:-no Java at a
     any system:     Eclipse Temurin $NIOLB_MIN_JAVA from https://adoptium.net/temurin/releases/?version=$NIOLB_MIN_JAVA
 MSG
         exit 1
+    fi
+    if [[ -n ${JAVA_HOME_PASSED_OVER:-} ]]; then
+        echo "niolb: JAVA_HOME=$JAVA_HOME $JAVA_HOME_PASSED_OVER, not $NIOLB_MIN_JAVA or newer: using $JAVA" >&2
     fi
 }
 

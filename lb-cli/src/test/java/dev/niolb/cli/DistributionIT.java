@@ -113,6 +113,14 @@ class DistributionIT {
             "niolb server drain [-hV] [--admin=HOST:PORT] [--admin-token-file=FILE] [--config=FILE]", "GROUP SERVER");
     }
 
+    @Test
+    void theManPagesCarryTheExitCodesAndTheExamplesTheHelpShows() {
+        assertThat(home.resolve("man/man1/niolb.1")).content().contains("EXIT CODES", "usage error",
+            "a config run cannot start with");
+        assertThat(home.resolve("man/man1/niolb-check.1")).content().contains("EXAMPLES", "systemctl reload niolb");
+        assertThat(home.resolve("man/man1/niolb-run.1")).content().contains("EXAMPLES", "Durations: 250ms");
+    }
+
     /** The generated bash completion, sourced into a real bash and asked as bash asks on TAB. */
     @Test
     void theBashCompletionCompletesCommandsServerVerbsAndFlags(@TempDir final Path dir) throws Exception {
