@@ -43,6 +43,34 @@ class ConfigurationReferenceTest {
     }
 
     @Test
+    void theReadmesSynopsisNamesEveryFlagOfEveryCommand() throws IOException {
+        final String readme = Files.readString(Path.of("../README.md"));
+        final int start = readme.indexOf("niolb run --listen HOST:PORT");
+        // each command's lines: its own ("niolb demo ...") and those indented under it
+        final java.util.Map<String, StringBuilder> usage = new java.util.HashMap<>();
+        String command = null;
+        for (final String line : readme.substring(start, readme.indexOf("```", start)).split("\n")) {
+            if (line.startsWith("niolb ")) {
+                command = line.split(" ")[1];
+            }
+            usage.computeIfAbsent(command, c -> new StringBuilder()).append(' ').append(line.strip()).append(' ');
+        }
+        final Set<String> missing = new TreeSet<>();
+        for (final String c : List.of("run", "demo", "stats", "reload", "check")) {
+            final String text = usage.getOrDefault(c, new StringBuilder()).toString();
+            Main.commandLine().getSubcommands().get(c).getCommandSpec().options().stream()
+                .map(OptionSpec::longestName)
+                .filter(name -> !List.of("--help", "--version").contains(name))
+                .filter(name -> !text.contains("[" + name + " ") && !text.contains("[" + name + "]")
+                    && !text.contains(" " + name + " "))
+                .forEach(name -> missing.add(c + " " + name));
+        }
+
+        assertThat(usage).containsKeys("run", "demo", "stats", "reload", "check");
+        assertThat(missing).isEmpty();
+    }
+
+    @Test
     void everyConfigFileKeyHasARowInTheKeyTable() throws IOException {
         // the effective config as check prints it; written here, since check refuses what run would (this file
         // names a token file that is not there and defer-accept on nio: it exercises keys, it does not run)
