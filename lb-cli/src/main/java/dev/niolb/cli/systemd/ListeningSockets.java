@@ -101,6 +101,16 @@ public final class ListeningSockets {
         if (!notify.enabled()) {
             return;
         }
+        if (lb.transport().equals("nio")) {
+            if (!everStored) { // said once: the docs promised it, and a unit running nio never said it (session 32)
+                notify.removeFds(FDNAME); // what an earlier (epoll) niolb stored: this one cannot take it
+                LOG.warn("the nio transport cannot hand its listening sockets to systemd's store (FDSTORE): a restart"
+                    + " refuses clients for the second or two the JVM takes to start; the epoll transport keeps them");
+                everStored = true;
+                stored = new int[0];
+            }
+            return;
+        }
         final int[] now = lb.listeningDescriptors();
         Arrays.sort(now);
         if (everStored && Arrays.equals(now, stored)) {
