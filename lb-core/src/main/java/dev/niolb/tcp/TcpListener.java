@@ -56,6 +56,7 @@ public final class TcpListener implements Listener {
     private volatile long nextConnectWarnMs;
     private volatile long nextHeaderWarnMs;
     private volatile long suppressedConnectWarns;
+    private volatile long suppressedHeaderWarns;
     private volatile long nextBufferWarnMs;
     private volatile long nextDescriptorWarnMs;
     private volatile long nextAcceptWarnMs;
@@ -403,11 +404,15 @@ public final class TcpListener implements Listener {
     /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */
     void warnProxyHeader(final long nowMs, final InetSocketAddress peer, final String why) {
         if (nowMs < nextHeaderWarnMs) {
+            suppressedHeaderWarns++; // racy across loops by design, as suppressedConnectWarns
             return;
         }
         nextHeaderWarnMs = nowMs + WARN_INTERVAL_MS;
-        LOG.warn("listener {}: closed {}: PROXY protocol header refused: {} (more in the next second not logged)",
-            name(), Endpoint.hostPort(peer), why);
+        final long suppressed = suppressedHeaderWarns;
+        suppressedHeaderWarns = 0;
+        // the count, as every other rate-limited line says it: a storm's size read from the log (session 32)
+        LOG.warn("listener {}: closed {}: PROXY protocol header refused: {}{}", name(), Endpoint.hostPort(peer), why,
+            suppressed > 0 ? " (" + suppressed + " more since the last one logged, not logged)" : "");
     }
 
     /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */

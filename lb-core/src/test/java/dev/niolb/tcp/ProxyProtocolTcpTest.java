@@ -282,6 +282,39 @@ class ProxyProtocolTcpTest {
     }
 
     @Test
+    void aUdpClientsV2HeaderOnATcpConnectionLeavesThePeersOwnAddress() throws Exception {
+        final HeaderEchoServer backend = rig.track(new HeaderEchoServer());
+        start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.V1));
+        try (Socket s = connectFrom("127.0.0.2")) {
+            s.getOutputStream().write(bytes(ProxyHeaderEncoder.v2(new InetSocketAddress("10.1.1.1", 1),
+                new InetSocketAddress("10.2.2.2", 2), ProxyHeader.Transport.DGRAM)));
+
+            assertThat(readLine(s)).isEqualTo(HeaderEchoServer.line(local(s), lb.localAddress("front"), 1));
+            assertThat(echo(s, "hello")).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void theRefusalWarningSaysHowManyItLeftOutSinceTheLastOne() throws Exception {
+        final EchoServer backend = rig.track(new EchoServer());
+        start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.NONE));
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of(TcpListener.class.getName())) {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (log.messages().size() < 2) { // the first line, some left out, the next a second later
+                assertThat(System.nanoTime()).as("a second line: %s", log.messages()).isLessThan(deadline);
+                try (Socket bad = connectFrom("127.0.0.3")) {
+                    bad.getOutputStream().write("PROXY TCP4 1.2.3.4\r\n".getBytes(StandardCharsets.US_ASCII));
+                    assertThat(endOf(bad)).isTrue();
+                }
+            }
+
+            assertThat(log.messages().getFirst()).contains("PROXY protocol header refused").doesNotContain("more since");
+            assertThat(log.messages().get(1)).containsPattern("PROXY protocol header refused: .* \\(\\d+ more since the "
+                + "last one logged, not logged\\)$");
+        }
+    }
+
+    @Test
     void anOversizedHeaderIsRefusedAsSoonAsItIsTooLong() throws Exception {
         final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.fromAnyPeer().withMaxHeaderLength(1024), server("s", backend.address(), SendProxy.NONE));
