@@ -60,7 +60,9 @@ abstract class BootedDebian {
         debian = new GenericContainer<>(DockerImageName.parse(LocalEngine.DEBIAN_SYSTEMD))
             // a cgroup namespace of its own, where systemd's cgroup is the root: Testcontainers speaks Docker API
             // 1.32 to this engine, and for API < 1.41 a cgroup v1 engine (as here) shares the host's
-            .withCommand("unshare", "--cgroup", "/sbin/init")
+            // and / shared, as systemd has it on a host: Docker's mounts are private, and a unit's mount namespace
+            // then saw its credentials directory (LoadCredential=) empty
+            .withCommand("unshare", "--cgroup", "sh", "-c", "mount --make-rshared / && exec /sbin/init")
             .withNetworkMode("host")
             .withTmpFs(Map.of("/run", "rw", "/run/lock", "rw"))
             .withCopyFileToContainer(MountableFile.forHostPath(LocalEngine.deb()), DEB)

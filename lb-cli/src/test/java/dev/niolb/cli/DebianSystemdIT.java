@@ -96,6 +96,45 @@ class DebianSystemdIT extends BootedDebian {
     }
 
     @Test
+    void aRootOnlyTokenHandedOverAsACredentialGuardsTheAdminApiOfTheDynamicUser() throws Exception {
+        LocalEngine.sh(debian, "dpkg -i " + DEB);
+        final int port = LocalEngine.freePort();
+        final int admin = LocalEngine.freePort();
+        final String name = "127.0.0.1:" + server.address().getPort();
+        LocalEngine.sh(debian, """
+            install -m 0600 /dev/null /etc/niolb/admin-token && echo s3cret-token >/etc/niolb/admin-token
+            cat >/etc/niolb/niolb.yaml <<EOF
+            defaults:
+              grace: 1s
+            admin:
+              address: 127.0.0.1:%d
+              token-file: /run/credentials/niolb.service/admin-token
+            listeners:
+              - bind: 127.0.0.1:%d
+            groups:
+              - name: web
+                servers: [%s]
+            EOF
+            mkdir -p /run/systemd/system/niolb.service.d
+            printf '[Service]\\nLoadCredential=admin-token:/etc/niolb/admin-token\\n' >/run/systemd/system/niolb.service.d/token.conf
+            systemctl daemon-reload
+            """.formatted(admin, port, name));
+
+        final ExecResult started = debian.execInContainer("systemctl", "start", "niolb");
+        assertThat(started.getExitCode()).as("the dynamic user reads the copy of a root-only file it could not: %s",
+            LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat | tail -20")).isZero();
+
+        greeted(port).close();
+        assertThat(LocalEngine.sh(debian, "stat -c '%a %U' /etc/niolb/admin-token").strip()).isEqualTo("600 root");
+        final ExecResult without = debian.execInContainer("niolb", "server", "drain", "--admin", "127.0.0.1:" + admin,
+            "web", name);
+        assertThat(without.getExitCode()).isEqualTo(1);
+        assertThat(without.getStderr()).contains("(HTTP 401)");
+        assertThat(LocalEngine.sh(debian, "niolb server drain --config /etc/niolb/niolb.yaml web " + name))
+            .as("root's CLI reads the token where the config names it").contains("DRAIN");
+    }
+
+    @Test
     void aStartOfAFileThatDoesNotValidateFailsWithItsLineAndSystemdDoesNotRestartIntoIt() throws Exception {
         LocalEngine.sh(debian, "dpkg -i " + DEB);
         configure();
