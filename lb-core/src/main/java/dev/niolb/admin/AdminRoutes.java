@@ -171,12 +171,7 @@ final class AdminRoutes {
 
     /** {@code {"token": true, "proof": "…"}}, or {@code {"token": false}} when no token guards the API. */
     private AdminResponse proof(final AdminRequest x) {
-        final Map<String, String> q;
-        try {
-            q = RequestParams.parse(x.rawQuery(), null, null);
-        } catch (final IllegalArgumentException e) {
-            throw new Refused(400, e.getMessage());
-        }
+        final Map<String, String> q = query(x);
         final String nonce = q.get("nonce");
         if (q.size() != 1 || !AdminProof.wellFormed(nonce)) {
             throw new Refused(400, "expected nonce=N alone, N 32 to 128 lower-case hexadecimal digits");
@@ -188,15 +183,19 @@ final class AdminRoutes {
         return AdminResponse.json(200, json.endObject().toString());
     }
 
-    private static final java.util.Set<String> CONNECTIONS_PARAMS = java.util.Set.of("server", "listener", "limit");
-
-    private AdminResponse connections(final AdminRequest x) {
-        final Map<String, String> q;
+    /** The query string's parameters; 400 when it does not parse. */
+    private static Map<String, String> query(final AdminRequest x) {
         try {
-            q = RequestParams.parse(x.rawQuery(), null, null);
+            return RequestParams.parse(x.rawQuery(), null, null);
         } catch (final IllegalArgumentException e) {
             throw new Refused(400, e.getMessage());
         }
+    }
+
+    private static final java.util.Set<String> CONNECTIONS_PARAMS = java.util.Set.of("server", "listener", "limit");
+
+    private AdminResponse connections(final AdminRequest x) {
+        final Map<String, String> q = query(x);
         for (final String key : q.keySet()) {
             if (!CONNECTIONS_PARAMS.contains(key)) { // a typo in a filter listed every connection (session 30)
                 throw new Refused(400, "unknown parameter '" + ClientText.clip(key)
