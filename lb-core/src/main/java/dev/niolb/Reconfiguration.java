@@ -475,15 +475,25 @@ final class Reconfiguration {
                     remove.add(changed.after().name());
                 }
                 add.add(changed.after());
+                replaced.add("group " + after.name() + ": " + changed.after().name() + (s == null
+                    ? " removed at run time, added again" : " at " + dev.niolb.config.Endpoint.hostPort(s.address())
+                    + " (set at run time) now at " + dev.niolb.config.Endpoint.hostPort(changed.after().address())));
             }
         }
         for (final ServerConfig added : change.serversAdded()) {
             final Server s = group.snapshot().server(added.name());
             if (s != null && s.sameAs(added)) {
                 update.add(added); // an operator added it already: the file's settings apply
+                if (s.weight() != added.weight()) {
+                    replaced.add("group " + after.name() + ": " + added.name() + " (added at run time) weight "
+                        + s.weight() + "→" + added.weight());
+                }
             } else {
                 if (s != null && !remove.contains(added.name())) {
                     remove.add(added.name()); // an operator's server of that name elsewhere: the name is the file's
+                    replaced.add("group " + after.name() + ": " + added.name() + " at "
+                        + dev.niolb.config.Endpoint.hostPort(s.address()) + " (added at run time) now at "
+                        + dev.niolb.config.Endpoint.hostPort(added.address()));
                 }
                 add.add(added);
             }
@@ -494,7 +504,7 @@ final class Reconfiguration {
             final int inForce = s == null ? u.weight() : s.weight();
             final int configured = s == null ? u.weight() : s.config().weight();
             group.update(u);
-            if (inForce != configured && u.weight() != configured) { // an operator's weight, and the file changed it
+            if (inForce != configured && u.weight() != configured && inForce != u.weight()) { // an operator's, replaced
                 replaced.add("group " + after.name() + ": " + u.name() + " weight " + inForce + "→" + u.weight());
             }
         }
@@ -509,7 +519,7 @@ final class Reconfiguration {
             lb.dns.unwatch(group, removed.name(), true);
         }
         for (final DnsServerSpec changed : change.dnsChanged()) {
-            lb.dns.rewatch(group, changed);
+            replaced.addAll(lb.dns.rewatch(group, changed));
         }
         lb.dns.watch(change.dnsAdded().stream().map(d -> Map.entry(group, d)).toList(),
             () -> lb.stopping() || lb.withdrawn());

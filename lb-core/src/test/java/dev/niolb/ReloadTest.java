@@ -245,6 +245,28 @@ class ReloadTest {
     }
 
     @Test
+    void aReloadSaysWhatItReplacedOfServersAnOperatorAddedOrRemovedAndNothingWhereTheWeightInForceStays()
+        throws Exception {
+        backend("a");
+        backend("b");
+        backend("c");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.WEIGHTED, "a", "b")));
+        lb.addServer("web", new ServerConfig("c", backends.get("c").address(), 5));
+        lb.removeServer("web", "b");
+        lb.setWeight("web", "a", 3);
+        final TargetGroupConfig next = new TargetGroupConfig("web", Algorithm.WEIGHTED, List.of(
+            new ServerConfig("a", backends.get("a").address(), 3), new ServerConfig("b", backends.get("b").address(), 4),
+            new ServerConfig("c", backends.get("c").address(), 2)));
+
+        final ReloadResult result = reload(config(1, List.of(listener("front")), next));
+
+        assertThat(result.replaced()).as("a's 3 set at run time is the file's 3 now: nothing replaced").containsExactly(
+            "group web: b removed at run time, added again", "group web: c (added at run time) weight 5→2");
+        assertThat(lb.server("web", "c").weight()).isEqualTo(2);
+        assertThat(lb.server("web", "b").weight()).isEqualTo(4);
+    }
+
+    @Test
     void aServerTheOperatorAddedStaysAndOneTheFileRemovesDrainsWithItsSessionIntact() throws Exception {
         backend("a");
         backend("b");
@@ -277,7 +299,8 @@ class ReloadTest {
         final ReloadResult result = reload(config(1, List.of(listener("front")), new TargetGroupConfig("web",
             Algorithm.WEIGHTED, List.of(server("a"), new ServerConfig("b", backends.get("b").address(), 4)))));
 
-        assertThat(result.summary()).isEqualTo("group web: b weight 1→4");
+        assertThat(result.diff().summary()).isEqualTo("group web: b weight 1→4");
+        assertThat(result.replaced()).containsExactly("group web: b removed at run time, added again");
         assertThat(lb.server("web", "b").weight()).as("what the summary says is done").isEqualTo(4);
     }
 

@@ -175,7 +175,7 @@ public final class DnsDiscovery implements AutoCloseable {
      * A watched spec changed its options (or, under an explicit name, its host or port): the servers it added
      * are carried over and brought in line with the new spec by a lookup now.
      */
-    public void rewatch(final TargetGroup group, final DnsServerSpec spec) {
+    public List<String> rewatch(final TargetGroup group, final DnsServerSpec spec) {
         final Watch w = new Watch(group, spec);
         final Watch old;
         synchronized (this) {
@@ -185,10 +185,12 @@ public final class DnsDiscovery implements AutoCloseable {
             old.stop();
             w.inherit(old);
         }
+        w.collectReplaced();
         w.refresh();
         if (old != null) {
             w.restyle(old.spec);
         }
+        return w.takeReplaced();
     }
 
     /** Stops resolving every spec of a group that is going away (its servers go with it). */
@@ -251,6 +253,9 @@ public final class DnsDiscovery implements AutoCloseable {
         private final TargetGroup group;
         private final DnsServerSpec spec;
         private Map<String, ServerConfig> applied = new LinkedHashMap<>(); // the servers it put in the group
+        // weights set at run time that a new weight of the spec replaced, for the reload that changed the spec; null
+        // but while that reload applies it (a refresh later is DNS's, said in the log line alone)
+        private List<String> replaced;
         private final java.util.Set<String> selfWarned = new java.util.HashSet<>(); // left out as niolb's own, said
         private List<ServerConfig> lastAnswer; // what the last answer gave, before any was left out
         private boolean failing;
@@ -295,6 +300,17 @@ public final class DnsDiscovery implements AutoCloseable {
             if (!stopped && lastAnswer != null) {
                 apply(lastAnswer);
             }
+        }
+
+        /** What {@link #apply} replaced of operators' weights since the last call, as a reload reports it. */
+        synchronized List<String> takeReplaced() {
+            final List<String> taken = replaced == null ? List.of() : List.copyOf(replaced);
+            replaced = null;
+            return taken;
+        }
+
+        synchronized void collectReplaced() {
+            replaced = new ArrayList<>();
         }
 
         synchronized List<ServerConfig> current() {
@@ -410,7 +426,14 @@ public final class DnsDiscovery implements AutoCloseable {
                     final ServerConfig before = had == null ? member.config() : had;
                     if (!before.equals(s)) {
                         update.add(s);
-                        updated.add(s.name() + " " + changes(before, s));
+                        final int inForce = member.weight();
+                        final boolean operators = inForce != before.weight() && s.weight() != before.weight()
+                            && inForce != s.weight();
+                        updated.add(s.name() + " " + changes(before, s)
+                            + (operators ? " (replacing the weight " + inForce + " set at run time)" : ""));
+                        if (operators && replaced != null) {
+                            replaced.add("group " + group.name() + ": " + s.name() + " weight " + inForce + "→" + s.weight());
+                        }
                     }
                 } else if (member == null && s.equals(had)) {
                     continue; // removed by the operator (DELETE): stays out until DNS changes or drops it

@@ -203,6 +203,21 @@ class DnsServersTest {
         assertThat(names()).containsExactly("plain");
     }
 
+    @Test
+    void aReloadThatChangesANamesWeightSaysWhichWeightSetAtRunTimeItReplaced() throws Exception {
+        records("127.0.0.2 api.test");
+        startDns();
+        start(DnsServerSpec.of("api.test", port));
+        final String name = "api.test:" + port + "#127.0.0.2";
+        lb.setWeight("g", name, 9);
+
+        final dev.niolb.reload.ReloadResult result = lb.reload(config(List.of(),
+            List.of(DnsServerSpec.parse("api.test:" + port + ",weight=2"))));
+
+        assertThat(result.replaced()).containsExactly("group g: " + name + " weight 9→2");
+        assertThat(lb.group("g").snapshot().server(name).weight()).isEqualTo(2);
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     private List<String> options() {
