@@ -108,7 +108,7 @@ class DebianSystemdIT extends BootedDebian {
               grace: 1s
             admin:
               address: 127.0.0.1:%d
-              token-file: /run/credentials/niolb.service/admin-token
+              token-file: /etc/niolb/admin-token
             listeners:
               - bind: 127.0.0.1:%d
             groups:
@@ -131,7 +131,9 @@ class DebianSystemdIT extends BootedDebian {
         assertThat(without.getExitCode()).isEqualTo(1);
         assertThat(without.getStderr()).contains("(HTTP 401)");
         assertThat(LocalEngine.sh(debian, "niolb server drain --config /etc/niolb/niolb.yaml web " + name))
-            .as("root's CLI reads the token where the config names it").contains("DRAIN");
+            .as("root's CLI reads the token file the config names").contains("DRAIN");
+        LocalEngine.sh(debian, "systemctl reload niolb"); // ExecReload's check, as the dynamic user: the credential
+        assertThat(awaitJournal("reload: ")).contains("reload: no change");
     }
 
     @Test

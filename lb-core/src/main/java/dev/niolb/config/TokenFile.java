@@ -67,6 +67,20 @@ public final class TokenFile {
 
     private static String read(final Path file, final boolean pipeToo, final java.util.function.BooleanSupplier abandon)
         throws java.io.InterruptedIOException, Unusable {
+        return read(file, pipeToo, abandon, System.getenv(CREDENTIALS));
+    }
+
+    /** The variable systemd sets to the directory of a unit's credentials ({@code LoadCredential=}). */
+    static final String CREDENTIALS = "CREDENTIALS_DIRECTORY";
+
+    /**
+     * As above; a file niolb cannot read is read from systemd's credential of the same name in {@code credentials}
+     * (null: none) where there is one. So the config names the root-only file as root's CLI and {@code niolb check}
+     * read it, and the service, whose dynamic user cannot, reads systemd's copy of it (black-box testing, session
+     * 32: a config naming the copy failed check and the CLI whenever the service was not running).
+     */
+    static String read(final Path file, final boolean pipeToo, final java.util.function.BooleanSupplier abandon,
+                       final String credentials) throws java.io.InterruptedIOException, Unusable {
         final String text;
         try {
             // room for the longest token and spaces or line breaks around it; a longer file is no token.
@@ -76,6 +90,11 @@ public final class TokenFile {
         } catch (final java.io.InterruptedIOException e) {
             throw e;
         } catch (final IOException e) {
+            final Path credential = credentials == null || credentials.isEmpty() || file.getFileName() == null ? null
+                : Path.of(credentials).resolve(file.getFileName().toString());
+            if (credential != null && java.nio.file.Files.isReadable(credential) && !credential.equals(file)) {
+                return read(credential, false, abandon, null);
+            }
             throw new Unusable("cannot read admin token file " + file + ": " + e.getMessage(), e);
         }
         if (text.isEmpty()) {
