@@ -82,9 +82,12 @@ public final class CheckCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** check starts nothing: it says what run would do (black-box testing, session 32: "cannot start" read as its own). */
+    static final String RUN_WOULD_NOT = "run would not start: ";
+
     /**
      * What {@code niolb run} would refuse at start though the file reads, found without binding anything: a
-     * {@link Failure} with run's own line (and exit code), as {@link Foreground} words it.
+     * {@link Failure} with run's reason (and check's exit code 1).
      */
     static void refuseWhatRunWould(final Config config) {
         try {
@@ -95,14 +98,14 @@ public final class CheckCommand implements Callable<Integer> {
         try {
             LoadBalancer.preflight(config);
         } catch (final IOException e) {
-            throw new Failure("cannot start: " + e.getMessage());
+            throw new Failure(RUN_WOULD_NOT + e.getMessage());
         }
         try {
             AdminServer.preflight(config.admin(), config.listeners());
         } catch (final BindException e) {
             throw new Failure(e.getMessage()); // names the address already
         } catch (final IOException e) {
-            throw new Failure("cannot start: " + e.getMessage());
+            throw new Failure(RUN_WOULD_NOT + e.getMessage());
         }
     }
 

@@ -144,7 +144,7 @@ class CheckCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines())
-            .containsExactly("niolb: cannot start: cannot read admin token file " + missing + ": no such file");
+            .containsExactly("niolb: run would not start: cannot read admin token file " + missing + ": no such file");
     }
 
     @Test
@@ -190,9 +190,9 @@ class CheckCommandTest {
 
         assertThat(fromDirectory.exitCode()).isEqualTo(1);
         assertThat(fromDirectory.errLines()).singleElement().asString()
-            .startsWith("niolb: cannot start: cannot read admin token file " + dir + ": ");
+            .startsWith("niolb: run would not start: cannot read admin token file " + dir + ": ");
         assertThat(fromEmpty.exitCode()).isEqualTo(1);
-        assertThat(fromEmpty.errLines()).containsExactly("niolb: cannot start: admin token file " + empty + " is empty");
+        assertThat(fromEmpty.errLines()).containsExactly("niolb: run would not start: admin token file " + empty + " is empty");
     }
 
     @Test
@@ -204,7 +204,7 @@ class CheckCommandTest {
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines())
-            .containsExactly("niolb: cannot start: defer-accept needs the epoll transport (running nio)");
+            .containsExactly("niolb: run would not start: defer-accept needs the epoll transport (running nio)");
     }
 
     @Test

@@ -73,6 +73,14 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
         try {
             ip = InetAddress.getByName(host);
         } catch (final UnknownHostException e) {
+            final int percent = host.indexOf('%');
+            if (percent > 0 && isIpv6Literal(host.substring(0, percent))) {
+                // the address is fine; the scope names no interface of this host (black-box testing, session 32:
+                // "unknown host" did not say which part was unknown)
+                throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": no network interface "
+                    + Quoted.of(host.substring(percent + 1)) + " on this host (the scope after '%': an interface name"
+                    + " or index, as in " + Quoted.of("[" + host.substring(0, percent) + "%eth0]:" + portNumber) + ")");
+            }
             throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": unknown host " + Quoted.of(host));
         }
         refuseUnscopedLinkLocal(text, ip, portNumber);

@@ -37,6 +37,13 @@ class ParsersTest {
     }
 
     @Test
+    void aScopeThatNamesNoInterfaceIsSaidSoNotAnUnknownHost() {
+        assertThatThrownBy(() -> Endpoint.parse("[fe80::1%nosuch0]:80")).hasMessage("bad address '[fe80::1%nosuch0]:80': "
+            + "no network interface 'nosuch0' on this host (the scope after '%': an interface name or index, as in "
+            + "'[fe80::1%eth0]:80')");
+    }
+
+    @Test
     void aLinkLocalIpv6AddressMustNameItsInterface() {
         assertThatThrownBy(() -> Endpoint.parse("[fe80::1]:80")).hasMessage("bad address '[fe80::1]:80': a link-local "
             + "address needs its interface, as '[fe80::1%eth0]:80'");
