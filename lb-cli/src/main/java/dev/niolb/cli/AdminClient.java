@@ -38,26 +38,31 @@ final class AdminClient {
     private final java.nio.file.Path fromFile;
     private final InetSocketAddress address;
     private final String token;
+    private final java.nio.file.Path tokenFile;
+    private final InetSocketAddress provenAt;
     private final Duration timeout;
     private final HttpClient http;
-    /** Whether the admin API proved it holds the token ({@link #proveToken}), or said that none guards it. */
+    /** Whether the admin API proved it holds the token ({@link #proveToken}). */
     private boolean proven;
-    /** The API said no token guards it: none is sent. */
-    private boolean tokenless;
 
     /**
-     * @param token the bearer token state changes carry; null for none
-     * @param timeout the whole exchange's deadline, the connect's too when shorter than its own 3 s
+     * The bearer token state changes carry, the file it came from, and the address niolb is to prove it for (the
+     * one asked, unless a forward stands between: {@code --admin-forwarded-to}).
      */
-    AdminClient(final InetSocketAddress address, final String token, final Duration timeout) {
-        this(address, token, timeout, null);
+    record Token(String value, java.nio.file.Path file, InetSocketAddress provenAt) {
     }
 
-    /** @param fromFile the config file the address was read from, for the hint when nothing answers; null: a flag */
-    AdminClient(final InetSocketAddress address, final String token, final Duration timeout, final java.nio.file.Path fromFile) {
+    /**
+     * @param token    the token state changes carry; null for none
+     * @param timeout  the whole exchange's deadline, the connect's too when shorter than its own 3 s
+     * @param fromFile the config file the address was read from, for the hint when nothing answers; null: a flag
+     */
+    AdminClient(final InetSocketAddress address, final Token token, final Duration timeout, final java.nio.file.Path fromFile) {
         this.fromFile = fromFile;
         this.address = address;
-        this.token = token;
+        this.token = token == null ? null : token.value();
+        this.tokenFile = token == null ? null : token.file();
+        this.provenAt = token == null ? address : token.provenAt();
         this.timeout = timeout;
         this.http = HttpClient.newBuilder()
             .connectTimeout(timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT).build();
@@ -100,7 +105,7 @@ final class AdminClient {
     private HttpRequest.Builder request(final String path) {
         final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + where() + path))
             .timeout(timeout);
-        if (token != null && proven && !tokenless) {
+        if (token != null && proven) {
             b.header("Authorization", "Bearer " + token);
         }
         return b;
@@ -109,13 +114,16 @@ final class AdminClient {
     /**
      * Before the token is first sent: asks the admin API to prove that it holds it ({@link AdminProof}), so that a
      * process listening at the address in niolb's stead is never sent it (black-box testing, session 32). An API
-     * that says no token guards it is sent none.
+     * that says no token guards it is sent nothing.
      *
      * @throws Failure when the answer proves nothing: the token is not sent
      */
     private void proveToken() throws InterruptedException {
         if (token == null || proven) {
             return;
+        }
+        if (token.length() < dev.niolb.config.TokenFile.MIN_PROVEN_LENGTH) {
+            throw new Failure(dev.niolb.config.TokenFile.tooShortToProve(tokenFile, token.length()) + "; nothing was sent");
         }
         final byte[] random = new byte[16];
         new java.security.SecureRandom().nextBytes(random);
@@ -133,22 +141,26 @@ final class AdminClient {
         }
         final Map<String, Object> proof = json(answer);
         if (Boolean.FALSE.equals(proof.get("token"))) {
-            tokenless = true; // a token is not needed there: nothing is given away by asking without it
+            // a niolb that takes changes without the token, or a process that says so to be sent them: the change
+            // is not made either way, rather than reported made by whoever answered (black-box testing, session 32)
+            throw new Failure("the admin API at " + where() + " says no token guards it, though this command was "
+                + "given one: nothing was sent (another process listening there, or niolb run without its token file?)");
         } else if (!(proof.get("proof") instanceof String p) || !provesAtAnyAddress(nonce, p)) {
-            throw new Failure(unproven + "its proof does not match this token (another process listening there, or a "
-                + "niolb with another token file?)");
+            throw new Failure(unproven + "its proof does not match this token for " + Endpoint.hostPort(provenAt)
+                + " (another process listening there, a niolb with another token file, or a forward to niolb: then "
+                + "give --admin-forwarded-to with the address niolb listens on)");
         }
         proven = true;
     }
 
     private boolean provesAtAnyAddress(final String nonce, final String answer) {
         final byte[] key = token.getBytes(StandardCharsets.US_ASCII);
-        if (!address.isUnresolved()) {
-            return AdminProof.proves(key, nonce, address, answer);
+        if (!provenAt.isUnresolved()) {
+            return AdminProof.proves(key, nonce, provenAt, answer);
         }
         try { // a name: the API answers for the address the connection came in on, one of the name's
-            for (final java.net.InetAddress a : java.net.InetAddress.getAllByName(address.getHostString())) {
-                if (AdminProof.proves(key, nonce, new InetSocketAddress(a, address.getPort()), answer)) {
+            for (final java.net.InetAddress a : java.net.InetAddress.getAllByName(provenAt.getHostString())) {
+                if (AdminProof.proves(key, nonce, new InetSocketAddress(a, provenAt.getPort()), answer)) {
                     return true;
                 }
             }

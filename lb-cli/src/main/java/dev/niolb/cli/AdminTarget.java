@@ -53,6 +53,12 @@ final class AdminTarget {
         description = "The file holding the admin bearer token (default: the config file's admin.token-file).")
     private Path tokenFile;
 
+    @Option(names = "--admin-forwarded-to", paramLabel = "HOST:PORT", converter = Address.class,
+        description = "Where the admin API listens as niolb sees it, when --admin reaches it through a forward "
+            + "(docker -p, ssh -L, kubectl port-forward): niolb proves it holds the token for the address it was "
+            + "reached on, which a forward changes (default: the --admin address).")
+    private InetSocketAddress forwardedTo;
+
     @Option(names = "--config", paramLabel = "FILE",
         description = "Take the admin address and token file from this niolb config file (default: "
             + DEFAULT_CONFIG + " where it exists and --admin is not given).")
@@ -85,8 +91,8 @@ final class AdminTarget {
             address = AdminConfig.DEFAULT.address();
         }
         final Path token = tokenFile != null ? tokenFile : fromFile == null ? null : fromFile.tokenFile();
-        return new AdminClient(address, token == null || !changes ? null : readToken(token), timeout,
-            admin == null && fromFile != null ? configPath() : null);
+        return new AdminClient(address, token == null || !changes ? null : new AdminClient.Token(readToken(token), token,
+            forwardedTo == null ? address : forwardedTo), timeout, admin == null && fromFile != null ? configPath() : null);
     }
 
     /** The config file's admin block, or null when no file is named and the default one is absent. */

@@ -102,7 +102,7 @@ class DebianSystemdIT extends BootedDebian {
         final int admin = LocalEngine.freePort();
         final String name = "127.0.0.1:" + server.address().getPort();
         LocalEngine.sh(debian, """
-            install -m 0600 /dev/null /etc/niolb/admin-token && echo s3cret-token >/etc/niolb/admin-token
+            install -m 0600 /dev/null /etc/niolb/admin-token && echo s3cret-token-under-systemd >/etc/niolb/admin-token
             cat >/etc/niolb/niolb.yaml <<EOF
             defaults:
               grace: 1s

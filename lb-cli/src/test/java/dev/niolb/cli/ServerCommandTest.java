@@ -48,7 +48,7 @@ class ServerCommandTest {
     void start() throws Exception {
         one = rig.track(new EchoServer("web-1"));
         two = rig.track(new EchoServer("web-2"));
-        token = Files.writeString(dir.resolve("admin-token"), "s3cret-token\n");
+        token = Files.writeString(dir.resolve("admin-token"), "s3cret-token-of-the-cli-tests\n");
         lb = rig.start(Config.single(1, Duration.ofSeconds(1),
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
                 new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("web-1", one.address(), 1),
@@ -135,15 +135,17 @@ class ServerCommandTest {
         assertThat(state("web-1")).isNotEqualTo(ServerState.DRAIN);
     }
 
-    @Test
-    void aProcessHoldingTheAdminAddressInNiolbsSteadIsNeverSentTheToken() throws Exception {
-        final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * A process at an admin address answering as niolb would, its proof route with {@code proof}; what every request
+     * carried as Authorization goes to {@code authorizations}.
+     */
+    private static com.sun.net.httpserver.HttpServer squatter(final String proof, final List<String> authorizations)
+        throws java.io.IOException {
         final com.sun.net.httpserver.HttpServer squatter = com.sun.net.httpserver.HttpServer.create(
             new InetSocketAddress("127.0.0.1", 0), 0);
-        squatter.createContext("/", exchange -> { // answers everything as niolb would, proof included
-            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-            final byte[] body = (exchange.getRequestURI().getPath().equals("/api/proof")
-                ? "{\"token\":true,\"proof\":\"00ff\"}"
+        squatter.createContext("/", exchange -> {
+            authorizations.add(exchange.getRequestMethod() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+            final byte[] body = (exchange.getRequestURI().getPath().equals("/api/proof") ? proof
                 : "{\"group\":\"web\",\"server\":{\"name\":\"web-1\",\"state\":\"drain\"}}").getBytes();
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
@@ -151,6 +153,13 @@ class ServerCommandTest {
             exchange.close();
         });
         squatter.start();
+        return squatter;
+    }
+
+    @Test
+    void aProcessHoldingTheAdminAddressInNiolbsSteadIsNeverSentTheToken() throws Exception {
+        final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final com.sun.net.httpserver.HttpServer squatter = squatter("{\"token\":true,\"proof\":\"00ff\"}", authorizations);
         try {
             final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin",
                 "127.0.0.1:" + squatter.getAddress().getPort(), "--admin-token-file", token.toString());
@@ -158,9 +167,80 @@ class ServerCommandTest {
             assertThat(result.exitCode()).isEqualTo(1);
             assertThat(result.errLines()).singleElement().asString()
                 .contains("did not prove that it holds the token, which was therefore not sent");
-            assertThat(authorizations).containsOnly("null"); // the proof was asked, without the token
+            assertThat(authorizations).containsExactly("GET null"); // the proof was asked, without the token
         } finally {
             squatter.stop(0);
+        }
+    }
+
+    @Test
+    void aProcessThatSaysNoTokenGuardsItIsSentNothingAndTheCommandFails() throws Exception {
+        final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final com.sun.net.httpserver.HttpServer squatter = squatter("{\"token\":false}", authorizations);
+        try {
+            final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin",
+                "127.0.0.1:" + squatter.getAddress().getPort(), "--admin-token-file", token.toString());
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.out()).isEmpty();
+            assertThat(result.errLines()).singleElement().asString().contains("says no token guards it")
+                .contains("nothing was sent");
+            assertThat(authorizations).containsExactly("GET null");
+        } finally {
+            squatter.stop(0);
+        }
+    }
+
+    @Test
+    void aTokenTooShortToBeProvenIsNotSentAndTheCommandSaysWhy() throws Exception {
+        final Path shortToken = Files.writeString(dir.resolve("short-token"), "letmein\n");
+
+        final Cli result = Cli.run("server", "drain", "web", "web-1", "--admin", admin, "--admin-token-file",
+            shortToken.toString());
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.errLines()).singleElement().asString().contains("is 7 characters")
+            .contains("16 or more").contains("openssl rand -hex 32");
+        assertThat(state("web-1")).isNotEqualTo(ServerState.DRAIN);
+    }
+
+    @Test
+    void throughAForwardTheProofIsCheckedForTheAddressNiolbListensOn() throws Exception {
+        try (java.net.ServerSocket forward = new java.net.ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            final Thread relay = Thread.ofVirtual().start(() -> { // a port forward, as docker -p or ssh -L
+                while (!forward.isClosed()) {
+                    try {
+                        final java.net.Socket in = forward.accept();
+                        final java.net.Socket out = new java.net.Socket("127.0.0.1", lb.adminAddress().getPort());
+                        Thread.ofVirtual().start(() -> pipe(in, out));
+                        Thread.ofVirtual().start(() -> pipe(out, in));
+                    } catch (final java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            final String via = "127.0.0.1:" + forward.getLocalPort();
+
+            final Cli refused = Cli.run("server", "drain", "web", "web-1", "--admin", via, "--admin-token-file",
+                token.toString());
+            assertThat(refused.exitCode()).isEqualTo(1);
+            assertThat(refused.errLines()).singleElement().asString().contains("--admin-forwarded-to");
+            assertThat(state("web-1")).isNotEqualTo(ServerState.DRAIN);
+
+            final Cli forwarded = Cli.run("server", "drain", "web", "web-1", "--admin", via, "--admin-forwarded-to",
+                admin, "--admin-token-file", token.toString());
+            assertThat(forwarded.exitCode()).as(forwarded.err()).isZero();
+            assertThat(state("web-1")).isEqualTo(ServerState.DRAIN);
+            forward.close();
+            relay.join();
+        }
+    }
+
+    private static void pipe(final java.net.Socket from, final java.net.Socket to) {
+        try (from; to) {
+            from.getInputStream().transferTo(to.getOutputStream());
+        } catch (final java.io.IOException ended) {
+            // one side closed: the other goes with it
         }
     }
 

@@ -62,6 +62,9 @@ public final class BearerToken {
                 file);
         }
         final byte[] token = TokenFile.readAtStart(file, abandon).getBytes(StandardCharsets.US_ASCII);
+        if (token.length < TokenFile.MIN_PROVEN_LENGTH) {
+            LOG.warn("{}", TokenFile.tooShortToProve(file, token.length));
+        }
         return new BearerToken(regular ? file : null, new Read(token, null));
     }
 
@@ -94,6 +97,10 @@ public final class BearerToken {
         final Read now = file == null ? current : fresh();
         if (now.token() == null) {
             throw new Refused(503, "the admin token file gives no token now (niolb's log says why)");
+        }
+        if (now.token().length < TokenFile.MIN_PROVEN_LENGTH) {
+            throw new Refused(409, "the admin token is shorter than " + TokenFile.MIN_PROVEN_LENGTH + " characters:"
+                + " a proof of it would let any caller guess it offline; niolb's log says more");
         }
         return AdminProof.of(now.token(), nonce, at);
     }

@@ -19,6 +19,21 @@ public final class TokenFile {
     public static final int MAX_LENGTH = 4096;
 
     /**
+     * The shortest token the admin API proves it holds ({@code GET /api/proof}, which the CLI asks before it sends
+     * one): the proof lets whoever reaches the admin port test guesses offline, which a short token would not
+     * survive (black-box testing, session 32: 'letmein' after 6 guesses). A shorter token still guards the API
+     * against curl; the CLI refuses to send it, and niolb warns at start.
+     */
+    public static final int MIN_PROVEN_LENGTH = 16;
+
+    /** What is said of a token shorter than {@link #MIN_PROVEN_LENGTH}, by niolb at start and by the CLI. */
+    public static String tooShortToProve(final Path file, final int length) {
+        return "the admin token in " + file + " is " + length + " characters: niolb proves it holds a token (for "
+            + "niolb server and niolb reload) only when it has " + MIN_PROVEN_LENGTH + " or more, since a shorter "
+            + "one could be guessed offline from the proof; make a longer one, e.g. openssl rand -hex 32";
+    }
+
+    /**
      * The file named cannot give a token: missing, unreadable, empty or not one word. What the config asks, which
      * no restart mends (niolb run exits 78 for it, as for a config file it cannot read).
      */

@@ -115,7 +115,7 @@ class AdminControlTest {
     void theApiProvesItHoldsTheTokenForTheAddressItWasReachedOnWithoutGivingItAway(@TempDir final Path dir)
         throws Exception {
         final Path tokenFile = dir.resolve("token");
-        Files.writeString(tokenFile, "s3cr3t-t0ken\n");
+        Files.writeString(tokenFile, "s3cr3t-t0ken-long-enough\n");
         final String nonce = "00112233445566778899aabbccddeeff";
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
             final HttpResponse<String> answer = rig.http.get(AdminProof.PATH + "?nonce=" + nonce);
@@ -123,7 +123,7 @@ class AdminControlTest {
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             assertThat(answer.body()).doesNotContain("s3cr3t");
             final String proof = AdminRig.JSON.readTree(answer.body()).get("proof").asText();
-            final byte[] token = "s3cr3t-t0ken".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            final byte[] token = "s3cr3t-t0ken-long-enough".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             final InetSocketAddress admin = rig.lb.adminAddress();
             assertThat(AdminProof.proves(token, nonce, admin, proof)).isTrue();
             assertThat(AdminProof.proves(token, nonce, new InetSocketAddress(admin.getAddress(), admin.getPort() + 1),
@@ -135,6 +135,19 @@ class AdminControlTest {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
             assertThat(AdminRig.JSON.readTree(rig.http.get(AdminProof.PATH + "?nonce=" + nonce).body()).get("token")
                 .asBoolean()).as("no token guards this one").isFalse();
+        }
+    }
+
+    @Test
+    void aTokenTooShortIsNotProvenSinceTheProofWouldLetAnyCallerGuessItOffline(@TempDir final Path dir)
+        throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "letmein\n");
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+            expect(rig.http.get(AdminProof.PATH + "?nonce=00112233445566778899aabbccddeeff"), 409,
+                "shorter than 16 characters");
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain", "Authorization", "Bearer letmein")
+                .statusCode()).as("it still guards the API").isEqualTo(200);
         }
     }
 
