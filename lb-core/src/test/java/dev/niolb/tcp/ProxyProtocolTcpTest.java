@@ -371,7 +371,7 @@ class ProxyProtocolTcpTest {
     }
 
     @Test
-    void aPeerThatClosesBeforeItsHeaderEndsIsCountedIncomplete() throws Exception {
+    void aPeerThatClosesBeforeItsHeaderEndsIsCountedIncompleteNotRefused() throws Exception {
         final EchoServer backend = rig.track(new EchoServer());
         start(AcceptProxy.fromAnyPeer(), server("s", backend.address(), SendProxy.NONE));
         try (Socket s = connectFrom("127.0.0.2")) {
@@ -381,6 +381,8 @@ class ProxyProtocolTcpTest {
         }
         Await.until(() -> counters().get(ListenerCounters.PROXY_INCOMPLETE) == 1
             && counters().terminated(Termination.CLIENT_CLOSE) == 1 && counters().active() == 0, 2000);
+        assertThat(counters().proxyHeaderErrors()).as("rejected_total{reason=proxy_header}: it closed, nothing refused")
+            .isZero();
     }
 
     @Test
