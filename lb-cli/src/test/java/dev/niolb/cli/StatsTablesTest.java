@@ -54,8 +54,8 @@ class StatsTablesTest {
             """;
         final String table = StatsTables.render(JsonReader.parseObject(stats));
 
-        assertThat(table).contains("GROUP web?[2J?]0;pwned?").contains("a??fake-row?").doesNotContain("\u001b", "\r",
-            "\u0007", "\u202e");
+        assertThat(table).contains("GROUP web\\x1b[2J\\x1b]0;pwned\\x07").contains("a\\r\\nfake-row\\u202e")
+            .doesNotContain("\u001b", "\r", "\u0007", "\u202e");
         assertThat(table.lines()).noneMatch(l -> l.startsWith("fake-row"));
     }
 

@@ -22,7 +22,13 @@ final class ClientText {
         return clip(value, MAX_CHARS);
     }
 
+    /**
+     * Escaped ({@link Quoted#escaped}: control characters, C1 ones too, and format characters such as bidi
+     * overrides as {@code \x9b}, {@code \u202e}), then cut: what a client sent reaches niolb's log and its answers,
+     * and raw C1 bytes in a path or an Origin acted on the terminal that showed the log (black-box testing, session
+     * 32).
+     */
     static String clip(final String value, final int max) {
-        return Quoted.cut(value, max);
+        return value == null ? null : Quoted.cut(Quoted.escaped(value), max);
     }
 }

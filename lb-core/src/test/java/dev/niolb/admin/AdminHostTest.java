@@ -55,6 +55,22 @@ class AdminHostTest {
     }
 
     @Test
+    void whatAClientSentIsEscapedInTheRefusalsLogLineAndAnswer() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start();
+             dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of(RefusalLog.class.getName())) {
+            final InetSocketAddress admin = rig.lb.adminAddress();
+            final RawHttp.Answer a = RawHttp.send(admin, "POST", "/api/groups/g/servers/s0",
+                "127.0.0.1:" + admin.getPort(), "state=drain", "Origin", "http://x\u009b2J\u009d0;title\u009c");
+
+            assertThat(a.status()).isEqualTo(403);
+            assertThat(a.body()).doesNotContain("\u009b").contains("\\\\x9b2J"); // in JSON, the backslash escaped
+            dev.niolb.testing.Await.until(() -> !log.messages().isEmpty(), 2000);
+            assertThat(log.messages().getFirst()).contains("http://x\\x9b2J\\x9d0;title\\x9c")
+                .doesNotContain("\u009b", "\u009d", "\u009c");
+        }
+    }
+
+    @Test
     void aGenuineLocalhostOriginIsNotRefused() throws Exception {
         try (AdminRig rig = new AdminRig(1).start()) {
             final InetSocketAddress admin = rig.lb.adminAddress();
