@@ -19,18 +19,41 @@ final class RefusalLog {
 
     private final AtomicLong nextLineMs = new AtomicLong();
     private final AtomicLong leftOut = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean summaryDue = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** Logs this refusal, or counts it when a line went out less than {@link #INTERVAL_MS} ago. */
+    /**
+     * Logs this refusal, or counts it when a line went out less than {@link #INTERVAL_MS} ago; those counted are
+     * said when the interval ends, whether or not another refusal comes (a burst of guesses followed by silence
+     * read as one refusal: black-box testing, session 32).
+     */
     void note(final AdminRequest x, final int status, final String why) {
         final long now = System.currentTimeMillis();
         final long next = nextLineMs.get();
         if (now < next || !nextLineMs.compareAndSet(next, now + INTERVAL_MS)) {
             leftOut.incrementAndGet();
+            if (summaryDue.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("niolb-admin-refusals").start(() -> summaryAfter(Math.max(0, next - now)));
+            }
             return;
         }
         final long more = leftOut.getAndSet(0);
         LOG.warn("admin: refused {} {} from {}: {} {}{}", ClientText.clip(x.method()), ClientText.clip(x.rawPath()),
             x.remote() == null ? "?" : dev.niolb.config.Endpoint.hostPort(x.remote()), status, why,
             more > 0 ? " (" + more + " more refused since the last line, not logged)" : "");
+    }
+
+    private void summaryAfter(final long waitMs) {
+        try {
+            Thread.sleep(waitMs);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        summaryDue.set(false);
+        final long more = leftOut.getAndSet(0);
+        if (more > 0) {
+            nextLineMs.set(System.currentTimeMillis() + INTERVAL_MS); // the next refusal waits its turn again
+            LOG.warn("admin: {} more {} refused in the last {} s, not logged one by one", more,
+                more == 1 ? "call" : "calls", INTERVAL_MS / 1000);
+        }
     }
 }
