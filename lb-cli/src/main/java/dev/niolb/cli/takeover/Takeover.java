@@ -30,6 +30,15 @@ public final class Takeover implements AutoCloseable {
         if (Files.isRegularFile(path) || Files.isDirectory(path)) {
             throw new IOException(path + " is not a socket: give the --control-socket path of the running niolb");
         }
+        final int me = ControlSocket.effectiveUid();
+        final Object owner = Files.exists(path) ? Files.getAttribute(path, "unix:uid",
+            java.nio.file.LinkOption.NOFOLLOW_LINKS) : null;
+        if (me != 0 && owner instanceof Integer uid && uid != me) {
+            // the niolb there refuses another user's connection by its credentials: said here, not "broken pipe"
+            // (black-box testing, session 32)
+            throw new IOException("its niolb runs as uid " + Integer.toUnsignedString(uid) + " and this one as uid "
+                + Integer.toUnsignedString(me) + ": only the same user, or root, may take its sockets over");
+        }
         final ControlSocket connection = ControlSocket.connect(path);
         try {
             connection.timeout(10_000);

@@ -111,6 +111,12 @@ class ConfigFileTest {
     }
 
     @Test
+    void anAllowedHostWrittenFullyQualifiedWithItsFinalDotIsTheSameName() {
+        assertThat(parse("admin:\n  allowed-hosts: [lb.example., LB.Example.com]\n" + MINIMAL).admin().allowedHosts())
+            .containsExactly("lb.example", "lb.example.com");
+    }
+
+    @Test
     void aMetricsAddressMayRunWithTheAdminApiOffAndTakesTheAllowedHosts() {
         final Config config = parse("admin:\n  address: none\n  metrics-address: 127.0.0.1:9902\n"
             + "  allowed-hosts: metrics.example.com\n" + MINIMAL);
