@@ -110,7 +110,7 @@ class DistributionIT {
 
         assertThat(man.exitCode()).as(man.toString()).isZero();
         assertThat(man.out()).contains("niolb-server-drain - Take no new sessions on the server",
-            "niolb server drain [-hV] [--admin=HOST:PORT] [--admin-token-file=FILE] [--config=FILE]", "GROUP SERVER");
+            "niolb server drain [-hV] [--admin=HOST:PORT] [--admin-forwarded-to=HOST:PORT]", "[--admin-token-file=FILE] [--config=FILE]", "GROUP SERVER");
     }
 
     @Test
@@ -235,8 +235,16 @@ class DistributionIT {
 
         assertThat(version.exitCode()).as(version.toString()).isZero();
         assertThat(version.out()).startsWith("niolb ");
-        assertThat(version.err().strip()).startsWith("niolb: JAVA_HOME=/nonexistent/jdk has no bin/java, not 25 or newer: "
-            + "using /").doesNotContain("\n");
+        assertThat(version.err().strip()).startsWith("niolb: JAVA_HOME=/nonexistent/jdk has no bin/java: using /")
+            .doesNotContain("\n");
+    }
+
+    @Test
+    void theJvmsOwnWarningsGoToStderrNotAmongACommandsOutput() throws Exception {
+        final Result version = niolb(Map.of("JAVA_OPTS", "-XX:+UseLargePages"), "version");
+
+        assertThat(version.exitCode()).as(version.toString()).isZero();
+        assertThat(version.out()).startsWith("niolb ").doesNotContain("warning");
     }
 
     @Test
