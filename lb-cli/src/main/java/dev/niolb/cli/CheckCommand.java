@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
  * but that {@code run} would refuse at start (an admin address a listener holds, a token file that does not read,
  * defer-accept with {@code transport: nio}) gets run's own line and exit code; check binds nothing for that.
  */
-@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+@Command(name = "check", mixinStandardHelpOptions = true,
+    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.CHECK_OK, ExitCodes.CHECK_FAILED, ExitCodes.USAGE}, versionProvider = Version.class, sortOptions = false,
     description = {"Validate a config file and print the effective config, every default filled in.",
         "Exits 0 when the file is valid, or 1 with one line naming the file, the line and the key."},
     footerHeading = "%nExamples:%n",

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
  *
  * <p>Threading: the main thread, one request per run.
  */
-@Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+@Command(name = "reload", mixinStandardHelpOptions = true,
+    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.CLIENT_OK, ExitCodes.CLIENT_FAILED, ExitCodes.USAGE}, versionProvider = Version.class, sortOptions = false,
     description = {"Make a running niolb read its config file again and apply it, as SIGHUP does.",
         "Prints what changed; exits 1 with the reason when the new config is refused (the running one stays)."},
     footerHeading = "%nExample:%n",

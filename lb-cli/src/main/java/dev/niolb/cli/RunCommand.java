@@ -48,7 +48,8 @@ import java.util.function.Supplier;
  * {@link Config#DEFAULT_GRACE}, as text so that {@code --help} shows them; a test keeps them the same.
  * A run may mix TCP and UDP listeners; the {@code --udp-*} flags apply to its UDP listeners.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+@Command(name = "run", mixinStandardHelpOptions = true,
+    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.RUN_OK, ExitCodes.RUN_FAILED, ExitCodes.USAGE, ExitCodes.RUN_CONFIG}, versionProvider = Version.class, sortOptions = false,
     description = {"Balance TCP connections and UDP flows from the listen addresses over the servers.",
         "Runs until SIGTERM or SIGINT, then stops accepting, lets sessions finish for up to --grace, and exits 0."},
     footerHeading = "%nExamples:%n",

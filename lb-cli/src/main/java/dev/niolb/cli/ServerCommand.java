@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
  *
  * <p>Threading: the main thread, one request per run.
  */
-@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "server", mixinStandardHelpOptions = true,
+    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.CLIENT_OK, ExitCodes.CLIENT_FAILED, ExitCodes.USAGE}, versionProvider = Version.class,
     description = {"Change a server of a running niolb through its admin API.",
         "Prints the server after the change; exits 1 with the admin's reason when it refuses."},
     footerHeading = "%nExamples:%n",

@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
  * {@code niolb stats}: the listeners and servers of a running niolb as terminal tables, read from its admin API
  * ({@code GET /api/stats}); {@code --watch} redraws them until interrupted.
  */
-@Command(name = "stats", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+@Command(name = "stats", mixinStandardHelpOptions = true,
+    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.CLIENT_OK, ExitCodes.CLIENT_FAILED, ExitCodes.USAGE}, versionProvider = Version.class, sortOptions = false,
     description = {"Show the listeners and servers of a running niolb, from its admin API.",
         "Exits 1 with one line when the admin API cannot be reached."},
     footerHeading = "%nExample:%n",

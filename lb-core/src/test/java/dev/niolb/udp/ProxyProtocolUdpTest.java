@@ -184,6 +184,24 @@ class ProxyProtocolUdpTest {
     // ------------------------------------------------------------------------------------------------ accept
 
     @Test
+    void aTcpClientsHeaderOnADatagramLeavesThePeersOwnAddress() throws Exception {
+        final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
+        start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
+        final ByteBuffer header = ProxyHeaderEncoder.v2(new InetSocketAddress("198.51.100.1", 4000),
+            lb.localAddress(FRONT), ProxyHeader.Transport.STREAM);
+        final byte[] datagram = new byte[header.remaining() + 2];
+        header.get(datagram, 0, header.remaining());
+        datagram[datagram.length - 2] = 'h';
+        datagram[datagram.length - 1] = 'i';
+        try (UdpClient proxy = new UdpClient(lb.localAddress(FRONT), "127.0.0.2")) {
+            proxy.send(datagram);
+
+            assertThat(proxy.receiveText(2000)).isEqualTo("s:hi");
+            assertThat(lb.sessions()).extracting(SessionInfo::client).containsExactly(proxy.localAddress());
+        }
+    }
+
+    @Test
     void aTrustedPeersHeaderIsStrippedAndItsSourceIdentifiesTheFlow() throws Exception {
         final UdpEchoServer server = rig.track(new UdpEchoServer("s"));
         start(AcceptProxy.from(CidrSet.parse(List.of("127.0.0.2/32"))), SendProxy.NONE, server.address());
