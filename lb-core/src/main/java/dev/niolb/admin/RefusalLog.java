@@ -19,6 +19,8 @@ final class RefusalLog {
 
     private final AtomicLong nextLineMs = new AtomicLong();
     private final AtomicLong leftOut = new AtomicLong();
+    /** The address the refused calls came in on, for the summary line: the admin API's or the metrics listener's. */
+    private volatile java.net.InetSocketAddress at;
     private final java.util.concurrent.atomic.AtomicBoolean summaryDue = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
@@ -27,6 +29,7 @@ final class RefusalLog {
      * read as one refusal: black-box testing, session 32).
      */
     void note(final AdminRequest x, final int status, final String why) {
+        at = x.at();
         final long now = System.currentTimeMillis();
         final long next = nextLineMs.get();
         if (now < next || !nextLineMs.compareAndSet(next, now + INTERVAL_MS)) {
@@ -52,8 +55,9 @@ final class RefusalLog {
         final long more = leftOut.getAndSet(0);
         if (more > 0) {
             nextLineMs.set(System.currentTimeMillis() + INTERVAL_MS); // the next refusal waits its turn again
-            LOG.warn("admin: {} more {} refused in the last {} s, not logged one by one", more,
-                more == 1 ? "call" : "calls", INTERVAL_MS / 1000);
+            LOG.warn("admin: {} more {} refused on {} in the last {} s, not logged one by one", more,
+                more == 1 ? "call" : "calls", at == null ? "?" : dev.niolb.config.Endpoint.hostPort(at),
+                INTERVAL_MS / 1000);
         }
     }
 }
