@@ -132,7 +132,9 @@ class DebianSystemdIT extends BootedDebian {
         assertThat(without.getStderr()).contains("(HTTP 401)");
         assertThat(LocalEngine.sh(debian, "niolb server drain --config /etc/niolb/niolb.yaml web " + name))
             .as("root's CLI reads the token file the config names").contains("DRAIN");
-        LocalEngine.sh(debian, "systemctl reload niolb"); // ExecReload's check, as the dynamic user: the credential
+        final ExecResult reloaded = debian.execInContainer("systemctl", "reload", "niolb");
+        assertThat(reloaded.getExitCode()).as("ExecReload's check, as root, reads the root-only token file: %s",
+            LocalEngine.sh(debian, "journalctl -u niolb --no-pager -o cat | tail -20")).isZero();
         assertThat(awaitJournal("reload: ")).contains("reload: no change");
     }
 
