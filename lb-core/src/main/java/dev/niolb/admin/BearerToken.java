@@ -62,6 +62,10 @@ public final class BearerToken {
                 file);
         }
         final byte[] token = TokenFile.readAtStart(file, abandon).getBytes(StandardCharsets.US_ASCII);
+        if (TokenFile.fromCredential(file)) {
+            LOG.info("admin token file {}: read from systemd's credential {} (niolb may not open the file itself)",
+                file, file.getFileName());
+        }
         if (token.length < TokenFile.MIN_PROVEN_LENGTH) {
             LOG.warn("{}", TokenFile.tooShortToProve(file, token.length));
         }
@@ -99,8 +103,8 @@ public final class BearerToken {
             throw new Refused(503, "the admin token file gives no token now (niolb's log says why)");
         }
         if (now.token().length < TokenFile.MIN_PROVEN_LENGTH) {
-            throw new Refused(409, "the admin token is shorter than " + TokenFile.MIN_PROVEN_LENGTH + " characters:"
-                + " a proof of it would let any caller guess it offline; niolb's log says more");
+            // not the token's length: an unauthenticated caller learns only that there is no proof (session 32)
+            throw new Refused(409, "this niolb does not prove its admin token (niolb's log says why)");
         }
         return AdminProof.of(now.token(), nonce, at);
     }
@@ -117,7 +121,11 @@ public final class BearerToken {
             final byte[] token = TokenFile.read(file, false).getBytes(StandardCharsets.US_ASCII);
             next = new Read(token, null);
             if (was.token() == null || !MessageDigest.isEqual(was.token(), token)) {
-                LOG.info("admin token file {} changed: changes now need its new token", file);
+                LOG.info("admin token file {} changed: changes now need its new token{}", file,
+                    TokenFile.fromCredential(file) ? " (from systemd's credential " + file.getFileName() + ")" : "");
+                if (token.length < TokenFile.MIN_PROVEN_LENGTH) {
+                    LOG.warn("{}", TokenFile.tooShortToProve(file, token.length));
+                }
             }
         } catch (final TokenFile.Unusable e) {
             next = new Read(null, e.getMessage());

@@ -145,7 +145,7 @@ class AdminControlTest {
         Files.writeString(tokenFile, "letmein\n");
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
             expect(rig.http.get(AdminProof.PATH + "?nonce=00112233445566778899aabbccddeeff"), 409,
-                "shorter than 16 characters");
+                "this niolb does not prove its admin token");
             assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain", "Authorization", "Bearer letmein")
                 .statusCode()).as("it still guards the API").isEqualTo(200);
         }

@@ -9,38 +9,58 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The admin token read from its file, or from systemd's credential of its name where niolb cannot read the file. */
+/**
+ * The admin token read from its file, or from systemd's credential of its name where niolb may not read the file.
+ * Root reads any file, so which file niolb "may not read" is told to the reader here.
+ */
 class TokenFileTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aFileNiolbCannotReadIsReadFromSystemdsCredentialOfItsName() throws Exception {
+    private Path credentials() throws Exception {
         final Path credentials = Files.createDirectory(dir.resolve("credentials"));
         Files.writeString(credentials.resolve("admin-token"), "from-systemd\n");
-        final Path rootOnly = dir.resolve("etc").resolve("admin-token"); // what a dynamic user cannot open
+        return credentials;
+    }
 
-        assertThat(TokenFile.read(rootOnly, false, () -> false, credentials.toString())).isEqualTo("from-systemd");
+    @Test
+    void aFileNiolbMayNotReadIsReadFromSystemdsCredentialOfItsName() throws Exception {
+        final Path credentials = credentials();
+        final Path rootOnly = Files.writeString(dir.resolve("admin-token"), "the-file\n");
+
+        assertThat(TokenFile.read(rootOnly, false, () -> false, credentials.toString(), f -> true))
+            .isEqualTo("from-systemd");
     }
 
     @Test
     void aFileNiolbCanReadWinsOverTheCredential() throws Exception {
-        final Path credentials = Files.createDirectory(dir.resolve("credentials"));
-        Files.writeString(credentials.resolve("admin-token"), "from-systemd\n");
+        final Path credentials = credentials();
         final Path file = Files.writeString(dir.resolve("admin-token"), "from-the-file\n");
 
-        assertThat(TokenFile.read(file, false, () -> false, credentials.toString())).isEqualTo("from-the-file");
+        assertThat(TokenFile.read(file, false, () -> false, credentials.toString(), f -> false))
+            .isEqualTo("from-the-file");
     }
 
     @Test
-    void withoutACredentialOfItsNameTheFilesOwnErrorStands() throws Exception {
+    void aRemovedFileLocksTheApiRatherThanBringTheCredentialBack() throws Exception {
+        final Path credentials = credentials();
+        final Path removed = dir.resolve("admin-token");
+
+        assertThatThrownBy(() -> TokenFile.read(removed, false, () -> false, credentials.toString(),
+            Files::exists)).isInstanceOf(TokenFile.Unusable.class)
+            .hasMessage("cannot read admin token file " + removed + ": no such file");
+    }
+
+    @Test
+    void aFileNiolbMayNotReadWithoutACredentialOfItsNameSaysWhichCredentialWasLookedFor() throws Exception {
         final Path credentials = Files.createDirectory(dir.resolve("credentials"));
         Files.writeString(credentials.resolve("other-token"), "x\n");
-        final Path missing = dir.resolve("admin-token");
+        final Path missingHere = dir.resolve("admin-token"); // the reader is told it is there and unreadable
 
-        assertThatThrownBy(() -> TokenFile.read(missing, false, () -> false, credentials.toString()))
-            .isInstanceOf(TokenFile.Unusable.class).hasMessage("cannot read admin token file " + missing + ": no such file");
-        assertThatThrownBy(() -> TokenFile.read(missing, false, () -> false, null))
-            .hasMessage("cannot read admin token file " + missing + ": no such file");
+        assertThatThrownBy(() -> TokenFile.read(missingHere, false, () -> false, credentials.toString(), f -> true))
+            .isInstanceOf(TokenFile.Unusable.class)
+            .hasMessageStartingWith("cannot read admin token file " + missingHere + ": ")
+            .hasMessageEndingWith(", and " + credentials + " holds no credential admin-token (LoadCredential=admin-token:"
+                + missingHere + ")");
     }
 }
