@@ -45,9 +45,15 @@ public final class AdminProof {
         try {
             final Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(token, "HmacSHA256"));
+            // each field after its length: a nonce's tail could not stand for an address's head (black-box
+            // testing, session 32: a proof asked for N+"aaaaaaaaaaaa" at 127.0.0.1 held for N at an IPv6 address)
+            final byte[] n = nonce.getBytes(StandardCharsets.US_ASCII);
+            final byte[] address = at.getAddress().getAddress(); // the bytes: no scope id or spelling to disagree on
             mac.update(LABEL);
-            mac.update(nonce.getBytes(StandardCharsets.US_ASCII));
-            mac.update(at.getAddress().getAddress()); // the bytes: no scope id or spelling to disagree on
+            mac.update((byte) n.length);
+            mac.update(n);
+            mac.update((byte) address.length);
+            mac.update(address);
             mac.update(ByteBuffer.allocate(2).putShort((short) at.getPort()).array());
             return HexFormat.of().formatHex(mac.doFinal());
         } catch (final GeneralSecurityException e) {

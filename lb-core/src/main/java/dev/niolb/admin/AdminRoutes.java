@@ -73,6 +73,11 @@ final class AdminRoutes {
         return new AdminRoutes(lb, null, hosts, true);
     }
 
+    /** Says the refusals the log left out so far (the listener is closing: a stop would lose them). */
+    void flushRefusals() {
+        refusals.flush();
+    }
+
     /** The answer to one request; never throws. */
     AdminResponse answer(final AdminRequest x) {
         try {

@@ -381,6 +381,7 @@ public final class AdminServer implements AutoCloseable {
             open.clear();
         }
         all.forEach(AdminConnection::close);
+        routes.flushRefusals();
         timer.shutdownNow();
         try {
             acceptor.join(1_000);

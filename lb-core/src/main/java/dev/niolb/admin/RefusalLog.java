@@ -52,6 +52,11 @@ final class RefusalLog {
             Thread.currentThread().interrupt();
         }
         summaryDue.set(false);
+        flush();
+    }
+
+    /** Says those left out now: at the interval's end, and when the listener closes (a stop). */
+    void flush() {
         final long more = leftOut.getAndSet(0);
         if (more > 0) {
             nextLineMs.set(System.currentTimeMillis() + INTERVAL_MS); // the next refusal waits its turn again
