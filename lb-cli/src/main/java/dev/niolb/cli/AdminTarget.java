@@ -53,7 +53,20 @@ final class AdminTarget {
         description = "The file holding the admin bearer token (default: the config file's admin.token-file).")
     private Path tokenFile;
 
-    @Option(names = "--admin-forwarded-to", paramLabel = "HOST:PORT", converter = Address.class,
+    /** The address niolb listens on behind a forward: a concrete one, which a proof can name. */
+    static final class ListenAddress implements ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(final String text) {
+            final InetSocketAddress address = new Address().convert(text);
+            if (address.getAddress() != null && address.getAddress().isAnyLocalAddress() || address.getPort() == 0) {
+                throw new Converters.BadValue("'" + text + "': give the address and port niolb's admin API listens "
+                    + "on, as it sees itself (not a wildcard or port 0)");
+            }
+            return address;
+        }
+    }
+
+    @Option(names = "--admin-forwarded-to", paramLabel = "HOST:PORT", converter = ListenAddress.class,
         description = "Where the admin API listens as niolb sees it, when --admin reaches it through a forward "
             + "(docker -p, ssh -L, kubectl port-forward): niolb proves it holds the token for the address it was "
             + "reached on, which a forward changes (default: the --admin address).")

@@ -97,6 +97,6 @@ public final class StatsCommand implements Callable<Integer> {
             throw new Failure("the admin API at " + admin.where() + " did not answer with stats: no listeners and "
                 + "groups in its JSON (is --admin the address of niolb's admin API?)");
         }
-        return json ? TerminalText.safeLines(body.strip()) + "\n" : StatsTables.render(stats);
+        return json ? TerminalText.safeJson(body.strip()) + "\n" : StatsTables.render(stats);
     }
 }

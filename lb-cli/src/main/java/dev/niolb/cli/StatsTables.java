@@ -78,7 +78,7 @@ final class StatsTables {
                     && e.doubleValue() != w.doubleValue();
                 table.row(text(s.get("name")) + (Boolean.TRUE.equals(s.get("backup")) ? " (backup)" : "")
                         + (i >= servers.size() ? " (removed)" : ""),
-                    text(s.get("address")), text(s.get("state")).toUpperCase(Locale.ROOT),
+                    text(s.get("address")), text(s.get("state") == null ? null : s.get("state").toString().toUpperCase(Locale.ROOT)),
                     differs ? weight + " (" + decimal(effective) + ")" : weight,
                     count(s.get("active")), count(s.get("total")), count(s.get("connect_failures")),
                     bytes(s.get("bytes_in")), bytes(s.get("bytes_out")), millis(connect.get("p50")),

@@ -22,8 +22,27 @@ final class TerminalText {
         return Quoted.escaped(text);
     }
 
-    /** As {@link #safe(String)}, line by line: for a document printed whole (JSON, one sample a line). */
-    static String safeLines(final String text) {
-        return String.join("\n", text.lines().map(Quoted::escaped).toList());
+    /**
+     * A JSON document printed whole ({@code --json}): the same characters escaped as JSON escapes them ({@code
+     * \u001b}, {@code \u202e}, a supplementary one as its surrogate pair), so that it stays JSON for {@code jq}
+     * (black-box testing, session 32: {@code \x9b} was no JSON escape); line feeds and tabs stay.
+     */
+    static String safeJson(final String text) {
+        final StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); ) {
+            final int cp = text.codePointAt(i);
+            final int n = Character.charCount(cp);
+            final boolean acts = cp != '\n' && cp != '\t' && (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029
+                || Character.getType(cp) == Character.FORMAT);
+            for (int j = i; j < i + n; j++) {
+                if (acts) {
+                    out.append(String.format("\\u%04x", (int) text.charAt(j)));
+                } else {
+                    out.append(text.charAt(j));
+                }
+            }
+            i += n;
+        }
+        return out.toString();
     }
 }
