@@ -177,6 +177,25 @@ class AdminControlTest {
     }
 
     @Test
+    void refusalsLeftOutOfTheLogAreSaidWhenTheAdminApiCloses(@TempDir final Path dir) throws Exception {
+        final Path tokenFile = dir.resolve("token");
+        Files.writeString(tokenFile, "s3cr3t-t0ken-long-enough\n");
+        try (LogCapture log = LogCapture.of(RefusalLog.class.getName())) {
+            final String summary;
+            try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, tokenFile)) {
+                for (int i = 0; i < 4; i++) {
+                    assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain").statusCode()).isEqualTo(401);
+                }
+                summary = "admin: 3 more calls refused on " + Endpoint.hostPort(rig.lb.adminAddress())
+                    + " in the last 10 s, not logged one by one";
+                assertThat(log.messages()).doesNotContain(summary);
+            } // a stop well within the 10 s
+
+            assertThat(log.messages()).contains(summary);
+        }
+    }
+
+    @Test
     void aServerAddedByPartsCannotSmuggleOptionsInAPart() throws Exception {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
             expect(rig.http.post("/api/groups/g/servers", "address=127.0.0.1:9&name=n9,weight=256,backup"), 400,
