@@ -4,6 +4,12 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,7 +27,42 @@ public final class Ports {
     /** The sockets that hold the unreachable UDP addresses' ports, for the life of the test JVM. */
     private static final List<DatagramSocket> UNREACHABLE = new CopyOnWriteArrayList<>();
 
+    /** Where the test JVMs of this machine claim their ports: one file per port, locked by the JVM that has it. */
+    private static final Path CLAIMS = Path.of(System.getProperty("java.io.tmpdir"), "niolb-test-ports");
+    /** This JVM's claims, held for its life (the kernel releases them when it exits). */
+    private static final List<FileLock> CLAIMED = new CopyOnWriteArrayList<>();
+
     private Ports() {
+    }
+
+    /**
+     * Claims {@code port} for this JVM: false when another test JVM has it, or this one gave it out before. A free
+     * port alone was not enough: niolb binds its listeners with {@code SO_REUSEPORT}, so two test JVMs (the
+     * surefire forks, or a CI clone's run beside a developer's) that picked the same free port both bound it, in one
+     * group, and a test that then bound the port itself after its niolb let go found it still in use
+     * (ReloadTest.beforeATakeoverTheFlowsOfARemovedUdpListenerEnd…, twice in session 32).
+     */
+    private static boolean claim(final int port) {
+        try {
+            Files.createDirectories(CLAIMS);
+            final FileChannel file = FileChannel.open(CLAIMS.resolve(Integer.toString(port)), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+            final FileLock lock;
+            try {
+                lock = file.tryLock();
+            } catch (final OverlappingFileLockException mine) {
+                file.close();
+                return false; // given out by this JVM already
+            }
+            if (lock == null) {
+                file.close();
+                return false; // another JVM's
+            }
+            CLAIMED.add(lock);
+            return true;
+        } catch (final IOException e) {
+            return true; // no claims can be made here (a read-only temporary directory): the port as before
+        }
     }
 
     /**
@@ -38,12 +79,16 @@ public final class Ports {
     }
 
     /**
-     * A port number free for both TCP and UDP on 127.0.0.1 right now, picked at random below the ephemeral range
-     * (another test could still take it before the caller binds it; with the range this wide tests accept that).
+     * A port number free for both TCP and UDP on 127.0.0.1 right now, picked at random below the ephemeral range,
+     * and never handed to another test JVM while this one lives ({@link #claim}). Another test could still take it
+     * before the caller binds it; with the range this wide tests accept that.
      */
     public static int freeForTcpAndUdp() throws IOException {
         for (int attempt = 0; attempt < 200; attempt++) {
             final int port = ThreadLocalRandom.current().nextInt(FIRST, LAST + 1);
+            if (!claim(port)) {
+                continue;
+            }
             try (ServerSocket tcp = new ServerSocket()) {
                 tcp.setReuseAddress(true);
                 tcp.bind(new InetSocketAddress("127.0.0.1", port));
