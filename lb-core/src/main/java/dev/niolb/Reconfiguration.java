@@ -501,11 +501,10 @@ final class Reconfiguration {
         group.reconcile(remove, add); // one snapshot: never empty in between; an admin call meanwhile is no failure
         for (final ServerConfig u : update) {
             final Server s = group.snapshot().server(u.name());
-            final int inForce = s == null ? u.weight() : s.weight();
-            final int configured = s == null ? u.weight() : s.config().weight();
+            final int operators = s == null ? -1 : s.runTimeWeightReplacedBy(u);
             group.update(u);
-            if (inForce != configured && u.weight() != configured && inForce != u.weight()) { // an operator's, replaced
-                replaced.add("group " + after.name() + ": " + u.name() + " weight " + inForce + "→" + u.weight());
+            if (operators >= 0) {
+                replaced.add(ReloadResult.weightReplaced(after.name(), u.name(), operators, u.weight()));
             }
         }
         if (!change.changed("health") && checkedDifferently(change)) {

@@ -125,9 +125,7 @@ final class AdminClient {
         if (token.length() < dev.niolb.config.TokenFile.MIN_PROVEN_LENGTH) {
             throw new Failure(dev.niolb.config.TokenFile.tooShortToProve(tokenFile, token.length()) + "; nothing was sent");
         }
-        final byte[] random = new byte[16];
-        new java.security.SecureRandom().nextBytes(random);
-        final String nonce = java.util.HexFormat.of().formatHex(random);
+        final String nonce = AdminProof.nonce();
         final String unproven = "the admin API at " + where() + " did not prove that it holds the token, which was "
             + "therefore not sent: ";
         final String what = "GET " + AdminProof.PATH;

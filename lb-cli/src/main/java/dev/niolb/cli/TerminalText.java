@@ -32,8 +32,7 @@ final class TerminalText {
         for (int i = 0; i < text.length(); ) {
             final int cp = text.codePointAt(i);
             final int n = Character.charCount(cp);
-            final boolean acts = cp != '\n' && cp != '\t' && (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029
-                || Character.getType(cp) == Character.FORMAT);
+            final boolean acts = cp != '\n' && cp != '\t' && Quoted.actsOnTerminal(cp);
             for (int j = i; j < i + n; j++) {
                 if (acts) {
                     out.append(String.format("\\u%04x", (int) text.charAt(j)));

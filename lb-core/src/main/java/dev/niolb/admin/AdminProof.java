@@ -32,6 +32,15 @@ public final class AdminProof {
     private AdminProof() {
     }
 
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /** A fresh nonce for one question: 16 random bytes in hexadecimal, as {@link #wellFormed} takes it. */
+    public static String nonce() {
+        final byte[] random = new byte[16];
+        RANDOM.nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
     /** Whether {@code nonce} is one {@link #of} takes. */
     public static boolean wellFormed(final String nonce) {
         return nonce != null && NONCE.matcher(nonce).matches();

@@ -88,14 +88,19 @@ final class HostGuard {
      * both were taken, being loopback). A trailing dot and the spelling of an IPv6 literal do not count.
      */
     private static boolean sameHost(final String origin, final String host) {
-        final String a = origin.endsWith(".") ? origin.substring(0, origin.length() - 1) : origin;
-        final String b = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        final String a = withoutFinalDot(origin);
+        final String b = withoutFinalDot(host);
         final InetAddress la = literal(a);
         return la != null ? la.equals(literal(b)) : a.equals(b);
     }
 
+    /** A fully qualified name's final dot taken off: {@code localhost.} is {@code localhost}. */
+    private static String withoutFinalDot(final String name) {
+        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    }
+
     private boolean allows(final String hostName, final InetAddress local) {
-        final String name = hostName.endsWith(".") ? hostName.substring(0, hostName.length() - 1) : hostName;
+        final String name = withoutFinalDot(hostName);
         if (name.equals("localhost") || allowed.contains(name)) {
             return true;
         }

@@ -236,6 +236,18 @@ public final class Server {
         return weight;
     }
 
+    /**
+     * The weight set at run time (admin API, {@code niolb server weight}, a state file) that {@link #reconfigure
+     * reconfiguring} to {@code next} would replace, or -1: none set, {@code next} keeps the config's weight (the
+     * operator's stays then), or it is the weight in force already. For the reload's {@code replaced} lines, from
+     * the file's servers and from DNS's alike.
+     */
+    public int runTimeWeightReplacedBy(final ServerConfig next) {
+        final int inForce = weight;
+        final int configured = config.weight();
+        return inForce != configured && next.weight() != configured && inForce != next.weight() ? inForce : -1;
+    }
+
     /** The last weight percentage the server's agent reported, 100 without an agent. */
     public int agentPercent() {
         return agentPercent;

@@ -55,6 +55,16 @@ public final class Quoted {
         return Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
     }
 
+    /**
+     * Whether a terminal would act on {@code codePoint} rather than show it: a C0 or C1 control character, a line
+     * or paragraph separator, or a format character (bidi overrides and marks, zero-width ones, tag characters).
+     * What {@link #escaped} escapes, and what the CLI escapes in a JSON document it prints.
+     */
+    public static boolean actsOnTerminal(final int codePoint) {
+        return Character.isISOControl(codePoint) || codePoint == '\u2028' || codePoint == '\u2029'
+            || Character.getType(codePoint) == Character.FORMAT;
+    }
+
     /** The text with its line breaks and other control characters escaped, nothing else changed. */
     public static String escaped(final String text) {
         final StringBuilder out = new StringBuilder(text.length());

@@ -32,8 +32,8 @@ public final class TokenFile {
      */
     public static boolean fromCredential(final Path file) {
         final String credentials = System.getenv(CREDENTIALS);
-        return credentials != null && !credentials.isEmpty() && file.getFileName() != null && unreadable(file)
-            && java.nio.file.Files.isReadable(Path.of(credentials).resolve(file.getFileName().toString()));
+        final Path credential = credentialFor(file, System.getenv(CREDENTIALS));
+        return credential != null && unreadable(file) && java.nio.file.Files.isReadable(credential);
     }
 
     /** What is said of a token shorter than {@link #MIN_PROVEN_LENGTH}, by niolb at start and by the CLI. */
@@ -95,6 +95,15 @@ public final class TokenFile {
         return read(file, pipeToo, abandon, System.getenv(CREDENTIALS), TokenFile::unreadable);
     }
 
+    /** systemd's credential of {@code file}'s name in the directory {@code credentials} (null: none), or null. */
+    private static Path credentialFor(final Path file, final String credentials) {
+        if (credentials == null || credentials.isEmpty() || file.getFileName() == null) {
+            return null;
+        }
+        final Path credential = Path.of(credentials).resolve(file.getFileName().toString());
+        return credential.equals(file) ? null : credential;
+    }
+
     /** A file that is there and that this process may not read (root reads any). */
     private static boolean unreadable(final Path file) {
         return java.nio.file.Files.exists(file) && !java.nio.file.Files.isReadable(file);
@@ -112,11 +121,10 @@ public final class TokenFile {
     static String read(final Path file, final boolean pipeToo, final java.util.function.BooleanSupplier abandon,
                        final String credentials, final java.util.function.Predicate<Path> unreadable)
         throws java.io.InterruptedIOException, Unusable {
-        final Path credential = credentials == null || credentials.isEmpty() || file.getFileName() == null ? null
-            : Path.of(credentials).resolve(file.getFileName().toString());
+        final Path credential = credentialFor(file, credentials);
         // only a file that is there and that this process may not read: a removed or emptied one locks the API as
         // it does without systemd, rather than bring an older copy back into force (black-box testing, session 32)
-        final boolean fromCredential = credential != null && !credential.equals(file) && unreadable.test(file);
+        final boolean fromCredential = credential != null && unreadable.test(file);
         if (fromCredential && java.nio.file.Files.isReadable(credential)) {
             return read(credential, false, abandon, null, unreadable);
         }

@@ -5,6 +5,7 @@ import dev.niolb.config.DnsServerSpec;
 import dev.niolb.config.ServerConfig;
 import dev.niolb.backend.Server;
 import dev.niolb.backend.TargetGroup;
+import dev.niolb.reload.ReloadResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -426,13 +427,11 @@ public final class DnsDiscovery implements AutoCloseable {
                     final ServerConfig before = had == null ? member.config() : had;
                     if (!before.equals(s)) {
                         update.add(s);
-                        final int inForce = member.weight();
-                        final boolean operators = inForce != before.weight() && s.weight() != before.weight()
-                            && inForce != s.weight();
+                        final int operators = member.runTimeWeightReplacedBy(s);
                         updated.add(s.name() + " " + changes(before, s)
-                            + (operators ? " (replacing the weight " + inForce + " set at run time)" : ""));
-                        if (operators && replaced != null) {
-                            replaced.add("group " + group.name() + ": " + s.name() + " weight " + inForce + "→" + s.weight());
+                            + (operators >= 0 ? " (replacing the weight " + operators + " set at run time)" : ""));
+                        if (operators >= 0 && replaced != null) {
+                            replaced.add(ReloadResult.weightReplaced(group.name(), s.name(), operators, s.weight()));
                         }
                     }
                 } else if (member == null && s.equals(had)) {

@@ -40,6 +40,11 @@ public record ReloadResult(ConfigDiff diff, List<String> notApplied, List<String
     /** What the lines of {@link #replaced} follow, in the log and in {@link #summary}. */
     public static final String REPLACED = "replaced what was set at run time: ";
 
+    /** A line of {@link #replaced}: {@code group web: s2 weight 5→3}. */
+    public static String weightReplaced(final String group, final String server, final int was, final int now) {
+        return "group " + group + ": " + server + " weight " + was + "→" + now;
+    }
+
     @Override
     public String toString() {
         return summary();

@@ -66,20 +66,13 @@ final class SessionClient {
 
     /** The header is complete: the client address is final now. */
     void headerRead() {
-        final ProxyHeader header = reader.header();
+        final ProxyHeader header = reader.header().on(ProxyHeader.Transport.STREAM);
         early = reader.leftover();
         reader = null;
-        if (header instanceof ProxyHeader.Proxied p && p.transport() == ProxyHeader.Transport.DGRAM) {
-            // a UDP client's header on a TCP connection names no client of this one: its addresses are not taken,
-            // the connection's own are, as HAProxy does (black-box testing, session 32: they were, and the server
-            // was sent a TCP4 header of a UDP client)
-            address = peer;
-        } else {
-            if (header instanceof ProxyHeader.Proxied p) {
-                proxied = p;
-            }
-            address = header.sourceOr(peer);
+        if (header instanceof ProxyHeader.Proxied p) {
+            proxied = p;
         }
+        address = header.sourceOr(peer);
         hash = ClientHash.of(address);
     }
 

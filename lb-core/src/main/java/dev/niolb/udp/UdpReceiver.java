@@ -112,12 +112,7 @@ final class UdpReceiver implements IoHandler {
                         continue;
                     }
                     listener.counters().add(stripe, UdpListenerCounters.PROXY_HEADERS, 1);
-                    header = decoded.header();
-                    if (header instanceof ProxyHeader.Proxied p && p.transport() == ProxyHeader.Transport.STREAM) {
-                        // a TCP client's header names no client of a datagram: the peer's own address, as a UDP
-                        // client's header on a TCP connection (black-box testing, session 32)
-                        header = new ProxyHeader.Unknown();
-                    }
+                    header = decoded.header().on(ProxyHeader.Transport.DGRAM);
                     client = header.sourceOr(sender);
                 } else {
                     listener.counters().add(stripe, UdpListenerCounters.PROXY_DIRECT, 1);
