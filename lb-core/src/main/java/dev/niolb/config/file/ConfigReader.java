@@ -122,7 +122,7 @@ final class ConfigReader {
         LogConfig logs = LogConfig.DEFAULTS;
         logs = m.with("access-log-file", v -> Path.of(v.text().strip()), logs, LogConfig::withAccessLogFile);
         logs = m.with("access-log-max-size", YamlValue::size, logs, LogConfig::withAccessLogMaxSize);
-        logs = m.with("access-log-max-history", YamlValue::integer, logs, LogConfig::withAccessLogMaxHistory);
+        logs = m.withInt("access-log-max-history", logs, LogConfig::withAccessLogMaxHistory);
         logs = m.with("syslog", v -> v.as(SyslogAddress::parse), logs, LogConfig::withSyslog);
         return m.with("syslog-facility", YamlValue::text, logs, LogConfig::withSyslogFacility);
     }
@@ -148,10 +148,10 @@ final class ConfigReader {
         TcpOptions tcp = base.tcp();
         tcp = m.with("connect-timeout", YamlValue::duration, tcp, TcpOptions::withConnectTimeout);
         tcp = m.with("idle-timeout", YamlValue::duration, tcp, TcpOptions::withIdleTimeout);
-        tcp = m.with("retries", YamlValue::integer, tcp, TcpOptions::withRetries);
+        tcp = m.withInt("retries", tcp, TcpOptions::withRetries);
         tcp = m.with("nodelay", YamlValue::bool, tcp, TcpOptions::withNoDelay);
         tcp = m.with("keepalive", YamlValue::bool, tcp, TcpOptions::withKeepAlive);
-        tcp = m.with("backlog", YamlValue::integer, tcp, TcpOptions::withBacklog);
+        tcp = m.withInt("backlog", tcp, TcpOptions::withBacklog);
         tcp = m.with("buffer-size", YamlValue::size, tcp, TcpOptions::withBufferSize);
         tcp = m.with("max-connection-age", YamlValue::duration, tcp, TcpOptions::withMaxConnectionAge);
         tcp = m.with("splice", v -> v.as(Splice::parse), tcp, TcpOptions::withSplice);
@@ -159,9 +159,9 @@ final class ConfigReader {
         tcp = m.with("tcp-rcvbuf", YamlValue::size, tcp, TcpOptions::withReceiveBuffer);
         tcp = m.with("tcp-sndbuf", YamlValue::size, tcp, TcpOptions::withSendBuffer);
         UdpOptions udp = base.udp();
-        udp = m.with("retries", YamlValue::integer, udp, UdpOptions::withRetries);
+        udp = m.withInt("retries", udp, UdpOptions::withRetries);
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);
-        udp = m.with("udp-responses", YamlValue::integer, udp, UdpOptions::withResponses);
+        udp = m.withInt("udp-responses", udp, UdpOptions::withResponses);
         udp = m.with("udp-max-flows", ConfigReader::maxFlows, udp, UdpOptions::withMaxFlows);
         udp = m.with("udp-rcvbuf", YamlValue::size, udp, UdpOptions::withReceiveBuffer);
         AcceptProxy proxy = base.acceptProxy();
@@ -173,28 +173,28 @@ final class ConfigReader {
         ListenerLimits limits = base.limits();
         limits = m.with("allow", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(c, l.deny()));
         limits = m.with("deny", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(l.allow(), c));
-        limits = m.with("listener-maxconn", YamlValue::integer, limits, ListenerLimits::withMaxconn);
-        limits = m.with("source-maxconn", YamlValue::integer, limits, ListenerLimits::withSourceMaxconn);
+        limits = m.withInt("listener-maxconn", limits, ListenerLimits::withMaxconn);
+        limits = m.withInt("source-maxconn", limits, ListenerLimits::withSourceMaxconn);
         limits = m.with("source-rate", v -> v.as(SourceRate::parse), limits, ListenerLimits::withSourceRate);
-        limits = m.with("source-table-size", YamlValue::integer, limits, ListenerLimits::withSourceTableSize);
+        limits = m.withInt("source-table-size", limits, ListenerLimits::withSourceTableSize);
         return new ListenerOptions(tcp, udp, proxy, limits);
     }
 
     /** The options a group has, each over {@code base}: in {@code defaults} over the built-in ones. */
     static GroupOptions groupOptions(final YamlMap m, final GroupOptions base) {
         final Algorithm balance = m.value("balance", v -> v.as(Algorithm::parse), base.balance());
-        final int hashBalanceFactor = m.integer("hash-balance-factor", base.hashBalanceFactor());
+        final int hashBalanceFactor = m.intIn("hash-balance-factor", 0, 10_000, base.hashBalanceFactor());
         HealthCheckConfig h = base.health();
         h = m.with("checks", ConfigReader::checks, h, HealthCheckConfig::withChecks);
         h = m.with("check-interval", YamlValue::duration, h, HealthCheckConfig::withInterval);
         h = m.with("check-timeout", YamlValue::duration, h, HealthCheckConfig::withTimeout);
-        h = m.with("rise", YamlValue::integer, h, HealthCheckConfig::withRise);
-        h = m.with("fall", YamlValue::integer, h, HealthCheckConfig::withFall);
-        h = m.with("max-fails", YamlValue::integer, h, HealthCheckConfig::withMaxFails);
+        h = m.withInt("rise", h, HealthCheckConfig::withRise);
+        h = m.withInt("fall", h, HealthCheckConfig::withFall);
+        h = m.withInt("max-fails", h, HealthCheckConfig::withMaxFails);
         h = m.with("slowstart", YamlValue::duration, h, HealthCheckConfig::withSlowStart);
         h = m.with("drain-timeout", YamlValue::duration, h, (x, d) -> x.withDrain(d, x.drainRate()));
-        h = m.with("drain-rate", YamlValue::integer, h, (x, n) -> x.withDrain(x.drainTimeout(), n));
-        h = m.with("panic-threshold", YamlValue::integer, h, HealthCheckConfig::withPanicThreshold);
+        h = m.withInt("drain-rate", h, (x, n) -> x.withDrain(x.drainTimeout(), n));
+        h = m.withInt("panic-threshold", h, HealthCheckConfig::withPanicThreshold);
         return new GroupOptions(balance, hashBalanceFactor, h);
     }
 

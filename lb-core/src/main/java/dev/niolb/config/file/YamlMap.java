@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * <pre>{@code
  * Duration idle = map.duration("idle-timeout", TcpOptions.DEFAULTS.idleTimeout());
  * int weight = map.intIn("weight", 0, ServerConfig.MAX_WEIGHT, ServerConfig.DEFAULT_WEIGHT);
- * tcp = map.with("backlog", YamlValue::integer, tcp, TcpOptions::withBacklog);   // the record validates
+ * tcp = map.withInt("backlog", tcp, TcpOptions::withBacklog);   // the record validates
  * }</pre>
  * A key written with no value ({@code key:}) counts as given, and the typed readers refuse it, except where a
  * map or a list is expected (an empty one).
@@ -105,10 +105,6 @@ public final class YamlMap {
         return value(key, YamlValue::text, absent);
     }
 
-    public int integer(final String key, final int absent) {
-        return value(key, YamlValue::integer, absent);
-    }
-
     public int intIn(final String key, final int min, final int max, final int absent) {
         return value(key, v -> v.intIn(min, max), absent);
     }
@@ -128,7 +124,7 @@ public final class YamlMap {
     /**
      * {@code current} changed by one key, when it is written: {@code apply(current, read(value))}. An
      * {@link IllegalArgumentException} from {@code apply} (a record refusing the value) is reported at the key.
-     * One line per option: {@code tcp = map.with("retries", YamlValue::integer, tcp, TcpOptions::withRetries)}.
+     * One line per option: {@code tcp = map.with("connect-timeout", YamlValue::duration, tcp, …)}.
      */
     public <T, V> T with(final String key, final Function<YamlValue, V> read, final T current,
                          final BiFunction<T, V, T> apply) {
@@ -138,6 +134,15 @@ public final class YamlMap {
         }
         final V value = read.apply(v.get());
         return v.get().check(() -> apply.apply(current, value));
+    }
+
+    /**
+     * {@code with} for a whole number: one past an int is refused with the record's own range
+     * ({@link YamlValue#checkInt}). {@code tcp = map.withInt("backlog", tcp, TcpOptions::withBacklog)}.
+     */
+    public <T> T withInt(final String key, final T current, final BiFunction<T, Integer, T> apply) {
+        final Optional<YamlValue> v = get(key);
+        return v.isEmpty() ? current : v.get().checkInt(n -> apply.apply(current, n));
     }
 
     /** The map at {@code key}; an empty one (at this map's line) when the key is not written. */

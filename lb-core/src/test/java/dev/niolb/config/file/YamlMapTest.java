@@ -58,13 +58,13 @@ class YamlMapTest {
     void withReportsTheRecordsRefusalAtTheKeyWithoutRepeatingIt() {
         final YamlMap m = map("x: 1\nretries: 40\n");
 
-        assertThatThrownBy(() -> m.with("retries", YamlValue::integer, TcpOptions.DEFAULTS, TcpOptions::withRetries))
+        assertThatThrownBy(() -> m.withInt("retries", TcpOptions.DEFAULTS, TcpOptions::withRetries))
             .hasMessage("t.yaml:2: retries: must be 0..32, got 40");
     }
 
     @Test
     void withLeavesTheValueAloneWhenTheKeyIsAbsent() {
-        assertThat(map("x: 1\n").with("retries", YamlValue::integer, TcpOptions.DEFAULTS, TcpOptions::withRetries))
+        assertThat(map("x: 1\n").withInt("retries", TcpOptions.DEFAULTS, TcpOptions::withRetries))
             .isSameAs(TcpOptions.DEFAULTS);
     }
 
