@@ -1,6 +1,7 @@
 package dev.niolb.config;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 
 /**
@@ -23,7 +24,15 @@ public final class IpText {
         final String jdk = address.getHostAddress(); // its scope, if any, as "%eth0" or "%2"
         final int scope = jdk.indexOf('%');
         final String text = ipv6(address.getAddress());
-        return scope >= 0 ? text + jdk.substring(scope) : text;
+        if (scope < 0) {
+            return text;
+        }
+        // an address the kernel gave (an accepted client, a bound listener) has its scope as a number; the operator
+        // wrote the interface's name, and reads it so in every line (black-box testing, session 32: "%3" beside "%v0")
+        final Inet6Address v6 = (Inet6Address) address;
+        return v6.getScopedInterface() == null && v6.getScopeId() != 0
+            ? text + '%' + InterfaceNames.of(v6.getScopeId())
+            : text + jdk.substring(scope);
     }
 
     /** Sixteen bytes as RFC 5952 text. */

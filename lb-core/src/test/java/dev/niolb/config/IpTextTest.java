@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,12 +33,35 @@ class IpTextTest {
         assertThat(IpText.ipv6(notMapped)).isEqualTo("::1:ffff:102:304");
     }
 
+    private static final byte[] FE80_1 = {(byte) 0xfe, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
     @Test
-    void ipv4IsDottedAndAScopeIsKept() throws Exception {
+    void ipv4IsDotted() throws Exception {
         assertThat(text("192.0.2.1")).isEqualTo("192.0.2.1");
-        final Inet6Address scoped = Inet6Address.getByAddress(null,
-            new byte[]{(byte) 0xfe, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 1);
-        assertThat(IpText.of(scoped)).isEqualTo("fe80::1%1");
+    }
+
+    @Test
+    void aScopeTheKernelGaveAsANumberIsWrittenAsItsInterfacesName() throws Exception {
+        final NetworkInterface loopback = NetworkInterface.networkInterfaces()
+            .filter(IpTextTest::isLoopback).findFirst().orElseThrow();
+        final Inet6Address numbered = Inet6Address.getByAddress(null, FE80_1, loopback.getIndex());
+
+        assertThat(IpText.of(numbered)).isEqualTo("fe80::1%" + loopback.getName());
+    }
+
+    @Test
+    void aScopeNoInterfaceHasStaysANumber() throws Exception {
+        final Inet6Address numbered = Inet6Address.getByAddress(null, FE80_1, 999_999);
+
+        assertThat(IpText.of(numbered)).isEqualTo("fe80::1%999999");
+    }
+
+    private static boolean isLoopback(final NetworkInterface nif) {
+        try {
+            return nif.isLoopback();
+        } catch (final java.net.SocketException e) {
+            return false;
+        }
     }
 
     @Test
