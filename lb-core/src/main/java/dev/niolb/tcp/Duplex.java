@@ -168,6 +168,20 @@ final class Duplex implements IoHandler {
     }
 
     /**
+     * Writes what niolb holds to each peer, as far as its kernel takes it now, whether or not the socket was
+     * reported writable: for a transport that cannot tell whether a peer still takes bytes (an idle timeout on nio).
+     *
+     * @return null to go on, or how the session ends
+     */
+    Termination writeHeld() {
+        Termination end = down.pending() > 0 ? onReady(true, Ready.WRITE) : null;
+        if (end == null && up.pending() > 0) {
+            end = onReady(false, Ready.WRITE);
+        }
+        return end;
+    }
+
+    /**
      * The server reset its connection, found by a read, a write or an error report: from now on nothing goes to the
      * server, and what it sent before the reset still goes to the client. The server is no longer watched (a reset
      * socket is reported ready for ever), but it is read on by {@link #linger}: Linux keeps the bytes that arrived
