@@ -686,14 +686,15 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
     // ----------------------------------------------------------------------------------------------- timers
 
     /**
-     * How long a flow whose listener socket a successor reads now stays open without a datagram either way: its
-     * client's next datagrams go to the successor, so it only waits for its server's late replies. A second covers
-     * a request's answer on any network a UDP proxy fronts; the idle timeout (30 s by default) held a stop for it.
+     * How long a flow of a stopping niolb stays open without a datagram either way: a flow has no end of its own,
+     * and at a hand-over its client's next datagrams go to the successor, so it only waits for its server's late
+     * replies. A second covers a request's answer on any network a UDP proxy fronts; the idle timeout (30 s by
+     * default) held a stop for it.
      */
-    static final long HANDED_OVER_QUIET_MS = 1000;
+    static final long STOPPING_QUIET_MS = 1000;
 
-    /** The receiver's socket is a successor's to read now: the flow ends once quiet for a short while. Loop thread. */
-    void handedOver() {
+    /** niolb stops: the flow ends once quiet for a short while. Loop thread. */
+    void stopping() {
         if (!closed) {
             timer.at(lastActivityMs + idleTimeoutMs());
         }
@@ -701,7 +702,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     private long idleTimeoutMs() {
         final long idle = listener.idleTimeoutMs();
-        return receiver.handedOver() ? Math.min(idle, HANDED_OVER_QUIET_MS) : idle;
+        return receiver.stopping() ? Math.min(idle, STOPPING_QUIET_MS) : idle;
     }
 
     @Override

@@ -58,6 +58,7 @@ final class UdpReceiver implements IoHandler {
     private boolean accepting = true;
     private boolean retiring;
     private boolean handedOver; // a successor reads the socket: this one no longer does
+    private boolean stopping; // niolb stops, handing over or not: flows end once quiet
     private boolean closed;
     /** {@link #closed}, for other threads. */
     private volatile boolean socketClosed;
@@ -247,30 +248,38 @@ final class UdpReceiver implements IoHandler {
         listener.counters().add(stripe, UdpListenerCounters.RECEIVE_ERRORS, 1);
     }
 
-    /** Stops opening flows; existing flows go on. Loop thread. */
+    /**
+     * niolb stops: no new flows; existing ones go on through the grace period while datagrams flow, and each ends
+     * once quiet for {@link UdpFlow#STOPPING_QUIET_MS}, as at a hand-over: a UDP flow has no end of its own, and the
+     * idle timeout of every quiet one held the stop, and the port a restart binds, for as long (30 s by default:
+     * black-box testing, session 33). Loop thread.
+     */
     void stopAccepting() {
         accepting = false;
+        stopping = true;
+        flows.forEach(UdpFlow::stopping);
     }
 
     /**
      * A successor reads from this socket now: reading here would only take datagrams from it (a new client's,
      * dropped here as stopping). Flows go on: their replies leave from the socket, and their clients' next
      * datagrams go to the successor, which opens flows for them; so each ends once quiet for
-     * {@link UdpFlow#HANDED_OVER_QUIET_MS} (or its idle timeout, if shorter), not the whole idle timeout, which held
+     * {@link UdpFlow#STOPPING_QUIET_MS} (or its idle timeout, if shorter), not the whole idle timeout, which held
      * a stop, and with it a restart's successor, for as long (black-box testing, session 30). Loop thread.
      */
     void handOver() {
         accepting = false;
         handedOver = true;
+        stopping = true;
         if (key != null) {
             key.interest(0);
         }
-        flows.forEach(UdpFlow::handedOver);
+        flows.forEach(UdpFlow::stopping);
     }
 
-    /** A successor reads the socket: this receiver's flows only wait for late replies. Loop thread. */
-    boolean handedOver() {
-        return handedOver;
+    /** niolb stops (a successor may read the socket): this receiver's flows end once quiet. Loop thread. */
+    boolean stopping() {
+        return stopping;
     }
 
     /** The listener left the config: no new flows; the socket closes with the last flow. Loop thread. */

@@ -659,6 +659,24 @@ class UdpProxyTest {
     }
 
     @Test
+    void aGracefulStopEndsEachFlowOnceQuietForASecondNotAtItsIdleTimeout() throws Exception {
+        final UdpEchoServer server = servers(1).getFirst();
+        start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMinutes(1)), 1, server);
+        final UdpClient client = client();
+        assertThat(client.ask("before")).isEqualTo("s0:before");
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            final Future<Boolean> stopped = pool.submit(() -> lb.stop(Duration.ofMinutes(1)));
+            Await.until(() -> lb.stopping(), 5000);
+            assertThat(client.ask("during")).as("a flow with datagrams goes on").isEqualTo("s0:during");
+
+            // quiet from now on: it ends a second later, not at its idle timeout a minute later (or the grace's end)
+            assertThat(stopped.get(20, TimeUnit.SECONDS)).as("every flow ended within the grace").isTrue();
+        }
+        assertThat(counters().terminated(Termination.IDLE_TIMEOUT)).isEqualTo(1);
+        assertThat(counters().terminated(Termination.SHUTDOWN)).isZero();
+    }
+
+    @Test
     void aStartThatFailsOnALaterListenerReleasesTheUdpPortItHadBound() throws Exception {
         final UdpEchoServer server = servers(1).getFirst();
         final int udpPort = dev.niolb.testing.Ports.freeForTcpAndUdp();
