@@ -112,7 +112,8 @@ final class AdminRoutes {
             }
             case "/api/stats" -> {
                 allow(x, READ);
-                return AdminResponse.json(200, StatsJson.stats(EngineStats.take(lb)));
+                return new AdminResponse(200, AdminResponse.JSON, SharedPage.of(lb, "/api/stats",
+                    sizeHint -> StatsJson.stats(EngineStats.take(lb))).bytes(), Map.of());
             }
             case "/api/connections" -> {
                 allow(x, READ);
@@ -166,7 +167,8 @@ final class AdminRoutes {
     }
 
     private AdminResponse metrics() {
-        return AdminResponse.of(200, PrometheusText.CONTENT_TYPE, MetricsPage.render(EngineStats.take(lb)));
+        return new AdminResponse(200, PrometheusText.CONTENT_TYPE, SharedPage.of(lb, "/metrics",
+            sizeHint -> MetricsPage.render(EngineStats.take(lb), sizeHint)).bytes(), Map.of());
     }
 
     private AdminResponse ready() {

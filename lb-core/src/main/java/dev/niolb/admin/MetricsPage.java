@@ -28,7 +28,12 @@ final class MetricsPage {
     }
 
     static String render(final EngineStats stats) {
-        final PrometheusText p = new PrometheusText();
+        return render(stats, 8192);
+    }
+
+    /** As {@link #render(EngineStats)}, with room for {@code sizeHint} characters from the start. */
+    static String render(final EngineStats stats, final int sizeHint) {
+        final PrometheusText p = new PrometheusText(sizeHint + sizeHint / 8); // a little room to grow
         process(p, stats);
         loops(p, stats);
         listeners(p, stats);
@@ -273,9 +278,20 @@ final class MetricsPage {
             p.histogram(r.server().session(), r.labels());
         }
         p.family("niolb_server_udp_reply_seconds", Type.HISTOGRAM,
-            "UDP: time from a datagram sent to the server to its first reply.");
+            "UDP: time from a datagram sent to the server to its first reply (servers of groups a UDP listener "
+                + "uses, or that had a reply).");
+        // a fifth of a server's lines, and nothing to say for a group only TCP listeners use (black-box testing,
+        // session 33: 10,000 servers made 63 MB a scrape)
+        final Set<String> udpGroups = new HashSet<>();
+        for (final EngineStats.ListenerStats l : s.listeners()) {
+            if (l.protocol().equals("udp")) {
+                udpGroups.add(l.group());
+            }
+        }
         for (final ServerRow r : serverRows(s)) {
-            p.histogram(r.server().reply(), r.labels());
+            if (udpGroups.contains(r.group()) || r.server().reply().count() > 0) {
+                p.histogram(r.server().reply(), r.labels());
+            }
         }
         p.family("niolb_server_checks_total", Type.COUNTER,
             "Health checks of the server (active checks and re-probes after passive failures), by result.");

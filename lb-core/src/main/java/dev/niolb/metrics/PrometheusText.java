@@ -28,10 +28,19 @@ public final class PrometheusText {
         }
     }
 
-    private final StringBuilder out = new StringBuilder(8192);
+    private final StringBuilder out;
     private final Set<String> families = new HashSet<>();
     private String family;
     private Type type;
+
+    public PrometheusText() {
+        this(8192);
+    }
+
+    /** A writer with room for {@code capacity} characters (a page's last size: no growing by copies). */
+    public PrometheusText(final int capacity) {
+        out = new StringBuilder(Math.max(256, capacity));
+    }
 
     /** Opens a family: its {@code HELP} and {@code TYPE} lines. */
     public PrometheusText family(final String name, final Type familyType, final String help) {

@@ -116,6 +116,23 @@ class MetricsCountersTest {
     }
 
     @Test
+    void theUdpReplyHistogramIsWrittenForTheServersOfGroupsAUdpListenerUses() throws Exception {
+        final InetSocketAddress server = new InetSocketAddress("127.0.0.1", 9); // never connected to here
+        lb = rig.start(new Config(1, Duration.ofSeconds(1), List.of(
+            new ListenerConfig("t", Protocol.TCP, ANY, "tcp-only", TcpOptions.DEFAULTS),
+            new ListenerConfig("u", Protocol.UDP, ANY, "with-udp", TcpOptions.DEFAULTS)), List.of(
+            new TargetGroupConfig("tcp-only", Algorithm.ROUNDROBIN, List.of(new ServerConfig("a", server, 1))),
+            new TargetGroupConfig("with-udp", Algorithm.ROUNDROBIN, List.of(new ServerConfig("b", server, 1)))))
+            .withAdmin(AdminConfig.on(ANY)));
+
+        final String m = metrics();
+        assertThat(m).contains("# TYPE niolb_server_udp_reply_seconds histogram")
+            .contains("niolb_server_udp_reply_seconds_count{group=\"with-udp\",server=\"b\"} 0")
+            .doesNotContain("niolb_server_udp_reply_seconds_count{group=\"tcp-only\"")
+            .contains("niolb_server_session_seconds_count{group=\"tcp-only\",server=\"a\"} 0");
+    }
+
+    @Test
     void healthChecksAndStateChangesAreCountedPerServer() throws Exception {
         final EchoServer up = echo("up");
         final InetSocketAddress closed;
