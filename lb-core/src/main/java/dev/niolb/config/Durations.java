@@ -36,7 +36,8 @@ public final class Durations {
         }
         if (digits > 0 && !s.substring(digits).matches("ms|s|m|h|d") && s.substring(digits).matches("[.,eE ].*")) {
             throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": a whole number and its unit, "
-                + "with nothing between (1500ms, not 1.5s)");
+                + "with nothing between (" + (s.substring(digits).matches("[eE].*") ? "1000s, not 1e3s" : s.startsWith("0")
+                ? "500ms, not 0.5s" : "1500ms, not 1.5s") + ")");
         }
         if (digits == 0 || digits - zeros > 12) {
             throw new IllegalArgumentException("bad duration " + Quoted.of(text) + ": expected e.g. 250ms, 5s, 10m, 1h");

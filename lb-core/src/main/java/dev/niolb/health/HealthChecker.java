@@ -311,8 +311,9 @@ public final class HealthChecker implements AutoCloseable {
             if (failures > group.health().maxFails()) {
                 return; // said at the first judgement of this run of failures
             }
-            LOG.warn("server {}: {} connects in a row failed during traffic ({}), but it is the last server of"
-                + " group {} that takes sessions: kept UP{}", server.label(), failures, why.toLowerCase(java.util.Locale.ROOT),
+            LOG.warn("server {}: {} failed during traffic ({}), but it is the last server of"
+                + " group {} that takes sessions: kept UP{}", server.label(),
+                failures == 1 ? "a connect" : failures + " connects in a row", why.toLowerCase(java.util.Locale.ROOT),
                 group.name(),
                 check.hasActiveCheck() ? " until its active check says otherwise" : " (no active check to confirm)");
             return;

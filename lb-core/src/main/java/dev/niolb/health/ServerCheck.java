@@ -160,7 +160,7 @@ final class ServerCheck implements Timeout {
                 : ActiveCheck.of(new CheckSpec.Tcp(), ActiveCheck.proxyHeaderOf(server));
         }
         riseFall.forceDown();
-        server.health(false, failures + " connects in a row failed during traffic: "
+        server.health(false, (failures == 1 ? "a connect" : failures + " connects in a row") + " failed during traffic: "
             + lastError.toLowerCase(java.util.Locale.ROOT));
         if (reprobeOnly) {
             timer.cancel();

@@ -147,6 +147,20 @@ class PassiveDetectionTest {
     }
 
     @Test
+    void oneFailedConnectIsSaidSoWhenItIsEnough() throws Exception {
+        try (LogCapture log = LogCapture.of("dev.niolb.health")) {
+            rig.backend("a");
+            rig.backend("b");
+            rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS.withMaxFails(1), rig.config("a"), rig.config("b"));
+            rig.kill("b");
+            rig.spread(20);
+            Rig.await("b DOWN", () -> rig.server("b").state() == ServerState.DOWN, 2000);
+            assertThat(log.messages().stream().filter(m -> m.startsWith("server g/b ")).toList()).containsExactly(
+                "server g/b DOWN: a connect failed during traffic: connection refused");
+        }
+    }
+
+    @Test
     void theLastServerOfAGroupThatTakesSessionsIsKeptUpOnPassiveFailuresAloneAndServesAgainOnceBack() throws Exception {
         try (LogCapture log = LogCapture.of("dev.niolb.health")) {
             rig.backend("a");
