@@ -36,6 +36,7 @@ final class PacedDrain implements Timeout {
         final Server server;
         final long closeFromMs;
         double credit;
+        long creditedToMs; // the time the credit counts up to
         boolean announced;
 
         Draining(final Server server, final long closeFromMs) {
@@ -94,7 +95,8 @@ final class PacedDrain implements Timeout {
         if (!d.announced) {
             d.announced = true;
             // the first session goes at the timeout itself, not a step's share of a session later
-            d.credit = Math.max(0, 1 - ratePerSecond * STEP_MS / 1000.0) + 1e-9;
+            d.credit = 1 + 1e-9;
+            d.creditedToMs = nowMs;
             LOG.info("server {} DRAIN: drain timeout over, closing its {} sessions {}, idlest first", d.server.label(),
                 active, ratePerSecond == 0 ? "at once" : "at " + ratePerSecond + "/s");
         }
@@ -102,7 +104,10 @@ final class PacedDrain implements Timeout {
         if (ratePerSecond == 0) {
             count = Integer.MAX_VALUE;
         } else {
-            d.credit += ratePerSecond * STEP_MS / 1000.0;
+            // by the time that passed, not by the steps: a step comes a timer tick or so after its 100 ms, and
+            // counting 100 ms a step ran the drain 4 % slow (black-box testing, session 33: 9.6/s at 10/s)
+            d.credit += ratePerSecond * (nowMs - d.creditedToMs) / 1000.0;
+            d.creditedToMs = nowMs;
             count = (int) Math.min(d.credit, active);
             d.credit -= count;
         }
