@@ -95,7 +95,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
      * @param rejected       TCP connections refused at accept (access list, per-source limits) or for their PROXY
      *                       header, by why (empty for UDP, whose refusals are dropped datagrams)
      * @param durations      session (flow) durations
-     * @param maxconn        the listener's maxconn, 0 for none (and for UDP)
+     * @param maxconn        the listener's maxconn, 0 for none; UDP: its flow cap (udp-max-flows)
      * @param acceptErrors   TCP: accepts that failed (out of descriptors), each followed by a back-off
      * @param maxconnPauses  TCP: times a loop stopped accepting at a maxconn
      * @param maxconnPausedMs TCP: milliseconds loops spent not accepting at a maxconn, summed over loops
@@ -185,7 +185,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         }
         return new ListenerStats(l.name(), "udp", Endpoint.hostPort(l.localAddress()), l.group().name(),
             c.flows(), c.active(), c.bytesIn(), c.bytesOut(), c.get(UdpListenerCounters.SERVER_UNREACHABLE),
-            ended(c), dropped, Map.of(), c.durations().snapshot(now), 0, 0, 0, 0,
+            ended(c), dropped, Map.of(), c.durations().snapshot(now), l.maxFlows(), 0, 0, 0,
             c.get(UdpListenerCounters.PROXY_HEADERS), c.get(UdpListenerCounters.PROXY_DIRECT), c.datagramsIn(),
             c.datagramsOut(), c.get(UdpListenerCounters.RECEIVE_ERRORS), c.get(UdpListenerCounters.MOVED));
     }

@@ -164,7 +164,8 @@ final class MetricsPage {
             p.histogram(l.durations(), "listener", l.name(), "protocol", l.protocol());
         }
         p.family("niolb_listener_maxconn_limit", Type.GAUGE,
-            "The listener's maxconn: its TCP connections open at once (absent without one).");
+            "The listener's maxconn: its TCP connections open at once (absent without one); UDP: its flows open at "
+                + "once (udp-max-flows, set or derived), past which new clients' datagrams are dropped as flow_limit.");
         for (final EngineStats.ListenerStats l : listenerRows(s)) {
             if (l.maxconn() > 0) {
                 p.sample(l.maxconn(), "listener", l.name(), "protocol", l.protocol());

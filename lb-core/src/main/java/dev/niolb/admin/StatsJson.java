@@ -90,7 +90,8 @@ final class StatsJson {
                     .field("maxconn_pauses", l.maxconnPauses())
                     .field("maxconn_paused_ms", l.maxconnPausedMs());
             } else {
-                json.field("datagrams_in", l.datagramsIn())
+                json.field("max_flows", l.maxconn())
+                    .field("datagrams_in", l.datagramsIn())
                     .field("datagrams_out", l.datagramsOut())
                     .field("receive_errors", l.receiveErrors())
                     .field("flows_moved", l.flowsMoved());

@@ -219,6 +219,7 @@ class AdminStatsTest {
             assertThat(listener.get("datagrams_out").asLong()).isEqualTo(5);
             assertThat(listener.get("receive_errors").asLong()).isZero();
             assertThat(listener.has("maxconn")).as("a UDP listener's row has no TCP keys").isFalse();
+            assertThat(listener.get("max_flows").asLong()).isEqualTo(lb.udpListener("dns").maxFlows()).isPositive();
         }
     }
 

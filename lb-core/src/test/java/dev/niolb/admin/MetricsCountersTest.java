@@ -133,6 +133,17 @@ class MetricsCountersTest {
     }
 
     @Test
+    void aUdpListenersFlowCapIsExportedAsItsLimit() throws Exception {
+        final InetSocketAddress server = new InetSocketAddress("127.0.0.1", 9);
+        lb = rig.start(config(new ListenerConfig("u", Protocol.UDP, ANY, "g", TcpOptions.DEFAULTS,
+                dev.niolb.config.UdpOptions.DEFAULTS.withMaxFlows(123)),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("b", server, 1)))));
+
+        assertThat(sample(metrics(), "niolb_listener_maxconn_limit", "listener=\"u\"", "protocol=\"udp\""))
+            .isEqualTo(123);
+    }
+
+    @Test
     void healthChecksAndStateChangesAreCountedPerServer() throws Exception {
         final EchoServer up = echo("up");
         final InetSocketAddress closed;

@@ -341,10 +341,15 @@ class UdpProxyTest {
         assertThat(second.ask("2")).isEqualTo("s0:2");
 
         final UdpClient third = client();
-        third.send("3");
+        try (LogCapture log = LogCapture.of(UdpListener.class.getName())) {
+            third.send("3");
 
-        assertThat(third.receiveText(300)).as("no flow for a third client").isNull();
-        assertThat(counters().get(UdpListenerCounters.DROPPED_FLOW_LIMIT)).isEqualTo(1);
+            assertThat(third.receiveText(300)).as("no flow for a third client").isNull();
+            assertThat(counters().get(UdpListenerCounters.DROPPED_FLOW_LIMIT)).isEqualTo(1);
+            Await.until(() -> !log.messages().isEmpty(), 5000);
+            assertThat(log.messages()).singleElement().asString().isEqualTo("listener " + FRONT
+                + ": udp-max-flows 2 reached: datagrams from new clients are dropped (flow_limit) until flows end");
+        }
         assertThat(first.ask("1 again")).isEqualTo("s0:1 again");
         assertThat(second.ask("2 again")).isEqualTo("s0:2 again");
         assertThat(counters().flows()).isEqualTo(2);
