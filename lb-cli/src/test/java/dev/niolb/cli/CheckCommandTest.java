@@ -90,7 +90,7 @@ class CheckCommandTest {
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.errLines()).singleElement().asString()
             .matches("niolb: " + java.util.regex.Pattern.quote(file.toString())
-                + ":\\d+: expands to more than 4 Mi characters through its aliases; not read");
+                + ":\\d+: expands to more than 16 Mi characters through its aliases; not read");
     }
 
     @Test

@@ -138,7 +138,7 @@ class ReloadProcessTest {
                     }
                     Files.writeString(file, bomb);
                     niolb.signal("HUP");
-                    niolb.awaitOut("ERROR .*reload refused: " + file + ":\\d+: expands to more than 4 Mi characters "
+                    niolb.awaitOut("ERROR .*reload refused: " + file + ":\\d+: expands to more than 16 Mi characters "
                         + "through its aliases; not read; the running config stays", WAIT);
 
                     Files.writeString(file, "listeners: " + "[".repeat(2000) + "]".repeat(2000));

@@ -92,7 +92,9 @@ public record ConfigFile(Path path) implements ConfigSource {
     }
 
     private static Node compose(final String yaml, final String name) {
-        final LoadSettings settings = LoadSettings.builder().setLabel(name).build();
+        // SnakeYAML's own cap (3 Mi code points) below ours would refuse in its words what ours lets through
+        final LoadSettings settings = LoadSettings.builder().setLabel(name)
+            .setCodePointLimit(YamlLimits.MAX_FILE_BYTES).build();
         final Optional<Node> node;
         try {
             YamlLimits.check(yaml, name, settings); // before the recursive parser and composer see it

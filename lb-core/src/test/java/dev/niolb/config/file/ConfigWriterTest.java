@@ -124,4 +124,18 @@ class ConfigWriterTest {
             assertThat(ConfigFile.parse(ConfigWriter.write(config), "t.yaml")).as(name).isEqualTo(config);
         }
     }
+
+    @Test
+    void theEffectiveConfigOfTwentyThousandServersReadsBack() {
+        final StringBuilder yaml = new StringBuilder("listeners:\n  - bind: 127.0.0.1:8080\ngroups:\n  - name: big\n"
+            + "    servers:\n");
+        for (int i = 0; i < 20_000; i++) {
+            yaml.append("      - 10.").append(i >> 8).append('.').append(i & 255).append(".1:80\n");
+        }
+        final Config config = ConfigFile.parse(yaml.toString(), "big.yaml");
+        final String effective = ConfigWriter.write(config);
+
+        assertThat(effective.length()).as("every default filled in: several MiB").isGreaterThan(3 << 20);
+        assertThat(ConfigFile.parse(effective, "effective.yaml")).isEqualTo(config);
+    }
 }

@@ -30,7 +30,7 @@ class YamlLimitsTest {
         }
         assertThatThrownBy(() -> ConfigFile.parse(yaml.toString(), "niolb.yaml"))
             .isInstanceOf(ConfigFileException.class)
-            .hasMessageMatching("niolb\\.yaml:\\d+: expands to more than 4 Mi characters through its aliases; not read");
+            .hasMessageMatching("niolb\\.yaml:\\d+: expands to more than 16 Mi characters through its aliases; not read");
     }
 
     @Test
@@ -41,9 +41,10 @@ class YamlLimitsTest {
         yaml.append("x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n");
         yaml.append("x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n");
         yaml.append("x-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n");
-        yaml.append("x-e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n");
+        yaml.append("x-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n");
+        yaml.append("x-f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n");
         assertThatThrownBy(() -> ConfigFile.parse(yaml.toString(), "niolb.yaml"))
-            .hasMessage("niolb.yaml:11: expands to more than 4 Mi characters through its aliases; not read");
+            .hasMessage("niolb.yaml:12: expands to more than 16 Mi characters through its aliases; not read");
     }
 
     @Test
@@ -92,11 +93,11 @@ class YamlLimitsTest {
     }
 
     @Test
-    void aFileOverOneMebibyteIsRefusedWithoutReadingItWhole(@TempDir final Path dir) throws IOException {
+    void aFileOverEightMebibytesIsRefusedWithoutReadingItWhole(@TempDir final Path dir) throws IOException {
         final Path big = dir.resolve("big.yaml");
-        Files.writeString(big, MINIMAL + ("# padding " + "p".repeat(1000) + "\n").repeat(2000));
+        Files.writeString(big, MINIMAL + ("# padding " + "p".repeat(1000) + "\n").repeat(9000));
         assertThatThrownBy(() -> new ConfigFile(big).load())
-            .hasMessage("cannot read " + big + ": larger than 1 MiB");
+            .hasMessage("cannot read " + big + ": larger than 8 MiB");
     }
 
     @Test
@@ -104,13 +105,13 @@ class YamlLimitsTest {
         final Path zero = Path.of("/dev/zero");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(zero), "no /dev/zero on this system");
         assertThatThrownBy(() -> new ConfigFile(zero).load())
-            .hasMessage("cannot read /dev/zero: larger than 1 MiB");
+            .hasMessage("cannot read /dev/zero: larger than 8 MiB");
     }
 
     @Test
     void aFileJustUnderTheLimitIsRead(@TempDir final Path dir) throws IOException {
         final Path padded = dir.resolve("padded.yaml");
-        final String padding = ("#" + "p".repeat(1022) + "\n").repeat(1000); // 1,024,000 bytes of comments
+        final String padding = ("#" + "p".repeat(1022) + "\n").repeat(8000); // 8,192,000 bytes of comments
         Files.writeString(padded, MINIMAL + padding);
         assertThat(Files.size(padded)).isLessThanOrEqualTo(YamlLimits.MAX_FILE_BYTES);
         assertThat(new ConfigFile(padded).load().listeners()).hasSize(1);
