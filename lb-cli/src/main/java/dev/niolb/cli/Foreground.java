@@ -597,6 +597,12 @@ final class Foreground {
     }
 
     /**
+     * Listeners, groups, and servers of a group the start line names; the rest it counts. 5,000 servers made a line
+     * of 143 KB, past what journald keeps as one (black-box testing, session 33); GET /api/stats lists them all.
+     */
+    static final int MAX_NAMED = 20;
+
+    /**
      * As {@link #startLine(Config, List, String)}, each server as {@code live} has it now (null: as configured):
      * the weight and operator mode a state file restored, not only the config's, which the line said even right
      * after "operator states from …: default/s1 drain weight 5".
@@ -604,7 +610,8 @@ final class Foreground {
     static String startLine(final Config config, final List<InetSocketAddress> bound, final String transport,
                             final BiFunction<String, String, Server> live) {
         final StringBuilder line = new StringBuilder("listening on ");
-        for (int i = 0; i < config.listeners().size(); i++) {
+        final int listeners = Math.min(config.listeners().size(), MAX_NAMED);
+        for (int i = 0; i < listeners; i++) {
             final ListenerConfig l = config.listeners().get(i);
             line.append(i == 0 ? "" : ", ").append(l.protocol().scheme()).append("://")
                 .append(Endpoint.hostPort(i < bound.size() ? bound.get(i) : l.bind()));
@@ -619,16 +626,26 @@ final class Foreground {
                 }
             }
         }
-        for (final TargetGroupConfig g : config.groups()) {
+        if (config.listeners().size() > listeners) {
+            line.append(" and ").append(config.listeners().size() - listeners).append(" more listeners");
+        }
+        final int groups = Math.min(config.groups().size(), MAX_NAMED);
+        for (final TargetGroupConfig g : config.groups().subList(0, groups)) {
+            final int servers = g.servers().size() + g.dnsServers().size();
             line.append("; ").append(config.groups().size() > 1 ? "group " + g.name() + " " : "").append("servers ")
                 .append(java.util.stream.Stream.concat(g.servers().stream().map(
                         server -> describe(server, live.apply(g.name(), server.name()))),
-                    g.dnsServers().stream().map(Foreground::describe)).collect(Collectors.joining(", ")))
+                    g.dnsServers().stream().map(Foreground::describe)).limit(MAX_NAMED)
+                    .collect(Collectors.joining(", ")))
+                .append(servers > MAX_NAMED ? " and " + (servers - MAX_NAMED) + " more (" + servers + " in all)" : "")
                 .append("; balance ").append(g.balance());
             if (!g.health().checks().isEmpty()) {
                 line.append("; check ").append(g.health().checks().stream().map(Object::toString)
                     .collect(Collectors.joining(" and "))).append(" every ").append(Durations.format(g.health().interval()));
             }
+        }
+        if (config.groups().size() > groups) {
+            line.append("; and ").append(config.groups().size() - groups).append(" more groups");
         }
         line.append("; ").append(transport).append(" transport, ").append(config.threads())
             .append(config.threads() == 1 ? " thread" : " threads");

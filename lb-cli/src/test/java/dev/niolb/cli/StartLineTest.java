@@ -39,6 +39,30 @@ class StartLineTest {
     }
 
     @Test
+    void aBigConfigsStartLineNamesTheFirstListenersGroupsAndServersAndCountsTheRest() {
+        final List<ListenerConfig> listeners = new java.util.ArrayList<>();
+        final List<TargetGroupConfig> groups = new java.util.ArrayList<>();
+        final List<ServerConfig> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            many.add(new ServerConfig(new InetSocketAddress("10.0." + (i >> 8) + "." + (i & 255), 80), 1));
+        }
+        for (int i = 0; i < 30; i++) {
+            listeners.add(new ListenerConfig(new InetSocketAddress("127.0.0.1", 8000 + i), "g" + i, TcpOptions.DEFAULTS));
+            groups.add(new TargetGroupConfig("g" + i, Algorithm.ROUNDROBIN, i == 0 ? many
+                : List.of(new ServerConfig(new InetSocketAddress("10.1.0." + i, 80), 1))));
+        }
+        final Config config = new Config(1, Duration.ofSeconds(30), listeners, groups);
+
+        final String line = Foreground.startLine(config, List.of(), "epoll");
+
+        assertThat(line).startsWith("listening on tcp://127.0.0.1:8000, ").contains("tcp://127.0.0.1:8019 and 10 more listeners; ")
+            .contains("; group g0 servers 10.0.0.0:80 weight 1, ").contains("10.0.0.19:80 weight 1 and 4980 more (5000 in all); ")
+            .doesNotContain("10.0.0.20:80").contains("; group g19 servers 10.1.0.19:80 weight 1; balance roundrobin; and 10 more "
+                + "groups; epoll transport, 1 thread").doesNotContain("group g20");
+        assertThat(line.length()).isLessThan(4000);
+    }
+
+    @Test
     void aServerTheStateFileLeftDrainedOrReweightedIsShownAsItIsWithTheConfigsWeightBeside() {
         final TargetGroupConfig web = new TargetGroupConfig("default", Algorithm.WEIGHTED, List.of(
             new ServerConfig("s1", new InetSocketAddress("10.0.0.1", 80), 1),
