@@ -22,6 +22,7 @@ import dev.niolb.udp.UdpListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -262,9 +263,13 @@ final class Reconfiguration {
             if (running == null || before == null) {
                 continue;
             }
+            final Set<String> inFile = new HashSet<>(); // a set: 38,000 servers asked of a list took seconds a reload
+            for (final dev.niolb.config.ServerConfig c : before.servers()) {
+                inFile.add(c.name());
+            }
             for (final dev.niolb.backend.Server s : running.snapshot().servers()) {
                 // neither the file's (checked as the file is read) nor one a name in it resolved to
-                final boolean fromFile = before.servers().stream().anyMatch(c -> c.name().equals(s.name()))
+                final boolean fromFile = inFile.contains(s.name())
                     || before.dnsServers().stream().anyMatch(d -> d.owns(s.name()));
                 if (!fromFile) {
                     try {
@@ -359,9 +364,15 @@ final class Reconfiguration {
         for (final TargetGroup group : from.groups().values()) {
             final dev.niolb.config.TargetGroupConfig inFile = from.config().groups().stream()
                 .filter(g -> g.name().equals(group.name())).findFirst().orElse(null);
+            final Map<String, java.net.InetSocketAddress> fileServers = new HashMap<>(); // not a list scan a server
+            if (inFile != null) {
+                for (final dev.niolb.config.ServerConfig s : inFile.servers()) {
+                    fileServers.put(s.name(), s.address());
+                }
+            }
             for (final dev.niolb.backend.Server server : group.snapshot().servers()) {
-                if (dev.niolb.config.DnsServerSpec.isFound(server.name()) || inFile != null && inFile.servers().stream()
-                    .anyMatch(s -> s.name().equals(server.name()) && s.address().equals(server.address()))) {
+                if (dev.niolb.config.DnsServerSpec.isFound(server.name())
+                    || server.address().equals(fileServers.get(server.name()))) {
                     continue; // DNS's, or the file's: judged with the next file's servers
                 }
                 final ListenerConfig own = Config.listenerAt(endpoints, group.name(), server.address(),
