@@ -15,6 +15,11 @@ record AdminResponse(int status, String contentType, byte[] body, Map<String, St
         return new AdminResponse(status, contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
+    /** A body made already (a {@link SharedPage}'s, shared by several answers: never changed). */
+    static AdminResponse of(final int status, final String contentType, final byte[] body) {
+        return new AdminResponse(status, contentType, body, Map.of());
+    }
+
     static AdminResponse json(final int status, final String body) {
         return of(status, JSON, body);
     }

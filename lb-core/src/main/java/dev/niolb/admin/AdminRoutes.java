@@ -112,8 +112,8 @@ final class AdminRoutes {
             }
             case "/api/stats" -> {
                 allow(x, READ);
-                return new AdminResponse(200, AdminResponse.JSON, SharedPage.of(lb, "/api/stats",
-                    sizeHint -> StatsJson.stats(EngineStats.take(lb))).bytes(), Map.of());
+                return AdminResponse.of(200, AdminResponse.JSON,
+                    SharedPage.of(lb, "/api/stats", sizeHint -> StatsJson.stats(EngineStats.take(lb))).bytes());
             }
             case "/api/connections" -> {
                 allow(x, READ);
@@ -167,8 +167,8 @@ final class AdminRoutes {
     }
 
     private AdminResponse metrics() {
-        return new AdminResponse(200, PrometheusText.CONTENT_TYPE, SharedPage.of(lb, "/metrics",
-            sizeHint -> MetricsPage.render(EngineStats.take(lb), sizeHint)).bytes(), Map.of());
+        return AdminResponse.of(200, PrometheusText.CONTENT_TYPE,
+            SharedPage.of(lb, "/metrics", sizeHint -> MetricsPage.render(EngineStats.take(lb), sizeHint)).bytes());
     }
 
     private AdminResponse ready() {

@@ -16,7 +16,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -50,7 +49,7 @@ class SlowClientTest {
              Socket client = new Socket()) {
             client.connect(front.address(), 5000);
             final Socket accepted = server.accept();
-            final Thread firehose = firehose(accepted);
+            final Thread firehose = SlowReaderTest.firehose(accepted);
 
             final InputStream in = client.getInputStream();
             final byte[] chunk = new byte[4096];
@@ -86,18 +85,5 @@ class SlowClientTest {
             TcpOptions.DEFAULTS.withIdleTimeout(IDLE)),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
                 List.of(new ServerConfig("s", (InetSocketAddress) server.getLocalSocketAddress(), 1))));
-    }
-
-    /** Sends on {@code accepted} until the test closes it. */
-    private static Thread firehose(final Socket accepted) {
-        return Thread.ofPlatform().daemon().start(() -> {
-            try (OutputStream out = accepted.getOutputStream()) {
-                while (true) {
-                    out.write(new byte[64 * 1024]);
-                }
-            } catch (final IOException endedByTheTest) {
-                // expected
-            }
-        });
     }
 }

@@ -117,7 +117,7 @@ class SlowReaderTest {
     }
 
     /** Sends on {@code accepted} until the test closes or resets it. */
-    private static Thread firehose(final Socket accepted) {
+    static Thread firehose(final Socket accepted) {
         return Thread.ofPlatform().daemon().start(() -> {
             try (OutputStream out = accepted.getOutputStream()) {
                 while (true) {
