@@ -2,7 +2,15 @@ package dev.niolb.metrics;
 
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.ByteArrayOutputStream;
@@ -34,7 +42,19 @@ public final class JvmFamilies {
             PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
 
         static {
-            JvmMetrics.builder().register(REGISTRY);
+            // JvmMetrics less its native memory families: those ask the platform MBean server, whose start loads
+            // JFR (a "[warning][jfr] Could not access .jfc-files … Too many open files" in niolb's log when the first
+            // scrape came out of descriptors: black-box testing, session 33) and is empty anyway without
+            // -XX:NativeMemoryTracking, which the launcher does not set
+            JvmThreadsMetrics.builder().register(REGISTRY);
+            JvmBufferPoolMetrics.builder().register(REGISTRY);
+            JvmClassLoadingMetrics.builder().register(REGISTRY);
+            JvmCompilationMetrics.builder().register(REGISTRY);
+            JvmGarbageCollectorMetrics.builder().register(REGISTRY);
+            JvmMemoryPoolAllocationMetrics.builder().register(REGISTRY);
+            JvmMemoryMetrics.builder().register(REGISTRY);
+            JvmRuntimeInfoMetric.builder().register(REGISTRY);
+            ProcessMetrics.builder().register(REGISTRY);
         }
     }
 

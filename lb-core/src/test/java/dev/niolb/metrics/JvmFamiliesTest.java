@@ -18,6 +18,15 @@ class JvmFamiliesTest {
     }
 
     @Test
+    void aScrapeLeavesThePlatformMBeanServerUnmade() {
+        JvmFamilies.scrape();
+
+        // made, it registers every platform MXBean, JFR's among them, which reads its .jfc files: a JVM warning in
+        // niolb's log when a scrape came with the descriptors used up (black-box testing, session 33)
+        assertThat(javax.management.MBeanServerFactory.findMBeanServer(null)).isEmpty();
+    }
+
+    @Test
     void aScrapeFromAVirtualThreadAsTheAdminApiMakesOneLeavesNoMoreGarbageThanFromAPlatformThread()
         throws Exception {
         final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
