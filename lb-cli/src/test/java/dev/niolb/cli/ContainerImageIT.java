@@ -298,12 +298,13 @@ class ContainerImageIT {
     }
 
     /**
-     * The JVM's final flags in a container of the image under {@code memoryLimit}: {@code niolb version} run to its
-     * end, with the image's JAVA_OPTS and {@code -XX:+PrintFlagsFinal} from JAVA_TOOL_OPTIONS (read beside them).
+     * The JVM's final flags in a container of the image under {@code memoryLimit}: {@code niolb run --help} (a
+     * proxy's options) run to its end, with the image's JAVA_OPTS and {@code -XX:+PrintFlagsFinal} from
+     * JAVA_TOOL_OPTIONS (read beside them).
      */
     private static String jvmFlagsUnder(final long memoryLimit) {
         try (GenericContainer<?> once = new GenericContainer<>(DockerImageName.parse(IMAGE))
-            .withCommand("version")
+            .withCommand("run", "--help")
             .withEnv("JAVA_TOOL_OPTIONS", "-XX:+PrintFlagsFinal")
             .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withMemory(memoryLimit))
             .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(WAIT))) {

@@ -199,32 +199,48 @@ class DistributionIT {
 
     @Test
     void theLauncherGivesTheJvmOptionsForAProxyAndJavaOptsOverridesThem() throws Exception {
-        final Result defaults = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "version");
+        final Result defaults = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags"), "run", "--help");
         assertThat(defaults.exitCode()).as(defaults.toString()).isZero();
         assertThat(defaults.out()).contains("-XX:MaxHeapSize=536870912", "-XX:InitialHeapSize=67108864",
             "-XX:MaxDirectMemorySize=536870912", "-XX:+UseZGC", "-XX:+UseCompactObjectHeaders",
             "-XX:+ExitOnOutOfMemoryError");
 
         final Result overridden = niolb(Map.of("JAVA_OPTS",
-            "-XX:+PrintCommandLineFlags -Xmx32m -XX:+UseSerialGC -XX:-UseCompactObjectHeaders"), "version");
+            "-XX:+PrintCommandLineFlags -Xmx32m -XX:+UseSerialGC -XX:-UseCompactObjectHeaders"), "run", "--help");
         assertThat(overridden.exitCode()).as(overridden.toString()).isZero();
         assertThat(overridden.out()).contains("-XX:MaxHeapSize=33554432", "-XX:+UseSerialGC")
             .doesNotContain("UseZGC", "InitialHeapSize=67108864", "+UseCompactObjectHeaders");
     }
 
     @Test
+    void aCommandThatOnlyTalksToNiolbRunsOnTheSerialCollectorWithTheFirstCompilerOnly() throws Exception {
+        for (final String command : new String[] {"version", "stats"}) {
+            final Result client = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags"), command, "--help");
+            assertThat(client.exitCode()).as(client.toString()).isZero();
+            assertThat(client.out()).as(command).contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-XX:MaxHeapSize=536870912").doesNotContain("UseZGC");
+        }
+        final Result chosen = niolb(Map.of("JAVA_OPTS",
+            "-XX:+PrintCommandLineFlags -XX:+UseParallelGC -XX:-TieredCompilation"), "version");
+        assertThat(chosen.out()).contains("-XX:+UseParallelGC", "-XX:-TieredCompilation").doesNotContain("UseSerialGC",
+            "TieredStopAtLevel");
+    }
+
+    @Test
     void javaOptsSettingOnlyTheInitialOrOnlyTheMaximumHeapStartsWithoutTheLaunchersOther() throws Exception {
         // -Xms1g beside the launcher's -Xmx512m: "Initial heap size set to a larger value than the maximum heap size"
-        final Result initial = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xms1g"), "version");
+        final Result initial = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xms1g"), "run", "--help");
         assertThat(initial.exitCode()).as(initial.toString()).isZero();
         assertThat(initial.out()).contains("-XX:InitialHeapSize=1073741824").doesNotContain("MaxHeapSize=536870912");
 
-        final Result maximum = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:MaxHeapSize=32m"), "version");
+        final Result maximum = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:MaxHeapSize=32m"),
+            "run", "--help");
         assertThat(maximum.exitCode()).as(maximum.toString()).isZero();
         assertThat(maximum.out()).contains("-XX:MaxHeapSize=33554432").doesNotContain("InitialHeapSize=67108864");
 
         // a soft goal within the maximum is no size: it kept no maximum at all (a 6 GB heap on a 24 GB host)
-        final Result soft = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:SoftMaxHeapSize=100m"), "version");
+        final Result soft = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:SoftMaxHeapSize=100m"),
+            "run", "--help");
         assertThat(soft.exitCode()).as(soft.toString()).isZero();
         assertThat(soft.out()).contains("-XX:MaxHeapSize=536870912", "-XX:SoftMaxHeapSize=104857600");
     }
@@ -249,7 +265,7 @@ class DistributionIT {
 
     @Test
     void javaOptsNamingG1IsTheOnlyCollector() throws Exception {
-        final Result g1 = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:+UseG1GC"), "version");
+        final Result g1 = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:+UseG1GC"), "run", "--help");
 
         assertThat(g1.exitCode()).as(g1.toString()).isZero(); // two collectors: "Multiple garbage collectors selected"
         assertThat(g1.out()).contains("-XX:+UseG1GC").doesNotContain("UseZGC");
@@ -282,7 +298,7 @@ class DistributionIT {
     @Test
     void aHeapSizedAsAShareOfMemoryDropsTheLaunchersFixedSizes() throws Exception {
         final Result share = niolb(Map.of("JAVA_OPTS", "-XX:+PrintCommandLineFlags -XX:MaxRAMPercentage=25"),
-            "version");
+            "run", "--help");
 
         assertThat(share.exitCode()).as(share.toString()).isZero();
         assertThat(share.out()).contains("-XX:MaxRAMPercentage=25.000000", "-XX:+UseZGC")
