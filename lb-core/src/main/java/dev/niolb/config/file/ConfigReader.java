@@ -279,6 +279,9 @@ final class ConfigReader {
         final List<ServerConfig> servers = new java.util.ArrayList<>();
         final List<DnsServerSpec> byName = new java.util.ArrayList<>();
         for (final YamlValue v : m.required("servers").listOrOne()) {
+            if (serverNodes.size() + byName.size() >= YamlLimits.MAX_SERVERS) {
+                throw v.error("more than " + YamlLimits.MAX_SERVERS + " servers in the file; not read");
+            }
             final Object server = server(v);
             if (server instanceof DnsServerSpec d) {
                 byName.add(d);

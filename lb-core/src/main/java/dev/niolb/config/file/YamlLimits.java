@@ -44,6 +44,18 @@ final class YamlLimits {
     static final int MAX_DEPTH = 64;
     /** What the document may stand for once its aliases are expanded, in code points (scalars, keys included). */
     static final long MAX_EXPANDED_CODE_POINTS = 16L << 20;
+    /**
+     * The longest line: SnakeYAML's reader takes time that grows with the square of a line's length (an 8 MiB
+     * comment line took 53 s to read, and a reload as long, at full CPU: black-box testing, session 33); a
+     * config's lines are tens of characters, and 1 MiB (a flow list of some 50,000 servers on one line) reads in 2 s.
+     */
+    static final int MAX_LINE_CHARS = 1 << 20;
+    /**
+     * Servers a file names, counted as read (an alias of a list of servers counts each time it is used): each takes
+     * kilobytes in a running niolb, twice over during a reload, and a 354 KB file of one list of 18,000 servers
+     * aliased by 44 groups, or an 8 MiB one of 321,000 servers, ran the heap out (black-box testing, session 33).
+     */
+    static final int MAX_SERVERS = 50_000;
     /** Aliases of any node, scalars included. */
     static final int MAX_ALIASES = 1000;
 
@@ -59,8 +71,24 @@ final class YamlLimits {
         if (yaml.length() > MAX_FILE_BYTES) {
             throw new ConfigFileException(name + ": larger than " + (MAX_FILE_BYTES >> 20) + " MiB; not read");
         }
+        checkLines(yaml, name);
         checkDepth(yaml, name, settings);
         checkExpansion(yaml, name, settings);
+    }
+
+    private static void checkLines(final String yaml, final String name) {
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= yaml.length(); i++) {
+            if (i == yaml.length() || yaml.charAt(i) == '\n') {
+                if (i - start > MAX_LINE_CHARS) {
+                    throw ConfigFileException.at(name, line, "", "a line longer than " + (MAX_LINE_CHARS >> 20)
+                        + " MiB; not read (write a long list of servers one to a line)");
+                }
+                line++;
+                start = i + 1;
+            }
+        }
     }
 
     private static void checkDepth(final String yaml, final String name, final LoadSettings settings) {

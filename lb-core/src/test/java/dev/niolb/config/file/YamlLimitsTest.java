@@ -109,6 +109,29 @@ class YamlLimitsTest {
     }
 
     @Test
+    void aLineLongerThanAMebibyteIsRefusedBeforeTheParserTakesItsSquaredTime() {
+        final String yaml = MINIMAL + "# " + "x".repeat(YamlLimits.MAX_LINE_CHARS) + "\n";
+
+        assertThatThrownBy(() -> ConfigFile.parse(yaml, "niolb.yaml")).hasMessage("niolb.yaml:7: a line longer than "
+            + "1 MiB; not read (write a long list of servers one to a line)");
+    }
+
+    @Test
+    void aListOfServersAliasedByManyGroupsCountsEachTimeItIsUsed() {
+        final StringBuilder yaml = new StringBuilder("listeners:\n  - bind: 127.0.0.1:8080\n    group: g0\ngroups:\n"
+            + "  - name: g0\n    servers: &s\n");
+        for (int i = 0; i < 2000; i++) {
+            yaml.append("      - 10.0.").append(i >> 8).append('.').append(i & 255).append(":80\n");
+        }
+        for (int g = 1; g < 45; g++) {
+            yaml.append("  - name: g").append(g).append("\n    servers: *s\n");
+        }
+
+        assertThatThrownBy(() -> ConfigFile.parse(yaml.toString(), "niolb.yaml")).isInstanceOf(ConfigFileException.class)
+            .hasMessageEndingWith(": more than 50000 servers in the file; not read");
+    }
+
+    @Test
     void aFileJustUnderTheLimitIsRead(@TempDir final Path dir) throws IOException {
         final Path padded = dir.resolve("padded.yaml");
         final String padding = ("#" + "p".repeat(1022) + "\n").repeat(8000); // 8,192,000 bytes of comments
