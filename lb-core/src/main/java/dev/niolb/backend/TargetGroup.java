@@ -38,6 +38,10 @@ public final class TargetGroup {
     private final int stripes;
     private final Failover failover;
     private final List<Server> retiring = new ArrayList<>(); // under the failover's monitor
+    // a change in progress publishes one snapshot for every table weight it changes (a new snapshot a server, each
+    // built from every server, made a reload that replaced 15,000 servers take minutes); under the failover's monitor
+    private boolean deferRepublish;
+    private boolean republishDeferred;
     private volatile HealthCheckConfig health;
     private volatile Snapshot snapshot;
     private volatile FailureListener failureListener;
@@ -129,18 +133,18 @@ public final class TargetGroup {
     public List<Server> reconcile(final List<String> remove, final List<ServerConfig> add) {
         synchronized (failover) {
             final Snapshot s = snapshot;
-            final List<String> leaving = new ArrayList<>();
+            final java.util.Set<String> leaving = new java.util.LinkedHashSet<>(); // in order, each once
             for (final String serverName : remove) {
-                if (s.server(serverName) != null && !leaving.contains(serverName)) {
+                if (s.server(serverName) != null) {
                     leaving.add(serverName);
                 }
             }
             for (final ServerConfig config : add) {
-                if (s.server(config.name()) != null && !leaving.contains(config.name())) {
+                if (s.server(config.name()) != null) {
                     leaving.add(config.name());
                 }
             }
-            return change(leaving, add);
+            return change(new ArrayList<>(leaving), add);
         }
     }
 
@@ -172,7 +176,9 @@ public final class TargetGroup {
     public List<Server> change(final List<String> remove, final List<ServerConfig> add) {
         synchronized (failover) {
             final Snapshot s = snapshot;
-            final List<Server> leaving = new ArrayList<>();
+            // sets and maps, not list scans: a reload that replaced 15,000 servers took minutes (black-box testing,
+            // session 33)
+            final java.util.Set<Server> leaving = new java.util.LinkedHashSet<>();
             for (final String serverName : remove) {
                 final Server server = s.server(serverName);
                 if (server == null) {
@@ -197,41 +203,59 @@ public final class TargetGroup {
             }
             final List<Server> joining = new ArrayList<>();
             final List<Boolean> rejoined = new ArrayList<>();
-            for (final ServerConfig config : add) {
-                Server server = null;
+            deferRepublish = true; // each server's table weight changes below: one snapshot for them all, after
+            try {
+                final java.util.Map<String, Server> retiringByName = new java.util.HashMap<>();
                 for (final Server r : retiring) {
-                    if (r.sameAs(config)) {
-                        server = r;
+                    retiringByName.put(r.name(), r); // the last of a name, as the scan found it
+                }
+                for (final ServerConfig config : add) {
+                    final Server named = retiringByName.get(config.name());
+                    Server server = named != null && named.sameAs(config) ? named : null;
+                    if (server == null && named != null) {
+                        for (final Server r : retiring) { // an older one of the name at this address: rare
+                            if (r.sameAs(config)) {
+                                server = r;
+                            }
+                        }
+                    }
+                    final boolean rejoining = server != null;
+                    if (rejoining) {
+                        retiring.remove(server);
+                        retiringByName.remove(server.name(), server);
+                    } else {
+                        server = new Server(used.nextClearBit(0), config, stripes, failover);
+                        used.set(server.index());
+                        // before any snapshot shows it: a mode kept for it applies first
+                        onJoining.accept(name, server);
+                    }
+                    failover.add(server, rejoining); // takes sessions as soon as a snapshot shows it
+                    if (rejoining && !server.config().equals(config)) {
+                        server.reconfigure(config);
+                    }
+                    joining.add(server);
+                    rejoined.add(rejoining);
+                }
+                final List<Server> next = new ArrayList<>();
+                for (final Server m : s.servers()) {
+                    if (!leaving.contains(m)) {
+                        next.add(m);
                     }
                 }
-                final boolean rejoining = server != null;
-                if (rejoining) {
-                    retiring.remove(server);
-                } else {
-                    server = new Server(used.nextClearBit(0), config, stripes, failover);
-                    used.set(server.index());
-                    onJoining.accept(name, server); // before any snapshot shows it: a mode kept for it applies first
+                next.addAll(joining);
+                publish(s.balance(), next.toArray(new Server[0]), s.hashBalanceFactor());
+                for (final Server server : leaving) {
+                    // DRAIN after the snapshot without it: a loop still on the old one may give it a session, which
+                    // is fine (it finishes there), where DRAIN first could leave such a loop with no server at all
+                    failover.remove(server);
+                    retiring.add(server);
                 }
-                failover.add(server, rejoining); // takes sessions as soon as a snapshot shows it
-                if (rejoining && !server.config().equals(config)) {
-                    server.reconfigure(config);
+            } finally {
+                deferRepublish = false;
+                if (republishDeferred) {
+                    republishDeferred = false;
+                    republish();
                 }
-                joining.add(server);
-                rejoined.add(rejoining);
-            }
-            final List<Server> next = new ArrayList<>();
-            for (final Server m : s.servers()) {
-                if (!leaving.contains(m)) {
-                    next.add(m);
-                }
-            }
-            next.addAll(joining);
-            publish(s.balance(), next.toArray(new Server[0]), s.hashBalanceFactor());
-            for (final Server server : leaving) {
-                // DRAIN after the snapshot without it: a loop still on the old one may give it a session, which
-                // is fine (it finishes there), where DRAIN first could leave such a loop with no server at all
-                failover.remove(server);
-                retiring.add(server);
             }
             for (int i = 0; i < joining.size(); i++) {
                 final Server server = joining.get(i);
@@ -396,6 +420,10 @@ public final class TargetGroup {
 
     private void republish() {
         synchronized (failover) {
+            if (deferRepublish) {
+                republishDeferred = true;
+                return;
+            }
             final Snapshot s = snapshot;
             publish(s.balance(), s.servers(), s.hashBalanceFactor());
         }
@@ -430,20 +458,26 @@ public final class TargetGroup {
         private final Server[] servers;
         private final int hashBalanceFactor;
         private final MaglevTable maglev;
-        private final java.util.Set<InetSocketAddress> addresses;
+        private final java.util.Set<Object> addresses; // addressKey(server address)
+        private final java.util.Map<String, Server> byName; // server(name) a reload asks per server: no scan
 
         Snapshot(final long version, final Algorithm balance, final Server[] servers, final int hashBalanceFactor) {
             this.version = version;
             this.balance = balance;
             this.servers = servers;
             this.hashBalanceFactor = hashBalanceFactor;
-            final java.util.Set<InetSocketAddress> all = new java.util.HashSet<>();
+            final java.util.Set<Object> all = new java.util.HashSet<>();
             for (final Server s : servers) {
-                all.add(s.address());
+                all.add(addressKey(s.address()));
             }
             // not Set.copyOf: its open addressing probes linearly, and addresses whose hashes (the IPv4 address plus
             // the port) run together, 127.0.17.1..250 on ports 20100..20251, took it seconds for 38,000 servers
             this.addresses = java.util.Collections.unmodifiableSet(all);
+            final java.util.Map<String, Server> names = new java.util.HashMap<>();
+            for (final Server s : servers) {
+                names.putIfAbsent(s.name(), s); // the first of a name, as a scan finds it
+            }
+            this.byName = names;
             // built here, by the thread that publishes the snapshot (reload, admin, health), not by the first
             // relay loop to pick from it: a table takes milliseconds, and a relay loop has sessions to serve
             this.maglev = balance == Algorithm.SOURCE ? MaglevTable.build(servers) : null;
@@ -480,7 +514,22 @@ public final class TargetGroup {
          * address as its IPv4 one, so the two spellings are one key.) A lookup: for each new UDP flow.
          */
         public boolean isServerAddress(final InetSocketAddress peer) {
-            return addresses.contains(peer);
+            return addresses.contains(addressKey(peer));
+        }
+
+        /**
+         * An IPv4 address and port as one long: InetSocketAddress's hash is the address plus the port, so servers on
+         * consecutive addresses and ports shared a few hundred hashes among thousands (HashMap's tree bins of keys
+         * that do not compare then search every one). Others as they are.
+         */
+        private static Object addressKey(final InetSocketAddress a) {
+            final java.net.InetAddress ip = a.getAddress();
+            if (ip instanceof java.net.Inet4Address v4) {
+                final byte[] b = v4.getAddress();
+                return ((b[0] & 0xFFL) << 40) | ((b[1] & 0xFFL) << 32) | ((b[2] & 0xFFL) << 24) | ((b[3] & 0xFFL) << 16)
+                    | a.getPort();
+            }
+            return a;
         }
 
         /**
@@ -497,12 +546,7 @@ public final class TargetGroup {
         }
 
         public Server server(final String serverName) {
-            for (final Server s : servers) {
-                if (s.name().equals(serverName)) {
-                    return s;
-                }
-            }
-            return null;
+            return byName.get(serverName);
         }
     }
 }
