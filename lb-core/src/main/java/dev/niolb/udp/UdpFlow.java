@@ -700,9 +700,22 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
     }
 
+    /**
+     * How long a flow of a stopping niolb that waits for a reply (a datagram went out since the last one) stays
+     * open, where udp-responses does not say replies come: a one-way flow (syslog) must not hold a stop for its idle
+     * timeout, and a request's answer comes within seconds. With udp-responses, the whole idle timeout (the grace
+     * bounds it): a query in flight at a stop was cut after a second and its answer lost (black-box testing,
+     * session 33).
+     */
+    static final long STOPPING_AWAIT_MS = 5000;
+
     private long idleTimeoutMs() {
         final long idle = listener.idleTimeoutMs();
-        return receiver.stopping() ? Math.min(idle, STOPPING_QUIET_MS) : idle;
+        if (!receiver.stopping()) {
+            return idle;
+        }
+        return !awaitingReply ? Math.min(idle, STOPPING_QUIET_MS)
+            : responses > 0 ? idle : Math.min(idle, STOPPING_AWAIT_MS);
     }
 
     @Override
@@ -712,7 +725,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         final long idleUntil = lastActivityMs + idleTimeoutMs();
         if (nowMs >= idleUntil) {
-            close(Termination.IDLE_TIMEOUT);
+            // ended sooner than its idle timeout because niolb stops: a shutdown, as a TCP session the grace ends
+            close(nowMs < lastActivityMs + listener.idleTimeoutMs() ? Termination.SHUTDOWN : Termination.IDLE_TIMEOUT);
         } else {
             timer.at(idleUntil); // datagrams since it was armed: check again then
         }

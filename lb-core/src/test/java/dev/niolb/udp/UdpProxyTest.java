@@ -677,8 +677,37 @@ class UdpProxyTest {
             // quiet from now on: it ends a second later, not at its idle timeout a minute later (or the grace's end)
             assertThat(stopped.get(20, TimeUnit.SECONDS)).as("every flow ended within the grace").isTrue();
         }
-        assertThat(counters().terminated(Termination.IDLE_TIMEOUT)).isEqualTo(1);
-        assertThat(counters().terminated(Termination.SHUTDOWN)).isZero();
+        assertThat(counters().terminated(Termination.SHUTDOWN)).as("ended by the stop, not idle").isEqualTo(1);
+        assertThat(counters().terminated(Termination.IDLE_TIMEOUT)).isZero();
+    }
+
+    @Test
+    void aGracefulStopLetsAFlowWaitingForItsRepliesHaveThem() throws Exception {
+        try (java.net.DatagramSocket slow = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            final Thread server = Thread.ofPlatform().daemon().start(() -> { // answers two seconds late
+                try {
+                    final java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[100], 100);
+                    slow.receive(p);
+                    Thread.sleep(2000);
+                    slow.send(new java.net.DatagramPacket("late".getBytes(), 4, p.getSocketAddress()));
+                } catch (final IOException | InterruptedException ended) {
+                    // the test is over
+                }
+            });
+            start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMinutes(1)).withResponses(1), 1,
+                List.of((InetSocketAddress) slow.getLocalSocketAddress()));
+            final UdpClient client = client();
+            client.send("query");
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                Await.until(() -> lb.activeSessions() == 1, 5000);
+                final Future<Boolean> stopped = pool.submit(() -> lb.stop(Duration.ofMinutes(1)));
+
+                assertThat(client.receiveText(10_000)).as("the answer, two seconds into the stop").isEqualTo("late");
+                assertThat(stopped.get(20, TimeUnit.SECONDS)).isTrue();
+            }
+            server.join(5000);
+        }
+        assertThat(counters().terminated(Termination.RESPONSES)).isEqualTo(1);
     }
 
     @Test
