@@ -137,7 +137,7 @@ final class AdminConnection {
         final StringBuilder h = new StringBuilder(256)
             .append("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status())).append("\r\n")
             .append("Content-Type: ").append(r.contentType()).append("\r\n")
-            .append("Content-Length: ").append(r.body().length).append("\r\n")
+            .append("Content-Length: ").append(r.inflatesOnTheWay() ? r.inflatedLength() : r.body().length).append("\r\n")
             .append("Cache-Control: no-store\r\n")
             .append("X-Content-Type-Options: nosniff\r\n")
             .append("Connection: close\r\n");
@@ -145,7 +145,17 @@ final class AdminConnection {
             h.append(e.getKey()).append(": ").append(e.getValue()).append("\r\n");
         }
         out.write(h.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
-        if (!head) {
+        if (head) {
+            out.flush();
+            return;
+        }
+        if (r.inflatesOnTheWay()) {
+            // a shared page is kept gzip: inflated as it goes, a few KiB at a time, never whole per reader
+            try (InputStream plain = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()),
+                8192)) {
+                plain.transferTo(out);
+            }
+        } else {
             out.write(r.body());
         }
         out.flush();

@@ -108,12 +108,12 @@ final class AdminRoutes {
             }
             case "/metrics" -> {
                 allow(x, READ);
-                return metrics();
+                return metrics(x);
             }
             case "/api/stats" -> {
                 allow(x, READ);
-                return AdminResponse.of(200, AdminResponse.JSON,
-                    SharedPage.of(lb, "/api/stats", sizeHint -> StatsJson.stats(EngineStats.take(lb))).bytes());
+                return AdminResponse.page(200, AdminResponse.JSON, SharedPage.of(lb, "/api/stats",
+                    sink -> write(sink, StatsJson.stats(EngineStats.take(lb)))).page(), x.header("accept-encoding"));
             }
             case "/api/connections" -> {
                 allow(x, READ);
@@ -159,16 +159,24 @@ final class AdminRoutes {
     private AdminResponse readOnlyRoute(final AdminRequest x) {
         allow(x, READ);
         return switch (x.rawPath()) {
-            case "/metrics" -> metrics();
+            case "/metrics" -> metrics(x);
             case "/ready" -> ready();
             default -> throw new Refused(404, "no such endpoint on the metrics address: " + ClientText.clip(x.method())
                 + " " + ClientText.clip(x.rawPath()) + " (it serves GET /metrics and GET /ready)");
         };
     }
 
-    private AdminResponse metrics() {
-        return AdminResponse.of(200, PrometheusText.CONTENT_TYPE,
-            SharedPage.of(lb, "/metrics", sizeHint -> MetricsPage.render(EngineStats.take(lb), sizeHint)).bytes());
+    private AdminResponse metrics(final AdminRequest x) {
+        return AdminResponse.page(200, PrometheusText.CONTENT_TYPE, SharedPage.of(lb, "/metrics",
+            sink -> MetricsPage.render(EngineStats.take(lb), sink)).page(), x.header("accept-encoding"));
+    }
+
+    private static void write(final java.io.Writer sink, final String text) {
+        try {
+            sink.write(text);
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private AdminResponse ready() {

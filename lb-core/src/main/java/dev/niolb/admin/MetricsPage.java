@@ -28,12 +28,19 @@ final class MetricsPage {
     }
 
     static String render(final EngineStats stats) {
-        return render(stats, 8192);
+        final PrometheusText p = new PrometheusText();
+        write(p, stats);
+        return p.toString();
     }
 
-    /** As {@link #render(EngineStats)}, with room for {@code sizeHint} characters from the start. */
-    static String render(final EngineStats stats, final int sizeHint) {
-        final PrometheusText p = new PrometheusText(sizeHint + sizeHint / 8); // a little room to grow
+    /** As {@link #render(EngineStats)}, written to {@code sink} as it is made, never held whole. */
+    static void render(final EngineStats stats, final java.io.Writer sink) {
+        final PrometheusText p = new PrometheusText(sink);
+        write(p, stats);
+        p.finish();
+    }
+
+    private static void write(final PrometheusText p, final EngineStats stats) {
         process(p, stats);
         loops(p, stats);
         listeners(p, stats);
@@ -41,7 +48,6 @@ final class MetricsPage {
         servers(p, stats);
         dns(p, stats);
         p.families(JvmFamilies.scrape());
-        return p.toString();
     }
 
     private static void process(final PrometheusText p, final EngineStats s) {

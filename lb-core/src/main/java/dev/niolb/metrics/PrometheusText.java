@@ -28,18 +28,42 @@ public final class PrometheusText {
         }
     }
 
+    private static final int DRAIN_CHARS = 32 * 1024;
     private final StringBuilder out;
+    private final java.io.Writer sink; // null: the text stays here (toString)
     private final Set<String> families = new HashSet<>();
     private String family;
     private Type type;
 
     public PrometheusText() {
-        this(8192);
+        out = new StringBuilder(8192);
+        sink = null;
     }
 
-    /** A writer with room for {@code capacity} characters (a page's last size: no growing by copies). */
-    public PrometheusText(final int capacity) {
-        out = new StringBuilder(Math.max(256, capacity));
+
+    /**
+     * A writer that passes the text on to {@code sink} a few tens of KiB at a time, never holding the page: a
+     * page of 10,000 servers is 45 MB of text. {@link #finish} passes on the rest.
+     */
+    public PrometheusText(final java.io.Writer sink) {
+        out = new StringBuilder(DRAIN_CHARS + 4096);
+        this.sink = sink;
+    }
+
+    /** Passes what is left on to the sink (a writer made with one). */
+    public void finish() {
+        drain(0);
+    }
+
+    private void drain(final int above) {
+        if (sink != null && out.length() > above) {
+            try {
+                sink.append(out);
+            } catch (final java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            out.setLength(0);
+        }
     }
 
     /** Opens a family: its {@code HELP} and {@code TYPE} lines. */
@@ -56,6 +80,7 @@ public final class PrometheusText {
         escape(help, false);
         out.append('\n');
         out.append("# TYPE ").append(name).append(' ').append(familyType.text()).append('\n');
+        drain(DRAIN_CHARS);
         return this;
     }
 
@@ -92,6 +117,7 @@ public final class PrometheusText {
         out.append(' ');
         number(value);
         out.append('\n');
+        drain(DRAIN_CHARS);
         return this;
     }
 
@@ -142,6 +168,7 @@ public final class PrometheusText {
         if (!exposition.isEmpty() && !exposition.endsWith("\n")) {
             out.append('\n');
         }
+        drain(DRAIN_CHARS);
         return this;
     }
 

@@ -133,6 +133,34 @@ class MetricsCountersTest {
     }
 
     @Test
+    void aScraperThatTakesGzipGetsThePageGzippedAndOneThatDoesNotGetsItPlain() throws Exception {
+        final EchoServer a = echo("a");
+        lb = rig.start(config(new ListenerConfig("front", Protocol.TCP, ANY, "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("a", a.address(), 1)))));
+        final java.net.URI uri = java.net.URI.create("http://" + dev.niolb.config.Endpoint.hostPort(lb.adminAddress())
+            + "/metrics");
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+            final java.net.http.HttpResponse<byte[]> zipped = client.send(java.net.http.HttpRequest.newBuilder(uri)
+                .header("Accept-Encoding", "gzip").build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            final java.net.http.HttpResponse<String> plain = client.send(java.net.http.HttpRequest.newBuilder(uri)
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+
+            assertThat(zipped.headers().firstValue("Content-Encoding")).hasValue("gzip");
+            assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
+            assertThat(plain.headers().firstValueAsLong("Content-Length")).hasValue(plain.body().getBytes(
+                java.nio.charset.StandardCharsets.UTF_8).length);
+            final String inflated;
+            try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+                new java.io.ByteArrayInputStream(zipped.body()))) {
+                inflated = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            assertThat(inflated.lines().filter(l -> l.startsWith("# TYPE")).toList())
+                .isEqualTo(plain.body().lines().filter(l -> l.startsWith("# TYPE")).toList())
+                .contains("# TYPE niolb_server_connections_total counter");
+        }
+    }
+
+    @Test
     void aUdpListenersFlowCapIsExportedAsItsLimit() throws Exception {
         final InetSocketAddress server = new InetSocketAddress("127.0.0.1", 9);
         lb = rig.start(config(new ListenerConfig("u", Protocol.UDP, ANY, "g", TcpOptions.DEFAULTS,
