@@ -122,6 +122,7 @@ public final class HealthChecker implements AutoCloseable {
             for (final Server server : group.snapshot().servers()) {
                 stopServer(server);
             }
+            final java.util.Map<Server, Long> drainStarts = gh.drain == null ? java.util.Map.of() : gh.drain.startedAt();
             stopGroupTimers(gh);
             final boolean hadCheck = gh.config.healthCheck() != null;
             configure(gh, group.health(), datagramOnly);
@@ -142,12 +143,12 @@ public final class HealthChecker implements AutoCloseable {
                     gh.ramp.add(server); // goes on if it was ramping; dropped at the first step if not
                 }
             }
-            if (gh.drain != null) {
+            if (gh.drain != null) { // a drain under way goes on from when it began
                 for (final Server server : group.snapshot().servers()) {
-                    gh.drain.add(server); // only servers in DRAIN are taken
+                    gh.drain.add(server, drainStarts.get(server)); // only servers in DRAIN are taken
                 }
                 for (final Server server : group.retiring()) {
-                    gh.drain.add(server);
+                    gh.drain.add(server, drainStarts.get(server));
                 }
             }
         });

@@ -56,12 +56,31 @@ final class PacedDrain implements Timeout {
     }
 
     void add(final Server server) {
+        add(server, null);
+    }
+
+    /**
+     * As {@link #add(Server)}, for a drain that began at {@code startedMs} (loop clock) under an earlier drain of
+     * the group, which a reload replaced: its timeout counts from then, not from the reload (a reload that raised
+     * the rate of a drain under way paused it for a whole new drain timeout: black-box testing, session 33).
+     * Null: it begins now.
+     */
+    void add(final Server server, final Long startedMs) {
         if (stopped || !server.draining()) {
             return;
         }
         draining.removeIf(d -> d.server == server);
-        draining.add(new Draining(server, loop.nowMs() + timeoutMs));
+        draining.add(new Draining(server, (startedMs == null ? loop.nowMs() : startedMs) + timeoutMs));
         timer.afterUnlessArmed(STEP_MS);
+    }
+
+    /** When each server's drain began (loop clock), for the drain a reload puts in this one's place. */
+    java.util.Map<Server, Long> startedAt() {
+        final java.util.Map<Server, Long> started = new java.util.IdentityHashMap<>();
+        for (final Draining d : draining) {
+            started.put(d.server, d.closeFromMs - timeoutMs);
+        }
+        return started;
     }
 
     void stop() {

@@ -44,4 +44,22 @@ class PacedDrainTest {
         // the first at the start, then ten a second for 5.928 s: 60 in all (counting 100 ms a step made 58)
         assertThat(closed).isEqualTo(60);
     }
+
+    @Test
+    void aDrainThatReplacesAnotherCountsItsTimeoutFromWhenTheDrainBegan() {
+        final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
+        server.counters().add(0, ServerCounters.ACTIVE, 1000);
+        server.operatorMode(ServerState.DRAIN, "test");
+        final long start = loop.nowMs();
+        final PacedDrain before = new PacedDrain(loop, (s, count) -> closed += count, 3000, 5);
+        before.add(server);
+        before.stop();
+
+        // a reload 4 s into the drain raises the rate: the same 3 s timeout ran out a second ago
+        final PacedDrain after = new PacedDrain(loop, (s, count) -> closed += count, 3000, 10);
+        after.add(server, before.startedAt().get(server));
+        after.onTimeout(start + 4000);
+
+        assertThat(closed).as("closing at once, not after another 3 s").isEqualTo(1);
+    }
 }
