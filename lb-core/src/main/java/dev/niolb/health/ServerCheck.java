@@ -105,15 +105,14 @@ final class ServerCheck implements Timeout {
         if (result.notMade()) {
             if (!notMade) {
                 notMade = true;
-                LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands",
-                    server.label(), result.detail());
+                NotMadeLog.notMade(loop.nowMs(), server.label(), result.detail());
             }
             scheduleNext();
             return;
         }
         if (notMade) {
             notMade = false;
-            LOG.info("server {}: checks made again", server.label());
+            NotMadeLog.madeAgain(loop.nowMs(), server.label());
         }
         server.healthCounters().check(result.passed());
         if (LOG.isDebugEnabled()) {
