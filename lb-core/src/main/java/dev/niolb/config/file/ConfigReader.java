@@ -183,7 +183,12 @@ final class ConfigReader {
     /** The options a group has, each over {@code base}: in {@code defaults} over the built-in ones. */
     static GroupOptions groupOptions(final YamlMap m, final GroupOptions base) {
         final Algorithm balance = m.value("balance", v -> v.as(Algorithm::parse), base.balance());
-        final int hashBalanceFactor = m.intIn("hash-balance-factor", 0, 10_000, base.hashBalanceFactor());
+        // its range said as the group says it (101..10000, or 0), checked here for the number alone: whether it
+        // applies (balance source) is the group's to say, once the balance is known
+        final int hashBalanceFactor = m.value("hash-balance-factor", v -> v.checkInt(n -> {
+            dev.niolb.config.TargetGroupConfig.checkHashBalanceFactor(Algorithm.SOURCE, n);
+            return n;
+        }), base.hashBalanceFactor());
         HealthCheckConfig h = base.health();
         h = m.with("checks", ConfigReader::checks, h, HealthCheckConfig::withChecks);
         h = m.with("check-interval", YamlValue::duration, h, HealthCheckConfig::withInterval);
