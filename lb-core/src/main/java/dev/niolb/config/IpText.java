@@ -31,7 +31,7 @@ public final class IpText {
         // wrote the interface's name, and reads it so in every line (black-box testing, session 32: "%3" beside "%v0")
         final Inet6Address v6 = (Inet6Address) address;
         return v6.getScopedInterface() == null && v6.getScopeId() != 0
-            ? text + '%' + InterfaceNames.of(v6.getScopeId())
+            ? text + '%' + InterfaceNames.of(v6.getScopeId(), v6)
             : text + jdk.substring(scope);
     }
 

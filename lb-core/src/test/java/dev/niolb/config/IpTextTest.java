@@ -41,12 +41,19 @@ class IpTextTest {
     }
 
     @Test
-    void aScopeTheKernelGaveAsANumberIsWrittenAsItsInterfacesName() throws Exception {
-        final NetworkInterface loopback = NetworkInterface.networkInterfaces()
-            .filter(IpTextTest::isLoopback).findFirst().orElseThrow();
-        final Inet6Address numbered = Inet6Address.getByAddress(null, FE80_1, loopback.getIndex());
+    void aScopeTheKernelGaveAsANumberIsWrittenAsItsInterfacesNameWhereTheNameReadsBack() throws Exception {
+        // the JDK takes a name as a scope only from an interface with an address of the same kind (link-local
+        // here): lo has none, an ethernet interface usually has one; whichever this host has, each is checked
+        for (final NetworkInterface nif : NetworkInterface.networkInterfaces().toList()) {
+            final boolean hasLinkLocal = nif.inetAddresses()
+                .anyMatch(a -> a instanceof Inet6Address v6 && v6.isLinkLocalAddress());
+            final Inet6Address numbered = Inet6Address.getByAddress(null, FE80_1, nif.getIndex());
 
-        assertThat(IpText.of(numbered)).isEqualTo("fe80::1%" + loopback.getName());
+            final String text = IpText.of(numbered);
+
+            assertThat(text).as(nif.getName()).isEqualTo("fe80::1%" + (hasLinkLocal ? nif.getName() : nif.getIndex()));
+            assertThat(Endpoint.parse("[" + text + "]:443").address().getPort()).as("reads back").isEqualTo(443);
+        }
     }
 
     @Test
