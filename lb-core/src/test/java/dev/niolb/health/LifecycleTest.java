@@ -348,6 +348,31 @@ class LifecycleTest {
      * Starts niolb over backends a and b with {@code health}, opens {@code count} sessions that all land on a
      * (b in MAINT meanwhile, then back UP) and returns them; the caller closes them.
      */
+    @Test
+    void aReloadThatRaisesTheRateOfADrainUnderWayKeepsItsTimeoutFromWhenTheDrainBegan() throws Exception {
+        final HealthCheckConfig slow = HealthCheckConfig.DEFAULTS.withDrain(Duration.ofSeconds(3), 5);
+        final List<Socket> sessions = sessionsOnA(1, slow, 3);
+        try {
+            final long drainedAt = System.nanoTime();
+            rig.server("a").operatorMode(ServerState.DRAIN, "test");
+            Thread.sleep(2000); // the behaviour: a reload two seconds into a three-second drain timeout
+            rig.lb.reload(Config.single(1, Duration.ofSeconds(2),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
+                    TcpOptions.DEFAULTS),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(rig.config("a"), rig.config("b")),
+                    slow.withDrain(Duration.ofSeconds(3), 10))).withTransport(rig.lb.config().transport()));
+
+            sessions.getFirst().setSoTimeout(10_000);
+            assertThat(sessions.getFirst().getInputStream().read()).as("closed by the drain").isEqualTo(-1);
+            // counted from the reload, the first close came 3 s after it: 5 s after the drain began
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainedAt)).isLessThan(4500);
+        } finally {
+            for (final Socket s : sessions) {
+                s.close();
+            }
+        }
+    }
+
     private List<Socket> sessionsOnA(final int threads, final HealthCheckConfig health, final int count)
         throws Exception {
         rig.backend("a");
