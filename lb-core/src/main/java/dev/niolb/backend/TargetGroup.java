@@ -458,7 +458,8 @@ public final class TargetGroup {
         private final Server[] servers;
         private final int hashBalanceFactor;
         private final MaglevTable maglev;
-        private final java.util.Set<Object> addresses; // addressKey(server address)
+        private final org.agrona.collections.LongHashSet v4Addresses; // ipv4Key of the IPv4 servers' addresses
+        private final java.util.Set<InetSocketAddress> v6Addresses;
         private final java.util.Map<String, Server> byName; // server(name) a reload asks per server: no scan
 
         Snapshot(final long version, final Algorithm balance, final Server[] servers, final int hashBalanceFactor) {
@@ -466,13 +467,20 @@ public final class TargetGroup {
             this.balance = balance;
             this.servers = servers;
             this.hashBalanceFactor = hashBalanceFactor;
-            final java.util.Set<Object> all = new java.util.HashSet<>();
+            // an IPv4 address and port as one long, not InetSocketAddress, whose hash is the address plus the port:
+            // servers on consecutive addresses and ports (127.0.17.1..250 on 20100..20251) shared a few hundred
+            // hashes among thousands, and Set.copyOf's probing took seconds for 38,000 servers
+            final org.agrona.collections.LongHashSet v4 = new org.agrona.collections.LongHashSet();
+            final java.util.Set<InetSocketAddress> v6 = new java.util.HashSet<>();
             for (final Server s : servers) {
-                all.add(addressKey(s.address()));
+                if (s.address().getAddress() instanceof java.net.Inet4Address) {
+                    v4.add(ipv4Key(s.address()));
+                } else {
+                    v6.add(s.address());
+                }
             }
-            // not Set.copyOf: its open addressing probes linearly, and addresses whose hashes (the IPv4 address plus
-            // the port) run together, 127.0.17.1..250 on ports 20100..20251, took it seconds for 38,000 servers
-            this.addresses = java.util.Collections.unmodifiableSet(all);
+            this.v4Addresses = v4;
+            this.v6Addresses = v6;
             final java.util.Map<String, Server> names = new java.util.HashMap<>();
             for (final Server s : servers) {
                 names.putIfAbsent(s.name(), s); // the first of a name, as a scan finds it
@@ -514,22 +522,13 @@ public final class TargetGroup {
          * address as its IPv4 one, so the two spellings are one key.) A lookup: for each new UDP flow.
          */
         public boolean isServerAddress(final InetSocketAddress peer) {
-            return addresses.contains(addressKey(peer));
+            return peer.getAddress() instanceof java.net.Inet4Address ? v4Addresses.contains(ipv4Key(peer))
+                : v6Addresses.contains(peer);
         }
 
-        /**
-         * An IPv4 address and port as one long: InetSocketAddress's hash is the address plus the port, so servers on
-         * consecutive addresses and ports shared a few hundred hashes among thousands (HashMap's tree bins of keys
-         * that do not compare then search every one). Others as they are.
-         */
-        private static Object addressKey(final InetSocketAddress a) {
-            final java.net.InetAddress ip = a.getAddress();
-            if (ip instanceof java.net.Inet4Address v4) {
-                final byte[] b = v4.getAddress();
-                return ((b[0] & 0xFFL) << 40) | ((b[1] & 0xFFL) << 32) | ((b[2] & 0xFFL) << 24) | ((b[3] & 0xFFL) << 16)
-                    | a.getPort();
-            }
-            return a;
+        /** An IPv4 address and its port as one long; no allocation (Inet4Address.hashCode() is its address). */
+        private static long ipv4Key(final InetSocketAddress a) {
+            return (a.getAddress().hashCode() & 0xFFFF_FFFFL) << 16 | a.getPort();
         }
 
         /**

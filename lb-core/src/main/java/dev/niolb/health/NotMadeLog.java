@@ -12,35 +12,42 @@ import org.slf4j.LoggerFactory;
  */
 final class NotMadeLog {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
-    private static final long EVERY_MS = 1000;
-
-    private static long nextNotMadeMs;
-    private static int notMadeUnsaid;
-    private static long nextMadeMs;
-    private static int madeUnsaid;
+    private static final Pace NOT_MADE = new Pace();
+    private static final Pace MADE_AGAIN = new Pace();
 
     private NotMadeLog() {
     }
 
-    static synchronized void notMade(final long nowMs, final String server, final String detail) {
-        if (nowMs < nextNotMadeMs) {
-            notMadeUnsaid++;
-            return;
+    static void notMade(final long nowMs, final String server, final String detail) {
+        final String more = NOT_MADE.due(nowMs);
+        if (more != null) {
+            LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands{}",
+                server, detail, more);
         }
-        nextNotMadeMs = nowMs + EVERY_MS;
-        LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands{}", server,
-            detail, notMadeUnsaid == 0 ? "" : " (and " + notMadeUnsaid + " more servers' since the last such line)");
-        notMadeUnsaid = 0;
     }
 
-    static synchronized void madeAgain(final long nowMs, final String server) {
-        if (nowMs < nextMadeMs) {
-            madeUnsaid++;
-            return;
+    static void madeAgain(final long nowMs, final String server) {
+        final String more = MADE_AGAIN.due(nowMs);
+        if (more != null) {
+            LOG.info("server {}: checks made again{}", server, more);
         }
-        nextMadeMs = nowMs + EVERY_MS;
-        LOG.info("server {}: checks made again{}", server,
-            madeUnsaid == 0 ? "" : " (and " + madeUnsaid + " more servers' since the last such line)");
-        madeUnsaid = 0;
+    }
+
+    /** One line a second at most, saying how many were left out since the last. */
+    private static final class Pace {
+        private long nextMs;
+        private int unsaid;
+
+        /** Null when this one is left out, else what the line adds about those left out before it. */
+        synchronized String due(final long nowMs) {
+            if (nowMs < nextMs) {
+                unsaid++;
+                return null;
+            }
+            nextMs = nowMs + 1000;
+            final String more = unsaid == 0 ? "" : " (and " + unsaid + " more servers' since the last such line)";
+            unsaid = 0;
+            return more;
+        }
     }
 }

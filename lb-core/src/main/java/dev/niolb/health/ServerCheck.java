@@ -159,11 +159,16 @@ final class ServerCheck implements Timeout {
                 : ActiveCheck.of(new CheckSpec.Tcp(), ActiveCheck.proxyHeaderOf(server));
         }
         riseFall.forceDown();
-        server.health(false, (failures == 1 ? "a connect" : failures + " connects in a row") + " failed during traffic: "
+        server.health(false, failedConnects(failures) + " failed during traffic: "
             + lastError.toLowerCase(java.util.Locale.ROOT));
         if (reprobeOnly) {
             timer.cancel();
             timer.after(reprobeMs);
         }
+    }
+
+    /** "a connect" or "3 connects in a row": passive failures as the log says them. */
+    static String failedConnects(final int failures) {
+        return failures == 1 ? "a connect" : failures + " connects in a row";
     }
 }

@@ -478,11 +478,26 @@ public final class UdpListener implements Listener {
      * that a dead server under a flood of datagrams cannot flood the log.
      */
     void warn(final long nowMs, final String message) {
+        if (warnDue(nowMs)) {
+            warnNow(message);
+        }
+    }
+
+    /**
+     * Whether a warning may be logged now ({@link #warnNow}); when not, it is counted as left out. For a warning
+     * whose text is built only when it is logged: one of a flood of datagrams builds nothing.
+     */
+    boolean warnDue(final long nowMs) {
         if (nowMs < nextWarnMs) {
             suppressedWarns++; // racy across loops by design: a hint, not a counter (see counters())
-            return;
+            return false;
         }
         nextWarnMs = nowMs + WARN_INTERVAL_MS;
+        return true;
+    }
+
+    /** Logs a warning {@link #warnDue} allowed, with how many were left out since the last. */
+    void warnNow(final String message) {
         final long suppressed = suppressedWarns;
         suppressedWarns = 0;
         LOG.warn("listener {}: {}{}", name(), message,

@@ -192,9 +192,12 @@ final class UdpReceiver implements IoHandler {
         if (listener.counters().active() >= listener.maxFlows()) {
             admission.release(source);
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_FLOW_LIMIT, 1);
-            // said, as TCP's maxconn is, at most once a second (black-box testing, session 33: only a counter)
-            listener.warn(loop.nowMs(), "udp-max-flows " + listener.maxFlows() + " reached: datagrams from new "
-                + "clients are dropped (flow_limit) until flows end");
+            // said, as TCP's maxconn is, at most once a second (black-box testing, session 33: only a counter); the
+            // text built only then, not for each datagram of a flood
+            if (listener.warnDue(loop.nowMs())) {
+                listener.warnNow("udp-max-flows " + listener.maxFlows() + " reached: datagrams from new clients are "
+                    + "dropped (flow_limit) until flows end");
+            }
             return null;
         }
         if (balancer.group() != listener.group()) {
