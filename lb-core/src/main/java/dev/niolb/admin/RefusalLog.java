@@ -1,9 +1,10 @@
 package dev.niolb.admin;
 
+import dev.niolb.log.LinePace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Admin requests refused for who sent them (401: no or a wrong token; 403: a foreign Host or Origin), in niolb's
@@ -17,11 +18,10 @@ final class RefusalLog {
     private static final Logger LOG = LoggerFactory.getLogger(RefusalLog.class);
     static final long INTERVAL_MS = 10_000;
 
-    private final AtomicLong nextLineMs = new AtomicLong();
-    private final AtomicLong leftOut = new AtomicLong();
+    private final LinePace pace = new LinePace(INTERVAL_MS);
     /** The address the refused calls came in on, for the summary line: the admin API's or the metrics listener's. */
     private volatile java.net.InetSocketAddress at;
-    private final java.util.concurrent.atomic.AtomicBoolean summaryDue = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean summaryDue = new AtomicBoolean();
 
     /**
      * Logs this refusal, or counts it when a line went out less than {@link #INTERVAL_MS} ago; those counted are
@@ -31,18 +31,16 @@ final class RefusalLog {
     void note(final AdminRequest x, final int status, final String why) {
         at = x.at();
         final long now = System.currentTimeMillis();
-        final long next = nextLineMs.get();
-        if (now < next || !nextLineMs.compareAndSet(next, now + INTERVAL_MS)) {
-            leftOut.incrementAndGet();
+        if (!pace.due(now)) {
             if (summaryDue.compareAndSet(false, true)) {
-                Thread.ofVirtual().name("niolb-admin-refusals").start(() -> summaryAfter(Math.max(0, next - now)));
+                final long wait = pace.untilDue(now);
+                Thread.ofVirtual().name("niolb-admin-refusals").start(() -> summaryAfter(wait));
             }
             return;
         }
-        final long more = leftOut.getAndSet(0);
         LOG.warn("admin: refused {} {} from {}: {} {}{}", ClientText.clip(x.method()), ClientText.clip(x.rawPath()),
             x.remote() == null ? "?" : dev.niolb.config.Endpoint.hostPort(x.remote()), status, why,
-            more > 0 ? " (" + more + " more refused since the last line, not logged)" : "");
+            pace.leftOutSaid("refused"));
     }
 
     private void summaryAfter(final long waitMs) {
@@ -57,9 +55,9 @@ final class RefusalLog {
 
     /** Says those left out now: at the interval's end, and when the listener closes (a stop). */
     void flush() {
-        final long more = leftOut.getAndSet(0);
+        final long more = pace.leftOut();
         if (more > 0) {
-            nextLineMs.set(System.currentTimeMillis() + INTERVAL_MS); // the next refusal waits its turn again
+            pace.restart(System.currentTimeMillis()); // the next refusal waits its turn again
             LOG.warn("admin: {} more {} refused on {} in the last {} s, not logged one by one", more,
                 more == 1 ? "call" : "calls", at == null ? "?" : dev.niolb.config.Endpoint.hostPort(at),
                 INTERVAL_MS / 1000);

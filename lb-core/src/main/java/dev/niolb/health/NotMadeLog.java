@@ -1,5 +1,6 @@
 package dev.niolb.health;
 
+import dev.niolb.log.LinePace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,42 +13,22 @@ import org.slf4j.LoggerFactory;
  */
 final class NotMadeLog {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
-    private static final Pace NOT_MADE = new Pace();
-    private static final Pace MADE_AGAIN = new Pace();
+    private static final LinePace NOT_MADE = new LinePace(1000);
+    private static final LinePace MADE_AGAIN = new LinePace(1000);
 
     private NotMadeLog() {
     }
 
     static void notMade(final long nowMs, final String server, final String detail) {
-        final String more = NOT_MADE.due(nowMs);
-        if (more != null) {
+        if (NOT_MADE.due(nowMs)) {
             LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands{}",
-                server, detail, more);
+                server, detail, NOT_MADE.leftOutSaid("servers"));
         }
     }
 
     static void madeAgain(final long nowMs, final String server) {
-        final String more = MADE_AGAIN.due(nowMs);
-        if (more != null) {
-            LOG.info("server {}: checks made again{}", server, more);
-        }
-    }
-
-    /** One line a second at most, saying how many were left out since the last. */
-    private static final class Pace {
-        private long nextMs;
-        private int unsaid;
-
-        /** Null when this one is left out, else what the line adds about those left out before it. */
-        synchronized String due(final long nowMs) {
-            if (nowMs < nextMs) {
-                unsaid++;
-                return null;
-            }
-            nextMs = nowMs + 1000;
-            final String more = unsaid == 0 ? "" : " (and " + unsaid + " more servers' since the last such line)";
-            unsaid = 0;
-            return more;
+        if (MADE_AGAIN.due(nowMs)) {
+            LOG.info("server {}: checks made again{}", server, MADE_AGAIN.leftOutSaid("servers"));
         }
     }
 }

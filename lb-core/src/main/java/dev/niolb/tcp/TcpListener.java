@@ -10,6 +10,7 @@ import dev.niolb.config.ListenerLimits;
 import dev.niolb.config.Sizes;
 import dev.niolb.config.TcpOptions;
 import dev.niolb.listener.Listener;
+import dev.niolb.log.LinePace;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
@@ -53,14 +54,13 @@ public final class TcpListener implements Listener {
     private final Transport transport;
     private volatile Settings settings;
     private volatile AccessLog accessLog = AccessLog.OFF;
-    private volatile long nextConnectWarnMs;
-    private volatile long nextHeaderWarnMs;
-    private volatile long suppressedConnectWarns;
-    private volatile long suppressedHeaderWarns;
-    private volatile long nextBufferWarnMs;
-    private volatile long nextDescriptorWarnMs;
-    private volatile long nextAcceptWarnMs;
-    private volatile long nextMaxconnNoteMs;
+    // each kind of line at most once an interval per listener, over all loops: a hint, the counters count
+    private final LinePace connectWarns = new LinePace(WARN_INTERVAL_MS);
+    private final LinePace headerWarns = new LinePace(WARN_INTERVAL_MS);
+    private final LinePace bufferWarns = new LinePace(WARN_INTERVAL_MS);
+    private final LinePace descriptorWarns = new LinePace(WARN_INTERVAL_MS);
+    private final LinePace acceptWarns = new LinePace(WARN_INTERVAL_MS);
+    private final LinePace maxconnNotes = new LinePace(MAXCONN_NOTE_INTERVAL_MS);
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final List<ListeningSocket> sockets, final ConnectionLimit globalLimit,
@@ -382,10 +382,9 @@ public final class TcpListener implements Listener {
 
     /** A loop stopped accepting at maxconn: logged at INFO at most once every ten seconds per listener. */
     void noteMaxconn(final long nowMs, final ConnectionLimit full) {
-        if (nowMs < nextMaxconnNoteMs) {
+        if (!maxconnNotes.due(nowMs)) {
             return;
         }
-        nextMaxconnNoteMs = nowMs + MAXCONN_NOTE_INTERVAL_MS;
         LOG.info("listener {}: {} maxconn {} reached; new clients wait in the backlog until a connection ends",
             name(), full == globalLimit ? "the global" : "its", full.max());
     }
@@ -403,26 +402,19 @@ public final class TcpListener implements Listener {
 
     /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */
     void warnProxyHeader(final long nowMs, final InetSocketAddress peer, final String why) {
-        if (nowMs < nextHeaderWarnMs) {
-            suppressedHeaderWarns++; // racy across loops by design, as suppressedConnectWarns
-            return;
+        if (headerWarns.due(nowMs)) {
+            // the count, as every other paced line says it: a storm's size read from the log (session 32)
+            LOG.warn("listener {}: closed {}: PROXY protocol header refused: {}{}", name(), Endpoint.hostPort(peer),
+                why, headerWarns.leftOutSaid(""));
         }
-        nextHeaderWarnMs = nowMs + WARN_INTERVAL_MS;
-        final long suppressed = suppressedHeaderWarns;
-        suppressedHeaderWarns = 0;
-        // the count, as every other rate-limited line says it: a storm's size read from the log (session 32)
-        LOG.warn("listener {}: closed {}: PROXY protocol header refused: {}{}", name(), Endpoint.hostPort(peer), why,
-            suppressed > 0 ? " (" + suppressed + " more since the last one logged, not logged)" : "");
     }
 
     /** Out of direct memory for relay buffers: logged at WARN at most once a second per listener. */
     void warnNoBuffer(final long nowMs) {
-        if (nowMs < nextBufferWarnMs) {
-            return;
+        if (bufferWarns.due(nowMs)) {
+            LOG.warn("listener {}: out of direct memory for relay buffers; closing sessions that need one"
+                + " (raise -XX:MaxDirectMemorySize or lower --buffer-size){}", name(), bufferWarns.leftOutSaid(""));
         }
-        nextBufferWarnMs = nowMs + WARN_INTERVAL_MS;
-        LOG.warn("listener {}: out of direct memory for relay buffers; closing sessions that need one"
-            + " (raise -XX:MaxDirectMemorySize or lower --buffer-size)", name());
     }
 
     /**
@@ -430,22 +422,19 @@ public final class TcpListener implements Listener {
      * each loop retries every {@code backoffMs} while it lasts, and {@link ListenerCounters#ACCEPT_ERRORS} counts them all.
      */
     void warnAcceptFailure(final long nowMs, final String why, final long backoffMs) {
-        if (nowMs < nextAcceptWarnMs) {
-            return;
+        if (acceptWarns.due(nowMs)) {
+            LOG.warn("listener {}: accept failed: {}; accepting again every {} ms while it lasts, new clients wait in"
+                + " the backlog{}", name(), why, backoffMs, acceptWarns.leftOutSaid("failures"));
         }
-        nextAcceptWarnMs = nowMs + WARN_INTERVAL_MS;
-        LOG.warn("listener {}: accept failed: {}; accepting again every {} ms while it lasts, new clients wait in"
-            + " the backlog", name(), why, backoffMs);
     }
 
     /** Out of descriptors for server sockets: logged at WARN at most once a second per listener. */
     void warnNoDescriptor(final long nowMs, final String why) {
-        if (nowMs < nextDescriptorWarnMs) {
-            return;
+        if (descriptorWarns.due(nowMs)) {
+            LOG.warn("listener {}: cannot open a socket to a server: {}; clients wait (up to the connect timeout)"
+                + " while new ones stay in the backlog (raise the open-file limit, ulimit -n){}", name(), why,
+                descriptorWarns.leftOutSaid("failures"));
         }
-        nextDescriptorWarnMs = nowMs + WARN_INTERVAL_MS;
-        LOG.warn("listener {}: cannot open a socket to a server: {}; clients wait (up to the connect timeout)"
-            + " while new ones stay in the backlog (raise the open-file limit, ulimit -n)", name(), why);
     }
 
     /**
@@ -454,15 +443,10 @@ public final class TcpListener implements Listener {
      * when none is.
      */
     void warnConnectFailure(final long nowMs, final String server, final String why, final String trying) {
-        if (nowMs < nextConnectWarnMs) {
-            suppressedConnectWarns++; // racy across loops by design: a hint, not a counter (see counters())
-            return;
+        if (connectWarns.due(nowMs)) {
+            LOG.warn("listener {}: connect to server {} failed: {}{}{}", name(), server, why,
+                trying != null ? "; trying " + trying : "; giving up on this client",
+                connectWarns.leftOutSaid("failures"));
         }
-        nextConnectWarnMs = nowMs + WARN_INTERVAL_MS;
-        final long suppressed = suppressedConnectWarns;
-        suppressedConnectWarns = 0;
-        LOG.warn("listener {}: connect to server {} failed: {}{}{}", name(), server, why,
-            trying != null ? "; trying " + trying : "; giving up on this client",
-            suppressed > 0 ? " (" + suppressed + " more failures since the last one logged, not logged)" : "");
     }
 }

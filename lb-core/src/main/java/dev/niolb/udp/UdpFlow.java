@@ -204,8 +204,10 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 // out of descriptors or similar: our problem, not the server's, so no server is blamed
                 attempts.release();
                 noSocket = true;
-                listener.warn(loop.nowMs(), "cannot open a socket to a server: " + e.getMessage()
-                    + " (raise the open-file limit, ulimit -n, or lower udp-max-flows)");
+                if (listener.warnDue(loop.nowMs())) {
+                    listener.warnNow("cannot open a socket to a server: " + e.getMessage()
+                        + " (raise the open-file limit, ulimit -n, or lower udp-max-flows)");
+                }
                 return false;
             }
             try {
@@ -216,7 +218,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 opened.close();
                 attempts.release();
                 next.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1);
-                listener.warn(loop.nowMs(), "cannot connect a socket to server " + next + ": " + e.getMessage());
+                if (listener.warnDue(loop.nowMs())) {
+                    listener.warnNow("cannot connect a socket to server " + next + ": " + e.getMessage());
+                }
                 continue;
             }
             socket = opened;
@@ -292,8 +296,10 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         dropServer();
         attempts.restartAvoiding(down);
         if (!connectNext()) {
-            listener.warn(loop.nowMs(), "server " + down + " is DOWN; no other server for "
-                + Endpoint.hostPort(client));
+            if (listener.warnDue(loop.nowMs())) {
+                listener.warnNow("server " + down + " is DOWN; no other server for "
+                    + Endpoint.hostPort(client));
+            }
             int dropped = lost + 1; // and the datagram in hand
             for (int i = 0; i < again; i++) {
                 if (kept.counted(i)) {
@@ -378,11 +384,13 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             if (total > largestPayload(server.address())) {
                 // with its PROXY header, or from an IPv6 client to an IPv4 server: the kernel would refuse it
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_TOO_LARGE, 1);
-                listener.warn(loop.nowMs(), "dropped a datagram of " + size + " bytes from " + Endpoint.hostPort(client)
-                    + ": "
-                    + (header ? "with its PROXY header (" + proxyHeader.limit() + " bytes) it" : "it")
-                    + " is larger than a UDP datagram to " + server + " can be (" + largestPayload(server.address())
-                    + " bytes)");
+                if (listener.warnDue(loop.nowMs())) {
+                    listener.warnNow("dropped a datagram of " + size + " bytes from " + Endpoint.hostPort(client)
+                        + ": "
+                        + (header ? "with its PROXY header (" + proxyHeader.limit() + " bytes) it" : "it")
+                        + " is larger than a UDP datagram to " + server + " can be (" + largestPayload(server.address())
+                        + " bytes)");
+                }
                 return DROPPED;
             }
             if (header) {
@@ -401,7 +409,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
             return UNREACHABLE;
         } catch (final IOException e) {
             listener.counters().add(stripe, UdpListenerCounters.DROPPED_SEND, 1);
-            listener.warn(loop.nowMs(), "send to server " + server + " failed: " + e.getMessage());
+            if (listener.warnDue(loop.nowMs())) {
+                listener.warnNow("send to server " + server + " failed: " + e.getMessage());
+            }
             return DROPPED;
         }
         return SENT;
@@ -476,7 +486,9 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 serverUnreachable(null);
                 return;
             } catch (final IOException e) {
-                listener.warn(loop.nowMs(), "receive from server " + server + " failed: " + e.getMessage());
+                if (listener.warnDue(loop.nowMs())) {
+                    listener.warnNow("receive from server " + server + " failed: " + e.getMessage());
+                }
                 close(Termination.SERVER_RESET);
                 return;
             }
@@ -502,9 +514,11 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
                 // an IPv6 server's reply to an IPv4 client: counted and said as the other way round is, not as a
                 // failed send with no word (black-box testing, session 29)
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_TOO_LARGE, 1);
-                listener.warn(loop.nowMs(), "dropped a reply of " + size + " bytes from server " + server + ": it is "
-                    + "larger than a UDP datagram to " + Endpoint.hostPort(replyTo) + " can be ("
-                    + largestPayload(replyTo) + " bytes)");
+                if (listener.warnDue(loop.nowMs())) {
+                    listener.warnNow("dropped a reply of " + size + " bytes from server " + server + ": it is "
+                        + "larger than a UDP datagram to " + Endpoint.hostPort(replyTo) + " can be ("
+                        + largestPayload(replyTo) + " bytes)");
+                }
             } else if (receiver.reply(buffer, replyTo, replyFrom, replyRefusals)) {
                 bytesOut += size; // to the client: a reply dropped here is not in the flow's bytes out
                 listener.counters().add(stripe, UdpListenerCounters.DATAGRAMS_OUT, 1);
@@ -552,10 +566,12 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         if (again == 0 && pending == null) {
             final int tooLarge = kept == null ? 0 : kept.tooLarge();
-            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; ending the flow of "
-                + Endpoint.hostPort(client)
-                + (tooLarge > 0 ? " (its datagram of " + tooLarge + " bytes was too large to keep for a retry: at most "
-                    + KEEP_MAX + " bytes in all)" : ""));
+            if (listener.warnDue(loop.nowMs())) {
+                listener.warnNow("server " + failed + " answered port unreachable; ending the flow of "
+                    + Endpoint.hostPort(client)
+                    + (tooLarge > 0 ? " (its datagram of " + tooLarge + " bytes was too large to keep for a retry: at"
+                        + " most " + KEEP_MAX + " bytes in all)" : ""));
+            }
             uncountIfNeverAnswered(failed);
             if (serverAnswered) {
                 close(Termination.SERVER_RESET);
@@ -580,8 +596,10 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         }
         dropServer();
         if (!connectNext()) {
-            listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; no other server for "
-                + Endpoint.hostPort(client));
+            if (listener.warnDue(loop.nowMs())) {
+                listener.warnNow("server " + failed + " answered port unreachable; no other server for "
+                    + Endpoint.hostPort(client));
+            }
             // what went to the failed server is dropped, not sent: sent and dropped still add up
             for (int i = 0; i < again; i++) {
                 if (kept.counted(i)) {
@@ -600,10 +618,12 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         // a move, as one off a DOWN server is: the log said "moved to" while flows_moved stayed 0 (black-box
         // testing, session 27)
         listener.counters().add(stripe, UdpListenerCounters.MOVED, 1);
-        listener.warn(loop.nowMs(), "server " + failed + " answered port unreachable; " + Endpoint.hostPort(client)
-            + " moved to " + server + (lost > 0 ? " (" + lost + " datagram" + (lost == 1 ? "" : "s")
-            + " it sent after the first " + KEEP_MAX + " bytes or " + KeptDatagrams.MAX_DATAGRAMS
-            + " datagrams were lost with it)" : ""));
+        if (listener.warnDue(loop.nowMs())) {
+            listener.warnNow("server " + failed + " answered port unreachable; " + Endpoint.hostPort(client)
+                + " moved to " + server + (lost > 0 ? " (" + lost + " datagram" + (lost == 1 ? "" : "s")
+                + " it sent after the first " + KEEP_MAX + " bytes or " + KeptDatagrams.MAX_DATAGRAMS
+                + " datagrams were lost with it)" : ""));
+        }
         if (again > 0 && !resendKept(again, pending)) {
             return; // the next server refused too: the flow moved on with pending, or ended
         }

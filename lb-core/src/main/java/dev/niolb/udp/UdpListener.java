@@ -8,6 +8,7 @@ import dev.niolb.config.ListenerConfig;
 import dev.niolb.config.Sizes;
 import dev.niolb.config.UdpOptions;
 import dev.niolb.listener.Listener;
+import dev.niolb.log.LinePace;
 import dev.niolb.loop.EventLoop;
 import dev.niolb.loop.OnEveryLoop;
 import dev.niolb.backend.TargetGroup;
@@ -53,8 +54,8 @@ public final class UdpListener implements Listener {
     /** The kernel's drops on this address when the listener took its sockets (see {@link #kernelDrops}). */
     private final long kernelDropsBefore;
     private volatile AccessLog accessLog = AccessLog.OFF;
-    private volatile long nextWarnMs;
-    private volatile long suppressedWarns;
+    /** Its warnings, over all loops: at most one a second, saying how many were left out. */
+    private final LinePace warnings = new LinePace(WARN_INTERVAL_MS);
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final List<DatagramSocket> sockets, final Transport transport, final UdpListener continued)
@@ -474,33 +475,16 @@ public final class UdpListener implements Listener {
     }
 
     /**
-     * A server failure is logged at WARN at most once a second per listener, with how many were not logged, so
-     * that a dead server under a flood of datagrams cannot flood the log.
-     */
-    void warn(final long nowMs, final String message) {
-        if (warnDue(nowMs)) {
-            warnNow(message);
-        }
-    }
-
-    /**
-     * Whether a warning may be logged now ({@link #warnNow}); when not, it is counted as left out. For a warning
-     * whose text is built only when it is logged: one of a flood of datagrams builds nothing.
+     * Whether a warning may be logged now ({@link #warnNow}): at most one a second per listener, so that a dead
+     * server under a flood of datagrams cannot flood the log; when not, it is counted as left out. The caller builds
+     * its text only when it may: one of a flood of datagrams builds nothing.
      */
     boolean warnDue(final long nowMs) {
-        if (nowMs < nextWarnMs) {
-            suppressedWarns++; // racy across loops by design: a hint, not a counter (see counters())
-            return false;
-        }
-        nextWarnMs = nowMs + WARN_INTERVAL_MS;
-        return true;
+        return warnings.due(nowMs);
     }
 
     /** Logs a warning {@link #warnDue} allowed, with how many were left out since the last. */
     void warnNow(final String message) {
-        final long suppressed = suppressedWarns;
-        suppressedWarns = 0;
-        LOG.warn("listener {}: {}{}", name(), message,
-            suppressed > 0 ? " (" + suppressed + " more since the last one logged, not logged)" : "");
+        LOG.warn("listener {}: {}{}", name(), message, warnings.leftOutSaid(""));
     }
 }

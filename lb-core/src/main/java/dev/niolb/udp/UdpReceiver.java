@@ -89,7 +89,9 @@ final class UdpReceiver implements IoHandler {
                 sender = socket.receive(buffer);
             } catch (final IOException e) {
                 listener.counters().add(stripe, UdpListenerCounters.RECEIVE_ERRORS, 1);
-                listener.warn(loop.nowMs(), "receive failed: " + e.getMessage());
+                if (listener.warnDue(loop.nowMs())) {
+                    listener.warnNow("receive failed: " + e.getMessage());
+                }
                 return;
             }
             if (sender == null) {
@@ -108,8 +110,10 @@ final class UdpReceiver implements IoHandler {
                     if (decoded == null) {
                         listener.counters().add(stripe, UdpListenerCounters.DROPPED_PROXY_HEADER, 1);
                         // worded and addressed as TCP's line ("closed 10.0.0.9:51234: PROXY protocol header refused")
-                        listener.warn(loop.nowMs(), "dropped a datagram from " + Endpoint.hostPort(sender)
-                            + ": PROXY protocol header refused: " + headers.problem().description());
+                        if (listener.warnDue(loop.nowMs())) {
+                            listener.warnNow("dropped a datagram from " + Endpoint.hostPort(sender)
+                                + ": PROXY protocol header refused: " + headers.problem().description());
+                        }
                         continue;
                     }
                     listener.counters().add(stripe, UdpListenerCounters.PROXY_HEADERS, 1);
@@ -137,9 +141,11 @@ final class UdpReceiver implements IoHandler {
                 // replies to that server (or to this listener), whose answers would keep the flow alive for ever
                 // (black-box testing, session 29: one datagram, 175,000 a second between niolb and an echo server)
                 listener.counters().add(stripe, UdpListenerCounters.DROPPED_FROM_SERVER, 1);
-                listener.warn(loop.nowMs(), "dropped a datagram from " + Endpoint.hostPort(sender) + ": it is the "
-                    + "address of one of niolb's servers or UDP listeners, and a flow for it would send replies "
-                    + "round in a loop");
+                if (listener.warnDue(loop.nowMs())) {
+                    listener.warnNow("dropped a datagram from " + Endpoint.hostPort(sender) + ": it is the "
+                        + "address of one of niolb's servers or UDP listeners, and a flow for it would send replies "
+                        + "round in a loop");
+                }
                 continue;
             }
             flow = open(client, header instanceof ProxyHeader.Proxied p ? p.destination() : null,

@@ -2,6 +2,7 @@ package dev.niolb.cli.takeover;
 
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.Quoted;
+import dev.niolb.log.LinePace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +35,7 @@ public final class TakeoverServer implements AutoCloseable {
     private Path path;
     private final Object fileKey;
     private final ControlSocket listening;
-    private static final long FOREIGN_LINE_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    private long nextForeignLineNanos = System.nanoTime();
-    private long foreignLeftOut;
+    private final LinePace foreignLines = new LinePace(10_000);
     private final LoadBalancer lb;
     private final Runnable takenOver;
     private final Thread thread;
@@ -189,20 +188,13 @@ public final class TakeoverServer implements AutoCloseable {
         if (peer.uid() == ControlSocket.effectiveUid() || peer.uid() == 0) {
             return false;
         }
-        // one thread serves: no lock; at most one line per interval, with a count, as other refusals are (any local
-        // user that could connect could otherwise write the disk full: black-box testing, session 32)
-        final long now = System.nanoTime();
-        if (now - nextForeignLineNanos < 0) {
-            foreignLeftOut++;
-            return true;
+        // at most one line per interval, with a count, as other refusals are (any local user that could connect
+        // could otherwise write the disk full: black-box testing, session 32)
+        if (foreignLines.due(System.nanoTime() / 1_000_000)) {
+            LOG.warn("control socket {}: refused a connection from pid {} of uid {}: only uid {} (niolb's) and root "
+                + "may take its sockets over{}", path, peer.pid(), Integer.toUnsignedString(peer.uid()),
+                Integer.toUnsignedString(ControlSocket.effectiveUid()), foreignLines.leftOutSaid("refused"));
         }
-        nextForeignLineNanos = now + FOREIGN_LINE_INTERVAL_NANOS;
-        final long more = foreignLeftOut;
-        foreignLeftOut = 0;
-        LOG.warn("control socket {}: refused a connection from pid {} of uid {}: only uid {} (niolb's) and root may "
-            + "take its sockets over{}", path, peer.pid(), Integer.toUnsignedString(peer.uid()),
-            Integer.toUnsignedString(ControlSocket.effectiveUid()),
-            more > 0 ? " (" + more + " more refused since the last line, not logged)" : "");
         return true;
     }
 
