@@ -139,8 +139,10 @@ final class Converters {
     }
 
     /**
-     * picocli's own int converter takes any Unicode digit ({@code --threads ２}); this one takes 0-9 only and
-     * says so as picocli would ("Invalid value for option '--threads': '２' is not an int").
+     * picocli's own int converter takes any Unicode digit ({@code --threads ２}); this one takes 0-9 only. A whole
+     * number past an int is taken as the nearest int, for the model to refuse in its key's own words, and
+     * {@link PastIntFlags} then says the number as written ({@code maxconn must be 0..10000000, got 3000000000}):
+     * picocli said only "'3000000000' is not an int" (black-box testing, session 33).
      */
     static final class WholeNumber implements ITypeConverter<Integer> {
         @Override
@@ -148,7 +150,23 @@ final class Converters {
             try {
                 return Numbers.parseInt(text);
             } catch (final NumberFormatException e) {
-                throw new TypeConversionException(Quoted.of(text) + " is not an int");
+                if (pastInt(text)) {
+                    return text.startsWith("-") ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+                }
+                throw new TypeConversionException(Quoted.of(text) + " is not a whole number");
+            }
+        }
+
+        /** Whether {@code text} is a whole number (ASCII digits, a leading minus) that no int holds. */
+        static boolean pastInt(final String text) {
+            if (text == null || !text.matches("-?[0-9]+")) {
+                return false;
+            }
+            try {
+                Numbers.parseInt(text);
+                return false;
+            } catch (final NumberFormatException e) {
+                return true;
             }
         }
     }
@@ -167,6 +185,9 @@ final class Converters {
             try {
                 return Numbers.parseInt(text);
             } catch (final NumberFormatException e) {
+                if (WholeNumber.pastInt(text)) { // for the model to refuse in its words, as WholeNumber
+                    return text.startsWith("-") ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+                }
                 throw new TypeConversionException(Quoted.of(text) + (text.strip().matches("[+-]?[0-9]+")
                     ? " is out of range" : " is neither auto nor a whole number"));
             }

@@ -353,7 +353,8 @@ public final class RunCommand implements Callable<Integer> {
             .withDeferAccept(deferAccept)
             .withReceiveBuffer(tcpReceiveBuffer)
             .withSendBuffer(tcpSendBuffer);
-        if (udpMaxFlows != null && udpMaxFlows < 1) {
+        // the flag's words (auto, not 0, is its default), over the file key's, whichever bound is passed
+        if (udpMaxFlows != null && (udpMaxFlows < 1 || udpMaxFlows > UdpOptions.MAX_FLOWS)) {
             throw new IllegalArgumentException("udp-max-flows must be 1.." + UdpOptions.MAX_FLOWS + ", got " + udpMaxFlows);
         }
         final UdpOptions udp = UdpOptions.DEFAULTS
@@ -531,10 +532,17 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Builds the config, turning the model's refusal into a usage error (exit code 2) like a bad flag. */
     static Config validConfig(final CommandSpec spec, final Supplier<Config> build) {
+        final PastIntFlags pastInt = PastIntFlags.of(spec.commandLine().getParseResult());
+        final Config config;
         try {
-            return build.get();
+            config = build.get();
         } catch (final IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            throw new ParameterException(spec.commandLine(), pastInt.said(String.valueOf(e.getMessage())), e);
         }
+        final String refusal = pastInt.refusal();
+        if (refusal != null) {
+            throw new ParameterException(spec.commandLine(), refusal);
+        }
+        return config;
     }
 }
