@@ -37,6 +37,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -252,7 +253,7 @@ public final class LoadBalancer implements AutoCloseable {
                 loop.start();
             }
             shareAutoFlows(listeners);
-            sizeMaxconn(global, config.maxconn(), listeners, "");
+            sizeMaxconn(global, config.maxconn(), listeners, groups.values(), "");
             started = new LoadBalancer(new RunningState(config, groups, listeners), loops, health, dns,
                 global, transport.name());
             started.accessLog = accessLog;
@@ -407,12 +408,13 @@ public final class LoadBalancer implements AutoCloseable {
      * listeners at the default {@code udp-max-flows} share half of it: caps set by hand).
      */
     private static void sizeMaxconn(final ConnectionLimit limit, final int configured, final List<Listener> listeners,
-                                    final String when) {
+                                    final Collection<TargetGroup> groups, final String when) {
         final long fileLimit = OpenFileLimit.limit();
         if (fileLimit <= 0 || !limit.limits()) {
             return; // no limit to read, or no cap to size (none was derived: the same reason)
         }
         final long flows = udpFlowCaps(listeners);
+        final long checks = checkSockets(groups);
         final long udpListeners = listeners.stream().filter(l -> l instanceof UdpListener).count();
         final boolean anyTcp = udpListeners < listeners.size();
         // what is open now, less the sessions' and the flows' own descriptors, which the caps below count: a
@@ -422,20 +424,21 @@ public final class LoadBalancer implements AutoCloseable {
         // IPv4 and an IPv6 DNS front beside DNS over TCP) reserved all of it, and TCP was left a maxconn of 16
         // (black-box testing, session 27). Caps that together exceed the limit are warned of below
         final long flowsKept = Math.min(flows, Math.max(0, (fileLimit - OpenFileLimit.RESERVE) / 2));
-        final int fits = OpenFileLimit.connections(fileLimit, open + flowsKept, 2);
+        final int fits = OpenFileLimit.connections(fileLimit, open + flowsKept + checks, 2);
         if (configured > 0) {
             if (configured > fits) {
                 LOG.warn("maxconn {} needs {} descriptors and the open-file limit is {}: raise it (LimitNOFILE, "
                     + "ulimit -n) or lower maxconn to {}; out of descriptors niolb pauses accepting, and health "
                     + "checks, the admin API and log files may find none", configured,
-                    open + flows + OpenFileLimit.RESERVE + 2L * configured, fileLimit, fits);
+                    open + flows + checks + OpenFileLimit.RESERVE + 2L * configured, fileLimit, fits);
             }
         } else if (when.isEmpty() || Math.abs(fits - limit.max()) > 16) { // a reload moves it by a few files: kept
             limit.resize(fits);
             // kept below the caps: said, or the warning below, which names the caps, seemed to contradict it
-            final String udp = flowsKept == 0 ? "" : ", " + flowsKept + " for UDP flows" + (flowsKept < flows
-                ? " (of their caps' " + flows + ": at most half the limit)" : "");
-            if (anyTcp && fileLimit - open - flowsKept - OpenFileLimit.RESERVE < 2L * fits) {
+            final String udp = (flowsKept == 0 ? "" : ", " + flowsKept + " for UDP flows" + (flowsKept < flows
+                ? " (of their caps' " + flows + ": at most half the limit)" : ""))
+                + (checks == 0 ? "" : ", " + checks + " for health checks");
+            if (anyTcp && fileLimit - open - flowsKept - checks - OpenFileLimit.RESERVE < 2L * fits) {
                 LOG.warn("maxconn {}{}: the open-file limit of {} leaves no room for sessions after the {} "
                     + "descriptors open{} and {} kept back; raise it (LimitNOFILE, ulimit -n)", fits, when, fileLimit,
                     open, udp, OpenFileLimit.RESERVE);
@@ -449,7 +452,7 @@ public final class LoadBalancer implements AutoCloseable {
         // or a log file holds meanwhile are no shortage worth a warning that names settings niolb chose (black-box
         // testing, session 27: every no-change reload with a UDP listener warned)
         final long sessions = configured > 0 ? limit.max() : fits;
-        final long need = open + OpenFileLimit.RESERVE + (anyTcp ? 2L * sessions : 0) + flows;
+        final long need = open + OpenFileLimit.RESERVE + (anyTcp ? 2L * sessions : 0) + flows + checks;
         if (udpListeners > 0 && need > fileLimit) {
             // without a TCP listener maxconn holds no descriptor: not named, so as not to contradict the line above
             LOG.warn("{}udp-max-flows of {} on {} UDP {} (1 a flow) need {} "
@@ -459,6 +462,20 @@ public final class LoadBalancer implements AutoCloseable {
                 udpListeners, udpListeners == 1 ? "listener" : "listeners", need, open, OpenFileLimit.RESERVE,
                 fileLimit, anyTcp ? " and accepts pause" : "");
         }
+    }
+
+    /**
+     * The most descriptors the active checks and agent polls can hold at once: one each per server of a group that
+     * has them (a check holds its socket until its timeout; against servers that hang, every server's at once).
+     * Left to the 256 kept back, 10,000 servers' checks against blackholed addresses took the descriptors the
+     * derived maxconn had counted on for sessions (black-box testing, session 33).
+     */
+    private static long checkSockets(final Collection<TargetGroup> groups) {
+        long sockets = 0;
+        for (final TargetGroup group : groups) {
+            sockets += (long) group.health().checks().size() * group.snapshot().servers().length;
+        }
+        return sockets;
     }
 
     /** The flows the UDP listeners of {@code listeners} hold now, a descriptor each. */
@@ -691,7 +708,8 @@ public final class LoadBalancer implements AutoCloseable {
                 LOG.info("reload: {}{}", ReloadResult.REPLACED, String.join("; ", result.replaced()));
             }
             shareAutoFlows(state.listeners());
-            sizeMaxconn(maxconn, state.config().maxconn(), state.listeners(), " after the reload"); // their sockets too
+            sizeMaxconn(maxconn, state.config().maxconn(), state.listeners(), state.groups().values(),
+                " after the reload"); // their sockets too
             final String maxconnLine = reconfiguration.maxconnNotApplied(); // with the cap as resized just now
             if (maxconnLine != null) {
                 result = result.alsoNotApplied(maxconnLine);

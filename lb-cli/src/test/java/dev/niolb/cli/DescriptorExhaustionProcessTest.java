@@ -216,6 +216,30 @@ class DescriptorExhaustionProcessTest {
         }
     }
 
+    /**
+     * 300 servers with a TCP check and an agent check: their checks may hold 600 sockets at once (servers that hang
+     * hold each until its timeout), which the derived maxconn leaves them; it left them only the 256 kept back.
+     */
+    @Test
+    void theMaxconnFromTheLimitLeavesEveryServersChecksTheirSockets() throws Exception {
+        assumeTrue(onPath("prlimit"), "needs prlimit(1) (util-linux) to start the child under a lower limit");
+        final List<String> args = new ArrayList<>(List.of("run", "--listen", "127.0.0.1:0", "--threads", "1",
+            "--check", "tcp", "--check", "agent:9", "--check-interval", "30s", "--admin", "none"));
+        for (int i = 1; i <= 300; i++) {
+            args.addAll(List.of("--server", "127.0.9." + (i % 250 + 1) + ":" + (1000 + i)));
+        }
+        try (NiolbProcess niolb = NiolbProcess.start(List.of("prlimit", "--nofile=2048:2048", "--"),
+                 args.toArray(String[]::new))) {
+            final java.util.regex.Matcher line = niolb.awaitOut("maxconn (\\d+): what the open-file limit of 2048 "
+                + "leaves room for \\((\\d+) open, 600 for health checks, 256 kept back", Duration.ofSeconds(30));
+            final int open = Integer.parseInt(line.group(2));
+            assertThat(Integer.parseInt(line.group(1))).as("two descriptors a session after the checks' 600")
+                .isEqualTo((2048 - open - 600 - 256) / 2);
+            niolb.signal("TERM");
+            assertThat(niolb.awaitExit(Duration.ofSeconds(20))).isZero();
+        }
+    }
+
     /** The server's checks passed, from a body of /api/stats. */
     private static long checksPassed(final String stats) {
         final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"checks_passed\":(\\d+)").matcher(stats);
