@@ -46,8 +46,9 @@ final class AgentPoll implements Timeout {
         this.random = random;
     }
 
-    void start() {
-        timer.after(random.nextLong(Math.min(intervalMs, 1000) + 1));
+    /** The first poll at a random point within {@code spreadMs} or the interval, whichever is shorter. */
+    void start(final long spreadMs) {
+        timer.after(random.nextLong(Math.min(intervalMs, spreadMs) + 1));
     }
 
     void stop() {

@@ -38,6 +38,8 @@ public final class HealthChecker implements AutoCloseable {
     private static final long LOOP_STOP_TIMEOUT_MS = 5_000;
     /** How often servers that left their group are looked at: forgotten after two looks with no session. */
     static final long RETIRE_STEP_MS = 100;
+    /** How many servers' first checks start a second at most, spread at random (see {@link #firstCheckSpreadMs}). */
+    static final int FIRST_CHECKS_PER_SECOND = 1000;
 
     private final EventLoop loop;
     private final Map<Server, ServerCheck> checks = new IdentityHashMap<>();
@@ -256,10 +258,11 @@ public final class HealthChecker implements AutoCloseable {
         stopServer(server);
         createChecks(owner, server);
         final ServerCheck check = checks.get(server);
-        check.start();
+        final long spread = firstCheckSpreadMs();
+        check.start(spread);
         final AgentPoll agent = agents.get(server);
         if (agent != null) {
-            agent.start();
+            agent.start(spread);
         } else {
             server.forgetAgent(); // a reload removed the agent check: its last word no longer holds
         }
@@ -278,12 +281,23 @@ public final class HealthChecker implements AutoCloseable {
 
     private void startAll() {
         started = true;
+        final long spread = firstCheckSpreadMs();
         for (final ServerCheck check : checks.values()) {
-            check.start();
+            check.start(spread);
         }
         for (final AgentPoll agent : agents.values()) {
-            agent.start();
+            agent.start(spread);
         }
+    }
+
+    /**
+     * Over how long the first checks of the servers start (each at a random point, within its interval): a second,
+     * or as long as {@link #FIRST_CHECKS_PER_SECOND} takes them all. HAProxy spreads first checks over the whole
+     * interval; a second keeps a small fleet's first verdicts prompt, and thousands of servers checked every 30 s
+     * no longer open all their sockets in one second, every 30 s (black-box testing, session 33).
+     */
+    private long firstCheckSpreadMs() {
+        return Math.max(1000, (checks.size() + agents.size()) * 1000L / FIRST_CHECKS_PER_SECOND);
     }
 
     /**

@@ -70,12 +70,12 @@ final class ServerCheck implements Timeout {
     }
 
     /**
-     * Schedules the first check soon, at a random point within the first interval (at most a second); without
-     * an active check, the first re-probe of a server that is DOWN already. Loop.
+     * Schedules the first check soon, at a random point within {@code spreadMs} or the first interval, whichever
+     * is shorter; without an active check, the first re-probe of a server that is DOWN already. Loop.
      */
-    void start() {
+    void start(final long spreadMs) {
         if (!reprobeOnly) {
-            final long jitter = random.nextLong(Math.min(intervalMs, 1000) + 1);
+            final long jitter = random.nextLong(Math.min(intervalMs, spreadMs) + 1);
             timer.after(jitter);
         } else if (!server.healthy()) {
             timer.after(reprobeMs);
