@@ -49,6 +49,7 @@ final class AdminRig implements AutoCloseable {
     private final EngineRig engine = new EngineRig();
     private List<String> allowedHosts = List.of();
     private AdminLimits limits;
+    private int quietServers;
 
     AdminRig(final int servers) throws IOException {
         for (int i = 0; i < servers; i++) {
@@ -59,6 +60,15 @@ final class AdminRig implements AutoCloseable {
     /** Host names the admin API answers to besides the built-in ones. */
     AdminRig allowHosts(final String... names) {
         allowedHosts = List.of(names);
+        return this;
+    }
+
+    /**
+     * {@code count} servers more, at addresses nothing listens on (no check: they stay UP), for pages as large as
+     * a big fleet's without as many echo servers.
+     */
+    AdminRig quietServers(final int count) {
+        quietServers = count;
         return this;
     }
 
@@ -77,6 +87,10 @@ final class AdminRig implements AutoCloseable {
         final List<ServerConfig> configs = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             configs.add(new ServerConfig("s" + i, servers.get(i).address(), 1));
+        }
+        for (int i = 0; i < quietServers; i++) {
+            configs.add(new ServerConfig("q" + i, new InetSocketAddress("127.0.10." + (i % 250 + 1), 2000 + i / 250),
+                1));
         }
         final Config config = Config.single(threads, Duration.ofSeconds(5),
                 new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",

@@ -137,6 +137,47 @@ class AdminTimeoutsTest {
         }
     }
 
+    /**
+     * Every place taken by clients that asked for a /metrics page far larger than the socket buffers and read only
+     * its first byte: once their answers have been going out for a second, a new request takes the place of one
+     * of them. Such clients held every place for the response timeout, and /ready went unanswered (black-box
+     * testing, session 33).
+     */
+    @Test
+    void clientsThatStopReadingALargeAnswerCannotHoldEveryPlace() throws Exception {
+        final List<Socket> stalled = new ArrayList<>();
+        try (AdminRig rig = new AdminRig(1).quietServers(3000).limits(LONG).start()) {
+            for (int i = 0; i < LONG.maxConnections(); i++) {
+                final Socket s = new Socket();
+                stalled.add(s);
+                s.setReceiveBufferSize(4096); // before connect: the window the answer squeezes through
+                s.connect(rig.adminAddress(), 2_000);
+                s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            }
+            for (final Socket s : stalled) { // each answer is going out (and about 14 MB stay behind, unread)
+                s.setSoTimeout(20_000);
+                assertThat(s.getInputStream().read()).isEqualTo('H');
+            }
+
+            final RawHttp.Answer[] ready = new RawHttp.Answer[1];
+            Await.until(() -> {
+                try {
+                    ready[0] = RawHttp.get(rig.adminAddress(), "/ready", "127.0.0.1");
+                    return true;
+                } catch (final IOException closedUnanswered) {
+                    return false; // every place still held by an answer younger than a second
+                }
+            }, 10_000);
+            assertThat(ready[0].status()).isEqualTo(200);
+            assertThat(rig.admin.openConnections()).isLessThanOrEqualTo(LONG.maxConnections());
+        } finally {
+            for (final Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
     /** Whether the server closed {@code s}: waits for the close when one is expected, briefly when none is. */
     private static boolean closed(final Socket s, final boolean expected) throws IOException {
         s.setSoTimeout(expected ? 10_000 : 300);
