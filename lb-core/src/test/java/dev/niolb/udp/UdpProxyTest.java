@@ -384,11 +384,17 @@ class UdpProxyTest {
         assertThat((long) lb.udpListener("v6").maxFlows()).isEqualTo(half);
         assertThat(lb.udpListener("set").maxFlows()).isEqualTo(100);
 
-        lb.reload(config.withListeners(List.of(udp.apply(FRONT, UdpOptions.DEFAULTS),
-            udp.apply("v6", UdpOptions.DEFAULTS.withMaxFlows(50)))));
-        assertThat((long) lb.udpListener(FRONT).maxFlows()).as("alone at the default after the reload")
-            .isEqualTo(Math.max(64, (fdLimit - 256) / 2));
-        assertThat(lb.udpListener("v6").maxFlows()).isEqualTo(50);
+        try (LogCapture log = LogCapture.of(dev.niolb.LoadBalancer.class.getName())) {
+            lb.reload(config.withListeners(List.of(udp.apply(FRONT, UdpOptions.DEFAULTS),
+                udp.apply("v6", UdpOptions.DEFAULTS.withMaxFlows(50)))));
+            assertThat((long) lb.udpListener(FRONT).maxFlows()).as("alone at the default after the reload")
+                .isEqualTo(Math.max(64, (fdLimit - 256) / 2));
+            assertThat(lb.udpListener("v6").maxFlows()).isEqualTo(50);
+            // the file did not change its cap, the reload did: said (v6's own change is in the reload's summary)
+            assertThat(log.messages()).filteredOn(m -> m.contains("udp-max-flows") && !m.startsWith("reload: -"))
+                .containsExactly("reload: listener " + FRONT + ": udp-max-flows " + half + "→"
+                    + Math.max(64, (fdLimit - 256) / 2) + " (the default, shared by 1 UDP listener)");
+        }
     }
 
     @Test
