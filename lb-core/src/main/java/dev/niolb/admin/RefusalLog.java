@@ -4,8 +4,6 @@ import dev.niolb.log.LinePace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 /**
  * Admin requests refused for who sent them (401: no or a wrong token; 403: a foreign Host or Origin), in niolb's
  * log: a token being guessed or a DNS-rebinding page at work was invisible to the operator (black-box testing,
@@ -18,10 +16,10 @@ final class RefusalLog {
     private static final Logger LOG = LoggerFactory.getLogger(RefusalLog.class);
     static final long INTERVAL_MS = 10_000;
 
-    private final LinePace pace = new LinePace(INTERVAL_MS);
+    /** At most a line an interval; those left out said when it ends, and the next refusal waits its turn again. */
+    private final LinePace pace = new LinePace(INTERVAL_MS, this::summary);
     /** The address the refused calls came in on, for the summary line: the admin API's or the metrics listener's. */
     private volatile java.net.InetSocketAddress at;
-    private final AtomicBoolean summaryDue = new AtomicBoolean();
 
     /**
      * Logs this refusal, or counts it when a line went out less than {@link #INTERVAL_MS} ago; those counted are
@@ -30,37 +28,22 @@ final class RefusalLog {
      */
     void note(final AdminRequest x, final int status, final String why) {
         at = x.at();
-        final long now = System.currentTimeMillis();
-        if (!pace.due(now)) {
-            if (summaryDue.compareAndSet(false, true)) {
-                final long wait = pace.untilDue(now);
-                Thread.ofVirtual().name("niolb-admin-refusals").start(() -> summaryAfter(wait));
-            }
-            return;
+        if (pace.due(System.currentTimeMillis())) {
+            LOG.warn("admin: refused {} {} from {}: {} {}{}", ClientText.clip(x.method()),
+                ClientText.clip(x.rawPath()), x.remote() == null ? "?" : dev.niolb.config.Endpoint.hostPort(x.remote()),
+                status, why, pace.leftOutSaid("refused"));
         }
-        LOG.warn("admin: refused {} {} from {}: {} {}{}", ClientText.clip(x.method()), ClientText.clip(x.rawPath()),
-            x.remote() == null ? "?" : dev.niolb.config.Endpoint.hostPort(x.remote()), status, why,
-            pace.leftOutSaid("refused"));
-    }
-
-    private void summaryAfter(final long waitMs) {
-        try {
-            Thread.sleep(waitMs);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        summaryDue.set(false);
-        flush();
     }
 
     /** Says those left out now: at the interval's end, and when the listener closes (a stop). */
     void flush() {
-        final long more = pace.leftOut();
-        if (more > 0) {
-            pace.restart(System.currentTimeMillis()); // the next refusal waits its turn again
-            LOG.warn("admin: {} more {} refused on {} in the last {} s, not logged one by one", more,
-                more == 1 ? "call" : "calls", at == null ? "?" : dev.niolb.config.Endpoint.hostPort(at),
-                INTERVAL_MS / 1000);
-        }
+        pace.flush();
+    }
+
+    private void summary(final long more) {
+        pace.restart(System.currentTimeMillis()); // the next refusal waits its turn again
+        LOG.warn("admin: {} more {} refused on {} in the last {} s, not logged one by one", more,
+            more == 1 ? "call" : "calls", at == null ? "?" : dev.niolb.config.Endpoint.hostPort(at),
+            INTERVAL_MS / 1000);
     }
 }

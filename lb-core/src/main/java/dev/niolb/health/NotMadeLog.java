@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
  */
 final class NotMadeLog {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
-    private static final LinePace NOT_MADE = new LinePace(1000);
-    private static final LinePace MADE_AGAIN = new LinePace(1000);
+    private static final LinePace NOT_MADE = new LinePace(1000,
+        n -> LOG.warn("{} more servers' checks not made in the last second, not logged one by one", n));
+    private static final LinePace MADE_AGAIN = new LinePace(1000,
+        n -> LOG.info("{} more servers' checks made again in the last second, not logged one by one", n));
 
     private NotMadeLog() {
     }

@@ -1,7 +1,8 @@
 package dev.niolb.log;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * Threadsafe, lock-free.
@@ -13,19 +14,35 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Exactly one caller per interval is let through ({@link #due}), whatever the number of threads; it then takes
  * the count of those left out ({@link #leftOut}) and says it in its line. The caller builds its line only when let
- * through, so a left-out event costs a read of the clock it passes and an uncontended increment.
+ * through, so a left-out event costs a read of the clock it passes and an atomic increment. With a {@code tail},
+ * those left out after the last line are also said once the next line was due and none came, whether or not
+ * another event comes later: a flood that stopped left its last second's count unsaid. While the flood goes on, the
+ * lines say the counts, and no tail line is added to them.
  */
 public final class LinePace {
     private final long intervalMs;
     private final AtomicLong nextMs = new AtomicLong(Long.MIN_VALUE);
-    private final LongAdder leftOut = new LongAdder();
+    private final AtomicLong leftOut = new AtomicLong();
+    private final LongConsumer tail;
+    private final AtomicBoolean tailDue = new AtomicBoolean();
+    /** When the last line was let out, on the tail's own clock (the callers' may be a loop's). */
+    private volatile long lastLineNanos = System.nanoTime();
 
-    /** {@code intervalMs}: the least time between two lines. */
+    /** {@code intervalMs}: the least time between two lines; those left out are said only by the next line. */
     public LinePace(final long intervalMs) {
+        this(intervalMs, null);
+    }
+
+    /**
+     * {@code tail} logs a count of those left out and not said by a line, once the next line was due and none came
+     * (on a virtual thread of its own, at most one at a time per pace); null for none.
+     */
+    public LinePace(final long intervalMs, final LongConsumer tail) {
         if (intervalMs <= 0) {
             throw new IllegalArgumentException("interval must be positive: " + intervalMs);
         }
         this.intervalMs = intervalMs;
+        this.tail = tail;
     }
 
     /**
@@ -35,15 +52,21 @@ public final class LinePace {
     public boolean due(final long nowMs) {
         final long next = nextMs.get();
         if (nowMs < next || !nextMs.compareAndSet(next, nowMs + intervalMs)) {
-            leftOut.increment();
+            leftOut.incrementAndGet();
+            if (tail != null && !tailDue.get() && tailDue.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("niolb-log-tail").start(this::tailWhenQuiet);
+            }
             return false;
+        }
+        if (tail != null) {
+            lastLineNanos = System.nanoTime();
         }
         return true;
     }
 
     /** How many were left out since the last line, counted from now on afresh: for the line {@link #due} let out. */
     public long leftOut() {
-        return leftOut.sumThenReset();
+        return leftOut.getAndSet(0);
     }
 
     /**
@@ -67,5 +90,45 @@ public final class LinePace {
     /** Makes the next line wait a whole interval from {@code nowMs}: after a summary of those left out. */
     public void restart(final long nowMs) {
         nextMs.set(nowMs + intervalMs);
+    }
+
+    /** Says those left out and not yet said through the tail, now: at a stop. Nothing without a tail. */
+    public void flush() {
+        if (tail == null) {
+            return;
+        }
+        final long more = leftOut();
+        if (more > 0) {
+            tail.accept(more);
+        }
+    }
+
+    /**
+     * Waits until the next line was due and a little more (half an interval, at most a second) has passed with no
+     * line, then says those left out: a flood that goes on lets a line out when it is due, which says them.
+     */
+    private void tailWhenQuiet() {
+        final long graceMs = Math.min(intervalMs / 2, 1000);
+        while (true) {
+            final long line = lastLineNanos;
+            final long waitNanos = line + (intervalMs + graceMs) * 1_000_000L - System.nanoTime();
+            if (waitNanos > 0) {
+                try {
+                    Thread.sleep(waitNanos / 1_000_000L + 1);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            if (lastLineNanos != line) {
+                continue; // a line went out meanwhile: it said those before it; wait for the one after
+            }
+            flush();
+            tailDue.set(false);
+            // one left out between the flush and now found the tail still due and armed none: this one goes on
+            if (leftOut.get() == 0 || !tailDue.compareAndSet(false, true)) {
+                return;
+            }
+        }
     }
 }

@@ -54,12 +54,15 @@ public final class TcpListener implements Listener {
     private final Transport transport;
     private volatile Settings settings;
     private volatile AccessLog accessLog = AccessLog.OFF;
-    // each kind of line at most once an interval per listener, over all loops: a hint, the counters count
-    private final LinePace connectWarns = new LinePace(WARN_INTERVAL_MS);
-    private final LinePace headerWarns = new LinePace(WARN_INTERVAL_MS);
-    private final LinePace bufferWarns = new LinePace(WARN_INTERVAL_MS);
-    private final LinePace descriptorWarns = new LinePace(WARN_INTERVAL_MS);
-    private final LinePace acceptWarns = new LinePace(WARN_INTERVAL_MS);
+    // each kind of line at most once an interval per listener, over all loops, and those left out said at its end:
+    // a hint, the counters count
+    private final LinePace connectWarns = new LinePace(WARN_INTERVAL_MS, n -> tail(n, "connect failures"));
+    private final LinePace headerWarns = new LinePace(WARN_INTERVAL_MS, n -> tail(n, "PROXY headers refused"));
+    private final LinePace bufferWarns = new LinePace(WARN_INTERVAL_MS,
+        n -> tail(n, "sessions closed for want of direct memory"));
+    private final LinePace descriptorWarns = new LinePace(WARN_INTERVAL_MS,
+        n -> tail(n, "sockets to a server not opened for want of descriptors"));
+    private final LinePace acceptWarns = new LinePace(WARN_INTERVAL_MS, n -> tail(n, "accept failures"));
     private final LinePace maxconnNotes = new LinePace(MAXCONN_NOTE_INTERVAL_MS);
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
@@ -398,6 +401,11 @@ public final class TcpListener implements Listener {
     /** Whether and from whom a PROXY protocol header is read (for new sessions). */
     public AcceptProxy acceptProxy() {
         return settings.config().acceptProxy();
+    }
+
+    /** Those of a paced kind of line left out since the last one, said when its second ends. */
+    private void tail(final long count, final String what) {
+        LOG.warn("listener {}: {} more {} in the last second, not logged one by one", name(), count, what);
     }
 
     /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */

@@ -55,7 +55,9 @@ public final class UdpListener implements Listener {
     private final long kernelDropsBefore;
     private volatile AccessLog accessLog = AccessLog.OFF;
     /** Its warnings, over all loops: at most one a second, saying how many were left out. */
-    private final LinePace warnings = new LinePace(WARN_INTERVAL_MS);
+    private final LinePace warnings = new LinePace(WARN_INTERVAL_MS,
+        n -> LOG.warn("listener {}: {} more {} in the last second, not logged one by one", name(), n,
+            n == 1 ? "warning" : "warnings"));
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final List<DatagramSocket> sockets, final Transport transport, final UdpListener continued)

@@ -49,6 +49,35 @@ class LinePaceTest {
     }
 
     @Test
+    void thoseLeftOutAfterTheLastLineAreSaidWhenTheIntervalEndsThoughNoEventFollows() throws Exception {
+        final java.util.concurrent.LinkedBlockingQueue<Long> tails = new java.util.concurrent.LinkedBlockingQueue<>();
+        final LinePace pace = new LinePace(200, tails::add);
+        final long now = System.currentTimeMillis();
+        assertThat(pace.due(now)).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThat(pace.due(now + 10)).isFalse();
+        }
+
+        assertThat(tails.poll(5, java.util.concurrent.TimeUnit.SECONDS)).as("the tail, at the interval's end")
+            .isEqualTo(3L);
+        assertThat(pace.leftOutSaid("")).as("said once").isEmpty();
+    }
+
+    @Test
+    void aLineThatSaysThoseLeftOutLeavesTheTailNothingToSay() throws Exception {
+        final java.util.concurrent.LinkedBlockingQueue<Long> tails = new java.util.concurrent.LinkedBlockingQueue<>();
+        final LinePace pace = new LinePace(200, tails::add);
+        final long now = System.currentTimeMillis();
+        pace.due(now);
+        pace.due(now + 1); // left out: a tail is due at now + 200
+        assertThat(pace.due(now + 200)).isTrue();
+        assertThat(pace.leftOutSaid("")).isEqualTo(" (1 more since the last one logged, not logged)");
+
+        pace.flush(); // what a stop does: nothing left to say
+        assertThat(tails.poll(600, java.util.concurrent.TimeUnit.MILLISECONDS)).as("no tail").isNull();
+    }
+
+    @Test
     void manyThreadsAtOnceLetExactlyOneLineOutAndLoseNoCount() throws Exception {
         final LinePace pace = new LinePace(1000);
         final int threads = 4;

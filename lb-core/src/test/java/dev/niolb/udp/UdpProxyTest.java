@@ -553,7 +553,8 @@ class UdpProxyTest {
             Await.until(() -> counters().get(UdpListenerCounters.SERVER_UNREACHABLE) == 1, 5000);
             Await.until(() -> !log.messages().isEmpty(), 5000);
             assertThat(client.receive(200)).as("lost with its server: not kept for a retry").isNull();
-            assertThat(log.messages()).singleElement().asString().contains(
+            assertThat(log.messages()).filteredOn(m -> !m.endsWith("not logged one by one")) // a left-out one's tail
+                .singleElement().asString().contains(
                 "ending the flow of " + dev.niolb.config.Endpoint.hostPort(client.localAddress()) + " (its datagram of 4097 bytes was too large to"
                     + " keep for a retry: at most 4096 bytes in all)");
         }
