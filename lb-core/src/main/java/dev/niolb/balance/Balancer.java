@@ -34,6 +34,15 @@ public interface Balancer {
     default void inherit(final Balancer previous) {
     }
 
+    /**
+     * Starts a rotation {@code turn} places in: each loop's first balancer of a group starts at its own loop's
+     * index, so that the first sessions over all loops go where one loop's first sessions would, instead of every
+     * loop sending its first to the first server (black-box testing, session 34: four long sessions on four loops
+     * all went to one server of four). Balancers without a rotation ignore it.
+     */
+    default void startAt(final int turn) {
+    }
+
     /** Where {@code server} is in {@code servers} (by identity), or -1. */
     static int indexOf(final Server[] servers, final Server server) {
         for (int i = 0; i < servers.length; i++) {

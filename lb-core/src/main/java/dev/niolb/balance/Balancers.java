@@ -16,17 +16,22 @@ public final class Balancers {
      *                retries (per loop, so loops do not pick in lockstep)
      */
     public static Balancer create(final Algorithm algorithm, final Server[] servers, final long seed) {
+        return create(algorithm, servers, new SplitMix64(seed));
+    }
+
+    /** As {@link #create(Algorithm, Server[], long)}, drawing from {@code random} (a loop's, kept across snapshots). */
+    static Balancer create(final Algorithm algorithm, final Server[] servers, final SplitMix64 random) {
         Objects.requireNonNull(algorithm, "algorithm");
         for (final Server server : servers) {
             Objects.requireNonNull(server, "servers must not contain null");
         }
         return switch (algorithm) {
-            case ROUNDROBIN -> new RoundRobin(servers, seed);
-            case WEIGHTED -> new SmoothWeightedRoundRobin(servers, seed);
+            case ROUNDROBIN -> new RoundRobin(servers, random);
+            case WEIGHTED -> new SmoothWeightedRoundRobin(servers, random);
             case LEASTCONN -> new LeastConnections(servers);
             case SOURCE -> new Maglev(MaglevTable.build(servers));
-            case RANDOM -> new PowerOfTwoChoices(servers, seed);
-            case LEASTTIME -> new PowerOfTwoChoices(servers, seed, true);
+            case RANDOM -> new PowerOfTwoChoices(servers, random, false);
+            case LEASTTIME -> new PowerOfTwoChoices(servers, random, true);
         };
     }
 

@@ -13,14 +13,16 @@ import dev.niolb.backend.TargetGroup;
  */
 public final class GroupBalancer {
     private final TargetGroup group;
-    private final long seed;
+    private final int loop;
+    /** This loop's draws for the group, one stream across all its snapshots' balancers. */
+    private final SplitMix64 random = SplitMix64.independent();
     private TargetGroup.Snapshot snapshot;
     private Balancer balancer;
 
-    /** @param seed distinguishes loops, so that random choices on two loops are not made in lockstep */
-    public GroupBalancer(final TargetGroup group, final long seed) {
+    /** @param loop the loop's index: where its rotations start ({@link Balancer#startAt}) */
+    public GroupBalancer(final TargetGroup group, final int loop) {
         this.group = group;
-        this.seed = seed;
+        this.loop = loop;
     }
 
     /** See {@link Balancer#pick}. */
@@ -29,9 +31,11 @@ public final class GroupBalancer {
         if (current != snapshot) {
             final Balancer next = current.balance() == Algorithm.SOURCE
                 ? Balancers.source(current.maglevTable(), current.hashBalanceFactor())
-                : Balancers.create(current.balance(), current.servers(), seed);
+                : Balancers.create(current.balance(), current.servers(), random);
             if (balancer != null && snapshot.balance() == current.balance()) {
                 next.inherit(balancer); // a new membership or weight does not restart the rotation
+            } else {
+                next.startAt(loop);
             }
             balancer = next;
             snapshot = current;

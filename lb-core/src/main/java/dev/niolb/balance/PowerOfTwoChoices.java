@@ -45,13 +45,21 @@ final class PowerOfTwoChoices implements Balancer {
     private int maxWeight = 1;
 
     PowerOfTwoChoices(final Server[] servers, final long seed) {
-        this(servers, seed, false);
+        this(servers, new SplitMix64(seed), false);
     }
 
-    /** @param byConnectTime score by connect time and active sessions ({@code leasttime}) */
     PowerOfTwoChoices(final Server[] servers, final long seed, final boolean byConnectTime) {
+        this(servers, new SplitMix64(seed), byConnectTime);
+    }
+
+    /**
+     * @param random        the loop's draws, going on from the previous snapshot's balancer: a generator seeded
+     *                      afresh at every snapshot drew the same first pairs after every weight change
+     * @param byConnectTime score by connect time and active sessions ({@code leasttime})
+     */
+    PowerOfTwoChoices(final Server[] servers, final SplitMix64 random, final boolean byConnectTime) {
         this.servers = servers.clone();
-        this.random = new SplitMix64(seed);
+        this.random = random;
         this.byConnectTime = byConnectTime;
     }
 

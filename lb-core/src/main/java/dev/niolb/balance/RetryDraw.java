@@ -13,14 +13,14 @@ import dev.niolb.backend.Server;
  * good every retry after the first went to the second bad one (black-box testing). Drawn, a retry lands on each
  * server that can take it alike (by weight, for {@code weighted}), whatever the order the servers are listed in.
  *
- * <p>Threading: not threadsafe; owned by the balancer, so by one event loop. Its {@link SplitMix64} is seeded per
- * loop.
+ * <p>Threading: not threadsafe; owned by the balancer, so by one event loop. Its {@link SplitMix64} is its loop's
+ * (the {@link GroupBalancer}'s), which goes on from one snapshot's balancer to the next.
  */
 final class RetryDraw {
     private final SplitMix64 random;
 
-    RetryDraw(final long seed) {
-        this.random = new SplitMix64(seed);
+    RetryDraw(final SplitMix64 random) {
+        this.random = random;
     }
 
     /**

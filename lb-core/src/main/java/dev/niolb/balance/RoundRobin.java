@@ -15,8 +15,17 @@ final class RoundRobin implements Balancer {
     private int next;
 
     RoundRobin(final Server[] servers, final long seed) {
+        this(servers, new SplitMix64(seed));
+    }
+
+    RoundRobin(final Server[] servers, final SplitMix64 random) {
         this.servers = servers.clone();
-        this.retries = new RetryDraw(seed);
+        this.retries = new RetryDraw(random);
+    }
+
+    @Override
+    public void startAt(final int turn) {
+        next = servers.length == 0 ? 0 : Math.floorMod(turn, servers.length);
     }
 
     /** The turn goes on after the server the previous balancer picked last, wherever it is now. */

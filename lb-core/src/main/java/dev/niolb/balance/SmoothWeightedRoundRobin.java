@@ -23,9 +23,25 @@ final class SmoothWeightedRoundRobin implements Balancer {
     private final RetryDraw retries;
 
     SmoothWeightedRoundRobin(final Server[] servers, final long seed) {
+        this(servers, new SplitMix64(seed));
+    }
+
+    SmoothWeightedRoundRobin(final Server[] servers, final SplitMix64 random) {
         this.servers = servers.clone();
         this.current = new long[servers.length];
-        this.retries = new RetryDraw(seed);
+        this.retries = new RetryDraw(random);
+    }
+
+    /** As if {@code turn} picks had been made (within one cycle of the weights): the picks they would have made. */
+    @Override
+    public void startAt(final int turn) {
+        long total = 0;
+        for (final Server server : servers) {
+            total += Balancer.availableWeight(server, 0);
+        }
+        for (long i = total == 0 ? 0 : Math.floorMod(turn, total); i > 0; i--) {
+            pick(0, 0);
+        }
     }
 
     /** Servers both snapshots share keep their current values; new ones start at 0, as in nginx. */

@@ -79,13 +79,13 @@ final class TcpAcceptor implements IoHandler, Timeout, ConnectionLimit.Waiter {
         this.settings = listener.settings();
         // the buffer pool is the loop's, taken in register(), on the loop: a listener added by a reload is
         // made on the reload's thread, and the loop's pool map has one writer, the loop
-        this.balancer = new GroupBalancer(settings.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        this.balancer = new GroupBalancer(settings.group(), stripe);
     }
 
     /** The listener's settings changed (a reload): a new group gets a new balancer, a new buffer size a pool. */
     private void follow(final TcpListener.Settings next) {
         if (next.group() != settings.group()) {
-            balancer = new GroupBalancer(next.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+            balancer = new GroupBalancer(next.group(), stripe);
         }
         if (next.options().bufferSize() != settings.options().bufferSize()) {
             pool = loop.bufferPool(next.options().bufferSize());

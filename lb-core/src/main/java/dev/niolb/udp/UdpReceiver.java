@@ -68,7 +68,7 @@ final class UdpReceiver implements IoHandler {
         this.loop = loop;
         this.socket = socket;
         this.stripe = loop.index();
-        this.balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1));
+        this.balancer = new GroupBalancer(listener.group(), stripe);
         this.acceptProxy = listener.config().acceptProxy();
         this.headers = acceptProxy.enabled() ? new DatagramHeaderReader(acceptProxy.maxHeaderLength()) : null;
     }
@@ -207,7 +207,7 @@ final class UdpReceiver implements IoHandler {
             return null;
         }
         if (balancer.group() != listener.group()) {
-            balancer = new GroupBalancer(listener.group(), 0x9E3779B97F4A7C15L * (stripe + 1)); // a reload moved it
+            balancer = new GroupBalancer(listener.group(), stripe); // a reload moved it
         }
         final InetSocketAddress bound = listener.localAddress();
         final InetSocketAddress sentTo = destination != null ? destination

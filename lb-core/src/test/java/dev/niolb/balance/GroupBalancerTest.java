@@ -89,4 +89,56 @@ class GroupBalancerTest {
         assertThat(group.retiring()).containsExactly(a);
         assertThat(a.acceptsNew()).isFalse();
     }
+
+    @Test
+    void eachLoopsRoundRobinStartsAtItsOwnPlaceSoTheFirstSessionsOfAllLoopsGoRound() {
+        final TargetGroup group = group(Algorithm.ROUNDROBIN, server("a", 1), server("b", 1), server("c", 1),
+            server("d", 1));
+        final List<String> firsts = new ArrayList<>();
+        for (int loop = 0; loop < 4; loop++) {
+            firsts.add(new GroupBalancer(group, loop).pick(0, 0).name());
+        }
+        assertThat(firsts).containsExactly("a", "b", "c", "d"); // was a, a, a, a: each loop from the first
+    }
+
+    @Test
+    void eachLoopsSmoothWeightedRotationStartsAsManyPicksInAsItsIndex() {
+        final TargetGroup group = group(Algorithm.WEIGHTED, server("a", 5), server("b", 1), server("c", 1));
+        final List<String> firsts = new ArrayList<>();
+        for (int loop = 0; loop < 7; loop++) {
+            firsts.add(new GroupBalancer(group, loop).pick(0, 0).name());
+        }
+        // the first pick of loops 0..6 is one loop's first seven: a a b a c a a
+        assertThat(firsts).containsExactly("a", "a", "b", "a", "c", "a", "a");
+    }
+
+    @Test
+    void aWeightChangeAndBackDoesNotStartTheRandomDrawsAgain() {
+        final TargetGroup group = group(Algorithm.RANDOM, server("a", 1), server("b", 1), server("c", 1),
+            server("d", 1));
+        final GroupBalancer balancer = new GroupBalancer(group, 0);
+        final List<String> first = picks(balancer, 24);
+
+        group.snapshot().server("d").weight(2); // two new snapshots: each built a balancer seeded afresh
+        group.snapshot().server("d").weight(1);
+
+        // with every server idle a pick is the first of its two draws: the same seed drew the same 24 again
+        assertThat(picks(balancer, 24)).isNotEqualTo(first);
+    }
+
+    @Test
+    void twoLoopsDrawIndependentlyNotOneTheOthersStreamAPickApart() {
+        final TargetGroup group = group(Algorithm.RANDOM, server("a", 1), server("b", 1), server("c", 1),
+            server("d", 1));
+        final List<String> loop0 = picks(new GroupBalancer(group, 0), 400);
+        final List<String> loop2 = picks(new GroupBalancer(group, 2), 400);
+        int same = 0;
+        for (int i = 0; i + 1 < loop0.size(); i++) {
+            if (loop2.get(i).equals(loop0.get(i + 1))) {
+                same++;
+            }
+        }
+        // independent: about a quarter alike; seeds GAMMA x (loop + 1) made loop 2's picks loop 0's, one later
+        assertThat(same).as("loop 2's picks equal to loop 0's next").isLessThan(200);
+    }
 }

@@ -31,7 +31,7 @@ class ServerAttemptsTest {
                 SendProxy.NONE, maxconn));
         }
         return new GroupBalancer(new TargetGroup(new TargetGroupConfig("g", algorithm, servers,
-            HealthCheckConfig.DEFAULTS), 1), 7);
+            HealthCheckConfig.DEFAULTS), 1), 0);
     }
 
     @Test
