@@ -62,6 +62,8 @@ class UsageErrorsTest {
             arguments("zero threads", ok("--threads", "0"), "niolb: threads must be 1..256, got 0"),
             arguments("threads that are not a number", ok("--threads", "many"),
                 "niolb: Invalid value for option '--threads': 'many' is neither auto nor a whole number"),
+            arguments("threads with a space", ok("--threads", " 3"),
+                "niolb: Invalid value for option '--threads': ' 3' is neither auto nor a whole number"),
             arguments("an unknown check", ok("--check", "ping"),
                 "niolb: bad check 'ping': expected tcp, http:/PATH, send:TEXT,expect:TEXT, dns:NAME or agent:PORT"),
             arguments("a dns check with a bad name", ok("--check", "dns:bad name"),

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * GET    /                                  the stats page (HTML; reads /api/stats every 2 s)
  * GET    /metrics                           Prometheus text format 0.0.4
  * GET    /api/stats                         listeners, groups, servers, latencies (JSON)
- * GET    /api/connections?server=&amp;listener=&amp;limit=   the live connection table, oldest first (JSON)
+ * GET    /api/connections?server=&amp;group=&amp;listener=&amp;limit=   the live connection table, oldest first
  * GET    /ready                             200 when ready for traffic, 503 when not or stopping ({@link Readiness})
  * GET    /api/proof?nonce=N                 that this process holds the token, before a client sends it ({@link AdminProof})
  * POST   /api/groups/{g}/servers/{s}        state=ready|drain|maint and/or weight=N
@@ -207,14 +207,15 @@ final class AdminRoutes {
         }
     }
 
-    private static final java.util.Set<String> CONNECTIONS_PARAMS = java.util.Set.of("server", "listener", "limit");
+    private static final java.util.Set<String> CONNECTIONS_PARAMS = java.util.Set.of("server", "group", "listener",
+        "limit");
 
     private AdminResponse connections(final AdminRequest x) {
         final Map<String, String> q = query(x);
         for (final String key : q.keySet()) {
             if (!CONNECTIONS_PARAMS.contains(key)) { // a typo in a filter listed every connection (session 30)
                 throw new Refused(400, "unknown parameter '" + ClientText.clip(key)
-                    + "': expected server, listener and/or limit");
+                    + "': expected server, group, listener and/or limit");
             }
         }
         int limit = DEFAULT_LIMIT;
@@ -230,9 +231,11 @@ final class AdminRoutes {
             }
         }
         final String server = q.get("server");
+        final String group = q.get("group"); // a server's name alone may be one of several groups' (session 34)
         final String listener = q.get("listener");
         final List<SessionInfo> rows = lb.sessions().stream()
             .filter(r -> server == null || server.equals(r.server()))
+            .filter(r -> group == null || group.equals(r.group()))
             .filter(r -> listener == null || listener.equals(r.listener()))
             .sorted(Comparator.comparingLong(SessionInfo::startEpochMs).thenComparingLong(SessionInfo::id))
             .toList();

@@ -135,6 +135,7 @@ final class StatsJson {
                 .field("id", Long.toHexString(r.id()))
                 .field("listener", r.listener())
                 .field("client", Endpoint.hostPort(r.client()))
+                .field("group", r.group())
                 .field("server", r.server())
                 .field("state", r.state())
                 .field("age_ms", Math.max(0, nowEpochMs - r.startEpochMs()))

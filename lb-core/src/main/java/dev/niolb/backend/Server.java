@@ -124,6 +124,11 @@ public final class Server {
         return failover.group() + "/" + name;
     }
 
+    /** The name of the group it is (or was, retiring) a server of. */
+    public String group() {
+        return failover.group();
+    }
+
     public InetSocketAddress address() {
         return address;
     }

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
  * @param bytesIn      bytes from the client to the server
  * @param bytesOut     bytes from the server to the client
  */
-public record SessionInfo(long id, String listener, InetSocketAddress client, String server, long startEpochMs,
+public record SessionInfo(long id, String listener, InetSocketAddress client, String group, String server,
+                          long startEpochMs,
                           long bytesIn, long bytesOut, String state) {
 }

@@ -765,7 +765,8 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             case CLOSED -> "closed";
         };
         final Server shown = phase == Phase.LINGERING ? lastTried : server; // lingering: the server that reset it
-        return new SessionInfo(id, listener.name(), who.address(), shown == null ? null : shown.name(),
+        return new SessionInfo(id, listener.name(), who.address(), shown == null ? null : shown.group(),
+            shown == null ? null : shown.name(),
             startEpochMs, duplex.bytesIn(), duplex.bytesOut(), stateName);
     }
 

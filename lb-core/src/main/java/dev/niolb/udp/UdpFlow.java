@@ -839,7 +839,8 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
 
     @Override
     public SessionInfo info() {
-        return new SessionInfo(id, listener.name(), client, server == null ? null : server.name(), startEpochMs,
+        return new SessionInfo(id, listener.name(), client, server == null ? null : server.group(),
+            server == null ? null : server.name(), startEpochMs,
             bytesIn, bytesOut, closed ? "closed" : "flow");
     }
 }

@@ -166,6 +166,7 @@ class AdminStatsTest {
                 final int port = Integer.parseInt(row.get("client").asText().replaceAll(".*:", ""));
                 assertThat(row.get("client").asText()).startsWith("127.0.0.1:");
                 assertThat(row.get("listener").asText()).isEqualTo("front");
+                assertThat(row.get("group").asText()).isEqualTo("g");
                 assertThat(row.get("server").asText()).isEqualTo(serverByPort.get(port));
                 assertThat(row.get("state").asText()).isEqualTo("relaying");
                 assertThat(row.get("bytes_in").asLong()).isEqualTo((long) sentByPort.get(port));
@@ -176,6 +177,10 @@ class AdminStatsTest {
             final long onS0 = serverByPort.values().stream().filter("s0"::equals).count();
             final JsonNode s0 = AdminRig.JSON.readTree(rig.http.get("/api/connections?server=s0").body());
             assertThat(s0.get("total").asLong()).isEqualTo(onS0);
+            assertThat(AdminRig.JSON.readTree(rig.http.get("/api/connections?group=g&server=s0").body()).get("total")
+                .asLong()).isEqualTo(onS0);
+            assertThat(AdminRig.JSON.readTree(rig.http.get("/api/connections?group=other&server=s0").body())
+                .get("total").asLong()).as("s0 of another group").isZero();
             final JsonNode one = AdminRig.JSON.readTree(rig.http.get("/api/connections?limit=1").body());
             assertThat(one.get("total").asInt()).isEqualTo(3);
             assertThat(one.get("shown").asInt()).isEqualTo(1);
