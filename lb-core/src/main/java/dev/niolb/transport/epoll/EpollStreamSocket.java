@@ -38,6 +38,8 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     private boolean endRead;
     /** This side's FIN has been sent ({@link #shutdownOutput}). */
     private boolean outputShut;
+    /** {@code TCP_QUICKACK} was turned off for the connect and is to be turned on once the first bytes went. */
+    private boolean ackHeld;
 
     /** @param noDelay whether the socket has {@code TCP_NODELAY} already (accepted: from its listener) */
     EpollStreamSocket(final int fd, final int family, final boolean noDelay) {
@@ -97,7 +99,7 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
      * With {@code TCP_QUICKACK} off before the connect, the kernel holds the handshake's last ACK (up to its
      * delayed-ACK timer) and sends it with the first bytes written: one segment less per connection, and the server
      * sees its connection established and readable at once. One {@code setsockopt}; a refusal only costs that
-     * segment.
+     * segment. Once those bytes went, quick ACKs are turned on again ({@link #releaseAck}).
      */
     @Override
     public boolean connect(final InetSocketAddress remote, final boolean bytesFollow) throws IOException {
@@ -125,8 +127,32 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
     private void holdHandshakeAck() {
         try {
             setInt(Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, 0);
+            ackHeld = true;
         } catch (final IOException refused) {
             // the handshake's ACK goes on its own, as without the option; a closed socket fails the connect
+        }
+    }
+
+    /**
+     * Quick ACKs again, after the first bytes took the handshake's ACK along. Left off, the socket stayed in the
+     * kernel's delayed-ACK ("pingpong") mode until a delayed ACK fired, so the server's first reply was ACKed 40 ms
+     * late, and a server with Nagle's algorithm on held the rest of its reply for that ACK: 40 ms more on the first
+     * reply of every connection (black-box testing, session 34; HAProxy holds the ACK only with
+     * {@code option tcp-smart-connect}). One more {@code setsockopt} per connection that held it.
+     */
+    /** Bytes went out other than by {@link #write} (a splice): the handshake's ACK with them. */
+    void sent() {
+        if (ackHeld) {
+            releaseAck();
+        }
+    }
+
+    private void releaseAck() {
+        ackHeld = false;
+        try {
+            setInt(Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, 1);
+        } catch (final IOException closed) {
+            // the next call on the socket says what happened to it
         }
     }
 
@@ -170,6 +196,9 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
             if (n >= 0) {
                 if (n > 0) {
                     first.position(position + (int) n);
+                    if (ackHeld) {
+                        releaseAck();
+                    }
                 }
                 return true;
             }
@@ -239,6 +268,9 @@ final class EpollStreamSocket extends EpollFd implements StreamSocket {
             final long n = Libc.send(fd(), MemorySegment.ofBuffer(src), count, flags);
             if (n >= 0) {
                 src.position(position + (int) n);
+                if (ackHeld && n > 0) {
+                    releaseAck();
+                }
                 return (int) n;
             }
             final int errno = Libc.errno();

@@ -135,6 +135,7 @@ final class SpliceRelay implements StreamRelay {
             final long m = Libc.splice(pipe.readFd, dst.fd(), pipe.held, FLAGS);
             if (m > 0) {
                 pipe.held -= (int) m;
+                dst.sent();
                 continue;
             }
             final int errno = m == 0 ? Errors.EAGAIN : Libc.errno();
