@@ -195,6 +195,17 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public static LoadBalancer start(final Config config, final OperatorStates states,
                                      final java.util.function.BooleanSupplier stopAsked) throws IOException {
+        return start(config, states, stopAsked, HandedOverState.NONE);
+    }
+
+    /**
+     * As {@link #start(Config, OperatorStates, java.util.function.BooleanSupplier)}, starting from what the niolb
+     * taken over knew ({@code handed}): its servers DOWN start DOWN, its agents' last words hold, and its DNS names'
+     * servers are there before the first lookup, all before any listener accepts.
+     */
+    public static LoadBalancer start(final Config config, final OperatorStates states,
+                                     final java.util.function.BooleanSupplier stopAsked, final HandedOverState handed)
+        throws IOException {
         final EventLoop[] loops = new EventLoop[config.threads()];
         final List<Listener> listeners = new ArrayList<>();
         HealthChecker health = null;
@@ -225,11 +236,12 @@ public final class LoadBalancer implements AutoCloseable {
             // retried; its group starts with the servers it has)
             dns = DnsDiscovery.start(config.dns());
             dns.listeners(Config.ownEndpoints(config.listeners(), config.admin()));
-            dns.watch(dnsSpecs(config.groups(), groups), stopAsked);
+            dns.watch(dnsSpecs(config.groups(), groups), stopAsked, (group, spec) -> handed.dnsMembers(group.name(), spec));
             if (stopAsked.getAsBoolean()) {
                 throw new StartAbandoned(); // before any listener takes a client it would only turn away
             }
             states.restore(groups); // before any listener accepts: a server kept in MAINT takes no session
+            takeHealthOver(handed, groups); // and one the old niolb held DOWN none either
             for (final ListenerConfig l : config.listeners()) {
                 final Listener listener = ListenerBinder.bind(l, groups.get(l.group()), loops, global, accessLog,
                     transport);
@@ -490,6 +502,35 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** The flows every UDP listener of {@code listeners} may hold at once. */
+    /**
+     * Servers the niolb taken over held DOWN, or whose agents had said more than UP at 100 %, start so here: the
+     * same server (group, name and address), and its checks go on from that state (a DOWN one needs its rise).
+     */
+    private static void takeHealthOver(final HandedOverState handed, final Map<String, TargetGroup> groups) {
+        int down = 0;
+        int agents = 0;
+        for (final HandedOverState.ServerHealth h : handed.servers()) {
+            final TargetGroup group = groups.get(h.group());
+            final Server server = group == null ? null : group.snapshot().server(h.name());
+            if (server == null || !server.address().equals(h.address())) {
+                continue; // not in this config, or moved: its own checks judge it
+            }
+            if (!h.up()) {
+                server.health(false, "the niolb taken over had it DOWN; its checks go on from there");
+                down++;
+            }
+            if (h.agentMode() != null || h.agentPercent() != 100) {
+                server.agentReport(h.agentMode(), h.agentPercent(), "its agent's last word, as the niolb taken over "
+                    + "had it");
+                agents++;
+            }
+        }
+        if (down + agents > 0) {
+            LOG.info("takeover: {} {} DOWN and {} agents' last words carried over from the niolb taken over", down,
+                down == 1 ? "server" : "servers", agents);
+        }
+    }
+
     /** The UDP listeners at the default flow cap share it ({@link UdpListener#shareAutoFlows}). */
     private static void shareAutoFlows(final List<Listener> listeners) {
         final List<UdpListener> auto = listeners.stream()

@@ -59,6 +59,8 @@ final class Foreground {
     private Path controlSocket;
     private Path takeoverFrom;
     private Path stateFile;
+    /** What the niolb taken over knew (servers' health, DNS answers); nothing without a takeover. */
+    private dev.niolb.HandedOverState handed = dev.niolb.HandedOverState.NONE;
 
     /** What the stop began with (a signal's name), once it has: the systemd status line says so from then on. */
     private volatile String stoppingBy;
@@ -123,6 +125,9 @@ final class Foreground {
         final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
         final long pid = ProcessHandle.current().pid();
         final Takeover takeover = takeoverFrom == null ? null : takeOver(takeoverFrom, pid);
+        if (takeover != null) {
+            handed = takeover.state(); // health and DNS answers: the engine starts from them
+        }
         final int[] handedOver = takeover != null ? takeover.fds() : ListeningSockets.handedOver(System.getenv(), pid);
         final int activated = takeover != null ? 0 : ListeningSockets.fromSocketUnits(System.getenv(), handedOver.length);
         if (activated > 0 && config.transport() == TransportChoice.NIO) {
@@ -548,7 +553,7 @@ final class Foreground {
     private LoadBalancer startEngine(final StopSignals signals) {
         try {
             return LoadBalancer.start(config, stateFile == null ? OperatorStates.NONE : OperatorStates.in(stateFile),
-                signals::stopRequested);
+                signals::stopRequested, handed);
         } catch (final LoadBalancer.StartAbandoned e) {
             throw new StoppedWhileStarting();
         } catch (final BindException e) {

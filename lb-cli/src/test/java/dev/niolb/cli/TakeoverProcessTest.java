@@ -121,6 +121,30 @@ class TakeoverProcessTest {
     }
 
     @Test
+    void aSuccessorStartsWithTheServersTheOldNiolbHeldDown(@TempDir final Path dir) throws Exception {
+        final int port = freeFixedPort();
+        final int closed = freeFixedPort(); // nothing listens there: refused
+        final Path control = dir.resolve("niolb.sock");
+        try (EchoServer echo = new EchoServer("hi");
+             NiolbProcess old = NiolbProcess.start(run(port, echo, control, "--server", "127.0.0.1:" + closed,
+                 "--check", "tcp", "--check-interval", "200ms", "--fall", "1"))) {
+            old.awaitOut("server default/127\\.0\\.0\\.1:" + closed + " DOWN.*", WAIT);
+            try (NiolbProcess successor = NiolbProcess.start(run(port, echo, control, "--server",
+                "127.0.0.1:" + closed, "--check", "tcp", "--check-interval", "30s", "--fall", "1", "--takeover",
+                control.toString()))) {
+                // before it listens: no client of it goes to a server known to be failing (session 34)
+                successor.awaitOut("server default/127\\.0\\.0\\.1:" + closed + " DOWN: the niolb taken over had it "
+                    + "DOWN.*", WAIT);
+                successor.awaitOut("takeover: 1 server DOWN and 0 agents' last words carried over.*", WAIT);
+                old.awaitOut(".*told niolb pid " + successor.pid() + " of 1 servers' health.*", WAIT);
+                assertThat(old.awaitExit(WAIT)).isZero();
+                successor.signal("TERM");
+                assertThat(successor.awaitExit(WAIT)).isZero();
+            }
+        }
+    }
+
+    @Test
     void aSuccessorThatDropsAListenerSaysHowManySocketsItAdoptedWithoutTheOnesItClosed(@TempDir final Path dir)
         throws Exception {
         final int port = freeFixedPort();

@@ -121,6 +121,16 @@ public final class DnsDiscovery implements AutoCloseable {
      * session 27). The lookups go on until {@link #close}.
      */
     public void watch(final List<Map.Entry<TargetGroup, DnsServerSpec>> specs, final BooleanSupplier abandon) {
+        watch(specs, abandon, (group, spec) -> List.of());
+    }
+
+    /**
+     * As {@link #watch(List, BooleanSupplier)}, each spec first holding the servers {@code seeds} gives for it (what
+     * the niolb this one took over from had resolved, {@link dev.niolb.HandedOverState}): its first lookup then
+     * brings them up to date, and one that fails keeps them, as a lookup failing later would.
+     */
+    public void watch(final List<Map.Entry<TargetGroup, DnsServerSpec>> specs, final BooleanSupplier abandon,
+                      final java.util.function.BiFunction<TargetGroup, DnsServerSpec, List<ServerConfig>> seeds) {
         final List<Thread> first = new ArrayList<>();
         synchronized (this) {
             for (final Map.Entry<TargetGroup, DnsServerSpec> e : specs) {
@@ -130,6 +140,7 @@ public final class DnsDiscovery implements AutoCloseable {
                     old.stop();
                     w.lookups = old.lookups; // the same name in the same group: its counts go on
                 }
+                w.seed(seeds.apply(e.getKey(), e.getValue()));
                 first.add(Thread.ofVirtual().name("niolb-dns-" + w.spec.name()).start(w::refresh));
             }
         }
@@ -294,6 +305,23 @@ public final class DnsDiscovery implements AutoCloseable {
                     : spec.server(had.address(), -1, false));
             }
             apply(desired);
+        }
+
+        /** The servers a predecessor had resolved, held as if they were this watch's last answer. */
+        synchronized void seed(final List<ServerConfig> had) {
+            if (had.isEmpty()) {
+                return;
+            }
+            final List<ServerConfig> desired = new ArrayList<>();
+            for (final ServerConfig s : had) {
+                // an SRV record's weight and priority are the record's; an address record's servers take the template's
+                desired.add(spec.srv() ? spec.server(s.address(), s.weight(), s.backup() && !spec.template().backup())
+                    : spec.server(s.address(), -1, false));
+            }
+            lastAnswer = List.copyOf(desired);
+            apply(lastAnswer);
+            LOG.info("dns {} (group {}): starting from the {} {} the niolb taken over had resolved; looking up now",
+                spec, group.name(), desired.size(), desired.size() == 1 ? "server" : "servers");
         }
 
         /** The last answer applied again, judged against the listeners as they are now. */

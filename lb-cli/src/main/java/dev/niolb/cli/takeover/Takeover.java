@@ -1,5 +1,6 @@
 package dev.niolb.cli.takeover;
 
+import dev.niolb.HandedOverState;
 import dev.niolb.config.Quoted;
 
 import java.io.IOException;
@@ -15,10 +16,12 @@ import java.nio.file.Path;
 public final class Takeover implements AutoCloseable {
     private final ControlSocket connection;
     private final int[] fds;
+    private final HandedOverState state;
 
-    private Takeover(final ControlSocket connection, final int[] fds) {
+    private Takeover(final ControlSocket connection, final int[] fds, final HandedOverState state) {
         this.connection = connection;
         this.fds = fds;
+        this.state = state;
     }
 
     /**
@@ -27,6 +30,16 @@ public final class Takeover implements AutoCloseable {
      * @throws IOException saying why in words (nothing listens there, it answered something else)
      */
     public static Takeover ask(final Path path, final long pid) throws IOException {
+        final Takeover withState = ask(path, pid, true);
+        // null: a niolb that knows no "state" ended the exchange; asked again as it expects, it hands over
+        return withState != null ? withState : ask(path, pid, false);
+    }
+
+    /**
+     * One exchange; with {@code askState}, the sockets and then what the running niolb knows (servers' health, DNS
+     * answers), or null when it ended the exchange at that question (a version without it).
+     */
+    private static Takeover ask(final Path path, final long pid, final boolean askState) throws IOException {
         if (Files.isRegularFile(path) || Files.isDirectory(path)) {
             throw new IOException(path + " is not a socket: give the --control-socket path of the running niolb");
         }
@@ -57,7 +70,23 @@ public final class Takeover implements AutoCloseable {
                         + Quoted.line(text.substring("error ".length()))
                     : "unexpected answer: " + Quoted.of(text));
             }
-            return new Takeover(connection, rest(connection, answer.fds(), Integer.parseInt(text.substring(4))));
+            final int[] fds = rest(connection, answer.fds(), Integer.parseInt(text.substring(4)));
+            if (!askState) {
+                return new Takeover(connection, fds, HandedOverState.NONE);
+            }
+            final HandedOverState state;
+            try {
+                state = state(connection);
+            } catch (final IOException | RuntimeException e) {
+                closeAll(fds);
+                throw e;
+            }
+            if (state == null) {
+                closeAll(fds);
+                connection.close();
+                return null;
+            }
+            return new Takeover(connection, fds, state);
         } catch (final IOException | RuntimeException e) {
             connection.close();
             throw e;
@@ -83,6 +112,57 @@ public final class Takeover implements AutoCloseable {
             }
         }
         return fds;
+    }
+
+    /**
+     * Asks for the running niolb's state ({@code state N}, then N characters of Base64); null when it answers
+     * nothing (it ended the exchange: a version that knows no such question).
+     */
+    private static HandedOverState state(final ControlSocket connection) throws IOException {
+        connection.send("state\n", new int[0]);
+        final StringBuilder got = new StringBuilder();
+        int length = -1;
+        while (length < 0 || got.length() < length) {
+            final ControlSocket.Received piece;
+            try {
+                piece = connection.receive(64 * 1024);
+            } catch (final IOException e) {
+                if (length < 0) {
+                    return null; // it closed or reset at the question
+                }
+                throw gone(e.getMessage());
+            }
+            if (piece.text().isEmpty()) {
+                if (length < 0) {
+                    return null;
+                }
+                throw new IOException("the running niolb stopped telling its state after " + got.length() + " of "
+                    + length + " characters");
+            }
+            got.append(piece.text());
+            if (length < 0) {
+                final int end = got.indexOf("\n");
+                if (end < 0) {
+                    continue;
+                }
+                final String head = got.substring(0, end);
+                if (!head.matches("state \\d{1,9}")) {
+                    throw new IOException("unexpected answer: " + Quoted.of(head));
+                }
+                length = Integer.parseInt(head.substring("state ".length()));
+                if (length > HandedOverState.MAX_CHARS) {
+                    throw new IOException("a state of " + length + " characters: more than " + HandedOverState.MAX_CHARS);
+                }
+                got.delete(0, end + 1);
+            }
+        }
+        return HandedOverState.decode(new String(java.util.Base64.getDecoder().decode(got.toString()),
+            java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** What the running niolb knew (servers' health, DNS answers): {@link HandedOverState#NONE} from an older one. */
+    public HandedOverState state() {
+        return state;
     }
 
     private static void closeAll(final int[] fds) {

@@ -1,5 +1,6 @@
 package dev.niolb.cli.takeover;
 
+import dev.niolb.HandedOverState;
 import dev.niolb.LoadBalancer;
 import dev.niolb.config.Quoted;
 import dev.niolb.log.LinePace;
@@ -232,7 +233,14 @@ public final class TakeoverServer implements AutoCloseable {
             LOG.info("takeover: handed {} listening {} to niolb pid {}; serving on them too until it has started "
                 + "(the admin API refuses changes meanwhile)", fds.length, fds.length == 1 ? "socket" : "sockets", pid);
             connection.timeout(START_TIMEOUT_MS);
-            final String answer = connection.receive(256).text().strip();
+            String answer = connection.receive(256).text().strip();
+            if (answer.equals("state")) { // a successor that can start from what this one knows (session 34)
+                final HandedOverState state = HandedOverState.of(lb);
+                sendState(connection, state.encode());
+                LOG.info("takeover: told niolb pid {} of {} servers' health and {} DNS names' servers", pid,
+                    state.servers().size(), state.dns().size());
+                answer = connection.receive(256).text().strip();
+            }
             if (!answer.equals("started")) {
                 LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
                     answer.isEmpty() ? "it went away" : answer);
@@ -263,6 +271,20 @@ public final class TakeoverServer implements AutoCloseable {
             connection.send("+\n", java.util.Arrays.copyOfRange(fds, at, end));
             at = end;
         }
+    }
+
+    /**
+     * {@code state N} and then N characters: the state's UTF-8 in Base64, so that a receiver reading it in pieces
+     * never splits a character. Over {@link HandedOverState#MAX_CHARS}, {@code state 0}: a head start, not a need.
+     */
+    private static void sendState(final ControlSocket connection, final String text) throws IOException {
+        final String encoded = java.util.Base64.getEncoder().encodeToString(
+            text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (encoded.length() > HandedOverState.MAX_CHARS) {
+            connection.send("state 0\n", new int[0]);
+            return;
+        }
+        connection.send("state " + encoded.length() + "\n" + encoded, new int[0]);
     }
 
     /** Tells the new niolb why nothing comes, so that it says more than "no answer"; best effort. */
