@@ -188,7 +188,7 @@ public final class HealthChecker implements AutoCloseable {
         }));
         group.onDrainStart(server -> loop.execute(() -> {
             if (gh.drain != null) {
-                gh.drain.add(server);
+                gh.drain.asked(server);
             }
         }));
         group.membershipListener(new TargetGroup.MembershipListener() {

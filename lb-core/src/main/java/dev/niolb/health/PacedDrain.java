@@ -60,6 +60,19 @@ final class PacedDrain implements Timeout {
     }
 
     /**
+     * A drain was asked for {@code server} just now: taken whatever its mode by the time this runs, so that a
+     * drain moved on at once (DRAIN, then MAINT) is still said by the first step.
+     */
+    void asked(final Server server) {
+        if (stopped) {
+            return;
+        }
+        draining.removeIf(d -> d.server == server);
+        draining.add(new Draining(server, loop.nowMs() + timeoutMs));
+        timer.afterUnlessArmed(STEP_MS);
+    }
+
+    /**
      * As {@link #add(Server)}, for a drain that began at {@code startedMs} (loop clock) under an earlier drain of
      * the group, which a reload replaced: its timeout counts from then, not from the reload (a reload that raised
      * the rate of a drain under way paused it for a whole new drain timeout: black-box testing, session 33).
@@ -99,7 +112,16 @@ final class PacedDrain implements Timeout {
     /** One step for one server; true when its drain is over. */
     private boolean step(final Draining d, final long nowMs) {
         if (!d.server.draining()) {
-            return true; // back in service, or in MAINT: its sessions are no longer ours to close
+            // back in service, or in MAINT: its sessions are no longer ours to close. MAINT keeps them, so a drain
+            // moved on to MAINT lifts the drain timeout: said, where it went without a word (black-box testing,
+            // session 34)
+            final long active = d.server.active();
+            if (active > 0 && d.server.state() == dev.niolb.backend.ServerState.MAINT) {
+                LOG.info("server {} MAINT: its drain timeout no longer applies; its {} {} go on until they end (MAINT "
+                    + "keeps sessions; DRAIN again to close them at the drain timeout)", d.server.label(), active,
+                    active == 1 ? "session" : "sessions");
+            }
+            return true;
         }
         final long active = d.server.active();
         if (active == 0) {

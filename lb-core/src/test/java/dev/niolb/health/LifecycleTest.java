@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Drain, maintenance, backups and slow start, end to end on loopback. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -342,6 +343,30 @@ class LifecycleTest {
             }
         }
         Await.until(() -> rig.lb.listener("front").counters().terminated(Termination.DRAINED) == 3, 5_000);
+    }
+
+    @Test
+    void aDrainMovedOnToMaintSaysItsDrainTimeoutNoLongerAppliesAndKeepsTheSessions() throws Exception {
+        final List<Socket> sessions = sessionsOnA(1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofSeconds(1), 0),
+            2);
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            rig.server("a").operatorMode(ServerState.DRAIN, "test");
+            rig.server("a").operatorMode(ServerState.MAINT, "test: escalated");
+
+            // it went without a word: the operator could not tell the bound set was lifted (session 34)
+            Await.until(() -> log.messages().stream().anyMatch(m -> m.contains("its drain timeout no longer "
+                + "applies")), 5_000);
+            assertThat(log.messages()).filteredOn(m -> m.contains("no longer applies")).singleElement().asString()
+                .startsWith("server g/a MAINT: its drain timeout no longer applies; its 2 sessions go on");
+            for (final Socket s : sessions) {
+                s.setSoTimeout(1_500); // past the drain timeout: MAINT keeps them
+                assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(java.net.SocketTimeoutException.class);
+            }
+        } finally {
+            for (final Socket s : sessions) {
+                s.close();
+            }
+        }
     }
 
     /**
