@@ -473,6 +473,9 @@ final class Reconfiguration {
             final Server s = group.snapshot().server(removed.name());
             if (s != null && s.sameAs(removed)) {
                 remove.add(removed.name());
+                // under its name at another address the diff has it removed and added: moved, to the operator
+                modeGoes(after.name(), s, change.serversAdded().stream().anyMatch(a -> a.name().equals(removed.name()))
+                    ? "moved" : "removed");
             }
         }
         for (final ConfigDiff.ServerChange changed : change.serversChanged()) {
@@ -484,6 +487,7 @@ final class Reconfiguration {
                 // for a server it adds, so that the reload does what its summary line says
                 if (s != null) {
                     remove.add(changed.after().name());
+                    modeGoes(after.name(), s, "moved");
                 }
                 add.add(changed.after());
                 replaced.add("group " + after.name() + ": " + changed.after().name() + (s == null
@@ -634,5 +638,18 @@ final class Reconfiguration {
 
     private static String hostPortOrNone(final InetSocketAddress address) {
         return address == null ? "none" : dev.niolb.config.Endpoint.hostPort(address);
+    }
+
+    /**
+     * A server the file removes or moves that an operator put in DRAIN or MAINT: said as replaced, since the server
+     * that takes its place (a rename, a new address) starts UP. It went silently, and a server put in maintenance
+     * took traffic again under its new name (black-box testing, session 34).
+     */
+    private void modeGoes(final String group, final Server s, final String how) {
+        final dev.niolb.backend.ServerState mode = s.operatorMode();
+        if (mode == dev.niolb.backend.ServerState.DRAIN || mode == dev.niolb.backend.ServerState.MAINT) {
+            replaced.add("group " + group + ": " + s.name() + " " + how + ", and with it its " + mode
+                + " set at run time");
+        }
     }
 }

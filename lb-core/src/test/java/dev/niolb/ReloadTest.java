@@ -228,6 +228,26 @@ class ReloadTest {
     }
 
     @Test
+    void aReloadThatRenamesOrMovesAServerInMaintSaysTheModeWentWithIt() throws Exception {
+        backend("a");
+        backend("b");
+        backend("c");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a", "b")));
+        lb.server("web", "a").operatorMode(ServerState.MAINT, "test");
+        lb.server("web", "b").operatorMode(ServerState.DRAIN, "test");
+        final TargetGroupConfig renamedAndMoved = new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(
+            new ServerConfig("a2", backends.get("a").address(), 1), new ServerConfig("b", backends.get("c").address(), 1)));
+
+        final ReloadResult result = reload(config(1, List.of(listener("front")), renamedAndMoved));
+
+        // the servers in their place start UP: the operator's mode did not follow them, and nothing said so
+        assertThat(result.replaced()).containsExactlyInAnyOrder(
+            "group web: a removed, and with it its MAINT set at run time",
+            "group web: b moved, and with it its DRAIN set at run time");
+        assertThat(lb.server("web", "a2").state()).isEqualTo(ServerState.UP);
+    }
+
+    @Test
     void aReloadSaysWhichWeightSetAtRunTimeTheFilesNewWeightReplaced() throws Exception {
         backend("a");
         backend("b");
