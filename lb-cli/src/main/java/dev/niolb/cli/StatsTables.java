@@ -78,7 +78,7 @@ final class StatsTables {
                     && e.doubleValue() != w.doubleValue();
                 table.row(text(s.get("name")) + (Boolean.TRUE.equals(s.get("backup")) ? " (backup)" : "")
                         + (i >= servers.size() ? " (removed)" : ""),
-                    text(s.get("address")), text(s.get("state") == null ? null : s.get("state").toString().toUpperCase(Locale.ROOT)),
+                    text(s.get("address")), text(stateShown(s)),
                     differs ? weight + " (" + decimal(effective) + ")" : weight,
                     count(s.get("active")), count(s.get("total")), count(s.get("connect_failures")),
                     bytes(s.get("bytes_in")), bytes(s.get("bytes_out")), millis(connect.get("p50")),
@@ -183,6 +183,20 @@ final class StatsTables {
 
     private static double num(final Map<String, Object> m, final String key) {
         return m.get(key) instanceof Number n ? n.doubleValue() : -1;
+    }
+
+    /**
+     * The state, and an operator's DRAIN or MAINT that it hides ({@code DOWN (drain)}): the server comes back in
+     * that mode when its checks pass.
+     */
+    private static String stateShown(final Map<String, Object> s) {
+        if (s.get("state") == null) {
+            return null;
+        }
+        final String state = s.get("state").toString();
+        final Object mode = s.get("operator_mode");
+        return state.toUpperCase(Locale.ROOT) + (mode != null && !mode.equals("up") && !mode.equals(state)
+            ? " (" + mode + ")" : "");
     }
 
     private static String text(final Object o) {

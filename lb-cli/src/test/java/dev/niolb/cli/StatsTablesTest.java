@@ -67,6 +67,20 @@ class StatsTablesTest {
     }
 
     @Test
+    void aDrainOrMaintenanceSetOnADownServerShowsBesideItsState() {
+        final String stats = """
+            {"groups":[{"name":"web","servers_up":0,"servers":[
+              {"name":"a","address":"10.0.0.1:80","state":"down","operator_mode":"drain","health":"down"},
+              {"name":"b","address":"10.0.0.2:80","state":"maint","operator_mode":"maint","health":"down"},
+              {"name":"c","address":"10.0.0.3:80","state":"down","operator_mode":"up","health":"down"}]}]}
+            """;
+        assertThat(StatsTables.render(JsonReader.parseObject(stats)))
+            .containsPattern("a +10\\.0\\.0\\.1:80 +DOWN \\(drain\\) ")
+            .containsPattern("b +10\\.0\\.0\\.2:80 +MAINT ")
+            .containsPattern("c +10\\.0\\.0\\.3:80 +DOWN ");
+    }
+
+    @Test
     void aRemovedServerWithSessionsOpenIsAServerRowMarkedRemoved() {
         final String stats = """
             {"groups":[{"name":"web","servers_up":1,"servers":[{"name":"web-1","state":"up"}],

@@ -139,7 +139,8 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
      * @param checksFailed    and that failed
      * @param stateChanges    times the server entered each state, by state name
      */
-    public record ServerStats(String name, String address, String state, int weight, int effectiveWeight,
+    public record ServerStats(String name, String address, String state, String operatorMode, boolean healthy,
+                              String agentMode, int weight, int effectiveWeight,
                               boolean backup, long active, long total, long connectFailures, long bytesIn,
                               long bytesOut, LatencySnapshot connect, LatencySnapshot session,
                               LatencySnapshot reply, long checksPassed, long checksFailed,
@@ -270,7 +271,8 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
         for (final ServerState to : ServerState.values()) {
             changes.put(stateName(to), h.changesTo(to));
         }
-        return new ServerStats(s.name(), Endpoint.hostPort(s.address()), stateName(state), s.weight(),
+        return new ServerStats(s.name(), Endpoint.hostPort(s.address()), stateName(state),
+            stateName(s.operatorMode()), s.healthy(), stateName(s.agentMode()), s.weight(),
             s.effectiveWeight(), s.backup(), c.active(), c.total(), c.failedConnects(), c.bytesToServer(),
             c.bytesFromServer(), c.connectTimes().snapshot(nowMs), c.sessionTimes().snapshot(nowMs),
             c.replyTimes().snapshot(nowMs), h.checksPassed(), h.checksFailed(), changes);

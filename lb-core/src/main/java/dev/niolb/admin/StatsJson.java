@@ -108,6 +108,11 @@ final class StatsJson {
             .field("name", v.name())
             .field("address", v.address())
             .field("state", v.state())
+            // what decides the state, each on its own: a drain set on a DOWN server showed nowhere but in the
+            // state file, and came back as DRAIN when the server recovered (black-box testing, session 34)
+            .field("operator_mode", v.operatorMode())
+            .field("health", v.healthy() ? "up" : "down")
+            .field("agent_mode", v.agentMode())
             .field("weight", v.weight())
             .field("effective_weight", v.effectiveWeight() / 1000.0)
             .field("backup", v.backup())

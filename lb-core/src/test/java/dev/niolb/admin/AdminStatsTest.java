@@ -383,6 +383,20 @@ class AdminStatsTest {
     }
 
     @Test
+    void aDrainSetOnADownServerShowsAsItsOperatorModeBesideItsHealth() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start()) {
+            rig.lb.group("g").snapshot().server("s0").health(false, "test: checks fail");
+            rig.lb.setState("g", "s0", dev.niolb.backend.ServerState.DRAIN);
+
+            final JsonNode s0 = rig.stats().get("groups").get(0).get("servers").get(0);
+            assertThat(s0.get("state").asText()).isEqualTo("down");
+            assertThat(s0.get("operator_mode").asText()).as("shown nowhere but in the state file").isEqualTo("drain");
+            assertThat(s0.get("health").asText()).isEqualTo("down");
+            assertThat(s0.get("agent_mode").asText()).isEqualTo("up");
+        }
+    }
+
+    @Test
     void aRemovedServerWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
         try (AdminRig rig = new AdminRig(2).start()) {
             Socket onS0 = rig.connect();
