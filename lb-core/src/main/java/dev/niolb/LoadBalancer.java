@@ -703,6 +703,11 @@ public final class LoadBalancer implements AutoCloseable {
         operatorStates.save(groups());
     }
 
+    /** Why the operator states could not be saved the last time ({@link OperatorStates#notSaved}); null if they were. */
+    public String operatorStatesNotSaved() {
+        return operatorStates.notSaved();
+    }
+
     /** Whether the DNS name a server of {@code group} is named for ({@code NAME:PORT#ADDRESS}) has answered. */
     private boolean dnsAnswered(final String group, final String server) {
         final String name = dev.niolb.config.DnsServerSpec.specName(server);

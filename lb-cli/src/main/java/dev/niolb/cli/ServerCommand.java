@@ -136,6 +136,7 @@ public final class ServerCommand implements Callable<Integer> {
         return answer.get("group") + "/" + server.get("name") + " " + server.get("address") + " "
             + (verb.isEmpty() ? "" : verb + ", ") + String.valueOf(server.get("state")).toUpperCase(Locale.ROOT)
             + " weight " + server.get("weight") + ", "
-            + server.get("active") + " active";
+            + server.get("active") + " active"
+            + (answer.get("warning") == null ? "" : "; warning: " + answer.get("warning"));
     }
 }

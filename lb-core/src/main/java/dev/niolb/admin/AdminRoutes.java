@@ -308,8 +308,16 @@ final class AdminRoutes {
 
     /** A JSON body for a server after a change. */
     static String serverJson(final String group, final EngineStats.ServerStats server) {
+        return serverJson(group, server, null);
+    }
+
+    /** As {@link #serverJson(String, EngineStats.ServerStats)}, with a {@code warning} when one is given. */
+    static String serverJson(final String group, final EngineStats.ServerStats server, final String warning) {
         final JsonWriter json = new JsonWriter().beginObject().field("group", group).name("server");
         StatsJson.server(json, server);
+        if (warning != null) {
+            json.field("warning", warning);
+        }
         return json.endObject().toString();
     }
 }

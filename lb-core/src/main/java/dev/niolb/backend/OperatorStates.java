@@ -320,6 +320,14 @@ public final class OperatorStates {
      * Writes the operator modes and weights of {@code groups}' servers, replacing the file whole. A failure is
      * logged (once until a save works again), never thrown: the change it records has been made.
      */
+    /**
+     * Why the last save failed ({@code cannot save to FILE: why}), or null when it worked or there is no file: for
+     * the answer to the change that could not be kept.
+     */
+    public synchronized String notSaved() {
+        return lastError == null ? null : "cannot save to " + file + ": " + lastError;
+    }
+
     public synchronized void save(final Collection<TargetGroup> groups) {
         if (file == null) {
             return;

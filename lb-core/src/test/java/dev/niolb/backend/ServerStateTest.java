@@ -156,7 +156,7 @@ class ServerStateTest {
 
             assertThat(a.state()).isEqualTo(ServerState.DRAIN);
             assertThat(log.messages()).containsExactly("server g/a stays MAINT: agent says 'drain'",
-                "server g/a DRAIN: set by operator, but its agent says drain");
+                "server g/a DRAIN: ready set by operator, but its agent says drain");
         }
     }
 
