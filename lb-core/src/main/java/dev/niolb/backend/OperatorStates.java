@@ -108,9 +108,19 @@ public final class OperatorStates {
             final String key = fields.length == 6 ? fields[0] + " " + fields[1] : null;
             final Integer first = key == null ? null : lineOf.get(key);
             if (first != null) {
-                // niolb writes one line a server: a second one is a hand edit, and which of two wins is a guess
-                skipped.add("line " + (i + 1) + ": " + fields[1] + " of " + fields[0] + " again (line " + first
-                    + " applies)");
+                // niolb writes one line a server: a second one is a hand edit, and which of two wins is a guess;
+                // one that could not be read anyway says why (an invalid mode went unnamed: session 34)
+                try {
+                    Endpoint.parse(fields[2]);
+                    number(fields[3]);
+                    mode(fields[4]);
+                    number(fields[5]);
+                    skipped.add("line " + (i + 1) + ": " + fields[1] + " of " + fields[0] + " again (line " + first
+                        + " applies)");
+                } catch (final IllegalArgumentException e) {
+                    skipped.add("line " + (i + 1) + ": " + e.getMessage());
+                    unreadable = true;
+                }
                 continue;
             }
             try {
