@@ -336,6 +336,9 @@ final class UdpReceiver implements IoHandler {
         if (!closed) {
             closeSocket(); // no flow left to close it
         }
+        // closed for real before the successor binds its address: on nio a registered channel kept its socket until
+        // the selector's next select, and a bind right after this found the address in use (seen under load)
+        loop.flushClosedChannels();
         return open.size();
     }
 
