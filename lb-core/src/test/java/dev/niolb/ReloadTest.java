@@ -248,6 +248,22 @@ class ReloadTest {
     }
 
     @Test
+    void aServerInMaintRenamedAndRenamedBackComesBackUpHoweverSoonTheSecondReloadComes() throws Exception {
+        backend("a");
+        backend("b");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a", "b")));
+        lb.server("web", "b").operatorMode(ServerState.MAINT, "test");
+        final TargetGroupConfig renamed = new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(
+            new ServerConfig("a", backends.get("a").address(), 1), new ServerConfig("c", backends.get("b").address(), 1)));
+
+        reload(config(1, List.of(listener("front")), renamed));
+        reload(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a", "b"))); // at once
+
+        // back before it was forgotten, it took back its MAINT; a second later it came back UP (session 34)
+        assertThat(lb.server("web", "b").state()).isEqualTo(ServerState.UP);
+    }
+
+    @Test
     void aReloadSaysWhichWeightSetAtRunTimeTheFilesNewWeightReplaced() throws Exception {
         backend("a");
         backend("b");
