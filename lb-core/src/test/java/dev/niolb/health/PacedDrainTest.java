@@ -34,7 +34,7 @@ class PacedDrainTest {
         final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
         server.counters().add(0, ServerCounters.ACTIVE, 1000);
         server.operatorMode(ServerState.DRAIN, "test");
-        final PacedDrain drain = new PacedDrain(loop, (s, count) -> closed += count, 0, 10);
+        final PacedDrain drain = new PacedDrain(loop, (s, count, why) -> closed += count, 0, 10);
         drain.add(server);
 
         final long start = loop.nowMs();
@@ -46,17 +46,33 @@ class PacedDrainTest {
     }
 
     @Test
+    void aStepAfterTheLoopWasHeldUpClosesAStepsWorthNotABurst() {
+        final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
+        server.counters().add(0, ServerCounters.ACTIVE, 1000);
+        server.operatorMode(ServerState.DRAIN, "test");
+        final PacedDrain drain = new PacedDrain(loop, (s, count, why) -> closed += count, 0, 10);
+        drain.add(server);
+        final long start = loop.nowMs();
+        drain.onTimeout(start); // the first, at the timeout
+
+        drain.onTimeout(start + 2_000); // the health loop held up for two seconds
+
+        // a step and a quarter's worth at 10/s: 1.25, so one; by the time that passed it was twenty at once
+        assertThat(closed).isEqualTo(2);
+    }
+
+    @Test
     void aDrainThatReplacesAnotherCountsItsTimeoutFromWhenTheDrainBegan() {
         final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
         server.counters().add(0, ServerCounters.ACTIVE, 1000);
         server.operatorMode(ServerState.DRAIN, "test");
         final long start = loop.nowMs();
-        final PacedDrain before = new PacedDrain(loop, (s, count) -> closed += count, 3000, 5);
+        final PacedDrain before = new PacedDrain(loop, (s, count, why) -> closed += count, 3000, 5);
         before.add(server);
         before.stop();
 
         // a reload 4 s into the drain raises the rate: the same 3 s timeout ran out a second ago
-        final PacedDrain after = new PacedDrain(loop, (s, count) -> closed += count, 3000, 10);
+        final PacedDrain after = new PacedDrain(loop, (s, count, why) -> closed += count, 3000, 10);
         after.add(server, before.startedAt().get(server));
         after.onTimeout(start + 4000);
 
