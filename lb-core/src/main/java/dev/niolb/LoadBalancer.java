@@ -259,7 +259,7 @@ public final class LoadBalancer implements AutoCloseable {
             }
             // its own loop: checks never run on a relay loop; paced drains close sessions through queued commands
             health = HealthChecker.start(groups.values(),
-                (server, count) -> SessionDrain.closeIdlest(loops, server, count),
+                (server, count, why) -> SessionDrain.closeIdlest(loops, server, count, why),
                 datagramOnlyGroups(config.listeners()));
             for (final EventLoop loop : loops) {
                 loop.start();

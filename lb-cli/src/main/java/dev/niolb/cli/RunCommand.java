@@ -177,6 +177,11 @@ public final class RunCommand implements Callable<Integer> {
             + "0 off (default: ${DEFAULT-VALUE}).")
     private int panicThreshold;
 
+    @Option(names = "--close-on-down",
+        description = "Close a server's sessions when it goes DOWN (checks, passive detection, its agent), as "
+            + "HAProxy's on-marked-down shutdown-sessions; by default they go on.")
+    private boolean closeOnDown;
+
     @Option(names = "--hash-balance-factor", paramLabel = "PERCENT", defaultValue = "0",
         description = "With --balance source: a server takes at most this percentage of the average load "
             + "(e.g. 125); clients over it go to the next server in the hash order. 0 off (default: ${DEFAULT-VALUE}).")
@@ -386,7 +391,8 @@ public final class RunCommand implements Callable<Integer> {
             .withMaxFails(maxFails)
             .withSlowStart(slowStart)
             .withDrain(drainTimeout, drainRate)
-            .withPanicThreshold(panicThreshold);
+            .withPanicThreshold(panicThreshold)
+            .withCloseOnDown(closeOnDown);
         final List<ServerConfig> byAddress = servers.stream().map(ServerArgument::address)
             .filter(java.util.Objects::nonNull).toList();
         final List<DnsServerSpec> byName = servers.stream().map(ServerArgument::name)

@@ -38,6 +38,7 @@ final class Failover {
     private volatile boolean panic;
     private Consumer<Server> onRampStart = s -> { };
     private Consumer<Server> onDrainStart = s -> { };
+    private Consumer<Server> onDown = s -> { };
     private Runnable onTableWeights = () -> { };
 
     /** The group's name. */
@@ -98,6 +99,11 @@ final class Failover {
     /** Called when a server enters DRAIN; the health loop closes its sessions after the drain timeout. */
     synchronized void onDrainStart(final Consumer<Server> listener) {
         this.onDrainStart = listener;
+    }
+
+    /** Called when a server goes DOWN; the health loop closes its sessions when the group says so. */
+    synchronized void onDown(final Consumer<Server> listener) {
+        this.onDown = listener;
     }
 
     /** Called when a weight that Maglev tables are built from changed, so that a new table is built. */
@@ -199,6 +205,9 @@ final class Failover {
         }
         if (server.drainAsked() && !drainingBefore) {
             onDrainStart.accept(server); // DRAIN asked, whether the server shows DRAIN or (failing checks) DOWN
+        }
+        if (after == ServerState.DOWN && before != ServerState.DOWN) {
+            onDown.accept(server);
         }
         if (after != before) {
             server.healthCounters().entered(after);

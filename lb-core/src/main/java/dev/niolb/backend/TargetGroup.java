@@ -364,6 +364,11 @@ public final class TargetGroup {
         failover.onDrainStart(listener);
     }
 
+    /** {@code listener} hears of each server that goes DOWN (on the thread that took it DOWN). */
+    public void onDown(final Consumer<Server> listener) {
+        failover.onDown(listener);
+    }
+
     /**
      * A connect to {@code server} failed during real traffic. Relay loop; lock-free. At {@code maxFails} in a row
      * the failure listener hears of it, and again at every further {@code maxFails}: a server kept UP as the

@@ -25,23 +25,33 @@ import java.util.Objects;
  * @param panicThreshold Envoy's panic threshold, in percent of the group's primary servers (0..100; 0 off): while
  *                  fewer than this share of them are UP (and no backup is), every server of the group that is
  *                  not in DRAIN or MAINT takes new sessions, DOWN ones included
+ * @param closeOnDown    a server's sessions are closed when it goes DOWN (checks, passive detection, its agent), as
+ *                  HAProxy's {@code on-marked-down shutdown-sessions}; kept by default
  */
 public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Duration timeout, int rise, int fall,
                                 Duration slowStart, int maxFails, Duration drainTimeout, int drainRate,
-                                int panicThreshold) {
+                                int panicThreshold, boolean closeOnDown) {
     public static final HealthCheckConfig DEFAULTS = new HealthCheckConfig(List.of(), Duration.ofSeconds(2),
-        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3, Duration.ZERO, 0, 0);
+        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3, Duration.ZERO, 0, 0, false);
+
+    /** Sessions kept when a server goes DOWN. */
+    public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
+                             final int rise, final int fall, final Duration slowStart, final int maxFails,
+                             final Duration drainTimeout, final int drainRate, final int panicThreshold) {
+        this(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate, panicThreshold,
+            false);
+    }
 
     /** No panic threshold. */
     public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
                              final int rise, final int fall, final Duration slowStart, final int maxFails,
                              final Duration drainTimeout, final int drainRate) {
-        this(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate, 0);
+        this(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate, 0, false);
     }
 
     public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
                              final int rise, final int fall, final Duration slowStart, final int maxFails) {
-        this(checks, interval, timeout, rise, fall, slowStart, maxFails, Duration.ZERO, 0, 0);
+        this(checks, interval, timeout, rise, fall, slowStart, maxFails, Duration.ZERO, 0, 0, false);
     }
 
     public HealthCheckConfig {
@@ -97,46 +107,51 @@ public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Durat
 
     public HealthCheckConfig withChecks(final List<CheckSpec> c) {
         return new HealthCheckConfig(c, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold);
+            drainRate, panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withInterval(final Duration d) {
         return new HealthCheckConfig(checks, d, timeout, rise, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold);
+            drainRate, panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withTimeout(final Duration d) {
         return new HealthCheckConfig(checks, interval, d, rise, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold);
+            drainRate, panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withRise(final int n) {
         return new HealthCheckConfig(checks, interval, timeout, n, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold);
+            drainRate, panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withFall(final int n) {
         return new HealthCheckConfig(checks, interval, timeout, rise, n, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold);
+            drainRate, panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withSlowStart(final Duration d) {
         return new HealthCheckConfig(checks, interval, timeout, rise, fall, d, maxFails, drainTimeout,
-            drainRate, panicThreshold);
+            drainRate, panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withMaxFails(final int n) {
         return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, n, drainTimeout,
-            drainRate, panicThreshold);
+            drainRate, panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withDrain(final Duration timeout, final int rate) {
         return new HealthCheckConfig(checks, interval, this.timeout, rise, fall, slowStart, maxFails, timeout, rate,
-            panicThreshold);
+            panicThreshold, closeOnDown);
     }
 
     public HealthCheckConfig withPanicThreshold(final int percent) {
         return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate,
-            percent);
+            percent, closeOnDown);
+    }
+
+    public HealthCheckConfig withCloseOnDown(final boolean close) {
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate,
+            panicThreshold, close);
     }
 }

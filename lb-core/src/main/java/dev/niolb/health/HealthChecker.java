@@ -56,7 +56,7 @@ public final class HealthChecker implements AutoCloseable {
      */
     @FunctionalInterface
     public interface SessionCloser {
-        void closeIdlest(Server server, int count);
+        void closeIdlest(Server server, int count, dev.niolb.session.Termination why);
     }
 
     /** What the health loop keeps for one group: its settings, slow start and paced drain. Health loop. */
@@ -81,7 +81,7 @@ public final class HealthChecker implements AutoCloseable {
 
     /** {@link #start(Collection, SessionCloser, Set)} for groups whose drains never close sessions, all TCP. */
     public static HealthChecker start(final Collection<TargetGroup> groups) throws IOException {
-        return start(groups, (server, count) -> { }, Set.of());
+        return start(groups, (server, count, why) -> { }, Set.of());
     }
 
     /**
@@ -189,6 +189,17 @@ public final class HealthChecker implements AutoCloseable {
         group.onDrainStart(server -> loop.execute(() -> {
             if (gh.drain != null) {
                 gh.drain.asked(server);
+            }
+        }));
+        group.onDown(server -> loop.execute(() -> {
+            // the group's setting as it is now (a reload may have changed it), and the server still DOWN
+            if (gh.config.closeOnDown() && server.state() == dev.niolb.backend.ServerState.DOWN) {
+                final long active = server.active();
+                if (active > 0) {
+                    LOG.info("server {} DOWN: closing its {} {} (close-on-down)", server.label(), active,
+                        active == 1 ? "session" : "sessions");
+                    closer.closeIdlest(server, Integer.MAX_VALUE, dev.niolb.session.Termination.SERVER_DOWN);
+                }
             }
         }));
         group.membershipListener(new TargetGroup.MembershipListener() {

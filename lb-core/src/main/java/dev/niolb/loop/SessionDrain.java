@@ -24,12 +24,18 @@ public final class SessionDrain {
      * the number of loops. Idlest first within each loop.
      */
     public static void closeIdlest(final EventLoop[] loops, final Server server, final int count) {
+        closeIdlest(loops, server, count, Termination.DRAINED);
+    }
+
+    /** As {@link #closeIdlest(EventLoop[], Server, int)}, the sessions ending as {@code why}. */
+    public static void closeIdlest(final EventLoop[] loops, final Server server, final int count,
+                                   final Termination why) {
         final int[] shares = shares(loops, server, count);
         for (int i = 0; i < loops.length; i++) {
             final EventLoop loop = loops[i];
             final int share = shares[i];
             if (share > 0) {
-                loop.execute(() -> loop.closeIdlest(s -> s.server() == server, share, Termination.DRAINED));
+                loop.execute(() -> loop.closeIdlest(s -> s.server() == server, share, why));
             }
         }
     }

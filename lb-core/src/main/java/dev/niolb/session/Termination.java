@@ -45,7 +45,12 @@ public enum Termination {
      * its own limit, not the servers', so no server is blamed (it ended {@link #NO_SERVER}, which says none could
      * take it; black-box testing, session 29). UDP counts the same as a datagram dropped {@code no_socket}.
      */
-    NO_SOCKET;
+    NO_SOCKET,
+    /**
+     * Its server went DOWN and its group closes a DOWN server's sessions ({@code close-on-down}, HAProxy's
+     * {@code on-marked-down shutdown-sessions}).
+     */
+    SERVER_DOWN;
 
     private static final Termination[] VALUES = values();
 

@@ -346,6 +346,40 @@ class LifecycleTest {
     }
 
     @Test
+    void withCloseOnDownAServerThatGoesDownHasItsSessionsClosedAtOnce() throws Exception {
+        final List<Socket> sessions = sessionsOnA(1, HealthCheckConfig.DEFAULTS.withCloseOnDown(true), 2);
+        try {
+            rig.server("a").health(false, "test: checks fail");
+
+            for (final Socket s : sessions) {
+                s.setSoTimeout(5_000);
+                assertThat(s.getInputStream().read()).as("closed as its server went DOWN").isEqualTo(-1);
+            }
+            Await.until(() -> rig.lb.listener("front").counters().terminated(Termination.SERVER_DOWN) == 2, 5_000);
+        } finally {
+            for (final Socket s : sessions) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void withoutCloseOnDownAServerThatGoesDownKeepsItsSessions() throws Exception {
+        final List<Socket> sessions = sessionsOnA(1, HealthCheckConfig.DEFAULTS, 1);
+        try {
+            rig.server("a").health(false, "test: checks fail");
+            final Socket s = sessions.getFirst();
+            s.getOutputStream().write('x');
+            s.setSoTimeout(5_000);
+            assertThat(s.getInputStream().read()).as("still relayed").isEqualTo('x');
+        } finally {
+            for (final Socket s : sessions) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void aDrainMovedOnToMaintSaysItsDrainTimeoutNoLongerAppliesAndKeepsTheSessions() throws Exception {
         final List<Socket> sessions = sessionsOnA(1, HealthCheckConfig.DEFAULTS.withDrain(Duration.ofSeconds(1), 0),
             2);

@@ -200,6 +200,7 @@ final class ConfigReader {
         h = m.with("drain-timeout", YamlValue::duration, h, (x, d) -> x.withDrain(d, x.drainRate()));
         h = m.withInt("drain-rate", h, (x, n) -> x.withDrain(x.drainTimeout(), n));
         h = m.withInt("panic-threshold", h, HealthCheckConfig::withPanicThreshold);
+        h = m.with("close-on-down", YamlValue::bool, h, HealthCheckConfig::withCloseOnDown);
         return new GroupOptions(balance, hashBalanceFactor, h);
     }
 

@@ -194,6 +194,7 @@ public final class ConfigWriter {
             .put("drain-timeout", h.drainTimeout())
             .put("drain-rate", h.drainRate())
             .put("panic-threshold", h.panicThreshold())
+            .put("close-on-down", h.closeOnDown())
             .put("servers", new SequenceNode(Tag.SEQ, servers, FlowStyle.BLOCK));
     }
 
