@@ -126,7 +126,7 @@ class RuntimeMembershipTest {
     }
 
     @Test
-    void aServerAddedBackBeforeItIsForgottenIsTheSameServerInTheModeItHad() throws Exception {
+    void aServerAddedBackBeforeItIsForgottenIsTheSameServerComingBackUp() throws Exception {
         start(Algorithm.ROUNDROBIN, HealthCheckConfig.DEFAULTS, "a", "b");
         final Server a = lb.server("g", "a");
         try (Socket onA = sessionTo("a")) {
@@ -135,7 +135,8 @@ class RuntimeMembershipTest {
             final Server back = lb.addServer("g", config("a"));
 
             assertThat(back).isSameAs(a);
-            assertThat(back.state()).isEqualTo(ServerState.MAINT);
+            // UP, as one added afresh: whether the mode came back depended on timing (black-box testing, session 34)
+            assertThat(back.state()).isEqualTo(ServerState.UP);
             assertThat(back.active()).isEqualTo(1);
             assertThat(lb.group("g").retiring()).isEmpty();
             assertThat(lb.group("g").snapshot().servers()).containsExactly(lb.server("g", "b"), a);
