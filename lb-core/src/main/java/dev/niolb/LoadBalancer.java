@@ -962,6 +962,13 @@ public final class LoadBalancer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+            // after the loops: what the listeners' paced warnings left out is said, not lost with the process
+            for (final Listener l : state.listeners()) {
+                l.flushPacedLines();
+            }
+            for (final Listener l : state.retired()) {
+                l.flushPacedLines();
+            }
             // after the loops: sessions they closed at shutdown are logged; the admin API answered until now
             accessLog.close();
             closeAdmin();

@@ -370,6 +370,7 @@ public final class HealthChecker implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        NotMadeLog.flush(); // a stop in a shortage of descriptors: its count said, not lost
     }
 
     /**

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 final class NotMadeLog {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
     private static final LinePace NOT_MADE = new LinePace(1000,
-        n -> LOG.warn("{} more servers' checks not made in the last second, not logged one by one", n));
+        n -> LOG.warn("{} more checks not made in the last second, not logged one by one", n));
     private static final LinePace MADE_AGAIN = new LinePace(1000,
         n -> LOG.info("{} more servers' checks made again in the last second, not logged one by one", n));
 
@@ -24,13 +24,19 @@ final class NotMadeLog {
     static void notMade(final long nowMs, final String server, final String detail) {
         if (NOT_MADE.due(nowMs)) {
             LOG.warn("server {}: check not made: {}; niolb is short of its own resources, so its state stands{}",
-                server, detail, NOT_MADE.leftOutSaid("servers"));
+                server, detail, NOT_MADE.leftOutSaid("checks"));
         }
+    }
+
+    /** Says now those left out: at a stop. */
+    static void flush() {
+        NOT_MADE.flush();
+        MADE_AGAIN.flush();
     }
 
     static void madeAgain(final long nowMs, final String server) {
         if (MADE_AGAIN.due(nowMs)) {
-            LOG.info("server {}: checks made again{}", server, MADE_AGAIN.leftOutSaid("servers"));
+            LOG.info("server {}: checks made again{}", server, MADE_AGAIN.leftOutSaid("checks"));
         }
     }
 }

@@ -403,6 +403,14 @@ public final class TcpListener implements Listener {
         return settings.config().acceptProxy();
     }
 
+    @Override
+    public void flushPacedLines() {
+        for (final LinePace pace : new LinePace[] {connectWarns, headerWarns, bufferWarns, descriptorWarns,
+            acceptWarns}) {
+            pace.flush();
+        }
+    }
+
     /** Those of a paced kind of line left out since the last one, said when its second ends. */
     private void tail(final long count, final String what) {
         LOG.warn("listener {}: {} more {} in the last second, not logged one by one", name(), count, what);

@@ -481,6 +481,11 @@ public final class UdpListener implements Listener {
      * server under a flood of datagrams cannot flood the log; when not, it is counted as left out. The caller builds
      * its text only when it may: one of a flood of datagrams builds nothing.
      */
+    @Override
+    public void flushPacedLines() {
+        warnings.flush();
+    }
+
     boolean warnDue(final long nowMs) {
         return warnings.due(nowMs);
     }

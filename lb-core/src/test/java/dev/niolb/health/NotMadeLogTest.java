@@ -19,7 +19,7 @@ class NotMadeLogTest {
                 "server g/s0: check not made: too many open files; niolb is short of its own resources, so its state "
                     + "stands",
                 "server g/last: check not made: too many open files; niolb is short of its own resources, so its "
-                    + "state stands (4999 more servers since the last one logged, not logged)");
+                    + "state stands (4999 more checks since the last one logged, not logged)");
         }
     }
 }
