@@ -266,13 +266,14 @@ final class TcpSession extends WheelTimer implements IoHandler, LoopSession {
             // bytes go the moment it is connected: the client's, read ahead or after its PROXY header, or ours;
             // bytes read ahead with no header of ours to go before them can go with the connect itself
             final boolean headerFirst = next.sendProxy().enabled();
-            final ByteBuffer ahead = headerFirst ? null : duplex.ahead();
+            final ByteBuffer readAhead = duplex.ahead();
+            final ByteBuffer ahead = headerFirst ? null : readAhead;
             final int aheadFrom = ahead == null ? 0 : ahead.position();
             try {
                 channel.apply(settings.options());
                 final boolean connected = ahead != null
                     ? channel.connect(next.address(), ahead)
-                    : channel.connect(next.address(), headerFirst || who.hasEarly());
+                    : channel.connect(next.address(), who.hasEarly() || headerFirst && readAhead != null);
                 if (connected) {
                     onConnected();
                 } else {
