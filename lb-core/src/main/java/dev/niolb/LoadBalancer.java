@@ -531,7 +531,9 @@ public final class LoadBalancer implements AutoCloseable {
                 server.health(false, "the niolb taken over had it DOWN; its checks go on from there");
                 down++;
             }
-            if (h.agentMode() != null || h.agentPercent() != 100) {
+            // an agent's word holds only where an agent is polled: carried into a group without one, nothing would
+            // ever clear it (black-box testing, session 34: a successor without the agent check kept s3 MAINT)
+            if ((h.agentMode() != null || h.agentPercent() != 100) && group.health().agentCheck() != null) {
                 server.agentReport(h.agentMode(), h.agentPercent(), "its agent's last word, as the niolb taken over "
                     + "had it");
                 agents++;

@@ -90,6 +90,25 @@ class HandedOverStateTest {
         }
     }
 
+    @Test
+    void anAgentsWordIsNotCarriedIntoAGroupThatPollsNoAgent() throws Exception {
+        final HandedOverState handed = new HandedOverState(List.of(new HandedOverState.ServerHealth("g", "s",
+            new InetSocketAddress("127.0.0.1", 9), true, ServerState.MAINT, 10)), List.of());
+        final LoadBalancer successor = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                List.of(new ServerConfig("s", new InetSocketAddress("127.0.0.1", 9), 1)))), OperatorStates.NONE,
+            () -> false, handed);
+        try {
+            // nothing would ever clear it: no agent to say ready, and the operator's ready does not (session 34)
+            final Server s = successor.group("g").snapshot().server("s");
+            assertThat(s.state()).isEqualTo(ServerState.UP);
+            assertThat(s.agentPercent()).isEqualTo(100);
+        } finally {
+            successor.stop(Duration.ZERO);
+        }
+    }
+
     private static Config config(final ScriptedDnsServer dns, final Duration checkInterval, final int dead) {
         return new Config(1, Duration.ofSeconds(1),
             List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",

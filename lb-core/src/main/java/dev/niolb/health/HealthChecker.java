@@ -299,6 +299,13 @@ public final class HealthChecker implements AutoCloseable {
         for (final AgentPoll agent : agents.values()) {
             agent.start(spread);
         }
+        for (final GroupHealth gh : groups.values()) {
+            for (final Server server : gh.group.snapshot().servers()) {
+                if (!agents.containsKey(server)) {
+                    server.forgetAgent(); // no agent polled for it: no agent's word holds (a takeover's, say)
+                }
+            }
+        }
     }
 
     /**

@@ -141,4 +141,21 @@ class GroupBalancerTest {
         // independent: about a quarter alike; seeds GAMMA x (loop + 1) made loop 2's picks loop 0's, one later
         assertThat(same).as("loop 2's picks equal to loop 0's next").isLessThan(200);
     }
+
+    @Test
+    void aRandomPickAfterAWeightChangeStillGoesByWeight() {
+        final TargetGroup group = group(Algorithm.RANDOM, server("a", 100), server("b", 100), server("c", 100),
+            server("d", 1));
+        final GroupBalancer balancer = new GroupBalancer(group, 0);
+        int light = 0;
+        for (int i = 0; i < 400; i++) {
+            group.snapshot().server("a").weight(i % 2 == 0 ? 99 : 100); // a new snapshot before every pick
+            if (balancer.pick(i, 0).name().equals("d")) {
+                light++;
+            }
+        }
+        // weight 1 of 301: about one in three hundred; each new balancer took its first draw outright, so a
+        // quarter went to d (black-box testing, session 34)
+        assertThat(light).as("picks of the server of weight 1, of 400").isLessThan(20);
+    }
 }
