@@ -528,7 +528,9 @@ public final class LoadBalancer implements AutoCloseable {
                 continue; // not in this config, or moved: its own checks judge it
             }
             if (!h.up()) {
-                server.health(false, "the niolb taken over had it DOWN; its checks go on from there");
+                // the first few each said; ten thousand lines at every upgrade were too many (session 34)
+                server.health(false, "the niolb taken over had it DOWN; its checks go on from there",
+                    down < NAMED_DOWN);
                 down++;
             }
             // an agent's word holds only where an agent is polled: carried into a group without one, nothing would
@@ -540,10 +542,14 @@ public final class LoadBalancer implements AutoCloseable {
             }
         }
         if (down + agents > 0) {
-            LOG.info("takeover: {} {} DOWN and {} agents' last words carried over from the niolb taken over", down,
-                down == 1 ? "server" : "servers", agents);
+            LOG.info("takeover: {} {} DOWN{} and {} agents' last words carried over from the niolb taken over", down,
+                down == 1 ? "server" : "servers", down > NAMED_DOWN ? " (the first " + NAMED_DOWN + " named above)" : "",
+                agents);
         }
     }
+
+    /** How many servers handed over DOWN have a line of their own; the rest are counted in the summary. */
+    private static final int NAMED_DOWN = 20;
 
     /** The UDP listeners at the default flow cap share it ({@link UdpListener#shareAutoFlows}). */
     private static void shareAutoFlows(final List<Listener> listeners) {

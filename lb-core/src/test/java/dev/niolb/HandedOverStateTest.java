@@ -109,6 +109,36 @@ class HandedOverStateTest {
         }
     }
 
+    @Test
+    void manyServersHandedOverDownAreNamedTwentyAndCountedInOneLine() throws Exception {
+        final List<ServerConfig> servers = new java.util.ArrayList<>();
+        final List<HandedOverState.ServerHealth> down = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            final InetSocketAddress at = new InetSocketAddress("127.0.12." + (i + 1), 9);
+            servers.add(new ServerConfig("s" + i, at, 1));
+            down.add(new HandedOverState.ServerHealth("g", "s" + i, at, false, null, 100));
+        }
+        try (dev.niolb.testing.LogCapture health = dev.niolb.testing.LogCapture.of("dev.niolb.health");
+             dev.niolb.testing.LogCapture engine = dev.niolb.testing.LogCapture.of(LoadBalancer.class.getName())) {
+            final LoadBalancer successor = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
+                    TcpOptions.DEFAULTS),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN, servers)), OperatorStates.NONE, () -> false,
+                new HandedOverState(down, List.of()));
+            try {
+                assertThat(Arrays.stream(successor.group("g").snapshot().servers()).map(Server::state))
+                    .containsOnly(ServerState.DOWN);
+                // a line each at 10,000 servers was 10,000 lines at every upgrade (black-box testing, session 34)
+                assertThat(health.messages()).filteredOn(m -> m.contains("the niolb taken over had it DOWN"))
+                    .hasSize(20);
+                assertThat(engine.messages()).contains("takeover: 30 servers DOWN (the first 20 named above) and 0 "
+                    + "agents' last words carried over from the niolb taken over");
+            } finally {
+                successor.stop(Duration.ZERO);
+            }
+        }
+    }
+
     private static Config config(final ScriptedDnsServer dns, final Duration checkInterval, final int dead) {
         return new Config(1, Duration.ofSeconds(1),
             List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",

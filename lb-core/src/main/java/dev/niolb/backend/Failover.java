@@ -163,6 +163,11 @@ final class Failover {
      * the backups if that changed, and logs what changed with {@code reason}.
      */
     synchronized void update(final Server server, final Runnable change, final String reason) {
+        update(server, change, reason, true);
+    }
+
+    /** As above; {@code said}: whether the server's own line is logged (the caller sums up many changes itself). */
+    synchronized void update(final Server server, final Runnable change, final String reason, final boolean said) {
         final ServerState before = server.state();
         final long tableWeightBefore = server.tableWeight();
         final boolean drainingBefore = server.drainAsked();
@@ -217,7 +222,9 @@ final class Failover {
                 + (server.agentMode() == agentBefore ? server.agentHolds(after) : "")
                 + (after == ServerState.UP && server.ramping()
                 ? " (slow start over " + slowStartNanos / 1_000_000 + " ms)" : "");
-            if (after == ServerState.DOWN) {
+            if (!said) {
+                LOG.debug("{}", line);
+            } else if (after == ServerState.DOWN) {
                 LOG.warn("{}", line);
             } else {
                 LOG.info("{}", line);

@@ -402,11 +402,16 @@ public final class Server {
 
     /** The verdict of health checks (or of passive detection). Health loop. */
     public void health(final boolean up, final String reason) {
+        health(up, reason, true);
+    }
+
+    /** As {@link #health(boolean, String)}; {@code said}: whether its state line is logged (else at DEBUG). */
+    public void health(final boolean up, final String reason, final boolean said) {
         failover.update(this, () -> {
             healthy = up;
             consecutiveFailures.set(0);
             consecutiveDatagramFailures.set(0);
-        }, reason);
+        }, reason, said);
     }
 
     /** Whether checks consider the server healthy, whatever the operator or agent say. */

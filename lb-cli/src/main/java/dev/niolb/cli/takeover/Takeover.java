@@ -65,7 +65,8 @@ public final class Takeover implements AutoCloseable {
             final String text = answer.text().strip();
             if (!text.matches("fds \\d{1,6}") || Integer.parseInt(text.substring(4)) < answer.fds().length) {
                 closeAll(answer.fds());
-                throw new IOException(text.isEmpty() ? "no answer"
+                throw new IOException(text.isEmpty() ? "no answer within 10 s (a niolb serves one takeover at a time: "
+                    + "it may be busy with another successor's)"
                     : text.startsWith("error ") ? "the running niolb could not hand its sockets over: "
                         + Quoted.line(text.substring("error ".length()))
                     : "unexpected answer: " + Quoted.of(text));

@@ -242,8 +242,9 @@ public final class TakeoverServer implements AutoCloseable {
                 answer = connection.receive(256).text().strip();
             }
             if (!answer.equals("started")) {
+                // quoted: the peer's text, not ours, must not forge a log line (black-box testing, session 34)
                 LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
-                    answer.isEmpty() ? "it went away" : answer);
+                    answer.isEmpty() ? "it went away" : "it said " + Quoted.of(answer));
                 return false;
             }
             started = true;

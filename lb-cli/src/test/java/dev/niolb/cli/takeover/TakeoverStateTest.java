@@ -89,4 +89,31 @@ class TakeoverStateTest {
         }
         assertThat(heard).containsExactly("takeover 4242", "state", "takeover 4242", "started");
     }
+
+    @Test
+    void whatASuccessorSaysInsteadOfStartedIsQuotedInTheLog(@TempDir final Path dir) throws Exception {
+        final EchoServer echo = rig.track(new EchoServer("s"));
+        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
+                TcpOptions.DEFAULTS),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1)))));
+        final TakeoverServer control = TakeoverServer.prepare(dir.resolve("ctl.sock"), lb, false, () -> { });
+        control.activate();
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.run");
+             ControlSocket successor = ControlSocket.connect(dir.resolve("ctl.sock"))) {
+            successor.send("takeover 1\n", new int[0]);
+            for (final int fd : successor.receive(256).fds()) {
+                ControlSocket.close(fd);
+            }
+            successor.send("boom\n23:59:59.000 INFO  run - FAKE LINE\u001b[31m\n", new int[0]);
+
+            dev.niolb.testing.Await.until(() -> log.messages().stream().anyMatch(m -> m.contains("did not start")),
+                10_000);
+            // it wrote the peer's text as it came: a forged line of its own in niolb's log (session 34)
+            assertThat(log.messages()).filteredOn(m -> m.contains("did not start")).singleElement().asString()
+                .contains("it said 'boom\\n23:59:59.000 INFO  run - FAKE LINE\\x1b[31m'").doesNotContain("\n");
+        } finally {
+            control.close();
+        }
+    }
 }
