@@ -38,7 +38,7 @@ public record ListenerLimits(CidrSet allow, CidrSet deny, int maxconn, int sourc
         Objects.requireNonNull(deny, "deny");
         Objects.requireNonNull(sourceRate, "sourceRate");
         if (maxconn < 0 || maxconn > MAX_CONN) {
-            throw new IllegalArgumentException("listener maxconn must be 0.." + MAX_CONN + ", got " + maxconn);
+            throw new IllegalArgumentException("listener-maxconn must be 0.." + MAX_CONN + ", got " + maxconn);
         }
         if (sourceMaxconn < 0 || sourceMaxconn > MAX_CONN) {
             throw new IllegalArgumentException("source-maxconn must be 0.." + MAX_CONN + ", got " + sourceMaxconn);

@@ -47,7 +47,7 @@ class LimitsConfigTest {
 
     @Test
     void listenerLimitsRefuseNegativeCaps() {
-        assertThatThrownBy(() -> ListenerLimits.NONE.withMaxconn(-1)).hasMessageContaining("listener maxconn must be 0..");
+        assertThatThrownBy(() -> ListenerLimits.NONE.withMaxconn(-1)).hasMessageContaining("listener-maxconn must be 0..");
         assertThatThrownBy(() -> ListenerLimits.NONE.withSourceMaxconn(-1)).hasMessageContaining("source-maxconn");
         assertThatThrownBy(() -> ListenerLimits.NONE.withSourceTableSize(0)).hasMessageContaining("source-table-size");
     }
