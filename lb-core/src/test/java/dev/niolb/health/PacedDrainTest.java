@@ -31,9 +31,7 @@ class PacedDrainTest {
 
     @Test
     void stepsThatComeLateCloseByTheTimeThatPassedNotByTheirNumber() {
-        final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
-        server.counters().add(0, ServerCounters.ACTIVE, 1000);
-        server.operatorMode(ServerState.DRAIN, "test");
+        final Server server = drainingWithSessions();
         final PacedDrain drain = new PacedDrain(loop, (s, count, why) -> closed += count, 0, 10);
         drain.add(server);
 
@@ -47,9 +45,7 @@ class PacedDrainTest {
 
     @Test
     void aStepAfterTheLoopWasHeldUpClosesAStepsWorthNotABurst() {
-        final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
-        server.counters().add(0, ServerCounters.ACTIVE, 1000);
-        server.operatorMode(ServerState.DRAIN, "test");
+        final Server server = drainingWithSessions();
         final PacedDrain drain = new PacedDrain(loop, (s, count, why) -> closed += count, 0, 10);
         drain.add(server);
         final long start = loop.nowMs();
@@ -63,9 +59,7 @@ class PacedDrainTest {
 
     @Test
     void aDrainThatReplacesAnotherCountsItsTimeoutFromWhenTheDrainBegan() {
-        final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
-        server.counters().add(0, ServerCounters.ACTIVE, 1000);
-        server.operatorMode(ServerState.DRAIN, "test");
+        final Server server = drainingWithSessions();
         final long start = loop.nowMs();
         final PacedDrain before = new PacedDrain(loop, (s, count, why) -> closed += count, 3000, 5);
         before.add(server);
@@ -77,5 +71,13 @@ class PacedDrainTest {
         after.onTimeout(start + 4000);
 
         assertThat(closed).as("closing at once, not after another 3 s").isEqualTo(1);
+    }
+
+    /** A server in DRAIN with a thousand sessions. */
+    private static Server drainingWithSessions() {
+        final Server server = new Server(0, new ServerConfig("s", new InetSocketAddress("127.0.0.1", 10000), 1), 1);
+        server.counters().add(0, ServerCounters.ACTIVE, 1000);
+        server.operatorMode(ServerState.DRAIN, "test");
+        return server;
     }
 }

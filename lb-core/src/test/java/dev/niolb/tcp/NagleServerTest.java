@@ -46,18 +46,7 @@ class NagleServerTest {
                  new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
                      List.of(new ServerConfig("s", (InetSocketAddress) server.getLocalSocketAddress(), 1))))) {
             final Thread backend = Thread.ofVirtual().start(() -> serveInTwoWrites(server));
-            final List<Long> millis = new ArrayList<>();
-            for (int i = 0; i < CONNECTIONS; i++) {
-                try (Socket client = new Socket()) {
-                    client.setTcpNoDelay(true);
-                    client.connect(front.address(), 5000);
-                    client.setSoTimeout(5000);
-                    final long start = System.nanoTime();
-                    client.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
-                    assertThat(readUntil(client.getInputStream(), "T\nhello\n")).isTrue();
-                    millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                }
-            }
+            final List<Long> millis = firstReplyMillis(front, CONNECTIONS);
             backend.interrupt();
             millis.sort(null);
             // a delayed ACK waits 40 ms at least; a reply not held for one comes in well under a millisecond here
@@ -83,27 +72,30 @@ class NagleServerTest {
                      (InetSocketAddress) server.getLocalSocketAddress(), 1, false, 0,
                      dev.niolb.config.SendProxy.V1))))) {
             final Thread backend = Thread.ofVirtual().start(() -> serveInTwoWrites(server, true));
-            int slow = 0;
-            final List<Long> millis = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                try (Socket client = new Socket()) {
-                    client.setTcpNoDelay(true);
-                    client.connect(front.address(), 5000);
-                    client.setSoTimeout(5000);
-                    final long start = System.nanoTime();
-                    client.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
-                    assertThat(readUntil(client.getInputStream(), "T\nhello\n")).isTrue();
-                    final long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                    millis.add(took);
-                    if (took >= 35) {
-                        slow++;
-                    }
-                }
-            }
+            final List<Long> millis = firstReplyMillis(front, 40);
+            final long slow = millis.stream().filter(ms -> ms >= 35).count();
             backend.interrupt();
             // a delayed ACK costs 40 ms at least; one such reply may be the machine's doing, four were niolb's
             assertThat(slow).as("first replies of 35 ms or more, of %s", millis).isLessThanOrEqualTo(1);
         }
+    }
+
+    /** For each of {@code connections} new clients one after another: ms from its request to the whole reply. */
+    private static List<Long> firstReplyMillis(final ListenerOnOneLoop front, final int connections)
+        throws IOException {
+        final List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            try (Socket client = new Socket()) {
+                client.setTcpNoDelay(true);
+                client.connect(front.address(), 5000);
+                client.setSoTimeout(5000);
+                final long start = System.nanoTime();
+                client.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(readUntil(client.getInputStream(), "T\nhello\n")).isTrue();
+                millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            }
+        }
+        return millis;
     }
 
     /** Each connection: reads a line, then answers "T\n" and the line in two writes, Nagle on. */

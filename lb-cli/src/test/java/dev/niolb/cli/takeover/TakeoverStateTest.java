@@ -30,14 +30,19 @@ class TakeoverStateTest {
     @RegisterExtension
     final EngineRig rig = new EngineRig();
 
+    /** niolb with one listener in front of group web, of {@code servers}. */
+    private LoadBalancer web(final ServerConfig... servers) throws java.io.IOException {
+        return rig.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
+                TcpOptions.DEFAULTS),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(servers))));
+    }
+
     @Test
     void theSuccessorIsToldWhichServersTheOldNiolbHoldsDown(@TempDir final Path dir) throws Exception {
         final EchoServer echo = rig.track(new EchoServer("s"));
-        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
-            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
-                TcpOptions.DEFAULTS),
-            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("up", echo.address(), 1),
-                new ServerConfig("down", new InetSocketAddress("127.0.0.1", 9), 1)))));
+        final LoadBalancer lb = web(new ServerConfig("up", echo.address(), 1),
+            new ServerConfig("down", new InetSocketAddress("127.0.0.1", 9), 1));
         lb.group("web").snapshot().server("down").health(false, "test");
         final TakeoverServer control = TakeoverServer.prepare(dir.resolve("ctl.sock"), lb, false, () -> { });
         control.activate();
@@ -92,11 +97,7 @@ class TakeoverStateTest {
 
     @Test
     void whatASuccessorSaysInsteadOfStartedIsQuotedInTheLog(@TempDir final Path dir) throws Exception {
-        final EchoServer echo = rig.track(new EchoServer("s"));
-        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
-            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
-                TcpOptions.DEFAULTS),
-            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1)))));
+        final LoadBalancer lb = web(new ServerConfig("s0", rig.track(new EchoServer("s")).address(), 1));
         final TakeoverServer control = TakeoverServer.prepare(dir.resolve("ctl.sock"), lb, false, () -> { });
         control.activate();
         try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.run");
