@@ -999,18 +999,22 @@ public final class LoadBalancer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            // after the loops: what the listeners' paced warnings left out is said, not lost with the process
-            for (final Listener l : state.listeners()) {
-                l.flushPacedLines();
-            }
-            for (final Listener l : state.retired()) {
-                l.flushPacedLines();
-            }
+            flushPacedLines(); // after the loops: not lost with the process
             // after the loops: sessions they closed at shutdown are logged; the admin API answered until now
             accessLog.close();
             closeAdmin();
             stopResult = left == 0;
             return stopResult;
+        }
+    }
+
+    /** Says now what the listeners' paced warnings left out: at a stop, also one a second signal cuts short. */
+    public void flushPacedLines() {
+        for (final Listener l : state.listeners()) {
+            l.flushPacedLines();
+        }
+        for (final Listener l : state.retired()) {
+            l.flushPacedLines();
         }
     }
 

@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
  * {@code niolb demo}: three embedded backends on loopback and niolb in front of them, to see it balance.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.RUN_OK, ExitCodes.RUN_FAILED, ExitCodes.USAGE}, versionProvider = Version.class, sortOptions = false,
+    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.RUN_OK, ExitCodes.RUN_FAILED, ExitCodes.USAGE, ExitCodes.RUN_FORCED}, versionProvider = Version.class, sortOptions = false,
     description = {"Start three demo backends on 127.0.0.1 and niolb in front of them, until Ctrl-C.",
         "Each backend greets a connection with its name, then echoes what it receives."})
 public final class DemoCommand implements Callable<Integer> {

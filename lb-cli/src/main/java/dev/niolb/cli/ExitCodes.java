@@ -9,6 +9,8 @@ final class ExitCodes {
     static final String HEADING = "%nExit codes:%n";
     static final String USAGE = "2:usage error (a flag or value it does not take)";
     static final String RUN_OK = "0:stopped as asked (SIGTERM or SIGINT), or taken over";
+    static final String RUN_FORCED = "128+N:a second SIGTERM (143) or SIGINT (130) during a stop: exited at once, "
+        + "without waiting for sessions";
     static final String RUN_FAILED = "1:runtime failure (e.g. a port in use, an address not on this host)";
     static final String RUN_CONFIG = "78:a config it cannot start with (a file unreadable or invalid, an admin token "
         + "file without a token, an access log file that cannot be written)";

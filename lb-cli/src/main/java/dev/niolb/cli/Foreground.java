@@ -192,6 +192,7 @@ final class Foreground {
         systemd.ready(status(lb)); // Type=notify: systemctl start returns now, with every listener bound
         MemoryLimit.warnIfTooSmall(); // after: its management classes take tens of milliseconds to load
         started.accept(lb);
+        signals.beforeForcedExit(lb::flushPacedLines);
         final String signal = signals.await();
         if (control != null && signal.equals(TAKEN_OVER)) {
             control.closeForSuccessor();

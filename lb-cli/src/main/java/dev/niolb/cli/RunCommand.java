@@ -49,7 +49,7 @@ import java.util.function.Supplier;
  * A run may mix TCP and UDP listeners; the {@code --udp-*} flags apply to its UDP listeners.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.RUN_OK, ExitCodes.RUN_FAILED, ExitCodes.USAGE, ExitCodes.RUN_CONFIG}, versionProvider = Version.class, sortOptions = false,
+    exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.RUN_OK, ExitCodes.RUN_FAILED, ExitCodes.USAGE, ExitCodes.RUN_CONFIG, ExitCodes.RUN_FORCED}, versionProvider = Version.class, sortOptions = false,
     description = {"Balance TCP connections and UDP flows from the listen addresses over the servers.",
         "Runs until SIGTERM or SIGINT, then stops accepting, lets sessions finish for up to --grace, and exits 0."},
     footerHeading = "%nExamples:%n",

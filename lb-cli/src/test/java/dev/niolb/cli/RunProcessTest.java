@@ -215,6 +215,61 @@ class RunProcessTest {
     }
 
     @Test
+    void aSecondSignalSaysTheConnectFailuresItsPacedWarningsLeftOutBeforeItExits() throws Exception {
+        final int dead;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            dead = probe.getLocalPort(); // closed once probed: connects to it are refused
+        }
+        try (EchoServer server = new EchoServer("hi");
+             NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server),
+                 "--server", "127.0.0.1:" + dead, "--max-fails", "0", "--retries", "0", "--grace", "1h",
+                 "--admin", "none")) {
+            final int port = niolb.awaitListeningPort();
+            Socket held = null;
+            int failed = 0;
+            for (int i = 0; i < 20; i++) { // round robin: every other one goes to the dead server
+                final Socket client = new Socket(InetAddress.getLoopbackAddress(), port);
+                client.setSoTimeout(5000);
+                String line;
+                try {
+                    line = readLine(client);
+                } catch (final IOException reset) {
+                    line = null;
+                }
+                if ("hi".equals(line) && held == null) {
+                    held = client; // keeps the stop waiting
+                } else {
+                    client.close();
+                    failed += "hi".equals(line) ? 0 : 1;
+                }
+            }
+            try (Socket session = held) {
+                final long first = System.nanoTime();
+                niolb.signal("INT");
+                niolb.awaitOut("stopping: 1 session, grace 1h \\(SIGINT\\)", START);
+                Thread.sleep(Math.max(0, StopSignals.SAME_REQUEST_MS - (System.nanoTime() - first) / 1_000_000 + 10));
+                niolb.signal("INT");
+
+                assertThat(niolb.awaitExit(EXIT)).isEqualTo(130);
+            }
+            // the first failure has its line; those after it were counted and said by nothing (session 34)
+            long said = 0;
+            for (final String line : niolb.out()) {
+                if (line.contains("failed: Connection refused") || line.contains("failed: connection refused")) {
+                    said++;
+                }
+                final java.util.regex.Matcher more = java.util.regex.Pattern
+                    .compile("\\((\\d+) more failures since|: (\\d+) more connect failures").matcher(line);
+                if (more.find()) {
+                    said += Long.parseLong(more.group(1) != null ? more.group(1) : more.group(2));
+                }
+            }
+            assertThat(said).as("connect failures logged or counted, of %d: %s", failed, niolb.out())
+                .isEqualTo(failed);
+        }
+    }
+
+    @Test
     void twoSignalsBackToBackAsTimeoutSendsThemAreOneStopThatWaitsForSessions() throws Exception {
         try (EchoServer server = new EchoServer("hi");
              NiolbProcess niolb = NiolbProcess.start("run", "--listen", "127.0.0.1:0", "--server", hostPort(server),

@@ -123,7 +123,10 @@ final class ServerCommands {
             throw noServer(groupName, serverName); // removed by a reload or another call in between
         }
         LOG.info("admin: server {}/{} removed; its sessions finish", groupName, serverName);
-        return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server)));
+        // its line in the state file stays when the file cannot be written: a restart would bring its mode back
+        final String notSaved = lb.operatorStatesNotSaved();
+        return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server), notSaved == null ? null
+            : notSaved + "; what it holds for this server stays there for the next start"));
     }
 
     /** A refused reload is logged as SIGHUP's is, so that the journal shows it whoever asked. */

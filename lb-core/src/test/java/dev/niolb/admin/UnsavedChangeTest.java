@@ -47,6 +47,9 @@ class UnsavedChangeTest {
         assertThat(answer.statusCode()).as("made").isEqualTo(200);
         assertThat(answer.body()).contains("\"warning\":\"cannot save to " + unwritable)
             .contains("this change will not outlive a restart");
+        // and a removal, whose server's line the file keeps (session 34)
+        assertThat(new Http(lb.adminAddress()).delete("/api/groups/web/servers/s0").body())
+            .contains("what it holds for this server stays there for the next start");
     }
 
     @Test
