@@ -80,8 +80,16 @@ final class ServerCommands {
         // made, but kept only until a restart: said in the answer, as the start-up warning alone was (black-box
         // testing, session 34: every later change answered 200 with no sign of it)
         final String notSaved = lb.operatorStatesNotSaved();
-        return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server), notSaved == null ? null
-            : notSaved + "; this change will not outlive a restart"));
+        // and what holds the server in another state than the one asked, said to whoever asked, not only in the
+        // log (black-box testing, session 34: a ready answered MAINT with no reason)
+        final String heldBy = mode == ServerState.UP && agent != ServerState.UP ? "its agent still reports " + agent
+            + ", which holds until the agent says ready or its check is removed"
+            : mode == ServerState.UP && !server.healthy() ? "its checks say DOWN: it takes sessions once they pass"
+            : null;
+        final String warning = heldBy == null ? notSaved == null ? null
+            : notSaved + "; this change will not outlive a restart"
+            : notSaved == null ? heldBy : heldBy + "; " + notSaved + "; this change will not outlive a restart";
+        return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server), warning));
     }
 
     /** Adds a server to a group at runtime: 201 with its row; 409 when the group already has that name. */

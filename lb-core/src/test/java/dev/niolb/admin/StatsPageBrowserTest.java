@@ -117,6 +117,15 @@ class StatsPageBrowserTest {
     }
 
     @Test
+    void aDrainSetOnADownServerShowsBesideItsState(@TempDir final Path profile) throws Exception {
+        lb.group("web").snapshot().server("web-1").health(false, "test: checks fail");
+        lb.setState("web", "web-1", ServerState.DRAIN);
+
+        // it showed "down" alone, and came back DRAIN when its checks passed (black-box testing, session 34)
+        assertThat(run(profile, "--dump-dom", url)).contains("<span class=\"state down\">down (drain)</span>");
+    }
+
+    @Test
     void theHeaderShowsTheConnectionsCountedAgainstTheProcessMaxconn(@TempDir final Path profile) throws Exception {
         final String dom = run(profile, "--dump-dom", url);
         // none set here: the one the open-file limit gives, thousands at least

@@ -64,4 +64,19 @@ class UnsavedChangeTest {
         assertThat(new Http(lb.adminAddress()).post("/api/groups/web/servers/s0", "state=drain").body())
             .doesNotContain("warning");
     }
+
+    @Test
+    void aReadyThatItsChecksHoldDownIsAnsweredWithWhy() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer("s"));
+        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
+                    TcpOptions.DEFAULTS),
+                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1))))
+            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
+        lb.group("web").snapshot().server("s0").health(false, "test: checks fail");
+
+        // answered DOWN with no reason; the reason was only in niolb's log (black-box testing, session 34)
+        assertThat(new Http(lb.adminAddress()).post("/api/groups/web/servers/s0", "state=ready").body())
+            .contains("\"state\":\"down\"").contains("\"warning\":\"its checks say DOWN");
+    }
 }
