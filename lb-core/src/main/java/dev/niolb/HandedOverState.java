@@ -41,11 +41,16 @@ public record HandedOverState(List<ServerHealth> servers, List<DnsMembers> dns) 
 
     /** One server: down by checks or passive failures; its agent's last mode (null: none) and weight. */
     public record ServerHealth(String group, String name, InetSocketAddress address, boolean up, ServerState agentMode,
-                               int agentPercent) {
+                               int agentPercent, int agentPort) {
+        /** Without the agent's port (0: not known, as from an earlier version). */
+        public ServerHealth(final String group, final String name, final InetSocketAddress address, final boolean up,
+                            final ServerState agentMode, final int agentPercent) {
+            this(group, name, address, up, agentMode, agentPercent, 0);
+        }
     }
 
     /** One DNS name of a group: the addresses it last resolved to, with each one's weight and whether a backup. */
-    public record DnsMembers(String group, String spec, List<ServerConfig> servers) {
+    public record DnsMembers(String group, String spec, String target, List<ServerConfig> servers) {
         public DnsMembers {
             servers = List.copyOf(servers);
         }
@@ -58,14 +63,16 @@ public record HandedOverState(List<ServerHealth> servers, List<DnsMembers> dns) 
             for (final Server s : group.snapshot().servers()) {
                 final ServerState agent = s.agentMode();
                 if (!s.healthy() || agent != ServerState.UP || s.agentPercent() != 100) {
+                    final dev.niolb.config.CheckSpec.Agent polled = group.health().agentCheck();
                     servers.add(new ServerHealth(group.name(), s.name(), s.address(), s.healthy(),
-                        agent == ServerState.UP ? null : agent, s.agentPercent()));
+                        agent == ServerState.UP ? null : agent, s.agentPercent(), polled == null ? 0 : polled.port()));
                 }
             }
         }
         final List<DnsMembers> dns = new ArrayList<>();
         for (final DnsDiscovery.LookupStats spec : lb.dnsLookups()) {
-            dns.add(new DnsMembers(spec.group(), spec.name(), lb.dnsServers(spec.group(), spec.name())));
+            dns.add(new DnsMembers(spec.group(), spec.name(), lb.dnsTarget(spec.group(), spec.name()),
+                lb.dnsServers(spec.group(), spec.name())));
         }
         return new HandedOverState(servers, dns);
     }
@@ -77,13 +84,13 @@ public record HandedOverState(List<ServerHealth> servers, List<DnsMembers> dns) 
             text.append("server\t").append(s.group()).append('\t').append(s.name()).append('\t')
                 .append(Endpoint.hostPort(s.address())).append('\t').append(s.up() ? "up" : "down").append('\t')
                 .append(s.agentMode() == null ? "-" : s.agentMode().name()).append('\t').append(s.agentPercent())
-                .append('\n');
+                .append('\t').append(s.agentPort()).append('\n');
         }
         for (final DnsMembers d : dns) {
             for (final ServerConfig s : d.servers()) {
                 text.append("dns\t").append(d.group()).append('\t').append(d.spec()).append('\t')
                     .append(Endpoint.hostPort(s.address())).append('\t').append(s.weight()).append('\t')
-                    .append(s.backup() ? "backup" : "-").append('\n');
+                    .append(s.backup() ? "backup" : "-").append('\t').append(d.target()).append('\n');
             }
         }
         return text.toString();
@@ -99,15 +106,16 @@ public record HandedOverState(List<ServerHealth> servers, List<DnsMembers> dns) 
         for (final String line : text.split("\n", -1)) {
             final String[] f = line.split("\t", -1);
             try {
-                if (f[0].equals("server") && f.length == 7) {
+                if (f[0].equals("server") && (f.length == 7 || f.length == 8)) {
                     servers.add(new ServerHealth(f[1], f[2], Endpoint.parse(f[3]).address(), f[4].equals("up"),
-                        f[5].equals("-") ? null : ServerState.valueOf(f[5]), Integer.parseInt(f[6])));
-                } else if (f[0].equals("dns") && f.length == 6) {
+                        f[5].equals("-") ? null : ServerState.valueOf(f[5]), Integer.parseInt(f[6]),
+                        f.length == 8 ? Integer.parseInt(f[7]) : 0));
+                } else if (f[0].equals("dns") && f.length == 7) {
                     final DnsMembers had = dns.get(f[1] + '\t' + f[2]);
                     final List<ServerConfig> members = new ArrayList<>(had == null ? List.of() : had.servers());
                     members.add(new ServerConfig(f[2], Endpoint.parse(f[3]).address(), Integer.parseInt(f[4]),
                         f[5].equals("backup"), 0));
-                    dns.put(f[1] + '\t' + f[2], new DnsMembers(f[1], f[2], members));
+                    dns.put(f[1] + '\t' + f[2], new DnsMembers(f[1], f[2], f[6], members));
                 }
             } catch (final RuntimeException unreadable) {
                 // left out: see above
@@ -119,7 +127,9 @@ public record HandedOverState(List<ServerHealth> servers, List<DnsMembers> dns) 
     /** The DNS members handed over for one spec of one group; empty when none. */
     public List<ServerConfig> dnsMembers(final String group, final DnsServerSpec spec) {
         for (final DnsMembers d : dns) {
-            if (d.group().equals(group) && d.spec().equals(spec.name())) {
+            // the same name for the same target: a successor that points the name at another host or port must not
+            // send its clients to the old one's addresses (black-box testing, session 34, high)
+            if (d.group().equals(group) && d.spec().equals(spec.name()) && d.target().equals(spec.target())) {
                 return d.servers();
             }
         }

@@ -535,16 +535,19 @@ public final class LoadBalancer implements AutoCloseable {
             }
             // an agent's word holds only where an agent is polled: carried into a group without one, nothing would
             // ever clear it (black-box testing, session 34: a successor without the agent check kept s3 MAINT)
-            if ((h.agentMode() != null || h.agentPercent() != 100) && group.health().agentCheck() != null) {
+            // and only the same agent's: one moved to another port says its own first word
+            final dev.niolb.config.CheckSpec.Agent polled = group.health().agentCheck();
+            if ((h.agentMode() != null || h.agentPercent() != 100) && polled != null
+                && (h.agentPort() == 0 || h.agentPort() == polled.port())) {
                 server.agentReport(h.agentMode(), h.agentPercent(), "its agent's last word, as the niolb taken over "
-                    + "had it");
+                    + "had it", agents < NAMED_DOWN);
                 agents++;
             }
         }
         if (down + agents > 0) {
-            LOG.info("takeover: {} {} DOWN{} and {} agents' last words carried over from the niolb taken over", down,
+            LOG.info("takeover: {} {} DOWN{} and {} agents' last words{} carried over from the niolb taken over", down,
                 down == 1 ? "server" : "servers", down > NAMED_DOWN ? " (the first " + NAMED_DOWN + " named above)" : "",
-                agents);
+                agents, agents > NAMED_DOWN ? " (the first " + NAMED_DOWN + " named above)" : "");
         }
     }
 
@@ -1067,6 +1070,11 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** The DNS side of the engine: the servers a spec stands for now, for tests and the admin API. */
+    /** What a watched spec resolves ({@code HOST:PORT} or {@code srv:NAME}); empty when none is watched so. */
+    public String dnsTarget(final String group, final String spec) {
+        return dns.target(group(group), spec);
+    }
+
     public List<ServerConfig> dnsServers(final String group, final String spec) {
         return dns.servers(group(group), spec);
     }

@@ -508,7 +508,7 @@ final class Reconfiguration {
                     remove.add(added.name()); // an operator's server of that name elsewhere: the name is the file's
                     replaced.add("group " + after.name() + ": " + added.name() + " at "
                         + dev.niolb.config.Endpoint.hostPort(s.address()) + " (added at run time) now at "
-                        + dev.niolb.config.Endpoint.hostPort(added.address()));
+                        + dev.niolb.config.Endpoint.hostPort(added.address()) + modeWith(s));
                 }
                 add.add(added);
             }
@@ -646,10 +646,15 @@ final class Reconfiguration {
      * took traffic again under its new name (black-box testing, session 34).
      */
     private void modeGoes(final String group, final Server s, final String how) {
-        final dev.niolb.backend.ServerState mode = s.operatorMode();
-        if (mode == dev.niolb.backend.ServerState.DRAIN || mode == dev.niolb.backend.ServerState.MAINT) {
-            replaced.add("group " + group + ": " + s.name() + " " + how + ", and with it its " + mode
-                + " set at run time");
+        if (!modeWith(s).isEmpty()) {
+            replaced.add("group " + group + ": " + s.name() + " " + how + modeWith(s));
         }
+    }
+
+    /** {@code ", and with it its MAINT set at run time"} for a server an operator put in DRAIN or MAINT; else empty. */
+    private static String modeWith(final Server s) {
+        final dev.niolb.backend.ServerState mode = s.operatorMode();
+        return mode == dev.niolb.backend.ServerState.DRAIN || mode == dev.niolb.backend.ServerState.MAINT
+            ? ", and with it its " + mode + " set at run time" : "";
     }
 }

@@ -38,7 +38,7 @@ class HandedOverStateTest {
                     null, 100),
                 new HandedOverState.ServerHealth("g", "web2", new InetSocketAddress("::1", 8081), true,
                     ServerState.DRAIN, 50)),
-            List.of(new HandedOverState.DnsMembers("g", "api.test:80", List.of(
+            List.of(new HandedOverState.DnsMembers("g", "api.test:80", "api.test:80", List.of(
                 new ServerConfig("api.test:80", new InetSocketAddress("127.0.0.7", 80), 3, true, 0)))));
 
         final HandedOverState read = HandedOverState.decode(state.encode() + "future\tsomething\nserver\tbroken\n");
@@ -87,6 +87,27 @@ class HandedOverStateTest {
                 old.stop(Duration.ZERO);
             }
             dns.close();
+        }
+    }
+
+    @Test
+    void aDnsNameTheSuccessorPointsAtAnotherTargetIsNotSeededWithTheOldAnswer() throws Exception {
+        final ScriptedDnsServer dns = new ScriptedDnsServer(); // answers nothing: lookups time out
+        final HandedOverState handed = new HandedOverState(List.of(), List.of(new HandedOverState.DnsMembers("g",
+            "svc", "svc.test:8080", List.of(new ServerConfig("svc", new InetSocketAddress("127.0.0.2", 8080), 1)))));
+        dns.close();
+        final LoadBalancer successor = LoadBalancer.start(new Config(1, Duration.ofSeconds(1),
+            List.of(new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
+                TcpOptions.DEFAULTS)),
+            List.of(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(), HealthCheckConfig.DEFAULTS, 0,
+                List.of(DnsServerSpec.parse("other.test:8080,name=svc")))),
+            DnsConfig.DEFAULTS.withResolver(dns.address()).withTimeout(Duration.ofMillis(300))), OperatorStates.NONE,
+            () -> false, handed);
+        try {
+            // the same name for another host: svc.test's address was seeded, and clients went there (session 34)
+            assertThat(successor.group("g").snapshot().servers()).isEmpty();
+        } finally {
+            successor.stop(Duration.ZERO);
         }
     }
 

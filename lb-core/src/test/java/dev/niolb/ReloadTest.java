@@ -240,11 +240,29 @@ class ReloadTest {
 
         final ReloadResult result = reload(config(1, List.of(listener("front")), renamedAndMoved));
 
-        // the servers in their place start UP: the operator's mode did not follow them, and nothing said so
+        // the servers in their place start UP: the operator's mode did not follow them, and nothing said so;
+        // one added at run time and then moved by the file says so too (below)
         assertThat(result.replaced()).containsExactlyInAnyOrder(
             "group web: a removed, and with it its MAINT set at run time",
             "group web: b moved, and with it its DRAIN set at run time");
         assertThat(lb.server("web", "a2").state()).isEqualTo(ServerState.UP);
+    }
+
+    @Test
+    void aServerAddedAtRunTimeInDrainThatTheFileMovesSaysItsDrainWentWithIt() throws Exception {
+        backend("a");
+        backend("b");
+        backend("c");
+        lb = rig.start(config(1, List.of(listener("front")), group("web", Algorithm.ROUNDROBIN, "a")));
+        lb.addServer("web", new ServerConfig("d", backends.get("b").address(), 1));
+        lb.setState("web", "d", ServerState.DRAIN);
+        final TargetGroupConfig withD = new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(
+            new ServerConfig("a", backends.get("a").address(), 1), new ServerConfig("d", backends.get("c").address(), 1)));
+
+        final ReloadResult result = reload(config(1, List.of(listener("front")), withD));
+
+        assertThat(result.replaced()).singleElement().asString().endsWith("(added at run time) now at "
+            + dev.niolb.config.Endpoint.hostPort(backends.get("c").address()) + ", and with it its DRAIN set at run time");
     }
 
     @Test

@@ -127,6 +127,11 @@ final class Foreground {
         final Takeover takeover = takeoverFrom == null ? null : takeOver(takeoverFrom, pid);
         if (takeover != null) {
             handed = takeover.state(); // health and DNS answers: the engine starts from them
+            if (takeover.stateUnknown()) {
+                LOG.info("takeover: the niolb at {} is of an earlier version and tells no servers' health or DNS "
+                    + "answers (it logs that this one 'did not start (state)', then hands over): starting from the "
+                    + "config", takeoverFrom);
+            }
         }
         final int[] handedOver = takeover != null ? takeover.fds() : ListeningSockets.handedOver(System.getenv(), pid);
         final int activated = takeover != null ? 0 : ListeningSockets.fromSocketUnits(System.getenv(), handedOver.length);

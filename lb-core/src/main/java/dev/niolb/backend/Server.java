@@ -426,6 +426,11 @@ public final class Server {
      * percentage 0..{@link #MAX_AGENT_PERCENT} or -1 for no change. Health loop.
      */
     public void agentReport(final ServerState mode, final int percent, final String reason) {
+        agentReport(mode, percent, reason, true);
+    }
+
+    /** As {@link #agentReport(ServerState, int, String)}; {@code said}: whether its state line is logged. */
+    public void agentReport(final ServerState mode, final int percent, final String reason, final boolean said) {
         if (percent < -1 || percent > MAX_AGENT_PERCENT) {
             throw new IllegalArgumentException("agent weight must be 0.." + MAX_AGENT_PERCENT + "%, got " + percent);
         }
@@ -436,7 +441,7 @@ public final class Server {
             if (percent >= 0) {
                 agentPercent = percent;
             }
-        }, reason);
+        }, reason, said);
     }
 
     /**
@@ -444,6 +449,11 @@ public final class Server {
      * reported (a mode, a weight) no longer holds. Health loop.
      */
     public void forgetAgent() {
+        forgetAgent("its agent check was removed");
+    }
+
+    /** As {@link #forgetAgent()}, for {@code why}. */
+    public void forgetAgent(final String why) {
         synchronized (failover) {
             if (agentMode == ServerState.UP && agentPercent == 100) {
                 return;
@@ -452,7 +462,7 @@ public final class Server {
         failover.update(this, () -> {
             agentMode = ServerState.UP;
             agentPercent = 100;
-        }, "its agent check was removed");
+        }, why);
     }
 
     /** What its agent last reported, UP when it has none or said nothing else. */

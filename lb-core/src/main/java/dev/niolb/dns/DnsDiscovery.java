@@ -216,6 +216,13 @@ public final class DnsDiscovery implements AutoCloseable {
         }
     }
 
+    /** What the watched spec of that name resolves ({@link DnsServerSpec#target()}); empty when none. */
+    public synchronized String target(final TargetGroup group, final String specName) {
+        final Map<String, Watch> of = watches.get(group);
+        final Watch w = of == null ? null : of.get(specName);
+        return w == null ? "" : w.spec.target();
+    }
+
     /** The servers a spec stands for now (the last good answer), by name; empty before one. For tests and the API. */
     public synchronized List<ServerConfig> servers(final TargetGroup group, final String specName) {
         final Map<String, Watch> of = watches.get(group);
@@ -294,7 +301,16 @@ public final class DnsDiscovery implements AutoCloseable {
          * lookup works again. A new target is left to its own lookups. Under this.
          */
         synchronized void restyle(final DnsServerSpec before) {
-            if (stopped || !failing || !spec.target().equals(before.target())) {
+            if (stopped || !failing) {
+                return;
+            }
+            if (!spec.target().equals(before.target())) {
+                // another host or port, not answering yet: the old target's servers are not this spec's, and
+                // clients went on to them (black-box testing, session 34); they leave until the new name answers
+                LOG.warn("dns {} (group {}): now {}, which does not answer yet; the servers of {} leave the group",
+                    spec, group.name(), spec.target(), before.target());
+                lastAnswer = List.of();
+                apply(lastAnswer);
                 return;
             }
             final List<ServerConfig> desired = new ArrayList<>();

@@ -127,7 +127,16 @@ public final class HealthChecker implements AutoCloseable {
             final java.util.Map<Server, Long> drainStarts = gh.drain == null ? java.util.Map.of() : gh.drain.startedAt();
             stopGroupTimers(gh);
             final boolean hadCheck = gh.config.healthCheck() != null;
+            final CheckSpec.Agent agentBefore = gh.config.agentCheck();
             configure(gh, group.health(), datagramOnly);
+            final CheckSpec.Agent agentNow = gh.config.agentCheck();
+            if (agentBefore != null && agentNow != null && agentBefore.port() != agentNow.port()) {
+                // another agent: the old one's word is not its, and held for good where the new one never
+                // answered (black-box testing, session 34); its own first word decides
+                for (final Server server : group.snapshot().servers()) {
+                    server.forgetAgent("its agent check moved to port " + agentNow.port());
+                }
+            }
             if (hadCheck && gh.config.healthCheck() == null) {
                 // what the removed check said goes with it, as an agent's word does: left DOWN, a server would wait
                 // for a re-probe of its check port, which may be the very reason the check was removed

@@ -118,6 +118,19 @@ class RemovedDnsServerTest {
         }
     }
 
+    @Test
+    void aReloadThatPointsANamedSpecAtAnotherHostWhileLookupsFailTakesTheOldHostsServersOut() throws Exception {
+        final ScriptedDnsServer dns = rig.track(new ScriptedDnsServer().answer("127.0.0.1", "127.0.0.2"));
+        final LoadBalancer lb = rig.start(withName(dns, DnsServerSpec.parse("api.test:8080,name=svc")));
+        Await.until(() -> addresses(lb).size() == 2, 5000);
+        dns.close(); // lookups time out from now on
+
+        lb.reload(withName(dns, DnsServerSpec.parse("other.test:8080,name=svc")));
+
+        // clients went on to api.test's addresses under the name other.test has now (black-box testing, session 34)
+        Await.until(() -> addresses(lb).isEmpty(), 5000);
+    }
+
     /** One listener in front of group g, whose servers are {@code spec}'s, looked up at {@code dns} every 100-500 ms. */
     private static Config withName(final ScriptedDnsServer dns, final DnsServerSpec spec) {
         return new Config(1, Duration.ofSeconds(1),

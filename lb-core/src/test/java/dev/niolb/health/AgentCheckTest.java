@@ -72,6 +72,33 @@ class AgentCheckTest {
     }
 
     @Test
+    void anAgentCheckMovedToAnotherPortByAReloadForgetsTheOldAgentsWord() throws Exception {
+        final TcpServers.Scripted agent = rig.track(agent(() -> "maint"));
+        rig.backend("a");
+        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
+        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
+            .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort())))
+            .withInterval(Duration.ofMillis(30));
+        rig.start(Algorithm.ROUNDROBIN, 1, health, rig.config("a"), rig.config("b"));
+        final Server a = rig.server("a");
+        Rig.await("a in maintenance by its agent", () -> a.state() == ServerState.MAINT, 3000);
+
+        // another agent's port, where nothing answers: the old agent's MAINT held for good (session 34)
+        rig.lb.reload(Config.single(1, Duration.ofSeconds(2),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(rig.config("a"), rig.config("b")),
+                health.withChecks(List.of(new CheckSpec.Agent(unusedPort()))))).withTransport(rig.lb.config().transport()));
+
+        Rig.await("a back in service", () -> a.state() == ServerState.UP, 3000);
+    }
+
+    private static int unusedPort() throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            return probe.getLocalPort();
+        }
+    }
+
+    @Test
     void anAgentAskingForMoreThanAHundredPercentGetsItAsHaproxyGives() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("up 100%");
         final TcpServers.Scripted agent = rig.track(agent(says::get));

@@ -17,6 +17,7 @@ public final class Takeover implements AutoCloseable {
     private final ControlSocket connection;
     private final int[] fds;
     private final HandedOverState state;
+    private boolean stateUnknown;
 
     private Takeover(final ControlSocket connection, final int[] fds, final HandedOverState state) {
         this.connection = connection;
@@ -32,7 +33,12 @@ public final class Takeover implements AutoCloseable {
     public static Takeover ask(final Path path, final long pid) throws IOException {
         final Takeover withState = ask(path, pid, true);
         // null: a niolb that knows no "state" ended the exchange; asked again as it expects, it hands over
-        return withState != null ? withState : ask(path, pid, false);
+        if (withState != null) {
+            return withState;
+        }
+        final Takeover plain = ask(path, pid, false);
+        plain.stateUnknown = true;
+        return plain;
     }
 
     /**
@@ -159,6 +165,11 @@ public final class Takeover implements AutoCloseable {
         }
         return HandedOverState.decode(new String(java.util.Base64.getDecoder().decode(got.toString()),
             java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Whether the running niolb, of an earlier version, told nothing of what it knew (asked again without). */
+    public boolean stateUnknown() {
+        return stateUnknown;
     }
 
     /** What the running niolb knew (servers' health, DNS answers): {@link HandedOverState#NONE} from an older one. */
