@@ -529,7 +529,7 @@ public final class LoadBalancer implements AutoCloseable {
             }
             if (!h.up()) {
                 // the first few each said; ten thousand lines at every upgrade were too many (session 34)
-                server.health(false, "the niolb taken over had it DOWN; its checks go on from there",
+                server.health(false, "the niolb taken over had it DOWN; its checks (or re-probes) go on from there",
                     down < NAMED_DOWN);
                 down++;
             }
