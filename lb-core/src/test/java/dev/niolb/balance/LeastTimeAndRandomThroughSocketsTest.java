@@ -121,12 +121,15 @@ class LeastTimeAndRandomThroughSocketsTest {
         Await.until(() -> server("slow").active() == 0, 5000);
 
         // Both idle now, so least connections would split them. But 'slow' scores at least 1 s x (0 + 1) and 'fast'
-        // (its loopback connect EWMA + 1 ms) x (at most 1 + 1): 'fast' wins every draw of the two.
+        // (its loopback connect EWMA + 1 ms) x (at most 1 + 1): 'fast' wins the draws of the two while 'slow''s
+        // measurement is fresh. It ages (halved every quarter second), and a server measured slow is drawn again
+        // within about three seconds to be measured afresh (README, leasttime): a try or two of it in these 100
+        // is that rule, not a lost draw.
         final Map<String, Integer> served = new HashMap<>();
         for (int i = 0; i < 100; i++) {
             served.merge(session(), 1, Integer::sum);
         }
-        assertThat(served).containsExactly(Map.entry("fast", 100));
+        assertThat(served.getOrDefault("slow", 0)).as("tries of 'slow' in 100: %s", served).isLessThanOrEqualTo(2);
         assertThat(server("fast").connectNanosEwma()).as("what 'fast' must stay under for the bound above")
             .isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
     }

@@ -136,6 +136,8 @@ class PassiveDetectionTest {
             rig.kill("b");
             rig.spread(20);
             Rig.await("b DOWN", () -> rig.server("b").state() == ServerState.DOWN, 2000);
+            // the state shows before its line is written (the same call, on the health loop): wait for the line
+            Rig.await("b's line", () -> log.messages().stream().anyMatch(m -> m.startsWith("server g/b DOWN")), 2000);
             assertThat(log.messages().stream().filter(m -> m.startsWith("server g/b ")).toList()).containsExactly(
                 "server g/b DOWN: 3 connects in a row failed during traffic: connection refused");
             assertThat(log.events().stream().filter(e -> e.getFormattedMessage().startsWith("server g/b DOWN")))
@@ -155,6 +157,8 @@ class PassiveDetectionTest {
             rig.kill("b");
             rig.spread(20);
             Rig.await("b DOWN", () -> rig.server("b").state() == ServerState.DOWN, 2000);
+            // the state shows before its line is written (the same call, on the health loop): wait for the line
+            Rig.await("b's line", () -> log.messages().stream().anyMatch(m -> m.startsWith("server g/b DOWN")), 2000);
             assertThat(log.messages().stream().filter(m -> m.startsWith("server g/b ")).toList()).containsExactly(
                 "server g/b DOWN: a connect failed during traffic: connection refused");
         }
