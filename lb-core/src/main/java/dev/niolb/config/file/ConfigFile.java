@@ -105,6 +105,10 @@ public record ConfigFile(Path path) implements ConfigSource {
                 + (e.getContext() == null ? "" : " (" + firstLine(e.getContext()) + ")") + hint(yaml, line));
         } catch (final YamlEngineException e) {
             throw new ConfigFileException(name + ": not valid YAML: " + firstLine(e.getMessage()));
+        } catch (final IllegalArgumentException e) {
+            // SnakeYAML refuses some tags with this, not its own exception: '!%0' (a tag that decodes to a space)
+            // escaped as a stack trace (fuzzing, session 34)
+            throw new ConfigFileException(name + ": not valid YAML: " + firstLine(e.getMessage()));
         }
         return node.orElseThrow(() -> new ConfigFileException(name + ":1: empty: expected listeners and groups"));
     }

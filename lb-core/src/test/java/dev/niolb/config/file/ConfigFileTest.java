@@ -482,6 +482,8 @@ class ConfigFileTest {
     static Stream<Arguments> mistakes() {
         return Stream.of(
             arguments("a YAML syntax error", "listeners: [\n", "niolb.yaml:2: not valid YAML: "),
+            arguments("a tag that decodes to a space (SnakeYAML's IllegalArgumentException)", "!%0",
+                "niolb.yaml: not valid YAML: Tag must not contain leading or trailing spaces"),
             arguments("an empty file", "", "niolb.yaml:1: empty: expected listeners and groups"),
             arguments("a document that is a list", "- a\n", "niolb.yaml:1: expected a map (key: value lines), got a list"),
             arguments("a misspelt section", MINIMAL.replace("groups:", "grups:"),
