@@ -1,5 +1,7 @@
 package dev.niolb.log;
 
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -20,6 +22,8 @@ import java.util.function.LongConsumer;
  * lines say the counts, and no tail line is added to them.
  */
 public final class LinePace {
+    /** Where every pace's tail is looked at: one daemon thread, started with the class. */
+    private static final ScheduledThreadPoolExecutor TAILS = tails();
     private final long intervalMs;
     private final AtomicLong nextMs = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong leftOut = new AtomicLong();
@@ -28,6 +32,17 @@ public final class LinePace {
     /** When the last line was let out, on the tail's own clock (the callers' may be a loop's). */
     private volatile long lastLineNanos = System.nanoTime();
 
+    private static ScheduledThreadPoolExecutor tails() {
+        final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            final Thread t = new Thread(r, "niolb-log-tails");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        executor.prestartAllCoreThreads(); // now, not in the middle of a flood: a process's threads stay as counted
+        return executor;
+    }
+
     /** {@code intervalMs}: the least time between two lines; those left out are said only by the next line. */
     public LinePace(final long intervalMs) {
         this(intervalMs, null);
@@ -35,7 +50,7 @@ public final class LinePace {
 
     /**
      * {@code tail} logs a count of those left out and not said by a line, once the next line was due and none came
-     * (on a virtual thread of its own, at most one at a time per pace); null for none.
+     * (on the tails' thread, at most one look at a time per pace); null for none.
      */
     public LinePace(final long intervalMs, final LongConsumer tail) {
         if (intervalMs <= 0) {
@@ -54,7 +69,7 @@ public final class LinePace {
         if (nowMs < next || !nextMs.compareAndSet(next, nowMs + intervalMs)) {
             leftOut.incrementAndGet();
             if (tail != null && !tailDue.get() && tailDue.compareAndSet(false, true)) {
-                Thread.ofVirtual().name("niolb-log-tail").start(this::tailWhenQuiet);
+                tailFrom(lastLineNanos);
             }
             return false;
         }
@@ -104,31 +119,32 @@ public final class LinePace {
     }
 
     /**
-     * Waits until the next line was due and a little more (half an interval, at most a second) has passed with no
-     * line, then says those left out: a flood that goes on lets a line out when it is due, which says them.
+     * Looks once the next line was due and a little more (half an interval, at most a second) has passed with no
+     * line, then says those left out: a flood that goes on lets a line out when it is due, which says them. On one
+     * daemon thread for every pace, made when the first pace is: a virtual thread a tail brought the virtual-thread
+     * scheduler's carrier and timer threads into a process that had none (the soak counted 4 threads more).
      */
-    private void tailWhenQuiet() {
+    private void tailFrom(final long line) {
         final long graceMs = Math.min(intervalMs / 2, 1000);
-        while (true) {
-            final long line = lastLineNanos;
-            final long waitNanos = line + (intervalMs + graceMs) * 1_000_000L - System.nanoTime();
-            if (waitNanos > 0) {
-                try {
-                    Thread.sleep(waitNanos / 1_000_000L + 1);
-                } catch (final InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            if (lastLineNanos != line) {
-                continue; // a line went out meanwhile: it said those before it; wait for the one after
-            }
-            flush();
+        final long waitNanos = line + (intervalMs + graceMs) * 1_000_000L - System.nanoTime();
+        try {
+            TAILS.schedule(() -> tailCheck(line), Math.max(0, waitNanos) / 1_000_000L + 1, TimeUnit.MILLISECONDS);
+        } catch (final java.util.concurrent.RejectedExecutionException shutDown) {
             tailDue.set(false);
-            // one left out between the flush and now found the tail still due and armed none: this one goes on
-            if (leftOut.get() == 0 || !tailDue.compareAndSet(false, true)) {
-                return;
-            }
+        }
+    }
+
+    private void tailCheck(final long line) {
+        final long now = lastLineNanos;
+        if (now != line) {
+            tailFrom(now); // a line went out meanwhile: it said those before it; wait for the one after
+            return;
+        }
+        flush();
+        tailDue.set(false);
+        // one left out between the flush and now found the tail still due and armed none: this one goes on
+        if (leftOut.get() > 0 && tailDue.compareAndSet(false, true)) {
+            tailFrom(lastLineNanos);
         }
     }
 }
