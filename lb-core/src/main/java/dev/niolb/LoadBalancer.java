@@ -521,8 +521,13 @@ public final class LoadBalancer implements AutoCloseable {
     private static void takeHealthOver(final HandedOverState handed, final Map<String, TargetGroup> groups) {
         int down = 0;
         int agents = 0;
+        final java.util.Set<String> elsewhere = new java.util.TreeSet<>();
         for (final HandedOverState.ServerHealth h : handed.servers()) {
             final TargetGroup group = groups.get(h.group());
+            if (group == null) {
+                elsewhere.add(h.group()); // renamed or removed: said below, not dropped without a word (session 34)
+                continue;
+            }
             final Server server = group == null ? null : group.snapshot().server(h.name());
             if (server == null || !server.address().equals(h.address())) {
                 continue; // not in this config, or moved: its own checks judge it
@@ -543,6 +548,11 @@ public final class LoadBalancer implements AutoCloseable {
                     + "had it", agents < NAMED_DOWN);
                 agents++;
             }
+        }
+        if (!elsewhere.isEmpty()) {
+            LOG.info("takeover: the health the niolb taken over had of servers of {} {} is not carried over: this "
+                + "config has no such group (renamed or removed); their servers start as the config says",
+                elsewhere.size() == 1 ? "group" : "groups", String.join(", ", elsewhere));
         }
         if (down + agents > 0) {
             LOG.info("takeover: {} {} DOWN{} and {} agents' last words{} carried over from the niolb taken over", down,

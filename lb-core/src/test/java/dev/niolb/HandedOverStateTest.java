@@ -112,6 +112,28 @@ class HandedOverStateTest {
     }
 
     @Test
+    void healthOfAGroupTheSuccessorDoesNotHaveIsSaidNotCarriedOver() throws Exception {
+        final HandedOverState handed = new HandedOverState(List.of(new HandedOverState.ServerHealth("old", "s",
+            new InetSocketAddress("127.0.0.1", 9), false, null, 100)), List.of());
+        try (dev.niolb.testing.LogCapture engine = dev.niolb.testing.LogCapture.of(LoadBalancer.class.getName())) {
+            final LoadBalancer successor = LoadBalancer.start(Config.single(1, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g",
+                    TcpOptions.DEFAULTS),
+                new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
+                    List.of(new ServerConfig("s", new InetSocketAddress("127.0.0.1", 9), 1)))), OperatorStates.NONE,
+                () -> false, handed);
+            try {
+                // the group renamed: dropped without a word (black-box testing, session 34)
+                assertThat(engine.messages()).anyMatch(m -> m.startsWith("takeover: the health the niolb taken over "
+                    + "had of servers of group old is not carried over"));
+                assertThat(successor.group("g").snapshot().server("s").state()).isEqualTo(ServerState.UP);
+            } finally {
+                successor.stop(Duration.ZERO);
+            }
+        }
+    }
+
+    @Test
     void anAgentsWordIsNotCarriedIntoAGroupThatPollsNoAgent() throws Exception {
         final HandedOverState handed = new HandedOverState(List.of(new HandedOverState.ServerHealth("g", "s",
             new InetSocketAddress("127.0.0.1", 9), true, ServerState.MAINT, 10)), List.of());

@@ -155,7 +155,7 @@ final class Foreground {
             lb = start(signals);
         } catch (final StoppedWhileStarting e) {
             if (takeover != null) {
-                takeover.close(); // the old niolb hears it go away and keeps serving
+                takeover.failed("asked to stop while starting"); // the old niolb keeps serving, and says why
                 LOG.warn("takeover: asked to stop while starting; the old niolb keeps serving");
             } else {
                 LOG.info("stopped while starting ({}), before any listener was bound", signals.await());
@@ -163,7 +163,7 @@ final class Foreground {
             return 0;
         } catch (final RuntimeException e) {
             if (takeover != null) {
-                takeover.close(); // the old niolb hears it go away and keeps serving
+                takeover.failed(e.getMessage()); // the old niolb keeps serving, and says why
             }
             throw e;
         }

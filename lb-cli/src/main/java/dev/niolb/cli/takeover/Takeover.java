@@ -206,4 +206,17 @@ public final class Takeover implements AutoCloseable {
     public void close() {
         connection.close();
     }
+
+    /**
+     * Tells the old niolb why this one did not start, then goes away: it keeps serving and logs the reason, where it
+     * could say only "it went away" (black-box testing, session 34). Best effort.
+     */
+    public void failed(final String why) {
+        try {
+            connection.send("failed " + String.valueOf(why).replace('\n', ' ') + "\n", new int[0]);
+        } catch (final IOException | RuntimeException gone) {
+            // the old niolb hears the close instead
+        }
+        close();
+    }
 }

@@ -244,7 +244,8 @@ public final class TakeoverServer implements AutoCloseable {
             if (!answer.equals("started")) {
                 // quoted: the peer's text, not ours, must not forge a log line (black-box testing, session 34)
                 LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
-                    answer.isEmpty() ? "it went away" : "it said " + Quoted.of(answer));
+                    answer.isEmpty() ? "it went away" : answer.startsWith("failed ")
+                        ? "it failed: " + Quoted.of(answer.substring("failed ".length())) : "it said " + Quoted.of(answer));
                 return false;
             }
             started = true;

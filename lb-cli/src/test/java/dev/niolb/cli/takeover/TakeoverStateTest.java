@@ -96,6 +96,28 @@ class TakeoverStateTest {
     }
 
     @Test
+    void aSuccessorThatFailsToStartTellsTheOldNiolbWhy(@TempDir final Path dir) throws Exception {
+        final LoadBalancer lb = web(new ServerConfig("s0", rig.track(new EchoServer("s")).address(), 1));
+        final TakeoverServer control = TakeoverServer.prepare(dir.resolve("ctl.sock"), lb, false, () -> { });
+        control.activate();
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.run")) {
+            final Takeover takeover = Takeover.ask(dir.resolve("ctl.sock"), 7);
+            for (final int fd : takeover.fds()) {
+                ControlSocket.close(fd);
+            }
+            takeover.failed("cannot listen on 127.0.0.1:24001: address already in use");
+
+            // it could say only "it went away" (black-box testing, session 34)
+            dev.niolb.testing.Await.until(() -> log.messages().stream().anyMatch(m -> m.contains("did not start")),
+                10_000);
+            assertThat(log.messages()).filteredOn(m -> m.contains("did not start")).singleElement().asString()
+                .contains("(it failed: 'cannot listen on 127.0.0.1:24001: address already in use')");
+        } finally {
+            control.close();
+        }
+    }
+
+    @Test
     void whatASuccessorSaysInsteadOfStartedIsQuotedInTheLog(@TempDir final Path dir) throws Exception {
         final LoadBalancer lb = web(new ServerConfig("s0", rig.track(new EchoServer("s")).address(), 1));
         final TakeoverServer control = TakeoverServer.prepare(dir.resolve("ctl.sock"), lb, false, () -> { });
