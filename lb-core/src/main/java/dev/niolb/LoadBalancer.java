@@ -556,13 +556,17 @@ public final class LoadBalancer implements AutoCloseable {
         }
         if (down + agents > 0) {
             LOG.info("takeover: {} {} DOWN{} and {} agents' last words{} carried over from the niolb taken over", down,
-                down == 1 ? "server" : "servers", down > NAMED_DOWN ? " (the first " + NAMED_DOWN + " named above)" : "",
-                agents, agents > NAMED_DOWN ? " (the first " + NAMED_DOWN + " named above)" : "");
+                down == 1 ? "server" : "servers", firstNamed(down), agents, firstNamed(agents));
         }
     }
 
     /** How many servers handed over DOWN have a line of their own; the rest are counted in the summary. */
     private static final int NAMED_DOWN = 20;
+
+    /** {@code " (the first 20 named above)"} when more than those were handed over; else nothing. */
+    private static String firstNamed(final int count) {
+        return count > NAMED_DOWN ? " (the first " + NAMED_DOWN + " named above)" : "";
+    }
 
     /** The UDP listeners at the default flow cap share it ({@link UdpListener#shareAutoFlows}). */
     private static void shareAutoFlows(final List<Listener> listeners) {

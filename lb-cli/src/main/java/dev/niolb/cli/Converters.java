@@ -151,10 +151,15 @@ final class Converters {
                 return Numbers.parseInt(text);
             } catch (final NumberFormatException e) {
                 if (pastInt(text)) {
-                    return text.startsWith("-") ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+                    return nearest(text);
                 }
                 throw new TypeConversionException(Quoted.of(text) + " is not a whole number");
             }
+        }
+
+        /** The int nearest a whole number {@link #pastInt past an int}. */
+        static int nearest(final String text) {
+            return text.startsWith("-") ? Integer.MIN_VALUE : Integer.MAX_VALUE;
         }
 
         /** Whether {@code text} is a whole number (ASCII digits, a leading minus) that no int holds. */
@@ -186,7 +191,7 @@ final class Converters {
                 return Numbers.parseInt(text);
             } catch (final NumberFormatException e) {
                 if (WholeNumber.pastInt(text)) { // for the model to refuse in its words, as WholeNumber
-                    return text.startsWith("-") ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+                    return WholeNumber.nearest(text);
                 }
                 // ' 3' and '+3' too: "out of range" said of them misled (black-box testing, session 34)
                 throw new TypeConversionException(Quoted.of(text) + " is neither auto nor a whole number");

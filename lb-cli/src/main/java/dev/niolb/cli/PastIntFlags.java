@@ -42,8 +42,7 @@ final class PastIntFlags {
                 }
                 for (final String text : option.stringValues()) {
                     if (Converters.WholeNumber.pastInt(text)) {
-                        given.add(new Given(option.longestName(), text,
-                            text.startsWith("-") ? Integer.MIN_VALUE : Integer.MAX_VALUE));
+                        given.add(new Given(option.longestName(), text, Converters.WholeNumber.nearest(text)));
                     }
                 }
             }

@@ -201,12 +201,7 @@ class RunProcessTest {
              Socket client = new Socket(InetAddress.getLoopbackAddress(), niolb.awaitListeningPort())) {
             assertThat(readLine(client)).isEqualTo("hi");
 
-            final long first = System.nanoTime();
-            niolb.signal("INT");
-            niolb.awaitOut("stopping: 1 session, grace 1h \\(SIGINT\\)", START);
-            // a second signal sooner is the first delivered twice (timeout(1) does that): this one is the operator's
-            Thread.sleep(Math.max(0, StopSignals.SAME_REQUEST_MS - (System.nanoTime() - first) / 1_000_000 + 10));
-            niolb.signal("INT");
+            interruptTwice(niolb);
 
             assertThat(niolb.awaitExit(EXIT)).isEqualTo(130);
             assertThat(niolb.out()).anyMatch(
@@ -244,11 +239,7 @@ class RunProcessTest {
                 }
             }
             try (Socket session = held) {
-                final long first = System.nanoTime();
-                niolb.signal("INT");
-                niolb.awaitOut("stopping: 1 session, grace 1h \\(SIGINT\\)", START);
-                Thread.sleep(Math.max(0, StopSignals.SAME_REQUEST_MS - (System.nanoTime() - first) / 1_000_000 + 10));
-                niolb.signal("INT");
+                interruptTwice(niolb);
 
                 assertThat(niolb.awaitExit(EXIT)).isEqualTo(130);
             }
@@ -309,6 +300,16 @@ class RunProcessTest {
     }
 
     /** One line, read byte by byte so that nothing after it is consumed. */
+    /** SIGINT, the stop under way with one session and a grace of 1 h, then a second SIGINT, the operator's. */
+    private static void interruptTwice(final NiolbProcess niolb) throws Exception {
+        final long first = System.nanoTime();
+        niolb.signal("INT");
+        niolb.awaitOut("stopping: 1 session, grace 1h \\(SIGINT\\)", START);
+        // a second signal sooner is the first delivered twice (timeout(1) does that): this one is the operator's
+        Thread.sleep(Math.max(0, StopSignals.SAME_REQUEST_MS - (System.nanoTime() - first) / 1_000_000 + 10));
+        niolb.signal("INT");
+    }
+
     static String readLine(final Socket socket) throws IOException {
         final StringBuilder line = new StringBuilder();
         int c;

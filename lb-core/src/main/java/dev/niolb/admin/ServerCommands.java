@@ -72,23 +72,28 @@ final class ServerCommands {
         }
         lb.saveOperatorStates();
         final ServerState agent = server.agentMode();
+        // what holds the server in another state than the one asked: said in the log and, to whoever asked, in the
+        // answer (black-box testing, session 34: a ready answered MAINT with no reason)
+        final String agentHolds = mode == ServerState.UP && agent != ServerState.UP ? "its agent still reports "
+            + agent + ", which holds until the agent says ready or its check is removed" : null;
+        final String heldBy = agentHolds != null ? agentHolds
+            : mode == ServerState.UP && !server.healthy() ? "its checks say DOWN: it takes sessions once they pass"
+            : null;
         LOG.info("admin: server {}/{}{}{}{}", groupName, server.name(),
             mode == null ? "" : " state " + params.get("state").strip().toLowerCase(Locale.ROOT),
             weight == null ? "" : " weight " + weight,
-            mode == ServerState.UP && agent != ServerState.UP ? "; its agent still reports " + agent
-                + ", which holds until the agent says ready or its check is removed" : "");
+            agentHolds == null ? "" : "; " + agentHolds); // the checks' DOWN has its own state line
         // made, but kept only until a restart: said in the answer, as the start-up warning alone was (black-box
         // testing, session 34: every later change answered 200 with no sign of it)
         final String notSaved = lb.operatorStatesNotSaved();
-        // and what holds the server in another state than the one asked, said to whoever asked, not only in the
-        // log (black-box testing, session 34: a ready answered MAINT with no reason)
-        final String heldBy = mode == ServerState.UP && agent != ServerState.UP ? "its agent still reports " + agent
-            + ", which holds until the agent says ready or its check is removed"
-            : mode == ServerState.UP && !server.healthy() ? "its checks say DOWN: it takes sessions once they pass"
-            : null;
-        final String warning = heldBy == null ? notSaved == null ? null
-            : notSaved + "; this change will not outlive a restart"
-            : notSaved == null ? heldBy : heldBy + "; " + notSaved + "; this change will not outlive a restart";
+        final List<String> warnings = new java.util.ArrayList<>(2);
+        if (heldBy != null) {
+            warnings.add(heldBy);
+        }
+        if (notSaved != null) {
+            warnings.add(notSaved + "; this change will not outlive a restart");
+        }
+        final String warning = warnings.isEmpty() ? null : String.join("; ", warnings);
         return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server), warning));
     }
 

@@ -33,11 +33,7 @@ class UnsavedChangeTest {
     @Test
     void aChangeTheStateFileCannotKeepIsAnsweredWithAWarning(@TempDir final Path dir) throws Exception {
         final EchoServer echo = rig.track(new EchoServer("s"));
-        final Config config = Config.single(1, Duration.ofSeconds(1),
-                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
-                    TcpOptions.DEFAULTS),
-                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1))))
-            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)));
+        final Config config = webWithAdmin(echo);
         final Path unwritable = dir.resolve("no-such-dir").resolve("states");
         final LoadBalancer lb = rig.start(config, OperatorStates.in(unwritable));
 
@@ -55,11 +51,7 @@ class UnsavedChangeTest {
     @Test
     void aChangeTheStateFileKeepsHasNoWarning(@TempDir final Path dir) throws Exception {
         final EchoServer echo = rig.track(new EchoServer("s"));
-        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
-                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
-                    TcpOptions.DEFAULTS),
-                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1))))
-            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))), OperatorStates.in(dir.resolve("states")));
+        final LoadBalancer lb = rig.start(webWithAdmin(echo), OperatorStates.in(dir.resolve("states")));
 
         assertThat(new Http(lb.adminAddress()).post("/api/groups/web/servers/s0", "state=drain").body())
             .doesNotContain("warning");
@@ -68,15 +60,20 @@ class UnsavedChangeTest {
     @Test
     void aReadyThatItsChecksHoldDownIsAnsweredWithWhy() throws Exception {
         final EchoServer echo = rig.track(new EchoServer("s"));
-        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
-                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
-                    TcpOptions.DEFAULTS),
-                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1))))
-            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0))));
+        final LoadBalancer lb = rig.start(webWithAdmin(echo));
         lb.group("web").snapshot().server("s0").health(false, "test: checks fail");
 
         // answered DOWN with no reason; the reason was only in niolb's log (black-box testing, session 34)
         assertThat(new Http(lb.adminAddress()).post("/api/groups/web/servers/s0", "state=ready").body())
             .contains("\"state\":\"down\"").contains("\"warning\":\"its checks say DOWN");
+    }
+
+    /** One listener in front of group web, whose one server is {@code echo}, with the admin API. */
+    private static Config webWithAdmin(final EchoServer echo) {
+        return Config.single(1, Duration.ofSeconds(1),
+                new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web",
+                    TcpOptions.DEFAULTS),
+                new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1))))
+            .withAdmin(AdminConfig.on(new InetSocketAddress("127.0.0.1", 0)));
     }
 }

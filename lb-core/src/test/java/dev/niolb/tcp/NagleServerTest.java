@@ -41,10 +41,7 @@ class NagleServerTest {
     void aReplyInTwoSmallWritesFromANagleServerIsNotHeldForADelayedAck(final TransportChoice choice)
         throws Exception {
         try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
-             ListenerOnOneLoop front = new ListenerOnOneLoop(Transports.of(choice), new ListenerConfig("front",
-                 Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
-                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN,
-                     List.of(new ServerConfig("s", (InetSocketAddress) server.getLocalSocketAddress(), 1))))) {
+             ListenerOnOneLoop front = front(choice, server, dev.niolb.config.SendProxy.NONE)) {
             final Thread backend = Thread.ofVirtual().start(() -> serveInTwoWrites(server));
             final List<Long> millis = firstReplyMillis(front, CONNECTIONS);
             backend.interrupt();
@@ -66,11 +63,7 @@ class NagleServerTest {
     void withAProxyHeaderFirstAReplyInTwoSmallWritesIsNotHeldForADelayedAck(final TransportChoice choice)
         throws Exception {
         try (ServerSocket server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
-             ListenerOnOneLoop front = new ListenerOnOneLoop(Transports.of(choice), new ListenerConfig("front",
-                 Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
-                 new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s",
-                     (InetSocketAddress) server.getLocalSocketAddress(), 1, false, 0,
-                     dev.niolb.config.SendProxy.V1))))) {
+             ListenerOnOneLoop front = front(choice, server, dev.niolb.config.SendProxy.V1)) {
             final Thread backend = Thread.ofVirtual().start(() -> serveInTwoWrites(server, true));
             // not counted: the first connections of a cold JVM (in CI 155 and 35 ms, JIT and class loading, not an
             // ACK: a delayed ACK is 40-48 ms on each connection it hits)
@@ -81,6 +74,15 @@ class NagleServerTest {
             // a delayed ACK costs 40 ms at least; one such reply may be the machine's doing, four were niolb's
             assertThat(slow).as("first replies of 35 ms or more, of %s", millis).isLessThanOrEqualTo(1);
         }
+    }
+
+    /** A listener on one loop of {@code choice}'s transport in front of {@code server}, sending it {@code header}. */
+    private static ListenerOnOneLoop front(final TransportChoice choice, final ServerSocket server,
+                                           final dev.niolb.config.SendProxy header) throws IOException {
+        return new ListenerOnOneLoop(Transports.of(choice), new ListenerConfig("front", Protocol.TCP,
+            new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s",
+                (InetSocketAddress) server.getLocalSocketAddress(), 1, false, 0, header))));
     }
 
     /** For each of {@code connections} new clients one after another: ms from its request to the whole reply. */
