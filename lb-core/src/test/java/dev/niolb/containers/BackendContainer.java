@@ -14,6 +14,7 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,6 +34,8 @@ final class BackendContainer implements AutoCloseable {
     /** Imported by {@code .ci/docker-offline start}; never pulled (no registry is reachable). */
     static final String IMAGE = "lb-test/busybox:1";
     private static final int PORT = 7000;
+    /** How long a restarted container keeps from serving: docker-proxy accepts meanwhile and closes ungreeted. */
+    static final Duration RESTART_DELAY = Duration.ofSeconds(2);
 
     private final String name;
     private final int hostPort;
@@ -44,7 +47,12 @@ final class BackendContainer implements AutoCloseable {
         this.hostPort = dev.niolb.testing.Ports.freeForTcpAndUdp();
         final ExposedPort port = ExposedPort.tcp(PORT);
         this.container = new GenericContainer<>(DockerImageName.parse(IMAGE))
-            .withCommand("nc", "-ll", "-p", String.valueOf(PORT), "-e", "/bin/sh", "-c", "echo " + name + "; exec cat")
+            // a restarted host serves again only after RESTART_DELAY: the time a real service takes to come back,
+            // and what lets fall x interval of checks see it gone. Without it the engine may restart the container
+            // within one check interval (it did, in CI), and the host is back before any check could fail twice.
+            // The marker file is in the container's own filesystem, which a restart keeps.
+            .withCommand("sh", "-c", "if [ -e /restarted ]; then sleep " + RESTART_DELAY.toSeconds() + "; fi; "
+                + "touch /restarted; exec nc -ll -p " + PORT + " -e /bin/sh -c 'echo " + name + "; exec cat'")
             .withCreateContainerCmdModifier(cmd -> {
                 cmd.withExposedPorts(port);
                 cmd.getHostConfig()
@@ -61,7 +69,10 @@ final class BackendContainer implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", hostPort);
     }
 
-    /** Creates and starts the container, or starts it again after {@link #kill()}; returns once it greets. */
+    /**
+     * Creates and starts the container, or starts it again after {@link #kill()} (serving {@link #RESTART_DELAY}
+     * later, as after a restart); returns once it greets.
+     */
     void start() throws Exception {
         if (container.getContainerId() == null) {
             container.start();
@@ -101,7 +112,10 @@ final class BackendContainer implements AutoCloseable {
         docker().unpauseContainerCmd(container.getContainerId()).exec();
     }
 
-    /** {@code docker restart -t 0}: killed and started again; returns once it greets. */
+    /**
+     * {@code docker restart -t 0}: killed and started again; returns once it greets, {@link #RESTART_DELAY} after
+     * the engine started it again.
+     */
     void restart() throws Exception {
         docker().restartContainerCmd(container.getContainerId()).withTimeout(0).exec();
         awaitGreeting();

@@ -286,7 +286,10 @@ class BackendHostFailuresTest {
         over.set(true);
         assertThat(watch.join(Duration.ofSeconds(30))).as("the DOWN watcher's last session ended").isTrue();
 
-        assertThat(downAt.get()).as("tc-b was taken DOWN").isPositive();
+        assertThat(downAt.get()).as("tc-b was taken DOWN (DOWN changes before %d, now %d; greeting again after %d ms)",
+                downsBefore.get("tc-b"), server("tc-b").healthCounters().changesTo(ServerState.DOWN),
+                TimeUnit.NANOSECONDS.toMillis(backAt - restartAt))
+            .isPositive();
         figure("restart: DOWN after", downAt.get() - restartAt);
         figure("restart: greeting again after", backAt - restartAt);
         figure("restart: UP after", upAt - restartAt);
