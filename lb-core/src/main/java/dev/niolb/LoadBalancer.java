@@ -568,12 +568,17 @@ public final class LoadBalancer implements AutoCloseable {
         return count > NAMED_DOWN ? " (the first " + NAMED_DOWN + " named above)" : "";
     }
 
-    /** The UDP listeners at the default flow cap share it ({@link UdpListener#shareAutoFlows}). */
+    /**
+     * The UDP listeners at the default flow cap share what the caps set by hand leave of it
+     * ({@link UdpListener#shareAutoFlows}).
+     */
     private static void shareAutoFlows(final List<Listener> listeners) {
-        final List<UdpListener> auto = listeners.stream()
-            .filter(l -> l instanceof UdpListener u && u.config().udp().maxFlows() == 0)
-            .map(UdpListener.class::cast).toList();
-        auto.forEach(u -> u.shareAutoFlows(auto.size()));
+        final List<UdpListener> udp = listeners.stream()
+            .filter(l -> l instanceof UdpListener).map(UdpListener.class::cast).toList();
+        final List<UdpListener> auto = udp.stream().filter(u -> u.config().udp().maxFlows() == 0).toList();
+        final long handSet = udp.stream().mapToLong(u -> u.config().udp().maxFlows()).sum();
+        final UdpListener.FlowShare share = new UdpListener.FlowShare(auto.size(), handSet);
+        auto.forEach(u -> u.shareAutoFlows(share));
     }
 
     /** Each UDP listener's flow cap now. */
@@ -595,11 +600,14 @@ public final class LoadBalancer implements AutoCloseable {
     private static void sayAutoFlowCapsMoved(final Map<Listener, Integer> before, final List<Listener> listeners) {
         final long sharing = listeners.stream()
             .filter(l -> l instanceof UdpListener u && u.config().udp().maxFlows() == 0).count();
+        final long handSet = listeners.stream()
+            .mapToLong(l -> l instanceof UdpListener u ? u.config().udp().maxFlows() : 0).sum();
         for (final Listener l : listeners) {
             final Integer was = before.get(l);
             if (l instanceof UdpListener u && u.config().udp().maxFlows() == 0 && was != null && was != u.maxFlows()) {
-                LOG.info("reload: listener {}: udp-max-flows {}→{} (the default, shared by {} UDP {})", u.name(), was,
-                    u.maxFlows(), sharing, sharing == 1 ? "listener" : "listeners");
+                LOG.info("reload: listener {}: udp-max-flows {}→{} (the default, shared by {} UDP {}{})", u.name(),
+                    was, u.maxFlows(), sharing, sharing == 1 ? "listener" : "listeners",
+                    handSet == 0 ? "" : " after the " + handSet + " set by hand");
             }
         }
     }

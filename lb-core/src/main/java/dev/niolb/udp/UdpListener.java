@@ -49,8 +49,8 @@ public final class UdpListener implements Listener {
     private final UdpReceiver[] receivers;
     private final Transport transport;
     private volatile Settings settings;
-    /** How many UDP listeners of the engine share the default flow cap (see {@link #shareAutoFlows}). */
-    private volatile int autoShare = 1;
+    /** What the UDP listeners of the engine at the default flow cap share (see {@link #shareAutoFlows}). */
+    private volatile FlowShare autoShare = FlowShare.ALONE;
     /** The kernel's drops on this address when the listener took its sockets (see {@link #kernelDrops}). */
     private final long kernelDropsBefore;
     private volatile AccessLog accessLog = AccessLog.OFF;
@@ -62,7 +62,7 @@ public final class UdpListener implements Listener {
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
                         final List<DatagramSocket> sockets, final Transport transport, final UdpListener continued)
         throws IOException {
-        this.settings = Settings.of(config, group, null, 1);
+        this.settings = Settings.of(config, group, null, FlowShare.ALONE);
         this.transport = transport;
         this.counters = continued != null ? continued.counters : new UdpListenerCounters(loops.length);
         this.localAddress = sockets.getFirst().localAddress();
@@ -193,14 +193,26 @@ public final class UdpListener implements Listener {
     }
 
     /**
-     * Half the process's open-file limit less {@link OpenFileLimit#RESERVE}, shared by the {@code share} UDP
-     * listeners left at the default: each flow holds one descriptor, and TCP sessions (two each) need room too.
-     * At least 64 each.
+     * What the UDP listeners at the default flow cap share: half the process's open-file limit less
+     * {@link OpenFileLimit#RESERVE} (each flow holds one descriptor, and TCP sessions, two each, need room too), less
+     * the caps set by hand on the others.
+     *
+     * @param listeners the UDP listeners at the default
+     * @param handSet   the flow caps set by hand on the other UDP listeners, summed
      */
-    static int defaultMaxFlows(final int share) {
-        final long limit = OpenFileLimit.limit();
-        return (int) Math.clamp(((limit > 0 ? limit : 4096) - OpenFileLimit.RESERVE) / 2 / Math.max(1, share), 64,
-            UdpOptions.MAX_FLOWS);
+    public record FlowShare(int listeners, long handSet) {
+        static final FlowShare ALONE = new FlowShare(1, 0);
+
+        /**
+         * Each one's cap: at least 64. A cap set by hand beside the default was added on top of half the limit, and
+         * a config of one default and one small cap warned that the caps need more than the limit (black-box
+         * testing, session 34).
+         */
+        int maxFlows() {
+            final long limit = OpenFileLimit.limit();
+            final long half = ((limit > 0 ? limit : 4096) - OpenFileLimit.RESERVE) / 2;
+            return (int) Math.clamp((half - handSet) / Math.max(1, listeners), 64, UdpOptions.MAX_FLOWS);
+        }
     }
 
     /**
@@ -209,11 +221,11 @@ public final class UdpListener implements Listener {
      * descriptor the TCP sessions were to have, and a config of defaults warned to lower them (black-box testing,
      * session 28). The engine's control thread, after a start or a reload binds its listeners.
      */
-    public void shareAutoFlows(final int listeners) {
-        if (listeners != autoShare) {
-            autoShare = listeners;
+    public void shareAutoFlows(final FlowShare share) {
+        if (!share.equals(autoShare)) {
+            autoShare = share;
             final Settings now = settings;
-            settings = Settings.of(now.config(), now.group(), now, listeners);
+            settings = Settings.of(now.config(), now.group(), now, share);
         }
     }
 
@@ -227,11 +239,11 @@ public final class UdpListener implements Listener {
          * made from did not change, so that a reload that changes a timeout does not forget per-source counts.
          */
         static Settings of(final ListenerConfig config, final TargetGroup group, final Settings previous,
-                           final int autoShare) {
+                           final FlowShare autoShare) {
             final Admission admission = previous != null && previous.config().limits().sameAdmission(config.limits())
                 ? previous.admission() : config.limits().admission(previous == null ? null : previous.admission());
             return new Settings(config, group, Math.max(1, config.udp().idleTimeout().toMillis()),
-                config.udp().maxFlows() > 0 ? config.udp().maxFlows() : defaultMaxFlows(autoShare), admission);
+                config.udp().maxFlows() > 0 ? config.udp().maxFlows() : autoShare.maxFlows(), admission);
         }
     }
 

@@ -367,18 +367,23 @@ class UdpProxyTest {
     }
 
     @Test
-    void udpListenersAtTheDefaultFlowCapShareItAndOneSetByHandTakesNoShare() throws Exception {
+    void udpListenersAtTheDefaultFlowCapShareWhatTheCapsSetByHandLeaveOfIt() throws Exception {
         final UdpEchoServer server = servers(1).getFirst();
         final java.util.function.BiFunction<String, UdpOptions, ListenerConfig> udp = (name, options) ->
             new ListenerConfig(name, Protocol.UDP, new InetSocketAddress("127.0.0.1", 0), "g", TcpOptions.DEFAULTS,
                 options);
         final Config config = Config.single(1, Duration.ofSeconds(5), udp.apply(FRONT, UdpOptions.DEFAULTS),
             new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", server.address(), 1))));
-        lb = rig.start(config.withListeners(List.of(udp.apply(FRONT, UdpOptions.DEFAULTS),
-            udp.apply("v6", UdpOptions.DEFAULTS), udp.apply("set", UdpOptions.DEFAULTS.withMaxFlows(100)))));
         final long fdLimit = ((com.sun.management.UnixOperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
-        final long half = Math.max(64, (fdLimit - 256) / 2 / 2);
+        final long half = Math.max(64, ((fdLimit - 256) / 2 - 100) / 2);
+        try (LogCapture log = LogCapture.of(dev.niolb.LoadBalancer.class.getName())) {
+            lb = rig.start(config.withListeners(List.of(udp.apply(FRONT, UdpOptions.DEFAULTS),
+                udp.apply("v6", UdpOptions.DEFAULTS), udp.apply("set", UdpOptions.DEFAULTS.withMaxFlows(100)))));
+            // the caps fit the share of the limit the UDP flows are given: nothing to warn of (black-box testing,
+            // session 34: a cap set by hand came on top of the defaults' half, and a config this plain warned)
+            assertThat(log.messages()).noneMatch(m -> m.contains("descriptors"));
+        }
 
         assertThat((long) lb.udpListener(FRONT).maxFlows()).isEqualTo(half);
         assertThat((long) lb.udpListener("v6").maxFlows()).isEqualTo(half);
@@ -388,12 +393,13 @@ class UdpProxyTest {
             lb.reload(config.withListeners(List.of(udp.apply(FRONT, UdpOptions.DEFAULTS),
                 udp.apply("v6", UdpOptions.DEFAULTS.withMaxFlows(50)))));
             assertThat((long) lb.udpListener(FRONT).maxFlows()).as("alone at the default after the reload")
-                .isEqualTo(Math.max(64, (fdLimit - 256) / 2));
+                .isEqualTo(Math.max(64, (fdLimit - 256) / 2 - 50));
             assertThat(lb.udpListener("v6").maxFlows()).isEqualTo(50);
             // the file did not change its cap, the reload did: said (v6's own change is in the reload's summary)
             assertThat(log.messages()).filteredOn(m -> m.contains("udp-max-flows") && !m.startsWith("reload: -"))
                 .containsExactly("reload: listener " + FRONT + ": udp-max-flows " + half + "→"
-                    + Math.max(64, (fdLimit - 256) / 2) + " (the default, shared by 1 UDP listener)");
+                    + Math.max(64, (fdLimit - 256) / 2 - 50) + " (the default, shared by 1 UDP listener after the 50 set"
+                    + " by hand)");
         }
     }
 
