@@ -1,5 +1,6 @@
 package dev.niolb.cli;
 
+import dev.niolb.config.Sizes;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
@@ -7,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The whole-number flags of one command line given past an int, which {@link Converters.WholeNumber} took as the
- * nearest int: the model's refusal of that int is said with the number as written, and a number past an int is
- * never taken, even by a key that takes any int.
+ * The whole-number and size flags of one command line given past an int, which {@link Converters.WholeNumber} and
+ * {@link Converters.ByteSize} took as the nearest int: the model's refusal of that int is said with the number as
+ * written, and a number past an int is never taken, even by a key that takes any int.
  */
 final class PastIntFlags {
     /** One flag: its name, the number as written, and the int it was taken as. */
@@ -40,9 +41,12 @@ final class PastIntFlags {
                 if (option.type() != int.class && option.type() != Integer.class) {
                     continue;
                 }
+                final boolean size = option.converters().length > 0
+                    && option.converters()[0] instanceof Converters.ByteSize;
                 for (final String text : option.stringValues()) {
-                    if (Converters.WholeNumber.pastInt(text)) {
-                        given.add(new Given(option.longestName(), text, Converters.WholeNumber.nearest(text)));
+                    if (size ? Sizes.pastInt(text) : Converters.WholeNumber.pastInt(text)) {
+                        given.add(new Given(option.longestName(), text,
+                            size ? Integer.MAX_VALUE : Converters.WholeNumber.nearest(text)));
                     }
                 }
             }

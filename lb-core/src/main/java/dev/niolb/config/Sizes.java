@@ -17,9 +17,27 @@ public final class Sizes {
      * @throws IllegalArgumentException with a one-line message naming the bad input
      */
     public static int parse(final String text) {
+        final long bytes = bytes(text);
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": too large");
+        }
+        return (int) bytes;
+    }
+
+    /** Whether {@code text} is a well-formed size that no int holds ({@code 3000000000}, {@code 4096m}). */
+    public static boolean pastInt(final String text) {
+        try {
+            return bytes(text) > Integer.MAX_VALUE;
+        } catch (final IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+
+    /** The bytes {@code text} says; {@link Long#MAX_VALUE} for more than a long holds. */
+    private static long bytes(final String text) {
         final String s = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
         final int digits = Numbers.leadingDigits(s);
-        if (digits == 0 || digits > 10) {
+        if (digits == 0) {
             throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": expected bytes or e.g. 16k, 64k, 1m");
         }
         final long unit = switch (s.substring(digits)) {
@@ -28,11 +46,15 @@ public final class Sizes {
             case "m" -> MIB;
             default -> throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": unit must be k or m (or none for bytes)");
         };
-        final long bytes = Numbers.parseLong(s.substring(0, digits)) * unit;
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("bad size " + Quoted.of(text) + ": too large");
+        // eleven digits and more were "expected bytes or e.g. 16k", as if the number were not one
+        if (digits > 18) {
+            return Long.MAX_VALUE;
         }
-        return (int) bytes;
+        try {
+            return Math.multiplyExact(Numbers.parseLong(s.substring(0, digits)), unit);
+        } catch (final ArithmeticException overflow) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** The shortest exact text form ({@code 64k}, {@code 1m}, {@code 1500}), which {@link #parse} reads back. */

@@ -16,6 +16,16 @@ class SizesTest {
     }
 
     @Test
+    void aWellFormedSizeNoIntHoldsIsPastAnIntAndTooLargeToParse() {
+        assertThat(Sizes.pastInt("3000000000")).isTrue();
+        assertThat(Sizes.pastInt("2048m")).isTrue();
+        assertThat(Sizes.pastInt("99999999999999999999k")).as("past a long too").isTrue();
+        assertThat(Sizes.pastInt("2047m")).isFalse();
+        assertThat(Sizes.pastInt("3000000000q")).as("malformed: not a size at all").isFalse();
+        assertThatThrownBy(() -> Sizes.parse("30000000000")).hasMessage("bad size '30000000000': too large");
+    }
+
+    @Test
     void theShortestFormReadsBackToTheSameSize() {
         for (final int bytes : new int[] {0, 1, 1000, 1024, 1536, 65536, 1024 * 1024, 3 * 1024 * 1024 + 1024}) {
             assertThat(Sizes.parse(Sizes.format(bytes))).as("%d", bytes).isEqualTo(bytes);
