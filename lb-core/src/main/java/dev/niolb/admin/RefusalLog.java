@@ -28,7 +28,7 @@ final class RefusalLog {
      */
     void note(final AdminRequest x, final int status, final String why) {
         at = x.at();
-        if (pace.due(System.currentTimeMillis())) {
+        if (pace.due(System.nanoTime() / 1_000_000L)) {
             LOG.warn("admin: refused {} {} from {}: {} {}{}", ClientText.clip(x.method()),
                 ClientText.clip(x.rawPath()), x.remote() == null ? "?" : dev.niolb.config.Endpoint.hostPort(x.remote()),
                 status, why, pace.leftOutSaid("refused"));
@@ -41,9 +41,8 @@ final class RefusalLog {
     }
 
     private void summary(final long more) {
-        pace.restart(System.currentTimeMillis()); // the next refusal waits its turn again
-        LOG.warn("admin: {} more {} refused on {} in the last {} s, not logged one by one", more,
-            more == 1 ? "call" : "calls", at == null ? "?" : dev.niolb.config.Endpoint.hostPort(at),
-            INTERVAL_MS / 1000);
+        pace.restart(System.nanoTime() / 1_000_000L); // the next refusal waits its turn again
+        LOG.warn("admin: {} more {} refused on {} since the last one logged, not logged one by one", more,
+            more == 1 ? "call" : "calls", at == null ? "?" : dev.niolb.config.Endpoint.hostPort(at));
     }
 }

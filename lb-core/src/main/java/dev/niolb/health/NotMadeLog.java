@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 final class NotMadeLog {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.health");
     private static final LinePace NOT_MADE = new LinePace(1000,
-        n -> LOG.warn("{} more checks not made in the last second, not logged one by one", n));
+        n -> LOG.warn("{} more checks not made since the last one logged, not logged one by one", n));
     private static final LinePace MADE_AGAIN = new LinePace(1000,
-        n -> LOG.info("{} more servers' checks made again in the last second, not logged one by one", n));
+        n -> LOG.info("{} more servers' checks made again since the last one logged, not logged one by one", n));
 
     private NotMadeLog() {
     }

@@ -413,7 +413,7 @@ public final class TcpListener implements Listener {
 
     /** Those of a paced kind of line left out since the last one, said when its second ends. */
     private void tail(final long count, final String what) {
-        LOG.warn("listener {}: {} more {} in the last second, not logged one by one", name(), count, what);
+        LOG.warn("listener {}: {} more {} since the last one logged, not logged one by one", name(), count, what);
     }
 
     /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */

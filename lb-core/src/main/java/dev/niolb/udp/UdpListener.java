@@ -56,7 +56,7 @@ public final class UdpListener implements Listener {
     private volatile AccessLog accessLog = AccessLog.OFF;
     /** Its warnings, over all loops: at most one a second, saying how many were left out. */
     private final LinePace warnings = new LinePace(WARN_INTERVAL_MS,
-        n -> LOG.warn("listener {}: {} more {} in the last second, not logged one by one", name(), n,
+        n -> LOG.warn("listener {}: {} more {} since the last one logged, not logged one by one", name(), n,
             n == 1 ? "warning" : "warnings"));
 
     private UdpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,

@@ -171,7 +171,7 @@ class AdminControlTest {
                 .contains(": 401 this call needs the admin bearer token").doesNotContain("guess");
             // and said when the interval ends, though no refusal comes after them
             final String summary = "admin: 2 more calls refused on " + Endpoint.hostPort(rig.lb.adminAddress())
-                + " in the last 10 s, not logged one by one"; // this rig's: others' run beside it
+                + " since the last one logged, not logged one by one"; // this rig's: others' run beside it
             dev.niolb.testing.Await.until(() -> log.messages().contains(summary), RefusalLog.INTERVAL_MS + 5_000);
         }
     }
@@ -187,7 +187,7 @@ class AdminControlTest {
                     assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain").statusCode()).isEqualTo(401);
                 }
                 summary = "admin: 3 more calls refused on " + Endpoint.hostPort(rig.lb.adminAddress())
-                    + " in the last 10 s, not logged one by one";
+                    + " since the last one logged, not logged one by one";
                 assertThat(log.messages()).doesNotContain(summary);
             } // a stop well within the 10 s
 

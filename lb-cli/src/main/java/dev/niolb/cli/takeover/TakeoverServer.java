@@ -37,8 +37,8 @@ public final class TakeoverServer implements AutoCloseable {
     private final Object fileKey;
     private final ControlSocket listening;
     private final LinePace foreignLines = new LinePace(10_000,
-        n -> LOG.warn("control socket {}: {} more connections from other users refused in the last 10 s, not logged "
-            + "one by one", this.path, n));
+        n -> LOG.warn("control socket {}: {} more connections from other users refused since the last one logged, "
+            + "not logged one by one", this.path, n));
     private final LoadBalancer lb;
     private final Runnable takenOver;
     private final Thread thread;
