@@ -176,8 +176,8 @@ final class ReloadSignal {
         } catch (final java.io.UncheckedIOException e) {
             LOG.error("reload refused: {}; nothing changed", e.getCause().getMessage());
         } catch (final OperatorChanges.HandingOver e) {
-            LOG.warn("SIGHUP: not reloaded: a new niolb is taking this one's sockets over, and reads the config "
-                + "file itself as it starts; if it does not start, reload again");
+            LOG.warn("SIGHUP: not reloaded: {}; the new niolb reads the config file itself as it starts, and if it "
+                + "does not start, reload again", e.getMessage());
         } catch (final IllegalStateException stopped) {
             LOG.debug("reload after stop ignored: {}", stopped.getMessage());
         } catch (final RuntimeException e) {

@@ -43,13 +43,14 @@ class ReloadSignalTest {
         final Path file = Files.writeString(dir.resolve("niolb.yaml"), CONFIG);
         final LoadBalancer lb = rig.start(new ConfigFile(file).load());
         Files.writeString(file, CONFIG + "      - 127.0.0.1:10,name=two\n");
-        lb.operatorChanges().close(); // as the takeover does once it hands the sockets over
+        lb.operatorChanges().close("pid 4242", 120); // as the takeover does once it hands the sockets over
 
         try (LogCapture log = LogCapture.of("dev.niolb.run")) {
             ReloadSignal.apply(lb, new ConfigFile(file).load());
 
-            assertThat(log.messages()).singleElement().asString().startsWith("SIGHUP: not reloaded: a new niolb is "
-                + "taking this one's sockets over");
+            assertThat(log.messages()).singleElement().asString().startsWith("SIGHUP: not reloaded: a new niolb "
+                + "(pid 4242) is taking this one's sockets over").contains("0 s into its start, which may take 120 s; "
+                + "if it is stuck, end it and this one takes changes again); the new niolb reads the config file");
         }
         assertThat(lb.config().groups().getFirst().servers()).extracting(s -> s.name()).containsExactly("one");
 

@@ -215,7 +215,7 @@ public final class TakeoverServer implements AutoCloseable {
         }
         final String pid = request.substring("takeover ".length());
         // the successor reads the state file once it has the sockets: a change made here from now on would be lost
-        lb.operatorChanges().close();
+        lb.operatorChanges().close("pid " + pid, START_TIMEOUT_MS / 1000);
         boolean started = false;
         try {
             final List<String> ended = lb.endRetiringUdpFlows(); // their sockets would keep the successor from binding

@@ -68,7 +68,8 @@ class TakeoverServerTest {
                 final HttpResponse<String> refused = admin.post("/api/groups/web/servers/s0", "state=maint");
                 assertThat(refused.statusCode()).isEqualTo(503);
                 assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
-                assertThat(refused.body()).contains("a new niolb is taking this one's sockets over");
+                assertThat(refused.body()).contains("a new niolb (pid ").contains(") is taking this one's sockets "
+                    + "over").contains("which may take 120 s; if it is stuck, end it and this one takes changes again");
                 assertThat(admin.post("/reload", "").statusCode()).isEqualTo(503);
                 assertThat(lb.group("web").snapshot().server("s0").operatorMode()).isEqualTo(ServerState.UP);
             } // the successor goes away without saying "started": the old one serves on, and takes changes again
