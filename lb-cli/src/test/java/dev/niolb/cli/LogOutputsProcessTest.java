@@ -104,12 +104,7 @@ class LogOutputsProcessTest {
                 final int port = niolb.awaitListeningPort();
                 session(port);
                 awaitLines(file, 1);
-                final Path filler = disk.resolve("filler");
-                try (var out = Files.newOutputStream(filler)) {
-                    out.write(new byte[128 * 1024]); // fills it: the write fails part way
-                } catch (final java.io.IOException full) {
-                    // what is written stays: the disk is full
-                }
+                final Path filler = small.fill();
                 // the file's last page still has room: lines fit there until it is full (a page is 40 lines or so)
                 final String failed = "access log " + file + ": cannot write (No space left on device): its lines are lost";
                 // bounded in time, not in sessions: the lines go through the writer's queue, which on a loaded
@@ -179,12 +174,7 @@ class LogOutputsProcessTest {
                 final int port = niolb.awaitListeningPort();
                 session(port);
                 awaitLines(file, 1);
-                final Path filler = disk.resolve("filler");
-                try (var out = Files.newOutputStream(filler)) {
-                    out.write(new byte[128 * 1024]); // fills it: the write fails part way
-                } catch (final IOException full) {
-                    // what is written stays: the disk is full
-                }
+                final Path filler = small.fill();
                 // a rotation renames (no room needed), and its compression finds no room
                 int sessions = 0;
                 while (niolb.out().stream().noneMatch(l -> l.contains("access log: cannot compress a rotated file"))) {
@@ -243,28 +233,6 @@ class LogOutputsProcessTest {
                 assertThat(run.err()).singleElement().asString()
                     .startsWith("niolb: cannot write the access log to " + file + ": ");
             }
-        }
-    }
-
-    /** A 64 KiB tmpfs under {@code dir}: a disk to fill. Skips the test where it cannot be mounted (not root). */
-    private record SmallDisk(Path path) implements AutoCloseable {
-        static SmallDisk mount(final Path dir) throws IOException, InterruptedException {
-            return mount(dir, "size=64k");
-        }
-
-        static SmallDisk mount(final Path dir, final String options) throws IOException, InterruptedException {
-            final Path disk = Files.createDirectories(dir.resolve("disk"));
-            final Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", disk.toString())
-                .redirectErrorStream(true).start();
-            final String says = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
-                () -> "a full disk needs a small tmpfs, which needs root: " + says.strip());
-            return new SmallDisk(disk);
-        }
-
-        @Override
-        public void close() throws IOException, InterruptedException {
-            new ProcessBuilder("umount", path.toString()).start().waitFor();
         }
     }
 
