@@ -7,12 +7,13 @@ package dev.niolb.health;
  *
  * <p>Stateless: one instance serves every re-probe.
  *
- * <p>Why silence passes: such a server was taken DOWN by port unreachable during traffic (nothing else counts for
- * UDP), so the re-probe asks the same question: is something bound to the port again? A TCP connect would ask
- * another one, and keep a UDP-only server DOWN for good. The datagram is one newline, the least that can be sent
- * (the JDK does not send empty datagrams): line-based services (syslog) see an empty line, binary ones (DNS, whose
- * header alone is 12 bytes) discard it as too short. A server that drops datagrams without ICMP is not seen either
- * way: give such groups an active check ({@code dns}, or a TCP check on a check port).
+ * <p>Why silence passes: such a server was taken DOWN by port unreachable during traffic, or by flows it never
+ * answered where udp-responses says replies come, so the re-probe asks the question it can: is something bound to
+ * the port again? A TCP connect would ask another one, and keep a UDP-only server DOWN for good. The datagram is
+ * one newline, the least that can be sent (the JDK does not send empty datagrams): line-based services (syslog)
+ * see an empty line, binary ones (DNS, whose header alone is 12 bytes) discard it as too short, so silence cannot
+ * be told from health: a server taken DOWN for silence comes back UP and, still silent, goes DOWN again after
+ * max-fails more flows. Give such groups an active check ({@code dns}, or a TCP check on a check port).
  */
 final class DatagramReprobe implements DatagramExchange.Dialogue {
     static final DatagramReprobe INSTANCE = new DatagramReprobe();

@@ -4,6 +4,7 @@ import dev.niolb.accesslog.AccessLog;
 import dev.niolb.accesslog.AccessRecord;
 import dev.niolb.admission.Admission;
 import dev.niolb.balance.ClientHash;
+import dev.niolb.config.Durations;
 import dev.niolb.config.Endpoint;
 import dev.niolb.config.Protocol;
 import dev.niolb.config.SendProxy;
@@ -52,7 +53,8 @@ import java.nio.ByteBuffer;
  * <p>ICMP port unreachable from the server (seen as {@link PortUnreachableException} on the connected socket) is
  * counted against the server ({@link ServerCounters#FAILED_CONNECTS}) and reported for passive health as a failed
  * TCP connect is ({@link dev.niolb.backend.TargetGroup#connectFailed}: max-fails in a row take it DOWN); the
- * server's first reply on a socket ends such a run. If the server has not replied yet, the flow
+ * server's first reply on a socket ends such a run; with {@code udp-responses}, so is a flow its server never
+ * answered before the idle timeout ({@link #unanswered}). If the server has not replied yet, the flow
  * moves to another server and sends again what it sent before ({@link KeptDatagrams}, until the first reply: a
  * few small datagrams), so a client whose server just died is answered by another one without noticing, as a
  * failed TCP connect is retried.
@@ -746,10 +748,26 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
         final long idleUntil = lastActivityMs + idleTimeoutMs();
         if (nowMs >= idleUntil) {
             // ended sooner than its idle timeout because niolb stops: a shutdown, as a TCP session the grace ends
-            close(nowMs < lastActivityMs + listener.idleTimeoutMs() ? Termination.SHUTDOWN : Termination.IDLE_TIMEOUT);
+            final boolean stopped = nowMs < lastActivityMs + listener.idleTimeoutMs();
+            if (!stopped && responses > 0 && awaitingReply && !serverAnswered && server != null) {
+                unanswered();
+            }
+            close(stopped ? Termination.SHUTDOWN : Termination.IDLE_TIMEOUT);
         } else {
             timer.at(idleUntil); // datagrams since it was armed: check again then
         }
+    }
+
+    /**
+     * The flow's server never answered, where udp-responses says replies come: a failure for passive health, as
+     * nginx counts a UDP upstream that timed out against its {@code max_fails}. Only port unreachable counted, so a
+     * server that went silent (hung, blackholed, a process stopped) kept its clients, which timed out on every try
+     * (black-box testing, session 35). Without udp-responses silence is no failure: one-way flows (syslog) get none.
+     */
+    private void unanswered() {
+        group.connectFailed(server, "no reply within the udp-idle-timeout of "
+            + Durations.format(java.time.Duration.ofMillis(listener.idleTimeoutMs())) + " (udp-responses "
+            + responses + ")", true);
     }
 
     // ------------------------------------------------------------------------------------------------ close

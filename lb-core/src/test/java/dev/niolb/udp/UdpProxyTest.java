@@ -451,6 +451,41 @@ class UdpProxyTest {
     }
 
     @Test
+    void aServerThatGoesSilentWhereRepliesAreExpectedIsTakenDownAfterMaxFailsUnansweredFlows() throws Exception {
+        final java.net.DatagramSocket silent = rig.track(new java.net.DatagramSocket(0,
+            java.net.InetAddress.getLoopbackAddress())); // bound, read by no one: no reply and no port unreachable
+        final UdpEchoServer live = rig.track(new UdpEchoServer("live"));
+        start(UdpOptions.DEFAULTS.withResponses(1).withIdleTimeout(Duration.ofMillis(200)), 1,
+            List.of((InetSocketAddress) silent.getLocalSocketAddress(), live.address()));
+        final Server mute = lb.group("g").snapshot().server("s0");
+
+        for (int i = 0; i < 8; i++) {
+            client().send("q" + i); // round robin: every other one goes to the silent server
+        }
+
+        // max-fails (3) flows in a row ended unanswered: DOWN, as nginx's max_fails counts a UDP upstream timeout
+        Await.until(() -> mute.state() == dev.niolb.backend.ServerState.DOWN, 5000);
+        for (int i = 8; i < 14; i++) {
+            assertThat(client().ask("q" + i)).as("client " + i).isEqualTo("live:q" + i);
+        }
+    }
+
+    @Test
+    void silenceIsNoFailureWhereNoReplyIsExpected() throws Exception {
+        final java.net.DatagramSocket sink = rig.track(new java.net.DatagramSocket(0,
+            java.net.InetAddress.getLoopbackAddress())); // a one-way service (syslog): it answers nothing
+        final UdpEchoServer other = rig.track(new UdpEchoServer("other")); // so that s0 is not the last one UP
+        start(UdpOptions.DEFAULTS.withIdleTimeout(Duration.ofMillis(200)), 1,
+            List.of((InetSocketAddress) sink.getLocalSocketAddress(), other.address()));
+        for (int i = 0; i < 8; i++) {
+            client().send("line " + i);
+        }
+
+        Await.until(() -> counters().flows() == 8 && counters().get(UdpListenerCounters.ACTIVE) == 0, 5000); // all ended idle
+        assertThat(lb.group("g").snapshot().server("s0").state()).isEqualTo(dev.niolb.backend.ServerState.UP);
+    }
+
+    @Test
     void aNewClientWhileEveryServerIsAtItsMaxconnIsDroppedAsFullNotAsNoServer() throws Exception {
         final UdpEchoServer echo = rig.track(new UdpEchoServer("u"));
         lb = rig.start(Config.single(1, Duration.ofSeconds(5),
