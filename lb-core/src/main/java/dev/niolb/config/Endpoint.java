@@ -37,6 +37,10 @@ public record Endpoint(Protocol protocol, InetSocketAddress address) {
                     "bad address " + Quoted.of(text) + ": unknown scheme " + Quoted.of(name) + " (expected tcp:// or udp://)");
             };
             rest = rest.substring(scheme + 3);
+        } else if (rest.regionMatches(true, 0, "udp:", 0, 4) || rest.regionMatches(true, 0, "tcp:", 0, 4)) {
+            // "udp:HOST:PORT" was taken for an IPv6 address without brackets (black-box testing, session 35)
+            throw new IllegalArgumentException("bad address " + Quoted.of(text) + ": write the scheme with //, as "
+                + Quoted.of(rest.substring(0, 3) + "://" + rest.substring(4)));
         }
         final String host;
         final String port;

@@ -80,6 +80,8 @@ class ParsersTest {
         assertThatThrownBy(() -> Endpoint.parse("::1")).as("not '[:]:1'")
             .hasMessage("bad address '::1': no port; write an IPv6 address in brackets with its port, as '[::1]:PORT'");
         assertThatThrownBy(() -> Endpoint.parse("sctp://1.2.3.4:5")).hasMessageContaining("unknown scheme 'sctp'");
+        assertThatThrownBy(() -> Endpoint.parse("TCP:[::1]:80")).as("not an IPv6 address without brackets")
+            .hasMessage("bad address 'TCP:[::1]:80': write the scheme with //, as 'TCP://[::1]:80'");
         assertThatThrownBy(() -> Endpoint.parse(":80")).hasMessageContaining("missing host");
     }
 

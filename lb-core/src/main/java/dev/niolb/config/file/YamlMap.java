@@ -180,6 +180,14 @@ public final class YamlMap {
     }
 
     /**
+     * Keys of nginx and HAProxy that niolb has no key for and that a near spelling would send to an unrelated one
+     * ({@code fail-timeout} was "did you mean drain-timeout?": black-box testing, session 35): what to write instead.
+     */
+    private static final Map<String, String> FOREIGN = Map.of(
+        "fail-timeout", "nginx's fail_timeout has no equivalent: max-fails counts failures in a row, and a server "
+            + "they took DOWN is tried again every check-interval");
+
+    /**
      * Refuses the first key (in file order) that no reader asked for, suggesting the known key it resembles.
      * Call it once every key of the map has been read.
      */
@@ -190,7 +198,9 @@ public final class YamlMap {
         for (final Map.Entry<String, Entry> e : entries.entrySet()) {
             final String key = e.getKey();
             if (!known.contains(key)) {
-                final String hint = DidYouMean.closest(key, known).map(k -> " (did you mean " + k + "?)")
+                final String foreign = FOREIGN.get(key.replace('_', '-'));
+                final String hint = foreign != null && known.contains("max-fails") ? " (" + foreign + ")"
+                    : DidYouMean.closest(key, known).map(k -> " (did you mean " + k + "?)")
                     .orElse(known.isEmpty() ? " (expected none here)"
                         : known.size() <= 12 ? " (expected " + String.join(", ", known) + ")" : "");
                 throw ConfigFileException.at(self.file(), e.getValue().keyLine(), self.path(),

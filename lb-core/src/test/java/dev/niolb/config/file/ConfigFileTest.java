@@ -488,6 +488,11 @@ class ConfigFileTest {
             arguments("a document that is a list", "- a\n", "niolb.yaml:1: expected a map (key: value lines), got a list"),
             arguments("a misspelt section", MINIMAL.replace("groups:", "grups:"),
                 "niolb.yaml:3: unknown key 'grups' (did you mean groups?)"),
+            arguments("nginx's fail_timeout, which is close to an unrelated key",
+                MINIMAL.replace("name: web", "name: web\n    fail_timeout: 10s"),
+                "niolb.yaml:5: groups[0]: unknown key 'fail_timeout' (nginx's fail_timeout has no equivalent: "
+                    + "max-fails counts failures in a row, and a server they took DOWN is tried again every "
+                    + "check-interval)"),
             arguments("a misspelt server key", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, wieght: 3}"),
                 "niolb.yaml:6: groups[0].servers[0]: unknown key 'wieght' (did you mean weight?)"),
             arguments("a weight out of range", MINIMAL.replace("- 10.0.0.1:80", "- 10.0.0.1:80\n      - address: 10.0.0.2:80\n        weight: 900"),
