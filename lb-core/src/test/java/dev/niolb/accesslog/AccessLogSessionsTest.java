@@ -41,6 +41,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The access log line of real sessions through a running engine, one test per way a session ends: every field
@@ -269,6 +270,29 @@ class AccessLogSessionsTest {
         assertThat(line.connectMs()).isEqualTo(-1);
         assertThat(line.retries()).isZero();
         assertThat(line.termination()).isEqualTo("no_server");
+    }
+
+    @Test
+    void aClientTheAccessListRefusesAtAcceptIsLoggedAsRejected() throws Exception {
+        final EchoServer echo = rig.track(new EchoServer());
+        start(TcpOptions.DEFAULTS, echo.address());
+        final ListenerConfig denying = lb.config().listeners().getFirst().withLimits(dev.niolb.config.ListenerLimits.NONE
+            .withAccess(dev.niolb.admission.CidrSet.EMPTY, dev.niolb.admission.CidrSet.parse(List.of(CLIENT_IP + "/32"))));
+        lb.reload(lb.config().withListeners(List.of(denying)));
+        final Socket c = rig.track(new Socket());
+        c.bind(new InetSocketAddress(CLIENT_IP, 0));
+        assertThatThrownBy(() -> { // reset at once: the connect's return, or the first read, says it
+            c.connect(lb.localAddress("front"), 2000);
+            c.setSoTimeout(5000);
+            c.getInputStream().read();
+        }).hasMessageContaining("reset");
+
+        final Line line = awaitLine(c); // as nginx logs a deny: refusals are audited in the access log too
+        assertServerSide(line, c, "-");
+        assertThat(line.connectMs()).isEqualTo(-1);
+        assertThat(line.bytesIn()).isZero();
+        assertThat(line.termination()).isEqualTo("rejected");
+        assertThat(echo.accepted()).isZero();
     }
 
     @Test
