@@ -804,6 +804,29 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
+     * A reload's TCP listener at the address niolb's own admin API or metrics listener has: refused by name, as
+     * {@code niolb check} and a start refuse it. The bind failed with the kernel's "address already in use", which
+     * sent the operator looking for another process (black-box testing, session 35).
+     */
+    private void refuseOwnAddresses(final List<ListenerConfig> listeners) throws java.net.BindException {
+        for (final ListenerConfig l : listeners) {
+            if (l.protocol() == Protocol.TCP) {
+                refuseOwnAddress(l, adminAddress, "admin API");
+                refuseOwnAddress(l, metricsAddress, "metrics listener");
+            }
+        }
+    }
+
+    private static void refuseOwnAddress(final ListenerConfig l, final InetSocketAddress own, final String what)
+        throws java.net.BindException {
+        if (own != null && Config.clash(own, l.bind())) {
+            throw new java.net.BindException("listener " + l.name() + " cannot listen on "
+                + dev.niolb.config.Endpoint.hostPort(l.bind()) + ": niolb's own " + what + " listens on "
+                + dev.niolb.config.Endpoint.hostPort(own));
+        }
+    }
+
+    /**
      * Applies {@code next} to the running engine, in-process, and logs a one-line summary: new listeners start
      * (bound before anything else changes: when one cannot be bound the reload fails and nothing changes),
      * removed listeners stop accepting while their sessions finish, groups come and go, servers are added or
@@ -831,6 +854,7 @@ public final class LoadBalancer implements AutoCloseable {
             final Reconfiguration reconfiguration = new Reconfiguration(this, state, next);
             ReloadResult result;
             try {
+                refuseOwnAddresses(next.listeners());
                 result = reconfiguration.apply();
             } catch (final IOException | RuntimeException e) {
                 reloads.refused();

@@ -486,6 +486,24 @@ class AdminControlTest {
     }
 
     @Test
+    void aReloadThatPutsAListenerOnTheAdminApisAddressIsRefusedByNameAsAStartIsAndChangesNothing() throws Exception {
+        try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
+            final Config running = rig.lb.config();
+            final java.net.InetSocketAddress admin = rig.lb.adminAddress();
+            final List<dev.niolb.config.ListenerConfig> listeners = new ArrayList<>(running.listeners());
+            listeners.add(new dev.niolb.config.ListenerConfig("l2", dev.niolb.config.Protocol.TCP, admin, "g",
+                dev.niolb.config.TcpOptions.DEFAULTS));
+
+            // not the kernel's "address already in use", which sent the operator looking for another process
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> rig.lb.reload(running.withListeners(listeners)))
+                .isInstanceOf(java.net.BindException.class).hasMessage("listener l2 cannot listen on "
+                    + Endpoint.hostPort(admin) + ": niolb's own admin API listens on " + Endpoint.hostPort(admin));
+            assertThat(rig.lb.config().listeners()).hasSameSizeAs(running.listeners());
+            assertThat(rig.http.get("/api/stats").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aV1ProxyServerIsRefusedForAGroupThatAUdpListenerSendsToAsTheConfigRefusesIt() throws Exception {
         try (AdminRig rig = new AdminRig(1).start(Algorithm.ROUNDROBIN, 1, null)) {
             final Config running = rig.lb.config();
