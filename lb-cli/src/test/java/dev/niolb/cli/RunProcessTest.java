@@ -250,7 +250,7 @@ class RunProcessTest {
                     said++;
                 }
                 final java.util.regex.Matcher more = java.util.regex.Pattern
-                    .compile("\\((\\d+) more failures since|: (\\d+) more connect failures").matcher(line);
+                    .compile("\\((\\d+) more failures since|: (\\d+) more connect failures?").matcher(line);
                 if (more.find()) {
                     said += Long.parseLong(more.group(1) != null ? more.group(1) : more.group(2));
                 }

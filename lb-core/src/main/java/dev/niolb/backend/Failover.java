@@ -272,7 +272,10 @@ final class Failover {
             if (handOverSaid) {
                 // said above
             } else if (!none) {
-                LOG.info("group {}: server {} takes new sessions again", group, server.name());
+                // a server new to the group does not take them "again" (black-box testing, session 35)
+                LOG.info(reason != null && reason.startsWith("added to group")
+                    ? "group {}: server {} added: the group takes new sessions again"
+                    : "group {}: server {} takes new sessions again", group, server.name());
             } else if (!retired) { // a group a reload removed takes none, by design: nothing to warn of, nor to
                 // say it takes them again (black-box testing, session 27: it did, on every group removed)
                 LOG.warn("group {}: no server can take new sessions", group);

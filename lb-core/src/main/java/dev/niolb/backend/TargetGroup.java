@@ -265,8 +265,10 @@ public final class TargetGroup {
             }
             for (final Server server : leaving) {
                 membershipListener.removed(server);
-                LOG.info("group {}: server {} removed: takes no new sessions, its {} open sessions go on", name, server,
-                    server.active());
+                final long open = server.active();
+                LOG.info("group {}: server {} removed: takes no new sessions{}", name, server, open == 0
+                    ? ", and has none open" : open == 1 ? ", its 1 open session goes on"
+                    : ", its " + open + " open sessions go on");
             }
             return joining;
         }

@@ -56,13 +56,18 @@ public final class TcpListener implements Listener {
     private volatile AccessLog accessLog = AccessLog.OFF;
     // each kind of line at most once an interval per listener, over all loops, and those left out said at its end:
     // a hint, the counters count
-    private final LinePace connectWarns = new LinePace(WARN_INTERVAL_MS, n -> tail(n, "connect failures"));
-    private final LinePace headerWarns = new LinePace(WARN_INTERVAL_MS, n -> tail(n, "PROXY headers refused"));
+    private final LinePace connectWarns = new LinePace(WARN_INTERVAL_MS,
+        n -> tail(n, "connect failure", "connect failures"));
+    private final LinePace headerWarns = new LinePace(WARN_INTERVAL_MS,
+        n -> tail(n, "PROXY header refused", "PROXY headers refused"));
     private final LinePace bufferWarns = new LinePace(WARN_INTERVAL_MS,
-        n -> tail(n, "sessions closed for want of direct memory"));
+        n -> tail(n, "session closed for want of direct memory",
+            "sessions closed for want of direct memory"));
     private final LinePace descriptorWarns = new LinePace(WARN_INTERVAL_MS,
-        n -> tail(n, "sockets to a server not opened for want of descriptors"));
-    private final LinePace acceptWarns = new LinePace(WARN_INTERVAL_MS, n -> tail(n, "accept failures"));
+        n -> tail(n, "socket to a server not opened for want of descriptors",
+            "sockets to a server not opened for want of descriptors"));
+    private final LinePace acceptWarns = new LinePace(WARN_INTERVAL_MS,
+        n -> tail(n, "accept failure", "accept failures"));
     private final LinePace maxconnNotes = new LinePace(MAXCONN_NOTE_INTERVAL_MS);
 
     private TcpListener(final ListenerConfig config, final TargetGroup group, final EventLoop[] loops,
@@ -412,8 +417,9 @@ public final class TcpListener implements Listener {
     }
 
     /** Those of a paced kind of line left out since the last one, said when its second ends. */
-    private void tail(final long count, final String what) {
-        LOG.warn("listener {}: {} more {} since the last one logged, not logged one by one", name(), count, what);
+    private void tail(final long count, final String one, final String many) {
+        LOG.warn("listener {}: {} more {} since the last one logged, not logged one by one", name(), count,
+            count == 1 ? one : many);
     }
 
     /** A refused PROXY header is logged at WARN at most once a second per listener: a hint; the counters count. */

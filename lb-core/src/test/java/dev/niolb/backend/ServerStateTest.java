@@ -132,6 +132,29 @@ class ServerStateTest {
     }
 
     @Test
+    void aServerNewToAGroupThatHadNoneForNewSessionsIsSaidAddedNotBackAgain() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false));
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            g.snapshot().server("a").health(false, "test");
+            g.add(config("c", 1, false));
+
+            assertThat(log.messages()).filteredOn(m -> m.startsWith("group g:")).containsExactly(
+                "group g: no server can take new sessions", "group g: server c added: the group takes new sessions again");
+        }
+    }
+
+    @Test
+    void aServerRemovedWithNoSessionSaysSoInWords() {
+        final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("b", 1, false));
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of(TargetGroup.class.getName())) {
+            g.remove("b");
+
+            assertThat(log.messages()).filteredOn(m -> m.contains("removed")).singleElement().asString()
+                .endsWith(" removed: takes no new sessions, and has none open"); // not "its 0 open sessions go on"
+        }
+    }
+
+    @Test
     void aPrimaryComingBackWhileTheOnlyBackupIsDownIsOneGroupLineThatSaysNoBackupStoodIn() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false), config("s", 1, true));
         g.snapshot().server("s").health(false, "test");
