@@ -180,12 +180,25 @@ public final class YamlMap {
     }
 
     /**
-     * Keys of nginx and HAProxy that niolb has no key for and that a near spelling would send to an unrelated one
-     * ({@code fail-timeout} was "did you mean drain-timeout?": black-box testing, session 35): what to write instead.
+     * Keys of nginx and HAProxy, as their users write them, that a near spelling would send to an unrelated key or
+     * to none ({@code fail-timeout} was "did you mean drain-timeout?", {@code timeout-connect} had no hint:
+     * black-box testing, session 35): the key of this map they are hinted at where the map has it, and the hint.
      */
-    private static final Map<String, String> FOREIGN = Map.of(
-        "fail-timeout", "nginx's fail_timeout has no equivalent: max-fails counts failures in a row, and a server "
-            + "they took DOWN is tried again every check-interval");
+    private record Foreign(String key, String hint) {
+    }
+
+    private static final Map<String, Foreign> FOREIGN = Map.of(
+        "fail-timeout", new Foreign("max-fails", "nginx's fail_timeout has no equivalent: max-fails counts failures "
+            + "in a row, and a server they took DOWN is tried again every check-interval"),
+        "timeout-connect", new Foreign("connect-timeout", "HAProxy's timeout connect is connect-timeout"),
+        "timeout-client", new Foreign("idle-timeout", "HAProxy's timeout client and timeout server are one "
+            + "idle-timeout: no bytes either way"),
+        "timeout-server", new Foreign("idle-timeout", "HAProxy's timeout client and timeout server are one "
+            + "idle-timeout: no bytes either way"),
+        "timeout-tunnel", new Foreign("idle-timeout", "HAProxy's timeout tunnel is idle-timeout"),
+        "inter", new Foreign("check-interval", "HAProxy's inter is check-interval"),
+        "proxy-timeout", new Foreign("idle-timeout", "nginx's proxy_timeout is idle-timeout"),
+        "proxy-connect-timeout", new Foreign("connect-timeout", "nginx's proxy_connect_timeout is connect-timeout"));
 
     /**
      * Refuses the first key (in file order) that no reader asked for, suggesting the known key it resembles.
@@ -198,8 +211,8 @@ public final class YamlMap {
         for (final Map.Entry<String, Entry> e : entries.entrySet()) {
             final String key = e.getKey();
             if (!known.contains(key)) {
-                final String foreign = FOREIGN.get(key.replace('_', '-'));
-                final String hint = foreign != null && known.contains("max-fails") ? " (" + foreign + ")"
+                final Foreign foreign = FOREIGN.get(key.replace('_', '-').toLowerCase(java.util.Locale.ROOT));
+                final String hint = foreign != null && known.contains(foreign.key()) ? " (" + foreign.hint() + ")"
                     : DidYouMean.closest(key, known).map(k -> " (did you mean " + k + "?)")
                     .orElse(known.isEmpty() ? " (expected none here)"
                         : known.size() <= 12 ? " (expected " + String.join(", ", known) + ")" : "");
