@@ -230,6 +230,7 @@ public final class LoadBalancer implements AutoCloseable {
             final ConnectionLimit global = maxconn > 0 ? new ConnectionLimit(maxconn) : ConnectionLimit.UNLIMITED;
             final Map<String, TargetGroup> groups = new LinkedHashMap<>();
             for (final TargetGroupConfig g : config.groups()) {
+                warnIgnoredWeights(g, null);
                 final TargetGroup group = new TargetGroup(g, loops.length);
                 group.onJoining(states::joining);
                 groups.put(g.name(), group);
@@ -804,6 +805,17 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
+     * Warns of a group whose roundrobin ignores the weights set for it ({@link IgnoredWeights}): at start, and at
+     * a reload where it is new or says something else than {@code before} did (not at every reload).
+     */
+    private static void warnIgnoredWeights(final TargetGroupConfig group, final TargetGroupConfig before) {
+        final String warning = dev.niolb.config.IgnoredWeights.of(group);
+        if (warning != null && (before == null || !warning.equals(dev.niolb.config.IgnoredWeights.of(before)))) {
+            LOG.warn("{}", warning);
+        }
+    }
+
+    /**
      * A reload's TCP listener at the address niolb's own admin API or metrics listener has: refused by name, as
      * {@code niolb check} and a start refuse it. The bind failed with the kernel's "address already in use", which
      * sent the operator looking for another process (black-box testing, session 35).
@@ -861,10 +873,15 @@ public final class LoadBalancer implements AutoCloseable {
                 throw e;
             }
             final Map<Listener, Integer> flowCapsBefore = udpFlowCapsOf(state.listeners());
+            final Config before = state.config();
             state = reconfiguration.after(); // the one write: readers see all of the reload or none of it
             reloads.applied();
             operatorStates.save(state.groups().values()); // servers the file changed or removed lose their lines
             LOG.info("reload: {}", result.diff().summary());
+            for (final TargetGroupConfig g : next.groups()) {
+                warnIgnoredWeights(g, before.groups().stream().filter(b -> b.name().equals(g.name())).findFirst()
+                    .orElse(null));
+            }
             if (!result.replaced().isEmpty()) {
                 LOG.info("reload: {}{}", ReloadResult.REPLACED, String.join("; ", result.replaced()));
             }

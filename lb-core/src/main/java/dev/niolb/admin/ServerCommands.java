@@ -86,9 +86,14 @@ final class ServerCommands {
         // made, but kept only until a restart: said in the answer, as the start-up warning alone was (black-box
         // testing, session 34: every later change answered 200 with no sign of it)
         final String notSaved = lb.operatorStatesNotSaved();
-        final List<String> warnings = new java.util.ArrayList<>(2);
+        final List<String> warnings = new java.util.ArrayList<>(3);
         if (heldBy != null) {
             warnings.add(heldBy);
+        }
+        final String ignored = weight == null ? null
+            : dev.niolb.config.IgnoredWeights.ofWeightChange(lb.group(groupName).snapshot().balance());
+        if (ignored != null) {
+            warnings.add(ignored);
         }
         if (notSaved != null) {
             warnings.add(notSaved + "; this change will not outlive a restart");

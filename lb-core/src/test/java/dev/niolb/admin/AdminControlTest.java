@@ -74,6 +74,20 @@ class AdminControlTest {
     }
 
     @Test
+    void aWeightSetOnARoundrobinGroupIsMadeAndTheAnswerSaysRoundrobinIgnoresIt() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start(Algorithm.ROUNDROBIN, 1, null)) {
+            final HttpResponse<String> set = rig.http.post("/api/groups/g/servers/s0", "weight=5");
+
+            assertThat(set.statusCode()).isEqualTo(200);
+            assertThat(set.body()).contains("balance roundrobin ignores weights: this one applies if the group's "
+                + "balance becomes weighted");
+            assertThat(rig.server(rig.stats(), "s0").get("weight").asInt()).isEqualTo(5);
+            assertThat(rig.http.post("/api/groups/g/servers/s0", "state=drain").body()).as("no weight, no word")
+                .doesNotContain("roundrobin");
+        }
+    }
+
+    @Test
     void weightThroughTheApiChangesEachServersShare() throws Exception {
         try (AdminRig rig = new AdminRig(2).start(Algorithm.WEIGHTED, 1, null)) {
             assertThat(rig.http.post("/api/groups/g/servers/s0", "weight=0").statusCode()).isEqualTo(200);
