@@ -182,6 +182,13 @@ public final class RunCommand implements Callable<Integer> {
             + "HAProxy's on-marked-down shutdown-sessions; by default they go on.")
     private boolean closeOnDown;
 
+    // a String, read by the model: picocli takes a boolean field for a flag of no value
+    @Option(names = "--backups", paramLabel = "MODE", defaultValue = "all",
+        description = "Which backup servers take over while no primary takes new sessions: all (default, as nginx's "
+            + "backup servers) or first (the first UP one in config order, as HAProxy's backup without option "
+            + "allbackups: one replica behind a primary, not two).")
+    private String backups;
+
     @Option(names = "--hash-balance-factor", paramLabel = "PERCENT", defaultValue = "0",
         description = "With --balance source: a server takes at most this percentage of the average load "
             + "(e.g. 125); clients over it go to the next server in the hash order. 0 off (default: ${DEFAULT-VALUE}).")
@@ -392,7 +399,8 @@ public final class RunCommand implements Callable<Integer> {
             .withSlowStart(slowStart)
             .withDrain(drainTimeout, drainRate)
             .withPanicThreshold(panicThreshold)
-            .withCloseOnDown(closeOnDown);
+            .withCloseOnDown(closeOnDown)
+            .withFirstBackupOnly(HealthCheckConfig.firstBackupOnly(backups));
         final List<ServerConfig> byAddress = servers.stream().map(ServerArgument::address)
             .filter(java.util.Objects::nonNull).toList();
         final List<DnsServerSpec> byName = servers.stream().map(ServerArgument::name)

@@ -24,7 +24,7 @@ class FlagsAndFileTest {
         "--balance", "source", "--hash-balance-factor", "125",
         "--check", "http:/health", "--check", "agent:9999", "--check-interval", "500ms", "--check-timeout", "200ms",
         "--rise", "4", "--fall", "5", "--max-fails", "7", "--slowstart", "30s", "--drain-timeout", "1m",
-        "--drain-rate", "50", "--panic-threshold", "25", "--close-on-down",
+        "--drain-rate", "50", "--panic-threshold", "25", "--close-on-down", "--backups", "first",
         "--threads", "3", "--transport", "nio", "--busy-poll", "50us", "--grace", "9s", "--shutdown-delay", "5s",
         "--connect-timeout", "250ms", "--idle-timeout", "1h", "--retries", "5", "--no-nodelay", "--keepalive",
         "--backlog", "50", "--buffer-size", "16k", "--max-connection-age", "10m", "--splice", "never",
@@ -106,6 +106,7 @@ class FlagsAndFileTest {
             drain-rate: 50
             panic-threshold: 25
             close-on-down: true
+            backups: first
             servers:
               - 10.0.0.1:80,weight=3,name=a,check-port=8081,maxconn=100
               - address: 10.0.0.2:80

@@ -32,6 +32,8 @@ class UsageErrorsTest {
             arguments("a scheme without its slashes, as nginx's 'listen … udp' habit may write it",
                 new String[] {"run", "--listen", "udp:127.0.0.1:5353", "--server", "10.0.0.1:53"},
                 "niolb: bad address 'udp:127.0.0.1:5353': write the scheme with //, as 'udp://127.0.0.1:5353'"),
+            arguments("a backups mode that is neither all nor first", ok("--backups", "second"),
+                "niolb: backups must be all or first, got 'second'"),
             arguments("a zero udp idle timeout", ok("--udp-idle-timeout", "0"),
                 "niolb: udp-idle-timeout must be positive, got 0"),
             arguments("a udp idle timeout without a unit", ok("--udp-idle-timeout", "30"),

@@ -35,6 +35,8 @@ final class Failover {
     /** The group itself was removed (a reload): its servers leaving is no news to warn of. */
     private boolean retired;
     private int panicThreshold;
+    /** Only the first backup that is UP takes over (HAProxy's backup without allbackups); else all of them. */
+    private boolean firstBackupOnly;
     private volatile boolean panic;
     private Consumer<Server> onRampStart = s -> { };
     private Consumer<Server> onDrainStart = s -> { };
@@ -65,9 +67,37 @@ final class Failover {
         this.servers = all.clone();
         this.backupsActive = !anyPrimaryAccepts();
         this.panic = panicNow();
-        for (final Server s : servers) {
-            s.publish(backupsActive, panic);
+        publishAll();
+    }
+
+    /**
+     * Whether only the first backup that is UP takes over. A change applies at once: while the backups have
+     * taken over, the others stop or start taking new sessions (their sessions go on).
+     */
+    synchronized void firstBackupOnly(final boolean first) {
+        if (first != firstBackupOnly) {
+            firstBackupOnly = first;
+            publishBackups(true);
         }
+    }
+
+    /**
+     * Whether {@code backup} takes new sessions as a backup now: the backups have taken over and, with
+     * {@link #firstBackupOnly}, it is the first of them that is UP with a weight ({@code first}, from
+     * {@link #firstTakingBackup}). With none UP, every backup may: panic tries DOWN ones too.
+     */
+    private boolean takesAsBackup(final Server backup, final Server first) {
+        return backupsActive && (!firstBackupOnly || first == null || backup == first);
+    }
+
+    /** The first backup, in the group's order, that is UP with a weight; null when none is. */
+    private Server firstTakingBackup() {
+        for (final Server s : servers) {
+            if (s.backup() && s.computeState() == ServerState.UP && s.weight() > 0) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** Whether the group is in panic now (see the class comment). Any thread; one volatile read. */
@@ -84,9 +114,7 @@ final class Failover {
         final boolean next = panicNow();
         if (next != panic) {
             panic = next;
-            for (final Server s : servers) {
-                s.publish(backupsActive, panic);
-            }
+            publishAll();
             logPanic(next);
         }
     }
@@ -184,7 +212,8 @@ final class Failover {
             server.endRamp();
         }
         final boolean backups = !anyPrimaryAccepts();
-        final boolean handOver = backups != backupsActive;
+        // with only the first backup taking over, another one may have become the first
+        final boolean handOver = backups != backupsActive || firstBackupOnly && server.backup();
         final boolean panicking = panicNow();
         // Order matters for clients: backups start taking sessions before the last primary stops, and a
         // returning primary takes sessions before the backups stop, so a pick never finds nobody in between;
@@ -197,7 +226,7 @@ final class Failover {
         if (backups) {
             backupsActive = true;
             publishBackups(handOver);
-            server.publish(true, panic);
+            server.publish(!server.backup() || takesAsBackup(server, firstTakingBackup()), panic);
         } else {
             server.publish(false, panic);
             backupsActive = false;
@@ -286,20 +315,29 @@ final class Failover {
         }
     }
 
+    /**
+     * Publishes the backups, when {@code changed}: the one that takes over first, then the others, so that a
+     * new session never finds none between the old first backup stopping and the new one starting.
+     */
     private void publishBackups(final boolean changed) {
         if (!changed) {
             return;
         }
+        final Server first = firstTakingBackup();
+        if (first != null) {
+            first.publish(takesAsBackup(first, first), panic);
+        }
         for (final Server s : servers) {
-            if (s.backup()) {
-                s.publish(backupsActive, panic);
+            if (s.backup() && s != first) {
+                s.publish(takesAsBackup(s, first), panic);
             }
         }
     }
 
     private void publishAll() {
+        final Server first = firstTakingBackup();
         for (final Server s : servers) {
-            s.publish(backupsActive, panic);
+            s.publish(!s.backup() || takesAsBackup(s, first), panic);
         }
     }
 

@@ -53,6 +53,7 @@ public final class TargetGroup {
         this.stripes = stripes;
         this.health = config.health();
         this.failover = new Failover(name, config.health().slowStart().toNanos(), config.health().panicThreshold());
+        failover.firstBackupOnly(config.health().firstBackupOnly()); // before any server: nothing to publish yet
         final List<ServerConfig> configs = config.servers();
         final Server[] servers = new Server[configs.size()];
         for (int i = 0; i < servers.length; i++) {
@@ -315,6 +316,7 @@ public final class TargetGroup {
             this.health = java.util.Objects.requireNonNull(next, "health");
             failover.slowStartNanos(next.slowStart().toNanos());
             failover.panicThreshold(next.panicThreshold());
+            failover.firstBackupOnly(next.firstBackupOnly());
         }
     }
 

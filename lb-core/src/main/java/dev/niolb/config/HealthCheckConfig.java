@@ -27,12 +27,24 @@ import java.util.Objects;
  *                  not in DRAIN or MAINT takes new sessions, DOWN ones included
  * @param closeOnDown    a server's sessions are closed when it goes DOWN (checks, passive detection, its agent), as
  *                  HAProxy's {@code on-marked-down shutdown-sessions}; kept by default
+ * @param firstBackupOnly while no primary takes new sessions, only the first backup server (in config order) that
+ *                  is UP takes them, as HAProxy's {@code backup} does without {@code option allbackups}; by default
+ *                  every backup does, as nginx's {@code backup} servers do
  */
 public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Duration timeout, int rise, int fall,
                                 Duration slowStart, int maxFails, Duration drainTimeout, int drainRate,
-                                int panicThreshold, boolean closeOnDown) {
+                                int panicThreshold, boolean closeOnDown, boolean firstBackupOnly) {
     public static final HealthCheckConfig DEFAULTS = new HealthCheckConfig(List.of(), Duration.ofSeconds(2),
-        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3, Duration.ZERO, 0, 0, false);
+        Duration.ofSeconds(1), 2, 3, Duration.ZERO, 3, Duration.ZERO, 0, 0, false, false);
+
+    /** Every backup takes over. */
+    public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
+                             final int rise, final int fall, final Duration slowStart, final int maxFails,
+                             final Duration drainTimeout, final int drainRate, final int panicThreshold,
+                             final boolean closeOnDown) {
+        this(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate, panicThreshold,
+            closeOnDown, false);
+    }
 
     /** Sessions kept when a server goes DOWN. */
     public HealthCheckConfig(final List<CheckSpec> checks, final Duration interval, final Duration timeout,
@@ -107,51 +119,70 @@ public record HealthCheckConfig(List<CheckSpec> checks, Duration interval, Durat
 
     public HealthCheckConfig withChecks(final List<CheckSpec> c) {
         return new HealthCheckConfig(c, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold, closeOnDown);
+            drainRate, panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withInterval(final Duration d) {
         return new HealthCheckConfig(checks, d, timeout, rise, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold, closeOnDown);
+            drainRate, panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withTimeout(final Duration d) {
         return new HealthCheckConfig(checks, interval, d, rise, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold, closeOnDown);
+            drainRate, panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withRise(final int n) {
         return new HealthCheckConfig(checks, interval, timeout, n, fall, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold, closeOnDown);
+            drainRate, panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withFall(final int n) {
         return new HealthCheckConfig(checks, interval, timeout, rise, n, slowStart, maxFails, drainTimeout,
-            drainRate, panicThreshold, closeOnDown);
+            drainRate, panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withSlowStart(final Duration d) {
         return new HealthCheckConfig(checks, interval, timeout, rise, fall, d, maxFails, drainTimeout,
-            drainRate, panicThreshold, closeOnDown);
+            drainRate, panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withMaxFails(final int n) {
         return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, n, drainTimeout,
-            drainRate, panicThreshold, closeOnDown);
+            drainRate, panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withDrain(final Duration timeout, final int rate) {
         return new HealthCheckConfig(checks, interval, this.timeout, rise, fall, slowStart, maxFails, timeout, rate,
-            panicThreshold, closeOnDown);
+            panicThreshold, closeOnDown, firstBackupOnly);
     }
 
     public HealthCheckConfig withPanicThreshold(final int percent) {
         return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate,
-            percent, closeOnDown);
+            percent, closeOnDown, firstBackupOnly);
+    }
+
+    /**
+     * The {@code backups} setting as written: {@code all} (every backup takes over) or {@code first} (the first UP
+     * one, as HAProxy's backup).
+     *
+     * @return whether only the first backup takes over
+     */
+    public static boolean firstBackupOnly(final String text) {
+        return switch (text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "all" -> false;
+            case "first" -> true;
+            default -> throw new IllegalArgumentException("backups must be all or first, got " + Quoted.of(text));
+        };
+    }
+
+    public HealthCheckConfig withFirstBackupOnly(final boolean first) {
+        return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate,
+            panicThreshold, closeOnDown, first);
     }
 
     public HealthCheckConfig withCloseOnDown(final boolean close) {
         return new HealthCheckConfig(checks, interval, timeout, rise, fall, slowStart, maxFails, drainTimeout, drainRate,
-            panicThreshold, close);
+            panicThreshold, close, firstBackupOnly);
     }
 }

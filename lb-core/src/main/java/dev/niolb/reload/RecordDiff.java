@@ -67,6 +67,7 @@ public final class RecordDiff {
         Map.entry("health.drain-timeout", "drain-timeout"),
         Map.entry("health.drain-rate", "drain-rate"),
         Map.entry("health.panic-threshold", "panic-threshold"),
+        Map.entry("health.first-backup-only", "backups"),
         Map.entry("send-proxy.version", "send-proxy"),
         Map.entry("send-proxy.udp", "proxy-udp"));
 

@@ -60,6 +60,52 @@ class ServerStateTest {
         assertThat(withBackup.backupsActive()).isTrue();
     }
 
+    private static TargetGroup primaryAndTwoBackups(final boolean firstBackupOnly) {
+        return new TargetGroup(new TargetGroupConfig("g", Algorithm.ROUNDROBIN, List.of(config("p", 1, false),
+            config("b1", 1, true), config("b22", 1, true)),
+            HealthCheckConfig.DEFAULTS.withFirstBackupOnly(firstBackupOnly)), 1);
+    }
+
+    @Test
+    void withFirstBackupOnlyOneBackupTakesOverAndTheNextStandsInWhileItIsDown() {
+        final TargetGroup g = primaryAndTwoBackups(true);
+        final Server p = g.snapshot().server("p");
+        final Server b1 = g.snapshot().server("b1");
+        final Server b2 = g.snapshot().server("b22");
+
+        p.health(false, "test");
+        assertThat(b1.acceptsNew()).isTrue();
+        assertThat(b2.acceptsNew()).as("one replica behind a primary, as HAProxy's backup: not two").isFalse();
+        b1.health(false, "test");
+        assertThat(b2.acceptsNew()).isTrue();
+        b1.health(true, "test");
+        assertThat(b1.acceptsNew()).as("the first again").isTrue();
+        assertThat(b2.acceptsNew()).isFalse();
+        p.health(true, "test");
+        assertThat(p.acceptsNew()).isTrue();
+        assertThat(b1.acceptsNew()).isFalse();
+    }
+
+    @Test
+    void byDefaultEveryBackupTakesOver() {
+        final TargetGroup g = primaryAndTwoBackups(false);
+        g.snapshot().server("p").health(false, "test");
+
+        assertThat(g.snapshot().server("b1").acceptsNew()).isTrue();
+        assertThat(g.snapshot().server("b22").acceptsNew()).isTrue();
+    }
+
+    @Test
+    void aChangeToFirstBackupOnlyWhileTheBackupsServeStopsTheOthersAtOnce() {
+        final TargetGroup g = primaryAndTwoBackups(false);
+        g.snapshot().server("p").health(false, "test");
+
+        g.health(g.health().withFirstBackupOnly(true)); // a reload
+
+        assertThat(g.snapshot().server("b1").acceptsNew()).isTrue();
+        assertThat(g.snapshot().server("b22").acceptsNew()).isFalse();
+    }
+
     @Test
     void backupsThatAreDownTooAreNotReportedActive() {
         final TargetGroup g = group(Algorithm.ROUNDROBIN, Duration.ZERO, config("a", 1, false),

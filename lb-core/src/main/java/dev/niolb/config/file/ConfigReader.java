@@ -201,6 +201,7 @@ final class ConfigReader {
         h = m.withInt("drain-rate", h, (x, n) -> x.withDrain(x.drainTimeout(), n));
         h = m.withInt("panic-threshold", h, HealthCheckConfig::withPanicThreshold);
         h = m.with("close-on-down", YamlValue::bool, h, HealthCheckConfig::withCloseOnDown);
+        h = m.with("backups", v -> v.as(HealthCheckConfig::firstBackupOnly), h, HealthCheckConfig::withFirstBackupOnly);
         return new GroupOptions(balance, hashBalanceFactor, h);
     }
 
@@ -419,4 +420,5 @@ final class ConfigReader {
             default -> throw v.error("must be tcp or udp, got '" + v.text() + "'");
         };
     }
+
 }

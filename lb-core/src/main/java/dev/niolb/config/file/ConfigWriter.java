@@ -195,6 +195,7 @@ public final class ConfigWriter {
             .put("drain-rate", h.drainRate())
             .put("panic-threshold", h.panicThreshold())
             .put("close-on-down", h.closeOnDown())
+            .put("backups", h.firstBackupOnly() ? "first" : "all")
             .put("servers", new SequenceNode(Tag.SEQ, servers, FlowStyle.BLOCK));
     }
 

@@ -493,6 +493,8 @@ class ConfigFileTest {
                 "niolb.yaml:5: groups[0]: unknown key 'fail_timeout' (nginx's fail_timeout has no equivalent: "
                     + "max-fails counts failures in a row, and a server they took DOWN is tried again every "
                     + "check-interval)"),
+            arguments("a backups mode that is neither all nor first", MINIMAL.replace("name: web", "name: web\n    backups: second"),
+                "niolb.yaml:5: groups[0].backups: must be all or first, got 'second'"),
             arguments("HAProxy's word order for a timeout", "defaults:\n  timeout-connect: 5s\n" + MINIMAL,
                 "niolb.yaml:2: defaults: unknown key 'timeout-connect' (HAProxy's timeout connect is connect-timeout)"),
             arguments("a misspelt server key", MINIMAL.replace("- 10.0.0.1:80", "- {address: 10.0.0.1:80, wieght: 3}"),
