@@ -144,7 +144,7 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
                               boolean backup, long active, long total, long connectFailures, long bytesIn,
                               long bytesOut, LatencySnapshot connect, LatencySnapshot session,
                               LatencySnapshot reply, long checksPassed, long checksFailed,
-                              Map<String, Long> stateChanges) {
+                              Map<String, Long> stateChanges, long stateForMs, String stateReason) {
     }
 
     private static ListenerStats tcp(final TcpListener l, final long now) {
@@ -275,7 +275,8 @@ public record EngineStats(long uptimeMs, int loops, long sessions, int buffersIn
             stateName(s.operatorMode()), s.healthy(), stateName(s.agentMode()), s.weight(),
             s.effectiveWeight(), s.backup(), c.active(), c.total(), c.failedConnects(), c.bytesToServer(),
             c.bytesFromServer(), c.connectTimes().snapshot(nowMs), c.sessionTimes().snapshot(nowMs),
-            c.replyTimes().snapshot(nowMs), h.checksPassed(), h.checksFailed(), changes);
+            c.replyTimes().snapshot(nowMs), h.checksPassed(), h.checksFailed(), changes,
+            Math.max(0, (System.nanoTime() - s.stateChangedNanos()) / 1_000_000L), s.stateReason());
     }
 
     /** {@code up}, {@code down}, {@code drain}, {@code maint}. */

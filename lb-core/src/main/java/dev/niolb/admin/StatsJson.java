@@ -108,6 +108,10 @@ final class StatsJson {
             .field("name", v.name())
             .field("address", v.address())
             .field("state", v.state())
+            // since when and why: what HAProxy's show stat says in lastchg and check_status (black-box testing,
+            // session 35: the reason was only in the log)
+            .field("state_for_s", v.stateForMs() / 1000)
+            .field("state_reason", v.stateReason())
             // what decides the state, each on its own: a drain set on a DOWN server showed nowhere but in the
             // state file, and came back as DRAIN when the server recovered (black-box testing, session 34)
             .field("operator_mode", v.operatorMode())

@@ -245,6 +245,7 @@ final class Failover {
         }
         if (after != before) {
             server.healthCounters().entered(after);
+            server.stateReason(reason);
             // the agent's word holds the state where the event's reason alone would mislead: "DRAIN: set by
             // operator" for a ready, "DRAIN: 2 checks passed" (black-box testing, session 28)
             final String line = "server " + server.label() + " " + after + (reason == null ? "" : ": " + reason)

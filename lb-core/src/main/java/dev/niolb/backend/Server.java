@@ -81,6 +81,7 @@ public final class Server {
     // published for the relay loops
     private volatile ServerState state = ServerState.UP;
     private volatile long stateChangedNanos = System.nanoTime();
+    private volatile String stateReason;
     private volatile int effectiveWeight;
 
     /**
@@ -234,6 +235,20 @@ public final class Server {
      */
     public long stateChangedNanos() {
         return stateChangedNanos;
+    }
+
+    /**
+     * Why the state last changed, as its log line said it ({@code 2 checks failed: connection refused}); null
+     * before any change. What {@code show stat}'s check status tells a HAProxy operator: the reason was only in the
+     * log (black-box testing, session 35). Any thread.
+     */
+    public String stateReason() {
+        return stateReason;
+    }
+
+    /** Written by {@link Failover} with the state change's line, under its monitor. */
+    void stateReason(final String reason) {
+        this.stateReason = reason;
     }
 
     /** The operator weight, 0..256 (the configured one unless changed); 0 takes no new sessions. */

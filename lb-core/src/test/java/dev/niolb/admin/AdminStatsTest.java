@@ -397,6 +397,21 @@ class AdminStatsTest {
     }
 
     @Test
+    void aServerSaysWhyAndForHowLongItIsInItsState() throws Exception {
+        try (AdminRig rig = new AdminRig(2).start()) {
+            final JsonNode before = rig.stats().get("groups").get(0).get("servers").get(0);
+            assertThat(before.get("state_reason").isNull()).as("no change yet").isTrue();
+
+            rig.lb.group("g").snapshot().server("s0").health(false, "2 checks failed: connection refused");
+
+            final JsonNode s0 = rig.stats().get("groups").get(0).get("servers").get(0);
+            assertThat(s0.get("state").asText()).isEqualTo("down");
+            assertThat(s0.get("state_reason").asText()).isEqualTo("2 checks failed: connection refused");
+            assertThat(s0.get("state_for_s").asLong()).as("it just changed").isBetween(0L, 5L);
+        }
+    }
+
+    @Test
     void aRemovedServerWithASessionOpenStaysInStatsAndMetricsUntilItEnds() throws Exception {
         try (AdminRig rig = new AdminRig(2).start()) {
             Socket onS0 = rig.connect();
