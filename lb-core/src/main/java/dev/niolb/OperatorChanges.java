@@ -25,7 +25,8 @@ public final class OperatorChanges {
         HandingOver(final String successor, final long forSeconds, final long limitSeconds) {
             super("a new niolb (" + successor + ") is taking this one's sockets over: a change made here now would "
                 + "not reach it; make it on the new one once it serves (" + forSeconds + " s into its start, which may"
-                + " take " + limitSeconds + " s; if it is stuck, end it and this one takes changes again)");
+                + " take " + limitSeconds + " s; if it is stuck, end it (kill -9 if it is stopped) and this one takes "
+                + "changes again)");
         }
     }
 

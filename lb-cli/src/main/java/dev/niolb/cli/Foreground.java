@@ -292,8 +292,19 @@ final class Foreground {
                 }
                 takeover.started();
             } catch (final IOException e) {
-                LOG.warn("takeover: could not tell the old niolb that this one started ({}); stop it with SIGTERM",
-                    e.getMessage());
+                if (takeover.oldOneRuns()) {
+                    // it gave up waiting (a start stopped past its limit) and serves on: two niolbs on one address,
+                    // and an admin port answered by either, until one was ended by hand (black-box testing,
+                    // session 35). This one goes; the old one, whose sockets these are, never stopped serving
+                    if (server != null) {
+                        server.close();
+                    }
+                    lb.stop(Duration.ZERO);
+                    throw new Failure("takeover: the old niolb gave up waiting for this one to start and serves on ("
+                        + e.getMessage() + "); this one stops");
+                }
+                LOG.warn("takeover: could not tell the old niolb that this one started ({}); it is gone, and this one "
+                    + "serves", e.getMessage());
             }
         }
         if (server == null) {

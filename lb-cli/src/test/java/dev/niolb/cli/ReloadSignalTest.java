@@ -50,7 +50,8 @@ class ReloadSignalTest {
 
             assertThat(log.messages()).singleElement().asString().startsWith("SIGHUP: not reloaded: a new niolb "
                 + "(pid 4242) is taking this one's sockets over").contains("0 s into its start, which may take 120 s; "
-                + "if it is stuck, end it and this one takes changes again); the new niolb reads the config file");
+                + "if it is stuck, end it (kill -9 if it is stopped) and this one takes changes again); the new niolb "
+                + "reads the config file");
         }
         assertThat(lb.config().groups().getFirst().servers()).extracting(s -> s.name()).containsExactly("one");
 

@@ -202,6 +202,19 @@ public final class Takeover implements AutoCloseable {
         connection.send("started\n", new int[0]);
     }
 
+    /**
+     * Whether the old niolb still runs, when it did not hear {@link #started}: it gave up waiting (a start past its
+     * limit) and serves on, and this one must not serve beside it; else it is gone and this one is all there is.
+     */
+    public boolean oldOneRuns() {
+        try {
+            final int pid = connection.peer().pid();
+            return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (final IOException | RuntimeException unknown) {
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         connection.close();

@@ -32,6 +32,8 @@ public final class TakeoverServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("dev.niolb.run");
     /** How long a new niolb may take from receiving the sockets to saying it started (a JVM, a config, a bind). */
     private static final int START_TIMEOUT_MS = 120_000;
+    /** How long a successor may take to start after it has the sockets: {@link #START_TIMEOUT_MS}, less in tests. */
+    private volatile int startTimeoutMs = START_TIMEOUT_MS;
 
     private Path path;
     private final Object fileKey;
@@ -215,7 +217,7 @@ public final class TakeoverServer implements AutoCloseable {
         }
         final String pid = request.substring("takeover ".length());
         // the successor reads the state file once it has the sockets: a change made here from now on would be lost
-        lb.operatorChanges().close("pid " + pid, START_TIMEOUT_MS / 1000);
+        lb.operatorChanges().close("pid " + pid, startTimeoutMs / 1000);
         boolean started = false;
         try {
             final List<String> ended = lb.endRetiringUdpFlows(); // their sockets would keep the successor from binding
@@ -232,7 +234,9 @@ public final class TakeoverServer implements AutoCloseable {
             }
             LOG.info("takeover: handed {} listening {} to niolb pid {}; serving on them too until it has started "
                 + "(the admin API refuses changes meanwhile)", fds.length, fds.length == 1 ? "socket" : "sockets", pid);
-            connection.timeout(START_TIMEOUT_MS);
+            final int limitMs = startTimeoutMs;
+            connection.timeout(limitMs);
+            final long askedAt = System.nanoTime();
             String answer = connection.receive(256).text().strip();
             if (answer.equals("state")) { // a successor that can start from what this one knows (session 34)
                 final HandedOverState state = HandedOverState.of(lb);
@@ -242,9 +246,15 @@ public final class TakeoverServer implements AutoCloseable {
                 answer = connection.receive(256).text().strip();
             }
             if (!answer.equals("started")) {
-                // quoted: the peer's text, not ours, must not forge a log line (black-box testing, session 34)
+                // quoted: the peer's text, not ours, must not forge a log line (black-box testing, session 34).
+                // Silence past the limit from a process that still runs is no "went away": it is stuck, holds the
+                // sockets it was handed and maybe some of its own, and ends itself if it wakes (session 35)
+                final boolean stuck = answer.isEmpty()
+                    && System.nanoTime() - askedAt >= Math.max(0, limitMs - 1000) * 1_000_000L && runs(pid);
                 LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
-                    answer.isEmpty() ? "it went away" : answer.startsWith("failed ")
+                    stuck ? "no word within " + limitMs / 1000 + " s, and it still runs: end it (kill -9 if "
+                        + "it is stopped); should it resume, it stops itself"
+                    : answer.isEmpty() ? "it went away" : answer.startsWith("failed ")
                         ? "it failed: " + Quoted.of(answer.substring("failed ".length())) : "it said " + Quoted.of(answer));
                 return false;
             }
@@ -257,6 +267,19 @@ public final class TakeoverServer implements AutoCloseable {
         LOG.info("takeover: niolb pid {} serves on the listening sockets now; stopping this one", pid);
         takenOver.run();
         return true;
+    }
+
+    /** A shorter limit for a successor's start, for tests of a stuck one. */
+    void startTimeout(final int ms) {
+        this.startTimeoutMs = ms;
+    }
+
+    private static boolean runs(final String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (final NumberFormatException unreadable) {
+            return false;
+        }
     }
 
     /**

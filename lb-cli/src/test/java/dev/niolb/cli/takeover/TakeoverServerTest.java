@@ -69,7 +69,8 @@ class TakeoverServerTest {
                 assertThat(refused.statusCode()).isEqualTo(503);
                 assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
                 assertThat(refused.body()).contains("a new niolb (pid ").contains(") is taking this one's sockets "
-                    + "over").contains("which may take 120 s; if it is stuck, end it and this one takes changes again");
+                    + "over").contains("which may take 120 s; if it is stuck, end it (kill -9 if it is stopped) and this "
+                    + "one takes changes again");
                 assertThat(admin.post("/reload", "").statusCode()).isEqualTo(503);
                 assertThat(lb.group("web").snapshot().server("s0").operatorMode()).isEqualTo(ServerState.UP);
             } // the successor goes away without saying "started": the old one serves on, and takes changes again
@@ -83,6 +84,34 @@ class TakeoverServerTest {
             assertThat(taken.statusCode()).isEqualTo(200);
             assertThat(lb.group("web").snapshot().server("s0").operatorMode()).isEqualTo(ServerState.MAINT);
             assertThat(stopped).as("not taken over").isFalse();
+        } finally {
+            control.close();
+        }
+    }
+
+    @Test
+    void aSuccessorSilentPastTheLimitThatStillRunsIsSaidStuckNotGone(@TempDir final Path dir) throws Throwable {
+        final EchoServer echo = rig.track(new EchoServer("s"));
+        final LoadBalancer lb = rig.start(Config.single(1, Duration.ofSeconds(1),
+            new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 0), "web", TcpOptions.DEFAULTS),
+            new TargetGroupConfig("web", Algorithm.ROUNDROBIN, List.of(new ServerConfig("s0", echo.address(), 1)))));
+        final TakeoverServer control = TakeoverServer.prepare(dir.resolve("ctl.sock"), lb, false, () -> { });
+        control.startTimeout(1500);
+        control.activate();
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.run");
+             ControlSocket successor = ControlSocket.connect(dir.resolve("ctl.sock"))) {
+            // this very process plays the successor: it runs, and says nothing after taking the sockets
+            successor.send("takeover " + ProcessHandle.current().pid() + "\n", new int[0]);
+            for (final int fd : successor.receive(256).fds()) {
+                final int closed = (int) CLOSE.invokeExact(fd);
+                assertThat(closed).isZero();
+            }
+
+            dev.niolb.testing.Await.until(() -> log.messages().stream().anyMatch(m -> m.contains("did not start")),
+                10_000);
+            assertThat(log.messages()).filteredOn(m -> m.contains("did not start")).singleElement().asString()
+                .contains("(no word within 1 s, and it still runs: end it (kill -9 if it is stopped); should it "
+                    + "resume, it stops itself); this niolb keeps serving"); // was "(it went away)"
         } finally {
             control.close();
         }
