@@ -140,7 +140,8 @@ final class ServerCommands {
         } catch (final IllegalArgumentException e) {
             throw noServer(groupName, serverName); // removed by a reload or another call in between
         }
-        LOG.info("admin: server {}/{} removed; its sessions finish", groupName, serverName);
+        LOG.info("admin: server {}/{} removed{}", groupName, serverName,
+            server.active() > 0 ? "; its sessions finish" : ""); // "finish" said of none contradicted the line before
         // its line in the state file stays when the file cannot be written: a restart would bring its mode back
         final String notSaved = lb.operatorStatesNotSaved();
         return new Outcome(200, AdminRoutes.serverJson(groupName, EngineStats.server(server), notSaved == null ? null

@@ -363,7 +363,7 @@ public final class HealthChecker implements AutoCloseable {
             }
             LOG.warn("server {}: {} failed during traffic ({}), but it is the last server of"
                 + " group {} that takes sessions: kept UP{}", server.label(),
-                ServerCheck.failedConnects(failures), why.toLowerCase(java.util.Locale.ROOT),
+                ServerCheck.failedConnects(failures, datagram), why.toLowerCase(java.util.Locale.ROOT),
                 group.name(),
                 check.hasActiveCheck() ? " until its active check says otherwise" : " (no active check to confirm)");
             return;

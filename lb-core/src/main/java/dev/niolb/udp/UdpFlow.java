@@ -765,6 +765,7 @@ final class UdpFlow implements IoHandler, Timeout, LoopSession, DatagramSocket.R
      * (black-box testing, session 35). Without udp-responses silence is no failure: one-way flows (syslog) get none.
      */
     private void unanswered() {
+        server.counters().add(stripe, ServerCounters.FAILED_CONNECTS, 1); // what the DOWN line's count counts
         group.connectFailed(server, "no reply within the udp-idle-timeout of "
             + Durations.format(java.time.Duration.ofMillis(listener.idleTimeoutMs())) + " (udp-responses "
             + responses + ")", true);

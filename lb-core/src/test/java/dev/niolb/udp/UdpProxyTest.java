@@ -459,14 +459,29 @@ class UdpProxyTest {
             List.of((InetSocketAddress) silent.getLocalSocketAddress(), live.address()));
         final Server mute = lb.group("g").snapshot().server("s0");
 
-        for (int i = 0; i < 8; i++) {
-            client().send("q" + i); // round robin: every other one goes to the silent server
-        }
+        try (dev.niolb.testing.LogCapture log = dev.niolb.testing.LogCapture.of("dev.niolb.health")) {
+            for (int i = 0; i < 8; i++) {
+                client().send("q" + i); // round robin: every other one goes to the silent server
+            }
 
-        // max-fails (3) flows in a row ended unanswered: DOWN, as nginx's max_fails counts a UDP upstream timeout
-        Await.until(() -> mute.state() == dev.niolb.backend.ServerState.DOWN, 5000);
-        for (int i = 8; i < 14; i++) {
-            assertThat(client().ask("q" + i)).as("client " + i).isEqualTo("live:q" + i);
+            // max-fails (3) flows in a row ended unanswered: DOWN, as nginx's max_fails counts a UDP upstream timeout
+            Await.until(() -> mute.state() == dev.niolb.backend.ServerState.DOWN, 5000);
+            for (int i = 8; i < 14; i++) {
+                assertThat(client().ask("q" + i)).as("client " + i).isEqualTo("live:q" + i);
+            }
+            assertThat(mute.counters().failedConnects()).as("what the DOWN line counts").isGreaterThanOrEqualTo(3);
+            assertThat(log.messages()).anyMatch(m -> m.startsWith("server g/s0 DOWN: 3 flows in a row failed during "
+                + "traffic: no reply within the udp-idle-timeout of 200ms (udp-responses 1)"));
+
+            // the re-probe cannot tell silence from health: UP after the check interval, then DOWN again, and the
+            // next re-probe waits twice as long
+            Await.until(() -> mute.state() == dev.niolb.backend.ServerState.UP, 10_000);
+            Await.until(() -> {
+                client().send("again"); // a new client each time: some go to the silent one
+                return mute.state() == dev.niolb.backend.ServerState.DOWN;
+            }, 10_000);
+            Await.until(() -> log.messages().stream().anyMatch(m -> m.endsWith("; re-probed in 4 s (a re-probe cannot "
+                + "tell silence from health: each such DOWN in a row waits twice as long)")), 5000);
         }
     }
 
