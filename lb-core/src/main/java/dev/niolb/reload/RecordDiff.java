@@ -100,6 +100,13 @@ public final class RecordDiff {
             if (value instanceof Integer bytes && SIZES.contains(path) && bytes > 0) {
                 return Sizes.format(bytes);
             }
+            // the file's words, not the model's: "udp-max-flows 3000→0" read as a cap of none (session 35)
+            if ("udp.max-flows".equals(path) && Integer.valueOf(0).equals(value)) {
+                return "auto";
+            }
+            if ("health.first-backup-only".equals(path) && value instanceof Boolean first) {
+                return first ? "first" : "all";
+            }
             return value == null ? ABSENT.getOrDefault(path, "none") : format(value);
         }
     }

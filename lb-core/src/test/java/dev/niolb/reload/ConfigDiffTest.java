@@ -111,6 +111,20 @@ class ConfigDiffTest {
     }
 
     @Test
+    void aFlowCapBackAtTheDefaultAndABackupsModeAreSaidInTheFilesWords() {
+        final ListenerConfig capped = new ListenerConfig("dns", Protocol.UDP, new InetSocketAddress("127.0.0.1", 53),
+            "web", TcpOptions.DEFAULTS, dev.niolb.config.UdpOptions.DEFAULTS.withMaxFlows(3000));
+        final Config before = config(List.of(tcp("front", 8080, "web"), capped), web);
+        final TargetGroupConfig first = new TargetGroupConfig("web", Algorithm.ROUNDROBIN, web.servers(),
+            web.health().withFirstBackupOnly(true));
+
+        final ConfigDiff diff = ConfigDiff.between(before, config(List.of(tcp("front", 8080, "web"),
+            udp("dns", 53, "web")), first));
+
+        assertThat(diff.summary()).contains("listener dns: udp-max-flows 3000→auto").contains("backups all→first");
+    }
+
+    @Test
     void listenerOptionsChangeInPlaceAndNameTheChangedField() {
         final ListenerConfig slow = new ListenerConfig("front", Protocol.TCP, new InetSocketAddress("127.0.0.1", 8080),
             "web", TcpOptions.DEFAULTS.withIdleTimeout(Duration.ofHours(1)));
