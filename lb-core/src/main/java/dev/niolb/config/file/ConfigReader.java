@@ -121,7 +121,7 @@ final class ConfigReader {
     private static LogConfig logs(final YamlMap m) {
         LogConfig logs = LogConfig.DEFAULTS;
         logs = m.with("access-log-file", v -> Path.of(v.text().strip()), logs, LogConfig::withAccessLogFile);
-        logs = m.with("access-log-max-size", YamlValue::size, logs, LogConfig::withAccessLogMaxSize);
+        logs = m.withSize("access-log-max-size", logs, LogConfig::withAccessLogMaxSize);
         logs = m.withInt("access-log-max-history", logs, LogConfig::withAccessLogMaxHistory);
         logs = m.with("syslog", v -> v.as(SyslogAddress::parse), logs, LogConfig::withSyslog);
         return m.with("syslog-facility", YamlValue::text, logs, LogConfig::withSyslogFacility);
@@ -152,24 +152,24 @@ final class ConfigReader {
         tcp = m.with("nodelay", YamlValue::bool, tcp, TcpOptions::withNoDelay);
         tcp = m.with("keepalive", YamlValue::bool, tcp, TcpOptions::withKeepAlive);
         tcp = m.withInt("backlog", tcp, TcpOptions::withBacklog);
-        tcp = m.with("buffer-size", YamlValue::size, tcp, TcpOptions::withBufferSize);
+        tcp = m.withSize("buffer-size", tcp, TcpOptions::withBufferSize);
         tcp = m.with("max-connection-age", YamlValue::duration, tcp, TcpOptions::withMaxConnectionAge);
         tcp = m.with("splice", v -> v.as(Splice::parse), tcp, TcpOptions::withSplice);
         tcp = m.with("defer-accept", YamlValue::bool, tcp, TcpOptions::withDeferAccept);
-        tcp = m.with("tcp-rcvbuf", YamlValue::size, tcp, TcpOptions::withReceiveBuffer);
-        tcp = m.with("tcp-sndbuf", YamlValue::size, tcp, TcpOptions::withSendBuffer);
+        tcp = m.withSize("tcp-rcvbuf", tcp, TcpOptions::withReceiveBuffer);
+        tcp = m.withSize("tcp-sndbuf", tcp, TcpOptions::withSendBuffer);
         UdpOptions udp = base.udp();
         udp = m.withInt("retries", udp, UdpOptions::withRetries);
         udp = m.with("udp-idle-timeout", YamlValue::duration, udp, UdpOptions::withIdleTimeout);
         udp = m.withInt("udp-responses", udp, UdpOptions::withResponses);
         udp = m.with("udp-max-flows", ConfigReader::maxFlows, udp, UdpOptions::withMaxFlows);
-        udp = m.with("udp-rcvbuf", YamlValue::size, udp, UdpOptions::withReceiveBuffer);
+        udp = m.withSize("udp-rcvbuf", udp, UdpOptions::withReceiveBuffer);
         AcceptProxy proxy = base.acceptProxy();
         // trusted sources imply accept-proxy, as --accept-proxy-from does; an explicit accept-proxy has the last word
         proxy = m.with("accept-proxy-from", ConfigReader::cidrs, proxy, (p, set) -> p.withTrusted(set).withEnabled(true));
         proxy = m.with("accept-proxy", YamlValue::bool, proxy, AcceptProxy::withEnabled);
         proxy = m.with("proxy-header-timeout", YamlValue::duration, proxy, AcceptProxy::withHeaderTimeout);
-        proxy = m.with("proxy-header-max", YamlValue::size, proxy, AcceptProxy::withMaxHeaderLength);
+        proxy = m.withSize("proxy-header-max", proxy, AcceptProxy::withMaxHeaderLength);
         ListenerLimits limits = base.limits();
         limits = m.with("allow", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(c, l.deny()));
         limits = m.with("deny", ConfigReader::cidrs, limits, (l, c) -> l.withAccess(l.allow(), c));

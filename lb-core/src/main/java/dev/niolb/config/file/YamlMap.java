@@ -145,6 +145,12 @@ public final class YamlMap {
         return v.isEmpty() ? current : v.get().checkInt(n -> apply.apply(current, n));
     }
 
+    /** {@code with} for a size: one past an int is refused with the record's own range ({@link YamlValue#checkSize}). */
+    public <T> T withSize(final String key, final T current, final BiFunction<T, Integer, T> apply) {
+        final Optional<YamlValue> v = get(key);
+        return v.isEmpty() ? current : v.get().checkSize(n -> apply.apply(current, n));
+    }
+
     /** The map at {@code key}; an empty one (at this map's line) when the key is not written. */
     public YamlMap map(final String key) {
         return get(key).map(YamlValue::map)
