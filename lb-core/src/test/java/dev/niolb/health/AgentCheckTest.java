@@ -46,13 +46,7 @@ class AgentCheckTest {
     void anAgentReportingHalfWeightThenDrainThenReadyIsFollowed() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("up 100%");
         final TcpServers.Scripted agent = rig.track(agent(says::get));
-        // a on 127.0.0.1, where the agent listens; b on 127.0.0.2, where nothing answers at that port
-        rig.backend("a");
-        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
-        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
-            .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort())))
-            .withInterval(Duration.ofMillis(30));
-        rig.start(Algorithm.WEIGHTED, 1, health, rig.config("a"), rig.config("b"));
+        startBehind(agent, Algorithm.WEIGHTED);
         final Server a = rig.server("a");
 
         says.set("up 50%");
@@ -74,12 +68,7 @@ class AgentCheckTest {
     @Test
     void anAgentCheckMovedToAnotherPortByAReloadForgetsTheOldAgentsWord() throws Exception {
         final TcpServers.Scripted agent = rig.track(agent(() -> "maint"));
-        rig.backend("a");
-        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
-        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
-            .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort())))
-            .withInterval(Duration.ofMillis(30));
-        rig.start(Algorithm.ROUNDROBIN, 1, health, rig.config("a"), rig.config("b"));
+        final HealthCheckConfig health = startBehind(agent, Algorithm.ROUNDROBIN);
         final Server a = rig.server("a");
         Rig.await("a in maintenance by its agent", () -> a.state() == ServerState.MAINT, 3000);
 
@@ -102,12 +91,7 @@ class AgentCheckTest {
     void anAgentAskingForMoreThanAHundredPercentGetsItAsHaproxyGives() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("up 100%");
         final TcpServers.Scripted agent = rig.track(agent(says::get));
-        rig.backend("a");
-        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
-        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
-            .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort())))
-            .withInterval(Duration.ofMillis(30));
-        rig.start(Algorithm.WEIGHTED, 1, health, rig.config("a"), rig.config("b"));
+        startBehind(agent, Algorithm.WEIGHTED);
         final Server a = rig.server("a");
 
         says.set("up 300%");
@@ -137,11 +121,7 @@ class AgentCheckTest {
     void anAgentSayingDownTakesTheServerDownUntilItSaysUp() throws Exception {
         final AtomicReference<String> says = new AtomicReference<>("down # disk full");
         final TcpServers.Scripted agent = rig.track(agent(says::get));
-        rig.backend("a");
-        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
-        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
-                .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort()))).withInterval(Duration.ofMillis(30)),
-            rig.config("a"), rig.config("b"));
+        startBehind(agent, Algorithm.ROUNDROBIN);
         Rig.await("a DOWN", () -> rig.server("a").state() == ServerState.DOWN, 3000);
         assertThat(rig.spread(6)).containsOnlyKeys("b");
         says.set("up");
@@ -151,11 +131,7 @@ class AgentCheckTest {
     @Test
     void whatAnAgentSaidNoLongerHoldsOnceAReloadRemovesItsCheck() throws Exception {
         final TcpServers.Scripted agent = rig.track(agent(() -> "maint 10%"));
-        rig.backend("a");
-        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
-        rig.start(Algorithm.ROUNDROBIN, 1, HealthCheckConfig.DEFAULTS
-                .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort()))).withInterval(Duration.ofMillis(30)),
-            rig.config("a"), rig.config("b"));
+        startBehind(agent, Algorithm.ROUNDROBIN);
         final Server a = rig.server("a");
         Rig.await("a in MAINT", () -> a.state() == ServerState.MAINT, 3000);
 
@@ -170,6 +146,20 @@ class AgentCheckTest {
     }
 
     /** An agent that answers each connection with what {@code says} gives then, and a line break. */
+    /**
+     * Starts servers a (on 127.0.0.1, where {@code agent} listens) and b (on 127.0.0.2, where nothing answers at
+     * that port) behind {@code balance}, checked by the agent every 30 ms; the health config they run with.
+     */
+    private HealthCheckConfig startBehind(final TcpServers.Scripted agent, final Algorithm balance) throws Exception {
+        rig.backend("a");
+        rig.backend("b", new InetSocketAddress("127.0.0.2", 0));
+        final HealthCheckConfig health = HealthCheckConfig.DEFAULTS
+            .withChecks(List.of(new CheckSpec.Agent(agent.address().getPort())))
+            .withInterval(Duration.ofMillis(30));
+        rig.start(balance, 1, health, rig.config("a"), rig.config("b"));
+        return health;
+    }
+
     private TcpServers.Scripted agent(final java.util.function.Supplier<String> says) throws IOException {
         return new TcpServers.Scripted(s -> {
             try {

@@ -138,6 +138,19 @@ final class ControlSocket implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether the connected process still runs (a silent one may be stopped, not gone); false when that cannot be
+     * told.
+     */
+    boolean peerRuns() {
+        try {
+            final int pid = peer().pid();
+            return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (final IOException | RuntimeException unknown) {
+            return false;
+        }
+    }
+
     /** The connected process: {@code struct ucred} is pid, uid, gid, four bytes each. */
     Peer peer() throws IOException {
         return call(a -> {

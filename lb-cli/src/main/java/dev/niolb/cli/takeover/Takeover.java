@@ -207,12 +207,7 @@ public final class Takeover implements AutoCloseable {
      * limit) and serves on, and this one must not serve beside it; else it is gone and this one is all there is.
      */
     public boolean oldOneRuns() {
-        try {
-            final int pid = connection.peer().pid();
-            return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        } catch (final IOException | RuntimeException unknown) {
-            return false;
-        }
+        return connection.peerRuns();
     }
 
     @Override

@@ -250,7 +250,7 @@ public final class TakeoverServer implements AutoCloseable {
                 // Silence past the limit from a process that still runs is no "went away": it is stuck, holds the
                 // sockets it was handed and maybe some of its own, and ends itself if it wakes (session 35)
                 final boolean stuck = answer.isEmpty()
-                    && System.nanoTime() - askedAt >= Math.max(0, limitMs - 1000) * 1_000_000L && runs(pid);
+                    && System.nanoTime() - askedAt >= Math.max(0, limitMs - 1000) * 1_000_000L && connection.peerRuns();
                 LOG.warn("takeover: niolb pid {} did not start ({}); this niolb keeps serving", pid,
                     stuck ? "no word within " + limitMs / 1000 + " s, and it still runs: end it (kill -9 if "
                         + "it is stopped); should it resume, it stops itself"
@@ -272,14 +272,6 @@ public final class TakeoverServer implements AutoCloseable {
     /** A shorter limit for a successor's start, for tests of a stuck one. */
     void startTimeout(final int ms) {
         this.startTimeoutMs = ms;
-    }
-
-    private static boolean runs(final String pid) {
-        try {
-            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
-        } catch (final NumberFormatException unreadable) {
-            return false;
-        }
     }
 
     /**

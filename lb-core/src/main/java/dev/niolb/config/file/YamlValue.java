@@ -149,16 +149,25 @@ public final class YamlValue {
             return check(() -> build.apply((int) v));
         }
         final int nearest = v > 0 ? Integer.MAX_VALUE : Integer.MIN_VALUE;
+        throw refusedPastInt(build, nearest, signless(), "");
+    }
+
+    /**
+     * The refusal of a value past an int, written as {@code written}: {@code build}'s own, of {@code nearest} (the
+     * int it was offered instead), with the value as written; or, where {@code build} takes any int, at most or
+     * least that int ({@code unit}: what it counts, as " bytes").
+     */
+    private <T> ConfigFileException refusedPastInt(final IntFunction<T> build, final int nearest, final String written,
+                                                   final String unit) {
         final String got = ", got " + nearest;
         try {
             build.apply(nearest);
         } catch (final IllegalArgumentException e) {
             final String message = String.valueOf(e.getMessage());
-            throw error(message.endsWith(got)
-                ? message.substring(0, message.length() - got.length()) + ", got " + signless()
-                : message);
+            return error(message.endsWith(got) ? message.substring(0, message.length() - got.length()) + ", got "
+                + written : message);
         }
-        throw error((v > 0 ? "must be at most " : "must be at least ") + nearest + ", got " + signless());
+        return error((nearest > 0 ? "must be at most " : "must be at least ") + nearest + unit + ", got " + written);
     }
 
     /** {@code true} or {@code false} (YAML 1.2: not yes/no/on/off). */
@@ -194,15 +203,7 @@ public final class YamlValue {
             final int bytes = size();
             return check(() -> build.apply(bytes));
         }
-        final String got = ", got " + Integer.MAX_VALUE;
-        try {
-            build.apply(Integer.MAX_VALUE);
-        } catch (final IllegalArgumentException e) {
-            final String message = String.valueOf(e.getMessage());
-            throw error(message.endsWith(got) ? message.substring(0, message.length() - got.length()) + ", got " + t
-                : message);
-        }
-        throw error("must be at most " + Integer.MAX_VALUE + " bytes, got " + t);
+        throw refusedPastInt(build, Integer.MAX_VALUE, t, " bytes");
     }
 
     /** The text through a parser of lb-core's model (e.g. {@code Endpoint::parse}); its refusal is reported here. */
